@@ -1,0 +1,58 @@
+# Sluice: `make run` serves the product with the demo seed; `make test` runs every test.
+# Both set up what a fresh machine lacks (npm packages, Chromium, a stopped PostgreSQL).
+
+GO      ?= go
+BIN     := bin/sluice
+ADDR    ?= 127.0.0.1:8080
+DB      ?= sqlite://./data/sluice.db
+PG_URL  ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
+# PostgreSQL-backed tests run when this is set; `make test` sets it when PostgreSQL is installed here.
+SLUICE_TEST_PG ?= $(shell scripts/pg-up.sh "$(PG_URL)")
+export SLUICE_TEST_PG
+
+GO_SRC := $(shell find backend plugins schemas frontend/embed.go -type f \( -name '*.go' -o -name '*.json' -o -name '*.sql' \) 2>/dev/null) go.mod go.sum
+WEB_SRC := $(shell find frontend/src frontend/index.html frontend/vite.config.* frontend/tsconfig*.json -type f 2>/dev/null)
+
+.PHONY: run build test test-go test-race test-web test-e2e bench lint clean
+
+run: build
+	./$(BIN) serve --demo --addr $(ADDR) --db $(DB)
+
+build: $(BIN)
+
+node_modules/.sluice-installed: package.json package-lock.json frontend/package.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+frontend/dist/app/index.html: node_modules/.sluice-installed $(WEB_SRC)
+	npm run build
+
+$(BIN): frontend/dist/app/index.html $(GO_SRC)
+	$(GO) build -o $(BIN) ./backend/cmd/sluice
+
+test: lint test-go test-race test-web test-e2e
+
+lint:
+	@out=$$(gofmt -l backend plugins schemas frontend/embed.go); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+test-go: frontend/dist/app/index.html
+	@if [ -n "$$SLUICE_TEST_PG" ]; then echo "storage suites run on SQLite and PostgreSQL ($$SLUICE_TEST_PG)"; else echo "PostgreSQL not installed here: storage suites run on SQLite only"; fi
+	$(GO) test ./...
+
+# The packages where concurrency lives run again under the race detector.
+test-race:
+	$(GO) test -race ./backend/engine/... ./backend/store/... ./backend/service/... ./backend/authz/... ./backend/auth/...
+
+test-web: node_modules/.sluice-installed
+	npm test
+
+test-e2e: $(BIN)
+	scripts/chromium.sh
+	scripts/e2e.sh ./$(BIN)
+
+bench: $(BIN)
+	$(GO) run ./backend/cmd/sluice-bench --bin ./$(BIN)
+
+clean:
+	rm -rf bin frontend/dist/app node_modules/.sluice-installed test-output

@@ -1,0 +1,328 @@
+package api
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"sluice/backend/service"
+)
+
+type loginRequest struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+func (h *handlers) postLogin(c *gin.Context) {
+	var req loginRequest
+	if !bind(c, &req) {
+		return
+	}
+	for _, key := range []string{"user:" + req.Username, "ip:" + c.ClientIP()} {
+		if ok, wait := h.login.Allow(key); !ok {
+			c.Header("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+			problem(c, http.StatusTooManyRequests, "too many login attempts; wait and try again")
+			return
+		}
+	}
+	token, csrf, u, err := h.svc.Login(c, req.Username, req.Password, c.GetString(ctxRequestID))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	maxAge := int(service.SessionTTL / time.Second)
+	c.SetSameSite(http.SameSiteLaxMode)
+	c.SetCookie(cookieName, token, maxAge, "/", "", h.opt.SecureCookies, true)
+	c.SetCookie(csrfCookie, csrf, maxAge, "/", "", h.opt.SecureCookies, false)
+	c.JSON(http.StatusOK, gin.H{"token": token, "user": u})
+}
+
+func (h *handlers) postLogout(c *gin.Context) {
+	if err := h.svc.Logout(c, actor(c), c.GetString(ctxToken)); err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.SetSameSite(http.SameSiteLaxMode)
+	c.SetCookie(cookieName, "", -1, "/", "", h.opt.SecureCookies, true)
+	c.SetCookie(csrfCookie, "", -1, "/", "", h.opt.SecureCookies, false)
+	c.Status(http.StatusNoContent)
+}
+
+func (h *handlers) getMe(c *gin.Context) {
+	u, err := h.svc.Me(c, actor(c))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	ms := u.Memberships
+	u.Memberships = nil
+	c.JSON(http.StatusOK, gin.H{"user": u, "memberships": ms})
+}
+
+func (h *handlers) getUsers(c *gin.Context) {
+	us, err := h.svc.ListUsers(c, actor(c))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"items": us})
+}
+
+func (h *handlers) postUsers(c *gin.Context) {
+	var req service.NewUser
+	if !bind(c, &req) {
+		return
+	}
+	u, err := h.svc.CreateUser(c, actor(c), req)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, u)
+}
+
+func (h *handlers) getDepartments(c *gin.Context) {
+	ds, err := h.svc.ListDepartments(c, actor(c))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"items": ds})
+}
+
+func (h *handlers) postDepartments(c *gin.Context) {
+	var req service.DepartmentView
+	if !bind(c, &req) {
+		return
+	}
+	d, err := h.svc.CreateDepartment(c, actor(c), req)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, d)
+}
+
+// kind maps the path's plural kind; unknown kinds are 404 (no such collection).
+func kind(c *gin.Context) (string, bool) {
+	k, ok := service.Kinds[c.Param("kind")]
+	if !ok {
+		problem(c, http.StatusNotFound, "no such kind of definition (forms, flows, roles, reminders)")
+	}
+	return k, ok
+}
+
+func (h *handlers) getDefinitions(c *gin.Context) {
+	k, ok := kind(c)
+	if !ok {
+		return
+	}
+	ds, err := h.svc.ListDefinitions(c, actor(c), k)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	if ds == nil {
+		ds = []service.DefinitionView{}
+	}
+	c.JSON(http.StatusOK, gin.H{"items": ds})
+}
+
+func (h *handlers) getDefinition(c *gin.Context) {
+	k, ok := kind(c)
+	if !ok {
+		return
+	}
+	v := 0
+	if s := c.Query("version"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			problem(c, http.StatusBadRequest, "version must be a positive integer")
+			return
+		}
+		v = n
+	}
+	d, err := h.svc.GetDefinition(c, actor(c), k, c.Param("key"), v)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, d)
+}
+
+func (h *handlers) putDefinition(c *gin.Context) {
+	k, ok := kind(c)
+	if !ok {
+		return
+	}
+	var raw json.RawMessage
+	if !bind(c, &raw) {
+		return
+	}
+	d, err := h.svc.SaveDraft(c, actor(c), k, c.Param("key"), raw)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, d)
+}
+
+func (h *handlers) publishDefinition(c *gin.Context) {
+	k, ok := kind(c)
+	if !ok {
+		return
+	}
+	v, err := h.svc.Publish(c, actor(c), k, c.Param("key"))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"kind": k, "key": c.Param("key"), "version": v})
+}
+
+func (h *handlers) getFlows(c *gin.Context) {
+	fs, err := h.svc.StartableFlows(c, actor(c))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"items": fs})
+}
+
+func (h *handlers) getFlowForm(c *gin.Context) {
+	f, err := h.svc.FlowForm(c, actor(c), c.Param("key"))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, f)
+}
+
+// idem reads the Idempotency-Key header; the request hash covers method, path and body
+// so a reused key with another request is caught.
+func idem(c *gin.Context, scope string) *service.Idem {
+	key := c.GetHeader("Idempotency-Key")
+	if key == "" {
+		return nil
+	}
+	body, _ := c.Get(ctxBody)
+	b, _ := body.([]byte)
+	sum := sha256.Sum256(append([]byte(c.Request.Method+" "+c.Request.URL.Path+"\n"), b...))
+	return &service.Idem{Key: key, Scope: scope, RequestHash: hex.EncodeToString(sum[:]), Encode: json.Marshal}
+}
+
+func replay(c *gin.Context, r *service.Replay) {
+	c.Header("Idempotent-Replayed", "true")
+	c.Data(r.Status, "application/json; charset=utf-8", r.Body)
+}
+
+func (h *handlers) postOrders(c *gin.Context) {
+	var req service.SubmitRequest
+	if !bind(c, &req) {
+		return
+	}
+	if len(c.GetHeader("Idempotency-Key")) > 200 {
+		problem(c, http.StatusBadRequest, "Idempotency-Key is longer than 200 characters")
+		return
+	}
+	o, rp, err := h.svc.Submit(c, actor(c), req, idem(c, "orders"))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	if rp != nil {
+		replay(c, rp)
+		return
+	}
+	c.Header("Location", "/api/v1/orders/"+strconv.Itoa(o.ID))
+	c.JSON(http.StatusCreated, o)
+}
+
+func (h *handlers) getOrders(c *gin.Context) {
+	limit := 0
+	if s := c.Query("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			problem(c, http.StatusBadRequest, "limit must be a positive integer")
+			return
+		}
+		limit = n
+	}
+	p, err := h.svc.ListOrders(c, actor(c), service.OrderFilter{Status: c.Query("status"), Node: c.Query("node"),
+		Department: c.Query("department"), Q: c.Query("q"), Cursor: c.Query("cursor"), Limit: limit})
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, p)
+}
+
+func pathID(c *gin.Context) (int, bool) {
+	id, err := strconv.Atoi(c.Param("id"))
+	if err != nil || id < 1 {
+		problem(c, http.StatusNotFound, "no such id")
+		return 0, false
+	}
+	return id, true
+}
+
+func (h *handlers) getOrder(c *gin.Context) {
+	id, ok := pathID(c)
+	if !ok {
+		return
+	}
+	o, err := h.svc.GetOrder(c, actor(c), id)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, o)
+}
+
+func (h *handlers) getHistory(c *gin.Context) {
+	id, ok := pathID(c)
+	if !ok {
+		return
+	}
+	items, err := h.svc.History(c, actor(c), id)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items})
+}
+
+func (h *handlers) getTasks(c *gin.Context) {
+	items, err := h.svc.Tasks(c, actor(c), c.Query("scope"))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items})
+}
+
+func (h *handlers) postAction(c *gin.Context) {
+	id, ok := pathID(c)
+	if !ok {
+		return
+	}
+	var req service.ActionRequest
+	if !bind(c, &req) {
+		return
+	}
+	res, rp, err := h.svc.Act(c, actor(c), id, req, idem(c, "actions"))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	if rp != nil {
+		replay(c, rp)
+		return
+	}
+	c.JSON(http.StatusOK, res)
+}

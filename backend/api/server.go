@@ -1,0 +1,208 @@
+// Package api is Sluice's HTTP layer: gin routes that authenticate, decode strictly,
+// call one service method and translate its answer. No business rules live here.
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"sluice/backend/auth"
+	"sluice/backend/service"
+)
+
+// MaxBody is the largest request body accepted.
+const MaxBody = 1 << 20
+
+const (
+	ctxActor     = "sluice.actor"
+	ctxToken     = "sluice.token"
+	ctxRequestID = "sluice.request_id"
+	ctxBody      = "sluice.body"
+	cookieName   = "sluice_session"
+	csrfCookie   = "sluice_csrf"
+	csrfHeader   = "X-CSRF-Token"
+)
+
+// Options configure the HTTP server.
+type Options struct {
+	// App is the built front end, served at / with a fallback to index.html.
+	App fs.FS
+	// TrustedProxies lists proxies whose X-Forwarded-For is believed (none by default).
+	TrustedProxies []string
+	// SecureCookies marks cookies Secure (behind TLS).
+	SecureCookies bool
+	// Ready reports readiness beyond the database ping (e.g. migrations done).
+	Ready func(ctx context.Context) error
+}
+
+type handlers struct {
+	svc   *service.Service
+	log   *slog.Logger
+	opt   Options
+	login *auth.Limiter
+}
+
+// New builds the router.
+func New(svc *service.Service, opt Options) (*gin.Engine, error) {
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	if err := r.SetTrustedProxies(opt.TrustedProxies); err != nil {
+		return nil, err
+	}
+	h := &handlers{svc: svc, log: svc.Log, opt: opt, login: auth.NewLimiter(10, time.Minute)}
+	r.Use(h.recover, h.requestID, h.logRequests, limitBody)
+	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	r.GET("/readyz", h.readyz)
+
+	v1 := r.Group("/api/v1")
+	v1.POST("/auth/login", h.postLogin)
+	v1.GET("/openapi.json", h.openapi)
+	a := v1.Group("", h.authenticate)
+	a.POST("/auth/logout", h.postLogout)
+	a.GET("/me", h.getMe)
+	a.GET("/users", h.getUsers)
+	a.POST("/users", h.postUsers)
+	a.GET("/departments", h.getDepartments)
+	a.POST("/departments", h.postDepartments)
+	a.GET("/definitions/:kind", h.getDefinitions)
+	a.GET("/definitions/:kind/:key", h.getDefinition)
+	a.PUT("/definitions/:kind/:key", h.putDefinition)
+	a.POST("/definitions/:kind/:key/publish", h.publishDefinition)
+	a.GET("/flows", h.getFlows)
+	a.GET("/flows/:key/form", h.getFlowForm)
+	a.POST("/orders", h.postOrders)
+	a.GET("/orders", h.getOrders)
+	a.GET("/orders/:id", h.getOrder)
+	a.GET("/orders/:id/history", h.getHistory)
+	a.GET("/tasks", h.getTasks)
+	a.POST("/tasks/:id/actions", h.postAction)
+
+	r.NoRoute(h.spa)
+	return r, nil
+}
+
+func (h *handlers) recover(c *gin.Context) {
+	defer func() {
+		if p := recover(); p != nil {
+			h.log.Error("panic", "panic", p, "path", c.Request.URL.Path)
+			problem(c, http.StatusInternalServerError, "internal error")
+		}
+	}()
+	c.Next()
+}
+
+func (h *handlers) requestID(c *gin.Context) {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	id := hex.EncodeToString(b[:])
+	c.Set(ctxRequestID, id)
+	c.Header("X-Request-Id", id)
+	c.Next()
+}
+
+func (h *handlers) logRequests(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	if strings.HasPrefix(c.Request.URL.Path, "/api/") {
+		h.log.Debug("request", "method", c.Request.Method, "path", c.FullPath(), "status", c.Writer.Status(),
+			"ms", time.Since(start).Milliseconds(), "request_id", c.GetString(ctxRequestID))
+	}
+}
+
+func limitBody(c *gin.Context) {
+	if c.Request.ContentLength > MaxBody {
+		problem(c, http.StatusRequestEntityTooLarge, "the body is larger than 1 MiB")
+		return
+	}
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, MaxBody)
+	c.Next()
+}
+
+// authenticate accepts a bearer token or the session cookie; cookie-authenticated
+// unsafe requests must echo the CSRF token in a header (double submit), which a
+// cross-site form cannot do.
+func (h *handlers) authenticate(c *gin.Context) {
+	token, viaCookie := "", false
+	if ah := c.GetHeader("Authorization"); strings.HasPrefix(ah, "Bearer ") {
+		token = strings.TrimSpace(strings.TrimPrefix(ah, "Bearer "))
+	} else if ck, err := c.Cookie(cookieName); err == nil {
+		token, viaCookie = ck, true
+	}
+	a, csrf, err := h.svc.Authenticate(c, token)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	if a == nil {
+		problem(c, http.StatusUnauthorized, "log in first")
+		return
+	}
+	if viaCookie && !safeMethod(c.Request.Method) && c.GetHeader(csrfHeader) != csrf {
+		problem(c, http.StatusForbidden, "missing or wrong "+csrfHeader+" header")
+		return
+	}
+	a.RequestID = c.GetString(ctxRequestID)
+	c.Set(ctxActor, *a)
+	c.Set(ctxToken, token)
+	c.Next()
+}
+
+func safeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
+
+func actor(c *gin.Context) service.Actor {
+	a, _ := c.Get(ctxActor)
+	return a.(service.Actor)
+}
+
+func (h *handlers) readyz(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c, 2*time.Second)
+	defer cancel()
+	if err := h.svc.Store.Ping(ctx); err != nil {
+		problem(c, http.StatusServiceUnavailable, "database unreachable")
+		return
+	}
+	if h.opt.Ready != nil {
+		if err := h.opt.Ready(ctx); err != nil {
+			problem(c, http.StatusServiceUnavailable, err.Error())
+			return
+		}
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ready"})
+}
+
+// spa serves the embedded front end; unknown non-API paths get index.html so client
+// routes survive a reload.
+func (h *handlers) spa(c *gin.Context) {
+	p := c.Request.URL.Path
+	if strings.HasPrefix(p, "/api/") || h.opt.App == nil || (c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead) {
+		problem(c, http.StatusNotFound, "no such endpoint")
+		return
+	}
+	name := strings.TrimPrefix(p, "/")
+	if name != "" && name != "index.html" {
+		if st, err := fs.Stat(h.opt.App, name); err == nil && !st.IsDir() {
+			if strings.HasPrefix(name, "assets/") {
+				c.Header("Cache-Control", "public, max-age=31536000, immutable")
+			}
+			c.FileFromFS(name, http.FS(h.opt.App))
+			return
+		}
+	}
+	index, err := fs.ReadFile(h.opt.App, "index.html")
+	if err != nil {
+		c.Data(http.StatusOK, "text/html; charset=utf-8", []byte("<!doctype html><title>Sluice</title><p>The front end is not built. Run <code>make run</code>."))
+		return
+	}
+	c.Header("Cache-Control", "no-cache")
+	c.Data(http.StatusOK, "text/html; charset=utf-8", index)
+}

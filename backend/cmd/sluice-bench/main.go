@@ -1,0 +1,441 @@
+// Command sluice-bench measures Sluice over HTTP on SQLite: the server binary runs in its
+// own process on a fresh database, this process is the load client. It reports orders
+// submitted/s and review actions/s with p50/p99 latency, then the raw SQLite commit
+// ceiling of the same driver and pragmas measured in the same run, and their ratio.
+//
+//	go run ./backend/cmd/sluice-bench --bin ./bin/sluice [--clients 16] [--duration 10s]
+//	    [--orders-file FILE] [--pool N] [--json]
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+const (
+	targetActions = 3000.0
+	targetRatio   = 0.6
+	flowKey       = "order-review"
+	financeLimit  = 50000.0
+)
+
+type config struct {
+	bin        string
+	clients    int
+	duration   time.Duration
+	ordersFile string
+	pool       int
+	json       bool
+}
+
+// report is the whole run, also the --json document.
+type report struct {
+	Clients        int           `json:"clients"`
+	Duration       string        `json:"duration"`
+	OrdersFile     string        `json:"orders_file"`
+	OrderTotal     float64       `json:"order_total"`
+	Path           []step        `json:"path"`
+	FinalStatus    string        `json:"final_status"`
+	Orders         phaseResult   `json:"orders"`
+	Pool           int           `json:"pool"`
+	PoolExhausted  bool          `json:"pool_exhausted"`
+	OrdersFinished int           `json:"orders_finished"`
+	Actions        phaseResult   `json:"actions"`
+	Ceiling        ceilingResult `json:"ceiling"`
+	Ratio          float64       `json:"actions_to_ceiling"`
+	TargetActions  float64       `json:"target_actions_per_second"`
+	TargetRatio    float64       `json:"target_ratio"`
+}
+
+func main() {
+	var cfg config
+	flag.StringVar(&cfg.bin, "bin", "./bin/sluice", "the sluice server binary to benchmark")
+	flag.IntVar(&cfg.clients, "clients", 16, "concurrent HTTP clients")
+	flag.DurationVar(&cfg.duration, "duration", 10*time.Second, "length of each measured phase (orders, actions, ceiling)")
+	flag.StringVar(&cfg.ordersFile, "orders-file", "", "order body to submit (default: the cheapest of schemas/examples/orders/*.json below 50000)")
+	flag.IntVar(&cfg.pool, "pool", 0, "orders in review before the actions phase (default: twice the orders phase's count, at least 25 per client)")
+	flag.BoolVar(&cfg.json, "json", false, "print the results as JSON on stdout (the table goes to stderr)")
+	flag.Parse()
+	if cfg.clients < 1 || cfg.duration <= 0 || flag.NArg() > 0 {
+		flag.Usage()
+		os.Exit(2)
+	}
+
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer cancel()
+
+	rep, err := run(ctx, cfg, os.Stderr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "sluice-bench:", err)
+		if ctx.Err() != nil || errors.Is(err, errInterrupted) {
+			os.Exit(130)
+		}
+		os.Exit(1)
+	}
+	table := os.Stdout
+	if cfg.json {
+		table = os.Stderr
+	}
+	printTable(table, rep)
+	if cfg.json {
+		enc := json.NewEncoder(os.Stdout)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(rep)
+	}
+}
+
+func run(ctx context.Context, cfg config, logw io.Writer) (*report, error) {
+	logf := func(format string, a ...any) { fmt.Fprintf(logw, "· "+format+"\n", a...) }
+
+	body, file, total, err := orderBody(cfg.ordersFile)
+	if err != nil {
+		return nil, err
+	}
+	bin, err := exec.LookPath(cfg.bin)
+	if err != nil {
+		return nil, fmt.Errorf("server binary: %w (build it with `make build`)", err)
+	}
+	dir, err := os.MkdirTemp("", "sluice-bench-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+
+	rep := &report{Clients: cfg.clients, Duration: cfg.duration.String(), OrdersFile: file, OrderTotal: total,
+		TargetActions: targetActions, TargetRatio: targetRatio}
+
+	logf("starting %s serve --demo on %s/bench.db", bin, dir)
+	srv, err := startServer(ctx, bin, dir)
+	if err != nil {
+		return nil, err
+	}
+	defer srv.stop()
+	a := newAPI(srv.base, cfg.clients)
+	defer a.close()
+
+	clerk, err := a.token(ctx, submitter)
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range []string{"manager", "warehouse", "service"} {
+		if _, err := a.token(ctx, u); err != nil {
+			logf("warning: %v", err)
+		}
+	}
+
+	// Warm-up: one order followed to its end shows the path every order takes.
+	o, err := a.submit(ctx, clerk, body)
+	if err != nil {
+		return nil, fmt.Errorf("submit %s: %w", file, err)
+	}
+	o, rep.Path, err = a.follow(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	rep.FinalStatus = o.Status
+	logf("order %s (total %.0f): %s", filepath.Base(file), total, pathString(rep.Path, o.Status))
+	if o.Status != "completed" {
+		logf("warning: the warm-up order ended %q, not completed", o.Status)
+	}
+
+	// Phase A: orders submitted/s.
+	logf("phase A: %d clients submit orders for %s", cfg.clients, cfg.duration)
+	var poolMu sync.Mutex
+	var pool []order
+	rep.Orders, err = timed(ctx, "orders", cfg.clients, cfg.duration, nil, func(ctx context.Context, rec *recorder) bool {
+		t0 := time.Now()
+		o, err := a.submit(ctx, clerk, body)
+		if err != nil {
+			rec.fail(err)
+			return true
+		}
+		rec.success(time.Since(t0))
+		if o.Status == "in_review" {
+			poolMu.Lock()
+			pool = append(pool, o)
+			poolMu.Unlock()
+		}
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := srv.exited(); err != nil {
+		return nil, err
+	}
+
+	// Enough orders in review that phase B never waits for work.
+	want := cfg.pool
+	if want <= 0 {
+		want = max(2*rep.Orders.Count, 25*cfg.clients)
+	}
+	if len(pool) < want {
+		n := want - len(pool)
+		logf("pre-creating %d more orders for phase B (pool %d)", n, want)
+		var left atomic.Int64
+		left.Store(int64(n))
+		var failures atomic.Int64
+		_, err = timed(ctx, "pre-create", cfg.clients, 0, nil, func(ctx context.Context, _ *recorder) bool {
+			if left.Add(-1) < 0 {
+				return false
+			}
+			o, err := a.submit(ctx, clerk, body)
+			if err != nil {
+				if failures.Add(1) > 100 {
+					return false
+				}
+				left.Add(1)
+				return true
+			}
+			if o.Status == "in_review" {
+				poolMu.Lock()
+				pool = append(pool, o)
+				poolMu.Unlock()
+			}
+			return true
+		})
+		if err != nil {
+			return nil, err
+		}
+		if failures.Load() > 100 {
+			return nil, fmt.Errorf("pre-creating orders: over 100 failed submissions%s", srv.logTail())
+		}
+	}
+	rep.Pool = len(pool)
+
+	// Phase B: review actions/s; each client takes whole orders, so none share a task.
+	logf("phase B: %d clients approve tasks for %s (%d orders in review)", cfg.clients, cfg.duration, len(pool))
+	var next, finished atomic.Int64
+	var exhausted atomic.Bool
+	rep.Actions, err = timed(ctx, "actions", cfg.clients, cfg.duration, &exhausted, func(ctx context.Context, rec *recorder) bool {
+		i := int(next.Add(1) - 1)
+		if i >= len(pool) {
+			exhausted.Store(true)
+			return false
+		}
+		o := pool[i]
+		fails := 0
+		for o.Status == "in_review" && !exhausted.Load() && ctx.Err() == nil {
+			t, ok := nextTask(o)
+			if !ok {
+				break
+			}
+			u := a.actor(t)
+			t0 := time.Now()
+			n, err := a.approve(ctx, u, t.ID)
+			if err != nil {
+				if ctx.Err() != nil {
+					return false
+				}
+				rec.fail(err)
+				if fails++; fails >= 3 {
+					break
+				}
+				if o, err = a.get(ctx, o.ID); err != nil {
+					break
+				}
+				continue
+			}
+			rec.success(time.Since(t0))
+			o = n
+			if deadlineFrom(ctx) {
+				break // the phase is over: do not start the next step
+			}
+		}
+		if o.Status != "in_review" {
+			finished.Add(1)
+		}
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	rep.PoolExhausted = exhausted.Load()
+	rep.OrdersFinished = int(finished.Load())
+	if err := srv.exited(); err != nil {
+		return nil, err
+	}
+
+	// The ceiling, with the server stopped so it does not compete for CPU and disk.
+	a.close()
+	srv.stop()
+	logf("server stopped; measuring the raw SQLite commit ceiling for %s", cfg.duration)
+	rep.Ceiling, err = measureCeiling(ctx, filepath.Join(dir, "ceiling.db"), cfg.duration)
+	if err != nil {
+		return nil, err
+	}
+	if rep.Ceiling.PerSecond > 0 {
+		rep.Ratio = rep.Actions.PerSecond / rep.Ceiling.PerSecond
+	}
+	return rep, nil
+}
+
+type phaseDeadline struct{}
+
+// deadlineFrom reports whether the phase's deadline (stored in ctx) has passed.
+func deadlineFrom(ctx context.Context) bool {
+	d, ok := ctx.Value(phaseDeadline{}).(time.Time)
+	return ok && !time.Now().Before(d)
+}
+
+// timed runs work in n goroutines until d has passed (d == 0: until work returns false
+// everywhere), stop is set, or ctx ends; the elapsed time runs until every goroutine is done,
+// so throughput counts each request whole.
+func timed(ctx context.Context, name string, n int, d time.Duration, stop *atomic.Bool,
+	work func(context.Context, *recorder) bool) (phaseResult, error) {
+	recs := make([]*recorder, n)
+	start := time.Now()
+	wctx := ctx
+	if d > 0 {
+		wctx = context.WithValue(ctx, phaseDeadline{}, start.Add(d))
+	}
+	var wg sync.WaitGroup
+	for i := range recs {
+		recs[i] = &recorder{}
+		wg.Go(func() {
+			for ctx.Err() == nil && !deadlineFrom(wctx) && (stop == nil || !stop.Load()) {
+				if !work(wctx, recs[i]) {
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	if ctx.Err() != nil {
+		return phaseResult{}, errInterrupted
+	}
+	return merge(name, elapsed, recs), nil
+}
+
+// orderBody reads the order to submit: the given file, or the cheapest sample order of
+// the order-review flow whose total is below the finance limit (the short path).
+func orderBody(file string) ([]byte, string, float64, error) {
+	files := []string{file}
+	if file == "" {
+		dir, err := findOrdersDir()
+		if err != nil {
+			return nil, "", 0, err
+		}
+		files, _ = filepath.Glob(filepath.Join(dir, "*.json"))
+		sort.Strings(files)
+	}
+	var best []byte
+	var bestFile string
+	bestTotal := -1.0
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, "", 0, err
+		}
+		var req struct {
+			Flow string         `json:"flow"`
+			Data map[string]any `json:"data"`
+		}
+		if err := json.Unmarshal(b, &req); err != nil {
+			return nil, "", 0, fmt.Errorf("%s: %w", f, err)
+		}
+		total := orderTotal(req.Data)
+		if file != "" {
+			return b, f, total, nil
+		}
+		if req.Flow != flowKey || total >= financeLimit {
+			continue
+		}
+		if bestTotal < 0 || total < bestTotal {
+			best, bestFile, bestTotal = b, f, total
+		}
+	}
+	if best == nil {
+		return nil, "", 0, fmt.Errorf("no sample order of flow %s with a total below %.0f in %v", flowKey, financeLimit, files)
+	}
+	return best, bestFile, bestTotal, nil
+}
+
+// orderTotal is data.total if given, else the sum of qty × price over data.items.
+func orderTotal(data map[string]any) float64 {
+	if t, ok := data["total"].(float64); ok {
+		return t
+	}
+	items, _ := data["items"].([]any)
+	sum := 0.0
+	for _, it := range items {
+		m, _ := it.(map[string]any)
+		q, _ := m["qty"].(float64)
+		p, _ := m["price"].(float64)
+		sum += q * p
+	}
+	return sum
+}
+
+// findOrdersDir looks for schemas/examples/orders in the working directory and its parents.
+func findOrdersDir() (string, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for d := wd; ; d = filepath.Dir(d) {
+		p := filepath.Join(d, "schemas", "examples", "orders")
+		if st, err := os.Stat(p); err == nil && st.IsDir() {
+			return p, nil
+		}
+		if filepath.Dir(d) == d {
+			return "", fmt.Errorf("schemas/examples/orders not found from %s (run from the repository or pass --orders-file)", wd)
+		}
+	}
+}
+
+func pathString(path []step, status string) string {
+	var b strings.Builder
+	b.WriteString("submitted")
+	for _, s := range path {
+		fmt.Fprintf(&b, " → %s (%s)", s.Node, s.User)
+	}
+	fmt.Fprintf(&b, " → %s, %d actions", status, len(path))
+	return b.String()
+}
+
+func printTable(w io.Writer, r *report) {
+	fmt.Fprintf(w, "\nSluice bench (SQLite, %d clients, %s each)\n", r.Clients, r.Duration)
+	fmt.Fprintf(w, "order %s, total %.0f: %s\n\n", filepath.Base(r.OrdersFile), r.OrderTotal, pathString(r.Path, r.FinalStatus))
+	fmt.Fprintf(w, "orders submitted/s   %8.1f   p50 %7.2fms  p99 %7.2fms  errors %d\n",
+		r.Orders.PerSecond, r.Orders.P50ms, r.Orders.P99ms, r.Orders.Errors+r.Orders.Conflicts)
+	fmt.Fprintf(w, "review actions/s     %8.1f   p50 %7.2fms  p99 %7.2fms  errors %d  conflicts %d\n",
+		r.Actions.PerSecond, r.Actions.P50ms, r.Actions.P99ms, r.Actions.Errors, r.Actions.Conflicts)
+	fmt.Fprintf(w, "raw SQLite commits/s %8.1f   p50 %7.2fms  p99 %7.2fms  (%d writes per tx, same driver + pragmas)\n",
+		r.Ceiling.PerSecond, r.Ceiling.P50ms, r.Ceiling.P99ms, r.Ceiling.WritesPerTx)
+	fmt.Fprintf(w, "actions / ceiling    %8.2f   target ≥ %.1f (later turns)%s\n", r.Ratio, targetRatio, mark(r.Ratio >= targetRatio))
+	fmt.Fprintf(w, "actions/s target     ≥ %.0f (later turns)%s\n", targetActions, mark(r.Actions.PerSecond >= targetActions))
+	fmt.Fprintf(w, "\n%d orders submitted in %.1fs, %d actions in %.1fs on %d orders in review (%d finished)\n",
+		r.Orders.Count, r.Orders.Seconds, r.Actions.Count, r.Actions.Seconds, r.Pool, r.OrdersFinished)
+	if r.PoolExhausted {
+		fmt.Fprintf(w, "note: phase B ran out of orders in review after %.1fs; raise --pool\n", r.Actions.Seconds)
+	}
+	if r.Orders.FirstError != "" {
+		fmt.Fprintf(w, "first orders error:  %s\n", r.Orders.FirstError)
+	}
+	if r.Actions.FirstError != "" {
+		fmt.Fprintf(w, "first actions error: %s\n", r.Actions.FirstError)
+	}
+}
+
+func mark(ok bool) string {
+	if ok {
+		return "  ✓ met"
+	}
+	return "  · not yet"
+}

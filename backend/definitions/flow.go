@@ -1,0 +1,476 @@
+package definitions
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"sluice/backend/engine"
+	"sluice/plugins"
+)
+
+// Fields of a node that only some node types use.
+var nodeFieldTypes = map[string]string{
+	"mode":       engine.TypeReview,
+	"approvers":  engine.TypeReview,
+	"reasons":    engine.TypeReview,
+	"allow_self": engine.TypeReview,
+	"on_reject":  engine.TypeReview,
+	"checklist":  engine.TypeReview,
+	"plugin":     engine.TypeTask,
+	"settings":   engine.TypeTask,
+	"status":     engine.TypeEnd,
+}
+
+// CompileFlow validates a flow document and compiles it into the engine's form: nodes by
+// id, the start node, outgoing edges per node in document order with their conditions
+// compiled. Conditions are checked against the fields of the flow's form and compiled
+// for the environment map[string]any{"order": data}, data being the order's data as
+// decoded from JSON (numbers float64).
+func CompileFlow(body []byte, version int, look Lookup) (*engine.Flow, []Problem) {
+	raw, ps := checkMeta("flow", body)
+	if ps != nil {
+		return nil, ps
+	}
+	var doc engine.FlowDoc
+	if err := json.Unmarshal(body, &doc); err != nil {
+		return nil, []Problem{{"", "cannot read flow: " + err.Error()}}
+	}
+	c := &flowCompiler{doc: &doc, look: lookup{look}, index: map[string]int{}, out: map[string][]int{}}
+	rawNodes, _ := raw["nodes"].([]any)
+	c.nodes(rawNodes)
+	c.edges()
+	c.outgoing()
+	c.graph()
+	flow := c.conditions(version)
+	if len(c.ps) > 0 {
+		return nil, sortProblems(c.ps)
+	}
+	return flow, nil
+}
+
+type flowCompiler struct {
+	// brokenEdges: an edge names an unknown node; deadEnds: a node has no way forward.
+	// Graph-wide problems would then mostly repeat these, so they are not reported.
+	brokenEdges, deadEnds bool
+
+	doc   *engine.FlowDoc
+	look  lookup
+	env   *exprEnv
+	ps    []Problem
+	index map[string]int   // node id → index of its first occurrence
+	out   map[string][]int // node id → indexes of its valid outgoing edges
+	start string
+}
+
+func (c *flowCompiler) add(pointer, format string, args ...any) {
+	c.ps = append(c.ps, Problem{pointer, fmt.Sprintf(format, args...)})
+}
+
+func (c *flowCompiler) node(id string) *engine.NodeDoc { return &c.doc.Nodes[c.index[id]] }
+
+func (c *flowCompiler) nodeIDs() string {
+	ids := make([]string, 0, len(c.index))
+	for _, n := range c.doc.Nodes {
+		if c.index[n.ID] >= 0 && !slices.Contains(ids, n.ID) {
+			ids = append(ids, n.ID)
+		}
+	}
+	return strings.Join(ids, ", ")
+}
+
+func (c *flowCompiler) nodes(rawNodes []any) {
+	c.env = emptyEnv
+	if f, ok := c.look.form(c.doc.Form); ok {
+		c.env = f.env
+	} else {
+		c.add("/form", "form %q does not exist or is not valid; create it first or name an existing form", c.doc.Form)
+	}
+	var starts []int
+	for i, n := range c.doc.Nodes {
+		at := ptr("nodes", i)
+		if j, dup := c.index[n.ID]; dup {
+			c.add(at+"/id", "duplicate node id %q (also at /nodes/%d); node ids must be unique", n.ID, j)
+			continue
+		}
+		c.index[n.ID] = i
+		if n.Type == engine.TypeStart {
+			starts = append(starts, i)
+		}
+		if i < len(rawNodes) {
+			if obj, ok := rawNodes[i].(map[string]any); ok {
+				for field := range obj {
+					if want, ok := nodeFieldTypes[field]; ok && want != n.Type {
+						c.add(join(at, field), "%q is only for %s nodes, and %q is %s node; remove it", field, want, n.ID, article(n.Type))
+					}
+				}
+			}
+		}
+		switch n.Type {
+		case engine.TypeReview:
+			c.review(at, &n)
+		case engine.TypeTask:
+			c.task(at, &n)
+		}
+	}
+	switch {
+	case len(starts) == 0:
+		c.add("/nodes", "the flow needs a start node ({\"id\": \"start\", \"type\": \"start\"}) where orders enter")
+	case len(starts) > 1:
+		for _, i := range starts[1:] {
+			c.add(ptr("nodes", i, "type"), "a flow has exactly one start node, and %q is already one (/nodes/%d)", c.doc.Nodes[starts[0]].ID, starts[0])
+		}
+	}
+	if len(starts) > 0 {
+		c.start = c.doc.Nodes[starts[0]].ID
+	}
+	// on_reject needs every id known.
+	for i, n := range c.doc.Nodes {
+		if n.Type != engine.TypeReview || n.OnReject == "" || c.index[n.ID] != i {
+			continue
+		}
+		at := ptr("nodes", i, "on_reject")
+		j, ok := c.index[n.OnReject]
+		switch {
+		case !ok:
+			c.add(at, "no node %q; on_reject names the node to go to on reject (known nodes: %s)", n.OnReject, c.nodeIDs())
+		case n.OnReject == n.ID:
+			c.add(at, "on_reject must name another node, not %q itself", n.ID)
+		case c.doc.Nodes[j].Type == engine.TypeStart:
+			c.add(at, "on_reject cannot go to the start node; name the review to return to")
+		}
+	}
+}
+
+func (c *flowCompiler) review(at string, n *engine.NodeDoc) {
+	a := n.Approvers
+	if a == nil {
+		return // the meta-schema requires it
+	}
+	switch {
+	case a.Role != "" && len(a.Users) > 0:
+		c.add(at+"/approvers", "set either role (with an optional department) or users, not both")
+	case a.Role == "" && len(a.Users) == 0:
+		c.add(at+"/approvers", "say who decides: a role (with an optional department) or a list of users")
+	case a.Role != "":
+		r, ok := c.look.role(a.Role)
+		if !ok {
+			c.add(at+"/approvers/role", "role %q does not exist; create it or name an existing role", a.Role)
+		} else if r.Scope == ScopeGlobal && a.Department != "" {
+			c.add(at+"/approvers/department", "role %q is global (held without a department); remove department", a.Role)
+		}
+	}
+}
+
+func (c *flowCompiler) task(at string, n *engine.NodeDoc) {
+	p, ok := plugins.Get(n.Plugin)
+	if !ok {
+		c.add(at+"/plugin", "no plugin %q is installed; installed plugins: %s", n.Plugin, strings.Join(plugins.Names(), ", "))
+		return
+	}
+	sch, err := settingsSchema(p)
+	if err != nil {
+		c.add(at+"/plugin", "plugin %q declares an invalid settings schema: %v", n.Plugin, err)
+		return
+	}
+	settings := []byte(n.Settings)
+	if len(bytes.TrimSpace(settings)) == 0 {
+		settings = []byte("{}")
+	}
+	v, ps := decode(settings)
+	if ps != nil {
+		c.add(at+"/settings", "%s", ps[0].Message)
+		return
+	}
+	c.ps = append(c.ps, sch.validate(v, at+"/settings")...)
+}
+
+// Plugins' settings schemas, compiled once per plugin.
+var (
+	settingsMu      sync.Mutex
+	settingsSchemas = map[plugins.Plugin]*schema{}
+)
+
+func settingsSchema(p plugins.Plugin) (*schema, error) {
+	settingsMu.Lock()
+	defer settingsMu.Unlock()
+	if s, ok := settingsSchemas[p]; ok {
+		return s, nil
+	}
+	doc, ps := decode(p.SettingsSchema())
+	if ps != nil {
+		return nil, Problems(ps)
+	}
+	s, ps := compileSchema("https://sluice.dev/plugins/"+p.Name()+"/settings.schema.json", doc, "")
+	if ps != nil {
+		return nil, Problems(ps)
+	}
+	settingsSchemas[p] = s
+	return s, nil
+}
+
+func (c *flowCompiler) edges() {
+	for i, e := range c.doc.Edges {
+		at := ptr("edges", i)
+		fi, fromOK := c.index[e.From]
+		ti, toOK := c.index[e.To]
+		if !fromOK {
+			c.add(at+"/from", "no node %q (known nodes: %s)", e.From, c.nodeIDs())
+		}
+		if !toOK {
+			c.add(at+"/to", "no node %q (known nodes: %s)", e.To, c.nodeIDs())
+		}
+		if !fromOK || !toOK {
+			c.brokenEdges = true
+			continue
+		}
+		from, to := &c.doc.Nodes[fi], &c.doc.Nodes[ti]
+		if e.From == e.To {
+			c.add(at+"/to", "an edge cannot lead from %q back to itself", e.From)
+			continue
+		}
+		if to.Type == engine.TypeStart {
+			c.add(at+"/to", "no edge may enter the start node %q", e.To)
+			continue
+		}
+		if e.When != "" && from.Type != engine.TypeSwitch {
+			c.add(at+"/when", "conditions are only for edges leaving a switch node, and %q is a %s node; put a switch node after it", e.From, from.Type)
+		}
+		if e.Outcome != "" && from.Type != engine.TypeTask {
+			c.add(at+"/outcome", "outcomes are only for edges leaving a task node, and %q is a %s node", e.From, from.Type)
+		}
+		c.out[e.From] = append(c.out[e.From], i)
+	}
+}
+
+// outgoing checks each node's edges forward.
+func (c *flowCompiler) outgoing() {
+	for i, n := range c.doc.Nodes {
+		if c.index[n.ID] != i {
+			continue
+		}
+		at := ptr("nodes", i)
+		edges := c.out[n.ID]
+		switch n.Type {
+		case engine.TypeEnd:
+			for _, ei := range edges {
+				c.add(ptr("edges", ei, "from"), "%q is an end node; an end node has no outgoing edges", n.ID)
+			}
+		case engine.TypeStart, engine.TypeReview:
+			if len(edges) == 0 {
+				c.add(at, "%s node %q has no way forward; add an edge from it", n.Type, n.ID)
+				c.deadEnds = true
+			}
+			for _, ei := range edges[min(1, len(edges)):] {
+				c.add(ptr("edges", ei), "a %s node has exactly one way forward, and %q already goes to %q (/edges/%d); to branch, put a switch node after it",
+					n.Type, n.ID, c.doc.Edges[edges[0]].To, edges[0])
+			}
+		case engine.TypeSwitch:
+			c.switchEdges(at, &n, edges)
+		case engine.TypeTask:
+			c.taskEdges(at, &n, edges)
+		}
+	}
+}
+
+func (c *flowCompiler) switchEdges(at string, n *engine.NodeDoc, edges []int) {
+	var defaults []int
+	for _, ei := range edges {
+		e := c.doc.Edges[ei]
+		eat := ptr("edges", ei)
+		switch {
+		case e.Default && e.When != "":
+			c.add(eat+"/default", "an edge has either a condition (when) or \"default\": true, not both")
+		case e.Default:
+			defaults = append(defaults, ei)
+		case e.When == "":
+			c.add(eat, "an edge leaving switch %q needs a condition (when) or \"default\": true", n.ID)
+		}
+	}
+	if len(defaults) == 0 {
+		c.deadEnds = c.deadEnds || len(edges) == 0
+		c.add(at, "switch %q needs a default edge (\"default\": true), taken when no condition holds", n.ID)
+	}
+	for _, ei := range defaults[min(1, len(defaults)):] {
+		c.add(ptr("edges", ei, "default"), "switch %q already has a default edge (/edges/%d); a switch has exactly one", n.ID, defaults[0])
+	}
+}
+
+func (c *flowCompiler) taskEdges(at string, n *engine.NodeDoc, edges []int) {
+	p, known := plugins.Get(n.Plugin)
+	var defaults []int
+	seen := map[string]int{}
+	for _, ei := range edges {
+		e := c.doc.Edges[ei]
+		eat := ptr("edges", ei)
+		if e.Outcome == "" {
+			defaults = append(defaults, ei)
+			continue
+		}
+		if e.Default {
+			c.add(eat+"/default", "an edge has either an outcome or \"default\": true, not both")
+		}
+		if j, dup := seen[e.Outcome]; dup {
+			c.add(eat+"/outcome", "outcome %q of %q already has an edge (/edges/%d)", e.Outcome, n.ID, j)
+			continue
+		}
+		seen[e.Outcome] = ei
+		if known && !slices.Contains(p.Outcomes(), e.Outcome) {
+			outs := p.Outcomes()
+			if len(outs) == 0 {
+				c.add(eat+"/outcome", "plugin %q returns no outcome besides ok; remove outcome %q and make this the default edge", n.Plugin, e.Outcome)
+			} else {
+				c.add(eat+"/outcome", "plugin %q has no outcome %q; its outcomes: %s", n.Plugin, e.Outcome, strings.Join(outs, ", "))
+			}
+		}
+	}
+	if len(defaults) == 0 {
+		c.deadEnds = c.deadEnds || len(edges) == 0
+		c.add(at, "task %q needs a default edge (one without outcome), taken when the plugin returns ok", n.ID)
+	}
+	for _, ei := range defaults[min(1, len(defaults)):] {
+		c.add(ptr("edges", ei), "task %q already continues to %q by default (/edges/%d); give this edge an outcome or remove it",
+			n.ID, c.doc.Edges[defaults[0]].To, defaults[0])
+	}
+}
+
+// graph checks that every node is reachable, that every node can reach an end, and that
+// no loop runs without a review (the engine would spin through it forever).
+func (c *flowCompiler) graph() {
+	if c.start == "" || c.brokenEdges {
+		return
+	}
+	succ := map[string][]string{}
+	for id, edges := range c.out {
+		for _, ei := range edges {
+			succ[id] = append(succ[id], c.doc.Edges[ei].To)
+		}
+	}
+	// Reachable from start, following edges and on_reject.
+	reached := map[string]bool{c.start: true}
+	queue := []string{c.start}
+	for len(queue) > 0 {
+		id := queue[0]
+		queue = queue[1:]
+		next := succ[id]
+		if n := c.node(id); n.OnReject != "" {
+			if _, ok := c.index[n.OnReject]; ok {
+				next = append(next, n.OnReject)
+			}
+		}
+		for _, to := range next {
+			if !reached[to] {
+				reached[to] = true
+				queue = append(queue, to)
+			}
+		}
+	}
+	// Nodes from which an end is reachable (backwards from the ends).
+	pred := map[string][]string{}
+	for from, tos := range succ {
+		for _, to := range tos {
+			pred[to] = append(pred[to], from)
+		}
+	}
+	ends := map[string]bool{}
+	for i, n := range c.doc.Nodes {
+		if n.Type == engine.TypeEnd && c.index[n.ID] == i {
+			ends[n.ID] = true
+			queue = append(queue, n.ID)
+		}
+	}
+	if len(ends) == 0 {
+		c.add("/nodes", "the flow needs an end node ({\"id\": \"done\", \"type\": \"end\"}) where orders finish")
+	}
+	for len(queue) > 0 {
+		id := queue[0]
+		queue = queue[1:]
+		for _, from := range pred[id] {
+			if !ends[from] {
+				ends[from] = true
+				queue = append(queue, from)
+			}
+		}
+	}
+	for i, n := range c.doc.Nodes {
+		if c.index[n.ID] != i {
+			continue
+		}
+		at := ptr("nodes", i)
+		switch {
+		case n.Type == engine.TypeStart && n.ID != c.start:
+			// a second start node: reported as such
+		case !reached[n.ID]:
+			c.add(at, "node %q cannot be reached from the start node; add an edge to it or remove it", n.ID)
+		case !ends[n.ID] && len(c.out[n.ID]) > 0 && len(ends) > 0 && !c.deadEnds:
+			c.add(at, "no path leads from node %q to an end node; orders there could never finish", n.ID)
+		}
+	}
+	c.automaticLoops(succ)
+}
+
+func (c *flowCompiler) automaticLoops(succ map[string][]string) {
+	state := map[string]int{}
+	var stack []string
+	var visit func(id string)
+	visit = func(id string) {
+		state[id] = 1
+		stack = append(stack, id)
+		for _, to := range succ[id] {
+			if c.node(to).Type == engine.TypeReview {
+				continue
+			}
+			switch state[to] {
+			case 0:
+				visit(to)
+			case 1:
+				i := slices.Index(stack, to)
+				loop := append(slices.Clone(stack[i:]), to)
+				c.add(ptr("nodes", c.index[to]), "the nodes %s form a loop without a review node; an order would go round it forever", strings.Join(loop, " → "))
+			}
+		}
+		stack = stack[:len(stack)-1]
+		state[id] = 2
+	}
+	for i, n := range c.doc.Nodes {
+		if c.index[n.ID] == i && n.Type != engine.TypeReview && state[n.ID] == 0 {
+			visit(n.ID)
+		}
+	}
+}
+
+// conditions compiles the switch conditions and builds the engine's flow.
+func (c *flowCompiler) conditions(version int) *engine.Flow {
+	flow := &engine.Flow{
+		Key:     c.doc.Key,
+		Version: version,
+		Doc:     *c.doc,
+		Nodes:   map[string]*engine.NodeDoc{},
+		Start:   c.start,
+		Out:     map[string][]*engine.Edge{},
+	}
+	for i := range flow.Doc.Nodes {
+		n := &flow.Doc.Nodes[i]
+		if c.index[n.ID] == i {
+			flow.Nodes[n.ID] = n
+		}
+	}
+	for i, e := range flow.Doc.Edges {
+		edge := &engine.Edge{EdgeDoc: e}
+		if e.When != "" {
+			compiled, msg := c.env.compile(e.When, "boolean")
+			if msg != "" {
+				c.add(ptr("edges", i, "when"), "%s", msg)
+				continue
+			}
+			edge.Cond = compiled.prog
+		}
+		if slices.Contains(c.out[e.From], i) {
+			flow.Out[e.From] = append(flow.Out[e.From], edge)
+		}
+	}
+	return flow
+}

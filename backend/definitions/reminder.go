@@ -1,0 +1,412 @@
+package definitions
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	_ "time/tzdata" // time zones must load on machines without a zoneinfo database
+
+	"github.com/robfig/cron/v3"
+
+	"sluice/backend/engine"
+)
+
+// Reminder is a compiled reminder definition: SLA rules per review node of a flow, an
+// optional working calendar and cron schedules.
+type Reminder struct {
+	Key           string           `json:"key"`
+	Name          engine.Text      `json:"name,omitempty"`
+	Description   engine.Text      `json:"description,omitempty"`
+	Flow          string           `json:"flow"`
+	Rules         map[string]*Rule `json:"rules,omitempty"` // node id → rule
+	DeadlineField string           `json:"deadline_field,omitempty"`
+	Calendar      *Calendar        `json:"calendar,omitempty"`
+	Schedules     []*Schedule      `json:"schedules,omitempty"`
+}
+
+// Rule says what happens while an order waits at a review node. Zero durations are unset.
+type Rule struct {
+	RemindAfter   Duration    `json:"remind_after,omitzero"`
+	RepeatEvery   Duration    `json:"repeat_every,omitzero"`
+	MaxTimes      int         `json:"max_times,omitempty"` // 0: once, or unlimited repeats if RepeatEvery is set
+	EscalateAfter Duration    `json:"escalate_after,omitzero"`
+	EscalateTo    *Escalation `json:"escalate_to,omitempty"`
+	AutoAfter     Duration    `json:"auto_after,omitzero"`
+	AutoAction    string      `json:"auto_action,omitempty"` // approve | reject | return
+}
+
+// Escalation names who a task escalates to: holders of Role (in Department, empty = the
+// order's), or the assignee's manager ManagerLevels levels up.
+type Escalation struct {
+	Role          string `json:"role,omitempty"`
+	Department    string `json:"department,omitempty"`
+	ManagerLevels int    `json:"manager_levels,omitempty"`
+}
+
+// Calendar is a working calendar. With one, reminder durations count working time.
+type Calendar struct {
+	TimeZone string   `json:"time_zone"`
+	Weekdays []string `json:"weekdays,omitempty"` // mon…sun; default mon–fri
+	Holidays []string `json:"holidays,omitempty"` // YYYY-MM-DD
+	Hours    *Hours   `json:"hours,omitempty"`    // default the whole day
+
+	Location *time.Location        `json:"-"`
+	Days     map[time.Weekday]bool `json:"-"` // working weekdays
+	Start    time.Duration         `json:"-"` // working hours, from midnight
+	End      time.Duration         `json:"-"`
+	holidays map[string]bool
+}
+
+// Hours are working hours, HH:MM.
+type Hours struct {
+	Start string `json:"start"`
+	End   string `json:"end"`
+}
+
+// IsWorkingDay says whether t's date (in the calendar's zone) is a working day.
+func (c *Calendar) IsWorkingDay(t time.Time) bool {
+	t = t.In(c.Location)
+	return c.Days[t.Weekday()] && !c.holidays[t.Format(time.DateOnly)]
+}
+
+// IsWorkingTime says whether t falls in working hours of a working day.
+func (c *Calendar) IsWorkingTime(t time.Time) bool {
+	if !c.IsWorkingDay(t) {
+		return false
+	}
+	t = t.In(c.Location)
+	since := time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute + time.Duration(t.Second())*time.Second
+	return since >= c.Start && since < c.End
+}
+
+// Schedule is a cron schedule.
+type Schedule struct {
+	Key      string      `json:"key"`
+	Name     engine.Text `json:"name,omitempty"`
+	Cron     string      `json:"cron"`
+	TimeZone string      `json:"time_zone,omitempty"`
+	Action   string      `json:"action"` // digest
+
+	Location *time.Location `json:"-"` // TimeZone, else the calendar's, else UTC
+	Spec     cron.Schedule  `json:"-"`
+}
+
+// Next returns the first time the schedule fires after t (zero if never).
+func (s *Schedule) Next(t time.Time) time.Time { return s.Spec.Next(t.In(s.Location)) }
+
+// Duration is a reminder duration such as 30m, 4h, 2d or 1d12h. Days stay days: with a
+// calendar they are working days, without one 24 hours (see Std).
+type Duration struct {
+	Days, Hours, Minutes int
+}
+
+var durationRE = regexp.MustCompile(`^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$`)
+
+// ParseDuration parses days, hours and minutes in that order: 30m, 4h, 2d, 1d12h, 1h30m.
+func ParseDuration(s string) (Duration, error) {
+	m := durationRE.FindStringSubmatch(s)
+	if m == nil || s == "" {
+		return Duration{}, fmt.Errorf("%q is not a duration; write days, hours and minutes like 30m, 4h, 2d or 1d12h", s)
+	}
+	var d Duration
+	for i, p := range []*int{&d.Days, &d.Hours, &d.Minutes} {
+		if m[i+1] == "" {
+			continue
+		}
+		n, err := strconv.Atoi(m[i+1])
+		if err != nil || n > 100000 {
+			return Duration{}, fmt.Errorf("%q is too long", s)
+		}
+		*p = n
+	}
+	return d, nil
+}
+
+// Std is the duration in wall-clock time, a day being 24 hours.
+func (d Duration) Std() time.Duration {
+	return time.Duration(d.Days)*24*time.Hour + time.Duration(d.Hours)*time.Hour + time.Duration(d.Minutes)*time.Minute
+}
+
+// IsZero says whether the duration is unset (or zero).
+func (d Duration) IsZero() bool { return d == Duration{} }
+
+func (d Duration) String() string {
+	var sb strings.Builder
+	for _, p := range []struct {
+		n    int
+		unit string
+	}{{d.Days, "d"}, {d.Hours, "h"}, {d.Minutes, "m"}} {
+		if p.n > 0 {
+			sb.WriteString(strconv.Itoa(p.n) + p.unit)
+		}
+	}
+	if sb.Len() == 0 {
+		return "0m"
+	}
+	return sb.String()
+}
+
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := ParseDuration(string(b))
+	*d = v
+	return err
+}
+
+// ParseCron parses a standard 5-field cron spec or a descriptor (@daily, @every 1h) with
+// robfig/cron, which panics on some malformed input: the panic becomes an error.
+func ParseCron(spec string) (s cron.Schedule, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s, err = nil, fmt.Errorf("invalid cron spec %q", spec)
+		}
+	}()
+	return cron.ParseStandard(spec)
+}
+
+// loadZone loads an IANA time zone; "Local" is refused (it depends on the server).
+func loadZone(name string) (*time.Location, error) {
+	if name == "" || name == "Local" {
+		return nil, fmt.Errorf("name a time zone such as Asia/Taipei or UTC")
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, fmt.Errorf("unknown time zone %q; use an IANA name such as Asia/Taipei, Asia/Shanghai or UTC", name)
+	}
+	return loc, nil
+}
+
+var weekdays = map[string]time.Weekday{
+	"sun": time.Sunday, "mon": time.Monday, "tue": time.Tuesday, "wed": time.Wednesday,
+	"thu": time.Thursday, "fri": time.Friday, "sat": time.Saturday,
+}
+
+// ParseReminder validates a reminder document and compiles it. look must resolve the
+// flow it names (and through the flow, its form) and the roles it escalates to.
+func ParseReminder(body []byte, look Lookup) (*Reminder, []Problem) {
+	raw, ps := checkMeta("reminder", body)
+	if ps != nil {
+		return nil, ps
+	}
+	var r Reminder
+	if err := json.Unmarshal(body, &r); err != nil {
+		return nil, []Problem{{"", "cannot read reminder: " + err.Error()}}
+	}
+	rawRules, _ := raw["rules"].(map[string]any)
+	c := reminderChecker{r: &r, look: lookup{look}, rawRules: rawRules}
+	c.flowRefs()
+	c.rules()
+	c.calendar()
+	c.schedules()
+	if len(c.ps) > 0 {
+		return nil, sortProblems(c.ps)
+	}
+	return &r, nil
+}
+
+type reminderChecker struct {
+	r        *Reminder
+	look     lookup
+	rawRules map[string]any
+	ps       []Problem
+}
+
+func (c *reminderChecker) add(pointer, format string, args ...any) {
+	c.ps = append(c.ps, Problem{pointer, fmt.Sprintf(format, args...)})
+}
+
+func (c *reminderChecker) flowRefs() {
+	flow, ok := c.look.flow(c.r.Flow)
+	if !ok {
+		c.add("/flow", "flow %q does not exist or is not valid; name an existing flow", c.r.Flow)
+		return
+	}
+	var reviews []string
+	for _, n := range flow.Doc.Nodes {
+		if n.Type == engine.TypeReview {
+			reviews = append(reviews, n.ID)
+		}
+	}
+	for _, id := range slices.Sorted(maps.Keys(c.r.Rules)) {
+		n, ok := flow.Nodes[id]
+		switch {
+		case !ok:
+			c.add(ptr("rules", id), "flow %q has no node %q; rules apply to its review nodes: %s", c.r.Flow, id, strings.Join(reviews, ", "))
+		case n.Type != engine.TypeReview:
+			c.add(ptr("rules", id), "%q is a %s node; rules apply to review nodes only (%s)", id, n.Type, strings.Join(reviews, ", "))
+		}
+	}
+	if c.r.DeadlineField == "" {
+		return
+	}
+	form, ok := c.look.form(flow.Doc.Form)
+	if !ok {
+		c.add("/deadline_field", "cannot check the field: form %q of flow %q does not exist or is not valid", flow.Doc.Form, c.r.Flow)
+		return
+	}
+	s := form.env.order
+	for _, part := range strings.Split(c.r.DeadlineField, ".") {
+		if s == nil || s.typ != "object" {
+			s = nil
+			break
+		}
+		s = s.props[part]
+	}
+	if !s.isDate() {
+		var dates []string
+		for _, name := range form.env.order.propNames() {
+			if form.env.order.props[name].isDate() {
+				dates = append(dates, name)
+			}
+		}
+		what := fmt.Sprintf("form %q has no date field %q", form.Key, c.r.DeadlineField)
+		if s != nil {
+			what = fmt.Sprintf("field %q of form %q is not a date (a string with format date or date-time)", c.r.DeadlineField, form.Key)
+		}
+		if len(dates) > 0 {
+			what += "; its date fields: " + strings.Join(dates, ", ")
+		}
+		c.add("/deadline_field", "%s", what)
+	}
+}
+
+func (c *reminderChecker) rules() {
+	for _, id := range slices.Sorted(maps.Keys(c.r.Rules)) {
+		rule := c.r.Rules[id]
+		if rule == nil {
+			continue
+		}
+		at := ptr("rules", id)
+		raw, _ := c.rawRules[id].(map[string]any)
+		for _, field := range []string{"remind_after", "repeat_every", "escalate_after", "auto_after"} {
+			if _, present := raw[field]; present && durationField(rule, field).IsZero() {
+				c.add(join(at, field), "must be longer than zero")
+			}
+		}
+		if !rule.EscalateAfter.IsZero() && !rule.AutoAfter.IsZero() && rule.AutoAfter.Std() <= rule.EscalateAfter.Std() {
+			c.add(at+"/auto_after", "auto_after (%s) comes no later than escalate_after (%s), so the escalation would never happen; make it longer", rule.AutoAfter, rule.EscalateAfter)
+		}
+		if e := rule.EscalateTo; e != nil && e.Role != "" {
+			role, ok := c.look.role(e.Role)
+			if !ok {
+				c.add(at+"/escalate_to/role", "role %q does not exist; create it or name an existing role", e.Role)
+			} else if role.Scope == ScopeGlobal && e.Department != "" {
+				c.add(at+"/escalate_to/department", "role %q is global (held without a department); remove department", e.Role)
+			}
+		}
+	}
+}
+
+func durationField(r *Rule, field string) Duration {
+	switch field {
+	case "remind_after":
+		return r.RemindAfter
+	case "repeat_every":
+		return r.RepeatEvery
+	case "escalate_after":
+		return r.EscalateAfter
+	}
+	return r.AutoAfter
+}
+
+func (c *reminderChecker) calendar() {
+	cal := c.r.Calendar
+	if cal == nil {
+		return
+	}
+	loc, err := loadZone(cal.TimeZone)
+	if err != nil {
+		c.add("/calendar/time_zone", "%v", err)
+	}
+	cal.Location = loc
+	cal.Days = map[time.Weekday]bool{}
+	days := cal.Weekdays
+	if len(days) == 0 {
+		days = []string{"mon", "tue", "wed", "thu", "fri"}
+	}
+	for _, d := range days {
+		cal.Days[weekdays[d]] = true
+	}
+	cal.holidays = map[string]bool{}
+	for i, h := range cal.Holidays {
+		if _, err := time.Parse(time.DateOnly, h); err != nil {
+			c.add(ptr("calendar", "holidays", i), "%q is not a date (YYYY-MM-DD)", h)
+		}
+		cal.holidays[h] = true
+	}
+	cal.Start, cal.End = 0, 24*time.Hour
+	if h := cal.Hours; h != nil {
+		start, err1 := clock(h.Start)
+		end, err2 := clock(h.End)
+		switch {
+		case err1 != nil:
+			c.add("/calendar/hours/start", "%v", err1)
+		case err2 != nil:
+			c.add("/calendar/hours/end", "%v", err2)
+		case end <= start:
+			c.add("/calendar/hours/end", "working hours end (%s) must come after they start (%s)", h.End, h.Start)
+		default:
+			cal.Start, cal.End = start, end
+		}
+	}
+}
+
+func clock(s string) (time.Duration, error) {
+	hh, mm, ok := strings.Cut(s, ":")
+	h, err1 := strconv.Atoi(hh)
+	m, err2 := strconv.Atoi(mm)
+	if !ok || err1 != nil || err2 != nil || h < 0 || m < 0 || m > 59 || h > 24 || (h == 24 && m > 0) {
+		return 0, fmt.Errorf("%q is not a time of day (HH:MM, 00:00 to 24:00)", s)
+	}
+	return time.Duration(h)*time.Hour + time.Duration(m)*time.Minute, nil
+}
+
+func (c *reminderChecker) schedules() {
+	seen := map[string]int{}
+	for i, s := range c.r.Schedules {
+		at := ptr("schedules", i)
+		if j, dup := seen[s.Key]; dup {
+			c.add(at+"/key", "duplicate schedule key %q (also at /schedules/%d)", s.Key, j)
+		}
+		seen[s.Key] = i
+		s.Location = time.UTC
+		if c.r.Calendar != nil && c.r.Calendar.Location != nil {
+			s.Location = c.r.Calendar.Location
+		}
+		if s.TimeZone != "" {
+			loc, err := loadZone(s.TimeZone)
+			if err != nil {
+				c.add(at+"/time_zone", "%v", err)
+			} else {
+				s.Location = loc
+			}
+		}
+		spec := strings.TrimSpace(s.Cron)
+		if strings.HasPrefix(spec, "TZ=") || strings.HasPrefix(spec, "CRON_TZ=") {
+			c.add(at+"/cron", "put the time zone in time_zone, not in the cron spec")
+			continue
+		}
+		sched, err := ParseCron(spec)
+		if err != nil {
+			c.add(at+"/cron", "%v; write 5 fields (minute hour day-of-month month day-of-week), e.g. \"30 8 * * 1-5\", or @daily, @hourly, @every 2h", err)
+			continue
+		}
+		if spec, ok := sched.(*cron.SpecSchedule); ok {
+			spec.Location = s.Location
+		}
+		if d, ok := sched.(cron.ConstantDelaySchedule); ok && d.Delay < time.Minute {
+			c.add(at+"/cron", "fires more often than once a minute; use @every 1m or longer")
+			continue
+		}
+		s.Spec = sched
+		if s.Next(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)).IsZero() {
+			c.add(at+"/cron", "%q never fires (no such date); check the day and month fields", s.Cron)
+		}
+	}
+}

@@ -1,0 +1,122 @@
+package definitions
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"sluice/backend/engine"
+)
+
+// Lookup resolves the references between definitions: a flow names its form and the
+// roles of its reviews, a reminder names its flow. A nil Lookup resolves nothing.
+type Lookup interface {
+	Form(key string) (*Form, bool)
+	Role(key string) (*Role, bool)
+	Flow(key string) (*engine.Flow, bool)
+}
+
+// NormalizeKind maps a kind as written in a document or an URL (form, forms, …) to the
+// singular form; ok is false for anything else.
+func NormalizeKind(kind string) (string, bool) {
+	k := strings.TrimSuffix(strings.ToLower(strings.TrimSpace(kind)), "s")
+	switch k {
+	case "form", "flow", "role", "reminder":
+		return k, true
+	}
+	return "", false
+}
+
+// Kind reads the "kind" property of a definition document.
+func Kind(body []byte) (string, error) {
+	var doc struct {
+		Kind *string `json:"kind"`
+	}
+	if err := json.Unmarshal(body, &doc); err != nil {
+		return "", fmt.Errorf("not a JSON object: %w", err)
+	}
+	if doc.Kind == nil {
+		return "", fmt.Errorf(`"kind" is missing; it must be form, flow, role or reminder`)
+	}
+	k, ok := NormalizeKind(*doc.Kind)
+	if !ok || k != *doc.Kind {
+		return "", fmt.Errorf(`"kind" is %q; it must be form, flow, role or reminder`, *doc.Kind)
+	}
+	return k, nil
+}
+
+// Validate checks a definition of the given kind (form|flow|role|reminder, or the plural)
+// against its meta-schema and the semantic rules, resolving references with look. It
+// returns nothing when the document is valid.
+func Validate(kind string, body []byte, look Lookup) []Problem {
+	k, ok := NormalizeKind(kind)
+	if !ok {
+		return []Problem{{"", fmt.Sprintf("unknown definition kind %q; use form, flow, role or reminder", kind)}}
+	}
+	var ps []Problem
+	switch k {
+	case "form":
+		_, ps = ParseForm(body)
+	case "role":
+		_, ps = ParseRole(body)
+	case "flow":
+		_, ps = CompileFlow(body, 0, look)
+	case "reminder":
+		_, ps = ParseReminder(body, look)
+	}
+	return ps
+}
+
+// checkMeta validates body against the meta-schema of kind. A document of another kind
+// gets one problem at /kind rather than a list of everything that does not fit.
+// It returns the decoded document for further checks.
+func checkMeta(kind string, body []byte) (map[string]any, []Problem) {
+	v, ps := decode(body)
+	if ps != nil {
+		return nil, ps
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return nil, []Problem{{"", fmt.Sprintf("a %s definition must be a JSON object", kind)}}
+	}
+	if got, ok := obj["kind"].(string); ok && got != kind {
+		if k, known := NormalizeKind(got); known && k == got {
+			return nil, []Problem{{"/kind", fmt.Sprintf("this is a %s definition, not a %s one", got, kind)}}
+		}
+	}
+	meta, err := metaSchema(kind)
+	if err != nil {
+		return nil, []Problem{{"", err.Error()}}
+	}
+	if ps := meta.validate(v, ""); len(ps) > 0 {
+		return nil, ps
+	}
+	return obj, nil
+}
+
+// lookup wraps a possibly nil Lookup.
+type lookup struct{ Lookup }
+
+func (l lookup) form(key string) (*Form, bool) {
+	if l.Lookup == nil {
+		return nil, false
+	}
+	f, ok := l.Lookup.Form(key)
+	return f, ok && f != nil
+}
+
+func (l lookup) role(key string) (*Role, bool) {
+	if l.Lookup == nil {
+		return nil, false
+	}
+	r, ok := l.Lookup.Role(key)
+	return r, ok && r != nil
+}
+
+func (l lookup) flow(key string) (*engine.Flow, bool) {
+	if l.Lookup == nil {
+		return nil, false
+	}
+	f, ok := l.Lookup.Flow(key)
+	return f, ok && f != nil
+}

@@ -1,0 +1,194 @@
+package schema
+
+import (
+	"encoding/json"
+	"time"
+
+	"entgo.io/ent"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+)
+
+// Definition is one version of a form, flow, role or reminder document.
+// Version 0 is the editable draft; published versions (1, 2, …) never change.
+type Definition struct{ ent.Schema }
+
+func (Definition) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+
+func (Definition) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("kind").NotEmpty(),
+		field.String("key").NotEmpty().MaxLen(64),
+		field.Int("version"),
+		field.String("status").Default("draft"), // draft | published
+		field.JSON("body", json.RawMessage{}),
+		field.String("created_by").Default(""),
+	}
+}
+
+func (Definition) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("kind", "key", "version").Unique()}
+}
+
+// Order is one order on its way through a pinned flow version.
+type Order struct{ ent.Schema }
+
+func (Order) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+
+func (Order) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("number").Unique(),
+		field.String("flow_key"),
+		field.Int("flow_version"),
+		field.String("status"),
+		field.String("department"),
+		field.String("submitter"),
+		field.JSON("data", map[string]any{}),
+		field.Float("total").Default(0),
+		field.JSON("current_nodes", []string{}),
+		field.Int("version").Default(1),
+		field.Time("updated_at").Default(func() time.Time { return time.Now().UTC() }),
+	}
+}
+
+func (Order) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("status"),
+		index.Fields("department", "status"),
+		index.Fields("submitter"),
+	}
+}
+
+// NodeInstance is one visit of an order to a node, with the counters its review mode needs.
+type NodeInstance struct{ ent.Schema }
+
+func (NodeInstance) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+
+func (NodeInstance) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int("order_id"),
+		field.String("node_id"),
+		field.String("node_type"),
+		field.String("status"), // active | approved | rejected | done | cancelled
+		field.String("mode").Default(""),
+		field.Int("required").Default(0),
+		field.Int("approvals").Default(0),
+		field.Int("rejections").Default(0),
+		field.String("department").Default(""),
+		field.Int("version").Default(1),
+		field.Time("ended_at").Optional().Nillable(),
+	}
+}
+
+func (NodeInstance) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("order_id", "status")}
+}
+
+// Task is a piece of work for one assignee or a set of candidates (first one acts).
+type Task struct{ ent.Schema }
+
+func (Task) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+
+func (Task) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int("order_id"),
+		field.Int("node_instance_id"),
+		field.String("node_id"),
+		field.String("department").Default(""),
+		field.JSON("assignees", []string{}),
+		field.String("status").Default("open"), // open | done | cancelled
+		field.String("decision").Default(""),
+		field.String("decided_by").Default(""),
+		field.Time("decided_at").Optional().Nillable(),
+		field.Int("version").Default(1),
+	}
+}
+
+func (Task) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("order_id", "status"), index.Fields("status")}
+}
+
+// TaskAssignee indexes tasks by each user who may act on them (the inbox query).
+type TaskAssignee struct{ ent.Schema }
+
+func (TaskAssignee) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int("task_id"),
+		field.String("username"),
+		field.Bool("open").Default(true),
+	}
+}
+
+func (TaskAssignee) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("username", "open"), index.Fields("task_id")}
+}
+
+// AuditEntry is append-only and hash-chained: hash = SHA-256(prev_hash, entry).
+type AuditEntry struct{ ent.Schema }
+
+func (AuditEntry) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int64("seq").Unique(),
+		field.Time("at"),
+		field.String("actor"),
+		field.String("action"),
+		field.Int("order_id").Optional().Nillable(),
+		field.String("node").Default(""),
+		field.Int("task_id").Optional().Nillable(),
+		field.JSON("detail", map[string]any{}),
+		field.String("request_id").Default(""),
+		field.String("prev_hash"),
+		field.String("hash"),
+	}
+}
+
+func (AuditEntry) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("order_id")}
+}
+
+// Event is a state change for live subscribers; seq is global and strictly increasing
+// in commit order (it is assigned under the ledger row lock).
+type Event struct{ ent.Schema }
+
+func (Event) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int64("seq").Unique(),
+		field.Time("at"),
+		field.String("type"),
+		field.String("topic"),
+		field.JSON("data", map[string]any{}),
+	}
+}
+
+// Ledger is a single row that serialises appends to the audit chain and the event
+// sequence: every state-changing transaction updates it first, which takes its row lock.
+type Ledger struct{ ent.Schema }
+
+func (Ledger) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int64("audit_seq").Default(0),
+		field.String("audit_hash").Default(""),
+		field.Int64("event_seq").Default(0),
+		field.Int64("order_seq").Default(0),
+	}
+}
+
+// IdempotencyKey remembers the first response to a keyed request.
+type IdempotencyKey struct{ ent.Schema }
+
+func (IdempotencyKey) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+
+func (IdempotencyKey) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("user"),
+		field.String("scope"),
+		field.String("key"),
+		field.String("request_hash"),
+		field.Int("status_code"),
+		field.Bytes("response"),
+	}
+}
+
+func (IdempotencyKey) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("user", "scope", "key").Unique()}
+}

@@ -1,0 +1,56 @@
+// Package service is Sluice's application layer: each exported method is one use case
+// (submit an order, act on a task, publish a definition …) done in one transaction,
+// with the engine deciding, Casbin authorising, and the journal recording. HTTP
+// handlers call it and only translate.
+package service
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+)
+
+// FieldError points at the part of the request that is wrong.
+type FieldError struct {
+	Pointer string `json:"pointer"`
+	Message string `json:"message"`
+}
+
+// Error is a refusal the caller should show as a problem (RFC 9457).
+type Error struct {
+	Status int
+	Detail string
+	Errors []FieldError
+}
+
+func (e *Error) Error() string {
+	if len(e.Errors) > 0 {
+		return fmt.Sprintf("%s (%s: %s)", e.Detail, e.Errors[0].Pointer, e.Errors[0].Message)
+	}
+	return e.Detail
+}
+
+// AsError unwraps an *Error.
+func AsError(err error) (*Error, bool) {
+	var e *Error
+	ok := errors.As(err, &e)
+	return e, ok
+}
+
+func errf(status int, format string, a ...any) *Error {
+	return &Error{Status: status, Detail: fmt.Sprintf(format, a...)}
+}
+
+func notFound(what string) *Error { return errf(http.StatusNotFound, "%s not found", what) }
+
+func forbidden(format string, a ...any) *Error { return errf(http.StatusForbidden, format, a...) }
+
+func conflict(format string, a ...any) *Error { return errf(http.StatusConflict, format, a...) }
+
+func invalid(detail string, errs ...FieldError) *Error {
+	return &Error{Status: http.StatusUnprocessableEntity, Detail: detail, Errors: errs}
+}
+
+// keyPattern is the shape of usernames and department keys.
+var keyPattern = regexp.MustCompile(`^[a-z][a-z0-9._-]{0,63}$`)

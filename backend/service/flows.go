@@ -1,0 +1,73 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+
+	"sluice/backend/engine"
+	"sluice/backend/ent"
+	"sluice/backend/ent/definition"
+)
+
+// FlowItem is a flow a user may start.
+type FlowItem struct {
+	Key     string      `json:"key"`
+	Version int         `json:"version"`
+	Name    engine.Text `json:"name,omitempty"`
+	Form    string      `json:"form"`
+}
+
+// StartableFlows lists the latest published flows.
+func (s *Service) StartableFlows(ctx context.Context, a Actor) ([]FlowItem, error) {
+	keys, err := s.Store.Read.Definition.Query().Where(definition.Kind("flow"), definition.Status("published")).
+		Order(ent.Asc(definition.FieldKey)).GroupBy(definition.FieldKey).Strings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := []FlowItem{}
+	for _, k := range keys {
+		f, err := s.Catalog.Flow(ctx, k, 0)
+		if err != nil {
+			return nil, err
+		}
+		if f != nil {
+			out = append(out, FlowItem{Key: f.Key, Version: f.Version, Name: f.Doc.Name, Form: f.Doc.Form})
+		}
+	}
+	return out, nil
+}
+
+// FlowFormView is what the order screen needs to render a flow's form.
+type FlowFormView struct {
+	Flow FlowItem `json:"flow"`
+	Form struct {
+		Key      string            `json:"key"`
+		Version  int               `json:"version"`
+		Name     engine.Text       `json:"name,omitempty"`
+		Schema   json.RawMessage   `json:"schema"`
+		UI       json.RawMessage   `json:"ui,omitempty"`
+		Computed map[string]string `json:"computed,omitempty"`
+	} `json:"form"`
+}
+
+// FlowForm returns the latest published flow with its form.
+func (s *Service) FlowForm(ctx context.Context, a Actor, key string) (*FlowFormView, error) {
+	f, err := s.Catalog.Flow(ctx, key, 0)
+	if err != nil {
+		return nil, err
+	}
+	if f == nil {
+		return nil, notFound("flow " + key)
+	}
+	form, err := s.Catalog.Form(ctx, f.Doc.Form)
+	if err != nil {
+		return nil, err
+	}
+	if form == nil {
+		return nil, notFound("form " + f.Doc.Form)
+	}
+	v := &FlowFormView{Flow: FlowItem{Key: f.Key, Version: f.Version, Name: f.Doc.Name, Form: f.Doc.Form}}
+	v.Form.Key, v.Form.Version, v.Form.Name = form.Key, form.Version, form.Name
+	v.Form.Schema, v.Form.UI, v.Form.Computed = form.Schema, form.UI, form.Computed
+	return v, nil
+}

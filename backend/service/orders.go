@@ -1,0 +1,133 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"time"
+
+	"sluice/backend/authz"
+	"sluice/backend/engine"
+	"sluice/backend/ent"
+	"sluice/backend/ent/idempotencykey"
+)
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+// TaskView is a task as the API shows it.
+type TaskView struct {
+	ID        int           `json:"id"`
+	Node      string        `json:"node"`
+	NodeName  engine.Text   `json:"node_name,omitempty"`
+	Mode      string        `json:"mode"`
+	Assignees []string      `json:"assignees"`
+	Status    string        `json:"status"`
+	Decision  string        `json:"decision,omitempty"`
+	DecidedBy string        `json:"decided_by,omitempty"`
+	Version   int           `json:"version"`
+	Reasons   []string      `json:"reasons,omitempty"`
+	Checklist []engine.Text `json:"checklist,omitempty"`
+	CanAct    bool          `json:"can_act"`
+	CreatedAt time.Time     `json:"created_at"`
+}
+
+// OrderView is an order as the API shows it.
+type OrderView struct {
+	ID           int            `json:"id"`
+	Number       string         `json:"number"`
+	Flow         string         `json:"flow"`
+	Version      int            `json:"version"`
+	Status       string         `json:"status"`
+	Department   string         `json:"department"`
+	Submitter    string         `json:"submitter"`
+	Data         map[string]any `json:"data"`
+	Total        float64        `json:"total"`
+	CurrentNodes []string       `json:"current_nodes"`
+	Tasks        []TaskView     `json:"tasks,omitempty"`
+	CreatedAt    time.Time      `json:"created_at"`
+	UpdatedAt    time.Time      `json:"updated_at"`
+}
+
+func orderView(o *ent.Order) OrderView {
+	cur := o.CurrentNodes
+	if cur == nil {
+		cur = []string{}
+	}
+	return OrderView{ID: o.ID, Number: o.Number, Flow: o.FlowKey, Version: o.FlowVersion, Status: o.Status,
+		Department: o.Department, Submitter: o.Submitter, Data: o.Data, Total: o.Total, CurrentNodes: cur,
+		CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt}
+}
+
+func (s *Service) taskView(a Actor, f *engine.Flow, o *ent.Order, t *ent.Task, mode string) TaskView {
+	v := TaskView{ID: t.ID, Node: t.NodeID, Mode: mode, Assignees: t.Assignees, Status: t.Status,
+		Decision: t.Decision, DecidedBy: t.DecidedBy, Version: t.Version, CreatedAt: t.CreatedAt}
+	if v.Assignees == nil {
+		v.Assignees = []string{}
+	}
+	if f != nil {
+		if n := f.Nodes[t.NodeID]; n != nil {
+			v.NodeName, v.Reasons, v.Checklist = n.Name, n.Reasons, n.Checklist
+			v.CanAct = t.Status == "open" && slices.Contains(t.Assignees, a.Username) &&
+				(a.Username != o.Submitter || n.AllowSelf) &&
+				s.can(a, t.Department, nodeObject(f.Key, t.NodeID), engine.ActApprove)
+		}
+	}
+	return v
+}
+
+func nodeObject(flow, node string) string { return authz.NodeObject(flow, node) }
+
+// SubmitRequest is the body of POST /orders.
+type SubmitRequest struct {
+	Flow       string         `json:"flow"`
+	Data       map[string]any `json:"data"`
+	Department string         `json:"department,omitempty"`
+}
+
+// Idem carries an Idempotency-Key into the transaction that makes the change, so the
+// remembered response is written atomically with it.
+type Idem struct {
+	Key, Scope, RequestHash string
+	// Encode renders the response to remember (the caller's exact body).
+	Encode func(v any) ([]byte, error)
+}
+
+// Replay is a remembered response for a repeated Idempotency-Key.
+type Replay struct {
+	Status int
+	Body   []byte
+}
+
+// checkIdem looks the key up inside the write transaction (after the journal lock, so
+// a concurrent twin has either committed or not started).
+func checkIdem(ctx context.Context, tx *ent.Tx, a Actor, id *Idem) (*Replay, error) {
+	if id == nil || id.Key == "" {
+		return nil, nil
+	}
+	row, err := tx.IdempotencyKey.Query().Where(idempotencykey.User(a.Username),
+		idempotencykey.Scope(id.Scope), idempotencykey.Key(id.Key)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if row.RequestHash != id.RequestHash {
+		return nil, &Error{Status: 422, Detail: "this Idempotency-Key was used with a different request",
+			Errors: []FieldError{{Pointer: "", Message: "use a new Idempotency-Key for a different request"}}}
+	}
+	return &Replay{Status: row.StatusCode, Body: row.Response}, nil
+}
+
+// rememberIdem stores the response under the key in the same transaction.
+func rememberIdem(ctx context.Context, tx *ent.Tx, a Actor, id *Idem, status int, v any) error {
+	if id == nil || id.Key == "" {
+		return nil
+	}
+	b, err := id.Encode(v)
+	if err != nil {
+		return err
+	}
+	return tx.IdempotencyKey.Create().SetUser(a.Username).SetScope(id.Scope).SetKey(id.Key).
+		SetRequestHash(id.RequestHash).SetStatusCode(status).SetResponse(b).Exec(ctx)
+}

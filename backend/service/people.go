@@ -1,0 +1,341 @@
+package service
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"slices"
+	"time"
+
+	"sluice/backend/auth"
+	"sluice/backend/ent"
+	"sluice/backend/ent/department"
+	"sluice/backend/ent/membership"
+	"sluice/backend/ent/session"
+	"sluice/backend/ent/user"
+	"sluice/backend/store"
+)
+
+// SessionTTL is how long a login lasts.
+const SessionTTL = 12 * time.Hour
+
+// UserView is a user as the API shows it (never the password hash).
+type UserView struct {
+	ID          int          `json:"id"`
+	Username    string       `json:"username"`
+	DisplayName string       `json:"display_name"`
+	Email       string       `json:"email,omitempty"`
+	IsAdmin     bool         `json:"is_admin"`
+	Disabled    bool         `json:"disabled,omitempty"`
+	Locale      string       `json:"locale"`
+	Memberships []Membership `json:"memberships,omitempty"`
+}
+
+// Membership is a role held in a department.
+type Membership struct {
+	Department string `json:"department"`
+	Role       string `json:"role"`
+}
+
+func userView(u *ent.User) UserView {
+	return UserView{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Email: u.Email, IsAdmin: u.IsAdmin, Disabled: u.Disabled, Locale: u.Locale}
+}
+
+// Login checks a password and opens a session. It answers the same way for an unknown
+// user and a wrong password, and spends the same time on both.
+func (s *Service) Login(ctx context.Context, username, password, requestID string) (token, csrf string, u *UserView, err error) {
+	row, err := s.Store.Read.User.Query().Where(user.Username(username)).Only(ctx)
+	if ent.IsNotFound(err) {
+		auth.DummyVerify(password)
+		return "", "", nil, errf(http.StatusUnauthorized, "wrong username or password")
+	}
+	if err != nil {
+		return "", "", nil, err
+	}
+	ok, err := auth.VerifyPassword(row.PasswordHash, password)
+	if err != nil || !ok || row.Disabled {
+		return "", "", nil, errf(http.StatusUnauthorized, "wrong username or password")
+	}
+	token, hash := auth.NewToken()
+	csrf = randomString(24)
+	a := Actor{ID: row.ID, Username: row.Username, IsAdmin: row.IsAdmin, RequestID: requestID}
+	err = s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
+		if err := tx.Session.Create().SetTokenHash(hash).SetUserID(row.ID).SetCsrfToken(csrf).
+			SetExpiresAt(j.At().Add(SessionTTL)).Exec(ctx); err != nil {
+			return err
+		}
+		return j.Audit(ctx, store.Audit{Actor: row.Username, Action: "login"})
+	})
+	if err != nil {
+		return "", "", nil, err
+	}
+	v := userView(row)
+	return token, csrf, &v, nil
+}
+
+// Authenticate turns a session token into the actor and the session's CSRF token.
+func (s *Service) Authenticate(ctx context.Context, token string) (*Actor, string, error) {
+	if token == "" {
+		return nil, "", nil
+	}
+	ses, err := s.Store.Read.Session.Query().Where(session.TokenHash(auth.HashToken(token))).Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, "", nil
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	if time.Now().After(ses.ExpiresAt) {
+		return nil, "", nil
+	}
+	u, err := s.Store.Read.User.Get(ctx, ses.UserID)
+	if err != nil || u.Disabled {
+		return nil, "", err
+	}
+	return &Actor{ID: u.ID, Username: u.Username, IsAdmin: u.IsAdmin}, ses.CsrfToken, nil
+}
+
+// Logout ends the session the token belongs to.
+func (s *Service) Logout(ctx context.Context, a Actor, token string) error {
+	return s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
+		if _, err := tx.Session.Delete().Where(session.TokenHash(auth.HashToken(token))).Exec(ctx); err != nil {
+			return err
+		}
+		if err := j.Audit(ctx, store.Audit{Actor: a.Username, Action: "logout"}); err != nil {
+			return err
+		}
+		_, err := j.Event(ctx, "session.ended", "user:"+a.Username, map[string]any{})
+		return err
+	})
+}
+
+// Me is the caller with their memberships.
+func (s *Service) Me(ctx context.Context, a Actor) (*UserView, error) {
+	u, err := s.Store.Read.User.Get(ctx, a.ID)
+	if err != nil {
+		return nil, err
+	}
+	v := userView(u)
+	ms, err := s.Store.Read.Membership.Query().Where(membership.UserID(u.ID)).Order(ent.Asc(membership.FieldID)).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	v.Memberships = []Membership{}
+	for _, m := range ms {
+		v.Memberships = append(v.Memberships, Membership{m.Department, m.Role})
+	}
+	return &v, nil
+}
+
+// NewUser is the body of POST /users.
+type NewUser struct {
+	Username    string       `json:"username"`
+	DisplayName string       `json:"display_name,omitempty"`
+	Email       string       `json:"email,omitempty"`
+	Password    string       `json:"password"`
+	IsAdmin     bool         `json:"is_admin,omitempty"`
+	Locale      string       `json:"locale,omitempty"`
+	Memberships []Membership `json:"memberships,omitempty"`
+}
+
+// ListUsers lists everyone (admins only).
+func (s *Service) ListUsers(ctx context.Context, a Actor) ([]UserView, error) {
+	if !s.can(a, "*", "users", "manage") {
+		return nil, forbidden("you may not manage users")
+	}
+	us, err := s.Store.Read.User.Query().Order(ent.Asc(user.FieldUsername)).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ms, err := s.Store.Read.Membership.Query().Order(ent.Asc(membership.FieldID)).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	by := map[int][]Membership{}
+	for _, m := range ms {
+		by[m.UserID] = append(by[m.UserID], Membership{m.Department, m.Role})
+	}
+	out := make([]UserView, len(us))
+	for i, u := range us {
+		out[i] = userView(u)
+		out[i].Memberships = by[u.ID]
+	}
+	return out, nil
+}
+
+// CreateUser adds a user with their memberships and refreshes the policy.
+func (s *Service) CreateUser(ctx context.Context, a Actor, nu NewUser) (*UserView, error) {
+	if !s.can(a, "*", "users", "manage") {
+		return nil, forbidden("you may not manage users")
+	}
+	var errs []FieldError
+	if !keyPattern.MatchString(nu.Username) {
+		errs = append(errs, FieldError{"/username", "1–64 characters: lower-case letters, digits, '.', '_' or '-', starting with a letter"})
+	}
+	if len(nu.Password) < 8 {
+		errs = append(errs, FieldError{"/password", "at least 8 characters"})
+	}
+	if nu.Locale != "" && !slices.Contains([]string{"zh-TW", "zh-CN", "en"}, nu.Locale) {
+		errs = append(errs, FieldError{"/locale", "one of zh-TW, zh-CN, en"})
+	}
+	depts, err := s.Store.Read.Department.Query().Select(department.FieldKey).Strings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for i, m := range nu.Memberships {
+		if !slices.Contains(depts, m.Department) {
+			errs = append(errs, FieldError{fmt.Sprintf("/memberships/%d/department", i), fmt.Sprintf("no department %q", m.Department)})
+		}
+		if _, ok := (&pubLookup{c: s.Catalog, ctx: ctx}).Role(m.Role); !ok {
+			errs = append(errs, FieldError{fmt.Sprintf("/memberships/%d/role", i), fmt.Sprintf("no published role %q", m.Role)})
+		}
+	}
+	if exists, err := s.Store.Read.User.Query().Where(user.Username(nu.Username)).Exist(ctx); err != nil {
+		return nil, err
+	} else if exists {
+		errs = append(errs, FieldError{"/username", "this username is taken"})
+	}
+	if len(errs) > 0 {
+		return nil, invalid("the user is not valid", errs...)
+	}
+	hash, err := auth.HashPassword(nu.Password)
+	if err != nil {
+		return nil, err
+	}
+	var id int
+	err = s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
+		var err error
+		id, err = createUser(ctx, tx, nu, hash)
+		if err != nil {
+			return err
+		}
+		if err := j.Audit(ctx, store.Audit{Actor: a.Username, Action: "user.created", Detail: map[string]any{"username": nu.Username, "memberships": membershipsDetail(nu.Memberships)}}); err != nil {
+			return err
+		}
+		return s.writePolicy(ctx, tx)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Authz.Reload(ctx); err != nil {
+		return nil, err
+	}
+	return s.Me(ctx, Actor{ID: id})
+}
+
+func membershipsDetail(ms []Membership) []any {
+	out := make([]any, len(ms))
+	for i, m := range ms {
+		out[i] = map[string]any{"department": m.Department, "role": m.Role}
+	}
+	return out
+}
+
+func createUser(ctx context.Context, tx *ent.Tx, nu NewUser, hash string) (int, error) {
+	loc := nu.Locale
+	if loc == "" {
+		loc = "zh-TW"
+	}
+	u, err := tx.User.Create().SetUsername(nu.Username).SetDisplayName(nu.DisplayName).SetEmail(nu.Email).
+		SetPasswordHash(hash).SetIsAdmin(nu.IsAdmin).SetLocale(loc).Save(ctx)
+	if err != nil {
+		return 0, err
+	}
+	for _, m := range nu.Memberships {
+		if err := tx.Membership.Create().SetUserID(u.ID).SetDepartment(m.Department).SetRole(m.Role).Exec(ctx); err != nil {
+			return 0, err
+		}
+	}
+	return u.ID, nil
+}
+
+// DepartmentView is a department as the API shows it.
+type DepartmentView struct {
+	Key    string  `json:"key"`
+	Name   string  `json:"name"`
+	Parent *string `json:"parent,omitempty"`
+}
+
+// ListDepartments lists departments (any logged-in user: pickers need them).
+func (s *Service) ListDepartments(ctx context.Context, a Actor) ([]DepartmentView, error) {
+	ds, err := s.Store.Read.Department.Query().Order(ent.Asc(department.FieldKey)).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]DepartmentView, len(ds))
+	for i, d := range ds {
+		out[i] = DepartmentView{d.Key, d.Name, d.ParentKey}
+	}
+	return out, nil
+}
+
+// CreateDepartment adds a department (admins only).
+func (s *Service) CreateDepartment(ctx context.Context, a Actor, d DepartmentView) (*DepartmentView, error) {
+	if !s.can(a, "*", "users", "manage") {
+		return nil, forbidden("you may not manage departments")
+	}
+	if !keyPattern.MatchString(d.Key) {
+		return nil, invalid("the department is not valid", FieldError{"/key", "1–64 characters: lower-case letters, digits, '.', '_' or '-', starting with a letter"})
+	}
+	if exists, err := s.Store.Read.Department.Query().Where(department.Key(d.Key)).Exist(ctx); err != nil {
+		return nil, err
+	} else if exists {
+		return nil, invalid("the department is not valid", FieldError{"/key", "this key is taken"})
+	}
+	if d.Parent != nil {
+		if ok, err := s.Store.Read.Department.Query().Where(department.Key(*d.Parent)).Exist(ctx); err != nil {
+			return nil, err
+		} else if !ok {
+			return nil, invalid("the department is not valid", FieldError{"/parent", "no such department"})
+		}
+	}
+	err := s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
+		if err := tx.Department.Create().SetKey(d.Key).SetName(d.Name).SetNillableParentKey(d.Parent).Exec(ctx); err != nil {
+			return err
+		}
+		return j.Audit(ctx, store.Audit{Actor: a.Username, Action: "department.created", Detail: map[string]any{"key": d.Key}})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+// EnsureAdmin creates user admin on an empty database. With no password given it makes
+// a random one and returns it so the caller can print it once.
+func (s *Service) EnsureAdmin(ctx context.Context, password string) (created bool, generated string, err error) {
+	n, err := s.Store.Read.User.Query().Where(user.IsAdmin(true)).Count(ctx)
+	if err != nil || n > 0 {
+		return false, "", err
+	}
+	if password == "" {
+		generated = randomString(18)
+		password = generated
+	}
+	hash, err := auth.HashPassword(password)
+	if err != nil {
+		return false, "", err
+	}
+	sys := Actor{Username: "system"}
+	err = s.change(ctx, sys, func(tx *ent.Tx, j *store.Journal) error {
+		if _, err := createUser(ctx, tx, NewUser{Username: "admin", DisplayName: "Administrator", IsAdmin: true}, hash); err != nil {
+			return err
+		}
+		if err := j.Audit(ctx, store.Audit{Actor: "system", Action: "user.created", Detail: map[string]any{"username": "admin", "admin": true}}); err != nil {
+			return err
+		}
+		return s.writePolicy(ctx, tx)
+	})
+	if err != nil {
+		return false, "", err
+	}
+	return true, generated, s.Authz.Reload(ctx)
+}
+
+func randomString(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}

@@ -1,0 +1,82 @@
+package service
+
+import (
+	"context"
+	"log/slog"
+
+	"sluice/backend/authz"
+	"sluice/backend/ent"
+	"sluice/backend/ent/membership"
+	"sluice/backend/store"
+)
+
+// Service holds what every use case needs.
+type Service struct {
+	Store   *store.Store
+	Authz   *authz.Authz
+	Catalog *Catalog
+	Log     *slog.Logger
+}
+
+// New wires a service over an open, migrated store.
+func New(ctx context.Context, s *store.Store, log *slog.Logger) (*Service, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	az, err := authz.New(ctx, s.Client)
+	if err != nil {
+		return nil, err
+	}
+	svc := &Service{Store: s, Authz: az, Log: log}
+	svc.Catalog = newCatalog(s)
+	return svc, nil
+}
+
+// Actor is the authenticated caller.
+type Actor struct {
+	ID       int
+	Username string
+	IsAdmin  bool
+	// RequestID is carried into audit entries.
+	RequestID string
+}
+
+// sub is the actor's Casbin subject.
+func (a Actor) sub() string { return authz.Subject(a.Username) }
+
+// can asks Casbin; admins are granted through policy too, not here.
+func (s *Service) can(a Actor, dom, obj, act string) bool {
+	return s.Authz.Can(a.sub(), dom, obj, act)
+}
+
+// change runs fn in one transaction with the journal open, closing it before commit.
+func (s *Service) change(ctx context.Context, a Actor, fn func(tx *ent.Tx, j *store.Journal) error) error {
+	return s.Store.Tx(ctx, func(tx *ent.Tx) error {
+		j, err := store.Begin(ctx, tx, a.RequestID)
+		if err != nil {
+			return err
+		}
+		if err := fn(tx, j); err != nil {
+			return err
+		}
+		return j.Close(ctx)
+	})
+}
+
+// canAnywhere holds when the actor has the permission globally or in any department
+// they belong to (e.g. finance's orders.read_all, held in the finance department).
+func (s *Service) canAnywhere(ctx context.Context, a Actor, obj, act string) bool {
+	if s.can(a, "*", obj, act) {
+		return true
+	}
+	depts, err := s.Store.Read.Membership.Query().Where(membership.UserID(a.ID)).Select(membership.FieldDepartment).Strings(ctx)
+	if err != nil {
+		return false
+	}
+	for _, d := range depts {
+		if s.can(a, d, obj, act) {
+			return true
+		}
+	}
+	return false
+}

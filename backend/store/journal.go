@@ -1,0 +1,207 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"sluice/backend/ent"
+	"sluice/backend/ent/auditentry"
+	"sluice/backend/ent/ledger"
+)
+
+// Journal appends audit entries and events inside one state-changing transaction.
+// Begin updates the single ledger row first: on PostgreSQL that row lock makes
+// concurrent transactions append one after another, so the audit chain never forks and
+// event sequence numbers are handed out in commit order (a reader resuming "after N"
+// can never miss an event that commits late). SQLite's write lock does the same.
+type Journal struct {
+	tx      *ent.Tx
+	head    *ent.Ledger
+	at      time.Time
+	request string
+	dirty   bool
+}
+
+// Begin locks the ledger row for this transaction. requestID is copied to audit entries.
+func Begin(ctx context.Context, tx *ent.Tx, requestID string) (*Journal, error) {
+	// A no-op update takes the row lock before anything is read.
+	if _, err := tx.Ledger.Update().Where(ledger.ID(1)).AddEventSeq(0).Save(ctx); err != nil {
+		return nil, fmt.Errorf("journal: lock: %w", err)
+	}
+	head, err := tx.Ledger.Get(ctx, 1)
+	if err != nil {
+		return nil, fmt.Errorf("journal: read head: %w", err)
+	}
+	return &Journal{tx: tx, head: head, at: Now(), request: requestID}, nil
+}
+
+// Now is the current time in UTC, truncated to microseconds (what PostgreSQL keeps),
+// so a timestamp hashed before writing hashes the same after reading back.
+func Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+// At is the time stamped on everything this journal writes.
+func (j *Journal) At() time.Time { return j.at }
+
+// NextOrderSeq hands out the next order number sequence.
+func (j *Journal) NextOrderSeq() int64 {
+	j.head.OrderSeq++
+	j.dirty = true
+	return j.head.OrderSeq
+}
+
+// Audit is one entry of the trail.
+type Audit struct {
+	Actor   string
+	Action  string
+	OrderID int
+	Node    string
+	TaskID  int
+	Detail  map[string]any
+}
+
+// Audit appends a hash-chained audit entry.
+func (j *Journal) Audit(ctx context.Context, a Audit) error {
+	j.head.AuditSeq++
+	e := &ent.AuditEntry{
+		Seq: j.head.AuditSeq, At: j.at, Actor: a.Actor, Action: a.Action, Node: a.Node,
+		Detail: a.Detail, RequestID: j.request, PrevHash: j.head.AuditHash,
+	}
+	// The detail is hashed as it will read back from the database: plain JSON values
+	// (structs become objects with sorted keys, numbers become float64).
+	norm, err := normalize(a.Detail)
+	if err != nil {
+		return err
+	}
+	e.Detail = norm
+	if a.OrderID != 0 {
+		e.OrderID = &a.OrderID
+	}
+	if a.TaskID != 0 {
+		e.TaskID = &a.TaskID
+	}
+	h, err := AuditHash(e)
+	if err != nil {
+		return err
+	}
+	e.Hash = h
+	c := j.tx.AuditEntry.Create().SetSeq(e.Seq).SetAt(e.At).SetActor(e.Actor).SetAction(e.Action).
+		SetNode(e.Node).SetDetail(e.Detail).SetRequestID(e.RequestID).SetPrevHash(e.PrevHash).SetHash(e.Hash).
+		SetNillableOrderID(e.OrderID).SetNillableTaskID(e.TaskID)
+	if err := c.Exec(ctx); err != nil {
+		return fmt.Errorf("journal: audit: %w", err)
+	}
+	j.head.AuditHash = h
+	j.dirty = true
+	return nil
+}
+
+// Event appends a live event with the next global sequence number.
+func (j *Journal) Event(ctx context.Context, typ, topic string, data map[string]any) (int64, error) {
+	j.head.EventSeq++
+	if data == nil {
+		data = map[string]any{}
+	}
+	err := j.tx.Event.Create().SetSeq(j.head.EventSeq).SetAt(j.at).SetType(typ).SetTopic(topic).SetData(data).Exec(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("journal: event: %w", err)
+	}
+	j.dirty = true
+	return j.head.EventSeq, nil
+}
+
+// Close writes the advanced head back; call it before commit.
+func (j *Journal) Close(ctx context.Context) error {
+	if !j.dirty {
+		return nil
+	}
+	err := j.tx.Ledger.UpdateOneID(1).SetAuditSeq(j.head.AuditSeq).SetAuditHash(j.head.AuditHash).
+		SetEventSeq(j.head.EventSeq).SetOrderSeq(j.head.OrderSeq).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("journal: close: %w", err)
+	}
+	return nil
+}
+
+// AuditHash is SHA-256 over the previous hash and a canonical JSON of the entry.
+func AuditHash(e *ent.AuditEntry) (string, error) {
+	canon := struct {
+		Seq     int64          `json:"seq"`
+		At      string         `json:"at"`
+		Actor   string         `json:"actor"`
+		Action  string         `json:"action"`
+		OrderID *int           `json:"order_id"`
+		Node    string         `json:"node"`
+		TaskID  *int           `json:"task_id"`
+		Detail  map[string]any `json:"detail"`
+		Request string         `json:"request_id"`
+		Prev    string         `json:"prev_hash"`
+	}{e.Seq, e.At.UTC().Format(time.RFC3339Nano), e.Actor, e.Action, e.OrderID, e.Node, e.TaskID, e.Detail, e.RequestID, e.PrevHash}
+	b, err := json.Marshal(canon)
+	if err != nil {
+		return "", fmt.Errorf("journal: hash: %w", err)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// VerifyAudit walks the whole chain. A non-empty reason means it is broken; bad is the
+// first entry that does not verify (nil when entries were cut off the end).
+func (s *Store) VerifyAudit(ctx context.Context) (bad *ent.AuditEntry, reason string, n int, err error) {
+	prev := ""
+	var last int64
+	const page = 1000
+	for {
+		rows, err := s.Read.AuditEntry.Query().Where(auditentry.SeqGT(last)).
+			Order(ent.Asc(auditentry.FieldSeq)).Limit(page).All(ctx)
+		if err != nil {
+			return nil, "", n, err
+		}
+		for _, e := range rows {
+			if e.Seq != last+1 {
+				return e, fmt.Sprintf("sequence gap: expected %d, found %d", last+1, e.Seq), n, nil
+			}
+			if e.PrevHash != prev {
+				return e, "prev_hash does not match the previous entry's hash", n, nil
+			}
+			h, err := AuditHash(e)
+			if err != nil {
+				return nil, "", n, err
+			}
+			if h != e.Hash {
+				return e, "hash does not match the entry's contents", n, nil
+			}
+			prev, last = e.Hash, e.Seq
+			n++
+		}
+		if len(rows) < page {
+			break
+		}
+	}
+	head, err := s.Read.Ledger.Get(ctx, 1)
+	if err != nil {
+		return nil, "", n, err
+	}
+	if head.AuditSeq != last || head.AuditHash != prev {
+		return nil, fmt.Sprintf("chain ends at %d but the ledger head says %d (entries were removed)", last, head.AuditSeq), n, nil
+	}
+	return nil, "", n, nil
+}
+
+func normalize(m map[string]any) (map[string]any, error) {
+	out := map[string]any{}
+	if len(m) == 0 {
+		return out, nil
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return nil, fmt.Errorf("journal: detail: %w", err)
+	}
+	if err := json.Unmarshal(b, &out); err != nil {
+		return nil, fmt.Errorf("journal: detail: %w", err)
+	}
+	return out, nil
+}

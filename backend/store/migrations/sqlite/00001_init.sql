@@ -1,0 +1,41 @@
+-- +goose Up
+PRAGMA foreign_keys = off;
+CREATE TABLE `audit_entries` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `seq` integer NOT NULL, `at` datetime NOT NULL, `actor` text NOT NULL, `action` text NOT NULL, `order_id` integer NULL, `node` text NOT NULL DEFAULT (''), `task_id` integer NULL, `detail` json NOT NULL, `request_id` text NOT NULL DEFAULT (''), `prev_hash` text NOT NULL, `hash` text NOT NULL);
+CREATE UNIQUE INDEX `audit_entries_seq_key` ON `audit_entries` (`seq`);
+CREATE INDEX `auditentry_order_id` ON `audit_entries` (`order_id`);
+CREATE TABLE `casbin_rules` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `ptype` text NOT NULL DEFAULT (''), `v0` text NOT NULL DEFAULT (''), `v1` text NOT NULL DEFAULT (''), `v2` text NOT NULL DEFAULT (''), `v3` text NOT NULL DEFAULT (''), `v4` text NOT NULL DEFAULT (''), `v5` text NOT NULL DEFAULT (''));
+CREATE UNIQUE INDEX `casbinrule_ptype_v0_v1_v2_v3_v4_v5` ON `casbin_rules` (`ptype`, `v0`, `v1`, `v2`, `v3`, `v4`, `v5`);
+CREATE TABLE `definitions` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `created_at` datetime NOT NULL, `kind` text NOT NULL, `key` text NOT NULL, `version` integer NOT NULL, `status` text NOT NULL DEFAULT ('draft'), `body` json NOT NULL, `created_by` text NOT NULL DEFAULT (''));
+CREATE UNIQUE INDEX `definition_kind_key_version` ON `definitions` (`kind`, `key`, `version`);
+CREATE TABLE `departments` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `created_at` datetime NOT NULL, `key` text NOT NULL, `name` text NOT NULL DEFAULT (''), `names` json NULL, `parent_key` text NULL);
+CREATE UNIQUE INDEX `departments_key_key` ON `departments` (`key`);
+CREATE TABLE `events` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `seq` integer NOT NULL, `at` datetime NOT NULL, `type` text NOT NULL, `topic` text NOT NULL, `data` json NOT NULL);
+CREATE UNIQUE INDEX `events_seq_key` ON `events` (`seq`);
+CREATE TABLE `idempotency_keys` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `created_at` datetime NOT NULL, `user` text NOT NULL, `scope` text NOT NULL, `key` text NOT NULL, `request_hash` text NOT NULL, `status_code` integer NOT NULL, `response` blob NOT NULL);
+CREATE UNIQUE INDEX `idempotencykey_user_scope_key` ON `idempotency_keys` (`user`, `scope`, `key`);
+CREATE TABLE `ledgers` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `audit_seq` integer NOT NULL DEFAULT (0), `audit_hash` text NOT NULL DEFAULT (''), `event_seq` integer NOT NULL DEFAULT (0), `order_seq` integer NOT NULL DEFAULT (0));
+CREATE TABLE `memberships` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `created_at` datetime NOT NULL, `user_id` integer NOT NULL, `department` text NOT NULL, `role` text NOT NULL);
+CREATE UNIQUE INDEX `membership_user_id_department_role` ON `memberships` (`user_id`, `department`, `role`);
+CREATE INDEX `membership_department_role` ON `memberships` (`department`, `role`);
+CREATE TABLE `node_instances` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `created_at` datetime NOT NULL, `order_id` integer NOT NULL, `node_id` text NOT NULL, `node_type` text NOT NULL, `status` text NOT NULL, `mode` text NOT NULL DEFAULT (''), `required` integer NOT NULL DEFAULT (0), `approvals` integer NOT NULL DEFAULT (0), `rejections` integer NOT NULL DEFAULT (0), `department` text NOT NULL DEFAULT (''), `version` integer NOT NULL DEFAULT (1), `ended_at` datetime NULL);
+CREATE INDEX `nodeinstance_order_id_status` ON `node_instances` (`order_id`, `status`);
+CREATE TABLE `orders` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `created_at` datetime NOT NULL, `number` text NOT NULL, `flow_key` text NOT NULL, `flow_version` integer NOT NULL, `status` text NOT NULL, `department` text NOT NULL, `submitter` text NOT NULL, `data` json NOT NULL, `total` real NOT NULL DEFAULT (0), `current_nodes` json NOT NULL, `version` integer NOT NULL DEFAULT (1), `updated_at` datetime NOT NULL);
+CREATE UNIQUE INDEX `orders_number_key` ON `orders` (`number`);
+CREATE INDEX `order_status` ON `orders` (`status`);
+CREATE INDEX `order_department_status` ON `orders` (`department`, `status`);
+CREATE INDEX `order_submitter` ON `orders` (`submitter`);
+CREATE TABLE `sessions` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `created_at` datetime NOT NULL, `token_hash` text NOT NULL, `user_id` integer NOT NULL, `csrf_token` text NOT NULL, `expires_at` datetime NOT NULL);
+CREATE UNIQUE INDEX `sessions_token_hash_key` ON `sessions` (`token_hash`);
+CREATE INDEX `session_user_id` ON `sessions` (`user_id`);
+CREATE TABLE `tasks` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `created_at` datetime NOT NULL, `order_id` integer NOT NULL, `node_instance_id` integer NOT NULL, `node_id` text NOT NULL, `department` text NOT NULL DEFAULT (''), `assignees` json NOT NULL, `status` text NOT NULL DEFAULT ('open'), `decision` text NOT NULL DEFAULT (''), `decided_by` text NOT NULL DEFAULT (''), `decided_at` datetime NULL, `version` integer NOT NULL DEFAULT (1));
+CREATE INDEX `task_order_id_status` ON `tasks` (`order_id`, `status`);
+CREATE INDEX `task_status` ON `tasks` (`status`);
+CREATE TABLE `task_assignees` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `task_id` integer NOT NULL, `username` text NOT NULL, `open` bool NOT NULL DEFAULT (true));
+CREATE INDEX `taskassignee_username_open` ON `task_assignees` (`username`, `open`);
+CREATE INDEX `taskassignee_task_id` ON `task_assignees` (`task_id`);
+CREATE TABLE `users` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `created_at` datetime NOT NULL, `username` text NOT NULL, `display_name` text NOT NULL DEFAULT (''), `email` text NOT NULL DEFAULT (''), `password_hash` text NOT NULL, `is_admin` bool NOT NULL DEFAULT (false), `disabled` bool NOT NULL DEFAULT (false), `locale` text NOT NULL DEFAULT ('zh-TW'), `manager_id` integer NULL);
+CREATE UNIQUE INDEX `users_username_key` ON `users` (`username`);
+PRAGMA foreign_keys = on;
+
+-- the single ledger row that serialises audit and event appends
+INSERT INTO ledgers (id, audit_seq, audit_hash, event_seq, order_seq) VALUES (1, 0, '', 0, 0);

@@ -1,0 +1,71 @@
+import { useEffect, useMemo } from 'react';
+import { App as AntdApp, ConfigProvider } from 'antd';
+import zhTW from 'antd/locale/zh_TW';
+import zhCN from 'antd/locale/zh_CN';
+import enUS from 'antd/locale/en_US';
+import dayjs from 'dayjs';
+import 'dayjs/locale/zh-tw';
+import 'dayjs/locale/zh-cn';
+import 'dayjs/locale/en';
+import { QueryClientProvider } from '@tanstack/react-query';
+import { createBrowserRouter, Navigate, RouterProvider } from 'react-router';
+import { AppLayout } from './components/AppLayout';
+import { NotFound } from './components/NotFound';
+import { LoginPage } from './features/auth/components/LoginPage';
+import { InboxPage } from './features/tasks/components/InboxPage';
+import { OrdersPage } from './features/orders/components/OrdersPage';
+import { NewOrderPage } from './features/orders/components/NewOrderPage';
+import { OrderDetailPage } from './features/orders/components/OrderDetailPage';
+import { createQueryClient } from './lib/queryClient';
+import { onUnauthorized } from './lib/api';
+import { useLang } from './i18n/useLang';
+import type { Language } from './i18n/languages';
+
+const ANTD_LOCALES = { 'zh-TW': zhTW, 'zh-CN': zhCN, en: enUS } as const;
+const DAYJS_LOCALES: Record<Language, string> = { 'zh-TW': 'zh-tw', 'zh-CN': 'zh-cn', en: 'en' };
+
+export const queryClient = createQueryClient();
+
+export const router = createBrowserRouter([
+  { path: '/login', element: <LoginPage /> },
+  {
+    path: '/',
+    element: <AppLayout />,
+    children: [
+      { index: true, element: <Navigate to="/tasks" replace /> },
+      { path: 'tasks', element: <InboxPage /> },
+      { path: 'orders', element: <OrdersPage /> },
+      { path: 'orders/new', element: <NewOrderPage /> },
+      { path: 'orders/:id', element: <OrderDetailPage /> },
+      { path: '*', element: <NotFound /> },
+    ],
+  },
+]);
+
+export function App() {
+  const { lang } = useLang();
+  const locale = ANTD_LOCALES[lang];
+  useMemo(() => dayjs.locale(DAYJS_LOCALES[lang]), [lang]);
+
+  // 401 from any API call: forget the cached data and go to the login page
+  useEffect(
+    () =>
+      onUnauthorized(() => {
+        const { pathname, search } = window.location;
+        if (pathname === '/login') return;
+        queryClient.removeQueries();
+        void router.navigate(`/login?next=${encodeURIComponent(pathname + search)}`, { replace: true });
+      }),
+    [],
+  );
+
+  return (
+    <ConfigProvider locale={locale} button={{ autoInsertSpace: false }} theme={{ token: { colorPrimary: '#1677ff', borderRadius: 6 } }}>
+      <AntdApp>
+        <QueryClientProvider client={queryClient}>
+          <RouterProvider router={router} />
+        </QueryClientProvider>
+      </AntdApp>
+    </ConfigProvider>
+  );
+}

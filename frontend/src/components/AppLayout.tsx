@@ -1,0 +1,126 @@
+import { useEffect, useState } from 'react';
+import { Avatar, Button, Dropdown, Flex, Layout, Menu, Spin, Typography, theme } from 'antd';
+import { FileAddOutlined, InboxOutlined, LogoutOutlined, ProfileOutlined, UserOutlined } from '@ant-design/icons';
+import { useTranslation } from 'react-i18next';
+import { Link, Navigate, Outlet, useLocation, useNavigate } from 'react-router';
+import { LanguageSwitcher } from './LanguageSwitcher';
+import { ErrorAlert } from './ErrorAlert';
+import { useMe } from '../features/auth/api/me';
+import { useLogout } from '../features/auth/api/logout';
+import { isApiError } from '../lib/api';
+import { changeLanguage, hasStoredLanguage } from '../i18n';
+import { matchLanguage } from '../i18n/languages';
+
+const { Header, Sider, Content } = Layout;
+
+function selectedMenuKey(pathname: string): string {
+  if (pathname.startsWith('/orders/new')) return 'new';
+  if (pathname.startsWith('/orders')) return 'orders';
+  return 'tasks';
+}
+
+/** The signed-in shell: side menu (my tasks / orders / new order), header with language and user menu. */
+export function AppLayout() {
+  const { t } = useTranslation();
+  const location = useLocation();
+  const navigate = useNavigate();
+  const me = useMe();
+  const logout = useLogout();
+  const [collapsed, setCollapsed] = useState(false);
+  const { token } = theme.useToken();
+
+  // the user's own locale applies until they pick a language on this browser
+  const userLocale = me.data?.user.locale;
+  useEffect(() => {
+    const lang = matchLanguage(userLocale);
+    if (lang && !hasStoredLanguage()) void changeLanguage(lang, false);
+  }, [userLocale]);
+
+  if (me.isPending) {
+    return (
+      <Flex align="center" justify="center" style={{ minHeight: '100vh' }}>
+        <Spin size="large" />
+      </Flex>
+    );
+  }
+  if (me.isError) {
+    if (isApiError(me.error) && me.error.status === 401) {
+      const next = location.pathname + location.search;
+      return <Navigate to={`/login?next=${encodeURIComponent(next)}`} replace />;
+    }
+    return (
+      <Flex align="center" justify="center" style={{ minHeight: '100vh', padding: 24 }}>
+        <ErrorAlert error={me.error} onRetry={() => void me.refetch()} />
+      </Flex>
+    );
+  }
+
+  const user = me.data.user;
+  const doLogout = () => {
+    logout.mutate(undefined, { onSettled: () => navigate('/login', { replace: true }) });
+  };
+
+  return (
+    <Layout style={{ minHeight: '100vh' }}>
+      <Sider collapsible collapsed={collapsed} onCollapse={setCollapsed} breakpoint="lg" width={208}>
+        <Link to="/tasks" style={{ display: 'block', padding: '18px 20px', color: '#fff' }}>
+          <Typography.Title level={4} style={{ color: '#fff', margin: 0, whiteSpace: 'nowrap' }}>
+            {collapsed ? 'S' : t('app.name')}
+          </Typography.Title>
+          {!collapsed && (
+            <Typography.Text style={{ color: 'rgba(255,255,255,0.65)', fontSize: 12 }}>{t('app.subtitle')}</Typography.Text>
+          )}
+        </Link>
+        <Menu
+          theme="dark"
+          mode="inline"
+          selectedKeys={[selectedMenuKey(location.pathname)]}
+          items={[
+            { key: 'tasks', icon: <InboxOutlined />, label: <Link to="/tasks" data-testid="nav-tasks">{t('nav.tasks')}</Link> },
+            { key: 'orders', icon: <ProfileOutlined />, label: <Link to="/orders" data-testid="nav-orders">{t('nav.orders')}</Link> },
+            { key: 'new', icon: <FileAddOutlined />, label: <Link to="/orders/new" data-testid="nav-new-order">{t('nav.newOrder')}</Link> },
+          ]}
+        />
+      </Sider>
+      <Layout>
+        <Header
+          style={{
+            background: token.colorBgContainer,
+            paddingInline: 24,
+            borderBottom: `1px solid ${token.colorBorderSecondary}`,
+          }}
+        >
+          <Flex align="center" justify="flex-end" gap={8} style={{ height: '100%' }}>
+            <LanguageSwitcher />
+            <Dropdown
+              trigger={['click']}
+              menu={{
+                items: [
+                  {
+                    key: 'logout',
+                    icon: <LogoutOutlined />,
+                    label: <span data-testid="logout">{t('header.logout')}</span>,
+                    onClick: doLogout,
+                  },
+                ],
+              }}
+            >
+              <Button type="text" data-testid="user-menu" data-username={user.username}>
+                <Avatar size="small" icon={<UserOutlined />} style={{ marginInlineEnd: 6 }} />
+                {user.display_name || user.username}
+                {user.is_admin ? (
+                  <Typography.Text type="secondary" style={{ marginInlineStart: 6, fontSize: 12 }}>
+                    {t('header.admin')}
+                  </Typography.Text>
+                ) : null}
+              </Button>
+            </Dropdown>
+          </Flex>
+        </Header>
+        <Content style={{ margin: 24 }}>
+          <Outlet />
+        </Content>
+      </Layout>
+    </Layout>
+  );
+}

@@ -1,0 +1,124 @@
+import { useMemo } from 'react';
+import { Button, Card, Flex, Input, Select, Table, Typography } from 'antd';
+import { PlusOutlined } from '@ant-design/icons';
+import { useTranslation } from 'react-i18next';
+import { Link, useSearchParams } from 'react-router';
+import type { ColumnsType } from 'antd/es/table';
+import { useOrders } from '../api/listOrders';
+import { useFlows } from '../../flows/api/listFlows';
+import { ErrorAlert } from '../../../components/ErrorAlert';
+import { StatusTag } from '../../../components/StatusTag';
+import { useLang } from '../../../i18n/useLang';
+import { formatDateTime, formatMoney } from '../../../lib/format';
+import { ORDER_STATUSES, type Order } from '../../../lib/types';
+
+const PAGE_SIZE = 20;
+
+/** Orders: filter by status, search (q), more pages with the cursor. */
+export function OrdersPage() {
+  const { t } = useTranslation();
+  const { lang, pick } = useLang();
+  const [params, setParams] = useSearchParams();
+  const status = params.get('status') ?? '';
+  const q = params.get('q') ?? '';
+  const orders = useOrders({ status: status || undefined, q: q || undefined, limit: PAGE_SIZE });
+  const flows = useFlows();
+
+  const flowNames = useMemo(() => {
+    const m = new Map<string, string>();
+    for (const f of flows.data?.items ?? []) m.set(f.key, pick(f.name));
+    return m;
+  }, [flows.data, pick]);
+
+  const setFilter = (key: 'status' | 'q', value: string) => {
+    const next = new URLSearchParams(params);
+    if (value) next.set(key, value);
+    else next.delete(key);
+    setParams(next, { replace: true });
+  };
+
+  const rows = orders.data?.pages.flatMap((p) => p.items ?? []) ?? [];
+
+  const columns: ColumnsType<Order> = [
+    {
+      title: t('orders.number'),
+      key: 'number',
+      render: (_, r) => (
+        <Link to={`/orders/${r.id}`} data-testid={`order-open-${r.number}`}>
+          {r.number}
+        </Link>
+      ),
+    },
+    { title: t('orders.flow'), key: 'flow', render: (_, r) => flowNames.get(r.flow) || r.flow },
+    { title: t('orders.status'), key: 'status', render: (_, r) => <StatusTag status={r.status} /> },
+    { title: t('orders.department'), dataIndex: 'department', key: 'department' },
+    { title: t('orders.submitter'), dataIndex: 'submitter', key: 'submitter' },
+    { title: t('orders.total'), key: 'total', align: 'right', render: (_, r) => formatMoney(r.total, lang) },
+    { title: t('orders.createdAt'), key: 'created', render: (_, r) => formatDateTime(r.created_at) },
+  ];
+
+  return (
+    <Card>
+      <Flex justify="space-between" align="center" wrap gap={12} style={{ marginBottom: 16 }}>
+        <Typography.Title level={3} style={{ margin: 0 }} data-testid="page-title">
+          {t('orders.title')}
+        </Typography.Title>
+        <Link to="/orders/new">
+          <Button type="primary" icon={<PlusOutlined />}>
+            {t('nav.newOrder')}
+          </Button>
+        </Link>
+      </Flex>
+      <Flex gap={12} wrap style={{ marginBottom: 16 }}>
+        <Select
+          style={{ width: 180 }}
+          value={status}
+          onChange={(v) => setFilter('status', v)}
+          aria-label={t('orders.statusFilter')}
+          data-testid="orders-status-filter"
+          options={[
+            { value: '', label: t('orders.allStatuses') },
+            ...ORDER_STATUSES.map((s) => ({ value: s, label: t(`status.${s}`) })),
+          ]}
+        />
+        <Input.Search
+          key={q}
+          defaultValue={q}
+          allowClear
+          placeholder={t('orders.searchPlaceholder')}
+          onSearch={(v) => setFilter('q', v.trim())}
+          style={{ width: 320 }}
+          data-testid="orders-search"
+        />
+      </Flex>
+      {orders.isError ? (
+        <ErrorAlert error={orders.error} onRetry={() => void orders.refetch()} />
+      ) : (
+        <>
+          <Table<Order>
+            rowKey={(r) => String(r.id)}
+            columns={columns}
+            dataSource={rows}
+            loading={orders.isPending}
+            pagination={false}
+            locale={{ emptyText: t('orders.empty') }}
+            scroll={{ x: 'max-content' }}
+            onRow={(r) => ({ 'data-testid': 'order-row', 'data-order-number': r.number }) as React.HTMLAttributes<HTMLElement>}
+          />
+          <Flex justify="center" align="center" gap={12} style={{ marginTop: 16 }}>
+            {rows.length > 0 ? (
+              <Typography.Text type="secondary">{t('orders.loadedCount', { count: rows.length })}</Typography.Text>
+            ) : null}
+            {orders.hasNextPage ? (
+              <Button onClick={() => void orders.fetchNextPage()} loading={orders.isFetchingNextPage} data-testid="orders-load-more">
+                {t('common.loadMore')}
+              </Button>
+            ) : rows.length > 0 ? (
+              <Typography.Text type="secondary">{t('common.noMore')}</Typography.Text>
+            ) : null}
+          </Flex>
+        </>
+      )}
+    </Card>
+  );
+}

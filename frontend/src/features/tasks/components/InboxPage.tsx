@@ -1,0 +1,104 @@
+import { Button, Card, Flex, Table, Tabs, Typography } from 'antd';
+import { ReloadOutlined } from '@ant-design/icons';
+import { useTranslation } from 'react-i18next';
+import { Link, useNavigate, useSearchParams } from 'react-router';
+import type { ColumnsType } from 'antd/es/table';
+import { useTasks } from '../api/listTasks';
+import { ErrorAlert } from '../../../components/ErrorAlert';
+import { StatusTag } from '../../../components/StatusTag';
+import { useLang } from '../../../i18n/useLang';
+import { formatDateTime, formatMoney } from '../../../lib/format';
+import type { TaskListItem, TaskScope } from '../../../lib/types';
+
+const SCOPES: TaskScope[] = ['mine', 'done', 'initiated'];
+
+function TaskTable({ scope }: { scope: TaskScope }) {
+  const { t } = useTranslation();
+  const { lang, pick } = useLang();
+  const navigate = useNavigate();
+  const tasks = useTasks(scope);
+
+  const columns: ColumnsType<TaskListItem> = [
+    {
+      title: t('tasks.orderNumber'),
+      key: 'number',
+      render: (_, r) => (
+        <Link to={`/orders/${r.order.id}`} data-testid={`task-open-${r.order.number}`}>
+          {r.order.number}
+        </Link>
+      ),
+    },
+    { title: t('tasks.node'), key: 'node', render: (_, r) => pick(r.node_name) || r.node },
+    { title: t('tasks.taskStatus'), key: 'status', render: (_, r) => <StatusTag status={r.status} /> },
+    { title: t('tasks.orderStatus'), key: 'orderStatus', render: (_, r) => <StatusTag status={r.order.status} /> },
+    {
+      title: t('tasks.total'),
+      key: 'total',
+      align: 'right',
+      render: (_, r) => formatMoney(r.order.total, lang),
+    },
+    { title: t('tasks.submitter'), key: 'submitter', render: (_, r) => r.order.submitter },
+    { title: t('tasks.department'), key: 'department', render: (_, r) => r.order.department },
+    { title: t('tasks.createdAt'), key: 'created', render: (_, r) => formatDateTime(r.created_at) },
+  ];
+
+  if (tasks.isError) return <ErrorAlert error={tasks.error} onRetry={() => void tasks.refetch()} />;
+
+  return (
+    <>
+      <Flex justify="flex-end" style={{ marginBottom: 12 }}>
+        <Button icon={<ReloadOutlined />} onClick={() => void tasks.refetch()} loading={tasks.isFetching} data-testid="tasks-refresh">
+          {t('common.refresh')}
+        </Button>
+      </Flex>
+      <Table<TaskListItem>
+        rowKey={(r) => String(r.id)}
+        columns={columns}
+        dataSource={tasks.data?.items ?? []}
+        loading={tasks.isPending}
+        pagination={{ pageSize: 20, hideOnSinglePage: true }}
+        locale={{ emptyText: t('tasks.empty') }}
+        onRow={(r) => ({
+          'data-testid': 'task-row',
+          'data-order-number': r.order.number,
+          style: { cursor: 'pointer' },
+          onClick: (e) => {
+            if ((e.target as HTMLElement).closest('a')) return;
+            navigate(`/orders/${r.order.id}`);
+          },
+        }) as React.HTMLAttributes<HTMLElement>}
+        scroll={{ x: 'max-content' }}
+      />
+    </>
+  );
+}
+
+/** My tasks: what waits for me, what I did, what I started. */
+export function InboxPage() {
+  const { t } = useTranslation();
+  const [params, setParams] = useSearchParams();
+  const scope = (SCOPES as string[]).includes(params.get('scope') ?? '') ? (params.get('scope') as TaskScope) : 'mine';
+  const labels: Record<TaskScope, string> = {
+    mine: t('tasks.tabMine'),
+    done: t('tasks.tabDone'),
+    initiated: t('tasks.tabInitiated'),
+  };
+
+  return (
+    <Card>
+      <Typography.Title level={3} style={{ marginTop: 0 }} data-testid="page-title">
+        {t('tasks.title')}
+      </Typography.Title>
+      <Tabs
+        activeKey={scope}
+        onChange={(k) => setParams(k === 'mine' ? {} : { scope: k }, { replace: true })}
+        destroyOnHidden
+        items={SCOPES.map((s) => ({
+          key: s,
+          label: <span data-testid={`inbox-tab-${s}`}>{labels[s]}</span>,
+          children: <TaskTable scope={s} />,
+        }))}
+      />
+    </Card>
+  );
+}

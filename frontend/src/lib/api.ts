@@ -1,0 +1,221 @@
+/**
+ * The fetch wrapper for the Sluice API (/api/v1).
+ * - sends the session cookie (credentials: 'same-origin');
+ * - adds X-CSRF-Token (the sluice_csrf cookie) to every unsafe request;
+ * - turns non-2xx answers into ApiError, reading application/problem+json bodies;
+ * - reports 401 to the registered handler (the app sends the user to the login page).
+ */
+
+export const API_BASE = '/api/v1';
+export const CSRF_COOKIE = 'sluice_csrf';
+export const CSRF_HEADER = 'X-CSRF-Token';
+
+export interface FieldError {
+  pointer: string;
+  message: string;
+}
+
+/** RFC 9457 problem details as the Sluice API sends them. */
+export interface Problem {
+  type?: string;
+  title?: string;
+  status?: number;
+  detail?: string;
+  errors?: FieldError[];
+  [key: string]: unknown;
+}
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly problem: Problem;
+  readonly fieldErrors: FieldError[];
+
+  constructor(status: number, problem: Problem) {
+    super(problem.detail || problem.title || `HTTP ${status}`);
+    this.name = 'ApiError';
+    this.status = status;
+    this.problem = problem;
+    this.fieldErrors = Array.isArray(problem.errors)
+      ? problem.errors
+          .filter((e) => e && typeof e === 'object')
+          .map((e) => ({ pointer: String(e.pointer ?? ''), message: String(e.message ?? '') }))
+      : [];
+  }
+
+  get title(): string | undefined {
+    return this.problem.title;
+  }
+
+  get detail(): string | undefined {
+    return this.problem.detail;
+  }
+}
+
+/** Thrown when the server could not be reached at all. */
+export class NetworkError extends Error {
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause));
+    this.name = 'NetworkError';
+  }
+}
+
+export function isApiError(e: unknown): e is ApiError {
+  return e instanceof ApiError;
+}
+
+export function getCookie(name: string, cookieString: string = document.cookie): string | undefined {
+  for (const part of cookieString.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) continue;
+    if (part.slice(0, eq).trim() === name) {
+      const raw = part.slice(eq + 1).trim();
+      try {
+        return decodeURIComponent(raw);
+      } catch {
+        return raw;
+      }
+    }
+  }
+  return undefined;
+}
+
+type UnauthorizedHandler = (error: ApiError) => void;
+let unauthorizedHandler: UnauthorizedHandler | undefined;
+
+/** Registers what happens on a 401 (the app navigates to the login page). Returns an unregister function. */
+export function onUnauthorized(handler: UnauthorizedHandler): () => void {
+  unauthorizedHandler = handler;
+  return () => {
+    if (unauthorizedHandler === handler) unauthorizedHandler = undefined;
+  };
+}
+
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+export type Query = Record<string, string | number | boolean | null | undefined>;
+
+export interface RequestOptions {
+  method?: string;
+  /** Sent as JSON. */
+  body?: unknown;
+  query?: Query;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+  /** Do not call the 401 handler (the login request itself answers 401 on bad credentials). */
+  skipAuthRedirect?: boolean;
+}
+
+export function buildUrl(path: string, query?: Query): string {
+  const url = path.startsWith('/api/') ? path : `${API_BASE}${path.startsWith('/') ? '' : '/'}${path}`;
+  if (!query) return url;
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) {
+    if (v === undefined || v === null || v === '') continue;
+    params.set(k, String(v));
+  }
+  const qs = params.toString();
+  return qs ? `${url}?${qs}` : url;
+}
+
+async function readBody(res: Response): Promise<unknown> {
+  if (res.status === 204) return undefined;
+  const text = await res.text();
+  if (!text) return undefined;
+  const type = res.headers.get('Content-Type') ?? '';
+  if (type.includes('json')) {
+    try {
+      return JSON.parse(text);
+    } catch {
+      return text;
+    }
+  }
+  return text;
+}
+
+export async function apiFetch<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  const method = (options.method ?? (options.body !== undefined ? 'POST' : 'GET')).toUpperCase();
+  const headers: Record<string, string> = { Accept: 'application/json, application/problem+json', ...options.headers };
+  if (options.body !== undefined) headers['Content-Type'] = 'application/json';
+  if (UNSAFE.has(method)) {
+    const token = getCookie(CSRF_COOKIE);
+    if (token) headers[CSRF_HEADER] = token;
+  }
+
+  let res: Response;
+  try {
+    res = await fetch(buildUrl(path, options.query), {
+      method,
+      headers,
+      body: options.body !== undefined ? JSON.stringify(options.body) : undefined,
+      credentials: 'same-origin',
+      signal: options.signal,
+    });
+  } catch (e) {
+    if (e instanceof DOMException && e.name === 'AbortError') throw e;
+    throw new NetworkError(e);
+  }
+
+  const body = await readBody(res);
+  if (res.ok) return body as T;
+
+  const problem: Problem =
+    body && typeof body === 'object'
+      ? (body as Problem)
+      : { title: res.statusText || undefined, detail: typeof body === 'string' && body.length < 500 ? body.trim() : undefined };
+  if (problem.status === undefined) problem.status = res.status;
+  const error = new ApiError(res.status, problem);
+  if (res.status === 401 && !options.skipAuthRedirect) unauthorizedHandler?.(error);
+  throw error;
+}
+
+export const api = {
+  get: <T>(path: string, query?: Query, options?: Omit<RequestOptions, 'method' | 'query'>) =>
+    apiFetch<T>(path, { ...options, method: 'GET', query }),
+  post: <T>(path: string, body?: unknown, options?: Omit<RequestOptions, 'method' | 'body'>) =>
+    apiFetch<T>(path, { ...options, method: 'POST', body: body ?? {} }),
+};
+
+/**
+ * Converts the server's field errors into rjsf's ErrorSchema shape ({items: {0: {qty: {__errors: [..]}}}}).
+ * Pointers are JSON Pointers into the request body; a leading /data (the order's data) is stripped.
+ */
+export function pointersToErrorSchema(errors: FieldError[], stripPrefix = '/data'): Record<string, unknown> {
+  const root: Record<string, unknown> = {};
+  for (const { pointer, message } of errors) {
+    let p = pointer.startsWith('#') ? pointer.slice(1) : pointer;
+    if (stripPrefix && (p === stripPrefix || p.startsWith(`${stripPrefix}/`))) p = p.slice(stripPrefix.length);
+    const parts = p
+      .split('/')
+      .slice(1)
+      .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+      .filter((s) => s !== '');
+    let node = root;
+    for (const part of parts) {
+      node[part] = (node[part] as Record<string, unknown>) ?? {};
+      node = node[part] as Record<string, unknown>;
+    }
+    const list = (node.__errors as string[]) ?? [];
+    list.push(message);
+    node.__errors = list;
+  }
+  return root;
+}
+
+/** A random UUID (v4), also outside secure contexts where crypto.randomUUID is missing. */
+export function randomUUID(): string {
+  const c = globalThis.crypto;
+  if (c && typeof c.randomUUID === 'function') {
+    try {
+      return c.randomUUID();
+    } catch {
+      // not a secure context
+    }
+  }
+  const b = new Uint8Array(16);
+  if (c?.getRandomValues) c.getRandomValues(b);
+  else for (let i = 0; i < 16; i++) b[i] = Math.floor(Math.random() * 256);
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}

@@ -1,0 +1,156 @@
+// Shapes of the Sluice API (/api/v1) as the front end uses them.
+import type { LocalizedText } from '../i18n/pickText';
+
+export interface User {
+  id: number | string;
+  username: string;
+  display_name: string;
+  is_admin: boolean;
+  locale?: string;
+}
+
+export interface Membership {
+  department: string;
+  role: string;
+}
+
+export interface Me {
+  user: User;
+  memberships: Membership[];
+}
+
+export interface LoginResponse {
+  token: string;
+  user: User;
+}
+
+export type OrderStatus =
+  | 'in_review'
+  | 'approved'
+  | 'rejected'
+  | 'completed'
+  | 'withdrawn'
+  | 'cancelled'
+  | 'exception';
+
+export const ORDER_STATUSES: OrderStatus[] = [
+  'in_review',
+  'approved',
+  'rejected',
+  'completed',
+  'withdrawn',
+  'cancelled',
+  'exception',
+];
+
+export type JsonSchema = Record<string, unknown>;
+export type UiSchema = Record<string, unknown>;
+
+export interface FormDef {
+  key: string;
+  version: number;
+  name: LocalizedText;
+  schema: JsonSchema;
+  ui?: UiSchema;
+  description?: LocalizedText;
+  /** Top-level fields the server computes (e.g. total): a list of names, or name → expression. */
+  computed?: string[] | Record<string, unknown>;
+}
+
+export interface FlowSummary {
+  key: string;
+  version: number;
+  name: LocalizedText;
+  form?: string | { key: string; version?: number; name?: LocalizedText };
+}
+
+export interface FlowForm {
+  flow: { key: string; version: number; name: LocalizedText };
+  form: FormDef;
+}
+
+/** A checklist entry: a localized text ({"zh-TW": …}), a plain string, or {key?, text|label}. */
+export type ChecklistItem =
+  | string
+  | Record<string, string>
+  | { key?: string; text?: LocalizedText; label?: LocalizedText };
+
+export interface Task {
+  id: number | string;
+  node: string;
+  node_name: LocalizedText;
+  mode?: string;
+  assignees: string[];
+  status: string;
+  version?: number;
+  /** Reason codes for rejecting (labels come from i18n `reasons.<code>`). */
+  reasons?: string[];
+  checklist?: ChecklistItem[];
+  can_act: boolean;
+}
+
+export interface Order {
+  id: number | string;
+  number: string;
+  flow: string;
+  version: number;
+  status: OrderStatus | string;
+  department?: string;
+  submitter?: string;
+  data: Record<string, unknown>;
+  total?: number | string | null;
+  current_nodes?: string[];
+  tasks?: Task[];
+  created_at: string;
+  updated_at?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  next_cursor?: string | null;
+}
+
+export interface HistoryEntry {
+  seq: number;
+  at: string;
+  actor?: string | null;
+  action: string;
+  node?: string | null;
+  /** Optional display name of `node`. */
+  node_name?: LocalizedText;
+  comment?: string | null;
+  reason?: string | null;
+  detail?: unknown;
+}
+
+export type TaskScope = 'mine' | 'done' | 'initiated';
+
+export interface TaskListItem {
+  id: number | string;
+  node: string;
+  node_name: LocalizedText;
+  status: string;
+  created_at: string;
+  order: {
+    id: number | string;
+    number: string;
+    flow: string;
+    status: OrderStatus | string;
+    total?: number | string | null;
+    submitter?: string;
+    department?: string;
+  };
+}
+
+export type TaskAction = 'approve' | 'reject' | 'comment';
+
+export interface TaskActionRequest {
+  action: TaskAction;
+  comment?: string;
+  reason?: string;
+}
+
+export interface TaskActionResponse {
+  task: Task;
+  order: Order;
+}
