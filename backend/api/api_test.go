@@ -348,7 +348,9 @@ func TestOrderOverHTTP(t *testing.T) {
 		if o.Status != "completed" {
 			t.Fatalf("ended %s", o.Status)
 		}
-		var hist struct{ Items []struct{ Action, Actor, Node string } }
+		var hist struct {
+			Items []struct{ Action, Actor, Node string }
+		}
 		e.do("GET", fmt.Sprintf("/api/v1/orders/%d/history", o.ID), tokens["clerk"], nil).json(t, &hist)
 		approvals := 0
 		for _, h := range hist.Items {

@@ -326,3 +326,16 @@ func (h *handlers) postAction(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, res)
 }
+
+func (h *handlers) postSimulate(c *gin.Context) {
+	var req service.SimulateRequest
+	if !bind(c, &req) {
+		return
+	}
+	res, err := h.svc.Simulate(c, actor(c), c.Param("key"), req)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, res)
+}

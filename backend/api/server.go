@@ -58,7 +58,9 @@ func New(svc *service.Service, opt Options) (*gin.Engine, error) {
 		return nil, err
 	}
 	h := &handlers{svc: svc, log: svc.Log, opt: opt, login: auth.NewLimiter(10, time.Minute)}
-	r.Use(h.recover, h.requestID, h.logRequests, limitBody)
+	m := newMetrics(svc)
+	r.Use(h.recover, h.requestID, h.logRequests, m.observe, limitBody)
+	r.GET("/metrics", m.handler())
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", h.readyz)
 
@@ -78,6 +80,7 @@ func New(svc *service.Service, opt Options) (*gin.Engine, error) {
 	a.POST("/definitions/:kind/:key/publish", h.publishDefinition)
 	a.GET("/flows", h.getFlows)
 	a.GET("/flows/:key/form", h.getFlowForm)
+	a.POST("/flows/:key/simulate", h.postSimulate)
 	a.POST("/orders", h.postOrders)
 	a.GET("/orders", h.getOrders)
 	a.GET("/orders/:id", h.getOrder)

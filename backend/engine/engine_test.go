@@ -274,3 +274,39 @@ func TestPluginErrorsAndLoops(t *testing.T) {
 		t.Fatal("an automatic loop must be cut off")
 	}
 }
+
+func TestSimulate(t *testing.T) {
+	f := demoFlow(t)
+	tests := []struct {
+		name      string
+		o         Order
+		decisions map[string]Decision
+		status    string
+		nodes     []string
+	}{
+		{"small order to the end", order(100), nil, StatusCompleted, []string{"start", "verify", "stock", "amount", "sales", "done"}},
+		{"large order through both finance approvers", order(90000), nil, StatusCompleted, []string{"start", "verify", "stock", "amount", "finance", "done"}},
+		{"rejected at sales", order(100), map[string]Decision{"sales": {Action: ActReject}}, StatusRejected, []string{"start", "verify", "stock", "amount", "sales"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := env()
+			r := Simulate(f, tc.o, tc.decisions, e)
+			if r.Error != "" || r.Status != tc.status {
+				t.Fatalf("status %q error %q", r.Status, r.Error)
+			}
+			var nodes []string
+			for _, s := range r.Path {
+				nodes = append(nodes, s.Node)
+			}
+			if !slices.Equal(nodes, tc.nodes) {
+				t.Fatalf("path %v, want %v", nodes, tc.nodes)
+			}
+		})
+	}
+	// a flow that returns on reject forever is cut off, not spun
+	r := Simulate(f, order(90000), map[string]Decision{"finance": {Action: ActReject}}, env())
+	if r.Error == "" {
+		t.Fatalf("an endless reject loop must be reported: %+v", r.Status)
+	}
+}

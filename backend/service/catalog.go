@@ -334,7 +334,6 @@ func (s *Service) publish(ctx context.Context, a Actor, kind, key string, body [
 	return ver, nil
 }
 
-
 func (l *pubLookup) Flow(key string) (*engine.Flow, bool) {
 	f, err := l.c.Flow(l.ctx, key, 0)
 	return f, err == nil && f != nil

@@ -19,25 +19,26 @@ import (
 	"sluice/plugins"
 )
 
-// txEnv answers the engine's questions inside the transaction that applies its result.
+// txEnv answers the engine's questions: inside the transaction that applies its result,
+// or (dryRun, for simulation) from the read pool with plugins told to change nothing.
 type txEnv struct {
 	ctx    context.Context
-	tx     *ent.Tx
-	order  *ent.Order
+	c      *ent.Client
+	flow   string
 	dryRun bool
 }
 
 func (e *txEnv) Resolve(a engine.Approvers, dept string, o engine.Order) ([]string, error) {
 	if len(a.Users) > 0 {
-		return e.tx.User.Query().Where(user.UsernameIn(a.Users...), user.Disabled(false)).
+		return e.c.User.Query().Where(user.UsernameIn(a.Users...), user.Disabled(false)).
 			Select(user.FieldUsername).Strings(e.ctx)
 	}
-	ids, err := e.tx.Membership.Query().Where(membership.Department(dept), membership.Role(a.Role)).
+	ids, err := e.c.Membership.Query().Where(membership.Department(dept), membership.Role(a.Role)).
 		Select(membership.FieldUserID).Ints(e.ctx)
 	if err != nil || len(ids) == 0 {
 		return nil, err
 	}
-	return e.tx.User.Query().Where(user.IDIn(ids...), user.Disabled(false)).Select(user.FieldUsername).Strings(e.ctx)
+	return e.c.User.Query().Where(user.IDIn(ids...), user.Disabled(false)).Select(user.FieldUsername).Strings(e.ctx)
 }
 
 func (e *txEnv) Run(n *engine.NodeDoc, o engine.Order) (string, map[string]any, error) {
@@ -46,7 +47,7 @@ func (e *txEnv) Run(n *engine.NodeDoc, o engine.Order) (string, map[string]any, 
 		return "", nil, fmt.Errorf("plugin %q is not registered", n.Plugin)
 	}
 	out, err := p.Run(e.ctx, plugins.Input{Node: n.ID, Settings: n.Settings, DryRun: e.dryRun, Order: plugins.Order{
-		ID: o.ID, Number: o.Number, Flow: e.order.FlowKey, Department: o.Department, Submitter: o.Submitter, Data: o.Data}})
+		ID: o.ID, Number: o.Number, Flow: e.flow, Department: o.Department, Submitter: o.Submitter, Data: o.Data}})
 	return out.Outcome, out.Detail, err
 }
 
@@ -268,7 +269,7 @@ func (s *Service) Submit(ctx context.Context, a Actor, req SubmitRequest, id *Id
 		if err != nil {
 			return err
 		}
-		r, err := engine.Start(f, engineOrder(o), &txEnv{ctx: ctx, tx: tx, order: o})
+		r, err := engine.Start(f, engineOrder(o), &txEnv{ctx: ctx, c: tx.Client(), flow: o.FlowKey})
 		if err != nil {
 			return err
 		}
@@ -362,7 +363,7 @@ func (s *Service) Act(ctx context.Context, a Actor, taskID int, req ActionReques
 			st.Open = append(st.Open, engine.TaskRef{ID: ot.ID, Assignees: ot.Assignees})
 		}
 		r, err := engine.Act(f, st, engine.Action{Kind: req.Action, TaskID: t.ID, Actor: a.Username, Reason: req.Reason, Comment: req.Comment},
-			engineOrder(o), &txEnv{ctx: ctx, tx: tx, order: o})
+			engineOrder(o), &txEnv{ctx: ctx, c: tx.Client(), flow: o.FlowKey})
 		if err != nil {
 			if ee, ok := engine.AsError(err); ok {
 				switch ee.Kind {

@@ -31,6 +31,8 @@ usage:
   sluice migrate  [--db URL]
   sluice seed     [--db URL]            # the demo set (same as serve --demo, then exit)
   sluice validate FILE...               # definitions; exit 1 with pointer-addressed errors
+  sluice simulate --flow FILE --orders FILE [--decisions FILE] [--department D]
+                                        # dry-run sample orders; approvers from the demo directory
   sluice audit verify [--db URL]        # exit 1 and the first bad entry if the chain is broken
 
 environment: SLUICE_ADDR, SLUICE_DB, SLUICE_ADMIN_PASSWORD, SLUICE_LOG_LEVEL (debug|info|warn|error)
@@ -68,6 +70,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return seed(ctx, rest, stdout)
 	case "validate":
 		return validate(rest, stdout)
+	case "simulate":
+		return simulate(rest, stdout)
 	case "audit":
 		if len(rest) == 0 || rest[0] != "verify" {
 			return errors.New("usage: sluice audit verify [--db URL]")

@@ -30,7 +30,7 @@ interface Props {
 
 const EDIT_CONTEXT = { descriptionLocation: 'tooltip', labelAlign: 'left' };
 // the read-only view puts labels beside the values, which halves its height
-const VIEW_CONTEXT = { ...EDIT_CONTEXT, labelCol: { xs: 24, sm: 8, lg: 6 }, wrapperCol: { xs: 24, sm: 16, lg: 18 } };
+const VIEW_CONTEXT = { ...EDIT_CONTEXT, labelCol: { flex: '0 0 128px' }, wrapperCol: { flex: '1 1 240px' } };
 
 const READONLY_UI = {
   'ui:globalOptions': { addable: false, removable: false, orderable: false, copyable: false },

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"sluice/backend/ent/auditentry"
+	"sluice/backend/store"
+	"sluice/backend/store/storetest"
+)
+
+func runCmd(t *testing.T, args ...string) (string, int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	err := run(context.Background(), args, &out, &errb)
+	code := 0
+	var ex exitError
+	switch {
+	case errors.As(err, &ex):
+		code = int(ex)
+	case err != nil:
+		t.Fatalf("%v: %v", args, err)
+	}
+	return out.String() + errb.String(), code
+}
+
+func TestValidate(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.json")
+	os.WriteFile(bad, []byte(`{"kind":"flow","key":"x","form":"order","nodes":[{"id":"s","type":"start"},{"id":"e","type":"end"}],"edges":[{"from":"s","to":"ghost"}]}`), 0o644)
+	out, code := runCmd(t, "validate", "../../../schemas/examples/flows/order-review.json", "../../../schemas/examples/forms/order.json")
+	if code != 0 || !strings.Contains(out, "2 file(s) valid") {
+		t.Fatalf("examples: %d %s", code, out)
+	}
+	out, code = runCmd(t, "validate", bad)
+	if code != 1 || !strings.Contains(out, "/edges/0/to") {
+		t.Fatalf("bad flow: %d %s", code, out)
+	}
+}
+
+func TestSimulate(t *testing.T) {
+	dec := filepath.Join(t.TempDir(), "d.json")
+	os.WriteFile(dec, []byte(`{"sales_review":{"action":"reject"}}`), 0o644)
+	cases := []struct {
+		order, decisions, status string
+		finance                  bool
+	}{
+		{"large-vip.json", "", "completed", true},
+		{"small-standard.json", "", "completed", false},
+		{"small-standard.json", dec, "rejected", false},
+	}
+	for _, tc := range cases {
+		args := []string{"simulate", "--flow", "../../../schemas/examples/flows/order-review.json", "--orders", "../../../schemas/examples/orders/" + tc.order}
+		if tc.decisions != "" {
+			args = append(args, "--decisions", tc.decisions)
+		}
+		out, code := runCmd(t, args...)
+		var res []struct {
+			Status string
+			Path   []struct{ Node string }
+		}
+		if code != 0 || json.Unmarshal([]byte(out), &res) != nil || len(res) != 1 {
+			t.Fatalf("%s: %d %s", tc.order, code, out)
+		}
+		sawFinance := false
+		for _, p := range res[0].Path {
+			sawFinance = sawFinance || p.Node == "finance_review"
+		}
+		if res[0].Status != tc.status || sawFinance != tc.finance {
+			t.Fatalf("%s: status %s finance %v", tc.order, res[0].Status, sawFinance)
+		}
+	}
+}
+
+func TestMigrateSeedAndAuditVerify(t *testing.T) {
+	url := storetest.SQLiteURL(t)
+	if out, code := runCmd(t, "migrate", "--db", url); code != 0 || !strings.Contains(out, "schema version") {
+		t.Fatalf("migrate: %d %s", code, out)
+	}
+	t.Setenv("SLUICE_ADMIN_PASSWORD", "cmd-test-pass")
+	if out, code := runCmd(t, "seed", "--db", url); code != 0 {
+		t.Fatalf("seed: %d %s", code, out)
+	}
+	if out, code := runCmd(t, "audit", "verify", "--db", url); code != 0 || !strings.Contains(out, "intact") {
+		t.Fatalf("verify: %d %s", code, out)
+	}
+	s, err := store.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Client.AuditEntry.Update().Where(auditentry.Seq(2)).SetActor("mallory").Exec(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if out, code := runCmd(t, "audit", "verify", "--db", url); code != 1 || !strings.Contains(out, "BROKEN at entry 2") {
+		t.Fatalf("tampered: %d %s", code, out)
+	}
+}

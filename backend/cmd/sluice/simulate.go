@@ -1,0 +1,166 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+
+	"sluice/backend/definitions"
+	"sluice/backend/engine"
+	"sluice/plugins"
+	"sluice/schemas"
+)
+
+// simulate dry-runs sample orders through a flow file without a database: forms and
+// roles come from the built-in examples (or files beside the flow), and approvers from
+// the demo directory (schemas/examples/demo.json).
+func simulate(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("simulate", flag.ContinueOnError)
+	flowFile := fs.String("flow", "", "flow definition file")
+	ordersFile := fs.String("orders", "", "a POST /orders body, an array of them, or {\"orders\": [...]}")
+	decisionsFile := fs.String("decisions", "", "optional: {\"<node>\": {\"action\": \"approve|reject\", \"reason\": \"…\"}}")
+	department := fs.String("department", "sales", "department the sample orders are submitted in")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *flowFile == "" || *ordersFile == "" {
+		return errors.New("usage: sluice simulate --flow FILE --orders FILE [--decisions FILE]")
+	}
+	examples, _ := definitions.Examples()
+	set := definitions.NewSet()
+	set.Fallback = examples
+	body, err := os.ReadFile(*flowFile)
+	if err != nil {
+		return err
+	}
+	set.Add(*flowFile, body)
+	if probs := set.Check(); len(probs) > 0 {
+		for _, p := range probs {
+			fmt.Fprintln(stdout, p.String())
+		}
+		return exitError(1)
+	}
+	var flow *engine.Flow
+	for _, d := range set.Docs() {
+		if d.Kind == "flow" {
+			flow, _ = set.Flow(d.Key)
+		}
+	}
+	if flow == nil {
+		return fmt.Errorf("%s is not a flow definition", *flowFile)
+	}
+	form, ok := set.Form(flow.Doc.Form)
+	if !ok {
+		return fmt.Errorf("form %q of the flow is unknown", flow.Doc.Form)
+	}
+	orders, err := readOrders(*ordersFile)
+	if err != nil {
+		return err
+	}
+	decisions := map[string]engine.Decision{}
+	if *decisionsFile != "" {
+		b, err := os.ReadFile(*decisionsFile)
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal(b, &decisions); err != nil {
+			return fmt.Errorf("%s: %w", *decisionsFile, err)
+		}
+	}
+	demo, err := schemas.LoadDemo()
+	if err != nil {
+		return err
+	}
+	env := &demoEnv{demo: demo}
+	type result struct {
+		Index int `json:"index"`
+		engine.SimResult
+		Errors []definitions.Problem `json:"errors,omitempty"`
+	}
+	var out []result
+	failed := false
+	for i, data := range orders {
+		r := result{Index: i}
+		if err := form.Compute(data); err != nil {
+			r.Errors = append(r.Errors, definitions.Problem{Pointer: "/data", Message: err.Error()})
+		}
+		r.Errors = append(r.Errors, form.ValidateData(data)...)
+		if len(r.Errors) > 0 {
+			r.Status, failed = "invalid", true
+		} else {
+			r.SimResult = engine.Simulate(flow, engine.Order{ID: -(i + 1), Number: fmt.Sprintf("SIM-%d", i+1), Department: *department, Data: data}, decisions, env)
+			failed = failed || r.Error != ""
+		}
+		out = append(out, r)
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(out); err != nil {
+		return err
+	}
+	if failed {
+		return exitError(1)
+	}
+	return nil
+}
+
+func readOrders(file string) ([]map[string]any, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	type body struct {
+		Data map[string]any `json:"data"`
+	}
+	var wrapped struct {
+		Orders []body `json:"orders"`
+	}
+	var list []body
+	var one body
+	switch {
+	case json.Unmarshal(b, &list) == nil:
+	case json.Unmarshal(b, &wrapped) == nil && len(wrapped.Orders) > 0:
+		list = wrapped.Orders
+	case json.Unmarshal(b, &one) == nil && one.Data != nil:
+		list = []body{one}
+	default:
+		return nil, fmt.Errorf("%s: expected a POST /orders body, an array of them, or {\"orders\": [...]}", file)
+	}
+	out := make([]map[string]any, len(list))
+	for i, o := range list {
+		out[i] = o.Data
+	}
+	return out, nil
+}
+
+// demoEnv resolves approvers from the demo directory and runs plugins dry.
+type demoEnv struct{ demo *schemas.Demo }
+
+func (e *demoEnv) Resolve(a engine.Approvers, dept string, o engine.Order) ([]string, error) {
+	if len(a.Users) > 0 {
+		return a.Users, nil
+	}
+	var out []string
+	for _, u := range e.demo.Users {
+		if slices.ContainsFunc(u.Memberships, func(m schemas.DemoMembership) bool { return m.Department == dept && m.Role == a.Role }) {
+			out = append(out, u.Username)
+		}
+	}
+	return out, nil
+}
+
+func (e *demoEnv) Run(n *engine.NodeDoc, o engine.Order) (string, map[string]any, error) {
+	p, ok := plugins.Get(n.Plugin)
+	if !ok {
+		return "", nil, fmt.Errorf("plugin %q is not registered", n.Plugin)
+	}
+	out, err := p.Run(context.Background(), plugins.Input{Node: n.ID, Settings: n.Settings, DryRun: true,
+		Order: plugins.Order{ID: o.ID, Number: o.Number, Department: o.Department, Data: o.Data}})
+	return out.Outcome, out.Detail, err
+}

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { computedFields, localizeSchema, localizeUiSchema, omitComputed, validator, withComputedReadonly } from './rjsf';
+
+describe('localizeSchema', () => {
+  it('replaces localized titles and descriptions, leaving the rest alone', () => {
+    const schema = {
+      type: 'object',
+      title: { 'zh-TW': '訂單', en: 'Order' },
+      properties: {
+        qty: { type: 'integer', title: { 'zh-TW': '數量', 'zh-CN': '数量', en: 'Quantity' }, minimum: 1 },
+        note: { type: 'string', title: '備註' },
+      },
+    };
+    expect(localizeSchema(schema, 'en')).toEqual({
+      type: 'object',
+      title: 'Order',
+      properties: {
+        qty: { type: 'integer', title: 'Quantity', minimum: 1 },
+        note: { type: 'string', title: '備註' },
+      },
+    });
+    expect(localizeSchema(schema, 'zh-CN').title).toBe('訂單');
+  });
+
+  it('localizes ui schema texts and enum names', () => {
+    const ui = {
+      tier: { 'ui:enumNames': [{ 'zh-TW': '一般', en: 'Standard' }, 'VIP'], 'ui:help': { en: 'pick one' } },
+    };
+    expect(localizeUiSchema(ui, 'en')).toEqual({ tier: { 'ui:enumNames': ['Standard', 'VIP'], 'ui:help': 'pick one' } });
+  });
+});
+
+describe('computed fields', () => {
+  it('accepts a list or a name → expression object', () => {
+    expect(computedFields(['total'])).toEqual(['total']);
+    expect(computedFields({ total: 'sum(map(order.items, #.qty * #.price))' })).toEqual(['total']);
+    expect(computedFields(undefined)).toEqual([]);
+  });
+
+  it('marks them read-only and leaves them out of the submitted data', () => {
+    expect(withComputedReadonly({ total: { 'ui:help': 'x' } }, ['total'])).toEqual({
+      total: { 'ui:help': 'x', 'ui:readonly': true },
+    });
+    expect(omitComputed({ a: 1, total: 9 }, ['total'])).toEqual({ a: 1 });
+  });
+});
+
+describe('validator (JSON Schema 2020-12)', () => {
+  it('understands 2020-12 keywords such as prefixItems', () => {
+    const schema = { type: 'array', prefixItems: [{ type: 'string' }, { type: 'integer' }], items: false } as const;
+    expect(validator.isValid(schema as never, ['a', 1], schema as never)).toBe(true);
+    expect(validator.isValid(schema as never, ['a', 'b'], schema as never)).toBe(false);
+  });
+
+  it('reports errors on the fields', () => {
+    const schema = {
+      type: 'object',
+      required: ['qty'],
+      properties: { qty: { type: 'integer', minimum: 1 }, contact: { type: 'string', format: 'email' } },
+    };
+    const { errors } = validator.validateFormData({ qty: 0, contact: 'nope' }, schema);
+    expect(errors.map((e) => e.property).sort()).toEqual(['.contact', '.qty']);
+  });
+});

@@ -1,0 +1,23 @@
+import type { ReactElement, ReactNode } from 'react';
+import { render } from '@testing-library/react';
+import { App as AntdApp, ConfigProvider } from 'antd';
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { MemoryRouter } from 'react-router';
+import i18n from '../i18n';
+import type { Language } from '../i18n/languages';
+
+/** Renders with the app's providers (i18n, antd, react-query, a router); the language is zh-TW unless told. */
+export function renderWithProviders(ui: ReactElement, { lang = 'zh-TW' }: { lang?: Language } = {}) {
+  void i18n.changeLanguage(lang);
+  const client = new QueryClient({ defaultOptions: { queries: { retry: false }, mutations: { retry: false } } });
+  const Wrapper = ({ children }: { children: ReactNode }) => (
+    <ConfigProvider button={{ autoInsertSpace: false }}>
+      <AntdApp>
+        <QueryClientProvider client={client}>
+          <MemoryRouter>{children}</MemoryRouter>
+        </QueryClientProvider>
+      </AntdApp>
+    </ConfigProvider>
+  );
+  return { client, ...render(ui, { wrapper: Wrapper }) };
+}
