@@ -10,7 +10,20 @@ export default defineConfig({
   build: {
     outDir: 'dist/app',
     emptyOutDir: true,
-    chunkSizeWarningLimit: 2500,
+    chunkSizeWarningLimit: 1200,
+    rolldownOptions: {
+      output: {
+        // stable vendor chunks, so an app change does not invalidate the big libraries in browser caches
+        codeSplitting: {
+          groups: [
+            { name: 'react', test: /node_modules[\\/](react|react-dom|react-router|scheduler)[\\/]/, priority: 30 },
+            { name: 'rjsf', test: /node_modules[\\/](@rjsf|ajv|ajv-formats|fast-uri|json-schema-traverse|lodash|lodash-es|jsonpointer|markdown-to-jsx|nanoid)[\\/]/, priority: 20 },
+            { name: 'antd', test: /node_modules[\\/](antd|@ant-design|@rc-component|rc-[^\\/]+|dayjs|@babel[\\/]runtime)[\\/]/, priority: 10 },
+            { name: 'vendor', test: /node_modules/, priority: 0 },
+          ],
+        },
+      },
+    },
   },
   server: {
     port: 5173,
@@ -23,5 +36,6 @@ export default defineConfig({
     include: ['src/**/*.test.{ts,tsx}'],
     setupFiles: ['src/test/setup.ts'],
     css: false,
+    testTimeout: 30_000,
   },
 });

@@ -378,3 +378,43 @@ func TestProblemsError(t *testing.T) {
 	require.Equal(t, "/a/0: bad\n(document): worse", ps.Error())
 	require.Equal(t, "/a~1b/c~0d/3", ptr("a/b", "c~d", 3))
 }
+
+func TestConcurrentUse(t *testing.T) {
+	set := examples(t)
+	form, _ := set.Form("order")
+	flow, _ := set.Flow("order-review")
+	body := mustRead(t, "orders/large-vip.json")
+	done := make(chan bool)
+	for range 8 {
+		go func() {
+			defer func() { done <- true }()
+			for range 20 {
+				var req struct{ Data map[string]any }
+				if err := json.Unmarshal([]byte(body), &req); err != nil {
+					t.Error(err)
+					return
+				}
+				if ps := form.Prepare(req.Data); len(ps) > 0 {
+					t.Error(ps)
+					return
+				}
+				if ok, err := expr.Run(flow.Out["amount"][0].Cond, map[string]any{"order": req.Data}); err != nil || ok != true {
+					t.Error(ok, err)
+					return
+				}
+				if ps := Validate("flow", []byte(mustReadNoT("flows/order-review.json")), set); len(ps) > 0 {
+					t.Error(ps)
+					return
+				}
+			}
+		}()
+	}
+	for range 8 {
+		<-done
+	}
+}
+
+func mustReadNoT(name string) string {
+	b, _ := fs.ReadFile(schemas.Examples(), name)
+	return string(b)
+}

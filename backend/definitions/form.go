@@ -69,6 +69,9 @@ func ParseForm(body []byte) (*Form, []Problem) {
 
 	// The shape conditions see: the schema's properties plus the computed fields.
 	order := shapeOf(raw)
+	if order.props == nil {
+		order.props = map[string]*shape{}
+	}
 	env := &exprEnv{order: order, computed: map[string]bool{}}
 	for name := range doc.Computed {
 		env.computed[name] = true

@@ -405,9 +405,9 @@ func (s *Service) Act(ctx context.Context, a Actor, taskID int, req ActionReques
 		if err := s.apply(ctx, tx, j, a, o, ni, r); err != nil {
 			return err
 		}
-		t, err = tx.Task.Get(ctx, t.ID)
-		if err != nil {
-			return err
+		if req.Action != engine.ActComment {
+			at := j.At()
+			t.Status, t.Decision, t.DecidedBy, t.DecidedAt, t.Version = "done", req.Action, a.Username, &at, t.Version+1
 		}
 		ov, err := s.orderDetail(ctx, tx.Client(), a, o)
 		if err != nil {

@@ -1,5 +1,5 @@
-import { useEffect, useMemo } from 'react';
-import { App as AntdApp, ConfigProvider } from 'antd';
+import { lazy, Suspense, useEffect, useMemo, type ReactNode } from 'react';
+import { App as AntdApp, ConfigProvider, Skeleton } from 'antd';
 import zhTW from 'antd/locale/zh_TW';
 import zhCN from 'antd/locale/zh_CN';
 import enUS from 'antd/locale/en_US';
@@ -14,12 +14,17 @@ import { NotFound } from './components/NotFound';
 import { LoginPage } from './features/auth/components/LoginPage';
 import { InboxPage } from './features/tasks/components/InboxPage';
 import { OrdersPage } from './features/orders/components/OrdersPage';
-import { NewOrderPage } from './features/orders/components/NewOrderPage';
-import { OrderDetailPage } from './features/orders/components/OrderDetailPage';
 import { createQueryClient } from './lib/queryClient';
 import { onUnauthorized } from './lib/api';
 import { useLang } from './i18n/useLang';
 import type { Language } from './i18n/languages';
+
+// the order pages carry rjsf and ajv: load them when first needed
+const NewOrderPage = lazy(() => import('./features/orders/components/NewOrderPage').then((m) => ({ default: m.NewOrderPage })));
+const OrderDetailPage = lazy(() =>
+  import('./features/orders/components/OrderDetailPage').then((m) => ({ default: m.OrderDetailPage })),
+);
+const page = (node: ReactNode) => <Suspense fallback={<Skeleton active />}>{node}</Suspense>;
 
 const ANTD_LOCALES = { 'zh-TW': zhTW, 'zh-CN': zhCN, en: enUS } as const;
 const DAYJS_LOCALES: Record<Language, string> = { 'zh-TW': 'zh-tw', 'zh-CN': 'zh-cn', en: 'en' };
@@ -35,8 +40,8 @@ export const router = createBrowserRouter([
       { index: true, element: <Navigate to="/tasks" replace /> },
       { path: 'tasks', element: <InboxPage /> },
       { path: 'orders', element: <OrdersPage /> },
-      { path: 'orders/new', element: <NewOrderPage /> },
-      { path: 'orders/:id', element: <OrderDetailPage /> },
+      { path: 'orders/new', element: page(<NewOrderPage />) },
+      { path: 'orders/:id', element: page(<OrderDetailPage />) },
       { path: '*', element: <NotFound /> },
     ],
   },

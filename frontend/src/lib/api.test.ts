@@ -62,7 +62,7 @@ describe('apiFetch', () => {
         'application/problem+json',
       ),
     );
-    const err = await apiFetch('/orders', { method: 'POST', body: {} }).catch((e) => e);
+    const err = (await apiFetch('/orders', { method: 'POST', body: {} }).catch((e: unknown) => e)) as ApiError;
     expect(err).toBeInstanceOf(ApiError);
     expect(err.status).toBe(422);
     expect(err.message).toBe('the order data is not valid');
@@ -75,7 +75,7 @@ describe('apiFetch', () => {
 
   it('makes an ApiError from a non-JSON error body', async () => {
     fetchMock.mockResolvedValue(new Response('upstream down', { status: 502, statusText: 'Bad Gateway' }));
-    const err = await api.get('/me').catch((e) => e);
+    const err = (await api.get('/me').catch((e: unknown) => e)) as ApiError;
     expect(err).toBeInstanceOf(ApiError);
     expect(err.status).toBe(502);
     expect(err.problem.detail).toBe('upstream down');

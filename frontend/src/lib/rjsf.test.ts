@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { RJSFSchema } from '@rjsf/utils';
 import { computedFields, localizeSchema, localizeUiSchema, omitComputed, validator, withComputedReadonly } from './rjsf';
 
 describe('localizeSchema', () => {
@@ -53,7 +54,7 @@ describe('validator (JSON Schema 2020-12)', () => {
   });
 
   it('reports errors on the fields', () => {
-    const schema = {
+    const schema: RJSFSchema = {
       type: 'object',
       required: ['qty'],
       properties: { qty: { type: 'integer', minimum: 1 }, contact: { type: 'string', format: 'email' } },
