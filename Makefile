@@ -6,8 +6,13 @@ BIN     := bin/sluice
 ADDR    ?= 127.0.0.1:8080
 DB      ?= sqlite://./data/sluice.db
 PG_URL  ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
-# PostgreSQL-backed tests run when this is set; `make test` sets it when PostgreSQL is installed here.
-SLUICE_TEST_PG ?= $(shell scripts/pg-up.sh "$(PG_URL)")
+# PostgreSQL-backed tests run when SLUICE_TEST_PG is set; the test targets set it (and
+# start a stopped cluster) when PostgreSQL is installed here.
+ifneq ($(filter test test-go test-race,$(MAKECMDGOALS)),)
+ifeq ($(origin SLUICE_TEST_PG),undefined)
+SLUICE_TEST_PG := $(shell scripts/pg-up.sh "$(PG_URL)")
+endif
+endif
 export SLUICE_TEST_PG
 
 GO_SRC := $(shell find backend plugins schemas frontend/embed.go -type f \( -name '*.go' -o -name '*.json' -o -name '*.sql' \) 2>/dev/null) go.mod go.sum

@@ -17,7 +17,7 @@ export default defineConfig({
         codeSplitting: {
           groups: [
             { name: 'react', test: /node_modules[\\/](react|react-dom|react-router|scheduler)[\\/]/, priority: 30 },
-            { name: 'rjsf', test: /node_modules[\\/](@rjsf|ajv|ajv-formats|fast-uri|json-schema-traverse|lodash|lodash-es|jsonpointer|markdown-to-jsx|nanoid)[\\/]/, priority: 20 },
+            { name: 'rjsf', test: /node_modules[\\/](@rjsf|ajv|ajv-formats)[\\/]/, priority: 20 },
             { name: 'antd', test: /node_modules[\\/](antd|@ant-design|@rc-component|rc-[^\\/]+|dayjs|@babel[\\/]runtime)[\\/]/, priority: 10 },
             { name: 'vendor', test: /node_modules/, priority: 0 },
           ],

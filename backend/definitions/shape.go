@@ -32,15 +32,15 @@ func (s *shape) isDate() bool {
 }
 
 // shapeOf derives the shape of a JSON Schema document (decoded with json.Number).
-// $ref is followed inside the document; recursion stops at a schema already on the path.
+// $ref is followed inside the document; a recursive schema gives a recursive shape.
 func shapeOf(root any) *shape {
-	b := shapeBuilder{root: root, onPath: map[string]bool{}}
+	b := shapeBuilder{root: root, refs: map[string]*shape{}}
 	return b.build(root, 0)
 }
 
 type shapeBuilder struct {
-	root   any
-	onPath map[string]bool
+	root any
+	refs map[string]*shape // shapes of referenced schemas, filled in once built
 }
 
 const maxShapeDepth = 32
@@ -51,12 +51,12 @@ func (b *shapeBuilder) build(v any, depth int) *shape {
 		return &shape{}
 	}
 	if ref, ok := obj["$ref"].(string); ok && strings.HasPrefix(ref, "#") {
-		if b.onPath[ref] {
-			return &shape{}
+		s, seen := b.refs[ref]
+		if !seen {
+			s = &shape{}
+			b.refs[ref] = s
+			*s = *b.build(resolveLocal(b.root, ref), depth+1)
 		}
-		b.onPath[ref] = true
-		s := b.build(resolveLocal(b.root, ref), depth+1)
-		delete(b.onPath, ref)
 		if len(obj) == 1 {
 			return s
 		}
@@ -184,22 +184,27 @@ func resolveLocal(root any, ref string) any {
 // sample is a value of the shape, for the expression environment: numbers (integers too,
 // as JSON decodes them) are float64, strings are plausible for their format, arrays hold
 // one sample item, objects hold every declared property.
-func (s *shape) sample() any {
-	if s == nil {
+func (s *shape) sample() any { return s.sampleAt(0) }
+
+// maxSampleDepth bounds the sample of a recursive schema.
+const maxSampleDepth = 12
+
+func (s *shape) sampleAt(depth int) any {
+	if s == nil || depth > maxSampleDepth {
 		return nil
 	}
 	switch s.typ {
 	case "object":
 		m := make(map[string]any, len(s.props))
 		for n, p := range s.props {
-			m[n] = p.sample()
+			m[n] = p.sampleAt(depth + 1)
 		}
 		return m
 	case "array":
-		if s.items == nil {
+		if s.items == nil || depth == maxSampleDepth {
 			return []any{}
 		}
-		return []any{s.items.sample()}
+		return []any{s.items.sampleAt(depth + 1)}
 	case "string":
 		switch s.format {
 		case "date":

@@ -65,7 +65,7 @@ func TestConditionsAgainstRefsAndAlternatives(t *testing.T) {
 		`order.extra.anything > 1`:                        "", // additionalProperties: any name
 		`order.either.a > 1 || order.either.b == "x"`:     "",
 		`order.either.c == 1`:                             `unknown field "c"`,
-		`order.amount ?? 0 > 10`:                          "",
+		`(order.amount ?? 0) > 10`:                        "",
 		`let b = order.buyer; b.name == "x"`:              "",
 		`let b = order.buyer; b.nmae == "x"`:              `unknown field "nmae"`,
 		`order.buyer.name.first == "x"`:                   `order.buyer.name is a string`,
