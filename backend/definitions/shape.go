@@ -87,9 +87,15 @@ func (b *shapeBuilder) build(v any, depth int) *shape {
 	if items, ok := obj["items"].(map[string]any); ok {
 		s.items = b.build(items, depth+1)
 	}
+	_, hasPattern := obj["patternProperties"]
+	declares := s.props != nil || obj["additionalProperties"] != nil || hasPattern
 	for _, kw := range []string{"allOf", "anyOf", "oneOf"} {
 		subs, _ := obj[kw].([]any)
 		for _, sub := range subs {
+			if !declares {
+				// the alternatives say which properties exist, not this schema's default
+				s.open, declares = false, true
+			}
 			s = merge(s, b.build(sub, depth+1))
 		}
 	}
@@ -100,9 +106,6 @@ func (b *shapeBuilder) build(v any, depth int) *shape {
 		case s.items != nil:
 			s.typ = "array"
 		}
-	}
-	if s.typ == "object" && s.props == nil && obj["additionalProperties"] == nil {
-		s.open = true
 	}
 	return s
 }

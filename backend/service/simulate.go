@@ -112,10 +112,7 @@ func (s *Service) Simulate(ctx context.Context, a Actor, key string, req Simulat
 			data = map[string]any{}
 		}
 		if form != nil {
-			if err := form.Compute(data); err != nil {
-				r.Errors = append(r.Errors, FieldError{fmt.Sprintf("/orders/%d/data", i), err.Error()})
-			}
-			for _, p := range form.ValidateData(data) {
+			for _, p := range form.Prepare(data) {
 				r.Errors = append(r.Errors, FieldError{fmt.Sprintf("/orders/%d%s", i, p.Pointer), p.Message})
 			}
 		}

@@ -243,10 +243,7 @@ func (s *Service) Submit(ctx context.Context, a Actor, req SubmitRequest, id *Id
 	if data == nil {
 		return nil, nil, invalid("the order has no data", FieldError{"/data", "required: the order form's fields"})
 	}
-	if err := form.Compute(data); err != nil {
-		return nil, nil, invalid("a computed field could not be computed", FieldError{"/data", err.Error()})
-	}
-	if probs := form.ValidateData(data); len(probs) > 0 {
+	if probs := form.Prepare(data); len(probs) > 0 {
 		errs := make([]FieldError, len(probs))
 		for i, p := range probs {
 			errs[i] = FieldError{p.Pointer, p.Message}

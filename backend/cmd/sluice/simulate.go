@@ -86,10 +86,7 @@ func simulate(args []string, stdout io.Writer) error {
 	failed := false
 	for i, data := range orders {
 		r := result{Index: i}
-		if err := form.Compute(data); err != nil {
-			r.Errors = append(r.Errors, definitions.Problem{Pointer: "/data", Message: err.Error()})
-		}
-		r.Errors = append(r.Errors, form.ValidateData(data)...)
+		r.Errors = form.Prepare(data)
 		if len(r.Errors) > 0 {
 			r.Status, failed = "invalid", true
 		} else {

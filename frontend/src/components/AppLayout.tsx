@@ -63,12 +63,17 @@ export function AppLayout() {
   return (
     <Layout style={{ minHeight: '100vh' }}>
       <Sider collapsible collapsed={collapsed} onCollapse={setCollapsed} breakpoint="lg" width={208}>
-        <Link to="/tasks" style={{ display: 'block', padding: '18px 20px', color: '#fff' }}>
-          <Typography.Title level={4} style={{ color: '#fff', margin: 0, whiteSpace: 'nowrap' }}>
-            {collapsed ? 'S' : t('app.name')}
-          </Typography.Title>
+        <Link to="/tasks" style={{ display: 'flex', alignItems: 'center', gap: 10, padding: '16px 20px', color: '#fff' }}>
+          <img src="/favicon.svg" alt="" width={28} height={28} />
           {!collapsed && (
-            <Typography.Text style={{ color: 'rgba(255,255,255,0.65)', fontSize: 12 }}>{t('app.subtitle')}</Typography.Text>
+            <span>
+              <Typography.Title level={4} style={{ color: '#fff', margin: 0, whiteSpace: 'nowrap', lineHeight: 1.2 }}>
+                {t('app.name')}
+              </Typography.Title>
+              <Typography.Text style={{ color: 'rgba(255,255,255,0.65)', fontSize: 12, whiteSpace: 'nowrap' }}>
+                {t('app.subtitle')}
+              </Typography.Text>
+            </span>
           )}
         </Link>
         <Menu

@@ -30,7 +30,13 @@ export function OrderDetailPage() {
   const order = useOrder(id);
   const flows = useFlows();
 
-  if (order.isPending) return <Card><Skeleton active /></Card>;
+  if (order.isPending) {
+    return (
+      <Card>
+        <Skeleton active />
+      </Card>
+    );
+  }
   if (order.isError) {
     if (isApiError(order.error) && order.error.status === 404) {
       return (
@@ -73,7 +79,7 @@ export function OrderDetailPage() {
         </Flex>
         <Descriptions size="small" column={{ xs: 1, sm: 2, lg: 3 }} style={{ marginTop: 16 }}>
           <Descriptions.Item label={t('orders.flow')}>
-            {(flow && pick(flow.name)) || o.flow} <Typography.Text type="secondary">v{o.version}</Typography.Text>
+            {(flow && pick(flow.name)) || o.flow} <Typography.Text type="secondary">{t('newOrder.version', { version: o.version })}</Typography.Text>
           </Descriptions.Item>
           <Descriptions.Item label={t('orders.department')}>{o.department}</Descriptions.Item>
           <Descriptions.Item label={t('orders.submitter')}>{o.submitter}</Descriptions.Item>

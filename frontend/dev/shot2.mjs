@@ -1,0 +1,36 @@
+import { chromium } from 'playwright-core';
+const base = 'http://127.0.0.1:8080';
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+const ctx = await browser.newContext({ viewport: { width: 1200, height: 800 }, locale: 'zh-HK' });
+const page = await ctx.newPage();
+await page.goto(base + '/orders/new');
+await page.getByTestId('login-username').fill('clerk');
+await page.getByTestId('login-password').fill('wrong');
+await page.getByTestId('login-submit').click();
+await page.getByTestId('error-alert').waitFor();
+await page.screenshot({ path: '/tmp/s-loginerr.png' });
+await page.getByTestId('login-password').fill('sluice-demo');
+await page.getByTestId('login-submit').click();
+await page.getByTestId('order-form').waitFor();
+console.log('after login url', page.url());
+// client-side validation: submit the empty form
+await page.getByTestId('order-submit').click();
+await page.waitForTimeout(800);
+await page.screenshot({ path: '/tmp/s-clientval.png' });
+// server-side 422: intercept the POST and answer with a problem
+await page.route('**/api/v1/orders', (route) => route.fulfill({ status: 422, contentType: 'application/problem+json', body: JSON.stringify({ type: 'about:blank', title: 'Unprocessable Entity', status: 422, detail: '訂單資料不正確', errors: [{ pointer: '/data/customer/name', message: '客戶不存在' }, { pointer: '/data/items/0/qty', message: '超過庫存' }] }) }));
+await page.locator('[id="root_customer_name"]').fill('X公司');
+await page.locator('[id="root_customer_tier-0"]').check();
+await page.locator('[id="root_ship_to_address"]').fill('台北市信義區市府路 1 號');
+await page.locator('[id="root_items_0_sku"]').fill('MTR-750W');
+await page.locator('[id="root_items_0_name"]').fill('馬達');
+await page.locator('[id="root_items_0_qty"]').fill('5');
+await page.locator('[id="root_items_0_price"]').fill('100');
+await page.locator('[id="root_promised_date"]').click();
+await page.locator('[id="root_promised_date"]').fill('2026-12-01');
+await page.locator('[id="root_promised_date"]').press('Tab');
+await page.getByTestId('order-submit').click();
+await page.getByTestId('error-alert').waitFor();
+await page.waitForTimeout(500);
+await page.screenshot({ path: '/tmp/s-serverval.png', fullPage: true });
+await browser.close();
