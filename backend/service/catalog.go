@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sync"
+	"time"
 
 	"sluice/backend/definitions"
 	"sluice/backend/engine"
@@ -18,15 +19,57 @@ var Kinds = map[string]string{"forms": "form", "flows": "flow", "roles": "role",
 	"form": "form", "flow": "flow", "role": "role", "reminder": "reminder"}
 
 // Catalog reads definitions and caches compiled published versions, which never change.
+// Which version is the latest is cached briefly too: a publish here forgets it at once;
+// one on another instance is seen within latestTTL.
 type Catalog struct {
-	s     *store.Store
-	mu    sync.RWMutex
-	flows map[string]*engine.Flow
-	forms map[string]*definitions.Form
+	s      *store.Store
+	mu     sync.RWMutex
+	flows  map[string]*engine.Flow
+	forms  map[string]*definitions.Form
+	latest map[string]latestEntry // kind/key -> newest published version
 }
 
+type latestEntry struct {
+	version int
+	at      time.Time
+}
+
+const latestTTL = 2 * time.Second
+
 func newCatalog(s *store.Store) *Catalog {
-	return &Catalog{s: s, flows: map[string]*engine.Flow{}, forms: map[string]*definitions.Form{}}
+	return &Catalog{s: s, flows: map[string]*engine.Flow{}, forms: map[string]*definitions.Form{}, latest: map[string]latestEntry{}}
+}
+
+// latestVersion is the newest published version of kind/key (0 if none).
+func (c *Catalog) latestVersion(ctx context.Context, kind, key string) (int, error) {
+	k := kind + "/" + key
+	c.mu.RLock()
+	e, ok := c.latest[k]
+	c.mu.RUnlock()
+	if ok && time.Since(e.at) < latestTTL {
+		return e.version, nil
+	}
+	vs, err := c.s.Read.Definition.Query().
+		Where(definition.Kind(kind), definition.Key(key), definition.Status("published")).
+		Order(ent.Desc(definition.FieldVersion)).Limit(1).Select(definition.FieldVersion).Ints(ctx)
+	if err != nil {
+		return 0, err
+	}
+	v := 0
+	if len(vs) > 0 {
+		v = vs[0]
+	}
+	c.mu.Lock()
+	c.latest[k] = latestEntry{v, time.Now()}
+	c.mu.Unlock()
+	return v, nil
+}
+
+// forget drops the cached latest version after a publish here.
+func (c *Catalog) forget(kind, key string) {
+	c.mu.Lock()
+	delete(c.latest, kind+"/"+key)
+	c.mu.Unlock()
 }
 
 func vkey(key string, version int) string { return fmt.Sprintf("%s@%d", key, version) }
@@ -50,31 +93,21 @@ func version(ctx context.Context, c *ent.Client, kind, key string, v int) (*ent.
 	return d, err
 }
 
-// Flow returns a published flow version, compiled. version 0 means the latest.
+// Flow returns a published flow version, compiled; version 0 means the latest. It
+// returns nil when there is no such published version.
 func (c *Catalog) Flow(ctx context.Context, key string, v int) (*engine.Flow, error) {
-	if v > 0 {
-		c.mu.RLock()
-		f := c.flows[vkey(key, v)]
-		c.mu.RUnlock()
-		if f != nil {
-			return f, nil
+	if v <= 0 {
+		var err error
+		if v, err = c.latestVersion(ctx, "flow", key); err != nil || v == 0 {
+			return nil, err
 		}
 	}
-	var d *ent.Definition
-	var err error
-	if v > 0 {
-		d, err = version(ctx, c.s.Read, "flow", key, v)
-	} else {
-		d, err = latest(ctx, c.s.Read, "flow", key)
+	if f := c.cachedFlow(key, v); f != nil {
+		return f, nil
 	}
-	if err != nil {
+	d, err := version(ctx, c.s.Read, "flow", key, v)
+	if err != nil || d == nil || d.Status != "published" {
 		return nil, err
-	}
-	if d == nil || d.Status != "published" {
-		return nil, nil
-	}
-	if cached := c.cachedFlow(key, d.Version); cached != nil {
-		return cached, nil
 	}
 	f, probs := definitions.CompileFlow(d.Body, d.Version, c.lookup(ctx))
 	if len(probs) > 0 {
@@ -92,17 +125,21 @@ func (c *Catalog) cachedFlow(key string, v int) *engine.Flow {
 	return c.flows[vkey(key, v)]
 }
 
-// Form returns the latest published form.
+// Form returns the latest published form (nil if none).
 func (c *Catalog) Form(ctx context.Context, key string) (*definitions.Form, error) {
-	d, err := latest(ctx, c.s.Read, "form", key)
-	if err != nil || d == nil {
+	v, err := c.latestVersion(ctx, "form", key)
+	if err != nil || v == 0 {
 		return nil, err
 	}
 	c.mu.RLock()
-	f := c.forms[vkey(key, d.Version)]
+	f := c.forms[vkey(key, v)]
 	c.mu.RUnlock()
 	if f != nil {
 		return f, nil
+	}
+	d, err := version(ctx, c.s.Read, "form", key, v)
+	if err != nil || d == nil {
+		return nil, err
 	}
 	f, probs := definitions.ParseForm(d.Body)
 	if len(probs) > 0 {
@@ -326,6 +363,7 @@ func (s *Service) publish(ctx context.Context, a Actor, kind, key string, body [
 	if err != nil {
 		return 0, err
 	}
+	s.Catalog.forget(kind, key)
 	if kind == "role" || kind == "flow" {
 		if err := s.Authz.Reload(ctx); err != nil {
 			return ver, err

@@ -18,6 +18,22 @@ import (
 	"sluice/backend/ent/taskassignee"
 )
 
+// openTask is an open task with the review mode of its node.
+type openTask struct {
+	*ent.Task
+	mode string
+}
+
+// orderWithTasks renders an order with the open tasks the caller already has.
+func (s *Service) orderWithTasks(a Actor, f *engine.Flow, o *ent.Order, ts []openTask) *OrderView {
+	v := orderView(o)
+	v.Tasks = make([]TaskView, 0, len(ts))
+	for _, t := range ts {
+		v.Tasks = append(v.Tasks, s.taskView(a, f, o, t.Task, t.mode))
+	}
+	return &v
+}
+
 // orderDetail renders an order with its open tasks.
 func (s *Service) orderDetail(ctx context.Context, c *ent.Client, a Actor, o *ent.Order) (*OrderView, error) {
 	v := orderView(o)

@@ -98,6 +98,19 @@ func walk(t *testing.T, svc *service.Service, s *store.Store, o *service.OrderVi
 			t.Fatalf("%s approving %s: %v", tk.Assignees[0], tk.Node, err)
 		}
 		o = &res.Order
+		// the answer is rendered from memory; it must match what a fresh read shows
+		fresh, err := svc.GetOrder(ctx, as(t, s, "clerk"), o.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(fresh.Tasks) != len(o.Tasks) || fresh.Status != o.Status {
+			t.Fatalf("answer %+v differs from a fresh read %+v", o.Tasks, fresh.Tasks)
+		}
+		for i := range o.Tasks {
+			if fresh.Tasks[i].ID != o.Tasks[i].ID || fresh.Tasks[i].Node != o.Tasks[i].Node {
+				t.Fatalf("answer %+v differs from a fresh read %+v", o.Tasks, fresh.Tasks)
+			}
+		}
 	}
 	return o, path
 }

@@ -57,7 +57,9 @@ func engineOrder(o *ent.Order) engine.Order {
 
 // apply writes an engine result: the acted node, new node instances and tasks, the
 // order's status, one audit entry per automatic step, and the live events.
-func (s *Service) apply(ctx context.Context, tx *ent.Tx, j *store.Journal, a Actor, o *ent.Order, acted *ent.NodeInstance, r *engine.Result) error {
+// It returns the tasks it opened, with the review mode of their node.
+func (s *Service) apply(ctx context.Context, tx *ent.Tx, j *store.Journal, a Actor, o *ent.Order, acted *ent.NodeInstance, r *engine.Result) ([]openTask, error) {
+	var opened []openTask
 	now := j.At()
 	if acted != nil && r.Acted != nil {
 		upd := tx.NodeInstance.Update().Where(nodeinstance.ID(acted.ID), nodeinstance.Version(acted.Version)).
@@ -67,29 +69,39 @@ func (s *Service) apply(ctx context.Context, tx *ent.Tx, j *store.Journal, a Act
 		}
 		n, err := upd.Save(ctx)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if n == 0 {
-			return conflict("the review node changed while you acted; reload and try again")
+			return nil, conflict("the review node changed while you acted; reload and try again")
 		}
 		if len(r.Acted.CancelTasks) > 0 {
 			if err := tx.Task.Update().Where(task.IDIn(r.Acted.CancelTasks...), task.Status("open")).
 				SetStatus("cancelled").AddVersion(1).Exec(ctx); err != nil {
-				return err
+				return nil, err
 			}
 			if err := tx.TaskAssignee.Update().Where(taskassignee.TaskIDIn(r.Acted.CancelTasks...)).SetOpen(false).Exec(ctx); err != nil {
-				return err
+				return nil, err
 			}
 		}
 	}
 	notify := map[string]bool{}
 	for _, v := range r.Visits {
+		if v.Type == engine.TypeStart {
+			continue // nothing happens there; the submit entry records it
+		}
+		if v.Type == engine.TypeSwitch {
+			if err := j.Audit(ctx, store.Audit{Actor: "system", Action: "branch", OrderID: o.ID, Node: v.NodeID,
+				Detail: map[string]any{"to": v.Outcome}}); err != nil {
+				return nil, err
+			}
+			continue // a routing decision, kept in the audit trail only
+		}
 		st := v.Status
 		ni, err := tx.NodeInstance.Create().SetOrderID(o.ID).SetNodeID(v.NodeID).SetNodeType(v.Type).
 			SetStatus(st).SetMode(v.Mode).SetRequired(v.Required).SetDepartment(v.Department).
 			SetCreatedAt(now).SetNillableEndedAt(endedAt(st, now)).Save(ctx)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		switch {
 		case v.Status == "active":
@@ -97,7 +109,7 @@ func (s *Service) apply(ctx context.Context, tx *ent.Tx, j *store.Journal, a Act
 				t, err := tx.Task.Create().SetOrderID(o.ID).SetNodeInstanceID(ni.ID).SetNodeID(v.NodeID).
 					SetDepartment(v.Department).SetAssignees(as).SetCreatedAt(now).Save(ctx)
 				if err != nil {
-					return err
+					return nil, err
 				}
 				bulk := make([]*ent.TaskAssigneeCreate, len(as))
 				for i, u := range as {
@@ -105,26 +117,22 @@ func (s *Service) apply(ctx context.Context, tx *ent.Tx, j *store.Journal, a Act
 					notify[u] = true
 				}
 				if err := tx.TaskAssignee.CreateBulk(bulk...).Exec(ctx); err != nil {
-					return err
+					return nil, err
 				}
+				opened = append(opened, openTask{t, v.Mode})
 			}
 			if err := j.Audit(ctx, store.Audit{Actor: "system", Action: "node_entered", OrderID: o.ID, Node: v.NodeID,
 				Detail: map[string]any{"mode": v.Mode, "department": v.Department, "assignees": v.Tasks}}); err != nil {
-				return err
+				return nil, err
 			}
 		case v.Type == engine.TypeTask:
 			if err := j.Audit(ctx, store.Audit{Actor: "system", Action: "plugin", OrderID: o.ID, Node: v.NodeID,
 				Detail: map[string]any{"outcome": v.Outcome, "detail": v.Detail}}); err != nil {
-				return err
+				return nil, err
 			}
 		case v.Status == "exception":
 			if err := j.Audit(ctx, store.Audit{Actor: "system", Action: "exception", OrderID: o.ID, Node: v.NodeID, Detail: v.Detail}); err != nil {
-				return err
-			}
-		case v.Type == engine.TypeSwitch:
-			if err := j.Audit(ctx, store.Audit{Actor: "system", Action: "branch", OrderID: o.ID, Node: v.NodeID,
-				Detail: map[string]any{"to": v.Outcome}}); err != nil {
-				return err
+				return nil, err
 			}
 		}
 	}
@@ -144,23 +152,23 @@ func (s *Service) apply(ctx context.Context, tx *ent.Tx, j *store.Journal, a Act
 		}
 		n, err := upd.Save(ctx)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if n == 0 {
-			return conflict("the order changed while you acted; reload and try again")
+			return nil, conflict("the order changed while you acted; reload and try again")
 		}
 		o.Version++
 		o.UpdatedAt = now
 		if r.Status != "" && r.Status != engine.StatusInReview {
 			if err := j.Audit(ctx, store.Audit{Actor: "system", Action: "order_" + r.Status, OrderID: o.ID}); err != nil {
-				return err
+				return nil, err
 			}
 		}
 	}
 	data := map[string]any{"order_id": o.ID, "number": o.Number, "status": o.Status, "current_nodes": o.CurrentNodes, "actor": a.Username}
 	for _, topic := range []string{fmt.Sprintf("order:%d", o.ID), "department:" + o.Department} {
 		if _, err := j.Event(ctx, "order.updated", topic, data); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	users := make([]string, 0, len(notify))
@@ -170,10 +178,10 @@ func (s *Service) apply(ctx context.Context, tx *ent.Tx, j *store.Journal, a Act
 	slices.Sort(users)
 	for _, u := range users {
 		if _, err := j.Event(ctx, "task.assigned", "user:"+u, map[string]any{"order_id": o.ID, "number": o.Number, "nodes": o.CurrentNodes}); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return nil
+	return opened, nil
 }
 
 func endedAt(status string, now time.Time) *time.Time {
@@ -274,15 +282,12 @@ func (s *Service) Submit(ctx context.Context, a Actor, req SubmitRequest, id *Id
 			Detail: map[string]any{"flow": f.Key, "version": f.Version, "department": dept, "trace": r.Trace}}); err != nil {
 			return err
 		}
-		if err := s.apply(ctx, tx, j, a, o, nil, r); err != nil {
-			return err
-		}
-		v, err := s.orderDetail(ctx, tx.Client(), a, o)
+		opened, err := s.apply(ctx, tx, j, a, o, nil, r)
 		if err != nil {
 			return err
 		}
-		view = v
-		return rememberIdem(ctx, tx, a, id, http.StatusCreated, v)
+		view = s.orderWithTasks(a, f, o, opened)
+		return rememberIdem(ctx, tx, a, id, http.StatusCreated, view)
 	})
 	if err != nil {
 		return nil, nil, err
@@ -399,17 +404,24 @@ func (s *Service) Act(ctx context.Context, a Actor, taskID int, req ActionReques
 		if err := j.Audit(ctx, store.Audit{Actor: a.Username, Action: req.Action, OrderID: o.ID, Node: t.NodeID, TaskID: t.ID, Detail: detail}); err != nil {
 			return err
 		}
-		if err := s.apply(ctx, tx, j, a, o, ni, r); err != nil {
+		opened, err := s.apply(ctx, tx, j, a, o, ni, r)
+		if err != nil {
 			return err
 		}
 		if req.Action != engine.ActComment {
 			at := j.At()
 			t.Status, t.Decision, t.DecidedBy, t.DecidedAt, t.Version = "done", req.Action, a.Username, &at, t.Version+1
 		}
-		ov, err := s.orderDetail(ctx, tx.Client(), a, o)
-		if err != nil {
-			return err
+		// The order's open tasks now: the node's others that stay open, and the new ones.
+		var still []openTask
+		if r.Acted == nil || r.Acted.Status == "active" {
+			for _, ot := range open {
+				if ot.ID != t.ID || req.Action == engine.ActComment {
+					still = append(still, openTask{ot, ni.Mode})
+				}
+			}
 		}
+		ov := s.orderWithTasks(a, f, o, append(still, opened...))
 		res = &ActionResult{Task: s.taskView(a, f, o, t, ni.Mode), Order: *ov}
 		return rememberIdem(ctx, tx, a, id, http.StatusOK, res)
 	})

@@ -10,7 +10,6 @@ import (
 
 	"sluice/backend/ent"
 	"sluice/backend/ent/auditentry"
-	"sluice/backend/ent/ledger"
 )
 
 // Journal appends audit entries and events inside one state-changing transaction.
@@ -32,12 +31,21 @@ type Journal struct {
 
 // Begin locks the ledger row for this transaction. requestID is copied to audit entries.
 func Begin(ctx context.Context, tx *ent.Tx, requestID string) (*Journal, error) {
-	// A no-op update takes the row lock before anything is read.
-	if _, err := tx.Ledger.Update().Where(ledger.ID(1)).AddEventSeq(0).Save(ctx); err != nil {
+	// A no-op update takes the row lock before anything is read, and returns the head
+	// in the same statement (SQLite ≥ 3.35 and PostgreSQL both have RETURNING).
+	rows, err := tx.QueryContext(ctx, "UPDATE ledgers SET event_seq = event_seq WHERE id = 1 RETURNING audit_seq, audit_hash, event_seq, order_seq")
+	if err != nil {
 		return nil, fmt.Errorf("journal: lock: %w", err)
 	}
-	head, err := tx.Ledger.Get(ctx, 1)
-	if err != nil {
+	defer rows.Close()
+	if !rows.Next() {
+		return nil, fmt.Errorf("journal: the ledger row is missing (run the migrations)")
+	}
+	head := &ent.Ledger{ID: 1}
+	if err := rows.Scan(&head.AuditSeq, &head.AuditHash, &head.EventSeq, &head.OrderSeq); err != nil {
+		return nil, fmt.Errorf("journal: read head: %w", err)
+	}
+	if err := rows.Close(); err != nil {
 		return nil, fmt.Errorf("journal: read head: %w", err)
 	}
 	return &Journal{tx: tx, head: head, at: Now(), request: requestID}, nil

@@ -42,6 +42,9 @@ var (
 	sent []Message
 )
 
+// keepSent is how many recorded messages are kept (the newest).
+const keepSent = 200
+
 // Sent returns the messages recorded so far (not those of dry runs).
 func Sent() []Message {
 	mu.Lock()
@@ -105,6 +108,9 @@ func (plugin) Run(_ context.Context, in plugins.Input) (plugins.Output, error) {
 	if !in.DryRun {
 		mu.Lock()
 		sent = append(sent, msg)
+		if len(sent) > 2*keepSent { // bounded: a long-running server must not grow forever
+			sent = append([]Message(nil), sent[len(sent)-keepSent:]...)
+		}
 		mu.Unlock()
 	}
 	detail := map[string]any{"channel": msg.Channel, "to": msg.To, "template": msg.Template, "sent": !in.DryRun}

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	_ "net/http/pprof" // served only when SLUICE_PPROF_ADDR is set
 	"os"
 	"os/signal"
 	"syscall"
@@ -35,7 +36,8 @@ usage:
                                         # dry-run sample orders; approvers from the demo directory
   sluice audit verify [--db URL]        # exit 1 and the first bad entry if the chain is broken
 
-environment: SLUICE_ADDR, SLUICE_DB, SLUICE_ADMIN_PASSWORD, SLUICE_LOG_LEVEL (debug|info|warn|error)
+environment: SLUICE_ADDR, SLUICE_DB, SLUICE_ADMIN_PASSWORD, SLUICE_LOG_LEVEL (debug|info|warn|error),
+             SLUICE_PPROF_ADDR (serve Go profiles on this separate address, e.g. 127.0.0.1:6060)
 --db takes sqlite:///path/to/file.db (default sqlite://./data/sluice.db) or postgres://user@host:port/db?sslmode=disable
 `
 
@@ -149,6 +151,10 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	router, err := api.New(svc, api.Options{App: frontend.App()})
 	if err != nil {
 		return err
+	}
+	if pp := os.Getenv("SLUICE_PPROF_ADDR"); pp != "" {
+		// Profiling on its own listener (never the public one), for diagnosing load.
+		go func() { log.Warn("pprof", "err", http.ListenAndServe(pp, nil)) }()
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RJSFSchema } from '@rjsf/utils';
+import i18n from '../i18n';
 import { computedFields, localizeSchema, localizeUiSchema, omitComputed, validator, withComputedReadonly } from './rjsf';
 
 describe('localizeSchema', () => {
@@ -61,5 +62,16 @@ describe('validator (JSON Schema 2020-12)', () => {
     };
     const { errors } = validator.validateFormData({ qty: 0, contact: 'nope' }, schema);
     expect(errors.map((e) => e.property).sort()).toEqual(['.contact', '.qty']);
+  });
+
+  it('writes its messages in the UI language', async () => {
+    const schema: RJSFSchema = { type: 'object', properties: { qty: { type: 'integer', minimum: 1 } } };
+    await i18n.changeLanguage('en');
+    const en = validator.validateFormData({ qty: 0 }, schema).errors[0].message;
+    await i18n.changeLanguage('zh-TW');
+    const zh = validator.validateFormData({ qty: 0 }, schema).errors[0].message;
+    expect(en).toMatch(/must be >= 1/);
+    expect(zh).not.toBe(en);
+    expect(zh).toMatch(/[\u4e00-\u9fff]/);
   });
 });

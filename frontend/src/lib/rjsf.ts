@@ -1,12 +1,25 @@
-import { customizeValidator } from '@rjsf/validator-ajv8';
+import { customizeValidator, type Localizer } from '@rjsf/validator-ajv8';
 import Ajv2020 from 'ajv/dist/2020';
+import localizeEn from 'ajv-i18n/localize/en';
+import localizeZhTW from 'ajv-i18n/localize/zh-TW';
+import localizeZh from 'ajv-i18n/localize/zh';
+import i18n from 'i18next';
 import { TranslatableString, englishStringTranslator } from '@rjsf/utils';
 import type { TFunction } from 'i18next';
 import { isLocalizedObject, pickText } from '../i18n/pickText';
 import type { JsonSchema, UiSchema } from './types';
 
-/** rjsf validator for JSON Schema draft 2020-12 (the dialect of Sluice form schemas). */
-export const validator = customizeValidator({ AjvClass: Ajv2020 });
+const AJV_LOCALIZERS: Record<string, Localizer> = {
+  'zh-TW': localizeZhTW as Localizer,
+  'zh-CN': localizeZh as Localizer,
+  en: localizeEn as Localizer,
+};
+
+/** Validation messages in the current UI language. */
+export const localizeErrors: Localizer = (errors) => (AJV_LOCALIZERS[i18n.language] ?? localizeZhTW)(errors as never);
+
+/** rjsf validator for JSON Schema draft 2020-12 (the dialect of Sluice form schemas), messages localized. */
+export const validator = customizeValidator({ AjvClass: Ajv2020 }, localizeErrors);
 
 // Keys whose values may be localized objects in Sluice definitions; they are replaced by the current-language text.
 const SCHEMA_TEXT_KEYS = new Set(['title', 'description']);

@@ -14,6 +14,12 @@ export interface Membership {
   role: string;
 }
 
+export interface Department {
+  key: string;
+  name: LocalizedText;
+  parent?: string;
+}
+
 export interface Me {
   user: User;
   memberships: Membership[];
@@ -87,6 +93,9 @@ export interface Task {
   reasons?: string[];
   checklist?: ChecklistItem[];
   can_act: boolean;
+  /** The action that closed the task (approve, reject); absent while open. */
+  decision?: string;
+  decided_by?: string;
 }
 
 export interface Order {
@@ -113,6 +122,7 @@ export interface Page<T> {
 export interface HistoryEntry {
   seq: number;
   at: string;
+  /** Username, or `system` for automatic steps. */
   actor?: string | null;
   action: string;
   node?: string | null;
@@ -120,16 +130,20 @@ export interface HistoryEntry {
   node_name?: LocalizedText;
   comment?: string | null;
   reason?: string | null;
-  detail?: unknown;
+  task_id?: number;
+  /** Entry-specific, e.g. trace ([{node, text}]), assignees, outcome. */
+  detail?: Record<string, unknown> | null;
 }
 
 export type TaskScope = 'mine' | 'done' | 'initiated';
 
+/** An inbox line. For scope `initiated` it is one line per order: id 0, status the order's, node its first current one. */
 export interface TaskListItem {
   id: number | string;
   node: string;
-  node_name: LocalizedText;
+  node_name?: LocalizedText;
   status: string;
+  decision?: string;
   created_at: string;
   order: {
     id: number | string;

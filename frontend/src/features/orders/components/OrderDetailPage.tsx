@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { useOrder } from '../api/getOrder';
 import { useFlows } from '../../flows/api/listFlows';
+import { useDepartmentName } from '../../departments/api/listDepartments';
 import { OrderDataView } from './OrderDataView';
 import { HistoryTimeline } from './HistoryTimeline';
 import { TaskActionPanel } from '../../tasks/components/TaskActionPanel';
@@ -29,6 +30,7 @@ export function OrderDetailPage() {
   const { id = '' } = useParams();
   const order = useOrder(id);
   const flows = useFlows();
+  const deptName = useDepartmentName();
 
   if (order.isPending) {
     return (
@@ -81,7 +83,7 @@ export function OrderDetailPage() {
           <Descriptions.Item label={t('orders.flow')}>
             {(flow && pick(flow.name)) || o.flow} <Typography.Text type="secondary">{t('newOrder.version', { version: o.version })}</Typography.Text>
           </Descriptions.Item>
-          <Descriptions.Item label={t('orders.department')}>{o.department}</Descriptions.Item>
+          <Descriptions.Item label={t('orders.department')}>{deptName(o.department)}</Descriptions.Item>
           <Descriptions.Item label={t('orders.submitter')}>{o.submitter}</Descriptions.Item>
           <Descriptions.Item label={t('orders.total')}>
             <span data-testid="order-total" data-value={o.total ?? ''}>

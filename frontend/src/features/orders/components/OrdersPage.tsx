@@ -6,6 +6,7 @@ import { Link, useSearchParams } from 'react-router';
 import type { ColumnsType } from 'antd/es/table';
 import { useOrders } from '../api/listOrders';
 import { useFlows } from '../../flows/api/listFlows';
+import { useDepartmentName } from '../../departments/api/listDepartments';
 import { ErrorAlert } from '../../../components/ErrorAlert';
 import { StatusTag } from '../../../components/StatusTag';
 import { useLang } from '../../../i18n/useLang';
@@ -23,6 +24,7 @@ export function OrdersPage() {
   const q = params.get('q') ?? '';
   const orders = useOrders({ status: status || undefined, q: q || undefined, limit: PAGE_SIZE });
   const flows = useFlows();
+  const deptName = useDepartmentName();
 
   const flowNames = useMemo(() => {
     const m = new Map<string, string>();
@@ -51,7 +53,7 @@ export function OrdersPage() {
     },
     { title: t('orders.flow'), key: 'flow', render: (_, r) => flowNames.get(r.flow) || r.flow },
     { title: t('orders.status'), key: 'status', render: (_, r) => <StatusTag status={r.status} /> },
-    { title: t('orders.department'), dataIndex: 'department', key: 'department' },
+    { title: t('orders.department'), key: 'department', render: (_, r) => deptName(r.department) },
     { title: t('orders.submitter'), dataIndex: 'submitter', key: 'submitter' },
     { title: t('orders.total'), key: 'total', align: 'right', render: (_, r) => formatMoney(r.total, lang) },
     { title: t('orders.createdAt'), key: 'created', render: (_, r) => formatDateTime(r.created_at) },

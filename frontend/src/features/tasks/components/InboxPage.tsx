@@ -9,6 +9,7 @@ import { StatusTag } from '../../../components/StatusTag';
 import { useLang } from '../../../i18n/useLang';
 import { formatDateTime, formatMoney } from '../../../lib/format';
 import type { TaskListItem, TaskScope } from '../../../lib/types';
+import { useDepartmentName } from '../../departments/api/listDepartments';
 
 const SCOPES: TaskScope[] = ['mine', 'done', 'initiated'];
 
@@ -17,6 +18,7 @@ function TaskTable({ scope }: { scope: TaskScope }) {
   const { lang, pick } = useLang();
   const navigate = useNavigate();
   const tasks = useTasks(scope);
+  const deptName = useDepartmentName();
 
   const columns: ColumnsType<TaskListItem> = [
     {
@@ -28,8 +30,17 @@ function TaskTable({ scope }: { scope: TaskScope }) {
         </Link>
       ),
     },
-    { title: t('tasks.node'), key: 'node', render: (_, r) => pick(r.node_name) || r.node },
-    { title: t('tasks.taskStatus'), key: 'status', render: (_, r) => <StatusTag status={r.status} /> },
+    { title: t('tasks.node'), key: 'node', render: (_, r) => pick(r.node_name) || r.node || '—' },
+    {
+      title: t('tasks.taskStatus'),
+      key: 'status',
+      render: (_, r) => (
+        <>
+          <StatusTag status={r.status} />
+          {r.decision ? <StatusTag status={r.decision} /> : null}
+        </>
+      ),
+    },
     { title: t('tasks.orderStatus'), key: 'orderStatus', render: (_, r) => <StatusTag status={r.order.status} /> },
     {
       title: t('tasks.total'),
@@ -38,7 +49,7 @@ function TaskTable({ scope }: { scope: TaskScope }) {
       render: (_, r) => formatMoney(r.order.total, lang),
     },
     { title: t('tasks.submitter'), key: 'submitter', render: (_, r) => r.order.submitter },
-    { title: t('tasks.department'), key: 'department', render: (_, r) => r.order.department },
+    { title: t('tasks.department'), key: 'department', render: (_, r) => deptName(r.order.department) },
     { title: t('tasks.createdAt'), key: 'created', render: (_, r) => formatDateTime(r.created_at) },
   ];
 
@@ -52,7 +63,8 @@ function TaskTable({ scope }: { scope: TaskScope }) {
         </Button>
       </Flex>
       <Table<TaskListItem>
-        rowKey={(r) => String(r.id)}
+        // `initiated` lines all have task id 0: key by order too
+        rowKey={(r) => `${r.id}-${r.order.id}-${r.node}`}
         columns={columns}
         dataSource={tasks.data?.items ?? []}
         loading={tasks.isPending}
