@@ -373,6 +373,7 @@ async function checkCompletedAndLanguages(browser, order) {
     const switchTo = async (lang) => {
       await page.getByTestId('lang-switcher').click();
       await page.getByTestId(`lang-option-${lang}`).click();
+      await page.locator('.ant-dropdown:not(.ant-dropdown-hidden)').waitFor({ state: 'hidden' }).catch(() => {});
     };
     const expectText = async (testId, want) => {
       const loc = page.getByTestId(testId).first();

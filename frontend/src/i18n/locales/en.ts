@@ -107,7 +107,7 @@ const en: Messages = {
     submit: 'Submit for review',
     submitted: 'Order {{number}} submitted',
     validationFailed: 'The form has errors; check the highlighted fields',
-    version: 'version {{version}}',
+    version: 'v{{version}}',
   },
   detail: {
     title: 'Order details',
@@ -124,6 +124,8 @@ const en: Messages = {
     comment: 'Comment',
     by: '{{actor}}',
     system: 'System',
+    showDetail: 'Details',
+    hideDetail: 'Hide',
   },
   action: {
     panelTitle: 'Review: {{node}}',
@@ -158,6 +160,10 @@ const en: Messages = {
     cancelled: 'Cancelled',
     exception: 'Exception',
     task_created: 'Task created',
+    branch: 'Branch taken',
+    transfer: 'Transferred',
+    orderStatus: 'Order {{status}}',
+    order_completed: 'Order completed',
   },
   rjsf: {
     ArrayItemTitle: 'Item',

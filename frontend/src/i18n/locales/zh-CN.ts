@@ -124,6 +124,8 @@ const zhCN: Messages = {
     comment: '意见',
     by: '{{actor}}',
     system: '系统',
+    showDetail: '详细信息',
+    hideDetail: '收起',
   },
   action: {
     panelTitle: '审核：{{node}}',
@@ -158,6 +160,10 @@ const zhCN: Messages = {
     cancelled: '取消',
     exception: '发生异常',
     task_created: '创建待办',
+    branch: '分支判断',
+    transfer: '转交',
+    orderStatus: '订单{{status}}',
+    order_completed: '流程完成',
   },
   rjsf: {
     ArrayItemTitle: '项目',

@@ -122,6 +122,8 @@ const zhTW = {
     comment: '意見',
     by: '{{actor}}',
     system: '系統',
+    showDetail: '詳細資料',
+    hideDetail: '收起',
   },
   action: {
     panelTitle: '審核：{{node}}',
@@ -156,6 +158,10 @@ const zhTW = {
     cancelled: '取消',
     exception: '發生異常',
     task_created: '建立待辦',
+    branch: '分支判斷',
+    transfer: '轉交',
+    orderStatus: '訂單{{status}}',
+    order_completed: '流程完成',
   },
   // Strings used inside rjsf forms, keyed by the name of @rjsf/utils' TranslatableString.
   rjsf: {

@@ -81,7 +81,10 @@ export function OrderDetailPage() {
         </Flex>
         <Descriptions size="small" column={{ xs: 1, sm: 2, lg: 3 }} style={{ marginTop: 16 }}>
           <Descriptions.Item label={t('orders.flow')}>
-            {(flow && pick(flow.name)) || o.flow} <Typography.Text type="secondary">{t('newOrder.version', { version: o.version })}</Typography.Text>
+            {(flow && pick(flow.name)) || o.flow}
+            <Typography.Text type="secondary" style={{ marginInlineStart: 6 }}>
+              {t('newOrder.version', { version: o.version })}
+            </Typography.Text>
           </Descriptions.Item>
           <Descriptions.Item label={t('orders.department')}>{deptName(o.department)}</Descriptions.Item>
           <Descriptions.Item label={t('orders.submitter')}>{o.submitter}</Descriptions.Item>

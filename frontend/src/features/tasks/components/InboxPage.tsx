@@ -1,4 +1,4 @@
-import { Button, Card, Flex, Table, Tabs, Typography } from 'antd';
+import { Button, Card, Flex, Table, Tabs, Tag, Typography } from 'antd';
 import { ReloadOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useSearchParams } from 'react-router';
@@ -37,7 +37,11 @@ function TaskTable({ scope }: { scope: TaskScope }) {
       render: (_, r) => (
         <>
           <StatusTag status={r.status} />
-          {r.decision ? <StatusTag status={r.decision} /> : null}
+          {r.decision ? (
+            <Tag color={r.decision === 'reject' ? 'red' : r.decision === 'approve' ? 'green' : 'default'}>
+              {t(`action.${r.decision}`, { defaultValue: r.decision })}
+            </Tag>
+          ) : null}
         </>
       ),
     },
@@ -53,6 +57,9 @@ function TaskTable({ scope }: { scope: TaskScope }) {
     { title: t('tasks.createdAt'), key: 'created', render: (_, r) => formatDateTime(r.created_at) },
   ];
 
+  // `initiated` lines carry the order's status in place of a task's
+  const shown = scope === 'initiated' ? columns.filter((c) => c.key !== 'status') : columns;
+
   if (tasks.isError) return <ErrorAlert error={tasks.error} onRetry={() => void tasks.refetch()} />;
 
   return (
@@ -65,7 +72,7 @@ function TaskTable({ scope }: { scope: TaskScope }) {
       <Table<TaskListItem>
         // `initiated` lines all have task id 0: key by order too
         rowKey={(r) => `${r.id}-${r.order.id}-${r.node}`}
-        columns={columns}
+        columns={shown}
         dataSource={tasks.data?.items ?? []}
         loading={tasks.isPending}
         pagination={{ pageSize: 20, hideOnSinglePage: true }}

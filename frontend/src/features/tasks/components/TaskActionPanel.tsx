@@ -55,6 +55,11 @@ export function TaskActionPanel({ task, orderId }: { task: Task; orderId: string
           message.success(t('action.done', { action: t(`action.${v.action}`) }));
           form.resetFields();
         },
+        // the order is reloaded after an error and this panel may disappear with the task: say why in a toast too
+        onError: (e) => {
+          if (isApiError(e) && e.status === 409) message.warning(t('action.conflict'));
+          else if (isApiError(e) && e.status === 403) message.warning(t('action.forbidden'));
+        },
       },
     );
   };
