@@ -150,7 +150,18 @@ type order struct {
 		ID        int      `json:"id"`
 		Node      string   `json:"node"`
 		Assignees []string `json:"assignees"`
+		Checklist []any    `json:"checklist"`
 	} `json:"tasks"`
+}
+
+// approveBody approves with every checklist item of the task ticked.
+func approveBody(items int, comment string) string {
+	ticks := make([]bool, items)
+	for i := range ticks {
+		ticks[i] = true
+	}
+	b, _ := json.Marshal(map[string]any{"action": "approve", "comment": comment, "checklist": ticks})
+	return string(b)
 }
 
 func TestBadInputIsRefusedAndWritesNothing(t *testing.T) {
@@ -317,7 +328,7 @@ func TestOrderOverHTTP(t *testing.T) {
 			wg.Add(1)
 			go func(i int) {
 				defer wg.Done()
-				codes[i] = e.do("POST", fmt.Sprintf("/api/v1/tasks/%d/actions", o.Tasks[0].ID), tokens["clerk"], `{"action":"approve"}`).status
+				codes[i] = e.do("POST", fmt.Sprintf("/api/v1/tasks/%d/actions", o.Tasks[0].ID), tokens["clerk"], approveBody(len(o.Tasks[0].Checklist), "")).status
 			}(i)
 		}
 		wg.Wait()
@@ -337,7 +348,7 @@ func TestOrderOverHTTP(t *testing.T) {
 				t.Fatalf("stuck: %+v", o)
 			}
 			tk := o.Tasks[0]
-			r := e.do("POST", fmt.Sprintf("/api/v1/tasks/%d/actions", tk.ID), tokens[tk.Assignees[0]], `{"action":"approve","comment":"同意"}`)
+			r := e.do("POST", fmt.Sprintf("/api/v1/tasks/%d/actions", tk.ID), tokens[tk.Assignees[0]], approveBody(len(tk.Checklist), "同意"))
 			if r.status != 200 {
 				t.Fatalf("%s on %s: %d %s", tk.Assignees[0], tk.Node, r.status, r.body)
 			}

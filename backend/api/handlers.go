@@ -30,7 +30,7 @@ func (h *handlers) postLogin(c *gin.Context) {
 			return
 		}
 	}
-	token, csrf, u, err := h.svc.Login(c, req.Username, req.Password, c.GetString(ctxRequestID))
+	token, csrf, u, err := h.svc.Login(c.Request.Context(), req.Username, req.Password, c.GetString(ctxRequestID))
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -43,7 +43,7 @@ func (h *handlers) postLogin(c *gin.Context) {
 }
 
 func (h *handlers) postLogout(c *gin.Context) {
-	if err := h.svc.Logout(c, actor(c), c.GetString(ctxToken)); err != nil {
+	if err := h.svc.Logout(c.Request.Context(), actor(c), c.GetString(ctxToken)); err != nil {
 		h.fail(c, err)
 		return
 	}
@@ -54,7 +54,7 @@ func (h *handlers) postLogout(c *gin.Context) {
 }
 
 func (h *handlers) getMe(c *gin.Context) {
-	u, err := h.svc.Me(c, actor(c))
+	u, err := h.svc.Me(c.Request.Context(), actor(c))
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -65,7 +65,7 @@ func (h *handlers) getMe(c *gin.Context) {
 }
 
 func (h *handlers) getUsers(c *gin.Context) {
-	us, err := h.svc.ListUsers(c, actor(c))
+	us, err := h.svc.ListUsers(c.Request.Context(), actor(c))
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -78,7 +78,7 @@ func (h *handlers) postUsers(c *gin.Context) {
 	if !bind(c, &req) {
 		return
 	}
-	u, err := h.svc.CreateUser(c, actor(c), req)
+	u, err := h.svc.CreateUser(c.Request.Context(), actor(c), req)
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -87,7 +87,7 @@ func (h *handlers) postUsers(c *gin.Context) {
 }
 
 func (h *handlers) getDepartments(c *gin.Context) {
-	ds, err := h.svc.ListDepartments(c, actor(c))
+	ds, err := h.svc.ListDepartments(c.Request.Context(), actor(c))
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -100,7 +100,7 @@ func (h *handlers) postDepartments(c *gin.Context) {
 	if !bind(c, &req) {
 		return
 	}
-	d, err := h.svc.CreateDepartment(c, actor(c), req)
+	d, err := h.svc.CreateDepartment(c.Request.Context(), actor(c), req)
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -122,7 +122,7 @@ func (h *handlers) getDefinitions(c *gin.Context) {
 	if !ok {
 		return
 	}
-	ds, err := h.svc.ListDefinitions(c, actor(c), k)
+	ds, err := h.svc.ListDefinitions(c.Request.Context(), actor(c), k)
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -147,7 +147,7 @@ func (h *handlers) getDefinition(c *gin.Context) {
 		}
 		v = n
 	}
-	d, err := h.svc.GetDefinition(c, actor(c), k, c.Param("key"), v)
+	d, err := h.svc.GetDefinition(c.Request.Context(), actor(c), k, c.Param("key"), v)
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -164,7 +164,7 @@ func (h *handlers) putDefinition(c *gin.Context) {
 	if !bind(c, &raw) {
 		return
 	}
-	d, err := h.svc.SaveDraft(c, actor(c), k, c.Param("key"), raw)
+	d, err := h.svc.SaveDraft(c.Request.Context(), actor(c), k, c.Param("key"), raw)
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -177,7 +177,7 @@ func (h *handlers) publishDefinition(c *gin.Context) {
 	if !ok {
 		return
 	}
-	v, err := h.svc.Publish(c, actor(c), k, c.Param("key"))
+	v, err := h.svc.Publish(c.Request.Context(), actor(c), k, c.Param("key"))
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -186,7 +186,7 @@ func (h *handlers) publishDefinition(c *gin.Context) {
 }
 
 func (h *handlers) getFlows(c *gin.Context) {
-	fs, err := h.svc.StartableFlows(c, actor(c))
+	fs, err := h.svc.StartableFlows(c.Request.Context(), actor(c))
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -195,7 +195,7 @@ func (h *handlers) getFlows(c *gin.Context) {
 }
 
 func (h *handlers) getFlowForm(c *gin.Context) {
-	f, err := h.svc.FlowForm(c, actor(c), c.Param("key"))
+	f, err := h.svc.FlowForm(c.Request.Context(), actor(c), c.Param("key"))
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -230,7 +230,7 @@ func (h *handlers) postOrders(c *gin.Context) {
 		problem(c, http.StatusBadRequest, "Idempotency-Key is longer than 200 characters")
 		return
 	}
-	o, rp, err := h.svc.Submit(c, actor(c), req, idem(c, "orders"))
+	o, rp, err := h.svc.Submit(c.Request.Context(), actor(c), req, idem(c, "orders"))
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -253,7 +253,7 @@ func (h *handlers) getOrders(c *gin.Context) {
 		}
 		limit = n
 	}
-	p, err := h.svc.ListOrders(c, actor(c), service.OrderFilter{Status: c.Query("status"), Node: c.Query("node"),
+	p, err := h.svc.ListOrders(c.Request.Context(), actor(c), service.OrderFilter{Status: c.Query("status"), Node: c.Query("node"),
 		Department: c.Query("department"), Q: c.Query("q"), Cursor: c.Query("cursor"), Limit: limit})
 	if err != nil {
 		h.fail(c, err)
@@ -276,7 +276,7 @@ func (h *handlers) getOrder(c *gin.Context) {
 	if !ok {
 		return
 	}
-	o, err := h.svc.GetOrder(c, actor(c), id)
+	o, err := h.svc.GetOrder(c.Request.Context(), actor(c), id)
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -289,7 +289,7 @@ func (h *handlers) getHistory(c *gin.Context) {
 	if !ok {
 		return
 	}
-	items, err := h.svc.History(c, actor(c), id)
+	items, err := h.svc.History(c.Request.Context(), actor(c), id)
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -298,7 +298,7 @@ func (h *handlers) getHistory(c *gin.Context) {
 }
 
 func (h *handlers) getTasks(c *gin.Context) {
-	items, err := h.svc.Tasks(c, actor(c), c.Query("scope"))
+	items, err := h.svc.Tasks(c.Request.Context(), actor(c), c.Query("scope"))
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -315,7 +315,7 @@ func (h *handlers) postAction(c *gin.Context) {
 	if !bind(c, &req) {
 		return
 	}
-	res, rp, err := h.svc.Act(c, actor(c), id, req, idem(c, "actions"))
+	res, rp, err := h.svc.Act(c.Request.Context(), actor(c), id, req, idem(c, "actions"))
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -332,10 +332,49 @@ func (h *handlers) postSimulate(c *gin.Context) {
 	if !bind(c, &req) {
 		return
 	}
-	res, err := h.svc.Simulate(c, actor(c), c.Param("key"), req)
+	res, err := h.svc.Simulate(c.Request.Context(), actor(c), c.Param("key"), req)
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, res)
+}
+
+func (h *handlers) postBatch(c *gin.Context) {
+	var req service.BatchRequest
+	if !bind(c, &req) {
+		return
+	}
+	items, err := h.svc.Batch(c.Request.Context(), actor(c), req)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items})
+}
+
+func (h *handlers) postMigrationPreview(c *gin.Context) {
+	var req service.MigrationRequest
+	if !bind(c, &req) {
+		return
+	}
+	items, err := h.svc.PreviewMigration(c.Request.Context(), actor(c), c.Param("key"), req)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items})
+}
+
+func (h *handlers) postMigrationApply(c *gin.Context) {
+	var req service.MigrationRequest
+	if !bind(c, &req) {
+		return
+	}
+	items, err := h.svc.ApplyMigration(c.Request.Context(), actor(c), c.Param("key"), req)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items})
 }

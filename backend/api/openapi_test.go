@@ -16,6 +16,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	engpkg "sluice/backend/engine"
+	"sluice/backend/live"
 	"sluice/backend/service"
 )
 
@@ -262,27 +263,34 @@ func TestOpenAPISchemasMirrorGoTypes(t *testing.T) {
 	doc := loadDoc(t)
 	schemas := obj(t, obj(t, doc["components"], "components")["schemas"], "components.schemas")
 	types := map[string]any{
-		"Problem":          Problem{},
-		"FieldError":       service.FieldError{},
-		"LoginRequest":     loginRequest{},
-		"UserView":         service.UserView{},
-		"Membership":       service.Membership{},
-		"NewUser":          service.NewUser{},
-		"DepartmentView":   service.DepartmentView{},
-		"DefinitionView":   service.DefinitionView{},
-		"FlowItem":         service.FlowItem{},
-		"FlowFormView":     service.FlowFormView{},
-		"SubmitRequest":    service.SubmitRequest{},
-		"TaskView":         service.TaskView{},
-		"OrderView":        service.OrderView{},
-		"OrderPage":        service.OrderPage{},
-		"HistoryItem":      service.HistoryItem{},
-		"OrderSummary":     service.OrderSummary{},
-		"TaskItem":         service.TaskItem{},
-		"ActionRequest":    service.ActionRequest{},
-		"ActionResult":     service.ActionResult{},
-		"SimulateResponse": service.SimulateResponse{},
-		"Decision":         engpkg.Decision{},
+		"Problem":           Problem{},
+		"FieldError":        service.FieldError{},
+		"LoginRequest":      loginRequest{},
+		"UserView":          service.UserView{},
+		"Membership":        service.Membership{},
+		"NewUser":           service.NewUser{},
+		"DepartmentView":    service.DepartmentView{},
+		"DefinitionView":    service.DefinitionView{},
+		"FlowItem":          service.FlowItem{},
+		"FlowFormView":      service.FlowFormView{},
+		"SubmitRequest":     service.SubmitRequest{},
+		"TaskView":          service.TaskView{},
+		"OrderView":         service.OrderView{},
+		"OrderPage":         service.OrderPage{},
+		"HistoryItem":       service.HistoryItem{},
+		"OrderSummary":      service.OrderSummary{},
+		"TaskItem":          service.TaskItem{},
+		"ActionRequest":     service.ActionRequest{},
+		"ActionResult":      service.ActionResult{},
+		"SimulateResponse":  service.SimulateResponse{},
+		"Decision":          engpkg.Decision{},
+		"LiveMessage":       live.Message{},
+		"LiveTicket":        LiveTicket{},
+		"NotificationView":  service.NotificationView{},
+		"NotificationPage":  service.NotificationPage{},
+		"MarkReadRequest":   service.MarkReadRequest{},
+		"UnreadCount":       service.UnreadCount{},
+		"BatchPrintRequest": service.BatchPrintRequest{},
 	}
 	for name, v := range types {
 		s, ok := schemas[name]

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -34,7 +35,7 @@ func problem(c *gin.Context, status int, detail string, errs ...service.FieldErr
 func (h *handlers) fail(c *gin.Context, err error) {
 	if e, ok := service.AsError(err); ok {
 		if e.Status == http.StatusTooManyRequests {
-			c.Header("Retry-After", "1")
+			c.Header("Retry-After", strconv.Itoa(int(e.RetryAfter.Seconds())+1))
 		}
 		problem(c, e.Status, e.Detail, e.Errors...)
 		return

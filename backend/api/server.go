@@ -15,6 +15,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"sluice/backend/auth"
+	"sluice/backend/lifecycle"
+	"sluice/backend/live"
 	"sluice/backend/service"
 )
 
@@ -41,6 +43,13 @@ type Options struct {
 	SecureCookies bool
 	// Ready reports readiness beyond the database ping (e.g. migrations done).
 	Ready func(ctx context.Context) error
+	// Lifecycle takes shutdown hooks (e.g. close websockets "going away"); may be nil.
+	Lifecycle *lifecycle.Hooks
+	// Live is the websocket hub behind GET /api/v1/live. When nil and Lifecycle is set,
+	// New makes one with LiveOptions and starts it (the shutdown hooks close it); with
+	// neither, /live answers 503.
+	Live        *live.Hub
+	LiveOptions live.Options
 }
 
 type handlers struct {
@@ -55,6 +64,9 @@ func New(svc *service.Service, opt Options) (*gin.Engine, error) {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	if err := r.SetTrustedProxies(opt.TrustedProxies); err != nil {
+		return nil, err
+	}
+	if err := startLive(svc, &opt); err != nil {
 		return nil, err
 	}
 	h := &handlers{svc: svc, log: svc.Log, opt: opt, login: auth.NewLimiter(10, time.Minute)}
@@ -81,12 +93,22 @@ func New(svc *service.Service, opt Options) (*gin.Engine, error) {
 	a.GET("/flows", h.getFlows)
 	a.GET("/flows/:key/form", h.getFlowForm)
 	a.POST("/flows/:key/simulate", h.postSimulate)
+	a.POST("/flows/:key/migrations/preview", h.postMigrationPreview)
+	a.POST("/flows/:key/migrations/apply", h.postMigrationApply)
 	a.POST("/orders", h.postOrders)
 	a.GET("/orders", h.getOrders)
 	a.GET("/orders/:id", h.getOrder)
 	a.GET("/orders/:id/history", h.getHistory)
+	a.GET("/orders/:id/documents/:"+docParam, h.getDocument)
+	a.POST("/documents/batch", h.postDocumentsBatch)
 	a.GET("/tasks", h.getTasks)
 	a.POST("/tasks/:id/actions", h.postAction)
+	v1.GET("/live", h.getLive) // authenticates itself: ticket, bearer or cookie
+	a.POST("/live/ticket", h.postLiveTicket)
+	a.GET("/notifications", h.getNotifications)
+	a.POST("/notifications/read", h.postNotificationsRead)
+	a.GET("/admin/status", h.getAdminStatus)
+	a.POST("/tasks/batch", h.postBatch)
 
 	r.NoRoute(h.spa)
 	return r, nil
@@ -139,7 +161,7 @@ func (h *handlers) authenticate(c *gin.Context) {
 	} else if ck, err := c.Cookie(cookieName); err == nil {
 		token, viaCookie = ck, true
 	}
-	a, csrf, err := h.svc.Authenticate(c, token)
+	a, csrf, err := h.svc.Authenticate(c.Request.Context(), token)
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -168,7 +190,7 @@ func actor(c *gin.Context) service.Actor {
 }
 
 func (h *handlers) readyz(c *gin.Context) {
-	ctx, cancel := context.WithTimeout(c, 2*time.Second)
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 	defer cancel()
 	if err := h.svc.Store.Ping(ctx); err != nil {
 		problem(c, http.StatusServiceUnavailable, "database unreachable")

@@ -25,6 +25,7 @@ import (
 	"github.com/casbin/casbin/v2/model"
 
 	"sluice/backend/ent"
+	"sluice/backend/store"
 )
 
 // ModelText is Sluice's Casbin model. Matchers stay with equality and g() (regex and
@@ -56,8 +57,9 @@ m = (g(r.sub, p.sub, r.dom) || g(r.sub, p.sub, "*")) && (p.dom == "*" || r.dom =
 // Reloads are serialised; Can does not wait for them.
 //
 // Scale-out: with several instances on one PostgreSQL, a policy change committed by one
-// instance reaches the others later via LISTEN/NOTIFY (a watcher, tracked separately);
-// Reload is the hook that watcher calls. Until then other instances keep their snapshot.
+// instance reaches the others via LISTEN/NOTIFY: Replace notifies store.ChannelPolicy in
+// its transaction and the live hub (backend/live) of every instance calls Reload when it
+// hears it. Until then other instances keep their snapshot.
 type Authz struct {
 	client *ent.Client
 	mu     sync.Mutex // serialises Reload
@@ -139,5 +141,10 @@ func (a *Authz) Replace(ctx context.Context, tx *ent.Tx, rows [][]string) error 
 	if err != nil {
 		return err
 	}
-	return NewTxAdapter(tx).sync(ctx, lines)
+	if err := NewTxAdapter(tx).sync(ctx, lines); err != nil {
+		return err
+	}
+	// Once tx commits, every instance hears of it (PostgreSQL NOTIFY on
+	// store.ChannelPolicy; in-process through Store.OnCommit) and calls Reload.
+	return store.Notify(ctx, tx, store.ChannelPolicy, "")
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io/fs"
 	"path"
+	"slices"
 	"strings"
 	"testing"
 
@@ -66,6 +67,12 @@ func TestDemoSeedMatchesDefinitions(t *testing.T) {
 		if n.Type != engine.TypeReview {
 			continue
 		}
+		if len(n.Approvers.Users) > 0 {
+			for _, u := range n.Approvers.Users {
+				require.True(t, slices.ContainsFunc(demo.Users, func(d schemas.DemoUser) bool { return d.Username == u }), "%s names unknown user %s", id, u)
+			}
+			continue
+		}
 		dep := n.Approvers.Department
 		if dep == "" {
 			dep = "sales" // the demo orders are submitted in sales
@@ -83,7 +90,9 @@ func TestCompileFlowOrderReview(t *testing.T) {
 	require.Equal(t, "order-review", flow.Key)
 	require.Equal(t, 3, flow.Version)
 	require.Equal(t, "start", flow.Start)
-	require.Len(t, flow.Nodes, 12)
+	require.Len(t, flow.Nodes, 13)
+	require.Equal(t, engine.ModeRatio, flow.Nodes["committee"].Mode, "the demo shows a ratio vote")
+	require.True(t, flow.Nodes["finance_review"].ReturnDirect, "and a direct return path")
 	require.Equal(t, engine.TypeSwitch, flow.Nodes["amount"].Type)
 	require.Equal(t, "inventory.check", flow.Nodes["inventory"].Plugin)
 	require.Equal(t, engine.ModeAll, flow.Nodes["finance_review"].Mode)
@@ -105,10 +114,11 @@ func TestCompileFlowOrderReview(t *testing.T) {
 	require.Equal(t, []string{"stock_exception", "sales_review"}, to("inventory"))
 	require.Equal(t, "shortage", flow.Out["inventory"][0].Outcome)
 	require.Equal(t, []string{"sales_review"}, to("stock_exception"))
-	require.Equal(t, []string{"finance_review", "confirm"}, to("amount"))
+	require.Equal(t, []string{"committee", "finance_review", "confirm"}, to("amount"))
 	require.NotNil(t, flow.Out["amount"][0].Cond)
-	require.Nil(t, flow.Out["amount"][1].Cond)
-	require.True(t, flow.Out["amount"][1].Default)
+	require.NotNil(t, flow.Out["amount"][1].Cond)
+	require.Nil(t, flow.Out["amount"][2].Cond)
+	require.True(t, flow.Out["amount"][2].Default)
 	require.Equal(t, []string{"print"}, to("confirm"))
 	require.Equal(t, []string{"done"}, to("aftersales"))
 	require.Empty(t, flow.Out["done"])
@@ -144,9 +154,10 @@ func TestSampleOrders(t *testing.T) {
 	form, ok := set.Form(flow.Doc.Form)
 	require.True(t, ok)
 	want := map[string]float64{
-		"large-vip":      12*3800 + 4*6500 + 20*450, // 80600
-		"small-standard": 50*85 + 10*320,            // 7450
-		"shortage-new":   600*80 + 30*260,           // 55800
+		"large-vip":         12*3800 + 4*6500 + 20*450,   // 80600
+		"small-standard":    50*85 + 10*320,              // 7450
+		"shortage-new":      600*80 + 30*260,             // 55800
+		"committee-project": 40*3800 + 20*6500 + 10*8200, // 364000
 	}
 	orders := sampleOrders(t)
 	require.Len(t, orders, len(want))
@@ -171,12 +182,19 @@ func TestConditionsRunOnDecodedJSON(t *testing.T) {
 	set := examples(t)
 	flow, _ := set.Flow("order-review")
 	form, _ := set.Form("order")
-	cond := flow.Out["amount"][0].Cond
+	committee, finance := flow.Out["amount"][0], flow.Out["amount"][1]
+	require.Equal(t, "committee", committee.To)
+	require.Equal(t, "finance_review", finance.To)
 	for name, data := range sampleOrders(t) {
 		require.NoError(t, form.Compute(data))
-		got, err := expr.Run(cond, map[string]any{"order": data})
-		require.NoError(t, err, name)
-		require.Equal(t, data["total"].(float64) >= 50000, got, name)
+		for _, tc := range []struct {
+			e     *engine.Edge
+			limit float64
+		}{{committee, 200000}, {finance, 50000}} {
+			got, err := expr.Run(tc.e.Cond, map[string]any{"order": data})
+			require.NoError(t, err, name)
+			require.Equal(t, data["total"].(float64) >= tc.limit, got, name)
+		}
 	}
 
 	// A richer condition, compiled against the same form, on raw JSON.
@@ -184,7 +202,7 @@ func TestConditionsRunOnDecodedJSON(t *testing.T) {
 		`"when": "order.total >= 50000 || order.customer.tier == \"new\" && any(order.items, #.qty > 500) || len(order.items) > 2 && order.currency in [\"USD\", \"CNY\"]"`, 1)
 	rich, ps := CompileFlow([]byte(body), 1, set)
 	require.Empty(t, ps)
-	cond = rich.Out["amount"][0].Cond
+	cond := rich.Out["amount"][1].Cond
 	for _, tc := range []struct {
 		data string
 		want bool
@@ -216,7 +234,7 @@ func TestConditionTypo(t *testing.T) {
 	flow, ps := CompileFlow([]byte(body), 1, set)
 	require.Nil(t, flow)
 	require.Len(t, ps, 1)
-	require.Equal(t, "/edges/6/when", ps[0].Pointer)
+	require.Equal(t, "/edges/7/when", ps[0].Pointer)
 	require.Contains(t, ps[0].Message, `unknown field "totl"`)
 	require.Contains(t, ps[0].Message, "total") // names the known fields
 }
@@ -398,7 +416,7 @@ func TestConcurrentUse(t *testing.T) {
 					t.Error(ps)
 					return
 				}
-				if ok, err := expr.Run(flow.Out["amount"][0].Cond, map[string]any{"order": req.Data}); err != nil || ok != true {
+				if ok, err := expr.Run(flow.Out["amount"][1].Cond, map[string]any{"order": req.Data}); err != nil || ok != true {
 					t.Error(ok, err)
 					return
 				}

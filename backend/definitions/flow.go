@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -14,15 +15,21 @@ import (
 
 // Fields of a node that only some node types use.
 var nodeFieldTypes = map[string]string{
-	"mode":       engine.TypeReview,
-	"approvers":  engine.TypeReview,
-	"reasons":    engine.TypeReview,
-	"allow_self": engine.TypeReview,
-	"on_reject":  engine.TypeReview,
-	"checklist":  engine.TypeReview,
-	"plugin":     engine.TypeTask,
-	"settings":   engine.TypeTask,
-	"status":     engine.TypeEnd,
+	"mode":          engine.TypeReview,
+	"approvers":     engine.TypeReview,
+	"reasons":       engine.TypeReview,
+	"allow_self":    engine.TypeReview,
+	"on_reject":     engine.TypeReview,
+	"checklist":     engine.TypeReview,
+	"ratio":         engine.TypeReview,
+	"auto_pass":     engine.TypeReview,
+	"return_direct": engine.TypeReview,
+	"cc":            engine.TypeReview,
+	"fields":        engine.TypeReview,
+	"plugin":        engine.TypeTask,
+	"settings":      engine.TypeTask,
+	"status":        engine.TypeEnd,
+	"fork":          engine.TypeJoin,
 }
 
 // CompileFlow validates a flow document and compiles it into the engine's form: nodes by
@@ -60,6 +67,7 @@ type flowCompiler struct {
 	doc   *engine.FlowDoc
 	look  lookup
 	env   *exprEnv
+	form  *Form
 	ps    []Problem
 	index map[string]int   // node id → index of its first occurrence
 	out   map[string][]int // node id → indexes of its valid outgoing edges
@@ -85,7 +93,7 @@ func (c *flowCompiler) nodeIDs() string {
 func (c *flowCompiler) nodes(rawNodes []any) {
 	c.env = emptyEnv
 	if f, ok := c.look.form(c.doc.Form); ok {
-		c.env = f.env
+		c.env, c.form = f.env, f
 	} else {
 		c.add("/form", "form %q does not exist or is not valid; create it first or name an existing form", c.doc.Form)
 	}
@@ -146,23 +154,57 @@ func (c *flowCompiler) nodes(rawNodes []any) {
 }
 
 func (c *flowCompiler) review(at string, n *engine.NodeDoc) {
-	a := n.Approvers
+	if n.Mode == engine.ModeRatio && n.Ratio == nil {
+		c.add(at+"/ratio", "a ratio node needs its pass mark: {\"share\": 0.5} or {\"count\": 2}")
+	}
+	if n.Mode != engine.ModeRatio && n.Ratio != nil {
+		c.add(at+"/ratio", "ratio applies to mode ratio only; remove it or set mode to ratio")
+	}
+	if n.Ratio != nil && n.Ratio.Share > 0 && n.Ratio.Count > 0 {
+		c.add(at+"/ratio", "set share or count, not both")
+	}
+	c.approvers(at+"/approvers", n.Approvers, true)
+	if c.form != nil {
+		for _, k := range slices.Sorted(maps.Keys(n.Fields)) {
+			if !slices.Contains(c.form.Fields(), k) {
+				c.add(at+"/fields/"+k, "the form has no field %q; it has: %s", k, strings.Join(c.form.Fields(), ", "))
+			}
+		}
+	}
+	if n.CC != nil {
+		c.approvers(at+"/cc", n.CC, false)
+	}
+}
+
+// approvers checks that exactly one way of naming people is used and that it resolves.
+func (c *flowCompiler) approvers(at string, a *engine.Approvers, deciding bool) {
 	if a == nil {
-		return // the meta-schema requires it
+		return // the meta-schema requires approvers on review nodes
+	}
+	ways := 0
+	for _, set := range []bool{a.Role != "", len(a.Users) > 0, a.Field != "", a.Manager > 0} {
+		if set {
+			ways++
+		}
 	}
 	switch {
-	case a.Role != "" && len(a.Users) > 0:
-		c.add(at+"/approvers", "set either role (with an optional department) or users, not both")
-	case a.Role == "" && len(a.Users) == 0:
-		c.add(at+"/approvers", "say who decides: a role (with an optional department) or a list of users")
+	case ways > 1:
+		c.add(at, "use one of role (with an optional department), users, field or manager, not several")
+	case ways == 0:
+		c.add(at, "say who: a role (with an optional department), a list of users, a form field holding a username, or the submitter's manager N levels up")
 	case a.Role != "":
 		r, ok := c.look.role(a.Role)
 		if !ok {
-			c.add(at+"/approvers/role", "role %q does not exist; create it or name an existing role", a.Role)
+			c.add(at+"/role", "role %q does not exist; create it or name an existing role", a.Role)
 		} else if r.Scope == ScopeGlobal && a.Department != "" {
-			c.add(at+"/approvers/department", "role %q is global (held without a department); remove department", a.Role)
+			c.add(at+"/department", "role %q is global (held without a department); remove department", a.Role)
+		}
+	case a.Field != "":
+		if c.form != nil && !slices.Contains(c.form.Fields(), strings.SplitN(a.Field, ".", 2)[0]) {
+			c.add(at+"/field", "the form has no field %q; it has: %s", a.Field, strings.Join(c.form.Fields(), ", "))
 		}
 	}
+	_ = deciding
 }
 
 func (c *flowCompiler) task(at string, n *engine.NodeDoc) {
@@ -236,8 +278,8 @@ func (c *flowCompiler) edges() {
 			c.add(at+"/to", "no edge may enter the start node %q", e.To)
 			continue
 		}
-		if e.When != "" && from.Type != engine.TypeSwitch {
-			c.add(at+"/when", "conditions are only for edges leaving a switch node, and %q is a %s node; put a switch node after it", e.From, from.Type)
+		if e.When != "" && from.Type != engine.TypeSwitch && from.Type != engine.TypeInclusive {
+			c.add(at+"/when", "conditions are only for edges leaving a switch or inclusive node, and %q is a %s node; put a switch node after it", e.From, from.Type)
 		}
 		if e.Outcome != "" && from.Type != engine.TypeTask {
 			c.add(at+"/outcome", "outcomes are only for edges leaving a task node, and %q is a %s node", e.From, from.Type)
@@ -259,7 +301,34 @@ func (c *flowCompiler) outgoing() {
 			for _, ei := range edges {
 				c.add(ptr("edges", ei, "from"), "%q is an end node; an end node has no outgoing edges", n.ID)
 			}
-		case engine.TypeStart, engine.TypeReview:
+		case engine.TypeParallel:
+			if len(edges) < 2 {
+				c.add(at, "parallel node %q starts every outgoing branch; give it at least two", n.ID)
+				c.deadEnds = c.deadEnds || len(edges) == 0
+			}
+			for _, ei := range edges {
+				if e := c.doc.Edges[ei]; e.When != "" || e.Default {
+					c.add(ptr("edges", ei), "edges leaving parallel node %q take no condition or default; use an inclusive node to choose branches", n.ID)
+				}
+			}
+		case engine.TypeInclusive:
+			defaults := 0
+			for _, ei := range edges {
+				e := c.doc.Edges[ei]
+				switch {
+				case e.Default && e.When != "":
+					c.add(ptr("edges", ei, "default"), "an edge has either a condition (when) or \"default\": true, not both")
+				case e.Default:
+					defaults++
+				case e.When == "":
+					c.add(ptr("edges", ei), "an edge leaving inclusive node %q needs a condition (when) or \"default\": true", n.ID)
+				}
+			}
+			if defaults != 1 {
+				c.add(at, "inclusive node %q needs exactly one default edge, taken when no condition holds", n.ID)
+				c.deadEnds = c.deadEnds || len(edges) == 0
+			}
+		case engine.TypeStart, engine.TypeReview, engine.TypeJoin:
 			if len(edges) == 0 {
 				c.add(at, "%s node %q has no way forward; add an edge from it", n.Type, n.ID)
 				c.deadEnds = true
@@ -410,6 +479,69 @@ func (c *flowCompiler) graph() {
 		}
 	}
 	c.automaticLoops(succ)
+	c.forks()
+}
+
+// forks pairs each parallel/inclusive node with the one join that closes it, and checks
+// every branch meets at that join before any end.
+func (c *flowCompiler) forks() {
+	isFork := func(t string) bool { return t == engine.TypeParallel || t == engine.TypeInclusive }
+	joinsOf := map[string][]int{}
+	for i, n := range c.doc.Nodes {
+		if c.index[n.ID] != i || n.Type != engine.TypeJoin {
+			continue
+		}
+		at := ptr("nodes", i)
+		fi, ok := c.index[n.Fork]
+		switch {
+		case n.Fork == "":
+			c.add(at+"/fork", "a join names the parallel or inclusive node whose branches it waits for: \"fork\": \"<node id>\"")
+		case !ok:
+			c.add(at+"/fork", "no node %q (known nodes: %s)", n.Fork, c.nodeIDs())
+		case !isFork(c.doc.Nodes[fi].Type):
+			c.add(at+"/fork", "%q is a %s node; a join closes a parallel or inclusive node", n.Fork, c.doc.Nodes[fi].Type)
+		default:
+			joinsOf[n.Fork] = append(joinsOf[n.Fork], i)
+		}
+	}
+	for i, n := range c.doc.Nodes {
+		if c.index[n.ID] != i || !isFork(n.Type) {
+			continue
+		}
+		at := ptr("nodes", i)
+		js := joinsOf[n.ID]
+		if len(js) == 0 {
+			c.add(at, "%s node %q needs a join where its branches meet: {\"id\": \"…\", \"type\": \"join\", \"fork\": %q}", n.Type, n.ID, n.ID)
+			continue
+		}
+		for _, j := range js[1:] {
+			c.add(ptr("nodes", j, "fork"), "%q is already closed by join %q; a fork has exactly one join", n.ID, c.doc.Nodes[js[0]].ID)
+		}
+		join := c.doc.Nodes[js[0]].ID
+		seen := map[string]bool{}
+		var walk func(id string) bool
+		walk = func(id string) bool {
+			if id == join || seen[id] {
+				return true
+			}
+			seen[id] = true
+			if c.node(id).Type == engine.TypeEnd {
+				c.add(at, "a branch of %q reaches end node %q before join %q; every branch must meet at the join", n.ID, id, join)
+				return false
+			}
+			for _, ei := range c.out[id] {
+				if !walk(c.doc.Edges[ei].To) {
+					return false
+				}
+			}
+			return true
+		}
+		for _, ei := range c.out[n.ID] {
+			if !walk(c.doc.Edges[ei].To) {
+				break
+			}
+		}
+	}
 }
 
 func (c *flowCompiler) automaticLoops(succ map[string][]string) {
@@ -472,5 +604,6 @@ func (c *flowCompiler) conditions(version int) *engine.Flow {
 			flow.Out[e.From] = append(flow.Out[e.From], edge)
 		}
 	}
+	flow.Branch = engine.Sections(flow)
 	return flow
 }

@@ -38,5 +38,38 @@ func Build(doc FlowDoc, version int) (*Flow, error) {
 		}
 		f.Out[e.From] = append(f.Out[e.From], ce)
 	}
+	f.Branch = Sections(f)
 	return f, nil
+}
+
+// Sections finds the nodes reachable from each fork before its join.
+func Sections(f *Flow) map[string]bool {
+	in := map[string]bool{}
+	for _, n := range f.Nodes {
+		if n.Type != TypeParallel && n.Type != TypeInclusive {
+			continue
+		}
+		joins := map[string]bool{}
+		for id, j := range f.Nodes {
+			if j.Type == TypeJoin && j.Fork == n.ID {
+				joins[id] = true
+			}
+		}
+		seen := map[string]bool{}
+		var walk func(id string)
+		walk = func(id string) {
+			if seen[id] || joins[id] {
+				return
+			}
+			seen[id] = true
+			in[id] = true
+			for _, e := range f.Out[id] {
+				walk(e.To)
+			}
+		}
+		for _, e := range f.Out[n.ID] {
+			walk(e.To)
+		}
+	}
+	return in
 }

@@ -3,7 +3,10 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"regexp"
 	"slices"
+	"strings"
 
 	"github.com/expr-lang/expr"
 )
@@ -19,6 +22,18 @@ type Order struct {
 	Department string
 	Submitter  string
 	Data       map[string]any
+	// LastApprovers approved the review node passed most recently (for auto-pass).
+	LastApprovers []string
+	// Joins are the joins waiting for branches, by node id.
+	Joins map[string]JoinState
+}
+
+// JoinState counts the branches a join waits for.
+type JoinState struct {
+	Expected, Arrived int
+	// New: a fork (re)started it in this transition; a waiting one of the same node is
+	// superseded.
+	New bool
 }
 
 // Env is how the engine asks the outside world. Implementations may use the database
@@ -28,30 +43,53 @@ type Env interface {
 	Resolve(a Approvers, department string, o Order) ([]string, error)
 	// Run runs the plugin of an automatic node and returns its outcome.
 	Run(n *NodeDoc, o Order) (outcome string, detail map[string]any, err error)
+	// Eligible says whether username is an active user (a transfer or delegation target).
+	Eligible(username string) (bool, error)
+}
+
+// Task kinds.
+const (
+	KindReview   = "review"   // a vote of the node's mode
+	KindBefore   = "before"   // a signer added before the parent task: decides first, then the parent reopens
+	KindDelegate = "delegate" // decides for the parent, whose owner then confirms
+)
+
+// TaskRef is an open or waiting task of the node.
+type TaskRef struct {
+	ID        int
+	Assignees []string
+	Kind      string // review (default) | before | delegate
+	Parent    int    // the task a before/delegate task answers to
+	Waiting   bool   // suspended until its before-signer or delegate decides
 }
 
 // NodeState is the live state of one active review node instance.
 type NodeState struct {
 	NodeID     string
 	Mode       string
-	Required   int
+	Need       int // approvals that pass the node
+	Pool       int // voters in all
 	Approvals  int
 	Rejections int
-	Open       []TaskRef // the node's open tasks
-}
-
-// TaskRef is an open task: who may act on it.
-type TaskRef struct {
-	ID        int
-	Assignees []string
+	Queue      []string // sequential: who comes next, in order
+	After      []string // signers added after: they open when the node would pass
+	ReturnTo   string   // re-entered by a direct return: pass goes straight back there
+	Tasks      []TaskRef
 }
 
 // Actions.
 const (
-	ActApprove = "approve"
-	ActReject  = "reject"
-	ActComment = "comment"
+	ActApprove   = "approve"
+	ActReject    = "reject"
+	ActComment   = "comment"
+	ActReturn    = "return"
+	ActTransfer  = "transfer"
+	ActDelegate  = "delegate"
+	ActAddSigner = "add_signer"
 )
+
+// TaskActions are the actions the engine decides on a task.
+var TaskActions = []string{ActApprove, ActReject, ActComment, ActReturn, ActTransfer, ActDelegate, ActAddSigner}
 
 // Action is a reviewer's decision on a task.
 type Action struct {
@@ -60,6 +98,20 @@ type Action struct {
 	Actor   string
 	Reason  string
 	Comment string
+	// Node is where a return goes (an earlier review node); empty = the previous one.
+	Node string
+	// User is the other person of a transfer, delegation or added signer.
+	User string
+	// Position of an added signer: before or after (default).
+	Position  string
+	Checklist []bool
+	// Visited lists the review nodes this order has passed, oldest first (for return).
+	Visited []string
+	// Approved lists who approved this node before this action (for auto-pass later).
+	Approved []string
+	// Then, on a return, lists the nodes the order goes straight to after the target
+	// passes, in order (the nodes whose approvals an edit voided, then this one).
+	Then []string
 }
 
 // Result is everything a transition changes, for the caller to apply in one transaction.
@@ -75,26 +127,55 @@ type Result struct {
 	Current []string
 	// Trace explains each decision in words, for the history ("why is this order here").
 	Trace []Trace
+	// Joins are the joins this transition started or advanced.
+	Joins map[string]*JoinState
+	// CancelRest: every other open node of the order closes (a return or a rejection
+	// that re-enters the flow sends the whole order back, parallel branches included).
+	CancelRest bool
+	// last are the approvers of the review node passed most recently (for auto-pass).
+	last []string
 }
 
-// NodeChange updates the acted node's counters and, when it closed, its status.
+// NodeChange is the acted node's new state and what happens to its tasks.
 type NodeChange struct {
-	Approvals, Rejections int
-	Status                string // active | approved | rejected
-	CancelTasks           []int  // other open tasks of the node that end with it
+	Status                      string // active | approved | rejected | returned
+	Need, Pool                  int
+	Approvals, Rejections       int
+	Queue, After                []string
+	Done                        []int            // tasks decided by this action
+	Cancel                      []int            // tasks that end unanswered
+	Suspend                     []int            // tasks that wait for another
+	Reopen                      []int            // waiting tasks that open again
+	Reassign                    map[int][]string // transfers
+	New                         []NewTask
+	Recommendation, RecommendBy string // a delegate's decision, for the delegator
+}
+
+// NewTask is a task to open.
+type NewTask struct {
+	Assignees []string
+	Kind      string
+	Parent    int
+	// Granted tasks were given by someone's action (transfer, delegation, added signer):
+	// that action is their authority, not a role.
+	Granted bool
 }
 
 // Visit is one node reached by a transition.
 type Visit struct {
-	NodeID     string
-	Type       string
-	Status     string // done (passed) | active (waiting for reviewers) | exception
-	Outcome    string
-	Detail     map[string]any
-	Mode       string
-	Department string
-	Required   int
-	Tasks      [][]string // review: assignees of each task to create
+	NodeID       string
+	Type         string
+	Status       string // done (passed) | active (waiting for reviewers) | exception | approved (auto-passed)
+	Outcome      string
+	Detail       map[string]any
+	Mode         string
+	Department   string
+	Need, Pool   int
+	Queue        []string
+	ReturnTo     string
+	Tasks        []NewTask
+	CC           []string
+	AutoApproved []string
 }
 
 // Trace is one line of the rule trace.
@@ -128,94 +209,304 @@ func AsError(err error) (*Error, bool) {
 	return e, ok
 }
 
+func invalidf(ptr, format string, a ...any) error {
+	return &Error{Kind: Invalid, Pointer: ptr, Message: fmt.Sprintf(format, a...)}
+}
+
 // Start runs a new order from the start node until it waits for reviewers or ends.
+// o.LastApprovers is ignored; a new order has none.
 func Start(f *Flow, o Order, env Env) (*Result, error) {
-	r := &Result{Current: []string{}}
-	r.Status = StatusInReview
-	if err := r.enter(f, f.Start, o, env); err != nil {
+	r := &Result{Current: []string{}, Status: StatusInReview}
+	if err := r.enter(f, f.Start, o, env, ""); err != nil {
 		return nil, err
 	}
 	return r, nil
 }
 
-// Act applies a decision on one task of an active review node.
+// Act applies an action to one task of an active review node.
 func Act(f *Flow, st NodeState, a Action, o Order, env Env) (*Result, error) {
 	n, ok := f.Nodes[st.NodeID]
 	if !ok || n.Type != TypeReview {
 		return nil, &Error{Kind: Conflict, Message: fmt.Sprintf("node %q is not a review node of this flow version", st.NodeID)}
 	}
-	i := slices.IndexFunc(st.Open, func(t TaskRef) bool { return t.ID == a.TaskID })
+	i := slices.IndexFunc(st.Tasks, func(t TaskRef) bool { return t.ID == a.TaskID })
 	if i < 0 {
 		return nil, &Error{Kind: Conflict, Message: "the task is no longer open"}
 	}
-	task := st.Open[i]
-	if !slices.Contains(task.Assignees, a.Actor) {
+	t := st.Tasks[i]
+	if !slices.Contains(t.Assignees, a.Actor) {
 		return nil, &Error{Kind: Forbidden, Message: "you are not an assignee of this task"}
 	}
-	r := &Result{}
+	if t.Waiting {
+		return nil, &Error{Kind: Conflict, Message: "this task waits for an added signer or a delegate to decide first"}
+	}
+	r := &Result{last: o.LastApprovers}
+	ch := &NodeChange{Status: "active", Need: st.Need, Pool: st.Pool, Approvals: st.Approvals, Rejections: st.Rejections,
+		Queue: slices.Clone(st.Queue), After: slices.Clone(st.After)}
+	m := &move{f: f, n: n, st: st, t: t, a: a, o: o, env: env, r: r, ch: ch}
+	if a.Kind != ActComment {
+		r.Acted = ch
+	}
 	switch a.Kind {
 	case ActComment:
-		if a.Comment == "" {
-			return nil, &Error{Kind: Invalid, Pointer: "/comment", Message: "a comment needs text"}
+		if strings.TrimSpace(a.Comment) == "" {
+			return nil, invalidf("/comment", "a comment needs text")
 		}
 		r.Trace = append(r.Trace, Trace{n.ID, "comment by " + a.Actor})
 		return r, nil
+	case ActTransfer, ActDelegate, ActAddSigner:
+		return r, m.reassign()
+	case ActReturn:
+		return r, m.ret()
 	case ActApprove, ActReject:
-	default:
-		return nil, &Error{Kind: Invalid, Pointer: "/action", Message: fmt.Sprintf("action %q is not supported here (approve, reject, comment)", a.Kind)}
+		return r, m.decide()
 	}
-	if a.Actor == o.Submitter && !n.AllowSelf {
-		return nil, &Error{Kind: Forbidden, Message: "the submitter may not decide their own order at this node"}
+	return nil, invalidf("/action", "action %q is not one of %v", a.Kind, TaskActions)
+}
+
+// move is one Act in progress.
+type move struct {
+	f   *Flow
+	n   *NodeDoc
+	st  NodeState
+	t   TaskRef
+	a   Action
+	o   Order
+	env Env
+	r   *Result
+	ch  *NodeChange
+}
+
+// other returns the ids of the node's tasks except the acted one.
+func (m *move) others() []int {
+	var ids []int
+	for _, t := range m.st.Tasks {
+		if t.ID != m.t.ID && !slices.Contains(m.ch.Done, t.ID) {
+			ids = append(ids, t.ID)
+		}
 	}
-	ch := &NodeChange{Approvals: st.Approvals, Rejections: st.Rejections, Status: "active"}
-	r.Acted = ch
-	others := func() []int {
-		var ids []int
-		for _, t := range st.Open {
-			if t.ID != a.TaskID {
-				ids = append(ids, t.ID)
+	return ids
+}
+
+func (m *move) trace(format string, a ...any) {
+	m.r.Trace = append(m.r.Trace, Trace{m.n.ID, fmt.Sprintf(format, a...)})
+}
+
+// reassign handles transfer, delegate and add_signer: who holds the work changes, no vote.
+func (m *move) reassign() error {
+	u := strings.TrimSpace(m.a.User)
+	switch {
+	case u == "":
+		return invalidf("/user", "name the user to %s to", strings.ReplaceAll(m.a.Kind, "_", " "))
+	case u == m.a.Actor:
+		return invalidf("/user", "you cannot %s to yourself", strings.ReplaceAll(m.a.Kind, "_", " "))
+	case u == m.o.Submitter && !m.n.AllowSelf:
+		return invalidf("/user", "the submitter may not decide this node")
+	}
+	for _, t := range m.st.Tasks {
+		if slices.Contains(t.Assignees, u) {
+			return invalidf("/user", "%s already holds a task at this node", u)
+		}
+	}
+	if slices.Contains(m.st.Queue, u) || slices.Contains(m.st.After, u) {
+		return invalidf("/user", "%s is already among this node's signers", u)
+	}
+	ok, err := m.env.Eligible(u)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return invalidf("/user", "no active user %q", u)
+	}
+	switch m.a.Kind {
+	case ActTransfer:
+		m.ch.Reassign = map[int][]string{m.t.ID: {u}}
+		m.trace("%s transferred the task to %s", m.a.Actor, u)
+	case ActDelegate:
+		m.ch.Suspend = []int{m.t.ID}
+		m.ch.New = []NewTask{{Assignees: []string{u}, Kind: KindDelegate, Parent: m.t.ID, Granted: true}}
+		m.trace("%s delegated the decision to %s, to confirm afterwards", m.a.Actor, u)
+	case ActAddSigner:
+		pos := m.a.Position
+		if pos == "" {
+			pos = "after"
+		}
+		switch {
+		case pos != "before" && pos != "after":
+			return invalidf("/position", "before or after")
+		case m.st.Mode == ModeRatio:
+			// a new voter: the pool grows and a share-based pass mark with it
+			m.ch.Pool++
+			m.ch.Need = m.n.Ratio.Need(m.ch.Pool)
+			m.ch.New = []NewTask{{Assignees: []string{u}, Kind: KindReview, Granted: true}}
+			m.trace("%s added %s as a voter: %d of %d needed", m.a.Actor, u, m.ch.Need, m.ch.Pool)
+		case pos == "before":
+			m.ch.Suspend = []int{m.t.ID}
+			m.ch.New = []NewTask{{Assignees: []string{u}, Kind: KindBefore, Parent: m.t.ID, Granted: true}}
+			m.trace("%s added %s to sign before them", m.a.Actor, u)
+		default:
+			m.ch.After = append(m.ch.After, u)
+			m.trace("%s added %s to sign after this node's reviewers", m.a.Actor, u)
+		}
+	}
+	return nil
+}
+
+// decide handles approve and reject, by the task's kind and the node's mode.
+func (m *move) decide() error {
+	a, n := m.a, m.n
+	if a.Kind == ActApprove && len(n.Checklist) > 0 {
+		if len(a.Checklist) != len(n.Checklist) {
+			return invalidf("/checklist", "tick all %d checklist items to approve", len(n.Checklist))
+		}
+		for i, ok := range a.Checklist {
+			if !ok {
+				return invalidf(fmt.Sprintf("/checklist/%d", i), "this checklist item is not ticked")
 			}
 		}
-		return ids
 	}
 	if a.Kind == ActReject {
-		if a.Reason == "" {
-			return nil, &Error{Kind: Invalid, Pointer: "/reason", Message: "a reason is required to reject"}
+		if strings.TrimSpace(a.Reason) == "" {
+			return invalidf("/reason", "a reason is required to reject")
 		}
 		if len(n.Reasons) > 0 && !slices.Contains(n.Reasons, a.Reason) {
-			return nil, &Error{Kind: Invalid, Pointer: "/reason", Message: fmt.Sprintf("reason %q is not one of this node's reasons %v", a.Reason, n.Reasons)}
+			return invalidf("/reason", "reason %q is not one of this node's reasons %v", a.Reason, n.Reasons)
 		}
-		ch.Rejections++
-		ch.Status = "rejected"
-		ch.CancelTasks = others()
-		r.Trace = append(r.Trace, Trace{n.ID, fmt.Sprintf("rejected by %s (%s)", a.Actor, a.Reason)})
-		if n.OnReject != "" {
-			r.Status = StatusInReview
-			r.Current = []string{}
-			return r, r.enter(f, n.OnReject, o, env)
+	}
+	if a.Actor == m.o.Submitter && !n.AllowSelf {
+		return &Error{Kind: Forbidden, Message: "the submitter may not decide their own order at this node"}
+	}
+	m.ch.Done = []int{m.t.ID}
+	switch m.t.Kind {
+	case KindDelegate:
+		// the delegate recommends; the delegator confirms with their own vote
+		m.ch.Reopen = []int{m.t.Parent}
+		m.ch.Recommendation, m.ch.RecommendBy = a.Kind, a.Actor
+		m.trace("delegate %s recommends %s; back to the delegator to confirm", a.Actor, a.Kind)
+		return nil
+	case KindBefore:
+		if a.Kind == ActApprove {
+			m.ch.Reopen = []int{m.t.Parent}
+			m.trace("added signer %s approved; back to the original reviewer", a.Actor)
+			return nil
 		}
-		r.Status, r.Current = StatusRejected, []string{}
-		return r, nil
+		// an added signer's rejection is the rejection of the vote they were added to
+		m.ch.Done = append(m.ch.Done, m.t.Parent)
+		m.trace("added signer %s rejected (%s)", a.Actor, a.Reason)
 	}
-	ch.Approvals++
-	switch st.Mode {
-	case ModeAll:
-		if ch.Approvals < st.Required {
-			r.Trace = append(r.Trace, Trace{n.ID, fmt.Sprintf("approved by %s (%d of %d)", a.Actor, ch.Approvals, st.Required)})
-			return r, nil
+	if a.Kind == ActApprove {
+		m.ch.Approvals++
+		return m.afterApproval()
+	}
+	m.ch.Rejections++
+	if m.st.Mode == ModeRatio {
+		left := m.ch.Pool - m.ch.Approvals - m.ch.Rejections
+		if m.ch.Approvals+left >= m.ch.Need {
+			m.trace("rejected by %s (%s): %d approvals, %d still possible, %d needed", a.Actor, a.Reason, m.ch.Approvals, left, m.ch.Need)
+			return nil
 		}
-		r.Trace = append(r.Trace, Trace{n.ID, fmt.Sprintf("approved by %s: all %d approved", a.Actor, st.Required)})
-	default:
-		r.Trace = append(r.Trace, Trace{n.ID, "approved by " + a.Actor})
+		m.trace("rejected by %s (%s): %d needed can no longer be reached", a.Actor, a.Reason, m.ch.Need)
+	} else {
+		m.trace("rejected by %s (%s)", a.Actor, a.Reason)
 	}
-	ch.Status = "approved"
-	ch.CancelTasks = others()
-	next, err := forward(f, n.ID)
-	if err != nil {
-		return nil, err
+	return m.fail()
+}
+
+func (m *move) afterApproval() error {
+	ch, a := m.ch, m.a
+	switch m.st.Mode {
+	case ModeSequential:
+		if len(ch.Queue) > 0 {
+			next := ch.Queue[0]
+			ch.Queue = ch.Queue[1:]
+			ch.New = append(ch.New, NewTask{Assignees: []string{next}, Kind: KindReview})
+			m.trace("approved by %s (%d of %d); next: %s", a.Actor, ch.Approvals, ch.Need, next)
+			return nil
+		}
+	case ModeAll, ModeRatio:
+		if ch.Approvals < ch.Need {
+			m.trace("approved by %s (%d of %d needed)", a.Actor, ch.Approvals, ch.Need)
+			return nil
+		}
 	}
-	r.Current = []string{}
-	return r, r.enter(f, next, o, env)
+	if len(ch.After) > 0 {
+		for _, u := range ch.After {
+			ch.New = append(ch.New, NewTask{Assignees: []string{u}, Kind: KindReview, Granted: true})
+		}
+		ch.Need += len(ch.After)
+		ch.Pool += len(ch.After)
+		m.trace("approved by %s; now the signers added after: %v", a.Actor, ch.After)
+		ch.After = nil
+		return nil
+	}
+	m.trace("approved by %s: the node passes (%d approvals)", a.Actor, ch.Approvals)
+	return m.pass()
+}
+
+// pass closes the node as approved and moves on (straight back after a direct return).
+func (m *move) pass() error {
+	m.ch.Status = "approved"
+	m.ch.Cancel = m.others()
+	m.r.last = append(slices.Clone(m.a.Approved), m.a.Actor)
+	next, rest, _ := strings.Cut(m.st.ReturnTo, ",")
+	if next == "" {
+		var err error
+		if next, err = forward(m.f, m.n.ID); err != nil {
+			return err
+		}
+	} else {
+		m.trace("returns straight to %s, which sent it back", next)
+	}
+	m.r.Current = []string{}
+	return m.r.enter(m.f, next, m.o, m.env, rest)
+}
+
+func (m *move) fail() error {
+	m.ch.Status = "rejected"
+	m.ch.Cancel = m.others()
+	if m.n.OnReject != "" {
+		m.r.Status, m.r.Current, m.r.CancelRest = StatusInReview, []string{}, true
+		return m.r.enter(m.f, m.n.OnReject, m.o, m.env, "")
+	}
+	m.r.Status, m.r.Current = StatusRejected, []string{}
+	return nil
+}
+
+// ret sends the order back to an earlier review node.
+func (m *move) ret() error {
+	a := m.a
+	target := a.Node
+	// Nodes inside a parallel branch cannot be returned to: the order would reach the
+	// join without its fork. Return to a node before the fork instead.
+	earlier := slices.DeleteFunc(slices.Clone(a.Visited), func(id string) bool { return id == m.n.ID || m.f.Branch[id] })
+	if target == "" {
+		if len(earlier) == 0 {
+			return invalidf("/node", "there is no earlier review node to return to")
+		}
+		target = earlier[len(earlier)-1]
+	}
+	if !slices.Contains(earlier, target) {
+		return invalidf("/node", "%q is not a review node this order passed before (%v)", target, earlier)
+	}
+	if len(m.n.Reasons) > 0 && a.Reason != "" && !slices.Contains(m.n.Reasons, a.Reason) {
+		return invalidf("/reason", "reason %q is not one of this node's reasons %v", a.Reason, m.n.Reasons)
+	}
+	if a.Actor == m.o.Submitter && !m.n.AllowSelf {
+		return &Error{Kind: Forbidden, Message: "the submitter may not decide their own order at this node"}
+	}
+	m.ch.Status = "returned"
+	m.ch.Done = []int{m.t.ID}
+	m.ch.Cancel = m.others()
+	back := ""
+	switch {
+	case len(a.Then) > 0:
+		back = strings.Join(a.Then, ",")
+	case m.n.ReturnDirect && !m.f.Branch[m.n.ID]:
+		back = m.n.ID
+	}
+	m.trace("returned by %s to %s%s", a.Actor, target, map[bool]string{true: " (it comes straight back here)", false: ""}[back != ""])
+	m.r.Current, m.r.CancelRest = []string{}, true
+	return m.r.enter(m.f, target, m.o, m.env, back)
 }
 
 // forward is the unconditional way on from a node.
@@ -229,7 +520,8 @@ func forward(f *Flow, id string) (string, error) {
 }
 
 // enter walks from id through automatic nodes until reviewers are needed or an end.
-func (r *Result) enter(f *Flow, id string, o Order, env Env) error {
+// returnTo, when set, is where the first review node reached sends the order on pass.
+func (r *Result) enter(f *Flow, id string, o Order, env Env, returnTo string) error {
 	for step := 0; ; step++ {
 		if step >= maxSteps {
 			return fmt.Errorf("engine: more than %d automatic steps from %q; the flow loops", maxSteps, id)
@@ -247,11 +539,11 @@ func (r *Result) enter(f *Flow, id string, o Order, env Env) error {
 			}
 			id = next
 		case TypeSwitch:
-			next, why, err := choose(f, id, o)
+			next, detail, why, err := choose(f, id, o)
 			if err != nil {
 				return err
 			}
-			r.Visits = append(r.Visits, Visit{NodeID: id, Type: n.Type, Status: "done", Outcome: next})
+			r.Visits = append(r.Visits, Visit{NodeID: id, Type: n.Type, Status: "done", Outcome: next, Detail: detail})
 			r.Trace = append(r.Trace, Trace{id, why})
 			id = next
 		case TypeTask:
@@ -281,7 +573,38 @@ func (r *Result) enter(f *Flow, id string, o Order, env Env) error {
 			r.Trace = append(r.Trace, Trace{id, fmt.Sprintf("%s: %s → %s", n.Plugin, out, next)})
 			id = next
 		case TypeReview:
-			return r.review(n, o, env)
+			waits, err := r.review(f, n, o, env, returnTo)
+			if err != nil || waits {
+				return err
+			}
+			next, rest, _ := strings.Cut(returnTo, ",")
+			if next == "" {
+				if next, err = forward(f, id); err != nil {
+					return err
+				}
+			}
+			returnTo = rest
+			id = next
+		case TypeParallel, TypeInclusive:
+			return r.fork(f, n, o, env)
+		case TypeJoin:
+			js := r.join(id, o)
+			if js == nil {
+				return fmt.Errorf("engine: join %q reached without its fork %q", id, n.Fork)
+			}
+			js.Arrived++
+			if js.Arrived < js.Expected {
+				r.Visits = append(r.Visits, Visit{NodeID: id, Type: n.Type, Status: "waiting", Need: js.Expected, Pool: js.Arrived})
+				r.Trace = append(r.Trace, Trace{id, fmt.Sprintf("branch %d of %d arrived; waiting for the others", js.Arrived, js.Expected)})
+				return nil
+			}
+			r.Visits = append(r.Visits, Visit{NodeID: id, Type: n.Type, Status: "done", Need: js.Expected, Pool: js.Arrived})
+			r.Trace = append(r.Trace, Trace{id, fmt.Sprintf("all %d branches arrived", js.Expected)})
+			next, err := forward(f, id)
+			if err != nil {
+				return err
+			}
+			id = next
 		case TypeEnd:
 			st := n.Status
 			if st == "" {
@@ -297,10 +620,90 @@ func (r *Result) enter(f *Flow, id string, o Order, env Env) error {
 	}
 }
 
+// fork starts every branch a parallel node (or an inclusive one's holding conditions)
+// names, and tells its join how many to wait for.
+func (r *Result) fork(f *Flow, n *NodeDoc, o Order, env Env) error {
+	var targets []string
+	detail := map[string]any{}
+	if n.Type == TypeParallel {
+		for _, e := range f.Out[n.ID] {
+			targets = append(targets, e.To)
+		}
+	} else {
+		env := map[string]any{"order": o.Data}
+		seen := map[string]any{}
+		def := ""
+		var rules []string
+		for _, e := range f.Out[n.ID] {
+			if e.Cond == nil {
+				def = e.To
+				continue
+			}
+			for _, p := range orderPaths.FindAllString(e.When, -1) {
+				seen[p] = Lookup(o.Data, strings.TrimPrefix(p, "order."))
+			}
+			v, err := expr.Run(e.Cond, env)
+			if err != nil {
+				return fmt.Errorf("engine: condition %q at %q: %w", e.When, n.ID, err)
+			}
+			if b, _ := v.(bool); b {
+				targets = append(targets, e.To)
+				rules = append(rules, e.When)
+			}
+		}
+		if len(targets) == 0 && def != "" {
+			targets, rules = []string{def}, []string{"default"}
+		}
+		detail = map[string]any{"rules": rules, "values": seen}
+	}
+	if len(targets) == 0 {
+		return fmt.Errorf("engine: fork %q starts no branch", n.ID)
+	}
+	detail["branches"] = targets
+	r.Visits = append(r.Visits, Visit{NodeID: n.ID, Type: n.Type, Status: "done", Detail: detail})
+	r.Trace = append(r.Trace, Trace{n.ID, fmt.Sprintf("%d branch(es): %v", len(targets), targets)})
+	for id, jn := range f.Nodes {
+		if jn.Type == TypeJoin && jn.Fork == n.ID {
+			if r.Joins == nil {
+				r.Joins = map[string]*JoinState{}
+			}
+			r.Joins[id] = &JoinState{Expected: len(targets), New: true}
+		}
+	}
+	for _, t := range targets {
+		if r.Status != "" && r.Status != StatusInReview {
+			break // a branch ended the order (exception)
+		}
+		if err := r.enter(f, t, o, env, ""); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// join is the state of a join as this transition sees it.
+func (r *Result) join(id string, o Order) *JoinState {
+	if js, ok := r.Joins[id]; ok {
+		return js
+	}
+	js, ok := o.Joins[id]
+	if !ok {
+		return nil
+	}
+	if r.Joins == nil {
+		r.Joins = map[string]*JoinState{}
+	}
+	js.New = false
+	r.Joins[id] = &js
+	return &js
+}
+
 // choose picks a switch's edge: the first whose condition holds, else the default.
-func choose(f *Flow, id string, o Order) (string, string, error) {
+// It reports the rule that decided and the order values that rule read.
+func choose(f *Flow, id string, o Order) (string, map[string]any, string, error) {
 	env := map[string]any{"order": o.Data}
 	def := ""
+	seen := map[string]any{}
 	for _, e := range f.Out[id] {
 		if e.Cond == nil {
 			if def == "" {
@@ -308,22 +711,51 @@ func choose(f *Flow, id string, o Order) (string, string, error) {
 			}
 			continue
 		}
+		for _, p := range orderPaths.FindAllString(e.When, -1) {
+			seen[p] = Lookup(o.Data, strings.TrimPrefix(p, "order."))
+		}
 		v, err := expr.Run(e.Cond, env)
 		if err != nil {
-			return "", "", fmt.Errorf("engine: condition %q at %q: %w", e.When, id, err)
+			return "", nil, "", fmt.Errorf("engine: condition %q at %q: %w", e.When, id, err)
 		}
 		if b, _ := v.(bool); b {
-			return e.To, fmt.Sprintf("%s is true → %s", e.When, e.To), nil
+			return e.To, map[string]any{"rule": e.When, "to": e.To, "values": seen}, fmt.Sprintf("%s is true (%s) → %s", e.When, showValues(seen), e.To), nil
 		}
 	}
 	if def == "" {
-		return "", "", fmt.Errorf("engine: no condition of switch %q holds and it has no default", id)
+		return "", nil, "", fmt.Errorf("engine: no condition of switch %q holds and it has no default", id)
 	}
-	return def, fmt.Sprintf("no condition holds → default %s", def), nil
+	return def, map[string]any{"rule": "default", "to": def, "values": seen}, fmt.Sprintf("no condition holds (%s) → default %s", showValues(seen), def), nil
 }
 
-// review opens a review node: resolves who decides and shapes the tasks by mode.
-func (r *Result) review(n *NodeDoc, o Order, env Env) error {
+// orderPaths finds the order fields a condition reads, for the explanation.
+var orderPaths = regexp.MustCompile(`\border(?:\.[A-Za-z_][A-Za-z0-9_]*)+`)
+
+// Lookup reads a dotted path (customer.tier) from order data; nil when absent.
+func Lookup(data map[string]any, path string) any {
+	var cur any = data
+	for _, part := range strings.Split(path, ".") {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil
+		}
+		cur = m[part]
+	}
+	return cur
+}
+
+func showValues(v map[string]any) string {
+	keys := slices.Sorted(maps.Keys(v))
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s = %v", k, v[k])
+	}
+	return strings.Join(parts, ", ")
+}
+
+// review opens a review node: resolves who decides and shapes the tasks by mode. It
+// reports false when the node passed at once (auto-pass) and the walk goes on.
+func (r *Result) review(f *Flow, n *NodeDoc, o Order, env Env, returnTo string) (bool, error) {
 	dept := o.Department
 	if n.Approvers != nil && n.Approvers.Department != "" {
 		dept = n.Approvers.Department
@@ -334,9 +766,12 @@ func (r *Result) review(n *NodeDoc, o Order, env Env) error {
 	}
 	users, err := env.Resolve(a, dept, o)
 	if err != nil {
-		return fmt.Errorf("engine: resolve approvers of %q: %w", n.ID, err)
+		return false, fmt.Errorf("engine: resolve approvers of %q: %w", n.ID, err)
 	}
-	users = slices.Compact(slices.Sorted(slices.Values(users)))
+	if n.Mode != ModeSequential { // sequential keeps the resolved order
+		users = slices.Sorted(slices.Values(users))
+	}
+	users = dedupe(users)
 	excludedSelf := false
 	if !n.AllowSelf {
 		if i := slices.Index(users, o.Submitter); i >= 0 {
@@ -348,39 +783,128 @@ func (r *Result) review(n *NodeDoc, o Order, env Env) error {
 	if mode == "" {
 		mode = ModeAny
 	}
-	v := Visit{NodeID: n.ID, Type: n.Type, Mode: mode, Department: dept}
+	v := Visit{NodeID: n.ID, Type: n.Type, Mode: mode, Department: dept, ReturnTo: returnTo}
+	if n.CC != nil {
+		if cc, err := env.Resolve(*n.CC, ccDept(n.CC, o), o); err == nil {
+			v.CC = dedupe(slices.Sorted(slices.Values(cc)))
+		}
+	}
 	if len(users) == 0 {
 		why := fmt.Sprintf("nobody holds role %q in department %q", a.Role, dept)
-		if excludedSelf {
+		switch {
+		case excludedSelf:
 			why = "only the submitter could decide, and this node forbids self-approval"
+		case a.Field != "":
+			why = fmt.Sprintf("form field %q names no active user", a.Field)
+		case a.Manager > 0:
+			why = fmt.Sprintf("the submitter has no manager %d level(s) up", a.Manager)
+		case len(a.Users) > 0:
+			why = fmt.Sprintf("none of %v is an active user", a.Users)
 		}
 		v.Status = "exception"
 		v.Detail = map[string]any{"reason": why}
 		r.Visits = append(r.Visits, v)
 		r.Trace = append(r.Trace, Trace{n.ID, "no approvers: " + why})
 		r.Status, r.Current = StatusException, []string{}
-		return nil
+		return true, nil
+	}
+	v.Pool = len(users)
+	switch mode {
+	case ModeAny:
+		v.Need, v.Pool = 1, 1
+	case ModeAll, ModeSequential:
+		v.Need = len(users)
+	case ModeRatio:
+		v.Need = n.Ratio.Need(len(users))
+	}
+	var auto []string
+	if n.AutoPass && len(r.last) > 0 {
+		for _, u := range users {
+			if slices.Contains(r.last, u) {
+				auto = append(auto, u)
+			}
+		}
+	}
+	approvals := len(auto)
+	if mode == ModeAny && approvals > 0 {
+		approvals = 1
+	}
+	if approvals >= v.Need {
+		v.Status, v.AutoApproved = "approved", auto
+		r.Visits = append(r.Visits, v)
+		r.Trace = append(r.Trace, Trace{n.ID, fmt.Sprintf("auto-approved: %v approved the previous review", auto)})
+		r.last = auto
+		return false, nil
+	}
+	v.AutoApproved = auto
+	open := slices.DeleteFunc(slices.Clone(users), func(u string) bool { return slices.Contains(auto, u) })
+	switch mode {
+	case ModeAny:
+		v.Tasks = []NewTask{{Assignees: open, Kind: KindReview}}
+	case ModeSequential:
+		v.Tasks = []NewTask{{Assignees: []string{open[0]}, Kind: KindReview}}
+		v.Queue = open[1:]
+	default:
+		for _, u := range open {
+			v.Tasks = append(v.Tasks, NewTask{Assignees: []string{u}, Kind: KindReview})
+		}
 	}
 	v.Status = "active"
-	if mode == ModeAll {
-		for _, u := range users {
-			v.Tasks = append(v.Tasks, []string{u})
-		}
-		v.Required = len(users)
-	} else {
-		v.Tasks = [][]string{users}
-		v.Required = 1
-	}
 	r.Visits = append(r.Visits, v)
-	r.Trace = append(r.Trace, Trace{n.ID, fmt.Sprintf("waiting for %s (%s) in %s: %v", roleOrUsers(a), mode, dept, users)})
+	why := fmt.Sprintf("waiting for %s (%s", describe(a), mode)
+	if mode == ModeRatio {
+		why += fmt.Sprintf(", %d of %d", v.Need, v.Pool)
+	}
+	why += fmt.Sprintf(") in %s: %v", dept, users)
+	if len(auto) > 0 {
+		why += fmt.Sprintf("; auto-approved for %v", auto)
+	}
+	r.Trace = append(r.Trace, Trace{n.ID, why})
 	r.Status = StatusInReview
 	r.Current = append(r.Current, n.ID)
-	return nil
+	return true, nil
 }
 
-func roleOrUsers(a Approvers) string {
-	if a.Role != "" {
+func ccDept(a *Approvers, o Order) string {
+	if a.Department != "" {
+		return a.Department
+	}
+	return o.Department
+}
+
+func dedupe(s []string) []string {
+	seen := map[string]bool{}
+	out := s[:0:0]
+	for _, v := range s {
+		if v != "" && !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func describe(a Approvers) string {
+	switch {
+	case a.Role != "":
 		return "role " + a.Role
+	case a.Field != "":
+		return "the user in field " + a.Field
+	case a.Manager > 0:
+		return fmt.Sprintf("the submitter's manager (%d up)", a.Manager)
 	}
 	return "named users"
+}
+
+// Enter runs an order from a given node (a migration to another version places it
+// there), as Start does from the start node.
+func Enter(f *Flow, id string, o Order, env Env) (*Result, error) {
+	if f.Nodes[id] == nil {
+		return nil, fmt.Errorf("engine: flow %s v%d has no node %q", f.Key, f.Version, id)
+	}
+	r := &Result{Current: []string{}, Status: StatusInReview, CancelRest: true}
+	if err := r.enter(f, id, o, env, ""); err != nil {
+		return nil, err
+	}
+	return r, nil
 }

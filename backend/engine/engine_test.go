@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -31,9 +32,31 @@ func (e *fakeEnv) Run(n *NodeDoc, o Order) (string, map[string]any, error) {
 	return "ok", nil, nil
 }
 
-func demoFlow(t *testing.T) *Flow {
+func (e *fakeEnv) Eligible(u string) (bool, error) { return u != "ghost", nil }
+
+func env() *fakeEnv {
+	return &fakeEnv{holders: map[string][]string{
+		"clerk@sales":    {"clerk"},
+		"manager@sales":  {"boss", "clerk"},
+		"finance@fin":    {"f1", "f2"},
+		"warehouse@wh":   {"w1"},
+		"board@sales":    {"b1", "b2", "b3", "b4"},
+		"chain@sales":    {"c3", "c1", "c2"},
+		"clerk@selfonly": {"sub"},
+	}}
+}
+
+func build(t *testing.T, doc FlowDoc) *Flow {
 	t.Helper()
-	doc := FlowDoc{Key: "demo", Form: "order",
+	f, err := Build(doc, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func demoFlow(t *testing.T) *Flow {
+	return build(t, FlowDoc{Key: "demo", Form: "order",
 		Nodes: []NodeDoc{
 			{ID: "start", Type: TypeStart},
 			{ID: "verify", Type: TypeReview, Mode: ModeAny, Approvers: &Approvers{Role: "clerk"}, AllowSelf: true, Reasons: []string{"incomplete", "wrong_price"}},
@@ -54,23 +77,22 @@ func demoFlow(t *testing.T) *Flow {
 			{From: "amount", To: "sales", Default: true},
 			{From: "finance", To: "done"},
 			{From: "sales", To: "done"},
-		}}
-	f, err := Build(doc, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return f
+		}})
 }
 
-func env() *fakeEnv {
-	return &fakeEnv{holders: map[string][]string{
-		"clerk@sales":    {"clerk"},
-		"manager@sales":  {"boss", "clerk"},
-		"finance@fin":    {"f1", "f2"},
-		"warehouse@wh":   {"w1"},
-		"manager@empty":  nil,
-		"clerk@selfonly": {"sub"},
-	}}
+// modesFlow: start → r1 (any, clerk) → r2 (the mode under test) → r3 (any, w1) → end.
+func modesFlow(t *testing.T, mode string, role string, extra func(*NodeDoc)) *Flow {
+	r2 := NodeDoc{ID: "r2", Type: TypeReview, Mode: mode, Approvers: &Approvers{Role: role}, Reasons: []string{"no"}}
+	if extra != nil {
+		extra(&r2)
+	}
+	return build(t, FlowDoc{Key: "m", Nodes: []NodeDoc{
+		{ID: "s", Type: TypeStart},
+		{ID: "r1", Type: TypeReview, Mode: ModeAny, Approvers: &Approvers{Users: []string{"clerk"}}, AllowSelf: true},
+		r2,
+		{ID: "r3", Type: TypeReview, Mode: ModeAny, Approvers: &Approvers{Users: []string{"w1"}}},
+		{ID: "e", Type: TypeEnd},
+	}, Edges: []EdgeDoc{{From: "s", To: "r1"}, {From: "r1", To: "r2"}, {From: "r2", To: "r3"}, {From: "r3", To: "e"}}})
 }
 
 func order(total float64, extra ...string) Order {
@@ -78,201 +100,347 @@ func order(total float64, extra ...string) Order {
 	if len(extra) > 0 {
 		d["outcome"] = extra[0]
 	}
-	return Order{ID: 1, Department: "sales", Submitter: "clerk", Data: d}
+	return Order{ID: 1, Department: "sales", Submitter: "sub", Data: d}
 }
 
-// state turns the review visit of a result into the NodeState the store would load.
-func state(t *testing.T, r *Result, firstTask int) NodeState {
-	t.Helper()
-	v := r.Visits[len(r.Visits)-1]
-	if v.Status != "active" {
-		t.Fatalf("last visit %s is %s, not active", v.NodeID, v.Status)
-	}
-	st := NodeState{NodeID: v.NodeID, Mode: v.Mode, Required: v.Required}
-	for i, as := range v.Tasks {
-		st.Open = append(st.Open, TaskRef{ID: firstTask + i, Assignees: as})
-	}
-	return st
+// desk plays a store: a Tracker holds the order's state and takes each result.
+type desk struct {
+	t    *testing.T
+	f    *Flow
+	o    Order
+	e    *fakeEnv
+	tr   *Tracker
+	last *Result
 }
 
-func TestStart(t *testing.T) {
-	f := demoFlow(t)
+func newDesk(t *testing.T, f *Flow, o Order) *desk {
+	d := &desk{t: t, f: f, o: o, e: env(), tr: &Tracker{}}
+	r, err := Start(f, o, d.e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.last = r
+	d.tr.Take(r, "")
+	return d
+}
+
+// st is the first open node (nil when none).
+func (d *desk) st() *NodeState {
+	if len(d.tr.Open) == 0 {
+		return nil
+	}
+	return d.tr.Open[0]
+}
+
+func (d *desk) status() string { return d.tr.Status }
+
+// task finds the open (not waiting) task of a user at any open node.
+func (d *desk) task(user string) (*NodeState, int) {
+	d.t.Helper()
+	for _, st := range d.tr.Open {
+		for _, t := range st.Tasks {
+			if !t.Waiting && slices.Contains(t.Assignees, user) {
+				return st, t.ID
+			}
+		}
+	}
+	d.t.Fatalf("%s has no open task (open: %v, status %s)", user, d.at(), d.tr.Status)
+	return nil, 0
+}
+
+func (d *desk) act(a Action) error {
+	var st *NodeState
+	if a.TaskID == 0 {
+		st, a.TaskID = d.task(a.Actor)
+	} else {
+		for _, s := range d.tr.Open {
+			if slices.ContainsFunc(s.Tasks, func(t TaskRef) bool { return t.ID == a.TaskID }) {
+				st = s
+			}
+		}
+		if st == nil {
+			st = d.st()
+		}
+	}
+	a.Visited = d.tr.Visited
+	r, err := Act(d.f, *st, a, d.tr.Order(d.o), d.e)
+	if err != nil {
+		return err
+	}
+	d.last = r
+	d.tr.Take(r, st.NodeID)
+	return nil
+}
+
+func (d *desk) must(a Action) {
+	d.t.Helper()
+	if err := d.act(a); err != nil {
+		d.t.Fatalf("%s by %s: %v", a.Kind, a.Actor, err)
+	}
+}
+
+// at is the open node ids joined by "+", or the status when none is open.
+func (d *desk) at() string {
+	if len(d.tr.Open) == 0 {
+		return d.tr.Status
+	}
+	var ids []string
+	for _, st := range d.tr.Open {
+		ids = append(ids, st.NodeID)
+	}
+	slices.Sort(ids)
+	return strings.Join(ids, "+")
+}
+
+func approve(u string) Action { return Action{Kind: ActApprove, Actor: u} }
+func reject(u string) Action  { return Action{Kind: ActReject, Actor: u, Reason: "no"} }
+
+func TestRoutes(t *testing.T) {
 	tests := []struct {
-		name    string
-		o       Order
-		status  string
-		current []string
-		tasks   [][]string
+		name string
+		o    Order
+		want string
+		ran  []string
 	}{
-		{"waits at verify for the clerk", order(10), StatusInReview, []string{"verify"}, [][]string{{"clerk"}}},
-		{"nobody holds the role", Order{Department: "nowhere", Submitter: "x", Data: map[string]any{}}, StatusException, []string{}, nil},
+		{"small order goes to sales", order(1000), "sales", []string{"stock"}},
+		{"large order goes to finance", order(50000), "finance", []string{"stock"}},
+		{"shortage goes to the warehouse", order(10, "shortage"), "short", []string{"stock"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r, err := Start(f, tc.o, env())
-			if err != nil {
-				t.Fatal(err)
+			d := newDesk(t, demoFlow(t), tc.o)
+			if d.at() != "verify" || len(d.last.Trace) == 0 {
+				t.Fatalf("at %s", d.at())
 			}
-			if r.Status != tc.status || !slices.Equal(r.Current, tc.current) {
-				t.Fatalf("status %s current %v, want %s %v", r.Status, r.Current, tc.status, tc.current)
-			}
-			last := r.Visits[len(r.Visits)-1]
-			if len(last.Tasks) != len(tc.tasks) || (len(tc.tasks) > 0 && !slices.Equal(last.Tasks[0], tc.tasks[0])) {
-				t.Fatalf("tasks %v, want %v", last.Tasks, tc.tasks)
+			d.o.Submitter = "clerk"
+			d.must(approve("clerk"))
+			if d.at() != tc.want || !slices.Equal(d.e.ran, tc.ran) {
+				t.Fatalf("at %s ran %v", d.at(), d.e.ran)
 			}
 		})
 	}
 }
 
-func TestApproveRoutes(t *testing.T) {
+// Every mode with its approve/reject arithmetic.
+func TestModes(t *testing.T) {
 	tests := []struct {
-		name     string
-		o        Order
-		wantNode string
-		wantMode string
-		tasks    int
-		ran      []string
+		name   string
+		mode   string
+		role   string
+		ratio  *Ratio
+		acts   []Action
+		want   string // node or status after the acts
+		passed bool
 	}{
-		{"small order goes to sales", order(1000), "sales", ModeAny, 1, []string{"stock"}},
-		{"large order goes to finance, one task each", order(50000), "finance", ModeAll, 2, []string{"stock"}},
-		{"shortage goes to the warehouse", order(10, "shortage"), "short", ModeAny, 1, []string{"stock"}},
+		{"any: first approval passes", ModeAny, "board", nil, []Action{approve("b3")}, "r3", true},
+		{"any: first reject rejects", ModeAny, "board", nil, []Action{reject("b2")}, StatusRejected, false},
+		{"all: three of four is not enough", ModeAll, "board", nil, []Action{approve("b1"), approve("b2"), approve("b3")}, "r2", false},
+		{"all: four of four passes", ModeAll, "board", nil, []Action{approve("b1"), approve("b2"), approve("b3"), approve("b4")}, "r3", true},
+		{"all: one reject rejects", ModeAll, "board", nil, []Action{approve("b1"), reject("b2")}, StatusRejected, false},
+		{"sequential: in the resolved order", ModeSequential, "chain", nil, []Action{approve("c3"), approve("c1"), approve("c2")}, "r3", true},
+		{"sequential: a reject ends it", ModeSequential, "chain", nil, []Action{approve("c3"), reject("c1")}, StatusRejected, false},
+		{"ratio share: half of four passes at two", ModeRatio, "board", &Ratio{Share: 0.5}, []Action{approve("b1"), reject("b2"), approve("b4")}, "r3", true},
+		{"ratio share: fails when out of reach", ModeRatio, "board", &Ratio{Share: 0.75}, []Action{reject("b1"), reject("b2")}, StatusRejected, false},
+		{"ratio share: one reject of 3-needed still open", ModeRatio, "board", &Ratio{Share: 0.75}, []Action{reject("b1"), approve("b2")}, "r2", false},
+		{"ratio count: two approvals pass", ModeRatio, "board", &Ratio{Count: 2}, []Action{approve("b2"), approve("b3")}, "r3", true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			f, e := demoFlow(t), env()
-			r, err := Start(f, tc.o, e)
-			if err != nil {
-				t.Fatal(err)
+			f := modesFlow(t, tc.mode, tc.role, func(n *NodeDoc) { n.Ratio = tc.ratio })
+			d := newDesk(t, f, order(1))
+			d.must(approve("clerk"))
+			if d.at() != "r2" {
+				t.Fatalf("at %s", d.at())
 			}
-			r, err = Act(f, state(t, r, 1), Action{Kind: ActApprove, TaskID: 1, Actor: "clerk"}, tc.o, e)
-			if err != nil {
-				t.Fatal(err)
+			if tc.mode == ModeSequential && !slices.Equal(d.st().Tasks[0].Assignees, []string{"c3"}) {
+				t.Fatalf("sequential starts with %v", d.st().Tasks)
 			}
-			if r.Acted.Status != "approved" || r.Acted.Approvals != 1 {
-				t.Fatalf("acted %+v", r.Acted)
+			for _, a := range tc.acts {
+				d.must(a)
 			}
-			last := r.Visits[len(r.Visits)-1]
-			if last.NodeID != tc.wantNode || last.Mode != tc.wantMode || len(last.Tasks) != tc.tasks {
-				t.Fatalf("reached %+v, want %s/%s with %d tasks", last, tc.wantNode, tc.wantMode, tc.tasks)
+			if d.at() != tc.want {
+				t.Fatalf("at %s, want %s", d.at(), tc.want)
 			}
-			if !slices.Equal(e.ran, tc.ran) {
-				t.Fatalf("plugins ran %v, want %v", e.ran, tc.ran)
-			}
-			if len(r.Trace) == 0 {
-				t.Fatal("no rule trace")
+			if tc.want == "r2" && d.st().Approvals+d.st().Rejections != len(tc.acts) {
+				t.Fatalf("counters %d+%d for %d votes", d.st().Approvals, d.st().Rejections, len(tc.acts))
 			}
 		})
 	}
 }
 
-func TestAllModeNeedsEveryone(t *testing.T) {
-	f, e := demoFlow(t), env()
-	o := order(60000)
-	st := NodeState{NodeID: "finance", Mode: ModeAll, Required: 2, Open: []TaskRef{{10, []string{"f1"}}, {11, []string{"f2"}}}}
-	r, err := Act(f, st, Action{Kind: ActApprove, TaskID: 10, Actor: "f1"}, o, e)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r.Acted.Status != "active" || r.Acted.Approvals != 1 || r.Status != "" || len(r.Visits) != 0 {
-		t.Fatalf("first approval of two must leave the node active: %+v", r)
-	}
-	st.Approvals, st.Open = 1, st.Open[1:]
-	r, err = Act(f, st, Action{Kind: ActApprove, TaskID: 11, Actor: "f2"}, o, e)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r.Acted.Status != "approved" || r.Status != StatusCompleted {
-		t.Fatalf("second approval must pass the node and end the order: %+v %+v", r.Acted, r)
-	}
+// The awkward combinations: return inside a countersign, add signer during a ratio vote,
+// transfer of a delegated task, and signers added before/after.
+func TestActions(t *testing.T) {
+	t.Run("return inside a countersign cancels the other votes", func(t *testing.T) {
+		d := newDesk(t, modesFlow(t, ModeAll, "board", nil), order(1))
+		d.must(approve("clerk"))
+		d.must(approve("b1"))
+		d.must(Action{Kind: ActReturn, Actor: "b2", Reason: "no"})
+		if d.at() != "r1" || d.st().Approvals != 0 {
+			t.Fatalf("at %s", d.at())
+		}
+		d.must(approve("clerk"))
+		if d.at() != "r2" || d.st().Approvals != 0 || len(d.st().Tasks) != 4 {
+			t.Fatalf("back at r2 the vote starts again: %+v", d.st())
+		}
+	})
+	t.Run("direct return comes straight back", func(t *testing.T) {
+		f := build(t, FlowDoc{Key: "d", Nodes: []NodeDoc{
+			{ID: "s", Type: TypeStart},
+			{ID: "a", Type: TypeReview, Approvers: &Approvers{Users: []string{"clerk"}}, AllowSelf: true},
+			{ID: "b", Type: TypeReview, Approvers: &Approvers{Users: []string{"boss"}}},
+			{ID: "c", Type: TypeReview, Approvers: &Approvers{Users: []string{"w1"}}, ReturnDirect: true},
+			{ID: "e", Type: TypeEnd},
+		}, Edges: []EdgeDoc{{From: "s", To: "a"}, {From: "a", To: "b"}, {From: "b", To: "c"}, {From: "c", To: "e"}}})
+		d := newDesk(t, f, order(1))
+		d.must(approve("clerk"))
+		d.must(approve("boss"))
+		d.must(Action{Kind: ActReturn, Actor: "w1", Node: "a"})
+		d.must(approve("clerk"))
+		if d.at() != "c" {
+			t.Fatalf("after resubmission at %s, want c (skipping b)", d.at())
+		}
+	})
+	t.Run("return to a node never visited is refused", func(t *testing.T) {
+		d := newDesk(t, modesFlow(t, ModeAny, "board", nil), order(1))
+		d.must(approve("clerk"))
+		err := d.act(Action{Kind: ActReturn, Actor: "b1", Node: "r3"})
+		if e, ok := AsError(err); !ok || e.Pointer != "/node" {
+			t.Fatalf("%v", err)
+		}
+	})
+	t.Run("add signer during a ratio vote grows the pool", func(t *testing.T) {
+		d := newDesk(t, modesFlow(t, ModeRatio, "board", func(n *NodeDoc) { n.Ratio = &Ratio{Share: 0.5} }), order(1))
+		d.must(approve("clerk"))
+		d.must(approve("b1"))
+		d.must(Action{Kind: ActAddSigner, Actor: "b2", User: "x1"})
+		if d.st().Pool != 5 || d.st().Need != 3 {
+			t.Fatalf("pool %d need %d", d.st().Pool, d.st().Need)
+		}
+		d.must(approve("x1"))
+		if d.at() != "r2" {
+			t.Fatalf("two of five is not half")
+		}
+		d.must(approve("b3"))
+		if d.at() != "r3" {
+			t.Fatalf("three of five passes: at %s", d.at())
+		}
+	})
+	t.Run("signer before decides first, then the task reopens", func(t *testing.T) {
+		d := newDesk(t, modesFlow(t, ModeAny, "board", nil), order(1))
+		d.must(approve("clerk"))
+		d.must(Action{Kind: ActAddSigner, Actor: "b1", User: "x1", Position: "before"})
+		if err := d.act(Action{Kind: ActApprove, Actor: "b1", TaskID: d.st().Tasks[0].ID}); err == nil {
+			t.Fatal("the suspended task must wait")
+		}
+		d.must(approve("x1"))
+		if d.at() != "r2" {
+			t.Fatal("the added signer's approval is not the node's")
+		}
+		d.must(approve("b1"))
+		if d.at() != "r3" {
+			t.Fatalf("at %s", d.at())
+		}
+	})
+	t.Run("signer after must also approve", func(t *testing.T) {
+		d := newDesk(t, modesFlow(t, ModeAny, "board", nil), order(1))
+		d.must(approve("clerk"))
+		d.must(Action{Kind: ActAddSigner, Actor: "b1", User: "x9"})
+		d.must(approve("b2"))
+		if d.at() != "r2" {
+			t.Fatal("the added-after signer has not signed yet")
+		}
+		d.must(approve("x9"))
+		if d.at() != "r3" {
+			t.Fatalf("at %s", d.at())
+		}
+	})
+	t.Run("transfer of a delegated task still returns to the delegator", func(t *testing.T) {
+		d := newDesk(t, modesFlow(t, ModeAll, "finance", func(n *NodeDoc) { n.Approvers.Department = "fin" }), order(1))
+		d.must(approve("clerk"))
+		d.must(Action{Kind: ActDelegate, Actor: "f1", User: "d1"})
+		d.must(Action{Kind: ActTransfer, Actor: "d1", User: "d2"})
+		d.must(approve("d2"))
+		if d.st().Approvals != 0 {
+			t.Fatalf("a delegate's decision is a recommendation, not a vote: %d", d.st().Approvals)
+		}
+		d.must(approve("f1"))
+		d.must(approve("f2"))
+		if d.at() != "r3" {
+			t.Fatalf("at %s", d.at())
+		}
+	})
+	t.Run("refusals", func(t *testing.T) {
+		f := modesFlow(t, ModeAny, "manager", func(n *NodeDoc) { n.Checklist = []Text{{"en": "a"}, {"en": "b"}} })
+		cases := []struct {
+			a       Action
+			kind    ErrorKind
+			pointer string
+		}{
+			{Action{Kind: ActReject, Actor: "boss"}, Invalid, "/reason"},
+			{Action{Kind: ActReject, Actor: "boss", Reason: "bored"}, Invalid, "/reason"},
+			{Action{Kind: ActApprove, Actor: "boss"}, Invalid, "/checklist"},
+			{Action{Kind: ActApprove, Actor: "boss", Checklist: []bool{true, false}}, Invalid, "/checklist/1"},
+			{Action{Kind: ActApprove, Actor: "mallory", TaskID: 2}, Forbidden, ""},
+			{Action{Kind: ActApprove, Actor: "boss", TaskID: 99}, Conflict, ""},
+			{Action{Kind: "shrug", Actor: "boss"}, Invalid, "/action"},
+			{Action{Kind: ActComment, Actor: "boss"}, Invalid, "/comment"},
+			{Action{Kind: ActTransfer, Actor: "boss"}, Invalid, "/user"},
+			{Action{Kind: ActTransfer, Actor: "boss", User: "boss"}, Invalid, "/user"},
+			{Action{Kind: ActTransfer, Actor: "boss", User: "ghost"}, Invalid, "/user"},
+			{Action{Kind: ActTransfer, Actor: "boss", User: "sub"}, Invalid, "/user"},
+			{Action{Kind: ActAddSigner, Actor: "boss", User: "x", Position: "beside"}, Invalid, "/position"},
+		}
+		for _, tc := range cases {
+			d := newDesk(t, f, order(1))
+			d.must(approve("clerk"))
+			err := d.act(tc.a)
+			e, ok := AsError(err)
+			if !ok || e.Kind != tc.kind || e.Pointer != tc.pointer {
+				t.Errorf("%+v: got %v, want kind %d at %q", tc.a, err, tc.kind, tc.pointer)
+			}
+		}
+		d := newDesk(t, f, order(1))
+		d.o.Submitter = "boss"
+		d.must(approve("clerk"))
+		if d.st().Tasks[0].Assignees[0] != "clerk" || slices.Contains(d.st().Tasks[0].Assignees, "boss") {
+			t.Fatalf("the submitter must not be a candidate: %v", d.st().Tasks[0].Assignees)
+		}
+	})
 }
 
-func TestRejectAndRefusals(t *testing.T) {
-	f := demoFlow(t)
-	verify := NodeState{NodeID: "verify", Mode: ModeAny, Required: 1, Open: []TaskRef{{1, []string{"clerk"}}}}
-	sales := NodeState{NodeID: "sales", Mode: ModeAny, Required: 1, Open: []TaskRef{{2, []string{"boss", "clerk"}}}}
-	finance := NodeState{NodeID: "finance", Mode: ModeAll, Required: 2, Open: []TaskRef{{3, []string{"f1"}}, {4, []string{"f2"}}}}
-	tests := []struct {
-		name    string
-		st      NodeState
-		a       Action
-		kind    ErrorKind
-		pointer string
-		status  string // when no error
-	}{
-		{"reject needs a reason", verify, Action{Kind: ActReject, TaskID: 1, Actor: "clerk"}, Invalid, "/reason", ""},
-		{"reason must be the node's", verify, Action{Kind: ActReject, TaskID: 1, Actor: "clerk", Reason: "bored"}, Invalid, "/reason", ""},
-		{"reject ends the order", verify, Action{Kind: ActReject, TaskID: 1, Actor: "clerk", Reason: "incomplete"}, 0, "", StatusRejected},
-		{"free-text reason where the node lists none", sales, Action{Kind: ActReject, TaskID: 2, Actor: "boss", Reason: "too risky"}, 0, "", StatusRejected},
-		{"on_reject goes back", finance, Action{Kind: ActReject, TaskID: 3, Actor: "f1", Reason: "x"}, 0, "", StatusInReview},
-		{"not an assignee", sales, Action{Kind: ActApprove, TaskID: 2, Actor: "mallory"}, Forbidden, "", ""},
-		{"no self-approval", sales, Action{Kind: ActApprove, TaskID: 2, Actor: "clerk"}, Forbidden, "", ""},
-		{"task not open", sales, Action{Kind: ActApprove, TaskID: 99, Actor: "boss"}, Conflict, "", ""},
-		{"unknown action", sales, Action{Kind: "shrug", TaskID: 2, Actor: "boss"}, Invalid, "/action", ""},
-		{"empty comment", sales, Action{Kind: ActComment, TaskID: 2, Actor: "boss"}, Invalid, "/comment", ""},
-		{"comment changes nothing", sales, Action{Kind: ActComment, TaskID: 2, Actor: "boss", Comment: "ok?"}, 0, "", ""},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			r, err := Act(f, tc.st, tc.a, order(100), env())
-			if tc.pointer != "" || tc.kind != 0 {
-				e, ok := AsError(err)
-				if !ok || e.Kind != tc.kind || e.Pointer != tc.pointer {
-					t.Fatalf("err %v, want kind %d pointer %q", err, tc.kind, tc.pointer)
-				}
-				return
+func TestResolutionEdges(t *testing.T) {
+	t.Run("self only is an exception", func(t *testing.T) {
+		f := build(t, FlowDoc{Key: "x", Nodes: []NodeDoc{{ID: "s", Type: TypeStart}, {ID: "r", Type: TypeReview, Approvers: &Approvers{Role: "clerk"}}, {ID: "e", Type: TypeEnd}},
+			Edges: []EdgeDoc{{From: "s", To: "r"}, {From: "r", To: "e"}}})
+		r, err := Start(f, Order{Department: "selfonly", Submitter: "sub"}, env())
+		if err != nil || r.Status != StatusException || r.Visits[1].Detail["reason"] == nil {
+			t.Fatalf("%v %+v", err, r)
+		}
+	})
+	t.Run("auto-pass when the same person approved the previous review", func(t *testing.T) {
+		f := modesFlow(t, ModeAny, "manager", func(n *NodeDoc) { n.AutoPass = true })
+		d := newDesk(t, f, order(1))
+		d.must(approve("clerk")) // clerk approved r1 and is a candidate of r2
+		if d.at() != "r3" {
+			t.Fatalf("at %s, want r3 (r2 auto-passed)", d.at())
+		}
+	})
+	t.Run("plugin errors and loops", func(t *testing.T) {
+		f := demoFlow(t)
+		for _, out := range []string{"fail", "weird"} {
+			d := newDesk(t, f, order(1, out))
+			d.o.Submitter = "x"
+			if err := d.act(approve("clerk")); err == nil {
+				t.Fatalf("outcome %s must fail the transition", out)
 			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if r.Status != tc.status {
-				t.Fatalf("status %q, want %q", r.Status, tc.status)
-			}
-		})
-	}
-	// rejecting one of an all-mode node's tasks cancels the others
-	r, err := Act(f, finance, Action{Kind: ActReject, TaskID: 3, Actor: "f1", Reason: "x"}, order(60000), env())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(r.Acted.CancelTasks, []int{4}) || !slices.Equal(r.Current, []string{"verify"}) {
-		t.Fatalf("cancel %v current %v", r.Acted.CancelTasks, r.Current)
-	}
-}
-
-func TestSelfOnlyIsException(t *testing.T) {
-	doc := FlowDoc{Key: "x", Nodes: []NodeDoc{{ID: "s", Type: TypeStart}, {ID: "r", Type: TypeReview, Approvers: &Approvers{Role: "clerk"}}, {ID: "e", Type: TypeEnd}},
-		Edges: []EdgeDoc{{From: "s", To: "r"}, {From: "r", To: "e"}}}
-	f, err := Build(doc, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := Start(f, Order{Department: "selfonly", Submitter: "sub"}, env())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r.Status != StatusException || r.Visits[1].Detail["reason"] == nil {
-		t.Fatalf("%+v", r)
-	}
-}
-
-func TestPluginErrorsAndLoops(t *testing.T) {
-	f := demoFlow(t)
-	st := NodeState{NodeID: "verify", Mode: ModeAny, Required: 1, Open: []TaskRef{{1, []string{"clerk"}}}}
-	if _, err := Act(f, st, Action{Kind: ActApprove, TaskID: 1, Actor: "clerk"}, order(1, "fail"), env()); err == nil {
-		t.Fatal("a failing plugin must fail the transition")
-	}
-	if _, err := Act(f, st, Action{Kind: ActApprove, TaskID: 1, Actor: "clerk"}, order(1, "weird"), env()); err == nil {
-		t.Fatal("an outcome with no edge must fail the transition")
-	}
-	loop := FlowDoc{Key: "loop", Nodes: []NodeDoc{{ID: "s", Type: TypeStart}, {ID: "a", Type: TypeSwitch}, {ID: "b", Type: TypeSwitch}},
-		Edges: []EdgeDoc{{From: "s", To: "a"}, {From: "a", To: "b", Default: true}, {From: "b", To: "a", Default: true}}}
-	lf, err := Build(loop, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Start(lf, Order{Data: map[string]any{}}, env()); err == nil {
-		t.Fatal("an automatic loop must be cut off")
-	}
+		}
+		lf := build(t, FlowDoc{Key: "loop", Nodes: []NodeDoc{{ID: "s", Type: TypeStart}, {ID: "a", Type: TypeSwitch}, {ID: "b", Type: TypeSwitch}},
+			Edges: []EdgeDoc{{From: "s", To: "a"}, {From: "a", To: "b", Default: true}, {From: "b", To: "a", Default: true}}})
+		if _, err := Start(lf, Order{Data: map[string]any{}}, env()); err == nil {
+			t.Fatal("an automatic loop must be cut off")
+		}
+	})
 }
 
 func TestSimulate(t *testing.T) {
@@ -290,8 +458,7 @@ func TestSimulate(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			e := env()
-			r := Simulate(f, tc.o, tc.decisions, e)
+			r := Simulate(f, tc.o, tc.decisions, env())
 			if r.Error != "" || r.Status != tc.status {
 				t.Fatalf("status %q error %q", r.Status, r.Error)
 			}
@@ -304,9 +471,119 @@ func TestSimulate(t *testing.T) {
 			}
 		})
 	}
-	// a flow that returns on reject forever is cut off, not spun
 	r := Simulate(f, order(90000), map[string]Decision{"finance": {Action: ActReject}}, env())
 	if r.Error == "" {
 		t.Fatalf("an endless reject loop must be reported: %+v", r.Status)
 	}
+}
+
+func TestBranchRecordsRuleAndValues(t *testing.T) {
+	f := demoFlow(t)
+	d := newDesk(t, f, order(60000))
+	d.o.Submitter = "x"
+	d.must(approve("clerk"))
+	var sw *Visit
+	for i, v := range d.last.Visits {
+		if v.Type == TypeSwitch {
+			sw = &d.last.Visits[i]
+		}
+	}
+	if sw == nil || sw.Detail["rule"] != "order.total >= 50000" || sw.Detail["values"].(map[string]any)["order.total"] != 60000.0 {
+		t.Fatalf("branch detail %+v", sw)
+	}
+	d = newDesk(t, f, order(10))
+	d.o.Submitter = "x"
+	d.must(approve("clerk"))
+	for _, v := range d.last.Visits {
+		if v.Type == TypeSwitch && (v.Detail["rule"] != "default" || v.Detail["values"].(map[string]any)["order.total"] != 10.0) {
+			t.Fatalf("default branch detail %+v", v.Detail)
+		}
+	}
+}
+
+func forkFlow(t *testing.T, kind string) *Flow {
+	edges := []EdgeDoc{{From: "s", To: "r0"}, {From: "r0", To: "f"},
+		{From: "f", To: "a"}, {From: "f", To: "b"}, {From: "a", To: "j"}, {From: "b", To: "j"}, {From: "j", To: "r3"}, {From: "r3", To: "e"}}
+	if kind == TypeInclusive {
+		edges[2].When = "order.total >= 50000"
+		edges[3].Default = true
+		edges = append(edges, EdgeDoc{From: "f", To: "c", When: "order.total >= 1000"}, EdgeDoc{From: "c", To: "j"})
+	}
+	nodes := []NodeDoc{
+		{ID: "s", Type: TypeStart},
+		{ID: "r0", Type: TypeReview, Approvers: &Approvers{Users: []string{"clerk"}}, AllowSelf: true},
+		{ID: "f", Type: kind},
+		{ID: "a", Type: TypeReview, Mode: ModeAll, Approvers: &Approvers{Role: "finance", Department: "fin"}, Reasons: []string{"no"}},
+		{ID: "b", Type: TypeReview, Approvers: &Approvers{Role: "warehouse", Department: "wh"}, Reasons: []string{"no"}},
+		{ID: "j", Type: TypeJoin, Fork: "f"},
+		{ID: "r3", Type: TypeReview, Approvers: &Approvers{Users: []string{"boss"}}},
+		{ID: "e", Type: TypeEnd},
+	}
+	if kind == TypeInclusive {
+		nodes = append(nodes, NodeDoc{ID: "c", Type: TypeReview, Approvers: &Approvers{Users: []string{"c1"}}})
+	}
+	return build(t, FlowDoc{Key: "fork", Nodes: nodes, Edges: edges})
+}
+
+func TestParallelAndInclusive(t *testing.T) {
+	t.Run("parallel: both branches, the join waits for both", func(t *testing.T) {
+		d := newDesk(t, forkFlow(t, TypeParallel), order(1))
+		d.must(approve("clerk"))
+		if d.at() != "a+b" {
+			t.Fatalf("open %s", d.at())
+		}
+		d.must(approve("w1"))
+		if d.at() != "a" || d.tr.Joins["j"].Arrived != 1 {
+			t.Fatalf("open %s joins %+v", d.at(), d.tr.Joins)
+		}
+		d.must(approve("f1"))
+		d.must(approve("f2"))
+		if d.at() != "r3" {
+			t.Fatalf("after both branches: %s", d.at())
+		}
+		d.must(approve("boss"))
+		if d.status() != StatusCompleted {
+			t.Fatal(d.status())
+		}
+	})
+	t.Run("a reject in one branch rejects the order and closes the other", func(t *testing.T) {
+		d := newDesk(t, forkFlow(t, TypeParallel), order(1))
+		d.must(approve("clerk"))
+		d.must(reject("w1"))
+		if d.status() != StatusRejected || len(d.tr.Open) != 0 {
+			t.Fatalf("%s open %s", d.status(), d.at())
+		}
+	})
+	t.Run("a return from a branch takes the whole order back", func(t *testing.T) {
+		d := newDesk(t, forkFlow(t, TypeParallel), order(1))
+		d.must(approve("clerk"))
+		d.must(approve("f1"))
+		d.must(Action{Kind: ActReturn, Actor: "w1", Node: "r0"})
+		if d.at() != "r0" || len(d.tr.Joins) != 0 || !d.last.CancelRest {
+			t.Fatalf("open %s joins %+v", d.at(), d.tr.Joins)
+		}
+		d.must(approve("clerk"))
+		if d.at() != "a+b" || d.st().Approvals != 0 {
+			t.Fatalf("the fork starts again: %s", d.at())
+		}
+	})
+	t.Run("inclusive: only the branches whose condition holds", func(t *testing.T) {
+		for _, tc := range []struct {
+			total float64
+			open  string
+		}{{10, "b"}, {5000, "c"}, {60000, "a+c"}} {
+			d := newDesk(t, forkFlow(t, TypeInclusive), order(tc.total))
+			d.must(approve("clerk"))
+			if d.at() != tc.open {
+				t.Fatalf("total %v: open %s, want %s", tc.total, d.at(), tc.open)
+			}
+			for d.status() == StatusInReview && d.at() != "r3" {
+				st := d.st()
+				d.must(Action{Kind: ActApprove, Actor: st.Tasks[0].Assignees[0], TaskID: st.Tasks[0].ID})
+			}
+			if d.at() != "r3" {
+				t.Fatalf("total %v: the join did not pass: %s", tc.total, d.at())
+			}
+		}
+	})
 }

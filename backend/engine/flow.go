@@ -7,6 +7,7 @@ package engine
 
 import (
 	"encoding/json"
+	"math"
 
 	"github.com/expr-lang/expr/vm"
 )
@@ -18,12 +19,27 @@ const (
 	TypeSwitch = "switch"
 	TypeTask   = "task" // automatic node run by a plugin
 	TypeEnd    = "end"
+	// TypeParallel forks into every outgoing edge; TypeInclusive into every edge whose
+	// condition holds (the default edge when none does). Both are closed by a TypeJoin
+	// node that names them in Fork and waits for every branch they started.
+	TypeParallel  = "parallel"
+	TypeInclusive = "inclusive"
+	TypeJoin      = "join"
 )
 
 // Review modes.
 const (
-	ModeAny = "any" // 或簽: the first decision of any candidate decides
-	ModeAll = "all" // 會簽: every assignee must approve; one reject rejects
+	ModeAny        = "any"        // 或簽: the first decision of any candidate decides
+	ModeAll        = "all"        // 會簽: every assignee must approve; one reject rejects
+	ModeSequential = "sequential" // 依次: one after another, in the resolved order
+	ModeRatio      = "ratio"      // 票簽: passes at a share or count of approvals; fails when that is out of reach
+)
+
+// Withdraw policies: until when the submitter may withdraw an order.
+const (
+	WithdrawUntouched = "untouched" // until anyone decided anything (default)
+	WithdrawUntilEnd  = "until_end" // while the order is in review
+	WithdrawNever     = "never"
 )
 
 // Order statuses the engine sets.
@@ -44,6 +60,7 @@ type FlowDoc struct {
 	Name        Text      `json:"name,omitempty"`
 	Description Text      `json:"description,omitempty"`
 	Form        string    `json:"form"`
+	Withdraw    string    `json:"withdraw,omitempty"` // untouched (default) | until_end | never
 	Nodes       []NodeDoc `json:"nodes"`
 	Edges       []EdgeDoc `json:"edges"`
 }
@@ -59,17 +76,52 @@ type NodeDoc struct {
 	Reasons   []string   `json:"reasons,omitempty"`    // reject reason codes; empty = free text
 	AllowSelf bool       `json:"allow_self,omitempty"` // the submitter may decide this node
 	OnReject  string     `json:"on_reject,omitempty"`  // node to go to on reject; empty ends the order as rejected
-	Checklist []Text     `json:"checklist,omitempty"`
+	Ratio     *Ratio     `json:"ratio,omitempty"`      // ratio mode: the share or count that passes
+	// AutoPass approves on a reviewer's behalf when they approved the previous review node.
+	AutoPass bool `json:"auto_pass,omitempty"`
+	// ReturnDirect: after this node returns an order, the node it went back to sends it
+	// straight here again instead of along the graph.
+	ReturnDirect bool       `json:"return_direct,omitempty"`
+	CC           *Approvers `json:"cc,omitempty"` // watchers told when the node opens
+	// Fields sets what reviewers here may do with each form field: hidden, read
+	// (default) or edit.
+	Fields    map[string]string `json:"fields,omitempty"`
+	Checklist []Text            `json:"checklist,omitempty"`
 	// task
 	Plugin   string          `json:"plugin,omitempty"`
 	Settings json.RawMessage `json:"settings,omitempty"`
 	// end
 	Status string `json:"status,omitempty"` // order status this end sets (default completed)
+	// join
+	Fork string `json:"fork,omitempty"` // the parallel or inclusive node this join closes
+}
+
+// Ratio is the pass mark of a ratio node: a share of the voters (0 < share ≤ 1) or a count.
+type Ratio struct {
+	Share float64 `json:"share,omitempty"`
+	Count int     `json:"count,omitempty"`
+}
+
+// Need is how many approvals pass among pool voters (at least 1, at most pool).
+func (r *Ratio) Need(pool int) int {
+	n := pool
+	switch {
+	case r == nil:
+	case r.Count > 0:
+		n = r.Count
+	case r.Share > 0:
+		n = int(math.Ceil(r.Share*float64(pool) - 1e-9))
+	}
+	return max(1, min(n, pool))
 }
 
 // Approvers says who may decide a review node.
 type Approvers struct {
-	Role string `json:"role,omitempty"`
+	// Field is a dotted path into the order's data holding a username (e.g. account_manager).
+	Field string `json:"field,omitempty"`
+	// Manager is the submitter's manager this many levels up (1 = direct manager).
+	Manager int    `json:"manager,omitempty"`
+	Role    string `json:"role,omitempty"`
 	// Department fixes the department the role is looked up in; empty means the order's own.
 	Department string   `json:"department,omitempty"`
 	Users      []string `json:"users,omitempty"`
@@ -95,6 +147,9 @@ type Flow struct {
 	Nodes   map[string]*NodeDoc
 	Start   string
 	Out     map[string][]*Edge // outgoing edges per node, in document order
+	// Branch marks nodes between a fork and its join: a direct return from one goes
+	// along the graph instead, so the order never reaches a join around its fork.
+	Branch map[string]bool
 }
 
 // Edge is a compiled edge; Cond is nil when the edge has no condition.

@@ -1,11 +1,15 @@
 package engine
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // Decision scripts a simulated reviewer: what to do at a node (approve by default).
 type Decision struct {
-	Action string `json:"action"`           // approve | reject
+	Action string `json:"action"`           // approve | reject | return
 	Reason string `json:"reason,omitempty"` // for reject
+	Node   string `json:"node,omitempty"`   // for return
 }
 
 // SimStep is one node a simulated order reached.
@@ -15,7 +19,7 @@ type SimStep struct {
 	Status    string         `json:"status"`
 	Outcome   string         `json:"outcome,omitempty"`
 	Mode      string         `json:"mode,omitempty"`
-	Approvers [][]string     `json:"approvers,omitempty"` // per task
+	Approvers []string       `json:"approvers,omitempty"`
 	Decision  string         `json:"decision,omitempty"`
 	Detail    map[string]any `json:"detail,omitempty"`
 }
@@ -29,67 +33,71 @@ type SimResult struct {
 }
 
 // Simulate runs one order through the flow with scripted decisions, acting as every
-// resolved approver in turn. env must be a dry-run one: simulation changes nothing.
+// assignee in turn. env must be a dry-run one: simulation changes nothing. A node's
+// decision applies on each visit, so a scripted return or reject-to-earlier loop is
+// cut off after maxSteps and reported.
 func Simulate(f *Flow, o Order, decisions map[string]Decision, env Env) SimResult {
 	var res SimResult
-	take := func(r *Result) {
+	tr := &Tracker{}
+	take := func(r *Result, acted string) {
 		for _, v := range r.Visits {
-			res.Path = append(res.Path, SimStep{Node: v.NodeID, Type: v.Type, Status: v.Status, Outcome: v.Outcome, Mode: v.Mode, Approvers: v.Tasks, Detail: v.Detail})
+			step := SimStep{Node: v.NodeID, Type: v.Type, Status: v.Status, Outcome: v.Outcome, Mode: v.Mode, Detail: v.Detail}
+			for _, t := range v.Tasks {
+				step.Approvers = append(step.Approvers, t.Assignees...)
+			}
+			step.Approvers = append(append(step.Approvers, v.Queue...), v.AutoApproved...)
+			res.Path = append(res.Path, step)
 		}
 		res.Trace = append(res.Trace, r.Trace...)
-		if r.Status != "" {
-			res.Status = r.Status
-		}
+		tr.Take(r, acted)
+		res.Status = tr.Status
 	}
 	r, err := Start(f, o, env)
 	if err != nil {
 		res.Error = err.Error()
 		return res
 	}
-	take(r)
-	nextID := 1
-	for guard := 0; res.Status == StatusInReview; guard++ {
-		if guard > maxSteps {
+	take(r, "")
+	for steps := 0; tr.Status == StatusInReview && len(tr.Open) > 0; steps++ {
+		if steps > maxSteps {
 			res.Error = fmt.Sprintf("more than %d review steps; the flow loops under these decisions", maxSteps)
 			return res
 		}
-		step := &res.Path[len(res.Path)-1]
-		d, ok := decisions[step.Node]
+		st := tr.Open[0]
+		d, ok := decisions[st.NodeID]
 		if !ok || d.Action == "" {
 			d = Decision{Action: ActApprove}
 		}
+		n := f.Nodes[st.NodeID]
 		if d.Action == ActReject && d.Reason == "" {
-			if n := f.Nodes[step.Node]; n != nil && len(n.Reasons) > 0 {
+			d.Reason = "simulated"
+			if len(n.Reasons) > 0 {
 				d.Reason = n.Reasons[0]
-			} else {
-				d.Reason = "simulated"
 			}
 		}
-		step.Decision = d.Action
-		st := NodeState{NodeID: step.Node, Mode: step.Mode, Required: len(step.Approvers)}
-		if step.Mode != ModeAll {
-			st.Required = 1
+		i := slices.IndexFunc(st.Tasks, func(t TaskRef) bool { return !t.Waiting })
+		if i < 0 {
+			res.Error = "no open task at " + st.NodeID
+			return res
 		}
-		for _, as := range step.Approvers {
-			st.Open = append(st.Open, TaskRef{ID: nextID, Assignees: as})
-			nextID++
+		t := st.Tasks[i]
+		a := Action{Kind: d.Action, TaskID: t.ID, Actor: t.Assignees[0], Reason: d.Reason, Node: d.Node, Visited: tr.Visited,
+			Checklist: slices.Repeat([]bool{true}, len(n.Checklist))}
+		r, err := Act(f, *st, a, tr.Order(o), env)
+		if err != nil {
+			res.Error = fmt.Sprintf("at %s: %v", st.NodeID, err)
+			return res
 		}
-		// Every task's first assignee decides, one after another, as a real desk would.
-		for len(st.Open) > 0 {
-			t := st.Open[0]
-			r, err := Act(f, st, Action{Kind: d.Action, TaskID: t.ID, Actor: t.Assignees[0], Reason: d.Reason}, o, env)
-			if err != nil {
-				res.Error = fmt.Sprintf("at %s: %v", step.Node, err)
-				return res
-			}
-			st.Open = st.Open[1:]
-			st.Approvals, st.Rejections = r.Acted.Approvals, r.Acted.Rejections
-			if r.Acted.Status != "active" {
-				take(r)
+		for k := len(res.Path) - 1; k >= 0; k-- {
+			if res.Path[k].Node == st.NodeID {
+				res.Path[k].Decision = d.Action
 				break
 			}
-			res.Trace = append(res.Trace, r.Trace...)
 		}
+		take(r, st.NodeID)
+	}
+	if tr.Status == StatusInReview && res.Error == "" {
+		res.Error = "the order is in review with no open task"
 	}
 	return res
 }

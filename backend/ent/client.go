@@ -18,8 +18,10 @@ import (
 	"sluice/backend/ent/event"
 	"sluice/backend/ent/idempotencykey"
 	"sluice/backend/ent/ledger"
+	"sluice/backend/ent/liveticket"
 	"sluice/backend/ent/membership"
 	"sluice/backend/ent/nodeinstance"
+	"sluice/backend/ent/notification"
 	"sluice/backend/ent/order"
 	"sluice/backend/ent/session"
 	"sluice/backend/ent/task"
@@ -52,10 +54,14 @@ type Client struct {
 	IdempotencyKey *IdempotencyKeyClient
 	// Ledger is the client for interacting with the Ledger builders.
 	Ledger *LedgerClient
+	// LiveTicket is the client for interacting with the LiveTicket builders.
+	LiveTicket *LiveTicketClient
 	// Membership is the client for interacting with the Membership builders.
 	Membership *MembershipClient
 	// NodeInstance is the client for interacting with the NodeInstance builders.
 	NodeInstance *NodeInstanceClient
+	// Notification is the client for interacting with the Notification builders.
+	Notification *NotificationClient
 	// Order is the client for interacting with the Order builders.
 	Order *OrderClient
 	// Session is the client for interacting with the Session builders.
@@ -84,8 +90,10 @@ func (c *Client) init() {
 	c.Event = NewEventClient(c.config)
 	c.IdempotencyKey = NewIdempotencyKeyClient(c.config)
 	c.Ledger = NewLedgerClient(c.config)
+	c.LiveTicket = NewLiveTicketClient(c.config)
 	c.Membership = NewMembershipClient(c.config)
 	c.NodeInstance = NewNodeInstanceClient(c.config)
+	c.Notification = NewNotificationClient(c.config)
 	c.Order = NewOrderClient(c.config)
 	c.Session = NewSessionClient(c.config)
 	c.Task = NewTaskClient(c.config)
@@ -190,8 +198,10 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Event:          NewEventClient(cfg),
 		IdempotencyKey: NewIdempotencyKeyClient(cfg),
 		Ledger:         NewLedgerClient(cfg),
+		LiveTicket:     NewLiveTicketClient(cfg),
 		Membership:     NewMembershipClient(cfg),
 		NodeInstance:   NewNodeInstanceClient(cfg),
+		Notification:   NewNotificationClient(cfg),
 		Order:          NewOrderClient(cfg),
 		Session:        NewSessionClient(cfg),
 		Task:           NewTaskClient(cfg),
@@ -223,8 +233,10 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Event:          NewEventClient(cfg),
 		IdempotencyKey: NewIdempotencyKeyClient(cfg),
 		Ledger:         NewLedgerClient(cfg),
+		LiveTicket:     NewLiveTicketClient(cfg),
 		Membership:     NewMembershipClient(cfg),
 		NodeInstance:   NewNodeInstanceClient(cfg),
+		Notification:   NewNotificationClient(cfg),
 		Order:          NewOrderClient(cfg),
 		Session:        NewSessionClient(cfg),
 		Task:           NewTaskClient(cfg),
@@ -260,8 +272,8 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.AuditEntry, c.CasbinRule, c.Definition, c.Department, c.Event,
-		c.IdempotencyKey, c.Ledger, c.Membership, c.NodeInstance, c.Order, c.Session,
-		c.Task, c.TaskAssignee, c.User,
+		c.IdempotencyKey, c.Ledger, c.LiveTicket, c.Membership, c.NodeInstance,
+		c.Notification, c.Order, c.Session, c.Task, c.TaskAssignee, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -272,8 +284,8 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.AuditEntry, c.CasbinRule, c.Definition, c.Department, c.Event,
-		c.IdempotencyKey, c.Ledger, c.Membership, c.NodeInstance, c.Order, c.Session,
-		c.Task, c.TaskAssignee, c.User,
+		c.IdempotencyKey, c.Ledger, c.LiveTicket, c.Membership, c.NodeInstance,
+		c.Notification, c.Order, c.Session, c.Task, c.TaskAssignee, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -296,10 +308,14 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.IdempotencyKey.mutate(ctx, m)
 	case *LedgerMutation:
 		return c.Ledger.mutate(ctx, m)
+	case *LiveTicketMutation:
+		return c.LiveTicket.mutate(ctx, m)
 	case *MembershipMutation:
 		return c.Membership.mutate(ctx, m)
 	case *NodeInstanceMutation:
 		return c.NodeInstance.mutate(ctx, m)
+	case *NotificationMutation:
+		return c.Notification.mutate(ctx, m)
 	case *OrderMutation:
 		return c.Order.mutate(ctx, m)
 	case *SessionMutation:
@@ -1246,6 +1262,139 @@ func (c *LedgerClient) mutate(ctx context.Context, m *LedgerMutation) (Value, er
 	}
 }
 
+// LiveTicketClient is a client for the LiveTicket schema.
+type LiveTicketClient struct {
+	config
+}
+
+// NewLiveTicketClient returns a client for the LiveTicket from the given config.
+func NewLiveTicketClient(c config) *LiveTicketClient {
+	return &LiveTicketClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `liveticket.Hooks(f(g(h())))`.
+func (c *LiveTicketClient) Use(hooks ...Hook) {
+	c.hooks.LiveTicket = append(c.hooks.LiveTicket, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `liveticket.Intercept(f(g(h())))`.
+func (c *LiveTicketClient) Intercept(interceptors ...Interceptor) {
+	c.inters.LiveTicket = append(c.inters.LiveTicket, interceptors...)
+}
+
+// Create returns a builder for creating a LiveTicket entity.
+func (c *LiveTicketClient) Create() *LiveTicketCreate {
+	mutation := newLiveTicketMutation(c.config, OpCreate)
+	return &LiveTicketCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of LiveTicket entities.
+func (c *LiveTicketClient) CreateBulk(builders ...*LiveTicketCreate) *LiveTicketCreateBulk {
+	return &LiveTicketCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *LiveTicketClient) MapCreateBulk(slice any, setFunc func(*LiveTicketCreate, int)) *LiveTicketCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &LiveTicketCreateBulk{err: fmt.Errorf("calling to LiveTicketClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*LiveTicketCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &LiveTicketCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for LiveTicket.
+func (c *LiveTicketClient) Update() *LiveTicketUpdate {
+	mutation := newLiveTicketMutation(c.config, OpUpdate)
+	return &LiveTicketUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *LiveTicketClient) UpdateOne(_m *LiveTicket) *LiveTicketUpdateOne {
+	mutation := newLiveTicketMutation(c.config, OpUpdateOne, withLiveTicket(_m))
+	return &LiveTicketUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *LiveTicketClient) UpdateOneID(id int) *LiveTicketUpdateOne {
+	mutation := newLiveTicketMutation(c.config, OpUpdateOne, withLiveTicketID(id))
+	return &LiveTicketUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for LiveTicket.
+func (c *LiveTicketClient) Delete() *LiveTicketDelete {
+	mutation := newLiveTicketMutation(c.config, OpDelete)
+	return &LiveTicketDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *LiveTicketClient) DeleteOne(_m *LiveTicket) *LiveTicketDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *LiveTicketClient) DeleteOneID(id int) *LiveTicketDeleteOne {
+	builder := c.Delete().Where(liveticket.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &LiveTicketDeleteOne{builder}
+}
+
+// Query returns a query builder for LiveTicket.
+func (c *LiveTicketClient) Query() *LiveTicketQuery {
+	return &LiveTicketQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeLiveTicket},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a LiveTicket entity by its id.
+func (c *LiveTicketClient) Get(ctx context.Context, id int) (*LiveTicket, error) {
+	return c.Query().Where(liveticket.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *LiveTicketClient) GetX(ctx context.Context, id int) *LiveTicket {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *LiveTicketClient) Hooks() []Hook {
+	return c.hooks.LiveTicket
+}
+
+// Interceptors returns the client interceptors.
+func (c *LiveTicketClient) Interceptors() []Interceptor {
+	return c.inters.LiveTicket
+}
+
+func (c *LiveTicketClient) mutate(ctx context.Context, m *LiveTicketMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&LiveTicketCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&LiveTicketUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&LiveTicketUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&LiveTicketDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown LiveTicket mutation op: %q", m.Op())
+	}
+}
+
 // MembershipClient is a client for the Membership schema.
 type MembershipClient struct {
 	config
@@ -1509,6 +1658,139 @@ func (c *NodeInstanceClient) mutate(ctx context.Context, m *NodeInstanceMutation
 		return (&NodeInstanceDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown NodeInstance mutation op: %q", m.Op())
+	}
+}
+
+// NotificationClient is a client for the Notification schema.
+type NotificationClient struct {
+	config
+}
+
+// NewNotificationClient returns a client for the Notification from the given config.
+func NewNotificationClient(c config) *NotificationClient {
+	return &NotificationClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `notification.Hooks(f(g(h())))`.
+func (c *NotificationClient) Use(hooks ...Hook) {
+	c.hooks.Notification = append(c.hooks.Notification, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `notification.Intercept(f(g(h())))`.
+func (c *NotificationClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Notification = append(c.inters.Notification, interceptors...)
+}
+
+// Create returns a builder for creating a Notification entity.
+func (c *NotificationClient) Create() *NotificationCreate {
+	mutation := newNotificationMutation(c.config, OpCreate)
+	return &NotificationCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Notification entities.
+func (c *NotificationClient) CreateBulk(builders ...*NotificationCreate) *NotificationCreateBulk {
+	return &NotificationCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *NotificationClient) MapCreateBulk(slice any, setFunc func(*NotificationCreate, int)) *NotificationCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &NotificationCreateBulk{err: fmt.Errorf("calling to NotificationClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*NotificationCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &NotificationCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Notification.
+func (c *NotificationClient) Update() *NotificationUpdate {
+	mutation := newNotificationMutation(c.config, OpUpdate)
+	return &NotificationUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *NotificationClient) UpdateOne(_m *Notification) *NotificationUpdateOne {
+	mutation := newNotificationMutation(c.config, OpUpdateOne, withNotification(_m))
+	return &NotificationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *NotificationClient) UpdateOneID(id int) *NotificationUpdateOne {
+	mutation := newNotificationMutation(c.config, OpUpdateOne, withNotificationID(id))
+	return &NotificationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Notification.
+func (c *NotificationClient) Delete() *NotificationDelete {
+	mutation := newNotificationMutation(c.config, OpDelete)
+	return &NotificationDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *NotificationClient) DeleteOne(_m *Notification) *NotificationDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *NotificationClient) DeleteOneID(id int) *NotificationDeleteOne {
+	builder := c.Delete().Where(notification.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &NotificationDeleteOne{builder}
+}
+
+// Query returns a query builder for Notification.
+func (c *NotificationClient) Query() *NotificationQuery {
+	return &NotificationQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeNotification},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Notification entity by its id.
+func (c *NotificationClient) Get(ctx context.Context, id int) (*Notification, error) {
+	return c.Query().Where(notification.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *NotificationClient) GetX(ctx context.Context, id int) *Notification {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *NotificationClient) Hooks() []Hook {
+	return c.hooks.Notification
+}
+
+// Interceptors returns the client interceptors.
+func (c *NotificationClient) Interceptors() []Interceptor {
+	return c.inters.Notification
+}
+
+func (c *NotificationClient) mutate(ctx context.Context, m *NotificationMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&NotificationCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&NotificationUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&NotificationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&NotificationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Notification mutation op: %q", m.Op())
 	}
 }
 
@@ -2181,12 +2463,13 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 type (
 	hooks struct {
 		AuditEntry, CasbinRule, Definition, Department, Event, IdempotencyKey, Ledger,
-		Membership, NodeInstance, Order, Session, Task, TaskAssignee, User []ent.Hook
+		LiveTicket, Membership, NodeInstance, Notification, Order, Session, Task,
+		TaskAssignee, User []ent.Hook
 	}
 	inters struct {
 		AuditEntry, CasbinRule, Definition, Department, Event, IdempotencyKey, Ledger,
-		Membership, NodeInstance, Order, Session, Task, TaskAssignee,
-		User []ent.Interceptor
+		LiveTicket, Membership, NodeInstance, Notification, Order, Session, Task,
+		TaskAssignee, User []ent.Interceptor
 	}
 )
 

@@ -14,8 +14,10 @@ import (
 	"sluice/backend/ent/event"
 	"sluice/backend/ent/idempotencykey"
 	"sluice/backend/ent/ledger"
+	"sluice/backend/ent/liveticket"
 	"sluice/backend/ent/membership"
 	"sluice/backend/ent/nodeinstance"
+	"sluice/backend/ent/notification"
 	"sluice/backend/ent/order"
 	"sluice/backend/ent/session"
 	"sluice/backend/ent/task"
@@ -93,8 +95,10 @@ func checkColumn(t, c string) error {
 			event.Table:          event.ValidColumn,
 			idempotencykey.Table: idempotencykey.ValidColumn,
 			ledger.Table:         ledger.ValidColumn,
+			liveticket.Table:     liveticket.ValidColumn,
 			membership.Table:     membership.ValidColumn,
 			nodeinstance.Table:   nodeinstance.ValidColumn,
+			notification.Table:   notification.ValidColumn,
 			order.Table:          order.ValidColumn,
 			session.Table:        session.ValidColumn,
 			task.Table:           task.ValidColumn,

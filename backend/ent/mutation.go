@@ -14,8 +14,10 @@ import (
 	"sluice/backend/ent/event"
 	"sluice/backend/ent/idempotencykey"
 	"sluice/backend/ent/ledger"
+	"sluice/backend/ent/liveticket"
 	"sluice/backend/ent/membership"
 	"sluice/backend/ent/nodeinstance"
+	"sluice/backend/ent/notification"
 	"sluice/backend/ent/order"
 	"sluice/backend/ent/predicate"
 	"sluice/backend/ent/session"
@@ -45,8 +47,10 @@ const (
 	TypeEvent          = "Event"
 	TypeIdempotencyKey = "IdempotencyKey"
 	TypeLedger         = "Ledger"
+	TypeLiveTicket     = "LiveTicket"
 	TypeMembership     = "Membership"
 	TypeNodeInstance   = "NodeInstance"
+	TypeNotification   = "Notification"
 	TypeOrder          = "Order"
 	TypeSession        = "Session"
 	TypeTask           = "Task"
@@ -4854,6 +4858,476 @@ func (m *LedgerMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Ledger edge %s", name)
 }
 
+// LiveTicketMutation represents an operation that mutates the LiveTicket nodes in the graph.
+type LiveTicketMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	hash          *string
+	session_id    *int
+	addsession_id *int
+	expires_at    *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*LiveTicket, error)
+	predicates    []predicate.LiveTicket
+}
+
+var _ ent.Mutation = (*LiveTicketMutation)(nil)
+
+// liveticketOption allows management of the mutation configuration using functional options.
+type liveticketOption func(*LiveTicketMutation)
+
+// newLiveTicketMutation creates new mutation for the LiveTicket entity.
+func newLiveTicketMutation(c config, op Op, opts ...liveticketOption) *LiveTicketMutation {
+	m := &LiveTicketMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeLiveTicket,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withLiveTicketID sets the ID field of the mutation.
+func withLiveTicketID(id int) liveticketOption {
+	return func(m *LiveTicketMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *LiveTicket
+		)
+		m.oldValue = func(ctx context.Context) (*LiveTicket, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().LiveTicket.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withLiveTicket sets the old LiveTicket of the mutation.
+func withLiveTicket(node *LiveTicket) liveticketOption {
+	return func(m *LiveTicketMutation) {
+		m.oldValue = func(context.Context) (*LiveTicket, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m LiveTicketMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m LiveTicketMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *LiveTicketMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *LiveTicketMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().LiveTicket.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetHash sets the "hash" field.
+func (m *LiveTicketMutation) SetHash(s string) {
+	m.hash = &s
+}
+
+// Hash returns the value of the "hash" field in the mutation.
+func (m *LiveTicketMutation) Hash() (r string, exists bool) {
+	v := m.hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHash returns the old "hash" field's value of the LiveTicket entity.
+// If the LiveTicket object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LiveTicketMutation) OldHash(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHash: %w", err)
+	}
+	return oldValue.Hash, nil
+}
+
+// ResetHash resets all changes to the "hash" field.
+func (m *LiveTicketMutation) ResetHash() {
+	m.hash = nil
+}
+
+// SetSessionID sets the "session_id" field.
+func (m *LiveTicketMutation) SetSessionID(i int) {
+	m.session_id = &i
+	m.addsession_id = nil
+}
+
+// SessionID returns the value of the "session_id" field in the mutation.
+func (m *LiveTicketMutation) SessionID() (r int, exists bool) {
+	v := m.session_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSessionID returns the old "session_id" field's value of the LiveTicket entity.
+// If the LiveTicket object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LiveTicketMutation) OldSessionID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSessionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSessionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSessionID: %w", err)
+	}
+	return oldValue.SessionID, nil
+}
+
+// AddSessionID adds i to the "session_id" field.
+func (m *LiveTicketMutation) AddSessionID(i int) {
+	if m.addsession_id != nil {
+		*m.addsession_id += i
+	} else {
+		m.addsession_id = &i
+	}
+}
+
+// AddedSessionID returns the value that was added to the "session_id" field in this mutation.
+func (m *LiveTicketMutation) AddedSessionID() (r int, exists bool) {
+	v := m.addsession_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSessionID resets all changes to the "session_id" field.
+func (m *LiveTicketMutation) ResetSessionID() {
+	m.session_id = nil
+	m.addsession_id = nil
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (m *LiveTicketMutation) SetExpiresAt(t time.Time) {
+	m.expires_at = &t
+}
+
+// ExpiresAt returns the value of the "expires_at" field in the mutation.
+func (m *LiveTicketMutation) ExpiresAt() (r time.Time, exists bool) {
+	v := m.expires_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExpiresAt returns the old "expires_at" field's value of the LiveTicket entity.
+// If the LiveTicket object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LiveTicketMutation) OldExpiresAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExpiresAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExpiresAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExpiresAt: %w", err)
+	}
+	return oldValue.ExpiresAt, nil
+}
+
+// ResetExpiresAt resets all changes to the "expires_at" field.
+func (m *LiveTicketMutation) ResetExpiresAt() {
+	m.expires_at = nil
+}
+
+// Where appends a list predicates to the LiveTicketMutation builder.
+func (m *LiveTicketMutation) Where(ps ...predicate.LiveTicket) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the LiveTicketMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *LiveTicketMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.LiveTicket, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *LiveTicketMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *LiveTicketMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (LiveTicket).
+func (m *LiveTicketMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *LiveTicketMutation) Fields() []string {
+	fields := make([]string, 0, 3)
+	if m.hash != nil {
+		fields = append(fields, liveticket.FieldHash)
+	}
+	if m.session_id != nil {
+		fields = append(fields, liveticket.FieldSessionID)
+	}
+	if m.expires_at != nil {
+		fields = append(fields, liveticket.FieldExpiresAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *LiveTicketMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case liveticket.FieldHash:
+		return m.Hash()
+	case liveticket.FieldSessionID:
+		return m.SessionID()
+	case liveticket.FieldExpiresAt:
+		return m.ExpiresAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *LiveTicketMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case liveticket.FieldHash:
+		return m.OldHash(ctx)
+	case liveticket.FieldSessionID:
+		return m.OldSessionID(ctx)
+	case liveticket.FieldExpiresAt:
+		return m.OldExpiresAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown LiveTicket field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *LiveTicketMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case liveticket.FieldHash:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHash(v)
+		return nil
+	case liveticket.FieldSessionID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSessionID(v)
+		return nil
+	case liveticket.FieldExpiresAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExpiresAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown LiveTicket field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *LiveTicketMutation) AddedFields() []string {
+	var fields []string
+	if m.addsession_id != nil {
+		fields = append(fields, liveticket.FieldSessionID)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *LiveTicketMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case liveticket.FieldSessionID:
+		return m.AddedSessionID()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *LiveTicketMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case liveticket.FieldSessionID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSessionID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown LiveTicket numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *LiveTicketMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *LiveTicketMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *LiveTicketMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown LiveTicket nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *LiveTicketMutation) ResetField(name string) error {
+	switch name {
+	case liveticket.FieldHash:
+		m.ResetHash()
+		return nil
+	case liveticket.FieldSessionID:
+		m.ResetSessionID()
+		return nil
+	case liveticket.FieldExpiresAt:
+		m.ResetExpiresAt()
+		return nil
+	}
+	return fmt.Errorf("unknown LiveTicket field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *LiveTicketMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *LiveTicketMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *LiveTicketMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *LiveTicketMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *LiveTicketMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *LiveTicketMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *LiveTicketMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown LiveTicket unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *LiveTicketMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown LiveTicket edge %s", name)
+}
+
 // MembershipMutation represents an operation that mutates the Membership nodes in the graph.
 type MembershipMutation struct {
 	config
@@ -5393,10 +5867,17 @@ type NodeInstanceMutation struct {
 	mode          *string
 	required      *int
 	addrequired   *int
+	pool          *int
+	addpool       *int
 	approvals     *int
 	addapprovals  *int
 	rejections    *int
 	addrejections *int
+	queue         *[]string
+	appendqueue   []string
+	after         *[]string
+	appendafter   []string
+	return_to     *string
 	department    *string
 	version       *int
 	addversion    *int
@@ -5797,6 +6278,62 @@ func (m *NodeInstanceMutation) ResetRequired() {
 	m.addrequired = nil
 }
 
+// SetPool sets the "pool" field.
+func (m *NodeInstanceMutation) SetPool(i int) {
+	m.pool = &i
+	m.addpool = nil
+}
+
+// Pool returns the value of the "pool" field in the mutation.
+func (m *NodeInstanceMutation) Pool() (r int, exists bool) {
+	v := m.pool
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPool returns the old "pool" field's value of the NodeInstance entity.
+// If the NodeInstance object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NodeInstanceMutation) OldPool(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPool is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPool requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPool: %w", err)
+	}
+	return oldValue.Pool, nil
+}
+
+// AddPool adds i to the "pool" field.
+func (m *NodeInstanceMutation) AddPool(i int) {
+	if m.addpool != nil {
+		*m.addpool += i
+	} else {
+		m.addpool = &i
+	}
+}
+
+// AddedPool returns the value that was added to the "pool" field in this mutation.
+func (m *NodeInstanceMutation) AddedPool() (r int, exists bool) {
+	v := m.addpool
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPool resets all changes to the "pool" field.
+func (m *NodeInstanceMutation) ResetPool() {
+	m.pool = nil
+	m.addpool = nil
+}
+
 // SetApprovals sets the "approvals" field.
 func (m *NodeInstanceMutation) SetApprovals(i int) {
 	m.approvals = &i
@@ -5907,6 +6444,172 @@ func (m *NodeInstanceMutation) AddedRejections() (r int, exists bool) {
 func (m *NodeInstanceMutation) ResetRejections() {
 	m.rejections = nil
 	m.addrejections = nil
+}
+
+// SetQueue sets the "queue" field.
+func (m *NodeInstanceMutation) SetQueue(s []string) {
+	m.queue = &s
+	m.appendqueue = nil
+}
+
+// Queue returns the value of the "queue" field in the mutation.
+func (m *NodeInstanceMutation) Queue() (r []string, exists bool) {
+	v := m.queue
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldQueue returns the old "queue" field's value of the NodeInstance entity.
+// If the NodeInstance object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NodeInstanceMutation) OldQueue(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldQueue is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldQueue requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldQueue: %w", err)
+	}
+	return oldValue.Queue, nil
+}
+
+// AppendQueue adds s to the "queue" field.
+func (m *NodeInstanceMutation) AppendQueue(s []string) {
+	m.appendqueue = append(m.appendqueue, s...)
+}
+
+// AppendedQueue returns the list of values that were appended to the "queue" field in this mutation.
+func (m *NodeInstanceMutation) AppendedQueue() ([]string, bool) {
+	if len(m.appendqueue) == 0 {
+		return nil, false
+	}
+	return m.appendqueue, true
+}
+
+// ClearQueue clears the value of the "queue" field.
+func (m *NodeInstanceMutation) ClearQueue() {
+	m.queue = nil
+	m.appendqueue = nil
+	m.clearedFields[nodeinstance.FieldQueue] = struct{}{}
+}
+
+// QueueCleared returns if the "queue" field was cleared in this mutation.
+func (m *NodeInstanceMutation) QueueCleared() bool {
+	_, ok := m.clearedFields[nodeinstance.FieldQueue]
+	return ok
+}
+
+// ResetQueue resets all changes to the "queue" field.
+func (m *NodeInstanceMutation) ResetQueue() {
+	m.queue = nil
+	m.appendqueue = nil
+	delete(m.clearedFields, nodeinstance.FieldQueue)
+}
+
+// SetAfter sets the "after" field.
+func (m *NodeInstanceMutation) SetAfter(s []string) {
+	m.after = &s
+	m.appendafter = nil
+}
+
+// After returns the value of the "after" field in the mutation.
+func (m *NodeInstanceMutation) After() (r []string, exists bool) {
+	v := m.after
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAfter returns the old "after" field's value of the NodeInstance entity.
+// If the NodeInstance object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NodeInstanceMutation) OldAfter(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAfter is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAfter requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAfter: %w", err)
+	}
+	return oldValue.After, nil
+}
+
+// AppendAfter adds s to the "after" field.
+func (m *NodeInstanceMutation) AppendAfter(s []string) {
+	m.appendafter = append(m.appendafter, s...)
+}
+
+// AppendedAfter returns the list of values that were appended to the "after" field in this mutation.
+func (m *NodeInstanceMutation) AppendedAfter() ([]string, bool) {
+	if len(m.appendafter) == 0 {
+		return nil, false
+	}
+	return m.appendafter, true
+}
+
+// ClearAfter clears the value of the "after" field.
+func (m *NodeInstanceMutation) ClearAfter() {
+	m.after = nil
+	m.appendafter = nil
+	m.clearedFields[nodeinstance.FieldAfter] = struct{}{}
+}
+
+// AfterCleared returns if the "after" field was cleared in this mutation.
+func (m *NodeInstanceMutation) AfterCleared() bool {
+	_, ok := m.clearedFields[nodeinstance.FieldAfter]
+	return ok
+}
+
+// ResetAfter resets all changes to the "after" field.
+func (m *NodeInstanceMutation) ResetAfter() {
+	m.after = nil
+	m.appendafter = nil
+	delete(m.clearedFields, nodeinstance.FieldAfter)
+}
+
+// SetReturnTo sets the "return_to" field.
+func (m *NodeInstanceMutation) SetReturnTo(s string) {
+	m.return_to = &s
+}
+
+// ReturnTo returns the value of the "return_to" field in the mutation.
+func (m *NodeInstanceMutation) ReturnTo() (r string, exists bool) {
+	v := m.return_to
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReturnTo returns the old "return_to" field's value of the NodeInstance entity.
+// If the NodeInstance object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NodeInstanceMutation) OldReturnTo(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReturnTo is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReturnTo requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReturnTo: %w", err)
+	}
+	return oldValue.ReturnTo, nil
+}
+
+// ResetReturnTo resets all changes to the "return_to" field.
+func (m *NodeInstanceMutation) ResetReturnTo() {
+	m.return_to = nil
 }
 
 // SetDepartment sets the "department" field.
@@ -6084,7 +6787,7 @@ func (m *NodeInstanceMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *NodeInstanceMutation) Fields() []string {
-	fields := make([]string, 0, 12)
+	fields := make([]string, 0, 16)
 	if m.created_at != nil {
 		fields = append(fields, nodeinstance.FieldCreatedAt)
 	}
@@ -6106,11 +6809,23 @@ func (m *NodeInstanceMutation) Fields() []string {
 	if m.required != nil {
 		fields = append(fields, nodeinstance.FieldRequired)
 	}
+	if m.pool != nil {
+		fields = append(fields, nodeinstance.FieldPool)
+	}
 	if m.approvals != nil {
 		fields = append(fields, nodeinstance.FieldApprovals)
 	}
 	if m.rejections != nil {
 		fields = append(fields, nodeinstance.FieldRejections)
+	}
+	if m.queue != nil {
+		fields = append(fields, nodeinstance.FieldQueue)
+	}
+	if m.after != nil {
+		fields = append(fields, nodeinstance.FieldAfter)
+	}
+	if m.return_to != nil {
+		fields = append(fields, nodeinstance.FieldReturnTo)
 	}
 	if m.department != nil {
 		fields = append(fields, nodeinstance.FieldDepartment)
@@ -6143,10 +6858,18 @@ func (m *NodeInstanceMutation) Field(name string) (ent.Value, bool) {
 		return m.Mode()
 	case nodeinstance.FieldRequired:
 		return m.Required()
+	case nodeinstance.FieldPool:
+		return m.Pool()
 	case nodeinstance.FieldApprovals:
 		return m.Approvals()
 	case nodeinstance.FieldRejections:
 		return m.Rejections()
+	case nodeinstance.FieldQueue:
+		return m.Queue()
+	case nodeinstance.FieldAfter:
+		return m.After()
+	case nodeinstance.FieldReturnTo:
+		return m.ReturnTo()
 	case nodeinstance.FieldDepartment:
 		return m.Department()
 	case nodeinstance.FieldVersion:
@@ -6176,10 +6899,18 @@ func (m *NodeInstanceMutation) OldField(ctx context.Context, name string) (ent.V
 		return m.OldMode(ctx)
 	case nodeinstance.FieldRequired:
 		return m.OldRequired(ctx)
+	case nodeinstance.FieldPool:
+		return m.OldPool(ctx)
 	case nodeinstance.FieldApprovals:
 		return m.OldApprovals(ctx)
 	case nodeinstance.FieldRejections:
 		return m.OldRejections(ctx)
+	case nodeinstance.FieldQueue:
+		return m.OldQueue(ctx)
+	case nodeinstance.FieldAfter:
+		return m.OldAfter(ctx)
+	case nodeinstance.FieldReturnTo:
+		return m.OldReturnTo(ctx)
 	case nodeinstance.FieldDepartment:
 		return m.OldDepartment(ctx)
 	case nodeinstance.FieldVersion:
@@ -6244,6 +6975,13 @@ func (m *NodeInstanceMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetRequired(v)
 		return nil
+	case nodeinstance.FieldPool:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPool(v)
+		return nil
 	case nodeinstance.FieldApprovals:
 		v, ok := value.(int)
 		if !ok {
@@ -6257,6 +6995,27 @@ func (m *NodeInstanceMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetRejections(v)
+		return nil
+	case nodeinstance.FieldQueue:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetQueue(v)
+		return nil
+	case nodeinstance.FieldAfter:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAfter(v)
+		return nil
+	case nodeinstance.FieldReturnTo:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReturnTo(v)
 		return nil
 	case nodeinstance.FieldDepartment:
 		v, ok := value.(string)
@@ -6293,6 +7052,9 @@ func (m *NodeInstanceMutation) AddedFields() []string {
 	if m.addrequired != nil {
 		fields = append(fields, nodeinstance.FieldRequired)
 	}
+	if m.addpool != nil {
+		fields = append(fields, nodeinstance.FieldPool)
+	}
 	if m.addapprovals != nil {
 		fields = append(fields, nodeinstance.FieldApprovals)
 	}
@@ -6314,6 +7076,8 @@ func (m *NodeInstanceMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedOrderID()
 	case nodeinstance.FieldRequired:
 		return m.AddedRequired()
+	case nodeinstance.FieldPool:
+		return m.AddedPool()
 	case nodeinstance.FieldApprovals:
 		return m.AddedApprovals()
 	case nodeinstance.FieldRejections:
@@ -6342,6 +7106,13 @@ func (m *NodeInstanceMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddRequired(v)
+		return nil
+	case nodeinstance.FieldPool:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPool(v)
 		return nil
 	case nodeinstance.FieldApprovals:
 		v, ok := value.(int)
@@ -6372,6 +7143,12 @@ func (m *NodeInstanceMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *NodeInstanceMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(nodeinstance.FieldQueue) {
+		fields = append(fields, nodeinstance.FieldQueue)
+	}
+	if m.FieldCleared(nodeinstance.FieldAfter) {
+		fields = append(fields, nodeinstance.FieldAfter)
+	}
 	if m.FieldCleared(nodeinstance.FieldEndedAt) {
 		fields = append(fields, nodeinstance.FieldEndedAt)
 	}
@@ -6389,6 +7166,12 @@ func (m *NodeInstanceMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *NodeInstanceMutation) ClearField(name string) error {
 	switch name {
+	case nodeinstance.FieldQueue:
+		m.ClearQueue()
+		return nil
+	case nodeinstance.FieldAfter:
+		m.ClearAfter()
+		return nil
 	case nodeinstance.FieldEndedAt:
 		m.ClearEndedAt()
 		return nil
@@ -6421,11 +7204,23 @@ func (m *NodeInstanceMutation) ResetField(name string) error {
 	case nodeinstance.FieldRequired:
 		m.ResetRequired()
 		return nil
+	case nodeinstance.FieldPool:
+		m.ResetPool()
+		return nil
 	case nodeinstance.FieldApprovals:
 		m.ResetApprovals()
 		return nil
 	case nodeinstance.FieldRejections:
 		m.ResetRejections()
+		return nil
+	case nodeinstance.FieldQueue:
+		m.ResetQueue()
+		return nil
+	case nodeinstance.FieldAfter:
+		m.ResetAfter()
+		return nil
+	case nodeinstance.FieldReturnTo:
+		m.ResetReturnTo()
 		return nil
 	case nodeinstance.FieldDepartment:
 		m.ResetDepartment()
@@ -6486,6 +7281,821 @@ func (m *NodeInstanceMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *NodeInstanceMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown NodeInstance edge %s", name)
+}
+
+// NotificationMutation represents an operation that mutates the Notification nodes in the graph.
+type NotificationMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	created_at    *time.Time
+	username      *string
+	_type         *string
+	title         *string
+	order_id      *int
+	addorder_id   *int
+	data          *map[string]interface{}
+	event_seq     *int64
+	addevent_seq  *int64
+	read_at       *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*Notification, error)
+	predicates    []predicate.Notification
+}
+
+var _ ent.Mutation = (*NotificationMutation)(nil)
+
+// notificationOption allows management of the mutation configuration using functional options.
+type notificationOption func(*NotificationMutation)
+
+// newNotificationMutation creates new mutation for the Notification entity.
+func newNotificationMutation(c config, op Op, opts ...notificationOption) *NotificationMutation {
+	m := &NotificationMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeNotification,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withNotificationID sets the ID field of the mutation.
+func withNotificationID(id int) notificationOption {
+	return func(m *NotificationMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Notification
+		)
+		m.oldValue = func(ctx context.Context) (*Notification, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Notification.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withNotification sets the old Notification of the mutation.
+func withNotification(node *Notification) notificationOption {
+	return func(m *NotificationMutation) {
+		m.oldValue = func(context.Context) (*Notification, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m NotificationMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m NotificationMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *NotificationMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *NotificationMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Notification.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *NotificationMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *NotificationMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *NotificationMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUsername sets the "username" field.
+func (m *NotificationMutation) SetUsername(s string) {
+	m.username = &s
+}
+
+// Username returns the value of the "username" field in the mutation.
+func (m *NotificationMutation) Username() (r string, exists bool) {
+	v := m.username
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUsername returns the old "username" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldUsername(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUsername is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUsername requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUsername: %w", err)
+	}
+	return oldValue.Username, nil
+}
+
+// ResetUsername resets all changes to the "username" field.
+func (m *NotificationMutation) ResetUsername() {
+	m.username = nil
+}
+
+// SetType sets the "type" field.
+func (m *NotificationMutation) SetType(s string) {
+	m._type = &s
+}
+
+// GetType returns the value of the "type" field in the mutation.
+func (m *NotificationMutation) GetType() (r string, exists bool) {
+	v := m._type
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldType returns the old "type" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldType(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldType is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldType requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldType: %w", err)
+	}
+	return oldValue.Type, nil
+}
+
+// ResetType resets all changes to the "type" field.
+func (m *NotificationMutation) ResetType() {
+	m._type = nil
+}
+
+// SetTitle sets the "title" field.
+func (m *NotificationMutation) SetTitle(s string) {
+	m.title = &s
+}
+
+// Title returns the value of the "title" field in the mutation.
+func (m *NotificationMutation) Title() (r string, exists bool) {
+	v := m.title
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTitle returns the old "title" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldTitle(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTitle is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTitle requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTitle: %w", err)
+	}
+	return oldValue.Title, nil
+}
+
+// ResetTitle resets all changes to the "title" field.
+func (m *NotificationMutation) ResetTitle() {
+	m.title = nil
+}
+
+// SetOrderID sets the "order_id" field.
+func (m *NotificationMutation) SetOrderID(i int) {
+	m.order_id = &i
+	m.addorder_id = nil
+}
+
+// OrderID returns the value of the "order_id" field in the mutation.
+func (m *NotificationMutation) OrderID() (r int, exists bool) {
+	v := m.order_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrderID returns the old "order_id" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldOrderID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrderID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrderID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrderID: %w", err)
+	}
+	return oldValue.OrderID, nil
+}
+
+// AddOrderID adds i to the "order_id" field.
+func (m *NotificationMutation) AddOrderID(i int) {
+	if m.addorder_id != nil {
+		*m.addorder_id += i
+	} else {
+		m.addorder_id = &i
+	}
+}
+
+// AddedOrderID returns the value that was added to the "order_id" field in this mutation.
+func (m *NotificationMutation) AddedOrderID() (r int, exists bool) {
+	v := m.addorder_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearOrderID clears the value of the "order_id" field.
+func (m *NotificationMutation) ClearOrderID() {
+	m.order_id = nil
+	m.addorder_id = nil
+	m.clearedFields[notification.FieldOrderID] = struct{}{}
+}
+
+// OrderIDCleared returns if the "order_id" field was cleared in this mutation.
+func (m *NotificationMutation) OrderIDCleared() bool {
+	_, ok := m.clearedFields[notification.FieldOrderID]
+	return ok
+}
+
+// ResetOrderID resets all changes to the "order_id" field.
+func (m *NotificationMutation) ResetOrderID() {
+	m.order_id = nil
+	m.addorder_id = nil
+	delete(m.clearedFields, notification.FieldOrderID)
+}
+
+// SetData sets the "data" field.
+func (m *NotificationMutation) SetData(value map[string]interface{}) {
+	m.data = &value
+}
+
+// Data returns the value of the "data" field in the mutation.
+func (m *NotificationMutation) Data() (r map[string]interface{}, exists bool) {
+	v := m.data
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldData returns the old "data" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldData(ctx context.Context) (v map[string]interface{}, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldData is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldData requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldData: %w", err)
+	}
+	return oldValue.Data, nil
+}
+
+// ResetData resets all changes to the "data" field.
+func (m *NotificationMutation) ResetData() {
+	m.data = nil
+}
+
+// SetEventSeq sets the "event_seq" field.
+func (m *NotificationMutation) SetEventSeq(i int64) {
+	m.event_seq = &i
+	m.addevent_seq = nil
+}
+
+// EventSeq returns the value of the "event_seq" field in the mutation.
+func (m *NotificationMutation) EventSeq() (r int64, exists bool) {
+	v := m.event_seq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEventSeq returns the old "event_seq" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldEventSeq(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEventSeq is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEventSeq requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEventSeq: %w", err)
+	}
+	return oldValue.EventSeq, nil
+}
+
+// AddEventSeq adds i to the "event_seq" field.
+func (m *NotificationMutation) AddEventSeq(i int64) {
+	if m.addevent_seq != nil {
+		*m.addevent_seq += i
+	} else {
+		m.addevent_seq = &i
+	}
+}
+
+// AddedEventSeq returns the value that was added to the "event_seq" field in this mutation.
+func (m *NotificationMutation) AddedEventSeq() (r int64, exists bool) {
+	v := m.addevent_seq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetEventSeq resets all changes to the "event_seq" field.
+func (m *NotificationMutation) ResetEventSeq() {
+	m.event_seq = nil
+	m.addevent_seq = nil
+}
+
+// SetReadAt sets the "read_at" field.
+func (m *NotificationMutation) SetReadAt(t time.Time) {
+	m.read_at = &t
+}
+
+// ReadAt returns the value of the "read_at" field in the mutation.
+func (m *NotificationMutation) ReadAt() (r time.Time, exists bool) {
+	v := m.read_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReadAt returns the old "read_at" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldReadAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReadAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReadAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReadAt: %w", err)
+	}
+	return oldValue.ReadAt, nil
+}
+
+// ClearReadAt clears the value of the "read_at" field.
+func (m *NotificationMutation) ClearReadAt() {
+	m.read_at = nil
+	m.clearedFields[notification.FieldReadAt] = struct{}{}
+}
+
+// ReadAtCleared returns if the "read_at" field was cleared in this mutation.
+func (m *NotificationMutation) ReadAtCleared() bool {
+	_, ok := m.clearedFields[notification.FieldReadAt]
+	return ok
+}
+
+// ResetReadAt resets all changes to the "read_at" field.
+func (m *NotificationMutation) ResetReadAt() {
+	m.read_at = nil
+	delete(m.clearedFields, notification.FieldReadAt)
+}
+
+// Where appends a list predicates to the NotificationMutation builder.
+func (m *NotificationMutation) Where(ps ...predicate.Notification) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the NotificationMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *NotificationMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Notification, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *NotificationMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *NotificationMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Notification).
+func (m *NotificationMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *NotificationMutation) Fields() []string {
+	fields := make([]string, 0, 8)
+	if m.created_at != nil {
+		fields = append(fields, notification.FieldCreatedAt)
+	}
+	if m.username != nil {
+		fields = append(fields, notification.FieldUsername)
+	}
+	if m._type != nil {
+		fields = append(fields, notification.FieldType)
+	}
+	if m.title != nil {
+		fields = append(fields, notification.FieldTitle)
+	}
+	if m.order_id != nil {
+		fields = append(fields, notification.FieldOrderID)
+	}
+	if m.data != nil {
+		fields = append(fields, notification.FieldData)
+	}
+	if m.event_seq != nil {
+		fields = append(fields, notification.FieldEventSeq)
+	}
+	if m.read_at != nil {
+		fields = append(fields, notification.FieldReadAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *NotificationMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case notification.FieldCreatedAt:
+		return m.CreatedAt()
+	case notification.FieldUsername:
+		return m.Username()
+	case notification.FieldType:
+		return m.GetType()
+	case notification.FieldTitle:
+		return m.Title()
+	case notification.FieldOrderID:
+		return m.OrderID()
+	case notification.FieldData:
+		return m.Data()
+	case notification.FieldEventSeq:
+		return m.EventSeq()
+	case notification.FieldReadAt:
+		return m.ReadAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *NotificationMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case notification.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case notification.FieldUsername:
+		return m.OldUsername(ctx)
+	case notification.FieldType:
+		return m.OldType(ctx)
+	case notification.FieldTitle:
+		return m.OldTitle(ctx)
+	case notification.FieldOrderID:
+		return m.OldOrderID(ctx)
+	case notification.FieldData:
+		return m.OldData(ctx)
+	case notification.FieldEventSeq:
+		return m.OldEventSeq(ctx)
+	case notification.FieldReadAt:
+		return m.OldReadAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown Notification field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *NotificationMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case notification.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case notification.FieldUsername:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUsername(v)
+		return nil
+	case notification.FieldType:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetType(v)
+		return nil
+	case notification.FieldTitle:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTitle(v)
+		return nil
+	case notification.FieldOrderID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrderID(v)
+		return nil
+	case notification.FieldData:
+		v, ok := value.(map[string]interface{})
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetData(v)
+		return nil
+	case notification.FieldEventSeq:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEventSeq(v)
+		return nil
+	case notification.FieldReadAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReadAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Notification field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *NotificationMutation) AddedFields() []string {
+	var fields []string
+	if m.addorder_id != nil {
+		fields = append(fields, notification.FieldOrderID)
+	}
+	if m.addevent_seq != nil {
+		fields = append(fields, notification.FieldEventSeq)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *NotificationMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case notification.FieldOrderID:
+		return m.AddedOrderID()
+	case notification.FieldEventSeq:
+		return m.AddedEventSeq()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *NotificationMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case notification.FieldOrderID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddOrderID(v)
+		return nil
+	case notification.FieldEventSeq:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddEventSeq(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Notification numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *NotificationMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(notification.FieldOrderID) {
+		fields = append(fields, notification.FieldOrderID)
+	}
+	if m.FieldCleared(notification.FieldReadAt) {
+		fields = append(fields, notification.FieldReadAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *NotificationMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *NotificationMutation) ClearField(name string) error {
+	switch name {
+	case notification.FieldOrderID:
+		m.ClearOrderID()
+		return nil
+	case notification.FieldReadAt:
+		m.ClearReadAt()
+		return nil
+	}
+	return fmt.Errorf("unknown Notification nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *NotificationMutation) ResetField(name string) error {
+	switch name {
+	case notification.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case notification.FieldUsername:
+		m.ResetUsername()
+		return nil
+	case notification.FieldType:
+		m.ResetType()
+		return nil
+	case notification.FieldTitle:
+		m.ResetTitle()
+		return nil
+	case notification.FieldOrderID:
+		m.ResetOrderID()
+		return nil
+	case notification.FieldData:
+		m.ResetData()
+		return nil
+	case notification.FieldEventSeq:
+		m.ResetEventSeq()
+		return nil
+	case notification.FieldReadAt:
+		m.ResetReadAt()
+		return nil
+	}
+	return fmt.Errorf("unknown Notification field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *NotificationMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *NotificationMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *NotificationMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *NotificationMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *NotificationMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *NotificationMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *NotificationMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown Notification unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *NotificationMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown Notification edge %s", name)
 }
 
 // OrderMutation represents an operation that mutates the Order nodes in the graph.
@@ -8120,6 +9730,15 @@ type TaskMutation struct {
 	assignees           *[]string
 	appendassignees     []string
 	status              *string
+	kind                *string
+	parent_id           *int
+	addparent_id        *int
+	granted             *bool
+	comment             *string
+	urged_at            *time.Time
+	seen                *[]string
+	appendseen          []string
+	fingerprint         *string
 	decision            *string
 	decided_by          *string
 	decided_at          *time.Time
@@ -8536,6 +10155,334 @@ func (m *TaskMutation) ResetStatus() {
 	m.status = nil
 }
 
+// SetKind sets the "kind" field.
+func (m *TaskMutation) SetKind(s string) {
+	m.kind = &s
+}
+
+// Kind returns the value of the "kind" field in the mutation.
+func (m *TaskMutation) Kind() (r string, exists bool) {
+	v := m.kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKind returns the old "kind" field's value of the Task entity.
+// If the Task object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TaskMutation) OldKind(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKind: %w", err)
+	}
+	return oldValue.Kind, nil
+}
+
+// ResetKind resets all changes to the "kind" field.
+func (m *TaskMutation) ResetKind() {
+	m.kind = nil
+}
+
+// SetParentID sets the "parent_id" field.
+func (m *TaskMutation) SetParentID(i int) {
+	m.parent_id = &i
+	m.addparent_id = nil
+}
+
+// ParentID returns the value of the "parent_id" field in the mutation.
+func (m *TaskMutation) ParentID() (r int, exists bool) {
+	v := m.parent_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldParentID returns the old "parent_id" field's value of the Task entity.
+// If the Task object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TaskMutation) OldParentID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldParentID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldParentID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldParentID: %w", err)
+	}
+	return oldValue.ParentID, nil
+}
+
+// AddParentID adds i to the "parent_id" field.
+func (m *TaskMutation) AddParentID(i int) {
+	if m.addparent_id != nil {
+		*m.addparent_id += i
+	} else {
+		m.addparent_id = &i
+	}
+}
+
+// AddedParentID returns the value that was added to the "parent_id" field in this mutation.
+func (m *TaskMutation) AddedParentID() (r int, exists bool) {
+	v := m.addparent_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearParentID clears the value of the "parent_id" field.
+func (m *TaskMutation) ClearParentID() {
+	m.parent_id = nil
+	m.addparent_id = nil
+	m.clearedFields[task.FieldParentID] = struct{}{}
+}
+
+// ParentIDCleared returns if the "parent_id" field was cleared in this mutation.
+func (m *TaskMutation) ParentIDCleared() bool {
+	_, ok := m.clearedFields[task.FieldParentID]
+	return ok
+}
+
+// ResetParentID resets all changes to the "parent_id" field.
+func (m *TaskMutation) ResetParentID() {
+	m.parent_id = nil
+	m.addparent_id = nil
+	delete(m.clearedFields, task.FieldParentID)
+}
+
+// SetGranted sets the "granted" field.
+func (m *TaskMutation) SetGranted(b bool) {
+	m.granted = &b
+}
+
+// Granted returns the value of the "granted" field in the mutation.
+func (m *TaskMutation) Granted() (r bool, exists bool) {
+	v := m.granted
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGranted returns the old "granted" field's value of the Task entity.
+// If the Task object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TaskMutation) OldGranted(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGranted is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGranted requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGranted: %w", err)
+	}
+	return oldValue.Granted, nil
+}
+
+// ResetGranted resets all changes to the "granted" field.
+func (m *TaskMutation) ResetGranted() {
+	m.granted = nil
+}
+
+// SetComment sets the "comment" field.
+func (m *TaskMutation) SetComment(s string) {
+	m.comment = &s
+}
+
+// Comment returns the value of the "comment" field in the mutation.
+func (m *TaskMutation) Comment() (r string, exists bool) {
+	v := m.comment
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldComment returns the old "comment" field's value of the Task entity.
+// If the Task object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TaskMutation) OldComment(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldComment is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldComment requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldComment: %w", err)
+	}
+	return oldValue.Comment, nil
+}
+
+// ResetComment resets all changes to the "comment" field.
+func (m *TaskMutation) ResetComment() {
+	m.comment = nil
+}
+
+// SetUrgedAt sets the "urged_at" field.
+func (m *TaskMutation) SetUrgedAt(t time.Time) {
+	m.urged_at = &t
+}
+
+// UrgedAt returns the value of the "urged_at" field in the mutation.
+func (m *TaskMutation) UrgedAt() (r time.Time, exists bool) {
+	v := m.urged_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUrgedAt returns the old "urged_at" field's value of the Task entity.
+// If the Task object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TaskMutation) OldUrgedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUrgedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUrgedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUrgedAt: %w", err)
+	}
+	return oldValue.UrgedAt, nil
+}
+
+// ClearUrgedAt clears the value of the "urged_at" field.
+func (m *TaskMutation) ClearUrgedAt() {
+	m.urged_at = nil
+	m.clearedFields[task.FieldUrgedAt] = struct{}{}
+}
+
+// UrgedAtCleared returns if the "urged_at" field was cleared in this mutation.
+func (m *TaskMutation) UrgedAtCleared() bool {
+	_, ok := m.clearedFields[task.FieldUrgedAt]
+	return ok
+}
+
+// ResetUrgedAt resets all changes to the "urged_at" field.
+func (m *TaskMutation) ResetUrgedAt() {
+	m.urged_at = nil
+	delete(m.clearedFields, task.FieldUrgedAt)
+}
+
+// SetSeen sets the "seen" field.
+func (m *TaskMutation) SetSeen(s []string) {
+	m.seen = &s
+	m.appendseen = nil
+}
+
+// Seen returns the value of the "seen" field in the mutation.
+func (m *TaskMutation) Seen() (r []string, exists bool) {
+	v := m.seen
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSeen returns the old "seen" field's value of the Task entity.
+// If the Task object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TaskMutation) OldSeen(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSeen is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSeen requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSeen: %w", err)
+	}
+	return oldValue.Seen, nil
+}
+
+// AppendSeen adds s to the "seen" field.
+func (m *TaskMutation) AppendSeen(s []string) {
+	m.appendseen = append(m.appendseen, s...)
+}
+
+// AppendedSeen returns the list of values that were appended to the "seen" field in this mutation.
+func (m *TaskMutation) AppendedSeen() ([]string, bool) {
+	if len(m.appendseen) == 0 {
+		return nil, false
+	}
+	return m.appendseen, true
+}
+
+// ClearSeen clears the value of the "seen" field.
+func (m *TaskMutation) ClearSeen() {
+	m.seen = nil
+	m.appendseen = nil
+	m.clearedFields[task.FieldSeen] = struct{}{}
+}
+
+// SeenCleared returns if the "seen" field was cleared in this mutation.
+func (m *TaskMutation) SeenCleared() bool {
+	_, ok := m.clearedFields[task.FieldSeen]
+	return ok
+}
+
+// ResetSeen resets all changes to the "seen" field.
+func (m *TaskMutation) ResetSeen() {
+	m.seen = nil
+	m.appendseen = nil
+	delete(m.clearedFields, task.FieldSeen)
+}
+
+// SetFingerprint sets the "fingerprint" field.
+func (m *TaskMutation) SetFingerprint(s string) {
+	m.fingerprint = &s
+}
+
+// Fingerprint returns the value of the "fingerprint" field in the mutation.
+func (m *TaskMutation) Fingerprint() (r string, exists bool) {
+	v := m.fingerprint
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFingerprint returns the old "fingerprint" field's value of the Task entity.
+// If the Task object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TaskMutation) OldFingerprint(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFingerprint is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFingerprint requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFingerprint: %w", err)
+	}
+	return oldValue.Fingerprint, nil
+}
+
+// ResetFingerprint resets all changes to the "fingerprint" field.
+func (m *TaskMutation) ResetFingerprint() {
+	m.fingerprint = nil
+}
+
 // SetDecision sets the "decision" field.
 func (m *TaskMutation) SetDecision(s string) {
 	m.decision = &s
@@ -8747,7 +10694,7 @@ func (m *TaskMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *TaskMutation) Fields() []string {
-	fields := make([]string, 0, 11)
+	fields := make([]string, 0, 18)
 	if m.created_at != nil {
 		fields = append(fields, task.FieldCreatedAt)
 	}
@@ -8768,6 +10715,27 @@ func (m *TaskMutation) Fields() []string {
 	}
 	if m.status != nil {
 		fields = append(fields, task.FieldStatus)
+	}
+	if m.kind != nil {
+		fields = append(fields, task.FieldKind)
+	}
+	if m.parent_id != nil {
+		fields = append(fields, task.FieldParentID)
+	}
+	if m.granted != nil {
+		fields = append(fields, task.FieldGranted)
+	}
+	if m.comment != nil {
+		fields = append(fields, task.FieldComment)
+	}
+	if m.urged_at != nil {
+		fields = append(fields, task.FieldUrgedAt)
+	}
+	if m.seen != nil {
+		fields = append(fields, task.FieldSeen)
+	}
+	if m.fingerprint != nil {
+		fields = append(fields, task.FieldFingerprint)
 	}
 	if m.decision != nil {
 		fields = append(fields, task.FieldDecision)
@@ -8803,6 +10771,20 @@ func (m *TaskMutation) Field(name string) (ent.Value, bool) {
 		return m.Assignees()
 	case task.FieldStatus:
 		return m.Status()
+	case task.FieldKind:
+		return m.Kind()
+	case task.FieldParentID:
+		return m.ParentID()
+	case task.FieldGranted:
+		return m.Granted()
+	case task.FieldComment:
+		return m.Comment()
+	case task.FieldUrgedAt:
+		return m.UrgedAt()
+	case task.FieldSeen:
+		return m.Seen()
+	case task.FieldFingerprint:
+		return m.Fingerprint()
 	case task.FieldDecision:
 		return m.Decision()
 	case task.FieldDecidedBy:
@@ -8834,6 +10816,20 @@ func (m *TaskMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldAssignees(ctx)
 	case task.FieldStatus:
 		return m.OldStatus(ctx)
+	case task.FieldKind:
+		return m.OldKind(ctx)
+	case task.FieldParentID:
+		return m.OldParentID(ctx)
+	case task.FieldGranted:
+		return m.OldGranted(ctx)
+	case task.FieldComment:
+		return m.OldComment(ctx)
+	case task.FieldUrgedAt:
+		return m.OldUrgedAt(ctx)
+	case task.FieldSeen:
+		return m.OldSeen(ctx)
+	case task.FieldFingerprint:
+		return m.OldFingerprint(ctx)
 	case task.FieldDecision:
 		return m.OldDecision(ctx)
 	case task.FieldDecidedBy:
@@ -8900,6 +10896,55 @@ func (m *TaskMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetStatus(v)
 		return nil
+	case task.FieldKind:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKind(v)
+		return nil
+	case task.FieldParentID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetParentID(v)
+		return nil
+	case task.FieldGranted:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGranted(v)
+		return nil
+	case task.FieldComment:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetComment(v)
+		return nil
+	case task.FieldUrgedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUrgedAt(v)
+		return nil
+	case task.FieldSeen:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSeen(v)
+		return nil
+	case task.FieldFingerprint:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFingerprint(v)
+		return nil
 	case task.FieldDecision:
 		v, ok := value.(string)
 		if !ok {
@@ -8942,6 +10987,9 @@ func (m *TaskMutation) AddedFields() []string {
 	if m.addnode_instance_id != nil {
 		fields = append(fields, task.FieldNodeInstanceID)
 	}
+	if m.addparent_id != nil {
+		fields = append(fields, task.FieldParentID)
+	}
 	if m.addversion != nil {
 		fields = append(fields, task.FieldVersion)
 	}
@@ -8957,6 +11005,8 @@ func (m *TaskMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedOrderID()
 	case task.FieldNodeInstanceID:
 		return m.AddedNodeInstanceID()
+	case task.FieldParentID:
+		return m.AddedParentID()
 	case task.FieldVersion:
 		return m.AddedVersion()
 	}
@@ -8982,6 +11032,13 @@ func (m *TaskMutation) AddField(name string, value ent.Value) error {
 		}
 		m.AddNodeInstanceID(v)
 		return nil
+	case task.FieldParentID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddParentID(v)
+		return nil
 	case task.FieldVersion:
 		v, ok := value.(int)
 		if !ok {
@@ -8997,6 +11054,15 @@ func (m *TaskMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *TaskMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(task.FieldParentID) {
+		fields = append(fields, task.FieldParentID)
+	}
+	if m.FieldCleared(task.FieldUrgedAt) {
+		fields = append(fields, task.FieldUrgedAt)
+	}
+	if m.FieldCleared(task.FieldSeen) {
+		fields = append(fields, task.FieldSeen)
+	}
 	if m.FieldCleared(task.FieldDecidedAt) {
 		fields = append(fields, task.FieldDecidedAt)
 	}
@@ -9014,6 +11080,15 @@ func (m *TaskMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *TaskMutation) ClearField(name string) error {
 	switch name {
+	case task.FieldParentID:
+		m.ClearParentID()
+		return nil
+	case task.FieldUrgedAt:
+		m.ClearUrgedAt()
+		return nil
+	case task.FieldSeen:
+		m.ClearSeen()
+		return nil
 	case task.FieldDecidedAt:
 		m.ClearDecidedAt()
 		return nil
@@ -9045,6 +11120,27 @@ func (m *TaskMutation) ResetField(name string) error {
 		return nil
 	case task.FieldStatus:
 		m.ResetStatus()
+		return nil
+	case task.FieldKind:
+		m.ResetKind()
+		return nil
+	case task.FieldParentID:
+		m.ResetParentID()
+		return nil
+	case task.FieldGranted:
+		m.ResetGranted()
+		return nil
+	case task.FieldComment:
+		m.ResetComment()
+		return nil
+	case task.FieldUrgedAt:
+		m.ResetUrgedAt()
+		return nil
+	case task.FieldSeen:
+		m.ResetSeen()
+		return nil
+	case task.FieldFingerprint:
+		m.ResetFingerprint()
 		return nil
 	case task.FieldDecision:
 		m.ResetDecision()

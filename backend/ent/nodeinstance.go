@@ -3,6 +3,7 @@
 package ent
 
 import (
+	"encoding/json"
 	"fmt"
 	"sluice/backend/ent/nodeinstance"
 	"strings"
@@ -31,10 +32,18 @@ type NodeInstance struct {
 	Mode string `json:"mode,omitempty"`
 	// Required holds the value of the "required" field.
 	Required int `json:"required,omitempty"`
+	// Pool holds the value of the "pool" field.
+	Pool int `json:"pool,omitempty"`
 	// Approvals holds the value of the "approvals" field.
 	Approvals int `json:"approvals,omitempty"`
 	// Rejections holds the value of the "rejections" field.
 	Rejections int `json:"rejections,omitempty"`
+	// Queue holds the value of the "queue" field.
+	Queue []string `json:"queue,omitempty"`
+	// After holds the value of the "after" field.
+	After []string `json:"after,omitempty"`
+	// ReturnTo holds the value of the "return_to" field.
+	ReturnTo string `json:"return_to,omitempty"`
 	// Department holds the value of the "department" field.
 	Department string `json:"department,omitempty"`
 	// Version holds the value of the "version" field.
@@ -49,9 +58,11 @@ func (*NodeInstance) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case nodeinstance.FieldID, nodeinstance.FieldOrderID, nodeinstance.FieldRequired, nodeinstance.FieldApprovals, nodeinstance.FieldRejections, nodeinstance.FieldVersion:
+		case nodeinstance.FieldQueue, nodeinstance.FieldAfter:
+			values[i] = new([]byte)
+		case nodeinstance.FieldID, nodeinstance.FieldOrderID, nodeinstance.FieldRequired, nodeinstance.FieldPool, nodeinstance.FieldApprovals, nodeinstance.FieldRejections, nodeinstance.FieldVersion:
 			values[i] = new(sql.NullInt64)
-		case nodeinstance.FieldNodeID, nodeinstance.FieldNodeType, nodeinstance.FieldStatus, nodeinstance.FieldMode, nodeinstance.FieldDepartment:
+		case nodeinstance.FieldNodeID, nodeinstance.FieldNodeType, nodeinstance.FieldStatus, nodeinstance.FieldMode, nodeinstance.FieldReturnTo, nodeinstance.FieldDepartment:
 			values[i] = new(sql.NullString)
 		case nodeinstance.FieldCreatedAt, nodeinstance.FieldEndedAt:
 			values[i] = new(sql.NullTime)
@@ -118,6 +129,12 @@ func (_m *NodeInstance) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Required = int(value.Int64)
 			}
+		case nodeinstance.FieldPool:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field pool", values[i])
+			} else if value.Valid {
+				_m.Pool = int(value.Int64)
+			}
 		case nodeinstance.FieldApprovals:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
 				return fmt.Errorf("unexpected type %T for field approvals", values[i])
@@ -129,6 +146,28 @@ func (_m *NodeInstance) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field rejections", values[i])
 			} else if value.Valid {
 				_m.Rejections = int(value.Int64)
+			}
+		case nodeinstance.FieldQueue:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field queue", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.Queue); err != nil {
+					return fmt.Errorf("unmarshal field queue: %w", err)
+				}
+			}
+		case nodeinstance.FieldAfter:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field after", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.After); err != nil {
+					return fmt.Errorf("unmarshal field after: %w", err)
+				}
+			}
+		case nodeinstance.FieldReturnTo:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field return_to", values[i])
+			} else if value.Valid {
+				_m.ReturnTo = value.String
 			}
 		case nodeinstance.FieldDepartment:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -206,11 +245,23 @@ func (_m *NodeInstance) String() string {
 	builder.WriteString("required=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Required))
 	builder.WriteString(", ")
+	builder.WriteString("pool=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Pool))
+	builder.WriteString(", ")
 	builder.WriteString("approvals=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Approvals))
 	builder.WriteString(", ")
 	builder.WriteString("rejections=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Rejections))
+	builder.WriteString(", ")
+	builder.WriteString("queue=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Queue))
+	builder.WriteString(", ")
+	builder.WriteString("after=")
+	builder.WriteString(fmt.Sprintf("%v", _m.After))
+	builder.WriteString(", ")
+	builder.WriteString("return_to=")
+	builder.WriteString(_m.ReturnTo)
 	builder.WriteString(", ")
 	builder.WriteString("department=")
 	builder.WriteString(_m.Department)

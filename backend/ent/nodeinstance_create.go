@@ -88,6 +88,20 @@ func (_c *NodeInstanceCreate) SetNillableRequired(v *int) *NodeInstanceCreate {
 	return _c
 }
 
+// SetPool sets the "pool" field.
+func (_c *NodeInstanceCreate) SetPool(v int) *NodeInstanceCreate {
+	_c.mutation.SetPool(v)
+	return _c
+}
+
+// SetNillablePool sets the "pool" field if the given value is not nil.
+func (_c *NodeInstanceCreate) SetNillablePool(v *int) *NodeInstanceCreate {
+	if v != nil {
+		_c.SetPool(*v)
+	}
+	return _c
+}
+
 // SetApprovals sets the "approvals" field.
 func (_c *NodeInstanceCreate) SetApprovals(v int) *NodeInstanceCreate {
 	_c.mutation.SetApprovals(v)
@@ -112,6 +126,32 @@ func (_c *NodeInstanceCreate) SetRejections(v int) *NodeInstanceCreate {
 func (_c *NodeInstanceCreate) SetNillableRejections(v *int) *NodeInstanceCreate {
 	if v != nil {
 		_c.SetRejections(*v)
+	}
+	return _c
+}
+
+// SetQueue sets the "queue" field.
+func (_c *NodeInstanceCreate) SetQueue(v []string) *NodeInstanceCreate {
+	_c.mutation.SetQueue(v)
+	return _c
+}
+
+// SetAfter sets the "after" field.
+func (_c *NodeInstanceCreate) SetAfter(v []string) *NodeInstanceCreate {
+	_c.mutation.SetAfter(v)
+	return _c
+}
+
+// SetReturnTo sets the "return_to" field.
+func (_c *NodeInstanceCreate) SetReturnTo(v string) *NodeInstanceCreate {
+	_c.mutation.SetReturnTo(v)
+	return _c
+}
+
+// SetNillableReturnTo sets the "return_to" field if the given value is not nil.
+func (_c *NodeInstanceCreate) SetNillableReturnTo(v *string) *NodeInstanceCreate {
+	if v != nil {
+		_c.SetReturnTo(*v)
 	}
 	return _c
 }
@@ -205,6 +245,10 @@ func (_c *NodeInstanceCreate) defaults() {
 		v := nodeinstance.DefaultRequired
 		_c.mutation.SetRequired(v)
 	}
+	if _, ok := _c.mutation.Pool(); !ok {
+		v := nodeinstance.DefaultPool
+		_c.mutation.SetPool(v)
+	}
 	if _, ok := _c.mutation.Approvals(); !ok {
 		v := nodeinstance.DefaultApprovals
 		_c.mutation.SetApprovals(v)
@@ -212,6 +256,10 @@ func (_c *NodeInstanceCreate) defaults() {
 	if _, ok := _c.mutation.Rejections(); !ok {
 		v := nodeinstance.DefaultRejections
 		_c.mutation.SetRejections(v)
+	}
+	if _, ok := _c.mutation.ReturnTo(); !ok {
+		v := nodeinstance.DefaultReturnTo
+		_c.mutation.SetReturnTo(v)
 	}
 	if _, ok := _c.mutation.Department(); !ok {
 		v := nodeinstance.DefaultDepartment
@@ -246,11 +294,17 @@ func (_c *NodeInstanceCreate) check() error {
 	if _, ok := _c.mutation.Required(); !ok {
 		return &ValidationError{Name: "required", err: errors.New(`ent: missing required field "NodeInstance.required"`)}
 	}
+	if _, ok := _c.mutation.Pool(); !ok {
+		return &ValidationError{Name: "pool", err: errors.New(`ent: missing required field "NodeInstance.pool"`)}
+	}
 	if _, ok := _c.mutation.Approvals(); !ok {
 		return &ValidationError{Name: "approvals", err: errors.New(`ent: missing required field "NodeInstance.approvals"`)}
 	}
 	if _, ok := _c.mutation.Rejections(); !ok {
 		return &ValidationError{Name: "rejections", err: errors.New(`ent: missing required field "NodeInstance.rejections"`)}
+	}
+	if _, ok := _c.mutation.ReturnTo(); !ok {
+		return &ValidationError{Name: "return_to", err: errors.New(`ent: missing required field "NodeInstance.return_to"`)}
 	}
 	if _, ok := _c.mutation.Department(); !ok {
 		return &ValidationError{Name: "department", err: errors.New(`ent: missing required field "NodeInstance.department"`)}
@@ -313,6 +367,10 @@ func (_c *NodeInstanceCreate) createSpec() (*NodeInstance, *sqlgraph.CreateSpec)
 		_spec.SetField(nodeinstance.FieldRequired, field.TypeInt, value)
 		_node.Required = value
 	}
+	if value, ok := _c.mutation.Pool(); ok {
+		_spec.SetField(nodeinstance.FieldPool, field.TypeInt, value)
+		_node.Pool = value
+	}
 	if value, ok := _c.mutation.Approvals(); ok {
 		_spec.SetField(nodeinstance.FieldApprovals, field.TypeInt, value)
 		_node.Approvals = value
@@ -320,6 +378,18 @@ func (_c *NodeInstanceCreate) createSpec() (*NodeInstance, *sqlgraph.CreateSpec)
 	if value, ok := _c.mutation.Rejections(); ok {
 		_spec.SetField(nodeinstance.FieldRejections, field.TypeInt, value)
 		_node.Rejections = value
+	}
+	if value, ok := _c.mutation.Queue(); ok {
+		_spec.SetField(nodeinstance.FieldQueue, field.TypeJSON, value)
+		_node.Queue = value
+	}
+	if value, ok := _c.mutation.After(); ok {
+		_spec.SetField(nodeinstance.FieldAfter, field.TypeJSON, value)
+		_node.After = value
+	}
+	if value, ok := _c.mutation.ReturnTo(); ok {
+		_spec.SetField(nodeinstance.FieldReturnTo, field.TypeString, value)
+		_node.ReturnTo = value
 	}
 	if value, ok := _c.mutation.Department(); ok {
 		_spec.SetField(nodeinstance.FieldDepartment, field.TypeString, value)
@@ -469,6 +539,24 @@ func (u *NodeInstanceUpsert) AddRequired(v int) *NodeInstanceUpsert {
 	return u
 }
 
+// SetPool sets the "pool" field.
+func (u *NodeInstanceUpsert) SetPool(v int) *NodeInstanceUpsert {
+	u.Set(nodeinstance.FieldPool, v)
+	return u
+}
+
+// UpdatePool sets the "pool" field to the value that was provided on create.
+func (u *NodeInstanceUpsert) UpdatePool() *NodeInstanceUpsert {
+	u.SetExcluded(nodeinstance.FieldPool)
+	return u
+}
+
+// AddPool adds v to the "pool" field.
+func (u *NodeInstanceUpsert) AddPool(v int) *NodeInstanceUpsert {
+	u.Add(nodeinstance.FieldPool, v)
+	return u
+}
+
 // SetApprovals sets the "approvals" field.
 func (u *NodeInstanceUpsert) SetApprovals(v int) *NodeInstanceUpsert {
 	u.Set(nodeinstance.FieldApprovals, v)
@@ -502,6 +590,54 @@ func (u *NodeInstanceUpsert) UpdateRejections() *NodeInstanceUpsert {
 // AddRejections adds v to the "rejections" field.
 func (u *NodeInstanceUpsert) AddRejections(v int) *NodeInstanceUpsert {
 	u.Add(nodeinstance.FieldRejections, v)
+	return u
+}
+
+// SetQueue sets the "queue" field.
+func (u *NodeInstanceUpsert) SetQueue(v []string) *NodeInstanceUpsert {
+	u.Set(nodeinstance.FieldQueue, v)
+	return u
+}
+
+// UpdateQueue sets the "queue" field to the value that was provided on create.
+func (u *NodeInstanceUpsert) UpdateQueue() *NodeInstanceUpsert {
+	u.SetExcluded(nodeinstance.FieldQueue)
+	return u
+}
+
+// ClearQueue clears the value of the "queue" field.
+func (u *NodeInstanceUpsert) ClearQueue() *NodeInstanceUpsert {
+	u.SetNull(nodeinstance.FieldQueue)
+	return u
+}
+
+// SetAfter sets the "after" field.
+func (u *NodeInstanceUpsert) SetAfter(v []string) *NodeInstanceUpsert {
+	u.Set(nodeinstance.FieldAfter, v)
+	return u
+}
+
+// UpdateAfter sets the "after" field to the value that was provided on create.
+func (u *NodeInstanceUpsert) UpdateAfter() *NodeInstanceUpsert {
+	u.SetExcluded(nodeinstance.FieldAfter)
+	return u
+}
+
+// ClearAfter clears the value of the "after" field.
+func (u *NodeInstanceUpsert) ClearAfter() *NodeInstanceUpsert {
+	u.SetNull(nodeinstance.FieldAfter)
+	return u
+}
+
+// SetReturnTo sets the "return_to" field.
+func (u *NodeInstanceUpsert) SetReturnTo(v string) *NodeInstanceUpsert {
+	u.Set(nodeinstance.FieldReturnTo, v)
+	return u
+}
+
+// UpdateReturnTo sets the "return_to" field to the value that was provided on create.
+func (u *NodeInstanceUpsert) UpdateReturnTo() *NodeInstanceUpsert {
+	u.SetExcluded(nodeinstance.FieldReturnTo)
 	return u
 }
 
@@ -696,6 +832,27 @@ func (u *NodeInstanceUpsertOne) UpdateRequired() *NodeInstanceUpsertOne {
 	})
 }
 
+// SetPool sets the "pool" field.
+func (u *NodeInstanceUpsertOne) SetPool(v int) *NodeInstanceUpsertOne {
+	return u.Update(func(s *NodeInstanceUpsert) {
+		s.SetPool(v)
+	})
+}
+
+// AddPool adds v to the "pool" field.
+func (u *NodeInstanceUpsertOne) AddPool(v int) *NodeInstanceUpsertOne {
+	return u.Update(func(s *NodeInstanceUpsert) {
+		s.AddPool(v)
+	})
+}
+
+// UpdatePool sets the "pool" field to the value that was provided on create.
+func (u *NodeInstanceUpsertOne) UpdatePool() *NodeInstanceUpsertOne {
+	return u.Update(func(s *NodeInstanceUpsert) {
+		s.UpdatePool()
+	})
+}
+
 // SetApprovals sets the "approvals" field.
 func (u *NodeInstanceUpsertOne) SetApprovals(v int) *NodeInstanceUpsertOne {
 	return u.Update(func(s *NodeInstanceUpsert) {
@@ -735,6 +892,62 @@ func (u *NodeInstanceUpsertOne) AddRejections(v int) *NodeInstanceUpsertOne {
 func (u *NodeInstanceUpsertOne) UpdateRejections() *NodeInstanceUpsertOne {
 	return u.Update(func(s *NodeInstanceUpsert) {
 		s.UpdateRejections()
+	})
+}
+
+// SetQueue sets the "queue" field.
+func (u *NodeInstanceUpsertOne) SetQueue(v []string) *NodeInstanceUpsertOne {
+	return u.Update(func(s *NodeInstanceUpsert) {
+		s.SetQueue(v)
+	})
+}
+
+// UpdateQueue sets the "queue" field to the value that was provided on create.
+func (u *NodeInstanceUpsertOne) UpdateQueue() *NodeInstanceUpsertOne {
+	return u.Update(func(s *NodeInstanceUpsert) {
+		s.UpdateQueue()
+	})
+}
+
+// ClearQueue clears the value of the "queue" field.
+func (u *NodeInstanceUpsertOne) ClearQueue() *NodeInstanceUpsertOne {
+	return u.Update(func(s *NodeInstanceUpsert) {
+		s.ClearQueue()
+	})
+}
+
+// SetAfter sets the "after" field.
+func (u *NodeInstanceUpsertOne) SetAfter(v []string) *NodeInstanceUpsertOne {
+	return u.Update(func(s *NodeInstanceUpsert) {
+		s.SetAfter(v)
+	})
+}
+
+// UpdateAfter sets the "after" field to the value that was provided on create.
+func (u *NodeInstanceUpsertOne) UpdateAfter() *NodeInstanceUpsertOne {
+	return u.Update(func(s *NodeInstanceUpsert) {
+		s.UpdateAfter()
+	})
+}
+
+// ClearAfter clears the value of the "after" field.
+func (u *NodeInstanceUpsertOne) ClearAfter() *NodeInstanceUpsertOne {
+	return u.Update(func(s *NodeInstanceUpsert) {
+		s.ClearAfter()
+	})
+}
+
+// SetReturnTo sets the "return_to" field.
+func (u *NodeInstanceUpsertOne) SetReturnTo(v string) *NodeInstanceUpsertOne {
+	return u.Update(func(s *NodeInstanceUpsert) {
+		s.SetReturnTo(v)
+	})
+}
+
+// UpdateReturnTo sets the "return_to" field to the value that was provided on create.
+func (u *NodeInstanceUpsertOne) UpdateReturnTo() *NodeInstanceUpsertOne {
+	return u.Update(func(s *NodeInstanceUpsert) {
+		s.UpdateReturnTo()
 	})
 }
 
@@ -1103,6 +1316,27 @@ func (u *NodeInstanceUpsertBulk) UpdateRequired() *NodeInstanceUpsertBulk {
 	})
 }
 
+// SetPool sets the "pool" field.
+func (u *NodeInstanceUpsertBulk) SetPool(v int) *NodeInstanceUpsertBulk {
+	return u.Update(func(s *NodeInstanceUpsert) {
+		s.SetPool(v)
+	})
+}
+
+// AddPool adds v to the "pool" field.
+func (u *NodeInstanceUpsertBulk) AddPool(v int) *NodeInstanceUpsertBulk {
+	return u.Update(func(s *NodeInstanceUpsert) {
+		s.AddPool(v)
+	})
+}
+
+// UpdatePool sets the "pool" field to the value that was provided on create.
+func (u *NodeInstanceUpsertBulk) UpdatePool() *NodeInstanceUpsertBulk {
+	return u.Update(func(s *NodeInstanceUpsert) {
+		s.UpdatePool()
+	})
+}
+
 // SetApprovals sets the "approvals" field.
 func (u *NodeInstanceUpsertBulk) SetApprovals(v int) *NodeInstanceUpsertBulk {
 	return u.Update(func(s *NodeInstanceUpsert) {
@@ -1142,6 +1376,62 @@ func (u *NodeInstanceUpsertBulk) AddRejections(v int) *NodeInstanceUpsertBulk {
 func (u *NodeInstanceUpsertBulk) UpdateRejections() *NodeInstanceUpsertBulk {
 	return u.Update(func(s *NodeInstanceUpsert) {
 		s.UpdateRejections()
+	})
+}
+
+// SetQueue sets the "queue" field.
+func (u *NodeInstanceUpsertBulk) SetQueue(v []string) *NodeInstanceUpsertBulk {
+	return u.Update(func(s *NodeInstanceUpsert) {
+		s.SetQueue(v)
+	})
+}
+
+// UpdateQueue sets the "queue" field to the value that was provided on create.
+func (u *NodeInstanceUpsertBulk) UpdateQueue() *NodeInstanceUpsertBulk {
+	return u.Update(func(s *NodeInstanceUpsert) {
+		s.UpdateQueue()
+	})
+}
+
+// ClearQueue clears the value of the "queue" field.
+func (u *NodeInstanceUpsertBulk) ClearQueue() *NodeInstanceUpsertBulk {
+	return u.Update(func(s *NodeInstanceUpsert) {
+		s.ClearQueue()
+	})
+}
+
+// SetAfter sets the "after" field.
+func (u *NodeInstanceUpsertBulk) SetAfter(v []string) *NodeInstanceUpsertBulk {
+	return u.Update(func(s *NodeInstanceUpsert) {
+		s.SetAfter(v)
+	})
+}
+
+// UpdateAfter sets the "after" field to the value that was provided on create.
+func (u *NodeInstanceUpsertBulk) UpdateAfter() *NodeInstanceUpsertBulk {
+	return u.Update(func(s *NodeInstanceUpsert) {
+		s.UpdateAfter()
+	})
+}
+
+// ClearAfter clears the value of the "after" field.
+func (u *NodeInstanceUpsertBulk) ClearAfter() *NodeInstanceUpsertBulk {
+	return u.Update(func(s *NodeInstanceUpsert) {
+		s.ClearAfter()
+	})
+}
+
+// SetReturnTo sets the "return_to" field.
+func (u *NodeInstanceUpsertBulk) SetReturnTo(v string) *NodeInstanceUpsertBulk {
+	return u.Update(func(s *NodeInstanceUpsert) {
+		s.SetReturnTo(v)
+	})
+}
+
+// UpdateReturnTo sets the "return_to" field to the value that was provided on create.
+func (u *NodeInstanceUpsertBulk) UpdateReturnTo() *NodeInstanceUpsertBulk {
+	return u.Update(func(s *NodeInstanceUpsert) {
+		s.UpdateReturnTo()
 	})
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"entgo.io/ent/dialect/sql/sqljson"
 	"entgo.io/ent/schema/field"
 )
 
@@ -127,6 +128,27 @@ func (_u *NodeInstanceUpdate) AddRequired(v int) *NodeInstanceUpdate {
 	return _u
 }
 
+// SetPool sets the "pool" field.
+func (_u *NodeInstanceUpdate) SetPool(v int) *NodeInstanceUpdate {
+	_u.mutation.ResetPool()
+	_u.mutation.SetPool(v)
+	return _u
+}
+
+// SetNillablePool sets the "pool" field if the given value is not nil.
+func (_u *NodeInstanceUpdate) SetNillablePool(v *int) *NodeInstanceUpdate {
+	if v != nil {
+		_u.SetPool(*v)
+	}
+	return _u
+}
+
+// AddPool adds value to the "pool" field.
+func (_u *NodeInstanceUpdate) AddPool(v int) *NodeInstanceUpdate {
+	_u.mutation.AddPool(v)
+	return _u
+}
+
 // SetApprovals sets the "approvals" field.
 func (_u *NodeInstanceUpdate) SetApprovals(v int) *NodeInstanceUpdate {
 	_u.mutation.ResetApprovals()
@@ -166,6 +188,56 @@ func (_u *NodeInstanceUpdate) SetNillableRejections(v *int) *NodeInstanceUpdate 
 // AddRejections adds value to the "rejections" field.
 func (_u *NodeInstanceUpdate) AddRejections(v int) *NodeInstanceUpdate {
 	_u.mutation.AddRejections(v)
+	return _u
+}
+
+// SetQueue sets the "queue" field.
+func (_u *NodeInstanceUpdate) SetQueue(v []string) *NodeInstanceUpdate {
+	_u.mutation.SetQueue(v)
+	return _u
+}
+
+// AppendQueue appends value to the "queue" field.
+func (_u *NodeInstanceUpdate) AppendQueue(v []string) *NodeInstanceUpdate {
+	_u.mutation.AppendQueue(v)
+	return _u
+}
+
+// ClearQueue clears the value of the "queue" field.
+func (_u *NodeInstanceUpdate) ClearQueue() *NodeInstanceUpdate {
+	_u.mutation.ClearQueue()
+	return _u
+}
+
+// SetAfter sets the "after" field.
+func (_u *NodeInstanceUpdate) SetAfter(v []string) *NodeInstanceUpdate {
+	_u.mutation.SetAfter(v)
+	return _u
+}
+
+// AppendAfter appends value to the "after" field.
+func (_u *NodeInstanceUpdate) AppendAfter(v []string) *NodeInstanceUpdate {
+	_u.mutation.AppendAfter(v)
+	return _u
+}
+
+// ClearAfter clears the value of the "after" field.
+func (_u *NodeInstanceUpdate) ClearAfter() *NodeInstanceUpdate {
+	_u.mutation.ClearAfter()
+	return _u
+}
+
+// SetReturnTo sets the "return_to" field.
+func (_u *NodeInstanceUpdate) SetReturnTo(v string) *NodeInstanceUpdate {
+	_u.mutation.SetReturnTo(v)
+	return _u
+}
+
+// SetNillableReturnTo sets the "return_to" field if the given value is not nil.
+func (_u *NodeInstanceUpdate) SetNillableReturnTo(v *string) *NodeInstanceUpdate {
+	if v != nil {
+		_u.SetReturnTo(*v)
+	}
 	return _u
 }
 
@@ -295,6 +367,12 @@ func (_u *NodeInstanceUpdate) sqlSave(ctx context.Context) (_node int, err error
 	if value, ok := _u.mutation.AddedRequired(); ok {
 		_spec.AddField(nodeinstance.FieldRequired, field.TypeInt, value)
 	}
+	if value, ok := _u.mutation.Pool(); ok {
+		_spec.SetField(nodeinstance.FieldPool, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedPool(); ok {
+		_spec.AddField(nodeinstance.FieldPool, field.TypeInt, value)
+	}
 	if value, ok := _u.mutation.Approvals(); ok {
 		_spec.SetField(nodeinstance.FieldApprovals, field.TypeInt, value)
 	}
@@ -306,6 +384,31 @@ func (_u *NodeInstanceUpdate) sqlSave(ctx context.Context) (_node int, err error
 	}
 	if value, ok := _u.mutation.AddedRejections(); ok {
 		_spec.AddField(nodeinstance.FieldRejections, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.Queue(); ok {
+		_spec.SetField(nodeinstance.FieldQueue, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedQueue(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, nodeinstance.FieldQueue, value)
+		})
+	}
+	if _u.mutation.QueueCleared() {
+		_spec.ClearField(nodeinstance.FieldQueue, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.After(); ok {
+		_spec.SetField(nodeinstance.FieldAfter, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedAfter(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, nodeinstance.FieldAfter, value)
+		})
+	}
+	if _u.mutation.AfterCleared() {
+		_spec.ClearField(nodeinstance.FieldAfter, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.ReturnTo(); ok {
+		_spec.SetField(nodeinstance.FieldReturnTo, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.Department(); ok {
 		_spec.SetField(nodeinstance.FieldDepartment, field.TypeString, value)
@@ -442,6 +545,27 @@ func (_u *NodeInstanceUpdateOne) AddRequired(v int) *NodeInstanceUpdateOne {
 	return _u
 }
 
+// SetPool sets the "pool" field.
+func (_u *NodeInstanceUpdateOne) SetPool(v int) *NodeInstanceUpdateOne {
+	_u.mutation.ResetPool()
+	_u.mutation.SetPool(v)
+	return _u
+}
+
+// SetNillablePool sets the "pool" field if the given value is not nil.
+func (_u *NodeInstanceUpdateOne) SetNillablePool(v *int) *NodeInstanceUpdateOne {
+	if v != nil {
+		_u.SetPool(*v)
+	}
+	return _u
+}
+
+// AddPool adds value to the "pool" field.
+func (_u *NodeInstanceUpdateOne) AddPool(v int) *NodeInstanceUpdateOne {
+	_u.mutation.AddPool(v)
+	return _u
+}
+
 // SetApprovals sets the "approvals" field.
 func (_u *NodeInstanceUpdateOne) SetApprovals(v int) *NodeInstanceUpdateOne {
 	_u.mutation.ResetApprovals()
@@ -481,6 +605,56 @@ func (_u *NodeInstanceUpdateOne) SetNillableRejections(v *int) *NodeInstanceUpda
 // AddRejections adds value to the "rejections" field.
 func (_u *NodeInstanceUpdateOne) AddRejections(v int) *NodeInstanceUpdateOne {
 	_u.mutation.AddRejections(v)
+	return _u
+}
+
+// SetQueue sets the "queue" field.
+func (_u *NodeInstanceUpdateOne) SetQueue(v []string) *NodeInstanceUpdateOne {
+	_u.mutation.SetQueue(v)
+	return _u
+}
+
+// AppendQueue appends value to the "queue" field.
+func (_u *NodeInstanceUpdateOne) AppendQueue(v []string) *NodeInstanceUpdateOne {
+	_u.mutation.AppendQueue(v)
+	return _u
+}
+
+// ClearQueue clears the value of the "queue" field.
+func (_u *NodeInstanceUpdateOne) ClearQueue() *NodeInstanceUpdateOne {
+	_u.mutation.ClearQueue()
+	return _u
+}
+
+// SetAfter sets the "after" field.
+func (_u *NodeInstanceUpdateOne) SetAfter(v []string) *NodeInstanceUpdateOne {
+	_u.mutation.SetAfter(v)
+	return _u
+}
+
+// AppendAfter appends value to the "after" field.
+func (_u *NodeInstanceUpdateOne) AppendAfter(v []string) *NodeInstanceUpdateOne {
+	_u.mutation.AppendAfter(v)
+	return _u
+}
+
+// ClearAfter clears the value of the "after" field.
+func (_u *NodeInstanceUpdateOne) ClearAfter() *NodeInstanceUpdateOne {
+	_u.mutation.ClearAfter()
+	return _u
+}
+
+// SetReturnTo sets the "return_to" field.
+func (_u *NodeInstanceUpdateOne) SetReturnTo(v string) *NodeInstanceUpdateOne {
+	_u.mutation.SetReturnTo(v)
+	return _u
+}
+
+// SetNillableReturnTo sets the "return_to" field if the given value is not nil.
+func (_u *NodeInstanceUpdateOne) SetNillableReturnTo(v *string) *NodeInstanceUpdateOne {
+	if v != nil {
+		_u.SetReturnTo(*v)
+	}
 	return _u
 }
 
@@ -640,6 +814,12 @@ func (_u *NodeInstanceUpdateOne) sqlSave(ctx context.Context) (_node *NodeInstan
 	if value, ok := _u.mutation.AddedRequired(); ok {
 		_spec.AddField(nodeinstance.FieldRequired, field.TypeInt, value)
 	}
+	if value, ok := _u.mutation.Pool(); ok {
+		_spec.SetField(nodeinstance.FieldPool, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedPool(); ok {
+		_spec.AddField(nodeinstance.FieldPool, field.TypeInt, value)
+	}
 	if value, ok := _u.mutation.Approvals(); ok {
 		_spec.SetField(nodeinstance.FieldApprovals, field.TypeInt, value)
 	}
@@ -651,6 +831,31 @@ func (_u *NodeInstanceUpdateOne) sqlSave(ctx context.Context) (_node *NodeInstan
 	}
 	if value, ok := _u.mutation.AddedRejections(); ok {
 		_spec.AddField(nodeinstance.FieldRejections, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.Queue(); ok {
+		_spec.SetField(nodeinstance.FieldQueue, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedQueue(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, nodeinstance.FieldQueue, value)
+		})
+	}
+	if _u.mutation.QueueCleared() {
+		_spec.ClearField(nodeinstance.FieldQueue, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.After(); ok {
+		_spec.SetField(nodeinstance.FieldAfter, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedAfter(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, nodeinstance.FieldAfter, value)
+		})
+	}
+	if _u.mutation.AfterCleared() {
+		_spec.ClearField(nodeinstance.FieldAfter, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.ReturnTo(); ok {
+		_spec.SetField(nodeinstance.FieldReturnTo, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.Department(); ok {
 		_spec.SetField(nodeinstance.FieldDepartment, field.TypeString, value)

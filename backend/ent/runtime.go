@@ -11,6 +11,7 @@ import (
 	"sluice/backend/ent/ledger"
 	"sluice/backend/ent/membership"
 	"sluice/backend/ent/nodeinstance"
+	"sluice/backend/ent/notification"
 	"sluice/backend/ent/order"
 	"sluice/backend/ent/schema"
 	"sluice/backend/ent/session"
@@ -195,22 +196,47 @@ func init() {
 	nodeinstanceDescRequired := nodeinstanceFields[5].Descriptor()
 	// nodeinstance.DefaultRequired holds the default value on creation for the required field.
 	nodeinstance.DefaultRequired = nodeinstanceDescRequired.Default.(int)
+	// nodeinstanceDescPool is the schema descriptor for pool field.
+	nodeinstanceDescPool := nodeinstanceFields[6].Descriptor()
+	// nodeinstance.DefaultPool holds the default value on creation for the pool field.
+	nodeinstance.DefaultPool = nodeinstanceDescPool.Default.(int)
 	// nodeinstanceDescApprovals is the schema descriptor for approvals field.
-	nodeinstanceDescApprovals := nodeinstanceFields[6].Descriptor()
+	nodeinstanceDescApprovals := nodeinstanceFields[7].Descriptor()
 	// nodeinstance.DefaultApprovals holds the default value on creation for the approvals field.
 	nodeinstance.DefaultApprovals = nodeinstanceDescApprovals.Default.(int)
 	// nodeinstanceDescRejections is the schema descriptor for rejections field.
-	nodeinstanceDescRejections := nodeinstanceFields[7].Descriptor()
+	nodeinstanceDescRejections := nodeinstanceFields[8].Descriptor()
 	// nodeinstance.DefaultRejections holds the default value on creation for the rejections field.
 	nodeinstance.DefaultRejections = nodeinstanceDescRejections.Default.(int)
+	// nodeinstanceDescReturnTo is the schema descriptor for return_to field.
+	nodeinstanceDescReturnTo := nodeinstanceFields[11].Descriptor()
+	// nodeinstance.DefaultReturnTo holds the default value on creation for the return_to field.
+	nodeinstance.DefaultReturnTo = nodeinstanceDescReturnTo.Default.(string)
 	// nodeinstanceDescDepartment is the schema descriptor for department field.
-	nodeinstanceDescDepartment := nodeinstanceFields[8].Descriptor()
+	nodeinstanceDescDepartment := nodeinstanceFields[12].Descriptor()
 	// nodeinstance.DefaultDepartment holds the default value on creation for the department field.
 	nodeinstance.DefaultDepartment = nodeinstanceDescDepartment.Default.(string)
 	// nodeinstanceDescVersion is the schema descriptor for version field.
-	nodeinstanceDescVersion := nodeinstanceFields[9].Descriptor()
+	nodeinstanceDescVersion := nodeinstanceFields[13].Descriptor()
 	// nodeinstance.DefaultVersion holds the default value on creation for the version field.
 	nodeinstance.DefaultVersion = nodeinstanceDescVersion.Default.(int)
+	notificationMixin := schema.Notification{}.Mixin()
+	notificationMixinFields0 := notificationMixin[0].Fields()
+	_ = notificationMixinFields0
+	notificationFields := schema.Notification{}.Fields()
+	_ = notificationFields
+	// notificationDescCreatedAt is the schema descriptor for created_at field.
+	notificationDescCreatedAt := notificationMixinFields0[0].Descriptor()
+	// notification.DefaultCreatedAt holds the default value on creation for the created_at field.
+	notification.DefaultCreatedAt = notificationDescCreatedAt.Default.(func() time.Time)
+	// notificationDescTitle is the schema descriptor for title field.
+	notificationDescTitle := notificationFields[2].Descriptor()
+	// notification.DefaultTitle holds the default value on creation for the title field.
+	notification.DefaultTitle = notificationDescTitle.Default.(string)
+	// notificationDescEventSeq is the schema descriptor for event_seq field.
+	notificationDescEventSeq := notificationFields[5].Descriptor()
+	// notification.DefaultEventSeq holds the default value on creation for the event_seq field.
+	notification.DefaultEventSeq = notificationDescEventSeq.Default.(int64)
 	orderMixin := schema.Order{}.Mixin()
 	orderMixinFields0 := orderMixin[0].Fields()
 	_ = orderMixinFields0
@@ -258,16 +284,32 @@ func init() {
 	taskDescStatus := taskFields[5].Descriptor()
 	// task.DefaultStatus holds the default value on creation for the status field.
 	task.DefaultStatus = taskDescStatus.Default.(string)
+	// taskDescKind is the schema descriptor for kind field.
+	taskDescKind := taskFields[6].Descriptor()
+	// task.DefaultKind holds the default value on creation for the kind field.
+	task.DefaultKind = taskDescKind.Default.(string)
+	// taskDescGranted is the schema descriptor for granted field.
+	taskDescGranted := taskFields[8].Descriptor()
+	// task.DefaultGranted holds the default value on creation for the granted field.
+	task.DefaultGranted = taskDescGranted.Default.(bool)
+	// taskDescComment is the schema descriptor for comment field.
+	taskDescComment := taskFields[9].Descriptor()
+	// task.DefaultComment holds the default value on creation for the comment field.
+	task.DefaultComment = taskDescComment.Default.(string)
+	// taskDescFingerprint is the schema descriptor for fingerprint field.
+	taskDescFingerprint := taskFields[12].Descriptor()
+	// task.DefaultFingerprint holds the default value on creation for the fingerprint field.
+	task.DefaultFingerprint = taskDescFingerprint.Default.(string)
 	// taskDescDecision is the schema descriptor for decision field.
-	taskDescDecision := taskFields[6].Descriptor()
+	taskDescDecision := taskFields[13].Descriptor()
 	// task.DefaultDecision holds the default value on creation for the decision field.
 	task.DefaultDecision = taskDescDecision.Default.(string)
 	// taskDescDecidedBy is the schema descriptor for decided_by field.
-	taskDescDecidedBy := taskFields[7].Descriptor()
+	taskDescDecidedBy := taskFields[14].Descriptor()
 	// task.DefaultDecidedBy holds the default value on creation for the decided_by field.
 	task.DefaultDecidedBy = taskDescDecidedBy.Default.(string)
 	// taskDescVersion is the schema descriptor for version field.
-	taskDescVersion := taskFields[9].Descriptor()
+	taskDescVersion := taskFields[16].Descriptor()
 	// task.DefaultVersion holds the default value on creation for the version field.
 	task.DefaultVersion = taskDescVersion.Default.(int)
 	taskassigneeFields := schema.TaskAssignee{}.Fields()

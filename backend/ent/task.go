@@ -32,6 +32,20 @@ type Task struct {
 	Assignees []string `json:"assignees,omitempty"`
 	// Status holds the value of the "status" field.
 	Status string `json:"status,omitempty"`
+	// Kind holds the value of the "kind" field.
+	Kind string `json:"kind,omitempty"`
+	// ParentID holds the value of the "parent_id" field.
+	ParentID *int `json:"parent_id,omitempty"`
+	// Granted holds the value of the "granted" field.
+	Granted bool `json:"granted,omitempty"`
+	// Comment holds the value of the "comment" field.
+	Comment string `json:"comment,omitempty"`
+	// UrgedAt holds the value of the "urged_at" field.
+	UrgedAt *time.Time `json:"urged_at,omitempty"`
+	// Seen holds the value of the "seen" field.
+	Seen []string `json:"seen,omitempty"`
+	// Fingerprint holds the value of the "fingerprint" field.
+	Fingerprint string `json:"fingerprint,omitempty"`
 	// Decision holds the value of the "decision" field.
 	Decision string `json:"decision,omitempty"`
 	// DecidedBy holds the value of the "decided_by" field.
@@ -48,13 +62,15 @@ func (*Task) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case task.FieldAssignees:
+		case task.FieldAssignees, task.FieldSeen:
 			values[i] = new([]byte)
-		case task.FieldID, task.FieldOrderID, task.FieldNodeInstanceID, task.FieldVersion:
+		case task.FieldGranted:
+			values[i] = new(sql.NullBool)
+		case task.FieldID, task.FieldOrderID, task.FieldNodeInstanceID, task.FieldParentID, task.FieldVersion:
 			values[i] = new(sql.NullInt64)
-		case task.FieldNodeID, task.FieldDepartment, task.FieldStatus, task.FieldDecision, task.FieldDecidedBy:
+		case task.FieldNodeID, task.FieldDepartment, task.FieldStatus, task.FieldKind, task.FieldComment, task.FieldFingerprint, task.FieldDecision, task.FieldDecidedBy:
 			values[i] = new(sql.NullString)
-		case task.FieldCreatedAt, task.FieldDecidedAt:
+		case task.FieldCreatedAt, task.FieldUrgedAt, task.FieldDecidedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -120,6 +136,52 @@ func (_m *Task) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field status", values[i])
 			} else if value.Valid {
 				_m.Status = value.String
+			}
+		case task.FieldKind:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field kind", values[i])
+			} else if value.Valid {
+				_m.Kind = value.String
+			}
+		case task.FieldParentID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field parent_id", values[i])
+			} else if value.Valid {
+				_m.ParentID = new(int)
+				*_m.ParentID = int(value.Int64)
+			}
+		case task.FieldGranted:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field granted", values[i])
+			} else if value.Valid {
+				_m.Granted = value.Bool
+			}
+		case task.FieldComment:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field comment", values[i])
+			} else if value.Valid {
+				_m.Comment = value.String
+			}
+		case task.FieldUrgedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field urged_at", values[i])
+			} else if value.Valid {
+				_m.UrgedAt = new(time.Time)
+				*_m.UrgedAt = value.Time
+			}
+		case task.FieldSeen:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field seen", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.Seen); err != nil {
+					return fmt.Errorf("unmarshal field seen: %w", err)
+				}
+			}
+		case task.FieldFingerprint:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field fingerprint", values[i])
+			} else if value.Valid {
+				_m.Fingerprint = value.String
 			}
 		case task.FieldDecision:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -202,6 +264,31 @@ func (_m *Task) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("status=")
 	builder.WriteString(_m.Status)
+	builder.WriteString(", ")
+	builder.WriteString("kind=")
+	builder.WriteString(_m.Kind)
+	builder.WriteString(", ")
+	if v := _m.ParentID; v != nil {
+		builder.WriteString("parent_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("granted=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Granted))
+	builder.WriteString(", ")
+	builder.WriteString("comment=")
+	builder.WriteString(_m.Comment)
+	builder.WriteString(", ")
+	if v := _m.UrgedAt; v != nil {
+		builder.WriteString("urged_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("seen=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Seen))
+	builder.WriteString(", ")
+	builder.WriteString("fingerprint=")
+	builder.WriteString(_m.Fingerprint)
 	builder.WriteString(", ")
 	builder.WriteString("decision=")
 	builder.WriteString(_m.Decision)

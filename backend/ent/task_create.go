@@ -88,6 +88,96 @@ func (_c *TaskCreate) SetNillableStatus(v *string) *TaskCreate {
 	return _c
 }
 
+// SetKind sets the "kind" field.
+func (_c *TaskCreate) SetKind(v string) *TaskCreate {
+	_c.mutation.SetKind(v)
+	return _c
+}
+
+// SetNillableKind sets the "kind" field if the given value is not nil.
+func (_c *TaskCreate) SetNillableKind(v *string) *TaskCreate {
+	if v != nil {
+		_c.SetKind(*v)
+	}
+	return _c
+}
+
+// SetParentID sets the "parent_id" field.
+func (_c *TaskCreate) SetParentID(v int) *TaskCreate {
+	_c.mutation.SetParentID(v)
+	return _c
+}
+
+// SetNillableParentID sets the "parent_id" field if the given value is not nil.
+func (_c *TaskCreate) SetNillableParentID(v *int) *TaskCreate {
+	if v != nil {
+		_c.SetParentID(*v)
+	}
+	return _c
+}
+
+// SetGranted sets the "granted" field.
+func (_c *TaskCreate) SetGranted(v bool) *TaskCreate {
+	_c.mutation.SetGranted(v)
+	return _c
+}
+
+// SetNillableGranted sets the "granted" field if the given value is not nil.
+func (_c *TaskCreate) SetNillableGranted(v *bool) *TaskCreate {
+	if v != nil {
+		_c.SetGranted(*v)
+	}
+	return _c
+}
+
+// SetComment sets the "comment" field.
+func (_c *TaskCreate) SetComment(v string) *TaskCreate {
+	_c.mutation.SetComment(v)
+	return _c
+}
+
+// SetNillableComment sets the "comment" field if the given value is not nil.
+func (_c *TaskCreate) SetNillableComment(v *string) *TaskCreate {
+	if v != nil {
+		_c.SetComment(*v)
+	}
+	return _c
+}
+
+// SetUrgedAt sets the "urged_at" field.
+func (_c *TaskCreate) SetUrgedAt(v time.Time) *TaskCreate {
+	_c.mutation.SetUrgedAt(v)
+	return _c
+}
+
+// SetNillableUrgedAt sets the "urged_at" field if the given value is not nil.
+func (_c *TaskCreate) SetNillableUrgedAt(v *time.Time) *TaskCreate {
+	if v != nil {
+		_c.SetUrgedAt(*v)
+	}
+	return _c
+}
+
+// SetSeen sets the "seen" field.
+func (_c *TaskCreate) SetSeen(v []string) *TaskCreate {
+	_c.mutation.SetSeen(v)
+	return _c
+}
+
+// SetFingerprint sets the "fingerprint" field.
+func (_c *TaskCreate) SetFingerprint(v string) *TaskCreate {
+	_c.mutation.SetFingerprint(v)
+	return _c
+}
+
+// SetNillableFingerprint sets the "fingerprint" field if the given value is not nil.
+func (_c *TaskCreate) SetNillableFingerprint(v *string) *TaskCreate {
+	if v != nil {
+		_c.SetFingerprint(*v)
+	}
+	return _c
+}
+
 // SetDecision sets the "decision" field.
 func (_c *TaskCreate) SetDecision(v string) *TaskCreate {
 	_c.mutation.SetDecision(v)
@@ -191,6 +281,22 @@ func (_c *TaskCreate) defaults() {
 		v := task.DefaultStatus
 		_c.mutation.SetStatus(v)
 	}
+	if _, ok := _c.mutation.Kind(); !ok {
+		v := task.DefaultKind
+		_c.mutation.SetKind(v)
+	}
+	if _, ok := _c.mutation.Granted(); !ok {
+		v := task.DefaultGranted
+		_c.mutation.SetGranted(v)
+	}
+	if _, ok := _c.mutation.Comment(); !ok {
+		v := task.DefaultComment
+		_c.mutation.SetComment(v)
+	}
+	if _, ok := _c.mutation.Fingerprint(); !ok {
+		v := task.DefaultFingerprint
+		_c.mutation.SetFingerprint(v)
+	}
 	if _, ok := _c.mutation.Decision(); !ok {
 		v := task.DefaultDecision
 		_c.mutation.SetDecision(v)
@@ -227,6 +333,18 @@ func (_c *TaskCreate) check() error {
 	}
 	if _, ok := _c.mutation.Status(); !ok {
 		return &ValidationError{Name: "status", err: errors.New(`ent: missing required field "Task.status"`)}
+	}
+	if _, ok := _c.mutation.Kind(); !ok {
+		return &ValidationError{Name: "kind", err: errors.New(`ent: missing required field "Task.kind"`)}
+	}
+	if _, ok := _c.mutation.Granted(); !ok {
+		return &ValidationError{Name: "granted", err: errors.New(`ent: missing required field "Task.granted"`)}
+	}
+	if _, ok := _c.mutation.Comment(); !ok {
+		return &ValidationError{Name: "comment", err: errors.New(`ent: missing required field "Task.comment"`)}
+	}
+	if _, ok := _c.mutation.Fingerprint(); !ok {
+		return &ValidationError{Name: "fingerprint", err: errors.New(`ent: missing required field "Task.fingerprint"`)}
 	}
 	if _, ok := _c.mutation.Decision(); !ok {
 		return &ValidationError{Name: "decision", err: errors.New(`ent: missing required field "Task.decision"`)}
@@ -291,6 +409,34 @@ func (_c *TaskCreate) createSpec() (*Task, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Status(); ok {
 		_spec.SetField(task.FieldStatus, field.TypeString, value)
 		_node.Status = value
+	}
+	if value, ok := _c.mutation.Kind(); ok {
+		_spec.SetField(task.FieldKind, field.TypeString, value)
+		_node.Kind = value
+	}
+	if value, ok := _c.mutation.ParentID(); ok {
+		_spec.SetField(task.FieldParentID, field.TypeInt, value)
+		_node.ParentID = &value
+	}
+	if value, ok := _c.mutation.Granted(); ok {
+		_spec.SetField(task.FieldGranted, field.TypeBool, value)
+		_node.Granted = value
+	}
+	if value, ok := _c.mutation.Comment(); ok {
+		_spec.SetField(task.FieldComment, field.TypeString, value)
+		_node.Comment = value
+	}
+	if value, ok := _c.mutation.UrgedAt(); ok {
+		_spec.SetField(task.FieldUrgedAt, field.TypeTime, value)
+		_node.UrgedAt = &value
+	}
+	if value, ok := _c.mutation.Seen(); ok {
+		_spec.SetField(task.FieldSeen, field.TypeJSON, value)
+		_node.Seen = value
+	}
+	if value, ok := _c.mutation.Fingerprint(); ok {
+		_spec.SetField(task.FieldFingerprint, field.TypeString, value)
+		_node.Fingerprint = value
 	}
 	if value, ok := _c.mutation.Decision(); ok {
 		_spec.SetField(task.FieldDecision, field.TypeString, value)
@@ -441,6 +587,114 @@ func (u *TaskUpsert) SetStatus(v string) *TaskUpsert {
 // UpdateStatus sets the "status" field to the value that was provided on create.
 func (u *TaskUpsert) UpdateStatus() *TaskUpsert {
 	u.SetExcluded(task.FieldStatus)
+	return u
+}
+
+// SetKind sets the "kind" field.
+func (u *TaskUpsert) SetKind(v string) *TaskUpsert {
+	u.Set(task.FieldKind, v)
+	return u
+}
+
+// UpdateKind sets the "kind" field to the value that was provided on create.
+func (u *TaskUpsert) UpdateKind() *TaskUpsert {
+	u.SetExcluded(task.FieldKind)
+	return u
+}
+
+// SetParentID sets the "parent_id" field.
+func (u *TaskUpsert) SetParentID(v int) *TaskUpsert {
+	u.Set(task.FieldParentID, v)
+	return u
+}
+
+// UpdateParentID sets the "parent_id" field to the value that was provided on create.
+func (u *TaskUpsert) UpdateParentID() *TaskUpsert {
+	u.SetExcluded(task.FieldParentID)
+	return u
+}
+
+// AddParentID adds v to the "parent_id" field.
+func (u *TaskUpsert) AddParentID(v int) *TaskUpsert {
+	u.Add(task.FieldParentID, v)
+	return u
+}
+
+// ClearParentID clears the value of the "parent_id" field.
+func (u *TaskUpsert) ClearParentID() *TaskUpsert {
+	u.SetNull(task.FieldParentID)
+	return u
+}
+
+// SetGranted sets the "granted" field.
+func (u *TaskUpsert) SetGranted(v bool) *TaskUpsert {
+	u.Set(task.FieldGranted, v)
+	return u
+}
+
+// UpdateGranted sets the "granted" field to the value that was provided on create.
+func (u *TaskUpsert) UpdateGranted() *TaskUpsert {
+	u.SetExcluded(task.FieldGranted)
+	return u
+}
+
+// SetComment sets the "comment" field.
+func (u *TaskUpsert) SetComment(v string) *TaskUpsert {
+	u.Set(task.FieldComment, v)
+	return u
+}
+
+// UpdateComment sets the "comment" field to the value that was provided on create.
+func (u *TaskUpsert) UpdateComment() *TaskUpsert {
+	u.SetExcluded(task.FieldComment)
+	return u
+}
+
+// SetUrgedAt sets the "urged_at" field.
+func (u *TaskUpsert) SetUrgedAt(v time.Time) *TaskUpsert {
+	u.Set(task.FieldUrgedAt, v)
+	return u
+}
+
+// UpdateUrgedAt sets the "urged_at" field to the value that was provided on create.
+func (u *TaskUpsert) UpdateUrgedAt() *TaskUpsert {
+	u.SetExcluded(task.FieldUrgedAt)
+	return u
+}
+
+// ClearUrgedAt clears the value of the "urged_at" field.
+func (u *TaskUpsert) ClearUrgedAt() *TaskUpsert {
+	u.SetNull(task.FieldUrgedAt)
+	return u
+}
+
+// SetSeen sets the "seen" field.
+func (u *TaskUpsert) SetSeen(v []string) *TaskUpsert {
+	u.Set(task.FieldSeen, v)
+	return u
+}
+
+// UpdateSeen sets the "seen" field to the value that was provided on create.
+func (u *TaskUpsert) UpdateSeen() *TaskUpsert {
+	u.SetExcluded(task.FieldSeen)
+	return u
+}
+
+// ClearSeen clears the value of the "seen" field.
+func (u *TaskUpsert) ClearSeen() *TaskUpsert {
+	u.SetNull(task.FieldSeen)
+	return u
+}
+
+// SetFingerprint sets the "fingerprint" field.
+func (u *TaskUpsert) SetFingerprint(v string) *TaskUpsert {
+	u.Set(task.FieldFingerprint, v)
+	return u
+}
+
+// UpdateFingerprint sets the "fingerprint" field to the value that was provided on create.
+func (u *TaskUpsert) UpdateFingerprint() *TaskUpsert {
+	u.SetExcluded(task.FieldFingerprint)
 	return u
 }
 
@@ -644,6 +898,132 @@ func (u *TaskUpsertOne) SetStatus(v string) *TaskUpsertOne {
 func (u *TaskUpsertOne) UpdateStatus() *TaskUpsertOne {
 	return u.Update(func(s *TaskUpsert) {
 		s.UpdateStatus()
+	})
+}
+
+// SetKind sets the "kind" field.
+func (u *TaskUpsertOne) SetKind(v string) *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.SetKind(v)
+	})
+}
+
+// UpdateKind sets the "kind" field to the value that was provided on create.
+func (u *TaskUpsertOne) UpdateKind() *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.UpdateKind()
+	})
+}
+
+// SetParentID sets the "parent_id" field.
+func (u *TaskUpsertOne) SetParentID(v int) *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.SetParentID(v)
+	})
+}
+
+// AddParentID adds v to the "parent_id" field.
+func (u *TaskUpsertOne) AddParentID(v int) *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.AddParentID(v)
+	})
+}
+
+// UpdateParentID sets the "parent_id" field to the value that was provided on create.
+func (u *TaskUpsertOne) UpdateParentID() *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.UpdateParentID()
+	})
+}
+
+// ClearParentID clears the value of the "parent_id" field.
+func (u *TaskUpsertOne) ClearParentID() *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.ClearParentID()
+	})
+}
+
+// SetGranted sets the "granted" field.
+func (u *TaskUpsertOne) SetGranted(v bool) *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.SetGranted(v)
+	})
+}
+
+// UpdateGranted sets the "granted" field to the value that was provided on create.
+func (u *TaskUpsertOne) UpdateGranted() *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.UpdateGranted()
+	})
+}
+
+// SetComment sets the "comment" field.
+func (u *TaskUpsertOne) SetComment(v string) *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.SetComment(v)
+	})
+}
+
+// UpdateComment sets the "comment" field to the value that was provided on create.
+func (u *TaskUpsertOne) UpdateComment() *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.UpdateComment()
+	})
+}
+
+// SetUrgedAt sets the "urged_at" field.
+func (u *TaskUpsertOne) SetUrgedAt(v time.Time) *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.SetUrgedAt(v)
+	})
+}
+
+// UpdateUrgedAt sets the "urged_at" field to the value that was provided on create.
+func (u *TaskUpsertOne) UpdateUrgedAt() *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.UpdateUrgedAt()
+	})
+}
+
+// ClearUrgedAt clears the value of the "urged_at" field.
+func (u *TaskUpsertOne) ClearUrgedAt() *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.ClearUrgedAt()
+	})
+}
+
+// SetSeen sets the "seen" field.
+func (u *TaskUpsertOne) SetSeen(v []string) *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.SetSeen(v)
+	})
+}
+
+// UpdateSeen sets the "seen" field to the value that was provided on create.
+func (u *TaskUpsertOne) UpdateSeen() *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.UpdateSeen()
+	})
+}
+
+// ClearSeen clears the value of the "seen" field.
+func (u *TaskUpsertOne) ClearSeen() *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.ClearSeen()
+	})
+}
+
+// SetFingerprint sets the "fingerprint" field.
+func (u *TaskUpsertOne) SetFingerprint(v string) *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.SetFingerprint(v)
+	})
+}
+
+// UpdateFingerprint sets the "fingerprint" field to the value that was provided on create.
+func (u *TaskUpsertOne) UpdateFingerprint() *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.UpdateFingerprint()
 	})
 }
 
@@ -1023,6 +1403,132 @@ func (u *TaskUpsertBulk) SetStatus(v string) *TaskUpsertBulk {
 func (u *TaskUpsertBulk) UpdateStatus() *TaskUpsertBulk {
 	return u.Update(func(s *TaskUpsert) {
 		s.UpdateStatus()
+	})
+}
+
+// SetKind sets the "kind" field.
+func (u *TaskUpsertBulk) SetKind(v string) *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.SetKind(v)
+	})
+}
+
+// UpdateKind sets the "kind" field to the value that was provided on create.
+func (u *TaskUpsertBulk) UpdateKind() *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.UpdateKind()
+	})
+}
+
+// SetParentID sets the "parent_id" field.
+func (u *TaskUpsertBulk) SetParentID(v int) *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.SetParentID(v)
+	})
+}
+
+// AddParentID adds v to the "parent_id" field.
+func (u *TaskUpsertBulk) AddParentID(v int) *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.AddParentID(v)
+	})
+}
+
+// UpdateParentID sets the "parent_id" field to the value that was provided on create.
+func (u *TaskUpsertBulk) UpdateParentID() *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.UpdateParentID()
+	})
+}
+
+// ClearParentID clears the value of the "parent_id" field.
+func (u *TaskUpsertBulk) ClearParentID() *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.ClearParentID()
+	})
+}
+
+// SetGranted sets the "granted" field.
+func (u *TaskUpsertBulk) SetGranted(v bool) *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.SetGranted(v)
+	})
+}
+
+// UpdateGranted sets the "granted" field to the value that was provided on create.
+func (u *TaskUpsertBulk) UpdateGranted() *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.UpdateGranted()
+	})
+}
+
+// SetComment sets the "comment" field.
+func (u *TaskUpsertBulk) SetComment(v string) *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.SetComment(v)
+	})
+}
+
+// UpdateComment sets the "comment" field to the value that was provided on create.
+func (u *TaskUpsertBulk) UpdateComment() *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.UpdateComment()
+	})
+}
+
+// SetUrgedAt sets the "urged_at" field.
+func (u *TaskUpsertBulk) SetUrgedAt(v time.Time) *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.SetUrgedAt(v)
+	})
+}
+
+// UpdateUrgedAt sets the "urged_at" field to the value that was provided on create.
+func (u *TaskUpsertBulk) UpdateUrgedAt() *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.UpdateUrgedAt()
+	})
+}
+
+// ClearUrgedAt clears the value of the "urged_at" field.
+func (u *TaskUpsertBulk) ClearUrgedAt() *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.ClearUrgedAt()
+	})
+}
+
+// SetSeen sets the "seen" field.
+func (u *TaskUpsertBulk) SetSeen(v []string) *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.SetSeen(v)
+	})
+}
+
+// UpdateSeen sets the "seen" field to the value that was provided on create.
+func (u *TaskUpsertBulk) UpdateSeen() *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.UpdateSeen()
+	})
+}
+
+// ClearSeen clears the value of the "seen" field.
+func (u *TaskUpsertBulk) ClearSeen() *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.ClearSeen()
+	})
+}
+
+// SetFingerprint sets the "fingerprint" field.
+func (u *TaskUpsertBulk) SetFingerprint(v string) *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.SetFingerprint(v)
+	})
+}
+
+// UpdateFingerprint sets the "fingerprint" field to the value that was provided on create.
+func (u *TaskUpsertBulk) UpdateFingerprint() *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.UpdateFingerprint()
 	})
 }
 

@@ -126,6 +126,127 @@ func (_u *TaskUpdate) SetNillableStatus(v *string) *TaskUpdate {
 	return _u
 }
 
+// SetKind sets the "kind" field.
+func (_u *TaskUpdate) SetKind(v string) *TaskUpdate {
+	_u.mutation.SetKind(v)
+	return _u
+}
+
+// SetNillableKind sets the "kind" field if the given value is not nil.
+func (_u *TaskUpdate) SetNillableKind(v *string) *TaskUpdate {
+	if v != nil {
+		_u.SetKind(*v)
+	}
+	return _u
+}
+
+// SetParentID sets the "parent_id" field.
+func (_u *TaskUpdate) SetParentID(v int) *TaskUpdate {
+	_u.mutation.ResetParentID()
+	_u.mutation.SetParentID(v)
+	return _u
+}
+
+// SetNillableParentID sets the "parent_id" field if the given value is not nil.
+func (_u *TaskUpdate) SetNillableParentID(v *int) *TaskUpdate {
+	if v != nil {
+		_u.SetParentID(*v)
+	}
+	return _u
+}
+
+// AddParentID adds value to the "parent_id" field.
+func (_u *TaskUpdate) AddParentID(v int) *TaskUpdate {
+	_u.mutation.AddParentID(v)
+	return _u
+}
+
+// ClearParentID clears the value of the "parent_id" field.
+func (_u *TaskUpdate) ClearParentID() *TaskUpdate {
+	_u.mutation.ClearParentID()
+	return _u
+}
+
+// SetGranted sets the "granted" field.
+func (_u *TaskUpdate) SetGranted(v bool) *TaskUpdate {
+	_u.mutation.SetGranted(v)
+	return _u
+}
+
+// SetNillableGranted sets the "granted" field if the given value is not nil.
+func (_u *TaskUpdate) SetNillableGranted(v *bool) *TaskUpdate {
+	if v != nil {
+		_u.SetGranted(*v)
+	}
+	return _u
+}
+
+// SetComment sets the "comment" field.
+func (_u *TaskUpdate) SetComment(v string) *TaskUpdate {
+	_u.mutation.SetComment(v)
+	return _u
+}
+
+// SetNillableComment sets the "comment" field if the given value is not nil.
+func (_u *TaskUpdate) SetNillableComment(v *string) *TaskUpdate {
+	if v != nil {
+		_u.SetComment(*v)
+	}
+	return _u
+}
+
+// SetUrgedAt sets the "urged_at" field.
+func (_u *TaskUpdate) SetUrgedAt(v time.Time) *TaskUpdate {
+	_u.mutation.SetUrgedAt(v)
+	return _u
+}
+
+// SetNillableUrgedAt sets the "urged_at" field if the given value is not nil.
+func (_u *TaskUpdate) SetNillableUrgedAt(v *time.Time) *TaskUpdate {
+	if v != nil {
+		_u.SetUrgedAt(*v)
+	}
+	return _u
+}
+
+// ClearUrgedAt clears the value of the "urged_at" field.
+func (_u *TaskUpdate) ClearUrgedAt() *TaskUpdate {
+	_u.mutation.ClearUrgedAt()
+	return _u
+}
+
+// SetSeen sets the "seen" field.
+func (_u *TaskUpdate) SetSeen(v []string) *TaskUpdate {
+	_u.mutation.SetSeen(v)
+	return _u
+}
+
+// AppendSeen appends value to the "seen" field.
+func (_u *TaskUpdate) AppendSeen(v []string) *TaskUpdate {
+	_u.mutation.AppendSeen(v)
+	return _u
+}
+
+// ClearSeen clears the value of the "seen" field.
+func (_u *TaskUpdate) ClearSeen() *TaskUpdate {
+	_u.mutation.ClearSeen()
+	return _u
+}
+
+// SetFingerprint sets the "fingerprint" field.
+func (_u *TaskUpdate) SetFingerprint(v string) *TaskUpdate {
+	_u.mutation.SetFingerprint(v)
+	return _u
+}
+
+// SetNillableFingerprint sets the "fingerprint" field if the given value is not nil.
+func (_u *TaskUpdate) SetNillableFingerprint(v *string) *TaskUpdate {
+	if v != nil {
+		_u.SetFingerprint(*v)
+	}
+	return _u
+}
+
 // SetDecision sets the "decision" field.
 func (_u *TaskUpdate) SetDecision(v string) *TaskUpdate {
 	_u.mutation.SetDecision(v)
@@ -271,6 +392,44 @@ func (_u *TaskUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(task.FieldStatus, field.TypeString, value)
 	}
+	if value, ok := _u.mutation.Kind(); ok {
+		_spec.SetField(task.FieldKind, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.ParentID(); ok {
+		_spec.SetField(task.FieldParentID, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedParentID(); ok {
+		_spec.AddField(task.FieldParentID, field.TypeInt, value)
+	}
+	if _u.mutation.ParentIDCleared() {
+		_spec.ClearField(task.FieldParentID, field.TypeInt)
+	}
+	if value, ok := _u.mutation.Granted(); ok {
+		_spec.SetField(task.FieldGranted, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.Comment(); ok {
+		_spec.SetField(task.FieldComment, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.UrgedAt(); ok {
+		_spec.SetField(task.FieldUrgedAt, field.TypeTime, value)
+	}
+	if _u.mutation.UrgedAtCleared() {
+		_spec.ClearField(task.FieldUrgedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Seen(); ok {
+		_spec.SetField(task.FieldSeen, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedSeen(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, task.FieldSeen, value)
+		})
+	}
+	if _u.mutation.SeenCleared() {
+		_spec.ClearField(task.FieldSeen, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.Fingerprint(); ok {
+		_spec.SetField(task.FieldFingerprint, field.TypeString, value)
+	}
 	if value, ok := _u.mutation.Decision(); ok {
 		_spec.SetField(task.FieldDecision, field.TypeString, value)
 	}
@@ -403,6 +562,127 @@ func (_u *TaskUpdateOne) SetStatus(v string) *TaskUpdateOne {
 func (_u *TaskUpdateOne) SetNillableStatus(v *string) *TaskUpdateOne {
 	if v != nil {
 		_u.SetStatus(*v)
+	}
+	return _u
+}
+
+// SetKind sets the "kind" field.
+func (_u *TaskUpdateOne) SetKind(v string) *TaskUpdateOne {
+	_u.mutation.SetKind(v)
+	return _u
+}
+
+// SetNillableKind sets the "kind" field if the given value is not nil.
+func (_u *TaskUpdateOne) SetNillableKind(v *string) *TaskUpdateOne {
+	if v != nil {
+		_u.SetKind(*v)
+	}
+	return _u
+}
+
+// SetParentID sets the "parent_id" field.
+func (_u *TaskUpdateOne) SetParentID(v int) *TaskUpdateOne {
+	_u.mutation.ResetParentID()
+	_u.mutation.SetParentID(v)
+	return _u
+}
+
+// SetNillableParentID sets the "parent_id" field if the given value is not nil.
+func (_u *TaskUpdateOne) SetNillableParentID(v *int) *TaskUpdateOne {
+	if v != nil {
+		_u.SetParentID(*v)
+	}
+	return _u
+}
+
+// AddParentID adds value to the "parent_id" field.
+func (_u *TaskUpdateOne) AddParentID(v int) *TaskUpdateOne {
+	_u.mutation.AddParentID(v)
+	return _u
+}
+
+// ClearParentID clears the value of the "parent_id" field.
+func (_u *TaskUpdateOne) ClearParentID() *TaskUpdateOne {
+	_u.mutation.ClearParentID()
+	return _u
+}
+
+// SetGranted sets the "granted" field.
+func (_u *TaskUpdateOne) SetGranted(v bool) *TaskUpdateOne {
+	_u.mutation.SetGranted(v)
+	return _u
+}
+
+// SetNillableGranted sets the "granted" field if the given value is not nil.
+func (_u *TaskUpdateOne) SetNillableGranted(v *bool) *TaskUpdateOne {
+	if v != nil {
+		_u.SetGranted(*v)
+	}
+	return _u
+}
+
+// SetComment sets the "comment" field.
+func (_u *TaskUpdateOne) SetComment(v string) *TaskUpdateOne {
+	_u.mutation.SetComment(v)
+	return _u
+}
+
+// SetNillableComment sets the "comment" field if the given value is not nil.
+func (_u *TaskUpdateOne) SetNillableComment(v *string) *TaskUpdateOne {
+	if v != nil {
+		_u.SetComment(*v)
+	}
+	return _u
+}
+
+// SetUrgedAt sets the "urged_at" field.
+func (_u *TaskUpdateOne) SetUrgedAt(v time.Time) *TaskUpdateOne {
+	_u.mutation.SetUrgedAt(v)
+	return _u
+}
+
+// SetNillableUrgedAt sets the "urged_at" field if the given value is not nil.
+func (_u *TaskUpdateOne) SetNillableUrgedAt(v *time.Time) *TaskUpdateOne {
+	if v != nil {
+		_u.SetUrgedAt(*v)
+	}
+	return _u
+}
+
+// ClearUrgedAt clears the value of the "urged_at" field.
+func (_u *TaskUpdateOne) ClearUrgedAt() *TaskUpdateOne {
+	_u.mutation.ClearUrgedAt()
+	return _u
+}
+
+// SetSeen sets the "seen" field.
+func (_u *TaskUpdateOne) SetSeen(v []string) *TaskUpdateOne {
+	_u.mutation.SetSeen(v)
+	return _u
+}
+
+// AppendSeen appends value to the "seen" field.
+func (_u *TaskUpdateOne) AppendSeen(v []string) *TaskUpdateOne {
+	_u.mutation.AppendSeen(v)
+	return _u
+}
+
+// ClearSeen clears the value of the "seen" field.
+func (_u *TaskUpdateOne) ClearSeen() *TaskUpdateOne {
+	_u.mutation.ClearSeen()
+	return _u
+}
+
+// SetFingerprint sets the "fingerprint" field.
+func (_u *TaskUpdateOne) SetFingerprint(v string) *TaskUpdateOne {
+	_u.mutation.SetFingerprint(v)
+	return _u
+}
+
+// SetNillableFingerprint sets the "fingerprint" field if the given value is not nil.
+func (_u *TaskUpdateOne) SetNillableFingerprint(v *string) *TaskUpdateOne {
+	if v != nil {
+		_u.SetFingerprint(*v)
 	}
 	return _u
 }
@@ -581,6 +861,44 @@ func (_u *TaskUpdateOne) sqlSave(ctx context.Context) (_node *Task, err error) {
 	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(task.FieldStatus, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Kind(); ok {
+		_spec.SetField(task.FieldKind, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.ParentID(); ok {
+		_spec.SetField(task.FieldParentID, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedParentID(); ok {
+		_spec.AddField(task.FieldParentID, field.TypeInt, value)
+	}
+	if _u.mutation.ParentIDCleared() {
+		_spec.ClearField(task.FieldParentID, field.TypeInt)
+	}
+	if value, ok := _u.mutation.Granted(); ok {
+		_spec.SetField(task.FieldGranted, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.Comment(); ok {
+		_spec.SetField(task.FieldComment, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.UrgedAt(); ok {
+		_spec.SetField(task.FieldUrgedAt, field.TypeTime, value)
+	}
+	if _u.mutation.UrgedAtCleared() {
+		_spec.ClearField(task.FieldUrgedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Seen(); ok {
+		_spec.SetField(task.FieldSeen, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedSeen(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, task.FieldSeen, value)
+		})
+	}
+	if _u.mutation.SeenCleared() {
+		_spec.ClearField(task.FieldSeen, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.Fingerprint(); ok {
+		_spec.SetField(task.FieldFingerprint, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.Decision(); ok {
 		_spec.SetField(task.FieldDecision, field.TypeString, value)

@@ -28,10 +28,14 @@ type Tx struct {
 	IdempotencyKey *IdempotencyKeyClient
 	// Ledger is the client for interacting with the Ledger builders.
 	Ledger *LedgerClient
+	// LiveTicket is the client for interacting with the LiveTicket builders.
+	LiveTicket *LiveTicketClient
 	// Membership is the client for interacting with the Membership builders.
 	Membership *MembershipClient
 	// NodeInstance is the client for interacting with the NodeInstance builders.
 	NodeInstance *NodeInstanceClient
+	// Notification is the client for interacting with the Notification builders.
+	Notification *NotificationClient
 	// Order is the client for interacting with the Order builders.
 	Order *OrderClient
 	// Session is the client for interacting with the Session builders.
@@ -180,8 +184,10 @@ func (tx *Tx) init() {
 	tx.Event = NewEventClient(tx.config)
 	tx.IdempotencyKey = NewIdempotencyKeyClient(tx.config)
 	tx.Ledger = NewLedgerClient(tx.config)
+	tx.LiveTicket = NewLiveTicketClient(tx.config)
 	tx.Membership = NewMembershipClient(tx.config)
 	tx.NodeInstance = NewNodeInstanceClient(tx.config)
+	tx.Notification = NewNotificationClient(tx.config)
 	tx.Order = NewOrderClient(tx.config)
 	tx.Session = NewSessionClient(tx.config)
 	tx.Task = NewTaskClient(tx.config)

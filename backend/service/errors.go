@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"time"
 )
 
 // FieldError points at the part of the request that is wrong.
@@ -19,9 +20,11 @@ type FieldError struct {
 
 // Error is a refusal the caller should show as a problem (RFC 9457).
 type Error struct {
-	Status int
-	Detail string
-	Errors []FieldError
+	Status int          `json:"status"`
+	Detail string       `json:"detail"`
+	Errors []FieldError `json:"errors,omitempty"`
+	// RetryAfter is how long a 429 should wait.
+	RetryAfter time.Duration `json:"-"`
 }
 
 func (e *Error) Error() string {

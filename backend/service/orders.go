@@ -3,7 +3,6 @@ package service
 import (
 	"context"
 	"encoding/json"
-	"slices"
 	"time"
 
 	"sluice/backend/authz"
@@ -20,6 +19,8 @@ type TaskView struct {
 	Node      string        `json:"node"`
 	NodeName  engine.Text   `json:"node_name,omitempty"`
 	Mode      string        `json:"mode"`
+	Kind      string        `json:"kind,omitempty"`
+	Comment   string        `json:"comment,omitempty"`
 	Assignees []string      `json:"assignees"`
 	Status    string        `json:"status"`
 	Decision  string        `json:"decision,omitempty"`
@@ -59,7 +60,7 @@ func orderView(o *ent.Order) OrderView {
 }
 
 func (s *Service) taskView(a Actor, f *engine.Flow, o *ent.Order, t *ent.Task, mode string) TaskView {
-	v := TaskView{ID: t.ID, Node: t.NodeID, Mode: mode, Assignees: t.Assignees, Status: t.Status,
+	v := TaskView{ID: t.ID, Node: t.NodeID, Mode: mode, Kind: t.Kind, Comment: t.Comment, Assignees: t.Assignees, Status: t.Status,
 		Decision: t.Decision, DecidedBy: t.DecidedBy, Version: t.Version, CreatedAt: t.CreatedAt}
 	if v.Assignees == nil {
 		v.Assignees = []string{}
@@ -67,9 +68,8 @@ func (s *Service) taskView(a Actor, f *engine.Flow, o *ent.Order, t *ent.Task, m
 	if f != nil {
 		if n := f.Nodes[t.NodeID]; n != nil {
 			v.NodeName, v.Reasons, v.Checklist = n.Name, n.Reasons, n.Checklist
-			v.CanAct = t.Status == "open" && slices.Contains(t.Assignees, a.Username) &&
-				(a.Username != o.Submitter || n.AllowSelf) &&
-				s.can(a, t.Department, nodeObject(f.Key, t.NodeID), engine.ActApprove)
+			v.CanAct = t.Status == "open" && t.Kind != "cc" && (a.Username != o.Submitter || n.AllowSelf) &&
+				s.mayAct(a, f, t, engine.ActApprove)
 		}
 	}
 	return v

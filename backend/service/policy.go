@@ -12,7 +12,7 @@ import (
 )
 
 // nodeActions are what an approver of a review node may do to its tasks.
-var nodeActions = []string{engine.ActApprove, engine.ActReject, engine.ActComment}
+var nodeActions = engine.TaskActions
 
 // writePolicy derives the whole Casbin policy from what is published (roles, flows),
 // who holds which role where, and who is an admin, and rewrites it inside tx. It is

@@ -31,17 +31,46 @@ func (s *Service) orderWithTasks(a Actor, f *engine.Flow, o *ent.Order, ts []ope
 	for _, t := range ts {
 		v.Tasks = append(v.Tasks, s.taskView(a, f, o, t.Task, t.mode))
 	}
+	redact(a, f, o, &v)
 	return &v
 }
 
-// orderDetail renders an order with its open tasks.
+// redact hides the fields a node keeps from its reviewers while the viewer has a task
+// there (the submitter and admins always see the whole order).
+func redact(a Actor, f *engine.Flow, o *ent.Order, v *OrderView) {
+	if f == nil || a.Username == o.Submitter || a.IsAdmin {
+		return
+	}
+	var hide []string
+	for _, t := range v.Tasks {
+		if n := f.Nodes[t.Node]; n != nil && slices.Contains(t.Assignees, a.Username) {
+			for k, p := range n.Fields {
+				if p == FieldHidden {
+					hide = append(hide, k)
+				}
+			}
+		}
+	}
+	if len(hide) == 0 {
+		return
+	}
+	data := make(map[string]any, len(v.Data))
+	for k, val := range v.Data {
+		if !slices.Contains(hide, k) {
+			data[k] = val
+		}
+	}
+	v.Data = data
+}
+
+// orderDetail renders an order with its open and waiting tasks.
 func (s *Service) orderDetail(ctx context.Context, c *ent.Client, a Actor, o *ent.Order) (*OrderView, error) {
 	v := orderView(o)
 	f, err := s.Catalog.Flow(ctx, o.FlowKey, o.FlowVersion)
 	if err != nil {
 		return nil, err
 	}
-	ts, err := c.Task.Query().Where(task.OrderID(o.ID), task.Status("open")).Order(ent.Asc(task.FieldID)).All(ctx)
+	ts, err := c.Task.Query().Where(task.OrderID(o.ID), task.StatusIn("open", "waiting"), task.KindNEQ("cc")).Order(ent.Asc(task.FieldID)).All(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -63,6 +92,7 @@ func (s *Service) orderDetail(ctx context.Context, c *ent.Client, a Actor, o *en
 	for _, t := range ts {
 		v.Tasks = append(v.Tasks, s.taskView(a, f, o, t, modes[t.NodeInstanceID]))
 	}
+	redact(a, f, o, &v)
 	return &v, nil
 }
 
@@ -107,20 +137,26 @@ func (s *Service) GetOrder(ctx context.Context, a Actor, id int) (*OrderView, er
 
 // HistoryItem is one line of an order's timeline.
 type HistoryItem struct {
-	Seq     int64          `json:"seq"`
-	At      time.Time      `json:"at"`
-	Actor   string         `json:"actor"`
-	Action  string         `json:"action"`
-	Node    string         `json:"node,omitempty"`
-	TaskID  *int           `json:"task_id,omitempty"`
-	Comment string         `json:"comment,omitempty"`
-	Reason  string         `json:"reason,omitempty"`
-	Detail  map[string]any `json:"detail,omitempty"`
+	Seq      int64          `json:"seq"`
+	At       time.Time      `json:"at"`
+	Actor    string         `json:"actor"`
+	Action   string         `json:"action"`
+	Node     string         `json:"node,omitempty"`
+	NodeName engine.Text    `json:"node_name,omitempty"`
+	TaskID   *int           `json:"task_id,omitempty"`
+	Comment  string         `json:"comment,omitempty"`
+	Reason   string         `json:"reason,omitempty"`
+	Detail   map[string]any `json:"detail,omitempty"`
 }
 
 // History is the order's timeline from the audit trail: every action and automatic step.
 func (s *Service) History(ctx context.Context, a Actor, id int) ([]HistoryItem, error) {
-	if _, err := s.readableOrder(ctx, a, id); err != nil {
+	o, err := s.readableOrder(ctx, a, id)
+	if err != nil {
+		return nil, err
+	}
+	f, err := s.Catalog.Flow(ctx, o.FlowKey, o.FlowVersion)
+	if err != nil {
 		return nil, err
 	}
 	rows, err := s.Store.Read.AuditEntry.Query().Where(auditentry.OrderID(id)).Order(ent.Asc(auditentry.FieldSeq)).All(ctx)
@@ -130,6 +166,9 @@ func (s *Service) History(ctx context.Context, a Actor, id int) ([]HistoryItem, 
 	out := make([]HistoryItem, 0, len(rows))
 	for _, e := range rows {
 		h := HistoryItem{Seq: e.Seq, At: e.At, Actor: e.Actor, Action: e.Action, Node: e.Node, TaskID: e.TaskID, Detail: e.Detail}
+		if f != nil && f.Nodes[e.Node] != nil {
+			h.NodeName = f.Nodes[e.Node].Name
+		}
 		h.Comment, _ = e.Detail["comment"].(string)
 		h.Reason, _ = e.Detail["reason"].(string)
 		out = append(out, h)
@@ -244,8 +283,7 @@ type OrderSummary struct {
 }
 
 // Tasks lists the actor's tasks: scope mine (open, may act), done (decided by them),
-// initiated (their orders, one line per order), cc (nothing yet: CC arrives with the
-// review-semantics work).
+// initiated (their orders, one line per order), cc (nodes they were told about).
 func (s *Service) Tasks(ctx context.Context, a Actor, scope string) ([]TaskItem, error) {
 	c := s.Store.Read
 	var ts []*ent.Task
@@ -278,7 +316,12 @@ func (s *Service) Tasks(ctx context.Context, a Actor, scope string) ([]TaskItem,
 		}
 		return out, nil
 	case "cc":
-		return []TaskItem{}, nil
+		ids, err2 := c.TaskAssignee.Query().Where(taskassignee.Username(a.Username), taskassignee.Open(false)).
+			Select(taskassignee.FieldTaskID).Ints(ctx)
+		if err2 != nil {
+			return nil, err2
+		}
+		ts, err = c.Task.Query().Where(task.IDIn(ids...), task.Kind("cc")).Order(ent.Desc(task.FieldID)).Limit(200).All(ctx)
 	default:
 		return nil, invalid("unknown scope", FieldError{"/scope", "one of mine, cc, done, initiated"})
 	}

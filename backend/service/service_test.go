@@ -55,6 +55,15 @@ func sample(t *testing.T, file string) service.SubmitRequest {
 	return req
 }
 
+// ticks answers a task's checklist with every item ticked.
+func ticks(tk service.TaskView) []bool {
+	out := make([]bool, len(tk.Checklist))
+	for i := range out {
+		out[i] = true
+	}
+	return out
+}
+
 func status(err error) int {
 	if e, ok := service.AsError(err); ok {
 		return e.Status
@@ -93,7 +102,7 @@ func walk(t *testing.T, svc *service.Service, s *store.Store, o *service.OrderVi
 		}
 		tk := o.Tasks[0]
 		path = append(path, tk.Node)
-		res, _, err := svc.Act(ctx, as(t, s, tk.Assignees[0]), tk.ID, service.ActionRequest{Action: "approve", Comment: "ok"}, nil)
+		res, _, err := svc.Act(ctx, as(t, s, tk.Assignees[0]), tk.ID, service.ActionRequest{Action: "approve", Comment: "ok", Checklist: ticks(tk)}, nil)
 		if err != nil {
 			t.Fatalf("%s approving %s: %v", tk.Assignees[0], tk.Node, err)
 		}
@@ -172,7 +181,7 @@ func TestWhoMayAct(t *testing.T) {
 			t.Fatal(err)
 		}
 		// verify, then the order waits for the sales manager of the sales department
-		res, _, err := svc.Act(ctx, as(t, s, "clerk"), o.Tasks[0].ID, service.ActionRequest{Action: "approve"}, nil)
+		res, _, err := svc.Act(ctx, as(t, s, "clerk"), o.Tasks[0].ID, service.ActionRequest{Action: "approve", Checklist: ticks(o.Tasks[0])}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -225,7 +234,7 @@ func TestConcurrentApprovalsOneWins(t *testing.T) {
 				wg.Add(1)
 				go func(i int) {
 					defer wg.Done()
-					_, _, err := svc.Act(ctx, clerk, o.Tasks[0].ID, service.ActionRequest{Action: "approve"}, nil)
+					_, _, err := svc.Act(ctx, clerk, o.Tasks[0].ID, service.ActionRequest{Action: "approve", Checklist: ticks(o.Tasks[0])}, nil)
 					codes[i] = status(err)
 				}(i)
 			}

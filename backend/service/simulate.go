@@ -4,17 +4,31 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 
 	"sluice/backend/definitions"
 	"sluice/backend/engine"
+	"sluice/backend/ent"
+	"sluice/backend/ent/order"
 )
 
 // SimulateRequest is the body of POST /flows/{key}/simulate.
 type SimulateRequest struct {
-	Orders    []SimOrder                 `json:"orders"`
+	Orders []SimOrder `json:"orders,omitempty"`
+	// Past adds past orders of this flow as samples (their data, department, submitter).
+	Past      *PastFilter                `json:"past,omitempty"`
 	Decisions map[string]engine.Decision `json:"decisions,omitempty"`
 	// Version is a published version number, "draft", or absent for the latest published.
 	Version json.RawMessage `json:"version,omitempty"`
+	// Compare runs the same samples on a second version and reports the differences.
+	Compare json.RawMessage `json:"compare,omitempty"`
+}
+
+// PastFilter picks past orders to replay in a simulation.
+type PastFilter struct {
+	Status string `json:"status,omitempty"` // e.g. completed
+	Limit  int    `json:"limit,omitempty"`  // default 20, at most 200
 }
 
 // SimOrder is a sample order: a POST /orders body, optionally with who submits it.
@@ -28,14 +42,29 @@ type SimOrder struct {
 // SimOrderResult is one simulated order.
 type SimOrderResult struct {
 	Index int `json:"index"`
+	// Order is the past order replayed, when the sample came from the database.
+	Order string `json:"order,omitempty"`
 	engine.SimResult
 	Errors []FieldError `json:"errors,omitempty"`
+	// Compared is the same sample on the compare version, and Diff what changed.
+	Compared *engine.SimResult `json:"compared,omitempty"`
+	Diff     *SimDiff          `json:"diff,omitempty"`
+}
+
+// SimDiff is how one sample fares differently on two versions.
+type SimDiff struct {
+	Same      bool     `json:"same"`
+	Status    []string `json:"status,omitempty"`     // [this version, compare version] when they differ
+	OnlyHere  []string `json:"only_here,omitempty"`  // nodes reached only on this version
+	OnlyThere []string `json:"only_there,omitempty"` // nodes reached only on the compare version
+	Approvers []string `json:"approvers,omitempty"`  // review nodes whose approvers differ
 }
 
 // SimulateResponse answers a simulation.
 type SimulateResponse struct {
 	Flow    string           `json:"flow"`
 	Version string           `json:"version"`
+	Compare string           `json:"compare,omitempty"`
 	Results []SimOrderResult `json:"results"`
 }
 
@@ -46,67 +75,41 @@ func (s *Service) Simulate(ctx context.Context, a Actor, key string, req Simulat
 	if !s.can(a, "*", "definitions", "manage") {
 		return nil, forbidden("you may not simulate flows")
 	}
-	if len(req.Orders) == 0 {
-		return nil, invalid("nothing to simulate", FieldError{"/orders", "give at least one sample order"})
+	f, label, err := s.simFlow(ctx, key, req.Version, "/version")
+	if err != nil {
+		return nil, err
 	}
-	var f *engine.Flow
-	label := "latest"
-	var ver any
-	if len(req.Version) > 0 {
-		if err := json.Unmarshal(req.Version, &ver); err != nil {
-			return nil, invalid("bad version", FieldError{"/version", `a version number or "draft"`})
+	var other *engine.Flow
+	var otherLabel string
+	if len(req.Compare) > 0 {
+		if other, otherLabel, err = s.simFlow(ctx, key, req.Compare, "/compare"); err != nil {
+			return nil, err
 		}
 	}
-	switch v := ver.(type) {
-	case nil:
-		fl, err := s.Catalog.Flow(ctx, key, 0)
+	samples := req.Orders
+	var from []string
+	if req.Past != nil {
+		past, nums, err := s.pastSamples(ctx, key, *req.Past)
 		if err != nil {
 			return nil, err
 		}
-		f = fl
-	case float64:
-		fl, err := s.Catalog.Flow(ctx, key, int(v))
-		if err != nil {
-			return nil, err
-		}
-		f, label = fl, fmt.Sprint(int(v))
-	case string:
-		if v != "draft" {
-			return nil, invalid("bad version", FieldError{"/version", `a version number or "draft"`})
-		}
-		d, err := version(ctx, s.Store.Read, "flow", key, 0)
-		if err != nil {
-			return nil, err
-		}
-		if d == nil {
-			return nil, notFound("a draft of flow " + key)
-		}
-		fl, probs := definitions.CompileFlow(d.Body, 0, s.Catalog.lookup(ctx))
-		if len(probs) > 0 {
-			errs := make([]FieldError, len(probs))
-			for i, p := range probs {
-				errs[i] = FieldError{p.Pointer, p.Message}
-			}
-			return nil, invalid("the draft does not compile", errs...)
-		}
-		f, label = fl, "draft"
-	default:
-		return nil, invalid("bad version", FieldError{"/version", `a version number or "draft"`})
+		samples = append(slices.Clone(samples), past...)
+		from = append(make([]string, len(req.Orders)), nums...)
 	}
-	if f == nil {
-		return nil, notFound("flow " + key)
-	}
-	if label == "latest" {
-		label = fmt.Sprint(f.Version)
+	if len(samples) == 0 {
+		return nil, invalid("nothing to simulate", FieldError{"/orders", "give sample orders or a past filter"})
 	}
 	form, err := s.Catalog.Form(ctx, f.Doc.Form)
 	if err != nil {
 		return nil, err
 	}
-	out := &SimulateResponse{Flow: key, Version: label, Results: make([]SimOrderResult, 0, len(req.Orders))}
+	out := &SimulateResponse{Flow: key, Version: label, Compare: otherLabel, Results: make([]SimOrderResult, 0, len(samples))}
 	env := &txEnv{ctx: ctx, c: s.Store.Read, flow: key, dryRun: true}
-	for i, so := range req.Orders {
+	for i, so := range samples {
 		r := SimOrderResult{Index: i}
+		if i < len(from) {
+			r.Order = from[i]
+		}
 		data := so.Data
 		if data == nil {
 			data = map[string]any{}
@@ -119,16 +122,142 @@ func (s *Service) Simulate(ctx context.Context, a Actor, key string, req Simulat
 		if len(r.Errors) == 0 {
 			dept := so.Department
 			if dept == "" {
-				dept = "sales"
-				if d, err := s.departmentFor(ctx, a, ""); err == nil {
-					dept = d
+				if dept, err = s.departmentFor(ctx, a, ""); err != nil {
+					r.Status = "invalid"
+					r.Errors = append(r.Errors, FieldError{fmt.Sprintf("/orders/%d/department", i), "say which department the sample order is submitted in"})
+					out.Results = append(out.Results, r)
+					continue
 				}
 			}
-			r.SimResult = engine.Simulate(f, engine.Order{ID: -(i + 1), Number: fmt.Sprintf("SIM-%d", i+1), Department: dept, Submitter: so.Submitter, Data: data}, req.Decisions, env)
+			eo := engine.Order{ID: -(i + 1), Number: fmt.Sprintf("SIM-%d", i+1), Department: dept, Submitter: so.Submitter, Data: data}
+			r.SimResult = engine.Simulate(f, eo, req.Decisions, env)
+			if other != nil {
+				cmp := engine.Simulate(other, eo, req.Decisions, env)
+				r.Compared, r.Diff = &cmp, diff(r.SimResult, cmp)
+			}
 		} else {
 			r.Status = "invalid"
 		}
 		out.Results = append(out.Results, r)
 	}
 	return out, nil
+}
+
+// simFlow picks the version to simulate: a number, "draft", or absent for the latest.
+func (s *Service) simFlow(ctx context.Context, key string, raw json.RawMessage, ptr string) (*engine.Flow, string, error) {
+	bad := invalid("bad version", FieldError{ptr, `a version number or "draft"`})
+	var ver any
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &ver); err != nil {
+			return nil, "", bad
+		}
+	}
+	var f *engine.Flow
+	var err error
+	switch v := ver.(type) {
+	case nil:
+		f, err = s.Catalog.Flow(ctx, key, 0)
+	case float64:
+		if v < 1 || v != float64(int(v)) {
+			return nil, "", bad
+		}
+		f, err = s.Catalog.Flow(ctx, key, int(v))
+	case string:
+		if v != "draft" {
+			return nil, "", bad
+		}
+		d, err := version(ctx, s.Store.Read, "flow", key, 0)
+		if err != nil {
+			return nil, "", err
+		}
+		if d == nil {
+			return nil, "", notFound("a draft of flow " + key)
+		}
+		fl, probs := definitions.CompileFlow(d.Body, 0, s.Catalog.lookup(ctx))
+		if len(probs) > 0 {
+			errs := make([]FieldError, len(probs))
+			for i, p := range probs {
+				errs[i] = FieldError{p.Pointer, p.Message}
+			}
+			return nil, "", invalid("the draft does not compile", errs...)
+		}
+		return fl, "draft", nil
+	default:
+		return nil, "", bad
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	if f == nil {
+		return nil, "", notFound(fmt.Sprintf("flow %s version %v", key, ver))
+	}
+	return f, fmt.Sprint(f.Version), nil
+}
+
+// pastSamples turns past orders of the flow into simulation samples, newest first.
+func (s *Service) pastSamples(ctx context.Context, key string, p PastFilter) ([]SimOrder, []string, error) {
+	if p.Limit <= 0 {
+		p.Limit = 20
+	}
+	if p.Limit > 200 {
+		return nil, nil, invalid("too many past orders", FieldError{"/past/limit", "at most 200"})
+	}
+	q := s.Store.Read.Order.Query().Where(order.FlowKey(key))
+	if p.Status != "" {
+		q.Where(order.Status(p.Status))
+	}
+	rows, err := q.Order(ent.Desc(order.FieldID)).Limit(p.Limit).All(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := make([]SimOrder, len(rows))
+	nums := make([]string, len(rows))
+	for i, o := range rows {
+		data := map[string]any{}
+		for k, v := range o.Data {
+			data[k] = v
+		}
+		out[i] = SimOrder{Flow: key, Data: data, Department: o.Department, Submitter: o.Submitter}
+		nums[i] = o.Number
+	}
+	return out, nums, nil
+}
+
+// diff compares two simulated runs of the same sample.
+func diff(a, b engine.SimResult) *SimDiff {
+	d := &SimDiff{}
+	nodes := func(r engine.SimResult) ([]string, map[string]string) {
+		var ids []string
+		who := map[string]string{}
+		for _, p := range r.Path {
+			ids = append(ids, p.Node)
+			if p.Type == engine.TypeReview {
+				who[p.Node] = strings.Join(p.Approvers, ",")
+			}
+		}
+		return ids, who
+	}
+	na, wa := nodes(a)
+	nb, wb := nodes(b)
+	if a.Status != b.Status {
+		d.Status = []string{a.Status, b.Status}
+	}
+	for _, n := range na {
+		if !slices.Contains(nb, n) && !slices.Contains(d.OnlyHere, n) {
+			d.OnlyHere = append(d.OnlyHere, n)
+		}
+	}
+	for _, n := range nb {
+		if !slices.Contains(na, n) && !slices.Contains(d.OnlyThere, n) {
+			d.OnlyThere = append(d.OnlyThere, n)
+		}
+	}
+	for n, w := range wa {
+		if o, ok := wb[n]; ok && o != w {
+			d.Approvers = append(d.Approvers, n)
+		}
+	}
+	slices.Sort(d.Approvers)
+	d.Same = d.Status == nil && d.OnlyHere == nil && d.OnlyThere == nil && d.Approvers == nil && slices.Equal(na, nb)
+	return d
 }

@@ -6,7 +6,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
+
+	"entgo.io/ent/dialect"
 
 	"sluice/backend/ent"
 	"sluice/backend/ent/auditentry"
@@ -27,6 +30,9 @@ type Journal struct {
 	// trips inside the write lock.
 	audits []*ent.AuditEntryCreate
 	events []*ent.EventCreate
+	// st is set when Store.Tx runs the transaction: Close then announces the events
+	// (pg_notify on PostgreSQL, the OnCommit hooks in-process).
+	st *txState
 }
 
 // Begin locks the ledger row for this transaction. requestID is copied to audit entries.
@@ -48,7 +54,7 @@ func Begin(ctx context.Context, tx *ent.Tx, requestID string) (*Journal, error) 
 	if err := rows.Close(); err != nil {
 		return nil, fmt.Errorf("journal: read head: %w", err)
 	}
-	return &Journal{tx: tx, head: head, at: Now(), request: requestID}, nil
+	return &Journal{tx: tx, head: head, at: Now(), request: requestID, st: stateOf(tx)}, nil
 }
 
 // Now is the current time in UTC, truncated to microseconds (what PostgreSQL keeps),
@@ -131,18 +137,76 @@ func (j *Journal) Close(ctx context.Context) error {
 		}
 		j.audits = nil
 	}
-	if len(j.events) > 0 {
+	wrote := len(j.events) > 0
+	if wrote {
 		if err := j.tx.Event.CreateBulk(j.events...).Exec(ctx); err != nil {
 			return fmt.Errorf("journal: event: %w", err)
 		}
 		j.events = nil
 	}
-	err := j.tx.Ledger.UpdateOneID(1).SetAuditSeq(j.head.AuditSeq).SetAuditHash(j.head.AuditHash).
-		SetEventSeq(j.head.EventSeq).SetOrderSeq(j.head.OrderSeq).Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("journal: close: %w", err)
+	last := strconv.FormatInt(j.head.EventSeq, 10)
+	if wrote && j.st != nil && j.st.store.Dialect == dialect.Postgres {
+		// The head and the wake-up for other instances in one statement: pg_notify is
+		// delivered at commit (never on rollback) to every instance listening on
+		// ChannelEvents, which then reads the events table after its last sequence.
+		_, err := j.tx.ExecContext(ctx, `UPDATE ledgers SET audit_seq = $1, audit_hash = $2, event_seq = $3, order_seq = $4 `+
+			`FROM (SELECT pg_notify('`+ChannelEvents+`', $5)) AS n WHERE ledgers.id = 1`,
+			j.head.AuditSeq, j.head.AuditHash, j.head.EventSeq, j.head.OrderSeq, last)
+		if err != nil {
+			return fmt.Errorf("journal: close: %w", err)
+		}
+	} else {
+		err := j.tx.Ledger.UpdateOneID(1).SetAuditSeq(j.head.AuditSeq).SetAuditHash(j.head.AuditHash).
+			SetEventSeq(j.head.EventSeq).SetOrderSeq(j.head.OrderSeq).Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("journal: close: %w", err)
+		}
+	}
+	if wrote && j.st != nil {
+		j.st.note(Note{ChannelEvents, last})
 	}
 	return nil
+}
+
+// Notification is an entry for a user's persisted inbox.
+type Notification struct {
+	Username string
+	Type     string // e.g. "reminder", "escalation", "mention", "task.assigned"
+	Title    string
+	OrderID  int
+	Data     map[string]any
+}
+
+// Notify stores n in the recipient's inbox (unread) and appends a
+// "notification.created" event on their user topic, so an open browser shows it at
+// once and one that was offline finds it in GET /notifications. It returns the
+// notification's id.
+func (j *Journal) Notify(ctx context.Context, n Notification) (int, error) {
+	if n.Username == "" || n.Type == "" {
+		return 0, fmt.Errorf("journal: a notification needs a username and a type")
+	}
+	data, err := normalize(n.Data)
+	if err != nil {
+		return 0, err
+	}
+	seq := j.head.EventSeq + 1
+	c := j.tx.Notification.Create().SetUsername(n.Username).SetType(n.Type).SetTitle(n.Title).
+		SetData(data).SetEventSeq(seq).SetCreatedAt(j.at)
+	if n.OrderID != 0 {
+		c.SetOrderID(n.OrderID)
+	}
+	row, err := c.Save(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("journal: notification: %w", err)
+	}
+	ev := map[string]any{"id": row.ID, "type": n.Type, "title": n.Title, "data": data}
+	if n.OrderID != 0 {
+		ev["order_id"] = n.OrderID
+	}
+	if _, err := j.Event(ctx, "notification.created", "user:"+n.Username, ev); err != nil {
+		return 0, err
+	}
+	return row.ID, nil
 }
 
 // AuditHash is SHA-256 over the previous hash and a canonical JSON of the entry.

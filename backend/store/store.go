@@ -35,6 +35,7 @@ type Store struct {
 	Read    *ent.Client // readers
 	DB      *sql.DB
 	ReadDB  *sql.DB
+	commitHooks
 }
 
 // Open connects to url (sqlite://path or postgres://…). It does not migrate.
@@ -146,7 +147,10 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *ent.Tx) error) (err error) {
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
+	st := &txState{store: s}
+	running.Store(tx, st)
 	defer func() {
+		running.Delete(tx)
 		if p := recover(); p != nil {
 			_ = tx.Rollback()
 			panic(p)
@@ -159,6 +163,7 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *ent.Tx) error) (err error) {
 	if err = tx.Commit(); err != nil {
 		return fmt.Errorf("store: commit: %w", err)
 	}
+	s.committed(st)
 	return nil
 }
 

@@ -4,8 +4,11 @@
 //   SLUICE_URL=http://127.0.0.1:8080 npm run e2e
 //
 // clerk submits the sample order through the rendered form; then, each in a fresh browser context, every
-// reviewer opens My tasks, opens the order and approves; the order must end `completed`; finally the UI is
-// switched to English and back to 繁體中文. A screenshot of each step goes to test-output/e2e/.
+// reviewer opens My tasks, opens the order, ticks the checklist (Approve stays disabled until every box is
+// ticked) and approves. Once, the manager first tries a batch approve (refused for a checklist node), then
+// returns the order to verify; the clerk cannot withdraw it any more (409), verifies it again and urges the
+// manager twice (the second time 429, shown with the wait). The order must end `completed`; finally the UI
+// is switched to English, 简体中文 and back to 繁體中文. A screenshot of each step goes to test-output/e2e/.
 //
 // Optional environment:
 //   SLUICE_SAMPLE              JSON file with the order body ({flow, data} or just data); default:
@@ -18,6 +21,8 @@
 //   SLUICE_FINANCE_THRESHOLD   50000
 //   SLUICE_E2E_TIMEOUT_MS      timeout of one UI wait (20000)
 //   SLUICE_E2E_TASK_WAIT_MS    how long a reviewer waits for the task to reach My tasks (90000)
+//   SLUICE_E2E_RETURN_BY       the reviewer who returns the order once (manager; empty: no return)
+//   SLUICE_E2E_RETURN_TO       the node that return must reach (verify, the previous review node)
 //   SLUICE_E2E_HEADED=1        show the browser (needs a display)
 import fs from 'node:fs';
 import path from 'node:path';
@@ -37,6 +42,9 @@ const THRESHOLD = Number(process.env.SLUICE_FINANCE_THRESHOLD || 50000);
 const TIMEOUT = Number(process.env.SLUICE_E2E_TIMEOUT_MS || 20000);
 const TASK_WAIT = Number(process.env.SLUICE_E2E_TASK_WAIT_MS || 90000);
 const SUBMITTER = 'clerk';
+// the reviewer who returns the order once (to RETURN_TO, the previous review node); '' skips the return
+const RETURN_BY = process.env.SLUICE_E2E_RETURN_BY ?? 'manager';
+const RETURN_TO = process.env.SLUICE_E2E_RETURN_TO || 'verify';
 
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
 
@@ -310,41 +318,197 @@ async function submitOrder(browser, sample) {
   }
 }
 
+const ACTIONS_URL = /\/api\/v1\/tasks\/[^/]+\/actions$/;
+
+/** Logs in as `username`, waits until the order reaches My tasks, and opens it. */
+async function openFromMyTasks(page, username, order, { open = true } = {}) {
+  await login(page, username);
+  await page.getByTestId('nav-tasks').click();
+  const link = page.getByTestId(`task-open-${order.number}`);
+  const deadline = Date.now() + TASK_WAIT;
+  while ((await link.count()) === 0) {
+    if (Date.now() > deadline) fail(`order ${order.number} did not reach ${username}'s My tasks within ${TASK_WAIT / 1000}s`);
+    await page.waitForTimeout(2000);
+    await page.getByTestId('tasks-refresh').click();
+    await page.waitForLoadState('networkidle').catch(() => {});
+  }
+  await shot(page, `${username}-my-tasks`);
+  if (open) await openOrder(page, order);
+}
+
+async function openOrder(page, order) {
+  await page.getByTestId(`task-open-${order.number}`).first().click();
+  await page.getByTestId('order-number').filter({ hasText: order.number }).waitFor();
+}
+
+/** Ticks the panel's checklist; Approve must be disabled until the last box is ticked. */
+async function tickChecklist(panel, node) {
+  const boxes = await panel.getByTestId('checklist-item').locator('input[type=checkbox]').all();
+  const submit = panel.getByTestId('action-submit');
+  await panel.getByTestId('action-approve').click();
+  if (boxes.length) {
+    if (!(await submit.isDisabled())) fail(`Approve at ${node} is enabled before the ${boxes.length} checklist items are ticked`);
+    for (const [i, box] of boxes.entries()) {
+      await box.check();
+      const last = i === boxes.length - 1;
+      if (!last && !(await submit.isDisabled())) fail(`Approve at ${node} is enabled with ${i + 1} of ${boxes.length} items ticked`);
+    }
+    if (await submit.isDisabled()) fail(`Approve at ${node} stays disabled with every checklist item ticked`);
+  }
+  return boxes.length;
+}
+
+/** Opens an antd Select and picks its first option; waits until the dropdown has closed again. */
+async function pickFirstOption(page, select) {
+  const open = page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden)');
+  await select.click();
+  await open.last().locator('.ant-select-item-option').first().click();
+  await open.first().waitFor({ state: 'hidden' }).catch(() => {});
+  await page.waitForFunction(() => !document.querySelector('.ant-select-dropdown:not(.ant-select-dropdown-hidden)')).catch(() => {});
+}
+
+/** Clicks the panel's submit button and returns the action's answer ({status, body, sent}). */
+async function submitAction(page, panel) {
+  const [res] = await Promise.all([
+    page.waitForResponse((r) => ACTIONS_URL.test(r.url()) && r.request().method() === 'POST'),
+    panel.getByTestId('action-submit').click(),
+  ]);
+  const body = await res.json().catch(() => ({}));
+  return { status: res.status(), body, sent: res.request().postDataJSON() };
+}
+
 async function approveAs(browser, username, order) {
   const { context, page } = await newPage(browser, username);
   try {
-    await step(`${username}: login and find the order in My tasks`, page, async () => {
-      await login(page, username);
-      await page.getByTestId('nav-tasks').click();
-      const link = page.getByTestId(`task-open-${order.number}`);
-      const deadline = Date.now() + TASK_WAIT;
-      while ((await link.count()) === 0) {
-        if (Date.now() > deadline) fail(`order ${order.number} did not reach ${username}'s My tasks within ${TASK_WAIT / 1000}s`);
-        await page.waitForTimeout(2000);
-        await page.getByTestId('tasks-refresh').click();
-        await page.waitForLoadState('networkidle').catch(() => {});
+    await step(`${username}: login and find the order in My tasks`, page, () => openFromMyTasks(page, username, order));
+    await approveOpenTask(page, username);
+  } finally {
+    await context.close();
+  }
+}
+
+async function approveOpenTask(page, username) {
+  return step(`${username}: approve`, page, async () => {
+    const panel = page.getByTestId('task-action-panel').first();
+    await panel.waitFor();
+    const node = await panel.getAttribute('data-node');
+    const ticked = await tickChecklist(panel, node);
+    await panel.getByTestId('action-comment-input').fill(`e2e: ${username} approves`);
+    const { status, body, sent } = await submitAction(page, panel);
+    if (status !== 200) fail(`approve at ${node} answered ${status}: ${JSON.stringify(body).slice(0, 500)}`);
+    if (ticked && !(Array.isArray(sent.checklist) && sent.checklist.length === ticked && sent.checklist.every(Boolean))) {
+      fail(`approve at ${node} sent checklist ${JSON.stringify(sent.checklist)}, expected ${ticked} × true`);
+    }
+    await page.waitForLoadState('networkidle').catch(() => {});
+    await shot(page, `${username}-approved`);
+    log(`  ${username} approved at ${node} (${ticked} checklist items); order now ${body.order?.status ?? '?'} at ${(body.order?.current_nodes || []).join(',') || '-'}`);
+    return body;
+  });
+}
+
+/**
+ * The reviewer first tries to batch-approve the order from My tasks (its node has a checklist, so the batch
+ * answers 422 for it and the UI says to open it), then returns the order to the previous review node.
+ */
+async function returnAs(browser, username, order) {
+  const { context, page } = await newPage(browser, username);
+  try {
+    await step(`${username}: login and find the order in My tasks`, page, () => openFromMyTasks(page, username, order, { open: false }));
+    await step(`${username}: batch approve refuses a checklist task`, page, async () => {
+      const detail = await page.evaluate(async (id) => (await fetch(`/api/v1/orders/${id}`, { credentials: 'same-origin' })).json(), order.id);
+      const mine = (detail.tasks || []).find((t) => t.can_act);
+      if (!mine?.checklist?.length) {
+        log(`  (the task at ${mine?.node ?? '?'} has no checklist: a batch would approve it; skipped)`);
+        return;
       }
-      await shot(page, `${username}-my-tasks`);
-      await link.first().click();
-      await page.getByTestId('order-number').filter({ hasText: order.number }).waitFor();
+      await page.getByTestId(`task-select-${order.number}`).check();
+      await page.getByTestId('tasks-batch-approve').click();
+      const [res] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/api/v1/tasks/batch') && r.request().method() === 'POST'),
+        page.getByTestId('batch-submit').click(),
+      ]);
+      const body = await res.json().catch(() => ({}));
+      if (res.status() !== 200) fail(`POST /tasks/batch answered ${res.status()}: ${JSON.stringify(body).slice(0, 300)}`);
+      const item = (body.items || [])[0];
+      if (item?.status !== 422) fail(`the batch item answered ${item?.status}, expected 422 (checklist): ${JSON.stringify(item).slice(0, 300)}`);
+      await page.getByTestId('batch-needs-checklist').waitFor();
+      await shot(page, `${username}-batch-needs-checklist`);
+      await page.getByTestId('batch-close').click();
     });
-    await step(`${username}: approve`, page, async () => {
+    await step(`${username}: return the order to the previous review node`, page, async () => {
+      await openOrder(page, order);
       const panel = page.getByTestId('task-action-panel').first();
       await panel.waitFor();
       const node = await panel.getAttribute('data-node');
-      for (const box of await panel.getByTestId('checklist-item').locator('input[type=checkbox]').all()) await box.check();
-      await panel.getByTestId('action-approve').click();
-      await panel.getByTestId('action-comment-input').fill(`e2e: ${username} approves`);
-      const [res] = await Promise.all([
-        page.waitForResponse((r) => /\/api\/v1\/tasks\/[^/]+\/actions$/.test(r.url()) && r.request().method() === 'POST'),
-        panel.getByTestId('action-submit').click(),
-      ]);
-      const body = await res.json().catch(() => ({}));
-      if (res.status() !== 200) fail(`approve at ${node} answered ${res.status()}: ${JSON.stringify(body).slice(0, 500)}`);
-      await page.waitForLoadState('networkidle').catch(() => {});
-      await shot(page, `${username}-approved`);
-      log(`  ${username} approved at ${node}; order now ${body.order?.status ?? '?'} at ${(body.order?.current_nodes || []).join(',') || '-'}`);
+      await panel.getByTestId('action-return').click();
+      // the earlier nodes come from the history: take the first, the one marked as the previous
+      await pickFirstOption(page, panel.getByTestId('action-return-node'));
+      const reasons = panel.getByTestId('action-reason-select');
+      if (await reasons.count()) await pickFirstOption(page, reasons);
+      await panel.getByTestId('action-comment-input').fill(`e2e: ${username} returns the order`);
+      await shot(page, `${username}-return-form`);
+      const { status, body, sent } = await submitAction(page, panel);
+      if (status !== 200) fail(`return at ${node} answered ${status}: ${JSON.stringify(body).slice(0, 500)}`);
+      if (sent.action !== 'return' || sent.node !== RETURN_TO) fail(`the UI sent ${JSON.stringify(sent)}, expected a return to ${RETURN_TO}`);
+      const now = body.order?.current_nodes || [];
+      if (!now.includes(RETURN_TO)) fail(`after the return the order is at ${now.join(',') || '-'}, expected ${RETURN_TO}`);
+      await page.locator(`[data-testid="order-current-nodes"][data-nodes="${RETURN_TO}"]`).waitFor();
+      const entry = page.locator('[data-testid="history-item"][data-action="return"]').last();
+      await entry.waitFor();
+      const summary = (await entry.getByTestId('history-summary').innerText()).trim();
+      if (!summary.startsWith('退回至')) fail(`the history says "${summary}" for the return`);
+      await entry.getByTestId('history-trace-toggle').click();
+      await entry.getByTestId('trace-line').first().waitFor();
+      await shot(page, `${username}-returned`);
+      log(`  ${username} returned the order from ${node} to ${RETURN_TO} (${summary})`);
     });
+  } finally {
+    await context.close();
+  }
+}
+
+/** The submitter re-verifies the returned order: withdrawing is refused (a reviewer acted), approve, then urge the next reviewer twice. */
+async function reverifyAs(browser, username, order) {
+  const { context, page } = await newPage(browser, username);
+  try {
+    await step(`${username}: the returned order is back in My tasks`, page, () => openFromMyTasks(page, username, order));
+    if (username === SUBMITTER) {
+      await step(`${username}: withdrawing is refused once a reviewer acted`, page, async () => {
+        await page.getByTestId('order-withdraw').click();
+        const [res] = await Promise.all([
+          page.waitForResponse((r) => ACTIONS_URL.test(r.url()) && r.request().method() === 'POST'),
+          page.getByTestId('order-withdraw-confirm').click(),
+        ]);
+        if (res.status() !== 409) fail(`withdraw answered ${res.status()}, expected 409`);
+        const detail = (await page.getByTestId('withdraw-error-detail').innerText()).trim();
+        const problem = await res.json().catch(() => ({}));
+        if (!detail || detail !== problem.detail) fail(`the page shows "${detail}", the server said "${problem.detail}"`);
+        await shot(page, `${username}-withdraw-refused`);
+      });
+    }
+    await approveOpenTask(page, `${username}-again`);
+    if (username === SUBMITTER) {
+      await step(`${username}: urge the next reviewer (twice: the second is too soon)`, page, async () => {
+        const urge = page.getByTestId('task-urge').first();
+        await urge.waitFor();
+        const click = async () => {
+          const [res] = await Promise.all([
+            page.waitForResponse((r) => ACTIONS_URL.test(r.url()) && r.request().method() === 'POST'),
+            urge.click(),
+          ]);
+          return res;
+        };
+        const first = await click();
+        if (first.status() !== 200) fail(`the first urge answered ${first.status()}: ${(await first.text()).slice(0, 300)}`);
+        const second = await click();
+        if (second.status() !== 429) fail(`the second urge answered ${second.status()}, expected 429`);
+        if (!second.headers()['retry-after']) fail('the 429 had no Retry-After');
+        const text = (await page.getByTestId('urge-wait').innerText()).trim();
+        if (!/^剛催辦過，請於 .+後再試$/.test(text)) fail(`the page says "${text}" after the 429`);
+        await shot(page, `${username}-urged`);
+        log(`  urge: 200, then 429 (Retry-After ${second.headers()['retry-after']}s): "${text}"`);
+      });
+    }
   } finally {
     await context.close();
   }
@@ -381,11 +545,29 @@ async function checkCompletedAndLanguages(browser, order) {
         fail(`${testId} reads "${(await loc.innerText().catch(() => '?')).trim()}", expected "${want}"`);
       });
     };
+    // the return's timeline entry, in the language shown (when the walkthrough returned the order)
+    const expectReturnEntry = async (label, summaryStart) => {
+      if (!RETURN_BY) return;
+      const entry = page.locator('[data-testid="history-item"][data-action="return"]').first();
+      await entry.getByTestId('history-label').filter({ hasText: label }).waitFor({ timeout: TIMEOUT }).catch(async () => {
+        fail(`the return entry reads "${(await entry.getByTestId('history-label').innerText().catch(() => '?')).trim()}", expected "${label}"`);
+      });
+      const summary = (await entry.getByTestId('history-summary').innerText()).trim();
+      if (!summary.startsWith(summaryStart)) fail(`the return entry says "${summary}", expected it to start with "${summaryStart}"`);
+    };
     await step('switch the UI to English', page, async () => {
       await switchTo('en');
       await expectText('nav-tasks', 'My tasks');
       await expectText('order-status', 'Completed');
+      await expectReturnEntry('Returned', RETURN_TO === 'verify' ? 'Returned to "Verify"' : 'Returned to');
       await shot(page, 'lang-en');
+    });
+    await step('switch the UI to 简体中文', page, async () => {
+      await switchTo('zh-CN');
+      await expectText('nav-tasks', '我的待办');
+      await expectText('order-status', '已完成');
+      await expectReturnEntry('退回', RETURN_TO === 'verify' ? '退回至“资料核对”' : '退回至');
+      await shot(page, 'lang-zh-CN');
     });
     await step('switch the UI to 繁體中文 (and it is remembered)', page, async () => {
       await switchTo('zh-TW');
@@ -393,6 +575,7 @@ async function checkCompletedAndLanguages(browser, order) {
       await expectText('order-status', '已完成');
       await page.reload();
       await expectText('nav-tasks', '我的待辦');
+      await expectReturnEntry('退回', RETURN_TO === 'verify' ? '退回至「資料核對」' : '退回至');
       await shot(page, 'lang-zh-TW');
     });
   } finally {
@@ -427,8 +610,15 @@ async function main() {
     const total = Number(order.total);
     const withFinance = Number.isFinite(total) && total >= THRESHOLD;
     log(`total ${order.total} ${withFinance ? '≥' : '<'} ${THRESHOLD}: finance review ${withFinance ? 'expected' : 'skipped'}`);
+    let returned = false;
     for (const reviewer of REVIEWERS) {
       if (FINANCE_USERS.has(reviewer) && !withFinance) continue;
+      if (reviewer === RETURN_BY && !returned) {
+        // once: the reviewer sends the order back, the first reviewer verifies it again
+        await returnAs(browser, reviewer, order);
+        await reverifyAs(browser, REVIEWERS[0], order);
+        returned = true;
+      }
       await approveAs(browser, reviewer, order);
     }
     await checkCompletedAndLanguages(browser, order);

@@ -35,6 +35,12 @@ func TestSettingsSchema(t *testing.T) {
 		`{"documents": ["invoice"]}`:                                false,
 		`{"documents": ["order", "order"]}`:                         false,
 		`{}`:                                                        false,
+		`{"documents": ["order"], "language": "en"}`:                true,
+		`{"documents": ["order"], "language": "fr"}`:                false,
+		`{"documents": ["order"], "company": {"name": "測試公司", "address": {"zh-TW": "台北市", "en": "Taipei"}, "phone": "02-1234", "tax_id": "12345678"}}`: true,
+		`{"documents": ["order"], "company": {"name": ""}}`:          false,
+		`{"documents": ["order"], "company": {"name": {"fr": "x"}}}`: false,
+		`{"documents": ["order"], "company": {"logo": "x.png"}}`:     false,
 	} {
 		require.Equal(t, want, settingsValid(t, settings), settings)
 	}
@@ -43,16 +49,46 @@ func TestSettingsSchema(t *testing.T) {
 func TestRun(t *testing.T) {
 	p, _ := plugins.Get(Name)
 	require.Empty(t, p.Outcomes())
+	order := plugins.Order{ID: 12, Number: "SO-20260701-000012", Data: map[string]any{"items": []any{}}}
 	for _, dry := range []bool{false, true} {
-		out, err := p.Run(context.Background(), plugins.Input{Node: "print", Settings: json.RawMessage(`{"documents": ["order", "delivery-note"]}`), DryRun: dry})
+		out, err := p.Run(context.Background(), plugins.Input{Node: "print", Order: order,
+			Settings: json.RawMessage(`{"documents": ["order", "delivery-note"]}`), DryRun: dry})
 		require.NoError(t, err)
 		require.Equal(t, "ok", out.Outcome)
 		require.Equal(t, []string{"order", "delivery-note"}, out.Detail["documents"])
-		require.Equal(t, !dry, out.Detail["printed"])
+		require.Equal(t, "zh-TW", out.Detail["lang"])
+		require.Equal(t, !dry, out.Detail["prepared"])
 		require.Equal(t, dry, out.Detail["dry_run"] == true)
+		if dry {
+			require.Nil(t, out.Detail["files"], "a dry run prepares nothing")
+		} else {
+			require.Equal(t, []File{
+				{Document: "order", Title: "訂單", URL: "/api/v1/orders/12/documents/order.pdf"},
+				{Document: "delivery-note", Title: "出貨單", URL: "/api/v1/orders/12/documents/delivery-note.pdf"},
+			}, out.Detail["files"])
+		}
 	}
-	for _, bad := range []string{``, `{"documents": []}`, `{"documents": ["invoice"]}`, `[1]`} {
+	// the node's language, unless the order names its own
+	out, err := p.Run(context.Background(), plugins.Input{Order: order, Settings: json.RawMessage(`{"documents": ["packing-slip"], "language": "zh-CN"}`)})
+	require.NoError(t, err)
+	require.Equal(t, "zh-CN", out.Detail["lang"])
+	require.Equal(t, "装箱单", out.Detail["files"].([]File)[0].Title)
+	order.Data = map[string]any{"language": "en"}
+	out, err = p.Run(context.Background(), plugins.Input{Order: order, Settings: json.RawMessage(`{"documents": ["packing-slip"], "language": "zh-CN"}`)})
+	require.NoError(t, err)
+	require.Equal(t, "en", out.Detail["lang"])
+	for _, bad := range []string{``, `{"documents": []}`, `{"documents": ["invoice"]}`, `[1]`, `{"documents": ["order"], "language": "fr"}`} {
 		_, err := p.Run(context.Background(), plugins.Input{Settings: json.RawMessage(bad)})
 		require.Error(t, err, bad)
 	}
+}
+
+func TestSettingsHeader(t *testing.T) {
+	s, err := ParseSettings(json.RawMessage(`{"documents": ["order"]}`))
+	require.NoError(t, err)
+	require.Equal(t, "水閘貿易股份有限公司", s.Header().Name.In("zh-TW"))
+	s, err = ParseSettings(json.RawMessage(`{"documents": ["order"], "company": {"name": "測試公司"}}`))
+	require.NoError(t, err)
+	require.Equal(t, "測試公司", s.Header().Name.In("en"))
+	require.Empty(t, s.Header().Address)
 }

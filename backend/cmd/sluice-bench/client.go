@@ -27,6 +27,7 @@ type task struct {
 	Node      string   `json:"node"`
 	Assignees []string `json:"assignees"`
 	Status    string   `json:"status"`
+	Checklist []any    `json:"checklist"`
 }
 
 // open: the order view lists open tasks; tolerate views that also list decided ones.
@@ -188,16 +189,25 @@ func (a *api) submit(ctx context.Context, token string, body []byte) (order, err
 	return o, err
 }
 
-var approveBody = []byte(`{"action":"approve"}`)
+// approveBody approves with every item of the node's checklist ticked (the server
+// refuses an approval that leaves one unticked).
+func approveBody(t task) []byte {
+	ticks := make([]bool, len(t.Checklist))
+	for i := range ticks {
+		ticks[i] = true
+	}
+	b, _ := json.Marshal(map[string]any{"action": "approve", "checklist": ticks})
+	return b
+}
 
 // approve acts on one task as user.
-func (a *api) approve(ctx context.Context, user string, taskID int) (order, error) {
+func (a *api) approve(ctx context.Context, user string, t task) (order, error) {
 	tok, err := a.token(ctx, user)
 	if err != nil {
 		return order{}, err
 	}
 	var res actionResult
-	err = a.do(ctx, http.MethodPost, "/api/v1/tasks/"+strconv.Itoa(taskID)+"/actions", tok, approveBody, &res)
+	err = a.do(ctx, http.MethodPost, "/api/v1/tasks/"+strconv.Itoa(t.ID)+"/actions", tok, approveBody(t), &res)
 	return res.Order, err
 }
 
@@ -241,7 +251,7 @@ func (a *api) follow(ctx context.Context, o order) (order, []step, error) {
 			return o, path, fmt.Errorf("order %d is in review but has no open task with an assignee", o.ID)
 		}
 		u := a.actor(t)
-		n, err := a.approve(ctx, u, t.ID)
+		n, err := a.approve(ctx, u, t)
 		if err != nil {
 			return o, path, fmt.Errorf("order %d: %s approves task %d (%s): %w", o.ID, u, t.ID, t.Node, err)
 		}

@@ -236,7 +236,7 @@ func run(ctx context.Context, cfg config, logw io.Writer) (*report, error) {
 			}
 			u := a.actor(t)
 			t0 := time.Now()
-			n, err := a.approve(ctx, u, t.ID)
+			n, err := a.approve(ctx, u, t)
 			if err != nil {
 				if ctx.Err() != nil {
 					return false

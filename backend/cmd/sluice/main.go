@@ -9,35 +9,37 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
-	_ "net/http/pprof" // served only when SLUICE_PPROF_ADDR is set
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
-	"sluice/backend/api"
+	"sluice/backend/config"
 	"sluice/backend/definitions"
 	"sluice/backend/service"
 	"sluice/backend/store"
-	"sluice/frontend"
 	_ "sluice/plugins/all" // built-in automatic node types
 )
 
 const usage = `sluice — order review (訂單審核)
 
 usage:
-  sluice serve    [--addr 127.0.0.1:8080] [--db URL] [--demo]
-  sluice migrate  [--db URL]
+  sluice serve    [--addr 127.0.0.1:8080] [--db URL] [--demo] [--config FILE] [--log-level L] [--log-format text|json]
+  sluice migrate  [--db URL]            # apply pending migrations (under a lock; refuses a newer database)
   sluice seed     [--db URL]            # the demo set (same as serve --demo, then exit)
   sluice validate FILE...               # definitions; exit 1 with pointer-addressed errors
   sluice simulate --flow FILE --orders FILE [--decisions FILE] [--department D]
                                         # dry-run sample orders; approvers from the demo directory
   sluice audit verify [--db URL]        # exit 1 and the first bad entry if the chain is broken
+  sluice backup   --to FILE [--db URL]  # consistent online backup of the SQLite database (safe while serving)
+  sluice restore  --from FILE [--db URL]
+                                        # a backup into a new, empty SQLite database, then migrate and verify
+  sluice export   --to DIR [--db URL]   # the published definitions as DIR/<kind>s/<key>.json
+  sluice import   [--db URL] [--as USER] PATH...
+                                        # definition files or directories: validate all, then publish what changed
+  sluice config print [flags]           # the effective configuration and where each value came from, secrets masked
 
-environment: SLUICE_ADDR, SLUICE_DB, SLUICE_ADMIN_PASSWORD, SLUICE_LOG_LEVEL (debug|info|warn|error),
-             SLUICE_PPROF_ADDR (serve Go profiles on this separate address, e.g. 127.0.0.1:6060)
+Every command that opens the database takes --db and --config FILE (YAML or TOML); settings come
+from flags, then SLUICE_* environment variables, then the file, then the defaults. Run
+"sluice config print" to see them all; the README lists every key.
 --db takes sqlite:///path/to/file.db (default sqlite://./data/sluice.db) or postgres://user@host:port/db?sslmode=disable
 `
 
@@ -79,6 +81,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return errors.New("usage: sluice audit verify [--db URL]")
 		}
 		return auditVerify(ctx, rest[1:], stdout)
+	case "backup":
+		return backup(ctx, rest, stdout)
+	case "restore":
+		return restore(ctx, rest, stdout)
+	case "export":
+		return export(ctx, rest, stdout)
+	case "import":
+		return importDefs(ctx, rest, stdout, stderr)
+	case "config":
+		if len(rest) == 0 || rest[0] != "print" {
+			return errors.New("usage: sluice config print [flags]")
+		}
+		return configPrint(rest[1:], stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -87,21 +102,31 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return exitError(2)
 }
 
-func env(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
+// loadConfig parses a command's flags (the settings named by keys, plus --config) and
+// builds the configuration from them, the environment and the file.
+func loadConfig(name string, args []string, keys []string, extra func(fs *flag.FlagSet)) (*config.Config, *flag.FlagSet, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	f := config.Register(fs, keys...)
+	if extra != nil {
+		extra(fs)
 	}
-	return def
+	if err := fs.Parse(args); err != nil {
+		return nil, nil, err
+	}
+	cfg, err := config.Load(f, os.Environ())
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, fs, nil
 }
 
-func dbFlag(fs *flag.FlagSet) *string {
-	return fs.String("db", env("SLUICE_DB", store.DefaultURL), "database URL (env SLUICE_DB)")
-}
-
-func logger(w io.Writer) *slog.Logger {
-	lvl := slog.LevelInfo
-	_ = lvl.UnmarshalText([]byte(env("SLUICE_LOG_LEVEL", "info")))
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: lvl}))
+// newLogger builds the structured logger the configuration asks for.
+func newLogger(w io.Writer, cfg *config.Config) *slog.Logger {
+	opt := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opt))
+	}
+	return slog.New(slog.NewTextHandler(w, opt))
 }
 
 // openMigrated opens the database and applies pending migrations.
@@ -117,73 +142,26 @@ func openMigrated(ctx context.Context, url string) (*store.Store, error) {
 	return s, nil
 }
 
-func serve(ctx context.Context, args []string, stderr io.Writer) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	addr := fs.String("addr", env("SLUICE_ADDR", "127.0.0.1:8080"), "listen address (env SLUICE_ADDR)")
-	db := dbFlag(fs)
-	demo := fs.Bool("demo", false, "seed the demo definitions, users and products (idempotent)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	log := logger(stderr)
-	s, err := openMigrated(ctx, *db)
+// openChecked opens the database for a command that does not migrate it: the schema
+// must be exactly this binary's.
+func openChecked(ctx context.Context, url string) (*store.Store, error) {
+	s, err := store.Open(ctx, url)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer s.Close()
-	svc, err := service.New(ctx, s, log)
-	if err != nil {
-		return err
+	if err := s.CheckVersion(ctx); err != nil {
+		s.Close()
+		return nil, err
 	}
-	created, pw, err := svc.EnsureAdmin(ctx, os.Getenv("SLUICE_ADMIN_PASSWORD"))
-	if err != nil {
-		return err
-	}
-	if created && pw != "" {
-		log.Warn("created user admin with a random password; set SLUICE_ADMIN_PASSWORD to choose one", "password", pw)
-	}
-	if *demo {
-		if err := svc.SeedDemo(ctx); err != nil {
-			return fmt.Errorf("demo seed: %w", err)
-		}
-		log.Info("demo seed ready", "users", "clerk manager manager2 finance finance2 warehouse service", "password", service.DemoPassword)
-	}
-	router, err := api.New(svc, api.Options{App: frontend.App()})
-	if err != nil {
-		return err
-	}
-	if pp := os.Getenv("SLUICE_PPROF_ADDR"); pp != "" {
-		// Profiling on its own listener (never the public one), for diagnosing load.
-		go func() { log.Warn("pprof", "err", http.ListenAndServe(pp, nil)) }()
-	}
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return err
-	}
-	srv := &http.Server{Handler: router, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	log.Info("sluice is serving", "url", "http://"+ln.Addr().String(), "db", store.Redact(*db))
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	log.Info("shutting down")
-	shut, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	return srv.Shutdown(shut)
+	return s, nil
 }
 
 func migrate(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
-	db := dbFlag(fs)
-	if err := fs.Parse(args); err != nil {
+	cfg, _, err := loadConfig("migrate", args, []string{"db"}, nil)
+	if err != nil {
 		return err
 	}
-	s, err := openMigrated(ctx, *db)
+	s, err := openMigrated(ctx, cfg.DB)
 	if err != nil {
 		return err
 	}
@@ -197,23 +175,15 @@ func migrate(ctx context.Context, args []string, stdout io.Writer) error {
 }
 
 func seed(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
-	db := dbFlag(fs)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	s, err := openMigrated(ctx, *db)
+	cfg, _, err := loadConfig("seed", args, []string{"db"}, nil)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
-	svc, err := service.New(ctx, s, logger(io.Discard))
+	svc, done, err := openService(ctx, cfg.DB, cfg.AdminPassword.Value(), io.Discard)
 	if err != nil {
 		return err
 	}
-	if _, _, err := svc.EnsureAdmin(ctx, os.Getenv("SLUICE_ADMIN_PASSWORD")); err != nil {
-		return err
-	}
+	defer done()
 	if err := svc.SeedDemo(ctx); err != nil {
 		return err
 	}
@@ -222,12 +192,11 @@ func seed(ctx context.Context, args []string, stdout io.Writer) error {
 }
 
 func auditVerify(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
-	db := dbFlag(fs)
-	if err := fs.Parse(args); err != nil {
+	cfg, _, err := loadConfig("audit verify", args, []string{"db"}, nil)
+	if err != nil {
 		return err
 	}
-	s, err := store.Open(ctx, *db)
+	s, err := openChecked(ctx, cfg.DB)
 	if err != nil {
 		return err
 	}
@@ -274,4 +243,27 @@ func validate(files []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "%d file(s) valid\n", len(files))
 	return nil
+}
+
+// openService opens and migrates the database and makes sure user admin exists (a
+// generated password is reported to warn).
+func openService(ctx context.Context, db, adminPassword string, warn io.Writer) (*service.Service, func(), error) {
+	s, err := openMigrated(ctx, db)
+	if err != nil {
+		return nil, nil, err
+	}
+	svc, err := service.New(ctx, s, slog.New(slog.DiscardHandler))
+	if err != nil {
+		s.Close()
+		return nil, nil, err
+	}
+	created, pw, err := svc.EnsureAdmin(ctx, adminPassword)
+	if err != nil {
+		s.Close()
+		return nil, nil, err
+	}
+	if created && pw != "" {
+		fmt.Fprintf(warn, "created user admin with the random password %s (set SLUICE_ADMIN_PASSWORD to choose one)\n", pw)
+	}
+	return svc, func() { s.Close() }, nil
 }

@@ -161,3 +161,7 @@ func (e *demoEnv) Run(n *engine.NodeDoc, o engine.Order) (string, map[string]any
 		Order: plugins.Order{ID: o.ID, Number: o.Number, Department: o.Department, Data: o.Data}})
 	return out.Outcome, out.Detail, err
 }
+
+func (e *demoEnv) Eligible(username string) (bool, error) {
+	return slices.ContainsFunc(e.demo.Users, func(u schemas.DemoUser) bool { return u.Username == username }), nil
+}

@@ -152,6 +152,26 @@ var (
 		Columns:    LedgersColumns,
 		PrimaryKey: []*schema.Column{LedgersColumns[0]},
 	}
+	// LiveTicketsColumns holds the columns for the "live_tickets" table.
+	LiveTicketsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "hash", Type: field.TypeString, Unique: true},
+		{Name: "session_id", Type: field.TypeInt},
+		{Name: "expires_at", Type: field.TypeTime},
+	}
+	// LiveTicketsTable holds the schema information for the "live_tickets" table.
+	LiveTicketsTable = &schema.Table{
+		Name:       "live_tickets",
+		Columns:    LiveTicketsColumns,
+		PrimaryKey: []*schema.Column{LiveTicketsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "liveticket_expires_at",
+				Unique:  false,
+				Columns: []*schema.Column{LiveTicketsColumns[3]},
+			},
+		},
+	}
 	// MembershipsColumns holds the columns for the "memberships" table.
 	MembershipsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -188,8 +208,12 @@ var (
 		{Name: "status", Type: field.TypeString},
 		{Name: "mode", Type: field.TypeString, Default: ""},
 		{Name: "required", Type: field.TypeInt, Default: 0},
+		{Name: "pool", Type: field.TypeInt, Default: 0},
 		{Name: "approvals", Type: field.TypeInt, Default: 0},
 		{Name: "rejections", Type: field.TypeInt, Default: 0},
+		{Name: "queue", Type: field.TypeJSON, Nullable: true},
+		{Name: "after", Type: field.TypeJSON, Nullable: true},
+		{Name: "return_to", Type: field.TypeString, Default: ""},
 		{Name: "department", Type: field.TypeString, Default: ""},
 		{Name: "version", Type: field.TypeInt, Default: 1},
 		{Name: "ended_at", Type: field.TypeTime, Nullable: true},
@@ -204,6 +228,36 @@ var (
 				Name:    "nodeinstance_order_id_status",
 				Unique:  false,
 				Columns: []*schema.Column{NodeInstancesColumns[2], NodeInstancesColumns[5]},
+			},
+		},
+	}
+	// NotificationsColumns holds the columns for the "notifications" table.
+	NotificationsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "username", Type: field.TypeString},
+		{Name: "type", Type: field.TypeString},
+		{Name: "title", Type: field.TypeString, Default: ""},
+		{Name: "order_id", Type: field.TypeInt, Nullable: true},
+		{Name: "data", Type: field.TypeJSON},
+		{Name: "event_seq", Type: field.TypeInt64, Default: 0},
+		{Name: "read_at", Type: field.TypeTime, Nullable: true},
+	}
+	// NotificationsTable holds the schema information for the "notifications" table.
+	NotificationsTable = &schema.Table{
+		Name:       "notifications",
+		Columns:    NotificationsColumns,
+		PrimaryKey: []*schema.Column{NotificationsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "notification_username_read_at",
+				Unique:  false,
+				Columns: []*schema.Column{NotificationsColumns[2], NotificationsColumns[8]},
+			},
+			{
+				Name:    "notification_username_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{NotificationsColumns[2], NotificationsColumns[1]},
 			},
 		},
 	}
@@ -278,6 +332,13 @@ var (
 		{Name: "department", Type: field.TypeString, Default: ""},
 		{Name: "assignees", Type: field.TypeJSON},
 		{Name: "status", Type: field.TypeString, Default: "open"},
+		{Name: "kind", Type: field.TypeString, Default: "review"},
+		{Name: "parent_id", Type: field.TypeInt, Nullable: true},
+		{Name: "granted", Type: field.TypeBool, Default: false},
+		{Name: "comment", Type: field.TypeString, Default: ""},
+		{Name: "urged_at", Type: field.TypeTime, Nullable: true},
+		{Name: "seen", Type: field.TypeJSON, Nullable: true},
+		{Name: "fingerprint", Type: field.TypeString, Default: ""},
 		{Name: "decision", Type: field.TypeString, Default: ""},
 		{Name: "decided_by", Type: field.TypeString, Default: ""},
 		{Name: "decided_at", Type: field.TypeTime, Nullable: true},
@@ -354,8 +415,10 @@ var (
 		EventsTable,
 		IdempotencyKeysTable,
 		LedgersTable,
+		LiveTicketsTable,
 		MembershipsTable,
 		NodeInstancesTable,
+		NotificationsTable,
 		OrdersTable,
 		SessionsTable,
 		TasksTable,

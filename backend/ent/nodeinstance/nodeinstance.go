@@ -27,10 +27,18 @@ const (
 	FieldMode = "mode"
 	// FieldRequired holds the string denoting the required field in the database.
 	FieldRequired = "required"
+	// FieldPool holds the string denoting the pool field in the database.
+	FieldPool = "pool"
 	// FieldApprovals holds the string denoting the approvals field in the database.
 	FieldApprovals = "approvals"
 	// FieldRejections holds the string denoting the rejections field in the database.
 	FieldRejections = "rejections"
+	// FieldQueue holds the string denoting the queue field in the database.
+	FieldQueue = "queue"
+	// FieldAfter holds the string denoting the after field in the database.
+	FieldAfter = "after"
+	// FieldReturnTo holds the string denoting the return_to field in the database.
+	FieldReturnTo = "return_to"
 	// FieldDepartment holds the string denoting the department field in the database.
 	FieldDepartment = "department"
 	// FieldVersion holds the string denoting the version field in the database.
@@ -51,8 +59,12 @@ var Columns = []string{
 	FieldStatus,
 	FieldMode,
 	FieldRequired,
+	FieldPool,
 	FieldApprovals,
 	FieldRejections,
+	FieldQueue,
+	FieldAfter,
+	FieldReturnTo,
 	FieldDepartment,
 	FieldVersion,
 	FieldEndedAt,
@@ -75,10 +87,14 @@ var (
 	DefaultMode string
 	// DefaultRequired holds the default value on creation for the "required" field.
 	DefaultRequired int
+	// DefaultPool holds the default value on creation for the "pool" field.
+	DefaultPool int
 	// DefaultApprovals holds the default value on creation for the "approvals" field.
 	DefaultApprovals int
 	// DefaultRejections holds the default value on creation for the "rejections" field.
 	DefaultRejections int
+	// DefaultReturnTo holds the default value on creation for the "return_to" field.
+	DefaultReturnTo string
 	// DefaultDepartment holds the default value on creation for the "department" field.
 	DefaultDepartment string
 	// DefaultVersion holds the default value on creation for the "version" field.
@@ -128,6 +144,11 @@ func ByRequired(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldRequired, opts...).ToFunc()
 }
 
+// ByPool orders the results by the pool field.
+func ByPool(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPool, opts...).ToFunc()
+}
+
 // ByApprovals orders the results by the approvals field.
 func ByApprovals(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldApprovals, opts...).ToFunc()
@@ -136,6 +157,11 @@ func ByApprovals(opts ...sql.OrderTermOption) OrderOption {
 // ByRejections orders the results by the rejections field.
 func ByRejections(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldRejections, opts...).ToFunc()
+}
+
+// ByReturnTo orders the results by the return_to field.
+func ByReturnTo(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldReturnTo, opts...).ToFunc()
 }
 
 // ByDepartment orders the results by the department field.

@@ -89,6 +89,11 @@ func Required(v int) predicate.NodeInstance {
 	return predicate.NodeInstance(sql.FieldEQ(FieldRequired, v))
 }
 
+// Pool applies equality check predicate on the "pool" field. It's identical to PoolEQ.
+func Pool(v int) predicate.NodeInstance {
+	return predicate.NodeInstance(sql.FieldEQ(FieldPool, v))
+}
+
 // Approvals applies equality check predicate on the "approvals" field. It's identical to ApprovalsEQ.
 func Approvals(v int) predicate.NodeInstance {
 	return predicate.NodeInstance(sql.FieldEQ(FieldApprovals, v))
@@ -97,6 +102,11 @@ func Approvals(v int) predicate.NodeInstance {
 // Rejections applies equality check predicate on the "rejections" field. It's identical to RejectionsEQ.
 func Rejections(v int) predicate.NodeInstance {
 	return predicate.NodeInstance(sql.FieldEQ(FieldRejections, v))
+}
+
+// ReturnTo applies equality check predicate on the "return_to" field. It's identical to ReturnToEQ.
+func ReturnTo(v string) predicate.NodeInstance {
+	return predicate.NodeInstance(sql.FieldEQ(FieldReturnTo, v))
 }
 
 // Department applies equality check predicate on the "department" field. It's identical to DepartmentEQ.
@@ -494,6 +504,46 @@ func RequiredLTE(v int) predicate.NodeInstance {
 	return predicate.NodeInstance(sql.FieldLTE(FieldRequired, v))
 }
 
+// PoolEQ applies the EQ predicate on the "pool" field.
+func PoolEQ(v int) predicate.NodeInstance {
+	return predicate.NodeInstance(sql.FieldEQ(FieldPool, v))
+}
+
+// PoolNEQ applies the NEQ predicate on the "pool" field.
+func PoolNEQ(v int) predicate.NodeInstance {
+	return predicate.NodeInstance(sql.FieldNEQ(FieldPool, v))
+}
+
+// PoolIn applies the In predicate on the "pool" field.
+func PoolIn(vs ...int) predicate.NodeInstance {
+	return predicate.NodeInstance(sql.FieldIn(FieldPool, vs...))
+}
+
+// PoolNotIn applies the NotIn predicate on the "pool" field.
+func PoolNotIn(vs ...int) predicate.NodeInstance {
+	return predicate.NodeInstance(sql.FieldNotIn(FieldPool, vs...))
+}
+
+// PoolGT applies the GT predicate on the "pool" field.
+func PoolGT(v int) predicate.NodeInstance {
+	return predicate.NodeInstance(sql.FieldGT(FieldPool, v))
+}
+
+// PoolGTE applies the GTE predicate on the "pool" field.
+func PoolGTE(v int) predicate.NodeInstance {
+	return predicate.NodeInstance(sql.FieldGTE(FieldPool, v))
+}
+
+// PoolLT applies the LT predicate on the "pool" field.
+func PoolLT(v int) predicate.NodeInstance {
+	return predicate.NodeInstance(sql.FieldLT(FieldPool, v))
+}
+
+// PoolLTE applies the LTE predicate on the "pool" field.
+func PoolLTE(v int) predicate.NodeInstance {
+	return predicate.NodeInstance(sql.FieldLTE(FieldPool, v))
+}
+
 // ApprovalsEQ applies the EQ predicate on the "approvals" field.
 func ApprovalsEQ(v int) predicate.NodeInstance {
 	return predicate.NodeInstance(sql.FieldEQ(FieldApprovals, v))
@@ -572,6 +622,91 @@ func RejectionsLT(v int) predicate.NodeInstance {
 // RejectionsLTE applies the LTE predicate on the "rejections" field.
 func RejectionsLTE(v int) predicate.NodeInstance {
 	return predicate.NodeInstance(sql.FieldLTE(FieldRejections, v))
+}
+
+// QueueIsNil applies the IsNil predicate on the "queue" field.
+func QueueIsNil() predicate.NodeInstance {
+	return predicate.NodeInstance(sql.FieldIsNull(FieldQueue))
+}
+
+// QueueNotNil applies the NotNil predicate on the "queue" field.
+func QueueNotNil() predicate.NodeInstance {
+	return predicate.NodeInstance(sql.FieldNotNull(FieldQueue))
+}
+
+// AfterIsNil applies the IsNil predicate on the "after" field.
+func AfterIsNil() predicate.NodeInstance {
+	return predicate.NodeInstance(sql.FieldIsNull(FieldAfter))
+}
+
+// AfterNotNil applies the NotNil predicate on the "after" field.
+func AfterNotNil() predicate.NodeInstance {
+	return predicate.NodeInstance(sql.FieldNotNull(FieldAfter))
+}
+
+// ReturnToEQ applies the EQ predicate on the "return_to" field.
+func ReturnToEQ(v string) predicate.NodeInstance {
+	return predicate.NodeInstance(sql.FieldEQ(FieldReturnTo, v))
+}
+
+// ReturnToNEQ applies the NEQ predicate on the "return_to" field.
+func ReturnToNEQ(v string) predicate.NodeInstance {
+	return predicate.NodeInstance(sql.FieldNEQ(FieldReturnTo, v))
+}
+
+// ReturnToIn applies the In predicate on the "return_to" field.
+func ReturnToIn(vs ...string) predicate.NodeInstance {
+	return predicate.NodeInstance(sql.FieldIn(FieldReturnTo, vs...))
+}
+
+// ReturnToNotIn applies the NotIn predicate on the "return_to" field.
+func ReturnToNotIn(vs ...string) predicate.NodeInstance {
+	return predicate.NodeInstance(sql.FieldNotIn(FieldReturnTo, vs...))
+}
+
+// ReturnToGT applies the GT predicate on the "return_to" field.
+func ReturnToGT(v string) predicate.NodeInstance {
+	return predicate.NodeInstance(sql.FieldGT(FieldReturnTo, v))
+}
+
+// ReturnToGTE applies the GTE predicate on the "return_to" field.
+func ReturnToGTE(v string) predicate.NodeInstance {
+	return predicate.NodeInstance(sql.FieldGTE(FieldReturnTo, v))
+}
+
+// ReturnToLT applies the LT predicate on the "return_to" field.
+func ReturnToLT(v string) predicate.NodeInstance {
+	return predicate.NodeInstance(sql.FieldLT(FieldReturnTo, v))
+}
+
+// ReturnToLTE applies the LTE predicate on the "return_to" field.
+func ReturnToLTE(v string) predicate.NodeInstance {
+	return predicate.NodeInstance(sql.FieldLTE(FieldReturnTo, v))
+}
+
+// ReturnToContains applies the Contains predicate on the "return_to" field.
+func ReturnToContains(v string) predicate.NodeInstance {
+	return predicate.NodeInstance(sql.FieldContains(FieldReturnTo, v))
+}
+
+// ReturnToHasPrefix applies the HasPrefix predicate on the "return_to" field.
+func ReturnToHasPrefix(v string) predicate.NodeInstance {
+	return predicate.NodeInstance(sql.FieldHasPrefix(FieldReturnTo, v))
+}
+
+// ReturnToHasSuffix applies the HasSuffix predicate on the "return_to" field.
+func ReturnToHasSuffix(v string) predicate.NodeInstance {
+	return predicate.NodeInstance(sql.FieldHasSuffix(FieldReturnTo, v))
+}
+
+// ReturnToEqualFold applies the EqualFold predicate on the "return_to" field.
+func ReturnToEqualFold(v string) predicate.NodeInstance {
+	return predicate.NodeInstance(sql.FieldEqualFold(FieldReturnTo, v))
+}
+
+// ReturnToContainsFold applies the ContainsFold predicate on the "return_to" field.
+func ReturnToContainsFold(v string) predicate.NodeInstance {
+	return predicate.NodeInstance(sql.FieldContainsFold(FieldReturnTo, v))
 }
 
 // DepartmentEQ applies the EQ predicate on the "department" field.

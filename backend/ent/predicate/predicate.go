@@ -27,11 +27,17 @@ type IdempotencyKey func(*sql.Selector)
 // Ledger is the predicate function for ledger builders.
 type Ledger func(*sql.Selector)
 
+// LiveTicket is the predicate function for liveticket builders.
+type LiveTicket func(*sql.Selector)
+
 // Membership is the predicate function for membership builders.
 type Membership func(*sql.Selector)
 
 // NodeInstance is the predicate function for nodeinstance builders.
 type NodeInstance func(*sql.Selector)
+
+// Notification is the predicate function for notification builders.
+type Notification func(*sql.Selector)
 
 // Order is the predicate function for order builders.
 type Order func(*sql.Selector)

@@ -71,9 +71,13 @@ func (NodeInstance) Fields() []ent.Field {
 		field.String("node_type"),
 		field.String("status"), // active | approved | rejected | done | cancelled
 		field.String("mode").Default(""),
-		field.Int("required").Default(0),
+		field.Int("required").Default(0), // approvals that pass the node
+		field.Int("pool").Default(0),     // voters in all (ratio arithmetic)
 		field.Int("approvals").Default(0),
 		field.Int("rejections").Default(0),
+		field.JSON("queue", []string{}).Optional(), // sequential: who comes next
+		field.JSON("after", []string{}).Optional(), // signers added after
+		field.String("return_to").Default(""),      // a direct return comes back here on pass
 		field.String("department").Default(""),
 		field.Int("version").Default(1),
 		field.Time("ended_at").Optional().Nillable(),
@@ -96,7 +100,19 @@ func (Task) Fields() []ent.Field {
 		field.String("node_id"),
 		field.String("department").Default(""),
 		field.JSON("assignees", []string{}),
-		field.String("status").Default("open"), // open | done | cancelled
+		field.String("status").Default("open"), // open | waiting | done | cancelled | cc
+		// kind: review (a vote) | before (an added signer deciding first) | delegate | cc
+		field.String("kind").Default("review"),
+		field.Int("parent_id").Optional().Nillable(),
+		// granted: assigned by someone's action (transfer, delegation, added signer),
+		// which is its authority, rather than resolved from a role
+		field.Bool("granted").Default(false),
+		field.String("comment").Default(""),
+		field.Time("urged_at").Optional().Nillable(),
+		// An approval's fingerprint: the form fields its reviewer saw and a hash of their
+		// values; an edit that changes any of them voids the approval.
+		field.JSON("seen", []string{}).Optional(),
+		field.String("fingerprint").Default(""),
 		field.String("decision").Default(""),
 		field.String("decided_by").Default(""),
 		field.Time("decided_at").Optional().Nillable(),

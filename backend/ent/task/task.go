@@ -27,6 +27,20 @@ const (
 	FieldAssignees = "assignees"
 	// FieldStatus holds the string denoting the status field in the database.
 	FieldStatus = "status"
+	// FieldKind holds the string denoting the kind field in the database.
+	FieldKind = "kind"
+	// FieldParentID holds the string denoting the parent_id field in the database.
+	FieldParentID = "parent_id"
+	// FieldGranted holds the string denoting the granted field in the database.
+	FieldGranted = "granted"
+	// FieldComment holds the string denoting the comment field in the database.
+	FieldComment = "comment"
+	// FieldUrgedAt holds the string denoting the urged_at field in the database.
+	FieldUrgedAt = "urged_at"
+	// FieldSeen holds the string denoting the seen field in the database.
+	FieldSeen = "seen"
+	// FieldFingerprint holds the string denoting the fingerprint field in the database.
+	FieldFingerprint = "fingerprint"
 	// FieldDecision holds the string denoting the decision field in the database.
 	FieldDecision = "decision"
 	// FieldDecidedBy holds the string denoting the decided_by field in the database.
@@ -49,6 +63,13 @@ var Columns = []string{
 	FieldDepartment,
 	FieldAssignees,
 	FieldStatus,
+	FieldKind,
+	FieldParentID,
+	FieldGranted,
+	FieldComment,
+	FieldUrgedAt,
+	FieldSeen,
+	FieldFingerprint,
 	FieldDecision,
 	FieldDecidedBy,
 	FieldDecidedAt,
@@ -72,6 +93,14 @@ var (
 	DefaultDepartment string
 	// DefaultStatus holds the default value on creation for the "status" field.
 	DefaultStatus string
+	// DefaultKind holds the default value on creation for the "kind" field.
+	DefaultKind string
+	// DefaultGranted holds the default value on creation for the "granted" field.
+	DefaultGranted bool
+	// DefaultComment holds the default value on creation for the "comment" field.
+	DefaultComment string
+	// DefaultFingerprint holds the default value on creation for the "fingerprint" field.
+	DefaultFingerprint string
 	// DefaultDecision holds the default value on creation for the "decision" field.
 	DefaultDecision string
 	// DefaultDecidedBy holds the default value on creation for the "decided_by" field.
@@ -116,6 +145,36 @@ func ByDepartment(opts ...sql.OrderTermOption) OrderOption {
 // ByStatus orders the results by the status field.
 func ByStatus(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldStatus, opts...).ToFunc()
+}
+
+// ByKind orders the results by the kind field.
+func ByKind(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldKind, opts...).ToFunc()
+}
+
+// ByParentID orders the results by the parent_id field.
+func ByParentID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldParentID, opts...).ToFunc()
+}
+
+// ByGranted orders the results by the granted field.
+func ByGranted(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldGranted, opts...).ToFunc()
+}
+
+// ByComment orders the results by the comment field.
+func ByComment(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldComment, opts...).ToFunc()
+}
+
+// ByUrgedAt orders the results by the urged_at field.
+func ByUrgedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldUrgedAt, opts...).ToFunc()
+}
+
+// ByFingerprint orders the results by the fingerprint field.
+func ByFingerprint(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldFingerprint, opts...).ToFunc()
 }
 
 // ByDecision orders the results by the decision field.

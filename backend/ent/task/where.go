@@ -84,6 +84,36 @@ func Status(v string) predicate.Task {
 	return predicate.Task(sql.FieldEQ(FieldStatus, v))
 }
 
+// Kind applies equality check predicate on the "kind" field. It's identical to KindEQ.
+func Kind(v string) predicate.Task {
+	return predicate.Task(sql.FieldEQ(FieldKind, v))
+}
+
+// ParentID applies equality check predicate on the "parent_id" field. It's identical to ParentIDEQ.
+func ParentID(v int) predicate.Task {
+	return predicate.Task(sql.FieldEQ(FieldParentID, v))
+}
+
+// Granted applies equality check predicate on the "granted" field. It's identical to GrantedEQ.
+func Granted(v bool) predicate.Task {
+	return predicate.Task(sql.FieldEQ(FieldGranted, v))
+}
+
+// Comment applies equality check predicate on the "comment" field. It's identical to CommentEQ.
+func Comment(v string) predicate.Task {
+	return predicate.Task(sql.FieldEQ(FieldComment, v))
+}
+
+// UrgedAt applies equality check predicate on the "urged_at" field. It's identical to UrgedAtEQ.
+func UrgedAt(v time.Time) predicate.Task {
+	return predicate.Task(sql.FieldEQ(FieldUrgedAt, v))
+}
+
+// Fingerprint applies equality check predicate on the "fingerprint" field. It's identical to FingerprintEQ.
+func Fingerprint(v string) predicate.Task {
+	return predicate.Task(sql.FieldEQ(FieldFingerprint, v))
+}
+
 // Decision applies equality check predicate on the "decision" field. It's identical to DecisionEQ.
 func Decision(v string) predicate.Task {
 	return predicate.Task(sql.FieldEQ(FieldDecision, v))
@@ -417,6 +447,321 @@ func StatusEqualFold(v string) predicate.Task {
 // StatusContainsFold applies the ContainsFold predicate on the "status" field.
 func StatusContainsFold(v string) predicate.Task {
 	return predicate.Task(sql.FieldContainsFold(FieldStatus, v))
+}
+
+// KindEQ applies the EQ predicate on the "kind" field.
+func KindEQ(v string) predicate.Task {
+	return predicate.Task(sql.FieldEQ(FieldKind, v))
+}
+
+// KindNEQ applies the NEQ predicate on the "kind" field.
+func KindNEQ(v string) predicate.Task {
+	return predicate.Task(sql.FieldNEQ(FieldKind, v))
+}
+
+// KindIn applies the In predicate on the "kind" field.
+func KindIn(vs ...string) predicate.Task {
+	return predicate.Task(sql.FieldIn(FieldKind, vs...))
+}
+
+// KindNotIn applies the NotIn predicate on the "kind" field.
+func KindNotIn(vs ...string) predicate.Task {
+	return predicate.Task(sql.FieldNotIn(FieldKind, vs...))
+}
+
+// KindGT applies the GT predicate on the "kind" field.
+func KindGT(v string) predicate.Task {
+	return predicate.Task(sql.FieldGT(FieldKind, v))
+}
+
+// KindGTE applies the GTE predicate on the "kind" field.
+func KindGTE(v string) predicate.Task {
+	return predicate.Task(sql.FieldGTE(FieldKind, v))
+}
+
+// KindLT applies the LT predicate on the "kind" field.
+func KindLT(v string) predicate.Task {
+	return predicate.Task(sql.FieldLT(FieldKind, v))
+}
+
+// KindLTE applies the LTE predicate on the "kind" field.
+func KindLTE(v string) predicate.Task {
+	return predicate.Task(sql.FieldLTE(FieldKind, v))
+}
+
+// KindContains applies the Contains predicate on the "kind" field.
+func KindContains(v string) predicate.Task {
+	return predicate.Task(sql.FieldContains(FieldKind, v))
+}
+
+// KindHasPrefix applies the HasPrefix predicate on the "kind" field.
+func KindHasPrefix(v string) predicate.Task {
+	return predicate.Task(sql.FieldHasPrefix(FieldKind, v))
+}
+
+// KindHasSuffix applies the HasSuffix predicate on the "kind" field.
+func KindHasSuffix(v string) predicate.Task {
+	return predicate.Task(sql.FieldHasSuffix(FieldKind, v))
+}
+
+// KindEqualFold applies the EqualFold predicate on the "kind" field.
+func KindEqualFold(v string) predicate.Task {
+	return predicate.Task(sql.FieldEqualFold(FieldKind, v))
+}
+
+// KindContainsFold applies the ContainsFold predicate on the "kind" field.
+func KindContainsFold(v string) predicate.Task {
+	return predicate.Task(sql.FieldContainsFold(FieldKind, v))
+}
+
+// ParentIDEQ applies the EQ predicate on the "parent_id" field.
+func ParentIDEQ(v int) predicate.Task {
+	return predicate.Task(sql.FieldEQ(FieldParentID, v))
+}
+
+// ParentIDNEQ applies the NEQ predicate on the "parent_id" field.
+func ParentIDNEQ(v int) predicate.Task {
+	return predicate.Task(sql.FieldNEQ(FieldParentID, v))
+}
+
+// ParentIDIn applies the In predicate on the "parent_id" field.
+func ParentIDIn(vs ...int) predicate.Task {
+	return predicate.Task(sql.FieldIn(FieldParentID, vs...))
+}
+
+// ParentIDNotIn applies the NotIn predicate on the "parent_id" field.
+func ParentIDNotIn(vs ...int) predicate.Task {
+	return predicate.Task(sql.FieldNotIn(FieldParentID, vs...))
+}
+
+// ParentIDGT applies the GT predicate on the "parent_id" field.
+func ParentIDGT(v int) predicate.Task {
+	return predicate.Task(sql.FieldGT(FieldParentID, v))
+}
+
+// ParentIDGTE applies the GTE predicate on the "parent_id" field.
+func ParentIDGTE(v int) predicate.Task {
+	return predicate.Task(sql.FieldGTE(FieldParentID, v))
+}
+
+// ParentIDLT applies the LT predicate on the "parent_id" field.
+func ParentIDLT(v int) predicate.Task {
+	return predicate.Task(sql.FieldLT(FieldParentID, v))
+}
+
+// ParentIDLTE applies the LTE predicate on the "parent_id" field.
+func ParentIDLTE(v int) predicate.Task {
+	return predicate.Task(sql.FieldLTE(FieldParentID, v))
+}
+
+// ParentIDIsNil applies the IsNil predicate on the "parent_id" field.
+func ParentIDIsNil() predicate.Task {
+	return predicate.Task(sql.FieldIsNull(FieldParentID))
+}
+
+// ParentIDNotNil applies the NotNil predicate on the "parent_id" field.
+func ParentIDNotNil() predicate.Task {
+	return predicate.Task(sql.FieldNotNull(FieldParentID))
+}
+
+// GrantedEQ applies the EQ predicate on the "granted" field.
+func GrantedEQ(v bool) predicate.Task {
+	return predicate.Task(sql.FieldEQ(FieldGranted, v))
+}
+
+// GrantedNEQ applies the NEQ predicate on the "granted" field.
+func GrantedNEQ(v bool) predicate.Task {
+	return predicate.Task(sql.FieldNEQ(FieldGranted, v))
+}
+
+// CommentEQ applies the EQ predicate on the "comment" field.
+func CommentEQ(v string) predicate.Task {
+	return predicate.Task(sql.FieldEQ(FieldComment, v))
+}
+
+// CommentNEQ applies the NEQ predicate on the "comment" field.
+func CommentNEQ(v string) predicate.Task {
+	return predicate.Task(sql.FieldNEQ(FieldComment, v))
+}
+
+// CommentIn applies the In predicate on the "comment" field.
+func CommentIn(vs ...string) predicate.Task {
+	return predicate.Task(sql.FieldIn(FieldComment, vs...))
+}
+
+// CommentNotIn applies the NotIn predicate on the "comment" field.
+func CommentNotIn(vs ...string) predicate.Task {
+	return predicate.Task(sql.FieldNotIn(FieldComment, vs...))
+}
+
+// CommentGT applies the GT predicate on the "comment" field.
+func CommentGT(v string) predicate.Task {
+	return predicate.Task(sql.FieldGT(FieldComment, v))
+}
+
+// CommentGTE applies the GTE predicate on the "comment" field.
+func CommentGTE(v string) predicate.Task {
+	return predicate.Task(sql.FieldGTE(FieldComment, v))
+}
+
+// CommentLT applies the LT predicate on the "comment" field.
+func CommentLT(v string) predicate.Task {
+	return predicate.Task(sql.FieldLT(FieldComment, v))
+}
+
+// CommentLTE applies the LTE predicate on the "comment" field.
+func CommentLTE(v string) predicate.Task {
+	return predicate.Task(sql.FieldLTE(FieldComment, v))
+}
+
+// CommentContains applies the Contains predicate on the "comment" field.
+func CommentContains(v string) predicate.Task {
+	return predicate.Task(sql.FieldContains(FieldComment, v))
+}
+
+// CommentHasPrefix applies the HasPrefix predicate on the "comment" field.
+func CommentHasPrefix(v string) predicate.Task {
+	return predicate.Task(sql.FieldHasPrefix(FieldComment, v))
+}
+
+// CommentHasSuffix applies the HasSuffix predicate on the "comment" field.
+func CommentHasSuffix(v string) predicate.Task {
+	return predicate.Task(sql.FieldHasSuffix(FieldComment, v))
+}
+
+// CommentEqualFold applies the EqualFold predicate on the "comment" field.
+func CommentEqualFold(v string) predicate.Task {
+	return predicate.Task(sql.FieldEqualFold(FieldComment, v))
+}
+
+// CommentContainsFold applies the ContainsFold predicate on the "comment" field.
+func CommentContainsFold(v string) predicate.Task {
+	return predicate.Task(sql.FieldContainsFold(FieldComment, v))
+}
+
+// UrgedAtEQ applies the EQ predicate on the "urged_at" field.
+func UrgedAtEQ(v time.Time) predicate.Task {
+	return predicate.Task(sql.FieldEQ(FieldUrgedAt, v))
+}
+
+// UrgedAtNEQ applies the NEQ predicate on the "urged_at" field.
+func UrgedAtNEQ(v time.Time) predicate.Task {
+	return predicate.Task(sql.FieldNEQ(FieldUrgedAt, v))
+}
+
+// UrgedAtIn applies the In predicate on the "urged_at" field.
+func UrgedAtIn(vs ...time.Time) predicate.Task {
+	return predicate.Task(sql.FieldIn(FieldUrgedAt, vs...))
+}
+
+// UrgedAtNotIn applies the NotIn predicate on the "urged_at" field.
+func UrgedAtNotIn(vs ...time.Time) predicate.Task {
+	return predicate.Task(sql.FieldNotIn(FieldUrgedAt, vs...))
+}
+
+// UrgedAtGT applies the GT predicate on the "urged_at" field.
+func UrgedAtGT(v time.Time) predicate.Task {
+	return predicate.Task(sql.FieldGT(FieldUrgedAt, v))
+}
+
+// UrgedAtGTE applies the GTE predicate on the "urged_at" field.
+func UrgedAtGTE(v time.Time) predicate.Task {
+	return predicate.Task(sql.FieldGTE(FieldUrgedAt, v))
+}
+
+// UrgedAtLT applies the LT predicate on the "urged_at" field.
+func UrgedAtLT(v time.Time) predicate.Task {
+	return predicate.Task(sql.FieldLT(FieldUrgedAt, v))
+}
+
+// UrgedAtLTE applies the LTE predicate on the "urged_at" field.
+func UrgedAtLTE(v time.Time) predicate.Task {
+	return predicate.Task(sql.FieldLTE(FieldUrgedAt, v))
+}
+
+// UrgedAtIsNil applies the IsNil predicate on the "urged_at" field.
+func UrgedAtIsNil() predicate.Task {
+	return predicate.Task(sql.FieldIsNull(FieldUrgedAt))
+}
+
+// UrgedAtNotNil applies the NotNil predicate on the "urged_at" field.
+func UrgedAtNotNil() predicate.Task {
+	return predicate.Task(sql.FieldNotNull(FieldUrgedAt))
+}
+
+// SeenIsNil applies the IsNil predicate on the "seen" field.
+func SeenIsNil() predicate.Task {
+	return predicate.Task(sql.FieldIsNull(FieldSeen))
+}
+
+// SeenNotNil applies the NotNil predicate on the "seen" field.
+func SeenNotNil() predicate.Task {
+	return predicate.Task(sql.FieldNotNull(FieldSeen))
+}
+
+// FingerprintEQ applies the EQ predicate on the "fingerprint" field.
+func FingerprintEQ(v string) predicate.Task {
+	return predicate.Task(sql.FieldEQ(FieldFingerprint, v))
+}
+
+// FingerprintNEQ applies the NEQ predicate on the "fingerprint" field.
+func FingerprintNEQ(v string) predicate.Task {
+	return predicate.Task(sql.FieldNEQ(FieldFingerprint, v))
+}
+
+// FingerprintIn applies the In predicate on the "fingerprint" field.
+func FingerprintIn(vs ...string) predicate.Task {
+	return predicate.Task(sql.FieldIn(FieldFingerprint, vs...))
+}
+
+// FingerprintNotIn applies the NotIn predicate on the "fingerprint" field.
+func FingerprintNotIn(vs ...string) predicate.Task {
+	return predicate.Task(sql.FieldNotIn(FieldFingerprint, vs...))
+}
+
+// FingerprintGT applies the GT predicate on the "fingerprint" field.
+func FingerprintGT(v string) predicate.Task {
+	return predicate.Task(sql.FieldGT(FieldFingerprint, v))
+}
+
+// FingerprintGTE applies the GTE predicate on the "fingerprint" field.
+func FingerprintGTE(v string) predicate.Task {
+	return predicate.Task(sql.FieldGTE(FieldFingerprint, v))
+}
+
+// FingerprintLT applies the LT predicate on the "fingerprint" field.
+func FingerprintLT(v string) predicate.Task {
+	return predicate.Task(sql.FieldLT(FieldFingerprint, v))
+}
+
+// FingerprintLTE applies the LTE predicate on the "fingerprint" field.
+func FingerprintLTE(v string) predicate.Task {
+	return predicate.Task(sql.FieldLTE(FieldFingerprint, v))
+}
+
+// FingerprintContains applies the Contains predicate on the "fingerprint" field.
+func FingerprintContains(v string) predicate.Task {
+	return predicate.Task(sql.FieldContains(FieldFingerprint, v))
+}
+
+// FingerprintHasPrefix applies the HasPrefix predicate on the "fingerprint" field.
+func FingerprintHasPrefix(v string) predicate.Task {
+	return predicate.Task(sql.FieldHasPrefix(FieldFingerprint, v))
+}
+
+// FingerprintHasSuffix applies the HasSuffix predicate on the "fingerprint" field.
+func FingerprintHasSuffix(v string) predicate.Task {
+	return predicate.Task(sql.FieldHasSuffix(FieldFingerprint, v))
+}
+
+// FingerprintEqualFold applies the EqualFold predicate on the "fingerprint" field.
+func FingerprintEqualFold(v string) predicate.Task {
+	return predicate.Task(sql.FieldEqualFold(FieldFingerprint, v))
+}
+
+// FingerprintContainsFold applies the ContainsFold predicate on the "fingerprint" field.
+func FingerprintContainsFold(v string) predicate.Task {
+	return predicate.Task(sql.FieldContainsFold(FieldFingerprint, v))
 }
 
 // DecisionEQ applies the EQ predicate on the "decision" field.

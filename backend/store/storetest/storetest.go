@@ -107,3 +107,29 @@ func open(t testing.TB, url string) *store.Store {
 	t.Cleanup(func() { s.Close() })
 	return s
 }
+
+// ForEachURL runs fn as a subtest with the URL of a fresh, empty (not migrated)
+// database of every backend.
+func ForEachURL(t *testing.T, fn func(t *testing.T, url string)) {
+	t.Helper()
+	for _, b := range Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			if b.Name == "postgres" {
+				fn(t, PostgresURL(t))
+			} else {
+				fn(t, SQLiteURL(t))
+			}
+		})
+	}
+}
+
+// OpenURL opens url without migrating; the store is closed when the test ends.
+func OpenURL(t testing.TB, url string) *store.Store {
+	t.Helper()
+	s, err := store.Open(context.Background(), url)
+	if err != nil {
+		t.Fatalf("open %s: %v", store.Redact(url), err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}

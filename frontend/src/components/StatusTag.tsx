@@ -13,6 +13,9 @@ const COLORS: Record<string, string> = {
   pending: 'warning',
   done: 'success',
   skipped: 'default',
+  waiting: 'warning',
+  cc: 'cyan',
+  returned: 'orange',
 };
 
 /** An order or task status as a coloured tag; data-status carries the raw value for tests. */

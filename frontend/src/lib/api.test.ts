@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ApiError, NetworkError, api, apiFetch, buildUrl, getCookie, onUnauthorized, pointersToErrorSchema, randomUUID } from './api';
+import { ApiError, NetworkError, api, apiFetch, buildUrl, getCookie, onUnauthorized, parseRetryAfter, pointersToErrorSchema, randomUUID } from './api';
 
 type FetchArgs = [string, RequestInit];
 
@@ -136,5 +136,30 @@ describe('helpers', () => {
     const a = randomUUID();
     expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(randomUUID()).not.toBe(a);
+  });
+});
+
+describe('Retry-After', () => {
+  it('reads delta-seconds and HTTP dates', () => {
+    expect(parseRetryAfter('598')).toBe(598);
+    expect(parseRetryAfter(null)).toBeUndefined();
+    expect(parseRetryAfter('soon')).toBeUndefined();
+    const now = Date.parse('2026-11-27T10:00:00Z');
+    expect(parseRetryAfter('Fri, 27 Nov 2026 10:01:30 GMT', now)).toBe(90);
+    expect(parseRetryAfter('Fri, 27 Nov 2026 09:00:00 GMT', now)).toBe(0);
+  });
+
+  it('puts a 429’s Retry-After on the ApiError', async () => {
+    fetchMock.mockResolvedValue(
+      new Response(JSON.stringify({ status: 429, title: 'Too Many Requests', detail: 'this task was urged recently; try again in 9m58s' }), {
+        status: 429,
+        headers: { 'Content-Type': 'application/problem+json', 'Retry-After': '599' },
+      }),
+    );
+    const err = (await api.post('/tasks/4/actions', { action: 'urge' }).catch((e: unknown) => e)) as ApiError;
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err.status).toBe(429);
+    expect(err.retryAfter).toBe(599);
+    expect(err.detail).toBe('this task was urged recently; try again in 9m58s');
   });
 });

@@ -29,8 +29,10 @@ export class ApiError extends Error {
   readonly status: number;
   readonly problem: Problem;
   readonly fieldErrors: FieldError[];
+  /** Seconds from the Retry-After header (429, 503), when the server sent one. */
+  readonly retryAfter?: number;
 
-  constructor(status: number, problem: Problem) {
+  constructor(status: number, problem: Problem, retryAfter?: number) {
     super(problem.detail || problem.title || `HTTP ${status}`);
     this.name = 'ApiError';
     this.status = status;
@@ -40,6 +42,7 @@ export class ApiError extends Error {
           .filter((e) => e && typeof e === 'object')
           .map((e) => ({ pointer: String(e.pointer ?? ''), message: String(e.message ?? '') }))
       : [];
+    this.retryAfter = retryAfter;
   }
 
   get title(): string | undefined {
@@ -132,6 +135,16 @@ async function readBody(res: Response): Promise<unknown> {
   return text;
 }
 
+/** Retry-After as seconds: delta-seconds, or an HTTP date (seconds from now, at least 0). */
+export function parseRetryAfter(value: string | null | undefined, now: number = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Number(v);
+  const at = Date.parse(v);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, Math.ceil((at - now) / 1000));
+}
+
 export async function apiFetch<T>(path: string, options: RequestOptions = {}): Promise<T> {
   const method = (options.method ?? (options.body !== undefined ? 'POST' : 'GET')).toUpperCase();
   const headers: Record<string, string> = { Accept: 'application/json, application/problem+json', ...options.headers };
@@ -163,7 +176,7 @@ export async function apiFetch<T>(path: string, options: RequestOptions = {}): P
       ? (body as Problem)
       : { title: res.statusText || undefined, detail: typeof body === 'string' && body.length < 500 ? body.trim() : undefined };
   if (problem.status === undefined) problem.status = res.status;
-  const error = new ApiError(res.status, problem);
+  const error = new ApiError(res.status, problem, parseRetryAfter(res.headers.get('Retry-After')));
   if (res.status === 401 && !options.skipAuthRedirect) unauthorizedHandler?.(error);
   throw error;
 }

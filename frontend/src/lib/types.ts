@@ -81,21 +81,30 @@ export type ChecklistItem =
   | Record<string, string>
   | { key?: string; text?: LocalizedText; label?: LocalizedText };
 
+/** Task kinds: a vote of the node (review), a signer added before someone (before), a delegate's recommendation (delegate), a copy (cc). */
+export type TaskKind = 'review' | 'before' | 'delegate' | 'cc';
+
 export interface Task {
   id: number | string;
   node: string;
   node_name: LocalizedText;
+  /** any | all | sequential | ratio (empty on some answers). */
   mode?: string;
-  assignees: string[];
+  kind?: TaskKind | string;
+  /** open | waiting (until its added signer or delegate decides) | done | cancelled | cc */
   status: string;
+  /** E.g. a delegate's recommendation: "manager2 recommends approve". */
+  comment?: string;
+  assignees: string[];
   version?: number;
-  /** Reason codes for rejecting (labels come from i18n `reasons.<code>`). */
+  /** Reason codes for rejecting / returning (labels come from i18n `reasons.<code>`). */
   reasons?: string[];
   checklist?: ChecklistItem[];
   can_act: boolean;
-  /** The action that closed the task (approve, reject); absent while open. */
+  /** The action that closed the task (approve, reject, return); absent while open. */
   decision?: string;
   decided_by?: string;
+  created_at?: string;
 }
 
 export interface Order {
@@ -135,7 +144,7 @@ export interface HistoryEntry {
   detail?: Record<string, unknown> | null;
 }
 
-export type TaskScope = 'mine' | 'done' | 'initiated';
+export type TaskScope = 'mine' | 'cc' | 'done' | 'initiated';
 
 /** An inbox line. For scope `initiated` it is one line per order: id 0, status the order's, node its first current one. */
 export interface TaskListItem {
@@ -143,6 +152,7 @@ export interface TaskListItem {
   node: string;
   node_name?: LocalizedText;
   status: string;
+  kind?: TaskKind | string;
   decision?: string;
   created_at: string;
   order: {
@@ -156,15 +166,60 @@ export interface TaskListItem {
   };
 }
 
-export type TaskAction = 'approve' | 'reject' | 'comment';
+/** Actions a reviewer takes on their task. */
+export type ReviewAction = 'approve' | 'reject' | 'return' | 'comment' | 'transfer' | 'delegate' | 'add_signer';
+/** Actions the submitter takes on the order, through one of its tasks. */
+export type SubmitterAction = 'withdraw' | 'urge';
+export type TaskAction = ReviewAction | SubmitterAction;
 
+export type SignerPosition = 'before' | 'after';
+
+/** Body of POST /tasks/{id}/actions. */
 export interface TaskActionRequest {
   action: TaskAction;
   comment?: string;
   reason?: string;
+  /** return: the earlier review node to go back to (default: the previous one). */
+  node?: string;
+  /** transfer, delegate, add_signer: a username. */
+  user?: string;
+  /** add_signer: before | after (default after). */
+  position?: SignerPosition;
+  /** approve: one tick per checklist item, all true. */
+  checklist?: boolean[];
 }
 
 export interface TaskActionResponse {
   task: Task;
   order: Order;
+}
+
+/** Body of POST /tasks/batch. */
+export interface BatchRequest {
+  tasks: number[];
+  action: 'approve' | 'reject' | 'comment';
+  comment?: string;
+  reason?: string;
+  checklist?: boolean[];
+}
+
+/** The outcome for one task of a batch: `status` is the HTTP status it alone would have had. */
+export interface BatchItem {
+  task: number;
+  status: number;
+  result?: TaskActionResponse;
+  error?: { status: number; detail: string; errors?: { pointer: string; message: string }[] };
+}
+
+export interface BatchResponse {
+  items: BatchItem[];
+}
+
+/** A user as GET /users lists them (admins only). */
+export interface UserListItem {
+  id: number;
+  username: string;
+  display_name: string;
+  is_admin?: boolean;
+  disabled?: boolean;
 }

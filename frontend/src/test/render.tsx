@@ -6,15 +6,18 @@ import { MemoryRouter } from 'react-router';
 import i18n from '../i18n';
 import type { Language } from '../i18n/languages';
 
-/** Renders with the app's providers (i18n, antd, react-query, a router); the language is zh-TW unless told. */
-export function renderWithProviders(ui: ReactElement, { lang = 'zh-TW' }: { lang?: Language } = {}) {
+/** Renders with the app's providers (i18n, antd, react-query, a router at `initialEntries`); the language is zh-TW unless told. */
+export function renderWithProviders(
+  ui: ReactElement,
+  { lang = 'zh-TW', initialEntries }: { lang?: Language; initialEntries?: string[] } = {},
+) {
   void i18n.changeLanguage(lang);
   const client = new QueryClient({ defaultOptions: { queries: { retry: false }, mutations: { retry: false } } });
   const Wrapper = ({ children }: { children: ReactNode }) => (
     <ConfigProvider button={{ autoInsertSpace: false }}>
       <AntdApp>
         <QueryClientProvider client={client}>
-          <MemoryRouter>{children}</MemoryRouter>
+          <MemoryRouter initialEntries={initialEntries}>{children}</MemoryRouter>
         </QueryClientProvider>
       </AntdApp>
     </ConfigProvider>

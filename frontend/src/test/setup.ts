@@ -1,7 +1,10 @@
 import { afterEach } from 'vitest';
-import { cleanup } from '@testing-library/react';
+import { cleanup, configure } from '@testing-library/react';
 
 afterEach(() => cleanup());
+
+// antd's forms validate asynchronously; on a busy machine 1 s (the default) is short
+configure({ asyncUtilTimeout: 5000 });
 
 // jsdom lacks a few browser APIs that antd touches.
 if (typeof window !== 'undefined') {

@@ -1,78 +1,133 @@
 import { useState } from 'react';
-import { Button, Empty, Skeleton, Timeline, Typography } from 'antd';
+import { Button, Empty, Skeleton, Space, Timeline, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { useOrderHistory } from '../api/getOrderHistory';
 import { ErrorAlert } from '../../../components/ErrorAlert';
 import { formatDateTime } from '../../../lib/format';
 import { useLang } from '../../../i18n/useLang';
 import type { HistoryEntry } from '../../../lib/types';
+import { entrySummary, traceOf, type TraceLine } from '../lib/history';
 
 const COLORS: Record<string, string> = {
   approve: 'green',
+  auto_approved: 'green',
   order_completed: 'green',
   order_approved: 'green',
   reject: 'red',
   order_rejected: 'red',
   exception: 'red',
+  return: 'orange',
+  withdraw: 'gray',
+  order_withdrawn: 'gray',
+  urge: 'orange',
   comment: 'blue',
   submitted: 'blue',
+  transfer: 'purple',
+  delegate: 'purple',
+  add_signer: 'purple',
 };
 
-/** The trace texts of an entry (detail.trace = [{node, text}]), which say why the engine did what it did. */
-function traceTexts(detail: HistoryEntry['detail']): string[] {
-  const trace = detail && Array.isArray(detail.trace) ? detail.trace : [];
-  return trace
-    .map((t: unknown) => (t && typeof t === 'object' && 'text' in t ? String((t as { text: unknown }).text ?? '') : ''))
-    .filter(Boolean);
+/** The rule trace: one line per decision the engine made, with the node it concerns. */
+export function TraceList({ trace, nodeName }: { trace: TraceLine[]; nodeName: (node: string) => string }) {
+  const { t } = useTranslation();
+  return (
+    <ol style={{ margin: '4px 0 0', paddingInlineStart: 20 }} data-testid="trace">
+      {trace.map((line, i) => (
+        <li key={i} data-testid="trace-line" data-node={line.node}>
+          <Typography.Text style={{ fontSize: 12 }}>
+            {line.node ? t('common.labelled', { label: nodeName(line.node), value: line.text }) : line.text}
+          </Typography.Text>
+        </li>
+      ))}
+    </ol>
+  );
 }
 
-function HistoryItemView({ entry: h, nodeName }: { entry: HistoryEntry; nodeName: (node: string) => string }) {
+/** The timeline's words for an action (`order_<status>` reads as "Order <status>"). */
+export function useHistoryLabel() {
+  const { t } = useTranslation();
+  return (action: string) => {
+    let label = t(`historyAction.${action}`, { defaultValue: '' });
+    if (!label && action.startsWith('order_')) {
+      const status = action.slice('order_'.length);
+      label = t('historyAction.orderStatus', { status: t(`status.${status}`, { defaultValue: status }) });
+    }
+    return label || action;
+  };
+}
+
+function HistoryItemView({
+  entry: h,
+  all,
+  nodeName,
+}: {
+  entry: HistoryEntry;
+  all: HistoryEntry[];
+  nodeName: (node: string) => string;
+}) {
   const { t } = useTranslation();
   const { pick } = useLang();
-  const [open, setOpen] = useState(false);
+  const label = useHistoryLabel();
+  const [showTrace, setShowTrace] = useState(false);
+  const [showDetail, setShowDetail] = useState(false);
 
-  let label = t(`historyAction.${h.action}`, { defaultValue: '' });
-  if (!label && h.action.startsWith('order_')) {
-    const status = h.action.slice('order_'.length);
-    label = t('historyAction.orderStatus', { status: t(`status.${status}`, { defaultValue: status }) });
-  }
   const actor = !h.actor || h.actor === 'system' ? t('detail.system') : h.actor;
-  const traces = traceTexts(h.detail);
-  // the trace is shown above; offer the raw detail only when it holds more
-  const hasDetail = !!h.detail && Object.keys(h.detail).some((k) => k !== 'trace');
+  const trace = traceOf(h);
+  const summary = entrySummary(h, all);
+  // the summary and trace say what matters; offer the raw detail for the rest
+  const hasDetail = !!h.detail && Object.keys(h.detail).some((k) => !['trace', 'comment', 'reason'].includes(k));
 
   return (
-    <div data-testid="history-item" data-action={h.action}>
-      <Typography.Text strong>{label || h.action}</Typography.Text>
+    <div data-testid="history-item" data-action={h.action} data-node={h.node ?? ''}>
+      <Typography.Text strong data-testid="history-label">
+        {label(h.action)}
+      </Typography.Text>
       {h.node ? <Typography.Text> · {pick(h.node_name) || nodeName(h.node)}</Typography.Text> : null}
       <Typography.Text type="secondary">
         {' '}
         · {actor} · {formatDateTime(h.at)}
       </Typography.Text>
+      {summary ? (
+        <div data-testid="history-summary">
+          {t(summary.key, {
+            node: summary.node ? nodeName(summary.node) : '',
+            users: (summary.users ?? []).join(t('common.listSeparator')),
+            reason: summary.reason ?? '',
+          })}
+        </div>
+      ) : null}
       {h.reason ? (
         <div data-testid="history-reason">
           {t('common.labelled', { label: t('detail.reason'), value: t(`reasons.${h.reason}`, { defaultValue: h.reason }) })}
         </div>
       ) : null}
       {h.comment ? <div data-testid="history-comment">{t('common.labelled', { label: t('detail.comment'), value: h.comment })}</div> : null}
-      {traces.map((text, i) => (
-        <div key={i}>
-          <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-            {text}
-          </Typography.Text>
-        </div>
-      ))}
-      {hasDetail ? (
-        <div>
-          <Button type="link" size="small" style={{ padding: 0, height: 'auto', fontSize: 12 }} onClick={() => setOpen((o) => !o)}>
-            {open ? t('detail.hideDetail') : t('detail.showDetail')}
-          </Button>
-          {open ? (
-            <pre style={{ fontSize: 12, margin: '4px 0 0', whiteSpace: 'pre-wrap', wordBreak: 'break-all' }}>
-              {JSON.stringify(h.detail, null, 2)}
-            </pre>
+      <div>
+        <Space size={12}>
+          {trace.length ? (
+            <Button
+              type="link"
+              size="small"
+              style={{ padding: 0, height: 'auto', fontSize: 12 }}
+              onClick={() => setShowTrace((o) => !o)}
+              data-testid="history-trace-toggle"
+              aria-expanded={showTrace}
+            >
+              {showTrace ? t('detail.hideTrace') : t('detail.showTrace', { count: trace.length })}
+            </Button>
           ) : null}
-        </div>
+          {hasDetail ? (
+            <Button type="link" size="small" style={{ padding: 0, height: 'auto', fontSize: 12 }} onClick={() => setShowDetail((o) => !o)}>
+              {showDetail ? t('detail.hideDetail') : t('detail.showDetail')}
+            </Button>
+          ) : null}
+        </Space>
+      </div>
+      {showTrace ? <TraceList trace={trace} nodeName={nodeName} /> : null}
+      {showDetail ? (
+        <pre style={{ fontSize: 12, margin: '4px 0 0', whiteSpace: 'pre-wrap', wordBreak: 'break-all' }}>
+          {JSON.stringify(h.detail, null, 2)}
+        </pre>
       ) : null}
     </div>
   );
@@ -94,7 +149,7 @@ export function HistoryTimeline({ orderId, nodeName }: { orderId: string; nodeNa
       items={items.map((h) => ({
         key: h.seq,
         color: COLORS[h.action] ?? (h.actor && h.actor !== 'system' ? 'blue' : 'gray'),
-        content: <HistoryItemView entry={h} nodeName={nodeName} />,
+        content: <HistoryItemView entry={h} all={items} nodeName={nodeName} />,
       }))}
     />
   );

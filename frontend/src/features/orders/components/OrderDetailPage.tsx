@@ -1,26 +1,52 @@
-import { Button, Card, Col, Descriptions, Empty, Flex, List, Result, Row, Skeleton, Space, Tag, Typography } from 'antd';
+import { Alert, Button, Card, Col, Collapse, Descriptions, Empty, Flex, Result, Row, Skeleton, Space, Tag, Typography } from 'antd';
 import { ArrowLeftOutlined, ReloadOutlined, TeamOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { useOrder } from '../api/getOrder';
+import { useOrderHistory } from '../api/getOrderHistory';
 import { useFlows } from '../../flows/api/listFlows';
+import { useMe } from '../../auth/api/me';
 import { useDepartmentName } from '../../departments/api/listDepartments';
 import { OrderDataView } from './OrderDataView';
-import { HistoryTimeline } from './HistoryTimeline';
+import { HistoryTimeline, TraceList } from './HistoryTimeline';
+import { UrgeButton, WithdrawButton } from './SubmitterActions';
 import { TaskActionPanel } from '../../tasks/components/TaskActionPanel';
 import { ErrorAlert } from '../../../components/ErrorAlert';
 import { StatusTag } from '../../../components/StatusTag';
 import { useLang } from '../../../i18n/useLang';
 import { isApiError } from '../../../lib/api';
 import { formatDateTime, formatMoney } from '../../../lib/format';
-import type { Task } from '../../../lib/types';
+import type { HistoryEntry, Task } from '../../../lib/types';
+import { latestTrace, nodeNamesFrom, nodeProgress, returnTargets, type NodeProgress } from '../lib/history';
 
 const CLOSED_TASK_STATUSES = new Set([
-  'done', 'completed', 'approved', 'rejected', 'cancelled', 'canceled', 'skipped', 'closed', 'withdrawn', 'expired',
+  'done', 'completed', 'approved', 'rejected', 'cancelled', 'canceled', 'skipped', 'closed', 'withdrawn', 'expired', 'cc',
 ]);
 
 export function isOpenTask(task: Task): boolean {
   return task.can_act || !CLOSED_TASK_STATUSES.has(task.status);
+}
+
+const EMPTY_HISTORY: HistoryEntry[] = [];
+
+/** "any one approver" / "2 of 3 needed" / "all 3" / "3 in turn", and how many tasks are open. */
+function ProgressLine({ p }: { p: NodeProgress }) {
+  const { t } = useTranslation();
+  let need = '';
+  if (p.mode === 'any') need = t('detail.needAny');
+  else if (p.mode === 'all' && p.pool) need = t('detail.needAll', { count: p.pool });
+  else if (p.mode === 'sequential' && p.pool) need = t('detail.needSequential', { count: p.pool });
+  else if (p.need !== undefined && p.pool) need = t('detail.needOf', { need: p.need, pool: p.pool });
+  return (
+    <Space size={4} wrap data-testid="node-progress" data-node={p.node} data-mode={p.mode ?? ''} data-need={p.need ?? ''} data-pool={p.pool ?? ''}>
+      {p.mode ? <Tag color="blue">{t(`taskMode.${p.mode}`, { defaultValue: p.mode })}</Tag> : null}
+      {need ? <Typography.Text>{need}</Typography.Text> : null}
+      <Typography.Text type="secondary">
+        {t('detail.openCount', { count: p.open })}
+        {p.waiting ? ` · ${t('detail.waitingCount', { count: p.waiting })}` : ''}
+      </Typography.Text>
+    </Space>
+  );
 }
 
 /** One order: summary, data (read-only form), open tasks with actions, history. */
@@ -29,7 +55,9 @@ export function OrderDetailPage() {
   const { lang, pick } = useLang();
   const { id = '' } = useParams();
   const order = useOrder(id);
+  const history = useOrderHistory(id);
   const flows = useFlows();
+  const me = useMe();
   const deptName = useDepartmentName();
 
   if (order.isPending) {
@@ -54,13 +82,26 @@ export function OrderDetailPage() {
   }
 
   const o = order.data;
-  const tasks = o.tasks ?? [];
+  const username = me.data?.user?.username;
+  const isSubmitter = !!username && username === o.submitter;
+  const items = history.data?.items ?? EMPTY_HISTORY;
+  const tasks = (o.tasks ?? []).filter((tk) => tk.kind !== 'cc');
   const openTasks = tasks.filter(isOpenTask);
-  const actionable = openTasks.filter((tk) => tk.can_act);
-  const nodeNames = new Map<string, string>();
-  for (const tk of tasks) nodeNames.set(tk.node, pick(tk.node_name) || tk.node);
-  const nodeName = (node: string) => nodeNames.get(node) ?? node;
+  const actionable = openTasks.filter((tk) => tk.can_act && tk.status === 'open');
+  const names = nodeNamesFrom(items, tasks);
+  const nodeName = (node: string) => pick(names.get(node)) || node;
   const flow = flows.data?.items?.find((f) => f.key === o.flow);
+  // my tasks that wait for an added signer or a delegate
+  const myWaiting = openTasks.filter((tk) => tk.status === 'waiting' && !!username && tk.assignees.includes(username));
+  const waitingFor = (tk: Task) =>
+    openTasks
+      .filter((x) => x.node === tk.node && x.id !== tk.id && (x.kind === 'delegate' || x.kind === 'before') && x.status === 'open')
+      .flatMap((x) => x.assignees);
+  // the nodes under way: the order's current nodes, then any other node with an open task
+  const nodes = [...(o.current_nodes ?? [])];
+  for (const tk of openTasks) if (!nodes.includes(tk.node)) nodes.push(tk.node);
+  const why = latestTrace(items);
+  const isInReview = o.status === 'in_review' || o.status === 'exception';
 
   return (
     <Flex vertical gap={16}>
@@ -97,19 +138,47 @@ export function OrderDetailPage() {
           <Descriptions.Item label={t('orders.updatedAt')}>{formatDateTime(o.updated_at)}</Descriptions.Item>
           {o.current_nodes?.length ? (
             <Descriptions.Item label={t('orders.currentNodes')}>
-              {o.current_nodes.map((n) => (
-                <Tag key={n}>{nodeName(n)}</Tag>
-              ))}
+              <span data-testid="order-current-nodes" data-nodes={o.current_nodes.join(',')}>
+                {o.current_nodes.map((n) => (
+                  <Tag key={n}>{nodeName(n)}</Tag>
+                ))}
+              </span>
             </Descriptions.Item>
           ) : null}
         </Descriptions>
+        {isSubmitter ? <WithdrawButton order={o} orderId={id} /> : null}
       </Card>
 
       <Row gutter={[16, 16]}>
         <Col xs={24} xl={15}>
           <Flex vertical gap={16}>
+            {myWaiting.map((tk) => {
+              const users = waitingFor(tk);
+              return (
+                <Alert
+                  key={`waiting-${tk.id}`}
+                  type="info"
+                  showIcon
+                  data-testid="task-waiting"
+                  data-task-id={String(tk.id)}
+                  title={t('action.panelTitle', { node: nodeName(tk.node) })}
+                  description={
+                    users.length
+                      ? t('waiting.yourTaskWaits', { users: users.join(t('common.listSeparator')) })
+                      : t('waiting.yourTaskWaitsUnknown')
+                  }
+                />
+              );
+            })}
             {actionable.map((tk) => (
-              <TaskActionPanel key={`${tk.id}-${tk.version ?? ''}`} task={tk} orderId={id} />
+              <TaskActionPanel
+                key={`${tk.id}-${tk.version ?? ''}`}
+                task={tk}
+                orderId={id}
+                username={username}
+                canListUsers={!!me.data?.user?.is_admin}
+                returnTargets={history.isSuccess ? returnTargets(items, tk.node).map((n) => ({ node: n, name: nodeName(n) })) : undefined}
+              />
             ))}
             <Card title={t('detail.data')}>
               <OrderDataView order={o} />
@@ -119,36 +188,84 @@ export function OrderDetailPage() {
         <Col xs={24} xl={9}>
           <Flex vertical gap={16}>
             <Card title={t('detail.openTasks')}>
-              {openTasks.length ? (
-                <List
-                  data-testid="open-tasks"
-                  dataSource={openTasks}
-                  renderItem={(tk) => (
-                    <List.Item data-testid="open-task" data-node={tk.node} key={String(tk.id)}>
-                      <List.Item.Meta
-                        title={
-                          <Space wrap>
-                            <span>{pick(tk.node_name) || tk.node}</span>
-                            <StatusTag status={tk.status} />
-                            {tk.mode ? <Tag>{t(`taskMode.${tk.mode}`, { defaultValue: tk.mode })}</Tag> : null}
-                          </Space>
-                        }
-                        description={
-                          <span>
-                            <TeamOutlined />{' '}
-                            {t('common.labelled', {
-                              label: t('detail.assignees'),
-                              value: tk.assignees?.length ? tk.assignees.join(t('common.listSeparator')) : t('common.none'),
-                            })}
-                          </span>
-                        }
-                      />
-                    </List.Item>
-                  )}
-                />
+              {nodes.length ? (
+                <Flex vertical gap={12}>
+                  {nodes.map((node) => {
+                    const here = openTasks.filter((tk) => tk.node === node);
+                    return (
+                      <div key={node} data-testid="open-node" data-node={node}>
+                        <Typography.Text strong>{nodeName(node)}</Typography.Text>
+                        <div>
+                          <ProgressLine p={nodeProgress(items, tasks, node)} />
+                        </div>
+                        {here.length ? (
+                          <Flex vertical data-testid="open-tasks" style={{ marginTop: 4 }}>
+                            {here.map((tk) => (
+                              <Flex
+                                key={String(tk.id)}
+                                justify="space-between"
+                                align="start"
+                                gap={8}
+                                data-testid="open-task"
+                                data-node={tk.node}
+                                data-status={tk.status}
+                                data-kind={tk.kind ?? 'review'}
+                                style={{ padding: '8px 0', borderTop: '1px solid #f0f0f0' }}
+                              >
+                                <div style={{ minWidth: 0 }}>
+                                  <Space wrap size={4}>
+                                    <StatusTag status={tk.status} />
+                                    {tk.kind && tk.kind !== 'review' ? (
+                                      <Tag color="purple">{t(`taskKind.${tk.kind}`, { defaultValue: tk.kind })}</Tag>
+                                    ) : null}
+                                  </Space>
+                                  <Typography.Paragraph type="secondary" style={{ margin: '4px 0 0' }}>
+                                    <TeamOutlined />{' '}
+                                    {t('common.labelled', {
+                                      label: t('detail.assignees'),
+                                      value: tk.assignees?.length ? tk.assignees.join(t('common.listSeparator')) : t('common.none'),
+                                    })}
+                                  </Typography.Paragraph>
+                                  {tk.status === 'waiting' ? (
+                                    <Typography.Paragraph type="warning" style={{ margin: 0 }}>
+                                      {waitingFor(tk).length
+                                        ? t('waiting.waitsFor', { users: waitingFor(tk).join(t('common.listSeparator')) })
+                                        : t('waiting.waitsForUnknown')}
+                                    </Typography.Paragraph>
+                                  ) : null}
+                                  {tk.comment ? (
+                                    <Typography.Paragraph style={{ margin: 0 }} data-testid="open-task-comment">
+                                      {t('common.labelled', { label: t('detail.taskComment'), value: tk.comment })}
+                                    </Typography.Paragraph>
+                                  ) : null}
+                                </div>
+                                {isSubmitter && isInReview ? <UrgeButton task={tk} orderId={id} /> : null}
+                              </Flex>
+                            ))}
+                          </Flex>
+                        ) : null}
+                      </div>
+                    );
+                  })}
+                </Flex>
               ) : (
                 <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('detail.noOpenTasks')} />
               )}
+              {why ? (
+                <Collapse
+                  size="small"
+                  ghost
+                  style={{ marginTop: 8 }}
+                  data-testid="why-here"
+                  items={[
+                    {
+                      key: 'why',
+                      label: <span data-testid="why-here-toggle">{t('detail.whyHere')}</span>,
+                      children: <TraceList trace={why.trace} nodeName={nodeName} />,
+                    },
+                  ]}
+                />
+              ) : null}
             </Card>
             <Card title={t('detail.history')}>
               <HistoryTimeline orderId={id} nodeName={nodeName} />

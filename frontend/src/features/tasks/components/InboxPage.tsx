@@ -1,5 +1,6 @@
-import { Button, Card, Flex, Table, Tabs, Tag, Typography } from 'antd';
-import { ReloadOutlined } from '@ant-design/icons';
+import { useState } from 'react';
+import { Button, Card, Flex, Space, Table, Tabs, Tag, Typography } from 'antd';
+import { CheckOutlined, ReloadOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import type { ColumnsType } from 'antd/es/table';
@@ -10,8 +11,9 @@ import { useLang } from '../../../i18n/useLang';
 import { formatDateTime, formatMoney } from '../../../lib/format';
 import type { TaskListItem, TaskScope } from '../../../lib/types';
 import { useDepartmentName } from '../../departments/api/listDepartments';
+import { BatchApproveModal } from './BatchApproveModal';
 
-const SCOPES: TaskScope[] = ['mine', 'done', 'initiated'];
+const SCOPES: TaskScope[] = ['mine', 'cc', 'done', 'initiated'];
 
 function TaskTable({ scope }: { scope: TaskScope }) {
   const { t } = useTranslation();
@@ -19,6 +21,11 @@ function TaskTable({ scope }: { scope: TaskScope }) {
   const navigate = useNavigate();
   const tasks = useTasks(scope);
   const deptName = useDepartmentName();
+  const [selected, setSelected] = useState<React.Key[]>([]);
+  const [batchOpen, setBatchOpen] = useState(false);
+  const batchable = scope === 'mine';
+  const rowKey = (r: TaskListItem) => `${r.id}-${r.order.id}-${r.node}`;
+  const selectedTasks = (tasks.data?.items ?? []).filter((r) => selected.includes(rowKey(r)));
 
   const columns: ColumnsType<TaskListItem> = [
     {
@@ -37,6 +44,9 @@ function TaskTable({ scope }: { scope: TaskScope }) {
       render: (_, r) => (
         <>
           <StatusTag status={r.status} />
+          {r.kind && r.kind !== 'review' && r.kind !== 'cc' ? (
+            <Tag color="purple">{t(`taskKind.${r.kind}`, { defaultValue: r.kind })}</Tag>
+          ) : null}
           {r.decision ? (
             <Tag color={r.decision === 'reject' ? 'red' : r.decision === 'approve' ? 'green' : 'default'}>
               {t(`action.${r.decision}`, { defaultValue: r.decision })}
@@ -59,30 +69,69 @@ function TaskTable({ scope }: { scope: TaskScope }) {
 
   // `initiated` lines carry the order's status in place of a task's
   const shown = scope === 'initiated' ? columns.filter((c) => c.key !== 'status') : columns;
+  const emptyText = scope === 'cc' ? t('tasks.emptyCc') : t('tasks.empty');
 
   if (tasks.isError) return <ErrorAlert error={tasks.error} onRetry={() => void tasks.refetch()} />;
 
   return (
     <>
-      <Flex justify="flex-end" style={{ marginBottom: 12 }}>
+      <Flex justify={batchable ? 'space-between' : 'flex-end'} align="center" wrap gap={8} style={{ marginBottom: 12 }}>
+        {batchable ? (
+          <Space wrap>
+            <Button
+              type="primary"
+              icon={<CheckOutlined />}
+              disabled={!selectedTasks.length}
+              onClick={() => setBatchOpen(true)}
+              data-testid="tasks-batch-approve"
+            >
+              {t('tasks.batchApprove')}
+            </Button>
+            {selectedTasks.length ? (
+              <Typography.Text type="secondary" data-testid="tasks-selected-count">
+                {t('tasks.selectedCount', { count: selectedTasks.length })}
+              </Typography.Text>
+            ) : null}
+          </Space>
+        ) : null}
         <Button icon={<ReloadOutlined />} onClick={() => void tasks.refetch()} loading={tasks.isFetching} data-testid="tasks-refresh">
           {t('common.refresh')}
         </Button>
       </Flex>
+      {batchable ? (
+        <BatchApproveModal
+          open={batchOpen}
+          tasks={selectedTasks}
+          onClose={(done) => {
+            setBatchOpen(false);
+            if (done) setSelected([]);
+          }}
+        />
+      ) : null}
       <Table<TaskListItem>
         // `initiated` lines all have task id 0: key by order too
-        rowKey={(r) => `${r.id}-${r.order.id}-${r.node}`}
+        rowKey={rowKey}
         columns={shown}
         dataSource={tasks.data?.items ?? []}
         loading={tasks.isPending}
         pagination={{ pageSize: 20, hideOnSinglePage: true }}
-        locale={{ emptyText: t('tasks.empty') }}
+        locale={{ emptyText }}
+        rowSelection={
+          batchable
+            ? {
+                selectedRowKeys: selected,
+                onChange: (keys) => setSelected(keys),
+                getCheckboxProps: (r) => ({ 'data-testid': `task-select-${r.order.number}` }) as never,
+              }
+            : undefined
+        }
         onRow={(r) => ({
           'data-testid': 'task-row',
           'data-order-number': r.order.number,
           style: { cursor: 'pointer' },
           onClick: (e) => {
-            if ((e.target as HTMLElement).closest('a')) return;
+            // links and the selection box do their own thing
+            if ((e.target as HTMLElement).closest('a, .ant-table-selection-column, .ant-checkbox-wrapper')) return;
             navigate(`/orders/${r.order.id}`);
           },
         }) as React.HTMLAttributes<HTMLElement>}
@@ -99,6 +148,7 @@ export function InboxPage() {
   const scope = (SCOPES as string[]).includes(params.get('scope') ?? '') ? (params.get('scope') as TaskScope) : 'mine';
   const labels: Record<TaskScope, string> = {
     mine: t('tasks.tabMine'),
+    cc: t('tasks.tabCc'),
     done: t('tasks.tabDone'),
     initiated: t('tasks.tabInitiated'),
   };

@@ -1,19 +1,23 @@
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import { Alert, App, Button, Card, Checkbox, Flex, Form, Input, Radio, Select, Space, Tag, Typography } from 'antd';
-import { CheckOutlined, CloseOutlined, MessageOutlined } from '@ant-design/icons';
+import {
+  CheckOutlined,
+  CloseOutlined,
+  MessageOutlined,
+  RollbackOutlined,
+  SendOutlined,
+  SwapOutlined,
+  UserAddOutlined,
+} from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { useActOnTask } from '../api/actOnTask';
 import { ErrorAlert } from '../../../components/ErrorAlert';
 import { useLang } from '../../../i18n/useLang';
 import { isApiError } from '../../../lib/api';
 import { isLocalizedObject, type LocalizedText } from '../../../i18n/pickText';
-import type { ChecklistItem, Task, TaskAction } from '../../../lib/types';
-
-interface Values {
-  action: TaskAction;
-  reason?: string;
-  comment?: string;
-}
+import type { ChecklistItem, ReviewAction, Task } from '../../../lib/types';
+import { actionsFor, buildActionBody, checklistComplete, errorTarget, USERNAME_PATTERN, type ActionFormValues } from '../lib/actions';
+import { UserPicker } from './UserPicker';
 
 function checklistText(item: ChecklistItem, pick: (t: LocalizedText) => string): string {
   if (typeof item === 'string') return item;
@@ -24,16 +28,47 @@ function checklistText(item: ChecklistItem, pick: (t: LocalizedText) => string):
 
 type ReasonOption = string | { code?: string; key?: string; label?: unknown; name?: unknown; text?: unknown };
 
-/** Approve / reject / comment on one task the current user may act on. */
-export function TaskActionPanel({ task, orderId }: { task: Task; orderId: string }) {
+const ICONS: Record<ReviewAction, ReactNode> = {
+  approve: <CheckOutlined />,
+  reject: <CloseOutlined />,
+  return: <RollbackOutlined />,
+  comment: <MessageOutlined />,
+  transfer: <SwapOutlined />,
+  delegate: <SendOutlined />,
+  add_signer: <UserAddOutlined />,
+};
+
+export interface ReturnTarget {
+  node: string;
+  name: string;
+}
+
+interface Props {
+  task: Task;
+  orderId: string;
+  /** Earlier review nodes the order may go back to, oldest first; the last is the default. Undefined: not known yet. */
+  returnTargets?: ReturnTarget[];
+  /** Admins pick users from GET /users; everyone else types a username. */
+  canListUsers?: boolean;
+  /** The signed-in user (left out of the user picker). */
+  username?: string;
+}
+
+/** Acts on one task the current user may decide: approve (checklist), reject, return, comment, transfer, delegate, add a signer. */
+export function TaskActionPanel({ task, orderId, returnTargets, canListUsers = false, username }: Props) {
   const { t } = useTranslation();
   const { pick } = useLang();
   const { message } = App.useApp();
   const act = useActOnTask(orderId);
-  const [form] = Form.useForm<Values>();
-  const action = Form.useWatch('action', form) ?? 'approve';
-  const [checked, setChecked] = useState<Record<number, boolean>>({});
+  const [form] = Form.useForm<ActionFormValues>();
+  const action: ReviewAction = Form.useWatch('action', form) ?? 'approve';
+  const [ticks, setTicks] = useState<Record<number, boolean>>({});
+  const [checklistErrors, setChecklistErrors] = useState<{ items: number[]; all: boolean }>({ items: [], all: false });
 
+  const checklist = task.checklist ?? [];
+  const complete = checklistComplete(ticks, checklist.length);
+  const tickedCount = checklist.filter((_, i) => ticks[i]).length;
+  const actions = actionsFor(task, { canReturn: returnTargets === undefined || returnTargets.length > 0 });
   const reasons = ((task.reasons ?? []) as ReasonOption[]).map((r) => {
     if (typeof r === 'string') return { value: r, label: t(`reasons.${r}`, { defaultValue: r }) };
     const value = String(r.code ?? r.key ?? '');
@@ -41,24 +76,42 @@ export function TaskActionPanel({ task, orderId }: { task: Task; orderId: string
     return { value, label };
   });
   const nodeName = pick(task.node_name) || task.node;
+  const previous = returnTargets?.length ? returnTargets[returnTargets.length - 1] : undefined;
+  const blockedByChecklist = action === 'approve' && !complete;
 
-  const onFinish = (v: Values) => {
-    const body = {
-      action: v.action,
-      comment: v.comment?.trim() || undefined,
-      reason: v.action === 'reject' ? v.reason?.trim() || undefined : undefined,
-    };
+  const onFinish = (v: ActionFormValues) => {
+    if (v.action === 'approve' && !complete) return;
+    const body = buildActionBody(v, { ticks, checklistCount: checklist.length });
+    setChecklistErrors({ items: [], all: false });
     act.mutate(
       { taskId: task.id, body },
       {
         onSuccess: () => {
           message.success(t('action.done', { action: t(`action.${v.action}`) }));
           form.resetFields();
+          setTicks({});
         },
-        // the order is reloaded after an error and this panel may disappear with the task: say why in a toast too
         onError: (e) => {
+          // the order is reloaded after an error and this panel may disappear with the task: say why in a toast too
           if (isApiError(e) && e.status === 409) message.warning(t('action.conflict'));
           else if (isApiError(e) && e.status === 403) message.warning(t('action.forbidden'));
+          if (!isApiError(e) || e.status !== 422) return;
+          // put each field error next to its field (or checklist item)
+          const items: number[] = [];
+          let all = false;
+          const fields: { name: keyof ActionFormValues; errors: string[] }[] = [];
+          for (const fe of e.fieldErrors) {
+            const target = errorTarget(fe.pointer);
+            if (!target) continue;
+            if ('checklist' in target) {
+              if (target.checklist === 'all') all = true;
+              else items.push(target.checklist);
+            } else {
+              fields.push({ name: target.field, errors: [fe.message] });
+            }
+          }
+          setChecklistErrors({ items, all });
+          if (fields.length) form.setFields(fields);
         },
       },
     );
@@ -66,31 +119,74 @@ export function TaskActionPanel({ task, orderId }: { task: Task; orderId: string
 
   const conflict = isApiError(act.error) && act.error.status === 409;
   const forbidden = isApiError(act.error) && act.error.status === 403;
+  const kind = task.kind && task.kind !== 'review' ? task.kind : undefined;
 
   return (
     <Card
       size="small"
       type="inner"
-      title={t('action.panelTitle', { node: nodeName })}
+      title={
+        <Space wrap>
+          <span>{t('action.panelTitle', { node: nodeName })}</span>
+          {kind ? (
+            <Tag color="purple" data-testid="task-kind" data-kind={kind}>
+              {t(`taskKind.${kind}`, { defaultValue: kind })}
+            </Tag>
+          ) : null}
+        </Space>
+      }
       data-testid="task-action-panel"
       data-task-id={String(task.id)}
       data-node={task.node}
+      data-kind={task.kind ?? 'review'}
       style={{ marginBottom: 16, borderColor: '#91caff' }}
     >
-      {task.checklist?.length ? (
-        <div style={{ marginBottom: 12 }}>
-          <Typography.Text strong>{t('action.checklist')}</Typography.Text>
+      {task.kind === 'delegate' ? (
+        <Alert type="info" showIcon title={t('action.delegateNote')} style={{ marginBottom: 12 }} data-testid="task-kind-note" />
+      ) : task.kind === 'before' ? (
+        <Alert type="info" showIcon title={t('action.beforeNote')} style={{ marginBottom: 12 }} data-testid="task-kind-note" />
+      ) : null}
+      {task.comment ? (
+        <Alert
+          type="success"
+          showIcon
+          title={t('common.labelled', { label: t('detail.taskComment'), value: task.comment })}
+          style={{ marginBottom: 12 }}
+          data-testid="task-comment"
+        />
+      ) : null}
+
+      {checklist.length ? (
+        <div style={{ marginBottom: 12 }} data-testid="checklist">
+          <Flex justify="space-between" wrap>
+            <Typography.Text strong>{t('action.checklist')}</Typography.Text>
+            <Typography.Text type={complete ? 'success' : 'secondary'} data-testid="checklist-progress">
+              {t('action.checklistProgress', { done: tickedCount, total: checklist.length })}
+            </Typography.Text>
+          </Flex>
           <Flex vertical gap={4} style={{ marginTop: 4 }}>
-            {task.checklist.map((item: ChecklistItem, i) => (
-              <Checkbox
-                key={i}
-                checked={!!checked[i]}
-                onChange={(e) => setChecked((c) => ({ ...c, [i]: e.target.checked }))}
-                data-testid="checklist-item"
-              >
-                {checklistText(item, pick)}
-              </Checkbox>
-            ))}
+            {checklist.map((item: ChecklistItem, i) => {
+              const bad = checklistErrors.items.includes(i) || (checklistErrors.all && !ticks[i]);
+              return (
+                <div key={i} data-testid="checklist-item" data-index={i} data-checked={ticks[i] ? 'true' : 'false'}>
+                  <Checkbox
+                    checked={!!ticks[i]}
+                    disabled={act.isPending}
+                    onChange={(e) => {
+                      setTicks((c) => ({ ...c, [i]: e.target.checked }));
+                      setChecklistErrors((ce) => ({ ...ce, items: ce.items.filter((x) => x !== i) }));
+                    }}
+                  >
+                    <span style={bad ? { color: '#ff4d4f' } : undefined}>{checklistText(item, pick)}</span>
+                  </Checkbox>
+                  {bad ? (
+                    <Typography.Text type="danger" style={{ fontSize: 12, marginInlineStart: 24, display: 'block' }}>
+                      {t('action.checklistItemError')}
+                    </Typography.Text>
+                  ) : null}
+                </div>
+              );
+            })}
           </Flex>
         </div>
       ) : null}
@@ -99,39 +195,98 @@ export function TaskActionPanel({ task, orderId }: { task: Task; orderId: string
       {forbidden ? <Alert type="warning" showIcon title={t('action.forbidden')} style={{ marginBottom: 12 }} /> : null}
       {act.isError ? <ErrorAlert error={act.error} style={{ marginBottom: 12 }} /> : null}
 
-      <Form<Values> form={form} layout="vertical" initialValues={{ action: 'approve' }} onFinish={onFinish} disabled={act.isPending}>
+      <Form<ActionFormValues>
+        form={form}
+        layout="vertical"
+        initialValues={{ action: 'approve', position: 'after' }}
+        onFinish={onFinish}
+        disabled={act.isPending}
+      >
         <Form.Item name="action" label={t('action.chooseAction')}>
-          <Radio.Group buttonStyle="solid">
-            <Radio.Button value="approve">
-              <span data-testid="action-approve">
-                <CheckOutlined /> {t('action.approve')}
-              </span>
-            </Radio.Button>
-            <Radio.Button value="reject">
-              <span data-testid="action-reject">
-                <CloseOutlined /> {t('action.reject')}
-              </span>
-            </Radio.Button>
-            <Radio.Button value="comment">
-              <span data-testid="action-comment">
-                <MessageOutlined /> {t('action.comment')}
-              </span>
-            </Radio.Button>
+          <Radio.Group buttonStyle="solid" style={{ display: 'flex', flexWrap: 'wrap', rowGap: 8 }}>
+            {actions.map((a) => (
+              <Radio.Button key={a} value={a}>
+                <span data-testid={`action-${a}`}>
+                  {ICONS[a]} {t(`action.${a}`)}
+                </span>
+              </Radio.Button>
+            ))}
           </Radio.Group>
         </Form.Item>
 
-        {action === 'reject' ? (
+        {action !== 'approve' && action !== 'comment' && action !== 'reject' ? (
+          <Typography.Paragraph type="secondary" style={{ marginTop: -12 }} data-testid="action-help">
+            {t(`action.help.${action}`)}
+          </Typography.Paragraph>
+        ) : null}
+
+        {action === 'return' ? (
+          <Form.Item name="node" label={t('action.returnNodeLabel')}>
+            <Select
+              allowClear
+              placeholder={previous ? t('action.returnNodeDefault', { node: previous.name }) : t('action.returnNodeDefaultUnknown')}
+              options={[...(returnTargets ?? [])].reverse().map((r, i) => ({
+                value: r.node,
+                label: i === 0 ? t('action.returnNodePrevious', { node: r.name }) : r.name,
+              }))}
+              data-testid="action-return-node"
+            />
+          </Form.Item>
+        ) : null}
+
+        {action === 'reject' || action === 'return' ? (
           <Form.Item
             name="reason"
-            label={t('action.reasonLabel')}
-            rules={[{ required: true, whitespace: true, message: t('action.reasonRequired') }]}
+            label={t(action === 'reject' ? 'action.reasonLabel' : 'action.returnReasonLabel')}
+            rules={action === 'reject' ? [{ required: true, whitespace: true, message: t('action.reasonRequired') }] : []}
           >
             {reasons.length ? (
-              <Select placeholder={t('action.reasonPlaceholder')} options={reasons} data-testid="action-reason-select" />
+              <Select
+                allowClear={action === 'return'}
+                placeholder={t(action === 'reject' ? 'action.reasonPlaceholder' : 'action.returnReasonPlaceholder')}
+                options={reasons}
+                data-testid="action-reason-select"
+              />
             ) : (
-              <Input placeholder={t('action.reasonTextPlaceholder')} maxLength={500} data-testid="action-reason-input" />
+              <Input
+                placeholder={t(action === 'reject' ? 'action.reasonTextPlaceholder' : 'action.returnReasonTextPlaceholder')}
+                maxLength={500}
+                data-testid="action-reason-input"
+              />
             )}
           </Form.Item>
+        ) : null}
+
+        {action === 'transfer' || action === 'delegate' || action === 'add_signer' ? (
+          <Form.Item
+            name="user"
+            label={t('action.userLabel')}
+            rules={[
+              { required: true, whitespace: true, message: t('action.userRequired') },
+              { pattern: USERNAME_PATTERN, message: t('action.userInvalid') },
+            ]}
+          >
+            <UserPicker canList={canListUsers} exclude={username ? [username] : []} />
+          </Form.Item>
+        ) : null}
+
+        {action === 'add_signer' ? (
+          task.mode === 'ratio' ? (
+            <Typography.Paragraph type="secondary" data-testid="ratio-signer-note">
+              {t('action.ratioSignerNote')}
+            </Typography.Paragraph>
+          ) : (
+            <Form.Item name="position" label={t('action.positionLabel')}>
+              <Radio.Group>
+                <Radio value="before">
+                  <span data-testid="action-position-before">{t('action.positionBefore')}</span>
+                </Radio>
+                <Radio value="after">
+                  <span data-testid="action-position-after">{t('action.positionAfter')}</span>
+                </Radio>
+              </Radio.Group>
+            </Form.Item>
+          )
         ) : null}
 
         <Form.Item
@@ -142,16 +297,22 @@ export function TaskActionPanel({ task, orderId }: { task: Task; orderId: string
           <Input.TextArea rows={3} maxLength={2000} placeholder={t('action.commentPlaceholder')} data-testid="action-comment-input" />
         </Form.Item>
 
-        <Space>
+        <Space wrap>
           <Button
             type="primary"
             danger={action === 'reject'}
             htmlType="submit"
             loading={act.isPending}
+            disabled={blockedByChecklist}
             data-testid="action-submit"
           >
             {t('action.submitAction', { action: t(`action.${action}`) })}
           </Button>
+          {blockedByChecklist ? (
+            <Typography.Text type="warning" data-testid="checklist-hint">
+              {t('action.checklistIncomplete')}
+            </Typography.Text>
+          ) : null}
           {task.mode ? <Tag>{t(`taskMode.${task.mode}`, { defaultValue: task.mode })}</Tag> : null}
         </Space>
       </Form>

@@ -1,0 +1,224 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	_ "net/http/pprof" // served only when pprof_addr is set
+	"os/signal"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"sluice/backend/api"
+	"sluice/backend/config"
+	"sluice/backend/lifecycle"
+	"sluice/backend/live"
+	"sluice/backend/service"
+	"sluice/backend/store"
+	"sluice/frontend"
+)
+
+// serveHooks let tests watch and steer serve; production passes none.
+type serveHooks struct {
+	listening func(addr string)               // the listener is open (migrations not yet run)
+	ready     func()                          // the full API is being served
+	wrap      func(http.Handler) http.Handler // wraps the API handler
+	lifecycle func(*lifecycle.Hooks)          // register shutdown hooks
+}
+
+type serveHooksKey struct{}
+
+func hooksFrom(ctx context.Context) *serveHooks {
+	if h, ok := ctx.Value(serveHooksKey{}).(*serveHooks); ok {
+		return h
+	}
+	return &serveHooks{}
+}
+
+// gate answers for the server until the API is ready: /healthz says the process is up,
+// /readyz and everything else say 503 (migrations running), so a load balancer sends no
+// traffic to an instance that is still migrating. Once ready it hands every request to
+// the API.
+type gate struct {
+	api   atomic.Pointer[http.Handler]
+	state atomic.Pointer[string] // why not ready
+}
+
+func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h := g.api.Load(); h != nil {
+		(*h).ServeHTTP(w, r)
+		return
+	}
+	if r.URL.Path == "/healthz" {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		_, _ = io.WriteString(w, `{"status":"ok"}`)
+		return
+	}
+	why := "starting"
+	if s := g.state.Load(); s != nil {
+		why = *s
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", "5")
+	w.WriteHeader(http.StatusServiceUnavailable)
+	_, _ = fmt.Fprintf(w, `{"type":"about:blank","title":"Service Unavailable","status":503,"detail":%q}`, "not ready: "+why)
+}
+
+func (g *gate) set(why string) { g.state.Store(&why) }
+
+// serve runs the server until ctx ends or SIGINT/SIGTERM arrives, then shuts down
+// gracefully: not ready at once, no new connections, the OnShutdown hooks (websockets)
+// while requests in flight finish, then the AfterDrain hooks (queues), then the
+// database closes.
+func serve(ctx context.Context, args []string, stderr io.Writer) error {
+	cfg, _, err := loadConfig("serve", args, nil, nil)
+	if err != nil {
+		return err
+	}
+	log := newLogger(stderr, cfg)
+	th := hooksFrom(ctx)
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	// Listen first, so health checks see the process while migrations run.
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	g := &gate{}
+	g.set("migrations running")
+	srv := &http.Server{Handler: g, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	addr := ln.Addr().String()
+	if th.listening != nil {
+		th.listening(addr)
+	}
+	log.Info("listening; preparing the database", "addr", addr, "db", store.Redact(cfg.DB), "config", cfg.File)
+
+	hooks := &lifecycle.Hooks{}
+	var stopping atomic.Bool
+	s, err := prepare(ctx, cfg, log, hooks, &stopping)
+	if err != nil {
+		_ = srv.Close()
+		return err
+	}
+	defer s.store.Close()
+	if th.lifecycle != nil {
+		th.lifecycle(hooks)
+	}
+	var h http.Handler = s.router
+	if th.wrap != nil {
+		h = th.wrap(h)
+	}
+	g.api.Store(&h)
+	if cfg.PprofAddr != "" {
+		// Profiling on its own listener (never the public one), for diagnosing load.
+		go func() { log.Warn("pprof", "err", http.ListenAndServe(cfg.PprofAddr, nil)) }()
+	}
+	log.Info("sluice is serving", "url", "http://"+addr, "db", store.Redact(cfg.DB))
+	if th.ready != nil {
+		th.ready()
+	}
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+
+	log.Info("shutting down: no new connections, finishing requests in flight", "timeout", cfg.HTTP.ShutdownTimeout.String())
+	stopping.Store(true)
+	shut, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.HTTP.ShutdownTimeout)
+	defer cancel()
+	hooksDone := make(chan error, 1)
+	go func() { hooksDone <- hooks.Shutdown(shut) }()
+	err = srv.Shutdown(shut)
+	if herr := <-hooksDone; herr != nil {
+		log.Error("shutdown hooks", "err", herr)
+	}
+	if err != nil {
+		log.Error("requests still in flight at the shutdown timeout were cut off", "err", err)
+		_ = srv.Close()
+	}
+	if derr := hooks.Drained(shut); derr != nil {
+		log.Error("after-drain hooks", "err", derr)
+	}
+	log.Info("stopped")
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("shutdown: requests still running after %s", cfg.HTTP.ShutdownTimeout)
+	}
+	return nil
+}
+
+// liveOptions maps the live.* settings onto the websocket hub.
+func liveOptions(cfg *config.Config) live.Options {
+	o := live.Options{AllowedOrigins: cfg.Live.Origins, Retention: cfg.Live.Retention, PollInterval: cfg.Live.PollInterval}
+	if o.Retention == 0 {
+		o.Retention = -1 // forever
+	}
+	return o
+}
+
+type prepared struct {
+	store  *store.Store
+	router http.Handler
+}
+
+// prepare migrates the database, creates the admin user, seeds the demo if asked and
+// builds the API.
+func prepare(ctx context.Context, cfg *config.Config, log *slog.Logger, hooks *lifecycle.Hooks, stopping *atomic.Bool) (*prepared, error) {
+	started := time.Now()
+	s, err := openMigrated(ctx, cfg.DB)
+	if err != nil {
+		return nil, err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			s.Close()
+		}
+	}()
+	ver, _ := s.SchemaVersion(ctx)
+	log.Info("database ready", "dialect", s.Dialect, "schema_version", ver, "ms", time.Since(started).Milliseconds())
+	svc, err := service.New(ctx, s, log)
+	if err != nil {
+		return nil, err
+	}
+	created, pw, err := svc.EnsureAdmin(ctx, cfg.AdminPassword.Value())
+	if err != nil {
+		return nil, err
+	}
+	if created && pw != "" {
+		log.Warn("created user admin with a random password; set SLUICE_ADMIN_PASSWORD (or SLUICE_ADMIN_PASSWORD_FILE) to choose one", "password", pw)
+	}
+	if cfg.Demo {
+		if err := svc.SeedDemo(ctx); err != nil {
+			return nil, fmt.Errorf("demo seed: %w", err)
+		}
+		log.Info("demo seed ready", "users", "clerk manager manager2 finance finance2 warehouse service", "password", service.DemoPassword)
+	}
+	router, err := api.New(svc, api.Options{
+		App:            frontend.App(),
+		TrustedProxies: cfg.HTTP.TrustedProxies,
+		SecureCookies:  cfg.HTTP.SecureCookies,
+		Lifecycle:      hooks,
+		LiveOptions:    liveOptions(cfg),
+		Ready: func(context.Context) error {
+			if stopping.Load() {
+				return errors.New("shutting down")
+			}
+			return nil
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	ok = true
+	return &prepared{store: s, router: router}, nil
+}

@@ -1,0 +1,578 @@
+// Package live pushes Sluice's events to browsers over websockets (GET /api/v1/live).
+//
+// The events table is the truth. Every state change appends its events (with a global,
+// strictly increasing seq, in commit order) inside its own transaction; the hub's pump
+// reads the table after the last seq it dispatched and hands each event to the sockets
+// subscribed to its topic. The pump is woken after a commit — in-process by
+// store.Store.OnCommit, across instances by PostgreSQL LISTEN on store.ChannelEvents
+// (the notification only wakes: the pump then reads the table) — and polls as a safety
+// net. So every instance sees every event, in order, whichever instance wrote it.
+//
+// A socket that resumes with ?after=SEQ registers first (from then on live events queue
+// up for it), then replays the missed events of its topics from the table up to the
+// position the hub had at registration, then drains its queue, skipping anything not
+// newer than the last seq it sent: no gap, no duplicate.
+//
+// Each socket has one writer goroutine and a bounded queue; the pump never waits for a
+// socket: a socket whose queue is full is closed with CloseSlowConsumer and may resume.
+package live
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"entgo.io/ent/dialect"
+	"github.com/gorilla/websocket"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgxlisten"
+
+	"sluice/backend/ent"
+	"sluice/backend/ent/event"
+	"sluice/backend/service"
+	"sluice/backend/store"
+)
+
+// Close codes sent to clients besides the standard ones (1001 going away when the
+// server stops, 1009 when a client sends a frame over the read limit).
+const (
+	// CloseSessionEnded: the session logged out, expired, or its user was disabled.
+	CloseSessionEnded = 4001
+	// CloseSlowConsumer: the client did not keep up; reconnect with ?after=<last seq>.
+	CloseSlowConsumer = 4002
+	// CloseProtocol: the client broke the message protocol repeatedly.
+	CloseProtocol = 4003
+)
+
+// Options tune the hub. Zero values take the defaults.
+type Options struct {
+	// AllowedOrigins lists browser origins ("https://sluice.example.com", scheme and
+	// host[:port], no path) allowed to open a socket besides the server's own host.
+	// Requests without an Origin header (non-browser clients) are allowed.
+	AllowedOrigins []string
+	// QueueSize bounds each socket's send queue (default 128 events). A socket whose
+	// queue is full catches up from the events table instead, off the live path.
+	QueueSize int
+	// SlowAfter: a socket still catching up this long after it fell behind is closed
+	// with CloseSlowConsumer (default 5s); it may resume with ?after=.
+	SlowAfter time.Duration
+	// Retention is how long events stay in the table for resuming (default 7 days;
+	// negative keeps them forever). A client resuming from before it gets "resync".
+	// Every instance prunes (hourly, oldest first); deleting is idempotent.
+	Retention time.Duration
+	// PollInterval is the safety-net poll of the events table (default 2s).
+	PollInterval time.Duration
+	// SessionCheck is how often open sockets' sessions are re-validated (default 30s);
+	// a logout is acted on at once through its session.ended event.
+	SessionCheck time.Duration
+	// PingInterval is how often the server pings (default 25s); a client that does not
+	// answer within PongWait (default 60s) is dropped.
+	PingInterval time.Duration
+	PongWait     time.Duration
+	// WriteTimeout bounds one write to a socket (default 10s).
+	WriteTimeout time.Duration
+	// ReadLimit caps a client message (default 4096 bytes; over it the socket closes
+	// with 1009).
+	ReadLimit int64
+	// MaxTopics caps the subscriptions of one socket (default 200).
+	MaxTopics int
+	Log       *slog.Logger
+}
+
+func (o *Options) defaults() {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d == 0 {
+			*d = v
+		}
+	}
+	if o.QueueSize <= 0 {
+		o.QueueSize = 128
+	}
+	def(&o.SlowAfter, 5*time.Second)
+	def(&o.Retention, 7*24*time.Hour)
+	def(&o.PollInterval, 2*time.Second)
+	def(&o.SessionCheck, 30*time.Second)
+	def(&o.PingInterval, 25*time.Second)
+	def(&o.PongWait, 60*time.Second)
+	def(&o.WriteTimeout, 10*time.Second)
+	if o.ReadLimit <= 0 {
+		o.ReadLimit = 4096
+	}
+	if o.MaxTopics <= 0 {
+		o.MaxTopics = 200
+	}
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+}
+
+// Hub owns the sockets of one instance.
+type Hub struct {
+	svc      *service.Service
+	st       *store.Store
+	opt      Options
+	log      *slog.Logger
+	upgrader websocket.Upgrader
+
+	mu     sync.RWMutex
+	topics map[string]map[*client]struct{}
+	users  map[string]map[*client]struct{}
+	all    map[*client]struct{}
+	closed bool
+	// last is the seq of the newest event dispatched. Only the pump writes it, while
+	// holding mu for reading; registration holds mu for writing, so it sees a position
+	// up to which every event was dispatched and after which every event will be.
+	last atomic.Int64
+
+	wake    chan struct{}
+	policy  chan struct{}
+	recheck chan string
+
+	started atomic.Bool
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+
+	stats struct {
+		delivered, slow, resyncs atomic.Int64
+	}
+}
+
+// New makes a hub; call Start before serving sockets.
+func New(svc *service.Service, opt Options) *Hub {
+	opt.defaults()
+	h := &Hub{
+		svc: svc, st: svc.Store, opt: opt, log: opt.Log,
+		topics: map[string]map[*client]struct{}{}, users: map[string]map[*client]struct{}{}, all: map[*client]struct{}{},
+		wake: make(chan struct{}, 1), policy: make(chan struct{}, 1), recheck: make(chan string, 64),
+	}
+	h.upgrader = websocket.Upgrader{
+		// ReadBufferSize 0 reuses the HTTP server's reader; write buffers come from a
+		// pool, so an idle socket holds none.
+		WriteBufferPool: &sync.Pool{},
+		CheckOrigin:     h.OriginAllowed,
+	}
+	return h
+}
+
+// Start reads the current position and runs the pump, the PostgreSQL listener (on
+// PostgreSQL) and the maintenance loop until ctx ends or Close is called.
+func (h *Hub) Start(ctx context.Context) error {
+	if !h.started.CompareAndSwap(false, true) {
+		return errors.New("live: hub already started")
+	}
+	head, err := h.st.Read.Ledger.Get(ctx, 1)
+	if err != nil {
+		return fmt.Errorf("live: read the event position: %w", err)
+	}
+	h.last.Store(head.EventSeq)
+	ctx, h.cancel = context.WithCancel(ctx)
+	h.st.OnCommit(func(n store.Note) {
+		switch n.Channel {
+		case store.ChannelEvents:
+			if seq, err := strconv.ParseInt(n.Payload, 10, 64); err != nil || seq > h.last.Load() {
+				h.signal(h.wake)
+			}
+		case store.ChannelPolicy:
+			h.signal(h.policy)
+		}
+	})
+	h.wg.Add(2)
+	go h.pump(ctx)
+	go h.maintain(ctx)
+	if h.st.Dialect == dialect.Postgres {
+		h.wg.Add(1)
+		go h.listen(ctx)
+	}
+	return nil
+}
+
+// Close stops the hub and closes every socket with 1001 (going away).
+func (h *Hub) Close() {
+	h.mu.Lock()
+	h.closed = true
+	cs := make([]*client, 0, len(h.all))
+	for c := range h.all {
+		cs = append(cs, c)
+	}
+	h.mu.Unlock()
+	for _, c := range cs {
+		c.kill(websocket.CloseGoingAway, "the server is shutting down; reconnect with ?after=<last seq>", false)
+	}
+	if h.cancel != nil {
+		h.cancel()
+	}
+	h.wg.Wait()
+	for _, c := range cs {
+		<-c.finished
+	}
+}
+
+// Stats are counters for tests and metrics.
+type Stats struct {
+	Connections int   `json:"connections"`
+	Position    int64 `json:"position"`
+	Delivered   int64 `json:"delivered"`
+	Slow        int64 `json:"slow_dropped"`
+	Resyncs     int64 `json:"resyncs"`
+}
+
+// Stats reports the hub's counters.
+func (h *Hub) Stats() Stats {
+	h.mu.RLock()
+	n := len(h.all)
+	h.mu.RUnlock()
+	return Stats{Connections: n, Position: h.last.Load(), Delivered: h.stats.delivered.Load(),
+		Slow: h.stats.slow.Load(), Resyncs: h.stats.resyncs.Load()}
+}
+
+func (h *Hub) signal(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}
+
+// pump dispatches committed events in seq order.
+func (h *Hub) pump(ctx context.Context) {
+	defer h.wg.Done()
+	t := time.NewTicker(h.opt.PollInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-h.wake:
+		case <-t.C:
+		}
+		if err := h.drain(ctx); err != nil && ctx.Err() == nil {
+			h.log.Warn("live: reading events", "err", err)
+		}
+	}
+}
+
+const batch = 500
+
+func (h *Hub) drain(ctx context.Context) error {
+	for {
+		from := h.last.Load()
+		rows, err := h.st.Read.Event.Query().Where(event.SeqGT(from)).Order(ent.Asc(event.FieldSeq)).Limit(batch).All(ctx)
+		if err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		if rows[0].Seq != from+1 {
+			// Sequences have no holes (they are handed out under the ledger lock and a
+			// rolled-back transaction returns its numbers), so this only happens when
+			// the hub fell behind the retention window.
+			h.log.Warn("live: events skipped", "after", from, "next", rows[0].Seq)
+		}
+		h.dispatch(rows)
+		if len(rows) < batch {
+			return nil
+		}
+	}
+}
+
+func (h *Hub) dispatch(rows []*ent.Event) {
+	var slow []*client
+	var ended []string
+	now := time.Now().UnixNano()
+	h.mu.RLock()
+	for _, e := range rows {
+		subs := h.topics[e.Topic]
+		if len(subs) > 0 {
+			out := outMsg{seq: e.Seq, pm: prepare(e)}
+			for c := range subs {
+				if c.behind.Load() {
+					// Catching up from the table; evicted if that takes too long.
+					if now-c.behindSince.Load() > int64(h.opt.SlowAfter) {
+						slow = append(slow, c)
+					}
+					continue
+				}
+				c.offer(out, now)
+			}
+			h.stats.delivered.Add(int64(len(subs)))
+		}
+		if (e.Type == "session.ended" || e.Type == "user.disabled") && strings.HasPrefix(e.Topic, "user:") {
+			ended = append(ended, strings.TrimPrefix(e.Topic, "user:"))
+		}
+		h.last.Store(e.Seq)
+	}
+	h.mu.RUnlock()
+	for _, c := range slow {
+		if c.kill(CloseSlowConsumer, "too slow; reconnect with ?after=<last seq>", false) {
+			h.stats.slow.Add(1)
+		}
+	}
+	for _, u := range ended {
+		select {
+		case h.recheck <- u:
+		default:
+			h.log.Warn("live: session recheck queue full", "user", u)
+		}
+	}
+}
+
+// Message is one event as a client receives it.
+type Message struct {
+	Seq   int64          `json:"seq"`
+	Type  string         `json:"type"`
+	Topic string         `json:"topic"`
+	At    time.Time      `json:"at"`
+	Data  map[string]any `json:"data"`
+}
+
+func encode(e *ent.Event) []byte {
+	d := e.Data
+	if d == nil {
+		d = map[string]any{}
+	}
+	b, err := json.Marshal(Message{Seq: e.Seq, Type: e.Type, Topic: e.Topic, At: e.At.UTC(), Data: d})
+	if err != nil {
+		b, _ = json.Marshal(Message{Seq: e.Seq, Type: e.Type, Topic: e.Topic, At: e.At.UTC(), Data: map[string]any{}})
+	}
+	return b
+}
+
+// prepare frames the event once for every socket that gets it.
+func prepare(e *ent.Event) *websocket.PreparedMessage {
+	pm, err := websocket.NewPreparedMessage(websocket.TextMessage, encode(e))
+	if err != nil { // only for invalid message types
+		panic(err)
+	}
+	return pm
+}
+
+// listen wakes the pump (and reloads the policy) on PostgreSQL notifications from any
+// instance. After every (re)connect it runs the backlog: a drain and a policy reload,
+// for whatever was committed while it was not listening.
+func (h *Hub) listen(ctx context.Context) {
+	defer h.wg.Done()
+	l := &pgxlisten.Listener{
+		Connect: func(ctx context.Context) (*pgx.Conn, error) {
+			return pgx.Connect(ctx, h.st.URL)
+		},
+		LogError: func(ctx context.Context, err error) {
+			if ctx.Err() == nil {
+				h.log.Warn("live: listen", "err", err)
+			}
+		},
+		ReconnectDelay: time.Second,
+	}
+	l.Handle(store.ChannelEvents, backlog{
+		note: func(payload string) {
+			if seq, err := strconv.ParseInt(payload, 10, 64); err != nil || seq > h.last.Load() {
+				h.signal(h.wake)
+			}
+		},
+		catchUp: func() { h.signal(h.wake) },
+	})
+	l.Handle(store.ChannelPolicy, backlog{
+		note:    func(string) { h.signal(h.policy) },
+		catchUp: func() { h.signal(h.policy) },
+	})
+	_ = l.Listen(ctx)
+}
+
+type backlog struct {
+	note    func(payload string)
+	catchUp func()
+}
+
+func (b backlog) HandleNotification(_ context.Context, n *pgconn.Notification, _ *pgx.Conn) error {
+	b.note(n.Payload)
+	return nil
+}
+
+func (b backlog) HandleBacklog(context.Context, string, *pgx.Conn) error {
+	b.catchUp()
+	return nil
+}
+
+// maintain reloads the policy when told, re-validates sessions, and prunes old events.
+func (h *Hub) maintain(ctx context.Context) {
+	defer h.wg.Done()
+	sessions := time.NewTicker(h.opt.SessionCheck)
+	defer sessions.Stop()
+	prune := time.NewTicker(time.Hour)
+	defer prune.Stop()
+	if h.opt.Retention > 0 {
+		h.prune(ctx)
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-h.policy:
+			if err := h.svc.Authz.Reload(ctx); err != nil {
+				h.log.Warn("live: reload policy", "err", err)
+			}
+			h.recheckTopics(ctx)
+		case u := <-h.recheck:
+			h.checkSessions(ctx, u)
+		case <-sessions.C:
+			h.checkSessions(ctx, "")
+		case <-prune.C:
+			if h.opt.Retention > 0 {
+				h.prune(ctx)
+			}
+		}
+	}
+}
+
+// checkSessions closes the sockets (of user, or of everyone when user is "") whose
+// session no longer holds.
+func (h *Hub) checkSessions(ctx context.Context, user string) {
+	h.mu.RLock()
+	var cs []*client
+	if user != "" {
+		for c := range h.users[user] {
+			cs = append(cs, c)
+		}
+	} else {
+		for c := range h.all {
+			cs = append(cs, c)
+		}
+	}
+	h.mu.RUnlock()
+	if len(cs) == 0 {
+		return
+	}
+	ids := make([]int, 0, len(cs))
+	seen := map[int]bool{}
+	for _, c := range cs {
+		if !seen[c.session] {
+			seen[c.session] = true
+			ids = append(ids, c.session)
+		}
+	}
+	valid, err := h.svc.LiveSessionsValid(ctx, ids)
+	if err != nil {
+		if ctx.Err() == nil {
+			h.log.Warn("live: check sessions", "err", err)
+		}
+		return
+	}
+	for _, c := range cs {
+		if !valid[c.session] {
+			c.kill(CloseSessionEnded, "the session ended; log in again", false)
+		}
+	}
+}
+
+// recheckTopics drops subscriptions the (reloaded) policy no longer allows.
+func (h *Hub) recheckTopics(ctx context.Context) {
+	h.mu.RLock()
+	type sub struct {
+		c     *client
+		topic string
+	}
+	var subs []sub
+	for c := range h.all {
+		for t := range c.topics {
+			if t != c.own {
+				subs = append(subs, sub{c, t})
+			}
+		}
+	}
+	h.mu.RUnlock()
+	cache := map[string]bool{}
+	lost := map[*client][]string{}
+	for _, s := range subs {
+		key := s.c.actor.Username + "\x00" + s.topic
+		ok, seen := cache[key]
+		if !seen {
+			ok = h.allowed(ctx, s.c.actor, s.topic) == ""
+			cache[key] = ok
+		}
+		if !ok {
+			lost[s.c] = append(lost[s.c], s.topic)
+		}
+	}
+	for c, ts := range lost {
+		h.unsubscribe(c, ts)
+		c.control("unsubscribed", map[string]any{"topics": ts, "reason": "you may no longer watch these topics"})
+	}
+}
+
+// Prune deletes the events older than the retention window now (every instance also
+// does it hourly). Clients resuming from before the window get "resync".
+func (h *Hub) Prune(ctx context.Context) {
+	if h.opt.Retention > 0 {
+		h.prune(ctx)
+	}
+}
+
+// prune deletes events older than the retention window, oldest first, in batches.
+func (h *Hub) prune(ctx context.Context) {
+	cutoff := time.Now().Add(-h.opt.Retention)
+	for ctx.Err() == nil {
+		rows, err := h.st.Read.Event.Query().Order(ent.Asc(event.FieldSeq)).Limit(batch).
+			Select(event.FieldSeq, event.FieldAt).All(ctx)
+		if err != nil || len(rows) == 0 {
+			return
+		}
+		var upto int64
+		for _, r := range rows {
+			if !r.At.Before(cutoff) {
+				break
+			}
+			upto = r.Seq
+		}
+		if upto == 0 {
+			return
+		}
+		if _, err := h.st.Client.Event.Delete().Where(event.SeqLTE(upto)).Exec(ctx); err != nil {
+			h.log.Warn("live: prune events", "err", err)
+			return
+		}
+		if upto != rows[len(rows)-1].Seq {
+			return
+		}
+	}
+}
+
+// window reports the oldest retained seq (0 when the table is empty) and the newest
+// committed seq.
+func (h *Hub) window(ctx context.Context) (oldest, newest int64, err error) {
+	first, err := h.st.Read.Event.Query().Order(ent.Asc(event.FieldSeq)).Select(event.FieldSeq).First(ctx)
+	if err != nil && !ent.IsNotFound(err) {
+		return 0, 0, err
+	}
+	if first != nil {
+		oldest = first.Seq
+	}
+	head, err := h.st.Read.Ledger.Get(ctx, 1)
+	if err != nil {
+		return 0, 0, err
+	}
+	return oldest, head.EventSeq, nil
+}
+
+// OriginAllowed accepts requests without an Origin (not a browser), from the server's
+// own host, or from an allowed origin.
+func (h *Hub) OriginAllowed(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	for _, o := range h.opt.AllowedOrigins {
+		if strings.EqualFold(o, origin) {
+			return true
+		}
+	}
+	scheme, host, ok := strings.Cut(origin, "://")
+	return ok && (scheme == "http" || scheme == "https") && host != "" && strings.EqualFold(host, r.Host)
+}

@@ -1,0 +1,434 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"time"
+
+	"sluice/backend/engine"
+	"sluice/backend/ent"
+	"sluice/backend/ent/nodeinstance"
+	"sluice/backend/ent/order"
+	"sluice/backend/ent/task"
+	"sluice/backend/ent/taskassignee"
+	"sluice/backend/store"
+)
+
+// ActionRequest is the body of POST /tasks/{id}/actions.
+type ActionRequest struct {
+	Action    string         `json:"action"`
+	Comment   string         `json:"comment,omitempty"`
+	Reason    string         `json:"reason,omitempty"`
+	Node      string         `json:"node,omitempty"`     // return: the earlier node to go back to
+	User      string         `json:"user,omitempty"`     // transfer, delegate, add_signer
+	Position  string         `json:"position,omitempty"` // add_signer: before | after
+	Checklist []bool         `json:"checklist,omitempty"`
+	Fields    map[string]any `json:"fields,omitempty"`
+}
+
+// ActionResult is what an action answers.
+type ActionResult struct {
+	Task  TaskView  `json:"task"`
+	Order OrderView `json:"order"`
+}
+
+// Order-level actions taken through one of the order's tasks.
+const (
+	ActWithdraw = "withdraw"
+	ActUrge     = "urge"
+)
+
+// Actions lists every action POST /tasks/{id}/actions takes.
+var Actions = append(slices.Clone(engine.TaskActions), ActWithdraw, ActUrge)
+
+// UrgeEvery is how often the submitter may urge the same task.
+const UrgeEvery = 10 * time.Minute
+
+// Act applies an action to a task in one transaction. A lost race (the task was
+// decided meanwhile) is a 409 and changes nothing.
+func (s *Service) Act(ctx context.Context, a Actor, taskID int, req ActionRequest, id *Idem) (*ActionResult, *Replay, error) {
+	if !slices.Contains(Actions, req.Action) {
+		return nil, nil, invalid("unsupported action", FieldError{"/action", fmt.Sprintf("%q is not one of %v", req.Action, Actions)})
+	}
+	var res *ActionResult
+	var replay *Replay
+	err := s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
+		var err error
+		if replay, err = checkIdem(ctx, tx, a, id); err != nil || replay != nil {
+			return err
+		}
+		t, err := tx.Task.Get(ctx, taskID)
+		if ent.IsNotFound(err) {
+			return notFound("task")
+		}
+		if err != nil {
+			return err
+		}
+		o, err := tx.Order.Get(ctx, t.OrderID)
+		if err != nil {
+			return err
+		}
+		f, err := s.Catalog.Flow(ctx, o.FlowKey, o.FlowVersion)
+		if err != nil {
+			return err
+		}
+		if f == nil {
+			return fmt.Errorf("order %d is pinned to flow %s v%d, which is missing", o.ID, o.FlowKey, o.FlowVersion)
+		}
+		switch req.Action {
+		case ActWithdraw:
+			res, err = s.withdraw(ctx, tx, j, a, f, o, t)
+		case ActUrge:
+			res, err = s.urge(ctx, tx, j, a, f, o, t, req)
+		default:
+			res, err = s.decide(ctx, tx, j, a, f, o, t, req)
+		}
+		if err != nil {
+			return err
+		}
+		return rememberIdem(ctx, tx, a, id, http.StatusOK, res)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return res, replay, nil
+}
+
+// mayAct: a task resolved from a role needs the role's grant on the node (Casbin). A
+// task given by someone's action (transfer, delegation, added signer) carries that
+// action's authority, and one resolved from named users, a form field or the manager
+// chain carries the published definition's.
+func (s *Service) mayAct(a Actor, f *engine.Flow, t *ent.Task, action string) bool {
+	if !slices.Contains(t.Assignees, a.Username) {
+		return false
+	}
+	if t.Granted || t.Kind == engine.KindDelegate || t.Kind == engine.KindBefore {
+		return true
+	}
+	if n := f.Nodes[t.NodeID]; n != nil && (n.Approvers == nil || n.Approvers.Role == "") {
+		return true
+	}
+	return s.can(a, t.Department, nodeObject(f.Key, t.NodeID), action)
+}
+
+func (s *Service) decide(ctx context.Context, tx *ent.Tx, j *store.Journal, a Actor, f *engine.Flow, o *ent.Order, t *ent.Task, req ActionRequest) (*ActionResult, error) {
+	if t.Kind == "cc" || !s.mayAct(a, f, t, req.Action) {
+		return nil, forbidden("you may not %s this task", req.Action)
+	}
+	if t.Status != "open" {
+		return nil, conflict("this task is %s", t.Status)
+	}
+	ni, err := tx.NodeInstance.Get(ctx, t.NodeInstanceID)
+	if err != nil {
+		return nil, err
+	}
+	live, err := tx.Task.Query().Where(task.NodeInstanceID(ni.ID), task.StatusIn("open", "waiting"), task.KindNEQ("cc")).
+		Order(ent.Asc(task.FieldID)).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	st := engine.NodeState{NodeID: ni.NodeID, Mode: ni.Mode, Need: ni.Required, Pool: ni.Pool, Approvals: ni.Approvals,
+		Rejections: ni.Rejections, Queue: ni.Queue, After: ni.After, ReturnTo: ni.ReturnTo}
+	for _, lt := range live {
+		ref := engine.TaskRef{ID: lt.ID, Assignees: lt.Assignees, Kind: lt.Kind, Waiting: lt.Status == "waiting"}
+		if lt.ParentID != nil {
+			ref.Parent = *lt.ParentID
+		}
+		st.Tasks = append(st.Tasks, ref)
+	}
+	visited, err := tx.NodeInstance.Query().Where(nodeinstance.OrderID(o.ID), nodeinstance.NodeType(engine.TypeReview),
+		nodeinstance.Status("approved")).Order(ent.Asc(nodeinstance.FieldID)).Select(nodeinstance.FieldNodeID).Strings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	approved, err := tx.Task.Query().Where(task.NodeInstanceID(ni.ID), task.Decision(engine.ActApprove), task.KindIn(engine.KindReview)).
+		Select(task.FieldDecidedBy).Strings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ea := engine.Action{Kind: req.Action, TaskID: t.ID, Actor: a.Username, Reason: req.Reason, Comment: req.Comment,
+		Node: req.Node, User: req.User, Position: req.Position, Checklist: req.Checklist, Visited: dedupeKeepLast(visited), Approved: approved}
+	if len(req.Fields) > 0 {
+		if req.Action != engine.ActApprove && req.Action != engine.ActComment {
+			return nil, invalid("fields can be edited with approve or comment", FieldError{"/fields", "send edits with approve or comment"})
+		}
+		data, changed, err := s.edit(ctx, f.Nodes[ni.NodeID], f, o, req.Fields)
+		if err != nil {
+			return nil, err
+		}
+		gone, err := s.saveEdit(ctx, tx, j, a, o, ni.NodeID, data, changed)
+		if err != nil {
+			return nil, err
+		}
+		if len(gone) > 0 {
+			// Approvals that saw the old values no longer hold: the order goes back to
+			// those nodes, one after another, then straight back here.
+			ea.Kind, ea.Node, ea.Then, ea.Reason = engine.ActReturn, gone[0], append(slices.Clone(gone[1:]), ni.NodeID), ""
+			ea.Comment = fmt.Sprintf("changed %v voids the approvals of %v", changed, gone)
+			req.Action = engine.ActReturn
+		}
+	}
+	parallel := len(o.CurrentNodes) > 1
+	eo := engineOrder(o)
+	if eo.Joins, err = waitingJoins(ctx, tx.Client(), o.ID); err != nil {
+		return nil, err
+	}
+	r, err := engine.Act(f, st, ea, eo, &txEnv{ctx: ctx, c: tx.Client(), flow: o.FlowKey})
+	if err != nil {
+		if ee, ok := engine.AsError(err); ok {
+			switch ee.Kind {
+			case engine.Forbidden:
+				return nil, forbidden("%s", ee.Message)
+			case engine.Conflict:
+				return nil, conflict("%s", ee.Message)
+			default:
+				return nil, invalid(ee.Message, FieldError{ee.Pointer, ee.Message})
+			}
+		}
+		return nil, err
+	}
+	if req.Action != engine.ActComment {
+		// The conditional update is what makes a lost race harmless: only one
+		// transaction can move the task off this version.
+		upd := tx.Task.Update().Where(task.ID(t.ID), task.Version(t.Version), task.Status("open")).AddVersion(1)
+		if slices.Contains([]string{engine.ActApprove, engine.ActReject, engine.ActReturn}, req.Action) {
+			upd.SetDecision(req.Action).SetDecidedBy(a.Username).SetDecidedAt(j.At())
+			t.Decision, t.DecidedBy = req.Action, a.Username
+		}
+		if req.Action == engine.ActApprove {
+			// the approval's fingerprint: what this reviewer saw, and its hash
+			seen := seenFields(f.Nodes[ni.NodeID], o.Data)
+			upd.SetSeen(seen).SetFingerprint(fingerprint(seen, o.Data))
+		}
+		n, err := upd.Save(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if n == 0 {
+			return nil, conflict("this task was decided by someone else meanwhile")
+		}
+		t.Version++
+	}
+	detail := map[string]any{"trace": r.Trace}
+	for k, v := range map[string]string{"comment": req.Comment, "reason": req.Reason, "node": req.Node, "user": req.User, "position": req.Position} {
+		if v != "" {
+			detail[k] = v
+		}
+	}
+	if err := j.Audit(ctx, store.Audit{Actor: a.Username, Action: req.Action, OrderID: o.ID, Node: t.NodeID, TaskID: t.ID, Detail: detail}); err != nil {
+		return nil, err
+	}
+	opened, err := s.apply(ctx, tx, j, a, o, ni, r)
+	if err != nil {
+		return nil, err
+	}
+	if r.Acted != nil {
+		switch {
+		case slices.Contains(r.Acted.Done, t.ID):
+			t.Status = "done"
+		case slices.Contains(r.Acted.Suspend, t.ID):
+			t.Status = "waiting"
+		}
+		if us, ok := r.Acted.Reassign[t.ID]; ok {
+			t.Assignees = us
+		}
+	}
+	// The order's open tasks now: the node's others that stay, and the new ones.
+	var still []openTask
+	if r.Acted == nil || r.Acted.Status == "active" {
+		gone := []int{}
+		if r.Acted != nil {
+			gone = append(append(gone, r.Acted.Done...), r.Acted.Cancel...)
+			gone = append(gone, r.Acted.Reopen...) // re-listed from opened
+		}
+		for _, lt := range live {
+			if slices.Contains(gone, lt.ID) {
+				continue
+			}
+			if lt.ID == t.ID {
+				lt = t
+			} else if r.Acted != nil {
+				if slices.Contains(r.Acted.Suspend, lt.ID) {
+					lt.Status = "waiting"
+				}
+				if us, ok := r.Acted.Reassign[lt.ID]; ok {
+					lt.Assignees = us
+				}
+			}
+			still = append(still, openTask{lt, ni.Mode})
+		}
+	}
+	ov := s.orderWithTasks(a, f, o, append(still, opened...))
+	if parallel || len(o.CurrentNodes) > 1 {
+		// parallel branches: the other branches' tasks are not in hand; read them all
+		if ov, err = s.orderDetail(ctx, tx.Client(), a, o); err != nil {
+			return nil, err
+		}
+	}
+	return &ActionResult{Task: s.taskView(a, f, o, t, ni.Mode), Order: *ov}, nil
+}
+
+// dedupeKeepLast keeps the last visit of each node, in order (a node passed twice
+// because of a return counts where it was passed last).
+func dedupeKeepLast(ids []string) []string {
+	var out []string
+	for i, id := range ids {
+		if !slices.Contains(ids[i+1:], id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// withdraw: the submitter takes the order back, as the flow's policy allows.
+func (s *Service) withdraw(ctx context.Context, tx *ent.Tx, j *store.Journal, a Actor, f *engine.Flow, o *ent.Order, t *ent.Task) (*ActionResult, error) {
+	if a.Username != o.Submitter {
+		return nil, forbidden("only the submitter may withdraw an order")
+	}
+	if o.Status != engine.StatusInReview && o.Status != engine.StatusException {
+		return nil, conflict("the order is %s", o.Status)
+	}
+	policy := f.Doc.Withdraw
+	if policy == "" {
+		policy = engine.WithdrawUntouched
+	}
+	switch policy {
+	case engine.WithdrawNever:
+		return nil, forbidden("this flow does not allow withdrawing orders")
+	case engine.WithdrawUntouched:
+		touched, err := tx.Task.Query().Where(task.OrderID(o.ID), task.DecisionIn(engine.ActApprove, engine.ActReject, engine.ActReturn),
+			task.DecidedByNEQ(o.Submitter)).Exist(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if touched {
+			return nil, conflict("a reviewer has already acted on this order; it can no longer be withdrawn")
+		}
+	}
+	ids, err := tx.Task.Query().Where(task.OrderID(o.ID), task.StatusIn("open", "waiting")).IDs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(ids) > 0 {
+		if err := tx.Task.Update().Where(task.IDIn(ids...)).SetStatus("cancelled").AddVersion(1).Exec(ctx); err != nil {
+			return nil, err
+		}
+		if err := tx.TaskAssignee.Update().Where(taskassignee.TaskIDIn(ids...)).SetOpen(false).Exec(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if err := tx.NodeInstance.Update().Where(nodeinstance.OrderID(o.ID), nodeinstance.StatusIn("active", "waiting")).
+		SetStatus("cancelled").SetEndedAt(j.At()).AddVersion(1).Exec(ctx); err != nil {
+		return nil, err
+	}
+	n, err := tx.Order.Update().Where(order.ID(o.ID), order.Version(o.Version)).SetStatus("withdrawn").
+		SetCurrentNodes([]string{}).SetUpdatedAt(j.At()).AddVersion(1).Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if n == 0 {
+		return nil, conflict("the order changed meanwhile")
+	}
+	o.Status, o.CurrentNodes, o.Version = "withdrawn", []string{}, o.Version+1
+	if err := j.Audit(ctx, store.Audit{Actor: a.Username, Action: ActWithdraw, OrderID: o.ID, Detail: map[string]any{"policy": policy}}); err != nil {
+		return nil, err
+	}
+	w := &writer{ctx: ctx, tx: tx, j: j, a: a, o: o, now: j.At(), notify: map[string]string{}}
+	if err := w.events(); err != nil {
+		return nil, err
+	}
+	t.Status = "cancelled"
+	return &ActionResult{Task: s.taskView(a, f, o, t, ""), Order: *s.orderWithTasks(a, f, o, nil)}, nil
+}
+
+// urge reminds a task's assignees, at most once per UrgeEvery per task.
+func (s *Service) urge(ctx context.Context, tx *ent.Tx, j *store.Journal, a Actor, f *engine.Flow, o *ent.Order, t *ent.Task, req ActionRequest) (*ActionResult, error) {
+	if a.Username != o.Submitter && !s.canAnywhere(ctx, a, "orders", "read_all") {
+		return nil, forbidden("only the submitter may urge this task")
+	}
+	if t.Status != "open" && t.Status != "waiting" {
+		return nil, conflict("this task is %s", t.Status)
+	}
+	if t.UrgedAt != nil && j.At().Sub(*t.UrgedAt) < UrgeEvery {
+		wait := UrgeEvery - j.At().Sub(*t.UrgedAt)
+		return nil, &Error{Status: http.StatusTooManyRequests, Detail: fmt.Sprintf("this task was urged recently; try again in %s", wait.Round(time.Second)), RetryAfter: wait}
+	}
+	n, err := tx.Task.Update().Where(task.ID(t.ID), task.Version(t.Version)).SetUrgedAt(j.At()).AddVersion(1).Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if n == 0 {
+		return nil, conflict("the task changed meanwhile")
+	}
+	at := j.At()
+	t.UrgedAt, t.Version = &at, t.Version+1
+	if err := j.Audit(ctx, store.Audit{Actor: a.Username, Action: ActUrge, OrderID: o.ID, Node: t.NodeID, TaskID: t.ID,
+		Detail: map[string]any{"assignees": t.Assignees, "comment": req.Comment}}); err != nil {
+		return nil, err
+	}
+	for _, u := range t.Assignees {
+		if _, err := j.Event(ctx, "task.urged", "user:"+u, map[string]any{"order_id": o.ID, "number": o.Number, "task_id": t.ID, "by": a.Username, "comment": req.Comment}); err != nil {
+			return nil, err
+		}
+	}
+	ov, err := s.orderDetail(ctx, tx.Client(), a, o)
+	if err != nil {
+		return nil, err
+	}
+	return &ActionResult{Task: s.taskView(a, f, o, t, ""), Order: *ov}, nil
+}
+
+// BatchRequest is the body of POST /tasks/batch: one action on many tasks.
+type BatchRequest struct {
+	Tasks []int `json:"tasks"`
+	ActionRequest
+}
+
+// BatchItem is the outcome for one task of a batch.
+type BatchItem struct {
+	Task   int           `json:"task"`
+	Status int           `json:"status"`
+	Result *ActionResult `json:"result,omitempty"`
+	Error  *Error        `json:"error,omitempty"`
+}
+
+// Batch applies one action to many tasks, each in its own transaction and checked on
+// its own: one refusal does not stop the others.
+func (s *Service) Batch(ctx context.Context, a Actor, req BatchRequest) ([]BatchItem, error) {
+	if len(req.Tasks) == 0 || len(req.Tasks) > 200 {
+		return nil, invalid("give 1 to 200 tasks", FieldError{"/tasks", "1 to 200 task ids"})
+	}
+	if req.Action != engine.ActApprove && req.Action != engine.ActReject && req.Action != engine.ActComment {
+		return nil, invalid("batch takes approve, reject or comment", FieldError{"/action", "approve, reject or comment"})
+	}
+	out := make([]BatchItem, 0, len(req.Tasks))
+	for _, id := range req.Tasks {
+		res, _, err := s.Act(ctx, a, id, req.ActionRequest, nil)
+		it := BatchItem{Task: id, Status: http.StatusOK, Result: res}
+		if err != nil {
+			e, ok := AsError(err)
+			if !ok {
+				return nil, err
+			}
+			it.Status, it.Error, it.Result = e.Status, e, nil
+		}
+		out = append(out, it)
+	}
+	return out, nil
+}
+
+// waitingJoins reads the joins of an order that wait for branches.
+func waitingJoins(ctx context.Context, c *ent.Client, orderID int) (map[string]engine.JoinState, error) {
+	rows, err := c.NodeInstance.Query().Where(nodeinstance.OrderID(orderID), nodeinstance.NodeType(engine.TypeJoin),
+		nodeinstance.Status("waiting")).All(ctx)
+	if err != nil || len(rows) == 0 {
+		return nil, err
+	}
+	out := map[string]engine.JoinState{}
+	for _, r := range rows {
+		out[r.NodeID] = engine.JoinState{Expected: r.Required, Arrived: r.Approvals}
+	}
+	return out, nil
+}

@@ -1,0 +1,217 @@
+package service
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"sluice/backend/documents"
+	"sluice/backend/ent"
+	"sluice/backend/ent/department"
+	"sluice/backend/ent/user"
+	"sluice/backend/store"
+	docplugin "sluice/plugins/documents"
+)
+
+// ActionDocumentPrinted is the audit action of every printed document.
+const ActionDocumentPrinted = "document.printed"
+
+// MaxBatchPrint is the most orders one batch print takes.
+const MaxBatchPrint = 200
+
+// BatchPrintRequest is the body of POST /documents/batch.
+type BatchPrintRequest struct {
+	Orders   []int  `json:"orders"`
+	Document string `json:"document"`
+	Lang     string `json:"lang,omitempty"`
+}
+
+// PrintedDocument is a rendered PDF.
+type PrintedDocument struct {
+	PDF      []byte
+	Filename string
+	// Pages per order, in the order printed.
+	Pages []int
+}
+
+// PrintDocument renders one document of an order the actor may read (lang "" means the
+// order's language, else the flow's print settings, else zh-TW) and records the print
+// in the audit trail. Unknown document or order: 404; an order the actor may not see: 403.
+func (s *Service) PrintDocument(ctx context.Context, a Actor, id int, name string, lang documents.Lang) (*PrintedDocument, error) {
+	if _, ok := documents.Templates[name]; !ok {
+		return nil, notFound("document " + strconv.Quote(name) + " (there are " + strings.Join(documents.Names, ", ") + ")")
+	}
+	o, err := s.readableOrder(ctx, a, id)
+	if err != nil {
+		return nil, err
+	}
+	d, err := s.print(ctx, a, name, lang, []*ent.Order{o})
+	if err != nil {
+		return nil, err
+	}
+	d.Filename = o.Number + "-" + name + ".pdf"
+	return d, nil
+}
+
+// PrintBatch renders one document for many orders as one PDF, each order from a new
+// page, and records one audit entry per order. Every order must be readable by the
+// actor, or nothing is printed.
+func (s *Service) PrintBatch(ctx context.Context, a Actor, req BatchPrintRequest) (*PrintedDocument, error) {
+	var errs []FieldError
+	if _, ok := documents.Templates[req.Document]; !ok {
+		errs = append(errs, FieldError{"/document", "one of " + strings.Join(documents.Names, ", ")})
+	}
+	var lang documents.Lang
+	if req.Lang != "" {
+		l, ok := documents.ParseLang(req.Lang)
+		if !ok {
+			errs = append(errs, FieldError{"/lang", "one of zh-TW, zh-CN, en (or leave it out for each order's own)"})
+		}
+		lang = l
+	}
+	switch {
+	case len(req.Orders) == 0:
+		errs = append(errs, FieldError{"/orders", "list at least one order id"})
+	case len(req.Orders) > MaxBatchPrint:
+		errs = append(errs, FieldError{"/orders", fmt.Sprintf("at most %d orders per batch", MaxBatchPrint)})
+	}
+	seen := map[int]int{}
+	for i, id := range req.Orders {
+		if id < 1 {
+			errs = append(errs, FieldError{"/orders/" + strconv.Itoa(i), "an order id is a positive integer"})
+		} else if j, dup := seen[id]; dup {
+			errs = append(errs, FieldError{"/orders/" + strconv.Itoa(i), fmt.Sprintf("order %d is already listed at /orders/%d", id, j)})
+		} else {
+			seen[id] = i
+		}
+	}
+	if len(errs) > 0 {
+		return nil, invalid("the batch cannot be printed", errs...)
+	}
+	orders := make([]*ent.Order, 0, len(req.Orders))
+	for _, id := range req.Orders {
+		o, err := s.readableOrder(ctx, a, id)
+		if err != nil {
+			var e *Error
+			if errors.As(err, &e) && (e.Status == http.StatusNotFound || e.Status == http.StatusForbidden) {
+				e.Detail = fmt.Sprintf("order %d: %s", id, e.Detail)
+			}
+			return nil, err
+		}
+		orders = append(orders, o)
+	}
+	d, err := s.print(ctx, a, req.Document, lang, orders)
+	if err != nil {
+		return nil, err
+	}
+	d.Filename = fmt.Sprintf("%s-%d-orders.pdf", req.Document, len(orders))
+	return d, nil
+}
+
+// print renders the orders (outside any transaction), then records one audit entry per
+// order in one transaction: the PDF is answered only when its prints are recorded.
+func (s *Service) print(ctx context.Context, a Actor, name string, lang documents.Lang, orders []*ent.Order) (*PrintedDocument, error) {
+	req := documents.Request{Document: name, Lang: lang, PrintedAt: store.Now()}
+	people, depts := s.printNames(ctx, orders)
+	for _, o := range orders {
+		d := documents.Order{ID: o.ID, Number: o.Number, Status: o.Status, Department: o.Department,
+			Submitter: o.Submitter, CreatedAt: o.CreatedAt}
+		documents.FromData(&d, o.Data)
+		d.Total = o.Total
+		if n := people[o.Submitter]; n != "" {
+			d.Submitter = n
+		}
+		settings := s.printSettings(ctx, o)
+		if d.Lang == "" {
+			d.Lang = settings.Lang(nil)
+		}
+		l := lang
+		if l == "" {
+			l = d.Lang
+		}
+		if n := depts[o.Department].In(l); n != "" {
+			d.Department = n
+		}
+		d.Company = settings.Header()
+		req.Orders = append(req.Orders, d)
+	}
+	res, err := documents.Render(req)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(res.PDF)
+	digest := hex.EncodeToString(sum[:])
+	err = s.change(ctx, a, func(_ *ent.Tx, j *store.Journal) error {
+		for i, o := range orders {
+			detail := map[string]any{"document": name, "lang": string(res.Langs[i]), "pages": res.Pages[i], "sha256": digest}
+			if len(orders) > 1 {
+				detail["batch"] = len(orders)
+			}
+			if err := j.Audit(ctx, store.Audit{Actor: a.Username, Action: ActionDocumentPrinted, OrderID: o.ID, Detail: detail}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &PrintedDocument{PDF: res.PDF, Pages: res.Pages}, nil
+}
+
+// printSettings are the settings of the first documents.print node of the order's
+// flow version (defaults when it has none or they do not decode).
+func (s *Service) printSettings(ctx context.Context, o *ent.Order) docplugin.Settings {
+	f, err := s.Catalog.Flow(ctx, o.FlowKey, o.FlowVersion)
+	if err != nil || f == nil {
+		return docplugin.Settings{}
+	}
+	for _, n := range f.Doc.Nodes {
+		if n.Plugin != docplugin.Name {
+			continue
+		}
+		st, err := docplugin.ParseSettings(n.Settings)
+		if err != nil {
+			s.Log.Warn("documents: print settings do not decode; using defaults", "flow", f.Key, "version", f.Version, "node", n.ID, "err", err)
+			return docplugin.Settings{}
+		}
+		return st
+	}
+	return docplugin.Settings{}
+}
+
+// printNames looks up the submitters' display names and the departments' names.
+func (s *Service) printNames(ctx context.Context, orders []*ent.Order) (map[string]string, map[string]documents.Text) {
+	var users, keys []string
+	for _, o := range orders {
+		users = append(users, o.Submitter)
+		keys = append(keys, o.Department)
+	}
+	people := map[string]string{}
+	if us, err := s.Store.Read.User.Query().Where(user.UsernameIn(users...)).All(ctx); err == nil {
+		for _, u := range us {
+			people[u.Username] = u.DisplayName
+		}
+	}
+	depts := map[string]documents.Text{}
+	if ds, err := s.Store.Read.Department.Query().Where(department.KeyIn(keys...)).All(ctx); err == nil {
+		for _, d := range ds {
+			t := documents.Text{}
+			for k, v := range d.Names {
+				if l, ok := documents.ParseLang(k); ok {
+					t[l] = v
+				}
+			}
+			if len(t) == 0 && d.Name != "" {
+				t[documents.ZhTW] = d.Name
+			}
+			depts[d.Key] = t
+		}
+	}
+	return people, depts
+}

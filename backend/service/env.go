@@ -1,0 +1,103 @@
+package service
+
+import (
+	"context"
+	"fmt"
+
+	"sluice/backend/engine"
+	"sluice/backend/ent"
+	"sluice/backend/ent/membership"
+	"sluice/backend/ent/user"
+	"sluice/plugins"
+)
+
+// txEnv answers the engine's questions: inside the transaction that applies its result,
+// or (dryRun, for simulation) from the read pool with plugins told to change nothing.
+type txEnv struct {
+	ctx    context.Context
+	c      *ent.Client
+	flow   string
+	dryRun bool
+}
+
+func (e *txEnv) active(names ...string) ([]string, error) {
+	got, err := e.c.User.Query().Where(user.UsernameIn(names...), user.Disabled(false)).Select(user.FieldUsername).Strings(e.ctx)
+	if err != nil {
+		return nil, err
+	}
+	// keep the order asked for (sequential reviews depend on it)
+	ok := map[string]bool{}
+	for _, g := range got {
+		ok[g] = true
+	}
+	out := make([]string, 0, len(got))
+	for _, n := range names {
+		if ok[n] {
+			out = append(out, n)
+		}
+	}
+	return out, nil
+}
+
+func (e *txEnv) Resolve(a engine.Approvers, dept string, o engine.Order) ([]string, error) {
+	switch {
+	case len(a.Users) > 0:
+		return e.active(a.Users...)
+	case a.Field != "":
+		v := engine.Lookup(o.Data, a.Field)
+		var names []string
+		switch x := v.(type) {
+		case string:
+			names = []string{x}
+		case []any:
+			for _, i := range x {
+				if s, ok := i.(string); ok {
+					names = append(names, s)
+				}
+			}
+		}
+		if len(names) == 0 {
+			return nil, nil
+		}
+		return e.active(names...)
+	case a.Manager > 0:
+		u, err := e.c.User.Query().Where(user.Username(o.Submitter)).Only(e.ctx)
+		if err != nil {
+			return nil, nil
+		}
+		for i := 0; i < a.Manager; i++ {
+			if u.ManagerID == nil {
+				return nil, nil
+			}
+			if u, err = e.c.User.Get(e.ctx, *u.ManagerID); err != nil {
+				return nil, nil
+			}
+		}
+		return e.active(u.Username)
+	}
+	ids, err := e.c.Membership.Query().Where(membership.Department(dept), membership.Role(a.Role)).
+		Select(membership.FieldUserID).Ints(e.ctx)
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	return e.c.User.Query().Where(user.IDIn(ids...), user.Disabled(false)).Order(ent.Asc(user.FieldUsername)).
+		Select(user.FieldUsername).Strings(e.ctx)
+}
+
+func (e *txEnv) Eligible(username string) (bool, error) {
+	return e.c.User.Query().Where(user.Username(username), user.Disabled(false)).Exist(e.ctx)
+}
+
+func (e *txEnv) Run(n *engine.NodeDoc, o engine.Order) (string, map[string]any, error) {
+	p, ok := plugins.Get(n.Plugin)
+	if !ok {
+		return "", nil, fmt.Errorf("plugin %q is not registered", n.Plugin)
+	}
+	out, err := p.Run(e.ctx, plugins.Input{Node: n.ID, Settings: n.Settings, DryRun: e.dryRun, Order: plugins.Order{
+		ID: o.ID, Number: o.Number, Flow: e.flow, Department: o.Department, Submitter: o.Submitter, Data: o.Data}})
+	return out.Outcome, out.Detail, err
+}
+
+func engineOrder(o *ent.Order) engine.Order {
+	return engine.Order{ID: o.ID, Number: o.Number, Department: o.Department, Submitter: o.Submitter, Data: o.Data}
+}

@@ -1,0 +1,169 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+
+	"sluice/backend/engine"
+	"sluice/backend/ent"
+	"sluice/backend/ent/order"
+	"sluice/backend/store"
+)
+
+// MigrationRequest moves in-flight orders from one published version of a flow to
+// another: Map says where an order waiting at an old node goes in the new version.
+type MigrationRequest struct {
+	From   int               `json:"from"`
+	To     int               `json:"to"`
+	Map    map[string]string `json:"map"`
+	Orders []int             `json:"orders,omitempty"` // apply: the orders to move (preview: a filter; empty = all)
+}
+
+// MigrationItem is one order in a migration preview or result.
+type MigrationItem struct {
+	Order   int      `json:"order"`
+	Number  string   `json:"number"`
+	At      []string `json:"at"`           // where it waits on the old version
+	To      []string `json:"to,omitempty"` // where it will wait (preview) or waits (applied)
+	Problem string   `json:"problem,omitempty"`
+	Moved   bool     `json:"moved"`
+}
+
+// PreviewMigration lists the orders in review on the old version and where each would
+// move; nothing is written.
+func (s *Service) PreviewMigration(ctx context.Context, a Actor, key string, req MigrationRequest) ([]MigrationItem, error) {
+	_, _, orders, err := s.migrationPlan(ctx, a, key, req)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]MigrationItem, 0, len(orders))
+	for _, o := range orders {
+		out = append(out, planOne(o, req.Map))
+	}
+	return out, nil
+}
+
+func planOne(o *ent.Order, m map[string]string) MigrationItem {
+	it := MigrationItem{Order: o.ID, Number: o.Number, At: o.CurrentNodes}
+	switch {
+	case len(o.CurrentNodes) == 0:
+		it.Problem = "the order waits at no review node (status " + o.Status + ")"
+	case len(o.CurrentNodes) > 1:
+		it.Problem = "the order is inside parallel branches; move it once they have joined"
+	default:
+		to, ok := m[o.CurrentNodes[0]]
+		if !ok {
+			it.Problem = fmt.Sprintf("the map does not say where orders at %q go", o.CurrentNodes[0])
+		} else {
+			it.To = []string{to}
+		}
+	}
+	return it
+}
+
+func (s *Service) migrationPlan(ctx context.Context, a Actor, key string, req MigrationRequest) (*engine.Flow, *engine.Flow, []*ent.Order, error) {
+	if !s.can(a, "*", "definitions", "manage") {
+		return nil, nil, nil, forbidden("you may not migrate orders")
+	}
+	from, err := s.Catalog.Flow(ctx, key, req.From)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if from == nil || req.From < 1 {
+		return nil, nil, nil, invalid("unknown version", FieldError{"/from", fmt.Sprintf("a published version of %s", key)})
+	}
+	to, err := s.Catalog.Flow(ctx, key, req.To)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if to == nil || req.To < 1 || req.To == req.From {
+		return nil, nil, nil, invalid("unknown version", FieldError{"/to", fmt.Sprintf("another published version of %s", key)})
+	}
+	var errs []FieldError
+	for _, old := range slices.Sorted(maps.Keys(req.Map)) {
+		n, nn := from.Nodes[old], to.Nodes[req.Map[old]]
+		switch {
+		case n == nil || n.Type != engine.TypeReview:
+			errs = append(errs, FieldError{"/map/" + old, fmt.Sprintf("version %d has no review node %q", req.From, old)})
+		case nn == nil || nn.Type != engine.TypeReview:
+			errs = append(errs, FieldError{"/map/" + old, fmt.Sprintf("version %d has no review node %q", req.To, req.Map[old])})
+		}
+	}
+	if len(errs) > 0 {
+		return nil, nil, nil, invalid("the node map is not valid", errs...)
+	}
+	q := s.Store.Read.Order.Query().Where(order.FlowKey(key), order.FlowVersion(req.From), order.Status(engine.StatusInReview))
+	if len(req.Orders) > 0 {
+		q.Where(order.IDIn(req.Orders...))
+	}
+	orders, err := q.Order(ent.Asc(order.FieldID)).Limit(1000).All(ctx)
+	return from, to, orders, err
+}
+
+// ApplyMigration moves the chosen orders, each in its own transaction: their open
+// tasks close, the order is pinned to the new version and enters the mapped node there
+// (approvers resolved anew), and the move is in the audit trail.
+func (s *Service) ApplyMigration(ctx context.Context, a Actor, key string, req MigrationRequest) ([]MigrationItem, error) {
+	if len(req.Orders) == 0 {
+		return nil, invalid("say which orders to move", FieldError{"/orders", "the ids of the orders to migrate (see the preview)"})
+	}
+	_, to, orders, err := s.migrationPlan(ctx, a, key, req)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]MigrationItem, 0, len(orders))
+	for _, o := range orders {
+		it := planOne(o, req.Map)
+		if it.Problem != "" {
+			out = append(out, it)
+			continue
+		}
+		err := s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
+			cur, err := tx.Order.Get(ctx, o.ID)
+			if err != nil {
+				return err
+			}
+			if cur.Version != o.Version || cur.FlowVersion != req.From {
+				return conflict("order %s changed meanwhile", o.Number)
+			}
+			w := &writer{ctx: ctx, tx: tx, j: j, a: a, o: cur, now: j.At(), notify: map[string]string{}}
+			if err := w.closeRest(nil); err != nil {
+				return err
+			}
+			n, err := tx.Order.Update().Where(order.ID(cur.ID), order.Version(cur.Version)).SetFlowVersion(req.To).
+				SetCurrentNodes([]string{}).AddVersion(1).Save(ctx)
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				return conflict("order %s changed meanwhile", o.Number)
+			}
+			cur.Version++
+			cur.FlowVersion, cur.CurrentNodes = req.To, []string{}
+			r, err := engine.Enter(to, it.To[0], engineOrder(cur), &txEnv{ctx: ctx, c: tx.Client(), flow: key})
+			if err != nil {
+				return err
+			}
+			if err := j.Audit(ctx, store.Audit{Actor: a.Username, Action: "migrated", OrderID: cur.ID,
+				Detail: map[string]any{"from": req.From, "to": req.To, "at": it.At, "entered": it.To, "trace": r.Trace}}); err != nil {
+				return err
+			}
+			if _, err := s.apply(ctx, tx, j, a, cur, nil, r); err != nil {
+				return err
+			}
+			it.To, it.Moved = cur.CurrentNodes, true
+			return nil
+		})
+		if err != nil {
+			e, ok := AsError(err)
+			if !ok {
+				return nil, err
+			}
+			it.Problem = e.Detail
+		}
+		out = append(out, it)
+	}
+	return out, nil
+}

@@ -1,0 +1,104 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"entgo.io/ent/dialect"
+
+	"sluice/backend/ent"
+)
+
+// Notification channels. A notification only wakes a listener; the tables are the truth
+// (the events table for ChannelEvents, the casbin_rules table for ChannelPolicy).
+const (
+	// ChannelEvents carries the last event sequence a transaction wrote.
+	ChannelEvents = "sluice_events"
+	// ChannelPolicy says the Casbin policy table changed.
+	ChannelPolicy = "sluice_policy"
+)
+
+// Note is one notification made by a committed transaction.
+type Note struct {
+	Channel string
+	Payload string
+}
+
+// txState is what Store.Tx knows about a transaction it runs, found by Notify and the
+// journal through the *ent.Tx.
+type txState struct {
+	store *Store
+	mu    sync.Mutex
+	notes []Note
+}
+
+// running maps each *ent.Tx opened by Store.Tx to its txState.
+var running sync.Map
+
+func stateOf(tx *ent.Tx) *txState {
+	if v, ok := running.Load(tx); ok {
+		return v.(*txState)
+	}
+	return nil
+}
+
+// OnCommit registers fn to be called after every successful Store.Tx commit, once per
+// Notify the transaction made (the journal notifies ChannelEvents whenever it wrote
+// events). fn runs in the committing goroutine, after the commit: it must not block
+// (signal a channel and return). This is the in-process fan-out; other instances learn
+// of the same commits by PostgreSQL LISTEN on the same channels.
+func (s *Store) OnCommit(fn func(Note)) {
+	s.hookMu.Lock()
+	defer s.hookMu.Unlock()
+	var hs []func(Note)
+	if p := s.hooks.Load(); p != nil {
+		hs = append(hs, *p...)
+	}
+	hs = append(hs, fn)
+	s.hooks.Store(&hs)
+}
+
+func (s *Store) committed(st *txState) {
+	p := s.hooks.Load()
+	if p == nil || len(st.notes) == 0 {
+		return
+	}
+	for _, n := range st.notes {
+		for _, fn := range *p {
+			fn(n)
+		}
+	}
+}
+
+// Notify announces, once tx commits, a notification on channel: on PostgreSQL with
+// pg_notify inside tx (delivered to every listening instance at commit, never on
+// rollback), and in-process to the OnCommit hooks. Payloads stay small (ids, sequence
+// numbers: PostgreSQL caps them at 8000 bytes). For a transaction not run by Store.Tx it
+// does nothing.
+func Notify(ctx context.Context, tx *ent.Tx, channel, payload string) error {
+	st := stateOf(tx)
+	if st == nil {
+		return nil
+	}
+	if st.store.Dialect == dialect.Postgres {
+		if _, err := tx.ExecContext(ctx, "SELECT pg_notify($1, $2)", channel, payload); err != nil {
+			return fmt.Errorf("store: notify %s: %w", channel, err)
+		}
+	}
+	st.note(Note{channel, payload})
+	return nil
+}
+
+func (st *txState) note(n Note) {
+	st.mu.Lock()
+	st.notes = append(st.notes, n)
+	st.mu.Unlock()
+}
+
+// hooks of a Store (kept apart from the struct literal so Open stays as it was).
+type commitHooks struct {
+	hookMu sync.Mutex
+	hooks  atomic.Pointer[[]func(Note)]
+}

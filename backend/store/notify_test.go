@@ -1,0 +1,145 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"entgo.io/ent/dialect"
+	"github.com/jackc/pgx/v5"
+
+	"sluice/backend/ent"
+	"sluice/backend/store"
+	"sluice/backend/store/storetest"
+)
+
+// A committed transaction that wrote events announces its last sequence once, after
+// the commit: to the in-process hooks and, on PostgreSQL, to LISTENers of
+// ChannelEvents. A rolled-back one announces nothing.
+func TestCommitAnnouncesEvents(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		var mu sync.Mutex
+		var notes []store.Note
+		s.OnCommit(func(n store.Note) {
+			mu.Lock()
+			notes = append(notes, n)
+			mu.Unlock()
+		})
+		var listen *pgx.Conn
+		if s.Dialect == dialect.Postgres {
+			var err error
+			if listen, err = pgx.Connect(ctx, s.URL); err != nil {
+				t.Fatal(err)
+			}
+			defer listen.Close(ctx)
+			if _, err := listen.Exec(ctx, "LISTEN "+store.ChannelEvents+"; LISTEN "+store.ChannelPolicy); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Other suites on the same server notify on the same channels: ours are told
+		// apart by the sending backend's pid.
+		pids := map[uint32]bool{}
+		notePID := func(tx *ent.Tx) error {
+			if listen == nil {
+				return nil
+			}
+			rows, err := tx.QueryContext(ctx, "SELECT pg_backend_pid()")
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			var pid uint32
+			for rows.Next() {
+				if err := rows.Scan(&pid); err != nil {
+					return err
+				}
+			}
+			pids[pid] = true
+			return rows.Err()
+		}
+		write := func(fail bool, events int) int64 {
+			var last int64
+			err := s.Tx(ctx, func(tx *ent.Tx) error {
+				if err := notePID(tx); err != nil {
+					return err
+				}
+				j, err := store.Begin(ctx, tx, "t")
+				if err != nil {
+					return err
+				}
+				for range events {
+					if last, err = j.Event(ctx, "test", "admin", nil); err != nil {
+						return err
+					}
+				}
+				if err := j.Close(ctx); err != nil {
+					return err
+				}
+				if fail {
+					return errors.New("roll back")
+				}
+				return nil
+			})
+			if fail != (err != nil) {
+				t.Fatalf("fail=%v: %v", fail, err)
+			}
+			return last
+		}
+		first := write(false, 2)
+		write(true, 1)  // rolled back: nothing
+		write(false, 0) // no events: nothing
+		second := write(false, 1)
+		if err := s.Tx(ctx, func(tx *ent.Tx) error {
+			if err := notePID(tx); err != nil {
+				return err
+			}
+			return store.Notify(ctx, tx, store.ChannelPolicy, "")
+		}); err != nil {
+			t.Fatal(err)
+		}
+		want := []store.Note{{store.ChannelEvents, strconv.FormatInt(first, 10)}, {store.ChannelEvents, strconv.FormatInt(second, 10)}, {store.ChannelPolicy, ""}}
+		mu.Lock()
+		got := append([]store.Note(nil), notes...)
+		mu.Unlock()
+		if len(got) != len(want) {
+			t.Fatalf("in-process notes %v, want %v", got, want)
+		}
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("in-process notes %v, want %v", got, want)
+			}
+		}
+		if listen == nil {
+			return
+		}
+		mine := func(d time.Duration) (store.Note, error) {
+			wctx, cancel := context.WithTimeout(ctx, d)
+			defer cancel()
+			for {
+				n, err := listen.WaitForNotification(wctx)
+				if err != nil {
+					return store.Note{}, err
+				}
+				if pids[n.PID] {
+					return store.Note{Channel: n.Channel, Payload: n.Payload}, nil
+				}
+			}
+		}
+		for _, w := range want {
+			n, err := mine(5 * time.Second)
+			if err != nil {
+				t.Fatalf("waiting for %v: %v", w, err)
+			}
+			if n != w {
+				t.Fatalf("notification %v, want %v", n, w)
+			}
+		}
+		if n, err := mine(300 * time.Millisecond); err == nil {
+			t.Fatalf("unexpected notification %v", n)
+		}
+	})
+}

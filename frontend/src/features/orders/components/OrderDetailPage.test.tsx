@@ -1,0 +1,118 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { screen, within } from '@testing-library/react';
+import { Route, Routes } from 'react-router';
+import { OrderDetailPage } from './OrderDetailPage';
+import { renderWithProviders } from '../../../test/render';
+import type { HistoryEntry, Order, Task } from '../../../lib/types';
+
+const committee = { 'zh-TW': '授信委員會', en: 'Credit committee' };
+const sales = { 'zh-TW': '業務主管審核', en: 'Sales review' };
+const task = (t: Partial<Task>): Task => ({ id: 1, node: 'committee', node_name: committee, mode: 'ratio', kind: 'review', assignees: [], status: 'open', can_act: false, ...t });
+
+const history: HistoryEntry[] = [
+  { seq: 1, at: '2026-11-27T10:00:00Z', actor: 'clerk', action: 'submitted', detail: { trace: [{ node: 'verify', text: 'waiting for role order_clerk' }] } },
+  { seq: 2, at: '2026-11-27T10:01:00Z', actor: 'clerk', action: 'approve', node: 'verify', node_name: { 'zh-TW': '資料核對' } },
+  { seq: 3, at: '2026-11-27T10:02:00Z', actor: 'manager', action: 'approve', node: 'sales_review', node_name: sales },
+  {
+    seq: 4, at: '2026-11-27T10:02:00Z', actor: 'system', action: 'node_entered', node: 'committee', node_name: committee,
+    detail: { mode: 'ratio', need: 2, assignees: [['finance'], ['finance2'], ['manager']] },
+  },
+  {
+    seq: 5, at: '2026-11-27T10:03:00Z', actor: 'manager', action: 'delegate', node: 'committee', node_name: committee,
+    detail: { user: 'manager2', trace: [{ node: 'committee', text: 'manager delegated the decision to manager2, to confirm afterwards' }] },
+  },
+];
+
+function serve(order: Order, me: string) {
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async (url: string) => {
+      const path = String(url).replace(/\?.*$/, '');
+      const body =
+        path === `/api/v1/orders/${order.id}` ? order
+          : path === `/api/v1/orders/${order.id}/history` ? { items: history }
+            : path === '/api/v1/me' ? { user: { id: 1, username: me, display_name: me, is_admin: false }, memberships: [] }
+              : { items: [] };
+      return new Response(JSON.stringify(body), { status: 200, headers: { 'Content-Type': 'application/json' } });
+    }),
+  );
+}
+
+const order: Order = {
+  id: 5,
+  number: 'SO-5',
+  flow: 'order-review',
+  version: 1,
+  status: 'in_review',
+  submitter: 'clerk',
+  data: {},
+  current_nodes: ['committee'],
+  created_at: '2026-11-27T10:00:00Z',
+  tasks: [
+    task({ id: 11, assignees: ['finance'], can_act: true, checklist: [] }),
+    task({ id: 12, assignees: ['manager'], status: 'waiting' }),
+    task({ id: 13, assignees: ['manager2'], kind: 'delegate' }),
+  ],
+};
+
+afterEach(() => vi.unstubAllGlobals());
+
+const page = (me: string, o: Order = order) => {
+  serve(o, me);
+  return renderWithProviders(
+    <Routes>
+      <Route path="/orders/:id" element={<OrderDetailPage />} />
+    </Routes>,
+    { initialEntries: [`/orders/${o.id}`] },
+  );
+};
+
+describe('OrderDetailPage', () => {
+  it('shows how the node is voted ("2 of 3"), its open and waiting tasks, and why the order is here', async () => {
+    page('finance');
+    const progress = await screen.findByTestId('node-progress');
+    expect(progress.getAttribute('data-need')).toBe('2');
+    expect(progress.getAttribute('data-pool')).toBe('3');
+    expect(progress.textContent).toContain('比例簽核');
+    expect(progress.textContent).toContain('需 2/3 人核准');
+    expect(progress.textContent).toContain('進行中 2 筆');
+    expect(progress.textContent).toContain('等待中 1 筆');
+    const rows = screen.getAllByTestId('open-task');
+    expect(rows.map((r) => r.getAttribute('data-status'))).toEqual(['open', 'waiting', 'open']);
+    expect(rows[1].textContent).toContain('等待 manager2 決定');
+    expect(rows[2].textContent).toContain('受委派');
+    expect(screen.getByTestId('why-here-toggle').textContent).toBe('為什麼在這裡？');
+    // finance may act: the panel, with return offered (verify and sales_review were approved before)
+    const panel = await screen.findByTestId('task-action-panel');
+    expect(panel.getAttribute('data-task-id')).toBe('11');
+    expect(within(panel).getByTestId('action-return')).toBeTruthy();
+    // not the submitter: no withdraw, no urge
+    expect(screen.queryByTestId('order-withdraw')).toBeNull();
+    expect(screen.queryByTestId('task-urge')).toBeNull();
+  });
+
+  it('tells a reviewer whose task waits for their delegate, and gives them no panel for it', async () => {
+    // can_act is the caller's: manager may not act on finance's task
+    page('manager', { ...order, tasks: order.tasks!.map((t) => ({ ...t, can_act: false })) });
+    const waiting = await screen.findByTestId('task-waiting');
+    expect(waiting.getAttribute('data-task-id')).toBe('12');
+    expect(waiting.textContent).toContain('您的待辦正在等待 manager2 決定');
+    expect(screen.queryByTestId('task-action-panel')).toBeNull();
+  });
+
+  it('offers the submitter withdraw and urge, and no review actions', async () => {
+    page('clerk');
+    expect(await screen.findByTestId('order-withdraw')).toBeTruthy();
+    expect(await screen.findAllByTestId('task-urge')).toHaveLength(3);
+  });
+
+  it('shows a delegate’s recommendation to the delegator when the task comes back', async () => {
+    page('manager', {
+      ...order,
+      tasks: [task({ id: 12, assignees: ['manager'], comment: 'manager2 recommends approve', can_act: true })],
+    });
+    const panel = await screen.findByTestId('task-action-panel');
+    expect(within(panel).getByTestId('task-comment').textContent).toContain('manager2 recommends approve');
+    expect(screen.getByTestId('open-task-comment').textContent).toContain('manager2 recommends approve');
+  });
+});
