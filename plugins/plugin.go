@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+
+	"sluice/backend/ent"
 )
 
 // Order is what a plugin sees of the order it runs for.
@@ -30,6 +32,10 @@ type Input struct {
 	Settings json.RawMessage
 	// DryRun is set by simulation: the plugin must decide as it would, and change nothing.
 	DryRun bool
+	// DB is the client of the transaction the order's state change runs in (a plugin's
+	// writes commit or roll back with it); in a dry run it may be a read-only client,
+	// and it is nil where there is no database (simulating a flow file).
+	DB *ent.Client
 }
 
 // Output is what the plugin decided. Outcome selects the outgoing edge with the same
@@ -47,6 +53,34 @@ type Plugin interface {
 	// Outcomes lists the outcomes Run may return besides "ok".
 	Outcomes() []string
 	Run(ctx context.Context, in Input) (Output, error)
+}
+
+// EndInput tells an OrderEnder that an order left review.
+type EndInput struct {
+	Order Order
+	// Status is the order's new status: rejected, withdrawn, cancelled or completed.
+	Status string
+	// DB is the client of the transaction that ended the order.
+	DB *ent.Client
+}
+
+// OrderEnder is implemented by plugins that hold something for an order while it is
+// under review (stock reservations): the service calls OrderEnded, in the transaction
+// that ends the order, for every registered plugin that implements it.
+type OrderEnder interface {
+	OrderEnded(ctx context.Context, in EndInput) error
+}
+
+// Enders lists the registered plugins that implement OrderEnder, in name order.
+func Enders() []OrderEnder {
+	var out []OrderEnder
+	for _, n := range Names() {
+		p, _ := Get(n)
+		if e, ok := p.(OrderEnder); ok {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 var (

@@ -90,7 +90,7 @@ func TestCompileFlowOrderReview(t *testing.T) {
 	require.Equal(t, "order-review", flow.Key)
 	require.Equal(t, 3, flow.Version)
 	require.Equal(t, "start", flow.Start)
-	require.Len(t, flow.Nodes, 13)
+	require.Len(t, flow.Nodes, 14) // with inventory_ship after ship
 	require.Equal(t, engine.ModeRatio, flow.Nodes["committee"].Mode, "the demo shows a ratio vote")
 	require.True(t, flow.Nodes["finance_review"].ReturnDirect, "and a direct return path")
 	require.Equal(t, engine.TypeSwitch, flow.Nodes["amount"].Type)

@@ -19,10 +19,15 @@ import (
 	"sluice/backend/ent/nodeinstance"
 	"sluice/backend/ent/notification"
 	"sluice/backend/ent/order"
+	"sluice/backend/ent/product"
+	"sluice/backend/ent/reservation"
 	"sluice/backend/ent/session"
+	"sluice/backend/ent/stock"
+	"sluice/backend/ent/stockmove"
 	"sluice/backend/ent/task"
 	"sluice/backend/ent/taskassignee"
 	"sluice/backend/ent/user"
+	"sluice/backend/ent/warehouse"
 	"sync"
 
 	"entgo.io/ent"
@@ -100,10 +105,15 @@ func checkColumn(t, c string) error {
 			nodeinstance.Table:   nodeinstance.ValidColumn,
 			notification.Table:   notification.ValidColumn,
 			order.Table:          order.ValidColumn,
+			product.Table:        product.ValidColumn,
+			reservation.Table:    reservation.ValidColumn,
 			session.Table:        session.ValidColumn,
+			stock.Table:          stock.ValidColumn,
+			stockmove.Table:      stockmove.ValidColumn,
 			task.Table:           task.ValidColumn,
 			taskassignee.Table:   taskassignee.ValidColumn,
 			user.Table:           user.ValidColumn,
+			warehouse.Table:      warehouse.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

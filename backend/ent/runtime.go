@@ -13,11 +13,16 @@ import (
 	"sluice/backend/ent/nodeinstance"
 	"sluice/backend/ent/notification"
 	"sluice/backend/ent/order"
+	"sluice/backend/ent/product"
+	"sluice/backend/ent/reservation"
 	"sluice/backend/ent/schema"
 	"sluice/backend/ent/session"
+	"sluice/backend/ent/stock"
+	"sluice/backend/ent/stockmove"
 	"sluice/backend/ent/task"
 	"sluice/backend/ent/taskassignee"
 	"sluice/backend/ent/user"
+	"sluice/backend/ent/warehouse"
 	"time"
 )
 
@@ -258,6 +263,66 @@ func init() {
 	orderDescUpdatedAt := orderFields[10].Descriptor()
 	// order.DefaultUpdatedAt holds the default value on creation for the updated_at field.
 	order.DefaultUpdatedAt = orderDescUpdatedAt.Default.(func() time.Time)
+	productMixin := schema.Product{}.Mixin()
+	productMixinFields0 := productMixin[0].Fields()
+	_ = productMixinFields0
+	productFields := schema.Product{}.Fields()
+	_ = productFields
+	// productDescCreatedAt is the schema descriptor for created_at field.
+	productDescCreatedAt := productMixinFields0[0].Descriptor()
+	// product.DefaultCreatedAt holds the default value on creation for the created_at field.
+	product.DefaultCreatedAt = productDescCreatedAt.Default.(func() time.Time)
+	// productDescSku is the schema descriptor for sku field.
+	productDescSku := productFields[0].Descriptor()
+	// product.SkuValidator is a validator for the "sku" field. It is called by the builders before save.
+	product.SkuValidator = func() func(string) error {
+		validators := productDescSku.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(sku string) error {
+			for _, fn := range fns {
+				if err := fn(sku); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// productDescName is the schema descriptor for name field.
+	productDescName := productFields[1].Descriptor()
+	// product.DefaultName holds the default value on creation for the name field.
+	product.DefaultName = productDescName.Default.(string)
+	// productDescUnit is the schema descriptor for unit field.
+	productDescUnit := productFields[2].Descriptor()
+	// product.DefaultUnit holds the default value on creation for the unit field.
+	product.DefaultUnit = productDescUnit.Default.(string)
+	// productDescPrice is the schema descriptor for price field.
+	productDescPrice := productFields[3].Descriptor()
+	// product.DefaultPrice holds the default value on creation for the price field.
+	product.DefaultPrice = productDescPrice.Default.(float64)
+	// productDescLowStock is the schema descriptor for low_stock field.
+	productDescLowStock := productFields[4].Descriptor()
+	// product.DefaultLowStock holds the default value on creation for the low_stock field.
+	product.DefaultLowStock = productDescLowStock.Default.(int)
+	reservationMixin := schema.Reservation{}.Mixin()
+	reservationMixinFields0 := reservationMixin[0].Fields()
+	_ = reservationMixinFields0
+	reservationFields := schema.Reservation{}.Fields()
+	_ = reservationFields
+	// reservationDescCreatedAt is the schema descriptor for created_at field.
+	reservationDescCreatedAt := reservationMixinFields0[0].Descriptor()
+	// reservation.DefaultCreatedAt holds the default value on creation for the created_at field.
+	reservation.DefaultCreatedAt = reservationDescCreatedAt.Default.(func() time.Time)
+	// reservationDescQty is the schema descriptor for qty field.
+	reservationDescQty := reservationFields[3].Descriptor()
+	// reservation.QtyValidator is a validator for the "qty" field. It is called by the builders before save.
+	reservation.QtyValidator = reservationDescQty.Validators[0].(func(int) error)
+	// reservationDescStatus is the schema descriptor for status field.
+	reservationDescStatus := reservationFields[4].Descriptor()
+	// reservation.DefaultStatus holds the default value on creation for the status field.
+	reservation.DefaultStatus = reservationDescStatus.Default.(string)
 	sessionMixin := schema.Session{}.Mixin()
 	sessionMixinFields0 := sessionMixin[0].Fields()
 	_ = sessionMixinFields0
@@ -267,6 +332,30 @@ func init() {
 	sessionDescCreatedAt := sessionMixinFields0[0].Descriptor()
 	// session.DefaultCreatedAt holds the default value on creation for the created_at field.
 	session.DefaultCreatedAt = sessionDescCreatedAt.Default.(func() time.Time)
+	stockFields := schema.Stock{}.Fields()
+	_ = stockFields
+	// stockDescOnHand is the schema descriptor for on_hand field.
+	stockDescOnHand := stockFields[2].Descriptor()
+	// stock.DefaultOnHand holds the default value on creation for the on_hand field.
+	stock.DefaultOnHand = stockDescOnHand.Default.(int)
+	// stockDescReserved is the schema descriptor for reserved field.
+	stockDescReserved := stockFields[3].Descriptor()
+	// stock.DefaultReserved holds the default value on creation for the reserved field.
+	stock.DefaultReserved = stockDescReserved.Default.(int)
+	// stockDescUpdatedAt is the schema descriptor for updated_at field.
+	stockDescUpdatedAt := stockFields[4].Descriptor()
+	// stock.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	stock.DefaultUpdatedAt = stockDescUpdatedAt.Default.(func() time.Time)
+	stockmoveFields := schema.StockMove{}.Fields()
+	_ = stockmoveFields
+	// stockmoveDescNote is the schema descriptor for note field.
+	stockmoveDescNote := stockmoveFields[6].Descriptor()
+	// stockmove.DefaultNote holds the default value on creation for the note field.
+	stockmove.DefaultNote = stockmoveDescNote.Default.(string)
+	// stockmoveDescAt is the schema descriptor for at field.
+	stockmoveDescAt := stockmoveFields[7].Descriptor()
+	// stockmove.DefaultAt holds the default value on creation for the at field.
+	stockmove.DefaultAt = stockmoveDescAt.Default.(func() time.Time)
 	taskMixin := schema.Task{}.Mixin()
 	taskMixinFields0 := taskMixin[0].Fields()
 	_ = taskMixinFields0
@@ -365,4 +454,35 @@ func init() {
 	userDescLocale := userFields[6].Descriptor()
 	// user.DefaultLocale holds the default value on creation for the locale field.
 	user.DefaultLocale = userDescLocale.Default.(string)
+	warehouseMixin := schema.Warehouse{}.Mixin()
+	warehouseMixinFields0 := warehouseMixin[0].Fields()
+	_ = warehouseMixinFields0
+	warehouseFields := schema.Warehouse{}.Fields()
+	_ = warehouseFields
+	// warehouseDescCreatedAt is the schema descriptor for created_at field.
+	warehouseDescCreatedAt := warehouseMixinFields0[0].Descriptor()
+	// warehouse.DefaultCreatedAt holds the default value on creation for the created_at field.
+	warehouse.DefaultCreatedAt = warehouseDescCreatedAt.Default.(func() time.Time)
+	// warehouseDescKey is the schema descriptor for key field.
+	warehouseDescKey := warehouseFields[0].Descriptor()
+	// warehouse.KeyValidator is a validator for the "key" field. It is called by the builders before save.
+	warehouse.KeyValidator = func() func(string) error {
+		validators := warehouseDescKey.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(key string) error {
+			for _, fn := range fns {
+				if err := fn(key); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// warehouseDescName is the schema descriptor for name field.
+	warehouseDescName := warehouseFields[1].Descriptor()
+	// warehouse.DefaultName holds the default value on creation for the name field.
+	warehouse.DefaultName = warehouseDescName.Default.(string)
 }

@@ -38,14 +38,24 @@ type Tx struct {
 	Notification *NotificationClient
 	// Order is the client for interacting with the Order builders.
 	Order *OrderClient
+	// Product is the client for interacting with the Product builders.
+	Product *ProductClient
+	// Reservation is the client for interacting with the Reservation builders.
+	Reservation *ReservationClient
 	// Session is the client for interacting with the Session builders.
 	Session *SessionClient
+	// Stock is the client for interacting with the Stock builders.
+	Stock *StockClient
+	// StockMove is the client for interacting with the StockMove builders.
+	StockMove *StockMoveClient
 	// Task is the client for interacting with the Task builders.
 	Task *TaskClient
 	// TaskAssignee is the client for interacting with the TaskAssignee builders.
 	TaskAssignee *TaskAssigneeClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
+	// Warehouse is the client for interacting with the Warehouse builders.
+	Warehouse *WarehouseClient
 
 	// lazily loaded.
 	client     *Client
@@ -189,10 +199,15 @@ func (tx *Tx) init() {
 	tx.NodeInstance = NewNodeInstanceClient(tx.config)
 	tx.Notification = NewNotificationClient(tx.config)
 	tx.Order = NewOrderClient(tx.config)
+	tx.Product = NewProductClient(tx.config)
+	tx.Reservation = NewReservationClient(tx.config)
 	tx.Session = NewSessionClient(tx.config)
+	tx.Stock = NewStockClient(tx.config)
+	tx.StockMove = NewStockMoveClient(tx.config)
 	tx.Task = NewTaskClient(tx.config)
 	tx.TaskAssignee = NewTaskAssigneeClient(tx.config)
 	tx.User = NewUserClient(tx.config)
+	tx.Warehouse = NewWarehouseClient(tx.config)
 }
 
 // txDriver wraps the given dialect.Tx with a nop dialect.Driver implementation.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"slices"
 	"strconv"
@@ -164,8 +165,9 @@ func (c *client) kill(code int, reason string, alreadySent bool) bool {
 	return first
 }
 
-// Serve upgrades the request and runs the socket until it ends. The request must have
-// passed Check and the caller must have authenticated peer.
+// Serve upgrades the request and starts the socket's reader and writer; it returns once
+// the socket runs. The request must have passed Check and the caller must have
+// authenticated peer.
 func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, req *Request, p Peer) {
 	ctx := r.Context()
 	// Subscriptions are decided before the upgrade (the database may be asked), so the
@@ -187,6 +189,9 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, req *Request, p Peer
 	if err != nil {
 		return // the upgrader has answered
 	}
+	if tc, ok := conn.NetConn().(*net.TCPConn); ok && h.opt.SendBuffer > 0 {
+		_ = tc.SetWriteBuffer(h.opt.SendBuffer)
+	}
 	c := &client{
 		hub: h, conn: conn, actor: p.Actor, session: p.SessionID, own: own,
 		topics: map[string]struct{}{},
@@ -200,9 +205,10 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, req *Request, p Peer
 		conn.Close()
 		return
 	}
+	// Both loops run in goroutines of their own and the handler returns: the HTTP
+	// server's deep stack is not kept for the life of the socket.
 	go c.write(req, topics, denied, pos)
-	c.read()
-	<-c.finished
+	go c.read()
 }
 
 type deniedTopic struct {
@@ -444,27 +450,20 @@ func (c *client) replay(after, upto int64, topics []string) error {
 
 // catchUp brings a socket that fell behind up to the hub's position from the table,
 // then rejoins the live stream: under hub.mu (no dispatch running) it takes the
-// position and clears behind, so every later event is offered again and every earlier
-// one is replayed.
+// position and clears behind, so every later event is offered again and the few
+// committed meanwhile are replayed.
 func (c *client) catchUp() error {
 	h := c.hub
-	for {
-		if c.ctx.Err() != nil {
-			return errClosed
-		}
-		if target := h.last.Load(); target-c.lastSent.Load() > int64(h.opt.QueueSize/2) {
-			if err := c.replay(c.lastSent.Load(), target, c.topicList()); err != nil {
-				return err
-			}
-			continue
-		}
-		h.mu.Lock()
-		pos := h.last.Load()
-		topics := c.topicsLocked()
-		c.behind.Store(false)
-		h.mu.Unlock()
-		return c.replay(c.lastSent.Load(), pos, topics)
+	h.stats.catchUps.Add(1)
+	if err := c.replay(c.lastSent.Load(), h.last.Load(), c.topicList()); err != nil {
+		return err
 	}
+	h.mu.Lock()
+	pos := h.last.Load()
+	topics := c.topicsLocked()
+	c.behind.Store(false)
+	h.mu.Unlock()
+	return c.replay(c.lastSent.Load(), pos, topics)
 }
 
 func (c *client) topicList() []string {

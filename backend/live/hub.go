@@ -85,7 +85,11 @@ type Options struct {
 	ReadLimit int64
 	// MaxTopics caps the subscriptions of one socket (default 200).
 	MaxTopics int
-	Log       *slog.Logger
+	// SendBuffer caps the kernel send buffer of each socket in bytes (0 keeps the OS's
+	// autotuning, up to megabytes): bounds kernel memory per slow client and lets the
+	// hub notice a stalled one sooner.
+	SendBuffer int
+	Log        *slog.Logger
 }
 
 func (o *Options) defaults() {
@@ -142,7 +146,7 @@ type Hub struct {
 	wg      sync.WaitGroup
 
 	stats struct {
-		delivered, slow, resyncs atomic.Int64
+		delivered, slow, resyncs, catchUps atomic.Int64
 	}
 }
 
@@ -155,8 +159,9 @@ func New(svc *service.Service, opt Options) *Hub {
 		wake: make(chan struct{}, 1), policy: make(chan struct{}, 1), recheck: make(chan string, 64),
 	}
 	h.upgrader = websocket.Upgrader{
-		// ReadBufferSize 0 reuses the HTTP server's reader; write buffers come from a
-		// pool, so an idle socket holds none.
+		// Client messages are small (subscriptions): a small read buffer, and write
+		// buffers from a pool, so an idle socket holds little.
+		ReadBufferSize:  512,
 		WriteBufferPool: &sync.Pool{},
 		CheckOrigin:     h.OriginAllowed,
 	}
@@ -223,6 +228,7 @@ type Stats struct {
 	Delivered   int64 `json:"delivered"`
 	Slow        int64 `json:"slow_dropped"`
 	Resyncs     int64 `json:"resyncs"`
+	CatchUps    int64 `json:"catch_ups"` // sockets that fell behind and caught up from the table
 }
 
 // Stats reports the hub's counters.
@@ -231,7 +237,7 @@ func (h *Hub) Stats() Stats {
 	n := len(h.all)
 	h.mu.RUnlock()
 	return Stats{Connections: n, Position: h.last.Load(), Delivered: h.stats.delivered.Load(),
-		Slow: h.stats.slow.Load(), Resyncs: h.stats.resyncs.Load()}
+		Slow: h.stats.slow.Load(), Resyncs: h.stats.resyncs.Load(), CatchUps: h.stats.catchUps.Load()}
 }
 
 func (h *Hub) signal(ch chan struct{}) {

@@ -308,36 +308,41 @@ func TestSubscriptionsAreChecked(t *testing.T) {
 // from the table); the dropped one resumes without a gap.
 func TestSlowClientIsDroppedOthersKeepUp(t *testing.T) {
 	s := storetest.SQLite(t)
-	e := start(t, s, live.Options{QueueSize: 8, SlowAfter: 300 * time.Millisecond, WriteTimeout: 30 * time.Second}, true)
+	e := start(t, s, live.Options{QueueSize: 8, SlowAfter: 300 * time.Millisecond, WriteTimeout: 30 * time.Second, SendBuffer: 32 << 10}, true)
 	token := e.login("clerk")
 	from := position(t, s)
 	fast := e.dial(token, "")
 	expectType(t, fast, "subscribed")
 	// The slow client does not read: the kernel buffers fill up (the server's send buffer
-	// grows to 4 MiB here), then the hub's queue, and the client falls behind.
+	// is capped at 32 KiB, the client's receive buffer stays at its initial 128 KiB or
+	// so), then the hub's queue, and the client falls behind.
 	slow, _, err := dial(e.srv.URL, token, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer slow.Close()
-	big := map[string]any{"pad": strings.Repeat("x", 128<<10)}
-	const n = 100
+	big := map[string]any{"pad": strings.Repeat("x", 32<<10)}
+	const n = 48 // 1.5 MiB: more than the kernel buffers and the queue hold
 	startAt := time.Now()
 	go func() {
 		for range n / 4 {
 			emit(t, s, "user:clerk", big, 4)
-			time.Sleep(25 * time.Millisecond)
 		}
 	}()
 	got := events(t, fast, n, "subscribed")
 	took := time.Since(startAt)
+	// The slow client is behind now; the next events find it still behind after
+	// SlowAfter and drop it.
+	time.Sleep(400 * time.Millisecond)
+	emit(t, s, "user:clerk", nil, 2)
+	got = append(got, events(t, fast, 2)...)
 	if want := stored(t, s, from, "user:clerk"); !slices.Equal(seqs(got), want) {
 		t.Fatalf("fast client got %v, want %v", seqs(got), want)
 	}
 	if st := e.hub.Stats(); st.Slow != 1 {
 		t.Fatalf("stats %+v, want one slow client dropped", st)
 	}
-	t.Logf("the fast client received %d events of 128 KiB in %s while the slow one was dropped", n, took)
+	t.Logf("the fast client received %d events of 32 KiB in %s; the slow one was dropped", n, took)
 	// The slow client reads what it had, then the close code; then it resumes.
 	var last int64
 	for {
@@ -355,6 +360,7 @@ func TestSlowClientIsDroppedOthersKeepUp(t *testing.T) {
 	if last == 0 || last == got[len(got)-1].Seq {
 		t.Fatalf("the slow client got up to %d: it was not behind", last)
 	}
+	t.Logf("the slow client had %d of %d events when it was dropped", last-from, n)
 	again := e.dial(token, fmt.Sprintf("?after=%d", last))
 	expectType(t, again, "subscribed")
 	rest := events(t, again, len(stored(t, s, last, "user:clerk")))
@@ -612,4 +618,26 @@ func TestPolicyChangeRevokesSubscriptions(t *testing.T) {
 			t.Fatalf("after the revocation got %+v", got[0])
 		}
 	})
+}
+
+// A burst larger than a socket's queue does not drop a client that reads: it falls
+// behind, catches up from the table off the live path, and rejoins, missing nothing.
+func TestBurstIsCaughtUpFromTheTable(t *testing.T) {
+	s := storetest.SQLite(t)
+	e := start(t, s, live.Options{QueueSize: 2}, true)
+	c := e.dial(e.login("clerk"), "?topics=department:sales")
+	expectType(t, c, "subscribed")
+	from := position(t, s)
+	emit(t, s, "department:sales", map[string]any{"burst": 1}, 50) // one transaction, one dispatch
+	emit(t, s, "user:clerk", nil, 3)
+	emit(t, s, "department:sales", nil, 20)
+	want := stored(t, s, from, "user:clerk", "department:sales")
+	if got := events(t, c, len(want)); !slices.Equal(seqs(got), want) {
+		t.Fatalf("got %v, want %v", seqs(got), want)
+	}
+	st := e.hub.Stats()
+	if st.CatchUps == 0 || st.Slow != 0 {
+		t.Fatalf("stats %+v: want catch-ups and no drop", st)
+	}
+	quiet(t, c, 100*time.Millisecond)
 }

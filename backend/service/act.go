@@ -336,6 +336,9 @@ func (s *Service) withdraw(ctx context.Context, tx *ent.Tx, j *store.Journal, a 
 		return nil, err
 	}
 	w := &writer{ctx: ctx, tx: tx, j: j, a: a, o: o, now: j.At(), notify: map[string]string{}}
+	if err := w.hooks(nil); err != nil {
+		return nil, err
+	}
 	if err := w.events(); err != nil {
 		return nil, err
 	}

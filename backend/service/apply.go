@@ -60,6 +60,9 @@ func (s *Service) apply(ctx context.Context, tx *ent.Tx, j *store.Journal, a Act
 	if err := w.order(acted, r); err != nil {
 		return nil, err
 	}
+	if err := w.hooks(r); err != nil {
+		return nil, err
+	}
 	return w.opened, w.events()
 }
 

@@ -93,7 +93,7 @@ func (e *txEnv) Run(n *engine.NodeDoc, o engine.Order) (string, map[string]any, 
 	if !ok {
 		return "", nil, fmt.Errorf("plugin %q is not registered", n.Plugin)
 	}
-	out, err := p.Run(e.ctx, plugins.Input{Node: n.ID, Settings: n.Settings, DryRun: e.dryRun, Order: plugins.Order{
+	out, err := p.Run(e.ctx, plugins.Input{Node: n.ID, Settings: n.Settings, DryRun: e.dryRun, DB: e.c, Order: plugins.Order{
 		ID: o.ID, Number: o.Number, Flow: e.flow, Department: o.Department, Submitter: o.Submitter, Data: o.Data}})
 	return out.Outcome, out.Detail, err
 }

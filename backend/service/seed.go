@@ -110,6 +110,9 @@ func (s *Service) SeedDemo(ctx context.Context) error {
 				}
 			}
 		}
+		if err := seedInventory(ctx, tx, demo.Products); err != nil {
+			return err
+		}
 		return s.writePolicy(ctx, tx)
 	})
 	if err != nil {

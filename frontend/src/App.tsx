@@ -24,6 +24,8 @@ const NewOrderPage = lazy(() => import('./features/orders/components/NewOrderPag
 const OrderDetailPage = lazy(() =>
   import('./features/orders/components/OrderDetailPage').then((m) => ({ default: m.OrderDetailPage })),
 );
+const FlowsListPage = lazy(() => import('./features/designer/components/FlowsListPage').then((m) => ({ default: m.FlowsListPage })));
+const DesignerPage = lazy(() => import('./features/designer/components/DesignerPage').then((m) => ({ default: m.DesignerPage })));
 const page = (node: ReactNode) => <Suspense fallback={<Skeleton active />}>{node}</Suspense>;
 
 const ANTD_LOCALES = { 'zh-TW': zhTW, 'zh-CN': zhCN, en: enUS } as const;
@@ -42,6 +44,8 @@ export const router = createBrowserRouter([
       { path: 'orders', element: <OrdersPage /> },
       { path: 'orders/new', element: page(<NewOrderPage />) },
       { path: 'orders/:id', element: page(<OrderDetailPage />) },
+      { path: 'designer/flows', element: page(<FlowsListPage />) },
+      { path: 'designer/flows/:key', element: page(<DesignerPage />) },
       { path: '*', element: <NotFound /> },
     ],
   },

@@ -54,7 +54,7 @@ func order(t *testing.T) plugins.Order {
 
 func TestRun(t *testing.T) {
 	p, _ := plugins.Get(Name)
-	require.Equal(t, []string{"shortage"}, p.Outcomes())
+	require.Equal(t, []string{"shortage", "partial", "backorder"}, p.Outcomes())
 	tests := []struct {
 		name     string
 		settings string

@@ -3,6 +3,7 @@
 package migrate
 
 import (
+	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/dialect/sql/schema"
 	"entgo.io/ent/schema/field"
 )
@@ -300,6 +301,51 @@ var (
 			},
 		},
 	}
+	// ProductsColumns holds the columns for the "products" table.
+	ProductsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "sku", Type: field.TypeString, Unique: true, Size: 64},
+		{Name: "name", Type: field.TypeString, Default: ""},
+		{Name: "unit", Type: field.TypeString, Default: ""},
+		{Name: "price", Type: field.TypeFloat64, Default: 0},
+		{Name: "low_stock", Type: field.TypeInt, Default: 10},
+	}
+	// ProductsTable holds the schema information for the "products" table.
+	ProductsTable = &schema.Table{
+		Name:       "products",
+		Columns:    ProductsColumns,
+		PrimaryKey: []*schema.Column{ProductsColumns[0]},
+	}
+	// ReservationsColumns holds the columns for the "reservations" table.
+	ReservationsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "order_id", Type: field.TypeInt},
+		{Name: "sku", Type: field.TypeString},
+		{Name: "warehouse", Type: field.TypeString},
+		{Name: "qty", Type: field.TypeInt},
+		{Name: "status", Type: field.TypeString, Default: "held"},
+		{Name: "ended_at", Type: field.TypeTime, Nullable: true},
+	}
+	// ReservationsTable holds the schema information for the "reservations" table.
+	ReservationsTable = &schema.Table{
+		Name:       "reservations",
+		Columns:    ReservationsColumns,
+		PrimaryKey: []*schema.Column{ReservationsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "reservation_order_id_status",
+				Unique:  false,
+				Columns: []*schema.Column{ReservationsColumns[2], ReservationsColumns[6]},
+			},
+			{
+				Name:    "reservation_sku_warehouse_status",
+				Unique:  false,
+				Columns: []*schema.Column{ReservationsColumns[3], ReservationsColumns[4], ReservationsColumns[6]},
+			},
+		},
+	}
 	// SessionsColumns holds the columns for the "sessions" table.
 	SessionsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -319,6 +365,58 @@ var (
 				Name:    "session_user_id",
 				Unique:  false,
 				Columns: []*schema.Column{SessionsColumns[3]},
+			},
+		},
+	}
+	// StocksColumns holds the columns for the "stocks" table.
+	StocksColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "sku", Type: field.TypeString},
+		{Name: "warehouse", Type: field.TypeString},
+		{Name: "on_hand", Type: field.TypeInt, Default: 0},
+		{Name: "reserved", Type: field.TypeInt, Default: 0},
+		{Name: "updated_at", Type: field.TypeTime},
+	}
+	// StocksTable holds the schema information for the "stocks" table.
+	StocksTable = &schema.Table{
+		Name:       "stocks",
+		Columns:    StocksColumns,
+		PrimaryKey: []*schema.Column{StocksColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "stock_sku_warehouse",
+				Unique:  true,
+				Columns: []*schema.Column{StocksColumns[1], StocksColumns[2]},
+			},
+		},
+	}
+	// StockMovesColumns holds the columns for the "stock_moves" table.
+	StockMovesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "sku", Type: field.TypeString},
+		{Name: "warehouse", Type: field.TypeString},
+		{Name: "delta_on_hand", Type: field.TypeInt},
+		{Name: "delta_reserved", Type: field.TypeInt},
+		{Name: "kind", Type: field.TypeString},
+		{Name: "order_id", Type: field.TypeInt, Nullable: true},
+		{Name: "note", Type: field.TypeString, Default: ""},
+		{Name: "at", Type: field.TypeTime},
+	}
+	// StockMovesTable holds the schema information for the "stock_moves" table.
+	StockMovesTable = &schema.Table{
+		Name:       "stock_moves",
+		Columns:    StockMovesColumns,
+		PrimaryKey: []*schema.Column{StockMovesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "stockmove_sku_warehouse",
+				Unique:  false,
+				Columns: []*schema.Column{StockMovesColumns[1], StockMovesColumns[2]},
+			},
+			{
+				Name:    "stockmove_order_id",
+				Unique:  false,
+				Columns: []*schema.Column{StockMovesColumns[6]},
 			},
 		},
 	}
@@ -406,6 +504,19 @@ var (
 		Columns:    UsersColumns,
 		PrimaryKey: []*schema.Column{UsersColumns[0]},
 	}
+	// WarehousesColumns holds the columns for the "warehouses" table.
+	WarehousesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "key", Type: field.TypeString, Unique: true, Size: 64},
+		{Name: "name", Type: field.TypeString, Default: ""},
+	}
+	// WarehousesTable holds the schema information for the "warehouses" table.
+	WarehousesTable = &schema.Table{
+		Name:       "warehouses",
+		Columns:    WarehousesColumns,
+		PrimaryKey: []*schema.Column{WarehousesColumns[0]},
+	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		AuditEntriesTable,
@@ -420,12 +531,26 @@ var (
 		NodeInstancesTable,
 		NotificationsTable,
 		OrdersTable,
+		ProductsTable,
+		ReservationsTable,
 		SessionsTable,
+		StocksTable,
+		StockMovesTable,
 		TasksTable,
 		TaskAssigneesTable,
 		UsersTable,
+		WarehousesTable,
 	}
 )
 
 func init() {
+	ReservationsTable.Annotation = &entsql.Annotation{}
+	ReservationsTable.Annotation.Checks = map[string]string{
+		"reservation_qty_positive": "qty > 0",
+	}
+	StocksTable.Annotation = &entsql.Annotation{}
+	StocksTable.Annotation.Checks = map[string]string{
+		"stock_on_hand_covers":       "on_hand >= reserved",
+		"stock_reserved_nonnegative": "reserved >= 0",
+	}
 }

@@ -42,8 +42,20 @@ type Notification func(*sql.Selector)
 // Order is the predicate function for order builders.
 type Order func(*sql.Selector)
 
+// Product is the predicate function for product builders.
+type Product func(*sql.Selector)
+
+// Reservation is the predicate function for reservation builders.
+type Reservation func(*sql.Selector)
+
 // Session is the predicate function for session builders.
 type Session func(*sql.Selector)
+
+// Stock is the predicate function for stock builders.
+type Stock func(*sql.Selector)
+
+// StockMove is the predicate function for stockmove builders.
+type StockMove func(*sql.Selector)
 
 // Task is the predicate function for task builders.
 type Task func(*sql.Selector)
@@ -53,3 +65,6 @@ type TaskAssignee func(*sql.Selector)
 
 // User is the predicate function for user builders.
 type User func(*sql.Selector)
+
+// Warehouse is the predicate function for warehouse builders.
+type Warehouse func(*sql.Selector)

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { Avatar, Button, Dropdown, Flex, Layout, Menu, Spin, Typography, theme } from 'antd';
-import { FileAddOutlined, InboxOutlined, LogoutOutlined, ProfileOutlined, UserOutlined } from '@ant-design/icons';
+import { ApartmentOutlined, FileAddOutlined, InboxOutlined, LogoutOutlined, ProfileOutlined, UserOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { Link, Navigate, Outlet, useLocation, useNavigate } from 'react-router';
 import { LanguageSwitcher } from './LanguageSwitcher';
@@ -14,6 +14,7 @@ import { matchLanguage } from '../i18n/languages';
 const { Header, Sider, Content } = Layout;
 
 function selectedMenuKey(pathname: string): string {
+  if (pathname.startsWith('/designer')) return 'designer';
   if (pathname.startsWith('/orders/new')) return 'new';
   if (pathname.startsWith('/orders')) return 'orders';
   return 'tasks';
@@ -84,6 +85,9 @@ export function AppLayout() {
             { key: 'tasks', icon: <InboxOutlined />, label: <Link to="/tasks" data-testid="nav-tasks">{t('nav.tasks')}</Link> },
             { key: 'orders', icon: <ProfileOutlined />, label: <Link to="/orders" data-testid="nav-orders">{t('nav.orders')}</Link> },
             { key: 'new', icon: <FileAddOutlined />, label: <Link to="/orders/new" data-testid="nav-new-order">{t('nav.newOrder')}</Link> },
+            ...(user.is_admin
+              ? [{ key: 'designer', icon: <ApartmentOutlined />, label: <Link to="/designer/flows" data-testid="nav-designer">{t('nav.designer')}</Link> }]
+              : []),
           ]}
         />
       </Sider>

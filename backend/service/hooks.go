@@ -1,0 +1,87 @@
+package service
+
+import (
+	"context"
+
+	"sluice/backend/engine"
+	"sluice/backend/ent"
+	"sluice/backend/ent/product"
+	"sluice/backend/ent/warehouse"
+	"sluice/backend/inventory"
+	"sluice/plugins"
+	"sluice/schemas"
+)
+
+// TopicWarehouse is where stock alerts go.
+const TopicWarehouse = "department:warehouse"
+
+// ended reports whether status means the order left review for good.
+func ended(status string) bool {
+	switch status {
+	case engine.StatusRejected, engine.StatusCompleted, "withdrawn", "cancelled":
+		return true
+	}
+	return false
+}
+
+// hooks runs, in the transaction of a state change, what plugins ask for besides the
+// engine's result: a stock.low event for every low-stock crossing an inventory task
+// reported, and OrderEnded of every plugin that implements it when the order left
+// review (r is nil when the order ended outside the engine: a withdrawal).
+func (w *writer) hooks(r *engine.Result) error {
+	if r != nil {
+		for _, v := range r.Visits {
+			lows, _ := v.Detail["low_stock"].([]inventory.Low)
+			for _, l := range lows {
+				if _, err := w.j.Event(w.ctx, "stock.low", TopicWarehouse, map[string]any{
+					"sku": l.SKU, "warehouse": l.Warehouse, "available": l.Available, "threshold": l.Threshold,
+					"order_id": w.o.ID, "number": w.o.Number,
+				}); err != nil {
+					return err
+				}
+			}
+		}
+		if r.Status == "" {
+			return nil
+		}
+	}
+	if !ended(w.o.Status) {
+		return nil
+	}
+	o := w.o
+	in := plugins.EndInput{Status: o.Status, DB: w.tx.Client(), Order: plugins.Order{
+		ID: o.ID, Number: o.Number, Flow: o.FlowKey, Department: o.Department, Submitter: o.Submitter, Data: o.Data}}
+	for _, e := range plugins.Enders() {
+		if err := e.OrderEnded(w.ctx, in); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// seedInventory creates the demo warehouse and products with their opening stock;
+// what exists already is left alone.
+func seedInventory(ctx context.Context, tx *ent.Tx, products []schemas.DemoProduct) error {
+	if err := tx.Warehouse.Create().SetKey(inventory.DefaultWarehouse).SetName("總倉").
+		OnConflictColumns(warehouse.FieldKey).Ignore().Exec(ctx); err != nil {
+		return err
+	}
+	for _, p := range products {
+		ok, err := tx.Product.Query().Where(product.Sku(p.SKU)).Exist(ctx)
+		if err != nil {
+			return err
+		}
+		if ok {
+			continue
+		}
+		if err := tx.Product.Create().SetSku(p.SKU).SetName(p.Name).SetUnit(p.Unit).SetPrice(p.Price).Exec(ctx); err != nil {
+			return err
+		}
+		if p.Stock > 0 {
+			if _, err := inventory.Adjust(ctx, tx.Client(), p.SKU, inventory.DefaultWarehouse, p.Stock, "opening stock"); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,520 @@
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
+import {
+  Background,
+  Controls,
+  MarkerType,
+  MiniMap,
+  ReactFlow,
+  ReactFlowProvider,
+  applyNodeChanges,
+  useReactFlow,
+  type Connection,
+  type NodeChange,
+  type OnDelete,
+} from '@xyflow/react';
+import '@xyflow/react/dist/style.css';
+import { Alert, App, Button, Card, Empty, Flex, Popconfirm, Result, Skeleton, Space, Tag, Tooltip, Typography } from 'antd';
+import {
+  ApartmentOutlined,
+  CopyOutlined,
+  ExperimentOutlined,
+  RedoOutlined,
+  SaveOutlined,
+  SendOutlined,
+  SnippetsOutlined,
+  UndoOutlined,
+  ArrowLeftOutlined,
+} from '@ant-design/icons';
+import { useTranslation } from 'react-i18next';
+import { Link, useParams, useSearchParams } from 'react-router';
+import { useMe } from '../../auth/api/me';
+import { ErrorAlert } from '../../../components/ErrorAlert';
+import { isApiError, type FieldError } from '../../../lib/api';
+import { useLang } from '../../../i18n/useLang';
+import { useDefinition, usePublishFlow, useSaveFlowDraft, useSimulateFlow } from '../api/definitions';
+import {
+  NODE_TYPES,
+  addEdge,
+  addNode,
+  cloneNode,
+  cleanNode,
+  defaultNode,
+  docToGraph,
+  edgeIndex,
+  newFlowDoc,
+  removeEdges,
+  removeNode,
+  updateEdge,
+  updateNode,
+  type CanvasEdge,
+  type CanvasNode,
+  type FlowDoc,
+  type FlowEdge,
+  type FlowNode,
+  type NodeType,
+  type Positions,
+} from '../lib/document';
+import { canRedo, canUndo, initHistory, pushHistory, redo, undo, type History } from '../lib/history';
+import { layoutDoc } from '../lib/layout';
+import { mapErrors, type MappedErrors } from '../lib/errors';
+import { loadPositions, savePositions } from '../lib/positions';
+import { pathOnGraph, type SimOrder, type SimulateResponse } from '../lib/simulate';
+import { FlowNodeView, NODE_COLORS } from './FlowNodeView';
+import { NodePanel } from './NodePanel';
+import { EdgePanel } from './EdgePanel';
+import { FlowPanel } from './FlowPanel';
+import { SimulateModal } from './SimulateModal';
+import { SimulationResults } from './SimulationResults';
+
+const nodeTypes = { flow: FlowNodeView };
+const DND_TYPE = 'application/x-sluice-node';
+
+type Selection = { kind: 'node'; id: string } | { kind: 'edge'; index: number } | null;
+
+/** Route /designer/flows/:key — loads the draft (else the published version) and opens the editor. */
+export function DesignerPage() {
+  const { t } = useTranslation();
+  const { key = '' } = useParams();
+  const [params] = useSearchParams();
+  const me = useMe();
+  const def = useDefinition('flows', key);
+
+  if (me.data && !me.data.user.is_admin) return <Result status="403" title={t('designer.adminOnly')} />;
+  if (def.isPending) return <Skeleton active />;
+  let initial: FlowDoc | undefined;
+  let info: { version: number; hasDraft: boolean; isNew: boolean } = { version: 0, hasDraft: false, isNew: false };
+  if (def.isError) {
+    if (!(isApiError(def.error) && def.error.status === 404)) return <ErrorAlert error={def.error} onRetry={() => void def.refetch()} />;
+    const name = params.get('name');
+    initial = newFlowDoc(key, params.get('form') || 'order', name ? { 'zh-TW': name, 'zh-CN': name, en: name } : undefined);
+    info = { version: 0, hasDraft: false, isNew: true };
+  } else {
+    initial = (def.data.draft ?? def.data.body) as FlowDoc | undefined;
+    info = { version: def.data.version, hasDraft: !!def.data.draft, isNew: false };
+    if (!initial) initial = newFlowDoc(key, 'order');
+  }
+  return (
+    <ReactFlowProvider>
+      <Designer key={key} flowKey={key} initial={initial} info={info} />
+    </ReactFlowProvider>
+  );
+}
+
+function Designer({ flowKey, initial, info }: { flowKey: string; initial: FlowDoc; info: { version: number; hasDraft: boolean; isNew: boolean } }) {
+  const { t } = useTranslation();
+  const { pick } = useLang();
+  const { message, modal } = App.useApp();
+  const rf = useReactFlow<CanvasNode, CanvasEdge>();
+  const [hist, setHist] = useState<History<FlowDoc>>(() => initHistory(initial));
+  const doc = hist.present;
+  const lastTag = useRef<string | undefined>(undefined);
+  const [saved, setSaved] = useState<FlowDoc | undefined>(info.hasDraft ? initial : undefined);
+  const [status, setStatus] = useState({ version: info.version, hasDraft: info.hasDraft });
+  const [positions, setPositions] = useState<Positions>(() => {
+    const stored = loadPositions(flowKey);
+    const auto = layoutDoc(initial);
+    return { ...auto, ...stored };
+  });
+  const [selection, setSelection] = useState<Selection>(null);
+  const [clipboard, setClipboard] = useState<FlowNode>();
+  const [errors, setErrors] = useState<{ list: FieldError[]; mapped: MappedErrors; edgeRefs: Map<FlowEdge, number> }>();
+  const [simOpen, setSimOpen] = useState(false);
+  const [sim, setSim] = useState<{ result: SimulateResponse; selected: number }>();
+  const save = useSaveFlowDraft();
+  const publish = usePublishFlow();
+  const simulate = useSimulateFlow();
+  const dirty = doc !== saved;
+
+  /** A new document state; edits with the same tag in a row (keystrokes in one field) make one undo step. */
+  const commit = useCallback((next: FlowDoc, tag?: string) => {
+    setHist((h) => {
+      if (tag && tag === lastTag.current && h.past.length) return { ...h, present: next, future: [] };
+      return pushHistory(h, next);
+    });
+    lastTag.current = tag;
+  }, []);
+
+  useEffect(() => savePositions(flowKey, positions), [flowKey, positions]);
+
+  // leaving the page with unsaved edits asks first
+  useEffect(() => {
+    if (!dirty) return;
+    const warn = (e: BeforeUnloadEvent) => e.preventDefault();
+    window.addEventListener('beforeunload', warn);
+    return () => window.removeEventListener('beforeunload', warn);
+  }, [dirty]);
+
+  // ----- marks on the graph: server errors and the simulated path -----
+  const marks = useMemo(() => {
+    const nodeErrors = errors?.mapped.nodes ?? {};
+    const edgeErrors: Record<number, string[]> = {};
+    if (errors) doc.edges.forEach((e, i) => {
+      const old = errors.edgeRefs.get(e);
+      if (old !== undefined && errors.mapped.edges[old]) edgeErrors[i] = errors.mapped.edges[old];
+    });
+    const first = sim?.result.results[sim.selected];
+    const path = first ? pathOnGraph(doc, first.path) : undefined;
+    return { nodeErrors, edgeErrors, pathNodes: path?.nodes, pathEdges: path?.edges };
+  }, [errors, sim, doc]);
+
+  const graph = useMemo(() => docToGraph(doc, positions, {}, marks), [doc, positions, marks]);
+
+  // nodes keep React Flow's own state (measured sizes, dragging) between document changes
+  const [nodes, setNodes] = useState<CanvasNode[]>(graph.nodes);
+  useEffect(() => {
+    setNodes((prev) => {
+      const byId = new Map(prev.map((n) => [n.id, n]));
+      return graph.nodes.map((n) => {
+        const p = byId.get(n.id);
+        return { ...n, measured: p?.measured, dragging: p?.dragging, selected: selection?.kind === 'node' && selection.id === n.id };
+      });
+    });
+  }, [graph.nodes, selection]);
+
+  const edges: CanvasEdge[] = useMemo(
+    () =>
+      graph.edges.map((e) => {
+        const d = e.data!;
+        const err = d.errors?.length;
+        const text = pick(d.edge.label) || d.edge.when || (d.edge.outcome ? `⇢ ${d.edge.outcome}` : '') || (d.edge.default ? t('designer.default') : '');
+        const color = err ? '#ff4d4f' : d.onPath ? '#faad14' : undefined;
+        return {
+          ...e,
+          selected: selection?.kind === 'edge' && selection.index === d.index,
+          label: err ? `${text ? text + ' · ' : ''}⚠ ${d.errors!.join('; ')}` : text || undefined,
+          labelStyle: err ? { fill: '#ff4d4f', fontWeight: 600 } : undefined,
+          animated: !!d.onPath,
+          style: color ? { stroke: color, strokeWidth: 3 } : { strokeWidth: 1.5 },
+          markerEnd: { type: MarkerType.ArrowClosed, color: color ?? '#8c8c8c' },
+          className: err ? 'designer-edge-error' : d.onPath ? 'designer-edge-path' : undefined,
+        };
+      }),
+    [graph.edges, selection, pick, t],
+  );
+
+  const onNodesChange = useCallback((changes: NodeChange<CanvasNode>[]) => {
+    const kept = changes.filter((c) => c.type !== 'remove' && c.type !== 'select');
+    if (!kept.length) return;
+    setNodes((prev) => applyNodeChanges(kept, prev));
+    const moved = kept.filter((c) => c.type === 'position' && c.position);
+    if (moved.length)
+      setPositions((p) => {
+        const next = { ...p };
+        for (const c of moved) if (c.type === 'position' && c.position) next[c.id] = { x: Math.round(c.position.x), y: Math.round(c.position.y) };
+        return next;
+      });
+  }, []);
+
+  const onDelete: OnDelete<CanvasNode, CanvasEdge> = useCallback(
+    ({ nodes: ns, edges: es }) => {
+      let next = removeEdges(doc, es.map((e) => edgeIndex(e.id)).filter((i) => i >= 0));
+      for (const n of ns) next = removeNode(next, n.id);
+      if (next !== doc) commit(next);
+      setSelection(null);
+    },
+    [doc, commit],
+  );
+
+  const onConnect = useCallback(
+    (c: Connection) => {
+      if (!c.source || !c.target) return;
+      const next = addEdge(doc, { from: c.source, to: c.target });
+      if (next !== doc) {
+        commit(next);
+        setSelection({ kind: 'edge', index: next.edges.length - 1 });
+      }
+    },
+    [doc, commit],
+  );
+
+  const placeNode = useCallback(
+    (type: NodeType, at?: { x: number; y: number }) => {
+      const node = defaultNode(doc, type);
+      const pos = at ?? rf.screenToFlowPosition({ x: window.innerWidth / 2, y: window.innerHeight / 2 });
+      setPositions((p) => ({ ...p, [node.id]: { x: Math.round(pos.x), y: Math.round(pos.y) } }));
+      commit(addNode(doc, node));
+      setSelection({ kind: 'node', id: node.id });
+    },
+    [doc, commit, rf],
+  );
+
+  const onDrop = (e: DragEvent) => {
+    e.preventDefault();
+    const type = e.dataTransfer.getData(DND_TYPE) as NodeType;
+    if (!(NODE_TYPES as readonly string[]).includes(type)) return;
+    placeNode(type, rf.screenToFlowPosition({ x: e.clientX - 100, y: e.clientY - 20 }));
+  };
+
+  const selectedNode = selection?.kind === 'node' ? doc.nodes.find((n) => n.id === selection.id) : undefined;
+  const selectedEdge = selection?.kind === 'edge' ? doc.edges[selection.index] : undefined;
+
+  const doUndo = useCallback(() => {
+    lastTag.current = undefined;
+    setHist(undo);
+  }, []);
+  const doRedo = useCallback(() => {
+    lastTag.current = undefined;
+    setHist(redo);
+  }, []);
+  const doCopy = useCallback(() => {
+    if (selectedNode) {
+      setClipboard(selectedNode);
+      message.success(t('designer.copied', { id: selectedNode.id }));
+    }
+  }, [selectedNode, message, t]);
+  const doPaste = useCallback(() => {
+    if (!clipboard) return;
+    const node = cloneNode(doc, clipboard);
+    const from = positions[clipboard.id] ?? { x: 0, y: 0 };
+    setPositions((p) => ({ ...p, [node.id]: { x: from.x + 40, y: from.y + 40 } }));
+    commit(addNode(doc, node));
+    setSelection({ kind: 'node', id: node.id });
+  }, [clipboard, doc, positions, commit]);
+  const doLayout = () => setPositions(layoutDoc(doc));
+
+  // keyboard: undo / redo / copy / paste, outside text fields
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const el = e.target as HTMLElement | null;
+      if (el && (el.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName))) return;
+      if (!(e.ctrlKey || e.metaKey)) return;
+      const k = e.key.toLowerCase();
+      if (k === 'z' && !e.shiftKey) doUndo();
+      else if ((k === 'z' && e.shiftKey) || k === 'y') doRedo();
+      else if (k === 'c') doCopy();
+      else if (k === 'v') doPaste();
+      else return;
+      e.preventDefault();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [doUndo, doRedo, doCopy, doPaste]);
+
+  // ----- server actions -----
+  const clean = (d: FlowDoc): FlowDoc => ({ ...d, nodes: d.nodes.map(cleanNode) });
+
+  const saveDraft = async (): Promise<boolean> => {
+    const body = clean(doc);
+    try {
+      await save.mutateAsync(body);
+      setSaved(doc);
+      setStatus((s) => ({ ...s, hasDraft: true }));
+      setErrors(undefined);
+      return true;
+    } catch (e) {
+      if (isApiError(e) && e.fieldErrors.length) {
+        const mapped = mapErrors(e.fieldErrors, body);
+        setErrors({ list: e.fieldErrors, mapped, edgeRefs: new Map(doc.edges.map((edge, i) => [edge, i])) });
+        const firstNode = Object.keys(mapped.nodes)[0];
+        if (firstNode) setSelection({ kind: 'node', id: firstNode });
+      } else {
+        setErrors(undefined);
+        message.error(isApiError(e) ? e.detail || e.message : String(e));
+      }
+      return false;
+    }
+  };
+
+  const onSave = async () => {
+    if (await saveDraft()) message.success(t('designer.saved'));
+  };
+
+  const onSimulate = async (orders: SimOrder[]) => {
+    if (dirty && !(await saveDraft())) {
+      setSimOpen(false);
+      return;
+    }
+    try {
+      const result = await simulate.mutateAsync({ key: flowKey, orders });
+      setSim({ result, selected: 0 });
+      setSimOpen(false);
+    } catch (e) {
+      message.error(isApiError(e) ? e.detail || e.message : String(e));
+    }
+  };
+
+  const onPublish = async () => {
+    if (dirty && !(await saveDraft())) return;
+    try {
+      const r = await publish.mutateAsync(flowKey);
+      setStatus({ version: r.version, hasDraft: false });
+      modal.success({ title: t('designer.published'), content: <span data-testid="publish-result" data-version={r.version}>{t('designer.publishedVersion', { version: r.version })}</span> });
+    } catch (e) {
+      if (isApiError(e) && e.fieldErrors.length) {
+        setErrors({ list: e.fieldErrors, mapped: mapErrors(e.fieldErrors, doc), edgeRefs: new Map(doc.edges.map((edge, i) => [edge, i])) });
+      } else message.error(isApiError(e) ? e.detail || e.message : String(e));
+    }
+  };
+
+  const describePointer = (p: string) => {
+    const m = /^\/(nodes|edges)\/(\d+)(.*)$/.exec(p);
+    if (!m) return p || '/';
+    const i = Number(m[2]);
+    const body = clean(doc);
+    if (m[1] === 'nodes') return `${t('designer.nodeRef', { id: body.nodes[i]?.id ?? i })}${m[3]}`;
+    const e = body.edges[i];
+    return `${t('designer.edgeRef', { from: e?.from ?? '?', to: e?.to ?? '?' })}${m[3]}`;
+  };
+
+  return (
+    <Flex vertical gap={12} data-testid="designer" data-flow={flowKey}>
+      <Flex align="center" justify="space-between" wrap gap={8}>
+        <Space wrap>
+          <Link to="/designer/flows">
+            <ArrowLeftOutlined /> {t('designer.flows')}
+          </Link>
+          <Typography.Title level={4} style={{ margin: 0 }} data-testid="designer-title">
+            {pick(doc.name) || flowKey}
+          </Typography.Title>
+          <Tag>{flowKey}</Tag>
+          {info.isNew && status.version === 0 && <Tag color="green">{t('designer.new')}</Tag>}
+          {status.version > 0 && <Tag color="blue" data-testid="designer-version">{t('designer.versionN', { version: status.version })}</Tag>}
+          {status.hasDraft && <Tag color="orange">{t('designer.hasDraft')}</Tag>}
+          {dirty && <Tag color="red" data-testid="designer-dirty">{t('designer.unsaved')}</Tag>}
+        </Space>
+        <Space wrap>
+          <Tooltip title="Ctrl+Z">
+            <Button icon={<UndoOutlined />} disabled={!canUndo(hist)} onClick={doUndo} data-testid="designer-undo">
+              {t('designer.undo')}
+            </Button>
+          </Tooltip>
+          <Tooltip title="Ctrl+Shift+Z">
+            <Button icon={<RedoOutlined />} disabled={!canRedo(hist)} onClick={doRedo} data-testid="designer-redo">
+              {t('designer.redo')}
+            </Button>
+          </Tooltip>
+          <Button icon={<CopyOutlined />} disabled={!selectedNode} onClick={doCopy} data-testid="designer-copy">
+            {t('designer.copy')}
+          </Button>
+          <Button icon={<SnippetsOutlined />} disabled={!clipboard} onClick={doPaste} data-testid="designer-paste">
+            {t('designer.paste')}
+          </Button>
+          <Button icon={<ApartmentOutlined />} onClick={doLayout} data-testid="designer-layout">
+            {t('designer.autoLayout')}
+          </Button>
+          <Button type="primary" icon={<SaveOutlined />} loading={save.isPending} onClick={() => void onSave()} data-testid="designer-save">
+            {t('designer.saveDraft')}
+          </Button>
+          <Button icon={<ExperimentOutlined />} onClick={() => setSimOpen(true)} data-testid="designer-simulate">
+            {t('designer.simulate')}
+          </Button>
+          <Popconfirm title={t('designer.publishConfirm')} onConfirm={() => void onPublish()} okButtonProps={{ 'data-testid': 'designer-publish-confirm' } as Record<string, string>}>
+            <Button icon={<SendOutlined />} loading={publish.isPending} data-testid="designer-publish">
+              {t('designer.publish')}
+            </Button>
+          </Popconfirm>
+        </Space>
+      </Flex>
+
+      {errors && (
+        <Alert
+          type="error"
+          showIcon
+          closable={{ onClose: () => setErrors(undefined) }}
+          title={t('designer.invalid', { count: errors.list.length })}
+          description={
+            <ul style={{ margin: 0, paddingInlineStart: 18 }}>
+              {errors.list.map((e, i) => (
+                <li key={i} data-testid="designer-error" data-pointer={e.pointer}>
+                  <Typography.Text code>{describePointer(e.pointer)}</Typography.Text> {e.message}
+                </li>
+              ))}
+            </ul>
+          }
+          data-testid="designer-errors"
+        />
+      )}
+
+      <Flex gap={12} align="stretch" style={{ height: 'calc(100vh - 200px)', minHeight: 480 }}>
+        <Card size="small" title={t('designer.palette')} style={{ width: 150, flex: 'none' }} styles={{ body: { padding: 8 } }}>
+          <Flex vertical gap={6} data-testid="designer-palette">
+            {NODE_TYPES.map((type) => (
+              <div
+                key={type}
+                draggable
+                onDragStart={(e) => {
+                  e.dataTransfer.setData(DND_TYPE, type);
+                  e.dataTransfer.effectAllowed = 'move';
+                }}
+                onDoubleClick={() => placeNode(type)}
+                title={t('designer.paletteHint')}
+                data-testid={`palette-${type}`}
+                style={{ cursor: 'grab', padding: '4px 8px', borderRadius: 6, border: '1px solid #d9d9d9', borderLeft: `5px solid ${NODE_COLORS[type]}`, background: '#fff', userSelect: 'none' }}
+              >
+                {t(`designer.type.${type}`)}
+              </div>
+            ))}
+          </Flex>
+        </Card>
+        <div style={{ flex: 1, border: '1px solid #f0f0f0', borderRadius: 8, background: '#fafafa' }} onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = 'move'; }} onDrop={onDrop} data-testid="designer-canvas">
+          <ReactFlow<CanvasNode, CanvasEdge>
+            nodes={nodes}
+            edges={edges}
+            nodeTypes={nodeTypes}
+            onNodesChange={onNodesChange}
+            onDelete={onDelete}
+            onConnect={onConnect}
+            onNodeClick={(_, n) => setSelection({ kind: 'node', id: n.id })}
+            onEdgeClick={(_, e) => setSelection({ kind: 'edge', index: edgeIndex(e.id) })}
+            onPaneClick={() => setSelection(null)}
+            deleteKeyCode={['Delete', 'Backspace']}
+            fitView
+            fitViewOptions={{ minZoom: 0.5, maxZoom: 1.2 }}
+            minZoom={0.2}
+          >
+            <Background />
+            <Controls />
+            <MiniMap pannable zoomable nodeColor={(n) => NODE_COLORS[(n as CanvasNode).data.node.type] ?? '#999'} />
+          </ReactFlow>
+        </div>
+        <Card size="small" style={{ width: 340, flex: 'none', overflow: 'auto' }} data-testid="designer-properties">
+          {selectedNode ? (
+            <NodePanel
+              key={selectedNode.id}
+              doc={doc}
+              node={selectedNode}
+              messages={marks.nodeErrors[selectedNode.id]}
+              errors={errors?.mapped.nodeFields[selectedNode.id]}
+              onChange={(n, tag) => commit(updateNode(doc, selectedNode.id, n), tag)}
+              onRename={(newId) => {
+                if (doc.nodes.some((n) => n.id === newId) || !/^[a-z][a-z0-9_-]{0,63}$/.test(newId)) {
+                  message.error(t('designer.idInvalid'));
+                  return;
+                }
+                setPositions((p) => ({ ...p, [newId]: p[selectedNode.id] }));
+                commit(updateNode(doc, selectedNode.id, { ...selectedNode, id: newId }));
+                setSelection({ kind: 'node', id: newId });
+              }}
+              onDelete={() => {
+                commit(removeNode(doc, selectedNode.id));
+                setSelection(null);
+              }}
+            />
+          ) : selectedEdge && selection?.kind === 'edge' ? (
+            <EdgePanel
+              key={selection.index}
+              doc={doc}
+              index={selection.index}
+              edge={selectedEdge}
+              messages={marks.edgeErrors[selection.index]}
+              errors={errors ? errors.mapped.edgeFields[errors.edgeRefs.get(selectedEdge) ?? -1] : undefined}
+              onChange={(e, tag) => commit(updateEdge(doc, selection.index, e), tag)}
+              onDelete={() => {
+                commit(removeEdges(doc, [selection.index]));
+                setSelection(null);
+              }}
+            />
+          ) : (
+            <FlowPanel doc={doc} onChange={commit} />
+          )}
+          {!selectedNode && !selectedEdge && doc.nodes.length === 0 && <Empty />}
+        </Card>
+      </Flex>
+
+      {sim && (
+        <SimulationResults result={sim.result} selected={sim.selected} onSelect={(i) => setSim({ ...sim, selected: i })} onClose={() => setSim(undefined)} />
+      )}
+      <SimulateModal open={simOpen} loading={simulate.isPending || save.isPending} onCancel={() => setSimOpen(false)} onRun={(o) => void onSimulate(o)} />
+    </Flex>
+  );
+}

@@ -1,0 +1,57 @@
+import { Alert, Button, Checkbox, Form, Input, Typography } from 'antd';
+import { DeleteOutlined } from '@ant-design/icons';
+import { useTranslation } from 'react-i18next';
+import type { FlowDoc, FlowEdge } from '../lib/document';
+import { TextInputs } from './TextInputs';
+
+interface Props {
+  doc: FlowDoc;
+  index: number;
+  edge: FlowEdge;
+  errors?: Record<string, string[]>;
+  messages?: string[];
+  onChange: (edge: FlowEdge, tag?: string) => void;
+  onDelete: () => void;
+}
+
+const WHEN_HINT = /^[\w\s.<>=!&|()+\-*/"',[\]]*$/;
+
+/** The properties of the selected edge: condition, default, outcome, label. */
+export function EdgePanel({ doc, index, edge, errors, messages, onChange, onDelete }: Props) {
+  const { t } = useTranslation();
+  const set = (patch: Partial<FlowEdge>, tag?: string) => {
+    const next: FlowEdge = { ...edge, ...patch };
+    for (const [k, v] of Object.entries(patch)) if (v === undefined || v === '') delete next[k as keyof FlowEdge];
+    onChange(next, tag);
+  };
+  const fromType = doc.nodes.find((n) => n.id === edge.from)?.type;
+  const whenErr = errors?.when?.join('; ') ?? (edge.when && !WHEN_HINT.test(edge.when) ? t('designer.whenSuspicious') : undefined);
+  return (
+    <Form layout="vertical" size="small" data-testid="edge-panel" data-edge={index}>
+      <Typography.Title level={5} style={{ marginTop: 0 }}>
+        {t('designer.edgeProps')}
+      </Typography.Title>
+      <Typography.Paragraph type="secondary">
+        {edge.from} → {edge.to}
+      </Typography.Paragraph>
+      {messages?.length ? <Alert type="error" showIcon style={{ marginBottom: 8 }} title={messages.map((m, i) => <div key={i}>{m}</div>)} /> : null}
+      <Form.Item label={t('designer.when')} extra={fromType === 'switch' || fromType === 'inclusive' ? t('designer.whenHelp') : t('designer.whenOnlySwitch')} {...(whenErr ? { validateStatus: 'error', help: whenErr } : {})}>
+        <Input.TextArea rows={2} style={{ fontFamily: 'monospace' }} value={edge.when ?? ''} onChange={(e) => set({ when: e.target.value }, `when:${index}`)} placeholder="order.total >= 50000" data-testid="edge-when" />
+      </Form.Item>
+      <Form.Item>
+        <Checkbox checked={!!edge.default} onChange={(e) => set({ default: e.target.checked || undefined })} data-testid="edge-default">
+          {t('designer.default')}
+        </Checkbox>
+      </Form.Item>
+      <Form.Item label={t('designer.outcome')} extra={t('designer.outcomeHelp')} {...(errors?.outcome ? { validateStatus: 'error', help: errors.outcome.join('; ') } : {})}>
+        <Input value={edge.outcome ?? ''} onChange={(e) => set({ outcome: e.target.value }, `outcome:${index}`)} placeholder="shortage" />
+      </Form.Item>
+      <Form.Item label={t('designer.label')}>
+        <TextInputs value={edge.label} onChange={(v) => set({ label: v }, `label:${index}`)} />
+      </Form.Item>
+      <Button danger icon={<DeleteOutlined />} onClick={onDelete} data-testid="edge-delete">
+        {t('designer.deleteEdge')}
+      </Button>
+    </Form>
+  );
+}

@@ -1,0 +1,105 @@
+import { useState } from 'react';
+import { Button, Card, Form, Input, Modal, Result, Select, Space, Table, Tag, Typography } from 'antd';
+import { PlusOutlined } from '@ant-design/icons';
+import { useTranslation } from 'react-i18next';
+import { Link, useNavigate } from 'react-router';
+import { useMe } from '../../auth/api/me';
+import { ErrorAlert } from '../../../components/ErrorAlert';
+import { useLang } from '../../../i18n/useLang';
+import { useDefinitions, type DefinitionView } from '../api/definitions';
+
+/** Route /designer/flows — the flow definitions (key, name, latest version, draft) and "new flow". */
+export function FlowsListPage() {
+  const { t } = useTranslation();
+  const { pick } = useLang();
+  const me = useMe();
+  const navigate = useNavigate();
+  const flows = useDefinitions('flows');
+  const forms = useDefinitions('forms');
+  const [creating, setCreating] = useState(false);
+  const [form] = Form.useForm<{ key: string; name?: string; form: string }>();
+
+  if (me.data && !me.data.user.is_admin) return <Result status="403" title={t('designer.adminOnly')} />;
+
+  const taken = new Set((flows.data?.items ?? []).map((f) => f.key));
+  return (
+    <Card
+      title={t('designer.flowsTitle')}
+      extra={
+        <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)} data-testid="flow-new">
+          {t('designer.newFlow')}
+        </Button>
+      }
+    >
+      {flows.isError ? (
+        <ErrorAlert error={flows.error} onRetry={() => void flows.refetch()} />
+      ) : (
+        <Table<DefinitionView>
+          rowKey="key"
+          loading={flows.isPending}
+          dataSource={flows.data?.items ?? []}
+          pagination={false}
+          onRow={(r) => ({ 'data-testid': `flow-row-${r.key}` }) as object}
+          columns={[
+            { title: t('designer.key'), dataIndex: 'key', render: (k: string) => <Typography.Text code>{k}</Typography.Text> },
+            { title: t('designer.name'), dataIndex: 'name', render: (n: DefinitionView['name']) => pick(n) },
+            {
+              title: t('designer.latestVersion'),
+              dataIndex: 'version',
+              render: (v: number) => (v > 0 ? t('designer.versionN', { version: v }) : <Tag>{t('designer.unpublished')}</Tag>),
+            },
+            {
+              title: t('designer.draftCol'),
+              render: (_, r) => (r.status === 'draft' || r.draft ? <Tag color="orange">{t('designer.hasDraft')}</Tag> : t('common.none')),
+            },
+            {
+              title: '',
+              render: (_, r) => (
+                <Link to={`/designer/flows/${encodeURIComponent(r.key)}`} data-testid={`flow-open-${r.key}`}>
+                  {t('designer.open')}
+                </Link>
+              ),
+            },
+          ]}
+        />
+      )}
+      <Modal
+        open={creating}
+        title={t('designer.newFlow')}
+        onCancel={() => setCreating(false)}
+        okText={t('designer.create')}
+        cancelText={t('common.cancel')}
+        onOk={() =>
+          void form.validateFields().then((v) => {
+            const q = new URLSearchParams({ form: v.form, ...(v.name ? { name: v.name } : {}) });
+            navigate(`/designer/flows/${encodeURIComponent(v.key)}?${q}`);
+          })
+        }
+        destroyOnHidden
+      >
+        <Form form={form} layout="vertical" initialValues={{ form: 'order' }} preserve={false}>
+          <Form.Item
+            name="key"
+            label={t('designer.key')}
+            rules={[
+              { required: true, message: t('designer.keyRequired') },
+              { pattern: /^[a-z][a-z0-9_-]{0,63}$/, message: t('designer.keyPattern') },
+              { validator: (_, v) => (taken.has(v) ? Promise.reject(new Error(t('designer.keyTaken'))) : Promise.resolve()) },
+            ]}
+          >
+            <Input data-testid="flow-new-key" placeholder="small-orders" />
+          </Form.Item>
+          <Form.Item name="name" label={t('designer.name')}>
+            <Input data-testid="flow-new-name" />
+          </Form.Item>
+          <Form.Item name="form" label={t('designer.form')} rules={[{ required: true }]}>
+            <Select
+              options={(forms.data?.items ?? [{ key: 'order', name: 'order' } as DefinitionView]).map((f) => ({ value: f.key, label: `${pick(f.name) || f.key} (${f.key})` }))}
+            />
+          </Form.Item>
+        </Form>
+        <Space />
+      </Modal>
+    </Card>
+  );
+}

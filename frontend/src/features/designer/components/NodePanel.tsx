@@ -1,0 +1,267 @@
+import { useEffect, useState } from 'react';
+import { Alert, Button, Checkbox, Divider, Form, Input, InputNumber, Select, Space, Typography } from 'antd';
+import { DeleteOutlined, PlusOutlined } from '@ant-design/icons';
+import { useTranslation } from 'react-i18next';
+import { useDepartments } from '../../departments/api/listDepartments';
+import { useLang } from '../../../i18n/useLang';
+import { REVIEW_MODES, type Approvers, type FieldPermission, type FlowDoc, type FlowNode, type Text } from '../lib/document';
+import { TextInputs } from './TextInputs';
+
+const KNOWN_PLUGINS = ['inventory.check', 'notify.confirm', 'documents.print'];
+
+interface Props {
+  doc: FlowDoc;
+  node: FlowNode;
+  errors?: Record<string, string[]>;
+  messages?: string[];
+  /** `tag` groups keystrokes in one field into one undo step. */
+  onChange: (node: FlowNode, tag?: string) => void;
+  onRename: (newId: string) => void;
+  onDelete: () => void;
+}
+
+const fieldStatus = (errors: Record<string, string[]> | undefined, f: string) =>
+  errors?.[f]?.length ? { validateStatus: 'error' as const, help: errors[f].join('; ') } : {};
+
+/** The properties of the selected node, by type. */
+export function NodePanel({ doc, node, errors, messages, onChange, onRename, onDelete }: Props) {
+  const { t } = useTranslation();
+  const { pick } = useLang();
+  const departments = useDepartments();
+  const [id, setId] = useState(node.id);
+  const [settingsText, setSettingsText] = useState(() => JSON.stringify(node.settings ?? {}, null, 2));
+  const [settingsError, setSettingsError] = useState<string>();
+  useEffect(() => {
+    setId(node.id);
+    setSettingsText(JSON.stringify(node.settings ?? {}, null, 2));
+    setSettingsError(undefined);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [node.id]);
+
+  const set = (patch: Partial<FlowNode>, tag?: string) => {
+    const next: FlowNode = { ...node, ...patch };
+    for (const [k, v] of Object.entries(patch)) if (v === undefined) delete next[k];
+    onChange(next, tag);
+  };
+  const setApprovers = (patch: Partial<Approvers>, tag?: string) => {
+    const a: Approvers = { ...(node.approvers ?? {}), ...patch };
+    for (const [k, v] of Object.entries(a)) if (v === undefined || v === '' || (Array.isArray(v) && v.length === 0)) delete a[k as keyof Approvers];
+    set({ approvers: a }, tag);
+  };
+  const commitId = () => {
+    const v = id.trim();
+    if (v && v !== node.id) onRename(v);
+    else setId(node.id);
+  };
+  const idTaken = id !== node.id && doc.nodes.some((n) => n.id === id);
+  const depOptions = (departments.data?.items ?? []).map((d) => ({ value: d.key, label: `${pick(d.name)} (${d.key})` }));
+  const fields = Object.entries(node.fields ?? {});
+
+  return (
+    <Form layout="vertical" size="small" data-testid="node-panel" data-node={node.id}>
+      <Typography.Title level={5} style={{ marginTop: 0 }}>
+        {t('designer.nodeProps')} · {t(`designer.type.${node.type}`)}
+      </Typography.Title>
+      {messages?.length ? (
+        <Alert type="error" showIcon style={{ marginBottom: 8 }} title={messages.map((m, i) => <div key={i}>{m}</div>)} data-testid="node-panel-errors" />
+      ) : null}
+      <Form.Item label={t('designer.id')} {...(idTaken ? { validateStatus: 'error', help: t('designer.idTaken') } : fieldStatus(errors, 'id'))}>
+        <Input value={id} onChange={(e) => setId(e.target.value)} onBlur={commitId} onPressEnter={commitId} data-testid="node-id" />
+      </Form.Item>
+      <Form.Item label={t('designer.name')} {...fieldStatus(errors, 'name')}>
+        <TextInputs value={node.name} onChange={(v) => set({ name: v }, `name:${node.id}`)} testid="node-name" />
+      </Form.Item>
+
+      {node.type === 'review' && (
+        <>
+          <Form.Item label={t('designer.modeLabel')} {...fieldStatus(errors, 'mode')}>
+            <Select
+              value={node.mode}
+              onChange={(mode) => set({ mode, ratio: mode === 'ratio' ? node.ratio ?? { share: 0.5 } : undefined })}
+              options={REVIEW_MODES.map((m) => ({ value: m, label: t(`designer.mode.${m}`) }))}
+              data-testid="node-mode"
+            />
+          </Form.Item>
+          {node.mode === 'ratio' && (
+            <Form.Item label={t('designer.ratio')} {...fieldStatus(errors, 'ratio')}>
+              <Space.Compact>
+                <Select
+                  style={{ width: 110 }}
+                  value={node.ratio?.count !== undefined ? 'count' : 'share'}
+                  onChange={(k) => set({ ratio: k === 'count' ? { count: 2 } : { share: 0.5 } })}
+                  options={[
+                    { value: 'share', label: t('designer.ratioShare') },
+                    { value: 'count', label: t('designer.ratioCount') },
+                  ]}
+                />
+                {node.ratio?.count !== undefined ? (
+                  <InputNumber min={1} step={1} value={node.ratio.count} onChange={(v) => set({ ratio: { count: Number(v ?? 1) } }, `ratio:${node.id}`)} />
+                ) : (
+                  <InputNumber min={0.01} max={1} step={0.1} value={node.ratio?.share} onChange={(v) => set({ ratio: { share: Number(v ?? 0.5) } }, `ratio:${node.id}`)} />
+                )}
+              </Space.Compact>
+            </Form.Item>
+          )}
+          <Divider plain style={{ margin: '8px 0' }}>
+            {t('designer.approvers')}
+          </Divider>
+          {errors?.approvers?.length ? <Alert type="error" title={errors.approvers.join('; ')} style={{ marginBottom: 8 }} /> : null}
+          <Form.Item label={t('designer.role')}>
+            <Input value={node.approvers?.role ?? ''} onChange={(e) => setApprovers({ role: e.target.value }, `role:${node.id}`)} data-testid="node-approver-role" />
+          </Form.Item>
+          <Form.Item label={t('designer.department')}>
+            <Select allowClear showSearch value={node.approvers?.department} onChange={(v) => setApprovers({ department: v })} options={depOptions} placeholder={t('designer.departmentOwn')} />
+          </Form.Item>
+          <Form.Item label={t('designer.users')}>
+            <Select mode="tags" value={node.approvers?.users ?? []} onChange={(v: string[]) => setApprovers({ users: v })} tokenSeparators={[',', ' ']} open={false} />
+          </Form.Item>
+          <Form.Item label={t('designer.approverField')}>
+            <Input value={node.approvers?.field ?? ''} onChange={(e) => setApprovers({ field: e.target.value }, `afield:${node.id}`)} placeholder="customer.owner" />
+          </Form.Item>
+          <Form.Item label={t('designer.manager')}>
+            <InputNumber min={1} max={10} value={node.approvers?.manager} onChange={(v) => setApprovers({ manager: v == null ? undefined : Number(v) })} />
+          </Form.Item>
+          <Divider plain style={{ margin: '8px 0' }}>
+            {t('designer.behaviour')}
+          </Divider>
+          <Form.Item label={t('designer.reasons')} {...fieldStatus(errors, 'reasons')}>
+            <Select
+              mode="tags"
+              value={node.reasons ?? []}
+              onChange={(v: string[]) => set({ reasons: v.length ? v : undefined })}
+              options={node.reasons?.map((r) => ({ value: r, label: t(`reasons.${r}`, { defaultValue: r }) }))}
+              open={false}
+              tokenSeparators={[',', ' ']}
+            />
+          </Form.Item>
+          <Form.Item label={t('designer.onReject')}>
+            <Select
+              allowClear
+              value={node.on_reject}
+              onChange={(v) => set({ on_reject: v })}
+              options={doc.nodes.filter((n) => n.id !== node.id).map((n) => ({ value: n.id, label: `${pick(n.name) || n.id} (${n.id})` }))}
+              placeholder={t('designer.onRejectEnd')}
+            />
+          </Form.Item>
+          <Space orientation="vertical" style={{ marginBottom: 12 }}>
+            <Checkbox checked={!!node.allow_self} onChange={(e) => set({ allow_self: e.target.checked || undefined })}>
+              {t('designer.allowSelf')}
+            </Checkbox>
+            <Checkbox checked={!!node.auto_pass} onChange={(e) => set({ auto_pass: e.target.checked || undefined })}>
+              {t('designer.autoPass')}
+            </Checkbox>
+            <Checkbox checked={!!node.return_direct} onChange={(e) => set({ return_direct: e.target.checked || undefined })}>
+              {t('designer.returnDirect')}
+            </Checkbox>
+          </Space>
+          <Form.Item label={t('designer.checklist')} {...fieldStatus(errors, 'checklist')}>
+            <Space orientation="vertical" style={{ width: '100%' }}>
+              {(node.checklist ?? []).map((item, i) => (
+                <div key={i} style={{ display: 'flex', gap: 4, alignItems: 'flex-start' }}>
+                  <TextInputs
+                    value={item}
+                    onChange={(v) => set({ checklist: (node.checklist ?? []).map((c, j) => (j === i ? v ?? ({} as Text) : c)) }, `check:${node.id}:${i}`)}
+                  />
+                  <Button size="small" icon={<DeleteOutlined />} aria-label={t('designer.remove')} onClick={() => {
+                    const list = (node.checklist ?? []).filter((_, j) => j !== i);
+                    set({ checklist: list.length ? list : undefined });
+                  }} />
+                </div>
+              ))}
+              <Button size="small" icon={<PlusOutlined />} onClick={() => set({ checklist: [...(node.checklist ?? []), { 'zh-TW': '' } as Text] })}>
+                {t('designer.addChecklist')}
+              </Button>
+            </Space>
+          </Form.Item>
+          <Form.Item label={t('designer.fieldPermissions')} {...fieldStatus(errors, 'fields')}>
+            <Space orientation="vertical" style={{ width: '100%' }}>
+              {fields.map(([name, perm], i) => (
+                <Space.Compact key={i} style={{ width: '100%' }}>
+                  <Input
+                    value={name}
+                    onChange={(e) => {
+                      const entries = fields.map(([n, p], j) => [j === i ? e.target.value : n, p] as const);
+                      set({ fields: Object.fromEntries(entries) }, `fields:${node.id}:${i}`);
+                    }}
+                  />
+                  <Select
+                    style={{ width: 110 }}
+                    value={perm}
+                    onChange={(p: FieldPermission) => set({ fields: { ...(node.fields ?? {}), [name]: p } })}
+                    options={(['hidden', 'read', 'edit'] as const).map((p) => ({ value: p, label: t(`designer.perm.${p}`) }))}
+                  />
+                  <Button icon={<DeleteOutlined />} aria-label={t('designer.remove')} onClick={() => {
+                    const entries = fields.filter((_, j) => j !== i);
+                    set({ fields: entries.length ? Object.fromEntries(entries) : undefined });
+                  }} />
+                </Space.Compact>
+              ))}
+              <Button size="small" icon={<PlusOutlined />} onClick={() => {
+                let k = 'field';
+                for (let i = 2; node.fields && k in node.fields; i++) k = `field${i}`;
+                set({ fields: { ...(node.fields ?? {}), [k]: 'read' } });
+              }}>
+                {t('designer.addField')}
+              </Button>
+            </Space>
+          </Form.Item>
+        </>
+      )}
+
+      {node.type === 'task' && (
+        <>
+          <Form.Item label={t('designer.plugin')} {...fieldStatus(errors, 'plugin')}>
+            <Select
+              showSearch
+              value={node.plugin || undefined}
+              onChange={(v) => set({ plugin: v })}
+              options={[...new Set([...KNOWN_PLUGINS, ...(node.plugin ? [node.plugin] : [])])].map((p) => ({ value: p, label: p }))}
+              data-testid="node-plugin"
+            />
+          </Form.Item>
+          <Form.Item
+            label={t('designer.settings')}
+            {...(settingsError ? { validateStatus: 'error', help: settingsError } : fieldStatus(errors, 'settings'))}
+          >
+            <Input.TextArea
+              rows={6}
+              style={{ fontFamily: 'monospace' }}
+              value={settingsText}
+              onChange={(e) => {
+                setSettingsText(e.target.value);
+                try {
+                  const v: unknown = JSON.parse(e.target.value || '{}');
+                  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error();
+                  setSettingsError(undefined);
+                  set({ settings: v as Record<string, unknown> }, `settings:${node.id}`);
+                } catch {
+                  setSettingsError(t('designer.settingsInvalid'));
+                }
+              }}
+            />
+          </Form.Item>
+        </>
+      )}
+
+      {node.type === 'end' && (
+        <Form.Item label={t('designer.endStatus')} {...fieldStatus(errors, 'status')}>
+          <Input value={node.status ?? ''} onChange={(e) => set({ status: e.target.value || undefined }, `status:${node.id}`)} placeholder="completed" />
+        </Form.Item>
+      )}
+
+      {node.type === 'join' && (
+        <Form.Item label={t('designer.fork')} {...fieldStatus(errors, 'fork')}>
+          <Select
+            value={node.fork || undefined}
+            onChange={(v) => set({ fork: v })}
+            options={doc.nodes.filter((n) => n.type === 'parallel' || n.type === 'inclusive').map((n) => ({ value: n.id, label: `${pick(n.name) || n.id} (${n.id})` }))}
+          />
+        </Form.Item>
+      )}
+
+      <Button danger icon={<DeleteOutlined />} onClick={onDelete} data-testid="node-delete">
+        {t('designer.deleteNode')}
+      </Button>
+    </Form>
+  );
+}

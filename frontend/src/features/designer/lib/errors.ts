@@ -1,0 +1,51 @@
+// Maps the server's 422 pointers (/nodes/N/…, /edges/N/…) onto the nodes and edges of the document.
+import type { FieldError } from '../../../lib/api';
+import type { FlowDoc } from './document';
+
+export interface MappedErrors {
+  /** node id → messages */
+  nodes: Record<string, string[]>;
+  /** edge index → messages */
+  edges: Record<number, string[]>;
+  /** node id → field (first segment after the node, e.g. approvers) → messages */
+  nodeFields: Record<string, Record<string, string[]>>;
+  edgeFields: Record<number, Record<string, string[]>>;
+  /** errors not about one node or edge (/name, /form, "" …) */
+  general: FieldError[];
+}
+
+export function splitPointer(pointer: string): string[] {
+  const p = pointer.startsWith('#') ? pointer.slice(1) : pointer;
+  if (p === '' || p === '/') return [];
+  return p
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+const push = <K extends string | number>(rec: Record<K, string[]>, k: K, m: string) => {
+  (rec[k] ??= []).push(m);
+};
+
+export function mapErrors(errors: FieldError[], doc: FlowDoc): MappedErrors {
+  const r: MappedErrors = { nodes: {}, edges: {}, nodeFields: {}, edgeFields: {}, general: [] };
+  for (const err of errors) {
+    const [head, idx, field] = splitPointer(err.pointer);
+    const i = idx !== undefined && /^\d+$/.test(idx) ? Number(idx) : -1;
+    if (head === 'nodes' && i >= 0 && i < doc.nodes.length) {
+      const id = doc.nodes[i].id;
+      push(r.nodes, id, err.message);
+      if (field) push((r.nodeFields[id] ??= {}), field, err.message);
+    } else if (head === 'edges' && i >= 0 && i < doc.edges.length) {
+      push(r.edges, i, err.message);
+      if (field) push((r.edgeFields[i] ??= {}), field, err.message);
+    } else {
+      r.general.push(err);
+    }
+  }
+  return r;
+}
+
+export function hasMapped(m: MappedErrors): boolean {
+  return Object.keys(m.nodes).length > 0 || Object.keys(m.edges).length > 0 || m.general.length > 0;
+}
