@@ -45,9 +45,12 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// buildSluice builds the binary once per test run.
+// buildSluice builds the binary (or takes SLUICE_TEST_BIN, a binary built already).
 func buildSluice(t *testing.T) string {
 	t.Helper()
+	if bin := os.Getenv("SLUICE_TEST_BIN"); bin != "" {
+		return bin
+	}
 	out, err := exec.Command("go", "env", "GOMOD").Output()
 	if err != nil {
 		t.Fatalf("go env GOMOD: %v", err)

@@ -138,10 +138,26 @@ func (s *Service) decide(ctx context.Context, tx *ent.Tx, j *store.Journal, a Ac
 		}
 		st.Tasks = append(st.Tasks, ref)
 	}
-	visited, err := tx.NodeInstance.Query().Where(nodeinstance.OrderID(o.ID), nodeinstance.NodeType(engine.TypeReview),
-		nodeinstance.Status("approved")).Order(ent.Asc(nodeinstance.FieldID)).Select(nodeinstance.FieldNodeID).Strings(ctx)
+	// One read of the order's node history gives the review nodes passed (for returns)
+	// and the joins waiting for branches.
+	passed, err := tx.NodeInstance.Query().Where(nodeinstance.OrderID(o.ID), nodeinstance.Or(
+		nodeinstance.And(nodeinstance.NodeType(engine.TypeReview), nodeinstance.Status("approved")),
+		nodeinstance.And(nodeinstance.NodeType(engine.TypeJoin), nodeinstance.Status("waiting")))).
+		Order(ent.Asc(nodeinstance.FieldID)).All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	var visited []string
+	var joins map[string]engine.JoinState
+	for _, p := range passed {
+		if p.NodeType == engine.TypeReview {
+			visited = append(visited, p.NodeID)
+			continue
+		}
+		if joins == nil {
+			joins = map[string]engine.JoinState{}
+		}
+		joins[p.NodeID] = engine.JoinState{Expected: p.Required, Arrived: p.Approvals}
 	}
 	approved, err := tx.Task.Query().Where(task.NodeInstanceID(ni.ID), task.Decision(engine.ActApprove), task.KindIn(engine.KindReview)).
 		Select(task.FieldDecidedBy).Strings(ctx)
@@ -172,9 +188,7 @@ func (s *Service) decide(ctx context.Context, tx *ent.Tx, j *store.Journal, a Ac
 	}
 	parallel := len(o.CurrentNodes) > 1
 	eo := engineOrder(o)
-	if eo.Joins, err = waitingJoins(ctx, tx.Client(), o.ID); err != nil {
-		return nil, err
-	}
+	eo.Joins = joins
 	r, err := engine.Act(f, st, ea, eo, &txEnv{ctx: ctx, c: tx.Client(), flow: o.FlowKey})
 	if err != nil {
 		if ee, ok := engine.AsError(err); ok {
@@ -418,20 +432,6 @@ func (s *Service) Batch(ctx context.Context, a Actor, req BatchRequest) ([]Batch
 			it.Status, it.Error, it.Result = e.Status, e, nil
 		}
 		out = append(out, it)
-	}
-	return out, nil
-}
-
-// waitingJoins reads the joins of an order that wait for branches.
-func waitingJoins(ctx context.Context, c *ent.Client, orderID int) (map[string]engine.JoinState, error) {
-	rows, err := c.NodeInstance.Query().Where(nodeinstance.OrderID(orderID), nodeinstance.NodeType(engine.TypeJoin),
-		nodeinstance.Status("waiting")).All(ctx)
-	if err != nil || len(rows) == 0 {
-		return nil, err
-	}
-	out := map[string]engine.JoinState{}
-	for _, r := range rows {
-		out[r.NodeID] = engine.JoinState{Expected: r.Required, Arrived: r.Approvals}
 	}
 	return out, nil
 }

@@ -458,6 +458,16 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{TasksColumns[7]},
 			},
+			{
+				Name:    "task_node_instance_id_status",
+				Unique:  false,
+				Columns: []*schema.Column{TasksColumns[3], TasksColumns[7]},
+			},
+			{
+				Name:    "task_decided_by",
+				Unique:  false,
+				Columns: []*schema.Column{TasksColumns[16]},
+			},
 		},
 	}
 	// TaskAssigneesColumns holds the columns for the "task_assignees" table.

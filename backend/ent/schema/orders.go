@@ -121,7 +121,9 @@ func (Task) Fields() []ent.Field {
 }
 
 func (Task) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("order_id", "status"), index.Fields("status")}
+	return []ent.Index{index.Fields("order_id", "status"), index.Fields("status"),
+		// a node's open tasks are read on every action; the done inbox by decider
+		index.Fields("node_instance_id", "status"), index.Fields("decided_by")}
 }
 
 // TaskAssignee indexes tasks by each user who may act on them (the inbox query).
