@@ -403,3 +403,31 @@ func TestFrontEndAndHealth(t *testing.T) {
 		}
 	}
 }
+
+func TestPluginsForTheDesigner(t *testing.T) {
+	e := start(t, storetest.SQLite(t))
+	var out struct {
+		Items []struct {
+			Name           string
+			SettingsSchema map[string]any `json:"settings_schema"`
+			Outcomes       []string
+		}
+	}
+	r := e.do("GET", "/api/v1/plugins", e.login("admin"), nil)
+	if r.status != 200 {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	r.json(t, &out)
+	found := false
+	for _, p := range out.Items {
+		if p.Name == "inventory.check" {
+			found = p.SettingsSchema["type"] == "object" && len(p.Outcomes) > 1
+		}
+	}
+	if !found {
+		t.Fatalf("inventory.check with its schema and outcomes: %+v", out.Items)
+	}
+	if r := e.do("GET", "/api/v1/plugins", e.login("clerk"), nil); r.status != 403 {
+		t.Fatalf("clerk: %d", r.status)
+	}
+}

@@ -378,3 +378,12 @@ func (h *handlers) postMigrationApply(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, gin.H{"items": items})
 }
+
+func (h *handlers) getPlugins(c *gin.Context) {
+	items, err := h.svc.Plugins(actor(c))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items})
+}

@@ -283,6 +283,7 @@ func TestOpenAPISchemasMirrorGoTypes(t *testing.T) {
 		"ActionRequest":     service.ActionRequest{},
 		"ActionResult":      service.ActionResult{},
 		"SimulateResponse":  service.SimulateResponse{},
+		"PluginInfo":        service.PluginInfo{},
 		"Decision":          engpkg.Decision{},
 		"LiveMessage":       live.Message{},
 		"LiveTicket":        LiveTicket{},

@@ -91,6 +91,7 @@ func New(svc *service.Service, opt Options) (*gin.Engine, error) {
 	a.PUT("/definitions/:kind/:key", h.putDefinition)
 	a.POST("/definitions/:kind/:key/publish", h.publishDefinition)
 	a.GET("/flows", h.getFlows)
+	a.GET("/plugins", h.getPlugins)
 	a.GET("/flows/:key/form", h.getFlowForm)
 	a.POST("/flows/:key/simulate", h.postSimulate)
 	a.POST("/flows/:key/migrations/preview", h.postMigrationPreview)

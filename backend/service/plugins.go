@@ -1,0 +1,29 @@
+package service
+
+import (
+	"encoding/json"
+
+	"sluice/plugins"
+)
+
+// PluginInfo describes an automatic node type for the designer: its name, the JSON
+// Schema of its settings (to render a settings form) and the outcomes it may return.
+type PluginInfo struct {
+	Name           string          `json:"name"`
+	SettingsSchema json.RawMessage `json:"settings_schema"`
+	Outcomes       []string        `json:"outcomes"`
+}
+
+// Plugins lists the registered plugins (admins: they design flows).
+func (s *Service) Plugins(a Actor) ([]PluginInfo, error) {
+	if !s.can(a, "*", "definitions", "manage") {
+		return nil, forbidden("you may not design flows")
+	}
+	out := []PluginInfo{}
+	for _, name := range plugins.Names() {
+		p, _ := plugins.Get(name)
+		outcomes := append([]string{"ok"}, p.Outcomes()...)
+		out = append(out, PluginInfo{Name: name, SettingsSchema: p.SettingsSchema(), Outcomes: outcomes})
+	}
+	return out, nil
+}
