@@ -30,6 +30,7 @@ import (
 	"sluice/backend/ent/stockmove"
 	"sluice/backend/ent/task"
 	"sluice/backend/ent/taskassignee"
+	"sluice/backend/ent/timer"
 	"sluice/backend/ent/user"
 	"sluice/backend/ent/warehouse"
 
@@ -83,6 +84,8 @@ type Client struct {
 	Task *TaskClient
 	// TaskAssignee is the client for interacting with the TaskAssignee builders.
 	TaskAssignee *TaskAssigneeClient
+	// Timer is the client for interacting with the Timer builders.
+	Timer *TimerClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
 	// Warehouse is the client for interacting with the Warehouse builders.
@@ -117,6 +120,7 @@ func (c *Client) init() {
 	c.StockMove = NewStockMoveClient(c.config)
 	c.Task = NewTaskClient(c.config)
 	c.TaskAssignee = NewTaskAssigneeClient(c.config)
+	c.Timer = NewTimerClient(c.config)
 	c.User = NewUserClient(c.config)
 	c.Warehouse = NewWarehouseClient(c.config)
 }
@@ -230,6 +234,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		StockMove:      NewStockMoveClient(cfg),
 		Task:           NewTaskClient(cfg),
 		TaskAssignee:   NewTaskAssigneeClient(cfg),
+		Timer:          NewTimerClient(cfg),
 		User:           NewUserClient(cfg),
 		Warehouse:      NewWarehouseClient(cfg),
 	}, nil
@@ -270,6 +275,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		StockMove:      NewStockMoveClient(cfg),
 		Task:           NewTaskClient(cfg),
 		TaskAssignee:   NewTaskAssigneeClient(cfg),
+		Timer:          NewTimerClient(cfg),
 		User:           NewUserClient(cfg),
 		Warehouse:      NewWarehouseClient(cfg),
 	}, nil
@@ -304,7 +310,7 @@ func (c *Client) Use(hooks ...Hook) {
 		c.AuditEntry, c.CasbinRule, c.Definition, c.Department, c.Event,
 		c.IdempotencyKey, c.Ledger, c.LiveTicket, c.Membership, c.NodeInstance,
 		c.Notification, c.Order, c.Product, c.Reservation, c.Session, c.Stock,
-		c.StockMove, c.Task, c.TaskAssignee, c.User, c.Warehouse,
+		c.StockMove, c.Task, c.TaskAssignee, c.Timer, c.User, c.Warehouse,
 	} {
 		n.Use(hooks...)
 	}
@@ -317,7 +323,7 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.AuditEntry, c.CasbinRule, c.Definition, c.Department, c.Event,
 		c.IdempotencyKey, c.Ledger, c.LiveTicket, c.Membership, c.NodeInstance,
 		c.Notification, c.Order, c.Product, c.Reservation, c.Session, c.Stock,
-		c.StockMove, c.Task, c.TaskAssignee, c.User, c.Warehouse,
+		c.StockMove, c.Task, c.TaskAssignee, c.Timer, c.User, c.Warehouse,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -364,6 +370,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Task.mutate(ctx, m)
 	case *TaskAssigneeMutation:
 		return c.TaskAssignee.mutate(ctx, m)
+	case *TimerMutation:
+		return c.Timer.mutate(ctx, m)
 	case *UserMutation:
 		return c.User.mutate(ctx, m)
 	case *WarehouseMutation:
@@ -2900,6 +2908,139 @@ func (c *TaskAssigneeClient) mutate(ctx context.Context, m *TaskAssigneeMutation
 	}
 }
 
+// TimerClient is a client for the Timer schema.
+type TimerClient struct {
+	config
+}
+
+// NewTimerClient returns a client for the Timer from the given config.
+func NewTimerClient(c config) *TimerClient {
+	return &TimerClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `timer.Hooks(f(g(h())))`.
+func (c *TimerClient) Use(hooks ...Hook) {
+	c.hooks.Timer = append(c.hooks.Timer, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `timer.Intercept(f(g(h())))`.
+func (c *TimerClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Timer = append(c.inters.Timer, interceptors...)
+}
+
+// Create returns a builder for creating a Timer entity.
+func (c *TimerClient) Create() *TimerCreate {
+	mutation := newTimerMutation(c.config, OpCreate)
+	return &TimerCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Timer entities.
+func (c *TimerClient) CreateBulk(builders ...*TimerCreate) *TimerCreateBulk {
+	return &TimerCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *TimerClient) MapCreateBulk(slice any, setFunc func(*TimerCreate, int)) *TimerCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &TimerCreateBulk{err: fmt.Errorf("calling to TimerClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*TimerCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &TimerCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Timer.
+func (c *TimerClient) Update() *TimerUpdate {
+	mutation := newTimerMutation(c.config, OpUpdate)
+	return &TimerUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *TimerClient) UpdateOne(_m *Timer) *TimerUpdateOne {
+	mutation := newTimerMutation(c.config, OpUpdateOne, withTimer(_m))
+	return &TimerUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *TimerClient) UpdateOneID(id int) *TimerUpdateOne {
+	mutation := newTimerMutation(c.config, OpUpdateOne, withTimerID(id))
+	return &TimerUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Timer.
+func (c *TimerClient) Delete() *TimerDelete {
+	mutation := newTimerMutation(c.config, OpDelete)
+	return &TimerDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *TimerClient) DeleteOne(_m *Timer) *TimerDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *TimerClient) DeleteOneID(id int) *TimerDeleteOne {
+	builder := c.Delete().Where(timer.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &TimerDeleteOne{builder}
+}
+
+// Query returns a query builder for Timer.
+func (c *TimerClient) Query() *TimerQuery {
+	return &TimerQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeTimer},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Timer entity by its id.
+func (c *TimerClient) Get(ctx context.Context, id int) (*Timer, error) {
+	return c.Query().Where(timer.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *TimerClient) GetX(ctx context.Context, id int) *Timer {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *TimerClient) Hooks() []Hook {
+	return c.hooks.Timer
+}
+
+// Interceptors returns the client interceptors.
+func (c *TimerClient) Interceptors() []Interceptor {
+	return c.inters.Timer
+}
+
+func (c *TimerClient) mutate(ctx context.Context, m *TimerMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&TimerCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&TimerUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&TimerUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&TimerDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Timer mutation op: %q", m.Op())
+	}
+}
+
 // UserClient is a client for the User schema.
 type UserClient struct {
 	config
@@ -3171,13 +3312,13 @@ type (
 	hooks struct {
 		AuditEntry, CasbinRule, Definition, Department, Event, IdempotencyKey, Ledger,
 		LiveTicket, Membership, NodeInstance, Notification, Order, Product,
-		Reservation, Session, Stock, StockMove, Task, TaskAssignee, User,
+		Reservation, Session, Stock, StockMove, Task, TaskAssignee, Timer, User,
 		Warehouse []ent.Hook
 	}
 	inters struct {
 		AuditEntry, CasbinRule, Definition, Department, Event, IdempotencyKey, Ledger,
 		LiveTicket, Membership, NodeInstance, Notification, Order, Product,
-		Reservation, Session, Stock, StockMove, Task, TaskAssignee, User,
+		Reservation, Session, Stock, StockMove, Task, TaskAssignee, Timer, User,
 		Warehouse []ent.Interceptor
 	}
 )

@@ -26,6 +26,7 @@ import (
 	"sluice/backend/ent/stockmove"
 	"sluice/backend/ent/task"
 	"sluice/backend/ent/taskassignee"
+	"sluice/backend/ent/timer"
 	"sluice/backend/ent/user"
 	"sluice/backend/ent/warehouse"
 	"sync"
@@ -112,6 +113,7 @@ func checkColumn(t, c string) error {
 			stockmove.Table:      stockmove.ValidColumn,
 			task.Table:           task.ValidColumn,
 			taskassignee.Table:   taskassignee.ValidColumn,
+			timer.Table:          timer.ValidColumn,
 			user.Table:           user.ValidColumn,
 			warehouse.Table:      warehouse.ValidColumn,
 		})

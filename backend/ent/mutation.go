@@ -27,6 +27,7 @@ import (
 	"sluice/backend/ent/stockmove"
 	"sluice/backend/ent/task"
 	"sluice/backend/ent/taskassignee"
+	"sluice/backend/ent/timer"
 	"sluice/backend/ent/user"
 	"sluice/backend/ent/warehouse"
 	"sync"
@@ -64,6 +65,7 @@ const (
 	TypeStockMove      = "StockMove"
 	TypeTask           = "Task"
 	TypeTaskAssignee   = "TaskAssignee"
+	TypeTimer          = "Timer"
 	TypeUser           = "User"
 	TypeWarehouse      = "Warehouse"
 )
@@ -14530,6 +14532,1210 @@ func (m *TaskAssigneeMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *TaskAssigneeMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown TaskAssignee edge %s", name)
+}
+
+// TimerMutation represents an operation that mutates the Timer nodes in the graph.
+type TimerMutation struct {
+	config
+	op                  Op
+	typ                 string
+	id                  *int
+	created_at          *time.Time
+	order_id            *int
+	addorder_id         *int
+	task_id             *int
+	addtask_id          *int
+	node                *string
+	kind                *string
+	reminder            *string
+	reminder_version    *int
+	addreminder_version *int
+	due_at              *time.Time
+	status              *string
+	attempt             *int
+	addattempt          *int
+	fired_at            *time.Time
+	outcome             *string
+	claimed_by          *string
+	claimed_until       *time.Time
+	clearedFields       map[string]struct{}
+	done                bool
+	oldValue            func(context.Context) (*Timer, error)
+	predicates          []predicate.Timer
+}
+
+var _ ent.Mutation = (*TimerMutation)(nil)
+
+// timerOption allows management of the mutation configuration using functional options.
+type timerOption func(*TimerMutation)
+
+// newTimerMutation creates new mutation for the Timer entity.
+func newTimerMutation(c config, op Op, opts ...timerOption) *TimerMutation {
+	m := &TimerMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeTimer,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withTimerID sets the ID field of the mutation.
+func withTimerID(id int) timerOption {
+	return func(m *TimerMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Timer
+		)
+		m.oldValue = func(ctx context.Context) (*Timer, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Timer.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withTimer sets the old Timer of the mutation.
+func withTimer(node *Timer) timerOption {
+	return func(m *TimerMutation) {
+		m.oldValue = func(context.Context) (*Timer, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m TimerMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m TimerMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *TimerMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *TimerMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Timer.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *TimerMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *TimerMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Timer entity.
+// If the Timer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TimerMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *TimerMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetOrderID sets the "order_id" field.
+func (m *TimerMutation) SetOrderID(i int) {
+	m.order_id = &i
+	m.addorder_id = nil
+}
+
+// OrderID returns the value of the "order_id" field in the mutation.
+func (m *TimerMutation) OrderID() (r int, exists bool) {
+	v := m.order_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrderID returns the old "order_id" field's value of the Timer entity.
+// If the Timer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TimerMutation) OldOrderID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrderID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrderID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrderID: %w", err)
+	}
+	return oldValue.OrderID, nil
+}
+
+// AddOrderID adds i to the "order_id" field.
+func (m *TimerMutation) AddOrderID(i int) {
+	if m.addorder_id != nil {
+		*m.addorder_id += i
+	} else {
+		m.addorder_id = &i
+	}
+}
+
+// AddedOrderID returns the value that was added to the "order_id" field in this mutation.
+func (m *TimerMutation) AddedOrderID() (r int, exists bool) {
+	v := m.addorder_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetOrderID resets all changes to the "order_id" field.
+func (m *TimerMutation) ResetOrderID() {
+	m.order_id = nil
+	m.addorder_id = nil
+}
+
+// SetTaskID sets the "task_id" field.
+func (m *TimerMutation) SetTaskID(i int) {
+	m.task_id = &i
+	m.addtask_id = nil
+}
+
+// TaskID returns the value of the "task_id" field in the mutation.
+func (m *TimerMutation) TaskID() (r int, exists bool) {
+	v := m.task_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTaskID returns the old "task_id" field's value of the Timer entity.
+// If the Timer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TimerMutation) OldTaskID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTaskID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTaskID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTaskID: %w", err)
+	}
+	return oldValue.TaskID, nil
+}
+
+// AddTaskID adds i to the "task_id" field.
+func (m *TimerMutation) AddTaskID(i int) {
+	if m.addtask_id != nil {
+		*m.addtask_id += i
+	} else {
+		m.addtask_id = &i
+	}
+}
+
+// AddedTaskID returns the value that was added to the "task_id" field in this mutation.
+func (m *TimerMutation) AddedTaskID() (r int, exists bool) {
+	v := m.addtask_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetTaskID resets all changes to the "task_id" field.
+func (m *TimerMutation) ResetTaskID() {
+	m.task_id = nil
+	m.addtask_id = nil
+}
+
+// SetNode sets the "node" field.
+func (m *TimerMutation) SetNode(s string) {
+	m.node = &s
+}
+
+// Node returns the value of the "node" field in the mutation.
+func (m *TimerMutation) Node() (r string, exists bool) {
+	v := m.node
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNode returns the old "node" field's value of the Timer entity.
+// If the Timer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TimerMutation) OldNode(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNode: %w", err)
+	}
+	return oldValue.Node, nil
+}
+
+// ResetNode resets all changes to the "node" field.
+func (m *TimerMutation) ResetNode() {
+	m.node = nil
+}
+
+// SetKind sets the "kind" field.
+func (m *TimerMutation) SetKind(s string) {
+	m.kind = &s
+}
+
+// Kind returns the value of the "kind" field in the mutation.
+func (m *TimerMutation) Kind() (r string, exists bool) {
+	v := m.kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKind returns the old "kind" field's value of the Timer entity.
+// If the Timer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TimerMutation) OldKind(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKind: %w", err)
+	}
+	return oldValue.Kind, nil
+}
+
+// ResetKind resets all changes to the "kind" field.
+func (m *TimerMutation) ResetKind() {
+	m.kind = nil
+}
+
+// SetReminder sets the "reminder" field.
+func (m *TimerMutation) SetReminder(s string) {
+	m.reminder = &s
+}
+
+// Reminder returns the value of the "reminder" field in the mutation.
+func (m *TimerMutation) Reminder() (r string, exists bool) {
+	v := m.reminder
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReminder returns the old "reminder" field's value of the Timer entity.
+// If the Timer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TimerMutation) OldReminder(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReminder is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReminder requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReminder: %w", err)
+	}
+	return oldValue.Reminder, nil
+}
+
+// ResetReminder resets all changes to the "reminder" field.
+func (m *TimerMutation) ResetReminder() {
+	m.reminder = nil
+}
+
+// SetReminderVersion sets the "reminder_version" field.
+func (m *TimerMutation) SetReminderVersion(i int) {
+	m.reminder_version = &i
+	m.addreminder_version = nil
+}
+
+// ReminderVersion returns the value of the "reminder_version" field in the mutation.
+func (m *TimerMutation) ReminderVersion() (r int, exists bool) {
+	v := m.reminder_version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReminderVersion returns the old "reminder_version" field's value of the Timer entity.
+// If the Timer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TimerMutation) OldReminderVersion(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReminderVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReminderVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReminderVersion: %w", err)
+	}
+	return oldValue.ReminderVersion, nil
+}
+
+// AddReminderVersion adds i to the "reminder_version" field.
+func (m *TimerMutation) AddReminderVersion(i int) {
+	if m.addreminder_version != nil {
+		*m.addreminder_version += i
+	} else {
+		m.addreminder_version = &i
+	}
+}
+
+// AddedReminderVersion returns the value that was added to the "reminder_version" field in this mutation.
+func (m *TimerMutation) AddedReminderVersion() (r int, exists bool) {
+	v := m.addreminder_version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetReminderVersion resets all changes to the "reminder_version" field.
+func (m *TimerMutation) ResetReminderVersion() {
+	m.reminder_version = nil
+	m.addreminder_version = nil
+}
+
+// SetDueAt sets the "due_at" field.
+func (m *TimerMutation) SetDueAt(t time.Time) {
+	m.due_at = &t
+}
+
+// DueAt returns the value of the "due_at" field in the mutation.
+func (m *TimerMutation) DueAt() (r time.Time, exists bool) {
+	v := m.due_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDueAt returns the old "due_at" field's value of the Timer entity.
+// If the Timer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TimerMutation) OldDueAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDueAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDueAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDueAt: %w", err)
+	}
+	return oldValue.DueAt, nil
+}
+
+// ResetDueAt resets all changes to the "due_at" field.
+func (m *TimerMutation) ResetDueAt() {
+	m.due_at = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *TimerMutation) SetStatus(s string) {
+	m.status = &s
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *TimerMutation) Status() (r string, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the Timer entity.
+// If the Timer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TimerMutation) OldStatus(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *TimerMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetAttempt sets the "attempt" field.
+func (m *TimerMutation) SetAttempt(i int) {
+	m.attempt = &i
+	m.addattempt = nil
+}
+
+// Attempt returns the value of the "attempt" field in the mutation.
+func (m *TimerMutation) Attempt() (r int, exists bool) {
+	v := m.attempt
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAttempt returns the old "attempt" field's value of the Timer entity.
+// If the Timer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TimerMutation) OldAttempt(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAttempt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAttempt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAttempt: %w", err)
+	}
+	return oldValue.Attempt, nil
+}
+
+// AddAttempt adds i to the "attempt" field.
+func (m *TimerMutation) AddAttempt(i int) {
+	if m.addattempt != nil {
+		*m.addattempt += i
+	} else {
+		m.addattempt = &i
+	}
+}
+
+// AddedAttempt returns the value that was added to the "attempt" field in this mutation.
+func (m *TimerMutation) AddedAttempt() (r int, exists bool) {
+	v := m.addattempt
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAttempt resets all changes to the "attempt" field.
+func (m *TimerMutation) ResetAttempt() {
+	m.attempt = nil
+	m.addattempt = nil
+}
+
+// SetFiredAt sets the "fired_at" field.
+func (m *TimerMutation) SetFiredAt(t time.Time) {
+	m.fired_at = &t
+}
+
+// FiredAt returns the value of the "fired_at" field in the mutation.
+func (m *TimerMutation) FiredAt() (r time.Time, exists bool) {
+	v := m.fired_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFiredAt returns the old "fired_at" field's value of the Timer entity.
+// If the Timer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TimerMutation) OldFiredAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFiredAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFiredAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFiredAt: %w", err)
+	}
+	return oldValue.FiredAt, nil
+}
+
+// ClearFiredAt clears the value of the "fired_at" field.
+func (m *TimerMutation) ClearFiredAt() {
+	m.fired_at = nil
+	m.clearedFields[timer.FieldFiredAt] = struct{}{}
+}
+
+// FiredAtCleared returns if the "fired_at" field was cleared in this mutation.
+func (m *TimerMutation) FiredAtCleared() bool {
+	_, ok := m.clearedFields[timer.FieldFiredAt]
+	return ok
+}
+
+// ResetFiredAt resets all changes to the "fired_at" field.
+func (m *TimerMutation) ResetFiredAt() {
+	m.fired_at = nil
+	delete(m.clearedFields, timer.FieldFiredAt)
+}
+
+// SetOutcome sets the "outcome" field.
+func (m *TimerMutation) SetOutcome(s string) {
+	m.outcome = &s
+}
+
+// Outcome returns the value of the "outcome" field in the mutation.
+func (m *TimerMutation) Outcome() (r string, exists bool) {
+	v := m.outcome
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOutcome returns the old "outcome" field's value of the Timer entity.
+// If the Timer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TimerMutation) OldOutcome(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOutcome is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOutcome requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOutcome: %w", err)
+	}
+	return oldValue.Outcome, nil
+}
+
+// ResetOutcome resets all changes to the "outcome" field.
+func (m *TimerMutation) ResetOutcome() {
+	m.outcome = nil
+}
+
+// SetClaimedBy sets the "claimed_by" field.
+func (m *TimerMutation) SetClaimedBy(s string) {
+	m.claimed_by = &s
+}
+
+// ClaimedBy returns the value of the "claimed_by" field in the mutation.
+func (m *TimerMutation) ClaimedBy() (r string, exists bool) {
+	v := m.claimed_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClaimedBy returns the old "claimed_by" field's value of the Timer entity.
+// If the Timer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TimerMutation) OldClaimedBy(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClaimedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClaimedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClaimedBy: %w", err)
+	}
+	return oldValue.ClaimedBy, nil
+}
+
+// ResetClaimedBy resets all changes to the "claimed_by" field.
+func (m *TimerMutation) ResetClaimedBy() {
+	m.claimed_by = nil
+}
+
+// SetClaimedUntil sets the "claimed_until" field.
+func (m *TimerMutation) SetClaimedUntil(t time.Time) {
+	m.claimed_until = &t
+}
+
+// ClaimedUntil returns the value of the "claimed_until" field in the mutation.
+func (m *TimerMutation) ClaimedUntil() (r time.Time, exists bool) {
+	v := m.claimed_until
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClaimedUntil returns the old "claimed_until" field's value of the Timer entity.
+// If the Timer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TimerMutation) OldClaimedUntil(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClaimedUntil is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClaimedUntil requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClaimedUntil: %w", err)
+	}
+	return oldValue.ClaimedUntil, nil
+}
+
+// ClearClaimedUntil clears the value of the "claimed_until" field.
+func (m *TimerMutation) ClearClaimedUntil() {
+	m.claimed_until = nil
+	m.clearedFields[timer.FieldClaimedUntil] = struct{}{}
+}
+
+// ClaimedUntilCleared returns if the "claimed_until" field was cleared in this mutation.
+func (m *TimerMutation) ClaimedUntilCleared() bool {
+	_, ok := m.clearedFields[timer.FieldClaimedUntil]
+	return ok
+}
+
+// ResetClaimedUntil resets all changes to the "claimed_until" field.
+func (m *TimerMutation) ResetClaimedUntil() {
+	m.claimed_until = nil
+	delete(m.clearedFields, timer.FieldClaimedUntil)
+}
+
+// Where appends a list predicates to the TimerMutation builder.
+func (m *TimerMutation) Where(ps ...predicate.Timer) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the TimerMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *TimerMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Timer, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *TimerMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *TimerMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Timer).
+func (m *TimerMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *TimerMutation) Fields() []string {
+	fields := make([]string, 0, 14)
+	if m.created_at != nil {
+		fields = append(fields, timer.FieldCreatedAt)
+	}
+	if m.order_id != nil {
+		fields = append(fields, timer.FieldOrderID)
+	}
+	if m.task_id != nil {
+		fields = append(fields, timer.FieldTaskID)
+	}
+	if m.node != nil {
+		fields = append(fields, timer.FieldNode)
+	}
+	if m.kind != nil {
+		fields = append(fields, timer.FieldKind)
+	}
+	if m.reminder != nil {
+		fields = append(fields, timer.FieldReminder)
+	}
+	if m.reminder_version != nil {
+		fields = append(fields, timer.FieldReminderVersion)
+	}
+	if m.due_at != nil {
+		fields = append(fields, timer.FieldDueAt)
+	}
+	if m.status != nil {
+		fields = append(fields, timer.FieldStatus)
+	}
+	if m.attempt != nil {
+		fields = append(fields, timer.FieldAttempt)
+	}
+	if m.fired_at != nil {
+		fields = append(fields, timer.FieldFiredAt)
+	}
+	if m.outcome != nil {
+		fields = append(fields, timer.FieldOutcome)
+	}
+	if m.claimed_by != nil {
+		fields = append(fields, timer.FieldClaimedBy)
+	}
+	if m.claimed_until != nil {
+		fields = append(fields, timer.FieldClaimedUntil)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *TimerMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case timer.FieldCreatedAt:
+		return m.CreatedAt()
+	case timer.FieldOrderID:
+		return m.OrderID()
+	case timer.FieldTaskID:
+		return m.TaskID()
+	case timer.FieldNode:
+		return m.Node()
+	case timer.FieldKind:
+		return m.Kind()
+	case timer.FieldReminder:
+		return m.Reminder()
+	case timer.FieldReminderVersion:
+		return m.ReminderVersion()
+	case timer.FieldDueAt:
+		return m.DueAt()
+	case timer.FieldStatus:
+		return m.Status()
+	case timer.FieldAttempt:
+		return m.Attempt()
+	case timer.FieldFiredAt:
+		return m.FiredAt()
+	case timer.FieldOutcome:
+		return m.Outcome()
+	case timer.FieldClaimedBy:
+		return m.ClaimedBy()
+	case timer.FieldClaimedUntil:
+		return m.ClaimedUntil()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *TimerMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case timer.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case timer.FieldOrderID:
+		return m.OldOrderID(ctx)
+	case timer.FieldTaskID:
+		return m.OldTaskID(ctx)
+	case timer.FieldNode:
+		return m.OldNode(ctx)
+	case timer.FieldKind:
+		return m.OldKind(ctx)
+	case timer.FieldReminder:
+		return m.OldReminder(ctx)
+	case timer.FieldReminderVersion:
+		return m.OldReminderVersion(ctx)
+	case timer.FieldDueAt:
+		return m.OldDueAt(ctx)
+	case timer.FieldStatus:
+		return m.OldStatus(ctx)
+	case timer.FieldAttempt:
+		return m.OldAttempt(ctx)
+	case timer.FieldFiredAt:
+		return m.OldFiredAt(ctx)
+	case timer.FieldOutcome:
+		return m.OldOutcome(ctx)
+	case timer.FieldClaimedBy:
+		return m.OldClaimedBy(ctx)
+	case timer.FieldClaimedUntil:
+		return m.OldClaimedUntil(ctx)
+	}
+	return nil, fmt.Errorf("unknown Timer field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *TimerMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case timer.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case timer.FieldOrderID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrderID(v)
+		return nil
+	case timer.FieldTaskID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTaskID(v)
+		return nil
+	case timer.FieldNode:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNode(v)
+		return nil
+	case timer.FieldKind:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKind(v)
+		return nil
+	case timer.FieldReminder:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReminder(v)
+		return nil
+	case timer.FieldReminderVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReminderVersion(v)
+		return nil
+	case timer.FieldDueAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDueAt(v)
+		return nil
+	case timer.FieldStatus:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case timer.FieldAttempt:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAttempt(v)
+		return nil
+	case timer.FieldFiredAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFiredAt(v)
+		return nil
+	case timer.FieldOutcome:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOutcome(v)
+		return nil
+	case timer.FieldClaimedBy:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClaimedBy(v)
+		return nil
+	case timer.FieldClaimedUntil:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClaimedUntil(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Timer field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *TimerMutation) AddedFields() []string {
+	var fields []string
+	if m.addorder_id != nil {
+		fields = append(fields, timer.FieldOrderID)
+	}
+	if m.addtask_id != nil {
+		fields = append(fields, timer.FieldTaskID)
+	}
+	if m.addreminder_version != nil {
+		fields = append(fields, timer.FieldReminderVersion)
+	}
+	if m.addattempt != nil {
+		fields = append(fields, timer.FieldAttempt)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *TimerMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case timer.FieldOrderID:
+		return m.AddedOrderID()
+	case timer.FieldTaskID:
+		return m.AddedTaskID()
+	case timer.FieldReminderVersion:
+		return m.AddedReminderVersion()
+	case timer.FieldAttempt:
+		return m.AddedAttempt()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *TimerMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case timer.FieldOrderID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddOrderID(v)
+		return nil
+	case timer.FieldTaskID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddTaskID(v)
+		return nil
+	case timer.FieldReminderVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddReminderVersion(v)
+		return nil
+	case timer.FieldAttempt:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAttempt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Timer numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *TimerMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(timer.FieldFiredAt) {
+		fields = append(fields, timer.FieldFiredAt)
+	}
+	if m.FieldCleared(timer.FieldClaimedUntil) {
+		fields = append(fields, timer.FieldClaimedUntil)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *TimerMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *TimerMutation) ClearField(name string) error {
+	switch name {
+	case timer.FieldFiredAt:
+		m.ClearFiredAt()
+		return nil
+	case timer.FieldClaimedUntil:
+		m.ClearClaimedUntil()
+		return nil
+	}
+	return fmt.Errorf("unknown Timer nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *TimerMutation) ResetField(name string) error {
+	switch name {
+	case timer.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case timer.FieldOrderID:
+		m.ResetOrderID()
+		return nil
+	case timer.FieldTaskID:
+		m.ResetTaskID()
+		return nil
+	case timer.FieldNode:
+		m.ResetNode()
+		return nil
+	case timer.FieldKind:
+		m.ResetKind()
+		return nil
+	case timer.FieldReminder:
+		m.ResetReminder()
+		return nil
+	case timer.FieldReminderVersion:
+		m.ResetReminderVersion()
+		return nil
+	case timer.FieldDueAt:
+		m.ResetDueAt()
+		return nil
+	case timer.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case timer.FieldAttempt:
+		m.ResetAttempt()
+		return nil
+	case timer.FieldFiredAt:
+		m.ResetFiredAt()
+		return nil
+	case timer.FieldOutcome:
+		m.ResetOutcome()
+		return nil
+	case timer.FieldClaimedBy:
+		m.ResetClaimedBy()
+		return nil
+	case timer.FieldClaimedUntil:
+		m.ResetClaimedUntil()
+		return nil
+	}
+	return fmt.Errorf("unknown Timer field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *TimerMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *TimerMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *TimerMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *TimerMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *TimerMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *TimerMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *TimerMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown Timer unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *TimerMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown Timer edge %s", name)
 }
 
 // UserMutation represents an operation that mutates the User nodes in the graph.

@@ -21,6 +21,7 @@ import (
 	"sluice/backend/ent/stockmove"
 	"sluice/backend/ent/task"
 	"sluice/backend/ent/taskassignee"
+	"sluice/backend/ent/timer"
 	"sluice/backend/ent/user"
 	"sluice/backend/ent/warehouse"
 	"time"
@@ -407,6 +408,39 @@ func init() {
 	taskassigneeDescOpen := taskassigneeFields[2].Descriptor()
 	// taskassignee.DefaultOpen holds the default value on creation for the open field.
 	taskassignee.DefaultOpen = taskassigneeDescOpen.Default.(bool)
+	timerMixin := schema.Timer{}.Mixin()
+	timerMixinFields0 := timerMixin[0].Fields()
+	_ = timerMixinFields0
+	timerFields := schema.Timer{}.Fields()
+	_ = timerFields
+	// timerDescCreatedAt is the schema descriptor for created_at field.
+	timerDescCreatedAt := timerMixinFields0[0].Descriptor()
+	// timer.DefaultCreatedAt holds the default value on creation for the created_at field.
+	timer.DefaultCreatedAt = timerDescCreatedAt.Default.(func() time.Time)
+	// timerDescReminder is the schema descriptor for reminder field.
+	timerDescReminder := timerFields[4].Descriptor()
+	// timer.DefaultReminder holds the default value on creation for the reminder field.
+	timer.DefaultReminder = timerDescReminder.Default.(string)
+	// timerDescReminderVersion is the schema descriptor for reminder_version field.
+	timerDescReminderVersion := timerFields[5].Descriptor()
+	// timer.DefaultReminderVersion holds the default value on creation for the reminder_version field.
+	timer.DefaultReminderVersion = timerDescReminderVersion.Default.(int)
+	// timerDescStatus is the schema descriptor for status field.
+	timerDescStatus := timerFields[7].Descriptor()
+	// timer.DefaultStatus holds the default value on creation for the status field.
+	timer.DefaultStatus = timerDescStatus.Default.(string)
+	// timerDescAttempt is the schema descriptor for attempt field.
+	timerDescAttempt := timerFields[8].Descriptor()
+	// timer.DefaultAttempt holds the default value on creation for the attempt field.
+	timer.DefaultAttempt = timerDescAttempt.Default.(int)
+	// timerDescOutcome is the schema descriptor for outcome field.
+	timerDescOutcome := timerFields[10].Descriptor()
+	// timer.DefaultOutcome holds the default value on creation for the outcome field.
+	timer.DefaultOutcome = timerDescOutcome.Default.(string)
+	// timerDescClaimedBy is the schema descriptor for claimed_by field.
+	timerDescClaimedBy := timerFields[11].Descriptor()
+	// timer.DefaultClaimedBy holds the default value on creation for the claimed_by field.
+	timer.DefaultClaimedBy = timerDescClaimedBy.Default.(string)
 	userMixin := schema.User{}.Mixin()
 	userMixinFields0 := userMixin[0].Fields()
 	_ = userMixinFields0

@@ -52,6 +52,8 @@ type Tx struct {
 	Task *TaskClient
 	// TaskAssignee is the client for interacting with the TaskAssignee builders.
 	TaskAssignee *TaskAssigneeClient
+	// Timer is the client for interacting with the Timer builders.
+	Timer *TimerClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
 	// Warehouse is the client for interacting with the Warehouse builders.
@@ -206,6 +208,7 @@ func (tx *Tx) init() {
 	tx.StockMove = NewStockMoveClient(tx.config)
 	tx.Task = NewTaskClient(tx.config)
 	tx.TaskAssignee = NewTaskAssigneeClient(tx.config)
+	tx.Timer = NewTimerClient(tx.config)
 	tx.User = NewUserClient(tx.config)
 	tx.Warehouse = NewWarehouseClient(tx.config)
 }

@@ -332,6 +332,9 @@ func (s *Service) withdraw(ctx context.Context, tx *ent.Tx, j *store.Journal, a 
 		if err := tx.TaskAssignee.Update().Where(taskassignee.TaskIDIn(ids...)).SetOpen(false).Exec(ctx); err != nil {
 			return nil, err
 		}
+		if err := cancelTimers(ctx, tx, ids); err != nil {
+			return nil, err
+		}
 	}
 	if err := tx.NodeInstance.Update().Where(nodeinstance.OrderID(o.ID), nodeinstance.StatusIn("active", "waiting")).
 		SetStatus("cancelled").SetEndedAt(j.At()).AddVersion(1).Exec(ctx); err != nil {

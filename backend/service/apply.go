@@ -27,10 +27,11 @@ type writer struct {
 	now    time.Time
 	notify map[string]string // username -> event type
 	opened []openTask        // tasks opened, with their node's mode
+	s      *Service          // for the reminder timers of opened tasks (timers.go)
 }
 
 func (s *Service) apply(ctx context.Context, tx *ent.Tx, j *store.Journal, a Actor, o *ent.Order, acted *ent.NodeInstance, r *engine.Result) ([]openTask, error) {
-	w := &writer{ctx: ctx, tx: tx, j: j, a: a, o: o, now: j.At(), notify: map[string]string{}}
+	w := &writer{ctx: ctx, tx: tx, j: j, a: a, o: o, now: j.At(), notify: map[string]string{}, s: s}
 	if acted != nil && r.Acted != nil {
 		if err := w.change(acted, r.Acted); err != nil {
 			return nil, err
@@ -95,6 +96,9 @@ func (w *writer) change(ni *ent.NodeInstance, ch *engine.NodeChange) error {
 		return err
 	}
 	if err := setStatus(ch.Cancel, []string{"open", "waiting"}, "cancelled"); err != nil {
+		return err
+	}
+	if err := cancelTimers(ctx, tx, append(slices.Clone(ch.Done), ch.Cancel...)); err != nil {
 		return err
 	}
 	if err := setStatus(ch.Suspend, []string{"open"}, "waiting"); err != nil {
@@ -165,6 +169,9 @@ func (w *writer) task(niID int, node, dept, mode string, nt engine.NewTask) erro
 		return err
 	}
 	w.opened = append(w.opened, openTask{t, mode})
+	if err := w.openTimers(t); err != nil {
+		return err
+	}
 	return w.assignees(t.ID, nt.Assignees, true)
 }
 
@@ -184,6 +191,9 @@ func (w *writer) closeRest(acted *ent.NodeInstance) error {
 			return err
 		}
 		if err := tx.TaskAssignee.Update().Where(taskassignee.TaskIDIn(ids...)).SetOpen(false).Exec(ctx); err != nil {
+			return err
+		}
+		if err := cancelTimers(ctx, tx, ids); err != nil {
 			return err
 		}
 	}

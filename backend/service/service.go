@@ -16,6 +16,8 @@ type Service struct {
 	Authz   *authz.Authz
 	Catalog *Catalog
 	Log     *slog.Logger
+
+	timers timerState // reminder definitions by flow (timers.go)
 }
 
 // New wires a service over an open, migrated store.

@@ -18,6 +18,7 @@ import (
 	"sluice/backend/config"
 	"sluice/backend/lifecycle"
 	"sluice/backend/live"
+	"sluice/backend/remind"
 	"sluice/backend/service"
 	"sluice/backend/store"
 	"sluice/frontend"
@@ -219,6 +220,10 @@ func prepare(ctx context.Context, cfg *config.Config, log *slog.Logger, hooks *l
 	if err != nil {
 		return nil, err
 	}
+	// Durable reminders: the first pass fires what fell due while no server ran.
+	sched := remind.New(svc, remind.Options{Log: log})
+	sched.Start(context.WithoutCancel(ctx))
+	hooks.AfterDrain("reminders", sched.Stop)
 	ok = true
 	return &prepared{store: s, router: router}, nil
 }

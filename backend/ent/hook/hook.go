@@ -236,6 +236,18 @@ func (f TaskAssigneeFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.TaskAssigneeMutation", m)
 }
 
+// The TimerFunc type is an adapter to allow the use of ordinary
+// function as Timer mutator.
+type TimerFunc func(context.Context, *ent.TimerMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f TimerFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.TimerMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.TimerMutation", m)
+}
+
 // The UserFunc type is an adapter to allow the use of ordinary
 // function as User mutator.
 type UserFunc func(context.Context, *ent.UserMutation) (ent.Value, error)

@@ -495,6 +495,42 @@ var (
 			},
 		},
 	}
+	// TimersColumns holds the columns for the "timers" table.
+	TimersColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "order_id", Type: field.TypeInt},
+		{Name: "task_id", Type: field.TypeInt},
+		{Name: "node", Type: field.TypeString},
+		{Name: "kind", Type: field.TypeString},
+		{Name: "reminder", Type: field.TypeString, Default: ""},
+		{Name: "reminder_version", Type: field.TypeInt, Default: 0},
+		{Name: "due_at", Type: field.TypeTime},
+		{Name: "status", Type: field.TypeString, Default: "pending"},
+		{Name: "attempt", Type: field.TypeInt, Default: 1},
+		{Name: "fired_at", Type: field.TypeTime, Nullable: true},
+		{Name: "outcome", Type: field.TypeString, Default: ""},
+		{Name: "claimed_by", Type: field.TypeString, Default: ""},
+		{Name: "claimed_until", Type: field.TypeTime, Nullable: true},
+	}
+	// TimersTable holds the schema information for the "timers" table.
+	TimersTable = &schema.Table{
+		Name:       "timers",
+		Columns:    TimersColumns,
+		PrimaryKey: []*schema.Column{TimersColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "timer_status_due_at",
+				Unique:  false,
+				Columns: []*schema.Column{TimersColumns[9], TimersColumns[8]},
+			},
+			{
+				Name:    "timer_task_id_status",
+				Unique:  false,
+				Columns: []*schema.Column{TimersColumns[3], TimersColumns[9]},
+			},
+		},
+	}
 	// UsersColumns holds the columns for the "users" table.
 	UsersColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -548,6 +584,7 @@ var (
 		StockMovesTable,
 		TasksTable,
 		TaskAssigneesTable,
+		TimersTable,
 		UsersTable,
 		WarehousesTable,
 	}

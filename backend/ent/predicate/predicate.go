@@ -63,6 +63,9 @@ type Task func(*sql.Selector)
 // TaskAssignee is the predicate function for taskassignee builders.
 type TaskAssignee func(*sql.Selector)
 
+// Timer is the predicate function for timer builders.
+type Timer func(*sql.Selector)
+
 // User is the predicate function for user builders.
 type User func(*sql.Selector)
 

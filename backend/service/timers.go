@@ -1,0 +1,512 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+
+	"sluice/backend/definitions"
+	"sluice/backend/engine"
+	"sluice/backend/ent"
+	"sluice/backend/ent/definition"
+	"sluice/backend/ent/membership"
+	"sluice/backend/ent/predicate"
+	"sluice/backend/ent/timer"
+	"sluice/backend/ent/user"
+	"sluice/backend/store"
+)
+
+// Timer kinds and statuses.
+const (
+	TimerRemind   = "remind"
+	TimerEscalate = "escalate"
+	TimerAuto     = "auto"
+
+	TimerPending   = "pending"
+	TimerFired     = "fired"
+	TimerCancelled = "cancelled"
+)
+
+// timerState caches the compiled published reminder definitions (immutable per
+// version) and which one applies to each flow (refreshed after latestTTL).
+type timerState struct {
+	mu       sync.Mutex
+	compiled map[string]*definitions.Reminder // key@version
+	byFlow   map[string]reminderRef           // flow key -> newest published reminder for it
+	loadedAt time.Time
+}
+
+type reminderRef struct {
+	r       *definitions.Reminder
+	version int
+}
+
+// reminderFor returns the newest published reminder definition whose flow is flowKey
+// (nil if none).
+func (s *Service) reminderFor(ctx context.Context, flowKey string) (*definitions.Reminder, int, error) {
+	ts := &s.timers
+	ts.mu.Lock()
+	if ts.byFlow != nil && time.Since(ts.loadedAt) < latestTTL {
+		ref := ts.byFlow[flowKey]
+		ts.mu.Unlock()
+		return ref.r, ref.version, nil
+	}
+	ts.mu.Unlock()
+	defs, err := s.Store.Read.Definition.Query().Where(definition.Kind("reminder"), definition.Status("published")).
+		Order(ent.Asc(definition.FieldKey), ent.Desc(definition.FieldVersion)).
+		Select(definition.FieldKey, definition.FieldVersion).All(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	byFlow := map[string]reminderRef{}
+	seen := map[string]bool{}
+	for _, d := range defs {
+		if seen[d.Key] {
+			continue // an older version
+		}
+		seen[d.Key] = true
+		r, err := s.reminderVersion(ctx, d.Key, d.Version)
+		if err != nil {
+			return nil, 0, err
+		}
+		if r == nil {
+			continue
+		}
+		if _, taken := byFlow[r.Flow]; !taken {
+			byFlow[r.Flow] = reminderRef{r, d.Version}
+		}
+	}
+	ts.mu.Lock()
+	ts.byFlow, ts.loadedAt = byFlow, time.Now()
+	ts.mu.Unlock()
+	ref := byFlow[flowKey]
+	return ref.r, ref.version, nil
+}
+
+// reminderVersion compiles (once) a published reminder version; nil if it is gone or
+// no longer compiles (logged: its timers then do nothing).
+func (s *Service) reminderVersion(ctx context.Context, key string, v int) (*definitions.Reminder, error) {
+	ts := &s.timers
+	ts.mu.Lock()
+	r, ok := ts.compiled[vkey(key, v)]
+	ts.mu.Unlock()
+	if ok {
+		return r, nil
+	}
+	d, err := version(ctx, s.Store.Read, "reminder", key, v)
+	if err != nil || d == nil {
+		return nil, err
+	}
+	r, probs := definitions.ParseReminder(d.Body, s.Catalog.lookup(ctx))
+	if len(probs) > 0 {
+		s.Log.Error("published reminder no longer compiles; its timers are skipped", "key", key, "version", v,
+			"pointer", probs[0].Pointer, "problem", probs[0].Message)
+		r = nil
+	}
+	ts.mu.Lock()
+	if ts.compiled == nil {
+		ts.compiled = map[string]*definitions.Reminder{}
+	}
+	ts.compiled[vkey(key, v)] = r
+	ts.mu.Unlock()
+	return r, nil
+}
+
+// AddWorking returns from + d. Without a calendar a day is 24 hours. With one, d
+// counts working time only (a day being one working day's hours): the walk steps over
+// nights, weekends and holidays in the calendar's zone. Durations are absolute, so a
+// DST change neither adds nor removes an hour of working time; the result is UTC.
+func AddWorking(cal *definitions.Calendar, from time.Time, d definitions.Duration) time.Time {
+	if cal == nil || cal.Location == nil || cal.End <= cal.Start {
+		return from.Add(d.Std()).UTC()
+	}
+	left := time.Duration(d.Days)*(cal.End-cal.Start) + time.Duration(d.Hours)*time.Hour + time.Duration(d.Minutes)*time.Minute
+	t := from.In(cal.Location)
+	// A calendar without a single working day would loop forever: give up after ten
+	// years of days and fall back to wall-clock time.
+	for i := 0; left > 0; i++ {
+		if i > 3660 {
+			return from.Add(d.Std()).UTC()
+		}
+		y, m, day := t.Date()
+		start, end := wallClock(y, m, day, cal.Start, cal.Location), wallClock(y, m, day, cal.End, cal.Location)
+		next := time.Date(y, m, day+1, 0, 0, 0, 0, cal.Location)
+		if !cal.IsWorkingDay(t) || !t.Before(end) {
+			t = next
+			continue
+		}
+		if t.Before(start) {
+			t = start
+		}
+		if span := end.Sub(t); span >= left {
+			return t.Add(left).UTC()
+		} else {
+			left -= span
+		}
+		t = next
+	}
+	return t.UTC()
+}
+
+func wallClock(y int, m time.Month, d int, off time.Duration, loc *time.Location) time.Time {
+	return time.Date(y, m, d, int(off/time.Hour), int(off%time.Hour/time.Minute), 0, 0, loc)
+}
+
+// openTimers writes, in the transaction that opens task t, the timers the flow's
+// reminder rule for its node asks for.
+func (w *writer) openTimers(t *ent.Task) error {
+	if w.s == nil {
+		return nil
+	}
+	rem, ver, err := w.s.reminderFor(w.ctx, w.o.FlowKey)
+	if err != nil || rem == nil {
+		return err
+	}
+	rule := rem.Rules[t.NodeID]
+	if rule == nil {
+		return nil
+	}
+	var bulk []*ent.TimerCreate
+	add := func(kind string, d definitions.Duration) {
+		if d.IsZero() {
+			return
+		}
+		bulk = append(bulk, w.tx.Timer.Create().SetOrderID(w.o.ID).SetTaskID(t.ID).SetNode(t.NodeID).SetKind(kind).
+			SetReminder(rem.Key).SetReminderVersion(ver).SetDueAt(AddWorking(rem.Calendar, w.now, d)).SetCreatedAt(w.now))
+	}
+	add(TimerRemind, rule.RemindAfter)
+	add(TimerEscalate, rule.EscalateAfter)
+	if rule.AutoAction != "" {
+		add(TimerAuto, rule.AutoAfter)
+	}
+	if len(bulk) == 0 {
+		return nil
+	}
+	return w.tx.Timer.CreateBulk(bulk...).Exec(w.ctx)
+}
+
+// cancelTimers cancels the pending timers of tasks that closed, in their transaction.
+func cancelTimers(ctx context.Context, tx *ent.Tx, taskIDs []int) error {
+	if len(taskIDs) == 0 {
+		return nil
+	}
+	return tx.Timer.Update().Where(timer.TaskIDIn(taskIDs...), timer.Status(TimerPending)).
+		SetStatus(TimerCancelled).SetOutcome("task closed").Exec(ctx)
+}
+
+// ClaimTimers leases up to limit timers due at now to owner for lease, so several
+// instances share the work: on PostgreSQL with SELECT … FOR UPDATE SKIP LOCKED, on
+// SQLite (one writer) with conditional updates. A claim only spreads work; whether a
+// timer fires is decided by FireTimer's conditional update alone, so an expired or
+// stolen lease can never fire a timer twice. A timer whose firing failed stays claimed
+// until its lease ends, then any instance retries it.
+func (s *Service) ClaimTimers(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]int, error) {
+	now = now.UTC()
+	claimable := []predicate.Timer{timer.Status(TimerPending), timer.DueAtLTE(now),
+		timer.Or(timer.ClaimedUntilIsNil(), timer.ClaimedUntilLT(now))}
+	// Most passes find nothing: ask the read pool first, without a write.
+	ids, err := s.Store.Read.Timer.Query().Where(claimable...).Order(ent.Asc(timer.FieldDueAt), ent.Asc(timer.FieldID)).Limit(limit).IDs(ctx)
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	var claimed []int
+	err = s.Store.Tx(ctx, func(tx *ent.Tx) error {
+		claimed = nil
+		if s.Store.Dialect == dialect.Postgres {
+			ids, err := tx.Timer.Query().Where(claimable...).Order(ent.Asc(timer.FieldDueAt), ent.Asc(timer.FieldID)).Limit(limit).
+				ForUpdate(entsql.WithLockAction(entsql.SkipLocked)).IDs(ctx)
+			if err != nil || len(ids) == 0 {
+				return err
+			}
+			claimed = ids
+			return tx.Timer.Update().Where(timer.IDIn(ids...)).SetClaimedBy(owner).SetClaimedUntil(now.Add(lease)).Exec(ctx)
+		}
+		for _, id := range ids {
+			n, err := tx.Timer.Update().Where(append([]predicate.Timer{timer.ID(id)}, claimable...)...).
+				SetClaimedBy(owner).SetClaimedUntil(now.Add(lease)).Save(ctx)
+			if err != nil {
+				return err
+			}
+			if n == 1 {
+				claimed = append(claimed, id)
+			}
+		}
+		return nil
+	})
+	return claimed, err
+}
+
+var errNotFired = errors.New("timer not fired")
+
+// autoFailed wraps a refusal of an automatic action (the engine or a check said no):
+// the timer is then spent with the reason recorded, never retried forever.
+type autoFailed struct{ err error }
+
+func (e autoFailed) Error() string { return e.err.Error() }
+
+// FireTimer fires timer id if it is pending and due at now, in one transaction with
+// its effects: pending -> fired by a conditional update, so of any number of callers
+// on any number of instances exactly one fires it; never before due_at. It reports
+// whether this call fired it.
+func (s *Service) FireTimer(ctx context.Context, id int, now time.Time, by string) (bool, error) {
+	now = now.UTC()
+	sys := Actor{Username: "system", RequestID: fmt.Sprintf("timer:%d", id)}
+	err := s.change(ctx, sys, func(tx *ent.Tx, j *store.Journal) error {
+		return s.fire(ctx, tx, j, id, now, by)
+	})
+	var af autoFailed
+	if errors.As(err, &af) {
+		// the automatic action's writes are rolled back; spend the timer and say why
+		err = s.change(ctx, sys, func(tx *ent.Tx, j *store.Journal) error {
+			tm, err := s.claimFire(ctx, tx, id, now, by)
+			if err != nil {
+				return err
+			}
+			if err := tx.Timer.UpdateOneID(id).SetOutcome("failed: " + af.Error()).Exec(ctx); err != nil {
+				return err
+			}
+			return j.Audit(ctx, store.Audit{Actor: "system", Action: "timer.auto_failed", OrderID: tm.OrderID, Node: tm.Node, TaskID: tm.TaskID,
+				Detail: map[string]any{"timer": id, "error": af.Error()}})
+		})
+	}
+	if errors.Is(err, errNotFired) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// claimFire moves the timer pending -> fired if it is due; errNotFired otherwise.
+func (s *Service) claimFire(ctx context.Context, tx *ent.Tx, id int, now time.Time, by string) (*ent.Timer, error) {
+	n, err := tx.Timer.Update().Where(timer.ID(id), timer.Status(TimerPending), timer.DueAtLTE(now)).
+		SetStatus(TimerFired).SetFiredAt(now).SetClaimedBy(by).Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if n != 1 {
+		return nil, errNotFired
+	}
+	return tx.Timer.Get(ctx, id)
+}
+
+func (s *Service) fire(ctx context.Context, tx *ent.Tx, j *store.Journal, id int, now time.Time, by string) error {
+	tm, err := s.claimFire(ctx, tx, id, now, by)
+	if err != nil {
+		return err
+	}
+	outcome := func(o string) error { return tx.Timer.UpdateOneID(id).SetOutcome(o).Exec(ctx) }
+	t, err := tx.Task.Get(ctx, tm.TaskID)
+	if ent.IsNotFound(err) {
+		return tx.Timer.UpdateOneID(id).SetStatus(TimerCancelled).SetOutcome("task gone").Exec(ctx)
+	}
+	if err != nil {
+		return err
+	}
+	if t.Status != "open" && t.Status != "waiting" {
+		// closed by a path that did not cancel it: nothing to remind about
+		return tx.Timer.UpdateOneID(id).SetStatus(TimerCancelled).SetOutcome("task " + t.Status).Exec(ctx)
+	}
+	o, err := tx.Order.Get(ctx, tm.OrderID)
+	if err != nil {
+		return err
+	}
+	rem, err := s.reminderVersion(ctx, tm.Reminder, tm.ReminderVersion)
+	if err != nil {
+		return err
+	}
+	var rule *definitions.Rule
+	if rem != nil {
+		rule = rem.Rules[tm.Node]
+	}
+	if rule == nil {
+		return outcome("skipped: the reminder rule is gone")
+	}
+	base := map[string]any{"timer": id, "task_id": t.ID, "node": t.NodeID, "number": o.Number, "due_at": tm.DueAt.UTC().Format(time.RFC3339)}
+	with := func(kv ...any) map[string]any {
+		m := map[string]any{}
+		for k, v := range base {
+			m[k] = v
+		}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[kv[i].(string)] = kv[i+1]
+		}
+		return m
+	}
+	switch tm.Kind {
+	case TimerRemind:
+		if t.Status == "open" {
+			for _, u := range t.Assignees {
+				if _, err := j.Notify(ctx, store.Notification{Username: u, Type: "reminder", OrderID: o.ID,
+					Title: fmt.Sprintf("訂單 %s 待您處理 (%s)", o.Number, t.NodeID), Data: with("attempt", tm.Attempt)}); err != nil {
+					return err
+				}
+			}
+			if _, err := j.Event(ctx, "task.reminded", fmt.Sprintf("order:%d", o.ID), with("assignees", t.Assignees, "attempt", tm.Attempt)); err != nil {
+				return err
+			}
+			if err := j.Audit(ctx, store.Audit{Actor: "system", Action: "task.reminded", OrderID: o.ID, Node: t.NodeID, TaskID: t.ID,
+				Detail: map[string]any{"timer": id, "assignees": t.Assignees, "attempt": tm.Attempt}}); err != nil {
+				return err
+			}
+			if err := outcome(fmt.Sprintf("reminded %v", t.Assignees)); err != nil {
+				return err
+			}
+		} else if err := outcome("skipped: task waiting"); err != nil {
+			return err
+		}
+		if !rule.RepeatEvery.IsZero() && (rule.MaxTimes == 0 || tm.Attempt < rule.MaxTimes) {
+			next := AddWorking(rem.Calendar, tm.DueAt, rule.RepeatEvery)
+			if !next.After(now) {
+				next = AddWorking(rem.Calendar, now, rule.RepeatEvery) // after a downtime: no burst
+			}
+			return tx.Timer.Create().SetOrderID(o.ID).SetTaskID(t.ID).SetNode(t.NodeID).SetKind(TimerRemind).
+				SetReminder(tm.Reminder).SetReminderVersion(tm.ReminderVersion).SetAttempt(tm.Attempt + 1).
+				SetDueAt(next).SetCreatedAt(now).Exec(ctx)
+		}
+		return nil
+	case TimerEscalate:
+		to, err := escalationTargets(ctx, tx.Client(), rule.EscalateTo, o, t.Assignees)
+		if err != nil {
+			return err
+		}
+		for _, u := range to {
+			if _, err := j.Notify(ctx, store.Notification{Username: u, Type: "escalation", OrderID: o.ID,
+				Title: fmt.Sprintf("訂單 %s 逾時未處理 (%s)", o.Number, t.NodeID), Data: with("assignees", t.Assignees)}); err != nil {
+				return err
+			}
+		}
+		if _, err := j.Event(ctx, "task.escalated", fmt.Sprintf("order:%d", o.ID), with("assignees", t.Assignees, "to", to)); err != nil {
+			return err
+		}
+		if err := j.Audit(ctx, store.Audit{Actor: "system", Action: "task.escalated", OrderID: o.ID, Node: t.NodeID, TaskID: t.ID,
+			Detail: map[string]any{"timer": id, "assignees": t.Assignees, "to": to}}); err != nil {
+			return err
+		}
+		if len(to) == 0 {
+			return outcome("no one to escalate to")
+		}
+		return outcome(fmt.Sprintf("escalated to %v", to))
+	case TimerAuto:
+		if t.Status != "open" {
+			return outcome("skipped: task waiting")
+		}
+		if err := s.autoAct(ctx, tx, j, tm, t, o, rule.AutoAction); err != nil {
+			if _, ok := AsError(err); ok {
+				return autoFailed{err}
+			}
+			return err
+		}
+		return outcome("auto " + rule.AutoAction)
+	}
+	return outcome("unknown kind " + tm.Kind)
+}
+
+// autoAct applies the rule's automatic action to the task through the normal engine
+// path (checks, conditional updates, audit, events), in the timer's transaction. The
+// engine decides for an assignee, so the system acts on behalf of the task's first
+// active assignee: a "timer.auto" entry by system says so, and the decision carries
+// the request id "timer:<id>".
+func (s *Service) autoAct(ctx context.Context, tx *ent.Tx, j *store.Journal, tm *ent.Timer, t *ent.Task, o *ent.Order, action string) error {
+	f, err := s.Catalog.Flow(ctx, o.FlowKey, o.FlowVersion)
+	if err != nil {
+		return err
+	}
+	if f == nil {
+		return fmt.Errorf("order %d is pinned to flow %s v%d, which is missing", o.ID, o.FlowKey, o.FlowVersion)
+	}
+	var behalf *ent.User
+	for _, name := range t.Assignees {
+		u, err := tx.User.Query().Where(user.Username(name), user.Disabled(false)).Only(ctx)
+		if err == nil {
+			behalf = u
+			break
+		}
+		if !ent.IsNotFound(err) {
+			return err
+		}
+	}
+	if behalf == nil {
+		return conflict("no active assignee to act for")
+	}
+	req := ActionRequest{Action: action, Comment: fmt.Sprintf("automatic %s: no decision before %s (timer %d)", action, tm.DueAt.UTC().Format(time.RFC3339), tm.ID)}
+	if n := f.Nodes[t.NodeID]; n != nil {
+		switch action {
+		case engine.ActApprove:
+			req.Checklist = slices.Repeat([]bool{true}, len(n.Checklist))
+		case engine.ActReject:
+			req.Reason = "overdue"
+			if len(n.Reasons) > 0 {
+				req.Reason = n.Reasons[0]
+			}
+		}
+	}
+	if err := j.Audit(ctx, store.Audit{Actor: "system", Action: "timer.auto", OrderID: o.ID, Node: t.NodeID, TaskID: t.ID,
+		Detail: map[string]any{"timer": tm.ID, "action": action, "on_behalf_of": behalf.Username}}); err != nil {
+		return err
+	}
+	a := Actor{ID: behalf.ID, Username: behalf.Username, IsAdmin: behalf.IsAdmin, RequestID: fmt.Sprintf("timer:%d", tm.ID)}
+	_, err = s.decide(ctx, tx, j, a, f, o, t, req)
+	return err
+}
+
+// escalationTargets: holders of the role in the named department (empty: the order's),
+// and/or each assignee's manager ManagerLevels levels up.
+func escalationTargets(ctx context.Context, c *ent.Client, e *definitions.Escalation, o *ent.Order, assignees []string) ([]string, error) {
+	if e == nil {
+		return nil, nil
+	}
+	var out []string
+	if e.Role != "" {
+		dept := e.Department
+		if dept == "" {
+			dept = o.Department
+		}
+		ids, err := c.Membership.Query().Where(membership.Role(e.Role), membership.Department(dept)).Select(membership.FieldUserID).Ints(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if len(ids) == 0 && e.Department == "" {
+			// a global role is held without a department
+			if ids, err = c.Membership.Query().Where(membership.Role(e.Role), membership.Department("")).Select(membership.FieldUserID).Ints(ctx); err != nil {
+				return nil, err
+			}
+		}
+		if len(ids) > 0 {
+			names, err := c.User.Query().Where(user.IDIn(ids...), user.Disabled(false)).Order(ent.Asc(user.FieldUsername)).Select(user.FieldUsername).Strings(ctx)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, names...)
+		}
+	}
+	if e.ManagerLevels > 0 {
+		for _, name := range assignees {
+			u, err := c.User.Query().Where(user.Username(name)).Only(ctx)
+			if ent.IsNotFound(err) {
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			for i := 0; i < e.ManagerLevels && u != nil; i++ {
+				if u.ManagerID == nil {
+					u = nil
+					break
+				}
+				if u, err = c.User.Get(ctx, *u.ManagerID); err != nil {
+					return nil, err
+				}
+			}
+			if u != nil && !u.Disabled {
+				out = append(out, u.Username)
+			}
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out), nil
+}
