@@ -12,7 +12,6 @@ import (
 	"sluice/backend/ent/nodeinstance"
 	"sluice/backend/ent/order"
 	"sluice/backend/ent/task"
-	"sluice/backend/ent/taskassignee"
 	"sluice/backend/store"
 )
 
@@ -321,23 +320,8 @@ func (s *Service) withdraw(ctx context.Context, tx *ent.Tx, j *store.Journal, a 
 			return nil, conflict("a reviewer has already acted on this order; it can no longer be withdrawn")
 		}
 	}
-	ids, err := tx.Task.Query().Where(task.OrderID(o.ID), task.StatusIn("open", "waiting")).IDs(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if len(ids) > 0 {
-		if err := tx.Task.Update().Where(task.IDIn(ids...)).SetStatus("cancelled").AddVersion(1).Exec(ctx); err != nil {
-			return nil, err
-		}
-		if err := tx.TaskAssignee.Update().Where(taskassignee.TaskIDIn(ids...)).SetOpen(false).Exec(ctx); err != nil {
-			return nil, err
-		}
-		if err := cancelTimers(ctx, tx, ids); err != nil {
-			return nil, err
-		}
-	}
-	if err := tx.NodeInstance.Update().Where(nodeinstance.OrderID(o.ID), nodeinstance.StatusIn("active", "waiting")).
-		SetStatus("cancelled").SetEndedAt(j.At()).AddVersion(1).Exec(ctx); err != nil {
+	w := &writer{ctx: ctx, tx: tx, j: j, a: a, o: o, now: j.At(), notify: map[string]string{}}
+	if err := w.closeRest(nil); err != nil { // every open task, node and timer of the order
 		return nil, err
 	}
 	n, err := tx.Order.Update().Where(order.ID(o.ID), order.Version(o.Version)).SetStatus("withdrawn").
@@ -352,7 +336,6 @@ func (s *Service) withdraw(ctx context.Context, tx *ent.Tx, j *store.Journal, a 
 	if err := j.Audit(ctx, store.Audit{Actor: a.Username, Action: ActWithdraw, OrderID: o.ID, Detail: map[string]any{"policy": policy}}); err != nil {
 		return nil, err
 	}
-	w := &writer{ctx: ctx, tx: tx, j: j, a: a, o: o, now: j.At(), notify: map[string]string{}}
 	if err := w.hooks(nil); err != nil {
 		return nil, err
 	}
