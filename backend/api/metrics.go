@@ -14,6 +14,8 @@ import (
 	"sluice/backend/ent"
 	"sluice/backend/ent/order"
 	"sluice/backend/ent/task"
+	"sluice/backend/ent/timer"
+	"sluice/backend/live"
 	"sluice/backend/service"
 )
 
@@ -46,6 +48,23 @@ func newMetrics(svc *service.Service) *metrics {
 	return m
 }
 
+// live exposes the websocket hub's counters.
+func (m *metrics) live(hub *live.Hub) {
+	stat := func(f func(live.Stats) float64) func() float64 { return func() float64 { return f(hub.Stats()) } }
+	m.reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "sluice_live_connections", Help: "Open websocket connections."},
+			stat(func(s live.Stats) float64 { return float64(s.Connections) })),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "sluice_live_events_delivered_total", Help: "Events written to websockets."},
+			stat(func(s live.Stats) float64 { return float64(s.Delivered) })),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "sluice_live_slow_dropped_total", Help: "Websockets closed because they stayed behind (4002)."},
+			stat(func(s live.Stats) float64 { return float64(s.Slow) })),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "sluice_live_catch_ups_total", Help: "Websockets that fell behind and caught up from the events table."},
+			stat(func(s live.Stats) float64 { return float64(s.CatchUps) })),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "sluice_live_resyncs_total", Help: "Resumes too old for the retained window (resync sent)."},
+			stat(func(s live.Stats) float64 { return float64(s.Resyncs) })),
+	)
+}
+
 func (m *metrics) observe(c *gin.Context) {
 	start := time.Now()
 	c.Next()
@@ -71,10 +90,12 @@ var (
 	schemaDesc  = prometheus.NewDesc("sluice_schema_version", "The database's schema version.", nil, nil)
 	backupDesc  = prometheus.NewDesc("sluice_last_backup_timestamp_seconds", "When the newest recorded backup was taken (absent when none is).", nil, nil)
 	scrapeDesc  = prometheus.NewDesc("sluice_state_scrape_errors", "Queries of this scrape that failed (their metrics are missing).", nil, nil)
+	timersDesc  = prometheus.NewDesc("sluice_timers", "Reminder timers by kind and state: pending (not yet due), due (pending and past due: late), fired, cancelled.", []string{"kind", "state"}, nil)
+	breachDesc  = prometheus.NewDesc("sluice_sla_breaches_total", "Escalation and automatic-action timers that have fallen due (fired, or pending past their time): each one an SLA breach.", nil, nil)
 )
 
 func (s *stateCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{ordersDesc, tasksDesc, taskAgeDesc, schemaDesc, backupDesc, scrapeDesc} {
+	for _, d := range []*prometheus.Desc{ordersDesc, tasksDesc, taskAgeDesc, schemaDesc, backupDesc, scrapeDesc, timersDesc, breachDesc} {
 		ch <- d
 	}
 }
@@ -117,6 +138,7 @@ func (s *stateCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 		ch <- prometheus.MustNewConstMetric(taskAgeDesc, prometheus.GaugeValue, now.Sub(t.CreatedAt).Seconds(), r.NodeID)
 	}
+	s.timers(ctx, ch, now, &failed)
 	if v, err := s.svc.Store.SchemaVersion(ctx); err == nil {
 		ch <- prometheus.MustNewConstMetric(schemaDesc, prometheus.GaugeValue, float64(v))
 	} else {
@@ -130,3 +152,43 @@ func (s *stateCollector) Collect(ch chan<- prometheus.Metric) {
 }
 
 func entCount() ent.AggregateFunc { return ent.Count() }
+
+// timers reports reminder timers by kind and state, with the late ones ("due": pending
+// past their time) apart, and the SLA breaches among them.
+func (s *stateCollector) timers(ctx context.Context, ch chan<- prometheus.Metric, now time.Time, failed *int) {
+	type row struct {
+		Kind   string `json:"kind"`
+		Status string `json:"status"`
+		Count  int    `json:"count"`
+	}
+	var all, late []row
+	if err := s.svc.Store.Read.Timer.Query().GroupBy(timer.FieldKind, timer.FieldStatus).Aggregate(entCount()).Scan(ctx, &all); err != nil {
+		*failed++
+		return
+	}
+	if err := s.svc.Store.Read.Timer.Query().Where(timer.Status("pending"), timer.DueAtLTE(now)).
+		GroupBy(timer.FieldKind).Aggregate(entCount()).Scan(ctx, &late); err != nil {
+		*failed++
+		return
+	}
+	due := map[string]int{}
+	breaches := 0
+	for _, r := range late {
+		due[r.Kind] = r.Count
+		ch <- prometheus.MustNewConstMetric(timersDesc, prometheus.GaugeValue, float64(r.Count), r.Kind, "due")
+		if r.Kind != "remind" {
+			breaches += r.Count
+		}
+	}
+	for _, r := range all {
+		n := r.Count
+		if r.Status == "pending" {
+			n -= due[r.Kind]
+		}
+		if r.Status == "fired" && r.Kind != "remind" {
+			breaches += r.Count
+		}
+		ch <- prometheus.MustNewConstMetric(timersDesc, prometheus.GaugeValue, float64(n), r.Kind, r.Status)
+	}
+	ch <- prometheus.MustNewConstMetric(breachDesc, prometheus.CounterValue, float64(breaches))
+}

@@ -7,8 +7,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"sluice/backend/ent/auditentry"
+	"sluice/backend/ent/timer"
 	"sluice/backend/store"
 	"sluice/backend/store/storetest"
 )
@@ -83,6 +85,10 @@ func TestMetricsReportState(t *testing.T) {
 		`sluice_http_request_duration_seconds_count{method="POST",route="/api/v1/orders",status="201"}`: "2",
 		`sluice_schema_version`:      strconv.FormatInt(store.LatestVersion(), 10),
 		`sluice_state_scrape_errors`: "0",
+		// the demo reminder definition gives verify a reminder and an escalation
+		`sluice_timers{kind="remind",state="pending"}`:   "2",
+		`sluice_timers{kind="escalate",state="pending"}`: "2",
+		`sluice_sla_breaches_total`:                      "0",
 	}
 	for series, v := range want {
 		if got, ok := metricValue(t, text, series); !ok || got != v {
@@ -96,6 +102,16 @@ func TestMetricsReportState(t *testing.T) {
 	}
 	if !strings.Contains(text, "sluice_build_info{") {
 		t.Error("sluice_build_info missing")
+	}
+	// an escalation that fell due unhandled is late, and a breach
+	if err := s.Client.Timer.Update().Where(timer.Kind("escalate")).SetDueAt(time.Now().Add(-time.Hour)).Exec(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	late := scrape()
+	for series, v := range map[string]string{`sluice_timers{kind="escalate",state="due"}`: "2", `sluice_timers{kind="escalate",state="pending"}`: "0", `sluice_sla_breaches_total`: "2"} {
+		if got, ok := metricValue(t, late, series); !ok || got != v {
+			t.Errorf("%s = %q (present %v), want %s", series, got, ok, v)
+		}
 	}
 	if _, ok := metricValue(t, text, "sluice_last_backup_timestamp_seconds"); ok {
 		t.Error("a last backup time without any backup")

@@ -71,6 +71,9 @@ func New(svc *service.Service, opt Options) (*gin.Engine, error) {
 	}
 	h := &handlers{svc: svc, log: svc.Log, opt: opt, login: auth.NewLimiter(10, time.Minute)}
 	m := newMetrics(svc)
+	if opt.Live != nil {
+		m.live(opt.Live)
+	}
 	r.Use(h.recover, h.requestID, h.logRequests, m.observe, limitBody)
 	r.GET("/metrics", m.handler())
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
@@ -110,6 +113,11 @@ func New(svc *service.Service, opt Options) (*gin.Engine, error) {
 	a.POST("/notifications/read", h.postNotificationsRead)
 	a.GET("/admin/status", h.getAdminStatus)
 	a.POST("/tasks/batch", h.postBatch)
+	a.GET("/boards/:department", h.getBoard)
+	a.POST("/orders/:id/lock", h.postLock)
+	a.DELETE("/orders/:id/lock", h.deleteLock)
+	a.GET("/orders/:id/comments", h.getComments)
+	a.POST("/orders/:id/comments", h.postComment)
 
 	r.NoRoute(h.spa)
 	return r, nil
