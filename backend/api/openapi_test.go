@@ -292,6 +292,13 @@ func TestOpenAPISchemasMirrorGoTypes(t *testing.T) {
 		"MarkReadRequest":   service.MarkReadRequest{},
 		"UnreadCount":       service.UnreadCount{},
 		"BatchPrintRequest": service.BatchPrintRequest{},
+		"Board":             service.Board{},
+		"BoardColumn":       service.BoardColumn{},
+		"BoardCard":         service.BoardCard{},
+		"LockView":          service.LockView{},
+		"LockRequest":       service.LockRequest{},
+		"CommentRequest":    service.CommentRequest{},
+		"CommentView":       service.CommentView{},
 	}
 	for name, v := range types {
 		s, ok := schemas[name]

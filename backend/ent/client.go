@@ -23,6 +23,8 @@ import (
 	"sluice/backend/ent/nodeinstance"
 	"sluice/backend/ent/notification"
 	"sluice/backend/ent/order"
+	"sluice/backend/ent/ordercomment"
+	"sluice/backend/ent/orderlock"
 	"sluice/backend/ent/product"
 	"sluice/backend/ent/reservation"
 	"sluice/backend/ent/session"
@@ -70,6 +72,10 @@ type Client struct {
 	Notification *NotificationClient
 	// Order is the client for interacting with the Order builders.
 	Order *OrderClient
+	// OrderComment is the client for interacting with the OrderComment builders.
+	OrderComment *OrderCommentClient
+	// OrderLock is the client for interacting with the OrderLock builders.
+	OrderLock *OrderLockClient
 	// Product is the client for interacting with the Product builders.
 	Product *ProductClient
 	// Reservation is the client for interacting with the Reservation builders.
@@ -113,6 +119,8 @@ func (c *Client) init() {
 	c.NodeInstance = NewNodeInstanceClient(c.config)
 	c.Notification = NewNotificationClient(c.config)
 	c.Order = NewOrderClient(c.config)
+	c.OrderComment = NewOrderCommentClient(c.config)
+	c.OrderLock = NewOrderLockClient(c.config)
 	c.Product = NewProductClient(c.config)
 	c.Reservation = NewReservationClient(c.config)
 	c.Session = NewSessionClient(c.config)
@@ -227,6 +235,8 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		NodeInstance:   NewNodeInstanceClient(cfg),
 		Notification:   NewNotificationClient(cfg),
 		Order:          NewOrderClient(cfg),
+		OrderComment:   NewOrderCommentClient(cfg),
+		OrderLock:      NewOrderLockClient(cfg),
 		Product:        NewProductClient(cfg),
 		Reservation:    NewReservationClient(cfg),
 		Session:        NewSessionClient(cfg),
@@ -268,6 +278,8 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		NodeInstance:   NewNodeInstanceClient(cfg),
 		Notification:   NewNotificationClient(cfg),
 		Order:          NewOrderClient(cfg),
+		OrderComment:   NewOrderCommentClient(cfg),
+		OrderLock:      NewOrderLockClient(cfg),
 		Product:        NewProductClient(cfg),
 		Reservation:    NewReservationClient(cfg),
 		Session:        NewSessionClient(cfg),
@@ -309,8 +321,9 @@ func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.AuditEntry, c.CasbinRule, c.Definition, c.Department, c.Event,
 		c.IdempotencyKey, c.Ledger, c.LiveTicket, c.Membership, c.NodeInstance,
-		c.Notification, c.Order, c.Product, c.Reservation, c.Session, c.Stock,
-		c.StockMove, c.Task, c.TaskAssignee, c.Timer, c.User, c.Warehouse,
+		c.Notification, c.Order, c.OrderComment, c.OrderLock, c.Product, c.Reservation,
+		c.Session, c.Stock, c.StockMove, c.Task, c.TaskAssignee, c.Timer, c.User,
+		c.Warehouse,
 	} {
 		n.Use(hooks...)
 	}
@@ -322,8 +335,9 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.AuditEntry, c.CasbinRule, c.Definition, c.Department, c.Event,
 		c.IdempotencyKey, c.Ledger, c.LiveTicket, c.Membership, c.NodeInstance,
-		c.Notification, c.Order, c.Product, c.Reservation, c.Session, c.Stock,
-		c.StockMove, c.Task, c.TaskAssignee, c.Timer, c.User, c.Warehouse,
+		c.Notification, c.Order, c.OrderComment, c.OrderLock, c.Product, c.Reservation,
+		c.Session, c.Stock, c.StockMove, c.Task, c.TaskAssignee, c.Timer, c.User,
+		c.Warehouse,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -356,6 +370,10 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Notification.mutate(ctx, m)
 	case *OrderMutation:
 		return c.Order.mutate(ctx, m)
+	case *OrderCommentMutation:
+		return c.OrderComment.mutate(ctx, m)
+	case *OrderLockMutation:
+		return c.OrderLock.mutate(ctx, m)
 	case *ProductMutation:
 		return c.Product.mutate(ctx, m)
 	case *ReservationMutation:
@@ -1977,6 +1995,272 @@ func (c *OrderClient) mutate(ctx context.Context, m *OrderMutation) (Value, erro
 	}
 }
 
+// OrderCommentClient is a client for the OrderComment schema.
+type OrderCommentClient struct {
+	config
+}
+
+// NewOrderCommentClient returns a client for the OrderComment from the given config.
+func NewOrderCommentClient(c config) *OrderCommentClient {
+	return &OrderCommentClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `ordercomment.Hooks(f(g(h())))`.
+func (c *OrderCommentClient) Use(hooks ...Hook) {
+	c.hooks.OrderComment = append(c.hooks.OrderComment, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `ordercomment.Intercept(f(g(h())))`.
+func (c *OrderCommentClient) Intercept(interceptors ...Interceptor) {
+	c.inters.OrderComment = append(c.inters.OrderComment, interceptors...)
+}
+
+// Create returns a builder for creating a OrderComment entity.
+func (c *OrderCommentClient) Create() *OrderCommentCreate {
+	mutation := newOrderCommentMutation(c.config, OpCreate)
+	return &OrderCommentCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of OrderComment entities.
+func (c *OrderCommentClient) CreateBulk(builders ...*OrderCommentCreate) *OrderCommentCreateBulk {
+	return &OrderCommentCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *OrderCommentClient) MapCreateBulk(slice any, setFunc func(*OrderCommentCreate, int)) *OrderCommentCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &OrderCommentCreateBulk{err: fmt.Errorf("calling to OrderCommentClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*OrderCommentCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &OrderCommentCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for OrderComment.
+func (c *OrderCommentClient) Update() *OrderCommentUpdate {
+	mutation := newOrderCommentMutation(c.config, OpUpdate)
+	return &OrderCommentUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *OrderCommentClient) UpdateOne(_m *OrderComment) *OrderCommentUpdateOne {
+	mutation := newOrderCommentMutation(c.config, OpUpdateOne, withOrderComment(_m))
+	return &OrderCommentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *OrderCommentClient) UpdateOneID(id int) *OrderCommentUpdateOne {
+	mutation := newOrderCommentMutation(c.config, OpUpdateOne, withOrderCommentID(id))
+	return &OrderCommentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for OrderComment.
+func (c *OrderCommentClient) Delete() *OrderCommentDelete {
+	mutation := newOrderCommentMutation(c.config, OpDelete)
+	return &OrderCommentDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *OrderCommentClient) DeleteOne(_m *OrderComment) *OrderCommentDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *OrderCommentClient) DeleteOneID(id int) *OrderCommentDeleteOne {
+	builder := c.Delete().Where(ordercomment.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &OrderCommentDeleteOne{builder}
+}
+
+// Query returns a query builder for OrderComment.
+func (c *OrderCommentClient) Query() *OrderCommentQuery {
+	return &OrderCommentQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeOrderComment},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a OrderComment entity by its id.
+func (c *OrderCommentClient) Get(ctx context.Context, id int) (*OrderComment, error) {
+	return c.Query().Where(ordercomment.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *OrderCommentClient) GetX(ctx context.Context, id int) *OrderComment {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *OrderCommentClient) Hooks() []Hook {
+	return c.hooks.OrderComment
+}
+
+// Interceptors returns the client interceptors.
+func (c *OrderCommentClient) Interceptors() []Interceptor {
+	return c.inters.OrderComment
+}
+
+func (c *OrderCommentClient) mutate(ctx context.Context, m *OrderCommentMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&OrderCommentCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&OrderCommentUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&OrderCommentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&OrderCommentDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown OrderComment mutation op: %q", m.Op())
+	}
+}
+
+// OrderLockClient is a client for the OrderLock schema.
+type OrderLockClient struct {
+	config
+}
+
+// NewOrderLockClient returns a client for the OrderLock from the given config.
+func NewOrderLockClient(c config) *OrderLockClient {
+	return &OrderLockClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `orderlock.Hooks(f(g(h())))`.
+func (c *OrderLockClient) Use(hooks ...Hook) {
+	c.hooks.OrderLock = append(c.hooks.OrderLock, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `orderlock.Intercept(f(g(h())))`.
+func (c *OrderLockClient) Intercept(interceptors ...Interceptor) {
+	c.inters.OrderLock = append(c.inters.OrderLock, interceptors...)
+}
+
+// Create returns a builder for creating a OrderLock entity.
+func (c *OrderLockClient) Create() *OrderLockCreate {
+	mutation := newOrderLockMutation(c.config, OpCreate)
+	return &OrderLockCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of OrderLock entities.
+func (c *OrderLockClient) CreateBulk(builders ...*OrderLockCreate) *OrderLockCreateBulk {
+	return &OrderLockCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *OrderLockClient) MapCreateBulk(slice any, setFunc func(*OrderLockCreate, int)) *OrderLockCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &OrderLockCreateBulk{err: fmt.Errorf("calling to OrderLockClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*OrderLockCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &OrderLockCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for OrderLock.
+func (c *OrderLockClient) Update() *OrderLockUpdate {
+	mutation := newOrderLockMutation(c.config, OpUpdate)
+	return &OrderLockUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *OrderLockClient) UpdateOne(_m *OrderLock) *OrderLockUpdateOne {
+	mutation := newOrderLockMutation(c.config, OpUpdateOne, withOrderLock(_m))
+	return &OrderLockUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *OrderLockClient) UpdateOneID(id int) *OrderLockUpdateOne {
+	mutation := newOrderLockMutation(c.config, OpUpdateOne, withOrderLockID(id))
+	return &OrderLockUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for OrderLock.
+func (c *OrderLockClient) Delete() *OrderLockDelete {
+	mutation := newOrderLockMutation(c.config, OpDelete)
+	return &OrderLockDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *OrderLockClient) DeleteOne(_m *OrderLock) *OrderLockDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *OrderLockClient) DeleteOneID(id int) *OrderLockDeleteOne {
+	builder := c.Delete().Where(orderlock.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &OrderLockDeleteOne{builder}
+}
+
+// Query returns a query builder for OrderLock.
+func (c *OrderLockClient) Query() *OrderLockQuery {
+	return &OrderLockQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeOrderLock},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a OrderLock entity by its id.
+func (c *OrderLockClient) Get(ctx context.Context, id int) (*OrderLock, error) {
+	return c.Query().Where(orderlock.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *OrderLockClient) GetX(ctx context.Context, id int) *OrderLock {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *OrderLockClient) Hooks() []Hook {
+	return c.hooks.OrderLock
+}
+
+// Interceptors returns the client interceptors.
+func (c *OrderLockClient) Interceptors() []Interceptor {
+	return c.inters.OrderLock
+}
+
+func (c *OrderLockClient) mutate(ctx context.Context, m *OrderLockMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&OrderLockCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&OrderLockUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&OrderLockUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&OrderLockDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown OrderLock mutation op: %q", m.Op())
+	}
+}
+
 // ProductClient is a client for the Product schema.
 type ProductClient struct {
 	config
@@ -3311,15 +3595,15 @@ func (c *WarehouseClient) mutate(ctx context.Context, m *WarehouseMutation) (Val
 type (
 	hooks struct {
 		AuditEntry, CasbinRule, Definition, Department, Event, IdempotencyKey, Ledger,
-		LiveTicket, Membership, NodeInstance, Notification, Order, Product,
-		Reservation, Session, Stock, StockMove, Task, TaskAssignee, Timer, User,
-		Warehouse []ent.Hook
+		LiveTicket, Membership, NodeInstance, Notification, Order, OrderComment,
+		OrderLock, Product, Reservation, Session, Stock, StockMove, Task, TaskAssignee,
+		Timer, User, Warehouse []ent.Hook
 	}
 	inters struct {
 		AuditEntry, CasbinRule, Definition, Department, Event, IdempotencyKey, Ledger,
-		LiveTicket, Membership, NodeInstance, Notification, Order, Product,
-		Reservation, Session, Stock, StockMove, Task, TaskAssignee, Timer, User,
-		Warehouse []ent.Interceptor
+		LiveTicket, Membership, NodeInstance, Notification, Order, OrderComment,
+		OrderLock, Product, Reservation, Session, Stock, StockMove, Task, TaskAssignee,
+		Timer, User, Warehouse []ent.Interceptor
 	}
 )
 

@@ -19,6 +19,8 @@ import (
 	"sluice/backend/ent/nodeinstance"
 	"sluice/backend/ent/notification"
 	"sluice/backend/ent/order"
+	"sluice/backend/ent/ordercomment"
+	"sluice/backend/ent/orderlock"
 	"sluice/backend/ent/product"
 	"sluice/backend/ent/reservation"
 	"sluice/backend/ent/session"
@@ -106,6 +108,8 @@ func checkColumn(t, c string) error {
 			nodeinstance.Table:   nodeinstance.ValidColumn,
 			notification.Table:   notification.ValidColumn,
 			order.Table:          order.ValidColumn,
+			ordercomment.Table:   ordercomment.ValidColumn,
+			orderlock.Table:      orderlock.ValidColumn,
 			product.Table:        product.ValidColumn,
 			reservation.Table:    reservation.ValidColumn,
 			session.Table:        session.ValidColumn,

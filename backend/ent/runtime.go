@@ -13,6 +13,8 @@ import (
 	"sluice/backend/ent/nodeinstance"
 	"sluice/backend/ent/notification"
 	"sluice/backend/ent/order"
+	"sluice/backend/ent/ordercomment"
+	"sluice/backend/ent/orderlock"
 	"sluice/backend/ent/product"
 	"sluice/backend/ent/reservation"
 	"sluice/backend/ent/schema"
@@ -264,6 +266,25 @@ func init() {
 	orderDescUpdatedAt := orderFields[10].Descriptor()
 	// order.DefaultUpdatedAt holds the default value on creation for the updated_at field.
 	order.DefaultUpdatedAt = orderDescUpdatedAt.Default.(func() time.Time)
+	ordercommentFields := schema.OrderComment{}.Fields()
+	_ = ordercommentFields
+	// ordercommentDescBody is the schema descriptor for body field.
+	ordercommentDescBody := ordercommentFields[2].Descriptor()
+	// ordercomment.BodyValidator is a validator for the "body" field. It is called by the builders before save.
+	ordercomment.BodyValidator = ordercommentDescBody.Validators[0].(func(string) error)
+	// ordercommentDescCreatedAt is the schema descriptor for created_at field.
+	ordercommentDescCreatedAt := ordercommentFields[4].Descriptor()
+	// ordercomment.DefaultCreatedAt holds the default value on creation for the created_at field.
+	ordercomment.DefaultCreatedAt = ordercommentDescCreatedAt.Default.(func() time.Time)
+	orderlockMixin := schema.OrderLock{}.Mixin()
+	orderlockMixinFields0 := orderlockMixin[0].Fields()
+	_ = orderlockMixinFields0
+	orderlockFields := schema.OrderLock{}.Fields()
+	_ = orderlockFields
+	// orderlockDescCreatedAt is the schema descriptor for created_at field.
+	orderlockDescCreatedAt := orderlockMixinFields0[0].Descriptor()
+	// orderlock.DefaultCreatedAt holds the default value on creation for the created_at field.
+	orderlock.DefaultCreatedAt = orderlockDescCreatedAt.Default.(func() time.Time)
 	productMixin := schema.Product{}.Mixin()
 	productMixinFields0 := productMixin[0].Fields()
 	_ = productMixinFields0

@@ -38,6 +38,10 @@ type Tx struct {
 	Notification *NotificationClient
 	// Order is the client for interacting with the Order builders.
 	Order *OrderClient
+	// OrderComment is the client for interacting with the OrderComment builders.
+	OrderComment *OrderCommentClient
+	// OrderLock is the client for interacting with the OrderLock builders.
+	OrderLock *OrderLockClient
 	// Product is the client for interacting with the Product builders.
 	Product *ProductClient
 	// Reservation is the client for interacting with the Reservation builders.
@@ -201,6 +205,8 @@ func (tx *Tx) init() {
 	tx.NodeInstance = NewNodeInstanceClient(tx.config)
 	tx.Notification = NewNotificationClient(tx.config)
 	tx.Order = NewOrderClient(tx.config)
+	tx.OrderComment = NewOrderCommentClient(tx.config)
+	tx.OrderLock = NewOrderLockClient(tx.config)
 	tx.Product = NewProductClient(tx.config)
 	tx.Reservation = NewReservationClient(tx.config)
 	tx.Session = NewSessionClient(tx.config)

@@ -26,6 +26,9 @@ const OrderDetailPage = lazy(() =>
 );
 const FlowsListPage = lazy(() => import('./features/designer/components/FlowsListPage').then((m) => ({ default: m.FlowsListPage })));
 const DesignerPage = lazy(() => import('./features/designer/components/DesignerPage').then((m) => ({ default: m.DesignerPage })));
+const SystemStatusPage = lazy(() =>
+  import('./features/admin/components/SystemStatusPage').then((m) => ({ default: m.SystemStatusPage })),
+);
 const page = (node: ReactNode) => <Suspense fallback={<Skeleton active />}>{node}</Suspense>;
 
 const ANTD_LOCALES = { 'zh-TW': zhTW, 'zh-CN': zhCN, en: enUS } as const;
@@ -46,6 +49,7 @@ export const router = createBrowserRouter([
       { path: 'orders/:id', element: page(<OrderDetailPage />) },
       { path: 'designer/flows', element: page(<FlowsListPage />) },
       { path: 'designer/flows/:key', element: page(<DesignerPage />) },
+      { path: 'admin/status', element: page(<SystemStatusPage />) },
       { path: '*', element: <NotFound /> },
     ],
   },

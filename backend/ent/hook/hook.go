@@ -152,6 +152,30 @@ func (f OrderFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.OrderMutation", m)
 }
 
+// The OrderCommentFunc type is an adapter to allow the use of ordinary
+// function as OrderComment mutator.
+type OrderCommentFunc func(context.Context, *ent.OrderCommentMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f OrderCommentFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.OrderCommentMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.OrderCommentMutation", m)
+}
+
+// The OrderLockFunc type is an adapter to allow the use of ordinary
+// function as OrderLock mutator.
+type OrderLockFunc func(context.Context, *ent.OrderLockMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f OrderLockFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.OrderLockMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.OrderLockMutation", m)
+}
+
 // The ProductFunc type is an adapter to allow the use of ordinary
 // function as Product mutator.
 type ProductFunc func(context.Context, *ent.ProductMutation) (ent.Value, error)

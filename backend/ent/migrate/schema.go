@@ -301,6 +301,42 @@ var (
 			},
 		},
 	}
+	// OrderCommentsColumns holds the columns for the "order_comments" table.
+	OrderCommentsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "order_id", Type: field.TypeInt},
+		{Name: "author", Type: field.TypeString},
+		{Name: "body", Type: field.TypeString, Size: 8000},
+		{Name: "mentions", Type: field.TypeJSON},
+		{Name: "created_at", Type: field.TypeTime},
+	}
+	// OrderCommentsTable holds the schema information for the "order_comments" table.
+	OrderCommentsTable = &schema.Table{
+		Name:       "order_comments",
+		Columns:    OrderCommentsColumns,
+		PrimaryKey: []*schema.Column{OrderCommentsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "ordercomment_order_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{OrderCommentsColumns[1], OrderCommentsColumns[5]},
+			},
+		},
+	}
+	// OrderLocksColumns holds the columns for the "order_locks" table.
+	OrderLocksColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "order_id", Type: field.TypeInt, Unique: true},
+		{Name: "holder", Type: field.TypeString},
+		{Name: "expires_at", Type: field.TypeTime},
+	}
+	// OrderLocksTable holds the schema information for the "order_locks" table.
+	OrderLocksTable = &schema.Table{
+		Name:       "order_locks",
+		Columns:    OrderLocksColumns,
+		PrimaryKey: []*schema.Column{OrderLocksColumns[0]},
+	}
 	// ProductsColumns holds the columns for the "products" table.
 	ProductsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -577,6 +613,8 @@ var (
 		NodeInstancesTable,
 		NotificationsTable,
 		OrdersTable,
+		OrderCommentsTable,
+		OrderLocksTable,
 		ProductsTable,
 		ReservationsTable,
 		SessionsTable,

@@ -42,6 +42,12 @@ type Notification func(*sql.Selector)
 // Order is the predicate function for order builders.
 type Order func(*sql.Selector)
 
+// OrderComment is the predicate function for ordercomment builders.
+type OrderComment func(*sql.Selector)
+
+// OrderLock is the predicate function for orderlock builders.
+type OrderLock func(*sql.Selector)
+
 // Product is the predicate function for product builders.
 type Product func(*sql.Selector)
 

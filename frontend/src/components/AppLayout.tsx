@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { Avatar, Button, Dropdown, Flex, Layout, Menu, Spin, Typography, theme } from 'antd';
-import { ApartmentOutlined, FileAddOutlined, InboxOutlined, LogoutOutlined, ProfileOutlined, UserOutlined } from '@ant-design/icons';
+import { ApartmentOutlined, DashboardOutlined, FileAddOutlined, InboxOutlined, LogoutOutlined, ProfileOutlined, UserOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { Link, Navigate, Outlet, useLocation, useNavigate } from 'react-router';
 import { LanguageSwitcher } from './LanguageSwitcher';
@@ -15,6 +15,7 @@ const { Header, Sider, Content } = Layout;
 
 function selectedMenuKey(pathname: string): string {
   if (pathname.startsWith('/designer')) return 'designer';
+  if (pathname.startsWith('/admin/status')) return 'adminStatus';
   if (pathname.startsWith('/orders/new')) return 'new';
   if (pathname.startsWith('/orders')) return 'orders';
   return 'tasks';
@@ -86,7 +87,14 @@ export function AppLayout() {
             { key: 'orders', icon: <ProfileOutlined />, label: <Link to="/orders" data-testid="nav-orders">{t('nav.orders')}</Link> },
             { key: 'new', icon: <FileAddOutlined />, label: <Link to="/orders/new" data-testid="nav-new-order">{t('nav.newOrder')}</Link> },
             ...(user.is_admin
-              ? [{ key: 'designer', icon: <ApartmentOutlined />, label: <Link to="/designer/flows" data-testid="nav-designer">{t('nav.designer')}</Link> }]
+              ? [
+                  { key: 'designer', icon: <ApartmentOutlined />, label: <Link to="/designer/flows" data-testid="nav-designer">{t('nav.designer')}</Link> },
+                  {
+                    key: 'adminStatus',
+                    icon: <DashboardOutlined />,
+                    label: <Link to="/admin/status" data-testid="nav-admin-status">{t('nav.adminStatus')}</Link>,
+                  },
+                ]
               : []),
           ]}
         />

@@ -1,0 +1,493 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"sluice/backend/engine"
+	"sluice/backend/ent"
+	"sluice/backend/ent/department"
+	"sluice/backend/ent/nodeinstance"
+	"sluice/backend/ent/order"
+	"sluice/backend/ent/ordercomment"
+	"sluice/backend/ent/orderlock"
+	"sluice/backend/ent/task"
+	"sluice/backend/ent/timer"
+	"sluice/backend/ent/user"
+	"sluice/backend/store"
+)
+
+// Department boards: one board per department and flow, a column per review node (in
+// the flow's node order) holding a card per order of that department currently at the
+// node, with its SLA countdown (the earliest pending timer of its open tasks), its soft
+// lock and its comment count. Boards move live through the events every state change
+// already appends on department:<dept>; locks and comments add board.locked,
+// board.unlocked and order.commented there and on order:<id>.
+
+// DefaultBoardFlow is the flow a board shows when none is asked for.
+const DefaultBoardFlow = "order-review"
+
+// BoardFilter narrows GET /boards/{department}.
+type BoardFilter struct {
+	Flow string // flow key, default DefaultBoardFlow
+	// Q matches the order number, the submitter or the customer's name (case-insensitive).
+	Q string
+	// Status is a comma-separated list of in_review and exception (default in_review).
+	Status string
+	// Assignee keeps cards one of whose open tasks this user may act on.
+	Assignee string
+}
+
+// Board is a department's board of one flow.
+type Board struct {
+	Flow       string        `json:"flow"`
+	Version    int           `json:"version"`
+	Department string        `json:"department"`
+	Columns    []BoardColumn `json:"columns"`
+}
+
+// BoardColumn is one review node of the flow with the cards of orders at it.
+type BoardColumn struct {
+	Node  string      `json:"node"`
+	Name  engine.Text `json:"name,omitempty"`
+	Cards []BoardCard `json:"cards"`
+}
+
+// BoardCard is an order at a node.
+type BoardCard struct {
+	OrderID   int     `json:"order_id"`
+	Number    string  `json:"number"`
+	Status    string  `json:"status"`
+	Total     float64 `json:"total"`
+	Submitter string  `json:"submitter"`
+	Customer  string  `json:"customer,omitempty"`
+	// Assignees are who may act on the node's open tasks.
+	Assignees []string `json:"assignees"`
+	// Since is when the order entered the node.
+	Since time.Time `json:"since"`
+	// Due is the earliest pending SLA timer of the node's open tasks (absent when none).
+	Due      *time.Time `json:"due,omitempty"`
+	Lock     *LockView  `json:"lock,omitempty"`
+	Comments int        `json:"comments"`
+}
+
+// LockView is a live soft lock: who holds it and until when.
+type LockView struct {
+	OrderID int       `json:"order_id"`
+	By      string    `json:"by"`
+	Until   time.Time `json:"until"`
+}
+
+// LockConflict is the 409 answered when someone else holds a live lock; it carries the
+// lock so the caller can show who has the order.
+type LockConflict struct {
+	Problem *Error
+	Lock    LockView
+}
+
+func (e *LockConflict) Error() string { return e.Problem.Error() }
+func (e *LockConflict) Unwrap() error { return e.Problem }
+
+// Board renders a department's board. Who may watch the department's live topic may see
+// its board (MayWatchDepartment).
+func (s *Service) Board(ctx context.Context, a Actor, dept string, f BoardFilter) (*Board, error) {
+	if f.Flow == "" {
+		f.Flow = DefaultBoardFlow
+	}
+	statuses := []string{engine.StatusInReview}
+	if f.Status != "" {
+		statuses = nil
+		for _, st := range strings.Split(f.Status, ",") {
+			st = strings.TrimSpace(st)
+			if st != engine.StatusInReview && st != engine.StatusException {
+				return nil, invalid("the query is not valid", FieldError{"/status", "a comma-separated list of in_review and exception"})
+			}
+			statuses = append(statuses, st)
+		}
+	}
+	if !s.MayWatchDepartment(ctx, a, dept) {
+		return nil, forbidden("you may not see the board of this department")
+	}
+	c := s.Store.Read
+	if ok, err := c.Department.Query().Where(department.Key(dept)).Exist(ctx); err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, notFound("department")
+	}
+	fl, err := s.Catalog.Flow(ctx, f.Flow, 0)
+	if err != nil {
+		return nil, err
+	}
+	if fl == nil {
+		return nil, notFound("flow")
+	}
+	b := &Board{Flow: fl.Key, Version: fl.Version, Department: dept, Columns: []BoardColumn{}}
+	col := map[string]int{}
+	for _, n := range fl.Doc.Nodes {
+		if n.Type == engine.TypeReview {
+			col[n.ID] = len(b.Columns)
+			b.Columns = append(b.Columns, BoardColumn{Node: n.ID, Name: n.Name, Cards: []BoardCard{}})
+		}
+	}
+
+	os, err := c.Order.Query().Where(order.FlowKey(fl.Key), order.Department(dept), order.StatusIn(statuses...)).
+		Order(ent.Asc(order.FieldID)).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if q := strings.ToLower(strings.TrimSpace(f.Q)); q != "" {
+		os = slices.DeleteFunc(os, func(o *ent.Order) bool {
+			return !strings.Contains(strings.ToLower(o.Number), q) && !strings.Contains(strings.ToLower(o.Submitter), q) &&
+				!strings.Contains(strings.ToLower(customerName(o)), q)
+		})
+	}
+	if len(os) == 0 {
+		return b, nil
+	}
+	oids := make([]int, len(os))
+	for i, o := range os {
+		oids[i] = o.ID
+	}
+	nis, err := c.NodeInstance.Query().Where(nodeinstance.OrderIDIn(oids...), nodeinstance.Status("active"),
+		nodeinstance.NodeType(engine.TypeReview)).Order(ent.Asc(nodeinstance.FieldID)).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ts, err := c.Task.Query().Where(task.OrderIDIn(oids...), task.Status("open"), task.KindNEQ("cc")).
+		Order(ent.Asc(task.FieldID)).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tasksOf := map[int][]*ent.Task{} // by node instance
+	var tids []int
+	for _, t := range ts {
+		tasksOf[t.NodeInstanceID] = append(tasksOf[t.NodeInstanceID], t)
+		tids = append(tids, t.ID)
+	}
+	due := map[int]time.Time{} // by task
+	if len(tids) > 0 {
+		tms, err := c.Timer.Query().Where(timer.TaskIDIn(tids...), timer.Status("pending")).All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, tm := range tms {
+			if d, ok := due[tm.TaskID]; !ok || tm.DueAt.Before(d) {
+				due[tm.TaskID] = tm.DueAt
+			}
+		}
+	}
+	now := time.Now().UTC()
+	locks := map[int]*LockView{}
+	ls, err := c.OrderLock.Query().Where(orderlock.OrderIDIn(oids...), orderlock.ExpiresAtGT(now)).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range ls {
+		locks[l.OrderID] = &LockView{OrderID: l.OrderID, By: l.Holder, Until: l.ExpiresAt.UTC()}
+	}
+	comments := map[int]int{}
+	cids, err := c.OrderComment.Query().Where(ordercomment.OrderIDIn(oids...)).Select(ordercomment.FieldOrderID).Ints(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range cids {
+		comments[id]++
+	}
+
+	byID := make(map[int]*ent.Order, len(os))
+	for _, o := range os {
+		byID[o.ID] = o
+	}
+	for _, ni := range nis {
+		o := byID[ni.OrderID]
+		if o == nil {
+			continue
+		}
+		card := BoardCard{OrderID: o.ID, Number: o.Number, Status: o.Status, Total: o.Total, Submitter: o.Submitter,
+			Customer: customerName(o), Assignees: []string{}, Since: ni.CreatedAt.UTC(), Lock: locks[o.ID], Comments: comments[o.ID]}
+		for _, t := range tasksOf[ni.ID] {
+			for _, u := range t.Assignees {
+				if !slices.Contains(card.Assignees, u) {
+					card.Assignees = append(card.Assignees, u)
+				}
+			}
+			if d, ok := due[t.ID]; ok && (card.Due == nil || d.Before(*card.Due)) {
+				d := d.UTC()
+				card.Due = &d
+			}
+		}
+		if f.Assignee != "" && !slices.Contains(card.Assignees, f.Assignee) {
+			continue
+		}
+		i, ok := col[ni.NodeID]
+		if !ok {
+			// a node only an older pinned version has: a column of its own, at the end
+			var name engine.Text
+			if old, _ := s.Catalog.Flow(ctx, o.FlowKey, o.FlowVersion); old != nil && old.Nodes[ni.NodeID] != nil {
+				name = old.Nodes[ni.NodeID].Name
+			}
+			i = len(b.Columns)
+			col[ni.NodeID] = i
+			b.Columns = append(b.Columns, BoardColumn{Node: ni.NodeID, Name: name, Cards: []BoardCard{}})
+		}
+		b.Columns[i].Cards = append(b.Columns[i].Cards, card)
+	}
+	return b, nil
+}
+
+// customerName is data.customer.name when the order's form has one.
+func customerName(o *ent.Order) string {
+	if cu, ok := o.Data["customer"].(map[string]any); ok {
+		if n, ok := cu["name"].(string); ok {
+			return n
+		}
+	}
+	return ""
+}
+
+// Lock durations.
+const (
+	DefaultLockTTL = 15 * time.Minute
+	MaxLockTTL     = 8 * time.Hour
+)
+
+// LockRequest is the (optional) body of POST /orders/{id}/lock.
+type LockRequest struct {
+	// Minutes the lock lasts from now (default 15, at most 480).
+	Minutes int `json:"minutes,omitempty"`
+}
+
+// boardTopics are the live topics a board change of o is announced on.
+func boardTopics(o *ent.Order) []string {
+	return []string{"department:" + o.Department, fmt.Sprintf("order:%d", o.ID)}
+}
+
+func boardEvent(ctx context.Context, j *store.Journal, o *ent.Order, typ string, data map[string]any) error {
+	for _, topic := range boardTopics(o) {
+		if _, err := j.Event(ctx, typ, topic, data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// LockOrder takes or renews the caller's soft lock on an order. The lock is advisory:
+// it is shown on the board so others know someone is on the order, but it never blocks
+// acting on a task. Someone else's live lock is a 409 (LockConflict) naming its holder;
+// an expired one is simply taken over.
+func (s *Service) LockOrder(ctx context.Context, a Actor, id int, req LockRequest) (*LockView, error) {
+	ttl := DefaultLockTTL
+	if req.Minutes != 0 {
+		if req.Minutes < 1 || time.Duration(req.Minutes)*time.Minute > MaxLockTTL {
+			return nil, invalid("the lock request is not valid", FieldError{"/minutes", "between 1 and 480"})
+		}
+		ttl = time.Duration(req.Minutes) * time.Minute
+	}
+	o, err := s.readableOrder(ctx, a, id)
+	if err != nil {
+		return nil, err
+	}
+	var out *LockView
+	err = s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
+		now := j.At()
+		until := now.Add(ttl)
+		cur, err := tx.OrderLock.Query().Where(orderlock.OrderID(o.ID)).Only(ctx)
+		switch {
+		case ent.IsNotFound(err):
+			err = tx.OrderLock.Create().SetOrderID(o.ID).SetHolder(a.Username).SetExpiresAt(until).Exec(ctx)
+		case err != nil:
+		case cur.Holder != a.Username && cur.ExpiresAt.After(now):
+			held := LockView{OrderID: o.ID, By: cur.Holder, Until: cur.ExpiresAt.UTC()}
+			return &LockConflict{Problem: conflict("order %s is locked by %s until %s", o.Number, cur.Holder,
+				held.Until.Format(time.RFC3339)), Lock: held}
+		default:
+			err = tx.OrderLock.UpdateOneID(cur.ID).SetHolder(a.Username).SetExpiresAt(until).Exec(ctx)
+		}
+		if err != nil {
+			return err
+		}
+		out = &LockView{OrderID: o.ID, By: a.Username, Until: until}
+		return boardEvent(ctx, j, o, "board.locked", map[string]any{"order_id": o.ID, "number": o.Number, "by": a.Username, "until": until})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// UnlockOrder releases a lock: its holder may at any time, anyone once it has expired.
+// Releasing an order nobody holds does nothing.
+func (s *Service) UnlockOrder(ctx context.Context, a Actor, id int) error {
+	o, err := s.readableOrder(ctx, a, id)
+	if err != nil {
+		return err
+	}
+	return s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
+		cur, err := tx.OrderLock.Query().Where(orderlock.OrderID(o.ID)).Only(ctx)
+		if ent.IsNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		expired := !cur.ExpiresAt.After(j.At())
+		if cur.Holder != a.Username && !expired {
+			held := LockView{OrderID: o.ID, By: cur.Holder, Until: cur.ExpiresAt.UTC()}
+			return &LockConflict{Problem: conflict("order %s is locked by %s until %s; only they may release it before then",
+				o.Number, cur.Holder, held.Until.Format(time.RFC3339)), Lock: held}
+		}
+		if _, err := tx.OrderLock.Delete().Where(orderlock.ID(cur.ID)).Exec(ctx); err != nil {
+			return err
+		}
+		return boardEvent(ctx, j, o, "board.unlocked", map[string]any{"order_id": o.ID, "number": o.Number,
+			"by": cur.Holder, "released_by": a.Username, "expired": expired})
+	})
+}
+
+// CommentRequest is the body of POST /orders/{id}/comments.
+type CommentRequest struct {
+	Body string `json:"body"`
+}
+
+// CommentView is one comment on an order.
+type CommentView struct {
+	ID      int    `json:"id"`
+	OrderID int    `json:"order_id"`
+	Author  string `json:"author"`
+	Body    string `json:"body"`
+	// Mentions are the @mentioned users who were notified.
+	Mentions  []string  `json:"mentions"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// MaxCommentLen is the longest comment body, in characters.
+const MaxCommentLen = 2000
+
+// Comments lists an order's comments, oldest first.
+func (s *Service) Comments(ctx context.Context, a Actor, id int) ([]CommentView, error) {
+	if _, err := s.readableOrder(ctx, a, id); err != nil {
+		return nil, err
+	}
+	rows, err := s.Store.Read.OrderComment.Query().Where(ordercomment.OrderID(id)).Order(ent.Asc(ordercomment.FieldID)).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]CommentView, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, commentView(r))
+	}
+	return out, nil
+}
+
+func commentView(r *ent.OrderComment) CommentView {
+	m := r.Mentions
+	if m == nil {
+		m = []string{}
+	}
+	return CommentView{ID: r.ID, OrderID: r.OrderID, Author: r.Author, Body: r.Body, Mentions: m, CreatedAt: r.CreatedAt.UTC()}
+}
+
+// ParseMentions returns the distinct @usernames in a comment body, in order of first
+// appearance. A mention starts after the beginning or a character that cannot be part
+// of a username or an e-mail address, and takes the longest username it can
+// (a trailing '.', '-' or '_' is punctuation, not part of the name).
+func ParseMentions(body string) []string {
+	var out []string
+	rs := []rune(body)
+	for i := 0; i < len(rs); i++ {
+		if rs[i] != '@' || (i > 0 && mentionRune(rs[i-1])) {
+			continue
+		}
+		j := i + 1
+		for j < len(rs) && mentionRune(rs[j]) {
+			j++
+		}
+		name := strings.ToLower(strings.TrimRight(string(rs[i+1:j]), ".-_"))
+		if keyPattern.MatchString(name) && !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+		i = j - 1
+	}
+	return out
+}
+
+func mentionRune(r rune) bool {
+	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-'
+}
+
+// AddComment adds a comment to an order. Each @mentioned user who exists, is enabled,
+// is not the author and may see the order gets an inbox notification (with its
+// notification.created event on user:<name>); the others are ignored. The comment is
+// announced as order.commented on department:<dept> and order:<id> and recorded in
+// the audit trail (so the order's history shows it), all in one transaction.
+func (s *Service) AddComment(ctx context.Context, a Actor, id int, req CommentRequest) (*CommentView, error) {
+	body := strings.TrimSpace(req.Body)
+	if n := len([]rune(body)); n == 0 || n > MaxCommentLen {
+		return nil, invalid("the comment is not valid", FieldError{"/body", fmt.Sprintf("between 1 and %d characters", MaxCommentLen)})
+	}
+	o, err := s.readableOrder(ctx, a, id)
+	if err != nil {
+		return nil, err
+	}
+	var notify []string
+	for _, name := range ParseMentions(body) {
+		if name == a.Username {
+			continue
+		}
+		u, err := s.Store.Read.User.Query().Where(user.Username(name)).Only(ctx)
+		if ent.IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if u.Disabled {
+			continue
+		}
+		if ok, err := s.mayRead(ctx, Actor{ID: u.ID, Username: u.Username, IsAdmin: u.IsAdmin}, o); err != nil {
+			return nil, err
+		} else if ok {
+			notify = append(notify, u.Username)
+		}
+	}
+	if notify == nil {
+		notify = []string{}
+	}
+	var out CommentView
+	err = s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
+		row, err := tx.OrderComment.Create().SetOrderID(o.ID).SetAuthor(a.Username).SetBody(body).
+			SetMentions(notify).SetCreatedAt(j.At()).Save(ctx)
+		if err != nil {
+			return err
+		}
+		out = commentView(row)
+		if err := j.Audit(ctx, store.Audit{Actor: a.Username, Action: "order.comment", OrderID: o.ID,
+			Detail: map[string]any{"comment": body, "comment_id": row.ID, "mentions": notify}}); err != nil {
+			return err
+		}
+		for _, u := range notify {
+			if _, err := j.Notify(ctx, store.Notification{Username: u, Type: "mention", OrderID: o.ID,
+				Title: fmt.Sprintf("%s mentioned you on order %s", a.Username, o.Number),
+				Data:  map[string]any{"comment_id": row.ID, "author": a.Username, "number": o.Number, "body": excerpt(body, 200)}}); err != nil {
+				return err
+			}
+		}
+		return boardEvent(ctx, j, o, "order.commented", map[string]any{"order_id": o.ID, "number": o.Number,
+			"comment_id": row.ID, "author": a.Username, "body": body, "mentions": notify})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func excerpt(s string, n int) string {
+	rs := []rune(s)
+	if len(rs) <= n {
+		return s
+	}
+	return string(rs[:n]) + "…"
+}
