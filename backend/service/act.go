@@ -354,6 +354,9 @@ func (s *Service) urge(ctx context.Context, tx *ent.Tx, j *store.Journal, a Acto
 	if t.Status != "open" && t.Status != "waiting" {
 		return nil, conflict("this task is %s", t.Status)
 	}
+	if slices.Contains(t.Assignees, a.Username) {
+		return nil, invalid("this task is yours", FieldError{"/action", "decide your own task instead of urging it"})
+	}
 	if t.UrgedAt != nil && j.At().Sub(*t.UrgedAt) < UrgeEvery {
 		wait := UrgeEvery - j.At().Sub(*t.UrgedAt)
 		return nil, &Error{Status: http.StatusTooManyRequests, Detail: fmt.Sprintf("this task was urged recently; try again in %s", wait.Round(time.Second)), RetryAfter: wait}

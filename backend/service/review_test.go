@@ -144,6 +144,11 @@ func TestWithdrawUrgeBatch(t *testing.T) {
 		if _, _, err := svc.Act(ctx, as(t, s, "manager"), o.Tasks[0].ID, service.ActionRequest{Action: "withdraw"}, nil); status(err) != http.StatusForbidden {
 			t.Fatalf("withdraw by a non-submitter: %v", err)
 		}
+		// urging your own task makes no sense
+		own := submit()
+		if _, _, err := svc.Act(ctx, clerk, own.Tasks[0].ID, service.ActionRequest{Action: "urge"}, nil); status(err) != 422 {
+			t.Fatalf("urging one's own task: %v", err)
+		}
 		// urge: once, then 429 until the window passes
 		before, _ := s.Read.Event.Query().Where(event.Topic("user:warehouse"), event.Type("task.urged")).Count(ctx)
 		if _, _, err := svc.Act(ctx, clerk, o.Tasks[0].ID, service.ActionRequest{Action: "urge", Comment: "客戶在催"}, nil); err != nil {
