@@ -24,6 +24,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"sluice/backend/store"
 )
 
 // EnvPrefix starts every environment variable of the configuration.
@@ -121,7 +123,7 @@ var Fields = []Field{
 		get: func(c *Config) string { return c.Addr }},
 	{Key: "db", Default: "sqlite://./data/sluice.db", Help: "database URL: sqlite:///path/file.db or postgres://user@host:5432/db?sslmode=disable", Flag: true,
 		set: func(c *Config, v string) error { c.DB = v; return checkDB(v) },
-		get: func(c *Config) string { return redactURL(c.DB) }},
+		get: func(c *Config) string { return store.Redact(c.DB) }},
 	{Key: "demo", Default: "false", Help: "seed the demo definitions, users and products (idempotent)", Flag: true, bool: true,
 		set: func(c *Config, v string) (err error) { c.Demo, err = parseBool(v); return },
 		get: func(c *Config) string { return strconv.FormatBool(c.Demo) }},
@@ -460,19 +462,7 @@ func checkDB(v string) error {
 		}
 		return nil
 	}
-	return fmt.Errorf("%q is not sqlite:///path/file.db or postgres://…", redactURL(v))
-}
-
-// redactURL masks a password in a URL.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
-		return raw
-	}
-	if _, has := u.User.Password(); has {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
-	}
-	return u.String()
+	return fmt.Errorf("%q is not sqlite:///path/file.db or postgres://…", store.Redact(v))
 }
 
 // suggest returns ` (did you mean X?)` for the closest of candidates, if close enough.

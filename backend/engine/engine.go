@@ -630,7 +630,6 @@ func (r *Result) fork(f *Flow, n *NodeDoc, o Order, env Env) error {
 			targets = append(targets, e.To)
 		}
 	} else {
-		env := map[string]any{"order": o.Data}
 		seen := map[string]any{}
 		def := ""
 		var rules []string
@@ -639,14 +638,11 @@ func (r *Result) fork(f *Flow, n *NodeDoc, o Order, env Env) error {
 				def = e.To
 				continue
 			}
-			for _, p := range orderPaths.FindAllString(e.When, -1) {
-				seen[p] = Lookup(o.Data, strings.TrimPrefix(p, "order."))
-			}
-			v, err := expr.Run(e.Cond, env)
+			ok, err := holds(e, n.ID, o, seen)
 			if err != nil {
-				return fmt.Errorf("engine: condition %q at %q: %w", e.When, n.ID, err)
+				return err
 			}
-			if b, _ := v.(bool); b {
+			if ok {
 				targets = append(targets, e.To)
 				rules = append(rules, e.When)
 			}
@@ -701,7 +697,6 @@ func (r *Result) join(id string, o Order) *JoinState {
 // choose picks a switch's edge: the first whose condition holds, else the default.
 // It reports the rule that decided and the order values that rule read.
 func choose(f *Flow, id string, o Order) (string, map[string]any, string, error) {
-	env := map[string]any{"order": o.Data}
 	def := ""
 	seen := map[string]any{}
 	for _, e := range f.Out[id] {
@@ -711,14 +706,11 @@ func choose(f *Flow, id string, o Order) (string, map[string]any, string, error)
 			}
 			continue
 		}
-		for _, p := range orderPaths.FindAllString(e.When, -1) {
-			seen[p] = Lookup(o.Data, strings.TrimPrefix(p, "order."))
-		}
-		v, err := expr.Run(e.Cond, env)
+		ok, err := holds(e, id, o, seen)
 		if err != nil {
-			return "", nil, "", fmt.Errorf("engine: condition %q at %q: %w", e.When, id, err)
+			return "", nil, "", err
 		}
-		if b, _ := v.(bool); b {
+		if ok {
 			return e.To, map[string]any{"rule": e.When, "to": e.To, "values": seen}, fmt.Sprintf("%s is true (%s) → %s", e.When, showValues(seen), e.To), nil
 		}
 	}
@@ -726,6 +718,20 @@ func choose(f *Flow, id string, o Order) (string, map[string]any, string, error)
 		return "", nil, "", fmt.Errorf("engine: no condition of switch %q holds and it has no default", id)
 	}
 	return def, map[string]any{"rule": "default", "to": def, "values": seen}, fmt.Sprintf("no condition holds (%s) → default %s", showValues(seen), def), nil
+}
+
+// holds evaluates an edge's condition on the order and records in seen the order
+// fields it reads, for the explanation.
+func holds(e *Edge, node string, o Order, seen map[string]any) (bool, error) {
+	for _, p := range orderPaths.FindAllString(e.When, -1) {
+		seen[p] = Lookup(o.Data, strings.TrimPrefix(p, "order."))
+	}
+	v, err := expr.Run(e.Cond, map[string]any{"order": o.Data})
+	if err != nil {
+		return false, fmt.Errorf("engine: condition %q at %q: %w", e.When, node, err)
+	}
+	b, _ := v.(bool)
+	return b, nil
 }
 
 // orderPaths finds the order fields a condition reads, for the explanation.
