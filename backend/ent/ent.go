@@ -9,10 +9,14 @@ import (
 	"reflect"
 	"sluice/backend/ent/auditentry"
 	"sluice/backend/ent/casbinrule"
+	"sluice/backend/ent/channel"
+	"sluice/backend/ent/customer"
 	"sluice/backend/ent/definition"
 	"sluice/backend/ent/department"
 	"sluice/backend/ent/event"
+	"sluice/backend/ent/exception"
 	"sluice/backend/ent/idempotencykey"
+	"sluice/backend/ent/importjob"
 	"sluice/backend/ent/ledger"
 	"sluice/backend/ent/liveticket"
 	"sluice/backend/ent/membership"
@@ -21,9 +25,11 @@ import (
 	"sluice/backend/ent/order"
 	"sluice/backend/ent/ordercomment"
 	"sluice/backend/ent/orderlock"
+	"sluice/backend/ent/outboxmessage"
 	"sluice/backend/ent/product"
 	"sluice/backend/ent/reservation"
 	"sluice/backend/ent/session"
+	"sluice/backend/ent/shipment"
 	"sluice/backend/ent/stock"
 	"sluice/backend/ent/stockmove"
 	"sluice/backend/ent/task"
@@ -98,10 +104,14 @@ func checkColumn(t, c string) error {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
 			auditentry.Table:     auditentry.ValidColumn,
 			casbinrule.Table:     casbinrule.ValidColumn,
+			channel.Table:        channel.ValidColumn,
+			customer.Table:       customer.ValidColumn,
 			definition.Table:     definition.ValidColumn,
 			department.Table:     department.ValidColumn,
 			event.Table:          event.ValidColumn,
+			exception.Table:      exception.ValidColumn,
 			idempotencykey.Table: idempotencykey.ValidColumn,
+			importjob.Table:      importjob.ValidColumn,
 			ledger.Table:         ledger.ValidColumn,
 			liveticket.Table:     liveticket.ValidColumn,
 			membership.Table:     membership.ValidColumn,
@@ -110,9 +120,11 @@ func checkColumn(t, c string) error {
 			order.Table:          order.ValidColumn,
 			ordercomment.Table:   ordercomment.ValidColumn,
 			orderlock.Table:      orderlock.ValidColumn,
+			outboxmessage.Table:  outboxmessage.ValidColumn,
 			product.Table:        product.ValidColumn,
 			reservation.Table:    reservation.ValidColumn,
 			session.Table:        session.ValidColumn,
+			shipment.Table:       shipment.ValidColumn,
 			stock.Table:          stock.ValidColumn,
 			stockmove.Table:      stockmove.ValidColumn,
 			task.Table:           task.ValidColumn,

@@ -41,7 +41,15 @@ type Order struct {
 	// Version holds the value of the "version" field.
 	Version int `json:"version,omitempty"`
 	// UpdatedAt holds the value of the "updated_at" field.
-	UpdatedAt    time.Time `json:"updated_at,omitempty"`
+	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	// Source holds the value of the "source" field.
+	Source string `json:"source,omitempty"`
+	// ExternalRef holds the value of the "external_ref" field.
+	ExternalRef *string `json:"external_ref,omitempty"`
+	// ParentID holds the value of the "parent_id" field.
+	ParentID *int `json:"parent_id,omitempty"`
+	// Customer holds the value of the "customer" field.
+	Customer     string `json:"customer,omitempty"`
 	selectValues sql.SelectValues
 }
 
@@ -54,9 +62,9 @@ func (*Order) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case order.FieldTotal:
 			values[i] = new(sql.NullFloat64)
-		case order.FieldID, order.FieldFlowVersion, order.FieldVersion:
+		case order.FieldID, order.FieldFlowVersion, order.FieldVersion, order.FieldParentID:
 			values[i] = new(sql.NullInt64)
-		case order.FieldNumber, order.FieldFlowKey, order.FieldStatus, order.FieldDepartment, order.FieldSubmitter:
+		case order.FieldNumber, order.FieldFlowKey, order.FieldStatus, order.FieldDepartment, order.FieldSubmitter, order.FieldSource, order.FieldExternalRef, order.FieldCustomer:
 			values[i] = new(sql.NullString)
 		case order.FieldCreatedAt, order.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -157,6 +165,32 @@ func (_m *Order) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.UpdatedAt = value.Time
 			}
+		case order.FieldSource:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field source", values[i])
+			} else if value.Valid {
+				_m.Source = value.String
+			}
+		case order.FieldExternalRef:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field external_ref", values[i])
+			} else if value.Valid {
+				_m.ExternalRef = new(string)
+				*_m.ExternalRef = value.String
+			}
+		case order.FieldParentID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field parent_id", values[i])
+			} else if value.Valid {
+				_m.ParentID = new(int)
+				*_m.ParentID = int(value.Int64)
+			}
+		case order.FieldCustomer:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field customer", values[i])
+			} else if value.Valid {
+				_m.Customer = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -228,6 +262,22 @@ func (_m *Order) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("updated_at=")
 	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("source=")
+	builder.WriteString(_m.Source)
+	builder.WriteString(", ")
+	if v := _m.ExternalRef; v != nil {
+		builder.WriteString("external_ref=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.ParentID; v != nil {
+		builder.WriteString("parent_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("customer=")
+	builder.WriteString(_m.Customer)
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -126,6 +126,62 @@ func (_c *OrderCreate) SetNillableUpdatedAt(v *time.Time) *OrderCreate {
 	return _c
 }
 
+// SetSource sets the "source" field.
+func (_c *OrderCreate) SetSource(v string) *OrderCreate {
+	_c.mutation.SetSource(v)
+	return _c
+}
+
+// SetNillableSource sets the "source" field if the given value is not nil.
+func (_c *OrderCreate) SetNillableSource(v *string) *OrderCreate {
+	if v != nil {
+		_c.SetSource(*v)
+	}
+	return _c
+}
+
+// SetExternalRef sets the "external_ref" field.
+func (_c *OrderCreate) SetExternalRef(v string) *OrderCreate {
+	_c.mutation.SetExternalRef(v)
+	return _c
+}
+
+// SetNillableExternalRef sets the "external_ref" field if the given value is not nil.
+func (_c *OrderCreate) SetNillableExternalRef(v *string) *OrderCreate {
+	if v != nil {
+		_c.SetExternalRef(*v)
+	}
+	return _c
+}
+
+// SetParentID sets the "parent_id" field.
+func (_c *OrderCreate) SetParentID(v int) *OrderCreate {
+	_c.mutation.SetParentID(v)
+	return _c
+}
+
+// SetNillableParentID sets the "parent_id" field if the given value is not nil.
+func (_c *OrderCreate) SetNillableParentID(v *int) *OrderCreate {
+	if v != nil {
+		_c.SetParentID(*v)
+	}
+	return _c
+}
+
+// SetCustomer sets the "customer" field.
+func (_c *OrderCreate) SetCustomer(v string) *OrderCreate {
+	_c.mutation.SetCustomer(v)
+	return _c
+}
+
+// SetNillableCustomer sets the "customer" field if the given value is not nil.
+func (_c *OrderCreate) SetNillableCustomer(v *string) *OrderCreate {
+	if v != nil {
+		_c.SetCustomer(*v)
+	}
+	return _c
+}
+
 // Mutation returns the OrderMutation object of the builder.
 func (_c *OrderCreate) Mutation() *OrderMutation {
 	return _c.mutation
@@ -177,6 +233,14 @@ func (_c *OrderCreate) defaults() {
 		v := order.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	if _, ok := _c.mutation.Source(); !ok {
+		v := order.DefaultSource
+		_c.mutation.SetSource(v)
+	}
+	if _, ok := _c.mutation.Customer(); !ok {
+		v := order.DefaultCustomer
+		_c.mutation.SetCustomer(v)
+	}
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -216,6 +280,12 @@ func (_c *OrderCreate) check() error {
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
 		return &ValidationError{Name: "updated_at", err: errors.New(`ent: missing required field "Order.updated_at"`)}
+	}
+	if _, ok := _c.mutation.Source(); !ok {
+		return &ValidationError{Name: "source", err: errors.New(`ent: missing required field "Order.source"`)}
+	}
+	if _, ok := _c.mutation.Customer(); !ok {
+		return &ValidationError{Name: "customer", err: errors.New(`ent: missing required field "Order.customer"`)}
 	}
 	return nil
 }
@@ -291,6 +361,22 @@ func (_c *OrderCreate) createSpec() (*Order, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.UpdatedAt(); ok {
 		_spec.SetField(order.FieldUpdatedAt, field.TypeTime, value)
 		_node.UpdatedAt = value
+	}
+	if value, ok := _c.mutation.Source(); ok {
+		_spec.SetField(order.FieldSource, field.TypeString, value)
+		_node.Source = value
+	}
+	if value, ok := _c.mutation.ExternalRef(); ok {
+		_spec.SetField(order.FieldExternalRef, field.TypeString, value)
+		_node.ExternalRef = &value
+	}
+	if value, ok := _c.mutation.ParentID(); ok {
+		_spec.SetField(order.FieldParentID, field.TypeInt, value)
+		_node.ParentID = &value
+	}
+	if value, ok := _c.mutation.Customer(); ok {
+		_spec.SetField(order.FieldCustomer, field.TypeString, value)
+		_node.Customer = value
 	}
 	return _node, _spec
 }
@@ -491,6 +577,72 @@ func (u *OrderUpsert) SetUpdatedAt(v time.Time) *OrderUpsert {
 // UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
 func (u *OrderUpsert) UpdateUpdatedAt() *OrderUpsert {
 	u.SetExcluded(order.FieldUpdatedAt)
+	return u
+}
+
+// SetSource sets the "source" field.
+func (u *OrderUpsert) SetSource(v string) *OrderUpsert {
+	u.Set(order.FieldSource, v)
+	return u
+}
+
+// UpdateSource sets the "source" field to the value that was provided on create.
+func (u *OrderUpsert) UpdateSource() *OrderUpsert {
+	u.SetExcluded(order.FieldSource)
+	return u
+}
+
+// SetExternalRef sets the "external_ref" field.
+func (u *OrderUpsert) SetExternalRef(v string) *OrderUpsert {
+	u.Set(order.FieldExternalRef, v)
+	return u
+}
+
+// UpdateExternalRef sets the "external_ref" field to the value that was provided on create.
+func (u *OrderUpsert) UpdateExternalRef() *OrderUpsert {
+	u.SetExcluded(order.FieldExternalRef)
+	return u
+}
+
+// ClearExternalRef clears the value of the "external_ref" field.
+func (u *OrderUpsert) ClearExternalRef() *OrderUpsert {
+	u.SetNull(order.FieldExternalRef)
+	return u
+}
+
+// SetParentID sets the "parent_id" field.
+func (u *OrderUpsert) SetParentID(v int) *OrderUpsert {
+	u.Set(order.FieldParentID, v)
+	return u
+}
+
+// UpdateParentID sets the "parent_id" field to the value that was provided on create.
+func (u *OrderUpsert) UpdateParentID() *OrderUpsert {
+	u.SetExcluded(order.FieldParentID)
+	return u
+}
+
+// AddParentID adds v to the "parent_id" field.
+func (u *OrderUpsert) AddParentID(v int) *OrderUpsert {
+	u.Add(order.FieldParentID, v)
+	return u
+}
+
+// ClearParentID clears the value of the "parent_id" field.
+func (u *OrderUpsert) ClearParentID() *OrderUpsert {
+	u.SetNull(order.FieldParentID)
+	return u
+}
+
+// SetCustomer sets the "customer" field.
+func (u *OrderUpsert) SetCustomer(v string) *OrderUpsert {
+	u.Set(order.FieldCustomer, v)
+	return u
+}
+
+// UpdateCustomer sets the "customer" field to the value that was provided on create.
+func (u *OrderUpsert) UpdateCustomer() *OrderUpsert {
+	u.SetExcluded(order.FieldCustomer)
 	return u
 }
 
@@ -711,6 +863,83 @@ func (u *OrderUpsertOne) SetUpdatedAt(v time.Time) *OrderUpsertOne {
 func (u *OrderUpsertOne) UpdateUpdatedAt() *OrderUpsertOne {
 	return u.Update(func(s *OrderUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetSource sets the "source" field.
+func (u *OrderUpsertOne) SetSource(v string) *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetSource(v)
+	})
+}
+
+// UpdateSource sets the "source" field to the value that was provided on create.
+func (u *OrderUpsertOne) UpdateSource() *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdateSource()
+	})
+}
+
+// SetExternalRef sets the "external_ref" field.
+func (u *OrderUpsertOne) SetExternalRef(v string) *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetExternalRef(v)
+	})
+}
+
+// UpdateExternalRef sets the "external_ref" field to the value that was provided on create.
+func (u *OrderUpsertOne) UpdateExternalRef() *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdateExternalRef()
+	})
+}
+
+// ClearExternalRef clears the value of the "external_ref" field.
+func (u *OrderUpsertOne) ClearExternalRef() *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.ClearExternalRef()
+	})
+}
+
+// SetParentID sets the "parent_id" field.
+func (u *OrderUpsertOne) SetParentID(v int) *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetParentID(v)
+	})
+}
+
+// AddParentID adds v to the "parent_id" field.
+func (u *OrderUpsertOne) AddParentID(v int) *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.AddParentID(v)
+	})
+}
+
+// UpdateParentID sets the "parent_id" field to the value that was provided on create.
+func (u *OrderUpsertOne) UpdateParentID() *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdateParentID()
+	})
+}
+
+// ClearParentID clears the value of the "parent_id" field.
+func (u *OrderUpsertOne) ClearParentID() *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.ClearParentID()
+	})
+}
+
+// SetCustomer sets the "customer" field.
+func (u *OrderUpsertOne) SetCustomer(v string) *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetCustomer(v)
+	})
+}
+
+// UpdateCustomer sets the "customer" field to the value that was provided on create.
+func (u *OrderUpsertOne) UpdateCustomer() *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdateCustomer()
 	})
 }
 
@@ -1097,6 +1326,83 @@ func (u *OrderUpsertBulk) SetUpdatedAt(v time.Time) *OrderUpsertBulk {
 func (u *OrderUpsertBulk) UpdateUpdatedAt() *OrderUpsertBulk {
 	return u.Update(func(s *OrderUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetSource sets the "source" field.
+func (u *OrderUpsertBulk) SetSource(v string) *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetSource(v)
+	})
+}
+
+// UpdateSource sets the "source" field to the value that was provided on create.
+func (u *OrderUpsertBulk) UpdateSource() *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdateSource()
+	})
+}
+
+// SetExternalRef sets the "external_ref" field.
+func (u *OrderUpsertBulk) SetExternalRef(v string) *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetExternalRef(v)
+	})
+}
+
+// UpdateExternalRef sets the "external_ref" field to the value that was provided on create.
+func (u *OrderUpsertBulk) UpdateExternalRef() *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdateExternalRef()
+	})
+}
+
+// ClearExternalRef clears the value of the "external_ref" field.
+func (u *OrderUpsertBulk) ClearExternalRef() *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.ClearExternalRef()
+	})
+}
+
+// SetParentID sets the "parent_id" field.
+func (u *OrderUpsertBulk) SetParentID(v int) *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetParentID(v)
+	})
+}
+
+// AddParentID adds v to the "parent_id" field.
+func (u *OrderUpsertBulk) AddParentID(v int) *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.AddParentID(v)
+	})
+}
+
+// UpdateParentID sets the "parent_id" field to the value that was provided on create.
+func (u *OrderUpsertBulk) UpdateParentID() *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdateParentID()
+	})
+}
+
+// ClearParentID clears the value of the "parent_id" field.
+func (u *OrderUpsertBulk) ClearParentID() *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.ClearParentID()
+	})
+}
+
+// SetCustomer sets the "customer" field.
+func (u *OrderUpsertBulk) SetCustomer(v string) *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetCustomer(v)
+	})
+}
+
+// UpdateCustomer sets the "customer" field to the value that was provided on create.
+func (u *OrderUpsertBulk) UpdateCustomer() *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdateCustomer()
 	})
 }
 

@@ -195,6 +195,81 @@ func (_u *OrderUpdate) SetNillableUpdatedAt(v *time.Time) *OrderUpdate {
 	return _u
 }
 
+// SetSource sets the "source" field.
+func (_u *OrderUpdate) SetSource(v string) *OrderUpdate {
+	_u.mutation.SetSource(v)
+	return _u
+}
+
+// SetNillableSource sets the "source" field if the given value is not nil.
+func (_u *OrderUpdate) SetNillableSource(v *string) *OrderUpdate {
+	if v != nil {
+		_u.SetSource(*v)
+	}
+	return _u
+}
+
+// SetExternalRef sets the "external_ref" field.
+func (_u *OrderUpdate) SetExternalRef(v string) *OrderUpdate {
+	_u.mutation.SetExternalRef(v)
+	return _u
+}
+
+// SetNillableExternalRef sets the "external_ref" field if the given value is not nil.
+func (_u *OrderUpdate) SetNillableExternalRef(v *string) *OrderUpdate {
+	if v != nil {
+		_u.SetExternalRef(*v)
+	}
+	return _u
+}
+
+// ClearExternalRef clears the value of the "external_ref" field.
+func (_u *OrderUpdate) ClearExternalRef() *OrderUpdate {
+	_u.mutation.ClearExternalRef()
+	return _u
+}
+
+// SetParentID sets the "parent_id" field.
+func (_u *OrderUpdate) SetParentID(v int) *OrderUpdate {
+	_u.mutation.ResetParentID()
+	_u.mutation.SetParentID(v)
+	return _u
+}
+
+// SetNillableParentID sets the "parent_id" field if the given value is not nil.
+func (_u *OrderUpdate) SetNillableParentID(v *int) *OrderUpdate {
+	if v != nil {
+		_u.SetParentID(*v)
+	}
+	return _u
+}
+
+// AddParentID adds value to the "parent_id" field.
+func (_u *OrderUpdate) AddParentID(v int) *OrderUpdate {
+	_u.mutation.AddParentID(v)
+	return _u
+}
+
+// ClearParentID clears the value of the "parent_id" field.
+func (_u *OrderUpdate) ClearParentID() *OrderUpdate {
+	_u.mutation.ClearParentID()
+	return _u
+}
+
+// SetCustomer sets the "customer" field.
+func (_u *OrderUpdate) SetCustomer(v string) *OrderUpdate {
+	_u.mutation.SetCustomer(v)
+	return _u
+}
+
+// SetNillableCustomer sets the "customer" field if the given value is not nil.
+func (_u *OrderUpdate) SetNillableCustomer(v *string) *OrderUpdate {
+	if v != nil {
+		_u.SetCustomer(*v)
+	}
+	return _u
+}
+
 // Mutation returns the OrderMutation object of the builder.
 func (_u *OrderUpdate) Mutation() *OrderMutation {
 	return _u.mutation
@@ -288,6 +363,27 @@ func (_u *OrderUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(order.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.Source(); ok {
+		_spec.SetField(order.FieldSource, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.ExternalRef(); ok {
+		_spec.SetField(order.FieldExternalRef, field.TypeString, value)
+	}
+	if _u.mutation.ExternalRefCleared() {
+		_spec.ClearField(order.FieldExternalRef, field.TypeString)
+	}
+	if value, ok := _u.mutation.ParentID(); ok {
+		_spec.SetField(order.FieldParentID, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedParentID(); ok {
+		_spec.AddField(order.FieldParentID, field.TypeInt, value)
+	}
+	if _u.mutation.ParentIDCleared() {
+		_spec.ClearField(order.FieldParentID, field.TypeInt)
+	}
+	if value, ok := _u.mutation.Customer(); ok {
+		_spec.SetField(order.FieldCustomer, field.TypeString, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -476,6 +572,81 @@ func (_u *OrderUpdateOne) SetNillableUpdatedAt(v *time.Time) *OrderUpdateOne {
 	return _u
 }
 
+// SetSource sets the "source" field.
+func (_u *OrderUpdateOne) SetSource(v string) *OrderUpdateOne {
+	_u.mutation.SetSource(v)
+	return _u
+}
+
+// SetNillableSource sets the "source" field if the given value is not nil.
+func (_u *OrderUpdateOne) SetNillableSource(v *string) *OrderUpdateOne {
+	if v != nil {
+		_u.SetSource(*v)
+	}
+	return _u
+}
+
+// SetExternalRef sets the "external_ref" field.
+func (_u *OrderUpdateOne) SetExternalRef(v string) *OrderUpdateOne {
+	_u.mutation.SetExternalRef(v)
+	return _u
+}
+
+// SetNillableExternalRef sets the "external_ref" field if the given value is not nil.
+func (_u *OrderUpdateOne) SetNillableExternalRef(v *string) *OrderUpdateOne {
+	if v != nil {
+		_u.SetExternalRef(*v)
+	}
+	return _u
+}
+
+// ClearExternalRef clears the value of the "external_ref" field.
+func (_u *OrderUpdateOne) ClearExternalRef() *OrderUpdateOne {
+	_u.mutation.ClearExternalRef()
+	return _u
+}
+
+// SetParentID sets the "parent_id" field.
+func (_u *OrderUpdateOne) SetParentID(v int) *OrderUpdateOne {
+	_u.mutation.ResetParentID()
+	_u.mutation.SetParentID(v)
+	return _u
+}
+
+// SetNillableParentID sets the "parent_id" field if the given value is not nil.
+func (_u *OrderUpdateOne) SetNillableParentID(v *int) *OrderUpdateOne {
+	if v != nil {
+		_u.SetParentID(*v)
+	}
+	return _u
+}
+
+// AddParentID adds value to the "parent_id" field.
+func (_u *OrderUpdateOne) AddParentID(v int) *OrderUpdateOne {
+	_u.mutation.AddParentID(v)
+	return _u
+}
+
+// ClearParentID clears the value of the "parent_id" field.
+func (_u *OrderUpdateOne) ClearParentID() *OrderUpdateOne {
+	_u.mutation.ClearParentID()
+	return _u
+}
+
+// SetCustomer sets the "customer" field.
+func (_u *OrderUpdateOne) SetCustomer(v string) *OrderUpdateOne {
+	_u.mutation.SetCustomer(v)
+	return _u
+}
+
+// SetNillableCustomer sets the "customer" field if the given value is not nil.
+func (_u *OrderUpdateOne) SetNillableCustomer(v *string) *OrderUpdateOne {
+	if v != nil {
+		_u.SetCustomer(*v)
+	}
+	return _u
+}
+
 // Mutation returns the OrderMutation object of the builder.
 func (_u *OrderUpdateOne) Mutation() *OrderMutation {
 	return _u.mutation
@@ -599,6 +770,27 @@ func (_u *OrderUpdateOne) sqlSave(ctx context.Context) (_node *Order, err error)
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(order.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.Source(); ok {
+		_spec.SetField(order.FieldSource, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.ExternalRef(); ok {
+		_spec.SetField(order.FieldExternalRef, field.TypeString, value)
+	}
+	if _u.mutation.ExternalRefCleared() {
+		_spec.ClearField(order.FieldExternalRef, field.TypeString)
+	}
+	if value, ok := _u.mutation.ParentID(); ok {
+		_spec.SetField(order.FieldParentID, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedParentID(); ok {
+		_spec.AddField(order.FieldParentID, field.TypeInt, value)
+	}
+	if _u.mutation.ParentIDCleared() {
+		_spec.ClearField(order.FieldParentID, field.TypeInt)
+	}
+	if value, ok := _u.mutation.Customer(); ok {
+		_spec.SetField(order.FieldCustomer, field.TypeString, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &Order{config: _u.config}

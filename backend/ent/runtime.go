@@ -5,9 +5,13 @@ package ent
 import (
 	"sluice/backend/ent/auditentry"
 	"sluice/backend/ent/casbinrule"
+	"sluice/backend/ent/channel"
+	"sluice/backend/ent/customer"
 	"sluice/backend/ent/definition"
 	"sluice/backend/ent/department"
+	"sluice/backend/ent/exception"
 	"sluice/backend/ent/idempotencykey"
+	"sluice/backend/ent/importjob"
 	"sluice/backend/ent/ledger"
 	"sluice/backend/ent/membership"
 	"sluice/backend/ent/nodeinstance"
@@ -15,10 +19,12 @@ import (
 	"sluice/backend/ent/order"
 	"sluice/backend/ent/ordercomment"
 	"sluice/backend/ent/orderlock"
+	"sluice/backend/ent/outboxmessage"
 	"sluice/backend/ent/product"
 	"sluice/backend/ent/reservation"
 	"sluice/backend/ent/schema"
 	"sluice/backend/ent/session"
+	"sluice/backend/ent/shipment"
 	"sluice/backend/ent/stock"
 	"sluice/backend/ent/stockmove"
 	"sluice/backend/ent/task"
@@ -73,6 +79,108 @@ func init() {
 	casbinruleDescV5 := casbinruleFields[6].Descriptor()
 	// casbinrule.DefaultV5 holds the default value on creation for the v5 field.
 	casbinrule.DefaultV5 = casbinruleDescV5.Default.(string)
+	channelMixin := schema.Channel{}.Mixin()
+	channelMixinFields0 := channelMixin[0].Fields()
+	_ = channelMixinFields0
+	channelFields := schema.Channel{}.Fields()
+	_ = channelFields
+	// channelDescCreatedAt is the schema descriptor for created_at field.
+	channelDescCreatedAt := channelMixinFields0[0].Descriptor()
+	// channel.DefaultCreatedAt holds the default value on creation for the created_at field.
+	channel.DefaultCreatedAt = channelDescCreatedAt.Default.(func() time.Time)
+	// channelDescKey is the schema descriptor for key field.
+	channelDescKey := channelFields[0].Descriptor()
+	// channel.KeyValidator is a validator for the "key" field. It is called by the builders before save.
+	channel.KeyValidator = func() func(string) error {
+		validators := channelDescKey.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(key string) error {
+			for _, fn := range fns {
+				if err := fn(key); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// channelDescName is the schema descriptor for name field.
+	channelDescName := channelFields[1].Descriptor()
+	// channel.DefaultName holds the default value on creation for the name field.
+	channel.DefaultName = channelDescName.Default.(string)
+	// channelDescDepartment is the schema descriptor for department field.
+	channelDescDepartment := channelFields[3].Descriptor()
+	// channel.DefaultDepartment holds the default value on creation for the department field.
+	channel.DefaultDepartment = channelDescDepartment.Default.(string)
+	// channelDescSubmitter is the schema descriptor for submitter field.
+	channelDescSubmitter := channelFields[4].Descriptor()
+	// channel.DefaultSubmitter holds the default value on creation for the submitter field.
+	channel.DefaultSubmitter = channelDescSubmitter.Default.(string)
+	// channelDescEnabled is the schema descriptor for enabled field.
+	channelDescEnabled := channelFields[7].Descriptor()
+	// channel.DefaultEnabled holds the default value on creation for the enabled field.
+	channel.DefaultEnabled = channelDescEnabled.Default.(bool)
+	customerMixin := schema.Customer{}.Mixin()
+	customerMixinFields0 := customerMixin[0].Fields()
+	_ = customerMixinFields0
+	customerFields := schema.Customer{}.Fields()
+	_ = customerFields
+	// customerDescCreatedAt is the schema descriptor for created_at field.
+	customerDescCreatedAt := customerMixinFields0[0].Descriptor()
+	// customer.DefaultCreatedAt holds the default value on creation for the created_at field.
+	customer.DefaultCreatedAt = customerDescCreatedAt.Default.(func() time.Time)
+	// customerDescCode is the schema descriptor for code field.
+	customerDescCode := customerFields[0].Descriptor()
+	// customer.CodeValidator is a validator for the "code" field. It is called by the builders before save.
+	customer.CodeValidator = func() func(string) error {
+		validators := customerDescCode.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(code string) error {
+			for _, fn := range fns {
+				if err := fn(code); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// customerDescName is the schema descriptor for name field.
+	customerDescName := customerFields[1].Descriptor()
+	// customer.DefaultName holds the default value on creation for the name field.
+	customer.DefaultName = customerDescName.Default.(string)
+	// customerDescEmail is the schema descriptor for email field.
+	customerDescEmail := customerFields[2].Descriptor()
+	// customer.DefaultEmail holds the default value on creation for the email field.
+	customer.DefaultEmail = customerDescEmail.Default.(string)
+	// customerDescLanguage is the schema descriptor for language field.
+	customerDescLanguage := customerFields[3].Descriptor()
+	// customer.DefaultLanguage holds the default value on creation for the language field.
+	customer.DefaultLanguage = customerDescLanguage.Default.(string)
+	// customerDescWebhookURL is the schema descriptor for webhook_url field.
+	customerDescWebhookURL := customerFields[4].Descriptor()
+	// customer.DefaultWebhookURL holds the default value on creation for the webhook_url field.
+	customer.DefaultWebhookURL = customerDescWebhookURL.Default.(string)
+	// customerDescBlocked is the schema descriptor for blocked field.
+	customerDescBlocked := customerFields[5].Descriptor()
+	// customer.DefaultBlocked holds the default value on creation for the blocked field.
+	customer.DefaultBlocked = customerDescBlocked.Default.(bool)
+	// customerDescBlockedReason is the schema descriptor for blocked_reason field.
+	customerDescBlockedReason := customerFields[6].Descriptor()
+	// customer.DefaultBlockedReason holds the default value on creation for the blocked_reason field.
+	customer.DefaultBlockedReason = customerDescBlockedReason.Default.(string)
+	// customerDescCreditLimit is the schema descriptor for credit_limit field.
+	customerDescCreditLimit := customerFields[7].Descriptor()
+	// customer.DefaultCreditLimit holds the default value on creation for the credit_limit field.
+	customer.DefaultCreditLimit = customerDescCreditLimit.Default.(float64)
+	// customerDescAddress is the schema descriptor for address field.
+	customerDescAddress := customerFields[8].Descriptor()
+	// customer.DefaultAddress holds the default value on creation for the address field.
+	customer.DefaultAddress = customerDescAddress.Default.(string)
 	definitionMixin := schema.Definition{}.Mixin()
 	definitionMixinFields0 := definitionMixin[0].Fields()
 	_ = definitionMixinFields0
@@ -143,6 +251,47 @@ func init() {
 	departmentDescName := departmentFields[1].Descriptor()
 	// department.DefaultName holds the default value on creation for the name field.
 	department.DefaultName = departmentDescName.Default.(string)
+	exceptionMixin := schema.Exception{}.Mixin()
+	exceptionMixinFields0 := exceptionMixin[0].Fields()
+	_ = exceptionMixinFields0
+	exceptionFields := schema.Exception{}.Fields()
+	_ = exceptionFields
+	// exceptionDescCreatedAt is the schema descriptor for created_at field.
+	exceptionDescCreatedAt := exceptionMixinFields0[0].Descriptor()
+	// exception.DefaultCreatedAt holds the default value on creation for the created_at field.
+	exception.DefaultCreatedAt = exceptionDescCreatedAt.Default.(func() time.Time)
+	// exceptionDescNode is the schema descriptor for node field.
+	exceptionDescNode := exceptionFields[1].Descriptor()
+	// exception.DefaultNode holds the default value on creation for the node field.
+	exception.DefaultNode = exceptionDescNode.Default.(string)
+	// exceptionDescMessage is the schema descriptor for message field.
+	exceptionDescMessage := exceptionFields[3].Descriptor()
+	// exception.DefaultMessage holds the default value on creation for the message field.
+	exception.DefaultMessage = exceptionDescMessage.Default.(string)
+	// exceptionDescDepartment is the schema descriptor for department field.
+	exceptionDescDepartment := exceptionFields[5].Descriptor()
+	// exception.DefaultDepartment holds the default value on creation for the department field.
+	exception.DefaultDepartment = exceptionDescDepartment.Default.(string)
+	// exceptionDescOwner is the schema descriptor for owner field.
+	exceptionDescOwner := exceptionFields[6].Descriptor()
+	// exception.DefaultOwner holds the default value on creation for the owner field.
+	exception.DefaultOwner = exceptionDescOwner.Default.(string)
+	// exceptionDescStatus is the schema descriptor for status field.
+	exceptionDescStatus := exceptionFields[8].Descriptor()
+	// exception.DefaultStatus holds the default value on creation for the status field.
+	exception.DefaultStatus = exceptionDescStatus.Default.(string)
+	// exceptionDescResolution is the schema descriptor for resolution field.
+	exceptionDescResolution := exceptionFields[9].Descriptor()
+	// exception.DefaultResolution holds the default value on creation for the resolution field.
+	exception.DefaultResolution = exceptionDescResolution.Default.(string)
+	// exceptionDescResolvedBy is the schema descriptor for resolved_by field.
+	exceptionDescResolvedBy := exceptionFields[10].Descriptor()
+	// exception.DefaultResolvedBy holds the default value on creation for the resolved_by field.
+	exception.DefaultResolvedBy = exceptionDescResolvedBy.Default.(string)
+	// exceptionDescNote is the schema descriptor for note field.
+	exceptionDescNote := exceptionFields[12].Descriptor()
+	// exception.DefaultNote holds the default value on creation for the note field.
+	exception.DefaultNote = exceptionDescNote.Default.(string)
 	idempotencykeyMixin := schema.IdempotencyKey{}.Mixin()
 	idempotencykeyMixinFields0 := idempotencykeyMixin[0].Fields()
 	_ = idempotencykeyMixinFields0
@@ -152,6 +301,43 @@ func init() {
 	idempotencykeyDescCreatedAt := idempotencykeyMixinFields0[0].Descriptor()
 	// idempotencykey.DefaultCreatedAt holds the default value on creation for the created_at field.
 	idempotencykey.DefaultCreatedAt = idempotencykeyDescCreatedAt.Default.(func() time.Time)
+	importjobMixin := schema.ImportJob{}.Mixin()
+	importjobMixinFields0 := importjobMixin[0].Fields()
+	_ = importjobMixinFields0
+	importjobFields := schema.ImportJob{}.Fields()
+	_ = importjobFields
+	// importjobDescCreatedAt is the schema descriptor for created_at field.
+	importjobDescCreatedAt := importjobMixinFields0[0].Descriptor()
+	// importjob.DefaultCreatedAt holds the default value on creation for the created_at field.
+	importjob.DefaultCreatedAt = importjobDescCreatedAt.Default.(func() time.Time)
+	// importjobDescFilename is the schema descriptor for filename field.
+	importjobDescFilename := importjobFields[1].Descriptor()
+	// importjob.DefaultFilename holds the default value on creation for the filename field.
+	importjob.DefaultFilename = importjobDescFilename.Default.(string)
+	// importjobDescStatus is the schema descriptor for status field.
+	importjobDescStatus := importjobFields[4].Descriptor()
+	// importjob.DefaultStatus holds the default value on creation for the status field.
+	importjob.DefaultStatus = importjobDescStatus.Default.(string)
+	// importjobDescTotal is the schema descriptor for total field.
+	importjobDescTotal := importjobFields[5].Descriptor()
+	// importjob.DefaultTotal holds the default value on creation for the total field.
+	importjob.DefaultTotal = importjobDescTotal.Default.(int)
+	// importjobDescCreated is the schema descriptor for created field.
+	importjobDescCreated := importjobFields[6].Descriptor()
+	// importjob.DefaultCreated holds the default value on creation for the created field.
+	importjob.DefaultCreated = importjobDescCreated.Default.(int)
+	// importjobDescSkipped is the schema descriptor for skipped field.
+	importjobDescSkipped := importjobFields[7].Descriptor()
+	// importjob.DefaultSkipped holds the default value on creation for the skipped field.
+	importjob.DefaultSkipped = importjobDescSkipped.Default.(int)
+	// importjobDescFailed is the schema descriptor for failed field.
+	importjobDescFailed := importjobFields[8].Descriptor()
+	// importjob.DefaultFailed holds the default value on creation for the failed field.
+	importjob.DefaultFailed = importjobDescFailed.Default.(int)
+	// importjobDescCreatedBy is the schema descriptor for created_by field.
+	importjobDescCreatedBy := importjobFields[10].Descriptor()
+	// importjob.DefaultCreatedBy holds the default value on creation for the created_by field.
+	importjob.DefaultCreatedBy = importjobDescCreatedBy.Default.(string)
 	ledgerFields := schema.Ledger{}.Fields()
 	_ = ledgerFields
 	// ledgerDescAuditSeq is the schema descriptor for audit_seq field.
@@ -266,6 +452,14 @@ func init() {
 	orderDescUpdatedAt := orderFields[10].Descriptor()
 	// order.DefaultUpdatedAt holds the default value on creation for the updated_at field.
 	order.DefaultUpdatedAt = orderDescUpdatedAt.Default.(func() time.Time)
+	// orderDescSource is the schema descriptor for source field.
+	orderDescSource := orderFields[11].Descriptor()
+	// order.DefaultSource holds the default value on creation for the source field.
+	order.DefaultSource = orderDescSource.Default.(string)
+	// orderDescCustomer is the schema descriptor for customer field.
+	orderDescCustomer := orderFields[14].Descriptor()
+	// order.DefaultCustomer holds the default value on creation for the customer field.
+	order.DefaultCustomer = orderDescCustomer.Default.(string)
 	ordercommentFields := schema.OrderComment{}.Fields()
 	_ = ordercommentFields
 	// ordercommentDescBody is the schema descriptor for body field.
@@ -285,6 +479,59 @@ func init() {
 	orderlockDescCreatedAt := orderlockMixinFields0[0].Descriptor()
 	// orderlock.DefaultCreatedAt holds the default value on creation for the created_at field.
 	orderlock.DefaultCreatedAt = orderlockDescCreatedAt.Default.(func() time.Time)
+	outboxmessageMixin := schema.OutboxMessage{}.Mixin()
+	outboxmessageMixinFields0 := outboxmessageMixin[0].Fields()
+	_ = outboxmessageMixinFields0
+	outboxmessageFields := schema.OutboxMessage{}.Fields()
+	_ = outboxmessageFields
+	// outboxmessageDescCreatedAt is the schema descriptor for created_at field.
+	outboxmessageDescCreatedAt := outboxmessageMixinFields0[0].Descriptor()
+	// outboxmessage.DefaultCreatedAt holds the default value on creation for the created_at field.
+	outboxmessage.DefaultCreatedAt = outboxmessageDescCreatedAt.Default.(func() time.Time)
+	// outboxmessageDescKey is the schema descriptor for key field.
+	outboxmessageDescKey := outboxmessageFields[0].Descriptor()
+	// outboxmessage.KeyValidator is a validator for the "key" field. It is called by the builders before save.
+	outboxmessage.KeyValidator = outboxmessageDescKey.Validators[0].(func(string) error)
+	// outboxmessageDescTemplate is the schema descriptor for template field.
+	outboxmessageDescTemplate := outboxmessageFields[3].Descriptor()
+	// outboxmessage.DefaultTemplate holds the default value on creation for the template field.
+	outboxmessage.DefaultTemplate = outboxmessageDescTemplate.Default.(string)
+	// outboxmessageDescLanguage is the schema descriptor for language field.
+	outboxmessageDescLanguage := outboxmessageFields[4].Descriptor()
+	// outboxmessage.DefaultLanguage holds the default value on creation for the language field.
+	outboxmessage.DefaultLanguage = outboxmessageDescLanguage.Default.(string)
+	// outboxmessageDescSubject is the schema descriptor for subject field.
+	outboxmessageDescSubject := outboxmessageFields[6].Descriptor()
+	// outboxmessage.DefaultSubject holds the default value on creation for the subject field.
+	outboxmessage.DefaultSubject = outboxmessageDescSubject.Default.(string)
+	// outboxmessageDescBody is the schema descriptor for body field.
+	outboxmessageDescBody := outboxmessageFields[7].Descriptor()
+	// outboxmessage.DefaultBody holds the default value on creation for the body field.
+	outboxmessage.DefaultBody = outboxmessageDescBody.Default.(string)
+	// outboxmessageDescStatus is the schema descriptor for status field.
+	outboxmessageDescStatus := outboxmessageFields[9].Descriptor()
+	// outboxmessage.DefaultStatus holds the default value on creation for the status field.
+	outboxmessage.DefaultStatus = outboxmessageDescStatus.Default.(string)
+	// outboxmessageDescAttempts is the schema descriptor for attempts field.
+	outboxmessageDescAttempts := outboxmessageFields[10].Descriptor()
+	// outboxmessage.DefaultAttempts holds the default value on creation for the attempts field.
+	outboxmessage.DefaultAttempts = outboxmessageDescAttempts.Default.(int)
+	// outboxmessageDescMaxAttempts is the schema descriptor for max_attempts field.
+	outboxmessageDescMaxAttempts := outboxmessageFields[11].Descriptor()
+	// outboxmessage.DefaultMaxAttempts holds the default value on creation for the max_attempts field.
+	outboxmessage.DefaultMaxAttempts = outboxmessageDescMaxAttempts.Default.(int)
+	// outboxmessageDescNextAt is the schema descriptor for next_at field.
+	outboxmessageDescNextAt := outboxmessageFields[12].Descriptor()
+	// outboxmessage.DefaultNextAt holds the default value on creation for the next_at field.
+	outboxmessage.DefaultNextAt = outboxmessageDescNextAt.Default.(func() time.Time)
+	// outboxmessageDescLastError is the schema descriptor for last_error field.
+	outboxmessageDescLastError := outboxmessageFields[13].Descriptor()
+	// outboxmessage.DefaultLastError holds the default value on creation for the last_error field.
+	outboxmessage.DefaultLastError = outboxmessageDescLastError.Default.(string)
+	// outboxmessageDescClaimedBy is the schema descriptor for claimed_by field.
+	outboxmessageDescClaimedBy := outboxmessageFields[15].Descriptor()
+	// outboxmessage.DefaultClaimedBy holds the default value on creation for the claimed_by field.
+	outboxmessage.DefaultClaimedBy = outboxmessageDescClaimedBy.Default.(string)
 	productMixin := schema.Product{}.Mixin()
 	productMixinFields0 := productMixin[0].Fields()
 	_ = productMixinFields0
@@ -354,6 +601,35 @@ func init() {
 	sessionDescCreatedAt := sessionMixinFields0[0].Descriptor()
 	// session.DefaultCreatedAt holds the default value on creation for the created_at field.
 	session.DefaultCreatedAt = sessionDescCreatedAt.Default.(func() time.Time)
+	shipmentMixin := schema.Shipment{}.Mixin()
+	shipmentMixinFields0 := shipmentMixin[0].Fields()
+	_ = shipmentMixinFields0
+	shipmentFields := schema.Shipment{}.Fields()
+	_ = shipmentFields
+	// shipmentDescCreatedAt is the schema descriptor for created_at field.
+	shipmentDescCreatedAt := shipmentMixinFields0[0].Descriptor()
+	// shipment.DefaultCreatedAt holds the default value on creation for the created_at field.
+	shipment.DefaultCreatedAt = shipmentDescCreatedAt.Default.(func() time.Time)
+	// shipmentDescCarrier is the schema descriptor for carrier field.
+	shipmentDescCarrier := shipmentFields[2].Descriptor()
+	// shipment.DefaultCarrier holds the default value on creation for the carrier field.
+	shipment.DefaultCarrier = shipmentDescCarrier.Default.(string)
+	// shipmentDescTracking is the schema descriptor for tracking field.
+	shipmentDescTracking := shipmentFields[3].Descriptor()
+	// shipment.DefaultTracking holds the default value on creation for the tracking field.
+	shipment.DefaultTracking = shipmentDescTracking.Default.(string)
+	// shipmentDescTrackingURL is the schema descriptor for tracking_url field.
+	shipmentDescTrackingURL := shipmentFields[4].Descriptor()
+	// shipment.DefaultTrackingURL holds the default value on creation for the tracking_url field.
+	shipment.DefaultTrackingURL = shipmentDescTrackingURL.Default.(string)
+	// shipmentDescWarehouse is the schema descriptor for warehouse field.
+	shipmentDescWarehouse := shipmentFields[5].Descriptor()
+	// shipment.DefaultWarehouse holds the default value on creation for the warehouse field.
+	shipment.DefaultWarehouse = shipmentDescWarehouse.Default.(string)
+	// shipmentDescShippedBy is the schema descriptor for shipped_by field.
+	shipmentDescShippedBy := shipmentFields[7].Descriptor()
+	// shipment.DefaultShippedBy holds the default value on creation for the shipped_by field.
+	shipment.DefaultShippedBy = shipmentDescShippedBy.Default.(string)
 	stockFields := schema.Stock{}.Fields()
 	_ = stockFields
 	// stockDescOnHand is the schema descriptor for on_hand field.

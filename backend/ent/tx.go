@@ -18,14 +18,22 @@ type Tx struct {
 	AuditEntry *AuditEntryClient
 	// CasbinRule is the client for interacting with the CasbinRule builders.
 	CasbinRule *CasbinRuleClient
+	// Channel is the client for interacting with the Channel builders.
+	Channel *ChannelClient
+	// Customer is the client for interacting with the Customer builders.
+	Customer *CustomerClient
 	// Definition is the client for interacting with the Definition builders.
 	Definition *DefinitionClient
 	// Department is the client for interacting with the Department builders.
 	Department *DepartmentClient
 	// Event is the client for interacting with the Event builders.
 	Event *EventClient
+	// Exception is the client for interacting with the Exception builders.
+	Exception *ExceptionClient
 	// IdempotencyKey is the client for interacting with the IdempotencyKey builders.
 	IdempotencyKey *IdempotencyKeyClient
+	// ImportJob is the client for interacting with the ImportJob builders.
+	ImportJob *ImportJobClient
 	// Ledger is the client for interacting with the Ledger builders.
 	Ledger *LedgerClient
 	// LiveTicket is the client for interacting with the LiveTicket builders.
@@ -42,12 +50,16 @@ type Tx struct {
 	OrderComment *OrderCommentClient
 	// OrderLock is the client for interacting with the OrderLock builders.
 	OrderLock *OrderLockClient
+	// OutboxMessage is the client for interacting with the OutboxMessage builders.
+	OutboxMessage *OutboxMessageClient
 	// Product is the client for interacting with the Product builders.
 	Product *ProductClient
 	// Reservation is the client for interacting with the Reservation builders.
 	Reservation *ReservationClient
 	// Session is the client for interacting with the Session builders.
 	Session *SessionClient
+	// Shipment is the client for interacting with the Shipment builders.
+	Shipment *ShipmentClient
 	// Stock is the client for interacting with the Stock builders.
 	Stock *StockClient
 	// StockMove is the client for interacting with the StockMove builders.
@@ -195,10 +207,14 @@ func (tx *Tx) Client() *Client {
 func (tx *Tx) init() {
 	tx.AuditEntry = NewAuditEntryClient(tx.config)
 	tx.CasbinRule = NewCasbinRuleClient(tx.config)
+	tx.Channel = NewChannelClient(tx.config)
+	tx.Customer = NewCustomerClient(tx.config)
 	tx.Definition = NewDefinitionClient(tx.config)
 	tx.Department = NewDepartmentClient(tx.config)
 	tx.Event = NewEventClient(tx.config)
+	tx.Exception = NewExceptionClient(tx.config)
 	tx.IdempotencyKey = NewIdempotencyKeyClient(tx.config)
+	tx.ImportJob = NewImportJobClient(tx.config)
 	tx.Ledger = NewLedgerClient(tx.config)
 	tx.LiveTicket = NewLiveTicketClient(tx.config)
 	tx.Membership = NewMembershipClient(tx.config)
@@ -207,9 +223,11 @@ func (tx *Tx) init() {
 	tx.Order = NewOrderClient(tx.config)
 	tx.OrderComment = NewOrderCommentClient(tx.config)
 	tx.OrderLock = NewOrderLockClient(tx.config)
+	tx.OutboxMessage = NewOutboxMessageClient(tx.config)
 	tx.Product = NewProductClient(tx.config)
 	tx.Reservation = NewReservationClient(tx.config)
 	tx.Session = NewSessionClient(tx.config)
+	tx.Shipment = NewShipmentClient(tx.config)
 	tx.Stock = NewStockClient(tx.config)
 	tx.StockMove = NewStockMoveClient(tx.config)
 	tx.Task = NewTaskClient(tx.config)

@@ -61,6 +61,45 @@ var (
 			},
 		},
 	}
+	// ChannelsColumns holds the columns for the "channels" table.
+	ChannelsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "key", Type: field.TypeString, Unique: true, Size: 64},
+		{Name: "name", Type: field.TypeString, Default: ""},
+		{Name: "flow_key", Type: field.TypeString},
+		{Name: "department", Type: field.TypeString, Default: ""},
+		{Name: "submitter", Type: field.TypeString, Default: ""},
+		{Name: "secret", Type: field.TypeString},
+		{Name: "mapping", Type: field.TypeJSON},
+		{Name: "enabled", Type: field.TypeBool, Default: true},
+	}
+	// ChannelsTable holds the schema information for the "channels" table.
+	ChannelsTable = &schema.Table{
+		Name:       "channels",
+		Columns:    ChannelsColumns,
+		PrimaryKey: []*schema.Column{ChannelsColumns[0]},
+	}
+	// CustomersColumns holds the columns for the "customers" table.
+	CustomersColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "code", Type: field.TypeString, Unique: true, Size: 64},
+		{Name: "name", Type: field.TypeString, Default: ""},
+		{Name: "email", Type: field.TypeString, Default: ""},
+		{Name: "language", Type: field.TypeString, Default: "zh-TW"},
+		{Name: "webhook_url", Type: field.TypeString, Default: ""},
+		{Name: "blocked", Type: field.TypeBool, Default: false},
+		{Name: "blocked_reason", Type: field.TypeString, Default: ""},
+		{Name: "credit_limit", Type: field.TypeFloat64, Default: 0},
+		{Name: "address", Type: field.TypeString, Default: ""},
+	}
+	// CustomersTable holds the schema information for the "customers" table.
+	CustomersTable = &schema.Table{
+		Name:       "customers",
+		Columns:    CustomersColumns,
+		PrimaryKey: []*schema.Column{CustomersColumns[0]},
+	}
 	// DefinitionsColumns holds the columns for the "definitions" table.
 	DefinitionsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -115,6 +154,42 @@ var (
 		Columns:    EventsColumns,
 		PrimaryKey: []*schema.Column{EventsColumns[0]},
 	}
+	// ExceptionsColumns holds the columns for the "exceptions" table.
+	ExceptionsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "order_id", Type: field.TypeInt},
+		{Name: "node", Type: field.TypeString, Default: ""},
+		{Name: "reason", Type: field.TypeString},
+		{Name: "message", Type: field.TypeString, Default: ""},
+		{Name: "detail", Type: field.TypeJSON, Nullable: true},
+		{Name: "department", Type: field.TypeString, Default: ""},
+		{Name: "owner", Type: field.TypeString, Default: ""},
+		{Name: "deadline", Type: field.TypeTime, Nullable: true},
+		{Name: "status", Type: field.TypeString, Default: "open"},
+		{Name: "resolution", Type: field.TypeString, Default: ""},
+		{Name: "resolved_by", Type: field.TypeString, Default: ""},
+		{Name: "resolved_at", Type: field.TypeTime, Nullable: true},
+		{Name: "note", Type: field.TypeString, Default: ""},
+	}
+	// ExceptionsTable holds the schema information for the "exceptions" table.
+	ExceptionsTable = &schema.Table{
+		Name:       "exceptions",
+		Columns:    ExceptionsColumns,
+		PrimaryKey: []*schema.Column{ExceptionsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "exception_status_deadline",
+				Unique:  false,
+				Columns: []*schema.Column{ExceptionsColumns[10], ExceptionsColumns[9]},
+			},
+			{
+				Name:    "exception_order_id_status",
+				Unique:  false,
+				Columns: []*schema.Column{ExceptionsColumns[2], ExceptionsColumns[10]},
+			},
+		},
+	}
 	// IdempotencyKeysColumns holds the columns for the "idempotency_keys" table.
 	IdempotencyKeysColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -136,6 +211,36 @@ var (
 				Name:    "idempotencykey_user_scope_key",
 				Unique:  true,
 				Columns: []*schema.Column{IdempotencyKeysColumns[2], IdempotencyKeysColumns[3], IdempotencyKeysColumns[4]},
+			},
+		},
+	}
+	// ImportJobsColumns holds the columns for the "import_jobs" table.
+	ImportJobsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "flow_key", Type: field.TypeString},
+		{Name: "filename", Type: field.TypeString, Default: ""},
+		{Name: "file_hash", Type: field.TypeString},
+		{Name: "mapping", Type: field.TypeJSON, Nullable: true},
+		{Name: "status", Type: field.TypeString, Default: "running"},
+		{Name: "total", Type: field.TypeInt, Default: 0},
+		{Name: "created", Type: field.TypeInt, Default: 0},
+		{Name: "skipped", Type: field.TypeInt, Default: 0},
+		{Name: "failed", Type: field.TypeInt, Default: 0},
+		{Name: "errors", Type: field.TypeJSON, Nullable: true},
+		{Name: "created_by", Type: field.TypeString, Default: ""},
+		{Name: "finished_at", Type: field.TypeTime, Nullable: true},
+	}
+	// ImportJobsTable holds the schema information for the "import_jobs" table.
+	ImportJobsTable = &schema.Table{
+		Name:       "import_jobs",
+		Columns:    ImportJobsColumns,
+		PrimaryKey: []*schema.Column{ImportJobsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "importjob_file_hash",
+				Unique:  false,
+				Columns: []*schema.Column{ImportJobsColumns[4]},
 			},
 		},
 	}
@@ -277,6 +382,10 @@ var (
 		{Name: "current_nodes", Type: field.TypeJSON},
 		{Name: "version", Type: field.TypeInt, Default: 1},
 		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "source", Type: field.TypeString, Default: "api"},
+		{Name: "external_ref", Type: field.TypeString, Nullable: true},
+		{Name: "parent_id", Type: field.TypeInt, Nullable: true},
+		{Name: "customer", Type: field.TypeString, Default: ""},
 	}
 	// OrdersTable holds the schema information for the "orders" table.
 	OrdersTable = &schema.Table{
@@ -284,6 +393,21 @@ var (
 		Columns:    OrdersColumns,
 		PrimaryKey: []*schema.Column{OrdersColumns[0]},
 		Indexes: []*schema.Index{
+			{
+				Name:    "order_source_external_ref",
+				Unique:  true,
+				Columns: []*schema.Column{OrdersColumns[13], OrdersColumns[14]},
+			},
+			{
+				Name:    "order_parent_id",
+				Unique:  false,
+				Columns: []*schema.Column{OrdersColumns[15]},
+			},
+			{
+				Name:    "order_customer_status",
+				Unique:  false,
+				Columns: []*schema.Column{OrdersColumns[16], OrdersColumns[5]},
+			},
 			{
 				Name:    "order_status",
 				Unique:  false,
@@ -336,6 +460,46 @@ var (
 		Name:       "order_locks",
 		Columns:    OrderLocksColumns,
 		PrimaryKey: []*schema.Column{OrderLocksColumns[0]},
+	}
+	// OutboxMessagesColumns holds the columns for the "outbox_messages" table.
+	OutboxMessagesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "key", Type: field.TypeString, Unique: true},
+		{Name: "channel", Type: field.TypeString},
+		{Name: "order_id", Type: field.TypeInt, Nullable: true},
+		{Name: "template", Type: field.TypeString, Default: ""},
+		{Name: "language", Type: field.TypeString, Default: ""},
+		{Name: "recipient", Type: field.TypeString},
+		{Name: "subject", Type: field.TypeString, Default: ""},
+		{Name: "body", Type: field.TypeString, Size: 2147483647, Default: ""},
+		{Name: "headers", Type: field.TypeJSON, Nullable: true},
+		{Name: "status", Type: field.TypeString, Default: "pending"},
+		{Name: "attempts", Type: field.TypeInt, Default: 0},
+		{Name: "max_attempts", Type: field.TypeInt, Default: 8},
+		{Name: "next_at", Type: field.TypeTime},
+		{Name: "last_error", Type: field.TypeString, Default: ""},
+		{Name: "sent_at", Type: field.TypeTime, Nullable: true},
+		{Name: "claimed_by", Type: field.TypeString, Default: ""},
+		{Name: "claimed_until", Type: field.TypeTime, Nullable: true},
+	}
+	// OutboxMessagesTable holds the schema information for the "outbox_messages" table.
+	OutboxMessagesTable = &schema.Table{
+		Name:       "outbox_messages",
+		Columns:    OutboxMessagesColumns,
+		PrimaryKey: []*schema.Column{OutboxMessagesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "outboxmessage_status_next_at",
+				Unique:  false,
+				Columns: []*schema.Column{OutboxMessagesColumns[11], OutboxMessagesColumns[14]},
+			},
+			{
+				Name:    "outboxmessage_order_id",
+				Unique:  false,
+				Columns: []*schema.Column{OutboxMessagesColumns[4]},
+			},
+		},
 	}
 	// ProductsColumns holds the columns for the "products" table.
 	ProductsColumns = []*schema.Column{
@@ -401,6 +565,32 @@ var (
 				Name:    "session_user_id",
 				Unique:  false,
 				Columns: []*schema.Column{SessionsColumns[3]},
+			},
+		},
+	}
+	// ShipmentsColumns holds the columns for the "shipments" table.
+	ShipmentsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "order_id", Type: field.TypeInt},
+		{Name: "number", Type: field.TypeString, Unique: true},
+		{Name: "carrier", Type: field.TypeString, Default: ""},
+		{Name: "tracking", Type: field.TypeString, Default: ""},
+		{Name: "tracking_url", Type: field.TypeString, Default: ""},
+		{Name: "warehouse", Type: field.TypeString, Default: ""},
+		{Name: "lines", Type: field.TypeJSON},
+		{Name: "shipped_by", Type: field.TypeString, Default: ""},
+	}
+	// ShipmentsTable holds the schema information for the "shipments" table.
+	ShipmentsTable = &schema.Table{
+		Name:       "shipments",
+		Columns:    ShipmentsColumns,
+		PrimaryKey: []*schema.Column{ShipmentsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "shipment_order_id",
+				Unique:  false,
+				Columns: []*schema.Column{ShipmentsColumns[2]},
 			},
 		},
 	}
@@ -603,10 +793,14 @@ var (
 	Tables = []*schema.Table{
 		AuditEntriesTable,
 		CasbinRulesTable,
+		ChannelsTable,
+		CustomersTable,
 		DefinitionsTable,
 		DepartmentsTable,
 		EventsTable,
+		ExceptionsTable,
 		IdempotencyKeysTable,
+		ImportJobsTable,
 		LedgersTable,
 		LiveTicketsTable,
 		MembershipsTable,
@@ -615,9 +809,11 @@ var (
 		OrdersTable,
 		OrderCommentsTable,
 		OrderLocksTable,
+		OutboxMessagesTable,
 		ProductsTable,
 		ReservationsTable,
 		SessionsTable,
+		ShipmentsTable,
 		StocksTable,
 		StockMovesTable,
 		TasksTable,
@@ -629,6 +825,10 @@ var (
 )
 
 func init() {
+	ExceptionsTable.Annotation = &entsql.Annotation{}
+	ExceptionsTable.Annotation.Checks = map[string]string{
+		"exception_status_known": "status IN ('open','resolved')",
+	}
 	ReservationsTable.Annotation = &entsql.Annotation{}
 	ReservationsTable.Annotation.Checks = map[string]string{
 		"reservation_qty_positive": "qty > 0",

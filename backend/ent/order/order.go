@@ -37,6 +37,14 @@ const (
 	FieldVersion = "version"
 	// FieldUpdatedAt holds the string denoting the updated_at field in the database.
 	FieldUpdatedAt = "updated_at"
+	// FieldSource holds the string denoting the source field in the database.
+	FieldSource = "source"
+	// FieldExternalRef holds the string denoting the external_ref field in the database.
+	FieldExternalRef = "external_ref"
+	// FieldParentID holds the string denoting the parent_id field in the database.
+	FieldParentID = "parent_id"
+	// FieldCustomer holds the string denoting the customer field in the database.
+	FieldCustomer = "customer"
 	// Table holds the table name of the order in the database.
 	Table = "orders"
 )
@@ -56,6 +64,10 @@ var Columns = []string{
 	FieldCurrentNodes,
 	FieldVersion,
 	FieldUpdatedAt,
+	FieldSource,
+	FieldExternalRef,
+	FieldParentID,
+	FieldCustomer,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -77,6 +89,10 @@ var (
 	DefaultVersion int
 	// DefaultUpdatedAt holds the default value on creation for the "updated_at" field.
 	DefaultUpdatedAt func() time.Time
+	// DefaultSource holds the default value on creation for the "source" field.
+	DefaultSource string
+	// DefaultCustomer holds the default value on creation for the "customer" field.
+	DefaultCustomer string
 )
 
 // OrderOption defines the ordering options for the Order queries.
@@ -135,4 +151,24 @@ func ByVersion(opts ...sql.OrderTermOption) OrderOption {
 // ByUpdatedAt orders the results by the updated_at field.
 func ByUpdatedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldUpdatedAt, opts...).ToFunc()
+}
+
+// BySource orders the results by the source field.
+func BySource(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSource, opts...).ToFunc()
+}
+
+// ByExternalRef orders the results by the external_ref field.
+func ByExternalRef(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldExternalRef, opts...).ToFunc()
+}
+
+// ByParentID orders the results by the parent_id field.
+func ByParentID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldParentID, opts...).ToFunc()
+}
+
+// ByCustomer orders the results by the customer field.
+func ByCustomer(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCustomer, opts...).ToFunc()
 }

@@ -104,6 +104,26 @@ func UpdatedAt(v time.Time) predicate.Order {
 	return predicate.Order(sql.FieldEQ(FieldUpdatedAt, v))
 }
 
+// Source applies equality check predicate on the "source" field. It's identical to SourceEQ.
+func Source(v string) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldSource, v))
+}
+
+// ExternalRef applies equality check predicate on the "external_ref" field. It's identical to ExternalRefEQ.
+func ExternalRef(v string) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldExternalRef, v))
+}
+
+// ParentID applies equality check predicate on the "parent_id" field. It's identical to ParentIDEQ.
+func ParentID(v int) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldParentID, v))
+}
+
+// Customer applies equality check predicate on the "customer" field. It's identical to CustomerEQ.
+func Customer(v string) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldCustomer, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Order {
 	return predicate.Order(sql.FieldEQ(FieldCreatedAt, v))
@@ -627,6 +647,261 @@ func UpdatedAtLT(v time.Time) predicate.Order {
 // UpdatedAtLTE applies the LTE predicate on the "updated_at" field.
 func UpdatedAtLTE(v time.Time) predicate.Order {
 	return predicate.Order(sql.FieldLTE(FieldUpdatedAt, v))
+}
+
+// SourceEQ applies the EQ predicate on the "source" field.
+func SourceEQ(v string) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldSource, v))
+}
+
+// SourceNEQ applies the NEQ predicate on the "source" field.
+func SourceNEQ(v string) predicate.Order {
+	return predicate.Order(sql.FieldNEQ(FieldSource, v))
+}
+
+// SourceIn applies the In predicate on the "source" field.
+func SourceIn(vs ...string) predicate.Order {
+	return predicate.Order(sql.FieldIn(FieldSource, vs...))
+}
+
+// SourceNotIn applies the NotIn predicate on the "source" field.
+func SourceNotIn(vs ...string) predicate.Order {
+	return predicate.Order(sql.FieldNotIn(FieldSource, vs...))
+}
+
+// SourceGT applies the GT predicate on the "source" field.
+func SourceGT(v string) predicate.Order {
+	return predicate.Order(sql.FieldGT(FieldSource, v))
+}
+
+// SourceGTE applies the GTE predicate on the "source" field.
+func SourceGTE(v string) predicate.Order {
+	return predicate.Order(sql.FieldGTE(FieldSource, v))
+}
+
+// SourceLT applies the LT predicate on the "source" field.
+func SourceLT(v string) predicate.Order {
+	return predicate.Order(sql.FieldLT(FieldSource, v))
+}
+
+// SourceLTE applies the LTE predicate on the "source" field.
+func SourceLTE(v string) predicate.Order {
+	return predicate.Order(sql.FieldLTE(FieldSource, v))
+}
+
+// SourceContains applies the Contains predicate on the "source" field.
+func SourceContains(v string) predicate.Order {
+	return predicate.Order(sql.FieldContains(FieldSource, v))
+}
+
+// SourceHasPrefix applies the HasPrefix predicate on the "source" field.
+func SourceHasPrefix(v string) predicate.Order {
+	return predicate.Order(sql.FieldHasPrefix(FieldSource, v))
+}
+
+// SourceHasSuffix applies the HasSuffix predicate on the "source" field.
+func SourceHasSuffix(v string) predicate.Order {
+	return predicate.Order(sql.FieldHasSuffix(FieldSource, v))
+}
+
+// SourceEqualFold applies the EqualFold predicate on the "source" field.
+func SourceEqualFold(v string) predicate.Order {
+	return predicate.Order(sql.FieldEqualFold(FieldSource, v))
+}
+
+// SourceContainsFold applies the ContainsFold predicate on the "source" field.
+func SourceContainsFold(v string) predicate.Order {
+	return predicate.Order(sql.FieldContainsFold(FieldSource, v))
+}
+
+// ExternalRefEQ applies the EQ predicate on the "external_ref" field.
+func ExternalRefEQ(v string) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldExternalRef, v))
+}
+
+// ExternalRefNEQ applies the NEQ predicate on the "external_ref" field.
+func ExternalRefNEQ(v string) predicate.Order {
+	return predicate.Order(sql.FieldNEQ(FieldExternalRef, v))
+}
+
+// ExternalRefIn applies the In predicate on the "external_ref" field.
+func ExternalRefIn(vs ...string) predicate.Order {
+	return predicate.Order(sql.FieldIn(FieldExternalRef, vs...))
+}
+
+// ExternalRefNotIn applies the NotIn predicate on the "external_ref" field.
+func ExternalRefNotIn(vs ...string) predicate.Order {
+	return predicate.Order(sql.FieldNotIn(FieldExternalRef, vs...))
+}
+
+// ExternalRefGT applies the GT predicate on the "external_ref" field.
+func ExternalRefGT(v string) predicate.Order {
+	return predicate.Order(sql.FieldGT(FieldExternalRef, v))
+}
+
+// ExternalRefGTE applies the GTE predicate on the "external_ref" field.
+func ExternalRefGTE(v string) predicate.Order {
+	return predicate.Order(sql.FieldGTE(FieldExternalRef, v))
+}
+
+// ExternalRefLT applies the LT predicate on the "external_ref" field.
+func ExternalRefLT(v string) predicate.Order {
+	return predicate.Order(sql.FieldLT(FieldExternalRef, v))
+}
+
+// ExternalRefLTE applies the LTE predicate on the "external_ref" field.
+func ExternalRefLTE(v string) predicate.Order {
+	return predicate.Order(sql.FieldLTE(FieldExternalRef, v))
+}
+
+// ExternalRefContains applies the Contains predicate on the "external_ref" field.
+func ExternalRefContains(v string) predicate.Order {
+	return predicate.Order(sql.FieldContains(FieldExternalRef, v))
+}
+
+// ExternalRefHasPrefix applies the HasPrefix predicate on the "external_ref" field.
+func ExternalRefHasPrefix(v string) predicate.Order {
+	return predicate.Order(sql.FieldHasPrefix(FieldExternalRef, v))
+}
+
+// ExternalRefHasSuffix applies the HasSuffix predicate on the "external_ref" field.
+func ExternalRefHasSuffix(v string) predicate.Order {
+	return predicate.Order(sql.FieldHasSuffix(FieldExternalRef, v))
+}
+
+// ExternalRefIsNil applies the IsNil predicate on the "external_ref" field.
+func ExternalRefIsNil() predicate.Order {
+	return predicate.Order(sql.FieldIsNull(FieldExternalRef))
+}
+
+// ExternalRefNotNil applies the NotNil predicate on the "external_ref" field.
+func ExternalRefNotNil() predicate.Order {
+	return predicate.Order(sql.FieldNotNull(FieldExternalRef))
+}
+
+// ExternalRefEqualFold applies the EqualFold predicate on the "external_ref" field.
+func ExternalRefEqualFold(v string) predicate.Order {
+	return predicate.Order(sql.FieldEqualFold(FieldExternalRef, v))
+}
+
+// ExternalRefContainsFold applies the ContainsFold predicate on the "external_ref" field.
+func ExternalRefContainsFold(v string) predicate.Order {
+	return predicate.Order(sql.FieldContainsFold(FieldExternalRef, v))
+}
+
+// ParentIDEQ applies the EQ predicate on the "parent_id" field.
+func ParentIDEQ(v int) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldParentID, v))
+}
+
+// ParentIDNEQ applies the NEQ predicate on the "parent_id" field.
+func ParentIDNEQ(v int) predicate.Order {
+	return predicate.Order(sql.FieldNEQ(FieldParentID, v))
+}
+
+// ParentIDIn applies the In predicate on the "parent_id" field.
+func ParentIDIn(vs ...int) predicate.Order {
+	return predicate.Order(sql.FieldIn(FieldParentID, vs...))
+}
+
+// ParentIDNotIn applies the NotIn predicate on the "parent_id" field.
+func ParentIDNotIn(vs ...int) predicate.Order {
+	return predicate.Order(sql.FieldNotIn(FieldParentID, vs...))
+}
+
+// ParentIDGT applies the GT predicate on the "parent_id" field.
+func ParentIDGT(v int) predicate.Order {
+	return predicate.Order(sql.FieldGT(FieldParentID, v))
+}
+
+// ParentIDGTE applies the GTE predicate on the "parent_id" field.
+func ParentIDGTE(v int) predicate.Order {
+	return predicate.Order(sql.FieldGTE(FieldParentID, v))
+}
+
+// ParentIDLT applies the LT predicate on the "parent_id" field.
+func ParentIDLT(v int) predicate.Order {
+	return predicate.Order(sql.FieldLT(FieldParentID, v))
+}
+
+// ParentIDLTE applies the LTE predicate on the "parent_id" field.
+func ParentIDLTE(v int) predicate.Order {
+	return predicate.Order(sql.FieldLTE(FieldParentID, v))
+}
+
+// ParentIDIsNil applies the IsNil predicate on the "parent_id" field.
+func ParentIDIsNil() predicate.Order {
+	return predicate.Order(sql.FieldIsNull(FieldParentID))
+}
+
+// ParentIDNotNil applies the NotNil predicate on the "parent_id" field.
+func ParentIDNotNil() predicate.Order {
+	return predicate.Order(sql.FieldNotNull(FieldParentID))
+}
+
+// CustomerEQ applies the EQ predicate on the "customer" field.
+func CustomerEQ(v string) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldCustomer, v))
+}
+
+// CustomerNEQ applies the NEQ predicate on the "customer" field.
+func CustomerNEQ(v string) predicate.Order {
+	return predicate.Order(sql.FieldNEQ(FieldCustomer, v))
+}
+
+// CustomerIn applies the In predicate on the "customer" field.
+func CustomerIn(vs ...string) predicate.Order {
+	return predicate.Order(sql.FieldIn(FieldCustomer, vs...))
+}
+
+// CustomerNotIn applies the NotIn predicate on the "customer" field.
+func CustomerNotIn(vs ...string) predicate.Order {
+	return predicate.Order(sql.FieldNotIn(FieldCustomer, vs...))
+}
+
+// CustomerGT applies the GT predicate on the "customer" field.
+func CustomerGT(v string) predicate.Order {
+	return predicate.Order(sql.FieldGT(FieldCustomer, v))
+}
+
+// CustomerGTE applies the GTE predicate on the "customer" field.
+func CustomerGTE(v string) predicate.Order {
+	return predicate.Order(sql.FieldGTE(FieldCustomer, v))
+}
+
+// CustomerLT applies the LT predicate on the "customer" field.
+func CustomerLT(v string) predicate.Order {
+	return predicate.Order(sql.FieldLT(FieldCustomer, v))
+}
+
+// CustomerLTE applies the LTE predicate on the "customer" field.
+func CustomerLTE(v string) predicate.Order {
+	return predicate.Order(sql.FieldLTE(FieldCustomer, v))
+}
+
+// CustomerContains applies the Contains predicate on the "customer" field.
+func CustomerContains(v string) predicate.Order {
+	return predicate.Order(sql.FieldContains(FieldCustomer, v))
+}
+
+// CustomerHasPrefix applies the HasPrefix predicate on the "customer" field.
+func CustomerHasPrefix(v string) predicate.Order {
+	return predicate.Order(sql.FieldHasPrefix(FieldCustomer, v))
+}
+
+// CustomerHasSuffix applies the HasSuffix predicate on the "customer" field.
+func CustomerHasSuffix(v string) predicate.Order {
+	return predicate.Order(sql.FieldHasSuffix(FieldCustomer, v))
+}
+
+// CustomerEqualFold applies the EqualFold predicate on the "customer" field.
+func CustomerEqualFold(v string) predicate.Order {
+	return predicate.Order(sql.FieldEqualFold(FieldCustomer, v))
+}
+
+// CustomerContainsFold applies the ContainsFold predicate on the "customer" field.
+func CustomerContainsFold(v string) predicate.Order {
+	return predicate.Order(sql.FieldContainsFold(FieldCustomer, v))
 }
 
 // And groups predicates with the AND operator between them.

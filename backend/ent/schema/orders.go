@@ -48,11 +48,22 @@ func (Order) Fields() []ent.Field {
 		field.JSON("current_nodes", []string{}),
 		field.Int("version").Default(1),
 		field.Time("updated_at").Default(func() time.Time { return time.Now().UTC() }),
+		// Where the order came from (api, form, import, a channel key) and its reference
+		// there; the pair is unique, so a re-imported row or a re-sent webhook finds the
+		// order it made before instead of making a second one.
+		field.String("source").Default("api"),
+		field.String("external_ref").Optional().Nillable(),
+		// An after-sales order (return, complaint) links to the order it is about.
+		field.Int("parent_id").Optional().Nillable(),
+		field.String("customer").Default(""),
 	}
 }
 
 func (Order) Indexes() []ent.Index {
 	return []ent.Index{
+		index.Fields("source", "external_ref").Unique(),
+		index.Fields("parent_id"),
+		index.Fields("customer", "status"),
 		index.Fields("status"),
 		index.Fields("department", "status"),
 		index.Fields("submitter"),
