@@ -44,7 +44,12 @@ type OrderView struct {
 	Data         map[string]any `json:"data"`
 	Total        float64        `json:"total"`
 	CurrentNodes []string       `json:"current_nodes"`
-	Tasks        []TaskView     `json:"tasks,omitempty"`
+	Source       string         `json:"source"`
+	Customer     string         `json:"customer,omitempty"`
+	Parent       int            `json:"parent,omitempty"`
+	// Existing is set when an intake submit found the order its reference made before.
+	Existing bool       `json:"existing,omitempty"`
+	Tasks    []TaskView `json:"tasks,omitempty"`
 	CreatedAt    time.Time      `json:"created_at"`
 	UpdatedAt    time.Time      `json:"updated_at"`
 }
@@ -54,9 +59,13 @@ func orderView(o *ent.Order) OrderView {
 	if cur == nil {
 		cur = []string{}
 	}
-	return OrderView{ID: o.ID, Number: o.Number, Flow: o.FlowKey, Version: o.FlowVersion, Status: o.Status,
+	v := OrderView{ID: o.ID, Number: o.Number, Flow: o.FlowKey, Version: o.FlowVersion, Status: o.Status,
 		Department: o.Department, Submitter: o.Submitter, Data: o.Data, Total: o.Total, CurrentNodes: cur,
-		CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt}
+		Source: o.Source, Customer: o.Customer, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt}
+	if o.ParentID != nil {
+		v.Parent = *o.ParentID
+	}
+	return v
 }
 
 func (s *Service) taskView(a Actor, f *engine.Flow, o *ent.Order, t *ent.Task, mode string) TaskView {
@@ -82,6 +91,13 @@ type SubmitRequest struct {
 	Flow       string         `json:"flow"`
 	Data       map[string]any `json:"data"`
 	Department string         `json:"department,omitempty"`
+	// Parent links an after-sales order (a return, a complaint) to the order it is about.
+	Parent int `json:"parent,omitempty"`
+	// Source and ExternalRef are set by intake (import, channel webhooks), never from a
+	// request body: a second submit with the same pair returns the first order
+	// (OrderView.Existing) instead of making another.
+	Source      string `json:"-"`
+	ExternalRef string `json:"-"`
 }
 
 // Idem carries an Idempotency-Key into the transaction that makes the change, so the

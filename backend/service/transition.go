@@ -9,6 +9,7 @@ import (
 	"sluice/backend/engine"
 	"sluice/backend/ent"
 	"sluice/backend/ent/membership"
+	"sluice/backend/ent/order"
 	"sluice/backend/store"
 )
 
@@ -80,18 +81,50 @@ func (s *Service) Submit(ctx context.Context, a Actor, req SubmitRequest, id *Id
 		return nil, nil, invalid("the order does not match its form", errs...)
 	}
 	total, _ := data["total"].(float64)
+	customer, _ := data["customer"].(string)
+	source := req.Source
+	if source == "" {
+		source = "api"
+	}
+	if req.Parent != 0 {
+		ok, err := s.MayReadOrder(ctx, a, req.Parent)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !ok {
+			return nil, nil, invalid("unknown parent order", FieldError{"/parent", fmt.Sprintf("no order %d that you may see", req.Parent)})
+		}
+	}
 	var view *OrderView
 	var replay *Replay
 	err = s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
 		if replay, err = checkIdem(ctx, tx, a, id); err != nil || replay != nil {
 			return err
 		}
+		if req.ExternalRef != "" {
+			prev, err := tx.Order.Query().Where(order.Source(source), order.ExternalRef(req.ExternalRef)).Only(ctx)
+			if err == nil {
+				v := orderView(prev)
+				v.Existing = true
+				view = &v
+				return nil
+			} else if !ent.IsNotFound(err) {
+				return err
+			}
+		}
 		now := j.At()
 		seq := j.NextOrderSeq()
-		o, err := tx.Order.Create().SetNumber(fmt.Sprintf("SO-%s-%06d", now.Format("20060102"), seq)).
+		create := tx.Order.Create().SetNumber(fmt.Sprintf("SO-%s-%06d", now.Format("20060102"), seq)).
 			SetFlowKey(f.Key).SetFlowVersion(f.Version).SetStatus(engine.StatusInReview).SetDepartment(dept).
 			SetSubmitter(a.Username).SetData(data).SetTotal(total).SetCurrentNodes([]string{}).
-			SetCreatedAt(now).SetUpdatedAt(now).Save(ctx)
+			SetSource(source).SetCustomer(customer).SetCreatedAt(now).SetUpdatedAt(now)
+		if req.ExternalRef != "" {
+			create.SetExternalRef(req.ExternalRef)
+		}
+		if req.Parent != 0 {
+			create.SetParentID(req.Parent)
+		}
+		o, err := create.Save(ctx)
 		if err != nil {
 			return err
 		}
@@ -100,7 +133,7 @@ func (s *Service) Submit(ctx context.Context, a Actor, req SubmitRequest, id *Id
 			return err
 		}
 		if err := j.Audit(ctx, store.Audit{Actor: a.Username, Action: "submitted", OrderID: o.ID,
-			Detail: map[string]any{"flow": f.Key, "version": f.Version, "department": dept, "trace": r.Trace}}); err != nil {
+			Detail: submitDetail(f, dept, source, req, r.Trace)}); err != nil {
 			return err
 		}
 		opened, err := s.apply(ctx, tx, j, a, o, nil, r)
@@ -114,4 +147,20 @@ func (s *Service) Submit(ctx context.Context, a Actor, req SubmitRequest, id *Id
 		return nil, nil, err
 	}
 	return view, replay, nil
+}
+
+// submitDetail is the audit detail of a submit: where the order came from and why it
+// went where it went.
+func submitDetail(f *engine.Flow, dept, source string, req SubmitRequest, trace []engine.Trace) map[string]any {
+	d := map[string]any{"flow": f.Key, "version": f.Version, "department": dept, "trace": trace}
+	if source != "api" {
+		d["source"] = source
+	}
+	if req.ExternalRef != "" {
+		d["external_ref"] = req.ExternalRef
+	}
+	if req.Parent != 0 {
+		d["parent"] = req.Parent
+	}
+	return d
 }
