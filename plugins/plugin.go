@@ -45,6 +45,24 @@ type Output struct {
 	Detail  map[string]any `json:"detail,omitempty"`
 }
 
+// Failure is an error a plugin returns when the order cannot go on without a person:
+// the service raises an exception of that reason on the order (it never stalls or
+// fails the request). Any other error from Run is raised as reason "error".
+type Failure struct {
+	// Reason is one of the exception reasons: stock, credit, data, price, address,
+	// customer, no_approver, error.
+	Reason  string
+	Message string
+	Detail  map[string]any
+}
+
+func (f *Failure) Error() string { return f.Reason + ": " + f.Message }
+
+// Fail returns a *Failure.
+func Fail(reason, format string, a ...any) *Failure {
+	return &Failure{Reason: reason, Message: fmt.Sprintf(format, a...)}
+}
+
 // Plugin is an automatic node type.
 type Plugin interface {
 	Name() string
