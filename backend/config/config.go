@@ -45,6 +45,7 @@ type Config struct {
 	PprofAddr     string
 	HTTP          HTTP
 	Live          Live
+	Remind        Remind
 	// File is the configuration file read ("" if none).
 	File string
 
@@ -63,6 +64,12 @@ type Live struct {
 	Origins      []string      // browser origins allowed besides the server's own host
 	Retention    time.Duration // events kept for resuming; 0 = forever
 	PollInterval time.Duration // safety-net poll of the events table
+}
+
+// Remind configures the timer scheduler (reminders, escalations, automatic actions).
+type Remind struct {
+	Every time.Duration // pause between passes over due timers
+	Lease time.Duration // how long an instance's claim on due timers keeps others off
 }
 
 // Secret is a value that never prints: String, logging and JSON show it masked.
@@ -197,6 +204,12 @@ var Fields = []Field{
 			return nil
 		},
 		get: func(c *Config) string { return strings.Join(c.Live.Origins, ",") }},
+	{Key: "remind.every", Default: "2s", Help: "pause between the timer scheduler's passes (a due reminder fires at most this late)", Flag: true,
+		set: func(c *Config, v string) (err error) { c.Remind.Every, err = positiveDuration(v, "2s"); return err },
+		get: func(c *Config) string { return c.Remind.Every.String() }},
+	{Key: "remind.lease", Default: "1m", Help: "how long an instance's claim on due timers keeps other instances off; a timer claimed by an instance that died fires elsewhere after it", Flag: true,
+		set: func(c *Config, v string) (err error) { c.Remind.Lease, err = positiveDuration(v, "1m"); return err },
+		get: func(c *Config) string { return c.Remind.Lease.String() }},
 	{Key: "live.retention", Default: "168h", Help: "how long live events are kept for clients resuming with ?after= (older ones get resync); 0 keeps them forever", Flag: true,
 		set: func(c *Config, v string) error {
 			d, err := time.ParseDuration(v)
@@ -217,6 +230,15 @@ var Fields = []Field{
 			return nil
 		},
 		get: func(c *Config) string { return c.Live.PollInterval.String() }},
+}
+
+// positiveDuration parses a duration that must be > 0; example goes into the message.
+func positiveDuration(v, example string) (time.Duration, error) {
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%q is not a positive duration (e.g. %s)", v, example)
+	}
+	return d, nil
 }
 
 // field finds a setting by key.

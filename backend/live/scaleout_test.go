@@ -75,7 +75,7 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
-func serveProc(t *testing.T, bin, name, db string, demo bool) *proc {
+func serveProc(t *testing.T, bin, name, db string, demo bool, env ...string) *proc {
 	t.Helper()
 	addr := freeAddr(t)
 	args := []string{"serve", "--addr", addr, "--db", db}
@@ -86,6 +86,7 @@ func serveProc(t *testing.T, bin, name, db string, demo bool) *proc {
 	p.cmd = exec.Command(bin, args...)
 	// No safety-net poll: only LISTEN/NOTIFY can bring another instance's events.
 	p.cmd.Env = append(os.Environ(), "SLUICE_ADMIN_PASSWORD=admin-pass-123", "SLUICE_LOG_LEVEL=warn", "SLUICE_LIVE_POLL_INTERVAL=1h")
+	p.cmd.Env = append(p.cmd.Env, env...)
 	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)

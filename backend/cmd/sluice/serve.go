@@ -221,7 +221,7 @@ func prepare(ctx context.Context, cfg *config.Config, log *slog.Logger, hooks *l
 		return nil, err
 	}
 	// Durable reminders: the first pass fires what fell due while no server ran.
-	sched := remind.New(svc, remind.Options{Log: log})
+	sched := remind.New(svc, remind.Options{Log: log, Every: cfg.Remind.Every, Lease: cfg.Remind.Lease})
 	sched.Start(context.WithoutCancel(ctx))
 	hooks.AfterDrain("reminders", sched.Stop)
 	ok = true
