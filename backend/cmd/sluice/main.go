@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"time"
 
@@ -36,6 +37,7 @@ usage:
   sluice import   [--db URL] [--as USER] PATH...
                                         # definition files or directories: validate all, then publish what changed
   sluice config print [flags]           # the effective configuration and where each value came from, secrets masked
+  sluice healthcheck [--url URL]        # exit 0 when URL (default http://127.0.0.1:8080/readyz) answers 200; for container health checks
 
 Every command that opens the database takes --db and --config FILE (YAML or TOML); settings come
 from flags, then SLUICE_* environment variables, then the file, then the defaults. Run
@@ -94,6 +96,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return errors.New("usage: sluice config print [flags]")
 		}
 		return configPrint(rest[1:], stdout)
+	case "healthcheck":
+		return healthcheck(ctx, rest, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -266,4 +270,31 @@ func openService(ctx context.Context, db, adminPassword string, warn io.Writer) 
 		fmt.Fprintf(warn, "created user admin with the random password %s (set SLUICE_ADMIN_PASSWORD to choose one)\n", pw)
 	}
 	return svc, func() { s.Close() }, nil
+}
+
+// healthcheck asks a URL (the server's /readyz) and fails unless it answers 200 within
+// three seconds. Container images without a shell or curl use it as their health check.
+func healthcheck(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("healthcheck", flag.ContinueOnError)
+	url := fs.String("url", "http://127.0.0.1:8080/readyz", "URL that must answer 200")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, *url, nil)
+	if err != nil {
+		return err
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		fmt.Fprintln(stderr, "unhealthy:", err)
+		return exitError(1)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		fmt.Fprintln(stderr, "unhealthy:", res.Status)
+		return exitError(1)
+	}
+	return nil
 }

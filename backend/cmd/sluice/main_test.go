@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -100,5 +102,27 @@ func TestMigrateSeedAndAuditVerify(t *testing.T) {
 	s.Close()
 	if out, code := runCmd(t, "audit", "verify", "--db", url); code != 1 || !strings.Contains(out, "BROKEN at entry 2") {
 		t.Fatalf("tampered: %d %s", code, out)
+	}
+}
+
+func TestHealthcheck(t *testing.T) {
+	status := http.StatusOK
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(status)
+	}))
+	defer srv.Close()
+	for _, tc := range []struct {
+		status int
+		url    string
+		code   int
+	}{
+		{http.StatusOK, srv.URL + "/readyz", 0},
+		{http.StatusServiceUnavailable, srv.URL + "/readyz", 1},
+		{http.StatusOK, "http://127.0.0.1:1/readyz", 1}, // nothing listens
+	} {
+		status = tc.status
+		if out, code := runCmd(t, "healthcheck", "--url", tc.url); code != tc.code {
+			t.Errorf("%d at %s: exit %d, want %d (%s)", tc.status, tc.url, code, tc.code, out)
+		}
 	}
 }
