@@ -46,6 +46,8 @@ type Escalation struct {
 	Role          string `json:"role,omitempty"`
 	Department    string `json:"department,omitempty"`
 	ManagerLevels int    `json:"manager_levels,omitempty"`
+	// Reassign gives the task to them instead of adding them to its assignees.
+	Reassign bool `json:"reassign,omitempty"`
 }
 
 // Calendar is a working calendar. With one, reminder durations count working time.

@@ -355,6 +355,13 @@ func (s *Service) publish(ctx context.Context, a Actor, kind, key string, body [
 		if _, err := j.Event(ctx, "definition.published", "admin", map[string]any{"kind": kind, "key": key, "version": ver}); err != nil {
 			return err
 		}
+		if kind == "reminder" {
+			r, probs := definitions.ParseReminder(body, s.Catalog.lookup(ctx))
+			if len(probs) > 0 {
+				return fmt.Errorf("reminder %s validated but does not compile: %s %s", key, probs[0].Pointer, probs[0].Message)
+			}
+			return armSchedules(ctx, tx, r, ver, j.At())
+		}
 		if kind == "role" || kind == "flow" {
 			return s.writePolicy(ctx, tx)
 		}

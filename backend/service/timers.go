@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -16,7 +18,10 @@ import (
 	"sluice/backend/ent"
 	"sluice/backend/ent/definition"
 	"sluice/backend/ent/membership"
+	"sluice/backend/ent/order"
 	"sluice/backend/ent/predicate"
+	"sluice/backend/ent/task"
+	"sluice/backend/ent/taskassignee"
 	"sluice/backend/ent/timer"
 	"sluice/backend/ent/user"
 	"sluice/backend/store"
@@ -27,6 +32,9 @@ const (
 	TimerRemind   = "remind"
 	TimerEscalate = "escalate"
 	TimerAuto     = "auto"
+	// TimerDigest is a cron schedule's next run: no order or task (ids 0), node = the
+	// schedule's key. Firing it sends the digest and writes the following run.
+	TimerDigest = "digest"
 
 	TimerPending   = "pending"
 	TimerFired     = "fired"
@@ -173,12 +181,19 @@ func (w *writer) openTimers(t *ent.Task) error {
 		return nil
 	}
 	var bulk []*ent.TimerCreate
+	deadline, hasDeadline := orderDeadline(rem, w.o.Data)
 	add := func(kind string, d definitions.Duration) {
 		if d.IsZero() {
 			return
 		}
+		due := AddWorking(rem.Calendar, w.now, d)
+		if hasDeadline && kind != TimerAuto {
+			// the customer's deadline comes first: remind and escalate no later than a
+			// day before it
+			due = capDue(due, deadline, w.now)
+		}
 		bulk = append(bulk, w.tx.Timer.Create().SetOrderID(w.o.ID).SetTaskID(t.ID).SetNode(t.NodeID).SetKind(kind).
-			SetReminder(rem.Key).SetReminderVersion(ver).SetDueAt(AddWorking(rem.Calendar, w.now, d)).SetCreatedAt(w.now))
+			SetReminder(rem.Key).SetReminderVersion(ver).SetDueAt(due).SetCreatedAt(w.now))
 	}
 	add(TimerRemind, rule.RemindAfter)
 	add(TimerEscalate, rule.EscalateAfter)
@@ -189,6 +204,50 @@ func (w *writer) openTimers(t *ent.Task) error {
 		return nil
 	}
 	return w.tx.Timer.CreateBulk(bulk...).Exec(w.ctx)
+}
+
+// DeadlineLead is how long before an order's deadline (the reminder definition's
+// deadline_field) its reminders and escalations fall due at the latest.
+const DeadlineLead = 24 * time.Hour
+
+// orderDeadline reads the reminder's deadline_field from the order's data: a date
+// (YYYY-MM-DD, the start of that day in the calendar's zone, else UTC) or an RFC 3339
+// time. ok is false when the rule names none or the order has no valid value.
+func orderDeadline(rem *definitions.Reminder, data map[string]any) (time.Time, bool) {
+	if rem == nil || rem.DeadlineField == "" {
+		return time.Time{}, false
+	}
+	var v any = data
+	for _, part := range strings.Split(rem.DeadlineField, ".") {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return time.Time{}, false
+		}
+		v = m[part]
+	}
+	str, _ := v.(string)
+	loc := time.UTC
+	if rem.Calendar != nil && rem.Calendar.Location != nil {
+		loc = rem.Calendar.Location
+	}
+	if t, err := time.ParseInLocation(time.DateOnly, str, loc); err == nil {
+		return t.UTC(), true
+	}
+	if t, err := time.Parse(time.RFC3339, str); err == nil {
+		return t.UTC(), true
+	}
+	return time.Time{}, false
+}
+
+// capDue moves a due time forward to DeadlineLead before the deadline when that is
+// still ahead. A deadline already that close or past leaves the rule's own timing (the
+// reminders then say urgent) rather than firing every timer of the task at once.
+func capDue(due, deadline, now time.Time) time.Time {
+	latest := deadline.Add(-DeadlineLead)
+	if due.Before(latest) || !latest.After(now) {
+		return due
+	}
+	return latest.UTC()
 }
 
 // cancelTimers cancels the pending timers of tasks that closed, in their transaction.
@@ -300,6 +359,9 @@ func (s *Service) fire(ctx context.Context, tx *ent.Tx, j *store.Journal, id int
 		return err
 	}
 	outcome := func(o string) error { return tx.Timer.UpdateOneID(id).SetOutcome(o).Exec(ctx) }
+	if tm.Kind == TimerDigest {
+		return s.fireDigest(ctx, tx, j, tm, now)
+	}
 	t, err := tx.Task.Get(ctx, tm.TaskID)
 	if ent.IsNotFound(err) {
 		return tx.Timer.UpdateOneID(id).SetStatus(TimerCancelled).SetOutcome("task gone").Exec(ctx)
@@ -327,6 +389,10 @@ func (s *Service) fire(ctx context.Context, tx *ent.Tx, j *store.Journal, id int
 		return outcome("skipped: the reminder rule is gone")
 	}
 	base := map[string]any{"timer": id, "task_id": t.ID, "node": t.NodeID, "number": o.Number, "due_at": tm.DueAt.UTC().Format(time.RFC3339)}
+	if dl, ok := orderDeadline(rem, o.Data); ok {
+		base["deadline"] = dl.Format(time.RFC3339)
+		base["urgent"] = !now.Before(dl.Add(-DeadlineLead))
+	}
 	with := func(kv ...any) map[string]any {
 		m := map[string]any{}
 		for k, v := range base {
@@ -389,6 +455,14 @@ func (s *Service) fire(ctx context.Context, tx *ent.Tx, j *store.Journal, id int
 		}
 		if len(to) == 0 {
 			return outcome("no one to escalate to")
+		}
+		if t.Status == "open" {
+			if err := handOver(ctx, tx, j, t, o, to, rule.EscalateTo.Reassign); err != nil {
+				return err
+			}
+		}
+		if rule.EscalateTo.Reassign {
+			return outcome(fmt.Sprintf("reassigned to %v", to))
 		}
 		return outcome(fmt.Sprintf("escalated to %v", to))
 	case TimerAuto:
@@ -509,4 +583,138 @@ func escalationTargets(ctx context.Context, c *ent.Client, e *definitions.Escala
 	}
 	slices.Sort(out)
 	return slices.Compact(out), nil
+}
+
+// handOver gives an escalated task to the escalation's targets too (or, with reassign,
+// to them instead of its assignees): they may act on it by the escalation's authority
+// (granted), it appears in their inbox, and the task's version moves so an action
+// prepared against the old assignee list gets a 409 instead of landing on a changed task.
+func handOver(ctx context.Context, tx *ent.Tx, j *store.Journal, t *ent.Task, o *ent.Order, to []string, reassign bool) error {
+	next := slices.Clone(to)
+	if !reassign {
+		next = append(slices.Clone(t.Assignees), to...)
+	}
+	slices.Sort(next)
+	next = slices.Compact(next)
+	n, err := tx.Task.Update().Where(task.ID(t.ID), task.Version(t.Version), task.Status("open")).
+		SetAssignees(next).SetGranted(true).SetVersion(t.Version + 1).Save(ctx)
+	if err != nil || n != 1 {
+		return err // n == 0: acted on meanwhile; the escalation's notifications stand
+	}
+	if reassign {
+		gone := slices.DeleteFunc(slices.Clone(t.Assignees), func(u string) bool { return slices.Contains(next, u) })
+		if len(gone) > 0 {
+			if err := tx.TaskAssignee.Update().Where(taskassignee.TaskID(t.ID), taskassignee.UsernameIn(gone...)).SetOpen(false).Exec(ctx); err != nil {
+				return err
+			}
+			for _, u := range gone {
+				if _, err := j.Event(ctx, "task.reassigned", "user:"+u, map[string]any{"order_id": o.ID, "number": o.Number, "task_id": t.ID}); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	for _, u := range next {
+		if slices.Contains(t.Assignees, u) {
+			continue
+		}
+		if err := tx.TaskAssignee.Create().SetTaskID(t.ID).SetUsername(u).SetOpen(true).Exec(ctx); err != nil {
+			return err
+		}
+		if _, err := j.Event(ctx, "task.assigned", "user:"+u, map[string]any{"order_id": o.ID, "number": o.Number, "nodes": o.CurrentNodes}); err != nil {
+			return err
+		}
+	}
+	return j.Audit(ctx, store.Audit{Actor: "system", Action: "task.handed_over", OrderID: o.ID, Node: t.NodeID, TaskID: t.ID,
+		Detail: map[string]any{"from": t.Assignees, "to": next, "reassign": reassign}})
+}
+
+// armSchedules writes, in the transaction that publishes version ver of a reminder
+// definition, the first run of each of its cron schedules, and cancels the pending runs
+// of its earlier versions: one chain per schedule, the newest version's.
+func armSchedules(ctx context.Context, tx *ent.Tx, r *definitions.Reminder, ver int, now time.Time) error {
+	if err := tx.Timer.Update().Where(timer.Kind(TimerDigest), timer.Reminder(r.Key), timer.Status(TimerPending)).
+		SetStatus(TimerCancelled).SetOutcome(fmt.Sprintf("replaced by version %d", ver)).Exec(ctx); err != nil {
+		return err
+	}
+	for _, sc := range r.Schedules {
+		next := sc.Next(now)
+		if next.IsZero() {
+			continue
+		}
+		if err := tx.Timer.Create().SetOrderID(0).SetTaskID(0).SetNode(sc.Key).SetKind(TimerDigest).
+			SetReminder(r.Key).SetReminderVersion(ver).SetDueAt(next.UTC()).SetCreatedAt(now).Exec(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// digestLimit caps the tasks listed in one person's digest (the count is exact).
+const digestLimit = 50
+
+// fireDigest sends each assignee of an open task of the schedule's flow one
+// notification listing their tasks, then writes the schedule's next run (after a
+// downtime: one digest now, the next at the next scheduled time, no burst).
+func (s *Service) fireDigest(ctx context.Context, tx *ent.Tx, j *store.Journal, tm *ent.Timer, now time.Time) error {
+	outcome := func(o string) error { return tx.Timer.UpdateOneID(tm.ID).SetOutcome(o).Exec(ctx) }
+	rem, err := s.reminderVersion(ctx, tm.Reminder, tm.ReminderVersion)
+	if err != nil {
+		return err
+	}
+	var sc *definitions.Schedule
+	if rem != nil {
+		for _, x := range rem.Schedules {
+			if x.Key == tm.Node {
+				sc = x
+			}
+		}
+	}
+	if sc == nil {
+		return outcome("skipped: the schedule is gone")
+	}
+	orders, err := tx.Order.Query().Where(order.FlowKey(rem.Flow), order.Status(engine.StatusInReview)).
+		Select(order.FieldID, order.FieldNumber).All(ctx)
+	if err != nil {
+		return err
+	}
+	numbers := map[int]string{}
+	ids := make([]int, len(orders))
+	for i, o := range orders {
+		numbers[o.ID], ids[i] = o.Number, o.ID
+	}
+	tasks, err := tx.Task.Query().Where(task.OrderIDIn(ids...), task.Status("open")).Order(ent.Asc(task.FieldCreatedAt)).All(ctx)
+	if err != nil {
+		return err
+	}
+	per := map[string][]map[string]any{}
+	count := map[string]int{}
+	for _, t := range tasks {
+		for _, u := range t.Assignees {
+			count[u]++
+			if len(per[u]) < digestLimit {
+				per[u] = append(per[u], map[string]any{"task_id": t.ID, "order_id": t.OrderID, "number": numbers[t.OrderID],
+					"node": t.NodeID, "since": t.CreatedAt.UTC().Format(time.RFC3339)})
+			}
+		}
+	}
+	users := slices.Sorted(maps.Keys(count))
+	for _, u := range users {
+		if _, err := j.Notify(ctx, store.Notification{Username: u, Type: "digest",
+			Title: fmt.Sprintf("待辦摘要：%d 件待處理", count[u]),
+			Data:  map[string]any{"timer": tm.ID, "schedule": sc.Key, "flow": rem.Flow, "count": count[u], "tasks": per[u]}}); err != nil {
+			return err
+		}
+	}
+	if err := j.Audit(ctx, store.Audit{Actor: "system", Action: "digest.sent",
+		Detail: map[string]any{"timer": tm.ID, "reminder": rem.Key, "schedule": sc.Key, "people": len(users), "tasks": len(tasks)}}); err != nil {
+		return err
+	}
+	if next := sc.Next(now); !next.IsZero() {
+		if err := tx.Timer.Create().SetOrderID(0).SetTaskID(0).SetNode(sc.Key).SetKind(TimerDigest).
+			SetReminder(tm.Reminder).SetReminderVersion(tm.ReminderVersion).SetDueAt(next.UTC()).SetCreatedAt(now).Exec(ctx); err != nil {
+			return err
+		}
+	}
+	return outcome(fmt.Sprintf("digest to %d people", len(users)))
 }
