@@ -50,6 +50,28 @@ func TestRequestIDReachesAudit(t *testing.T) {
 	})
 }
 
+// An incoming X-Request-Id (from a proxy or a client) is kept when it is a plain token
+// and replaced otherwise; the kept one reaches the audit entries.
+func TestIncomingRequestID(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		e := start(t, s)
+		tok := e.login("clerk")
+		r := e.do("POST", "/api/v1/orders", tok, sampleBody(t, "small-standard.json"), "X-Request-Id", "edge-7f3a.42:1")
+		if r.status != 201 || r.header.Get("X-Request-Id") != "edge-7f3a.42:1" {
+			t.Fatalf("submit: %d, id %q", r.status, r.header.Get("X-Request-Id"))
+		}
+		if n, err := s.Read.AuditEntry.Query().Where(auditentry.RequestID("edge-7f3a.42:1")).Count(context.Background()); err != nil || n == 0 {
+			t.Fatalf("%d audit entries carry the incoming id (%v)", n, err)
+		}
+		for _, bad := range []string{"has space", strings.Repeat("x", 65), "semi;colon", "<script>"} {
+			got := e.do("GET", "/api/v1/me", tok, nil, "X-Request-Id", bad).header.Get("X-Request-Id")
+			if got == bad || !regexp.MustCompile(`^[0-9a-f]{16}$`).MatchString(got) {
+				t.Errorf("incoming %q answered with id %q", bad, got)
+			}
+		}
+	})
+}
+
 func metricValue(t *testing.T, text, series string) (string, bool) {
 	t.Helper()
 	re := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(series) + ` (\S+)$`)

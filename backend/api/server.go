@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 
@@ -133,10 +134,18 @@ func (h *handlers) recover(c *gin.Context) {
 	c.Next()
 }
 
+// requestIDPattern is what an incoming X-Request-Id must look like to be kept (a
+// proxy's or a client's id, so one id follows a request across systems); anything else
+// is replaced, so logs and audit entries never carry arbitrary client text.
+var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,64}$`)
+
 func (h *handlers) requestID(c *gin.Context) {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	id := hex.EncodeToString(b[:])
+	id := c.GetHeader("X-Request-Id")
+	if !requestIDPattern.MatchString(id) {
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		id = hex.EncodeToString(b[:])
+	}
 	c.Set(ctxRequestID, id)
 	c.Header("X-Request-Id", id)
 	c.Next()
