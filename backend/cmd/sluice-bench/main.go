@@ -1,7 +1,9 @@
 // Command sluice-bench measures Sluice over HTTP on SQLite: the server binary runs in its
 // own process on a fresh database, this process is the load client. It reports orders
-// submitted/s and review actions/s with p50/p99 latency, then the raw SQLite commit
-// ceiling of the same driver and pragmas measured in the same run, and their ratio.
+// submitted/s and review actions/s with p50/p99 latency; then it opens --sockets idle
+// websocket clients and reports the server memory per socket and the event→delivery
+// latency on all of them; last the raw SQLite commit ceiling of the same driver and
+// pragmas measured in the same run, and the ratio of actions to it.
 //
 //	go run ./backend/cmd/sluice-bench --bin ./bin/sluice [--clients 16] [--duration 10s]
 //	    [--orders-file FILE] [--pool N] [--json]
@@ -40,6 +42,8 @@ type config struct {
 	ordersFile string
 	pool       int
 	json       bool
+	sockets    int
+	liveOrders int
 }
 
 // report is the whole run, also the --json document.
@@ -59,7 +63,14 @@ type report struct {
 	Ratio          float64       `json:"actions_to_ceiling"`
 	TargetActions  float64       `json:"target_actions_per_second"`
 	TargetRatio    float64       `json:"target_ratio"`
+	Live           *liveResult   `json:"live,omitempty"`
 }
+
+// Targets of the live phase.
+const (
+	targetLiveP99ms  = 100.0
+	targetKiBPerIdle = 30.0
+)
 
 func main() {
 	var cfg config
@@ -69,6 +80,8 @@ func main() {
 	flag.StringVar(&cfg.ordersFile, "orders-file", "", "order body to submit (default: the cheapest of schemas/examples/orders/*.json below 50000)")
 	flag.IntVar(&cfg.pool, "pool", 0, "orders in review before the actions phase (default: twice the orders phase's count, at least 25 per client)")
 	flag.BoolVar(&cfg.json, "json", false, "print the results as JSON on stdout (the table goes to stderr)")
+	flag.IntVar(&cfg.sockets, "sockets", 10000, "idle websocket clients in the live phase (0 skips it)")
+	flag.IntVar(&cfg.liveOrders, "live-orders", 5, "orders walked through review while the sockets watch")
 	flag.Parse()
 	if cfg.clients < 1 || cfg.duration <= 0 || flag.NArg() > 0 {
 		flag.Usage()
@@ -270,6 +283,14 @@ func run(ctx context.Context, cfg config, logw io.Writer) (*report, error) {
 		return nil, err
 	}
 
+	if cfg.sockets > 0 {
+		live := measureLive(ctx, a, srv, cfg.sockets, cfg.liveOrders, body, logf)
+		rep.Live = &live
+		if err := srv.exited(); err != nil {
+			return nil, err
+		}
+	}
+
 	// The ceiling, with the server stopped so it does not compete for CPU and disk.
 	a.close()
 	srv.stop()
@@ -422,6 +443,16 @@ func printTable(w io.Writer, r *report) {
 	fmt.Fprintf(w, "actions/s target     ≥ %.0f (later turns)%s\n", targetActions, mark(r.Actions.PerSecond >= targetActions))
 	fmt.Fprintf(w, "\n%d orders submitted in %.1fs, %d actions in %.1fs on %d orders in review (%d finished)\n",
 		r.Orders.Count, r.Orders.Seconds, r.Actions.Count, r.Actions.Seconds, r.Pool, r.OrdersFinished)
+	if l := r.Live; l != nil {
+		fmt.Fprintf(w, "\nlive: %d of %d websocket clients on one instance (dialled in %.1fs)\n", l.Connected, l.Sockets, l.DialSeconds)
+		fmt.Fprintf(w, "server memory        %8.1f KiB per idle socket (RSS %.0f → %.0f MiB)  target ≤ %.0f KB%s\n",
+			l.KiBPerSocket, l.RSSBeforeMiB, l.RSSAfterMiB, targetKiBPerIdle, mark(l.KiBPerSocket > 0 && l.KiBPerSocket*1.024 <= targetKiBPerIdle))
+		fmt.Fprintf(w, "event → every socket p50 %7.2fms  p99 %7.2fms  max %7.2fms  (%d of %d deliveries, %d orders)  target p99 ≤ %.0f ms%s\n",
+			l.P50ms, l.P99ms, l.MaxMs, l.Deliveries, l.Expected, l.Orders, targetLiveP99ms, mark(l.Deliveries > 0 && l.Deliveries == l.Expected && l.P99ms <= targetLiveP99ms))
+		if l.Error != "" {
+			fmt.Fprintf(w, "live phase error: %s\n", l.Error)
+		}
+	}
 	if r.PoolExhausted {
 		fmt.Fprintf(w, "note: phase B ran out of orders in review after %.1fs; raise --pool\n", r.Actions.Seconds)
 	}

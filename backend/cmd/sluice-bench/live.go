@@ -1,0 +1,204 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// liveResult is phase C: many idle websocket clients on one instance, the memory each
+// costs the server, and how long events take from the transaction to every socket.
+type liveResult struct {
+	Sockets      int     `json:"sockets"`
+	Connected    int     `json:"connected"`
+	DialSeconds  float64 `json:"dial_seconds"`
+	RSSBeforeMiB float64 `json:"server_rss_before_mib"`
+	RSSAfterMiB  float64 `json:"server_rss_after_mib"`
+	KiBPerSocket float64 `json:"kib_per_idle_socket"`
+	Orders       int     `json:"orders_walked"`
+	Deliveries   int     `json:"deliveries"`
+	Expected     int     `json:"deliveries_expected"`
+	P50ms        float64 `json:"p50_ms"`
+	P99ms        float64 `json:"p99_ms"`
+	MaxMs        float64 `json:"max_ms"`
+	Error        string  `json:"error,omitempty"`
+}
+
+// rssOf reads a process's resident set size in bytes (Linux; 0 elsewhere).
+func rssOf(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
+			kb, _ := strconv.ParseInt(f[1], 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+// eventAt pulls seq and the "at" time out of one live message without decoding it all:
+// ten thousand readers share the client's cores with the server, and a full JSON
+// decode per delivery would measure the client instead.
+func eventAt(b []byte) (int64, time.Time, bool) {
+	i := bytes.Index(b, []byte(`"seq":`))
+	if i < 0 {
+		return 0, time.Time{}, false
+	}
+	j := i + len(`"seq":`)
+	k := j
+	for k < len(b) && b[k] >= '0' && b[k] <= '9' {
+		k++
+	}
+	seq, err := strconv.ParseInt(string(b[j:k]), 10, 64)
+	if err != nil || seq == 0 {
+		return 0, time.Time{}, false
+	}
+	i = bytes.Index(b, []byte(`"at":"`))
+	if i < 0 {
+		return 0, time.Time{}, false
+	}
+	j = i + len(`"at":"`)
+	k = bytes.IndexByte(b[j:], '"')
+	if k < 0 {
+		return 0, time.Time{}, false
+	}
+	at, err := time.Parse(time.RFC3339Nano, string(b[j:j+k]))
+	return seq, at, err == nil
+}
+
+// measureLive opens n sockets subscribed to the demo sales department's board, reads
+// the server's memory with them idle, then walks orders through review while every
+// socket records, per event, receipt time − the event's time (taken when its
+// transaction began, so the figure bounds commit→delivery from above).
+func measureLive(ctx context.Context, a *api, srv *server, n, orders int, body []byte, logf func(string, ...any)) liveResult {
+	res := liveResult{Sockets: n, Orders: orders}
+	token, err := a.token(ctx, submitter)
+	if err != nil {
+		res.Error = err.Error()
+		return res
+	}
+	pid := srv.cmd.Process.Pid
+	before := rssOf(pid)
+	u := strings.Replace(srv.base, "http://", "ws://", 1) + "/api/v1/live?topics=department:sales"
+	hdr := http.Header{"Authorization": {"Bearer " + token}}
+	d := websocket.Dialer{HandshakeTimeout: 30 * time.Second, ReadBufferSize: 1024, WriteBufferSize: 256}
+	conns := make([]*websocket.Conn, n)
+	var failed atomic.Int64
+	var firstErr atomic.Value
+	t0 := time.Now()
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 32)
+	for i := range n {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			c, _, err := d.DialContext(ctx, u, hdr)
+			if err == nil {
+				_, _, err = c.ReadMessage() // "subscribed"
+			}
+			if err != nil {
+				failed.Add(1)
+				firstErr.CompareAndSwap(nil, err.Error())
+				if c != nil {
+					c.Close()
+				}
+				return
+			}
+			conns[i] = c
+		})
+	}
+	wg.Wait()
+	res.DialSeconds = time.Since(t0).Seconds()
+	defer func() {
+		for _, c := range conns {
+			if c != nil {
+				c.Close()
+			}
+		}
+	}()
+	res.Connected = n - int(failed.Load())
+	if e, ok := firstErr.Load().(string); ok {
+		res.Error = fmt.Sprintf("%d sockets failed: %s", failed.Load(), e)
+	}
+	logf("phase C: %d sockets open in %.1fs; letting the server settle", res.Connected, res.DialSeconds)
+	time.Sleep(2 * time.Second)
+	after := rssOf(pid)
+	res.RSSBeforeMiB, res.RSSAfterMiB = float64(before)/(1<<20), float64(after)/(1<<20)
+	if res.Connected > 0 && after > 0 {
+		res.KiBPerSocket = float64(after-before) / float64(res.Connected) / 1024
+	}
+
+	// Every socket reads until the walk is over and it has gone quiet.
+	lat := make([][]time.Duration, n)
+	var seen sync.Map // seq -> struct{}: how many distinct events the topic carried
+	var rw sync.WaitGroup
+	var done atomic.Bool
+	for i, c := range conns {
+		if c == nil {
+			continue
+		}
+		rw.Go(func() {
+			for {
+				_ = c.SetReadDeadline(time.Now().Add(3 * time.Second))
+				_, b, err := c.ReadMessage()
+				if err != nil {
+					if done.Load() {
+						return
+					}
+					if ne, ok := err.(interface{ Timeout() bool }); ok && ne.Timeout() {
+						return // a timed-out gorilla conn cannot be read again
+					}
+					return
+				}
+				now := time.Now()
+				if seq, at, ok := eventAt(b); ok {
+					lat[i] = append(lat[i], now.Sub(at))
+					seen.Store(seq, struct{}{})
+				}
+			}
+		})
+	}
+	logf("phase C: walking %d orders through review with %d sockets watching", orders, res.Connected)
+	for range orders {
+		o, err := a.submit(ctx, token, body)
+		if err == nil {
+			_, _, err = a.follow(ctx, o)
+		}
+		if err != nil {
+			res.Error = err.Error()
+			break
+		}
+	}
+	done.Store(true)
+	rw.Wait()
+	var all []time.Duration
+	for _, l := range lat {
+		all = append(all, l...)
+	}
+	distinct := 0
+	seen.Range(func(any, any) bool { distinct++; return true })
+	res.Deliveries, res.Expected = len(all), distinct*res.Connected
+	if len(all) == 0 {
+		if res.Error == "" {
+			res.Error = "no event was delivered"
+		}
+		return res
+	}
+	slices.Sort(all)
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	res.P50ms, res.P99ms, res.MaxMs = ms(all[len(all)/2]), ms(all[int(0.99*float64(len(all)-1))]), ms(all[len(all)-1])
+	return res
+}
