@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/require"
 
 	"sluice/backend/ent"
@@ -363,4 +364,58 @@ func TestExpiredLeaseIsTakenOver(t *testing.T) {
 	require.Len(t, got, 1)
 	require.Equal(t, m.ID, got[0].ID)
 	require.Equal(t, "b", got[0].ClaimedBy)
+}
+
+// The worker counts deliveries by channel and result; the backlog is read from the
+// database at scrape time.
+func TestMetrics(t *testing.T) {
+	st := storetest.SQLite(t)
+	rc := &receiver{}
+	hs := httptest.NewServer(rc)
+	defer hs.Close()
+	m := outbox.NewMetrics(st)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(m)
+	enqueue(t, st, outbox.Message{Key: "ok", Channel: outbox.Webhook, Recipient: hs.URL, Body: `{}`})
+	enqueue(t, st, outbox.Message{Key: "bad", Channel: outbox.Webhook, Recipient: "ftp://nowhere", Body: `{}`})
+	enqueue(t, st, outbox.Message{Key: "mail", Channel: outbox.Email, Recipient: "a@example.com"})
+	w := outbox.NewWorker(st, map[string]outbox.Sender{outbox.Webhook: outbox.WebhookSender{Key: signingKey}, outbox.Email: outbox.EmailSender{}},
+		outbox.Options{Metrics: m})
+	_, err := w.Pass(ctx)
+	require.NoError(t, err)
+	mfs, err := reg.Gather()
+	require.NoError(t, err)
+	got := map[string]float64{}
+	for _, mf := range mfs {
+		for _, mt := range mf.GetMetric() {
+			name := mf.GetName()
+			for _, l := range mt.GetLabel() {
+				name += "," + l.GetName() + "=" + l.GetValue()
+			}
+			switch {
+			case mt.Counter != nil:
+				got[name] = mt.Counter.GetValue()
+			case mt.Gauge != nil:
+				got[name] = mt.Gauge.GetValue()
+			case mt.Histogram != nil:
+				got[name] = float64(mt.Histogram.GetSampleCount())
+			}
+		}
+	}
+	for series, want := range map[string]float64{
+		"sluice_outbox_deliveries_total,channel=email,result=unconfigured": 1,
+		"sluice_outbox_deliveries_total,channel=webhook,result=dead":       1,
+		"sluice_outbox_deliveries_total,channel=webhook,result=sent":       1,
+		"sluice_outbox_pending,channel=email":                              1,
+		"sluice_outbox_pending,channel=webhook":                            0,
+		"sluice_outbox_dead,channel=email":                                 0,
+		"sluice_outbox_dead,channel=webhook":                               1,
+		"sluice_outbox_delivery_lag_seconds,channel=webhook":               1,
+		"sluice_outbox_delivery_duration_seconds,channel=webhook":          2,
+	} {
+		v, ok := got[series]
+		require.True(t, ok, "missing %s in %v", series, got)
+		require.Equal(t, want, v, series)
+	}
+	require.Greater(t, got["sluice_outbox_oldest_pending_age_seconds"], 0.0)
 }
