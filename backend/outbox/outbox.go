@@ -86,12 +86,12 @@ func Enqueue(ctx context.Context, c *ent.Client, m Message) (*ent.OutboxMessage,
 	if m.NotBefore.After(now) {
 		next = m.NotBefore.UTC()
 	}
-	max := m.MaxAttempts
-	if max <= 0 {
-		max = DefaultMaxAttempts()
+	attempts := m.MaxAttempts
+	if attempts <= 0 {
+		attempts = DefaultMaxAttempts()
 	}
 	q := c.OutboxMessage.Create().SetKey(m.Key).SetChannel(m.Channel).SetTemplate(m.Template).SetLanguage(m.Language).
-		SetRecipient(m.Recipient).SetSubject(m.Subject).SetBody(m.Body).SetStatus(Pending).SetMaxAttempts(max).
+		SetRecipient(m.Recipient).SetSubject(m.Subject).SetBody(m.Body).SetStatus(Pending).SetMaxAttempts(attempts).
 		SetNextAt(next).SetCreatedAt(now)
 	if m.OrderID != 0 {
 		q.SetOrderID(m.OrderID)
