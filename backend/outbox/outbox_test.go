@@ -3,6 +3,7 @@ package outbox_test
 import (
 	"context"
 	"crypto/hmac"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -418,4 +419,47 @@ func TestMetrics(t *testing.T) {
 		require.Equal(t, want, v, series)
 	}
 	require.Greater(t, got["sluice_outbox_oldest_pending_age_seconds"], 0.0)
+}
+
+// The TLS modes: starttls upgrades a plain connection (and refuses a server that does
+// not offer it), tls speaks TLS from the start, none stays plain.
+func TestEmailTLSModes(t *testing.T) {
+	for _, tc := range []struct {
+		server, mode string
+		sent, tls    bool
+	}{
+		{"starttls", outbox.TLSStartTLS, true, true},
+		{"tls", outbox.TLSImplicit, true, true},
+		{"", outbox.TLSNone, true, false},
+		{"", outbox.TLSStartTLS, false, false}, // the server offers no STARTTLS: never plain text
+	} {
+		t.Run(tc.server+"/"+tc.mode, func(t *testing.T) {
+			st := storetest.SQLite(t)
+			var srv *outboxtest.SMTP
+			var client *tls.Config
+			if tc.server == "" {
+				srv = outboxtest.NewSMTP(t)
+			} else {
+				srv, client = outboxtest.NewSMTPWithTLS(t, tc.server)
+			}
+			m := enqueue(t, st, outbox.Message{Key: "k", Channel: outbox.Email, Recipient: "buyer@example.com", Subject: "s", Body: "b"})
+			w := outbox.NewWorker(st, map[string]outbox.Sender{outbox.Email: outbox.EmailSender{C: outbox.SMTP{
+				Host: srv.Host, Port: srv.Port, From: "orders@example.com", TLS: tc.mode, TLSConfig: client, Timeout: 5 * time.Second}}}, outbox.Options{})
+			n, err := w.Pass(ctx)
+			require.NoError(t, err)
+			if !tc.sent {
+				require.Zero(t, n)
+				got := get(t, st, m.ID)
+				require.Equal(t, outbox.Pending, got.Status)
+				require.Equal(t, 1, got.Attempts)
+				require.NotEmpty(t, got.LastError)
+				require.Empty(t, srv.Mails())
+				return
+			}
+			require.Equal(t, 1, n)
+			mails := srv.Mails()
+			require.Len(t, mails, 1)
+			require.Equal(t, tc.tls, mails[0].TLS)
+		})
+	}
 }

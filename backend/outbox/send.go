@@ -113,7 +113,11 @@ func (e EmailSender) Send(ctx context.Context, m *ent.OutboxMessage) error {
 		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSMandatory))
 	}
 	if c.TLSConfig != nil {
-		opts = append(opts, gomail.WithTLSConfig(c.TLSConfig))
+		tc := c.TLSConfig.Clone()
+		if tc.ServerName == "" {
+			tc.ServerName = c.Host // the certificate is checked against the host we dial
+		}
+		opts = append(opts, gomail.WithTLSConfig(tc))
 	}
 	if c.Username != "" {
 		// Offer whatever the server supports (PLAIN, LOGIN, CRAM-MD5, …).

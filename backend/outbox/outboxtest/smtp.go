@@ -4,11 +4,14 @@ package outboxtest
 
 import (
 	"bytes"
+	"crypto/tls"
 	"errors"
 	"io"
 	"mime"
 	"mime/quotedprintable"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"net/mail"
 	"strconv"
 	"strings"
@@ -27,6 +30,7 @@ type Mail struct {
 	MessageID string
 	Body      string // transfer encoding undone
 	Header    mail.Header
+	TLS       bool // it came over an encrypted connection
 }
 
 // SMTP is an in-process SMTP server (no TLS, no authentication).
@@ -41,19 +45,45 @@ type SMTP struct {
 	Arrived chan struct{}
 }
 
-// NewSMTP starts a server on 127.0.0.1, stopped when the test ends.
+// NewSMTP starts a plain-text server on 127.0.0.1, stopped when the test ends.
 func NewSMTP(t testing.TB) *SMTP {
 	t.Helper()
+	return newSMTP(t, "", nil)
+}
+
+// NewSMTPWithTLS starts a server that offers STARTTLS (mode "starttls") or speaks TLS
+// from the first byte (mode "tls"), with a certificate for 127.0.0.1; client is the TLS
+// configuration that trusts it.
+func NewSMTPWithTLS(t testing.TB, mode string) (s *SMTP, client *tls.Config) {
+	t.Helper()
+	// httptest's certificate is valid for 127.0.0.1: borrow it rather than make one.
+	hs := httptest.NewUnstartedServer(nil)
+	hs.StartTLS()
+	cert := hs.TLS.Certificates[0]
+	client = hs.Client().Transport.(*http.Transport).TLSClientConfig.Clone()
+	hs.Close()
+	return newSMTP(t, mode, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}), client
+}
+
+func newSMTP(t testing.TB, mode string, cfg *tls.Config) *SMTP {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := &SMTP{Arrived: make(chan struct{}, 100)}
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &session{s: s}, nil }))
+	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
+		return &session{s: s, conn: c}, nil
+	}))
 	srv.Domain = "localhost"
 	srv.ReadTimeout = 10 * time.Second
 	srv.WriteTimeout = 10 * time.Second
 	srv.EnableSMTPUTF8 = true
+	switch mode {
+	case "starttls":
+		srv.TLSConfig = cfg
+	case "tls":
+		ln = tls.NewListener(ln, cfg)
+	}
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() { _ = srv.Close() })
 	host, port, _ := net.SplitHostPort(ln.Addr().String())
@@ -78,6 +108,7 @@ func (s *SMTP) Mails() []Mail {
 
 type session struct {
 	s    *SMTP
+	conn *smtp.Conn
 	from string
 	to   []string
 }
@@ -109,6 +140,8 @@ func (x *session) Data(r io.Reader) error {
 		return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 6, 0}, Message: err.Error()}
 	}
 	m.From, m.To = x.from, x.to
+	// asked at DATA time: a STARTTLS upgrade happens after the session began
+	_, m.TLS = x.conn.TLSConnectionState()
 	x.s.got = append(x.s.got, m)
 	select {
 	case x.s.Arrived <- struct{}{}:
