@@ -463,3 +463,32 @@ func TestEmailTLSModes(t *testing.T) {
 		})
 	}
 }
+
+// With smtp.username set the sender authenticates; a wrong password is a failed
+// attempt (retried), not a silent drop.
+func TestEmailAuth(t *testing.T) {
+	srv, client := outboxtest.NewSMTPWithTLS(t, "starttls")
+	srv.User, srv.Password = "orders", "s3cret"
+	for _, tc := range []struct {
+		password string
+		sent     bool
+	}{{"wrong", false}, {"s3cret", true}} {
+		st := storetest.SQLite(t)
+		m := enqueue(t, st, outbox.Message{Key: "k", Channel: outbox.Email, Recipient: "buyer@example.com", Subject: "s", Body: "b"})
+		w := outbox.NewWorker(st, map[string]outbox.Sender{outbox.Email: outbox.EmailSender{C: outbox.SMTP{
+			Host: srv.Host, Port: srv.Port, From: "orders@example.com", TLS: outbox.TLSStartTLS, TLSConfig: client,
+			Username: "orders", Password: tc.password}}}, outbox.Options{})
+		n, err := w.Pass(ctx)
+		require.NoError(t, err)
+		got := get(t, st, m.ID)
+		if tc.sent {
+			require.Equal(t, 1, n)
+			require.Equal(t, outbox.Sent, got.Status)
+			continue
+		}
+		require.Zero(t, n)
+		require.Equal(t, outbox.Pending, got.Status)
+		require.NotContains(t, got.LastError, tc.password, "the password never reaches the error")
+	}
+	require.Len(t, srv.Mails(), 1)
+}

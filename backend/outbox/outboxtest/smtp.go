@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 )
 
@@ -37,6 +38,9 @@ type Mail struct {
 type SMTP struct {
 	Host string
 	Port int
+
+	// User and Password, when set, make the server require AUTH PLAIN with them.
+	User, Password string
 
 	mu   sync.Mutex
 	got  []Mail
@@ -107,15 +111,36 @@ func (s *SMTP) Mails() []Mail {
 }
 
 type session struct {
-	s    *SMTP
-	conn *smtp.Conn
-	from string
-	to   []string
+	s      *SMTP
+	conn   *smtp.Conn
+	authed bool
+	from   string
+	to     []string
+}
+
+func (x *session) AuthMechanisms() []string {
+	if x.s.User == "" {
+		return nil
+	}
+	return []string{sasl.Plain}
+}
+
+func (x *session) Auth(mech string) (sasl.Server, error) {
+	return sasl.NewPlainServer(func(_, user, pass string) error {
+		if user != x.s.User || pass != x.s.Password {
+			return &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "bad credentials"}
+		}
+		x.authed = true
+		return nil
+	}), nil
 }
 
 func (x *session) Reset()        { x.from, x.to = "", nil }
 func (x *session) Logout() error { return nil }
 func (x *session) Mail(from string, _ *smtp.MailOptions) error {
+	if x.s.User != "" && !x.authed {
+		return &smtp.SMTPError{Code: 530, EnhancedCode: smtp.EnhancedCode{5, 7, 0}, Message: "authentication required"}
+	}
 	x.from = from
 	return nil
 }
