@@ -159,13 +159,12 @@ func number(v any) float64 {
 
 // WebhookPayload is the JSON document a webhook confirmation posts.
 type WebhookPayload struct {
-	Event    string         `json:"event"` // the template name, e.g. order_confirmed
-	Key      string         `json:"idempotency_key"`
-	Language string         `json:"language"`
-	Subject  string         `json:"subject"`
-	Text     string         `json:"text"`
-	Order    WebhookOrder   `json:"order"`
-	Extra    map[string]any `json:"extra,omitempty"`
+	Event    string       `json:"event"` // the template name, e.g. order_confirmed
+	Key      string       `json:"idempotency_key"`
+	Language string       `json:"language"`
+	Subject  string       `json:"subject"`
+	Text     string       `json:"text"`
+	Order    WebhookOrder `json:"order"`
 }
 
 // WebhookOrder is the order in a webhook payload.
