@@ -16,6 +16,7 @@ import (
 	"sluice/backend/ent/task"
 	"sluice/backend/ent/timer"
 	"sluice/backend/live"
+	"sluice/backend/outbox"
 	"sluice/backend/service"
 )
 
@@ -46,6 +47,18 @@ func newMetrics(svc *service.Service) *metrics {
 		}
 	}
 	return m
+}
+
+// outbox exposes the outbox: backlog and dead messages (from the database) and the
+// worker's deliveries and latencies (om, this process's worker; nil when none runs).
+func (m *metrics) outbox(svc *service.Service, om *outbox.Metrics) {
+	if om == nil {
+		if svc.Store == nil {
+			return
+		}
+		om = outbox.NewMetrics(svc.Store)
+	}
+	m.reg.MustRegister(om)
 }
 
 // live exposes the websocket hub's counters.

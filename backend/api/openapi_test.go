@@ -299,6 +299,8 @@ func TestOpenAPISchemasMirrorGoTypes(t *testing.T) {
 		"LockRequest":       service.LockRequest{},
 		"CommentRequest":    service.CommentRequest{},
 		"CommentView":       service.CommentView{},
+		"OutboxMessageView": service.OutboxMessageView{},
+		"OutboxPage":        service.OutboxPage{},
 	}
 	for name, v := range types {
 		s, ok := schemas[name]

@@ -18,6 +18,7 @@ import (
 	"sluice/backend/auth"
 	"sluice/backend/lifecycle"
 	"sluice/backend/live"
+	"sluice/backend/outbox"
 	"sluice/backend/service"
 )
 
@@ -51,6 +52,9 @@ type Options struct {
 	// neither, /live answers 503.
 	Live        *live.Hub
 	LiveOptions live.Options
+	// Outbox are the metrics of this process's outbox worker (/metrics); when nil the
+	// backlog gauges are still served, from the database.
+	Outbox *outbox.Metrics
 }
 
 type handlers struct {
@@ -72,6 +76,7 @@ func New(svc *service.Service, opt Options) (*gin.Engine, error) {
 	}
 	h := &handlers{svc: svc, log: svc.Log, opt: opt, login: auth.NewLimiter(10, time.Minute)}
 	m := newMetrics(svc)
+	m.outbox(svc, opt.Outbox)
 	if opt.Live != nil {
 		m.live(opt.Live)
 	}
@@ -113,6 +118,8 @@ func New(svc *service.Service, opt Options) (*gin.Engine, error) {
 	a.GET("/notifications", h.getNotifications)
 	a.POST("/notifications/read", h.postNotificationsRead)
 	a.GET("/admin/status", h.getAdminStatus)
+	a.GET("/admin/outbox", h.getOutbox)
+	a.POST("/admin/outbox/:id/retry", h.postOutboxRetry)
 	a.POST("/tasks/batch", h.postBatch)
 	a.GET("/boards/:department", h.getBoard)
 	a.POST("/orders/:id/lock", h.postLock)

@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/mail"
 	"net/netip"
 	"net/url"
 	"os"
@@ -46,6 +47,9 @@ type Config struct {
 	HTTP          HTTP
 	Live          Live
 	Remind        Remind
+	SMTP          SMTP
+	Webhook       Webhook
+	Outbox        Outbox
 	// File is the configuration file read ("" if none).
 	File string
 
@@ -70,6 +74,30 @@ type Live struct {
 type Remind struct {
 	Every time.Duration // pause between passes over due timers
 	Lease time.Duration // how long an instance's claim on due timers keeps others off
+}
+
+// SMTP configures the mail server customer emails go through. With no Host, email
+// messages wait in the outbox (pending, last error "smtp not configured").
+type SMTP struct {
+	Host     string
+	Port     int
+	Username string
+	Password Secret
+	From     string
+	TLS      string // none | starttls | tls
+}
+
+// Webhook configures outgoing webhooks.
+type Webhook struct {
+	// SigningKey signs every request (X-Sluice-Signature); without it webhook messages
+	// wait in the outbox.
+	SigningKey Secret
+}
+
+// Outbox configures the delivery worker.
+type Outbox struct {
+	PollInterval time.Duration
+	MaxAttempts  int
 }
 
 // Secret is a value that never prints: String, logging and JSON show it masked.
@@ -230,6 +258,83 @@ var Fields = []Field{
 			return nil
 		},
 		get: func(c *Config) string { return c.Live.PollInterval.String() }},
+	{Key: "smtp.host", Help: "SMTP server for customer emails; when empty, email messages wait in the outbox (\"smtp not configured\")", Flag: true,
+		set: func(c *Config, v string) error {
+			v = strings.TrimSpace(v)
+			if strings.ContainsAny(v, " /:") {
+				return fmt.Errorf("%q is not a host name (give the port in smtp.port)", v)
+			}
+			c.SMTP.Host = v
+			return nil
+		},
+		get: func(c *Config) string { return c.SMTP.Host }},
+	{Key: "smtp.port", Default: "587", Help: "SMTP server port (587 submission with STARTTLS, 465 implicit TLS, 25 relay)", Flag: true,
+		set: func(c *Config, v string) error {
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			if err != nil || n < 1 || n > 65535 {
+				return fmt.Errorf("%q is not a port (1-65535)", v)
+			}
+			c.SMTP.Port = n
+			return nil
+		},
+		get: func(c *Config) string { return strconv.Itoa(c.SMTP.Port) }},
+	{Key: "smtp.username", Help: "SMTP user name (no authentication when empty)", Flag: true,
+		set: func(c *Config, v string) error { c.SMTP.Username = v; return nil },
+		get: func(c *Config) string { return c.SMTP.Username }},
+	{Key: "smtp.password", Help: "SMTP password", Secret: true,
+		set: func(c *Config, v string) error { c.SMTP.Password = Secret{v}; return nil },
+		get: func(c *Config) string { return c.SMTP.Password.String() }},
+	{Key: "smtp.from", Help: "sender address of customer emails, e.g. \"Sluice <orders@example.com>\"", Flag: true,
+		set: func(c *Config, v string) error {
+			c.SMTP.From = strings.TrimSpace(v)
+			if c.SMTP.From == "" {
+				return nil
+			}
+			if _, err := mail.ParseAddress(c.SMTP.From); err != nil {
+				return fmt.Errorf("%q is not an email address", v)
+			}
+			return nil
+		},
+		get: func(c *Config) string { return c.SMTP.From }},
+	{Key: "smtp.tls", Default: "starttls", Help: "SMTP transport security: none, starttls (required) or tls (implicit, port 465)", Flag: true,
+		set: func(c *Config, v string) error {
+			switch v {
+			case "none", "starttls", "tls":
+				c.SMTP.TLS = v
+				return nil
+			}
+			return fmt.Errorf("%q is not a TLS mode (want none, starttls or tls)", v)
+		},
+		get: func(c *Config) string { return c.SMTP.TLS }},
+	{Key: "webhook.signing_key", Help: "key of the HMAC-SHA256 signature on outgoing webhooks; when empty, webhook messages wait in the outbox", Secret: true,
+		set: func(c *Config, v string) error {
+			if v != "" && len(v) < 16 {
+				return errors.New("the signing key is shorter than 16 characters")
+			}
+			c.Webhook.SigningKey = Secret{v}
+			return nil
+		},
+		get: func(c *Config) string { return c.Webhook.SigningKey.String() }},
+	{Key: "outbox.poll_interval", Default: "2s", Help: "how often the outbox worker looks for messages due", Flag: true,
+		set: func(c *Config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				return fmt.Errorf("%q is not a positive duration (e.g. 2s)", v)
+			}
+			c.Outbox.PollInterval = d
+			return nil
+		},
+		get: func(c *Config) string { return c.Outbox.PollInterval.String() }},
+	{Key: "outbox.max_attempts", Default: "8", Help: "delivery attempts of a new outbox message before it is dead (retry delays double from 30s up to 1h)", Flag: true,
+		set: func(c *Config, v string) error {
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			if err != nil || n < 1 || n > 100 {
+				return fmt.Errorf("%q is not a number of attempts (1-100)", v)
+			}
+			c.Outbox.MaxAttempts = n
+			return nil
+		},
+		get: func(c *Config) string { return strconv.Itoa(c.Outbox.MaxAttempts) }},
 }
 
 // positiveDuration parses a duration that must be > 0; example goes into the message.

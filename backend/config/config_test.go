@@ -231,3 +231,48 @@ func TestRegisterSubset(t *testing.T) {
 		}
 	}
 }
+
+// The outbox settings: SMTP and webhook secrets from the environment or a file only,
+// masked in print; every value checked.
+func TestOutboxSettings(t *testing.T) {
+	pw := write(t, "smtp-pass", "s3cret-smtp\n")
+	yml := write(t, "sluice.yaml", "smtp:\n  host: mail.example.com\n  port: 465\n  tls: tls\n  from: Sluice <orders@example.com>\n  password_file: "+pw+"\noutbox: {poll_interval: 5s, max_attempts: 3}\n")
+	c, err := load(t, []string{"--config", yml, "--smtp-username", "orders"}, "SLUICE_WEBHOOK_SIGNING_KEY=0123456789abcdef-key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.SMTP.Host != "mail.example.com" || c.SMTP.Port != 465 || c.SMTP.TLS != "tls" || c.SMTP.Username != "orders" ||
+		c.SMTP.Password.Value() != "s3cret-smtp" || c.Webhook.SigningKey.Value() != "0123456789abcdef-key" ||
+		c.Outbox.PollInterval != 5*time.Second || c.Outbox.MaxAttempts != 3 {
+		t.Fatalf("loaded: %+v", c)
+	}
+	var out bytes.Buffer
+	if err := c.Print(&out); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out.String(), "s3cret-smtp") || strings.Contains(out.String(), "0123456789abcdef-key") {
+		t.Fatalf("a secret printed:\n%s", out.String())
+	}
+	if !strings.Contains(out.String(), "# smtp.password = *****") || !strings.Contains(out.String(), "# webhook.signing_key = *****") {
+		t.Fatalf("secrets not shown masked:\n%s", out.String())
+	}
+	d, err := load(t, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.SMTP.Host != "" || d.SMTP.Port != 587 || d.SMTP.TLS != "starttls" || d.Outbox.MaxAttempts != 8 || d.Outbox.PollInterval != 2*time.Second {
+		t.Fatalf("defaults: %+v", d)
+	}
+	for _, bad := range [][]string{
+		{"SLUICE_SMTP_TLS=ssl"}, {"SLUICE_SMTP_PORT=0"}, {"SLUICE_SMTP_FROM=not an address"}, {"SLUICE_SMTP_HOST=mail.example.com:25"},
+		{"SLUICE_OUTBOX_MAX_ATTEMPTS=0"}, {"SLUICE_OUTBOX_POLL_INTERVAL=-1s"}, {"SLUICE_WEBHOOK_SIGNING_KEY=short"},
+	} {
+		if _, err := load(t, nil, bad...); err == nil {
+			t.Errorf("%v: accepted", bad)
+		}
+	}
+	// a secret in the file itself is refused
+	if _, err := load(t, []string{"--config", write(t, "bad.yaml", "smtp: {password: x}\n")}); err == nil || !strings.Contains(err.Error(), "smtp.password") {
+		t.Fatalf("secret in file: %v", err)
+	}
+}

@@ -1,17 +1,20 @@
 // Package notify provides the notify.confirm task: it tells the customer that their
-// order is confirmed, by email or webhook, from a template.
-//
-// This is a stand-in: it records the message it would send (see Sent) instead of
-// sending it. The real sender goes through the outbox, keeping the name, settings and
-// outcome.
+// order is confirmed, by email or webhook, from a template in the customer's language.
+// The message is not sent here: it is written to the outbox in the order's
+// transaction (so it exists exactly when the transition does) and the outbox worker
+// delivers it afterwards, with retries.
 package notify
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sync"
+	"strings"
 
+	"sluice/backend/ent"
+	"sluice/backend/ent/customer"
+	"sluice/backend/ent/outboxmessage"
+	"sluice/backend/outbox"
 	"sluice/plugins"
 )
 
@@ -26,31 +29,6 @@ type Settings struct {
 
 // DefaultTemplate is used when the settings name none.
 const DefaultTemplate = "order_confirmed"
-
-// Message is what the plugin would send.
-type Message struct {
-	Node     string `json:"node"`
-	Order    string `json:"order"` // order number
-	Channel  string `json:"channel"`
-	To       string `json:"to"`
-	Template string `json:"template"`
-	Customer string `json:"customer,omitempty"`
-}
-
-var (
-	mu   sync.Mutex
-	sent []Message
-)
-
-// keepSent is how many recorded messages are kept (the newest).
-const keepSent = 200
-
-// Sent returns the messages recorded so far (not those of dry runs).
-func Sent() []Message {
-	mu.Lock()
-	defer mu.Unlock()
-	return append([]Message(nil), sent...)
-}
 
 type plugin struct{}
 
@@ -70,7 +48,7 @@ func (plugin) SettingsSchema() json.RawMessage {
   "additionalProperties": false,
   "properties": {
     "channel": {
-      "description": "email: to the customer's contact address. webhook: to the channel the order came from.",
+      "description": "email: to the customer's email address. webhook: to the customer's webhook URL (signed).",
       "enum": ["email", "webhook"]
     },
     "template": {
@@ -82,40 +60,217 @@ func (plugin) SettingsSchema() json.RawMessage {
 }`)
 }
 
-func (plugin) Run(_ context.Context, in plugins.Input) (plugins.Output, error) {
+// recipient is who the message goes to, and in which language.
+type recipient struct {
+	code, name, language, to string
+}
+
+// findRecipient resolves the customer: the customers row whose code is the order's
+// customer field (a code, or an object with a code), else what the form itself holds
+// (an email field, or the demo form's customer.contact).
+func findRecipient(ctx context.Context, db *ent.Client, channel string, data map[string]any) (recipient, error) {
+	var r recipient
+	obj, _ := data["customer"].(map[string]any)
+	if s, ok := data["customer"].(string); ok {
+		r.code = strings.TrimSpace(s)
+	} else if obj != nil {
+		r.code, _ = obj["code"].(string)
+		r.name, _ = obj["name"].(string)
+	}
+	if r.code != "" && db != nil {
+		c, err := db.Customer.Query().Where(customer.Code(r.code)).Only(ctx)
+		switch {
+		case err == nil:
+			if c.Name != "" {
+				r.name = c.Name
+			}
+			r.language = c.Language
+			if channel == outbox.Email {
+				r.to = c.Email
+			} else {
+				r.to = c.WebhookURL
+			}
+		case !ent.IsNotFound(err):
+			return r, err
+		}
+	}
+	if r.language == "" {
+		r.language, _ = data["language"].(string)
+	}
+	if r.to == "" {
+		field := "email"
+		if channel == outbox.Webhook {
+			field = "webhook_url"
+		}
+		r.to, _ = data[field].(string)
+		if r.to == "" && channel == outbox.Email && obj != nil {
+			r.to, _ = obj["contact"].(string)
+		}
+	}
+	r.to = strings.TrimSpace(r.to)
+	if r.name == "" {
+		r.name = r.code
+	}
+	return r, nil
+}
+
+// view builds the template data from the order's form data.
+func view(o plugins.Order, r recipient) View {
+	v := View{Number: o.Number, CustomerCode: r.code, CustomerName: r.name}
+	v.Currency, _ = o.Data["currency"].(string)
+	v.PromisedDate, _ = o.Data["promised_date"].(string)
+	items, _ := o.Data["items"].([]any)
+	sum := 0.0
+	for _, it := range items {
+		m, ok := it.(map[string]any)
+		if !ok {
+			continue
+		}
+		l := Line{}
+		l.SKU, _ = m["sku"].(string)
+		l.Name, _ = m["name"].(string)
+		l.Qty = number(m["qty"])
+		l.Price = number(m["price"])
+		l.Amount = l.Qty * l.Price
+		sum += l.Amount
+		v.Lines = append(v.Lines, l)
+	}
+	v.Total = sum
+	if t, ok := o.Data["total"]; ok {
+		v.Total = number(t)
+	}
+	return v
+}
+
+func number(v any) float64 {
+	switch x := v.(type) {
+	case float64:
+		return x
+	case int:
+		return float64(x)
+	case int64:
+		return float64(x)
+	case json.Number:
+		f, _ := x.Float64()
+		return f
+	}
+	return 0
+}
+
+// WebhookPayload is the JSON document a webhook confirmation posts.
+type WebhookPayload struct {
+	Event    string       `json:"event"` // the template name, e.g. order_confirmed
+	Key      string       `json:"idempotency_key"`
+	Language string       `json:"language"`
+	Subject  string       `json:"subject"`
+	Text     string       `json:"text"`
+	Order    WebhookOrder `json:"order"`
+}
+
+// WebhookOrder is the order in a webhook payload.
+type WebhookOrder struct {
+	ID       int           `json:"id"`
+	Number   string        `json:"number"`
+	Customer string        `json:"customer,omitempty"` // code
+	Name     string        `json:"customer_name,omitempty"`
+	Lines    []WebhookLine `json:"lines"`
+	Total    float64       `json:"total"`
+	Currency string        `json:"currency,omitempty"`
+}
+
+// WebhookLine is one line in a webhook payload.
+type WebhookLine struct {
+	SKU   string  `json:"sku,omitempty"`
+	Name  string  `json:"name"`
+	Qty   float64 `json:"qty"`
+	Price float64 `json:"price"`
+}
+
+func (plugin) Run(ctx context.Context, in plugins.Input) (plugins.Output, error) {
 	var s Settings
 	if len(in.Settings) > 0 && string(in.Settings) != "null" {
 		if err := json.Unmarshal(in.Settings, &s); err != nil {
 			return plugins.Output{}, fmt.Errorf("%s: settings: %w", Name, err)
 		}
 	}
-	if s.Channel != "email" && s.Channel != "webhook" {
+	if s.Channel != outbox.Email && s.Channel != outbox.Webhook {
 		return plugins.Output{}, fmt.Errorf("%s: settings: channel must be email or webhook, not %q", Name, s.Channel)
 	}
 	if s.Template == "" {
 		s.Template = DefaultTemplate
 	}
-	msg := Message{Node: in.Node, Order: in.Order.Number, Channel: s.Channel, Template: s.Template}
-	if c, ok := in.Order.Data["customer"].(map[string]any); ok {
-		msg.Customer, _ = c["name"].(string)
-		if s.Channel == "email" {
-			msg.To, _ = c["contact"].(string)
+	r, err := findRecipient(ctx, in.DB, s.Channel, in.Order.Data)
+	if err != nil {
+		return plugins.Output{}, fmt.Errorf("%s: customer: %w", Name, err)
+	}
+	v := view(in.Order, r)
+	msg, err := Render(s.Template, r.language, v)
+	if err != nil {
+		return plugins.Output{}, fmt.Errorf("%s: %w", Name, err)
+	}
+	if r.to == "" {
+		what := "an email address"
+		if s.Channel == outbox.Webhook {
+			what = "a webhook URL"
 		}
+		f := plugins.Fail("address", "no %s to confirm order %s to: set it on customer %q or in the order", what, in.Order.Number, r.code)
+		f.Detail = map[string]any{"channel": s.Channel, "customer": r.code, "template": s.Template}
+		return plugins.Output{}, f
 	}
-	if s.Channel == "webhook" {
-		msg.To = "channel:" + in.Order.Flow
-	}
-	if !in.DryRun {
-		mu.Lock()
-		sent = append(sent, msg)
-		if len(sent) > 2*keepSent { // bounded: a long-running server must not grow forever
-			sent = append([]Message(nil), sent[len(sent)-keepSent:]...)
-		}
-		mu.Unlock()
-	}
-	detail := map[string]any{"channel": msg.Channel, "to": msg.To, "template": msg.Template, "sent": !in.DryRun}
+	detail := map[string]any{"channel": s.Channel, "to": r.to, "template": s.Template, "language": msg.Language, "subject": msg.Subject}
 	if in.DryRun {
+		// Simulation shows what would go out and writes nothing.
 		detail["dry_run"] = true
+		detail["body"] = msg.Body
+		detail["sent"] = false
+		return plugins.Output{Outcome: "ok", Detail: detail}, nil
 	}
+	if in.DB == nil {
+		return plugins.Output{}, fmt.Errorf("%s: no database to queue the message in", Name)
+	}
+	key, err := nextKey(ctx, in.DB, in.Order, in.Node, s.Channel)
+	if err != nil {
+		return plugins.Output{}, fmt.Errorf("%s: %w", Name, err)
+	}
+	body := msg.Body
+	if s.Channel == outbox.Webhook {
+		p := WebhookPayload{Event: s.Template, Key: key, Language: msg.Language, Subject: msg.Subject, Text: msg.Body,
+			Order: WebhookOrder{ID: in.Order.ID, Number: in.Order.Number, Customer: r.code, Name: r.name, Total: v.Total, Currency: v.Currency, Lines: []WebhookLine{}}}
+		for _, l := range v.Lines {
+			p.Order.Lines = append(p.Order.Lines, WebhookLine{SKU: l.SKU, Name: l.Name, Qty: l.Qty, Price: l.Price})
+		}
+		b, err := json.Marshal(p)
+		if err != nil {
+			return plugins.Output{}, err
+		}
+		body = string(b)
+	}
+	m, err := outbox.Enqueue(ctx, in.DB, outbox.Message{Key: key, Channel: s.Channel, OrderID: in.Order.ID, Template: s.Template,
+		Language: msg.Language, Recipient: r.to, Subject: msg.Subject, Body: body})
+	if err != nil {
+		return plugins.Output{}, fmt.Errorf("%s: %w", Name, err)
+	}
+	detail["outbox_id"] = m.ID
+	detail["key"] = key
+	detail["queued"] = true
 	return plugins.Output{Outcome: "ok", Detail: detail}, nil
+}
+
+// nextKey is the idempotency key of this confirmation: stable for the order, node and
+// channel, with a counter when the order passes the node again (returned and
+// re-approved), since the receiver must see that one as a new message.
+func nextKey(ctx context.Context, db *ent.Client, o plugins.Order, node, channel string) (string, error) {
+	ref := o.Number
+	if ref == "" {
+		ref = fmt.Sprintf("id%d", o.ID)
+	}
+	base := fmt.Sprintf("sluice:%s:%s:%s", ref, node, channel)
+	n, err := db.OutboxMessage.Query().Where(outboxmessage.Or(outboxmessage.Key(base), outboxmessage.KeyHasPrefix(base+":"))).Count(ctx)
+	if err != nil {
+		return "", err
+	}
+	if n == 0 {
+		return base, nil
+	}
+	return fmt.Sprintf("%s:%d", base, n+1), nil
 }

@@ -18,6 +18,7 @@ import (
 	"sluice/backend/config"
 	"sluice/backend/lifecycle"
 	"sluice/backend/live"
+	"sluice/backend/outbox"
 	"sluice/backend/remind"
 	"sluice/backend/service"
 	"sluice/backend/store"
@@ -204,7 +205,9 @@ func prepare(ctx context.Context, cfg *config.Config, log *slog.Logger, hooks *l
 		}
 		log.Info("demo seed ready", "users", "clerk manager manager2 finance finance2 warehouse service", "password", service.DemoPassword)
 	}
+	ow, om := outboxWorker(cfg, s, log)
 	router, err := api.New(svc, api.Options{
+		Outbox:         om,
 		App:            frontend.App(),
 		TrustedProxies: cfg.HTTP.TrustedProxies,
 		SecureCookies:  cfg.HTTP.SecureCookies,
@@ -220,10 +223,37 @@ func prepare(ctx context.Context, cfg *config.Config, log *slog.Logger, hooks *l
 	if err != nil {
 		return nil, err
 	}
+	// The outbox: the first pass sends what was left when the server last stopped. Its
+	// final flush is registered first so that it runs last (AfterDrain runs in reverse),
+	// after the reminders stopped: an automatic action may still enqueue a message.
+	ow.Start(context.WithoutCancel(ctx))
+	hooks.AfterDrain("outbox", ow.Stop)
 	// Durable reminders: the first pass fires what fell due while no server ran.
 	sched := remind.New(svc, remind.Options{Log: log, Every: cfg.Remind.Every, Lease: cfg.Remind.Lease})
 	sched.Start(context.WithoutCancel(ctx))
 	hooks.AfterDrain("reminders", sched.Stop)
 	ok = true
 	return &prepared{store: s, router: router}, nil
+}
+
+// outboxWorker builds the outbox worker from the smtp.*, webhook.* and outbox.*
+// settings. A channel without settings does not stop the server: its messages wait,
+// visibly pending, until it is configured.
+func outboxWorker(cfg *config.Config, s *store.Store, log *slog.Logger) (*outbox.Worker, *outbox.Metrics) {
+	outbox.SetDefaultMaxAttempts(cfg.Outbox.MaxAttempts)
+	if cfg.SMTP.Host == "" {
+		log.Warn("smtp.host is not set: customer emails wait in the outbox (pending, \"smtp not configured\")")
+	} else if cfg.SMTP.From == "" {
+		log.Warn("smtp.from is not set: customer emails wait in the outbox")
+	}
+	if !cfg.Webhook.SigningKey.IsSet() {
+		log.Warn("webhook.signing_key is not set: outgoing webhooks wait in the outbox")
+	}
+	om := outbox.NewMetrics(s)
+	senders := map[string]outbox.Sender{
+		outbox.Email: outbox.EmailSender{C: outbox.SMTP{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Username: cfg.SMTP.Username,
+			Password: cfg.SMTP.Password.Value(), From: cfg.SMTP.From, TLS: cfg.SMTP.TLS}},
+		outbox.Webhook: outbox.WebhookSender{Key: cfg.Webhook.SigningKey.Value()},
+	}
+	return outbox.NewWorker(s, senders, outbox.Options{Every: cfg.Outbox.PollInterval, Log: log, Metrics: om}), om
 }

@@ -8,13 +8,17 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
+	"sluice/backend/ent"
 	"sluice/backend/lifecycle"
+	"sluice/backend/outbox"
+	"sluice/backend/outbox/outboxtest"
 	"sluice/backend/store"
 	"sluice/backend/store/storetest"
 )
@@ -216,5 +220,45 @@ func TestServeAdminStatus(t *testing.T) {
 	}
 	if code, _ := status(login("clerk", "sluice-demo")); code != 403 {
 		t.Fatalf("clerk: %d", code)
+	}
+}
+
+// On shutdown the outbox makes a last pass after the requests drained: a message queued
+// after the last regular pass still goes out before the process exits.
+func TestServeFlushesOutboxOnShutdown(t *testing.T) {
+	mail := outboxtest.NewSMTP(t)
+	url := storetest.SQLiteURL(t)
+	s := startServe(t, url, "--outbox-poll-interval", "1h", "--smtp-host", mail.Host, "--smtp-port", strconv.Itoa(mail.Port),
+		"--smtp-tls", "none", "--smtp-from", "orders@example.com")
+	<-s.addr
+	<-s.ready
+	st, err := store.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = st.Tx(context.Background(), func(tx *ent.Tx) error {
+		_, err := outbox.Enqueue(context.Background(), tx.Client(), outbox.Message{Key: "flush-me", Channel: outbox.Email,
+			Recipient: "buyer@example.com", Subject: "訂單確認：SO-1", Body: "再見"})
+		return err
+	})
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(mail.Mails()); n != 0 {
+		t.Fatalf("%d mails before the shutdown (poll interval 1h)", n)
+	}
+	s.cancel()
+	select {
+	case err := <-s.done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not return")
+	}
+	got := mail.Mails()
+	if len(got) != 1 || got[0].Subject != "訂單確認：SO-1" || got[0].To[0] != "buyer@example.com" {
+		t.Fatalf("mails after shutdown: %+v", got)
 	}
 }

@@ -1,0 +1,43 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"sluice/backend/service"
+)
+
+// getOutbox lists outgoing messages (emails, webhooks) newest first, to admins.
+func (h *handlers) getOutbox(c *gin.Context) {
+	limit := 0
+	if s := c.Query("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			problem(c, http.StatusBadRequest, "limit must be a positive integer")
+			return
+		}
+		limit = n
+	}
+	p, err := h.svc.ListOutbox(c.Request.Context(), actor(c), service.OutboxFilter{Status: c.Query("status"), Cursor: c.Query("cursor"), Limit: limit})
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, p)
+}
+
+// postOutboxRetry puts a dead message back in the queue.
+func (h *handlers) postOutboxRetry(c *gin.Context) {
+	id, ok := pathID(c)
+	if !ok {
+		return
+	}
+	m, err := h.svc.RetryOutbox(c.Request.Context(), actor(c), id)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, m)
+}

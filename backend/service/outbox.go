@@ -1,0 +1,141 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"time"
+
+	"sluice/backend/ent"
+	"sluice/backend/ent/outboxmessage"
+	"sluice/backend/outbox"
+	"sluice/backend/store"
+)
+
+// OutboxMessageView is an outbox message as admins see it.
+type OutboxMessageView struct {
+	ID          int        `json:"id"`
+	Key         string     `json:"key"`
+	Channel     string     `json:"channel"`
+	OrderID     *int       `json:"order_id"`
+	Template    string     `json:"template"`
+	Language    string     `json:"language"`
+	Recipient   string     `json:"recipient"`
+	Subject     string     `json:"subject"`
+	Body        string     `json:"body"`
+	Status      string     `json:"status"`
+	Attempts    int        `json:"attempts"`
+	MaxAttempts int        `json:"max_attempts"`
+	NextAt      time.Time  `json:"next_at"`
+	LastError   string     `json:"last_error"`
+	SentAt      *time.Time `json:"sent_at"`
+	CreatedAt   time.Time  `json:"created_at"`
+}
+
+func outboxView(m *ent.OutboxMessage) OutboxMessageView {
+	v := OutboxMessageView{ID: m.ID, Key: m.Key, Channel: m.Channel, OrderID: m.OrderID, Template: m.Template, Language: m.Language,
+		Recipient: m.Recipient, Subject: m.Subject, Body: m.Body, Status: m.Status, Attempts: m.Attempts, MaxAttempts: m.MaxAttempts,
+		NextAt: m.NextAt.UTC(), LastError: m.LastError, CreatedAt: m.CreatedAt.UTC()}
+	if m.SentAt != nil {
+		t := m.SentAt.UTC()
+		v.SentAt = &t
+	}
+	return v
+}
+
+// OutboxFilter selects outbox messages.
+type OutboxFilter struct {
+	Status string // pending | sent | dead; "" for all
+	Cursor string
+	Limit  int
+}
+
+// OutboxPage is one page of outbox messages, newest first.
+type OutboxPage struct {
+	Items      []OutboxMessageView `json:"items"`
+	NextCursor string              `json:"next_cursor,omitempty"`
+}
+
+// canOutbox: the outbox holds customers' addresses and message bodies, so it is for
+// admins (users.manage), like the rest of the system's plumbing.
+func (s *Service) canOutbox(a Actor) error {
+	if !s.can(a, "*", "users", "manage") {
+		return forbidden("you may not see or retry outgoing messages (needs users.manage)")
+	}
+	return nil
+}
+
+// ListOutbox lists outbox messages, newest first, with a cursor.
+func (s *Service) ListOutbox(ctx context.Context, a Actor, f OutboxFilter) (*OutboxPage, error) {
+	if err := s.canOutbox(a); err != nil {
+		return nil, err
+	}
+	if f.Limit <= 0 || f.Limit > 200 {
+		f.Limit = 50
+	}
+	q := s.Store.Read.OutboxMessage.Query()
+	switch f.Status {
+	case "":
+	case outbox.Pending, outbox.Sent, outbox.Dead:
+		q.Where(outboxmessage.Status(f.Status))
+	default:
+		return nil, invalid("bad status", FieldError{"/status", "use pending, sent or dead"})
+	}
+	if f.Cursor != "" {
+		c, err := strconv.Atoi(f.Cursor)
+		if err != nil || c <= 0 {
+			return nil, invalid("bad cursor", FieldError{"/cursor", "use the next_cursor of the previous page"})
+		}
+		q.Where(outboxmessage.IDLT(c))
+	}
+	rows, err := q.Order(ent.Desc(outboxmessage.FieldID)).Limit(f.Limit + 1).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	page := &OutboxPage{Items: make([]OutboxMessageView, 0, len(rows))}
+	if len(rows) > f.Limit {
+		rows = rows[:f.Limit]
+		page.NextCursor = strconv.Itoa(rows[len(rows)-1].ID)
+	}
+	for _, m := range rows {
+		page.Items = append(page.Items, outboxView(m))
+	}
+	return page, nil
+}
+
+// RetryOutbox puts a dead message back to pending (attempts reset) and records who
+// did it in the audit trail, in one transaction.
+func (s *Service) RetryOutbox(ctx context.Context, a Actor, id int) (*OutboxMessageView, error) {
+	if err := s.canOutbox(a); err != nil {
+		return nil, err
+	}
+	var out OutboxMessageView
+	err := s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
+		before, err := tx.OutboxMessage.Get(ctx, id)
+		if ent.IsNotFound(err) {
+			return notFound("outbox message")
+		}
+		if err != nil {
+			return err
+		}
+		m, err := outbox.Retry(ctx, tx.Client(), id)
+		if errors.Is(err, outbox.ErrNotDead) {
+			return conflict("message %d is %s; only a dead message can be retried", id, m.Status)
+		}
+		if err != nil {
+			return err
+		}
+		out = outboxView(m)
+		audit := store.Audit{Actor: a.Username, Action: "outbox.retry", Detail: map[string]any{
+			"message": id, "key": m.Key, "channel": m.Channel, "recipient": m.Recipient,
+			"attempts": before.Attempts, "last_error": before.LastError}}
+		if m.OrderID != nil {
+			audit.OrderID = *m.OrderID
+		}
+		return j.Audit(ctx, audit)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
