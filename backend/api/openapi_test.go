@@ -18,6 +18,7 @@ import (
 	engpkg "sluice/backend/engine"
 	"sluice/backend/live"
 	"sluice/backend/service"
+	"sluice/plugins"
 )
 
 // loadDoc parses the embedded OpenAPI document.
@@ -299,6 +300,13 @@ func TestOpenAPISchemasMirrorGoTypes(t *testing.T) {
 		"LockRequest":       service.LockRequest{},
 		"CommentRequest":    service.CommentRequest{},
 		"CommentView":       service.CommentView{},
+		"ShipmentRequest":   service.ShipmentRequest{},
+		"ShipmentLine":      service.ShipmentLine{},
+		"ShipmentView":      service.ShipmentView{},
+		"ShipmentResult":    service.ShipmentResult{},
+		"LineView":          service.LineView{},
+		"CaseView":          service.CaseView{},
+		"Carrier":           plugins.Carrier{},
 	}
 	for name, v := range types {
 		s, ok := schemas[name]

@@ -136,6 +136,9 @@ func (s *Service) Submit(ctx context.Context, a Actor, req SubmitRequest, id *Id
 			Detail: submitDetail(f, dept, source, req, r.Trace)}); err != nil {
 			return err
 		}
+		if err := caseOpened(ctx, j, a, o); err != nil {
+			return err
+		}
 		opened, err := s.apply(ctx, tx, j, a, o, nil, r)
 		if err != nil {
 			return err
