@@ -458,3 +458,31 @@ func failure(err error) (*Error, bool) {
 	}
 	return invalid(pf.Message, FieldError{"", fmt.Sprintf("%s (%s)", pf.Message, pf.Reason)}), true
 }
+
+// precheck asks the flow's plugins that can tell (plugins.Checker) whether the order
+// would fail at their node, so a return of more than was shipped is refused when it is
+// submitted rather than after its inspection. It runs in the submit's transaction.
+func (s *Service) precheck(ctx context.Context, c *ent.Client, f *engine.Flow, dept string, a Actor, parent int, data map[string]any) error {
+	var errs []FieldError
+	for _, n := range f.Doc.Nodes {
+		if n.Type != engine.TypeTask {
+			continue
+		}
+		p, ok := plugins.Get(n.Plugin)
+		if !ok {
+			continue
+		}
+		ch, ok := p.(plugins.Checker)
+		if !ok {
+			continue
+		}
+		for _, pr := range ch.Check(ctx, plugins.Input{Node: n.ID, Settings: n.Settings, DryRun: true, DB: c, Order: plugins.Order{
+			Flow: f.Key, Department: dept, Submitter: a.Username, Data: data, Parent: parent}}) {
+			errs = append(errs, FieldError{pr.Pointer, pr.Message})
+		}
+	}
+	if len(errs) > 0 {
+		return invalid("the order cannot go through its flow", errs...)
+	}
+	return nil
+}

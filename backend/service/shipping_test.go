@@ -315,12 +315,34 @@ func TestAfterSalesReturn(t *testing.T) {
 			t.Fatalf("return movements %+v %v", back, err)
 		}
 
-		// 50 shipped, 4 came back: a case returning 47 more is refused at the restock
-		c2 := open(47)
-		c2 = step(t, svc, s, "warehouse", c2, service.ActionRequest{Action: "approve"})
+		// 50 shipped, 4 came back: a case returning 47 more is refused when submitted, as
+		// is a return about no order
 		before := rows(t, s)
-		res, _, err := svc.Act(ctx, srv, c2.Tasks[0].ID, service.ActionRequest{Action: "approve", Checklist: ticks(c2.Tasks[0]),
-			Fields: map[string]any{"resolution": "replacement"}}, nil)
+		for _, tc := range []struct {
+			parent  int
+			pointer string
+		}{{o.ID, "/data/lines/0/qty"}, {0, "/parent"}} {
+			_, _, err := svc.Submit(ctx, srv, service.SubmitRequest{Flow: "aftersales-return", Parent: tc.parent, Data: map[string]any{
+				"reason": "damaged", "lines": []any{map[string]any{"sku": "BRG-6204", "qty": 47.0}}}}, nil)
+			if status(err) != 422 || pointer(err) != tc.pointer {
+				t.Fatalf("parent %d: %v (%q), want 422 at %s", tc.parent, err, pointer(err), tc.pointer)
+			}
+		}
+		if after := rows(t, s); after != before {
+			t.Fatalf("a refused return wrote: %+v → %+v", before, after)
+		}
+		// two cases that each fit but not together: the second is refused at its restock
+		c2, c3 := open(30), open(20)
+		c2 = step(t, svc, s, "warehouse", c2, service.ActionRequest{Action: "approve"})
+		c2 = step(t, svc, s, "service", c2, service.ActionRequest{Action: "approve", Fields: map[string]any{"resolution": "replacement"}})
+		if c2.Status != "completed" {
+			t.Fatalf("second case %s", c2.Status)
+		}
+		want(t, s, "BRG-6204", 384, 0)
+		c3 = step(t, svc, s, "warehouse", c3, service.ActionRequest{Action: "approve"})
+		before = rows(t, s)
+		res, _, err := svc.Act(ctx, srv, c3.Tasks[0].ID, service.ActionRequest{Action: "approve", Checklist: ticks(c3.Tasks[0]),
+			Fields: map[string]any{"resolution": "refund"}}, nil)
 		switch {
 		case err != nil:
 			if status(err) != 422 {
@@ -332,7 +354,7 @@ func TestAfterSalesReturn(t *testing.T) {
 		case res.Order.Status != "exception": // a plugin failure may instead raise an exception on the case
 			t.Fatalf("over-return went on: %s", res.Order.Status)
 		}
-		want(t, s, "BRG-6204", 354, 0)
+		want(t, s, "BRG-6204", 384, 0)
 		ledgerMatches(t, s)
 
 		// the parent shows its cases, and its timeline their opening and end
@@ -340,8 +362,8 @@ func TestAfterSalesReturn(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(view.Children) != 2 || view.Children[0].ID != c.ID || view.Children[0].Status != "completed" ||
-			view.Children[0].Flow != "aftersales-return" || view.Children[1].ID != c2.ID {
+		if len(view.Children) != 3 || view.Children[0].ID != c.ID || view.Children[0].Status != "completed" ||
+			view.Children[0].Flow != "aftersales-return" || view.Children[2].ID != c3.ID || view.Children[2].Status == "completed" {
 			t.Fatalf("children %+v", view.Children)
 		}
 		hist, err := svc.History(ctx, as(t, s, "clerk"), o.ID)
@@ -354,7 +376,7 @@ func TestAfterSalesReturn(t *testing.T) {
 				cases = append(cases, h.Action)
 			}
 		}
-		if !slices.Equal(cases, []string{service.ActionCaseOpened, service.ActionCaseEnded, service.ActionCaseOpened}) {
+		if !slices.Equal(cases, []string{service.ActionCaseOpened, service.ActionCaseEnded, service.ActionCaseOpened, service.ActionCaseOpened, service.ActionCaseEnded}) {
 			t.Fatalf("parent timeline %v", cases)
 		}
 	})

@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"math"
-	"slices"
 
 	"sluice/backend/ent"
 	entorder "sluice/backend/ent/order"
@@ -137,32 +135,11 @@ func (returnPlugin) Run(ctx context.Context, in plugins.Input) (plugins.Output, 
 		return plugins.Output{}, plugins.Fail("data", "a return must be linked to the order it is about (parent)")
 	}
 	detail["parent"] = parent
-	// Everything returned for the parent so far: its own returns and those of all its
-	// after-sales cases. The service's transaction holds the journal lock, so no other
-	// return can commit between this read and the writes below.
-	cases, err := in.DB.Order.Query().Where(entorder.ParentID(parent), entorder.IDNEQ(in.Order.ID)).IDs(ctx)
-	if err != nil {
-		return plugins.Output{}, err
-	}
-	shipped, err := inv.Moved(ctx, in.DB, inv.KindShip, parent)
-	if err != nil {
-		return plugins.Output{}, err
-	}
-	before, err := inv.Moved(ctx, in.DB, inv.KindReturn, append(cases, parent)...)
-	if err != nil {
-		return plugins.Output{}, err
-	}
-	asked := map[string]int{}
-	for _, l := range lines {
-		asked[l.SKU] += l.Qty
-	}
-	for _, sku := range slices.Sorted(maps.Keys(asked)) {
-		if left := shipped[sku] - before[sku]; asked[sku] > left {
-			f := plugins.Fail("data", "%s: %d returned, but only %d of it can come back for order %d (shipped %d, returned before %d)",
-				sku, asked[sku], max(left, 0), parent, shipped[sku], before[sku])
-			f.Detail = map[string]any{"sku": sku, "asked": asked[sku], "shipped": shipped[sku], "returned_before": before[sku]}
-			return plugins.Output{}, f
+	if f, err := overReturn(ctx, in.DB, in.Order.ID, parent, lines); err != nil || f != nil {
+		if err == nil {
+			err = f
 		}
+		return plugins.Output{}, err
 	}
 	if in.DryRun {
 		return plugins.Output{Outcome: "ok", Detail: detail}, nil
@@ -199,4 +176,57 @@ func parentOf(ctx context.Context, c *ent.Client, id int) (int, error) {
 		return 0, err
 	}
 	return *o.ParentID, nil
+}
+
+// overReturn checks the lines against what can still come back for parent: what was
+// shipped for it less what its cases (and it) returned before, self excluded. It
+// returns a Failure naming the first SKU over the limit, with Index its first line.
+func overReturn(ctx context.Context, c *ent.Client, self, parent int, lines []ReturnLine) (*plugins.Failure, error) {
+	// Everything returned for the parent so far: its own returns and those of all its
+	// after-sales cases. The service's transaction holds the journal lock, so no other
+	// return can commit between this read and the caller's writes.
+	cases, err := c.Order.Query().Where(entorder.ParentID(parent), entorder.IDNEQ(self)).IDs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	shipped, err := inv.Moved(ctx, c, inv.KindShip, parent)
+	if err != nil {
+		return nil, err
+	}
+	before, err := inv.Moved(ctx, c, inv.KindReturn, append(cases, parent)...)
+	if err != nil {
+		return nil, err
+	}
+	asked := map[string]int{}
+	for i, l := range lines {
+		asked[l.SKU] += l.Qty
+		if left := shipped[l.SKU] - before[l.SKU]; asked[l.SKU] > left {
+			f := plugins.Fail("data", "%s: %d returned, but only %d of it can come back for order %d (shipped %d, returned before %d)",
+				l.SKU, asked[l.SKU], max(left, 0), parent, shipped[l.SKU], before[l.SKU])
+			f.Detail = map[string]any{"index": i, "sku": l.SKU, "asked": asked[l.SKU], "shipped": shipped[l.SKU], "returned_before": before[l.SKU]}
+			return f, nil
+		}
+	}
+	return nil, nil
+}
+
+// Check refuses, at submit, a return without a parent or of more than can come back.
+func (returnPlugin) Check(ctx context.Context, in plugins.Input) []plugins.Problem {
+	s, err := returnSettings(in.Settings)
+	if err != nil || in.DB == nil {
+		return nil // the settings were validated at publish; without a database there is nothing to check
+	}
+	if in.Order.Parent == 0 {
+		return []plugins.Problem{{Pointer: "/parent", Message: "a return names the order it is about (parent)"}}
+	}
+	lines, err := returnLines(in.Order.Data, s.Field)
+	if err != nil {
+		return nil // the form's schema speaks for the lines' shape
+	}
+	f, err := overReturn(ctx, in.DB, 0, in.Order.Parent, lines)
+	if err != nil || f == nil {
+		return nil // a read error surfaces again, in the restocking transaction
+	}
+	i, _ := f.Detail["index"].(int)
+	return []plugins.Problem{{Pointer: fmt.Sprintf("/data/%s/%d/qty", s.Field, i), Message: f.Message}}
 }
