@@ -76,9 +76,15 @@ func TestShipmentsOverHTTP(t *testing.T) {
 			t.Fatalf("a refused shipment wrote something")
 		}
 
-		r = e.do("POST", path, wh, `{"carrier":"tcat","tracking":"TC-0001","lines":[{"sku":"BRG-6204","qty":20}]}`)
+		body := `{"carrier":"tcat","tracking":"TC-0001","lines":[{"sku":"BRG-6204","qty":20}]}`
+		r = e.do("POST", path, wh, body, "Idempotency-Key", "ship-1")
 		if r.status != 201 {
 			t.Fatalf("ship: %d %s", r.status, r.body)
+		}
+		// the same key again: the same answer, no second shipment
+		again := e.do("POST", path, wh, body, "Idempotency-Key", "ship-1")
+		if again.status != 201 || again.header.Get("Idempotent-Replayed") != "true" || shipments() != n+1 {
+			t.Fatalf("replay: %d %v, %d shipments", again.status, again.header, shipments())
 		}
 		var res struct {
 			Complete bool
