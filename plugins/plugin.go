@@ -23,6 +23,8 @@ type Order struct {
 	Department string
 	Submitter  string
 	Data       map[string]any
+	// Parent is the order an after-sales order is about (0: none), where known.
+	Parent int
 }
 
 // Input is one run of a plugin at a task node.
@@ -71,6 +73,21 @@ type Plugin interface {
 	// Outcomes lists the outcomes Run may return besides "ok".
 	Outcomes() []string
 	Run(ctx context.Context, in Input) (Output, error)
+}
+
+// Problem is what a Checker found wrong, Pointer a JSON pointer into the body of the
+// submit request (/data/lines/0/qty, /parent).
+type Problem struct {
+	Pointer string
+	Message string
+}
+
+// Checker is implemented by plugins that can tell when an order is submitted that it
+// would fail at their node later (a return of more than was shipped): the submit is
+// then refused with a 422 rather than started. Check must write nothing; in.Order.ID
+// is 0 (the order does not exist yet) and in.Order.Parent is the order it is about.
+type Checker interface {
+	Check(ctx context.Context, in Input) []Problem
 }
 
 // EndInput tells an OrderEnder that an order left review.

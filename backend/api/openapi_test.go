@@ -18,6 +18,7 @@ import (
 	engpkg "sluice/backend/engine"
 	"sluice/backend/live"
 	"sluice/backend/service"
+	"sluice/plugins"
 )
 
 // loadDoc parses the embedded OpenAPI document.
@@ -301,6 +302,13 @@ func TestOpenAPISchemasMirrorGoTypes(t *testing.T) {
 		"CommentView":       service.CommentView{},
 		"OutboxMessageView": service.OutboxMessageView{},
 		"OutboxPage":        service.OutboxPage{},
+		"ShipmentRequest":   service.ShipmentRequest{},
+		"ShipmentLine":      service.ShipmentLine{},
+		"ShipmentView":      service.ShipmentView{},
+		"ShipmentResult":    service.ShipmentResult{},
+		"LineView":          service.LineView{},
+		"CaseView":          service.CaseView{},
+		"Carrier":           plugins.Carrier{},
 	}
 	for name, v := range types {
 		s, ok := schemas[name]

@@ -126,6 +126,9 @@ func New(svc *service.Service, opt Options) (*gin.Engine, error) {
 	a.DELETE("/orders/:id/lock", h.deleteLock)
 	a.GET("/orders/:id/comments", h.getComments)
 	a.POST("/orders/:id/comments", h.postComment)
+	a.GET("/orders/:id/shipments", h.getShipments)
+	a.POST("/orders/:id/shipments", h.postShipment)
+	a.GET("/carriers", h.getCarriers)
 
 	r.NoRoute(h.spa)
 	return r, nil

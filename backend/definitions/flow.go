@@ -24,6 +24,7 @@ var nodeFieldTypes = map[string]string{
 	"ratio":         engine.TypeReview,
 	"auto_pass":     engine.TypeReview,
 	"return_direct": engine.TypeReview,
+	"shipping":      engine.TypeReview,
 	"cc":            engine.TypeReview,
 	"fields":        engine.TypeReview,
 	"plugin":        engine.TypeTask,
@@ -173,6 +174,16 @@ func (c *flowCompiler) review(at string, n *engine.NodeDoc) {
 	}
 	if n.CC != nil {
 		c.approvers(at+"/cc", n.CC, false)
+	}
+	if n.Shipping {
+		// The last shipment completes the step with one decision on the shipper's task;
+		// under any other mode one decision would not pass the node.
+		if n.Mode != engine.ModeAny {
+			c.add(at+"/mode", "a shipping node completes when its last shipment is posted, which is one decision: use mode any")
+		}
+		if c.form != nil && !slices.Contains(c.form.Fields(), "items") {
+			c.add(at+"/shipping", "a shipping node ships the order's items, and the form has no field \"items\"; it has: %s", strings.Join(c.form.Fields(), ", "))
+		}
 	}
 }
 

@@ -132,6 +132,16 @@ type Order struct {
 	Lang Lang
 	// Company is the header for this order (zero: the request's).
 	Company Company
+	// Shipments are the parcels sent so far; a template with Tracking lists them (and
+	// the caller then passes the shipped quantities as Lines).
+	Shipments []Shipment
+}
+
+// Shipment is one parcel of an order as a delivery note shows it.
+type Shipment struct {
+	Number   string
+	Carrier  Text // the carrier's name
+	Tracking string
 }
 
 // FromData fills the customer, address, lines, currency, dates and note from the order

@@ -539,6 +539,23 @@ func (r *renderer) noteLines() []string {
 	return out
 }
 
+// shipmentLines list the order's shipments on a template with Tracking: one line per
+// parcel, so the receiver can match the boxes with the carriers' numbers.
+func (r *renderer) shipmentLines() []string {
+	if !r.tpl.Tracking || len(r.o.Shipments) == 0 {
+		return nil
+	}
+	sep := "："
+	if r.lang == En {
+		sep = ": "
+	}
+	out := []string{label("shipments", r.lang) + sep}
+	for _, sh := range r.o.Shipments {
+		out = append(out, fit(r, fmt.Sprintf("%s  %s  %s %s", sh.Number, sh.Carrier.In(r.lang), label("tracking", r.lang), sh.Tracking), bodySize, contentW))
+	}
+	return out
+}
+
 const (
 	signH   = 46.0
 	signGap = 14.0
@@ -548,6 +565,9 @@ func (r *renderer) closingHeight() float64 {
 	lh := bodySize * lineK
 	h := 6 + float64(len(r.totalsLines()))*(lh+2)
 	if n := len(r.noteLines()); n > 0 {
+		h += 6 + float64(n)*lh
+	}
+	if n := len(r.shipmentLines()); n > 0 {
 		h += 6 + float64(n)*lh
 	}
 	if len(r.tpl.Signatures) > 0 {
@@ -571,9 +591,12 @@ func (r *renderer) closing(y float64) error {
 		}
 		y += lh + 2
 	}
-	if ns := r.noteLines(); len(ns) > 0 {
+	for _, block := range [][]string{r.noteLines(), r.shipmentLines()} {
+		if len(block) == 0 {
+			continue
+		}
 		y += 6
-		for _, ln := range ns {
+		for _, ln := range block {
 			if err := r.text(marginX, y+bodySize, ln, bodySize); err != nil {
 				return err
 			}

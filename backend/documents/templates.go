@@ -29,6 +29,9 @@ type Template struct {
 	Signatures []Text
 	// Remark is a line of small print under the signatures.
 	Remark Text
+	// Tracking lists the order's shipments (number, carrier, tracking number) under
+	// the items.
+	Tracking bool
 }
 
 // Column is one column of the item table.
@@ -100,6 +103,7 @@ var Templates = map[string]Template{
 		QR:         true,
 		Barcode:    true,
 		Signatures: []Text{{ZhTW: "送貨人", ZhCN: "送货人", En: "Delivered by"}, {ZhTW: "收貨人簽收", ZhCN: "收货人签收", En: "Received by (signature)"}, {ZhTW: "簽收日期", ZhCN: "签收日期", En: "Date received"}},
+		Tracking:   true,
 		Remark:     Text{ZhTW: "貨品如有短缺或損壞，請於簽收後三日內通知本公司。", ZhCN: "货品如有短缺或损坏，请于签收后三日内通知本公司。", En: "Please report any shortage or damage within three days of receipt."},
 	},
 }
@@ -123,6 +127,8 @@ var labels = map[string]Text{
 	"phone":     {ZhTW: "電話", ZhCN: "电话", En: "Tel"},
 	"tax_id":    {ZhTW: "統一編號", ZhCN: "统一编号", En: "Tax ID"},
 	"continued": {ZhTW: "（續）", ZhCN: "（续）", En: " (continued)"},
+	"shipments": {ZhTW: "出貨紀錄", ZhCN: "发货记录", En: "Shipments"},
+	"tracking":  {ZhTW: "追蹤號碼", ZhCN: "追踪号码", En: "Tracking no."},
 }
 
 var statusLabels = map[string]Text{

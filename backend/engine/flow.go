@@ -87,6 +87,9 @@ type NodeDoc struct {
 	// (default) or edit.
 	Fields    map[string]string `json:"fields,omitempty"`
 	Checklist []Text            `json:"checklist,omitempty"`
+	// Shipping marks the step where the order's goods leave: shipments may be posted
+	// while it is open, and the last one completes it.
+	Shipping bool `json:"shipping,omitempty"`
 	// task
 	Plugin   string          `json:"plugin,omitempty"`
 	Settings json.RawMessage `json:"settings,omitempty"`

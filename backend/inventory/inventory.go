@@ -22,6 +22,7 @@ import (
 	"sluice/backend/ent/product"
 	"sluice/backend/ent/reservation"
 	"sluice/backend/ent/stock"
+	"sluice/backend/ent/stockmove"
 )
 
 // DefaultWarehouse is the warehouse used when none is named.
@@ -341,4 +342,85 @@ func Adjust(ctx context.Context, c *ent.Client, sku, warehouse string, delta int
 		return Move{}, fmt.Errorf("%w: %s in %s cannot go down by %d", ErrShortage, sku, warehouse, -delta)
 	}
 	return ledger(ctx, c, Move{SKU: sku, Warehouse: warehouse, Kind: KindAdjust, DeltaOnHand: delta}, note)
+}
+
+// ShipQty ships qty of sku from warehouse for an order: first out of the order's held
+// reservations of that SKU there (oldest first; the last one taken may be split, its
+// shipped part kept as a row of status shipped), the rest out of free stock. The stock
+// row changes in one conditional UPDATE — reserved ≥ what comes out of reservations,
+// on_hand − reserved ≥ what comes out of free stock — so on_hand ≥ reserved ≥ 0 holds
+// whatever runs concurrently. ErrShortage means the stock cannot cover it; the caller's
+// transaction must then roll back (reservations may already have been touched).
+func ShipQty(ctx context.Context, c *ent.Client, orderID int, sku, warehouse string, qty int, note string) (Move, error) {
+	warehouse = wh(warehouse)
+	if qty <= 0 {
+		return Move{}, ErrBadQty
+	}
+	rs, err := c.Reservation.Query().Where(reservation.OrderID(orderID), reservation.Sku(sku),
+		reservation.Warehouse(warehouse), reservation.Status(Held)).Order(ent.Asc(reservation.FieldID)).All(ctx)
+	if err != nil {
+		return Move{}, err
+	}
+	fromHeld := 0
+	for _, r := range rs {
+		if fromHeld == qty {
+			break
+		}
+		take := min(r.Qty, qty-fromHeld)
+		var ok bool
+		if take == r.Qty {
+			if ok, err = end(ctx, c, r.ID, Shipped); err != nil {
+				return Move{}, err
+			}
+		} else {
+			// split: the held row keeps the rest (qty stays > 0, as its CHECK wants)
+			n, err := c.Reservation.Update().Where(reservation.ID(r.ID), reservation.Status(Held), reservation.QtyGT(take)).
+				AddQty(-take).Save(ctx)
+			if err != nil {
+				return Move{}, err
+			}
+			if ok = n == 1; ok {
+				if err := c.Reservation.Create().SetOrderID(orderID).SetSku(sku).SetWarehouse(warehouse).SetQty(take).
+					SetStatus(Shipped).SetCreatedAt(now()).SetEndedAt(now()).Exec(ctx); err != nil {
+					return Move{}, err
+				}
+			}
+		}
+		if ok {
+			fromHeld += take
+		}
+	}
+	free := qty - fromHeld
+	ok, err := update(ctx, c, sku, warehouse, -qty, -fromHeld,
+		cond{"reserved", sql.OpGTE, fromHeld}, cond{"on_hand - reserved", sql.OpGTE, free})
+	if err != nil {
+		return Move{}, err
+	}
+	if !ok {
+		return Move{}, fmt.Errorf("%w: %s in %s cannot ship %d", ErrShortage, sku, warehouse, qty)
+	}
+	return ledger(ctx, c, Move{SKU: sku, Warehouse: warehouse, Kind: KindShip, DeltaOnHand: -qty, DeltaReserved: -fromHeld, OrderID: orderID}, note)
+}
+
+// Moved sums, per SKU, the on-hand change of the ledger's movements of kind for the
+// given orders: what shipped (as a positive quantity, for KindShip) or came back
+// (KindReturn). The ledger is the one record every way of shipping writes (shipments,
+// inventory.ship), so quantities derived from it cannot disagree with the stock.
+func Moved(ctx context.Context, c *ent.Client, kind string, orderIDs ...int) (map[string]int, error) {
+	out := map[string]int{}
+	if len(orderIDs) == 0 {
+		return out, nil
+	}
+	ms, err := c.StockMove.Query().Where(stockmove.Kind(kind), stockmove.OrderIDIn(orderIDs...)).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range ms {
+		d := m.DeltaOnHand
+		if kind == KindShip {
+			d = -d
+		}
+		out[m.Sku] += d
+	}
+	return out, nil
 }

@@ -262,3 +262,74 @@ func TestRandomMovements(t *testing.T) {
 		checkLedger(t, s)
 	})
 }
+
+// ShipQty takes from the order's reservations first (splitting the last one), then from
+// free stock, in one conditional update; what it cannot cover is a shortage.
+func TestShipQty(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		require.NoError(t, tx(t, s, func(c *ent.Client) error {
+			if _, err := inventory.Adjust(ctx, c, "SKU-S", "main", 100, "opening stock"); err != nil {
+				return err
+			}
+			if _, err := inventory.Reserve(ctx, c, 1, "SKU-S", "main", 10); err != nil {
+				return err
+			}
+			_, err := inventory.Reserve(ctx, c, 1, "SKU-S", "main", 20)
+			return err
+		}))
+		var m inventory.Move
+		require.NoError(t, tx(t, s, func(c *ent.Client) (err error) {
+			m, err = inventory.ShipQty(ctx, c, 1, "SKU-S", "main", 15, "SH-1")
+			return err
+		}))
+		require.Equal(t, inventory.Move{SKU: "SKU-S", Warehouse: "main", Kind: inventory.KindShip, DeltaOnHand: -15, DeltaReserved: -15, OrderID: 1}, m)
+		require.Equal(t, inventory.Level{SKU: "SKU-S", Warehouse: "main", OnHand: 85, Reserved: 15}, level(t, s, "SKU-S"))
+		held, err := inventory.HeldFor(ctx, s.Read, 1)
+		require.NoError(t, err)
+		require.Len(t, held, 1)
+		require.Equal(t, 15, held[0].Qty, "the second reservation was split")
+		shipped, err := s.Read.Reservation.Query().Where(reservation.OrderID(1), reservation.Status(inventory.Shipped)).Count(ctx)
+		require.NoError(t, err)
+		require.Equal(t, 2, shipped)
+
+		require.NoError(t, tx(t, s, func(c *ent.Client) (err error) {
+			m, err = inventory.ShipQty(ctx, c, 1, "SKU-S", "main", 25, "SH-2") // 15 held + 10 free
+			return err
+		}))
+		require.Equal(t, -15, m.DeltaReserved)
+		require.Equal(t, inventory.Level{SKU: "SKU-S", Warehouse: "main", OnHand: 60, Reserved: 0}, level(t, s, "SKU-S"))
+
+		err = tx(t, s, func(c *ent.Client) error {
+			_, err := inventory.ShipQty(ctx, c, 2, "SKU-S", "main", 61, "")
+			return err
+		})
+		require.ErrorIs(t, err, inventory.ErrShortage)
+		require.Equal(t, inventory.Level{SKU: "SKU-S", Warehouse: "main", OnHand: 60, Reserved: 0}, level(t, s, "SKU-S"))
+
+		// 100 concurrent one-unit shipments from free stock against 60: exactly 60 ship
+		var ok atomic.Int32
+		var wg sync.WaitGroup
+		for range 100 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				err := tx(t, s, func(c *ent.Client) error {
+					_, err := inventory.ShipQty(ctx, c, 3, "SKU-S", "main", 1, "")
+					return err
+				})
+				if err == nil {
+					ok.Add(1)
+				} else if !errors.Is(err, inventory.ErrShortage) {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		require.EqualValues(t, 60, ok.Load())
+		require.Equal(t, inventory.Level{SKU: "SKU-S", Warehouse: "main", OnHand: 0, Reserved: 0}, level(t, s, "SKU-S"))
+		out, err := inventory.Moved(ctx, s.Read, inventory.KindShip, 1, 3)
+		require.NoError(t, err)
+		require.Equal(t, map[string]int{"SKU-S": 100}, out)
+	})
+}

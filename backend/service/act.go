@@ -189,6 +189,9 @@ func (s *Service) decide(ctx context.Context, tx *ent.Tx, j *store.Journal, a Ac
 	eo := engineOrder(o)
 	eo.Joins = joins
 	r, err := engine.Act(f, st, ea, eo, &txEnv{ctx: ctx, c: tx.Client(), flow: o.FlowKey})
+	if pf, ok := failure(err); ok {
+		return nil, pf
+	}
 	if err != nil {
 		if ee, ok := engine.AsError(err); ok {
 			switch ee.Kind {

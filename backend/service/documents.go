@@ -138,6 +138,11 @@ func (s *Service) print(ctx context.Context, a Actor, name string, lang document
 			d.Department = n
 		}
 		d.Company = settings.Header()
+		if documents.Templates[name].Tracking {
+			if err := s.shippedLines(ctx, o, &d); err != nil {
+				return nil, err
+			}
+		}
 		req.Orders = append(req.Orders, d)
 	}
 	res, err := documents.Render(req)
@@ -214,4 +219,47 @@ func (s *Service) printNames(ctx context.Context, orders []*ent.Order) (map[stri
 		}
 	}
 	return people, depts
+}
+
+// shippedLines turns a delivery note of an order with shipments into one of what has
+// shipped: the shipped quantity per SKU (names from the order's lines) and the parcels
+// with their tracking numbers. An order without shipments prints its ordered lines.
+func (s *Service) shippedLines(ctx context.Context, o *ent.Order, d *documents.Order) error {
+	shs, err := shipmentsOf(ctx, s.Store.Read, o.ID)
+	if err != nil || len(shs) == 0 {
+		return err
+	}
+	qty := map[string]float64{}
+	var skus []string
+	for _, sh := range shs {
+		t := documents.Text{}
+		for k, v := range sh.CarrierName {
+			if l, ok := documents.ParseLang(k); ok {
+				t[l] = v
+			}
+		}
+		if len(t) == 0 {
+			t[documents.ZhTW] = sh.Carrier
+		}
+		d.Shipments = append(d.Shipments, documents.Shipment{Number: sh.Number, Carrier: t, Tracking: sh.Tracking})
+		for _, l := range sh.Lines {
+			if _, seen := qty[l.SKU]; !seen {
+				skus = append(skus, l.SKU)
+			}
+			qty[l.SKU] += float64(l.Qty)
+		}
+	}
+	lines := make([]documents.Line, 0, len(skus))
+	for _, sku := range skus {
+		ln := documents.Line{SKU: sku, Qty: qty[sku]}
+		for _, ol := range d.Lines {
+			if ol.SKU == sku {
+				ln.Name, ln.Price = ol.Name, ol.Price
+				break
+			}
+		}
+		lines = append(lines, ln)
+	}
+	d.Lines = lines
+	return nil
 }

@@ -132,7 +132,14 @@ func (s *Service) GetOrder(ctx context.Context, a Actor, id int) (*OrderView, er
 	if err != nil {
 		return nil, err
 	}
-	return s.orderDetail(ctx, s.Store.Read, a, o)
+	v, err := s.orderDetail(ctx, s.Store.Read, a, o)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.addShipping(ctx, s.Store.Read, o, v); err != nil {
+		return nil, err
+	}
+	return v, nil
 }
 
 // HistoryItem is one line of an order's timeline.

@@ -112,6 +112,9 @@ func (s *Service) Submit(ctx context.Context, a Actor, req SubmitRequest, id *Id
 				return err
 			}
 		}
+		if err := s.precheck(ctx, tx.Client(), f, dept, a, req.Parent, data); err != nil {
+			return err
+		}
 		now := j.At()
 		seq := j.NextOrderSeq()
 		create := tx.Order.Create().SetNumber(fmt.Sprintf("SO-%s-%06d", now.Format("20060102"), seq)).
@@ -134,6 +137,9 @@ func (s *Service) Submit(ctx context.Context, a Actor, req SubmitRequest, id *Id
 		}
 		if err := j.Audit(ctx, store.Audit{Actor: a.Username, Action: "submitted", OrderID: o.ID,
 			Detail: submitDetail(f, dept, source, req, r.Trace)}); err != nil {
+			return err
+		}
+		if err := caseOpened(ctx, j, a, o); err != nil {
 			return err
 		}
 		opened, err := s.apply(ctx, tx, j, a, o, nil, r)

@@ -77,7 +77,9 @@ func TestRunPolicies(t *testing.T) {
 		require.Equal(t, 12, reserved("MTR-750W"), "completing leaves the holds to shipping")
 		ship, _ := plugins.Get(ShipName)
 		require.NoError(t, s.Tx(ctx, func(tx *ent.Tx) error {
-			out, err := ship.Run(ctx, plugins.Input{Order: plugins.Order{ID: 2}, DB: tx.Client()})
+			o := order(t)
+			o.ID = 2
+			out, err := ship.Run(ctx, plugins.Input{Order: o, DB: tx.Client()})
 			require.Len(t, out.Detail["shipped"], 2)
 			return err
 		}))

@@ -10,7 +10,8 @@
 // what the order held and reserves afresh. Without a database (simulating a flow file)
 // it decides from those settings alone; in a dry run it checks stock without reserving.
 //
-// inventory.ship turns the order's held reservations into stock leaving the warehouse.
+// inventory.ship turns the order's held reservations into stock leaving the warehouse,
+// except for what shipments at the flow's shipping step already shipped.
 // When the order is rejected, withdrawn or cancelled, the service calls OrderEnded and
 // the held reservations are released.
 package inventory
@@ -340,16 +341,65 @@ func (shipPlugin) Run(ctx context.Context, in plugins.Input) (plugins.Output, er
 	case in.DryRun:
 		out.Detail["dry_run"] = true
 	default:
-		moves, err := inv.Ship(ctx, in.DB, in.Order.ID, "shipped")
+		moves, released, err := shipRest(ctx, in)
 		if err != nil {
 			return plugins.Output{}, err
 		}
-		if moves == nil {
-			moves = []inv.Move{}
-		}
 		out.Detail["shipped"] = moves
+		if len(released) > 0 {
+			out.Detail["released"] = released
+		}
 	}
 	return out, nil
+}
+
+// shipRest ships what the order still holds, but never more of an SKU than is still
+// unshipped (ordered − shipped, from the ledger): lines shipped by shipments at the
+// shipping step are not shipped again, and anything still held beyond that (reserved
+// in one warehouse, shipped from another) goes back to available stock.
+func shipRest(ctx context.Context, in plugins.Input) ([]inv.Move, []inv.Move, error) {
+	rs, err := inv.HeldFor(ctx, in.DB, in.Order.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	shipped, err := inv.Moved(ctx, in.DB, inv.KindShip, in.Order.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	left := Ordered(in.Order.Data)
+	for sku, n := range shipped {
+		left[sku] -= n
+	}
+	moves := []inv.Move{}
+	for _, r := range rs {
+		take := min(r.Qty, left[r.Sku])
+		if take <= 0 {
+			continue
+		}
+		m, err := inv.ShipQty(ctx, in.DB, in.Order.ID, r.Sku, r.Warehouse, take, "shipped")
+		if err != nil {
+			return nil, nil, err
+		}
+		left[r.Sku] -= take
+		moves = append(moves, m)
+	}
+	released, err := inv.Release(ctx, in.DB, in.Order.ID, "already shipped")
+	return moves, released, err
+}
+
+// Ordered is the quantity ordered per SKU in an order form's items (fractions round
+// up, as reservations do).
+func Ordered(data map[string]any) map[string]int {
+	out := map[string]int{}
+	items, _ := data["items"].([]any)
+	for _, it := range items {
+		m, _ := it.(map[string]any)
+		sku, _ := m["sku"].(string)
+		if q := int(math.Ceil(number(m["qty"]))); sku != "" && q > 0 {
+			out[sku] += q
+		}
+	}
+	return out
 }
 
 // number reads a JSON number as decoded by encoding/json (float64) or json.Number.

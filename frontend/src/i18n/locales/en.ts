@@ -340,6 +340,7 @@ const en: Messages = {
     allowSelf: "Submitter may decide",
     autoPass: "Auto-pass if they approved the previous review",
     returnDirect: "After a return, come straight back here",
+    shipping: "Shipping step: shipments are posted here; the last one completes it (mode any)",
     checklist: "Checklist",
     remove: "Remove",
     addChecklist: "Add item",

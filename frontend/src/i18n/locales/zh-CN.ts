@@ -340,6 +340,7 @@ const zhCN: Messages = {
     allowSelf: "允许申请人自己审核",
     autoPass: "前一关已核准者自动通过",
     returnDirect: "退回后直接送回本节点",
+    shipping: "出货节点：在此登记出货（可分批），最后一批出货后自动完成（或签）",
     checklist: "检核清单",
     remove: "移除",
     addChecklist: "新增检核项目",

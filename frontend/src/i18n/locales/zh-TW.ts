@@ -339,6 +339,7 @@ const zhTW = {
     allowSelf: "允許申請人自己審核",
     autoPass: "前一關已核准者自動通過",
     returnDirect: "退回後直接送回本節點",
+    shipping: "出貨節點：在此登錄出貨（可分批），最後一批出貨後自動完成（或簽）",
     checklist: "檢核清單",
     remove: "移除",
     addChecklist: "新增檢核項目",

@@ -153,6 +153,9 @@ export function NodePanel({ doc, node, errors, messages, onChange, onRename, onD
             <Checkbox checked={!!node.return_direct} onChange={(e) => set({ return_direct: e.target.checked || undefined })}>
               {t('designer.returnDirect')}
             </Checkbox>
+            <Checkbox checked={!!node.shipping} onChange={(e) => set({ shipping: e.target.checked || undefined })}>
+              {t('designer.shipping')}
+            </Checkbox>
           </Space>
           <Form.Item label={t('designer.checklist')} {...fieldStatus(errors, 'checklist')}>
             <Space orientation="vertical" style={{ width: '100%' }}>

@@ -36,6 +36,7 @@ export interface FlowNode {
   ratio?: { share?: number; count?: number };
   auto_pass?: boolean;
   return_direct?: boolean;
+  shipping?: boolean;
   cc?: Approvers;
   fork?: string;
   fields?: Record<string, FieldPermission>;

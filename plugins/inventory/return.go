@@ -1,0 +1,232 @@
+package inventory
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+
+	"sluice/backend/ent"
+	entorder "sluice/backend/ent/order"
+	inv "sluice/backend/inventory"
+	"sluice/plugins"
+)
+
+// ReturnName is the restocking task's registered name.
+const ReturnName = "inventory.return"
+
+// ReturnSettings of an inventory.return node.
+type ReturnSettings struct {
+	// Warehouse takes the goods back into this warehouse (default "main").
+	Warehouse string `json:"warehouse,omitempty"`
+	// Field is the form field holding the returned lines (default "lines"): each
+	// {sku, qty, good_qty?}; good_qty is what inspection found good (default qty).
+	Field string `json:"field,omitempty"`
+}
+
+// ReturnLine is one returned line as recorded in the output detail.
+type ReturnLine struct {
+	SKU string `json:"sku"`
+	Qty int    `json:"qty"`
+	// Good is what goes back on hand; the rest stays out of stock (scrap, repair).
+	Good int `json:"good"`
+}
+
+type returnPlugin struct{}
+
+func init() { plugins.Register(returnPlugin{}) }
+
+func (returnPlugin) Name() string { return ReturnName }
+
+func (returnPlugin) Outcomes() []string { return nil }
+
+func (returnPlugin) SettingsSchema() json.RawMessage {
+	return json.RawMessage(`{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "title": "inventory.return",
+  "description": "Puts the inspected-good quantities of an after-sales return back on hand (stock ledger kind return, linked to the return and to the order it is about). A return of more than was shipped for that order, counting earlier returns, raises a data exception and moves nothing.",
+  "type": "object",
+  "additionalProperties": false,
+  "properties": {
+    "warehouse": {
+      "description": "The warehouse the goods come back into.",
+      "type": "string",
+      "minLength": 1,
+      "default": "main"
+    },
+    "field": {
+      "description": "The form field with the returned lines [{sku, qty, good_qty?}].",
+      "type": "string",
+      "pattern": "^[A-Za-z_][A-Za-z0-9_]*$",
+      "default": "lines"
+    }
+  }
+}`)
+}
+
+func returnSettings(raw json.RawMessage) (ReturnSettings, error) {
+	var s ReturnSettings
+	if len(raw) > 0 && string(raw) != "null" {
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return s, fmt.Errorf("%s: settings: %w", ReturnName, err)
+		}
+	}
+	if s.Warehouse == "" {
+		s.Warehouse = inv.DefaultWarehouse
+	}
+	if s.Field == "" {
+		s.Field = "lines"
+	}
+	return s, nil
+}
+
+// returnLines reads the returned lines from the order's data.
+func returnLines(data map[string]any, field string) ([]ReturnLine, error) {
+	raw, _ := data[field].([]any)
+	out := make([]ReturnLine, 0, len(raw))
+	for i, it := range raw {
+		m, _ := it.(map[string]any)
+		l := ReturnLine{}
+		l.SKU, _ = m["sku"].(string)
+		l.Qty = int(math.Ceil(number(m["qty"])))
+		l.Good = l.Qty
+		if g, ok := m["good_qty"]; ok {
+			l.Good = int(number(g))
+		}
+		switch {
+		case l.SKU == "" || l.Qty <= 0:
+			return nil, plugins.Fail("data", "/%s/%d: a returned line needs an sku and a positive qty", field, i)
+		case l.Good < 0 || l.Good > l.Qty:
+			return nil, plugins.Fail("data", "/%s/%d: good_qty %d must be between 0 and qty %d", field, i, l.Good, l.Qty)
+		}
+		out = append(out, l)
+	}
+	if len(out) == 0 {
+		return nil, plugins.Fail("data", "the return lists no lines in %q", field)
+	}
+	return out, nil
+}
+
+func (returnPlugin) Run(ctx context.Context, in plugins.Input) (plugins.Output, error) {
+	s, err := returnSettings(in.Settings)
+	if err != nil {
+		return plugins.Output{}, err
+	}
+	lines, err := returnLines(in.Order.Data, s.Field)
+	if err != nil {
+		return plugins.Output{}, err
+	}
+	detail := map[string]any{"warehouse": s.Warehouse, "lines": lines}
+	if in.DB == nil {
+		detail["stock"] = "not moved"
+		return plugins.Output{Outcome: "ok", Detail: detail}, nil
+	}
+	if in.DryRun {
+		detail["dry_run"] = true
+	}
+	parent, err := parentOf(ctx, in.DB, in.Order.ID)
+	if err != nil {
+		return plugins.Output{}, err
+	}
+	if parent == 0 {
+		if in.DryRun {
+			return plugins.Output{Outcome: "ok", Detail: detail}, nil // a simulated order has none
+		}
+		return plugins.Output{}, plugins.Fail("data", "a return must be linked to the order it is about (parent)")
+	}
+	detail["parent"] = parent
+	if f, err := overReturn(ctx, in.DB, in.Order.ID, parent, lines); err != nil || f != nil {
+		if err == nil {
+			err = f
+		}
+		return plugins.Output{}, err
+	}
+	if in.DryRun {
+		return plugins.Output{Outcome: "ok", Detail: detail}, nil
+	}
+	var moves []inv.Move
+	for _, l := range lines {
+		if l.Good == 0 {
+			continue
+		}
+		m, err := inv.Return(ctx, in.DB, in.Order.ID, l.SKU, s.Warehouse, l.Good,
+			fmt.Sprintf("return %s for order %d", in.Order.Number, parent))
+		if err != nil {
+			return plugins.Output{}, err
+		}
+		moves = append(moves, m)
+	}
+	if moves == nil {
+		moves = []inv.Move{}
+	}
+	detail["returned"] = moves
+	return plugins.Output{Outcome: "ok", Detail: detail}, nil
+}
+
+// parentOf is the order an after-sales order is about (0 for none or no such order).
+func parentOf(ctx context.Context, c *ent.Client, id int) (int, error) {
+	if id == 0 {
+		return 0, nil
+	}
+	o, err := c.Order.Get(ctx, id)
+	if ent.IsNotFound(err) {
+		return 0, nil
+	}
+	if err != nil || o.ParentID == nil {
+		return 0, err
+	}
+	return *o.ParentID, nil
+}
+
+// overReturn checks the lines against what can still come back for parent: what was
+// shipped for it less what its cases (and it) returned before, self excluded. It
+// returns a Failure naming the first SKU over the limit, with Index its first line.
+func overReturn(ctx context.Context, c *ent.Client, self, parent int, lines []ReturnLine) (*plugins.Failure, error) {
+	// Everything returned for the parent so far: its own returns and those of all its
+	// after-sales cases. The service's transaction holds the journal lock, so no other
+	// return can commit between this read and the caller's writes.
+	cases, err := c.Order.Query().Where(entorder.ParentID(parent), entorder.IDNEQ(self)).IDs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	shipped, err := inv.Moved(ctx, c, inv.KindShip, parent)
+	if err != nil {
+		return nil, err
+	}
+	before, err := inv.Moved(ctx, c, inv.KindReturn, append(cases, parent)...)
+	if err != nil {
+		return nil, err
+	}
+	asked := map[string]int{}
+	for i, l := range lines {
+		asked[l.SKU] += l.Qty
+		if left := shipped[l.SKU] - before[l.SKU]; asked[l.SKU] > left {
+			f := plugins.Fail("data", "%s: %d returned, but only %d of it can come back for order %d (shipped %d, returned before %d)",
+				l.SKU, asked[l.SKU], max(left, 0), parent, shipped[l.SKU], before[l.SKU])
+			f.Detail = map[string]any{"index": i, "sku": l.SKU, "asked": asked[l.SKU], "shipped": shipped[l.SKU], "returned_before": before[l.SKU]}
+			return f, nil
+		}
+	}
+	return nil, nil
+}
+
+// Check refuses, at submit, a return without a parent or of more than can come back.
+func (returnPlugin) Check(ctx context.Context, in plugins.Input) []plugins.Problem {
+	s, err := returnSettings(in.Settings)
+	if err != nil || in.DB == nil {
+		return nil // the settings were validated at publish; without a database there is nothing to check
+	}
+	if in.Order.Parent == 0 {
+		return []plugins.Problem{{Pointer: "/parent", Message: "a return names the order it is about (parent)"}}
+	}
+	lines, err := returnLines(in.Order.Data, s.Field)
+	if err != nil {
+		return nil // the form's schema speaks for the lines' shape
+	}
+	f, err := overReturn(ctx, in.DB, 0, in.Order.Parent, lines)
+	if err != nil || f == nil {
+		return nil // a read error surfaces again, in the restocking transaction
+	}
+	i, _ := f.Detail["index"].(int)
+	return []plugins.Problem{{Pointer: fmt.Sprintf("/data/%s/%d/qty", s.Field, i), Message: f.Message}}
+}
