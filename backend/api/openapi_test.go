@@ -16,6 +16,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	engpkg "sluice/backend/engine"
+	"sluice/backend/intake"
 	"sluice/backend/live"
 	"sluice/backend/service"
 )
@@ -299,6 +300,10 @@ func TestOpenAPISchemasMirrorGoTypes(t *testing.T) {
 		"LockRequest":       service.LockRequest{},
 		"CommentRequest":    service.CommentRequest{},
 		"CommentView":       service.CommentView{},
+		"ImportJob":         service.ImportJobView{},
+		"RowError":          intake.RowError{},
+		"ChannelInput":      service.ChannelInput{},
+		"ChannelView":       service.ChannelView{},
 	}
 	for name, v := range types {
 		s, ok := schemas[name]

@@ -118,6 +118,15 @@ func New(svc *service.Service, opt Options) (*gin.Engine, error) {
 	a.DELETE("/orders/:id/lock", h.deleteLock)
 	a.GET("/orders/:id/comments", h.getComments)
 	a.POST("/orders/:id/comments", h.postComment)
+	a.POST("/imports", h.postImport)
+	a.GET("/imports", h.getImports)
+	a.GET("/imports/:id", h.getImport)
+	a.GET("/flows/:key/import-template.xlsx", h.getImportTemplate)
+	a.GET("/orders/export.xlsx", h.getOrdersExport)
+	a.GET("/channels", h.getChannels)
+	a.POST("/channels", h.postChannel)
+	a.PUT("/channels/:key", h.putChannel)
+	v1.POST("/channels/:key/orders", h.postChannelOrder) // authenticated by its HMAC signature alone
 
 	r.NoRoute(h.spa)
 	return r, nil
@@ -152,11 +161,15 @@ func (h *handlers) logRequests(c *gin.Context) {
 }
 
 func limitBody(c *gin.Context) {
-	if c.Request.ContentLength > MaxBody {
-		problem(c, http.StatusRequestEntityTooLarge, "the body is larger than 1 MiB")
+	limit, what := int64(MaxBody), "1 MiB"
+	if c.Request.Method == http.MethodPost && c.FullPath() == "/api/v1/imports" {
+		limit, what = MaxUpload, "16 MiB" // spreadsheets are bigger than JSON requests
+	}
+	if c.Request.ContentLength > limit {
+		problem(c, http.StatusRequestEntityTooLarge, "the body is larger than "+what)
 		return
 	}
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, MaxBody)
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 	c.Next()
 }
 
