@@ -44,6 +44,25 @@ func TestSchemaOrderAndPaths(t *testing.T) {
 	require.Equal(t, []string{"customer.name", "customer.tier", "customer.contact", "ship_to.address", "currency", "promised_date", "note"},
 		s.ScalarPaths(computed))
 	require.Equal(t, []string{"currency", "promised_date", "note", "total"}, s.TopScalars())
+
+	// The UI's order wins over the document's (which a jsonb column does not keep).
+	b, err := os.ReadFile("../../schemas/examples/forms/order.json")
+	require.NoError(t, err)
+	var doc struct {
+		UI json.RawMessage `json:"ui"`
+	}
+	require.NoError(t, json.Unmarshal(b, &doc))
+	s.Order = []string{"total", "note", "items", "currency", "ship_to", "promised_date", "customer"}
+	s.Properties["customer"].Order = []string{"contact", "tier", "name"}
+	s.Properties["items"].Items.Order = []string{"price", "qty", "name", "sku"}
+	s.OrderBy(doc.UI)
+	require.Equal(t, []string{"customer", "ship_to", "items", "currency", "promised_date", "total", "note"}, s.Order)
+	require.Equal(t, []string{"name", "tier", "contact"}, s.Properties["customer"].Order)
+	require.Equal(t, []string{"sku", "name", "qty", "price"}, s.Properties["items"].Items.Order)
+
+	o := &Schema{Properties: map[string]*Schema{"a": {}, "b": {}, "c": {}, "d": {}}, Order: []string{"a", "b", "c", "d"}}
+	o.OrderBy(json.RawMessage(`{"ui:order": ["c", "*", "a"]}`))
+	require.Equal(t, []string{"c", "b", "d", "a"}, o.Order)
 }
 
 func TestConvert(t *testing.T) {

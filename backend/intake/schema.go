@@ -211,3 +211,47 @@ func set(data map[string]any, path string, v any) {
 	}
 	cur[parts[len(parts)-1]] = v
 }
+
+// OrderBy puts properties in the order of the form's UI hints ("ui:order", as rjsf reads
+// it, "*" standing for the rest), recursively. A database may not keep a JSON document's
+// key order (PostgreSQL's jsonb does not), so the designer's order is the one to trust.
+func (s *Schema) OrderBy(ui json.RawMessage) {
+	if len(ui) == 0 {
+		return
+	}
+	var hints map[string]json.RawMessage
+	if json.Unmarshal(ui, &hints) != nil {
+		return
+	}
+	var order []string
+	if raw, ok := hints["ui:order"]; ok && json.Unmarshal(raw, &order) == nil && len(s.Order) > 0 {
+		var head, tail []string
+		star := slices.Index(order, "*")
+		for i, name := range order {
+			if _, ok := s.Properties[name]; ok && !slices.Contains(head, name) && !slices.Contains(tail, name) {
+				if star >= 0 && i > star {
+					tail = append(tail, name)
+				} else {
+					head = append(head, name)
+				}
+			}
+		}
+		next := head
+		for _, name := range s.Order {
+			if !slices.Contains(head, name) && !slices.Contains(tail, name) {
+				next = append(next, name)
+			}
+		}
+		s.Order = append(next, tail...)
+	}
+	for name, p := range s.Properties {
+		sub := hints[name]
+		p.OrderBy(sub)
+		if p.Items != nil && len(sub) > 0 {
+			var inner map[string]json.RawMessage
+			if json.Unmarshal(sub, &inner) == nil {
+				p.Items.OrderBy(inner["items"])
+			}
+		}
+	}
+}

@@ -426,3 +426,31 @@ func closest(fields map[string]string, path string) string {
 	}
 	return ""
 }
+
+// KeepColumns drops the mapped fields whose column the header lacks. The default mapping
+// uses it: a file made from the template may leave out optional columns, and the form
+// still says which fields are required.
+func (m *TableMapping) KeepColumns(header []string) {
+	have := map[string]bool{}
+	for _, h := range header {
+		have[h] = true
+	}
+	for p, c := range m.Fields {
+		if !have[c] {
+			delete(m.Fields, p)
+		}
+	}
+	if m.Items != nil {
+		for p, c := range m.Items.Fields {
+			if !have[c] {
+				delete(m.Items.Fields, p)
+			}
+		}
+	}
+	if !have[m.GroupBy] {
+		m.GroupBy = ""
+	}
+	if !have[m.ExternalRef] {
+		m.ExternalRef = ""
+	}
+}

@@ -164,6 +164,7 @@ func (s *Service) exportFormColumns(ctx context.Context, flows []string, lang st
 		if err != nil {
 			continue
 		}
+		sch.OrderBy(form.UI)
 		for _, name := range sch.TopScalars() {
 			if seen[name] {
 				continue

@@ -53,6 +53,7 @@ func (s *Service) intakeForm(ctx context.Context, flow, at string) (*engine.Flow
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	sch.OrderBy(form.UI)
 	computed := slices.Sorted(maps.Keys(form.Computed))
 	return f, sch, computed, nil
 }
@@ -147,6 +148,9 @@ func (s *Service) StartImport(ctx context.Context, a Actor, req ImportRequest) (
 	if err != nil {
 		return nil, &Error{Status: http.StatusBadRequest, Detail: "the file cannot be read",
 			Errors: []FieldError{{"/file", err.Error()}}}
+	}
+	if len(req.Mapping) == 0 {
+		m.KeepColumns(tab.Header)
 	}
 	if ps := m.CheckHeader(tab); len(ps) > 0 {
 		return nil, invalid("the file's header lacks mapped columns", mappingProblems("/mapping", ps)...)
