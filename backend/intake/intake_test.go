@@ -295,6 +295,21 @@ func TestReadCSVSemicolons(t *testing.T) {
 	require.Equal(t, []string{"a", "b"}, tab.Header)
 }
 
+// Row numbers are the spreadsheet's: blank lines count, line breaks inside a quoted
+// cell do not.
+func TestReadCSVRowNumbers(t *testing.T) {
+	tab, err := ReadCSV([]byte("\nref,note\nA,\"two\nlines\"\n\nB,x\n"))
+	require.NoError(t, err)
+	require.Equal(t, 3, tab.First)
+	m := &TableMapping{Fields: map[string]string{"note": "note"}, GroupBy: "ref", ExternalRef: "ref"}
+	s, _ := demoSchema(t)
+	orders := m.Build(s, tab)
+	require.Len(t, orders, 2)
+	require.Equal(t, []int{3}, orders[0].Rows)
+	require.Equal(t, "two\nlines", orders[0].Data["note"])
+	require.Equal(t, []int{5}, orders[1].Rows)
+}
+
 func TestTemplate(t *testing.T) {
 	s, computed := demoSchema(t)
 	m := loadTableMapping(t)
