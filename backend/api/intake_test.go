@@ -499,8 +499,22 @@ func TestExportOrders(t *testing.T) {
 		rows = readExport(t, e.do("GET", "/api/v1/orders/export.xlsx?status=approved", clerk, nil))
 		require.Len(t, rows, 1)
 
+		cell := func(row []string, i int) string {
+			if i < len(row) {
+				return row[i]
+			}
+			return ""
+		}
+		rows = readExport(t, e.do("GET", "/api/v1/orders/export.xlsx?lang=en", clerk, nil))
+		require.Equal(t, mine[1].Number, rows[1][0])
+		require.NotEmpty(t, cell(rows[1], 12), "the submitter sees the note")
+
 		// Finance reads every department; manager2 only their own.
-		require.Len(t, readExport(t, e.do("GET", "/api/v1/orders/export.xlsx", e.login("finance"), nil)), 4)
+		rows = readExport(t, e.do("GET", "/api/v1/orders/export.xlsx?lang=en", e.login("finance"), nil))
+		require.Len(t, rows, 4)
+		for _, row := range rows[1:] {
+			require.Empty(t, cell(row, 12), "a field a review node hides is not exported to others")
+		}
 		rows = readExport(t, e.do("GET", "/api/v1/orders/export.xlsx", manager2, nil))
 		require.Len(t, rows, 2)
 		require.Equal(t, south.Number, rows[1][0])
