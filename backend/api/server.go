@@ -69,6 +69,8 @@ func New(svc *service.Service, opt Options) (*gin.Engine, error) {
 	if err := startLive(svc, &opt); err != nil {
 		return nil, err
 	}
+	// Background imports stop between two orders and record where (service.StopImports).
+	opt.Lifecycle.OnShutdown("imports", svc.StopImports)
 	h := &handlers{svc: svc, log: svc.Log, opt: opt, login: auth.NewLimiter(10, time.Minute)}
 	m := newMetrics(svc)
 	if opt.Live != nil {

@@ -5,11 +5,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
 	"net/http"
 	"slices"
+	"sync"
 	"time"
 
 	"sluice/backend/engine"
@@ -18,6 +20,38 @@ import (
 	"sluice/backend/intake"
 	"sluice/backend/store"
 )
+
+// importState tracks the imports running in the background so a shutdown can stop them
+// between two orders (each order is its own transaction, so nothing is left half done)
+// and record how far they got. The zero value is ready.
+type importState struct {
+	mu      sync.Mutex
+	stopped bool
+	running sync.WaitGroup
+}
+
+// StopImports makes running imports stop before their next order, marks them failed
+// with a row error saying where they stopped, and waits for that (or ctx). Importing the
+// file again finishes the job: the orders already made are skipped.
+func (s *Service) StopImports(ctx context.Context) error {
+	s.imports.mu.Lock()
+	s.imports.stopped = true
+	s.imports.mu.Unlock()
+	done := make(chan struct{})
+	go func() { s.imports.running.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return errors.New("imports: still recording where they stopped at the shutdown timeout")
+	}
+}
+
+func (s *Service) importsStopped() bool {
+	s.imports.mu.Lock()
+	defer s.imports.mu.Unlock()
+	return s.imports.stopped
+}
 
 // SourceImport is the source of orders made by a file import.
 const SourceImport = "import"
@@ -161,6 +195,15 @@ func (s *Service) StartImport(ctx context.Context, a Actor, req ImportRequest) (
 	}
 	sum := sha256.Sum256(req.File)
 	mapping, _ := json.Marshal(m)
+	// Counted as running before the job exists, under the lock StopImports takes, so a
+	// shutdown either refuses this upload or waits for it.
+	s.imports.mu.Lock()
+	if s.imports.stopped {
+		s.imports.mu.Unlock()
+		return nil, errf(http.StatusServiceUnavailable, "the server is shutting down; upload the file again in a moment")
+	}
+	s.imports.running.Add(1)
+	s.imports.mu.Unlock()
 	var job *ent.ImportJob
 	err = s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
 		job, err = tx.ImportJob.Create().SetFlowKey(f.Key).SetFilename(req.Filename).
@@ -173,6 +216,7 @@ func (s *Service) StartImport(ctx context.Context, a Actor, req ImportRequest) (
 			"import": job.ID, "flow": f.Key, "department": dept, "filename": req.Filename, "orders": len(orders)}})
 	})
 	if err != nil {
+		s.imports.running.Done()
 		return nil, err
 	}
 	// The upload's request ends now; the import must not end with it.
@@ -198,6 +242,7 @@ func (r *importRun) fail(es ...intake.RowError) {
 }
 
 func (s *Service) runImport(ctx context.Context, a Actor, id int, flow, dept string, orders []*intake.Order) {
+	defer s.imports.running.Done()
 	run := &importRun{id: id, total: len(orders)}
 	defer func() {
 		if p := recover(); p != nil {
@@ -205,7 +250,13 @@ func (s *Service) runImport(ctx context.Context, a Actor, id int, flow, dept str
 			s.importProgress(ctx, a, run, "failed")
 		}
 	}()
-	for _, o := range orders {
+	for i, o := range orders {
+		if s.importsStopped() {
+			run.errors = append(run.errors, intake.RowError{Row: o.Rows[0], Message: fmt.Sprintf(
+				"not imported: the server stopped after %d of %d orders; import the file again (orders already made are skipped)", i, len(orders))})
+			s.importProgress(ctx, a, run, "failed")
+			return
+		}
 		s.importOne(ctx, a, run, flow, dept, o)
 		run.done++
 		if run.done%ImportProgressEvery == 0 && run.done < run.total {
