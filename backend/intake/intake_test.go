@@ -235,13 +235,16 @@ func TestBuildRowFaults(t *testing.T) {
 		{"A", "x", "1"},
 		{"A", "y", "2"}, // a different order-level value on a later row
 		{"", "z", "3"},  // no group
+		{"B", "", "1"},
+		{"B", "w", "2"}, // a value the first row left empty
 	}}
 	m := &TableMapping{Fields: map[string]string{"customer.name": "name"}, GroupBy: "ref", ExternalRef: "ref",
 		Items: &TableItems{Field: "items", Fields: map[string]string{"qty": "qty"}}}
 	orders := m.Build(s, tab)
-	require.Len(t, orders, 2)
+	require.Len(t, orders, 3)
 	require.Equal(t, []RowError{{3, "name", `"y" differs from "x" on row 2, the order's first row`}}, orders[0].Errors)
 	require.Equal(t, []RowError{{4, "ref", "empty: it says which order the row belongs to"}}, orders[1].Errors)
+	require.Equal(t, []RowError{{6, "name", `"w" belongs on row 5, the order's first row, which leaves it empty`}}, orders[2].Errors)
 }
 
 func TestContentRefWithoutReferenceColumn(t *testing.T) {

@@ -308,7 +308,11 @@ func (m *TableMapping) Build(s *Schema, t *Table) []*Order {
 			if !first {
 				// Order-level cells may repeat on every row of the order, or be left
 				// blank after the first; a different value is a mistake worth naming.
-				if prev := cell(o.first, c); v != "" && v != prev {
+				switch prev := cell(o.first, c); {
+				case v == "" || v == prev:
+				case prev == "":
+					o.Errors = append(o.Errors, RowError{rowNo, c, fmt.Sprintf("%q belongs on row %d, the order's first row, which leaves it empty", v, o.Rows[0])})
+				default:
 					o.Errors = append(o.Errors, RowError{rowNo, c, fmt.Sprintf("%q differs from %q on row %d, the order's first row", v, prev, o.Rows[0])})
 				}
 				continue
