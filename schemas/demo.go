@@ -13,6 +13,19 @@ type Demo struct {
 	Departments []DemoDepartment `json:"departments"`
 	Users       []DemoUser       `json:"users"`
 	Products    []DemoProduct    `json:"products"`
+	Channels    []DemoChannel    `json:"channels,omitempty"`
+}
+
+// DemoChannel is an e-commerce channel posting signed order webhooks. Its secret is a
+// documented demo value, never one to keep in production.
+type DemoChannel struct {
+	Key        string          `json:"key"`
+	Name       string          `json:"name"`
+	Flow       string          `json:"flow"`
+	Department string          `json:"department"`
+	Submitter  string          `json:"submitter"`
+	Secret     string          `json:"secret"`
+	Mapping    json.RawMessage `json:"mapping"`
 }
 
 // DemoDepartment is a department; Name is keyed by language (zh-TW, zh-CN, en).

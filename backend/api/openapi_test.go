@@ -16,6 +16,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	engpkg "sluice/backend/engine"
+	"sluice/backend/intake"
 	"sluice/backend/live"
 	"sluice/backend/service"
 	"sluice/plugins"
@@ -309,6 +310,10 @@ func TestOpenAPISchemasMirrorGoTypes(t *testing.T) {
 		"LineView":          service.LineView{},
 		"CaseView":          service.CaseView{},
 		"Carrier":           plugins.Carrier{},
+		"ImportJob":         service.ImportJobView{},
+		"RowError":          intake.RowError{},
+		"ChannelInput":      service.ChannelInput{},
+		"ChannelView":       service.ChannelView{},
 	}
 	for name, v := range types {
 		s, ok := schemas[name]

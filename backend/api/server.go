@@ -74,6 +74,8 @@ func New(svc *service.Service, opt Options) (*gin.Engine, error) {
 	if err := startLive(svc, &opt); err != nil {
 		return nil, err
 	}
+	// Background imports stop between two orders and record where (service.StopImports).
+	opt.Lifecycle.OnShutdown("imports", svc.StopImports)
 	h := &handlers{svc: svc, log: svc.Log, opt: opt, login: auth.NewLimiter(10, time.Minute)}
 	m := newMetrics(svc)
 	m.outbox(svc, opt.Outbox)
@@ -129,6 +131,15 @@ func New(svc *service.Service, opt Options) (*gin.Engine, error) {
 	a.GET("/orders/:id/shipments", h.getShipments)
 	a.POST("/orders/:id/shipments", h.postShipment)
 	a.GET("/carriers", h.getCarriers)
+	a.POST("/imports", h.postImport)
+	a.GET("/imports", h.getImports)
+	a.GET("/imports/:id", h.getImport)
+	a.GET("/flows/:key/import-template.xlsx", h.getImportTemplate)
+	a.GET("/orders/export.xlsx", h.getOrdersExport)
+	a.GET("/channels", h.getChannels)
+	a.POST("/channels", h.postChannel)
+	a.PUT("/channels/:key", h.putChannel)
+	v1.POST("/channels/:key/orders", h.postChannelOrder) // authenticated by its HMAC signature alone
 
 	r.NoRoute(h.spa)
 	return r, nil
@@ -171,11 +182,15 @@ func (h *handlers) logRequests(c *gin.Context) {
 }
 
 func limitBody(c *gin.Context) {
-	if c.Request.ContentLength > MaxBody {
-		problem(c, http.StatusRequestEntityTooLarge, "the body is larger than 1 MiB")
+	limit, what := int64(MaxBody), "1 MiB"
+	if c.Request.Method == http.MethodPost && c.FullPath() == "/api/v1/imports" {
+		limit, what = MaxUpload, "16 MiB" // spreadsheets are bigger than JSON requests
+	}
+	if c.Request.ContentLength > limit {
+		problem(c, http.StatusRequestEntityTooLarge, "the body is larger than "+what)
 		return
 	}
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, MaxBody)
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 	c.Next()
 }
 

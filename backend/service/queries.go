@@ -201,6 +201,28 @@ func (s *Service) ListOrders(ctx context.Context, a Actor, f OrderFilter) (*Orde
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 50
 	}
+	q, err := s.orderQuery(ctx, a, f)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := q.Order(ent.Desc(order.FieldID)).Limit(f.Limit + 1).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	page := &OrderPage{Items: make([]OrderView, 0, len(rows))}
+	if len(rows) > f.Limit {
+		rows = rows[:f.Limit]
+		page.NextCursor = strconv.Itoa(rows[len(rows)-1].ID)
+	}
+	for _, o := range rows {
+		page.Items = append(page.Items, orderView(o))
+	}
+	return page, nil
+}
+
+// orderQuery selects the orders the actor may see that match the filter (and its
+// cursor); the list and the Excel export share it, so both show the same orders.
+func (s *Service) orderQuery(ctx context.Context, a Actor, f OrderFilter) (*ent.OrderQuery, error) {
 	q := s.Store.Read.Order.Query()
 	if !s.canAnywhere(ctx, a, "orders", "read_all") {
 		depts, err := s.Store.Read.Department.Query().Select(department.FieldKey).Strings(ctx)
@@ -252,19 +274,7 @@ func (s *Service) ListOrders(ctx context.Context, a Actor, f OrderFilter) (*Orde
 		}
 		q.Where(order.IDLT(c))
 	}
-	rows, err := q.Order(ent.Desc(order.FieldID)).Limit(f.Limit + 1).All(ctx)
-	if err != nil {
-		return nil, err
-	}
-	page := &OrderPage{Items: make([]OrderView, 0, len(rows))}
-	if len(rows) > f.Limit {
-		rows = rows[:f.Limit]
-		page.NextCursor = strconv.Itoa(rows[len(rows)-1].ID)
-	}
-	for _, o := range rows {
-		page.Items = append(page.Items, orderView(o))
-	}
-	return page, nil
+	return q, nil
 }
 
 // TaskItem is a task in an inbox, with a summary of its order.

@@ -113,6 +113,9 @@ func (s *Service) SeedDemo(ctx context.Context) error {
 		if err := seedInventory(ctx, tx, demo.Products); err != nil {
 			return err
 		}
+		if err := seedChannels(ctx, tx, demo.Channels); err != nil {
+			return err
+		}
 		return s.writePolicy(ctx, tx)
 	})
 	if err != nil {

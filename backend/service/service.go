@@ -17,7 +17,8 @@ type Service struct {
 	Catalog *Catalog
 	Log     *slog.Logger
 
-	timers timerState // reminder definitions by flow (timers.go)
+	timers  timerState  // reminder definitions by flow (timers.go)
+	imports importState // background imports, stopped at shutdown (imports.go)
 }
 
 // New wires a service over an open, migrated store.

@@ -1,0 +1,224 @@
+package api
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"sluice/backend/service"
+)
+
+// MaxUpload is the largest import file accepted (the rest of the API keeps MaxBody).
+const MaxUpload = 16 << 20
+
+const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+// postImport takes a multipart upload: file, flow, mapping (JSON, optional) and
+// department (optional).
+func (h *handlers) postImport(c *gin.Context) {
+	if err := c.Request.ParseMultipartForm(MaxUpload); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			problem(c, http.StatusRequestEntityTooLarge, fmt.Sprintf("the upload is larger than %d bytes", mbe.Limit))
+			return
+		}
+		problem(c, http.StatusBadRequest, "expected a multipart/form-data upload",
+			service.FieldError{Pointer: "/file", Message: "send the fields file, flow and mapping as multipart/form-data"})
+		return
+	}
+	defer func() { _ = c.Request.MultipartForm.RemoveAll() }()
+	req := service.ImportRequest{Flow: c.PostForm("flow"), Department: c.PostForm("department"), Mapping: []byte(c.PostForm("mapping"))}
+	if fh, err := c.FormFile("file"); err == nil {
+		f, err := fh.Open()
+		if err != nil {
+			problem(c, http.StatusBadRequest, "could not read the file", service.FieldError{Pointer: "/file", Message: err.Error()})
+			return
+		}
+		req.File, err = io.ReadAll(f)
+		_ = f.Close()
+		if err != nil {
+			problem(c, http.StatusBadRequest, "could not read the file", service.FieldError{Pointer: "/file", Message: err.Error()})
+			return
+		}
+		req.Filename = fh.Filename
+	}
+	job, err := h.svc.StartImport(c.Request.Context(), actor(c), req)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.Header("Location", "/api/v1/imports/"+strconv.Itoa(job.ID))
+	c.JSON(http.StatusAccepted, job)
+}
+
+func (h *handlers) getImports(c *gin.Context) {
+	js, err := h.svc.ListImports(c.Request.Context(), actor(c))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"items": js})
+}
+
+func (h *handlers) getImport(c *gin.Context) {
+	id, ok := pathID(c)
+	if !ok {
+		return
+	}
+	j, err := h.svc.GetImport(c.Request.Context(), actor(c), id)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, j)
+}
+
+// getImportTemplate answers an empty workbook with the columns of ?mapping= (JSON) or of
+// the form's default mapping.
+func (h *handlers) getImportTemplate(c *gin.Context) {
+	var buf bytes.Buffer
+	key := c.Param("key")
+	if err := h.svc.ImportTemplate(c.Request.Context(), actor(c), key, []byte(c.Query("mapping")), &buf); err != nil {
+		h.fail(c, err)
+		return
+	}
+	attachment(c, key+"-import-template.xlsx")
+	c.Data(http.StatusOK, xlsxType, buf.Bytes())
+}
+
+func attachment(c *gin.Context, name string) {
+	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"; filename*=UTF-8''%s`,
+		strings.Map(func(r rune) rune {
+			if r < 0x20 || r > 0x7e || r == '"' || r == '\\' {
+				return '_'
+			}
+			return r
+		}, name), url.PathEscape(name)))
+}
+
+// getOrdersExport answers GET /orders's selection (same filters, all pages) as .xlsx.
+func (h *handlers) getOrdersExport(c *gin.Context) {
+	lang := c.Query("lang")
+	if lang != "" && !slices.Contains(service.Langs, lang) {
+		problem(c, http.StatusBadRequest, "unknown language", service.FieldError{Pointer: "/lang", Message: "one of zh-TW, zh-CN, en"})
+		return
+	}
+	if lang == "" {
+		lang = acceptLanguage(c.GetHeader("Accept-Language"))
+	}
+	x, err := h.svc.ExportOrders(c.Request.Context(), actor(c), service.OrderFilter{Status: c.Query("status"),
+		Node: c.Query("node"), Department: c.Query("department"), Q: c.Query("q")}, lang)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	defer x.Close()
+	attachment(c, "orders-"+time.Now().UTC().Format("20060102-150405")+".xlsx")
+	c.Header("Content-Type", xlsxType)
+	c.Status(http.StatusOK)
+	if _, err := x.WriteTo(c.Writer); err != nil {
+		// The status is sent; all that is left is to cut the download short.
+		h.log.Warn("export: write", "err", err, "request_id", c.GetString(ctxRequestID))
+	}
+}
+
+// acceptLanguage picks the best of the interface's languages from an Accept-Language
+// header, by its q weights; zh-TW when nothing matches.
+func acceptLanguage(header string) string {
+	best, bestQ := service.Langs[0], 0.0
+	for _, part := range strings.Split(header, ",") {
+		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		q := 1.0
+		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
+			if f, err := strconv.ParseFloat(v, 64); err == nil {
+				q = f
+			}
+		}
+		lang := ""
+		switch t := strings.ToLower(tag); {
+		case t == "zh-cn" || t == "zh-sg" || strings.HasPrefix(t, "zh-hans"):
+			lang = "zh-CN"
+		case strings.HasPrefix(t, "zh"):
+			lang = "zh-TW"
+		case strings.HasPrefix(t, "en"):
+			lang = "en"
+		}
+		if lang != "" && q > bestQ {
+			best, bestQ = lang, q
+		}
+	}
+	return best
+}
+
+func (h *handlers) getChannels(c *gin.Context) {
+	cs, err := h.svc.ListChannels(c.Request.Context(), actor(c))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"items": cs})
+}
+
+func (h *handlers) postChannel(c *gin.Context) {
+	var in service.ChannelInput
+	if !bind(c, &in) {
+		return
+	}
+	ch, err := h.svc.CreateChannel(c.Request.Context(), actor(c), in)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.Header("Location", "/api/v1/channels/"+ch.Key)
+	c.JSON(http.StatusCreated, ch)
+}
+
+func (h *handlers) putChannel(c *gin.Context) {
+	var in service.ChannelInput
+	if !bind(c, &in) {
+		return
+	}
+	ch, err := h.svc.UpdateChannel(c.Request.Context(), actor(c), c.Param("key"), in)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, ch)
+}
+
+// postChannelOrder is a shop's webhook: no session, the HMAC signature is the only
+// credential, checked over the exact bytes received.
+func (h *handlers) postChannelOrder(c *gin.Context) {
+	body, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			problem(c, http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is larger than %d bytes", mbe.Limit))
+			return
+		}
+		problem(c, http.StatusBadRequest, "could not read the body")
+		return
+	}
+	v, err := h.svc.ReceiveOrder(c.Request.Context(), service.Webhook{Channel: c.Param("key"),
+		Timestamp: c.GetHeader("X-Sluice-Timestamp"), Signature: c.GetHeader("X-Sluice-Signature"),
+		Body: body, RequestID: c.GetString(ctxRequestID)}, time.Now())
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.Header("Location", "/api/v1/orders/"+strconv.Itoa(v.ID))
+	if v.Existing {
+		c.JSON(http.StatusOK, v)
+		return
+	}
+	c.JSON(http.StatusCreated, v)
+}

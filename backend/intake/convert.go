@@ -1,0 +1,132 @@
+package intake
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Convert turns a cell's text into the JSON value the field's schema expects. Spreadsheets
+// carry everything as text, with the habits of the people typing it (thousands separators,
+// "是/否", "2026/8/15", Excel date serials), so the conversion is forgiving where the
+// meaning is unambiguous and refuses otherwise; range checks are left to the form.
+func Convert(s *Schema, cell string) (any, error) {
+	cell = strings.TrimSpace(cell)
+	switch s.Type {
+	case "integer":
+		f, err := parseNumber(cell)
+		if err != nil {
+			return nil, err
+		}
+		if f != math.Trunc(f) {
+			return nil, fmt.Errorf("%q is not a whole number", cell)
+		}
+		return f, nil
+	case "number":
+		return parseNumber(cell)
+	case "boolean":
+		switch strings.ToLower(cell) {
+		case "true", "yes", "y", "1", "是", "✓", "v":
+			return true, nil
+		case "false", "no", "n", "0", "否", "":
+			return false, nil
+		}
+		return nil, fmt.Errorf("%q is not yes or no", cell)
+	case "string", "":
+		if s.Format == "date" {
+			return parseDate(cell)
+		}
+		return matchEnum(s, cell), nil
+	}
+	return nil, fmt.Errorf("a %s cannot come from one cell", s.Type)
+}
+
+// ConvertValue converts a JSON value (from a webhook payload) the same way: text goes
+// through Convert, numbers become text where the form wants text (an SKU sent as 1001),
+// and anything else must already have the right type.
+func ConvertValue(s *Schema, v any) (any, error) {
+	switch x := v.(type) {
+	case string:
+		return Convert(s, x)
+	case json.Number:
+		if s.Type == "string" {
+			return x.String(), nil
+		}
+		return Convert(s, x.String())
+	case float64:
+		if s.Type == "string" {
+			return strconv.FormatFloat(x, 'f', -1, 64), nil
+		}
+		return Convert(s, strconv.FormatFloat(x, 'f', -1, 64))
+	case bool:
+		if s.Type == "boolean" {
+			return x, nil
+		}
+		if s.Type == "string" {
+			return strconv.FormatBool(x), nil
+		}
+	case nil:
+		return nil, nil
+	}
+	return nil, fmt.Errorf("expected a %s, got %s", s.Type, jsonKind(v))
+}
+
+func jsonKind(v any) string {
+	switch v.(type) {
+	case map[string]any:
+		return "an object"
+	case []any:
+		return "an array"
+	case bool:
+		return "a boolean"
+	case string:
+		return "a string"
+	}
+	return "a number"
+}
+
+func parseNumber(cell string) (float64, error) {
+	// Thousands separators (1,200 and full-width 1，200) and spaces are layout, not value.
+	clean := strings.NewReplacer(",", "", "，", "", " ", "", "\u00a0", "").Replace(cell)
+	f, err := strconv.ParseFloat(clean, 64)
+	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+		return 0, fmt.Errorf("%q is not a number", cell)
+	}
+	return f, nil
+}
+
+// matchEnum returns the enum's own spelling for a case-insensitive match ("VIP" → "vip"),
+// else the text unchanged for the form to judge.
+func matchEnum(s *Schema, cell string) string {
+	for _, e := range s.Enum {
+		if es, ok := e.(string); ok && strings.EqualFold(es, cell) {
+			return es
+		}
+	}
+	return cell
+}
+
+var dateLayouts = []string{"2006-01-02", "2006/01/02", "2006/1/2", "2006-1-2", "2006.1.2", "2006年1月2日", time.RFC3339}
+
+// parseDate accepts the usual ways of writing a date and an Excel serial day number
+// (what a date cell holds), and answers ISO 8601 (JSON Schema's "date" format).
+func parseDate(cell string) (string, error) {
+	if cell == "" {
+		return "", nil
+	}
+	for _, l := range dateLayouts {
+		if t, err := time.Parse(l, cell); err == nil {
+			return t.Format("2006-01-02"), nil
+		}
+	}
+	if n, err := strconv.ParseFloat(cell, 64); err == nil && n > 0 && n < 2958466 {
+		// Excel's day 1 is 1900-01-01 and it counts a 29 February 1900 that never was,
+		// so serials from March 1900 on are days since 1899-12-30.
+		t := time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC).Add(time.Duration(math.Floor(n)) * 24 * time.Hour)
+		return t.Format("2006-01-02"), nil
+	}
+	return "", fmt.Errorf("%q is not a date (write 2026-08-15)", cell)
+}

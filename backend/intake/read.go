@@ -1,0 +1,137 @@
+package intake
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// MaxRows bounds a file's data rows: an import is a batch, not a data migration.
+const MaxRows = 20000
+
+// ReadFile reads a CSV or XLSX file; the content decides (an XLSX is a zip), the name
+// only breaks a tie, because browsers and users mislabel files.
+func ReadFile(name string, b []byte) (*Table, error) {
+	if bytes.HasPrefix(b, []byte("PK\x03\x04")) {
+		return ReadXLSX(b)
+	}
+	if strings.HasSuffix(strings.ToLower(name), ".xlsx") {
+		return nil, errors.New("the file is named .xlsx but is not an Excel workbook")
+	}
+	return ReadCSV(b)
+}
+
+// ReadCSV reads comma- (or semicolon-, tab-) separated text in UTF-8; a BOM, which Excel
+// writes when it saves "CSV UTF-8", is dropped.
+func ReadCSV(b []byte) (*Table, error) {
+	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
+	if !utf8.Valid(b) {
+		return nil, errors.New("the CSV file is not UTF-8 text (save it as \"CSV UTF-8\")")
+	}
+	r := csv.NewReader(bytes.NewReader(b))
+	r.Comma = sniffComma(b)
+	r.FieldsPerRecord = -1 // short rows are common after editing; missing cells are empty
+	// encoding/csv skips blank lines, while a spreadsheet shows them as rows: records are
+	// put back at the row a spreadsheet would give them (their line, less the extra lines
+	// of earlier cells that hold line breaks), so row numbers in errors match what people see.
+	var rows [][]string
+	extra := 0
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("the CSV file cannot be read: %v", err)
+		}
+		line, _ := r.FieldPos(0)
+		for len(rows) < line-1-extra {
+			rows = append(rows, nil)
+		}
+		rows = append(rows, rec)
+		for _, c := range rec {
+			extra += strings.Count(c, "\n")
+		}
+		if len(rows) > MaxRows+1 {
+			return nil, fmt.Errorf("the file has more than %d rows; at most %d may be imported at once", MaxRows, MaxRows)
+		}
+	}
+	return table(rows)
+}
+
+// sniffComma picks the separator the header line uses most.
+func sniffComma(b []byte) rune {
+	line, _, _ := bytes.Cut(b, []byte("\n"))
+	best, n := ',', bytes.Count(line, []byte(","))
+	for _, c := range []rune{';', '\t'} {
+		if k := bytes.Count(line, []byte(string(c))); k > n {
+			best, n = c, k
+		}
+	}
+	return best
+}
+
+// ReadXLSX reads the first sheet of a workbook. Cells are read raw (unformatted) so a
+// number formatted "1,200.00" reads 1200 and a date cell reads its serial day, which
+// Convert turns into a date for date fields.
+func ReadXLSX(b []byte) (*Table, error) {
+	f, err := excelize.OpenReader(bytes.NewReader(b), excelize.Options{RawCellValue: true})
+	if err != nil {
+		return nil, fmt.Errorf("the Excel file cannot be read: %v", err)
+	}
+	defer f.Close()
+	sheets := f.GetSheetList()
+	if len(sheets) == 0 {
+		return nil, errors.New("the Excel file has no sheet")
+	}
+	rows, err := f.GetRows(sheets[0], excelize.Options{RawCellValue: true})
+	if err != nil {
+		return nil, fmt.Errorf("the Excel file cannot be read: %v", err)
+	}
+	return table(rows)
+}
+
+// table finds the header (the first non-blank row) and keeps the non-blank rows after
+// it, remembering their spreadsheet row numbers.
+func table(rows [][]string) (*Table, error) {
+	h := -1
+	for i, r := range rows {
+		if !blank(r) {
+			h = i
+			break
+		}
+	}
+	if h < 0 {
+		return nil, errors.New("the file is empty")
+	}
+	t := &Table{First: h + 2}
+	for _, c := range rows[h] {
+		t.Header = append(t.Header, strings.TrimSpace(c))
+	}
+	// Blank rows stay in Rows (Build skips them) so every row keeps its spreadsheet
+	// number; trailing ones are dropped.
+	data := rows[h+1:]
+	for len(data) > 0 && blank(data[len(data)-1]) {
+		data = data[:len(data)-1]
+	}
+	if len(data) > MaxRows {
+		return nil, fmt.Errorf("the file has %d rows; at most %d may be imported at once", len(data), MaxRows)
+	}
+	t.Rows = data
+	return t, nil
+}
+
+func blank(r []string) bool {
+	for _, c := range r {
+		if strings.TrimSpace(c) != "" {
+			return false
+		}
+	}
+	return true
+}

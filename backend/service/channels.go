@@ -1,0 +1,333 @@
+package service
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"sluice/backend/ent"
+	"sluice/backend/ent/channel"
+	"sluice/backend/ent/department"
+	"sluice/backend/ent/user"
+	"sluice/backend/intake"
+	"sluice/backend/store"
+	"sluice/schemas"
+)
+
+// SignatureTolerance is how far a webhook's timestamp may be from the server's clock; it
+// bounds how long a captured request can be replayed.
+const SignatureTolerance = 5 * time.Minute
+
+// secretMask is what a channel's secret reads as: it is write-only.
+const secretMask = "*****"
+
+// ChannelInput creates or changes a channel.
+type ChannelInput struct {
+	Key        string          `json:"key,omitempty"`
+	Name       string          `json:"name,omitempty"`
+	Flow       string          `json:"flow"`
+	Department string          `json:"department"`
+	Submitter  string          `json:"submitter"`
+	Secret     string          `json:"secret,omitempty"`
+	Mapping    json.RawMessage `json:"mapping"`
+	Enabled    *bool           `json:"enabled,omitempty"`
+}
+
+// ChannelView is a channel as the API shows it; the secret is always masked.
+type ChannelView struct {
+	Key        string          `json:"key"`
+	Name       string          `json:"name"`
+	Flow       string          `json:"flow"`
+	Department string          `json:"department"`
+	Submitter  string          `json:"submitter"`
+	Secret     string          `json:"secret"`
+	Mapping    json.RawMessage `json:"mapping"`
+	Enabled    bool            `json:"enabled"`
+	CreatedAt  time.Time       `json:"created_at"`
+}
+
+func channelView(c *ent.Channel) ChannelView {
+	return ChannelView{Key: c.Key, Name: c.Name, Flow: c.FlowKey, Department: c.Department, Submitter: c.Submitter,
+		Secret: secretMask, Mapping: c.Mapping, Enabled: c.Enabled, CreatedAt: c.CreatedAt}
+}
+
+// mayManageChannels: a channel submits orders as the user it names, so configuring one
+// is a people administrator's decision.
+func (s *Service) mayManageChannels(a Actor) error {
+	if !s.can(a, "*", "users", "manage") {
+		return forbidden("only administrators manage channels")
+	}
+	return nil
+}
+
+// ListChannels lists every channel.
+func (s *Service) ListChannels(ctx context.Context, a Actor) ([]ChannelView, error) {
+	if err := s.mayManageChannels(a); err != nil {
+		return nil, err
+	}
+	cs, err := s.Store.Read.Channel.Query().Order(ent.Asc(channel.FieldKey)).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ChannelView, len(cs))
+	for i, c := range cs {
+		out[i] = channelView(c)
+	}
+	return out, nil
+}
+
+// checkChannel validates a channel's settings against the flow's form and the people it
+// names. creating says whether the secret is required.
+func (s *Service) checkChannel(ctx context.Context, in ChannelInput, creating bool) ([]FieldError, error) {
+	var errs []FieldError
+	if !keyPattern.MatchString(in.Key) {
+		errs = append(errs, FieldError{"/key", "1–64 characters: lower-case letters, digits, '.', '_' or '-', starting with a letter"})
+	}
+	if (creating || in.Secret != "") && len(in.Secret) < 16 {
+		errs = append(errs, FieldError{"/secret", "at least 16 characters, shared with the shop for signing"})
+	}
+	_, sch, computed, err := s.intakeForm(ctx, in.Flow, "/flow")
+	if e, ok := AsError(err); ok {
+		errs = append(errs, e.Errors...)
+	} else if err != nil {
+		return nil, err
+	} else {
+		var m intake.PayloadMapping
+		if len(in.Mapping) == 0 || string(in.Mapping) == "null" {
+			errs = append(errs, FieldError{"/mapping", "required: how the shop's payload maps to the form"})
+		} else if p := intake.DecodeStrict(in.Mapping, &m); p != nil {
+			errs = append(errs, FieldError{"/mapping" + p.Pointer, p.Message})
+		} else {
+			errs = append(errs, mappingProblems("/mapping", m.Validate(sch, computed))...)
+		}
+	}
+	ok, err := s.Store.Read.Department.Query().Where(department.Key(in.Department)).Exist(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		errs = append(errs, FieldError{"/department", fmt.Sprintf("no department %q", in.Department)})
+	}
+	u, err := s.Store.Read.User.Query().Where(user.Username(in.Submitter)).Only(ctx)
+	switch {
+	case ent.IsNotFound(err):
+		errs = append(errs, FieldError{"/submitter", fmt.Sprintf("no user %q", in.Submitter)})
+	case err != nil:
+		return nil, err
+	case u.Disabled:
+		errs = append(errs, FieldError{"/submitter", "this user is disabled"})
+	case ok && !s.can(Actor{ID: u.ID, Username: u.Username}, in.Department, "orders", "create"):
+		errs = append(errs, FieldError{"/submitter", fmt.Sprintf("%s may not submit orders in %s", u.Username, in.Department)})
+	}
+	return errs, nil
+}
+
+// CreateChannel adds a channel.
+func (s *Service) CreateChannel(ctx context.Context, a Actor, in ChannelInput) (*ChannelView, error) {
+	if err := s.mayManageChannels(a); err != nil {
+		return nil, err
+	}
+	errs, err := s.checkChannel(ctx, in, true)
+	if err != nil {
+		return nil, err
+	}
+	if len(errs) > 0 {
+		return nil, invalid("the channel is not valid", errs...)
+	}
+	var view ChannelView
+	err = s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
+		if ok, err := tx.Channel.Query().Where(channel.Key(in.Key)).Exist(ctx); err != nil || ok {
+			if ok {
+				return conflict("channel %q exists; PUT /channels/%s changes it", in.Key, in.Key)
+			}
+			return err
+		}
+		c, err := tx.Channel.Create().SetKey(in.Key).SetName(in.Name).SetFlowKey(in.Flow).SetDepartment(in.Department).
+			SetSubmitter(in.Submitter).SetSecret(in.Secret).SetMapping(in.Mapping).SetEnabled(in.Enabled == nil || *in.Enabled).
+			SetCreatedAt(j.At()).Save(ctx)
+		if err != nil {
+			return err
+		}
+		view = channelView(c)
+		return j.Audit(ctx, store.Audit{Actor: a.Username, Action: "channel.created", Detail: map[string]any{"channel": in.Key, "flow": in.Flow}})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &view, nil
+}
+
+// UpdateChannel replaces a channel's settings; an empty secret keeps the current one.
+func (s *Service) UpdateChannel(ctx context.Context, a Actor, key string, in ChannelInput) (*ChannelView, error) {
+	if err := s.mayManageChannels(a); err != nil {
+		return nil, err
+	}
+	if in.Key != "" && in.Key != key {
+		return nil, invalid("the key cannot change", FieldError{"/key", "omit it or repeat the path's key"})
+	}
+	in.Key = key
+	if _, err := s.Store.Read.Channel.Query().Where(channel.Key(key)).Only(ctx); ent.IsNotFound(err) {
+		return nil, notFound("channel")
+	} else if err != nil {
+		return nil, err
+	}
+	errs, err := s.checkChannel(ctx, in, false)
+	if err != nil {
+		return nil, err
+	}
+	if len(errs) > 0 {
+		return nil, invalid("the channel is not valid", errs...)
+	}
+	var view ChannelView
+	err = s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
+		c, err := tx.Channel.Query().Where(channel.Key(key)).Only(ctx)
+		if err != nil {
+			return err
+		}
+		u := c.Update().SetName(in.Name).SetFlowKey(in.Flow).SetDepartment(in.Department).
+			SetSubmitter(in.Submitter).SetMapping(in.Mapping)
+		if in.Enabled != nil {
+			u.SetEnabled(*in.Enabled)
+		}
+		if in.Secret != "" {
+			u.SetSecret(in.Secret)
+		}
+		if c, err = u.Save(ctx); err != nil {
+			return err
+		}
+		view = channelView(c)
+		return j.Audit(ctx, store.Audit{Actor: a.Username, Action: "channel.updated",
+			Detail: map[string]any{"channel": key, "flow": in.Flow, "secret_changed": in.Secret != ""}})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &view, nil
+}
+
+// Sign is the signature a shop sends for body at timestamp ts (unix seconds):
+// "sha256=" + hex(HMAC-SHA256(secret, ts + "." + body)). The timestamp is inside the MAC
+// so an old request cannot be replayed with a fresh header.
+func Sign(secret string, ts string, body []byte) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte(ts))
+	m.Write([]byte("."))
+	m.Write(body)
+	return "sha256=" + hex.EncodeToString(m.Sum(nil))
+}
+
+// Webhook is a signed order from a channel, as received.
+type Webhook struct {
+	Channel   string
+	Timestamp string // X-Sluice-Timestamp
+	Signature string // X-Sluice-Signature
+	Body      []byte
+	RequestID string
+}
+
+func unauthorized(detail string) *Error { return errf(http.StatusUnauthorized, "%s", detail) }
+
+// ReceiveOrder authenticates a webhook by its signature alone and submits the order it
+// carries as the channel's submitter. A re-sent webhook finds the order the first made
+// (OrderView.Existing). Every refusal writes nothing.
+func (s *Service) ReceiveOrder(ctx context.Context, w Webhook, now time.Time) (*OrderView, error) {
+	c, err := s.Store.Read.Channel.Query().Where(channel.Key(w.Channel)).Only(ctx)
+	if ent.IsNotFound(err) {
+		// Same answer as a bad signature: the endpoint does not say which channels exist.
+		return nil, unauthorized("unknown channel or bad signature")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if w.Timestamp == "" || w.Signature == "" {
+		return nil, unauthorized("sign the request: X-Sluice-Timestamp and X-Sluice-Signature headers")
+	}
+	sec, err := strconv.ParseInt(w.Timestamp, 10, 64)
+	if err != nil {
+		return nil, unauthorized("X-Sluice-Timestamp must be unix seconds")
+	}
+	if d := now.Sub(time.Unix(sec, 0)); d > SignatureTolerance || d < -SignatureTolerance {
+		return nil, unauthorized("X-Sluice-Timestamp is more than 5 minutes from the server's clock")
+	}
+	want := Sign(c.Secret, w.Timestamp, w.Body)
+	if !hmac.Equal([]byte(want), []byte(strings.TrimSpace(w.Signature))) {
+		return nil, unauthorized("unknown channel or bad signature")
+	}
+	if !c.Enabled {
+		return nil, forbidden("channel %s is disabled", c.Key)
+	}
+	dec := json.NewDecoder(bytes.NewReader(w.Body))
+	dec.UseNumber() // shop order ids can exceed what a float64 holds exactly
+	var payload any
+	if err := dec.Decode(&payload); err != nil || dec.More() {
+		return nil, &Error{Status: http.StatusBadRequest, Detail: "the body is not one JSON document"}
+	}
+	var m intake.PayloadMapping
+	if p := intake.DecodeStrict(c.Mapping, &m); p != nil {
+		return nil, fmt.Errorf("channel %s: stored mapping unreadable: %s", c.Key, p)
+	}
+	_, sch, _, err := s.intakeForm(ctx, c.FlowKey, "")
+	if err != nil {
+		return nil, err
+	}
+	mapped, ps := m.Apply(sch, payload)
+	if len(ps) > 0 {
+		return nil, invalid("the payload does not fit the channel's mapping", mappingProblems("", ps)...)
+	}
+	u, err := s.Store.Read.User.Query().Where(user.Username(c.Submitter)).Only(ctx)
+	if ent.IsNotFound(err) || (err == nil && u.Disabled) {
+		return nil, errf(http.StatusServiceUnavailable, "channel %s has no active submitter; an administrator must fix it", c.Key)
+	}
+	if err != nil {
+		return nil, err
+	}
+	a := Actor{ID: u.ID, Username: u.Username, RequestID: w.RequestID}
+	req := SubmitRequest{Flow: c.FlowKey, Data: mapped.Data, Department: c.Department, Source: c.Key, ExternalRef: mapped.Ref}
+	v, _, err := s.Submit(ctx, a, req, nil)
+	if ent.IsConstraintError(err) {
+		// Two deliveries of the same order at once: the loser finds the winner's order.
+		v, _, err = s.Submit(ctx, a, req, nil)
+	}
+	if e, ok := AsError(err); ok && e.Status == http.StatusUnprocessableEntity {
+		// The form's pointers (/data/items/0/qty) are put back into the shop's payload.
+		out := &Error{Status: e.Status, Detail: e.Detail}
+		for _, fe := range e.Errors {
+			p, msg := mapped.Locate(fe.Pointer), fe.Message
+			if p == "" {
+				// Nothing in the payload feeds this field: name the form's field instead.
+				msg = fmt.Sprintf("%s (form field %s, which the channel's mapping does not fill)", msg, fe.Pointer)
+			}
+			out.Errors = append(out.Errors, FieldError{p, msg})
+		}
+		return nil, out
+	}
+	return v, err
+}
+
+// seedChannels adds the demo channels that do not exist yet; one an administrator has
+// since changed is left as it is.
+func seedChannels(ctx context.Context, tx *ent.Tx, cs []schemas.DemoChannel) error {
+	for _, c := range cs {
+		ok, err := tx.Channel.Query().Where(channel.Key(c.Key)).Exist(ctx)
+		if err != nil {
+			return err
+		}
+		if ok {
+			continue
+		}
+		err = tx.Channel.Create().SetKey(c.Key).SetName(c.Name).SetFlowKey(c.Flow).SetDepartment(c.Department).
+			SetSubmitter(c.Submitter).SetSecret(c.Secret).SetMapping(c.Mapping).Exec(ctx)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,382 @@
+package service
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+
+	"sluice/backend/engine"
+	"sluice/backend/ent"
+	"sluice/backend/ent/importjob"
+	"sluice/backend/intake"
+	"sluice/backend/store"
+)
+
+// importState tracks the imports running in the background so a shutdown can stop them
+// between two orders (each order is its own transaction, so nothing is left half done)
+// and record how far they got. The zero value is ready.
+type importState struct {
+	mu      sync.Mutex
+	stopped bool
+	running sync.WaitGroup
+}
+
+// StopImports makes running imports stop before their next order, marks them failed
+// with a row error saying where they stopped, and waits for that (or ctx). Importing the
+// file again finishes the job: the orders already made are skipped.
+func (s *Service) StopImports(ctx context.Context) error {
+	s.imports.mu.Lock()
+	s.imports.stopped = true
+	s.imports.mu.Unlock()
+	done := make(chan struct{})
+	go func() { s.imports.running.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return errors.New("imports: still recording where they stopped at the shutdown timeout")
+	}
+}
+
+func (s *Service) importsStopped() bool {
+	s.imports.mu.Lock()
+	defer s.imports.mu.Unlock()
+	return s.imports.stopped
+}
+
+// SourceImport is the source of orders made by a file import.
+const SourceImport = "import"
+
+// ImportProgressEvery is how many orders of an import pass between progress events.
+var ImportProgressEvery = 25
+
+// maxImportErrors bounds the row errors kept on a job; the failed counter stays exact.
+const maxImportErrors = 1000
+
+// intakeForm is what intake maps into: a flow's latest published version, its form's
+// schema and the names of the form's computed fields. at is the pointer to blame when
+// the flow is unknown.
+func (s *Service) intakeForm(ctx context.Context, flow, at string) (*engine.Flow, *intake.Schema, []string, error) {
+	if flow == "" {
+		return nil, nil, nil, invalid("no flow named", FieldError{at, "required: the key of a published flow"})
+	}
+	f, err := s.Catalog.Flow(ctx, flow, 0)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if f == nil {
+		return nil, nil, nil, invalid("unknown flow", FieldError{at, fmt.Sprintf("no published flow %q", flow)})
+	}
+	form, err := s.Catalog.Form(ctx, f.Doc.Form)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if form == nil {
+		return nil, nil, nil, fmt.Errorf("flow %s names form %q, which is not published", f.Key, f.Doc.Form)
+	}
+	sch, err := intake.ParseSchema(form.Schema)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	sch.OrderBy(form.UI)
+	computed := slices.Sorted(maps.Keys(form.Computed))
+	return f, sch, computed, nil
+}
+
+// mappingProblems turns intake's problems into field errors under prefix.
+func mappingProblems(prefix string, ps []intake.Problem) []FieldError {
+	out := make([]FieldError, len(ps))
+	for i, p := range ps {
+		out[i] = FieldError{prefix + p.Pointer, p.Message}
+	}
+	return out
+}
+
+// ImportRequest is an uploaded file with what to do with it.
+type ImportRequest struct {
+	Flow       string
+	Department string
+	Filename   string
+	// Mapping is the JSON mapping document; empty means the form's default mapping
+	// (the columns of the import template).
+	Mapping []byte
+	File    []byte
+}
+
+// ImportJobView is an import as the API shows it.
+type ImportJobView struct {
+	ID         int               `json:"id"`
+	Flow       string            `json:"flow"`
+	Filename   string            `json:"filename"`
+	Status     string            `json:"status"`
+	Total      int               `json:"total"`
+	Created    int               `json:"created"`
+	Skipped    int               `json:"skipped"`
+	Failed     int               `json:"failed"`
+	Errors     []intake.RowError `json:"errors"`
+	CreatedBy  string            `json:"created_by"`
+	CreatedAt  time.Time         `json:"created_at"`
+	FinishedAt *time.Time        `json:"finished_at,omitempty"`
+}
+
+func importView(j *ent.ImportJob) *ImportJobView {
+	v := &ImportJobView{ID: j.ID, Flow: j.FlowKey, Filename: j.Filename, Status: j.Status, Total: j.Total,
+		Created: j.Created, Skipped: j.Skipped, Failed: j.Failed, Errors: []intake.RowError{},
+		CreatedBy: j.CreatedBy, CreatedAt: j.CreatedAt, FinishedAt: j.FinishedAt}
+	for _, e := range j.Errors {
+		var re intake.RowError
+		b, _ := json.Marshal(e)
+		if json.Unmarshal(b, &re) == nil {
+			v.Errors = append(v.Errors, re)
+		}
+	}
+	return v
+}
+
+// tableMapping reads the request's mapping, or makes the form's default one.
+func tableMapping(raw []byte, sch *intake.Schema, computed []string) (*intake.TableMapping, error) {
+	if len(raw) == 0 {
+		return intake.DefaultMapping(sch, computed), nil
+	}
+	var m intake.TableMapping
+	if p := intake.DecodeStrict(raw, &m); p != nil {
+		return nil, &Error{Status: http.StatusBadRequest, Detail: "the mapping is not a valid mapping document",
+			Errors: []FieldError{{"/mapping" + p.Pointer, p.Message}}}
+	}
+	if ps := m.Validate(sch, computed); len(ps) > 0 {
+		return nil, invalid("the mapping does not fit the flow's form", mappingProblems("/mapping", ps)...)
+	}
+	return &m, nil
+}
+
+// StartImport checks an upload completely — flow, permission, mapping, file, header —
+// before anything is written, then records the job and submits its orders in the
+// background, one transaction per order, as the uploader. A refusal writes nothing.
+func (s *Service) StartImport(ctx context.Context, a Actor, req ImportRequest) (*ImportJobView, error) {
+	f, sch, computed, err := s.intakeForm(ctx, req.Flow, "/flow")
+	if err != nil {
+		return nil, err
+	}
+	dept, err := s.departmentFor(ctx, a, req.Department)
+	if err != nil {
+		return nil, err
+	}
+	m, err := tableMapping(req.Mapping, sch, computed)
+	if err != nil {
+		return nil, err
+	}
+	if len(req.File) == 0 {
+		return nil, &Error{Status: http.StatusBadRequest, Detail: "no file uploaded",
+			Errors: []FieldError{{"/file", "attach a .csv or .xlsx file as the form field \"file\""}}}
+	}
+	tab, err := intake.ReadFile(req.Filename, req.File)
+	if err != nil {
+		return nil, &Error{Status: http.StatusBadRequest, Detail: "the file cannot be read",
+			Errors: []FieldError{{"/file", err.Error()}}}
+	}
+	if len(req.Mapping) == 0 {
+		m.KeepColumns(tab.Header)
+	}
+	if ps := m.CheckHeader(tab); len(ps) > 0 {
+		return nil, invalid("the file's header lacks mapped columns", mappingProblems("/mapping", ps)...)
+	}
+	orders := m.Build(sch, tab)
+	if len(orders) == 0 {
+		return nil, invalid("the file has no data rows", FieldError{"/file", "only a header; add one row per order line"})
+	}
+	sum := sha256.Sum256(req.File)
+	mapping, _ := json.Marshal(m)
+	// Counted as running before the job exists, under the lock StopImports takes, so a
+	// shutdown either refuses this upload or waits for it.
+	s.imports.mu.Lock()
+	if s.imports.stopped {
+		s.imports.mu.Unlock()
+		return nil, errf(http.StatusServiceUnavailable, "the server is shutting down; upload the file again in a moment")
+	}
+	s.imports.running.Add(1)
+	s.imports.mu.Unlock()
+	var job *ent.ImportJob
+	err = s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
+		job, err = tx.ImportJob.Create().SetFlowKey(f.Key).SetFilename(req.Filename).
+			SetFileHash(hex.EncodeToString(sum[:])).SetMapping(mapping).SetTotal(len(orders)).
+			SetErrors([]map[string]any{}).SetCreatedBy(a.Username).SetCreatedAt(j.At()).Save(ctx)
+		if err != nil {
+			return err
+		}
+		return j.Audit(ctx, store.Audit{Actor: a.Username, Action: "import.started", Detail: map[string]any{
+			"import": job.ID, "flow": f.Key, "department": dept, "filename": req.Filename, "orders": len(orders)}})
+	})
+	if err != nil {
+		s.imports.running.Done()
+		return nil, err
+	}
+	// The upload's request ends now; the import must not end with it.
+	go s.runImport(context.WithoutCancel(ctx), a, job.ID, f.Key, dept, orders)
+	return importView(job), nil
+}
+
+// importRun is an import's tally while it runs.
+type importRun struct {
+	id                       int
+	total, done              int
+	created, skipped, failed int
+	errors                   []intake.RowError
+}
+
+func (r *importRun) fail(es ...intake.RowError) {
+	r.failed++
+	for _, e := range es {
+		if len(r.errors) < maxImportErrors {
+			r.errors = append(r.errors, e)
+		}
+	}
+}
+
+func (s *Service) runImport(ctx context.Context, a Actor, id int, flow, dept string, orders []*intake.Order) {
+	defer s.imports.running.Done()
+	run := &importRun{id: id, total: len(orders)}
+	defer func() {
+		if p := recover(); p != nil {
+			s.Log.Error("import crashed", "import", id, "panic", p)
+			s.importProgress(ctx, a, run, "failed")
+		}
+	}()
+	for i, o := range orders {
+		if s.importsStopped() {
+			run.errors = append(run.errors, intake.RowError{Row: o.Rows[0], Message: fmt.Sprintf(
+				"not imported: the server stopped after %d of %d orders; import the file again (orders already made are skipped)", i, len(orders))})
+			s.importProgress(ctx, a, run, "failed")
+			return
+		}
+		s.importOne(ctx, a, run, flow, dept, o)
+		run.done++
+		if run.done%ImportProgressEvery == 0 && run.done < run.total {
+			s.importProgress(ctx, a, run, "running")
+		}
+	}
+	s.importProgress(ctx, a, run, "done")
+}
+
+// importOne submits one order, as its own transaction, and tallies the outcome.
+func (s *Service) importOne(ctx context.Context, a Actor, run *importRun, flow, dept string, o *intake.Order) {
+	if len(o.Errors) > 0 {
+		run.fail(o.Errors...)
+		return
+	}
+	req := SubmitRequest{Flow: flow, Data: o.Data, Department: dept, Source: SourceImport, ExternalRef: o.Ref}
+	v, _, err := s.Submit(ctx, a, req, nil)
+	if ent.IsConstraintError(err) {
+		// A concurrent import of the same rows won the unique (source, reference): the
+		// second try finds its order.
+		v, _, err = s.Submit(ctx, a, req, nil)
+	}
+	switch {
+	case err == nil && v.Existing:
+		run.skipped++
+	case err == nil:
+		run.created++
+	default:
+		e, ok := AsError(err)
+		if !ok {
+			s.Log.Error("import: submit failed", "import", run.id, "row", o.Rows[0], "err", err)
+			run.fail(intake.RowError{Row: o.Rows[0], Message: "could not be saved (internal error); import the file again to retry"})
+			return
+		}
+		if len(e.Errors) == 0 {
+			run.fail(intake.RowError{Row: o.Rows[0], Message: e.Detail})
+			return
+		}
+		var es []intake.RowError
+		for _, fe := range e.Errors {
+			row, col := o.Locate(fe.Pointer)
+			es = append(es, intake.RowError{Row: row, Column: col, Message: fe.Message})
+		}
+		run.fail(es...)
+	}
+}
+
+// importProgress writes the tally to the job and tells the uploader, in one transaction.
+func (s *Service) importProgress(ctx context.Context, a Actor, run *importRun, status string) {
+	errs := make([]map[string]any, len(run.errors))
+	for i, e := range run.errors {
+		errs[i] = map[string]any{"row": e.Row, "column": e.Column, "message": e.Message}
+	}
+	err := s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
+		u := tx.ImportJob.UpdateOneID(run.id).SetStatus(status).SetCreated(run.created).SetSkipped(run.skipped).
+			SetFailed(run.failed).SetErrors(errs)
+		if status != "running" {
+			u.SetFinishedAt(j.At())
+		}
+		if err := u.Exec(ctx); err != nil {
+			return err
+		}
+		if status != "running" {
+			if err := j.Audit(ctx, store.Audit{Actor: a.Username, Action: "import.finished", Detail: map[string]any{
+				"import": run.id, "status": status, "created": run.created, "skipped": run.skipped, "failed": run.failed}}); err != nil {
+				return err
+			}
+		}
+		_, err := j.Event(ctx, "import.progress", "user:"+a.Username, map[string]any{
+			"id": run.id, "status": status, "processed": run.done, "total": run.total,
+			"created": run.created, "skipped": run.skipped, "failed": run.failed})
+		return err
+	})
+	if err != nil {
+		s.Log.Error("import: record progress", "import", run.id, "err", err)
+	}
+}
+
+// GetImport returns one of the caller's imports (admins see every one).
+func (s *Service) GetImport(ctx context.Context, a Actor, id int) (*ImportJobView, error) {
+	j, err := s.Store.Read.ImportJob.Get(ctx, id)
+	if ent.IsNotFound(err) || (err == nil && j.CreatedBy != a.Username && !s.can(a, "*", "users", "manage")) {
+		return nil, notFound("import")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return importView(j), nil
+}
+
+// ListImports lists the caller's imports, newest first.
+func (s *Service) ListImports(ctx context.Context, a Actor) ([]*ImportJobView, error) {
+	js, err := s.Store.Read.ImportJob.Query().Where(importjob.CreatedBy(a.Username)).
+		Order(ent.Desc(importjob.FieldID)).Limit(200).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*ImportJobView, len(js))
+	for i, j := range js {
+		out[i] = importView(j)
+	}
+	return out, nil
+}
+
+// ImportTemplate writes an empty workbook with the mapping's columns (the form's default
+// mapping when none is given) for people to fill in.
+func (s *Service) ImportTemplate(ctx context.Context, a Actor, flow string, mapping []byte, w io.Writer) error {
+	if !s.canAnywhere(ctx, a, "orders", "create") {
+		return forbidden("you may not submit orders")
+	}
+	f, sch, computed, err := s.intakeForm(ctx, flow, "/flow")
+	if e, ok := AsError(err); ok && e.Status == http.StatusUnprocessableEntity && f == nil {
+		return notFound("flow " + flow)
+	}
+	if err != nil {
+		return err
+	}
+	m, err := tableMapping(mapping, sch, computed)
+	if err != nil {
+		return err
+	}
+	return intake.WriteTemplate(w, m, sch)
+}
