@@ -159,7 +159,9 @@ func TestSimulateWaitAndSubflow(t *testing.T) {
 	if res.Error != "" || res.Status != StatusCompleted {
 		t.Fatalf("%+v", res)
 	}
-	if !slices.ContainsFunc(res.Trace, func(x Trace) bool { return x.Node == "h" && strings.Contains(x.Text, "sub-flow credit ended completed") }) {
+	if !slices.ContainsFunc(res.Trace, func(x Trace) bool {
+		return x.Node == "h" && strings.Contains(x.Text, "sub-flow credit ended completed")
+	}) {
 		t.Fatalf("trace %v", res.Trace)
 	}
 	res = Simulate(f, order(5), map[string]Decision{"h": {Action: StatusRejected}}, env())
