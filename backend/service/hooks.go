@@ -45,6 +45,9 @@ func (w *writer) hooks(r *engine.Result) error {
 			return nil
 		}
 	}
+	if err := w.childEnded(); err != nil {
+		return err
+	}
 	if !ended(w.o.Status) {
 		return nil
 	}

@@ -47,6 +47,8 @@ type OrderView struct {
 	Source       string         `json:"source"`
 	Customer     string         `json:"customer,omitempty"`
 	Parent       int            `json:"parent,omitempty"`
+	// Children are the orders this one's subflow nodes started (GET /orders/{id}).
+	Children []ChildView `json:"children,omitempty"`
 	// Existing is set when an intake submit found the order its reference made before.
 	Existing  bool       `json:"existing,omitempty"`
 	Tasks     []TaskView `json:"tasks,omitempty"`

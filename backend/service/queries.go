@@ -92,6 +92,9 @@ func (s *Service) orderDetail(ctx context.Context, c *ent.Client, a Actor, o *en
 	for _, t := range ts {
 		v.Tasks = append(v.Tasks, s.taskView(a, f, o, t, modes[t.NodeInstanceID]))
 	}
+	if v.Children, err = children(ctx, c, o.ID); err != nil {
+		return nil, err
+	}
 	redact(a, f, o, &v)
 	return &v, nil
 }
