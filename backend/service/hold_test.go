@@ -256,7 +256,9 @@ func TestSubflowResumesItsParent(t *testing.T) {
 		}
 		i := slices.IndexFunc(h, func(x service.HistoryItem) bool { return x.Action == "subflow_ended" })
 		if i < 0 || h[i].Detail["number"] != c.Number || h[i].Detail["outcome"] != "approved" || h[i].Detail["resumed"] != true ||
-			!slices.ContainsFunc(h, func(x service.HistoryItem) bool { return x.Action == "subflow_started" && x.Detail["number"] == c.Number }) {
+			!slices.ContainsFunc(h, func(x service.HistoryItem) bool {
+				return x.Action == "subflow_started" && x.Detail["number"] == c.Number
+			}) {
 			t.Fatalf("history %+v", h)
 		}
 		// the child rejects: the parent takes its rejected edge and ends
