@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"sluice/backend/engine"
 	"sluice/backend/ent/auditentry"
 	"sluice/backend/ent/nodeinstance"
 	"sluice/backend/ent/order"
@@ -303,6 +305,49 @@ func TestSubflowBadChildDataIsAnException(t *testing.T) {
 		i := slices.IndexFunc(h, func(x service.HistoryItem) bool { return x.Action == "exception" && x.Node == "credit_check" })
 		if i < 0 || h[i].Detail["reason"] == nil || h[i].Detail["errors"] == nil {
 			t.Fatalf("history %+v", h)
+		}
+	})
+}
+
+func TestSimulateWaitAndSubflow(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		svc := newDemo(t, s)
+		ctx := context.Background()
+		admin := as(t, s, "admin")
+		publish(t, svc, s, "wait-review", waitFlow)
+		publish(t, svc, s, "credit-review", creditFlow)
+		publish(t, svc, s, "credit-order", fmt.Sprintf(creditOrderFlow, ""))
+		data := sample(t, "small-standard.json").Data
+		orders := []service.SimOrder{{Data: data, Department: "sales", Submitter: "clerk"}}
+		traced := func(r service.SimOrderResult, node, text string) bool {
+			return slices.ContainsFunc(r.Trace, func(x engine.Trace) bool { return x.Node == node && strings.Contains(x.Text, text) })
+		}
+		res, err := svc.Simulate(ctx, admin, "wait-review", service.SimulateRequest{Orders: orders})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := res.Results[0]; r.Status != "completed" || r.Error != "" || !traced(r, "cool_off", "waits 2h") {
+			t.Fatalf("%+v", r)
+		}
+		res, err = svc.Simulate(ctx, admin, "credit-order", service.SimulateRequest{Orders: orders})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// the child ends completed by default: the default edge, no ship review
+		if r := res.Results[0]; r.Status != "completed" || !traced(r, "credit_check", "sub-flow credit-review") ||
+			slices.ContainsFunc(r.Path, func(p engine.SimStep) bool { return p.Node == "ship" }) {
+			t.Fatalf("%+v", r)
+		}
+		res, err = svc.Simulate(ctx, admin, "credit-order", service.SimulateRequest{Orders: orders,
+			Decisions: map[string]engine.Decision{"credit_check": {Action: "rejected"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := res.Results[0]; r.Status != "rejected" {
+			t.Fatalf("%+v", r)
+		}
+		if n, _ := s.Read.Order.Query().Count(ctx); n != 0 {
+			t.Fatalf("simulation wrote %d orders", n)
 		}
 	})
 }
