@@ -91,6 +91,9 @@ func (c *flowCompiler) subflow(at string, n *engine.NodeDoc) {
 		c.add(at+"/flow", "no published flow %q; publish the sub-flow first or name a published one", sf.Flow)
 	default:
 		childForm, _ = c.look.form(child.Doc.Form)
+		if path := c.nests(child, []string{c.doc.Key}); path != nil {
+			c.add(at+"/flow", "sub-flows would start each other forever (%s); a flow cannot be its own sub-flow's sub-flow", strings.Join(path, " → "))
+		}
 	}
 	for _, to := range slices.Sorted(maps.Keys(sf.Data)) {
 		from := sf.Data[to]
@@ -159,4 +162,27 @@ func (c *flowCompiler) subflowEdges(at string, n *engine.NodeDoc, edges []int) {
 func (c *flowCompiler) stops(id string) bool {
 	n := c.node(id)
 	return n.Type == engine.TypeReview || (n.Type == engine.TypeWait && n.Wait != nil && n.Wait.After != "")
+}
+
+// nests follows the subflow nodes of f (reached by path) and returns the path that leads
+// back to the flow being compiled, nil if none does.
+func (c *flowCompiler) nests(f *engine.Flow, path []string) []string {
+	path = append(path, f.Key)
+	if len(path) > 16 {
+		return nil // deeper than anyone nests on purpose; the engine stops at run time
+	}
+	for _, n := range f.Doc.Nodes {
+		if n.Type != engine.TypeSubflow || n.Subflow == nil || slices.Contains(path[1:], n.Subflow.Flow) {
+			continue
+		}
+		if n.Subflow.Flow == c.doc.Key {
+			return append(path, c.doc.Key)
+		}
+		if child, ok := c.look.flow(n.Subflow.Flow); ok {
+			if p := c.nests(child, path); p != nil {
+				return p
+			}
+		}
+	}
+	return nil
 }

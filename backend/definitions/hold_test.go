@@ -50,3 +50,21 @@ func TestSetOrdersSubflows(t *testing.T) {
 	  "edges": [{"from": "s", "to": "w"}, {"from": "w", "to": "e"}]}`))
 	require.Empty(t, s.Check())
 }
+
+// A flow whose sub-flow starts it again is refused.
+func TestSubflowCycle(t *testing.T) {
+	set, _ := Examples()
+	s := NewSet()
+	s.Fallback = set
+	s.Add("b.json", []byte(`{"kind": "flow", "key": "b-child", "form": "order", "nodes": [{"id": "s", "type": "start"},
+	  {"id": "c", "type": "subflow", "subflow": {"flow": "order-review"}}, {"id": "e", "type": "end"}],
+	  "edges": [{"from": "s", "to": "c"}, {"from": "c", "to": "e"}]}`))
+	require.Empty(t, s.Check())
+	// order-review, changed to start b-child, which starts order-review
+	ps := Validate("flow", []byte(`{"kind": "flow", "key": "order-review", "form": "order", "nodes": [{"id": "s", "type": "start"},
+	  {"id": "c", "type": "subflow", "subflow": {"flow": "b-child"}}, {"id": "e", "type": "end"}],
+	  "edges": [{"from": "s", "to": "c"}, {"from": "c", "to": "e"}]}`), s)
+	require.Len(t, ps, 1)
+	require.Equal(t, "/nodes/1/subflow/flow", ps[0].Pointer)
+	require.Contains(t, ps[0].Message, "order-review → b-child → order-review")
+}

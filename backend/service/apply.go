@@ -210,8 +210,15 @@ func (w *writer) closeRest(acted *ent.NodeInstance) error {
 	if err := cancelWaits(ctx, tx, w.o.ID); err != nil {
 		return err
 	}
-	return tx.NodeInstance.Update().Where(nodeinstance.OrderID(w.o.ID), nodeinstance.StatusIn("active", "waiting"), nodeinstance.IDNEQ(keep)).
-		SetStatus("cancelled").SetEndedAt(w.now).AddVersion(1).Exec(ctx)
+	subs, err := w.waitingSubflows(keep)
+	if err != nil {
+		return err
+	}
+	if err := tx.NodeInstance.Update().Where(nodeinstance.OrderID(w.o.ID), nodeinstance.StatusIn("active", "waiting"), nodeinstance.IDNEQ(keep)).
+		SetStatus("cancelled").SetEndedAt(w.now).AddVersion(1).Exec(ctx); err != nil {
+		return err
+	}
+	return w.cancelChildren(subs)
 }
 
 // joins writes the joins a transition started (superseding a waiting one) or advanced.

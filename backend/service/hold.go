@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -314,4 +315,81 @@ type ChildView struct {
 	Flow   string `json:"flow"`
 	Status string `json:"status"`
 	Node   string `json:"node"` // the parent's subflow node that started it
+}
+
+// compilingKey holds the flow versions being compiled up the call chain (Catalog.Flow).
+type compilingKey struct{}
+
+func compiling(ctx context.Context, k string) bool {
+	for c, _ := ctx.Value(compilingKey{}).(*chain); c != nil; c = c.up {
+		if c.key == k {
+			return true
+		}
+	}
+	return false
+}
+
+type chain struct {
+	key string
+	up  *chain
+}
+
+func withCompiling(ctx context.Context, k string) context.Context {
+	up, _ := ctx.Value(compilingKey{}).(*chain)
+	return context.WithValue(ctx, compilingKey{}, &chain{k, up})
+}
+
+// waitingSubflows lists the order's subflow node instances that wait for a child,
+// except keep.
+func (w *writer) waitingSubflows(keep int) ([]int, error) {
+	return w.tx.NodeInstance.Query().Where(nodeinstance.OrderID(w.o.ID), nodeinstance.NodeType(engine.TypeSubflow),
+		nodeinstance.Status("waiting"), nodeinstance.IDNEQ(keep)).IDs(w.ctx)
+}
+
+// cancelChildren cancels the running children of subflow node instances that closed
+// (a return or an end took the parent's branch away): nobody waits for their outcome,
+// and their tasks must not linger in anyone's inbox. Each child's end is recorded on
+// the parent's timeline as not resumed.
+func (w *writer) cancelChildren(nis []int) error {
+	if len(nis) == 0 {
+		return nil
+	}
+	ctx, tx := w.ctx, w.tx
+	kids, err := tx.Order.Query().Where(order.ParentID(w.o.ID), order.Source(SourceSubflow),
+		order.StatusIn(engine.StatusInReview, engine.StatusException)).All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, kid := range kids {
+		if kid.ExternalRef == nil {
+			continue
+		}
+		if id, err := refNode(*kid.ExternalRef); err != nil || !slices.Contains(nis, id) {
+			continue
+		}
+		cw := &writer{ctx: ctx, tx: tx, j: w.j, a: w.a, o: kid, now: w.now, notify: map[string]string{}, s: w.s}
+		if err := cw.closeRest(nil); err != nil {
+			return err
+		}
+		n, err := tx.Order.Update().Where(order.ID(kid.ID), order.Version(kid.Version)).SetStatus("cancelled").
+			SetCurrentNodes([]string{}).SetUpdatedAt(w.now).AddVersion(1).Save(ctx)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return conflict("sub-flow order %s changed meanwhile; try again", kid.Number)
+		}
+		kid.Status, kid.CurrentNodes, kid.Version = "cancelled", []string{}, kid.Version+1
+		if err := w.j.Audit(ctx, store.Audit{Actor: "system", Action: "order_cancelled", OrderID: kid.ID,
+			Detail: map[string]any{"why": "the parent order no longer waits for this sub-flow", "parent": w.o.ID, "parent_number": w.o.Number}}); err != nil {
+			return err
+		}
+		if err := cw.hooks(nil); err != nil {
+			return err
+		}
+		if err := cw.events(); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -351,3 +351,55 @@ func TestSimulateWaitAndSubflow(t *testing.T) {
 		}
 	})
 }
+
+// creditBranchFlow runs the sub-flow beside the manager's review.
+const creditBranchFlow = `{"kind":"flow","key":"credit-branch","form":"order",
+ "nodes":[{"id":"start","type":"start"},
+  {"id":"verify","type":"review","mode":"any","approvers":{"role":"order_clerk"},"allow_self":true},
+  {"id":"split","type":"parallel"},
+  {"id":"credit_check","type":"subflow","subflow":{"flow":"credit-review"}},
+  {"id":"check","type":"review","mode":"any","approvers":{"role":"sales_manager"}},
+  {"id":"meet","type":"join","fork":"split"},
+  {"id":"done","type":"end"}],
+ "edges":[{"from":"start","to":"verify"},{"from":"verify","to":"split"},{"from":"split","to":"credit_check"},{"from":"split","to":"check"},
+  {"from":"credit_check","to":"meet"},{"from":"check","to":"meet"},{"from":"meet","to":"done"}]}`
+
+func TestSubflowInABranch(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		svc := newDemo(t, s)
+		ctx := context.Background()
+		publish(t, svc, s, "credit-review", creditFlow)
+		publish(t, svc, s, "credit-branch", creditBranchFlow)
+		o := submitTo(t, svc, s, "credit-branch")
+		o = step(t, svc, s, "clerk", o, service.ActionRequest{Action: "approve"})
+		kid := func() *service.OrderView {
+			t.Helper()
+			p := fresh(t, svc, s, o.ID)
+			return fresh(t, svc, s, p.Children[len(p.Children)-1].ID)
+		}
+		// a return from the other branch cancels the child nobody waits for any more
+		c := kid()
+		o = step(t, svc, s, "manager", o, service.ActionRequest{Action: "return", Node: "verify"})
+		at(t, o, "verify")
+		if c = fresh(t, svc, s, c.ID); c.Status != "cancelled" || len(c.Tasks) != 0 {
+			t.Fatalf("child %s with tasks %+v", c.Status, c.Tasks)
+		}
+		h, err := svc.History(ctx, as(t, s, "admin"), o.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i := slices.IndexFunc(h, func(x service.HistoryItem) bool { return x.Action == "subflow_ended" }); i < 0 || h[i].Detail["resumed"] != false {
+			t.Fatalf("history %+v", h)
+		}
+		// again: the child approves first, the join waits for the review, then completes
+		o = step(t, svc, s, "clerk", o, service.ActionRequest{Action: "approve"})
+		c = kid()
+		step(t, svc, s, "finance", c, service.ActionRequest{Action: "approve"})
+		o = fresh(t, svc, s, o.ID)
+		at(t, o, "check")
+		o = step(t, svc, s, "manager", o, service.ActionRequest{Action: "approve"})
+		if o.Status != "completed" {
+			t.Fatalf("status %s at %v", o.Status, o.CurrentNodes)
+		}
+	})
+}
