@@ -403,3 +403,32 @@ func TestSubflowInABranch(t *testing.T) {
 		}
 	})
 }
+
+// A wait until the order's promised date: due at the start of that day (UTC).
+func TestWaitUntilADateField(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		svc := newDemo(t, s)
+		ctx := context.Background()
+		publish(t, svc, s, "wait-until", strings.Replace(strings.Replace(waitFlow, `"after":"2h"`, `"until_field":"promised_date"`, 1), "wait-review", "wait-until", 1))
+		o := submitTo(t, svc, s, "wait-until") // promised 2026-08-15
+		o = step(t, svc, s, "clerk", o, service.ActionRequest{Action: "approve"})
+		at(t, o, "cool_off")
+		tm, err := s.Read.Timer.Query().Where(timer.OrderID(o.ID), timer.Kind(service.TimerWait)).Only(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := time.Date(2026, 8, 15, 0, 0, 0, 0, time.UTC); !tm.DueAt.Equal(want) {
+			t.Fatalf("due %s, want %s", tm.DueAt, want)
+		}
+		before := func() time.Time { return time.Date(2026, 8, 14, 23, 0, 0, 0, time.UTC) }
+		if _, err := remind.New(svc, remind.Options{Now: before}).Pass(ctx); err != nil {
+			t.Fatal(err)
+		}
+		at(t, fresh(t, svc, s, o.ID), "cool_off")
+		on := func() time.Time { return time.Date(2026, 8, 15, 0, 0, 1, 0, time.UTC) }
+		if _, err := remind.New(svc, remind.Options{Now: on}).Pass(ctx); err != nil {
+			t.Fatal(err)
+		}
+		at(t, fresh(t, svc, s, o.ID), "approve")
+	})
+}
