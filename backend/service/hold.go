@@ -13,6 +13,7 @@ import (
 	"sluice/backend/ent"
 	"sluice/backend/ent/nodeinstance"
 	"sluice/backend/ent/order"
+	"sluice/backend/ent/task"
 	"sluice/backend/ent/timer"
 	"sluice/backend/store"
 )
@@ -244,6 +245,18 @@ func (s *Service) resumeAt(ctx context.Context, tx *ent.Tx, o *ent.Order, ni *en
 			eo.Joins = map[string]engine.JoinState{}
 		}
 		eo.Joins[jn.NodeID] = engine.JoinState{Expected: jn.Required, Arrived: jn.Approvals}
+	}
+	// auto_pass on a review after the wait looks at who approved the review before it
+	last, err := tx.NodeInstance.Query().Where(nodeinstance.OrderID(o.ID), nodeinstance.NodeType(engine.TypeReview),
+		nodeinstance.Status("approved")).Order(ent.Desc(nodeinstance.FieldID)).First(ctx)
+	if err != nil && !ent.IsNotFound(err) {
+		return nil, err
+	}
+	if last != nil {
+		if eo.LastApprovers, err = tx.Task.Query().Where(task.NodeInstanceID(last.ID), task.Decision(engine.ActApprove)).
+			Select(task.FieldDecidedBy).Strings(ctx); err != nil {
+			return nil, err
+		}
 	}
 	return engine.Resume(f, ni.NodeID, outcome, eo, &txEnv{ctx: ctx, c: tx.Client(), flow: o.FlowKey})
 }

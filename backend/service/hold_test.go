@@ -432,3 +432,25 @@ func TestWaitUntilADateField(t *testing.T) {
 		at(t, fresh(t, svc, s, o.ID), "approve")
 	})
 }
+
+// auto_pass sees through a wait: the review after it passes for whoever approved the
+// review before it.
+func TestAutoPassAfterAWait(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		svc := newDemo(t, s)
+		ctx := context.Background()
+		body := strings.Replace(strings.Replace(waitFlow, `"approvers":{"role":"sales_manager"}`, `"approvers":{"role":"order_clerk"},"allow_self":true,"auto_pass":true`, 1),
+			"wait-review", "wait-auto", 1)
+		publish(t, svc, s, "wait-auto", body)
+		began := time.Now()
+		o := submitTo(t, svc, s, "wait-auto")
+		o = step(t, svc, s, "clerk", o, service.ActionRequest{Action: "approve"})
+		at(t, o, "cool_off")
+		if _, err := remind.New(svc, remind.Options{Now: func() time.Time { return began.Add(3 * time.Hour) }}).Pass(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if o = fresh(t, svc, s, o.ID); o.Status != "completed" {
+			t.Fatalf("status %s at %v", o.Status, o.CurrentNodes)
+		}
+	})
+}
