@@ -302,7 +302,7 @@ func cancelWaits(ctx context.Context, tx *ent.Tx, orderID int) error {
 		SetStatus(TimerCancelled).SetOutcome("the wait was cancelled").Exec(ctx)
 }
 
-// Children lists the orders a parent's subflow nodes started, oldest first.
+// children lists the orders a parent's subflow nodes started, oldest first.
 func children(ctx context.Context, c *ent.Client, parent int) ([]ChildView, error) {
 	rows, err := c.Order.Query().Where(order.ParentID(parent), order.Source(SourceSubflow)).Order(ent.Asc(order.FieldID)).All(ctx)
 	if err != nil {
