@@ -31,6 +31,8 @@ var nodeFieldTypes = map[string]string{
 	"settings":      engine.TypeTask,
 	"status":        engine.TypeEnd,
 	"fork":          engine.TypeJoin,
+	"wait":          engine.TypeWait,
+	"subflow":       engine.TypeSubflow,
 }
 
 // CompileFlow validates a flow document and compiles it into the engine's form: nodes by
@@ -123,6 +125,10 @@ func (c *flowCompiler) nodes(rawNodes []any) {
 			c.review(at, &n)
 		case engine.TypeTask:
 			c.task(at, &n)
+		case engine.TypeWait:
+			c.wait(at, &n)
+		case engine.TypeSubflow:
+			c.subflow(at, &n)
 		}
 	}
 	switch {
@@ -292,8 +298,8 @@ func (c *flowCompiler) edges() {
 		if e.When != "" && from.Type != engine.TypeSwitch && from.Type != engine.TypeInclusive {
 			c.add(at+"/when", "conditions are only for edges leaving a switch or inclusive node, and %q is a %s node; put a switch node after it", e.From, from.Type)
 		}
-		if e.Outcome != "" && from.Type != engine.TypeTask {
-			c.add(at+"/outcome", "outcomes are only for edges leaving a task node, and %q is a %s node", e.From, from.Type)
+		if e.Outcome != "" && from.Type != engine.TypeTask && from.Type != engine.TypeSubflow {
+			c.add(at+"/outcome", "outcomes are only for edges leaving a task or subflow node, and %q is a %s node", e.From, from.Type)
 		}
 		c.out[e.From] = append(c.out[e.From], i)
 	}
@@ -339,7 +345,7 @@ func (c *flowCompiler) outgoing() {
 				c.add(at, "inclusive node %q needs exactly one default edge, taken when no condition holds", n.ID)
 				c.deadEnds = c.deadEnds || len(edges) == 0
 			}
-		case engine.TypeStart, engine.TypeReview, engine.TypeJoin:
+		case engine.TypeStart, engine.TypeReview, engine.TypeJoin, engine.TypeWait:
 			if len(edges) == 0 {
 				c.add(at, "%s node %q has no way forward; add an edge from it", n.Type, n.ID)
 				c.deadEnds = true
@@ -352,6 +358,8 @@ func (c *flowCompiler) outgoing() {
 			c.switchEdges(at, &n, edges)
 		case engine.TypeTask:
 			c.taskEdges(at, &n, edges)
+		case engine.TypeSubflow:
+			c.subflowEdges(at, &n, edges)
 		}
 	}
 }
@@ -563,7 +571,7 @@ func (c *flowCompiler) automaticLoops(succ map[string][]string) {
 		state[id] = 1
 		stack = append(stack, id)
 		for _, to := range succ[id] {
-			if c.node(to).Type == engine.TypeReview {
+			if c.stops(to) {
 				continue
 			}
 			switch state[to] {
@@ -579,7 +587,7 @@ func (c *flowCompiler) automaticLoops(succ map[string][]string) {
 		state[id] = 2
 	}
 	for i, n := range c.doc.Nodes {
-		if c.index[n.ID] == i && n.Type != engine.TypeReview && state[n.ID] == 0 {
+		if c.index[n.ID] == i && !c.stops(n.ID) && state[n.ID] == 0 {
 			visit(n.ID)
 		}
 	}

@@ -151,8 +151,16 @@ func (s *Set) Docs() []*Doc {
 		rank[k] = i
 	}
 	out := slices.Clone(s.docs)
+	// a flow with subflow nodes names other flows: compile it after those without
+	// (one level of nesting within a set; published flows resolve at any depth)
+	nests := func(d *Doc) int {
+		if d.Kind == "flow" && strings.Contains(string(d.Body), `"subflow"`) {
+			return 1
+		}
+		return 0
+	}
 	slices.SortStableFunc(out, func(a, b *Doc) int {
-		return cmp.Or(rank[a.Kind]-rank[b.Kind], strings.Compare(a.Key, b.Key))
+		return cmp.Or(rank[a.Kind]-rank[b.Kind], nests(a)-nests(b), strings.Compare(a.Key, b.Key))
 	})
 	return out
 }

@@ -176,6 +176,8 @@ type Visit struct {
 	Tasks        []NewTask
 	CC           []string
 	AutoApproved []string
+	// Hold says what a wait or subflow visit with status waiting waits for.
+	Hold *Hold
 }
 
 // Trace is one line of the rule trace.
@@ -584,6 +586,15 @@ func (r *Result) enter(f *Flow, id string, o Order, env Env, returnTo string) er
 				}
 			}
 			returnTo = rest
+			id = next
+		case TypeWait, TypeSubflow:
+			if r.hold(n, o) {
+				return nil
+			}
+			next, err := forward(f, id)
+			if err != nil {
+				return err
+			}
 			id = next
 		case TypeParallel, TypeInclusive:
 			return r.fork(f, n, o, env)

@@ -97,6 +97,9 @@ type NodeDoc struct {
 	Status string `json:"status,omitempty"` // order status this end sets (default completed)
 	// join
 	Fork string `json:"fork,omitempty"` // the parallel or inclusive node this join closes
+	// wait and subflow (wait.go)
+	Wait    *WaitSpec    `json:"wait,omitempty"`
+	Subflow *SubflowSpec `json:"subflow,omitempty"`
 }
 
 // Ratio is the pass mark of a ratio node: a share of the voters (0 < share ≤ 1) or a count.

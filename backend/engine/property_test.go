@@ -49,11 +49,22 @@ func randomFlow(t *testing.T, r *rand.Rand) *Flow {
 			doc.Edges = append(doc.Edges, EdgeDoc{From: prev, To: fork})
 			for b := 0; b < 2+r.IntN(2); b++ {
 				id := fmt.Sprintf("p%d_%d", i, b)
-				doc.Nodes = append(doc.Nodes, review(id))
+				if r.IntN(4) == 0 {
+					// a branch that only waits
+					doc.Nodes = append(doc.Nodes, NodeDoc{ID: id, Type: TypeWait, Wait: &WaitSpec{After: "1h"}})
+				} else {
+					doc.Nodes = append(doc.Nodes, review(id))
+				}
 				doc.Edges = append(doc.Edges, EdgeDoc{From: fork, To: id}, EdgeDoc{From: id, To: join})
 			}
 			prev = join
 			continue
+		}
+		if r.IntN(5) == 0 {
+			id := fmt.Sprintf("w%d", i)
+			doc.Nodes = append(doc.Nodes, NodeDoc{ID: id, Type: TypeWait, Wait: &WaitSpec{After: "2h"}})
+			doc.Edges = append(doc.Edges, EdgeDoc{From: prev, To: id})
+			prev = id
 		}
 		id := fmt.Sprintf("r%d", i)
 		mode := []string{ModeAny, ModeAll, ModeSequential, ModeRatio}[r.IntN(4)]
@@ -87,8 +98,24 @@ func run(t *testing.T, f *Flow, r *rand.Rand) []snapshot {
 	var seen []snapshot
 	votes := map[string][2]int{} // node -> approvals, rejections recorded this visit
 	for steps := 0; steps < 60 && d.status() == StatusInReview; steps++ {
-		if len(d.tr.Open) == 0 {
+		if len(d.tr.Open) == 0 && len(d.tr.Waiting) == 0 {
 			t.Fatalf("in review with no open node")
+		}
+		// A waiting branch is not stuck: its timer resumes it, sometimes before the
+		// reviews of other branches decide.
+		if len(d.tr.Waiting) > 0 && (len(d.tr.Open) == 0 || r.IntN(4) == 0) {
+			id := d.tr.Waiting[r.IntN(len(d.tr.Waiting))]
+			res, err := Resume(f, id, "", d.tr.Order(d.o), d.e)
+			if err != nil {
+				t.Fatalf("step %d resume %s: %v", steps, id, err)
+			}
+			d.last = res
+			d.tr.Take(res, id)
+			if d.status() != StatusInReview && (len(d.tr.Open) > 0 || len(d.tr.Waiting) > 0) {
+				t.Fatalf("ended %s with open nodes %v / waiting %v", d.status(), d.at(), d.tr.Waiting)
+			}
+			seen = append(seen, snapshot{d.status(), nil, slices.Clone(d.tr.Visited), len(d.last.Trace)})
+			continue
 		}
 		st := d.tr.Open[r.IntN(len(d.tr.Open))]
 		open := slices.DeleteFunc(slices.Clone(st.Tasks), func(x TaskRef) bool { return x.Waiting })
@@ -135,8 +162,8 @@ func run(t *testing.T, f *Flow, r *rand.Rand) []snapshot {
 		if ch != nil && ch.Status != "active" {
 			delete(votes, node)
 		}
-		if d.status() != StatusInReview && len(d.tr.Open) > 0 {
-			t.Fatalf("ended %s with open nodes %v", d.status(), d.at())
+		if d.status() != StatusInReview && (len(d.tr.Open) > 0 || len(d.tr.Waiting) > 0) {
+			t.Fatalf("ended %s with open nodes %v / waiting %v", d.status(), d.at(), d.tr.Waiting)
 		}
 		var nodes []NodeState
 		for _, st := range d.tr.Open {

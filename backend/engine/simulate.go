@@ -58,10 +58,34 @@ func Simulate(f *Flow, o Order, decisions map[string]Decision, env Env) SimResul
 		return res
 	}
 	take(r, "")
-	for steps := 0; tr.Status == StatusInReview && len(tr.Open) > 0; steps++ {
+	for steps := 0; tr.Status == StatusInReview && (len(tr.Open) > 0 || len(tr.Waiting) > 0); steps++ {
 		if steps > maxSteps {
 			res.Error = fmt.Sprintf("more than %d review steps; the flow loops under these decisions", maxSteps)
 			return res
+		}
+		if len(tr.Waiting) > 0 {
+			// a wait passes at once in a dry run; a sub-flow ends as scripted (completed)
+			id := tr.Waiting[0]
+			outcome := ""
+			if f.Nodes[id] != nil && f.Nodes[id].Type == TypeSubflow {
+				outcome = StatusCompleted
+				if d, ok := decisions[id]; ok && d.Action != "" {
+					outcome = d.Action
+				}
+			}
+			r, err := Resume(f, id, outcome, tr.Order(o), env)
+			if err != nil {
+				res.Error = fmt.Sprintf("at %s: %v", id, err)
+				return res
+			}
+			for k := len(res.Path) - 1; k >= 0; k-- {
+				if res.Path[k].Node == id {
+					res.Path[k].Decision = outcome
+					break
+				}
+			}
+			take(r, id)
+			continue
 		}
 		st := tr.Open[0]
 		d, ok := decisions[st.NodeID]

@@ -49,6 +49,8 @@ type Tracker struct {
 	Joins   map[string]JoinState
 	Visited []string // review nodes passed, oldest first
 	Last    []string // approvers of the review passed last
+	// Waiting are the wait and subflow nodes the order waits at (resumed with Resume).
+	Waiting []string
 	id      int
 }
 
@@ -76,6 +78,12 @@ func (t *Tracker) Take(r *Result, acted string) {
 	if r.CancelRest {
 		t.Open = slices.DeleteFunc(t.Open, func(st *NodeState) bool { return st.NodeID != acted })
 		t.Joins = nil
+		t.Waiting = slices.DeleteFunc(t.Waiting, func(id string) bool { return id != acted })
+	}
+	if acted != "" && r.Acted != nil {
+		if i := slices.Index(t.Waiting, acted); i >= 0 {
+			t.Waiting = slices.Delete(t.Waiting, i, i+1)
+		}
 	}
 	if acted != "" && r.Acted != nil {
 		if st := t.Node(acted); st != nil && !Apply(st, r.Acted, t.NewID) {
@@ -96,6 +104,9 @@ func (t *Tracker) Take(r *Result, acted string) {
 		}
 	}
 	for _, v := range r.Visits {
+		if v.Status == "waiting" && (v.Type == TypeWait || v.Type == TypeSubflow) {
+			t.Waiting = append(t.Waiting, v.NodeID)
+		}
 		if v.Type != TypeReview {
 			continue
 		}
@@ -114,6 +125,6 @@ func (t *Tracker) Take(r *Result, acted string) {
 		t.Status = r.Status
 	}
 	if t.Status != StatusInReview {
-		t.Open, t.Joins = nil, nil
+		t.Open, t.Joins, t.Waiting = nil, nil, nil
 	}
 }

@@ -323,7 +323,7 @@ func (s *Service) withdraw(ctx context.Context, tx *ent.Tx, j *store.Journal, a 
 			return nil, conflict("a reviewer has already acted on this order; it can no longer be withdrawn")
 		}
 	}
-	w := &writer{ctx: ctx, tx: tx, j: j, a: a, o: o, now: j.At(), notify: map[string]string{}}
+	w := &writer{ctx: ctx, tx: tx, j: j, a: a, o: o, now: j.At(), notify: map[string]string{}, s: s}
 	if err := w.closeRest(nil); err != nil { // every open task, node and timer of the order
 		return nil, err
 	}

@@ -28,6 +28,10 @@ type writer struct {
 	notify map[string]string // username -> event type
 	opened []openTask        // tasks opened, with their node's mode
 	s      *Service          // for the reminder timers of opened tasks (timers.go)
+	// wait and subflow nodes (hold.go): why a child could not start (the order goes
+	// to exception), and parents to resume once this write is done
+	exception string
+	resumes   []resume
 }
 
 func (s *Service) apply(ctx context.Context, tx *ent.Tx, j *store.Journal, a Actor, o *ent.Order, acted *ent.NodeInstance, r *engine.Result) ([]openTask, error) {
@@ -49,6 +53,9 @@ func (s *Service) apply(ctx context.Context, tx *ent.Tx, j *store.Journal, a Act
 			return nil, err
 		}
 	}
+	if w.exception != "" {
+		r.Status, r.Current = engine.StatusException, []string{}
+	}
 	if err := w.joins(r.Joins); err != nil {
 		return nil, err
 	}
@@ -64,7 +71,10 @@ func (s *Service) apply(ctx context.Context, tx *ent.Tx, j *store.Journal, a Act
 	if err := w.hooks(r); err != nil {
 		return nil, err
 	}
-	return w.opened, w.events()
+	if err := w.events(); err != nil {
+		return nil, err
+	}
+	return w.settle()
 }
 
 // change writes the acted node's new state and its tasks' fate.
@@ -197,8 +207,18 @@ func (w *writer) closeRest(acted *ent.NodeInstance) error {
 			return err
 		}
 	}
-	return tx.NodeInstance.Update().Where(nodeinstance.OrderID(w.o.ID), nodeinstance.StatusIn("active", "waiting"), nodeinstance.IDNEQ(keep)).
-		SetStatus("cancelled").SetEndedAt(w.now).AddVersion(1).Exec(ctx)
+	if err := cancelWaits(ctx, tx, w.o.ID); err != nil {
+		return err
+	}
+	subs, err := w.waitingSubflows(keep)
+	if err != nil {
+		return err
+	}
+	if err := tx.NodeInstance.Update().Where(nodeinstance.OrderID(w.o.ID), nodeinstance.StatusIn("active", "waiting"), nodeinstance.IDNEQ(keep)).
+		SetStatus("cancelled").SetEndedAt(w.now).AddVersion(1).Exec(ctx); err != nil {
+		return err
+	}
+	return w.cancelChildren(subs)
 }
 
 // joins writes the joins a transition started (superseding a waiting one) or advanced.
@@ -247,6 +267,8 @@ func (w *writer) visit(v engine.Visit) error {
 		// a routing decision, kept in the audit trail only
 		return j.Audit(ctx, store.Audit{Actor: "system", Action: map[bool]string{true: "branch", false: "fork"}[v.Type == engine.TypeSwitch],
 			OrderID: o.ID, Node: v.NodeID, Detail: v.Detail})
+	case engine.TypeWait, engine.TypeSubflow:
+		return w.hold(v)
 	case engine.TypeJoin:
 		// its state is written by joins(); the arrival goes into the trail
 		return j.Audit(ctx, store.Audit{Actor: "system", Action: "join", OrderID: o.ID, Node: v.NodeID,

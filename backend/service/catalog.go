@@ -109,6 +109,12 @@ func (c *Catalog) Flow(ctx context.Context, key string, v int) (*engine.Flow, er
 	if err != nil || d == nil || d.Status != "published" {
 		return nil, err
 	}
+	// Compiling a flow compiles the sub-flows it names; a loop of them (published by
+	// racing admins) must fail, not recurse without end.
+	if compiling(ctx, vkey(key, d.Version)) {
+		return nil, fmt.Errorf("catalog: flow %s v%d starts itself through its sub-flows", key, d.Version)
+	}
+	ctx = withCompiling(ctx, vkey(key, d.Version))
 	f, probs := definitions.CompileFlow(d.Body, d.Version, c.lookup(ctx))
 	if len(probs) > 0 {
 		return nil, fmt.Errorf("catalog: published flow %s v%d no longer compiles: %s %s", key, d.Version, probs[0].Pointer, probs[0].Message)

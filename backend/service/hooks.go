@@ -48,6 +48,9 @@ func (w *writer) hooks(r *engine.Result) error {
 	if err := w.caseEnded(); err != nil {
 		return err
 	}
+	if err := w.childEnded(); err != nil {
+		return err
+	}
 	if !ended(w.o.Status) {
 		return nil
 	}

@@ -128,7 +128,7 @@ func (s *Service) ApplyMigration(ctx context.Context, a Actor, key string, req M
 			if cur.Version != o.Version || cur.FlowVersion != req.From {
 				return conflict("order %s changed meanwhile", o.Number)
 			}
-			w := &writer{ctx: ctx, tx: tx, j: j, a: a, o: cur, now: j.At(), notify: map[string]string{}}
+			w := &writer{ctx: ctx, tx: tx, j: j, a: a, o: cur, now: j.At(), notify: map[string]string{}, s: s}
 			if err := w.closeRest(nil); err != nil {
 				return err
 			}

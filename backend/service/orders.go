@@ -51,7 +51,8 @@ type OrderView struct {
 	Existing bool       `json:"existing,omitempty"`
 	Tasks    []TaskView `json:"tasks,omitempty"`
 	// Lines, Shipments and Children are only in single-order answers: what shipped of
-	// each line, the shipments, and the after-sales cases opened about the order.
+	// each line, the shipments, and the orders linked to this one (after-sales cases
+	// about it, children its subflow nodes started).
 	Lines     []LineView     `json:"lines,omitempty"`
 	Shipments []ShipmentView `json:"shipments,omitempty"`
 	Children  []CaseView     `json:"children,omitempty"`

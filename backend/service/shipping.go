@@ -71,12 +71,15 @@ type LineView struct {
 	Remaining int    `json:"remaining"`
 }
 
-// CaseView is an after-sales order linked to the order it is about.
+// CaseView is an order linked to this one: an after-sales case about it, or a child
+// one of its subflow nodes started (Node names that node).
 type CaseView struct {
 	ID        int       `json:"id"`
 	Number    string    `json:"number"`
 	Flow      string    `json:"flow"`
 	Status    string    `json:"status"`
+	Source    string    `json:"source"`
+	Node      string    `json:"node,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 }
 
@@ -414,7 +417,13 @@ func (s *Service) addShipping(ctx context.Context, c *ent.Client, o *ent.Order, 
 		return err
 	}
 	for _, k := range kids {
-		v.Children = append(v.Children, CaseView{ID: k.ID, Number: k.Number, Flow: k.FlowKey, Status: k.Status, CreatedAt: k.CreatedAt})
+		cv := CaseView{ID: k.ID, Number: k.Number, Flow: k.FlowKey, Status: k.Status, Source: k.Source, CreatedAt: k.CreatedAt}
+		if k.Source == SourceSubflow && k.ExternalRef != nil {
+			if parts := strings.Split(*k.ExternalRef, ":"); len(parts) == 3 {
+				cv.Node = parts[1]
+			}
+		}
+		v.Children = append(v.Children, cv)
 	}
 	return nil
 }
@@ -437,8 +446,8 @@ func caseOpened(ctx context.Context, j *store.Journal, a Actor, o *ent.Order) er
 // status but in review and exception: flows may define their own end statuses).
 func (w *writer) caseEnded() error {
 	o := w.o
-	if o.ParentID == nil || o.Status == engine.StatusInReview || o.Status == engine.StatusException {
-		return nil
+	if o.ParentID == nil || o.Source == SourceSubflow || o.Status == engine.StatusInReview || o.Status == engine.StatusException {
+		return nil // a sub-flow's child resumes its parent instead (hold.go)
 	}
 	d := map[string]any{"case": o.ID, "number": o.Number, "flow": o.FlowKey, "status": o.Status}
 	if err := w.j.Audit(w.ctx, store.Audit{Actor: "system", Action: ActionCaseEnded, OrderID: *o.ParentID, Detail: d}); err != nil {

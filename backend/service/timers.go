@@ -362,6 +362,9 @@ func (s *Service) fire(ctx context.Context, tx *ent.Tx, j *store.Journal, id int
 	if tm.Kind == TimerDigest {
 		return s.fireDigest(ctx, tx, j, tm, now)
 	}
+	if tm.Kind == TimerWait {
+		return s.fireWait(ctx, tx, j, tm)
+	}
 	t, err := tx.Task.Get(ctx, tm.TaskID)
 	if ent.IsNotFound(err) {
 		return tx.Timer.UpdateOneID(id).SetStatus(TimerCancelled).SetOutcome("task gone").Exec(ctx)

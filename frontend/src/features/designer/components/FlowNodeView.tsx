@@ -10,6 +10,8 @@ export const NODE_COLORS: Record<NodeType, string> = {
   review: '#1677ff',
   switch: '#fa8c16',
   task: '#722ed1',
+  wait: '#d4b106',
+  subflow: '#c41d7f',
   parallel: '#13c2c2',
   inclusive: '#2f54eb',
   join: '#08979c',

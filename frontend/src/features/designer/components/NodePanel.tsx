@@ -252,6 +252,31 @@ export function NodePanel({ doc, node, errors, messages, onChange, onRename, onD
         </Form.Item>
       )}
 
+      {node.type === 'wait' && (
+        <>
+          <Form.Item label={t('designer.waitAfter')} extra={t('designer.waitHelp')} {...fieldStatus(errors, 'wait')}>
+            <Input
+              value={node.wait?.after ?? ''}
+              placeholder="2h"
+              onChange={(e) => set({ wait: { ...(e.target.value ? { after: e.target.value } : {}), ...(node.wait?.until_field ? { until_field: node.wait.until_field } : {}) } }, `wait:${node.id}`)}
+            />
+          </Form.Item>
+          <Form.Item label={t('designer.waitUntilField')}>
+            <Input
+              value={node.wait?.until_field ?? ''}
+              placeholder="promised_date"
+              onChange={(e) => set({ wait: { ...(node.wait?.after ? { after: node.wait.after } : {}), ...(e.target.value ? { until_field: e.target.value } : {}) } }, `wait:${node.id}`)}
+            />
+          </Form.Item>
+        </>
+      )}
+
+      {node.type === 'subflow' && (
+        <Form.Item label={t('designer.subflowFlow')} extra={t('designer.subflowHelp')} {...fieldStatus(errors, 'subflow')}>
+          <Input value={node.subflow?.flow ?? ''} placeholder="credit-review" onChange={(e) => set({ subflow: { ...node.subflow, flow: e.target.value } }, `subflow:${node.id}`)} />
+        </Form.Item>
+      )}
+
       {node.type === 'join' && (
         <Form.Item label={t('designer.fork')} {...fieldStatus(errors, 'fork')}>
           <Select

@@ -4,7 +4,7 @@ import type { Edge, Node } from '@xyflow/react';
 
 export type Text = Partial<Record<'zh-TW' | 'zh-CN' | 'en', string>>;
 
-export const NODE_TYPES = ['start', 'review', 'switch', 'task', 'parallel', 'inclusive', 'join', 'end'] as const;
+export const NODE_TYPES = ['start', 'review', 'switch', 'task', 'wait', 'subflow', 'parallel', 'inclusive', 'join', 'end'] as const;
 export type NodeType = (typeof NODE_TYPES)[number];
 
 export const REVIEW_MODES = ['any', 'all', 'sequential', 'ratio'] as const;
@@ -40,6 +40,8 @@ export interface FlowNode {
   cc?: Approvers;
   fork?: string;
   fields?: Record<string, FieldPermission>;
+  wait?: { after?: string; until_field?: string };
+  subflow?: { flow: string; data?: Record<string, string> };
   [extra: string]: unknown;
 }
 
@@ -161,6 +163,10 @@ export function defaultNode(doc: FlowDoc, type: NodeType): FlowNode {
       return { id, type, plugin: '', settings: {} };
     case 'end':
       return { id, type, status: 'completed' };
+    case 'wait':
+      return { id, type, wait: { after: '1h' } };
+    case 'subflow':
+      return { id, type, subflow: { flow: '' } };
     case 'join': {
       const fork = doc.nodes.find((n) => n.type === 'parallel' || n.type === 'inclusive');
       return { id, type, fork: fork?.id ?? '' };
