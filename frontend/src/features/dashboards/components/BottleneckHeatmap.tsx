@@ -1,7 +1,7 @@
 import { memo, useMemo, useState } from 'react';
 import { Background, Controls, Handle, MarkerType, Position, ReactFlow, type Edge, type Node, type NodeProps } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
-import { Flex, Segmented, Tooltip, Typography } from 'antd';
+import { Col, Flex, Row, Segmented, Table, Tooltip, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { useLang } from '../../../i18n/useLang';
 import { docToGraph, type FlowDoc, type FlowNode } from '../../designer/lib/document';
@@ -61,7 +61,7 @@ const HeatNodeView = memo(function HeatNodeView({ data }: NodeProps<HeatNode>) {
 const nodeTypes = { heat: HeatNodeView };
 
 /** The flow graph (laid out as the designer does), each node coloured by what waits there now. */
-export function BottleneckHeatmap({ stats, height = 520 }: { stats: FlowStats; height?: number }) {
+export function BottleneckHeatmap({ stats, height = 640 }: { stats: FlowStats; height?: number }) {
   const { t } = useTranslation();
   const { pick } = useLang();
   const [metric, setMetric] = useState<HeatMetric>('age');
@@ -94,6 +94,8 @@ export function BottleneckHeatmap({ stats, height = 520 }: { stats: FlowStats; h
   }, [stats, metric, fmt, pick]);
 
   const legend = heatLegend(max);
+  const names = new Map(stats.graph.nodes.map((n) => [n.id, pick(n.name) || n.id]));
+  const ranked = [...stats.bottlenecks].sort((a, b) => (metric === 'age' ? b.mean_age - a.mean_age : b.waiting - a.waiting));
   return (
     <Flex vertical gap={8} data-testid="bottleneck-heatmap" data-metric={metric}>
       <Flex justify="space-between" align="center" wrap gap={8}>
@@ -123,24 +125,62 @@ export function BottleneckHeatmap({ stats, height = 520 }: { stats: FlowStats; h
             ))}
         </Flex>
       </Flex>
-      <div style={{ height, border: '1px solid #f0f0f0', borderRadius: 8, background: '#fff' }}>
-        <ReactFlow
-          nodes={nodes}
-          edges={edges}
-          nodeTypes={nodeTypes}
-          nodesDraggable={false}
-          nodesConnectable={false}
-          elementsSelectable={false}
-          zoomOnScroll={false}
-          preventScrolling={false}
-          fitView
-          fitViewOptions={{ padding: 0.1, maxZoom: 1 }}
-          minZoom={0.2}
-        >
-          <Background />
-          <Controls showInteractive={false} />
-        </ReactFlow>
-      </div>
+      <Row gutter={[12, 12]}>
+        <Col xs={24} xl={15}>
+          <div style={{ height, border: '1px solid #f0f0f0', borderRadius: 8, background: '#fff' }}>
+            <ReactFlow
+              nodes={nodes}
+              edges={edges}
+              nodeTypes={nodeTypes}
+              nodesDraggable={false}
+              nodesConnectable={false}
+              elementsSelectable={false}
+              panOnScroll
+              preventScrolling={false}
+              fitView
+              fitViewOptions={{ padding: 0.05, minZoom: 0.55, maxZoom: 1 }}
+              onInit={(rf) => {
+                // a long flow does not fit at a readable zoom: show its beginning, the rest scrolls
+                void rf.fitView({ padding: 0.05, minZoom: 0.55, maxZoom: 1 }).then(() => {
+                  const v = rf.getViewport();
+                  const top = Math.min(...nodes.map((n) => n.position.y));
+                  rf.setViewport({ x: v.x, y: Math.max(v.y, 16 - top * v.zoom), zoom: v.zoom });
+                });
+              }}
+              minZoom={0.2}
+            >
+              <Background />
+              <Controls showInteractive={false} />
+            </ReactFlow>
+          </div>
+        </Col>
+        <Col xs={24} xl={9}>
+          <Table
+            size="small"
+            rowKey="node"
+            pagination={false}
+            dataSource={ranked}
+            data-testid="heat-table"
+            locale={{ emptyText: t('dashboard.nothingWaiting') }}
+            columns={[
+              {
+                title: t('dashboard.node'),
+                dataIndex: 'node',
+                render: (id: string) => (
+                  <span>
+                    <span style={{ display: 'inline-block', width: 10, height: 10, borderRadius: 2, marginInlineEnd: 6, background: nodeHeat(stats.bottlenecks, metric).byNode[id]?.color ?? HEAT_NONE }} />
+                    {names.get(id) ?? id}
+                  </span>
+                ),
+              },
+              { title: t('dashboard.waiting'), dataIndex: 'waiting', align: 'right' },
+              { title: t('dashboard.orders'), dataIndex: 'orders', align: 'right' },
+              { title: t('dashboard.meanAge'), dataIndex: 'mean_age', align: 'right', render: (v: number) => fmt(v) },
+              { title: t('dashboard.maxAge'), dataIndex: 'max_age', align: 'right', render: (v: number) => fmt(v) },
+            ]}
+          />
+        </Col>
+      </Row>
     </Flex>
   );
 }

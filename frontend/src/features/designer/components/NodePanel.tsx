@@ -7,7 +7,7 @@ import { useLang } from '../../../i18n/useLang';
 import { REVIEW_MODES, type Approvers, type FieldPermission, type FlowDoc, type FlowNode, type Text } from '../lib/document';
 import { TextInputs } from './TextInputs';
 import { PluginSettingsForm } from './PluginSettingsForm';
-import { hasSettingsForm, pluginDefaults, type PluginInfo } from '../lib/plugins';
+import { hasSettingsForm, pluginDefaults, settingsChanged, type PluginInfo } from '../lib/plugins';
 import type { FieldError } from '../../../lib/api';
 
 interface Props {
@@ -247,13 +247,13 @@ export function NodePanel({ doc, node, errors, messages, plugins, settingsErrors
             </Typography.Paragraph>
           )}
           {plugin && hasSettingsForm(plugin.settings_schema) ? (
-            <Form.Item label={t('designer.settings')} {...fieldStatus(errors, 'settings')}>
+            <Form.Item label={t('designer.settingsForm')} {...fieldStatus(errors, 'settings')}>
               <PluginSettingsForm
                 key={`${node.id}:${node.plugin}`}
                 schema={plugin.settings_schema}
                 value={node.settings}
                 serverErrors={settingsErrors}
-                onChange={(v) => set({ settings: v }, `settings:${node.id}`)}
+                onChange={(v) => settingsChanged(node.settings, v) && set({ settings: v }, `settings:${node.id}`)}
               />
             </Form.Item>
           ) : (

@@ -53,6 +53,9 @@ describe('plugin node settings', () => {
       />,
     );
     const form = screen.getByTestId('plugin-settings-form');
+    // rendering the form is not an edit
+    await new Promise((r) => setTimeout(r, 50));
+    expect(onChange).not.toHaveBeenCalled();
     expect(screen.getByTestId('node-plugin-outcomes').textContent).toContain('shortage');
     expect(screen.getByText('Reserves each order line from stock.')).toBeTruthy();
     expect(form.textContent).toContain('no such warehouse');

@@ -63,3 +63,14 @@ describe('condition check', () => {
     expect(expressionToCheck('order.total > 1')).toBe('order.total > 1');
   });
 });
+
+describe('settings changes', () => {
+  it('ignores key order and undefined members, sees real edits', async () => {
+    const { settingsChanged } = await import('./plugins');
+    expect(settingsChanged({ a: 1, b: [1, 2] }, { b: [1, 2], a: 1 })).toBe(false);
+    expect(settingsChanged({ a: 1 }, { a: 1, c: undefined })).toBe(false);
+    expect(settingsChanged(undefined, {})).toBe(false);
+    expect(settingsChanged({ a: 1 }, { a: 2 })).toBe(true);
+    expect(settingsChanged({ a: { x: 1, y: 2 } }, { a: { y: 2, x: 1 } })).toBe(false);
+  });
+});

@@ -48,3 +48,17 @@ export function hasSettingsForm(schema: Record<string, unknown> | undefined): bo
   const props = schema?.properties;
   return !!props && typeof props === 'object' && Object.keys(props).length > 0;
 }
+
+/** JSON with object keys sorted: two values are the same settings when these are equal (undefined members dropped). */
+export function canonicalJSON(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) =>
+    x && typeof x === 'object' && !Array.isArray(x)
+      ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : x,
+  );
+}
+
+/** Whether the settings a form reports differ from the node's (rjsf reports its data on mount too). */
+export function settingsChanged(before: Record<string, unknown> | undefined, after: Record<string, unknown>): boolean {
+  return canonicalJSON(before ?? {}) !== canonicalJSON(after);
+}
