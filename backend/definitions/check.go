@@ -13,8 +13,8 @@ type ExprError struct {
 	Position int    `json:"position"`
 }
 
-// atColumn is the "(at column N)" suffix exprMessage adds.
-var atColumn = regexp.MustCompile(`\s*\(at column (\d+)\)`)
+// atColumn is the "(at column N)" of a compiler error, or the "(column N)" of an unknown field.
+var atColumn = regexp.MustCompile(`\s*\((?:at )?column (\d+)\)`)
 
 // CheckCondition compiles a branch condition exactly as CompileFlow does for an edge's
 // `when`: against the form's fields (any order fields when form is nil), as a boolean.

@@ -23,7 +23,7 @@ func TestCheckCondition(t *testing.T) {
 		pos       bool
 	}{
 		{`order.total >=`, "", true},
-		{`order.totl > 5`, "totl", false},
+		{`order.totl > 5`, "totl", true},
 		{`order.total + 1`, "true or false", false},
 		{`  `, "empty", false},
 	}
@@ -32,9 +32,12 @@ func TestCheckCondition(t *testing.T) {
 		if len(errs) != 1 || !strings.Contains(errs[0].Message, c.want) || (c.pos && errs[0].Position < 1) {
 			t.Errorf("%q: %+v", c.src, errs)
 		}
-		if strings.Contains(errs[0].Message, "(at column") {
+		if strings.Contains(errs[0].Message, "column ") {
 			t.Errorf("%q: the column stays in the message: %q", c.src, errs[0].Message)
 		}
+	}
+	if errs := CheckCondition(form, `1 < 2 && order.totl > 5`); len(errs) != 1 || errs[0].Position != 16 { // at "totl"
+		t.Errorf("unknown field column: %+v", errs)
 	}
 	// without a form, any order field is allowed but syntax is still checked
 	if errs := CheckCondition(nil, `order.anything > 1`); errs != nil {

@@ -2,8 +2,9 @@
 // End-to-end check of the dashboards and the designer's plugin nodes against a running Sluice server with the
 // demo seed: orders are submitted and decided through the API (one approved at verify, one rejected with a
 // reason), the admin opens Dashboards and sees every chart drawn on a canvas and the heatmap colouring the node
-// where an order waits; then in the designer the palette lists every plugin the server has, and the settings of
-// the inventory node show as a form from the plugin's schema. Screenshots: test-output/e2e/dashboards-*.png
+// where an order waits; then in the designer the palette lists every plugin the server has, the settings of
+// the inventory node show as a form from the plugin's schema, and a mistyped branch condition is refused by the
+// server's compiler while it is typed. Screenshots: test-output/e2e/dashboards-*.png
 //
 //   SLUICE_URL=http://127.0.0.1:8080 node frontend/e2e/dashboards.mjs
 //
@@ -139,6 +140,22 @@ async function main() {
       if (warehouse !== 'main') fail(`warehouse shows ${JSON.stringify(warehouse)}`);
       await shot(page, 'plugin-settings');
       log(`  ${plugins.length} plugins in the palette: ${plugins.join(', ')}`);
+    });
+    await step('a branch condition is checked by the server as it is typed', page, async () => {
+      const edge = page.locator('.react-flow__edge[data-id="e6"]'); // amount → committee: order.total >= 200000
+      await edge.locator('.react-flow__edge-interaction').click({ force: true });
+      const when = page.getByTestId('edge-when');
+      await when.waitFor();
+      const check = page.getByTestId('edge-when-check');
+      await when.fill('order.totl >= 200000');
+      await page.locator('[data-testid="edge-when-check"][data-state="error"]').waitFor({ state: 'attached' });
+      const msg = await page.locator('.ant-form-item-explain-error').first().innerText();
+      if (!/totl/.test(msg)) fail(`the message does not name the unknown field: ${msg}`);
+      await shot(page, 'condition-error');
+      await when.fill('order.total >= 200000');
+      await page.locator('[data-testid="edge-when-check"][data-state="ok"]').waitFor({ state: 'attached' });
+      log(`  refused: ${msg.trim().slice(0, 120)}; state now ${await check.getAttribute('data-state')}`);
+      await page.getByTestId('designer-undo').click(); // leave the draft as it was
     });
     log(`all ${stepNo} steps passed in ${((Date.now() - started) / 1000).toFixed(1)}s`);
   } finally {
