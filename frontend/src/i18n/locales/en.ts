@@ -508,6 +508,7 @@ const en: Messages = {
     withinSla: 'Within SLA',
     breachedClosed: 'Breached (done)',
     breachedOpen: 'Breached (still open)',
+    returnedAt: 'Returned at:',
     returnsN: '{{count}} return(s)',
     waiting: 'Waiting tasks',
     node: 'Node',

@@ -508,6 +508,7 @@ const zhCN: Messages = {
     withinSla: '未超时',
     breachedClosed: '超时（已处理）',
     breachedOpen: '超时（仍待办）',
+    returnedAt: '退回发生于：',
     returnsN: '退回 {{count}} 次',
     waiting: '待办数',
     node: '节点',

@@ -507,6 +507,7 @@ const zhTW = {
     withinSla: '未逾時',
     breachedClosed: '逾時（已處理）',
     breachedOpen: '逾時（仍待辦）',
+    returnedAt: '退回發生於：',
     returnsN: '退回 {{count}} 次',
     waiting: '待辦數',
     node: '節點',

@@ -70,6 +70,7 @@ describe('DashboardPage', () => {
     expect(screen.getByTestId('stat-breached').textContent).toContain('5');
     expect(screen.getByTestId('chart-throughput').dataset.series).toBe('Completed|Rejected|Submitted');
     expect(screen.getByTestId('chart-sla')).toBeTruthy();
+    expect(screen.getByTestId('rework-by-node').textContent).toContain('Sales review × 2');
     // no rejections in the range: an empty panel, not an empty chart
     expect(screen.queryByTestId('chart-rejections')).toBeNull();
     expect(screen.getByTestId('panel-rejections').textContent).toContain('No data in this range');

@@ -169,7 +169,24 @@ function Figures({ stats, fetching }: { stats: FlowStats; fetching: boolean }) {
         {panel('throughput', t('dashboard.throughput'), stats.throughput.length > 0, <Chart testId="chart-throughput" option={options.throughput} />)}
         {panel('cycle', t('dashboard.cycleTime'), stats.cycle_time.length > 0, <Chart testId="chart-cycle" option={options.cycle} />)}
         {panel('latency', t('dashboard.approverLatency'), stats.approver_latency.length > 0, <Chart testId="chart-latency" option={options.latency} />)}
-        {panel('rework', t('dashboard.rework'), stats.rework.histogram.length > 0, <Chart testId="chart-rework" option={options.rework} />)}
+        {panel(
+          'rework',
+          t('dashboard.rework'),
+          stats.rework.histogram.length > 0,
+          <>
+            <Chart testId="chart-rework" option={options.rework} height={stats.rework.by_node.length ? 270 : 300} />
+            {stats.rework.by_node.length > 0 && (
+              <Typography.Text type="secondary" style={{ fontSize: 12 }} data-testid="rework-by-node">
+                {t('dashboard.returnedAt')}{' '}
+                {stats.rework.by_node.map((r) => (
+                  <Tag key={r.node}>
+                    {tx.node(r.node)} × {r.count}
+                  </Tag>
+                ))}
+              </Typography.Text>
+            )}
+          </>,
+        )}
         {panel('sla', t('dashboard.sla'), stats.sla.length > 0, <Chart testId="chart-sla" option={options.sla} />)}
         {panel('rejections', t('dashboard.rejections'), stats.rejection_reasons.length > 0, <Chart testId="chart-rejections" option={options.rejections} />)}
       </Row>
