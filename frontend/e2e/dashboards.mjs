@@ -95,6 +95,7 @@ async function main() {
   const context = await browser.newContext({ viewport: { width: 1500, height: 1000 }, locale: 'zh-TW' });
   context.setDefaultTimeout(TIMEOUT);
   const page = await context.newPage();
+  let stats;
   try {
     await step('admin opens the dashboards: every chart is drawn', page, async () => {
       await page.goto(`${BASE}/login`);
@@ -106,6 +107,7 @@ async function main() {
         page.getByTestId('nav-dashboards').click(),
       ]);
       if (res.status() !== 200) fail(`stats answered ${res.status()}: ${(await res.text()).slice(0, 300)}`);
+      stats = await res.json();
       const figures = page.getByTestId('dashboard-figures');
       await figures.waitFor();
       const orders = Number(await figures.getAttribute('data-orders'));
@@ -118,9 +120,12 @@ async function main() {
       const verify = page.getByTestId('heat-node-verify');
       await verify.waitFor();
       const waiting = Number(await verify.getAttribute('data-waiting'));
-      if (!(waiting >= 1)) fail(`verify shows ${waiting} waiting`);
-      const quiet = page.getByTestId('heat-node-ship');
-      if ((await quiet.getAttribute('data-level')) !== '') fail('ship is coloured though nothing waits there');
+      const want = stats.bottlenecks.find((b) => b.node === 'verify')?.waiting;
+      if (!(waiting >= 1) || waiting !== want) fail(`verify shows ${waiting} waiting, the server says ${want}`);
+      const busy = new Set(stats.bottlenecks.map((b) => b.node));
+      const quiet = stats.graph.nodes.find((n) => !busy.has(n.id)) ?? fail('every node has waiting tasks');
+      if ((await page.getByTestId(`heat-node-${quiet.id}`).getAttribute('data-level')) !== '') fail(`${quiet.id} is coloured though nothing waits there`);
+      if ((await verify.getAttribute('data-level')) === '') fail('verify is not coloured');
       await page.getByTestId('heat-legend').waitFor();
       await page.getByTestId('bottleneck-heatmap').scrollIntoViewIfNeeded();
       await page.getByTestId('bottleneck-heatmap').screenshot({ path: path.join(outDir, `dashboards-${String(stepNo).padStart(2, '0')}-heatmap.png`) });
