@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 
+	"sluice/backend/definitions"
 	"sluice/backend/engine"
 	"sluice/backend/ent"
 	"sluice/backend/ent/definition"
@@ -70,4 +71,47 @@ func (s *Service) FlowForm(ctx context.Context, a Actor, key string) (*FlowFormV
 	v.Form.Key, v.Form.Version, v.Form.Name = form.Key, form.Version, form.Name
 	v.Form.Schema, v.Form.UI, v.Form.Computed = form.Schema, form.UI, form.Computed
 	return v, nil
+}
+
+// ExpressionCheck is the body of POST /flows/expressions/check: a branch condition and
+// the form whose fields it reads (latest published; empty: any order fields).
+type ExpressionCheck struct {
+	Form string `json:"form"`
+	Expr string `json:"expr"`
+}
+
+// ExpressionResult says whether the condition compiles, and if not what to fix.
+type ExpressionResult struct {
+	OK     bool                    `json:"ok"`
+	Errors []definitions.ExprError `json:"errors"`
+}
+
+// MaxExpressionLen bounds a condition checked on its own, in bytes.
+const MaxExpressionLen = 4000
+
+// CheckExpression compiles a branch condition with the compiler the definitions
+// validator uses, so the designer can check it as it is typed (admins: they design flows).
+func (s *Service) CheckExpression(ctx context.Context, a Actor, req ExpressionCheck) (*ExpressionResult, error) {
+	if !s.can(a, "*", "definitions", "manage") {
+		return nil, forbidden("you may not design flows")
+	}
+	if len(req.Expr) > MaxExpressionLen {
+		return nil, invalid("the expression is not valid", FieldError{"/expr", "at most 4000 bytes"})
+	}
+	var form *definitions.Form
+	if req.Form != "" {
+		f, err := s.Catalog.Form(ctx, req.Form)
+		if err != nil {
+			return nil, err
+		}
+		if f == nil {
+			return nil, invalid("the expression cannot be checked", FieldError{"/form", "no published form has this key"})
+		}
+		form = f
+	}
+	errs := definitions.CheckCondition(form, req.Expr)
+	if errs == nil {
+		errs = []definitions.ExprError{}
+	}
+	return &ExpressionResult{OK: len(errs) == 0, Errors: errs}, nil
 }

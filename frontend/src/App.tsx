@@ -29,6 +29,7 @@ const DesignerPage = lazy(() => import('./features/designer/components/DesignerP
 const SystemStatusPage = lazy(() =>
   import('./features/admin/components/SystemStatusPage').then((m) => ({ default: m.SystemStatusPage })),
 );
+const DashboardPage = lazy(() => import('./features/dashboards/components/DashboardPage').then((m) => ({ default: m.DashboardPage })));
 const page = (node: ReactNode) => <Suspense fallback={<Skeleton active />}>{node}</Suspense>;
 
 const ANTD_LOCALES = { 'zh-TW': zhTW, 'zh-CN': zhCN, en: enUS } as const;
@@ -50,6 +51,7 @@ export const router = createBrowserRouter([
       { path: 'designer/flows', element: page(<FlowsListPage />) },
       { path: 'designer/flows/:key', element: page(<DesignerPage />) },
       { path: 'admin/status', element: page(<SystemStatusPage />) },
+      { path: 'dashboards', element: page(<DashboardPage />) },
       { path: '*', element: <NotFound /> },
     ],
   },

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { Avatar, Button, Dropdown, Flex, Layout, Menu, Spin, Typography, theme } from 'antd';
-import { ApartmentOutlined, DashboardOutlined, FileAddOutlined, InboxOutlined, LogoutOutlined, ProfileOutlined, UserOutlined } from '@ant-design/icons';
+import { ApartmentOutlined, BarChartOutlined, DashboardOutlined, FileAddOutlined, InboxOutlined, LogoutOutlined, ProfileOutlined, UserOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { Link, Navigate, Outlet, useLocation, useNavigate } from 'react-router';
 import { LanguageSwitcher } from './LanguageSwitcher';
@@ -16,6 +16,7 @@ const { Header, Sider, Content } = Layout;
 function selectedMenuKey(pathname: string): string {
   if (pathname.startsWith('/designer')) return 'designer';
   if (pathname.startsWith('/admin/status')) return 'adminStatus';
+  if (pathname.startsWith('/dashboards')) return 'dashboards';
   if (pathname.startsWith('/orders/new')) return 'new';
   if (pathname.startsWith('/orders')) return 'orders';
   return 'tasks';
@@ -86,6 +87,7 @@ export function AppLayout() {
             { key: 'tasks', icon: <InboxOutlined />, label: <Link to="/tasks" data-testid="nav-tasks">{t('nav.tasks')}</Link> },
             { key: 'orders', icon: <ProfileOutlined />, label: <Link to="/orders" data-testid="nav-orders">{t('nav.orders')}</Link> },
             { key: 'new', icon: <FileAddOutlined />, label: <Link to="/orders/new" data-testid="nav-new-order">{t('nav.newOrder')}</Link> },
+            { key: 'dashboards', icon: <BarChartOutlined />, label: <Link to="/dashboards" data-testid="nav-dashboards">{t('nav.dashboards')}</Link> },
             ...(user.is_admin
               ? [
                   { key: 'designer', icon: <ApartmentOutlined />, label: <Link to="/designer/flows" data-testid="nav-designer">{t('nav.designer')}</Link> },

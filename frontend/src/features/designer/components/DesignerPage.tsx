@@ -32,6 +32,8 @@ import { ErrorAlert } from '../../../components/ErrorAlert';
 import { isApiError, type FieldError } from '../../../lib/api';
 import { useLang } from '../../../i18n/useLang';
 import { useDefinition, usePublishFlow, useSaveFlowDraft, useSimulateFlow } from '../api/definitions';
+import { usePlugins } from '../api/plugins';
+import { palettePlugins, pluginNode, type PluginInfo } from '../lib/plugins';
 import {
   NODE_TYPES,
   addEdge,
@@ -68,6 +70,7 @@ import { SimulationResults } from './SimulationResults';
 
 const nodeTypes = { flow: FlowNodeView };
 const DND_TYPE = 'application/x-sluice-node';
+const DND_PLUGIN = 'application/x-sluice-plugin';
 
 type Selection = { kind: 'node'; id: string } | { kind: 'edge'; index: number } | null;
 
@@ -123,6 +126,9 @@ function Designer({ flowKey, initial, info }: { flowKey: string; initial: FlowDo
   const save = useSaveFlowDraft();
   const publish = usePublishFlow();
   const simulate = useSimulateFlow();
+  const pluginsQuery = usePlugins();
+  const plugins = pluginsQuery.data;
+  const palette = useMemo(() => palettePlugins(plugins, doc), [plugins, doc]);
   const dirty = doc !== saved;
 
   /** A new document state; edits with the same tag in a row (keystrokes in one field) make one undo step. */
@@ -238,8 +244,25 @@ function Designer({ flowKey, initial, info }: { flowKey: string; initial: FlowDo
     [doc, commit, rf],
   );
 
+  const placePlugin = useCallback(
+    (p: PluginInfo, at?: { x: number; y: number }) => {
+      const node = pluginNode(doc, p);
+      const pos = at ?? rf.screenToFlowPosition({ x: window.innerWidth / 2, y: window.innerHeight / 2 });
+      setPositions((ps) => ({ ...ps, [node.id]: { x: Math.round(pos.x), y: Math.round(pos.y) } }));
+      commit(addNode(doc, node));
+      setSelection({ kind: 'node', id: node.id });
+    },
+    [doc, commit, rf],
+  );
+
   const onDrop = (e: DragEvent) => {
     e.preventDefault();
+    const pluginName = e.dataTransfer.getData(DND_PLUGIN);
+    const p = pluginName ? plugins?.find((x) => x.name === pluginName) : undefined;
+    if (p) {
+      placePlugin(p, rf.screenToFlowPosition({ x: e.clientX - 100, y: e.clientY - 20 }));
+      return;
+    }
     const type = e.dataTransfer.getData(DND_TYPE) as NodeType;
     if (!(NODE_TYPES as readonly string[]).includes(type)) return;
     placeNode(type, rf.screenToFlowPosition({ x: e.clientX - 100, y: e.clientY - 20 }));
@@ -426,7 +449,7 @@ function Designer({ flowKey, initial, info }: { flowKey: string; initial: FlowDo
       )}
 
       <Flex gap={12} align="stretch" style={{ height: 'calc(100vh - 200px)', minHeight: 480 }}>
-        <Card size="small" title={t('designer.palette')} style={{ width: 150, flex: 'none' }} styles={{ body: { padding: 8 } }}>
+        <Card size="small" title={t('designer.palette')} style={{ width: 170, flex: 'none', overflow: 'auto' }} styles={{ body: { padding: 8 } }}>
           <Flex vertical gap={6} data-testid="designer-palette">
             {NODE_TYPES.map((type) => (
               <div
@@ -443,6 +466,28 @@ function Designer({ flowKey, initial, info }: { flowKey: string; initial: FlowDo
               >
                 {t(`designer.type.${type}`)}
               </div>
+            ))}
+            <Typography.Text type="secondary" style={{ fontSize: 12, marginTop: 6 }}>
+              {t('designer.plugins')}
+            </Typography.Text>
+            {pluginsQuery.isError && <Typography.Text type="danger" style={{ fontSize: 12 }}>{t('designer.pluginsFailed')}</Typography.Text>}
+            {palette.map((p) => (
+              <Tooltip key={p.name} placement="right" title={p.missing ? t('designer.pluginUnknown') : [typeof p.settings_schema.description === 'string' ? p.settings_schema.description : '', p.outcomes.length ? `${t('designer.pluginOutcomes')}: ${p.outcomes.join(', ')}` : ''].filter(Boolean).join(' — ')}>
+                <div
+                  draggable={!p.missing}
+                  onDragStart={(e) => {
+                    e.dataTransfer.setData(DND_PLUGIN, p.name);
+                    e.dataTransfer.setData(DND_TYPE, 'task');
+                    e.dataTransfer.effectAllowed = 'move';
+                  }}
+                  onDoubleClick={() => !p.missing && placePlugin(p)}
+                  data-testid={`palette-plugin-${p.name}`}
+                  data-missing={p.missing ? 'true' : 'false'}
+                  style={{ cursor: p.missing ? 'not-allowed' : 'grab', padding: '4px 8px', borderRadius: 6, border: `1px ${p.missing ? 'dashed' : 'solid'} #d9d9d9`, borderLeft: `5px solid ${NODE_COLORS.task}`, background: '#fff', userSelect: 'none', fontSize: 12, wordBreak: 'break-all', opacity: p.missing ? 0.6 : 1 }}
+                >
+                  {p.name}
+                </div>
+              </Tooltip>
             ))}
           </Flex>
         </Card>
@@ -475,6 +520,8 @@ function Designer({ flowKey, initial, info }: { flowKey: string; initial: FlowDo
               node={selectedNode}
               messages={marks.nodeErrors[selectedNode.id]}
               errors={errors?.mapped.nodeFields[selectedNode.id]}
+              plugins={plugins}
+              settingsErrors={errors?.mapped.nodeSettings[selectedNode.id]}
               onChange={(n, tag) => commit(updateNode(doc, selectedNode.id, n), tag)}
               onRename={(newId) => {
                 if (doc.nodes.some((n) => n.id === newId) || !/^[a-z][a-z0-9_-]{0,63}$/.test(newId)) {

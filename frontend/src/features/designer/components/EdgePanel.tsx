@@ -3,6 +3,8 @@ import { DeleteOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import type { FlowDoc, FlowEdge } from '../lib/document';
 import { TextInputs } from './TextInputs';
+import { useExpressionCheck } from '../api/plugins';
+import { expressionToCheck, splitAt } from '../lib/expression';
 
 interface Props {
   doc: FlowDoc;
@@ -25,7 +27,15 @@ export function EdgePanel({ doc, index, edge, errors, messages, onChange, onDele
     onChange(next, tag);
   };
   const fromType = doc.nodes.find((n) => n.id === edge.from)?.type;
-  const whenErr = errors?.when?.join('; ') ?? (edge.when && !WHEN_HINT.test(edge.when) ? t('designer.whenSuspicious') : undefined);
+  const check = useExpressionCheck(doc.form, expressionToCheck(edge.when));
+  const live = check.data && check.checked === expressionToCheck(edge.when) ? check.data : undefined;
+  const liveErr = live && !live.ok ? live.errors?.[0] : undefined;
+  const whenErr =
+    (liveErr && t('designer.whenCompile', { message: liveErr.message })) ??
+    (live?.ok ? undefined : errors?.when?.join('; ')) ??
+    (edge.when && !WHEN_HINT.test(edge.when) ? t('designer.whenSuspicious') : undefined);
+  const mark = liveErr && edge.when ? splitAt(edge.when, liveErr.position) : undefined;
+  const checkState = !expressionToCheck(edge.when) ? 'empty' : check.pending ? 'pending' : check.isError ? 'unavailable' : live ? (live.ok ? 'ok' : 'error') : 'pending';
   return (
     <Form layout="vertical" size="small" data-testid="edge-panel" data-edge={index}>
       <Typography.Title level={5} style={{ marginTop: 0 }}>
@@ -35,9 +45,18 @@ export function EdgePanel({ doc, index, edge, errors, messages, onChange, onDele
         {edge.from} → {edge.to}
       </Typography.Paragraph>
       {messages?.length ? <Alert type="error" showIcon style={{ marginBottom: 8 }} title={messages.map((m, i) => <div key={i}>{m}</div>)} /> : null}
-      <Form.Item label={t('designer.when')} extra={fromType === 'switch' || fromType === 'inclusive' ? t('designer.whenHelp') : t('designer.whenOnlySwitch')} {...(whenErr ? { validateStatus: 'error', help: whenErr } : {})}>
+      <Form.Item label={t('designer.when')} extra={fromType === 'switch' || fromType === 'inclusive' ? t('designer.whenHelp') : t('designer.whenOnlySwitch')} {...(whenErr ? { validateStatus: 'error', help: whenErr } : checkState === 'ok' ? { validateStatus: 'success', help: t('designer.whenOk') } : checkState === 'pending' ? { validateStatus: 'validating' } : {})} hasFeedback={checkState !== 'empty'}>
         <Input.TextArea rows={2} style={{ fontFamily: 'monospace' }} value={edge.when ?? ''} onChange={(e) => set({ when: e.target.value }, `when:${index}`)} placeholder="order.total >= 50000" data-testid="edge-when" />
       </Form.Item>
+      <div data-testid="edge-when-check" data-state={checkState} style={{ marginTop: -8, marginBottom: 12 }}>
+        {mark && (
+          <pre style={{ margin: 0, fontSize: 12, whiteSpace: 'pre-wrap', background: '#fff1f0', padding: 4, borderRadius: 4 }} data-testid="edge-when-mark">
+            {mark.before}
+            <span style={{ textDecoration: 'underline wavy #ff4d4f', background: '#ffccc7' }}>{mark.at}</span>
+            {mark.after}
+          </pre>
+        )}
+      </div>
       <Form.Item>
         <Checkbox checked={!!edge.default} onChange={(e) => set({ default: e.target.checked || undefined })} data-testid="edge-default">
           {t('designer.default')}

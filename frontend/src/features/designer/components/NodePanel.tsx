@@ -1,19 +1,24 @@
 import { useEffect, useState } from 'react';
-import { Alert, Button, Checkbox, Divider, Form, Input, InputNumber, Select, Space, Typography } from 'antd';
+import { Alert, Button, Checkbox, Divider, Form, Input, InputNumber, Select, Space, Tag, Typography } from 'antd';
 import { DeleteOutlined, PlusOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { useDepartments } from '../../departments/api/listDepartments';
 import { useLang } from '../../../i18n/useLang';
 import { REVIEW_MODES, type Approvers, type FieldPermission, type FlowDoc, type FlowNode, type Text } from '../lib/document';
 import { TextInputs } from './TextInputs';
-
-const KNOWN_PLUGINS = ['inventory.check', 'notify.confirm', 'documents.print'];
+import { PluginSettingsForm } from './PluginSettingsForm';
+import { hasSettingsForm, pluginDefaults, settingsChanged, type PluginInfo } from '../lib/plugins';
+import type { FieldError } from '../../../lib/api';
 
 interface Props {
   doc: FlowDoc;
   node: FlowNode;
   errors?: Record<string, string[]>;
   messages?: string[];
+  /** The registered plugins (GET /plugins), for task nodes. */
+  plugins?: PluginInfo[];
+  /** Server errors inside a task node's settings, pointers relative to the settings. */
+  settingsErrors?: FieldError[];
   /** `tag` groups keystrokes in one field into one undo step. */
   onChange: (node: FlowNode, tag?: string) => void;
   onRename: (newId: string) => void;
@@ -24,7 +29,7 @@ const fieldStatus = (errors: Record<string, string[]> | undefined, f: string) =>
   errors?.[f]?.length ? { validateStatus: 'error' as const, help: errors[f].join('; ') } : {};
 
 /** The properties of the selected node, by type. */
-export function NodePanel({ doc, node, errors, messages, onChange, onRename, onDelete }: Props) {
+export function NodePanel({ doc, node, errors, messages, plugins, settingsErrors, onChange, onRename, onDelete }: Props) {
   const { t } = useTranslation();
   const { pick } = useLang();
   const departments = useDepartments();
@@ -56,6 +61,8 @@ export function NodePanel({ doc, node, errors, messages, onChange, onRename, onD
   const idTaken = id !== node.id && doc.nodes.some((n) => n.id === id);
   const depOptions = (departments.data?.items ?? []).map((d) => ({ value: d.key, label: `${pick(d.name)} (${d.key})` }));
   const fields = Object.entries(node.fields ?? {});
+  const plugin = node.type === 'task' ? plugins?.find((p) => p.name === node.plugin) : undefined;
+  const pluginOptions = [...new Set([...(plugins ?? []).map((p) => p.name), ...(node.plugin ? [node.plugin] : [])])].sort().map((p) => ({ value: p, label: p }));
 
   return (
     <Form layout="vertical" size="small" data-testid="node-panel" data-node={node.id}>
@@ -213,36 +220,69 @@ export function NodePanel({ doc, node, errors, messages, onChange, onRename, onD
 
       {node.type === 'task' && (
         <>
-          <Form.Item label={t('designer.plugin')} {...fieldStatus(errors, 'plugin')}>
+          <Form.Item
+            label={t('designer.plugin')}
+            {...(node.plugin && plugins && !plugin ? { validateStatus: 'warning', help: t('designer.pluginUnknown') } : fieldStatus(errors, 'plugin'))}
+          >
             <Select
               showSearch
               value={node.plugin || undefined}
-              onChange={(v) => set({ plugin: v })}
-              options={[...new Set([...KNOWN_PLUGINS, ...(node.plugin ? [node.plugin] : [])])].map((p) => ({ value: p, label: p }))}
+              onChange={(v: string) => {
+                const p = plugins?.find((x) => x.name === v);
+                set({ plugin: v, settings: p ? pluginDefaults(p.settings_schema) : node.settings });
+                setSettingsText(JSON.stringify(p ? pluginDefaults(p.settings_schema) : node.settings ?? {}, null, 2));
+              }}
+              options={pluginOptions}
               data-testid="node-plugin"
             />
           </Form.Item>
-          <Form.Item
-            label={t('designer.settings')}
-            {...(settingsError ? { validateStatus: 'error', help: settingsError } : fieldStatus(errors, 'settings'))}
-          >
-            <Input.TextArea
-              rows={6}
-              style={{ fontFamily: 'monospace' }}
-              value={settingsText}
-              onChange={(e) => {
-                setSettingsText(e.target.value);
-                try {
-                  const v: unknown = JSON.parse(e.target.value || '{}');
-                  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error();
-                  setSettingsError(undefined);
-                  set({ settings: v as Record<string, unknown> }, `settings:${node.id}`);
-                } catch {
-                  setSettingsError(t('designer.settingsInvalid'));
-                }
-              }}
-            />
-          </Form.Item>
+          {plugin && (
+            <div style={{ marginBottom: 8 }} data-testid="node-plugin-outcomes">
+              <Typography.Text type="secondary">{t('designer.pluginOutcomes')}: </Typography.Text>
+              {plugin.outcomes.map((o) => (
+                <Tag key={o}>{o}</Tag>
+              ))}
+            </div>
+          )}
+          {plugin && typeof plugin.settings_schema.description === 'string' && (
+            <Typography.Paragraph type="secondary" style={{ fontSize: 12 }}>
+              {plugin.settings_schema.description}
+            </Typography.Paragraph>
+          )}
+          {plugin && hasSettingsForm(plugin.settings_schema) ? (
+            <Form.Item label={t('designer.settingsForm')} {...fieldStatus(errors, 'settings')}>
+              <PluginSettingsForm
+                key={`${node.id}:${node.plugin}`}
+                schema={plugin.settings_schema}
+                value={node.settings}
+                serverErrors={settingsErrors}
+                onChange={(v) => settingsChanged(node.settings, v) && set({ settings: v }, `settings:${node.id}`)}
+              />
+            </Form.Item>
+          ) : (
+            <Form.Item
+              label={t('designer.settings')}
+              {...(settingsError ? { validateStatus: 'error', help: settingsError } : fieldStatus(errors, 'settings'))}
+            >
+              <Input.TextArea
+                rows={6}
+                style={{ fontFamily: 'monospace' }}
+                value={settingsText}
+                data-testid="node-settings-json"
+                onChange={(e) => {
+                  setSettingsText(e.target.value);
+                  try {
+                    const v: unknown = JSON.parse(e.target.value || '{}');
+                    if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error();
+                    setSettingsError(undefined);
+                    set({ settings: v as Record<string, unknown> }, `settings:${node.id}`);
+                  } catch {
+                    setSettingsError(t('designer.settingsInvalid'));
+                  }
+                }}
+              />
+            </Form.Item>
+          )}
         </>
       )}
 

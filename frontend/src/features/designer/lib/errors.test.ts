@@ -45,6 +45,25 @@ describe('error pointers', () => {
   });
 });
 
+describe('plugin settings errors', () => {
+  it('keeps the pointer inside the settings for the settings form', () => {
+    const m = mapErrors(
+      [
+        { pointer: '/nodes/1/settings/warehouse', message: 'too short' },
+        { pointer: '/nodes/1/settings/a~1b/0', message: 'bad item' },
+        { pointer: '/nodes/1/settings', message: 'not an object' },
+      ],
+      doc,
+    );
+    expect(m.nodeSettings[doc.nodes[1].id]).toEqual([
+      { pointer: '/warehouse', message: 'too short' },
+      { pointer: '/a~1b/0', message: 'bad item' },
+      { pointer: '', message: 'not an object' },
+    ]);
+    expect(m.nodeFields[doc.nodes[1].id].settings).toHaveLength(3);
+  });
+});
+
 describe('simulation', () => {
   it('highlights visited nodes and the edges between consecutive steps', () => {
     const p = pathOnGraph(doc, [

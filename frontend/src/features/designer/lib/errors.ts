@@ -10,6 +10,8 @@ export interface MappedErrors {
   /** node id → field (first segment after the node, e.g. approvers) → messages */
   nodeFields: Record<string, Record<string, string[]>>;
   edgeFields: Record<number, Record<string, string[]>>;
+  /** node id → errors inside its plugin settings, pointers relative to the settings (/warehouse) */
+  nodeSettings: Record<string, FieldError[]>;
   /** errors not about one node or edge (/name, /form, "" …) */
   general: FieldError[];
 }
@@ -28,14 +30,18 @@ const push = <K extends string | number>(rec: Record<K, string[]>, k: K, m: stri
 };
 
 export function mapErrors(errors: FieldError[], doc: FlowDoc): MappedErrors {
-  const r: MappedErrors = { nodes: {}, edges: {}, nodeFields: {}, edgeFields: {}, general: [] };
+  const r: MappedErrors = { nodes: {}, edges: {}, nodeFields: {}, edgeFields: {}, nodeSettings: {}, general: [] };
   for (const err of errors) {
-    const [head, idx, field] = splitPointer(err.pointer);
+    const [head, idx, field, ...rest] = splitPointer(err.pointer);
     const i = idx !== undefined && /^\d+$/.test(idx) ? Number(idx) : -1;
     if (head === 'nodes' && i >= 0 && i < doc.nodes.length) {
       const id = doc.nodes[i].id;
       push(r.nodes, id, err.message);
       if (field) push((r.nodeFields[id] ??= {}), field, err.message);
+      if (field === 'settings') {
+        const sub = rest.map((s) => '/' + s.replace(/~/g, '~0').replace(/\//g, '~1')).join('');
+        (r.nodeSettings[id] ??= []).push({ pointer: sub, message: err.message });
+      }
     } else if (head === 'edges' && i >= 0 && i < doc.edges.length) {
       push(r.edges, i, err.message);
       if (field) push((r.edgeFields[i] ??= {}), field, err.message);

@@ -1,0 +1,34 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"sluice/backend/service"
+)
+
+// Dashboards (service/stats.go) and the designer's expression check (service/flows.go).
+
+func (h *handlers) getStats(c *gin.Context) {
+	st, err := h.svc.Stats(c.Request.Context(), actor(c), service.StatsFilter{
+		Flow: c.Param("key"), Department: c.Query("department"), From: c.Query("from"), To: c.Query("to")})
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, st)
+}
+
+func (h *handlers) postExpressionCheck(c *gin.Context) {
+	var req service.ExpressionCheck
+	if !bind(c, &req) {
+		return
+	}
+	res, err := h.svc.CheckExpression(c.Request.Context(), actor(c), req)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, res)
+}
