@@ -29,6 +29,7 @@ const DesignerPage = lazy(() => import('./features/designer/components/DesignerP
 const SystemStatusPage = lazy(() =>
   import('./features/admin/components/SystemStatusPage').then((m) => ({ default: m.SystemStatusPage })),
 );
+const BoardPage = lazy(() => import('./features/boards/components/BoardPage').then((m) => ({ default: m.BoardPage })));
 const page = (node: ReactNode) => <Suspense fallback={<Skeleton active />}>{node}</Suspense>;
 
 const ANTD_LOCALES = { 'zh-TW': zhTW, 'zh-CN': zhCN, en: enUS } as const;
@@ -47,6 +48,8 @@ export const router = createBrowserRouter([
       { path: 'orders', element: <OrdersPage /> },
       { path: 'orders/new', element: page(<NewOrderPage />) },
       { path: 'orders/:id', element: page(<OrderDetailPage />) },
+      { path: 'boards', element: page(<BoardPage />) },
+      { path: 'boards/:department', element: page(<BoardPage />) },
       { path: 'designer/flows', element: page(<FlowsListPage />) },
       { path: 'designer/flows/:key', element: page(<DesignerPage />) },
       { path: 'admin/status', element: page(<SystemStatusPage />) },

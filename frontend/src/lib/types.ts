@@ -223,3 +223,65 @@ export interface UserListItem {
   is_admin?: boolean;
   disabled?: boolean;
 }
+
+/** GET /notifications: one inbox entry (reminder, escalation, mention …). */
+export interface NotificationItem {
+  id: number;
+  type: string;
+  title: string;
+  order_id?: number;
+  data: Record<string, unknown>;
+  seq: number;
+  created_at: string;
+  read_at?: string;
+}
+
+export interface NotificationPage {
+  items: NotificationItem[];
+  unread: number;
+  next?: number;
+}
+
+/** A soft lock on an order (advisory: shown on boards, never blocks acting). */
+export interface OrderLock {
+  order_id: number;
+  by: string;
+  until: string;
+}
+
+export interface BoardCard {
+  order_id: number;
+  number: string;
+  status: string;
+  total: number;
+  submitter: string;
+  customer?: string;
+  assignees: string[];
+  since: string;
+  /** The earliest pending SLA timer of the node's open tasks. */
+  due?: string;
+  lock?: OrderLock;
+  comments: number;
+}
+
+export interface BoardColumn {
+  node: string;
+  name?: LocalizedText;
+  cards: BoardCard[];
+}
+
+export interface Board {
+  flow: string;
+  version: number;
+  department: string;
+  columns: BoardColumn[];
+}
+
+export interface OrderComment {
+  id: number;
+  order_id: number;
+  author: string;
+  body: string;
+  mentions: string[];
+  created_at: string;
+}
