@@ -218,7 +218,10 @@ export function BoardPage() {
             style={{ minWidth: 160 }}
             value={department}
             onChange={(d) => navigate({ pathname: `/boards/${encodeURIComponent(d)}`, search: params.toString() })}
-            options={(departments.data?.items ?? []).map((d) => ({ value: d.key, label: pick(d.name) || d.key }))}
+            options={(departments.data?.items ?? []).map((d) => ({
+              value: d.key,
+              label: <span data-testid={`board-department-${d.key}`}>{pick(d.name) || d.key}</span>,
+            }))}
             data-testid="board-department"
             aria-label={t('board.department')}
           />

@@ -48,7 +48,8 @@ export function LiveBridge() {
       type: a.kind === 'notification' && a.type === 'escalation' ? 'warning' : 'info',
       title,
       description: body,
-      placement: 'topRight',
+      // bottom right: the header's bell and menus stay clickable
+      placement: 'bottomRight',
       duration: 8,
       props: { 'data-testid': 'live-toast', 'data-kind': a.kind === 'notification' ? a.type : a.kind } as never,
       actions: open ? (
