@@ -100,6 +100,8 @@ export interface Task {
   /** Reason codes for rejecting / returning (labels come from i18n `reasons.<code>`). */
   reasons?: string[];
   checklist?: ChecklistItem[];
+  /** Top-level form fields this node's reviewers may change (sent in `fields` with approve or comment). */
+  editable?: string[];
   can_act: boolean;
   /** The action that closed the task (approve, reject, return); absent while open. */
   decision?: string;
@@ -187,6 +189,8 @@ export interface TaskActionRequest {
   position?: SignerPosition;
   /** approve: one tick per checklist item, all true. */
   checklist?: boolean[];
+  /** approve, comment: new values of fields the task lists in `editable`. */
+  fields?: Record<string, unknown>;
 }
 
 export interface TaskActionResponse {

@@ -161,6 +161,8 @@ const en: Messages = {
     assignedTo: 'Assigned to {{users}}',
   },
   action: {
+    editFields: 'Edit fields: {{fields}}',
+    editHint: 'Changes void earlier approvals that saw these fields: the order goes back to those steps first, then straight back here.',
     panelTitle: 'Review: {{node}}',
     checklist: 'Checklist',
     approve: 'Approve',

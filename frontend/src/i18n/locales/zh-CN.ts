@@ -161,6 +161,8 @@ const zhCN: Messages = {
     assignedTo: '指派给 {{users}}',
   },
   action: {
+    editFields: '修改字段：{{fields}}',
+    editHint: '修改后提交：依据这些字段的先前批准会失效，订单会先回到那些节点，再直接回到这里。',
     panelTitle: '审核：{{node}}',
     checklist: '检查清单',
     approve: '批准',

@@ -159,6 +159,8 @@ const zhTW = {
     assignedTo: '指派給 {{users}}',
   },
   action: {
+    editFields: '修改欄位：{{fields}}',
+    editHint: '修改後送出：依據這些欄位的先前核准會失效，訂單會先回到那些節點，再直接回到這裡。',
     panelTitle: '審核：{{node}}',
     checklist: '檢查清單',
     approve: '核准',

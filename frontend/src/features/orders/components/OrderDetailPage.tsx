@@ -180,6 +180,7 @@ export function OrderDetailPage() {
                 orderId={id}
                 username={username}
                 canListUsers={!!me.data?.user?.is_admin}
+                order={o}
                 returnTargets={history.isSuccess ? returnTargets(items, tk.node).map((n) => ({ node: n, name: nodeName(n) })) : undefined}
               />
             ))}
