@@ -74,3 +74,14 @@ export function useLiveStatus(): LiveStatus {
   }, [client]);
   return status;
 }
+
+/** Watches several topics while mounted (the list may change between renders; at most `max`). */
+export function useLiveTopics(topics: string[], max = 50) {
+  const client = useLiveClient();
+  const key = [...new Set(topics)].slice(0, max).sort().join('|');
+  useEffect(() => {
+    if (!client || !key) return;
+    const stops = key.split('|').map((t) => client.watch(t));
+    return () => stops.forEach((stop) => stop());
+  }, [client, key]);
+}

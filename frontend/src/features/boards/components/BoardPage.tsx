@@ -94,7 +94,7 @@ export function BoardPage() {
   const me = useMe();
   const departments = useDepartments();
   const flows = useFlows();
-  const username = me.data?.user.username;
+  const username = me.data?.user?.username;
   const [text, setText] = useState(params.get('q') ?? '');
   const [openId, setOpenId] = useState<number | null>(null);
   const now = useNow(1000);
