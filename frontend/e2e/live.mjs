@@ -190,6 +190,7 @@ async function main() {
     await step('the board shows the card move to sales review, without a reload', brd.page, async () => {
       await card(brd.page, order.number, 'sales_review').waitFor();
       await stillSame(brd.page, BOARD_USER);
+      await card(brd.page, order.number, 'sales_review').scrollIntoViewIfNeeded();
       await shot(brd.page, 'board-sales-review');
     });
 
@@ -213,6 +214,8 @@ async function main() {
       await drawer.getByTestId('comment-submit').click();
       await drawer.locator('[data-testid="comment-item"]').filter({ hasText: '請確認出貨日期' }).waitFor();
       await shot(brd.page, 'board-claim-comment');
+      await brd.page.locator('.ant-drawer-close').first().click();
+      await drawer.waitFor({ state: 'hidden' });
     });
 
     await step(`${REVIEWER} sees the mention (toast, bell) and reads it in the drawer`, rev.page, async () => {
@@ -248,6 +251,7 @@ async function main() {
       await card(brd.page, order.number, 'ship').waitFor();
       if ((await card(brd.page, order.number, 'sales_review').count()) !== 0) fail('the card is still in sales review too');
       await stillSame(brd.page, BOARD_USER);
+      await card(brd.page, order.number, 'ship').scrollIntoViewIfNeeded();
       await shot(brd.page, 'board-ship');
     });
 

@@ -278,6 +278,12 @@ const en: Messages = {
     withdraw: 'Withdrawn by the submitter',
     urge: 'Urged',
     auto_approved: 'Auto-approved',
+    edited: 'Fields edited',
+    migrated: 'Moved to another version',
+    join: 'Branches joined',
+    order: { comment: 'Board comment' },
+    task: { reminded: 'Reminded', escalated: 'Escalated' },
+    timer: { auto: 'Acted automatically when due', auto_failed: 'Automatic action failed' },
   },
   rjsf: {
     ArrayItemTitle: 'Item',

@@ -278,6 +278,12 @@ const zhCN: Messages = {
     withdraw: '撤回申请',
     urge: '催办',
     auto_approved: '自动通过',
+    edited: '修改字段',
+    migrated: '迁移版本',
+    join: '汇合',
+    order: { comment: '看板留言' },
+    task: { reminded: '提醒处理', escalated: '超时升级' },
+    timer: { auto: '超时自动处理', auto_failed: '超时自动处理失败' },
   },
   rjsf: {
     ArrayItemTitle: '项目',

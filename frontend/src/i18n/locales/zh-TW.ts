@@ -276,6 +276,12 @@ const zhTW = {
     withdraw: '撤回申請',
     urge: '催辦',
     auto_approved: '自動核准',
+    edited: '修改欄位',
+    migrated: '移轉版本',
+    join: '會合',
+    order: { comment: '看板留言' },
+    task: { reminded: '提醒處理', escalated: '逾時升級' },
+    timer: { auto: '逾時自動處理', auto_failed: '逾時自動處理失敗' },
   },
   // Strings used inside rjsf forms, keyed by the name of @rjsf/utils' TranslatableString.
   rjsf: {
