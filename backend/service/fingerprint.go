@@ -37,6 +37,17 @@ func seenFields(n *engine.NodeDoc, data map[string]any) []string {
 	return out
 }
 
+// editableFields are the form fields reviewers at n may edit, sorted (nil when none).
+func editableFields(n *engine.NodeDoc) []string {
+	var out []string
+	for _, k := range slices.Sorted(maps.Keys(n.Fields)) {
+		if n.Fields[k] == FieldEdit {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
 // fingerprint hashes the values of the given fields (canonical JSON, sorted keys).
 func fingerprint(fields []string, data map[string]any) string {
 	sub := map[string]any{}

@@ -240,8 +240,15 @@ func TestEditVoidsApprovalsThatSawIt(t *testing.T) {
 				t.Fatal(err)
 			}
 			o = step(t, svc, s, "clerk", o, service.ActionRequest{Action: "approve"})
+			if len(o.Tasks) != 1 || o.Tasks[0].Editable != nil {
+				t.Fatalf("sales review edits nothing: %+v", o.Tasks)
+			}
 			o = step(t, svc, s, "manager", o, service.ActionRequest{Action: "approve"})
 			at(t, o, "finance_review")
+			// the task says what its reviewers may edit
+			if len(o.Tasks) == 0 || !slices.Equal(o.Tasks[0].Editable, []string{"items", "note"}) {
+				t.Fatalf("editable of finance review: %+v", o.Tasks)
+			}
 			return o
 		}
 		o := walkToFinance()

@@ -30,6 +30,7 @@ const SystemStatusPage = lazy(() =>
   import('./features/admin/components/SystemStatusPage').then((m) => ({ default: m.SystemStatusPage })),
 );
 const DashboardPage = lazy(() => import('./features/dashboards/components/DashboardPage').then((m) => ({ default: m.DashboardPage })));
+const BoardPage = lazy(() => import('./features/boards/components/BoardPage').then((m) => ({ default: m.BoardPage })));
 const page = (node: ReactNode) => <Suspense fallback={<Skeleton active />}>{node}</Suspense>;
 
 const ANTD_LOCALES = { 'zh-TW': zhTW, 'zh-CN': zhCN, en: enUS } as const;
@@ -48,6 +49,8 @@ export const router = createBrowserRouter([
       { path: 'orders', element: <OrdersPage /> },
       { path: 'orders/new', element: page(<NewOrderPage />) },
       { path: 'orders/:id', element: page(<OrderDetailPage />) },
+      { path: 'boards', element: page(<BoardPage />) },
+      { path: 'boards/:department', element: page(<BoardPage />) },
       { path: 'designer/flows', element: page(<FlowsListPage />) },
       { path: 'designer/flows/:key', element: page(<DesignerPage />) },
       { path: 'admin/status', element: page(<SystemStatusPage />) },

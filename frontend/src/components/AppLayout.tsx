@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
-import { Avatar, Button, Dropdown, Flex, Layout, Menu, Spin, Typography, theme } from 'antd';
-import { ApartmentOutlined, BarChartOutlined, DashboardOutlined, FileAddOutlined, InboxOutlined, LogoutOutlined, ProfileOutlined, UserOutlined } from '@ant-design/icons';
+import { Avatar, Badge, Button, Dropdown, Flex, Layout, Menu, Spin, Typography, theme } from 'antd';
+import { ApartmentOutlined, BarChartOutlined, DashboardOutlined, FileAddOutlined, InboxOutlined, LogoutOutlined, ProfileOutlined, ProjectOutlined, UserOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { Link, Navigate, Outlet, useLocation, useNavigate } from 'react-router';
 import { LanguageSwitcher } from './LanguageSwitcher';
@@ -10,6 +10,10 @@ import { useLogout } from '../features/auth/api/logout';
 import { isApiError } from '../lib/api';
 import { changeLanguage, hasStoredLanguage } from '../i18n';
 import { matchLanguage } from '../i18n/languages';
+import { LiveProvider } from '../lib/live/LiveProvider';
+import { LiveBridge } from '../features/notifications/components/LiveBridge';
+import { NotificationBell } from '../features/notifications/components/NotificationBell';
+import { useTasks } from '../features/tasks/api/listTasks';
 
 const { Header, Sider, Content } = Layout;
 
@@ -18,11 +22,28 @@ function selectedMenuKey(pathname: string): string {
   if (pathname.startsWith('/admin/status')) return 'adminStatus';
   if (pathname.startsWith('/dashboards')) return 'dashboards';
   if (pathname.startsWith('/orders/new')) return 'new';
+  if (pathname.startsWith('/boards')) return 'boards';
   if (pathname.startsWith('/orders')) return 'orders';
   return 'tasks';
 }
 
-/** The signed-in shell: side menu (my tasks / orders / new order), header with language and user menu. */
+/** My open tasks, as a count next to the menu entry (kept fresh by live events). */
+function TasksCount() {
+  const mine = useTasks('mine');
+  const n = mine.data?.items?.length ?? 0;
+  return (
+    <Badge
+      count={n}
+      size="small"
+      offset={[6, -2]}
+      style={{ boxShadow: 'none' }}
+      data-testid="nav-tasks-count"
+      data-count={mine.data ? n : ''}
+    />
+  );
+}
+
+/** The signed-in shell: side menu (my tasks / orders / new order / boards), header with live status, notifications, language and user menu. */
 export function AppLayout() {
   const { t } = useTranslation();
   const location = useLocation();
@@ -64,6 +85,8 @@ export function AppLayout() {
   };
 
   return (
+    <LiveProvider username={user.username}>
+    <LiveBridge />
     <Layout style={{ minHeight: '100vh' }}>
       <Sider collapsible collapsed={collapsed} onCollapse={setCollapsed} breakpoint="lg" width={208}>
         <Link to="/tasks" style={{ display: 'flex', alignItems: 'center', gap: 10, padding: '16px 20px', color: '#fff' }}>
@@ -84,9 +107,19 @@ export function AppLayout() {
           mode="inline"
           selectedKeys={[selectedMenuKey(location.pathname)]}
           items={[
-            { key: 'tasks', icon: <InboxOutlined />, label: <Link to="/tasks" data-testid="nav-tasks">{t('nav.tasks')}</Link> },
+            {
+              key: 'tasks',
+              icon: <InboxOutlined />,
+              label: (
+                <Link to="/tasks" data-testid="nav-tasks">
+                  {t('nav.tasks')}
+                  <TasksCount />
+                </Link>
+              ),
+            },
             { key: 'orders', icon: <ProfileOutlined />, label: <Link to="/orders" data-testid="nav-orders">{t('nav.orders')}</Link> },
             { key: 'new', icon: <FileAddOutlined />, label: <Link to="/orders/new" data-testid="nav-new-order">{t('nav.newOrder')}</Link> },
+            { key: 'boards', icon: <ProjectOutlined />, label: <Link to="/boards" data-testid="nav-boards">{t('nav.boards')}</Link> },
             { key: 'dashboards', icon: <BarChartOutlined />, label: <Link to="/dashboards" data-testid="nav-dashboards">{t('nav.dashboards')}</Link> },
             ...(user.is_admin
               ? [
@@ -110,6 +143,7 @@ export function AppLayout() {
           }}
         >
           <Flex align="center" justify="flex-end" gap={8} style={{ height: '100%' }}>
+            <NotificationBell />
             <LanguageSwitcher />
             <Dropdown
               trigger={['click']}
@@ -141,5 +175,6 @@ export function AppLayout() {
         </Content>
       </Layout>
     </Layout>
+    </LiveProvider>
   );
 }

@@ -100,6 +100,8 @@ export interface Task {
   /** Reason codes for rejecting / returning (labels come from i18n `reasons.<code>`). */
   reasons?: string[];
   checklist?: ChecklistItem[];
+  /** Top-level form fields this node's reviewers may change (sent in `fields` with approve or comment). */
+  editable?: string[];
   can_act: boolean;
   /** The action that closed the task (approve, reject, return); absent while open. */
   decision?: string;
@@ -187,6 +189,8 @@ export interface TaskActionRequest {
   position?: SignerPosition;
   /** approve: one tick per checklist item, all true. */
   checklist?: boolean[];
+  /** approve, comment: new values of fields the task lists in `editable`. */
+  fields?: Record<string, unknown>;
 }
 
 export interface TaskActionResponse {
@@ -222,4 +226,66 @@ export interface UserListItem {
   display_name: string;
   is_admin?: boolean;
   disabled?: boolean;
+}
+
+/** GET /notifications: one inbox entry (reminder, escalation, mention …). */
+export interface NotificationItem {
+  id: number;
+  type: string;
+  title: string;
+  order_id?: number;
+  data: Record<string, unknown>;
+  seq: number;
+  created_at: string;
+  read_at?: string;
+}
+
+export interface NotificationPage {
+  items: NotificationItem[];
+  unread: number;
+  next?: number;
+}
+
+/** A soft lock on an order (advisory: shown on boards, never blocks acting). */
+export interface OrderLock {
+  order_id: number;
+  by: string;
+  until: string;
+}
+
+export interface BoardCard {
+  order_id: number;
+  number: string;
+  status: string;
+  total: number;
+  submitter: string;
+  customer?: string;
+  assignees: string[];
+  since: string;
+  /** The earliest pending SLA timer of the node's open tasks. */
+  due?: string;
+  lock?: OrderLock;
+  comments: number;
+}
+
+export interface BoardColumn {
+  node: string;
+  name?: LocalizedText;
+  cards: BoardCard[];
+}
+
+export interface Board {
+  flow: string;
+  version: number;
+  department: string;
+  columns: BoardColumn[];
+}
+
+export interface OrderComment {
+  id: number;
+  order_id: number;
+  author: string;
+  body: string;
+  mentions: string[];
+  created_at: string;
 }

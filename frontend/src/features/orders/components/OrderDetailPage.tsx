@@ -15,6 +15,7 @@ import { ErrorAlert } from '../../../components/ErrorAlert';
 import { StatusTag } from '../../../components/StatusTag';
 import { useLang } from '../../../i18n/useLang';
 import { isApiError } from '../../../lib/api';
+import { useLiveTopic } from '../../../lib/live/LiveProvider';
 import { formatDateTime, formatMoney } from '../../../lib/format';
 import type { HistoryEntry, Task } from '../../../lib/types';
 import { latestTrace, nodeNamesFrom, nodeProgress, returnTargets, type NodeProgress } from '../lib/history';
@@ -59,6 +60,8 @@ export function OrderDetailPage() {
   const flows = useFlows();
   const me = useMe();
   const deptName = useDepartmentName();
+  // order.updated, comments, reminders of this order refresh the page as they happen
+  useLiveTopic(id ? `order:${id}` : null);
 
   if (order.isPending) {
     return (
@@ -177,6 +180,7 @@ export function OrderDetailPage() {
                 orderId={id}
                 username={username}
                 canListUsers={!!me.data?.user?.is_admin}
+                order={o}
                 returnTargets={history.isSuccess ? returnTargets(items, tk.node).map((n) => ({ node: n, name: nodeName(n) })) : undefined}
               />
             ))}

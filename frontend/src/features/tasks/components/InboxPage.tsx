@@ -12,6 +12,7 @@ import { formatDateTime, formatMoney } from '../../../lib/format';
 import type { TaskListItem, TaskScope } from '../../../lib/types';
 import { useDepartmentName } from '../../departments/api/listDepartments';
 import { BatchApproveModal } from './BatchApproveModal';
+import { useLiveTopics } from '../../../lib/live/LiveProvider';
 
 const SCOPES: TaskScope[] = ['mine', 'cc', 'done', 'initiated'];
 
@@ -26,6 +27,8 @@ function TaskTable({ scope }: { scope: TaskScope }) {
   const batchable = scope === 'mine';
   const rowKey = (r: TaskListItem) => `${r.id}-${r.order.id}-${r.node}`;
   const selectedTasks = (tasks.data?.items ?? []).filter((r) => selected.includes(rowKey(r)));
+  // a task another assignee decides, or an order that moves on, leaves the list without a reload
+  useLiveTopics((tasks.data?.items ?? []).map((r) => `order:${r.order.id}`));
 
   const columns: ColumnsType<TaskListItem> = [
     {

@@ -234,3 +234,39 @@ describe('TaskActionPanel', () => {
     expect(screen.getByTestId('checklist-hint').textContent).toBe('Tick every checklist item to approve');
   });
 });
+
+describe('TaskActionPanel: editable fields', () => {
+  const editTask: Task = { ...task, node: 'finance_review', checklist: [], editable: ['note'] };
+  const order = {
+    id: 9,
+    number: 'SO-9',
+    flow: 'order-review',
+    version: 1,
+    status: 'in_review',
+    data: { note: '原備註', currency: 'TWD' },
+    created_at: '2026-11-27T10:00:00Z',
+  };
+  const flowForm = {
+    flow: { key: 'order-review', version: 1, name: 'Order review' },
+    form: {
+      key: 'order',
+      version: 1,
+      name: 'Order',
+      schema: { type: 'object', properties: { note: { type: 'string', title: { 'zh-TW': '備註', en: 'Note' } }, currency: { type: 'string' } } },
+    },
+  };
+
+  it('sends only the changed editable fields with approve', async () => {
+    fetchMock.mockImplementation(async (url: string) => (String(url).includes('/form') ? json(200, flowForm) : json(200, { task: editTask, order })));
+    renderWithProviders(<TaskActionPanel task={editTask} orderId="9" order={order} />);
+    await waitFor(() => expect(screen.getByText('修改欄位：備註')).toBeTruthy());
+    fireEvent.click(screen.getByTestId('action-edit-toggle'));
+    const input = (await screen.findByDisplayValue('原備註')) as HTMLInputElement;
+    expect(screen.queryByDisplayValue('TWD')).toBeNull(); // not editable: not in the editor
+    fireEvent.change(input, { target: { value: '改為分批出貨' } });
+    fireEvent.click(submit());
+    await waitFor(() => expect(fetchMock.mock.calls.some(([u]) => String(u).endsWith('/tasks/41/actions'))).toBe(true));
+    const call = fetchMock.mock.calls.findIndex(([u]) => String(u).endsWith('/tasks/41/actions'));
+    expect(sentBody(call)).toEqual({ action: 'approve', fields: { note: '改為分批出貨' } });
+  });
+});

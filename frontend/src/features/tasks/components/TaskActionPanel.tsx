@@ -1,5 +1,5 @@
 import { useState, type ReactNode } from 'react';
-import { Alert, App, Button, Card, Checkbox, Flex, Form, Input, Radio, Select, Space, Tag, Typography } from 'antd';
+import { Alert, App, Button, Card, Checkbox, Flex, Form, Input, Radio, Select, Space, Switch, Tag, Typography } from 'antd';
 import {
   CheckOutlined,
   CloseOutlined,
@@ -15,9 +15,12 @@ import { ErrorAlert } from '../../../components/ErrorAlert';
 import { useLang } from '../../../i18n/useLang';
 import { isApiError } from '../../../lib/api';
 import { isLocalizedObject, type LocalizedText } from '../../../i18n/pickText';
-import type { ChecklistItem, ReviewAction, Task } from '../../../lib/types';
+import type { ChecklistItem, Order, ReviewAction, Task } from '../../../lib/types';
 import { actionsFor, buildActionBody, checklistComplete, errorTarget, USERNAME_PATTERN, type ActionFormValues } from '../lib/actions';
 import { UserPicker } from './UserPicker';
+import { FieldEditor } from './FieldEditor';
+import { useFlowForm } from '../../flows/api/getFlowForm';
+import { changedFields } from '../lib/editable';
 
 function checklistText(item: ChecklistItem, pick: (t: LocalizedText) => string): string {
   if (typeof item === 'string') return item;
@@ -52,10 +55,12 @@ interface Props {
   canListUsers?: boolean;
   /** The signed-in user (left out of the user picker). */
   username?: string;
+  /** The order (its data and form): needed to edit the fields the task lists in `editable`. */
+  order?: Order;
 }
 
 /** Acts on one task the current user may decide: approve (checklist), reject, return, comment, transfer, delegate, add a signer. */
-export function TaskActionPanel({ task, orderId, returnTargets, canListUsers = false, username }: Props) {
+export function TaskActionPanel({ task, orderId, returnTargets, canListUsers = false, username, order }: Props) {
   const { t } = useTranslation();
   const { pick } = useLang();
   const { message } = App.useApp();
@@ -64,6 +69,15 @@ export function TaskActionPanel({ task, orderId, returnTargets, canListUsers = f
   const action: ReviewAction = Form.useWatch('action', form) ?? 'approve';
   const [ticks, setTicks] = useState<Record<number, boolean>>({});
   const [checklistErrors, setChecklistErrors] = useState<{ items: number[]; all: boolean }>({ items: [], all: false });
+  const editable = task.editable ?? [];
+  const [editing, setEditing] = useState(false);
+  const [edits, setEdits] = useState<Record<string, unknown>>({});
+  // the editable fields by their titles in the order's form (loaded for the data view anyway)
+  const orderForm = useFlowForm(order && editable.length ? order.flow : undefined, order?.version);
+  const fieldTitle = (k: string) => {
+    const p = (orderForm.data?.form?.schema?.properties as Record<string, { title?: LocalizedText }> | undefined)?.[k];
+    return (p?.title && pick(p.title)) || k;
+  };
 
   const checklist = task.checklist ?? [];
   const complete = checklistComplete(ticks, checklist.length);
@@ -82,6 +96,10 @@ export function TaskActionPanel({ task, orderId, returnTargets, canListUsers = f
   const onFinish = (v: ActionFormValues) => {
     if (v.action === 'approve' && !complete) return;
     const body = buildActionBody(v, { ticks, checklistCount: checklist.length });
+    if (editing && order && (v.action === 'approve' || v.action === 'comment')) {
+      const fields = changedFields(order.data, edits, editable);
+      if (fields) body.fields = fields;
+    }
     setChecklistErrors({ items: [], all: false });
     act.mutate(
       { taskId: task.id, body },
@@ -90,6 +108,7 @@ export function TaskActionPanel({ task, orderId, returnTargets, canListUsers = f
           message.success(t('action.done', { action: t(`action.${v.action}`) }));
           form.resetFields();
           setTicks({});
+          setEditing(false);
         },
         onError: (e) => {
           // the order is reloaded after an error and this panel may disappear with the task: say why in a toast too
@@ -188,6 +207,34 @@ export function TaskActionPanel({ task, orderId, returnTargets, canListUsers = f
               );
             })}
           </Flex>
+        </div>
+      ) : null}
+
+      {order && editable.length && (action === 'approve' || action === 'comment') ? (
+        <div style={{ marginBottom: 12 }}>
+          <Space size={8} style={{ marginBottom: editing ? 8 : 0 }}>
+            <Switch
+              size="small"
+              checked={editing}
+              disabled={act.isPending}
+              onChange={(on) => {
+                setEditing(on);
+                if (on) setEdits(Object.fromEntries(editable.map((k) => [k, order.data[k]])));
+              }}
+              data-testid="action-edit-toggle"
+            />
+            <Typography.Text>{t('action.editFields', { fields: editable.map(fieldTitle).join(t('common.listSeparator')) })}</Typography.Text>
+          </Space>
+          {editing ? (
+            <FieldEditor
+              order={order}
+              names={editable}
+              value={edits}
+              onChange={setEdits}
+              errors={isApiError(act.error) ? act.error.fieldErrors : []}
+              disabled={act.isPending}
+            />
+          ) : null}
         </div>
       ) : null}
 

@@ -1,0 +1,66 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { api, apiFetch } from '../../../lib/api';
+import type { Board, OrderComment, OrderLock } from '../../../lib/types';
+import { orderKeys } from '../../orders/api/keys';
+
+export interface BoardFilters {
+  flow?: string;
+  q?: string;
+  status?: string;
+  assignee?: string;
+}
+
+export const boardKeys = {
+  all: ['boards'] as const,
+  board: (department: string, f: BoardFilters) => [...boardKeys.all, department, f] as const,
+};
+
+export function getBoard(department: string, f: BoardFilters): Promise<Board> {
+  return api.get<Board>(`/boards/${encodeURIComponent(department)}`, { ...f });
+}
+
+/** A department's board; live events on department:<key> invalidate it (no polling). */
+export function useBoard(department: string | undefined, f: BoardFilters) {
+  return useQuery({
+    queryKey: boardKeys.board(department ?? '', f),
+    queryFn: () => getBoard(department!, f),
+    enabled: !!department,
+    placeholderData: (prev) => prev,
+  });
+}
+
+export function useLockOrder() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: ({ orderId, release }: { orderId: number; release?: boolean }): Promise<OrderLock | void> =>
+      release
+        ? apiFetch<void>(`/orders/${orderId}/lock`, { method: 'DELETE' })
+        : api.post<OrderLock>(`/orders/${orderId}/lock`, {}),
+    onSettled: () => void qc.invalidateQueries({ queryKey: boardKeys.all }),
+  });
+}
+
+export const commentKeys = {
+  list: (orderId: string) => [...orderKeys.all, 'comments', orderId] as const,
+};
+
+export function useComments(orderId: number | string | undefined) {
+  const id = orderId === undefined ? '' : String(orderId);
+  return useQuery({
+    queryKey: commentKeys.list(id),
+    queryFn: () => api.get<{ items: OrderComment[] }>(`/orders/${encodeURIComponent(id)}/comments`),
+    enabled: !!id,
+  });
+}
+
+export function useAddComment(orderId: number | string) {
+  const qc = useQueryClient();
+  const id = String(orderId);
+  return useMutation({
+    mutationFn: (body: string) => api.post<OrderComment>(`/orders/${encodeURIComponent(id)}/comments`, { body }),
+    onSuccess: () => {
+      void qc.invalidateQueries({ queryKey: commentKeys.list(id) });
+      void qc.invalidateQueries({ queryKey: boardKeys.all });
+    },
+  });
+}

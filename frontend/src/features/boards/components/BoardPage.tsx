@@ -1,0 +1,262 @@
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { Badge, Card, Empty, Flex, Input, Result, Select, Skeleton, Space, Switch, Tag, Tooltip, Typography } from 'antd';
+import { LockOutlined, MessageOutlined, TeamOutlined } from '@ant-design/icons';
+import { useTranslation } from 'react-i18next';
+import { Navigate, useNavigate, useParams, useSearchParams } from 'react-router';
+import { useBoard, type BoardFilters } from '../api/boards';
+import { slaOf } from '../lib/sla';
+import { SlaTag, useNow } from './SlaTag';
+import { CardDrawer } from './CardDrawer';
+import { useMe } from '../../auth/api/me';
+import { useDepartments } from '../../departments/api/listDepartments';
+import { useFlows } from '../../flows/api/listFlows';
+import { ErrorAlert } from '../../../components/ErrorAlert';
+import { useLang } from '../../../i18n/useLang';
+import { useLiveTopic } from '../../../lib/live/LiveProvider';
+import { isApiError } from '../../../lib/api';
+import { formatMoney } from '../../../lib/format';
+import type { BoardCard } from '../../../lib/types';
+
+function CardView({
+  card,
+  node,
+  now,
+  me,
+  moved,
+  onOpen,
+}: {
+  card: BoardCard;
+  node: string;
+  now: number;
+  me?: string;
+  moved: boolean;
+  onOpen: () => void;
+}) {
+  const { t } = useTranslation();
+  const { lang } = useLang();
+  const lock = card.lock && Date.parse(card.lock.until) > now ? card.lock : undefined;
+  const sla = slaOf(card.due, now);
+  return (
+    <Card
+      size="small"
+      hoverable
+      onClick={onOpen}
+      className={moved ? 'board-card board-card-moved' : 'board-card'}
+      data-testid="board-card"
+      data-number={card.number}
+      data-order-id={card.order_id}
+      data-node={node}
+      data-locked-by={lock?.by ?? ''}
+      style={{ borderColor: sla?.breached ? '#ff4d4f' : lock ? '#faad14' : undefined }}
+    >
+      <Flex justify="space-between" align="center" gap={6}>
+        <Typography.Text strong>{card.number}</Typography.Text>
+        <Typography.Text>{formatMoney(card.total, lang)}</Typography.Text>
+      </Flex>
+      {card.customer ? (
+        <Typography.Paragraph ellipsis style={{ margin: '2px 0', fontSize: 13 }}>
+          {card.customer}
+        </Typography.Paragraph>
+      ) : null}
+      <Typography.Paragraph type="secondary" ellipsis style={{ margin: '2px 0', fontSize: 12 }}>
+        <TeamOutlined /> {card.assignees.length ? card.assignees.join(t('common.listSeparator')) : t('common.none')}
+      </Typography.Paragraph>
+      <Space size={4} wrap>
+        <SlaTag due={card.due} now={now} />
+        {lock ? (
+          <Tooltip title={t('board.lockedUntil', { user: lock.by, time: new Date(lock.until).toLocaleTimeString(lang) })}>
+            <Tag icon={<LockOutlined />} color={lock.by === me ? 'green' : 'gold'} data-testid="card-lock" data-by={lock.by}>
+              {lock.by === me ? t('board.lockedByMe') : t('board.lockedBy', { user: lock.by })}
+            </Tag>
+          </Tooltip>
+        ) : null}
+        {card.comments ? (
+          <Tag icon={<MessageOutlined />} data-testid="card-comments" data-count={card.comments}>
+            {card.comments}
+          </Tag>
+        ) : null}
+      </Space>
+    </Card>
+  );
+}
+
+/**
+ * A department's board: a column per review node of the flow, a card per order at it with its SLA countdown
+ * (red once breached), who handles it (soft lock) and its comments. Live: department:<key> events refetch it,
+ * so cards move when anyone acts; a card that just changed column flashes.
+ */
+export function BoardPage() {
+  const { t } = useTranslation();
+  const { pick } = useLang();
+  const { department } = useParams();
+  const [params, setParams] = useSearchParams();
+  const navigate = useNavigate();
+  const me = useMe();
+  const departments = useDepartments();
+  const flows = useFlows();
+  const username = me.data?.user?.username;
+  const [text, setText] = useState(params.get('q') ?? '');
+  const [openId, setOpenId] = useState<number | null>(null);
+  const now = useNow(1000);
+
+  const filters: BoardFilters = useMemo(
+    () => ({
+      flow: params.get('flow') || undefined,
+      q: params.get('q') || undefined,
+      assignee: params.get('mine') === '1' && username ? username : undefined,
+    }),
+    [params, username],
+  );
+  const board = useBoard(department, filters);
+  useLiveTopic(department ? `department:${department}` : null);
+
+  // which column each card was in on the last render: a card whose column changed flashes once
+  const lastNode = useRef(new Map<number, string>());
+  const moved = useMemo(() => {
+    const out = new Set<number>();
+    const next = new Map<number, string>();
+    for (const col of board.data?.columns ?? []) {
+      for (const c of col.cards) {
+        next.set(c.order_id, col.node);
+        const before = lastNode.current.get(c.order_id);
+        if (before && before !== col.node) out.add(c.order_id);
+      }
+    }
+    lastNode.current = next;
+    return out;
+  }, [board.data]);
+
+  // debounce the text filter into the URL
+  useEffect(() => {
+    const h = setTimeout(() => {
+      if ((params.get('q') ?? '') === text) return;
+      const p = new URLSearchParams(params);
+      if (text) p.set('q', text);
+      else p.delete('q');
+      setParams(p, { replace: true });
+    }, 300);
+    return () => clearTimeout(h);
+  }, [text, params, setParams]);
+
+  if (!department) {
+    const mine = me.data?.memberships?.[0]?.department ?? departments.data?.items?.[0]?.key;
+    if (me.isPending || departments.isPending) return <Skeleton active />;
+    return mine ? <Navigate to={`/boards/${encodeURIComponent(mine)}`} replace /> : <Empty description={t('board.noDepartment')} />;
+  }
+
+  const setParam = (k: string, v: string | undefined) => {
+    const p = new URLSearchParams(params);
+    if (v) p.set(k, v);
+    else p.delete(k);
+    setParams(p, { replace: true });
+  };
+
+  const columns = board.data?.columns ?? [];
+  const allCards = columns.flatMap((c) => c.cards);
+  const openCard = allCards.find((c) => c.order_id === openId);
+  const openNode = columns.find((c) => c.cards.some((x) => x.order_id === openId));
+
+  let body;
+  if (board.isError) {
+    body =
+      isApiError(board.error) && board.error.status === 403 ? (
+        <Result status="403" title="403" subTitle={t('board.forbidden')} />
+      ) : (
+        <ErrorAlert error={board.error} onRetry={() => void board.refetch()} />
+      );
+  } else if (board.isPending) {
+    body = <Skeleton active />;
+  } else {
+    body = (
+      <div style={{ overflowX: 'auto', paddingBottom: 8 }}>
+        <Flex gap={12} align="start" data-testid="board" data-department={department} data-flow={board.data.flow}>
+          {columns.map((col) => (
+            <div
+              key={col.node}
+              data-testid="board-column"
+              data-node={col.node}
+              data-count={col.cards.length}
+              style={{ width: 270, flex: '0 0 270px', background: '#f5f5f5', borderRadius: 8, padding: 8 }}
+            >
+              <Flex justify="space-between" align="center" style={{ marginBottom: 8, paddingInline: 4 }}>
+                <Typography.Text strong>{pick(col.name) || col.node}</Typography.Text>
+                <Badge count={col.cards.length} showZero color={col.cards.length ? '#1677ff' : '#bfbfbf'} />
+              </Flex>
+              <Flex vertical gap={8}>
+                {col.cards.map((card) => (
+                  <CardView
+                    key={card.order_id}
+                    card={card}
+                    node={col.node}
+                    now={now}
+                    me={username}
+                    moved={moved.has(card.order_id)}
+                    onOpen={() => setOpenId(card.order_id)}
+                  />
+                ))}
+                {!col.cards.length ? (
+                  <Typography.Text type="secondary" style={{ textAlign: 'center', padding: 12, fontSize: 12 }}>
+                    {t('board.emptyColumn')}
+                  </Typography.Text>
+                ) : null}
+              </Flex>
+            </div>
+          ))}
+        </Flex>
+      </div>
+    );
+  }
+
+  return (
+    <Card>
+      <Flex justify="space-between" align="center" wrap gap={12} style={{ marginBottom: 16 }}>
+        <Typography.Title level={3} style={{ margin: 0 }} data-testid="page-title">
+          {t('board.title')}
+        </Typography.Title>
+        <Space wrap>
+          <Select
+            style={{ minWidth: 160 }}
+            value={department}
+            onChange={(d) => navigate({ pathname: `/boards/${encodeURIComponent(d)}`, search: params.toString() })}
+            options={(departments.data?.items ?? []).map((d) => ({
+              value: d.key,
+              label: <span data-testid={`board-department-${d.key}`}>{pick(d.name) || d.key}</span>,
+            }))}
+            data-testid="board-department"
+            aria-label={t('board.department')}
+          />
+          <Select
+            style={{ minWidth: 180 }}
+            value={filters.flow ?? board.data?.flow}
+            onChange={(f) => setParam('flow', f)}
+            options={(flows.data?.items ?? []).map((f) => ({ value: f.key, label: pick(f.name) || f.key }))}
+            data-testid="board-flow"
+            aria-label={t('board.flow')}
+          />
+          <Input.Search
+            allowClear
+            style={{ width: 220 }}
+            placeholder={t('board.search')}
+            value={text}
+            onChange={(e) => setText(e.target.value)}
+            data-testid="board-search"
+          />
+          <Space size={6}>
+            <Switch size="small" checked={params.get('mine') === '1'} onChange={(v) => setParam('mine', v ? '1' : undefined)} data-testid="board-mine" />
+            <Typography.Text>{t('board.onlyMine')}</Typography.Text>
+          </Space>
+        </Space>
+      </Flex>
+      {body}
+      <CardDrawer
+        card={openCard}
+        node={openNode?.node}
+        nodeName={openNode ? pick(openNode.name) || openNode.node : ''}
+        allCards={allCards}
+        me={username}
+        now={now}
+        onClose={() => setOpenId(null)}
+      />
+    </Card>
+  );
+}
