@@ -29,6 +29,9 @@ const DesignerPage = lazy(() => import('./features/designer/components/DesignerP
 const SystemStatusPage = lazy(() =>
   import('./features/admin/components/SystemStatusPage').then((m) => ({ default: m.SystemStatusPage })),
 );
+// admins' designers: forms, roles, reminders, flow versions and migrations
+const FormsListPage = lazy(() => import('./features/formdesigner/components/FormsListPage').then((m) => ({ default: m.FormsListPage })));
+const FormDesignerPage = lazy(() => import('./features/formdesigner/components/FormDesignerPage').then((m) => ({ default: m.FormDesignerPage })));
 const page = (node: ReactNode) => <Suspense fallback={<Skeleton active />}>{node}</Suspense>;
 
 const ANTD_LOCALES = { 'zh-TW': zhTW, 'zh-CN': zhCN, en: enUS } as const;
@@ -49,6 +52,8 @@ export const router = createBrowserRouter([
       { path: 'orders/:id', element: page(<OrderDetailPage />) },
       { path: 'designer/flows', element: page(<FlowsListPage />) },
       { path: 'designer/flows/:key', element: page(<DesignerPage />) },
+      { path: 'designer/forms', element: page(<FormsListPage />) },
+      { path: 'designer/forms/:key', element: page(<FormDesignerPage />) },
       { path: 'admin/status', element: page(<SystemStatusPage />) },
       { path: '*', element: <NotFound /> },
     ],

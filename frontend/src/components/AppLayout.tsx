@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { Avatar, Button, Dropdown, Flex, Layout, Menu, Spin, Typography, theme } from 'antd';
+import { FormOutlined } from '@ant-design/icons';
 import { ApartmentOutlined, DashboardOutlined, FileAddOutlined, InboxOutlined, LogoutOutlined, ProfileOutlined, UserOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { Link, Navigate, Outlet, useLocation, useNavigate } from 'react-router';
@@ -14,6 +15,7 @@ import { matchLanguage } from '../i18n/languages';
 const { Header, Sider, Content } = Layout;
 
 function selectedMenuKey(pathname: string): string {
+  if (pathname.startsWith('/designer/forms')) return 'forms';
   if (pathname.startsWith('/designer')) return 'designer';
   if (pathname.startsWith('/admin/status')) return 'adminStatus';
   if (pathname.startsWith('/orders/new')) return 'new';
@@ -89,6 +91,7 @@ export function AppLayout() {
             ...(user.is_admin
               ? [
                   { key: 'designer', icon: <ApartmentOutlined />, label: <Link to="/designer/flows" data-testid="nav-designer">{t('nav.designer')}</Link> },
+                  { key: 'forms', icon: <FormOutlined />, label: <Link to="/designer/forms" data-testid="nav-forms">{t('navDesigners.forms')}</Link> },
                   {
                     key: 'adminStatus',
                     icon: <DashboardOutlined />,
