@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { Avatar, Button, Dropdown, Flex, Layout, Menu, Spin, Typography, theme } from 'antd';
-import { FormOutlined } from '@ant-design/icons';
+import { BellOutlined, FormOutlined, HistoryOutlined, TeamOutlined } from '@ant-design/icons';
 import { ApartmentOutlined, DashboardOutlined, FileAddOutlined, InboxOutlined, LogoutOutlined, ProfileOutlined, UserOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { Link, Navigate, Outlet, useLocation, useNavigate } from 'react-router';
@@ -16,6 +16,9 @@ const { Header, Sider, Content } = Layout;
 
 function selectedMenuKey(pathname: string): string {
   if (pathname.startsWith('/designer/forms')) return 'forms';
+  if (pathname.startsWith('/designer/roles')) return 'roles';
+  if (pathname.startsWith('/designer/reminders')) return 'reminders';
+  if (pathname.startsWith('/designer/versions')) return 'versions';
   if (pathname.startsWith('/designer')) return 'designer';
   if (pathname.startsWith('/admin/status')) return 'adminStatus';
   if (pathname.startsWith('/orders/new')) return 'new';
@@ -92,6 +95,9 @@ export function AppLayout() {
               ? [
                   { key: 'designer', icon: <ApartmentOutlined />, label: <Link to="/designer/flows" data-testid="nav-designer">{t('nav.designer')}</Link> },
                   { key: 'forms', icon: <FormOutlined />, label: <Link to="/designer/forms" data-testid="nav-forms">{t('navDesigners.forms')}</Link> },
+                  { key: 'roles', icon: <TeamOutlined />, label: <Link to="/designer/roles" data-testid="nav-roles">{t('navDesigners.roles')}</Link> },
+                  { key: 'reminders', icon: <BellOutlined />, label: <Link to="/designer/reminders" data-testid="nav-reminders">{t('navDesigners.reminders')}</Link> },
+                  { key: 'versions', icon: <HistoryOutlined />, label: <Link to="/designer/versions" data-testid="nav-versions">{t('navDesigners.versions')}</Link> },
                   {
                     key: 'adminStatus',
                     icon: <DashboardOutlined />,
