@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // End-to-end check of the form designer against a running Sluice server with the demo seed:
 // the admin creates a form, drags a text field and a money field from the palette onto the canvas, names
-// them, sees both in the live preview, saves the draft and publishes it (version 1).
+// them, sees both in the live preview, adds a computed total with a bad expression (the server's 422 shows at
+// that field) and removes it, saves the draft and publishes it (version 1).
 // Screenshots: test-output/e2e/formdesigner-*.png
 //
 //   SLUICE_URL=http://127.0.0.1:8080 node frontend/e2e/formdesigner.mjs
@@ -124,6 +125,23 @@ async function main() {
       await preview.locator('input').first().fill('台北精密機械');
       await page.getByTestId('fd-preview').scrollIntoViewIfNeeded();
       await shot(page, 'preview');
+    });
+
+    await step('a bad computed expression: the server error shows at the field', page, async () => {
+      await drag(page, page.getByTestId('fd-palette-computed'), page.getByTestId('fd-canvas'), 'bottom');
+      await page.getByTestId('fd-field-total').waitFor();
+      await page.getByTestId('fd-prop-expression').fill('sum(order.amount');
+      const [res] = await Promise.all([
+        page.waitForResponse((r) => r.url().includes(`/api/v1/definitions/forms/${FORM}`) && r.request().method() === 'PUT'),
+        page.getByTestId('fd-save').click(),
+      ]);
+      if (res.status() !== 422) fail(`a bad expression was answered ${res.status()}`);
+      await page.locator('[data-testid="fd-field-total"][data-error="true"]').waitFor();
+      await page.getByTestId('fd-prop-server-error').waitFor();
+      await shot(page, 'server-error');
+      await page.getByTestId('fd-prop-remove').click();
+      await page.locator('.ant-popconfirm .ant-btn-primary').click();
+      await page.getByTestId('fd-field-total').waitFor({ state: 'detached' });
     });
 
     await step('save the draft', page, async () => {

@@ -64,7 +64,7 @@ function Editor<D extends { key: string; name?: LocalizedText }>({
   const { message } = App.useApp();
   const [doc, setDoc] = useState<D>(initial);
   const [revision, setRevision] = useState(0);
-  const [saved, setSaved] = useState<D | undefined>(info.hasDraft ? initial : undefined);
+  const [saved, setSaved] = useState<D | undefined>(initial);
   const [status, setStatus] = useState(info);
   const [failure, setFailure] = useState<{ title: string; errors: FieldError[] }>();
   const save = useSaveDraft<D>(kind);
@@ -81,7 +81,7 @@ function Editor<D extends { key: string; name?: LocalizedText }>({
   const fail = (e: unknown) =>
     setFailure(
       isApiError(e)
-        ? { title: e.problem.title || e.message, errors: e.fieldErrors }
+        ? { title: e.detail ? `${t('defs.saveFailed')}: ${e.detail}` : t('defs.saveFailed'), errors: e.fieldErrors }
         : { title: e instanceof Error ? e.message : String(e), errors: [] },
     );
   const doSave = async () => {

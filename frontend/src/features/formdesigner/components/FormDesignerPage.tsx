@@ -109,7 +109,7 @@ function FormDesigner({ initial, info }: { initial: FormModel; info: { version: 
   const { message } = App.useApp();
   const [model, setModel] = useState<FormModel>(initial);
   const [selected, setSelected] = useState<string | undefined>(initial.fields[0]?.id);
-  const [saved, setSaved] = useState<FormModel | undefined>(info.hasDraft ? initial : undefined);
+  const [saved, setSaved] = useState<FormModel | undefined>(initial);
   const [status, setStatus] = useState(info);
   const [server, setServer] = useState<ServerState>();
   const [dragging, setDragging] = useState<string>();
@@ -174,7 +174,7 @@ function FormDesigner({ initial, info }: { initial: FormModel; info: { version: 
       if (k) (byKey[k] ??= []).push(fe.message);
       else general.push(fe);
     }
-    setServer({ byKey, general, title: err.problem.title || err.message });
+    setServer({ byKey, general, title: err.detail ? `${t('defs.saveFailed')}: ${err.detail}` : t('defs.saveFailed') });
     const first = model.fields.find((f) => byKey[f.key]);
     if (first) setSelected(first.id);
   };
@@ -442,7 +442,7 @@ function FieldCard({ field, selected, onSelect, errors }: { field: DesignerField
           <HolderOutlined />
         </span>
         {ICONS[field.kind]}
-        <strong>{pick(field.title) || field.key}</strong>
+        <strong>{pick(field.title) || (typeof field.schema?.title === 'string' ? field.schema.title : '') || field.key}</strong>
         {field.required && <span style={{ color: '#ff4d4f' }}>*</span>}
         <Typography.Text code style={{ fontSize: 12 }}>
           {field.key}
