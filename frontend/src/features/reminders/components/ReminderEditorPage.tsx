@@ -1,10 +1,10 @@
-import { useEffect, useMemo } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
 import { AutoComplete, Button, Card, Checkbox, Col, Divider, Flex, Form, Input, InputNumber, Radio, Row, Select, Switch, Typography } from 'antd';
 import { MinusCircleOutlined, PlusOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import dayjs from 'dayjs';
 import { DefinitionEditorPage, type EditorProps } from '../../definitions/components/DefinitionEditor';
-import { errorsByName } from '../../definitions/lib';
+import { applyServerErrors } from '../../definitions/lib';
 import { useDef, useDefList } from '../../definitions/api/definitions';
 import { TextInputs } from '../../designer/components/TextInputs';
 import type { FlowDoc } from '../../designer/lib/document';
@@ -50,8 +50,9 @@ function ReminderForm({ doc, revision, onChange, errors }: EditorProps<ReminderD
   const [form] = Form.useForm<ReminderValues>();
   const initial = useMemo(() => docToValues(doc), [revision]); // eslint-disable-line react-hooks/exhaustive-deps
   useEffect(() => form.setFieldsValue(initial), [initial, form]);
+  const marked = useRef<string[]>([]);
   useEffect(() => {
-    form.setFields(errorsByName(errors, (p) => pointerToName(p, form.getFieldsValue(true) as ReminderValues)) as never);
+    applyServerErrors(form, errors, (p) => pointerToName(p, form.getFieldsValue(true) as ReminderValues), marked);
   }, [errors, form]);
 
   const flowKey = Form.useWatch('flow', form);

@@ -1,8 +1,8 @@
-import { useEffect } from 'react';
+import { useEffect, useRef } from 'react';
 import { Checkbox, Flex, Form, Radio, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { DefinitionEditorPage, type EditorProps } from '../../definitions/components/DefinitionEditor';
-import { errorsByName } from '../../definitions/lib';
+import { applyServerErrors } from '../../definitions/lib';
 import { TextInputs } from '../../designer/components/TextInputs';
 import type { Text } from '../../designer/lib/document';
 
@@ -41,8 +41,9 @@ function RoleForm({ doc, revision, onChange, errors }: EditorProps<RoleDoc>) {
   const { t } = useTranslation();
   const [form] = Form.useForm<RoleDoc>();
   useEffect(() => form.setFieldsValue({ name: undefined, description: undefined, ...doc }), [revision]); // eslint-disable-line react-hooks/exhaustive-deps
+  const marked = useRef<string[]>([]);
   useEffect(() => {
-    form.setFields(errorsByName(errors, (p) => (["name", "description", "scope", "permissions"].includes(p[0]) ? [p[0]] : undefined)) as never);
+    applyServerErrors(form, errors, (p) => (['name', 'description', 'scope', 'permissions'].includes(p[0]) ? [p[0]] : undefined), marked);
   }, [errors, form]);
   return (
     <Form
