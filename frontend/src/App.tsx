@@ -31,6 +31,16 @@ const SystemStatusPage = lazy(() =>
 );
 const DashboardPage = lazy(() => import('./features/dashboards/components/DashboardPage').then((m) => ({ default: m.DashboardPage })));
 const BoardPage = lazy(() => import('./features/boards/components/BoardPage').then((m) => ({ default: m.BoardPage })));
+// admins' designers: forms, roles, reminders, flow versions and migrations
+const FormsListPage = lazy(() => import('./features/formdesigner/components/FormsListPage').then((m) => ({ default: m.FormsListPage })));
+const FormDesignerPage = lazy(() => import('./features/formdesigner/components/FormDesignerPage').then((m) => ({ default: m.FormDesignerPage })));
+const RolesListPage = lazy(() => import('./features/roles/components/RolesListPage').then((m) => ({ default: m.RolesListPage })));
+const RoleEditorPage = lazy(() => import('./features/roles/components/RoleEditorPage').then((m) => ({ default: m.RoleEditorPage })));
+const RemindersListPage = lazy(() => import('./features/reminders/components/RemindersListPage').then((m) => ({ default: m.RemindersListPage })));
+const ReminderEditorPage = lazy(() => import('./features/reminders/components/ReminderEditorPage').then((m) => ({ default: m.ReminderEditorPage })));
+const VersionsListPage = lazy(() => import('./features/versions/components/VersionsListPage').then((m) => ({ default: m.VersionsListPage })));
+const VersionHistoryPage = lazy(() => import('./features/versions/components/VersionHistoryPage').then((m) => ({ default: m.VersionHistoryPage })));
+const MigrationWizardPage = lazy(() => import('./features/versions/components/MigrationWizardPage').then((m) => ({ default: m.MigrationWizardPage })));
 const page = (node: ReactNode) => <Suspense fallback={<Skeleton active />}>{node}</Suspense>;
 
 const ANTD_LOCALES = { 'zh-TW': zhTW, 'zh-CN': zhCN, en: enUS } as const;
@@ -53,6 +63,15 @@ export const router = createBrowserRouter([
       { path: 'boards/:department', element: page(<BoardPage />) },
       { path: 'designer/flows', element: page(<FlowsListPage />) },
       { path: 'designer/flows/:key', element: page(<DesignerPage />) },
+      { path: 'designer/forms', element: page(<FormsListPage />) },
+      { path: 'designer/forms/:key', element: page(<FormDesignerPage />) },
+      { path: 'designer/roles', element: page(<RolesListPage />) },
+      { path: 'designer/roles/:key', element: page(<RoleEditorPage />) },
+      { path: 'designer/reminders', element: page(<RemindersListPage />) },
+      { path: 'designer/reminders/:key', element: page(<ReminderEditorPage />) },
+      { path: 'designer/versions', element: page(<VersionsListPage />) },
+      { path: 'designer/versions/:key', element: page(<VersionHistoryPage />) },
+      { path: 'designer/versions/:key/migrate', element: page(<MigrationWizardPage />) },
       { path: 'admin/status', element: page(<SystemStatusPage />) },
       { path: 'dashboards', element: page(<DashboardPage />) },
       { path: '*', element: <NotFound /> },

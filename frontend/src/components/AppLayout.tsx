@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { Avatar, Badge, Button, Dropdown, Flex, Layout, Menu, Spin, Typography, theme } from 'antd';
 import { ApartmentOutlined, BarChartOutlined, DashboardOutlined, FileAddOutlined, InboxOutlined, LogoutOutlined, ProfileOutlined, ProjectOutlined, UserOutlined } from '@ant-design/icons';
+import { BellOutlined, FormOutlined, HistoryOutlined, TeamOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { Link, Navigate, Outlet, useLocation, useNavigate } from 'react-router';
 import { LanguageSwitcher } from './LanguageSwitcher';
@@ -18,6 +19,10 @@ import { useTasks } from '../features/tasks/api/listTasks';
 const { Header, Sider, Content } = Layout;
 
 function selectedMenuKey(pathname: string): string {
+  if (pathname.startsWith('/designer/forms')) return 'forms';
+  if (pathname.startsWith('/designer/roles')) return 'roles';
+  if (pathname.startsWith('/designer/reminders')) return 'reminders';
+  if (pathname.startsWith('/designer/versions')) return 'versions';
   if (pathname.startsWith('/designer')) return 'designer';
   if (pathname.startsWith('/admin/status')) return 'adminStatus';
   if (pathname.startsWith('/dashboards')) return 'dashboards';
@@ -124,6 +129,10 @@ export function AppLayout() {
             ...(user.is_admin
               ? [
                   { key: 'designer', icon: <ApartmentOutlined />, label: <Link to="/designer/flows" data-testid="nav-designer">{t('nav.designer')}</Link> },
+                  { key: 'forms', icon: <FormOutlined />, label: <Link to="/designer/forms" data-testid="nav-forms">{t('navDesigners.forms')}</Link> },
+                  { key: 'roles', icon: <TeamOutlined />, label: <Link to="/designer/roles" data-testid="nav-roles">{t('navDesigners.roles')}</Link> },
+                  { key: 'reminders', icon: <BellOutlined />, label: <Link to="/designer/reminders" data-testid="nav-reminders">{t('navDesigners.reminders')}</Link> },
+                  { key: 'versions', icon: <HistoryOutlined />, label: <Link to="/designer/versions" data-testid="nav-versions">{t('navDesigners.versions')}</Link> },
                   {
                     key: 'adminStatus',
                     icon: <DashboardOutlined />,

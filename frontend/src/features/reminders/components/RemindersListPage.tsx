@@ -1,0 +1,8 @@
+import { useTranslation } from 'react-i18next';
+import { DefinitionsListPage } from '../../definitions/components/DefinitionsListPage';
+
+/** Route /designer/reminders. */
+export function RemindersListPage() {
+  const { t } = useTranslation();
+  return <DefinitionsListPage kind="reminders" base="/designer/reminders" title={t('reminderEditor.title')} />;
+}
