@@ -776,6 +776,7 @@ const en: Messages = {
     nothingWaiting: 'Nothing waiting',
     heatTooltip: '{{waiting}} waiting tasks ({{orders}} orders), mean wait {{mean}}, oldest {{max}}',
     unit: { s: 's', min: 'min', h: 'h', d: 'd' },
+  },
   live: {
     assignedTitle: 'New task',
     assignedBody: 'Order {{number}} waits for your review',

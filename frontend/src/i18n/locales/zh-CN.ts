@@ -776,6 +776,7 @@ const zhCN: Messages = {
     nothingWaiting: '无待办',
     heatTooltip: '{{waiting}} 个待办任务（{{orders}} 张订单），平均等待 {{mean}}，最久 {{max}}',
     unit: { s: '秒', min: '分', h: '小时', d: '天' },
+  },
   live: {
     assignedTitle: '新的待办',
     assignedBody: '订单 {{number}} 等待您审核',

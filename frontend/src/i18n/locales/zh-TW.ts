@@ -775,6 +775,7 @@ const zhTW = {
     nothingWaiting: '無待辦',
     heatTooltip: '{{waiting}} 個待辦任務（{{orders}} 張訂單），平均等待 {{mean}}，最久 {{max}}',
     unit: { s: '秒', min: '分', h: '小時', d: '天' },
+  },
   live: {
     assignedTitle: '新的待辦',
     assignedBody: '訂單 {{number}} 等待您審核',
