@@ -12,6 +12,7 @@ import (
 type fakeEnv struct {
 	holders map[string][]string // "role@dept" -> users
 	ran     []string
+	fixed   map[string]bool // task nodes whose "failure:" outcome has been fixed (a retry passes)
 }
 
 func (e *fakeEnv) Resolve(a Approvers, dept string, o Order) ([]string, error) {
@@ -23,9 +24,18 @@ func (e *fakeEnv) Resolve(a Approvers, dept string, o Order) ([]string, error) {
 
 func (e *fakeEnv) Run(n *NodeDoc, o Order) (string, map[string]any, error) {
 	e.ran = append(e.ran, n.ID)
+	if n.Plugin == "flaky" && !e.fixed[n.ID] { // fails until someone fixes it (property test)
+		return "", nil, &Failure{Reason: "data", Message: "flaky"}
+	}
 	if out, ok := o.Data["outcome"].(string); ok {
 		if out == "fail" {
 			return "", nil, errors.New("plugin failed")
+		}
+		if reason, ok := strings.CutPrefix(out, "failure:"); ok {
+			if e.fixed[n.ID] {
+				return "ok", nil, nil
+			}
+			return "", nil, &Failure{Reason: reason, Message: "needs a person", Detail: map[string]any{"node": n.ID}}
 		}
 		return out, map[string]any{"checked": true}, nil
 	}
