@@ -48,10 +48,10 @@ type OrderView struct {
 	Customer     string         `json:"customer,omitempty"`
 	Parent       int            `json:"parent,omitempty"`
 	// Existing is set when an intake submit found the order its reference made before.
-	Existing bool       `json:"existing,omitempty"`
-	Tasks    []TaskView `json:"tasks,omitempty"`
-	CreatedAt    time.Time      `json:"created_at"`
-	UpdatedAt    time.Time      `json:"updated_at"`
+	Existing  bool       `json:"existing,omitempty"`
+	Tasks     []TaskView `json:"tasks,omitempty"`
+	CreatedAt time.Time  `json:"created_at"`
+	UpdatedAt time.Time  `json:"updated_at"`
 }
 
 func orderView(o *ent.Order) OrderView {
