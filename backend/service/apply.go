@@ -288,11 +288,11 @@ func (w *writer) visit(v engine.Visit) error {
 		}
 		return j.Audit(ctx, store.Audit{Actor: "system", Action: "node_entered", OrderID: o.ID, Node: v.NodeID,
 			Detail: map[string]any{"mode": v.Mode, "department": v.Department, "assignees": tasks, "queue": v.Queue, "need": v.Need, "cc": v.CC}})
+	case v.Status == "exception":
+		return w.raise(v)
 	case v.Type == engine.TypeTask:
 		return j.Audit(ctx, store.Audit{Actor: "system", Action: "plugin", OrderID: o.ID, Node: v.NodeID,
 			Detail: map[string]any{"outcome": v.Outcome, "detail": v.Detail}})
-	case v.Status == "exception":
-		return w.raise(v)
 	}
 	return nil
 }
