@@ -5,4 +5,5 @@ import (
 	_ "sluice/plugins/documents"
 	_ "sluice/plugins/inventory"
 	_ "sluice/plugins/notify"
+	_ "sluice/plugins/verify"
 )

@@ -10,7 +10,7 @@ import (
 
 func TestAllRegistered(t *testing.T) {
 	names := plugins.Names()
-	for _, n := range []string{"documents.print", "inventory.check", "notify.confirm"} {
+	for _, n := range []string{"documents.print", "inventory.check", "notify.confirm", "verify.rules"} {
 		require.Contains(t, names, n)
 	}
 }
