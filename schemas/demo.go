@@ -8,11 +8,24 @@ import (
 )
 
 // Demo is the seed in examples/demo.json: departments, one user per role of the demo
-// flow (the admin user is created by the server), and products with stock.
+// flow (the admin user is created by the server), products with stock and customers.
 type Demo struct {
 	Departments []DemoDepartment `json:"departments"`
 	Users       []DemoUser       `json:"users"`
 	Products    []DemoProduct    `json:"products"`
+	Customers   []DemoCustomer   `json:"customers"`
+}
+
+// DemoCustomer is a customer the demo orders name (by name; code is the key).
+type DemoCustomer struct {
+	Code          string  `json:"code"`
+	Name          string  `json:"name"`
+	Email         string  `json:"email,omitempty"`
+	Language      string  `json:"language,omitempty"`
+	Address       string  `json:"address,omitempty"`
+	CreditLimit   float64 `json:"credit_limit"`
+	Blocked       bool    `json:"blocked,omitempty"`
+	BlockedReason string  `json:"blocked_reason,omitempty"`
 }
 
 // DemoDepartment is a department; Name is keyed by language (zh-TW, zh-CN, en).

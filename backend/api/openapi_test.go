@@ -299,6 +299,13 @@ func TestOpenAPISchemasMirrorGoTypes(t *testing.T) {
 		"LockRequest":       service.LockRequest{},
 		"CommentRequest":    service.CommentRequest{},
 		"CommentView":       service.CommentView{},
+		"ExceptionView":     service.ExceptionView{},
+		"ExceptionPage":     service.ExceptionPage{},
+		"ResolveRequest":    service.ResolveRequest{},
+		"ResolveResult":     service.ResolveResult{},
+		"CustomerView":      service.CustomerView{},
+		"CustomerInput":     service.CustomerInput{},
+		"CustomerPage":      service.CustomerPage{},
 	}
 	for name, v := range types {
 		s, ok := schemas[name]

@@ -118,6 +118,12 @@ func New(svc *service.Service, opt Options) (*gin.Engine, error) {
 	a.DELETE("/orders/:id/lock", h.deleteLock)
 	a.GET("/orders/:id/comments", h.getComments)
 	a.POST("/orders/:id/comments", h.postComment)
+	a.GET("/exceptions", h.getExceptions)
+	a.GET("/exceptions/:id", h.getException)
+	a.POST("/exceptions/:id/resolve", h.postResolveException)
+	a.GET("/customers", h.getCustomers)
+	a.POST("/customers", h.postCustomers)
+	a.PUT("/customers/:code", h.putCustomer)
 
 	r.NoRoute(h.spa)
 	return r, nil
