@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -289,5 +290,47 @@ func TestResolveExceptions(t *testing.T) {
 				t.Fatalf("bad status: %v", err)
 			}
 		})
+	})
+}
+
+// An exception in one parallel branch holds the whole order (the other branch's task
+// cannot be decided meanwhile); once resolved, both branches meet at the join.
+func TestExceptionInParallelBranch(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		svc := newDemo(t, s)
+		ctx := context.Background()
+		admin := as(t, s, "admin")
+		flow := strings.Replace(strings.Replace(parallelFlow, `"parallel-review"`, `"parallel-held"`, 1),
+			`"approvers":{"role":"finance","department":"finance"}`, `"approvers":{"role":"finance","department":"sales"}`, 1)
+		if _, err := svc.SaveDraft(ctx, admin, "flow", "parallel-held", []byte(flow)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Publish(ctx, admin, "flow", "parallel-held"); err != nil {
+			t.Fatal(err)
+		}
+		req := sample(t, "small-standard.json")
+		req.Flow = "parallel-held"
+		o, _, err := svc.Submit(ctx, as(t, s, "clerk"), req, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o = step(t, svc, s, "clerk", o, service.ActionRequest{Action: "approve"})
+		if o.Status != "exception" || len(o.CurrentNodes) != 2 {
+			t.Fatalf("held with both branches current: %s %v", o.Status, o.CurrentNodes)
+		}
+		i := slices.IndexFunc(o.Tasks, func(tk service.TaskView) bool { return tk.Node == "stock" })
+		if _, _, err := svc.Act(ctx, as(t, s, "warehouse"), o.Tasks[i].ID, service.ActionRequest{Action: "approve", Checklist: ticks(o.Tasks[i])}, nil); status(err) != http.StatusConflict {
+			t.Fatalf("deciding the other branch while held: %v", err)
+		}
+		ex := openException(t, svc, s, o.ID)
+		res, err := svc.ResolveException(ctx, as(t, s, "clerk"), ex.ID, service.ResolveRequest{Action: "override", Note: "finance2 covers", User: "finance2"})
+		if err != nil || res.Order.Status != "in_review" || len(res.Order.CurrentNodes) != 2 {
+			t.Fatalf("after the override: %v %+v", err, res)
+		}
+		o = step(t, svc, s, "warehouse", &res.Order, service.ActionRequest{Action: "approve"})
+		o = step(t, svc, s, "finance2", o, service.ActionRequest{Action: "approve"})
+		if o.Status != "completed" {
+			t.Fatalf("both branches met: %s %v", o.Status, o.CurrentNodes)
+		}
 	})
 }
