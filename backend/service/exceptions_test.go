@@ -143,6 +143,23 @@ func TestPluginFailuresRaiseExceptions(t *testing.T) {
 				t.Fatalf("%s: %d notifications to the owner", tc.note, n)
 			}
 		}
+		// the sales board shows the held orders at the node that raised the exception
+		b, err := svc.Board(ctx, as(t, s, "manager"), "sales", service.BoardFilter{Flow: "exceptional", Status: "exception", Assignee: "warehouse"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cards := 0
+		for _, c := range b.Columns {
+			if c.Node == "check" {
+				cards = len(c.Cards)
+				if cards > 0 && (c.Cards[0].Due == nil || c.Cards[0].Status != "exception") {
+					t.Fatalf("card %+v", c.Cards[0])
+				}
+			}
+		}
+		if cards != len(tests) {
+			t.Fatalf("%d cards at check, want %d", cards, len(tests))
+		}
 		// the default owner: the order's department for 24h, told to whoever may resolve there
 		o := submitNote(t, svc, s, "")
 		o = step(t, svc, s, "clerk", o, service.ActionRequest{Action: "approve"})
