@@ -69,7 +69,8 @@ type BoardCard struct {
 	Assignees []string `json:"assignees"`
 	// Since is when the order entered the node.
 	Since time.Time `json:"since"`
-	// Due is the earliest pending SLA timer of the node's open tasks (absent when none).
+	// Due is the earliest pending SLA timer of the node's open tasks (absent when none);
+	// for an order held by an exception, the exception's deadline.
 	Due      *time.Time `json:"due,omitempty"`
 	Lock     *LockView  `json:"lock,omitempty"`
 	Comments int        `json:"comments"`

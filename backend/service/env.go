@@ -128,7 +128,11 @@ func (e *txEnv) Run(n *engine.NodeDoc, o engine.Order) (string, map[string]any, 
 		}
 	}
 	if f, ok := errors.AsType[*plugins.Failure](err); ok {
-		return "", nil, &engine.Failure{Reason: f.Reason, Message: f.Message, Detail: f.Detail}
+		reason := f.Reason
+		if reason == "" {
+			reason = ReasonError // a Failure that forgot its reason still reaches a person
+		}
+		return "", nil, &engine.Failure{Reason: reason, Message: f.Message, Detail: f.Detail}
 	}
 	return "", nil, &engine.Failure{Reason: ReasonError, Message: err.Error()}
 }
