@@ -343,6 +343,9 @@ func (s *Service) withdraw(ctx context.Context, tx *ent.Tx, j *store.Journal, a 
 		SetResolution(ResolveCancel).SetResolvedBy(a.Username).SetResolvedAt(j.At()).SetNote("order withdrawn").Exec(ctx); err != nil {
 		return nil, err
 	}
+	if err := cancelOverdue(ctx, tx, o.ID, ""); err != nil {
+		return nil, err
+	}
 	if err := j.Audit(ctx, store.Audit{Actor: a.Username, Action: ActWithdraw, OrderID: o.ID, Detail: map[string]any{"policy": policy}}); err != nil {
 		return nil, err
 	}

@@ -21,6 +21,7 @@ import (
 	"sluice/backend/ent/nodeinstance"
 	"sluice/backend/ent/order"
 	"sluice/backend/ent/predicate"
+	"sluice/backend/ent/timer"
 	"sluice/backend/ent/user"
 	"sluice/backend/store"
 	"sluice/plugins"
@@ -126,6 +127,11 @@ func (w *writer) raise(v engine.Visit) error {
 		if _, err := w.j.Event(ctx, "exception.raised", topic, ev); err != nil {
 			return err
 		}
+	}
+	// the deadline is durable: the scheduler tells the owners and admins when it passes
+	if err := w.tx.Timer.Create().SetOrderID(o.ID).SetTaskID(0).SetNode(v.NodeID).SetKind(TimerExceptionOverdue).
+		SetDueAt(deadline).SetCreatedAt(w.now).Exec(ctx); err != nil {
+		return err
 	}
 	title := fmt.Sprintf("%s: %s at %s — %s", o.Number, v.Reason, nodeLabel(name, v.NodeID), v.Message)
 	for _, u := range owners {
@@ -445,6 +451,9 @@ func (s *Service) ResolveException(ctx context.Context, a Actor, id int, req Res
 			return conflict("this exception was resolved by someone else meanwhile")
 		}
 		e.Status, e.Resolution, e.ResolvedBy, e.ResolvedAt, e.Note = "resolved", req.Action, a.Username, &now, req.Note
+		if err := cancelOverdue(ctx, tx, o.ID, e.Node); err != nil {
+			return err
+		}
 		detail := map[string]any{"exception": e.ID, "reason": e.Reason, "action": req.Action}
 		for k, v := range map[string]string{"note": req.Note, "user": req.User} {
 			if v != "" {
@@ -594,6 +603,9 @@ func (s *Service) cancelOrder(ctx context.Context, tx *ent.Tx, j *store.Journal,
 		SetResolution(ResolveCancel).SetResolvedBy(a.Username).SetResolvedAt(j.At()).SetNote("order cancelled").Exec(ctx); err != nil {
 		return err
 	}
+	if err := cancelOverdue(ctx, tx, o.ID, ""); err != nil {
+		return err
+	}
 	n, err := tx.Order.Update().Where(order.ID(o.ID), order.Version(o.Version)).SetStatus("cancelled").
 		SetCurrentNodes([]string{}).SetUpdatedAt(j.At()).AddVersion(1).Save(ctx)
 	if err != nil {
@@ -624,4 +636,51 @@ func waitingJoins(ctx context.Context, tx *ent.Tx, orderID int) (map[string]engi
 		js[r.NodeID] = engine.JoinState{Expected: r.Required, Arrived: r.Approvals}
 	}
 	return js, nil
+}
+
+// exceptionOverdue fires at an exception's deadline: if it is still open, its owners get
+// an "exception.overdue" notification and the boards and admins an event. It returns the
+// timer's outcome.
+func (s *Service) exceptionOverdue(ctx context.Context, tx *ent.Tx, j *store.Journal, tm *ent.Timer) (string, error) {
+	e, err := tx.Exception.Query().Where(exception.OrderID(tm.OrderID), exception.Node(tm.Node), exception.Status("open"),
+		exception.DeadlineLTE(tm.DueAt)).Order(ent.Desc(exception.FieldID)).First(ctx)
+	if ent.IsNotFound(err) {
+		return "skipped: resolved in time", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	o, err := tx.Order.Get(ctx, e.OrderID)
+	if err != nil {
+		return "", err
+	}
+	v := s.exceptionView(ctx, Actor{}, e, o, j.At())
+	ev := map[string]any{"exception_id": e.ID, "order_id": o.ID, "number": o.Number, "node": e.Node, "reason": e.Reason,
+		"department": e.Department, "owners": v.Owners, "deadline": e.Deadline}
+	for _, topic := range exceptionTopics(e.Department, o.Department) {
+		if _, err := j.Event(ctx, "exception.overdue", topic, ev); err != nil {
+			return "", err
+		}
+	}
+	for _, u := range v.Owners {
+		if _, err := j.Notify(ctx, store.Notification{Username: u, Type: "exception.overdue", OrderID: o.ID,
+			Title: fmt.Sprintf("%s: the %s exception at %s is overdue", o.Number, e.Reason, e.Node), Data: ev}); err != nil {
+			return "", err
+		}
+	}
+	if err := j.Audit(ctx, store.Audit{Actor: "system", Action: "exception.overdue", OrderID: o.ID, Node: e.Node,
+		Detail: map[string]any{"exception": e.ID, "owners": v.Owners}}); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("overdue: told %v", v.Owners), nil
+}
+
+// cancelOverdue cancels the pending deadline timers of an order's exceptions (at node,
+// or all when node is "").
+func cancelOverdue(ctx context.Context, tx *ent.Tx, orderID int, node string) error {
+	q := tx.Timer.Update().Where(timer.OrderID(orderID), timer.Kind(TimerExceptionOverdue), timer.Status(TimerPending))
+	if node != "" {
+		q.Where(timer.Node(node))
+	}
+	return q.SetStatus(TimerCancelled).SetOutcome("exception resolved").Exec(ctx)
 }

@@ -13,6 +13,7 @@ import (
 	"sluice/backend/ent/event"
 	"sluice/backend/ent/exception"
 	"sluice/backend/ent/notification"
+	"sluice/backend/ent/timer"
 	"sluice/backend/inventory"
 	"sluice/backend/service"
 	"sluice/backend/store"
@@ -143,6 +144,20 @@ func TestPluginFailuresRaiseExceptions(t *testing.T) {
 				t.Fatalf("%s: %d notifications to the owner", tc.note, n)
 			}
 		}
+		// the deadline is a durable timer: at it, the owners hear the exception is overdue
+		tm, err := s.Read.Timer.Query().Where(timer.Kind(service.TimerExceptionOverdue), timer.Status(service.TimerPending)).First(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fired, err := svc.FireTimer(ctx, tm.ID, tm.DueAt.Add(-time.Second), "test"); err != nil || fired {
+			t.Fatalf("fired early: %v %v", fired, err)
+		}
+		if fired, err := svc.FireTimer(ctx, tm.ID, tm.DueAt.Add(time.Second), "test"); err != nil || !fired {
+			t.Fatalf("fire at the deadline: %v %v", fired, err)
+		}
+		if n, _ := s.Read.Notification.Query().Where(notification.Username("warehouse"), notification.Type("exception.overdue")).Count(ctx); n != 1 {
+			t.Fatalf("%d overdue notifications", n)
+		}
 		// the sales board shows the held orders at the node that raised the exception
 		b, err := svc.Board(ctx, as(t, s, "manager"), "sales", service.BoardFilter{Flow: "exceptional", Status: "exception", Assignee: "warehouse"})
 		if err != nil {
@@ -264,6 +279,9 @@ func TestResolveExceptions(t *testing.T) {
 			}
 			if _, err := svc.ResolveException(ctx, clerk, ex.ID, service.ResolveRequest{Action: "cancel"}); status(err) != http.StatusConflict {
 				t.Fatalf("cancel twice: %v", err)
+			}
+			if n, _ := s.Read.Timer.Query().Where(timer.OrderID(o.ID), timer.Status(service.TimerPending)).Count(ctx); n != 0 {
+				t.Fatalf("%d timers still pending on a cancelled order", n)
 			}
 		})
 

@@ -27,6 +27,9 @@ const (
 	TimerRemind   = "remind"
 	TimerEscalate = "escalate"
 	TimerAuto     = "auto"
+	// TimerExceptionOverdue fires at an exception's deadline (task_id 0; the order and
+	// node name the exception).
+	TimerExceptionOverdue = "exception_overdue"
 
 	TimerPending   = "pending"
 	TimerFired     = "fired"
@@ -300,6 +303,13 @@ func (s *Service) fire(ctx context.Context, tx *ent.Tx, j *store.Journal, id int
 		return err
 	}
 	outcome := func(o string) error { return tx.Timer.UpdateOneID(id).SetOutcome(o).Exec(ctx) }
+	if tm.Kind == TimerExceptionOverdue {
+		msg, err := s.exceptionOverdue(ctx, tx, j, tm)
+		if err != nil {
+			return err
+		}
+		return outcome(msg)
+	}
 	t, err := tx.Task.Get(ctx, tm.TaskID)
 	if ent.IsNotFound(err) {
 		return tx.Timer.UpdateOneID(id).SetStatus(TimerCancelled).SetOutcome("task gone").Exec(ctx)
