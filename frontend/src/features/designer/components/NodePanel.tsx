@@ -7,7 +7,7 @@ import { useLang } from '../../../i18n/useLang';
 import { REVIEW_MODES, type Approvers, type FieldPermission, type FlowDoc, type FlowNode, type Text } from '../lib/document';
 import { TextInputs } from './TextInputs';
 
-const KNOWN_PLUGINS = ['inventory.check', 'notify.confirm', 'documents.print'];
+const KNOWN_PLUGINS = ['verify.rules', 'inventory.check', 'notify.confirm', 'documents.print'];
 
 interface Props {
   doc: FlowDoc;
