@@ -90,6 +90,26 @@ func TestExceptionInboxHTTP(t *testing.T) {
 		if r := e.do("POST", path, manager, `{"action":"cancel"}`); r.status != 409 {
 			t.Fatalf("second resolution: %d %s", r.status, r.body)
 		}
+
+		// another credit hold: raising the customer's limit, then a retry, passes the checks
+		r = e.do("POST", "/api/v1/orders", clerk, sampleBody(t, "credit-hold.json"))
+		r.json(t, &o)
+		if o.Status != "exception" {
+			t.Fatalf("second credit-hold: %s", r.body)
+		}
+		r = e.do("GET", "/api/v1/exceptions?reason=credit", clerk, nil)
+		r.json(t, &page)
+		if len(page.Items) != 1 || page.Items[0].OrderID != o.ID || page.Items[0].Detail["checks"] == nil {
+			t.Fatalf("clerk's inbox: %s", r.body)
+		}
+		if r := e.do("PUT", "/api/v1/customers/C-TCH", manager, `{"credit_limit":200000}`); r.status != 200 {
+			t.Fatalf("raise the limit: %d %s", r.status, r.body)
+		}
+		r = e.do("POST", fmt.Sprintf("/api/v1/exceptions/%d/resolve", page.Items[0].ID), clerk, `{"action":"retry","note":"limit raised"}`)
+		r.json(t, &res)
+		if r.status != 200 || res.Order.Status != "in_review" || res.Order.CurrentNodes[0] != "verify" {
+			t.Fatalf("retry after the limit was raised: %d %s", r.status, r.body)
+		}
 	})
 }
 
