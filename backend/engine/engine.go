@@ -60,8 +60,11 @@ type Failure struct {
 
 func (f *Failure) Error() string { return f.Reason + ": " + f.Message }
 
-// ReasonNoApprover is the exception reason of a review node nobody can decide.
-const ReasonNoApprover = "no_approver"
+// Exception reasons the engine raises itself.
+const (
+	ReasonNoApprover = "no_approver" // a review node nobody can decide
+	ReasonError      = "error"       // an automatic node that went wrong in an untyped way
+)
 
 // Task kinds.
 const (
@@ -582,7 +585,9 @@ func (r *Result) enter(f *Flow, id string, o Order, env Env, returnTo string) er
 			}
 			if next == "" {
 				if out != "" && out != "ok" {
-					return fmt.Errorf("engine: plugin %s at %q returned outcome %q with no edge for it", n.Plugin, id, out)
+					// the plugin and the flow disagree: a person must decide where it goes
+					r.raise(n, ReasonError, fmt.Sprintf("plugin %s returned outcome %q, and the flow has no edge for it", n.Plugin, out), detail, returnTo)
+					return nil
 				}
 				if next, err = forward(f, id); err != nil {
 					return err

@@ -28,7 +28,7 @@ import (
 )
 
 // ReasonError is the exception reason of a plugin error that named no reason.
-const ReasonError = "error"
+const ReasonError = engine.ReasonError
 
 // DefaultExceptionWithin is how long an exception may stay open when its node's flow
 // says nothing.
