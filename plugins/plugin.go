@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 
 	"sluice/backend/ent"
@@ -63,6 +64,23 @@ func (f *Failure) Error() string { return f.Reason + ": " + f.Message }
 // Fail returns a *Failure.
 func Fail(reason, format string, a ...any) *Failure {
 	return &Failure{Reason: reason, Message: fmt.Sprintf(format, a...)}
+}
+
+// CustomerKey is how an order names its customer: the form's customer field when it
+// is a string (a customer code), else its code, else its name. Orders keep it in their
+// customer column, and checks look customers up by it (code first, then name).
+func CustomerKey(data map[string]any) string {
+	switch c := data["customer"].(type) {
+	case string:
+		return strings.TrimSpace(c)
+	case map[string]any:
+		for _, k := range []string{"code", "name"} {
+			if s, ok := c[k].(string); ok && strings.TrimSpace(s) != "" {
+				return strings.TrimSpace(s)
+			}
+		}
+	}
+	return ""
 }
 
 // Plugin is an automatic node type.

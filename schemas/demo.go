@@ -8,12 +8,13 @@ import (
 )
 
 // Demo is the seed in examples/demo.json: departments, one user per role of the demo
-// flow (the admin user is created by the server), and products with stock.
+// flow (the admin user is created by the server), products with stock and customers.
 type Demo struct {
 	Departments []DemoDepartment `json:"departments"`
 	Users       []DemoUser       `json:"users"`
 	Products    []DemoProduct    `json:"products"`
 	Channels    []DemoChannel    `json:"channels,omitempty"`
+	Customers   []DemoCustomer   `json:"customers"`
 }
 
 // DemoChannel is an e-commerce channel posting signed order webhooks. Its secret is a
@@ -26,6 +27,18 @@ type DemoChannel struct {
 	Submitter  string          `json:"submitter"`
 	Secret     string          `json:"secret"`
 	Mapping    json.RawMessage `json:"mapping"`
+}
+
+// DemoCustomer is a customer the demo orders name (by name; code is the key).
+type DemoCustomer struct {
+	Code          string  `json:"code"`
+	Name          string  `json:"name"`
+	Email         string  `json:"email,omitempty"`
+	Language      string  `json:"language,omitempty"`
+	Address       string  `json:"address,omitempty"`
+	CreditLimit   float64 `json:"credit_limit"`
+	Blocked       bool    `json:"blocked,omitempty"`
+	BlockedReason string  `json:"blocked_reason,omitempty"`
 }
 
 // DemoDepartment is a department; Name is keyed by language (zh-TW, zh-CN, en).

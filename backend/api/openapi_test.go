@@ -314,6 +314,13 @@ func TestOpenAPISchemasMirrorGoTypes(t *testing.T) {
 		"RowError":          intake.RowError{},
 		"ChannelInput":      service.ChannelInput{},
 		"ChannelView":       service.ChannelView{},
+		"ExceptionView":     service.ExceptionView{},
+		"ExceptionPage":     service.ExceptionPage{},
+		"ResolveRequest":    service.ResolveRequest{},
+		"ResolveResult":     service.ResolveResult{},
+		"CustomerView":      service.CustomerView{},
+		"CustomerInput":     service.CustomerInput{},
+		"CustomerPage":      service.CustomerPage{},
 	}
 	for name, v := range types {
 		s, ok := schemas[name]

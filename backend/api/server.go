@@ -142,6 +142,12 @@ func New(svc *service.Service, opt Options) (*gin.Engine, error) {
 	a.POST("/channels", h.postChannel)
 	a.PUT("/channels/:key", h.putChannel)
 	v1.POST("/channels/:key/orders", h.postChannelOrder) // authenticated by its HMAC signature alone
+	a.GET("/exceptions", h.getExceptions)
+	a.GET("/exceptions/:id", h.getException)
+	a.POST("/exceptions/:id/resolve", h.postResolveException)
+	a.GET("/customers", h.getCustomers)
+	a.POST("/customers", h.postCustomers)
+	a.PUT("/customers/:code", h.putCustomer)
 
 	r.NoRoute(h.spa)
 	return r, nil

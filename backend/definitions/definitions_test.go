@@ -90,7 +90,7 @@ func TestCompileFlowOrderReview(t *testing.T) {
 	require.Equal(t, "order-review", flow.Key)
 	require.Equal(t, 3, flow.Version)
 	require.Equal(t, "start", flow.Start)
-	require.Len(t, flow.Nodes, 14) // with inventory_ship after ship
+	require.Len(t, flow.Nodes, 15) // with inventory_ship after ship, checks before verify
 	require.Equal(t, engine.ModeRatio, flow.Nodes["committee"].Mode, "the demo shows a ratio vote")
 	require.True(t, flow.Nodes["finance_review"].ReturnDirect, "and a direct return path")
 	require.Equal(t, engine.TypeSwitch, flow.Nodes["amount"].Type)
@@ -110,7 +110,10 @@ func TestCompileFlowOrderReview(t *testing.T) {
 		}
 		return out
 	}
-	require.Equal(t, []string{"verify"}, to("start"))
+	require.Equal(t, []string{"checks"}, to("start"))
+	require.Equal(t, []string{"verify"}, to("checks"))
+	require.Equal(t, "verify.rules", flow.Nodes["checks"].Plugin)
+	require.Equal(t, "sales_manager", flow.Nodes["checks"].Exception.OwnerRole)
 	require.Equal(t, []string{"stock_exception", "sales_review"}, to("inventory"))
 	require.Equal(t, "shortage", flow.Out["inventory"][0].Outcome)
 	require.Equal(t, []string{"sales_review"}, to("stock_exception"))
@@ -158,6 +161,7 @@ func TestSampleOrders(t *testing.T) {
 		"small-standard":    50*85 + 10*320,              // 7450
 		"shortage-new":      600*80 + 30*260,             // 55800
 		"committee-project": 40*3800 + 20*6500 + 10*8200, // 364000
+		"credit-hold":       8*2900 + 10*3800,            // 61200, over its customer's 50000 limit
 	}
 	orders := sampleOrders(t)
 	require.Len(t, orders, len(want))
@@ -234,7 +238,7 @@ func TestConditionTypo(t *testing.T) {
 	flow, ps := CompileFlow([]byte(body), 1, set)
 	require.Nil(t, flow)
 	require.Len(t, ps, 1)
-	require.Equal(t, "/edges/7/when", ps[0].Pointer)
+	require.Equal(t, "/edges/8/when", ps[0].Pointer)
 	require.Contains(t, ps[0].Message, `unknown field "totl"`)
 	require.Contains(t, ps[0].Message, "total") // names the known fields
 }
@@ -435,4 +439,29 @@ func TestConcurrentUse(t *testing.T) {
 func mustReadNoT(name string) string {
 	b, _ := fs.ReadFile(schemas.Examples(), name)
 	return string(b)
+}
+
+// The demo customers are the ones the sample orders name: none blocked; every sample
+// but credit-hold stays well within its customer's limit (tests submit them many
+// times), and credit-hold is over it.
+func TestDemoCustomersMatchSamples(t *testing.T) {
+	demo, err := schemas.LoadDemo()
+	require.NoError(t, err)
+	form, _ := examples(t).Form("order")
+	byName := map[string]schemas.DemoCustomer{}
+	for _, c := range demo.Customers {
+		byName[c.Name] = c
+	}
+	for name, data := range sampleOrders(t) {
+		require.NoError(t, form.Compute(data))
+		c, ok := byName[data["customer"].(map[string]any)["name"].(string)]
+		require.True(t, ok, "%s names a customer the demo does not seed", name)
+		require.False(t, c.Blocked, name)
+		total := data["total"].(float64)
+		if name == "credit-hold" {
+			require.Greater(t, total, c.CreditLimit, "credit-hold must trip the credit rule")
+			continue
+		}
+		require.True(t, c.CreditLimit == 0 || c.CreditLimit >= 50*total, "%s: limit %.0f too tight for %.0f", name, c.CreditLimit, total)
+	}
 }

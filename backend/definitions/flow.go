@@ -130,6 +130,7 @@ func (c *flowCompiler) nodes(rawNodes []any) {
 		case engine.TypeSubflow:
 			c.subflow(at, &n)
 		}
+		c.exception(at+"/exception", &n)
 	}
 	switch {
 	case len(starts) == 0:
@@ -156,6 +157,34 @@ func (c *flowCompiler) nodes(rawNodes []any) {
 			c.add(at, "on_reject must name another node, not %q itself", n.ID)
 		case c.doc.Nodes[j].Type == engine.TypeStart:
 			c.add(at, "on_reject cannot go to the start node; name the review to return to")
+		}
+	}
+}
+
+// exception checks a node's exception policy: only nodes that can stop an order carry
+// one, and it names one owner, a role that exists and a duration that parses.
+func (c *flowCompiler) exception(at string, n *engine.NodeDoc) {
+	e := n.Exception
+	if e == nil {
+		return
+	}
+	if n.Type != engine.TypeReview && n.Type != engine.TypeTask {
+		c.add(at, "only review and task nodes raise exceptions, and %q is %s node; remove it", n.ID, article(n.Type))
+		return
+	}
+	if e.Owner != "" && e.OwnerRole != "" {
+		c.add(at, "name an owner or an owner_role, not both")
+	}
+	if e.OwnerRole != "" {
+		if r, ok := c.look.role(e.OwnerRole); !ok {
+			c.add(at+"/owner_role", "role %q does not exist; create it or name an existing role", e.OwnerRole)
+		} else if r.Scope == ScopeGlobal && e.OwnerDepartment != "" {
+			c.add(at+"/owner_department", "role %q is global (held without a department); remove owner_department", e.OwnerRole)
+		}
+	}
+	if e.Within != "" {
+		if _, err := ParseISODuration(e.Within); err != nil {
+			c.add(at+"/within", "%v", err)
 		}
 	}
 }

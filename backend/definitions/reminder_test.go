@@ -113,3 +113,15 @@ func FuzzCronSpec(f *testing.F) {
 		c.schedules()
 	})
 }
+
+func TestParseISODuration(t *testing.T) {
+	for in, want := range map[string]time.Duration{"PT24H": 24 * time.Hour, "P2D": 48 * time.Hour, "P1DT12H": 36 * time.Hour, "PT30M": 30 * time.Minute} {
+		got, err := ParseISODuration(in)
+		require.NoError(t, err, in)
+		require.Equal(t, want, got, in)
+	}
+	for _, bad := range []string{"", "P", "PT", "P1DT", "24h", "PT0H", "P1M", "-PT1H"} {
+		_, err := ParseISODuration(bad)
+		require.Error(t, err, bad)
+	}
+}

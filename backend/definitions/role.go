@@ -21,6 +21,8 @@ var Permissions = []string{
 	"definitions.manage",
 	"users.manage",
 	"audit.read",
+	"exceptions.resolve",
+	"customers.manage",
 }
 
 // Role is a role definition.

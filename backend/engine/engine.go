@@ -41,11 +41,30 @@ type JoinState struct {
 type Env interface {
 	// Resolve lists the usernames who hold role in department, or the given users.
 	Resolve(a Approvers, department string, o Order) ([]string, error)
-	// Run runs the plugin of an automatic node and returns its outcome.
+	// Run runs the plugin of an automatic node and returns its outcome. A *Failure error
+	// stops the order at the node for a person (an exception); any other error aborts
+	// the transition.
 	Run(n *NodeDoc, o Order) (outcome string, detail map[string]any, err error)
 	// Eligible says whether username is an active user (a transfer or delegation target).
 	Eligible(username string) (bool, error)
 }
+
+// Failure is the error Env.Run returns when the order cannot go on without a person.
+// The engine does not fail the transition: it raises an exception of that reason at the
+// node, so nothing is lost and someone owns the problem.
+type Failure struct {
+	Reason  string
+	Message string
+	Detail  map[string]any
+}
+
+func (f *Failure) Error() string { return f.Reason + ": " + f.Message }
+
+// Exception reasons the engine raises itself.
+const (
+	ReasonNoApprover = "no_approver" // a review node nobody can decide
+	ReasonError      = "error"       // an automatic node that went wrong in an untyped way
+)
 
 // Task kinds.
 const (
@@ -178,6 +197,8 @@ type Visit struct {
 	AutoApproved []string
 	// Hold says what a wait or subflow visit with status waiting waits for.
 	Hold *Hold
+	// Reason and Message describe an exception visit (Status "exception").
+	Reason, Message string
 }
 
 // Trace is one line of the rule trace.
@@ -550,6 +571,10 @@ func (r *Result) enter(f *Flow, id string, o Order, env Env, returnTo string) er
 			id = next
 		case TypeTask:
 			out, detail, err := env.Run(n, o)
+			if fl, ok := errors.AsType[*Failure](err); ok {
+				r.raise(n, fl.Reason, fl.Message, fl.Detail, returnTo)
+				return nil
+			}
 			if err != nil {
 				return fmt.Errorf("engine: plugin %s at %q: %w", n.Plugin, id, err)
 			}
@@ -562,7 +587,9 @@ func (r *Result) enter(f *Flow, id string, o Order, env Env, returnTo string) er
 			}
 			if next == "" {
 				if out != "" && out != "ok" {
-					return fmt.Errorf("engine: plugin %s at %q returned outcome %q with no edge for it", n.Plugin, id, out)
+					// the plugin and the flow disagree: a person must decide where it goes
+					r.raise(n, ReasonError, fmt.Sprintf("plugin %s returned outcome %q, and the flow has no edge for it", n.Plugin, out), detail, returnTo)
+					return nil
 				}
 				if next, err = forward(f, id); err != nil {
 					return err
@@ -678,8 +705,10 @@ func (r *Result) fork(f *Flow, n *NodeDoc, o Order, env Env) error {
 		}
 	}
 	for _, t := range targets {
-		if r.Status != "" && r.Status != StatusInReview {
-			break // a branch ended the order (exception)
+		// An exception in one branch holds the order but the others still start, so
+		// the join counts right once the exception is resolved.
+		if r.Status != "" && r.Status != StatusInReview && r.Status != StatusException {
+			break
 		}
 		if err := r.enter(f, t, o, env, ""); err != nil {
 			return err
@@ -818,11 +847,7 @@ func (r *Result) review(f *Flow, n *NodeDoc, o Order, env Env, returnTo string) 
 		case len(a.Users) > 0:
 			why = fmt.Sprintf("none of %v is an active user", a.Users)
 		}
-		v.Status = "exception"
-		v.Detail = map[string]any{"reason": why}
-		r.Visits = append(r.Visits, v)
-		r.Trace = append(r.Trace, Trace{n.ID, "no approvers: " + why})
-		r.Status, r.Current = StatusException, []string{}
+		r.raise(n, ReasonNoApprover, why, nil, returnTo)
 		return true, nil
 	}
 	v.Pool = len(users)
@@ -877,9 +902,28 @@ func (r *Result) review(f *Flow, n *NodeDoc, o Order, env Env, returnTo string) 
 		why += fmt.Sprintf("; auto-approved for %v", auto)
 	}
 	r.Trace = append(r.Trace, Trace{n.ID, why})
-	r.Status = StatusInReview
+	if r.Status != StatusException { // an exception in another branch holds the whole order
+		r.Status = StatusInReview
+	}
 	r.Current = append(r.Current, n.ID)
 	return true, nil
+}
+
+// raise stops the walk at n with an exception: the order waits there (it stays one of
+// its current nodes) until a person retries, overrides or cancels.
+func (r *Result) raise(n *NodeDoc, reason, message string, detail map[string]any, returnTo string) {
+	d := map[string]any{"reason": reason, "message": message}
+	if len(detail) > 0 {
+		d["detail"] = detail
+	}
+	r.Visits = append(r.Visits, Visit{NodeID: n.ID, Type: n.Type, Status: "exception", Reason: reason, Message: message,
+		Detail: d, ReturnTo: returnTo})
+	r.Trace = append(r.Trace, Trace{n.ID, fmt.Sprintf("exception (%s): %s", reason, message)})
+	r.Status = StatusException
+	if r.Current == nil {
+		r.Current = []string{}
+	}
+	r.Current = append(r.Current, n.ID)
 }
 
 func ccDept(a *Approvers, o Order) string {

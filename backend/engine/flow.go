@@ -100,6 +100,20 @@ type NodeDoc struct {
 	// wait and subflow (wait.go)
 	Wait    *WaitSpec    `json:"wait,omitempty"`
 	Subflow *SubflowSpec `json:"subflow,omitempty"`
+	// Exception says who owns an exception raised at this node (review or task) and by
+	// when it should be resolved; without it the order's department owns it for 24h.
+	Exception *ExceptionPolicy `json:"exception,omitempty"`
+}
+
+// ExceptionPolicy routes a node's exceptions to their owner.
+type ExceptionPolicy struct {
+	// OwnerRole: holders of this role own it, in OwnerDepartment or the order's.
+	OwnerRole       string `json:"owner_role,omitempty"`
+	OwnerDepartment string `json:"owner_department,omitempty"`
+	// Owner names one user instead of a role.
+	Owner string `json:"owner,omitempty"`
+	// Within is the ISO 8601 duration to resolve it in (PT24H, P2D).
+	Within string `json:"within,omitempty"`
 }
 
 // Ratio is the pass mark of a ratio node: a share of the voters (0 < share ≤ 1) or a count.

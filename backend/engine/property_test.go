@@ -39,6 +39,9 @@ func randomFlow(t *testing.T, r *rand.Rand) *Flow {
 		if mode == ModeRatio {
 			nd.Ratio = &Ratio{Share: []float64{0.34, 0.5, 0.67, 1}[r.IntN(4)]}
 		}
+		if r.IntN(8) == 0 {
+			nd.Approvers = &Approvers{Role: "nobody"} // an exception inside a parallel branch
+		}
 		return nd
 	}
 	for i := 0; i < n; i++ {
@@ -75,6 +78,16 @@ func randomFlow(t *testing.T, r *rand.Rand) *Flow {
 		if mode == ModeRatio {
 			nd.Ratio = &Ratio{Share: []float64{0.34, 0.5, 0.67, 1}[r.IntN(4)]}
 		}
+		if r.IntN(6) == 0 {
+			nd.Approvers = &Approvers{Role: "nobody"} // resolves no one: an exception
+		}
+		if r.IntN(4) == 0 {
+			// an automatic node that fails until its exception is retried after a fix
+			tid := fmt.Sprintf("t%d", i)
+			doc.Nodes = append(doc.Nodes, NodeDoc{ID: tid, Type: TypeTask, Plugin: "flaky"})
+			doc.Edges = append(doc.Edges, EdgeDoc{From: prev, To: tid})
+			prev = tid
+		}
 		doc.Nodes = append(doc.Nodes, nd)
 		doc.Edges = append(doc.Edges, EdgeDoc{From: prev, To: id})
 		prev = id
@@ -97,7 +110,17 @@ func run(t *testing.T, f *Flow, r *rand.Rand) []snapshot {
 	d := newDesk(t, f, Order{ID: 1, Department: "x", Submitter: "nobody", Data: map[string]any{}})
 	var seen []snapshot
 	votes := map[string][2]int{} // node -> approvals, rejections recorded this visit
-	for steps := 0; steps < 60 && d.status() == StatusInReview; steps++ {
+	for steps := 0; steps < 60 && (d.status() == StatusInReview || d.status() == StatusException); steps++ {
+		if d.status() == StatusException {
+			// Not stuck: an order held by an exception always has one to resolve, and
+			// every resolution moves it.
+			if len(d.tr.Exceptions) == 0 {
+				t.Fatalf("step %d: in exception with no open exception", steps)
+			}
+			resolve(t, d, r)
+			seen = append(seen, snapshot{Status: d.status(), Visited: slices.Clone(d.tr.Visited), Trace: len(d.last.Trace)})
+			continue
+		}
 		if len(d.tr.Open) == 0 && len(d.tr.Waiting) == 0 {
 			t.Fatalf("in review with no open node")
 		}
@@ -111,7 +134,7 @@ func run(t *testing.T, f *Flow, r *rand.Rand) []snapshot {
 			}
 			d.last = res
 			d.tr.Take(res, id)
-			if d.status() != StatusInReview && (len(d.tr.Open) > 0 || len(d.tr.Waiting) > 0) {
+			if d.status() != StatusInReview && d.status() != StatusException && (len(d.tr.Open) > 0 || len(d.tr.Waiting) > 0) {
 				t.Fatalf("ended %s with open nodes %v / waiting %v", d.status(), d.at(), d.tr.Waiting)
 			}
 			seen = append(seen, snapshot{d.status(), nil, slices.Clone(d.tr.Visited), len(d.last.Trace)})
@@ -162,7 +185,8 @@ func run(t *testing.T, f *Flow, r *rand.Rand) []snapshot {
 		if ch != nil && ch.Status != "active" {
 			delete(votes, node)
 		}
-		if d.status() != StatusInReview && (len(d.tr.Open) > 0 || len(d.tr.Waiting) > 0) {
+		// an exception holds other branches open; any other status ends them all
+		if d.status() != StatusInReview && d.status() != StatusException && (len(d.tr.Open) > 0 || len(d.tr.Waiting) > 0) {
 			t.Fatalf("ended %s with open nodes %v / waiting %v", d.status(), d.at(), d.tr.Waiting)
 		}
 		var nodes []NodeState
@@ -172,6 +196,33 @@ func run(t *testing.T, f *Flow, r *rand.Rand) []snapshot {
 		seen = append(seen, snapshot{d.status(), nodes, slices.Clone(d.tr.Visited), len(d.last.Trace)})
 	}
 	return seen
+}
+
+// resolve picks an open exception and resolves it at random: retry (after fixing a
+// task), skip (override) or assign a review to someone.
+func resolve(t *testing.T, d *desk, r *rand.Rand) {
+	ex := d.tr.Exceptions[r.IntN(len(d.tr.Exceptions))]
+	o := d.tr.Order(d.o)
+	var res *Result
+	var err error
+	switch p := r.IntN(3); {
+	case p == 0 && ex.Type == TypeTask:
+		if d.e.fixed == nil {
+			d.e.fixed = map[string]bool{}
+		}
+		d.e.fixed[ex.NodeID] = true
+		res, err = Retry(d.f, ex.NodeID, o, d.e, ex.ReturnTo)
+	case p == 1 && ex.Type == TypeReview:
+		res, err = Assign(d.f, ex.NodeID, people[r.IntN(len(people))], o, d.e, ex.ReturnTo)
+	default:
+		res, err = Skip(d.f, ex.NodeID, o, d.e, ex.ReturnTo)
+	}
+	if err != nil {
+		t.Fatalf("resolve %s at %s: %v", ex.Reason, ex.NodeID, err)
+	}
+	d.last = res
+	d.tr.Resolve(ex.NodeID)
+	d.tr.Take(res, "")
 }
 
 func b2i(b bool) int {

@@ -51,7 +51,9 @@ type Tracker struct {
 	Last    []string // approvers of the review passed last
 	// Waiting are the wait and subflow nodes the order waits at (resumed with Resume).
 	Waiting []string
-	id      int
+	// Exceptions are the exception visits not yet resolved: the order waits at each.
+	Exceptions []Visit
+	id         int
 }
 
 // NewID numbers tasks.
@@ -104,6 +106,10 @@ func (t *Tracker) Take(r *Result, acted string) {
 		}
 	}
 	for _, v := range r.Visits {
+		if v.Status == "exception" {
+			t.Exceptions = append(t.Exceptions, v)
+			continue
+		}
 		if v.Status == "waiting" && (v.Type == TypeWait || v.Type == TypeSubflow) {
 			t.Waiting = append(t.Waiting, v.NodeID)
 		}
@@ -124,7 +130,25 @@ func (t *Tracker) Take(r *Result, acted string) {
 	if r.Status != "" {
 		t.Status = r.Status
 	}
-	if t.Status != StatusInReview {
-		t.Open, t.Joins, t.Waiting = nil, nil, nil
+	if len(t.Exceptions) > 0 && t.Status == StatusInReview {
+		t.Status = StatusException // another exception of the order is still open
+	}
+	// An exception holds the order with its other branches open; an end closes all.
+	if t.Status != StatusInReview && t.Status != StatusException {
+		t.Open, t.Joins, t.Waiting, t.Exceptions = nil, nil, nil, nil
+	}
+}
+
+// Resolve forgets the exception at node id (it was retried, overridden or cancelled);
+// take the resolution's result after it.
+func (t *Tracker) Resolve(id string) {
+	for i, v := range t.Exceptions {
+		if v.NodeID == id {
+			t.Exceptions = append(t.Exceptions[:i:i], t.Exceptions[i+1:]...)
+			break
+		}
+	}
+	if len(t.Exceptions) == 0 && t.Status == StatusException {
+		t.Status = StatusInReview
 	}
 }

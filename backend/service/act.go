@@ -9,6 +9,7 @@ import (
 
 	"sluice/backend/engine"
 	"sluice/backend/ent"
+	"sluice/backend/ent/exception"
 	"sluice/backend/ent/nodeinstance"
 	"sluice/backend/ent/order"
 	"sluice/backend/ent/task"
@@ -118,6 +119,10 @@ func (s *Service) decide(ctx context.Context, tx *ent.Tx, j *store.Journal, a Ac
 	}
 	if t.Status != "open" {
 		return nil, conflict("this task is %s", t.Status)
+	}
+	if o.Status == engine.StatusException {
+		// the whole order waits for its exception; a decision now could move it past it
+		return nil, conflict("the order is held by an exception; resolve it first")
 	}
 	ni, err := tx.NodeInstance.Get(ctx, t.NodeInstanceID)
 	if err != nil {
@@ -336,6 +341,14 @@ func (s *Service) withdraw(ctx context.Context, tx *ent.Tx, j *store.Journal, a 
 		return nil, conflict("the order changed meanwhile")
 	}
 	o.Status, o.CurrentNodes, o.Version = "withdrawn", []string{}, o.Version+1
+	// an exception of a withdrawn order has nothing left to resolve
+	if err := tx.Exception.Update().Where(exception.OrderID(o.ID), exception.Status("open")).SetStatus("resolved").
+		SetResolution(ResolveCancel).SetResolvedBy(a.Username).SetResolvedAt(j.At()).SetNote("order withdrawn").Exec(ctx); err != nil {
+		return nil, err
+	}
+	if err := cancelOverdue(ctx, tx, o.ID, ""); err != nil {
+		return nil, err
+	}
 	if err := j.Audit(ctx, store.Audit{Actor: a.Username, Action: ActWithdraw, OrderID: o.ID, Detail: map[string]any{"policy": policy}}); err != nil {
 		return nil, err
 	}

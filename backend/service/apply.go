@@ -310,11 +310,11 @@ func (w *writer) visit(v engine.Visit) error {
 		}
 		return j.Audit(ctx, store.Audit{Actor: "system", Action: "node_entered", OrderID: o.ID, Node: v.NodeID,
 			Detail: map[string]any{"mode": v.Mode, "department": v.Department, "assignees": tasks, "queue": v.Queue, "need": v.Need, "cc": v.CC}})
+	case v.Status == "exception":
+		return w.raise(v)
 	case v.Type == engine.TypeTask:
 		return j.Audit(ctx, store.Audit{Actor: "system", Action: "plugin", OrderID: o.ID, Node: v.NodeID,
 			Detail: map[string]any{"outcome": v.Outcome, "detail": v.Detail}})
-	case v.Status == "exception":
-		return j.Audit(ctx, store.Audit{Actor: "system", Action: "exception", OrderID: o.ID, Node: v.NodeID, Detail: v.Detail})
 	}
 	return nil
 }
@@ -334,7 +334,8 @@ func (w *writer) order(acted *ent.NodeInstance, r *engine.Result) error {
 		// open nodes now: those still open (all of them unless the order went back or
 		// ended), minus the acted one if it closed, plus the ones just entered
 		var cur []string
-		if !r.CancelRest && (r.Status == "" || r.Status == engine.StatusInReview) {
+		// (an exception holds the order where it stopped, its other branches open too)
+		if !r.CancelRest && (r.Status == "" || r.Status == engine.StatusInReview || r.Status == engine.StatusException) {
 			cur = slices.Clone(o.CurrentNodes)
 			if acted != nil && r.Acted != nil && r.Acted.Status != "active" {
 				if i := slices.Index(cur, acted.NodeID); i >= 0 {

@@ -10,6 +10,7 @@ import (
 	"sluice/backend/engine"
 	"sluice/backend/ent"
 	"sluice/backend/ent/department"
+	"sluice/backend/ent/exception"
 	"sluice/backend/ent/nodeinstance"
 	"sluice/backend/ent/order"
 	"sluice/backend/ent/ordercomment"
@@ -68,7 +69,8 @@ type BoardCard struct {
 	Assignees []string `json:"assignees"`
 	// Since is when the order entered the node.
 	Since time.Time `json:"since"`
-	// Due is the earliest pending SLA timer of the node's open tasks (absent when none).
+	// Due is the earliest pending SLA timer of the node's open tasks (absent when none);
+	// for an order held by an exception, the exception's deadline.
 	Due      *time.Time `json:"due,omitempty"`
 	Lock     *LockView  `json:"lock,omitempty"`
 	Comments int        `json:"comments"`
@@ -234,6 +236,43 @@ func (s *Service) Board(ctx context.Context, a Actor, dept string, f BoardFilter
 			b.Columns = append(b.Columns, BoardColumn{Node: ni.NodeID, Name: name, Cards: []BoardCard{}})
 		}
 		b.Columns[i].Cards = append(b.Columns[i].Cards, card)
+	}
+	if slices.Contains(statuses, engine.StatusException) {
+		// Orders held by an exception wait at the node that raised it (a task node has
+		// no column of its own until then); the owners are its assignees, its deadline due.
+		exs, err := c.Exception.Query().Where(exception.OrderIDIn(oids...), exception.Status("open")).Order(ent.Asc(exception.FieldID)).All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range exs {
+			o := byID[e.OrderID]
+			if o == nil {
+				continue
+			}
+			card := BoardCard{OrderID: o.ID, Number: o.Number, Status: o.Status, Total: o.Total, Submitter: o.Submitter,
+				Customer: customerName(o), Assignees: []string{}, Since: e.CreatedAt.UTC(), Due: e.Deadline, Lock: locks[o.ID], Comments: comments[o.ID]}
+			if ow, ok := e.Detail["owners"].([]any); ok {
+				for _, u := range ow {
+					if name, ok := u.(string); ok {
+						card.Assignees = append(card.Assignees, name)
+					}
+				}
+			}
+			if f.Assignee != "" && !slices.Contains(card.Assignees, f.Assignee) {
+				continue
+			}
+			i, ok := col[e.Node]
+			if !ok {
+				var name engine.Text
+				if fo, _ := s.Catalog.Flow(ctx, o.FlowKey, o.FlowVersion); fo != nil && fo.Nodes[e.Node] != nil {
+					name = fo.Nodes[e.Node].Name
+				}
+				i = len(b.Columns)
+				col[e.Node] = i
+				b.Columns = append(b.Columns, BoardColumn{Node: e.Node, Name: name, Cards: []BoardCard{}})
+			}
+			b.Columns[i].Cards = append(b.Columns[i].Cards, card)
+		}
 	}
 	return b, nil
 }

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"sluice/backend/engine"
@@ -88,14 +89,52 @@ func (e *txEnv) Eligible(username string) (bool, error) {
 	return e.c.User.Query().Where(user.Username(username), user.Disabled(false)).Exist(e.ctx)
 }
 
+// Run runs a task node's plugin. Whatever goes wrong becomes an exception the engine
+// raises at the node (a typed plugins.Failure keeps its reason, anything else is reason
+// "error"), so an order never fails silently nor fails the request; only a cancelled
+// request or a broken transaction aborts. The plugin runs inside a savepoint: when it
+// fails, what it wrote is undone (the node did not pass) and, on PostgreSQL, the
+// transaction stays usable for writing the exception.
 func (e *txEnv) Run(n *engine.NodeDoc, o engine.Order) (string, map[string]any, error) {
 	p, ok := plugins.Get(n.Plugin)
 	if !ok {
-		return "", nil, fmt.Errorf("plugin %q is not registered", n.Plugin)
+		return "", nil, &engine.Failure{Reason: ReasonError, Message: fmt.Sprintf("plugin %q is not installed", n.Plugin)}
+	}
+	save := !e.dryRun && e.c != nil
+	if save {
+		if _, err := e.c.ExecContext(e.ctx, "SAVEPOINT sluice_plugin"); err != nil {
+			return "", nil, err
+		}
 	}
 	out, err := p.Run(e.ctx, plugins.Input{Node: n.ID, Settings: n.Settings, DryRun: e.dryRun, DB: e.c, Order: plugins.Order{
 		ID: o.ID, Number: o.Number, Flow: e.flow, Department: o.Department, Submitter: o.Submitter, Data: o.Data}})
-	return out.Outcome, out.Detail, err
+	if err == nil {
+		if save {
+			if _, err := e.c.ExecContext(e.ctx, "RELEASE SAVEPOINT sluice_plugin"); err != nil {
+				return "", nil, err
+			}
+		}
+		return out.Outcome, out.Detail, nil
+	}
+	if ctxErr := e.ctx.Err(); ctxErr != nil {
+		return "", nil, ctxErr
+	}
+	if save {
+		if _, rbErr := e.c.ExecContext(e.ctx, "ROLLBACK TO SAVEPOINT sluice_plugin"); rbErr != nil {
+			return "", nil, fmt.Errorf("plugin %s failed (%v) and its writes could not be undone: %w", n.Plugin, err, rbErr)
+		}
+		if _, rbErr := e.c.ExecContext(e.ctx, "RELEASE SAVEPOINT sluice_plugin"); rbErr != nil {
+			return "", nil, rbErr
+		}
+	}
+	if f, ok := errors.AsType[*plugins.Failure](err); ok {
+		reason := f.Reason
+		if reason == "" {
+			reason = ReasonError // a Failure that forgot its reason still reaches a person
+		}
+		return "", nil, &engine.Failure{Reason: reason, Message: f.Message, Detail: f.Detail}
+	}
+	return "", nil, &engine.Failure{Reason: ReasonError, Message: err.Error()}
 }
 
 func engineOrder(o *ent.Order) engine.Order {

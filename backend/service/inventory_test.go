@@ -87,7 +87,7 @@ func TestInventoryReserveAndShip(t *testing.T) {
 				nodes = append(nodes, h.Node)
 			}
 		}
-		if len(nodes) != 4 || nodes[0] != "inventory" || nodes[3] != "inventory_ship" {
+		if len(nodes) != 5 || nodes[0] != "checks" || nodes[1] != "inventory" || nodes[4] != "inventory_ship" {
 			t.Fatalf("automatic steps %v", nodes)
 		}
 	})

@@ -28,8 +28,11 @@ type TaskView struct {
 	Version   int           `json:"version"`
 	Reasons   []string      `json:"reasons,omitempty"`
 	Checklist []engine.Text `json:"checklist,omitempty"`
-	CanAct    bool          `json:"can_act"`
-	CreatedAt time.Time     `json:"created_at"`
+	// Editable are the form fields the node's reviewers may change (with approve or
+	// comment, in `fields`), sorted; omitted when none.
+	Editable  []string  `json:"editable,omitempty"`
+	CanAct    bool      `json:"can_act"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // OrderView is an order as the API shows it.
@@ -83,6 +86,7 @@ func (s *Service) taskView(a Actor, f *engine.Flow, o *ent.Order, t *ent.Task, m
 	if f != nil {
 		if n := f.Nodes[t.NodeID]; n != nil {
 			v.NodeName, v.Reasons, v.Checklist = n.Name, n.Reasons, n.Checklist
+			v.Editable = editableFields(n)
 			v.CanAct = t.Status == "open" && t.Kind != "cc" && (a.Username != o.Submitter || n.AllowSelf) &&
 				s.mayAct(a, f, t, engine.ActApprove)
 		}

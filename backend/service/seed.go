@@ -10,6 +10,7 @@ import (
 
 	"sluice/backend/auth"
 	"sluice/backend/ent"
+	"sluice/backend/ent/customer"
 	"sluice/backend/ent/department"
 	"sluice/backend/ent/user"
 	"sluice/backend/store"
@@ -116,6 +117,9 @@ func (s *Service) SeedDemo(ctx context.Context) error {
 		if err := seedChannels(ctx, tx, demo.Channels); err != nil {
 			return err
 		}
+		if err := seedCustomers(ctx, tx, demo.Customers); err != nil {
+			return err
+		}
 		return s.writePolicy(ctx, tx)
 	})
 	if err != nil {
@@ -132,4 +136,21 @@ func sameJSON(a, b []byte) bool {
 	xa, _ := json.Marshal(x)
 	ya, _ := json.Marshal(y)
 	return bytes.Equal(xa, ya)
+}
+
+// seedCustomers creates the demo customers; existing ones (edited since, perhaps) are
+// left alone.
+func seedCustomers(ctx context.Context, tx *ent.Tx, cs []schemas.DemoCustomer) error {
+	for _, c := range cs {
+		lang := c.Language
+		if lang == "" {
+			lang = "zh-TW"
+		}
+		if err := tx.Customer.Create().SetCode(c.Code).SetName(c.Name).SetEmail(c.Email).SetLanguage(lang).SetAddress(c.Address).
+			SetCreditLimit(c.CreditLimit).SetBlocked(c.Blocked).SetBlockedReason(c.BlockedReason).
+			OnConflictColumns(customer.FieldCode).Ignore().Exec(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
 }

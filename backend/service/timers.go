@@ -35,6 +35,9 @@ const (
 	// TimerDigest is a cron schedule's next run: no order or task (ids 0), node = the
 	// schedule's key. Firing it sends the digest and writes the following run.
 	TimerDigest = "digest"
+	// TimerExceptionOverdue fires at an exception's deadline (task_id 0; the order and
+	// node name the exception).
+	TimerExceptionOverdue = "exception_overdue"
 
 	TimerPending   = "pending"
 	TimerFired     = "fired"
@@ -364,6 +367,13 @@ func (s *Service) fire(ctx context.Context, tx *ent.Tx, j *store.Journal, id int
 	}
 	if tm.Kind == TimerWait {
 		return s.fireWait(ctx, tx, j, tm)
+	}
+	if tm.Kind == TimerExceptionOverdue {
+		msg, err := s.exceptionOverdue(ctx, tx, j, tm)
+		if err != nil {
+			return err
+		}
+		return outcome(msg)
 	}
 	t, err := tx.Task.Get(ctx, tm.TaskID)
 	if ent.IsNotFound(err) {

@@ -11,6 +11,7 @@ import (
 	"sluice/backend/ent/membership"
 	"sluice/backend/ent/order"
 	"sluice/backend/store"
+	"sluice/plugins"
 )
 
 // departmentFor picks the department an order is submitted in: the one asked for, or
@@ -81,7 +82,7 @@ func (s *Service) Submit(ctx context.Context, a Actor, req SubmitRequest, id *Id
 		return nil, nil, invalid("the order does not match its form", errs...)
 	}
 	total, _ := data["total"].(float64)
-	customer, _ := data["customer"].(string)
+	customer := plugins.CustomerKey(data)
 	source := req.Source
 	if source == "" {
 		source = "api"

@@ -6,4 +6,5 @@ import (
 	_ "sluice/plugins/inventory"
 	_ "sluice/plugins/notify"
 	_ "sluice/plugins/shipping"
+	_ "sluice/plugins/verify"
 )

@@ -11,7 +11,7 @@ import (
 
 func TestAllRegistered(t *testing.T) {
 	names := plugins.Names()
-	for _, n := range []string{"documents.print", "inventory.check", "inventory.return", "inventory.ship", "notify.confirm"} {
+	for _, n := range []string{"documents.print", "inventory.check", "inventory.return", "inventory.ship", "notify.confirm", "verify.rules"} {
 		require.Contains(t, names, n)
 	}
 }

@@ -1,0 +1,262 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"net/mail"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"sluice/backend/ent"
+	"sluice/backend/ent/customer"
+	"sluice/backend/store"
+)
+
+// CustomerView is a customer as the API shows it.
+type CustomerView struct {
+	ID            int       `json:"id"`
+	Code          string    `json:"code"`
+	Name          string    `json:"name"`
+	Email         string    `json:"email"`
+	Language      string    `json:"language"`
+	WebhookURL    string    `json:"webhook_url"`
+	Blocked       bool      `json:"blocked"`
+	BlockedReason string    `json:"blocked_reason"`
+	CreditLimit   float64   `json:"credit_limit"`
+	Address       string    `json:"address"`
+	CreatedAt     time.Time `json:"created_at"`
+}
+
+func customerView(c *ent.Customer) CustomerView {
+	return CustomerView{ID: c.ID, Code: c.Code, Name: c.Name, Email: c.Email, Language: c.Language, WebhookURL: c.WebhookURL,
+		Blocked: c.Blocked, BlockedReason: c.BlockedReason, CreditLimit: c.CreditLimit, Address: c.Address, CreatedAt: c.CreatedAt}
+}
+
+// CustomerInput is the body of POST /customers and PUT /customers/{code}. On PUT, a
+// field left out keeps its value, so blocking a customer is {"blocked": true, ...}.
+type CustomerInput struct {
+	Code          string   `json:"code,omitempty"`
+	Name          *string  `json:"name,omitempty"`
+	Email         *string  `json:"email,omitempty"`
+	Language      *string  `json:"language,omitempty"`
+	WebhookURL    *string  `json:"webhook_url,omitempty"`
+	Blocked       *bool    `json:"blocked,omitempty"`
+	BlockedReason *string  `json:"blocked_reason,omitempty"`
+	CreditLimit   *float64 `json:"credit_limit,omitempty"`
+	Address       *string  `json:"address,omitempty"`
+}
+
+// customerCode: letters, digits and . _ -, like the SKUs and keys they sit beside.
+var customerCode = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+// Languages a customer is written to in.
+var Languages = []string{"zh-TW", "zh-CN", "en"}
+
+func (in CustomerInput) check(create bool) []FieldError {
+	var errs []FieldError
+	if create && !customerCode.MatchString(in.Code) {
+		errs = append(errs, FieldError{"/code", "1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit"})
+	}
+	if create && (in.Name == nil || strings.TrimSpace(*in.Name) == "") {
+		errs = append(errs, FieldError{"/name", "required: the customer's name as orders give it"})
+	}
+	if in.Name != nil && len(*in.Name) > 200 {
+		errs = append(errs, FieldError{"/name", "at most 200 characters"})
+	}
+	if in.Email != nil && *in.Email != "" {
+		if a, err := mail.ParseAddress(*in.Email); err != nil || a.Address != *in.Email {
+			errs = append(errs, FieldError{"/email", "an email address like buyer@example.com"})
+		}
+	}
+	if in.Language != nil && !slices.Contains(Languages, *in.Language) {
+		errs = append(errs, FieldError{"/language", fmt.Sprintf("one of %v", Languages)})
+	}
+	if in.WebhookURL != nil && *in.WebhookURL != "" {
+		if u, err := url.Parse(*in.WebhookURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			errs = append(errs, FieldError{"/webhook_url", "an http(s) URL"})
+		}
+	}
+	if in.CreditLimit != nil && (*in.CreditLimit < 0 || *in.CreditLimit > 1e15) {
+		errs = append(errs, FieldError{"/credit_limit", "0 (no credit check) or a positive amount"})
+	}
+	if in.Address != nil && len(*in.Address) > 500 {
+		errs = append(errs, FieldError{"/address", "at most 500 characters"})
+	}
+	return errs
+}
+
+// mayManageCustomers: customers.manage anywhere (admins hold everything).
+func (s *Service) mayManageCustomers(ctx context.Context, a Actor) bool {
+	return s.canAnywhere(ctx, a, "customers", "manage")
+}
+
+// CustomerFilter narrows GET /customers.
+type CustomerFilter struct {
+	Q       string // in code or name
+	Blocked string // "true" | "false" | ""
+	Cursor  string
+	Limit   int
+}
+
+// CustomerPage is one page of customers, by id.
+type CustomerPage struct {
+	Items      []CustomerView `json:"items"`
+	NextCursor string         `json:"next_cursor,omitempty"`
+}
+
+// ListCustomers is for whoever enters, reads or manages orders.
+func (s *Service) ListCustomers(ctx context.Context, a Actor, f CustomerFilter) (*CustomerPage, error) {
+	if !s.mayManageCustomers(ctx, a) && !s.canAnywhere(ctx, a, "orders", "create") && !s.canAnywhere(ctx, a, "orders", "read") &&
+		!s.canAnywhere(ctx, a, "orders", "read_all") {
+		return nil, forbidden("you may not see customers")
+	}
+	if f.Limit <= 0 || f.Limit > 200 {
+		f.Limit = 100
+	}
+	q := s.Store.Read.Customer.Query()
+	if f.Q != "" {
+		q.Where(customer.Or(customer.CodeContainsFold(f.Q), customer.NameContains(f.Q)))
+	}
+	switch f.Blocked {
+	case "":
+	case "true", "false":
+		q.Where(customer.Blocked(f.Blocked == "true"))
+	default:
+		return nil, invalid("the query is not valid", FieldError{"/blocked", "true or false"})
+	}
+	if f.Cursor != "" {
+		c, err := strconv.Atoi(f.Cursor)
+		if err != nil || c <= 0 {
+			return nil, invalid("bad cursor", FieldError{"/cursor", "use the next_cursor of the previous page"})
+		}
+		q.Where(customer.IDGT(c))
+	}
+	rows, err := q.Order(ent.Asc(customer.FieldID)).Limit(f.Limit + 1).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	page := &CustomerPage{Items: make([]CustomerView, 0, len(rows))}
+	if len(rows) > f.Limit {
+		rows = rows[:f.Limit]
+		page.NextCursor = strconv.Itoa(rows[len(rows)-1].ID)
+	}
+	for _, c := range rows {
+		page.Items = append(page.Items, customerView(c))
+	}
+	return page, nil
+}
+
+// CreateCustomer adds a customer (customers.manage); a taken code is a 409.
+func (s *Service) CreateCustomer(ctx context.Context, a Actor, in CustomerInput) (*CustomerView, error) {
+	if !s.mayManageCustomers(ctx, a) {
+		return nil, forbidden("you may not manage customers")
+	}
+	if errs := in.check(true); len(errs) > 0 {
+		return nil, invalid("the customer is not valid", errs...)
+	}
+	var view CustomerView
+	err := s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
+		taken, err := tx.Customer.Query().Where(customer.Code(in.Code)).Exist(ctx)
+		if err != nil {
+			return err
+		}
+		if taken {
+			return conflict("customer %q exists; update it with PUT /customers/%s", in.Code, in.Code)
+		}
+		c := tx.Customer.Create().SetCode(in.Code).SetName(strings.TrimSpace(*in.Name)).SetCreatedAt(j.At())
+		setCustomer(c.Mutation(), in)
+		row, err := c.Save(ctx)
+		if err != nil {
+			return err
+		}
+		view = customerView(row)
+		return s.customerChanged(ctx, j, a, "customer.created", view)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &view, nil
+}
+
+// UpdateCustomer changes the fields given (customers.manage); unknown code is a 404.
+func (s *Service) UpdateCustomer(ctx context.Context, a Actor, code string, in CustomerInput) (*CustomerView, error) {
+	if !s.mayManageCustomers(ctx, a) {
+		return nil, forbidden("you may not manage customers")
+	}
+	var errs []FieldError
+	if in.Code != "" && in.Code != code {
+		errs = append(errs, FieldError{"/code", "the code is the customer's key and cannot change; leave it out or repeat " + code})
+	}
+	if in.Name != nil && strings.TrimSpace(*in.Name) == "" {
+		errs = append(errs, FieldError{"/name", "a customer needs a name"})
+	}
+	if errs = append(errs, in.check(false)...); len(errs) > 0 {
+		return nil, invalid("the customer is not valid", errs...)
+	}
+	var view CustomerView
+	err := s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
+		row, err := tx.Customer.Query().Where(customer.Code(code)).Only(ctx)
+		if ent.IsNotFound(err) {
+			return notFound("customer")
+		}
+		if err != nil {
+			return err
+		}
+		u := tx.Customer.UpdateOne(row)
+		if in.Name != nil {
+			u.SetName(strings.TrimSpace(*in.Name))
+		}
+		setCustomer(u.Mutation(), in)
+		if row, err = u.Save(ctx); err != nil {
+			return err
+		}
+		view = customerView(row)
+		return s.customerChanged(ctx, j, a, "customer.updated", view)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &view, nil
+}
+
+// setCustomer copies the optional fields that were given.
+func setCustomer(m *ent.CustomerMutation, in CustomerInput) {
+	if in.Email != nil {
+		m.SetEmail(*in.Email)
+	}
+	if in.Language != nil {
+		m.SetLanguage(*in.Language)
+	}
+	if in.WebhookURL != nil {
+		m.SetWebhookURL(*in.WebhookURL)
+	}
+	if in.Blocked != nil {
+		m.SetBlocked(*in.Blocked)
+		if !*in.Blocked && in.BlockedReason == nil {
+			m.SetBlockedReason("") // unblocking clears the old reason
+		}
+	}
+	if in.BlockedReason != nil {
+		m.SetBlockedReason(*in.BlockedReason)
+	}
+	if in.CreditLimit != nil {
+		m.SetCreditLimit(*in.CreditLimit)
+	}
+	if in.Address != nil {
+		m.SetAddress(*in.Address)
+	}
+}
+
+// customerChanged: an audit entry (credit limits and blocks are decisions someone must
+// answer for) and an event for admin screens.
+func (s *Service) customerChanged(ctx context.Context, j *store.Journal, a Actor, action string, v CustomerView) error {
+	if err := j.Audit(ctx, store.Audit{Actor: a.Username, Action: action, Detail: map[string]any{"customer": v}}); err != nil {
+		return err
+	}
+	_, err := j.Event(ctx, action, "admin", map[string]any{"code": v.Code, "blocked": v.Blocked, "credit_limit": v.CreditLimit})
+	return err
+}
