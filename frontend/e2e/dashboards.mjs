@@ -104,7 +104,8 @@ async function main() {
       await page.getByTestId('login-submit').click();
       const [res] = await Promise.all([
         page.waitForResponse((r) => r.url().includes(`/api/v1/flows/${FLOW}/stats`)),
-        page.getByTestId('nav-dashboards').click(),
+        // several flows are published (after-sales ones too): name the one to chart
+        page.getByTestId('nav-dashboards').click().then(() => page.goto(`${BASE}/dashboards?flow=${FLOW}`)),
       ]);
       if (res.status() !== 200) fail(`stats answered ${res.status()}: ${(await res.text()).slice(0, 300)}`);
       stats = await res.json();
@@ -147,8 +148,12 @@ async function main() {
       log(`  ${plugins.length} plugins in the palette: ${plugins.join(', ')}`);
     });
     await step('a branch condition is checked by the server as it is typed', page, async () => {
-      const edge = page.locator('.react-flow__edge[data-id="e6"]'); // amount → committee: order.total >= 200000
-      await edge.locator('.react-flow__edge-interaction').click({ force: true });
+      // amount → committee: order.total >= 200000 (edge ids are e<index in the flow's edges>)
+      const demoFlow = JSON.parse(fs.readFileSync(path.join(repoRoot, 'schemas', 'examples', 'flows', 'order-review.json'), 'utf8'));
+      const idx = demoFlow.edges.findIndex((e) => e.from === 'amount' && e.to === 'committee');
+      const edge = page.locator(`.react-flow__edge[data-id="e${idx}"]`);
+      // the taller graph may put the edge below the canvas's viewport: click it by event
+      await edge.locator('.react-flow__edge-interaction').dispatchEvent('click');
       const when = page.getByTestId('edge-when');
       await when.waitFor();
       const check = page.getByTestId('edge-when-check');
