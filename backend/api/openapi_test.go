@@ -321,6 +321,15 @@ func TestOpenAPISchemasMirrorGoTypes(t *testing.T) {
 		"CustomerView":      service.CustomerView{},
 		"CustomerInput":     service.CustomerInput{},
 		"CustomerPage":      service.CustomerPage{},
+		"ProductView":       service.ProductView{},
+		"ProductInput":      service.ProductInput{},
+		"WarehouseView":     service.WarehouseView{},
+		"WarehouseInput":    service.WarehouseInput{},
+		"StockView":         service.StockView{},
+		"AdjustmentRequest": service.AdjustmentRequest{},
+		"AdjustmentResult":  service.AdjustmentResult{},
+		"MoveView":          service.MoveView{},
+		"MovePage":          service.MovePage{},
 	}
 	for name, v := range types {
 		s, ok := schemas[name]

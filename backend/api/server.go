@@ -148,6 +148,14 @@ func New(svc *service.Service, opt Options) (*gin.Engine, error) {
 	a.GET("/customers", h.getCustomers)
 	a.POST("/customers", h.postCustomers)
 	a.PUT("/customers/:code", h.putCustomer)
+	a.GET("/products", h.getProducts)
+	a.POST("/products", h.postProducts)
+	a.PUT("/products/:sku", h.putProduct)
+	a.GET("/warehouses", h.getWarehouses)
+	a.POST("/warehouses", h.postWarehouses)
+	a.GET("/stock", h.getStock)
+	a.POST("/stock/adjustments", h.postAdjustment)
+	a.GET("/stock/moves", h.getMoves)
 
 	r.NoRoute(h.spa)
 	return r, nil

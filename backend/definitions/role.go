@@ -23,6 +23,7 @@ var Permissions = []string{
 	"audit.read",
 	"exceptions.resolve",
 	"customers.manage",
+	"stock.manage",
 }
 
 // Role is a role definition.

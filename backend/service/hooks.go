@@ -26,19 +26,20 @@ func ended(status string) bool {
 
 // hooks runs, in the transaction of a state change, what plugins ask for besides the
 // engine's result: a stock.low event for every low-stock crossing an inventory task
-// reported, and OrderEnded of every plugin that implements it when the order left
+// reported (with notifications to the stock desks), the hold_expiry timer of an
+// inventory.check with hold_for, and OrderEnded of every plugin that implements it when the order left
 // review (r is nil when the order ended outside the engine: a withdrawal).
 func (w *writer) hooks(r *engine.Result) error {
 	if r != nil {
 		for _, v := range r.Visits {
 			lows, _ := v.Detail["low_stock"].([]inventory.Low)
 			for _, l := range lows {
-				if _, err := w.j.Event(w.ctx, "stock.low", TopicWarehouse, map[string]any{
-					"sku": l.SKU, "warehouse": l.Warehouse, "available": l.Available, "threshold": l.Threshold,
-					"order_id": w.o.ID, "number": w.o.Number,
-				}); err != nil {
+				if err := w.s.stockLow(w.ctx, w.tx.Client(), w.j, &l, w.o); err != nil {
 					return err
 				}
+			}
+			if err := w.armHold(v); err != nil {
+				return err
 			}
 		}
 		if r.Status == "" {

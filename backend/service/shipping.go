@@ -217,11 +217,8 @@ func (s *Service) Ship(ctx context.Context, a Actor, orderID int, req ShipmentRe
 			if err != nil {
 				return err
 			}
-			if m.Low != nil {
-				if _, err := j.Event(ctx, "stock.low", TopicWarehouse, map[string]any{"sku": m.Low.SKU, "warehouse": m.Low.Warehouse,
-					"available": m.Low.Available, "threshold": m.Low.Threshold, "order_id": o.ID, "number": o.Number}); err != nil {
-					return err
-				}
+			if err := s.stockLow(ctx, c, j, m.Low, o); err != nil {
+				return err
 			}
 			rows[i] = map[string]any{"sku": l.SKU, "qty": l.Qty}
 		}

@@ -368,6 +368,13 @@ func (s *Service) fire(ctx context.Context, tx *ent.Tx, j *store.Journal, id int
 	if tm.Kind == TimerWait {
 		return s.fireWait(ctx, tx, j, tm)
 	}
+	if tm.Kind == TimerHoldExpiry {
+		msg, err := s.holdExpired(ctx, tx, j, tm)
+		if err != nil {
+			return err
+		}
+		return outcome(msg)
+	}
 	if tm.Kind == TimerExceptionOverdue {
 		msg, err := s.exceptionOverdue(ctx, tx, j, tm)
 		if err != nil {

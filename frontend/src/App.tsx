@@ -41,6 +41,7 @@ const ReminderEditorPage = lazy(() => import('./features/reminders/components/Re
 const VersionsListPage = lazy(() => import('./features/versions/components/VersionsListPage').then((m) => ({ default: m.VersionsListPage })));
 const VersionHistoryPage = lazy(() => import('./features/versions/components/VersionHistoryPage').then((m) => ({ default: m.VersionHistoryPage })));
 const MigrationWizardPage = lazy(() => import('./features/versions/components/MigrationWizardPage').then((m) => ({ default: m.MigrationWizardPage })));
+const StockPage = lazy(() => import('./features/stock/components/StockPage').then((m) => ({ default: m.StockPage })));
 const page = (node: ReactNode) => <Suspense fallback={<Skeleton active />}>{node}</Suspense>;
 
 const ANTD_LOCALES = { 'zh-TW': zhTW, 'zh-CN': zhCN, en: enUS } as const;
@@ -74,6 +75,7 @@ export const router = createBrowserRouter([
       { path: 'designer/versions/:key/migrate', element: page(<MigrationWizardPage />) },
       { path: 'admin/status', element: page(<SystemStatusPage />) },
       { path: 'dashboards', element: page(<DashboardPage />) },
+      { path: 'stock', element: page(<StockPage />) },
       { path: '*', element: <NotFound /> },
     ],
   },

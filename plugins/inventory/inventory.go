@@ -6,7 +6,8 @@
 // path), partial (reserve what there is, outcome partial) or backorder (reserve what
 // there is, outcome backorder). Its earlier settings still apply as hard rules: a line
 // above max_qty_per_line, or with an SKU in short_skus, is short whatever the stock.
-// Run again for the same order (it came back through the node), it first releases
+// With hold_for, the holds end when that time has passed with the order still in
+// review (the service's hold_expiry timer). Run again for the same order (it came back through the node), it first releases
 // what the order held and reserves afresh. Without a database (simulating a flow file)
 // it decides from those settings alone; in a dry run it checks stock without reserving.
 //
@@ -23,6 +24,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"time"
 
 	inv "sluice/backend/inventory"
 	"sluice/plugins"
@@ -58,6 +60,11 @@ type Settings struct {
 	Warehouse string `json:"warehouse,omitempty"`
 	// Policy on a shortage: block (default), partial or backorder.
 	Policy string `json:"policy,omitempty"`
+	// HoldFor (a Go duration such as "72h") ends the order's holds when it has passed
+	// and the order is still in review: the service writes a hold_expiry timer in the
+	// reservation's transaction; when it fires the holds are released and the order
+	// gets a stock exception.
+	HoldFor string `json:"hold_for,omitempty"`
 }
 
 // Line is the result for one order line, as recorded in the output detail.
@@ -108,6 +115,11 @@ func (plugin) SettingsSchema() json.RawMessage {
       "enum": ["block", "partial", "backorder"],
       "default": "block"
     },
+    "hold_for": {
+      "description": "How long the reservations are held while the order is still in review, as a duration like 72h or 90m. When it passes, the holds are released and the order stops with a stock exception (retry reserves again, cancel cancels). Omit to hold until the order ships or ends.",
+      "type": "string",
+      "pattern": "^([0-9]+(h|m|s))+$"
+    },
     "max_qty_per_line": {
       "description": "A line ordering more than this quantity is short. Omit for no cap.",
       "type": "integer",
@@ -139,6 +151,11 @@ func settings(raw json.RawMessage) (Settings, error) {
 	}
 	if s.Warehouse == "" {
 		s.Warehouse = inv.DefaultWarehouse
+	}
+	if s.HoldFor != "" {
+		if d, err := time.ParseDuration(s.HoldFor); err != nil || d <= 0 {
+			return s, fmt.Errorf("%s: settings: hold_for %q is not a positive duration like 72h", Name, s.HoldFor)
+		}
 	}
 	return s, nil
 }
@@ -185,6 +202,9 @@ func (plugin) Run(ctx context.Context, in plugins.Input) (plugins.Output, error)
 		}
 		if lows, err = reserve(ctx, in, s, lines); err != nil {
 			return plugins.Output{}, err
+		}
+		if s.HoldFor != "" {
+			detail["hold_for"] = s.HoldFor
 		}
 	}
 	short := 0

@@ -38,9 +38,24 @@ func TestSettingsSchema(t *testing.T) {
 		`{"short_skus": ["A-1", "A-1"]}`:              false,
 		`{"max_qty": 5}`:                              false,
 		`{"max_qty_per_line": 5, "short_skus": [""]}`: false,
+		`{"hold_for": "72h"}`:                         true,
+		`{"hold_for": "1h30m"}`:                       true,
+		`{"hold_for": "3 days"}`:                      false,
+		`{"hold_for": ""}`:                            false,
+		`{"hold_for": 72}`:                            false,
 	} {
 		require.Equal(t, want, settingsValid(t, settings), settings)
 	}
+}
+
+func TestHoldForSettings(t *testing.T) {
+	s, err := settings(json.RawMessage(`{"hold_for":"72h"}`))
+	require.NoError(t, err)
+	require.Equal(t, "72h", s.HoldFor)
+	_, err = settings(json.RawMessage(`{"hold_for":"0s"}`))
+	require.Error(t, err)
+	_, err = settings(json.RawMessage(`{"hold_for":"soon"}`))
+	require.Error(t, err)
 }
 
 func order(t *testing.T) plugins.Order {

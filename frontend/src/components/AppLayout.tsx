@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { Avatar, Badge, Button, Dropdown, Flex, Layout, Menu, Spin, Typography, theme } from 'antd';
 import { ApartmentOutlined, BarChartOutlined, DashboardOutlined, FileAddOutlined, InboxOutlined, LogoutOutlined, ProfileOutlined, ProjectOutlined, UserOutlined } from '@ant-design/icons';
 import { BellOutlined, FormOutlined, HistoryOutlined, TeamOutlined } from '@ant-design/icons';
+import { DatabaseOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { Link, Navigate, Outlet, useLocation, useNavigate } from 'react-router';
 import { LanguageSwitcher } from './LanguageSwitcher';
@@ -26,6 +27,7 @@ function selectedMenuKey(pathname: string): string {
   if (pathname.startsWith('/designer')) return 'designer';
   if (pathname.startsWith('/admin/status')) return 'adminStatus';
   if (pathname.startsWith('/dashboards')) return 'dashboards';
+  if (pathname.startsWith('/stock')) return 'stock';
   if (pathname.startsWith('/orders/new')) return 'new';
   if (pathname.startsWith('/boards')) return 'boards';
   if (pathname.startsWith('/orders')) return 'orders';
@@ -126,6 +128,7 @@ export function AppLayout() {
             { key: 'new', icon: <FileAddOutlined />, label: <Link to="/orders/new" data-testid="nav-new-order">{t('nav.newOrder')}</Link> },
             { key: 'boards', icon: <ProjectOutlined />, label: <Link to="/boards" data-testid="nav-boards">{t('nav.boards')}</Link> },
             { key: 'dashboards', icon: <BarChartOutlined />, label: <Link to="/dashboards" data-testid="nav-dashboards">{t('nav.dashboards')}</Link> },
+            { key: 'stock', icon: <DatabaseOutlined />, label: <Link to="/stock" data-testid="nav-stock">{t('stock.nav')}</Link> },
             ...(user.is_admin
               ? [
                   { key: 'designer', icon: <ApartmentOutlined />, label: <Link to="/designer/flows" data-testid="nav-designer">{t('nav.designer')}</Link> },

@@ -1,0 +1,680 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"sluice/backend/engine"
+	"sluice/backend/ent"
+	"sluice/backend/ent/membership"
+	"sluice/backend/ent/order"
+	"sluice/backend/ent/product"
+	"sluice/backend/ent/stock"
+	"sluice/backend/ent/stockmove"
+	"sluice/backend/ent/timer"
+	"sluice/backend/ent/user"
+	"sluice/backend/ent/warehouse"
+	"sluice/backend/inventory"
+	"sluice/backend/store"
+)
+
+// TimerHoldExpiry fires when an inventory.check's hold_for has passed (task_id 0, the
+// node is the inventory.check node that reserved).
+const TimerHoldExpiry = "hold_expiry"
+
+// ProductView is a product as the API shows it; price is the price list verify.rules
+// compares order lines with.
+type ProductView struct {
+	SKU       string    `json:"sku"`
+	Name      string    `json:"name"`
+	Unit      string    `json:"unit"`
+	Price     float64   `json:"price"`
+	LowStock  int       `json:"low_stock"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func productView(p *ent.Product) ProductView {
+	return ProductView{SKU: p.Sku, Name: p.Name, Unit: p.Unit, Price: p.Price, LowStock: p.LowStock, CreatedAt: p.CreatedAt}
+}
+
+// ProductInput is the body of POST /products and PUT /products/{sku}; on PUT a field
+// left out keeps its value.
+type ProductInput struct {
+	SKU      string   `json:"sku,omitempty"`
+	Name     *string  `json:"name,omitempty"`
+	Unit     *string  `json:"unit,omitempty"`
+	Price    *float64 `json:"price,omitempty"`
+	LowStock *int     `json:"low_stock,omitempty"`
+}
+
+// WarehouseView is a warehouse; WarehouseInput creates one.
+type WarehouseView struct {
+	Key       string    `json:"key"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// WarehouseInput is the body of POST /warehouses.
+type WarehouseInput struct {
+	Key  string `json:"key"`
+	Name string `json:"name,omitempty"`
+}
+
+// StockView is one product's stock in one warehouse.
+type StockView struct {
+	SKU       string    `json:"sku"`
+	Name      string    `json:"name"`
+	Warehouse string    `json:"warehouse"`
+	OnHand    int       `json:"on_hand"`
+	Reserved  int       `json:"reserved"`
+	Available int       `json:"available"`
+	Threshold int       `json:"threshold"`
+	Low       bool      `json:"low"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// AdjustmentRequest is the body of POST /stock/adjustments.
+type AdjustmentRequest struct {
+	SKU       string `json:"sku"`
+	Warehouse string `json:"warehouse"`
+	Delta     int    `json:"delta"`
+	Reason    string `json:"reason"`
+}
+
+// MoveView is one entry of the stock ledger.
+type MoveView struct {
+	ID            int       `json:"id"`
+	SKU           string    `json:"sku"`
+	Warehouse     string    `json:"warehouse"`
+	Kind          string    `json:"kind"`
+	DeltaOnHand   int       `json:"delta_on_hand"`
+	DeltaReserved int       `json:"delta_reserved"`
+	OrderID       int       `json:"order_id,omitempty"`
+	Note          string    `json:"note"`
+	At            time.Time `json:"at"`
+}
+
+// MovePage is one page of the ledger, newest first.
+type MovePage struct {
+	Items      []MoveView `json:"items"`
+	NextCursor string     `json:"next_cursor,omitempty"`
+}
+
+// AdjustmentResult is what an adjustment answers: the stock after it and the move.
+type AdjustmentResult struct {
+	Stock StockView `json:"stock"`
+	Move  MoveView  `json:"move"`
+}
+
+// MoveFilter narrows GET /stock/moves.
+type MoveFilter struct {
+	SKU, Warehouse, Order, Cursor string
+	Limit                         int
+}
+
+var stockKey = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+// mayManageStock: stock.manage anywhere (the demo warehouse role; admins hold all).
+func (s *Service) mayManageStock(ctx context.Context, a Actor) bool {
+	return s.canAnywhere(ctx, a, "stock", "manage")
+}
+
+// mayReadStock: whoever manages stock or may read orders.
+func (s *Service) mayReadStock(ctx context.Context, a Actor) bool {
+	return s.mayManageStock(ctx, a) || s.canAnywhere(ctx, a, "orders", "read") || s.canAnywhere(ctx, a, "orders", "read_all")
+}
+
+func (in ProductInput) check(create bool) []FieldError {
+	var errs []FieldError
+	if create && !stockKey.MatchString(in.SKU) {
+		errs = append(errs, FieldError{"/sku", "1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit"})
+	}
+	if create && (in.Name == nil || strings.TrimSpace(*in.Name) == "") {
+		errs = append(errs, FieldError{"/name", "required"})
+	}
+	if in.Name != nil && len(*in.Name) > 200 {
+		errs = append(errs, FieldError{"/name", "at most 200 characters"})
+	}
+	if in.Unit != nil && len(*in.Unit) > 32 {
+		errs = append(errs, FieldError{"/unit", "at most 32 characters"})
+	}
+	if in.Price != nil && (*in.Price < 0 || *in.Price > 1e12 || math.IsNaN(*in.Price)) {
+		errs = append(errs, FieldError{"/price", "0 or a positive amount"})
+	}
+	if in.LowStock != nil && (*in.LowStock < 0 || *in.LowStock > 1_000_000_000) {
+		errs = append(errs, FieldError{"/low_stock", "0 (no alert) or a positive quantity"})
+	}
+	return errs
+}
+
+// ListProducts is for whoever may read stock, by SKU.
+func (s *Service) ListProducts(ctx context.Context, a Actor, q string) ([]ProductView, error) {
+	if !s.mayReadStock(ctx, a) {
+		return nil, forbidden("you may not see products")
+	}
+	pq := s.Store.Read.Product.Query()
+	if q != "" {
+		pq.Where(product.Or(product.SkuContainsFold(q), product.NameContains(q)))
+	}
+	rows, err := pq.Order(ent.Asc(product.FieldSku)).Limit(1000).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ProductView, len(rows))
+	for i, p := range rows {
+		out[i] = productView(p)
+	}
+	return out, nil
+}
+
+// CreateProduct adds a product (stock.manage); a taken SKU is a 409.
+func (s *Service) CreateProduct(ctx context.Context, a Actor, in ProductInput) (*ProductView, error) {
+	if !s.mayManageStock(ctx, a) {
+		return nil, forbidden("you may not manage stock")
+	}
+	if errs := in.check(true); len(errs) > 0 {
+		return nil, invalid("the product is not valid", errs...)
+	}
+	var v ProductView
+	err := s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
+		taken, err := tx.Product.Query().Where(product.Sku(in.SKU)).Exist(ctx)
+		if err != nil {
+			return err
+		}
+		if taken {
+			return conflict("product %q exists; update it with PUT /products/%s", in.SKU, in.SKU)
+		}
+		c := tx.Product.Create().SetSku(in.SKU).SetName(strings.TrimSpace(*in.Name)).SetCreatedAt(j.At())
+		setProduct(c.Mutation(), in)
+		p, err := c.Save(ctx)
+		if err != nil {
+			return err
+		}
+		v = productView(p)
+		return s.stockAudit(ctx, j, a, "product.created", map[string]any{"product": v}, map[string]any{"sku": v.SKU})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
+// UpdateProduct changes the fields given (stock.manage); an unknown SKU is a 404.
+func (s *Service) UpdateProduct(ctx context.Context, a Actor, sku string, in ProductInput) (*ProductView, error) {
+	if !s.mayManageStock(ctx, a) {
+		return nil, forbidden("you may not manage stock")
+	}
+	var errs []FieldError
+	if in.SKU != "" && in.SKU != sku {
+		errs = append(errs, FieldError{"/sku", "the SKU cannot change; leave it out or repeat " + sku})
+	}
+	if in.Name != nil && strings.TrimSpace(*in.Name) == "" {
+		errs = append(errs, FieldError{"/name", "a product needs a name"})
+	}
+	if errs = append(errs, in.check(false)...); len(errs) > 0 {
+		return nil, invalid("the product is not valid", errs...)
+	}
+	var v ProductView
+	err := s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
+		p, err := tx.Product.Query().Where(product.Sku(sku)).Only(ctx)
+		if ent.IsNotFound(err) {
+			return notFound("product")
+		}
+		if err != nil {
+			return err
+		}
+		before := productView(p)
+		u := tx.Product.UpdateOne(p)
+		if in.Name != nil {
+			u.SetName(strings.TrimSpace(*in.Name))
+		}
+		setProduct(u.Mutation(), in)
+		if p, err = u.Save(ctx); err != nil {
+			return err
+		}
+		v = productView(p)
+		return s.stockAudit(ctx, j, a, "product.updated", map[string]any{"before": before, "product": v}, map[string]any{"sku": v.SKU})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
+func setProduct(m *ent.ProductMutation, in ProductInput) {
+	if in.Unit != nil {
+		m.SetUnit(*in.Unit)
+	}
+	if in.Price != nil {
+		m.SetPrice(*in.Price)
+	}
+	if in.LowStock != nil {
+		m.SetLowStock(*in.LowStock)
+	}
+}
+
+// stockAudit writes an audit entry and a stock.changed event on the warehouse board
+// and the admins' topic.
+func (s *Service) stockAudit(ctx context.Context, j *store.Journal, a Actor, action string, detail, ev map[string]any) error {
+	if err := j.Audit(ctx, store.Audit{Actor: a.Username, Action: action, Detail: detail}); err != nil {
+		return err
+	}
+	ev["action"] = action
+	for _, topic := range []string{TopicWarehouse, "admin"} {
+		if _, err := j.Event(ctx, "stock.changed", topic, ev); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ListWarehouses is for whoever may read stock.
+func (s *Service) ListWarehouses(ctx context.Context, a Actor) ([]WarehouseView, error) {
+	if !s.mayReadStock(ctx, a) {
+		return nil, forbidden("you may not see warehouses")
+	}
+	rows, err := s.Store.Read.Warehouse.Query().Order(ent.Asc(warehouse.FieldKey)).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]WarehouseView, len(rows))
+	for i, w := range rows {
+		out[i] = WarehouseView{Key: w.Key, Name: w.Name, CreatedAt: w.CreatedAt}
+	}
+	return out, nil
+}
+
+// CreateWarehouse adds a warehouse (stock.manage); a taken key is a 409.
+func (s *Service) CreateWarehouse(ctx context.Context, a Actor, in WarehouseInput) (*WarehouseView, error) {
+	if !s.mayManageStock(ctx, a) {
+		return nil, forbidden("you may not manage stock")
+	}
+	var errs []FieldError
+	if !stockKey.MatchString(in.Key) {
+		errs = append(errs, FieldError{"/key", "1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit"})
+	}
+	if len(in.Name) > 200 {
+		errs = append(errs, FieldError{"/name", "at most 200 characters"})
+	}
+	if len(errs) > 0 {
+		return nil, invalid("the warehouse is not valid", errs...)
+	}
+	var v WarehouseView
+	err := s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
+		taken, err := tx.Warehouse.Query().Where(warehouse.Key(in.Key)).Exist(ctx)
+		if err != nil {
+			return err
+		}
+		if taken {
+			return conflict("warehouse %q exists", in.Key)
+		}
+		w, err := tx.Warehouse.Create().SetKey(in.Key).SetName(strings.TrimSpace(in.Name)).SetCreatedAt(j.At()).Save(ctx)
+		if err != nil {
+			return err
+		}
+		v = WarehouseView{Key: w.Key, Name: w.Name, CreatedAt: w.CreatedAt}
+		return s.stockAudit(ctx, j, a, "warehouse.created", map[string]any{"warehouse": v}, map[string]any{"warehouse": v.Key})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
+// thresholds reads the low-stock threshold and name of every product.
+func thresholds(ctx context.Context, c *ent.Client, skus ...string) (map[string]*ent.Product, error) {
+	q := c.Product.Query()
+	if len(skus) > 0 {
+		q.Where(product.SkuIn(skus...))
+	}
+	rows, err := q.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]*ent.Product{}
+	for _, p := range rows {
+		out[p.Sku] = p
+	}
+	return out, nil
+}
+
+func stockView(r *ent.Stock, p *ent.Product) StockView {
+	v := StockView{SKU: r.Sku, Warehouse: r.Warehouse, OnHand: r.OnHand, Reserved: r.Reserved, Available: r.OnHand - r.Reserved,
+		Threshold: inventory.DefaultLowStock, UpdatedAt: r.UpdatedAt}
+	if p != nil {
+		v.Name, v.Threshold = p.Name, p.LowStock
+	}
+	v.Low = v.Available < v.Threshold
+	return v
+}
+
+// ListStock lists stock rows by SKU and warehouse; low keeps only those below their
+// product's threshold.
+func (s *Service) ListStock(ctx context.Context, a Actor, sku, wh string, low bool) ([]StockView, error) {
+	if !s.mayReadStock(ctx, a) {
+		return nil, forbidden("you may not see stock")
+	}
+	q := s.Store.Read.Stock.Query()
+	if sku != "" {
+		q.Where(stock.Sku(sku))
+	}
+	if wh != "" {
+		q.Where(stock.Warehouse(wh))
+	}
+	rows, err := q.Order(ent.Asc(stock.FieldSku), ent.Asc(stock.FieldWarehouse)).Limit(5000).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ps, err := thresholds(ctx, s.Store.Read)
+	if err != nil {
+		return nil, err
+	}
+	out := []StockView{}
+	for _, r := range rows {
+		v := stockView(r, ps[r.Sku])
+		if low && !v.Low {
+			continue
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// Adjust changes the quantity on hand of a product in a warehouse by delta, with a
+// reason: a ledger movement of kind adjust, an audit entry and stock.changed (and
+// stock.low with notifications when it crosses the threshold) in one transaction. A
+// delta that would leave less on hand than is reserved (or below zero) is a 422 at
+// /delta that writes nothing.
+func (s *Service) Adjust(ctx context.Context, a Actor, in AdjustmentRequest) (*AdjustmentResult, error) {
+	if !s.mayManageStock(ctx, a) {
+		return nil, forbidden("you may not manage stock")
+	}
+	var errs []FieldError
+	if in.SKU == "" {
+		errs = append(errs, FieldError{"/sku", "required"})
+	}
+	if in.Warehouse == "" {
+		errs = append(errs, FieldError{"/warehouse", "required"})
+	}
+	if in.Delta == 0 {
+		errs = append(errs, FieldError{"/delta", "a non-zero quantity: positive adds stock, negative removes it"})
+	} else if in.Delta > 1_000_000_000 || in.Delta < -1_000_000_000 {
+		errs = append(errs, FieldError{"/delta", "too large"})
+	}
+	in.Reason = strings.TrimSpace(in.Reason)
+	if in.Reason == "" {
+		errs = append(errs, FieldError{"/reason", "say why the stock changes (a count, damage, opening stock…)"})
+	} else if len(in.Reason) > 500 {
+		errs = append(errs, FieldError{"/reason", "at most 500 characters"})
+	}
+	if len(errs) > 0 {
+		return nil, invalid("the adjustment is not valid", errs...)
+	}
+	var res AdjustmentResult
+	err := s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
+		c := tx.Client()
+		p, err := c.Product.Query().Where(product.Sku(in.SKU)).Only(ctx)
+		if ent.IsNotFound(err) {
+			return invalid("unknown product", FieldError{"/sku", fmt.Sprintf("no product %q; create it first", in.SKU)})
+		}
+		if err != nil {
+			return err
+		}
+		ok, err := c.Warehouse.Query().Where(warehouse.Key(in.Warehouse)).Exist(ctx)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return invalid("unknown warehouse", FieldError{"/warehouse", fmt.Sprintf("no warehouse %q", in.Warehouse)})
+		}
+		if in.Delta < 0 {
+			// look first so the answer can say how far it may go; the conditional update
+			// below decides in the end
+			l, err := inventory.Get(ctx, c, in.SKU, in.Warehouse)
+			if err != nil {
+				return err
+			}
+			if l.Available()+in.Delta < 0 {
+				return invalid("not enough stock", FieldError{"/delta", fmt.Sprintf(
+					"%s in %s has %d on hand, %d reserved: it can go down by at most %d", in.SKU, in.Warehouse, l.OnHand, l.Reserved, max(l.Available(), 0))})
+			}
+		}
+		m, err := inventory.Adjust(ctx, c, in.SKU, in.Warehouse, in.Delta, in.Reason)
+		if err != nil {
+			if errors.Is(err, inventory.ErrShortage) {
+				return invalid("not enough stock", FieldError{"/delta", "the stock changed meanwhile: it cannot go down that far"})
+			}
+			return err
+		}
+		row, err := c.Stock.Query().Where(stock.Sku(in.SKU), stock.Warehouse(in.Warehouse)).Only(ctx)
+		if err != nil {
+			return err
+		}
+		mv, err := c.StockMove.Query().Where(stockmove.Sku(in.SKU), stockmove.Warehouse(in.Warehouse)).
+			Order(ent.Desc(stockmove.FieldID)).First(ctx)
+		if err != nil {
+			return err
+		}
+		res = AdjustmentResult{Stock: stockView(row, p), Move: moveView(mv)}
+		if err := s.stockAudit(ctx, j, a, "stock.adjusted",
+			map[string]any{"sku": in.SKU, "warehouse": in.Warehouse, "delta": in.Delta, "reason": in.Reason,
+				"on_hand": res.Stock.OnHand, "reserved": res.Stock.Reserved},
+			map[string]any{"sku": in.SKU, "warehouse": in.Warehouse, "delta": in.Delta, "on_hand": res.Stock.OnHand,
+				"reserved": res.Stock.Reserved, "available": res.Stock.Available}); err != nil {
+			return err
+		}
+		return s.stockLow(ctx, tx.Client(), j, m.Low, nil)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+func moveView(m *ent.StockMove) MoveView {
+	v := MoveView{ID: m.ID, SKU: m.Sku, Warehouse: m.Warehouse, Kind: m.Kind, DeltaOnHand: m.DeltaOnHand,
+		DeltaReserved: m.DeltaReserved, Note: m.Note, At: m.At}
+	if m.OrderID != nil {
+		v.OrderID = *m.OrderID
+	}
+	return v
+}
+
+// ListMoves is the stock ledger, newest first, with a cursor.
+func (s *Service) ListMoves(ctx context.Context, a Actor, f MoveFilter) (*MovePage, error) {
+	if !s.mayReadStock(ctx, a) {
+		return nil, forbidden("you may not see stock")
+	}
+	if f.Limit <= 0 || f.Limit > 200 {
+		f.Limit = 50
+	}
+	q := s.Store.Read.StockMove.Query()
+	if f.SKU != "" {
+		q.Where(stockmove.Sku(f.SKU))
+	}
+	if f.Warehouse != "" {
+		q.Where(stockmove.Warehouse(f.Warehouse))
+	}
+	if f.Order != "" {
+		id, err := strconv.Atoi(f.Order)
+		if err != nil || id <= 0 {
+			return nil, invalid("the query is not valid", FieldError{"/order", "an order id"})
+		}
+		q.Where(stockmove.OrderID(id))
+	}
+	if f.Cursor != "" {
+		c, err := strconv.Atoi(f.Cursor)
+		if err != nil || c <= 0 {
+			return nil, invalid("bad cursor", FieldError{"/cursor", "use the next_cursor of the previous page"})
+		}
+		q.Where(stockmove.IDLT(c))
+	}
+	rows, err := q.Order(ent.Desc(stockmove.FieldID)).Limit(f.Limit + 1).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	page := &MovePage{Items: make([]MoveView, 0, len(rows))}
+	if len(rows) > f.Limit {
+		rows = rows[:f.Limit]
+		page.NextCursor = strconv.Itoa(rows[len(rows)-1].ID)
+	}
+	for _, m := range rows {
+		page.Items = append(page.Items, moveView(m))
+	}
+	return page, nil
+}
+
+// stockManagers are the active users who hold stock.manage through a role membership
+// (admins hold everything but are not stock desks: they are not told).
+func (s *Service) stockManagers(ctx context.Context, c *ent.Client) ([]string, error) {
+	ms, err := c.Membership.Query().Select(membership.FieldUserID, membership.FieldDepartment).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ids := map[int][]string{}
+	for _, m := range ms {
+		ids[m.UserID] = append(ids[m.UserID], m.Department)
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	keys := make([]int, 0, len(ids))
+	for id := range ids {
+		keys = append(keys, id)
+	}
+	us, err := c.User.Query().Where(user.IDIn(keys...), user.Disabled(false), user.IsAdmin(false)).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, u := range us {
+		for _, d := range append(ids[u.ID], "*") {
+			if s.Authz.Can(Actor{Username: u.Username}.sub(), d, "stock", "manage") {
+				out = append(out, u.Username)
+				break
+			}
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// stockLow announces a low-stock crossing: the stock.low event on the warehouse board
+// and one notification to each holder of stock.manage. The inventory package reports
+// a crossing only on the movement that takes the available quantity from at or above
+// the threshold to below it, so this runs once per crossing.
+func (s *Service) stockLow(ctx context.Context, c *ent.Client, j *store.Journal, l *inventory.Low, o *ent.Order) error {
+	if l == nil {
+		return nil
+	}
+	ev := map[string]any{"sku": l.SKU, "warehouse": l.Warehouse, "available": l.Available, "threshold": l.Threshold}
+	orderID := 0
+	if o != nil {
+		ev["order_id"], ev["number"], orderID = o.ID, o.Number, o.ID
+	}
+	if _, err := j.Event(ctx, "stock.low", TopicWarehouse, ev); err != nil {
+		return err
+	}
+	if s == nil || s.Authz == nil {
+		return nil
+	}
+	to, err := s.stockManagers(ctx, c)
+	if err != nil {
+		return err
+	}
+	title := fmt.Sprintf("庫存偏低：%s 在 %s 剩 %d（低於 %d）", l.SKU, l.Warehouse, l.Available, l.Threshold)
+	for _, u := range to {
+		if _, err := j.Notify(ctx, store.Notification{Username: u, Type: "stock.low", Title: title, OrderID: orderID, Data: ev}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// armHold writes, in the transaction of an inventory.check run, the timer that ends
+// the order's holds after the node's hold_for; a new run replaces the earlier timer.
+func (w *writer) armHold(v engine.Visit) error {
+	raw, ok := v.Detail["hold_for"].(string)
+	if !ok {
+		return nil
+	}
+	if err := w.tx.Timer.Update().Where(timer.OrderID(w.o.ID), timer.Kind(TimerHoldExpiry), timer.Status(TimerPending)).
+		SetStatus(TimerCancelled).SetOutcome("checked again").Exec(w.ctx); err != nil {
+		return err
+	}
+	d, err := time.ParseDuration(raw)
+	if err != nil || d <= 0 {
+		return nil // the settings schema refuses it; an old definition just holds on
+	}
+	held, err := inventory.HeldFor(w.ctx, w.tx.Client(), w.o.ID)
+	if err != nil || len(held) == 0 {
+		return err
+	}
+	return w.tx.Timer.Create().SetOrderID(w.o.ID).SetTaskID(0).SetNode(v.NodeID).SetKind(TimerHoldExpiry).
+		SetDueAt(w.now.Add(d).UTC()).SetCreatedAt(w.now).Exec(w.ctx)
+}
+
+// holdExpired fires a hold_expiry timer: when the order is still in review and still
+// holds stock, the holds are released (ledger release with a note) and the order stops
+// with a stock exception at the inventory node, its open tasks closed, so a person
+// decides: retry reserves again, cancel cancels. Otherwise (shipped, released, the
+// order ended or is held by an exception) nothing happens. It returns the outcome.
+func (s *Service) holdExpired(ctx context.Context, tx *ent.Tx, j *store.Journal, tm *ent.Timer) (string, error) {
+	o, err := tx.Order.Query().Where(order.ID(tm.OrderID)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return "skipped: order gone", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	if o.Status != engine.StatusInReview {
+		return "skipped: order " + o.Status, nil
+	}
+	c := tx.Client()
+	held, err := inventory.HeldFor(ctx, c, o.ID)
+	if err != nil {
+		return "", err
+	}
+	if len(held) == 0 {
+		return "skipped: nothing held", nil
+	}
+	f, err := s.Catalog.Flow(ctx, o.FlowKey, o.FlowVersion)
+	if err != nil {
+		return "", err
+	}
+	if f == nil || f.Nodes[tm.Node] == nil {
+		return "skipped: the node is gone", nil
+	}
+	age := tm.DueAt.Sub(tm.CreatedAt).Round(time.Second)
+	moves, err := inventory.Release(ctx, c, o.ID, fmt.Sprintf("hold expired after %s (timer %d)", age, tm.ID))
+	if err != nil {
+		return "", err
+	}
+	sys := Actor{Username: "system", RequestID: fmt.Sprintf("timer:%d", tm.ID)}
+	if err := j.Audit(ctx, store.Audit{Actor: "system", Action: "stock.hold_expired", OrderID: o.ID, Node: tm.Node,
+		Detail: map[string]any{"timer": tm.ID, "released": moves, "held_for": age.String()}}); err != nil {
+		return "", err
+	}
+	for _, m := range moves {
+		if _, err := j.Event(ctx, "stock.changed", TopicWarehouse, map[string]any{"action": "stock.released", "sku": m.SKU,
+			"warehouse": m.Warehouse, "order_id": o.ID, "number": o.Number}); err != nil {
+			return "", err
+		}
+	}
+	msg := fmt.Sprintf("the stock held for this order was released after %s without the order moving on; retry to reserve again or cancel", age)
+	r := &engine.Result{CancelRest: true, Status: engine.StatusException, Current: []string{tm.Node},
+		Visits: []engine.Visit{{NodeID: tm.Node, Type: engine.TypeTask, Status: "exception", Reason: "stock", Message: msg,
+			Detail: map[string]any{"reason": "stock", "message": msg, "detail": map[string]any{"released": moves, "timer": tm.ID}}}},
+		Trace: []engine.Trace{{Node: tm.Node, Text: "exception (stock): " + msg}}}
+	if _, err := s.apply(ctx, tx, j, sys, o, nil, r); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("released %d holds; stock exception raised", len(moves)), nil
+}
