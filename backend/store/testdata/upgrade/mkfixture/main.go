@@ -39,7 +39,8 @@ func main() {
 		// leave orders at different steps: 0, 1, 2, 3 approvals
 		for step := 0; step < i && o.Status == "in_review"; step++ {
 			tk := o.Tasks[0]
-			res, _, err := svc.Act(ctx, as(tk.Assignees[0]), tk.ID, service.ActionRequest{Action: "approve", Comment: "before the upgrade"}, nil)
+			res, _, err := svc.Act(ctx, as(tk.Assignees[0]), tk.ID, service.ActionRequest{Action: "approve", Comment: "before the upgrade",
+				Checklist: []bool{true, true, true, true, true, true, true, true}[:len(tk.Checklist)]}, nil)
 			check(err)
 			o = &res.Order
 		}
