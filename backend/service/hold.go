@@ -253,8 +253,8 @@ func (s *Service) resumeAt(ctx context.Context, tx *ent.Tx, o *ent.Order, ni *en
 		return nil, err
 	}
 	if last != nil {
-		if eo.LastApprovers, err = tx.Task.Query().Where(task.NodeInstanceID(last.ID), task.Decision(engine.ActApprove)).
-			Select(task.FieldDecidedBy).Strings(ctx); err != nil {
+		if eo.LastApprovers, err = tx.Task.Query().Where(task.NodeInstanceID(last.ID), task.Decision(engine.ActApprove),
+			task.DecidedByNEQ(engine.SystemActor)).Select(task.FieldDecidedBy).Strings(ctx); err != nil {
 			return nil, err
 		}
 	}
