@@ -321,6 +321,7 @@ func TestOpenAPISchemasMirrorGoTypes(t *testing.T) {
 		"CustomerView":      service.CustomerView{},
 		"CustomerInput":     service.CustomerInput{},
 		"CustomerPage":      service.CustomerPage{},
+		"VoteView":          service.VoteView{},
 	}
 	for name, v := range types {
 		s, ok := schemas[name]
