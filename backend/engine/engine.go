@@ -510,6 +510,7 @@ func (m *move) fail() error {
 	m.ch.Cancel = m.others()
 	if m.n.OnReject != "" {
 		m.r.Status, m.r.Current, m.r.CancelRest = StatusInReview, []string{}, true
+		m.r.last = []string{} // a re-entry asks for new decisions: nobody auto-passes on old ones
 		return m.r.enter(m.f, m.n.OnReject, m.o, m.env, "")
 	}
 	m.r.Status, m.r.Current = StatusRejected, []string{}
@@ -550,6 +551,9 @@ func (m *move) ret() error {
 	}
 	m.trace("returned by %s to %s%s", a.Actor, target, map[bool]string{true: " (it comes straight back here)", false: ""}[back != ""])
 	m.r.Current, m.r.CancelRest = []string{}, true
+	// A return asks the target's reviewers to look again: nobody auto-passes there on
+	// an approval from before the return (the service keeps no approvers across it).
+	m.r.last = []string{}
 	return m.r.enter(m.f, target, m.o, m.env, back)
 }
 

@@ -1,0 +1,468 @@
+package service_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"sluice/backend/engine"
+	"sluice/backend/engine/enginetest"
+	"sluice/backend/ent"
+	"sluice/backend/ent/exception"
+	"sluice/backend/ent/nodeinstance"
+	"sluice/backend/ent/task"
+	"sluice/backend/ent/timer"
+	"sluice/backend/service"
+	"sluice/backend/store"
+	"sluice/backend/store/storetest"
+)
+
+// The replay check (the Zeebe-style one): random valid flows are published through the
+// service, orders run through them with random actions, timers and exception
+// resolutions, and after every step the state the service keeps in the database must
+// equal the state of an in-memory engine.Tracker fed the engine's results for the same
+// steps — and the counters, tasks and statuses must keep their invariants. At random
+// steps a brand-new Service on the same database (a restart: new catalog, nothing
+// cached) must answer GetOrder exactly as the running one does.
+//
+// SLUICE_SEED replays a run; SLUICE_REPLAY_SECONDS sets the time per database (10).
+
+// replayPeople are the reviewers random flows name; the submitter (clerk) is not one.
+var replayPeople = []string{"manager", "manager2", "finance", "finance2", "warehouse", "service"}
+
+func replaySeed(t *testing.T) uint64 {
+	if v := os.Getenv("SLUICE_SEED"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	return rand.Uint64()
+}
+
+// shadowEnv is the engine's view of the world the demo database gives random flows:
+// named users are all active, the "nobody" role (finance in sales) resolves no one,
+// and test.flaky fails while the order's note says fail:<reason>.
+type shadowEnv struct{ data map[string]any }
+
+func (e *shadowEnv) Resolve(a engine.Approvers, dept string, o engine.Order) ([]string, error) {
+	return slices.Clone(a.Users), nil
+}
+
+func (e *shadowEnv) Run(n *engine.NodeDoc, o engine.Order) (string, map[string]any, error) {
+	note, _ := e.data["note"].(string)
+	if reason, failing := strings.CutPrefix(note, "fail:"); failing {
+		return "", nil, &engine.Failure{Reason: reason, Message: "the note says " + reason}
+	}
+	return "ok", nil, nil
+}
+
+func (e *shadowEnv) Eligible(u string) (bool, error) {
+	return slices.Contains(replayPeople, u) || u == "clerk", nil
+}
+
+// shadow is the in-memory model of one order.
+type shadow struct {
+	f        *engine.Flow
+	tr       *engine.Tracker
+	env      *shadowEnv
+	o        engine.Order
+	auto     map[string]int      // open review node -> automatic approvals it opened with
+	approved map[string][]string // open review node -> who approved it so far
+}
+
+func (sh *shadow) take(r *engine.Result, acted string) {
+	for _, v := range r.Visits {
+		if v.Type == engine.TypeReview && v.Status == "active" {
+			n := len(v.AutoApproved)
+			if v.Mode == engine.ModeAny && n > 1 {
+				n = 1
+			}
+			sh.auto[v.NodeID], sh.approved[v.NodeID] = n, nil
+		}
+	}
+	sh.tr.Take(r, acted)
+}
+
+// dbState is what the database says about an order, in the tracker's terms.
+type dbState struct {
+	Status     string
+	Current    []string
+	Open       map[string]nodeState
+	Waiting    []string
+	Exceptions []string
+	Joins      map[string][2]int
+}
+
+type nodeState struct {
+	Mode                          string
+	Need, Pool, Approvals, Reject int
+	Queue, After                  []string
+	Tasks                         []string // kind:assignees[:waiting], sorted
+}
+
+func taskKey(kind string, assignees []string, waiting bool) string {
+	k := kind + ":" + strings.Join(assignees, ",")
+	if waiting {
+		k += ":waiting"
+	}
+	return k
+}
+
+func orEmpty(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// modelState renders the tracker like dbState.
+func (sh *shadow) modelState() dbState {
+	st := dbState{Status: sh.tr.Status, Open: map[string]nodeState{}, Joins: map[string][2]int{}, Current: []string{},
+		Waiting: orEmpty(slices.Sorted(slices.Values(sh.tr.Waiting))), Exceptions: []string{}}
+	for _, n := range sh.tr.Open {
+		ns := nodeState{Mode: n.Mode, Need: n.Need, Pool: n.Pool, Approvals: n.Approvals, Reject: n.Rejections,
+			Queue: orEmpty(slices.Clone(n.Queue)), After: orEmpty(slices.Clone(n.After)), Tasks: []string{}}
+		for _, t := range n.Tasks {
+			ns.Tasks = append(ns.Tasks, taskKey(t.Kind, t.Assignees, t.Waiting))
+		}
+		slices.Sort(ns.Tasks)
+		st.Open[n.NodeID] = ns
+		st.Current = append(st.Current, n.NodeID)
+	}
+	for _, v := range sh.tr.Exceptions {
+		st.Exceptions = append(st.Exceptions, v.NodeID)
+	}
+	slices.Sort(st.Exceptions)
+	st.Current = append(append(st.Current, sh.tr.Waiting...), st.Exceptions...)
+	slices.Sort(st.Current)
+	st.Current = slices.Compact(st.Current)
+	for id, js := range sh.tr.Joins {
+		st.Joins[id] = [2]int{js.Expected, js.Arrived}
+	}
+	return st
+}
+
+// readState reads an order's state from the database and checks the invariants that
+// need no model: (a) an order in review has an open task, a waiting node or an open
+// exception; (b) an ended order has no open task; (c) each active review node's
+// counters equal the decisions its tasks record (plus the automatic approvals it
+// opened with).
+func readState(t *testing.T, c *ent.Client, id int, auto map[string]int) dbState {
+	t.Helper()
+	ctx := context.Background()
+	o, err := c.Order.Get(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := dbState{Status: o.Status, Current: orEmpty(slices.Sorted(slices.Values(o.CurrentNodes))), Open: map[string]nodeState{},
+		Joins: map[string][2]int{}, Waiting: []string{}, Exceptions: []string{}}
+	nis, err := c.NodeInstance.Query().Where(nodeinstance.OrderID(id), nodeinstance.StatusIn("active", "waiting")).All(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	live, err := c.Task.Query().Where(task.OrderID(id), task.StatusIn("open", "waiting"), task.KindNEQ("cc")).All(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ni := range nis {
+		switch {
+		case ni.NodeType == engine.TypeReview && ni.Status == "active":
+			ns := nodeState{Mode: ni.Mode, Need: ni.Required, Pool: ni.Pool, Approvals: ni.Approvals, Reject: ni.Rejections,
+				Queue: orEmpty(slices.Clone(ni.Queue)), After: orEmpty(slices.Clone(ni.After)), Tasks: []string{}}
+			for _, tk := range live {
+				if tk.NodeInstanceID == ni.ID {
+					ns.Tasks = append(ns.Tasks, taskKey(tk.Kind, tk.Assignees, tk.Status == "waiting"))
+				}
+			}
+			slices.Sort(ns.Tasks)
+			if _, dup := st.Open[ni.NodeID]; dup {
+				t.Fatalf("two active instances of %s", ni.NodeID)
+			}
+			st.Open[ni.NodeID] = ns
+			// (c) the counters are the recorded votes
+			decided, err := c.Task.Query().Where(task.NodeInstanceID(ni.ID), task.DecisionIn(engine.ActApprove, engine.ActReject),
+				task.KindIn(engine.KindReview, engine.KindBefore)).All(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var yes, no int
+			for _, d := range decided {
+				switch {
+				case d.Decision == engine.ActApprove && d.Kind == engine.KindReview:
+					yes++
+				case d.Decision == engine.ActReject:
+					no++
+				}
+			}
+			if ni.Approvals != yes+auto[ni.NodeID] || ni.Rejections != no {
+				t.Fatalf("order %d node %s: counters %d/%d, recorded votes %d (+%d automatic)/%d", id, ni.NodeID, ni.Approvals, ni.Rejections, yes, auto[ni.NodeID], no)
+			}
+		case ni.NodeType == engine.TypeWait && ni.Status == "waiting":
+			st.Waiting = append(st.Waiting, ni.NodeID)
+		case ni.NodeType == engine.TypeJoin && ni.Status == "waiting":
+			st.Joins[ni.NodeID] = [2]int{ni.Required, ni.Approvals}
+		}
+	}
+	slices.Sort(st.Waiting)
+	exs, err := c.Exception.Query().Where(exception.OrderID(id), exception.Status("open")).All(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range exs {
+		st.Exceptions = append(st.Exceptions, e.Node)
+	}
+	slices.Sort(st.Exceptions)
+	switch st.Status {
+	case engine.StatusInReview:
+		if len(live) == 0 && len(st.Waiting) == 0 && len(exs) == 0 { // (a)
+			t.Fatalf("order %d is in review with no open task, waiting node or exception", id)
+		}
+	case engine.StatusException:
+		if len(exs) == 0 {
+			t.Fatalf("order %d is held by an exception, and none is open", id)
+		}
+	default: // (b)
+		if len(live) > 0 || len(st.Open) > 0 || len(st.Waiting) > 0 {
+			t.Fatalf("order %d ended %s with tasks %d, nodes %v, waiting %v", id, st.Status, len(live), st.Open, st.Waiting)
+		}
+	}
+	return st
+}
+
+func TestReplayFromStoredState(t *testing.T) {
+	seed := replaySeed(t)
+	budget := 10 * time.Second
+	if v := os.Getenv("SLUICE_REPLAY_SECONDS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		budget = time.Duration(n) * time.Second
+	}
+	if testing.Short() {
+		budget = 2 * time.Second
+	}
+	t.Logf("seed %d (SLUICE_SEED=%d replays it)", seed, seed)
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		svc := newDemo(t, s)
+		end := time.Now().Add(budget)
+		var flows, orders, steps int
+		for i := 0; time.Now().Before(end); i++ {
+			r := rand.New(rand.NewPCG(seed, uint64(i)))
+			doc := enginetest.RandomFlow(r, enginetest.Options{Key: fmt.Sprintf("replay-%d", i), Form: "order", People: replayPeople,
+				NobodyRole: "finance", Plugin: "test.flaky", Waits: true})
+			body, err := json.Marshal(doc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			def := map[string]any{}
+			_ = json.Unmarshal(body, &def)
+			def["kind"] = "flow"
+			body, _ = json.Marshal(def)
+			publish(t, svc, s, doc.Key, string(body))
+			f, err := engine.Build(doc, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			flows++
+			for k := 0; k < 2 && time.Now().Before(end); k++ {
+				orders++
+				steps += replayOrder(t, ctx, svc, s, f, r, fmt.Sprintf("flow %d order %d", i, k))
+			}
+		}
+		t.Logf("%d flows, %d orders, %d steps in %s", flows, orders, steps, budget)
+	})
+}
+
+// replayOrder runs one order with random steps, checking after each; it returns the
+// number of steps.
+func replayOrder(t *testing.T, ctx context.Context, svc *service.Service, s *store.Store, f *engine.Flow, r *rand.Rand, name string) int {
+	req := sample(t, "small-standard.json")
+	req.Flow = f.Key
+	note := "fine"
+	if r.IntN(2) == 0 {
+		note = "fail:data"
+	}
+	req.Data["note"] = note
+	ov, _, err := svc.Submit(ctx, as(t, s, "clerk"), req, nil)
+	if err != nil {
+		t.Fatalf("%s: submit: %v", name, err)
+	}
+	id := ov.ID
+	sh := &shadow{f: f, tr: &engine.Tracker{}, env: &shadowEnv{data: map[string]any{"note": note}}, auto: map[string]int{}, approved: map[string][]string{}}
+	sh.o = engine.Order{ID: id, Department: ov.Department, Submitter: "clerk"}
+	res, err := engine.Start(f, sh.o, sh.env)
+	if err != nil {
+		t.Fatalf("%s: model start: %v", name, err)
+	}
+	sh.take(res, "")
+	var log []string
+	check := func(what string) {
+		t.Helper()
+		log = append(log, what)
+		got := readState(t, s.Read, id, sh.auto)
+		want := sh.modelState()
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%s, after %v:\ndatabase %+v\nmodel    %+v", name, log, got, want)
+		}
+	}
+	check("submit")
+	step := 0
+	for ; step < 40 && (sh.tr.Status == engine.StatusInReview || sh.tr.Status == engine.StatusException); step++ {
+		if r.IntN(6) == 0 {
+			restart(t, ctx, svc, s, id, name)
+		}
+		switch {
+		case sh.tr.Status == engine.StatusException:
+			check(resolveOne(t, ctx, svc, s, sh, r, id, name))
+		case len(sh.tr.Waiting) > 0 && (len(sh.tr.Open) == 0 || r.IntN(4) == 0):
+			node := sh.tr.Waiting[r.IntN(len(sh.tr.Waiting))]
+			tm, err := s.Read.Timer.Query().Where(timer.OrderID(id), timer.Node(node), timer.Kind(service.TimerWait), timer.Status("pending")).Only(ctx)
+			if err != nil {
+				t.Fatalf("%s: the wait timer of %s: %v", name, node, err)
+			}
+			if ok, err := svc.FireTimer(ctx, tm.ID, time.Now().Add(3*time.Hour), "replay"); err != nil || !ok {
+				t.Fatalf("%s: fire the wait at %s: %v %v", name, node, ok, err)
+			}
+			res, err := engine.Resume(f, node, "", sh.tr.Order(sh.o), sh.env)
+			if err != nil {
+				t.Fatalf("%s: model resume %s: %v", name, node, err)
+			}
+			sh.take(res, node)
+			check("wait over at " + node)
+		default:
+			check(actOne(t, ctx, svc, s, sh, r, id, name, step))
+		}
+	}
+	restart(t, ctx, svc, s, id, name)
+	return step
+}
+
+// actOne takes a random valid action on a random open task, through the service and
+// in the model.
+func actOne(t *testing.T, ctx context.Context, svc *service.Service, s *store.Store, sh *shadow, r *rand.Rand, id int, name string, step int) string {
+	st := sh.tr.Open[r.IntN(len(sh.tr.Open))]
+	open := slices.DeleteFunc(slices.Clone(st.Tasks), func(x engine.TaskRef) bool { return x.Waiting })
+	if len(open) == 0 {
+		t.Fatalf("%s: stuck: %s has no open task: %+v", name, st.NodeID, st.Tasks)
+	}
+	tk := open[r.IntN(len(open))]
+	actor := tk.Assignees[r.IntN(len(tk.Assignees))]
+	req := service.ActionRequest{Action: engine.ActApprove}
+	// someone who could join this node: not holding a task there, not queued
+	var free []string
+	for _, u := range replayPeople {
+		if !slices.ContainsFunc(st.Tasks, func(x engine.TaskRef) bool { return slices.Contains(x.Assignees, u) }) &&
+			!slices.Contains(st.Queue, u) && !slices.Contains(st.After, u) {
+			free = append(free, u)
+		}
+	}
+	switch p := r.IntN(20); {
+	case p < 11:
+	case p < 14:
+		req.Action, req.Reason = engine.ActReject, "no"
+	case p < 16 && slices.ContainsFunc(sh.tr.Visited, func(v string) bool { return v != st.NodeID && !sh.f.Branch[v] }):
+		req.Action = engine.ActReturn
+	case p < 17 && len(free) > 0:
+		req.Action, req.User = engine.ActDelegate, free[r.IntN(len(free))]
+	case p < 19 && len(free) > 0:
+		req.Action, req.User, req.Position = engine.ActAddSigner, free[r.IntN(len(free))], []string{"before", "after"}[r.IntN(2)]
+	case len(free) > 0:
+		req.Action, req.User = engine.ActTransfer, free[r.IntN(len(free))]
+	}
+	what := fmt.Sprintf("%s %s by %s at %s", req.Action, req.User, actor, st.NodeID)
+	// the model first: the same action on the model's state
+	ea := engine.Action{Kind: req.Action, TaskID: tk.ID, Actor: actor, Reason: req.Reason, User: req.User, Position: req.Position,
+		Visited: sh.tr.Visited, Approved: slices.Clone(sh.approved[st.NodeID])}
+	res, err := engine.Act(sh.f, *st, ea, sh.tr.Order(sh.o), sh.env)
+	if err != nil {
+		t.Fatalf("%s: model %s: %v", name, what, err)
+	}
+	// the same task in the database: the node's live task with these assignees
+	rows, err := s.Read.Task.Query().Where(task.OrderID(id), task.NodeID(st.NodeID), task.Status("open"), task.KindNEQ("cc")).All(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(rows, func(x *ent.Task) bool { return slices.Equal(x.Assignees, tk.Assignees) && x.Kind == tk.Kind })
+	if i < 0 {
+		t.Fatalf("%s: no open task of %v at %s in the database", name, tk.Assignees, st.NodeID)
+	}
+	if _, _, err := svc.Act(ctx, as(t, s, actor), rows[i].ID, req, nil); err != nil {
+		t.Fatalf("%s: %s: the model took it, the service said %v", name, what, err)
+	}
+	if req.Action == engine.ActApprove && tk.Kind == engine.KindReview {
+		sh.approved[st.NodeID] = append(sh.approved[st.NodeID], actor)
+	}
+	sh.take(res, st.NodeID)
+	return what
+}
+
+// resolveOne resolves a random open exception of the order: retry (after fixing the
+// note a failing plugin reads), give a review nobody could decide to someone, or
+// override.
+func resolveOne(t *testing.T, ctx context.Context, svc *service.Service, s *store.Store, sh *shadow, r *rand.Rand, id int, name string) string {
+	ex := sh.tr.Exceptions[r.IntN(len(sh.tr.Exceptions))]
+	row, err := s.Read.Exception.Query().Where(exception.OrderID(id), exception.Node(ex.NodeID), exception.Status("open")).Only(ctx)
+	if err != nil {
+		t.Fatalf("%s: the open exception at %s: %v", name, ex.NodeID, err)
+	}
+	o := sh.tr.Order(sh.o)
+	req := service.ResolveRequest{Action: service.ResolveOverride, Note: "replay"}
+	var res *engine.Result
+	switch p := r.IntN(3); {
+	case p == 0 && ex.Type == engine.TypeTask:
+		req = service.ResolveRequest{Action: service.ResolveRetry, Data: map[string]any{"note": "fixed"}}
+		sh.env.data["note"] = "fixed"
+		res, err = engine.Retry(sh.f, ex.NodeID, o, sh.env, ex.ReturnTo)
+	case p == 1 && ex.Type == engine.TypeReview:
+		req.User = replayPeople[r.IntN(len(replayPeople))]
+		res, err = engine.Assign(sh.f, ex.NodeID, req.User, o, sh.env, ex.ReturnTo)
+	default:
+		res, err = engine.Skip(sh.f, ex.NodeID, o, sh.env, ex.ReturnTo)
+	}
+	what := fmt.Sprintf("resolve %s at %s: %s %s", ex.Reason, ex.NodeID, req.Action, req.User)
+	if err != nil {
+		t.Fatalf("%s: model %s: %v", name, what, err)
+	}
+	if _, err := svc.ResolveException(ctx, as(t, s, "admin"), row.ID, req); err != nil {
+		t.Fatalf("%s: %s: the model took it, the service said %v", name, what, err)
+	}
+	sh.tr.Resolve(ex.NodeID)
+	sh.take(res, "")
+	return what
+}
+
+// restart: a brand-new Service on the same database answers GetOrder as the running one.
+func restart(t *testing.T, ctx context.Context, svc *service.Service, s *store.Store, id int, name string) {
+	t.Helper()
+	fresh, err := service.New(ctx, s, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, who := range []string{"clerk", "admin"} {
+		a, err := svc.GetOrder(ctx, as(t, s, who), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := fresh.GetOrder(ctx, as(t, s, who), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ja, _ := json.Marshal(a)
+		jb, _ := json.Marshal(b)
+		if string(ja) != string(jb) {
+			t.Fatalf("%s: after a restart GetOrder differs:\nrunning %s\nnew     %s", name, ja, jb)
+		}
+	}
+}
