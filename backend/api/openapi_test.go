@@ -322,6 +322,9 @@ func TestOpenAPISchemasMirrorGoTypes(t *testing.T) {
 		"CustomerInput":     service.CustomerInput{},
 		"CustomerPage":      service.CustomerPage{},
 		"VoteView":          service.VoteView{},
+		"SimReminder":       service.SimReminder{},
+		"SimStock":          service.SimStock{},
+		"SimulateRequest":   service.SimulateRequest{},
 	}
 	for name, v := range types {
 		s, ok := schemas[name]
