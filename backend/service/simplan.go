@@ -3,6 +3,7 @@ package service
 import (
 	"encoding/json"
 	"math"
+	"slices"
 	"time"
 
 	"sluice/backend/definitions"
@@ -103,21 +104,16 @@ func StockHeld(f *engine.Flow, res engine.SimResult) []SimStock {
 		if err != nil {
 			continue
 		}
-		var lines []struct {
-			SKU       string  `json:"sku"`
-			Qty       float64 `json:"qty"`
-			OK        bool    `json:"ok"`
-			Reason    string  `json:"reason"`
-			Reserved  int     `json:"reserved"`
-			Available *int    `json:"available"`
-		}
+		var lines []stockLine
 		if json.Unmarshal(b, &lines) != nil {
 			continue
 		}
+		// a block policy holds nothing when any line is short
+		blocked := st.Detail["policy"] == "block" && slices.ContainsFunc(lines, func(l stockLine) bool { return !l.OK })
 		for _, l := range lines {
 			want := int(math.Ceil(l.Qty))
 			s := SimStock{Node: st.Node, SKU: l.SKU, Warehouse: wh, Qty: l.Reserved, Reason: l.Reason}
-			if !checked && l.OK {
+			if !checked && l.OK && !blocked {
 				s.Qty = want // no stock was looked at (no database): it would hold the line
 			}
 			if !l.OK {
@@ -130,4 +126,14 @@ func StockHeld(f *engine.Flow, res engine.SimResult) []SimStock {
 		}
 	}
 	return out
+}
+
+// stockLine is the part of an inventory.check line StockHeld reads.
+type stockLine struct {
+	SKU       string  `json:"sku"`
+	Qty       float64 `json:"qty"`
+	OK        bool    `json:"ok"`
+	Reason    string  `json:"reason"`
+	Reserved  int     `json:"reserved"`
+	Available *int    `json:"available"`
 }
