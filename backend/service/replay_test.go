@@ -6,12 +6,15 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"entgo.io/ent/dialect"
 
 	"sluice/backend/engine"
 	"sluice/backend/engine/enginetest"
@@ -257,7 +260,7 @@ func TestReplayFromStoredState(t *testing.T) {
 		ctx := context.Background()
 		svc := newDemo(t, s)
 		end := time.Now().Add(budget)
-		var flows, orders, steps int
+		var flows, orders, steps, clones int
 		for i := 0; time.Now().Before(end); i++ {
 			r := rand.New(rand.NewPCG(seed, uint64(i)))
 			doc := enginetest.RandomFlow(r, enginetest.Options{Key: fmt.Sprintf("replay-%d", i), Form: "order", People: replayPeople,
@@ -278,16 +281,18 @@ func TestReplayFromStoredState(t *testing.T) {
 			flows++
 			for k := 0; k < 2 && time.Now().Before(end); k++ {
 				orders++
-				steps += replayOrder(t, ctx, svc, s, f, r, fmt.Sprintf("flow %d order %d", i, k))
+				n, c := replayOrder(t, ctx, svc, s, f, r, fmt.Sprintf("flow %d order %d", i, k))
+				steps, clones = steps+n, clones+c
 			}
 		}
-		t.Logf("%d flows, %d orders, %d steps in %s", flows, orders, steps, budget)
+		t.Logf("%d flows, %d orders, %d steps, %d actions also taken on a copy by a new Service, in %s", flows, orders, steps, clones, budget)
 	})
 }
 
 // replayOrder runs one order with random steps, checking after each; it returns the
 // number of steps.
-func replayOrder(t *testing.T, ctx context.Context, svc *service.Service, s *store.Store, f *engine.Flow, r *rand.Rand, name string) int {
+func replayOrder(t *testing.T, ctx context.Context, svc *service.Service, s *store.Store, f *engine.Flow, r *rand.Rand, name string) (int, int) {
+	clones := 0
 	req := sample(t, "small-standard.json")
 	req.Flow = f.Key
 	note := "fine"
@@ -342,16 +347,44 @@ func replayOrder(t *testing.T, ctx context.Context, svc *service.Service, s *sto
 			sh.take(res, node)
 			check("wait over at " + node)
 		default:
-			check(actOne(t, ctx, svc, s, sh, r, id, name, step))
+			// Now and then the next action is also taken by a brand-new Service on a
+			// copy of the database as it was before it (SQLite): both must answer the
+			// same.
+			var twin *service.Service
+			var twinStore *store.Store
+			var closeTwin func()
+			if s.Dialect == dialect.SQLite && r.IntN(8) == 0 {
+				twin, twinStore, closeTwin = cloneSQLite(t, ctx, s)
+			}
+			what, did := actOne(t, ctx, svc, s, sh, r, id, name, step)
+			check(what)
+			if twin != nil {
+				if _, _, err := twin.Act(ctx, as(t, twinStore, did.actor), did.task, did.req, nil); err != nil {
+					t.Fatalf("%s: %s: the running service took it, a new one on a copy said %v", name, what, err)
+				}
+				a, err := svc.GetOrder(ctx, as(t, s, "admin"), id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, err := twin.GetOrder(ctx, as(t, twinStore, "admin"), id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !sameView(t, a, b) {
+					t.Fatalf("%s: %s gave different orders:\nrunning %+v\nnew     %+v", name, what, a, b)
+				}
+				closeTwin()
+				clones++
+			}
 		}
 	}
 	restart(t, ctx, svc, s, id, name)
-	return step
+	return step, clones
 }
 
 // actOne takes a random valid action on a random open task, through the service and
 // in the model.
-func actOne(t *testing.T, ctx context.Context, svc *service.Service, s *store.Store, sh *shadow, r *rand.Rand, id int, name string, step int) string {
+func actOne(t *testing.T, ctx context.Context, svc *service.Service, s *store.Store, sh *shadow, r *rand.Rand, id int, name string, step int) (string, taken) {
 	st := sh.tr.Open[r.IntN(len(sh.tr.Open))]
 	open := slices.DeleteFunc(slices.Clone(st.Tasks), func(x engine.TaskRef) bool { return x.Waiting })
 	if len(open) == 0 {
@@ -405,7 +438,50 @@ func actOne(t *testing.T, ctx context.Context, svc *service.Service, s *store.St
 		sh.approved[st.NodeID] = append(sh.approved[st.NodeID], actor)
 	}
 	sh.take(res, st.NodeID)
-	return what
+	return what, taken{actor, rows[i].ID, req}
+}
+
+// taken is an action as the service took it.
+type taken struct {
+	actor string
+	task  int
+	req   service.ActionRequest
+}
+
+// cloneSQLite copies the database as it is now (VACUUM INTO) and opens a brand-new
+// Service on the copy; close closes it.
+func cloneSQLite(t *testing.T, ctx context.Context, s *store.Store) (*service.Service, *store.Store, func()) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "clone.db")
+	if _, err := s.Backup(ctx, path); err != nil {
+		t.Fatal(err)
+	}
+	c, err := store.Open(ctx, "sqlite://"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := service.New(ctx, c, nil)
+	if err != nil {
+		c.Close()
+		t.Fatal(err)
+	}
+	return svc, c, func() { c.Close() }
+}
+
+// sameView compares two answers of GetOrder, times aside (the two databases wrote the
+// same change at different instants).
+func sameView(t *testing.T, a, b *service.OrderView) bool {
+	t.Helper()
+	norm := func(v service.OrderView) string {
+		v.CreatedAt, v.UpdatedAt = time.Time{}, time.Time{}
+		v.Tasks = slices.Clone(v.Tasks)
+		for i := range v.Tasks {
+			v.Tasks[i].CreatedAt = time.Time{}
+		}
+		b, _ := json.Marshal(v)
+		return string(b)
+	}
+	return norm(*a) == norm(*b)
 }
 
 // resolveOne resolves a random open exception of the order: retry (after fixing the
