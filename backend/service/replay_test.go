@@ -19,6 +19,7 @@ import (
 	"sluice/backend/engine"
 	"sluice/backend/engine/enginetest"
 	"sluice/backend/ent"
+	"sluice/backend/ent/definition"
 	"sluice/backend/ent/exception"
 	"sluice/backend/ent/nodeinstance"
 	"sluice/backend/ent/task"
@@ -260,7 +261,7 @@ func TestReplayFromStoredState(t *testing.T) {
 		ctx := context.Background()
 		svc := newDemo(t, s)
 		end := time.Now().Add(budget)
-		var flows, orders, steps, clones int
+		var st replayStats
 		for i := 0; time.Now().Before(end); i++ {
 			r := rand.New(rand.NewPCG(seed, uint64(i)))
 			doc := enginetest.RandomFlow(r, enginetest.Options{Key: fmt.Sprintf("replay-%d", i), Form: "order", People: replayPeople,
@@ -278,21 +279,40 @@ func TestReplayFromStoredState(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			flows++
+			// half the flows get a reminder whose timers approve or reject some review
+			// nodes' tasks automatically (the system decides: engine.Action.Auto)
+			if r.IntN(2) == 0 {
+				rules := map[string]any{}
+				for _, n := range doc.Nodes {
+					if n.Type == engine.TypeReview && r.IntN(2) == 0 {
+						rules[n.ID] = map[string]any{"auto_after": "1h", "auto_action": []string{"approve", "approve", "reject"}[r.IntN(3)]}
+					}
+				}
+				if len(rules) > 0 {
+					rem, _ := json.Marshal(map[string]any{"kind": "reminder", "key": doc.Key + "-sla", "flow": doc.Key, "rules": rules})
+					admin := as(t, s, "admin")
+					if _, err := svc.SaveDraft(ctx, admin, "reminder", doc.Key+"-sla", rem); err != nil {
+						t.Fatalf("reminder: %v", err)
+					}
+					if _, err := svc.Publish(ctx, admin, "reminder", doc.Key+"-sla"); err != nil {
+						t.Fatalf("reminder: %v", err)
+					}
+				}
+			}
+			st.flows++
 			for k := 0; k < 2 && time.Now().Before(end); k++ {
-				orders++
-				n, c := replayOrder(t, ctx, svc, s, f, r, fmt.Sprintf("flow %d order %d", i, k))
-				steps, clones = steps+n, clones+c
+				st.add(replayOrder(t, ctx, svc, s, f, r, fmt.Sprintf("flow %d order %d", i, k)))
 			}
 		}
-		t.Logf("%d flows, %d orders, %d steps, %d actions also taken on a copy by a new Service, in %s", flows, orders, steps, clones, budget)
+		t.Logf("%d flows, %d orders, %d steps (%d automatic timer actions, %d waits over, %d exceptions resolved), %d actions also taken on a copy by a new Service, in %s",
+			st.flows, st.orders, st.steps, st.autos, st.waits, st.resolved, st.clones, budget)
 	})
 }
 
 // replayOrder runs one order with random steps, checking after each; it returns the
 // number of steps.
-func replayOrder(t *testing.T, ctx context.Context, svc *service.Service, s *store.Store, f *engine.Flow, r *rand.Rand, name string) (int, int) {
-	clones := 0
+func replayOrder(t *testing.T, ctx context.Context, svc *service.Service, s *store.Store, f *engine.Flow, r *rand.Rand, name string) replayStats {
+	var clones, autos, waits, resolved int
 	req := sample(t, "small-standard.json")
 	req.Flow = f.Key
 	note := "fine"
@@ -331,6 +351,10 @@ func replayOrder(t *testing.T, ctx context.Context, svc *service.Service, s *sto
 		switch {
 		case sh.tr.Status == engine.StatusException:
 			check(resolveOne(t, ctx, svc, s, sh, r, id, name))
+			resolved++
+		case r.IntN(5) == 0 && autoDue(t, ctx, s, id) != nil:
+			check(autoOne(t, ctx, svc, s, sh, autoDue(t, ctx, s, id), name))
+			autos++
 		case len(sh.tr.Waiting) > 0 && (len(sh.tr.Open) == 0 || r.IntN(4) == 0):
 			node := sh.tr.Waiting[r.IntN(len(sh.tr.Waiting))]
 			tm, err := s.Read.Timer.Query().Where(timer.OrderID(id), timer.Node(node), timer.Kind(service.TimerWait), timer.Status("pending")).Only(ctx)
@@ -346,6 +370,7 @@ func replayOrder(t *testing.T, ctx context.Context, svc *service.Service, s *sto
 			}
 			sh.take(res, node)
 			check("wait over at " + node)
+			waits++
 		default:
 			// Now and then the next action is also taken by a brand-new Service on a
 			// copy of the database as it was before it (SQLite): both must answer the
@@ -379,7 +404,15 @@ func replayOrder(t *testing.T, ctx context.Context, svc *service.Service, s *sto
 		}
 	}
 	restart(t, ctx, svc, s, id, name)
-	return step, clones
+	return replayStats{orders: 1, steps: step, clones: clones, autos: autos, waits: waits, resolved: resolved}
+}
+
+// replayStats count what a replay run did.
+type replayStats struct{ flows, orders, steps, clones, autos, waits, resolved int }
+
+func (a *replayStats) add(b replayStats) {
+	a.orders, a.steps, a.clones, a.autos, a.waits, a.resolved = a.orders+b.orders, a.steps+b.steps, a.clones+b.clones,
+		a.autos+b.autos, a.waits+b.waits, a.resolved+b.resolved
 }
 
 // actOne takes a random valid action on a random open task, through the service and
@@ -541,4 +574,81 @@ func restart(t *testing.T, ctx context.Context, svc *service.Service, s *store.S
 			t.Fatalf("%s: after a restart GetOrder differs:\nrunning %s\nnew     %s", name, ja, jb)
 		}
 	}
+}
+
+// autoDue is the order's first pending automatic-action timer of an open task, or nil.
+func autoDue(t *testing.T, ctx context.Context, s *store.Store, id int) *ent.Timer {
+	t.Helper()
+	tms, err := s.Read.Timer.Query().Where(timer.OrderID(id), timer.Kind(service.TimerAuto), timer.Status("pending")).
+		Order(ent.Asc(timer.FieldID)).All(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tm := range tms {
+		if tk, err := s.Read.Task.Get(ctx, tm.TaskID); err == nil && tk.Status == "open" {
+			return tm
+		}
+	}
+	return nil
+}
+
+// autoOne fires an automatic-action timer: the system decides the task, in the service
+// and in the model.
+func autoOne(t *testing.T, ctx context.Context, svc *service.Service, s *store.Store, sh *shadow, tm *ent.Timer, name string) string {
+	tk, err := s.Read.Task.Get(ctx, tm.TaskID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rule := sh.rules(t, ctx, s, tm)
+	what := fmt.Sprintf("timer %d: automatic %s of %v at %s", tm.ID, rule, tk.Assignees, tk.NodeID)
+	st := sh.tr.Node(tk.NodeID)
+	if st == nil {
+		t.Fatalf("%s: %s is not open in the model", name, tk.NodeID)
+	}
+	i := slices.IndexFunc(st.Tasks, func(x engine.TaskRef) bool {
+		return slices.Equal(x.Assignees, tk.Assignees) && x.Kind == tk.Kind && !x.Waiting
+	})
+	if i < 0 {
+		t.Fatalf("%s: no open task of %v at %s in the model", name, tk.Assignees, tk.NodeID)
+	}
+	ea := engine.Action{Kind: rule, TaskID: st.Tasks[i].ID, Actor: engine.SystemActor, Auto: true, Visited: sh.tr.Visited,
+		Approved: slices.Clone(sh.approved[tk.NodeID])}
+	if rule == engine.ActReject {
+		ea.Reason = "overdue"
+	}
+	res, err := engine.Act(sh.f, *st, ea, sh.tr.Order(sh.o), sh.env)
+	if err != nil {
+		t.Fatalf("%s: model %s: %v", name, what, err)
+	}
+	if ok, err := svc.FireTimer(ctx, tm.ID, tm.DueAt.Add(time.Minute), "replay"); err != nil || !ok {
+		t.Fatalf("%s: %s: %v %v", name, what, ok, err)
+	}
+	after, err := s.Read.Task.Get(ctx, tk.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Status != "done" || after.DecidedBy != engine.SystemActor && tk.Kind != engine.KindDelegate {
+		fired, _ := s.Read.Timer.Get(ctx, tm.ID)
+		t.Fatalf("%s: %s left the task %s decided by %q (timer outcome %q)", name, what, after.Status, after.DecidedBy, fired.Outcome)
+	}
+	sh.take(res, tk.NodeID)
+	return what
+}
+
+// rules reads the automatic action of the timer's reminder rule.
+func (sh *shadow) rules(t *testing.T, ctx context.Context, s *store.Store, tm *ent.Timer) string {
+	t.Helper()
+	d, err := s.Read.Definition.Query().Where(definition.Kind("reminder"), definition.Key(tm.Reminder), definition.Version(tm.ReminderVersion)).Only(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Rules map[string]struct {
+			AutoAction string `json:"auto_action"`
+		} `json:"rules"`
+	}
+	if err := json.Unmarshal(d.Body, &doc); err != nil {
+		t.Fatal(err)
+	}
+	return doc.Rules[tm.Node].AutoAction
 }
