@@ -35,3 +35,20 @@ func TestAutoActionDecidesAsSystem(t *testing.T) {
 		}
 	}
 }
+
+// A return asks the target's reviewers to decide again: nobody auto-passes there on an
+// approval from before the return.
+func TestReturnIsNotAutoPassed(t *testing.T) {
+	f := build(t, FlowDoc{Key: "b", Nodes: []NodeDoc{
+		{ID: "s", Type: TypeStart},
+		{ID: "r0", Type: TypeReview, Mode: ModeAny, AutoPass: true, Approvers: &Approvers{Users: []string{"u1"}}},
+		{ID: "r1", Type: TypeReview, Mode: ModeAny, Approvers: &Approvers{Users: []string{"u2"}}},
+		{ID: "e", Type: TypeEnd},
+	}, Edges: []EdgeDoc{{From: "s", To: "r0"}, {From: "r0", To: "r1"}, {From: "r1", To: "e"}}})
+	d := newDesk(t, f, Order{ID: 1, Department: "x", Submitter: "nobody", Data: map[string]any{}})
+	d.must(Action{Kind: ActApprove, Actor: "u1"})
+	d.must(Action{Kind: ActReturn, Actor: "u2"})
+	if st := d.st(); st == nil || st.NodeID != "r0" || len(st.Tasks) != 1 || st.Approvals != 0 {
+		t.Fatalf("after the return: %s %+v", d.at(), st)
+	}
+}
