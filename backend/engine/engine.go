@@ -488,7 +488,7 @@ func (m *move) afterApproval() error {
 func (m *move) pass() error {
 	m.ch.Status = "approved"
 	m.ch.Cancel = m.others()
-	m.r.last = slices.Clone(m.a.Approved)
+	m.r.last = append([]string{}, m.a.Approved...) // never nil: this node is now the one passed last
 	if !m.a.Auto {
 		m.r.last = append(m.r.last, m.a.Actor)
 	}

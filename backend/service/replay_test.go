@@ -161,8 +161,12 @@ func (sh *shadow) modelState() dbState {
 // exception; (b) an ended order has no open task; (c) each active review node's
 // counters equal the decisions its tasks record (plus the automatic approvals it
 // opened with).
-func readState(t *testing.T, c *ent.Client, id int, auto map[string]int) dbState {
+func readState(t *testing.T, c *ent.Client, id int, auto map[string]int, steps []string) dbState {
 	t.Helper()
+	fatalf := func(format string, a ...any) {
+		t.Helper()
+		t.Fatalf("%s\nafter %v", fmt.Sprintf(format, a...), steps)
+	}
 	ctx := context.Background()
 	o, err := c.Order.Get(ctx, id)
 	if err != nil {
@@ -190,7 +194,7 @@ func readState(t *testing.T, c *ent.Client, id int, auto map[string]int) dbState
 			}
 			slices.Sort(ns.Tasks)
 			if _, dup := st.Open[ni.NodeID]; dup {
-				t.Fatalf("two active instances of %s", ni.NodeID)
+				fatalf("two active instances of %s", ni.NodeID)
 			}
 			st.Open[ni.NodeID] = ns
 			// (c) the counters are the recorded votes
@@ -209,7 +213,7 @@ func readState(t *testing.T, c *ent.Client, id int, auto map[string]int) dbState
 				}
 			}
 			if ni.Approvals != yes+auto[ni.NodeID] || ni.Rejections != no {
-				t.Fatalf("order %d node %s: counters %d/%d, recorded votes %d (+%d automatic)/%d", id, ni.NodeID, ni.Approvals, ni.Rejections, yes, auto[ni.NodeID], no)
+				fatalf("order %d node %s: counters %d/%d, recorded votes %d (+%d automatic)/%d", id, ni.NodeID, ni.Approvals, ni.Rejections, yes, auto[ni.NodeID], no)
 			}
 		case ni.NodeType == engine.TypeWait && ni.Status == "waiting":
 			st.Waiting = append(st.Waiting, ni.NodeID)
@@ -229,15 +233,15 @@ func readState(t *testing.T, c *ent.Client, id int, auto map[string]int) dbState
 	switch st.Status {
 	case engine.StatusInReview:
 		if len(live) == 0 && len(st.Waiting) == 0 && len(exs) == 0 { // (a)
-			t.Fatalf("order %d is in review with no open task, waiting node or exception", id)
+			fatalf("order %d is in review with no open task, waiting node or exception", id)
 		}
 	case engine.StatusException:
 		if len(exs) == 0 {
-			t.Fatalf("order %d is held by an exception, and none is open", id)
+			fatalf("order %d is held by an exception, and none is open", id)
 		}
 	default: // (b)
 		if len(live) > 0 || len(st.Open) > 0 || len(st.Waiting) > 0 {
-			t.Fatalf("order %d ended %s with tasks %d, nodes %v, waiting %v", id, st.Status, len(live), st.Open, st.Waiting)
+			fatalf("order %d ended %s with tasks %d, nodes %v, waiting %v", id, st.Status, len(live), st.Open, st.Waiting)
 		}
 	}
 	return st
@@ -336,7 +340,7 @@ func replayOrder(t *testing.T, ctx context.Context, svc *service.Service, s *sto
 	check := func(what string) {
 		t.Helper()
 		log = append(log, what)
-		got := readState(t, s.Read, id, sh.auto)
+		got := readState(t, s.Read, id, sh.auto, log)
 		want := sh.modelState()
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("%s, after %v:\ndatabase %+v\nmodel    %+v", name, log, got, want)
