@@ -330,6 +330,10 @@ func TestOpenAPISchemasMirrorGoTypes(t *testing.T) {
 		"AdjustmentResult":  service.AdjustmentResult{},
 		"MoveView":          service.MoveView{},
 		"MovePage":          service.MovePage{},
+		"VoteView":          service.VoteView{},
+		"SimReminder":       service.SimReminder{},
+		"SimStock":          service.SimStock{},
+		"SimulateRequest":   service.SimulateRequest{},
 	}
 	for name, v := range types {
 		s, ok := schemas[name]

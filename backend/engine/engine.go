@@ -131,7 +131,18 @@ type Action struct {
 	// Then, on a return, lists the nodes the order goes straight to after the target
 	// passes, in order (the nodes whose approvals an edit voided, then this one).
 	Then []string
+	// Auto marks an automatic decision (a reminder timer's approve, reject or return):
+	// Actor names the system (SystemActor), not an assignee. The engine applies the
+	// node's rules as for a reviewer, except that the system needs no assignment, is
+	// never the submitter, and its approval never makes anyone auto-pass later.
+	Auto bool
 }
+
+// SystemActor is the actor of automatic decisions (Action.Auto).
+const SystemActor = "system"
+
+// AutoActions are the decisions an automatic action may take.
+var AutoActions = []string{ActApprove, ActReject, ActReturn}
 
 // Result is everything a transition changes, for the caller to apply in one transaction.
 type Result struct {
@@ -257,7 +268,14 @@ func Act(f *Flow, st NodeState, a Action, o Order, env Env) (*Result, error) {
 		return nil, &Error{Kind: Conflict, Message: "the task is no longer open"}
 	}
 	t := st.Tasks[i]
-	if !slices.Contains(t.Assignees, a.Actor) {
+	if a.Auto {
+		if !slices.Contains(AutoActions, a.Kind) {
+			return nil, invalidf("/action", "an automatic action is one of %v, not %q", AutoActions, a.Kind)
+		}
+		if a.Actor == "" {
+			a.Actor = SystemActor
+		}
+	} else if !slices.Contains(t.Assignees, a.Actor) {
 		return nil, &Error{Kind: Forbidden, Message: "you are not an assignee of this task"}
 	}
 	if t.Waiting {
@@ -396,7 +414,7 @@ func (m *move) decide() error {
 			return invalidf("/reason", "reason %q is not one of this node's reasons %v", a.Reason, n.Reasons)
 		}
 	}
-	if a.Actor == m.o.Submitter && !n.AllowSelf {
+	if !a.Auto && a.Actor == m.o.Submitter && !n.AllowSelf {
 		return &Error{Kind: Forbidden, Message: "the submitter may not decide their own order at this node"}
 	}
 	m.ch.Done = []int{m.t.ID}
@@ -470,7 +488,10 @@ func (m *move) afterApproval() error {
 func (m *move) pass() error {
 	m.ch.Status = "approved"
 	m.ch.Cancel = m.others()
-	m.r.last = append(slices.Clone(m.a.Approved), m.a.Actor)
+	m.r.last = append([]string{}, m.a.Approved...) // never nil: this node is now the one passed last
+	if !m.a.Auto {
+		m.r.last = append(m.r.last, m.a.Actor)
+	}
 	next, rest, _ := strings.Cut(m.st.ReturnTo, ",")
 	if next == "" {
 		var err error
@@ -489,6 +510,7 @@ func (m *move) fail() error {
 	m.ch.Cancel = m.others()
 	if m.n.OnReject != "" {
 		m.r.Status, m.r.Current, m.r.CancelRest = StatusInReview, []string{}, true
+		m.r.last = []string{} // a re-entry asks for new decisions: nobody auto-passes on old ones
 		return m.r.enter(m.f, m.n.OnReject, m.o, m.env, "")
 	}
 	m.r.Status, m.r.Current = StatusRejected, []string{}
@@ -514,7 +536,7 @@ func (m *move) ret() error {
 	if len(m.n.Reasons) > 0 && a.Reason != "" && !slices.Contains(m.n.Reasons, a.Reason) {
 		return invalidf("/reason", "reason %q is not one of this node's reasons %v", a.Reason, m.n.Reasons)
 	}
-	if a.Actor == m.o.Submitter && !m.n.AllowSelf {
+	if !a.Auto && a.Actor == m.o.Submitter && !m.n.AllowSelf {
 		return &Error{Kind: Forbidden, Message: "the submitter may not decide their own order at this node"}
 	}
 	m.ch.Status = "returned"
@@ -529,6 +551,9 @@ func (m *move) ret() error {
 	}
 	m.trace("returned by %s to %s%s", a.Actor, target, map[bool]string{true: " (it comes straight back here)", false: ""}[back != ""])
 	m.r.Current, m.r.CancelRest = []string{}, true
+	// A return asks the target's reviewers to look again: nobody auto-passes there on
+	// an approval from before the return (the service keeps no approvers across it).
+	m.r.last = []string{}
 	return m.r.enter(m.f, target, m.o, m.env, back)
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"sluice/backend/definitions"
 	"sluice/backend/ent"
+	"sluice/backend/ent/auditentry"
 	"sluice/backend/ent/notification"
 	"sluice/backend/ent/timer"
 	"sluice/backend/ent/user"
@@ -307,11 +308,44 @@ func TestAutoApproveMovesTheOrder(t *testing.T) {
 			t.Fatalf("order still at %v", after.CurrentNodes)
 		}
 		tk, err := s.Read.Task.Get(ctx, review.ID)
-		if err != nil || tk.Status != "done" || tk.Decision != "approve" {
+		if err != nil || tk.Status != "done" || tk.Decision != "approve" || tk.DecidedBy != "system" {
 			t.Fatalf("auto-approved task: %+v %v", tk, err)
 		}
 		if kinds(timersOf(t, s, review.ID), "pending") != nil {
 			t.Fatal("timers left pending")
+		}
+		// the system decided, not an assignee: the approval's audit entry is by system
+		// and names the timer and the rule
+		auto := ts[0]
+		for _, tm := range ts {
+			if tm.Kind == "auto" {
+				auto = tm
+			}
+		}
+		es, err := s.Read.AuditEntry.Query().Where(auditentry.OrderID(o.ID), auditentry.TaskID(review.ID)).All(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var decided bool
+		for _, e := range es {
+			if e.Action != "approve" {
+				continue
+			}
+			decided = true
+			a, _ := e.Detail["auto"].(map[string]any)
+			rule, _ := a["rule"].(map[string]any)
+			if e.Actor != "system" || a == nil || fmt.Sprint(a["timer"]) != fmt.Sprint(auto.ID) ||
+				rule["node"] != "sales_review" || rule["action"] != "approve" || rule["after"] != "4h" {
+				t.Fatalf("approval entry: actor %s detail %v", e.Actor, e.Detail)
+			}
+		}
+		if !decided {
+			t.Fatalf("no approval entry among %d", len(es))
+		}
+		for _, tv := range after.Tasks {
+			if tv.ID == review.ID && tv.DecidedBy != "system" {
+				t.Fatalf("order view: decided_by %q", tv.DecidedBy)
+			}
 		}
 	})
 }

@@ -26,6 +26,9 @@ type ActionRequest struct {
 	Position  string         `json:"position,omitempty"` // add_signer: before | after
 	Checklist []bool         `json:"checklist,omitempty"`
 	Fields    map[string]any `json:"fields,omitempty"`
+	// auto is set by a reminder timer's automatic action (never from a request body):
+	// the system decides (engine.Action.Auto), and this goes into the audit detail.
+	auto map[string]any
 }
 
 // ActionResult is what an action answers.
@@ -114,7 +117,7 @@ func (s *Service) mayAct(a Actor, f *engine.Flow, t *ent.Task, action string) bo
 }
 
 func (s *Service) decide(ctx context.Context, tx *ent.Tx, j *store.Journal, a Actor, f *engine.Flow, o *ent.Order, t *ent.Task, req ActionRequest) (*ActionResult, error) {
-	if t.Kind == "cc" || !s.mayAct(a, f, t, req.Action) {
+	if t.Kind == "cc" || (req.auto == nil && !s.mayAct(a, f, t, req.Action)) {
 		return nil, forbidden("you may not %s this task", req.Action)
 	}
 	if t.Status != "open" {
@@ -169,8 +172,9 @@ func (s *Service) decide(ctx context.Context, tx *ent.Tx, j *store.Journal, a Ac
 		return nil, err
 	}
 	ea := engine.Action{Kind: req.Action, TaskID: t.ID, Actor: a.Username, Reason: req.Reason, Comment: req.Comment,
-		Node: req.Node, User: req.User, Position: req.Position, Checklist: req.Checklist, Visited: dedupeKeepLast(visited), Approved: approved}
-	if len(req.Fields) > 0 {
+		Node: req.Node, User: req.User, Position: req.Position, Checklist: req.Checklist, Visited: dedupeKeepLast(visited), Approved: slices.DeleteFunc(approved, func(u string) bool { return u == engine.SystemActor }),
+		Auto: req.auto != nil}
+	if len(req.Fields) > 0 && req.auto == nil {
 		if req.Action != engine.ActApprove && req.Action != engine.ActComment {
 			return nil, invalid("fields can be edited with approve or comment", FieldError{"/fields", "send edits with approve or comment"})
 		}
@@ -237,6 +241,9 @@ func (s *Service) decide(ctx context.Context, tx *ent.Tx, j *store.Journal, a Ac
 		if v != "" {
 			detail[k] = v
 		}
+	}
+	if req.auto != nil {
+		detail["auto"] = req.auto
 	}
 	if err := j.Audit(ctx, store.Audit{Actor: a.Username, Action: req.Action, OrderID: o.ID, Node: t.NodeID, TaskID: t.ID, Detail: detail}); err != nil {
 		return nil, err

@@ -377,6 +377,12 @@ func (s *Service) publish(ctx context.Context, a Actor, kind, key string, body [
 		return 0, err
 	}
 	s.Catalog.forget(kind, key)
+	if kind == "reminder" {
+		// the instance that published it sets its timers from now on; others within latestTTL
+		s.timers.mu.Lock()
+		s.timers.byFlow = nil
+		s.timers.mu.Unlock()
+	}
 	if kind == "role" || kind == "flow" {
 		if err := s.Authz.Reload(ctx); err != nil {
 			return ver, err

@@ -547,6 +547,10 @@ func (s *Service) resume(ctx context.Context, tx *ent.Tx, j *store.Journal, a Ac
 		return err
 	}
 	eo.Joins = joins
+	// auto_pass on a review the order reaches now looks at who approved the one before
+	if eo.LastApprovers, err = lastApprovers(ctx, tx, o.ID); err != nil {
+		return err
+	}
 	returnTo, _ := e.Detail["return_to"].(string)
 	env := &txEnv{ctx: ctx, c: tx.Client(), flow: o.FlowKey}
 	var r *engine.Result

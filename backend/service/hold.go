@@ -11,6 +11,7 @@ import (
 	"sluice/backend/definitions"
 	"sluice/backend/engine"
 	"sluice/backend/ent"
+	"sluice/backend/ent/auditentry"
 	"sluice/backend/ent/nodeinstance"
 	"sluice/backend/ent/order"
 	"sluice/backend/ent/task"
@@ -247,16 +248,8 @@ func (s *Service) resumeAt(ctx context.Context, tx *ent.Tx, o *ent.Order, ni *en
 		eo.Joins[jn.NodeID] = engine.JoinState{Expected: jn.Required, Arrived: jn.Approvals}
 	}
 	// auto_pass on a review after the wait looks at who approved the review before it
-	last, err := tx.NodeInstance.Query().Where(nodeinstance.OrderID(o.ID), nodeinstance.NodeType(engine.TypeReview),
-		nodeinstance.Status("approved")).Order(ent.Desc(nodeinstance.FieldID)).First(ctx)
-	if err != nil && !ent.IsNotFound(err) {
+	if eo.LastApprovers, err = lastApprovers(ctx, tx, o.ID); err != nil {
 		return nil, err
-	}
-	if last != nil {
-		if eo.LastApprovers, err = tx.Task.Query().Where(task.NodeInstanceID(last.ID), task.Decision(engine.ActApprove)).
-			Select(task.FieldDecidedBy).Strings(ctx); err != nil {
-			return nil, err
-		}
 	}
 	return engine.Resume(f, ni.NodeID, outcome, eo, &txEnv{ctx: ctx, c: tx.Client(), flow: o.FlowKey})
 }
@@ -377,4 +370,39 @@ func (w *writer) cancelChildren(nis []int) error {
 		}
 	}
 	return nil
+}
+
+// lastApprovers are who approved the review node the order passed most recently (by
+// when it passed), for auto_pass on a review reached by a resumption (a wait, a
+// sub-flow, an exception's resolution). The system's automatic decisions never count.
+func lastApprovers(ctx context.Context, tx *ent.Tx, orderID int) ([]string, error) {
+	last, err := tx.NodeInstance.Query().Where(nodeinstance.OrderID(orderID), nodeinstance.NodeType(engine.TypeReview),
+		nodeinstance.Status("approved")).Order(ent.Desc(nodeinstance.FieldEndedAt), ent.Desc(nodeinstance.FieldID)).First(ctx)
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	names, err := tx.Task.Query().Where(task.NodeInstanceID(last.ID), task.Decision(engine.ActApprove), task.KindIn(engine.KindReview),
+		task.DecidedByNEQ(engine.SystemActor)).Order(ent.Asc(task.FieldDecidedAt), ent.Asc(task.FieldID)).Select(task.FieldDecidedBy).Strings(ctx)
+	if err != nil || len(names) > 0 || last.Approvals == 0 {
+		return names, err
+	}
+	// auto-passed as a whole: its approvers are the ones the auto_approved entry names
+	e, err := tx.AuditEntry.Query().Where(auditentry.OrderID(orderID), auditentry.Node(last.NodeID), auditentry.Action("auto_approved")).
+		Order(ent.Desc(auditentry.FieldSeq)).First(ctx)
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	list, _ := e.Detail["for"].([]any)
+	for _, v := range list {
+		if s, ok := v.(string); ok {
+			names = append(names, s)
+		}
+	}
+	return names, nil
 }

@@ -59,8 +59,10 @@ type OrderView struct {
 	Lines     []LineView     `json:"lines,omitempty"`
 	Shipments []ShipmentView `json:"shipments,omitempty"`
 	Children  []CaseView     `json:"children,omitempty"`
-	CreatedAt time.Time      `json:"created_at"`
-	UpdatedAt time.Time      `json:"updated_at"`
+	// Votes (single-order answers) is the vote state of each open review node.
+	Votes     []VoteView `json:"votes,omitempty"`
+	CreatedAt time.Time  `json:"created_at"`
+	UpdatedAt time.Time  `json:"updated_at"`
 }
 
 func orderView(o *ent.Order) OrderView {

@@ -139,6 +139,9 @@ func (s *Service) GetOrder(ctx context.Context, a Actor, id int) (*OrderView, er
 	if err := s.addShipping(ctx, s.Store.Read, o, v); err != nil {
 		return nil, err
 	}
+	if err := s.addVotes(ctx, s.Store.Read, o, v); err != nil {
+		return nil, err
+	}
 	return v, nil
 }
 

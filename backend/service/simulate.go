@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"sluice/backend/definitions"
 	"sluice/backend/engine"
@@ -23,6 +24,9 @@ type SimulateRequest struct {
 	Version json.RawMessage `json:"version,omitempty"`
 	// Compare runs the same samples on a second version and reports the differences.
 	Compare json.RawMessage `json:"compare,omitempty"`
+	// At is when the sample orders are taken to arrive, for the reminder timers'
+	// due times (default: now).
+	At *time.Time `json:"at,omitempty"`
 }
 
 // PastFilter picks past orders to replay in a simulation.
@@ -49,6 +53,11 @@ type SimOrderResult struct {
 	// Compared is the same sample on the compare version, and Diff what changed.
 	Compared *engine.SimResult `json:"compared,omitempty"`
 	Diff     *SimDiff          `json:"diff,omitempty"`
+	// Reminders are the reminder timers the order would set on the review nodes it
+	// reaches (from the flow's published reminder definition); Stock is what its
+	// inventory.check nodes would reserve, line by line.
+	Reminders []SimReminder `json:"reminders,omitempty"`
+	Stock     []SimStock    `json:"stock,omitempty"`
 }
 
 // SimDiff is how one sample fares differently on two versions.
@@ -105,6 +114,14 @@ func (s *Service) Simulate(ctx context.Context, a Actor, key string, req Simulat
 	}
 	out := &SimulateResponse{Flow: key, Version: label, Compare: otherLabel, Results: make([]SimOrderResult, 0, len(samples))}
 	env := &txEnv{ctx: ctx, c: s.Store.Read, flow: key, dryRun: true}
+	rem, _, err := s.reminderFor(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	at := time.Now().UTC()
+	if req.At != nil {
+		at = req.At.UTC()
+	}
 	for i, so := range samples {
 		r := SimOrderResult{Index: i}
 		if i < len(from) {
@@ -131,6 +148,14 @@ func (s *Service) Simulate(ctx context.Context, a Actor, key string, req Simulat
 			}
 			eo := engine.Order{ID: -(i + 1), Number: fmt.Sprintf("SIM-%d", i+1), Department: dept, Submitter: so.Submitter, Data: data}
 			r.SimResult = engine.Simulate(f, eo, req.Decisions, env)
+			r.Stock = StockHeld(f, r.SimResult)
+			r.Reminders = PlanReminders(rem, r.SimResult, data, at, func(e *definitions.Escalation, assignees []string) []string {
+				to, err := escalationTargets(ctx, s.Store.Read, e, &ent.Order{Department: dept}, assignees)
+				if err != nil {
+					return nil
+				}
+				return to
+			})
 			if other != nil {
 				cmp := engine.Simulate(other, eo, req.Decisions, env)
 				r.Compared, r.Diff = &cmp, diff(r.SimResult, cmp)

@@ -489,7 +489,7 @@ func (s *Service) fire(ctx context.Context, tx *ent.Tx, j *store.Journal, id int
 		if t.Status != "open" {
 			return outcome("skipped: task waiting")
 		}
-		if err := s.autoAct(ctx, tx, j, tm, t, o, rule.AutoAction); err != nil {
+		if err := s.autoAct(ctx, tx, j, tm, t, o, rule.AutoAction, rule.AutoAfter.String()); err != nil {
 			if _, ok := AsError(err); ok {
 				return autoFailed{err}
 			}
@@ -502,10 +502,10 @@ func (s *Service) fire(ctx context.Context, tx *ent.Tx, j *store.Journal, id int
 
 // autoAct applies the rule's automatic action to the task through the normal engine
 // path (checks, conditional updates, audit, events), in the timer's transaction. The
-// engine decides for an assignee, so the system acts on behalf of the task's first
-// active assignee: a "timer.auto" entry by system says so, and the decision carries
-// the request id "timer:<id>".
-func (s *Service) autoAct(ctx context.Context, tx *ent.Tx, j *store.Journal, tm *ent.Timer, t *ent.Task, o *ent.Order, action string) error {
+// system decides, not an assignee: the engine takes the action with Auto set, the task's
+// decided_by and the decision's audit entry say "system", and the audit detail names
+// the timer and the rule (node, action, after). The request id is "timer:<id>".
+func (s *Service) autoAct(ctx context.Context, tx *ent.Tx, j *store.Journal, tm *ent.Timer, t *ent.Task, o *ent.Order, action string, after string) error {
 	f, err := s.Catalog.Flow(ctx, o.FlowKey, o.FlowVersion)
 	if err != nil {
 		return err
@@ -513,21 +513,12 @@ func (s *Service) autoAct(ctx context.Context, tx *ent.Tx, j *store.Journal, tm 
 	if f == nil {
 		return fmt.Errorf("order %d is pinned to flow %s v%d, which is missing", o.ID, o.FlowKey, o.FlowVersion)
 	}
-	var behalf *ent.User
-	for _, name := range t.Assignees {
-		u, err := tx.User.Query().Where(user.Username(name), user.Disabled(false)).Only(ctx)
-		if err == nil {
-			behalf = u
-			break
-		}
-		if !ent.IsNotFound(err) {
-			return err
-		}
+	rule := map[string]any{"reminder": tm.Reminder, "version": tm.ReminderVersion, "node": t.NodeID, "action": action}
+	if after != "" {
+		rule["after"] = after
 	}
-	if behalf == nil {
-		return conflict("no active assignee to act for")
-	}
-	req := ActionRequest{Action: action, Comment: fmt.Sprintf("automatic %s: no decision before %s (timer %d)", action, tm.DueAt.UTC().Format(time.RFC3339), tm.ID)}
+	auto := map[string]any{"timer": tm.ID, "rule": rule, "due_at": tm.DueAt.UTC().Format(time.RFC3339), "assignees": t.Assignees}
+	req := ActionRequest{Action: action, Comment: fmt.Sprintf("automatic %s: no decision before %s (timer %d)", action, tm.DueAt.UTC().Format(time.RFC3339), tm.ID), auto: auto}
 	if n := f.Nodes[t.NodeID]; n != nil {
 		switch action {
 		case engine.ActApprove:
@@ -539,11 +530,11 @@ func (s *Service) autoAct(ctx context.Context, tx *ent.Tx, j *store.Journal, tm 
 			}
 		}
 	}
-	if err := j.Audit(ctx, store.Audit{Actor: "system", Action: "timer.auto", OrderID: o.ID, Node: t.NodeID, TaskID: t.ID,
-		Detail: map[string]any{"timer": tm.ID, "action": action, "on_behalf_of": behalf.Username}}); err != nil {
+	if err := j.Audit(ctx, store.Audit{Actor: engine.SystemActor, Action: "timer.auto", OrderID: o.ID, Node: t.NodeID, TaskID: t.ID,
+		Detail: auto}); err != nil {
 		return err
 	}
-	a := Actor{ID: behalf.ID, Username: behalf.Username, IsAdmin: behalf.IsAdmin, RequestID: fmt.Sprintf("timer:%d", tm.ID)}
+	a := Actor{Username: engine.SystemActor, RequestID: fmt.Sprintf("timer:%d", tm.ID)}
 	_, err = s.decide(ctx, tx, j, a, f, o, t, req)
 	return err
 }

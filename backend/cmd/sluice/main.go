@@ -27,7 +27,7 @@ usage:
   sluice migrate  [--db URL]            # apply pending migrations (under a lock; refuses a newer database)
   sluice seed     [--db URL]            # the demo set (same as serve --demo, then exit)
   sluice validate FILE...               # definitions; exit 1 with pointer-addressed errors
-  sluice simulate --flow FILE --orders FILE [--decisions FILE] [--department D]
+  sluice simulate --flow FILE --orders FILE [--decisions FILE] [--department D] [--reminder FILE] [--at TIME]
                                         # dry-run sample orders; approvers from the demo directory
   sluice audit verify [--db URL]        # exit 1 and the first bad entry if the chain is broken
   sluice backup   --to FILE [--db URL]  # consistent online backup of the SQLite database (safe while serving)

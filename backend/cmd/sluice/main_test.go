@@ -11,8 +11,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"sluice/backend/ent/auditentry"
+	"sluice/backend/service"
 	"sluice/backend/store"
 	"sluice/backend/store/storetest"
 )
@@ -77,6 +79,37 @@ func TestSimulate(t *testing.T) {
 		if res[0].Status != tc.status || sawFinance != tc.finance {
 			t.Fatalf("%s: status %s finance %v", tc.order, res[0].Status, sawFinance)
 		}
+	}
+}
+
+// The CLI's simulation lists the reminder timers (from the example reminder of the
+// flow, in its calendar, from --at) and the stock the order would hold.
+func TestSimulateRemindersAndStock(t *testing.T) {
+	out, code := runCmd(t, "simulate", "--flow", "../../../schemas/examples/flows/order-review.json",
+		"--orders", "../../../schemas/examples/orders/shortage-new.json", "--at", "2026-03-02T01:00:00Z")
+	var res []struct {
+		Status    string
+		Reminders []service.SimReminder
+		Stock     []service.SimStock
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &res) != nil || len(res) != 1 {
+		t.Fatalf("%d %s", code, out)
+	}
+	r := res[0]
+	if len(r.Stock) != 2 || r.Stock[0].SKU != "BRG-6204" || r.Stock[0].Shortage != 600 || r.Stock[1].Qty != 0 || r.Stock[1].Shortage != 0 {
+		t.Fatalf("stock %+v", r.Stock)
+	}
+	var verify, escalate bool
+	for _, x := range r.Reminders {
+		switch {
+		case x.Node == "verify" && x.Kind == "remind":
+			verify = x.DueAt.Equal(time.Date(2026, 3, 2, 3, 0, 0, 0, time.UTC))
+		case x.Node == "stock_exception" && x.Kind == "escalate":
+			escalate = len(x.To) == 1 && x.To[0] == "manager"
+		}
+	}
+	if !verify || !escalate {
+		t.Fatalf("reminders %+v", r.Reminders)
 	}
 }
 

@@ -9,9 +9,11 @@ import (
 	"io"
 	"os"
 	"slices"
+	"time"
 
 	"sluice/backend/definitions"
 	"sluice/backend/engine"
+	"sluice/backend/service"
 	"sluice/plugins"
 	"sluice/schemas"
 )
@@ -25,11 +27,21 @@ func simulate(args []string, stdout io.Writer) error {
 	ordersFile := fs.String("orders", "", "a POST /orders body, an array of them, or {\"orders\": [...]}")
 	decisionsFile := fs.String("decisions", "", "optional: {\"<node>\": {\"action\": \"approve|reject\", \"reason\": \"…\"}}")
 	department := fs.String("department", "sales", "department the sample orders are submitted in")
+	reminderFile := fs.String("reminder", "", "optional reminder definition file (default: the example reminder of the flow, if any)")
+	atFlag := fs.String("at", "", "when the orders arrive, RFC 3339 (default now): reminder due times count from it")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	at := time.Now().UTC()
+	if *atFlag != "" {
+		t, err := time.Parse(time.RFC3339, *atFlag)
+		if err != nil {
+			return fmt.Errorf("--at: %w", err)
+		}
+		at = t
+	}
 	if *flowFile == "" || *ordersFile == "" {
-		return errors.New("usage: sluice simulate --flow FILE --orders FILE [--decisions FILE]")
+		return errors.New("usage: sluice simulate --flow FILE --orders FILE [--decisions FILE] [--reminder FILE] [--at TIME]")
 	}
 	examples, _ := definitions.Examples()
 	set := definitions.NewSet()
@@ -39,6 +51,13 @@ func simulate(args []string, stdout io.Writer) error {
 		return err
 	}
 	set.Add(*flowFile, body)
+	if *reminderFile != "" {
+		rb, err := os.ReadFile(*reminderFile)
+		if err != nil {
+			return err
+		}
+		set.Add(*reminderFile, rb)
+	}
 	if probs := set.Check(); len(probs) > 0 {
 		for _, p := range probs {
 			fmt.Fprintln(stdout, p.String())
@@ -77,10 +96,13 @@ func simulate(args []string, stdout io.Writer) error {
 		return err
 	}
 	env := &demoEnv{demo: demo}
+	rem := flowReminder(flow.Key, set, examples)
 	type result struct {
 		Index int `json:"index"`
 		engine.SimResult
-		Errors []definitions.Problem `json:"errors,omitempty"`
+		Errors    []definitions.Problem `json:"errors,omitempty"`
+		Reminders []service.SimReminder `json:"reminders,omitempty"`
+		Stock     []service.SimStock    `json:"stock,omitempty"`
 	}
 	var out []result
 	failed := false
@@ -92,6 +114,10 @@ func simulate(args []string, stdout io.Writer) error {
 		} else {
 			r.SimResult = engine.Simulate(flow, engine.Order{ID: -(i + 1), Number: fmt.Sprintf("SIM-%d", i+1), Department: *department, Data: data}, decisions, env)
 			failed = failed || r.Error != ""
+			r.Stock = service.StockHeld(flow, r.SimResult)
+			r.Reminders = service.PlanReminders(rem, r.SimResult, data, at, func(e *definitions.Escalation, assignees []string) []string {
+				return env.escalation(e, *department, assignees)
+			})
 		}
 		out = append(out, r)
 	}
@@ -160,6 +186,54 @@ func (e *demoEnv) Run(n *engine.NodeDoc, o engine.Order) (string, map[string]any
 	out, err := p.Run(context.Background(), plugins.Input{Node: n.ID, Settings: n.Settings, DryRun: true,
 		Order: plugins.Order{ID: o.ID, Number: o.Number, Department: o.Department, Data: o.Data}})
 	return out.Outcome, out.Detail, err
+}
+
+// escalation names an escalation's targets from the demo directory: the role's holders
+// in its department (else the order's), and each assignee's manager levels up.
+func (e *demoEnv) escalation(esc *definitions.Escalation, dept string, assignees []string) []string {
+	var out []string
+	if esc.Role != "" {
+		if esc.Department != "" {
+			dept = esc.Department
+		}
+		names, _ := e.Resolve(engine.Approvers{Role: esc.Role}, dept, engine.Order{})
+		out = append(out, names...)
+	}
+	for _, a := range assignees {
+		name := a
+		for range esc.ManagerLevels {
+			i := slices.IndexFunc(e.demo.Users, func(u schemas.DemoUser) bool { return u.Username == name })
+			if i < 0 || e.demo.Users[i].Manager == "" {
+				name = ""
+				break
+			}
+			name = e.demo.Users[i].Manager
+		}
+		if name != "" && name != a && !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// flowReminder is the reminder definition of the flow: from the files given, else the
+// built-in examples.
+func flowReminder(flow string, sets ...*definitions.Set) *definitions.Reminder {
+	for _, set := range sets {
+		if set == nil {
+			continue
+		}
+		for _, d := range set.Docs() {
+			if d.Kind != "reminder" {
+				continue
+			}
+			if r, ok := set.Reminder(d.Key); ok && r.Flow == flow {
+				return r
+			}
+		}
+	}
+	return nil
 }
 
 func (e *demoEnv) Eligible(username string) (bool, error) {

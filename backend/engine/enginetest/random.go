@@ -1,0 +1,94 @@
+// Package enginetest holds test helpers shared by the engine's and the service's
+// randomised tests: a generator of random valid flows. It is for tests only; the
+// engine itself stays pure and knows nothing of it.
+package enginetest
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+
+	"sluice/backend/engine"
+)
+
+// Options shape a random flow.
+type Options struct {
+	Key  string
+	Form string
+	// People are the usernames review nodes name as approvers (1 to 4 of them each).
+	People []string
+	// NobodyRole is a role no one holds in the order's department: a review node with it
+	// resolves no approver and raises an exception. Empty: never.
+	NobodyRole string
+	// Plugin names an automatic node type that fails until its exception is retried
+	// after a fix; empty: no automatic nodes.
+	Plugin string
+	// Waits puts wait nodes on the chain and as parallel branches.
+	Waits bool
+}
+
+// RandomFlow makes a chain of 2–5 review nodes with random modes and pass marks,
+// return-direct and auto-pass on some, parallel sections of 2–3 one-node branches,
+// and (as the options allow) wait nodes, failing automatic nodes before a review, and
+// reviews nobody can decide. Every flow it makes is valid.
+func RandomFlow(r *rand.Rand, o Options) engine.FlowDoc {
+	n := 2 + r.IntN(4)
+	doc := engine.FlowDoc{Key: o.Key, Form: o.Form, Nodes: []engine.NodeDoc{{ID: "s", Type: engine.TypeStart}}}
+	prev := "s"
+	review := func(id string, nobody int) engine.NodeDoc {
+		mode := []string{engine.ModeAny, engine.ModeAll, engine.ModeSequential, engine.ModeRatio}[r.IntN(4)]
+		k := 1 + r.IntN(min(4, len(o.People)))
+		users := slices.Clone(o.People[:k])
+		r.Shuffle(len(users), func(i, j int) { users[i], users[j] = users[j], users[i] })
+		nd := engine.NodeDoc{ID: id, Type: engine.TypeReview, Mode: mode, Approvers: &engine.Approvers{Users: users},
+			ReturnDirect: r.IntN(3) == 0, AutoPass: r.IntN(4) == 0}
+		if mode == engine.ModeRatio {
+			nd.Ratio = &engine.Ratio{Share: []float64{0.34, 0.5, 0.67, 1}[r.IntN(4)]}
+		}
+		if r.IntN(nobody) == 0 && o.NobodyRole != "" {
+			nd.Approvers = &engine.Approvers{Role: o.NobodyRole} // resolves no one: an exception
+		}
+		return nd
+	}
+	for i := 0; i < n; i++ {
+		if i > 0 && r.IntN(3) == 0 {
+			// a parallel section of 2–3 one-node branches
+			fork, join := fmt.Sprintf("f%d", i), fmt.Sprintf("j%d", i)
+			doc.Nodes = append(doc.Nodes, engine.NodeDoc{ID: fork, Type: engine.TypeParallel}, engine.NodeDoc{ID: join, Type: engine.TypeJoin, Fork: fork})
+			doc.Edges = append(doc.Edges, engine.EdgeDoc{From: prev, To: fork})
+			for b := 0; b < 2+r.IntN(2); b++ {
+				id := fmt.Sprintf("p%d_%d", i, b)
+				if o.Waits && r.IntN(4) == 0 {
+					doc.Nodes = append(doc.Nodes, engine.NodeDoc{ID: id, Type: engine.TypeWait, Wait: &engine.WaitSpec{After: "1h"}})
+				} else {
+					nd := review(id, 8)
+					nd.ReturnDirect = false // a node inside a branch cannot be returned to
+					doc.Nodes = append(doc.Nodes, nd)
+				}
+				doc.Edges = append(doc.Edges, engine.EdgeDoc{From: fork, To: id}, engine.EdgeDoc{From: id, To: join})
+			}
+			prev = join
+			continue
+		}
+		if o.Waits && r.IntN(5) == 0 {
+			id := fmt.Sprintf("w%d", i)
+			doc.Nodes = append(doc.Nodes, engine.NodeDoc{ID: id, Type: engine.TypeWait, Wait: &engine.WaitSpec{After: "2h"}})
+			doc.Edges = append(doc.Edges, engine.EdgeDoc{From: prev, To: id})
+			prev = id
+		}
+		id := fmt.Sprintf("r%d", i)
+		nd := review(id, 6)
+		if o.Plugin != "" && r.IntN(4) == 0 {
+			tid := fmt.Sprintf("t%d", i)
+			doc.Nodes = append(doc.Nodes, engine.NodeDoc{ID: tid, Type: engine.TypeTask, Plugin: o.Plugin})
+			doc.Edges = append(doc.Edges, engine.EdgeDoc{From: prev, To: tid})
+			prev = tid
+		}
+		doc.Nodes = append(doc.Nodes, nd)
+		doc.Edges = append(doc.Edges, engine.EdgeDoc{From: prev, To: id})
+		prev = id
+	}
+	doc.Nodes = append(doc.Nodes, engine.NodeDoc{ID: "e", Type: engine.TypeEnd})
+	doc.Edges = append(doc.Edges, engine.EdgeDoc{From: prev, To: "e"})
+	return doc
+}

@@ -1,0 +1,658 @@
+package service_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"entgo.io/ent/dialect"
+
+	"sluice/backend/engine"
+	"sluice/backend/engine/enginetest"
+	"sluice/backend/ent"
+	"sluice/backend/ent/definition"
+	"sluice/backend/ent/exception"
+	"sluice/backend/ent/nodeinstance"
+	"sluice/backend/ent/task"
+	"sluice/backend/ent/timer"
+	"sluice/backend/service"
+	"sluice/backend/store"
+	"sluice/backend/store/storetest"
+)
+
+// The replay check (the Zeebe-style one): random valid flows are published through the
+// service, orders run through them with random actions, timers and exception
+// resolutions, and after every step the state the service keeps in the database must
+// equal the state of an in-memory engine.Tracker fed the engine's results for the same
+// steps — and the counters, tasks and statuses must keep their invariants. At random
+// steps a brand-new Service on the same database (a restart: new catalog, nothing
+// cached) must answer GetOrder exactly as the running one does.
+//
+// SLUICE_SEED replays a run; SLUICE_REPLAY_SECONDS sets the time per database (10).
+
+// replayPeople are the reviewers random flows name; the submitter (clerk) is not one.
+var replayPeople = []string{"manager", "manager2", "finance", "finance2", "warehouse", "service"}
+
+func replaySeed(t *testing.T) uint64 {
+	if v := os.Getenv("SLUICE_SEED"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	return rand.Uint64()
+}
+
+// shadowEnv is the engine's view of the world the demo database gives random flows:
+// named users are all active, the "nobody" role (finance in sales) resolves no one,
+// and test.flaky fails while the order's note says fail:<reason>.
+type shadowEnv struct{ data map[string]any }
+
+func (e *shadowEnv) Resolve(a engine.Approvers, dept string, o engine.Order) ([]string, error) {
+	return slices.Clone(a.Users), nil
+}
+
+func (e *shadowEnv) Run(n *engine.NodeDoc, o engine.Order) (string, map[string]any, error) {
+	note, _ := e.data["note"].(string)
+	if reason, failing := strings.CutPrefix(note, "fail:"); failing {
+		return "", nil, &engine.Failure{Reason: reason, Message: "the note says " + reason}
+	}
+	return "ok", nil, nil
+}
+
+func (e *shadowEnv) Eligible(u string) (bool, error) {
+	return slices.Contains(replayPeople, u) || u == "clerk", nil
+}
+
+// shadow is the in-memory model of one order.
+type shadow struct {
+	f        *engine.Flow
+	tr       *engine.Tracker
+	env      *shadowEnv
+	o        engine.Order
+	auto     map[string]int      // open review node -> automatic approvals it opened with
+	approved map[string][]string // open review node -> who approved it so far
+}
+
+func (sh *shadow) take(r *engine.Result, acted string) {
+	for _, v := range r.Visits {
+		if v.Type == engine.TypeReview && v.Status == "active" {
+			n := len(v.AutoApproved)
+			if v.Mode == engine.ModeAny && n > 1 {
+				n = 1
+			}
+			sh.auto[v.NodeID], sh.approved[v.NodeID] = n, nil
+		}
+	}
+	sh.tr.Take(r, acted)
+}
+
+// dbState is what the database says about an order, in the tracker's terms.
+type dbState struct {
+	Status     string
+	Current    []string
+	Open       map[string]nodeState
+	Waiting    []string
+	Exceptions []string
+	Joins      map[string][2]int
+}
+
+type nodeState struct {
+	Mode                          string
+	Need, Pool, Approvals, Reject int
+	Queue, After                  []string
+	Tasks                         []string // kind:assignees[:waiting], sorted
+}
+
+func taskKey(kind string, assignees []string, waiting bool) string {
+	k := kind + ":" + strings.Join(assignees, ",")
+	if waiting {
+		k += ":waiting"
+	}
+	return k
+}
+
+func orEmpty(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// modelState renders the tracker like dbState.
+func (sh *shadow) modelState() dbState {
+	st := dbState{Status: sh.tr.Status, Open: map[string]nodeState{}, Joins: map[string][2]int{}, Current: []string{},
+		Waiting: orEmpty(slices.Sorted(slices.Values(sh.tr.Waiting))), Exceptions: []string{}}
+	for _, n := range sh.tr.Open {
+		ns := nodeState{Mode: n.Mode, Need: n.Need, Pool: n.Pool, Approvals: n.Approvals, Reject: n.Rejections,
+			Queue: orEmpty(slices.Clone(n.Queue)), After: orEmpty(slices.Clone(n.After)), Tasks: []string{}}
+		for _, t := range n.Tasks {
+			ns.Tasks = append(ns.Tasks, taskKey(t.Kind, t.Assignees, t.Waiting))
+		}
+		slices.Sort(ns.Tasks)
+		st.Open[n.NodeID] = ns
+		st.Current = append(st.Current, n.NodeID)
+	}
+	for _, v := range sh.tr.Exceptions {
+		st.Exceptions = append(st.Exceptions, v.NodeID)
+	}
+	slices.Sort(st.Exceptions)
+	st.Current = append(append(st.Current, sh.tr.Waiting...), st.Exceptions...)
+	slices.Sort(st.Current)
+	st.Current = slices.Compact(st.Current)
+	for id, js := range sh.tr.Joins {
+		st.Joins[id] = [2]int{js.Expected, js.Arrived}
+	}
+	return st
+}
+
+// readState reads an order's state from the database and checks the invariants that
+// need no model: (a) an order in review has an open task, a waiting node or an open
+// exception; (b) an ended order has no open task; (c) each active review node's
+// counters equal the decisions its tasks record (plus the automatic approvals it
+// opened with).
+func readState(t *testing.T, c *ent.Client, id int, auto map[string]int, steps []string) dbState {
+	t.Helper()
+	fatalf := func(format string, a ...any) {
+		t.Helper()
+		t.Fatalf("%s\nafter %v", fmt.Sprintf(format, a...), steps)
+	}
+	ctx := context.Background()
+	o, err := c.Order.Get(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := dbState{Status: o.Status, Current: orEmpty(slices.Sorted(slices.Values(o.CurrentNodes))), Open: map[string]nodeState{},
+		Joins: map[string][2]int{}, Waiting: []string{}, Exceptions: []string{}}
+	nis, err := c.NodeInstance.Query().Where(nodeinstance.OrderID(id), nodeinstance.StatusIn("active", "waiting")).All(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	live, err := c.Task.Query().Where(task.OrderID(id), task.StatusIn("open", "waiting"), task.KindNEQ("cc")).All(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ni := range nis {
+		switch {
+		case ni.NodeType == engine.TypeReview && ni.Status == "active":
+			ns := nodeState{Mode: ni.Mode, Need: ni.Required, Pool: ni.Pool, Approvals: ni.Approvals, Reject: ni.Rejections,
+				Queue: orEmpty(slices.Clone(ni.Queue)), After: orEmpty(slices.Clone(ni.After)), Tasks: []string{}}
+			for _, tk := range live {
+				if tk.NodeInstanceID == ni.ID {
+					ns.Tasks = append(ns.Tasks, taskKey(tk.Kind, tk.Assignees, tk.Status == "waiting"))
+				}
+			}
+			slices.Sort(ns.Tasks)
+			if _, dup := st.Open[ni.NodeID]; dup {
+				fatalf("two active instances of %s", ni.NodeID)
+			}
+			st.Open[ni.NodeID] = ns
+			// (c) the counters are the recorded votes
+			decided, err := c.Task.Query().Where(task.NodeInstanceID(ni.ID), task.DecisionIn(engine.ActApprove, engine.ActReject),
+				task.KindIn(engine.KindReview, engine.KindBefore)).All(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var yes, no int
+			for _, d := range decided {
+				switch {
+				case d.Decision == engine.ActApprove && d.Kind == engine.KindReview:
+					yes++
+				case d.Decision == engine.ActReject:
+					no++
+				}
+			}
+			if ni.Approvals != yes+auto[ni.NodeID] || ni.Rejections != no {
+				fatalf("order %d node %s: counters %d/%d, recorded votes %d (+%d automatic)/%d", id, ni.NodeID, ni.Approvals, ni.Rejections, yes, auto[ni.NodeID], no)
+			}
+		case ni.NodeType == engine.TypeWait && ni.Status == "waiting":
+			st.Waiting = append(st.Waiting, ni.NodeID)
+		case ni.NodeType == engine.TypeJoin && ni.Status == "waiting":
+			st.Joins[ni.NodeID] = [2]int{ni.Required, ni.Approvals}
+		}
+	}
+	slices.Sort(st.Waiting)
+	exs, err := c.Exception.Query().Where(exception.OrderID(id), exception.Status("open")).All(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range exs {
+		st.Exceptions = append(st.Exceptions, e.Node)
+	}
+	slices.Sort(st.Exceptions)
+	switch st.Status {
+	case engine.StatusInReview:
+		if len(live) == 0 && len(st.Waiting) == 0 && len(exs) == 0 { // (a)
+			fatalf("order %d is in review with no open task, waiting node or exception", id)
+		}
+	case engine.StatusException:
+		if len(exs) == 0 {
+			fatalf("order %d is held by an exception, and none is open", id)
+		}
+	default: // (b)
+		if len(live) > 0 || len(st.Open) > 0 || len(st.Waiting) > 0 {
+			fatalf("order %d ended %s with tasks %d, nodes %v, waiting %v", id, st.Status, len(live), st.Open, st.Waiting)
+		}
+	}
+	return st
+}
+
+func TestReplayFromStoredState(t *testing.T) {
+	seed := replaySeed(t)
+	budget := 10 * time.Second
+	if v := os.Getenv("SLUICE_REPLAY_SECONDS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		budget = time.Duration(n) * time.Second
+	}
+	if testing.Short() {
+		budget = 2 * time.Second
+	}
+	t.Logf("seed %d (SLUICE_SEED=%d replays it)", seed, seed)
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		svc := newDemo(t, s)
+		end := time.Now().Add(budget)
+		var st replayStats
+		for i := 0; time.Now().Before(end); i++ {
+			r := rand.New(rand.NewPCG(seed, uint64(i)))
+			doc := enginetest.RandomFlow(r, enginetest.Options{Key: fmt.Sprintf("replay-%d", i), Form: "order", People: replayPeople,
+				NobodyRole: "finance", Plugin: "test.flaky", Waits: true})
+			body, err := json.Marshal(doc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			def := map[string]any{}
+			_ = json.Unmarshal(body, &def)
+			def["kind"] = "flow"
+			body, _ = json.Marshal(def)
+			publish(t, svc, s, doc.Key, string(body))
+			f, err := engine.Build(doc, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// half the flows get a reminder whose timers approve or reject some review
+			// nodes' tasks automatically (the system decides: engine.Action.Auto)
+			if r.IntN(2) == 0 {
+				rules := map[string]any{}
+				for _, n := range doc.Nodes {
+					if n.Type == engine.TypeReview && r.IntN(2) == 0 {
+						rules[n.ID] = map[string]any{"auto_after": "1h", "auto_action": []string{"approve", "approve", "reject"}[r.IntN(3)]}
+					}
+				}
+				if len(rules) > 0 {
+					rem, _ := json.Marshal(map[string]any{"kind": "reminder", "key": doc.Key + "-sla", "flow": doc.Key, "rules": rules})
+					admin := as(t, s, "admin")
+					if _, err := svc.SaveDraft(ctx, admin, "reminder", doc.Key+"-sla", rem); err != nil {
+						t.Fatalf("reminder: %v", err)
+					}
+					if _, err := svc.Publish(ctx, admin, "reminder", doc.Key+"-sla"); err != nil {
+						t.Fatalf("reminder: %v", err)
+					}
+				}
+			}
+			st.flows++
+			for k := 0; k < 2 && time.Now().Before(end); k++ {
+				st.add(replayOrder(t, ctx, svc, s, f, r, fmt.Sprintf("flow %d order %d", i, k)))
+			}
+		}
+		t.Logf("%d flows, %d orders, %d steps (%d automatic timer actions, %d waits over, %d exceptions resolved), %d actions also taken on a copy by a new Service, in %s",
+			st.flows, st.orders, st.steps, st.autos, st.waits, st.resolved, st.clones, budget)
+	})
+}
+
+// replayOrder runs one order with random steps, checking after each; it returns the
+// number of steps.
+func replayOrder(t *testing.T, ctx context.Context, svc *service.Service, s *store.Store, f *engine.Flow, r *rand.Rand, name string) replayStats {
+	var clones, autos, waits, resolved int
+	req := sample(t, "small-standard.json")
+	req.Flow = f.Key
+	note := "fine"
+	if r.IntN(2) == 0 {
+		note = "fail:data"
+	}
+	req.Data["note"] = note
+	ov, _, err := svc.Submit(ctx, as(t, s, "clerk"), req, nil)
+	if err != nil {
+		t.Fatalf("%s: submit: %v", name, err)
+	}
+	id := ov.ID
+	sh := &shadow{f: f, tr: &engine.Tracker{}, env: &shadowEnv{data: map[string]any{"note": note}}, auto: map[string]int{}, approved: map[string][]string{}}
+	sh.o = engine.Order{ID: id, Department: ov.Department, Submitter: "clerk"}
+	res, err := engine.Start(f, sh.o, sh.env)
+	if err != nil {
+		t.Fatalf("%s: model start: %v", name, err)
+	}
+	sh.take(res, "")
+	var log []string
+	check := func(what string) {
+		t.Helper()
+		log = append(log, what)
+		got := readState(t, s.Read, id, sh.auto, log)
+		want := sh.modelState()
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%s, after %v:\ndatabase %+v\nmodel    %+v", name, log, got, want)
+		}
+	}
+	check("submit")
+	step := 0
+	for ; step < 40 && (sh.tr.Status == engine.StatusInReview || sh.tr.Status == engine.StatusException); step++ {
+		if r.IntN(6) == 0 {
+			restart(t, ctx, svc, s, id, name)
+		}
+		switch {
+		case sh.tr.Status == engine.StatusException:
+			check(resolveOne(t, ctx, svc, s, sh, r, id, name))
+			resolved++
+		case r.IntN(5) == 0 && autoDue(t, ctx, s, id) != nil:
+			check(autoOne(t, ctx, svc, s, sh, autoDue(t, ctx, s, id), name))
+			autos++
+		case len(sh.tr.Waiting) > 0 && (len(sh.tr.Open) == 0 || r.IntN(4) == 0):
+			node := sh.tr.Waiting[r.IntN(len(sh.tr.Waiting))]
+			tm, err := s.Read.Timer.Query().Where(timer.OrderID(id), timer.Node(node), timer.Kind(service.TimerWait), timer.Status("pending")).Only(ctx)
+			if err != nil {
+				t.Fatalf("%s: the wait timer of %s: %v", name, node, err)
+			}
+			if ok, err := svc.FireTimer(ctx, tm.ID, time.Now().Add(3*time.Hour), "replay"); err != nil || !ok {
+				t.Fatalf("%s: fire the wait at %s: %v %v", name, node, ok, err)
+			}
+			res, err := engine.Resume(f, node, "", sh.tr.Order(sh.o), sh.env)
+			if err != nil {
+				t.Fatalf("%s: model resume %s: %v", name, node, err)
+			}
+			sh.take(res, node)
+			check("wait over at " + node)
+			waits++
+		default:
+			// Now and then the next action is also taken by a brand-new Service on a
+			// copy of the database as it was before it (SQLite): both must answer the
+			// same.
+			var twin *service.Service
+			var twinStore *store.Store
+			var closeTwin func()
+			if s.Dialect == dialect.SQLite && r.IntN(8) == 0 {
+				twin, twinStore, closeTwin = cloneSQLite(t, ctx, s)
+			}
+			what, did := actOne(t, ctx, svc, s, sh, r, id, name, step)
+			check(what)
+			if twin != nil {
+				if _, _, err := twin.Act(ctx, as(t, twinStore, did.actor), did.task, did.req, nil); err != nil {
+					t.Fatalf("%s: %s: the running service took it, a new one on a copy said %v", name, what, err)
+				}
+				a, err := svc.GetOrder(ctx, as(t, s, "admin"), id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, err := twin.GetOrder(ctx, as(t, twinStore, "admin"), id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !sameView(t, a, b) {
+					t.Fatalf("%s: %s gave different orders:\nrunning %+v\nnew     %+v", name, what, a, b)
+				}
+				closeTwin()
+				clones++
+			}
+		}
+	}
+	restart(t, ctx, svc, s, id, name)
+	return replayStats{orders: 1, steps: step, clones: clones, autos: autos, waits: waits, resolved: resolved}
+}
+
+// replayStats count what a replay run did.
+type replayStats struct{ flows, orders, steps, clones, autos, waits, resolved int }
+
+func (a *replayStats) add(b replayStats) {
+	a.orders, a.steps, a.clones, a.autos, a.waits, a.resolved = a.orders+b.orders, a.steps+b.steps, a.clones+b.clones,
+		a.autos+b.autos, a.waits+b.waits, a.resolved+b.resolved
+}
+
+// actOne takes a random valid action on a random open task, through the service and
+// in the model.
+func actOne(t *testing.T, ctx context.Context, svc *service.Service, s *store.Store, sh *shadow, r *rand.Rand, id int, name string, step int) (string, taken) {
+	st := sh.tr.Open[r.IntN(len(sh.tr.Open))]
+	open := slices.DeleteFunc(slices.Clone(st.Tasks), func(x engine.TaskRef) bool { return x.Waiting })
+	if len(open) == 0 {
+		t.Fatalf("%s: stuck: %s has no open task: %+v", name, st.NodeID, st.Tasks)
+	}
+	tk := open[r.IntN(len(open))]
+	actor := tk.Assignees[r.IntN(len(tk.Assignees))]
+	req := service.ActionRequest{Action: engine.ActApprove}
+	// someone who could join this node: not holding a task there, not queued
+	var free []string
+	for _, u := range replayPeople {
+		if !slices.ContainsFunc(st.Tasks, func(x engine.TaskRef) bool { return slices.Contains(x.Assignees, u) }) &&
+			!slices.Contains(st.Queue, u) && !slices.Contains(st.After, u) {
+			free = append(free, u)
+		}
+	}
+	switch p := r.IntN(20); {
+	case p < 11:
+	case p < 14:
+		req.Action, req.Reason = engine.ActReject, "no"
+	case p < 16 && slices.ContainsFunc(sh.tr.Visited, func(v string) bool { return v != st.NodeID && !sh.f.Branch[v] }):
+		req.Action = engine.ActReturn
+	case p < 17 && len(free) > 0:
+		req.Action, req.User = engine.ActDelegate, free[r.IntN(len(free))]
+	case p < 19 && len(free) > 0:
+		req.Action, req.User, req.Position = engine.ActAddSigner, free[r.IntN(len(free))], []string{"before", "after"}[r.IntN(2)]
+	case len(free) > 0:
+		req.Action, req.User = engine.ActTransfer, free[r.IntN(len(free))]
+	}
+	what := fmt.Sprintf("%s %s by %s at %s", req.Action, req.User, actor, st.NodeID)
+	// the model first: the same action on the model's state
+	ea := engine.Action{Kind: req.Action, TaskID: tk.ID, Actor: actor, Reason: req.Reason, User: req.User, Position: req.Position,
+		Visited: sh.tr.Visited, Approved: slices.Clone(sh.approved[st.NodeID])}
+	res, err := engine.Act(sh.f, *st, ea, sh.tr.Order(sh.o), sh.env)
+	if err != nil {
+		t.Fatalf("%s: model %s: %v", name, what, err)
+	}
+	// the same task in the database: the node's live task with these assignees
+	rows, err := s.Read.Task.Query().Where(task.OrderID(id), task.NodeID(st.NodeID), task.Status("open"), task.KindNEQ("cc")).All(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(rows, func(x *ent.Task) bool { return slices.Equal(x.Assignees, tk.Assignees) && x.Kind == tk.Kind })
+	if i < 0 {
+		t.Fatalf("%s: no open task of %v at %s in the database", name, tk.Assignees, st.NodeID)
+	}
+	if _, _, err := svc.Act(ctx, as(t, s, actor), rows[i].ID, req, nil); err != nil {
+		t.Fatalf("%s: %s: the model took it, the service said %v", name, what, err)
+	}
+	if req.Action == engine.ActApprove && tk.Kind == engine.KindReview {
+		sh.approved[st.NodeID] = append(sh.approved[st.NodeID], actor)
+	}
+	sh.take(res, st.NodeID)
+	return what, taken{actor, rows[i].ID, req}
+}
+
+// taken is an action as the service took it.
+type taken struct {
+	actor string
+	task  int
+	req   service.ActionRequest
+}
+
+// cloneSQLite copies the database as it is now (VACUUM INTO) and opens a brand-new
+// Service on the copy; close closes it.
+func cloneSQLite(t *testing.T, ctx context.Context, s *store.Store) (*service.Service, *store.Store, func()) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "clone.db")
+	if _, err := s.Backup(ctx, path); err != nil {
+		t.Fatal(err)
+	}
+	c, err := store.Open(ctx, "sqlite://"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := service.New(ctx, c, nil)
+	if err != nil {
+		c.Close()
+		t.Fatal(err)
+	}
+	return svc, c, func() { c.Close() }
+}
+
+// sameView compares two answers of GetOrder, times aside (the two databases wrote the
+// same change at different instants).
+func sameView(t *testing.T, a, b *service.OrderView) bool {
+	t.Helper()
+	norm := func(v service.OrderView) string {
+		v.CreatedAt, v.UpdatedAt = time.Time{}, time.Time{}
+		v.Tasks = slices.Clone(v.Tasks)
+		for i := range v.Tasks {
+			v.Tasks[i].CreatedAt = time.Time{}
+		}
+		b, _ := json.Marshal(v)
+		return string(b)
+	}
+	return norm(*a) == norm(*b)
+}
+
+// resolveOne resolves a random open exception of the order: retry (after fixing the
+// note a failing plugin reads), give a review nobody could decide to someone, or
+// override.
+func resolveOne(t *testing.T, ctx context.Context, svc *service.Service, s *store.Store, sh *shadow, r *rand.Rand, id int, name string) string {
+	ex := sh.tr.Exceptions[r.IntN(len(sh.tr.Exceptions))]
+	row, err := s.Read.Exception.Query().Where(exception.OrderID(id), exception.Node(ex.NodeID), exception.Status("open")).Only(ctx)
+	if err != nil {
+		t.Fatalf("%s: the open exception at %s: %v", name, ex.NodeID, err)
+	}
+	o := sh.tr.Order(sh.o)
+	req := service.ResolveRequest{Action: service.ResolveOverride, Note: "replay"}
+	var res *engine.Result
+	switch p := r.IntN(3); {
+	case p == 0 && ex.Type == engine.TypeTask:
+		req = service.ResolveRequest{Action: service.ResolveRetry, Data: map[string]any{"note": "fixed"}}
+		sh.env.data["note"] = "fixed"
+		res, err = engine.Retry(sh.f, ex.NodeID, o, sh.env, ex.ReturnTo)
+	case p == 1 && ex.Type == engine.TypeReview:
+		req.User = replayPeople[r.IntN(len(replayPeople))]
+		res, err = engine.Assign(sh.f, ex.NodeID, req.User, o, sh.env, ex.ReturnTo)
+	default:
+		res, err = engine.Skip(sh.f, ex.NodeID, o, sh.env, ex.ReturnTo)
+	}
+	what := fmt.Sprintf("resolve %s at %s: %s %s", ex.Reason, ex.NodeID, req.Action, req.User)
+	if err != nil {
+		t.Fatalf("%s: model %s: %v", name, what, err)
+	}
+	if _, err := svc.ResolveException(ctx, as(t, s, "admin"), row.ID, req); err != nil {
+		t.Fatalf("%s: %s: the model took it, the service said %v", name, what, err)
+	}
+	sh.tr.Resolve(ex.NodeID)
+	sh.take(res, "")
+	return what
+}
+
+// restart: a brand-new Service on the same database answers GetOrder as the running one.
+func restart(t *testing.T, ctx context.Context, svc *service.Service, s *store.Store, id int, name string) {
+	t.Helper()
+	fresh, err := service.New(ctx, s, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, who := range []string{"clerk", "admin"} {
+		a, err := svc.GetOrder(ctx, as(t, s, who), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := fresh.GetOrder(ctx, as(t, s, who), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ja, _ := json.Marshal(a)
+		jb, _ := json.Marshal(b)
+		if string(ja) != string(jb) {
+			t.Fatalf("%s: after a restart GetOrder differs:\nrunning %s\nnew     %s", name, ja, jb)
+		}
+	}
+}
+
+// autoDue is the order's first pending automatic-action timer of an open task, or nil.
+func autoDue(t *testing.T, ctx context.Context, s *store.Store, id int) *ent.Timer {
+	t.Helper()
+	tms, err := s.Read.Timer.Query().Where(timer.OrderID(id), timer.Kind(service.TimerAuto), timer.Status("pending")).
+		Order(ent.Asc(timer.FieldID)).All(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tm := range tms {
+		if tk, err := s.Read.Task.Get(ctx, tm.TaskID); err == nil && tk.Status == "open" {
+			return tm
+		}
+	}
+	return nil
+}
+
+// autoOne fires an automatic-action timer: the system decides the task, in the service
+// and in the model.
+func autoOne(t *testing.T, ctx context.Context, svc *service.Service, s *store.Store, sh *shadow, tm *ent.Timer, name string) string {
+	tk, err := s.Read.Task.Get(ctx, tm.TaskID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rule := sh.rules(t, ctx, s, tm)
+	what := fmt.Sprintf("timer %d: automatic %s of %v at %s", tm.ID, rule, tk.Assignees, tk.NodeID)
+	st := sh.tr.Node(tk.NodeID)
+	if st == nil {
+		t.Fatalf("%s: %s is not open in the model", name, tk.NodeID)
+	}
+	i := slices.IndexFunc(st.Tasks, func(x engine.TaskRef) bool {
+		return slices.Equal(x.Assignees, tk.Assignees) && x.Kind == tk.Kind && !x.Waiting
+	})
+	if i < 0 {
+		t.Fatalf("%s: no open task of %v at %s in the model", name, tk.Assignees, tk.NodeID)
+	}
+	ea := engine.Action{Kind: rule, TaskID: st.Tasks[i].ID, Actor: engine.SystemActor, Auto: true, Visited: sh.tr.Visited,
+		Approved: slices.Clone(sh.approved[tk.NodeID])}
+	if rule == engine.ActReject {
+		ea.Reason = "overdue"
+	}
+	res, err := engine.Act(sh.f, *st, ea, sh.tr.Order(sh.o), sh.env)
+	if err != nil {
+		t.Fatalf("%s: model %s: %v", name, what, err)
+	}
+	if ok, err := svc.FireTimer(ctx, tm.ID, tm.DueAt.Add(time.Minute), "replay"); err != nil || !ok {
+		t.Fatalf("%s: %s: %v %v", name, what, ok, err)
+	}
+	after, err := s.Read.Task.Get(ctx, tk.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Status != "done" || after.DecidedBy != engine.SystemActor && tk.Kind != engine.KindDelegate {
+		fired, _ := s.Read.Timer.Get(ctx, tm.ID)
+		t.Fatalf("%s: %s left the task %s decided by %q (timer outcome %q)", name, what, after.Status, after.DecidedBy, fired.Outcome)
+	}
+	sh.take(res, tk.NodeID)
+	return what
+}
+
+// rules reads the automatic action of the timer's reminder rule.
+func (sh *shadow) rules(t *testing.T, ctx context.Context, s *store.Store, tm *ent.Timer) string {
+	t.Helper()
+	d, err := s.Read.Definition.Query().Where(definition.Kind("reminder"), definition.Key(tm.Reminder), definition.Version(tm.ReminderVersion)).Only(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Rules map[string]struct {
+			AutoAction string `json:"auto_action"`
+		} `json:"rules"`
+	}
+	if err := json.Unmarshal(d.Body, &doc); err != nil {
+		t.Fatal(err)
+	}
+	return doc.Rules[tm.Node].AutoAction
+}

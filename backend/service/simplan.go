@@ -1,0 +1,139 @@
+package service
+
+import (
+	"encoding/json"
+	"math"
+	"slices"
+	"time"
+
+	"sluice/backend/definitions"
+	"sluice/backend/engine"
+)
+
+// SimReminder is a reminder timer a simulated order would set: per review node it
+// reaches, the remind, escalate and auto timers of the flow's published reminder rule
+// for that node, due from the simulation's time in the reminder's working calendar
+// (the simulation decides at once, so every node opens at that time).
+type SimReminder struct {
+	Node string `json:"node"`
+	Kind string `json:"kind"` // remind | escalate | auto
+	// After is the rule's offset (working time when the reminder has a calendar).
+	After string    `json:"after"`
+	DueAt time.Time `json:"due_at"`
+	// RepeatEvery and MaxTimes (remind): how the reminder repeats after the first.
+	RepeatEvery string `json:"repeat_every,omitempty"`
+	MaxTimes    int    `json:"max_times,omitempty"`
+	// Capped: the order's deadline field brought it forward (a day before the deadline).
+	Capped bool `json:"capped,omitempty"`
+	// Action (auto): approve, reject or return.
+	Action string `json:"action,omitempty"`
+	// To (escalate): who it would go to now; Reassign: they would get the task instead.
+	To       []string `json:"to,omitempty"`
+	Reassign bool     `json:"reassign,omitempty"`
+}
+
+// SimStock is what a simulated order would hold of one line after inventory.check's
+// dry run: Qty reserved in Warehouse, Shortage the units it lacks.
+type SimStock struct {
+	Node      string `json:"node"`
+	SKU       string `json:"sku"`
+	Warehouse string `json:"warehouse"`
+	Qty       int    `json:"qty"`
+	Shortage  int    `json:"shortage"`
+	// Reason of a shortage: insufficient_stock, over_max_qty, sku_short.
+	Reason string `json:"reason,omitempty"`
+}
+
+// PlanReminders lists the reminder timers a simulated path would set, from at. targets
+// names the escalation's people for a node's assignees (nil: none are named).
+func PlanReminders(rem *definitions.Reminder, res engine.SimResult, data map[string]any, at time.Time,
+	targets func(e *definitions.Escalation, assignees []string) []string) []SimReminder {
+	if rem == nil {
+		return nil
+	}
+	at = at.UTC()
+	deadline, hasDeadline := orderDeadline(rem, data)
+	var out []SimReminder
+	for _, st := range res.Path {
+		rule := rem.Rules[st.Node]
+		if st.Type != engine.TypeReview || st.Status != "active" || rule == nil {
+			continue
+		}
+		add := func(kind string, d definitions.Duration) *SimReminder {
+			if d.IsZero() {
+				return nil
+			}
+			due := AddWorking(rem.Calendar, at, d)
+			r := SimReminder{Node: st.Node, Kind: kind, After: d.String(), DueAt: due}
+			if hasDeadline && kind != TimerAuto {
+				r.DueAt = capDue(due, deadline, at)
+				r.Capped = !r.DueAt.Equal(due)
+			}
+			out = append(out, r)
+			return &out[len(out)-1]
+		}
+		if r := add(TimerRemind, rule.RemindAfter); r != nil && !rule.RepeatEvery.IsZero() {
+			r.RepeatEvery, r.MaxTimes = rule.RepeatEvery.String(), rule.MaxTimes
+		}
+		if r := add(TimerEscalate, rule.EscalateAfter); r != nil && rule.EscalateTo != nil {
+			r.Reassign = rule.EscalateTo.Reassign
+			if targets != nil {
+				r.To = targets(rule.EscalateTo, st.Approvers)
+			}
+		}
+		if rule.AutoAction != "" {
+			if r := add(TimerAuto, rule.AutoAfter); r != nil {
+				r.Action = rule.AutoAction
+			}
+		}
+	}
+	return out
+}
+
+// StockHeld reads what the inventory.check nodes of a simulated path would reserve.
+func StockHeld(f *engine.Flow, res engine.SimResult) []SimStock {
+	var out []SimStock
+	for _, st := range res.Path {
+		n := f.Nodes[st.Node]
+		if st.Type != engine.TypeTask || n == nil || n.Plugin != "inventory.check" || st.Detail == nil {
+			continue
+		}
+		wh, _ := st.Detail["warehouse"].(string)
+		checked := st.Detail["stock"] != "not checked"
+		b, err := json.Marshal(st.Detail["lines"])
+		if err != nil {
+			continue
+		}
+		var lines []stockLine
+		if json.Unmarshal(b, &lines) != nil {
+			continue
+		}
+		// a block policy holds nothing when any line is short
+		blocked := st.Detail["policy"] == "block" && slices.ContainsFunc(lines, func(l stockLine) bool { return !l.OK })
+		for _, l := range lines {
+			want := int(math.Ceil(l.Qty))
+			s := SimStock{Node: st.Node, SKU: l.SKU, Warehouse: wh, Qty: l.Reserved, Reason: l.Reason}
+			if !checked && l.OK && !blocked {
+				s.Qty = want // no stock was looked at (no database): it would hold the line
+			}
+			if !l.OK {
+				s.Shortage = max(want-l.Reserved, 0)
+				if l.Reason == "insufficient_stock" && l.Available != nil {
+					s.Shortage = max(want-*l.Available, 0) // what the warehouse lacks
+				}
+			}
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// stockLine is the part of an inventory.check line StockHeld reads.
+type stockLine struct {
+	SKU       string  `json:"sku"`
+	Qty       float64 `json:"qty"`
+	OK        bool    `json:"ok"`
+	Reason    string  `json:"reason"`
+	Reserved  int     `json:"reserved"`
+	Available *int    `json:"available"`
+}
