@@ -38,6 +38,6 @@ export default defineConfig({
     include: ['src/**/*.test.{ts,tsx}'],
     setupFiles: ['src/test/setup.ts'],
     css: false,
-    testTimeout: 30_000,
+    testTimeout: 60_000, // antd-heavy page tests on a 2-core CI machine
   },
 });

@@ -50,7 +50,7 @@ describe('StockPage', () => {
     fireEvent.click(within(dialog).getByRole('button', { name: '確認調整' }));
     expect(await within(dialog).findByText('it can go down by at most 6')).toBeTruthy();
     await waitFor(() => expect(bodies).toEqual([{ sku: 'BLT-M8-30', warehouse: 'main', delta: -7, reason: '盤點' }]));
-  });
+  }, 90_000);
 
   it('edits a product with PUT and the fields that change', async () => {
     const calls: { url: string; method?: string; body?: unknown }[] = [];
@@ -75,5 +75,5 @@ describe('StockPage', () => {
     await waitFor(() => expect(calls).toHaveLength(1));
     expect(calls[0].url).toContain('/products/BRG-6204');
     expect(calls[0].body).toEqual({ name: '深溝滾珠軸承', unit: 'pcs', price: 90, low_stock: 10 });
-  });
+  }, 90_000);
 });
