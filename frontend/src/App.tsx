@@ -41,6 +41,12 @@ const ReminderEditorPage = lazy(() => import('./features/reminders/components/Re
 const VersionsListPage = lazy(() => import('./features/versions/components/VersionsListPage').then((m) => ({ default: m.VersionsListPage })));
 const VersionHistoryPage = lazy(() => import('./features/versions/components/VersionHistoryPage').then((m) => ({ default: m.VersionHistoryPage })));
 const MigrationWizardPage = lazy(() => import('./features/versions/components/MigrationWizardPage').then((m) => ({ default: m.MigrationWizardPage })));
+// operations: exception inbox, imports, customers, shop channels, outbox
+const ExceptionsPage = lazy(() => import('./features/exceptions/ExceptionsPage').then((m) => ({ default: m.ExceptionsPage })));
+const ImportsPage = lazy(() => import('./features/intake/ImportsPage').then((m) => ({ default: m.ImportsPage })));
+const CustomersPage = lazy(() => import('./features/opsadmin/CustomersPage').then((m) => ({ default: m.CustomersPage })));
+const ChannelsPage = lazy(() => import('./features/opsadmin/ChannelsPage').then((m) => ({ default: m.ChannelsPage })));
+const OutboxPage = lazy(() => import('./features/opsadmin/OutboxPage').then((m) => ({ default: m.OutboxPage })));
 const page = (node: ReactNode) => <Suspense fallback={<Skeleton active />}>{node}</Suspense>;
 
 const ANTD_LOCALES = { 'zh-TW': zhTW, 'zh-CN': zhCN, en: enUS } as const;
@@ -74,6 +80,11 @@ export const router = createBrowserRouter([
       { path: 'designer/versions/:key/migrate', element: page(<MigrationWizardPage />) },
       { path: 'admin/status', element: page(<SystemStatusPage />) },
       { path: 'dashboards', element: page(<DashboardPage />) },
+      { path: 'exceptions', element: page(<ExceptionsPage />) },
+      { path: 'imports', element: page(<ImportsPage />) },
+      { path: 'customers', element: page(<CustomersPage />) },
+      { path: 'admin/channels', element: page(<ChannelsPage />) },
+      { path: 'admin/outbox', element: page(<OutboxPage />) },
       { path: '*', element: <NotFound /> },
     ],
   },
