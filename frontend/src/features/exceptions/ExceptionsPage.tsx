@@ -51,7 +51,7 @@ export function ExceptionsPage() {
   const [selected, setSelected] = useState<OrderException | null>(null);
   useExceptionLive();
 
-  const setFilter = (key: keyof typeof filters, value: string | undefined) => {
+  const setFilter = (key: keyof typeof filters | 'open', value: string | undefined) => {
     const next = new URLSearchParams(params);
     if (value) next.set(key, value);
     else next.delete(key);
@@ -61,7 +61,15 @@ export function ExceptionsPage() {
   const flowNames = useMemo(() => new Map((flows.data?.items ?? []).map((f) => [f.key, pick(f.name)])), [flows.data, pick]);
   const rows = list.data?.items ?? [];
   // keep the drawer on the fresh copy of the exception after a live refresh
-  const current = selected ? (rows.find((r) => r.id === selected.id) ?? selected) : null;
+  // ?open=<exception id> (the order page's link) opens that exception's drawer
+  const openId = Number(params.get('open') ?? 0);
+  const linked = !selected && openId ? rows.find((r) => r.id === openId) : undefined;
+  const shown = selected ?? linked ?? null;
+  const current = shown ? (rows.find((r) => r.id === shown.id) ?? shown) : null;
+  const close = () => {
+    setSelected(null);
+    if (openId) setFilter('open', undefined);
+  };
 
   const columns: ColumnsType<OrderException> = [
     {
@@ -166,7 +174,7 @@ export function ExceptionsPage() {
           }
         />
       )}
-      {current ? <ResolveDrawer exception={current} open onClose={() => setSelected(null)} canListUsers={!!me.data?.user.is_admin} /> : null}
+      {current ? <ResolveDrawer exception={current} open onClose={close} canListUsers={!!me.data?.user.is_admin} /> : null}
     </Card>
   );
 }

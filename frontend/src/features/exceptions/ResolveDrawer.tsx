@@ -73,6 +73,24 @@ export function ResolveDrawer({ exception: ex, open, onClose, canListUsers }: Pr
       destroyOnHidden
       title={t('ops.exceptions.resolveTitle', { number: ex.order_number ?? ex.order_id })}
       data-testid="resolve-drawer"
+      footer={
+        ex.status === 'open' ? (
+          <Space>
+            {action === 'cancel' ? (
+              <Popconfirm title={t('ops.exceptions.cancelConfirm')} onConfirm={submit} okButtonProps={{ danger: true, 'data-testid': 'resolve-cancel-confirm' }}>
+                <Button danger loading={resolve.isPending} disabled={submitDisabled} data-testid="resolve-submit">
+                  {t('ops.exceptions.action.cancel')}
+                </Button>
+              </Popconfirm>
+            ) : (
+              <Button type="primary" loading={resolve.isPending} disabled={submitDisabled} onClick={submit} data-testid="resolve-submit">
+                {t(`ops.exceptions.action.${action}`)}
+              </Button>
+            )}
+            <Button onClick={onClose}>{t('common.cancel')}</Button>
+          </Space>
+        ) : null
+      }
       extra={
         <Link to={`/orders/${ex.order_id}`} data-testid="resolve-open-order">
           {t('ops.exceptions.openOrder')}
@@ -163,20 +181,6 @@ export function ResolveDrawer({ exception: ex, open, onClose, canListUsers }: Pr
           >
             <Input.TextArea rows={3} value={note} onChange={(e) => setNote(e.target.value)} disabled={disabled} data-testid="resolve-note" />
           </Form.Item>
-          <Space>
-            {action === 'cancel' ? (
-              <Popconfirm title={t('ops.exceptions.cancelConfirm')} onConfirm={submit} okButtonProps={{ danger: true, 'data-testid': 'resolve-cancel-confirm' }}>
-                <Button danger loading={resolve.isPending} disabled={submitDisabled} data-testid="resolve-submit">
-                  {t('ops.exceptions.action.cancel')}
-                </Button>
-              </Popconfirm>
-            ) : (
-              <Button type="primary" loading={resolve.isPending} disabled={submitDisabled} onClick={submit} data-testid="resolve-submit">
-                {t(`ops.exceptions.action.${action}`)}
-              </Button>
-            )}
-            <Button onClick={onClose}>{t('common.cancel')}</Button>
-          </Space>
         </Flex>
       ) : null}
     </Drawer>

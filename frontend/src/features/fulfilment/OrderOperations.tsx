@@ -44,7 +44,7 @@ export function OrderExceptionAlert({ order }: { order: FulfilmentOrder }) {
       description={
         <Space wrap>
           <DeadlineCountdown deadline={ex.deadline} overdue={ex.overdue} />
-          <Link to={`/exceptions?status=open&flow=${encodeURIComponent(order.flow)}`} data-testid="order-exception-link">
+          <Link to={`/exceptions?status=open&flow=${encodeURIComponent(order.flow)}&open=${ex.id}`} data-testid="order-exception-link">
             {ex.can_resolve ? t('ops.exceptions.resolveInInbox') : t('ops.exceptions.viewInInbox')}
           </Link>
         </Space>
