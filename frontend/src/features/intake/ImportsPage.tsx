@@ -3,6 +3,7 @@ import { Alert, App, Button, Card, Col, Flex, Form, Input, Progress, Row, Select
 import { DownloadOutlined, UploadOutlined } from '@ant-design/icons';
 import type { UploadFile } from 'antd';
 import { useTranslation } from 'react-i18next';
+import { useSearchParams } from 'react-router';
 import { useFlows } from '../flows/api/listFlows';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { useLang } from '../../i18n/useLang';
@@ -32,7 +33,9 @@ export function ImportsPage() {
   const flows = useFlows();
   const imports = useImports();
   const upload = useUpload();
-  const [flow, setFlow] = useState<string | undefined>();
+  const [params] = useSearchParams();
+  // ?flow=<key> preselects the flow
+  const [flow, setFlow] = useState<string | undefined>(params.get('flow') ?? undefined);
   const [mapping, setMapping] = useState('');
   const [files, setFiles] = useState<UploadFile[]>([]);
   const [jobId, setJobId] = useState<number | undefined>();
