@@ -90,7 +90,15 @@ export function ExceptionsPage() {
         </Tag>
       ),
     },
-    { title: t('ops.exceptions.message'), dataIndex: 'message', key: 'message', ellipsis: true, width: 280 },
+    {
+      title: t('ops.exceptions.message'),
+      key: 'message',
+      render: (_, r) => (
+        <Typography.Text ellipsis={{ tooltip: r.message }} style={{ maxWidth: 320 }}>
+          {r.message}
+        </Typography.Text>
+      ),
+    },
     { title: t('ops.exceptions.node'), key: 'node', render: (_, r) => pick(r.node_name) || r.node },
     { title: t('orders.flow'), key: 'flow', render: (_, r) => (r.flow ? flowNames.get(r.flow) || r.flow : '—') },
     { title: t('orders.department'), key: 'department', render: (_, r) => deptName(r.department) },
