@@ -45,6 +45,12 @@ export function ImportsPage() {
   useEffect(() => {
     if (job.data) dispatch({ type: 'job', job: job.data });
   }, [job.data]);
+  // a job can finish before its upload's answer is read: the live event came first, fetch the final job
+  const liveDone = jobId ? isFinished(progress.jobs[jobId]?.status ?? '') : false;
+  const fetchedRunning = !!job.data && !isFinished(job.data.status);
+  useEffect(() => {
+    if (liveDone && fetchedRunning) void job.refetch();
+  }, [liveDone, fetchedRunning, job]);
   useLiveEvents((e) => {
     if (e.type !== 'import.progress') return;
     const p = parseProgress(e.data);

@@ -33,7 +33,13 @@ export function useImports() {
 }
 
 export function useImport(id: number | undefined) {
-  return useQuery({ queryKey: importKeys.detail(id ?? 0), queryFn: () => api.get<ImportJob>(`/imports/${id}`), enabled: !!id });
+  return useQuery({
+    queryKey: importKeys.detail(id ?? 0),
+    queryFn: () => api.get<ImportJob>(`/imports/${id}`),
+    enabled: !!id,
+    // live events drive the progress; a slow poll covers a missed one
+    refetchInterval: (q) => (q.state.data?.status === 'running' ? 10_000 : false),
+  });
 }
 
 export interface UploadInput {
