@@ -42,6 +42,12 @@ const VersionsListPage = lazy(() => import('./features/versions/components/Versi
 const VersionHistoryPage = lazy(() => import('./features/versions/components/VersionHistoryPage').then((m) => ({ default: m.VersionHistoryPage })));
 const MigrationWizardPage = lazy(() => import('./features/versions/components/MigrationWizardPage').then((m) => ({ default: m.MigrationWizardPage })));
 const StockPage = lazy(() => import('./features/stock/components/StockPage').then((m) => ({ default: m.StockPage })));
+// operations: exception inbox, imports, customers, shop channels, outbox
+const ExceptionsPage = lazy(() => import('./features/exceptions/ExceptionsPage').then((m) => ({ default: m.ExceptionsPage })));
+const ImportsPage = lazy(() => import('./features/intake/ImportsPage').then((m) => ({ default: m.ImportsPage })));
+const CustomersPage = lazy(() => import('./features/opsadmin/CustomersPage').then((m) => ({ default: m.CustomersPage })));
+const ChannelsPage = lazy(() => import('./features/opsadmin/ChannelsPage').then((m) => ({ default: m.ChannelsPage })));
+const OutboxPage = lazy(() => import('./features/opsadmin/OutboxPage').then((m) => ({ default: m.OutboxPage })));
 const page = (node: ReactNode) => <Suspense fallback={<Skeleton active />}>{node}</Suspense>;
 
 const ANTD_LOCALES = { 'zh-TW': zhTW, 'zh-CN': zhCN, en: enUS } as const;
@@ -76,6 +82,11 @@ export const router = createBrowserRouter([
       { path: 'admin/status', element: page(<SystemStatusPage />) },
       { path: 'dashboards', element: page(<DashboardPage />) },
       { path: 'stock', element: page(<StockPage />) },
+      { path: 'exceptions', element: page(<ExceptionsPage />) },
+      { path: 'imports', element: page(<ImportsPage />) },
+      { path: 'customers', element: page(<CustomersPage />) },
+      { path: 'admin/channels', element: page(<ChannelsPage />) },
+      { path: 'admin/outbox', element: page(<OutboxPage />) },
       { path: '*', element: <NotFound /> },
     ],
   },

@@ -16,10 +16,13 @@ import { LiveProvider } from '../lib/live/LiveProvider';
 import { LiveBridge } from '../features/notifications/components/LiveBridge';
 import { NotificationBell } from '../features/notifications/components/NotificationBell';
 import { useTasks } from '../features/tasks/api/listTasks';
+import { opsMenuItems, opsMenuKey } from '../features/opsadmin/menu';
 
 const { Header, Sider, Content } = Layout;
 
 function selectedMenuKey(pathname: string): string {
+  const ops = opsMenuKey(pathname);
+  if (ops) return ops;
   if (pathname.startsWith('/designer/forms')) return 'forms';
   if (pathname.startsWith('/designer/roles')) return 'roles';
   if (pathname.startsWith('/designer/reminders')) return 'reminders';
@@ -129,6 +132,7 @@ export function AppLayout() {
             { key: 'boards', icon: <ProjectOutlined />, label: <Link to="/boards" data-testid="nav-boards">{t('nav.boards')}</Link> },
             { key: 'dashboards', icon: <BarChartOutlined />, label: <Link to="/dashboards" data-testid="nav-dashboards">{t('nav.dashboards')}</Link> },
             { key: 'stock', icon: <DatabaseOutlined />, label: <Link to="/stock" data-testid="nav-stock">{t('stock.nav')}</Link> },
+            ...opsMenuItems(t, { isAdmin: user.is_admin, hasMemberships: me.data.memberships.length > 0 }),
             ...(user.is_admin
               ? [
                   { key: 'designer', icon: <ApartmentOutlined />, label: <Link to="/designer/flows" data-testid="nav-designer">{t('nav.designer')}</Link> },

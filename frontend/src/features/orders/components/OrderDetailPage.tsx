@@ -11,6 +11,7 @@ import { OrderDataView } from './OrderDataView';
 import { HistoryTimeline, TraceList } from './HistoryTimeline';
 import { UrgeButton, WithdrawButton } from './SubmitterActions';
 import { TaskActionPanel } from '../../tasks/components/TaskActionPanel';
+import { DocumentsCard, LinkedOrdersCard, OrderExceptionAlert, ShippingCard, useFulfilmentLive } from '../../fulfilment/OrderOperations';
 import { ErrorAlert } from '../../../components/ErrorAlert';
 import { StatusTag } from '../../../components/StatusTag';
 import { useLang } from '../../../i18n/useLang';
@@ -62,6 +63,7 @@ export function OrderDetailPage() {
   const deptName = useDepartmentName();
   // order.updated, comments, reminders of this order refresh the page as they happen
   useLiveTopic(id ? `order:${id}` : null);
+  useFulfilmentLive(id);
 
   if (order.isPending) {
     return (
@@ -155,6 +157,7 @@ export function OrderDetailPage() {
       <Row gutter={[16, 16]}>
         <Col xs={24} xl={15}>
           <Flex vertical gap={16}>
+            <OrderExceptionAlert order={o} />
             {myWaiting.map((tk) => {
               const users = waitingFor(tk);
               return (
@@ -187,6 +190,7 @@ export function OrderDetailPage() {
             <Card title={t('detail.data')}>
               <OrderDataView order={o} />
             </Card>
+            <ShippingCard order={o} />
           </Flex>
         </Col>
         <Col xs={24} xl={9}>
@@ -271,6 +275,8 @@ export function OrderDetailPage() {
                 />
               ) : null}
             </Card>
+            <LinkedOrdersCard order={o} />
+            <DocumentsCard order={o} />
             <Card title={t('detail.history')}>
               <HistoryTimeline orderId={id} nodeName={nodeName} />
             </Card>

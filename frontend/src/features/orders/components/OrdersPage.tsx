@@ -8,6 +8,7 @@ import { useOrders } from '../api/listOrders';
 import { useFlows } from '../../flows/api/listFlows';
 import { useDepartmentName } from '../../departments/api/listDepartments';
 import { ErrorAlert } from '../../../components/ErrorAlert';
+import { ExportButton } from '../../intake/ExportButton';
 import { StatusTag } from '../../../components/StatusTag';
 import { useLang } from '../../../i18n/useLang';
 import { formatDateTime, formatMoney } from '../../../lib/format';
@@ -65,11 +66,14 @@ export function OrdersPage() {
         <Typography.Title level={3} style={{ margin: 0 }} data-testid="page-title">
           {t('orders.title')}
         </Typography.Title>
+        <Flex gap={8}>
+        <ExportButton filters={{ status: status || undefined, q: q || undefined }} />
         <Link to="/orders/new">
           <Button type="primary" icon={<PlusOutlined />}>
             {t('nav.newOrder')}
           </Button>
         </Link>
+        </Flex>
       </Flex>
       <Flex gap={12} wrap style={{ marginBottom: 16 }}>
         <Select

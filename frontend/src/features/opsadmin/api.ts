@@ -1,0 +1,118 @@
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { api, apiFetch, type FieldError, type Query } from '../../lib/api';
+import type { Page } from '../../lib/types';
+
+export interface Customer {
+  id: number;
+  code: string;
+  name: string;
+  email: string;
+  language: 'zh-TW' | 'zh-CN' | 'en' | '';
+  webhook_url: string;
+  blocked: boolean;
+  blocked_reason: string;
+  credit_limit: number;
+  address: string;
+  created_at: string;
+}
+export type CustomerInput = Partial<Omit<Customer, 'id' | 'created_at'>>;
+
+export interface Channel {
+  key: string;
+  name: string;
+  flow: string;
+  department: string;
+  submitter: string;
+  secret: string;
+  mapping: Record<string, unknown>;
+  enabled: boolean;
+  created_at: string;
+}
+export type ChannelInput = Partial<Omit<Channel, 'created_at'>>;
+
+export interface OutboxMessage {
+  id: number;
+  key: string;
+  channel: 'email' | 'webhook';
+  order_id: number | null;
+  template: string;
+  language: string;
+  recipient: string;
+  subject: string;
+  body: string;
+  status: 'pending' | 'sent' | 'dead';
+  attempts: number;
+  max_attempts: number;
+  next_at: string;
+  last_error: string;
+  sent_at: string | null;
+  created_at: string;
+}
+
+export const opsKeys = {
+  customers: (f: Query) => ['customers', f] as const,
+  channels: ['channels'] as const,
+  outbox: (status: string) => ['outbox', status] as const,
+};
+
+export function useCustomers(f: Query) {
+  return useQuery({
+    queryKey: opsKeys.customers(f),
+    queryFn: () => api.get<Page<Customer>>('/customers', { limit: 200, ...f }),
+    placeholderData: keepPreviousData,
+  });
+}
+
+export function useSaveCustomer() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: ({ code, body }: { code?: string; body: CustomerInput }) =>
+      code
+        ? apiFetch<Customer>(`/customers/${encodeURIComponent(code)}`, { method: 'PUT', body })
+        : apiFetch<Customer>('/customers', { method: 'POST', body }),
+    onSuccess: () => void qc.invalidateQueries({ queryKey: ['customers'] }),
+  });
+}
+
+export function useChannels() {
+  return useQuery({ queryKey: opsKeys.channels, queryFn: () => api.get<{ items: Channel[] }>('/channels') });
+}
+
+export function useSaveChannel() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: ({ key, body }: { key?: string; body: ChannelInput }) =>
+      key
+        ? apiFetch<Channel>(`/channels/${encodeURIComponent(key)}`, { method: 'PUT', body })
+        : apiFetch<Channel>('/channels', { method: 'POST', body }),
+    onSuccess: () => void qc.invalidateQueries({ queryKey: opsKeys.channels }),
+  });
+}
+
+export function useOutbox(status: string) {
+  return useQuery({
+    queryKey: opsKeys.outbox(status),
+    queryFn: () => api.get<Page<OutboxMessage>>('/admin/outbox', { status: status || undefined, limit: 100 }),
+    placeholderData: keepPreviousData,
+  });
+}
+
+export function useRetryOutbox() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (id: number) => api.post<OutboxMessage>(`/admin/outbox/${id}/retry`),
+    onSuccess: () => void qc.invalidateQueries({ queryKey: ['outbox'] }),
+  });
+}
+
+/** Turns problem pointers (/name, /mapping/fields/x) into antd form field errors (first segment). */
+export function fieldErrorsToForm(errors: FieldError[], known: string[]): { fields: { name: string; errors: string[] }[]; rest: FieldError[] } {
+  const by = new Map<string, string[]>();
+  const rest: FieldError[] = [];
+  for (const e of errors) {
+    const first = (e.pointer.startsWith('#') ? e.pointer.slice(1) : e.pointer).split('/')[1] ?? '';
+    if (known.includes(first)) by.set(first, [...(by.get(first) ?? []), e.message]);
+    else rest.push(e);
+  }
+  return { fields: [...by].map(([name, errs]) => ({ name, errors: errs })), rest };
+}
