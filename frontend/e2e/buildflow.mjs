@@ -351,6 +351,10 @@ async function main() {
       await connect(page, 'finance_review', 'end');
       if ((await edgeCount(page)) !== 5) fail(`${await edgeCount(page)} edges, expected 5`);
       await page.locator('.react-flow__edge-textwrapper, .react-flow__edge-text').filter({ hasText: 'order.total >= 50000' }).first().waitFor();
+      // tidy up for the pictures: auto layout, then fit the view
+      await page.getByTestId('designer-layout').click();
+      await page.locator('.react-flow__controls-fitview').click();
+      await settle(page);
       await shot(page, 'edges-drawn');
     });
 
@@ -410,13 +414,16 @@ async function main() {
       for (const u of SIGNERS) if (!pathText.includes(u)) fail(`the simulated path does not name ${u}: ${pathText}`);
       const trace = await page.getByTestId('sim-trace-line').allInnerTexts();
       if (!trace.length) fail('no rule trace');
-      if (!trace.some((l) => l.includes('amount'))) fail(`no trace line for the switch: ${trace.join(' | ')}`);
+      if (!trace.some((l) => /^\s*amount\b.*order\.total >= 50000 is true.*→ finance_review\s*$/.test(l))) fail(`the switch's trace line does not take the >= 50000 branch: ${trace.join(' | ')}`);
       log(`  trace (80,600): ${trace.map((l) => l.replace(/\s+/g, ' ')).join(' | ')}`);
       if ((await page.locator('.react-flow__edge.designer-edge-path').count()) !== 4) fail(`${await page.locator('.react-flow__edge.designer-edge-path').count()} edges on the path, expected 4`);
       await result.scrollIntoViewIfNeeded();
       await shot(page, 'simulated-large');
       await page.locator('.ant-segmented-item').nth(1).click();
       await page.locator('[data-testid="designer-node-finance_review"][data-onpath="false"]').waitFor();
+      const small = await page.getByTestId('sim-trace-line').allInnerTexts();
+      if (!small.some((l) => /^\s*amount\b.*→ default end\s*$/.test(l))) fail(`the switch did not take its default edge to end for 7,450: ${small.filter((l) => l.includes('amount')).join(' | ')}`);
+      log(`  trace (7,450): ${small.map((l) => l.replace(/\s+/g, ' ')).join(' | ')}`);
       for (const id of ['start', 'countersign', 'amount', 'end']) await page.locator(`[data-testid="designer-node-${id}"][data-onpath="true"]`).waitFor();
       await shot(page, 'simulated-small');
     });
@@ -471,6 +478,8 @@ async function main() {
       if (res.status() !== 201) fail(`POST /orders answered ${res.status()}: ${JSON.stringify(body).slice(0, 300)}`);
       if (res.request().postDataJSON().flow !== FLOW) fail(`submitted to ${res.request().postDataJSON().flow}`);
       await clk.page.getByTestId('order-number').filter({ hasText: body.number }).waitFor();
+      await clk.page.locator('[data-testid="order-current-nodes"][data-nodes="countersign"]').waitFor();
+      await mark(clk.page);
       log(`  order ${body.number} (id ${body.id}), total ${body.total}, at ${(body.current_nodes || []).join(',')}`);
       if (Number(body.total) < 50000) fail(`total ${body.total} is below the branch`);
       await shot(clk.page, 'order-submitted');
@@ -519,10 +528,10 @@ async function main() {
       await shot(s2.page, `${second}-approved`);
     });
 
-    await step('the clerk sees the order at the finance review', clk.page, async () => {
-      await clk.page.reload();
-      await clk.page.getByTestId('order-number').filter({ hasText: order.number }).waitFor();
-      await clk.page.getByText('財務覆核').first().waitFor();
+    await step("the clerk's order page moves on to the finance review, without a reload", clk.page, async () => {
+      await clk.page.locator('[data-testid="order-current-nodes"][data-nodes="finance_review"]').waitFor();
+      await clk.page.locator('[data-testid="open-node"][data-node="finance_review"]').waitFor();
+      await stillSame(clk.page, CLERK);
       await shot(clk.page, 'order-at-finance');
     });
 
