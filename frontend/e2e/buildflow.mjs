@@ -105,17 +105,27 @@ async function stillSame(page, who) {
 const nodeSel = (id) => `.react-flow__node[data-id="${id}"]`;
 const edgeCount = (page) => page.locator('.react-flow__edge').count();
 
-/** Waits until the nodes' boxes stop moving (layout, measuring and viewport changes settled). */
+/** Waits until the nodes' boxes and the viewport stay put for a few animation frames (layout, measuring, fit view settled). */
 async function settle(page) {
+  await page.evaluate(() => {
+    window.__bfSnap = '';
+    window.__bfStill = 0;
+  });
   await page.waitForFunction(
-    () =>
-      new Promise((resolve) => {
-        const snap = () => [...document.querySelectorAll('.react-flow__node, .react-flow__viewport')].map((n) => n.getBoundingClientRect()).map((r) => `${r.x},${r.y},${r.width},${r.height}`).join('|');
-        const a = snap();
-        requestAnimationFrame(() => requestAnimationFrame(() => resolve(a === snap())));
-      }),
+    () => {
+      const s = [...document.querySelectorAll('.react-flow__node, .react-flow__viewport')]
+        .map((n) => n.getBoundingClientRect())
+        .map((r) => `${Math.round(r.x)},${Math.round(r.y)},${Math.round(r.width)},${Math.round(r.height)}`)
+        .join('|');
+      if (s && s === window.__bfSnap) window.__bfStill++;
+      else {
+        window.__bfSnap = s;
+        window.__bfStill = 0;
+      }
+      return window.__bfStill >= 3;
+    },
     undefined,
-    { polling: 50 },
+    { polling: 'raf' },
   );
 }
 
@@ -468,7 +478,9 @@ async function main() {
       const form = ff.form;
       const computed = new Set(Array.isArray(form.computed) ? form.computed : Object.keys(form.computed || {}));
       const data = Object.fromEntries(Object.entries(sample.data).filter(([k]) => !computed.has(k)));
+      const t0 = Date.now();
       await fillField(clk.page, 'root', data, form.schema, form.ui || {}, form.schema);
+      log(`  form filled in the UI in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
       await shot(clk.page, 'order-form');
       const [res] = await Promise.all([
         clk.page.waitForResponse((r) => r.url().endsWith('/api/v1/orders') && r.request().method() === 'POST'),
