@@ -386,8 +386,19 @@ async function main() {
 
     await step('fix it in the properties panel (finance role in the finance department) and save', page, async () => {
       await page.getByTestId('node-approver-role').fill('finance');
-      await page.getByTestId('node-approver-department').click();
-      await openDropdown(page).locator('.ant-select-item-option').filter({ hasText: '(finance)' }).click();
+      const dept = page.getByTestId('node-approver-department');
+      for (let attempt = 1; ; attempt++) {
+        await dept.click();
+        await page.keyboard.type('finance');
+        await openDropdown(page).locator('.ant-select-item-option').filter({ hasText: '(finance)' }).click();
+        try {
+          await dept.filter({ hasText: '(finance)' }).waitFor({ timeout: 3000 });
+          break;
+        } catch (e) {
+          if (attempt === 2) fail(`the department select does not show finance: ${(await dept.innerText()).trim()}`);
+          log('  (the department pick did not take: again)');
+        }
+      }
       await page.locator('[data-testid="designer-node-finance_review"]').filter({ hasText: 'finance' }).waitFor();
       const [res] = await Promise.all([
         page.waitForResponse((r) => r.url().includes(`/api/v1/definitions/flows/${FLOW}`) && r.request().method() === 'PUT'),
@@ -401,6 +412,8 @@ async function main() {
       const dflt = saved.edges.find((e) => e.from === 'amount' && e.to === 'end');
       if (branch?.when !== 'order.total >= 50000' || !dflt?.default) fail(`amount's edges saved as ${JSON.stringify(saved.edges.filter((e) => e.from === 'amount'))}`);
       if (saved.form !== 'order') fail(`form ${saved.form}`);
+      const fin = saved.nodes.find((n) => n.id === 'finance_review');
+      if (JSON.stringify(fin?.approvers) !== JSON.stringify({ role: 'finance', department: 'finance' })) fail(`finance_review saved with approvers ${JSON.stringify(fin?.approvers)}`);
       await page.getByTestId('designer-errors').waitFor({ state: 'detached' });
       await page.getByTestId('designer-dirty').waitFor({ state: 'detached' });
       await shot(page, 'saved');
