@@ -117,10 +117,10 @@ export function NodePanel({ doc, node, errors, messages, plugins, settingsErrors
             <Input value={node.approvers?.role ?? ''} onChange={(e) => setApprovers({ role: e.target.value }, `role:${node.id}`)} data-testid="node-approver-role" />
           </Form.Item>
           <Form.Item label={t('designer.department')}>
-            <Select allowClear showSearch value={node.approvers?.department} onChange={(v) => setApprovers({ department: v })} options={depOptions} placeholder={t('designer.departmentOwn')} />
+            <Select allowClear showSearch value={node.approvers?.department} onChange={(v) => setApprovers({ department: v })} options={depOptions} placeholder={t('designer.departmentOwn')} data-testid="node-approver-department" />
           </Form.Item>
           <Form.Item label={t('designer.users')}>
-            <Select mode="tags" value={node.approvers?.users ?? []} onChange={(v: string[]) => setApprovers({ users: v })} tokenSeparators={[',', ' ']} open={false} />
+            <Select mode="tags" value={node.approvers?.users ?? []} onChange={(v: string[]) => setApprovers({ users: v })} tokenSeparators={[',', ' ']} open={false} data-testid="node-approver-users" />
           </Form.Item>
           <Form.Item label={t('designer.approverField')}>
             <Input value={node.approvers?.field ?? ''} onChange={(e) => setApprovers({ field: e.target.value }, `afield:${node.id}`)} placeholder="customer.owner" />

@@ -1,0 +1,593 @@
+#!/usr/bin/env node
+// Builds a new flow in the designer and runs an order through it, against a running Sluice server
+// with the demo seed:
+//
+//   SLUICE_URL=http://127.0.0.1:8080 node frontend/e2e/buildflow.mjs
+//
+// 1. The admin creates a flow (form `order`) from the flows list, drags a review, a switch and a
+//    second review from the palette onto the canvas, and draws the edges by dragging from handle
+//    to handle: start → countersign (會簽, mode `all`, users manager + manager2) → amount (switch:
+//    `order.total >= 50000` → finance review, default → end); finance review → end. Mode,
+//    approvers, names and the branch condition are set in the properties panel.
+// 2. The first save leaves the finance review without approvers: the server refuses (422) and
+//    the error shows on the node; the admin fixes it in the panel and the save goes through.
+// 3. The draft is simulated with both built-in samples (80,600 and 7,450): the large one's path
+//    runs through the finance review, the small one's takes the default edge; the rule trace is listed.
+// 4. The admin publishes the flow (version 1).
+// 5. manager2 waits on My tasks; the clerk submits the large sample on the new flow through the
+//    new-order page; manager2 gets the countersign task live (toast and count, no reload);
+//    manager and manager2 approve in their own browser contexts; the order moves on to the
+//    finance review (the `>= 50000` branch).
+// 6. The admin switches the UI to English and back to 繁體中文.
+// Screenshots: test-output/e2e/buildflow-*.png
+//
+// Optional environment: SLUICE_ADMIN (admin), SLUICE_ADMIN_PASSWORD (admin-e2e-pass), SLUICE_PASSWORD
+// (sluice-demo), SLUICE_E2E_TIMEOUT_MS (20000), CHROMIUM_PATH (/usr/bin/chromium), SLUICE_E2E_HEADED=1.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.resolve(here, '../..');
+const outDir = path.join(repoRoot, 'test-output', 'e2e');
+const BASE = (process.env.SLUICE_URL || '').replace(/\/+$/, '');
+const ADMIN = process.env.SLUICE_ADMIN || 'admin';
+const ADMIN_PASSWORD = process.env.SLUICE_ADMIN_PASSWORD || 'admin-e2e-pass';
+const PASSWORD = process.env.SLUICE_PASSWORD || 'sluice-demo';
+const TIMEOUT = Number(process.env.SLUICE_E2E_TIMEOUT_MS || 20000);
+const CLERK = 'clerk';
+const SIGNERS = ['manager', 'manager2'];
+const FLOW = `built-${Date.now().toString(36)}`;
+const FLOW_NAME = 'E2E 小額會簽流程';
+const SAMPLE = path.join(repoRoot, 'schemas', 'examples', 'orders', 'large-vip.json');
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
+
+let stepNo = 0;
+let passed = 0;
+const log = (...a) => console.log('[e2e:buildflow]', ...a);
+class StepError extends Error {}
+const fail = (m) => {
+  throw new StepError(m);
+};
+const slug = (s) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 50);
+
+async function shot(page, name) {
+  const file = path.join(outDir, `buildflow-${String(stepNo).padStart(2, '0')}-${name}.png`);
+  await page.screenshot({ path: file, fullPage: true, timeout: 15000 }).catch((e) => log(`  (screenshot ${name} failed: ${e.message.split('\n')[0]})`));
+  return file;
+}
+
+async function step(name, page, fn) {
+  stepNo++;
+  const t0 = Date.now();
+  log(`step ${stepNo}: ${name}`);
+  try {
+    const r = await fn();
+    passed++;
+    log(`  ok (${((Date.now() - t0) / 1000).toFixed(1)}s)`);
+    return r;
+  } catch (e) {
+    if (page) log(`  screenshot of the failure: ${path.relative(repoRoot, await shot(page, `${slug(name)}-FAILED`))}`);
+    throw new StepError(`step ${stepNo} "${name}" failed: ${e instanceof Error ? e.message : e}`);
+  }
+}
+
+async function newPage(browser, who, viewport = { width: 1440, height: 900 }) {
+  const context = await browser.newContext({ viewport, locale: 'zh-TW' });
+  context.setDefaultTimeout(TIMEOUT);
+  const page = await context.newPage();
+  page.on('pageerror', (e) => log(`  [${who}] page error: ${e.message}`));
+  page.on('response', (res) => {
+    if (res.url().includes('/api/') && res.status() >= 500) log(`  [${who}] ${res.request().method()} ${res.url()} → ${res.status()}`);
+  });
+  return { context, page };
+}
+
+async function login(page, username, password = PASSWORD) {
+  await page.goto(`${BASE}/login`);
+  await page.getByTestId('login-username').fill(username);
+  await page.getByTestId('login-password').fill(password);
+  const [res] = await Promise.all([page.waitForResponse((r) => r.url().includes('/api/v1/auth/login')), page.getByTestId('login-submit').click()]);
+  if (res.status() !== 200) fail(`login as ${username} answered ${res.status()}`);
+  await page.getByTestId('user-menu').waitFor();
+}
+
+const liveOpen = (page) => page.locator('[data-testid="live-status"][data-status="open"]').waitFor();
+const mark = (page) => page.evaluate(() => (window.__sluiceE2eMarker = 'buildflow'));
+async function stillSame(page, who) {
+  const m = await page.evaluate(() => window.__sluiceE2eMarker).catch(() => undefined);
+  if (m !== 'buildflow') fail(`${who}'s page was reloaded (the marker is gone)`);
+}
+
+// ---------- designer helpers ----------
+
+const nodeSel = (id) => `.react-flow__node[data-id="${id}"]`;
+const edgeCount = (page) => page.locator('.react-flow__edge').count();
+
+/** Waits until the nodes' boxes and the viewport stay put for a few animation frames (layout, measuring, fit view settled). */
+async function settle(page) {
+  await page.evaluate(() => {
+    window.__bfSnap = '';
+    window.__bfStill = 0;
+  });
+  await page.waitForFunction(
+    () => {
+      const s = [...document.querySelectorAll('.react-flow__node, .react-flow__viewport')]
+        .map((n) => n.getBoundingClientRect())
+        .map((r) => `${Math.round(r.x)},${Math.round(r.y)},${Math.round(r.width)},${Math.round(r.height)}`)
+        .join('|');
+      if (s && s === window.__bfSnap) window.__bfStill++;
+      else {
+        window.__bfSnap = s;
+        window.__bfStill = 0;
+      }
+      return window.__bfStill >= 3;
+    },
+    undefined,
+    { polling: 'raf' },
+  );
+}
+
+/** Drags a palette entry onto the canvas at (fx, fy), fractions of the canvas, and returns the id of the new node. */
+async function dropFromPalette(page, type, fx, fy) {
+  const canvas = page.getByTestId('designer-canvas');
+  const box = await canvas.boundingBox();
+  const before = new Set(await page.locator('.react-flow__node').evaluateAll((ns) => ns.map((n) => n.getAttribute('data-id'))));
+  const target = { x: Math.round(box.width * fx), y: Math.round(box.height * fy) };
+  const count = before.size;
+  await page.getByTestId(`palette-${type}`).dragTo(canvas, { targetPosition: target });
+  const grew = () => page.waitForFunction((n) => document.querySelectorAll('.react-flow__node').length === n + 1, count, { timeout: 3000 });
+  try {
+    await grew();
+  } catch {
+    // some Chromium builds do not run HTML5 drag and drop from synthetic mouse input: dispatch the same events ourselves
+    await page.evaluate(
+      ({ type, x, y }) => {
+        const dt = new DataTransfer();
+        const src = document.querySelector(`[data-testid="palette-${type}"]`);
+        const dst = document.querySelector('[data-testid="designer-canvas"]');
+        src.dispatchEvent(new DragEvent('dragstart', { bubbles: true, dataTransfer: dt }));
+        dst.dispatchEvent(new DragEvent('dragover', { bubbles: true, cancelable: true, dataTransfer: dt, clientX: x, clientY: y }));
+        dst.dispatchEvent(new DragEvent('drop', { bubbles: true, cancelable: true, dataTransfer: dt, clientX: x, clientY: y }));
+      },
+      { type, x: box.x + target.x, y: box.y + target.y },
+    );
+    await grew();
+    log(`  (${type} dropped through synthetic drag events)`);
+  }
+  const ids = await page.locator('.react-flow__node').evaluateAll((ns) => ns.map((n) => n.getAttribute('data-id')));
+  const id = ids.find((i) => !before.has(i));
+  await page.locator(`[data-testid="node-panel"][data-node="${id}"]`).waitFor();
+  await settle(page);
+  return id;
+}
+
+async function centre(locator) {
+  const b = await locator.boundingBox();
+  if (!b) fail('no box for a handle');
+  return { x: b.x + b.width / 2, y: b.y + b.height / 2 };
+}
+
+/** Draws an edge by dragging from `from`'s source handle to `to`'s target handle; the new edge is selected. */
+async function connect(page, from, to) {
+  await settle(page);
+  const before = await edgeCount(page);
+  const a = await centre(page.locator(`${nodeSel(from)} .react-flow__handle.source`));
+  const b = await centre(page.locator(`${nodeSel(to)} .react-flow__handle.target`));
+  await page.mouse.move(a.x, a.y);
+  await page.mouse.down();
+  await page.mouse.move(a.x + (b.x - a.x) * 0.3, a.y + (b.y - a.y) * 0.3, { steps: 6 });
+  await page.locator('.react-flow__connectionline').waitFor({ state: 'attached' });
+  await page.mouse.move(b.x, b.y, { steps: 12 });
+  await page.mouse.up();
+  await page.waitForFunction((n) => document.querySelectorAll('.react-flow__edge').length === n, before + 1);
+  const panel = page.getByTestId('edge-panel');
+  await panel.waitFor();
+  const text = await panel.innerText();
+  if (!text.includes(`${from} → ${to}`)) fail(`the selected edge is not ${from} → ${to}: ${text.split('\n').slice(0, 3).join(' ')}`);
+}
+
+/** Selects a node on the canvas by clicking its body. */
+async function selectNode(page, id) {
+  await page.locator(nodeSel(id)).click();
+  await page.locator(`[data-testid="node-panel"][data-node="${id}"]`).waitFor();
+}
+
+/** Renames the selected node (id) and gives it names in the three languages. */
+async function nameNode(page, oldId, id, names) {
+  const idInput = page.getByTestId('node-id');
+  await idInput.fill(id);
+  await idInput.press('Enter');
+  await page.locator(`[data-testid="node-panel"][data-node="${id}"]`).waitFor();
+  await page.locator(nodeSel(id)).waitFor();
+  if ((await page.locator(nodeSel(oldId)).count()) !== 0) fail(`${oldId} is still on the canvas`);
+  for (const [lang, text] of Object.entries(names)) await page.getByTestId(`node-name-${lang}`).fill(text);
+  await page.locator(`[data-testid="designer-node-${id}"]`).filter({ hasText: names['zh-TW'] }).waitFor();
+}
+
+const openDropdown = (page) => page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden)');
+
+// ---------- order form helpers (rjsf ids root_a_b_0_c …) ----------
+
+function resolveRef(schema, root) {
+  let s = schema || {};
+  for (let i = 0; i < 10 && typeof s.$ref === 'string' && s.$ref.startsWith('#/'); i++) {
+    const target = s.$ref.slice(2).split('/').reduce((o, k) => (o ? o[k] : undefined), root);
+    const { $ref, ...rest } = s;
+    s = { ...(target || {}), ...rest };
+  }
+  return s;
+}
+const pickText = (v) => (v && typeof v === 'object' ? v['zh-TW'] ?? Object.values(v)[0] : String(v));
+function enumLabel(schema, ui, value) {
+  for (const key of ['oneOf', 'anyOf']) {
+    const opt = (schema[key] || []).find((o) => o && o.const === value);
+    if (opt && opt.title) return pickText(opt.title);
+  }
+  const names = ui && ui['ui:enumNames'];
+  if (Array.isArray(schema.enum) && Array.isArray(names) && schema.enum.indexOf(value) >= 0) return pickText(names[schema.enum.indexOf(value)]);
+  return String(value);
+}
+const byId = (page, id) => page.locator(`[id="${id}"]`);
+
+async function fillField(page, id, value, schema, ui, root) {
+  schema = resolveRef(schema, root);
+  if (value === null || value === undefined) return;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const itemId = `${id}_${i}`;
+      if ((await byId(page, itemId).count()) === 0) {
+        await byId(page, `${id}__add`).click();
+        await byId(page, itemId).first().waitFor();
+      }
+      await fillField(page, itemId, value[i], schema.items || {}, (ui && ui.items) || {}, root);
+    }
+    return;
+  }
+  if (typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) await fillField(page, `${id}_${k}`, v, (schema.properties && schema.properties[k]) || {}, (ui && ui[k]) || {}, root);
+    return;
+  }
+  const options = schema.enum || (schema.oneOf || schema.anyOf || []).map((o) => o && o.const);
+  const idx = options.indexOf(value);
+  if (idx >= 0 && (await byId(page, `${id}-${idx}`).count()) > 0) {
+    const radio = byId(page, `${id}-${idx}`).first();
+    await radio.check().catch(() => radio.locator('xpath=ancestor::label[1]').click());
+    return;
+  }
+  const el = byId(page, id).first();
+  if ((await el.count()) === 0) fail(`the form has no field ${id} for ${JSON.stringify(value)}`);
+  const info = await el.evaluate((e) => ({
+    type: (e.getAttribute('type') || '').toLowerCase(),
+    readOnly: e.readOnly === true || e.getAttribute('aria-readonly') === 'true',
+    disabled: e.disabled === true || !!e.closest('.ant-select-disabled, .ant-picker-disabled, .ant-input-number-disabled'),
+    select: !!e.closest('.ant-select'),
+    picker: !!e.closest('.ant-picker'),
+  }));
+  if (info.readOnly || info.disabled || schema.readOnly) return;
+  if (info.type === 'checkbox') await el.setChecked(Boolean(value));
+  else if (info.select) {
+    const label = enumLabel(schema, ui, value);
+    await el.locator('xpath=ancestor::*[contains(concat(" ", normalize-space(@class), " "), " ant-select ")][1]').click();
+    await openDropdown(page).locator('.ant-select-item-option').filter({ hasText: new RegExp(`^\\s*${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`) }).first().click();
+  } else if (info.picker) {
+    await el.click();
+    await el.fill(String(value));
+    await el.press('Tab');
+    await page.locator('.ant-picker-dropdown:not(.ant-picker-dropdown-hidden)').waitFor({ state: 'hidden' }).catch(() => {});
+  } else await el.fill(String(value));
+}
+
+// ---------- the walk ----------
+
+async function main() {
+  if (!BASE) {
+    console.error('set SLUICE_URL to a running Sluice server with the demo seed (scripts/e2e.sh does it)');
+    process.exit(2);
+  }
+  const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+  if (!fs.existsSync(executablePath)) {
+    console.error(`no Chromium at ${executablePath} (scripts/chromium.sh installs it)`);
+    process.exit(2);
+  }
+  fs.mkdirSync(outDir, { recursive: true });
+  const sample = JSON.parse(fs.readFileSync(SAMPLE, 'utf8'));
+  log(`server ${BASE}, new flow ${FLOW}`);
+  const headed = process.env.SLUICE_E2E_HEADED === '1';
+  const browser = await chromium.launch({ executablePath, headless: !headed, args: headed ? CHROMIUM_ARGS.filter((a) => a !== '--headless') : CHROMIUM_ARGS });
+  const started = Date.now();
+  try {
+    const adm = await newPage(browser, ADMIN, { width: 1600, height: 1000 });
+    const page = adm.page;
+
+    await step('admin creates a new flow on the order form', page, async () => {
+      await login(page, ADMIN, ADMIN_PASSWORD);
+      await page.getByTestId('nav-designer').click();
+      await page.getByTestId('flow-new').click();
+      await page.getByTestId('flow-new-key').fill(FLOW);
+      await page.getByTestId('flow-new-name').fill(FLOW_NAME);
+      await page.locator('.ant-modal .ant-btn-primary').click();
+      await page.waitForURL(new RegExp(`/designer/flows/${FLOW}\\?`));
+      await page.locator(`[data-testid="designer"][data-flow="${FLOW}"]`).waitFor();
+      await page.locator(nodeSel('start')).waitFor();
+      await page.locator(nodeSel('end')).waitFor();
+      if ((await edgeCount(page)) !== 1) fail('a new flow should start with start → end');
+      await settle(page);
+      await shot(page, 'new-flow');
+    });
+
+    await step('drop the countersign review from the palette and set mode and approvers', page, async () => {
+      // the starter edge start → end goes: the path will run through the new nodes
+      const a = await centre(page.locator(`${nodeSel('start')} .react-flow__handle.source`));
+      const b = await centre(page.locator(`${nodeSel('end')} .react-flow__handle.target`));
+      await page.mouse.click((a.x + b.x) / 2, (a.y + b.y) / 2);
+      await page.getByTestId('edge-panel').waitFor();
+      await page.getByTestId('edge-delete').click();
+      await page.waitForFunction(() => document.querySelectorAll('.react-flow__edge').length === 0);
+
+      const id = await dropFromPalette(page, 'review', 0.18, 0.08);
+      await nameNode(page, id, 'countersign', { 'zh-TW': '主管會簽', 'zh-CN': '主管会签', en: 'Managers countersign' });
+      await page.getByTestId('node-mode').click();
+      await openDropdown(page).locator('.ant-select-item-option').filter({ hasText: '會簽' }).click();
+      await page.locator('[data-testid="designer-node-countersign"]').filter({ hasText: '會簽' }).waitFor();
+      const users = page.getByTestId('node-approver-users');
+      await users.click();
+      for (const u of SIGNERS) {
+        await page.keyboard.type(u);
+        await page.keyboard.press('Enter');
+        await users.locator('.ant-select-selection-item').filter({ hasText: new RegExp(`^${u}$`) }).waitFor();
+      }
+      await page.locator('[data-testid="designer-node-countersign"]').filter({ hasText: SIGNERS.join(', ') }).waitFor();
+      await shot(page, 'countersign');
+    });
+
+    await step('drop the amount switch and the finance review', page, async () => {
+      const sw = await dropFromPalette(page, 'switch', 0.18, 0.62);
+      await nameNode(page, sw, 'amount', { 'zh-TW': '金額判斷', 'zh-CN': '金额判断', en: 'Amount' });
+      const fin = await dropFromPalette(page, 'review', 0.82, 0.62);
+      await nameNode(page, fin, 'finance_review', { 'zh-TW': '財務覆核', 'zh-CN': '财务复核', en: 'Finance review' });
+      await shot(page, 'nodes-placed');
+    });
+
+    await step('draw the edges by dragging between handles, with the branch condition', page, async () => {
+      await connect(page, 'start', 'countersign');
+      await connect(page, 'countersign', 'amount');
+      await connect(page, 'amount', 'finance_review');
+      await page.getByTestId('edge-when').fill('order.total >= 50000');
+      await page.locator('[data-testid="edge-when-check"][data-state="ok"]').waitFor({ state: 'attached' });
+      await connect(page, 'amount', 'end');
+      await page.getByTestId('edge-default').check();
+      await connect(page, 'finance_review', 'end');
+      if ((await edgeCount(page)) !== 5) fail(`${await edgeCount(page)} edges, expected 5`);
+      await page.locator('.react-flow__edge-textwrapper, .react-flow__edge-text').filter({ hasText: 'order.total >= 50000' }).first().waitFor();
+      // tidy up for the pictures: auto layout, then fit the view
+      await page.getByTestId('designer-layout').click();
+      await page.locator('.react-flow__controls-fitview').click();
+      await settle(page);
+      await shot(page, 'edges-drawn');
+    });
+
+    await step('save: the server refuses the finance review without approvers, shown on the node', page, async () => {
+      const [res] = await Promise.all([
+        page.waitForResponse((r) => r.url().includes(`/api/v1/definitions/flows/${FLOW}`) && r.request().method() === 'PUT'),
+        page.getByTestId('designer-save').click(),
+      ]);
+      if (res.status() !== 422) fail(`PUT answered ${res.status()}, expected 422 (finance_review has no approvers): ${(await res.text()).slice(0, 300)}`);
+      await page.locator('[data-testid="designer-node-finance_review"][data-error="true"]').waitFor();
+      const msgs = await page.getByTestId('designer-error').allInnerTexts();
+      if (!msgs.length) fail('the error list is empty');
+      log(`  server: ${msgs.join(' | ')}`);
+      const others = await page.locator('.react-flow__node [data-error="true"]').evaluateAll((ns) => ns.map((n) => n.getAttribute('data-testid')));
+      if (others.some((t) => t !== 'designer-node-finance_review')) fail(`other nodes flagged too: ${others.join(', ')}`);
+      await page.locator('[data-testid="node-panel"][data-node="finance_review"]').waitFor();
+      await shot(page, 'validation-error');
+    });
+
+    await step('fix it in the properties panel (finance role in the finance department) and save', page, async () => {
+      await page.getByTestId('node-approver-role').fill('finance');
+      const dept = page.getByTestId('node-approver-department');
+      for (let attempt = 1; ; attempt++) {
+        await dept.click();
+        await page.keyboard.type('finance');
+        await openDropdown(page).locator('.ant-select-item-option').filter({ hasText: '(finance)' }).click();
+        try {
+          await dept.filter({ hasText: '(finance)' }).waitFor({ timeout: 3000 });
+          break;
+        } catch (e) {
+          if (attempt === 2) fail(`the department select does not show finance: ${(await dept.innerText()).trim()}`);
+          log('  (the department pick did not take: again)');
+        }
+      }
+      await page.locator('[data-testid="designer-node-finance_review"]').filter({ hasText: 'finance' }).waitFor();
+      const [res] = await Promise.all([
+        page.waitForResponse((r) => r.url().includes(`/api/v1/definitions/flows/${FLOW}`) && r.request().method() === 'PUT'),
+        page.getByTestId('designer-save').click(),
+      ]);
+      if (res.status() !== 200) fail(`PUT answered ${res.status()}: ${(await res.text()).slice(0, 300)}`);
+      const saved = res.request().postDataJSON();
+      const cs = saved.nodes.find((n) => n.id === 'countersign');
+      if (cs?.mode !== 'all' || JSON.stringify(cs.approvers) !== JSON.stringify({ users: SIGNERS })) fail(`countersign saved as ${JSON.stringify(cs)}`);
+      const branch = saved.edges.find((e) => e.from === 'amount' && e.to === 'finance_review');
+      const dflt = saved.edges.find((e) => e.from === 'amount' && e.to === 'end');
+      if (branch?.when !== 'order.total >= 50000' || !dflt?.default) fail(`amount's edges saved as ${JSON.stringify(saved.edges.filter((e) => e.from === 'amount'))}`);
+      if (saved.form !== 'order') fail(`form ${saved.form}`);
+      const fin = saved.nodes.find((n) => n.id === 'finance_review');
+      if (JSON.stringify(fin?.approvers) !== JSON.stringify({ role: 'finance', department: 'finance' })) fail(`finance_review saved with approvers ${JSON.stringify(fin?.approvers)}`);
+      await page.getByTestId('designer-errors').waitFor({ state: 'detached' });
+      await page.getByTestId('designer-dirty').waitFor({ state: 'detached' });
+      await shot(page, 'saved');
+    });
+
+    await step('simulate both samples: highlighted path and rule trace', page, async () => {
+      await page.locator('.react-flow__pane').click({ position: { x: 20, y: 20 } });
+      await page.getByTestId('designer-simulate').click();
+      await page.getByTestId('simulate-samples').click();
+      await openDropdown(page).locator('.ant-select-item-option').filter({ hasText: '7,450' }).click();
+      await page.keyboard.press('Escape');
+      const [res] = await Promise.all([page.waitForResponse((r) => r.url().includes(`/api/v1/flows/${FLOW}/simulate`)), page.getByTestId('simulate-run').click()]);
+      if (res.status() !== 200) fail(`simulate answered ${res.status()}: ${(await res.text()).slice(0, 300)}`);
+      const body = await res.json();
+      if (body.results?.length !== 2) fail(`${body.results?.length} results, expected 2`);
+      const result = page.getByTestId('simulation-result');
+      await result.waitFor();
+      if ((await result.getAttribute('data-status')) !== 'completed') fail(`large sample simulated as ${await result.getAttribute('data-status')}`);
+      for (const id of ['start', 'countersign', 'amount', 'finance_review', 'end']) await page.locator(`[data-testid="designer-node-${id}"][data-onpath="true"]`).waitFor();
+      const pathText = await page.getByTestId('simulation-path').innerText();
+      for (const u of SIGNERS) if (!pathText.includes(u)) fail(`the simulated path does not name ${u}: ${pathText}`);
+      const trace = await page.getByTestId('sim-trace-line').allInnerTexts();
+      if (!trace.length) fail('no rule trace');
+      if (!trace.some((l) => /^\s*amount\b.*order\.total >= 50000 is true.*→ finance_review\s*$/.test(l))) fail(`the switch's trace line does not take the >= 50000 branch: ${trace.join(' | ')}`);
+      log(`  trace (80,600): ${trace.map((l) => l.replace(/\s+/g, ' ')).join(' | ')}`);
+      if ((await page.locator('.react-flow__edge.designer-edge-path').count()) !== 4) fail(`${await page.locator('.react-flow__edge.designer-edge-path').count()} edges on the path, expected 4`);
+      await result.scrollIntoViewIfNeeded();
+      await shot(page, 'simulated-large');
+      await page.locator('.ant-segmented-item').nth(1).click();
+      await page.locator('[data-testid="designer-node-finance_review"][data-onpath="false"]').waitFor();
+      const small = await page.getByTestId('sim-trace-line').allInnerTexts();
+      if (!small.some((l) => /^\s*amount\b.*→ default end\s*$/.test(l))) fail(`the switch did not take its default edge to end for 7,450: ${small.filter((l) => l.includes('amount')).join(' | ')}`);
+      log(`  trace (7,450): ${small.map((l) => l.replace(/\s+/g, ' ')).join(' | ')}`);
+      for (const id of ['start', 'countersign', 'amount', 'end']) await page.locator(`[data-testid="designer-node-${id}"][data-onpath="true"]`).waitFor();
+      await shot(page, 'simulated-small');
+    });
+
+    await step('publish the flow', page, async () => {
+      await page.getByTestId('designer-publish').click();
+      const [res] = await Promise.all([
+        page.waitForResponse((r) => r.url().includes(`/${FLOW}`) && r.url().includes('publish') && r.request().method() === 'POST'),
+        page.getByTestId('designer-publish-confirm').click(),
+      ]);
+      if (res.status() !== 200 && res.status() !== 201) fail(`publish answered ${res.status()}: ${(await res.text()).slice(0, 300)}`);
+      await page.locator('[data-testid="publish-result"][data-version="1"]').waitFor();
+      await shot(page, 'published');
+      await page.locator('.ant-modal-confirm-btns .ant-btn').click();
+      await page.locator('[data-testid="designer-version"]').waitFor();
+    });
+
+    // the second signer is on My tasks before the order exists: the task must arrive live
+    const [first, second] = SIGNERS;
+    const s2 = await newPage(browser, second);
+    const waiting = await step(`${second} signs in and waits on My tasks`, s2.page, async () => {
+      await login(s2.page, second);
+      await s2.page.getByTestId('nav-tasks').click();
+      const count = s2.page.locator('[data-testid="nav-tasks-count"]:not([data-count=""])');
+      await count.waitFor({ state: 'attached' });
+      await liveOpen(s2.page);
+      await mark(s2.page);
+      return Number(await count.getAttribute('data-count'));
+    });
+
+    const clk = await newPage(browser, CLERK);
+    const order = await step(`${CLERK} submits the 80,600 sample on the new flow through the new-order page`, clk.page, async () => {
+      await login(clk.page, CLERK);
+      await clk.page.getByTestId('nav-new-order').click();
+      await clk.page.waitForURL(/\/orders\/new/);
+      await clk.page.getByTestId('flow-select').click();
+      await clk.page.getByTestId(`flow-option-${FLOW}`).click();
+      await clk.page.waitForURL(new RegExp(`flow=${FLOW}`));
+      await clk.page.getByTestId('order-form').waitFor();
+      await byId(clk.page, 'root').first().waitFor();
+      const ff = await clk.page.evaluate(async (flow) => (await fetch(`/api/v1/flows/${flow}/form`, { credentials: 'same-origin' })).json(), FLOW);
+      const form = ff.form;
+      const computed = new Set(Array.isArray(form.computed) ? form.computed : Object.keys(form.computed || {}));
+      const data = Object.fromEntries(Object.entries(sample.data).filter(([k]) => !computed.has(k)));
+      const t0 = Date.now();
+      await fillField(clk.page, 'root', data, form.schema, form.ui || {}, form.schema);
+      log(`  form filled in the UI in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+      await shot(clk.page, 'order-form');
+      const [res] = await Promise.all([
+        clk.page.waitForResponse((r) => r.url().endsWith('/api/v1/orders') && r.request().method() === 'POST'),
+        clk.page.getByTestId('order-submit').click(),
+      ]);
+      const body = await res.json().catch(() => ({}));
+      if (res.status() !== 201) fail(`POST /orders answered ${res.status()}: ${JSON.stringify(body).slice(0, 300)}`);
+      if (res.request().postDataJSON().flow !== FLOW) fail(`submitted to ${res.request().postDataJSON().flow}`);
+      await clk.page.getByTestId('order-number').filter({ hasText: body.number }).waitFor();
+      await clk.page.locator('[data-testid="order-current-nodes"][data-nodes="countersign"]').waitFor();
+      await mark(clk.page);
+      log(`  order ${body.number} (id ${body.id}), total ${body.total}, at ${(body.current_nodes || []).join(',')}`);
+      if (Number(body.total) < 50000) fail(`total ${body.total} is below the branch`);
+      await shot(clk.page, 'order-submitted');
+      return body;
+    });
+
+    await step(`${second} gets the countersign task live (toast, count), without a reload`, s2.page, async () => {
+      await s2.page.getByTestId('live-toast').filter({ hasText: order.number }).first().waitFor();
+      await s2.page.locator(`[data-testid="nav-tasks-count"][data-count="${waiting + 1}"]`).waitFor({ state: 'attached' });
+      await s2.page.getByTestId(`task-open-${order.number}`).waitFor();
+      await stillSame(s2.page, second);
+      await shot(s2.page, `${second}-toast`);
+    });
+
+    const approve = async (pg, who, expectNode) => {
+      const panel = pg.locator('[data-testid="task-action-panel"][data-node="countersign"]');
+      await panel.waitFor();
+      await panel.getByTestId('action-approve').click();
+      await panel.getByTestId('action-comment-input').fill(`e2e buildflow: ${who} countersigns`);
+      const [res] = await Promise.all([pg.waitForResponse((r) => /\/api\/v1\/tasks\/\d+\/actions$/.test(r.url())), panel.getByTestId('action-submit').click()]);
+      const body = await res.json().catch(() => ({}));
+      if (res.status() !== 200) fail(`approve answered ${res.status()}: ${JSON.stringify(body).slice(0, 300)}`);
+      const at = body.order?.current_nodes ?? [];
+      log(`  ${who} approved; order ${body.order?.status} at ${at.join(',')}`);
+      if (expectNode && !at.includes(expectNode)) fail(`after ${who}'s approval the order is at ${at.join(',')}, expected ${expectNode}`);
+      return body;
+    };
+
+    const s1 = await newPage(browser, first);
+    await step(`${first} approves in their own context (the countersign waits for ${second})`, s1.page, async () => {
+      await login(s1.page, first);
+      await s1.page.getByTestId('nav-tasks').click();
+      await s1.page.getByTestId(`task-open-${order.number}`).click();
+      await s1.page.getByTestId('order-number').filter({ hasText: order.number }).waitFor();
+      await approve(s1.page, first, 'countersign');
+      await shot(s1.page, `${first}-approved`);
+    });
+
+    await step(`${second} approves: the order takes the >= 50000 branch to the finance review`, s2.page, async () => {
+      await s2.page.getByTestId(`task-open-${order.number}`).click();
+      await s2.page.getByTestId('order-number').filter({ hasText: order.number }).waitFor();
+      await approve(s2.page, second, 'finance_review');
+      const got = await s2.page.evaluate(async (id) => (await fetch(`/api/v1/orders/${id}`, { credentials: 'same-origin' })).json(), order.id);
+      const nodes = got.current_nodes ?? got.order?.current_nodes ?? [];
+      if (!nodes.includes('finance_review')) fail(`GET /orders/${order.id}: at ${JSON.stringify(nodes)}`);
+      await shot(s2.page, `${second}-approved`);
+    });
+
+    await step("the clerk's order page moves on to the finance review, without a reload", clk.page, async () => {
+      await clk.page.locator('[data-testid="order-current-nodes"][data-nodes="finance_review"]').waitFor();
+      await clk.page.locator('[data-testid="open-node"][data-node="finance_review"]').waitFor();
+      await stillSame(clk.page, CLERK);
+      await shot(clk.page, 'order-at-finance');
+    });
+
+    const switchTo = async (lang) => {
+      await page.getByTestId('lang-switcher').click();
+      await page.getByTestId(`lang-option-${lang}`).click();
+      await page.locator('.ant-dropdown:not(.ant-dropdown-hidden)').waitFor({ state: 'hidden' }).catch(() => {});
+    };
+    await step('switch the designer to English', page, async () => {
+      await switchTo('en');
+      await page.getByTestId('designer-save').filter({ hasText: 'Save draft' }).waitFor();
+      await page.getByTestId('designer-node-finance_review').filter({ hasText: 'Finance review' }).waitFor();
+      await page.getByTestId('designer-node-countersign').filter({ hasText: 'Managers countersign' }).waitFor();
+      await shot(page, 'lang-en');
+    });
+    await step('switch back to 繁體中文', page, async () => {
+      await switchTo('zh-TW');
+      await page.getByTestId('designer-save').filter({ hasText: '儲存草稿' }).waitFor();
+      await page.getByTestId('designer-node-finance_review').filter({ hasText: '財務覆核' }).waitFor();
+      await shot(page, 'lang-zh-TW');
+    });
+  } finally {
+    await browser.close();
+  }
+  log(`done in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  console.log(`e2e buildflow: ${passed} passed, 0 failed`);
+}
+
+main().catch((e) => {
+  console.error(`[e2e:buildflow] FAILED: ${e instanceof Error ? e.message : e}`);
+  if (!(e instanceof StepError) && e instanceof Error && e.stack) console.error(e.stack);
+  console.log(`e2e buildflow: ${passed} passed, 1 failed`);
+  process.exit(1);
+});
