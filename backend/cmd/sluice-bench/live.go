@@ -80,9 +80,10 @@ func eventAt(b []byte) (int64, time.Time, bool) {
 }
 
 // measureLive opens n sockets subscribed to the demo sales department's board, reads
-// the server's memory with them idle, then walks orders through review while every
-// socket records, per event, receipt time − the event's time (taken when its
-// transaction began, so the figure bounds commit→delivery from above).
+// the server's memory with them idle, then walks orders through review — each action
+// once the previous one's events reached every socket — while every socket records, per
+// event, receipt time − the event's time (taken when its transaction began, so the
+// figure bounds commit→delivery from above).
 func measureLive(ctx context.Context, a *api, srv *server, n, orders int, body []byte, logf func(string, ...any)) liveResult {
 	res := liveResult{Sockets: n, Orders: orders}
 	token, err := a.token(ctx, submitter)
@@ -143,7 +144,8 @@ func measureLive(ctx context.Context, a *api, srv *server, n, orders int, body [
 
 	// Every socket reads until the walk is over and it has gone quiet.
 	lat := make([][]time.Duration, n)
-	var seen sync.Map // seq -> struct{}: how many distinct events the topic carried
+	var seen sync.Map // seq -> struct{}: the distinct events the topic carried
+	var distinct, got atomic.Int64
 	var rw sync.WaitGroup
 	var done atomic.Bool
 	for i, c := range conns {
@@ -155,31 +157,50 @@ func measureLive(ctx context.Context, a *api, srv *server, n, orders int, body [
 				_ = c.SetReadDeadline(time.Now().Add(3 * time.Second))
 				_, b, err := c.ReadMessage()
 				if err != nil {
-					if done.Load() {
-						return
-					}
-					if ne, ok := err.(interface{ Timeout() bool }); ok && ne.Timeout() {
-						return // a timed-out gorilla conn cannot be read again
-					}
-					return
+					return // closed, or quiet for 3 s (a timed-out conn cannot be read again)
 				}
 				now := time.Now()
 				if seq, at, ok := eventAt(b); ok {
 					lat[i] = append(lat[i], now.Sub(at))
-					seen.Store(seq, struct{}{})
+					if _, dup := seen.LoadOrStore(seq, struct{}{}); !dup {
+						distinct.Add(1)
+					}
+					got.Add(1)
 				}
 			}
 		})
 	}
-	logf("phase C: walking %d orders through review with %d sockets watching", orders, res.Connected)
-	for range orders {
-		o, err := a.submit(ctx, token, body)
-		if err == nil {
-			_, _, err = a.follow(ctx, o)
+	// settled waits until every socket has every event so far, so each action's events
+	// fan out on their own (as when people act, not a burst queued behind the last one).
+	settled := func(before int64) {
+		for end := time.Now().Add(5 * time.Second); time.Now().Before(end); time.Sleep(2 * time.Millisecond) {
+			d := distinct.Load()
+			if d > before && got.Load() >= d*int64(res.Connected) {
+				return
+			}
 		}
+	}
+	logf("phase C: walking %d orders through review with %d sockets watching", orders, res.Connected)
+walk:
+	for range orders {
+		before := distinct.Load()
+		o, err := a.submit(ctx, token, body)
 		if err != nil {
 			res.Error = err.Error()
 			break
+		}
+		settled(before)
+		for steps := 0; o.Status == "in_review" && steps < 50; steps++ {
+			t, ok := nextTask(o)
+			if !ok {
+				break
+			}
+			before = distinct.Load()
+			if o, err = a.approve(ctx, a.actor(t), t); err != nil {
+				res.Error = err.Error()
+				break walk
+			}
+			settled(before)
 		}
 	}
 	done.Store(true)
@@ -188,9 +209,7 @@ func measureLive(ctx context.Context, a *api, srv *server, n, orders int, body [
 	for _, l := range lat {
 		all = append(all, l...)
 	}
-	distinct := 0
-	seen.Range(func(any, any) bool { distinct++; return true })
-	res.Deliveries, res.Expected = len(all), distinct*res.Connected
+	res.Deliveries, res.Expected = len(all), int(distinct.Load())*res.Connected
 	if len(all) == 0 {
 		if res.Error == "" {
 			res.Error = "no event was delivered"
