@@ -2,26 +2,11 @@ package api
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/gin-gonic/gin"
 
 	"sluice/backend/service"
 )
-
-// queryLimit reads ?limit= (absent: the service's default).
-func queryLimit(c *gin.Context) (int, bool) {
-	s := c.Query("limit")
-	if s == "" {
-		return 0, true
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 {
-		problem(c, http.StatusBadRequest, "limit must be a positive integer")
-		return 0, false
-	}
-	return n, true
-}
 
 func (h *handlers) getExceptions(c *gin.Context) {
 	limit, ok := queryLimit(c)

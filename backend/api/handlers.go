@@ -243,15 +243,24 @@ func (h *handlers) postOrders(c *gin.Context) {
 	c.JSON(http.StatusCreated, o)
 }
 
+// queryLimit reads ?limit= (absent: the service's default).
+func queryLimit(c *gin.Context) (int, bool) {
+	s := c.Query("limit")
+	if s == "" {
+		return 0, true
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		problem(c, http.StatusBadRequest, "limit must be a positive integer")
+		return 0, false
+	}
+	return n, true
+}
+
 func (h *handlers) getOrders(c *gin.Context) {
-	limit := 0
-	if s := c.Query("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			problem(c, http.StatusBadRequest, "limit must be a positive integer")
-			return
-		}
-		limit = n
+	limit, ok := queryLimit(c)
+	if !ok {
+		return
 	}
 	p, err := h.svc.ListOrders(c.Request.Context(), actor(c), service.OrderFilter{Status: c.Query("status"), Node: c.Query("node"),
 		Department: c.Query("department"), Q: c.Query("q"), Cursor: c.Query("cursor"), Limit: limit})

@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -11,14 +10,9 @@ import (
 
 // getOutbox lists outgoing messages (emails, webhooks) newest first, to admins.
 func (h *handlers) getOutbox(c *gin.Context) {
-	limit := 0
-	if s := c.Query("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			problem(c, http.StatusBadRequest, "limit must be a positive integer")
-			return
-		}
-		limit = n
+	limit, ok := queryLimit(c)
+	if !ok {
+		return
 	}
 	p, err := h.svc.ListOutbox(c.Request.Context(), actor(c), service.OutboxFilter{Status: c.Query("status"), Cursor: c.Query("cursor"), Limit: limit})
 	if err != nil {
