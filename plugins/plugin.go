@@ -83,6 +83,18 @@ func CustomerKey(data map[string]any) string {
 	return ""
 }
 
+// DecodeSettings reads a node's settings into v; absent or null settings leave v as it
+// is (the plugin's defaults). Errors name the plugin.
+func DecodeSettings(name string, raw json.RawMessage, v any) error {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return fmt.Errorf("%s: settings: %w", name, err)
+	}
+	return nil
+}
+
 // Plugin is an automatic node type.
 type Plugin interface {
 	Name() string

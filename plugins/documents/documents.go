@@ -41,10 +41,8 @@ type Settings struct {
 // the node must say which documents it prints.
 func ParseSettings(raw json.RawMessage) (Settings, error) {
 	var s Settings
-	if len(raw) > 0 && string(raw) != "null" {
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return s, fmt.Errorf("%s: settings: %w", Name, err)
-		}
+	if err := plugins.DecodeSettings(Name, raw, &s); err != nil {
+		return s, err
 	}
 	if len(s.Documents) == 0 {
 		return s, fmt.Errorf("%s: settings: documents is empty", Name)

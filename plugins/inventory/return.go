@@ -66,10 +66,8 @@ func (returnPlugin) SettingsSchema() json.RawMessage {
 
 func returnSettings(raw json.RawMessage) (ReturnSettings, error) {
 	var s ReturnSettings
-	if len(raw) > 0 && string(raw) != "null" {
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return s, fmt.Errorf("%s: settings: %w", ReturnName, err)
-		}
+	if err := plugins.DecodeSettings(ReturnName, raw, &s); err != nil {
+		return s, err
 	}
 	if s.Warehouse == "" {
 		s.Warehouse = inv.DefaultWarehouse

@@ -188,10 +188,8 @@ type WebhookLine struct {
 
 func (plugin) Run(ctx context.Context, in plugins.Input) (plugins.Output, error) {
 	var s Settings
-	if len(in.Settings) > 0 && string(in.Settings) != "null" {
-		if err := json.Unmarshal(in.Settings, &s); err != nil {
-			return plugins.Output{}, fmt.Errorf("%s: settings: %w", Name, err)
-		}
+	if err := plugins.DecodeSettings(Name, in.Settings, &s); err != nil {
+		return plugins.Output{}, err
 	}
 	if s.Channel != outbox.Email && s.Channel != outbox.Webhook {
 		return plugins.Output{}, fmt.Errorf("%s: settings: channel must be email or webhook, not %q", Name, s.Channel)

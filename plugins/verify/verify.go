@@ -129,10 +129,8 @@ func (plugin) SettingsSchema() json.RawMessage {
 
 func settings(raw json.RawMessage) (Settings, error) {
 	var s Settings
-	if len(raw) > 0 && string(raw) != "null" {
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return s, fmt.Errorf("%s: settings: %w", Name, err)
-		}
+	if err := plugins.DecodeSettings(Name, raw, &s); err != nil {
+		return s, err
 	}
 	return s, nil
 }
