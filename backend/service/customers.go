@@ -128,11 +128,9 @@ func (s *Service) ListCustomers(ctx context.Context, a Actor, f CustomerFilter) 
 	default:
 		return nil, invalid("the query is not valid", FieldError{"/blocked", "true or false"})
 	}
-	if f.Cursor != "" {
-		c, err := strconv.Atoi(f.Cursor)
-		if err != nil || c <= 0 {
-			return nil, invalid("bad cursor", FieldError{"/cursor", "use the next_cursor of the previous page"})
-		}
+	if c, err := parseCursor(f.Cursor); err != nil {
+		return nil, err
+	} else if c > 0 {
 		q.Where(customer.IDGT(c))
 	}
 	rows, err := q.Order(ent.Asc(customer.FieldID)).Limit(f.Limit + 1).All(ctx)

@@ -310,11 +310,9 @@ func (s *Service) ListExceptions(ctx context.Context, a Actor, f ExceptionFilter
 			sel.Where(entsql.In(sel.C(exception.FieldOrderID), entsql.Select(t.C(order.FieldID)).From(t).Where(entsql.EQ(t.C(order.FieldFlowKey), flow))))
 		})
 	}
-	if f.Cursor != "" {
-		c, err := strconv.Atoi(f.Cursor)
-		if err != nil || c <= 0 {
-			return nil, invalid("bad cursor", FieldError{"/cursor", "use the next_cursor of the previous page"})
-		}
+	if c, err := parseCursor(f.Cursor); err != nil {
+		return nil, err
+	} else if c > 0 {
 		q.Where(exception.IDLT(c))
 	}
 	rows, err := q.Order(ent.Desc(exception.FieldID)).Limit(f.Limit + 1).All(ctx)

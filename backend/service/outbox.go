@@ -81,11 +81,9 @@ func (s *Service) ListOutbox(ctx context.Context, a Actor, f OutboxFilter) (*Out
 	default:
 		return nil, invalid("bad status", FieldError{"/status", "use pending, sent or dead"})
 	}
-	if f.Cursor != "" {
-		c, err := strconv.Atoi(f.Cursor)
-		if err != nil || c <= 0 {
-			return nil, invalid("bad cursor", FieldError{"/cursor", "use the next_cursor of the previous page"})
-		}
+	if c, err := parseCursor(f.Cursor); err != nil {
+		return nil, err
+	} else if c > 0 {
 		q.Where(outboxmessage.IDLT(c))
 	}
 	rows, err := q.Order(ent.Desc(outboxmessage.FieldID)).Limit(f.Limit + 1).All(ctx)

@@ -270,14 +270,24 @@ func (s *Service) orderQuery(ctx context.Context, a Actor, f OrderFilter) (*ent.
 	if f.Q != "" {
 		q.Where(order.Or(order.NumberContains(f.Q), order.SubmitterContains(f.Q)))
 	}
-	if f.Cursor != "" {
-		c, err := strconv.Atoi(f.Cursor)
-		if err != nil || c <= 0 {
-			return nil, invalid("bad cursor", FieldError{"/cursor", "use the next_cursor of the previous page"})
-		}
+	if c, err := parseCursor(f.Cursor); err != nil {
+		return nil, err
+	} else if c > 0 {
 		q.Where(order.IDLT(c))
 	}
 	return q, nil
+}
+
+// parseCursor reads a list's ?cursor= (the id the previous page ended at; 0 when absent).
+func parseCursor(s string) (int, error) {
+	if s == "" {
+		return 0, nil
+	}
+	c, err := strconv.Atoi(s)
+	if err != nil || c <= 0 {
+		return 0, invalid("bad cursor", FieldError{"/cursor", "use the next_cursor of the previous page"})
+	}
+	return c, nil
 }
 
 // TaskItem is a task in an inbox, with a summary of its order.

@@ -509,11 +509,9 @@ func (s *Service) ListMoves(ctx context.Context, a Actor, f MoveFilter) (*MovePa
 		}
 		q.Where(stockmove.OrderID(id))
 	}
-	if f.Cursor != "" {
-		c, err := strconv.Atoi(f.Cursor)
-		if err != nil || c <= 0 {
-			return nil, invalid("bad cursor", FieldError{"/cursor", "use the next_cursor of the previous page"})
-		}
+	if c, err := parseCursor(f.Cursor); err != nil {
+		return nil, err
+	} else if c > 0 {
 		q.Where(stockmove.IDLT(c))
 	}
 	rows, err := q.Order(ent.Desc(stockmove.FieldID)).Limit(f.Limit + 1).All(ctx)
