@@ -134,6 +134,21 @@ func (s *Service) Board(ctx context.Context, a Actor, dept string, f BoardFilter
 			b.Columns = append(b.Columns, BoardColumn{Node: n.ID, Name: n.Name, Cards: []BoardCard{}})
 		}
 	}
+	// place puts a card in its node's column; a node only an older pinned version has
+	// (or a task node holding an order by an exception) gets a column of its own, at the end.
+	place := func(o *ent.Order, node string, card BoardCard) {
+		i, ok := col[node]
+		if !ok {
+			var name engine.Text
+			if old, _ := s.Catalog.Flow(ctx, o.FlowKey, o.FlowVersion); old != nil && old.Nodes[node] != nil {
+				name = old.Nodes[node].Name
+			}
+			i = len(b.Columns)
+			col[node] = i
+			b.Columns = append(b.Columns, BoardColumn{Node: node, Name: name, Cards: []BoardCard{}})
+		}
+		b.Columns[i].Cards = append(b.Columns[i].Cards, card)
+	}
 
 	os, err := c.Order.Query().Where(order.FlowKey(fl.Key), order.Department(dept), order.StatusIn(statuses...)).
 		Order(ent.Asc(order.FieldID)).All(ctx)
@@ -224,18 +239,7 @@ func (s *Service) Board(ctx context.Context, a Actor, dept string, f BoardFilter
 		if f.Assignee != "" && !slices.Contains(card.Assignees, f.Assignee) {
 			continue
 		}
-		i, ok := col[ni.NodeID]
-		if !ok {
-			// a node only an older pinned version has: a column of its own, at the end
-			var name engine.Text
-			if old, _ := s.Catalog.Flow(ctx, o.FlowKey, o.FlowVersion); old != nil && old.Nodes[ni.NodeID] != nil {
-				name = old.Nodes[ni.NodeID].Name
-			}
-			i = len(b.Columns)
-			col[ni.NodeID] = i
-			b.Columns = append(b.Columns, BoardColumn{Node: ni.NodeID, Name: name, Cards: []BoardCard{}})
-		}
-		b.Columns[i].Cards = append(b.Columns[i].Cards, card)
+		place(o, ni.NodeID, card)
 	}
 	if slices.Contains(statuses, engine.StatusException) {
 		// Orders held by an exception wait at the node that raised it (a task node has
@@ -261,17 +265,7 @@ func (s *Service) Board(ctx context.Context, a Actor, dept string, f BoardFilter
 			if f.Assignee != "" && !slices.Contains(card.Assignees, f.Assignee) {
 				continue
 			}
-			i, ok := col[e.Node]
-			if !ok {
-				var name engine.Text
-				if fo, _ := s.Catalog.Flow(ctx, o.FlowKey, o.FlowVersion); fo != nil && fo.Nodes[e.Node] != nil {
-					name = fo.Nodes[e.Node].Name
-				}
-				i = len(b.Columns)
-				col[e.Node] = i
-				b.Columns = append(b.Columns, BoardColumn{Node: e.Node, Name: name, Cards: []BoardCard{}})
-			}
-			b.Columns[i].Cards = append(b.Columns[i].Cards, card)
+			place(o, e.Node, card)
 		}
 	}
 	return b, nil
