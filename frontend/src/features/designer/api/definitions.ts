@@ -1,19 +1,11 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, apiFetch } from '../../../lib/api';
-import type { LocalizedText } from '../../../i18n/pickText';
+import type { DefView } from '../../definitions/api/definitions';
 import type { FlowDoc } from '../lib/document';
 import type { SimOrder, SimulateResponse } from '../lib/simulate';
 
-export interface DefinitionView<T = FlowDoc> {
-  kind: string;
-  key: string;
-  version: number;
-  status: 'published' | 'draft';
-  name?: LocalizedText;
-  body?: T;
-  draft?: T;
-  versions?: number[];
-}
+// the definition answer, as every editor reads it; here a flow document by default
+export type DefinitionView<T = FlowDoc> = DefView<T>;
 
 export const definitionKeys = {
   all: ['definitions'] as const,
