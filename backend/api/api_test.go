@@ -298,6 +298,26 @@ func TestLoginRateLimited(t *testing.T) {
 	}
 }
 
+// Successful sign-ins do not count: a whole office behind one address can sign in, while
+// failures from that address still run into the limit.
+func TestLoginRateLimitCountsFailuresOnly(t *testing.T) {
+	e := start(t, storetest.SQLite(t))
+	users := []string{"clerk", "manager", "manager2", "finance", "finance2", "warehouse", "service"}
+	for i := 0; i < 30; i++ {
+		u := users[i%len(users)]
+		if r := e.do("POST", "/api/v1/auth/login", "", map[string]string{"username": u, "password": "sluice-demo"}); r.status != 200 {
+			t.Fatalf("sign-in %d (%s) from one address: %d", i, u, r.status)
+		}
+	}
+	var last resp
+	for i := 0; i < 15 && last.status != 429; i++ {
+		last = e.do("POST", "/api/v1/auth/login", "", map[string]string{"username": users[i%len(users)], "password": "wrong"})
+	}
+	if last.status != 429 {
+		t.Fatalf("failures from one address never limited: %d", last.status)
+	}
+}
+
 // The contract's acceptance path over HTTP: submit, walk, another department's
 // reviewer refused, a race on one task answered 200 and 409, a replayed key answered
 // with the first response.

@@ -23,7 +23,8 @@ func (h *handlers) postLogin(c *gin.Context) {
 	if !bind(c, &req) {
 		return
 	}
-	for _, key := range []string{"user:" + req.Username, "ip:" + c.ClientIP()} {
+	keys := []string{"user:" + req.Username, "ip:" + c.ClientIP()}
+	for _, key := range keys {
 		if ok, wait := h.login.Allow(key); !ok {
 			c.Header("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
 			problem(c, http.StatusTooManyRequests, "too many login attempts; wait and try again")
@@ -34,6 +35,10 @@ func (h *handlers) postLogin(c *gin.Context) {
 	if err != nil {
 		h.fail(c, err)
 		return
+	}
+	// Only failed attempts count against the limit.
+	for _, key := range keys {
+		h.login.Refund(key)
 	}
 	maxAge := int(service.SessionTTL / time.Second)
 	c.SetSameSite(http.SameSiteLaxMode)

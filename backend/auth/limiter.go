@@ -107,6 +107,24 @@ func (l *Limiter) Allow(key string) (ok bool, retryAfter time.Duration) {
 	return true, 0
 }
 
+// Refund gives back one attempt recorded by Allow for key (for logins: a successful
+// attempt, so only failures use up the bucket and a whole office behind one address can
+// sign in at nine o'clock). Earlier attempts keep counting.
+func (l *Limiter) Refund(key string) {
+	now := l.now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	el, ok := l.keys[key]
+	if !ok {
+		return
+	}
+	e := el.Value.(*limEntry)
+	e.tat = e.tat.Add(-l.interval)
+	if e.tat.Before(now) {
+		e.tat = now
+	}
+}
+
 // Reset forgets key (e.g. the username key after a successful login).
 func (l *Limiter) Reset(key string) {
 	l.mu.Lock()

@@ -112,6 +112,41 @@ func TestLimiterReset(t *testing.T) {
 	}
 }
 
+func TestLimiterRefund(t *testing.T) {
+	clk := newFakeClock()
+	l := NewLimiter(2, time.Minute, WithClock(clk.Now))
+	for i := 0; i < 10; i++ { // refunded attempts never use up the bucket
+		if ok, _ := l.Allow("k"); !ok {
+			t.Fatalf("refunded attempt %d refused", i)
+		}
+		l.Refund("k")
+	}
+	l.Allow("k")
+	l.Allow("k")
+	if ok, _ := l.Allow("k"); ok {
+		t.Fatal("third unrefunded attempt allowed")
+	}
+	l.Refund("k") // gives back exactly one
+	if ok, _ := l.Allow("k"); !ok {
+		t.Fatal("attempt after one refund refused")
+	}
+	if ok, _ := l.Allow("k"); ok {
+		t.Fatal("one refund gave back more than one attempt")
+	}
+	clk.Advance(2 * time.Minute)
+	l.Refund("k") // a refund never banks credit beyond a full bucket
+	l.Refund("k")
+	l.Allow("k")
+	l.Allow("k")
+	if ok, _ := l.Allow("k"); ok {
+		t.Fatal("refunds on a full bucket banked extra attempts")
+	}
+	l.Refund("unknown") // no-op
+	if l.Len() != 1 {
+		t.Fatalf("Refund of an unknown key tracked it: %d keys", l.Len())
+	}
+}
+
 func TestLimiterBoundedMemory(t *testing.T) {
 	clk := newFakeClock()
 	l := NewLimiter(1, time.Hour, WithClock(clk.Now), WithMaxKeys(100))
