@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -82,10 +83,11 @@ func (h *Hub) Check(r *http.Request) (*Request, error) {
 	return req, nil
 }
 
-// outMsg is a queued event, framed once for every socket that gets it.
+// outMsg is an event framed once for every socket that gets it.
 type outMsg struct {
-	seq int64
-	pm  *websocket.PreparedMessage
+	seq  int64
+	pm   *websocket.PreparedMessage
+	size int // bytes of the JSON
 }
 
 type client struct {
@@ -107,6 +109,24 @@ type client struct {
 	// lastSent: every event of the socket's topics up to this seq has been written.
 	lastSent atomic.Int64
 
+	// wmu is held while a data frame is written, by the writer or by the pump writing an
+	// event itself (see direct); lastSent changes only under it.
+	wmu sync.Mutex
+	// queued counts events offered to send and not yet handled by the writer: while any
+	// are, the pump queues too, so the socket's events stay in seq order.
+	queued atomic.Int64
+	// ready is set once the prelude (subscription answer, replay) is written.
+	ready atomic.Bool
+	raw   syscall.RawConn // for the send-queue check; nil when unavailable
+	// unchecked counts the bytes written directly since the send queue was last seen
+	// nearly empty (under wmu).
+	unchecked int
+	bc        *batchConn // the connection under gorilla's Conn
+
+	// The pump's own: the events of the batch being dispatched that go to this socket.
+	gen   uint64
+	batch []outMsg
+
 	ctx      context.Context // ends when the socket does
 	cancel   context.CancelFunc
 	done     chan struct{} // closed by kill
@@ -122,9 +142,11 @@ type client struct {
 // offer queues m without waiting. When the queue is full the socket falls behind: the
 // hub stops offering and the writer catches up from the events table.
 func (c *client) offer(m outMsg, now int64) {
+	c.queued.Add(1)
 	select {
 	case c.send <- m:
 	default:
+		c.queued.Add(-1)
 		c.behindSince.Store(now)
 		c.behind.Store(true)
 		select {
@@ -185,15 +207,20 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, req *Request, p Peer
 		}
 		topics = append(topics, t)
 	}
-	conn, err := h.upgrader.Upgrade(w, r, nil)
+	bw := &batching{ResponseWriter: w}
+	conn, err := h.upgrader.Upgrade(bw, r, nil)
 	if err != nil {
 		return // the upgrader has answered
 	}
-	if tc, ok := conn.NetConn().(*net.TCPConn); ok && h.opt.SendBuffer > 0 {
-		_ = tc.SetWriteBuffer(h.opt.SendBuffer)
+	var raw syscall.RawConn
+	if tc, ok := bw.conn.Conn.(*net.TCPConn); ok {
+		if h.opt.SendBuffer > 0 {
+			_ = tc.SetWriteBuffer(h.opt.SendBuffer)
+		}
+		raw, _ = tc.SyscallConn()
 	}
 	c := &client{
-		hub: h, conn: conn, actor: p.Actor, session: p.SessionID, own: own,
+		hub: h, conn: conn, actor: p.Actor, session: p.SessionID, own: own, raw: raw, bc: bw.conn,
 		topics: map[string]struct{}{},
 		send:   make(chan outMsg, h.opt.QueueSize), ctrl: make(chan []byte, 16), nudge: make(chan struct{}, 1),
 		done: make(chan struct{}), finished: make(chan struct{}), readDone: make(chan struct{}),
@@ -313,7 +340,10 @@ func (c *client) write(req *Request, topics []string, denied []deniedTopic, pos 
 	ping := time.NewTicker(h.opt.PingInterval)
 	defer ping.Stop()
 
+	c.wmu.Lock()
 	err := c.prelude(req, topics, denied, pos)
+	c.ready.Store(err == nil)
+	c.wmu.Unlock()
 	for err == nil {
 		if c.behind.Load() && len(c.send) == 0 {
 			err = c.catchUp()
@@ -321,21 +351,11 @@ func (c *client) write(req *Request, topics []string, denied []deniedTopic, pos 
 		}
 		select {
 		case m := <-c.send:
-			if m.seq <= c.lastSent.Load() {
-				continue // already written by a replay
-			}
-			select {
-			case <-c.done:
-				err = errClosed // what is still queued is for a resumed socket to fetch
-				continue
-			default:
-			}
-			_ = c.conn.SetWriteDeadline(time.Now().Add(h.opt.WriteTimeout))
-			if err = c.conn.WritePreparedMessage(m.pm); err == nil {
-				c.lastSent.Store(m.seq)
-			}
+			err = c.queuedEvents(m)
 		case b := <-c.ctrl:
+			c.wmu.Lock()
 			err = c.text(b)
+			c.wmu.Unlock()
 		case <-c.nudge:
 		case <-ping.C:
 			err = c.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(h.opt.WriteTimeout))
@@ -360,6 +380,113 @@ func (c *client) write(req *Request, topics []string, denied []deniedTopic, pos 
 }
 
 var errClosed = errors.New("closed")
+
+// queuedEvents writes m and whatever else is queued behind it (up to a send's worth) in
+// one send, skipping what a replay has written.
+func (c *client) queuedEvents(m outMsg) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	n, size, last := 1, 0, c.lastSent.Load()
+	defer func() { c.queued.Add(-int64(n)) }()
+	select {
+	case <-c.done:
+		return errClosed // what is still queued is for a resumed socket to fetch
+	default:
+	}
+	c.unchecked = directCheckEvery // the queue's writes are not counted: ask next time
+	c.bc.begin()
+	for {
+		if m.seq > last {
+			if err := c.conn.WritePreparedMessage(m.pm); err != nil {
+				c.bc.flush(time.Now())
+				return err
+			}
+			last, size = m.seq, size+m.size
+		}
+		if size >= maxSend {
+			break
+		}
+		select {
+		case m = <-c.send:
+			n++
+			continue
+		default:
+		}
+		break
+	}
+	if err := c.bc.flush(time.Now().Add(c.hub.opt.WriteTimeout)); err != nil {
+		return err
+	}
+	c.lastSent.Store(last)
+	return nil
+}
+
+// maxSend bounds the bytes of events the writer gathers into one send.
+const maxSend = 32 << 10
+
+// Direct writes: with thousands of sockets on a board, handing every event to every
+// socket's writer goroutine costs a wake-up and a context switch per socket, about a
+// quarter of the server's CPU per delivery. So the pump writes an event itself to a
+// socket that has nothing queued, whose writer is idle, and whose kernel send queue is
+// nearly empty (the write cannot block). Anything else goes through the queue as before.
+const (
+	directMaxUnsent = 1 << 10 // bytes not yet acknowledged by the peer
+	directMaxSize   = 4 << 10 // bytes of the events
+	// directCheckEvery: the send queue is asked (a system call) again once this many
+	// bytes went out since it was last seen nearly empty. A peer that stops reading still
+	// acknowledges what fits its receive window (64 KiB and more), so until then the
+	// queue cannot fill.
+	directCheckEvery = 8 << 10
+	// directTimeout bounds a direct write should the check above ever misjudge; a socket
+	// that cannot take a small frame in that time is dropped and resumes.
+	directTimeout = 250 * time.Millisecond
+)
+
+// direct writes ms (this socket's events of one dispatch, in seq order) from the pump in
+// one send if it may. handled is false when they must be queued instead; err is a failed
+// write (the caller ends the socket, not holding hub.mu).
+func (c *client) direct(ms []outMsg) (handled bool, err error) {
+	size := 0
+	for _, m := range ms {
+		size += m.size
+	}
+	if c.raw == nil || size > directMaxSize || !c.ready.Load() || c.queued.Load() != 0 || !c.wmu.TryLock() {
+		return false, nil
+	}
+	defer c.wmu.Unlock()
+	if c.queued.Load() != 0 || c.behind.Load() {
+		return false, nil
+	}
+	if c.unchecked+size > directCheckEvery {
+		if n, ok := unsent(c.raw); !ok || n > directMaxUnsent {
+			return false, nil
+		}
+		c.unchecked = 0
+	}
+	select {
+	case <-c.done:
+		return true, nil
+	default:
+	}
+	c.unchecked += size
+	last := c.lastSent.Load()
+	c.bc.begin()
+	for _, m := range ms {
+		if m.seq > last {
+			if err := c.conn.WritePreparedMessage(m.pm); err != nil {
+				c.bc.flush(time.Now())
+				return true, err
+			}
+			last = m.seq
+		}
+	}
+	if err := c.bc.flush(time.Now().Add(min(directTimeout, c.hub.opt.WriteTimeout))); err != nil {
+		return true, err
+	}
+	c.lastSent.Store(last)
+	c.hub.stats.direct.Add(int64(len(ms)))
+	return true, nil
+}
 
 func (c *client) text(b []byte) error {
 	_ = c.conn.SetWriteDeadline(time.Now().Add(c.hub.opt.WriteTimeout))
@@ -455,6 +582,8 @@ func (c *client) replay(after, upto int64, topics []string) error {
 func (c *client) catchUp() error {
 	h := c.hub
 	h.stats.catchUps.Add(1)
+	c.wmu.Lock() // before hub.mu: the pump only ever tries wmu, never waits for it
+	defer c.wmu.Unlock()
 	if err := c.replay(c.lastSent.Load(), h.last.Load(), c.topicList()); err != nil {
 		return err
 	}

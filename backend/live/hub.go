@@ -14,7 +14,9 @@
 // newer than the last seq it sent: no gap, no duplicate.
 //
 // Each socket has one writer goroutine and a bounded queue; the pump never waits for a
-// socket: a socket whose queue is full is closed with CloseSlowConsumer and may resume.
+// socket. To a socket that keeps up the pump writes an event itself (see client.direct);
+// a socket whose queue is full catches up from the table, and one that stays behind is
+// closed with CloseSlowConsumer and may resume.
 package live
 
 import (
@@ -24,6 +26,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -137,6 +141,10 @@ type Hub struct {
 	// up to which every event was dispatched and after which every event will be.
 	last atomic.Int64
 
+	// The pump's scratch: dispatch generation and the sockets of the batch at hand.
+	gen     uint64
+	targets []*client
+
 	wake    chan struct{}
 	policy  chan struct{}
 	recheck chan string
@@ -146,7 +154,7 @@ type Hub struct {
 	wg      sync.WaitGroup
 
 	stats struct {
-		delivered, slow, resyncs, catchUps atomic.Int64
+		delivered, direct, slow, resyncs, catchUps atomic.Int64
 	}
 }
 
@@ -226,6 +234,7 @@ type Stats struct {
 	Connections int   `json:"connections"`
 	Position    int64 `json:"position"`
 	Delivered   int64 `json:"delivered"`
+	Direct      int64 `json:"direct"` // of those, written by the pump itself (see client.direct)
 	Slow        int64 `json:"slow_dropped"`
 	Resyncs     int64 `json:"resyncs"`
 	CatchUps    int64 `json:"catch_ups"` // sockets that fell behind and caught up from the table
@@ -236,7 +245,7 @@ func (h *Hub) Stats() Stats {
 	h.mu.RLock()
 	n := len(h.all)
 	h.mu.RUnlock()
-	return Stats{Connections: n, Position: h.last.Load(), Delivered: h.stats.delivered.Load(),
+	return Stats{Connections: n, Position: h.last.Load(), Delivered: h.stats.delivered.Load(), Direct: h.stats.direct.Load(),
 		Slow: h.stats.slow.Load(), Resyncs: h.stats.resyncs.Load(), CatchUps: h.stats.catchUps.Load()}
 }
 
@@ -291,36 +300,49 @@ func (h *Hub) drain(ctx context.Context) error {
 }
 
 func (h *Hub) dispatch(rows []*ent.Event) {
-	var slow []*client
+	var drop dropped
 	var ended []string
 	now := time.Now().UnixNano()
 	h.mu.RLock()
+	// Gather each subscriber's events of the batch first, so that several events of one
+	// transaction reach a socket in one send.
+	h.gen++
+	targets := h.targets[:0]
 	for _, e := range rows {
-		subs := h.topics[e.Topic]
-		if len(subs) > 0 {
-			out := outMsg{seq: e.Seq, pm: prepare(e)}
+		if subs := h.topics[e.Topic]; len(subs) > 0 {
+			body := encode(e)
+			pm, err := websocket.NewPreparedMessage(websocket.TextMessage, body)
+			if err != nil { // only for invalid message types
+				panic(err)
+			}
+			out := outMsg{seq: e.Seq, pm: pm, size: len(body)}
 			for c := range subs {
-				if c.behind.Load() {
-					// Catching up from the table; evicted if that takes too long.
-					if now-c.behindSince.Load() > int64(h.opt.SlowAfter) {
-						slow = append(slow, c)
-					}
-					continue
+				if c.gen != h.gen {
+					c.gen, c.batch = h.gen, c.batch[:0]
+					targets = append(targets, c)
 				}
-				c.offer(out, now)
+				c.batch = append(c.batch, out)
 			}
 			h.stats.delivered.Add(int64(len(subs)))
 		}
 		if (e.Type == "session.ended" || e.Type == "user.disabled") && strings.HasPrefix(e.Topic, "user:") {
 			ended = append(ended, strings.TrimPrefix(e.Topic, "user:"))
 		}
-		h.last.Store(e.Seq)
+	}
+	h.deliver(targets, now, &drop)
+	if len(rows) > 0 {
+		h.last.Store(rows[len(rows)-1].Seq)
 	}
 	h.mu.RUnlock()
-	for _, c := range slow {
+	clear(targets) // no socket kept alive by the scratch slice
+	h.targets = targets[:0]
+	for _, c := range drop.slow {
 		if c.kill(CloseSlowConsumer, "too slow; reconnect with ?after=<last seq>", false) {
 			h.stats.slow.Add(1)
 		}
+	}
+	for _, c := range drop.failed {
+		c.kill(websocket.CloseAbnormalClosure, "", true) // the write failed: no close frame
 	}
 	for _, u := range ended {
 		select {
@@ -329,6 +351,66 @@ func (h *Hub) dispatch(rows []*ent.Event) {
 			h.log.Warn("live: session recheck queue full", "user", u)
 		}
 	}
+}
+
+// dropped collects the sockets to end after a dispatch (kill takes hub.mu).
+type dropped struct {
+	mu           sync.Mutex
+	slow, failed []*client
+}
+
+// fanOutShard is the number of sockets from which a dispatch is written by several
+// goroutines at once (one per CPU), each taking a share of the sockets.
+const fanOutShard = 512
+
+// deliver hands every target its batch: written directly where the socket allows it,
+// queued otherwise. It returns once each is written or queued.
+func (h *Hub) deliver(targets []*client, now int64, drop *dropped) {
+	one := func(c *client, slow, failed *[]*client) {
+		batch := c.batch
+		defer func() { clear(batch); c.batch = batch[:0] }() // frames not kept past their send
+		if c.behind.Load() {
+			// Catching up from the table; evicted if that takes too long.
+			if now-c.behindSince.Load() > int64(h.opt.SlowAfter) {
+				*slow = append(*slow, c)
+			}
+			return
+		}
+		handled, err := c.direct(batch)
+		if err != nil {
+			*failed = append(*failed, c)
+		}
+		if !handled {
+			for _, m := range batch {
+				if c.behind.Load() {
+					break // once behind, the rest comes from the table: never a later event before a dropped one
+				}
+				c.offer(m, now)
+			}
+		}
+	}
+	shards := runtime.GOMAXPROCS(0)
+	if len(targets) < fanOutShard || shards < 2 {
+		for _, c := range targets {
+			one(c, &drop.slow, &drop.failed)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	for part := range slices.Chunk(targets, (len(targets)+shards-1)/shards) {
+		wg.Go(func() {
+			var slow, failed []*client
+			for _, c := range part {
+				one(c, &slow, &failed)
+			}
+			if len(slow)+len(failed) > 0 {
+				drop.mu.Lock()
+				drop.slow, drop.failed = append(drop.slow, slow...), append(drop.failed, failed...)
+				drop.mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // Message is one event as a client receives it.
@@ -350,15 +432,6 @@ func encode(e *ent.Event) []byte {
 		b, _ = json.Marshal(Message{Seq: e.Seq, Type: e.Type, Topic: e.Topic, At: e.At.UTC(), Data: map[string]any{}})
 	}
 	return b
-}
-
-// prepare frames the event once for every socket that gets it.
-func prepare(e *ent.Event) *websocket.PreparedMessage {
-	pm, err := websocket.NewPreparedMessage(websocket.TextMessage, encode(e))
-	if err != nil { // only for invalid message types
-		panic(err)
-	}
-	return pm
 }
 
 // listen wakes the pump (and reloads the policy) on PostgreSQL notifications from any

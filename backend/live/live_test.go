@@ -641,3 +641,30 @@ func TestBurstIsCaughtUpFromTheTable(t *testing.T) {
 	}
 	quiet(t, c, 100*time.Millisecond)
 }
+
+// A socket that keeps up gets its events written by the pump itself, the events of one
+// transaction in one send and in order, with no hand-off to its writer goroutine.
+func TestPumpWritesToIdleSocketsDirectly(t *testing.T) {
+	s := storetest.SQLite(t)
+	e := start(t, s, live.Options{}, true)
+	c := e.dial(e.login("clerk"), "?topics=department:sales")
+	expectType(t, c, "subscribed")
+	from := position(t, s)
+	direct := false
+	// A round may race the writer still finishing the previous one (then the pump
+	// queues, correctly); one of a few rounds goes direct.
+	for round := 0; round < 5 && !direct; round++ {
+		before := e.hub.Stats().Direct
+		emit(t, s, "department:sales", map[string]any{"round": round}, 3) // one transaction
+		got := events(t, c, 3)
+		if want := stored(t, s, from, "department:sales"); !slices.Equal(seqs(got), want) {
+			t.Fatalf("round %d: got %v, want %v", round, seqs(got), want)
+		}
+		from = got[2].Seq
+		direct = e.hub.Stats().Direct-before == 3
+	}
+	if !direct {
+		t.Fatalf("stats %+v: no round was written directly", e.hub.Stats())
+	}
+	quiet(t, c, 100*time.Millisecond)
+}

@@ -31,7 +31,12 @@ type liveResult struct {
 	P50ms        float64 `json:"p50_ms"`
 	P99ms        float64 `json:"p99_ms"`
 	MaxMs        float64 `json:"max_ms"`
-	Error        string  `json:"error,omitempty"`
+	// CPUPerDelivery is the server's CPU time (user + system) during the walk divided by
+	// the deliveries: what one event to one socket costs the server, whatever the client.
+	CPUPerDeliveryUs float64 `json:"server_cpu_us_per_delivery"`
+	// ServerCores is the server's CPU time during the walk over its wall time.
+	ServerCores float64 `json:"server_cores_used"`
+	Error       string  `json:"error,omitempty"`
 }
 
 // rssOf reads a process's resident set size in bytes (Linux; 0 elsewhere).
@@ -47,6 +52,26 @@ func rssOf(pid int) int64 {
 		}
 	}
 	return 0
+}
+
+// cpuOf reads a process's CPU time, user + system (Linux; 0 elsewhere).
+func cpuOf(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name (which may hold spaces, hence the last ')').
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)        // utime, field 14
+	st, _ := strconv.ParseInt(f[12], 10, 64)        // stime, field 15
+	return time.Duration(ut+st) * time.Second / 100 // USER_HZ is 100 on Linux
 }
 
 // eventAt pulls seq and the "at" time out of one live message without decoding it all:
@@ -142,34 +167,24 @@ func measureLive(ctx context.Context, a *api, srv *server, n, orders int, body [
 		res.KiBPerSocket = float64(after-before) / float64(res.Connected) / 1024
 	}
 
-	// Every socket reads until the walk is over and it has gone quiet.
+	// Every socket reads until the walk is over and they have gone quiet.
 	lat := make([][]time.Duration, n)
-	var seen sync.Map // seq -> struct{}: the distinct events the topic carried
+	seen := map[int64]struct{}{} // the distinct events the topic carried (watch's thread only)
 	var distinct, got atomic.Int64
-	var rw sync.WaitGroup
 	var done atomic.Bool
-	for i, c := range conns {
-		if c == nil {
-			continue
-		}
-		rw.Go(func() {
-			for {
-				_ = c.SetReadDeadline(time.Now().Add(3 * time.Second))
-				_, b, err := c.ReadMessage()
-				if err != nil {
-					return // closed, or quiet for 3 s (a timed-out conn cannot be read again)
+	watched := make(chan error, 1)
+	go func() {
+		watched <- watch(conns, 3*time.Second, done.Load, func(i int, b []byte, now time.Time) {
+			if seq, at, ok := eventAt(b); ok {
+				lat[i] = append(lat[i], now.Sub(at))
+				if _, dup := seen[seq]; !dup {
+					seen[seq] = struct{}{}
+					distinct.Add(1)
 				}
-				now := time.Now()
-				if seq, at, ok := eventAt(b); ok {
-					lat[i] = append(lat[i], now.Sub(at))
-					if _, dup := seen.LoadOrStore(seq, struct{}{}); !dup {
-						distinct.Add(1)
-					}
-					got.Add(1)
-				}
+				got.Add(1)
 			}
 		})
-	}
+	}()
 	// settled waits until every socket has every event so far, so each action's events
 	// fan out on their own (as when people act, not a burst queued behind the last one).
 	settled := func(before int64) {
@@ -181,6 +196,7 @@ func measureLive(ctx context.Context, a *api, srv *server, n, orders int, body [
 		}
 	}
 	logf("phase C: walking %d orders through review with %d sockets watching", orders, res.Connected)
+	cpu0, wall0 := cpuOf(pid), time.Now()
 walk:
 	for range orders {
 		before := distinct.Load()
@@ -203,8 +219,11 @@ walk:
 			settled(before)
 		}
 	}
+	cpu, wall := cpuOf(pid)-cpu0, time.Since(wall0)
 	done.Store(true)
-	rw.Wait()
+	if err := <-watched; err != nil && res.Error == "" {
+		res.Error = err.Error()
+	}
 	var all []time.Duration
 	for _, l := range lat {
 		all = append(all, l...)
@@ -215,6 +234,10 @@ walk:
 			res.Error = "no event was delivered"
 		}
 		return res
+	}
+	if cpu > 0 {
+		res.CPUPerDeliveryUs = float64(cpu.Microseconds()) / float64(len(all))
+		res.ServerCores = cpu.Seconds() / wall.Seconds()
 	}
 	slices.Sort(all)
 	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -81,7 +81,7 @@ func main() {
 	flag.IntVar(&cfg.pool, "pool", 0, "orders in review before the actions phase (default: twice the orders phase's count, at least 25 per client)")
 	flag.BoolVar(&cfg.json, "json", false, "print the results as JSON on stdout (the table goes to stderr)")
 	flag.IntVar(&cfg.sockets, "sockets", 10000, "idle websocket clients in the live phase (0 skips it)")
-	flag.IntVar(&cfg.liveOrders, "live-orders", 5, "orders walked through review while the sockets watch")
+	flag.IntVar(&cfg.liveOrders, "live-orders", 20, "orders walked through review while the sockets watch")
 	flag.Parse()
 	if cfg.clients < 1 || cfg.duration <= 0 || flag.NArg() > 0 {
 		flag.Usage()
@@ -449,6 +449,9 @@ func printTable(w io.Writer, r *report) {
 			l.KiBPerSocket, l.RSSBeforeMiB, l.RSSAfterMiB, targetKiBPerIdle, mark(l.KiBPerSocket > 0 && l.KiBPerSocket*1.024 <= targetKiBPerIdle))
 		fmt.Fprintf(w, "event → every socket p50 %7.2fms  p99 %7.2fms  max %7.2fms  (%d of %d deliveries, %d orders)  target p99 ≤ %.0f ms%s\n",
 			l.P50ms, l.P99ms, l.MaxMs, l.Deliveries, l.Expected, l.Orders, targetLiveP99ms, mark(l.Deliveries > 0 && l.Deliveries == l.Expected && l.P99ms <= targetLiveP99ms))
+		if l.CPUPerDeliveryUs > 0 {
+			fmt.Fprintf(w, "server CPU           %8.1f µs per delivery (%.2f of the machine's cores busy in the server while it walked)\n", l.CPUPerDeliveryUs, l.ServerCores)
+		}
 		if l.Error != "" {
 			fmt.Fprintf(w, "live phase error: %s\n", l.Error)
 		}
