@@ -148,10 +148,16 @@ async function main() {
 
     await step('simulate the draft: the path is highlighted, the rule trace listed', page, async () => {
       await page.getByTestId('designer-simulate').click();
-      const [res] = await Promise.all([
-        page.waitForResponse((r) => r.url().includes(`/api/v1/flows/${FLOW}/simulate`)),
-        page.getByTestId('simulate-run').click(),
-      ]);
+      // The modal zooms in; on a loaded machine a click during that animation can be lost
+      // (seen once in CI), so wait for it to settle and click again if nothing was sent.
+      await page.locator('.ant-modal:not(.ant-zoom-appear):not(.ant-zoom-enter)').waitFor();
+      const simulated = (ms) => page.waitForResponse((r) => r.url().includes(`/api/v1/flows/${FLOW}/simulate`), { timeout: ms });
+      let res;
+      try {
+        [res] = await Promise.all([simulated(8000), page.getByTestId('simulate-run').click()]);
+      } catch {
+        [res] = await Promise.all([simulated(TIMEOUT), page.getByTestId('simulate-run').click()]);
+      }
       if (res.status() !== 200) fail(`simulate answered ${res.status()}: ${(await res.text()).slice(0, 300)}`);
       const result = page.getByTestId('simulation-result');
       await result.waitFor();
