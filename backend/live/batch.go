@@ -74,6 +74,15 @@ func (b *batchConn) flush(deadline time.Time) error {
 	return err
 }
 
+// abort drops what was collected and stops collecting (the socket failed).
+func (b *batchConn) abort() {
+	b.mu.Lock()
+	buf := b.buf
+	b.buf, b.on = nil, false
+	b.mu.Unlock()
+	batchBufs.Put(&buf)
+}
+
 // batching wraps the connection a handler hijacks in a batchConn, for the upgrader.
 type batching struct {
 	http.ResponseWriter

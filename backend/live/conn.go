@@ -386,35 +386,40 @@ var errClosed = errors.New("closed")
 func (c *client) queuedEvents(m outMsg) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	n, size, last := 1, 0, c.lastSent.Load()
-	defer func() { c.queued.Add(-int64(n)) }()
+	ms := []outMsg{m}
+	defer func() { c.queued.Add(-int64(len(ms))) }()
 	select {
 	case <-c.done:
 		return errClosed // what is still queued is for a resumed socket to fetch
 	default:
 	}
-	c.unchecked = directCheckEvery // the queue's writes are not counted: ask next time
-	c.bc.begin()
-	for {
-		if m.seq > last {
-			if err := c.conn.WritePreparedMessage(m.pm); err != nil {
-				c.bc.flush(time.Now())
-				return err
-			}
-			last, size = m.seq, size+m.size
-		}
-		if size >= maxSend {
-			break
-		}
+	for size := m.size; size < maxSend; size += m.size {
 		select {
 		case m = <-c.send:
-			n++
+			ms = append(ms, m)
 			continue
 		default:
 		}
 		break
 	}
-	if err := c.bc.flush(time.Now().Add(c.hub.opt.WriteTimeout)); err != nil {
+	c.unchecked = directCheckEvery // the queue's writes are not counted: ask next time
+	return c.sendBatch(ms, time.Now().Add(c.hub.opt.WriteTimeout))
+}
+
+// sendBatch writes the events of ms newer than lastSent in one send. The caller holds wmu.
+func (c *client) sendBatch(ms []outMsg, deadline time.Time) error {
+	last := c.lastSent.Load()
+	c.bc.begin()
+	for _, m := range ms {
+		if m.seq > last {
+			if err := c.conn.WritePreparedMessage(m.pm); err != nil {
+				c.bc.abort()
+				return err
+			}
+			last = m.seq
+		}
+	}
+	if err := c.bc.flush(deadline); err != nil {
 		return err
 	}
 	c.lastSent.Store(last)
@@ -469,21 +474,9 @@ func (c *client) direct(ms []outMsg) (handled bool, err error) {
 	default:
 	}
 	c.unchecked += size
-	last := c.lastSent.Load()
-	c.bc.begin()
-	for _, m := range ms {
-		if m.seq > last {
-			if err := c.conn.WritePreparedMessage(m.pm); err != nil {
-				c.bc.flush(time.Now())
-				return true, err
-			}
-			last = m.seq
-		}
-	}
-	if err := c.bc.flush(time.Now().Add(min(directTimeout, c.hub.opt.WriteTimeout))); err != nil {
+	if err := c.sendBatch(ms, time.Now().Add(min(directTimeout, c.hub.opt.WriteTimeout))); err != nil {
 		return true, err
 	}
-	c.lastSent.Store(last)
 	c.hub.stats.direct.Add(int64(len(ms)))
 	return true, nil
 }

@@ -9,8 +9,8 @@ import (
 	"github.com/gorilla/websocket"
 )
 
-// watch reads every socket's messages until stop reports true and a socket was quiet for
-// quiet, calling got for each, one call at a time (a goroutine per socket; the Linux
+// watch reads every socket's messages until each was quiet for quiet (stop is not
+// needed: the walk keeps them busy until it ends), calling got for each, one call at a time (a goroutine per socket; the Linux
 // build reads them all on one thread instead).
 func watch(conns []*websocket.Conn, quiet time.Duration, stop func() bool, got func(i int, msg []byte, at time.Time)) error {
 	var mu sync.Mutex
@@ -24,9 +24,6 @@ func watch(conns []*websocket.Conn, quiet time.Duration, stop func() bool, got f
 				_ = c.SetReadDeadline(time.Now().Add(quiet))
 				_, b, err := c.ReadMessage()
 				if err != nil {
-					if stop() {
-						return
-					}
 					return // closed, or quiet (a timed-out conn cannot be read again)
 				}
 				now := time.Now()
