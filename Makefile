@@ -42,7 +42,7 @@ lint:
 	$(GO) vet ./...
 
 # The packages where concurrency lives run under the race detector; the rest plainly.
-RACE_PKGS := engine store service live remind authz auth documents api inventory outbox
+RACE_PKGS := engine store service live remind authz auth documents api inventory outbox periodic
 RACE_RE   := /backend/($(subst $(eval) ,|,$(RACE_PKGS)))(/|$$)
 
 test-go: frontend/dist/app/index.html

@@ -18,6 +18,7 @@ import (
 	"sluice/backend/ent"
 	"sluice/backend/ent/outboxmessage"
 	"sluice/backend/ent/predicate"
+	"sluice/backend/periodic"
 	"sluice/backend/store"
 )
 
@@ -50,9 +51,7 @@ type Worker struct {
 
 	rmu sync.Mutex // guards o.Rand
 
-	mu   sync.Mutex
-	stop context.CancelFunc
-	done chan struct{}
+	loop periodic.Loop
 }
 
 // NewWorker returns a worker over st delivering with senders (by channel); Start runs it.
@@ -262,29 +261,11 @@ func truncate(s string, n int) string {
 // Start runs passes in the background until Stop: the first at once (messages left
 // from before a restart), then one every Options.Every.
 func (w *Worker) Start(ctx context.Context) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.stop != nil {
-		return
-	}
-	ctx, w.stop = context.WithCancel(ctx)
-	w.done = make(chan struct{})
-	go func() {
-		defer close(w.done)
-		t := time.NewTimer(0)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-			if _, err := w.Pass(ctx); err != nil && ctx.Err() == nil {
-				w.o.Log.Error("outbox pass", "err", err)
-			}
-			t.Reset(w.o.Every)
+	w.loop.Start(ctx, w.o.Every, func(ctx context.Context) {
+		if _, err := w.Pass(ctx); err != nil && ctx.Err() == nil {
+			w.o.Log.Error("outbox pass", "err", err)
 		}
-	}()
+	})
 }
 
 // Stop ends the background loop, then runs one last pass so that what the final
@@ -292,17 +273,8 @@ func (w *Worker) Start(ctx context.Context) {
 // it cannot finish stays pending, delivered after the next start). It fits
 // lifecycle.Hooks.AfterDrain.
 func (w *Worker) Stop(ctx context.Context) error {
-	w.mu.Lock()
-	stop, done := w.stop, w.done
-	w.stop = nil
-	w.mu.Unlock()
-	if stop != nil {
-		stop()
-		select {
-		case <-done:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+	if err := w.loop.Stop(ctx); err != nil {
+		return err
 	}
 	n, err := w.Pass(ctx)
 	if n > 0 {

@@ -13,9 +13,9 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"sync"
 	"time"
 
+	"sluice/backend/periodic"
 	"sluice/backend/service"
 )
 
@@ -33,9 +33,7 @@ type Options struct {
 type Scheduler struct {
 	svc  *service.Service
 	o    Options
-	mu   sync.Mutex
-	stop context.CancelFunc
-	done chan struct{}
+	loop periodic.Loop
 }
 
 // New returns a scheduler over svc; Start runs it.
@@ -96,47 +94,15 @@ func (s *Scheduler) Pass(ctx context.Context) (int, error) {
 // Start runs passes in the background until Stop: the first one at once (timers that
 // fell due while the server was down), then one every Options.Every.
 func (s *Scheduler) Start(ctx context.Context) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.stop != nil {
-		return
-	}
-	ctx, s.stop = context.WithCancel(ctx)
-	s.done = make(chan struct{})
-	go func() {
-		defer close(s.done)
-		t := time.NewTimer(0)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-			if n, err := s.Pass(ctx); err != nil && ctx.Err() == nil {
-				s.o.Log.Error("reminder pass", "err", err)
-			} else if n > 0 {
-				s.o.Log.Debug("timers fired", "n", n)
-			}
-			t.Reset(s.o.Every)
+	s.loop.Start(ctx, s.o.Every, func(ctx context.Context) {
+		if n, err := s.Pass(ctx); err != nil && ctx.Err() == nil {
+			s.o.Log.Error("reminder pass", "err", err)
+		} else if n > 0 {
+			s.o.Log.Debug("timers fired", "n", n)
 		}
-	}()
+	})
 }
 
 // Stop ends the loop and waits for the pass in progress (at most until ctx ends). It
 // fits lifecycle.Hooks.AfterDrain.
-func (s *Scheduler) Stop(ctx context.Context) error {
-	s.mu.Lock()
-	stop, done := s.stop, s.done
-	s.mu.Unlock()
-	if stop == nil {
-		return nil
-	}
-	stop()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+func (s *Scheduler) Stop(ctx context.Context) error { return s.loop.Stop(ctx) }
