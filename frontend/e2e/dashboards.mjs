@@ -12,48 +12,16 @@
 // CHROMIUM_PATH (/usr/bin/chromium), SLUICE_E2E_HEADED=1.
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { BASE, fail, launch, login as signIn, outDir, repoRoot, steps } from './harness.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(here, '../..');
-const outDir = path.join(repoRoot, 'test-output', 'e2e');
-const BASE = (process.env.SLUICE_URL || '').replace(/\/+$/, '');
 const ADMIN = process.env.SLUICE_ADMIN || 'admin';
 const PASSWORD = process.env.SLUICE_ADMIN_PASSWORD || 'admin-e2e-pass';
 const DEMO_PASSWORD = 'sluice-demo';
-const TIMEOUT = Number(process.env.SLUICE_E2E_TIMEOUT_MS || 20000);
 const FLOW = 'order-review';
 const CHARTS = ['throughput', 'cycle', 'latency', 'rework', 'sla', 'rejections'];
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
 
-const log = (...a) => console.log('[dashboards]', ...a);
-let stepNo = 0;
-const fail = (m) => {
-  throw new Error(m);
-};
-
-async function shot(page, name) {
-  const file = path.join(outDir, `dashboards-${String(stepNo).padStart(2, '0')}-${name}.png`);
-  try {
-    await page.screenshot({ path: file, fullPage: true, timeout: 15000 });
-  } catch (e) {
-    log(`  (screenshot ${name} failed: ${e.message.split('\n')[0]})`);
-  }
-}
-
-async function step(name, page, fn) {
-  stepNo++;
-  const t0 = Date.now();
-  log(`step ${stepNo}: ${name}`);
-  try {
-    await fn();
-    log(`  ok (${((Date.now() - t0) / 1000).toFixed(1)}s)`);
-  } catch (e) {
-    if (page) await shot(page, `${name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-FAILED`);
-    throw new Error(`step ${stepNo} "${name}" failed: ${e instanceof Error ? e.message : e}`);
-  }
-}
+const run = steps('[dashboards]', 'dashboards-');
+const { log, shot, step, newPage } = run;
 
 async function call(method, p, token, body) {
   const res = await fetch(`${BASE}/api/v1${p}`, {
@@ -74,7 +42,6 @@ async function main() {
     console.error('[dashboards] set SLUICE_URL');
     process.exit(2);
   }
-  fs.mkdirSync(outDir, { recursive: true });
   const sample = JSON.parse(fs.readFileSync(path.join(repoRoot, 'schemas', 'examples', 'orders', 'small-standard.json'), 'utf8'));
   const started = Date.now();
 
@@ -89,19 +56,12 @@ async function main() {
     log(`  ${a.number} waits at verify, ${b.number} rejected at sales review`);
   });
 
-  const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-  const headed = process.env.SLUICE_E2E_HEADED === '1';
-  const browser = await chromium.launch({ executablePath, headless: !headed, args: headed ? CHROMIUM_ARGS.filter((a) => a !== '--headless') : CHROMIUM_ARGS });
-  const context = await browser.newContext({ viewport: { width: 1500, height: 1000 }, locale: 'zh-TW' });
-  context.setDefaultTimeout(TIMEOUT);
-  const page = await context.newPage();
+  const browser = await launch();
+  const { page } = await newPage(browser, ADMIN, { width: 1500, height: 1000 });
   let stats;
   try {
     await step('admin opens the dashboards: every chart is drawn', page, async () => {
-      await page.goto(`${BASE}/login`);
-      await page.getByTestId('login-username').fill(ADMIN);
-      await page.getByTestId('login-password').fill(PASSWORD);
-      await page.getByTestId('login-submit').click();
+      await signIn(page, ADMIN, PASSWORD);
       const [res] = await Promise.all([
         page.waitForResponse((r) => r.url().includes(`/api/v1/flows/${FLOW}/stats`)),
         // several flows are published (after-sales ones too): name the one to chart
@@ -129,7 +89,7 @@ async function main() {
       if ((await verify.getAttribute('data-level')) === '') fail('verify is not coloured');
       await page.getByTestId('heat-legend').waitFor();
       await page.getByTestId('bottleneck-heatmap').scrollIntoViewIfNeeded();
-      await page.getByTestId('bottleneck-heatmap').screenshot({ path: path.join(outDir, `dashboards-${String(stepNo).padStart(2, '0')}-heatmap.png`) });
+      await page.getByTestId('bottleneck-heatmap').screenshot({ path: path.join(outDir, `dashboards-${String(run.stepNo).padStart(2, '0')}-heatmap.png`) });
     });
 
     await step('the designer palette lists every plugin; the inventory node shows its settings form', page, async () => {
@@ -167,7 +127,7 @@ async function main() {
       log(`  refused: ${msg.trim().slice(0, 120)}; state now ${await check.getAttribute('data-state')}`);
       await page.getByTestId('designer-undo').click(); // leave the draft as it was
     });
-    log(`all ${stepNo} steps passed in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    log(`all ${run.stepNo} steps passed in ${((Date.now() - started) / 1000).toFixed(1)}s`);
   } finally {
     await browser.close();
   }

@@ -9,48 +9,14 @@
 //
 // Optional environment: SLUICE_ADMIN (admin), SLUICE_ADMIN_PASSWORD (admin-e2e-pass), SLUICE_E2E_TIMEOUT_MS (20000),
 // CHROMIUM_PATH (/usr/bin/chromium), SLUICE_E2E_HEADED=1.
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { BASE, fail, launch, login, steps } from './harness.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(here, '../..');
-const outDir = path.join(repoRoot, 'test-output', 'e2e');
-const BASE = (process.env.SLUICE_URL || '').replace(/\/+$/, '');
 const ADMIN = process.env.SLUICE_ADMIN || 'admin';
 const PASSWORD = process.env.SLUICE_ADMIN_PASSWORD || 'admin-e2e-pass';
-const TIMEOUT = Number(process.env.SLUICE_E2E_TIMEOUT_MS || 20000);
 const FORM = `e2e-form-${Date.now().toString(36)}`;
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
 
-const log = (...a) => console.log('[formdesigner]', ...a);
-let stepNo = 0;
-const fail = (m) => {
-  throw new Error(m);
-};
-
-async function shot(page, name) {
-  const file = path.join(outDir, `formdesigner-${String(stepNo).padStart(2, '0')}-${name}.png`);
-  try {
-    await page.screenshot({ path: file, fullPage: true, timeout: 15000 });
-  } catch (e) {
-    log(`  (screenshot ${name} failed: ${e.message.split('\n')[0]})`);
-  }
-}
-
-async function step(name, page, fn) {
-  stepNo++;
-  const t0 = Date.now();
-  log(`step ${stepNo}: ${name}`);
-  try {
-    await fn();
-    log(`  ok (${((Date.now() - t0) / 1000).toFixed(1)}s)`);
-  } catch (e) {
-    await shot(page, `${name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-FAILED`);
-    throw new Error(`step ${stepNo} "${name}" failed: ${e instanceof Error ? e.message : e}`);
-  }
-}
+const run = steps('[formdesigner]', 'formdesigner-');
+const { log, shot, step, newPage } = run;
 
 /** dnd-kit listens to pointer events: press, move past its 4px activation distance, move over the target, release. */
 async function drag(page, source, target, where = 'center') {
@@ -72,20 +38,12 @@ async function main() {
     console.error('[formdesigner] set SLUICE_URL');
     process.exit(2);
   }
-  fs.mkdirSync(outDir, { recursive: true });
-  const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-  const headed = process.env.SLUICE_E2E_HEADED === '1';
-  const browser = await chromium.launch({ executablePath, headless: !headed, args: headed ? CHROMIUM_ARGS.filter((a) => a !== '--headless') : CHROMIUM_ARGS });
+  const browser = await launch();
   const started = Date.now();
-  const context = await browser.newContext({ viewport: { width: 1600, height: 1000 }, locale: 'zh-TW' });
-  context.setDefaultTimeout(TIMEOUT);
-  const page = await context.newPage();
+  const { page } = await newPage(browser, ADMIN, { width: 1600, height: 1000 });
   try {
     await step('admin creates a new form', page, async () => {
-      await page.goto(`${BASE}/login`);
-      await page.getByTestId('login-username').fill(ADMIN);
-      await page.getByTestId('login-password').fill(PASSWORD);
-      await page.getByTestId('login-submit').click();
+      await login(page, ADMIN, PASSWORD);
       await page.getByTestId('nav-forms').click();
       await page.getByTestId('forms-row-order').waitFor();
       await shot(page, 'forms-list');
@@ -168,7 +126,7 @@ async function main() {
       await page.getByTestId('fd-status').getByText('第 1 版').waitFor();
       await shot(page, 'published');
     });
-    log(`all ${stepNo} steps passed in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    log(`all ${run.stepNo} steps passed in ${((Date.now() - started) / 1000).toFixed(1)}s`);
   } finally {
     await browser.close();
   }

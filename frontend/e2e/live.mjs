@@ -19,82 +19,18 @@
 // SLUICE_BOARD_DEPT (sales), CHROMIUM_PATH (/usr/bin/chromium), SLUICE_E2E_HEADED=1.
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { BASE, StepError, fail, launch, liveOpen, login, mark as markPage, repoRoot, stillSame as samePage, steps } from './harness.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(here, '../..');
-const outDir = path.join(repoRoot, 'test-output', 'e2e');
-
-const BASE = (process.env.SLUICE_URL || '').replace(/\/+$/, '');
-const PASSWORD = process.env.SLUICE_PASSWORD || 'sluice-demo';
-const TIMEOUT = Number(process.env.SLUICE_E2E_TIMEOUT_MS || 20000);
 const SAMPLE = process.env.SLUICE_SAMPLE || path.join(repoRoot, 'schemas', 'examples', 'orders', 'small-standard.json');
 const CLERK = 'clerk';
 const REVIEWER = process.env.SLUICE_REVIEWER || 'manager';
 const BOARD_USER = process.env.SLUICE_BOARD_USER || 'warehouse';
 const DEPT = process.env.SLUICE_BOARD_DEPT || 'sales';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
 
-let stepNo = 0;
-let passed = 0;
-const log = (...a) => console.log('[e2e:live]', ...a);
-class StepError extends Error {}
-const fail = (m) => {
-  throw new StepError(m);
-};
-const slug = (s) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 50);
-
-async function shot(page, name) {
-  const file = path.join(outDir, `live-${String(stepNo).padStart(2, '0')}-${name}.png`);
-  await page.screenshot({ path: file, fullPage: true, timeout: 15000 }).catch((e) => log(`  (screenshot ${name} failed: ${e.message.split('\n')[0]})`));
-  return file;
-}
-
-async function step(name, page, fn) {
-  stepNo++;
-  const started = Date.now();
-  log(`step ${stepNo}: ${name}`);
-  try {
-    const r = await fn();
-    passed++;
-    log(`  ok (${((Date.now() - started) / 1000).toFixed(1)}s)`);
-    return r;
-  } catch (e) {
-    if (page) log(`  screenshot of the failure: ${path.relative(repoRoot, await shot(page, `${slug(name)}-FAILED`))}`);
-    throw new StepError(`step ${stepNo} "${name}" failed: ${e instanceof Error ? e.message : e}`);
-  }
-}
-
-async function newPage(browser, who) {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-TW' });
-  context.setDefaultTimeout(TIMEOUT);
-  const page = await context.newPage();
-  page.on('pageerror', (e) => log(`  [${who}] page error: ${e.message}`));
-  page.on('response', async (res) => {
-    if (res.url().includes('/api/') && res.status() >= 500) log(`  [${who}] ${res.request().method()} ${res.url()} → ${res.status()}`);
-  });
-  return { context, page };
-}
-
-async function login(page, username) {
-  await page.goto(`${BASE}/login`);
-  await page.getByTestId('login-username').fill(username);
-  await page.getByTestId('login-password').fill(PASSWORD);
-  const [res] = await Promise.all([page.waitForResponse((r) => r.url().includes('/api/v1/auth/login')), page.getByTestId('login-submit').click()]);
-  if (res.status() !== 200) fail(`login as ${username} answered ${res.status()}`);
-  await page.getByTestId('user-menu').waitFor();
-}
-
-/** The page's websocket is subscribed (the header's dot is green). */
-const liveOpen = (page) => page.locator('[data-testid="live-status"][data-status="open"]').waitFor();
-
-/** Marks the document; `stillSame` fails if the page was reloaded (a reload drops the marker). */
-const mark = (page) => page.evaluate(() => (window.__sluiceE2eMarker = 'live'));
-async function stillSame(page, who) {
-  const m = await page.evaluate(() => window.__sluiceE2eMarker).catch(() => undefined);
-  if (m !== 'live') fail(`${who}'s page was reloaded (the marker is gone)`);
-}
+const run = steps('[e2e:live]', 'live-');
+const { log, shot, step, newPage } = run;
+const mark = (page) => markPage(page, 'live');
+const stillSame = (page, who) => samePage(page, who, 'live');
 
 const card = (page, number, node) =>
   page.locator(`[data-testid="board-column"]${node ? `[data-node="${node}"]` : ''} [data-testid="board-card"][data-number="${number}"]`);
@@ -104,20 +40,10 @@ async function main() {
     console.error('set SLUICE_URL to a running Sluice server with the demo seed (scripts/e2e.sh does it)');
     process.exit(2);
   }
-  const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-  if (!fs.existsSync(executablePath)) {
-    console.error(`no Chromium at ${executablePath} (scripts/chromium.sh installs it)`);
-    process.exit(2);
-  }
-  fs.mkdirSync(outDir, { recursive: true });
   const body = JSON.parse(fs.readFileSync(SAMPLE, 'utf8'));
   log(`server ${BASE}, sample ${path.relative(repoRoot, SAMPLE)}`);
 
-  const browser = await chromium.launch({
-    executablePath,
-    headless: process.env.SLUICE_E2E_HEADED !== '1',
-    args: process.env.SLUICE_E2E_HEADED === '1' ? CHROMIUM_ARGS.filter((a) => a !== '--headless') : CHROMIUM_ARGS,
-  });
+  const browser = await launch();
   const started = Date.now();
   try {
     const rev = await newPage(browser, REVIEWER);
@@ -287,12 +213,12 @@ async function main() {
     await browser.close();
   }
   log(`live walkthrough done in ${((Date.now() - started) / 1000).toFixed(1)}s`);
-  console.log(`e2e live: ${passed} passed, 0 failed`);
+  console.log(`e2e live: ${run.passed} passed, 0 failed`);
 }
 
 main().catch((e) => {
   console.error(`[e2e:live] FAILED: ${e instanceof Error ? e.message : e}`);
   if (!(e instanceof StepError) && e instanceof Error && e.stack) console.error(e.stack);
-  console.log(`e2e live: ${passed} passed, 1 failed`);
+  console.log(`e2e live: ${run.passed} passed, 1 failed`);
   process.exit(1);
 });

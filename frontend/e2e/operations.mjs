@@ -17,46 +17,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { BASE, PASSWORD, StepError, fail, launch, liveOpen, login, repoRoot, steps } from './harness.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(here, '../..');
-const outDir = path.join(repoRoot, 'test-output', 'e2e');
 const samples = path.join(repoRoot, 'schemas', 'examples', 'orders');
 
-const BASE = (process.env.SLUICE_URL || '').replace(/\/+$/, '');
-const PASSWORD = process.env.SLUICE_PASSWORD || 'sluice-demo';
-const TIMEOUT = Number(process.env.SLUICE_E2E_TIMEOUT_MS || 20000);
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
-
-let stepNo = 0;
-const log = (...a) => console.log('[e2e:operations]', ...a);
-class StepError extends Error {}
-const fail = (m) => {
-  throw new StepError(m);
-};
-const slug = (s) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 50);
-
-async function shot(page, name) {
-  const file = path.join(outDir, `operations-${String(stepNo).padStart(2, '0')}-${name}.png`);
-  await page.screenshot({ path: file, fullPage: true, timeout: 15000 }).catch((e) => log(`  (screenshot ${name} failed: ${e.message.split('\n')[0]})`));
-  return file;
-}
-
-async function step(name, page, fn) {
-  stepNo++;
-  const started = Date.now();
-  log(`step ${stepNo}: ${name}`);
-  try {
-    const r = await fn();
-    log(`  ok (${((Date.now() - started) / 1000).toFixed(1)}s)`);
-    return r;
-  } catch (e) {
-    if (page) log(`  screenshot of the failure: ${path.relative(repoRoot, await shot(page, `${slug(name)}-FAILED`))}`);
-    throw new StepError(`step ${stepNo} "${name}" failed: ${e instanceof Error ? e.message : e}`);
-  }
-}
+const run = steps('[e2e:operations]', 'operations-');
+const { log, shot, step, newPage } = run;
 
 // --- the API, as a demo user (bearer token) ---
 const tokens = new Map();
@@ -96,26 +62,6 @@ async function approve(user, orderId, node) {
   return must(user, 'POST', `/tasks/${t.id}/actions`, { action: 'approve', checklist: (t.checklist ?? []).map(() => true), comment: 'e2e operations' });
 }
 
-async function newPage(browser, who) {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-TW' });
-  context.setDefaultTimeout(TIMEOUT);
-  const page = await context.newPage();
-  page.on('pageerror', (e) => log(`  [${who}] page error: ${e.message}`));
-  page.on('response', (res) => {
-    if (res.url().includes('/api/') && res.status() >= 500) log(`  [${who}] ${res.request().method()} ${res.url()} → ${res.status()}`);
-  });
-  return { context, page };
-}
-
-async function login(page, username) {
-  await page.goto(`${BASE}/login`);
-  await page.getByTestId('login-username').fill(username);
-  await page.getByTestId('login-password').fill(PASSWORD);
-  const [res] = await Promise.all([page.waitForResponse((r) => r.url().includes('/api/v1/auth/login')), page.getByTestId('login-submit').click()]);
-  if (res.status() !== 200) fail(`login as ${username} answered ${res.status()}`);
-  await page.getByTestId('user-menu').waitFor();
-}
-const liveOpen = (page) => page.locator('[data-testid="live-status"][data-status="open"]').waitFor();
 const visibleDropdown = (page) => page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden)');
 
 async function main() {
@@ -123,21 +69,11 @@ async function main() {
     console.error('set SLUICE_URL to a running Sluice server with the demo seed (scripts/e2e.sh does it)');
     process.exit(2);
   }
-  const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-  if (!fs.existsSync(executablePath)) {
-    console.error(`no Chromium at ${executablePath} (scripts/chromium.sh installs it)`);
-    process.exit(2);
-  }
-  fs.mkdirSync(outDir, { recursive: true });
   const creditHold = JSON.parse(fs.readFileSync(path.join(samples, 'credit-hold.json'), 'utf8'));
   const small = JSON.parse(fs.readFileSync(path.join(samples, 'small-standard.json'), 'utf8'));
   const customerName = creditHold.data.customer.name;
 
-  const browser = await chromium.launch({
-    executablePath,
-    headless: process.env.SLUICE_E2E_HEADED !== '1',
-    args: process.env.SLUICE_E2E_HEADED === '1' ? CHROMIUM_ARGS.filter((a) => a !== '--headless') : CHROMIUM_ARGS,
-  });
+  const browser = await launch();
   const started = Date.now();
   try {
     const mgr = await newPage(browser, 'manager');
@@ -285,7 +221,7 @@ async function main() {
       }
     });
 
-    log(`passed: ${stepNo} steps in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    log(`passed: ${run.stepNo} steps in ${((Date.now() - started) / 1000).toFixed(1)}s`);
   } finally {
     await browser.close();
   }

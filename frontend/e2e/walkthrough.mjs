@@ -26,27 +26,17 @@
 //   SLUICE_E2E_HEADED=1        show the browser (needs a display)
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { BASE, StepError, TIMEOUT, fail, launch, login, outDir, repoRoot, steps } from './harness.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(here, '../..');
-const outDir = path.join(repoRoot, 'test-output', 'e2e');
-
-const BASE = (process.env.SLUICE_URL || '').replace(/\/+$/, '');
 const FLOW = process.env.SLUICE_FLOW || 'order-review';
-const PASSWORD = process.env.SLUICE_PASSWORD || 'sluice-demo';
 const REVIEWERS = (process.env.SLUICE_REVIEWERS || 'clerk,manager,finance,finance2,warehouse,service').split(',').map((s) => s.trim()).filter(Boolean);
 const FINANCE_USERS = new Set((process.env.SLUICE_FINANCE_USERS || 'finance,finance2').split(',').map((s) => s.trim()));
 const THRESHOLD = Number(process.env.SLUICE_FINANCE_THRESHOLD || 50000);
-const TIMEOUT = Number(process.env.SLUICE_E2E_TIMEOUT_MS || 20000);
 const TASK_WAIT = Number(process.env.SLUICE_E2E_TASK_WAIT_MS || 90000);
 const SUBMITTER = 'clerk';
 // the reviewer who returns the order once (to RETURN_TO, the previous review node); '' skips the return
 const RETURN_BY = process.env.SLUICE_E2E_RETURN_BY ?? 'manager';
 const RETURN_TO = process.env.SLUICE_E2E_RETURN_TO || 'verify';
-
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
 
 // Used only when schemas/examples/orders/ has no sample (a copy of large-vip.json: total 80600 ≥ 50000).
 const BUILTIN_SAMPLE = {
@@ -65,47 +55,9 @@ const BUILTIN_SAMPLE = {
   },
 };
 
-let stepNo = 0;
-let passed = 0;
-const log = (...a) => console.log('[e2e]', ...a);
-
-class StepError extends Error {}
-
-function fail(message) {
-  throw new StepError(message);
-}
-
-async function shot(page, name) {
-  const file = path.join(outDir, `${String(stepNo).padStart(2, '0')}-${name}.png`);
-  try {
-    await page.screenshot({ path: file, fullPage: true, timeout: 15000 });
-  } catch (e) {
-    log(`  (screenshot ${name} failed: ${e.message.split('\n')[0]})`);
-  }
-  return file;
-}
-
-/** Runs one named step; on failure saves a screenshot of `page` and rethrows with the step's name. */
-async function step(name, page, fn) {
-  stepNo++;
-  const started = Date.now();
-  log(`step ${stepNo}: ${name}`);
-  try {
-    const result = await fn();
-    passed++;
-    log(`  ok (${((Date.now() - started) / 1000).toFixed(1)}s)`);
-    return result;
-  } catch (e) {
-    if (page) {
-      const file = await shot(page, `${slug(name)}-FAILED`);
-      log(`  screenshot of the failure: ${path.relative(repoRoot, file)}`);
-    }
-    const msg = e instanceof Error ? e.message : String(e);
-    throw new StepError(`step ${stepNo} "${name}" failed: ${msg}`);
-  }
-}
-
-const slug = (s) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
+const run = steps('[e2e]', '');
+const { log, shot, step } = run;
+const newPage = (browser, who) => run.newPage(browser, who, { width: 1440, height: 960 });
 
 function loadSample() {
   const explicit = process.env.SLUICE_SAMPLE;
@@ -159,33 +111,6 @@ function enumLabel(schema, ui, value) {
 }
 
 // ---------- browser helpers ----------
-
-async function newPage(browser, who) {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 960 }, locale: 'zh-TW' });
-  context.setDefaultTimeout(TIMEOUT);
-  const page = await context.newPage();
-  page.on('pageerror', (e) => log(`  [${who}] page error: ${e.message}`));
-  page.on('response', async (res) => {
-    if (res.url().includes('/api/') && res.status() >= 500) {
-      log(`  [${who}] ${res.request().method()} ${res.url()} → ${res.status()} ${(await res.text().catch(() => '')).slice(0, 300)}`);
-    }
-  });
-  return { context, page };
-}
-
-async function login(page, username) {
-  await page.goto(`${BASE}/login`);
-  await page.getByTestId('login-username').fill(username);
-  await page.getByTestId('login-password').fill(PASSWORD);
-  const [res] = await Promise.all([
-    page.waitForResponse((r) => r.url().includes('/api/v1/auth/login')),
-    page.getByTestId('login-submit').click(),
-  ]);
-  if (res.status() !== 200) fail(`login as ${username} answered ${res.status()}: ${(await res.text()).slice(0, 300)}`);
-  await page.getByTestId('user-menu').waitFor();
-  const shown = await page.getByTestId('user-menu').getAttribute('data-username');
-  if (shown !== username) fail(`signed in as ${shown}, expected ${username}`);
-}
 
 const byId = (page, id) => page.locator(`[id="${id}"]`);
 
@@ -591,19 +516,10 @@ async function main() {
   }
   fs.mkdirSync(outDir, { recursive: true });
   for (const f of fs.readdirSync(outDir)) if (f.endsWith('.png')) fs.rmSync(path.join(outDir, f));
-  const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-  if (!fs.existsSync(executablePath)) {
-    console.error(`[e2e] no Chromium at ${executablePath}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
-    process.exit(2);
-  }
   const sample = loadSample();
   log(`server ${BASE}, flow ${sample.flow}, sample ${sample.source}; screenshots in ${path.relative(repoRoot, outDir)}/`);
 
-  const browser = await chromium.launch({
-    executablePath,
-    headless: process.env.SLUICE_E2E_HEADED !== '1',
-    args: process.env.SLUICE_E2E_HEADED === '1' ? CHROMIUM_ARGS.filter((a) => a !== '--headless') : CHROMIUM_ARGS,
-  });
+  const browser = await launch();
   const started = Date.now();
   try {
     const order = await submitOrder(browser, sample);
@@ -626,12 +542,12 @@ async function main() {
     await browser.close();
   }
   log(`walkthrough done in ${((Date.now() - started) / 1000).toFixed(0)}s`);
-  console.log(`e2e: ${passed} passed, 0 failed`);
+  console.log(`e2e: ${run.passed} passed, 0 failed`);
 }
 
 main().catch((e) => {
   console.error(`[e2e] FAILED: ${e instanceof Error ? e.message : e}`);
   if (!(e instanceof StepError) && e instanceof Error && e.stack) console.error(e.stack);
-  console.log(`e2e: ${passed} passed, 1 failed`);
+  console.log(`e2e: ${run.passed} passed, 1 failed`);
   process.exit(1);
 });
