@@ -1,4 +1,4 @@
-import { useEffect, useState, type ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import { App, Button, Card, Flex, Result, Skeleton, Space, Tabs, Tag, Typography } from 'antd';
 import { ArrowLeftOutlined, SaveOutlined, SendOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
@@ -11,6 +11,7 @@ import type { LocalizedText } from '../../../i18n/pickText';
 import { useDef, usePublish, useSaveDraft, type Kind } from '../api/definitions';
 import { JsonTab } from './JsonTab';
 import { ServerErrors } from './ServerErrors';
+import { useLeaveWarning } from '../../../lib/useLeaveWarning';
 
 export interface EditorProps<D> {
   doc: D;
@@ -71,12 +72,7 @@ function Editor<D extends { key: string; name?: LocalizedText }>({
   const publish = usePublish(kind);
   const dirty = doc !== saved;
 
-  useEffect(() => {
-    if (!dirty) return;
-    const warn = (e: BeforeUnloadEvent) => e.preventDefault();
-    window.addEventListener('beforeunload', warn);
-    return () => window.removeEventListener('beforeunload', warn);
-  }, [dirty]);
+  useLeaveWarning(dirty);
 
   const fail = (e: unknown) =>
     setFailure(

@@ -67,6 +67,7 @@ import { EdgePanel } from './EdgePanel';
 import { FlowPanel } from './FlowPanel';
 import { SimulateModal } from './SimulateModal';
 import { SimulationResults } from './SimulationResults';
+import { useLeaveWarning } from '../../../lib/useLeaveWarning';
 
 const nodeTypes = { flow: FlowNodeView };
 const DND_TYPE = 'application/x-sluice-node';
@@ -142,13 +143,7 @@ function Designer({ flowKey, initial, info }: { flowKey: string; initial: FlowDo
 
   useEffect(() => savePositions(flowKey, positions), [flowKey, positions]);
 
-  // leaving the page with unsaved edits asks first
-  useEffect(() => {
-    if (!dirty) return;
-    const warn = (e: BeforeUnloadEvent) => e.preventDefault();
-    window.addEventListener('beforeunload', warn);
-    return () => window.removeEventListener('beforeunload', warn);
-  }, [dirty]);
+  useLeaveWarning(dirty);
 
   // ----- marks on the graph: server errors and the simulated path -----
   const marks = useMemo(() => {

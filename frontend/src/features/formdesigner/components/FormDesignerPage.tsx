@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import {
   DndContext,
   DragOverlay,
@@ -48,6 +48,7 @@ import { ServerErrors } from '../../definitions/components/ServerErrors';
 import { FIELD_KINDS, docToModel, localProblems, modelToDoc, move, newField, pointerField, type DesignerField, type FieldKind, type FormDoc, type FormModel } from '../lib/model';
 import { FieldProperties } from './FieldProperties';
 import { TextInputs } from '../../designer/components/TextInputs';
+import { useLeaveWarning } from '../../../lib/useLeaveWarning';
 
 type PaletteKind = Exclude<FieldKind, 'raw'>;
 const ICONS: Record<FieldKind, React.ReactNode> = {
@@ -120,12 +121,7 @@ function FormDesigner({ initial, info }: { initial: FormModel; info: { version: 
   const problems = useMemo(() => localProblems(model), [model]);
   const dirty = model !== saved;
 
-  useEffect(() => {
-    if (!dirty) return;
-    const warn = (e: BeforeUnloadEvent) => e.preventDefault();
-    window.addEventListener('beforeunload', warn);
-    return () => window.removeEventListener('beforeunload', warn);
-  }, [dirty]);
+  useLeaveWarning(dirty);
 
   const sensors = useSensors(
     useSensor(PointerSensor, { activationConstraint: { distance: 4 } }),
