@@ -6,9 +6,8 @@ import { useFlows } from '../flows/api/listFlows';
 import { useDepartments } from '../departments/api/listDepartments';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { useLang } from '../../i18n/useLang';
-import { isApiError } from '../../lib/api';
 import { formatDateTime } from '../../lib/format';
-import { fieldErrorsToForm, useChannels, useSaveChannel, type Channel, type ChannelInput } from './api';
+import { saveErrors, useChannels, useSaveChannel, type Channel, type ChannelInput } from './api';
 import { mappingError } from '../intake/lib';
 
 const FIELDS = ['key', 'name', 'flow', 'department', 'submitter', 'secret', 'mapping', 'enabled'];
@@ -35,12 +34,7 @@ function ChannelModal({ channel, onClose }: { channel: Channel | null; onClose: 
           void message.success(t('ops.channels.saved', { key: c.key }));
           onClose();
         },
-        onError: (e) => {
-          if (!isApiError(e)) return setRest(e);
-          const { fields, rest: other } = fieldErrorsToForm(e.fieldErrors, FIELDS);
-          form.setFields(fields as never);
-          if (other.length || !fields.length) setRest(e);
-        },
+        onError: saveErrors(form, FIELDS, setRest),
       },
     );
   };

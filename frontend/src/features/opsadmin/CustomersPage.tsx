@@ -4,9 +4,8 @@ import { PlusOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { useLang } from '../../i18n/useLang';
-import { isApiError } from '../../lib/api';
 import { formatMoney } from '../../lib/format';
-import { fieldErrorsToForm, useCustomers, useSaveCustomer, type Customer, type CustomerInput } from './api';
+import { saveErrors, useCustomers, useSaveCustomer, type Customer, type CustomerInput } from './api';
 
 const FIELDS = ['code', 'name', 'email', 'language', 'webhook_url', 'blocked', 'blocked_reason', 'credit_limit', 'address'];
 
@@ -30,12 +29,7 @@ function CustomerModal({ customer, onClose }: { customer: Customer | null; onClo
           void message.success(t('ops.customers.saved', { name: c.name }));
           onClose();
         },
-        onError: (e) => {
-          if (!isApiError(e)) return setRest(e);
-          const { fields, rest: other } = fieldErrorsToForm(e.fieldErrors, FIELDS);
-          form.setFields(fields as never);
-          if (other.length || !fields.length) setRest(e);
-        },
+        onError: saveErrors(form, FIELDS, setRest),
       },
     );
   };

@@ -1,5 +1,6 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, apiFetch, type FieldError, type Query } from '../../lib/api';
+import type { FormInstance } from 'antd';
+import { api, apiFetch, isApiError, type FieldError, type Query } from '../../lib/api';
 import type { Page } from '../../lib/types';
 
 export interface Customer {
@@ -115,4 +116,14 @@ export function fieldErrorsToForm(errors: FieldError[], known: string[]): { fiel
     else rest.push(e);
   }
   return { fields: [...by].map(([name, errs]) => ({ name, errors: errs })), rest };
+}
+
+/** The onError of a form's save: the errors of known fields go on those fields; anything else (or an error naming no field) goes to `setRest`, shown above the form. */
+export function saveErrors(form: FormInstance, known: string[], setRest: (e: unknown) => void) {
+  return (e: unknown) => {
+    if (!isApiError(e)) return setRest(e);
+    const { fields, rest } = fieldErrorsToForm(e.fieldErrors, known);
+    form.setFields(fields as never);
+    if (rest.length || !fields.length) setRest(e);
+  };
 }
