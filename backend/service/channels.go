@@ -85,8 +85,9 @@ func (s *Service) ListChannels(ctx context.Context, a Actor) ([]ChannelView, err
 }
 
 // checkChannel validates a channel's settings against the flow's form and the people it
-// names. creating says whether the secret is required.
-func (s *Service) checkChannel(ctx context.Context, in ChannelInput, creating bool) ([]FieldError, error) {
+// names: a 422 with every problem found, or a failure reading them. creating says whether
+// the secret is required.
+func (s *Service) checkChannel(ctx context.Context, in ChannelInput, creating bool) error {
 	var errs []FieldError
 	if !keyPattern.MatchString(in.Key) {
 		errs = append(errs, FieldError{"/key", "1–64 characters: lower-case letters, digits, '.', '_' or '-', starting with a letter"})
@@ -98,7 +99,7 @@ func (s *Service) checkChannel(ctx context.Context, in ChannelInput, creating bo
 	if e, ok := AsError(err); ok {
 		errs = append(errs, e.Errors...)
 	} else if err != nil {
-		return nil, err
+		return err
 	} else {
 		var m intake.PayloadMapping
 		if len(in.Mapping) == 0 || string(in.Mapping) == "null" {
@@ -111,7 +112,7 @@ func (s *Service) checkChannel(ctx context.Context, in ChannelInput, creating bo
 	}
 	ok, err := s.Store.Read.Department.Query().Where(department.Key(in.Department)).Exist(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if !ok {
 		errs = append(errs, FieldError{"/department", fmt.Sprintf("no department %q", in.Department)})
@@ -121,13 +122,16 @@ func (s *Service) checkChannel(ctx context.Context, in ChannelInput, creating bo
 	case ent.IsNotFound(err):
 		errs = append(errs, FieldError{"/submitter", fmt.Sprintf("no user %q", in.Submitter)})
 	case err != nil:
-		return nil, err
+		return err
 	case u.Disabled:
 		errs = append(errs, FieldError{"/submitter", "this user is disabled"})
 	case ok && !s.can(Actor{ID: u.ID, Username: u.Username}, in.Department, "orders", "create"):
 		errs = append(errs, FieldError{"/submitter", fmt.Sprintf("%s may not submit orders in %s", u.Username, in.Department)})
 	}
-	return errs, nil
+	if len(errs) > 0 {
+		return invalid("the channel is not valid", errs...)
+	}
+	return nil
 }
 
 // CreateChannel adds a channel.
@@ -135,15 +139,11 @@ func (s *Service) CreateChannel(ctx context.Context, a Actor, in ChannelInput) (
 	if err := s.mayManageChannels(a); err != nil {
 		return nil, err
 	}
-	errs, err := s.checkChannel(ctx, in, true)
-	if err != nil {
+	if err := s.checkChannel(ctx, in, true); err != nil {
 		return nil, err
 	}
-	if len(errs) > 0 {
-		return nil, invalid("the channel is not valid", errs...)
-	}
 	var view ChannelView
-	err = s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
+	err := s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
 		if ok, err := tx.Channel.Query().Where(channel.Key(in.Key)).Exist(ctx); err != nil || ok {
 			if ok {
 				return conflict("channel %q exists; PUT /channels/%s changes it", in.Key, in.Key)
@@ -179,15 +179,11 @@ func (s *Service) UpdateChannel(ctx context.Context, a Actor, key string, in Cha
 	} else if err != nil {
 		return nil, err
 	}
-	errs, err := s.checkChannel(ctx, in, false)
-	if err != nil {
+	if err := s.checkChannel(ctx, in, false); err != nil {
 		return nil, err
 	}
-	if len(errs) > 0 {
-		return nil, invalid("the channel is not valid", errs...)
-	}
 	var view ChannelView
-	err = s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
+	err := s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
 		c, err := tx.Channel.Query().Where(channel.Key(key)).Only(ctx)
 		if err != nil {
 			return err
