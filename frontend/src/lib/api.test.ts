@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ApiError, NetworkError, api, apiFetch, buildUrl, getCookie, onUnauthorized, parseRetryAfter, pointersToErrorSchema, randomUUID } from './api';
+import { ApiError, NetworkError, api, apiFetch, buildUrl, getCookie, onUnauthorized, parseRetryAfter, pointerParts, pointersToErrorSchema, randomUUID } from './api';
 
 type FetchArgs = [string, RequestInit];
 
@@ -162,4 +162,13 @@ describe('Retry-After', () => {
     expect(err.retryAfter).toBe(599);
     expect(err.detail).toBe('this task was urged recently; try again in 9m58s');
   });
+});
+
+describe('pointerParts', () => {
+  it.each<[string, string[]]>([
+    ['', []],
+    ['/', []],
+    ['/rules/verify/remind_after', ['rules', 'verify', 'remind_after']],
+    ['#/a~1b/c~0d', ['a/b', 'c~d']],
+  ])('%j', (p, want) => expect(pointerParts(p)).toEqual(want));
 });

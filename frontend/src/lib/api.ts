@@ -188,6 +188,16 @@ export const api = {
     apiFetch<T>(path, { ...options, method: 'POST', body: body ?? {} }),
 };
 
+/** The segments of a JSON pointer ("#/a~1b/c" → ["a/b", "c"]), ~1 and ~0 decoded. */
+export function pointerParts(pointer: string): string[] {
+  const p = pointer.startsWith('#') ? pointer.slice(1) : pointer;
+  if (p === '' || p === '/') return [];
+  return p
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
 /**
  * Converts the server's field errors into rjsf's ErrorSchema shape ({items: {0: {qty: {__errors: [..]}}}}).
  * Pointers are JSON Pointers into the request body; a leading /data (the order's data) is stripped.
@@ -197,11 +207,7 @@ export function pointersToErrorSchema(errors: FieldError[], stripPrefix = '/data
   for (const { pointer, message } of errors) {
     let p = pointer.startsWith('#') ? pointer.slice(1) : pointer;
     if (stripPrefix && (p === stripPrefix || p.startsWith(`${stripPrefix}/`))) p = p.slice(stripPrefix.length);
-    const parts = p
-      .split('/')
-      .slice(1)
-      .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
-      .filter((s) => s !== '');
+    const parts = pointerParts(p).filter((s) => s !== '');
     let node = root;
     for (const part of parts) {
       node[part] = (node[part] as Record<string, unknown>) ?? {};

@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { applyServerErrors, errorsByName, pointerParts } from './lib';
+import { applyServerErrors, errorsByName } from './lib';
 
-describe('pointerParts', () => {
-  it.each<[string, string[]]>([
-    ['', []],
-    ['/', []],
-    ['/rules/verify/remind_after', ['rules', 'verify', 'remind_after']],
-    ['#/a~1b/c~0d', ['a/b', 'c~d']],
-  ])('%j', (p, want) => expect(pointerParts(p)).toEqual(want));
-});
 
 describe('server errors on form fields', () => {
   const toName = (p: string[]) => (p[0] === 'scope' || p[0] === 'permissions' ? [p[0]] : undefined);

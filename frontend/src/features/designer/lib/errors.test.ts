@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { mapErrors, splitPointer } from './errors';
+import { pointerParts } from '../../../lib/api';
+import { mapErrors } from './errors';
 import { pathOnGraph, parseSample } from './simulate';
 import type { FlowDoc } from './document';
 
@@ -20,9 +21,9 @@ const doc: FlowDoc = {
 
 describe('error pointers', () => {
   it('splits JSON pointers with escapes', () => {
-    expect(splitPointer('/nodes/1/fields/a~1b')).toEqual(['nodes', '1', 'fields', 'a/b']);
-    expect(splitPointer('')).toEqual([]);
-    expect(splitPointer('#/edges/0')).toEqual(['edges', '0']);
+    expect(pointerParts('/nodes/1/fields/a~1b')).toEqual(['nodes', '1', 'fields', 'a/b']);
+    expect(pointerParts('')).toEqual([]);
+    expect(pointerParts('#/edges/0')).toEqual(['edges', '0']);
   });
 
   it('maps /nodes/N and /edges/N onto nodes and edges, the rest stays general', () => {

@@ -1,5 +1,5 @@
 // Maps the server's 422 pointers (/nodes/N/…, /edges/N/…) onto the nodes and edges of the document.
-import type { FieldError } from '../../../lib/api';
+import { pointerParts, type FieldError } from '../../../lib/api';
 import type { FlowDoc } from './document';
 
 export interface MappedErrors {
@@ -16,14 +16,6 @@ export interface MappedErrors {
   general: FieldError[];
 }
 
-export function splitPointer(pointer: string): string[] {
-  const p = pointer.startsWith('#') ? pointer.slice(1) : pointer;
-  if (p === '' || p === '/') return [];
-  return p
-    .split('/')
-    .slice(1)
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-}
 
 const push = <K extends string | number>(rec: Record<K, string[]>, k: K, m: string) => {
   (rec[k] ??= []).push(m);
@@ -32,7 +24,7 @@ const push = <K extends string | number>(rec: Record<K, string[]>, k: K, m: stri
 export function mapErrors(errors: FieldError[], doc: FlowDoc): MappedErrors {
   const r: MappedErrors = { nodes: {}, edges: {}, nodeFields: {}, edgeFields: {}, nodeSettings: {}, general: [] };
   for (const err of errors) {
-    const [head, idx, field, ...rest] = splitPointer(err.pointer);
+    const [head, idx, field, ...rest] = pointerParts(err.pointer);
     const i = idx !== undefined && /^\d+$/.test(idx) ? Number(idx) : -1;
     if (head === 'nodes' && i >= 0 && i < doc.nodes.length) {
       const id = doc.nodes[i].id;

@@ -5,6 +5,8 @@
 // Each designed field carries its palette kind in its ui entry (`ui:designer`); documents written by hand are
 // recognised by shape, and whatever the designer does not understand is kept as a `raw` field unchanged.
 
+import { pointerParts } from '../../../lib/api';
+
 export type Lang = 'zh-TW' | 'zh-CN' | 'en';
 export type Text = Partial<Record<Lang, string>>;
 
@@ -350,21 +352,13 @@ export function localProblems(m: FormModel): Record<string, string[]> {
   return out;
 }
 
-function splitPointer(pointer: string): string[] {
-  const p = pointer.startsWith('#') ? pointer.slice(1) : pointer;
-  if (p === '' || p === '/') return [];
-  return p
-    .split('/')
-    .slice(1)
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-}
 
 /**
  * Which field a server error pointer is about: /schema/properties/<key>/…, /schema/required/<n>,
  * /ui/<key>/…, /computed/<key>. Returns the field's key, or undefined (an error about the whole form).
  */
 export function pointerField(pointer: string, doc: FormDoc): string | undefined {
-  const [a, b, c, d] = splitPointer(pointer);
+  const [a, b, c, d] = pointerParts(pointer);
   const props = doc.schema?.properties ?? {};
   if (a === 'schema' && b === 'properties' && c !== undefined && c in props) return c;
   if (a === 'schema' && b === 'required' && c !== undefined && /^\d+$/.test(c)) return doc.schema.required?.[Number(c)];
