@@ -12,7 +12,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -85,9 +84,8 @@ func (h *Hub) Check(r *http.Request) (*Request, error) {
 
 // outMsg is an event framed once for every socket that gets it.
 type outMsg struct {
-	seq  int64
-	pm   *websocket.PreparedMessage
-	size int // bytes of the JSON
+	seq   int64
+	frame []byte // see textFrame
 }
 
 type client struct {
@@ -117,11 +115,10 @@ type client struct {
 	queued atomic.Int64
 	// ready is set once the prelude (subscription answer, replay) is written.
 	ready atomic.Bool
-	raw   syscall.RawConn // for the send-queue check; nil when unavailable
 	// unchecked counts the bytes written directly since the send queue was last seen
 	// nearly empty (under wmu).
 	unchecked int
-	bc        *batchConn // the connection under gorilla's Conn
+	fc        *frameConn // the connection under gorilla's Conn
 
 	// The pump's own: the events of the batch being dispatched that go to this socket.
 	gen   uint64
@@ -212,15 +209,11 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, req *Request, p Peer
 	if err != nil {
 		return // the upgrader has answered
 	}
-	var raw syscall.RawConn
-	if tc, ok := bw.conn.Conn.(*net.TCPConn); ok {
-		if h.opt.SendBuffer > 0 {
-			_ = tc.SetWriteBuffer(h.opt.SendBuffer)
-		}
-		raw, _ = tc.SyscallConn()
+	if tc, ok := bw.conn.Conn.(*net.TCPConn); ok && h.opt.SendBuffer > 0 {
+		_ = tc.SetWriteBuffer(h.opt.SendBuffer)
 	}
 	c := &client{
-		hub: h, conn: conn, actor: p.Actor, session: p.SessionID, own: own, raw: raw, bc: bw.conn,
+		hub: h, conn: conn, actor: p.Actor, session: p.SessionID, own: own, fc: bw.conn,
 		topics: map[string]struct{}{},
 		send:   make(chan outMsg, h.opt.QueueSize), ctrl: make(chan []byte, 16), nudge: make(chan struct{}, 1),
 		done: make(chan struct{}), finished: make(chan struct{}), readDone: make(chan struct{}),
@@ -393,7 +386,7 @@ func (c *client) queuedEvents(m outMsg) error {
 		return errClosed // what is still queued is for a resumed socket to fetch
 	default:
 	}
-	for size := m.size; size < maxSend; size += m.size {
+	for size := len(m.frame); size < maxSend; size += len(m.frame) {
 		select {
 		case m = <-c.send:
 			ms = append(ms, m)
@@ -403,24 +396,30 @@ func (c *client) queuedEvents(m outMsg) error {
 		break
 	}
 	c.unchecked = directCheckEvery // the queue's writes are not counted: ask next time
-	return c.sendBatch(ms, time.Now().Add(c.hub.opt.WriteTimeout))
+	buf := sendBufs.Get().(*[]byte)
+	defer sendBufs.Put(buf)
+	return c.sendBatch(ms, c.hub.opt.WriteTimeout, buf)
 }
 
-// sendBatch writes the events of ms newer than lastSent in one send. The caller holds wmu.
-func (c *client) sendBatch(ms []outMsg, deadline time.Time) error {
+var sendBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+// sendBatch writes the events of ms newer than lastSent in one send, waiting at most
+// wait if the kernel cannot take them at once; buf is scratch space. The caller holds
+// wmu.
+func (c *client) sendBatch(ms []outMsg, wait time.Duration, buf *[]byte) error {
 	last := c.lastSent.Load()
-	c.bc.begin()
+	b := (*buf)[:0]
 	for _, m := range ms {
 		if m.seq > last {
-			if err := c.conn.WritePreparedMessage(m.pm); err != nil {
-				c.bc.abort()
-				return err
-			}
+			b = append(b, m.frame...)
 			last = m.seq
 		}
 	}
-	if err := c.bc.flush(deadline); err != nil {
-		return err
+	*buf = b
+	if len(b) > 0 {
+		if err := c.fc.send(b, wait); err != nil {
+			return err
+		}
 	}
 	c.lastSent.Store(last)
 	return nil
@@ -436,7 +435,7 @@ const maxSend = 32 << 10
 // nearly empty (the write cannot block). Anything else goes through the queue as before.
 const (
 	directMaxUnsent = 1 << 10 // bytes not yet acknowledged by the peer
-	directMaxSize   = 4 << 10 // bytes of the events
+	directMaxSize   = 4 << 10 // bytes of the event frames
 	// directCheckEvery: the send queue is asked (a system call) again once this many
 	// bytes went out since it was last seen nearly empty. A peer that stops reading still
 	// acknowledges what fits its receive window (64 KiB and more), so until then the
@@ -448,14 +447,15 @@ const (
 )
 
 // direct writes ms (this socket's events of one dispatch, in seq order) from the pump in
-// one send if it may. handled is false when they must be queued instead; err is a failed
-// write (the caller ends the socket, not holding hub.mu).
-func (c *client) direct(ms []outMsg) (handled bool, err error) {
+// one send if it may; buf is the pump's scratch space. handled is false when they must
+// be queued instead; err is a failed write (the caller ends the socket, not holding
+// hub.mu).
+func (c *client) direct(ms []outMsg, buf *[]byte) (handled bool, err error) {
 	size := 0
 	for _, m := range ms {
-		size += m.size
+		size += len(m.frame)
 	}
-	if c.raw == nil || size > directMaxSize || !c.ready.Load() || c.queued.Load() != 0 || !c.wmu.TryLock() {
+	if c.fc.raw == nil || size > directMaxSize || !c.ready.Load() || c.queued.Load() != 0 || !c.wmu.TryLock() {
 		return false, nil
 	}
 	defer c.wmu.Unlock()
@@ -463,7 +463,7 @@ func (c *client) direct(ms []outMsg) (handled bool, err error) {
 		return false, nil
 	}
 	if c.unchecked+size > directCheckEvery {
-		if n, ok := unsent(c.raw); !ok || n > directMaxUnsent {
+		if n, ok := unsent(c.fc.raw); !ok || n > directMaxUnsent {
 			return false, nil
 		}
 		c.unchecked = 0
@@ -474,7 +474,7 @@ func (c *client) direct(ms []outMsg) (handled bool, err error) {
 	default:
 	}
 	c.unchecked += size
-	if err := c.sendBatch(ms, time.Now().Add(min(directTimeout, c.hub.opt.WriteTimeout))); err != nil {
+	if err := c.sendBatch(ms, min(directTimeout, c.hub.opt.WriteTimeout), buf); err != nil {
 		return true, err
 	}
 	c.hub.stats.direct.Add(int64(len(ms)))

@@ -310,12 +310,7 @@ func (h *Hub) dispatch(rows []*ent.Event) {
 	targets := h.targets[:0]
 	for _, e := range rows {
 		if subs := h.topics[e.Topic]; len(subs) > 0 {
-			body := encode(e)
-			pm, err := websocket.NewPreparedMessage(websocket.TextMessage, body)
-			if err != nil { // only for invalid message types
-				panic(err)
-			}
-			out := outMsg{seq: e.Seq, pm: pm, size: len(body)}
+			out := outMsg{seq: e.Seq, frame: textFrame(encode(e))}
 			for c := range subs {
 				if c.gen != h.gen {
 					c.gen, c.batch = h.gen, c.batch[:0]
@@ -366,7 +361,7 @@ const fanOutShard = 512
 // deliver hands every target its batch: written directly where the socket allows it,
 // queued otherwise. It returns once each is written or queued.
 func (h *Hub) deliver(targets []*client, now int64, drop *dropped) {
-	one := func(c *client, slow, failed *[]*client) {
+	one := func(c *client, slow, failed *[]*client, buf *[]byte) {
 		batch := c.batch
 		defer func() { clear(batch); c.batch = batch[:0] }() // frames not kept past their send
 		if c.behind.Load() {
@@ -376,7 +371,7 @@ func (h *Hub) deliver(targets []*client, now int64, drop *dropped) {
 			}
 			return
 		}
-		handled, err := c.direct(batch)
+		handled, err := c.direct(batch, buf)
 		if err != nil {
 			*failed = append(*failed, c)
 		}
@@ -391,8 +386,9 @@ func (h *Hub) deliver(targets []*client, now int64, drop *dropped) {
 	}
 	shards := runtime.GOMAXPROCS(0)
 	if len(targets) < fanOutShard || shards < 2 {
+		var buf []byte
 		for _, c := range targets {
-			one(c, &drop.slow, &drop.failed)
+			one(c, &drop.slow, &drop.failed, &buf)
 		}
 		return
 	}
@@ -400,8 +396,9 @@ func (h *Hub) deliver(targets []*client, now int64, drop *dropped) {
 	for part := range slices.Chunk(targets, (len(targets)+shards-1)/shards) {
 		wg.Go(func() {
 			var slow, failed []*client
+			var buf []byte
 			for _, c := range part {
-				one(c, &slow, &failed)
+				one(c, &slow, &failed, &buf)
 			}
 			if len(slow)+len(failed) > 0 {
 				drop.mu.Lock()

@@ -1,6 +1,7 @@
 package live
 
 import (
+	"errors"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -14,4 +15,28 @@ func unsent(rc syscall.RawConn) (n int, ok bool) {
 		return 0, false
 	}
 	return n, true
+}
+
+// writeNow writes what of b the kernel takes without waiting (the socket is
+// non-blocking) and reports how much that was.
+func writeNow(rc syscall.RawConn, b []byte) (int, error) {
+	var n int
+	var err error
+	cerr := rc.Write(func(fd uintptr) bool {
+		for {
+			n, err = unix.Write(int(fd), b)
+			if !errors.Is(err, unix.EINTR) {
+				return true // never wait here: the caller does, with a deadline
+			}
+		}
+	})
+	switch {
+	case cerr != nil:
+		return 0, cerr
+	case errors.Is(err, unix.EAGAIN):
+		return 0, nil
+	case err != nil:
+		return 0, err
+	}
+	return n, nil
 }
