@@ -552,7 +552,7 @@ func (c *client) replay(after, upto int64, topics []string) error {
 			if e.Seq <= c.lastSent.Load() {
 				continue
 			}
-			if err := c.text(encode(e)); err != nil {
+			if err := c.text(encode(e, time.Time{})); err != nil {
 				return err
 			}
 			c.lastSent.Store(e.Seq)

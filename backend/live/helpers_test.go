@@ -232,11 +232,13 @@ func mustDial(t testing.TB, base, token, query string, hdr ...string) *wsc {
 
 // msg is any server message.
 type msg struct {
-	Seq   int64          `json:"seq"`
-	Type  string         `json:"type"`
-	Topic string         `json:"topic"`
-	At    time.Time      `json:"at"`
-	Data  map[string]any `json:"data"`
+	Seq   int64     `json:"seq"`
+	Type  string    `json:"type"`
+	Topic string    `json:"topic"`
+	At    time.Time `json:"at"`
+	// Committed is set on live deliveries only.
+	Committed *time.Time     `json:"committed_at"`
+	Data      map[string]any `json:"data"`
 }
 
 // decodeMsg decodes a server message; the data of big ones (the slow-client test's

@@ -145,6 +145,7 @@ type Hub struct {
 	gen     uint64
 	targets []*client
 
+	clock   commitClock
 	wake    chan struct{}
 	policy  chan struct{}
 	recheck chan string
@@ -191,9 +192,7 @@ func (h *Hub) Start(ctx context.Context) error {
 	h.st.OnCommit(func(n store.Note) {
 		switch n.Channel {
 		case store.ChannelEvents:
-			if seq, err := strconv.ParseInt(n.Payload, 10, 64); err != nil || seq > h.last.Load() {
-				h.signal(h.wake)
-			}
+			h.committed(n.Payload)
 		case store.ChannelPolicy:
 			h.signal(h.policy)
 		}
@@ -247,6 +246,18 @@ func (h *Hub) Stats() Stats {
 	h.mu.RUnlock()
 	return Stats{Connections: n, Position: h.last.Load(), Delivered: h.stats.delivered.Load(), Direct: h.stats.direct.Load(),
 		Slow: h.stats.slow.Load(), Resyncs: h.stats.resyncs.Load(), CatchUps: h.stats.catchUps.Load()}
+}
+
+// committed marks the commit time of the events up to the notified seq and wakes the
+// pump if they are news.
+func (h *Hub) committed(payload string) {
+	seq, err := strconv.ParseInt(payload, 10, 64)
+	if err == nil {
+		h.clock.mark(seq, time.Now())
+	}
+	if err != nil || seq > h.last.Load() {
+		h.signal(h.wake)
+	}
 }
 
 func (h *Hub) signal(ch chan struct{}) {
@@ -308,9 +319,14 @@ func (h *Hub) dispatch(rows []*ent.Event) {
 	// transaction reach a socket in one send.
 	h.gen++
 	targets := h.targets[:0]
-	for _, e := range rows {
+	seqs := make([]int64, len(rows))
+	for i, e := range rows {
+		seqs[i] = e.Seq
+	}
+	committed := h.clock.committed(seqs)
+	for i, e := range rows {
 		if subs := h.topics[e.Topic]; len(subs) > 0 {
-			out := outMsg{seq: e.Seq, frame: textFrame(encode(e))}
+			out := outMsg{seq: e.Seq, frame: textFrame(encode(e, committed[i]))}
 			for c := range subs {
 				if c.gen != h.gen {
 					c.gen, c.batch = h.gen, c.batch[:0]
@@ -412,21 +428,31 @@ func (h *Hub) deliver(targets []*client, now int64, drop *dropped) {
 
 // Message is one event as a client receives it.
 type Message struct {
-	Seq   int64          `json:"seq"`
-	Type  string         `json:"type"`
-	Topic string         `json:"topic"`
-	At    time.Time      `json:"at"`
-	Data  map[string]any `json:"data"`
+	Seq   int64     `json:"seq"`
+	Type  string    `json:"type"`
+	Topic string    `json:"topic"`
+	At    time.Time `json:"at"` // when the change was made (its transaction's time)
+	// Committed is when the instance sending it learned that the change committed: set
+	// on live deliveries, absent on replayed ones. Against the client's clock it tells
+	// how fresh the stream is.
+	Committed *time.Time     `json:"committed_at,omitempty"`
+	Data      map[string]any `json:"data"`
 }
 
-func encode(e *ent.Event) []byte {
-	d := e.Data
-	if d == nil {
-		d = map[string]any{}
+// encode is an event's message; committed is zero when unknown (replays).
+func encode(e *ent.Event, committed time.Time) []byte {
+	m := Message{Seq: e.Seq, Type: e.Type, Topic: e.Topic, At: e.At.UTC(), Data: e.Data}
+	if m.Data == nil {
+		m.Data = map[string]any{}
 	}
-	b, err := json.Marshal(Message{Seq: e.Seq, Type: e.Type, Topic: e.Topic, At: e.At.UTC(), Data: d})
+	if !committed.IsZero() {
+		c := committed.UTC()
+		m.Committed = &c
+	}
+	b, err := json.Marshal(m)
 	if err != nil {
-		b, _ = json.Marshal(Message{Seq: e.Seq, Type: e.Type, Topic: e.Topic, At: e.At.UTC(), Data: map[string]any{}})
+		m.Data = map[string]any{}
+		b, _ = json.Marshal(m)
 	}
 	return b
 }
@@ -448,11 +474,7 @@ func (h *Hub) listen(ctx context.Context) {
 		ReconnectDelay: time.Second,
 	}
 	l.Handle(store.ChannelEvents, backlog{
-		note: func(payload string) {
-			if seq, err := strconv.ParseInt(payload, 10, 64); err != nil || seq > h.last.Load() {
-				h.signal(h.wake)
-			}
-		},
+		note:    h.committed,
 		catchUp: func() { h.signal(h.wake) },
 	})
 	l.Handle(store.ChannelPolicy, backlog{

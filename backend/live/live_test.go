@@ -668,3 +668,39 @@ func TestPumpWritesToIdleSocketsDirectly(t *testing.T) {
 	}
 	quiet(t, c, 100*time.Millisecond)
 }
+
+// A live delivery says when its transaction committed: after the transaction began and
+// before the event arrived; a replayed one does not (nobody here saw that commit).
+func TestLiveEventsCarryTheirCommitTime(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		e := start(t, s, live.Options{}, true)
+		token := e.login("clerk")
+		c := e.dial(token, "?topics=department:sales")
+		expectType(t, c, "subscribed")
+		from := position(t, s)
+		before := time.Now()
+		emit(t, s, "department:sales", map[string]any{"n": 1}, 2)
+		returned := time.Now() // Tx has returned: committed
+		got := events(t, c, 2)
+		for _, m := range got {
+			if m.Committed == nil {
+				t.Fatalf("live event %d has no committed_at", m.Seq)
+			}
+			// In-process the hub hears of the commit before Tx returns.
+			if m.Committed.Before(m.At) || m.Committed.Before(before) || m.Committed.After(returned) {
+				t.Fatalf("event %d: at %v, committed_at %v; the transaction ran from %v to %v",
+					m.Seq, m.At, m.Committed, before, returned)
+			}
+		}
+		if !got[0].Committed.Equal(*got[1].Committed) {
+			t.Fatalf("one transaction, two commit times: %v and %v", got[0].Committed, got[1].Committed)
+		}
+		r := e.dial(token, fmt.Sprintf("?after=%d&topics=department:sales", from))
+		expectType(t, r, "subscribed")
+		for _, m := range events(t, r, 2) {
+			if m.Committed != nil {
+				t.Fatalf("replayed event %d has committed_at %v", m.Seq, m.Committed)
+			}
+		}
+	})
+}

@@ -162,6 +162,20 @@ func TestScaleOutThreeInstances(t *testing.T) {
 		t.Fatalf("A received %v, the table holds %v", seqs(got), want)
 	}
 	t.Logf("order %d walked through C; A's socket had all %d events %s after the walk began", id, len(want), time.Since(startAt).Round(time.Millisecond))
+	// A learnt of C's commits from their notifications (an event its safety-net poll
+	// found first would have no commit time; never one before the change).
+	timed := 0
+	for _, m := range got {
+		if m.Committed != nil {
+			timed++
+			if m.Committed.Before(m.At) {
+				t.Fatalf("event %d: committed_at %v before its at %v", m.Seq, m.Committed, m.At)
+			}
+		}
+	}
+	if timed == 0 {
+		t.Fatalf("none of the %d events A delivered carried committed_at", len(got))
+	}
 	wantB := stored(t, s, from, "user:manager", "department:sales")
 	if gotB := events(t, onB, len(wantB)); !slices.Equal(seqs(gotB), wantB) {
 		t.Fatalf("B received %v, the table holds %v", seqs(gotB), wantB)
