@@ -89,7 +89,32 @@ type outMsg struct {
 }
 
 type client struct {
-	hub     *Hub
+	// The fields the fan-out reads and writes for every socket of a dispatch come first
+	// and together, so thousands of sockets cost as few cache misses as they can.
+
+	// The pump's own: the events of the batch being dispatched that go to this socket.
+	gen   uint64
+	batch []outMsg
+	// behind is set by the hub when the queue was full: it offers nothing more until
+	// the writer has caught up from the events table and rejoins (under hub.mu).
+	behind atomic.Bool
+	// ready is set once the prelude (subscription answer, replay) is written.
+	ready atomic.Bool
+	// wmu is held while a data frame is written, by the writer or by the pump writing an
+	// event itself (see direct); lastSent changes only under it.
+	wmu sync.Mutex
+	// queued counts events offered to send and not yet handled by the writer: while any
+	// are, the pump queues too, so the socket's events stay in seq order.
+	queued atomic.Int64
+	// lastSent: every event of the socket's topics up to this seq has been written.
+	lastSent atomic.Int64
+	// unchecked counts the bytes written directly since the send queue was last seen
+	// nearly empty (under wmu).
+	unchecked int
+	fc        *frameConn // the connection under gorilla's Conn
+	hub       *Hub
+	done      chan struct{} // closed by kill
+
 	conn    *websocket.Conn
 	actor   service.Actor
 	session int
@@ -97,36 +122,13 @@ type client struct {
 
 	topics map[string]struct{} // guarded by hub.mu
 
-	send  chan outMsg   // events, bounded
-	ctrl  chan []byte   // answers to the client's operations, bounded
-	nudge chan struct{} // the hub stopped offering events: catch up from the table
-	// behind is set by the hub when the queue was full: it offers nothing more until
-	// the writer has caught up from the events table and rejoins (under hub.mu).
-	behind      atomic.Bool
-	behindSince atomic.Int64 // unix nanoseconds
-	// lastSent: every event of the socket's topics up to this seq has been written.
-	lastSent atomic.Int64
-
-	// wmu is held while a data frame is written, by the writer or by the pump writing an
-	// event itself (see direct); lastSent changes only under it.
-	wmu sync.Mutex
-	// queued counts events offered to send and not yet handled by the writer: while any
-	// are, the pump queues too, so the socket's events stay in seq order.
-	queued atomic.Int64
-	// ready is set once the prelude (subscription answer, replay) is written.
-	ready atomic.Bool
-	// unchecked counts the bytes written directly since the send queue was last seen
-	// nearly empty (under wmu).
-	unchecked int
-	fc        *frameConn // the connection under gorilla's Conn
-
-	// The pump's own: the events of the batch being dispatched that go to this socket.
-	gen   uint64
-	batch []outMsg
+	send        chan outMsg   // events, bounded
+	ctrl        chan []byte   // answers to the client's operations, bounded
+	nudge       chan struct{} // the hub stopped offering events: catch up from the table
+	behindSince atomic.Int64  // unix nanoseconds
 
 	ctx      context.Context // ends when the socket does
 	cancel   context.CancelFunc
-	done     chan struct{} // closed by kill
 	finished chan struct{} // closed when the connection is gone
 	readDone chan struct{}
 
@@ -447,10 +449,9 @@ const (
 )
 
 // direct writes ms (this socket's events of one dispatch, in seq order) from the pump in
-// one send if it may; buf is the pump's scratch space. handled is false when they must
-// be queued instead; err is a failed write (the caller ends the socket, not holding
-// hub.mu).
-func (c *client) direct(ms []outMsg, buf *[]byte) (handled bool, err error) {
+// one send if it may, counting them in sh. handled is false when they must be queued
+// instead; err is a failed write (the caller ends the socket, not holding hub.mu).
+func (c *client) direct(ms []outMsg, sh *shard) (handled bool, err error) {
 	size := 0
 	for _, m := range ms {
 		size += len(m.frame)
@@ -474,10 +475,10 @@ func (c *client) direct(ms []outMsg, buf *[]byte) (handled bool, err error) {
 	default:
 	}
 	c.unchecked += size
-	if err := c.sendBatch(ms, min(directTimeout, c.hub.opt.WriteTimeout), buf); err != nil {
+	if err := c.sendBatch(ms, min(directTimeout, c.hub.opt.WriteTimeout), &sh.buf); err != nil {
 		return true, err
 	}
-	c.hub.stats.direct.Add(int64(len(ms)))
+	sh.direct += int64(len(ms))
 	return true, nil
 }
 

@@ -377,53 +377,59 @@ const fanOutShard = 512
 // deliver hands every target its batch: written directly where the socket allows it,
 // queued otherwise. It returns once each is written or queued.
 func (h *Hub) deliver(targets []*client, now int64, drop *dropped) {
-	one := func(c *client, slow, failed *[]*client, buf *[]byte) {
-		batch := c.batch
-		defer func() { clear(batch); c.batch = batch[:0] }() // frames not kept past their send
-		if c.behind.Load() {
-			// Catching up from the table; evicted if that takes too long.
-			if now-c.behindSince.Load() > int64(h.opt.SlowAfter) {
-				*slow = append(*slow, c)
-			}
-			return
+	run := func(part []*client) {
+		var sh shard
+		for _, c := range part {
+			h.deliverTo(c, now, &sh)
 		}
-		handled, err := c.direct(batch, buf)
-		if err != nil {
-			*failed = append(*failed, c)
-		}
-		if !handled {
-			for _, m := range batch {
-				if c.behind.Load() {
-					break // once behind, the rest comes from the table: never a later event before a dropped one
-				}
-				c.offer(m, now)
-			}
+		h.stats.direct.Add(sh.direct) // once per goroutine: a shared counter is a contended cache line
+		if len(sh.slow)+len(sh.failed) > 0 {
+			drop.mu.Lock()
+			drop.slow, drop.failed = append(drop.slow, sh.slow...), append(drop.failed, sh.failed...)
+			drop.mu.Unlock()
 		}
 	}
 	shards := runtime.GOMAXPROCS(0)
 	if len(targets) < fanOutShard || shards < 2 {
-		var buf []byte
-		for _, c := range targets {
-			one(c, &drop.slow, &drop.failed, &buf)
-		}
+		run(targets)
 		return
 	}
 	var wg sync.WaitGroup
 	for part := range slices.Chunk(targets, (len(targets)+shards-1)/shards) {
-		wg.Go(func() {
-			var slow, failed []*client
-			var buf []byte
-			for _, c := range part {
-				one(c, &slow, &failed, &buf)
-			}
-			if len(slow)+len(failed) > 0 {
-				drop.mu.Lock()
-				drop.slow, drop.failed = append(drop.slow, slow...), append(drop.failed, failed...)
-				drop.mu.Unlock()
-			}
-		})
+		wg.Go(func() { run(part) })
 	}
 	wg.Wait()
+}
+
+// shard is one fan-out goroutine's scratch space and tallies.
+type shard struct {
+	buf          []byte // a socket's frames, joined for its one write
+	direct       int64  // events written directly
+	slow, failed []*client
+}
+
+func (h *Hub) deliverTo(c *client, now int64, sh *shard) {
+	batch := c.batch
+	defer func() { clear(batch); c.batch = batch[:0] }() // frames not kept past their send
+	if c.behind.Load() {
+		// Catching up from the table; evicted if that takes too long.
+		if now-c.behindSince.Load() > int64(h.opt.SlowAfter) {
+			sh.slow = append(sh.slow, c)
+		}
+		return
+	}
+	handled, err := c.direct(batch, sh)
+	if err != nil {
+		sh.failed = append(sh.failed, c)
+	}
+	if !handled {
+		for _, m := range batch {
+			if c.behind.Load() {
+				break // once behind, the rest comes from the table: never a later event before a dropped one
+			}
+			c.offer(m, now)
+		}
+	}
 }
 
 // Message is one event as a client receives it.
