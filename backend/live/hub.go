@@ -479,11 +479,11 @@ func (h *Hub) listen(ctx context.Context) {
 		},
 		ReconnectDelay: time.Second,
 	}
-	l.Handle(store.ChannelEvents, backlog{
+	l.Handle(h.st.Channel(store.ChannelEvents), backlog{
 		note:    h.committed,
 		catchUp: func() { h.signal(h.wake) },
 	})
-	l.Handle(store.ChannelPolicy, backlog{
+	l.Handle(h.st.Channel(store.ChannelPolicy), backlog{
 		note:    func(string) { h.signal(h.policy) },
 		catchUp: func() { h.signal(h.policy) },
 	})

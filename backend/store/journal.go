@@ -150,8 +150,8 @@ func (j *Journal) Close(ctx context.Context) error {
 		// delivered at commit (never on rollback) to every instance listening on
 		// ChannelEvents, which then reads the events table after its last sequence.
 		_, err := j.tx.ExecContext(ctx, `UPDATE ledgers SET audit_seq = $1, audit_hash = $2, event_seq = $3, order_seq = $4 `+
-			`FROM (SELECT pg_notify('`+ChannelEvents+`', $5)) AS n WHERE ledgers.id = 1`,
-			j.head.AuditSeq, j.head.AuditHash, j.head.EventSeq, j.head.OrderSeq, last)
+			`FROM (SELECT pg_notify($6, $5)) AS n WHERE ledgers.id = 1`,
+			j.head.AuditSeq, j.head.AuditHash, j.head.EventSeq, j.head.OrderSeq, last, j.st.store.Channel(ChannelEvents))
 		if err != nil {
 			return fmt.Errorf("journal: close: %w", err)
 		}

@@ -20,7 +20,20 @@ const (
 	ChannelPolicy = "sluice_policy"
 )
 
-// Note is one notification made by a committed transaction.
+// Channel is the PostgreSQL channel of name for this store. NOTIFY reaches every session
+// of the database, whatever its schema, so a Sluice in a schema other than public (a
+// second deployment in the same database, each test) listens and notifies on
+// "<name>:<schema>": another's sequence numbers must not reach this one's hub, which
+// takes a notified seq as committed. In public the name is kept as it always was.
+func (s *Store) Channel(name string) string {
+	if s.schema == "" || s.schema == "public" {
+		return name
+	}
+	return name + ":" + s.schema
+}
+
+// Note is one notification made by a committed transaction. Channel is the name
+// (ChannelEvents, …), not the PostgreSQL channel.
 type Note struct {
 	Channel string
 	Payload string
@@ -83,7 +96,7 @@ func Notify(ctx context.Context, tx *ent.Tx, channel, payload string) error {
 		return nil
 	}
 	if st.store.Dialect == dialect.Postgres {
-		if _, err := tx.ExecContext(ctx, "SELECT pg_notify($1, $2)", channel, payload); err != nil {
+		if _, err := tx.ExecContext(ctx, "SELECT pg_notify($1, $2)", st.store.Channel(channel), payload); err != nil {
 			return fmt.Errorf("store: notify %s: %w", channel, err)
 		}
 	}

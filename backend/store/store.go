@@ -35,6 +35,7 @@ type Store struct {
 	Read    *ent.Client // readers
 	DB      *sql.DB
 	ReadDB  *sql.DB
+	schema  string // PostgreSQL: the current schema (see Channel)
 	commitHooks
 }
 
@@ -121,7 +122,12 @@ func openPostgres(ctx context.Context, rawURL string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: connect %s: %w", redact(rawURL), err)
 	}
-	s := &Store{Dialect: dialect.Postgres, URL: rawURL, DB: db, ReadDB: db}
+	var schema string
+	if err := db.QueryRowContext(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: current schema: %w", err)
+	}
+	s := &Store{Dialect: dialect.Postgres, URL: rawURL, DB: db, ReadDB: db, schema: schema}
 	s.Client = ent.NewClient(ent.Driver(entsql.OpenDB(dialect.Postgres, db)))
 	s.Read = s.Client
 	return s, nil
