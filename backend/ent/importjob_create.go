@@ -173,6 +173,20 @@ func (_c *ImportJobCreate) SetNillableFinishedAt(v *time.Time) *ImportJobCreate 
 	return _c
 }
 
+// SetHeartbeatAt sets the "heartbeat_at" field.
+func (_c *ImportJobCreate) SetHeartbeatAt(v time.Time) *ImportJobCreate {
+	_c.mutation.SetHeartbeatAt(v)
+	return _c
+}
+
+// SetNillableHeartbeatAt sets the "heartbeat_at" field if the given value is not nil.
+func (_c *ImportJobCreate) SetNillableHeartbeatAt(v *time.Time) *ImportJobCreate {
+	if v != nil {
+		_c.SetHeartbeatAt(*v)
+	}
+	return _c
+}
+
 // Mutation returns the ImportJobMutation object of the builder.
 func (_c *ImportJobCreate) Mutation() *ImportJobMutation {
 	return _c.mutation
@@ -352,6 +366,10 @@ func (_c *ImportJobCreate) createSpec() (*ImportJob, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.FinishedAt(); ok {
 		_spec.SetField(importjob.FieldFinishedAt, field.TypeTime, value)
 		_node.FinishedAt = &value
+	}
+	if value, ok := _c.mutation.HeartbeatAt(); ok {
+		_spec.SetField(importjob.FieldHeartbeatAt, field.TypeTime, value)
+		_node.HeartbeatAt = &value
 	}
 	return _node, _spec
 }
@@ -588,6 +606,24 @@ func (u *ImportJobUpsert) UpdateFinishedAt() *ImportJobUpsert {
 // ClearFinishedAt clears the value of the "finished_at" field.
 func (u *ImportJobUpsert) ClearFinishedAt() *ImportJobUpsert {
 	u.SetNull(importjob.FieldFinishedAt)
+	return u
+}
+
+// SetHeartbeatAt sets the "heartbeat_at" field.
+func (u *ImportJobUpsert) SetHeartbeatAt(v time.Time) *ImportJobUpsert {
+	u.Set(importjob.FieldHeartbeatAt, v)
+	return u
+}
+
+// UpdateHeartbeatAt sets the "heartbeat_at" field to the value that was provided on create.
+func (u *ImportJobUpsert) UpdateHeartbeatAt() *ImportJobUpsert {
+	u.SetExcluded(importjob.FieldHeartbeatAt)
+	return u
+}
+
+// ClearHeartbeatAt clears the value of the "heartbeat_at" field.
+func (u *ImportJobUpsert) ClearHeartbeatAt() *ImportJobUpsert {
+	u.SetNull(importjob.FieldHeartbeatAt)
 	return u
 }
 
@@ -850,6 +886,27 @@ func (u *ImportJobUpsertOne) UpdateFinishedAt() *ImportJobUpsertOne {
 func (u *ImportJobUpsertOne) ClearFinishedAt() *ImportJobUpsertOne {
 	return u.Update(func(s *ImportJobUpsert) {
 		s.ClearFinishedAt()
+	})
+}
+
+// SetHeartbeatAt sets the "heartbeat_at" field.
+func (u *ImportJobUpsertOne) SetHeartbeatAt(v time.Time) *ImportJobUpsertOne {
+	return u.Update(func(s *ImportJobUpsert) {
+		s.SetHeartbeatAt(v)
+	})
+}
+
+// UpdateHeartbeatAt sets the "heartbeat_at" field to the value that was provided on create.
+func (u *ImportJobUpsertOne) UpdateHeartbeatAt() *ImportJobUpsertOne {
+	return u.Update(func(s *ImportJobUpsert) {
+		s.UpdateHeartbeatAt()
+	})
+}
+
+// ClearHeartbeatAt clears the value of the "heartbeat_at" field.
+func (u *ImportJobUpsertOne) ClearHeartbeatAt() *ImportJobUpsertOne {
+	return u.Update(func(s *ImportJobUpsert) {
+		s.ClearHeartbeatAt()
 	})
 }
 
@@ -1278,6 +1335,27 @@ func (u *ImportJobUpsertBulk) UpdateFinishedAt() *ImportJobUpsertBulk {
 func (u *ImportJobUpsertBulk) ClearFinishedAt() *ImportJobUpsertBulk {
 	return u.Update(func(s *ImportJobUpsert) {
 		s.ClearFinishedAt()
+	})
+}
+
+// SetHeartbeatAt sets the "heartbeat_at" field.
+func (u *ImportJobUpsertBulk) SetHeartbeatAt(v time.Time) *ImportJobUpsertBulk {
+	return u.Update(func(s *ImportJobUpsert) {
+		s.SetHeartbeatAt(v)
+	})
+}
+
+// UpdateHeartbeatAt sets the "heartbeat_at" field to the value that was provided on create.
+func (u *ImportJobUpsertBulk) UpdateHeartbeatAt() *ImportJobUpsertBulk {
+	return u.Update(func(s *ImportJobUpsert) {
+		s.UpdateHeartbeatAt()
+	})
+}
+
+// ClearHeartbeatAt clears the value of the "heartbeat_at" field.
+func (u *ImportJobUpsertBulk) ClearHeartbeatAt() *ImportJobUpsertBulk {
+	return u.Update(func(s *ImportJobUpsert) {
+		s.ClearHeartbeatAt()
 	})
 }
 

@@ -241,6 +241,26 @@ func (_u *ImportJobUpdate) ClearFinishedAt() *ImportJobUpdate {
 	return _u
 }
 
+// SetHeartbeatAt sets the "heartbeat_at" field.
+func (_u *ImportJobUpdate) SetHeartbeatAt(v time.Time) *ImportJobUpdate {
+	_u.mutation.SetHeartbeatAt(v)
+	return _u
+}
+
+// SetNillableHeartbeatAt sets the "heartbeat_at" field if the given value is not nil.
+func (_u *ImportJobUpdate) SetNillableHeartbeatAt(v *time.Time) *ImportJobUpdate {
+	if v != nil {
+		_u.SetHeartbeatAt(*v)
+	}
+	return _u
+}
+
+// ClearHeartbeatAt clears the value of the "heartbeat_at" field.
+func (_u *ImportJobUpdate) ClearHeartbeatAt() *ImportJobUpdate {
+	_u.mutation.ClearHeartbeatAt()
+	return _u
+}
+
 // Mutation returns the ImportJobMutation object of the builder.
 func (_u *ImportJobUpdate) Mutation() *ImportJobMutation {
 	return _u.mutation
@@ -354,6 +374,12 @@ func (_u *ImportJobUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.FinishedAtCleared() {
 		_spec.ClearField(importjob.FieldFinishedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.HeartbeatAt(); ok {
+		_spec.SetField(importjob.FieldHeartbeatAt, field.TypeTime, value)
+	}
+	if _u.mutation.HeartbeatAtCleared() {
+		_spec.ClearField(importjob.FieldHeartbeatAt, field.TypeTime)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -587,6 +613,26 @@ func (_u *ImportJobUpdateOne) ClearFinishedAt() *ImportJobUpdateOne {
 	return _u
 }
 
+// SetHeartbeatAt sets the "heartbeat_at" field.
+func (_u *ImportJobUpdateOne) SetHeartbeatAt(v time.Time) *ImportJobUpdateOne {
+	_u.mutation.SetHeartbeatAt(v)
+	return _u
+}
+
+// SetNillableHeartbeatAt sets the "heartbeat_at" field if the given value is not nil.
+func (_u *ImportJobUpdateOne) SetNillableHeartbeatAt(v *time.Time) *ImportJobUpdateOne {
+	if v != nil {
+		_u.SetHeartbeatAt(*v)
+	}
+	return _u
+}
+
+// ClearHeartbeatAt clears the value of the "heartbeat_at" field.
+func (_u *ImportJobUpdateOne) ClearHeartbeatAt() *ImportJobUpdateOne {
+	_u.mutation.ClearHeartbeatAt()
+	return _u
+}
+
 // Mutation returns the ImportJobMutation object of the builder.
 func (_u *ImportJobUpdateOne) Mutation() *ImportJobMutation {
 	return _u.mutation
@@ -730,6 +776,12 @@ func (_u *ImportJobUpdateOne) sqlSave(ctx context.Context) (_node *ImportJob, er
 	}
 	if _u.mutation.FinishedAtCleared() {
 		_spec.ClearField(importjob.FieldFinishedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.HeartbeatAt(); ok {
+		_spec.SetField(importjob.FieldHeartbeatAt, field.TypeTime, value)
+	}
+	if _u.mutation.HeartbeatAtCleared() {
+		_spec.ClearField(importjob.FieldHeartbeatAt, field.TypeTime)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &ImportJob{config: _u.config}

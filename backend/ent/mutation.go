@@ -7067,6 +7067,7 @@ type ImportJobMutation struct {
 	appenderrors  []map[string]interface{}
 	created_by    *string
 	finished_at   *time.Time
+	heartbeat_at  *time.Time
 	clearedFields map[string]struct{}
 	done          bool
 	oldValue      func(context.Context) (*ImportJob, error)
@@ -7790,6 +7791,55 @@ func (m *ImportJobMutation) ResetFinishedAt() {
 	delete(m.clearedFields, importjob.FieldFinishedAt)
 }
 
+// SetHeartbeatAt sets the "heartbeat_at" field.
+func (m *ImportJobMutation) SetHeartbeatAt(t time.Time) {
+	m.heartbeat_at = &t
+}
+
+// HeartbeatAt returns the value of the "heartbeat_at" field in the mutation.
+func (m *ImportJobMutation) HeartbeatAt() (r time.Time, exists bool) {
+	v := m.heartbeat_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHeartbeatAt returns the old "heartbeat_at" field's value of the ImportJob entity.
+// If the ImportJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ImportJobMutation) OldHeartbeatAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHeartbeatAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHeartbeatAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHeartbeatAt: %w", err)
+	}
+	return oldValue.HeartbeatAt, nil
+}
+
+// ClearHeartbeatAt clears the value of the "heartbeat_at" field.
+func (m *ImportJobMutation) ClearHeartbeatAt() {
+	m.heartbeat_at = nil
+	m.clearedFields[importjob.FieldHeartbeatAt] = struct{}{}
+}
+
+// HeartbeatAtCleared returns if the "heartbeat_at" field was cleared in this mutation.
+func (m *ImportJobMutation) HeartbeatAtCleared() bool {
+	_, ok := m.clearedFields[importjob.FieldHeartbeatAt]
+	return ok
+}
+
+// ResetHeartbeatAt resets all changes to the "heartbeat_at" field.
+func (m *ImportJobMutation) ResetHeartbeatAt() {
+	m.heartbeat_at = nil
+	delete(m.clearedFields, importjob.FieldHeartbeatAt)
+}
+
 // Where appends a list predicates to the ImportJobMutation builder.
 func (m *ImportJobMutation) Where(ps ...predicate.ImportJob) {
 	m.predicates = append(m.predicates, ps...)
@@ -7824,7 +7874,7 @@ func (m *ImportJobMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ImportJobMutation) Fields() []string {
-	fields := make([]string, 0, 13)
+	fields := make([]string, 0, 14)
 	if m.created_at != nil {
 		fields = append(fields, importjob.FieldCreatedAt)
 	}
@@ -7864,6 +7914,9 @@ func (m *ImportJobMutation) Fields() []string {
 	if m.finished_at != nil {
 		fields = append(fields, importjob.FieldFinishedAt)
 	}
+	if m.heartbeat_at != nil {
+		fields = append(fields, importjob.FieldHeartbeatAt)
+	}
 	return fields
 }
 
@@ -7898,6 +7951,8 @@ func (m *ImportJobMutation) Field(name string) (ent.Value, bool) {
 		return m.CreatedBy()
 	case importjob.FieldFinishedAt:
 		return m.FinishedAt()
+	case importjob.FieldHeartbeatAt:
+		return m.HeartbeatAt()
 	}
 	return nil, false
 }
@@ -7933,6 +7988,8 @@ func (m *ImportJobMutation) OldField(ctx context.Context, name string) (ent.Valu
 		return m.OldCreatedBy(ctx)
 	case importjob.FieldFinishedAt:
 		return m.OldFinishedAt(ctx)
+	case importjob.FieldHeartbeatAt:
+		return m.OldHeartbeatAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown ImportJob field %s", name)
 }
@@ -8033,6 +8090,13 @@ func (m *ImportJobMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetFinishedAt(v)
 		return nil
+	case importjob.FieldHeartbeatAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHeartbeatAt(v)
+		return nil
 	}
 	return fmt.Errorf("unknown ImportJob field %s", name)
 }
@@ -8123,6 +8187,9 @@ func (m *ImportJobMutation) ClearedFields() []string {
 	if m.FieldCleared(importjob.FieldFinishedAt) {
 		fields = append(fields, importjob.FieldFinishedAt)
 	}
+	if m.FieldCleared(importjob.FieldHeartbeatAt) {
+		fields = append(fields, importjob.FieldHeartbeatAt)
+	}
 	return fields
 }
 
@@ -8145,6 +8212,9 @@ func (m *ImportJobMutation) ClearField(name string) error {
 		return nil
 	case importjob.FieldFinishedAt:
 		m.ClearFinishedAt()
+		return nil
+	case importjob.FieldHeartbeatAt:
+		m.ClearHeartbeatAt()
 		return nil
 	}
 	return fmt.Errorf("unknown ImportJob nullable field %s", name)
@@ -8192,6 +8262,9 @@ func (m *ImportJobMutation) ResetField(name string) error {
 		return nil
 	case importjob.FieldFinishedAt:
 		m.ResetFinishedAt()
+		return nil
+	case importjob.FieldHeartbeatAt:
+		m.ResetHeartbeatAt()
 		return nil
 	}
 	return fmt.Errorf("unknown ImportJob field %s", name)

@@ -59,6 +59,10 @@ const SourceImport = "import"
 // ImportProgressEvery is how many orders of an import pass between progress events.
 var ImportProgressEvery = 25
 
+// ImportHeartbeat is the longest a running import goes without writing its progress
+// (and so renewing its heartbeat), however slowly its orders go.
+var ImportHeartbeat = 10 * time.Second
+
 // maxImportErrors bounds the row errors kept on a job; the failed counter stays exact.
 const maxImportErrors = 1000
 
@@ -208,7 +212,7 @@ func (s *Service) StartImport(ctx context.Context, a Actor, req ImportRequest) (
 	err = s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
 		job, err = tx.ImportJob.Create().SetFlowKey(f.Key).SetFilename(req.Filename).
 			SetFileHash(hex.EncodeToString(sum[:])).SetMapping(mapping).SetTotal(len(orders)).
-			SetErrors([]map[string]any{}).SetCreatedBy(a.Username).SetCreatedAt(j.At()).Save(ctx)
+			SetErrors([]map[string]any{}).SetCreatedBy(a.Username).SetCreatedAt(j.At()).SetHeartbeatAt(j.At()).Save(ctx)
 		if err != nil {
 			return err
 		}
@@ -250,6 +254,7 @@ func (s *Service) runImport(ctx context.Context, a Actor, id int, flow, dept str
 			s.importProgress(ctx, a, run, "failed")
 		}
 	}()
+	beat := time.Now()
 	for i, o := range orders {
 		if s.importsStopped() {
 			run.errors = append(run.errors, intake.RowError{Row: o.Rows[0], Message: fmt.Sprintf(
@@ -259,8 +264,9 @@ func (s *Service) runImport(ctx context.Context, a Actor, id int, flow, dept str
 		}
 		s.importOne(ctx, a, run, flow, dept, o)
 		run.done++
-		if run.done%ImportProgressEvery == 0 && run.done < run.total {
+		if run.done < run.total && (run.done%ImportProgressEvery == 0 || time.Since(beat) >= ImportHeartbeat) {
 			s.importProgress(ctx, a, run, "running")
+			beat = time.Now()
 		}
 	}
 	s.importProgress(ctx, a, run, "done")
@@ -312,7 +318,7 @@ func (s *Service) importProgress(ctx context.Context, a Actor, run *importRun, s
 	}
 	err := s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
 		u := tx.ImportJob.UpdateOneID(run.id).SetStatus(status).SetCreated(run.created).SetSkipped(run.skipped).
-			SetFailed(run.failed).SetErrors(errs)
+			SetFailed(run.failed).SetErrors(errs).SetHeartbeatAt(j.At())
 		if status != "running" {
 			u.SetFinishedAt(j.At())
 		}
@@ -333,6 +339,56 @@ func (s *Service) importProgress(ctx context.Context, a Actor, run *importRun, s
 	if err != nil {
 		s.Log.Error("import: record progress", "import", run.id, "err", err)
 	}
+}
+
+// RecoverImports marks failed the imports still "running" whose heartbeat stopped
+// more than staleAfter ago: the server running them went away without recording it (a
+// crash, a kill). It tells the uploader as a finished import does, and returns how
+// many it marked. Any instance may run it: a job is taken by a conditional update, so
+// it is marked once, and never while its heartbeat goes on.
+func (s *Service) RecoverImports(ctx context.Context, staleAfter time.Duration) (int, error) {
+	cutoff := time.Now().Add(-staleAfter)
+	stale := importjob.And(importjob.StatusEQ("running"),
+		importjob.Or(importjob.HeartbeatAtLT(cutoff), importjob.And(importjob.HeartbeatAtIsNil(), importjob.CreatedAtLT(cutoff))))
+	jobs, err := s.Store.Read.ImportJob.Query().Where(stale).All(ctx)
+	if err != nil {
+		return 0, err
+	}
+	marked := 0
+	for _, job := range jobs {
+		done := job.Created + job.Skipped + job.Failed
+		msg := fmt.Sprintf("not imported: the server running this import stopped (a crash?) after about %d of %d orders; "+
+			"import the file again (orders already made are skipped)", done, job.Total)
+		errs := append(job.Errors, map[string]any{"row": 0, "column": "", "message": msg})
+		if len(errs) > maxImportErrors+1 {
+			errs = errs[len(errs)-maxImportErrors-1:]
+		}
+		taken := false
+		err := s.change(ctx, Actor{Username: "system", RequestID: fmt.Sprintf("import:%d", job.ID)}, func(tx *ent.Tx, j *store.Journal) error {
+			n, err := tx.ImportJob.Update().Where(importjob.ID(job.ID), stale).SetStatus("failed").
+				SetErrors(errs).SetFinishedAt(j.At()).SetHeartbeatAt(j.At()).Save(ctx)
+			if err != nil || n == 0 {
+				return err
+			}
+			taken = true
+			if err := j.Audit(ctx, store.Audit{Actor: "system", Action: "import.finished", Detail: map[string]any{
+				"import": job.ID, "status": "failed", "interrupted": true, "created": job.Created, "skipped": job.Skipped, "failed": job.Failed}}); err != nil {
+				return err
+			}
+			_, err = j.Event(ctx, "import.progress", "user:"+job.CreatedBy, map[string]any{
+				"id": job.ID, "status": "failed", "processed": done, "total": job.Total,
+				"created": job.Created, "skipped": job.Skipped, "failed": job.Failed})
+			return err
+		})
+		if err != nil {
+			return marked, err
+		}
+		if taken {
+			marked++
+			s.Log.Warn("import: marked failed, its server stopped", "import", job.ID, "processed", done, "total", job.Total)
+		}
+	}
+	return marked, nil
 }
 
 // GetImport returns one of the caller's imports (admins see every one).

@@ -19,6 +19,7 @@ import (
 	"sluice/backend/lifecycle"
 	"sluice/backend/live"
 	"sluice/backend/outbox"
+	"sluice/backend/periodic"
 	"sluice/backend/remind"
 	"sluice/backend/service"
 	"sluice/backend/store"
@@ -232,6 +233,15 @@ func prepare(ctx context.Context, cfg *config.Config, log *slog.Logger, hooks *l
 	sched := remind.New(svc, remind.Options{Log: log, Every: cfg.Remind.Every, Lease: cfg.Remind.Lease})
 	sched.Start(context.WithoutCancel(ctx))
 	hooks.AfterDrain("reminders", sched.Stop)
+	// Imports whose server died mid-way (a crash: a shutdown records where it stopped)
+	// are marked failed once their heartbeat is well past, by whichever instance looks.
+	var recovery periodic.Loop
+	recovery.Start(context.WithoutCancel(ctx), time.Minute, func(ctx context.Context) {
+		if _, err := svc.RecoverImports(ctx, 6*service.ImportHeartbeat); err != nil && ctx.Err() == nil {
+			log.Warn("imports: recover interrupted ones", "err", err)
+		}
+	})
+	hooks.AfterDrain("import recovery", recovery.Stop)
 	ok = true
 	return &prepared{store: s, router: router}, nil
 }

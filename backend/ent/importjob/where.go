@@ -109,6 +109,11 @@ func FinishedAt(v time.Time) predicate.ImportJob {
 	return predicate.ImportJob(sql.FieldEQ(FieldFinishedAt, v))
 }
 
+// HeartbeatAt applies equality check predicate on the "heartbeat_at" field. It's identical to HeartbeatAtEQ.
+func HeartbeatAt(v time.Time) predicate.ImportJob {
+	return predicate.ImportJob(sql.FieldEQ(FieldHeartbeatAt, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.ImportJob {
 	return predicate.ImportJob(sql.FieldEQ(FieldCreatedAt, v))
@@ -702,6 +707,56 @@ func FinishedAtIsNil() predicate.ImportJob {
 // FinishedAtNotNil applies the NotNil predicate on the "finished_at" field.
 func FinishedAtNotNil() predicate.ImportJob {
 	return predicate.ImportJob(sql.FieldNotNull(FieldFinishedAt))
+}
+
+// HeartbeatAtEQ applies the EQ predicate on the "heartbeat_at" field.
+func HeartbeatAtEQ(v time.Time) predicate.ImportJob {
+	return predicate.ImportJob(sql.FieldEQ(FieldHeartbeatAt, v))
+}
+
+// HeartbeatAtNEQ applies the NEQ predicate on the "heartbeat_at" field.
+func HeartbeatAtNEQ(v time.Time) predicate.ImportJob {
+	return predicate.ImportJob(sql.FieldNEQ(FieldHeartbeatAt, v))
+}
+
+// HeartbeatAtIn applies the In predicate on the "heartbeat_at" field.
+func HeartbeatAtIn(vs ...time.Time) predicate.ImportJob {
+	return predicate.ImportJob(sql.FieldIn(FieldHeartbeatAt, vs...))
+}
+
+// HeartbeatAtNotIn applies the NotIn predicate on the "heartbeat_at" field.
+func HeartbeatAtNotIn(vs ...time.Time) predicate.ImportJob {
+	return predicate.ImportJob(sql.FieldNotIn(FieldHeartbeatAt, vs...))
+}
+
+// HeartbeatAtGT applies the GT predicate on the "heartbeat_at" field.
+func HeartbeatAtGT(v time.Time) predicate.ImportJob {
+	return predicate.ImportJob(sql.FieldGT(FieldHeartbeatAt, v))
+}
+
+// HeartbeatAtGTE applies the GTE predicate on the "heartbeat_at" field.
+func HeartbeatAtGTE(v time.Time) predicate.ImportJob {
+	return predicate.ImportJob(sql.FieldGTE(FieldHeartbeatAt, v))
+}
+
+// HeartbeatAtLT applies the LT predicate on the "heartbeat_at" field.
+func HeartbeatAtLT(v time.Time) predicate.ImportJob {
+	return predicate.ImportJob(sql.FieldLT(FieldHeartbeatAt, v))
+}
+
+// HeartbeatAtLTE applies the LTE predicate on the "heartbeat_at" field.
+func HeartbeatAtLTE(v time.Time) predicate.ImportJob {
+	return predicate.ImportJob(sql.FieldLTE(FieldHeartbeatAt, v))
+}
+
+// HeartbeatAtIsNil applies the IsNil predicate on the "heartbeat_at" field.
+func HeartbeatAtIsNil() predicate.ImportJob {
+	return predicate.ImportJob(sql.FieldIsNull(FieldHeartbeatAt))
+}
+
+// HeartbeatAtNotNil applies the NotNil predicate on the "heartbeat_at" field.
+func HeartbeatAtNotNil() predicate.ImportJob {
+	return predicate.ImportJob(sql.FieldNotNull(FieldHeartbeatAt))
 }
 
 // And groups predicates with the AND operator between them.

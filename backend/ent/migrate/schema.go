@@ -230,6 +230,7 @@ var (
 		{Name: "errors", Type: field.TypeJSON, Nullable: true},
 		{Name: "created_by", Type: field.TypeString, Default: ""},
 		{Name: "finished_at", Type: field.TypeTime, Nullable: true},
+		{Name: "heartbeat_at", Type: field.TypeTime, Nullable: true},
 	}
 	// ImportJobsTable holds the schema information for the "import_jobs" table.
 	ImportJobsTable = &schema.Table{

@@ -140,6 +140,9 @@ func (ImportJob) Fields() []ent.Field {
 		field.JSON("errors", []map[string]any{}).Optional(), // [{row, column, message}]
 		field.String("created_by").Default(""),
 		field.Time("finished_at").Optional().Nillable(),
+		// heartbeat_at is renewed while the import runs; a running job whose heartbeat
+		// stopped lost its server (a crash) and is marked failed by any instance.
+		field.Time("heartbeat_at").Optional().Nillable(),
 	}
 }
 

@@ -189,7 +189,8 @@ export function ImportsPage() {
                 pagination={{ pageSize: 20, hideOnSinglePage: true }}
                 data-testid="import-errors"
                 columns={[
-                  { title: t('ops.imports.row'), dataIndex: 'row', key: 'row', width: 80 },
+                  // Row 0: about the import as a whole (e.g. its server stopped), no row of the file.
+                  { title: t('ops.imports.row'), dataIndex: 'row', key: 'row', width: 80, render: (row: number) => (row > 0 ? row : '—') },
                   { title: t('ops.imports.column'), dataIndex: 'column', key: 'column', width: 160 },
                   { title: t('ops.imports.message'), dataIndex: 'message', key: 'message' },
                 ]}
