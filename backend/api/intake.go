@@ -22,8 +22,8 @@ const MaxUpload = 16 << 20
 
 const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-// postImport takes a multipart upload: file, flow, mapping (JSON, optional) and
-// department (optional).
+// postImport takes a multipart upload: file, flow, mapping (JSON, optional),
+// department (optional) and encoding (a CSV file's; optional: detected).
 func (h *handlers) postImport(c *gin.Context) {
 	if err := c.Request.ParseMultipartForm(MaxUpload); err != nil {
 		var mbe *http.MaxBytesError
@@ -36,7 +36,8 @@ func (h *handlers) postImport(c *gin.Context) {
 		return
 	}
 	defer func() { _ = c.Request.MultipartForm.RemoveAll() }()
-	req := service.ImportRequest{Flow: c.PostForm("flow"), Department: c.PostForm("department"), Mapping: []byte(c.PostForm("mapping"))}
+	req := service.ImportRequest{Flow: c.PostForm("flow"), Department: c.PostForm("department"), Mapping: []byte(c.PostForm("mapping")),
+		Encoding: c.PostForm("encoding")}
 	if fh, err := c.FormFile("file"); err == nil {
 		f, err := fh.Open()
 		if err != nil {

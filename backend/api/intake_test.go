@@ -16,6 +16,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/traditionalchinese"
 
 	"sluice/backend/ent"
 	"sluice/backend/ent/event"
@@ -55,13 +56,14 @@ func (e *env) upload(token, filename string, file []byte, fields map[string]stri
 }
 
 type importJob struct {
-	ID      int               `json:"id"`
-	Status  string            `json:"status"`
-	Total   int               `json:"total"`
-	Created int               `json:"created"`
-	Skipped int               `json:"skipped"`
-	Failed  int               `json:"failed"`
-	Errors  []intake.RowError `json:"errors"`
+	ID       int               `json:"id"`
+	Status   string            `json:"status"`
+	Encoding string            `json:"encoding"`
+	Total    int               `json:"total"`
+	Created  int               `json:"created"`
+	Skipped  int               `json:"skipped"`
+	Failed   int               `json:"failed"`
+	Errors   []intake.RowError `json:"errors"`
 }
 
 // finish polls an import until the background work is done.
@@ -109,7 +111,7 @@ func TestImportCSV(t *testing.T) {
 		csv := testdata(t, "orders.csv")
 
 		j := e.startImport(clerk, "orders.csv", csv, fields)
-		require.Equal(t, importJob{ID: j.ID, Status: "done", Total: 3, Created: 2, Failed: 1,
+		require.Equal(t, importJob{ID: j.ID, Status: "done", Encoding: "utf-8", Total: 3, Created: 2, Failed: 1,
 			Errors: []intake.RowError{{Row: 6, Column: "數量", Message: `"two" is not a number`}}}, j)
 
 		ctx := context.Background()
@@ -143,11 +145,23 @@ func TestImportCSV(t *testing.T) {
 		_, ordersAfter := e.importCounts()
 		require.Equal(t, ordersBefore, ordersAfter)
 
+		// The file as Excel saves "CSV" on Traditional Chinese Windows (Big5), with new
+		// references: detected, and the names arrive intact.
+		text := strings.ReplaceAll(strings.TrimPrefix(string(csv), "\ufeff"), "PO-10", "PO-20")
+		big5, err := traditionalchinese.Big5.NewEncoder().Bytes([]byte(text))
+		require.NoError(t, err)
+		j3 := e.startImport(clerk, "big5.csv", big5, fields)
+		require.Equal(t, "big5", j3.Encoding)
+		require.Equal(t, 2, j3.Created, "%+v", j3)
+		o, err := s.Read.Order.Query().Where(entorder.ExternalRef("PO-2001")).Only(ctx)
+		require.NoError(t, err)
+		require.Equal(t, "高雄順達五金行", o.Data["customer"].(map[string]any)["name"])
+
 		// The caller's imports, newest first; someone else's are not theirs to see.
 		var list struct{ Items []importJob }
 		e.do("GET", "/api/v1/imports", clerk, nil).json(t, &list)
-		require.Len(t, list.Items, 2)
-		require.Equal(t, j2.ID, list.Items[0].ID)
+		require.Len(t, list.Items, 3)
+		require.Equal(t, j3.ID, list.Items[0].ID)
 		require.Equal(t, 404, e.do("GET", "/api/v1/imports/"+strconv.Itoa(j.ID), e.login("manager2"), nil).status)
 		require.Equal(t, 200, e.do("GET", "/api/v1/imports/"+strconv.Itoa(j.ID), e.login("admin"), nil).status)
 	})
@@ -244,6 +258,8 @@ func TestImportRefusalsWriteNothing(t *testing.T) {
 			{"no flow", clerk, csv, map[string]string{"mapping": good}, 422, "/flow"},
 			{"may not submit", warehouse, csv, map[string]string{"flow": "order-review", "mapping": good}, 403, ""},
 			{"no login", "", csv, map[string]string{"flow": "order-review", "mapping": good}, 401, ""},
+			{"unknown encoding", clerk, csv, map[string]string{"flow": "order-review", "mapping": good, "encoding": "shift_jis"}, 422, "/encoding"},
+			{"not in the encoding named", clerk, []byte("訂單編號\n\xff\n"), map[string]string{"flow": "order-review", "mapping": good, "encoding": "utf-8"}, 400, "/file"},
 		}
 		before := e.counts()
 		jobs, _ := e.importCounts()

@@ -45,7 +45,9 @@ type ImportJob struct {
 	// FinishedAt holds the value of the "finished_at" field.
 	FinishedAt *time.Time `json:"finished_at,omitempty"`
 	// HeartbeatAt holds the value of the "heartbeat_at" field.
-	HeartbeatAt  *time.Time `json:"heartbeat_at,omitempty"`
+	HeartbeatAt *time.Time `json:"heartbeat_at,omitempty"`
+	// Encoding holds the value of the "encoding" field.
+	Encoding     string `json:"encoding,omitempty"`
 	selectValues sql.SelectValues
 }
 
@@ -58,7 +60,7 @@ func (*ImportJob) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case importjob.FieldID, importjob.FieldTotal, importjob.FieldCreated, importjob.FieldSkipped, importjob.FieldFailed:
 			values[i] = new(sql.NullInt64)
-		case importjob.FieldFlowKey, importjob.FieldFilename, importjob.FieldFileHash, importjob.FieldStatus, importjob.FieldCreatedBy:
+		case importjob.FieldFlowKey, importjob.FieldFilename, importjob.FieldFileHash, importjob.FieldStatus, importjob.FieldCreatedBy, importjob.FieldEncoding:
 			values[i] = new(sql.NullString)
 		case importjob.FieldCreatedAt, importjob.FieldFinishedAt, importjob.FieldHeartbeatAt:
 			values[i] = new(sql.NullTime)
@@ -173,6 +175,12 @@ func (_m *ImportJob) assignValues(columns []string, values []any) error {
 				_m.HeartbeatAt = new(time.Time)
 				*_m.HeartbeatAt = value.Time
 			}
+		case importjob.FieldEncoding:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field encoding", values[i])
+			} else if value.Valid {
+				_m.Encoding = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -254,6 +262,9 @@ func (_m *ImportJob) String() string {
 		builder.WriteString("heartbeat_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("encoding=")
+	builder.WriteString(_m.Encoding)
 	builder.WriteByte(')')
 	return builder.String()
 }

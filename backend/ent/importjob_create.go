@@ -187,6 +187,20 @@ func (_c *ImportJobCreate) SetNillableHeartbeatAt(v *time.Time) *ImportJobCreate
 	return _c
 }
 
+// SetEncoding sets the "encoding" field.
+func (_c *ImportJobCreate) SetEncoding(v string) *ImportJobCreate {
+	_c.mutation.SetEncoding(v)
+	return _c
+}
+
+// SetNillableEncoding sets the "encoding" field if the given value is not nil.
+func (_c *ImportJobCreate) SetNillableEncoding(v *string) *ImportJobCreate {
+	if v != nil {
+		_c.SetEncoding(*v)
+	}
+	return _c
+}
+
 // Mutation returns the ImportJobMutation object of the builder.
 func (_c *ImportJobCreate) Mutation() *ImportJobMutation {
 	return _c.mutation
@@ -254,6 +268,10 @@ func (_c *ImportJobCreate) defaults() {
 		v := importjob.DefaultCreatedBy
 		_c.mutation.SetCreatedBy(v)
 	}
+	if _, ok := _c.mutation.Encoding(); !ok {
+		v := importjob.DefaultEncoding
+		_c.mutation.SetEncoding(v)
+	}
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -287,6 +305,9 @@ func (_c *ImportJobCreate) check() error {
 	}
 	if _, ok := _c.mutation.CreatedBy(); !ok {
 		return &ValidationError{Name: "created_by", err: errors.New(`ent: missing required field "ImportJob.created_by"`)}
+	}
+	if _, ok := _c.mutation.Encoding(); !ok {
+		return &ValidationError{Name: "encoding", err: errors.New(`ent: missing required field "ImportJob.encoding"`)}
 	}
 	return nil
 }
@@ -370,6 +391,10 @@ func (_c *ImportJobCreate) createSpec() (*ImportJob, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.HeartbeatAt(); ok {
 		_spec.SetField(importjob.FieldHeartbeatAt, field.TypeTime, value)
 		_node.HeartbeatAt = &value
+	}
+	if value, ok := _c.mutation.Encoding(); ok {
+		_spec.SetField(importjob.FieldEncoding, field.TypeString, value)
+		_node.Encoding = value
 	}
 	return _node, _spec
 }
@@ -624,6 +649,18 @@ func (u *ImportJobUpsert) UpdateHeartbeatAt() *ImportJobUpsert {
 // ClearHeartbeatAt clears the value of the "heartbeat_at" field.
 func (u *ImportJobUpsert) ClearHeartbeatAt() *ImportJobUpsert {
 	u.SetNull(importjob.FieldHeartbeatAt)
+	return u
+}
+
+// SetEncoding sets the "encoding" field.
+func (u *ImportJobUpsert) SetEncoding(v string) *ImportJobUpsert {
+	u.Set(importjob.FieldEncoding, v)
+	return u
+}
+
+// UpdateEncoding sets the "encoding" field to the value that was provided on create.
+func (u *ImportJobUpsert) UpdateEncoding() *ImportJobUpsert {
+	u.SetExcluded(importjob.FieldEncoding)
 	return u
 }
 
@@ -907,6 +944,20 @@ func (u *ImportJobUpsertOne) UpdateHeartbeatAt() *ImportJobUpsertOne {
 func (u *ImportJobUpsertOne) ClearHeartbeatAt() *ImportJobUpsertOne {
 	return u.Update(func(s *ImportJobUpsert) {
 		s.ClearHeartbeatAt()
+	})
+}
+
+// SetEncoding sets the "encoding" field.
+func (u *ImportJobUpsertOne) SetEncoding(v string) *ImportJobUpsertOne {
+	return u.Update(func(s *ImportJobUpsert) {
+		s.SetEncoding(v)
+	})
+}
+
+// UpdateEncoding sets the "encoding" field to the value that was provided on create.
+func (u *ImportJobUpsertOne) UpdateEncoding() *ImportJobUpsertOne {
+	return u.Update(func(s *ImportJobUpsert) {
+		s.UpdateEncoding()
 	})
 }
 
@@ -1356,6 +1407,20 @@ func (u *ImportJobUpsertBulk) UpdateHeartbeatAt() *ImportJobUpsertBulk {
 func (u *ImportJobUpsertBulk) ClearHeartbeatAt() *ImportJobUpsertBulk {
 	return u.Update(func(s *ImportJobUpsert) {
 		s.ClearHeartbeatAt()
+	})
+}
+
+// SetEncoding sets the "encoding" field.
+func (u *ImportJobUpsertBulk) SetEncoding(v string) *ImportJobUpsertBulk {
+	return u.Update(func(s *ImportJobUpsert) {
+		s.SetEncoding(v)
+	})
+}
+
+// UpdateEncoding sets the "encoding" field to the value that was provided on create.
+func (u *ImportJobUpsertBulk) UpdateEncoding() *ImportJobUpsertBulk {
+	return u.Update(func(s *ImportJobUpsert) {
+		s.UpdateEncoding()
 	})
 }
 

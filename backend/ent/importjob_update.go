@@ -261,6 +261,20 @@ func (_u *ImportJobUpdate) ClearHeartbeatAt() *ImportJobUpdate {
 	return _u
 }
 
+// SetEncoding sets the "encoding" field.
+func (_u *ImportJobUpdate) SetEncoding(v string) *ImportJobUpdate {
+	_u.mutation.SetEncoding(v)
+	return _u
+}
+
+// SetNillableEncoding sets the "encoding" field if the given value is not nil.
+func (_u *ImportJobUpdate) SetNillableEncoding(v *string) *ImportJobUpdate {
+	if v != nil {
+		_u.SetEncoding(*v)
+	}
+	return _u
+}
+
 // Mutation returns the ImportJobMutation object of the builder.
 func (_u *ImportJobUpdate) Mutation() *ImportJobMutation {
 	return _u.mutation
@@ -380,6 +394,9 @@ func (_u *ImportJobUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.HeartbeatAtCleared() {
 		_spec.ClearField(importjob.FieldHeartbeatAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Encoding(); ok {
+		_spec.SetField(importjob.FieldEncoding, field.TypeString, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -633,6 +650,20 @@ func (_u *ImportJobUpdateOne) ClearHeartbeatAt() *ImportJobUpdateOne {
 	return _u
 }
 
+// SetEncoding sets the "encoding" field.
+func (_u *ImportJobUpdateOne) SetEncoding(v string) *ImportJobUpdateOne {
+	_u.mutation.SetEncoding(v)
+	return _u
+}
+
+// SetNillableEncoding sets the "encoding" field if the given value is not nil.
+func (_u *ImportJobUpdateOne) SetNillableEncoding(v *string) *ImportJobUpdateOne {
+	if v != nil {
+		_u.SetEncoding(*v)
+	}
+	return _u
+}
+
 // Mutation returns the ImportJobMutation object of the builder.
 func (_u *ImportJobUpdateOne) Mutation() *ImportJobMutation {
 	return _u.mutation
@@ -782,6 +813,9 @@ func (_u *ImportJobUpdateOne) sqlSave(ctx context.Context) (_node *ImportJob, er
 	}
 	if _u.mutation.HeartbeatAtCleared() {
 		_spec.ClearField(importjob.FieldHeartbeatAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Encoding(); ok {
+		_spec.SetField(importjob.FieldEncoding, field.TypeString, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &ImportJob{config: _u.config}

@@ -7068,6 +7068,7 @@ type ImportJobMutation struct {
 	created_by    *string
 	finished_at   *time.Time
 	heartbeat_at  *time.Time
+	encoding      *string
 	clearedFields map[string]struct{}
 	done          bool
 	oldValue      func(context.Context) (*ImportJob, error)
@@ -7840,6 +7841,42 @@ func (m *ImportJobMutation) ResetHeartbeatAt() {
 	delete(m.clearedFields, importjob.FieldHeartbeatAt)
 }
 
+// SetEncoding sets the "encoding" field.
+func (m *ImportJobMutation) SetEncoding(s string) {
+	m.encoding = &s
+}
+
+// Encoding returns the value of the "encoding" field in the mutation.
+func (m *ImportJobMutation) Encoding() (r string, exists bool) {
+	v := m.encoding
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEncoding returns the old "encoding" field's value of the ImportJob entity.
+// If the ImportJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ImportJobMutation) OldEncoding(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEncoding is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEncoding requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEncoding: %w", err)
+	}
+	return oldValue.Encoding, nil
+}
+
+// ResetEncoding resets all changes to the "encoding" field.
+func (m *ImportJobMutation) ResetEncoding() {
+	m.encoding = nil
+}
+
 // Where appends a list predicates to the ImportJobMutation builder.
 func (m *ImportJobMutation) Where(ps ...predicate.ImportJob) {
 	m.predicates = append(m.predicates, ps...)
@@ -7874,7 +7911,7 @@ func (m *ImportJobMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ImportJobMutation) Fields() []string {
-	fields := make([]string, 0, 14)
+	fields := make([]string, 0, 15)
 	if m.created_at != nil {
 		fields = append(fields, importjob.FieldCreatedAt)
 	}
@@ -7917,6 +7954,9 @@ func (m *ImportJobMutation) Fields() []string {
 	if m.heartbeat_at != nil {
 		fields = append(fields, importjob.FieldHeartbeatAt)
 	}
+	if m.encoding != nil {
+		fields = append(fields, importjob.FieldEncoding)
+	}
 	return fields
 }
 
@@ -7953,6 +7993,8 @@ func (m *ImportJobMutation) Field(name string) (ent.Value, bool) {
 		return m.FinishedAt()
 	case importjob.FieldHeartbeatAt:
 		return m.HeartbeatAt()
+	case importjob.FieldEncoding:
+		return m.Encoding()
 	}
 	return nil, false
 }
@@ -7990,6 +8032,8 @@ func (m *ImportJobMutation) OldField(ctx context.Context, name string) (ent.Valu
 		return m.OldFinishedAt(ctx)
 	case importjob.FieldHeartbeatAt:
 		return m.OldHeartbeatAt(ctx)
+	case importjob.FieldEncoding:
+		return m.OldEncoding(ctx)
 	}
 	return nil, fmt.Errorf("unknown ImportJob field %s", name)
 }
@@ -8096,6 +8140,13 @@ func (m *ImportJobMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetHeartbeatAt(v)
+		return nil
+	case importjob.FieldEncoding:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEncoding(v)
 		return nil
 	}
 	return fmt.Errorf("unknown ImportJob field %s", name)
@@ -8265,6 +8316,9 @@ func (m *ImportJobMutation) ResetField(name string) error {
 		return nil
 	case importjob.FieldHeartbeatAt:
 		m.ResetHeartbeatAt()
+		return nil
+	case importjob.FieldEncoding:
+		m.ResetEncoding()
 		return nil
 	}
 	return fmt.Errorf("unknown ImportJob field %s", name)

@@ -338,6 +338,10 @@ func init() {
 	importjobDescCreatedBy := importjobFields[10].Descriptor()
 	// importjob.DefaultCreatedBy holds the default value on creation for the created_by field.
 	importjob.DefaultCreatedBy = importjobDescCreatedBy.Default.(string)
+	// importjobDescEncoding is the schema descriptor for encoding field.
+	importjobDescEncoding := importjobFields[13].Descriptor()
+	// importjob.DefaultEncoding holds the default value on creation for the encoding field.
+	importjob.DefaultEncoding = importjobDescEncoding.Default.(string)
 	ledgerFields := schema.Ledger{}.Fields()
 	_ = ledgerFields
 	// ledgerDescAuditSeq is the schema descriptor for audit_seq field.

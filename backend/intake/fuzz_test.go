@@ -20,7 +20,7 @@ func FuzzTableAndPayload(f *testing.F) {
 		if DecodeStrict(raw, &m) != nil {
 			t.Fatal("mapping")
 		}
-		if tab, err := ReadFile("x.csv", file); err == nil {
+		if tab, err := ReadFile("x.csv", file, ""); err == nil {
 			last := tab.First + len(tab.Rows) - 1
 			for _, o := range m.Build(s, tab) {
 				for _, e := range o.Errors {

@@ -176,7 +176,7 @@ func TestBuildFromCSV(t *testing.T) {
 	require.Empty(t, m.Validate(s, computed))
 	b, err := os.ReadFile("testdata/orders.csv")
 	require.NoError(t, err)
-	tab, err := ReadFile("orders.csv", b)
+	tab, err := ReadFile("orders.csv", b, "")
 	require.NoError(t, err)
 	require.Equal(t, "訂單編號", tab.Header[0], "the BOM is dropped")
 	require.Empty(t, m.CheckHeader(tab))
@@ -276,24 +276,25 @@ func TestReadXLSX(t *testing.T) {
 	_, err = f.WriteTo(&buf)
 	require.NoError(t, err)
 
-	tab, err := ReadFile("upload.bin", buf.Bytes())
+	tab, err := ReadFile("upload.bin", buf.Bytes(), "")
 	require.NoError(t, err)
 	require.Equal(t, []string{"訂單編號", "數量", "承諾交期"}, tab.Header)
 	require.Equal(t, [][]string{{"PO-1", "1200", "46249"}}, tab.Rows)
 	require.Equal(t, 2, tab.First)
+	require.Equal(t, "", tab.Encoding)
 
-	_, err = ReadFile("x.xlsx", []byte("a,b\n1,2\n"))
+	_, err = ReadFile("x.xlsx", []byte("a,b\n1,2\n"), "")
 	require.ErrorContains(t, err, "not an Excel workbook")
-	_, err = ReadFile("x.csv", []byte("\n\n"))
+	_, err = ReadFile("x.csv", []byte("\n\n"), "")
 	require.ErrorContains(t, err, "empty")
-	_, err = ReadFile("x.csv", []byte("a,\"b\n"))
+	_, err = ReadFile("x.csv", []byte("a,\"b\n"), "")
 	require.Error(t, err)
-	_, err = ReadFile("x.csv", []byte("\xff\xfea\x00"))
-	require.ErrorContains(t, err, "UTF-8")
+	_, err = ReadFile("x.csv", []byte("\xff\xff\xff,\xff\n"), "")
+	require.ErrorContains(t, err, "not UTF-8, Big5 or GB18030")
 }
 
 func TestReadCSVSemicolons(t *testing.T) {
-	tab, err := ReadCSV([]byte("a;b\n1;2\n"))
+	tab, err := ReadCSV([]byte("a;b\n1;2\n"), "")
 	require.NoError(t, err)
 	require.Equal(t, []string{"a", "b"}, tab.Header)
 }
@@ -301,7 +302,7 @@ func TestReadCSVSemicolons(t *testing.T) {
 // Row numbers are the spreadsheet's: blank lines count, line breaks inside a quoted
 // cell do not.
 func TestReadCSVRowNumbers(t *testing.T) {
-	tab, err := ReadCSV([]byte("\nref,note\nA,\"two\nlines\"\n\nB,x\n"))
+	tab, err := ReadCSV([]byte("\nref,note\nA,\"two\nlines\"\n\nB,x\n"), "")
 	require.NoError(t, err)
 	require.Equal(t, 3, tab.First)
 	m := &TableMapping{Fields: map[string]string{"note": "note"}, GroupBy: "ref", ExternalRef: "ref"}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -16,23 +15,24 @@ import (
 const MaxRows = 20000
 
 // ReadFile reads a CSV or XLSX file; the content decides (an XLSX is a zip), the name
-// only breaks a tie, because browsers and users mislabel files.
-func ReadFile(name string, b []byte) (*Table, error) {
+// only breaks a tie, because browsers and users mislabel files. enc is a CSV file's text
+// encoding (see CheckEncoding; "" detects it).
+func ReadFile(name string, b []byte, enc string) (*Table, error) {
 	if bytes.HasPrefix(b, []byte("PK\x03\x04")) {
 		return ReadXLSX(b)
 	}
 	if strings.HasSuffix(strings.ToLower(name), ".xlsx") {
 		return nil, errors.New("the file is named .xlsx but is not an Excel workbook")
 	}
-	return ReadCSV(b)
+	return ReadCSV(b, enc)
 }
 
-// ReadCSV reads comma- (or semicolon-, tab-) separated text in UTF-8; a BOM, which Excel
-// writes when it saves "CSV UTF-8", is dropped.
-func ReadCSV(b []byte) (*Table, error) {
-	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
-	if !utf8.Valid(b) {
-		return nil, errors.New("the CSV file is not UTF-8 text (save it as \"CSV UTF-8\")")
+// ReadCSV reads comma- (or semicolon-, tab-) separated text in enc ("" detects it: see
+// decodeText); the table records the encoding it was read in.
+func ReadCSV(b []byte, enc string) (*Table, error) {
+	b, used, err := decodeText(b, enc)
+	if err != nil {
+		return nil, err
 	}
 	r := csv.NewReader(bytes.NewReader(b))
 	r.Comma = sniffComma(b)
@@ -62,7 +62,11 @@ func ReadCSV(b []byte) (*Table, error) {
 			return nil, fmt.Errorf("the file has more than %d rows; at most %d may be imported at once", MaxRows, MaxRows)
 		}
 	}
-	return table(rows)
+	t, err := table(rows)
+	if t != nil {
+		t.Encoding = used
+	}
+	return t, err
 }
 
 // sniffComma picks the separator the header line uses most.

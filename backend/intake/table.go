@@ -208,6 +208,8 @@ type Table struct {
 	Rows   [][]string
 	// First is the spreadsheet row number of Rows[0] (the header's row + 1).
 	First int
+	// Encoding is the text encoding a CSV file was read in ("" for a workbook).
+	Encoding string
 }
 
 // CheckHeader reports every mapped column missing from the file's header.

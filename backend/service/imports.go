@@ -113,7 +113,9 @@ type ImportRequest struct {
 	// Mapping is the JSON mapping document; empty means the form's default mapping
 	// (the columns of the import template).
 	Mapping []byte
-	File    []byte
+	// Encoding is a CSV file's text encoding (intake.Encodings); empty detects it.
+	Encoding string
+	File     []byte
 }
 
 // ImportJobView is an import as the API shows it.
@@ -122,6 +124,7 @@ type ImportJobView struct {
 	Flow       string            `json:"flow"`
 	Filename   string            `json:"filename"`
 	Status     string            `json:"status"`
+	Encoding   string            `json:"encoding,omitempty"` // a CSV file's, as read
 	Total      int               `json:"total"`
 	Created    int               `json:"created"`
 	Skipped    int               `json:"skipped"`
@@ -133,7 +136,7 @@ type ImportJobView struct {
 }
 
 func importView(j *ent.ImportJob) *ImportJobView {
-	v := &ImportJobView{ID: j.ID, Flow: j.FlowKey, Filename: j.Filename, Status: j.Status, Total: j.Total,
+	v := &ImportJobView{ID: j.ID, Flow: j.FlowKey, Filename: j.Filename, Status: j.Status, Encoding: j.Encoding, Total: j.Total,
 		Created: j.Created, Skipped: j.Skipped, Failed: j.Failed, Errors: []intake.RowError{},
 		CreatedBy: j.CreatedBy, CreatedAt: j.CreatedAt, FinishedAt: j.FinishedAt}
 	for _, e := range j.Errors {
@@ -178,11 +181,15 @@ func (s *Service) StartImport(ctx context.Context, a Actor, req ImportRequest) (
 	if err != nil {
 		return nil, err
 	}
+	enc, err := intake.CheckEncoding(req.Encoding)
+	if err != nil {
+		return nil, invalid("unknown encoding", FieldError{"/encoding", err.Error()})
+	}
 	if len(req.File) == 0 {
 		return nil, &Error{Status: http.StatusBadRequest, Detail: "no file uploaded",
 			Errors: []FieldError{{"/file", "attach a .csv or .xlsx file as the form field \"file\""}}}
 	}
-	tab, err := intake.ReadFile(req.Filename, req.File)
+	tab, err := intake.ReadFile(req.Filename, req.File, enc)
 	if err != nil {
 		return nil, &Error{Status: http.StatusBadRequest, Detail: "the file cannot be read",
 			Errors: []FieldError{{"/file", err.Error()}}}
@@ -211,13 +218,13 @@ func (s *Service) StartImport(ctx context.Context, a Actor, req ImportRequest) (
 	var job *ent.ImportJob
 	err = s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
 		job, err = tx.ImportJob.Create().SetFlowKey(f.Key).SetFilename(req.Filename).
-			SetFileHash(hex.EncodeToString(sum[:])).SetMapping(mapping).SetTotal(len(orders)).
+			SetFileHash(hex.EncodeToString(sum[:])).SetMapping(mapping).SetTotal(len(orders)).SetEncoding(tab.Encoding).
 			SetErrors([]map[string]any{}).SetCreatedBy(a.Username).SetCreatedAt(j.At()).SetHeartbeatAt(j.At()).Save(ctx)
 		if err != nil {
 			return err
 		}
 		return j.Audit(ctx, store.Audit{Actor: a.Username, Action: "import.started", Detail: map[string]any{
-			"import": job.ID, "flow": f.Key, "department": dept, "filename": req.Filename, "orders": len(orders)}})
+			"import": job.ID, "flow": f.Key, "department": dept, "filename": req.Filename, "encoding": tab.Encoding, "orders": len(orders)}})
 	})
 	if err != nil {
 		s.imports.running.Done()

@@ -11,7 +11,8 @@
 // 3. A small-standard order is walked to the shipping step over the API; the warehouse records a partial
 //    shipment on the order page and sees the remaining quantities go down.
 // 4. The clerk imports backend/intake/testdata/orders.csv with its mapping on the imports page and sees
-//    the job finish live; the orders list's Excel export answers a workbook.
+//    the job finish live, then orders-big5.csv (the same as Excel saves "CSV" on Traditional Chinese
+//    Windows) with Big5 chosen; the orders list's Excel export answers a workbook.
 // Screenshots: test-output/e2e/operations-*.png. Optional: SLUICE_PASSWORD (sluice-demo),
 // SLUICE_E2E_TIMEOUT_MS (20000), CHROMIUM_PATH (/usr/bin/chromium), SLUICE_E2E_HEADED=1.
 import fs from 'node:fs';
@@ -189,7 +190,7 @@ async function main() {
       await shot(wh.page, 'partial-shipment');
     });
 
-    await step('clerk imports backend/intake/testdata/orders.csv and follows the job live', null, async () => {
+    await step('clerk imports backend/intake/testdata/orders.csv, then its Big5 twin, and follows the jobs live', null, async () => {
       const clk = await newPage(browser, 'clerk');
       try {
         await login(clk.page, 'clerk');
@@ -208,6 +209,24 @@ async function main() {
         // the sample has a row the form refuses: its error is listed with row and column
         await clk.page.locator('[data-testid="import-errors"] tbody tr').first().waitFor();
         await shot(clk.page, 'import-done');
+        // the same orders (new references) as Excel saves "CSV" on Traditional Chinese Windows: Big5,
+        // chosen in the encoding select; the mapping's Chinese column names must match the decoded header
+        await clk.page.locator('input[type=file]').setInputFiles(path.join(testdata, 'orders-big5.csv'));
+        await clk.page.getByTestId('import-encoding').click();
+        await visibleDropdown(clk.page).locator('.ant-select-item-option').filter({ hasText: 'Big5' }).click();
+        const [res2] = await Promise.all([
+          clk.page.waitForResponse((r) => r.url().endsWith('/api/v1/imports') && r.request().method() === 'POST'),
+          clk.page.getByTestId('import-submit').click(),
+        ]);
+        if (res2.status() !== 202) fail(`POST /imports (Big5) answered ${res2.status()}: ${(await res2.text()).slice(0, 300)}`);
+        const big5Job = await res2.json();
+        if (big5Job.encoding !== 'big5') fail(`the Big5 file was read as ${big5Job.encoding}`);
+        await clk.page.locator('[data-testid="import-job"] [data-testid="import-read-as"]').filter({ hasText: 'Big5' }).waitFor();
+        await clk.page.locator('[data-testid="import-job"] [data-testid="import-status"][data-status="done"]').waitFor();
+        await clk.page.locator('[data-testid="import-errors"] tbody tr').filter({ hasText: '數量' }).first().waitFor();
+        const done2 = await clk.page.evaluate(async (id) => (await fetch(`/api/v1/imports/${id}`)).json(), big5Job.id);
+        if (done2.created !== 2 || done2.failed !== 1) fail(`the Big5 import: ${JSON.stringify(done2).slice(0, 300)}`);
+        await shot(clk.page, 'import-big5');
         // the orders list exports what it shows
         await clk.page.getByTestId('nav-orders').click();
         const href = await clk.page.getByTestId('orders-export').getAttribute('href');

@@ -41,6 +41,8 @@ const (
 	FieldFinishedAt = "finished_at"
 	// FieldHeartbeatAt holds the string denoting the heartbeat_at field in the database.
 	FieldHeartbeatAt = "heartbeat_at"
+	// FieldEncoding holds the string denoting the encoding field in the database.
+	FieldEncoding = "encoding"
 	// Table holds the table name of the importjob in the database.
 	Table = "import_jobs"
 )
@@ -62,6 +64,7 @@ var Columns = []string{
 	FieldCreatedBy,
 	FieldFinishedAt,
 	FieldHeartbeatAt,
+	FieldEncoding,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -91,6 +94,8 @@ var (
 	DefaultFailed int
 	// DefaultCreatedBy holds the default value on creation for the "created_by" field.
 	DefaultCreatedBy string
+	// DefaultEncoding holds the default value on creation for the "encoding" field.
+	DefaultEncoding string
 )
 
 // OrderOption defines the ordering options for the ImportJob queries.
@@ -159,4 +164,9 @@ func ByFinishedAt(opts ...sql.OrderTermOption) OrderOption {
 // ByHeartbeatAt orders the results by the heartbeat_at field.
 func ByHeartbeatAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldHeartbeatAt, opts...).ToFunc()
+}
+
+// ByEncoding orders the results by the encoding field.
+func ByEncoding(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldEncoding, opts...).ToFunc()
 }

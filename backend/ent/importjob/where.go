@@ -114,6 +114,11 @@ func HeartbeatAt(v time.Time) predicate.ImportJob {
 	return predicate.ImportJob(sql.FieldEQ(FieldHeartbeatAt, v))
 }
 
+// Encoding applies equality check predicate on the "encoding" field. It's identical to EncodingEQ.
+func Encoding(v string) predicate.ImportJob {
+	return predicate.ImportJob(sql.FieldEQ(FieldEncoding, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.ImportJob {
 	return predicate.ImportJob(sql.FieldEQ(FieldCreatedAt, v))
@@ -757,6 +762,71 @@ func HeartbeatAtIsNil() predicate.ImportJob {
 // HeartbeatAtNotNil applies the NotNil predicate on the "heartbeat_at" field.
 func HeartbeatAtNotNil() predicate.ImportJob {
 	return predicate.ImportJob(sql.FieldNotNull(FieldHeartbeatAt))
+}
+
+// EncodingEQ applies the EQ predicate on the "encoding" field.
+func EncodingEQ(v string) predicate.ImportJob {
+	return predicate.ImportJob(sql.FieldEQ(FieldEncoding, v))
+}
+
+// EncodingNEQ applies the NEQ predicate on the "encoding" field.
+func EncodingNEQ(v string) predicate.ImportJob {
+	return predicate.ImportJob(sql.FieldNEQ(FieldEncoding, v))
+}
+
+// EncodingIn applies the In predicate on the "encoding" field.
+func EncodingIn(vs ...string) predicate.ImportJob {
+	return predicate.ImportJob(sql.FieldIn(FieldEncoding, vs...))
+}
+
+// EncodingNotIn applies the NotIn predicate on the "encoding" field.
+func EncodingNotIn(vs ...string) predicate.ImportJob {
+	return predicate.ImportJob(sql.FieldNotIn(FieldEncoding, vs...))
+}
+
+// EncodingGT applies the GT predicate on the "encoding" field.
+func EncodingGT(v string) predicate.ImportJob {
+	return predicate.ImportJob(sql.FieldGT(FieldEncoding, v))
+}
+
+// EncodingGTE applies the GTE predicate on the "encoding" field.
+func EncodingGTE(v string) predicate.ImportJob {
+	return predicate.ImportJob(sql.FieldGTE(FieldEncoding, v))
+}
+
+// EncodingLT applies the LT predicate on the "encoding" field.
+func EncodingLT(v string) predicate.ImportJob {
+	return predicate.ImportJob(sql.FieldLT(FieldEncoding, v))
+}
+
+// EncodingLTE applies the LTE predicate on the "encoding" field.
+func EncodingLTE(v string) predicate.ImportJob {
+	return predicate.ImportJob(sql.FieldLTE(FieldEncoding, v))
+}
+
+// EncodingContains applies the Contains predicate on the "encoding" field.
+func EncodingContains(v string) predicate.ImportJob {
+	return predicate.ImportJob(sql.FieldContains(FieldEncoding, v))
+}
+
+// EncodingHasPrefix applies the HasPrefix predicate on the "encoding" field.
+func EncodingHasPrefix(v string) predicate.ImportJob {
+	return predicate.ImportJob(sql.FieldHasPrefix(FieldEncoding, v))
+}
+
+// EncodingHasSuffix applies the HasSuffix predicate on the "encoding" field.
+func EncodingHasSuffix(v string) predicate.ImportJob {
+	return predicate.ImportJob(sql.FieldHasSuffix(FieldEncoding, v))
+}
+
+// EncodingEqualFold applies the EqualFold predicate on the "encoding" field.
+func EncodingEqualFold(v string) predicate.ImportJob {
+	return predicate.ImportJob(sql.FieldEqualFold(FieldEncoding, v))
+}
+
+// EncodingContainsFold applies the ContainsFold predicate on the "encoding" field.
+func EncodingContainsFold(v string) predicate.ImportJob {
+	return predicate.ImportJob(sql.FieldContainsFold(FieldEncoding, v))
 }
 
 // And groups predicates with the AND operator between them.

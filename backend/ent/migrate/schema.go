@@ -231,6 +231,7 @@ var (
 		{Name: "created_by", Type: field.TypeString, Default: ""},
 		{Name: "finished_at", Type: field.TypeTime, Nullable: true},
 		{Name: "heartbeat_at", Type: field.TypeTime, Nullable: true},
+		{Name: "encoding", Type: field.TypeString, Default: ""},
 	}
 	// ImportJobsTable holds the schema information for the "import_jobs" table.
 	ImportJobsTable = &schema.Table{

@@ -143,6 +143,8 @@ func (ImportJob) Fields() []ent.Field {
 		// heartbeat_at is renewed while the import runs; a running job whose heartbeat
 		// stopped lost its server (a crash) and is marked failed by any instance.
 		field.Time("heartbeat_at").Optional().Nillable(),
+		// encoding is the text encoding a CSV file was read in ("" for a workbook).
+		field.String("encoding").Default(""),
 	}
 }
 

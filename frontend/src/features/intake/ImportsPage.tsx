@@ -14,6 +14,9 @@ import { useQueryClient } from '@tanstack/react-query';
 import { importKeys, useImport, useImports, useUpload, type ImportJob, type RowError } from './api';
 import { initialProgress, isFinished, mappingError, parseProgress, percent, progressReducer } from './lib';
 
+/** A CSV file's text encoding: detected, or named when the guess was wrong. */
+const ENCODINGS = ['auto', 'utf-8', 'big5', 'gb18030', 'utf-16'] as const;
+
 function JobStatus({ status }: { status: string }) {
   const { t } = useTranslation();
   const color = status === 'done' ? 'success' : status === 'failed' ? 'error' : 'processing';
@@ -37,6 +40,7 @@ export function ImportsPage() {
   // ?flow=<key> preselects the flow
   const [flow, setFlow] = useState<string | undefined>(params.get('flow') ?? undefined);
   const [mapping, setMapping] = useState('');
+  const [encoding, setEncoding] = useState('auto');
   const [files, setFiles] = useState<UploadFile[]>([]);
   const [jobId, setJobId] = useState<number | undefined>();
   const job = useImport(jobId);
@@ -74,7 +78,7 @@ export function ImportsPage() {
   const submit = () => {
     if (!file || !flowKey || mapErr) return;
     upload.mutate(
-      { file, flow: flowKey, mapping },
+      { file, flow: flowKey, mapping, encoding },
       {
         onSuccess: (j) => {
           setJobId(j.id);
@@ -117,6 +121,14 @@ export function ImportsPage() {
                     {t('ops.imports.pick')}
                   </Button>
                 </Upload>
+              </Form.Item>
+              <Form.Item label={t('ops.imports.encoding')} extra={t('ops.imports.encodingHelp')}>
+                <Select
+                  value={encoding}
+                  onChange={setEncoding}
+                  options={ENCODINGS.map((e) => ({ value: e, label: t(`ops.imports.encodings.${e}`) }))}
+                  data-testid="import-encoding"
+                />
               </Form.Item>
             </Form>
           </Col>
@@ -169,6 +181,9 @@ export function ImportsPage() {
               <Space style={{ marginBottom: 8 }}>
                 <JobStatus status={current.status} />
                 <Typography.Text>{job.data?.filename}</Typography.Text>
+                {job.data?.encoding ? (
+                  <Tag data-testid="import-read-as">{t('ops.imports.readAs', { encoding: t(`ops.imports.encodings.${job.data.encoding}`, { defaultValue: job.data.encoding }) })}</Tag>
+                ) : null}
               </Space>
               <Progress percent={percent(current)} status={current.status === 'failed' ? 'exception' : isFinished(current.status) ? 'success' : 'active'} data-testid="import-progress" />
               <Row gutter={16} style={{ marginTop: 8 }}>

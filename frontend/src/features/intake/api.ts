@@ -12,6 +12,8 @@ export interface ImportJob {
   flow: string;
   filename: string;
   status: string;
+  /** a CSV file's text encoding as read (utf-8, utf-16, big5, gb18030); absent for a workbook */
+  encoding?: string;
   total: number;
   created: number;
   skipped: number;
@@ -47,6 +49,8 @@ export interface UploadInput {
   flow: string;
   mapping?: string;
   department?: string;
+  /** a CSV file's text encoding; empty or 'auto' lets the server detect it */
+  encoding?: string;
 }
 
 /** POST /imports as multipart (the JSON fetch wrapper does not send forms). */
@@ -56,6 +60,7 @@ export async function uploadImport(input: UploadInput): Promise<ImportJob> {
   fd.set('flow', input.flow);
   if (input.mapping?.trim()) fd.set('mapping', input.mapping.trim());
   if (input.department) fd.set('department', input.department);
+  if (input.encoding && input.encoding !== 'auto') fd.set('encoding', input.encoding);
   const headers: Record<string, string> = { Accept: 'application/json, application/problem+json' };
   const token = getCookie(CSRF_COOKIE);
   if (token) headers[CSRF_HEADER] = token;

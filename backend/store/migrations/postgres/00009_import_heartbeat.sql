@@ -1,2 +1,0 @@
--- +goose Up
-ALTER TABLE "import_jobs" ADD COLUMN "heartbeat_at" timestamptz NULL;
