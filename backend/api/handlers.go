@@ -64,9 +64,14 @@ func (h *handlers) getMe(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
+	perms, err := h.svc.MyPermissions(c.Request.Context(), actor(c))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
 	ms := u.Memberships
 	u.Memberships = nil
-	c.JSON(http.StatusOK, gin.H{"user": u, "memberships": ms})
+	c.JSON(http.StatusOK, gin.H{"user": u, "memberships": ms, "permissions": perms})
 }
 
 func (h *handlers) getUsers(c *gin.Context) {

@@ -17,6 +17,13 @@ const (
 	ScopeGlobal     = "global"
 )
 
+// Permissions are every permission a role may grant (the role schema's enum, which a
+// test keeps equal), in the order the schema lists them.
+var Permissions = []string{
+	"orders.create", "orders.read", "orders.read_all", "definitions.manage", "users.manage",
+	"audit.read", "exceptions.resolve", "customers.manage", "stock.manage",
+}
+
 // RoleGrant lists a role's permissions ("orders.create", "orders.read", "orders.read_all",
 // "definitions.manage", "users.manage", "audit.read"). Scope "global" makes the role hold
 // in every department; anything else ("department") only where the member holds it.

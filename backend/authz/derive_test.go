@@ -2,10 +2,13 @@ package authz
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"sluice/schemas"
 )
 
 // A small organisation: sales with a sub-department sales-south, and finance.
@@ -200,5 +203,33 @@ func TestNodeDomain(t *testing.T) {
 	}
 	if !slices.Equal(Derive(nil, nil, nil, []string{"x"})[0], []string{"g", "user:x", "role:admin", "*"}) {
 		t.Fatal("admin grouping row")
+	}
+}
+
+// The permissions Go knows are the ones the role schema lets a role grant.
+func TestPermissionsMatchTheRoleSchema(t *testing.T) {
+	raw, err := schemas.MetaSchema("role")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Properties struct {
+			Permissions struct {
+				Items struct {
+					Enum []string `json:"enum"`
+				} `json:"items"`
+			} `json:"permissions"`
+		} `json:"properties"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if got := doc.Properties.Permissions.Items.Enum; !slices.Equal(got, Permissions) {
+		t.Fatalf("role schema permissions %v, authz.Permissions %v", got, Permissions)
+	}
+	for _, p := range Permissions {
+		if _, _, ok := Permission(p); !ok {
+			t.Fatalf("%q does not split into object and action", p)
+		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"sluice/backend/auth"
+	"sluice/backend/authz"
 	"sluice/backend/ent"
 	"sluice/backend/ent/department"
 	"sluice/backend/ent/membership"
@@ -128,6 +129,33 @@ func (s *Service) Me(ctx context.Context, a Actor) (*UserView, error) {
 	}
 	return &v, nil
 }
+
+// MyPermissions lists the permissions (authz.Permissions) the actor holds somewhere:
+// company-wide or in a department they belong to. The UI shows what they may use from
+// it; the server still checks each request where it applies.
+func (s *Service) MyPermissions(ctx context.Context, a Actor) ([]string, error) {
+	depts, err := s.Store.Read.Membership.Query().Where(membership.UserID(a.ID)).Select(membership.FieldDepartment).Strings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	domains := append([]string{authz.Global}, depts...)
+	held := []string{}
+	for _, p := range authz.Permissions {
+		obj, act, _ := authz.Permission(p)
+		in := domains
+		if companyWide[p] {
+			in = domains[:1]
+		}
+		if slices.ContainsFunc(in, func(d string) bool { return s.can(a, d, obj, act) }) {
+			held = append(held, p)
+		}
+	}
+	return held, nil
+}
+
+// companyWide are the permissions the service checks company-wide only: a role granting
+// them confers them when it is global (or the user an admin), not in one department.
+var companyWide = map[string]bool{"definitions.manage": true, "users.manage": true, "audit.read": true}
 
 // NewUser is the body of POST /users.
 type NewUser struct {

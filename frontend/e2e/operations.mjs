@@ -8,8 +8,9 @@
 // 2. The sales manager (exceptions.resolve, customers.manage) sees it in the exception inbox (it appears
 //    there live, without a reload), raises the customer's credit limit on the customers page, retries the
 //    exception from the drawer, and the order moves on (its page no longer shows `exception`).
-// 3. A small-standard order is walked to the shipping step over the API; the warehouse records a partial
-//    shipment on the order page and sees the remaining quantities go down.
+// 3. A small-standard order is walked to the shipping step over the API; the warehouse sees only the menu
+//    entries of its permissions (the designer, opened by URL, answers 403), records a partial shipment on
+//    the order page and sees the remaining quantities go down.
 // 4. The clerk imports backend/intake/testdata/orders.csv with its mapping on the imports page and sees
 //    the job finish live, then orders-big5.csv (the same as Excel saves "CSV" on Traditional Chinese
 //    Windows) with Big5 chosen; the orders list's Excel export answers a workbook.
@@ -160,8 +161,20 @@ async function main() {
     });
 
     const wh = await newPage(browser, 'warehouse');
-    await step('warehouse records a partial shipment; remaining quantities go down', wh.page, async () => {
+    await step('warehouse sees the menu entries of its permissions only; the designer answers 403', wh.page, async () => {
       await login(wh.page, 'warehouse');
+      const me = await must('warehouse', 'GET', '/me');
+      if (!me.permissions.includes('stock.manage') || me.permissions.includes('orders.create')) fail(`warehouse permissions ${me.permissions}`);
+      await wh.page.getByTestId('nav-stock').waitFor();
+      await wh.page.getByTestId('nav-exceptions').waitFor();
+      for (const hidden of ['nav-new-order', 'nav-imports', 'nav-designer', 'nav-channels', 'nav-admin-status']) {
+        if (await wh.page.getByTestId(hidden).count()) fail(`warehouse (no ${hidden} permission) sees ${hidden}`);
+      }
+      await wh.page.goto(`${BASE}/designer/flows`);
+      await wh.page.getByTestId('forbidden').filter({ hasText: 'definitions.manage' }).waitFor();
+    });
+
+    await step('warehouse records a partial shipment; remaining quantities go down', wh.page, async () => {
       await wh.page.goto(`${BASE}/orders/${shipOrder.id}`);
       const form = wh.page.getByTestId('shipment-form');
       await form.waitFor();

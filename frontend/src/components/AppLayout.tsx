@@ -8,6 +8,7 @@ import { Link, Navigate, Outlet, useLocation, useNavigate } from 'react-router';
 import { LanguageSwitcher } from './LanguageSwitcher';
 import { ErrorAlert } from './ErrorAlert';
 import { useMe } from '../features/auth/api/me';
+import { usePermissions } from '../features/auth/permissions';
 import { useLogout } from '../features/auth/api/logout';
 import { isApiError } from '../lib/api';
 import { changeLanguage, hasStoredLanguage } from '../i18n';
@@ -59,6 +60,7 @@ export function AppLayout() {
   const location = useLocation();
   const navigate = useNavigate();
   const me = useMe();
+  const { can, canAny } = usePermissions();
   const logout = useLogout();
   const [collapsed, setCollapsed] = useState(false);
   const { token } = theme.useToken();
@@ -127,19 +129,32 @@ export function AppLayout() {
                 </Link>
               ),
             },
+            // Only what the user may use (GET /me's permissions; the server checks each request).
             { key: 'orders', icon: <ProfileOutlined />, label: <Link to="/orders" data-testid="nav-orders">{t('nav.orders')}</Link> },
-            { key: 'new', icon: <FileAddOutlined />, label: <Link to="/orders/new" data-testid="nav-new-order">{t('nav.newOrder')}</Link> },
-            { key: 'boards', icon: <ProjectOutlined />, label: <Link to="/boards" data-testid="nav-boards">{t('nav.boards')}</Link> },
-            { key: 'dashboards', icon: <BarChartOutlined />, label: <Link to="/dashboards" data-testid="nav-dashboards">{t('nav.dashboards')}</Link> },
-            { key: 'stock', icon: <DatabaseOutlined />, label: <Link to="/stock" data-testid="nav-stock">{t('stock.nav')}</Link> },
-            ...opsMenuItems(t, { isAdmin: user.is_admin, hasMemberships: me.data.memberships.length > 0 }),
-            ...(user.is_admin
+            ...(can('orders.create')
+              ? [{ key: 'new', icon: <FileAddOutlined />, label: <Link to="/orders/new" data-testid="nav-new-order">{t('nav.newOrder')}</Link> }]
+              : []),
+            ...(canAny('orders.read', 'orders.read_all')
+              ? [
+                  { key: 'boards', icon: <ProjectOutlined />, label: <Link to="/boards" data-testid="nav-boards">{t('nav.boards')}</Link> },
+                  { key: 'dashboards', icon: <BarChartOutlined />, label: <Link to="/dashboards" data-testid="nav-dashboards">{t('nav.dashboards')}</Link> },
+                ]
+              : []),
+            ...(canAny('stock.manage', 'orders.read', 'orders.read_all')
+              ? [{ key: 'stock', icon: <DatabaseOutlined />, label: <Link to="/stock" data-testid="nav-stock">{t('stock.nav')}</Link> }]
+              : []),
+            ...opsMenuItems(t, canAny),
+            ...(can('definitions.manage')
               ? [
                   { key: 'designer', icon: <ApartmentOutlined />, label: <Link to="/designer/flows" data-testid="nav-designer">{t('nav.designer')}</Link> },
                   { key: 'forms', icon: <FormOutlined />, label: <Link to="/designer/forms" data-testid="nav-forms">{t('navDesigners.forms')}</Link> },
                   { key: 'roles', icon: <TeamOutlined />, label: <Link to="/designer/roles" data-testid="nav-roles">{t('navDesigners.roles')}</Link> },
                   { key: 'reminders', icon: <BellOutlined />, label: <Link to="/designer/reminders" data-testid="nav-reminders">{t('navDesigners.reminders')}</Link> },
                   { key: 'versions', icon: <HistoryOutlined />, label: <Link to="/designer/versions" data-testid="nav-versions">{t('navDesigners.versions')}</Link> },
+                ]
+              : []),
+            ...(canAny('users.manage', 'audit.read')
+              ? [
                   {
                     key: 'adminStatus',
                     icon: <DashboardOutlined />,

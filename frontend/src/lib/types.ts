@@ -23,6 +23,8 @@ export interface Department {
 export interface Me {
   user: User;
   memberships: Membership[];
+  /** permissions held somewhere, e.g. "orders.create" (see features/auth/permissions) */
+  permissions: string[];
 }
 
 export interface LoginResponse {

@@ -6,6 +6,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, useSearchParams } from 'react-router';
 import { useQueryClient } from '@tanstack/react-query';
 import { useMe } from '../auth/api/me';
+import { usePermissions } from '../auth/permissions';
 import { useFlows } from '../flows/api/listFlows';
 import { useDepartments, useDepartmentName } from '../departments/api/listDepartments';
 import { ErrorAlert } from '../../components/ErrorAlert';
@@ -22,7 +23,7 @@ export function useExceptionLive() {
   const me = useMe();
   const qc = useQueryClient();
   const topics = (me.data?.memberships ?? []).map((m) => `department:${m.department}`);
-  if (me.data?.user.is_admin) topics.push('admin');
+  if (me.data?.permissions?.includes('users.manage')) topics.push('admin'); // the admin topic is for user managers
   useLiveTopics(topics);
   useLiveEvents((e) => {
     if (e.type.startsWith('exception.')) {
@@ -37,7 +38,7 @@ export function ExceptionsPage() {
   const { t } = useTranslation();
   const { pick } = useLang();
   const [params, setParams] = useSearchParams();
-  const me = useMe();
+  const { can } = usePermissions();
   const flows = useFlows();
   const departments = useDepartments();
   const deptName = useDepartmentName();
@@ -182,7 +183,7 @@ export function ExceptionsPage() {
           }
         />
       )}
-      {current ? <ResolveDrawer exception={current} open onClose={close} canListUsers={!!me.data?.user.is_admin} /> : null}
+      {current ? <ResolveDrawer exception={current} open onClose={close} canListUsers={can('users.manage')} /> : null}
     </Card>
   );
 }

@@ -1,6 +1,8 @@
+import type { ReactNode } from 'react';
 import type { TFunction } from 'i18next';
 import { Link } from 'react-router';
 import { AlertOutlined, ApiOutlined, ContactsOutlined, ImportOutlined, MailOutlined } from '@ant-design/icons';
+import type { Permission } from '../auth/permissions';
 
 /** The menu key of an operations page (null: not one). */
 export function opsMenuKey(pathname: string): string | null {
@@ -13,24 +15,30 @@ export function opsMenuKey(pathname: string): string | null {
 }
 
 /**
- * Operations entries: the exception inbox, imports and customers for department members (the server scopes
- * what each sees and may change), shop channels and the outbox for administrators.
+ * Operations entries, each for whoever may use it: the exception inbox (anyone who submits, reads or resolves
+ * orders: the server scopes what each sees), imports (submitters), customers (who submits or reads orders, or
+ * manages customers), shop channels and the outbox (user managers).
  */
-export function opsMenuItems(t: TFunction, { isAdmin, hasMemberships }: { isAdmin: boolean; hasMemberships: boolean }) {
-  const member = isAdmin || hasMemberships;
+export function opsMenuItems(t: TFunction, canAny: (...ps: Permission[]) => boolean) {
+  const entry = (key: string, icon: ReactNode, to: string, label: string) => ({
+    key,
+    icon,
+    label: (
+      <Link to={to} data-testid={`nav-${key}`}>
+        {t(label)}
+      </Link>
+    ),
+  });
   return [
-    ...(member
-      ? [
-          { key: 'exceptions', icon: <AlertOutlined />, label: <Link to="/exceptions" data-testid="nav-exceptions">{t('ops.nav.exceptions')}</Link> },
-          { key: 'imports', icon: <ImportOutlined />, label: <Link to="/imports" data-testid="nav-imports">{t('ops.nav.imports')}</Link> },
-          { key: 'customers', icon: <ContactsOutlined />, label: <Link to="/customers" data-testid="nav-customers">{t('ops.nav.customers')}</Link> },
-        ]
+    ...(canAny('orders.create', 'orders.read', 'orders.read_all', 'exceptions.resolve')
+      ? [entry('exceptions', <AlertOutlined />, '/exceptions', 'ops.nav.exceptions')]
       : []),
-    ...(isAdmin
-      ? [
-          { key: 'channels', icon: <ApiOutlined />, label: <Link to="/admin/channels" data-testid="nav-channels">{t('ops.nav.channels')}</Link> },
-          { key: 'outbox', icon: <MailOutlined />, label: <Link to="/admin/outbox" data-testid="nav-outbox">{t('ops.nav.outbox')}</Link> },
-        ]
+    ...(canAny('orders.create') ? [entry('imports', <ImportOutlined />, '/imports', 'ops.nav.imports')] : []),
+    ...(canAny('customers.manage', 'orders.create', 'orders.read', 'orders.read_all')
+      ? [entry('customers', <ContactsOutlined />, '/customers', 'ops.nav.customers')]
+      : []),
+    ...(canAny('users.manage')
+      ? [entry('channels', <ApiOutlined />, '/admin/channels', 'ops.nav.channels'), entry('outbox', <MailOutlined />, '/admin/outbox', 'ops.nav.outbox')]
       : []),
   ];
 }

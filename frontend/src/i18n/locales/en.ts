@@ -29,6 +29,10 @@ const en: Messages = {
     passwordRequired: 'Enter your password',
     failed: 'Sign-in failed',
   },
+  auth: {
+    forbidden: "You may not use this page",
+    needsPermission: "It needs the {{permission}} permission ({{label}}); ask an administrator.",
+  },
   common: {
     labelled: '{{label}}: {{value}}',
     listSeparator: ', ',
@@ -407,7 +411,6 @@ const en: Messages = {
     sampleN: "Sample {{n}}",
     finalStatus: "Final status",
     trace: "Rule trace",
-    adminOnly: "Only admins can use the flow designer",
     copied: "Copied node {{id}}",
     saved: "Draft saved",
     published: "Published",
@@ -455,7 +458,6 @@ const en: Messages = {
   },
   // --- designers (forms, roles, reminders, versions): begin ---
   defs: {
-    adminOnly: "Only administrators can edit definitions",
     new: "New",
     create: "Create",
     key: "Key",
@@ -567,6 +569,9 @@ const en: Messages = {
       definitions_manage: "edit and publish forms, flows, roles and reminders",
       users_manage: "manage users, departments and memberships",
       audit_read: "read and verify the audit trail",
+      exceptions_resolve: "retry, override or cancel the exceptions of their departments' orders",
+      customers_manage: "create and edit customers (credit limit, blocked)",
+      stock_manage: "edit products and warehouses, adjust stock, and be told when stock runs low",
     },
   },
   reminderEditor: {

@@ -29,6 +29,10 @@ const zhCN: Messages = {
     passwordRequired: '请输入密码',
     failed: '登录失败',
   },
+  auth: {
+    forbidden: "您没有使用此页的权限",
+    needsPermission: "需要 {{permission}} 权限（{{label}}）；请向管理员申请。",
+  },
   common: {
     labelled: '{{label}}：{{value}}',
     listSeparator: '、',
@@ -407,7 +411,6 @@ const zhCN: Messages = {
     sampleN: "示例 {{n}}",
     finalStatus: "最终状态",
     trace: "规则追踪",
-    adminOnly: "只有管理员可以使用流程设计器",
     copied: "已复制节点 {{id}}",
     saved: "草稿已保存",
     published: "已发布",
@@ -455,7 +458,6 @@ const zhCN: Messages = {
   },
   // --- designers (forms, roles, reminders, versions): begin ---
   defs: {
-    adminOnly: "只有管理员可以编辑定义",
     new: "新增",
     create: "创建",
     key: "代码",
@@ -567,6 +569,9 @@ const zhCN: Messages = {
       definitions_manage: "编辑与发布表单、流程、角色与提醒",
       users_manage: "管理用户、部门与成员",
       audit_read: "查阅与验证稽核记录",
+      exceptions_resolve: "重试、覆盖或取消所属部门订单的异常",
+      customers_manage: "创建与编辑客户（信用额度、停用）",
+      stock_manage: "编辑产品与仓库、调整库存，并在库存不足时收到通知",
     },
   },
   reminderEditor: {

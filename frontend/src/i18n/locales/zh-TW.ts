@@ -27,6 +27,10 @@ const zhTW = {
     passwordRequired: '請輸入密碼',
     failed: '登入失敗',
   },
+  auth: {
+    forbidden: "您沒有使用此頁的權限",
+    needsPermission: "需要 {{permission}} 權限（{{label}}）；請向管理員申請。",
+  },
   common: {
     labelled: '{{label}}：{{value}}',
     listSeparator: '、',
@@ -406,7 +410,6 @@ const zhTW = {
     sampleN: "範例 {{n}}",
     finalStatus: "最終狀態",
     trace: "規則追蹤",
-    adminOnly: "只有管理員可以使用流程設計器",
     copied: "已複製節點 {{id}}",
     saved: "草稿已儲存",
     published: "已發布",
@@ -454,7 +457,6 @@ const zhTW = {
   },
   // --- designers (forms, roles, reminders, versions): begin ---
   defs: {
-    adminOnly: "只有管理員可以編輯定義",
     new: "新增",
     create: "建立",
     key: "代碼",
@@ -566,6 +568,9 @@ const zhTW = {
       definitions_manage: "編輯與發佈表單、流程、角色與提醒",
       users_manage: "管理使用者、部門與成員",
       audit_read: "查閱與驗證稽核紀錄",
+      exceptions_resolve: "重試、覆寫或取消所屬部門訂單的例外",
+      customers_manage: "建立與編輯客戶（信用額度、停權）",
+      stock_manage: "編輯產品與倉庫、調整庫存，並在庫存不足時收到通知",
     },
   },
   reminderEditor: {

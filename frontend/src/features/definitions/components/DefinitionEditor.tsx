@@ -1,9 +1,9 @@
 import { useState, type ReactNode } from 'react';
-import { App, Button, Card, Flex, Result, Skeleton, Space, Tabs, Tag, Typography } from 'antd';
+import { App, Button, Card, Flex, Skeleton, Space, Tabs, Tag, Typography } from 'antd';
 import { ArrowLeftOutlined, SaveOutlined, SendOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
-import { useMe } from '../../auth/api/me';
+import { useForbidden } from '../../auth/permissions';
 import { ErrorAlert } from '../../../components/ErrorAlert';
 import { isApiError, type FieldError } from '../../../lib/api';
 import { useLang } from '../../../i18n/useLang';
@@ -33,11 +33,10 @@ interface Props<D extends { key: string; name?: LocalizedText }> {
 
 /** Route …/:key of roles and reminders: loads the draft (else the published version, else a new document), a form and a JSON tab, save and publish. */
 export function DefinitionEditorPage<D extends { key: string; name?: LocalizedText }>(props: Props<D>) {
-  const { t } = useTranslation();
   const { key = '' } = useParams();
-  const me = useMe();
+  const forbidden = useForbidden('definitions.manage');
   const def = useDef<D>(props.kind, key);
-  if (me.data && !me.data.user.is_admin) return <Result status="403" title={t('defs.adminOnly')} />;
+  if (forbidden) return forbidden;
   if (def.isPending) return <Skeleton active />;
   let initial: D;
   let info = { version: 0, hasDraft: false };

@@ -1,9 +1,9 @@
 import { useState } from 'react';
-import { Button, Card, Form, Input, Modal, Result, Table, Tag, Typography } from 'antd';
+import { Button, Card, Form, Input, Modal, Table, Tag, Typography } from 'antd';
 import { PlusOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate } from 'react-router';
-import { useMe } from '../../auth/api/me';
+import { useForbidden } from '../../auth/permissions';
 import { ErrorAlert } from '../../../components/ErrorAlert';
 import { useLang } from '../../../i18n/useLang';
 import { useDefList, type DefView, type Kind } from '../api/definitions';
@@ -14,13 +14,13 @@ export const DEF_KEY_PATTERN = /^[a-z][a-z0-9_-]{0,63}$/;
 export function DefinitionsListPage({ kind, base, title, extra }: { kind: Kind; base: string; title: string; extra?: (r: DefView) => React.ReactNode }) {
   const { t } = useTranslation();
   const { pick } = useLang();
-  const me = useMe();
+  const forbidden = useForbidden('definitions.manage');
   const navigate = useNavigate();
   const list = useDefList(kind);
   const [creating, setCreating] = useState(false);
   const [form] = Form.useForm<{ key: string }>();
 
-  if (me.data && !me.data.user.is_admin) return <Result status="403" title={t('defs.adminOnly')} />;
+  if (forbidden) return forbidden;
   const taken = new Set((list.data?.items ?? []).map((f) => f.key));
   return (
     <Card

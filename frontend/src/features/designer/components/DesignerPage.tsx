@@ -13,7 +13,7 @@ import {
   type OnDelete,
 } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
-import { Alert, App, Button, Card, Empty, Flex, Popconfirm, Result, Skeleton, Space, Tag, Tooltip, Typography } from 'antd';
+import { Alert, App, Button, Card, Empty, Flex, Popconfirm, Skeleton, Space, Tag, Tooltip, Typography } from 'antd';
 import {
   ApartmentOutlined,
   CopyOutlined,
@@ -27,7 +27,7 @@ import {
 } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams, useSearchParams } from 'react-router';
-import { useMe } from '../../auth/api/me';
+import { useForbidden } from '../../auth/permissions';
 import { ErrorAlert } from '../../../components/ErrorAlert';
 import { isApiError, type FieldError } from '../../../lib/api';
 import { useLang } from '../../../i18n/useLang';
@@ -77,13 +77,12 @@ type Selection = { kind: 'node'; id: string } | { kind: 'edge'; index: number } 
 
 /** Route /designer/flows/:key — loads the draft (else the published version) and opens the editor. */
 export function DesignerPage() {
-  const { t } = useTranslation();
   const { key = '' } = useParams();
   const [params] = useSearchParams();
-  const me = useMe();
+  const forbidden = useForbidden('definitions.manage');
   const def = useDefinition('flows', key);
 
-  if (me.data && !me.data.user.is_admin) return <Result status="403" title={t('designer.adminOnly')} />;
+  if (forbidden) return forbidden;
   if (def.isPending) return <Skeleton active />;
   let initial: FlowDoc | undefined;
   let info: { version: number; hasDraft: boolean; isNew: boolean } = { version: 0, hasDraft: false, isNew: false };

@@ -1,9 +1,9 @@
 import { useState } from 'react';
-import { Button, Card, Form, Input, Modal, Result, Select, Space, Table, Tag, Typography } from 'antd';
+import { Button, Card, Form, Input, Modal, Select, Space, Table, Tag, Typography } from 'antd';
 import { PlusOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate } from 'react-router';
-import { useMe } from '../../auth/api/me';
+import { useForbidden } from '../../auth/permissions';
 import { ErrorAlert } from '../../../components/ErrorAlert';
 import { useLang } from '../../../i18n/useLang';
 import { useDefinitions, type DefinitionView } from '../api/definitions';
@@ -12,14 +12,14 @@ import { useDefinitions, type DefinitionView } from '../api/definitions';
 export function FlowsListPage() {
   const { t } = useTranslation();
   const { pick } = useLang();
-  const me = useMe();
+  const forbidden = useForbidden('definitions.manage');
   const navigate = useNavigate();
   const flows = useDefinitions('flows');
   const forms = useDefinitions('forms');
   const [creating, setCreating] = useState(false);
   const [form] = Form.useForm<{ key: string; name?: string; form: string }>();
 
-  if (me.data && !me.data.user.is_admin) return <Result status="403" title={t('designer.adminOnly')} />;
+  if (forbidden) return forbidden;
 
   const taken = new Set((flows.data?.items ?? []).map((f) => f.key));
   return (

@@ -16,7 +16,7 @@ import {
 } from '@dnd-kit/core';
 import { SortableContext, sortableKeyboardCoordinates, useSortable, verticalListSortingStrategy } from '@dnd-kit/sortable';
 import { CSS } from '@dnd-kit/utilities';
-import { Alert, App, Button, Card, Empty, Flex, Result, Skeleton, Space, Tabs, Tag, Typography } from 'antd';
+import { Alert, App, Button, Card, Empty, Flex, Skeleton, Space, Tabs, Tag, Typography } from 'antd';
 import {
   ArrowLeftOutlined,
   CalculatorOutlined,
@@ -35,7 +35,7 @@ import {
 } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
-import { useMe } from '../../auth/api/me';
+import { useForbidden } from '../../auth/permissions';
 import { ErrorAlert } from '../../../components/ErrorAlert';
 import { isApiError, type FieldError } from '../../../lib/api';
 import { useLang } from '../../../i18n/useLang';
@@ -79,11 +79,10 @@ const collision: CollisionDetection = (args) => {
 
 /** Route /designer/forms/:key — loads the draft (else the published version, else a new form). */
 export function FormDesignerPage() {
-  const { t } = useTranslation();
   const { key = '' } = useParams();
-  const me = useMe();
+  const forbidden = useForbidden('definitions.manage');
   const def = useDef<FormDoc>('forms', key);
-  if (me.data && !me.data.user.is_admin) return <Result status="403" title={t('defs.adminOnly')} />;
+  if (forbidden) return forbidden;
   if (def.isPending) return <Skeleton active />;
   let initial: FormModel;
   let info = { version: 0, hasDraft: false };

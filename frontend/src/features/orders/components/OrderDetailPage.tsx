@@ -6,6 +6,7 @@ import { useOrder } from '../api/getOrder';
 import { useOrderHistory } from '../api/getOrderHistory';
 import { useFlows } from '../../flows/api/listFlows';
 import { useMe } from '../../auth/api/me';
+import { usePermissions } from '../../auth/permissions';
 import { useDepartmentName } from '../../departments/api/listDepartments';
 import { OrderDataView } from './OrderDataView';
 import { HistoryTimeline, TraceList } from './HistoryTimeline';
@@ -60,6 +61,7 @@ export function OrderDetailPage() {
   const history = useOrderHistory(id);
   const flows = useFlows();
   const me = useMe();
+  const { can } = usePermissions();
   const deptName = useDepartmentName();
   // order.updated, comments, reminders of this order refresh the page as they happen
   useLiveTopic(id ? `order:${id}` : null);
@@ -182,7 +184,7 @@ export function OrderDetailPage() {
                 task={tk}
                 orderId={id}
                 username={username}
-                canListUsers={!!me.data?.user?.is_admin}
+                canListUsers={can('users.manage')}
                 order={o}
                 returnTargets={history.isSuccess ? returnTargets(items, tk.node).map((n) => ({ node: n, name: nodeName(n) })) : undefined}
               />

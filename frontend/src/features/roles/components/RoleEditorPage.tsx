@@ -5,8 +5,8 @@ import { DefinitionEditorPage, type EditorProps } from '../../definitions/compon
 import { applyServerErrors } from '../../definitions/lib';
 import { TextInputs } from '../../designer/components/TextInputs';
 import type { Text } from '../../designer/lib/document';
+import { PERMISSIONS, permissionLabelKey } from '../../auth/permissions';
 
-export const PERMISSIONS = ['orders.create', 'orders.read', 'orders.read_all', 'definitions.manage', 'users.manage', 'audit.read'] as const;
 
 export interface RoleDoc {
   $schema?: string;
@@ -74,7 +74,7 @@ function RoleForm({ doc, revision, onChange, errors }: EditorProps<RoleDoc>) {
           <Flex vertical gap={6}>
             {PERMISSIONS.map((p) => (
               <Checkbox key={p} value={p} data-testid={`role-perm-${p}`}>
-                <Typography.Text code>{p}</Typography.Text> {t(`roleEditor.perm.${p.replace('.', '_')}`)}
+                <Typography.Text code>{p}</Typography.Text> {t(permissionLabelKey(p))}
               </Checkbox>
             ))}
           </Flex>

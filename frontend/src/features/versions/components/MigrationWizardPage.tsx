@@ -1,10 +1,10 @@
 import { useMemo, useState } from 'react';
-import { Alert, Button, Card, Flex, Result, Select, Skeleton, Space, Steps, Table, Tag, Typography } from 'antd';
+import { Alert, Button, Card, Flex, Select, Skeleton, Space, Steps, Table, Tag, Typography } from 'antd';
 import { ArrowLeftOutlined, ArrowRightOutlined } from '@ant-design/icons';
 import { useMutation } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
-import { useMe } from '../../auth/api/me';
+import { useForbidden } from '../../auth/permissions';
 import { ErrorAlert } from '../../../components/ErrorAlert';
 import { api } from '../../../lib/api';
 import { useLang } from '../../../i18n/useLang';
@@ -17,11 +17,10 @@ const post = (key: string, what: 'preview' | 'apply', body: MigrationRequest) =>
 
 /** Route /designer/versions/:key/migrate — move orders in flight from one published version to another. */
 export function MigrationWizardPage() {
-  const { t } = useTranslation();
   const { key = '' } = useParams();
-  const me = useMe();
+  const forbidden = useForbidden('definitions.manage');
   const def = useDef<FlowDoc>('flows', key);
-  if (me.data && !me.data.user.is_admin) return <Result status="403" title={t('defs.adminOnly')} />;
+  if (forbidden) return forbidden;
   if (def.isPending) return <Skeleton active />;
   if (def.isError) return <ErrorAlert error={def.error} onRetry={() => void def.refetch()} />;
   return <Wizard flowKey={key} versions={def.data.versions ?? []} />;

@@ -1,11 +1,11 @@
 import { memo, useMemo, useState } from 'react';
 import { Background, Controls, Handle, MarkerType, Position, ReactFlow, ReactFlowProvider, type Edge, type Node, type NodeProps } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
-import { Alert, Button, Card, Col, Empty, Flex, Result, Row, Select, Skeleton, Space, Table, Tag, Typography } from 'antd';
+import { Alert, Button, Card, Col, Empty, Flex, Row, Select, Skeleton, Space, Table, Tag, Typography } from 'antd';
 import { ArrowLeftOutlined, SwapOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
-import { useMe } from '../../auth/api/me';
+import { useForbidden } from '../../auth/permissions';
 import { ErrorAlert } from '../../../components/ErrorAlert';
 import { useLang } from '../../../i18n/useLang';
 import { useDef, useDefVersion } from '../../definitions/api/definitions';
@@ -97,11 +97,10 @@ function DiffGraph({ doc, diff, side }: { doc: FlowDoc; diff: FlowDiff; side: 'a
 
 /** Route /designer/versions/:key — the published versions of a flow and two of them side by side. */
 export function VersionHistoryPage() {
-  const { t } = useTranslation();
   const { key = '' } = useParams();
-  const me = useMe();
+  const forbidden = useForbidden('definitions.manage');
   const def = useDef<FlowDoc>('flows', key);
-  if (me.data && !me.data.user.is_admin) return <Result status="403" title={t('defs.adminOnly')} />;
+  if (forbidden) return forbidden;
   if (def.isPending) return <Skeleton active />;
   if (def.isError) return <ErrorAlert error={def.error} onRetry={() => void def.refetch()} />;
   const versions = def.data.versions ?? [];
