@@ -757,6 +757,11 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{TimersColumns[3], TimersColumns[9]},
 			},
+			{
+				Name:    "timer_order_id_kind_status",
+				Unique:  false,
+				Columns: []*schema.Column{TimersColumns[2], TimersColumns[5], TimersColumns[9]},
+			},
 		},
 	}
 	// UsersColumns holds the columns for the "users" table.

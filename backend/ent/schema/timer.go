@@ -36,6 +36,8 @@ func (Timer) Fields() []ent.Field {
 }
 
 func (Timer) Indexes() []ent.Index {
-	// the scheduler reads pending timers by due time; closing a task cancels its own
-	return []ent.Index{index.Fields("status", "due_at"), index.Fields("task_id", "status")}
+	// the scheduler reads pending timers by due time; closing a task cancels its own; an
+	// order's changes cancel its waits, holds and exception deadlines by kind (without
+	// this index every review action scanned all pending timers)
+	return []ent.Index{index.Fields("status", "due_at"), index.Fields("task_id", "status"), index.Fields("order_id", "kind", "status")}
 }
