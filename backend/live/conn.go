@@ -464,7 +464,7 @@ func (c *client) direct(ms []outMsg, sh *shard) (handled bool, err error) {
 		return false, nil
 	}
 	if c.unchecked+size > directCheckEvery {
-		if n, ok := unsent(c.fc.raw); !ok || n > directMaxUnsent {
+		if n, ok := c.fc.unsent(); !ok || n > directMaxUnsent {
 			return false, nil
 		}
 		c.unchecked = 0

@@ -48,6 +48,17 @@ type frameConn struct {
 	mu       sync.Mutex
 	deadline time.Time // the library's, for its next write
 	armed    bool      // a deadline may be on the connection
+	sys      sysCalls  // see room_linux.go
+}
+
+// newFrameConn wraps c; a TCP connection keeps its descriptor for send's writes.
+func newFrameConn(c net.Conn) *frameConn {
+	f := &frameConn{Conn: c}
+	if tc, ok := c.(*net.TCPConn); ok {
+		f.raw, _ = tc.SyscallConn()
+	}
+	f.initSys()
+	return f
 }
 
 // SetWriteDeadline keeps the library's deadline for its next Write.
@@ -80,7 +91,7 @@ func (f *frameConn) send(b []byte, wait time.Duration) error {
 			}
 			f.armed = false
 		}
-		n, err := writeNow(f.raw, b)
+		n, err := f.writeNow(b)
 		if err != nil {
 			return err
 		}
@@ -111,9 +122,6 @@ func (w *batching) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	w.conn = &frameConn{Conn: c}
-	if tc, ok := c.(*net.TCPConn); ok {
-		w.conn.raw, _ = tc.SyscallConn()
-	}
+	w.conn = newFrameConn(c)
 	return w.conn, rw, nil
 }

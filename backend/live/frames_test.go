@@ -58,7 +58,9 @@ func frameOn(t *testing.T, srv *net.TCPConn) (*frameConn, *counted) {
 		t.Fatal(err)
 	}
 	inner := &counted{Conn: srv}
-	return &frameConn{Conn: inner, raw: raw}, inner
+	f := &frameConn{Conn: inner, raw: raw}
+	f.initSys()
+	return f, inner
 }
 
 // Frames of every length class (7-bit, 16-bit and 64-bit lengths, at their edges) sent
@@ -224,5 +226,28 @@ func TestFrameConnKeepsConcurrentFramesWhole(t *testing.T) {
 	}
 	if pongs != 100 || texts != 300 {
 		t.Fatalf("%d pongs and %d texts, want 100 and 300", pongs, texts)
+	}
+}
+
+// A send the kernel takes at once, and the send-queue check, allocate nothing: with ten
+// thousand sockets per event, garbage per write brought the collector into the fan-outs.
+func TestFrameConnSendsWithoutGarbage(t *testing.T) {
+	srv, cli := tcpPair(t)
+	f := newFrameConn(srv)
+	frame := textFrame([]byte(`{"seq":1,"type":"order.updated"}`))
+	go func() { _, _ = io.Copy(io.Discard, cli) }()
+	if n := testing.AllocsPerRun(200, func() {
+		if err := f.send(frame, time.Second); err != nil {
+			t.Fatal(err)
+		}
+	}); n != 0 {
+		t.Fatalf("%.1f allocations per send", n)
+	}
+	if n := testing.AllocsPerRun(200, func() {
+		if _, ok := f.unsent(); !ok {
+			t.Fatal("the send queue cannot be read")
+		}
+	}); n != 0 {
+		t.Fatalf("%.1f allocations per send-queue check", n)
 	}
 }

@@ -44,7 +44,9 @@ type liveResult struct {
 	CPUPerDeliveryUs float64 `json:"server_cpu_us_per_delivery"`
 	// ServerCores is the server's CPU time during the walk over its wall time.
 	ServerCores float64 `json:"server_cores_used"`
-	Error       string  `json:"error,omitempty"`
+	// Floor is the ceiling of this phase: a bare loopback fan-out, measured after it.
+	Floor *floorResult `json:"raw_fan_out,omitempty"`
+	Error string       `json:"error,omitempty"`
 }
 
 // rssOf reads a process's resident set size in bytes (Linux; 0 elsewhere).

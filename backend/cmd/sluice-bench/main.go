@@ -20,6 +20,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -68,7 +69,9 @@ type report struct {
 
 // Targets of the live phase.
 const (
-	targetLiveP99ms  = 100.0
+	targetLiveP99ms = 100.0
+	// floorBytes is about what one review action puts on a board, per socket.
+	floorBytes       = 1500
 	targetKiBPerIdle = 30.0
 )
 
@@ -294,6 +297,14 @@ func run(ctx context.Context, cfg config, logw io.Writer) (*report, error) {
 	// The ceiling, with the server stopped so it does not compete for CPU and disk.
 	a.close()
 	srv.stop()
+	if rep.Live != nil && rep.Live.Connected > 0 {
+		logf("measuring the raw loopback fan-out floor")
+		f, err := measureFanOutFloor(rep.Live.Connected, floorBytes, 15)
+		if err != nil {
+			return nil, err
+		}
+		rep.Live.Floor = &f
+	}
 	logf("server stopped; measuring the raw SQLite commit ceiling for %s", cfg.duration)
 	rep.Ceiling, err = measureCeiling(ctx, filepath.Join(dir, "ceiling.db"), cfg.duration)
 	if err != nil {
@@ -452,6 +463,10 @@ func printTable(w io.Writer, r *report) {
 			mark(l.Deliveries > 0 && l.Deliveries == l.Expected && l.Timed > 0 && l.P99ms <= targetLiveP99ms))
 		fmt.Fprintf(w, "tx start → socket    p50 %7.2fms  p99 %7.2fms  max %7.2fms  (adds the transaction and its commit)\n",
 			l.TxP50ms, l.TxP99ms, l.TxMaxMs)
+		if f := l.Floor; f != nil && f.FanOutMs > 0 {
+			fmt.Fprintf(w, "raw fan-out floor    %8.2fms  to write %d B to each of %d loopback sockets from %d goroutines, no server (%.1f µs per write; %d measured, scaled)  p99 / floor %.2f\n",
+				f.FanOutMs, f.Bytes, l.Connected, runtime.GOMAXPROCS(0), f.UsPerWrite, f.Measured, l.P99ms/f.FanOutMs)
+		}
 		if l.CPUPerDeliveryUs > 0 {
 			fmt.Fprintf(w, "server CPU           %8.1f µs per delivery (%.2f of the machine's cores busy in the server while it walked)\n", l.CPUPerDeliveryUs, l.ServerCores)
 		}
