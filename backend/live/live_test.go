@@ -670,7 +670,7 @@ func TestPumpWritesToIdleSocketsDirectly(t *testing.T) {
 }
 
 // A live delivery says when its transaction committed: after the transaction began and
-// before the event arrived; a replayed one does not (nobody here saw that commit).
+// before Tx returned; a replayed one does not (nobody here saw that commit).
 func TestLiveEventsCarryTheirCommitTime(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
 		e := start(t, s, live.Options{}, true)
