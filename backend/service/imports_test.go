@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"sluice/backend/ent"
 	"sluice/backend/ent/auditentry"
 	"sluice/backend/ent/event"
 	"sluice/backend/service"
@@ -155,32 +156,49 @@ func TestRecoverImportsAfterACrash(t *testing.T) {
 }
 
 // A running import renews its heartbeat however slowly it goes, so a recovery pass
-// looking all along never takes it for a crashed one.
+// looking all along never takes it for a crashed one. The import is slowed down by
+// another writer holding the database (SQLite's one writer) for a while, again and
+// again, so it lasts several times the staleness limit whatever the machine's speed,
+// while no single order comes near it.
 func TestRunningImportKeepsItsHeartbeat(t *testing.T) {
 	s := storetest.SQLite(t)
 	ctx := context.Background()
 	svc := newDemo(t, s)
 	hb, every := service.ImportHeartbeat, service.ImportProgressEvery
-	service.ImportHeartbeat, service.ImportProgressEvery = 10*time.Millisecond, 1_000_000 // only the clock renews it
+	service.ImportHeartbeat, service.ImportProgressEvery = 20*time.Millisecond, 1_000_000 // only the clock renews it
 	t.Cleanup(func() { service.ImportHeartbeat, service.ImportProgressEvery = hb, every })
 	clerk := as(t, s, "clerk")
-	job, err := svc.StartImport(ctx, clerk, service.ImportRequest{Flow: "order-review", Filename: "slow.csv", File: manyOrders(150)})
+	const stale = 500 * time.Millisecond
+	slow, stop := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(slow)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			_ = s.Tx(ctx, func(*ent.Tx) error { time.Sleep(25 * time.Millisecond); return nil })
+			time.Sleep(2 * time.Millisecond)
+		}
+	}()
+	defer func() { close(stop); <-slow }()
+	job, err := svc.StartImport(ctx, clerk, service.ImportRequest{Flow: "order-review", Filename: "slow.csv", File: manyOrders(80)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	const stale = 80 * time.Millisecond
 	start := time.Now()
 	looked := 0
-	for deadline := time.Now().Add(60 * time.Second); job.Status == "running" && time.Now().Before(deadline); looked++ {
+	for deadline := time.Now().Add(120 * time.Second); job.Status == "running" && time.Now().Before(deadline); looked++ {
 		if n, err := svc.RecoverImports(ctx, stale); err != nil || n != 0 {
-			t.Fatalf("recovery took a running import (%d, %v)", n, err)
+			t.Fatalf("recovery took a running import after %v (%d, %v)", time.Since(start), n, err)
 		}
-		time.Sleep(10 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond)
 		if job, err = svc.GetImport(ctx, clerk, job.ID); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if job.Status != "done" || job.Created != 150 {
+	if job.Status != "done" || job.Created != 80 {
 		t.Fatalf("after %d looks: %+v", looked, job)
 	}
 	if el := time.Since(start); el < 3*stale {
