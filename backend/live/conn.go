@@ -94,7 +94,7 @@ type client struct {
 
 	// The pump's own: the events of the batch being dispatched that go to this socket.
 	gen   uint64
-	batch []outMsg
+	batch []*outMsg
 	// behind is set by the hub when the queue was full: it offers nothing more until
 	// the writer has caught up from the events table and rejoins (under hub.mu).
 	behind atomic.Bool
@@ -122,7 +122,7 @@ type client struct {
 
 	topics map[string]struct{} // guarded by hub.mu
 
-	send        chan outMsg   // events, bounded
+	send        chan *outMsg  // events, bounded (pointers: an idle socket's queue is 1 KiB)
 	ctrl        chan []byte   // answers to the client's operations, bounded
 	nudge       chan struct{} // the hub stopped offering events: catch up from the table
 	behindSince atomic.Int64  // unix nanoseconds
@@ -140,7 +140,7 @@ type client struct {
 
 // offer queues m without waiting. When the queue is full the socket falls behind: the
 // hub stops offering and the writer catches up from the events table.
-func (c *client) offer(m outMsg, now int64) {
+func (c *client) offer(m *outMsg, now int64) {
 	c.queued.Add(1)
 	select {
 	case c.send <- m:
@@ -217,7 +217,7 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, req *Request, p Peer
 	c := &client{
 		hub: h, conn: conn, actor: p.Actor, session: p.SessionID, own: own, fc: bw.conn,
 		topics: map[string]struct{}{},
-		send:   make(chan outMsg, h.opt.QueueSize), ctrl: make(chan []byte, 16), nudge: make(chan struct{}, 1),
+		send:   make(chan *outMsg, h.opt.QueueSize), ctrl: make(chan []byte, 16), nudge: make(chan struct{}, 1),
 		done: make(chan struct{}), finished: make(chan struct{}), readDone: make(chan struct{}),
 	}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
@@ -378,10 +378,10 @@ var errClosed = errors.New("closed")
 
 // queuedEvents writes m and whatever else is queued behind it (up to a send's worth) in
 // one send, skipping what a replay has written.
-func (c *client) queuedEvents(m outMsg) error {
+func (c *client) queuedEvents(m *outMsg) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	ms := []outMsg{m}
+	ms := []*outMsg{m}
 	defer func() { c.queued.Add(-int64(len(ms))) }()
 	select {
 	case <-c.done:
@@ -408,7 +408,7 @@ var sendBufs = sync.Pool{New: func() any { return new([]byte) }}
 // sendBatch writes the events of ms newer than lastSent in one send, waiting at most
 // wait if the kernel cannot take them at once; buf is scratch space. The caller holds
 // wmu.
-func (c *client) sendBatch(ms []outMsg, wait time.Duration, buf *[]byte) error {
+func (c *client) sendBatch(ms []*outMsg, wait time.Duration, buf *[]byte) error {
 	last := c.lastSent.Load()
 	b := (*buf)[:0]
 	for _, m := range ms {
@@ -451,7 +451,7 @@ const (
 // direct writes ms (this socket's events of one dispatch, in seq order) from the pump in
 // one send if it may, counting them in sh. handled is false when they must be queued
 // instead; err is a failed write (the caller ends the socket, not holding hub.mu).
-func (c *client) direct(ms []outMsg, sh *shard) (handled bool, err error) {
+func (c *client) direct(ms []*outMsg, sh *shard) (handled bool, err error) {
 	size := 0
 	for _, m := range ms {
 		size += len(m.frame)

@@ -326,7 +326,7 @@ func (h *Hub) dispatch(rows []*ent.Event) {
 	committed := h.clock.committed(seqs)
 	for i, e := range rows {
 		if subs := h.topics[e.Topic]; len(subs) > 0 {
-			out := outMsg{seq: e.Seq, frame: textFrame(encode(e, committed[i]))}
+			out := &outMsg{seq: e.Seq, frame: textFrame(encode(e, committed[i]))}
 			for c := range subs {
 				if c.gen != h.gen {
 					c.gen, c.batch = h.gen, c.batch[:0]
