@@ -332,20 +332,28 @@ func (s *Service) importProgress(ctx context.Context, a Actor, run *importRun, s
 		if err := u.Exec(ctx); err != nil {
 			return err
 		}
-		if status != "running" {
-			if err := j.Audit(ctx, store.Audit{Actor: a.Username, Action: "import.finished", Detail: map[string]any{
-				"import": run.id, "status": status, "created": run.created, "skipped": run.skipped, "failed": run.failed}}); err != nil {
-				return err
-			}
-		}
-		_, err := j.Event(ctx, "import.progress", "user:"+a.Username, map[string]any{
-			"id": run.id, "status": status, "processed": run.done, "total": run.total,
-			"created": run.created, "skipped": run.skipped, "failed": run.failed})
-		return err
+		return announceImport(ctx, j, a.Username, a.Username, run, status, nil)
 	})
 	if err != nil {
 		s.Log.Error("import: record progress", "import", run.id, "err", err)
 	}
+}
+
+// announceImport journals what a step of an import tells: when it ended, an
+// import.finished audit entry by actor (extra adds to its detail); always, the
+// import.progress event to its uploader (the imports page follows the job by it).
+func announceImport(ctx context.Context, j *store.Journal, actor, uploader string, run *importRun, status string, extra map[string]any) error {
+	if status != "running" {
+		detail := map[string]any{"import": run.id, "status": status, "created": run.created, "skipped": run.skipped, "failed": run.failed}
+		maps.Copy(detail, extra)
+		if err := j.Audit(ctx, store.Audit{Actor: actor, Action: "import.finished", Detail: detail}); err != nil {
+			return err
+		}
+	}
+	_, err := j.Event(ctx, "import.progress", "user:"+uploader, map[string]any{
+		"id": run.id, "status": status, "processed": run.done, "total": run.total,
+		"created": run.created, "skipped": run.skipped, "failed": run.failed})
+	return err
 }
 
 // RecoverImports marks failed the imports still "running" whose heartbeat stopped
@@ -363,9 +371,10 @@ func (s *Service) RecoverImports(ctx context.Context, staleAfter time.Duration) 
 	}
 	marked := 0
 	for _, job := range jobs {
-		done := job.Created + job.Skipped + job.Failed
+		run := &importRun{id: job.ID, total: job.Total, done: job.Created + job.Skipped + job.Failed,
+			created: job.Created, skipped: job.Skipped, failed: job.Failed}
 		msg := fmt.Sprintf("not imported: the server running this import stopped (a crash?) after about %d of %d orders; "+
-			"import the file again (orders already made are skipped)", done, job.Total)
+			"import the file again (orders already made are skipped)", run.done, job.Total)
 		errs := append(job.Errors, map[string]any{"row": 0, "column": "", "message": msg})
 		if len(errs) > maxImportErrors+1 {
 			errs = errs[len(errs)-maxImportErrors-1:]
@@ -378,21 +387,14 @@ func (s *Service) RecoverImports(ctx context.Context, staleAfter time.Duration) 
 				return err
 			}
 			taken = true
-			if err := j.Audit(ctx, store.Audit{Actor: "system", Action: "import.finished", Detail: map[string]any{
-				"import": job.ID, "status": "failed", "interrupted": true, "created": job.Created, "skipped": job.Skipped, "failed": job.Failed}}); err != nil {
-				return err
-			}
-			_, err = j.Event(ctx, "import.progress", "user:"+job.CreatedBy, map[string]any{
-				"id": job.ID, "status": "failed", "processed": done, "total": job.Total,
-				"created": job.Created, "skipped": job.Skipped, "failed": job.Failed})
-			return err
+			return announceImport(ctx, j, "system", job.CreatedBy, run, "failed", map[string]any{"interrupted": true})
 		})
 		if err != nil {
 			return marked, err
 		}
 		if taken {
 			marked++
-			s.Log.Warn("import: marked failed, its server stopped", "import", job.ID, "processed", done, "total", job.Total)
+			s.Log.Warn("import: marked failed, its server stopped", "import", job.ID, "processed", run.done, "total", job.Total)
 		}
 	}
 	return marked, nil
