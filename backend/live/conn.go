@@ -206,7 +206,7 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, req *Request, p Peer
 		}
 		topics = append(topics, t)
 	}
-	bw := &batching{ResponseWriter: w}
+	bw := &framing{ResponseWriter: w}
 	conn, err := h.upgrader.Upgrade(bw, r, nil)
 	if err != nil {
 		return // the upgrader has answered

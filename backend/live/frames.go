@@ -107,13 +107,13 @@ func (f *frameConn) send(b []byte, wait time.Duration) error {
 	return err
 }
 
-// batching wraps the connection a handler hijacks in a frameConn, for the upgrader.
-type batching struct {
+// framing wraps the connection a handler hijacks in a frameConn, for the upgrader.
+type framing struct {
 	http.ResponseWriter
 	conn *frameConn
 }
 
-func (w *batching) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+func (w *framing) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	hj, ok := w.ResponseWriter.(http.Hijacker)
 	if !ok {
 		return nil, nil, errors.New("live: the response writer cannot be hijacked")

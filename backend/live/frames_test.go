@@ -79,7 +79,7 @@ func TestTextFramesReadByTheLibrary(t *testing.T) {
 		all = append(all, textFrame(p)...)
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		bw := &batching{ResponseWriter: w}
+		bw := &framing{ResponseWriter: w}
 		if _, err := (&websocket.Upgrader{}).Upgrade(bw, r, nil); err != nil {
 			return
 		}

@@ -21,9 +21,10 @@ import { ResolveDrawer } from './ResolveDrawer';
 /** Topics whose events announce exceptions the user may see: their departments (and admin). */
 export function useExceptionLive() {
   const me = useMe();
+  const { can } = usePermissions();
   const qc = useQueryClient();
   const topics = (me.data?.memberships ?? []).map((m) => `department:${m.department}`);
-  if (me.data?.permissions?.includes('users.manage')) topics.push('admin'); // the admin topic is for user managers
+  if (can('users.manage')) topics.push('admin'); // the admin topic is for user managers
   useLiveTopics(topics);
   useLiveEvents((e) => {
     if (e.type.startsWith('exception.')) {
