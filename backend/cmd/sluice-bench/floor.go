@@ -20,16 +20,25 @@ type floorResult struct {
 	// goroutines as the hub does, scaled from Measured to the live phase's sockets.
 	FanOutMs   float64 `json:"fan_out_ms"`
 	UsPerWrite float64 `json:"us_per_write"` // the same per socket (wall time)
+	// P50ms and P99ms are the live phase's figures without the server: over every write
+	// of every round, the time from the round's start until that write returned (scaled
+	// like FanOutMs). The live p99 is read against P99ms.
+	P50ms float64 `json:"p50_ms"`
+	P99ms float64 `json:"p99_ms"`
 }
 
-// floorSockets bounds the loopback pairs measured: both ends live in this process, and a
-// process may hold 20,000 descriptors here. The cost per write is what is measured.
-const floorSockets = 4000
+// scope says how the floor was measured for n sockets.
+func (f floorResult) scope(n int) string {
+	if f.Measured >= n {
+		return "all measured"
+	}
+	return fmt.Sprintf("%d measured, scaled", f.Measured)
+}
 
-// measureFanOutFloor writes size bytes to each of min(n, floorSockets) loopback TCP
+// measureFanOutFloor writes size bytes to each of min(n, floorSockets()) loopback TCP
 // sockets per round, draining the peers between rounds, and scales the median round to n.
 func measureFanOutFloor(n, size, rounds int) (floorResult, error) {
-	m := min(n, floorSockets)
+	m := min(n, floorSockets())
 	res := floorResult{Measured: m, Bytes: size}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -58,23 +67,28 @@ func measureFanOutFloor(n, size, rounds int) (floorResult, error) {
 	in := make([]byte, size)
 	shards := runtime.GOMAXPROCS(0)
 	var times []time.Duration
+	done := make([]time.Duration, 0, rounds*m) // each write's return, from its round's start
 	for range rounds {
+		round := make([]time.Duration, m)
 		t0 := time.Now()
 		var wg sync.WaitGroup
 		var werr error
 		var once sync.Once
-		for part := range slices.Chunk(senders, (m+shards-1)/shards) {
+		chunk := (m + shards - 1) / shards
+		for first := 0; first < m; first += chunk {
 			wg.Go(func() {
-				for _, s := range part {
-					if _, err := s.Write(buf); err != nil {
+				for i := first; i < min(first+chunk, m); i++ {
+					if _, err := senders[i].Write(buf); err != nil {
 						once.Do(func() { werr = err })
 						return
 					}
+					round[i] = time.Since(t0)
 				}
 			})
 		}
 		wg.Wait()
 		times = append(times, time.Since(t0))
+		done = append(done, round...)
 		if werr != nil {
 			return res, fmt.Errorf("floor: write: %w", werr)
 		}
@@ -89,5 +103,10 @@ func measureFanOutFloor(n, size, rounds int) (floorResult, error) {
 	med := times[len(times)/2]
 	res.UsPerWrite = float64(med.Nanoseconds()) / float64(m) / 1000
 	res.FanOutMs = res.UsPerWrite * float64(n) / 1000
+	scale := float64(n) / float64(m)
+	for i := range done {
+		done[i] = time.Duration(float64(done[i]) * scale)
+	}
+	res.P50ms, res.P99ms, _ = percentiles(done)
 	return res, nil
 }

@@ -26,8 +26,12 @@ type liveResult struct {
 	RSSAfterMiB  float64 `json:"server_rss_after_mib"`
 	KiBPerSocket float64 `json:"kib_per_idle_socket"`
 	Orders       int     `json:"orders_walked"`
-	Deliveries   int     `json:"deliveries"`
-	Expected     int     `json:"deliveries_expected"`
+	// Transactions is the submits and actions made while walking them; each one's events
+	// reach a socket in one write, of WriteBytes on average (frames included).
+	Transactions int `json:"transactions"`
+	WriteBytes   int `json:"bytes_per_socket_write"`
+	Deliveries   int `json:"deliveries"`
+	Expected     int `json:"deliveries_expected"`
 	// From the commit (committed_at); Timed counts the deliveries that carried it. An
 	// event the pump read before the commit hook had marked its commit goes without one:
 	// those are dispatched early, so leaving them out never flatters the figure.
@@ -191,7 +195,7 @@ func measureLive(ctx context.Context, a *api, srv *server, n, orders int, body [
 	lat := make([][]time.Duration, n)   // from the commit
 	txLat := make([][]time.Duration, n) // from the transaction's start
 	seen := map[int64]struct{}{}        // the distinct events the topic carried (watch's thread only)
-	var distinct, got atomic.Int64
+	var distinct, got, bytes atomic.Int64
 	var done atomic.Bool
 	watched := make(chan error, 1)
 	go func() {
@@ -206,6 +210,7 @@ func measureLive(ctx context.Context, a *api, srv *server, n, orders int, body [
 					distinct.Add(1)
 				}
 				got.Add(1)
+				bytes.Add(int64(len(b) + frameHeader(len(b))))
 			}
 		})
 	}()
@@ -229,6 +234,7 @@ walk:
 			res.Error = err.Error()
 			break
 		}
+		res.Transactions++
 		settled(before)
 		for steps := 0; o.Status == "in_review" && steps < 50; steps++ {
 			t, ok := nextTask(o)
@@ -240,6 +246,7 @@ walk:
 				res.Error = err.Error()
 				break walk
 			}
+			res.Transactions++
 			settled(before)
 		}
 	}
@@ -256,6 +263,9 @@ walk:
 		}
 		return res
 	}
+	if res.Transactions > 0 && res.Connected > 0 {
+		res.WriteBytes = int(bytes.Load() / int64(res.Transactions*res.Connected))
+	}
 	if cpu > 0 {
 		res.CPUPerDeliveryUs = float64(cpu.Microseconds()) / float64(len(fromTx))
 		res.ServerCores = cpu.Seconds() / wall.Seconds()
@@ -263,6 +273,17 @@ walk:
 	res.P50ms, res.P99ms, res.MaxMs = percentiles(all)
 	res.TxP50ms, res.TxP99ms, res.TxMaxMs = percentiles(fromTx)
 	return res
+}
+
+// frameHeader is the size of a server frame's header for a payload of n bytes.
+func frameHeader(n int) int {
+	switch {
+	case n < 126:
+		return 2
+	case n < 1<<16:
+		return 4
+	}
+	return 10
 }
 
 // percentiles sorts d and returns its p50, p99 and max in milliseconds (zeros if empty).

@@ -30,3 +30,29 @@ func TestEventTimes(t *testing.T) {
 		})
 	}
 }
+
+func TestFrameHeader(t *testing.T) {
+	for _, c := range []struct{ payload, header int }{{0, 2}, {125, 2}, {126, 4}, {65535, 4}, {65536, 10}} {
+		if got := frameHeader(c.payload); got != c.header {
+			t.Errorf("frameHeader(%d) = %d, want %d", c.payload, got, c.header)
+		}
+	}
+}
+
+// The floor measures every socket it may, writes the size asked, and its percentiles
+// come from the writes of all rounds.
+func TestFanOutFloor(t *testing.T) {
+	f, err := measureFanOutFloor(64, 300, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Measured != 64 || f.Bytes != 300 || f.scope(64) != "all measured" {
+		t.Fatalf("floor = %+v (%s)", f, f.scope(64))
+	}
+	if !(f.P50ms > 0 && f.P50ms <= f.P99ms && f.FanOutMs > 0) {
+		t.Fatalf("floor percentiles: %+v", f)
+	}
+	if floorSockets() < 1 {
+		t.Fatalf("floorSockets = %d", floorSockets())
+	}
+}

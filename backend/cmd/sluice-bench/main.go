@@ -69,9 +69,7 @@ type report struct {
 
 // Targets of the live phase.
 const (
-	targetLiveP99ms = 100.0
-	// floorBytes is about what one review action puts on a board, per socket.
-	floorBytes       = 1500
+	targetLiveP99ms  = 100.0
 	targetKiBPerIdle = 30.0
 )
 
@@ -299,7 +297,7 @@ func run(ctx context.Context, cfg config, logw io.Writer) (*report, error) {
 	srv.stop()
 	if rep.Live != nil && rep.Live.Connected > 0 {
 		logf("measuring the raw loopback fan-out floor")
-		f, err := measureFanOutFloor(rep.Live.Connected, floorBytes, 15)
+		f, err := measureFanOutFloor(rep.Live.Connected, max(rep.Live.WriteBytes, 1), 15)
 		if err != nil {
 			return nil, err
 		}
@@ -464,8 +462,8 @@ func printTable(w io.Writer, r *report) {
 		fmt.Fprintf(w, "tx start → socket    p50 %7.2fms  p99 %7.2fms  max %7.2fms  (adds the transaction and its commit)\n",
 			l.TxP50ms, l.TxP99ms, l.TxMaxMs)
 		if f := l.Floor; f != nil && f.FanOutMs > 0 {
-			fmt.Fprintf(w, "raw fan-out floor    %8.2fms  to write %d B to each of %d loopback sockets from %d goroutines, no server (%.1f µs per write; %d measured, scaled)  p99 / floor %.2f\n",
-				f.FanOutMs, f.Bytes, l.Connected, runtime.GOMAXPROCS(0), f.UsPerWrite, f.Measured, l.P99ms/f.FanOutMs)
+			fmt.Fprintf(w, "raw fan-out floor    p50 %7.2fms  p99 %7.2fms  whole %6.2fms  (%d B to each of %d loopback sockets from %d goroutines, no server: %.1f µs per write; %s)  p99 / floor p99 %.2f\n",
+				f.P50ms, f.P99ms, f.FanOutMs, f.Bytes, l.Connected, runtime.GOMAXPROCS(0), f.UsPerWrite, f.scope(l.Connected), l.P99ms/f.P99ms)
 		}
 		if l.CPUPerDeliveryUs > 0 {
 			fmt.Fprintf(w, "server CPU           %8.1f µs per delivery (%.2f of the machine's cores busy in the server while it walked)\n", l.CPUPerDeliveryUs, l.ServerCores)
