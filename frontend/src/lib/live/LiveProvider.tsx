@@ -75,6 +75,14 @@ export function useLiveStatus(): LiveStatus {
   return status;
 }
 
+/**
+ * A refetch interval for data the live stream keeps fresh: none while the socket is open (its events
+ * invalidate the caches), `ms` while it is not — connecting, reconnecting, or no live client at all.
+ */
+export function usePollUnlessLive(ms: number): number | false {
+  return useLiveStatus() === 'open' ? false : ms;
+}
+
 /** Watches several topics while mounted (the list may change between renders; at most `max`). */
 export function useLiveTopics(topics: string[], max = 50) {
   const client = useLiveClient();

@@ -217,6 +217,27 @@ describe('LiveClient', () => {
     ]);
   });
 
+  it('reports topics that go live with nothing replayed: the first handshake and later subscriptions', async () => {
+    const { client, sockets, flush, fireTimer, resets } = setup();
+    const reported: string[][] = [];
+    client.onSubscribed((t) => reported.push(t));
+    client.watch('order:1');
+    client.start();
+    await flush();
+    sockets[0].frame(subscribed(5, ['user:manager', 'order:1']));
+    client.watch('department:sales');
+    sockets[0].frame(subscribed(6, ['department:sales'])); // the subscribe op's answer
+    sockets[0].frame({ type: 'subscribed', data: { topics: [], denied: [{ topic: 'order:2', reason: 'no' }], position: 6 } });
+    expect(reported).toEqual([['user:manager', 'order:1'], ['department:sales']]);
+    // a resumed handshake replays what was missed: nothing to report
+    sockets[0].frame(ev(7));
+    sockets[0].drop();
+    await fireTimer();
+    sockets[1].frame(subscribed(9, ['user:manager', 'order:1', 'department:sales']));
+    expect(reported).toHaveLength(2);
+    expect(resets).toEqual([]);
+  });
+
   it('stops for good when the session ended (4001) or the ticket is refused with 401', async () => {
     const { client, sockets, timers, flush } = setup();
     client.start();

@@ -7,7 +7,9 @@
  * - drops any event whose seq is not greater than the last one delivered (a replay overlapping the
  *   live stream never reaches the app twice);
  * - reconnects with exponential backoff and jitter, except after 4001 (session ended);
- * - reports `resync` (the resume point is older than the server keeps): the app then refetches.
+ * - reports `resync` (the resume point is older than the server keeps): the app then refetches;
+ * - reports topics that are delivered only from now on (a subscription on the open socket, the first
+ *   handshake): what the app read of them before may already be stale, so it refetches those.
  *
  * Topics are reference-counted: pages call watch('department:sales') and the returned function when they
  * go; the client sends subscribe / unsubscribe on the open socket and names them all on the next handshake.
@@ -117,6 +119,7 @@ export class LiveClient {
   private readonly eventListeners = new Set<Listener<LiveEvent>>();
   private readonly resetListeners = new Set<Listener<'resync' | 'fresh'>>();
   private readonly statusListeners = new Set<Listener<LiveStatus>>();
+  private readonly subscribedListeners = new Set<Listener<string[]>>();
 
   constructor(options: LiveClientOptions) {
     this.opt = { random: Math.random, maxDelayMs: 30_000, baseDelayMs: 500, ...options };
@@ -135,6 +138,15 @@ export class LiveClient {
   onReset(fn: Listener<'resync' | 'fresh'>): () => void {
     this.resetListeners.add(fn);
     return () => this.resetListeners.delete(fn);
+  }
+
+  /**
+   * Topics whose events are delivered from now on with none before replayed: a page that read their
+   * data before the subscription took effect may have missed a change in between. Refetch those.
+   */
+  onSubscribed(fn: Listener<string[]>): () => void {
+    this.subscribedListeners.add(fn);
+    return () => this.subscribedListeners.delete(fn);
   }
 
   onStatus(fn: Listener<LiveStatus>): () => void {
@@ -218,13 +230,19 @@ export class LiveClient {
       for (const fn of this.resetListeners) fn('resync');
       return;
     }
-    if (c.type === 'subscribed' && this.status !== 'open') {
-      // the handshake's answer (later ones answer our subscribe ops)
+    if (c.type === 'subscribed' && this.status === 'open') {
+      // the answer to a subscribe op: its topics are live from the hub's position, with no replay
+      this.reportSubscribed(c.data.topics);
+      return;
+    }
+    if (c.type === 'subscribed') {
+      // the handshake's answer
       const position = typeof c.data.position === 'number' ? c.data.position : null;
       if (!this.resuming) {
         // live only from here: a replay is not coming, so the position is our mark
         if (position !== null && (this.lastSeq === null || position > this.lastSeq)) this.lastSeq = position;
         if (this.everConnected && !this.resynced) for (const fn of this.resetListeners) fn('fresh');
+        else if (!this.everConnected) this.reportSubscribed(c.data.topics); // a reset covers the others
       }
       this.everConnected = true;
       this.attempt = 0;
@@ -311,6 +329,11 @@ export class LiveClient {
     } catch {
       // the socket is going; the reconnect names the topics
     }
+  }
+
+  private reportSubscribed(topics: unknown): void {
+    const list = Array.isArray(topics) ? topics.filter((t): t is string => typeof t === 'string') : [];
+    if (list.length > 0) for (const fn of this.subscribedListeners) fn(list);
   }
 
   private setStatus(s: LiveStatus): void {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alertFor, queryKeysFor } from './invalidate';
+import { alertFor, queryKeysFor, queryKeysForTopic } from './invalidate';
 import type { LiveEvent } from './client';
 
 const ev = (type: string, topic: string, data: Record<string, unknown> = {}): LiveEvent => ({ seq: 1, type, topic, at: '2026-11-27T10:00:00Z', data });
@@ -28,6 +28,18 @@ describe('queryKeysFor', () => {
     ]);
     expect(queryKeysFor(ev('definition.published', 'admin', { kind: 'flows' }))).toEqual([['flows'], ['definitions', 'flows', 'list']]);
     expect(queryKeysFor(ev('something.new', 'admin'))).toEqual([]);
+  });
+});
+
+describe('queryKeysForTopic', () => {
+  it.each([
+    ['order:7', [['orders', 'detail', '7'], ['orders', 'history', '7']]],
+    ['department:sales', [['boards']]],
+    ['user:manager', [['tasks'], ['notifications']]],
+    ['admin', []],
+    ['order:', []],
+  ])('%s', (topic, keys) => {
+    expect(queryKeysForTopic(topic)).toEqual(keys);
   });
 });
 

@@ -42,6 +42,23 @@ export function queryKeysFor(e: LiveEvent): QueryKey[] {
   }
 }
 
+/** The react-query caches holding data of a topic (refetched when it becomes live with no replay). */
+export function queryKeysForTopic(topic: string): QueryKey[] {
+  const [kind, ...rest] = topic.split(':');
+  const key = rest.join(':');
+  if (!key) return [];
+  switch (kind) {
+    case 'order':
+      return [orderKeys.detail(key), orderKeys.history(key)];
+    case 'department':
+      return [boardKeys.all];
+    case 'user':
+      return [taskKeys.all, notificationKeys.all];
+    default:
+      return [];
+  }
+}
+
 /** Events worth a toast: something now waits for the user, or mentions them. */
 export type Alert =
   | { kind: 'assigned' | 'reopened' | 'cc'; orderId?: string; number: string }

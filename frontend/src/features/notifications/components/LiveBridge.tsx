@@ -4,14 +4,15 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
 import { useLiveClient, useLiveEvents } from '../../../lib/live/LiveProvider';
-import { alertFor, queryKeysFor } from '../../../lib/live/invalidate';
+import { alertFor, queryKeysFor, queryKeysForTopic } from '../../../lib/live/invalidate';
 import { alertText } from '../lib/text';
 
 /** Events older than this (a long replay after a reconnect) refresh the caches but raise no toast. */
 const TOAST_MAX_AGE_MS = 10 * 60_000;
 
 /**
- * The shell's live wiring: every event invalidates the caches it concerns, `resync` refetches everything,
+ * The shell's live wiring: every event invalidates the caches it concerns, `resync` refetches everything, a
+ * topic that became live without a replay refetches its data (a change may have slipped in before),
  * `session.ended` goes to the login page, and what now waits for the user (a task, a mention, a reminder)
  * pops up as a toast — and as a browser notification when the tab is hidden and the user allowed them.
  */
@@ -23,6 +24,13 @@ export function LiveBridge() {
   const { notification } = AntdApp.useApp();
 
   useEffect(() => client?.onReset(() => void qc.invalidateQueries()), [client, qc]);
+  useEffect(
+    () =>
+      client?.onSubscribed((topics) => {
+        for (const topic of topics) for (const queryKey of queryKeysForTopic(topic)) void qc.invalidateQueries({ queryKey });
+      }),
+    [client, qc],
+  );
 
   useLiveEvents((e) => {
     for (const queryKey of queryKeysFor(e)) void qc.invalidateQueries({ queryKey });

@@ -17,7 +17,6 @@ import { ErrorAlert } from '../../../components/ErrorAlert';
 import { StatusTag } from '../../../components/StatusTag';
 import { useLang } from '../../../i18n/useLang';
 import { isApiError } from '../../../lib/api';
-import { useLiveTopic } from '../../../lib/live/LiveProvider';
 import { formatDateTime, formatMoney } from '../../../lib/format';
 import type { HistoryEntry, Task } from '../../../lib/types';
 import { latestTrace, nodeNamesFrom, nodeProgress, returnTargets, type NodeProgress } from '../lib/history';
@@ -63,8 +62,6 @@ export function OrderDetailPage() {
   const me = useMe();
   const { can } = usePermissions();
   const deptName = useDepartmentName();
-  // order.updated, comments, reminders of this order refresh the page as they happen
-  useLiveTopic(id ? `order:${id}` : null);
   useFulfilmentLive(id);
 
   if (order.isPending) {
