@@ -193,6 +193,8 @@ func TestBadInputIsRefusedAndWritesNothing(t *testing.T) {
 			{"unknown action", "POST", "/api/v1/tasks/1/actions", clerk, `{"action":"dance"}`, 422, "/action"},
 			{"definition by non-admin", "PUT", "/api/v1/definitions/roles/x", clerk, `{"kind":"role","key":"x"}`, 403, ""},
 			{"invalid definition", "PUT", "/api/v1/definitions/flows/bad", e.login("admin"), `{"kind":"flow","key":"bad","form":"order","nodes":[{"id":"s","type":"start"},{"id":"e","type":"end"}],"edges":[{"from":"s","to":"ghost"}]}`, 422, "/edges/0/to"},
+			// audit.read is checked company-wide: in a department role it would grant nothing
+			{"company-wide permission in a department role", "PUT", "/api/v1/definitions/roles/finance", e.login("admin"), `{"kind":"role","key":"finance","scope":"department","permissions":["orders.read","orders.read_all","audit.read"]}`, 422, "/permissions/2"},
 		}
 		before = e.counts() // logins above wrote sessions and audit entries
 		for _, tc := range cases {
@@ -472,19 +474,35 @@ func TestMeListsPermissions(t *testing.T) {
 		{"admin", all},
 		{"clerk", []string{"orders.create", "orders.read", "exceptions.resolve"}},
 		{"manager", []string{"orders.create", "orders.read", "exceptions.resolve", "customers.manage"}},
-		// The demo's finance role grants audit.read but is department-scoped, while the
-		// audit (the status page) is checked company-wide: not held, as the server agrees.
 		{"finance", []string{"orders.read", "orders.read_all"}},
 		{"warehouse", []string{"orders.read", "orders.read_all", "exceptions.resolve", "stock.manage"}},
 		{"visitor", []string{}},
 	}
+	// A company-wide permission comes with a global role, whichever department the
+	// membership names.
+	auditor := map[string]any{"kind": "role", "key": "auditor", "scope": "global", "permissions": []string{"audit.read"}}
+	if r := e.do("PUT", "/api/v1/definitions/roles/auditor", admin, auditor); r.status != 200 {
+		t.Fatalf("save auditor role: %d %s", r.status, r.body)
+	}
+	if r := e.do("POST", "/api/v1/definitions/roles/auditor/publish", admin, nil); r.status != 200 {
+		t.Fatalf("publish auditor role: %d %s", r.status, r.body)
+	}
+	r = e.do("POST", "/api/v1/users", admin, map[string]any{"username": "erin", "password": "visitor-pass-1",
+		"memberships": []map[string]string{{"department": "sales", "role": "auditor"}}})
+	if r.status != 201 {
+		t.Fatalf("create auditor: %d %s", r.status, r.body)
+	}
+	cases = append(cases, struct {
+		user string
+		want []string
+	}{"erin", []string{"audit.read"}})
 	for _, c := range cases {
 		t.Run(c.user, func(t *testing.T) {
 			tok := admin
 			switch c.user {
 			case "admin":
-			case "visitor":
-				r := e.do("POST", "/api/v1/auth/login", "", map[string]string{"username": "visitor", "password": "visitor-pass-1"})
+			case "visitor", "erin":
+				r := e.do("POST", "/api/v1/auth/login", "", map[string]string{"username": c.user, "password": "visitor-pass-1"})
 				var out struct{ Token string }
 				r.json(t, &out)
 				tok = out.Token
@@ -498,11 +516,13 @@ func TestMeListsPermissions(t *testing.T) {
 			if !slices.Equal(me.Permissions, c.want) {
 				t.Fatalf("%s: permissions %v, want %v", c.user, me.Permissions, c.want)
 			}
-			// A permission /me leaves out is refused by the server.
-			if !slices.Contains(me.Permissions, "audit.read") && !slices.Contains(me.Permissions, "users.manage") {
-				if st := e.do("GET", "/api/v1/admin/status", tok, nil).status; st != 403 {
-					t.Fatalf("%s holds neither audit.read nor users.manage, yet GET /admin/status answered %d", c.user, st)
-				}
+			// What /me lists the server grants, and what it leaves out the server refuses.
+			want := 403
+			if slices.Contains(me.Permissions, "audit.read") || slices.Contains(me.Permissions, "users.manage") {
+				want = 200
+			}
+			if st := e.do("GET", "/api/v1/admin/status", tok, nil).status; st != want {
+				t.Fatalf("%s holds %v, yet GET /admin/status answered %d, want %d", c.user, me.Permissions, st, want)
 			}
 			if !slices.Contains(me.Permissions, "definitions.manage") {
 				if st := e.do("PUT", "/api/v1/definitions/role/intruder", tok, map[string]any{}).status; st != 403 {

@@ -2,6 +2,7 @@ package definitions
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 
 	"sluice/backend/engine"
@@ -26,6 +27,11 @@ var Permissions = []string{
 	"stock.manage",
 }
 
+// CompanyWide are the permissions checked company-wide only — the definitions, the users
+// and the audit trail belong to no department — so only a role with scope global grants
+// them; in a department role they would confer nothing.
+var CompanyWide = []string{"definitions.manage", "users.manage", "audit.read"}
+
 // Role is a role definition.
 type Role struct {
 	Key         string      `json:"key"`
@@ -38,7 +44,24 @@ type Role struct {
 // Has says whether the role grants permission.
 func (r *Role) Has(permission string) bool { return slices.Contains(r.Permissions, permission) }
 
-// ParseRole validates a role document.
+// ValidateRole checks a role document as written or published: its shape (ParseRole)
+// and that a department role grants no company-wide permission.
+func ValidateRole(body []byte) (*Role, []Problem) {
+	r, ps := ParseRole(body)
+	if r == nil || r.Scope != ScopeDepartment {
+		return r, ps
+	}
+	for i, p := range r.Permissions {
+		if slices.Contains(CompanyWide, p) {
+			ps = append(ps, Problem{fmt.Sprintf("/permissions/%d", i),
+				fmt.Sprintf(`%s is checked company-wide: only a role with scope "global" grants it (a department role would not)`, p)})
+		}
+	}
+	return r, ps
+}
+
+// ParseRole reads a role document checked against the role schema. Stored roles load
+// through it, so a rule added to ValidateRole later never drops a role already in use.
 func ParseRole(body []byte) (*Role, []Problem) {
 	if _, ps := checkMeta("role", body); ps != nil {
 		return nil, ps

@@ -112,7 +112,7 @@ func (s *Set) Check() []FileProblem {
 		switch d.Kind {
 		case "role":
 			var r *Role
-			if r, ps = ParseRole(d.Body); r != nil {
+			if r, ps = ValidateRole(d.Body); r != nil {
 				s.roles[r.Key] = r
 			}
 		case "form":

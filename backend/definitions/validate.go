@@ -58,7 +58,7 @@ func Validate(kind string, body []byte, look Lookup) []Problem {
 	case "form":
 		_, ps = ParseForm(body)
 	case "role":
-		_, ps = ParseRole(body)
+		_, ps = ValidateRole(body)
 	case "flow":
 		_, ps = CompileFlow(body, 0, look)
 	case "reminder":

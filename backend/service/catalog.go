@@ -203,7 +203,7 @@ func nameOf(body json.RawMessage) any {
 
 // ListDefinitions lists the definitions of a kind, one row per key.
 func (s *Service) ListDefinitions(ctx context.Context, a Actor, kind string) ([]DefinitionView, error) {
-	if !s.can(a, "*", "definitions", "manage") {
+	if !s.canCompanyWide(a, "definitions.manage") {
 		return nil, forbidden("you may not read definitions")
 	}
 	rows, err := s.Store.Read.Definition.Query().Where(definition.Kind(kind)).
@@ -232,7 +232,7 @@ func (s *Service) ListDefinitions(ctx context.Context, a Actor, kind string) ([]
 
 // GetDefinition returns the latest published body, the draft and the versions.
 func (s *Service) GetDefinition(ctx context.Context, a Actor, kind, key string, v int) (*DefinitionView, error) {
-	if !s.can(a, "*", "definitions", "manage") {
+	if !s.canCompanyWide(a, "definitions.manage") {
 		return nil, forbidden("you may not read definitions")
 	}
 	rows, err := s.Store.Read.Definition.Query().Where(definition.Kind(kind), definition.Key(key)).
@@ -289,7 +289,7 @@ func (c *Catalog) validateDoc(ctx context.Context, kind, key string, body []byte
 
 // SaveDraft validates a definition and stores it as the key's draft (version 0).
 func (s *Service) SaveDraft(ctx context.Context, a Actor, kind, key string, body []byte) (*DefinitionView, error) {
-	if !s.can(a, "*", "definitions", "manage") {
+	if !s.canCompanyWide(a, "definitions.manage") {
 		return nil, forbidden("you may not change definitions")
 	}
 	if errs := s.Catalog.validateDoc(ctx, kind, key, body); len(errs) > 0 {
@@ -321,7 +321,7 @@ func (s *Service) SaveDraft(ctx context.Context, a Actor, kind, key string, body
 
 // Publish turns the key's draft into the next immutable version.
 func (s *Service) Publish(ctx context.Context, a Actor, kind, key string) (int, error) {
-	if !s.can(a, "*", "definitions", "manage") {
+	if !s.canCompanyWide(a, "definitions.manage") {
 		return 0, forbidden("you may not publish definitions")
 	}
 	draft, err := version(ctx, s.Store.Read, kind, key, 0)

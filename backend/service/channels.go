@@ -62,7 +62,7 @@ func channelView(c *ent.Channel) ChannelView {
 // mayManageChannels: a channel submits orders as the user it names, so configuring one
 // is a people administrator's decision.
 func (s *Service) mayManageChannels(a Actor) error {
-	if !s.can(a, "*", "users", "manage") {
+	if !s.canCompanyWide(a, "users.manage") {
 		return forbidden("only administrators manage channels")
 	}
 	return nil

@@ -92,7 +92,7 @@ const MaxExpressionLen = 4000
 // CheckExpression compiles a branch condition with the compiler the definitions
 // validator uses, so the designer can check it as it is typed (admins: they design flows).
 func (s *Service) CheckExpression(ctx context.Context, a Actor, req ExpressionCheck) (*ExpressionResult, error) {
-	if !s.can(a, "*", "definitions", "manage") {
+	if !s.canCompanyWide(a, "definitions.manage") {
 		return nil, forbidden("you may not design flows")
 	}
 	if len(req.Expr) > MaxExpressionLen {

@@ -403,7 +403,7 @@ func (s *Service) RecoverImports(ctx context.Context, staleAfter time.Duration) 
 // GetImport returns one of the caller's imports (admins see every one).
 func (s *Service) GetImport(ctx context.Context, a Actor, id int) (*ImportJobView, error) {
 	j, err := s.Store.Read.ImportJob.Get(ctx, id)
-	if ent.IsNotFound(err) || (err == nil && j.CreatedBy != a.Username && !s.can(a, "*", "users", "manage")) {
+	if ent.IsNotFound(err) || (err == nil && j.CreatedBy != a.Username && !s.canCompanyWide(a, "users.manage")) {
 		return nil, notFound("import")
 	}
 	if err != nil {

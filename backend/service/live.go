@@ -179,7 +179,7 @@ func (s *Service) MayWatchDepartment(ctx context.Context, a Actor, dept string) 
 }
 
 // MayWatchAdmin says whether the actor may watch the admin topic (users.manage).
-func (s *Service) MayWatchAdmin(a Actor) bool { return s.can(a, "*", "users", "manage") }
+func (s *Service) MayWatchAdmin(a Actor) bool { return s.canCompanyWide(a, "users.manage") }
 
 // NotificationView is one inbox entry.
 type NotificationView struct {

@@ -64,7 +64,7 @@ func planOne(o *ent.Order, m map[string]string) MigrationItem {
 }
 
 func (s *Service) migrationPlan(ctx context.Context, a Actor, key string, req MigrationRequest) (*engine.Flow, *engine.Flow, []*ent.Order, error) {
-	if !s.can(a, "*", "definitions", "manage") {
+	if !s.canCompanyWide(a, "definitions.manage") {
 		return nil, nil, nil, forbidden("you may not migrate orders")
 	}
 	from, err := s.Catalog.Flow(ctx, key, req.From)

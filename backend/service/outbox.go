@@ -59,7 +59,7 @@ type OutboxPage struct {
 // canOutbox: the outbox holds customers' addresses and message bodies, so it is for
 // admins (users.manage), like the rest of the system's plumbing.
 func (s *Service) canOutbox(a Actor) error {
-	if !s.can(a, "*", "users", "manage") {
+	if !s.canCompanyWide(a, "users.manage") {
 		return forbidden("you may not see or retry outgoing messages (needs users.manage)")
 	}
 	return nil

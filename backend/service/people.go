@@ -11,6 +11,7 @@ import (
 
 	"sluice/backend/auth"
 	"sluice/backend/authz"
+	"sluice/backend/definitions"
 	"sluice/backend/ent"
 	"sluice/backend/ent/department"
 	"sluice/backend/ent/membership"
@@ -141,21 +142,19 @@ func (s *Service) MyPermissions(ctx context.Context, a Actor) ([]string, error) 
 	domains := append([]string{authz.Global}, depts...)
 	held := []string{}
 	for _, p := range authz.Permissions {
-		obj, act, _ := authz.Permission(p)
-		in := domains
-		if companyWide[p] {
-			in = domains[:1]
+		if slices.Contains(definitions.CompanyWide, p) {
+			if s.canCompanyWide(a, p) {
+				held = append(held, p)
+			}
+			continue
 		}
-		if slices.ContainsFunc(in, func(d string) bool { return s.can(a, d, obj, act) }) {
+		obj, act, _ := authz.Permission(p)
+		if slices.ContainsFunc(domains, func(d string) bool { return s.can(a, d, obj, act) }) {
 			held = append(held, p)
 		}
 	}
 	return held, nil
 }
-
-// companyWide are the permissions the service checks company-wide only: a role granting
-// them confers them when it is global (or the user an admin), not in one department.
-var companyWide = map[string]bool{"definitions.manage": true, "users.manage": true, "audit.read": true}
 
 // NewUser is the body of POST /users.
 type NewUser struct {
@@ -170,7 +169,7 @@ type NewUser struct {
 
 // ListUsers lists everyone (admins only).
 func (s *Service) ListUsers(ctx context.Context, a Actor) ([]UserView, error) {
-	if !s.can(a, "*", "users", "manage") {
+	if !s.canCompanyWide(a, "users.manage") {
 		return nil, forbidden("you may not manage users")
 	}
 	us, err := s.Store.Read.User.Query().Order(ent.Asc(user.FieldUsername)).All(ctx)
@@ -195,7 +194,7 @@ func (s *Service) ListUsers(ctx context.Context, a Actor) ([]UserView, error) {
 
 // CreateUser adds a user with their memberships and refreshes the policy.
 func (s *Service) CreateUser(ctx context.Context, a Actor, nu NewUser) (*UserView, error) {
-	if !s.can(a, "*", "users", "manage") {
+	if !s.canCompanyWide(a, "users.manage") {
 		return nil, forbidden("you may not manage users")
 	}
 	var errs []FieldError
@@ -301,7 +300,7 @@ func (s *Service) ListDepartments(ctx context.Context, a Actor) ([]DepartmentVie
 
 // CreateDepartment adds a department (admins only).
 func (s *Service) CreateDepartment(ctx context.Context, a Actor, d DepartmentView) (*DepartmentView, error) {
-	if !s.can(a, "*", "users", "manage") {
+	if !s.canCompanyWide(a, "users.manage") {
 		return nil, forbidden("you may not manage departments")
 	}
 	if !keyPattern.MatchString(d.Key) {

@@ -16,7 +16,7 @@ type PluginInfo struct {
 
 // Plugins lists the registered plugins (admins: they design flows).
 func (s *Service) Plugins(a Actor) ([]PluginInfo, error) {
-	if !s.can(a, "*", "definitions", "manage") {
+	if !s.canCompanyWide(a, "definitions.manage") {
 		return nil, forbidden("you may not design flows")
 	}
 	out := []PluginInfo{}

@@ -3,8 +3,10 @@ package service
 import (
 	"context"
 	"log/slog"
+	"slices"
 
 	"sluice/backend/authz"
+	"sluice/backend/definitions"
 	"sluice/backend/ent"
 	"sluice/backend/ent/membership"
 	"sluice/backend/store"
@@ -50,6 +52,17 @@ func (a Actor) sub() string { return authz.Subject(a.Username) }
 // can asks Casbin; admins are granted through policy too, not here.
 func (s *Service) can(a Actor, dom, obj, act string) bool {
 	return s.Authz.Can(a.sub(), dom, obj, act)
+}
+
+// canCompanyWide checks one of definitions.CompanyWide (definitions.manage, users.manage,
+// audit.read), which belong to no department: held through a global role (or as an
+// admin). MyPermissions reports them from the same list. Any other permission is false.
+func (s *Service) canCompanyWide(a Actor, permission string) bool {
+	if !slices.Contains(definitions.CompanyWide, permission) {
+		return false
+	}
+	obj, act, _ := authz.Permission(permission)
+	return s.can(a, authz.Global, obj, act)
 }
 
 // change runs fn in one transaction with the journal open, closing it before commit.

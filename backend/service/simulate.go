@@ -81,7 +81,7 @@ type SimulateResponse struct {
 // resolving approvers from the real directory and running plugins in dry-run mode.
 // It writes nothing.
 func (s *Service) Simulate(ctx context.Context, a Actor, key string, req SimulateRequest) (*SimulateResponse, error) {
-	if !s.can(a, "*", "definitions", "manage") {
+	if !s.canCompanyWide(a, "definitions.manage") {
 		return nil, forbidden("you may not simulate flows")
 	}
 	f, label, err := s.simFlow(ctx, key, req.Version, "/version")

@@ -43,7 +43,7 @@ var startedAt = time.Now().UTC()
 
 // Status reports the system's state to holders of users.manage or audit.read.
 func (s *Service) Status(ctx context.Context, a Actor) (*SystemStatus, error) {
-	if !s.can(a, "*", "users", "manage") && !s.can(a, "*", "audit", "read") {
+	if !s.canCompanyWide(a, "users.manage") && !s.canCompanyWide(a, "audit.read") {
 		return nil, forbidden("you may not see the system status (needs users.manage or audit.read)")
 	}
 	r := s.Store.Read

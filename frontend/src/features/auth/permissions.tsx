@@ -18,6 +18,12 @@ export const PERMISSIONS = [
 
 export type Permission = (typeof PERMISSIONS)[number];
 
+/**
+ * The permissions that belong to no department (definitions.CompanyWide on the server): only a role with
+ * scope global grants them, and the server refuses a department role that lists one.
+ */
+export const COMPANY_WIDE: readonly Permission[] = ['definitions.manage', 'users.manage', 'audit.read'];
+
 /** The i18n key of a permission's description. */
 export const permissionLabelKey = (p: Permission) => `roleEditor.perm.${p.replace('.', '_')}`;
 

@@ -561,6 +561,7 @@ const en: Messages = {
     scope: "Scope",
     scopeDepartment: "Department (holders are found in the order's department)",
     scopeGlobal: "Company-wide",
+    companyWideOnly: "company-wide roles only",
     permissions: "Permissions",
     perm: {
       orders_create: "submit orders",

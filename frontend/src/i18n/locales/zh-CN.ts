@@ -561,6 +561,7 @@ const zhCN: Messages = {
     scope: "范围",
     scopeDepartment: "部门内（在订单所属部门找持有人）",
     scopeGlobal: "全公司",
+    companyWideOnly: "仅限全公司角色",
     permissions: "权限",
     perm: {
       orders_create: "提交订单",

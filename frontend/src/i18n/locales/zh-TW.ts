@@ -560,6 +560,7 @@ const zhTW = {
     scope: "範圍",
     scopeDepartment: "部門內（在訂單所屬部門找持有人）",
     scopeGlobal: "全公司",
+    companyWideOnly: "僅限全公司角色",
     permissions: "權限",
     perm: {
       orders_create: "送出訂單",

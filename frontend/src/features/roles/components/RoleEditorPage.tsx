@@ -1,11 +1,11 @@
 import { useEffect, useRef } from 'react';
-import { Checkbox, Flex, Form, Radio, Typography } from 'antd';
+import { Checkbox, Flex, Form, Radio, Tag, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { DefinitionEditorPage, type EditorProps } from '../../definitions/components/DefinitionEditor';
 import { applyServerErrors } from '../../definitions/lib';
 import { TextInputs } from '../../designer/components/TextInputs';
 import type { Text } from '../../designer/lib/document';
-import { PERMISSIONS, permissionLabelKey } from '../../auth/permissions';
+import { COMPANY_WIDE, PERMISSIONS, permissionLabelKey } from '../../auth/permissions';
 
 
 export interface RoleDoc {
@@ -75,6 +75,11 @@ function RoleForm({ doc, revision, onChange, errors }: EditorProps<RoleDoc>) {
             {PERMISSIONS.map((p) => (
               <Checkbox key={p} value={p} data-testid={`role-perm-${p}`}>
                 <Typography.Text code>{p}</Typography.Text> {t(permissionLabelKey(p))}
+                {COMPANY_WIDE.includes(p) && (
+                  <Tag color={doc.scope === 'department' ? 'warning' : 'default'} style={{ marginInlineStart: 8 }} data-testid={`role-perm-company-wide-${p}`}>
+                    {t('roleEditor.companyWideOnly')}
+                  </Tag>
+                )}
               </Checkbox>
             ))}
           </Flex>
