@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"sluice/backend/durations"
 	"strings"
 	"sync"
 
@@ -183,7 +184,7 @@ func (c *flowCompiler) exception(at string, n *engine.NodeDoc) {
 		}
 	}
 	if e.Within != "" {
-		if _, err := ParseISODuration(e.Within); err != nil {
+		if _, err := durations.Span(e.Within); err != nil {
 			c.add(at+"/within", "%v", err)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"sluice/backend/durations"
 	"strings"
 
 	"sluice/backend/engine"
@@ -23,7 +24,7 @@ func (c *flowCompiler) wait(at string, n *engine.NodeDoc) {
 	case w.After == "" && w.UntilField == "":
 		c.add(at, "say how long to wait: after (a duration like 30m, 4h or 2d) or until_field (a date field of the form)")
 	case w.After != "":
-		d, err := ParseDuration(w.After)
+		d, err := durations.Parse(w.After)
 		if err != nil {
 			c.add(at+"/after", "%v", err)
 		} else if d.IsZero() {

@@ -4,8 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
+	"sluice/backend/durations"
 	"strconv"
 	"strings"
 	"time"
@@ -31,13 +31,13 @@ type Reminder struct {
 
 // Rule says what happens while an order waits at a review node. Zero durations are unset.
 type Rule struct {
-	RemindAfter   Duration    `json:"remind_after,omitzero"`
-	RepeatEvery   Duration    `json:"repeat_every,omitzero"`
-	MaxTimes      int         `json:"max_times,omitempty"` // 0: once, or unlimited repeats if RepeatEvery is set
-	EscalateAfter Duration    `json:"escalate_after,omitzero"`
-	EscalateTo    *Escalation `json:"escalate_to,omitempty"`
-	AutoAfter     Duration    `json:"auto_after,omitzero"`
-	AutoAction    string      `json:"auto_action,omitempty"` // approve | reject | return
+	RemindAfter   durations.Duration `json:"remind_after,omitzero"`
+	RepeatEvery   durations.Duration `json:"repeat_every,omitzero"`
+	MaxTimes      int                `json:"max_times,omitempty"` // 0: once, or unlimited repeats if RepeatEvery is set
+	EscalateAfter durations.Duration `json:"escalate_after,omitzero"`
+	EscalateTo    *Escalation        `json:"escalate_to,omitempty"`
+	AutoAfter     durations.Duration `json:"auto_after,omitzero"`
+	AutoAction    string             `json:"auto_action,omitempty"` // approve | reject | return
 }
 
 // Escalation names who a task escalates to: holders of Role (in Department, empty = the
@@ -100,66 +100,6 @@ type Schedule struct {
 
 // Next returns the first time the schedule fires after t (zero if never).
 func (s *Schedule) Next(t time.Time) time.Time { return s.Spec.Next(t.In(s.Location)) }
-
-// Duration is a reminder duration such as 30m, 4h, 2d or 1d12h. Days stay days: with a
-// calendar they are working days, without one 24 hours (see Std).
-type Duration struct {
-	Days, Hours, Minutes int
-}
-
-var durationRE = regexp.MustCompile(`^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$`)
-
-// ParseDuration parses days, hours and minutes in that order: 30m, 4h, 2d, 1d12h, 1h30m.
-func ParseDuration(s string) (Duration, error) {
-	m := durationRE.FindStringSubmatch(s)
-	if m == nil || s == "" {
-		return Duration{}, fmt.Errorf("%q is not a duration; write days, hours and minutes like 30m, 4h, 2d or 1d12h", s)
-	}
-	var d Duration
-	for i, p := range []*int{&d.Days, &d.Hours, &d.Minutes} {
-		if m[i+1] == "" {
-			continue
-		}
-		n, err := strconv.Atoi(m[i+1])
-		if err != nil || n > 100000 {
-			return Duration{}, fmt.Errorf("%q is too long", s)
-		}
-		*p = n
-	}
-	return d, nil
-}
-
-// Std is the duration in wall-clock time, a day being 24 hours.
-func (d Duration) Std() time.Duration {
-	return time.Duration(d.Days)*24*time.Hour + time.Duration(d.Hours)*time.Hour + time.Duration(d.Minutes)*time.Minute
-}
-
-// IsZero says whether the duration is unset (or zero).
-func (d Duration) IsZero() bool { return d == Duration{} }
-
-func (d Duration) String() string {
-	var sb strings.Builder
-	for _, p := range []struct {
-		n    int
-		unit string
-	}{{d.Days, "d"}, {d.Hours, "h"}, {d.Minutes, "m"}} {
-		if p.n > 0 {
-			sb.WriteString(strconv.Itoa(p.n) + p.unit)
-		}
-	}
-	if sb.Len() == 0 {
-		return "0m"
-	}
-	return sb.String()
-}
-
-func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
-
-func (d *Duration) UnmarshalText(b []byte) error {
-	v, err := ParseDuration(string(b))
-	*d = v
-	return err
-}
 
 // ParseCron parses a standard 5-field cron spec or a descriptor (@daily, @every 1h) with
 // robfig/cron, which panics on some malformed input: the panic becomes an error.
@@ -305,7 +245,7 @@ func (c *reminderChecker) rules() {
 	}
 }
 
-func durationField(r *Rule, field string) Duration {
+func durationField(r *Rule, field string) durations.Duration {
 	switch field {
 	case "remind_after":
 		return r.RemindAfter

@@ -1,37 +1,12 @@
 package definitions
 
 import (
+	"sluice/backend/durations"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 )
-
-func TestParseDuration(t *testing.T) {
-	for in, want := range map[string]Duration{
-		"30m":    {Minutes: 30},
-		"4h":     {Hours: 4},
-		"2d":     {Days: 2},
-		"1d12h":  {Days: 1, Hours: 12},
-		"1h30m":  {Hours: 1, Minutes: 30},
-		"1d2h3m": {Days: 1, Hours: 2, Minutes: 3},
-		"0m":     {},
-	} {
-		got, err := ParseDuration(in)
-		require.NoError(t, err, in)
-		require.Equal(t, want, got, in)
-	}
-	for _, in := range []string{"", "2", "30s", "2h1d", "1.5h", "-1h", "1 d", "d", "1w", "999999999999999999999d"} {
-		_, err := ParseDuration(in)
-		require.Error(t, err, in)
-	}
-	d, _ := ParseDuration("1d12h")
-	require.Equal(t, 36*time.Hour, d.Std())
-	require.Equal(t, "1d12h", d.String())
-	b, err := d.MarshalText()
-	require.NoError(t, err)
-	require.Equal(t, "1d12h", string(b))
-}
 
 func TestParseReminderExample(t *testing.T) {
 	set := examples(t)
@@ -41,14 +16,14 @@ func TestParseReminderExample(t *testing.T) {
 	require.Equal(t, "promised_date", r.DeadlineField)
 
 	v := r.Rules["verify"]
-	require.Equal(t, Duration{Hours: 2}, v.RemindAfter)
-	require.Equal(t, Duration{Hours: 2}, v.RepeatEvery)
+	require.Equal(t, durations.Duration{Hours: 2}, v.RemindAfter)
+	require.Equal(t, durations.Duration{Hours: 2}, v.RepeatEvery)
 	require.Equal(t, 3, v.MaxTimes)
-	require.Equal(t, Duration{Days: 1}, v.EscalateAfter)
+	require.Equal(t, durations.Duration{Days: 1}, v.EscalateAfter)
 	require.Equal(t, &Escalation{ManagerLevels: 1}, v.EscalateTo)
 	require.Equal(t, &Escalation{Role: "sales_manager"}, r.Rules["stock_exception"].EscalateTo)
 	require.Equal(t, "return", r.Rules["finance_review"].AutoAction)
-	require.Equal(t, Duration{Days: 5}, r.Rules["finance_review"].AutoAfter)
+	require.Equal(t, durations.Duration{Days: 5}, r.Rules["finance_review"].AutoAfter)
 
 	cal := r.Calendar
 	require.Equal(t, "Asia/Taipei", cal.Location.String())
@@ -112,16 +87,4 @@ func FuzzCronSpec(f *testing.F) {
 		c := reminderChecker{r: r}
 		c.schedules()
 	})
-}
-
-func TestParseISODuration(t *testing.T) {
-	for in, want := range map[string]time.Duration{"PT24H": 24 * time.Hour, "P2D": 48 * time.Hour, "P1DT12H": 36 * time.Hour, "PT30M": 30 * time.Minute} {
-		got, err := ParseISODuration(in)
-		require.NoError(t, err, in)
-		require.Equal(t, want, got, in)
-	}
-	for _, bad := range []string{"", "P", "PT", "P1DT", "24h", "PT0H", "P1M", "-PT1H"} {
-		_, err := ParseISODuration(bad)
-		require.Error(t, err, bad)
-	}
 }

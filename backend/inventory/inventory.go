@@ -14,9 +14,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
+
+	"sluice/backend/durations"
 
 	"sluice/backend/ent"
 	"sluice/backend/ent/product"
@@ -423,4 +426,18 @@ func Moved(ctx context.Context, c *ent.Client, kind string, orderIDs ...int) (ma
 		out[m.Sku] += d
 	}
 	return out, nil
+}
+
+// HoldDuration reads a hold_for setting, how long reservations are held while an order is
+// in review: 30m, 72h, 3d or 1d12h like every duration in a definition (or ISO 8601,
+// PT72H). Go's h/m/s forms (90s, 1h30m15s), which hold_for took before, still read.
+func HoldDuration(s string) (time.Duration, error) {
+	d, err := durations.Span(s)
+	if err == nil {
+		return d, nil
+	}
+	if legacy, lerr := time.ParseDuration(s); lerr == nil && legacy > 0 && !strings.HasPrefix(s, "+") {
+		return legacy, nil
+	}
+	return 0, err
 }

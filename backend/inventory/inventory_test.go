@@ -333,3 +333,16 @@ func TestShipQty(t *testing.T) {
 		require.Equal(t, map[string]int{"SKU-S": 100}, out)
 	})
 }
+
+func TestHoldDuration(t *testing.T) {
+	for in, want := range map[string]time.Duration{"72h": 72 * time.Hour, "3d": 72 * time.Hour, "1d12h": 36 * time.Hour, "PT72H": 72 * time.Hour, "90s": 90 * time.Second} {
+		if got, err := inventory.HoldDuration(in); err != nil || got != want {
+			t.Errorf("HoldDuration(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "0m", "0s", "-1h", "+1h", "soon"} {
+		if _, err := inventory.HoldDuration(bad); err == nil {
+			t.Errorf("HoldDuration(%q): no error", bad)
+		}
+	}
+}

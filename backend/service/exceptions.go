@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"sluice/backend/durations"
 	"strconv"
 	"strings"
 	"time"
@@ -13,7 +14,6 @@ import (
 	entsql "entgo.io/ent/dialect/sql"
 
 	"sluice/backend/authz"
-	"sluice/backend/definitions"
 	"sluice/backend/engine"
 	"sluice/backend/ent"
 	"sluice/backend/ent/exception"
@@ -93,7 +93,7 @@ func (w *writer) raise(v engine.Visit) error {
 	}
 	within := DefaultExceptionWithin
 	if pol.Within != "" {
-		if d, err := definitions.ParseISODuration(pol.Within); err == nil {
+		if d, err := durations.Span(pol.Within); err == nil {
 			within = d
 		}
 	}

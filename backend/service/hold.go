@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sluice/backend/durations"
 	"strconv"
 	"strings"
 	"time"
@@ -48,7 +49,7 @@ func (w *writer) hold(v engine.Visit) error {
 	}
 	due := v.Hold.Until
 	if v.Hold.After != "" {
-		d, err := definitions.ParseDuration(v.Hold.After)
+		d, err := durations.Parse(v.Hold.After)
 		if err != nil {
 			return fmt.Errorf("wait %s: %w", v.NodeID, err)
 		}

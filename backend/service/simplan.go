@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"slices"
+	"sluice/backend/durations"
 	"time"
 
 	"sluice/backend/definitions"
@@ -59,7 +60,7 @@ func PlanReminders(rem *definitions.Reminder, res engine.SimResult, data map[str
 		if st.Type != engine.TypeReview || st.Status != "active" || rule == nil {
 			continue
 		}
-		add := func(kind string, d definitions.Duration) *SimReminder {
+		add := func(kind string, d durations.Duration) *SimReminder {
 			if d.IsZero() {
 				return nil
 			}

@@ -607,9 +607,9 @@ func (w *writer) armHold(v engine.Visit) error {
 		SetStatus(TimerCancelled).SetOutcome("checked again").Exec(w.ctx); err != nil {
 		return err
 	}
-	d, err := time.ParseDuration(raw)
-	if err != nil || d <= 0 {
-		return nil // the settings schema refuses it; an old definition just holds on
+	d, err := inventory.HoldDuration(raw)
+	if err != nil {
+		return nil // the plugin's settings refuse it; an old definition just holds on
 	}
 	held, err := inventory.HeldFor(w.ctx, w.tx.Client(), w.o.ID)
 	if err != nil || len(held) == 0 {

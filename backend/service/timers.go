@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"sluice/backend/durations"
 	"strings"
 	"sync"
 	"time"
@@ -133,7 +134,7 @@ func (s *Service) reminderVersion(ctx context.Context, key string, v int) (*defi
 // counts working time only (a day being one working day's hours): the walk steps over
 // nights, weekends and holidays in the calendar's zone. Durations are absolute, so a
 // DST change neither adds nor removes an hour of working time; the result is UTC.
-func AddWorking(cal *definitions.Calendar, from time.Time, d definitions.Duration) time.Time {
+func AddWorking(cal *definitions.Calendar, from time.Time, d durations.Duration) time.Time {
 	if cal == nil || cal.Location == nil || cal.End <= cal.Start {
 		return from.Add(d.Std()).UTC()
 	}
@@ -185,7 +186,7 @@ func (w *writer) openTimers(t *ent.Task) error {
 	}
 	var bulk []*ent.TimerCreate
 	deadline, hasDeadline := orderDeadline(rem, w.o.Data)
-	add := func(kind string, d definitions.Duration) {
+	add := func(kind string, d durations.Duration) {
 		if d.IsZero() {
 			return
 		}

@@ -24,7 +24,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"time"
 
 	inv "sluice/backend/inventory"
 	"sluice/plugins"
@@ -116,9 +115,9 @@ func (plugin) SettingsSchema() json.RawMessage {
       "default": "block"
     },
     "hold_for": {
-      "description": "How long the reservations are held while the order is still in review, as a duration like 72h or 90m. When it passes, the holds are released and the order stops with a stock exception (retry reserves again, cancel cancels). Omit to hold until the order ships or ends.",
+      "description": "How long the reservations are held while the order is still in review: days, hours and minutes like 90m, 72h, 3d or 1d12h, as every duration in a definition (ISO 8601 such as PT72H also reads). When it passes, the holds are released and the order stops with a stock exception (retry reserves again, cancel cancels). Omit to hold until the order ships or ends.",
       "type": "string",
-      "pattern": "^([0-9]+(h|m|s))+$"
+      "pattern": "^(([0-9]+[dhms])+|P([0-9]+D)?(T([0-9]+H)?([0-9]+M)?)?)$"
     },
     "max_qty_per_line": {
       "description": "A line ordering more than this quantity is short. Omit for no cap.",
@@ -151,8 +150,8 @@ func settings(raw json.RawMessage) (Settings, error) {
 		s.Warehouse = inv.DefaultWarehouse
 	}
 	if s.HoldFor != "" {
-		if d, err := time.ParseDuration(s.HoldFor); err != nil || d <= 0 {
-			return s, fmt.Errorf("%s: settings: hold_for %q is not a positive duration like 72h", Name, s.HoldFor)
+		if _, err := inv.HoldDuration(s.HoldFor); err != nil {
+			return s, fmt.Errorf("%s: settings: hold_for: %v", Name, err)
 		}
 	}
 	return s, nil

@@ -40,6 +40,10 @@ func TestSettingsSchema(t *testing.T) {
 		`{"max_qty_per_line": 5, "short_skus": [""]}`: false,
 		`{"hold_for": "72h"}`:                         true,
 		`{"hold_for": "1h30m"}`:                       true,
+		`{"hold_for": "3d"}`:                          true,
+		`{"hold_for": "1d12h"}`:                       true,
+		`{"hold_for": "PT72H"}`:                       true,
+		`{"hold_for": "90s"}`:                         true,
 		`{"hold_for": "3 days"}`:                      false,
 		`{"hold_for": ""}`:                            false,
 		`{"hold_for": 72}`:                            false,
@@ -49,13 +53,16 @@ func TestSettingsSchema(t *testing.T) {
 }
 
 func TestHoldForSettings(t *testing.T) {
-	s, err := settings(json.RawMessage(`{"hold_for":"72h"}`))
-	require.NoError(t, err)
-	require.Equal(t, "72h", s.HoldFor)
-	_, err = settings(json.RawMessage(`{"hold_for":"0s"}`))
-	require.Error(t, err)
-	_, err = settings(json.RawMessage(`{"hold_for":"soon"}`))
-	require.Error(t, err)
+	// the definitions' form (72h, 3d, 1d12h), ISO 8601, and Go's h/m/s it took before
+	for _, ok := range []string{"72h", "3d", "1d12h", "PT72H", "P3D", "90s", "1h30m15s"} {
+		s, err := settings(json.RawMessage(`{"hold_for":"` + ok + `"}`))
+		require.NoError(t, err, ok)
+		require.Equal(t, ok, s.HoldFor)
+	}
+	for _, bad := range []string{"0s", "0m", "PT0H", "soon", "-1h", "+1h", "3 days"} {
+		_, err := settings(json.RawMessage(`{"hold_for":"` + bad + `"}`))
+		require.Error(t, err, bad)
+	}
 }
 
 func order(t *testing.T) plugins.Order {
