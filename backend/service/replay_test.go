@@ -82,10 +82,15 @@ type shadow struct {
 	o        engine.Order
 	auto     map[string]int      // open review node -> automatic approvals it opened with
 	approved map[string][]string // open review node -> who approved it so far
+	switched int                 // switches passed
+	reworked int                 // rejections sent back by on_reject
 }
 
 func (sh *shadow) take(r *engine.Result, acted string) {
 	for _, v := range r.Visits {
+		if v.Type == engine.TypeSwitch {
+			sh.switched++
+		}
 		if v.Type == engine.TypeReview && v.Status == "active" {
 			n := len(v.AutoApproved)
 			if v.Mode == engine.ModeAny && n > 1 {
@@ -269,7 +274,7 @@ func TestReplayFromStoredState(t *testing.T) {
 		for i := 0; time.Now().Before(end); i++ {
 			r := rand.New(rand.NewPCG(seed, uint64(i)))
 			doc := enginetest.RandomFlow(r, enginetest.Options{Key: fmt.Sprintf("replay-%d", i), Form: "order", People: replayPeople,
-				NobodyRole: "finance", Plugin: "test.flaky", Waits: true})
+				NobodyRole: "finance", Plugin: "test.flaky", Waits: true, Switches: true, OnReject: true})
 			body, err := json.Marshal(doc)
 			if err != nil {
 				t.Fatal(err)
@@ -308,8 +313,8 @@ func TestReplayFromStoredState(t *testing.T) {
 				st.add(replayOrder(t, ctx, svc, s, f, r, fmt.Sprintf("flow %d order %d", i, k)))
 			}
 		}
-		t.Logf("%d flows, %d orders, %d steps (%d automatic timer actions, %d waits over, %d exceptions resolved), %d actions also taken on a copy by a new Service, in %s",
-			st.flows, st.orders, st.steps, st.autos, st.waits, st.resolved, st.clones, budget)
+		t.Logf("%d flows, %d orders, %d steps (%d automatic timer actions, %d waits over, %d exceptions resolved, %d switches passed, %d rejections sent back by on_reject), %d actions also taken on a copy by a new Service, in %s",
+			st.flows, st.orders, st.steps, st.autos, st.waits, st.resolved, st.switched, st.reworked, st.clones, budget)
 	})
 }
 
@@ -330,7 +335,8 @@ func replayOrder(t *testing.T, ctx context.Context, svc *service.Service, s *sto
 	}
 	id := ov.ID
 	sh := &shadow{f: f, tr: &engine.Tracker{}, env: &shadowEnv{data: map[string]any{"note": note}}, auto: map[string]int{}, approved: map[string][]string{}}
-	sh.o = engine.Order{ID: id, Department: ov.Department, Submitter: "clerk"}
+	// the model reads the note as the service does (a retry's fix changes both)
+	sh.o = engine.Order{ID: id, Department: ov.Department, Submitter: "clerk", Data: sh.env.data}
 	res, err := engine.Start(f, sh.o, sh.env)
 	if err != nil {
 		t.Fatalf("%s: model start: %v", name, err)
@@ -408,15 +414,19 @@ func replayOrder(t *testing.T, ctx context.Context, svc *service.Service, s *sto
 		}
 	}
 	restart(t, ctx, svc, s, id, name)
-	return replayStats{orders: 1, steps: step, clones: clones, autos: autos, waits: waits, resolved: resolved}
+	return replayStats{orders: 1, steps: step, clones: clones, autos: autos, waits: waits, resolved: resolved,
+		switched: sh.switched, reworked: sh.reworked}
 }
 
 // replayStats count what a replay run did.
-type replayStats struct{ flows, orders, steps, clones, autos, waits, resolved int }
+type replayStats struct {
+	flows, orders, steps, clones, autos, waits, resolved, switched, reworked int
+}
 
 func (a *replayStats) add(b replayStats) {
 	a.orders, a.steps, a.clones, a.autos, a.waits, a.resolved = a.orders+b.orders, a.steps+b.steps, a.clones+b.clones,
 		a.autos+b.autos, a.waits+b.waits, a.resolved+b.resolved
+	a.switched, a.reworked = a.switched+b.switched, a.reworked+b.reworked
 }
 
 // actOne takes a random valid action on a random open task, through the service and
@@ -473,6 +483,9 @@ func actOne(t *testing.T, ctx context.Context, svc *service.Service, s *store.St
 	}
 	if req.Action == engine.ActApprove && tk.Kind == engine.KindReview {
 		sh.approved[st.NodeID] = append(sh.approved[st.NodeID], actor)
+	}
+	if req.Action == engine.ActReject && sh.f.Nodes[st.NodeID].OnReject != "" && res.Status != engine.StatusRejected {
+		sh.reworked++
 	}
 	sh.take(res, st.NodeID)
 	return what, taken{actor, rows[i].ID, req}
