@@ -17,7 +17,7 @@ import (
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
-	_ "modernc.org/sqlite"             // registers "sqlite"
+	"modernc.org/sqlite"
 
 	"sluice/backend/ent"
 )
@@ -86,10 +86,15 @@ func openSQLite(ctx context.Context, rawURL string) (*Store, error) {
 			return nil, fmt.Errorf("store: create %s: %w", dir, err)
 		}
 	}
-	w, err := sql.Open("sqlite", sqliteDSN(path, true))
+	wc, err := sqlite.NewConnector(sqliteDSN(path, true))
 	if err != nil {
 		return nil, err
 	}
+	rc, err := sqlite.NewConnector(sqliteDSN(path, false))
+	if err != nil {
+		return nil, err
+	}
+	w := sql.OpenDB(cachingConnector{base: wc, size: stmtCacheSize})
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
@@ -97,11 +102,7 @@ func openSQLite(ctx context.Context, rawURL string) (*Store, error) {
 		w.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	r, err := sql.Open("sqlite", sqliteDSN(path, false))
-	if err != nil {
-		w.Close()
-		return nil, err
-	}
+	r := sql.OpenDB(cachingConnector{base: rc, size: stmtCacheSize})
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
 	s := &Store{Dialect: dialect.SQLite, URL: rawURL, DB: w, ReadDB: r}

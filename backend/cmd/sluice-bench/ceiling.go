@@ -50,6 +50,15 @@ func measureCeiling(ctx context.Context, path string, d time.Duration) (ceilingR
 			return ceilingResult{}, fmt.Errorf("ceiling setup: %w", err)
 		}
 	}
+	// prepared once, as the server's connections keep their statements (backend/store)
+	update, err := db.PrepareContext(ctx, `UPDATE counters SET n = n + 1, updated_at = ? WHERE id = ?`)
+	if err != nil {
+		return ceilingResult{}, err
+	}
+	insert, err := db.PrepareContext(ctx, `INSERT INTO rows (counter_id, kind, body, created_at) VALUES (?, ?, ?, ?)`)
+	if err != nil {
+		return ceilingResult{}, err
+	}
 	var rec recorder
 	body := `{"action":"approve","node":"sales_review","user":"manager"}`
 	start := time.Now()
@@ -65,10 +74,10 @@ func measureCeiling(ctx context.Context, path string, d time.Duration) (ceilingR
 		if err != nil {
 			return ceilingResult{}, fmt.Errorf("ceiling begin: %w", err)
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE counters SET n = n + 1, updated_at = ? WHERE id = ?`, now, cid)
+		_, err = tx.StmtContext(ctx, update).ExecContext(ctx, now, cid)
+		ins := tx.StmtContext(ctx, insert)
 		for w := 1; w < writesPerTx && err == nil; w++ {
-			_, err = tx.ExecContext(ctx, `INSERT INTO rows (counter_id, kind, body, created_at) VALUES (?, ?, ?, ?)`,
-				cid, "w"+fmt.Sprint(w), body, now)
+			_, err = ins.ExecContext(ctx, cid, "w"+fmt.Sprint(w), body, now)
 		}
 		if err != nil {
 			tx.Rollback()
