@@ -4,27 +4,11 @@ import { act, renderHook, waitFor } from '@testing-library/react';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { MemoryRouter } from 'react-router';
 import { App as AntdApp } from 'antd';
-import { LiveClient, type SocketLike } from './client';
+import { LiveClient } from './client';
 import { LiveProvider, usePollUnlessLive } from './LiveProvider';
 import { LiveBridge } from '../../features/notifications/components/LiveBridge';
 import { useOrder } from '../../features/orders/api/getOrder';
-
-class FakeSocket implements SocketLike {
-  onopen: SocketLike['onopen'] = null;
-  onmessage: SocketLike['onmessage'] = null;
-  onclose: SocketLike['onclose'] = null;
-  onerror: SocketLike['onerror'] = null;
-  readyState = 1;
-  sent: unknown[] = [];
-  constructor(readonly url: string) {}
-  send(data: string) {
-    this.sent.push(JSON.parse(data));
-  }
-  close() {}
-  frame(m: object) {
-    this.onmessage?.({ data: JSON.stringify(m) });
-  }
-}
+import { FakeSocket } from '../../test/fakeSocket';
 
 function setup() {
   const sockets: FakeSocket[] = [];
@@ -66,10 +50,7 @@ describe('usePollUnlessLive', () => {
     await waitFor(() => expect(sockets).toHaveLength(1));
     subscribed(['user:manager']);
     expect(result.current).toBe(false);
-    act(() => {
-      sockets[0].readyState = 3;
-      sockets[0].onclose?.({ code: 1006 });
-    });
+    act(() => sockets[0].drop());
     expect(result.current).toBe(15_000);
   });
 });

@@ -1,29 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { backoffDelay, CLOSE_SESSION_ENDED, LiveClient, liveUrl, parseFrame, type LiveEvent, type SocketLike } from './client';
-
-class FakeSocket implements SocketLike {
-  onopen: SocketLike['onopen'] = null;
-  onmessage: SocketLike['onmessage'] = null;
-  onclose: SocketLike['onclose'] = null;
-  onerror: SocketLike['onerror'] = null;
-  readyState = 1;
-  sent: unknown[] = [];
-  closed = false;
-  constructor(readonly url: string) {}
-  send(data: string) {
-    this.sent.push(JSON.parse(data));
-  }
-  close() {
-    this.closed = true;
-  }
-  frame(m: object) {
-    this.onmessage?.({ data: JSON.stringify(m) });
-  }
-  drop(code = 1006) {
-    this.readyState = 3;
-    this.onclose?.({ code });
-  }
-}
+import { backoffDelay, CLOSE_SESSION_ENDED, LiveClient, liveUrl, parseFrame, type LiveEvent } from './client';
+import { FakeSocket } from '../../test/fakeSocket';
 
 const ev = (seq: number, type = 'order.updated', topic = 'department:sales'): object => ({
   seq,
