@@ -28,6 +28,7 @@ type env struct {
 	t   *testing.T
 	srv *httptest.Server
 	s   *store.Store
+	svc *service.Service
 }
 
 func start(t *testing.T, s *store.Store) *env {
@@ -50,7 +51,7 @@ func start(t *testing.T, s *store.Store) *env {
 	}
 	srv := httptest.NewServer(r)
 	t.Cleanup(srv.Close)
-	return &env{t: t, srv: srv, s: s}
+	return &env{t: t, srv: srv, s: s, svc: svc}
 }
 
 type resp struct {

@@ -3,6 +3,7 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"mime/multipart"
@@ -19,9 +20,11 @@ import (
 	"golang.org/x/text/encoding/traditionalchinese"
 
 	"sluice/backend/ent"
+	"sluice/backend/ent/channel"
 	"sluice/backend/ent/event"
 	entorder "sluice/backend/ent/order"
 	"sluice/backend/intake"
+	"sluice/backend/seal"
 	"sluice/backend/service"
 	"sluice/backend/store"
 	"sluice/backend/store/storetest"
@@ -539,5 +542,63 @@ func TestExportOrders(t *testing.T) {
 		r.problem(t)
 		require.Equal(t, 400, e.do("GET", "/api/v1/orders/export.xlsx?lang=fr", clerk, nil).status)
 		require.Equal(t, 401, e.do("GET", "/api/v1/orders/export.xlsx", "", nil).status)
+	})
+}
+
+// With secrets.key, channel secrets are sealed in the database: the rows hold no usable
+// secret, webhooks still verify, the ones stored before the key are sealed at start, and
+// a server without the key says so instead of calling the sender's signature wrong.
+func TestChannelSecretsSealed(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		e := start(t, s)
+		stored := func(key string) string {
+			c, err := s.Read.Channel.Query().Where(channel.Key(key)).Only(ctx)
+			require.NoError(t, err)
+			return c.Secret
+		}
+		require.Equal(t, demoShopSecret, stored("shop")) // no key yet: as given
+
+		raw := make([]byte, seal.KeySize)
+		for i := range raw {
+			raw[i] = byte(i * 7)
+		}
+		key, err := seal.ParseKey(base64.StdEncoding.EncodeToString(raw))
+		require.NoError(t, err)
+		e.svc.Secrets = key
+		n, err := e.svc.SealSecrets(ctx)
+		require.NoError(t, err)
+		require.Equal(t, 1, n)
+		require.True(t, seal.Sealed(stored("shop")))
+		require.NotContains(t, stored("shop"), demoShopSecret)
+		n, err = e.svc.SealSecrets(ctx)
+		require.NoError(t, err)
+		require.Zero(t, n, "sealed twice")
+
+		body := testdata(t, "shop-payload.json")
+		r := e.webhook("shop", demoShopSecret, body, time.Now())
+		require.Equal(t, 201, r.status, string(r.body))
+		require.Equal(t, 401, e.webhook("shop", stored("shop"), body, time.Now()).status, "the stored value is not the secret")
+
+		// a new channel and a changed secret are sealed as they are written
+		admin := e.login("admin")
+		in := service.ChannelInput{Key: "market", Name: "Market", Flow: "order-review", Department: "sales", Submitter: "clerk",
+			Secret: "market-secret-0123456789", Mapping: json.RawMessage(testdata(t, "shop-mapping.json"))}
+		require.Equal(t, 201, e.do("POST", "/api/v1/channels", admin, in).status)
+		require.True(t, seal.Sealed(stored("market")))
+		in.Secret = "market-secret-changed-9876"
+		require.Equal(t, 200, e.do("PUT", "/api/v1/channels/market", admin, in).status)
+		require.True(t, seal.Sealed(stored("market")))
+		other := []byte(strings.Replace(string(body), `"id"`, `"id": "M-2", "old_id"`, 1))
+		require.Equal(t, 201, e.webhook("market", "market-secret-changed-9876", other, time.Now()).status)
+
+		// a server without the key: 503, nothing written
+		e.svc.Secrets = nil
+		before := e.counts()
+		third := []byte(strings.Replace(string(body), `"id"`, `"id": "S-3", "old_id"`, 1))
+		r = e.webhook("shop", demoShopSecret, third, time.Now())
+		require.Equal(t, 503, r.status, string(r.body))
+		require.Contains(t, r.problem(t).Detail, "secrets.key")
+		require.Equal(t, before, e.counts())
 	})
 }

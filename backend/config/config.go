@@ -22,6 +22,7 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"sluice/backend/seal"
 	"strconv"
 	"strings"
 	"time"
@@ -50,6 +51,9 @@ type Config struct {
 	SMTP          SMTP
 	Webhook       Webhook
 	Outbox        Outbox
+	// SecretsKey seals the secrets the server keeps in its database and must read back
+	// (webhook channels' HMAC secrets); unset, they are stored as given.
+	SecretsKey Secret
 	// File is the configuration file read ("" if none).
 	File string
 
@@ -315,6 +319,17 @@ var Fields = []Field{
 			return nil
 		},
 		get: func(c *Config) string { return c.Webhook.SigningKey.String() }},
+	{Key: "secrets.key", Help: "32 random bytes in base64 (openssl rand -base64 32) sealing the webhook channels' secrets in the database (AES-256-GCM); unset, they are stored as given", Secret: true,
+		set: func(c *Config, v string) error {
+			if v != "" {
+				if _, err := seal.ParseKey(v); err != nil {
+					return err
+				}
+			}
+			c.SecretsKey = Secret{v}
+			return nil
+		},
+		get: func(c *Config) string { return c.SecretsKey.String() }},
 	{Key: "outbox.poll_interval", Default: "2s", Help: "how often the outbox worker looks for messages due", Flag: true,
 		set: func(c *Config, v string) error {
 			d, err := time.ParseDuration(v)

@@ -102,6 +102,7 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{"unknown file key", nil, nil, "c.yaml:adr: 1.2.3.4:80\n", []string{"adr: unknown key", "did you mean addr"}},
 		{"unknown nested key", nil, nil, "c.toml:[log]\nlevl = \"debug\"\n", []string{"log.levl: unknown key", "did you mean log.level"}},
 		{"bad level env", nil, []string{"SLUICE_LOG_LEVEL=loud"}, "", []string{"log.level (from env SLUICE_LOG_LEVEL)", `"loud" is not a log level`}},
+		{"short secrets key", nil, []string{"SLUICE_SECRETS_KEY=c2hvcnQ="}, "", []string{"secrets.key (from env SLUICE_SECRETS_KEY)", "32 random bytes in base64"}},
 		{"bad format flag", []string{"--log-format", "xml"}, nil, "", []string{"log.format (from flag --log-format)"}},
 		{"bad addr", []string{"--addr", "8080"}, nil, "", []string{"addr (from flag --addr)", "host:port"}},
 		{"bad db", nil, []string{"SLUICE_DB=mysql://x"}, "", []string{"db (from env SLUICE_DB)", "sqlite:///path"}},

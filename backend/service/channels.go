@@ -18,6 +18,7 @@ import (
 	"sluice/backend/ent/department"
 	"sluice/backend/ent/user"
 	"sluice/backend/intake"
+	"sluice/backend/seal"
 	"sluice/backend/store"
 	"sluice/schemas"
 )
@@ -150,8 +151,12 @@ func (s *Service) CreateChannel(ctx context.Context, a Actor, in ChannelInput) (
 			}
 			return err
 		}
+		secret, err := s.Secrets.Seal(in.Secret, channelSeal(in.Key))
+		if err != nil {
+			return err
+		}
 		c, err := tx.Channel.Create().SetKey(in.Key).SetName(in.Name).SetFlowKey(in.Flow).SetDepartment(in.Department).
-			SetSubmitter(in.Submitter).SetSecret(in.Secret).SetMapping(in.Mapping).SetEnabled(in.Enabled == nil || *in.Enabled).
+			SetSubmitter(in.Submitter).SetSecret(secret).SetMapping(in.Mapping).SetEnabled(in.Enabled == nil || *in.Enabled).
 			SetCreatedAt(j.At()).Save(ctx)
 		if err != nil {
 			return err
@@ -194,7 +199,11 @@ func (s *Service) UpdateChannel(ctx context.Context, a Actor, key string, in Cha
 			u.SetEnabled(*in.Enabled)
 		}
 		if in.Secret != "" {
-			u.SetSecret(in.Secret)
+			secret, err := s.Secrets.Seal(in.Secret, channelSeal(key))
+			if err != nil {
+				return err
+			}
+			u.SetSecret(secret)
 		}
 		if c, err = u.Save(ctx); err != nil {
 			return err
@@ -253,7 +262,13 @@ func (s *Service) ReceiveOrder(ctx context.Context, w Webhook, now time.Time) (*
 	if d := now.Sub(time.Unix(sec, 0)); d > SignatureTolerance || d < -SignatureTolerance {
 		return nil, unauthorized("X-Sluice-Timestamp is more than 5 minutes from the server's clock")
 	}
-	want := Sign(c.Secret, w.Timestamp, w.Body)
+	secret, err := s.Secrets.Open(c.Secret, channelSeal(c.Key))
+	if err != nil {
+		// the server's configuration, not the sender: say so to both
+		s.Log.Error("webhook: the channel's secret does not open", "channel", c.Key, "err", err)
+		return nil, &Error{Status: http.StatusServiceUnavailable, Detail: "this channel's secret cannot be read by the server (secrets.key); tell its administrator"}
+	}
+	want := Sign(secret, w.Timestamp, w.Body)
 	if !hmac.Equal([]byte(want), []byte(strings.TrimSpace(w.Signature))) {
 		return nil, unauthorized("unknown channel or bad signature")
 	}
@@ -308,8 +323,41 @@ func (s *Service) ReceiveOrder(ctx context.Context, w Webhook, now time.Time) (*
 	return v, err
 }
 
+// channelSeal is what a channel's sealed secret is bound to (seal.Key.Seal's context).
+func channelSeal(key string) string { return "channel:" + key }
+
+// SealSecrets seals the channel secrets still stored as given (from before secrets.key was
+// set, or from the demo seed) and reports how many; without a key it does nothing.
+func (s *Service) SealSecrets(ctx context.Context) (int, error) {
+	if s.Secrets == nil {
+		return 0, nil
+	}
+	n := 0
+	err := s.Store.Tx(ctx, func(tx *ent.Tx) error {
+		cs, err := tx.Channel.Query().All(ctx)
+		if err != nil {
+			return err
+		}
+		for _, c := range cs {
+			if seal.Sealed(c.Secret) {
+				continue
+			}
+			sealed, err := s.Secrets.Seal(c.Secret, channelSeal(c.Key))
+			if err != nil {
+				return err
+			}
+			if err := c.Update().SetSecret(sealed).Exec(ctx); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	return n, err
+}
+
 // seedChannels adds the demo channels that do not exist yet; one an administrator has
-// since changed is left as it is.
+// since changed is left as it is. Their secrets are sealed by SealSecrets at start.
 func seedChannels(ctx context.Context, tx *ent.Tx, cs []schemas.DemoChannel) error {
 	for _, c := range cs {
 		ok, err := tx.Channel.Query().Where(channel.Key(c.Key)).Exist(ctx)

@@ -9,6 +9,7 @@ import (
 	"sluice/backend/definitions"
 	"sluice/backend/ent"
 	"sluice/backend/ent/membership"
+	"sluice/backend/seal"
 	"sluice/backend/store"
 )
 
@@ -18,6 +19,8 @@ type Service struct {
 	Authz   *authz.Authz
 	Catalog *Catalog
 	Log     *slog.Logger
+	// Secrets seals the secrets kept in the database (channels'); nil stores them as given.
+	Secrets *seal.Key
 
 	timers  timerState  // reminder definitions by flow (timers.go)
 	imports importState // background imports, stopped at shutdown (imports.go)

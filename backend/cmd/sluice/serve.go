@@ -21,6 +21,7 @@ import (
 	"sluice/backend/outbox"
 	"sluice/backend/periodic"
 	"sluice/backend/remind"
+	"sluice/backend/seal"
 	"sluice/backend/service"
 	"sluice/backend/store"
 	"sluice/frontend"
@@ -206,6 +207,9 @@ func prepare(ctx context.Context, cfg *config.Config, log *slog.Logger, hooks *l
 		}
 		log.Info("demo seed ready", "users", "clerk manager manager2 finance finance2 warehouse service", "password", service.DemoPassword)
 	}
+	if err := sealSecrets(ctx, cfg, svc, log); err != nil {
+		return nil, err
+	}
 	ow, om := outboxWorker(cfg, s, log)
 	router, err := api.New(svc, api.Options{
 		Outbox:         om,
@@ -244,6 +248,28 @@ func prepare(ctx context.Context, cfg *config.Config, log *slog.Logger, hooks *l
 	hooks.AfterDrain("import recovery", recovery.Stop)
 	ok = true
 	return &prepared{store: s, router: router}, nil
+}
+
+// sealSecrets gives the service secrets.key and seals the channel secrets stored before
+// it was set (the key was checked when the configuration was read).
+func sealSecrets(ctx context.Context, cfg *config.Config, svc *service.Service, log *slog.Logger) error {
+	if !cfg.SecretsKey.IsSet() {
+		log.Warn("secrets.key is not set: webhook channels' secrets are stored in the database as given")
+		return nil
+	}
+	k, err := seal.ParseKey(cfg.SecretsKey.Value())
+	if err != nil {
+		return fmt.Errorf("secrets.key: %w", err)
+	}
+	svc.Secrets = k
+	n, err := svc.SealSecrets(ctx)
+	if err != nil {
+		return fmt.Errorf("sealing channel secrets: %w", err)
+	}
+	if n > 0 {
+		log.Info("sealed the channel secrets stored as given", "channels", n)
+	}
+	return nil
 }
 
 // outboxWorker builds the outbox worker from the smtp.*, webhook.* and outbox.*
