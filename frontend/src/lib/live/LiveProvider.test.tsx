@@ -6,6 +6,7 @@ import { MemoryRouter } from 'react-router';
 import { App as AntdApp } from 'antd';
 import { LiveClient } from './client';
 import { LiveProvider, usePollUnlessLive } from './LiveProvider';
+import '../../i18n';
 import { LiveBridge } from '../../features/notifications/components/LiveBridge';
 import { useOrder } from '../../features/orders/api/getOrder';
 import { FakeSocket } from '../../test/fakeSocket';
