@@ -188,6 +188,11 @@ func refNode(ref string) (int, error) {
 func (w *writer) settle() ([]openTask, error) {
 	opened := w.opened
 	for _, rs := range w.resumes {
+		// the parent's write of this transaction (an auto-passed review, say) must be
+		// readable by the resume: lastApprovers reads its audit entries
+		if err := w.j.FlushAudits(w.ctx); err != nil {
+			return nil, err
+		}
 		more, err := w.s.resumeChild(w.ctx, w.tx, w.j, w.o, rs)
 		if err != nil {
 			return nil, err

@@ -454,3 +454,36 @@ func TestAutoPassAfterAWait(t *testing.T) {
 		}
 	})
 }
+
+// instantChildFlow ends as it starts; autoPassAroundChildFlow: the manager's first review
+// passes the second by auto-pass, a sub-flow on instantChildFlow follows, and the third
+// review auto-passes on the same approver — all in the manager's one action. Found by the
+// replay check: the resume after the child read who auto-approved the second review from
+// audit entries not yet written in the transaction, and the third review did not pass.
+const instantChildFlow = `{"kind":"flow","key":"instant-child","form":"order",
+ "nodes":[{"id":"s","type":"start"},{"id":"e","type":"end"}],"edges":[{"from":"s","to":"e"}]}`
+
+const autoPassAroundChildFlow = `{"kind":"flow","key":"auto-around-child","form":"order",
+ "nodes":[{"id":"s","type":"start"},
+  {"id":"first","type":"review","mode":"any","approvers":{"users":["manager"]}},
+  {"id":"second","type":"review","mode":"any","approvers":{"users":["manager"]},"auto_pass":true},
+  {"id":"child","type":"subflow","subflow":{"flow":"instant-child"}},
+  {"id":"third","type":"review","mode":"any","approvers":{"users":["manager","finance"]},"auto_pass":true},
+  {"id":"e","type":"end"}],
+ "edges":[{"from":"s","to":"first"},{"from":"first","to":"second"},{"from":"second","to":"child"},
+  {"from":"child","to":"third"},{"from":"third","to":"e"}]}`
+
+func TestAutoPassCarriesAcrossAnInstantChild(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		svc := newDemo(t, s)
+		publish(t, svc, s, "instant-child", instantChildFlow)
+		publish(t, svc, s, "auto-around-child", autoPassAroundChildFlow)
+		o := submitTo(t, svc, s, "auto-around-child")
+		at(t, o, "first")
+		o = step(t, svc, s, "manager", o, service.ActionRequest{Action: "approve"})
+		o = fresh(t, svc, s, o.ID)
+		if o.Status != engine.StatusCompleted || len(o.Children) != 1 || o.Children[0].Status != engine.StatusCompleted {
+			t.Fatalf("after the manager's approval: %s at %v, children %+v; want completed (second and third auto-passed)", o.Status, o.CurrentNodes, o.Children)
+		}
+	})
+}

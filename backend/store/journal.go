@@ -127,15 +127,26 @@ func (j *Journal) Event(ctx context.Context, typ, topic string, data map[string]
 
 // Close writes the buffered entries and events and the advanced head; call it before
 // commit.
+// FlushAudits inserts the audit entries recorded so far instead of at Close, for a
+// caller that reads them back within the transaction (resuming a parent after a child
+// that ended as it started: who auto-approved the last review is in those entries).
+func (j *Journal) FlushAudits(ctx context.Context) error {
+	if len(j.audits) == 0 {
+		return nil
+	}
+	if err := j.tx.AuditEntry.CreateBulk(j.audits...).Exec(ctx); err != nil {
+		return fmt.Errorf("journal: audit: %w", err)
+	}
+	j.audits = nil
+	return nil
+}
+
 func (j *Journal) Close(ctx context.Context) error {
 	if !j.dirty {
 		return nil
 	}
-	if len(j.audits) > 0 {
-		if err := j.tx.AuditEntry.CreateBulk(j.audits...).Exec(ctx); err != nil {
-			return fmt.Errorf("journal: audit: %w", err)
-		}
-		j.audits = nil
+	if err := j.FlushAudits(ctx); err != nil {
+		return err
 	}
 	wrote := len(j.events) > 0
 	if wrote {
