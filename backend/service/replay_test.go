@@ -84,6 +84,8 @@ type shadow struct {
 	approved map[string][]string // open review node -> who approved it so far
 	switched int                 // switches passed
 	reworked int                 // rejections sent back by on_reject
+	children int                 // sub-flow children that ran
+	t        *testing.T
 }
 
 func (sh *shadow) take(r *engine.Result, acted string) {
@@ -100,7 +102,25 @@ func (sh *shadow) take(r *engine.Result, acted string) {
 		}
 	}
 	sh.tr.Take(r, acted)
+	// The random flows' sub-flow is replayChild (start → end): the child ends as it
+	// starts and the service resumes the parent in the same transaction, along the
+	// default edge; the model does the same.
+	for _, id := range sh.tr.Waiting {
+		if sh.f.Nodes[id].Type != engine.TypeSubflow {
+			continue
+		}
+		res, err := engine.Resume(sh.f, id, engine.StatusCompleted, sh.tr.Order(sh.o), sh.env)
+		if err != nil {
+			sh.t.Fatalf("model: resume sub-flow %s: %v", id, err)
+		}
+		sh.children++
+		sh.take(res, id)
+		return // the nested take resumed any other
+	}
 }
+
+// replayChild is the flow the random flows' sub-flow nodes start: it ends at once.
+const replayChild = `{"kind":"flow","key":"replay-child","form":"order","nodes":[{"id":"s","type":"start"},{"id":"e","type":"end"}],"edges":[{"from":"s","to":"e"}]}`
 
 // dbState is what the database says about an order, in the tracker's terms.
 type dbState struct {
@@ -269,12 +289,13 @@ func TestReplayFromStoredState(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		svc := newDemo(t, s)
+		publish(t, svc, s, "replay-child", replayChild)
 		end := time.Now().Add(budget)
 		var st replayStats
 		for i := 0; time.Now().Before(end); i++ {
 			r := rand.New(rand.NewPCG(seed, uint64(i)))
 			doc := enginetest.RandomFlow(r, enginetest.Options{Key: fmt.Sprintf("replay-%d", i), Form: "order", People: replayPeople,
-				NobodyRole: "finance", Plugin: "test.flaky", Waits: true, Switches: true, OnReject: true})
+				NobodyRole: "finance", Plugin: "test.flaky", Waits: true, Switches: true, OnReject: true, Subflow: "replay-child"})
 			body, err := json.Marshal(doc)
 			if err != nil {
 				t.Fatal(err)
@@ -313,8 +334,8 @@ func TestReplayFromStoredState(t *testing.T) {
 				st.add(replayOrder(t, ctx, svc, s, f, r, fmt.Sprintf("flow %d order %d", i, k)))
 			}
 		}
-		t.Logf("%d flows, %d orders, %d steps (%d automatic timer actions, %d waits over, %d exceptions resolved, %d switches passed, %d rejections sent back by on_reject), %d actions also taken on a copy by a new Service, in %s",
-			st.flows, st.orders, st.steps, st.autos, st.waits, st.resolved, st.switched, st.reworked, st.clones, budget)
+		t.Logf("%d flows, %d orders, %d steps (%d automatic timer actions, %d waits over, %d exceptions resolved, %d switches passed, %d rejections sent back by on_reject, %d sub-flow children), %d actions also taken on a copy by a new Service, in %s",
+			st.flows, st.orders, st.steps, st.autos, st.waits, st.resolved, st.switched, st.reworked, st.children, st.clones, budget)
 	})
 }
 
@@ -334,7 +355,7 @@ func replayOrder(t *testing.T, ctx context.Context, svc *service.Service, s *sto
 		t.Fatalf("%s: submit: %v", name, err)
 	}
 	id := ov.ID
-	sh := &shadow{f: f, tr: &engine.Tracker{}, env: &shadowEnv{data: map[string]any{"note": note}}, auto: map[string]int{}, approved: map[string][]string{}}
+	sh := &shadow{f: f, tr: &engine.Tracker{}, env: &shadowEnv{data: map[string]any{"note": note}}, auto: map[string]int{}, approved: map[string][]string{}, t: t}
 	// the model reads the note as the service does (a retry's fix changes both)
 	sh.o = engine.Order{ID: id, Department: ov.Department, Submitter: "clerk", Data: sh.env.data}
 	res, err := engine.Start(f, sh.o, sh.env)
@@ -349,7 +370,8 @@ func replayOrder(t *testing.T, ctx context.Context, svc *service.Service, s *sto
 		got := readState(t, s.Read, id, sh.auto, log)
 		want := sh.modelState()
 		if !reflect.DeepEqual(got, want) {
-			t.Fatalf("%s, after %v:\ndatabase %+v\nmodel    %+v", name, log, got, want)
+			doc, _ := json.Marshal(f.Doc)
+			t.Fatalf("%s, after %v:\ndatabase %+v\nmodel    %+v\nflow %s", name, log, got, want, doc)
 		}
 	}
 	check("submit")
@@ -415,18 +437,18 @@ func replayOrder(t *testing.T, ctx context.Context, svc *service.Service, s *sto
 	}
 	restart(t, ctx, svc, s, id, name)
 	return replayStats{orders: 1, steps: step, clones: clones, autos: autos, waits: waits, resolved: resolved,
-		switched: sh.switched, reworked: sh.reworked}
+		switched: sh.switched, reworked: sh.reworked, children: sh.children}
 }
 
 // replayStats count what a replay run did.
 type replayStats struct {
-	flows, orders, steps, clones, autos, waits, resolved, switched, reworked int
+	flows, orders, steps, clones, autos, waits, resolved, switched, reworked, children int
 }
 
 func (a *replayStats) add(b replayStats) {
 	a.orders, a.steps, a.clones, a.autos, a.waits, a.resolved = a.orders+b.orders, a.steps+b.steps, a.clones+b.clones,
 		a.autos+b.autos, a.waits+b.waits, a.resolved+b.resolved
-	a.switched, a.reworked = a.switched+b.switched, a.reworked+b.reworked
+	a.switched, a.reworked, a.children = a.switched+b.switched, a.reworked+b.reworked, a.children+b.children
 }
 
 // actOne takes a random valid action on a random open task, through the service and
@@ -527,6 +549,10 @@ func sameView(t *testing.T, a, b *service.OrderView) bool {
 		v.Tasks = slices.Clone(v.Tasks)
 		for i := range v.Tasks {
 			v.Tasks[i].CreatedAt = time.Time{}
+		}
+		v.Children = slices.Clone(v.Children) // sub-flow children: started when each acted
+		for i := range v.Children {
+			v.Children[i].CreatedAt = time.Time{}
 		}
 		b, _ := json.Marshal(v)
 		return string(b)

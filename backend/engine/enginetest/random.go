@@ -31,13 +31,17 @@ type Options struct {
 	// OnReject sends the rejection of some chain reviews back to an earlier chain review
 	// (the order goes round again) instead of ending the order.
 	OnReject bool
+	// Subflow names a published flow that subflow nodes on the chain start as a child
+	// order (with the parent's data), going on by their default edge when it ends.
+	// Empty: no subflow nodes.
+	Subflow string
 }
 
 // RandomFlow makes a chain of 2–5 review nodes with random modes and pass marks,
 // return-direct and auto-pass on some, parallel sections of 2–3 one-node branches,
 // and (as the options allow) wait nodes, failing automatic nodes before a review,
-// reviews nobody can decide, switches between two reviews, and rejections that go back
-// to an earlier review. Every flow it makes is valid.
+// reviews nobody can decide, switches between two reviews, rejections that go back to
+// an earlier review, and sub-flows. Every flow it makes is valid.
 func RandomFlow(r *rand.Rand, o Options) engine.FlowDoc {
 	n := 2 + r.IntN(4)
 	doc := engine.FlowDoc{Key: o.Key, Form: o.Form, Nodes: []engine.NodeDoc{{ID: "s", Type: engine.TypeStart}}}
@@ -92,6 +96,11 @@ func RandomFlow(r *rand.Rand, o Options) engine.FlowDoc {
 			doc.Edges = append(doc.Edges, engine.EdgeDoc{From: x, To: a.ID, When: `order.note == "fine"`}, engine.EdgeDoc{From: x, To: b.ID, Default: true})
 			prevs = []string{a.ID, b.ID}
 			continue
+		}
+		if o.Subflow != "" && r.IntN(5) == 0 {
+			id := fmt.Sprintf("c%d", i)
+			doc.Nodes = append(doc.Nodes, engine.NodeDoc{ID: id, Type: engine.TypeSubflow, Subflow: &engine.SubflowSpec{Flow: o.Subflow}})
+			link(id)
 		}
 		if o.Waits && r.IntN(5) == 0 {
 			id := fmt.Sprintf("w%d", i)
