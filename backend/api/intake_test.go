@@ -566,12 +566,13 @@ func TestChannelSecretsSealed(t *testing.T) {
 		key, err := seal.ParseKey(base64.StdEncoding.EncodeToString(raw))
 		require.NoError(t, err)
 		e.svc.Secrets = key
-		n, err := e.svc.SealSecrets(ctx)
+		n, unreadable, err := e.svc.SealSecrets(ctx)
 		require.NoError(t, err)
 		require.Equal(t, 1, n)
+		require.Empty(t, unreadable)
 		require.True(t, seal.Sealed(stored("shop")))
 		require.NotContains(t, stored("shop"), demoShopSecret)
-		n, err = e.svc.SealSecrets(ctx)
+		n, _, err = e.svc.SealSecrets(ctx)
 		require.NoError(t, err)
 		require.Zero(t, n, "sealed twice")
 
@@ -591,6 +592,30 @@ func TestChannelSecretsSealed(t *testing.T) {
 		require.True(t, seal.Sealed(stored("market")))
 		other := []byte(strings.Replace(string(body), `"id"`, `"id": "M-2", "old_id"`, 1))
 		require.Equal(t, 201, e.webhook("market", "market-secret-changed-9876", other, time.Now()).status)
+
+		// rotation: a new key with the old one as previous re-seals both at start, after
+		// which the new key alone opens them; a key that knows neither leaves them alone
+		for i := range raw {
+			raw[i] = byte(255 - i)
+		}
+		next, err := seal.ParseKey(base64.StdEncoding.EncodeToString(raw))
+		require.NoError(t, err)
+		wasShop := stored("shop")
+		e.svc.Secrets = next
+		n, unreadable, err = e.svc.SealSecrets(ctx)
+		require.NoError(t, err)
+		require.Zero(t, n)
+		require.ElementsMatch(t, []string{"shop", "market"}, unreadable)
+		require.Equal(t, wasShop, stored("shop"), "an unreadable secret is left as it is")
+		e.svc.Secrets = next.Rotating(key)
+		n, unreadable, err = e.svc.SealSecrets(ctx)
+		require.NoError(t, err)
+		require.Equal(t, 2, n)
+		require.Empty(t, unreadable)
+		require.NotEqual(t, wasShop, stored("shop"))
+		e.svc.Secrets = next
+		fourth := []byte(strings.Replace(string(body), `"id"`, `"id": "S-4", "old_id"`, 1))
+		require.Equal(t, 201, e.webhook("shop", demoShopSecret, fourth, time.Now()).status)
 
 		// a server without the key: 503, nothing written
 		e.svc.Secrets = nil

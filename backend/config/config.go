@@ -54,6 +54,9 @@ type Config struct {
 	// SecretsKey seals the secrets the server keeps in its database and must read back
 	// (webhook channels' HMAC secrets); unset, they are stored as given.
 	SecretsKey Secret
+	// SecretsPreviousKey opens what the key before SecretsKey sealed; they are re-sealed
+	// at start (key rotation).
+	SecretsPreviousKey Secret
 	// File is the configuration file read ("" if none).
 	File string
 
@@ -330,6 +333,17 @@ var Fields = []Field{
 			return nil
 		},
 		get: func(c *Config) string { return c.SecretsKey.String() }},
+	{Key: "secrets.previous_key", Help: "the secrets.key before the current one, while rotating: what it sealed still opens and is re-sealed with secrets.key at start", Secret: true,
+		set: func(c *Config, v string) error {
+			if v != "" {
+				if _, err := seal.ParseKey(v); err != nil {
+					return err
+				}
+			}
+			c.SecretsPreviousKey = Secret{v}
+			return nil
+		},
+		get: func(c *Config) string { return c.SecretsPreviousKey.String() }},
 	{Key: "outbox.poll_interval", Default: "2s", Help: "how often the outbox worker looks for messages due", Flag: true,
 		set: func(c *Config, v string) error {
 			d, err := time.ParseDuration(v)

@@ -23,7 +23,17 @@ const prefix = "sealed:v1:"
 const KeySize = 32
 
 // Key seals and opens values.
-type Key struct{ aead cipher.AEAD }
+type Key struct {
+	aead     cipher.AEAD
+	previous *Key // opens what the key before it sealed, while values are re-sealed
+}
+
+// Rotating returns k still opening what previous sealed; it seals with k only.
+func (k *Key) Rotating(previous *Key) *Key {
+	r := *k
+	r.previous = previous
+	return &r
+}
 
 // ParseKey reads a key written in base64 (standard or URL alphabet, padded or not).
 func ParseKey(s string) (*Key, error) {
@@ -78,10 +88,23 @@ func (k *Key) Open(stored, context string) (string, error) {
 		return "", errors.New("a sealed value that is not one (damaged)")
 	}
 	plain, err := k.aead.Open(nil, b[:n], b[n:], []byte(context))
+	if err != nil && k.previous != nil {
+		return k.previous.Open(stored, context)
+	}
 	if err != nil {
 		return "", errors.New("a sealed value that does not open with secrets.key (another key, or another row's value)")
 	}
 	return string(plain), nil
+}
+
+// Current says whether stored is sealed with k itself, not with a previous key (nor
+// stored as given): the values that need no re-sealing.
+func (k *Key) Current(stored, context string) bool {
+	if k == nil || !Sealed(stored) {
+		return false
+	}
+	_, err := (&Key{aead: k.aead}).Open(stored, context)
+	return err == nil
 }
 
 // Sealed says whether stored is a sealed value.

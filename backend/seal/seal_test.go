@@ -83,3 +83,28 @@ func TestParseKey(t *testing.T) {
 		}
 	}
 }
+
+// A rotating key opens what the previous one sealed and says those need re-sealing; what
+// it seals itself opens without the previous key.
+func TestRotation(t *testing.T) {
+	old, _ := newKey(t)
+	cur, _ := newKey(t)
+	rot := cur.Rotating(old)
+	byOld, _ := old.Seal("shop-secret-123456", "channel:shop")
+	if got, err := rot.Open(byOld, "channel:shop"); err != nil || got != "shop-secret-123456" {
+		t.Fatalf("rotating key on the old value: %q %v", got, err)
+	}
+	if rot.Current(byOld, "channel:shop") {
+		t.Fatal("a value sealed with the previous key counts as current")
+	}
+	byNew, _ := rot.Seal("shop-secret-123456", "channel:shop")
+	if !rot.Current(byNew, "channel:shop") || rot.Current("plain-value-123456", "channel:shop") {
+		t.Fatal("Current is wrong for a new or a plain value")
+	}
+	if _, err := old.Open(byNew, "channel:shop"); err == nil {
+		t.Fatal("the previous key opens what the new one sealed")
+	}
+	if got, err := cur.Open(byNew, "channel:shop"); err != nil || got != "shop-secret-123456" {
+		t.Fatalf("the new key alone: %q %v", got, err)
+	}
+}

@@ -18,7 +18,6 @@ import (
 	"sluice/backend/ent/department"
 	"sluice/backend/ent/user"
 	"sluice/backend/intake"
-	"sluice/backend/seal"
 	"sluice/backend/store"
 	"sluice/schemas"
 )
@@ -327,33 +326,39 @@ func (s *Service) ReceiveOrder(ctx context.Context, w Webhook, now time.Time) (*
 func channelSeal(key string) string { return "channel:" + key }
 
 // SealSecrets seals the channel secrets still stored as given (from before secrets.key was
-// set, or from the demo seed) and reports how many; without a key it does nothing.
-func (s *Service) SealSecrets(ctx context.Context) (int, error) {
+// set, or from the demo seed) or sealed with the previous key, and reports how many, and
+// the channels whose secret opens with neither key (their webhooks answer 503 until an
+// administrator sets the secret again); without a key it does nothing.
+func (s *Service) SealSecrets(ctx context.Context) (sealed int, unreadable []string, err error) {
 	if s.Secrets == nil {
-		return 0, nil
+		return 0, nil, nil
 	}
-	n := 0
-	err := s.Store.Tx(ctx, func(tx *ent.Tx) error {
+	err = s.Store.Tx(ctx, func(tx *ent.Tx) error {
 		cs, err := tx.Channel.Query().All(ctx)
 		if err != nil {
 			return err
 		}
 		for _, c := range cs {
-			if seal.Sealed(c.Secret) {
+			if s.Secrets.Current(c.Secret, channelSeal(c.Key)) {
 				continue
 			}
-			sealed, err := s.Secrets.Seal(c.Secret, channelSeal(c.Key))
+			plain, err := s.Secrets.Open(c.Secret, channelSeal(c.Key))
+			if err != nil {
+				unreadable = append(unreadable, c.Key)
+				continue
+			}
+			v, err := s.Secrets.Seal(plain, channelSeal(c.Key))
 			if err != nil {
 				return err
 			}
-			if err := c.Update().SetSecret(sealed).Exec(ctx); err != nil {
+			if err := c.Update().SetSecret(v).Exec(ctx); err != nil {
 				return err
 			}
-			n++
+			sealed++
 		}
 		return nil
 	})
-	return n, err
+	return sealed, unreadable, err
 }
 
 // seedChannels adds the demo channels that do not exist yet; one an administrator has

@@ -254,6 +254,9 @@ func prepare(ctx context.Context, cfg *config.Config, log *slog.Logger, hooks *l
 // it was set (the key was checked when the configuration was read).
 func sealSecrets(ctx context.Context, cfg *config.Config, svc *service.Service, log *slog.Logger) error {
 	if !cfg.SecretsKey.IsSet() {
+		if cfg.SecretsPreviousKey.IsSet() {
+			return errors.New("secrets.previous_key is set without secrets.key: set the new key too")
+		}
 		log.Warn("secrets.key is not set: webhook channels' secrets are stored in the database as given")
 		return nil
 	}
@@ -261,13 +264,23 @@ func sealSecrets(ctx context.Context, cfg *config.Config, svc *service.Service, 
 	if err != nil {
 		return fmt.Errorf("secrets.key: %w", err)
 	}
+	if cfg.SecretsPreviousKey.IsSet() {
+		prev, err := seal.ParseKey(cfg.SecretsPreviousKey.Value())
+		if err != nil {
+			return fmt.Errorf("secrets.previous_key: %w", err)
+		}
+		k = k.Rotating(prev)
+	}
 	svc.Secrets = k
-	n, err := svc.SealSecrets(ctx)
+	n, unreadable, err := svc.SealSecrets(ctx)
 	if err != nil {
 		return fmt.Errorf("sealing channel secrets: %w", err)
 	}
+	if len(unreadable) > 0 {
+		log.Warn("channel secrets sealed with another key (set secrets.previous_key to the key before, or set these secrets again); their webhooks answer 503", "channels", unreadable)
+	}
 	if n > 0 {
-		log.Info("sealed the channel secrets stored as given", "channels", n)
+		log.Info("sealed the channel secrets stored as given or with secrets.previous_key", "channels", n)
 	}
 	return nil
 }

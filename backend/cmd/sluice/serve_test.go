@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"strconv"
@@ -15,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"sluice/backend/config"
 	"sluice/backend/ent"
 	"sluice/backend/ent/channel"
 	"sluice/backend/lifecycle"
@@ -301,5 +303,14 @@ func TestServeSealsChannelSecrets(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != 422 {
 		t.Fatalf("webhook signed with the demo secret: %d, want 422 (past the signature)", res.StatusCode)
+	}
+}
+
+// secrets.previous_key alone is a mistake (nothing would seal with a new key): refused.
+func TestPreviousSecretsKeyNeedsAKey(t *testing.T) {
+	cfg := &config.Config{SecretsPreviousKey: config.NewSecret("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")}
+	err := sealSecrets(context.Background(), cfg, nil, slog.New(slog.DiscardHandler))
+	if err == nil || !strings.Contains(err.Error(), "secrets.key") {
+		t.Fatalf("previous key without a key: %v", err)
 	}
 }
