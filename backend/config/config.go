@@ -22,11 +22,11 @@ import (
 	"net/url"
 	"os"
 	"slices"
-	"sluice/backend/seal"
 	"strconv"
 	"strings"
 	"time"
 
+	"sluice/backend/seal"
 	"sluice/backend/store"
 )
 

@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sluice/backend/durations"
 	"strings"
 	"sync"
 
+	"sluice/backend/durations"
 	"sluice/backend/engine"
 	"sluice/plugins"
 )

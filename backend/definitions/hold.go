@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sluice/backend/durations"
 	"strings"
 
+	"sluice/backend/durations"
 	"sluice/backend/engine"
 )
 

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sluice/backend/durations"
 	"strconv"
 	"strings"
 	"time"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"sluice/backend/durations"
 	"sluice/backend/engine"
 )
 

@@ -1,11 +1,12 @@
 package definitions
 
 import (
-	"sluice/backend/durations"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"sluice/backend/durations"
 )
 
 func TestParseReminderExample(t *testing.T) {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sluice/backend/durations"
 	"strconv"
 	"strings"
 	"time"
@@ -14,6 +13,7 @@ import (
 	entsql "entgo.io/ent/dialect/sql"
 
 	"sluice/backend/authz"
+	"sluice/backend/durations"
 	"sluice/backend/engine"
 	"sluice/backend/ent"
 	"sluice/backend/ent/exception"

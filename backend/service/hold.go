@@ -4,12 +4,12 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sluice/backend/durations"
 	"strconv"
 	"strings"
 	"time"
 
 	"sluice/backend/definitions"
+	"sluice/backend/durations"
 	"sluice/backend/engine"
 	"sluice/backend/ent"
 	"sluice/backend/ent/auditentry"

@@ -4,10 +4,10 @@ import (
 	"encoding/json"
 	"math"
 	"slices"
-	"sluice/backend/durations"
 	"time"
 
 	"sluice/backend/definitions"
+	"sluice/backend/durations"
 	"sluice/backend/engine"
 )
 

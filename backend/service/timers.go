@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sluice/backend/durations"
 	"strings"
 	"sync"
 	"time"
@@ -15,6 +14,7 @@ import (
 	entsql "entgo.io/ent/dialect/sql"
 
 	"sluice/backend/definitions"
+	"sluice/backend/durations"
 	"sluice/backend/engine"
 	"sluice/backend/ent"
 	"sluice/backend/ent/definition"
