@@ -323,26 +323,10 @@ var Fields = []Field{
 		},
 		get: func(c *Config) string { return c.Webhook.SigningKey.String() }},
 	{Key: "secrets.key", Help: "32 random bytes in base64 (openssl rand -base64 32) sealing the webhook channels' secrets in the database (AES-256-GCM); unset, they are stored as given", Secret: true,
-		set: func(c *Config, v string) error {
-			if v != "" {
-				if _, err := seal.ParseKey(v); err != nil {
-					return err
-				}
-			}
-			c.SecretsKey = Secret{v}
-			return nil
-		},
+		set: setSealKey(func(c *Config) *Secret { return &c.SecretsKey }),
 		get: func(c *Config) string { return c.SecretsKey.String() }},
 	{Key: "secrets.previous_key", Help: "the secrets.key before the current one, while rotating: what it sealed still opens and is re-sealed with secrets.key at start", Secret: true,
-		set: func(c *Config, v string) error {
-			if v != "" {
-				if _, err := seal.ParseKey(v); err != nil {
-					return err
-				}
-			}
-			c.SecretsPreviousKey = Secret{v}
-			return nil
-		},
+		set: setSealKey(func(c *Config) *Secret { return &c.SecretsPreviousKey }),
 		get: func(c *Config) string { return c.SecretsPreviousKey.String() }},
 	{Key: "outbox.poll_interval", Default: "2s", Help: "how often the outbox worker looks for messages due", Flag: true,
 		set: func(c *Config, v string) error {
@@ -654,4 +638,17 @@ func distance(a, b string) int {
 		prev = cur
 	}
 	return prev[len(b)]
+}
+
+// setSealKey sets a secrets key field (see secrets.key), refusing what seal cannot use.
+func setSealKey(field func(*Config) *Secret) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		if v != "" {
+			if _, err := seal.ParseKey(v); err != nil {
+				return err
+			}
+		}
+		*field(c) = Secret{v}
+		return nil
+	}
 }

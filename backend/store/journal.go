@@ -125,8 +125,6 @@ func (j *Journal) Event(ctx context.Context, typ, topic string, data map[string]
 	return j.head.EventSeq, nil
 }
 
-// Close writes the buffered entries and events and the advanced head; call it before
-// commit.
 // FlushAudits inserts the audit entries recorded so far instead of at Close, for a
 // caller that reads them back within the transaction (resuming a parent after a child
 // that ended as it started: who auto-approved the last review is in those entries).
@@ -141,6 +139,8 @@ func (j *Journal) FlushAudits(ctx context.Context) error {
 	return nil
 }
 
+// Close writes the buffered entries and events and the advanced head; call it before
+// commit.
 func (j *Journal) Close(ctx context.Context) error {
 	if !j.dirty {
 		return nil
