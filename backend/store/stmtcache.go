@@ -64,8 +64,15 @@ type cachingConn struct {
 
 type cachedStmt struct {
 	query string
-	stmt  driver.Stmt
+	stmt  contextStmt
 	busy  bool // its rows are open
+}
+
+// contextStmt is what a statement of the driver offers and the cache uses.
+type contextStmt interface {
+	driver.Stmt
+	driver.StmtQueryContext
+	driver.StmtExecContext
 }
 
 // statement returns the cached statement of query, preparing it if new; nil when it is
@@ -79,16 +86,13 @@ func (c *cachingConn) statement(ctx context.Context, query string) (*cachedStmt,
 		}
 		return cs, nil
 	}
-	st, err := c.PrepareContext(ctx, query)
+	prepared, err := c.PrepareContext(ctx, query)
 	if err != nil {
 		return nil, err
 	}
-	if _, ok := st.(driver.StmtQueryContext); !ok {
-		st.Close()
-		return nil, nil
-	}
-	if _, ok := st.(driver.StmtExecContext); !ok {
-		st.Close()
+	st, ok := prepared.(contextStmt)
+	if !ok {
+		prepared.Close()
 		return nil, nil
 	}
 	c.prepares++
@@ -119,7 +123,7 @@ func (c *cachingConn) QueryContext(ctx context.Context, query string, args []dri
 	if cs == nil {
 		return c.sqliteConn.QueryContext(ctx, query, args)
 	}
-	rows, err := cs.stmt.(driver.StmtQueryContext).QueryContext(ctx, args)
+	rows, err := cs.stmt.QueryContext(ctx, args)
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +139,7 @@ func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driv
 	if cs == nil {
 		return c.sqliteConn.ExecContext(ctx, query, args)
 	}
-	return cs.stmt.(driver.StmtExecContext).ExecContext(ctx, args)
+	return cs.stmt.ExecContext(ctx, args)
 }
 
 // Unwrap is the driver's own connection (its helpers look through wrappers this way).
