@@ -11,8 +11,8 @@ import (
 	"time"
 )
 
-// Duration is a duration such as 30m, 4h, 2d or 1d12h (reminders, waits). Days stay days: with a
-// calendar they are working days, without one 24 hours (see Std).
+// Duration is a duration such as 30m, 4h, 2d or 1d12h (reminders, waits). Days stay
+// days: with a calendar they are working days, without one 24 hours (see Std).
 type Duration struct {
 	Days, Hours, Minutes int
 }

@@ -20,7 +20,6 @@ import (
 	"entgo.io/ent/dialect/sql"
 
 	"sluice/backend/durations"
-
 	"sluice/backend/ent"
 	"sluice/backend/ent/product"
 	"sluice/backend/ent/reservation"
