@@ -38,7 +38,7 @@ function setup() {
     </AntdApp>
   );
   const subscribed = (topics: string[], position = 10) => act(() => sockets.at(-1)!.frame({ type: 'subscribed', data: { topics, denied: [], position } }));
-  return { live, sockets, qc, wrapper, subscribed };
+  return { live, sockets, wrapper, subscribed };
 }
 
 afterEach(() => vi.unstubAllGlobals());

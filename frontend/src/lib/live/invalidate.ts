@@ -10,10 +10,13 @@ const orderIdOf = (e: LiveEvent): string | undefined => {
   return v === undefined || v === null || v === '' ? undefined : String(v);
 };
 
+/** An order's own caches: the order and its history. */
+const orderCaches = (id: string): QueryKey[] => [orderKeys.detail(id), orderKeys.history(id)];
+
 /** The react-query caches a live event makes stale. */
 export function queryKeysFor(e: LiveEvent): QueryKey[] {
   const id = orderIdOf(e);
-  const order = id ? [orderKeys.detail(id), orderKeys.history(id)] : [];
+  const order = id ? orderCaches(id) : [];
   switch (e.type) {
     case 'order.updated':
       return [...order, orderKeys.lists(), taskKeys.all, boardKeys.all];
@@ -49,7 +52,7 @@ export function queryKeysForTopic(topic: string): QueryKey[] {
   if (!key) return [];
   switch (kind) {
     case 'order':
-      return [orderKeys.detail(key), orderKeys.history(key)];
+      return orderCaches(key);
     case 'department':
       return [boardKeys.all];
     case 'user':
