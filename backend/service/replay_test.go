@@ -102,7 +102,7 @@ func (sh *shadow) take(r *engine.Result, acted string) {
 		}
 	}
 	sh.tr.Take(r, acted)
-	// The random flows' sub-flow is replayChild (start → end): the child ends as it
+	// The random flows' sub-flow is instantChildFlow (start → end): the child ends as it
 	// starts and the service resumes the parent in the same transaction, along the
 	// default edge; the model does the same.
 	for _, id := range sh.tr.Waiting {
@@ -118,9 +118,6 @@ func (sh *shadow) take(r *engine.Result, acted string) {
 		return // the nested take resumed any other
 	}
 }
-
-// replayChild is the flow the random flows' sub-flow nodes start: it ends at once.
-const replayChild = `{"kind":"flow","key":"replay-child","form":"order","nodes":[{"id":"s","type":"start"},{"id":"e","type":"end"}],"edges":[{"from":"s","to":"e"}]}`
 
 // dbState is what the database says about an order, in the tracker's terms.
 type dbState struct {
@@ -289,13 +286,13 @@ func TestReplayFromStoredState(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		svc := newDemo(t, s)
-		publish(t, svc, s, "replay-child", replayChild)
+		publish(t, svc, s, "instant-child", instantChildFlow) // the random flows' sub-flow
 		end := time.Now().Add(budget)
 		var st replayStats
 		for i := 0; time.Now().Before(end); i++ {
 			r := rand.New(rand.NewPCG(seed, uint64(i)))
 			doc := enginetest.RandomFlow(r, enginetest.Options{Key: fmt.Sprintf("replay-%d", i), Form: "order", People: replayPeople,
-				NobodyRole: "finance", Plugin: "test.flaky", Waits: true, Switches: true, OnReject: true, Subflow: "replay-child"})
+				NobodyRole: "finance", Plugin: "test.flaky", Waits: true, Switches: true, OnReject: true, Subflow: "instant-child"})
 			body, err := json.Marshal(doc)
 			if err != nil {
 				t.Fatal(err)
