@@ -34,7 +34,7 @@ type BackupInfo struct {
 
 // ErrPostgresBackup explains where PostgreSQL backups come from.
 var ErrPostgresBackup = errors.New("store: backups of a PostgreSQL database are taken with pg_dump and restored with pg_restore " +
-	"(see the README, section Backups); sluice backup and restore handle the embedded SQLite database")
+	"(see docs/operations.md, Backups and restore); sluice backup and restore handle the embedded SQLite database")
 
 // Backup writes a consistent copy of the SQLite database to path while it is in use:
 // VACUUM INTO reads one snapshot (a read transaction, so writers carry on in WAL mode),

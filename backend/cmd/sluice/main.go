@@ -41,7 +41,7 @@ usage:
 
 Every command that opens the database takes --db and --config FILE (YAML or TOML); settings come
 from flags, then SLUICE_* environment variables, then the file, then the defaults. Run
-"sluice config print" to see them all; the README lists every key.
+"sluice config print" to see them all; docs/configuration.md lists every key.
 --db takes sqlite:///path/to/file.db (default sqlite://./data/sluice.db) or postgres://user@host:port/db?sslmode=disable
 `
 
