@@ -19,7 +19,6 @@ import (
 	"sluice/backend/ent/user"
 	"sluice/backend/intake"
 	"sluice/backend/store"
-	"sluice/schemas"
 )
 
 // SignatureTolerance is how far a webhook's timestamp may be from the server's clock; it
@@ -359,24 +358,4 @@ func (s *Service) SealSecrets(ctx context.Context) (sealed int, unreadable []str
 		return nil
 	})
 	return sealed, unreadable, err
-}
-
-// seedChannels adds the demo channels that do not exist yet; one an administrator has
-// since changed is left as it is. Their secrets are sealed by SealSecrets at start.
-func seedChannels(ctx context.Context, tx *ent.Tx, cs []schemas.DemoChannel) error {
-	for _, c := range cs {
-		ok, err := tx.Channel.Query().Where(channel.Key(c.Key)).Exist(ctx)
-		if err != nil {
-			return err
-		}
-		if ok {
-			continue
-		}
-		err = tx.Channel.Create().SetKey(c.Key).SetName(c.Name).SetFlowKey(c.Flow).SetDepartment(c.Department).
-			SetSubmitter(c.Submitter).SetSecret(c.Secret).SetMapping(c.Mapping).Exec(ctx)
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -1,15 +1,9 @@
 package service
 
 import (
-	"context"
-
 	"sluice/backend/engine"
-	"sluice/backend/ent"
-	"sluice/backend/ent/product"
-	"sluice/backend/ent/warehouse"
 	"sluice/backend/inventory"
 	"sluice/plugins"
-	"sluice/schemas"
 )
 
 // TopicWarehouse is where stock alerts go.
@@ -61,33 +55,6 @@ func (w *writer) hooks(r *engine.Result) error {
 	for _, e := range plugins.Enders() {
 		if err := e.OrderEnded(w.ctx, in); err != nil {
 			return err
-		}
-	}
-	return nil
-}
-
-// seedInventory creates the demo warehouse and products with their opening stock;
-// what exists already is left alone.
-func seedInventory(ctx context.Context, tx *ent.Tx, products []schemas.DemoProduct) error {
-	if err := tx.Warehouse.Create().SetKey(inventory.DefaultWarehouse).SetName("總倉").
-		OnConflictColumns(warehouse.FieldKey).Ignore().Exec(ctx); err != nil {
-		return err
-	}
-	for _, p := range products {
-		ok, err := tx.Product.Query().Where(product.Sku(p.SKU)).Exist(ctx)
-		if err != nil {
-			return err
-		}
-		if ok {
-			continue
-		}
-		if err := tx.Product.Create().SetSku(p.SKU).SetName(p.Name).SetUnit(p.Unit).SetPrice(p.Price).Exec(ctx); err != nil {
-			return err
-		}
-		if p.Stock > 0 {
-			if _, err := inventory.Adjust(ctx, tx.Client(), p.SKU, inventory.DefaultWarehouse, p.Stock, "opening stock"); err != nil {
-				return err
-			}
 		}
 	}
 	return nil

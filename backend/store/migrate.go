@@ -66,6 +66,23 @@ func (s *Store) Migrate(ctx context.Context) error {
 	return s.MigrateTo(ctx, 0)
 }
 
+// MigrateThen migrates like Migrate and then runs then while still holding the
+// migration lock, so that the first-start writes that follow a migration (the first
+// admin, the demo seed) happen once when several instances start together on an empty
+// database: the others wait, then find everything there. then is not run when the
+// migration fails.
+func (s *Store) MigrateThen(ctx context.Context, then func(context.Context) error) error {
+	unlock, err := s.migrationLock(ctx)
+	if err != nil {
+		return fmt.Errorf("store: migrate: lock: %w", err)
+	}
+	defer unlock()
+	if err := s.migrateLocked(ctx, 0); err != nil {
+		return err
+	}
+	return then(ctx)
+}
+
 // MigrateTo is Migrate stopping at version (0: the latest). Tests use it to build a
 // database at an earlier schema version.
 func (s *Store) MigrateTo(ctx context.Context, version int64) error {
@@ -74,6 +91,11 @@ func (s *Store) MigrateTo(ctx context.Context, version int64) error {
 		return fmt.Errorf("store: migrate: lock: %w", err)
 	}
 	defer unlock()
+	return s.migrateLocked(ctx, version)
+}
+
+// migrateLocked is MigrateTo for a caller holding the migration lock.
+func (s *Store) migrateLocked(ctx context.Context, version int64) error {
 	p, err := s.provider()
 	if err != nil {
 		return fmt.Errorf("store: migrate: %w", err)

@@ -105,10 +105,29 @@ func upgradeAndFinish(t *testing.T, url string, from int64) {
 			t.Fatalf("order %s ended %s", o.Number, o.Status)
 		}
 	}
-	// The demo seed of this version applies on top (new definitions publish as new
-	// versions; the orders above stay on the ones they started with).
+	// The demo seed of this version runs on the old install (which has no record of
+	// what its seed added): it finds the definitions there and publishes nothing over
+	// them; only example keys the old install lacks are added.
+	newest := func() map[string]int {
+		defs, err := s.Read.Definition.Query().All(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]int{}
+		for _, d := range defs {
+			m[d.Kind+":"+d.Key] = max(m[d.Kind+":"+d.Key], d.Version)
+		}
+		return m
+	}
+	before := newest()
 	if err := svc.SeedDemo(ctx); err != nil {
 		t.Fatal(err)
+	}
+	after := newest()
+	for k, v := range before {
+		if after[k] != v {
+			t.Fatalf("the demo seed published %s v%d over the install's v%d", k, after[k], v)
+		}
 	}
 	if _, reason, n, err := s.VerifyAudit(ctx); err != nil || reason != "" || n == 0 {
 		t.Fatalf("audit chain after finishing the orders: %q %v", reason, err)

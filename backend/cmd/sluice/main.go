@@ -133,13 +133,20 @@ func newLogger(w io.Writer, cfg *config.Config) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opt))
 }
 
-// openMigrated opens the database and applies pending migrations.
-func openMigrated(ctx context.Context, url string) (*store.Store, error) {
+// openMigrated opens the database and applies pending migrations, then runs setup (if
+// any) under the same lock: instances starting together on an empty database migrate
+// and set up once, the others wait for it and find everything there.
+func openMigrated(ctx context.Context, url string, setup func(context.Context, *store.Store) error) (*store.Store, error) {
 	s, err := store.Open(ctx, url)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Migrate(ctx); err != nil {
+	if setup == nil {
+		err = s.Migrate(ctx)
+	} else {
+		err = s.MigrateThen(ctx, func(ctx context.Context) error { return setup(ctx, s) })
+	}
+	if err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -165,7 +172,7 @@ func migrate(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	s, err := openMigrated(ctx, cfg.DB)
+	s, err := openMigrated(ctx, cfg.DB, nil)
 	if err != nil {
 		return err
 	}
@@ -183,14 +190,12 @@ func seed(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	svc, done, err := openService(ctx, cfg.DB, cfg.AdminPassword.Value(), io.Discard)
+	_, done, err := openService(ctx, cfg.DB, cfg.AdminPassword.Value(), io.Discard,
+		func(ctx context.Context, svc *service.Service) error { return svc.SeedDemo(ctx) })
 	if err != nil {
 		return err
 	}
 	defer done()
-	if err := svc.SeedDemo(ctx); err != nil {
-		return err
-	}
 	fmt.Fprintln(stdout, "demo seed ready")
 	return nil
 }
@@ -249,25 +254,30 @@ func validate(files []string, stdout io.Writer) error {
 	return nil
 }
 
-// openService opens and migrates the database and makes sure user admin exists (a
-// generated password is reported to warn).
-func openService(ctx context.Context, db, adminPassword string, warn io.Writer) (*service.Service, func(), error) {
-	s, err := openMigrated(ctx, db)
+// openService opens and migrates the database, makes sure user admin exists (a
+// generated password is reported to warn) and runs then (if any), all under the
+// migration lock.
+func openService(ctx context.Context, db, adminPassword string, warn io.Writer, then func(context.Context, *service.Service) error) (*service.Service, func(), error) {
+	var svc *service.Service
+	s, err := openMigrated(ctx, db, func(ctx context.Context, s *store.Store) error {
+		var err error
+		if svc, err = service.New(ctx, s, slog.New(slog.DiscardHandler)); err != nil {
+			return err
+		}
+		created, pw, err := svc.EnsureAdmin(ctx, adminPassword)
+		if err != nil {
+			return err
+		}
+		if created && pw != "" {
+			fmt.Fprintf(warn, "created user admin with the random password %s (set SLUICE_ADMIN_PASSWORD to choose one)\n", pw)
+		}
+		if then != nil {
+			return then(ctx, svc)
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, nil, err
-	}
-	svc, err := service.New(ctx, s, slog.New(slog.DiscardHandler))
-	if err != nil {
-		s.Close()
-		return nil, nil, err
-	}
-	created, pw, err := svc.EnsureAdmin(ctx, adminPassword)
-	if err != nil {
-		s.Close()
-		return nil, nil, err
-	}
-	if created && pw != "" {
-		fmt.Fprintf(warn, "created user admin with the random password %s (set SLUICE_ADMIN_PASSWORD to choose one)\n", pw)
 	}
 	return svc, func() { s.Close() }, nil
 }

@@ -146,7 +146,7 @@ func importDefs(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	svc, done, err := openService(ctx, cfg.DB, cfg.AdminPassword.Value(), stderr)
+	svc, done, err := openService(ctx, cfg.DB, cfg.AdminPassword.Value(), stderr, nil)
 	if err != nil {
 		return err
 	}

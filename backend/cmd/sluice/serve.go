@@ -169,27 +169,9 @@ func liveOptions(cfg *config.Config) live.Options {
 	return o
 }
 
-type prepared struct {
-	store  *store.Store
-	router http.Handler
-}
-
-// prepare migrates the database, creates the admin user, seeds the demo if asked and
-// builds the API.
-func prepare(ctx context.Context, cfg *config.Config, log *slog.Logger, hooks *lifecycle.Hooks, stopping *atomic.Bool) (*prepared, error) {
-	started := time.Now()
-	s, err := openMigrated(ctx, cfg.DB)
-	if err != nil {
-		return nil, err
-	}
-	ok := false
-	defer func() {
-		if !ok {
-			s.Close()
-		}
-	}()
-	ver, _ := s.SchemaVersion(ctx)
-	log.Info("database ready", "dialect", s.Dialect, "schema_version", ver, "ms", time.Since(started).Milliseconds())
+// firstStart builds the service and does the writes every start makes sure of: the
+// admin user, the demo seed (--demo) and the channel secrets sealed with secrets.key.
+func firstStart(ctx context.Context, cfg *config.Config, log *slog.Logger, s *store.Store) (*service.Service, error) {
 	svc, err := service.New(ctx, s, log)
 	if err != nil {
 		return nil, err
@@ -210,6 +192,37 @@ func prepare(ctx context.Context, cfg *config.Config, log *slog.Logger, hooks *l
 	if err := sealSecrets(ctx, cfg, svc, log); err != nil {
 		return nil, err
 	}
+	return svc, nil
+}
+
+type prepared struct {
+	store  *store.Store
+	router http.Handler
+}
+
+// prepare migrates the database, creates the admin user, seeds the demo if asked,
+// seals the channel secrets and builds the API. Everything up to the API happens under
+// the migration lock, so that instances starting together on an empty database do it
+// once: the others wait, then find it done.
+func prepare(ctx context.Context, cfg *config.Config, log *slog.Logger, hooks *lifecycle.Hooks, stopping *atomic.Bool) (*prepared, error) {
+	started := time.Now()
+	var svc *service.Service
+	s, err := openMigrated(ctx, cfg.DB, func(ctx context.Context, s *store.Store) error {
+		ver, _ := s.SchemaVersion(ctx)
+		log.Info("database ready", "dialect", s.Dialect, "schema_version", ver, "ms", time.Since(started).Milliseconds())
+		var err error
+		svc, err = firstStart(ctx, cfg, log, s)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			s.Close()
+		}
+	}()
 	ow, om := outboxWorker(cfg, s, log)
 	router, err := api.New(svc, api.Options{
 		Outbox:         om,
