@@ -23,23 +23,19 @@ func (h *handlers) postLogin(c *gin.Context) {
 	if !bind(c, &req) {
 		return
 	}
-	keys := []string{"user:" + req.Username, "ip:" + c.ClientIP()}
-	for _, key := range keys {
-		if ok, wait := h.login.Allow(key); !ok {
-			c.Header("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
-			problem(c, http.StatusTooManyRequests, "too many login attempts; wait and try again")
-			return
-		}
+	// ClientIP believes X-Forwarded-For only from Options.TrustedProxies.
+	ticket, ok, wait := h.login.Allow(req.Username, c.ClientIP())
+	if !ok {
+		c.Header("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		problem(c, http.StatusTooManyRequests, "too many login attempts; wait and try again")
+		return
 	}
 	token, csrf, u, err := h.svc.Login(c.Request.Context(), req.Username, req.Password, c.GetString(ctxRequestID))
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
-	// Only failed attempts count against the limit.
-	for _, key := range keys {
-		h.login.Refund(key)
-	}
+	ticket.Succeeded() // only failed attempts count against the limits
 	maxAge := int(service.SessionTTL / time.Second)
 	c.SetSameSite(http.SameSiteLaxMode)
 	c.SetCookie(cookieName, token, maxAge, "/", "", h.opt.SecureCookies, true)

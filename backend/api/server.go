@@ -61,7 +61,7 @@ type handlers struct {
 	svc   *service.Service
 	log   *slog.Logger
 	opt   Options
-	login *auth.Limiter
+	login *auth.LoginGuard
 }
 
 // New builds the router.
@@ -76,7 +76,7 @@ func New(svc *service.Service, opt Options) (*gin.Engine, error) {
 	}
 	// Background imports stop between two orders and record where (service.StopImports).
 	opt.Lifecycle.OnShutdown("imports", svc.StopImports)
-	h := &handlers{svc: svc, log: svc.Log, opt: opt, login: auth.NewLimiter(10, time.Minute)}
+	h := &handlers{svc: svc, log: svc.Log, opt: opt, login: auth.NewLoginGuard(auth.DefaultLoginPolicy)}
 	m := newMetrics(svc)
 	m.outbox(svc, opt.Outbox)
 	if opt.Live != nil {
