@@ -201,8 +201,8 @@ func (s *Service) CreateUser(ctx context.Context, a Actor, nu NewUser) (*UserVie
 	if !keyPattern.MatchString(nu.Username) {
 		errs = append(errs, FieldError{"/username", "1–64 characters: lower-case letters, digits, '.', '_' or '-', starting with a letter"})
 	}
-	if len(nu.Password) < 8 {
-		errs = append(errs, FieldError{"/password", "at least 8 characters"})
+	if err := auth.CheckNewPassword(nu.Password, nu.Username); err != nil {
+		errs = append(errs, FieldError{"/password", err.Error()})
 	}
 	if nu.Locale != "" && !slices.Contains([]string{"zh-TW", "zh-CN", "en"}, nu.Locale) {
 		errs = append(errs, FieldError{"/locale", "one of zh-TW, zh-CN, en"})
@@ -340,6 +340,8 @@ func (s *Service) EnsureAdmin(ctx context.Context, password string) (created boo
 	if password == "" {
 		generated = randomString(18)
 		password = generated
+	} else if err := auth.CheckNewPassword(password, "admin"); err != nil {
+		return false, "", fmt.Errorf("admin_password: %w", err)
 	}
 	hash, err := auth.HashPassword(password)
 	if err != nil {
