@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"sluice/backend/api"
 	"sluice/backend/service"
 	"sluice/backend/store"
 	"sluice/backend/store/storetest"
@@ -47,5 +48,37 @@ func TestAdminPasswordMustNotBeCommon(t *testing.T) {
 	_, _, err = svc.EnsureAdmin(context.Background(), "password")
 	if err == nil || !strings.Contains(err.Error(), "admin_password") {
 		t.Fatalf("EnsureAdmin with a common password: %v", err)
+	}
+}
+
+// /metrics answers the configured scraper token or an admin's session; nobody else.
+func TestMetricsNeedTokenOrAdmin(t *testing.T) {
+	e := startWith(t, storetest.SQLite(t), api.Options{MetricsToken: "scrape-token-0123456789"})
+	cases := []struct {
+		name, token string
+		want        int
+	}{
+		{"nobody", "", 401},
+		{"wrong token", "scrape-token-wrong", 401},
+		{"scraper token", "scrape-token-0123456789", 200},
+		{"admin session", e.login("admin"), 200},
+		{"clerk session", e.login("clerk"), 403},
+	}
+	for _, c := range cases {
+		r := e.do("GET", "/metrics", c.token, nil)
+		if r.status != c.want {
+			t.Fatalf("%s: %d, want %d", c.name, r.status, c.want)
+		}
+		if c.want == 401 && r.header.Get("WWW-Authenticate") == "" {
+			t.Fatalf("%s: 401 without WWW-Authenticate", c.name)
+		}
+		if c.want == 200 && !strings.Contains(string(r.body), "sluice_http_request_duration_seconds") {
+			t.Fatalf("%s: no metrics in %.200s", c.name, r.body)
+		}
+	}
+	// Without a configured token, a bearer of any kind is only a session.
+	e = start(t, storetest.SQLite(t))
+	if r := e.do("GET", "/metrics", "", nil); r.status != 401 {
+		t.Fatalf("no token configured, anonymous: %d", r.status)
 	}
 }

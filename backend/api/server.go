@@ -5,6 +5,7 @@ package api
 import (
 	"context"
 	"crypto/rand"
+	"crypto/subtle"
 	"encoding/hex"
 	"io/fs"
 	"log/slog"
@@ -52,6 +53,9 @@ type Options struct {
 	// neither, /live answers 503.
 	Live        *live.Hub
 	LiveOptions live.Options
+	// MetricsToken, when set, lets a scraper read /metrics with
+	// "Authorization: Bearer <token>"; an admin's session may always read it.
+	MetricsToken string
 	// Outbox are the metrics of this process's outbox worker (/metrics); when nil the
 	// backlog gauges are still served, from the database.
 	Outbox *outbox.Metrics
@@ -83,7 +87,7 @@ func New(svc *service.Service, opt Options) (*gin.Engine, error) {
 		m.live(opt.Live)
 	}
 	r.Use(h.recover, h.requestID, h.logRequests, m.observe, limitBody)
-	r.GET("/metrics", m.handler())
+	r.GET("/metrics", h.metricsAccess, m.handler())
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", h.readyz)
 
@@ -214,29 +218,65 @@ func limitBody(c *gin.Context) {
 // unsafe requests must echo the CSRF token in a header (double submit), which a
 // cross-site form cannot do.
 func (h *handlers) authenticate(c *gin.Context) {
-	token, viaCookie := "", false
-	if ah := c.GetHeader("Authorization"); strings.HasPrefix(ah, "Bearer ") {
-		token = strings.TrimSpace(strings.TrimPrefix(ah, "Bearer "))
-	} else if ck, err := c.Cookie(cookieName); err == nil {
-		token, viaCookie = ck, true
+	a, token, ok := h.session(c)
+	if !ok {
+		return
+	}
+	c.Set(ctxActor, *a)
+	c.Set(ctxToken, token)
+	c.Next()
+}
+
+// session resolves the request's bearer token or session cookie to its actor, checking
+// the CSRF header on cookie-authenticated unsafe requests. When it reports false it has
+// answered (401, 403 or 500).
+func (h *handlers) session(c *gin.Context) (a *service.Actor, token string, ok bool) {
+	token, viaCookie := bearer(c), false
+	if token == "" {
+		if ck, err := c.Cookie(cookieName); err == nil {
+			token, viaCookie = ck, true
+		}
 	}
 	a, csrf, err := h.svc.Authenticate(c.Request.Context(), token)
 	if err != nil {
 		h.fail(c, err)
-		return
+		return nil, "", false
 	}
 	if a == nil {
 		problem(c, http.StatusUnauthorized, "log in first")
-		return
+		return nil, "", false
 	}
 	if viaCookie && !safeMethod(c.Request.Method) && c.GetHeader(csrfHeader) != csrf {
 		problem(c, http.StatusForbidden, "missing or wrong "+csrfHeader+" header")
-		return
+		return nil, "", false
 	}
 	a.RequestID = c.GetString(ctxRequestID)
-	c.Set(ctxActor, *a)
-	c.Set(ctxToken, token)
-	c.Next()
+	return a, token, true
+}
+
+// bearer is the request's "Authorization: Bearer" token, or "".
+func bearer(c *gin.Context) string {
+	if ah := c.GetHeader("Authorization"); strings.HasPrefix(ah, "Bearer ") {
+		return strings.TrimSpace(strings.TrimPrefix(ah, "Bearer "))
+	}
+	return ""
+}
+
+// metricsAccess lets the configured scraper token or an admin's session through to
+// /metrics: the figures (routes, volumes, backlog) are not for everyone.
+func (h *handlers) metricsAccess(c *gin.Context) {
+	if want := h.opt.MetricsToken; want != "" && subtle.ConstantTimeCompare([]byte(bearer(c)), []byte(want)) == 1 {
+		return
+	}
+	c.Header("WWW-Authenticate", `Bearer realm="sluice"`) // for a 401; removed when let through
+	a, _, ok := h.session(c)
+	if !ok {
+		return
+	}
+	c.Writer.Header().Del("WWW-Authenticate")
+	if !a.IsAdmin {
+		problem(c, http.StatusForbidden, "only an admin or the metrics token may read the metrics")
+	}
 }
 
 func safeMethod(m string) bool {

@@ -45,7 +45,9 @@ type Config struct {
 	LogLevel      slog.Level
 	LogFormat     string // text | json
 	PprofAddr     string
-	HTTP          HTTP
+	// MetricsToken lets a scraper read /metrics as "Authorization: Bearer <token>".
+	MetricsToken Secret
+	HTTP         HTTP
 	Live          Live
 	Remind        Remind
 	SMTP          SMTP
@@ -199,6 +201,15 @@ var Fields = []Field{
 			return checkHostPort(v)
 		},
 		get: func(c *Config) string { return c.PprofAddr }},
+	{Key: "metrics.token", Help: "bearer token a Prometheus scraper sends to GET /metrics (at least 16 characters); unset, only an admin's session may read the metrics", Secret: true,
+		set: func(c *Config, v string) error {
+			if v != "" && len(v) < 16 {
+				return errors.New("the metrics token is shorter than 16 characters")
+			}
+			c.MetricsToken = Secret{v}
+			return nil
+		},
+		get: func(c *Config) string { return c.MetricsToken.String() }},
 	{Key: "http.trusted_proxies", Help: "comma-separated IPs or CIDRs of proxies whose X-Forwarded-For is believed (none when empty)", Flag: true,
 		set: func(c *Config, v string) error {
 			c.HTTP.TrustedProxies = nil

@@ -216,6 +216,7 @@ func prepare(ctx context.Context, cfg *config.Config, log *slog.Logger, hooks *l
 		App:            frontend.App(),
 		TrustedProxies: cfg.HTTP.TrustedProxies,
 		SecureCookies:  cfg.HTTP.SecureCookies,
+		MetricsToken:   cfg.MetricsToken.Value(),
 		Lifecycle:      hooks,
 		LiveOptions:    liveOptions(cfg),
 		Ready: func(context.Context) error {
