@@ -48,11 +48,11 @@ type Config struct {
 	// MetricsToken lets a scraper read /metrics as "Authorization: Bearer <token>".
 	MetricsToken Secret
 	HTTP         HTTP
-	Live          Live
-	Remind        Remind
-	SMTP          SMTP
-	Webhook       Webhook
-	Outbox        Outbox
+	Live         Live
+	Remind       Remind
+	SMTP         SMTP
+	Webhook      Webhook
+	Outbox       Outbox
 	// SecretsKey seals the secrets the server keeps in its database and must read back
 	// (webhook channels' HMAC secrets); unset, they are stored as given.
 	SecretsKey Secret
