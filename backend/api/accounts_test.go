@@ -82,3 +82,28 @@ func TestMetricsNeedTokenOrAdmin(t *testing.T) {
 		t.Fatalf("no token configured, anonymous: %d", r.status)
 	}
 }
+
+// Every response, the app's documents and assets, the API's answers and its errors,
+// carries the security headers: no framing, no sniffing, script only from the app's
+// own origin.
+func TestSecurityHeaders(t *testing.T) {
+	e := start(t, storetest.SQLite(t))
+	for _, path := range []string{"/", "/orders/7", "/assets/app.js", "/api/v1/openapi.json", "/api/v1/me", "/api/v1/nothing", "/healthz"} {
+		r := e.do("GET", path, "", nil)
+		h := r.header
+		csp := h.Get("Content-Security-Policy")
+		for _, want := range []string{"default-src 'self'", "script-src 'self' 'unsafe-eval';", "frame-ancestors 'none'", "object-src 'none'"} {
+			if !strings.Contains(csp, want) {
+				t.Errorf("%s (%d): CSP %q lacks %q", path, r.status, csp, want)
+			}
+		}
+		if strings.Contains(csp, "'unsafe-inline'") && !strings.Contains(csp, "style-src 'self' 'unsafe-inline'") {
+			t.Errorf("%s: inline allowed beyond styles: %q", path, csp)
+		}
+		for k, v := range map[string]string{"X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "strict-origin-when-cross-origin"} {
+			if got := h.Get(k); got != v {
+				t.Errorf("%s (%d): %s = %q, want %q", path, r.status, k, got, v)
+			}
+		}
+	}
+}
