@@ -1,9 +1,19 @@
 package api_test
 
 import (
+	"bufio"
 	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
 
 	"sluice/backend/api"
 	"sluice/backend/service"
@@ -104,6 +114,90 @@ func TestSecurityHeaders(t *testing.T) {
 			if got := h.Get(k); got != v {
 				t.Errorf("%s (%d): %s = %q, want %q", path, r.status, k, got, v)
 			}
+		}
+	}
+}
+
+// A client trickling its body is cut at the body timeout (408, then the connection
+// closes), instead of holding a connection and a goroutine for as long as it likes.
+func TestTricklingBodyIsCut(t *testing.T) {
+	const timeout = 300 * time.Millisecond
+	e := startWith(t, storetest.SQLite(t), api.Options{BodyTimeout: timeout})
+	conn, err := net.Dial("tcp", e.srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	const size = 1000
+	if _, err := fmt.Fprintf(conn, "POST /api/v1/auth/login HTTP/1.1\r\nHost: sluice\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n{", size); err != nil {
+		t.Fatal(err)
+	}
+	var sent atomic.Int64
+	go func() { // one byte every 20 ms: the whole body would take 20 s
+		for range size - 1 {
+			time.Sleep(20 * time.Millisecond)
+			if _, err := conn.Write([]byte(" ")); err != nil {
+				return
+			}
+			sent.Add(1)
+		}
+	}()
+	_ = conn.SetReadDeadline(time.Now().Add(15 * time.Second)) // generous: only a hang fails
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("no answer to a trickled body: %v", err)
+	}
+	if res.StatusCode != http.StatusRequestTimeout {
+		t.Fatalf("trickled body: %d", res.StatusCode)
+	}
+	if _, err := io.Copy(io.Discard, res.Body); err != nil {
+		t.Fatalf("reading the answer: %v", err)
+	}
+	if !res.Close {
+		t.Fatal("the connection is kept open after a timed-out body")
+	}
+	if n := sent.Load(); n >= size-1 {
+		t.Fatalf("the server waited for the whole trickled body (%d bytes)", n)
+	}
+}
+
+// The deadline covers the body only: a handler that works longer than the timeout after
+// reading its body is not cut off (its request context stays alive), and the connection
+// serves the next request.
+func TestBodyDeadlineEndsWithTheBody(t *testing.T) {
+	const timeout = 100 * time.Millisecond
+	svc, err := service.New(context.Background(), storetest.SQLite(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := api.New(svc, api.Options{BodyTimeout: timeout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.POST("/test/slow", func(c *gin.Context) {
+		if _, err := io.ReadAll(c.Request.Body); err != nil {
+			c.String(400, "read: %v", err)
+			return
+		}
+		select {
+		case <-time.After(5 * timeout):
+			c.String(200, "done")
+		case <-c.Request.Context().Done():
+			c.String(500, "cancelled")
+		}
+	})
+	srv := httptest.NewServer(r)
+	defer srv.Close()
+	c := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
+	for i := range 2 {
+		res, err := c.Post(srv.URL+"/test/slow", "text/plain", strings.NewReader("a small body"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 {
+			t.Fatalf("request %d: %d %s", i, res.StatusCode, b)
 		}
 	}
 }

@@ -56,6 +56,10 @@ type Options struct {
 	// MetricsToken, when set, lets a scraper read /metrics with
 	// "Authorization: Bearer <token>"; an admin's session may always read it.
 	MetricsToken string
+	// BodyTimeout bounds how long a client may take to send a request body, and
+	// UploadTimeout a spreadsheet import's (0: no limit). A request without a body (the
+	// live websocket's handshake) gets none.
+	BodyTimeout, UploadTimeout time.Duration
 	// Outbox are the metrics of this process's outbox worker (/metrics); when nil the
 	// backlog gauges are still served, from the database.
 	Outbox *outbox.Metrics
@@ -86,7 +90,7 @@ func New(svc *service.Service, opt Options) (*gin.Engine, error) {
 	if opt.Live != nil {
 		m.live(opt.Live)
 	}
-	r.Use(securityHeaders, h.recover, h.requestID, h.logRequests, m.observe, limitBody)
+	r.Use(securityHeaders, h.recover, h.requestID, h.logRequests, m.observe, h.bodyDeadline, limitBody)
 	r.GET("/metrics", h.metricsAccess, m.handler())
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", h.readyz)
@@ -222,9 +226,32 @@ func securityHeaders(c *gin.Context) {
 	c.Next()
 }
 
+// bodyDeadline cuts a client that trickles its body: it sets the connection's read
+// deadline for the body. net/http clears it once the body has been read to its end (it
+// then watches the connection with no deadline), so a handler that works long after
+// reading is not cut off; a body left unread keeps the deadline, which also bounds the
+// server's draining of it. Per request rather than http.Server.ReadTimeout, so the
+// spreadsheet import has its own, and a request without a body (the websocket's
+// handshake) none.
+func (h *handlers) bodyDeadline(c *gin.Context) {
+	d := h.opt.BodyTimeout
+	if isUpload(c) {
+		d = h.opt.UploadTimeout
+	}
+	if d > 0 && c.Request.Body != nil && c.Request.Body != http.NoBody {
+		// Fails only for writers without deadlines (tests' recorders): no limit then.
+		_ = http.NewResponseController(c.Writer).SetReadDeadline(time.Now().Add(d))
+	}
+	c.Next()
+}
+
+func isUpload(c *gin.Context) bool {
+	return c.Request.Method == http.MethodPost && c.FullPath() == "/api/v1/imports"
+}
+
 func limitBody(c *gin.Context) {
 	limit, what := int64(MaxBody), "1 MiB"
-	if c.Request.Method == http.MethodPost && c.FullPath() == "/api/v1/imports" {
+	if isUpload(c) {
 		limit, what = MaxUpload, "16 MiB" // spreadsheets are bigger than JSON requests
 	}
 	if c.Request.ContentLength > limit {
