@@ -244,13 +244,22 @@ var Fields = []Field{
 		},
 		get: func(c *Config) string { return c.HTTP.ShutdownTimeout.String() }},
 	{Key: "http.read_header_timeout", Default: "10s", Help: "how long a client may take to send a request's head (slow-header connections are cut)", Flag: true,
-		set: func(c *Config, v string) (err error) { c.HTTP.ReadHeaderTimeout, err = positiveDuration(v, "10s"); return err },
+		set: func(c *Config, v string) (err error) {
+			c.HTTP.ReadHeaderTimeout, err = positiveDuration(v, "10s")
+			return err
+		},
 		get: func(c *Config) string { return c.HTTP.ReadHeaderTimeout.String() }},
 	{Key: "http.body_timeout", Default: "30s", Help: "how long a client may take to send a request body (the live websocket has none; spreadsheet imports use http.upload_timeout)", Flag: true,
-		set: func(c *Config, v string) (err error) { c.HTTP.BodyTimeout, err = positiveDuration(v, "30s"); return err },
+		set: func(c *Config, v string) (err error) {
+			c.HTTP.BodyTimeout, err = positiveDuration(v, "30s")
+			return err
+		},
 		get: func(c *Config) string { return c.HTTP.BodyTimeout.String() }},
 	{Key: "http.upload_timeout", Default: "5m", Help: "how long a client may take to upload a spreadsheet import (up to 16 MiB)", Flag: true,
-		set: func(c *Config, v string) (err error) { c.HTTP.UploadTimeout, err = positiveDuration(v, "5m"); return err },
+		set: func(c *Config, v string) (err error) {
+			c.HTTP.UploadTimeout, err = positiveDuration(v, "5m")
+			return err
+		},
 		get: func(c *Config) string { return c.HTTP.UploadTimeout.String() }},
 	{Key: "http.idle_timeout", Default: "2m", Help: "how long an idle keep-alive connection stays open", Flag: true,
 		set: func(c *Config, v string) (err error) { c.HTTP.IdleTimeout, err = positiveDuration(v, "2m"); return err },
