@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -200,4 +201,94 @@ func TestBodyDeadlineEndsWithTheBody(t *testing.T) {
 			t.Fatalf("request %d: %d %s", i, res.StatusCode, b)
 		}
 	}
+}
+
+// An admin disables a user: their sessions stop working at once, they cannot log in,
+// and re-enabling lets them log in again (the old sessions stay ended). Nobody may
+// disable themselves; non-admins may not disable anyone.
+func TestDisableUser(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		e := start(t, s)
+		admin := e.login("admin")
+		clerk := e.login("clerk")
+		if r := e.do("POST", "/api/v1/users/manager/disable", clerk, nil); r.status != 403 {
+			t.Fatalf("clerk disables manager: %d", r.status)
+		}
+		if r := e.do("POST", "/api/v1/users/admin/disable", admin, nil); r.status != 409 {
+			t.Fatalf("admin disables themselves: %d %s", r.status, r.body)
+		}
+		if r := e.do("POST", "/api/v1/users/ghost/disable", admin, nil); r.status != 404 {
+			t.Fatalf("unknown user: %d", r.status)
+		}
+		r := e.do("POST", "/api/v1/users/clerk/disable", admin, nil)
+		var u struct {
+			Username string `json:"username"`
+			Disabled bool   `json:"disabled"`
+		}
+		r.json(t, &u)
+		if r.status != 200 || !u.Disabled || u.Username != "clerk" {
+			t.Fatalf("disable clerk: %d %s", r.status, r.body)
+		}
+		if r := e.do("GET", "/api/v1/me", clerk, nil); r.status != 401 {
+			t.Fatalf("a disabled user's session still works: %d", r.status)
+		}
+		if r := e.do("POST", "/api/v1/auth/login", "", map[string]string{"username": "clerk", "password": service.DemoPassword}); r.status != 401 {
+			t.Fatalf("a disabled user logs in: %d", r.status)
+		}
+		if r := e.do("POST", "/api/v1/users/clerk/enable", admin, nil); r.status != 200 {
+			t.Fatalf("enable clerk: %d %s", r.status, r.body)
+		}
+		if r := e.do("GET", "/api/v1/me", clerk, nil); r.status != 401 {
+			t.Fatalf("re-enabling brought an old session back: %d", r.status)
+		}
+		if r := e.do("GET", "/api/v1/me", e.login("clerk"), nil); r.status != 200 {
+			t.Fatalf("re-enabled clerk: %d", r.status)
+		}
+		var audit []string
+		rows, _ := s.Read.AuditEntry.Query().All(context.Background())
+		for _, a := range rows {
+			if strings.HasPrefix(a.Action, "user.") {
+				audit = append(audit, a.Action)
+			}
+		}
+		if !slices.Contains(audit, "user.disabled") || !slices.Contains(audit, "user.enabled") {
+			t.Fatalf("audit %v", audit)
+		}
+	})
+}
+
+// A user ends their other sessions (the current one keeps working); an admin ends all
+// of a user's sessions.
+func TestEndSessions(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		e := start(t, s)
+		here, there, elsewhere := e.login("manager"), e.login("manager"), e.login("manager")
+		other := e.login("clerk")
+		var out struct{ Ended int }
+		r := e.do("DELETE", "/api/v1/me/sessions", here, nil)
+		r.json(t, &out)
+		if r.status != 200 || out.Ended != 2 {
+			t.Fatalf("end other sessions: %d %s", r.status, r.body)
+		}
+		for tok, want := range map[string]int{here: 200, there: 401, elsewhere: 401, other: 200} {
+			if st := e.do("GET", "/api/v1/me", tok, nil).status; st != want {
+				t.Fatalf("after ending the others: %d, want %d", st, want)
+			}
+		}
+		if r := e.do("DELETE", "/api/v1/users/manager/sessions", other, nil); r.status != 403 {
+			t.Fatalf("clerk ends manager's sessions: %d", r.status)
+		}
+		again := e.login("manager")
+		r = e.do("DELETE", "/api/v1/users/manager/sessions", e.login("admin"), nil)
+		out.Ended = 0
+		r.json(t, &out)
+		if r.status != 200 || out.Ended != 2 {
+			t.Fatalf("admin ends manager's sessions: %d %s", r.status, r.body)
+		}
+		for _, tok := range []string{here, again} {
+			if st := e.do("GET", "/api/v1/me", tok, nil).status; st != 401 {
+				t.Fatalf("a session survived: %d", st)
+			}
+		}
+	})
 }

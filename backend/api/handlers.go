@@ -92,6 +92,36 @@ func (h *handlers) postUsers(c *gin.Context) {
 	c.JSON(http.StatusCreated, u)
 }
 
+// postUserDisabled disables (true) or re-enables a user.
+func (h *handlers) postUserDisabled(disabled bool) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		u, err := h.svc.SetUserDisabled(c.Request.Context(), actor(c), c.Param("username"), disabled)
+		if err != nil {
+			h.fail(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, u)
+	}
+}
+
+func (h *handlers) deleteUserSessions(c *gin.Context) {
+	n, err := h.svc.EndUserSessions(c.Request.Context(), actor(c), c.Param("username"))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"ended": n})
+}
+
+func (h *handlers) deleteMyOtherSessions(c *gin.Context) {
+	n, err := h.svc.EndOtherSessions(c.Request.Context(), actor(c), c.GetString(ctxToken))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"ended": n})
+}
+
 func (h *handlers) getDepartments(c *gin.Context) {
 	ds, err := h.svc.ListDepartments(c.Request.Context(), actor(c))
 	if err != nil {
