@@ -33,6 +33,12 @@ type env struct {
 
 func start(t *testing.T, s *store.Store) *env {
 	t.Helper()
+	return startWith(t, s, api.Options{})
+}
+
+// startWith starts the API with opt (its App is the test front end).
+func startWith(t *testing.T, s *store.Store, opt api.Options) *env {
+	t.Helper()
 	ctx := context.Background()
 	svc, err := service.New(ctx, s, nil)
 	if err != nil {
@@ -45,7 +51,8 @@ func start(t *testing.T, s *store.Store) *env {
 		t.Fatal(err)
 	}
 	app := fstest.MapFS{"index.html": {Data: []byte("<!doctype html><title>Sluice app</title>")}, "assets/app.js": {Data: []byte("console.log(1)")}}
-	r, err := api.New(svc, api.Options{App: app})
+	opt.App = app
+	r, err := api.New(svc, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -307,18 +314,78 @@ func TestLoginRateLimited(t *testing.T) {
 func TestLoginRateLimitCountsFailuresOnly(t *testing.T) {
 	e := start(t, storetest.SQLite(t))
 	users := []string{"clerk", "manager", "manager2", "finance", "finance2", "warehouse", "service"}
-	for i := 0; i < 30; i++ {
+	for i := 0; i < 150; i++ {
 		u := users[i%len(users)]
 		if r := e.do("POST", "/api/v1/auth/login", "", map[string]string{"username": u, "password": "sluice-demo"}); r.status != 200 {
 			t.Fatalf("sign-in %d (%s) from one address: %d", i, u, r.status)
 		}
 	}
 	var last resp
-	for i := 0; i < 15 && last.status != 429; i++ {
-		last = e.do("POST", "/api/v1/auth/login", "", map[string]string{"username": users[i%len(users)], "password": "wrong"})
+	for i := 0; i < 200 && last.status != 429; i++ {
+		last = e.do("POST", "/api/v1/auth/login", "", map[string]string{"username": fmt.Sprintf("nobody%d", i), "password": "wrong"})
 	}
 	if last.status != 429 {
-		t.Fatalf("failures from one address never limited: %d", last.status)
+		t.Fatalf("failures from one address at many accounts never limited: %d", last.status)
+	}
+}
+
+// loginFrom signs in as user from address (the test server trusts 127.0.0.1 as a proxy).
+func (e *env) loginFrom(address, user, password string) resp {
+	e.t.Helper()
+	return e.do("POST", "/api/v1/auth/login", "", map[string]string{"username": user, "password": password}, "X-Forwarded-For", address)
+}
+
+// An attacker hammering admin from one address is stopped there (429 with Retry-After)
+// and cannot keep admin from signing in from another address; nor can many addresses
+// together, which only slow each other down (the account's backoff).
+func TestLoginLockoutNeedsTheAttackersOwnAddress(t *testing.T) {
+	e := startWith(t, storetest.SQLite(t), api.Options{TrustedProxies: []string{"127.0.0.1"}})
+	var last resp
+	for i := 0; i < 60; i++ {
+		last = e.loginFrom("198.51.100.1", "admin", "guess")
+		if last.status != 401 && last.status != 429 {
+			t.Fatalf("attempt %d: %d %s", i, last.status, last.body)
+		}
+	}
+	if last.status != 429 || last.header.Get("Retry-After") == "" {
+		t.Fatalf("the attacking address is not limited: %d %v", last.status, last.header)
+	}
+	if r := e.loginFrom("198.51.100.1", "admin", "admin-pass-123"); r.status != 429 {
+		t.Fatalf("the blocked address may still try: %d", r.status)
+	}
+	if r := e.loginFrom("203.0.113.7", "admin", "admin-pass-123"); r.status != 200 {
+		t.Fatalf("admin locked out from another address: %d %s", r.status, r.body)
+	}
+
+	// Many addresses: the account's budget runs out and each address is slowed to a
+	// couple of tries, but a fresh address with the right password still signs in.
+	slowed := false
+	for a := 0; a < 40; a++ {
+		addr := fmt.Sprintf("192.0.2.%d", a+1)
+		for i := 0; i < 3; i++ {
+			if r := e.loginFrom(addr, "admin", "guess"); r.status == 429 {
+				slowed = true
+			}
+		}
+	}
+	if !slowed {
+		t.Fatal("40 addresses × 3 wrong attempts at one account were never slowed down")
+	}
+	if r := e.loginFrom("203.0.113.99", "admin", "admin-pass-123"); r.status != 200 {
+		t.Fatalf("admin locked out from a fresh address during a distributed attack: %d %s", r.status, r.body)
+	}
+}
+
+// Without trusted proxies X-Forwarded-For is not believed: a client cannot escape its
+// address's limit by sending a new one with each attempt.
+func TestLoginLimitIgnoresSpoofedForwardedFor(t *testing.T) {
+	e := start(t, storetest.SQLite(t))
+	var last resp
+	for i := 0; i < 20 && last.status != 429; i++ {
+		last = e.loginFrom(fmt.Sprintf("192.0.2.%d", i+1), "clerk", "wrong")
+	}
+	if last.status != 429 {
+		t.Fatalf("spoofed X-Forwarded-For escaped the limit: %d", last.status)
 	}
 }
 

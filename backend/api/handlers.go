@@ -23,23 +23,19 @@ func (h *handlers) postLogin(c *gin.Context) {
 	if !bind(c, &req) {
 		return
 	}
-	keys := []string{"user:" + req.Username, "ip:" + c.ClientIP()}
-	for _, key := range keys {
-		if ok, wait := h.login.Allow(key); !ok {
-			c.Header("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
-			problem(c, http.StatusTooManyRequests, "too many login attempts; wait and try again")
-			return
-		}
+	// ClientIP believes X-Forwarded-For only from Options.TrustedProxies.
+	ticket, ok, wait := h.login.Allow(req.Username, c.ClientIP())
+	if !ok {
+		c.Header("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		problem(c, http.StatusTooManyRequests, "too many login attempts; wait and try again")
+		return
 	}
 	token, csrf, u, err := h.svc.Login(c.Request.Context(), req.Username, req.Password, c.GetString(ctxRequestID))
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
-	// Only failed attempts count against the limit.
-	for _, key := range keys {
-		h.login.Refund(key)
-	}
+	ticket.Succeeded() // only failed attempts count against the limits
 	maxAge := int(service.SessionTTL / time.Second)
 	c.SetSameSite(http.SameSiteLaxMode)
 	c.SetCookie(cookieName, token, maxAge, "/", "", h.opt.SecureCookies, true)
@@ -94,6 +90,36 @@ func (h *handlers) postUsers(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusCreated, u)
+}
+
+// postUserDisabled disables (true) or re-enables a user.
+func (h *handlers) postUserDisabled(disabled bool) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		u, err := h.svc.SetUserDisabled(c.Request.Context(), actor(c), c.Param("username"), disabled)
+		if err != nil {
+			h.fail(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, u)
+	}
+}
+
+func (h *handlers) deleteUserSessions(c *gin.Context) {
+	n, err := h.svc.EndUserSessions(c.Request.Context(), actor(c), c.Param("username"))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"ended": n})
+}
+
+func (h *handlers) deleteMyOtherSessions(c *gin.Context) {
+	n, err := h.svc.EndOtherSessions(c.Request.Context(), actor(c), c.GetString(ctxToken))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"ended": n})
 }
 
 func (h *handlers) getDepartments(c *gin.Context) {

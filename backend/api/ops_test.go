@@ -94,7 +94,7 @@ func TestMetricsReportState(t *testing.T) {
 		}
 	}
 	scrape := func() string {
-		r := e.do("GET", "/metrics", "", nil)
+		r := e.do("GET", "/metrics", e.login("admin"), nil)
 		if r.status != 200 {
 			t.Fatalf("metrics: %d", r.status)
 		}

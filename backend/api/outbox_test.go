@@ -136,7 +136,7 @@ func TestOutboxRetryOverHTTP(t *testing.T) {
 	}
 
 	// the backlog reaches /metrics
-	text := string(e.do("GET", "/metrics", "", nil).body)
+	text := string(e.do("GET", "/metrics", admin, nil).body)
 	for series, want := range map[string]string{
 		`sluice_outbox_dead{channel="webhook"}`:    "2",
 		`sluice_outbox_pending{channel="webhook"}`: "0",

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -53,6 +54,10 @@ func bind(c *gin.Context, v any) bool {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			problem(c, http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is larger than %d bytes", mbe.Limit))
+			return false
+		}
+		if ne, ok := errors.AsType[net.Error](err); ok && ne.Timeout() {
+			problem(c, http.StatusRequestTimeout, "the body arrived too slowly")
 			return false
 		}
 		problem(c, http.StatusBadRequest, "could not read the body")

@@ -5,6 +5,7 @@ package api
 import (
 	"context"
 	"crypto/rand"
+	"crypto/subtle"
 	"encoding/hex"
 	"io/fs"
 	"log/slog"
@@ -52,6 +53,13 @@ type Options struct {
 	// neither, /live answers 503.
 	Live        *live.Hub
 	LiveOptions live.Options
+	// MetricsToken, when set, lets a scraper read /metrics with
+	// "Authorization: Bearer <token>"; an admin's session may always read it.
+	MetricsToken string
+	// BodyTimeout bounds how long a client may take to send a request body, and
+	// UploadTimeout a spreadsheet import's (0: no limit). A request without a body (the
+	// live websocket's handshake) gets none.
+	BodyTimeout, UploadTimeout time.Duration
 	// Outbox are the metrics of this process's outbox worker (/metrics); when nil the
 	// backlog gauges are still served, from the database.
 	Outbox *outbox.Metrics
@@ -61,7 +69,7 @@ type handlers struct {
 	svc   *service.Service
 	log   *slog.Logger
 	opt   Options
-	login *auth.Limiter
+	login *auth.LoginGuard
 }
 
 // New builds the router.
@@ -76,14 +84,14 @@ func New(svc *service.Service, opt Options) (*gin.Engine, error) {
 	}
 	// Background imports stop between two orders and record where (service.StopImports).
 	opt.Lifecycle.OnShutdown("imports", svc.StopImports)
-	h := &handlers{svc: svc, log: svc.Log, opt: opt, login: auth.NewLimiter(10, time.Minute)}
+	h := &handlers{svc: svc, log: svc.Log, opt: opt, login: auth.NewLoginGuard(auth.DefaultLoginPolicy)}
 	m := newMetrics(svc)
 	m.outbox(svc, opt.Outbox)
 	if opt.Live != nil {
 		m.live(opt.Live)
 	}
-	r.Use(h.recover, h.requestID, h.logRequests, m.observe, limitBody)
-	r.GET("/metrics", m.handler())
+	r.Use(securityHeaders, h.recover, h.requestID, h.logRequests, m.observe, h.bodyDeadline, limitBody)
+	r.GET("/metrics", h.metricsAccess, m.handler())
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", h.readyz)
 
@@ -95,6 +103,10 @@ func New(svc *service.Service, opt Options) (*gin.Engine, error) {
 	a.GET("/me", h.getMe)
 	a.GET("/users", h.getUsers)
 	a.POST("/users", h.postUsers)
+	a.POST("/users/:username/disable", h.postUserDisabled(true))
+	a.POST("/users/:username/enable", h.postUserDisabled(false))
+	a.DELETE("/users/:username/sessions", h.deleteUserSessions)
+	a.DELETE("/me/sessions", h.deleteMyOtherSessions)
 	a.GET("/departments", h.getDepartments)
 	a.POST("/departments", h.postDepartments)
 	a.GET("/definitions/:kind", h.getDefinitions)
@@ -197,9 +209,53 @@ func (h *handlers) logRequests(c *gin.Context) {
 	}
 }
 
+// contentSecurityPolicy is sent with every response (the app's documents and the API
+// alike). The built front end loads only its own /assets (no inline script); antd and
+// rjsf style elements at run time (inline styles: 'unsafe-inline' for styles only); Ajv,
+// rjsf's JSON Schema validator, compiles each form's schema with new Function
+// ('unsafe-eval'; no inline script and no other origin is allowed); the live websocket
+// is same-origin ('self' covers ws: and wss: on the same host). Nobody may frame it.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; " +
+	"img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; object-src 'none'; " +
+	"base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+
+// securityHeaders keeps browsers from framing the app (clickjacking), sniffing content
+// types, running injected or foreign script and leaking URLs in Referer headers.
+func securityHeaders(c *gin.Context) {
+	h := c.Writer.Header()
+	h.Set("Content-Security-Policy", contentSecurityPolicy)
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+	c.Next()
+}
+
+// bodyDeadline cuts a client that trickles its body: it sets the connection's read
+// deadline for the body. net/http clears it once the body has been read to its end (it
+// then watches the connection with no deadline), so a handler that works long after
+// reading is not cut off; a body left unread keeps the deadline, which also bounds the
+// server's draining of it. Per request rather than http.Server.ReadTimeout, so the
+// spreadsheet import has its own, and a request without a body (the websocket's
+// handshake) none.
+func (h *handlers) bodyDeadline(c *gin.Context) {
+	d := h.opt.BodyTimeout
+	if isUpload(c) {
+		d = h.opt.UploadTimeout
+	}
+	if d > 0 && c.Request.Body != nil && c.Request.Body != http.NoBody {
+		// Fails only for writers without deadlines (tests' recorders): no limit then.
+		_ = http.NewResponseController(c.Writer).SetReadDeadline(time.Now().Add(d))
+	}
+	c.Next()
+}
+
+func isUpload(c *gin.Context) bool {
+	return c.Request.Method == http.MethodPost && c.FullPath() == "/api/v1/imports"
+}
+
 func limitBody(c *gin.Context) {
 	limit, what := int64(MaxBody), "1 MiB"
-	if c.Request.Method == http.MethodPost && c.FullPath() == "/api/v1/imports" {
+	if isUpload(c) {
 		limit, what = MaxUpload, "16 MiB" // spreadsheets are bigger than JSON requests
 	}
 	if c.Request.ContentLength > limit {
@@ -214,29 +270,65 @@ func limitBody(c *gin.Context) {
 // unsafe requests must echo the CSRF token in a header (double submit), which a
 // cross-site form cannot do.
 func (h *handlers) authenticate(c *gin.Context) {
-	token, viaCookie := "", false
-	if ah := c.GetHeader("Authorization"); strings.HasPrefix(ah, "Bearer ") {
-		token = strings.TrimSpace(strings.TrimPrefix(ah, "Bearer "))
-	} else if ck, err := c.Cookie(cookieName); err == nil {
-		token, viaCookie = ck, true
+	a, token, ok := h.session(c)
+	if !ok {
+		return
+	}
+	c.Set(ctxActor, *a)
+	c.Set(ctxToken, token)
+	c.Next()
+}
+
+// session resolves the request's bearer token or session cookie to its actor, checking
+// the CSRF header on cookie-authenticated unsafe requests. When it reports false it has
+// answered (401, 403 or 500).
+func (h *handlers) session(c *gin.Context) (a *service.Actor, token string, ok bool) {
+	token, viaCookie := bearer(c), false
+	if token == "" {
+		if ck, err := c.Cookie(cookieName); err == nil {
+			token, viaCookie = ck, true
+		}
 	}
 	a, csrf, err := h.svc.Authenticate(c.Request.Context(), token)
 	if err != nil {
 		h.fail(c, err)
-		return
+		return nil, "", false
 	}
 	if a == nil {
 		problem(c, http.StatusUnauthorized, "log in first")
-		return
+		return nil, "", false
 	}
 	if viaCookie && !safeMethod(c.Request.Method) && c.GetHeader(csrfHeader) != csrf {
 		problem(c, http.StatusForbidden, "missing or wrong "+csrfHeader+" header")
-		return
+		return nil, "", false
 	}
 	a.RequestID = c.GetString(ctxRequestID)
-	c.Set(ctxActor, *a)
-	c.Set(ctxToken, token)
-	c.Next()
+	return a, token, true
+}
+
+// bearer is the request's "Authorization: Bearer" token, or "".
+func bearer(c *gin.Context) string {
+	if ah := c.GetHeader("Authorization"); strings.HasPrefix(ah, "Bearer ") {
+		return strings.TrimSpace(strings.TrimPrefix(ah, "Bearer "))
+	}
+	return ""
+}
+
+// metricsAccess lets the configured scraper token or an admin's session through to
+// /metrics: the figures (routes, volumes, backlog) are not for everyone.
+func (h *handlers) metricsAccess(c *gin.Context) {
+	if want := h.opt.MetricsToken; want != "" && subtle.ConstantTimeCompare([]byte(bearer(c)), []byte(want)) == 1 {
+		return
+	}
+	c.Header("WWW-Authenticate", `Bearer realm="sluice"`) // for a 401; removed when let through
+	a, _, ok := h.session(c)
+	if !ok {
+		return
+	}
+	c.Writer.Header().Del("WWW-Authenticate")
+	if !a.IsAdmin {
+		problem(c, http.StatusForbidden, "only an admin or the metrics token may read the metrics")
+	}
 }
 
 func safeMethod(m string) bool {

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"container/list"
+	"crypto/sha256"
 	"sync"
 	"time"
 )
@@ -14,7 +15,8 @@ import (
 // allowed attempt.
 //
 // Memory is bounded: at most WithMaxKeys keys (default 10000) are tracked, the least
-// recently used evicted first. An evicted key whose bucket had refilled loses nothing;
+// recently used evicted first, and a key longer than 64 bytes is kept as its SHA-256 (a
+// client chooses the username part of a key). An evicted key whose bucket had refilled loses nothing;
 // evicting a busy key (only under a flood of that many distinct keys) resets it, so keep a
 // per-IP key alongside the per-username key. It is safe for concurrent use.
 //
@@ -78,6 +80,7 @@ func NewLimiter(burst int, window time.Duration, opts ...LimiterOption) *Limiter
 // false and how long until the next attempt would be allowed (for a Retry-After header).
 // A refused attempt does not count.
 func (l *Limiter) Allow(key string) (ok bool, retryAfter time.Duration) {
+	key = boundKey(key)
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -111,6 +114,7 @@ func (l *Limiter) Allow(key string) (ok bool, retryAfter time.Duration) {
 // attempt, so only failures use up the bucket and a whole office behind one address can
 // sign in at nine o'clock). Earlier attempts keep counting.
 func (l *Limiter) Refund(key string) {
+	key = boundKey(key)
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -127,6 +131,7 @@ func (l *Limiter) Refund(key string) {
 
 // Reset forgets key (e.g. the username key after a successful login).
 func (l *Limiter) Reset(key string) {
+	key = boundKey(key)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if el, ok := l.keys[key]; ok {
@@ -140,4 +145,15 @@ func (l *Limiter) Len() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return len(l.keys)
+}
+
+// maxKeyLen is the longest key kept as given; longer ones are kept as their SHA-256.
+const maxLimiterKey = 64
+
+func boundKey(key string) string {
+	if len(key) <= maxLimiterKey {
+		return key
+	}
+	sum := sha256.Sum256([]byte(key))
+	return "sha256:" + string(sum[:])
 }

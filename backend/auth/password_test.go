@@ -239,3 +239,31 @@ func TestHashConcurrent(t *testing.T) {
 		t.Fatalf("semaphore leaked %d slots", len(hashSem))
 	}
 }
+
+func TestCheckNewPassword(t *testing.T) {
+	tests := []struct {
+		pw, user string
+		want     error
+	}{
+		{"password", "alice", ErrPasswordCommon},
+		{"PassWord1", "alice", ErrPasswordCommon}, // case does not help
+		{"iloveyou", "alice", ErrPasswordCommon},
+		{"12345678", "alice", ErrPasswordCommon},
+		{"short", "alice", ErrPasswordTooShort},
+		{"密碼密碼密碼", "alice", ErrPasswordTooShort}, // characters, not bytes
+		{strings.Repeat("x", MaxPasswordLen+1), "alice", ErrPasswordLong},
+		{"alice-the-admin", "alice-the-admin", ErrPasswordIsUsername},
+		{"sluice-demo", "clerk", nil},    // the demo users' password
+		{"admin-pass-123", "admin", nil}, // the tests' admin password
+		{"密碼密碼密碼密碼", "alice", nil},
+		{"correct horse battery staple", "alice", nil},
+	}
+	for _, tc := range tests {
+		if got := CheckNewPassword(tc.pw, tc.user); !errors.Is(got, tc.want) {
+			t.Errorf("CheckNewPassword(%.20q, %q) = %v, want %v", tc.pw, tc.user, got, tc.want)
+		}
+	}
+	if n := len(commonSet()); n < 10000 {
+		t.Fatalf("only %d common passwords loaded", n)
+	}
+}

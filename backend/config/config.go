@@ -45,12 +45,14 @@ type Config struct {
 	LogLevel      slog.Level
 	LogFormat     string // text | json
 	PprofAddr     string
-	HTTP          HTTP
-	Live          Live
-	Remind        Remind
-	SMTP          SMTP
-	Webhook       Webhook
-	Outbox        Outbox
+	// MetricsToken lets a scraper read /metrics as "Authorization: Bearer <token>".
+	MetricsToken Secret
+	HTTP         HTTP
+	Live         Live
+	Remind       Remind
+	SMTP         SMTP
+	Webhook      Webhook
+	Outbox       Outbox
 	// SecretsKey seals the secrets the server keeps in its database and must read back
 	// (webhook channels' HMAC secrets); unset, they are stored as given.
 	SecretsKey Secret
@@ -68,6 +70,12 @@ type HTTP struct {
 	TrustedProxies  []string
 	SecureCookies   bool
 	ShutdownTimeout time.Duration
+	// ReadHeaderTimeout bounds sending a request's head, BodyTimeout its body (the
+	// spreadsheet import's UploadTimeout); IdleTimeout closes idle keep-alive connections.
+	ReadHeaderTimeout time.Duration
+	BodyTimeout       time.Duration
+	UploadTimeout     time.Duration
+	IdleTimeout       time.Duration
 }
 
 // Live configures the websocket hub (GET /api/v1/live).
@@ -199,6 +207,15 @@ var Fields = []Field{
 			return checkHostPort(v)
 		},
 		get: func(c *Config) string { return c.PprofAddr }},
+	{Key: "metrics.token", Help: "bearer token a Prometheus scraper sends to GET /metrics (at least 16 characters); unset, only an admin's session may read the metrics", Secret: true,
+		set: func(c *Config, v string) error {
+			if v != "" && len(v) < 16 {
+				return errors.New("the metrics token is shorter than 16 characters")
+			}
+			c.MetricsToken = Secret{v}
+			return nil
+		},
+		get: func(c *Config) string { return c.MetricsToken.String() }},
 	{Key: "http.trusted_proxies", Help: "comma-separated IPs or CIDRs of proxies whose X-Forwarded-For is believed (none when empty)", Flag: true,
 		set: func(c *Config, v string) error {
 			c.HTTP.TrustedProxies = nil
@@ -226,6 +243,27 @@ var Fields = []Field{
 			return nil
 		},
 		get: func(c *Config) string { return c.HTTP.ShutdownTimeout.String() }},
+	{Key: "http.read_header_timeout", Default: "10s", Help: "how long a client may take to send a request's head (slow-header connections are cut)", Flag: true,
+		set: func(c *Config, v string) (err error) {
+			c.HTTP.ReadHeaderTimeout, err = positiveDuration(v, "10s")
+			return err
+		},
+		get: func(c *Config) string { return c.HTTP.ReadHeaderTimeout.String() }},
+	{Key: "http.body_timeout", Default: "30s", Help: "how long a client may take to send a request body (the live websocket has none; spreadsheet imports use http.upload_timeout)", Flag: true,
+		set: func(c *Config, v string) (err error) {
+			c.HTTP.BodyTimeout, err = positiveDuration(v, "30s")
+			return err
+		},
+		get: func(c *Config) string { return c.HTTP.BodyTimeout.String() }},
+	{Key: "http.upload_timeout", Default: "5m", Help: "how long a client may take to upload a spreadsheet import (up to 16 MiB)", Flag: true,
+		set: func(c *Config, v string) (err error) {
+			c.HTTP.UploadTimeout, err = positiveDuration(v, "5m")
+			return err
+		},
+		get: func(c *Config) string { return c.HTTP.UploadTimeout.String() }},
+	{Key: "http.idle_timeout", Default: "2m", Help: "how long an idle keep-alive connection stays open", Flag: true,
+		set: func(c *Config, v string) (err error) { c.HTTP.IdleTimeout, err = positiveDuration(v, "2m"); return err },
+		get: func(c *Config) string { return c.HTTP.IdleTimeout.String() }},
 	{Key: "live.origins", Help: "comma-separated browser origins (scheme://host[:port]) allowed to open /api/v1/live besides the server's own host", Flag: true,
 		set: func(c *Config, v string) error {
 			c.Live.Origins = nil

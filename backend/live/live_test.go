@@ -704,3 +704,25 @@ func TestLiveEventsCarryTheirCommitTime(t *testing.T) {
 		}
 	})
 }
+
+// An admin disabling a user, or ending their sessions, closes their sockets at once
+// (through the session.ended event, not the periodic session check).
+func TestDisableClosesSocketsAtOnce(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		e := start(t, s, live.Options{SessionCheck: time.Hour}, true)
+		admin := e.login("admin")
+		for _, tc := range []struct{ user, method, path string }{
+			{"warehouse", "POST", "/api/v1/users/warehouse/disable"},
+			{"clerk", "DELETE", "/api/v1/users/clerk/sessions"},
+		} {
+			c := e.dial(e.login(tc.user), "")
+			expectType(t, c, "subscribed")
+			if r := e.do(tc.method, tc.path, admin, nil); r.status != 200 {
+				t.Fatalf("%s %s: %d %s", tc.method, tc.path, r.status, r.body)
+			}
+			if code := waitClosed(t, c, 10*time.Second); code != live.CloseSessionEnded {
+				t.Fatalf("%s's socket after %s: close %d", tc.user, tc.path, code)
+			}
+		}
+	})
+}

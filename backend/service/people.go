@@ -201,8 +201,8 @@ func (s *Service) CreateUser(ctx context.Context, a Actor, nu NewUser) (*UserVie
 	if !keyPattern.MatchString(nu.Username) {
 		errs = append(errs, FieldError{"/username", "1–64 characters: lower-case letters, digits, '.', '_' or '-', starting with a letter"})
 	}
-	if len(nu.Password) < 8 {
-		errs = append(errs, FieldError{"/password", "at least 8 characters"})
+	if err := auth.CheckNewPassword(nu.Password, nu.Username); err != nil {
+		errs = append(errs, FieldError{"/password", err.Error()})
 	}
 	if nu.Locale != "" && !slices.Contains([]string{"zh-TW", "zh-CN", "en"}, nu.Locale) {
 		errs = append(errs, FieldError{"/locale", "one of zh-TW, zh-CN, en"})
@@ -340,6 +340,8 @@ func (s *Service) EnsureAdmin(ctx context.Context, password string) (created boo
 	if password == "" {
 		generated = randomString(18)
 		password = generated
+	} else if err := auth.CheckNewPassword(password, "admin"); err != nil {
+		return false, "", fmt.Errorf("admin_password: %w", err)
 	}
 	hash, err := auth.HashPassword(password)
 	if err != nil {
@@ -365,4 +367,100 @@ func randomString(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// SetUserDisabled disables or re-enables a user (admins only). Disabling ends all the
+// user's sessions in the same transaction, so none of them works a moment later (nor
+// again after a re-enable), and their open websockets close; a disabled user cannot log
+// in. Nobody may disable themselves, so an enabled admin always remains.
+func (s *Service) SetUserDisabled(ctx context.Context, a Actor, username string, disabled bool) (*UserView, error) {
+	if !s.canCompanyWide(a, "users.manage") {
+		return nil, forbidden("you may not manage users")
+	}
+	var id int
+	err := s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
+		u, err := tx.User.Query().Where(user.Username(username)).Only(ctx)
+		if ent.IsNotFound(err) {
+			return notFound("user")
+		}
+		if err != nil {
+			return err
+		}
+		if u.ID == a.ID && disabled {
+			return conflict("you cannot disable yourself")
+		}
+		id = u.ID
+		if u.Disabled == disabled {
+			return nil // already so: nothing to record
+		}
+		if err := tx.User.UpdateOneID(u.ID).SetDisabled(disabled).Exec(ctx); err != nil {
+			return err
+		}
+		action := "user.enabled"
+		if disabled {
+			action = "user.disabled"
+			if _, err := endSessions(ctx, tx, j, u.ID, u.Username, 0); err != nil {
+				return err
+			}
+		}
+		return j.Audit(ctx, store.Audit{Actor: a.Username, Action: action, Detail: map[string]any{"username": u.Username}})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Me(ctx, Actor{ID: id})
+}
+
+// EndUserSessions ends every session of a user (admins only) and answers how many.
+func (s *Service) EndUserSessions(ctx context.Context, a Actor, username string) (int, error) {
+	if !s.canCompanyWide(a, "users.manage") {
+		return 0, forbidden("you may not manage users")
+	}
+	var n int
+	err := s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
+		u, err := tx.User.Query().Where(user.Username(username)).Only(ctx)
+		if ent.IsNotFound(err) {
+			return notFound("user")
+		}
+		if err != nil {
+			return err
+		}
+		if n, err = endSessions(ctx, tx, j, u.ID, u.Username, 0); err != nil {
+			return err
+		}
+		return j.Audit(ctx, store.Audit{Actor: a.Username, Action: "sessions.ended", Detail: map[string]any{"username": u.Username, "sessions": n}})
+	})
+	return n, err
+}
+
+// EndOtherSessions ends the caller's sessions except the one token belongs to (e.g.
+// after signing in on a shared computer) and answers how many.
+func (s *Service) EndOtherSessions(ctx context.Context, a Actor, token string) (int, error) {
+	var n int
+	err := s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
+		keep, err := tx.Session.Query().Where(session.TokenHash(auth.HashToken(token)), session.UserID(a.ID)).OnlyID(ctx)
+		if err != nil {
+			return err // the caller was just authenticated with this token
+		}
+		if n, err = endSessions(ctx, tx, j, a.ID, a.Username, keep); err != nil {
+			return err
+		}
+		return j.Audit(ctx, store.Audit{Actor: a.Username, Action: "sessions.ended", Detail: map[string]any{"username": a.Username, "sessions": n, "kept_current": true}})
+	})
+	return n, err
+}
+
+// endSessions deletes a user's sessions but keep (0: none) and, when any ended, tells
+// the live hubs (session.ended), which close the websockets of sessions now gone.
+func endSessions(ctx context.Context, tx *ent.Tx, j *store.Journal, userID int, username string, keep int) (int, error) {
+	q := tx.Session.Delete().Where(session.UserID(userID))
+	if keep != 0 {
+		q = tx.Session.Delete().Where(session.UserID(userID), session.IDNEQ(keep))
+	}
+	n, err := q.Exec(ctx)
+	if err != nil || n == 0 {
+		return n, err
+	}
+	_, err = j.Event(ctx, "session.ended", "user:"+username, map[string]any{})
+	return n, err
 }

@@ -27,6 +27,10 @@ import (
 	"sluice/frontend"
 )
 
+// maxHeaderBytes bounds a request's head (Go's default is 1 MiB; cookies and a bearer
+// token need a few KiB).
+const maxHeaderBytes = 64 << 10
+
 // serveHooks let tests watch and steer serve; production passes none.
 type serveHooks struct {
 	listening func(addr string)               // the listener is open (migrations not yet run)
@@ -96,8 +100,11 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	g := &gate{}
 	g.set("migrations running")
-	srv := &http.Server{Handler: g, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
-		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	srv := &http.Server{Handler: g, ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout, IdleTimeout: cfg.HTTP.IdleTimeout,
+		MaxHeaderBytes: maxHeaderBytes, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	// No ReadTimeout: it would cut the live websocket (hijacked, long-lived) and bound
+	// every request alike; the API sets a deadline on each request's body instead
+	// (http.body_timeout, http.upload_timeout).
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	addr := ln.Addr().String()
@@ -229,6 +236,9 @@ func prepare(ctx context.Context, cfg *config.Config, log *slog.Logger, hooks *l
 		App:            frontend.App(),
 		TrustedProxies: cfg.HTTP.TrustedProxies,
 		SecureCookies:  cfg.HTTP.SecureCookies,
+		MetricsToken:   cfg.MetricsToken.Value(),
+		BodyTimeout:    cfg.HTTP.BodyTimeout,
+		UploadTimeout:  cfg.HTTP.UploadTimeout,
 		Lifecycle:      hooks,
 		LiveOptions:    liveOptions(cfg),
 		Ready: func(context.Context) error {
