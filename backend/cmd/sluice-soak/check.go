@@ -238,10 +238,10 @@ func (r *report) checkSockets(ctx context.Context, st *store.Store, ll *liveLoad
 	deadline := time.Now().Add(60 * time.Second)
 	for _, s := range ll.sockets {
 		s.mu.Lock()
-		started, topics, start := s.started, slices.Clone(s.topics), s.start
+		started, topics, start, lastErr := s.started, slices.Clone(s.topics), s.start, s.lastErr
 		s.mu.Unlock()
 		if !started {
-			r.fail("socket of %s never subscribed", s.user)
+			r.fail("socket of %s never subscribed (last error: %s)", s.user, lastErr)
 			continue
 		}
 		var want []int64

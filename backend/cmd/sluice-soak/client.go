@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"strconv"
 	"sync"
@@ -29,11 +30,12 @@ type client struct {
 
 	mu     sync.Mutex
 	tokens map[string]string
+	login  map[string]*sync.Mutex // one login per user at a time (the server throttles logins)
 }
 
 func newClient(c *cluster, rec *recorder, conns int) *client {
 	tr := &http.Transport{MaxIdleConns: conns * 2, MaxIdleConnsPerHost: conns * 2, IdleConnTimeout: 30 * time.Second, DisableCompression: true}
-	return &client{c: c, rec: rec, hc: &http.Client{Transport: tr, Timeout: 30 * time.Second}, tokens: map[string]string{}}
+	return &client{c: c, rec: rec, hc: &http.Client{Transport: tr, Timeout: 30 * time.Second}, tokens: map[string]string{}, login: map[string]*sync.Mutex{}}
 }
 
 // answer is a response below 500.
@@ -68,7 +70,7 @@ func (cl *client) do(ctx context.Context, rng *rand.Rand, method, path, route, u
 		status, hdr, b, err := cl.send(ctx, in.base, method, path, tok, key, body)
 		switch {
 		case err != nil:
-			cl.rec.connError(route)
+			cl.rec.connError(route, err)
 			sleep(ctx, backoff(rng, attempt))
 			continue
 		case status >= 500:
@@ -134,6 +136,15 @@ func (cl *client) token(ctx context.Context, rng *rand.Rand, user string) (strin
 	if user == "" {
 		return "", nil
 	}
+	cl.mu.Lock()
+	lm := cl.login[user]
+	if lm == nil {
+		lm = &sync.Mutex{}
+		cl.login[user] = lm
+	}
+	cl.mu.Unlock()
+	lm.Lock()
+	defer lm.Unlock()
 	cl.mu.Lock()
 	t, ok := cl.tokens[user]
 	cl.mu.Unlock()
@@ -217,8 +228,15 @@ func (r *recorder) count(route, status string) {
 	m[status]++
 }
 
-func (r *recorder) connError(route string) {
+// connError counts a request that got no answer: "timeout" (the client gave up after
+// 30 s) or "conn" (refused, reset, closed).
+func (r *recorder) connError(route string, err error) {
 	r.unknownOutcome()
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		r.count(route, "timeout")
+		return
+	}
 	r.count(route, "conn")
 }
 

@@ -29,6 +29,7 @@ type socket struct {
 	dups     []string
 	resyncs  int
 	connects int
+	lastErr  string // why the last connection ended (or failed to open)
 	storms   chan struct{}
 }
 
@@ -64,7 +65,11 @@ func (ll *liveLoad) run(ctx context.Context, rng *rand.Rand, s *socket) {
 		if ctx.Err() != nil {
 			return
 		}
-		_ = err
+		if err != nil {
+			s.mu.Lock()
+			s.lastErr = err.Error()
+			s.mu.Unlock()
+		}
 		sleep(ctx, time.Duration(20+rng.IntN(200))*time.Millisecond)
 	}
 }
@@ -86,9 +91,12 @@ func (ll *liveLoad) session(ctx context.Context, rng *rand.Rand, s *socket) erro
 	h := http.Header{}
 	h.Set("Authorization", "Bearer "+tok)
 	d := websocket.Dialer{HandshakeTimeout: 5 * time.Second}
-	conn, _, err := d.DialContext(ctx, "ws"+strings.TrimPrefix(in.base, "http")+"/api/v1/live"+q, h)
+	conn, res, err := d.DialContext(ctx, "ws"+strings.TrimPrefix(in.base, "http")+"/api/v1/live"+q, h)
 	if err != nil {
-		return err
+		if res != nil {
+			return fmt.Errorf("dial %s: %w (HTTP %d)", in.name, err, res.StatusCode)
+		}
+		return fmt.Errorf("dial %s: %w", in.name, err)
 	}
 	defer conn.Close()
 	s.mu.Lock()

@@ -100,8 +100,9 @@ func main() {
 
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
-	fmt.Printf("sluice-soak seed %d (SOAK_SEED=%d replays it); %s each of %v; %d writers, %d sockets; kill every ~%s, PostgreSQL drops every ~%s, storms every ~%s\n",
-		cfg.seed, cfg.seed, cfg.duration, cfg.scenarios, cfg.writers, cfg.sockets, cfg.killEvery, cfg.pgDropEvery, cfg.stormEvery)
+	fmt.Printf("sluice-soak seed %d (SOAK_SEED=%d replays it); %s each of %v; %d writers, %d sockets; kills every ~%s, PostgreSQL drops every ~%s, storms every ~%s; instances start %s\n",
+		cfg.seed, cfg.seed, cfg.duration, cfg.scenarios, cfg.writers, cfg.sockets, every(cfg.killEvery), every(cfg.pgDropEvery), every(cfg.stormEvery),
+		map[bool]string{true: "together", false: "one after the other"}[cfg.together])
 	failed := false
 	for i, sc := range cfg.scenarios {
 		rep := runScenario(ctx, cfg, i, sc)
@@ -160,4 +161,11 @@ func parseScenarios(s string) ([]scenario, error) {
 		return nil, fmt.Errorf("no scenarios")
 	}
 	return out, nil
+}
+
+func every(d time.Duration) string {
+	if d <= 0 {
+		return "(off)"
+	}
+	return d.String()
 }

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -134,6 +135,7 @@ func runScenario(ctx context.Context, cfg config, idx int, sc scenario) *report 
 	var bg sync.WaitGroup
 	bg.Go(func() { stock.watch(loadCtx, st) })
 	faults := schedule(cfg, sc, idx)
+	fmt.Printf("· faults: %s\n", describe(faults, c))
 	bg.Go(func() { rep.Faults = runFaults(loadCtx, c, ll, admin, faults, rep) })
 
 	workers.Wait()
@@ -202,4 +204,25 @@ func runFaults(ctx context.Context, c *cluster, ll *liveLoad, admin *sql.DB, fs 
 
 type faultCounts struct {
 	Kills, Drops, Backends, Storms int
+}
+
+// describe lists the schedule, so two runs with one seed can be compared.
+func describe(fs []fault, c *cluster) string {
+	if len(fs) == 0 {
+		return "none"
+	}
+	var b strings.Builder
+	for i, f := range fs {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		at := f.At.Round(100 * time.Millisecond)
+		switch f.Kind {
+		case "kill":
+			fmt.Fprintf(&b, "%s kill %s (down %s)", at, c.inst[f.Inst].name, f.Down.Round(100*time.Millisecond))
+		default:
+			fmt.Fprintf(&b, "%s %s", at, f.Kind)
+		}
+	}
+	return b.String()
 }
