@@ -75,6 +75,7 @@ func newAcks() *acks {
 // loader is the load of one scenario.
 type loader struct {
 	cl      *client
+	req     context.Context // requests: they outlive the load's end, so each gets its answer
 	acks    *acks
 	seed    uint64
 	scen    int
@@ -84,12 +85,12 @@ type loader struct {
 	promise string
 }
 
-func newLoader(cl *client, seed uint64, scen int) (*loader, error) {
+func newLoader(req context.Context, cl *client, seed uint64, scen int) (*loader, error) {
 	dir, err := findOrdersDir()
 	if err != nil {
 		return nil, err
 	}
-	l := &loader{cl: cl, acks: newAcks(), seed: seed, scen: scen,
+	l := &loader{req: req, cl: cl, acks: newAcks(), seed: seed, scen: scen,
 		// a promised date well ahead, so no reminder deadline falls inside the run
 		promise: time.Now().AddDate(0, 3, 0).Format("2006-01-02")}
 	for _, s := range samples {
@@ -104,7 +105,8 @@ func newLoader(cl *client, seed uint64, scen int) (*loader, error) {
 	return l, nil
 }
 
-// worker submits orders and walks them through their review until ctx ends. Each
+// worker submits orders and walks them through their review until ctx ends (the
+// request in flight then still gets its answer). Each
 // worker owns its orders, so no two workers act on one order.
 func (l *loader) worker(ctx context.Context, w int) {
 	rng := rand.New(rand.NewPCG(l.seed, uint64(l.scen)<<32|uint64(w)+1))
@@ -113,13 +115,13 @@ func (l *loader) worker(ctx context.Context, w int) {
 	for n := 0; ctx.Err() == nil; n++ {
 		if len(owned) == 0 || (len(owned) < 3 && rng.IntN(3) == 0) {
 			key := fmt.Sprintf("soak-%d-%d-w%d-o%d", l.seed, l.scen, w, n)
-			if id, ok := l.submit(ctx, rng, key); ok {
+			if id, ok := l.submit(rng, key); ok {
 				owned = append(owned, id)
 			}
 			continue
 		}
 		i := rng.IntN(len(owned))
-		done, progressed := l.advance(ctx, rng, w, n, owned[i])
+		done, progressed := l.advance(rng, w, n, owned[i])
 		if !progressed {
 			stuck[owned[i]]++
 		}
@@ -146,12 +148,12 @@ func (l *loader) body(rng *rand.Rand, key string) []byte {
 }
 
 // submit posts one order as the clerk with an Idempotency-Key (kept across retries).
-func (l *loader) submit(ctx context.Context, rng *rand.Rand, key string) (int, bool) {
+func (l *loader) submit(rng *rand.Rand, key string) (int, bool) {
 	body := l.body(rng, key)
 	l.acks.mu.Lock()
 	l.acks.attempted[key] = true
 	l.acks.mu.Unlock()
-	a, err := l.cl.do(ctx, rng, http.MethodPost, "/api/v1/orders", "POST /orders", "clerk", key, body)
+	a, err := l.cl.do(l.req, rng, http.MethodPost, "/api/v1/orders", "POST /orders", "clerk", key, body)
 	if err != nil {
 		return 0, false
 	}
@@ -190,8 +192,8 @@ func (l *loader) noteRefusal(route, key string, a answer) {
 
 // advance reads the order and takes one step on it: a decision on its first open task
 // or the resolution of its open exception. done: the order has ended.
-func (l *loader) advance(ctx context.Context, rng *rand.Rand, w, n, id int) (done, progressed bool) {
-	a, err := l.cl.do(ctx, rng, http.MethodGet, "/api/v1/orders/"+strconv.Itoa(id), "GET /orders/:id", "clerk", "", nil)
+func (l *loader) advance(rng *rand.Rand, w, n, id int) (done, progressed bool) {
+	a, err := l.cl.do(l.req, rng, http.MethodGet, "/api/v1/orders/"+strconv.Itoa(id), "GET /orders/:id", "clerk", "", nil)
 	if err != nil || !a.ok() {
 		return false, false
 	}
@@ -202,7 +204,7 @@ func (l *loader) advance(ctx context.Context, rng *rand.Rand, w, n, id int) (don
 	switch o.Status {
 	case "in_review":
 	case "exception":
-		return false, l.resolve(ctx, rng, id)
+		return false, l.resolve(rng, id)
 	default:
 		return true, true
 	}
@@ -210,12 +212,12 @@ func (l *loader) advance(ctx context.Context, rng *rand.Rand, w, n, id int) (don
 		if t.Status != "open" || t.Kind == "cc" || len(t.Assignees) == 0 {
 			continue
 		}
-		return false, l.decide(ctx, rng, fmt.Sprintf("soak-%d-%d-w%d-a%d", l.seed, l.scen, w, n), id, t)
+		return false, l.decide(rng, fmt.Sprintf("soak-%d-%d-w%d-a%d", l.seed, l.scen, w, n), id, t)
 	}
 	return false, false
 }
 
-func (l *loader) decide(ctx context.Context, rng *rand.Rand, key string, order int, t taskView) bool {
+func (l *loader) decide(rng *rand.Rand, key string, order int, t taskView) bool {
 	user := t.Assignees[0]
 	for _, u := range preferred {
 		if slices.Contains(t.Assignees, u) {
@@ -237,7 +239,7 @@ func (l *loader) decide(ctx context.Context, rng *rand.Rand, key string, order i
 		req["checklist"] = ticks
 	}
 	body, _ := json.Marshal(req)
-	a, err := l.cl.do(ctx, rng, http.MethodPost, "/api/v1/tasks/"+strconv.Itoa(t.ID)+"/actions", "POST /tasks/:id/actions", user, key, body)
+	a, err := l.cl.do(l.req, rng, http.MethodPost, "/api/v1/tasks/"+strconv.Itoa(t.ID)+"/actions", "POST /tasks/:id/actions", user, key, body)
 	if err != nil {
 		return false
 	}
@@ -260,7 +262,7 @@ type exceptionView struct {
 
 // resolve finds the order's open exception (the sales manager owns the demo's) and
 // cancels the order or overrides the check.
-func (l *loader) resolve(ctx context.Context, rng *rand.Rand, order int) bool {
+func (l *loader) resolve(rng *rand.Rand, order int) bool {
 	ex := 0
 	cursor := ""
 	for page := 0; ex == 0 && page < 20; page++ {
@@ -268,7 +270,7 @@ func (l *loader) resolve(ctx context.Context, rng *rand.Rand, order int) bool {
 		if cursor != "" {
 			path += "&cursor=" + cursor
 		}
-		a, err := l.cl.do(ctx, rng, http.MethodGet, path, "GET /exceptions", "manager", "", nil)
+		a, err := l.cl.do(l.req, rng, http.MethodGet, path, "GET /exceptions", "manager", "", nil)
 		if err != nil || !a.ok() {
 			return false
 		}
@@ -299,7 +301,7 @@ func (l *loader) resolve(ctx context.Context, rng *rand.Rand, order int) bool {
 	body, _ := json.Marshal(req)
 	// no Idempotency-Key here (the endpoint takes none): a retry after an unknown
 	// outcome may answer 409, and only a 2xx counts
-	a, err := l.cl.do(ctx, rng, http.MethodPost, "/api/v1/exceptions/"+strconv.Itoa(ex)+"/resolve", "POST /exceptions/:id/resolve", "manager", "", body)
+	a, err := l.cl.do(l.req, rng, http.MethodPost, "/api/v1/exceptions/"+strconv.Itoa(ex)+"/resolve", "POST /exceptions/:id/resolve", "manager", "", body)
 	if err != nil {
 		return false
 	}

@@ -108,10 +108,10 @@ func runScenario(ctx context.Context, cfg config, idx int, sc scenario) *report 
 
 	rec := newRecorder()
 	cl := newClient(c, rec, cfg.writers+cfg.sockets)
-	// requests keep being retried until well after the load stops, so an unknown outcome
-	// during the last fault still gets its answer
+	// a request in flight when the load stops is retried until it gets its answer (at
+	// most two minutes more), so an unknown outcome of the last fault is settled too
 	cl.retry = time.Now().Add(cfg.duration + 2*time.Minute)
-	l, err := newLoader(cl, cfg.seed, idx)
+	l, err := newLoader(ctx, cl, cfg.seed, idx)
 	if err != nil {
 		rep.fatal(err)
 		return rep
