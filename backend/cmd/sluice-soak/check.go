@@ -84,6 +84,9 @@ func (r *report) checkDatabase(ctx context.Context, st *store.Store, a *acks) {
 			r.fail("order %v carries key %s, which no client sent", ids, key)
 		}
 	}
+	for _, b := range a.badReplays {
+		r.fail("%s", b)
+	}
 	for key, id := range a.submitted {
 		ids := byKey[key]
 		if !slices.Contains(ids, id) {
@@ -364,8 +367,8 @@ func (r *report) print(w io.Writer) {
 		r.Faults.Kills, r.Faults.Drops, r.Faults.Backends, r.Faults.Storms)
 	if a := r.Acks; a != nil {
 		a.mu.Lock()
-		fmt.Fprintf(w, "acknowledged: %d orders (%d keys sent), %d decisions, %d exception resolutions; %d answered from an idempotency record, %d after retries\n",
-			len(a.submitted), len(a.attempted), len(a.decided), len(a.resolved), a.replays, a.retried2xx)
+		fmt.Fprintf(w, "acknowledged: %d orders (%d keys sent), %d decisions, %d exception resolutions; %d answered from an idempotency record, %d after retries; %d sent again on purpose\n",
+			len(a.submitted), len(a.attempted), len(a.decided), len(a.resolved), a.replays, a.retried2xx, a.resent)
 		if len(a.conflicts) > 0 {
 			fmt.Fprintf(w, "refused (4xx, not acknowledged): %s\n", sortedCounts(a.conflicts))
 		}

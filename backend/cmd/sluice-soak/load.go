@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"sync"
@@ -53,7 +54,9 @@ type acks struct {
 	replays     int // 2xx answered from an idempotency record
 	retried2xx  int // 2xx after at least one unknown outcome
 	conflicts   map[string]int
-	keyConflict []string // a keyed retry after an unknown outcome answered 409/422
+	keyConflict []string // a keyed retry after an unknown outcome answered 409
+	resent      int      // acknowledged requests sent again with their key on purpose
+	badReplays  []string // … whose answer was not the first one replayed
 }
 
 type decision struct {
@@ -166,7 +169,26 @@ func (l *loader) submit(rng *rand.Rand, key string) (int, bool) {
 	l.acks.submitted[key] = o.ID
 	l.noteAck(a)
 	l.acks.mu.Unlock()
+	if rng.IntN(20) == 0 {
+		l.resend(rng, http.MethodPost, "/api/v1/orders", "POST /orders", "clerk", key, body, a)
+	}
 	return o.ID, true
+}
+
+// resend sends an acknowledged request again with its key, as a client that lost the
+// answer would: it must be answered from the idempotency record, with the first answer.
+func (l *loader) resend(rng *rand.Rand, method, path, route, user, key string, body []byte, first answer) {
+	a, err := l.cl.do(l.req, rng, method, path, route+" (again)", user, key, body)
+	if err != nil {
+		return
+	}
+	l.acks.mu.Lock()
+	defer l.acks.mu.Unlock()
+	l.acks.resent++
+	if a.Status != first.Status || !a.Replayed || !sameJSON(a.Body, first.Body) {
+		l.acks.badReplays = append(l.acks.badReplays, fmt.Sprintf("%s key %s sent again: HTTP %d replayed=%v %.300s (first: HTTP %d %.300s)",
+			route, key, a.Status, a.Replayed, a.Body, first.Status, first.Body))
+	}
 }
 
 // noteAck counts a 2xx that came from an idempotency record or after retries (mu held).
@@ -251,6 +273,9 @@ func (l *loader) decide(rng *rand.Rand, key string, order int, t taskView) bool 
 	l.acks.decided = append(l.acks.decided, decision{Task: t.ID, Order: order, Action: req["action"].(string), User: user})
 	l.noteAck(a)
 	l.acks.mu.Unlock()
+	if rng.IntN(20) == 0 {
+		l.resend(rng, http.MethodPost, "/api/v1/tasks/"+strconv.Itoa(t.ID)+"/actions", "POST /tasks/:id/actions", user, key, body, a)
+	}
 	return true
 }
 
@@ -331,4 +356,9 @@ func findOrdersDir() (string, error) {
 			return "", fmt.Errorf("schemas/examples/orders not found from %s (run from the repository)", wd)
 		}
 	}
+}
+
+func sameJSON(a, b []byte) bool {
+	var x, y any
+	return json.Unmarshal(a, &x) == nil && json.Unmarshal(b, &y) == nil && reflect.DeepEqual(x, y)
 }
