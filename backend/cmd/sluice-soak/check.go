@@ -56,7 +56,7 @@ func (r *report) note(format string, a ...any) {
 func (r *report) ok() bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return len(r.findings) == 0 && len(r.StockDips) == 0 && (r.Requests == nil || len(r.Requests.errs) == 0)
+	return len(r.findings) == 0 && len(r.StockDips) == 0 && (r.Requests == nil || len(r.Requests.errs)+len(r.Requests.stalls) == 0)
 }
 
 // checkDatabase compares what the clients were told with what the database holds.
@@ -394,6 +394,13 @@ func (r *report) print(w io.Writer) {
 		fmt.Fprintln(w)
 		for _, e := range q.errs {
 			fmt.Fprintf(w, "FINDING: HTTP %d at %s: %s on instance %s: %.600s\n", e.Status, e.At, e.Request, e.Instance, e.Body)
+		}
+		for i, e := range q.stalls {
+			if i == 10 {
+				fmt.Fprintf(w, "FINDING: … and %d more requests with no answer in %s\n", len(q.stalls)-10, requestTimeout)
+				break
+			}
+			fmt.Fprintf(w, "FINDING: no answer in %s: %s on instance %s, sent at %s\n", requestTimeout, e.Request, e.Instance, e.At-requestTimeout)
 		}
 		q.mu.Unlock()
 	}

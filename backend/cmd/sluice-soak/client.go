@@ -18,6 +18,11 @@ import (
 
 const demoPassword = "sluice-demo"
 
+// requestTimeout is how long a request may go unanswered: far beyond any request's
+// time on a loaded machine, so a timeout is a hang (a killed instance resets its
+// connections at once instead).
+const requestTimeout = 30 * time.Second
+
 // client talks to the cluster as the demo users. A connection error, a timeout or a
 // 5xx is an unknown outcome: the request is sent again, with the same Idempotency-Key,
 // to the next instance, until it gets an answer below 500 or the retry deadline passes.
@@ -35,7 +40,7 @@ type client struct {
 
 func newClient(c *cluster, rec *recorder, conns int) *client {
 	tr := &http.Transport{MaxIdleConns: conns * 2, MaxIdleConnsPerHost: conns * 2, IdleConnTimeout: 30 * time.Second, DisableCompression: true}
-	return &client{c: c, rec: rec, hc: &http.Client{Transport: tr, Timeout: 30 * time.Second}, tokens: map[string]string{}, login: map[string]*sync.Mutex{}}
+	return &client{c: c, rec: rec, hc: &http.Client{Transport: tr, Timeout: requestTimeout}, tokens: map[string]string{}, login: map[string]*sync.Mutex{}}
 }
 
 // answer is a response below 500.
@@ -70,7 +75,7 @@ func (cl *client) do(ctx context.Context, rng *rand.Rand, method, path, route, u
 		status, hdr, b, err := cl.send(ctx, in.base, method, path, tok, key, body)
 		switch {
 		case err != nil:
-			cl.rec.connError(route, err)
+			cl.rec.connError(route, method+" "+path, in.name, err)
 			sleep(ctx, backoff(rng, attempt))
 			continue
 		case status >= 500:
@@ -199,6 +204,7 @@ type recorder struct {
 	mu       sync.Mutex
 	counts   map[string]map[string]int // route → status (or "conn") → n
 	errs     []serverErr               // every 5xx but 503
+	stalls   []serverErr               // requests with no answer in requestTimeout
 	e503     []serverErr               // the first few 503s
 	n503     int
 	unknowns atomic.Int64
@@ -228,13 +234,17 @@ func (r *recorder) count(route, status string) {
 	m[status]++
 }
 
-// connError counts a request that got no answer: "timeout" (the client gave up after
-// 30 s) or "conn" (refused, reset, closed).
-func (r *recorder) connError(route string, err error) {
+// connError counts a request that got no answer: "conn" (refused, reset, closed: the
+// instance died or is not up yet) or "timeout" (no answer in requestTimeout from a live
+// instance: a hang, which fails the run).
+func (r *recorder) connError(route, req, inst string, err error) {
 	r.unknownOutcome()
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
 		r.count(route, "timeout")
+		r.mu.Lock()
+		r.stalls = append(r.stalls, serverErr{At: time.Since(r.start).Round(time.Millisecond), Request: req, Instance: inst})
+		r.mu.Unlock()
 		return
 	}
 	r.count(route, "conn")
