@@ -8,7 +8,7 @@ DB      ?= sqlite://./data/sluice.db
 PG_URL  ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 # PostgreSQL-backed tests run when SLUICE_TEST_PG is set; the test targets set it (and
 # start a stopped cluster) when PostgreSQL is installed here.
-ifneq ($(filter test test-go test-race,$(MAKECMDGOALS)),)
+ifneq ($(filter test test-go test-race test-soak soak,$(MAKECMDGOALS)),)
 ifeq ($(origin SLUICE_TEST_PG),undefined)
 SLUICE_TEST_PG := $(shell scripts/pg-up.sh "$(PG_URL)")
 endif
@@ -18,7 +18,7 @@ export SLUICE_TEST_PG
 GO_SRC := $(shell find backend plugins schemas frontend/embed.go -type f \( -name '*.go' -o -name '*.json' -o -name '*.sql' \) 2>/dev/null) go.mod go.sum
 WEB_SRC := $(shell find frontend/src frontend/index.html frontend/vite.config.* frontend/tsconfig*.json -type f 2>/dev/null)
 
-.PHONY: run build test test-go test-race test-web test-e2e bench lint clean
+.PHONY: run build test test-go test-race test-web test-e2e test-soak soak bench lint clean
 
 run: build
 	./$(BIN) serve --demo --addr $(ADDR) --db $(DB)
@@ -35,7 +35,7 @@ frontend/dist/app/index.html: node_modules/.sluice-installed $(WEB_SRC)
 $(BIN): frontend/dist/app/index.html $(GO_SRC)
 	$(GO) build -o $(BIN) ./backend/cmd/sluice
 
-test: lint test-go test-race test-web test-e2e
+test: lint test-go test-race test-web test-e2e test-soak
 
 lint:
 	@out=$$(gofmt -l backend plugins schemas frontend/embed.go); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -58,6 +58,28 @@ test-web: node_modules/.sluice-installed
 test-e2e: $(BIN)
 	scripts/chromium.sh
 	scripts/e2e.sh ./$(BIN)
+
+# The reliability suite (docs/soak.md): load with SIGKILLs, PostgreSQL connection drops and
+# websocket reconnect storms, then checks. `make soak` runs SQLite, PostgreSQL and three
+# PostgreSQL instances for SOAK_DURATION (default 10m) each; every SOAK_* variable is a knob.
+comma := ,
+SOAK_PG_SCENARIOS = $(if $(SLUICE_TEST_PG),postgres:1$(comma)postgres:3)
+
+soak: $(BIN)
+	SOAK_SCENARIOS="$${SOAK_SCENARIOS:-sqlite:1$(if $(SLUICE_TEST_PG),$(comma)$(SOAK_PG_SCENARIOS))}" \
+	$(GO) run ./backend/cmd/sluice-soak --bin ./$(BIN)
+
+# The short version in `make test`: a minute per database (SQLite, three PostgreSQL
+# instances) at a load and fault mix today's code passes. The knobs held down until the
+# fixes in flight are merged (docs/soak.md): SOAK_PG_DROP_EVERY=0 (dropped PostgreSQL
+# connections answer 500), SOAK_WRITERS=8 (a pool of 20 starves beyond ~20 writers on an
+# instance), SOAK_START_TOGETHER unset (instances seeding at once race).
+test-soak: $(BIN)
+	SOAK_DURATION="$${SOAK_DURATION:-1m}" SOAK_WRITERS="$${SOAK_WRITERS:-8}" SOAK_SOCKETS="$${SOAK_SOCKETS:-10}" \
+	SOAK_KILL_EVERY="$${SOAK_KILL_EVERY:-15s}" SOAK_STORM_EVERY="$${SOAK_STORM_EVERY:-10s}" \
+	SOAK_PG_DROP_EVERY="$${SOAK_PG_DROP_EVERY:-0}" \
+	SOAK_SCENARIOS="$${SOAK_SCENARIOS:-sqlite:1$(if $(SLUICE_TEST_PG),$(comma)postgres:3)}" \
+	$(GO) run ./backend/cmd/sluice-soak --bin ./$(BIN)
 
 bench: $(BIN)
 	$(GO) run ./backend/cmd/sluice-bench --bin ./$(BIN)

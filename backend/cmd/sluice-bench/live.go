@@ -140,7 +140,7 @@ func measureLive(ctx context.Context, a *api, srv *server, n, orders int, body [
 		res.Error = err.Error()
 		return res
 	}
-	pid := srv.cmd.Process.Pid
+	pid := srv.Cmd.Process.Pid
 	before := rssOf(pid)
 	u := strings.Replace(srv.base, "http://", "ws://", 1) + "/api/v1/live?topics=department:sales"
 	hdr := http.Header{"Authorization": {"Bearer " + token}}

@@ -1,15 +1,6 @@
 package main
 
-import (
-	"syscall"
-
-	"golang.org/x/sys/unix"
-)
-
-// childAttr makes the kernel kill the server if the bench process dies without cleaning up.
-func childAttr() *syscall.SysProcAttr {
-	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-}
+import "golang.org/x/sys/unix"
 
 // floorSockets bounds the loopback pairs measured: both ends live in this process, so
 // a pair takes two descriptors of the process's limit (with some left for the rest).
