@@ -82,7 +82,7 @@ func New(svc *service.Service, opt Options) (*gin.Engine, error) {
 	if opt.Live != nil {
 		m.live(opt.Live)
 	}
-	r.Use(h.recover, h.requestID, h.logRequests, m.observe, limitBody)
+	r.Use(h.recover, h.requestID, h.logRequests, m.observe, limitBody, checkRequestText)
 	r.GET("/metrics", m.handler())
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", h.readyz)

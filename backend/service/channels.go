@@ -31,12 +31,12 @@ const secretMask = "*****"
 
 // ChannelInput creates or changes a channel.
 type ChannelInput struct {
-	Key        string          `json:"key,omitempty"`
-	Name       string          `json:"name,omitempty"`
-	Flow       string          `json:"flow"`
-	Department string          `json:"department"`
-	Submitter  string          `json:"submitter"`
-	Secret     string          `json:"secret,omitempty"`
+	Key        string          `json:"key,omitempty" max:"64"`
+	Name       string          `json:"name,omitempty" max:"200"`
+	Flow       string          `json:"flow" max:"100"`
+	Department string          `json:"department" max:"64"`
+	Submitter  string          `json:"submitter" max:"64"`
+	Secret     string          `json:"secret,omitempty" max:"256"`
 	Mapping    json.RawMessage `json:"mapping"`
 	Enabled    *bool           `json:"enabled,omitempty"`
 }
