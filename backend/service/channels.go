@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -273,6 +274,10 @@ func (s *Service) ReceiveOrder(ctx context.Context, w Webhook, now time.Time) (*
 	}
 	if !c.Enabled {
 		return nil, forbidden("channel %s is disabled", c.Key)
+	}
+	// What the request bodies of the API may not hold, a shop's may not either.
+	if e := scanJSON(w.Body, math.MaxFloat64); e != nil {
+		return nil, e
 	}
 	dec := json.NewDecoder(bytes.NewReader(w.Body))
 	dec.UseNumber() // shop order ids can exceed what a float64 holds exactly

@@ -62,15 +62,23 @@ func CheckText(what, s string, max int) *Error {
 
 // ScanJSON checks a request body before it is decoded: one JSON object whose strings
 // (names and values) hold no NUL, are valid UTF-8 and have at most MaxText characters,
-// whose lists have at most MaxItems items and whose numbers are finite float64s. It
+// whose lists have at most MaxItems items and whose numbers are at most MaxNumber. It
 // answers nil for a body it cannot parse: the decoder reports that, with its position.
 //
 // encoding/json replaces invalid UTF-8 by U+FFFD while decoding, so the raw bytes of
 // each string token are checked here, where they are still visible.
-func ScanJSON(body []byte) *Error {
+func ScanJSON(body []byte) *Error { return scanJSON(body, MaxNumber) }
+
+// MaxNumber bounds the numbers of a request body: beyond ±2^53 a float64 (and a
+// JavaScript client) no longer holds every integer, and an int64 field is one step from
+// overflowing. A shop's webhook payload is only held to finite (its ids are read as
+// text).
+const MaxNumber = 1 << 53
+
+func scanJSON(body []byte, maxNumber float64) *Error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
-	var sc scanner
+	sc := scanner{maxNumber: maxNumber}
 	for {
 		start := dec.InputOffset()
 		tok, err := dec.Token()
@@ -88,9 +96,10 @@ func ScanJSON(body []byte) *Error {
 
 // scanner follows where ScanJSON's tokens are, to name the one that is wrong.
 type scanner struct {
-	stack   []scanFrame
-	started bool
-	done    bool
+	maxNumber float64
+	stack     []scanFrame
+	started   bool
+	done      bool
 }
 
 type scanFrame struct {
@@ -162,8 +171,9 @@ func (s *scanner) token(tok json.Token, raw []byte) *Error {
 			return e
 		}
 	case json.Number:
-		if f, err := t.Float64(); err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
-			return badInput(TypeOutOfRange, "a number is out of range", FieldError{s.pointer(), "not a finite number"})
+		if f, err := t.Float64(); err != nil || math.IsInf(f, 0) || math.Abs(f) > s.maxNumber {
+			return badInput(TypeOutOfRange, "a number is out of range", FieldError{s.pointer(),
+				fmt.Sprintf("at most %g in magnitude", s.maxNumber)})
 		}
 	}
 	s.valueDone()
