@@ -85,7 +85,7 @@ type AdjustmentRequest struct {
 	SKU       string `json:"sku" max:"64"`
 	Warehouse string `json:"warehouse" max:"64"`
 	Delta     int    `json:"delta"`
-	Reason    string `json:"reason" max:"2000"`
+	Reason    string `json:"reason" max:"500"`
 }
 
 // MoveView is one entry of the stock ledger.
