@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -128,12 +130,10 @@ func checkRequestText(c *gin.Context) {
 			return
 		}
 	}
-	q, err := url.ParseQuery(c.Request.URL.RawQuery)
-	if err != nil {
-		problem(c, http.StatusBadRequest, "the query string is malformed: "+err.Error())
-		return
-	}
-	for name, vs := range q {
+	// What parses is what the handlers' c.Query sees (malformed pairs are dropped
+	// there as here), so the error is not an answer.
+	q, _ := url.ParseQuery(c.Request.URL.RawQuery)
+	for _, name := range slices.Sorted(maps.Keys(q)) { // the first bad one, always the same
 		if e := service.CheckText("/"+name, name, service.MaxQuery); e != nil {
 			typedProblem(c, e.Status, e.Type, "a query parameter's name is not valid", e.Errors...)
 			return
@@ -142,7 +142,7 @@ func checkRequestText(c *gin.Context) {
 		if n, ok := queryLimits[name]; ok {
 			max = n
 		}
-		for _, v := range vs {
+		for _, v := range q[name] {
 			if e := service.CheckText("/"+name, v, max); e != nil {
 				typedProblem(c, e.Status, e.Type, "the query parameter "+name+" is not valid", e.Errors...)
 				return
