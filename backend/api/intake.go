@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -36,6 +37,9 @@ func (h *handlers) postImport(c *gin.Context) {
 		return
 	}
 	defer func() { _ = c.Request.MultipartForm.RemoveAll() }()
+	if !checkForm(c) {
+		return
+	}
 	req := service.ImportRequest{Flow: c.PostForm("flow"), Department: c.PostForm("department"), Mapping: []byte(c.PostForm("mapping")),
 		Encoding: c.PostForm("encoding")}
 	if fh, err := c.FormFile("file"); err == nil {
@@ -59,6 +63,40 @@ func (h *handlers) postImport(c *gin.Context) {
 	}
 	c.Header("Location", "/api/v1/imports/"+strconv.Itoa(job.ID))
 	c.JSON(http.StatusAccepted, job)
+}
+
+// checkForm refuses an upload whose text fields or file name hold what no database
+// stores (NUL, invalid UTF-8) or are too long, and a mapping that is not a clean JSON
+// object, as decodeStrict does for JSON bodies; pointers name the form field.
+func checkForm(c *gin.Context) bool {
+	form := c.Request.MultipartForm
+	for _, name := range slices.Sorted(maps.Keys(form.Value)) {
+		max := service.MaxQuery
+		if name == "mapping" {
+			max = service.MaxText
+		}
+		for _, v := range form.Value[name] {
+			e := service.CheckText("/"+name, v, max)
+			if e == nil && name == "mapping" && strings.TrimSpace(v) != "" {
+				if e = service.ScanJSON([]byte(v)); e != nil {
+					for i := range e.Errors {
+						e.Errors[i].Pointer = "/mapping" + e.Errors[i].Pointer
+					}
+				}
+			}
+			if e != nil {
+				typedProblem(c, e.Status, e.Type, "the form field "+name+" is not valid", e.Errors...)
+				return false
+			}
+		}
+	}
+	for _, fh := range form.File["file"] {
+		if e := service.CheckText("/file", fh.Filename, 255); e != nil {
+			typedProblem(c, e.Status, e.Type, "the file name is not valid", e.Errors...)
+			return false
+		}
+	}
+	return true
 }
 
 func (h *handlers) getImports(c *gin.Context) {

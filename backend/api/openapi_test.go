@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -383,11 +384,32 @@ func mirror(t *testing.T, doc map[string]any, where string, typ reflect.Type, sc
 		if f.Type.Kind() == reflect.Struct && f.Type.Name() == "" {
 			mirror(t, doc, where+"."+name, f.Type, deref(t, doc, p))
 		}
+		mirrorMax(t, doc, where+"."+name, f, p)
 	}
 	for name := range props {
 		if !seen[name] {
 			t.Errorf("%s: schema property %q is not a JSON field of the Go type", where, name)
 		}
+	}
+}
+
+// mirrorMax checks that a field's `max` tag (service.CheckLimits) is the schema's
+// maxLength (text) or maxItems (lists), so clients see the bounds the server applies.
+func mirrorMax(t *testing.T, doc map[string]any, where string, f reflect.StructField, p any) {
+	t.Helper()
+	max := f.Tag.Get("max")
+	if max == "" {
+		return
+	}
+	key, typ := "maxLength", f.Type
+	for typ.Kind() == reflect.Pointer {
+		typ = typ.Elem()
+	}
+	if typ.Kind() == reflect.Slice {
+		key = "maxItems"
+	}
+	if got := fmt.Sprint(deref(t, doc, p)[key]); got != max {
+		t.Errorf("%s: %s is %s, the Go field's max tag %s", where, key, got, max)
 	}
 }
 

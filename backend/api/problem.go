@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -25,7 +28,15 @@ type Problem struct {
 }
 
 func problem(c *gin.Context, status int, detail string, errs ...service.FieldError) {
-	p := Problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: detail, Errors: errs}
+	typedProblem(c, status, "", detail, errs...)
+}
+
+// typedProblem answers a problem of a stable type (service.Type*; "" is about:blank).
+func typedProblem(c *gin.Context, status int, typ, detail string, errs ...service.FieldError) {
+	if typ == "" {
+		typ = "about:blank"
+	}
+	p := Problem{Type: typ, Title: http.StatusText(status), Status: status, Detail: detail, Errors: errs}
 	b, _ := json.Marshal(p)
 	c.Abort()
 	c.Data(status, "application/problem+json", b)
@@ -38,7 +49,7 @@ func (h *handlers) fail(c *gin.Context, err error) {
 		if e.Status == http.StatusTooManyRequests {
 			c.Header("Retry-After", strconv.Itoa(int(e.RetryAfter.Seconds())+1))
 		}
-		problem(c, e.Status, e.Detail, e.Errors...)
+		typedProblem(c, e.Status, e.Type, e.Detail, e.Errors...)
 		return
 	}
 	h.log.Error("request failed", "err", err, "path", c.FullPath(), "request_id", c.GetString(ctxRequestID))
@@ -46,7 +57,7 @@ func (h *handlers) fail(c *gin.Context, err error) {
 }
 
 // bind decodes a JSON body strictly: unknown fields and wrong types are 400 with the
-// pointer of the field, an oversized body 413. It reports whether it succeeded (and has
+// pointer of the field, an oversized body 413, and so is what decodeStrict refuses. It reports whether it succeeded (and has
 // answered when it did not).
 func bind(c *gin.Context, v any) bool {
 	body, err := io.ReadAll(c.Request.Body)
@@ -67,7 +78,16 @@ func bind(c *gin.Context, v any) bool {
 	return decodeStrict(c, body, v)
 }
 
+// decodeStrict is the one way request bodies are read (bind, and the lock's optional
+// body): before decoding, the body must be one JSON object with no NUL, no invalid
+// UTF-8, no string, list or number out of bounds (service.ScanJSON); after, the
+// request's own `max` tags must hold (service.CheckLimits). Every refusal is a 400 with
+// a stable type and the pointer of the field, before anything is read or written.
 func decodeStrict(c *gin.Context, body []byte, v any) bool {
+	if e := service.ScanJSON(body); e != nil {
+		typedProblem(c, e.Status, e.Type, e.Detail, e.Errors...)
+		return false
+	}
 	dec := json.NewDecoder(strings.NewReader(string(body)))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
@@ -75,6 +95,10 @@ func decodeStrict(c *gin.Context, body []byte, v any) bool {
 		err = errors.New("unexpected data after the JSON value")
 	}
 	if err == nil {
+		if e := service.CheckLimits(v); e != nil {
+			typedProblem(c, e.Status, e.Type, e.Detail, e.Errors...)
+			return false
+		}
 		return true
 	}
 	var te *json.UnmarshalTypeError
@@ -95,4 +119,45 @@ func decodeStrict(c *gin.Context, body []byte, v any) bool {
 		problem(c, http.StatusBadRequest, "malformed JSON: "+err.Error())
 	}
 	return false
+}
+
+// queryLimits are the query parameters longer than service.MaxQuery: a mapping (JSON)
+// and the websocket's topics (up to live.Options.MaxTopics of them).
+var queryLimits = map[string]int{"mapping": service.MaxText, "topics": service.MaxText}
+
+// checkRequestText refuses, for every route, a path parameter, query parameter or
+// Idempotency-Key that holds a NUL or invalid UTF-8 (PostgreSQL stores neither) or is
+// too long: they reach the database (searches, lookups, keys) as they are.
+func checkRequestText(c *gin.Context) {
+	for _, p := range c.Params {
+		if e := service.CheckText("/"+p.Key, p.Value, service.MaxQuery); e != nil {
+			typedProblem(c, e.Status, e.Type, "the path parameter "+p.Key+" is not valid", e.Errors...)
+			return
+		}
+	}
+	// What parses is what the handlers' c.Query sees (malformed pairs are dropped
+	// there as here), so the error is not an answer.
+	q, _ := url.ParseQuery(c.Request.URL.RawQuery)
+	for _, name := range slices.Sorted(maps.Keys(q)) { // the first bad one, always the same
+		if e := service.CheckText("/"+name, name, service.MaxQuery); e != nil {
+			typedProblem(c, e.Status, e.Type, "a query parameter's name is not valid", e.Errors...)
+			return
+		}
+		max := service.MaxQuery
+		if n, ok := queryLimits[name]; ok {
+			max = n
+		}
+		for _, v := range q[name] {
+			if e := service.CheckText("/"+name, v, max); e != nil {
+				typedProblem(c, e.Status, e.Type, "the query parameter "+name+" is not valid", e.Errors...)
+				return
+			}
+		}
+	}
+	// A header is named by a pointer of its name, as query parameters are.
+	if e := service.CheckText("/Idempotency-Key", c.GetHeader("Idempotency-Key"), service.MaxIdempotencyKey); e != nil {
+		typedProblem(c, e.Status, e.Type, "the Idempotency-Key header is not valid", e.Errors...)
+		return
+	}
+	c.Next()
 }

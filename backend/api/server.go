@@ -90,7 +90,7 @@ func New(svc *service.Service, opt Options) (*gin.Engine, error) {
 	if opt.Live != nil {
 		m.live(opt.Live)
 	}
-	r.Use(securityHeaders, h.recover, h.requestID, h.logRequests, m.observe, h.bodyDeadline, limitBody)
+	r.Use(securityHeaders, h.recover, h.requestID, h.logRequests, m.observe, h.bodyDeadline, limitBody, checkRequestText)
 	r.GET("/metrics", h.metricsAccess, m.handler())
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", h.readyz)

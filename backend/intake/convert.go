@@ -2,18 +2,34 @@ package intake
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
+
+// MaxCell is the longest text one cell (or one webhook value) may hold, in characters:
+// as long as any string of a request body (service.MaxText).
+const MaxCell = 10000
 
 // Convert turns a cell's text into the JSON value the field's schema expects. Spreadsheets
 // carry everything as text, with the habits of the people typing it (thousands separators,
 // "是/否", "2026/8/15", Excel date serials), so the conversion is forgiving where the
 // meaning is unambiguous and refuses otherwise; range checks are left to the form.
+// Text no database can store (a NUL character, bytes that are not UTF-8) or longer than
+// MaxCell is refused here, so that it is the row's error and not the import's.
 func Convert(s *Schema, cell string) (any, error) {
+	switch {
+	case !utf8.ValidString(cell):
+		return nil, errors.New("the text is not valid UTF-8")
+	case strings.IndexByte(cell, 0) >= 0:
+		return nil, errors.New("the text holds a NUL character")
+	case len(cell) > MaxCell && utf8.RuneCountInString(cell) > MaxCell:
+		return nil, fmt.Errorf("longer than %d characters", MaxCell)
+	}
 	cell = strings.TrimSpace(cell)
 	switch s.Type {
 	case "integer":

@@ -354,6 +354,9 @@ func (m *TableMapping) Build(s *Schema, t *Table) []*Order {
 		}
 		if m.ExternalRef != "" && first {
 			o.Ref = cell(r, m.ExternalRef)
+			if _, err := Convert(&Schema{Type: "string"}, o.Ref); err != nil { // stored as it is
+				o.Errors = append(o.Errors, RowError{rowNo, m.ExternalRef, err.Error()})
+			}
 		}
 	}
 	for _, o := range orders {

@@ -246,12 +246,26 @@ type msg struct {
 func decodeMsg(b []byte) (msg, error) {
 	var raw struct {
 		msg
-		Data json.RawMessage `json:"data"`
+		Seq   *int64          `json:"seq"`
+		Topic *string         `json:"topic"`
+		Data  json.RawMessage `json:"data"`
 	}
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return msg{}, fmt.Errorf("decode %.200s: %w", b, err)
 	}
+	// The documented contract (openapi.json, GET /live): only events carry seq (and a
+	// topic, and a type with a dot); control messages are {type, data}, of four types.
+	if raw.Seq != nil {
+		if *raw.Seq < 1 || raw.Topic == nil || !strings.Contains(raw.Type, ".") {
+			return msg{}, fmt.Errorf("an event without its seq, topic or dotted type: %.200s", b)
+		}
+	} else if raw.Topic != nil || !slices.Contains([]string{"subscribed", "unsubscribed", "resync", "error"}, raw.Type) {
+		return msg{}, fmt.Errorf("a message without seq that is not a control message: %.200s", b)
+	}
 	m := raw.msg
+	if raw.Seq != nil {
+		m.Seq, m.Topic = *raw.Seq, *raw.Topic
+	}
 	if len(raw.Data) > 0 && len(raw.Data) < 16<<10 {
 		if err := json.Unmarshal(raw.Data, &m.Data); err != nil {
 			return msg{}, fmt.Errorf("decode data %.200s: %w", raw.Data, err)

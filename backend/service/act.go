@@ -18,13 +18,13 @@ import (
 
 // ActionRequest is the body of POST /tasks/{id}/actions.
 type ActionRequest struct {
-	Action    string         `json:"action"`
-	Comment   string         `json:"comment,omitempty"`
-	Reason    string         `json:"reason,omitempty"`
-	Node      string         `json:"node,omitempty"`     // return: the earlier node to go back to
-	User      string         `json:"user,omitempty"`     // transfer, delegate, add_signer
-	Position  string         `json:"position,omitempty"` // add_signer: before | after
-	Checklist []bool         `json:"checklist,omitempty"`
+	Action    string         `json:"action" max:"32"`
+	Comment   string         `json:"comment,omitempty" max:"2000"` // as MaxCommentLen
+	Reason    string         `json:"reason,omitempty" max:"2000"`
+	Node      string         `json:"node,omitempty" max:"100"`    // return: the earlier node to go back to
+	User      string         `json:"user,omitempty" max:"64"`     // transfer, delegate, add_signer
+	Position  string         `json:"position,omitempty" max:"16"` // add_signer: before | after
+	Checklist []bool         `json:"checklist,omitempty" max:"200"`
 	Fields    map[string]any `json:"fields,omitempty"`
 	// auto is set by a reminder timer's automatic action (never from a request body):
 	// the system decides (engine.Action.Auto), and this goes into the audit detail.

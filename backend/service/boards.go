@@ -314,8 +314,10 @@ func boardEvent(ctx context.Context, j *store.Journal, o *ent.Order, typ string,
 func (s *Service) LockOrder(ctx context.Context, a Actor, id int, req LockRequest) (*LockView, error) {
 	ttl := DefaultLockTTL
 	if req.Minutes != 0 {
-		if req.Minutes < 1 || time.Duration(req.Minutes)*time.Minute > MaxLockTTL {
-			return nil, invalid("the lock request is not valid", FieldError{"/minutes", "between 1 and 480"})
+		// The range is checked on the minutes themselves: multiplied first, a huge
+		// count wraps around time.Duration's int64 into the range.
+		if max := int(MaxLockTTL / time.Minute); req.Minutes < 1 || req.Minutes > max {
+			return nil, invalid("the lock request is not valid", FieldError{"/minutes", fmt.Sprintf("between 1 and %d", max)})
 		}
 		ttl = time.Duration(req.Minutes) * time.Minute
 	}

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -30,12 +31,12 @@ const secretMask = "*****"
 
 // ChannelInput creates or changes a channel.
 type ChannelInput struct {
-	Key        string          `json:"key,omitempty"`
-	Name       string          `json:"name,omitempty"`
-	Flow       string          `json:"flow"`
-	Department string          `json:"department"`
-	Submitter  string          `json:"submitter"`
-	Secret     string          `json:"secret,omitempty"`
+	Key        string          `json:"key,omitempty" max:"64"`
+	Name       string          `json:"name,omitempty" max:"200"`
+	Flow       string          `json:"flow" max:"100"`
+	Department string          `json:"department" max:"64"`
+	Submitter  string          `json:"submitter" max:"64"`
+	Secret     string          `json:"secret,omitempty" max:"256"`
 	Mapping    json.RawMessage `json:"mapping"`
 	Enabled    *bool           `json:"enabled,omitempty"`
 }
@@ -272,6 +273,10 @@ func (s *Service) ReceiveOrder(ctx context.Context, w Webhook, now time.Time) (*
 	}
 	if !c.Enabled {
 		return nil, forbidden("channel %s is disabled", c.Key)
+	}
+	// What the request bodies of the API may not hold, a shop's may not either.
+	if e := scanJSON(w.Body, math.MaxFloat64); e != nil {
+		return nil, e
 	}
 	dec := json.NewDecoder(bytes.NewReader(w.Body))
 	dec.UseNumber() // shop order ids can exceed what a float64 holds exactly

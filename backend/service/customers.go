@@ -39,15 +39,15 @@ func customerView(c *ent.Customer) CustomerView {
 // CustomerInput is the body of POST /customers and PUT /customers/{code}. On PUT, a
 // field left out keeps its value, so blocking a customer is {"blocked": true, ...}.
 type CustomerInput struct {
-	Code          string   `json:"code,omitempty"`
-	Name          *string  `json:"name,omitempty"`
-	Email         *string  `json:"email,omitempty"`
-	Language      *string  `json:"language,omitempty"`
-	WebhookURL    *string  `json:"webhook_url,omitempty"`
+	Code          string   `json:"code,omitempty" max:"64"`
+	Name          *string  `json:"name,omitempty" max:"200"`
+	Email         *string  `json:"email,omitempty" max:"254"`
+	Language      *string  `json:"language,omitempty" max:"35"`
+	WebhookURL    *string  `json:"webhook_url,omitempty" max:"2048"`
 	Blocked       *bool    `json:"blocked,omitempty"`
-	BlockedReason *string  `json:"blocked_reason,omitempty"`
+	BlockedReason *string  `json:"blocked_reason,omitempty" max:"2000"`
 	CreditLimit   *float64 `json:"credit_limit,omitempty"`
-	Address       *string  `json:"address,omitempty"`
+	Address       *string  `json:"address,omitempty" max:"1000"`
 }
 
 // customerCode: letters, digits and . _ -, like the SKUs and keys they sit beside.

@@ -27,8 +27,8 @@ const MaxBatchPrint = 200
 // BatchPrintRequest is the body of POST /documents/batch.
 type BatchPrintRequest struct {
 	Orders   []int  `json:"orders"`
-	Document string `json:"document"`
-	Lang     string `json:"lang,omitempty"`
+	Document string `json:"document" max:"64"`
+	Lang     string `json:"lang,omitempty" max:"35"`
 }
 
 // PrintedDocument is a rendered PDF.

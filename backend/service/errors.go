@@ -20,7 +20,9 @@ type FieldError struct {
 
 // Error is a refusal the caller should show as a problem (RFC 9457).
 type Error struct {
-	Status int          `json:"status"`
+	Status int `json:"status"`
+	// Type is the problem's stable type (Type* in input.go); empty: about:blank.
+	Type   string       `json:"type,omitempty"`
 	Detail string       `json:"detail"`
 	Errors []FieldError `json:"errors,omitempty"`
 	// RetryAfter is how long a 429 should wait.

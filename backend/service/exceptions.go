@@ -375,12 +375,12 @@ func (s *Service) GetException(ctx context.Context, a Actor, id int) (*Exception
 
 // ResolveRequest is the body of POST /exceptions/{id}/resolve.
 type ResolveRequest struct {
-	Action string `json:"action"`
-	Note   string `json:"note,omitempty"`
+	Action string `json:"action" max:"32"`
+	Note   string `json:"note,omitempty" max:"2000"`
 	// Data (retry only) patches the order's top-level fields before the node runs again.
 	Data map[string]any `json:"data,omitempty"`
 	// User (override of a review that resolved no approver) gets the review task.
-	User string `json:"user,omitempty"`
+	User string `json:"user,omitempty" max:"64"`
 }
 
 // ResolveResult is what a resolution answers: the exception and the order after it.

@@ -76,7 +76,7 @@ func (s *Service) FlowForm(ctx context.Context, a Actor, key string) (*FlowFormV
 // ExpressionCheck is the body of POST /flows/expressions/check: a branch condition and
 // the form whose fields it reads (latest published; empty: any order fields).
 type ExpressionCheck struct {
-	Form string `json:"form"`
+	Form string `json:"form" max:"100"`
 	Expr string `json:"expr"`
 }
 

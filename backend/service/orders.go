@@ -100,9 +100,9 @@ func nodeObject(flow, node string) string { return authz.NodeObject(flow, node) 
 
 // SubmitRequest is the body of POST /orders.
 type SubmitRequest struct {
-	Flow       string         `json:"flow"`
+	Flow       string         `json:"flow" max:"100"`
 	Data       map[string]any `json:"data"`
-	Department string         `json:"department,omitempty"`
+	Department string         `json:"department,omitempty" max:"64"`
 	// Parent links an after-sales order (a return, a complaint) to the order it is about.
 	Parent int `json:"parent,omitempty"`
 	// Source and ExternalRef are set by intake (import, channel webhooks), never from a

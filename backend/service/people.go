@@ -37,8 +37,8 @@ type UserView struct {
 
 // Membership is a role held in a department.
 type Membership struct {
-	Department string `json:"department"`
-	Role       string `json:"role"`
+	Department string `json:"department" max:"64"`
+	Role       string `json:"role" max:"64"`
 }
 
 func userView(u *ent.User) UserView {
@@ -158,13 +158,13 @@ func (s *Service) MyPermissions(ctx context.Context, a Actor) ([]string, error) 
 
 // NewUser is the body of POST /users.
 type NewUser struct {
-	Username    string       `json:"username"`
-	DisplayName string       `json:"display_name,omitempty"`
-	Email       string       `json:"email,omitempty"`
-	Password    string       `json:"password"`
+	Username    string       `json:"username" max:"64"`
+	DisplayName string       `json:"display_name,omitempty" max:"200"`
+	Email       string       `json:"email,omitempty" max:"254"`
+	Password    string       `json:"password" max:"256"`
 	IsAdmin     bool         `json:"is_admin,omitempty"`
-	Locale      string       `json:"locale,omitempty"`
-	Memberships []Membership `json:"memberships,omitempty"`
+	Locale      string       `json:"locale,omitempty" max:"35"`
+	Memberships []Membership `json:"memberships,omitempty" max:"100"`
 }
 
 // ListUsers lists everyone (admins only).
@@ -280,9 +280,9 @@ func createUser(ctx context.Context, tx *ent.Tx, nu NewUser, hash string) (int, 
 
 // DepartmentView is a department as the API shows it.
 type DepartmentView struct {
-	Key    string  `json:"key"`
-	Name   string  `json:"name"`
-	Parent *string `json:"parent,omitempty"`
+	Key    string  `json:"key" max:"64"`
+	Name   string  `json:"name" max:"200"`
+	Parent *string `json:"parent,omitempty" max:"64"`
 }
 
 // ListDepartments lists departments (any logged-in user: pickers need them).

@@ -26,16 +26,16 @@ import (
 
 // ShipmentLine is a quantity of one SKU in a shipment.
 type ShipmentLine struct {
-	SKU string `json:"sku"`
+	SKU string `json:"sku" max:"64"`
 	Qty int    `json:"qty"`
 }
 
 // ShipmentRequest is the body of POST /orders/{id}/shipments.
 type ShipmentRequest struct {
-	Carrier  string `json:"carrier"`
-	Tracking string `json:"tracking"`
+	Carrier  string `json:"carrier" max:"64"`
+	Tracking string `json:"tracking" max:"200"`
 	// Warehouse ships from this warehouse; default: where the order's stock is held.
-	Warehouse string         `json:"warehouse,omitempty"`
+	Warehouse string         `json:"warehouse,omitempty" max:"64"`
 	Lines     []ShipmentLine `json:"lines"`
 }
 
@@ -98,6 +98,10 @@ var trackingPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{3,39}$`)
 // MaxShipmentLines caps the lines of one shipment (an order has at most 200 items).
 const MaxShipmentLines = 200
 
+// MaxQty caps a shipment line's quantity, as stock adjustments are capped: the lines of
+// one SKU are summed, and a sum of unbounded ints could wrap around past the checks.
+const MaxQty = 1_000_000_000
+
 // Carriers lists the carriers a shipment can name.
 func (s *Service) Carriers() []plugins.Carrier { return plugins.Carriers() }
 
@@ -127,8 +131,8 @@ func checkShipment(req ShipmentRequest) []FieldError {
 		if l.SKU == "" {
 			errs = append(errs, FieldError{at + "/sku", "required"})
 		}
-		if l.Qty < 1 {
-			errs = append(errs, FieldError{at + "/qty", "a positive whole quantity"})
+		if l.Qty < 1 || l.Qty > MaxQty {
+			errs = append(errs, FieldError{at + "/qty", fmt.Sprintf("a positive whole quantity, at most %d", MaxQty)})
 		}
 	}
 	return errs

@@ -31,16 +31,16 @@ type SimulateRequest struct {
 
 // PastFilter picks past orders to replay in a simulation.
 type PastFilter struct {
-	Status string `json:"status,omitempty"` // e.g. completed
-	Limit  int    `json:"limit,omitempty"`  // default 20, at most 200
+	Status string `json:"status,omitempty" max:"64"` // e.g. completed
+	Limit  int    `json:"limit,omitempty"`           // default 20, at most 200
 }
 
 // SimOrder is a sample order: a POST /orders body, optionally with who submits it.
 type SimOrder struct {
-	Flow       string         `json:"flow,omitempty"`
+	Flow       string         `json:"flow,omitempty" max:"100"`
 	Data       map[string]any `json:"data"`
-	Department string         `json:"department,omitempty"`
-	Submitter  string         `json:"submitter,omitempty"`
+	Department string         `json:"department,omitempty" max:"64"`
+	Submitter  string         `json:"submitter,omitempty" max:"64"`
 }
 
 // SimOrderResult is one simulated order.

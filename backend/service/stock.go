@@ -47,9 +47,9 @@ func productView(p *ent.Product) ProductView {
 // ProductInput is the body of POST /products and PUT /products/{sku}; on PUT a field
 // left out keeps its value.
 type ProductInput struct {
-	SKU      string   `json:"sku,omitempty"`
-	Name     *string  `json:"name,omitempty"`
-	Unit     *string  `json:"unit,omitempty"`
+	SKU      string   `json:"sku,omitempty" max:"64"`
+	Name     *string  `json:"name,omitempty" max:"200"`
+	Unit     *string  `json:"unit,omitempty" max:"32"`
 	Price    *float64 `json:"price,omitempty"`
 	LowStock *int     `json:"low_stock,omitempty"`
 }
@@ -63,8 +63,8 @@ type WarehouseView struct {
 
 // WarehouseInput is the body of POST /warehouses.
 type WarehouseInput struct {
-	Key  string `json:"key"`
-	Name string `json:"name,omitempty"`
+	Key  string `json:"key" max:"64"`
+	Name string `json:"name,omitempty" max:"200"`
 }
 
 // StockView is one product's stock in one warehouse.
@@ -82,10 +82,10 @@ type StockView struct {
 
 // AdjustmentRequest is the body of POST /stock/adjustments.
 type AdjustmentRequest struct {
-	SKU       string `json:"sku"`
-	Warehouse string `json:"warehouse"`
+	SKU       string `json:"sku" max:"64"`
+	Warehouse string `json:"warehouse" max:"64"`
 	Delta     int    `json:"delta"`
-	Reason    string `json:"reason"`
+	Reason    string `json:"reason" max:"500"`
 }
 
 // MoveView is one entry of the stock ledger.
