@@ -46,11 +46,15 @@ type bodyOp struct {
 // bodyless are the unsafe operations that take no body. Every other POST, PUT, PATCH
 // and DELETE must document a JSON body, so the sweep below cannot miss a new route.
 var bodyless = []string{
+	"DELETE /api/v1/me/sessions",
 	"DELETE /api/v1/orders/{id}/lock",
+	"DELETE /api/v1/users/{username}/sessions",
 	"POST /api/v1/admin/outbox/{id}/retry",
 	"POST /api/v1/auth/logout",
 	"POST /api/v1/definitions/{kind}/{key}/publish",
 	"POST /api/v1/live/ticket",
+	"POST /api/v1/users/{username}/disable",
+	"POST /api/v1/users/{username}/enable",
 }
 
 // openapiDoc fetches the served document.
