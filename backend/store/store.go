@@ -25,19 +25,38 @@ import (
 // DefaultURL is the embedded database used when no --db is given.
 const DefaultURL = "sqlite://./data/sluice.db"
 
-// Store holds the database handles. On SQLite, writes go through one connection (WAL
-// allows one writer; queueing in Go is cheaper than SQLite's busy-wait) while reads use
-// a pool; on PostgreSQL both are the same pool.
+// Store holds the database handles: a writer pool that only Tx uses, and a reader pool
+// for everything read outside a transaction. On SQLite the writer is one connection (WAL
+// allows one writer; queueing in Go is cheaper than SQLite's busy-wait).
+//
+// On PostgreSQL the two are separate pools too, and that is what keeps a loaded server
+// from freezing: code running inside a write transaction reads through Read (the
+// catalog, the reminder cache, …) while it holds a writer connection and, through the
+// journal, the ledger row lock. Were both one pool, N transactions waiting on that lock
+// would hold all N connections and the lock holder would wait for an N+1st forever. With
+// two pools no request ever waits for a second connection of a pool it holds one of: a
+// writer may wait for a reader connection, but a reader connection is only ever held by
+// plain reads (never a lock wait under MVCC, never a wait for a writer), so one always
+// comes free. Using Client inside a Tx callback breaks this; SQLite's single writer
+// connection makes any such use hang every test at once.
 type Store struct {
 	Dialect string
 	URL     string
-	Client  *ent.Client // writer: use inside Tx
+	Client  *ent.Client // writer: use only through Tx
 	Read    *ent.Client // readers
 	DB      *sql.DB
 	ReadDB  *sql.DB
-	schema  string // PostgreSQL: the current schema (see Channel)
+	pingDB  *sql.DB // PostgreSQL: one connection of its own for readiness (see Ping)
+	schema  string  // PostgreSQL: the current schema (see Channel)
 	commitHooks
 }
+
+// Default PostgreSQL pool sizes. Every journaled transaction queues on the ledger row
+// lock, so writer connections beyond a handful only wait; readers run side by side.
+const (
+	pgWriteConns = 8
+	pgReadConns  = 16
+)
 
 // Open connects to url (sqlite://path or postgres://…). It does not migrate.
 func Open(ctx context.Context, rawURL string) (*Store, error) {
@@ -112,41 +131,84 @@ func openSQLite(ctx context.Context, rawURL string) (*Store, error) {
 }
 
 func openPostgres(ctx context.Context, rawURL string) (*Store, error) {
-	db, err := sql.Open("pgx", rawURL)
-	if err != nil {
+	var dbs []*sql.DB
+	pool := func(n int) (*sql.DB, error) {
+		db, err := sql.Open("pgx", rawURL)
+		if err != nil {
+			return nil, err
+		}
+		db.SetMaxOpenConns(n)
+		db.SetMaxIdleConns(n)
+		db.SetConnMaxIdleTime(5 * time.Minute)
+		dbs = append(dbs, db)
+		return db, nil
+	}
+	fail := func(err error) (*Store, error) {
+		for _, db := range dbs {
+			db.Close()
+		}
 		return nil, err
 	}
-	db.SetMaxOpenConns(20)
-	db.SetMaxIdleConns(20)
-	db.SetConnMaxIdleTime(5 * time.Minute)
-	if err := db.PingContext(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("store: connect %s: %w", redact(rawURL), err)
+	w, err := pool(pgWriteConns)
+	if err != nil {
+		return fail(err)
+	}
+	r, err := pool(pgReadConns)
+	if err != nil {
+		return fail(err)
+	}
+	p, err := pool(1)
+	if err != nil {
+		return fail(err)
+	}
+	if err := w.PingContext(ctx); err != nil {
+		return fail(fmt.Errorf("store: connect %s: %w", redact(rawURL), err))
 	}
 	var schema string
-	if err := db.QueryRowContext(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("store: current schema: %w", err)
+	if err := w.QueryRowContext(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
+		return fail(fmt.Errorf("store: current schema: %w", err))
 	}
-	s := &Store{Dialect: dialect.Postgres, URL: rawURL, DB: db, ReadDB: db, schema: schema}
-	s.Client = ent.NewClient(ent.Driver(entsql.OpenDB(dialect.Postgres, db)))
-	s.Read = s.Client
+	s := &Store{Dialect: dialect.Postgres, URL: rawURL, DB: w, ReadDB: r, pingDB: p, schema: schema}
+	s.Client = ent.NewClient(ent.Driver(entsql.OpenDB(dialect.Postgres, w)))
+	s.Read = ent.NewClient(ent.Driver(entsql.OpenDB(dialect.Postgres, r)))
 	return s, nil
+}
+
+// SetPoolSize caps PostgreSQL's writer and reader pools at write and read connections
+// (tests run a whole service on a few). SQLite keeps its single writer.
+func (s *Store) SetPoolSize(write, read int) {
+	if s.Dialect != dialect.Postgres {
+		return
+	}
+	s.DB.SetMaxOpenConns(write)
+	s.DB.SetMaxIdleConns(write)
+	s.ReadDB.SetMaxOpenConns(read)
+	s.ReadDB.SetMaxIdleConns(read)
 }
 
 // Close releases the handles.
 func (s *Store) Close() error {
 	err := s.DB.Close()
-	if s.ReadDB != s.DB {
-		if e := s.ReadDB.Close(); err == nil {
+	for _, db := range []*sql.DB{s.ReadDB, s.pingDB} {
+		if db == nil || db == s.DB {
+			continue
+		}
+		if e := db.Close(); err == nil {
 			err = e
 		}
 	}
 	return err
 }
 
-// Ping checks the database answers (readiness).
-func (s *Store) Ping(ctx context.Context) error { return s.ReadDB.PingContext(ctx) }
+// Ping checks the database answers (readiness). On PostgreSQL it has a connection of
+// its own, so a busy server (every pooled connection in use) still reports ready, and a
+// readiness failure means the database does not answer, not that we are busy.
+func (s *Store) Ping(ctx context.Context) error {
+	if s.pingDB != nil {
+		return s.pingDB.PingContext(ctx)
+	}
+	return s.ReadDB.PingContext(ctx)
+}
 
 // Tx runs fn in one write transaction: committed if fn returns nil, rolled back otherwise.
 func (s *Store) Tx(ctx context.Context, fn func(tx *ent.Tx) error) (err error) {
