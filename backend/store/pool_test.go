@@ -34,4 +34,3 @@ func TestPingWhilePoolsAreBusy(t *testing.T) {
 		t.Fatalf("ping with both pools in use: %v", err)
 	}
 }
-
