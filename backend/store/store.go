@@ -12,10 +12,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
+	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
 	"modernc.org/sqlite"
 
@@ -46,8 +48,9 @@ type Store struct {
 	Read    *ent.Client // readers
 	DB      *sql.DB
 	ReadDB  *sql.DB
-	pingDB  *sql.DB // PostgreSQL: one connection of its own for readiness (see Ping)
-	schema  string  // PostgreSQL: the current schema (see Channel)
+	pingDB  *sql.DB      // PostgreSQL: one connection of its own for readiness (see Ping)
+	schema  string       // PostgreSQL: the current schema (see Channel)
+	idle    atomic.Int32 // PostgreSQL: idle connections kept per pool (see dropIdle)
 	commitHooks
 }
 
@@ -171,6 +174,7 @@ func openPostgres(ctx context.Context, rawURL string) (*Store, error) {
 	s := &Store{Dialect: dialect.Postgres, URL: rawURL, DB: w, ReadDB: r, pingDB: p, schema: schema}
 	s.Client = ent.NewClient(ent.Driver(entsql.OpenDB(dialect.Postgres, w)))
 	s.Read = ent.NewClient(ent.Driver(entsql.OpenDB(dialect.Postgres, r)))
+	s.idle.Store(pgReadConns)
 	return s, nil
 }
 
@@ -184,6 +188,7 @@ func (s *Store) SetPoolSize(write, read int) {
 	s.DB.SetMaxIdleConns(write)
 	s.ReadDB.SetMaxOpenConns(read)
 	s.ReadDB.SetMaxIdleConns(read)
+	s.idle.Store(int32(max(write, read)))
 }
 
 // Close releases the handles.
@@ -211,9 +216,39 @@ func (s *Store) Ping(ctx context.Context) error {
 }
 
 // Tx runs fn in one write transaction: committed if fn returns nil, rolled back otherwise.
-func (s *Store) Tx(ctx context.Context, fn func(tx *ent.Tx) error) (err error) {
+//
+// On PostgreSQL a connection lost before COMMIT was sent (a restarted server, an
+// administrator's pg_terminate_backend, a broken network) rolls the transaction back on
+// the server, so nothing was written and fn is run once more on a fresh connection; fn
+// must therefore keep its effects inside tx (or reset what it collects outside at its
+// start). A connection lost while COMMIT was in flight is not retried: the server may
+// have committed before the connection died, and running fn again would apply the
+// change twice. Tx then returns ErrCommitUnknown; clients that sent an Idempotency-Key
+// can repeat the request safely (the key is stored in the same transaction). Losing the
+// connection again on the second try returns ErrUnavailable.
+func (s *Store) Tx(ctx context.Context, fn func(tx *ent.Tx) error) error {
+	err := s.tx(ctx, fn)
+	if !errors.Is(err, errLost) || s.Dialect != dialect.Postgres || ctx.Err() != nil {
+		return err
+	}
+	// A lost connection seldom comes alone (a restart or a terminate of every backend):
+	// drop the idle ones rather than find each dead one by failing a request on it.
+	s.dropIdle()
+	if err = s.tx(ctx, fn); errors.Is(err, errLost) {
+		return fmt.Errorf("%w (%w)", ErrUnavailable, err)
+	}
+	return err
+}
+
+// tx is one attempt of Tx. A connection loss before COMMIT is wrapped in errLost; one
+// during COMMIT in ErrCommitUnknown.
+func (s *Store) tx(ctx context.Context, fn func(tx *ent.Tx) error) (err error) {
+	lost := func(err error) bool { return s.Dialect == dialect.Postgres && ctx.Err() == nil && ConnLost(err) }
 	tx, err := s.Client.Tx(ctx)
 	if err != nil {
+		if lost(err) {
+			return fmt.Errorf("store: begin: %w: %w", errLost, err)
+		}
 		return fmt.Errorf("store: begin: %w", err)
 	}
 	st := &txState{store: s}
@@ -227,13 +262,31 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *ent.Tx) error) (err error) {
 	}()
 	if err = fn(tx); err != nil {
 		_ = tx.Rollback()
+		if lost(err) {
+			return fmt.Errorf("%w: %w", errLost, err)
+		}
 		return err
 	}
 	if err = tx.Commit(); err != nil {
+		switch {
+		case lost(err) && pgconn.SafeToRetry(err):
+			// the driver knew the connection was gone and sent nothing
+			return fmt.Errorf("store: commit: %w: %w", errLost, err)
+		case lost(err):
+			return fmt.Errorf("%w (%w)", ErrCommitUnknown, err)
+		}
 		return fmt.Errorf("store: commit: %w", err)
 	}
 	s.committed(st)
 	return nil
+}
+
+// dropIdle closes the idle connections of both pools (new ones are opened as needed).
+func (s *Store) dropIdle() {
+	for _, db := range []*sql.DB{s.DB, s.ReadDB} {
+		db.SetMaxIdleConns(0)
+		db.SetMaxIdleConns(int(s.idle.Load()))
+	}
 }
 
 // redact hides a password in a database URL for messages and logs.
