@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"sluice/backend/service"
+	"sluice/backend/store"
 )
 
 // Problem is an RFC 9457 problem document.
@@ -24,13 +25,29 @@ type Problem struct {
 }
 
 func problem(c *gin.Context, status int, detail string, errs ...service.FieldError) {
-	p := Problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: detail, Errors: errs}
+	typedProblem(c, "about:blank", status, detail, errs...)
+}
+
+// Problem types of the database faults a client can act on (stable identifiers).
+const (
+	// ProblemDatabaseUnavailable: the database could not be reached or the connection
+	// was lost before anything was saved; repeat the request after Retry-After.
+	ProblemDatabaseUnavailable = "database-unavailable"
+	// ProblemCommitUnknown: the connection was lost while the change was being saved, so
+	// it may or may not have been; repeat it with the same Idempotency-Key (the answer
+	// is then replayed if it was saved), or check before repeating it.
+	ProblemCommitUnknown = "database-commit-unknown"
+)
+
+func typedProblem(c *gin.Context, typ string, status int, detail string, errs ...service.FieldError) {
+	p := Problem{Type: typ, Title: http.StatusText(status), Status: status, Detail: detail, Errors: errs}
 	b, _ := json.Marshal(p)
 	c.Abort()
 	c.Data(status, "application/problem+json", b)
 }
 
-// fail answers an error from the service: its own status for refusals, 500 otherwise
+// fail answers an error from the service: its own status for refusals, 503 when the
+// database connection is lost (a restart or failover: worth repeating), 500 otherwise
 // (logged, with no internals in the body).
 func (h *handlers) fail(c *gin.Context, err error) {
 	if e, ok := service.AsError(err); ok {
@@ -40,8 +57,20 @@ func (h *handlers) fail(c *gin.Context, err error) {
 		problem(c, e.Status, e.Detail, e.Errors...)
 		return
 	}
-	h.log.Error("request failed", "err", err, "path", c.FullPath(), "request_id", c.GetString(ctxRequestID))
-	problem(c, http.StatusInternalServerError, "internal error; the request id is "+c.GetString(ctxRequestID))
+	id := c.GetString(ctxRequestID)
+	if store.ConnLost(err) && c.Request.Context().Err() == nil {
+		h.log.Warn("database connection lost", "err", err, "path", c.FullPath(), "request_id", id)
+		typ, detail := ProblemDatabaseUnavailable, "the database is unavailable and nothing was changed; try again in a moment"
+		if errors.Is(err, store.ErrCommitUnknown) {
+			typ, detail = ProblemCommitUnknown, "the connection to the database was lost while saving, so the change may or may not be saved; "+
+				"repeat it with the same Idempotency-Key, or check before repeating it"
+		}
+		c.Header("Retry-After", "1")
+		typedProblem(c, typ, http.StatusServiceUnavailable, detail+"; the request id is "+id)
+		return
+	}
+	h.log.Error("request failed", "err", err, "path", c.FullPath(), "request_id", id)
+	problem(c, http.StatusInternalServerError, "internal error; the request id is "+id)
 }
 
 // bind decodes a JSON body strictly: unknown fields and wrong types are 400 with the

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"database/sql"
 	"database/sql/driver"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"syscall"
 
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
 )
 
 var (
@@ -45,4 +47,30 @@ func ConnLost(err error) bool {
 	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) || pgconn.SafeToRetry(err) ||
 		errors.As(err, &ce) || errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNREFUSED)
+}
+
+// readConnector opens the PostgreSQL reader pool's connections. A read sent on a
+// connection the server has already closed (a restart, pg_terminate_backend) fails with
+// 57P01 or a network error, which database/sql does not retry; said as
+// driver.ErrBadConn, the connection is discarded and the read runs on another (a new
+// one after two failures). Only reads use this pool, so running one again is safe.
+type readConnector struct{ driver.Connector }
+
+func (c readConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := c.Connector.Connect(ctx)
+	if sc, ok := conn.(*stdlib.Conn); ok && err == nil {
+		return readConn{sc}, nil
+	}
+	return conn, err
+}
+
+// readConn is a pgx connection whose lost-connection errors say ErrBadConn.
+type readConn struct{ *stdlib.Conn }
+
+func (c readConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	rows, err := c.Conn.QueryContext(ctx, query, args)
+	if err != nil && ctx.Err() == nil && ConnLost(err) {
+		return nil, driver.ErrBadConn
+	}
+	return rows, err
 }

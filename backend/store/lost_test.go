@@ -43,6 +43,12 @@ func killOwn(t *testing.T, ctx context.Context, admin *sql.DB, tx *ent.Tx) {
 		}
 	}
 	rows.Close()
+	terminate(t, ctx, admin, pid)
+}
+
+// terminate ends backend pid and waits until it is gone.
+func terminate(t *testing.T, ctx context.Context, admin *sql.DB, pid int) {
+	t.Helper()
 	if _, err := admin.ExecContext(ctx, "SELECT pg_terminate_backend($1)", pid); err != nil {
 		t.Fatal(err)
 	}
@@ -155,5 +161,23 @@ func TestTxLostAtCommitIsNotRetried(t *testing.T) {
 	// and the store works on
 	if err := s.Tx(ctx, func(tx *ent.Tx) error { return audit(ctx, tx) }); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A read on a pooled connection the server has since closed runs again on another.
+func TestReadAfterItsConnectionWasKilled(t *testing.T) {
+	s, admin := pgOnly(t)
+	ctx := context.Background()
+	for round := range 3 {
+		var pid int
+		if err := s.ReadDB.QueryRowContext(ctx, "SELECT pg_backend_pid()").Scan(&pid); err != nil {
+			t.Fatal(err)
+		}
+		// the only idle reader connection is now dead
+		s.SetPoolSize(8, 1)
+		terminate(t, ctx, admin, pid)
+		if _, err := s.Read.AuditEntry.Query().Count(ctx); err != nil {
+			t.Fatalf("round %d: read after the connection was killed: %v", round, err)
+		}
 	}
 }

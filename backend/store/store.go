@@ -6,6 +6,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net/url"
@@ -18,7 +19,7 @@ import (
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 	"github.com/jackc/pgx/v5/pgconn"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
+	"github.com/jackc/pgx/v5/stdlib"
 	"modernc.org/sqlite"
 
 	"sluice/backend/ent"
@@ -135,32 +136,34 @@ func openSQLite(ctx context.Context, rawURL string) (*Store, error) {
 
 func openPostgres(ctx context.Context, rawURL string) (*Store, error) {
 	var dbs []*sql.DB
-	pool := func(n int) (*sql.DB, error) {
-		db, err := sql.Open("pgx", rawURL)
+	pool := func(n int, wrap func(driver.Connector) driver.Connector) (*sql.DB, error) {
+		c, err := stdlib.GetDefaultDriver().(driver.DriverContext).OpenConnector(rawURL)
 		if err != nil {
 			return nil, err
 		}
+		db := sql.OpenDB(wrap(c))
 		db.SetMaxOpenConns(n)
 		db.SetMaxIdleConns(n)
 		db.SetConnMaxIdleTime(5 * time.Minute)
 		dbs = append(dbs, db)
 		return db, nil
 	}
+	plain := func(c driver.Connector) driver.Connector { return c }
 	fail := func(err error) (*Store, error) {
 		for _, db := range dbs {
 			db.Close()
 		}
 		return nil, err
 	}
-	w, err := pool(pgWriteConns)
+	w, err := pool(pgWriteConns, plain)
 	if err != nil {
 		return fail(err)
 	}
-	r, err := pool(pgReadConns)
+	r, err := pool(pgReadConns, func(c driver.Connector) driver.Connector { return readConnector{c} })
 	if err != nil {
 		return fail(err)
 	}
-	p, err := pool(1)
+	p, err := pool(1, plain)
 	if err != nil {
 		return fail(err)
 	}
