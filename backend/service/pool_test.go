@@ -23,7 +23,10 @@ func TestManyWritersOnASmallPool(t *testing.T) {
 		svc := newDemo(t, s)
 		service.SetCacheTTL(svc, 0)
 		clerk := as(t, s, "clerk")
-		req := sample(t, "small-standard.json")
+		reqs := make([]service.SubmitRequest, writers) // Submit fills in a request's data: one each
+		for i := range reqs {
+			reqs[i] = sample(t, "small-standard.json")
+		}
 		// generous: failure here means a hang, never slowness
 		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 		defer cancel()
@@ -33,7 +36,7 @@ func TestManyWritersOnASmallPool(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				o, _, err := svc.Submit(ctx, clerk, req, nil)
+				o, _, err := svc.Submit(ctx, clerk, reqs[i], nil)
 				if err != nil {
 					errs[i] = err
 					return
