@@ -16,6 +16,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"sluice/backend/service"
+	"sluice/backend/store"
 )
 
 // Problem is an RFC 9457 problem document.
@@ -31,6 +32,17 @@ func problem(c *gin.Context, status int, detail string, errs ...service.FieldErr
 	typedProblem(c, status, "", detail, errs...)
 }
 
+// Problem types of the database faults a client can act on (stable identifiers).
+const (
+	// ProblemDatabaseUnavailable: the database could not be reached or the connection
+	// was lost before anything was saved; repeat the request after Retry-After.
+	ProblemDatabaseUnavailable = "urn:sluice:problem:database-unavailable"
+	// ProblemCommitUnknown: the connection was lost while the change was being saved, so
+	// it may or may not have been; repeat it with the same Idempotency-Key (the answer
+	// is then replayed if it was saved), or check before repeating it.
+	ProblemCommitUnknown = "urn:sluice:problem:database-commit-unknown"
+)
+
 // typedProblem answers a problem of a stable type (service.Type*; "" is about:blank).
 func typedProblem(c *gin.Context, status int, typ, detail string, errs ...service.FieldError) {
 	if typ == "" {
@@ -42,7 +54,8 @@ func typedProblem(c *gin.Context, status int, typ, detail string, errs ...servic
 	c.Data(status, "application/problem+json", b)
 }
 
-// fail answers an error from the service: its own status for refusals, 500 otherwise
+// fail answers an error from the service: its own status for refusals, 503 when the
+// database connection is lost (a restart or failover: worth repeating), 500 otherwise
 // (logged, with no internals in the body).
 func (h *handlers) fail(c *gin.Context, err error) {
 	if e, ok := service.AsError(err); ok {
@@ -52,8 +65,20 @@ func (h *handlers) fail(c *gin.Context, err error) {
 		typedProblem(c, e.Status, e.Type, e.Detail, e.Errors...)
 		return
 	}
-	h.log.Error("request failed", "err", err, "path", c.FullPath(), "request_id", c.GetString(ctxRequestID))
-	problem(c, http.StatusInternalServerError, "internal error; the request id is "+c.GetString(ctxRequestID))
+	id := c.GetString(ctxRequestID)
+	if store.ConnLost(err) && c.Request.Context().Err() == nil {
+		h.log.Warn("database connection lost", "err", err, "path", c.FullPath(), "request_id", id)
+		typ, detail := ProblemDatabaseUnavailable, "the database is unavailable and nothing was changed; try again in a moment"
+		if errors.Is(err, store.ErrCommitUnknown) {
+			typ, detail = ProblemCommitUnknown, "the connection to the database was lost while saving, so the change may or may not be saved; "+
+				"repeat it with the same Idempotency-Key, or check before repeating it"
+		}
+		c.Header("Retry-After", "1")
+		typedProblem(c, http.StatusServiceUnavailable, typ, detail+"; the request id is "+id)
+		return
+	}
+	h.log.Error("request failed", "err", err, "path", c.FullPath(), "request_id", id)
+	problem(c, http.StatusInternalServerError, "internal error; the request id is "+id)
 }
 
 // bind decodes a JSON body strictly: unknown fields and wrong types are 400 with the

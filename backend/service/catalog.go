@@ -27,6 +27,9 @@ type Catalog struct {
 	flows  map[string]*engine.Flow
 	forms  map[string]*definitions.Form
 	latest map[string]latestEntry // kind/key -> newest published version
+	// ttl is how long a latest version (and the reminder cache) is trusted: latestTTL,
+	// zero in tests that need every request to read the database.
+	ttl time.Duration
 }
 
 type latestEntry struct {
@@ -37,7 +40,7 @@ type latestEntry struct {
 const latestTTL = 2 * time.Second
 
 func newCatalog(s *store.Store) *Catalog {
-	return &Catalog{s: s, flows: map[string]*engine.Flow{}, forms: map[string]*definitions.Form{}, latest: map[string]latestEntry{}}
+	return &Catalog{s: s, flows: map[string]*engine.Flow{}, forms: map[string]*definitions.Form{}, latest: map[string]latestEntry{}, ttl: latestTTL}
 }
 
 // latestVersion is the newest published version of kind/key (0 if none).
@@ -46,7 +49,7 @@ func (c *Catalog) latestVersion(ctx context.Context, kind, key string) (int, err
 	c.mu.RLock()
 	e, ok := c.latest[k]
 	c.mu.RUnlock()
-	if ok && time.Since(e.at) < latestTTL {
+	if ok && time.Since(e.at) < c.ttl {
 		return e.version, nil
 	}
 	vs, err := c.s.Read.Definition.Query().

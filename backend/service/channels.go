@@ -338,6 +338,7 @@ func (s *Service) SealSecrets(ctx context.Context) (sealed int, unreadable []str
 		return 0, nil, nil
 	}
 	err = s.Store.Tx(ctx, func(tx *ent.Tx) error {
+		sealed, unreadable = 0, nil // Store.Tx may run this again after a lost connection
 		cs, err := tx.Channel.Query().All(ctx)
 		if err != nil {
 			return err

@@ -381,6 +381,7 @@ func (s *Service) RecoverImports(ctx context.Context, staleAfter time.Duration) 
 		}
 		taken := false
 		err := s.change(ctx, Actor{Username: "system", RequestID: fmt.Sprintf("import:%d", job.ID)}, func(tx *ent.Tx, j *store.Journal) error {
+			taken = false // Store.Tx may run this again after a lost connection
 			n, err := tx.ImportJob.Update().Where(importjob.ID(job.ID), stale).SetStatus("failed").
 				SetErrors(errs).SetFinishedAt(j.At()).SetHeartbeatAt(j.At()).Save(ctx)
 			if err != nil || n == 0 {

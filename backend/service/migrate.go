@@ -120,6 +120,7 @@ func (s *Service) ApplyMigration(ctx context.Context, a Actor, key string, req M
 			out = append(out, it)
 			continue
 		}
+		planned := it.To // kept: the closure changes it.To, and Store.Tx may run it twice
 		err := s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
 			cur, err := tx.Order.Get(ctx, o.ID)
 			if err != nil {
@@ -142,12 +143,12 @@ func (s *Service) ApplyMigration(ctx context.Context, a Actor, key string, req M
 			}
 			cur.Version++
 			cur.FlowVersion, cur.CurrentNodes = req.To, []string{}
-			r, err := engine.Enter(to, it.To[0], engineOrder(cur), &txEnv{ctx: ctx, c: tx.Client(), flow: key})
+			r, err := engine.Enter(to, planned[0], engineOrder(cur), &txEnv{ctx: ctx, c: tx.Client(), flow: key})
 			if err != nil {
 				return err
 			}
 			if err := j.Audit(ctx, store.Audit{Actor: a.Username, Action: "migrated", OrderID: cur.ID,
-				Detail: map[string]any{"from": req.From, "to": req.To, "at": it.At, "entered": it.To, "trace": r.Trace}}); err != nil {
+				Detail: map[string]any{"from": req.From, "to": req.To, "at": it.At, "entered": planned, "trace": r.Trace}}); err != nil {
 				return err
 			}
 			if _, err := s.apply(ctx, tx, j, a, cur, nil, r); err != nil {

@@ -64,7 +64,7 @@ type reminderRef struct {
 func (s *Service) reminderFor(ctx context.Context, flowKey string) (*definitions.Reminder, int, error) {
 	ts := &s.timers
 	ts.mu.Lock()
-	if ts.byFlow != nil && time.Since(ts.loadedAt) < latestTTL {
+	if ts.byFlow != nil && time.Since(ts.loadedAt) < s.Catalog.ttl {
 		ref := ts.byFlow[flowKey]
 		ts.mu.Unlock()
 		return ref.r, ref.version, nil

@@ -6,17 +6,20 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
 	"modernc.org/sqlite"
 
 	"sluice/backend/ent"
@@ -25,19 +28,39 @@ import (
 // DefaultURL is the embedded database used when no --db is given.
 const DefaultURL = "sqlite://./data/sluice.db"
 
-// Store holds the database handles. On SQLite, writes go through one connection (WAL
-// allows one writer; queueing in Go is cheaper than SQLite's busy-wait) while reads use
-// a pool; on PostgreSQL both are the same pool.
+// Store holds the database handles: a writer pool that only Tx uses, and a reader pool
+// for everything read outside a transaction. On SQLite the writer is one connection (WAL
+// allows one writer; queueing in Go is cheaper than SQLite's busy-wait).
+//
+// On PostgreSQL the two are separate pools too, and that is what keeps a loaded server
+// from freezing: code running inside a write transaction reads through Read (the
+// catalog, the reminder cache, …) while it holds a writer connection and, through the
+// journal, the ledger row lock. Were both one pool, N transactions waiting on that lock
+// would hold all N connections and the lock holder would wait for an N+1st forever. With
+// two pools no request ever waits for a second connection of a pool it holds one of: a
+// writer may wait for a reader connection, but a reader connection is only ever held by
+// plain reads (never a lock wait under MVCC, never a wait for a writer), so one always
+// comes free. Using Client inside a Tx callback breaks this; SQLite's single writer
+// connection makes any such use hang every test at once.
 type Store struct {
 	Dialect string
 	URL     string
-	Client  *ent.Client // writer: use inside Tx
+	Client  *ent.Client // writer: use only through Tx
 	Read    *ent.Client // readers
 	DB      *sql.DB
 	ReadDB  *sql.DB
-	schema  string // PostgreSQL: the current schema (see Channel)
+	pingDB  *sql.DB      // PostgreSQL: one connection of its own for readiness (see Ping)
+	schema  string       // PostgreSQL: the current schema (see Channel)
+	idle    atomic.Int32 // PostgreSQL: idle connections kept per pool (see dropIdle)
 	commitHooks
 }
+
+// Default PostgreSQL pool sizes. Every journaled transaction queues on the ledger row
+// lock, so writer connections beyond a handful only wait; readers run side by side.
+const (
+	pgWriteConns = 8
+	pgReadConns  = 16
+)
 
 // Open connects to url (sqlite://path or postgres://…). It does not migrate.
 func Open(ctx context.Context, rawURL string) (*Store, error) {
@@ -112,46 +135,123 @@ func openSQLite(ctx context.Context, rawURL string) (*Store, error) {
 }
 
 func openPostgres(ctx context.Context, rawURL string) (*Store, error) {
-	db, err := sql.Open("pgx", rawURL)
-	if err != nil {
+	var dbs []*sql.DB
+	pool := func(n int, wrap func(driver.Connector) driver.Connector) (*sql.DB, error) {
+		c, err := stdlib.GetDefaultDriver().(driver.DriverContext).OpenConnector(rawURL)
+		if err != nil {
+			return nil, err
+		}
+		db := sql.OpenDB(wrap(c))
+		db.SetMaxOpenConns(n)
+		db.SetMaxIdleConns(n)
+		db.SetConnMaxIdleTime(5 * time.Minute)
+		dbs = append(dbs, db)
+		return db, nil
+	}
+	plain := func(c driver.Connector) driver.Connector { return c }
+	fail := func(err error) (*Store, error) {
+		for _, db := range dbs {
+			db.Close()
+		}
 		return nil, err
 	}
-	db.SetMaxOpenConns(20)
-	db.SetMaxIdleConns(20)
-	db.SetConnMaxIdleTime(5 * time.Minute)
-	if err := db.PingContext(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("store: connect %s: %w", redact(rawURL), err)
+	w, err := pool(pgWriteConns, plain)
+	if err != nil {
+		return fail(err)
+	}
+	r, err := pool(pgReadConns, func(c driver.Connector) driver.Connector { return readConnector{c} })
+	if err != nil {
+		return fail(err)
+	}
+	p, err := pool(1, plain)
+	if err != nil {
+		return fail(err)
+	}
+	if err := w.PingContext(ctx); err != nil {
+		return fail(fmt.Errorf("store: connect %s: %w", redact(rawURL), err))
 	}
 	var schema string
-	if err := db.QueryRowContext(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("store: current schema: %w", err)
+	if err := w.QueryRowContext(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
+		return fail(fmt.Errorf("store: current schema: %w", err))
 	}
-	s := &Store{Dialect: dialect.Postgres, URL: rawURL, DB: db, ReadDB: db, schema: schema}
-	s.Client = ent.NewClient(ent.Driver(entsql.OpenDB(dialect.Postgres, db)))
-	s.Read = s.Client
+	s := &Store{Dialect: dialect.Postgres, URL: rawURL, DB: w, ReadDB: r, pingDB: p, schema: schema}
+	s.Client = ent.NewClient(ent.Driver(entsql.OpenDB(dialect.Postgres, w)))
+	s.Read = ent.NewClient(ent.Driver(entsql.OpenDB(dialect.Postgres, r)))
+	s.idle.Store(pgReadConns)
 	return s, nil
+}
+
+// SetPoolSize caps PostgreSQL's writer and reader pools at write and read connections
+// (tests run a whole service on a few). SQLite keeps its single writer.
+func (s *Store) SetPoolSize(write, read int) {
+	if s.Dialect != dialect.Postgres {
+		return
+	}
+	s.DB.SetMaxOpenConns(write)
+	s.DB.SetMaxIdleConns(write)
+	s.ReadDB.SetMaxOpenConns(read)
+	s.ReadDB.SetMaxIdleConns(read)
+	s.idle.Store(int32(max(write, read)))
 }
 
 // Close releases the handles.
 func (s *Store) Close() error {
 	err := s.DB.Close()
-	if s.ReadDB != s.DB {
-		if e := s.ReadDB.Close(); err == nil {
+	for _, db := range []*sql.DB{s.ReadDB, s.pingDB} {
+		if db == nil || db == s.DB {
+			continue
+		}
+		if e := db.Close(); err == nil {
 			err = e
 		}
 	}
 	return err
 }
 
-// Ping checks the database answers (readiness).
-func (s *Store) Ping(ctx context.Context) error { return s.ReadDB.PingContext(ctx) }
+// Ping checks the database answers (readiness). On PostgreSQL it has a connection of
+// its own, so a busy server (every pooled connection in use) still reports ready, and a
+// readiness failure means the database does not answer, not that we are busy.
+func (s *Store) Ping(ctx context.Context) error {
+	if s.pingDB != nil {
+		return s.pingDB.PingContext(ctx)
+	}
+	return s.ReadDB.PingContext(ctx)
+}
 
 // Tx runs fn in one write transaction: committed if fn returns nil, rolled back otherwise.
-func (s *Store) Tx(ctx context.Context, fn func(tx *ent.Tx) error) (err error) {
+//
+// On PostgreSQL a connection lost before COMMIT was sent (a restarted server, an
+// administrator's pg_terminate_backend, a broken network) rolls the transaction back on
+// the server, so nothing was written and fn is run once more on a fresh connection; fn
+// must therefore keep its effects inside tx (or reset what it collects outside at its
+// start). A connection lost while COMMIT was in flight is not retried: the server may
+// have committed before the connection died, and running fn again would apply the
+// change twice. Tx then returns ErrCommitUnknown; clients that sent an Idempotency-Key
+// can repeat the request safely (the key is stored in the same transaction). Losing the
+// connection again on the second try returns ErrUnavailable.
+func (s *Store) Tx(ctx context.Context, fn func(tx *ent.Tx) error) error {
+	err := s.tx(ctx, fn)
+	if !errors.Is(err, errLost) || s.Dialect != dialect.Postgres || ctx.Err() != nil {
+		return err
+	}
+	// A lost connection seldom comes alone (a restart or a terminate of every backend):
+	// drop the idle ones rather than find each dead one by failing a request on it.
+	s.dropIdle()
+	if err = s.tx(ctx, fn); errors.Is(err, errLost) {
+		return fmt.Errorf("%w (%w)", ErrUnavailable, err)
+	}
+	return err
+}
+
+// tx is one attempt of Tx. A connection loss before COMMIT is wrapped in errLost; one
+// during COMMIT in ErrCommitUnknown.
+func (s *Store) tx(ctx context.Context, fn func(tx *ent.Tx) error) (err error) {
+	lost := func(err error) bool { return s.Dialect == dialect.Postgres && ctx.Err() == nil && ConnLost(err) }
 	tx, err := s.Client.Tx(ctx)
 	if err != nil {
+		if lost(err) {
+			return fmt.Errorf("store: begin: %w: %w", errLost, err)
+		}
 		return fmt.Errorf("store: begin: %w", err)
 	}
 	st := &txState{store: s}
@@ -165,13 +265,31 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *ent.Tx) error) (err error) {
 	}()
 	if err = fn(tx); err != nil {
 		_ = tx.Rollback()
+		if lost(err) {
+			return fmt.Errorf("%w: %w", errLost, err)
+		}
 		return err
 	}
 	if err = tx.Commit(); err != nil {
+		switch {
+		case lost(err) && pgconn.SafeToRetry(err):
+			// the driver knew the connection was gone and sent nothing
+			return fmt.Errorf("store: commit: %w: %w", errLost, err)
+		case lost(err):
+			return fmt.Errorf("%w (%w)", ErrCommitUnknown, err)
+		}
 		return fmt.Errorf("store: commit: %w", err)
 	}
 	s.committed(st)
 	return nil
+}
+
+// dropIdle closes the idle connections of both pools (new ones are opened as needed).
+func (s *Store) dropIdle() {
+	for _, db := range []*sql.DB{s.DB, s.ReadDB} {
+		db.SetMaxIdleConns(0)
+		db.SetMaxIdleConns(int(s.idle.Load()))
+	}
 }
 
 // redact hides a password in a database URL for messages and logs.
