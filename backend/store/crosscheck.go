@@ -58,10 +58,10 @@ func (s *Store) checkDecisionEvents(ctx context.Context) (string, error) {
 			if !ok {
 				continue // not a decision (or written before events named their entry)
 			}
-			if _, dup := want[int64(n)]; !dup {
+			if _, dup := want[int64(n)]; !dup { // the first event that names it
 				seqs = append(seqs, int64(n))
+				want[int64(n)] = e
 			}
-			want[int64(n)] = e
 		}
 		if len(seqs) > 0 {
 			entries, err := s.Read.AuditEntry.Query().Where(auditentry.SeqIn(seqs...)).All(ctx)

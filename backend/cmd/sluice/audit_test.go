@@ -166,6 +166,30 @@ func TestAuditTailTruncationDetected(t *testing.T) {
 		if code != 1 || !strings.Contains(out, "audit cross-check FAILED: event ") || !strings.Contains(out, "which is not in the chain") {
 			t.Fatalf("without checkpoints, the events: %d\n%s", code, out)
 		}
+
+		// The attacker refills the cut range with entries of their own, hashed into the
+		// chain: it verifies again, but the checkpoint's hash and the events' entries
+		// no longer match.
+		for s.Read.Ledger.GetX(ctx, 1).AuditSeq < cut.Seq {
+			err := s.Tx(ctx, func(tx *ent.Tx) error {
+				j, err := store.Begin(ctx, tx, "")
+				if err != nil {
+					return err
+				}
+				if err := j.Audit(ctx, store.Audit{Actor: "mallory", Action: "note"}); err != nil {
+					return err
+				}
+				return j.Close(ctx)
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		out, code = runCmd(t, "audit", "verify", "--db", url, "--checkpoints", dir)
+		if code != 1 || !strings.Contains(out, "audit chain intact") || !strings.Contains(out, "entry "+itoa(cut.Seq)+" has another hash") ||
+			!strings.Contains(out, "which records note of another task (the chain was rewritten)") {
+			t.Fatalf("rewritten tail: %d\n%s", code, out)
+		}
 	})
 }
 
