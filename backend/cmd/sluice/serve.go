@@ -212,6 +212,10 @@ func prepare(ctx context.Context, cfg *config.Config, log *slog.Logger, hooks *l
 	if err := sealSecrets(ctx, cfg, svc, log); err != nil {
 		return nil, err
 	}
+	cw, err := checkpointWriter(cfg, s, log) // checked before anything starts
+	if err != nil {
+		return nil, err
+	}
 	ow, om := outboxWorker(cfg, s, log)
 	router, err := api.New(svc, api.Options{
 		Outbox:         om,
@@ -238,10 +242,6 @@ func prepare(ctx context.Context, cfg *config.Config, log *slog.Logger, hooks *l
 	// Audit checkpoints: registered after the outbox so that the last one, at shutdown,
 	// comes after the reminders stopped (they audit too) and before the outbox's final
 	// flush (which posts it to the webhook).
-	cw, err := checkpointWriter(cfg, s, log)
-	if err != nil {
-		return nil, err
-	}
 	if cw != nil {
 		cw.Start(context.WithoutCancel(ctx), cfg.Audit.CheckpointInterval)
 		hooks.AfterDrain("audit checkpoints", cw.Stop)
