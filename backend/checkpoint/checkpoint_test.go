@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 
 	"sluice/backend/checkpoint"
 	"sluice/backend/ent"
+	"sluice/backend/ent/auditentry"
 	"sluice/backend/store"
 	"sluice/backend/store/storetest"
 )
@@ -215,4 +217,48 @@ func TestSignatureCoversEveryField(t *testing.T) {
 			t.Fatalf("case %d: changed checkpoint %+v still verifies", i, c)
 		}
 	}
+}
+
+// A running server notices the head moved back behind its last checkpoint and says so
+// (and still checkpoints the new head: the earlier checkpoint keeps the proof).
+func TestWriterNoticesHeadMovedBack(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		for i := range 4 {
+			if err := appendOne(ctx, s, i); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var logged strings.Builder
+		file := filepath.Join(t.TempDir(), "cp.jsonl")
+		w, err := checkpoint.NewWriter(s, checkpoint.Options{Path: file, Instance: "a", Key: key, Log: slog.New(slog.NewTextHandler(&logged, nil))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Take(ctx); err != nil {
+			t.Fatal(err)
+		}
+		err = s.Tx(ctx, func(tx *ent.Tx) error {
+			keep, err := tx.AuditEntry.Query().Where(auditentry.Seq(2)).Only(ctx)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.AuditEntry.Delete().Where(auditentry.SeqGT(2)).Exec(ctx); err != nil {
+				return err
+			}
+			return tx.Ledger.UpdateOneID(1).SetAuditSeq(2).SetAuditHash(keep.Hash).Exec(ctx)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c, err := w.Take(ctx); err != nil || c == nil || c.Seq != 2 {
+			t.Fatalf("take after the cut: %+v %v", c, err)
+		}
+		if !strings.Contains(logged.String(), "head moved back") || !strings.Contains(logged.String(), "checkpointed=4 head=2") {
+			t.Fatalf("log: %s", logged.String())
+		}
+		if res := verify(t, s, file, key); !strings.Contains(res.Problem, "cp.jsonl:1 (seq 4") {
+			t.Fatalf("verify: %+v", res)
+		}
+	})
 }

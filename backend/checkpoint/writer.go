@@ -90,6 +90,11 @@ func (w *Writer) Take(ctx context.Context) (*Checkpoint, error) {
 	if head.AuditSeq == 0 || head.AuditSeq == w.last {
 		return nil, nil
 	}
+	if head.AuditSeq < w.last {
+		// The chain only grows: a head behind one already checkpointed was moved back.
+		w.log.Error("the audit chain's head moved back: entries were removed from its end (run sluice audit verify --checkpoints)",
+			"checkpointed", w.last, "head", head.AuditSeq, "file", w.file)
+	}
 	c := Sign(Checkpoint{Seq: head.AuditSeq, Hash: head.AuditHash, At: store.Now(), Instance: w.instance}, w.key)
 	line, err := json.Marshal(c)
 	if err != nil {
