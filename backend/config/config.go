@@ -59,6 +59,7 @@ type Config struct {
 	// SecretsPreviousKey opens what the key before SecretsKey sealed; they are re-sealed
 	// at start (key rotation).
 	SecretsPreviousKey Secret
+	Audit              Audit
 	// File is the configuration file read ("" if none).
 	File string
 
@@ -113,6 +114,16 @@ type Webhook struct {
 type Outbox struct {
 	PollInterval time.Duration
 	MaxAttempts  int
+}
+
+// Audit configures the audit checkpoints: signed heads of the audit chain written
+// outside the database (see backend/checkpoint and docs/audit.md).
+type Audit struct {
+	Checkpoints        string        // file or directory; off when empty
+	CheckpointKey      Secret        // HMAC-SHA256 key signing them
+	CheckpointInterval time.Duration // pause between checkpoints
+	CheckpointWebhook  string        // also posted here through the outbox, when set
+	Instance           string        // names this server's checkpoints ("" = the host name)
 }
 
 // Secret is a value that never prints: String, logging and JSON show it masked.
@@ -366,6 +377,40 @@ var Fields = []Field{
 	{Key: "secrets.previous_key", Help: "the secrets.key before the current one, while rotating: what it sealed still opens and is re-sealed with secrets.key at start", Secret: true,
 		set: setSealKey(func(c *Config) *Secret { return &c.SecretsPreviousKey }),
 		get: func(c *Config) string { return c.SecretsPreviousKey.String() }},
+	{Key: "audit.checkpoints", Help: "file, or directory (one <instance>.jsonl per instance), where signed heads of the audit chain are appended, outside the database; off when empty", Flag: true,
+		set: func(c *Config, v string) error { c.Audit.Checkpoints = strings.TrimSpace(v); return nil },
+		get: func(c *Config) string { return c.Audit.Checkpoints }},
+	{Key: "audit.checkpoint_key", Help: "key (at least 32 characters, e.g. openssl rand -base64 32) of the HMAC-SHA256 signature on audit checkpoints; needed to write them and to verify them", Secret: true,
+		set: func(c *Config, v string) error {
+			if v != "" && len(v) < 32 {
+				return errors.New("the checkpoint key is shorter than 32 characters")
+			}
+			c.Audit.CheckpointKey = Secret{v}
+			return nil
+		},
+		get: func(c *Config) string { return c.Audit.CheckpointKey.String() }},
+	{Key: "audit.checkpoint_interval", Default: "1m", Help: "how often the head of the audit chain is checkpointed (also at a clean shutdown); entries written since the last checkpoint are not yet anchored", Flag: true,
+		set: func(c *Config, v string) (err error) {
+			c.Audit.CheckpointInterval, err = positiveDuration(v, "1m")
+			return err
+		},
+		get: func(c *Config) string { return c.Audit.CheckpointInterval.String() }},
+	{Key: "audit.checkpoint_webhook", Help: "http(s) URL each checkpoint is also posted to through the outbox (signed like every webhook); off when empty", Flag: true,
+		set: func(c *Config, v string) error {
+			v = strings.TrimSpace(v)
+			if v != "" {
+				u, err := url.Parse(v)
+				if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+					return fmt.Errorf("%q is not an http(s) URL", v)
+				}
+			}
+			c.Audit.CheckpointWebhook = v
+			return nil
+		},
+		get: func(c *Config) string { return c.Audit.CheckpointWebhook }},
+	{Key: "audit.instance", Help: "name of this server in its checkpoints and of its file in a checkpoint directory; the host name when empty (give each instance its own)", Flag: true,
+		set: func(c *Config, v string) error { c.Audit.Instance = strings.TrimSpace(v); return nil },
+		get: func(c *Config) string { return c.Audit.Instance }},
 	{Key: "outbox.poll_interval", Default: "2s", Help: "how often the outbox worker looks for messages due", Flag: true,
 		set: func(c *Config, v string) error {
 			d, err := time.ParseDuration(v)

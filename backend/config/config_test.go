@@ -277,3 +277,37 @@ func TestOutboxSettings(t *testing.T) {
 		t.Fatalf("secret in file: %v", err)
 	}
 }
+
+// The audit checkpoint settings: the key from the environment or a file only (masked
+// in print, at least 32 characters), the interval positive, the webhook a URL.
+func TestAuditSettings(t *testing.T) {
+	keyFile := write(t, "cp-key", "0123456789abcdef0123456789abcdef\n")
+	yml := write(t, "sluice.yaml", "audit:\n  checkpoints: /var/lib/sluice/checkpoints/\n  checkpoint_interval: 30s\n  checkpoint_key_file: "+keyFile+"\n  instance: sluice-a\n")
+	c, err := load(t, []string{"--config", yml, "--audit-checkpoint-webhook", "https://audit.example.com/cp"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Audit.Checkpoints != "/var/lib/sluice/checkpoints/" || c.Audit.CheckpointInterval != 30*time.Second || c.Audit.Instance != "sluice-a" ||
+		c.Audit.CheckpointKey.Value() != "0123456789abcdef0123456789abcdef" || c.Audit.CheckpointWebhook != "https://audit.example.com/cp" {
+		t.Fatalf("loaded: %+v", c.Audit)
+	}
+	var out bytes.Buffer
+	if err := c.Print(&out); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out.String(), "0123456789abcdef0123456789abcdef") || !strings.Contains(out.String(), "# audit.checkpoint_key = *****") {
+		t.Fatalf("the key printed, or not masked:\n%s", out.String())
+	}
+	d, err := load(t, nil)
+	if err != nil || d.Audit.Checkpoints != "" || d.Audit.CheckpointInterval != time.Minute || d.Audit.CheckpointKey.IsSet() {
+		t.Fatalf("defaults: %+v %v", d.Audit, err)
+	}
+	for _, bad := range []string{"SLUICE_AUDIT_CHECKPOINT_KEY=too-short", "SLUICE_AUDIT_CHECKPOINT_INTERVAL=0s", "SLUICE_AUDIT_CHECKPOINT_WEBHOOK=ftp://x"} {
+		if _, err := load(t, nil, bad); err == nil {
+			t.Errorf("%s: accepted", bad)
+		}
+	}
+	if _, err := load(t, []string{"--config", write(t, "bad.yaml", "audit: {checkpoint_key: 0123456789abcdef0123456789abcdef}\n")}); err == nil || !strings.Contains(err.Error(), "audit.checkpoint_key") {
+		t.Fatalf("key in the file itself: %v", err)
+	}
+}

@@ -214,6 +214,7 @@ func (s *Service) decide(ctx context.Context, tx *ent.Tx, j *store.Journal, a Ac
 		}
 		return nil, err
 	}
+	decides := false // this action is the task's decision (its audit entry is cross-checked)
 	if req.Action != engine.ActComment {
 		// The conditional update is what makes a lost race harmless: only one
 		// transaction can move the task off this version.
@@ -221,6 +222,7 @@ func (s *Service) decide(ctx context.Context, tx *ent.Tx, j *store.Journal, a Ac
 		if slices.Contains([]string{engine.ActApprove, engine.ActReject, engine.ActReturn}, req.Action) {
 			upd.SetDecision(req.Action).SetDecidedBy(a.Username).SetDecidedAt(j.At())
 			t.Decision, t.DecidedBy = req.Action, a.Username
+			decides = true
 		}
 		if req.Action == engine.ActApprove {
 			// the approval's fingerprint: what this reviewer saw, and its hash
@@ -248,7 +250,11 @@ func (s *Service) decide(ctx context.Context, tx *ent.Tx, j *store.Journal, a Ac
 	if err := j.Audit(ctx, store.Audit{Actor: a.Username, Action: req.Action, OrderID: o.ID, Node: t.NodeID, TaskID: t.ID, Detail: detail}); err != nil {
 		return nil, err
 	}
-	opened, err := s.apply(ctx, tx, j, a, o, ni, r)
+	var d *decided
+	if decides {
+		d = &decided{TaskID: t.ID, Action: t.Decision, AuditSeq: j.LastAudit()}
+	}
+	opened, err := s.applyDecided(ctx, tx, j, a, o, ni, r, d)
 	if err != nil {
 		return nil, err
 	}

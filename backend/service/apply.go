@@ -32,10 +32,26 @@ type writer struct {
 	// to exception), and parents to resume once this write is done
 	exception string
 	resumes   []resume
+	// decided is the task decision this write carries out (nil for other writes): the
+	// order.updated events name it and its audit entry, so a decision whose entry was
+	// cut off the audit chain shows in `sluice audit verify`.
+	decided *decided
+}
+
+// decided is a task's decision and the sequence number of its audit entry.
+type decided struct {
+	TaskID   int
+	Action   string
+	AuditSeq int64
 }
 
 func (s *Service) apply(ctx context.Context, tx *ent.Tx, j *store.Journal, a Actor, o *ent.Order, acted *ent.NodeInstance, r *engine.Result) ([]openTask, error) {
-	w := &writer{ctx: ctx, tx: tx, j: j, a: a, o: o, now: j.At(), notify: map[string]string{}, s: s}
+	return s.applyDecided(ctx, tx, j, a, o, acted, r, nil)
+}
+
+// applyDecided is apply for a write that carries out a task's decision (d, when not nil).
+func (s *Service) applyDecided(ctx context.Context, tx *ent.Tx, j *store.Journal, a Actor, o *ent.Order, acted *ent.NodeInstance, r *engine.Result, d *decided) ([]openTask, error) {
+	w := &writer{ctx: ctx, tx: tx, j: j, a: a, o: o, now: j.At(), notify: map[string]string{}, s: s, decided: d}
 	if acted != nil && r.Acted != nil {
 		if err := w.change(acted, r.Acted); err != nil {
 			return nil, err
@@ -368,6 +384,9 @@ func (w *writer) order(acted *ent.NodeInstance, r *engine.Result) error {
 func (w *writer) events() error {
 	o := w.o
 	data := map[string]any{"order_id": o.ID, "number": o.Number, "status": o.Status, "current_nodes": o.CurrentNodes, "actor": w.a.Username}
+	if d := w.decided; d != nil {
+		data["task_id"], data["decision"], data["audit_seq"] = d.TaskID, d.Action, d.AuditSeq
+	}
 	for _, topic := range []string{fmt.Sprintf("order:%d", o.ID), "department:" + o.Department} {
 		if _, err := w.j.Event(w.ctx, "order.updated", topic, data); err != nil {
 			return err

@@ -331,6 +331,11 @@ func TestReplayFromStoredState(t *testing.T) {
 				st.add(replayOrder(t, ctx, svc, s, f, r, fmt.Sprintf("flow %d order %d", i, k)))
 			}
 		}
+		// every decision taken on the way has its audit entry, and its events name it:
+		// the cross-check of `sluice audit verify` has nothing to report on real data
+		if problem, decided, err := s.CheckDecisions(ctx); err != nil || problem != "" || decided == 0 {
+			t.Fatalf("cross-check of %d decided tasks: %s %v", decided, problem, err)
+		}
 		t.Logf("%d flows, %d orders, %d steps (%d automatic timer actions, %d waits over, %d exceptions resolved, %d switches passed, %d rejections sent back by on_reject, %d sub-flow children), %d actions also taken on a copy by a new Service, in %s",
 			st.flows, st.orders, st.steps, st.autos, st.waits, st.resolved, st.switched, st.reworked, st.children, st.clones, budget)
 	})

@@ -114,6 +114,11 @@ func (j *Journal) Audit(ctx context.Context, a Audit) error {
 	return nil
 }
 
+// LastAudit is the sequence number of the last audit entry appended so far (the head
+// when this journal has appended none): an event that reports a decision carries the
+// number of the entry that records it, for `sluice audit verify` to cross-check.
+func (j *Journal) LastAudit() int64 { return j.head.AuditSeq }
+
 // Event appends a live event with the next global sequence number.
 func (j *Journal) Event(ctx context.Context, typ, topic string, data map[string]any) (int64, error) {
 	j.head.EventSeq++

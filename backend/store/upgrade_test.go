@@ -66,6 +66,10 @@ func upgradeAndFinish(t *testing.T, url string, from int64) {
 	if _, reason, _, err := s.VerifyAudit(ctx); err != nil || reason != "" {
 		t.Fatalf("audit chain after the upgrade: %q %v", reason, err)
 	}
+	// decisions made by older versions (their events name no entry) cross-check too
+	if problem, decided, err := s.CheckDecisions(ctx); err != nil || problem != "" || decided == 0 {
+		t.Fatalf("cross-check of %d decided tasks after the upgrade: %q %v", decided, problem, err)
+	}
 	inFlight, err := s.Read.Order.Query().Where(order.Status("in_review")).IDs(ctx)
 	if err != nil || len(inFlight) != 4 {
 		t.Fatalf("%d orders in flight after the upgrade (%v), want 4", len(inFlight), err)
@@ -131,6 +135,9 @@ func upgradeAndFinish(t *testing.T, url string, from int64) {
 	}
 	if _, reason, n, err := s.VerifyAudit(ctx); err != nil || reason != "" || n == 0 {
 		t.Fatalf("audit chain after finishing the orders: %q %v", reason, err)
+	}
+	if problem, _, err := s.CheckDecisions(ctx); err != nil || problem != "" {
+		t.Fatalf("cross-check after finishing the orders: %q %v", problem, err)
 	}
 }
 

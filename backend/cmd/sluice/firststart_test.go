@@ -33,12 +33,17 @@ import (
 type composeService struct {
 	Command     []string          `yaml:"command"`
 	Environment map[string]string `yaml:"environment"`
+	Hostname    string            `yaml:"hostname"`
+	Volumes     []string          `yaml:"volumes"`
 }
 
 // composeSluice reads the Sluice services of docker/compose.yaml (the ones built from
 // the Sluice image) with their command and environment, the secret files mapped from
-// /run/secrets/NAME to the files the compose file names, so the test starts the
-// instances exactly as the compose file does and cannot drift from it.
+// /run/secrets/NAME to the files the compose file names and each named volume's mount
+// point to a directory of the test's (shared by the services, as the volume is), the
+// host name given as audit.instance (a container's host name names its checkpoint
+// file), so the test starts the instances exactly as the compose file does and cannot
+// drift from it.
 func composeSluice(t *testing.T, root string) map[string]composeService {
 	t.Helper()
 	body, err := os.ReadFile(filepath.Join(root, "docker", "compose.yaml"))
@@ -58,16 +63,36 @@ func composeSluice(t *testing.T, root string) map[string]composeService {
 		t.Fatalf("docker/compose.yaml: %v", err)
 	}
 	out := map[string]composeService{}
+	volumes := map[string]string{} // volume name -> the test's directory
 	for name, svc := range doc.Services {
 		if svc.Image != "sluice:local" {
 			continue
+		}
+		mounts := map[string]string{} // mount point -> the test's directory
+		for _, v := range svc.Volumes {
+			vol, at, ok := strings.Cut(v, ":")
+			if !ok {
+				t.Fatalf("docker/compose.yaml: %s: volume %q has no mount point", name, v)
+			}
+			if volumes[vol] == "" {
+				volumes[vol] = t.TempDir()
+			}
+			mounts[at] = volumes[vol]
 		}
 		env := map[string]string{}
 		for k, v := range svc.Environment {
 			if s, ok := strings.CutPrefix(v, "/run/secrets/"); ok {
 				v = filepath.Join(root, "docker", doc.Secrets[s].File)
 			}
+			for at, dir := range mounts {
+				if rest, ok := strings.CutPrefix(v, at); ok && (rest == "" || rest[0] == '/') {
+					v = dir + rest
+				}
+			}
 			env[k] = v
+		}
+		if svc.Hostname != "" {
+			env["SLUICE_AUDIT_INSTANCE"] = svc.Hostname
 		}
 		out[name] = composeService{Command: svc.Command, Environment: env}
 	}

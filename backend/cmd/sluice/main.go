@@ -13,6 +13,7 @@ import (
 	"os"
 	"time"
 
+	"sluice/backend/checkpoint"
 	"sluice/backend/config"
 	"sluice/backend/definitions"
 	"sluice/backend/service"
@@ -29,7 +30,9 @@ usage:
   sluice validate FILE...               # definitions; exit 1 with pointer-addressed errors
   sluice simulate --flow FILE --orders FILE [--decisions FILE] [--department D] [--reminder FILE] [--at TIME]
                                         # dry-run sample orders; approvers from the demo directory
-  sluice audit verify [--db URL]        # exit 1 and the first bad entry if the chain is broken
+  sluice audit verify [--db URL] [--checkpoints DIR|FILE]
+                                        # exit 1 if the chain is broken, a checkpoint is not in it,
+                                        # or a decided task or event has no entry (docs/audit.md)
   sluice backup   --to FILE [--db URL]  # consistent online backup of the SQLite database (safe while serving)
   sluice restore  --from FILE [--db URL]
                                         # a backup into a new, empty SQLite database, then migrate and verify
@@ -80,7 +83,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return simulate(rest, stdout)
 	case "audit":
 		if len(rest) == 0 || rest[0] != "verify" {
-			return errors.New("usage: sluice audit verify [--db URL]")
+			return errors.New("usage: sluice audit verify [--db URL] [--checkpoints DIR|FILE]")
 		}
 		return auditVerify(ctx, rest[1:], stdout)
 	case "backup":
@@ -200,29 +203,68 @@ func seed(ctx context.Context, args []string, stdout io.Writer) error {
 	return nil
 }
 
+// auditVerify walks the chain, checks it against the checkpoints written outside the
+// database (--checkpoints, else audit.checkpoints) and cross-checks decided tasks and
+// decision events against it. It reports every check and exits 1 if any failed.
 func auditVerify(ctx context.Context, args []string, stdout io.Writer) error {
-	cfg, _, err := loadConfig("audit verify", args, []string{"db"}, nil)
+	var cps string
+	cfg, _, err := loadConfig("audit verify", args, []string{"db"}, func(fs *flag.FlagSet) {
+		fs.StringVar(&cps, "checkpoints", "", "checkpoint file or directory to check the chain against (default audit.checkpoints; needs audit.checkpoint_key)")
+	})
 	if err != nil {
 		return err
+	}
+	if cps == "" {
+		cps = cfg.Audit.Checkpoints
+	}
+	if cps != "" && !cfg.Audit.CheckpointKey.IsSet() {
+		return errors.New("checking checkpoints needs their key: set SLUICE_AUDIT_CHECKPOINT_KEY or SLUICE_AUDIT_CHECKPOINT_KEY_FILE")
 	}
 	s, err := openChecked(ctx, cfg.DB)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
+	failed := false
 	bad, reason, n, err := s.VerifyAudit(ctx)
 	if err != nil {
 		return err
 	}
-	if reason != "" {
-		if bad != nil {
-			fmt.Fprintf(stdout, "audit chain BROKEN at entry %d (%s %s at %s): %s\n", bad.Seq, bad.Actor, bad.Action, bad.At.Format(time.RFC3339), reason)
-		} else {
-			fmt.Fprintf(stdout, "audit chain BROKEN: %s\n", reason)
+	switch {
+	case reason != "" && bad != nil:
+		fmt.Fprintf(stdout, "audit chain BROKEN at entry %d (%s %s at %s): %s\n", bad.Seq, bad.Actor, bad.Action, bad.At.Format(time.RFC3339), reason)
+		failed = true
+	case reason != "":
+		fmt.Fprintf(stdout, "audit chain BROKEN: %s\n", reason)
+		failed = true
+	default:
+		fmt.Fprintf(stdout, "audit chain intact: %d entries\n", n)
+	}
+	if cps != "" {
+		res, err := checkpoint.Verify(ctx, cps, []byte(cfg.Audit.CheckpointKey.Value()), int64(n), s.AuditHashes)
+		if err != nil {
+			return fmt.Errorf("checkpoints: %w", err)
 		}
+		if res.Problem != "" {
+			fmt.Fprintf(stdout, "audit checkpoints FAILED: %s\n", res.Problem)
+			failed = true
+		} else {
+			fmt.Fprintf(stdout, "audit checkpoints verified: %d, each signed and in the chain\n", res.Checked)
+		}
+	}
+	problem, decided, err := s.CheckDecisions(ctx)
+	if err != nil {
+		return err
+	}
+	if problem != "" {
+		fmt.Fprintf(stdout, "audit cross-check FAILED: %s\n", problem)
+		failed = true
+	} else {
+		fmt.Fprintf(stdout, "audit cross-check passed: %d decided tasks and the decision events all have their entries\n", decided)
+	}
+	if failed {
 		return exitError(1)
 	}
-	fmt.Fprintf(stdout, "audit chain intact: %d entries\n", n)
 	return nil
 }
 

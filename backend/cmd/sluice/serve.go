@@ -9,12 +9,14 @@ import (
 	"net"
 	"net/http"
 	_ "net/http/pprof" // served only when pprof_addr is set
+	"os"
 	"os/signal"
 	"sync/atomic"
 	"syscall"
 	"time"
 
 	"sluice/backend/api"
+	"sluice/backend/checkpoint"
 	"sluice/backend/config"
 	"sluice/backend/lifecycle"
 	"sluice/backend/live"
@@ -230,6 +232,10 @@ func prepare(ctx context.Context, cfg *config.Config, log *slog.Logger, hooks *l
 			s.Close()
 		}
 	}()
+	cw, err := checkpointWriter(cfg, s, log) // checked before anything starts
+	if err != nil {
+		return nil, err
+	}
 	ow, om := outboxWorker(cfg, s, log)
 	router, err := api.New(svc, api.Options{
 		Outbox:         om,
@@ -256,6 +262,13 @@ func prepare(ctx context.Context, cfg *config.Config, log *slog.Logger, hooks *l
 	// after the reminders stopped: an automatic action may still enqueue a message.
 	ow.Start(context.WithoutCancel(ctx))
 	hooks.AfterDrain("outbox", ow.Stop)
+	// Audit checkpoints: registered after the outbox so that the last one, at shutdown,
+	// comes after the reminders stopped (they audit too) and before the outbox's final
+	// flush (which posts it to the webhook).
+	if cw != nil {
+		cw.Start(context.WithoutCancel(ctx), cfg.Audit.CheckpointInterval)
+		hooks.AfterDrain("audit checkpoints", cw.Stop)
+	}
 	// Durable reminders: the first pass fires what fell due while no server ran.
 	sched := remind.New(svc, remind.Options{Log: log, Every: cfg.Remind.Every, Lease: cfg.Remind.Lease})
 	sched.Start(context.WithoutCancel(ctx))
@@ -328,4 +341,35 @@ func outboxWorker(cfg *config.Config, s *store.Store, log *slog.Logger) (*outbox
 		outbox.Webhook: outbox.WebhookSender{Key: cfg.Webhook.SigningKey.Value()},
 	}
 	return outbox.NewWorker(s, senders, outbox.Options{Every: cfg.Outbox.PollInterval, Log: log, Metrics: om}), om
+}
+
+// checkpointWriter builds the audit checkpoint writer from the audit.* settings; nil
+// when audit.checkpoints is not set.
+func checkpointWriter(cfg *config.Config, s *store.Store, log *slog.Logger) (*checkpoint.Writer, error) {
+	a := cfg.Audit
+	if a.Checkpoints == "" {
+		if a.CheckpointWebhook != "" {
+			return nil, errors.New("audit.checkpoint_webhook is set without audit.checkpoints: set the file or directory too")
+		}
+		log.Warn("audit.checkpoints is not set: the audit chain is anchored only in its own database (a cut-off tail shows only through the cross-check)")
+		return nil, nil
+	}
+	if !a.CheckpointKey.IsSet() {
+		return nil, errors.New("audit.checkpoints is set without audit.checkpoint_key: set SLUICE_AUDIT_CHECKPOINT_KEY or SLUICE_AUDIT_CHECKPOINT_KEY_FILE")
+	}
+	instance := a.Instance
+	if instance == "" {
+		h, err := os.Hostname()
+		if err != nil {
+			return nil, fmt.Errorf("audit.instance is empty and the host name unknown: %w", err)
+		}
+		instance = h
+	}
+	w, err := checkpoint.NewWriter(s, checkpoint.Options{Path: a.Checkpoints, Key: []byte(a.CheckpointKey.Value()),
+		Instance: instance, Webhook: a.CheckpointWebhook, Log: log})
+	if err != nil {
+		return nil, err
+	}
+	log.Info("audit checkpoints", "file", w.File(), "every", a.CheckpointInterval.String(), "webhook", a.CheckpointWebhook != "")
+	return w, nil
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -16,9 +17,11 @@ import (
 	"testing"
 	"time"
 
+	"sluice/backend/checkpoint"
 	"sluice/backend/config"
 	"sluice/backend/ent"
 	"sluice/backend/ent/channel"
+	"sluice/backend/ent/outboxmessage"
 	"sluice/backend/lifecycle"
 	"sluice/backend/outbox"
 	"sluice/backend/outbox/outboxtest"
@@ -312,5 +315,85 @@ func TestPreviousSecretsKeyNeedsAKey(t *testing.T) {
 	err := sealSecrets(context.Background(), cfg, nil, slog.New(slog.DiscardHandler))
 	if err == nil || !strings.Contains(err.Error(), "secrets.key") {
 		t.Fatalf("previous key without a key: %v", err)
+	}
+}
+
+// With audit.checkpoints the server checkpoints the head at start and again at a clean
+// shutdown (after its last writes), into its own file of the directory, and hands each
+// checkpoint to the outbox for the webhook; audit verify accepts them.
+func TestServeCheckpointsTheAuditHead(t *testing.T) {
+	t.Setenv("SLUICE_AUDIT_CHECKPOINT_KEY", testCheckpointKey)
+	url := storetest.SQLiteURL(t)
+	dir := t.TempDir()
+	s := startServe(t, url, "--demo", "--audit-checkpoints", dir, "--audit-instance", "sluice-a",
+		"--audit-checkpoint-interval", "1h", "--audit-checkpoint-webhook", "http://127.0.0.1:9/checkpoints")
+	<-s.addr
+	<-s.ready
+	file := filepath.Join(dir, "sluice-a.jsonl")
+	var lines []checkpoint.Line
+	deadline := time.Now().Add(30 * time.Second)
+	for len(lines) == 0 && time.Now().Before(deadline) {
+		lines, _ = checkpoint.Read(file)
+		time.Sleep(20 * time.Millisecond)
+	}
+	if len(lines) != 1 {
+		t.Fatalf("checkpoints at start: %+v", lines)
+	}
+	st, err := store.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	err = st.Tx(context.Background(), func(tx *ent.Tx) error {
+		j, err := store.Begin(context.Background(), tx, "test")
+		if err != nil {
+			return err
+		}
+		if err := j.Audit(context.Background(), store.Audit{Actor: "admin", Action: "test"}); err != nil {
+			return err
+		}
+		return j.Close(context.Background())
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.cancel()
+	select {
+	case err := <-s.done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not return")
+	}
+	head, err := st.Read.Ledger.Get(context.Background(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines, err = checkpoint.Read(file)
+	if err != nil || len(lines) != 2 || lines[1].Seq != head.AuditSeq || lines[1].Hash != head.AuditHash {
+		t.Fatalf("checkpoints after shutdown (head %d): %+v %v", head.AuditSeq, lines, err)
+	}
+	for _, l := range lines {
+		key := "audit-checkpoint:sluice-a:" + strconv.FormatInt(l.Seq, 10)
+		if n, err := st.Read.OutboxMessage.Query().Where(outboxmessage.Key(key), outboxmessage.Channel(outbox.Webhook)).Count(context.Background()); err != nil || n != 1 {
+			t.Fatalf("outbox message %s: %d %v", key, n, err)
+		}
+	}
+	if out, code := runCmd(t, "audit", "verify", "--db", url, "--checkpoints", dir); code != 0 || !strings.Contains(out, "checkpoints verified: 2") {
+		t.Fatalf("verify: %d\n%s", code, out)
+	}
+}
+
+// Checkpoints without their key, or a webhook without the file, refuse to start.
+func TestCheckpointSettingsChecked(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	for _, a := range []config.Audit{{Checkpoints: t.TempDir()}, {CheckpointWebhook: "https://example.com/cp"}} {
+		if _, err := checkpointWriter(&config.Config{Audit: a}, nil, log); err == nil {
+			t.Errorf("%+v: accepted", a)
+		}
+	}
+	if w, err := checkpointWriter(&config.Config{}, nil, log); w != nil || err != nil {
+		t.Fatalf("off: %v %v", w, err)
 	}
 }
