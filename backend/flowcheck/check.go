@@ -231,7 +231,7 @@ func (c *checker) autoLoop() *Finding {
 				step.Edges = append(step.Edges, c.edgeBetween(step.Nodes[i], step.Nodes[i+1]))
 			}
 			return &Finding{Kind: AutomaticLoop, Pointer: c.nodePtr(cycle[0]),
-				Message: fmt.Sprintf("automatic nodes %s loop without a person or a wait in between; an order there would spin forever", strings.Join(step.Nodes, " → ")),
+				Message:        fmt.Sprintf("automatic nodes %s loop without a person or a wait in between; an order there would spin forever", strings.Join(step.Nodes, " → ")),
 				Counterexample: []Step{step}}
 		}
 	}

@@ -50,8 +50,8 @@ const maxBranches = 4096
 func (c *checker) search() Report {
 	deadline := time.Now().Add(c.opts.MaxTime)
 	seen := map[string]bool{}
-	passed := map[string]bool{}      // joins some transition passed
-	reached := map[string][]Step{}   // joins some branch waited at: how
+	passed := map[string]bool{}    // joins some transition passed
+	reached := map[string][]Step{} // joins some branch waited at: how
 	queue := []*state{{tr: &engine.Tracker{}}}
 	first := true
 	for len(queue) > 0 {
