@@ -133,6 +133,8 @@ type checker struct {
 	// picks: condition id → edge (the id is what the rewritten condition passes)
 	picks []*engine.Edge
 	nodes map[string]int // node id → index in the document
+	// autoPass: some review auto-passes, so the last approvers are part of a state
+	autoPass bool
 }
 
 // readsOrder: a condition that reads nothing of the order is constant and kept.
@@ -144,6 +146,7 @@ func newChecker(f *engine.Flow, opts Options) *checker {
 		if _, dup := c.nodes[n.ID]; !dup {
 			c.nodes[n.ID] = i
 		}
+		c.autoPass = c.autoPass || n.AutoPass
 	}
 	g := *f
 	g.Out = map[string][]*engine.Edge{}

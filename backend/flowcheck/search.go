@@ -77,7 +77,7 @@ func (c *checker) search() Report {
 						reached[v.NodeID] = s.path(b.step)
 					}
 				}
-				k := key(b.tr)
+				k := c.key(b.tr)
 				if seen[k] {
 					continue
 				}
@@ -392,7 +392,7 @@ func (c *checker) errPointer(err error, a action) string {
 // key is a state's canonical form: what the engine's next decisions depend on, with
 // task ids and user names abstracted and the passed review nodes as a set, so loops
 // come back to a state already seen.
-func key(tr *engine.Tracker) string {
+func (c *checker) key(tr *engine.Tracker) string {
 	var b strings.Builder
 	b.WriteString(tr.Status)
 	open := slices.Clone(tr.Open)
@@ -425,7 +425,11 @@ func key(tr *engine.Tracker) string {
 		exc = append(exc, v.NodeID+">"+v.ReturnTo)
 	}
 	slices.Sort(exc)
-	fmt.Fprintf(&b, "|x %v|v %v|l %v", exc, dedupe(slices.Sorted(slices.Values(tr.Visited))), dedupe(slices.Sorted(slices.Values(tr.Last))))
+	fmt.Fprintf(&b, "|x %v|v %v", exc, dedupe(slices.Sorted(slices.Values(tr.Visited))))
+	if c.autoPass {
+		// who passed the last review only matters to a node that auto-passes on it
+		fmt.Fprintf(&b, "|l %v", dedupe(slices.Sorted(slices.Values(tr.Last))))
+	}
 	return b.String()
 }
 
