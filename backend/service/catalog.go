@@ -11,6 +11,7 @@ import (
 	"sluice/backend/engine"
 	"sluice/backend/ent"
 	"sluice/backend/ent/definition"
+	"sluice/backend/flowcheck"
 	"sluice/backend/store"
 )
 
@@ -287,6 +288,27 @@ func (c *Catalog) validateDoc(ctx context.Context, kind, key string, body []byte
 	return errs
 }
 
+// prove runs the flow checker on a valid flow before it is published (drafts are not
+// proved: they may be work in progress). A refusal is a 422 pointing at the node or
+// edge at fault, with its code and counterexample.
+func (c *Catalog) prove(ctx context.Context, body []byte) error {
+	f, probs := definitions.CompileFlow(body, 0, c.lookup(ctx))
+	if len(probs) > 0 {
+		return fmt.Errorf("catalog: a validated flow does not compile: %s %s", probs[0].Pointer, probs[0].Message)
+	}
+	fd := definitions.ProveFlow(f)
+	if fd == nil {
+		return nil
+	}
+	detail := "an order of this flow can get stuck; the flow is not published"
+	if fd.Kind == flowcheck.TooLarge {
+		detail = "the flow is too large to prove that every order can end; the flow is not published"
+	}
+	e := invalid(detail, FieldError{fd.Pointer, fd.Message})
+	e.Code, e.Counterexample = definitions.ProofCode(fd), fd.Counterexample
+	return e
+}
+
 // SaveDraft validates a definition and stores it as the key's draft (version 0).
 func (s *Service) SaveDraft(ctx context.Context, a Actor, kind, key string, body []byte) (*DefinitionView, error) {
 	if !s.canCompanyWide(a, "definitions.manage") {
@@ -340,6 +362,11 @@ func (s *Service) Publish(ctx context.Context, a Actor, kind, key string) (int, 
 func (s *Service) publish(ctx context.Context, a Actor, kind, key string, body []byte) (int, error) {
 	if errs := s.Catalog.validateDoc(ctx, kind, key, body); len(errs) > 0 {
 		return 0, invalid(fmt.Sprintf("the %s is not valid", kind), errs...)
+	}
+	if kind == "flow" {
+		if err := s.Catalog.prove(ctx, body); err != nil {
+			return 0, err
+		}
 	}
 	var ver int
 	err := s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
