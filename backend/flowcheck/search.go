@@ -334,10 +334,10 @@ func (c *checker) actions(tr *engine.Tracker) []action {
 }
 
 // grows says whether signers may still be added or a decision delegated at a node:
-// once per visit (and a ratio pool up to three voters), which shows what adding does
-// without letting the states grow without end.
+// once per visit, before its first vote (a ratio pool up to three voters), which shows
+// what adding does without letting the states multiply.
 func grows(st *engine.NodeState) bool {
-	if len(st.After) > 0 || st.Pool > 2 {
+	if len(st.After) > 0 || st.Pool > 2 || st.Approvals+st.Rejections > 0 {
 		return false
 	}
 	return !slices.ContainsFunc(st.Tasks, func(t engine.TaskRef) bool { return t.Kind != "" && t.Kind != engine.KindReview })
@@ -391,46 +391,60 @@ func (c *checker) errPointer(err error, a action) string {
 
 // key is a state's canonical form: what the engine's next decisions depend on, with
 // task ids and user names abstracted and the passed review nodes as a set, so loops
-// come back to a state already seen.
+// come back to a state already seen. (Built by hand: it is the search's hot path.)
 func (c *checker) key(tr *engine.Tracker) string {
-	var b strings.Builder
-	b.WriteString(tr.Status)
+	b := make([]byte, 0, 256)
+	num := func(n int) { b = strconv.AppendInt(b, int64(n), 10); b = append(b, ' ') }
+	str := func(s string) { b = append(b, s...); b = append(b, ' ') }
+	str(tr.Status)
 	open := slices.Clone(tr.Open)
 	slices.SortFunc(open, func(x, y *engine.NodeState) int { return cmp.Compare(x.NodeID, y.NodeID) })
 	for _, st := range open {
-		fmt.Fprintf(&b, "|%s %s %d/%d -%d of %d q%d a%d r%s [", st.NodeID, st.Mode, st.Approvals, st.Need, st.Rejections, st.Pool,
-			len(st.Queue), len(st.After), st.ReturnTo)
-		idx := map[int]int{}
-		for i, t := range st.Tasks {
-			idx[t.ID] = i
+		str("|" + st.NodeID)
+		str(st.Mode)
+		for _, n := range []int{st.Approvals, st.Need, st.Rejections, st.Pool, len(st.Queue), len(st.After)} {
+			num(n)
 		}
-		tasks := make([]string, len(st.Tasks))
-		for i, t := range st.Tasks {
-			p := -1
-			if q, ok := idx[t.Parent]; ok && t.Parent != 0 {
-				p = q
+		str(st.ReturnTo)
+		for _, t := range st.Tasks {
+			p := slices.IndexFunc(st.Tasks, func(u engine.TaskRef) bool { return t.Parent != 0 && u.ID == t.Parent })
+			str(t.Kind)
+			if t.Waiting {
+				str("w")
 			}
-			tasks[i] = fmt.Sprintf("%s%v%d", t.Kind, t.Waiting, p)
+			num(p)
 		}
-		b.WriteString(strings.Join(tasks, ","))
-		b.WriteString("]")
 	}
 	for _, id := range sortedKeys(tr.Joins) {
-		fmt.Fprintf(&b, "|j %s %d/%d", id, tr.Joins[id].Arrived, tr.Joins[id].Expected)
+		str("|j " + id)
+		num(tr.Joins[id].Arrived)
+		num(tr.Joins[id].Expected)
 	}
-	waiting := slices.Sorted(slices.Values(tr.Waiting))
-	fmt.Fprintf(&b, "|w %v", waiting)
+	str("|w")
+	for _, id := range dedupe(slices.Sorted(slices.Values(tr.Waiting))) {
+		str(id)
+	}
+	str("|x")
 	var exc []string
 	for _, v := range tr.Exceptions {
 		exc = append(exc, v.NodeID+">"+v.ReturnTo)
 	}
 	slices.Sort(exc)
-	fmt.Fprintf(&b, "|x %v|v %v", exc, dedupe(slices.Sorted(slices.Values(tr.Visited))))
+	for _, e := range exc {
+		str(e)
+	}
+	str("|v")
+	for _, id := range dedupe(slices.Sorted(slices.Values(tr.Visited))) {
+		str(id)
+	}
 	if c.autoPass {
 		// who passed the last review only matters to a node that auto-passes on it
-		fmt.Fprintf(&b, "|l %v", dedupe(slices.Sorted(slices.Values(tr.Last))))
+		str("|l")
+		for _, u := range dedupe(slices.Sorted(slices.Values(tr.Last))) {
+			str(u)
+		}
 	}
-	return b.String()
+	return string(b)
 }
 
 func sortedKeys[V any](m map[string]V) []string {
