@@ -90,9 +90,16 @@ func (c *checker) search() Report {
 					queue = append(queue, ns)
 				}
 			}
-			if len(seen) > c.opts.MaxStates || time.Now().After(deadline) {
+			bound := ""
+			switch {
+			case len(seen) > c.opts.MaxStates:
+				bound = fmt.Sprintf("more than %d reachable states", c.opts.MaxStates)
+			case time.Now().After(deadline):
+				bound = fmt.Sprintf("more states than %s allows to explore (%d seen)", c.opts.MaxTime, len(seen))
+			}
+			if bound != "" {
 				return Report{States: len(seen), Finding: &Finding{Kind: TooLarge, Counterexample: []Step{},
-					Message: fmt.Sprintf("the flow has more reachable states than the checker explores (%d states or %s); split it into sub-flows", c.opts.MaxStates, c.opts.MaxTime)}}
+					Message: "the flow has " + bound + ", more than the checker proves; split it into sub-flows"}}
 			}
 		}
 	}
@@ -298,7 +305,7 @@ func (c *checker) actions(tr *engine.Tracker) []action {
 				a.kind, a.target = engine.ActReturn, to
 				out = append(out, a)
 			}
-			if grows(st) {
+			if len(tr.Open) == 1 && grows(st) {
 				kinds := []string{"add_signer_after", engine.ActDelegate}
 				if st.Mode != engine.ModeRatio {
 					kinds = append(kinds, "add_signer_before")
@@ -334,8 +341,10 @@ func (c *checker) actions(tr *engine.Tracker) []action {
 }
 
 // grows says whether signers may still be added or a decision delegated at a node:
-// once per visit, before its first vote (a ratio pool up to three voters), which shows
-// what adding does without letting the states multiply.
+// once per visit, before its first vote (a ratio pool up to three voters), and (see
+// actions) only while it is the order's one open node. Adding a signer or delegating
+// never changes where an order goes, only how many votes a node takes; this shows the
+// engine's paths for it without multiplying the states of parallel branches.
 func grows(st *engine.NodeState) bool {
 	if len(st.After) > 0 || st.Pool > 2 || st.Approvals+st.Rejections > 0 {
 		return false
