@@ -58,7 +58,7 @@ type Options struct {
 // sub-flows. The time bound is only a safety net, far above what the state bound takes
 // on a loaded machine, so the answer does not depend on the machine.
 const (
-	DefaultMaxStates = 50000
+	DefaultMaxStates = 20000
 	DefaultMaxTime   = 2 * time.Minute
 )
 
