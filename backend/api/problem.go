@@ -15,6 +15,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"sluice/backend/flowcheck"
 	"sluice/backend/service"
 	"sluice/backend/store"
 )
@@ -26,6 +27,10 @@ type Problem struct {
 	Status int                  `json:"status"`
 	Detail string               `json:"detail,omitempty"`
 	Errors []service.FieldError `json:"errors,omitempty"`
+	// Code and Counterexample extend the problem when the service gives them (a flow
+	// the flow checker refused).
+	Code           string           `json:"code,omitempty"`
+	Counterexample []flowcheck.Step `json:"counterexample,omitempty"`
 }
 
 func problem(c *gin.Context, status int, detail string, errs ...service.FieldError) {
@@ -61,6 +66,17 @@ func (h *handlers) fail(c *gin.Context, err error) {
 	if e, ok := service.AsError(err); ok {
 		if e.Status == http.StatusTooManyRequests {
 			c.Header("Retry-After", strconv.Itoa(int(e.RetryAfter.Seconds())+1))
+		}
+		if e.Code != "" { // a flow the checker refused: its code and counterexample too
+			typ := e.Type
+			if typ == "" {
+				typ = "about:blank"
+			}
+			b, _ := json.Marshal(Problem{Type: typ, Title: http.StatusText(e.Status), Status: e.Status, Detail: e.Detail,
+				Errors: e.Errors, Code: e.Code, Counterexample: e.Counterexample})
+			c.Abort()
+			c.Data(e.Status, "application/problem+json", b)
+			return
 		}
 		typedProblem(c, e.Status, e.Type, e.Detail, e.Errors...)
 		return

@@ -653,6 +653,6 @@ func (c *flowCompiler) conditions(version int) *engine.Flow {
 			flow.Out[e.From] = append(flow.Out[e.From], edge)
 		}
 	}
-	flow.Branch = engine.Sections(flow)
+	flow.MarkSections()
 	return flow
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"sluice/backend/engine"
+	"sluice/backend/flowcheck"
 	"sluice/schemas"
 )
 
@@ -38,6 +39,9 @@ type Set struct {
 	Fallback Lookup
 	// Version is the version flows are compiled as (0, a draft, unless set).
 	Version int
+	// Prove runs the flow checker on each valid flow, as publishing does (ProveFlow);
+	// its counterexamples are kept by file (Proof).
+	Prove bool
 
 	docs      []*Doc
 	problems  []FileProblem // found by Add
@@ -46,6 +50,7 @@ type Set struct {
 	roles     map[string]*Role
 	flows     map[string]*engine.Flow
 	reminders map[string]*Reminder
+	proofs    map[string]*flowcheck.Finding
 	checked   bool
 }
 
@@ -106,6 +111,7 @@ func (s *Set) Check() []FileProblem {
 	s.roles = map[string]*Role{}
 	s.flows = map[string]*engine.Flow{}
 	s.reminders = map[string]*Reminder{}
+	s.proofs = map[string]*flowcheck.Finding{}
 	var found []FileProblem
 	for _, d := range s.Docs() {
 		var ps []Problem
@@ -124,6 +130,10 @@ func (s *Set) Check() []FileProblem {
 			var f *engine.Flow
 			if f, ps = CompileFlow(d.Body, s.Version, s); f != nil {
 				s.flows[f.Key] = f
+				if fd := s.prove(f); fd != nil {
+					s.proofs[d.File] = fd
+					ps = []Problem{{fd.Pointer, fd.Message + " (" + ProofCode(fd) + ")"}}
+				}
 			}
 		case "reminder":
 			var r *Reminder
@@ -142,6 +152,17 @@ func (s *Set) Check() []FileProblem {
 	s.result, s.checked = all, true
 	return slices.Clone(all)
 }
+
+func (s *Set) prove(f *engine.Flow) *flowcheck.Finding {
+	if !s.Prove {
+		return nil
+	}
+	return ProveFlow(f)
+}
+
+// Proof is the flow checker's refusal of the flow in file, with its counterexample
+// (nil when proved, or not a checked flow).
+func (s *Set) Proof(file string) *flowcheck.Finding { return s.proofs[file] }
 
 // Docs lists the documents in dependency order: roles, forms, flows, reminders; within a
 // kind by key.

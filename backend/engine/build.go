@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"maps"
 
 	"github.com/expr-lang/expr"
 )
@@ -38,13 +39,28 @@ func Build(doc FlowDoc, version int) (*Flow, error) {
 		}
 		f.Out[e.From] = append(f.Out[e.From], ce)
 	}
-	f.Branch = Sections(f)
+	f.MarkSections()
 	return f, nil
 }
 
-// Sections finds the nodes reachable from each fork before its join.
-func Sections(f *Flow) map[string]bool {
-	in := map[string]bool{}
+// MarkSections records, for each fork, the nodes between it and its join (Section)
+// and the nodes inside any section (Branch).
+func (f *Flow) MarkSections() {
+	f.Section = Sections(f)
+	f.Branch = map[string]bool{}
+	for _, nodes := range f.Section {
+		for id := range nodes {
+			f.Branch[id] = true
+		}
+	}
+}
+
+// Sections finds, for each fork, the nodes between it and its joins: those its edges
+// reach before a join, and the rework nodes a rejection there is routed to (on_reject)
+// when they lead back into one of its joins without passing the fork again. A
+// rejection routed to such a node stays inside the section (see move.fail).
+func Sections(f *Flow) map[string]map[string]bool {
+	out := map[string]map[string]bool{}
 	for _, n := range f.Nodes {
 		if n.Type != TypeParallel && n.Type != TypeInclusive {
 			continue
@@ -55,21 +71,58 @@ func Sections(f *Flow) map[string]bool {
 				joins[id] = true
 			}
 		}
-		seen := map[string]bool{}
-		var walk func(id string)
-		walk = func(id string) {
-			if seen[id] || joins[id] {
-				return
+		// reach walks from id along edges until a join or the fork, reporting the nodes
+		// passed and whether a join was reached.
+		reach := func(id string) (map[string]bool, bool) {
+			seen, joined := map[string]bool{}, false
+			var walk func(id string)
+			walk = func(id string) {
+				switch {
+				case joins[id]:
+					joined = true
+				case id != n.ID && !seen[id]:
+					seen[id] = true
+					for _, e := range f.Out[id] {
+						walk(e.To)
+					}
+				}
 			}
-			seen[id] = true
-			in[id] = true
-			for _, e := range f.Out[id] {
-				walk(e.To)
+			walk(id)
+			return seen, joined
+		}
+		in := map[string]bool{}
+		for _, e := range f.Out[n.ID] {
+			seen, _ := reach(e.To)
+			maps.Copy(in, seen)
+		}
+		for grew := true; grew; {
+			grew = false
+			for id := range in {
+				t := f.Nodes[id].OnReject
+				if t == "" || in[t] || f.Nodes[t] == nil {
+					continue
+				}
+				if seen, joined := reach(t); joined {
+					maps.Copy(in, seen)
+					grew = true
+				}
 			}
 		}
-		for _, e := range f.Out[n.ID] {
-			walk(e.To)
+		out[n.ID] = in
+	}
+	return out
+}
+
+// SameSection says whether a rejection at node from routed to node to stays inside
+// every parallel section from is in: then the other branches keep their tasks.
+func (f *Flow) SameSection(from, to string) bool {
+	if !f.Branch[from] {
+		return false
+	}
+	for _, in := range f.Section {
+		if in[from] && !in[to] {
+			return false
 		}
 	}
-	return in
+	return true
 }

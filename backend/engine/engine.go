@@ -509,8 +509,15 @@ func (m *move) fail() error {
 	m.ch.Status = "rejected"
 	m.ch.Cancel = m.others()
 	if m.n.OnReject != "" {
-		m.r.Status, m.r.Current, m.r.CancelRest = StatusInReview, []string{}, true
+		m.r.Current = []string{}
 		m.r.last = []string{} // a re-entry asks for new decisions: nobody auto-passes on old ones
+		if m.f.SameSection(m.n.ID, m.n.OnReject) {
+			// a rework inside a parallel section: the other branches keep their tasks
+			// and the join its count; the rework rejoins it as this branch
+			m.trace("rework %s stays in this branch; the other branches go on", m.n.OnReject)
+			return m.r.enter(m.f, m.n.OnReject, m.o, m.env, "")
+		}
+		m.r.Status, m.r.CancelRest = StatusInReview, true
 		return m.r.enter(m.f, m.n.OnReject, m.o, m.env, "")
 	}
 	m.r.Status, m.r.Current = StatusRejected, []string{}

@@ -170,6 +170,9 @@ type Flow struct {
 	// Branch marks nodes between a fork and its join: a direct return from one goes
 	// along the graph instead, so the order never reaches a join around its fork.
 	Branch map[string]bool
+	// Section lists, for each parallel or inclusive node, the nodes between it and its
+	// join (Branch is their union).
+	Section map[string]map[string]bool
 }
 
 // Edge is a compiled edge; Cond is nil when the edge has no condition.

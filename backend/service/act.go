@@ -116,12 +116,30 @@ func (s *Service) mayAct(a Actor, f *engine.Flow, t *ent.Task, action string) bo
 	return s.can(a, t.Department, nodeObject(f.Key, t.NodeID), action)
 }
 
+// closedReason says why a task that is not open can no longer be acted on.
+func closedReason(f *engine.Flow, t *ent.Task) string {
+	switch {
+	case t.Status == "done" && t.DecidedBy != "":
+		return fmt.Sprintf("this task was already decided (%s) by %s", t.Decision, t.DecidedBy)
+	case t.Status == "done":
+		return "this task was already decided"
+	case t.Status == "cancelled" && f.Nodes[t.NodeID] == nil:
+		return fmt.Sprintf("this task was cancelled: the order moved to version %d of flow %s, which has no node %q", f.Version, f.Key, t.NodeID)
+	case t.Status == "cancelled":
+		return "this task was cancelled: the order went on without it"
+	}
+	return "this task is " + t.Status
+}
+
 func (s *Service) decide(ctx context.Context, tx *ent.Tx, j *store.Journal, a Actor, f *engine.Flow, o *ent.Order, t *ent.Task, req ActionRequest) (*ActionResult, error) {
+	if t.Kind != "cc" && t.Status != "open" && (req.auto != nil || slices.Contains(t.Assignees, a.Username)) {
+		// 409 "it changed", before 403 "you may not": the task was yours, and it was
+		// decided, cancelled or moved by a version migration (whose flow may no longer
+		// grant its node to anyone)
+		return nil, conflict("%s", closedReason(f, t))
+	}
 	if t.Kind == "cc" || (req.auto == nil && !s.mayAct(a, f, t, req.Action)) {
 		return nil, forbidden("you may not %s this task", req.Action)
-	}
-	if t.Status != "open" {
-		return nil, conflict("this task is %s", t.Status)
 	}
 	if o.Status == engine.StatusException {
 		// the whole order waits for its exception; a decision now could move it past it

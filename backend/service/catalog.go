@@ -11,6 +11,7 @@ import (
 	"sluice/backend/engine"
 	"sluice/backend/ent"
 	"sluice/backend/ent/definition"
+	"sluice/backend/flowcheck"
 	"sluice/backend/store"
 )
 
@@ -290,6 +291,29 @@ func (c *Catalog) validateDoc(ctx context.Context, kind, key string, body []byte
 	return errs
 }
 
+// prove runs the flow checker on a flow before it is published (drafts are not proved:
+// they may be work in progress; nor are the built-in examples SeedDemo publishes: the
+// flowcheck tests prove them once, not every start). It answers a draft that is not
+// valid as publish does (a 422 with its problems). A refusal is a 422 pointing at the node or
+// edge at fault, with its code and counterexample.
+func (c *Catalog) prove(ctx context.Context, body []byte) error {
+	f, probs := definitions.CompileFlow(body, 0, c.lookup(ctx))
+	if len(probs) > 0 {
+		return nil // not valid: publish says so with every problem
+	}
+	fd := definitions.ProveFlow(f)
+	if fd == nil {
+		return nil
+	}
+	detail := "an order of this flow can get stuck; the flow is not published"
+	if fd.Kind == flowcheck.TooLarge {
+		detail = "the flow is too large to prove that every order can end; the flow is not published"
+	}
+	e := invalid(detail, FieldError{fd.Pointer, fd.Message})
+	e.Code, e.Counterexample = definitions.ProofCode(fd), fd.Counterexample
+	return e
+}
+
 // SaveDraft validates a definition and stores it as the key's draft (version 0).
 func (s *Service) SaveDraft(ctx context.Context, a Actor, kind, key string, body []byte) (*DefinitionView, error) {
 	if !s.canCompanyWide(a, "definitions.manage") {
@@ -333,6 +357,11 @@ func (s *Service) Publish(ctx context.Context, a Actor, kind, key string) (int, 
 	}
 	if draft == nil {
 		return 0, notFound(fmt.Sprintf("a draft of %s %s", kind, key))
+	}
+	if kind == "flow" {
+		if err := s.Catalog.prove(ctx, draft.Body); err != nil {
+			return 0, err
+		}
 	}
 	v, err := s.publish(ctx, a, kind, key, draft.Body)
 	return v, err

@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"regexp"
 	"time"
+
+	"sluice/backend/flowcheck"
 )
 
 // FieldError points at the part of the request that is wrong.
@@ -27,6 +29,12 @@ type Error struct {
 	Errors []FieldError `json:"errors,omitempty"`
 	// RetryAfter is how long a 429 should wait.
 	RetryAfter time.Duration `json:"-"`
+	// Code is a stable, machine-readable name of the refusal, when it has one (the
+	// flow checker's: flow_stranded, flow_too_large …).
+	Code string `json:"code,omitempty"`
+	// Counterexample: a flow refused by the flow checker, the decisions from the start
+	// that reach the bad state.
+	Counterexample []flowcheck.Step `json:"counterexample,omitempty"`
 }
 
 func (e *Error) Error() string {

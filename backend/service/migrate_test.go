@@ -54,6 +54,13 @@ func TestMigrateOrdersInFlight(t *testing.T) {
 		if !done[0].Moved || done[1].Moved || done[1].Problem == "" {
 			t.Fatalf("apply %+v", done)
 		}
+		// the moved order's old task answers 409 with the reason, though its node is gone
+		// from v2 (it used to be 403 "you may not approve this task")
+		old := waiting[0].Tasks[0]
+		_, _, err = svc.Act(ctx, as(t, s, "manager"), old.ID, service.ActionRequest{Action: "approve"}, nil)
+		if status(err) != 409 || !strings.Contains(err.Error(), `moved to version 2 of flow order-review, which has no node "sales_review"`) {
+			t.Fatalf("acting on task %d (%s) after the migration: %v", old.ID, old.Node, err)
+		}
 		moved, _ := svc.GetOrder(ctx, as(t, s, "manager"), waiting[0].ID)
 		stayed, _ := svc.GetOrder(ctx, as(t, s, "manager"), waiting[1].ID)
 		if moved.Version != 2 || moved.Tasks[0].Node != "manager_review" || stayed.Version != 1 || stayed.Tasks[0].Node != "sales_review" {
@@ -62,6 +69,10 @@ func TestMigrateOrdersInFlight(t *testing.T) {
 		// both continue on their own versions
 		o := step(t, svc, s, "manager", moved, service.ActionRequest{Action: "approve"})
 		at(t, o, "ship")
+		_, _, err = svc.Act(ctx, as(t, s, "manager"), moved.Tasks[0].ID, service.ActionRequest{Action: "approve"}, nil)
+		if status(err) != 409 || !strings.Contains(err.Error(), "already decided (approve) by manager") {
+			t.Fatalf("acting on a decided task: %v", err)
+		}
 		o = step(t, svc, s, "manager", stayed, service.ActionRequest{Action: "approve"})
 		at(t, o, "ship")
 		hist, _ := svc.History(ctx, admin, moved.ID)

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"sluice/backend/checkpoint"
@@ -277,6 +278,7 @@ func validate(files []string, stdout io.Writer) error {
 	examples, _ := definitions.Examples()
 	set := definitions.NewSet()
 	set.Fallback = examples
+	set.Prove = true // as publishing does
 	for _, f := range files {
 		body, err := os.ReadFile(f)
 		if err != nil {
@@ -288,6 +290,7 @@ func validate(files []string, stdout io.Writer) error {
 	for _, p := range probs {
 		fmt.Fprintln(stdout, p.String())
 	}
+	printProofs(stdout, set, files)
 	if len(probs) > 0 {
 		fmt.Fprintf(stdout, "%d problem(s) in %d file(s)\n", len(probs), len(files))
 		return exitError(1)
@@ -349,4 +352,36 @@ func healthcheck(ctx context.Context, args []string, stderr io.Writer) error {
 		return exitError(1)
 	}
 	return nil
+}
+
+// printProofs prints the counterexample of each flow the flow checker refused: the
+// decisions from the start that reach the bad state, one step a line.
+func printProofs(w io.Writer, set *definitions.Set, files []string) {
+	for _, f := range files {
+		fd := set.Proof(f)
+		if fd == nil || len(fd.Counterexample) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "%s: counterexample (%s), the decisions from the start:\n", f, definitions.ProofCode(fd))
+		for i, st := range fd.Counterexample {
+			what := st.Action
+			if st.Node != "" {
+				what += " " + st.Node
+			}
+			if st.Target != "" {
+				what += " → " + st.Target
+			}
+			if st.Outcome != "" {
+				what += " (" + st.Outcome + ")"
+			}
+			for _, ch := range st.Choices {
+				what += fmt.Sprintf(" [%s %s=%s]", ch.Node, ch.Edge, ch.Value)
+			}
+			reached := strings.Join(st.Nodes, ", ")
+			if reached == "" {
+				reached = "nothing (the bad state)"
+			}
+			fmt.Fprintf(w, "  %d. %s: reaches %s\n", i+1, what, reached)
+		}
+	}
 }

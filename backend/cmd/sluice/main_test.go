@@ -48,6 +48,22 @@ func TestValidate(t *testing.T) {
 	}
 }
 
+// TestValidateProves: validate runs the flow checker as publishing does, and prints the
+// counterexample of a flow that strands an order.
+func TestValidateProves(t *testing.T) {
+	const dir = "../../flowcheck/testdata/"
+	out, code := runCmd(t, "validate", dir+"rework-in-branch.json")
+	if code != 0 || !strings.Contains(out, "1 file(s) valid") {
+		t.Fatalf("a rework inside a branch is supported: %d %s", code, out)
+	}
+	out, code = runCmd(t, "validate", dir+"nested-reject.json")
+	for _, want := range []string{"/nodes/8: ", "(flow_engine_error)", "counterexample", "2. reject a1: reaches rework", "3. approve rework"} {
+		if code != 1 || !strings.Contains(out, want) {
+			t.Fatalf("want %q in: %d %s", want, code, out)
+		}
+	}
+}
+
 func TestSimulate(t *testing.T) {
 	dec := filepath.Join(t.TempDir(), "d.json")
 	os.WriteFile(dec, []byte(`{"sales_review":{"action":"reject"}}`), 0o644)

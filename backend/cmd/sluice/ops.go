@@ -160,6 +160,7 @@ func importDefs(ctx context.Context, args []string, stdout, stderr io.Writer) er
 
 	set := definitions.NewSet()
 	set.Fallback = &publishedLookup{ctx: ctx, svc: svc}
+	set.Prove = true // refuse before publishing anything, as Publish would
 	for _, f := range files {
 		body, err := os.ReadFile(f)
 		if err != nil {
@@ -171,6 +172,7 @@ func importDefs(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		for _, p := range probs {
 			fmt.Fprintln(stdout, p.String())
 		}
+		printProofs(stdout, set, files)
 		fmt.Fprintf(stdout, "%d problem(s) in %d file(s); nothing was imported\n", len(probs), len(files))
 		return exitError(1)
 	}

@@ -305,3 +305,22 @@ func TestExportImport(t *testing.T) {
 		t.Fatalf("--as clerk: %v", err)
 	}
 }
+
+// TestImportProves: import proves flows as publishing does, before writing anything.
+func TestImportProves(t *testing.T) {
+	t.Setenv("SLUICE_ADMIN_PASSWORD", "admin-pass-123")
+	db := storetest.SQLiteURL(t)
+	if out, code := runCmd(t, "seed", "--db", db); code != 0 {
+		t.Fatalf("seed: %s", out)
+	}
+	out, code := runCmd(t, "import", "--db", db, "../../flowcheck/testdata/nested-reject.json", "../../flowcheck/testdata/rework-in-branch.json")
+	for _, want := range []string{"(flow_engine_error)", "counterexample", "nothing was imported"} {
+		if code != 1 || !strings.Contains(out, want) {
+			t.Fatalf("want %q: %d %s", want, code, out)
+		}
+	}
+	out, code = runCmd(t, "import", "--db", db, "../../flowcheck/testdata/rework-in-branch.json")
+	if code != 0 || !strings.Contains(out, "flow rework-in-branch published as v1") {
+		t.Fatalf("a supported flow imports: %d %s", code, out)
+	}
+}
