@@ -288,7 +288,10 @@ func (s *Service) decide(ctx context.Context, tx *ent.Tx, j *store.Journal, a Ac
 			still = append(still, openTask{lt, ni.Mode})
 		}
 	}
-	ov := s.orderWithTasks(a, f, o, append(still, opened...))
+	ov, err := s.orderWithTasks(ctx, tx.Client(), a, f, o, append(still, opened...))
+	if err != nil {
+		return nil, err
+	}
 	if parallel || len(o.CurrentNodes) > 1 {
 		// parallel branches: the other branches' tasks are not in hand; read them all
 		if ov, err = s.orderDetail(ctx, tx.Client(), a, o); err != nil {
@@ -366,7 +369,11 @@ func (s *Service) withdraw(ctx context.Context, tx *ent.Tx, j *store.Journal, a 
 		return nil, err
 	}
 	t.Status = "cancelled"
-	return &ActionResult{Task: s.taskView(a, f, o, t, ""), Order: *s.orderWithTasks(a, f, o, nil)}, nil
+	ov, err := s.orderWithTasks(ctx, tx.Client(), a, f, o, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &ActionResult{Task: s.taskView(a, f, o, t, ""), Order: *ov}, nil
 }
 
 // urge reminds a task's assignees, at most once per UrgeEvery per task.

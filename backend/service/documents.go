@@ -121,11 +121,22 @@ func (s *Service) PrintBatch(ctx context.Context, a Actor, req BatchPrintRequest
 func (s *Service) print(ctx context.Context, a Actor, name string, lang documents.Lang, orders []*ent.Order, record bool) (*PrintedDocument, error) {
 	req := documents.Request{Document: name, Lang: lang, PrintedAt: store.Now()}
 	people, depts := s.printNames(ctx, orders)
+	g, err := s.guard(ctx, s.Store.Read, a, orders...)
+	if err != nil {
+		return nil, err
+	}
 	for _, o := range orders {
 		d := documents.Order{ID: o.ID, Number: o.Number, Status: o.Status, Department: o.Department,
 			Submitter: o.Submitter, CreatedAt: o.CreatedAt}
-		documents.FromData(&d, o.Data)
-		d.Total = o.Total
+		// a copy on paper shows no more than the screen (fields.go)
+		data, _, err := g.data(ctx, o)
+		if err != nil {
+			return nil, err
+		}
+		documents.FromData(&d, data)
+		if d.Total, err = g.total(ctx, o); err != nil {
+			return nil, err
+		}
 		if n := people[o.Submitter]; n != "" {
 			d.Submitter = n
 		}
