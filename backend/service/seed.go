@@ -148,7 +148,7 @@ func seedCustomers(ctx context.Context, tx *ent.Tx, cs []schemas.DemoCustomer) e
 		}
 		if err := tx.Customer.Create().SetCode(c.Code).SetName(c.Name).SetEmail(c.Email).SetLanguage(lang).SetAddress(c.Address).
 			SetCreditLimit(c.CreditLimit).SetBlocked(c.Blocked).SetBlockedReason(c.BlockedReason).
-			OnConflictColumns(customer.FieldCode).Ignore().Exec(ctx); err != nil {
+			SetDepartment(c.Department).OnConflictColumns(customer.FieldCode).Ignore().Exec(ctx); err != nil {
 			return err
 		}
 	}
