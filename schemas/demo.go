@@ -39,6 +39,8 @@ type DemoCustomer struct {
 	CreditLimit   float64 `json:"credit_limit"`
 	Blocked       bool    `json:"blocked,omitempty"`
 	BlockedReason string  `json:"blocked_reason,omitempty"`
+	// Department whose customers.manage holders manage it ("" company-wide).
+	Department string `json:"department,omitempty"`
 }
 
 // DemoDepartment is a department; Name is keyed by language (zh-TW, zh-CN, en).

@@ -15,8 +15,15 @@ import (
 // whole last segment ("order.pdf"); OpenAPI reads the route as {name}.pdf.
 const docParam = "name.pdf"
 
-// getDocument answers GET /orders/{id}/documents/{name}.pdf[?lang=].
-func (h *handlers) getDocument(c *gin.Context) {
+// getDocument answers GET /orders/{id}/documents/{name}.pdf[?lang=]: a view (preview,
+// download) that writes nothing.
+func (h *handlers) getDocument(c *gin.Context) { h.document(c, false) }
+
+// postDocument answers POST /orders/{id}/documents/{name}.pdf[?lang=]: a print, recorded
+// in the audit trail (document.printed) before the PDF is answered.
+func (h *handlers) postDocument(c *gin.Context) { h.document(c, true) }
+
+func (h *handlers) document(c *gin.Context, record bool) {
 	id, ok := pathID(c)
 	if !ok {
 		return
@@ -35,7 +42,7 @@ func (h *handlers) getDocument(c *gin.Context) {
 		}
 		lang = l
 	}
-	d, err := h.svc.PrintDocument(c.Request.Context(), actor(c), id, name, lang)
+	d, err := h.svc.PrintDocument(c.Request.Context(), actor(c), id, name, lang, record)
 	if err != nil {
 		h.fail(c, err)
 		return

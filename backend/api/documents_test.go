@@ -65,8 +65,17 @@ func TestPrintDocumentsOverHTTP(t *testing.T) {
 		base := fmt.Sprintf("/api/v1/orders/%d/documents/", o.ID)
 
 		for doc, title := range map[string]string{"order": "訂  單", "packing-slip": "裝  箱  單", "delivery-note": "出  貨  單"} {
-			before := e.counts().audit
-			pages := pdfText(t, e.do("GET", base+doc+".pdf", clerk, nil))
+			// a GET is a view: the same PDF, and nothing written (a GET changes no state)
+			before := e.counts()
+			viewed := pdfText(t, e.do("GET", base+doc+".pdf", clerk, nil))
+			if after := e.counts(); after != before {
+				t.Fatalf("GET %s wrote: %+v → %+v", doc, before, after)
+			}
+			// a POST is a print, recorded once
+			pages := pdfText(t, e.do("POST", base+doc+".pdf", clerk, nil))
+			if v := strings.Join(viewed, ""); !strings.Contains(v, o.Number) || !strings.Contains(v, title) {
+				t.Fatalf("%s: the view lacks the order: %q", doc, v)
+			}
 			text := strings.Join(pages, "")
 			wants := []string{o.Number, "伺服馬達", title, "水閘貿易股份有限公司"}
 			if doc == "order" {
@@ -77,12 +86,12 @@ func TestPrintDocumentsOverHTTP(t *testing.T) {
 					t.Fatalf("%s: %q not in %q", doc, want, text)
 				}
 			}
-			if after := e.counts().audit; after != before+1 {
-				t.Fatalf("%s: %d audit entries written, want 1", doc, after-before)
+			if after := e.counts().audit; after != before.audit+1 {
+				t.Fatalf("%s: %d audit entries written, want 1", doc, after-before.audit)
 			}
 		}
 		// the department's manager may read the order, so may print it; in English
-		pages := pdfText(t, e.do("GET", base+"delivery-note.pdf?lang=en", manager, nil))
+		pages := pdfText(t, e.do("POST", base+"delivery-note.pdf?lang=en", manager, nil))
 		if !strings.Contains(pages[0], "Delivery Note") || !strings.Contains(pages[0], "Page 1 of 1") {
 			t.Fatalf("lang=en: %q", pages[0])
 		}
@@ -116,13 +125,15 @@ func TestPrintDocumentsOverHTTP(t *testing.T) {
 			{"bad lang", base + "order.pdf?lang=fr", clerk, 400},
 			{"not logged in", base + "order.pdf", "", 401},
 		} {
-			t.Run(tc.name, func(t *testing.T) {
-				r := e.do("GET", tc.path, tc.token, nil)
-				if r.status != tc.status {
-					t.Fatalf("status %d, want %d: %s", r.status, tc.status, r.body)
-				}
-				r.problem(t)
-			})
+			for _, method := range []string{"GET", "POST"} {
+				t.Run(tc.name+" "+method, func(t *testing.T) {
+					r := e.do(method, tc.path, tc.token, nil)
+					if r.status != tc.status {
+						t.Fatalf("status %d, want %d: %s", r.status, tc.status, r.body)
+					}
+					r.problem(t)
+				})
+			}
 		}
 		if after := e.counts(); after != before {
 			t.Fatalf("refused prints wrote: %+v → %+v", before, after)

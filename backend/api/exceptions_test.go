@@ -141,6 +141,74 @@ func TestCustomersHTTP(t *testing.T) {
 				t.Fatalf("%s %s %s: %d %s", tc.method, tc.path, tc.body, r.status, r.body)
 			}
 		}
+		// customers.manage acts in the customer's department only (like every department
+		// permission): the other sales department's manager neither edits sales'
+		// customers nor creates customers for sales, and manages their own
+		manager2 := e.login("manager2")
+		before := e.counts()
+		for _, tc := range []struct {
+			method, path, token, body string
+		}{
+			{"PUT", "/api/v1/customers/C-TPP", manager2, `{"credit_limit":99000000}`},
+			{"PUT", "/api/v1/customers/C-NEW", manager2, `{"blocked":false}`},
+			{"POST", "/api/v1/customers", manager2, `{"code":"C-S2","name":"南區客戶","department":"sales"}`},
+			{"POST", "/api/v1/customers", manager, `{"code":"C-S3","name":"南區客戶","department":"sales-south"}`},
+			{"POST", "/api/v1/customers", manager, `{"code":"C-S4","name":"全公司","department":""}`},
+		} {
+			if r := e.do(tc.method, tc.path, tc.token, tc.body); r.status != 403 {
+				t.Fatalf("%s %s %s: %d %s", tc.method, tc.path, tc.body, r.status, r.body)
+			}
+		}
+		if after := e.counts(); after != before {
+			t.Fatalf("refused customer changes wrote: %+v → %+v", before, after)
+		}
+		var cv service.CustomerView
+		if r := e.do("POST", "/api/v1/customers", manager2, `{"code":"C-S2","name":"南區客戶"}`); r.status != 201 {
+			t.Fatalf("manager2's own customer: %d %s", r.status, r.body)
+		} else if r.json(t, &cv); cv.Department != "sales-south" {
+			t.Fatalf("manager2's customer went to %q", cv.Department)
+		}
+		for _, tc := range []struct {
+			token, body string
+			status      int
+		}{
+			{manager, `{"blocked":true}`, 403},        // not sales'
+			{manager2, `{"department":"sales"}`, 403}, // moving needs the right in both
+			{manager2, `{"department":"nowhere"}`, 403},
+			{manager2, `{"credit_limit":1000}`, 200},
+		} {
+			if r := e.do("PUT", "/api/v1/customers/C-S2", tc.token, tc.body); r.status != tc.status {
+				t.Fatalf("PUT C-S2 %s: %d %s", tc.body, r.status, r.body)
+			}
+		}
+		if r := e.do("PUT", "/api/v1/customers/C-S2", e.login("admin"), `{"department":"nowhere"}`); r.status != 422 {
+			t.Fatalf("an unknown department: %d %s", r.status, r.body)
+		}
+
+		// a webhook may not point into the server's own network (SSRF): refused at its
+		// pointer, nothing written
+		before = e.counts()
+		for _, hook := range []string{"http://127.0.0.1:8080/h", "http://localhost/h", "http://169.254.169.254/latest/meta-data/",
+			"http://[::1]/h", "http://10.0.0.8/h", "http://[fe80::1]/h", "http://0x7f000001/"} {
+			for _, req := range []struct{ method, path, body string }{
+				{"POST", "/api/v1/customers", fmt.Sprintf(`{"code":"C-HOOK","name":"掛勾","webhook_url":%q}`, hook)},
+				{"PUT", "/api/v1/customers/C-NEW", fmt.Sprintf(`{"webhook_url":%q}`, hook)},
+			} {
+				r := e.do(req.method, req.path, manager, req.body)
+				if r.status != 422 {
+					t.Fatalf("%s %s: %d %s", req.method, hook, r.status, r.body)
+				}
+				if p := r.problem(t); len(p.Errors) != 1 || p.Errors[0].Pointer != "/webhook_url" {
+					t.Fatalf("%s %s: %+v", req.method, hook, p)
+				}
+			}
+		}
+		if after := e.counts(); after != before {
+			t.Fatalf("refused webhooks wrote: %+v → %+v", before, after)
+		}
+		if r := e.do("PUT", "/api/v1/customers/C-NEW", manager, `{"webhook_url":"https://shop.example.com/hooks/sluice"}`); r.status != 200 {
+			t.Fatalf("a public webhook: %d %s", r.status, r.body)
+		}
 		r = e.do("GET", "/api/v1/customers?q=c-new", warehouse, nil)
 		r.json(t, &page)
 		if len(page.Items) != 1 || !page.Items[0].Blocked || page.Items[0].Name != "新客戶" || page.Items[0].CreditLimit != 1000 {

@@ -46,7 +46,7 @@ func TestOutboxRetryOverHTTP(t *testing.T) {
 		}
 		ids = append(ids, m.ID)
 	}
-	w := outbox.NewWorker(s, map[string]outbox.Sender{outbox.Webhook: outbox.WebhookSender{Key: "api-test-signing-key"}}, outbox.Options{})
+	w := outbox.NewWorker(s, map[string]outbox.Sender{outbox.Webhook: outbox.WebhookSender{Key: "api-test-signing-key", AllowPrivate: true}}, outbox.Options{})
 	if _, err := w.Pass(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -126,6 +126,7 @@ func New(svc *service.Service, opt Options) (*gin.Engine, error) {
 	a.GET("/orders/:id", h.getOrder)
 	a.GET("/orders/:id/history", h.getHistory)
 	a.GET("/orders/:id/documents/:"+docParam, h.getDocument)
+	a.POST("/orders/:id/documents/:"+docParam, h.postDocument)
 	a.POST("/documents/batch", h.postDocumentsBatch)
 	a.GET("/tasks", h.getTasks)
 	a.POST("/tasks/:id/actions", h.postAction)

@@ -108,6 +108,9 @@ type Webhook struct {
 	// SigningKey signs every request (X-Sluice-Signature); without it webhook messages
 	// wait in the outbox.
 	SigningKey Secret
+	// AllowPrivate lets webhooks reach loopback, private and link-local addresses
+	// (refused by default, when a URL is saved and after DNS resolution when sending).
+	AllowPrivate bool
 }
 
 // Outbox configures the delivery worker.
@@ -371,6 +374,9 @@ var Fields = []Field{
 			return nil
 		},
 		get: func(c *Config) string { return c.Webhook.SigningKey.String() }},
+	{Key: "webhook.allow_private", Default: "false", Help: "let customers' webhooks reach loopback, private and link-local addresses (tests, a demo on localhost); off, they are refused when saved and when sent", Flag: true, bool: true,
+		set: func(c *Config, v string) (err error) { c.Webhook.AllowPrivate, err = parseBool(v); return },
+		get: func(c *Config) string { return strconv.FormatBool(c.Webhook.AllowPrivate) }},
 	{Key: "secrets.key", Help: "32 random bytes in base64 (openssl rand -base64 32) sealing the webhook channels' secrets in the database (AES-256-GCM); unset, they are stored as given", Secret: true,
 		set: setSealKey(func(c *Config) *Secret { return &c.SecretsKey }),
 		get: func(c *Config) string { return c.SecretsKey.String() }},

@@ -36,7 +36,9 @@ type Customer struct {
 	// CreditLimit holds the value of the "credit_limit" field.
 	CreditLimit float64 `json:"credit_limit,omitempty"`
 	// Address holds the value of the "address" field.
-	Address      string `json:"address,omitempty"`
+	Address string `json:"address,omitempty"`
+	// Department holds the value of the "department" field.
+	Department   string `json:"department,omitempty"`
 	selectValues sql.SelectValues
 }
 
@@ -51,7 +53,7 @@ func (*Customer) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullFloat64)
 		case customer.FieldID:
 			values[i] = new(sql.NullInt64)
-		case customer.FieldCode, customer.FieldName, customer.FieldEmail, customer.FieldLanguage, customer.FieldWebhookURL, customer.FieldBlockedReason, customer.FieldAddress:
+		case customer.FieldCode, customer.FieldName, customer.FieldEmail, customer.FieldLanguage, customer.FieldWebhookURL, customer.FieldBlockedReason, customer.FieldAddress, customer.FieldDepartment:
 			values[i] = new(sql.NullString)
 		case customer.FieldCreatedAt:
 			values[i] = new(sql.NullTime)
@@ -136,6 +138,12 @@ func (_m *Customer) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Address = value.String
 			}
+		case customer.FieldDepartment:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field department", values[i])
+			} else if value.Valid {
+				_m.Department = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -201,6 +209,9 @@ func (_m *Customer) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("address=")
 	builder.WriteString(_m.Address)
+	builder.WriteString(", ")
+	builder.WriteString("department=")
+	builder.WriteString(_m.Department)
 	builder.WriteByte(')')
 	return builder.String()
 }

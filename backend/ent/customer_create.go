@@ -154,6 +154,20 @@ func (_c *CustomerCreate) SetNillableAddress(v *string) *CustomerCreate {
 	return _c
 }
 
+// SetDepartment sets the "department" field.
+func (_c *CustomerCreate) SetDepartment(v string) *CustomerCreate {
+	_c.mutation.SetDepartment(v)
+	return _c
+}
+
+// SetNillableDepartment sets the "department" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillableDepartment(v *string) *CustomerCreate {
+	if v != nil {
+		_c.SetDepartment(*v)
+	}
+	return _c
+}
+
 // Mutation returns the CustomerMutation object of the builder.
 func (_c *CustomerCreate) Mutation() *CustomerMutation {
 	return _c.mutation
@@ -225,6 +239,10 @@ func (_c *CustomerCreate) defaults() {
 		v := customer.DefaultAddress
 		_c.mutation.SetAddress(v)
 	}
+	if _, ok := _c.mutation.Department(); !ok {
+		v := customer.DefaultDepartment
+		_c.mutation.SetDepartment(v)
+	}
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -263,6 +281,9 @@ func (_c *CustomerCreate) check() error {
 	}
 	if _, ok := _c.mutation.Address(); !ok {
 		return &ValidationError{Name: "address", err: errors.New(`ent: missing required field "Customer.address"`)}
+	}
+	if _, ok := _c.mutation.Department(); !ok {
+		return &ValidationError{Name: "department", err: errors.New(`ent: missing required field "Customer.department"`)}
 	}
 	return nil
 }
@@ -330,6 +351,10 @@ func (_c *CustomerCreate) createSpec() (*Customer, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Address(); ok {
 		_spec.SetField(customer.FieldAddress, field.TypeString, value)
 		_node.Address = value
+	}
+	if value, ok := _c.mutation.Department(); ok {
+		_spec.SetField(customer.FieldDepartment, field.TypeString, value)
+		_node.Department = value
 	}
 	return _node, _spec
 }
@@ -494,6 +519,18 @@ func (u *CustomerUpsert) SetAddress(v string) *CustomerUpsert {
 // UpdateAddress sets the "address" field to the value that was provided on create.
 func (u *CustomerUpsert) UpdateAddress() *CustomerUpsert {
 	u.SetExcluded(customer.FieldAddress)
+	return u
+}
+
+// SetDepartment sets the "department" field.
+func (u *CustomerUpsert) SetDepartment(v string) *CustomerUpsert {
+	u.Set(customer.FieldDepartment, v)
+	return u
+}
+
+// UpdateDepartment sets the "department" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdateDepartment() *CustomerUpsert {
+	u.SetExcluded(customer.FieldDepartment)
 	return u
 }
 
@@ -672,6 +709,20 @@ func (u *CustomerUpsertOne) SetAddress(v string) *CustomerUpsertOne {
 func (u *CustomerUpsertOne) UpdateAddress() *CustomerUpsertOne {
 	return u.Update(func(s *CustomerUpsert) {
 		s.UpdateAddress()
+	})
+}
+
+// SetDepartment sets the "department" field.
+func (u *CustomerUpsertOne) SetDepartment(v string) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetDepartment(v)
+	})
+}
+
+// UpdateDepartment sets the "department" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdateDepartment() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateDepartment()
 	})
 }
 
@@ -1016,6 +1067,20 @@ func (u *CustomerUpsertBulk) SetAddress(v string) *CustomerUpsertBulk {
 func (u *CustomerUpsertBulk) UpdateAddress() *CustomerUpsertBulk {
 	return u.Update(func(s *CustomerUpsert) {
 		s.UpdateAddress()
+	})
+}
+
+// SetDepartment sets the "department" field.
+func (u *CustomerUpsertBulk) SetDepartment(v string) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetDepartment(v)
+	})
+}
+
+// UpdateDepartment sets the "department" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdateDepartment() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateDepartment()
 	})
 }
 

@@ -161,6 +161,20 @@ func (_u *CustomerUpdate) SetNillableAddress(v *string) *CustomerUpdate {
 	return _u
 }
 
+// SetDepartment sets the "department" field.
+func (_u *CustomerUpdate) SetDepartment(v string) *CustomerUpdate {
+	_u.mutation.SetDepartment(v)
+	return _u
+}
+
+// SetNillableDepartment sets the "department" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillableDepartment(v *string) *CustomerUpdate {
+	if v != nil {
+		_u.SetDepartment(*v)
+	}
+	return _u
+}
+
 // Mutation returns the CustomerMutation object of the builder.
 func (_u *CustomerUpdate) Mutation() *CustomerMutation {
 	return _u.mutation
@@ -250,6 +264,9 @@ func (_u *CustomerUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.Address(); ok {
 		_spec.SetField(customer.FieldAddress, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Department(); ok {
+		_spec.SetField(customer.FieldDepartment, field.TypeString, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -406,6 +423,20 @@ func (_u *CustomerUpdateOne) SetNillableAddress(v *string) *CustomerUpdateOne {
 	return _u
 }
 
+// SetDepartment sets the "department" field.
+func (_u *CustomerUpdateOne) SetDepartment(v string) *CustomerUpdateOne {
+	_u.mutation.SetDepartment(v)
+	return _u
+}
+
+// SetNillableDepartment sets the "department" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillableDepartment(v *string) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetDepartment(*v)
+	}
+	return _u
+}
+
 // Mutation returns the CustomerMutation object of the builder.
 func (_u *CustomerUpdateOne) Mutation() *CustomerMutation {
 	return _u.mutation
@@ -525,6 +556,9 @@ func (_u *CustomerUpdateOne) sqlSave(ctx context.Context) (_node *Customer, err 
 	}
 	if value, ok := _u.mutation.Address(); ok {
 		_spec.SetField(customer.FieldAddress, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Department(); ok {
+		_spec.SetField(customer.FieldDepartment, field.TypeString, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &Customer{config: _u.config}

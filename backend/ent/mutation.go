@@ -2538,6 +2538,7 @@ type CustomerMutation struct {
 	credit_limit    *float64
 	addcredit_limit *float64
 	address         *string
+	department      *string
 	clearedFields   map[string]struct{}
 	done            bool
 	oldValue        func(context.Context) (*Customer, error)
@@ -3022,6 +3023,42 @@ func (m *CustomerMutation) ResetAddress() {
 	m.address = nil
 }
 
+// SetDepartment sets the "department" field.
+func (m *CustomerMutation) SetDepartment(s string) {
+	m.department = &s
+}
+
+// Department returns the value of the "department" field in the mutation.
+func (m *CustomerMutation) Department() (r string, exists bool) {
+	v := m.department
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDepartment returns the old "department" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldDepartment(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDepartment is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDepartment requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDepartment: %w", err)
+	}
+	return oldValue.Department, nil
+}
+
+// ResetDepartment resets all changes to the "department" field.
+func (m *CustomerMutation) ResetDepartment() {
+	m.department = nil
+}
+
 // Where appends a list predicates to the CustomerMutation builder.
 func (m *CustomerMutation) Where(ps ...predicate.Customer) {
 	m.predicates = append(m.predicates, ps...)
@@ -3056,7 +3093,7 @@ func (m *CustomerMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *CustomerMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 11)
 	if m.created_at != nil {
 		fields = append(fields, customer.FieldCreatedAt)
 	}
@@ -3087,6 +3124,9 @@ func (m *CustomerMutation) Fields() []string {
 	if m.address != nil {
 		fields = append(fields, customer.FieldAddress)
 	}
+	if m.department != nil {
+		fields = append(fields, customer.FieldDepartment)
+	}
 	return fields
 }
 
@@ -3115,6 +3155,8 @@ func (m *CustomerMutation) Field(name string) (ent.Value, bool) {
 		return m.CreditLimit()
 	case customer.FieldAddress:
 		return m.Address()
+	case customer.FieldDepartment:
+		return m.Department()
 	}
 	return nil, false
 }
@@ -3144,6 +3186,8 @@ func (m *CustomerMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldCreditLimit(ctx)
 	case customer.FieldAddress:
 		return m.OldAddress(ctx)
+	case customer.FieldDepartment:
+		return m.OldDepartment(ctx)
 	}
 	return nil, fmt.Errorf("unknown Customer field %s", name)
 }
@@ -3222,6 +3266,13 @@ func (m *CustomerMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetAddress(v)
+		return nil
+	case customer.FieldDepartment:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDepartment(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Customer field %s", name)
@@ -3316,6 +3367,9 @@ func (m *CustomerMutation) ResetField(name string) error {
 		return nil
 	case customer.FieldAddress:
 		m.ResetAddress()
+		return nil
+	case customer.FieldDepartment:
+		m.ResetDepartment()
 		return nil
 	}
 	return fmt.Errorf("unknown Customer field %s", name)

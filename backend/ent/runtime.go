@@ -181,6 +181,10 @@ func init() {
 	customerDescAddress := customerFields[8].Descriptor()
 	// customer.DefaultAddress holds the default value on creation for the address field.
 	customer.DefaultAddress = customerDescAddress.Default.(string)
+	// customerDescDepartment is the schema descriptor for department field.
+	customerDescDepartment := customerFields[9].Descriptor()
+	// customer.DefaultDepartment holds the default value on creation for the department field.
+	customer.DefaultDepartment = customerDescDepartment.Default.(string)
 	definitionMixin := schema.Definition{}.Mixin()
 	definitionMixinFields0 := definitionMixin[0].Fields()
 	_ = definitionMixinFields0

@@ -148,7 +148,7 @@ func (rc *receiver) got() []string {
 }
 
 func webhookWorker(st *store.Store, o outbox.Options) *outbox.Worker {
-	return outbox.NewWorker(st, map[string]outbox.Sender{outbox.Webhook: outbox.WebhookSender{Key: signingKey}}, o)
+	return outbox.NewWorker(st, map[string]outbox.Sender{outbox.Webhook: outbox.WebhookSender{Key: signingKey, AllowPrivate: true}}, o)
 }
 
 func TestWebhookSigned(t *testing.T) {
@@ -380,7 +380,7 @@ func TestMetrics(t *testing.T) {
 	enqueue(t, st, outbox.Message{Key: "ok", Channel: outbox.Webhook, Recipient: hs.URL, Body: `{}`})
 	enqueue(t, st, outbox.Message{Key: "bad", Channel: outbox.Webhook, Recipient: "ftp://nowhere", Body: `{}`})
 	enqueue(t, st, outbox.Message{Key: "mail", Channel: outbox.Email, Recipient: "a@example.com"})
-	w := outbox.NewWorker(st, map[string]outbox.Sender{outbox.Webhook: outbox.WebhookSender{Key: signingKey}, outbox.Email: outbox.EmailSender{}},
+	w := outbox.NewWorker(st, map[string]outbox.Sender{outbox.Webhook: outbox.WebhookSender{Key: signingKey, AllowPrivate: true}, outbox.Email: outbox.EmailSender{}},
 		outbox.Options{Metrics: m})
 	_, err := w.Pass(ctx)
 	require.NoError(t, err)

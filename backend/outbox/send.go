@@ -166,9 +166,13 @@ const (
 type WebhookSender struct {
 	// Key signs every request; with none, Send reports ErrNotConfigured (an unsigned
 	// request would let anyone forge confirmations).
-	Key    string
-	Client *http.Client // default: 30s timeout
-	Now    func() time.Time
+	Key string
+	// AllowPrivate lets webhooks reach loopback, private and link-local addresses
+	// (webhook.allow_private: tests, a demo on localhost); off, the default client
+	// refuses them after DNS resolution (address.go).
+	AllowPrivate bool
+	Client       *http.Client // default: GuardedClient(AllowPrivate); one given is used as it is
+	Now          func() time.Time
 }
 
 // Sign returns the X-Sluice-Signature value for body sent at timestamp ts (Unix
@@ -197,7 +201,7 @@ func (w WebhookSender) Send(ctx context.Context, m *ent.OutboxMessage) error {
 	}
 	hc := w.Client
 	if hc == nil {
-		hc = &http.Client{Timeout: 30 * time.Second}
+		hc = GuardedClient(w.AllowPrivate)
 	}
 	body := []byte(m.Body)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, m.Recipient, bytes.NewReader(body))
@@ -214,6 +218,9 @@ func (w WebhookSender) Send(ctx context.Context, m *ent.OutboxMessage) error {
 	req.Header.Set(HeaderTimestamp, ts)
 	req.Header.Set(HeaderSignature, Sign(w.Key, ts, body))
 	resp, err := hc.Do(req)
+	if errors.Is(err, ErrPrivateAddress) {
+		return Permanent(err) // the address is the customer's setting: fix it, then retry
+	}
 	if err != nil {
 		return err
 	}

@@ -312,7 +312,10 @@ func (s *Service) decide(ctx context.Context, tx *ent.Tx, j *store.Journal, a Ac
 			still = append(still, openTask{lt, ni.Mode})
 		}
 	}
-	ov := s.orderWithTasks(a, f, o, append(still, opened...))
+	ov, err := s.orderWithTasks(ctx, tx.Client(), a, f, o, append(still, opened...))
+	if err != nil {
+		return nil, err
+	}
 	if parallel || len(o.CurrentNodes) > 1 {
 		// parallel branches: the other branches' tasks are not in hand; read them all
 		if ov, err = s.orderDetail(ctx, tx.Client(), a, o); err != nil {
@@ -390,12 +393,18 @@ func (s *Service) withdraw(ctx context.Context, tx *ent.Tx, j *store.Journal, a 
 		return nil, err
 	}
 	t.Status = "cancelled"
-	return &ActionResult{Task: s.taskView(a, f, o, t, ""), Order: *s.orderWithTasks(a, f, o, nil)}, nil
+	ov, err := s.orderWithTasks(ctx, tx.Client(), a, f, o, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &ActionResult{Task: s.taskView(a, f, o, t, ""), Order: *ov}, nil
 }
 
 // urge reminds a task's assignees, at most once per UrgeEvery per task.
 func (s *Service) urge(ctx context.Context, tx *ent.Tx, j *store.Journal, a Actor, f *engine.Flow, o *ent.Order, t *ent.Task, req ActionRequest) (*ActionResult, error) {
-	if a.Username != o.Submitter && !s.canAnywhere(ctx, a, "orders", "read_all") {
+	// Only the submitter: chasing a task is asking on behalf of the order, and reading
+	// every order (read_all) or administering does not make it someone's to chase.
+	if a.Username != o.Submitter {
 		return nil, forbidden("only the submitter may urge this task")
 	}
 	if t.Status != "open" && t.Status != "waiting" {

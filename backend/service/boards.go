@@ -155,10 +155,30 @@ func (s *Service) Board(ctx context.Context, a Actor, dept string, f BoardFilter
 	if err != nil {
 		return nil, err
 	}
+	// the cards show (and the search matches) only what the caller may see (fields.go)
+	g, err := s.guard(ctx, c, a, os...)
+	if err != nil {
+		return nil, err
+	}
+	type shownFields struct {
+		customer string
+		total    float64
+	}
+	shown := make(map[int]shownFields, len(os))
+	for _, o := range os {
+		var sf shownFields
+		if sf.customer, err = g.customer(ctx, o); err != nil {
+			return nil, err
+		}
+		if sf.total, err = g.total(ctx, o); err != nil {
+			return nil, err
+		}
+		shown[o.ID] = sf
+	}
 	if q := strings.ToLower(strings.TrimSpace(f.Q)); q != "" {
 		os = slices.DeleteFunc(os, func(o *ent.Order) bool {
 			return !strings.Contains(strings.ToLower(o.Number), q) && !strings.Contains(strings.ToLower(o.Submitter), q) &&
-				!strings.Contains(strings.ToLower(customerName(o)), q)
+				!strings.Contains(strings.ToLower(shown[o.ID].customer), q)
 		})
 	}
 	if len(os) == 0 {
@@ -223,8 +243,8 @@ func (s *Service) Board(ctx context.Context, a Actor, dept string, f BoardFilter
 		if o == nil {
 			continue
 		}
-		card := BoardCard{OrderID: o.ID, Number: o.Number, Status: o.Status, Total: o.Total, Submitter: o.Submitter,
-			Customer: customerName(o), Assignees: []string{}, Since: ni.CreatedAt.UTC(), Lock: locks[o.ID], Comments: comments[o.ID]}
+		card := BoardCard{OrderID: o.ID, Number: o.Number, Status: o.Status, Total: shown[o.ID].total, Submitter: o.Submitter,
+			Customer: shown[o.ID].customer, Assignees: []string{}, Since: ni.CreatedAt.UTC(), Lock: locks[o.ID], Comments: comments[o.ID]}
 		for _, t := range tasksOf[ni.ID] {
 			for _, u := range t.Assignees {
 				if !slices.Contains(card.Assignees, u) {
@@ -253,8 +273,8 @@ func (s *Service) Board(ctx context.Context, a Actor, dept string, f BoardFilter
 			if o == nil {
 				continue
 			}
-			card := BoardCard{OrderID: o.ID, Number: o.Number, Status: o.Status, Total: o.Total, Submitter: o.Submitter,
-				Customer: customerName(o), Assignees: []string{}, Since: e.CreatedAt.UTC(), Due: e.Deadline, Lock: locks[o.ID], Comments: comments[o.ID]}
+			card := BoardCard{OrderID: o.ID, Number: o.Number, Status: o.Status, Total: shown[o.ID].total, Submitter: o.Submitter,
+				Customer: shown[o.ID].customer, Assignees: []string{}, Since: e.CreatedAt.UTC(), Due: e.Deadline, Lock: locks[o.ID], Comments: comments[o.ID]}
 			if ow, ok := e.Detail["owners"].([]any); ok {
 				for _, u := range ow {
 					if name, ok := u.(string); ok {
@@ -269,16 +289,6 @@ func (s *Service) Board(ctx context.Context, a Actor, dept string, f BoardFilter
 		}
 	}
 	return b, nil
-}
-
-// customerName is data.customer.name when the order's form has one.
-func customerName(o *ent.Order) string {
-	if cu, ok := o.Data["customer"].(map[string]any); ok {
-		if n, ok := cu["name"].(string); ok {
-			return n
-		}
-	}
-	return ""
 }
 
 // Lock durations.

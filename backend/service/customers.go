@@ -4,15 +4,18 @@ import (
 	"context"
 	"fmt"
 	"net/mail"
-	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"sluice/backend/authz"
 	"sluice/backend/ent"
 	"sluice/backend/ent/customer"
+	"sluice/backend/ent/department"
+	"sluice/backend/ent/membership"
+	"sluice/backend/outbox"
 	"sluice/backend/store"
 )
 
@@ -28,12 +31,13 @@ type CustomerView struct {
 	BlockedReason string    `json:"blocked_reason"`
 	CreditLimit   float64   `json:"credit_limit"`
 	Address       string    `json:"address"`
+	Department    string    `json:"department"`
 	CreatedAt     time.Time `json:"created_at"`
 }
 
 func customerView(c *ent.Customer) CustomerView {
 	return CustomerView{ID: c.ID, Code: c.Code, Name: c.Name, Email: c.Email, Language: c.Language, WebhookURL: c.WebhookURL,
-		Blocked: c.Blocked, BlockedReason: c.BlockedReason, CreditLimit: c.CreditLimit, Address: c.Address, CreatedAt: c.CreatedAt}
+		Blocked: c.Blocked, BlockedReason: c.BlockedReason, CreditLimit: c.CreditLimit, Address: c.Address, Department: c.Department, CreatedAt: c.CreatedAt}
 }
 
 // CustomerInput is the body of POST /customers and PUT /customers/{code}. On PUT, a
@@ -48,6 +52,10 @@ type CustomerInput struct {
 	BlockedReason *string  `json:"blocked_reason,omitempty" max:"2000"`
 	CreditLimit   *float64 `json:"credit_limit,omitempty"`
 	Address       *string  `json:"address,omitempty" max:"1000"`
+	// Department whose customers.manage holders manage the customer; "" is
+	// company-wide (a role with scope global). On POST it defaults to the one
+	// department where the caller holds customers.manage.
+	Department *string `json:"department,omitempty" max:"64"`
 }
 
 // customerCode: letters, digits and . _ -, like the SKUs and keys they sit beside.
@@ -56,7 +64,7 @@ var customerCode = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 // Languages a customer is written to in.
 var Languages = []string{"zh-TW", "zh-CN", "en"}
 
-func (in CustomerInput) check(create bool) []FieldError {
+func (in CustomerInput) check(create, allowPrivate bool) []FieldError {
 	var errs []FieldError
 	if create && !customerCode.MatchString(in.Code) {
 		errs = append(errs, FieldError{"/code", "1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit"})
@@ -76,8 +84,10 @@ func (in CustomerInput) check(create bool) []FieldError {
 		errs = append(errs, FieldError{"/language", fmt.Sprintf("one of %v", Languages)})
 	}
 	if in.WebhookURL != nil && *in.WebhookURL != "" {
-		if u, err := url.Parse(*in.WebhookURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			errs = append(errs, FieldError{"/webhook_url", "an http(s) URL"})
+		// no loopback, private, link-local or metadata address (SSRF); names are
+		// checked again, after resolution, when a webhook is sent
+		if err := outbox.CheckWebhookURL(*in.WebhookURL, allowPrivate); err != nil {
+			errs = append(errs, FieldError{"/webhook_url", err.Error()})
 		}
 	}
 	if in.CreditLimit != nil && (*in.CreditLimit < 0 || *in.CreditLimit > 1e15) {
@@ -89,9 +99,46 @@ func (in CustomerInput) check(create bool) []FieldError {
 	return errs
 }
 
-// mayManageCustomers: customers.manage anywhere (admins hold everything).
+// mayManageCustomers: customers.manage anywhere (admins hold everything) — whether
+// the caller manages any customer at all; which ones is mayManageCustomer.
 func (s *Service) mayManageCustomers(ctx context.Context, a Actor) bool {
 	return s.canAnywhere(ctx, a, "customers", "manage")
+}
+
+// mayManageCustomer: customers.manage in the customer's department, as every
+// department permission acts only where it is held; a company-wide customer ("")
+// needs it company-wide (a role with scope global, or an admin).
+func (s *Service) mayManageCustomer(a Actor, dept string) bool {
+	if dept == "" {
+		dept = authz.Global
+	}
+	return s.can(a, dept, "customers", "manage")
+}
+
+// customerDepartment is the department a new customer goes to: the one given, else the
+// only department where the caller holds customers.manage (a company-wide holder
+// without one makes a company-wide customer).
+func (s *Service) customerDepartment(ctx context.Context, a Actor, given *string) (string, error) {
+	if given != nil {
+		return *given, nil
+	}
+	if s.can(a, authz.Global, "customers", "manage") {
+		return "", nil
+	}
+	depts, err := s.Store.Read.Membership.Query().Where(membership.UserID(a.ID)).Select(membership.FieldDepartment).Strings(ctx)
+	if err != nil {
+		return "", err
+	}
+	var mine []string
+	for _, d := range slices.Compact(slices.Sorted(slices.Values(depts))) {
+		if s.can(a, d, "customers", "manage") {
+			mine = append(mine, d)
+		}
+	}
+	if len(mine) != 1 {
+		return "", invalid("the customer is not valid", FieldError{"/department", fmt.Sprintf("name the department the customer belongs to (you manage customers in %v)", mine)})
+	}
+	return mine[0], nil
 }
 
 // CustomerFilter narrows GET /customers.
@@ -153,11 +200,27 @@ func (s *Service) CreateCustomer(ctx context.Context, a Actor, in CustomerInput)
 	if !s.mayManageCustomers(ctx, a) {
 		return nil, forbidden("you may not manage customers")
 	}
-	if errs := in.check(true); len(errs) > 0 {
+	if errs := in.check(true, s.AllowPrivateWebhooks); len(errs) > 0 {
 		return nil, invalid("the customer is not valid", errs...)
 	}
+	dept, err := s.customerDepartment(ctx, a, in.Department)
+	if err != nil {
+		return nil, err
+	}
+	if !s.mayManageCustomer(a, dept) {
+		return nil, forbidden("you may not manage the customers of department %q", dept)
+	}
 	var view CustomerView
-	err := s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
+	err = s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
+		if dept != "" {
+			known, err := tx.Department.Query().Where(department.Key(dept)).Exist(ctx)
+			if err != nil {
+				return err
+			}
+			if !known {
+				return invalid("the customer is not valid", FieldError{"/department", fmt.Sprintf("no department %q", dept)})
+			}
+		}
 		taken, err := tx.Customer.Query().Where(customer.Code(in.Code)).Exist(ctx)
 		if err != nil {
 			return err
@@ -165,7 +228,7 @@ func (s *Service) CreateCustomer(ctx context.Context, a Actor, in CustomerInput)
 		if taken {
 			return conflict("customer %q exists; update it with PUT /customers/%s", in.Code, in.Code)
 		}
-		c := tx.Customer.Create().SetCode(in.Code).SetName(strings.TrimSpace(*in.Name)).SetCreatedAt(j.At())
+		c := tx.Customer.Create().SetCode(in.Code).SetName(strings.TrimSpace(*in.Name)).SetDepartment(dept).SetCreatedAt(j.At())
 		setCustomer(c.Mutation(), in)
 		row, err := c.Save(ctx)
 		if err != nil {
@@ -192,7 +255,7 @@ func (s *Service) UpdateCustomer(ctx context.Context, a Actor, code string, in C
 	if in.Name != nil && strings.TrimSpace(*in.Name) == "" {
 		errs = append(errs, FieldError{"/name", "a customer needs a name"})
 	}
-	if errs = append(errs, in.check(false)...); len(errs) > 0 {
+	if errs = append(errs, in.check(false, s.AllowPrivateWebhooks)...); len(errs) > 0 {
 		return nil, invalid("the customer is not valid", errs...)
 	}
 	var view CustomerView
@@ -203,6 +266,24 @@ func (s *Service) UpdateCustomer(ctx context.Context, a Actor, code string, in C
 		}
 		if err != nil {
 			return err
+		}
+		// the customer's department decides, and a move needs the right in both
+		if !s.mayManageCustomer(a, row.Department) {
+			return forbidden("you may not manage the customers of department %q", row.Department)
+		}
+		if in.Department != nil && *in.Department != row.Department {
+			if !s.mayManageCustomer(a, *in.Department) {
+				return forbidden("you may not manage the customers of department %q", *in.Department)
+			}
+			if *in.Department != "" {
+				known, err := tx.Department.Query().Where(department.Key(*in.Department)).Exist(ctx)
+				if err != nil {
+					return err
+				}
+				if !known {
+					return invalid("the customer is not valid", FieldError{"/department", fmt.Sprintf("no department %q", *in.Department)})
+				}
+			}
 		}
 		u := tx.Customer.UpdateOne(row)
 		if in.Name != nil {
@@ -246,6 +327,9 @@ func setCustomer(m *ent.CustomerMutation, in CustomerInput) {
 	}
 	if in.Address != nil {
 		m.SetAddress(*in.Address)
+	}
+	if in.Department != nil {
+		m.SetDepartment(*in.Department)
 	}
 }
 

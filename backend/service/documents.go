@@ -40,9 +40,11 @@ type PrintedDocument struct {
 }
 
 // PrintDocument renders one document of an order the actor may read (lang "" means the
-// order's language, else the flow's print settings, else zh-TW) and records the print
-// in the audit trail. Unknown document or order: 404; an order the actor may not see: 403.
-func (s *Service) PrintDocument(ctx context.Context, a Actor, id int, name string, lang documents.Lang) (*PrintedDocument, error) {
+// order's language, else the flow's print settings, else zh-TW). With record it is a
+// print (POST): the audit trail gets a document.printed entry before the PDF is
+// answered. Without, it is a view (GET: preview, download) and writes nothing — a GET
+// changes no state. Unknown document or order: 404; an order the actor may not see: 403.
+func (s *Service) PrintDocument(ctx context.Context, a Actor, id int, name string, lang documents.Lang, record bool) (*PrintedDocument, error) {
 	if _, ok := documents.Templates[name]; !ok {
 		return nil, notFound("document " + strconv.Quote(name) + " (there are " + strings.Join(documents.Names, ", ") + ")")
 	}
@@ -50,7 +52,7 @@ func (s *Service) PrintDocument(ctx context.Context, a Actor, id int, name strin
 	if err != nil {
 		return nil, err
 	}
-	d, err := s.print(ctx, a, name, lang, []*ent.Order{o})
+	d, err := s.print(ctx, a, name, lang, []*ent.Order{o}, record)
 	if err != nil {
 		return nil, err
 	}
@@ -105,7 +107,7 @@ func (s *Service) PrintBatch(ctx context.Context, a Actor, req BatchPrintRequest
 		}
 		orders = append(orders, o)
 	}
-	d, err := s.print(ctx, a, req.Document, lang, orders)
+	d, err := s.print(ctx, a, req.Document, lang, orders, true)
 	if err != nil {
 		return nil, err
 	}
@@ -113,16 +115,28 @@ func (s *Service) PrintBatch(ctx context.Context, a Actor, req BatchPrintRequest
 	return d, nil
 }
 
-// print renders the orders (outside any transaction), then records one audit entry per
-// order in one transaction: the PDF is answered only when its prints are recorded.
-func (s *Service) print(ctx context.Context, a Actor, name string, lang documents.Lang, orders []*ent.Order) (*PrintedDocument, error) {
+// print renders the orders (outside any transaction), then, with record, records one
+// audit entry per order in one transaction: the PDF is answered only when its prints
+// are recorded.
+func (s *Service) print(ctx context.Context, a Actor, name string, lang documents.Lang, orders []*ent.Order, record bool) (*PrintedDocument, error) {
 	req := documents.Request{Document: name, Lang: lang, PrintedAt: store.Now()}
 	people, depts := s.printNames(ctx, orders)
+	g, err := s.guard(ctx, s.Store.Read, a, orders...)
+	if err != nil {
+		return nil, err
+	}
 	for _, o := range orders {
 		d := documents.Order{ID: o.ID, Number: o.Number, Status: o.Status, Department: o.Department,
 			Submitter: o.Submitter, CreatedAt: o.CreatedAt}
-		documents.FromData(&d, o.Data)
-		d.Total = o.Total
+		// a copy on paper shows no more than the screen (fields.go)
+		data, _, err := g.data(ctx, o)
+		if err != nil {
+			return nil, err
+		}
+		documents.FromData(&d, data)
+		if d.Total, err = g.total(ctx, o); err != nil {
+			return nil, err
+		}
 		if n := people[o.Submitter]; n != "" {
 			d.Submitter = n
 		}
@@ -148,6 +162,9 @@ func (s *Service) print(ctx context.Context, a Actor, name string, lang document
 	res, err := documents.Render(req)
 	if err != nil {
 		return nil, err
+	}
+	if !record {
+		return &PrintedDocument{PDF: res.PDF, Pages: res.Pages}, nil
 	}
 	sum := sha256.Sum256(res.PDF)
 	digest := hex.EncodeToString(sum[:])

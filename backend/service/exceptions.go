@@ -336,9 +336,17 @@ func (s *Service) ListExceptions(ctx context.Context, a Actor, f ExceptionFilter
 	for _, o := range os {
 		byID[o.ID] = o
 	}
+	g, err := s.guard(ctx, s.Store.Read, a, os...)
+	if err != nil {
+		return nil, err
+	}
 	now := store.Now()
 	for _, e := range rows {
-		page.Items = append(page.Items, s.exceptionView(ctx, a, e, byID[e.OrderID], now))
+		v := s.exceptionView(ctx, a, e, byID[e.OrderID], now)
+		if err := g.exception(ctx, byID[e.OrderID], &v); err != nil {
+			return nil, err
+		}
+		page.Items = append(page.Items, v)
 	}
 	return page, nil
 }
@@ -370,6 +378,13 @@ func (s *Service) GetException(ctx context.Context, a Actor, id int) (*Exception
 		return nil, err
 	}
 	v := s.exceptionView(ctx, a, e, o, store.Now())
+	g, err := s.guard(ctx, s.Store.Read, a, o)
+	if err != nil {
+		return nil, err
+	}
+	if err := g.exception(ctx, o, &v); err != nil {
+		return nil, err
+	}
 	return &v, nil
 }
 
@@ -487,7 +502,11 @@ func (s *Service) ResolveException(ctx context.Context, a Actor, id int, req Res
 			return err
 		}
 		res = &ResolveResult{Exception: s.exceptionView(ctx, a, e, o, now), Order: *ov}
-		return nil
+		g, err := s.guard(ctx, tx.Client(), a, o)
+		if err != nil {
+			return err
+		}
+		return g.exception(ctx, o, &res.Exception)
 	})
 	if err != nil {
 		return nil, err

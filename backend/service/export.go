@@ -123,8 +123,12 @@ func (s *Service) ExportOrders(ctx context.Context, a Actor, f OrderFilter, lang
 		if err != nil {
 			return nil, err
 		}
+		g, err := s.guard(ctx, s.Store.Read, a, batch...)
+		if err != nil {
+			return nil, err
+		}
 		for _, o := range batch {
-			vals, err := s.exportRow(ctx, a, o, lang, cols, flowCache, date)
+			vals, err := s.exportRow(ctx, g, o, lang, cols, flowCache, date)
 			if err != nil {
 				return nil, err
 			}
@@ -182,7 +186,7 @@ func (s *Service) exportFormColumns(ctx context.Context, flows []string, lang st
 	return cols, nil
 }
 
-func (s *Service) exportRow(ctx context.Context, a Actor, o *ent.Order, lang string, cols []formColumn, flows map[string]*engine.Flow, dateStyle int) ([]any, error) {
+func (s *Service) exportRow(ctx context.Context, g *fieldGuard, o *ent.Order, lang string, cols []formColumn, flows map[string]*engine.Flow, dateStyle int) ([]any, error) {
 	k := o.FlowKey + "@" + strconv.Itoa(o.FlowVersion)
 	fl, seen := flows[k]
 	if !seen {
@@ -203,22 +207,26 @@ func (s *Service) exportRow(ctx context.Context, a Actor, o *ent.Order, lang str
 	if fl != nil {
 		flowName = textIn(fl.Doc.Name, lang, o.FlowKey)
 	}
+	// what the caller may not see stays blank, as on the screen (fields.go)
+	data, h, err := g.data(ctx, o)
+	if err != nil {
+		return nil, err
+	}
 	customer := o.Customer
 	if c, ok := o.Data["customer"].(map[string]any); ok && customer == "" {
 		customer, _ = c["name"].(string)
 	}
-	vals := []any{o.Number, flowName, o.Status, o.Department, o.Submitter, customer, o.Total,
+	var total any = o.Total
+	if h.fields["customer"] {
+		customer = ""
+	}
+	if h.fields["total"] {
+		total = nil
+	}
+	vals := []any{o.Number, flowName, o.Status, o.Department, o.Submitter, customer, total,
 		excelize.Cell{StyleID: dateStyle, Value: o.CreatedAt}, strings.Join(nodes, ", ")}
-	// A field some review node hides stays blank for everyone but the submitter and
-	// admins: the screen hides it only from that node's reviewers, but a spreadsheet
-	// leaves the system, so the export errs on the side of hiding.
-	full := a.Username == o.Submitter || a.IsAdmin
 	for _, c := range cols {
-		if !full && hiddenIn(fl, c.name) {
-			vals = append(vals, nil)
-			continue
-		}
-		switch v := o.Data[c.name].(type) {
+		switch v := data[c.name].(type) {
 		case string, float64, bool:
 			vals = append(vals, v)
 		case nil:
@@ -228,19 +236,6 @@ func (s *Service) exportRow(ctx context.Context, a Actor, o *ent.Order, lang str
 		}
 	}
 	return vals, nil
-}
-
-// hiddenIn says whether any node of the flow hides the field from its reviewers.
-func hiddenIn(f *engine.Flow, field string) bool {
-	if f == nil {
-		return false
-	}
-	for _, n := range f.Nodes {
-		if n.Fields[field] == FieldHidden {
-			return true
-		}
-	}
-	return false
 }
 
 // textIn picks a localized text: the language asked for, else the default, else any.

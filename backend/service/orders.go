@@ -65,7 +65,9 @@ type OrderView struct {
 	UpdatedAt time.Time  `json:"updated_at"`
 }
 
-func orderView(o *ent.Order) OrderView {
+// wholeOrderView renders all of o. Only fieldGuard.view calls it: every answer goes
+// through the field permissions (fields.go).
+func wholeOrderView(o *ent.Order) OrderView {
 	cur := o.CurrentNodes
 	if cur == nil {
 		cur = []string{}

@@ -24,48 +24,34 @@ type openTask struct {
 	mode string
 }
 
-// orderWithTasks renders an order with the open tasks the caller already has.
-func (s *Service) orderWithTasks(a Actor, f *engine.Flow, o *ent.Order, ts []openTask) *OrderView {
-	v := orderView(o)
+// orderWithTasks renders an order with the open tasks the caller already has, read
+// through c (the transaction that changed it).
+func (s *Service) orderWithTasks(ctx context.Context, c *ent.Client, a Actor, f *engine.Flow, o *ent.Order, ts []openTask) (*OrderView, error) {
+	g, err := s.guard(ctx, c, a, o)
+	if err != nil {
+		return nil, err
+	}
+	v, err := g.view(ctx, o)
+	if err != nil {
+		return nil, err
+	}
 	v.Tasks = make([]TaskView, 0, len(ts))
 	for _, t := range ts {
 		v.Tasks = append(v.Tasks, s.taskView(a, f, o, t.Task, t.mode))
 	}
-	redact(a, f, o, &v)
-	return &v
-}
-
-// redact hides the fields a node keeps from its reviewers while the viewer has a task
-// there (the submitter and admins always see the whole order).
-func redact(a Actor, f *engine.Flow, o *ent.Order, v *OrderView) {
-	if f == nil || a.Username == o.Submitter || a.IsAdmin {
-		return
-	}
-	var hide []string
-	for _, t := range v.Tasks {
-		if n := f.Nodes[t.Node]; n != nil && slices.Contains(t.Assignees, a.Username) {
-			for k, p := range n.Fields {
-				if p == FieldHidden {
-					hide = append(hide, k)
-				}
-			}
-		}
-	}
-	if len(hide) == 0 {
-		return
-	}
-	data := make(map[string]any, len(v.Data))
-	for k, val := range v.Data {
-		if !slices.Contains(hide, k) {
-			data[k] = val
-		}
-	}
-	v.Data = data
+	return &v, nil
 }
 
 // orderDetail renders an order with its open and waiting tasks.
 func (s *Service) orderDetail(ctx context.Context, c *ent.Client, a Actor, o *ent.Order) (*OrderView, error) {
-	v := orderView(o)
+	g, err := s.guard(ctx, c, a, o)
+	if err != nil {
+		return nil, err
+	}
+	v, err := g.view(ctx, o)
+	if err != nil {
+		return nil, err
+	}
 	f, err := s.Catalog.Flow(ctx, o.FlowKey, o.FlowVersion)
 	if err != nil {
 		return nil, err
@@ -92,7 +78,6 @@ func (s *Service) orderDetail(ctx context.Context, c *ent.Client, a Actor, o *en
 	for _, t := range ts {
 		v.Tasks = append(v.Tasks, s.taskView(a, f, o, t, modes[t.NodeInstanceID]))
 	}
-	redact(a, f, o, &v)
 	return &v, nil
 }
 
@@ -169,18 +154,28 @@ func (s *Service) History(ctx context.Context, a Actor, id int) ([]HistoryItem, 
 	if err != nil {
 		return nil, err
 	}
+	g, err := s.guard(ctx, s.Store.Read, a, o)
+	if err != nil {
+		return nil, err
+	}
+	hide, err := g.hidden(ctx, o)
+	if err != nil {
+		return nil, err
+	}
 	rows, err := s.Store.Read.AuditEntry.Query().Where(auditentry.OrderID(id)).Order(ent.Asc(auditentry.FieldSeq)).All(ctx)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]HistoryItem, 0, len(rows))
 	for _, e := range rows {
-		h := HistoryItem{Seq: e.Seq, At: e.At, Actor: e.Actor, Action: e.Action, Node: e.Node, TaskID: e.TaskID, Detail: e.Detail}
+		// rule traces and comments may quote a value the caller may not see
+		d := hide.scrubMap(e.Detail)
+		h := HistoryItem{Seq: e.Seq, At: e.At, Actor: e.Actor, Action: e.Action, Node: e.Node, TaskID: e.TaskID, Detail: d}
 		if f != nil && f.Nodes[e.Node] != nil {
 			h.NodeName = f.Nodes[e.Node].Name
 		}
-		h.Comment, _ = e.Detail["comment"].(string)
-		h.Reason, _ = e.Detail["reason"].(string)
+		h.Comment, _ = d["comment"].(string)
+		h.Reason, _ = d["reason"].(string)
 		out = append(out, h)
 	}
 	return out, nil
@@ -217,8 +212,16 @@ func (s *Service) ListOrders(ctx context.Context, a Actor, f OrderFilter) (*Orde
 		rows = rows[:f.Limit]
 		page.NextCursor = strconv.Itoa(rows[len(rows)-1].ID)
 	}
+	g, err := s.guard(ctx, s.Store.Read, a, rows...)
+	if err != nil {
+		return nil, err
+	}
 	for _, o := range rows {
-		page.Items = append(page.Items, orderView(o))
+		v, err := g.view(ctx, o)
+		if err != nil {
+			return nil, err
+		}
+		page.Items = append(page.Items, v)
 	}
 	return page, nil
 }
@@ -335,7 +338,8 @@ func (s *Service) Tasks(ctx context.Context, a Actor, scope string) ([]TaskItem,
 		}
 		out := make([]TaskItem, 0, len(os))
 		for _, o := range os {
-			it := TaskItem{ID: 0, Status: o.Status, CreatedAt: o.CreatedAt, Order: summary(o)}
+			it := TaskItem{ID: 0, Status: o.Status, CreatedAt: o.CreatedAt, Order: OrderSummary{ID: o.ID, Number: o.Number,
+				Flow: o.FlowKey, Status: o.Status, Total: o.Total, Submitter: o.Submitter, Department: o.Department}} // their own
 			if len(o.CurrentNodes) > 0 {
 				it.Node = o.CurrentNodes[0]
 				if f, _ := s.Catalog.Flow(ctx, o.FlowKey, o.FlowVersion); f != nil && f.Nodes[it.Node] != nil {
@@ -370,21 +374,25 @@ func (s *Service) Tasks(ctx context.Context, a Actor, scope string) ([]TaskItem,
 	for _, o := range os {
 		byID[o.ID] = o
 	}
+	g, err := s.guard(ctx, c, a, os...)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]TaskItem, 0, len(ts))
 	for _, t := range ts {
 		o := byID[t.OrderID]
 		if o == nil {
 			continue
 		}
-		it := TaskItem{ID: t.ID, Node: t.NodeID, Status: t.Status, Decision: t.Decision, CreatedAt: t.CreatedAt, Order: summary(o)}
+		sum, err := g.summary(ctx, o)
+		if err != nil {
+			return nil, err
+		}
+		it := TaskItem{ID: t.ID, Node: t.NodeID, Status: t.Status, Decision: t.Decision, CreatedAt: t.CreatedAt, Order: sum}
 		if f, _ := s.Catalog.Flow(ctx, o.FlowKey, o.FlowVersion); f != nil && f.Nodes[t.NodeID] != nil {
 			it.NodeName = f.Nodes[t.NodeID].Name
 		}
 		out = append(out, it)
 	}
 	return out, nil
-}
-
-func summary(o *ent.Order) OrderSummary {
-	return OrderSummary{ID: o.ID, Number: o.Number, Flow: o.FlowKey, Status: o.Status, Total: o.Total, Submitter: o.Submitter, Department: o.Department}
 }

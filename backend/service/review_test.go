@@ -161,6 +161,19 @@ func TestWithdrawUrgeBatch(t *testing.T) {
 		if after != before+1 {
 			t.Fatalf("urge events %d → %d", before, after)
 		}
+		// only the submitter urges (README: "urge (the submitter…)"): reading every order
+		// or administering does not make someone else's order theirs to chase
+		o2 := submit()
+		o2 = step(t, svc, s, "clerk", o2, service.ActionRequest{Action: "approve"})
+		c0 := count(t, s)
+		for _, who := range []string{"finance", "warehouse", "service", "admin", "manager2"} {
+			if _, _, err := svc.Act(ctx, as(t, s, who), o2.Tasks[0].ID, service.ActionRequest{Action: "urge"}, nil); status(err) != http.StatusForbidden {
+				t.Fatalf("%s urged someone else's order: %v", who, err)
+			}
+		}
+		if c1 := count(t, s); c1 != c0 {
+			t.Fatalf("refused urges wrote: %+v → %+v", c0, c1)
+		}
 		// batch: the manager approves three sales reviews; one task is not theirs
 		var ids []int
 		for i := 0; i < 3; i++ {

@@ -308,5 +308,5 @@ func addDemoCustomer(ctx context.Context, tx *ent.Tx, c schemas.DemoCustomer) er
 		lang = "zh-TW"
 	}
 	return tx.Customer.Create().SetCode(c.Code).SetName(c.Name).SetEmail(c.Email).SetLanguage(lang).SetAddress(c.Address).
-		SetCreditLimit(c.CreditLimit).SetBlocked(c.Blocked).SetBlockedReason(c.BlockedReason).Exec(ctx)
+		SetCreditLimit(c.CreditLimit).SetBlocked(c.Blocked).SetBlockedReason(c.BlockedReason).SetDepartment(c.Department).Exec(ctx)
 }

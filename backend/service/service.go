@@ -21,6 +21,9 @@ type Service struct {
 	Log     *slog.Logger
 	// Secrets seals the secrets kept in the database (channels'); nil stores them as given.
 	Secrets *seal.Key
+	// AllowPrivateWebhooks lets customers' webhook URLs name loopback, private and
+	// link-local addresses (webhook.allow_private; tests, a demo on localhost).
+	AllowPrivateWebhooks bool
 
 	timers  timerState  // reminder definitions by flow (timers.go)
 	imports importState // background imports, stopped at shutdown (imports.go)

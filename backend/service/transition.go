@@ -105,7 +105,14 @@ func (s *Service) Submit(ctx context.Context, a Actor, req SubmitRequest, id *Id
 		if req.ExternalRef != "" {
 			prev, err := tx.Order.Query().Where(order.Source(source), order.ExternalRef(req.ExternalRef)).Only(ctx)
 			if err == nil {
-				v := orderView(prev)
+				g, err := s.guard(ctx, tx.Client(), a, prev)
+				if err != nil {
+					return err
+				}
+				v, err := g.view(ctx, prev)
+				if err != nil {
+					return err
+				}
 				v.Existing = true
 				view = &v
 				return nil
@@ -147,7 +154,9 @@ func (s *Service) Submit(ctx context.Context, a Actor, req SubmitRequest, id *Id
 		if err != nil {
 			return err
 		}
-		view = s.orderWithTasks(a, f, o, opened)
+		if view, err = s.orderWithTasks(ctx, tx.Client(), a, f, o, opened); err != nil {
+			return err
+		}
 		return rememberIdem(ctx, tx, a, id, http.StatusCreated, view)
 	})
 	if err != nil {

@@ -147,7 +147,7 @@ func TestConfirmByWebhook(t *testing.T) {
 		Order: plugins.Order{ID: 7, Number: "SO-7", Data: orderData(t, "C-EN", "")}})
 	require.NoError(t, err)
 	require.Equal(t, hs.URL+"/orders", out.Detail["to"])
-	w := outbox.NewWorker(st, map[string]outbox.Sender{outbox.Webhook: outbox.WebhookSender{Key: key}}, outbox.Options{})
+	w := outbox.NewWorker(st, map[string]outbox.Sender{outbox.Webhook: outbox.WebhookSender{Key: key, AllowPrivate: true}}, outbox.Options{})
 	n, err := w.Pass(ctx)
 	require.NoError(t, err)
 	require.Equal(t, 1, n)

@@ -185,6 +185,7 @@ func firstStart(ctx context.Context, cfg *config.Config, log *slog.Logger, s *st
 	if err != nil {
 		return nil, err
 	}
+	svc.AllowPrivateWebhooks = cfg.Webhook.AllowPrivate
 	created, pw, err := svc.EnsureAdmin(ctx, cfg.AdminPassword.Value())
 	if err != nil {
 		return nil, err
@@ -338,7 +339,7 @@ func outboxWorker(cfg *config.Config, s *store.Store, log *slog.Logger) (*outbox
 	senders := map[string]outbox.Sender{
 		outbox.Email: outbox.EmailSender{C: outbox.SMTP{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Username: cfg.SMTP.Username,
 			Password: cfg.SMTP.Password.Value(), From: cfg.SMTP.From, TLS: cfg.SMTP.TLS}},
-		outbox.Webhook: outbox.WebhookSender{Key: cfg.Webhook.SigningKey.Value()},
+		outbox.Webhook: outbox.WebhookSender{Key: cfg.Webhook.SigningKey.Value(), AllowPrivate: cfg.Webhook.AllowPrivate},
 	}
 	return outbox.NewWorker(s, senders, outbox.Options{Every: cfg.Outbox.PollInterval, Log: log, Metrics: om}), om
 }

@@ -33,6 +33,8 @@ const (
 	FieldCreditLimit = "credit_limit"
 	// FieldAddress holds the string denoting the address field in the database.
 	FieldAddress = "address"
+	// FieldDepartment holds the string denoting the department field in the database.
+	FieldDepartment = "department"
 	// Table holds the table name of the customer in the database.
 	Table = "customers"
 )
@@ -50,6 +52,7 @@ var Columns = []string{
 	FieldBlockedReason,
 	FieldCreditLimit,
 	FieldAddress,
+	FieldDepartment,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -83,6 +86,8 @@ var (
 	DefaultCreditLimit float64
 	// DefaultAddress holds the default value on creation for the "address" field.
 	DefaultAddress string
+	// DefaultDepartment holds the default value on creation for the "department" field.
+	DefaultDepartment string
 )
 
 // OrderOption defines the ordering options for the Customer queries.
@@ -141,4 +146,9 @@ func ByCreditLimit(opts ...sql.OrderTermOption) OrderOption {
 // ByAddress orders the results by the address field.
 func ByAddress(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldAddress, opts...).ToFunc()
+}
+
+// ByDepartment orders the results by the department field.
+func ByDepartment(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDepartment, opts...).ToFunc()
 }

@@ -93,6 +93,7 @@ var (
 		{Name: "blocked_reason", Type: field.TypeString, Default: ""},
 		{Name: "credit_limit", Type: field.TypeFloat64, Default: 0},
 		{Name: "address", Type: field.TypeString, Default: ""},
+		{Name: "department", Type: field.TypeString, Default: ""},
 	}
 	// CustomersTable holds the schema information for the "customers" table.
 	CustomersTable = &schema.Table{

@@ -28,6 +28,9 @@ func (Customer) Fields() []ent.Field {
 		field.String("blocked_reason").Default(""),
 		field.Float("credit_limit").Default(0), // 0: no credit check
 		field.String("address").Default(""),
+		// department whose customers.manage holders manage it; "" is company-wide
+		// (only a role with scope global manages it)
+		field.String("department").Default(""),
 	}
 }
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ApiError, NetworkError, api, apiFetch, buildUrl, getCookie, onUnauthorized, parseRetryAfter, pointerParts, pointersToErrorSchema, randomUUID } from './api';
+import { ApiError, NetworkError, api, apiFetch, buildUrl, getCookie, onUnauthorized, parseRetryAfter, pointerParts, pointersToErrorSchema, postDownload, randomUUID } from './api';
 
 type FetchArgs = [string, RequestInit];
 
@@ -171,4 +171,31 @@ describe('pointerParts', () => {
     ['/rules/verify/remind_after', ['rules', 'verify', 'remind_after']],
     ['#/a~1b/c~0d', ['a/b', 'c~d']],
   ])('%j', (p, want) => expect(pointerParts(p)).toEqual(want));
+});
+
+describe('postDownload', () => {
+  it('prints with a POST carrying the CSRF header and saves the PDF under the file name', async () => {
+    fetchMock.mockResolvedValue(new Response(new Blob(['%PDF-1.7']), { status: 200, headers: { 'Content-Type': 'application/pdf' } }));
+    const created = vi.fn(() => 'blob:pdf');
+    vi.stubGlobal('URL', Object.assign(URL, { createObjectURL: created, revokeObjectURL: vi.fn() }));
+    const click = vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(() => {});
+    await postDownload('/orders/7/documents/order.pdf', { lang: 'en' }, 'SO-1-order.pdf');
+    const [url, init] = fetchMock.mock.calls[0] as FetchArgs;
+    expect(url).toBe('/api/v1/orders/7/documents/order.pdf?lang=en');
+    expect(init.method).toBe('POST');
+    expect((init.headers as Record<string, string>)['X-CSRF-Token']).toBe('tok/en-123');
+    expect(created).toHaveBeenCalledOnce();
+    expect(click).toHaveBeenCalledOnce();
+    click.mockRestore();
+  });
+
+  it('turns a problem answer into an ApiError and saves nothing', async () => {
+    fetchMock.mockResolvedValue(jsonResponse(403, { title: 'Forbidden', detail: 'you may not see this order' }, 'application/problem+json'));
+    const click = vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(() => {});
+    const err = await postDownload('/orders/7/documents/order.pdf', undefined, 'x.pdf').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect((err as ApiError).status).toBe(403);
+    expect(click).not.toHaveBeenCalled();
+    click.mockRestore();
+  });
 });

@@ -181,6 +181,42 @@ export async function apiFetch<T>(path: string, options: RequestOptions = {}): P
   throw error;
 }
 
+/**
+ * POSTs to a path that answers a file (a recorded print of a PDF) and saves it under
+ * filename: the browser cannot send an unsafe request from a plain link, so the file
+ * comes through fetch (with the CSRF header) and is handed to the browser as a blob.
+ */
+export async function postDownload(path: string, query: Query | undefined, filename: string): Promise<void> {
+  const headers: Record<string, string> = { Accept: 'application/pdf, application/problem+json' };
+  const token = getCookie(CSRF_COOKIE);
+  if (token) headers[CSRF_HEADER] = token;
+  let res: Response;
+  try {
+    res = await fetch(buildUrl(path, query), { method: 'POST', headers, credentials: 'same-origin' });
+  } catch (e) {
+    throw new NetworkError(e);
+  }
+  if (!res.ok) {
+    const body = await readBody(res);
+    const problem: Problem = body && typeof body === 'object' ? (body as Problem) : { title: res.statusText || undefined };
+    if (problem.status === undefined) problem.status = res.status;
+    const error = new ApiError(res.status, problem, parseRetryAfter(res.headers.get('Retry-After')));
+    if (res.status === 401) unauthorizedHandler?.(error);
+    throw error;
+  }
+  const url = URL.createObjectURL(await res.blob());
+  try {
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = filename;
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+  } finally {
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  }
+}
+
 export const api = {
   get: <T>(path: string, query?: Query, options?: Omit<RequestOptions, 'method' | 'query'>) =>
     apiFetch<T>(path, { ...options, method: 'GET', query }),

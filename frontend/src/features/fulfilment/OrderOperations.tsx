@@ -10,7 +10,7 @@ import { OrderForm } from '../orders/components/OrderForm';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { StatusTag } from '../../components/StatusTag';
 import { useLang } from '../../i18n/useLang';
-import { buildUrl, isApiError, pointersToErrorSchema } from '../../lib/api';
+import { buildUrl, isApiError, pointersToErrorSchema, postDownload } from '../../lib/api';
 import { formatDateTime } from '../../lib/format';
 import { useExceptions } from '../exceptions/api';
 import { reasonColor } from '../exceptions/lib';
@@ -238,13 +238,25 @@ export function LinkedOrdersCard({ order }: { order: FulfilmentOrder }) {
   );
 }
 
-/** The order's printable documents: preview in the page, download. */
+/**
+ * The order's printable documents: preview in the page (a GET, which records nothing),
+ * download (a POST: the print is recorded in the order's history).
+ */
 export function DocumentsCard({ order }: { order: FulfilmentOrder }) {
   const { t } = useTranslation();
+  const { message } = App.useApp();
   const { lang } = useLang();
   const [doc, setDoc] = useState<(typeof DOCUMENTS)[number]>('order');
   const [preview, setPreview] = useState(false);
-  const url = buildUrl(`/orders/${order.id}/documents/${doc}.pdf`, { lang });
+  const [printing, setPrinting] = useState(false);
+  const path = `/orders/${order.id}/documents/${doc}.pdf`;
+  const url = buildUrl(path, { lang });
+  const download = () => {
+    setPrinting(true);
+    postDownload(path, { lang }, `${order.number}-${doc}.pdf`)
+      .catch((e: unknown) => void message.error(e instanceof Error ? e.message : String(e)))
+      .finally(() => setPrinting(false));
+  };
   return (
     <Card title={t('ops.docs.title')} data-testid="order-documents">
       <Space wrap>
@@ -258,9 +270,9 @@ export function DocumentsCard({ order }: { order: FulfilmentOrder }) {
         <Button icon={<FilePdfOutlined />} onClick={() => setPreview((p) => !p)} data-testid="document-preview">
           {preview ? t('ops.docs.hide') : t('ops.docs.preview')}
         </Button>
-        <a href={url} download={`${order.number}-${doc}.pdf`}>
-          <Button icon={<DownloadOutlined />}>{t('ops.docs.download')}</Button>
-        </a>
+        <Button icon={<DownloadOutlined />} loading={printing} onClick={download} data-testid="document-download">
+          {t('ops.docs.download')}
+        </Button>
       </Space>
       {preview ? (
         <object data={url} type="application/pdf" style={{ width: '100%', height: 560, marginTop: 12, border: '1px solid #f0f0f0' }} data-testid="document-frame">

@@ -1,0 +1,2 @@
+-- +goose Up
+ALTER TABLE "customers" ADD COLUMN "department" character varying NOT NULL DEFAULT '';
