@@ -53,6 +53,7 @@ var bodyless = []string{
 	"POST /api/v1/auth/logout",
 	"POST /api/v1/definitions/{kind}/{key}/publish",
 	"POST /api/v1/live/ticket",
+	"POST /api/v1/orders/{id}/documents/{name}.pdf",
 	"POST /api/v1/users/{username}/disable",
 	"POST /api/v1/users/{username}/enable",
 }
