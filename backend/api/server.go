@@ -177,8 +177,9 @@ func New(svc *service.Service, opt Options) (*gin.Engine, error) {
 func (h *handlers) recover(c *gin.Context) {
 	defer func() {
 		if p := recover(); p != nil {
-			h.log.Error("panic", "panic", p, "path", c.Request.URL.Path)
-			problem(c, http.StatusInternalServerError, "internal error")
+			id := c.GetString(ctxRequestID)
+			h.log.Error("panic", "panic", p, "path", c.Request.URL.Path, "request_id", id)
+			problem(c, http.StatusInternalServerError, "internal error; the request id is "+id)
 		}
 	}()
 	c.Next()

@@ -100,17 +100,45 @@ func (a *Authz) Reload(ctx context.Context) error {
 
 // Can reports whether the user subject sub (Subject(username)) may do act on obj in
 // department dom. It is false for any other kind of subject (a role would pass its own
-// policies), for empty arguments and on any evaluation error.
+// policies) and for empty arguments.
+//
+// An evaluation error is not a "no": with this model and equality matchers Enforce fails
+// only when the model or the snapshot is broken, a fault, so Can panics; the transaction
+// rolls back and the request answers 500 with its id (the API's recover), instead of
+// telling the user they lack a permission.
 func (a *Authz) Can(sub, dom, obj, act string) bool {
 	if len(sub) <= len(userPrefix) || !strings.HasPrefix(sub, userPrefix) || dom == "" || obj == "" || act == "" {
 		return false
 	}
 	e := a.cur.Load()
 	if e == nil {
-		return false
+		panic(errors.New("authz: no policy loaded"))
 	}
 	ok, err := e.Enforce(sub, dom, obj, act)
-	return err == nil && ok
+	if err != nil {
+		panic(fmt.Errorf("authz: enforce %s %s %s.%s: %w", sub, dom, obj, act, err))
+	}
+	return ok
+}
+
+// CanAnywhere reports whether sub may do act on obj globally or in any department it
+// holds a role in. The departments come from the same policy snapshot as Can (the
+// membership lines), so the answer needs no database and cannot fail on one.
+func (a *Authz) CanAnywhere(sub, obj, act string) bool {
+	if a.Can(sub, Global, obj, act) {
+		return true
+	}
+	e := a.cur.Load()
+	domains, err := e.GetDomainsForUser(sub)
+	if err != nil {
+		panic(fmt.Errorf("authz: departments of %s: %w", sub, err))
+	}
+	for _, d := range domains {
+		if d != Global && a.Can(sub, d, obj, act) {
+			return true
+		}
+	}
+	return false
 }
 
 // CanPermission reports whether user holds permission (e.g. "orders.create") in dept.

@@ -430,7 +430,7 @@ func (s *Service) ListImports(ctx context.Context, a Actor) ([]*ImportJobView, e
 // ImportTemplate writes an empty workbook with the mapping's columns (the form's default
 // mapping when none is given) for people to fill in.
 func (s *Service) ImportTemplate(ctx context.Context, a Actor, flow string, mapping []byte, w io.Writer) error {
-	if !s.canAnywhere(ctx, a, "orders", "create") {
+	if !s.canAnywhere(a, "orders", "create") {
 		return forbidden("you may not submit orders")
 	}
 	f, sch, computed, err := s.intakeForm(ctx, flow, "/flow")

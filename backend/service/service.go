@@ -8,7 +8,6 @@ import (
 	"sluice/backend/authz"
 	"sluice/backend/definitions"
 	"sluice/backend/ent"
-	"sluice/backend/ent/membership"
 	"sluice/backend/seal"
 	"sluice/backend/store"
 )
@@ -87,18 +86,6 @@ func (s *Service) change(ctx context.Context, a Actor, fn func(tx *ent.Tx, j *st
 
 // canAnywhere holds when the actor has the permission globally or in any department
 // they belong to (e.g. finance's orders.read_all, held in the finance department).
-func (s *Service) canAnywhere(ctx context.Context, a Actor, obj, act string) bool {
-	if s.can(a, "*", obj, act) {
-		return true
-	}
-	depts, err := s.Store.Read.Membership.Query().Where(membership.UserID(a.ID)).Select(membership.FieldDepartment).Strings(ctx)
-	if err != nil {
-		return false
-	}
-	for _, d := range depts {
-		if s.can(a, d, obj, act) {
-			return true
-		}
-	}
-	return false
+func (s *Service) canAnywhere(a Actor, obj, act string) bool {
+	return s.Authz.CanAnywhere(a.sub(), obj, act)
 }

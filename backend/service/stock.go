@@ -123,12 +123,12 @@ var stockKey = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
 // mayManageStock: stock.manage anywhere (the demo warehouse role; admins hold all).
 func (s *Service) mayManageStock(ctx context.Context, a Actor) bool {
-	return s.canAnywhere(ctx, a, "stock", "manage")
+	return s.canAnywhere(a, "stock", "manage")
 }
 
 // mayReadStock: whoever manages stock or may read orders.
 func (s *Service) mayReadStock(ctx context.Context, a Actor) bool {
-	return s.mayManageStock(ctx, a) || s.canAnywhere(ctx, a, "orders", "read") || s.canAnywhere(ctx, a, "orders", "read_all")
+	return s.mayManageStock(ctx, a) || s.canAnywhere(a, "orders", "read") || s.canAnywhere(a, "orders", "read_all")
 }
 
 func (in ProductInput) check(create bool) []FieldError {
