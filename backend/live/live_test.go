@@ -308,7 +308,11 @@ func TestSubscriptionsAreChecked(t *testing.T) {
 // from the table); the dropped one resumes without a gap.
 func TestSlowClientIsDroppedOthersKeepUp(t *testing.T) {
 	s := storetest.SQLite(t)
-	e := start(t, s, live.Options{QueueSize: 8, SlowAfter: 300 * time.Millisecond, WriteTimeout: 30 * time.Second, SendBuffer: 32 << 10}, true)
+	// SlowAfter is long enough that the fast client's reader, starved of CPU on a loaded
+	// 2-core machine under the race detector, is not taken for a slow one (at 300 ms it
+	// was, now and then); the slow client never reads, so it is dropped all the same.
+	const slowAfter = 2 * time.Second
+	e := start(t, s, live.Options{QueueSize: 8, SlowAfter: slowAfter, WriteTimeout: 30 * time.Second, SendBuffer: 32 << 10}, true)
 	token := e.login("clerk")
 	from := position(t, s)
 	fast := e.dial(token, "")
@@ -333,7 +337,7 @@ func TestSlowClientIsDroppedOthersKeepUp(t *testing.T) {
 	took := time.Since(startAt)
 	// The slow client is behind now; the next events find it still behind after
 	// SlowAfter and drop it.
-	time.Sleep(400 * time.Millisecond)
+	time.Sleep(slowAfter + 200*time.Millisecond)
 	emit(t, s, "user:clerk", nil, 2)
 	got = append(got, events(t, fast, 2)...)
 	if want := stored(t, s, from, "user:clerk"); !slices.Equal(seqs(got), want) {
