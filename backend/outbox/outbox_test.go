@@ -367,6 +367,49 @@ func TestExpiredLeaseIsTakenOver(t *testing.T) {
 	require.Equal(t, "b", got[0].ClaimedBy)
 }
 
+// heldSender blocks each send until release closes; started says a send began.
+type heldSender struct{ started, release chan struct{} }
+
+func (h heldSender) Send(ctx context.Context, _ *ent.OutboxMessage) error {
+	close(h.started)
+	select {
+	case <-h.release:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+type failingSender struct{}
+
+func (failingSender) Send(context.Context, *ent.OutboxMessage) error { return errors.New("b failed") }
+
+// A worker whose delivery outlived its lease, while another worker took the message
+// over, records nothing: the message's state is the other worker's (store.Leased.Held).
+func TestStaleWorkerRecordsNothing(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
+		clk := &clock{t: time.Now().Add(time.Second)}
+		slow := heldSender{started: make(chan struct{}), release: make(chan struct{})}
+		a := outbox.NewWorker(st, map[string]outbox.Sender{outbox.Webhook: slow}, outbox.Options{Now: clk.Now, Lease: time.Minute, Owner: "a"})
+		b := outbox.NewWorker(st, map[string]outbox.Sender{outbox.Webhook: failingSender{}}, outbox.Options{Now: clk.Now, Lease: time.Minute, Owner: "b"})
+		m := enqueue(t, st, outbox.Message{Key: "k", Channel: outbox.Webhook, Recipient: "http://127.0.0.1:1/", Body: `{}`})
+		aDone := make(chan error, 1)
+		go func() { _, err := a.Pass(ctx); aDone <- err }()
+		<-slow.started
+		clk.Add(2 * time.Minute) // a's lease runs out mid-send
+		n, err := b.Pass(ctx)
+		require.NoError(t, err)
+		require.Zero(t, n)
+		close(slow.release) // a's send now succeeds, too late
+		require.NoError(t, <-aDone)
+		got := get(t, st, m.ID)
+		require.Equal(t, outbox.Pending, got.Status, "the stale worker recorded its delivery")
+		require.Equal(t, 1, got.Attempts)
+		require.Equal(t, "b failed", got.LastError)
+		require.Empty(t, got.ClaimedBy)
+	})
+}
+
 // The worker counts deliveries by channel and result; the backlog is read from the
 // database at scrape time.
 func TestMetrics(t *testing.T) {

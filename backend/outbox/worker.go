@@ -12,9 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"entgo.io/ent/dialect"
-	entsql "entgo.io/ent/dialect/sql"
-
 	"sluice/backend/ent"
 	"sluice/backend/ent/outboxmessage"
 	"sluice/backend/ent/predicate"
@@ -95,51 +92,27 @@ func NewWorker(st *store.Store, senders map[string]Sender, o Options) *Worker {
 // Owner is the name this worker claims messages under.
 func (w *Worker) Owner() string { return w.o.Owner }
 
-// Claim leases up to limit pending messages due at now to the worker. On PostgreSQL
-// SELECT … FOR UPDATE SKIP LOCKED lets instances claim side by side; on SQLite (one
-// writer connection) each row is taken by an update conditional on it still being
-// claimable. Either way a message is held by one worker until its lease ends, so two
-// workers never deliver it at the same time.
+// Lease describes the outbox table to store.Claim.
+var Lease = store.Leased{Table: outboxmessage.Table, ID: outboxmessage.FieldID, Due: outboxmessage.FieldNextAt,
+	Status: outboxmessage.FieldStatus, Pending: Pending, Holder: outboxmessage.FieldClaimedBy, Until: outboxmessage.FieldClaimedUntil}
+
+// Claim leases up to limit pending messages due at now to the worker (store.Claim): a
+// message is held by one worker until its lease ends, so two workers never deliver it
+// at the same time.
 func (w *Worker) Claim(ctx context.Context, now time.Time, limit int) ([]*ent.OutboxMessage, error) {
-	now = now.UTC()
-	claimable := []predicate.OutboxMessage{outboxmessage.Status(Pending), outboxmessage.NextAtLTE(now),
-		outboxmessage.Or(outboxmessage.ClaimedUntilIsNil(), outboxmessage.ClaimedUntilLT(now))}
-	order := []outboxmessage.OrderOption{outboxmessage.ByNextAt(), outboxmessage.ByID()}
-	// Most passes find nothing: look on the read pool first, without taking the writer.
-	ids, err := w.st.Read.OutboxMessage.Query().Where(claimable...).Order(order...).Limit(limit).IDs(ctx)
-	if err != nil || len(ids) == 0 {
-		return nil, err
+	_, msgs, err := w.claim(ctx, now, limit)
+	return msgs, err
+}
+
+// claim is Claim that also returns the lease, which recording a delivery needs.
+func (w *Worker) claim(ctx context.Context, now time.Time, limit int) (store.Lease, []*ent.OutboxMessage, error) {
+	l, err := w.st.Claim(ctx, Lease, w.o.Owner, now, w.o.Lease, limit)
+	if err != nil || len(l.IDs) == 0 {
+		return l, nil, err
 	}
-	until := now.Add(w.o.Lease)
-	var claimed []int
-	err = w.st.Tx(ctx, func(tx *ent.Tx) error {
-		claimed = nil
-		if w.st.Dialect == dialect.Postgres {
-			ids, err := tx.OutboxMessage.Query().Where(claimable...).Order(order...).Limit(limit).
-				ForUpdate(entsql.WithLockAction(entsql.SkipLocked)).IDs(ctx)
-			if err != nil || len(ids) == 0 {
-				return err
-			}
-			claimed = ids
-			return tx.OutboxMessage.Update().Where(outboxmessage.IDIn(ids...)).
-				SetClaimedBy(w.o.Owner).SetClaimedUntil(until).Exec(ctx)
-		}
-		for _, id := range ids {
-			n, err := tx.OutboxMessage.Update().Where(append([]predicate.OutboxMessage{outboxmessage.ID(id)}, claimable...)...).
-				SetClaimedBy(w.o.Owner).SetClaimedUntil(until).Save(ctx)
-			if err != nil {
-				return err
-			}
-			if n == 1 {
-				claimed = append(claimed, id)
-			}
-		}
-		return nil
-	})
-	if err != nil || len(claimed) == 0 {
-		return nil, err
-	}
-	return w.st.Client.OutboxMessage.Query().Where(outboxmessage.IDIn(claimed...)).Order(order...).All(ctx)
+	msgs, err := w.st.Client.OutboxMessage.Query().Where(outboxmessage.IDIn(l.IDs...)).
+		Order(outboxmessage.ByNextAt(), outboxmessage.ByID()).All(ctx)
+	return l, msgs, err
 }
 
 // Pass delivers every message due now (several rounds of Batch) and reports how many
@@ -148,12 +121,12 @@ func (w *Worker) Pass(ctx context.Context) (int, error) {
 	sent := 0
 	for {
 		now := w.o.Now()
-		msgs, err := w.Claim(ctx, now, w.o.Batch)
+		l, msgs, err := w.claim(ctx, now, w.o.Batch)
 		if err != nil {
 			return sent, err
 		}
 		for _, m := range msgs {
-			ok, err := w.deliver(ctx, m)
+			ok, err := w.deliver(ctx, l, m)
 			if err != nil {
 				if ctx.Err() != nil {
 					return sent, ctx.Err()
@@ -172,9 +145,9 @@ func (w *Worker) Pass(ctx context.Context) (int, error) {
 	}
 }
 
-// deliver sends one claimed message and records the outcome, conditional on the claim
-// still being ours (an expired lease taken by another worker is theirs to record).
-func (w *Worker) deliver(ctx context.Context, m *ent.OutboxMessage) (bool, error) {
+// deliver sends one message claimed by l and records the outcome, conditional on l
+// still holding it (an expired lease taken by another worker is theirs to record).
+func (w *Worker) deliver(ctx context.Context, l store.Lease, m *ent.OutboxMessage) (bool, error) {
 	s, ok := w.senders[m.Channel]
 	var err error
 	start := time.Now()
@@ -189,10 +162,9 @@ func (w *Worker) deliver(ctx context.Context, m *ent.OutboxMessage) (bool, error
 	// sent message left unrecorded would go out again.
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	mine := []predicate.OutboxMessage{outboxmessage.ID(m.ID), outboxmessage.Status(Pending), outboxmessage.ClaimedBy(w.o.Owner)}
 	upd := func(fn func(u *ent.OutboxMessageUpdate)) error {
 		return w.st.Tx(rctx, func(tx *ent.Tx) error {
-			u := tx.OutboxMessage.Update().Where(mine...).SetClaimedBy("").ClearClaimedUntil()
+			u := tx.OutboxMessage.Update().Where(predicate.OutboxMessage(Lease.Held(l, m.ID))).SetClaimedBy("").ClearClaimedUntil()
 			fn(u)
 			n, err := u.Save(rctx)
 			if err == nil && n == 0 {

@@ -2,8 +2,8 @@
 // each through the service, exactly once, in its own transaction. Timers are rows
 // (written with the task that they belong to), so nothing is lost while no server
 // runs: the first pass after a start fires whatever fell due meanwhile. Several
-// instances may run the loop against one PostgreSQL: claims (FOR UPDATE SKIP LOCKED)
-// spread the work and the conditional pending -> fired update makes each fire once.
+// instances may run the loop against one PostgreSQL: leases (store.Claim) spread the
+// work and the conditional pending -> fired update makes each fire once.
 package remind
 
 import (

@@ -10,9 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"entgo.io/ent/dialect"
-	entsql "entgo.io/ent/dialect/sql"
-
 	"sluice/backend/definitions"
 	"sluice/backend/durations"
 	"sluice/backend/engine"
@@ -20,7 +17,6 @@ import (
 	"sluice/backend/ent/definition"
 	"sluice/backend/ent/membership"
 	"sluice/backend/ent/order"
-	"sluice/backend/ent/predicate"
 	"sluice/backend/ent/task"
 	"sluice/backend/ent/taskassignee"
 	"sluice/backend/ent/timer"
@@ -263,46 +259,19 @@ func cancelTimers(ctx context.Context, tx *ent.Tx, taskIDs []int) error {
 		SetStatus(TimerCancelled).SetOutcome("task closed").Exec(ctx)
 }
 
-// ClaimTimers leases up to limit timers due at now to owner for lease, so several
-// instances share the work: on PostgreSQL with SELECT … FOR UPDATE SKIP LOCKED, on
-// SQLite (one writer) with conditional updates. A claim only spreads work; whether a
-// timer fires is decided by FireTimer's conditional update alone, so an expired or
-// stolen lease can never fire a timer twice. A timer whose firing failed stays claimed
-// until its lease ends, then any instance retries it.
+// TimerLease describes the timers table to store.Claim.
+var TimerLease = store.Leased{Table: timer.Table, ID: timer.FieldID, Due: timer.FieldDueAt, Status: timer.FieldStatus,
+	Pending: TimerPending, Holder: timer.FieldClaimedBy, Until: timer.FieldClaimedUntil}
+
+// ClaimTimers leases up to limit timers due at now to owner for lease (store.Claim), so
+// several instances share the work. A claim only spreads work; whether a timer fires
+// is decided by FireTimer's conditional update alone, so an expired or stolen lease can
+// never fire a timer twice (firing needs no fencing by the lease: the status is the
+// stronger guard). A timer whose firing failed stays claimed until its lease ends,
+// then any instance retries it.
 func (s *Service) ClaimTimers(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]int, error) {
-	now = now.UTC()
-	claimable := []predicate.Timer{timer.Status(TimerPending), timer.DueAtLTE(now),
-		timer.Or(timer.ClaimedUntilIsNil(), timer.ClaimedUntilLT(now))}
-	// Most passes find nothing: ask the read pool first, without a write.
-	ids, err := s.Store.Read.Timer.Query().Where(claimable...).Order(ent.Asc(timer.FieldDueAt), ent.Asc(timer.FieldID)).Limit(limit).IDs(ctx)
-	if err != nil || len(ids) == 0 {
-		return nil, err
-	}
-	var claimed []int
-	err = s.Store.Tx(ctx, func(tx *ent.Tx) error {
-		claimed = nil
-		if s.Store.Dialect == dialect.Postgres {
-			ids, err := tx.Timer.Query().Where(claimable...).Order(ent.Asc(timer.FieldDueAt), ent.Asc(timer.FieldID)).Limit(limit).
-				ForUpdate(entsql.WithLockAction(entsql.SkipLocked)).IDs(ctx)
-			if err != nil || len(ids) == 0 {
-				return err
-			}
-			claimed = ids
-			return tx.Timer.Update().Where(timer.IDIn(ids...)).SetClaimedBy(owner).SetClaimedUntil(now.Add(lease)).Exec(ctx)
-		}
-		for _, id := range ids {
-			n, err := tx.Timer.Update().Where(append([]predicate.Timer{timer.ID(id)}, claimable...)...).
-				SetClaimedBy(owner).SetClaimedUntil(now.Add(lease)).Save(ctx)
-			if err != nil {
-				return err
-			}
-			if n == 1 {
-				claimed = append(claimed, id)
-			}
-		}
-		return nil
-	})
-	return claimed, err
+	l, err := s.Store.Claim(ctx, TimerLease, owner, now, lease, limit)
+	return l.IDs, err
 }
 
 var errNotFired = errors.New("timer not fired")
