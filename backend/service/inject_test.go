@@ -1,0 +1,217 @@
+package service_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"sluice/backend/ent/exception"
+	"sluice/backend/service"
+	"sluice/backend/store"
+	"sluice/backend/store/storetest"
+)
+
+// Fault injection over whole requests: for each mutating operation, the Nth statement
+// of the request fails, for every N from 1 until a run hits no fault. Each failure must
+// be a fault (never a 4xx refusal nor a business outcome), leave the database as it was,
+// and the same request run again without the fault must give what a clean run gives.
+
+// businessTables are digested before and after a failed request.
+var businessTables = []string{
+	"orders", "tasks", "task_assignees", "node_instances", "exceptions", "timers",
+	"audit_entries", "events", "stocks", "stock_moves", "reservations", "outbox_messages",
+	"shipments", "order_comments", "notifications", "idempotency_keys", "definitions",
+	"import_jobs", "ledgers", "customers", "users", "memberships", "casbin_rules",
+}
+
+// digest is each business table's row count and a hash of all its rows.
+func digest(t *testing.T, s *store.Store) string {
+	t.Helper()
+	ctx := context.Background()
+	var out strings.Builder
+	for _, table := range businessTables {
+		rows, err := s.ReadDB.QueryContext(ctx, "SELECT * FROM "+table+" ORDER BY 1")
+		if err != nil {
+			t.Fatalf("digest %s: %v", table, err)
+		}
+		cols, _ := rows.Columns()
+		h, n := sha256.New(), 0
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		for rows.Next() {
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatalf("digest %s: %v", table, err)
+			}
+			for _, v := range vals {
+				if b, ok := v.([]byte); ok {
+					v = string(b)
+				}
+				fmt.Fprintf(h, "%v\x1f", v)
+			}
+			h.Write([]byte{'\n'})
+			n++
+		}
+		if err := rows.Close(); err != nil {
+			t.Fatalf("digest %s: %v", table, err)
+		}
+		fmt.Fprintf(&out, "%s=%d:%s ", table, n, hex.EncodeToString(h.Sum(nil))[:12])
+	}
+	return out.String()
+}
+
+// describe is what a request's answer says about the order, without ids or times.
+func describe(t *testing.T, s *store.Store, o *service.OrderView) string {
+	t.Helper()
+	var tasks []string
+	for _, tk := range o.Tasks {
+		tasks = append(tasks, fmt.Sprintf("%s/%s/%s/%v", tk.Node, tk.Kind, tk.Status, tk.Assignees))
+	}
+	slices.Sort(tasks)
+	ex, err := s.Read.Exception.Query().Where(exception.OrderID(o.ID)).All(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var exs []string
+	for _, e := range ex {
+		exs = append(exs, e.Node+"/"+e.Reason+"/"+e.Status)
+	}
+	slices.Sort(exs)
+	return fmt.Sprintf("%s at %v tasks %v exceptions %v", o.Status, o.CurrentNodes, tasks, exs)
+}
+
+// faultCase is one mutating request: prepare makes (without faults) what the request
+// acts on and returns the request; the request answers how to describe its result
+// (called once the faults are off).
+type faultCase struct {
+	name    string
+	prepare func(t *testing.T) request
+}
+
+type request func(ctx context.Context) (func() string, error)
+
+// run runs req and describes what it answered.
+func (req request) run(ctx context.Context) (string, error) {
+	d, err := req(ctx)
+	if err != nil {
+		return "", err
+	}
+	return d(), nil
+}
+
+// sweep runs c under a fault at every statement of its request in turn.
+func sweep(t *testing.T, s *store.Store, f *store.Faults, c faultCase) {
+	t.Helper()
+	ctx := context.Background()
+	want, err := c.prepare(t).run(ctx)
+	if err != nil {
+		t.Fatalf("%s without faults: %v", c.name, err)
+	}
+	for n := 1; ; n++ {
+		req := c.prepare(t)
+		before := digest(t, s)
+		f.Arm(n)
+		d, err := req(ctx)
+		hit := f.Hit()
+		f.Disarm()
+		got := ""
+		if err == nil {
+			got = d()
+		}
+		if !hit {
+			if err != nil || got != want {
+				t.Fatalf("%s: the run past every fault (%d statements) answered %q, %v; want %q", c.name, n-1, got, err, want)
+			}
+			t.Logf("%s: %d statements, each failed once", c.name, n-1)
+			return
+		}
+		if err == nil {
+			// the fault hit something the request may do without (after its commit)
+			if got != want {
+				t.Fatalf("%s, statement %d failed: the request succeeded with %q, want %q (a fault became an outcome)", c.name, n, got, want)
+			}
+			continue
+		}
+		if e, ok := service.AsError(err); ok && e.Status < 500 {
+			t.Fatalf("%s, statement %d failed: answered %d %v, want a fault", c.name, n, e.Status, err)
+		}
+		if after := digest(t, s); after != before {
+			t.Fatalf("%s, statement %d failed (%v): the database changed\nbefore %s\nafter  %s", c.name, n, err, before, after)
+		}
+		got, err = req.run(ctx)
+		if err != nil || got != want {
+			t.Fatalf("%s, statement %d failed, then the retry answered %q, %v; want %q", c.name, n, got, err, want)
+		}
+	}
+}
+
+func TestFaultsNeverDecide(t *testing.T) {
+	storetest.ForEachFaulty(t, func(t *testing.T, s *store.Store, f *store.Faults) {
+		svc := newDemo(t, s)
+		ctx := context.Background()
+		admin := as(t, s, "admin")
+		clerk := as(t, s, "clerk")
+		// every prepared order holds stock: let there be plenty, so each goes the same way
+		// and credit
+		for _, q := range []string{"UPDATE stocks SET on_hand = on_hand + 1000000",
+			"UPDATE customers SET credit_limit = 1000000000 WHERE credit_limit > 0"} {
+			if _, err := s.DB.ExecContext(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		submit := func(t *testing.T, file string) *service.OrderView {
+			t.Helper()
+			o, _, err := svc.Submit(ctx, clerk, sample(t, file), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return o
+		}
+		// act answers a request of who on o's open task at node.
+		act := func(t *testing.T, o *service.OrderView, who string, req service.ActionRequest) request {
+			t.Helper()
+			i := slices.IndexFunc(o.Tasks, func(tk service.TaskView) bool { return slices.Contains(tk.Assignees, who) && tk.Status == "open" })
+			if i < 0 {
+				t.Fatalf("%s has no open task on %s: %+v", who, o.Number, o.Tasks)
+			}
+			if req.Action == "approve" && req.Checklist == nil {
+				req.Checklist = ticks(o.Tasks[i])
+			}
+			a := as(t, s, who)
+			return func(ctx context.Context) (func() string, error) {
+				res, _, err := svc.Act(ctx, a, o.Tasks[i].ID, req, nil)
+				if err != nil {
+					return nil, err
+				}
+				return func() string { return describe(t, s, &res.Order) }, nil
+			}
+		}
+		cases := []faultCase{
+			{"submit", func(t *testing.T) request {
+				return func(ctx context.Context) (func() string, error) {
+					o, _, err := svc.Submit(ctx, clerk, sample(t, "large-vip.json"), nil)
+					if err != nil {
+						return nil, err
+					}
+					return func() string { return describe(t, s, o) }, nil
+				}
+			}},
+			{"approve", func(t *testing.T) request {
+				return act(t, submit(t, "large-vip.json"), "clerk", service.ActionRequest{Action: "approve"})
+			}},
+			{"reject", func(t *testing.T) request {
+				return act(t, submit(t, "large-vip.json"), "clerk", service.ActionRequest{Action: "reject", Reason: "incomplete"})
+			}},
+		}
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) { sweep(t, s, f, c) })
+		}
+		_ = admin
+	})
+}
