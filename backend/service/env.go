@@ -63,16 +63,23 @@ func (e *txEnv) Resolve(a engine.Approvers, dept string, o engine.Order) ([]stri
 		}
 		return e.active(names...)
 	case a.Manager > 0:
+		// a missing user is nobody (the engine raises no_approver); any other error is a
+		// fault and aborts, never a durable "nobody"
 		u, err := e.c.User.Query().Where(user.Username(o.Submitter)).Only(e.ctx)
-		if err != nil {
+		if ent.IsNotFound(err) {
 			return nil, nil
+		}
+		if err != nil {
+			return nil, err
 		}
 		for i := 0; i < a.Manager; i++ {
 			if u.ManagerID == nil {
 				return nil, nil
 			}
-			if u, err = e.c.User.Get(e.ctx, *u.ManagerID); err != nil {
+			if u, err = e.c.User.Get(e.ctx, *u.ManagerID); ent.IsNotFound(err) {
 				return nil, nil
+			} else if err != nil {
+				return nil, err
 			}
 		}
 		return e.active(u.Username)

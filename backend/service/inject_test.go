@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"sluice/backend/ent/exception"
+	"sluice/backend/ent/task"
 	"sluice/backend/service"
 	"sluice/backend/store"
 	"sluice/backend/store/storetest"
@@ -83,7 +84,16 @@ func describe(t *testing.T, s *store.Store, o *service.OrderView) string {
 		exs = append(exs, e.Node+"/"+e.Reason+"/"+e.Status)
 	}
 	slices.Sort(exs)
-	return fmt.Sprintf("%s at %v tasks %v exceptions %v", o.Status, o.CurrentNodes, tasks, exs)
+	cc, err := s.Read.Task.Query().Where(task.OrderID(o.ID), task.Kind("cc")).All(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var copied []string
+	for _, c := range cc {
+		copied = append(copied, fmt.Sprint(c.Assignees))
+	}
+	slices.Sort(copied)
+	return fmt.Sprintf("%s at %v tasks %v cc %v exceptions %v", o.Status, o.CurrentNodes, tasks, copied, exs)
 }
 
 // faultCase is one mutating request: prepare makes (without faults) what the request
@@ -151,9 +161,17 @@ func sweep(t *testing.T, s *store.Store, f *store.Faults, c faultCase) {
 	}
 }
 
+// chainFlow: the submitter's manager decides, customer service is copied.
+const chainFlow = `{"kind":"flow","key":"chain","form":"order",
+ "nodes":[{"id":"start","type":"start"},
+  {"id":"boss","type":"review","mode":"any","approvers":{"manager":1},"cc":{"role":"customer_service","department":"service"}},
+  {"id":"done","type":"end"}],
+ "edges":[{"from":"start","to":"boss"},{"from":"boss","to":"done"}]}`
+
 func TestFaultsNeverDecide(t *testing.T) {
 	storetest.ForEachFaulty(t, func(t *testing.T, s *store.Store, f *store.Faults) {
-		svc := newDemo(t, s)
+		svc := exceptional(t, s)
+		publish(t, svc, s, "chain", chainFlow)
 		ctx := context.Background()
 		admin := as(t, s, "admin")
 		clerk := as(t, s, "clerk")
@@ -176,7 +194,11 @@ func TestFaultsNeverDecide(t *testing.T) {
 		// act answers a request of who on o's open task at node.
 		act := func(t *testing.T, o *service.OrderView, who string, req service.ActionRequest) request {
 			t.Helper()
-			i := slices.IndexFunc(o.Tasks, func(tk service.TaskView) bool { return slices.Contains(tk.Assignees, who) && tk.Status == "open" })
+			i := slices.IndexFunc(o.Tasks, func(tk service.TaskView) bool {
+				// the submitter withdraws and urges through anyone's task
+				mine := slices.Contains(tk.Assignees, who) || req.Action == service.ActWithdraw || req.Action == service.ActUrge
+				return mine && tk.Status == "open"
+			})
 			if i < 0 {
 				t.Fatalf("%s has no open task on %s: %+v", who, o.Number, o.Tasks)
 			}
@@ -192,6 +214,17 @@ func TestFaultsNeverDecide(t *testing.T) {
 				return func() string { return describe(t, s, &res.Order) }, nil
 			}
 		}
+		// resolve answers a request of the clerk resolving exception id.
+		resolve := func(t *testing.T, id int, req service.ResolveRequest) request {
+			return func(ctx context.Context) (func() string, error) {
+				res, err := svc.ResolveException(ctx, clerk, id, req)
+				if err != nil {
+					return nil, err
+				}
+				return func() string { return res.Exception.Resolution + ": " + describe(t, s, &res.Order) }, nil
+			}
+		}
+		keys := 0
 		cases := []faultCase{
 			{"submit", func(t *testing.T) request {
 				return func(ctx context.Context) (func() string, error) {
@@ -208,10 +241,72 @@ func TestFaultsNeverDecide(t *testing.T) {
 			{"reject", func(t *testing.T) request {
 				return act(t, submit(t, "large-vip.json"), "clerk", service.ActionRequest{Action: "reject", Reason: "incomplete"})
 			}},
+			{"return", func(t *testing.T) request {
+				o := step(t, svc, s, "clerk", submit(t, "large-vip.json"), service.ActionRequest{Action: "approve"})
+				return act(t, o, "manager", service.ActionRequest{Action: "return", Node: "verify", Reason: "price_too_low"})
+			}},
+			{"transfer", func(t *testing.T) request {
+				o := step(t, svc, s, "clerk", submit(t, "large-vip.json"), service.ActionRequest{Action: "approve"})
+				return act(t, o, "manager", service.ActionRequest{Action: "transfer", User: "manager2"})
+			}},
+			{"delegate", func(t *testing.T) request {
+				o := step(t, svc, s, "clerk", submit(t, "large-vip.json"), service.ActionRequest{Action: "approve"})
+				return act(t, o, "manager", service.ActionRequest{Action: "delegate", User: "manager2"})
+			}},
+			{"add signer", func(t *testing.T) request {
+				o := step(t, svc, s, "clerk", submit(t, "large-vip.json"), service.ActionRequest{Action: "approve"})
+				return act(t, o, "manager", service.ActionRequest{Action: "add_signer", User: "service"})
+			}},
+			{"comment", func(t *testing.T) request {
+				return act(t, submit(t, "large-vip.json"), "clerk", service.ActionRequest{Action: "comment", Comment: "checking the address"})
+			}},
+			{"withdraw", func(t *testing.T) request {
+				return act(t, submit(t, "small-standard.json"), "clerk", service.ActionRequest{Action: "withdraw"})
+			}},
+			{"urge", func(t *testing.T) request {
+				o := step(t, svc, s, "clerk", submit(t, "small-standard.json"), service.ActionRequest{Action: "approve"})
+				return act(t, o, "clerk", service.ActionRequest{Action: "urge", Comment: "the customer asks"})
+			}},
+			{"submit to a manager with cc", func(t *testing.T) request {
+				req := sample(t, "small-standard.json")
+				req.Flow = "chain"
+				return func(ctx context.Context) (func() string, error) {
+					o, _, err := svc.Submit(ctx, clerk, req, nil)
+					if err != nil {
+						return nil, err
+					}
+					return func() string { return describe(t, s, o) }, nil
+				}
+			}},
+			{"exception override", func(t *testing.T) request {
+				ex := openException(t, svc, s, submitNote(t, svc, s, "fail:price").ID)
+				return resolve(t, ex.ID, service.ResolveRequest{Action: "override", Note: "agreed by phone"})
+			}},
+			{"exception retry", func(t *testing.T) request {
+				ex := openException(t, svc, s, submitNote(t, svc, s, "fail:data").ID)
+				return resolve(t, ex.ID, service.ResolveRequest{Action: "retry", Data: map[string]any{"note": "fixed"}})
+			}},
+			{"exception cancel", func(t *testing.T) request {
+				ex := openException(t, svc, s, submitNote(t, svc, s, "fail:stock").ID)
+				return resolve(t, ex.ID, service.ResolveRequest{Action: "cancel", Note: "customer gave up"})
+			}},
+			{"publish", func(t *testing.T) request {
+				keys++
+				key := fmt.Sprintf("faulty-%d", keys)
+				if _, err := svc.SaveDraft(ctx, admin, "flow", key, []byte(strings.Replace(chainFlow, `"chain"`, `"`+key+`"`, 1))); err != nil {
+					t.Fatal(err)
+				}
+				return func(ctx context.Context) (func() string, error) {
+					v, err := svc.Publish(ctx, admin, "flow", key)
+					if err != nil {
+						return nil, err
+					}
+					return func() string { return fmt.Sprintf("published version %d", v) }, nil
+				}
+			}},
 		}
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) { sweep(t, s, f, c) })
 		}
-		_ = admin
 	})
 }
