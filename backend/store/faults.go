@@ -25,6 +25,7 @@ type Faults struct {
 	nth   int  // fail statement number nth (0: none)
 	every int  // fail each every-th statement (0: none)
 	hit   bool // a fault was injected since Arm
+	count int  // faults injected since Arm
 }
 
 // Arm fails the nth statement from now (n ≥ 1), once.
@@ -39,7 +40,7 @@ func (f *Faults) Disarm() { f.set(0, 0) }
 func (f *Faults) set(nth, every int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.seen, f.nth, f.every, f.hit = 0, nth, every, false
+	f.seen, f.nth, f.every, f.hit, f.count = 0, nth, every, false, 0
 }
 
 // Hit says whether a fault was injected since the last Arm.
@@ -47,6 +48,13 @@ func (f *Faults) Hit() bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.hit
+}
+
+// Injected is how many faults were injected since the last Arm.
+func (f *Faults) Injected() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.count
 }
 
 // Seen is how many statements ran since the last Arm.
@@ -63,6 +71,7 @@ func (f *Faults) next(what string) error {
 	f.seen++
 	if (f.nth > 0 && f.seen == f.nth) || (f.every > 0 && f.seen%f.every == 0) {
 		f.hit = true
+		f.count++
 		return fmt.Errorf("%w (statement %d: %s)", ErrInjected, f.seen, what)
 	}
 	return nil
