@@ -64,6 +64,9 @@ type Authz struct {
 	client *ent.Client
 	mu     sync.Mutex // serialises Reload
 	cur    atomic.Pointer[casbin.Enforcer]
+	// stale: the last Reload failed, so the snapshot may be older than the policy table
+	// (see Fresh).
+	stale atomic.Bool
 }
 
 // New loads the policy from client's CasbinRule table.
@@ -91,11 +94,23 @@ func (a *Authz) Reload(ctx context.Context) error {
 	// The enforcer keeps the adapter only for auto-save, which Authz never triggers.
 	e, err := casbin.NewEnforcer(m, NewAdapter(a.client).withContext(ctx))
 	if err != nil {
+		a.stale.Store(true)
 		return fmt.Errorf("authz: load policy: %w", err)
 	}
 	e.EnableAutoSave(false)
 	a.cur.Store(e)
+	a.stale.Store(false)
 	return nil
+}
+
+// Fresh reloads the snapshot if the last Reload failed. A policy change has committed
+// by then, so the old snapshot must not answer: the error is a fault for the request
+// to answer (500), never a decision from an outdated policy.
+func (a *Authz) Fresh(ctx context.Context) error {
+	if !a.stale.Load() {
+		return nil
+	}
+	return a.Reload(ctx)
 }
 
 // Can reports whether the user subject sub (Subject(username)) may do act on obj in

@@ -863,9 +863,12 @@ func (r *Result) review(f *Flow, n *NodeDoc, o Order, env Env, returnTo string) 
 	}
 	v := Visit{NodeID: n.ID, Type: n.Type, Mode: mode, Department: dept, ReturnTo: returnTo}
 	if n.CC != nil {
-		if cc, err := env.Resolve(*n.CC, ccDept(n.CC, o), o); err == nil {
-			v.CC = dedupe(slices.Sorted(slices.Values(cc)))
+		// copying nobody is fine; failing to find out whom to copy fails the transition
+		cc, err := env.Resolve(*n.CC, ccDept(n.CC, o), o)
+		if err != nil {
+			return false, fmt.Errorf("engine: resolve the copies of %q: %w", n.ID, err)
 		}
+		v.CC = dedupe(slices.Sorted(slices.Values(cc)))
 	}
 	if len(users) == 0 {
 		why := fmt.Sprintf("nobody holds role %q in department %q", a.Role, dept)

@@ -119,7 +119,11 @@ func (c *Catalog) Flow(ctx context.Context, key string, v int) (*engine.Flow, er
 		return nil, fmt.Errorf("catalog: flow %s v%d starts itself through its sub-flows", key, d.Version)
 	}
 	ctx = withCompiling(ctx, vkey(key, d.Version))
-	f, probs := definitions.CompileFlow(d.Body, d.Version, c.lookup(ctx))
+	look := c.lookup(ctx)
+	f, probs := definitions.CompileFlow(d.Body, d.Version, look)
+	if look.err != nil {
+		return nil, look.err
+	}
 	if len(probs) > 0 {
 		return nil, fmt.Errorf("catalog: published flow %s v%d no longer compiles: %s %s", key, d.Version, probs[0].Pointer, probs[0].Message)
 	}
@@ -162,22 +166,33 @@ func (c *Catalog) Form(ctx context.Context, key string) (*definitions.Form, erro
 	return f, nil
 }
 
-// lookup resolves references between definitions against what is published.
-func (c *Catalog) lookup(ctx context.Context) definitions.Lookup { return &pubLookup{c: c, ctx: ctx} }
+// lookup resolves references between definitions against what is published. The
+// definitions package only asks "is it there?": a lookup that failed answers no and
+// keeps its error in err, which the caller must check before believing any "does not
+// exist" (a database fault is no invalid document).
+func (c *Catalog) lookup(ctx context.Context) *pubLookup { return &pubLookup{c: c, ctx: ctx} }
 
 type pubLookup struct {
 	c   *Catalog
 	ctx context.Context
+	err error // the first lookup that failed
+}
+
+func (l *pubLookup) failed(err error) bool {
+	if err != nil && l.err == nil {
+		l.err = err
+	}
+	return err != nil
 }
 
 func (l *pubLookup) Form(key string) (*definitions.Form, bool) {
 	f, err := l.c.Form(l.ctx, key)
-	return f, err == nil && f != nil
+	return f, !l.failed(err) && f != nil
 }
 
 func (l *pubLookup) Role(key string) (*definitions.Role, bool) {
 	d, err := latest(l.ctx, l.c.s.Read, "role", key)
-	if err != nil || d == nil {
+	if l.failed(err) || d == nil {
 		return nil, false
 	}
 	r, probs := definitions.ParseRole(d.Body)
@@ -269,14 +284,15 @@ func (s *Service) GetDefinition(ctx context.Context, a Actor, kind, key string, 
 	return view, nil
 }
 
-// validateDoc checks a document's kind and key match where it is saved, then validates it.
-func (c *Catalog) validateDoc(ctx context.Context, kind, key string, body []byte) []FieldError {
+// validateDoc checks a document's kind and key match where it is saved, then validates
+// it; the error is a fault looking up what it references.
+func (c *Catalog) validateDoc(ctx context.Context, kind, key string, body []byte) ([]FieldError, error) {
 	var head struct {
 		Kind string `json:"kind"`
 		Key  string `json:"key"`
 	}
 	if err := json.Unmarshal(body, &head); err != nil {
-		return []FieldError{{Pointer: "", Message: "the body is not a JSON object: " + err.Error()}}
+		return []FieldError{{Pointer: "", Message: "the body is not a JSON object: " + err.Error()}}, nil
 	}
 	var errs []FieldError
 	if head.Kind != "" && head.Kind != kind {
@@ -285,10 +301,14 @@ func (c *Catalog) validateDoc(ctx context.Context, kind, key string, body []byte
 	if head.Key != key {
 		errs = append(errs, FieldError{"/key", fmt.Sprintf("key %q must equal the key in the path (%q)", head.Key, key)})
 	}
-	for _, p := range definitions.Validate(kind, body, c.lookup(ctx)) {
+	look := c.lookup(ctx)
+	for _, p := range definitions.Validate(kind, body, look) {
 		errs = append(errs, FieldError{p.Pointer, p.Message})
 	}
-	return errs
+	if look.err != nil {
+		return nil, look.err
+	}
+	return errs, nil
 }
 
 // prove runs the flow checker on a flow before it is published (drafts are not proved:
@@ -297,7 +317,11 @@ func (c *Catalog) validateDoc(ctx context.Context, kind, key string, body []byte
 // valid as publish does (a 422 with its problems). A refusal is a 422 pointing at the node or
 // edge at fault, with its code and counterexample.
 func (c *Catalog) prove(ctx context.Context, body []byte) error {
-	f, probs := definitions.CompileFlow(body, 0, c.lookup(ctx))
+	look := c.lookup(ctx)
+	f, probs := definitions.CompileFlow(body, 0, look)
+	if look.err != nil {
+		return look.err
+	}
 	if len(probs) > 0 {
 		return nil // not valid: publish says so with every problem
 	}
@@ -319,7 +343,9 @@ func (s *Service) SaveDraft(ctx context.Context, a Actor, kind, key string, body
 	if !s.canCompanyWide(a, "definitions.manage") {
 		return nil, forbidden("you may not change definitions")
 	}
-	if errs := s.Catalog.validateDoc(ctx, kind, key, body); len(errs) > 0 {
+	if errs, err := s.Catalog.validateDoc(ctx, kind, key, body); err != nil {
+		return nil, err
+	} else if len(errs) > 0 {
 		return nil, invalid(fmt.Sprintf("the %s is not valid", kind), errs...)
 	}
 	err := s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
@@ -370,7 +396,9 @@ func (s *Service) Publish(ctx context.Context, a Actor, kind, key string) (int, 
 // publish validates body and stores it as a new published version, then refreshes the
 // authorisation policy when roles or flows changed.
 func (s *Service) publish(ctx context.Context, a Actor, kind, key string, body []byte) (int, error) {
-	if errs := s.Catalog.validateDoc(ctx, kind, key, body); len(errs) > 0 {
+	if errs, err := s.Catalog.validateDoc(ctx, kind, key, body); err != nil {
+		return 0, err
+	} else if len(errs) > 0 {
 		return 0, invalid(fmt.Sprintf("the %s is not valid", kind), errs...)
 	}
 	var ver int
@@ -394,7 +422,11 @@ func (s *Service) publish(ctx context.Context, a Actor, kind, key string, body [
 			return err
 		}
 		if kind == "reminder" {
-			r, probs := definitions.ParseReminder(body, s.Catalog.lookup(ctx))
+			look := s.Catalog.lookup(ctx)
+			r, probs := definitions.ParseReminder(body, look)
+			if look.err != nil {
+				return look.err
+			}
 			if len(probs) > 0 {
 				return fmt.Errorf("reminder %s validated but does not compile: %s %s", key, probs[0].Pointer, probs[0].Message)
 			}
@@ -416,14 +448,12 @@ func (s *Service) publish(ctx context.Context, a Actor, kind, key string, body [
 		s.timers.mu.Unlock()
 	}
 	if kind == "role" || kind == "flow" {
-		if err := s.Authz.Reload(ctx); err != nil {
-			return ver, err
-		}
+		s.reloadPolicy(ctx)
 	}
 	return ver, nil
 }
 
 func (l *pubLookup) Flow(key string) (*engine.Flow, bool) {
 	f, err := l.c.Flow(l.ctx, key, 0)
-	return f, err == nil && f != nil
+	return f, !l.failed(err) && f != nil
 }

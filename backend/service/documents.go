@@ -120,7 +120,10 @@ func (s *Service) PrintBatch(ctx context.Context, a Actor, req BatchPrintRequest
 // are recorded.
 func (s *Service) print(ctx context.Context, a Actor, name string, lang documents.Lang, orders []*ent.Order, record bool) (*PrintedDocument, error) {
 	req := documents.Request{Document: name, Lang: lang, PrintedAt: store.Now()}
-	people, depts := s.printNames(ctx, orders)
+	people, depts, err := s.printNames(ctx, orders)
+	if err != nil {
+		return nil, err
+	}
 	g, err := s.guard(ctx, s.Store.Read, a, orders...)
 	if err != nil {
 		return nil, err
@@ -140,7 +143,10 @@ func (s *Service) print(ctx context.Context, a Actor, name string, lang document
 		if n := people[o.Submitter]; n != "" {
 			d.Submitter = n
 		}
-		settings := s.printSettings(ctx, o)
+		settings, err := s.printSettings(ctx, o)
+		if err != nil {
+			return nil, err
+		}
 		if d.Lang == "" {
 			d.Lang = settings.Lang(nil)
 		}
@@ -187,11 +193,12 @@ func (s *Service) print(ctx context.Context, a Actor, name string, lang document
 }
 
 // printSettings are the settings of the first documents.print node of the order's
-// flow version (defaults when it has none or they do not decode).
-func (s *Service) printSettings(ctx context.Context, o *ent.Order) docplugin.Settings {
+// flow version (defaults when it has none or they do not decode; an error reading the
+// flow is a fault, not a reason to print with the defaults).
+func (s *Service) printSettings(ctx context.Context, o *ent.Order) (docplugin.Settings, error) {
 	f, err := s.Catalog.Flow(ctx, o.FlowKey, o.FlowVersion)
 	if err != nil || f == nil {
-		return docplugin.Settings{}
+		return docplugin.Settings{}, err
 	}
 	for _, n := range f.Doc.Nodes {
 		if n.Plugin != docplugin.Name {
@@ -200,42 +207,46 @@ func (s *Service) printSettings(ctx context.Context, o *ent.Order) docplugin.Set
 		st, err := docplugin.ParseSettings(n.Settings)
 		if err != nil {
 			s.Log.Warn("documents: print settings do not decode; using defaults", "flow", f.Key, "version", f.Version, "node", n.ID, "err", err)
-			return docplugin.Settings{}
+			return docplugin.Settings{}, nil
 		}
-		return st
+		return st, nil
 	}
-	return docplugin.Settings{}
+	return docplugin.Settings{}, nil
 }
 
 // printNames looks up the submitters' display names and the departments' names.
-func (s *Service) printNames(ctx context.Context, orders []*ent.Order) (map[string]string, map[string]documents.Text) {
+func (s *Service) printNames(ctx context.Context, orders []*ent.Order) (map[string]string, map[string]documents.Text, error) {
 	var users, keys []string
 	for _, o := range orders {
 		users = append(users, o.Submitter)
 		keys = append(keys, o.Department)
 	}
 	people := map[string]string{}
-	if us, err := s.Store.Read.User.Query().Where(user.UsernameIn(users...)).All(ctx); err == nil {
-		for _, u := range us {
-			people[u.Username] = u.DisplayName
-		}
+	us, err := s.Store.Read.User.Query().Where(user.UsernameIn(users...)).All(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, u := range us {
+		people[u.Username] = u.DisplayName
 	}
 	depts := map[string]documents.Text{}
-	if ds, err := s.Store.Read.Department.Query().Where(department.KeyIn(keys...)).All(ctx); err == nil {
-		for _, d := range ds {
-			t := documents.Text{}
-			for k, v := range d.Names {
-				if l, ok := documents.ParseLang(k); ok {
-					t[l] = v
-				}
-			}
-			if len(t) == 0 && d.Name != "" {
-				t[documents.ZhTW] = d.Name
-			}
-			depts[d.Key] = t
-		}
+	ds, err := s.Store.Read.Department.Query().Where(department.KeyIn(keys...)).All(ctx)
+	if err != nil {
+		return nil, nil, err
 	}
-	return people, depts
+	for _, d := range ds {
+		t := documents.Text{}
+		for k, v := range d.Names {
+			if l, ok := documents.ParseLang(k); ok {
+				t[l] = v
+			}
+		}
+		if len(t) == 0 && d.Name != "" {
+			t[documents.ZhTW] = d.Name
+		}
+		depts[d.Key] = t
+	}
+	return people, depts, nil
 }
 
 // shippedLines turns a delivery note of an order with shipments into one of what has

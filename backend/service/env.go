@@ -9,6 +9,7 @@ import (
 	"sluice/backend/ent"
 	"sluice/backend/ent/membership"
 	"sluice/backend/ent/user"
+	"sluice/backend/store"
 	"sluice/plugins"
 )
 
@@ -62,16 +63,23 @@ func (e *txEnv) Resolve(a engine.Approvers, dept string, o engine.Order) ([]stri
 		}
 		return e.active(names...)
 	case a.Manager > 0:
+		// a missing user is nobody (the engine raises no_approver); any other error is a
+		// fault and aborts, never a durable "nobody"
 		u, err := e.c.User.Query().Where(user.Username(o.Submitter)).Only(e.ctx)
-		if err != nil {
+		if ent.IsNotFound(err) {
 			return nil, nil
+		}
+		if err != nil {
+			return nil, err
 		}
 		for i := 0; i < a.Manager; i++ {
 			if u.ManagerID == nil {
 				return nil, nil
 			}
-			if u, err = e.c.User.Get(e.ctx, *u.ManagerID); err != nil {
+			if u, err = e.c.User.Get(e.ctx, *u.ManagerID); ent.IsNotFound(err) {
 				return nil, nil
+			} else if err != nil {
+				return nil, err
 			}
 		}
 		return e.active(u.Username)
@@ -92,7 +100,7 @@ func (e *txEnv) Eligible(username string) (bool, error) {
 // Run runs a task node's plugin. Whatever goes wrong becomes an exception the engine
 // raises at the node (a typed plugins.Failure keeps its reason, anything else is reason
 // "error"), so an order never fails silently nor fails the request; only a cancelled
-// request or a broken transaction aborts. The plugin runs inside a savepoint: when it
+// request or an error of the database (store.DatabaseError) aborts. The plugin runs inside a savepoint: when it
 // fails, what it wrote is undone (the node did not pass) and, on PostgreSQL, the
 // transaction stays usable for writing the exception.
 func (e *txEnv) Run(n *engine.NodeDoc, o engine.Order) (string, map[string]any, error) {
@@ -118,6 +126,11 @@ func (e *txEnv) Run(n *engine.NodeDoc, o engine.Order) (string, map[string]any, 
 	}
 	if ctxErr := e.ctx.Err(); ctxErr != nil {
 		return "", nil, ctxErr
+	}
+	if store.DatabaseError(err) {
+		// the plugin's environment failed, not the plugin: that is no exception for a
+		// person but a fault that aborts the transaction
+		return "", nil, fmt.Errorf("plugin %s: %w", n.Plugin, err)
 	}
 	if save {
 		if _, rbErr := e.c.ExecContext(e.ctx, "ROLLBACK TO SAVEPOINT sluice_plugin"); rbErr != nil {

@@ -156,12 +156,20 @@ func (s *Service) exportFormColumns(ctx context.Context, flows []string, lang st
 	var cols []formColumn
 	seen := map[string]bool{}
 	for _, key := range flows {
+		// a flow or form no longer published still exports its orders' fixed columns;
+		// one that cannot be read is a fault, not a reason to drop its columns
 		fl, err := s.Catalog.Flow(ctx, key, 0)
-		if err != nil || fl == nil {
-			continue // a flow no longer published still exports its orders' fixed columns
+		if err != nil {
+			return nil, err
+		}
+		if fl == nil {
+			continue
 		}
 		form, err := s.Catalog.Form(ctx, fl.Doc.Form)
-		if err != nil || form == nil {
+		if err != nil {
+			return nil, err
+		}
+		if form == nil {
 			continue
 		}
 		sch, err := intake.ParseSchema(form.Schema)

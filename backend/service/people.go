@@ -92,6 +92,11 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Actor, strin
 	if time.Now().After(ses.ExpiresAt) {
 		return nil, "", nil
 	}
+	// a snapshot whose reload failed after a policy change answers nothing until it
+	// reloads (reloadPolicy)
+	if err := s.Authz.Fresh(ctx); err != nil {
+		return nil, "", err
+	}
 	u, err := s.Store.Read.User.Get(ctx, ses.UserID)
 	if err != nil || u.Disabled {
 		return nil, "", err
@@ -246,9 +251,7 @@ func (s *Service) CreateUser(ctx context.Context, a Actor, nu NewUser) (*UserVie
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Authz.Reload(ctx); err != nil {
-		return nil, err
-	}
+	s.reloadPolicy(ctx)
 	return s.Me(ctx, Actor{ID: id})
 }
 

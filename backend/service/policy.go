@@ -86,6 +86,16 @@ func (s *Service) writePolicy(ctx context.Context, tx *ent.Tx) error {
 	return s.Authz.Replace(ctx, tx, authz.Derive(roles, nodes, members, admins))
 }
 
+// reloadPolicy loads the policy a committed transaction changed. The change is saved
+// whatever happens here, so a failure does not fail the request that made it: the
+// snapshot is marked stale (Authz.Fresh reloads it before the next request is
+// authenticated; the live hub reloads it too on the change's notification).
+func (s *Service) reloadPolicy(ctx context.Context) {
+	if err := s.Authz.Reload(ctx); err != nil {
+		s.Log.Error("reload the policy after a change; it is reloaded before the next request", "err", err)
+	}
+}
+
 // RefreshPolicy rebuilds the policy in its own transaction (after seeding, say).
 func (s *Service) RefreshPolicy(ctx context.Context) error {
 	if err := s.Store.Tx(ctx, func(tx *ent.Tx) error { return s.writePolicy(ctx, tx) }); err != nil {

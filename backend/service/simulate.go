@@ -198,7 +198,11 @@ func (s *Service) simFlow(ctx context.Context, key string, raw json.RawMessage, 
 		if d == nil {
 			return nil, "", notFound("a draft of flow " + key)
 		}
-		fl, probs := definitions.CompileFlow(d.Body, 0, s.Catalog.lookup(ctx))
+		look := s.Catalog.lookup(ctx)
+		fl, probs := definitions.CompileFlow(d.Body, 0, look)
+		if look.err != nil {
+			return nil, "", look.err
+		}
 		if len(probs) > 0 {
 			errs := make([]FieldError, len(probs))
 			for i, p := range probs {

@@ -111,7 +111,11 @@ func (s *Service) reminderVersion(ctx context.Context, key string, v int) (*defi
 	if err != nil || d == nil {
 		return nil, err
 	}
-	r, probs := definitions.ParseReminder(d.Body, s.Catalog.lookup(ctx))
+	look := s.Catalog.lookup(ctx)
+	r, probs := definitions.ParseReminder(d.Body, look)
+	if look.err != nil {
+		return nil, look.err // not cached: a fault must not silence the reminder for good
+	}
 	if len(probs) > 0 {
 		s.Log.Error("published reminder no longer compiles; its timers are skipped", "key", key, "version", v,
 			"pointer", probs[0].Pointer, "problem", probs[0].Message)

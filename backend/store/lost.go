@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
+	"modernc.org/sqlite"
 )
 
 var (
@@ -73,4 +74,18 @@ func (c readConn) QueryContext(ctx context.Context, query string, args []driver.
 		return nil, driver.ErrBadConn
 	}
 	return rows, err
+}
+
+// DatabaseError reports whether err came from the database or its driver: a statement
+// the server refused, a lost connection, a finished transaction, an injected fault.
+// Code that calls out (a plugin) and gets such an error back must abort the
+// transaction, never turn it into an outcome of its own.
+func DatabaseError(err error) bool {
+	if err == nil {
+		return false
+	}
+	var se *sqlite.Error
+	var pe *pgconn.PgError
+	return errors.Is(err, ErrInjected) || errors.As(err, &se) || errors.As(err, &pe) || ConnLost(err) ||
+		errors.Is(err, sql.ErrTxDone) || errors.Is(err, sql.ErrConnDone)
 }

@@ -64,14 +64,23 @@ const (
 
 // Open connects to url (sqlite://path or postgres://…). It does not migrate.
 func Open(ctx context.Context, rawURL string) (*Store, error) {
+	return open(ctx, rawURL, nil)
+}
+
+// open opens rawURL with the writer's and readers' connectors wrapped by wrap (nil: as
+// they are); fault injection uses it.
+func open(ctx context.Context, rawURL string, wrap func(driver.Connector) driver.Connector) (*Store, error) {
+	if wrap == nil {
+		wrap = func(c driver.Connector) driver.Connector { return c }
+	}
 	if rawURL == "" {
 		rawURL = DefaultURL
 	}
 	switch {
 	case strings.HasPrefix(rawURL, "sqlite://"):
-		return openSQLite(ctx, rawURL)
+		return openSQLite(ctx, rawURL, wrap)
 	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
-		return openPostgres(ctx, rawURL)
+		return openPostgres(ctx, rawURL, wrap)
 	}
 	return nil, fmt.Errorf("store: unsupported database URL %q (want sqlite:///path or postgres://…)", redact(rawURL))
 }
@@ -99,7 +108,7 @@ func sqliteDSN(path string, write bool) string {
 	return "file:" + path + "?" + q.Encode()
 }
 
-func openSQLite(ctx context.Context, rawURL string) (*Store, error) {
+func openSQLite(ctx context.Context, rawURL string, wrap func(driver.Connector) driver.Connector) (*Store, error) {
 	path := SQLitePath(rawURL)
 	if path == "" {
 		return nil, errors.New("store: sqlite URL has no path")
@@ -117,7 +126,7 @@ func openSQLite(ctx context.Context, rawURL string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := sql.OpenDB(cachingConnector{base: wc, size: stmtCacheSize})
+	w := sql.OpenDB(wrap(cachingConnector{base: wc, size: stmtCacheSize}))
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
@@ -125,7 +134,7 @@ func openSQLite(ctx context.Context, rawURL string) (*Store, error) {
 		w.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	r := sql.OpenDB(cachingConnector{base: rc, size: stmtCacheSize})
+	r := sql.OpenDB(wrap(cachingConnector{base: rc, size: stmtCacheSize}))
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
 	s := &Store{Dialect: dialect.SQLite, URL: rawURL, DB: w, ReadDB: r}
@@ -134,7 +143,7 @@ func openSQLite(ctx context.Context, rawURL string) (*Store, error) {
 	return s, nil
 }
 
-func openPostgres(ctx context.Context, rawURL string) (*Store, error) {
+func openPostgres(ctx context.Context, rawURL string, wrap func(driver.Connector) driver.Connector) (*Store, error) {
 	var dbs []*sql.DB
 	pool := func(n int, wrap func(driver.Connector) driver.Connector) (*sql.DB, error) {
 		c, err := stdlib.GetDefaultDriver().(driver.DriverContext).OpenConnector(rawURL)
@@ -155,11 +164,11 @@ func openPostgres(ctx context.Context, rawURL string) (*Store, error) {
 		}
 		return nil, err
 	}
-	w, err := pool(pgWriteConns, plain)
+	w, err := pool(pgWriteConns, wrap)
 	if err != nil {
 		return fail(err)
 	}
-	r, err := pool(pgReadConns, func(c driver.Connector) driver.Connector { return readConnector{c} })
+	r, err := pool(pgReadConns, func(c driver.Connector) driver.Connector { return wrap(readConnector{c}) })
 	if err != nil {
 		return fail(err)
 	}

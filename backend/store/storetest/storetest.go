@@ -133,3 +133,27 @@ func OpenURL(t testing.TB, url string) *store.Store {
 	t.Cleanup(func() { s.Close() })
 	return s
 }
+
+// ForEachFaulty runs fn as a subtest against a fresh migrated database of every backend
+// whose statements f can fail (see store.OpenFaulty); f starts disarmed.
+func ForEachFaulty(t *testing.T, fn func(t *testing.T, s *store.Store, f *store.Faults)) {
+	t.Helper()
+	for _, b := range Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			url := SQLiteURL(t)
+			if b.Name == "postgres" {
+				url = PostgresURL(t)
+			}
+			f := &store.Faults{}
+			s, err := store.OpenFaulty(context.Background(), url, f)
+			if err != nil {
+				t.Fatalf("open %s: %v", store.Redact(url), err)
+			}
+			t.Cleanup(func() { s.Close() })
+			if err := s.Migrate(context.Background()); err != nil {
+				t.Fatalf("migrate: %v", err)
+			}
+			fn(t, s, f)
+		})
+	}
+}
