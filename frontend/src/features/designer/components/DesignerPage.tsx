@@ -59,6 +59,7 @@ import {
 import { canRedo, canUndo, initHistory, pushHistory, redo, undo, type History } from '../lib/history';
 import { layoutDoc } from '../lib/layout';
 import { mapErrors, type MappedErrors } from '../lib/errors';
+import { readRefusal, refusalHighlights, type FlowRefusal } from '../lib/flowcheck';
 import { loadPositions, savePositions } from '../lib/positions';
 import { pathOnGraph, type SimOrder, type SimulateResponse } from '../lib/simulate';
 import { FlowNodeView, NODE_COLORS } from './FlowNodeView';
@@ -67,6 +68,7 @@ import { EdgePanel } from './EdgePanel';
 import { FlowPanel } from './FlowPanel';
 import { SimulateModal } from './SimulateModal';
 import { SimulationResults } from './SimulationResults';
+import { FlowCheckPanel } from './FlowCheckPanel';
 import { useLeaveWarning } from '../../../lib/useLeaveWarning';
 
 const nodeTypes = { flow: FlowNodeView };
@@ -123,6 +125,8 @@ function Designer({ flowKey, initial, info }: { flowKey: string; initial: FlowDo
   const [errors, setErrors] = useState<{ list: FieldError[]; mapped: MappedErrors; edgeRefs: Map<FlowEdge, number> }>();
   const [simOpen, setSimOpen] = useState(false);
   const [sim, setSim] = useState<{ result: SimulateResponse; selected: number }>();
+  // the flow checker's refusal of the last publish, and the step of its counterexample shown on the canvas
+  const [check, setCheck] = useState<{ refusal: FlowRefusal; selected?: number }>();
   const save = useSaveFlowDraft();
   const publish = usePublishFlow();
   const simulate = useSimulateFlow();
@@ -154,8 +158,19 @@ function Designer({ flowKey, initial, info }: { flowKey: string; initial: FlowDo
     });
     const first = sim?.result.results[sim.selected];
     const path = first ? pathOnGraph(doc, first.path) : undefined;
+    if (check) {
+      // the checker's fault is marked like a server error, the counterexample's route like a simulated path
+      const h = refusalHighlights(check.refusal, doc, check.selected);
+      const here = t('designer.check.here');
+      const withHere = <K extends string | number>(rec: Record<K, string[]>, keys: Set<K>) => {
+        const out = { ...rec };
+        for (const k of keys) out[k] = [...(out[k] ?? []), here];
+        return out;
+      };
+      return { nodeErrors: withHere(nodeErrors, h.faultNodes), edgeErrors: withHere(edgeErrors, h.faultEdges), pathNodes: h.nodes, pathEdges: h.edges };
+    }
     return { nodeErrors, edgeErrors, pathNodes: path?.nodes, pathEdges: path?.edges };
-  }, [errors, sim, doc]);
+  }, [errors, sim, check, doc, t]);
 
   const graph = useMemo(() => docToGraph(doc, positions, {}, marks), [doc, positions, marks]);
 
@@ -344,6 +359,7 @@ function Designer({ flowKey, initial, info }: { flowKey: string; initial: FlowDo
     try {
       const result = await simulate.mutateAsync({ key: flowKey, orders });
       setSim({ result, selected: 0 });
+      setCheck(undefined);
       setSimOpen(false);
     } catch (e) {
       message.error(isApiError(e) ? e.detail || e.message : String(e));
@@ -355,8 +371,18 @@ function Designer({ flowKey, initial, info }: { flowKey: string; initial: FlowDo
     try {
       const r = await publish.mutateAsync(flowKey);
       setStatus({ version: r.version, hasDraft: false });
+      setCheck(undefined);
       modal.success({ title: t('designer.published'), content: <span data-testid="publish-result" data-version={r.version}>{t('designer.publishedVersion', { version: r.version })}</span> });
     } catch (e) {
+      // the flow checker's refusal: its reason, fault and counterexample (the pointers index the document published)
+      const refusal = isApiError(e) && e.status === 422 ? readRefusal(e.problem, doc) : undefined;
+      if (refusal) {
+        setErrors(undefined);
+        setSim(undefined);
+        setCheck({ refusal });
+        return;
+      }
+      setCheck(undefined);
       if (isApiError(e) && e.fieldErrors.length) {
         setErrors({ list: e.fieldErrors, mapped: mapErrors(e.fieldErrors, doc), edgeRefs: new Map(doc.edges.map((edge, i) => [edge, i])) });
       } else message.error(isApiError(e) ? e.detail || e.message : String(e));
@@ -439,6 +465,16 @@ function Designer({ flowKey, initial, info }: { flowKey: string; initial: FlowDo
             </ul>
           }
           data-testid="designer-errors"
+        />
+      )}
+
+      {check && (
+        <FlowCheckPanel
+          refusal={check.refusal}
+          doc={doc}
+          selected={check.selected}
+          onSelect={(selected) => setCheck({ ...check, selected })}
+          onClose={() => setCheck(undefined)}
         />
       )}
 
