@@ -184,7 +184,8 @@ const en: Messages = {
     submit: 'Submit',
     submitAction: 'Submit: {{action}}',
     done: 'Sent: {{action}}',
-    conflict: 'Someone else acted on this task first; the latest state has been reloaded',
+    conflict: 'This task has changed since you opened it: it was decided, or the order moved on. The order has been reloaded.',
+    conflictAt: '{{node}}: this task has changed since you opened it (it was decided, or the order moved on). The order has been reloaded.',
     forbidden: 'You are not allowed to act on this task',
     return: 'Return',
     transfer: 'Transfer',
@@ -244,6 +245,7 @@ const en: Messages = {
     urgeTooSoonNoWait: 'Urged recently; try again later',
   },
   batch: {
+    changed: 'Changed meanwhile',
     title: 'Approve selected tasks',
     intro: 'Approves the {{count}} selected tasks, each on its own: one refusal does not stop the others.',
     checklistNote: 'Tasks whose step has a checklist cannot be approved in a batch: open them and tick the checklist.',

@@ -184,7 +184,8 @@ const zhCN: Messages = {
     submit: '提交',
     submitAction: '确认{{action}}',
     done: '已提交：{{action}}',
-    conflict: '此待办已被其他人处理，已重新加载最新状态',
+    conflict: '此待办在您打开后已有变动：已被处理，或订单已往下进行。已重新加载订单。',
+    conflictAt: '{{node}}：此待办在您打开后已有变动（已被处理，或订单已往下进行）。已重新加载订单。',
     forbidden: '您没有权限处理此待办',
     return: '退回',
     transfer: '转交',
@@ -244,6 +245,7 @@ const zhCN: Messages = {
     urgeTooSoonNoWait: '刚催办过，请稍后再试',
   },
   batch: {
+    changed: '期间已有变动',
     title: '批量通过',
     intro: '将通过所选的 {{count}} 条待办，每条分别处理，一条失败不影响其他条。',
     checklistNote: '节点有检查清单的待办无法批量通过，请逐个打开勾选后通过。',

@@ -182,7 +182,8 @@ const zhTW = {
     submit: '送出',
     submitAction: '確認{{action}}',
     done: '已送出：{{action}}',
-    conflict: '此待辦已被其他人處理，已重新載入最新狀態',
+    conflict: '此待辦在您開啟後已有變動：已被處理，或訂單已往下進行。已重新載入訂單。',
+    conflictAt: '{{node}}：此待辦在您開啟後已有變動（已被處理，或訂單已往下進行）。已重新載入訂單。',
     forbidden: '您沒有權限處理此待辦',
     return: '退回',
     transfer: '轉交',
@@ -242,6 +243,7 @@ const zhTW = {
     urgeTooSoonNoWait: '剛催辦過，請稍後再試',
   },
   batch: {
+    changed: '期間已有變動',
     title: '批次核准',
     intro: '將核准所選的 {{count}} 筆待辦，每筆分別處理，一筆失敗不影響其他筆。',
     checklistNote: '節點有檢查清單的待辦無法批次核准，請個別開啟勾選後核准。',
