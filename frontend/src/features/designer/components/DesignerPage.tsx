@@ -13,7 +13,7 @@ import {
   type OnDelete,
 } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
-import { Alert, App, Button, Card, Empty, Flex, Popconfirm, Skeleton, Space, Tag, Tooltip, Typography } from 'antd';
+import { Alert, App, Button, Card, Empty, Flex, Grid, Popconfirm, Skeleton, Space, Tag, Tooltip, Typography } from 'antd';
 import {
   ApartmentOutlined,
   CopyOutlined,
@@ -110,6 +110,8 @@ function Designer({ flowKey, initial, info }: { flowKey: string; initial: FlowDo
   const { pick } = useLang();
   const { message, modal } = App.useApp();
   const rf = useReactFlow<CanvasNode, CanvasEdge>();
+  // a phone has no room for three columns: the canvas first, the palette and the properties below it
+  const narrow = Grid.useBreakpoint().md === false;
   const [hist, setHist] = useState<History<FlowDoc>>(() => initHistory(initial));
   const doc = hist.present;
   const lastTag = useRef<string | undefined>(undefined);
@@ -478,8 +480,8 @@ function Designer({ flowKey, initial, info }: { flowKey: string; initial: FlowDo
         />
       )}
 
-      <Flex gap={12} align="stretch" style={{ height: 'calc(100vh - 200px)', minHeight: 480 }}>
-        <Card size="small" title={t('designer.palette')} style={{ width: 170, flex: 'none', overflow: 'auto' }} styles={{ body: { padding: 8 } }}>
+      <Flex gap={12} align="stretch" vertical={narrow} style={narrow ? undefined : { height: 'calc(100vh - 200px)', minHeight: 480 }}>
+        <Card size="small" title={t('designer.palette')} style={narrow ? { order: 1, maxHeight: 240, overflow: 'auto' } : { width: 170, flex: 'none', overflow: 'auto' }} styles={{ body: { padding: 8 } }}>
           <Flex vertical gap={6} data-testid="designer-palette">
             {NODE_TYPES.map((type) => (
               <div
@@ -521,8 +523,10 @@ function Designer({ flowKey, initial, info }: { flowKey: string; initial: FlowDo
             ))}
           </Flex>
         </Card>
-        <div style={{ flex: 1, border: '1px solid #f0f0f0', borderRadius: 8, background: '#fafafa' }} onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = 'move'; }} onDrop={onDrop} data-testid="designer-canvas">
+        <div style={{ flex: 1, border: '1px solid #f0f0f0', borderRadius: 8, background: '#fafafa', ...(narrow ? { order: 0, flex: 'none', height: '65vh', minHeight: 360 } : {}) }} onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = 'move'; }} onDrop={onDrop} data-testid="designer-canvas">
           <ReactFlow<CanvasNode, CanvasEdge>
+            // a new canvas when the layout narrows, so that it fits the graph into its new size
+            key={narrow ? 'narrow' : 'wide'}
             nodes={nodes}
             edges={edges}
             nodeTypes={nodeTypes}
@@ -534,15 +538,15 @@ function Designer({ flowKey, initial, info }: { flowKey: string; initial: FlowDo
             onPaneClick={() => setSelection(null)}
             deleteKeyCode={['Delete', 'Backspace']}
             fitView
-            fitViewOptions={{ minZoom: 0.5, maxZoom: 1.2 }}
+            fitViewOptions={{ minZoom: narrow ? 0.2 : 0.5, maxZoom: 1.2 }}
             minZoom={0.2}
           >
             <Background />
             <Controls />
-            <MiniMap pannable zoomable nodeColor={(n) => NODE_COLORS[(n as CanvasNode).data.node.type] ?? '#999'} />
+            {!narrow && <MiniMap pannable zoomable nodeColor={(n) => NODE_COLORS[(n as CanvasNode).data.node.type] ?? '#999'} />}
           </ReactFlow>
         </div>
-        <Card size="small" style={{ width: 340, flex: 'none', overflow: 'auto' }} data-testid="designer-properties">
+        <Card size="small" style={narrow ? { order: 2 } : { width: 340, flex: 'none', overflow: 'auto' }} data-testid="designer-properties">
           {selectedNode ? (
             <NodePanel
               key={selectedNode.id}

@@ -16,7 +16,7 @@ describe('FlowCheckPanel', () => {
     expect(screen.getByTestId('flowcheck-panel').textContent).not.toContain('flow_engine_error');
     expect(screen.getByTestId('flowcheck-detail').textContent).toContain('reached without its fork');
     const steps = screen.getAllByTestId('flowcheck-step').map((s) => s.textContent);
-    expect(steps).toEqual(['送出訂單 → outer、inner、業務審核、a2、b', '業務審核 駁回 → 重做', '重做 核准 → 不再前進']);
+    expect(steps).toEqual(['送出訂單 → outer、inner、業務審核、a2、b', '業務審核 駁回 → 重做', '重做 核准']);
   });
 
   it('speaks English and Simplified Chinese too, with conditions, plugin outcomes and who decided', () => {
@@ -26,8 +26,8 @@ describe('FlowCheckPanel', () => {
         errors: [{ pointer: '/edges/8', message: 'stuck' }],
         counterexample: [
           { action: 'approve@before', node: 'a1', choices: [{ node: 'b', edge: '/edges/8', value: 'true' }, { node: 'a2', value: 'failure' }], nodes: ['ij'], edges: [] },
-          { action: 'return', node: 'rework', target: 'a1', nodes: ['a1'], edges: [] },
           { action: 'resume', node: 'b', outcome: 'rejected', nodes: [], edges: [] },
+          { action: 'return', node: 'rework', target: 'a1', nodes: ['a1'], edges: [] },
         ],
       },
       nested,
@@ -37,12 +37,12 @@ describe('FlowCheckPanel', () => {
     expect(screen.getByTestId('flowcheck-place').textContent).toBe('Where: the line b → oj');
     expect(screen.getAllByTestId('flowcheck-step').map((s) => s.textContent)).toEqual([
       'Sales review approves (the added signer) (the line b → oj holds, a2 fails) → ij',
-      'Rework returns it to Sales review → Sales review',
       'The sub-flow b ends: Rejected → nothing further',
+      'Rework returns it to Sales review → Sales review',
     ]);
     unmount();
     renderWithProviders(<FlowCheckPanel refusal={r} doc={nested} onSelect={vi.fn()} onClose={vi.fn()} />, { lang: 'zh-CN' });
-    expect(screen.getAllByTestId('flowcheck-step')[1].textContent).toBe('重做 退回至 业务审核 → 业务审核');
+    expect(screen.getAllByTestId('flowcheck-step')[2].textContent).toBe('重做 退回至 业务审核 → 业务审核');
   });
 
   it('selects a step on click, and the whole route again on a second click', () => {

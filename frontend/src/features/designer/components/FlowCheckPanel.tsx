@@ -1,4 +1,4 @@
-import { Alert, Button, Card, Typography } from 'antd';
+import { Alert, Button, Card, Grid, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
 import { useLang } from '../../../i18n/useLang';
@@ -31,6 +31,8 @@ const ACTION_KEYS: Record<string, string> = {
 export function FlowCheckPanel({ refusal, doc, selected, onSelect, onClose }: Props) {
   const { t } = useTranslation();
   const { pick } = useLang();
+  // on a phone the page scrolls anyway: no box that scrolls inside it
+  const narrow = Grid.useBreakpoint().md === false;
   const name = (id: string | undefined) => {
     if (!id) return '?';
     const n = doc.nodes.find((x) => x.id === id);
@@ -44,7 +46,7 @@ export function FlowCheckPanel({ refusal, doc, selected, onSelect, onClose }: Pr
       size="small"
       data-testid="flowcheck-panel"
       data-code={refusal.code}
-      styles={{ body: { maxHeight: 320, overflow: 'auto' } }}
+      styles={{ body: narrow ? undefined : { maxHeight: 320, overflow: 'auto' } }}
       title={<span style={{ whiteSpace: 'normal' }}>{t('designer.check.title')}</span>}
       extra={<Typography.Link onClick={onClose} data-testid="flowcheck-close">{t('designer.close')}</Typography.Link>}
     >
@@ -73,7 +75,7 @@ export function FlowCheckPanel({ refusal, doc, selected, onSelect, onClose }: Pr
             </Button>
           ) : null}
           <ol style={{ margin: '4px 0 0', paddingInlineStart: 24 }} data-testid="flowcheck-steps">
-            {refusal.steps.map((s, i) => (
+            {refusal.steps.map((s, i, all) => (
               <li key={i} style={{ marginBottom: 2 }}>
                 <button
                   type="button"
@@ -94,7 +96,7 @@ export function FlowCheckPanel({ refusal, doc, selected, onSelect, onClose }: Pr
                     wordBreak: 'break-word',
                   }}
                 >
-                  {stepText(s, name, edgeText, t)}
+                  {stepText(s, name, edgeText, t, i === all.length - 1)}
                 </button>
               </li>
             ))}
@@ -109,7 +111,13 @@ export function FlowCheckPanel({ refusal, doc, selected, onSelect, onClose }: Pr
 }
 
 /** "業務審核 approved (the condition on A → B holds) — reaches B, C". */
-export function stepText(s: RefusalStep, name: (id: string | undefined) => string, edgeText: (e: FlowEdge) => string, t: TFunction): string {
+export function stepText(
+  s: RefusalStep,
+  name: (id: string | undefined) => string,
+  edgeText: (e: FlowEdge) => string,
+  t: TFunction,
+  last = false,
+): string {
   const key = ACTION_KEYS[s.action];
   const outcome = s.outcome ? t(`status.${s.outcome}`, { defaultValue: s.outcome }) : '';
   let text = key
@@ -124,6 +132,8 @@ export function stepText(s: RefusalStep, name: (id: string | undefined) => strin
   if (choices.length) text += t('designer.check.choices', { choices: choices.join(t('common.listSeparator')) });
   // a start step reaches the start node first: not worth saying
   const reached = (s.action === 'start' ? s.nodes.slice(1) : s.nodes).filter((n) => n !== s.node);
-  text += reached.length ? t('designer.check.reaches', { nodes: reached.map(name).join(t('common.listSeparator')) }) : t('designer.check.reachesNothing');
+  // the last step leads into the bad state (an engine error reaches nothing): the reason above says what happens
+  if (reached.length) text += t('designer.check.reaches', { nodes: reached.map(name).join(t('common.listSeparator')) });
+  else if (!last) text += t('designer.check.reachesNothing');
   return text;
 }
