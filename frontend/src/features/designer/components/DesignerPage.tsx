@@ -13,7 +13,7 @@ import {
   type OnDelete,
 } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
-import { Alert, App, Button, Card, Empty, Flex, Popconfirm, Skeleton, Space, Tag, Tooltip, Typography } from 'antd';
+import { Alert, App, Button, Card, Empty, Flex, Grid, Popconfirm, Skeleton, Space, Tag, Tooltip, Typography } from 'antd';
 import {
   ApartmentOutlined,
   CopyOutlined,
@@ -59,6 +59,7 @@ import {
 import { canRedo, canUndo, initHistory, pushHistory, redo, undo, type History } from '../lib/history';
 import { layoutDoc } from '../lib/layout';
 import { mapErrors, type MappedErrors } from '../lib/errors';
+import { readRefusal, refusalHighlights, type FlowRefusal } from '../lib/flowcheck';
 import { loadPositions, savePositions } from '../lib/positions';
 import { pathOnGraph, type SimOrder, type SimulateResponse } from '../lib/simulate';
 import { FlowNodeView, NODE_COLORS } from './FlowNodeView';
@@ -67,6 +68,7 @@ import { EdgePanel } from './EdgePanel';
 import { FlowPanel } from './FlowPanel';
 import { SimulateModal } from './SimulateModal';
 import { SimulationResults } from './SimulationResults';
+import { FlowCheckPanel } from './FlowCheckPanel';
 import { useLeaveWarning } from '../../../lib/useLeaveWarning';
 
 const nodeTypes = { flow: FlowNodeView };
@@ -108,6 +110,8 @@ function Designer({ flowKey, initial, info }: { flowKey: string; initial: FlowDo
   const { pick } = useLang();
   const { message, modal } = App.useApp();
   const rf = useReactFlow<CanvasNode, CanvasEdge>();
+  // a phone has no room for three columns: the canvas first, the palette and the properties below it
+  const narrow = Grid.useBreakpoint().md === false;
   const [hist, setHist] = useState<History<FlowDoc>>(() => initHistory(initial));
   const doc = hist.present;
   const lastTag = useRef<string | undefined>(undefined);
@@ -123,6 +127,8 @@ function Designer({ flowKey, initial, info }: { flowKey: string; initial: FlowDo
   const [errors, setErrors] = useState<{ list: FieldError[]; mapped: MappedErrors; edgeRefs: Map<FlowEdge, number> }>();
   const [simOpen, setSimOpen] = useState(false);
   const [sim, setSim] = useState<{ result: SimulateResponse; selected: number }>();
+  // the flow checker's refusal of the last publish, and the step of its counterexample shown on the canvas
+  const [check, setCheck] = useState<{ refusal: FlowRefusal; selected?: number }>();
   const save = useSaveFlowDraft();
   const publish = usePublishFlow();
   const simulate = useSimulateFlow();
@@ -154,8 +160,19 @@ function Designer({ flowKey, initial, info }: { flowKey: string; initial: FlowDo
     });
     const first = sim?.result.results[sim.selected];
     const path = first ? pathOnGraph(doc, first.path) : undefined;
+    if (check) {
+      // the checker's fault is marked like a server error, the counterexample's route like a simulated path
+      const h = refusalHighlights(check.refusal, doc, check.selected);
+      const here = t('designer.check.here');
+      const withHere = <K extends string | number>(rec: Record<K, string[]>, keys: Set<K>) => {
+        const out = { ...rec };
+        for (const k of keys) out[k] = [...(out[k] ?? []), here];
+        return out;
+      };
+      return { nodeErrors: withHere(nodeErrors, h.faultNodes), edgeErrors: withHere(edgeErrors, h.faultEdges), pathNodes: h.nodes, pathEdges: h.edges };
+    }
     return { nodeErrors, edgeErrors, pathNodes: path?.nodes, pathEdges: path?.edges };
-  }, [errors, sim, doc]);
+  }, [errors, sim, check, doc, t]);
 
   const graph = useMemo(() => docToGraph(doc, positions, {}, marks), [doc, positions, marks]);
 
@@ -344,6 +361,7 @@ function Designer({ flowKey, initial, info }: { flowKey: string; initial: FlowDo
     try {
       const result = await simulate.mutateAsync({ key: flowKey, orders });
       setSim({ result, selected: 0 });
+      setCheck(undefined);
       setSimOpen(false);
     } catch (e) {
       message.error(isApiError(e) ? e.detail || e.message : String(e));
@@ -355,8 +373,18 @@ function Designer({ flowKey, initial, info }: { flowKey: string; initial: FlowDo
     try {
       const r = await publish.mutateAsync(flowKey);
       setStatus({ version: r.version, hasDraft: false });
+      setCheck(undefined);
       modal.success({ title: t('designer.published'), content: <span data-testid="publish-result" data-version={r.version}>{t('designer.publishedVersion', { version: r.version })}</span> });
     } catch (e) {
+      // the flow checker's refusal: its reason, fault and counterexample (the pointers index the document published)
+      const refusal = isApiError(e) && e.status === 422 ? readRefusal(e.problem, doc) : undefined;
+      if (refusal) {
+        setErrors(undefined);
+        setSim(undefined);
+        setCheck({ refusal });
+        return;
+      }
+      setCheck(undefined);
       if (isApiError(e) && e.fieldErrors.length) {
         setErrors({ list: e.fieldErrors, mapped: mapErrors(e.fieldErrors, doc), edgeRefs: new Map(doc.edges.map((edge, i) => [edge, i])) });
       } else message.error(isApiError(e) ? e.detail || e.message : String(e));
@@ -442,8 +470,18 @@ function Designer({ flowKey, initial, info }: { flowKey: string; initial: FlowDo
         />
       )}
 
-      <Flex gap={12} align="stretch" style={{ height: 'calc(100vh - 200px)', minHeight: 480 }}>
-        <Card size="small" title={t('designer.palette')} style={{ width: 170, flex: 'none', overflow: 'auto' }} styles={{ body: { padding: 8 } }}>
+      {check && (
+        <FlowCheckPanel
+          refusal={check.refusal}
+          doc={doc}
+          selected={check.selected}
+          onSelect={(selected) => setCheck({ ...check, selected })}
+          onClose={() => setCheck(undefined)}
+        />
+      )}
+
+      <Flex gap={12} align="stretch" vertical={narrow} style={narrow ? undefined : { height: 'calc(100vh - 200px)', minHeight: 480 }}>
+        <Card size="small" title={t('designer.palette')} style={narrow ? { order: 1, maxHeight: 240, overflow: 'auto' } : { width: 170, flex: 'none', overflow: 'auto' }} styles={{ body: { padding: 8 } }}>
           <Flex vertical gap={6} data-testid="designer-palette">
             {NODE_TYPES.map((type) => (
               <div
@@ -485,8 +523,10 @@ function Designer({ flowKey, initial, info }: { flowKey: string; initial: FlowDo
             ))}
           </Flex>
         </Card>
-        <div style={{ flex: 1, border: '1px solid #f0f0f0', borderRadius: 8, background: '#fafafa' }} onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = 'move'; }} onDrop={onDrop} data-testid="designer-canvas">
+        <div style={{ flex: 1, border: '1px solid #f0f0f0', borderRadius: 8, background: '#fafafa', ...(narrow ? { order: 0, flex: 'none', height: '65vh', minHeight: 360 } : {}) }} onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = 'move'; }} onDrop={onDrop} data-testid="designer-canvas">
           <ReactFlow<CanvasNode, CanvasEdge>
+            // a new canvas when the layout narrows, so that it fits the graph into its new size
+            key={narrow ? 'narrow' : 'wide'}
             nodes={nodes}
             edges={edges}
             nodeTypes={nodeTypes}
@@ -498,15 +538,15 @@ function Designer({ flowKey, initial, info }: { flowKey: string; initial: FlowDo
             onPaneClick={() => setSelection(null)}
             deleteKeyCode={['Delete', 'Backspace']}
             fitView
-            fitViewOptions={{ minZoom: 0.5, maxZoom: 1.2 }}
+            fitViewOptions={{ minZoom: narrow ? 0.2 : 0.5, maxZoom: 1.2 }}
             minZoom={0.2}
           >
             <Background />
             <Controls />
-            <MiniMap pannable zoomable nodeColor={(n) => NODE_COLORS[(n as CanvasNode).data.node.type] ?? '#999'} />
+            {!narrow && <MiniMap pannable zoomable nodeColor={(n) => NODE_COLORS[(n as CanvasNode).data.node.type] ?? '#999'} />}
           </ReactFlow>
         </div>
-        <Card size="small" style={{ width: 340, flex: 'none', overflow: 'auto' }} data-testid="designer-properties">
+        <Card size="small" style={narrow ? { order: 2 } : { width: 340, flex: 'none', overflow: 'auto' }} data-testid="designer-properties">
           {selectedNode ? (
             <NodePanel
               key={selectedNode.id}

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { screen, within } from '@testing-library/react';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { Route, Routes } from 'react-router';
 import { OrderDetailPage } from './OrderDetailPage';
 import { renderWithProviders } from '../../../test/render';
@@ -23,19 +23,21 @@ const history: HistoryEntry[] = [
   },
 ];
 
-function serve(order: Order, me: string) {
-  vi.stubGlobal(
-    'fetch',
-    vi.fn(async (url: string) => {
-      const path = String(url).replace(/\?.*$/, '');
-      const body =
-        path === `/api/v1/orders/${order.id}` ? order
-          : path === `/api/v1/orders/${order.id}/history` ? { items: history }
-            : path === '/api/v1/me' ? { user: { id: 1, username: me, display_name: me, is_admin: false }, memberships: [] }
-              : { items: [] };
-      return new Response(JSON.stringify(body), { status: 200, headers: { 'Content-Type': 'application/json' } });
-    }),
-  );
+function serve(order: Order | (() => Order), me: string, onPost?: (path: string) => Response) {
+  const current = () => (typeof order === 'function' ? order() : order);
+  const fetchMock = vi.fn(async (url: string, init?: RequestInit) => {
+    const order = current();
+    const path = String(url).replace(/\?.*$/, '');
+    if (init?.method === 'POST' && onPost) return onPost(path);
+    const body =
+      path === `/api/v1/orders/${order.id}` ? order
+        : path === `/api/v1/orders/${order.id}/history` ? { items: history }
+          : path === '/api/v1/me' ? { user: { id: 1, username: me, display_name: me, is_admin: false }, memberships: [] }
+            : { items: [] };
+    return new Response(JSON.stringify(body), { status: 200, headers: { 'Content-Type': 'application/json' } });
+  });
+  vi.stubGlobal('fetch', fetchMock);
+  return fetchMock;
 }
 
 const order: Order = {
@@ -59,6 +61,9 @@ afterEach(() => vi.unstubAllGlobals());
 
 const page = (me: string, o: Order = order) => {
   serve(o, me);
+  return render(o);
+};
+const render = (o: Pick<Order, 'id'>) => {
   return renderWithProviders(
     <Routes>
       <Route path="/orders/:id" element={<OrderDetailPage />} />
@@ -114,5 +119,33 @@ describe('OrderDetailPage', () => {
     const panel = await screen.findByTestId('task-action-panel');
     expect(within(panel).getByTestId('task-comment').textContent).toContain('manager2 recommends approve');
     expect(screen.getByTestId('open-task-comment').textContent).toContain('manager2 recommends approve');
+  });
+
+  it('on a 409 tells the reviewer the task changed, with the server’s reason, and reloads the order', async () => {
+    let o: Order = { ...order, tasks: [task({ id: 11, node: 'sales_review', node_name: sales, assignees: ['manager'], can_act: true, mode: 'any' })] };
+    const fetchMock = serve(
+      () => o,
+      'manager',
+      () => {
+        // meanwhile someone else decided: the order reloaded has the task done
+        o = { ...o, current_nodes: ['committee'], tasks: [{ ...o.tasks![0], status: 'done', can_act: false }] };
+        return new Response(JSON.stringify({ status: 409, title: 'Conflict', detail: 'this task was already decided (approve) by boss' }), {
+          status: 409,
+          headers: { 'Content-Type': 'application/problem+json' },
+        });
+      },
+    );
+    render(o);
+    const panel = await screen.findByTestId('task-action-panel');
+    fireEvent.click(within(panel).getByTestId('action-submit').closest('button')!);
+    const notice = await screen.findByTestId('task-changed');
+    expect(notice.textContent).toContain('業務主管審核：此待辦在您開啟後已有變動');
+    expect(notice.textContent).toContain('this task was already decided (approve) by boss');
+    expect(notice.textContent).not.toContain('權限');
+    // the order was fetched again and the task's panel went with it
+    await waitFor(() => expect(screen.queryByTestId('task-action-panel')).toBeNull());
+    const orderGets = fetchMock.mock.calls.filter(([u, init]) => String(u).endsWith(`/orders/${o.id}`) && (init as RequestInit | undefined)?.method !== 'POST');
+    expect(orderGets.length).toBeGreaterThan(1);
+    expect(screen.getByTestId('task-changed')).toBeTruthy();
   });
 });

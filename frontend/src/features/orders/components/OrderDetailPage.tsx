@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { Alert, Button, Card, Col, Collapse, Descriptions, Empty, Flex, Result, Row, Skeleton, Space, Tag, Typography } from 'antd';
 import { ArrowLeftOutlined, ReloadOutlined, TeamOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
@@ -63,6 +64,8 @@ export function OrderDetailPage() {
   const { can } = usePermissions();
   const deptName = useDepartmentName();
   useFulfilmentLive(id);
+  // tasks that changed under the reviewer (a 409 on an action): said here, since their panels go with the reload
+  const [changed, setChanged] = useState<{ key: number; node: string; detail?: string }[]>([]);
 
   if (order.isPending) {
     return (
@@ -156,6 +159,17 @@ export function OrderDetailPage() {
       <Row gutter={[16, 16]}>
         <Col xs={24} xl={15}>
           <Flex vertical gap={16}>
+            {changed.map((c) => (
+              <Alert
+                key={c.key}
+                type="warning"
+                showIcon
+                closable={{ onClose: () => setChanged((cs) => cs.filter((x) => x.key !== c.key)) }}
+                data-testid="task-changed"
+                title={t('action.conflictAt', { node: nodeName(c.node) })}
+                description={c.detail ? <Typography.Text type="secondary">{c.detail}</Typography.Text> : undefined}
+              />
+            ))}
             <OrderExceptionAlert order={o} />
             {myWaiting.map((tk) => {
               const users = waitingFor(tk);
@@ -183,6 +197,7 @@ export function OrderDetailPage() {
                 username={username}
                 canListUsers={can('users.manage')}
                 order={o}
+                onConflict={(detail) => setChanged((cs) => [...cs.filter((c) => c.node !== tk.node), { key: Date.now(), node: tk.node, detail }])}
                 returnTargets={history.isSuccess ? returnTargets(items, tk.node).map((n) => ({ node: n, name: nodeName(n) })) : undefined}
               />
             ))}

@@ -51,7 +51,9 @@ describe('BatchApproveModal', () => {
     // a checklist node: open it individually
     expect(within(rows[1]).getByTestId('batch-needs-checklist').textContent).toContain('此節點有檢查清單');
     expect(within(rows[1]).getByTestId('batch-open-SO-B').getAttribute('href')).toBe('/orders/120');
-    // any other refusal: the server's words
+    // a 409: the task changed meanwhile, said in the user's words, not as a failure; the server's words below
+    expect(rows[2].textContent).toContain('期間已有變動');
+    expect(rows[2].textContent).not.toContain('未處理 (409)');
     expect(rows[2].textContent).toContain('this task was decided by someone else meanwhile');
 
     fireEvent.click(screen.getByTestId('batch-close'));

@@ -75,6 +75,8 @@ export function BatchApproveModal({ open, tasks, onClose }: Props) {
             {results.map((r) => {
               const tk = byId.get(String(r.task));
               const success = r.status >= 200 && r.status < 300;
+              // 409: the task changed meanwhile (decided, cancelled): not a failure of the reviewer's
+              const changed = r.status === 409;
               return (
                 <Flex
                   vertical
@@ -87,7 +89,9 @@ export function BatchApproveModal({ open, tasks, onClose }: Props) {
                   <Space wrap>
                     {tk ? <Link to={`/orders/${tk.order.id}`}>{tk.order.number}</Link> : <span>#{r.task}</span>}
                     {tk ? <Typography.Text type="secondary">{pick(tk.node_name) || tk.node}</Typography.Text> : null}
-                    <Tag color={success ? 'green' : 'red'}>{success ? t('batch.ok') : t('batch.failed', { status: r.status })}</Tag>
+                    <Tag color={success ? 'green' : changed ? 'orange' : 'red'}>
+                      {success ? t('batch.ok') : changed ? t('batch.changed') : t('batch.failed', { status: r.status })}
+                    </Tag>
                   </Space>
                   {!success ? (
                     needsChecklist(r) ? (
@@ -100,7 +104,7 @@ export function BatchApproveModal({ open, tasks, onClose }: Props) {
                         ) : null}
                       </Typography.Text>
                     ) : (
-                      <Typography.Text type="danger">{r.error?.detail ?? ''}</Typography.Text>
+                      <Typography.Text type={changed ? 'secondary' : 'danger'}>{r.error?.detail ?? ''}</Typography.Text>
                     )
                   ) : null}
                 </Flex>

@@ -227,6 +227,31 @@ describe('TaskActionPanel', () => {
     expect(items[0].textContent).not.toContain('此項目尚未勾選');
   });
 
+  it('says a 409 means the task changed (not a permission error), with the server’s reason, and tells the page', async () => {
+    fetchMock.mockResolvedValueOnce(json(409, { status: 409, title: 'Conflict', detail: 'this task was already decided (approve) by boss' }));
+    const onConflict = vi.fn();
+    renderWithProviders(<TaskActionPanel task={{ ...task, checklist: [] }} orderId="9" onConflict={onConflict} />);
+    fireEvent.click(submit());
+    const notice = await screen.findByTestId('action-conflict');
+    expect(notice.textContent).toContain('此待辦在您開啟後已有變動');
+    expect(notice.textContent).toContain('this task was already decided (approve) by boss');
+    expect(screen.queryByTestId('action-forbidden')).toBeNull();
+    expect(screen.queryByTestId('error-alert')).toBeNull();
+    expect(onConflict).toHaveBeenCalledWith('this task was already decided (approve) by boss');
+  });
+
+  it('says a 403 means you may not', async () => {
+    fetchMock.mockResolvedValueOnce(json(403, { status: 403, title: 'Forbidden', detail: 'you may not approve this task' }));
+    const onConflict = vi.fn();
+    renderWithProviders(<TaskActionPanel task={{ ...task, checklist: [] }} orderId="9" onConflict={onConflict} />);
+    fireEvent.click(submit());
+    const notice = await screen.findByTestId('action-forbidden');
+    expect(notice.textContent).toContain('您沒有權限處理此待辦');
+    expect(notice.textContent).toContain('you may not approve this task');
+    expect(screen.queryByTestId('action-conflict')).toBeNull();
+    expect(onConflict).not.toHaveBeenCalled();
+  });
+
   it('speaks English when the UI does', () => {
     renderWithProviders(<TaskActionPanel task={task} orderId="9" />, { lang: 'en' });
     expect(screen.getByText('Review: Sales review')).toBeTruthy();

@@ -57,10 +57,15 @@ interface Props {
   username?: string;
   /** The order (its data and form): needed to edit the fields the task lists in `editable`. */
   order?: Order;
+  /**
+   * A 409: the task changed meanwhile (decided, cancelled, moved by a version migration). The order is reloaded
+   * and this panel usually goes with the task, so the page keeps the notice; `detail` is the server's reason.
+   */
+  onConflict?: (detail: string | undefined) => void;
 }
 
 /** Acts on one task the current user may decide: approve (checklist), reject, return, comment, transfer, delegate, add a signer. */
-export function TaskActionPanel({ task, orderId, returnTargets, canListUsers = false, username, order }: Props) {
+export function TaskActionPanel({ task, orderId, returnTargets, canListUsers = false, username, order, onConflict }: Props) {
   const { t } = useTranslation();
   const { pick } = useLang();
   const { message } = App.useApp();
@@ -112,8 +117,10 @@ export function TaskActionPanel({ task, orderId, returnTargets, canListUsers = f
         },
         onError: (e) => {
           // the order is reloaded after an error and this panel may disappear with the task: say why in a toast too
-          if (isApiError(e) && e.status === 409) message.warning(t('action.conflict'));
-          else if (isApiError(e) && e.status === 403) message.warning(t('action.forbidden'));
+          if (isApiError(e) && e.status === 409) {
+            message.warning(t('action.conflict'));
+            onConflict?.(e.detail);
+          } else if (isApiError(e) && e.status === 403) message.warning(t('action.forbidden'));
           if (!isApiError(e) || e.status !== 422) return;
           // put each field error next to its field (or checklist item)
           const items: number[] = [];
@@ -238,9 +245,19 @@ export function TaskActionPanel({ task, orderId, returnTargets, canListUsers = f
         </div>
       ) : null}
 
-      {conflict ? <Alert type="warning" showIcon title={t('action.conflict')} style={{ marginBottom: 12 }} /> : null}
-      {forbidden ? <Alert type="warning" showIcon title={t('action.forbidden')} style={{ marginBottom: 12 }} /> : null}
-      {act.isError ? <ErrorAlert error={act.error} style={{ marginBottom: 12 }} /> : null}
+      {/* 409 "it changed" and 403 "you may not" are no faults: said in the user's words, the server's reason below */}
+      {conflict || forbidden ? (
+        <Alert
+          type="warning"
+          showIcon
+          title={t(conflict ? 'action.conflict' : 'action.forbidden')}
+          description={isApiError(act.error) && act.error.detail ? <Typography.Text type="secondary">{act.error.detail}</Typography.Text> : undefined}
+          style={{ marginBottom: 12 }}
+          data-testid={conflict ? 'action-conflict' : 'action-forbidden'}
+        />
+      ) : act.isError ? (
+        <ErrorAlert error={act.error} style={{ marginBottom: 12 }} />
+      ) : null}
 
       <Form<ActionFormValues>
         form={form}
