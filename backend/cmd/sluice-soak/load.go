@@ -4,15 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"net/http"
-	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strconv"
 	"sync"
 	"time"
+
+	"sluice/schemas"
 )
 
 // The sample orders and how often each is submitted: mostly the short path, some
@@ -89,15 +90,11 @@ type loader struct {
 }
 
 func newLoader(req context.Context, cl *client, seed uint64, scen int) (*loader, error) {
-	dir, err := findOrdersDir()
-	if err != nil {
-		return nil, err
-	}
 	l := &loader{req: req, cl: cl, acks: newAcks(), seed: seed, scen: scen,
 		// a promised date well ahead, so no reminder deadline falls inside the run
 		promise: time.Now().AddDate(0, 3, 0).Format("2006-01-02")}
 	for _, s := range samples {
-		b, err := os.ReadFile(filepath.Join(dir, s.file))
+		b, err := fs.ReadFile(schemas.Examples(), "orders/"+s.file) // the samples the binary seeds beside
 		if err != nil {
 			return nil, err
 		}
@@ -339,23 +336,6 @@ func (l *loader) resolve(rng *rand.Rand, order int) bool {
 	l.noteAck(a)
 	l.acks.mu.Unlock()
 	return true
-}
-
-// findOrdersDir looks for schemas/examples/orders in the working directory and its parents.
-func findOrdersDir() (string, error) {
-	wd, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for d := wd; ; d = filepath.Dir(d) {
-		p := filepath.Join(d, "schemas", "examples", "orders")
-		if st, err := os.Stat(p); err == nil && st.IsDir() {
-			return p, nil
-		}
-		if filepath.Dir(d) == d {
-			return "", fmt.Errorf("schemas/examples/orders not found from %s (run from the repository)", wd)
-		}
-	}
 }
 
 func sameJSON(a, b []byte) bool {
