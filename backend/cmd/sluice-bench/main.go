@@ -65,6 +65,7 @@ type report struct {
 	TargetActions  float64       `json:"target_actions_per_second"`
 	TargetRatio    float64       `json:"target_ratio"`
 	Live           *liveResult   `json:"live,omitempty"`
+	Proof          proofResult   `json:"flow_proof"`
 }
 
 // Targets of the live phase.
@@ -303,6 +304,10 @@ func run(ctx context.Context, cfg config, logw io.Writer) (*report, error) {
 		}
 		rep.Live.Floor = &f
 	}
+	logf("proving the demo order-review flow, as its publish does")
+	if rep.Proof, err = measureProof(5); err != nil {
+		return nil, err
+	}
 	logf("server stopped; measuring the raw SQLite commit ceiling for %s", cfg.duration)
 	rep.Ceiling, err = measureCeiling(ctx, filepath.Join(dir, "ceiling.db"), cfg.duration)
 	if err != nil {
@@ -450,6 +455,8 @@ func printTable(w io.Writer, r *report) {
 		r.Ceiling.PerSecond, r.Ceiling.P50ms, r.Ceiling.P99ms, r.Ceiling.WritesPerTx)
 	fmt.Fprintf(w, "actions / ceiling    %8.2f   target ≥ %.1f (later turns)%s\n", r.Ratio, targetRatio, mark(r.Ratio >= targetRatio))
 	fmt.Fprintf(w, "actions/s target     ≥ %.0f (later turns)%s\n", targetActions, mark(r.Actions.PerSecond >= targetActions))
+	fmt.Fprintf(w, "flow proof           %8.1f ms  %d states  (the demo %s flow, median of %d, as its publish pays)  target < %.0f ms%s\n",
+		r.Proof.Ms, r.Proof.States, r.Proof.Flow, r.Proof.Runs, targetProofMs, mark(r.Proof.Ms > 0 && r.Proof.Ms < targetProofMs))
 	fmt.Fprintf(w, "\n%d orders submitted in %.1fs, %d actions in %.1fs on %d orders in review (%d finished)\n",
 		r.Orders.Count, r.Orders.Seconds, r.Actions.Count, r.Actions.Seconds, r.Pool, r.OrdersFinished)
 	if l := r.Live; l != nil {
