@@ -382,10 +382,7 @@ func (s *Service) SetUserDisabled(ctx context.Context, a Actor, username string,
 	}
 	var id int
 	err := s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
-		u, err := tx.User.Query().Where(user.Username(username)).Only(ctx)
-		if ent.IsNotFound(err) {
-			return notFound("user")
-		}
+		u, err := userNamed(ctx, tx, username)
 		if err != nil {
 			return err
 		}
@@ -421,10 +418,7 @@ func (s *Service) EndUserSessions(ctx context.Context, a Actor, username string)
 	}
 	var n int
 	err := s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
-		u, err := tx.User.Query().Where(user.Username(username)).Only(ctx)
-		if ent.IsNotFound(err) {
-			return notFound("user")
-		}
+		u, err := userNamed(ctx, tx, username)
 		if err != nil {
 			return err
 		}
@@ -451,6 +445,15 @@ func (s *Service) EndOtherSessions(ctx context.Context, a Actor, token string) (
 		return j.Audit(ctx, store.Audit{Actor: a.Username, Action: "sessions.ended", Detail: map[string]any{"username": a.Username, "sessions": n, "kept_current": true}})
 	})
 	return n, err
+}
+
+// userNamed is the user an admin's request names, or a 404.
+func userNamed(ctx context.Context, tx *ent.Tx, username string) (*ent.User, error) {
+	u, err := tx.User.Query().Where(user.Username(username)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, notFound("user")
+	}
+	return u, err
 }
 
 // endSessions deletes a user's sessions but keep (0: none) and, when any ended, tells

@@ -67,11 +67,14 @@ func Open(ctx context.Context, rawURL string) (*Store, error) {
 	return open(ctx, rawURL, nil)
 }
 
+// asIs leaves a connector as it is (no wrapping).
+func asIs(c driver.Connector) driver.Connector { return c }
+
 // open opens rawURL with the writer's and readers' connectors wrapped by wrap (nil: as
 // they are); fault injection uses it.
 func open(ctx context.Context, rawURL string, wrap func(driver.Connector) driver.Connector) (*Store, error) {
 	if wrap == nil {
-		wrap = func(c driver.Connector) driver.Connector { return c }
+		wrap = asIs
 	}
 	if rawURL == "" {
 		rawURL = DefaultURL
@@ -157,7 +160,6 @@ func openPostgres(ctx context.Context, rawURL string, wrap func(driver.Connector
 		dbs = append(dbs, db)
 		return db, nil
 	}
-	plain := func(c driver.Connector) driver.Connector { return c }
 	fail := func(err error) (*Store, error) {
 		for _, db := range dbs {
 			db.Close()
@@ -172,7 +174,7 @@ func openPostgres(ctx context.Context, rawURL string, wrap func(driver.Connector
 	if err != nil {
 		return fail(err)
 	}
-	p, err := pool(1, plain)
+	p, err := pool(1, asIs)
 	if err != nil {
 		return fail(err)
 	}
