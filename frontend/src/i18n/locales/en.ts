@@ -778,6 +778,7 @@ const en: Messages = {
       delta: 'Change (positive adds, negative removes)',
       deltaHelp: 'Cannot go below what is reserved, or below zero',
       deltaRequired: 'Enter a non-zero quantity',
+      tooLow: 'It can go down by at most {{n}} ({{reserved}} reserved)',
       after: 'On hand afterwards: {{n}}',
       reason: 'Reason',
       reasonRequired: 'Say why the stock changes',

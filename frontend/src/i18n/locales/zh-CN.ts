@@ -778,6 +778,7 @@ const zhCN: Messages = {
       delta: '数量变动（正数增加、负数减少）',
       deltaHelp: '不可低于已预留数量或零',
       deltaRequired: '请输入不为零的数量',
+      tooLow: '最多只能减少 {{n}}（已预留 {{reserved}}）',
       after: '调整后在库：{{n}}',
       reason: '原因',
       reasonRequired: '请说明调整原因',

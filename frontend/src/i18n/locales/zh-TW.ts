@@ -777,6 +777,7 @@ const zhTW = {
       delta: '數量變動（正數增加、負數減少）',
       deltaHelp: '不可低於已保留數量或零',
       deltaRequired: '請輸入不為零的數量',
+      tooLow: '最多只能減少 {{n}}（已保留 {{reserved}}）',
       after: '調整後在庫：{{n}}',
       reason: '原因',
       reasonRequired: '請說明調整原因',

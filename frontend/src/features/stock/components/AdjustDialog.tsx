@@ -68,10 +68,17 @@ export function AdjustDialog({ row, onClose }: { row: StockRow | null; onClose: 
         <Form.Item
           name="delta"
           label={t('stock.adjust.delta')}
-          extra={after ? t('stock.adjust.after', { n: after.onHand }) : t('stock.adjust.deltaHelp')}
+          extra={after && !after.refused ? t('stock.adjust.after', { n: after.onHand }) : t('stock.adjust.deltaHelp')}
           rules={[
             { required: true, message: t('stock.adjust.deltaRequired') },
             { validator: (_, v) => (v === 0 ? Promise.reject(new Error(t('stock.adjust.deltaRequired'))) : Promise.resolve()) },
+            {
+              // what the server refuses is refused here before it is sent (the server stays the authority)
+              validator: (_, v) =>
+                typeof v === 'number' && preview(row.on_hand, row.reserved, v).refused
+                  ? Promise.reject(new Error(t('stock.adjust.tooLow', { n: Math.max(0, row.on_hand - Math.max(row.reserved, 0)), reserved: row.reserved })))
+                  : Promise.resolve(),
+            },
           ]}
         >
           <InputNumber precision={0} style={{ width: '100%' }} data-testid="adjust-delta" />

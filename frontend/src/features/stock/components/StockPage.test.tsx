@@ -15,13 +15,13 @@ const rows: StockRow[] = [
 afterEach(() => vi.unstubAllGlobals());
 
 describe('StockPage', () => {
-  it('highlights low rows and shows a refused adjustment at its field', async () => {
+  it('highlights low rows, refuses a negative result before sending, and shows a refused adjustment at its field', async () => {
     const bodies: unknown[] = [];
     const fetchMock = vi.fn(async (url: string, init?: RequestInit) => {
       if (url.includes('/stock/adjustments')) {
         bodies.push(JSON.parse(String(init?.body)));
         return json(
-          { type: 'about:blank', title: 'Unprocessable Entity', status: 422, detail: 'not enough stock', errors: [{ pointer: '/delta', message: 'it can go down by at most 6' }] },
+          { type: 'about:blank', title: 'Unprocessable Entity', status: 422, detail: 'not enough stock', errors: [{ pointer: '/delta', message: 'it can go down by at most 4' }] },
           422,
         );
       }
@@ -47,10 +47,18 @@ describe('StockPage', () => {
     expect(bodies).toHaveLength(0);
 
     fireEvent.change(within(dialog).getByTestId('adjust-reason'), { target: { value: '盤點' } });
+    // 8 on hand, 2 reserved: -7 would leave less than is reserved, so the form says so and sends nothing
     fireEvent.click(within(dialog).getByRole('button', { name: '確認調整' }));
-    expect(await within(dialog).findByText('it can go down by at most 6')).toBeTruthy();
-    await waitFor(() => expect(bodies).toEqual([{ sku: 'BLT-M8-30', warehouse: 'main', delta: -7, reason: '盤點' }]));
-  }, 90_000);
+    expect(await within(dialog).findByText('最多只能減少 6（已保留 2）', undefined, { timeout: 10_000 })).toBeTruthy();
+    expect(within(dialog).queryByText(/調整後在庫/)).toBeNull();
+    expect(bodies).toHaveLength(0);
+
+    // -5 passes the form; the server (whose stock moved meanwhile) refuses it at its field
+    fireEvent.change(within(dialog).getByTestId('adjust-delta'), { target: { value: '-5' } });
+    fireEvent.click(within(dialog).getByRole('button', { name: '確認調整' }));
+    expect(await within(dialog).findByText('it can go down by at most 4', undefined, { timeout: 10_000 })).toBeTruthy();
+    await waitFor(() => expect(bodies).toEqual([{ sku: 'BLT-M8-30', warehouse: 'main', delta: -5, reason: '盤點' }]));
+  }, 180_000);
 
   it('edits a product with PUT and the fields that change', async () => {
     const calls: { url: string; method?: string; body?: unknown }[] = [];
