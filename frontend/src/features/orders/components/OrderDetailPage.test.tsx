@@ -96,6 +96,20 @@ describe('OrderDetailPage', () => {
     expect(screen.queryByTestId('task-urge')).toBeNull();
   });
 
+  it('shows where the vote stands: the tally, who approved and rejected, who is next', async () => {
+    const votes = [{ node: 'committee', mode: 'sequential', need: 3, pool: 3, approvals: 1, rejections: 1, queue: ['finance2', 'manager'],
+      after: ['service'], approved_by: ['finance'], rejected_by: ['manager2'], summary: '1 of 3 approved (3 needed)' }];
+    page('finance', { ...order, votes } as Order);
+    const vote = await screen.findByTestId('node-vote');
+    expect(vote.getAttribute('data-node')).toBe('committee');
+    expect(vote.textContent).toContain('已核准 1/3');
+    expect(vote.textContent).toContain('駁回 1');
+    expect(screen.getByTestId('node-vote-approved').textContent).toBe('核准：finance');
+    expect(screen.getByTestId('node-vote-rejected').textContent).toBe('駁回：manager2');
+    expect(screen.getByTestId('node-vote-next').textContent).toBe('接下來：finance2、manager');
+    expect(screen.getByTestId('node-vote-after').textContent).toBe('之後加簽：service');
+  });
+
   it('tells a reviewer whose task waits for their delegate, and gives them no panel for it', async () => {
     // can_act is the caller's: manager may not act on finance's task
     page('manager', { ...order, tasks: order.tasks!.map((t) => ({ ...t, can_act: false })) });

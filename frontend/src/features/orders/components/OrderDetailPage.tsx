@@ -21,6 +21,7 @@ import { isApiError } from '../../../lib/api';
 import { formatDateTime, formatMoney } from '../../../lib/format';
 import type { HistoryEntry, Task } from '../../../lib/types';
 import { latestTrace, nodeNamesFrom, nodeProgress, returnTargets, type NodeProgress } from '../lib/history';
+import { voteOf, type Vote } from '../lib/votes';
 
 const CLOSED_TASK_STATUSES = new Set([
   'done', 'completed', 'approved', 'rejected', 'cancelled', 'canceled', 'skipped', 'closed', 'withdrawn', 'expired', 'cc',
@@ -49,6 +50,30 @@ function ProgressLine({ p }: { p: NodeProgress }) {
         {p.waiting ? ` · ${t('detail.waitingCount', { count: p.waiting })}` : ''}
       </Typography.Text>
     </Space>
+  );
+}
+
+/** Where a countersign, vote or sequence stands: the tally, who approved or rejected, who comes next. */
+function VoteLine({ v }: { v: Vote }) {
+  const { t } = useTranslation();
+  const list = (users: readonly string[]) => users.join(t('common.listSeparator'));
+  const lines: { key: string; text: string; type?: 'success' | 'danger' | 'secondary' }[] = [];
+  if (v.approved_by.length) lines.push({ key: 'approved', text: t('detail.approvedBy', { users: list(v.approved_by) }), type: 'success' });
+  if (v.rejected_by.length) lines.push({ key: 'rejected', text: t('detail.rejectedBy', { users: list(v.rejected_by) }), type: 'danger' });
+  if (v.queue.length) lines.push({ key: 'next', text: t('detail.nextUp', { users: list(v.queue) }), type: 'secondary' });
+  if (v.after?.length) lines.push({ key: 'after', text: t('detail.signersAfter', { users: list(v.after) }), type: 'secondary' });
+  return (
+    <Flex vertical gap={2} data-testid="node-vote" data-node={v.node} data-approvals={v.approvals} data-need={v.need} style={{ marginTop: 4 }}>
+      <Space size={8} wrap>
+        <Typography.Text>{t('detail.votesTally', { approvals: v.approvals, need: v.need })}</Typography.Text>
+        {v.rejections ? <Typography.Text type="danger">{t('detail.votesRejections', { count: v.rejections })}</Typography.Text> : null}
+      </Space>
+      {lines.map((l) => (
+        <Typography.Text key={l.key} type={l.type} data-testid={`node-vote-${l.key}`}>
+          {l.text}
+        </Typography.Text>
+      ))}
+    </Flex>
   );
 }
 
@@ -214,12 +239,14 @@ export function OrderDetailPage() {
                 <Flex vertical gap={12}>
                   {nodes.map((node) => {
                     const here = openTasks.filter((tk) => tk.node === node);
+                    const vote = voteOf(o, node);
                     return (
                       <div key={node} data-testid="open-node" data-node={node}>
                         <Typography.Text strong>{nodeName(node)}</Typography.Text>
                         <div>
                           <ProgressLine p={nodeProgress(items, tasks, node)} />
                         </div>
+                        {vote && vote.mode !== 'any' ? <VoteLine v={vote} /> : null}
                         {here.length ? (
                           <Flex vertical data-testid="open-tasks" style={{ marginTop: 4 }}>
                             {here.map((tk) => (
