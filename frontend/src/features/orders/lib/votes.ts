@@ -15,7 +15,8 @@ export interface Vote {
 }
 
 /** The vote of `node` in an order answer that carries votes (absent on older answers and in lists). */
-export function voteOf(order: { votes?: unknown }, node: string): Vote | undefined {
-  const votes = Array.isArray(order.votes) ? (order.votes as Vote[]) : [];
+export function voteOf(order: object, node: string): Vote | undefined {
+  const raw = (order as { votes?: unknown }).votes;
+  const votes = Array.isArray(raw) ? (raw as Vote[]) : [];
   return votes.find((v) => v && v.node === node);
 }
