@@ -1,9 +1,11 @@
 package service_test
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -15,6 +17,7 @@ import (
 	"time"
 
 	"entgo.io/ent/dialect"
+	"github.com/expr-lang/expr"
 
 	"sluice/backend/engine"
 	"sluice/backend/engine/enginetest"
@@ -22,8 +25,10 @@ import (
 	"sluice/backend/ent/definition"
 	"sluice/backend/ent/exception"
 	"sluice/backend/ent/nodeinstance"
+	"sluice/backend/ent/order"
 	"sluice/backend/ent/task"
 	"sluice/backend/ent/timer"
+	"sluice/backend/flowcheck"
 	"sluice/backend/service"
 	"sluice/backend/store"
 	"sluice/backend/store/storetest"
@@ -74,7 +79,7 @@ func (e *shadowEnv) Eligible(u string) (bool, error) {
 	return slices.Contains(replayPeople, u) || u == "clerk", nil
 }
 
-// shadow is the in-memory model of one order.
+// shadow is the in-memory model of one order (a parent or a sub-flow's child).
 type shadow struct {
 	f        *engine.Flow
 	tr       *engine.Tracker
@@ -84,11 +89,32 @@ type shadow struct {
 	approved map[string][]string // open review node -> who approved it so far
 	switched int                 // switches passed
 	reworked int                 // rejections sent back by on_reject
-	children int                 // sub-flow children that ran
+	children int                 // sub-flow children that ended and resumed this order
 	t        *testing.T
+	// id is the order's id in the database; a child's is looked up once it runs (0
+	// before: a child that ends as it starts never needs one).
+	id    int
+	flows map[string]*engine.Flow // the sub-flows this order's subflow nodes start, by key
+	// parent and node: a child's parent and the subflow node it runs for.
+	parent *shadow
+	node   string
+	kids   map[string]*shadow // running children, by the subflow node waiting for them
+	// dropped are children whose node closed (a return, a rejection or an end took the
+	// branch away): the service cancels them.
+	dropped []*shadow
+}
+
+func newShadow(t *testing.T, f *engine.Flow, flows map[string]*engine.Flow, o engine.Order) *shadow {
+	return &shadow{f: f, tr: &engine.Tracker{}, env: &shadowEnv{data: o.Data}, o: o, auto: map[string]int{},
+		approved: map[string][]string{}, t: t, flows: flows, kids: map[string]*shadow{}}
+}
+
+func live(status string) bool {
+	return status == engine.StatusInReview || status == engine.StatusException
 }
 
 func (sh *shadow) take(r *engine.Result, acted string) {
+	var started []engine.Visit // children the service starts in this transition
 	for _, v := range r.Visits {
 		if v.Type == engine.TypeSwitch {
 			sh.switched++
@@ -100,23 +126,84 @@ func (sh *shadow) take(r *engine.Result, acted string) {
 			}
 			sh.auto[v.NodeID], sh.approved[v.NodeID] = n, nil
 		}
+		if v.Type == engine.TypeSubflow && v.Status == "waiting" {
+			started = append(started, v)
+		}
 	}
 	sh.tr.Take(r, acted)
-	// The random flows' sub-flow is instantChildFlow (start → end): the child ends as it
-	// starts and the service resumes the parent in the same transaction, along the
-	// default edge; the model does the same.
-	for _, id := range sh.tr.Waiting {
-		if sh.f.Nodes[id].Type != engine.TypeSubflow {
+	for node, k := range sh.kids {
+		if !slices.Contains(sh.tr.Waiting, node) || slices.ContainsFunc(started, func(v engine.Visit) bool { return v.NodeID == node }) {
+			sh.dropped = append(sh.dropped, k)
+			delete(sh.kids, node)
+		}
+	}
+	// The service starts each child in the parent's transaction; a child that ends as it
+	// starts resumes the parent there too, along the edge of the child's end status.
+	for _, v := range started {
+		if !slices.Contains(sh.tr.Waiting, v.NodeID) || sh.kids[v.NodeID] != nil {
+			continue // an earlier resume in this transition took the branch away
+		}
+		cf := sh.flows[v.Hold.Flow]
+		if cf == nil {
+			sh.t.Fatalf("model: sub-flow %s of %s is unknown", v.Hold.Flow, v.NodeID)
+		}
+		k := newShadow(sh.t, cf, nil, engine.Order{Department: sh.o.Department, Submitter: sh.o.Submitter, Data: maps.Clone(v.Hold.Data)})
+		k.parent, k.node = sh, v.NodeID
+		res, err := engine.Start(cf, k.o, k.env)
+		if err != nil {
+			sh.t.Fatalf("model: start the child of %s: %v", v.NodeID, err)
+		}
+		k.take(res, "")
+		if live(k.tr.Status) {
+			sh.kids[v.NodeID] = k
 			continue
 		}
-		res, err := engine.Resume(sh.f, id, engine.StatusCompleted, sh.tr.Order(sh.o), sh.env)
-		if err != nil {
-			sh.t.Fatalf("model: resume sub-flow %s: %v", id, err)
-		}
-		sh.children++
-		sh.take(res, id)
-		return // the nested take resumed any other
+		sh.childEnded(k)
 	}
+	if p := sh.parent; p != nil && !live(sh.tr.Status) && p.kids[sh.node] == sh {
+		delete(p.kids, sh.node)
+		p.childEnded(sh)
+	}
+}
+
+// childEnded resumes the parent at the child's subflow node with its end status.
+func (sh *shadow) childEnded(k *shadow) {
+	res, err := engine.Resume(sh.f, k.node, k.tr.Status, sh.tr.Order(sh.o), sh.env)
+	if err != nil {
+		sh.t.Fatalf("model: resume sub-flow %s: %v", k.node, err)
+	}
+	sh.children++
+	sh.take(res, k.node)
+}
+
+// lookup finds the database ids of the running children started since the last step.
+func (sh *shadow) lookup(ctx context.Context, s *store.Store) {
+	for node, k := range sh.kids {
+		if k.id != 0 {
+			continue
+		}
+		row, err := s.Read.Order.Query().Where(order.ParentID(sh.id), order.ExternalRefHasPrefix(fmt.Sprintf("%d:%s:", sh.id, node)),
+			order.StatusIn(engine.StatusInReview, engine.StatusException)).Order(ent.Desc(order.FieldID)).First(ctx)
+		if err != nil {
+			sh.t.Fatalf("the running child of order %d at %s: %v", sh.id, node, err)
+		}
+		k.id = row.ID
+	}
+}
+
+// movable are the orders of the family (the order and its running children) with a
+// task open.
+func (sh *shadow) movable() []*shadow {
+	var out []*shadow
+	if slices.ContainsFunc(sh.tr.Open, func(st *engine.NodeState) bool {
+		return slices.ContainsFunc(st.Tasks, func(x engine.TaskRef) bool { return !x.Waiting })
+	}) {
+		out = append(out, sh)
+	}
+	for _, node := range slices.Sorted(maps.Keys(sh.kids)) {
+		out = append(out, sh.kids[node].movable()...)
+	}
+	return out
 }
 
 // dbState is what the database says about an order, in the tracker's terms.
@@ -237,7 +324,7 @@ func readState(t *testing.T, c *ent.Client, id int, auto map[string]int, steps [
 			if ni.Approvals != yes+auto[ni.NodeID] || ni.Rejections != no {
 				fatalf("order %d node %s: counters %d/%d, recorded votes %d (+%d automatic)/%d", id, ni.NodeID, ni.Approvals, ni.Rejections, yes, auto[ni.NodeID], no)
 			}
-		case ni.NodeType == engine.TypeWait && ni.Status == "waiting":
+		case (ni.NodeType == engine.TypeWait || ni.NodeType == engine.TypeSubflow) && ni.Status == "waiting":
 			st.Waiting = append(st.Waiting, ni.NodeID)
 		case ni.NodeType == engine.TypeJoin && ni.Status == "waiting":
 			st.Joins[ni.NodeID] = [2]int{ni.Required, ni.Approvals}
@@ -255,7 +342,7 @@ func readState(t *testing.T, c *ent.Client, id int, auto map[string]int, steps [
 	switch st.Status {
 	case engine.StatusInReview:
 		if len(live) == 0 && len(st.Waiting) == 0 && len(exs) == 0 { // (a)
-			fatalf("order %d is in review with no open task, waiting node or exception", id)
+			fatalf("order %d is stranded: in review with no open task, waiting node or exception", id)
 		}
 	case engine.StatusException:
 		if len(exs) == 0 {
@@ -263,7 +350,7 @@ func readState(t *testing.T, c *ent.Client, id int, auto map[string]int, steps [
 		}
 	default: // (b)
 		if len(live) > 0 || len(st.Open) > 0 || len(st.Waiting) > 0 {
-			fatalf("order %d ended %s with tasks %d, nodes %v, waiting %v", id, st.Status, len(live), st.Open, st.Waiting)
+			fatalf("order %d is stranded: it ended %s with tasks %d, nodes %v, waiting %v", id, st.Status, len(live), st.Open, st.Waiting)
 		}
 	}
 	return st
@@ -286,26 +373,47 @@ func TestReplayFromStoredState(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		svc := newDemo(t, s)
-		publish(t, svc, s, "instant-child", instantChildFlow) // the random flows' sub-flow
+		publish(t, svc, s, "instant-child", instantChildFlow)
+		instant, err := svc.Catalog.Flow(ctx, "instant-child", 0)
+		if err != nil || instant == nil {
+			t.Fatalf("instant-child: %v", err)
+		}
 		end := time.Now().Add(budget)
 		var st replayStats
 		for i := 0; time.Now().Before(end); i++ {
 			r := rand.New(rand.NewPCG(seed, uint64(i)))
-			doc := enginetest.RandomFlow(r, enginetest.Options{Key: fmt.Sprintf("replay-%d", i), Form: "order", People: replayPeople,
-				NobodyRole: "finance", Plugin: "test.flaky", Waits: true, Switches: true, OnReject: true, Subflow: "instant-child"})
-			body, err := json.Marshal(doc)
-			if err != nil {
-				t.Fatal(err)
+			key := fmt.Sprintf("replay-%d", i)
+			name := fmt.Sprintf("flow %d (seed %d)", i, seed)
+			flows := map[string]*engine.Flow{"instant-child": instant}
+			opts := enginetest.Options{Key: key, Form: "order", People: replayPeople, Plugin: "test.flaky", Waits: true,
+				Switches: true, OnReject: true, Inclusive: true, BranchRework: true, Chain: 4}
+			if i%3 == 2 {
+				// shapes that may strand, with approvers the checker abstracts exactly:
+				// what it refuses must replay in the service as its counterexample says
+				opts.Risky, opts.Pairs = true, true
+			} else {
+				// a child flow with reviews of its own (or, when the checker refuses
+				// it, the child that ends as it starts)
+				child := enginetest.RandomFlow(r, enginetest.Options{Key: key + "-child", Form: "order", People: replayPeople,
+					Switches: true, OnReject: true, Inclusive: true, BranchRework: true, Chain: 3})
+				opts.NobodyRole, opts.Subflow = "finance", "instant-child"
+				if cf, fd := proveAndPublish(t, ctx, svc, s, child, name+" child"); fd == nil {
+					flows[child.Key], opts.Subflow = cf, child.Key
+					st.accepted++
+				} else {
+					st.refused++
+				}
+				st.flows++
 			}
-			def := map[string]any{}
-			_ = json.Unmarshal(body, &def)
-			def["kind"] = "flow"
-			body, _ = json.Marshal(def)
-			publish(t, svc, s, doc.Key, string(body))
-			f, err := engine.Build(doc, 1)
-			if err != nil {
-				t.Fatal(err)
+			doc := enginetest.RandomFlow(r, opts)
+			f, fd := proveAndPublish(t, ctx, svc, s, doc, name)
+			st.flows++
+			if fd != nil {
+				st.refused++
+				st.add(reproduce(t, ctx, s, doc, f, fd, name))
+				continue
 			}
+			st.accepted++
 			// half the flows get a reminder whose timers approve or reject some review
 			// nodes' tasks automatically (the system decides: engine.Action.Auto)
 			if r.IntN(2) == 0 {
@@ -326,9 +434,8 @@ func TestReplayFromStoredState(t *testing.T) {
 					}
 				}
 			}
-			st.flows++
 			for k := 0; k < 2 && time.Now().Before(end); k++ {
-				st.add(replayOrder(t, ctx, svc, s, f, r, fmt.Sprintf("flow %d order %d", i, k)))
+				st.add(replayOrder(t, ctx, svc, s, f, flows, r, fmt.Sprintf("%s order %d", name, k)))
 			}
 		}
 		// every decision taken on the way has its audit entry, and its events name it:
@@ -336,20 +443,64 @@ func TestReplayFromStoredState(t *testing.T) {
 		if problem, decided, err := s.CheckDecisions(ctx); err != nil || problem != "" || decided == 0 {
 			t.Fatalf("cross-check of %d decided tasks: %s %v", decided, problem, err)
 		}
-		t.Logf("%d flows, %d orders, %d steps (%d automatic timer actions, %d waits over, %d exceptions resolved, %d switches passed, %d rejections sent back by on_reject, %d sub-flow children), %d actions also taken on a copy by a new Service, in %s",
-			st.flows, st.orders, st.steps, st.autos, st.waits, st.resolved, st.switched, st.reworked, st.children, st.clones, budget)
+		t.Logf("%d flows generated (%d proved, %d refused: %d counterexamples reproduced in the service %v, %d not replayable %v), "+
+			"%d orders, 0 stranded, %d steps (%d automatic timer actions, %d waits over, %d exceptions resolved, %d switches passed, "+
+			"%d rejections sent back by on_reject, %d returns to a chosen node, %d sub-flow children ended, %d child tasks decided), "+
+			"%d actions also taken on a copy by a new Service, in %s",
+			st.flows, st.accepted, st.refused, st.reproduced, st.kinds, st.unreplayable, st.why, st.orders, st.steps, st.autos, st.waits,
+			st.resolved, st.switched, st.reworked, st.returns, st.children, st.childSteps, st.clones, budget)
+		if st.refused > 0 && st.reproduced == 0 && st.flows > 30 {
+			t.Fatalf("%d flows refused and no counterexample replayed in the service", st.refused)
+		}
 	})
+}
+
+// proveAndPublish publishes a flow through the service, which proves it first
+// (Catalog.prove: definitions.ProveFlow, as every publish does). It returns the
+// compiled flow and, when the checker refuses it, the finding the service's 422 carries.
+func proveAndPublish(t *testing.T, ctx context.Context, svc *service.Service, s *store.Store, doc engine.FlowDoc, name string) (*engine.Flow, *flowcheck.Finding) {
+	t.Helper()
+	body, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := map[string]any{}
+	_ = json.Unmarshal(body, &def)
+	def["kind"] = "flow"
+	body, _ = json.Marshal(def)
+	f, err := engine.Build(doc, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := as(t, s, "admin")
+	if _, err := svc.SaveDraft(ctx, admin, "flow", doc.Key, body); err != nil {
+		t.Fatalf("%s: the generator made a flow the validator refuses: %v\n%s", name, err, body)
+	}
+	_, err = svc.Publish(ctx, admin, "flow", doc.Key)
+	if err == nil {
+		return f, nil
+	}
+	e, ok := service.AsError(err)
+	if !ok || e.Status != 422 || !strings.HasPrefix(e.Code, "flow_") || len(e.Errors) != 1 {
+		t.Fatalf("%s: publish: %v\n%s", name, err, body)
+	}
+	return f, &flowcheck.Finding{Kind: flowcheck.Kind(strings.TrimPrefix(e.Code, "flow_")), Pointer: e.Errors[0].Pointer,
+		Message: e.Errors[0].Message, Counterexample: e.Counterexample}
 }
 
 // replayOrder runs one order with random steps, checking after each; it returns the
 // number of steps.
-func replayOrder(t *testing.T, ctx context.Context, svc *service.Service, s *store.Store, f *engine.Flow, r *rand.Rand, name string) replayStats {
-	var clones, autos, waits, resolved int
+func replayOrder(t *testing.T, ctx context.Context, svc *service.Service, s *store.Store, f *engine.Flow, flows map[string]*engine.Flow,
+	r *rand.Rand, name string) replayStats {
+	var clones, autos, waits, resolved, returns, childSteps int
 	req := sample(t, "small-standard.json")
 	req.Flow = f.Key
 	note := "fine"
 	if r.IntN(2) == 0 {
 		note = "fail:data"
+	}
+	if r.IntN(4) == 0 {
+		note = "other"
 	}
 	req.Data["note"] = note
 	ov, _, err := svc.Submit(ctx, as(t, s, "clerk"), req, nil)
@@ -357,9 +508,9 @@ func replayOrder(t *testing.T, ctx context.Context, svc *service.Service, s *sto
 		t.Fatalf("%s: submit: %v", name, err)
 	}
 	id := ov.ID
-	sh := &shadow{f: f, tr: &engine.Tracker{}, env: &shadowEnv{data: map[string]any{"note": note}}, auto: map[string]int{}, approved: map[string][]string{}, t: t}
 	// the model reads the note as the service does (a retry's fix changes both)
-	sh.o = engine.Order{ID: id, Department: ov.Department, Submitter: "clerk", Data: sh.env.data}
+	sh := newShadow(t, f, flows, engine.Order{ID: id, Department: ov.Department, Submitter: "clerk", Data: map[string]any{"note": note}})
+	sh.id = id
 	res, err := engine.Start(f, sh.o, sh.env)
 	if err != nil {
 		t.Fatalf("%s: model start: %v", name, err)
@@ -369,19 +520,36 @@ func replayOrder(t *testing.T, ctx context.Context, svc *service.Service, s *sto
 	check := func(what string) {
 		t.Helper()
 		log = append(log, what)
-		got := readState(t, s.Read, id, sh.auto, log)
-		want := sh.modelState()
-		if !reflect.DeepEqual(got, want) {
-			doc, _ := json.Marshal(f.Doc)
-			t.Fatalf("%s, after %v:\ndatabase %+v\nmodel    %+v\nflow %s", name, log, got, want, doc)
+		sh.lookup(ctx, s)
+		for _, x := range append([]*shadow{sh}, slices.Collect(maps.Values(sh.kids))...) {
+			got := readState(t, s.Read, x.id, x.auto, log)
+			want := x.modelState()
+			if !reflect.DeepEqual(got, want) {
+				doc, _ := json.Marshal(x.f.Doc)
+				t.Fatalf("%s, order %d, after %v:\ndatabase %+v\nmodel    %+v\nflow %s", name, x.id, log, got, want, doc)
+			}
 		}
+		for _, k := range sh.dropped {
+			if k.id == 0 {
+				continue // started and cancelled within one transition
+			}
+			if o, err := s.Read.Order.Get(ctx, k.id); err != nil || o.Status != "cancelled" {
+				t.Fatalf("%s, after %v: the child %d of %s was left behind: %v %v", name, log, k.id, k.node, o, err)
+			}
+			if n, err := s.Read.Task.Query().Where(task.OrderID(k.id), task.StatusIn("open", "waiting")).Count(ctx); err != nil || n > 0 {
+				t.Fatalf("%s, after %v: the cancelled child %d keeps %d tasks %v", name, log, k.id, n, err)
+			}
+		}
+		sh.dropped = nil
 	}
 	check("submit")
 	step := 0
-	for ; step < 40 && (sh.tr.Status == engine.StatusInReview || sh.tr.Status == engine.StatusException); step++ {
+	for ; step < 40 && live(sh.tr.Status); step++ {
 		if r.IntN(6) == 0 {
 			restart(t, ctx, svc, s, id, name)
 		}
+		waitsAt := slices.DeleteFunc(slices.Clone(sh.tr.Waiting), func(n string) bool { return f.Nodes[n].Type != engine.TypeWait })
+		movable := sh.movable()
 		switch {
 		case sh.tr.Status == engine.StatusException:
 			check(resolveOne(t, ctx, svc, s, sh, r, id, name))
@@ -389,8 +557,8 @@ func replayOrder(t *testing.T, ctx context.Context, svc *service.Service, s *sto
 		case r.IntN(5) == 0 && autoDue(t, ctx, s, id) != nil:
 			check(autoOne(t, ctx, svc, s, sh, autoDue(t, ctx, s, id), name))
 			autos++
-		case len(sh.tr.Waiting) > 0 && (len(sh.tr.Open) == 0 || r.IntN(4) == 0):
-			node := sh.tr.Waiting[r.IntN(len(sh.tr.Waiting))]
+		case len(waitsAt) > 0 && (len(movable) == 0 || r.IntN(4) == 0):
+			node := waitsAt[r.IntN(len(waitsAt))]
 			tm, err := s.Read.Timer.Query().Where(timer.OrderID(id), timer.Node(node), timer.Kind(service.TimerWait), timer.Status("pending")).Only(ctx)
 			if err != nil {
 				t.Fatalf("%s: the wait timer of %s: %v", name, node, err)
@@ -405,7 +573,13 @@ func replayOrder(t *testing.T, ctx context.Context, svc *service.Service, s *sto
 			sh.take(res, node)
 			check("wait over at " + node)
 			waits++
+		case len(movable) == 0:
+			t.Fatalf("%s: stranded: nothing to move after %v (model %+v)", name, log, sh.modelState())
 		default:
+			x := movable[r.IntN(len(movable))]
+			if x != sh {
+				childSteps++
+			}
 			// Now and then the next action is also taken by a brand-new Service on a
 			// copy of the database as it was before it (SQLite): both must answer the
 			// same.
@@ -415,7 +589,10 @@ func replayOrder(t *testing.T, ctx context.Context, svc *service.Service, s *sto
 			if s.Dialect == dialect.SQLite && r.IntN(8) == 0 {
 				twin, twinStore, closeTwin = cloneSQLite(t, ctx, s)
 			}
-			what, did := actOne(t, ctx, svc, s, sh, r, id, name, step)
+			what, did := actOne(t, ctx, svc, s, x, r, name, step)
+			if did.req.Action == engine.ActReturn && did.req.Node != "" {
+				returns++
+			}
 			check(what)
 			if twin != nil {
 				if _, _, err := twin.Act(ctx, as(t, twinStore, did.actor), did.task, did.req, nil); err != nil {
@@ -439,29 +616,51 @@ func replayOrder(t *testing.T, ctx context.Context, svc *service.Service, s *sto
 	}
 	restart(t, ctx, svc, s, id, name)
 	return replayStats{orders: 1, steps: step, clones: clones, autos: autos, waits: waits, resolved: resolved,
-		switched: sh.switched, reworked: sh.reworked, children: sh.children}
+		switched: sh.switched, reworked: sh.reworked, children: sh.children, returns: returns, childSteps: childSteps}
 }
 
 // replayStats count what a replay run did.
 type replayStats struct {
-	flows, orders, steps, clones, autos, waits, resolved, switched, reworked, children int
+	flows, accepted, refused, reproduced, unreplayable                                               int
+	orders, steps, clones, autos, waits, resolved, switched, reworked, children, returns, childSteps int
+	kinds, why                                                                                       map[string]int
 }
 
 func (a *replayStats) add(b replayStats) {
 	a.orders, a.steps, a.clones, a.autos, a.waits, a.resolved = a.orders+b.orders, a.steps+b.steps, a.clones+b.clones,
 		a.autos+b.autos, a.waits+b.waits, a.resolved+b.resolved
 	a.switched, a.reworked, a.children = a.switched+b.switched, a.reworked+b.reworked, a.children+b.children
+	a.returns, a.childSteps = a.returns+b.returns, a.childSteps+b.childSteps
+	a.reproduced, a.unreplayable = a.reproduced+b.reproduced, a.unreplayable+b.unreplayable
+	for _, m := range []struct {
+		to   *map[string]int
+		from map[string]int
+	}{{&a.kinds, b.kinds}, {&a.why, b.why}} {
+		for k, v := range m.from {
+			if *m.to == nil {
+				*m.to = map[string]int{}
+			}
+			(*m.to)[k] += v
+		}
+	}
 }
 
 // actOne takes a random valid action on a random open task, through the service and
 // in the model.
-func actOne(t *testing.T, ctx context.Context, svc *service.Service, s *store.Store, sh *shadow, r *rand.Rand, id int, name string, step int) (string, taken) {
-	st := sh.tr.Open[r.IntN(len(sh.tr.Open))]
-	open := slices.DeleteFunc(slices.Clone(st.Tasks), func(x engine.TaskRef) bool { return x.Waiting })
-	if len(open) == 0 {
-		t.Fatalf("%s: stuck: %s has no open task: %+v", name, st.NodeID, st.Tasks)
+func actOne(t *testing.T, ctx context.Context, svc *service.Service, s *store.Store, sh *shadow, r *rand.Rand, name string, step int) (string, taken) {
+	id := sh.id
+	if sh.parent != nil {
+		name = fmt.Sprintf("%s (its child %d at %s)", name, id, sh.node)
 	}
-	tk := open[r.IntN(len(open))]
+	open := sh.tr.Open[:0:0]
+	for _, st := range sh.tr.Open {
+		if slices.ContainsFunc(st.Tasks, func(x engine.TaskRef) bool { return !x.Waiting }) {
+			open = append(open, st)
+		}
+	}
+	st := open[r.IntN(len(open))]
+	tasks := slices.DeleteFunc(slices.Clone(st.Tasks), func(x engine.TaskRef) bool { return x.Waiting })
+	tk := tasks[r.IntN(len(tasks))]
 	actor := tk.Assignees[r.IntN(len(tk.Assignees))]
 	req := service.ActionRequest{Action: engine.ActApprove}
 	// someone who could join this node: not holding a task there, not queued
@@ -478,6 +677,11 @@ func actOne(t *testing.T, ctx context.Context, svc *service.Service, s *store.St
 		req.Action, req.Reason = engine.ActReject, "no"
 	case p < 16 && slices.ContainsFunc(sh.tr.Visited, func(v string) bool { return v != st.NodeID && !sh.f.Branch[v] }):
 		req.Action = engine.ActReturn
+		if r.IntN(2) == 0 {
+			// a chosen earlier review, before a fork or a join on the way as likely
+			earlier := slices.DeleteFunc(slices.Clone(sh.tr.Visited), func(v string) bool { return v == st.NodeID || sh.f.Branch[v] })
+			req.Node = earlier[r.IntN(len(earlier))]
+		}
 	case p < 17 && len(free) > 0:
 		req.Action, req.User = engine.ActDelegate, free[r.IntN(len(free))]
 	case p < 19 && len(free) > 0:
@@ -487,7 +691,7 @@ func actOne(t *testing.T, ctx context.Context, svc *service.Service, s *store.St
 	}
 	what := fmt.Sprintf("%s %s by %s at %s", req.Action, req.User, actor, st.NodeID)
 	// the model first: the same action on the model's state
-	ea := engine.Action{Kind: req.Action, TaskID: tk.ID, Actor: actor, Reason: req.Reason, User: req.User, Position: req.Position,
+	ea := engine.Action{Kind: req.Action, TaskID: tk.ID, Actor: actor, Reason: req.Reason, User: req.User, Position: req.Position, Node: req.Node,
 		Visited: sh.tr.Visited, Approved: slices.Clone(sh.approved[st.NodeID])}
 	res, err := engine.Act(sh.f, *st, ea, sh.tr.Order(sh.o), sh.env)
 	if err != nil {
@@ -696,4 +900,226 @@ func (sh *shadow) rules(t *testing.T, ctx context.Context, s *store.Store, tm *e
 		t.Fatal(err)
 	}
 	return doc.Rules[tm.Node].AutoAction
+}
+
+// reproduce drives the real service along a refused flow's counterexample: the flow is
+// published bypassing the check (a store-level insert, as a version published before
+// the checker existed would be), an order submitted with the note that makes the
+// conditions and plugins of the start answer as the counterexample says, and each
+// decision taken through the service; the order must reach the bad state the checker
+// named. The steps a service cannot be made to take (a sub-flow ending other than
+// its child does, conditions no one note satisfies, a review the service resolves
+// differently from the checker's abstraction) are counted, not failed; on Pairs flows
+// (Risky) none come up.
+func reproduce(t *testing.T, ctx context.Context, s *store.Store, doc engine.FlowDoc, f *engine.Flow, fd *flowcheck.Finding, name string) replayStats {
+	t.Helper()
+	out := replayStats{kinds: map[string]int{}, why: map[string]int{}}
+	skip := func(why string) replayStats {
+		out.unreplayable++
+		out.why[why]++
+		return out
+	}
+	switch fd.Kind {
+	case flowcheck.TooLarge, flowcheck.AutomaticLoop:
+		return skip(string(fd.Kind)) // a bound, or a loop found on the graph: no run to replay
+	}
+	notes, ok := counterNotes(t, doc, fd.Counterexample)
+	if !ok {
+		return skip("no note satisfies the conditions")
+	}
+	for _, st := range fd.Counterexample {
+		if st.Action == "resume" && f.Nodes[st.Node].Type == engine.TypeSubflow {
+			return skip("a sub-flow's end")
+		}
+	}
+	for _, n := range doc.Nodes {
+		if n.Type == engine.TypeReview && (n.AutoPass || n.Approvers.Role != "" || len(n.Approvers.Users) != 2) {
+			return skip("approvers the checker abstracts differently")
+		}
+	}
+	name = fmt.Sprintf("%s refused (%v)", name, fd)
+	body, _ := json.Marshal(doc)
+	def := map[string]any{}
+	_ = json.Unmarshal(body, &def)
+	def["kind"] = "flow"
+	body, _ = json.Marshal(def)
+	if err := s.Client.Definition.Create().SetKind("flow").SetKey(doc.Key).SetVersion(1).SetStatus("published").
+		SetBody(body).SetCreatedBy("admin").Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// a new Service: its catalog has not seen the key yet
+	svc, err := service.New(ctx, s, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.RefreshPolicy(ctx); err != nil {
+		t.Fatal(err)
+	}
+	steps := fd.Counterexample
+	show := func(k int) string {
+		b, _ := json.Marshal(steps[:k+1])
+		return fmt.Sprintf("step %d of %s\nflow %s", k+1, b, body)
+	}
+	req := sample(t, "small-standard.json")
+	req.Flow = doc.Key
+	req.Data["note"] = notes[0]
+	ov, _, err := svc.Submit(ctx, as(t, s, "clerk"), req, nil)
+	last := err
+	if err != nil && len(steps) > 1 {
+		t.Fatalf("%s: submit: %v\n%s", name, err, show(0))
+	}
+	id := 0
+	if ov != nil {
+		id = ov.ID
+	}
+	for k := 1; k < len(steps) && last == nil; k++ {
+		st := steps[k]
+		kind, taskOf, _ := strings.Cut(st.Action, "@")
+		switch kind {
+		case "resume": // a wait (sub-flows were skipped above)
+			tm, err := s.Read.Timer.Query().Where(timer.OrderID(id), timer.Node(st.Node), timer.Kind(service.TimerWait), timer.Status("pending")).Only(ctx)
+			if err != nil {
+				t.Fatalf("%s: the wait timer of %s: %v\n%s", name, st.Node, err, show(k))
+			}
+			ok, err := svc.FireTimer(ctx, tm.ID, time.Now().Add(3*time.Hour), "replay")
+			if err == nil && !ok {
+				err = fmt.Errorf("the timer did not fire")
+			}
+			last = err
+		case "retry", "override":
+			row, err := s.Read.Exception.Query().Where(exception.OrderID(id), exception.Node(st.Node), exception.Status("open")).Only(ctx)
+			if err != nil {
+				t.Fatalf("%s: the open exception at %s: %v\n%s", name, st.Node, err, show(k))
+			}
+			rr := service.ResolveRequest{Action: service.ResolveOverride, Note: "replay"}
+			if kind == "retry" {
+				rr = service.ResolveRequest{Action: service.ResolveRetry, Data: map[string]any{"note": notes[k]}}
+			}
+			_, last = svc.ResolveException(ctx, as(t, s, "admin"), row.ID, rr)
+		default:
+			taskOf = cmp.Or(taskOf, engine.KindReview)
+			rows, err := s.Read.Task.Query().Where(task.OrderID(id), task.NodeID(st.Node), task.Status("open"), task.KindNEQ("cc")).
+				Order(ent.Asc(task.FieldID)).All(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			i := slices.IndexFunc(rows, func(x *ent.Task) bool { return cmp.Or(x.Kind, engine.KindReview) == taskOf })
+			if i < 0 {
+				t.Fatalf("%s: no open %s task at %s in the service\n%s", name, taskOf, st.Node, show(k))
+			}
+			areq := service.ActionRequest{Action: kind, Reason: "checked", Node: st.Target}
+			if pos, ok := strings.CutPrefix(kind, engine.ActAddSigner+":"); ok {
+				areq.Action, areq.Position = engine.ActAddSigner, pos
+			}
+			if areq.Action == engine.ActAddSigner || areq.Action == engine.ActDelegate {
+				held, err := s.Read.Task.Query().Where(task.OrderID(id), task.NodeID(st.Node), task.StatusIn("open", "waiting")).All(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ni := slices.IndexFunc(replayPeople, func(u string) bool {
+					return !slices.ContainsFunc(held, func(x *ent.Task) bool { return slices.Contains(x.Assignees, u) })
+				})
+				areq.User = replayPeople[ni]
+			}
+			_, _, last = svc.Act(ctx, as(t, s, rows[i].Assignees[0]), rows[i].ID, areq, nil)
+		}
+		if last != nil && k < len(steps)-1 {
+			t.Fatalf("%s: the service refused a step on the way: %v\n%s", name, last, show(k))
+		}
+	}
+	// the bad state the checker named
+	o, err := s.Read.Order.Get(ctx, id)
+	if err != nil && fd.Kind != flowcheck.EngineError {
+		t.Fatal(err)
+	}
+	switch fd.Kind {
+	case flowcheck.EngineError:
+		if e, refusal := service.AsError(last); last == nil || refusal && e.Status < 500 {
+			t.Fatalf("%s: the service should fail on the last step, got %v\n%s", name, last, show(len(steps)-1))
+		}
+	case flowcheck.Stranded, flowcheck.JoinNeverPasses, flowcheck.OpenAfterEnd:
+		if last != nil {
+			t.Fatalf("%s: the last step failed: %v\n%s", name, last, show(len(steps)-1))
+		}
+		open, err := s.Read.Task.Query().Where(task.OrderID(id), task.StatusIn("open"), task.KindNEQ("cc")).Count(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		waiting, err := s.Read.NodeInstance.Query().Where(nodeinstance.OrderID(id), nodeinstance.Status("waiting"),
+			nodeinstance.NodeTypeIn(engine.TypeWait, engine.TypeSubflow)).Count(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		exs, err := s.Read.Exception.Query().Where(exception.OrderID(id), exception.Status("open")).Count(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		joins, err := s.Read.NodeInstance.Query().Where(nodeinstance.OrderID(id), nodeinstance.Status("waiting"),
+			nodeinstance.NodeType(engine.TypeJoin)).Count(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case fd.Kind == flowcheck.Stranded && (!live(o.Status) || open+waiting+exs > 0),
+			fd.Kind == flowcheck.JoinNeverPasses && (!live(o.Status) || joins == 0),
+			fd.Kind == flowcheck.OpenAfterEnd && (live(o.Status) || open+waiting == 0):
+			t.Fatalf("%s: the service's order is %s with %d open tasks, %d waiting nodes, %d exceptions, %d waiting joins\n%s",
+				name, o.Status, open, waiting, exs, joins, show(len(steps)-1))
+		}
+	default:
+		t.Fatalf("%s: unexpected finding", name)
+	}
+	out.reproduced++
+	out.kinds[string(fd.Kind)]++
+	return out
+}
+
+// counterNotes picks, for each step of a counterexample where the order's note can be
+// set (the submit, a retry's fix), a note that makes every condition and plugin up to
+// the next such step answer as the step says; ok is false when none does.
+func counterNotes(t *testing.T, doc engine.FlowDoc, steps []flowcheck.Step) ([]string, bool) {
+	notes := make([]string, len(steps))
+	for k := 0; k < len(steps); {
+		end := k + 1
+		for end < len(steps) && steps[end].Action != "retry" {
+			end++
+		}
+		found := false
+		for _, cand := range []string{"fine", "other", "fail:data"} {
+			if slices.IndexFunc(steps[k:end], func(st flowcheck.Step) bool { return !answers(t, doc, st, cand) }) < 0 {
+				notes[k], found = cand, true
+				break
+			}
+		}
+		if !found {
+			return nil, false
+		}
+		k = end
+	}
+	return notes, true
+}
+
+// answers says whether the note makes the step's conditions and plugins answer as
+// the step records.
+func answers(t *testing.T, doc engine.FlowDoc, st flowcheck.Step, note string) bool {
+	for _, ch := range st.Choices {
+		if ch.Edge == "" { // test.flaky: fails while the note says fail:
+			if failing := strings.HasPrefix(note, "fail:"); ch.Value != map[bool]string{true: "failure", false: "ok"}[failing] {
+				return false
+			}
+			continue
+		}
+		k, err := strconv.Atoi(strings.TrimPrefix(ch.Edge, "/edges/"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := expr.Eval(doc.Edges[k].When, map[string]any{"order": map[string]any{"note": note}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(v) != ch.Value {
+			return false
+		}
+	}
+	return true
 }
