@@ -185,3 +185,25 @@ func show(steps []Step) string {
 	b, _ := json.MarshalIndent(steps, "", " ")
 	return string(b)
 }
+
+// TestAutoPassSeesEveryApprover: the service tells the engine who approved a node
+// before the deciding vote (engine.Action.Approved), so an auto-passing review after an
+// "all" review passes on every approver of it, not only the last. Here the second
+// review then approves itself, the switch sends the order back to it, and it approves
+// itself again: the engine loops (a 500 on every try). The checker used to pass only
+// the deciding voter, saw the second review wait for its other voter, and proved the
+// flow.
+func TestAutoPassSeesEveryApprover(t *testing.T) {
+	both := engine.Approvers{Users: []string{"x", "y"}}
+	a := engine.NodeDoc{ID: "a", Type: engine.TypeReview, Mode: engine.ModeAll, Approvers: &both}
+	b := engine.NodeDoc{ID: "b", Type: engine.TypeReview, Mode: engine.ModeAll, Approvers: &both, AutoPass: true}
+	f := build(t, []engine.NodeDoc{n("s", "start"), a, b, n("sw", "switch"), n("e", "end")},
+		"s>a", "a>b", "b>sw", "sw>b:order.x > 1", "sw>e:default")
+	fd := Check(f, Options{}).Finding
+	if fd == nil || fd.Kind != AutomaticLoop {
+		t.Fatalf("want automatic_loop, got %+v", fd)
+	}
+	if _, err := Replay(f, fd.Counterexample, Options{}); err == nil {
+		t.Fatalf("the counterexample should loop: %s", show(fd.Counterexample))
+	}
+}

@@ -14,7 +14,10 @@ import (
 
 // state is one reachable state of an order and the step that first reached it.
 type state struct {
-	tr     *engine.Tracker
+	tr *engine.Tracker
+	// appr: who approved each open review node so far in this visit (the service tells
+	// the engine, engine.Action.Approved, and auto-pass after the node reads it)
+	appr   approvals
 	parent *state
 	step   *Step
 }
@@ -77,12 +80,12 @@ func (c *checker) search() Report {
 						reached[v.NodeID] = s.path(b.step)
 					}
 				}
-				k := c.key(b.tr)
+				k := c.key(b.tr, b.appr)
 				if seen[k] {
 					continue
 				}
 				seen[k] = true
-				ns := &state{tr: b.tr, parent: s, step: b.step}
+				ns := &state{tr: b.tr, appr: b.appr, parent: s, step: b.step}
 				if fd := c.bad(ns, a); fd != nil {
 					return Report{States: len(seen), Finding: fd}
 				}
@@ -147,6 +150,7 @@ func (c *checker) bad(s *state, a action) *Finding {
 // branch is one way a transition went.
 type branch struct {
 	tr   *engine.Tracker
+	appr approvals
 	r    *engine.Result
 	step *Step
 }
@@ -162,7 +166,7 @@ func (c *checker) expand(s *state, a action) ([]branch, *Finding) {
 		}
 		script := scripts[len(scripts)-1]
 		scripts = scripts[:len(scripts)-1]
-		o, r, tr, err := c.try(s.tr, a, script)
+		o, r, tr, appr, err := c.try(s.tr, s.appr, a, script)
 		for k := len(script); k < len(o.asked); k++ {
 			for _, alt := range o.options[k][1:] {
 				next := make([]string, k+1)
@@ -192,28 +196,28 @@ func (c *checker) expand(s *state, a action) ([]branch, *Finding) {
 					Message: fmt.Sprintf("the order ended at %q and %q opened after it", r.Visits[end].NodeID, v.NodeID)}
 			}
 		}
-		out = append(out, branch{tr: tr, r: r, step: step})
+		out = append(out, branch{tr: tr, appr: appr, r: r, step: step})
 	}
 	return out, nil
 }
 
 // try runs one transition with scripted answers on a copy of tr.
-func (c *checker) try(tr *engine.Tracker, a action, script []string) (o *oracle, r *engine.Result, next *engine.Tracker, err error) {
+func (c *checker) try(tr *engine.Tracker, appr approvals, a action, script []string) (o *oracle, r *engine.Result, next *engine.Tracker, nappr approvals, err error) {
 	o = &oracle{c: c, script: script, seen: map[string]int{}}
 	defer func() {
 		if p := recover(); p != nil {
 			if p != any(errLoop) {
 				panic(p)
 			}
-			r, next, err = nil, nil, errLoop
+			r, next, nappr, err = nil, nil, nil, errLoop
 		}
 	}()
-	r, err = c.exec(tr, a, o)
+	r, err = c.exec(tr, appr, a, o)
 	if o.loop {
-		return o, nil, nil, errLoop
+		return o, nil, nil, nil, errLoop
 	}
 	if err != nil {
-		return o, nil, nil, err
+		return o, nil, nil, nil, err
 	}
 	next = clone(tr)
 	switch a.kind {
@@ -225,11 +229,42 @@ func (c *checker) try(tr *engine.Tracker, a action, script []string) (o *oracle,
 	default:
 		next.Take(r, a.node)
 	}
-	return o, r, next, nil
+	return o, r, next, appr.after(tr, next, a, r), nil
+}
+
+// approvals: who approved each open review node so far in its visit, by node.
+type approvals map[string][]string
+
+// after is appr after transition a: a review task's approval counts while its node
+// stays open; a node (re)opened starts with nobody; a closed node is forgotten. The
+// service counts the same (the decided review tasks of the node's instance).
+func (appr approvals) after(tr, next *engine.Tracker, a action, r *engine.Result) approvals {
+	out := approvals{}
+	for _, st := range next.Open {
+		if v := appr[st.NodeID]; len(v) > 0 {
+			out[st.NodeID] = slices.Clone(v)
+		}
+	}
+	if a.kind == engine.ActApprove && (a.taskOf == "" || a.taskOf == engine.KindReview) {
+		if st := tr.Node(a.node); st != nil {
+			if i := slices.IndexFunc(st.Tasks, func(t engine.TaskRef) bool { return t.ID == a.task }); i >= 0 && next.Node(a.node) != nil {
+				out[a.node] = append(out[a.node], st.Tasks[i].Assignees[0])
+			}
+		}
+	}
+	for _, v := range r.Visits {
+		if v.Type == engine.TypeReview && v.Status == "active" {
+			delete(out, v.NodeID)
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }
 
 // exec asks the engine for one transition.
-func (c *checker) exec(tr *engine.Tracker, a action, o *oracle) (*engine.Result, error) {
+func (c *checker) exec(tr *engine.Tracker, appr approvals, a action, o *oracle) (*engine.Result, error) {
 	ord := tr.Order(engine.Order{ID: 1, Number: "CHECK", Department: "dept", Submitter: "submitter",
 		Data: map[string]any{"pick": o.pick}})
 	e := env{o}
@@ -253,7 +288,7 @@ func (c *checker) exec(tr *engine.Tracker, a action, o *oracle) (*engine.Result,
 		return nil, &engine.Error{Kind: engine.Conflict, Message: "no such task"}
 	}
 	n := g.Nodes[a.node]
-	act := engine.Action{Kind: a.kind, TaskID: a.task, Actor: st.Tasks[i].Assignees[0], Visited: tr.Visited,
+	act := engine.Action{Kind: a.kind, TaskID: a.task, Actor: st.Tasks[i].Assignees[0], Visited: tr.Visited, Approved: slices.Clone(appr[a.node]),
 		Checklist: slices.Repeat([]bool{true}, len(n.Checklist)), Node: a.target, Reason: "checked"}
 	if len(n.Reasons) > 0 {
 		act.Reason = n.Reasons[0]
@@ -401,7 +436,7 @@ func (c *checker) errPointer(err error, a action) string {
 // key is a state's canonical form: what the engine's next decisions depend on, with
 // task ids and user names abstracted and the passed review nodes as a set, so loops
 // come back to a state already seen. (Built by hand: it is the search's hot path.)
-func (c *checker) key(tr *engine.Tracker) string {
+func (c *checker) key(tr *engine.Tracker, appr approvals) string {
 	b := make([]byte, 0, 256)
 	num := func(n int) { b = strconv.AppendInt(b, int64(n), 10); b = append(b, ' ') }
 	str := func(s string) { b = append(b, s...); b = append(b, ' ') }
@@ -451,6 +486,13 @@ func (c *checker) key(tr *engine.Tracker) string {
 		str("|l")
 		for _, u := range dedupe(slices.Sorted(slices.Values(tr.Last))) {
 			str(u)
+		}
+		// and who approved an open node so far: it becomes who passed last
+		for _, id := range sortedKeys(appr) {
+			str("|a " + id)
+			for _, u := range slices.Sorted(slices.Values(appr[id])) {
+				str(u)
+			}
 		}
 	}
 	return string(b)
@@ -506,6 +548,7 @@ func clone(tr *engine.Tracker) *engine.Tracker {
 func Replay(f *engine.Flow, steps []Step, opts Options) (*engine.Tracker, error) {
 	c := newChecker(f, opts)
 	tr := &engine.Tracker{}
+	var appr approvals
 	for i, s := range steps {
 		a := action{kind: s.Action, node: s.Node, target: s.Target, outcome: s.Outcome}
 		kind, taskOf, _ := strings.Cut(s.Action, "@")
@@ -533,11 +576,11 @@ func Replay(f *engine.Flow, steps []Step, opts Options) (*engine.Tracker, error)
 		for j, ch := range s.Choices {
 			script[j] = ch.Value
 		}
-		_, _, next, err := c.try(tr, a, script)
+		_, _, next, nappr, err := c.try(tr, appr, a, script)
 		if err != nil {
 			return tr, fmt.Errorf("step %d (%s %s): %w", i+1, s.Action, s.Node, err)
 		}
-		tr = next
+		tr, appr = next, nappr
 	}
 	return tr, nil
 }
