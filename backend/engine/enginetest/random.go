@@ -48,9 +48,10 @@ type Options struct {
 	// or section, or to a rework review leading into any join or node of the flow.
 	Risky bool
 	// Pairs: each review's approvers are one of three fixed, disjoint pairs of People
-	// (People needs six), all auto-pass is off, and no review resolves nobody. The flow
+	// (People needs six), in a fixed order, and no review resolves nobody. The flow
 	// checker abstracts every approver spec to two users, the same spec to the same
-	// two, so on such a flow its counterexamples replay exactly in a real service.
+	// two, so on such a flow (auto-pass included) its counterexamples replay exactly in
+	// a real service.
 	Pairs bool
 	// Chain bounds the reviews on the main chain (2 to Chain; 0 means 5).
 	Chain int
@@ -98,7 +99,7 @@ func RandomFlow(r *rand.Rand, o Options) engine.FlowDoc {
 			r.Shuffle(len(users), func(i, j int) { users[i], users[j] = users[j], users[i] })
 		}
 		nd := engine.NodeDoc{ID: id, Type: engine.TypeReview, Mode: mode, Approvers: &engine.Approvers{Users: users},
-			ReturnDirect: r.IntN(3) == 0, AutoPass: r.IntN(4) == 0 && len(pairs) == 0}
+			ReturnDirect: r.IntN(3) == 0, AutoPass: r.IntN(4) == 0}
 		if mode == engine.ModeRatio {
 			nd.Ratio = &engine.Ratio{Share: []float64{0.34, 0.5, 0.67, 1}[r.IntN(4)]}
 		}
