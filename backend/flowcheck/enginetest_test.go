@@ -43,7 +43,7 @@ func TestEnginetestNewShapes(t *testing.T) {
 	people := []string{"a", "b", "c", "d", "e", "f"}
 	kinds := map[Kind]int{}
 	accepted, most, slowest := 0, 0, time.Duration(0)
-	for i := range 60 {
+	for i := range 30 {
 		r := rand.New(rand.NewPCG(s, uint64(i)))
 		o := enginetest.Options{Key: fmt.Sprintf("replay-%d", i), Form: "order", People: people, Plugin: "test.flaky",
 			Waits: true, Switches: true, OnReject: true, Inclusive: true, BranchRework: true, Chain: 4}

@@ -402,6 +402,7 @@ func TestReplayFromStoredState(t *testing.T) {
 					st.accepted++
 				} else {
 					st.refused++
+					st.childRefused++
 				}
 				st.flows++
 			}
@@ -443,11 +444,12 @@ func TestReplayFromStoredState(t *testing.T) {
 		if problem, decided, err := s.CheckDecisions(ctx); err != nil || problem != "" || decided == 0 {
 			t.Fatalf("cross-check of %d decided tasks: %s %v", decided, problem, err)
 		}
-		t.Logf("%d flows generated (%d proved, %d refused: %d counterexamples reproduced in the service %v, %d not replayable %v), "+
+		t.Logf("%d flows generated (%d proved, %d refused: %d counterexamples reproduced in the service %v, %d not replayable %v, "+
+			"%d child flows that the parent replaced by one that ends at once), "+
 			"%d orders, 0 stranded, %d steps (%d automatic timer actions, %d waits over, %d exceptions resolved, %d switches passed, "+
 			"%d rejections sent back by on_reject, %d returns to a chosen node, %d sub-flow children ended, %d child tasks decided), "+
 			"%d actions also taken on a copy by a new Service, in %s",
-			st.flows, st.accepted, st.refused, st.reproduced, st.kinds, st.unreplayable, st.why, st.orders, st.steps, st.autos, st.waits,
+			st.flows, st.accepted, st.refused, st.reproduced, st.kinds, st.unreplayable, st.why, st.childRefused, st.orders, st.steps, st.autos, st.waits,
 			st.resolved, st.switched, st.reworked, st.returns, st.children, st.childSteps, st.clones, budget)
 		if st.refused > 0 && st.reproduced == 0 && st.flows > 30 {
 			t.Fatalf("%d flows refused and no counterexample replayed in the service", st.refused)
@@ -621,7 +623,7 @@ func replayOrder(t *testing.T, ctx context.Context, svc *service.Service, s *sto
 
 // replayStats count what a replay run did.
 type replayStats struct {
-	flows, accepted, refused, reproduced, unreplayable                                               int
+	flows, accepted, refused, childRefused, reproduced, unreplayable                                 int
 	orders, steps, clones, autos, waits, resolved, switched, reworked, children, returns, childSteps int
 	kinds, why                                                                                       map[string]int
 }
