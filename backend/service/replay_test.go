@@ -42,6 +42,11 @@ import (
 // steps a brand-new Service on the same database (a restart: new catalog, nothing
 // cached) must answer GetOrder exactly as the running one does.
 //
+// The check and the flow checker watch each other (docs/flow-checker.md): every flow
+// is published through the checker; one it proves must never strand an order here,
+// and for one it refuses, the service driven along the counterexample must reach the
+// bad state the checker named.
+//
 // SLUICE_SEED replays a run; SLUICE_REPLAY_SECONDS sets the time per database (10).
 
 // replayPeople are the reviewers random flows name; the submitter (clerk) is not one.
