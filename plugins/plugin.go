@@ -222,3 +222,15 @@ func Names() []string {
 	sort.Strings(out)
 	return out
 }
+
+// RunWith provisions raw settings and runs p once with them: what the host does over
+// a flow version's life, in one call (for tests and tools; the service provisions
+// once per version and calls Run).
+func RunWith(ctx context.Context, p Plugin, raw json.RawMessage, in Input) (Output, error) {
+	cfg, err := p.Provision(raw)
+	if err != nil {
+		return Output{}, err
+	}
+	in.Config = cfg
+	return p.Run(ctx, in)
+}
