@@ -29,8 +29,8 @@ import (
 // is the task node whose plugin reserved).
 const TimerHoldExpiry = "hold_expiry"
 
-// ProductView is a product as the API shows it; price is the price list verify.rules
-// compares order lines with.
+// ProductView is a product as the API shows it; price is the list price that price
+// checks (the Prices port) compare order lines with.
 type ProductView struct {
 	SKU       string    `json:"sku"`
 	Name      string    `json:"name"`
