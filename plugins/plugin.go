@@ -39,7 +39,8 @@ type Input struct {
 	Node  string
 	Order Order
 	// Config is what the plugin's Provision made of the node's settings, provisioned
-	// once per flow version (see Provision in Plugin).
+	// once per flow version (see Provision in Plugin) and shared by every run of the
+	// node: read it, never change it.
 	Config any
 	// DryRun is set by simulation: the plugin must decide as it would, and change
 	// nothing (its ports then refuse writes with ErrDryRun).
