@@ -15,8 +15,8 @@ type fuzzEnv struct{}
 func (fuzzEnv) Resolve(a engpkg.Approvers, dept string, o engpkg.Order) ([]string, error) {
 	return []string{"u1", "u2", "u3"}, nil
 }
-func (fuzzEnv) Run(n *engpkg.NodeDoc, o engpkg.Order) (string, map[string]any, error) {
-	return "ok", nil, nil
+func (fuzzEnv) Run(n *engpkg.NodeDoc, o engpkg.Order) (string, map[string]any, any, error) {
+	return "ok", nil, nil, nil
 }
 func (fuzzEnv) Eligible(u string) (bool, error) { return u != "", nil }
 

@@ -3,6 +3,7 @@ package definitions
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -125,7 +126,7 @@ func (c *flowCompiler) nodes(rawNodes []any) {
 		case engine.TypeReview:
 			c.review(at, &n)
 		case engine.TypeTask:
-			c.task(at, &n)
+			c.task(at, &c.doc.Nodes[i]) // the node itself: it keeps its provisioned config
 		case engine.TypeWait:
 			c.wait(at, &n)
 		case engine.TypeSubflow:
@@ -274,7 +275,22 @@ func (c *flowCompiler) task(at string, n *engine.NodeDoc) {
 		c.add(at+"/settings", "%s", ps[0].Message)
 		return
 	}
-	c.ps = append(c.ps, sch.validate(v, at+"/settings")...)
+	if ps := sch.validate(v, at+"/settings"); len(ps) > 0 {
+		c.ps = append(c.ps, ps...)
+		return
+	}
+	// provisioned once here, at publish and when the version is loaded: every run of
+	// the node gets this value rather than decoding the settings again
+	cfg, err := p.Provision(n.Settings)
+	if se, ok := errors.AsType[*plugins.SettingError](err); ok {
+		c.add(at+"/settings"+se.Pointer, "%s", se.Message)
+		return
+	}
+	if err != nil {
+		c.add(at+"/settings", "%v", err)
+		return
+	}
+	n.Config = cfg
 }
 
 // Plugins' settings schemas, compiled once per plugin.

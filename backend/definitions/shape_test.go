@@ -84,9 +84,10 @@ func TestConditionsAgainstRefsAndAlternatives(t *testing.T) {
 // brokenPlugin declares a settings schema that does not compile.
 type brokenPlugin struct{}
 
-func (brokenPlugin) Name() string                    { return "test.broken" }
-func (brokenPlugin) SettingsSchema() json.RawMessage { return json.RawMessage(`{"type": "objekt"}`) }
-func (brokenPlugin) Outcomes() []string              { return nil }
+func (brokenPlugin) Name() string                           { return "test.broken" }
+func (brokenPlugin) SettingsSchema() json.RawMessage        { return json.RawMessage(`{"type": "objekt"}`) }
+func (brokenPlugin) Outcomes() []string                     { return nil }
+func (brokenPlugin) Provision(json.RawMessage) (any, error) { return struct{}{}, nil }
 func (brokenPlugin) Run(context.Context, plugins.Input) (plugins.Output, error) {
 	return plugins.Output{Outcome: "ok"}, nil
 }

@@ -41,10 +41,12 @@ type JoinState struct {
 type Env interface {
 	// Resolve lists the usernames who hold role in department, or the given users.
 	Resolve(a Approvers, department string, o Order) ([]string, error)
-	// Run runs the plugin of an automatic node and returns its outcome. A *Failure error
+	// Run runs the plugin of an automatic node and returns its outcome, the detail for
+	// the audit trail and the effects the caller applies with the result (opaque to the
+	// engine, kept on the visit; dropped when the node does not pass). A *Failure error
 	// stops the order at the node for a person (an exception); any other error aborts
 	// the transition.
-	Run(n *NodeDoc, o Order) (outcome string, detail map[string]any, err error)
+	Run(n *NodeDoc, o Order) (outcome string, detail map[string]any, effects any, err error)
 	// Eligible says whether username is an active user (a transfer or delegation target).
 	Eligible(username string) (bool, error)
 }
@@ -193,11 +195,13 @@ type NewTask struct {
 
 // Visit is one node reached by a transition.
 type Visit struct {
-	NodeID       string
-	Type         string
-	Status       string // done (passed) | active (waiting for reviewers) | exception | approved (auto-passed)
-	Outcome      string
-	Detail       map[string]any
+	NodeID  string
+	Type    string
+	Status  string // done (passed) | active (waiting for reviewers) | exception | approved (auto-passed)
+	Outcome string
+	Detail  map[string]any
+	// Effects are what the plugin of a passed task node asked for (Env.Run).
+	Effects      any
 	Mode         string
 	Department   string
 	Need, Pool   int
@@ -602,7 +606,7 @@ func (r *Result) enter(f *Flow, id string, o Order, env Env, returnTo string) er
 			r.Trace = append(r.Trace, Trace{id, why})
 			id = next
 		case TypeTask:
-			out, detail, err := env.Run(n, o)
+			out, detail, effects, err := env.Run(n, o)
 			if fl, ok := errors.AsType[*Failure](err); ok {
 				r.raise(n, fl.Reason, fl.Message, fl.Detail, returnTo)
 				return nil
@@ -630,7 +634,7 @@ func (r *Result) enter(f *Flow, id string, o Order, env Env, returnTo string) er
 			if out == "" {
 				out = "ok"
 			}
-			r.Visits = append(r.Visits, Visit{NodeID: id, Type: n.Type, Status: "done", Outcome: out, Detail: detail})
+			r.Visits = append(r.Visits, Visit{NodeID: id, Type: n.Type, Status: "done", Outcome: out, Detail: detail, Effects: effects})
 			r.Trace = append(r.Trace, Trace{id, fmt.Sprintf("%s: %s → %s", n.Plugin, out, next)})
 			id = next
 		case TypeReview:

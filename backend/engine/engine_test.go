@@ -22,24 +22,24 @@ func (e *fakeEnv) Resolve(a Approvers, dept string, o Order) ([]string, error) {
 	return e.holders[a.Role+"@"+dept], nil
 }
 
-func (e *fakeEnv) Run(n *NodeDoc, o Order) (string, map[string]any, error) {
+func (e *fakeEnv) Run(n *NodeDoc, o Order) (string, map[string]any, any, error) {
 	e.ran = append(e.ran, n.ID)
 	if n.Plugin == "flaky" && !e.fixed[n.ID] { // fails until someone fixes it (property test)
-		return "", nil, &Failure{Reason: "data", Message: "flaky"}
+		return "", nil, nil, &Failure{Reason: "data", Message: "flaky"}
 	}
 	if out, ok := o.Data["outcome"].(string); ok {
 		if out == "fail" {
-			return "", nil, errors.New("plugin failed")
+			return "", nil, nil, errors.New("plugin failed")
 		}
 		if reason, ok := strings.CutPrefix(out, "failure:"); ok {
 			if e.fixed[n.ID] {
-				return "ok", nil, nil
+				return "ok", nil, nil, nil
 			}
-			return "", nil, &Failure{Reason: reason, Message: "needs a person", Detail: map[string]any{"node": n.ID}}
+			return "", nil, nil, &Failure{Reason: reason, Message: "needs a person", Detail: map[string]any{"node": n.ID}}
 		}
-		return out, map[string]any{"checked": true}, nil
+		return out, map[string]any{"checked": true}, nil, nil
 	}
-	return "ok", nil, nil
+	return "ok", nil, nil, nil
 }
 
 func (e *fakeEnv) Eligible(u string) (bool, error) { return u != "ghost", nil }

@@ -93,6 +93,10 @@ type NodeDoc struct {
 	// task
 	Plugin   string          `json:"plugin,omitempty"`
 	Settings json.RawMessage `json:"settings,omitempty"`
+	// Config is what the task's plugin made of Settings when the flow version was
+	// compiled (provisioned once, then handed to every run). The engine does not look
+	// into it; nil when the flow was built without provisioning.
+	Config any `json:"-"`
 	// end
 	Status string `json:"status,omitempty"` // order status this end sets (default completed)
 	// join

@@ -22,6 +22,8 @@ type SimStep struct {
 	Approvers []string       `json:"approvers,omitempty"`
 	Decision  string         `json:"decision,omitempty"`
 	Detail    map[string]any `json:"detail,omitempty"`
+	// Effects are the visit's (Visit.Effects): what a task's plugin asked for.
+	Effects any `json:"-"`
 }
 
 // SimResult is the outcome of one simulated order.
@@ -41,7 +43,7 @@ func Simulate(f *Flow, o Order, decisions map[string]Decision, env Env) SimResul
 	tr := &Tracker{}
 	take := func(r *Result, acted string) {
 		for _, v := range r.Visits {
-			step := SimStep{Node: v.NodeID, Type: v.Type, Status: v.Status, Outcome: v.Outcome, Mode: v.Mode, Detail: v.Detail}
+			step := SimStep{Node: v.NodeID, Type: v.Type, Status: v.Status, Outcome: v.Outcome, Mode: v.Mode, Detail: v.Detail, Effects: v.Effects}
 			for _, t := range v.Tasks {
 				step.Approvers = append(step.Approvers, t.Assignees...)
 			}

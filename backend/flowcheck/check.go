@@ -301,7 +301,7 @@ func (e env) Resolve(a engine.Approvers, dept string, _ engine.Order) ([]string,
 	return []string{"a:" + id + "#1", "a:" + id + "#2"}, nil
 }
 
-func (e env) Run(n *engine.NodeDoc, _ engine.Order) (string, map[string]any, error) {
+func (e env) Run(n *engine.NodeDoc, _ engine.Order) (string, map[string]any, any, error) {
 	opts := []string{"ok"}
 	var declared []string
 	if e.o.c.opts.Outcomes != nil {
@@ -322,9 +322,9 @@ func (e env) Run(n *engine.NodeDoc, _ engine.Order) (string, map[string]any, err
 	opts = append(opts, failure)
 	v := e.o.ask(n.ID, "", opts)
 	if v == failure {
-		return "", nil, &engine.Failure{Reason: "checker", Message: "the plugin failed"}
+		return "", nil, nil, &engine.Failure{Reason: "checker", Message: "the plugin failed"}
 	}
-	return v, nil, nil
+	return v, nil, nil, nil
 }
 
 func (e env) Eligible(string) (bool, error) { return true, nil }

@@ -155,14 +155,14 @@ func (e walkEnv) Resolve(a engine.Approvers, _ string, _ engine.Order) ([]string
 	return []string{"x", "y", "z"}[:1+e.r.IntN(3)], nil
 }
 
-func (e walkEnv) Run(*engine.NodeDoc, engine.Order) (string, map[string]any, error) {
+func (e walkEnv) Run(*engine.NodeDoc, engine.Order) (string, map[string]any, any, error) {
 	switch e.r.IntN(4) {
 	case 0:
-		return "alt", nil, nil
+		return "alt", nil, nil, nil
 	case 1:
-		return "", nil, &engine.Failure{Reason: "random", Message: "failed"}
+		return "", nil, nil, &engine.Failure{Reason: "random", Message: "failed"}
 	}
-	return "ok", nil, nil
+	return "ok", nil, nil, nil
 }
 
 func (e walkEnv) Eligible(string) (bool, error) { return true, nil }

@@ -14,32 +14,31 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
 
-	"sluice/backend/durations"
 	"sluice/backend/ent"
 	"sluice/backend/ent/product"
 	"sluice/backend/ent/reservation"
 	"sluice/backend/ent/stock"
 	"sluice/backend/ent/stockmove"
+	"sluice/backend/goods"
 )
 
 // DefaultWarehouse is the warehouse used when none is named.
-const DefaultWarehouse = "main"
+const DefaultWarehouse = goods.DefaultWarehouse
 
 // DefaultLowStock is the low-stock threshold of a product without one.
 const DefaultLowStock = 10
 
 // Movement kinds, as written to the ledger.
 const (
-	KindReserve = "reserve"
-	KindRelease = "release"
-	KindShip    = "ship"
-	KindReturn  = "return"
-	KindAdjust  = "adjust"
+	KindReserve = goods.KindReserve
+	KindRelease = goods.KindRelease
+	KindShip    = goods.KindShip
+	KindReturn  = goods.KindReturn
+	KindAdjust  = goods.KindAdjust
 )
 
 // Reservation statuses.
@@ -51,42 +50,21 @@ const (
 
 // ErrShortage is returned when the stock cannot cover a reservation (or a negative
 // adjustment would take on-hand below what is reserved).
-var ErrShortage = errors.New("inventory: not enough stock")
+var ErrShortage = goods.ErrShortage
 
 // ErrBadQty is returned for a quantity that is not positive.
 var ErrBadQty = errors.New("inventory: quantity must be positive")
 
-// Level is a product's stock in a warehouse.
-type Level struct {
-	SKU       string `json:"sku"`
-	Warehouse string `json:"warehouse"`
-	OnHand    int    `json:"on_hand"`
-	Reserved  int    `json:"reserved"`
-}
-
-// Available is what can still be reserved.
-func (l Level) Available() int { return l.OnHand - l.Reserved }
-
-// Low reports that a movement took the available quantity below the product's
-// low-stock threshold (it was at or above it before).
-type Low struct {
-	SKU       string `json:"sku"`
-	Warehouse string `json:"warehouse"`
-	Available int    `json:"available"`
-	Threshold int    `json:"threshold"`
-}
-
-// Move is one movement made, as written to the ledger.
-type Move struct {
-	SKU           string `json:"sku"`
-	Warehouse     string `json:"warehouse"`
-	Kind          string `json:"kind"`
-	DeltaOnHand   int    `json:"delta_on_hand"`
-	DeltaReserved int    `json:"delta_reserved"`
-	OrderID       int    `json:"order_id,omitempty"`
-	// Low is set when this movement crossed the product's low-stock threshold.
-	Low *Low `json:"low,omitempty"`
-}
+// The stock vocabulary lives in sluice/backend/goods (no ORM there, so plugins can
+// use it); these names keep this package's callers as they were.
+type (
+	// Level is a product's stock in a warehouse.
+	Level = goods.Level
+	// Low reports a movement that took the available quantity below the threshold.
+	Low = goods.Low
+	// Move is one movement made, as written to the ledger.
+	Move = goods.Move
+)
 
 func wh(w string) string {
 	if w == "" {
@@ -427,16 +405,5 @@ func Moved(ctx context.Context, c *ent.Client, kind string, orderIDs ...int) (ma
 	return out, nil
 }
 
-// HoldDuration reads a hold_for setting, how long reservations are held while an order is
-// in review: 30m, 72h, 3d or 1d12h like every duration in a definition (or ISO 8601,
-// PT72H). Go's h/m/s forms (90s, 1h30m15s), which hold_for took before, still read.
-func HoldDuration(s string) (time.Duration, error) {
-	d, err := durations.Span(s)
-	if err == nil {
-		return d, nil
-	}
-	if legacy, lerr := time.ParseDuration(s); lerr == nil && legacy > 0 && !strings.HasPrefix(s, "+") {
-		return legacy, nil
-	}
-	return 0, err
-}
+// HoldDuration reads a hold_for setting (see goods.HoldDuration).
+func HoldDuration(s string) (time.Duration, error) { return goods.HoldDuration(s) }

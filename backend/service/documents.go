@@ -11,11 +11,13 @@ import (
 	"strings"
 
 	"sluice/backend/documents"
+	"sluice/backend/engine"
 	"sluice/backend/ent"
 	"sluice/backend/ent/department"
 	"sluice/backend/ent/user"
+	"sluice/backend/pluginhost"
 	"sluice/backend/store"
-	docplugin "sluice/plugins/documents"
+	"sluice/plugins"
 )
 
 // ActionDocumentPrinted is the audit action of every printed document.
@@ -143,12 +145,12 @@ func (s *Service) print(ctx context.Context, a Actor, name string, lang document
 		if n := people[o.Submitter]; n != "" {
 			d.Submitter = n
 		}
-		settings, err := s.printSettings(ctx, o)
+		setLang, company, err := s.printSetup(ctx, o)
 		if err != nil {
 			return nil, err
 		}
 		if d.Lang == "" {
-			d.Lang = settings.Lang(nil)
+			d.Lang = setLang
 		}
 		l := lang
 		if l == "" {
@@ -157,7 +159,7 @@ func (s *Service) print(ctx context.Context, a Actor, name string, lang document
 		if n := depts[o.Department].In(l); n != "" {
 			d.Department = n
 		}
-		d.Company = settings.Header()
+		d.Company = company
 		if documents.Templates[name].Tracking {
 			if err := s.shippedLines(ctx, o, &d); err != nil {
 				return nil, err
@@ -192,26 +194,41 @@ func (s *Service) print(ctx context.Context, a Actor, name string, lang document
 	return &PrintedDocument{PDF: res.PDF, Pages: res.Pages}, nil
 }
 
-// printSettings are the settings of the first documents.print node of the order's
-// flow version (defaults when it has none or they do not decode; an error reading the
-// flow is a fault, not a reason to print with the defaults).
-func (s *Service) printSettings(ctx context.Context, o *ent.Order) (docplugin.Settings, error) {
+// printSetter is what a plugin offers whose node sets how its flow's orders print: the
+// language when the order names none and the company header, from the node's
+// provisioned settings.
+type printSetter interface {
+	PrintSetup(config any) (documents.Lang, documents.Company)
+}
+
+// printSetup is how the order prints: as the first task node of its flow version whose
+// plugin is a printSetter says (zh-TW and the default header when none is, or its
+// settings do not provision; an error reading the flow is a fault, not a reason to
+// print with the defaults).
+func (s *Service) printSetup(ctx context.Context, o *ent.Order) (documents.Lang, documents.Company, error) {
 	f, err := s.Catalog.Flow(ctx, o.FlowKey, o.FlowVersion)
 	if err != nil || f == nil {
-		return docplugin.Settings{}, err
+		return documents.ZhTW, documents.DefaultCompany, err
 	}
-	for _, n := range f.Doc.Nodes {
-		if n.Plugin != docplugin.Name {
+	for i := range f.Doc.Nodes {
+		n := &f.Doc.Nodes[i]
+		p, ok := plugins.Get(n.Plugin)
+		if n.Type != engine.TypeTask || !ok {
 			continue
 		}
-		st, err := docplugin.ParseSettings(n.Settings)
+		ps, ok := p.(printSetter)
+		if !ok {
+			continue
+		}
+		cfg, err := pluginhost.Config(p, n)
 		if err != nil {
 			s.Log.Warn("documents: print settings do not decode; using defaults", "flow", f.Key, "version", f.Version, "node", n.ID, "err", err)
-			return docplugin.Settings{}, nil
+			return documents.ZhTW, documents.DefaultCompany, nil
 		}
-		return st, nil
+		l, c := ps.PrintSetup(cfg)
+		return l, c, nil
 	}
-	return docplugin.Settings{}, nil
+	return documents.ZhTW, documents.DefaultCompany, nil
 }
 
 // printNames looks up the submitters' display names and the departments' names.

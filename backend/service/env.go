@@ -9,6 +9,7 @@ import (
 	"sluice/backend/ent"
 	"sluice/backend/ent/membership"
 	"sluice/backend/ent/user"
+	"sluice/backend/pluginhost"
 	"sluice/backend/store"
 	"sluice/plugins"
 )
@@ -103,41 +104,46 @@ func (e *txEnv) Eligible(username string) (bool, error) {
 // request or an error of the database (store.DatabaseError) aborts. The plugin runs inside a savepoint: when it
 // fails, what it wrote is undone (the node did not pass) and, on PostgreSQL, the
 // transaction stays usable for writing the exception.
-func (e *txEnv) Run(n *engine.NodeDoc, o engine.Order) (string, map[string]any, error) {
+func (e *txEnv) Run(n *engine.NodeDoc, o engine.Order) (string, map[string]any, any, error) {
 	p, ok := plugins.Get(n.Plugin)
 	if !ok {
-		return "", nil, &engine.Failure{Reason: ReasonError, Message: fmt.Sprintf("plugin %q is not installed", n.Plugin)}
+		return "", nil, nil, &engine.Failure{Reason: ReasonError, Message: fmt.Sprintf("plugin %q is not installed", n.Plugin)}
+	}
+	cfg, err := pluginhost.Config(p, n)
+	if err != nil {
+		// a version published before its plugin checked this: a person must fix the node
+		return "", nil, nil, &engine.Failure{Reason: ReasonError, Message: err.Error()}
 	}
 	save := !e.dryRun && e.c != nil
 	if save {
 		if _, err := e.c.ExecContext(e.ctx, "SAVEPOINT sluice_plugin"); err != nil {
-			return "", nil, err
+			return "", nil, nil, err
 		}
 	}
-	out, err := p.Run(e.ctx, plugins.Input{Node: n.ID, Settings: n.Settings, DryRun: e.dryRun, DB: e.c, Order: plugins.Order{
+	out, err := p.Run(e.ctx, plugins.Input{Node: n.ID, Config: cfg, DryRun: e.dryRun, Ports: pluginhost.Ports(e.c, e.dryRun), Order: plugins.Order{
 		ID: o.ID, Number: o.Number, Flow: e.flow, Department: o.Department, Submitter: o.Submitter, Data: o.Data}})
 	if err == nil {
 		if save {
 			if _, err := e.c.ExecContext(e.ctx, "RELEASE SAVEPOINT sluice_plugin"); err != nil {
-				return "", nil, err
+				return "", nil, nil, err
 			}
 		}
-		return out.Outcome, out.Detail, nil
+		return out.Outcome, out.Detail, out.Effects, nil
 	}
 	if ctxErr := e.ctx.Err(); ctxErr != nil {
-		return "", nil, ctxErr
+		return "", nil, nil, ctxErr
 	}
 	if store.DatabaseError(err) {
 		// the plugin's environment failed, not the plugin: that is no exception for a
 		// person but a fault that aborts the transaction
-		return "", nil, fmt.Errorf("plugin %s: %w", n.Plugin, err)
+		return "", nil, nil, fmt.Errorf("plugin %s: %w", n.Plugin, err)
 	}
 	if save {
 		if _, rbErr := e.c.ExecContext(e.ctx, "ROLLBACK TO SAVEPOINT sluice_plugin"); rbErr != nil {
-			return "", nil, fmt.Errorf("plugin %s failed (%v) and its writes could not be undone: %w", n.Plugin, err, rbErr)
+			return "", nil, nil, fmt.Errorf("plugin %s failed (%v) and its writes could not be undone: %w", n.Plugin, err, rbErr)
 		}
 		if _, rbErr := e.c.ExecContext(e.ctx, "RELEASE SAVEPOINT sluice_plugin"); rbErr != nil {
-			return "", nil, rbErr
+			return "", nil, nil, rbErr
 		}
 	}
 	if f, ok := errors.AsType[*plugins.Failure](err); ok {
@@ -145,9 +151,9 @@ func (e *txEnv) Run(n *engine.NodeDoc, o engine.Order) (string, map[string]any, 
 		if reason == "" {
 			reason = ReasonError // a Failure that forgot its reason still reaches a person
 		}
-		return "", nil, &engine.Failure{Reason: reason, Message: f.Message, Detail: f.Detail}
+		return "", nil, nil, &engine.Failure{Reason: reason, Message: f.Message, Detail: f.Detail}
 	}
-	return "", nil, &engine.Failure{Reason: ReasonError, Message: err.Error()}
+	return "", nil, nil, &engine.Failure{Reason: ReasonError, Message: err.Error()}
 }
 
 func engineOrder(o *ent.Order) engine.Order {

@@ -26,17 +26,18 @@ import (
 // savepoint around a plugin must undo.
 type flaky struct{}
 
-func (flaky) Name() string                    { return "test.flaky" }
-func (flaky) Outcomes() []string              { return nil }
-func (flaky) SettingsSchema() json.RawMessage { return json.RawMessage(`{"type":"object"}`) }
+func (flaky) Name() string                           { return "test.flaky" }
+func (flaky) Outcomes() []string                     { return nil }
+func (flaky) SettingsSchema() json.RawMessage        { return json.RawMessage(`{"type":"object"}`) }
+func (flaky) Provision(json.RawMessage) (any, error) { return struct{}{}, nil }
 func (flaky) Run(ctx context.Context, in plugins.Input) (plugins.Output, error) {
 	note, _ := in.Order.Data["note"].(string)
 	reason, failing := strings.CutPrefix(note, "fail:")
 	if !failing {
 		return plugins.Output{Outcome: "ok", Detail: map[string]any{"checked": "note"}}, nil
 	}
-	if in.DB != nil && !in.DryRun {
-		if _, err := inventory.Reserve(ctx, in.DB, in.Order.ID, "GBX-RV40", "main", 1); err != nil {
+	if in.Ports != nil && !in.DryRun {
+		if _, err := in.Ports.Stock.Reserve(ctx, in.Order.ID, "GBX-RV40", "main", 1); err != nil {
 			return plugins.Output{}, err
 		}
 	}

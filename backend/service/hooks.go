@@ -2,7 +2,7 @@ package service
 
 import (
 	"sluice/backend/engine"
-	"sluice/backend/inventory"
+	"sluice/backend/pluginhost"
 	"sluice/plugins"
 )
 
@@ -18,21 +18,21 @@ func ended(status string) bool {
 	return false
 }
 
-// hooks runs, in the transaction of a state change, what plugins ask for besides the
-// engine's result: a stock.low event for every low-stock crossing an inventory task
-// reported (with notifications to the stock desks), the hold_expiry timer of an
-// inventory.check with hold_for, and OrderEnded of every plugin that implements it when the order left
-// review (r is nil when the order ended outside the engine: a withdrawal).
+// hooks applies, in the transaction of a state change, the effects the plugins of the
+// engine's result asked for — whichever plugin that was: a stock.low event for every
+// low-stock crossing (with notifications to the stock desks), the hold_expiry timer of
+// a hold_for — and calls OrderEnded of every plugin that implements it when the order
+// left review (r is nil when the order ended outside the engine: a withdrawal).
 func (w *writer) hooks(r *engine.Result) error {
 	if r != nil {
 		for _, v := range r.Visits {
-			lows, _ := v.Detail["low_stock"].([]inventory.Low)
-			for _, l := range lows {
+			eff, _ := v.Effects.(plugins.Effects)
+			for _, l := range eff.StockLow {
 				if err := w.s.stockLow(w.ctx, w.tx.Client(), w.j, &l, w.o); err != nil {
 					return err
 				}
 			}
-			if err := w.armHold(v); err != nil {
+			if err := w.armHold(v.NodeID, eff.HoldFor); err != nil {
 				return err
 			}
 		}
@@ -50,7 +50,7 @@ func (w *writer) hooks(r *engine.Result) error {
 		return nil
 	}
 	o := w.o
-	in := plugins.EndInput{Status: o.Status, DB: w.tx.Client(), Order: plugins.Order{
+	in := plugins.EndInput{Status: o.Status, Ports: pluginhost.Ports(w.tx.Client(), false), Order: plugins.Order{
 		ID: o.ID, Number: o.Number, Flow: o.FlowKey, Department: o.Department, Submitter: o.Submitter, Data: o.Data}}
 	for _, e := range plugins.Enders() {
 		if err := e.OrderEnded(w.ctx, in); err != nil {

@@ -72,12 +72,12 @@ func (e *shadowEnv) Resolve(a engine.Approvers, dept string, o engine.Order) ([]
 	return slices.Clone(a.Users), nil
 }
 
-func (e *shadowEnv) Run(n *engine.NodeDoc, o engine.Order) (string, map[string]any, error) {
+func (e *shadowEnv) Run(n *engine.NodeDoc, o engine.Order) (string, map[string]any, any, error) {
 	note, _ := e.data["note"].(string)
 	if reason, failing := strings.CutPrefix(note, "fail:"); failing {
-		return "", nil, &engine.Failure{Reason: reason, Message: "the note says " + reason}
+		return "", nil, nil, &engine.Failure{Reason: reason, Message: "the note says " + reason}
 	}
-	return "ok", nil, nil
+	return "ok", nil, nil, nil
 }
 
 func (e *shadowEnv) Eligible(u string) (bool, error) {

@@ -18,10 +18,11 @@ import (
 	"sluice/backend/ent/shipment"
 	"sluice/backend/ent/task"
 	"sluice/backend/ent/warehouse"
+	"sluice/backend/goods"
 	"sluice/backend/inventory"
+	"sluice/backend/pluginhost"
 	"sluice/backend/store"
 	"sluice/plugins"
-	invplugin "sluice/plugins/inventory"
 )
 
 // ShipmentLine is a quantity of one SKU in a shipment.
@@ -181,7 +182,7 @@ func (s *Service) Ship(ctx context.Context, a Actor, orderID int, req ShipmentRe
 			return err
 		}
 		c := tx.Client()
-		ordered := invplugin.Ordered(o.Data)
+		ordered := goods.Ordered(o.Data)
 		shipped, err := inventory.Moved(ctx, c, inventory.KindShip, o.ID)
 		if err != nil {
 			return err
@@ -403,7 +404,7 @@ func (s *Service) addShipping(ctx context.Context, c *ent.Client, o *ent.Order, 
 			l := LineView{}
 			l.SKU, _ = m["sku"].(string)
 			l.Name, _ = m["name"].(string)
-			l.Ordered = invplugin.Ordered(map[string]any{"items": []any{it}})[l.SKU]
+			l.Ordered = goods.Ordered(map[string]any{"items": []any{it}})[l.SKU]
 			l.Shipped = min(l.Ordered, shipped[l.SKU])
 			shipped[l.SKU] -= l.Shipped
 			l.Remaining = l.Ordered - l.Shipped
@@ -486,7 +487,11 @@ func (s *Service) precheck(ctx context.Context, c *ent.Client, f *engine.Flow, d
 		if !ok {
 			continue
 		}
-		for _, pr := range ch.Check(ctx, plugins.Input{Node: n.ID, Settings: n.Settings, DryRun: true, DB: c, Order: plugins.Order{
+		cfg, err := pluginhost.Config(p, &n)
+		if err != nil {
+			continue // the node raises it when the order gets there
+		}
+		for _, pr := range ch.Check(ctx, plugins.Input{Node: n.ID, Config: cfg, DryRun: true, Ports: pluginhost.Ports(c, true), Order: plugins.Order{
 			Flow: f.Key, Department: dept, Submitter: a.Username, Data: data, Parent: parent}}) {
 			errs = append(errs, FieldError{pr.Pointer, pr.Message})
 		}

@@ -1,14 +1,12 @@
 package service
 
 import (
-	"encoding/json"
-	"math"
-	"slices"
 	"time"
 
 	"sluice/backend/definitions"
 	"sluice/backend/durations"
 	"sluice/backend/engine"
+	"sluice/plugins"
 )
 
 // SimReminder is a reminder timer a simulated order would set: per review node it
@@ -33,8 +31,8 @@ type SimReminder struct {
 	Reassign bool     `json:"reassign,omitempty"`
 }
 
-// SimStock is what a simulated order would hold of one line after inventory.check's
-// dry run: Qty reserved in Warehouse, Shortage the units it lacks.
+// SimStock is what a simulated order would hold of one line after a stock-holding
+// task's dry run: Qty reserved in Warehouse, Shortage the units it lacks.
 type SimStock struct {
 	Node      string `json:"node"`
 	SKU       string `json:"sku"`
@@ -91,50 +89,18 @@ func PlanReminders(rem *definitions.Reminder, res engine.SimResult, data map[str
 	return out
 }
 
-// StockHeld reads what the inventory.check nodes of a simulated path would reserve.
-func StockHeld(f *engine.Flow, res engine.SimResult) []SimStock {
+// StockHeld reads what the task nodes of a simulated path would hold, from the
+// Holds their plugins reported (plugins.Effects).
+func StockHeld(_ *engine.Flow, res engine.SimResult) []SimStock {
 	var out []SimStock
 	for _, st := range res.Path {
-		n := f.Nodes[st.Node]
-		if st.Type != engine.TypeTask || n == nil || n.Plugin != "inventory.check" || st.Detail == nil {
+		eff, ok := st.Effects.(plugins.Effects)
+		if st.Type != engine.TypeTask || !ok {
 			continue
 		}
-		wh, _ := st.Detail["warehouse"].(string)
-		checked := st.Detail["stock"] != "not checked"
-		b, err := json.Marshal(st.Detail["lines"])
-		if err != nil {
-			continue
-		}
-		var lines []stockLine
-		if json.Unmarshal(b, &lines) != nil {
-			continue
-		}
-		// a block policy holds nothing when any line is short
-		blocked := st.Detail["policy"] == "block" && slices.ContainsFunc(lines, func(l stockLine) bool { return !l.OK })
-		for _, l := range lines {
-			want := int(math.Ceil(l.Qty))
-			s := SimStock{Node: st.Node, SKU: l.SKU, Warehouse: wh, Qty: l.Reserved, Reason: l.Reason}
-			if !checked && l.OK && !blocked {
-				s.Qty = want // no stock was looked at (no database): it would hold the line
-			}
-			if !l.OK {
-				s.Shortage = max(want-l.Reserved, 0)
-				if l.Reason == "insufficient_stock" && l.Available != nil {
-					s.Shortage = max(want-*l.Available, 0) // what the warehouse lacks
-				}
-			}
-			out = append(out, s)
+		for _, h := range eff.Holds {
+			out = append(out, SimStock{Node: st.Node, SKU: h.SKU, Warehouse: h.Warehouse, Qty: h.Qty, Shortage: h.Shortage, Reason: h.Reason})
 		}
 	}
 	return out
-}
-
-// stockLine is the part of an inventory.check line StockHeld reads.
-type stockLine struct {
-	SKU       string  `json:"sku"`
-	Qty       float64 `json:"qty"`
-	OK        bool    `json:"ok"`
-	Reason    string  `json:"reason"`
-	Reserved  int     `json:"reserved"`
-	Available *int    `json:"available"`
 }

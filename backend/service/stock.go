@@ -25,12 +25,12 @@ import (
 	"sluice/backend/store"
 )
 
-// TimerHoldExpiry fires when an inventory.check's hold_for has passed (task_id 0, the
-// node is the inventory.check node that reserved).
+// TimerHoldExpiry fires when a plugin's HoldFor effect has passed (task_id 0, the node
+// is the task node whose plugin reserved).
 const TimerHoldExpiry = "hold_expiry"
 
-// ProductView is a product as the API shows it; price is the price list verify.rules
-// compares order lines with.
+// ProductView is a product as the API shows it; price is the list price that price
+// checks (the Prices port) compare order lines with.
 type ProductView struct {
 	SKU       string    `json:"sku"`
 	Name      string    `json:"name"`
@@ -596,26 +596,22 @@ func (s *Service) stockLow(ctx context.Context, c *ent.Client, j *store.Journal,
 	return nil
 }
 
-// armHold writes, in the transaction of an inventory.check run, the timer that ends
-// the order's holds after the node's hold_for; a new run replaces the earlier timer.
-func (w *writer) armHold(v engine.Visit) error {
-	raw, ok := v.Detail["hold_for"].(string)
-	if !ok {
+// armHold applies a HoldFor effect (d > 0) of the plugin at node, in the transaction
+// of its run: the timer that ends the order's holds after d; a new run replaces the
+// earlier timer.
+func (w *writer) armHold(node string, d time.Duration) error {
+	if d <= 0 {
 		return nil
 	}
 	if err := w.tx.Timer.Update().Where(timer.OrderID(w.o.ID), timer.Kind(TimerHoldExpiry), timer.Status(TimerPending)).
 		SetStatus(TimerCancelled).SetOutcome("checked again").Exec(w.ctx); err != nil {
 		return err
 	}
-	d, err := inventory.HoldDuration(raw)
-	if err != nil {
-		return nil // the plugin's settings refuse it; an old definition just holds on
-	}
 	held, err := inventory.HeldFor(w.ctx, w.tx.Client(), w.o.ID)
 	if err != nil || len(held) == 0 {
 		return err
 	}
-	return w.tx.Timer.Create().SetOrderID(w.o.ID).SetTaskID(0).SetNode(v.NodeID).SetKind(TimerHoldExpiry).
+	return w.tx.Timer.Create().SetOrderID(w.o.ID).SetTaskID(0).SetNode(node).SetKind(TimerHoldExpiry).
 		SetDueAt(w.now.Add(d).UTC()).SetCreatedAt(w.now).Exec(w.ctx)
 }
 

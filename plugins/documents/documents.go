@@ -151,8 +151,19 @@ type File struct {
 	URL      string `json:"url,omitempty"`
 }
 
+// Provision checks the settings once per flow version.
+func (plugin) Provision(raw json.RawMessage) (any, error) { return ParseSettings(raw) }
+
+// PrintSetup is how this node's flow prints its orders' documents: the language when
+// the order names none, and the company header. The service asks every plugin of the
+// order's flow that has this method (the first node that answers wins).
+func (plugin) PrintSetup(config any) (documents.Lang, documents.Company) {
+	s, _ := config.(Settings)
+	return s.Lang(nil), s.Header()
+}
+
 func (plugin) Run(_ context.Context, in plugins.Input) (plugins.Output, error) {
-	s, err := ParseSettings(in.Settings)
+	s, err := plugins.Config[Settings](Name, in)
 	if err != nil {
 		return plugins.Output{}, err
 	}

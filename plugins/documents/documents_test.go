@@ -51,8 +51,7 @@ func TestRun(t *testing.T) {
 	require.Empty(t, p.Outcomes())
 	order := plugins.Order{ID: 12, Number: "SO-20260701-000012", Data: map[string]any{"items": []any{}}}
 	for _, dry := range []bool{false, true} {
-		out, err := p.Run(context.Background(), plugins.Input{Node: "print", Order: order,
-			Settings: json.RawMessage(`{"documents": ["order", "delivery-note"]}`), DryRun: dry})
+		out, err := plugins.RunWith(context.Background(), p, json.RawMessage(`{"documents": ["order", "delivery-note"]}`), plugins.Input{Node: "print", Order: order, DryRun: dry})
 		require.NoError(t, err)
 		require.Equal(t, "ok", out.Outcome)
 		require.Equal(t, []string{"order", "delivery-note"}, out.Detail["documents"])
@@ -69,16 +68,16 @@ func TestRun(t *testing.T) {
 		}
 	}
 	// the node's language, unless the order names its own
-	out, err := p.Run(context.Background(), plugins.Input{Order: order, Settings: json.RawMessage(`{"documents": ["packing-slip"], "language": "zh-CN"}`)})
+	out, err := plugins.RunWith(context.Background(), p, json.RawMessage(`{"documents": ["packing-slip"], "language": "zh-CN"}`), plugins.Input{Order: order})
 	require.NoError(t, err)
 	require.Equal(t, "zh-CN", out.Detail["lang"])
 	require.Equal(t, "装箱单", out.Detail["files"].([]File)[0].Title)
 	order.Data = map[string]any{"language": "en"}
-	out, err = p.Run(context.Background(), plugins.Input{Order: order, Settings: json.RawMessage(`{"documents": ["packing-slip"], "language": "zh-CN"}`)})
+	out, err = plugins.RunWith(context.Background(), p, json.RawMessage(`{"documents": ["packing-slip"], "language": "zh-CN"}`), plugins.Input{Order: order})
 	require.NoError(t, err)
 	require.Equal(t, "en", out.Detail["lang"])
 	for _, bad := range []string{``, `{"documents": []}`, `{"documents": ["invoice"]}`, `[1]`, `{"documents": ["order"], "language": "fr"}`} {
-		_, err := p.Run(context.Background(), plugins.Input{Settings: json.RawMessage(bad)})
+		_, err := plugins.RunWith(context.Background(), p, json.RawMessage(bad), plugins.Input{})
 		require.Error(t, err, bad)
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"sluice/backend/ent"
 	inv "sluice/backend/inventory"
+	"sluice/backend/pluginhost"
 	"sluice/backend/store"
 	"sluice/backend/store/storetest"
 	"sluice/plugins"
@@ -32,7 +33,7 @@ func TestRunPolicies(t *testing.T) {
 				o := order(t)
 				o.ID = orderID
 				var err error
-				out, err = p.Run(ctx, plugins.Input{Node: "inventory", Order: o, Settings: json.RawMessage(settings), DryRun: dry, DB: tx.Client()})
+				out, err = plugins.RunWith(ctx, p, json.RawMessage(settings), plugins.Input{Node: "inventory", Order: o, DryRun: dry, Ports: pluginhost.Ports(tx.Client(), dry)})
 				return err
 			}))
 			return out
@@ -72,14 +73,14 @@ func TestRunPolicies(t *testing.T) {
 		require.Equal(t, 12, reserved("MTR-750W"))
 		ender := p.(plugins.OrderEnder)
 		require.NoError(t, s.Tx(ctx, func(tx *ent.Tx) error {
-			return ender.OrderEnded(ctx, plugins.EndInput{Order: plugins.Order{ID: 2}, Status: "completed", DB: tx.Client()})
+			return ender.OrderEnded(ctx, plugins.EndInput{Order: plugins.Order{ID: 2}, Status: "completed", Ports: pluginhost.Ports(tx.Client(), false)})
 		}))
 		require.Equal(t, 12, reserved("MTR-750W"), "completing leaves the holds to shipping")
 		ship, _ := plugins.Get(ShipName)
 		require.NoError(t, s.Tx(ctx, func(tx *ent.Tx) error {
 			o := order(t)
 			o.ID = 2
-			out, err := ship.Run(ctx, plugins.Input{Order: o, DB: tx.Client()})
+			out, err := plugins.RunWith(ctx, ship, nil, plugins.Input{Order: o, Ports: pluginhost.Ports(tx.Client(), false)})
 			require.Len(t, out.Detail["shipped"], 2)
 			return err
 		}))
@@ -89,7 +90,7 @@ func TestRunPolicies(t *testing.T) {
 		run(3, `{"policy": "partial"}`, false)
 		require.Equal(t, 3, reserved("MTR-750W"))
 		require.NoError(t, s.Tx(ctx, func(tx *ent.Tx) error {
-			return ender.OrderEnded(ctx, plugins.EndInput{Order: plugins.Order{ID: 3}, Status: "rejected", DB: tx.Client()})
+			return ender.OrderEnded(ctx, plugins.EndInput{Order: plugins.Order{ID: 3}, Status: "rejected", Ports: pluginhost.Ports(tx.Client(), false)})
 		}))
 		require.Equal(t, 0, reserved("MTR-750W"))
 		require.Equal(t, 0, reserved("BRG-6204"))

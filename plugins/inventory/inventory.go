@@ -7,9 +7,12 @@
 // there is, outcome backorder). Its earlier settings still apply as hard rules: a line
 // above max_qty_per_line, or with an SKU in short_skus, is short whatever the stock.
 // With hold_for, the holds end when that time has passed with the order still in
-// review (the service's hold_expiry timer). Run again for the same order (it came back through the node), it first releases
-// what the order held and reserves afresh. Without a database (simulating a flow file)
-// it decides from those settings alone; in a dry run it checks stock without reserving.
+// review (it returns a HoldFor effect; the service arms the timer). Run again for the
+// same order (it came back through the node), it first releases what the order held
+// and reserves afresh. Low-stock crossings go back as StockLow effects, and what each
+// line holds as Holds (simulation reports them). Without ports (simulating a flow
+// file) it decides from those settings alone; in a dry run it checks stock without
+// reserving.
 //
 // inventory.ship turns the order's held reservations into stock leaving the warehouse,
 // except for what shipments at the flow's shipping step already shipped.
@@ -24,8 +27,9 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"time"
 
-	inv "sluice/backend/inventory"
+	"sluice/backend/goods"
 	"sluice/plugins"
 )
 
@@ -64,6 +68,8 @@ type Settings struct {
 	// reservation's transaction; when it fires the holds are released and the order
 	// gets a stock exception.
 	HoldFor string `json:"hold_for,omitempty"`
+	// Hold is HoldFor read (0: none).
+	Hold time.Duration `json:"-"`
 }
 
 // Line is the result for one order line, as recorded in the output detail.
@@ -134,31 +140,34 @@ func (plugin) SettingsSchema() json.RawMessage {
 }`)
 }
 
-func settings(raw json.RawMessage) (Settings, error) {
+// Provision reads and checks the settings once per flow version.
+func (plugin) Provision(raw json.RawMessage) (any, error) {
 	var s Settings
 	if err := plugins.DecodeSettings(Name, raw, &s); err != nil {
-		return s, err
+		return nil, err
 	}
 	switch s.Policy {
 	case "":
 		s.Policy = PolicyBlock
 	case PolicyBlock, PolicyPartial, PolicyBackorder:
 	default:
-		return s, fmt.Errorf("%s: settings: unknown policy %q", Name, s.Policy)
+		return nil, &plugins.SettingError{Pointer: "/policy", Message: fmt.Sprintf("unknown policy %q (block, partial, backorder)", s.Policy)}
 	}
 	if s.Warehouse == "" {
-		s.Warehouse = inv.DefaultWarehouse
+		s.Warehouse = goods.DefaultWarehouse
 	}
 	if s.HoldFor != "" {
-		if _, err := inv.HoldDuration(s.HoldFor); err != nil {
-			return s, fmt.Errorf("%s: settings: hold_for: %v", Name, err)
+		d, err := goods.HoldDuration(s.HoldFor)
+		if err != nil {
+			return nil, &plugins.SettingError{Pointer: "/hold_for", Message: err.Error()}
 		}
+		s.Hold = d
 	}
 	return s, nil
 }
 
 func (plugin) Run(ctx context.Context, in plugins.Input) (plugins.Output, error) {
-	s, err := settings(in.Settings)
+	s, err := plugins.Config[Settings](Name, in)
 	if err != nil {
 		return plugins.Output{}, err
 	}
@@ -181,16 +190,17 @@ func (plugin) Run(ctx context.Context, in plugins.Input) (plugins.Output, error)
 	if in.DryRun {
 		detail["dry_run"] = true
 	}
-	var lows []inv.Low
+	var lows []goods.Low
+	var eff plugins.Effects
 	switch {
-	case in.DB == nil:
+	case in.Ports == nil:
 		detail["stock"] = "not checked"
 	case in.DryRun:
 		if err := check(ctx, in, s, lines); err != nil {
 			return plugins.Output{}, err
 		}
 	default:
-		released, err := inv.Release(ctx, in.DB, in.Order.ID, "checked again")
+		released, err := in.Ports.Stock.Release(ctx, in.Order.ID, "checked again")
 		if err != nil {
 			return plugins.Output{}, err
 		}
@@ -202,6 +212,7 @@ func (plugin) Run(ctx context.Context, in plugins.Input) (plugins.Output, error)
 		}
 		if s.HoldFor != "" {
 			detail["hold_for"] = s.HoldFor
+			eff.HoldFor = s.Hold
 		}
 	}
 	short := 0
@@ -213,12 +224,38 @@ func (plugin) Run(ctx context.Context, in plugins.Input) (plugins.Output, error)
 	detail["lines"], detail["short"] = lines, short
 	if len(lows) > 0 {
 		detail["low_stock"] = lows
+		eff.StockLow = lows
 	}
-	out := plugins.Output{Outcome: "ok", Detail: detail}
+	eff.Holds = holdings(s, lines, in.Ports != nil)
+	out := plugins.Output{Outcome: "ok", Detail: detail, Effects: eff}
 	if short > 0 {
 		out.Outcome = map[string]string{PolicyBlock: OutcomeShortage, PolicyPartial: OutcomePartial, PolicyBackorder: OutcomeBackorder}[s.Policy]
 	}
 	return out, nil
+}
+
+// holdings reports what each line holds (or in a dry run would hold) and lacks; checked
+// is false when no stock was looked at (no ports): a line that passes the settings'
+// rules would then hold what it orders.
+func holdings(s Settings, lines []Line, checked bool) []plugins.Holding {
+	// a block policy holds nothing when any line is short
+	blocked := s.Policy == PolicyBlock && slices.ContainsFunc(lines, func(l Line) bool { return !l.OK })
+	out := make([]plugins.Holding, 0, len(lines))
+	for _, l := range lines {
+		want := int(math.Ceil(l.Qty))
+		h := plugins.Holding{SKU: l.SKU, Warehouse: s.Warehouse, Qty: l.Reserved, Reason: l.Reason}
+		if !checked && l.OK && !blocked {
+			h.Qty = want
+		}
+		if !l.OK {
+			h.Shortage = max(want-l.Reserved, 0)
+			if l.Reason == "insufficient_stock" && l.Available != nil {
+				h.Shortage = max(want-*l.Available, 0) // what the warehouse lacks
+			}
+		}
+		out = append(out, h)
+	}
+	return out
 }
 
 // qty is a line's quantity in whole units (a fraction rounds up: it needs the unit).
@@ -231,7 +268,7 @@ func check(ctx context.Context, in plugins.Input, s Settings, lines []Line) erro
 	taken := map[string]int{}
 	for i := range lines {
 		l := &lines[i]
-		lv, err := inv.Get(ctx, in.DB, l.SKU, s.Warehouse)
+		lv, err := in.Ports.Stock.Level(ctx, l.SKU, s.Warehouse)
 		if err != nil {
 			return err
 		}
@@ -258,8 +295,9 @@ func check(ctx context.Context, in plugins.Input, s Settings, lines []Line) erro
 }
 
 // reserve holds the lines' stock as the policy says, returning low-stock crossings.
-func reserve(ctx context.Context, in plugins.Input, s Settings, lines []Line) ([]inv.Low, error) {
-	var lows []inv.Low
+func reserve(ctx context.Context, in plugins.Input, s Settings, lines []Line) ([]goods.Low, error) {
+	var lows []goods.Low
+	st := in.Ports.Stock
 	if s.Policy == PolicyBlock {
 		// all or nothing: look first, then reserve every line
 		if err := check(ctx, in, s, lines); err != nil {
@@ -273,11 +311,11 @@ func reserve(ctx context.Context, in plugins.Input, s Settings, lines []Line) ([
 			if l.qty() <= 0 {
 				continue
 			}
-			m, err := inv.Reserve(ctx, in.DB, in.Order.ID, l.SKU, s.Warehouse, l.qty())
-			if errors.Is(err, inv.ErrShortage) {
+			m, err := st.Reserve(ctx, in.Order.ID, l.SKU, s.Warehouse, l.qty())
+			if errors.Is(err, goods.ErrShortage) {
 				// stock went between the look and the reservation: undo this run's holds
 				l.OK, l.Reason = false, "insufficient_stock"
-				if _, err := inv.Release(ctx, in.DB, in.Order.ID, "shortage"); err != nil {
+				if _, err := st.Release(ctx, in.Order.ID, "shortage"); err != nil {
 					return nil, err
 				}
 				for j := range lines {
@@ -297,7 +335,7 @@ func reserve(ctx context.Context, in plugins.Input, s Settings, lines []Line) ([
 	}
 	for i := range lines {
 		l := &lines[i]
-		lv, err := inv.Get(ctx, in.DB, l.SKU, s.Warehouse)
+		lv, err := st.Level(ctx, l.SKU, s.Warehouse)
 		if err != nil {
 			return nil, err
 		}
@@ -306,7 +344,7 @@ func reserve(ctx context.Context, in plugins.Input, s Settings, lines []Line) ([
 		if !l.OK || l.qty() <= 0 {
 			continue
 		}
-		got, m, err := inv.ReserveUpTo(ctx, in.DB, in.Order.ID, l.SKU, s.Warehouse, l.qty())
+		got, m, err := st.ReserveUpTo(ctx, in.Order.ID, l.SKU, s.Warehouse, l.qty())
 		if err != nil {
 			return nil, err
 		}
@@ -326,10 +364,10 @@ func reserve(ctx context.Context, in plugins.Input, s Settings, lines []Line) ([
 func (plugin) OrderEnded(ctx context.Context, in plugins.EndInput) error {
 	switch in.Status {
 	case "rejected", "withdrawn", "cancelled":
-		if in.DB == nil {
+		if in.Ports == nil {
 			return nil
 		}
-		_, err := inv.Release(ctx, in.DB, in.Order.ID, "order "+in.Status)
+		_, err := in.Ports.Stock.Release(ctx, in.Order.ID, "order "+in.Status)
 		return err
 	}
 	return nil
@@ -350,10 +388,19 @@ func (shipPlugin) SettingsSchema() json.RawMessage {
 }`)
 }
 
+// Provision: the task has no settings.
+func (shipPlugin) Provision(raw json.RawMessage) (any, error) {
+	var s struct{}
+	if err := plugins.DecodeSettings(ShipName, raw, &s); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
 func (shipPlugin) Run(ctx context.Context, in plugins.Input) (plugins.Output, error) {
 	out := plugins.Output{Outcome: "ok", Detail: map[string]any{}}
 	switch {
-	case in.DB == nil:
+	case in.Ports == nil:
 		out.Detail["stock"] = "not moved"
 	case in.DryRun:
 		out.Detail["dry_run"] = true
@@ -374,12 +421,13 @@ func (shipPlugin) Run(ctx context.Context, in plugins.Input) (plugins.Output, er
 // unshipped (ordered − shipped, from the ledger): lines shipped by shipments at the
 // shipping step are not shipped again, and anything still held beyond that (reserved
 // in one warehouse, shipped from another) goes back to available stock.
-func shipRest(ctx context.Context, in plugins.Input) ([]inv.Move, []inv.Move, error) {
-	rs, err := inv.HeldFor(ctx, in.DB, in.Order.ID)
+func shipRest(ctx context.Context, in plugins.Input) ([]goods.Move, []goods.Move, error) {
+	st := in.Ports.Stock
+	rs, err := st.Held(ctx, in.Order.ID)
 	if err != nil {
 		return nil, nil, err
 	}
-	shipped, err := inv.Moved(ctx, in.DB, inv.KindShip, in.Order.ID)
+	shipped, err := st.Moved(ctx, goods.KindShip, in.Order.ID)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -387,50 +435,25 @@ func shipRest(ctx context.Context, in plugins.Input) ([]inv.Move, []inv.Move, er
 	for sku, n := range shipped {
 		left[sku] -= n
 	}
-	moves := []inv.Move{}
+	moves := []goods.Move{}
 	for _, r := range rs {
-		take := min(r.Qty, left[r.Sku])
+		take := min(r.Qty, left[r.SKU])
 		if take <= 0 {
 			continue
 		}
-		m, err := inv.ShipQty(ctx, in.DB, in.Order.ID, r.Sku, r.Warehouse, take, "shipped")
+		m, err := st.Ship(ctx, in.Order.ID, r.SKU, r.Warehouse, take, "shipped")
 		if err != nil {
 			return nil, nil, err
 		}
-		left[r.Sku] -= take
+		left[r.SKU] -= take
 		moves = append(moves, m)
 	}
-	released, err := inv.Release(ctx, in.DB, in.Order.ID, "already shipped")
+	released, err := st.Release(ctx, in.Order.ID, "already shipped")
 	return moves, released, err
 }
 
-// Ordered is the quantity ordered per SKU in an order form's items (fractions round
-// up, as reservations do).
-func Ordered(data map[string]any) map[string]int {
-	out := map[string]int{}
-	items, _ := data["items"].([]any)
-	for _, it := range items {
-		m, _ := it.(map[string]any)
-		sku, _ := m["sku"].(string)
-		if q := int(math.Ceil(number(m["qty"]))); sku != "" && q > 0 {
-			out[sku] += q
-		}
-	}
-	return out
-}
+// Ordered is the quantity ordered per SKU in an order form's items (goods.Ordered).
+func Ordered(data map[string]any) map[string]int { return goods.Ordered(data) }
 
 // number reads a JSON number as decoded by encoding/json (float64) or json.Number.
-func number(v any) float64 {
-	switch n := v.(type) {
-	case float64:
-		return n
-	case int:
-		return float64(n)
-	case int64:
-		return float64(n)
-	case json.Number:
-		f, _ := n.Float64()
-		return f
-	}
-	return 0
-}
+func number(v any) float64 { return goods.Number(v) }

@@ -58,11 +58,21 @@ func TestHoldForSettings(t *testing.T) {
 		s, err := settings(json.RawMessage(`{"hold_for":"` + ok + `"}`))
 		require.NoError(t, err, ok)
 		require.Equal(t, ok, s.HoldFor)
+		require.Positive(t, s.Hold, ok)
 	}
 	for _, bad := range []string{"0s", "0m", "PT0H", "soon", "-1h", "+1h", "3 days"} {
 		_, err := settings(json.RawMessage(`{"hold_for":"` + bad + `"}`))
 		require.Error(t, err, bad)
 	}
+}
+
+// settings provisions a node's settings as the host does.
+func settings(raw json.RawMessage) (Settings, error) {
+	c, err := plugin{}.Provision(raw)
+	if err != nil {
+		return Settings{}, err
+	}
+	return c.(Settings), nil
 }
 
 func order(t *testing.T) plugins.Order {
@@ -92,7 +102,7 @@ func TestRun(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out, err := p.Run(context.Background(), plugins.Input{Node: "inventory", Order: order(t), Settings: json.RawMessage(tt.settings), DryRun: tt.dryRun})
+			out, err := plugins.RunWith(context.Background(), p, json.RawMessage(tt.settings), plugins.Input{Node: "inventory", Order: order(t), DryRun: tt.dryRun})
 			require.NoError(t, err)
 			require.Equal(t, tt.outcome, out.Outcome)
 			lines := out.Detail["lines"].([]Line)
@@ -112,6 +122,6 @@ func TestRun(t *testing.T) {
 
 func TestRunBadSettings(t *testing.T) {
 	p, _ := plugins.Get(Name)
-	_, err := p.Run(context.Background(), plugins.Input{Order: order(t), Settings: json.RawMessage(`{"max_qty_per_line": "x"}`)})
+	_, err := plugins.RunWith(context.Background(), p, json.RawMessage(`{"max_qty_per_line": "x"}`), plugins.Input{Order: order(t)})
 	require.Error(t, err)
 }

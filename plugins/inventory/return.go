@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"math"
 
-	"sluice/backend/ent"
-	entorder "sluice/backend/ent/order"
-	inv "sluice/backend/inventory"
+	"sluice/backend/goods"
 	"sluice/plugins"
 )
 
@@ -64,13 +62,14 @@ func (returnPlugin) SettingsSchema() json.RawMessage {
 }`)
 }
 
-func returnSettings(raw json.RawMessage) (ReturnSettings, error) {
+// Provision reads the settings once per flow version.
+func (returnPlugin) Provision(raw json.RawMessage) (any, error) {
 	var s ReturnSettings
 	if err := plugins.DecodeSettings(ReturnName, raw, &s); err != nil {
-		return s, err
+		return nil, err
 	}
 	if s.Warehouse == "" {
-		s.Warehouse = inv.DefaultWarehouse
+		s.Warehouse = goods.DefaultWarehouse
 	}
 	if s.Field == "" {
 		s.Field = "lines"
@@ -106,7 +105,7 @@ func returnLines(data map[string]any, field string) ([]ReturnLine, error) {
 }
 
 func (returnPlugin) Run(ctx context.Context, in plugins.Input) (plugins.Output, error) {
-	s, err := returnSettings(in.Settings)
+	s, err := plugins.Config[ReturnSettings](ReturnName, in)
 	if err != nil {
 		return plugins.Output{}, err
 	}
@@ -115,14 +114,14 @@ func (returnPlugin) Run(ctx context.Context, in plugins.Input) (plugins.Output, 
 		return plugins.Output{}, err
 	}
 	detail := map[string]any{"warehouse": s.Warehouse, "lines": lines}
-	if in.DB == nil {
+	if in.Ports == nil {
 		detail["stock"] = "not moved"
 		return plugins.Output{Outcome: "ok", Detail: detail}, nil
 	}
 	if in.DryRun {
 		detail["dry_run"] = true
 	}
-	parent, err := parentOf(ctx, in.DB, in.Order.ID)
+	parent, err := parentOf(ctx, in.Ports.Orders, in.Order.ID)
 	if err != nil {
 		return plugins.Output{}, err
 	}
@@ -133,7 +132,7 @@ func (returnPlugin) Run(ctx context.Context, in plugins.Input) (plugins.Output, 
 		return plugins.Output{}, plugins.Fail("data", "a return must be linked to the order it is about (parent)")
 	}
 	detail["parent"] = parent
-	if f, err := overReturn(ctx, in.DB, in.Order.ID, parent, lines); err != nil || f != nil {
+	if f, err := overReturn(ctx, in.Ports, in.Order.ID, parent, lines); err != nil || f != nil {
 		if err == nil {
 			err = f
 		}
@@ -142,12 +141,12 @@ func (returnPlugin) Run(ctx context.Context, in plugins.Input) (plugins.Output, 
 	if in.DryRun {
 		return plugins.Output{Outcome: "ok", Detail: detail}, nil
 	}
-	var moves []inv.Move
+	var moves []goods.Move
 	for _, l := range lines {
 		if l.Good == 0 {
 			continue
 		}
-		m, err := inv.Return(ctx, in.DB, in.Order.ID, l.SKU, s.Warehouse, l.Good,
+		m, err := in.Ports.Stock.Return(ctx, in.Order.ID, l.SKU, s.Warehouse, l.Good,
 			fmt.Sprintf("return %s for order %d", in.Order.Number, parent))
 		if err != nil {
 			return plugins.Output{}, err
@@ -155,43 +154,36 @@ func (returnPlugin) Run(ctx context.Context, in plugins.Input) (plugins.Output, 
 		moves = append(moves, m)
 	}
 	if moves == nil {
-		moves = []inv.Move{}
+		moves = []goods.Move{}
 	}
 	detail["returned"] = moves
 	return plugins.Output{Outcome: "ok", Detail: detail}, nil
 }
 
 // parentOf is the order an after-sales order is about (0 for none or no such order).
-func parentOf(ctx context.Context, c *ent.Client, id int) (int, error) {
+func parentOf(ctx context.Context, orders plugins.Orders, id int) (int, error) {
 	if id == 0 {
 		return 0, nil
 	}
-	o, err := c.Order.Get(ctx, id)
-	if ent.IsNotFound(err) {
-		return 0, nil
-	}
-	if err != nil || o.ParentID == nil {
-		return 0, err
-	}
-	return *o.ParentID, nil
+	return orders.Parent(ctx, id)
 }
 
 // overReturn checks the lines against what can still come back for parent: what was
 // shipped for it less what its cases (and it) returned before, self excluded. It
 // returns a Failure naming the first SKU over the limit, with Index its first line.
-func overReturn(ctx context.Context, c *ent.Client, self, parent int, lines []ReturnLine) (*plugins.Failure, error) {
+func overReturn(ctx context.Context, ports *plugins.Ports, self, parent int, lines []ReturnLine) (*plugins.Failure, error) {
 	// Everything returned for the parent so far: its own returns and those of all its
 	// after-sales cases. The service's transaction holds the journal lock, so no other
 	// return can commit between this read and the caller's writes.
-	cases, err := c.Order.Query().Where(entorder.ParentID(parent), entorder.IDNEQ(self)).IDs(ctx)
+	cases, err := ports.Orders.Cases(ctx, parent, self)
 	if err != nil {
 		return nil, err
 	}
-	shipped, err := inv.Moved(ctx, c, inv.KindShip, parent)
+	shipped, err := ports.Stock.Moved(ctx, goods.KindShip, parent)
 	if err != nil {
 		return nil, err
 	}
-	before, err := inv.Moved(ctx, c, inv.KindReturn, append(cases, parent)...)
+	before, err := ports.Stock.Moved(ctx, goods.KindReturn, append(cases, parent)...)
 	if err != nil {
 		return nil, err
 	}
@@ -210,8 +202,8 @@ func overReturn(ctx context.Context, c *ent.Client, self, parent int, lines []Re
 
 // Check refuses, at submit, a return without a parent or of more than can come back.
 func (returnPlugin) Check(ctx context.Context, in plugins.Input) []plugins.Problem {
-	s, err := returnSettings(in.Settings)
-	if err != nil || in.DB == nil {
+	s, err := plugins.Config[ReturnSettings](ReturnName, in)
+	if err != nil || in.Ports == nil {
 		return nil // the settings were validated at publish; without a database there is nothing to check
 	}
 	if in.Order.Parent == 0 {
@@ -221,7 +213,7 @@ func (returnPlugin) Check(ctx context.Context, in plugins.Input) []plugins.Probl
 	if err != nil {
 		return nil // the form's schema speaks for the lines' shape
 	}
-	f, err := overReturn(ctx, in.DB, 0, in.Order.Parent, lines)
+	f, err := overReturn(ctx, in.Ports, 0, in.Order.Parent, lines)
 	if err != nil || f == nil {
 		return nil // a read error surfaces again, in the restocking transaction
 	}

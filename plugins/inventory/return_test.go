@@ -9,6 +9,7 @@ import (
 
 	"sluice/backend/ent"
 	inv "sluice/backend/inventory"
+	"sluice/backend/pluginhost"
 	"sluice/backend/store"
 	"sluice/backend/store/storetest"
 	"sluice/plugins"
@@ -60,7 +61,7 @@ func TestReturn(t *testing.T) {
 			var out plugins.Output
 			err := s.Tx(ctx, func(tx *ent.Tx) error {
 				var err error
-				out, err = p.Run(ctx, plugins.Input{Node: "restock", DryRun: dry, DB: tx.Client(),
+				out, err = plugins.RunWith(ctx, p, nil, plugins.Input{Node: "restock", DryRun: dry, Ports: pluginhost.Ports(tx.Client(), dry),
 					Order: plugins.Order{ID: kase, Number: "RMA-1", Data: returnData(lines)}})
 				return err
 			})
@@ -82,7 +83,9 @@ func TestReturn(t *testing.T) {
 
 		ch := p.(plugins.Checker)
 		check := func(parent int, lines string) []plugins.Problem {
-			return ch.Check(ctx, plugins.Input{DB: s.Read, Order: plugins.Order{Parent: parent, Data: returnData(lines)}})
+			cfg, err := p.Provision(nil)
+			require.NoError(t, err)
+			return ch.Check(ctx, plugins.Input{Config: cfg, Ports: pluginhost.Ports(s.Read, true), Order: plugins.Order{Parent: parent, Data: returnData(lines)}})
 		}
 		require.Empty(t, check(parent, `[{"sku": "BRG-6204", "qty": 6}]`))
 		require.Equal(t, []plugins.Problem{{Pointer: "/parent", Message: "a return names the order it is about (parent)"}}, check(0, `[]`))

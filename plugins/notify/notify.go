@@ -11,10 +11,6 @@ import (
 	"fmt"
 	"strings"
 
-	"sluice/backend/ent"
-	"sluice/backend/ent/customer"
-	"sluice/backend/ent/outboxmessage"
-	"sluice/backend/outbox"
 	"sluice/plugins"
 )
 
@@ -29,6 +25,12 @@ type Settings struct {
 
 // DefaultTemplate is used when the settings name none.
 const DefaultTemplate = "order_confirmed"
+
+// Channels.
+const (
+	Email   = "email"
+	Webhook = "webhook"
+)
 
 type plugin struct{}
 
@@ -68,7 +70,7 @@ type recipient struct {
 // findRecipient resolves the customer: the customers row whose code is the order's
 // customer field (a code, or an object with a code), else what the form itself holds
 // (an email field, or the demo form's customer.contact).
-func findRecipient(ctx context.Context, db *ent.Client, channel string, data map[string]any) (recipient, error) {
+func findRecipient(ctx context.Context, ports *plugins.Ports, channel string, data map[string]any) (recipient, error) {
 	var r recipient
 	obj, _ := data["customer"].(map[string]any)
 	if s, ok := data["customer"].(string); ok {
@@ -77,21 +79,21 @@ func findRecipient(ctx context.Context, db *ent.Client, channel string, data map
 		r.code, _ = obj["code"].(string)
 		r.name, _ = obj["name"].(string)
 	}
-	if r.code != "" && db != nil {
-		c, err := db.Customer.Query().Where(customer.Code(r.code)).Only(ctx)
+	if r.code != "" && ports != nil {
+		c, err := ports.Customers.ByCode(ctx, r.code)
 		switch {
-		case err == nil:
+		case err != nil:
+			return r, err
+		case c != nil:
 			if c.Name != "" {
 				r.name = c.Name
 			}
 			r.language = c.Language
-			if channel == outbox.Email {
+			if channel == Email {
 				r.to = c.Email
 			} else {
 				r.to = c.WebhookURL
 			}
-		case !ent.IsNotFound(err):
-			return r, err
 		}
 	}
 	if r.language == "" {
@@ -99,11 +101,11 @@ func findRecipient(ctx context.Context, db *ent.Client, channel string, data map
 	}
 	if r.to == "" {
 		field := "email"
-		if channel == outbox.Webhook {
+		if channel == Webhook {
 			field = "webhook_url"
 		}
 		r.to, _ = data[field].(string)
-		if r.to == "" && channel == outbox.Email && obj != nil {
+		if r.to == "" && channel == Email && obj != nil {
 			r.to, _ = obj["contact"].(string)
 		}
 	}
@@ -186,18 +188,27 @@ type WebhookLine struct {
 	Price float64 `json:"price"`
 }
 
-func (plugin) Run(ctx context.Context, in plugins.Input) (plugins.Output, error) {
+// Provision reads and checks the settings once per flow version.
+func (plugin) Provision(raw json.RawMessage) (any, error) {
 	var s Settings
-	if err := plugins.DecodeSettings(Name, in.Settings, &s); err != nil {
-		return plugins.Output{}, err
+	if err := plugins.DecodeSettings(Name, raw, &s); err != nil {
+		return nil, err
 	}
-	if s.Channel != outbox.Email && s.Channel != outbox.Webhook {
-		return plugins.Output{}, fmt.Errorf("%s: settings: channel must be email or webhook, not %q", Name, s.Channel)
+	if s.Channel != Email && s.Channel != Webhook {
+		return nil, &plugins.SettingError{Pointer: "/channel", Message: fmt.Sprintf("channel must be email or webhook, not %q", s.Channel)}
 	}
 	if s.Template == "" {
 		s.Template = DefaultTemplate
 	}
-	r, err := findRecipient(ctx, in.DB, s.Channel, in.Order.Data)
+	return s, nil
+}
+
+func (plugin) Run(ctx context.Context, in plugins.Input) (plugins.Output, error) {
+	s, err := plugins.Config[Settings](Name, in)
+	if err != nil {
+		return plugins.Output{}, err
+	}
+	r, err := findRecipient(ctx, in.Ports, s.Channel, in.Order.Data)
 	if err != nil {
 		return plugins.Output{}, fmt.Errorf("%s: customer: %w", Name, err)
 	}
@@ -208,7 +219,7 @@ func (plugin) Run(ctx context.Context, in plugins.Input) (plugins.Output, error)
 	}
 	if r.to == "" {
 		what := "an email address"
-		if s.Channel == outbox.Webhook {
+		if s.Channel == Webhook {
 			what = "a webhook URL"
 		}
 		f := plugins.Fail("address", "no %s to confirm order %s to: set it on customer %q or in the order", what, in.Order.Number, r.code)
@@ -223,15 +234,15 @@ func (plugin) Run(ctx context.Context, in plugins.Input) (plugins.Output, error)
 		detail["sent"] = false
 		return plugins.Output{Outcome: "ok", Detail: detail}, nil
 	}
-	if in.DB == nil {
+	if in.Ports == nil {
 		return plugins.Output{}, fmt.Errorf("%s: no database to queue the message in", Name)
 	}
-	key, err := nextKey(ctx, in.DB, in.Order, in.Node, s.Channel)
+	key, err := nextKey(ctx, in.Ports.Outbox, in.Order, in.Node, s.Channel)
 	if err != nil {
 		return plugins.Output{}, fmt.Errorf("%s: %w", Name, err)
 	}
 	body := msg.Body
-	if s.Channel == outbox.Webhook {
+	if s.Channel == Webhook {
 		p := WebhookPayload{Event: s.Template, Key: key, Language: msg.Language, Subject: msg.Subject, Text: msg.Body,
 			Order: WebhookOrder{ID: in.Order.ID, Number: in.Order.Number, Customer: r.code, Name: r.name, Total: v.Total, Currency: v.Currency, Lines: []WebhookLine{}}}
 		for _, l := range v.Lines {
@@ -243,12 +254,12 @@ func (plugin) Run(ctx context.Context, in plugins.Input) (plugins.Output, error)
 		}
 		body = string(b)
 	}
-	m, err := outbox.Enqueue(ctx, in.DB, outbox.Message{Key: key, Channel: s.Channel, OrderID: in.Order.ID, Template: s.Template,
+	id, err := in.Ports.Outbox.Enqueue(ctx, plugins.Message{Key: key, Channel: s.Channel, OrderID: in.Order.ID, Template: s.Template,
 		Language: msg.Language, Recipient: r.to, Subject: msg.Subject, Body: body})
 	if err != nil {
 		return plugins.Output{}, fmt.Errorf("%s: %w", Name, err)
 	}
-	detail["outbox_id"] = m.ID
+	detail["outbox_id"] = id
 	detail["key"] = key
 	detail["queued"] = true
 	return plugins.Output{Outcome: "ok", Detail: detail}, nil
@@ -257,13 +268,13 @@ func (plugin) Run(ctx context.Context, in plugins.Input) (plugins.Output, error)
 // nextKey is the idempotency key of this confirmation: stable for the order, node and
 // channel, with a counter when the order passes the node again (returned and
 // re-approved), since the receiver must see that one as a new message.
-func nextKey(ctx context.Context, db *ent.Client, o plugins.Order, node, channel string) (string, error) {
+func nextKey(ctx context.Context, ob plugins.Outbox, o plugins.Order, node, channel string) (string, error) {
 	ref := o.Number
 	if ref == "" {
 		ref = fmt.Sprintf("id%d", o.ID)
 	}
 	base := fmt.Sprintf("sluice:%s:%s:%s", ref, node, channel)
-	n, err := db.OutboxMessage.Query().Where(outboxmessage.Or(outboxmessage.Key(base), outboxmessage.KeyHasPrefix(base+":"))).Count(ctx)
+	n, err := ob.Keys(ctx, base)
 	if err != nil {
 		return "", err
 	}

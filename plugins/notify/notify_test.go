@@ -16,6 +16,7 @@ import (
 	"sluice/backend/ent"
 	"sluice/backend/outbox"
 	"sluice/backend/outbox/outboxtest"
+	"sluice/backend/pluginhost"
 	"sluice/backend/store"
 	"sluice/backend/store/storetest"
 	"sluice/plugins"
@@ -75,14 +76,14 @@ func seedCustomers(t *testing.T, st *store.Store, hook string) {
 }
 
 // run runs the plugin in a transaction, as the service does.
-func run(t *testing.T, st *store.Store, in plugins.Input) (plugins.Output, error) {
+func run(t *testing.T, st *store.Store, settings string, in plugins.Input) (plugins.Output, error) {
 	t.Helper()
 	p, _ := plugins.Get(Name)
 	var out plugins.Output
 	var runErr error
 	err := st.Tx(ctx, func(tx *ent.Tx) error {
-		in.DB = tx.Client()
-		out, runErr = p.Run(ctx, in)
+		in.Ports = pluginhost.Ports(tx.Client(), in.DryRun)
+		out, runErr = plugins.RunWith(ctx, p, json.RawMessage(settings), in)
 		return runErr
 	})
 	if runErr != nil {
@@ -109,7 +110,7 @@ func TestConfirmByEmail(t *testing.T) {
 		{"C-XX", "jp@example.com", "zh-TW", "訂單確認：SO-104", []string{"Kyoto Parts 您好", "訂單 SO-104 已確認"}},
 	} {
 		number := tc.subject[len(tc.subject)-6:]
-		out, err := run(t, st, plugins.Input{Node: "confirm", Settings: json.RawMessage(`{"channel": "email"}`),
+		out, err := run(t, st, `{"channel": "email"}`, plugins.Input{Node: "confirm",
 			Order: plugins.Order{ID: 100 + i, Number: number, Flow: "order-review", Data: orderData(t, tc.code, "")}})
 		require.NoError(t, err, tc.code)
 		require.Equal(t, "ok", out.Outcome)
@@ -143,7 +144,7 @@ func TestConfirmByWebhook(t *testing.T) {
 	defer hs.Close()
 	st := storetest.SQLite(t)
 	seedCustomers(t, st, hs.URL+"/orders")
-	out, err := run(t, st, plugins.Input{Node: "confirm", Settings: json.RawMessage(`{"channel": "webhook"}`),
+	out, err := run(t, st, `{"channel": "webhook"}`, plugins.Input{Node: "confirm",
 		Order: plugins.Order{ID: 7, Number: "SO-7", Data: orderData(t, "C-EN", "")}})
 	require.NoError(t, err)
 	require.Equal(t, hs.URL+"/orders", out.Detail["to"])
@@ -183,7 +184,7 @@ func TestRecipientFallbacks(t *testing.T) {
 		"no webhook url":         {orderData(t, "C-TW", ""), "webhook", ""},
 		"unknown code, no email": {orderData(t, "C-GONE", ""), "email", ""},
 	} {
-		out, err := run(t, st, plugins.Input{Node: "confirm", Settings: json.RawMessage(`{"channel": "` + tc.channel + `"}`),
+		out, err := run(t, st, `{"channel": "`+tc.channel+`"}`, plugins.Input{Node: "confirm",
 			Order: plugins.Order{ID: 1, Number: "SO-" + name, Data: tc.data}})
 		if tc.to == "" {
 			var f *plugins.Failure
@@ -205,7 +206,7 @@ func TestDryRun(t *testing.T) {
 	st := storetest.SQLite(t)
 	seedCustomers(t, st, "")
 	p, _ := plugins.Get(Name)
-	out, err := p.Run(ctx, plugins.Input{Node: "confirm", DryRun: true, DB: st.Read, Settings: json.RawMessage(`{"channel": "email"}`),
+	out, err := plugins.RunWith(ctx, p, json.RawMessage(`{"channel": "email"}`), plugins.Input{Node: "confirm", DryRun: true, Ports: pluginhost.Ports(st.Read, true),
 		Order: plugins.Order{Number: "SO-9", Data: orderData(t, "C-TW", "")}})
 	require.NoError(t, err)
 	require.Equal(t, true, out.Detail["dry_run"])
@@ -217,7 +218,7 @@ func TestDryRun(t *testing.T) {
 	require.Zero(t, n)
 
 	// no database at all (simulating a flow file): still renders
-	out, err = p.Run(ctx, plugins.Input{Node: "confirm", DryRun: true, Settings: json.RawMessage(`{"channel": "email"}`),
+	out, err = plugins.RunWith(ctx, p, json.RawMessage(`{"channel": "email"}`), plugins.Input{Node: "confirm", DryRun: true,
 		Order: plugins.Order{Number: "SO-9", Data: orderData(t, "C-TW", `, "email": "x@example.com"`)}})
 	require.NoError(t, err)
 	require.Equal(t, "x@example.com", out.Detail["to"])
@@ -229,7 +230,7 @@ func TestKeysPerPass(t *testing.T) {
 	seedCustomers(t, st, "")
 	var keys []string
 	for range 3 {
-		out, err := run(t, st, plugins.Input{Node: "confirm", Settings: json.RawMessage(`{"channel": "email"}`),
+		out, err := run(t, st, `{"channel": "email"}`, plugins.Input{Node: "confirm",
 			Order: plugins.Order{ID: 5, Number: "SO-5", Data: orderData(t, "C-TW", "")}})
 		require.NoError(t, err)
 		keys = append(keys, out.Detail["key"].(string))
@@ -239,9 +240,9 @@ func TestKeysPerPass(t *testing.T) {
 
 func TestSettingsErrors(t *testing.T) {
 	p, _ := plugins.Get(Name)
-	_, err := p.Run(ctx, plugins.Input{Settings: json.RawMessage(`{"channel": "fax"}`), DryRun: true})
+	_, err := plugins.RunWith(ctx, p, json.RawMessage(`{"channel": "fax"}`), plugins.Input{DryRun: true})
 	require.Error(t, err)
-	_, err = p.Run(ctx, plugins.Input{Settings: json.RawMessage(`{"channel": "email", "template": "no_such"}`), DryRun: true,
+	_, err = plugins.RunWith(ctx, p, json.RawMessage(`{"channel": "email", "template": "no_such"}`), plugins.Input{DryRun: true,
 		Order: plugins.Order{Data: map[string]any{"email": "a@example.com"}}})
 	require.ErrorContains(t, err, "no message template")
 }

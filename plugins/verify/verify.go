@@ -24,10 +24,6 @@ import (
 	"math"
 	"strings"
 
-	"sluice/backend/ent"
-	"sluice/backend/ent/customer"
-	"sluice/backend/ent/order"
-	"sluice/backend/ent/product"
 	"sluice/plugins"
 )
 
@@ -127,10 +123,11 @@ func (plugin) SettingsSchema() json.RawMessage {
 }`)
 }
 
-func settings(raw json.RawMessage) (Settings, error) {
+// Provision reads the rule set once per flow version.
+func (plugin) Provision(raw json.RawMessage) (any, error) {
 	var s Settings
 	if err := plugins.DecodeSettings(Name, raw, &s); err != nil {
-		return s, err
+		return nil, err
 	}
 	return s, nil
 }
@@ -138,11 +135,11 @@ func settings(raw json.RawMessage) (Settings, error) {
 // run is one evaluation: what failed and what was checked.
 type run struct {
 	ctx     context.Context
-	db      *ent.Client
+	ports   *plugins.Ports
 	data    map[string]any
 	failed  []Check
 	checked []string
-	cust    *ent.Customer
+	cust    *plugins.Customer
 }
 
 func (r *run) fail(rule, reason, pointer, format string, a ...any) {
@@ -150,11 +147,11 @@ func (r *run) fail(rule, reason, pointer, format string, a ...any) {
 }
 
 func (plugin) Run(ctx context.Context, in plugins.Input) (plugins.Output, error) {
-	s, err := settings(in.Settings)
+	s, err := plugins.Config[Settings](Name, in)
 	if err != nil {
 		return plugins.Output{}, err
 	}
-	r := &run{ctx: ctx, db: in.DB, data: in.Order.Data}
+	r := &run{ctx: ctx, ports: in.Ports, data: in.Order.Data}
 	if len(s.Required) > 0 {
 		r.required(s.Required)
 	}
@@ -245,19 +242,16 @@ func empty(v any) bool {
 // reports it missing or blocked.
 func (r *run) customer(check bool) error {
 	key := plugins.CustomerKey(r.data)
-	if r.db == nil {
+	if r.ports == nil {
 		if check {
 			r.checked = append(r.checked, "customer: not checked (no database)")
 		}
 		return nil
 	}
 	if key != "" {
-		c, err := r.db.Customer.Query().Where(customer.Code(key)).Only(r.ctx)
-		if ent.IsNotFound(err) {
-			// the form may name the customer rather than give its code
-			c, err = r.db.Customer.Query().Where(customer.Name(key)).Order(ent.Asc(customer.FieldID)).First(r.ctx)
-		}
-		if err != nil && !ent.IsNotFound(err) {
+		// the form may name the customer rather than give its code
+		c, err := r.ports.Customers.Find(r.ctx, key)
+		if err != nil {
 			return err
 		}
 		r.cust = c
@@ -309,7 +303,7 @@ func (r *run) quantity(q Quantity) {
 }
 
 func (r *run) prices(p Prices) error {
-	if r.db == nil {
+	if r.ports == nil {
 		r.checked = append(r.checked, "prices: not checked (no database)")
 		return nil
 	}
@@ -321,20 +315,20 @@ func (r *run) prices(p Prices) error {
 			r.fail("prices", ReasonData, ptr, "line %d has no unit price", i+1)
 			continue
 		}
-		prod, err := r.db.Product.Query().Where(product.Sku(sku)).Only(r.ctx)
-		if ent.IsNotFound(err) {
-			r.fail("prices", ReasonData, fmt.Sprintf("/items/%d/sku", i), "line %d: %q is not in the price list", i+1, sku)
-			continue
-		}
+		list, listed, err := r.ports.Prices.ListPrice(r.ctx, sku)
 		if err != nil {
 			return err
 		}
-		if prod.Price <= 0 {
+		if !listed {
+			r.fail("prices", ReasonData, fmt.Sprintf("/items/%d/sku", i), "line %d: %q is not in the price list", i+1, sku)
+			continue
+		}
+		if list <= 0 {
 			continue // no list price to compare with
 		}
-		off := math.Abs(price-prod.Price) / prod.Price * 100
+		off := math.Abs(price-list) / list * 100
 		if off > p.Tolerance+1e-9 {
-			r.fail("prices", ReasonPrice, ptr, "line %d: %s at %g is %.1f%% off the list price %g (tolerance %g%%)", i+1, sku, price, off, prod.Price, p.Tolerance)
+			r.fail("prices", ReasonPrice, ptr, "line %d: %s at %g is %.1f%% off the list price %g (tolerance %g%%)", i+1, sku, price, off, list, p.Tolerance)
 		}
 	}
 	r.checked = append(r.checked, fmt.Sprintf("prices: within %g%% of the price list", p.Tolerance))
@@ -344,7 +338,7 @@ func (r *run) prices(p Prices) error {
 // credit sums the customer's other open orders with this one's total.
 func (r *run) credit(orderID int) error {
 	switch {
-	case r.db == nil:
+	case r.ports == nil:
 		r.checked = append(r.checked, "credit: not checked (no database)")
 		return nil
 	case r.cust == nil:
@@ -359,8 +353,7 @@ func (r *run) credit(orderID int) error {
 	if r.cust.Name != "" && r.cust.Name != r.cust.Code {
 		keys = append(keys, r.cust.Name)
 	}
-	rows, err := r.db.Order.Query().Where(order.CustomerIn(keys...), order.StatusIn(OpenStatuses...), order.IDNEQ(orderID)).
-		Select(order.FieldTotal).Float64s(r.ctx)
+	rows, err := r.ports.Orders.Totals(r.ctx, keys, OpenStatuses, orderID)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"sluice/backend/ent"
+	"sluice/backend/pluginhost"
 	"sluice/backend/store"
 	"sluice/backend/store/storetest"
 	"sluice/plugins"
@@ -41,7 +42,7 @@ func check(t *testing.T, db *ent.Client, orderID int, settings string, d map[str
 	t.Helper()
 	p, ok := plugins.Get(Name)
 	require.True(t, ok)
-	out, err := p.Run(context.Background(), plugins.Input{Node: "checks", Settings: json.RawMessage(settings), DB: db,
+	out, err := plugins.RunWith(context.Background(), p, json.RawMessage(settings), plugins.Input{Node: "checks", Ports: pluginhost.Ports(db, false),
 		Order: plugins.Order{ID: orderID, Data: d}})
 	if w.reason == "" {
 		require.NoError(t, err)

@@ -13,6 +13,7 @@ import (
 
 	"sluice/backend/definitions"
 	"sluice/backend/engine"
+	"sluice/backend/pluginhost"
 	"sluice/backend/service"
 	"sluice/plugins"
 	"sluice/schemas"
@@ -178,14 +179,18 @@ func (e *demoEnv) Resolve(a engine.Approvers, dept string, o engine.Order) ([]st
 	return out, nil
 }
 
-func (e *demoEnv) Run(n *engine.NodeDoc, o engine.Order) (string, map[string]any, error) {
+func (e *demoEnv) Run(n *engine.NodeDoc, o engine.Order) (string, map[string]any, any, error) {
 	p, ok := plugins.Get(n.Plugin)
 	if !ok {
-		return "", nil, fmt.Errorf("plugin %q is not registered", n.Plugin)
+		return "", nil, nil, fmt.Errorf("plugin %q is not registered", n.Plugin)
 	}
-	out, err := p.Run(context.Background(), plugins.Input{Node: n.ID, Settings: n.Settings, DryRun: true,
+	cfg, err := pluginhost.Config(p, n)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	out, err := p.Run(context.Background(), plugins.Input{Node: n.ID, Config: cfg, DryRun: true,
 		Order: plugins.Order{ID: o.ID, Number: o.Number, Department: o.Department, Data: o.Data}})
-	return out.Outcome, out.Detail, err
+	return out.Outcome, out.Detail, out.Effects, err
 }
 
 // escalation names an escalation's targets from the demo directory: the role's holders
