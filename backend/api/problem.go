@@ -31,6 +31,9 @@ type Problem struct {
 	// the flow checker refused).
 	Code           string           `json:"code,omitempty"`
 	Counterexample []flowcheck.Step `json:"counterexample,omitempty"`
+	// Reason: why a task changed (type service.TypeTaskChanged): decided, cancelled or
+	// moved.
+	Reason string `json:"reason,omitempty"`
 }
 
 func problem(c *gin.Context, status int, detail string, errs ...service.FieldError) {
@@ -67,13 +70,13 @@ func (h *handlers) fail(c *gin.Context, err error) {
 		if e.Status == http.StatusTooManyRequests {
 			c.Header("Retry-After", strconv.Itoa(int(e.RetryAfter.Seconds())+1))
 		}
-		if e.Code != "" { // a flow the checker refused: its code and counterexample too
+		if e.Code != "" || e.Reason != "" { // a flow the checker refused: its code and counterexample too; a task that changed: why
 			typ := e.Type
 			if typ == "" {
 				typ = "about:blank"
 			}
 			b, _ := json.Marshal(Problem{Type: typ, Title: http.StatusText(e.Status), Status: e.Status, Detail: e.Detail,
-				Errors: e.Errors, Code: e.Code, Counterexample: e.Counterexample})
+				Errors: e.Errors, Code: e.Code, Counterexample: e.Counterexample, Reason: e.Reason})
 			c.Abort()
 			c.Data(e.Status, "application/problem+json", b)
 			return

@@ -9,6 +9,7 @@ import (
 
 	"sluice/backend/engine"
 	"sluice/backend/ent"
+	"sluice/backend/ent/auditentry"
 	"sluice/backend/ent/exception"
 	"sluice/backend/ent/nodeinstance"
 	"sluice/backend/ent/order"
@@ -116,19 +117,48 @@ func (s *Service) mayAct(a Actor, f *engine.Flow, t *ent.Task, action string) bo
 	return s.can(a, t.Department, nodeObject(f.Key, t.NodeID), action)
 }
 
-// closedReason says why a task that is not open can no longer be acted on.
-func closedReason(f *engine.Flow, t *ent.Task) string {
+// closedTask is the 409 a task that is no longer open answers, with why: decided,
+// cancelled as the order went on without it, or moved by a version migration (its
+// node gone from the order's version, or closed by the migration's own transaction).
+func closedTask(ctx context.Context, c *ent.Client, f *engine.Flow, t *ent.Task) (*Error, error) {
 	switch {
 	case t.Status == "done" && t.DecidedBy != "":
-		return fmt.Sprintf("this task was already decided (%s) by %s", t.Decision, t.DecidedBy)
+		return taskChanged(TaskDecided, "this task was already decided (%s) by %s", t.Decision, t.DecidedBy), nil
 	case t.Status == "done":
-		return "this task was already decided"
+		return taskChanged(TaskDecided, "this task was already decided"), nil
 	case t.Status == "cancelled" && f.Nodes[t.NodeID] == nil:
-		return fmt.Sprintf("this task was cancelled: the order moved to version %d of flow %s, which has no node %q", f.Version, f.Key, t.NodeID)
+		return taskChanged(TaskMoved, "this task was cancelled: the order moved to version %d of flow %s, which has no node %q", f.Version, f.Key, t.NodeID), nil
 	case t.Status == "cancelled":
-		return "this task was cancelled: the order went on without it"
+		moved, err := closedByMigration(ctx, c, t)
+		if err != nil {
+			return nil, err
+		}
+		if moved {
+			return taskChanged(TaskMoved, "this task was cancelled: the order moved to version %d of flow %s", f.Version, f.Key), nil
+		}
+		return taskChanged(TaskCancelled, "this task was cancelled: the order went on without it"), nil
 	}
-	return "this task is " + t.Status
+	return taskChanged(TaskCancelled, "this task is %s", t.Status), nil
+}
+
+// closedByMigration says whether a cancelled task was closed by a version migration:
+// its node instance ended in the transaction that journaled the order's "migrated".
+func closedByMigration(ctx context.Context, c *ent.Client, t *ent.Task) (bool, error) {
+	ni, err := c.NodeInstance.Get(ctx, t.NodeInstanceID)
+	if err != nil || ni.EndedAt == nil {
+		return false, err
+	}
+	moves, err := c.AuditEntry.Query().Where(auditentry.OrderID(t.OrderID), auditentry.Action("migrated")).
+		Select(auditentry.FieldAt).All(ctx)
+	if err != nil {
+		return false, err
+	}
+	for _, m := range moves {
+		if d := m.At.Sub(*ni.EndedAt); d > -time.Microsecond && d < time.Microsecond {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 func (s *Service) decide(ctx context.Context, tx *ent.Tx, j *store.Journal, a Actor, f *engine.Flow, o *ent.Order, t *ent.Task, req ActionRequest) (*ActionResult, error) {
@@ -136,7 +166,11 @@ func (s *Service) decide(ctx context.Context, tx *ent.Tx, j *store.Journal, a Ac
 		// 409 "it changed", before 403 "you may not": the task was yours, and it was
 		// decided, cancelled or moved by a version migration (whose flow may no longer
 		// grant its node to anyone)
-		return nil, conflict("%s", closedReason(f, t))
+		e, err := closedTask(ctx, tx.Client(), f, t)
+		if err != nil {
+			return nil, err
+		}
+		return nil, e
 	}
 	if t.Kind == "cc" || (req.auto == nil && !s.mayAct(a, f, t, req.Action)) {
 		return nil, forbidden("you may not %s this task", req.Action)
@@ -252,7 +286,7 @@ func (s *Service) decide(ctx context.Context, tx *ent.Tx, j *store.Journal, a Ac
 			return nil, err
 		}
 		if n == 0 {
-			return nil, conflict("this task was decided by someone else meanwhile")
+			return nil, taskChanged(TaskDecided, "this task was decided by someone else meanwhile")
 		}
 		t.Version++
 	}
@@ -408,7 +442,11 @@ func (s *Service) urge(ctx context.Context, tx *ent.Tx, j *store.Journal, a Acto
 		return nil, forbidden("only the submitter may urge this task")
 	}
 	if t.Status != "open" && t.Status != "waiting" {
-		return nil, conflict("this task is %s", t.Status)
+		e, err := closedTask(ctx, tx.Client(), f, t)
+		if err != nil {
+			return nil, err
+		}
+		return nil, e
 	}
 	if slices.Contains(t.Assignees, a.Username) {
 		return nil, invalid("this task is yours", FieldError{"/action", "decide your own task instead of urging it"})

@@ -35,6 +35,26 @@ type Error struct {
 	// Counterexample: a flow refused by the flow checker, the decisions from the start
 	// that reach the bad state.
 	Counterexample []flowcheck.Step `json:"counterexample,omitempty"`
+	// Reason is a TypeTaskChanged conflict's machine reason: TaskDecided,
+	// TaskCancelled or TaskMoved.
+	Reason string `json:"reason,omitempty"`
+}
+
+// TypeTaskChanged: a 409 on an action whose task is no longer open. Its Reason says
+// why: someone decided it, the order went on without it, or a version migration moved
+// the order. It is "it changed", never "you may not" (403).
+const TypeTaskChanged = "urn:sluice:problem:task-changed"
+
+// The reasons of a TypeTaskChanged conflict.
+const (
+	TaskDecided   = "decided"
+	TaskCancelled = "cancelled"
+	TaskMoved     = "moved"
+)
+
+// taskChanged is the TypeTaskChanged conflict of the given reason.
+func taskChanged(reason, format string, a ...any) *Error {
+	return &Error{Status: http.StatusConflict, Type: TypeTaskChanged, Reason: reason, Detail: fmt.Sprintf(format, a...)}
 }
 
 func (e *Error) Error() string {

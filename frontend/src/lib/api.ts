@@ -54,6 +54,24 @@ export class ApiError extends Error {
   }
 }
 
+/** The problem type of a 409 on a task action: the task is no longer open (never a permission refusal). */
+export const TASK_CHANGED = 'urn:sluice:problem:task-changed';
+
+/** Why a task changed: someone decided it, the order went on without it, or a version migration moved the order. */
+export type TaskChangedReason = 'decided' | 'cancelled' | 'moved';
+
+const TASK_CHANGED_REASONS: readonly string[] = ['decided', 'cancelled', 'moved'];
+
+/**
+ * The machine reason of a task-changed problem (`type` urn:sluice:problem:task-changed, member `reason`), from an
+ * ApiError or a batch item's error; undefined for anything else (an older server, another conflict).
+ */
+export function taskChangedReason(p: unknown): TaskChangedReason | undefined {
+  const problem = p instanceof ApiError ? p.problem : (p as Problem | null | undefined);
+  if (!problem || typeof problem !== 'object' || problem.type !== TASK_CHANGED) return undefined;
+  return TASK_CHANGED_REASONS.includes(String(problem.reason)) ? (problem.reason as TaskChangedReason) : undefined;
+}
+
 /** Thrown when the server could not be reached at all. */
 export class NetworkError extends Error {
   constructor(cause: unknown) {

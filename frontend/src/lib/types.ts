@@ -214,7 +214,8 @@ export interface BatchItem {
   task: number;
   status: number;
   result?: TaskActionResponse;
-  error?: { status: number; detail: string; errors?: { pointer: string; message: string }[] };
+  /** `type` and `reason` as a problem's: urn:sluice:problem:task-changed with decided | cancelled | moved. */
+  error?: { status: number; type?: string; reason?: string; detail: string; errors?: { pointer: string; message: string }[] };
 }
 
 export interface BatchResponse {

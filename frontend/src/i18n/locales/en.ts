@@ -192,6 +192,16 @@ const en: Messages = {
     done: 'Sent: {{action}}',
     conflict: 'This task has changed since you opened it: it was decided, or the order moved on. The order has been reloaded.',
     conflictAt: '{{node}}: this task has changed since you opened it (it was decided, or the order moved on). The order has been reloaded.',
+    taskChanged: {
+      decided: 'Someone has already decided this task. The order has been reloaded.',
+      cancelled: 'This task was closed: the order went on without it. The order has been reloaded.',
+      moved: 'This task was closed: the order was moved to a new version of its flow. The order has been reloaded.',
+    },
+    taskChangedAt: {
+      decided: '{{node}}: someone has already decided this task. The order has been reloaded.',
+      cancelled: '{{node}}: this task was closed, the order went on without it. The order has been reloaded.',
+      moved: '{{node}}: this task was closed, the order was moved to a new version of its flow. The order has been reloaded.',
+    },
     forbidden: 'You are not allowed to act on this task',
     return: 'Return',
     transfer: 'Transfer',
@@ -251,6 +261,11 @@ const en: Messages = {
     urgeTooSoonNoWait: 'Urged recently; try again later',
   },
   batch: {
+    changedReason: {
+      decided: 'Already decided',
+      cancelled: 'Closed meanwhile',
+      moved: 'Moved to a new flow version',
+    },
     changed: 'Changed meanwhile',
     title: 'Approve selected tasks',
     intro: 'Approves the {{count}} selected tasks, each on its own: one refusal does not stop the others.',

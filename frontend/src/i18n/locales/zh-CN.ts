@@ -192,6 +192,16 @@ const zhCN: Messages = {
     done: '已提交：{{action}}',
     conflict: '此待办在您打开后已有变动：已被处理，或订单已往下进行。已重新加载订单。',
     conflictAt: '{{node}}：此待办在您打开后已有变动（已被处理，或订单已往下进行）。已重新加载订单。',
+    taskChanged: {
+      decided: '此待办已有人处理。已重新加载订单。',
+      cancelled: '此待办已关闭：订单已不经此步骤往下进行。已重新加载订单。',
+      moved: '此待办已关闭：订单已迁移到流程的新版本。已重新加载订单。',
+    },
+    taskChangedAt: {
+      decided: '{{node}}：此待办已有人处理。已重新加载订单。',
+      cancelled: '{{node}}：此待办已关闭，订单已不经此步骤往下进行。已重新加载订单。',
+      moved: '{{node}}：此待办已关闭，订单已迁移到流程的新版本。已重新加载订单。',
+    },
     forbidden: '您没有权限处理此待办',
     return: '退回',
     transfer: '转交',
@@ -251,6 +261,11 @@ const zhCN: Messages = {
     urgeTooSoonNoWait: '刚催办过，请稍后再试',
   },
   batch: {
+    changedReason: {
+      decided: '已有人处理',
+      cancelled: '期间已关闭',
+      moved: '已迁移到新版流程',
+    },
     changed: '期间已有变动',
     title: '批量通过',
     intro: '将通过所选的 {{count}} 条待办，每条分别处理，一条失败不影响其他条。',

@@ -190,6 +190,16 @@ const zhTW = {
     done: '已送出：{{action}}',
     conflict: '此待辦在您開啟後已有變動：已被處理，或訂單已往下進行。已重新載入訂單。',
     conflictAt: '{{node}}：此待辦在您開啟後已有變動（已被處理，或訂單已往下進行）。已重新載入訂單。',
+    taskChanged: {
+      decided: '此待辦已有人處理。已重新載入訂單。',
+      cancelled: '此待辦已關閉：訂單已不經此步驟往下進行。已重新載入訂單。',
+      moved: '此待辦已關閉：訂單已移轉到流程的新版本。已重新載入訂單。',
+    },
+    taskChangedAt: {
+      decided: '{{node}}：此待辦已有人處理。已重新載入訂單。',
+      cancelled: '{{node}}：此待辦已關閉，訂單已不經此步驟往下進行。已重新載入訂單。',
+      moved: '{{node}}：此待辦已關閉，訂單已移轉到流程的新版本。已重新載入訂單。',
+    },
     forbidden: '您沒有權限處理此待辦',
     return: '退回',
     transfer: '轉交',
@@ -249,6 +259,11 @@ const zhTW = {
     urgeTooSoonNoWait: '剛催辦過，請稍後再試',
   },
   batch: {
+    changedReason: {
+      decided: '已有人處理',
+      cancelled: '期間已關閉',
+      moved: '已移轉到新版流程',
+    },
     changed: '期間已有變動',
     title: '批次核准',
     intro: '將核准所選的 {{count}} 筆待辦，每筆分別處理，一筆失敗不影響其他筆。',

@@ -17,7 +17,7 @@ import { DocumentsCard, LinkedOrdersCard, OrderExceptionAlert, ShippingCard, use
 import { ErrorAlert } from '../../../components/ErrorAlert';
 import { StatusTag } from '../../../components/StatusTag';
 import { useLang } from '../../../i18n/useLang';
-import { isApiError } from '../../../lib/api';
+import { isApiError, type TaskChangedReason } from '../../../lib/api';
 import { formatDateTime, formatMoney } from '../../../lib/format';
 import type { HistoryEntry, Task } from '../../../lib/types';
 import { latestTrace, nodeNamesFrom, nodeProgress, returnTargets, type NodeProgress } from '../lib/history';
@@ -90,7 +90,7 @@ export function OrderDetailPage() {
   const deptName = useDepartmentName();
   useFulfilmentLive(id);
   // tasks that changed under the reviewer (a 409 on an action): said here, since their panels go with the reload
-  const [changed, setChanged] = useState<{ key: number; node: string; detail?: string }[]>([]);
+  const [changed, setChanged] = useState<{ key: number; node: string; detail?: string; reason?: TaskChangedReason }[]>([]);
 
   if (order.isPending) {
     return (
@@ -191,7 +191,8 @@ export function OrderDetailPage() {
                 showIcon
                 closable={{ onClose: () => setChanged((cs) => cs.filter((x) => x.key !== c.key)) }}
                 data-testid="task-changed"
-                title={t('action.conflictAt', { node: nodeName(c.node) })}
+                data-reason={c.reason}
+                title={t(c.reason ? `action.taskChangedAt.${c.reason}` : 'action.conflictAt', { node: nodeName(c.node) })}
                 description={c.detail ? <Typography.Text type="secondary">{c.detail}</Typography.Text> : undefined}
               />
             ))}
@@ -222,7 +223,9 @@ export function OrderDetailPage() {
                 username={username}
                 canListUsers={can('users.manage')}
                 order={o}
-                onConflict={(detail) => setChanged((cs) => [...cs.filter((c) => c.node !== tk.node), { key: Date.now(), node: tk.node, detail }])}
+                onConflict={(detail, reason) =>
+                  setChanged((cs) => [...cs.filter((c) => c.node !== tk.node), { key: Date.now(), node: tk.node, detail, reason }])
+                }
                 returnTargets={history.isSuccess ? returnTargets(items, tk.node).map((n) => ({ node: n, name: nodeName(n) })) : undefined}
               />
             ))}

@@ -22,6 +22,11 @@ const answer: BatchResponse = {
       error: { status: 422, detail: 'tick all 2 checklist items to approve', errors: [{ pointer: '/checklist', message: 'tick all 2 checklist items to approve' }] },
     },
     { task: 13, status: 409, error: { status: 409, detail: 'this task was decided by someone else meanwhile' } },
+    {
+      task: 14,
+      status: 409,
+      error: { status: 409, type: 'urn:sluice:problem:task-changed', reason: 'decided', detail: 'this task was already decided (approve) by boss' },
+    },
   ],
 };
 
@@ -35,17 +40,17 @@ afterEach(() => vi.unstubAllGlobals());
 describe('BatchApproveModal', () => {
   it('approves the selected tasks in one request and shows each one’s outcome', async () => {
     const onClose = vi.fn();
-    renderWithProviders(<BatchApproveModal open tasks={[line(11, 'SO-A'), line(12, 'SO-B'), line(13, 'SO-C')]} onClose={onClose} />);
+    renderWithProviders(<BatchApproveModal open tasks={[line(11, 'SO-A'), line(12, 'SO-B'), line(13, 'SO-C'), line(14, 'SO-D')]} onClose={onClose} />);
     fireEvent.change(screen.getByTestId('batch-comment-input'), { target: { value: '同意' } });
     fireEvent.click(screen.getByTestId('batch-submit'));
     await waitFor(() => expect(fetchMock).toHaveBeenCalledTimes(1));
     const [url, init] = fetchMock.mock.calls[0] as unknown as [string, RequestInit];
     expect(url).toBe('/api/v1/tasks/batch');
-    expect(JSON.parse(init.body as string)).toEqual({ tasks: [11, 12, 13], action: 'approve', comment: '同意' });
+    expect(JSON.parse(init.body as string)).toEqual({ tasks: [11, 12, 13, 14], action: 'approve', comment: '同意' });
 
-    expect((await screen.findByTestId('batch-summary')).textContent).toContain('成功 1 筆，未處理 2 筆');
+    expect((await screen.findByTestId('batch-summary')).textContent).toContain('成功 1 筆，未處理 3 筆');
     const rows = screen.getAllByTestId('batch-result');
-    expect(rows.map((r) => r.getAttribute('data-status'))).toEqual(['200', '422', '409']);
+    expect(rows.map((r) => r.getAttribute('data-status'))).toEqual(['200', '422', '409', '409']);
     expect(rows[0].textContent).toContain('SO-A');
     expect(rows[0].textContent).toContain('已核准');
     // a checklist node: open it individually
@@ -55,6 +60,10 @@ describe('BatchApproveModal', () => {
     expect(rows[2].textContent).toContain('期間已有變動');
     expect(rows[2].textContent).not.toContain('未處理 (409)');
     expect(rows[2].textContent).toContain('this task was decided by someone else meanwhile');
+    // with the problem's type, its machine reason says how it changed
+    expect(rows[3].getAttribute('data-reason')).toBe('decided');
+    expect(rows[3].textContent).toContain('已有人處理');
+    expect(rows[2].getAttribute('data-reason')).toBeNull();
 
     fireEvent.click(screen.getByTestId('batch-close'));
     expect(onClose).toHaveBeenCalledWith(true);

@@ -5,6 +5,7 @@ import { Link } from 'react-router';
 import { useBatchAct } from '../api/batchAct';
 import { ErrorAlert } from '../../../components/ErrorAlert';
 import { useLang } from '../../../i18n/useLang';
+import { taskChangedReason } from '../../../lib/api';
 import type { BatchItem, TaskListItem } from '../../../lib/types';
 
 /** True when a batch item failed only because its node has a checklist (it must be opened and ticked). */
@@ -75,8 +76,10 @@ export function BatchApproveModal({ open, tasks, onClose }: Props) {
             {results.map((r) => {
               const tk = byId.get(String(r.task));
               const success = r.status >= 200 && r.status < 300;
-              // 409: the task changed meanwhile (decided, cancelled): not a failure of the reviewer's
+              // 409: the task changed meanwhile (decided, cancelled, moved): not a failure of the reviewer's; the
+              // server's machine reason says how
               const changed = r.status === 409;
+              const why = changed ? taskChangedReason(r.error) : undefined;
               return (
                 <Flex
                   vertical
@@ -84,13 +87,14 @@ export function BatchApproveModal({ open, tasks, onClose }: Props) {
                   data-testid="batch-result"
                   data-task={String(r.task)}
                   data-status={String(r.status)}
+                  data-reason={why}
                   style={{ padding: '8px 0', borderTop: '1px solid #f0f0f0' }}
                 >
                   <Space wrap>
                     {tk ? <Link to={`/orders/${tk.order.id}`}>{tk.order.number}</Link> : <span>#{r.task}</span>}
                     {tk ? <Typography.Text type="secondary">{pick(tk.node_name) || tk.node}</Typography.Text> : null}
                     <Tag color={success ? 'green' : changed ? 'orange' : 'red'}>
-                      {success ? t('batch.ok') : changed ? t('batch.changed') : t('batch.failed', { status: r.status })}
+                      {success ? t('batch.ok') : why ? t(`batch.changedReason.${why}`) : changed ? t('batch.changed') : t('batch.failed', { status: r.status })}
                     </Tag>
                   </Space>
                   {!success ? (

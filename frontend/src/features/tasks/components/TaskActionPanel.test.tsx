@@ -237,7 +237,20 @@ describe('TaskActionPanel', () => {
     expect(notice.textContent).toContain('this task was already decided (approve) by boss');
     expect(screen.queryByTestId('action-forbidden')).toBeNull();
     expect(screen.queryByTestId('error-alert')).toBeNull();
-    expect(onConflict).toHaveBeenCalledWith('this task was already decided (approve) by boss');
+    expect(onConflict).toHaveBeenCalledWith('this task was already decided (approve) by boss', undefined);
+  });
+
+  it('says how the task changed from the problem’s type and reason, not its words', async () => {
+    fetchMock.mockResolvedValueOnce(
+      json(409, { type: 'urn:sluice:problem:task-changed', reason: 'moved', status: 409, title: 'Conflict', detail: 'words that change' }),
+    );
+    const onConflict = vi.fn();
+    renderWithProviders(<TaskActionPanel task={{ ...task, checklist: [] }} orderId="9" onConflict={onConflict} />);
+    fireEvent.click(submit());
+    const notice = await screen.findByTestId('action-conflict');
+    expect(notice.getAttribute('data-reason')).toBe('moved');
+    expect(notice.textContent).toContain('訂單已移轉到流程的新版本');
+    expect(onConflict).toHaveBeenCalledWith('words that change', 'moved');
   });
 
   it('says a 403 means you may not', async () => {

@@ -13,7 +13,7 @@ import { useTranslation } from 'react-i18next';
 import { useActOnTask } from '../api/actOnTask';
 import { ErrorAlert } from '../../../components/ErrorAlert';
 import { useLang } from '../../../i18n/useLang';
-import { isApiError } from '../../../lib/api';
+import { isApiError, taskChangedReason, type TaskChangedReason } from '../../../lib/api';
 import { isLocalizedObject, type LocalizedText } from '../../../i18n/pickText';
 import type { ChecklistItem, Order, ReviewAction, Task } from '../../../lib/types';
 import { actionsFor, buildActionBody, checklistComplete, errorTarget, USERNAME_PATTERN, type ActionFormValues } from '../lib/actions';
@@ -59,9 +59,10 @@ interface Props {
   order?: Order;
   /**
    * A 409: the task changed meanwhile (decided, cancelled, moved by a version migration). The order is reloaded
-   * and this panel usually goes with the task, so the page keeps the notice; `detail` is the server's reason.
+   * and this panel usually goes with the task, so the page keeps the notice; `detail` is the server's words,
+   * `reason` its machine reason (decided, cancelled, moved) when the server gives one.
    */
-  onConflict?: (detail: string | undefined) => void;
+  onConflict?: (detail: string | undefined, reason?: TaskChangedReason) => void;
 }
 
 /** Acts on one task the current user may decide: approve (checklist), reject, return, comment, transfer, delegate, add a signer. */
@@ -118,8 +119,9 @@ export function TaskActionPanel({ task, orderId, returnTargets, canListUsers = f
         onError: (e) => {
           // the order is reloaded after an error and this panel may disappear with the task: say why in a toast too
           if (isApiError(e) && e.status === 409) {
-            message.warning(t('action.conflict'));
-            onConflict?.(e.detail);
+            const why = taskChangedReason(e);
+            message.warning(t(why ? `action.taskChanged.${why}` : 'action.conflict'));
+            onConflict?.(e.detail, why);
           } else if (isApiError(e) && e.status === 403) message.warning(t('action.forbidden'));
           if (!isApiError(e) || e.status !== 422) return;
           // put each field error next to its field (or checklist item)
@@ -144,6 +146,8 @@ export function TaskActionPanel({ task, orderId, returnTargets, canListUsers = f
   };
 
   const conflict = isApiError(act.error) && act.error.status === 409;
+  // the machine reason of the 409 (the server's type and reason, never its words) picks what to say
+  const changedReason = conflict ? taskChangedReason(act.error) : undefined;
   const forbidden = isApiError(act.error) && act.error.status === 403;
   const kind = task.kind && task.kind !== 'review' ? task.kind : undefined;
 
@@ -250,10 +254,11 @@ export function TaskActionPanel({ task, orderId, returnTargets, canListUsers = f
         <Alert
           type="warning"
           showIcon
-          title={t(conflict ? 'action.conflict' : 'action.forbidden')}
+          title={t(changedReason ? `action.taskChanged.${changedReason}` : conflict ? 'action.conflict' : 'action.forbidden')}
           description={isApiError(act.error) && act.error.detail ? <Typography.Text type="secondary">{act.error.detail}</Typography.Text> : undefined}
           style={{ marginBottom: 12 }}
           data-testid={conflict ? 'action-conflict' : 'action-forbidden'}
+          data-reason={changedReason}
         />
       ) : act.isError ? (
         <ErrorAlert error={act.error} style={{ marginBottom: 12 }} />
