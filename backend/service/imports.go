@@ -317,25 +317,41 @@ func (s *Service) importOne(ctx context.Context, a Actor, run *importRun, flow, 
 	}
 }
 
+// importFinishRetry: the pauses before writing an import's end again after the write
+// failed (a database fault); past them the job stays "running" until RecoverImports
+// marks it failed.
+var importFinishRetry = []time.Duration{50 * time.Millisecond, 500 * time.Millisecond, 2 * time.Second, 5 * time.Second}
+
 // importProgress writes the tally to the job and tells the uploader, in one transaction.
+// The end of an import (done, failed) is written again while the write fails: left
+// unwritten, the job would read "running" until RecoverImports called it a crash. The
+// write takes only a running job, so one that went through already is not told twice.
 func (s *Service) importProgress(ctx context.Context, a Actor, run *importRun, status string) {
 	errs := make([]map[string]any, len(run.errors))
 	for i, e := range run.errors {
 		errs[i] = map[string]any{"row": e.Row, "column": e.Column, "message": e.Message}
 	}
-	err := s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
-		u := tx.ImportJob.UpdateOneID(run.id).SetStatus(status).SetCreated(run.created).SetSkipped(run.skipped).
-			SetFailed(run.failed).SetErrors(errs).SetHeartbeatAt(j.At())
-		if status != "running" {
-			u.SetFinishedAt(j.At())
+	for attempt := 0; ; attempt++ {
+		err := s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
+			u := tx.ImportJob.Update().Where(importjob.ID(run.id), importjob.StatusEQ("running")).SetStatus(status).
+				SetCreated(run.created).SetSkipped(run.skipped).SetFailed(run.failed).SetErrors(errs).SetHeartbeatAt(j.At())
+			if status != "running" {
+				u.SetFinishedAt(j.At())
+			}
+			n, err := u.Save(ctx)
+			if err != nil || n == 0 {
+				return err
+			}
+			return announceImport(ctx, j, a.Username, a.Username, run, status, nil)
+		})
+		if err == nil {
+			return
 		}
-		if err := u.Exec(ctx); err != nil {
-			return err
+		s.Log.Error("import: record progress", "import", run.id, "status", status, "attempt", attempt+1, "err", err)
+		if status == "running" || attempt == len(importFinishRetry) {
+			return
 		}
-		return announceImport(ctx, j, a.Username, a.Username, run, status, nil)
-	})
-	if err != nil {
-		s.Log.Error("import: record progress", "import", run.id, "err", err)
+		time.Sleep(importFinishRetry[attempt])
 	}
 }
 
