@@ -6,9 +6,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"sluice/backend/ent"
 	"sluice/backend/ent/order"
+	"sluice/backend/ent/timer"
 	"sluice/backend/service"
 	"sluice/backend/store"
 	"sluice/backend/store/storetest"
@@ -277,4 +279,91 @@ func sweepBatch(t *testing.T, s *store.Store, f *store.Faults, svc *service.Serv
 			}
 		}
 	}
+}
+
+// TestFaultsInTimers: the Nth statement of one timer's fire fails, for each kind the
+// scheduler fires (remind, escalate, an automatic action, a wait, a hold's expiry, an
+// overdue exception). The failed fire leaves the database as it was — the timer still
+// pending, no notification sent, no automatic decision recorded as failed — and the
+// fire again does what a clean fire does. (remind.TestSchedulerUnderFaults runs whole
+// scheduler passes under faults.)
+func TestFaultsInTimers(t *testing.T) {
+	pick := faultSampling(t)
+	storetest.ForEachFaulty(t, func(t *testing.T, s *store.Store, f *store.Faults) {
+		ctx := context.Background()
+		svc := exceptional(t, s)
+		publish(t, svc, s, "wait-review", waitFlow)
+		for _, q := range []string{"UPDATE stocks SET on_hand = on_hand + 1000000",
+			"UPDATE customers SET credit_limit = 1000000000 WHERE credit_limit > 0"} {
+			if _, err := s.DB.ExecContext(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		clerk := as(t, s, "clerk")
+		submit := func(t *testing.T, file, flow string) *service.OrderView {
+			t.Helper()
+			req := sample(t, file)
+			if flow != "" {
+				req.Flow = flow
+			}
+			o, _, err := svc.Submit(ctx, clerk, req, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return o
+		}
+		// fire answers a request firing o's pending timer of kind, once due.
+		fire := func(t *testing.T, orderID int, kind string) request {
+			t.Helper()
+			tm, err := s.Read.Timer.Query().Where(timer.OrderID(orderID), timer.Kind(kind), timer.Status(service.TimerPending)).
+				Order(ent.Asc(timer.FieldID)).First(ctx)
+			if err != nil {
+				t.Fatalf("order %d has no pending %s timer: %v", orderID, kind, err)
+			}
+			return func(ctx context.Context) (func() string, error) {
+				fired, err := svc.FireTimer(ctx, tm.ID, tm.DueAt.Add(time.Second), "sweep")
+				if err != nil {
+					return nil, err
+				}
+				return func() string {
+					got, err := s.Read.Timer.Get(ctx, tm.ID)
+					if err != nil {
+						t.Fatal(err)
+					}
+					v, err := svc.GetOrder(ctx, as(t, s, "admin"), orderID)
+					if err != nil {
+						t.Fatal(err)
+					}
+					return fmt.Sprintf("fired %v: %s %q; %s", fired, got.Status, got.Outcome, describe(t, s, v))
+				}, nil
+			}
+		}
+		cases := []faultCase{
+			{"remind", func(t *testing.T) request {
+				return fire(t, submit(t, "small-standard.json", "").ID, service.TimerRemind)
+			}},
+			{"escalate", func(t *testing.T) request {
+				return fire(t, submit(t, "small-standard.json", "").ID, service.TimerEscalate)
+			}},
+			{"automatic return", func(t *testing.T) request {
+				o := step(t, svc, s, "clerk", submit(t, "large-vip.json", ""), service.ActionRequest{Action: "approve"})
+				o = step(t, svc, s, "manager", o, service.ActionRequest{Action: "approve"})
+				return fire(t, o.ID, service.TimerAuto)
+			}},
+			{"wait", func(t *testing.T) request {
+				o := step(t, svc, s, "clerk", submit(t, "small-standard.json", "wait-review"), service.ActionRequest{Action: "approve"})
+				return fire(t, o.ID, service.TimerWait)
+			}},
+			{"hold expiry", func(t *testing.T) request {
+				o := step(t, svc, s, "clerk", submit(t, "small-standard.json", ""), service.ActionRequest{Action: "approve"})
+				return fire(t, o.ID, service.TimerHoldExpiry)
+			}},
+			{"exception overdue", func(t *testing.T) request {
+				return fire(t, submitNote(t, svc, s, "fail:price").ID, service.TimerExceptionOverdue)
+			}},
+		}
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) { sweep(t, s, f, c, pick) })
+		}
+	})
 }
