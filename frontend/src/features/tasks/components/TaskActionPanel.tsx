@@ -258,7 +258,6 @@ export function TaskActionPanel({ task, orderId, returnTargets, canListUsers = f
           description={isApiError(act.error) && act.error.detail ? <Typography.Text type="secondary">{act.error.detail}</Typography.Text> : undefined}
           style={{ marginBottom: 12 }}
           data-testid={conflict ? 'action-conflict' : 'action-forbidden'}
-          data-reason={changedReason}
         />
       ) : act.isError ? (
         <ErrorAlert error={act.error} style={{ marginBottom: 12 }} />
