@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { Badge, Card, Empty, Flex, Input, Result, Select, Skeleton, Space, Switch, Tag, Tooltip, Typography } from 'antd';
 import { LockOutlined, MessageOutlined, TeamOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
@@ -7,9 +7,9 @@ import { useBoard, type BoardFilters } from '../api/boards';
 import { slaOf } from '../lib/sla';
 import { SlaTag, useNow } from './SlaTag';
 import { CardDrawer } from './CardDrawer';
-import { useMe } from '../../auth/api/me';
-import { useDepartments } from '../../departments/api/listDepartments';
-import { useFlows } from '../../flows/api/listFlows';
+import { useMe } from '../../auth';
+import { useDepartments } from '../../departments';
+import { useFlows } from '../../flows';
 import { ErrorAlert } from '../../../components/ErrorAlert';
 import { useLang } from '../../../i18n/useLang';
 import { useLiveTopic } from '../../../lib/live/LiveProvider';
@@ -110,21 +110,22 @@ export function BoardPage() {
   const board = useBoard(department, filters);
   useLiveTopic(department ? `department:${department}` : null);
 
-  // which column each card was in on the last render: a card whose column changed flashes once
-  const lastNode = useRef(new Map<number, string>());
-  const moved = useMemo(() => {
+  // which column each card was in on the last board: a card whose column changed flashes once
+  const [seen, setSeen] = useState<{ data?: typeof board.data; where: Map<number, string>; moved: Set<number> }>({ where: new Map(), moved: new Set() });
+  let moved = seen.moved;
+  if (seen.data !== board.data) {
     const out = new Set<number>();
     const next = new Map<number, string>();
     for (const col of board.data?.columns ?? []) {
       for (const c of col.cards) {
         next.set(c.order_id, col.node);
-        const before = lastNode.current.get(c.order_id);
+        const before = seen.where.get(c.order_id);
         if (before && before !== col.node) out.add(c.order_id);
       }
     }
-    lastNode.current = next;
-    return out;
-  }, [board.data]);
+    setSeen({ data: board.data, where: next, moved: out });
+    moved = out;
+  }
 
   // debounce the text filter into the URL
   useEffect(() => {
