@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { Badge, Card, Empty, Flex, Input, Result, Select, Skeleton, Space, Switch, Tag, Tooltip, Typography } from 'antd';
 import { LockOutlined, MessageOutlined, TeamOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
@@ -110,22 +110,23 @@ export function BoardPage() {
   const board = useBoard(department, filters);
   useLiveTopic(department ? `department:${department}` : null);
 
-  // which column each card was in on the last board: a card whose column changed flashes once
-  const [seen, setSeen] = useState<{ data?: typeof board.data; where: Map<number, string>; moved: Set<number> }>({ where: new Map(), moved: new Set() });
-  let moved = seen.moved;
-  if (seen.data !== board.data) {
+  // which column each card was in on the last render: a card whose column changed flashes once
+  const lastNode = useRef(new Map<number, string>());
+  const moved = useMemo(() => {
     const out = new Set<number>();
     const next = new Map<number, string>();
     for (const col of board.data?.columns ?? []) {
       for (const c of col.cards) {
         next.set(c.order_id, col.node);
-        const before = seen.where.get(c.order_id);
+        // eslint-disable-next-line react-hooks/refs -- the previous board's columns, read once per new board; not shown state
+        const before = lastNode.current.get(c.order_id);
         if (before && before !== col.node) out.add(c.order_id);
       }
     }
-    setSeen({ data: board.data, where: next, moved: out });
-    moved = out;
-  }
+    // eslint-disable-next-line react-hooks/refs -- remembered for the next board only (see above)
+    lastNode.current = next;
+    return out;
+  }, [board.data]);
 
   // debounce the text filter into the URL
   useEffect(() => {
