@@ -37,9 +37,12 @@ $(BIN): frontend/dist/app/index.html $(GO_SRC)
 
 test: lint test-go test-race test-web test-e2e test-soak
 
-lint:
+# Go: gofmt and vet; the web app: ESLint (frontend/eslint.config.js: typescript-eslint, React hooks,
+# and the boundaries between features).
+lint: node_modules/.sluice-installed
 	@out=$$(gofmt -l backend plugins schemas frontend/embed.go); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	npm run lint
 
 # The packages where concurrency lives run under the race detector; the rest plainly.
 RACE_PKGS := engine store service live remind authz auth documents api inventory outbox periodic

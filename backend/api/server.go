@@ -121,6 +121,7 @@ func New(svc *service.Service, opt Options) (*gin.Engine, error) {
 	a.POST("/flows/:key/migrations/apply", h.postMigrationApply)
 	a.GET("/flows/:key/stats", h.getStats)
 	a.POST("/flows/expressions/check", h.postExpressionCheck)
+	a.POST("/reminders/schedules/check", h.postScheduleCheck)
 	a.POST("/orders", h.postOrders)
 	a.GET("/orders", h.getOrders)
 	a.GET("/orders/:id", h.getOrder)

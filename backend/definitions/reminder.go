@@ -2,6 +2,7 @@ package definitions
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -329,26 +330,68 @@ func (c *reminderChecker) schedules() {
 				s.Location = loc
 			}
 		}
-		spec := strings.TrimSpace(s.Cron)
-		if strings.HasPrefix(spec, "TZ=") || strings.HasPrefix(spec, "CRON_TZ=") {
-			c.add(at+"/cron", "put the time zone in time_zone, not in the cron spec")
-			continue
-		}
-		sched, err := ParseCron(spec)
+		sched, err := ParseSchedule(s.Cron, s.Location)
 		if err != nil {
-			c.add(at+"/cron", "%v; write 5 fields (minute hour day-of-month month day-of-week), e.g. \"30 8 * * 1-5\", or @daily, @hourly, @every 2h", err)
-			continue
-		}
-		if spec, ok := sched.(*cron.SpecSchedule); ok {
-			spec.Location = s.Location
-		}
-		if d, ok := sched.(cron.ConstantDelaySchedule); ok && d.Delay < time.Minute {
-			c.add(at+"/cron", "fires more often than once a minute; use @every 1m or longer")
+			c.add(at+"/cron", "%v", err)
 			continue
 		}
 		s.Spec = sched
-		if s.Next(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)).IsZero() {
-			c.add(at+"/cron", "%q never fires (no such date); check the day and month fields", s.Cron)
-		}
 	}
+}
+
+// ParseSchedule reads a schedule's cron spec as publishing a reminder definition does, in
+// loc: 5 fields or a descriptor (ParseCron), no TZ= prefix (the zone is time_zone's), not
+// more often than once a minute, and firing at least once. The editor's preview asks the
+// server through this same function, so it accepts exactly what a save accepts.
+func ParseSchedule(cronSpec string, loc *time.Location) (cron.Schedule, error) {
+	spec := strings.TrimSpace(cronSpec)
+	if strings.HasPrefix(spec, "TZ=") || strings.HasPrefix(spec, "CRON_TZ=") {
+		return nil, errors.New("put the time zone in time_zone, not in the cron spec")
+	}
+	sched, err := ParseCron(spec)
+	if err != nil {
+		return nil, fmt.Errorf("%v; write 5 fields (minute hour day-of-month month day-of-week), e.g. \"30 8 * * 1-5\", or @daily, @hourly, @every 2h", err)
+	}
+	if spec, ok := sched.(*cron.SpecSchedule); ok {
+		spec.Location = loc
+	}
+	if d, ok := sched.(cron.ConstantDelaySchedule); ok && d.Delay < time.Minute {
+		return nil, errors.New("fires more often than once a minute; use @every 1m or longer")
+	}
+	if sched.Next(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).In(loc)).IsZero() {
+		return nil, fmt.Errorf("%q never fires (no such date); check the day and month fields", cronSpec)
+	}
+	return sched, nil
+}
+
+// MaxSchedulePreview is how many runs PreviewSchedule lists at most.
+const MaxSchedulePreview = 20
+
+// PreviewSchedule lists the next n (1 to MaxSchedulePreview) runs after from of a schedule's
+// cron spec in time zone tz (empty: UTC, the default of a reminder without a calendar), or
+// says why a reminder definition would refuse the spec or the zone. The error names the
+// field at fault: "time_zone" or "cron".
+func PreviewSchedule(cronSpec, tz string, from time.Time, n int) ([]time.Time, *Problem) {
+	loc := time.UTC
+	if tz != "" {
+		l, err := loadZone(tz)
+		if err != nil {
+			return nil, &Problem{Pointer: "/time_zone", Message: err.Error()}
+		}
+		loc = l
+	}
+	sched, err := ParseSchedule(cronSpec, loc)
+	if err != nil {
+		return nil, &Problem{Pointer: "/cron", Message: err.Error()}
+	}
+	n = max(1, min(n, MaxSchedulePreview))
+	runs := make([]time.Time, 0, n)
+	for t := from.In(loc); len(runs) < n; {
+		t = sched.Next(t)
+		if t.IsZero() {
+			break
+		}
+		runs = append(runs, t.In(loc))
+	}
+	return runs, nil
 }

@@ -7,17 +7,17 @@ import { useTranslation } from 'react-i18next';
 import { Link, Navigate, Outlet, useLocation, useNavigate } from 'react-router';
 import { LanguageSwitcher } from './LanguageSwitcher';
 import { ErrorAlert } from './ErrorAlert';
-import { useMe } from '../features/auth/api/me';
-import { usePermissions } from '../features/auth/permissions';
-import { useLogout } from '../features/auth/api/logout';
+import { useMe } from '../features/auth';
+import { usePermissions } from '../features/auth';
+import { useLogout } from '../features/auth';
 import { isApiError } from '../lib/api';
 import { changeLanguage, hasStoredLanguage } from '../i18n';
 import { matchLanguage } from '../i18n/languages';
 import { LiveProvider } from '../lib/live/LiveProvider';
-import { LiveBridge } from '../features/notifications/components/LiveBridge';
-import { NotificationBell } from '../features/notifications/components/NotificationBell';
-import { useTasks } from '../features/tasks/api/listTasks';
-import { opsMenuItems, opsMenuKey } from '../features/opsadmin/menu';
+import { LiveBridge } from '../features/notifications';
+import { NotificationBell } from '../features/notifications';
+import { useTasks } from '../features/tasks';
+import { opsMenuItems, opsMenuKey } from '../features/opsadmin';
 
 const { Header, Sider, Content } = Layout;
 

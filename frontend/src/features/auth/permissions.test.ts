@@ -3,7 +3,7 @@ import type { TFunction } from 'i18next';
 import zhTW from '../../i18n/locales/zh-TW';
 import zhCN from '../../i18n/locales/zh-CN';
 import en from '../../i18n/locales/en';
-import { opsMenuItems } from '../opsadmin/menu';
+import { opsMenuItems } from '../opsadmin';
 import { PERMISSIONS, permissionLabelKey, type Permission } from './permissions';
 import roleSchema from '../../../../schemas/role.schema.json';
 

@@ -4,7 +4,7 @@ import { DownloadOutlined, UploadOutlined } from '@ant-design/icons';
 import type { UploadFile } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
-import { useFlows } from '../flows/api/listFlows';
+import { useFlows } from '../flows';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { useLang } from '../../i18n/useLang';
 import { buildUrl, isApiError } from '../../lib/api';

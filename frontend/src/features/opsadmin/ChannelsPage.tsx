@@ -2,13 +2,13 @@ import { useState } from 'react';
 import { App, Button, Card, Flex, Form, Input, Modal, Select, Switch, Table, Tag, Typography } from 'antd';
 import { PlusOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
-import { useFlows } from '../flows/api/listFlows';
-import { useDepartments } from '../departments/api/listDepartments';
+import { useFlows } from '../flows';
+import { useDepartments } from '../departments';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { useLang } from '../../i18n/useLang';
 import { formatDateTime } from '../../lib/format';
 import { saveErrors, useChannels, useSaveChannel, type Channel, type ChannelInput } from './api';
-import { mappingError } from '../intake/lib';
+import { mappingError } from '../intake';
 
 const FIELDS = ['key', 'name', 'flow', 'department', 'submitter', 'secret', 'mapping', 'enabled'];
 type Values = Omit<ChannelInput, 'mapping'> & { mapping: string };

@@ -2,7 +2,7 @@ import type { ReactNode } from 'react';
 import type { TFunction } from 'i18next';
 import { Link } from 'react-router';
 import { AlertOutlined, ApiOutlined, ContactsOutlined, ImportOutlined, MailOutlined } from '@ant-design/icons';
-import type { Permission } from '../auth/permissions';
+import type { Permission } from '../auth';
 
 /** The menu key of an operations page (null: not one). */
 export function opsMenuKey(pathname: string): string | null {

@@ -682,6 +682,7 @@ const en: Messages = {
     calendarHelp: "When on, durations count working days and hours only (1d = one working day)",
     timeZone: "Time zone",
     badTimeZone: "Not a valid IANA time zone (e.g. Asia/Taipei)",
+    previewFailed: "Could not ask the server for the next runs; try again",
     weekdays: "Working days",
     weekdaysHelp: "None chosen = Monday to Friday",
     day: {

@@ -682,6 +682,7 @@ const zhCN: Messages = {
     calendarHelp: "开启后，时间长度只计工作日与工作时段（1d＝一个工作日）",
     timeZone: "时区",
     badTimeZone: "不是有效的 IANA 时区（例：Asia/Shanghai）",
+    previewFailed: "无法向服务器取得下次执行时间，请再试一次",
     weekdays: "工作日",
     weekdaysHelp: "未选＝周一至周五",
     day: {

@@ -681,6 +681,7 @@ const zhTW = {
     calendarHelp: "開啟後，時間長度只計工作日與工作時段（1d＝一個工作天）",
     timeZone: "時區",
     badTimeZone: "不是有效的 IANA 時區（例：Asia/Taipei）",
+    previewFailed: "無法向伺服器取得下次執行時間，請再試一次",
     weekdays: "工作日",
     weekdaysHelp: "未選＝週一至週五",
     day: {

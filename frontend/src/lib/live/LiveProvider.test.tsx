@@ -7,8 +7,8 @@ import { App as AntdApp } from 'antd';
 import { LiveClient } from './client';
 import { LiveProvider, usePollUnlessLive } from './LiveProvider';
 import '../../i18n';
-import { LiveBridge } from '../../features/notifications/components/LiveBridge';
-import { useOrder } from '../../features/orders/api/getOrder';
+import { LiveBridge } from '../../features/notifications';
+import { useOrder } from '../../features/orders';
 import { FakeSocket } from '../../test/fakeSocket';
 
 function setup() {

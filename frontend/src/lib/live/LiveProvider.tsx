@@ -1,4 +1,4 @@
-import { createContext, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useRef, useState, useSyncExternalStore, type ReactNode } from 'react';
 import { api } from '../api';
 import { LiveClient, type LiveEvent, type LiveStatus, type SocketLike } from './client';
 
@@ -26,6 +26,8 @@ export function LiveProvider({ username, children, client: given }: { username: 
   useEffect(() => {
     const c = given ?? createBrowserLiveClient();
     c.start();
+    // the client is made here, where its lifetime (start, stop) is; children see it once it exists
+    // eslint-disable-next-line react-hooks/set-state-in-effect -- publishing an external object made by this effect
     setClient(c);
     const nudge = () => c.nudge();
     const visible = () => document.visibilityState === 'visible' && c.nudge();
@@ -57,7 +59,9 @@ export function useLiveTopic(topic: string | undefined | null) {
 export function useLiveEvents(handler: (e: LiveEvent) => void) {
   const client = useLiveClient();
   const ref = useRef(handler);
-  ref.current = handler;
+  useEffect(() => {
+    ref.current = handler;
+  });
   useEffect(() => {
     if (!client) return;
     return client.onEvent((e) => ref.current(e));
@@ -66,13 +70,8 @@ export function useLiveEvents(handler: (e: LiveEvent) => void) {
 
 export function useLiveStatus(): LiveStatus {
   const client = useLiveClient();
-  const [status, setStatus] = useState<LiveStatus>(client?.status ?? 'idle');
-  useEffect(() => {
-    if (!client) return;
-    setStatus(client.status);
-    return client.onStatus(setStatus);
-  }, [client]);
-  return status;
+  const subscribe = useCallback((changed: () => void) => (client ? client.onStatus(changed) : () => undefined), [client]);
+  return useSyncExternalStore(subscribe, () => client?.status ?? 'idle');
 }
 
 /**

@@ -1,9 +1,9 @@
 import type { QueryKey } from '@tanstack/react-query';
 import type { LiveEvent } from './client';
-import { orderKeys } from '../../features/orders/api/keys';
-import { taskKeys } from '../../features/tasks/api/keys';
-import { boardKeys, commentKeys } from '../../features/boards/api/boards';
-import { notificationKeys } from '../../features/notifications/api/notifications';
+import { orderKeys } from '../../features/orders';
+import { taskKeys } from '../../features/tasks';
+import { boardKeys, commentKeys } from '../../features/boards';
+import { notificationKeys } from '../../features/notifications';
 
 const orderIdOf = (e: LiveEvent): string | undefined => {
   const v = e.data.order_id ?? (e.topic.startsWith('order:') ? e.topic.slice('order:'.length) : undefined);

@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, apiFetch } from '../../../lib/api';
 import type { Board, OrderComment, OrderLock } from '../../../lib/types';
-import { orderKeys } from '../../orders/api/keys';
+import { orderKeys } from '../../orders';
 
 export interface BoardFilters {
   flow?: string;

@@ -7,9 +7,9 @@ import { useBoard, type BoardFilters } from '../api/boards';
 import { slaOf } from '../lib/sla';
 import { SlaTag, useNow } from './SlaTag';
 import { CardDrawer } from './CardDrawer';
-import { useMe } from '../../auth/api/me';
-import { useDepartments } from '../../departments/api/listDepartments';
-import { useFlows } from '../../flows/api/listFlows';
+import { useMe } from '../../auth';
+import { useDepartments } from '../../departments';
+import { useFlows } from '../../flows';
 import { ErrorAlert } from '../../../components/ErrorAlert';
 import { useLang } from '../../../i18n/useLang';
 import { useLiveTopic } from '../../../lib/live/LiveProvider';
@@ -118,10 +118,12 @@ export function BoardPage() {
     for (const col of board.data?.columns ?? []) {
       for (const c of col.cards) {
         next.set(c.order_id, col.node);
+        // eslint-disable-next-line react-hooks/refs -- the previous board's columns, read once per new board; not shown state
         const before = lastNode.current.get(c.order_id);
         if (before && before !== col.node) out.add(c.order_id);
       }
     }
+    // eslint-disable-next-line react-hooks/refs -- remembered for the next board only (see above)
     lastNode.current = next;
     return out;
   }, [board.data]);

@@ -5,8 +5,8 @@ import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
 import { useLang } from '../../../i18n/useLang';
 import { ErrorAlert } from '../../../components/ErrorAlert';
-import { useFlows } from '../../flows/api/listFlows';
-import { useDepartments } from '../../departments/api/listDepartments';
+import { useFlows } from '../../flows';
+import { useDepartments } from '../../departments';
 import { useFlowStats } from '../api/stats';
 import {
   approverLatencyOption,

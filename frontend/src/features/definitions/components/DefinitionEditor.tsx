@@ -3,7 +3,7 @@ import { App, Button, Card, Flex, Skeleton, Space, Tabs, Tag, Typography } from 
 import { ArrowLeftOutlined, SaveOutlined, SendOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
-import { useForbidden } from '../../auth/permissions';
+import { useForbidden } from '../../auth';
 import { ErrorAlert } from '../../../components/ErrorAlert';
 import { isApiError, type FieldError } from '../../../lib/api';
 import { useLang } from '../../../i18n/useLang';
@@ -11,7 +11,7 @@ import type { LocalizedText } from '../../../i18n/pickText';
 import { useDef, usePublish, useSaveDraft, type Kind } from '../api/definitions';
 import { JsonTab } from './JsonTab';
 import { ServerErrors } from './ServerErrors';
-import { useLeaveWarning } from '../../../lib/useLeaveWarning';
+import { useDefinitionDraft } from '../../../lib/useDefinitionDraft';
 
 export interface EditorProps<D> {
   doc: D;
@@ -64,14 +64,9 @@ function Editor<D extends { key: string; name?: LocalizedText }>({
   const { message } = App.useApp();
   const [doc, setDoc] = useState<D>(initial);
   const [revision, setRevision] = useState(0);
-  const [saved, setSaved] = useState<D | undefined>(initial);
-  const [status, setStatus] = useState(info);
   const [failure, setFailure] = useState<{ title: string; errors: FieldError[] }>();
   const save = useSaveDraft<D>(kind);
   const publish = usePublish(kind);
-  const dirty = doc !== saved;
-
-  useLeaveWarning(dirty);
 
   const fail = (e: unknown) =>
     setFailure(
@@ -79,29 +74,22 @@ function Editor<D extends { key: string; name?: LocalizedText }>({
         ? { title: e.detail ? `${t('defs.saveFailed')}: ${e.detail}` : t('defs.saveFailed'), errors: e.fieldErrors }
         : { title: e instanceof Error ? e.message : String(e), errors: [] },
     );
-  const doSave = async () => {
-    const sent = doc;
-    try {
-      await save.mutateAsync(sent);
-      setSaved(sent);
-      setStatus((s) => ({ ...s, hasDraft: true }));
-      setFailure(undefined);
-      return true;
-    } catch (e) {
-      fail(e);
-      return false;
-    }
-  };
+  const { dirty, status, saveDraft: doSave, publish: doPublish } = useDefinitionDraft<D, D>({
+    value: doc,
+    toBody: (d) => d,
+    saved: initial,
+    status: info,
+    save: save.mutateAsync,
+    publish: (d) => publish.mutateAsync(d.key),
+    onSaved: () => setFailure(undefined),
+    onSaveError: fail,
+    onPublishError: fail,
+  });
   const onPublish = async () => {
-    if (dirty || !status.hasDraft) if (!(await doSave())) return;
-    try {
-      const r = await publish.mutateAsync(doc.key);
-      setStatus({ version: r.version, hasDraft: false });
-      setFailure(undefined);
-      void message.success(t('defs.published', { version: r.version }));
-    } catch (e) {
-      fail(e);
-    }
+    const version = await doPublish();
+    if (version === undefined) return;
+    setFailure(undefined);
+    void message.success(t('defs.published', { version }));
   };
 
   return (

@@ -3,7 +3,7 @@ import { Button, Card, Form, Input, Modal, Table, Tag, Typography } from 'antd';
 import { PlusOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate } from 'react-router';
-import { useForbidden } from '../../auth/permissions';
+import { useForbidden } from '../../auth';
 import { ErrorAlert } from '../../../components/ErrorAlert';
 import { useLang } from '../../../i18n/useLang';
 import { useDefList, type DefView, type Kind } from '../api/definitions';

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { Alert, Button, Flex, Input } from 'antd';
 import { useTranslation } from 'react-i18next';
 
@@ -8,10 +8,13 @@ export function JsonTab({ value, onApply, testid }: { value: unknown; onApply: (
   const text = JSON.stringify(value, null, 2);
   const [draft, setDraft] = useState(text);
   const [error, setError] = useState<string>();
-  useEffect(() => {
+  // a new document from outside replaces the text being edited (React's "adjust state on a prop change")
+  const [shown, setShown] = useState(text);
+  if (shown !== text) {
+    setShown(text);
     setDraft(text);
     setError(undefined);
-  }, [text]);
+  }
   const apply = () => {
     try {
       const problem = onApply(JSON.parse(draft));

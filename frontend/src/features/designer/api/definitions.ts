@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, apiFetch } from '../../../lib/api';
-import type { DefView } from '../../definitions/api/definitions';
+import type { DefView } from '../../definitions';
 import type { FlowDoc } from '../lib/document';
 import type { SimOrder, SimulateResponse } from '../lib/simulate';
 

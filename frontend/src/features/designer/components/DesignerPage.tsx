@@ -27,7 +27,7 @@ import {
 } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams, useSearchParams } from 'react-router';
-import { useForbidden } from '../../auth/permissions';
+import { useForbidden } from '../../auth';
 import { ErrorAlert } from '../../../components/ErrorAlert';
 import { isApiError, type FieldError } from '../../../lib/api';
 import { useLang } from '../../../i18n/useLang';
@@ -69,7 +69,7 @@ import { FlowPanel } from './FlowPanel';
 import { SimulateModal } from './SimulateModal';
 import { SimulationResults } from './SimulationResults';
 import { FlowCheckPanel } from './FlowCheckPanel';
-import { useLeaveWarning } from '../../../lib/useLeaveWarning';
+import { useDefinitionDraft } from '../../../lib/useDefinitionDraft';
 
 const nodeTypes = { flow: FlowNodeView };
 const DND_TYPE = 'application/x-sluice-node';
@@ -115,8 +115,6 @@ function Designer({ flowKey, initial, info }: { flowKey: string; initial: FlowDo
   const [hist, setHist] = useState<History<FlowDoc>>(() => initHistory(initial));
   const doc = hist.present;
   const lastTag = useRef<string | undefined>(undefined);
-  const [saved, setSaved] = useState<FlowDoc | undefined>(info.hasDraft ? initial : undefined);
-  const [status, setStatus] = useState({ version: info.version, hasDraft: info.hasDraft });
   const [positions, setPositions] = useState<Positions>(() => {
     const stored = loadPositions(flowKey);
     const auto = layoutDoc(initial);
@@ -135,7 +133,6 @@ function Designer({ flowKey, initial, info }: { flowKey: string; initial: FlowDo
   const pluginsQuery = usePlugins();
   const plugins = pluginsQuery.data;
   const palette = useMemo(() => palettePlugins(plugins, doc), [plugins, doc]);
-  const dirty = doc !== saved;
 
   /** A new document state; edits with the same tag in a row (keystrokes in one field) make one undo step. */
   const commit = useCallback((next: FlowDoc, tag?: string) => {
@@ -147,8 +144,6 @@ function Designer({ flowKey, initial, info }: { flowKey: string; initial: FlowDo
   }, []);
 
   useEffect(() => savePositions(flowKey, positions), [flowKey, positions]);
-
-  useLeaveWarning(dirty);
 
   // ----- marks on the graph: server errors and the simulated path -----
   const marks = useMemo(() => {
@@ -179,6 +174,7 @@ function Designer({ flowKey, initial, info }: { flowKey: string; initial: FlowDo
   // nodes keep React Flow's own state (measured sizes, dragging) between document changes
   const [nodes, setNodes] = useState<CanvasNode[]>(graph.nodes);
   useEffect(() => {
+    // eslint-disable-next-line react-hooks/set-state-in-effect -- merges the new graph into React Flow's own node state (sizes measured by the canvas), which a derived value would lose
     setNodes((prev) => {
       const byId = new Map(prev.map((n) => [n.id, n]));
       return graph.nodes.map((n) => {
@@ -327,15 +323,17 @@ function Designer({ flowKey, initial, info }: { flowKey: string; initial: FlowDo
   // ----- server actions -----
   const clean = (d: FlowDoc): FlowDoc => ({ ...d, nodes: d.nodes.map(cleanNode) });
 
-  const saveDraft = async (): Promise<boolean> => {
-    const body = clean(doc);
-    try {
-      await save.mutateAsync(body);
-      setSaved(doc);
-      setStatus((s) => ({ ...s, hasDraft: true }));
-      setErrors(undefined);
-      return true;
-    } catch (e) {
+  const { dirty, status, saveDraft, publish: doPublish } = useDefinitionDraft<FlowDoc, FlowDoc>({
+    value: doc,
+    toBody: clean,
+    // a flow opened from its published version has no draft yet: publishing it again saves one first
+    saved: info.hasDraft ? initial : undefined,
+    status: { version: info.version, hasDraft: info.hasDraft },
+    save: save.mutateAsync,
+    publish: () => publish.mutateAsync(flowKey),
+    saveFirst: 'dirty',
+    onSaved: () => setErrors(undefined),
+    onSaveError: (e, body) => {
       if (isApiError(e) && e.fieldErrors.length) {
         const mapped = mapErrors(e.fieldErrors, body);
         setErrors({ list: e.fieldErrors, mapped, edgeRefs: new Map(doc.edges.map((edge, i) => [edge, i])) });
@@ -345,9 +343,22 @@ function Designer({ flowKey, initial, info }: { flowKey: string; initial: FlowDo
         setErrors(undefined);
         message.error(isApiError(e) ? e.detail || e.message : String(e));
       }
-      return false;
-    }
-  };
+    },
+    onPublishError: (e) => {
+      // the flow checker's refusal: its reason, fault and counterexample (the pointers index the document published)
+      const refusal = isApiError(e) && e.status === 422 ? readRefusal(e.problem, doc) : undefined;
+      if (refusal) {
+        setErrors(undefined);
+        setSim(undefined);
+        setCheck({ refusal });
+        return;
+      }
+      setCheck(undefined);
+      if (isApiError(e) && e.fieldErrors.length) {
+        setErrors({ list: e.fieldErrors, mapped: mapErrors(e.fieldErrors, doc), edgeRefs: new Map(doc.edges.map((edge, i) => [edge, i])) });
+      } else message.error(isApiError(e) ? e.detail || e.message : String(e));
+    },
+  });
 
   const onSave = async () => {
     if (await saveDraft()) message.success(t('designer.saved'));
@@ -369,26 +380,10 @@ function Designer({ flowKey, initial, info }: { flowKey: string; initial: FlowDo
   };
 
   const onPublish = async () => {
-    if (dirty && !(await saveDraft())) return;
-    try {
-      const r = await publish.mutateAsync(flowKey);
-      setStatus({ version: r.version, hasDraft: false });
-      setCheck(undefined);
-      modal.success({ title: t('designer.published'), content: <span data-testid="publish-result" data-version={r.version}>{t('designer.publishedVersion', { version: r.version })}</span> });
-    } catch (e) {
-      // the flow checker's refusal: its reason, fault and counterexample (the pointers index the document published)
-      const refusal = isApiError(e) && e.status === 422 ? readRefusal(e.problem, doc) : undefined;
-      if (refusal) {
-        setErrors(undefined);
-        setSim(undefined);
-        setCheck({ refusal });
-        return;
-      }
-      setCheck(undefined);
-      if (isApiError(e) && e.fieldErrors.length) {
-        setErrors({ list: e.fieldErrors, mapped: mapErrors(e.fieldErrors, doc), edgeRefs: new Map(doc.edges.map((edge, i) => [edge, i])) });
-      } else message.error(isApiError(e) ? e.detail || e.message : String(e));
-    }
+    const version = await doPublish();
+    if (version === undefined) return;
+    setCheck(undefined);
+    modal.success({ title: t('designer.published'), content: <span data-testid="publish-result" data-version={version}>{t('designer.publishedVersion', { version })}</span> });
   };
 
   const describePointer = (p: string) => {

@@ -2,7 +2,7 @@ import { Alert, Button, Checkbox, Form, Input, Typography } from 'antd';
 import { DeleteOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import type { FlowDoc, FlowEdge } from '../lib/document';
-import { TextInputs } from './TextInputs';
+import { TextInputs } from '../../../components/TextInputs';
 import { useExpressionCheck } from '../api/plugins';
 import { expressionToCheck, splitAt } from '../lib/expression';
 

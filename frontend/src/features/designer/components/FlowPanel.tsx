@@ -1,7 +1,7 @@
 import { Form, Input, Select, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import type { FlowDoc } from '../lib/document';
-import { TextInputs } from './TextInputs';
+import { TextInputs } from '../../../components/TextInputs';
 
 /** Properties of the flow itself, shown when nothing is selected. */
 export function FlowPanel({ doc, onChange }: { doc: FlowDoc; onChange: (d: FlowDoc, tag?: string) => void }) {

@@ -1,11 +1,11 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { Alert, Button, Checkbox, Divider, Form, Input, InputNumber, Select, Space, Tag, Typography } from 'antd';
 import { DeleteOutlined, PlusOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
-import { useDepartments } from '../../departments/api/listDepartments';
+import { useDepartments } from '../../departments';
 import { useLang } from '../../../i18n/useLang';
 import { REVIEW_MODES, type Approvers, type FieldPermission, type FlowDoc, type FlowNode, type Text } from '../lib/document';
-import { TextInputs } from './TextInputs';
+import { TextInputs } from '../../../components/TextInputs';
 import { PluginSettingsForm } from './PluginSettingsForm';
 import { hasSettingsForm, pluginDefaults, settingsChanged, type PluginInfo } from '../lib/plugins';
 import type { FieldError } from '../../../lib/api';
@@ -36,12 +36,14 @@ export function NodePanel({ doc, node, errors, messages, plugins, settingsErrors
   const [id, setId] = useState(node.id);
   const [settingsText, setSettingsText] = useState(() => JSON.stringify(node.settings ?? {}, null, 2));
   const [settingsError, setSettingsError] = useState<string>();
-  useEffect(() => {
+  // another node: its own id and settings text (React's "adjust state on a prop change")
+  const [shownId, setShownId] = useState(node.id);
+  if (shownId !== node.id) {
+    setShownId(node.id);
     setId(node.id);
     setSettingsText(JSON.stringify(node.settings ?? {}, null, 2));
     setSettingsError(undefined);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [node.id]);
+  }
 
   const set = (patch: Partial<FlowNode>, tag?: string) => {
     const next: FlowNode = { ...node, ...patch };

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { Alert, Input, Modal, Select, Space, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
-import { useDepartments } from '../../departments/api/listDepartments';
+import { useDepartments } from '../../departments';
 import { useLang } from '../../../i18n/useLang';
 import { SAMPLE_ORDERS } from '../lib/samples';
 import { parseSample, type SimOrder } from '../lib/simulate';

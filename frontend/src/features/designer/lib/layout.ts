@@ -47,7 +47,12 @@ export function layoutDoc(doc: FlowDoc): Positions {
   const reach = (from: string) => {
     const seen = new Set<string>();
     const stack = [from];
-    while (stack.length) for (const to of fwd(stack.pop()!)) if (!seen.has(to)) (seen.add(to), stack.push(to));
+    while (stack.length)
+      for (const to of fwd(stack.pop()!))
+        if (!seen.has(to)) {
+          seen.add(to);
+          stack.push(to);
+        }
     return seen;
   };
   const reachable = new Map(ids.map((id) => [id, reach(id)]));

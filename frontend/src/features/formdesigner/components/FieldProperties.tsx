@@ -1,7 +1,7 @@
 import { Alert, Button, Flex, Form, Input, InputNumber, Popconfirm, Switch, Typography } from 'antd';
 import { DeleteOutlined, MinusCircleOutlined, PlusOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
-import { TextInputs } from '../../designer/components/TextInputs';
+import { TextInputs } from '../../../components/TextInputs';
 import type { DesignerField, SelectOption } from '../lib/model';
 
 const num = (v: number | null | undefined) => (typeof v === 'number' ? v : undefined);

@@ -35,20 +35,20 @@ import {
 } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
-import { useForbidden } from '../../auth/permissions';
+import { useForbidden } from '../../auth';
 import { ErrorAlert } from '../../../components/ErrorAlert';
 import { isApiError, type FieldError } from '../../../lib/api';
 import { useLang } from '../../../i18n/useLang';
-import { OrderForm } from '../../orders/components/OrderForm';
+import { OrderForm } from '../../orders';
 import type { FormDef } from '../../../lib/types';
-import { useDef, usePublish, useSaveDraft } from '../../definitions/api/definitions';
-import { JsonTab } from '../../definitions/components/JsonTab';
-import { PreviewBoundary } from '../../definitions/components/ErrorBoundary';
-import { ServerErrors } from '../../definitions/components/ServerErrors';
+import { useDef, usePublish, useSaveDraft } from '../../definitions';
+import { JsonTab } from '../../definitions';
+import { PreviewBoundary } from '../../definitions';
+import { ServerErrors } from '../../definitions';
 import { FIELD_KINDS, docToModel, localProblems, modelToDoc, move, newField, pointerField, type DesignerField, type FieldKind, type FormDoc, type FormModel } from '../lib/model';
 import { FieldProperties } from './FieldProperties';
-import { TextInputs } from '../../designer/components/TextInputs';
-import { useLeaveWarning } from '../../../lib/useLeaveWarning';
+import { TextInputs } from '../../../components/TextInputs';
+import { useDefinitionDraft } from '../../../lib/useDefinitionDraft';
 
 type PaletteKind = Exclude<FieldKind, 'raw'>;
 const ICONS: Record<FieldKind, React.ReactNode> = {
@@ -109,8 +109,6 @@ function FormDesigner({ initial, info }: { initial: FormModel; info: { version: 
   const { message } = App.useApp();
   const [model, setModel] = useState<FormModel>(initial);
   const [selected, setSelected] = useState<string | undefined>(initial.fields[0]?.id);
-  const [saved, setSaved] = useState<FormModel | undefined>(initial);
-  const [status, setStatus] = useState(info);
   const [server, setServer] = useState<ServerState>();
   const [dragging, setDragging] = useState<string>();
   const [previewData, setPreviewData] = useState<Record<string, unknown>>({});
@@ -118,9 +116,6 @@ function FormDesigner({ initial, info }: { initial: FormModel; info: { version: 
   const publish = usePublish('forms');
   const doc = useMemo(() => modelToDoc(model), [model]);
   const problems = useMemo(() => localProblems(model), [model]);
-  const dirty = model !== saved;
-
-  useLeaveWarning(dirty);
 
   const sensors = useSensors(
     useSensor(PointerSensor, { activationConstraint: { distance: 4 } }),
@@ -174,33 +169,25 @@ function FormDesigner({ initial, info }: { initial: FormModel; info: { version: 
     if (first) setSelected(first.id);
   };
 
-  const doSave = async (): Promise<boolean> => {
-    const sent = doc;
-    const current = model;
-    try {
-      await save.mutateAsync(sent);
-      setSaved(current);
-      setStatus((s) => ({ ...s, hasDraft: true }));
-      setServer(undefined);
-      return true;
-    } catch (e) {
-      onServerError(e, sent);
-      return false;
-    }
-  };
+  const { dirty, status, saveDraft: doSave, publish: doPublish } = useDefinitionDraft<FormModel, FormDoc>({
+    value: model,
+    toBody: modelToDoc,
+    saved: initial,
+    status: info,
+    save: save.mutateAsync,
+    publish: (d) => publish.mutateAsync(d.key),
+    onSaved: () => setServer(undefined),
+    onSaveError: onServerError,
+    onPublishError: onServerError,
+  });
   const onSave = async () => {
     if (await doSave()) void message.success(t('defs.saved'));
   };
   const onPublish = async () => {
-    if (dirty || !status.hasDraft) if (!(await doSave())) return;
-    try {
-      const r = await publish.mutateAsync(model.key);
-      setStatus({ version: r.version, hasDraft: false });
-      setServer(undefined);
-      void message.success(t('defs.published', { version: r.version }));
-    } catch (e) {
-      onServerError(e, doc);
-    }
+    const version = await doPublish();
+    if (version === undefined) return;
+    setServer(undefined);
+    void message.success(t('defs.published', { version }));
   };
 
   const selectedField = model.fields.find((f) => f.id === selected);

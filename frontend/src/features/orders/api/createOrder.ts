@@ -2,7 +2,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, randomUUID } from '../../../lib/api';
 import type { Order } from '../../../lib/types';
 import { orderKeys } from './keys';
-import { taskKeys } from '../../tasks/api/keys';
+import { taskKeys } from '../../tasks';
 
 export interface CreateOrderRequest {
   flow: string;

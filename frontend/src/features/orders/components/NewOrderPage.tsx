@@ -3,8 +3,8 @@ import { App, Button, Card, Empty, Flex, Form as AntdForm, Select, Skeleton, Typ
 import { SendOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { useNavigate, useSearchParams } from 'react-router';
-import { useFlows } from '../../flows/api/listFlows';
-import { useFlowForm } from '../../flows/api/getFlowForm';
+import { useFlows } from '../../flows';
+import { useFlowForm } from '../../flows';
 import { useCreateOrder } from '../api/createOrder';
 import { OrderForm } from './OrderForm';
 import { ErrorAlert } from '../../../components/ErrorAlert';
@@ -28,6 +28,7 @@ export function NewOrderPage() {
 
   // a different flow starts from an empty form
   useEffect(() => {
+    // eslint-disable-next-line react-hooks/set-state-in-effect -- resets together with the mutation (create.reset), which must not run during render
     setData({});
     create.reset();
     // eslint-disable-next-line react-hooks/exhaustive-deps

@@ -1,6 +1,6 @@
 import { Alert, Skeleton, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
-import { useFlowForm } from '../../flows/api/getFlowForm';
+import { useFlowForm } from '../../flows';
 import { OrderForm } from './OrderForm';
 import type { Order } from '../../../lib/types';
 import { computedFields } from '../../../lib/rjsf';

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { Alert, App, Button, Flex, Popconfirm, Typography } from 'antd';
 import { BellOutlined, RollbackOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
-import { useActOnTask } from '../../tasks/api/actOnTask';
+import { useActOnTask } from '../../tasks';
 import { isApiError } from '../../../lib/api';
 import { formatWait } from '../../../lib/format';
 import type { Order, Task } from '../../../lib/types';

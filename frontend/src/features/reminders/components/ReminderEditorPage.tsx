@@ -3,13 +3,14 @@ import { AutoComplete, Button, Card, Checkbox, Col, Divider, Flex, Form, Input, 
 import { MinusCircleOutlined, PlusOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import dayjs from 'dayjs';
-import { DefinitionEditorPage, type EditorProps } from '../../definitions/components/DefinitionEditor';
-import { applyServerErrors } from '../../definitions/lib';
-import { useDef, useDefList } from '../../definitions/api/definitions';
-import { TextInputs } from '../../designer/components/TextInputs';
-import type { FlowDoc } from '../../designer/lib/document';
+import { DefinitionEditorPage, type EditorProps } from '../../definitions';
+import { applyServerErrors } from '../../definitions';
+import { useDef, useDefList } from '../../definitions';
+import { TextInputs } from '../../../components/TextInputs';
+import type { FlowDoc } from '../../designer';
 import { useLang } from '../../../i18n/useLang';
-import { CronError, isTimeZone, nextRuns } from '../lib/cron';
+import { isTimeZone } from '../lib/cron';
+import { useSchedulePreview } from '../api/schedules';
 import { DURATION_RE, HHMM_END_RE, HHMM_RE, WEEKDAYS, docToValues, newReminderDoc, valuesToDoc, type ReminderDoc, type ReminderValues } from '../lib/model';
 
 const TIME_ZONES = ['Asia/Taipei', 'Asia/Shanghai', 'Asia/Hong_Kong', 'Asia/Tokyo', 'Asia/Singapore', 'UTC', 'Europe/London', 'America/New_York', 'America/Los_Angeles'];
@@ -294,15 +295,22 @@ function ScheduleCard({ name, onRemove, fallbackTz, tzRule }: { name: number; on
   const form = Form.useFormInstance();
   const cron = Form.useWatch(['schedules', name, 'cron'], form) as string | undefined;
   const tz = (Form.useWatch(['schedules', name, 'time_zone'], form) as string | undefined) || fallbackTz;
-  const preview = useMemo(() => {
-    if (!cron) return { runs: [] as Date[] };
-    if (!isTimeZone(tz)) return { runs: [] as Date[], error: t('reminderEditor.badTimeZone') };
-    try {
-      return { runs: nextRuns(cron, tz, new Date(), 5) };
-    } catch (e) {
-      return { runs: [] as Date[], error: e instanceof CronError ? e.message : String(e) };
-    }
-  }, [cron, tz, t]);
+  // the server reads the spec (the parser publishing uses); its word on the time zone is shown by that field
+  const check = useSchedulePreview(cron, tz);
+  const answer = cron?.trim() ? check.data : undefined;
+  const knownTz = isTimeZone(tz);
+  const preview = {
+    runs: answer?.ok && knownTz ? answer.next : [],
+    error: !knownTz
+      ? t('reminderEditor.badTimeZone')
+      : check.isError
+      ? t('reminderEditor.previewFailed')
+      : answer && !answer.ok
+        ? answer.errors[0]?.pointer === '/time_zone'
+          ? t('reminderEditor.badTimeZone')
+          : answer.errors[0]?.message
+        : undefined,
+  };
   return (
     <Card size="small" data-testid={`reminder-schedule-${name}`} extra={<Button type="text" danger icon={<MinusCircleOutlined />} onClick={onRemove} aria-label={t('reminderEditor.removeSchedule')} />}>
       <Row gutter={12}>
@@ -335,7 +343,7 @@ function ScheduleCard({ name, onRemove, fallbackTz, tzRule }: { name: number; on
           <Typography.Text type="secondary">{t('reminderEditor.nextRuns', { tz })}</Typography.Text>
           <ul style={{ margin: '4px 0 0', paddingInlineStart: 18 }} data-testid={`reminder-schedule-${name}-next`}>
             {preview.runs.map((d) => (
-              <li key={d.getTime()}>{dayjs(d).tz(tz).format('YYYY-MM-DD (dd) HH:mm')}</li>
+              <li key={d}>{dayjs(d).tz(tz).format('YYYY-MM-DD (dd) HH:mm')}</li>
             ))}
           </ul>
         </Col>

@@ -1,5 +1,5 @@
 import { useTranslation } from 'react-i18next';
-import { DefinitionsListPage } from '../../definitions/components/DefinitionsListPage';
+import { DefinitionsListPage } from '../../definitions';
 
 /** Route /designer/reminders. */
 export function RemindersListPage() {

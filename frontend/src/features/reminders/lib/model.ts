@@ -1,7 +1,7 @@
 // Reminder definitions (schemas/reminder.schema.json) ↔ the flat values of the editor's antd form.
 // Rules become a list (node + fields), escalate_to a choice (none / role / manager levels), the calendar
 // and its working hours switches; unknown top-level keys are kept as they were.
-import type { Text } from '../../designer/lib/document';
+import type { Text } from '../../designer';
 
 export type AutoAction = 'approve' | 'reject' | 'return';
 export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';

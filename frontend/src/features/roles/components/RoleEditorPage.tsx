@@ -1,11 +1,11 @@
 import { useEffect, useRef } from 'react';
 import { Checkbox, Flex, Form, Radio, Tag, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
-import { DefinitionEditorPage, type EditorProps } from '../../definitions/components/DefinitionEditor';
-import { applyServerErrors } from '../../definitions/lib';
-import { TextInputs } from '../../designer/components/TextInputs';
-import type { Text } from '../../designer/lib/document';
-import { COMPANY_WIDE, PERMISSIONS, permissionLabelKey } from '../../auth/permissions';
+import { DefinitionEditorPage, type EditorProps } from '../../definitions';
+import { applyServerErrors } from '../../definitions';
+import { TextInputs } from '../../../components/TextInputs';
+import type { Text } from '../../designer';
+import { COMPANY_WIDE, PERMISSIONS, permissionLabelKey } from '../../auth';
 
 
 export interface RoleDoc {

@@ -21,6 +21,7 @@ export function AdjustDialog({ row, onClose }: { row: StockRow | null; onClose: 
   useEffect(() => {
     if (row) {
       form.resetFields();
+      // eslint-disable-next-line react-hooks/set-state-in-effect -- resets with the antd form and the mutation, which must not run during render
       setOther([]);
       adjust.reset();
     }

@@ -26,6 +26,7 @@ export function ProductDialog({ open, product, onClose }: { open: boolean; produ
   useEffect(() => {
     if (!open) return;
     form.setFieldsValue(product ?? { sku: '', name: '', unit: '', price: 0, low_stock: 10 });
+    // eslint-disable-next-line react-hooks/set-state-in-effect -- resets with the antd form's values, which must not be set during render
     setOther([]);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [open, product]);

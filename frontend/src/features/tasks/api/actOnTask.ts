@@ -1,7 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../../lib/api';
 import type { TaskActionRequest, TaskActionResponse } from '../../../lib/types';
-import { orderKeys } from '../../orders/api/keys';
+import { orderKeys } from '../../orders';
 import { taskKeys } from './keys';
 
 export function actOnTask(taskId: string | number, body: TaskActionRequest): Promise<TaskActionResponse> {

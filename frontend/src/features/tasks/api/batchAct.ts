@@ -1,7 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../../lib/api';
 import type { BatchRequest, BatchResponse } from '../../../lib/types';
-import { orderKeys } from '../../orders/api/keys';
+import { orderKeys } from '../../orders';
 import { taskKeys } from './keys';
 
 /** POST /tasks/batch: one action on many tasks, each checked on its own; the answer has one item per task. */

@@ -1,8 +1,8 @@
 import { useMemo } from 'react';
 import { Alert, Skeleton } from 'antd';
 import { useTranslation } from 'react-i18next';
-import { useFlowForm } from '../../flows/api/getFlowForm';
-import { OrderForm } from '../../orders/components/OrderForm';
+import { useFlowForm } from '../../flows';
+import { OrderForm } from '../../orders';
 import { pointersToErrorSchema, type FieldError } from '../../../lib/api';
 import type { Order } from '../../../lib/types';
 import { subsetForm } from '../lib/editable';

@@ -10,7 +10,7 @@ import { StatusTag } from '../../../components/StatusTag';
 import { useLang } from '../../../i18n/useLang';
 import { formatDateTime, formatMoney } from '../../../lib/format';
 import type { TaskListItem, TaskScope } from '../../../lib/types';
-import { useDepartmentName } from '../../departments/api/listDepartments';
+import { useDepartmentName } from '../../departments';
 import { BatchApproveModal } from './BatchApproveModal';
 import { useLiveTopics } from '../../../lib/live/LiveProvider';
 

@@ -19,7 +19,7 @@ import type { ChecklistItem, Order, ReviewAction, Task } from '../../../lib/type
 import { actionsFor, buildActionBody, checklistComplete, errorTarget, USERNAME_PATTERN, type ActionFormValues } from '../lib/actions';
 import { UserPicker } from './UserPicker';
 import { FieldEditor } from './FieldEditor';
-import { useFlowForm } from '../../flows/api/getFlowForm';
+import { useFlowForm } from '../../flows';
 import { changedFields } from '../lib/editable';
 
 function checklistText(item: ChecklistItem, pick: (t: LocalizedText) => string): string {

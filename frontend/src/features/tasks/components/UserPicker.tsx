@@ -1,6 +1,6 @@
 import { Input, Select } from 'antd';
 import { useTranslation } from 'react-i18next';
-import { useUsers } from '../../users/api/listUsers';
+import { useUsers } from '../../users';
 
 interface Props {
   value?: string;

@@ -4,12 +4,12 @@ import { ArrowLeftOutlined, ArrowRightOutlined } from '@ant-design/icons';
 import { useMutation } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
-import { useForbidden } from '../../auth/permissions';
+import { useForbidden } from '../../auth';
 import { ErrorAlert } from '../../../components/ErrorAlert';
 import { api } from '../../../lib/api';
 import { useLang } from '../../../i18n/useLang';
-import { useDef, useDefVersion } from '../../definitions/api/definitions';
-import type { FlowDoc } from '../../designer/lib/document';
+import { useDef, useDefVersion } from '../../definitions';
+import type { FlowDoc } from '../../designer';
 import { defaultNodeMap, movable, type MigrationItem, type MigrationRequest } from '../lib/migration';
 
 const post = (key: string, what: 'preview' | 'apply', body: MigrationRequest) =>

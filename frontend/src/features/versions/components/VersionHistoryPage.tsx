@@ -5,12 +5,12 @@ import { Alert, Button, Card, Col, Empty, Flex, Row, Select, Skeleton, Space, Ta
 import { ArrowLeftOutlined, SwapOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
-import { useForbidden } from '../../auth/permissions';
+import { useForbidden } from '../../auth';
 import { ErrorAlert } from '../../../components/ErrorAlert';
 import { useLang } from '../../../i18n/useLang';
-import { useDef, useDefVersion } from '../../definitions/api/definitions';
-import type { FlowDoc, FlowNode } from '../../designer/lib/document';
-import { layoutDoc, NODE_W } from '../../designer/lib/layout';
+import { useDef, useDefVersion } from '../../definitions';
+import type { FlowDoc, FlowNode } from '../../designer';
+import { layoutDoc, NODE_W } from '../../designer';
 import { diffFlows, diffSummary, type DiffStatus, type FlowDiff } from '../lib/diff';
 
 export const DIFF_COLORS: Record<DiffStatus, string> = { added: '#52c41a', removed: '#ff4d4f', changed: '#faad14', same: '#d9d9d9' };

@@ -1,7 +1,7 @@
 import { Space } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
-import { DefinitionsListPage } from '../../definitions/components/DefinitionsListPage';
+import { DefinitionsListPage } from '../../definitions';
 
 /** Route /designer/versions — the flows, each with its version history and the migration wizard. */
 export function VersionsListPage() {

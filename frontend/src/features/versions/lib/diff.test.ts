@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import flow from '../../../../../schemas/examples/flows/order-review.json';
-import type { FlowDoc } from '../../designer/lib/document';
+import type { FlowDoc } from '../../designer';
 import { changedPaths, diffFlows, diffSummary } from './diff';
 
 const base: FlowDoc = {

@@ -1,6 +1,6 @@
 // The difference between two versions of a flow: nodes (by id) and edges (by from → to) added, removed or
 // changed, with the property paths that changed (approvers.role, mode, name.en …).
-import type { FlowDoc, FlowEdge, FlowNode } from '../../designer/lib/document';
+import type { FlowDoc, FlowEdge, FlowNode } from '../../designer';
 
 export type DiffStatus = 'added' | 'removed' | 'changed' | 'same';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { FlowDoc } from '../../designer/lib/document';
+import type { FlowDoc } from '../../designer';
 import { defaultNodeMap, movable, type MigrationItem } from './migration';
 
 const doc = (ids: [string, string][]): FlowDoc => ({ kind: 'flow', key: 'f', form: 'order', nodes: ids.map(([id, type]) => ({ id, type: type as 'review' })), edges: [] });

@@ -1,5 +1,5 @@
 // Moving orders in flight between published versions of a flow (POST /flows/{key}/migrations/preview|apply).
-import type { FlowDoc } from '../../designer/lib/document';
+import type { FlowDoc } from '../../designer';
 
 export interface MigrationRequest {
   from: number;

@@ -1,7 +1,9 @@
 import { Input, Space } from 'antd';
 import { useTranslation } from 'react-i18next';
-import { LANGUAGES } from '../../../i18n/languages';
-import type { Text } from '../lib/document';
+import { LANGUAGES, type Language } from '../i18n/languages';
+
+/** A definition text in each UI language (any may be missing). */
+export type Text = Partial<Record<Language, string>>;
 
 /** One input per UI language for a definition text; empty texts become undefined. */
 export function TextInputs({ value, onChange, testid }: { value?: Text; onChange: (v: Text | undefined) => void; testid?: string }) {

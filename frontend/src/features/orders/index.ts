@@ -1,0 +1,5 @@
+// The public face of the orders feature: what other features and shared code may import.
+// Everything else in this folder is its own business (eslint boundaries/dependencies).
+export { useOrder } from './api/getOrder';
+export { orderKeys } from './api/keys';
+export { OrderForm } from './components/OrderForm';
