@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -19,6 +20,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
+
+	"sluice/backend/store/storetest"
 )
 
 // The contract: every answer the API tests receive is checked against openapi.json, so the
@@ -309,5 +312,34 @@ func TestContractCatchesDrift(t *testing.T) {
 		if (err == nil) != c.ok {
 			t.Errorf("%s: %s %s answering %d: error = %v, want ok = %v", c.name, c.method, c.path, c.status, err, c.ok)
 		}
+	}
+}
+
+// A signer added before the reviewer leaves the reviewer's task waiting: the order view
+// lists it as such (the document's TaskView.status once lacked "waiting").
+func TestWaitingTaskOverHTTP(t *testing.T) {
+	e := start(t, storetest.SQLite(t))
+	clerk := e.login("clerk")
+	r := e.do("POST", "/api/v1/orders", clerk, sampleBody(t, "large-vip.json"))
+	if r.status != 201 {
+		t.Fatalf("submit: %d %s", r.status, r.body)
+	}
+	var o order
+	r.json(t, &o)
+	tk := o.Tasks[0]
+	r = e.do("POST", fmt.Sprintf("/api/v1/tasks/%d/actions", tk.ID), clerk, `{"action":"add_signer","user":"manager","position":"before"}`)
+	if r.status != 200 {
+		t.Fatalf("add_signer: %d %s", r.status, r.body)
+	}
+	var got struct {
+		Tasks []struct{ Status, Kind string }
+	}
+	e.do("GET", fmt.Sprintf("/api/v1/orders/%d", o.ID), clerk, nil).json(t, &got)
+	var statuses []string
+	for _, x := range got.Tasks {
+		statuses = append(statuses, x.Status+"/"+x.Kind)
+	}
+	if !slices.Contains(statuses, "waiting/review") || !slices.Contains(statuses, "open/before") {
+		t.Fatalf("tasks after add_signer before: %v", statuses)
 	}
 }
