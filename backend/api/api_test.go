@@ -56,7 +56,7 @@ func startWith(t *testing.T, s *store.Store, opt api.Options) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(r)
+	srv := httptest.NewServer(contract(t, r))
 	t.Cleanup(srv.Close)
 	return &env{t: t, srv: srv, s: s, svc: svc}
 }

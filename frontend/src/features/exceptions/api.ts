@@ -1,44 +1,16 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, apiFetch, type Query } from '../../lib/api';
-import type { LocalizedText } from '../../i18n/pickText';
+import type { components } from '../../lib/api.gen';
 import type { Order, Page } from '../../lib/types';
 
 export type ExceptionReason = 'stock' | 'credit' | 'data' | 'price' | 'address' | 'customer' | 'no_approver' | 'error';
 export const EXCEPTION_REASONS: ExceptionReason[] = ['stock', 'credit', 'data', 'price', 'address', 'customer', 'no_approver', 'error'];
 
-export interface OrderException {
-  id: number;
-  order_id: number;
-  order_number?: string;
-  flow?: string;
-  node: string;
-  node_name?: LocalizedText;
-  reason: ExceptionReason | string;
-  message: string;
-  detail?: Record<string, unknown>;
-  department: string;
-  owner?: string;
-  owner_role?: string;
-  owners: string[];
-  deadline?: string;
-  overdue: boolean;
-  status: 'open' | 'resolved';
-  resolution?: 'retry' | 'override' | 'cancel';
-  resolved_by?: string;
-  resolved_at?: string;
-  note?: string;
-  can_resolve: boolean;
-  created_at: string;
-}
-
-export type ResolveAction = 'retry' | 'override' | 'cancel';
-
-export interface ResolveRequest {
-  action: ResolveAction;
-  note?: string;
-  data?: Record<string, unknown>;
-  user?: string;
-}
+// Wire types: generated from the OpenAPI document (lib/api.gen.ts, `npm run gen:api`).
+type Schemas = components['schemas'];
+export type OrderException = Schemas['ExceptionView'];
+export type ResolveRequest = Schemas['ResolveRequest'];
+export type ResolveAction = ResolveRequest['action'];
 
 export const exceptionKeys = {
   all: ['exceptions'] as const,

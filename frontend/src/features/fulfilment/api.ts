@@ -1,66 +1,18 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, apiFetch, randomUUID } from '../../lib/api';
-import type { LocalizedText } from '../../i18n/pickText';
-import type { Order, Task } from '../../lib/types';
+import type { components } from '../../lib/api.gen';
+import type { Order } from '../../lib/types';
 
-export interface LineView {
-  sku: string;
-  name?: string;
-  ordered: number;
-  shipped: number;
-  remaining: number;
-}
-
-export interface ShipmentLine {
-  sku: string;
-  qty: number;
-}
-
-export interface Shipment {
-  id: number;
-  number: string;
-  carrier: string;
-  carrier_name?: LocalizedText;
-  tracking: string;
-  tracking_url: string;
-  warehouse: string;
-  lines: ShipmentLine[];
-  shipped_by: string;
-  created_at: string;
-}
-
-export interface LinkedCase {
-  id: number;
-  number: string;
-  flow: string;
-  status: string;
-  source: string;
-  node?: string;
-  created_at: string;
-}
-
+// Wire types: generated from the OpenAPI document (lib/api.gen.ts, `npm run gen:api`).
+type Schemas = components['schemas'];
+export type LineView = Schemas['LineView'];
+export type ShipmentLine = Schemas['ShipmentLine'];
+export type Shipment = Schemas['ShipmentView'];
+export type LinkedCase = Schemas['CaseView'];
 /** The order as GET /orders/{id} shows it with shipping and links. */
-export type FulfilmentOrder = Order & {
-  lines?: LineView[];
-  shipments?: Shipment[];
-  children?: LinkedCase[];
-  parent?: number;
-  source?: string;
-  tasks?: Task[];
-};
-
-export interface Carrier {
-  key: string;
-  name: LocalizedText;
-  tracking_url: string;
-}
-
-export interface ShipmentRequest {
-  carrier: string;
-  tracking: string;
-  warehouse?: string;
-  lines: ShipmentLine[];
-}
+export type FulfilmentOrder = Order;
+export type Carrier = Schemas['Carrier'];
+export type ShipmentRequest = Schemas['ShipmentRequest'];
 
 export function useCarriers(enabled = true) {
   return useQuery({

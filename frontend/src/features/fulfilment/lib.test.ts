@@ -34,7 +34,7 @@ describe('serverLineErrors', () => {
 });
 
 describe('shippingTask', () => {
-  const task = (t: Partial<Task>): Task => ({ id: 1, node: 'ship', node_name: { en: 'Ship' }, assignees: [], status: 'open', can_act: true, ...t });
+  const task = (t: Partial<Task>): Task => ({ id: 1, node: 'ship', node_name: { en: 'Ship' }, mode: 'any', assignees: [], status: 'open', version: 1, can_act: true, created_at: '2026-11-27T10:00:00Z', ...t });
   it('finds an actionable open task at a shipping step', () => {
     expect(shippingTask([task({})], ['ship'], false)?.id).toBe(1);
   });

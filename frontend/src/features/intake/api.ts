@@ -1,28 +1,10 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, ApiError, CSRF_COOKIE, CSRF_HEADER, getCookie, buildUrl, type Problem } from '../../lib/api';
+import type { components } from '../../lib/api.gen';
 
-export interface RowError {
-  row: number;
-  column?: string;
-  message: string;
-}
-
-export interface ImportJob {
-  id: number;
-  flow: string;
-  filename: string;
-  status: string;
-  /** a CSV file's text encoding as read (utf-8, utf-16, big5, gb18030); absent for a workbook */
-  encoding?: string;
-  total: number;
-  created: number;
-  skipped: number;
-  failed: number;
-  errors: RowError[];
-  created_by: string;
-  created_at: string;
-  finished_at?: string;
-}
+// Wire types: generated from the OpenAPI document (lib/api.gen.ts, `npm run gen:api`).
+export type RowError = components['schemas']['RowError'];
+export type ImportJob = components['schemas']['ImportJob'];
 
 export const importKeys = {
   all: ['imports'] as const,

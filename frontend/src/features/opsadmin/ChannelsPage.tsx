@@ -11,7 +11,8 @@ import { saveErrors, useChannels, useSaveChannel, type Channel, type ChannelInpu
 import { mappingError } from '../intake';
 
 const FIELDS = ['key', 'name', 'flow', 'department', 'submitter', 'secret', 'mapping', 'enabled'];
-type Values = Omit<ChannelInput, 'mapping'> & { mapping: string };
+/** The form's values: the flow, department and submitter are required by the form's rules before submit. */
+type Values = Omit<Partial<ChannelInput>, 'mapping'> & { mapping: string };
 
 function ChannelModal({ channel, onClose }: { channel: Channel | null; onClose: () => void }) {
   const { t } = useTranslation();
@@ -24,7 +25,7 @@ function ChannelModal({ channel, onClose }: { channel: Channel | null; onClose: 
   const [rest, setRest] = useState<unknown>(null);
 
   const submit = (v: Values) => {
-    const body: ChannelInput = { ...v, mapping: JSON.parse(v.mapping || '{}') as Record<string, unknown> };
+    const body = { ...v, mapping: JSON.parse(v.mapping || '{}') as Record<string, unknown> } as ChannelInput;
     if (channel && !v.secret) delete body.secret;
     setRest(null);
     save.mutate(

@@ -1,54 +1,16 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { FormInstance } from 'antd';
 import { api, apiFetch, isApiError, type FieldError, type Query } from '../../lib/api';
+import type { components } from '../../lib/api.gen';
 import type { Page } from '../../lib/types';
 
-export interface Customer {
-  id: number;
-  code: string;
-  name: string;
-  email: string;
-  language: 'zh-TW' | 'zh-CN' | 'en' | '';
-  webhook_url: string;
-  blocked: boolean;
-  blocked_reason: string;
-  credit_limit: number;
-  address: string;
-  created_at: string;
-}
-export type CustomerInput = Partial<Omit<Customer, 'id' | 'created_at'>>;
-
-export interface Channel {
-  key: string;
-  name: string;
-  flow: string;
-  department: string;
-  submitter: string;
-  secret: string;
-  mapping: Record<string, unknown>;
-  enabled: boolean;
-  created_at: string;
-}
-export type ChannelInput = Partial<Omit<Channel, 'created_at'>>;
-
-export interface OutboxMessage {
-  id: number;
-  key: string;
-  channel: 'email' | 'webhook';
-  order_id: number | null;
-  template: string;
-  language: string;
-  recipient: string;
-  subject: string;
-  body: string;
-  status: 'pending' | 'sent' | 'dead';
-  attempts: number;
-  max_attempts: number;
-  next_at: string;
-  last_error: string;
-  sent_at: string | null;
-  created_at: string;
-}
+// Wire types: generated from the OpenAPI document (lib/api.gen.ts, `npm run gen:api`).
+type Schemas = components['schemas'];
+export type Customer = Schemas['CustomerView'];
+export type CustomerInput = Schemas['CustomerInput'];
+export type Channel = Schemas['ChannelView'];
+export type ChannelInput = Schemas['ChannelInput'];
+export type OutboxMessage = Schemas['OutboxMessageView'];
 
 export const opsKeys = {
   customers: (f: Query) => ['customers', f] as const,

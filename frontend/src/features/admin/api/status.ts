@@ -1,34 +1,13 @@
 import { useQuery } from '@tanstack/react-query';
 import { api, isApiError } from '../../../lib/api';
+import type { components } from '../../../lib/api.gen';
 
+// Wire types: generated from the OpenAPI document (lib/api.gen.ts, `npm run gen:api`).
+type Schemas = components['schemas'];
 /** A backup recorded by `sluice backup` (BackupInfo). */
-export interface BackupInfo {
-  path: string;
-  bytes: number;
-  at: string;
-  schema_version: number;
-  audit_seq: number;
-  orders: number;
-}
-
+export type BackupInfo = Schemas['BackupInfo'];
 /** GET /admin/status (SystemStatus). */
-export interface SystemStatus {
-  build: { version: string; revision?: string; modified?: boolean; go_version: string };
-  started_at: string;
-  uptime_seconds: number;
-  database: {
-    dialect: 'sqlite' | 'postgres';
-    url: string;
-    schema_version: number;
-    latest_schema_version: number;
-    audit_seq: number;
-    event_seq: number;
-  };
-  orders: Record<string, number>;
-  tasks: { open: number; oldest_age_seconds: number };
-  counts: Record<string, number>;
-  last_backup: BackupInfo | null;
-}
+export type SystemStatus = Schemas['SystemStatus'];
 
 export const STATUS_REFETCH_MS = 15_000;
 

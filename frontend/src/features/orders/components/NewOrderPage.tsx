@@ -90,9 +90,6 @@ export function NewOrderPage() {
             <Typography.Title level={4} style={{ marginBottom: 4 }}>
               {pick(form.name) || t('newOrder.formTitle')}
             </Typography.Title>
-            {form.description ? (
-              <Typography.Paragraph type="secondary">{pick(form.description)}</Typography.Paragraph>
-            ) : null}
             {create.isError ? (
               <ErrorAlert
                 error={create.error}

@@ -7,7 +7,7 @@ import type { HistoryEntry, Order, Task } from '../../../lib/types';
 
 const committee = { 'zh-TW': '授信委員會', en: 'Credit committee' };
 const sales = { 'zh-TW': '業務主管審核', en: 'Sales review' };
-const task = (t: Partial<Task>): Task => ({ id: 1, node: 'committee', node_name: committee, mode: 'ratio', kind: 'review', assignees: [], status: 'open', can_act: false, ...t });
+const task = (t: Partial<Task>): Task => ({ id: 1, node: 'committee', node_name: committee, mode: 'ratio', kind: 'review', assignees: [], status: 'open', version: 1, can_act: false, created_at: '2026-11-27T10:00:00Z', ...t });
 
 const history: HistoryEntry[] = [
   { seq: 1, at: '2026-11-27T10:00:00Z', actor: 'clerk', action: 'submitted', detail: { trace: [{ node: 'verify', text: 'waiting for role order_clerk' }] } },
@@ -46,10 +46,14 @@ const order: Order = {
   flow: 'order-review',
   version: 1,
   status: 'in_review',
+  department: 'sales',
   submitter: 'clerk',
   data: {},
+  total: 0,
   current_nodes: ['committee'],
+  source: 'api',
   created_at: '2026-11-27T10:00:00Z',
+  updated_at: '2026-11-27T10:00:00Z',
   tasks: [
     task({ id: 11, assignees: ['finance'], can_act: true, checklist: [] }),
     task({ id: 12, assignees: ['manager'], status: 'waiting' }),

@@ -4,7 +4,7 @@ import { UrgeButton, WithdrawButton, submitterTask } from './SubmitterActions';
 import { renderWithProviders } from '../../../test/render';
 import type { Order, Task } from '../../../lib/types';
 
-const task: Task = { id: 7, node: 'sales_review', node_name: 'Sales review', mode: 'any', kind: 'review', assignees: ['manager'], status: 'open', can_act: false };
+const task: Task = { id: 7, node: 'sales_review', node_name: { en: 'Sales review' }, mode: 'any', kind: 'review', assignees: ['manager'], status: 'open', version: 1, can_act: false, created_at: '2026-11-27T10:00:00Z' };
 const order: Order = {
   id: 3,
   number: 'SO-1',
@@ -15,6 +15,11 @@ const order: Order = {
   data: {},
   tasks: [task],
   created_at: '2026-11-27T10:00:00Z',
+  department: 'sales',
+  total: 0,
+  current_nodes: ['sales_review'],
+  source: 'api',
+  updated_at: '2026-11-27T10:00:00Z',
 };
 
 let fetchMock: ReturnType<typeof vi.fn>;

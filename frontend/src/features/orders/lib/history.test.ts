@@ -51,7 +51,10 @@ describe('returnTargets', () => {
 
 describe('nodeProgress', () => {
   const tasks = (node: string, statuses: string[], mode: string, kinds: string[] = []): Task[] =>
-    statuses.map((status, i) => ({ id: i + 1, node, node_name: node, mode, status, kind: kinds[i] ?? 'review', assignees: [`u${i}`], can_act: false }));
+    statuses.map((status, i) => ({
+      id: i + 1, node, node_name: { en: node }, mode, status: status as Task['status'], kind: (kinds[i] ?? 'review') as Task['kind'],
+      assignees: [`u${i}`], version: 1, can_act: false, created_at: '2026-11-27T10:00:00Z',
+    }));
 
   it('derives "2 of 3 needed" for a ratio vote and counts the open tasks', () => {
     const items = [h('node_entered', 'committee', { mode: 'ratio', need: 2, assignees: [['finance'], ['finance2'], ['manager']] })];

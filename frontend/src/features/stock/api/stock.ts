@@ -1,64 +1,16 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, apiFetch } from '../../../lib/api';
+import type { components } from '../../../lib/api.gen';
 
-export interface Product {
-  sku: string;
-  name: string;
-  unit: string;
-  price: number;
-  low_stock: number;
-  created_at: string;
-}
-
-export interface ProductInput {
-  sku?: string;
-  name?: string;
-  unit?: string;
-  price?: number;
-  low_stock?: number;
-}
-
-export interface Warehouse {
-  key: string;
-  name: string;
-  created_at: string;
-}
-
-export interface StockRow {
-  sku: string;
-  name: string;
-  warehouse: string;
-  on_hand: number;
-  reserved: number;
-  available: number;
-  threshold: number;
-  low: boolean;
-  updated_at: string;
-}
-
-export interface StockMove {
-  id: number;
-  sku: string;
-  warehouse: string;
-  kind: 'reserve' | 'release' | 'ship' | 'return' | 'adjust';
-  delta_on_hand: number;
-  delta_reserved: number;
-  order_id?: number;
-  note: string;
-  at: string;
-}
-
-export interface MovePage {
-  items: StockMove[];
-  next_cursor?: string;
-}
-
-export interface Adjustment {
-  sku: string;
-  warehouse: string;
-  delta: number;
-  reason: string;
-}
+// Wire types: generated from the OpenAPI document (lib/api.gen.ts, `npm run gen:api`).
+type Schemas = components['schemas'];
+export type Product = Schemas['ProductView'];
+export type ProductInput = Schemas['ProductInput'];
+export type Warehouse = Schemas['WarehouseView'];
+export type StockRow = Schemas['StockView'];
+export type StockMove = Schemas['MoveView'];
+export type MovePage = Schemas['MovePage'];
+export type Adjustment = Schemas['AdjustmentRequest'];
 
 export const stockKeys = {
   all: ['stock'] as const,

@@ -10,7 +10,7 @@ const line = (id: number, number: string): TaskListItem => ({
   node_name: id === 11 ? { 'zh-TW': '授信委員會' } : { 'zh-TW': '業務主管審核' },
   status: 'open',
   created_at: '2026-11-27T10:00:00Z',
-  order: { id: id * 10, number, flow: 'order-review', status: 'in_review' },
+  order: { id: id * 10, number, flow: 'order-review', status: 'in_review', total: 0, submitter: 'clerk', department: 'sales' },
 });
 
 const answer: BatchResponse = {

@@ -47,9 +47,6 @@ function TaskTable({ scope }: { scope: TaskScope }) {
       render: (_, r) => (
         <>
           <StatusTag status={r.status} />
-          {r.kind && r.kind !== 'review' && r.kind !== 'cc' ? (
-            <Tag color="purple">{t(`taskKind.${r.kind}`, { defaultValue: r.kind })}</Tag>
-          ) : null}
           {r.decision ? (
             <Tag color={r.decision === 'reject' ? 'red' : r.decision === 'approve' ? 'green' : 'default'}>
               {t(`action.${r.decision}`, { defaultValue: r.decision })}

@@ -19,6 +19,7 @@ const task: Task = {
     { 'zh-TW': '客戶信用額度足夠', en: 'Customer credit limit suffices' },
   ],
   can_act: true,
+  created_at: '2026-11-27T10:00:00Z',
 };
 
 const targets = [{ node: 'verify', name: '資料核對' }];
@@ -282,6 +283,12 @@ describe('TaskActionPanel: editable fields', () => {
     status: 'in_review',
     data: { note: '原備註', currency: 'TWD' },
     created_at: '2026-11-27T10:00:00Z',
+    department: 'sales',
+    submitter: 'clerk',
+    total: 0,
+    current_nodes: ['sales_review'],
+    source: 'api',
+    updated_at: '2026-11-27T10:00:00Z',
   };
   const flowForm = {
     flow: { key: 'order-review', version: 1, name: 'Order review' },

@@ -5,7 +5,7 @@ import type { FormDef } from '../../../lib/types';
 const form: FormDef = {
   key: 'order',
   version: 1,
-  name: 'Order',
+  name: { en: 'Order' },
   schema: {
     type: 'object',
     $defs: { item: { type: 'object' } },
@@ -14,7 +14,7 @@ const form: FormDef = {
     if: { properties: { total: { minimum: 1 } } },
   },
   ui: { 'ui:order': ['customer', 'items', 'note', '*'], items: { 'ui:options': { orderable: false } }, customer: {} },
-  computed: ['total'],
+  computed: { total: 'sum(items, qty * price)' },
 };
 
 describe('subsetForm', () => {
