@@ -170,14 +170,17 @@ func (s *Service) Board(ctx context.Context, a Actor, dept string, f BoardFilter
 
 	// the board's orders, as a subquery (never a list of ids)
 	want := searchText(f.Q)
+	// (correlated, so a column's page walks the (node_id, status, id) index and stops
+	// after a page instead of collecting the department's orders first)
 	boardOrders := func(sel *entsql.Selector, orderIDCol string) {
 		o := entsql.Table(order.Table)
-		sub := entsql.Select(o.C(order.FieldID)).From(o).Where(entsql.And(entsql.EQ(o.C(order.FieldDepartment), dept),
-			entsql.EQ(o.C(order.FieldFlowKey), fl.Key), entsql.In(o.C(order.FieldStatus), anys(statuses)...)))
+		sub := entsql.Select(o.C(order.FieldID)).From(o).Where(entsql.And(entsql.ColumnsEQ(o.C(order.FieldID), sel.C(orderIDCol)),
+			entsql.EQ(o.C(order.FieldDepartment), dept), entsql.EQ(o.C(order.FieldFlowKey), fl.Key),
+			entsql.In(o.C(order.FieldStatus), anys(statuses)...)))
 		if want != "" {
 			s.orderSearch(want)(sub)
 		}
-		sel.Where(entsql.In(sel.C(orderIDCol), sub))
+		sel.Where(entsql.Exists(sub))
 	}
 	reviewQuery := func() *ent.NodeInstanceQuery {
 		q := c.NodeInstance.Query().Where(nodeinstance.Status("active"), nodeinstance.NodeType(engine.TypeReview),

@@ -97,13 +97,15 @@ func (g *fieldGuard) matchesVisible(ctx context.Context, o *ent.Order, q string)
 }
 
 // assignedOrders keeps the orders with a task the user was ever assigned (or copied)
-// on: a subquery, never a list of ids.
+// on: a correlated EXISTS, never a list of ids. (Correlated on purpose: as one term of
+// an OR beside indexed columns, an uncorrelated IN would let SQLite answer the OR by a
+// union of index scans and then sort every visible order before the LIMIT; EXISTS keeps
+// the list walking the primary key newest first and stopping at a page.)
 func assignedOrders(username string) func(*entsql.Selector) {
 	return func(sel *entsql.Selector) {
 		t, ta := entsql.Table(task.Table), entsql.Table(taskassignee.Table)
-		sub := entsql.Select(t.C(task.FieldOrderID)).From(t).Join(ta).On(t.C(task.FieldID), ta.C(taskassignee.FieldTaskID)).
-			Where(entsql.EQ(ta.C(taskassignee.FieldUsername), username))
-		sel.Where(entsql.In(sel.C(order.FieldID), sub))
+		sel.Where(entsql.Exists(entsql.Select(t.C(task.FieldID)).From(t).Join(ta).On(t.C(task.FieldID), ta.C(taskassignee.FieldTaskID)).
+			Where(entsql.And(entsql.ColumnsEQ(t.C(task.FieldOrderID), sel.C(order.FieldID)), entsql.EQ(ta.C(taskassignee.FieldUsername), username)))))
 	}
 }
 

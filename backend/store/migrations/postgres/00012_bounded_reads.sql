@@ -10,7 +10,9 @@ CREATE INDEX "taskassignee_username_open_task_id" ON "task_assignees" ("username
 CREATE INDEX "auditentry_order_id_seq" ON "audit_entries" ("order_id", "seq");
 CREATE INDEX "notification_username_id" ON "notifications" ("username", "id");
 CREATE INDEX "importjob_created_by_id" ON "import_jobs" ("created_by", "id");
-CREATE INDEX "exception_status_node_id" ON "exceptions" ("status", "node", "id");
+CREATE INDEX "exception_status_id" ON "exceptions" ("status", "id");
+CREATE INDEX "task_decided_by_id" ON "tasks" ("decided_by", "id");
+CREATE INDEX "order_submitter_id" ON "orders" ("submitter", "id");
 CREATE INDEX "outboxmessage_status_id" ON "outbox_messages" ("status", "id");
 ALTER TABLE "orders" ADD COLUMN "search" text NOT NULL DEFAULT '';
 -- +goose StatementBegin

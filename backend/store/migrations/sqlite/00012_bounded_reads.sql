@@ -9,7 +9,7 @@ CREATE INDEX `taskassignee_username_open_task_id` ON `task_assignees` (`username
 CREATE INDEX `auditentry_order_id_seq` ON `audit_entries` (`order_id`, `seq`);
 CREATE INDEX `notification_username_id` ON `notifications` (`username`, `id`);
 CREATE INDEX `importjob_created_by_id` ON `import_jobs` (`created_by`, `id`);
-CREATE INDEX `exception_status_node_id` ON `exceptions` (`status`, `node`, `id`);
+CREATE INDEX `exception_status_id` ON `exceptions` (`status`, `id`);
 CREATE INDEX `outboxmessage_status_id` ON `outbox_messages` (`status`, `id`);
 -- order_search(rowid = orders.id): lower(number submitter customer data.customer.name
 -- data.items[].sku), kept by the triggers below; the trigram tokenizer answers
