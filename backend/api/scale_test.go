@@ -330,11 +330,12 @@ func TestBoundedListsAtScale(t *testing.T) {
 			t.Fatalf("inbox: first page of %d, next %q", len(ids), next)
 		}
 		want := append([]int{tk.ID}, tids...)
-		slice := 2_000
+		slice := min(2_000, n)
 		if whole {
 			slice = len(want)
 		}
-		exactly("inbox", walk(clerk, "/api/v1/tasks?limit=200", slice, items("items", "id")), want[:slice])
+		inbox := walk(clerk, "/api/v1/tasks?limit=200", slice, items("items", "id"))
+		exactly("inbox", inbox[:min(len(inbox), slice)], want[:slice])
 
 		// exceptions (a reason 1 in 20 has), notifications, imports, outbox, history
 		var xp map[string]any

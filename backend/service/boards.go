@@ -446,7 +446,7 @@ func (s *Service) exceptionOwnedBy(user string) func(*entsql.Selector) {
 		col := sel.C(exception.FieldDetail)
 		if s.Store.Dialect == dialect.Postgres {
 			sel.Where(entsql.P(func(b *entsql.Builder) {
-				b.WriteString("(" + col + " -> 'owners') @> jsonb_build_array(").Arg(user).WriteString("::text)")
+				b.WriteString("(").Ident(col).WriteString(" -> 'owners') @> jsonb_build_array(").Arg(user).WriteString("::text)")
 			}))
 			return
 		}

@@ -51,7 +51,9 @@ func (s *Service) orderSearch(q string) func(*entsql.Selector) {
 		if s.Store.Dialect == dialect.Postgres {
 			pat := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(q) + "%"
 			col := sel.C("search")
-			sel.Where(entsql.P(func(b *entsql.Builder) { b.WriteString(col).WriteString(" ILIKE ").Arg(pat) }))
+			// Ident, not WriteString: a subquery built before its dialect is known quotes
+			// with backticks, which Ident turns into PostgreSQL's double quotes
+			sel.Where(entsql.P(func(b *entsql.Builder) { b.Ident(col).WriteString(" ILIKE ").Arg(pat) }))
 			return
 		}
 		fts := entsql.Table("order_search")

@@ -274,7 +274,12 @@ export interface BoardCard {
 export interface BoardColumn {
   node: string;
   name?: LocalizedText;
+  /** One page of the column's cards. */
   cards: BoardCard[];
+  /** How many cards the column holds in all. */
+  count?: number;
+  /** Fetches the column's next page (with `node`); absent on its last page. */
+  next_cursor?: string;
 }
 
 export interface Board {
