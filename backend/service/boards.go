@@ -170,17 +170,27 @@ func (s *Service) Board(ctx context.Context, a Actor, dept string, f BoardFilter
 
 	// the board's orders, as a subquery (never a list of ids)
 	want := searchText(f.Q)
-	// (correlated, so a column's page walks the (node_id, status, id) index and stops
-	// after a page instead of collecting the department's orders first)
+	// On SQLite correlated (EXISTS), so a column's page walks the (node_id, status, id)
+	// index and stops after a page instead of collecting the department's orders first;
+	// on PostgreSQL an IN (subquery), which its planner answers by a hash semi-join (a
+	// correlated EXISTS with the trigram search let it probe the GIN index per row).
+	pg := s.Store.Dialect == dialect.Postgres
 	boardOrders := func(sel *entsql.Selector, orderIDCol string) {
 		o := entsql.Table(order.Table)
-		sub := entsql.Select(o.C(order.FieldID)).From(o).Where(entsql.And(entsql.ColumnsEQ(o.C(order.FieldID), sel.C(orderIDCol)),
-			entsql.EQ(o.C(order.FieldDepartment), dept), entsql.EQ(o.C(order.FieldFlowKey), fl.Key),
-			entsql.In(o.C(order.FieldStatus), anys(statuses)...)))
+		conds := []*entsql.Predicate{entsql.EQ(o.C(order.FieldDepartment), dept), entsql.EQ(o.C(order.FieldFlowKey), fl.Key),
+			entsql.In(o.C(order.FieldStatus), anys(statuses)...)}
+		if !pg {
+			conds = append(conds, entsql.ColumnsEQ(o.C(order.FieldID), sel.C(orderIDCol)))
+		}
+		sub := entsql.Select(o.C(order.FieldID)).From(o).Where(entsql.And(conds...))
 		if want != "" {
 			s.orderSearch(want)(sub)
 		}
-		sel.Where(entsql.Exists(sub))
+		if pg {
+			sel.Where(entsql.In(sel.C(orderIDCol), sub))
+		} else {
+			sel.Where(entsql.Exists(sub))
+		}
 	}
 	reviewQuery := func() *ent.NodeInstanceQuery {
 		q := c.NodeInstance.Query().Where(nodeinstance.Status("active"), nodeinstance.NodeType(engine.TypeReview),
