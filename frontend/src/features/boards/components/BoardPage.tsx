@@ -111,9 +111,14 @@ export function BoardPage() {
   useLiveTopic(department ? `department:${department}` : null);
 
   // a column shows its first page; "load more" appends the next ones (kept until the filters change)
-  const [extra, setExtra] = useState<Record<string, { cards: BoardCard[]; next?: string }>>({});
+  // (kept under the department and filters they were loaded for, so a change drops them)
+  const extraKey = JSON.stringify([department, filters]);
+  const [extraState, setExtraState] = useState<{ key: string; cols: Record<string, { cards: BoardCard[]; next?: string }> }>({
+    key: '',
+    cols: {},
+  });
+  const extra = useMemo(() => (extraState.key === extraKey ? extraState.cols : {}), [extraState, extraKey]);
   const [loadingNode, setLoadingNode] = useState<string | null>(null);
-  useEffect(() => setExtra({}), [department, filters]);
   const columns = useMemo(
     () =>
       (board.data?.columns ?? []).map((col): BoardColumn => {
@@ -130,10 +135,13 @@ export function BoardPage() {
     try {
       const page = await getBoardColumn(department, filters, col.node, col.next_cursor);
       const got = page.columns.find((c) => c.node === col.node);
-      setExtra((x) => ({
-        ...x,
-        [col.node]: { cards: [...(x[col.node]?.cards ?? []), ...(got?.cards ?? [])], next: got?.next_cursor },
-      }));
+      setExtraState((x) => {
+        const cols = x.key === extraKey ? x.cols : {};
+        return {
+          key: extraKey,
+          cols: { ...cols, [col.node]: { cards: [...(cols[col.node]?.cards ?? []), ...(got?.cards ?? [])], next: got?.next_cursor } },
+        };
+      });
     } finally {
       setLoadingNode(null);
     }
