@@ -15,8 +15,13 @@ import (
 // Department boards, soft locks and comments (service/boards.go).
 
 func (h *handlers) getBoard(c *gin.Context) {
+	limit, ok := queryLimit(c)
+	if !ok {
+		return
+	}
 	b, err := h.svc.Board(c.Request.Context(), actor(c), c.Param("department"), service.BoardFilter{
-		Flow: c.Query("flow"), Q: c.Query("q"), Status: c.Query("status"), Assignee: c.Query("assignee")})
+		Flow: c.Query("flow"), Q: c.Query("q"), Status: c.Query("status"), Assignee: c.Query("assignee"),
+		Node: c.Query("node"), Cursor: c.Query("cursor"), Limit: limit})
 	if err != nil {
 		h.fail(c, err)
 		return

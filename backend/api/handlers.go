@@ -330,21 +330,29 @@ func (h *handlers) getHistory(c *gin.Context) {
 	if !ok {
 		return
 	}
-	items, err := h.svc.History(c.Request.Context(), actor(c), id)
+	limit, ok := queryLimit(c)
+	if !ok {
+		return
+	}
+	p, err := h.svc.History(c.Request.Context(), actor(c), id, service.HistoryFilter{Cursor: c.Query("cursor"), Limit: limit})
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"items": items})
+	c.JSON(http.StatusOK, p)
 }
 
 func (h *handlers) getTasks(c *gin.Context) {
-	items, err := h.svc.Tasks(c.Request.Context(), actor(c), c.Query("scope"))
+	limit, ok := queryLimit(c)
+	if !ok {
+		return
+	}
+	p, err := h.svc.Tasks(c.Request.Context(), actor(c), service.TaskFilter{Scope: c.Query("scope"), Cursor: c.Query("cursor"), Limit: limit})
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"items": items})
+	c.JSON(http.StatusOK, p)
 }
 
 func (h *handlers) postAction(c *gin.Context) {

@@ -100,12 +100,16 @@ func checkForm(c *gin.Context) bool {
 }
 
 func (h *handlers) getImports(c *gin.Context) {
-	js, err := h.svc.ListImports(c.Request.Context(), actor(c))
+	limit, ok := queryLimit(c)
+	if !ok {
+		return
+	}
+	p, err := h.svc.ListImports(c.Request.Context(), actor(c), c.Query("cursor"), limit)
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"items": js})
+	c.JSON(http.StatusOK, p)
 }
 
 func (h *handlers) getImport(c *gin.Context) {

@@ -3,9 +3,14 @@ package service
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
 
 	"sluice/backend/engine"
 	"sluice/backend/ent"
@@ -16,6 +21,7 @@ import (
 	"sluice/backend/ent/ordercomment"
 	"sluice/backend/ent/orderlock"
 	"sluice/backend/ent/task"
+	"sluice/backend/ent/taskassignee"
 	"sluice/backend/ent/timer"
 	"sluice/backend/ent/user"
 	"sluice/backend/store"
@@ -34,12 +40,19 @@ const DefaultBoardFlow = "order-review"
 // BoardFilter narrows GET /boards/{department}.
 type BoardFilter struct {
 	Flow string // flow key, default DefaultBoardFlow
-	// Q matches the order number, the submitter or the customer's name (case-insensitive).
+	// Q matches the order number, the submitter, the customer (code or name) or a SKU
+	// (case-insensitive), in SQL (pages.go), among what the caller may see.
 	Q string
 	// Status is a comma-separated list of in_review and exception (default in_review).
 	Status string
 	// Assignee keeps cards one of whose open tasks this user may act on.
 	Assignee string
+	// Node asks for one column only (the next page of it, with Cursor).
+	Node string
+	// Cursor is the next_cursor of the column's previous page (needs Node).
+	Cursor string
+	// Limit is the cards per column (1..MaxPageSize, default DefaultPageSize).
+	Limit int
 }
 
 // Board is a department's board of one flow.
@@ -50,11 +63,15 @@ type Board struct {
 	Columns    []BoardColumn `json:"columns"`
 }
 
-// BoardColumn is one review node of the flow with the cards of orders at it.
+// BoardColumn is one review node of the flow with a page of the cards of orders at it.
 type BoardColumn struct {
 	Node  string      `json:"node"`
 	Name  engine.Text `json:"name,omitempty"`
 	Cards []BoardCard `json:"cards"`
+	// Count is how many cards the column holds in all (counted in SQL).
+	Count int `json:"count"`
+	// NextCursor fetches the column's next page (?node=…&cursor=…); absent on the last.
+	NextCursor string `json:"next_cursor,omitempty"`
 }
 
 // BoardCard is an order at a node.
@@ -95,6 +112,13 @@ func (e *LockConflict) Unwrap() error { return e.Problem }
 
 // Board renders a department's board. Who may watch the department's live topic may see
 // its board (MayWatchDepartment).
+//
+// Every column is one page (its review cards in node-instance order, then, with the
+// exception status, the cards of orders an exception holds there), with its count from
+// SQL (COUNT … GROUP BY node). The orders are chosen by a subquery (department, flow,
+// status, search); only a page's own rows are then read by id, so the board costs the
+// same at 40,000 open orders as at 40. A column's cursor is "r<node instance>" while in
+// its review cards and "e<exception>" in its exception cards (opaque to clients).
 func (s *Service) Board(ctx context.Context, a Actor, dept string, f BoardFilter) (*Board, error) {
 	if f.Flow == "" {
 		f.Flow = DefaultBoardFlow
@@ -110,6 +134,15 @@ func (s *Service) Board(ctx context.Context, a Actor, dept string, f BoardFilter
 			statuses = append(statuses, st)
 		}
 	}
+	withExceptions := slices.Contains(statuses, engine.StatusException)
+	cur, err := parseBoardCursor(f.Cursor)
+	if err != nil {
+		return nil, err
+	}
+	if f.Cursor != "" && f.Node == "" {
+		return nil, invalid("the query is not valid", FieldError{"/cursor", "a column's cursor goes with its node (?node=…)"})
+	}
+	limit := pageSize(f.Limit)
 	if !s.MayWatchDepartment(ctx, a, dept) {
 		return nil, forbidden("you may not see the board of this department")
 	}
@@ -134,85 +167,200 @@ func (s *Service) Board(ctx context.Context, a Actor, dept string, f BoardFilter
 			b.Columns = append(b.Columns, BoardColumn{Node: n.ID, Name: n.Name, Cards: []BoardCard{}})
 		}
 	}
-	// place puts a card in its node's column; a node only an older pinned version has
-	// (or a task node holding an order by an exception) gets a column of its own, at the end.
-	place := func(o *ent.Order, node string, card BoardCard) {
-		i, ok := col[node]
-		if !ok {
-			var name engine.Text
-			if old, _ := s.Catalog.Flow(ctx, o.FlowKey, o.FlowVersion); old != nil && old.Nodes[node] != nil {
-				name = old.Nodes[node].Name
-			}
-			i = len(b.Columns)
-			col[node] = i
-			b.Columns = append(b.Columns, BoardColumn{Node: node, Name: name, Cards: []BoardCard{}})
+
+	// the board's orders, as a subquery (never a list of ids)
+	want := searchText(f.Q)
+	// On SQLite correlated (EXISTS), so a column's page walks the (node_id, status, id)
+	// index and stops after a page instead of collecting the department's orders first;
+	// on PostgreSQL an IN (subquery), which its planner answers by a hash semi-join (a
+	// correlated EXISTS with the trigram search let it probe the GIN index per row).
+	pg := s.Store.Dialect == dialect.Postgres
+	boardOrders := func(sel *entsql.Selector, orderIDCol string) {
+		o := entsql.Table(order.Table)
+		conds := []*entsql.Predicate{entsql.EQ(o.C(order.FieldDepartment), dept), entsql.EQ(o.C(order.FieldFlowKey), fl.Key),
+			entsql.In(o.C(order.FieldStatus), anys(statuses)...)}
+		if !pg {
+			conds = append(conds, entsql.ColumnsEQ(o.C(order.FieldID), sel.C(orderIDCol)))
 		}
-		b.Columns[i].Cards = append(b.Columns[i].Cards, card)
+		sub := entsql.Select(o.C(order.FieldID)).From(o).Where(entsql.And(conds...))
+		if want != "" {
+			s.orderSearch(want)(sub)
+		}
+		if pg {
+			sel.Where(entsql.In(sel.C(orderIDCol), sub))
+		} else {
+			sel.Where(entsql.Exists(sub))
+		}
+	}
+	reviewQuery := func() *ent.NodeInstanceQuery {
+		q := c.NodeInstance.Query().Where(nodeinstance.Status("active"), nodeinstance.NodeType(engine.TypeReview),
+			func(sel *entsql.Selector) { boardOrders(sel, nodeinstance.FieldOrderID) })
+		if f.Assignee != "" {
+			who := f.Assignee
+			q.Where(func(sel *entsql.Selector) {
+				t, ta := entsql.Table(task.Table), entsql.Table(taskassignee.Table)
+				sel.Where(entsql.Exists(entsql.Select(t.C(task.FieldID)).From(t).Join(ta).On(t.C(task.FieldID), ta.C(taskassignee.FieldTaskID)).
+					Where(entsql.And(entsql.ColumnsEQ(t.C(task.FieldNodeInstanceID), sel.C(nodeinstance.FieldID)),
+						entsql.EQ(t.C(task.FieldStatus), "open"), entsql.NEQ(t.C(task.FieldKind), "cc"),
+						entsql.EQ(ta.C(taskassignee.FieldUsername), who), entsql.EQ(ta.C(taskassignee.FieldOpen), true)))))
+			})
+		}
+		return q
+	}
+	exceptionQuery := func() *ent.ExceptionQuery {
+		q := c.Exception.Query().Where(exception.Status("open"),
+			func(sel *entsql.Selector) { boardOrders(sel, exception.FieldOrderID) })
+		if f.Assignee != "" {
+			q.Where(s.exceptionOwnedBy(f.Assignee))
+		}
+		return q
 	}
 
-	os, err := c.Order.Query().Where(order.FlowKey(fl.Key), order.Department(dept), order.StatusIn(statuses...)).
-		Order(ent.Asc(order.FieldID)).All(ctx)
+	// counts per node, in SQL
+	var counts []struct {
+		NodeID string `json:"node_id"`
+		Node   string `json:"node"`
+		Count  int    `json:"count"`
+	}
+	cq := reviewQuery()
+	if f.Node != "" {
+		cq.Where(nodeinstance.NodeID(f.Node))
+	}
+	if err := cq.GroupBy(nodeinstance.FieldNodeID).Aggregate(ent.Count()).Scan(ctx, &counts); err != nil {
+		return nil, err
+	}
+	count := map[string]int{}
+	for _, r := range counts {
+		count[r.NodeID] += r.Count
+	}
+	if withExceptions {
+		counts = counts[:0]
+		eq := exceptionQuery()
+		if f.Node != "" {
+			eq.Where(exception.Node(f.Node))
+		}
+		if err := eq.GroupBy(exception.FieldNode).Aggregate(ent.Count()).Scan(ctx, &counts); err != nil {
+			return nil, err
+		}
+		for _, r := range counts {
+			count[r.Node] += r.Count
+		}
+	}
+	// a node only an older pinned version has (or a task node holding an order by an
+	// exception) gets a column of its own, at the end
+	for _, node := range slices.Sorted(maps.Keys(count)) {
+		if _, ok := col[node]; !ok && count[node] > 0 {
+			col[node] = len(b.Columns)
+			b.Columns = append(b.Columns, BoardColumn{Node: node, Cards: []BoardCard{}})
+		}
+	}
+	if f.Node != "" {
+		i, ok := col[f.Node]
+		if !ok {
+			return nil, notFound("board column")
+		}
+		b.Columns = []BoardColumn{b.Columns[i]}
+	}
+
+	type pending struct {
+		col  int
+		ni   *ent.NodeInstance
+		exc  *ent.Exception
+		node string
+	}
+	var cards []pending
+	for i := range b.Columns {
+		bc := &b.Columns[i]
+		bc.Count = count[bc.Node]
+		if bc.Count == 0 {
+			continue
+		}
+		n := 0
+		if !cur.exc {
+			q := reviewQuery().Where(nodeinstance.NodeID(bc.Node))
+			if cur.id > 0 {
+				q.Where(nodeinstance.IDGT(cur.id))
+			}
+			nis, err := q.Order(ent.Asc(nodeinstance.FieldID)).Limit(limit + 1).All(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if len(nis) > limit {
+				nis = nis[:limit]
+				bc.NextCursor = fmt.Sprintf("r%d", nis[len(nis)-1].ID)
+			}
+			for _, ni := range nis {
+				cards = append(cards, pending{col: i, ni: ni, node: bc.Node})
+			}
+			n = len(nis)
+		}
+		if withExceptions && bc.NextCursor == "" && n < limit {
+			q := exceptionQuery().Where(exception.Node(bc.Node))
+			if cur.exc && cur.id > 0 {
+				q.Where(exception.IDGT(cur.id))
+			}
+			exs, err := q.Order(ent.Asc(exception.FieldID)).Limit(limit - n + 1).All(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if len(exs) > limit-n {
+				exs = exs[:limit-n]
+				bc.NextCursor = fmt.Sprintf("e%d", exs[len(exs)-1].ID)
+			}
+			for _, e := range exs {
+				cards = append(cards, pending{col: i, exc: e, node: bc.Node})
+			}
+		}
+	}
+	if len(cards) == 0 {
+		return b, nil
+	}
+
+	// the page's own rows, by id: orders, open tasks, timers, locks, comment counts
+	var oids, niids []int
+	for _, p := range cards {
+		if p.ni != nil {
+			oids, niids = append(oids, p.ni.OrderID), append(niids, p.ni.ID)
+		} else {
+			oids = append(oids, p.exc.OrderID)
+		}
+	}
+	oids = uniqueInts(oids)
+	os, err := c.Order.Query().Where(order.IDIn(oids...)).All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	byID := make(map[int]*ent.Order, len(os))
+	for _, o := range os {
+		byID[o.ID] = o
 	}
 	// the cards show (and the search matches) only what the caller may see (fields.go)
 	g, err := s.guard(ctx, c, a, os...)
 	if err != nil {
 		return nil, err
 	}
-	type shownFields struct {
-		customer string
-		total    float64
-	}
-	shown := make(map[int]shownFields, len(os))
-	for _, o := range os {
-		var sf shownFields
-		if sf.customer, err = g.customer(ctx, o); err != nil {
-			return nil, err
-		}
-		if sf.total, err = g.total(ctx, o); err != nil {
-			return nil, err
-		}
-		shown[o.ID] = sf
-	}
-	if q := strings.ToLower(strings.TrimSpace(f.Q)); q != "" {
-		os = slices.DeleteFunc(os, func(o *ent.Order) bool {
-			return !strings.Contains(strings.ToLower(o.Number), q) && !strings.Contains(strings.ToLower(o.Submitter), q) &&
-				!strings.Contains(strings.ToLower(shown[o.ID].customer), q)
-		})
-	}
-	if len(os) == 0 {
-		return b, nil
-	}
-	oids := make([]int, len(os))
-	for i, o := range os {
-		oids[i] = o.ID
-	}
-	nis, err := c.NodeInstance.Query().Where(nodeinstance.OrderIDIn(oids...), nodeinstance.Status("active"),
-		nodeinstance.NodeType(engine.TypeReview)).Order(ent.Asc(nodeinstance.FieldID)).All(ctx)
-	if err != nil {
-		return nil, err
-	}
-	ts, err := c.Task.Query().Where(task.OrderIDIn(oids...), task.Status("open"), task.KindNEQ("cc")).
-		Order(ent.Asc(task.FieldID)).All(ctx)
-	if err != nil {
-		return nil, err
-	}
 	tasksOf := map[int][]*ent.Task{} // by node instance
-	var tids []int
-	for _, t := range ts {
-		tasksOf[t.NodeInstanceID] = append(tasksOf[t.NodeInstanceID], t)
-		tids = append(tids, t.ID)
-	}
-	due := map[int]time.Time{} // by task
-	if len(tids) > 0 {
-		tms, err := c.Timer.Query().Where(timer.TaskIDIn(tids...), timer.Status("pending")).All(ctx)
+	due := map[int]time.Time{}       // by task
+	if len(niids) > 0 {
+		ts, err := c.Task.Query().Where(task.NodeInstanceIDIn(uniqueInts(niids)...), task.Status("open"), task.KindNEQ("cc")).
+			Order(ent.Asc(task.FieldID)).All(ctx)
 		if err != nil {
 			return nil, err
 		}
-		for _, tm := range tms {
-			if d, ok := due[tm.TaskID]; !ok || tm.DueAt.Before(d) {
-				due[tm.TaskID] = tm.DueAt
+		var tids []int
+		for _, t := range ts {
+			tasksOf[t.NodeInstanceID] = append(tasksOf[t.NodeInstanceID], t)
+			tids = append(tids, t.ID)
+		}
+		if len(tids) > 0 {
+			tms, err := c.Timer.Query().Where(timer.TaskIDIn(tids...), timer.Status("pending")).All(ctx)
+			if err != nil {
+				return nil, err
+			}
+			for _, tm := range tms {
+				if d, ok := due[tm.TaskID]; !ok || tm.DueAt.Before(d) {
+					due[tm.TaskID] = tm.DueAt
+				}
 			}
 		}
 	}
@@ -225,56 +373,69 @@ func (s *Service) Board(ctx context.Context, a Actor, dept string, f BoardFilter
 	for _, l := range ls {
 		locks[l.OrderID] = &LockView{OrderID: l.OrderID, By: l.Holder, Until: l.ExpiresAt.UTC()}
 	}
-	comments := map[int]int{}
-	cids, err := c.OrderComment.Query().Where(ordercomment.OrderIDIn(oids...)).Select(ordercomment.FieldOrderID).Ints(ctx)
-	if err != nil {
+	var cc []struct {
+		OrderID int `json:"order_id"`
+		Count   int `json:"count"`
+	}
+	if err := c.OrderComment.Query().Where(ordercomment.OrderIDIn(oids...)).GroupBy(ordercomment.FieldOrderID).
+		Aggregate(ent.Count()).Scan(ctx, &cc); err != nil {
 		return nil, err
 	}
-	for _, id := range cids {
-		comments[id]++
+	comments := map[int]int{}
+	for _, r := range cc {
+		comments[r.OrderID] = r.Count
 	}
 
-	byID := make(map[int]*ent.Order, len(os))
-	for _, o := range os {
-		byID[o.ID] = o
-	}
-	for _, ni := range nis {
-		o := byID[ni.OrderID]
+	for _, p := range cards {
+		oid := 0
+		if p.ni != nil {
+			oid = p.ni.OrderID
+		} else {
+			oid = p.exc.OrderID
+		}
+		o := byID[oid]
 		if o == nil {
 			continue
 		}
-		card := BoardCard{OrderID: o.ID, Number: o.Number, Status: o.Status, Total: shown[o.ID].total, Submitter: o.Submitter,
-			Customer: shown[o.ID].customer, Assignees: []string{}, Since: ni.CreatedAt.UTC(), Lock: locks[o.ID], Comments: comments[o.ID]}
-		for _, t := range tasksOf[ni.ID] {
-			for _, u := range t.Assignees {
-				if !slices.Contains(card.Assignees, u) {
-					card.Assignees = append(card.Assignees, u)
-				}
-			}
-			if d, ok := due[t.ID]; ok && (card.Due == nil || d.Before(*card.Due)) {
-				d := d.UTC()
-				card.Due = &d
+		bc := &b.Columns[p.col]
+		if bc.Name == nil {
+			if old, _ := s.Catalog.Flow(ctx, o.FlowKey, o.FlowVersion); old != nil && old.Nodes[p.node] != nil {
+				bc.Name = old.Nodes[p.node].Name
 			}
 		}
-		if f.Assignee != "" && !slices.Contains(card.Assignees, f.Assignee) {
+		if ok, err := g.matchesVisible(ctx, o, want); err != nil {
+			return nil, err
+		} else if !ok { // matched only by what the caller may not see
 			continue
 		}
-		place(o, ni.NodeID, card)
-	}
-	if slices.Contains(statuses, engine.StatusException) {
-		// Orders held by an exception wait at the node that raised it (a task node has
-		// no column of its own until then); the owners are its assignees, its deadline due.
-		exs, err := c.Exception.Query().Where(exception.OrderIDIn(oids...), exception.Status("open")).Order(ent.Asc(exception.FieldID)).All(ctx)
+		customer, err := g.customer(ctx, o)
 		if err != nil {
 			return nil, err
 		}
-		for _, e := range exs {
-			o := byID[e.OrderID]
-			if o == nil {
-				continue
+		total, err := g.total(ctx, o)
+		if err != nil {
+			return nil, err
+		}
+		card := BoardCard{OrderID: o.ID, Number: o.Number, Status: o.Status, Total: total, Submitter: o.Submitter,
+			Customer: customer, Assignees: []string{}, Lock: locks[o.ID], Comments: comments[o.ID]}
+		if p.ni != nil {
+			card.Since = p.ni.CreatedAt.UTC()
+			for _, t := range tasksOf[p.ni.ID] {
+				for _, u := range t.Assignees {
+					if !slices.Contains(card.Assignees, u) {
+						card.Assignees = append(card.Assignees, u)
+					}
+				}
+				if d, ok := due[t.ID]; ok && (card.Due == nil || d.Before(*card.Due)) {
+					d := d.UTC()
+					card.Due = &d
+				}
 			}
-			card := BoardCard{OrderID: o.ID, Number: o.Number, Status: o.Status, Total: shown[o.ID].total, Submitter: o.Submitter,
-				Customer: shown[o.ID].customer, Assignees: []string{}, Since: e.CreatedAt.UTC(), Due: e.Deadline, Lock: locks[o.ID], Comments: comments[o.ID]}
+		} else {
+			// Orders held by an exception wait at the node that raised it; the owners
+			// are its assignees, its deadline due.
+			e := p.exc
+			card.Since, card.Due = e.CreatedAt.UTC(), e.Deadline
 			if ow, ok := e.Detail["owners"].([]any); ok {
 				for _, u := range ow {
 					if name, ok := u.(string); ok {
@@ -282,13 +443,57 @@ func (s *Service) Board(ctx context.Context, a Actor, dept string, f BoardFilter
 					}
 				}
 			}
-			if f.Assignee != "" && !slices.Contains(card.Assignees, f.Assignee) {
-				continue
-			}
-			place(o, e.Node, card)
 		}
+		bc.Cards = append(bc.Cards, card)
 	}
 	return b, nil
+}
+
+// exceptionOwnedBy keeps the exceptions naming the user among their owners
+// (detail.owners, a JSON array).
+func (s *Service) exceptionOwnedBy(user string) func(*entsql.Selector) {
+	return func(sel *entsql.Selector) {
+		col := sel.C(exception.FieldDetail)
+		if s.Store.Dialect == dialect.Postgres {
+			sel.Where(entsql.P(func(b *entsql.Builder) {
+				b.WriteString("(").Ident(col).WriteString(" -> 'owners') @> jsonb_build_array(").Arg(user).WriteString("::text)")
+			}))
+			return
+		}
+		sel.Where(entsql.P(func(b *entsql.Builder) {
+			b.WriteString("EXISTS (SELECT 1 FROM json_each(" + col + ", '$.owners') WHERE json_each.value = ").Arg(user).WriteString(")")
+		}))
+	}
+}
+
+// boardCursor is a column's position: after node instance id, or (exc) after
+// exception id once the review cards are done.
+type boardCursor struct {
+	exc bool
+	id  int
+}
+
+func parseBoardCursor(s string) (boardCursor, error) {
+	if s == "" {
+		return boardCursor{}, nil
+	}
+	bad := invalid("bad cursor", FieldError{"/cursor", "use the next_cursor of the column's previous page"})
+	if len(s) < 2 || (s[0] != 'r' && s[0] != 'e') {
+		return boardCursor{}, bad
+	}
+	id, err := strconv.Atoi(s[1:])
+	if err != nil || id <= 0 {
+		return boardCursor{}, bad
+	}
+	return boardCursor{exc: s[0] == 'e', id: id}, nil
+}
+
+func anys[T any](xs []T) []any {
+	out := make([]any, len(xs))
+	for i, x := range xs {
+		out[i] = x
+	}
+	return out
 }
 
 // Lock durations.

@@ -262,7 +262,8 @@ func (s *Service) visibleExceptions(ctx context.Context, a Actor) (predicate.Exc
 		if len(mine) > 0 {
 			cond = entsql.Or(cond, entsql.In(t.C(order.FieldDepartment), mine...))
 		}
-		sel.Where(entsql.In(sel.C(exception.FieldOrderID), entsql.Select(t.C(order.FieldID)).From(t).Where(cond)))
+		// correlated (EXISTS), so the inbox walks exceptions newest first and stops at a page
+		sel.Where(entsql.Exists(entsql.Select(t.C(order.FieldID)).From(t).Where(entsql.And(entsql.ColumnsEQ(t.C(order.FieldID), sel.C(exception.FieldOrderID)), cond))))
 	}
 	ps := []predicate.Exception{exception.Owner(a.Username), orders}
 	if len(mine) > 0 {

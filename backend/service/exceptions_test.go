@@ -188,7 +188,7 @@ func TestPluginFailuresRaiseExceptions(t *testing.T) {
 			t.Fatalf("no approver: %+v", ex)
 		}
 		// a decision on another task of a held order is refused (none here: the gate has none)
-		hist, err := svc.History(ctx, as(t, s, "clerk"), o.ID)
+		hist, err := history(ctx, svc, as(t, s, "clerk"), o.ID)
 		if err != nil || hist[len(hist)-1].Action != "exception" && hist[len(hist)-2].Action != "exception" {
 			t.Fatalf("history: %v %+v", err, hist[len(hist)-1])
 		}

@@ -128,6 +128,11 @@ func (s *Service) ExportOrders(ctx context.Context, a Actor, f OrderFilter, lang
 			return nil, err
 		}
 		for _, o := range batch {
+			if ok, err := g.matchesVisible(ctx, o, searchText(f.Q)); err != nil {
+				return nil, err
+			} else if !ok { // matched only by what the caller may not see (pages.go)
+				continue
+			}
 			vals, err := s.exportRow(ctx, g, o, lang, cols, flowCache, date)
 			if err != nil {
 				return nil, err

@@ -252,7 +252,7 @@ func TestSubflowResumesItsParent(t *testing.T) {
 		if p.Children[0].Status != "approved" {
 			t.Fatalf("children %+v", p.Children)
 		}
-		h, err := svc.History(ctx, as(t, s, "admin"), p.ID)
+		h, err := history(ctx, svc, as(t, s, "admin"), p.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -298,7 +298,7 @@ func TestSubflowBadChildDataIsAnException(t *testing.T) {
 		if n, _ := s.Read.Order.Query().Where(order.ParentID(o.ID)).Count(ctx); n != 0 {
 			t.Fatalf("%d children started", n)
 		}
-		h, err := svc.History(ctx, as(t, s, "admin"), o.ID)
+		h, err := history(ctx, svc, as(t, s, "admin"), o.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -384,7 +384,7 @@ func TestSubflowInABranch(t *testing.T) {
 		if c = fresh(t, svc, s, c.ID); c.Status != "cancelled" || len(c.Tasks) != 0 {
 			t.Fatalf("child %s with tasks %+v", c.Status, c.Tasks)
 		}
-		h, err := svc.History(ctx, as(t, s, "admin"), o.ID)
+		h, err := history(ctx, svc, as(t, s, "admin"), o.ID)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -429,18 +429,36 @@ func (s *Service) GetImport(ctx context.Context, a Actor, id int) (*ImportJobVie
 	return importView(j), nil
 }
 
-// ListImports lists the caller's imports, newest first.
-func (s *Service) ListImports(ctx context.Context, a Actor) ([]*ImportJobView, error) {
-	js, err := s.Store.Read.ImportJob.Query().Where(importjob.CreatedBy(a.Username)).
-		Order(ent.Desc(importjob.FieldID)).Limit(200).All(ctx)
+// ImportPage is a page of the caller's imports, newest first.
+type ImportPage struct {
+	Items      []*ImportJobView `json:"items"`
+	NextCursor string           `json:"next_cursor,omitempty"`
+}
+
+// ListImports lists the caller's imports, newest first, a page at a time (along the
+// (created_by, id) index; cursor and limit as every list's, pages.go).
+func (s *Service) ListImports(ctx context.Context, a Actor, cursor string, limit int) (*ImportPage, error) {
+	limit = pageSize(limit)
+	q := s.Store.Read.ImportJob.Query().Where(importjob.CreatedBy(a.Username))
+	if c, err := parseCursor(cursor); err != nil {
+		return nil, err
+	} else if c > 0 {
+		q.Where(importjob.IDLT(c))
+	}
+	js, err := q.Order(ent.Desc(importjob.FieldID)).Limit(limit + 1).All(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*ImportJobView, len(js))
-	for i, j := range js {
-		out[i] = importView(j)
+	page := &ImportPage{}
+	if len(js) > limit {
+		js = js[:limit]
+		page.NextCursor = intCursor(js[len(js)-1].ID)
 	}
-	return out, nil
+	page.Items = make([]*ImportJobView, len(js))
+	for i, j := range js {
+		page.Items[i] = importView(j)
+	}
+	return page, nil
 }
 
 // ImportTemplate writes an empty workbook with the mapping's columns (the form's default

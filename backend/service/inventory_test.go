@@ -77,7 +77,7 @@ func TestInventoryReserveAndShip(t *testing.T) {
 		if err != nil || len(kinds) != 4 || kinds[0] != "reserve" || kinds[3] != "ship" {
 			t.Fatalf("ledger of the order: %v %v", kinds, err)
 		}
-		hist, err := svc.History(ctx, as(t, s, "clerk"), o.ID)
+		hist, err := history(ctx, svc, as(t, s, "clerk"), o.ID)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -75,7 +75,7 @@ func TestMigrateOrdersInFlight(t *testing.T) {
 		}
 		o = step(t, svc, s, "manager", stayed, service.ActionRequest{Action: "approve"})
 		at(t, o, "ship")
-		hist, _ := svc.History(ctx, admin, moved.ID)
+		hist, _ := history(ctx, svc, admin, moved.ID)
 		found := false
 		for _, h := range hist {
 			found = found || h.Action == "migrated"

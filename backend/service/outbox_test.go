@@ -86,7 +86,7 @@ func TestConfirmNodeEnqueues(t *testing.T) {
 		if after := count(t, s); after != before {
 			t.Fatalf("refusals wrote: %+v -> %+v", before, after)
 		}
-		hist, err := svc.History(ctx, as(t, s, "clerk"), o.ID)
+		hist, err := history(ctx, svc, as(t, s, "clerk"), o.ID)
 		if err != nil {
 			t.Fatal(err)
 		}

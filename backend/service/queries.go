@@ -2,10 +2,11 @@ package service
 
 import (
 	"context"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	entsql "entgo.io/ent/dialect/sql"
 
 	"sluice/backend/engine"
 	"sluice/backend/ent"
@@ -86,11 +87,7 @@ func (s *Service) mayRead(ctx context.Context, a Actor, o *ent.Order) (bool, err
 	if o.Submitter == a.Username || s.can(a, o.Department, "orders", "read") || s.canAnywhere(a, "orders", "read_all") {
 		return true, nil
 	}
-	ids, err := s.Store.Read.Task.Query().Where(task.OrderID(o.ID)).IDs(ctx)
-	if err != nil || len(ids) == 0 {
-		return false, err
-	}
-	return s.Store.Read.TaskAssignee.Query().Where(taskassignee.Username(a.Username), taskassignee.TaskIDIn(ids...)).Exist(ctx)
+	return s.Store.Read.Order.Query().Where(order.ID(o.ID), assignedOrders(a.Username)).Exist(ctx)
 }
 
 func (s *Service) readableOrder(ctx context.Context, a Actor, id int) (*ent.Order, error) {
@@ -144,8 +141,36 @@ type HistoryItem struct {
 	Detail   map[string]any `json:"detail,omitempty"`
 }
 
-// History is the order's timeline from the audit trail: every action and automatic step.
-func (s *Service) History(ctx context.Context, a Actor, id int) ([]HistoryItem, error) {
+// HistoryFilter pages GET /orders/{id}/history.
+type HistoryFilter struct {
+	Cursor string // the next_cursor of the previous page (the last seq it showed)
+	Limit  int    // 1..MaxHistoryPage, default MaxHistoryPage
+}
+
+// MaxHistoryPage is the longest page of an order's timeline (and its default: a
+// timeline is read whole in the common case, page by page only when it is long).
+const MaxHistoryPage = 500
+
+// HistoryPage is a page of an order's timeline, oldest first.
+type HistoryPage struct {
+	Items      []HistoryItem `json:"items"`
+	NextCursor string        `json:"next_cursor,omitempty"`
+}
+
+// History is the order's timeline from the audit trail: every action and automatic
+// step, oldest first, a page at a time (along the (order_id, seq) index).
+func (s *Service) History(ctx context.Context, a Actor, id int, hf HistoryFilter) (*HistoryPage, error) {
+	if hf.Limit <= 0 || hf.Limit > MaxHistoryPage {
+		hf.Limit = MaxHistoryPage
+	}
+	var after int64
+	if hf.Cursor != "" {
+		c, err := strconv.ParseInt(hf.Cursor, 10, 64)
+		if err != nil || c <= 0 {
+			return nil, invalid("bad cursor", FieldError{"/cursor", "use the next_cursor of the previous page"})
+		}
+		after = c
+	}
 	o, err := s.readableOrder(ctx, a, id)
 	if err != nil {
 		return nil, err
@@ -162,11 +187,17 @@ func (s *Service) History(ctx context.Context, a Actor, id int) ([]HistoryItem, 
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.Store.Read.AuditEntry.Query().Where(auditentry.OrderID(id)).Order(ent.Asc(auditentry.FieldSeq)).All(ctx)
+	rows, err := s.Store.Read.AuditEntry.Query().Where(auditentry.OrderID(id), auditentry.SeqGT(after)).
+		Order(ent.Asc(auditentry.FieldSeq)).Limit(hf.Limit + 1).All(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]HistoryItem, 0, len(rows))
+	page := &HistoryPage{}
+	if len(rows) > hf.Limit {
+		rows = rows[:hf.Limit]
+		page.NextCursor = strconv.FormatInt(rows[len(rows)-1].Seq, 10)
+	}
+	page.Items = make([]HistoryItem, 0, len(rows))
 	for _, e := range rows {
 		// rule traces and comments may quote a value the caller may not see
 		d := hide.scrubMap(e.Detail)
@@ -176,13 +207,14 @@ func (s *Service) History(ctx context.Context, a Actor, id int) ([]HistoryItem, 
 		}
 		h.Comment, _ = d["comment"].(string)
 		h.Reason, _ = d["reason"].(string)
-		out = append(out, h)
+		page.Items = append(page.Items, h)
 	}
-	return out, nil
+	return page, nil
 }
 
 // OrderFilter narrows GET /orders.
 type OrderFilter struct {
+	// Q matches the order number, submitter, customer (code or name) or a SKU.
 	Status, Node, Department, Q string
 	Cursor                      string
 	Limit                       int
@@ -194,40 +226,65 @@ type OrderPage struct {
 	NextCursor string      `json:"next_cursor,omitempty"`
 }
 
-// ListOrders lists the orders the actor may see, newest first, with a cursor.
+// ListOrders lists the orders the actor may see, newest first, with a cursor. A search
+// may answer a short page (with a cursor) when what matched is hidden from the caller.
 func (s *Service) ListOrders(ctx context.Context, a Actor, f OrderFilter) (*OrderPage, error) {
-	if f.Limit <= 0 || f.Limit > 200 {
-		f.Limit = 50
+	f.Limit = pageSize(f.Limit)
+	cursor, err := parseCursor(f.Cursor)
+	if err != nil {
+		return nil, err
 	}
+	f.Cursor = ""
 	q, err := s.orderQuery(ctx, a, f)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := q.Order(ent.Desc(order.FieldID)).Limit(f.Limit + 1).All(ctx)
-	if err != nil {
-		return nil, err
-	}
-	page := &OrderPage{Items: make([]OrderView, 0, len(rows))}
-	if len(rows) > f.Limit {
-		rows = rows[:f.Limit]
-		page.NextCursor = strconv.Itoa(rows[len(rows)-1].ID)
-	}
-	g, err := s.guard(ctx, s.Store.Read, a, rows...)
-	if err != nil {
-		return nil, err
-	}
-	for _, o := range rows {
-		v, err := g.view(ctx, o)
+	want := searchText(f.Q)
+	page := &OrderPage{Items: make([]OrderView, 0, f.Limit)}
+	for round := 0; ; round++ {
+		bq := q.Clone()
+		if cursor > 0 {
+			bq.Where(order.IDLT(cursor))
+		}
+		need := f.Limit - len(page.Items)
+		rows, err := bq.Order(ent.Desc(order.FieldID)).Limit(need + 1).All(ctx)
 		if err != nil {
 			return nil, err
 		}
-		page.Items = append(page.Items, v)
+		more := len(rows) > need
+		if more {
+			rows = rows[:need]
+		}
+		g, err := s.guard(ctx, s.Store.Read, a, rows...)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range rows {
+			cursor = o.ID
+			if ok, err := g.matchesVisible(ctx, o, want); err != nil {
+				return nil, err
+			} else if !ok {
+				continue
+			}
+			v, err := g.view(ctx, o)
+			if err != nil {
+				return nil, err
+			}
+			page.Items = append(page.Items, v)
+		}
+		if !more {
+			return page, nil
+		}
+		if len(page.Items) >= f.Limit || round+1 >= searchRounds {
+			page.NextCursor = intCursor(cursor)
+			return page, nil
+		}
 	}
-	return page, nil
 }
 
 // orderQuery selects the orders the actor may see that match the filter (and its
 // cursor); the list and the Excel export share it, so both show the same orders.
+// Everything is a predicate or a subquery in SQL: no list of ids is bound.
 func (s *Service) orderQuery(ctx context.Context, a Actor, f OrderFilter) (*ent.OrderQuery, error) {
 	q := s.Store.Read.Order.Query()
 	if !s.canAnywhere(a, "orders", "read_all") {
@@ -241,18 +298,9 @@ func (s *Service) orderQuery(ctx context.Context, a Actor, f OrderFilter) (*ent.
 				mine = append(mine, d)
 			}
 		}
-		assigned, err := s.Store.Read.TaskAssignee.Query().Where(taskassignee.Username(a.Username)).
-			Select(taskassignee.FieldTaskID).Ints(ctx)
-		if err != nil {
-			return nil, err
-		}
-		vis := []predicate.Order{order.Submitter(a.Username), order.DepartmentIn(mine...)}
-		if len(assigned) > 0 {
-			oids, err := s.Store.Read.Task.Query().Where(task.IDIn(assigned...)).Select(task.FieldOrderID).Ints(ctx)
-			if err != nil {
-				return nil, err
-			}
-			vis = append(vis, order.IDIn(oids...))
+		vis := []predicate.Order{order.Submitter(a.Username), assignedOrders(a.Username)}
+		if len(mine) > 0 {
+			vis = append(vis, order.DepartmentIn(mine...))
 		}
 		q.Where(order.Or(vis...))
 	}
@@ -263,15 +311,15 @@ func (s *Service) orderQuery(ctx context.Context, a Actor, f OrderFilter) (*ent.
 		q.Where(order.Department(f.Department))
 	}
 	if f.Node != "" {
-		ids, err := s.Store.Read.NodeInstance.Query().Where(nodeinstance.NodeID(f.Node), nodeinstance.Status("active")).
-			Select(nodeinstance.FieldOrderID).Ints(ctx)
-		if err != nil {
-			return nil, err
-		}
-		q.Where(order.IDIn(ids...))
+		node := f.Node
+		q.Where(func(sel *entsql.Selector) {
+			ni := entsql.Table(nodeinstance.Table)
+			sel.Where(entsql.In(sel.C(order.FieldID), entsql.Select(ni.C(nodeinstance.FieldOrderID)).From(ni).
+				Where(entsql.And(entsql.EQ(ni.C(nodeinstance.FieldNodeID), node), entsql.EQ(ni.C(nodeinstance.FieldStatus), "active")))))
+		})
 	}
-	if f.Q != "" {
-		q.Where(order.Or(order.NumberContains(f.Q), order.SubmitterContains(f.Q)))
+	if searchText(f.Q) != "" {
+		q.Where(s.orderSearch(f.Q))
 	}
 	if c, err := parseCursor(f.Cursor); err != nil {
 		return nil, err
@@ -315,28 +363,88 @@ type OrderSummary struct {
 	Department string  `json:"department"`
 }
 
-// Tasks lists the actor's tasks: scope mine (open, may act), done (decided by them),
-// initiated (their orders, one line per order), cc (nodes they were told about).
-func (s *Service) Tasks(ctx context.Context, a Actor, scope string) ([]TaskItem, error) {
+// TaskFilter narrows GET /tasks.
+type TaskFilter struct {
+	Scope  string // mine (default), cc, done, initiated
+	Cursor string // the next_cursor of the previous page
+	Limit  int    // 1..MaxPageSize, default DefaultPageSize
+}
+
+// TaskPage is a page of an inbox.
+type TaskPage struct {
+	Items      []TaskItem `json:"items"`
+	NextCursor string     `json:"next_cursor,omitempty"`
+}
+
+// Tasks lists the actor's tasks a page at a time: scope mine (open, may act; oldest
+// first), done (decided by them), initiated (their orders, one line per order), cc
+// (nodes they were told about), the last three newest first. Each page is read along an
+// index (task_assignees (username, open, task_id), tasks (decided_by), orders
+// (submitter)); only the page's own orders are then read, by id.
+func (s *Service) Tasks(ctx context.Context, a Actor, tf TaskFilter) (*TaskPage, error) {
 	c := s.Store.Read
+	limit := pageSize(tf.Limit)
+	cursor, err := parseCursor(tf.Cursor)
+	if err != nil {
+		return nil, err
+	}
+	page := &TaskPage{}
 	var ts []*ent.Task
-	var err error
-	switch scope {
+	switch tf.Scope {
 	case "", "mine":
-		ids, err2 := c.TaskAssignee.Query().Where(taskassignee.Username(a.Username), taskassignee.Open(true)).
-			Select(taskassignee.FieldTaskID).Ints(ctx)
-		if err2 != nil {
-			return nil, err2
+		aq := c.TaskAssignee.Query().Where(taskassignee.Username(a.Username), taskassignee.Open(true))
+		if cursor > 0 {
+			aq.Where(taskassignee.TaskIDGT(cursor))
 		}
-		ts, err = c.Task.Query().Where(task.IDIn(ids...), task.Status("open")).Order(ent.Asc(task.FieldID)).All(ctx)
-	case "done":
-		ts, err = c.Task.Query().Where(task.DecidedBy(a.Username)).Order(ent.Desc(task.FieldID)).Limit(200).All(ctx)
-	case "initiated":
-		os, err := c.Order.Query().Where(order.Submitter(a.Username)).Order(ent.Desc(order.FieldID)).Limit(200).All(ctx)
+		ids, err := aq.Order(ent.Asc(taskassignee.FieldTaskID)).Limit(limit + 1).Select(taskassignee.FieldTaskID).Ints(ctx)
 		if err != nil {
 			return nil, err
 		}
-		out := make([]TaskItem, 0, len(os))
+		if len(ids) > limit {
+			ids = ids[:limit]
+			page.NextCursor = intCursor(ids[len(ids)-1])
+		}
+		if len(ids) > 0 {
+			ts, err = c.Task.Query().Where(task.IDIn(uniqueInts(ids)...), task.Status("open")).Order(ent.Asc(task.FieldID)).All(ctx)
+			if err != nil {
+				return nil, err
+			}
+		}
+	case "done":
+		q := c.Task.Query().Where(task.DecidedBy(a.Username))
+		if cursor > 0 {
+			q.Where(task.IDLT(cursor))
+		}
+		if ts, err = q.Order(ent.Desc(task.FieldID)).Limit(limit + 1).All(ctx); err != nil {
+			return nil, err
+		}
+	case "cc":
+		q := c.Task.Query().Where(task.Kind("cc"), func(sel *entsql.Selector) {
+			ta := entsql.Table(taskassignee.Table)
+			sel.Where(entsql.Exists(entsql.Select(ta.C(taskassignee.FieldID)).From(ta).Where(entsql.And(
+				entsql.ColumnsEQ(ta.C(taskassignee.FieldTaskID), sel.C(task.FieldID)),
+				entsql.EQ(ta.C(taskassignee.FieldUsername), a.Username), entsql.EQ(ta.C(taskassignee.FieldOpen), false)))))
+		})
+		if cursor > 0 {
+			q.Where(task.IDLT(cursor))
+		}
+		if ts, err = q.Order(ent.Desc(task.FieldID)).Limit(limit + 1).All(ctx); err != nil {
+			return nil, err
+		}
+	case "initiated":
+		q := c.Order.Query().Where(order.Submitter(a.Username))
+		if cursor > 0 {
+			q.Where(order.IDLT(cursor))
+		}
+		os, err := q.Order(ent.Desc(order.FieldID)).Limit(limit + 1).All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if len(os) > limit {
+			os = os[:limit]
+			page.NextCursor = intCursor(os[len(os)-1].ID)
+		}
+		page.Items = make([]TaskItem, 0, len(os))
 		for _, o := range os {
 			it := TaskItem{ID: 0, Status: o.Status, CreatedAt: o.CreatedAt, Order: OrderSummary{ID: o.ID, Number: o.Number,
 				Flow: o.FlowKey, Status: o.Status, Total: o.Total, Submitter: o.Submitter, Department: o.Department}} // their own
@@ -346,29 +454,27 @@ func (s *Service) Tasks(ctx context.Context, a Actor, scope string) ([]TaskItem,
 					it.NodeName = f.Nodes[it.Node].Name
 				}
 			}
-			out = append(out, it)
+			page.Items = append(page.Items, it)
 		}
-		return out, nil
-	case "cc":
-		ids, err2 := c.TaskAssignee.Query().Where(taskassignee.Username(a.Username), taskassignee.Open(false)).
-			Select(taskassignee.FieldTaskID).Ints(ctx)
-		if err2 != nil {
-			return nil, err2
-		}
-		ts, err = c.Task.Query().Where(task.IDIn(ids...), task.Kind("cc")).Order(ent.Desc(task.FieldID)).Limit(200).All(ctx)
+		return page, nil
 	default:
 		return nil, invalid("unknown scope", FieldError{"/scope", "one of mine, cc, done, initiated"})
 	}
-	if err != nil {
-		return nil, err
+	if tf.Scope == "done" || tf.Scope == "cc" {
+		if len(ts) > limit {
+			ts = ts[:limit]
+			page.NextCursor = intCursor(ts[len(ts)-1].ID)
+		}
 	}
 	oids := make([]int, len(ts))
 	for i, t := range ts {
 		oids[i] = t.OrderID
 	}
-	os, err := c.Order.Query().Where(order.IDIn(slices.Compact(slices.Sorted(slices.Values(oids)))...)).All(ctx)
-	if err != nil {
-		return nil, err
+	var os []*ent.Order
+	if len(oids) > 0 { // a page's orders
+		if os, err = c.Order.Query().Where(order.IDIn(uniqueInts(oids)...)).All(ctx); err != nil {
+			return nil, err
+		}
 	}
 	byID := map[int]*ent.Order{}
 	for _, o := range os {
@@ -378,7 +484,7 @@ func (s *Service) Tasks(ctx context.Context, a Actor, scope string) ([]TaskItem,
 	if err != nil {
 		return nil, err
 	}
-	out := make([]TaskItem, 0, len(ts))
+	page.Items = make([]TaskItem, 0, len(ts))
 	for _, t := range ts {
 		o := byID[t.OrderID]
 		if o == nil {
@@ -392,7 +498,7 @@ func (s *Service) Tasks(ctx context.Context, a Actor, scope string) ([]TaskItem,
 		if f, _ := s.Catalog.Flow(ctx, o.FlowKey, o.FlowVersion); f != nil && f.Nodes[t.NodeID] != nil {
 			it.NodeName = f.Nodes[t.NodeID].Name
 		}
-		out = append(out, it)
+		page.Items = append(page.Items, it)
 	}
-	return out, nil
+	return page, nil
 }

@@ -56,7 +56,7 @@ func TestRatioCommitteeWithCC(t *testing.T) {
 		o = step(t, svc, s, "manager", o, service.ActionRequest{Action: "approve"})
 		o = step(t, svc, s, "finance2", o, service.ActionRequest{Action: "approve"})
 		at(t, o, "finance_review") // 2 of 3 reached
-		cc, err := svc.Tasks(ctx, as(t, s, "service"), "cc")
+		cc, err := tasks(ctx, svc, as(t, s, "service"), "cc")
 		if err != nil || len(cc) != 1 || cc[0].Node != "committee" {
 			t.Fatalf("service was CC'd on the committee: %+v %v", cc, err)
 		}
@@ -96,7 +96,7 @@ func TestReturnDirectDelegateTransferAddSigner(t *testing.T) {
 		if len(o.Tasks) != 2 {
 			t.Fatalf("the countersign starts again: %+v", o.Tasks)
 		}
-		hist, err := svc.History(ctx, as(t, s, "clerk"), o.ID)
+		hist, err := history(ctx, svc, as(t, s, "clerk"), o.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -131,7 +131,7 @@ func TestWithdrawUrgeBatch(t *testing.T) {
 		if err != nil || res.Order.Status != "withdrawn" || len(res.Order.Tasks) != 0 {
 			t.Fatalf("withdraw: %v %+v", err, res)
 		}
-		if mine, _ := svc.Tasks(ctx, as(t, s, "manager"), "mine"); len(mine) != 0 {
+		if mine, _ := tasks(ctx, svc, as(t, s, "manager"), "mine"); len(mine) != 0 {
 			t.Fatalf("the withdrawn order's task is still in the manager's inbox: %+v", mine)
 		}
 		// after a reviewer acted, withdrawing is refused

@@ -157,7 +157,7 @@ func TestDemoOrdersWalkToTheEnd(t *testing.T) {
 						t.Fatalf("path %v, want %v", path, tc.path)
 					}
 				}
-				hist, err := svc.History(ctx, as(t, s, "clerk"), o.ID)
+				hist, err := history(ctx, svc, as(t, s, "clerk"), o.ID)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -327,3 +327,21 @@ func TestSeedIsIdempotent(t *testing.T) {
 }
 
 var _ = ent.IsNotFound
+
+// history reads an order's whole timeline (one page: test orders are short).
+func history(ctx context.Context, svc *service.Service, a service.Actor, id int) ([]service.HistoryItem, error) {
+	p, err := svc.History(ctx, a, id, service.HistoryFilter{})
+	if err != nil {
+		return nil, err
+	}
+	return p.Items, nil
+}
+
+// tasks reads the first page of an inbox.
+func tasks(ctx context.Context, svc *service.Service, a service.Actor, scope string) ([]service.TaskItem, error) {
+	p, err := svc.Tasks(ctx, a, service.TaskFilter{Scope: scope})
+	if err != nil {
+		return nil, err
+	}
+	return p.Items, nil
+}

@@ -169,7 +169,7 @@ func TestShipPartialThenRest(t *testing.T) {
 				t.Fatalf("line %+v", l)
 			}
 		}
-		hist, err := svc.History(ctx, as(t, s, "clerk"), o.ID)
+		hist, err := history(ctx, svc, as(t, s, "clerk"), o.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -366,7 +366,7 @@ func TestAfterSalesReturn(t *testing.T) {
 			view.Children[0].Flow != "aftersales-return" || view.Children[2].ID != c3.ID || view.Children[2].Status == "completed" {
 			t.Fatalf("children %+v", view.Children)
 		}
-		hist, err := svc.History(ctx, as(t, s, "clerk"), o.ID)
+		hist, err := history(ctx, svc, as(t, s, "clerk"), o.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -404,7 +404,7 @@ func TestAfterSalesComplaint(t *testing.T) {
 		if c.Status != "completed" {
 			t.Fatalf("complaint %s at %v", c.Status, c.CurrentNodes)
 		}
-		hist, err := svc.History(ctx, as(t, s, "clerk"), o.ID)
+		hist, err := history(ctx, svc, as(t, s, "clerk"), o.ID)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -41,7 +41,8 @@ function selectedMenuKey(pathname: string): string {
 /** My open tasks, as a count next to the menu entry (kept fresh by live events). */
 function TasksCount() {
   const mine = useTasks('mine');
-  const n = mine.data?.items?.length ?? 0;
+  // the first page (up to 200) is enough for the badge, which shows 99+ beyond 99
+  const n = mine.data?.pages[0]?.items?.length ?? 0;
   return (
     <Badge
       count={n}

@@ -437,7 +437,7 @@ export interface paths {
         };
         /**
          * An order's timeline
-         * @description Every action and automatic step: who, when, why (the rule trace in `detail.trace`). An order that after-sales cases are about also shows `aftersales.opened` (who opened which case) and `aftersales.ended` (its final status) entries; shipments show as `shipped` and the automatic completion of the shipping step as `shipping.completed`.
+         * @description Every action and automatic step: who, when, why (the rule trace in `detail.trace`). An order that after-sales cases are about also shows `aftersales.opened` (who opened which case) and `aftersales.ended` (its final status) entries; shipments show as `shipped` and the automatic completion of the shipping step as `shipping.completed`. Long timelines come a page at a time (cursor pagination, 500 entries by default).
          */
         get: operations["getOrderHistory"];
         put?: never;
@@ -506,7 +506,7 @@ export interface paths {
         };
         /**
          * The caller's tasks
-         * @description `mine` (default): open tasks the caller is assigned to; `done`: tasks the caller decided (newest 200); `initiated`: the caller's own orders, one line each (newest 200); `cc`: tasks the caller is copied on (the nodes the caller was CC'd on).
+         * @description `mine` (default): open tasks the caller is assigned to, oldest first; `done`: tasks the caller decided, newest first; `initiated`: the caller's own orders, one line each, newest first; `cc`: tasks the caller is copied on (the nodes the caller was CC'd on), newest first. One page at a time with cursor pagination.
          */
         get: operations["listTasks"];
         put?: never;
@@ -791,7 +791,7 @@ export interface paths {
         };
         /**
          * A department's board of one flow
-         * @description Columns in the flow's node order (its review nodes, latest published version; a node only an older pinned version has gets a column at the end), each with the cards of the department's orders currently at that node. `due` is the earliest pending SLA timer (reminder, escalation or automatic action) of the node's open tasks. Who may watch `department:<dept>` may see the board: `orders.read` in that department, or `orders.read_all` anywhere.
+         * @description Columns in the flow's node order (its review nodes, latest published version; a node only an older pinned version has gets a column at the end), each with the cards of the department's orders currently at that node. `due` is the earliest pending SLA timer (reminder, escalation or automatic action) of the node's open tasks. Who may watch `department:<dept>` may see the board: `orders.read` in that department, or `orders.read_all` anywhere. Each column is one page of cards (its review cards in the order they arrived, then those an exception holds there) with `count`, all its cards, counted in the database; `next_cursor` fetches the column's next page with `node` and `cursor`.
          */
         get: operations["getBoard"];
         put?: never;
@@ -952,7 +952,7 @@ export interface paths {
         };
         /**
          * The caller's imports
-         * @description Newest first, at most 200.
+         * @description Newest first, with cursor pagination.
          */
         get: operations["listImports"];
         put?: never;
@@ -1793,9 +1793,11 @@ export interface components {
                 [key: string]: string;
             };
         };
-        /** @description The order's timeline, oldest first. */
+        /** @description The order's timeline, oldest first, one page. */
         HistoryList: {
             items: components["schemas"]["HistoryItem"][];
+            /** @description Pass as `cursor` for the next page; omitted on the last page. */
+            next_cursor?: string;
         };
         /** @description The part of an order an inbox shows. */
         OrderSummary: {
@@ -1821,9 +1823,11 @@ export interface components {
             created_at: string;
             order: components["schemas"]["OrderSummary"];
         };
-        /** @description The caller's tasks for the scope asked. */
+        /** @description One page of the caller's tasks for the scope asked. */
         TaskList: {
             items: components["schemas"]["TaskItem"][];
+            /** @description Pass as `cursor` for the next page; omitted on the last page. */
+            next_cursor?: string;
         };
         /** @description Body of POST /api/v1/tasks/{id}/actions. */
         ActionRequest: {
@@ -2197,7 +2201,7 @@ export interface components {
             /** @description How many comments the order has. */
             comments: number;
         };
-        /** @description A review node with its cards. */
+        /** @description A review node with one page of its cards. */
         BoardColumn: {
             node: string;
             /** @description The node's name by language; omitted when none. */
@@ -2205,6 +2209,10 @@ export interface components {
                 [key: string]: string;
             };
             cards: components["schemas"]["BoardCard"][];
+            /** @description How many cards the column holds in all. */
+            count: number;
+            /** @description Pass as `cursor` (with `node`) for the column's next page; omitted on its last page. */
+            next_cursor?: string;
         };
         /** @description A department's board of one flow. */
         Board: {
@@ -3525,7 +3533,7 @@ export interface operations {
                 node?: string;
                 /** @description Department key. */
                 department?: string;
-                /** @description Substring of the order number or the submitter's username. */
+                /** @description Substring (case-insensitive) of the order number, the submitter's username, the customer's code or name, or a line's SKU; searched in the database (a trigram index), among what the caller may see. */
                 q?: string;
                 /** @description `next_cursor` of the previous page; a malformed cursor → 422 (pointer `/cursor`). */
                 cursor?: string;
@@ -3623,7 +3631,12 @@ export interface operations {
     };
     getOrderHistory: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description `next_cursor` of the previous page; a malformed cursor → 422 (pointer `/cursor`). */
+                cursor?: string;
+                /** @description Page size, 1–500 (default 500; larger values fall back to 500). Not a positive integer → 400. */
+                limit?: number;
+            };
             header?: never;
             path: {
                 /** @description Order id; not a positive integer → 404. */
@@ -3646,6 +3659,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -3762,6 +3776,10 @@ export interface operations {
             query?: {
                 /** @description Which tasks; anything else → 422 (pointer `/scope`). */
                 scope?: "mine" | "cc" | "done" | "initiated";
+                /** @description `next_cursor` of the previous page; a malformed cursor → 422 (pointer `/cursor`). */
+                cursor?: string;
+                /** @description Page size, 1–200 (default 50; larger values fall back to 50). Not a positive integer → 400. */
+                limit?: number;
             };
             header?: never;
             path?: never;
@@ -4170,12 +4188,18 @@ export interface operations {
             query?: {
                 /** @description Flow key. */
                 flow?: string;
-                /** @description Matches the order number, the submitter or the customer's name (case-insensitive, substring). */
+                /** @description Matches the order number, the submitter, the customer's code or name, or a line's SKU (case-insensitive, substring), among what the caller may see. */
                 q?: string;
                 /** @description Comma-separated order statuses: `in_review`, `exception`. */
                 status?: string;
                 /** @description Only cards this user may act on. */
                 assignee?: string;
+                /** @description Only this column (the others are left out); a node that is neither a review node of the flow nor holding cards → 404. */
+                node?: string;
+                /** @description A column's `next_cursor` (with `node`); malformed, or without `node` → 422 (pointer `/cursor`). */
+                cursor?: string;
+                /** @description Cards per column, 1–200 (default 50; larger values fall back to 50). Not a positive integer → 400. */
+                limit?: number;
             };
             header?: never;
             path: {
@@ -4507,7 +4531,12 @@ export interface operations {
     };
     listImports: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description `next_cursor` of the previous page; a malformed cursor → 422 (pointer `/cursor`). */
+                cursor?: string;
+                /** @description Page size, 1–200 (default 50; larger values fall back to 50). Not a positive integer → 400. */
+                limit?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -4522,11 +4551,14 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["ImportJob"][];
+                        /** @description Pass as `cursor` for the next page; omitted on the last page. */
+                        next_cursor?: string;
                     };
                 };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            422: components["responses"]["UnprocessableEntity"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };

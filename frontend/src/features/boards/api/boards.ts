@@ -19,6 +19,11 @@ export function getBoard(department: string, f: BoardFilters): Promise<Board> {
   return api.get<Board>(`/boards/${encodeURIComponent(department)}`, { ...f });
 }
 
+/** The next page of one column of a board (the column's next_cursor). */
+export function getBoardColumn(department: string, f: BoardFilters, node: string, cursor: string): Promise<Board> {
+  return api.get<Board>(`/boards/${encodeURIComponent(department)}`, { ...f, node, cursor });
+}
+
 /** A department's board; live events on department:<key> invalidate it (no polling). */
 export function useBoard(department: string | undefined, f: BoardFilters) {
   return useQuery({

@@ -14,10 +14,11 @@ const board = (): Board => ({
   version: 1,
   department: 'sales',
   columns: [
-    { node: 'verify', name: { 'zh-TW': '資料核對', en: 'Verify' }, cards: [] },
+    { node: 'verify', name: { 'zh-TW': '資料核對', en: 'Verify' }, cards: [], count: 0 },
     {
       node: 'sales_review',
       name: { 'zh-TW': '業務主管審核', en: 'Sales review' },
+      count: 2,
       cards: [
         {
           order_id: 1, number: 'SO-1', status: 'in_review', total: 7450, submitter: 'clerk', customer: '順達五金', assignees: ['manager'],
@@ -71,6 +72,29 @@ describe('BoardPage', () => {
     await within(drawer).findByTestId('comment-item');
     expect(within(drawer).getByTestId('card-claim').closest('button')!.disabled).toBe(true);
     expect(within(drawer).getByTestId('card-lock-info').getAttribute('data-by')).toBe('warehouse');
+  });
+
+  it('shows a column\'s total count and loads its next page with the column\'s cursor', async () => {
+    const first = board();
+    first.columns[1].count = 3;
+    first.columns[1].next_cursor = 'r42';
+    const more: Board = { ...board(), columns: [{ ...board().columns[1], next_cursor: undefined, cards: [
+      { order_id: 3, number: 'SO-3', status: 'in_review', total: 10, submitter: 'clerk', assignees: [], since: new Date().toISOString(), comments: 0 },
+    ] }] };
+    const fetchMock = vi.fn(async (url: string) => {
+      if (url.includes('/boards/')) return json(url.includes('cursor=r42') ? more : first);
+      if (url.includes('/me')) return json({ user: { id: 1, username: 'manager' }, memberships: [] });
+      return json({ items: [] });
+    });
+    routes(fetchMock);
+    const cols = await screen.findAllByTestId('board-column');
+    expect(within(cols[1]).getByTestId('board-column-count').textContent).toContain('3');
+    expect(within(cols[0]).queryByTestId('board-column-more')).toBeNull();
+    fireEvent.click(within(cols[1]).getByTestId('board-column-more'));
+    await waitFor(() => expect(within(screen.getAllByTestId('board-column')[1]).getAllByTestId('board-card')).toHaveLength(3));
+    const asked = fetchMock.mock.calls.map((c) => String(c[0])).find((u) => u.includes('cursor=r42'))!;
+    expect(asked).toContain('node=sales_review');
+    expect(within(screen.getAllByTestId('board-column')[1]).queryByTestId('board-column-more')).toBeNull();
   });
 
   it('sends the text filter to the server', async () => {

@@ -1,9 +1,9 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { Badge, Card, Empty, Flex, Input, Result, Select, Skeleton, Space, Switch, Tag, Tooltip, Typography } from 'antd';
+import { Badge, Button, Card, Empty, Flex, Input, Result, Select, Skeleton, Space, Switch, Tag, Tooltip, Typography } from 'antd';
 import { LockOutlined, MessageOutlined, TeamOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { Navigate, useNavigate, useParams, useSearchParams } from 'react-router';
-import { useBoard, type BoardFilters } from '../api/boards';
+import { getBoardColumn, useBoard, type BoardFilters } from '../api/boards';
 import { slaOf } from '../lib/sla';
 import { SlaTag, useNow } from './SlaTag';
 import { CardDrawer } from './CardDrawer';
@@ -15,7 +15,7 @@ import { useLang } from '../../../i18n/useLang';
 import { useLiveTopic } from '../../../lib/live/LiveProvider';
 import { isApiError } from '../../../lib/api';
 import { formatMoney } from '../../../lib/format';
-import type { BoardCard } from '../../../lib/types';
+import type { BoardCard, BoardColumn } from '../../../lib/types';
 
 function CardView({
   card,
@@ -110,12 +110,49 @@ export function BoardPage() {
   const board = useBoard(department, filters);
   useLiveTopic(department ? `department:${department}` : null);
 
+  // a column shows its first page; "load more" appends the next ones (kept until the filters change)
+  // (kept under the department and filters they were loaded for, so a change drops them)
+  const extraKey = JSON.stringify([department, filters]);
+  const [extraState, setExtraState] = useState<{ key: string; cols: Record<string, { cards: BoardCard[]; next?: string }> }>({
+    key: '',
+    cols: {},
+  });
+  const extra = useMemo(() => (extraState.key === extraKey ? extraState.cols : {}), [extraState, extraKey]);
+  const [loadingNode, setLoadingNode] = useState<string | null>(null);
+  const columns = useMemo(
+    () =>
+      (board.data?.columns ?? []).map((col): BoardColumn => {
+        const more = extra[col.node];
+        if (!more) return col;
+        const seen = new Set(col.cards.map((c) => c.order_id));
+        return { ...col, cards: [...col.cards, ...more.cards.filter((c) => !seen.has(c.order_id))], next_cursor: more.next };
+      }),
+    [board.data, extra],
+  );
+  const loadMore = async (col: BoardColumn) => {
+    if (!department || !col.next_cursor) return;
+    setLoadingNode(col.node);
+    try {
+      const page = await getBoardColumn(department, filters, col.node, col.next_cursor);
+      const got = page.columns.find((c) => c.node === col.node);
+      setExtraState((x) => {
+        const cols = x.key === extraKey ? x.cols : {};
+        return {
+          key: extraKey,
+          cols: { ...cols, [col.node]: { cards: [...(cols[col.node]?.cards ?? []), ...(got?.cards ?? [])], next: got?.next_cursor } },
+        };
+      });
+    } finally {
+      setLoadingNode(null);
+    }
+  };
+
   // which column each card was in on the last render: a card whose column changed flashes once
   const lastNode = useRef(new Map<number, string>());
   const moved = useMemo(() => {
     const out = new Set<number>();
     const next = new Map<number, string>();
-    for (const col of board.data?.columns ?? []) {
+    for (const col of columns) {
       for (const c of col.cards) {
         next.set(c.order_id, col.node);
         // eslint-disable-next-line react-hooks/refs -- the previous board's columns, read once per new board; not shown state
@@ -126,7 +163,7 @@ export function BoardPage() {
     // eslint-disable-next-line react-hooks/refs -- remembered for the next board only (see above)
     lastNode.current = next;
     return out;
-  }, [board.data]);
+  }, [columns]);
 
   // debounce the text filter into the URL
   useEffect(() => {
@@ -153,7 +190,6 @@ export function BoardPage() {
     setParams(p, { replace: true });
   };
 
-  const columns = board.data?.columns ?? [];
   const allCards = columns.flatMap((c) => c.cards);
   const openCard = allCards.find((c) => c.order_id === openId);
   const openNode = columns.find((c) => c.cards.some((x) => x.order_id === openId));
@@ -182,7 +218,13 @@ export function BoardPage() {
             >
               <Flex justify="space-between" align="center" style={{ marginBottom: 8, paddingInline: 4 }}>
                 <Typography.Text strong>{pick(col.name) || col.node}</Typography.Text>
-                <Badge count={col.cards.length} showZero color={col.cards.length ? '#1677ff' : '#bfbfbf'} />
+                <Badge
+                  count={col.count ?? col.cards.length}
+                  overflowCount={999_999}
+                  showZero
+                  color={col.cards.length ? '#1677ff' : '#bfbfbf'}
+                  data-testid="board-column-count"
+                />
               </Flex>
               <Flex vertical gap={8}>
                 {col.cards.map((card) => (
@@ -200,6 +242,17 @@ export function BoardPage() {
                   <Typography.Text type="secondary" style={{ textAlign: 'center', padding: 12, fontSize: 12 }}>
                     {t('board.emptyColumn')}
                   </Typography.Text>
+                ) : null}
+                {col.next_cursor ? (
+                  <Button
+                    size="small"
+                    type="link"
+                    loading={loadingNode === col.node}
+                    onClick={() => void loadMore(col)}
+                    data-testid="board-column-more"
+                  >
+                    {t('common.loadMore')}
+                  </Button>
                 ) : null}
               </Flex>
             </div>

@@ -1,19 +1,25 @@
-import { useQuery } from '@tanstack/react-query';
+import { useInfiniteQuery } from '@tanstack/react-query';
 import { api } from '../../../lib/api';
 import type { Page, TaskListItem, TaskScope } from '../../../lib/types';
 import { taskKeys } from './keys';
 import { usePollUnlessLive } from '../../../lib/live/LiveProvider';
 
-export function listTasks(scope: TaskScope): Promise<Page<TaskListItem>> {
-  return api.get<Page<TaskListItem>>('/tasks', { scope });
+/** Tasks per page (the server's largest page). */
+export const TASK_PAGE_SIZE = 200;
+
+export function listTasks(scope: TaskScope, cursor?: string): Promise<Page<TaskListItem>> {
+  return api.get<Page<TaskListItem>>('/tasks', { scope, limit: TASK_PAGE_SIZE, cursor });
 }
 
+/** An inbox, a page at a time (cursor pagination: next_cursor is absent at the end). */
 export function useTasks(scope: TaskScope) {
   // the own user topic's task events keep "mine" fresh while the socket is open
   const poll = usePollUnlessLive(30_000);
-  return useQuery({
+  return useInfiniteQuery({
     queryKey: taskKeys.list(scope),
-    queryFn: () => listTasks(scope),
+    queryFn: ({ pageParam }) => listTasks(scope, pageParam || undefined),
+    initialPageParam: '',
+    getNextPageParam: (last) => last.next_cursor || undefined,
     staleTime: 0,
     refetchInterval: scope === 'mine' ? poll : false,
   });

@@ -26,9 +26,10 @@ function TaskTable({ scope }: { scope: TaskScope }) {
   const [batchOpen, setBatchOpen] = useState(false);
   const batchable = scope === 'mine';
   const rowKey = (r: TaskListItem) => `${r.id}-${r.order.id}-${r.node}`;
-  const selectedTasks = (tasks.data?.items ?? []).filter((r) => selected.includes(rowKey(r)));
+  const items = tasks.data?.pages.flatMap((p) => p.items) ?? [];
+  const selectedTasks = items.filter((r) => selected.includes(rowKey(r)));
   // a task another assignee decides, or an order that moves on, leaves the list without a reload
-  useLiveTopics((tasks.data?.items ?? []).map((r) => `order:${r.order.id}`));
+  useLiveTopics(items.map((r) => `order:${r.order.id}`));
 
   const columns: ColumnsType<TaskListItem> = [
     {
@@ -112,7 +113,7 @@ function TaskTable({ scope }: { scope: TaskScope }) {
         // `initiated` lines all have task id 0: key by order too
         rowKey={rowKey}
         columns={shown}
-        dataSource={tasks.data?.items ?? []}
+        dataSource={items}
         loading={tasks.isPending}
         pagination={{ pageSize: 20, hideOnSinglePage: true }}
         locale={{ emptyText }}
@@ -137,6 +138,13 @@ function TaskTable({ scope }: { scope: TaskScope }) {
         }) as React.HTMLAttributes<HTMLElement>}
         scroll={{ x: 'max-content' }}
       />
+      {tasks.hasNextPage ? (
+        <Flex justify="center" style={{ marginTop: 16 }}>
+          <Button onClick={() => void tasks.fetchNextPage()} loading={tasks.isFetchingNextPage} data-testid="tasks-load-more">
+            {t('common.loadMore')}
+          </Button>
+        </Flex>
+      ) : null}
     </>
   );
 }
