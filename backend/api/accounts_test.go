@@ -17,6 +17,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"sluice/backend/api"
+	"sluice/backend/app"
 	"sluice/backend/service"
 	"sluice/backend/store"
 	"sluice/backend/store/storetest"
@@ -52,7 +53,7 @@ func TestNewUserPasswordRules(t *testing.T) {
 
 // The configured admin password follows the same rules: a common one stops the start.
 func TestAdminPasswordMustNotBeCommon(t *testing.T) {
-	svc, err := service.New(context.Background(), storetest.SQLite(t), nil)
+	svc, err := app.New(context.Background(), storetest.SQLite(t), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +168,7 @@ func TestTricklingBodyIsCut(t *testing.T) {
 // serves the next request.
 func TestBodyDeadlineEndsWithTheBody(t *testing.T) {
 	const timeout = 100 * time.Millisecond
-	svc, err := service.New(context.Background(), storetest.SQLite(t), nil)
+	svc, err := app.New(context.Background(), storetest.SQLite(t), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"testing/fstest"
 
 	"sluice/backend/api"
+	"sluice/backend/app"
 	"sluice/backend/service"
 	"sluice/backend/store"
 	"sluice/backend/store/storetest"
@@ -28,7 +29,7 @@ type env struct {
 	t   *testing.T
 	srv *httptest.Server
 	s   *store.Store
-	svc *service.Service
+	svc *app.Service
 }
 
 func start(t *testing.T, s *store.Store) *env {
@@ -40,7 +41,7 @@ func start(t *testing.T, s *store.Store) *env {
 func startWith(t *testing.T, s *store.Store, opt api.Options) *env {
 	t.Helper()
 	ctx := context.Background()
-	svc, err := service.New(ctx, s, nil)
+	svc, err := app.New(ctx, s, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -47,14 +47,12 @@ func TestScanJSON(t *testing.T) {
 }
 
 func TestCheckLimits(t *testing.T) {
-	name := strings.Repeat("名", 200)
 	for _, tc := range []struct {
 		name    string
 		v       any
 		pointer string
 	}{
-		{"fine", &CustomerInput{Name: &name}, ""},
-		{"pointer field", &CustomerInput{Name: new(name + "x")}, "/name"},
+		// the pointer-field cases (CustomerInput) are in backend/inbound's input_test.go
 		{"nested list item", &NewUser{Username: "u", Memberships: []Membership{{}, {Role: strings.Repeat("r", 65)}}}, "/memberships/1/role"},
 		{"list", &ActionRequest{Checklist: make([]bool, 201)}, "/checklist"},
 		{"embedded struct", &BatchRequest{ActionRequest: ActionRequest{Comment: strings.Repeat("c", 2001)}}, "/comment"},
