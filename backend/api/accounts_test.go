@@ -18,7 +18,6 @@ import (
 
 	"sluice/backend/api"
 	"sluice/backend/app"
-	"sluice/backend/service"
 	"sluice/backend/store"
 	"sluice/backend/store/storetest"
 )
@@ -47,7 +46,7 @@ func TestNewUserPasswordRules(t *testing.T) {
 		if r := e.do("POST", "/api/v1/users", admin, map[string]any{"username": "visitor", "password": "visitor-pass-1"}); r.status != 201 {
 			t.Fatalf("a fine password refused: %d %s", r.status, r.body)
 		}
-		e.login("clerk") // seeded with service.DemoPassword, not through the rules
+		e.login("clerk") // seeded with app.DemoPassword, not through the rules
 	})
 }
 
@@ -233,7 +232,7 @@ func TestDisableUser(t *testing.T) {
 		if r := e.do("GET", "/api/v1/me", clerk, nil); r.status != 401 {
 			t.Fatalf("a disabled user's session still works: %d", r.status)
 		}
-		if r := e.do("POST", "/api/v1/auth/login", "", map[string]string{"username": "clerk", "password": service.DemoPassword}); r.status != 401 {
+		if r := e.do("POST", "/api/v1/auth/login", "", map[string]string{"username": "clerk", "password": app.DemoPassword}); r.status != 401 {
 			t.Fatalf("a disabled user logs in: %d", r.status)
 		}
 		if r := e.do("POST", "/api/v1/users/clerk/enable", admin, nil); r.status != 200 {

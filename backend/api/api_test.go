@@ -18,7 +18,6 @@ import (
 
 	"sluice/backend/api"
 	"sluice/backend/app"
-	"sluice/backend/service"
 	"sluice/backend/store"
 	"sluice/backend/store/storetest"
 	_ "sluice/plugins/all"
@@ -118,7 +117,7 @@ func (e *env) do(method, path, token string, body any, hdr ...string) resp {
 
 func (e *env) login(user string) string {
 	e.t.Helper()
-	pw := service.DemoPassword
+	pw := app.DemoPassword
 	if user == "admin" {
 		pw = "admin-pass-123"
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"sluice/backend/access"
 	"sluice/backend/app"
 	engpkg "sluice/backend/engine"
 	"sluice/backend/inbound"
@@ -271,10 +272,10 @@ func TestOpenAPISchemasMirrorGoTypes(t *testing.T) {
 		"Problem":           Problem{},
 		"FieldError":        service.FieldError{},
 		"LoginRequest":      loginRequest{},
-		"UserView":          service.UserView{},
-		"Membership":        service.Membership{},
-		"NewUser":           service.NewUser{},
-		"DepartmentView":    service.DepartmentView{},
+		"UserView":          access.UserView{},
+		"Membership":        access.Membership{},
+		"NewUser":           access.NewUser{},
+		"DepartmentView":    access.DepartmentView{},
 		"DefinitionView":    service.DefinitionView{},
 		"FlowItem":          service.FlowItem{},
 		"FlowFormView":      service.FlowFormView{},

@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 
+	"sluice/backend/access"
 	"sluice/backend/inbound"
 	"sluice/backend/service"
 	"sluice/backend/store"
@@ -17,6 +18,7 @@ import (
 type Service struct {
 	*service.Service
 	*inbound.Inbound
+	*access.Access
 }
 
 // New wires the core and its features over an open, migrated store.
@@ -30,5 +32,5 @@ func New(ctx context.Context, s *store.Store, log *slog.Logger) (*Service, error
 
 // Compose attaches the features to a core.
 func Compose(core *service.Service) *Service {
-	return &Service{Service: core, Inbound: inbound.New(core)}
+	return &Service{Service: core, Inbound: inbound.New(core), Access: access.New(core)}
 }

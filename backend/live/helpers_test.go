@@ -22,7 +22,6 @@ import (
 	"sluice/backend/ent"
 	"sluice/backend/ent/event"
 	"sluice/backend/live"
-	"sluice/backend/service"
 	"sluice/backend/store"
 	_ "sluice/plugins/all"
 )
@@ -125,7 +124,7 @@ func (r resp) json(t testing.TB, v any) {
 
 func login(t testing.TB, base, user string) string {
 	t.Helper()
-	pw := service.DemoPassword
+	pw := app.DemoPassword
 	if user == "admin" {
 		pw = "admin-pass-123"
 	}

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 
+	"sluice/backend/definitions"
 	"sluice/backend/ent"
 )
 
@@ -39,3 +40,38 @@ func ParseCursor(s string) (int, error) { return parseCursor(s) }
 
 // ScanJSONUpTo is ScanJSON with numbers bounded by maxNumber instead of MaxNumber.
 func ScanJSONUpTo(body []byte, maxNumber float64) *Error { return scanJSON(body, maxNumber) }
+
+// PublishedRole is the newest published version of a role, if it parses (a lookup
+// that fails answers no, as a definition's references do).
+func (c *Catalog) PublishedRole(ctx context.Context, key string) (*definitions.Role, bool) {
+	return c.lookup(ctx).Role(key)
+}
+
+// PublishBody validates body and stores it as a new published version (publish).
+func (s *Service) PublishBody(ctx context.Context, a Actor, kind, key string, body []byte) (int, error) {
+	return s.publish(ctx, a, kind, key, body)
+}
+
+// PolicyWriter rebuilds the Casbin policy from the published roles and flows and the
+// memberships, in the transaction that changed one of them. The access feature fills
+// the core's Policy with it (backend/app).
+type PolicyWriter interface {
+	WritePolicy(ctx context.Context, tx *ent.Tx) error
+}
+
+// writePolicy is the core's call of its policy port.
+func (s *Service) writePolicy(ctx context.Context, tx *ent.Tx) error {
+	return s.Policy.WritePolicy(ctx, tx)
+}
+
+// ReloadPolicy loads the policy a committed transaction changed. The change is saved
+// whatever happens here, so a failure does not fail the request that made it: the
+// snapshot is marked stale (Authz.Fresh reloads it before the next request is
+// authenticated; the live hub reloads it too on the change's notification).
+func (s *Service) ReloadPolicy(ctx context.Context) {
+	if err := s.Authz.Reload(ctx); err != nil {
+		s.Log.Error("reload the policy after a change; it is reloaded before the next request", "err", err)
+	}
+}
+
+func (s *Service) reloadPolicy(ctx context.Context) { s.ReloadPolicy(ctx) }

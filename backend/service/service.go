@@ -23,6 +23,9 @@ type Service struct {
 	// AllowPrivateWebhooks lets customers' webhook URLs name loopback, private and
 	// link-local addresses (webhook.allow_private; tests, a demo on localhost).
 	AllowPrivateWebhooks bool
+	// Policy rebuilds the Casbin policy after a change of roles, flows or memberships
+	// (the access feature; backend/app sets it).
+	Policy PolicyWriter
 
 	timers timerState // reminder definitions by flow (timers.go)
 }

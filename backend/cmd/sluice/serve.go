@@ -199,7 +199,7 @@ func firstStart(ctx context.Context, cfg *config.Config, log *slog.Logger, s *st
 		if err := svc.SeedDemo(ctx); err != nil {
 			return nil, fmt.Errorf("demo seed: %w", err)
 		}
-		log.Info("demo seed ready", "users", "clerk manager manager2 finance finance2 warehouse service", "password", service.DemoPassword)
+		log.Info("demo seed ready", "users", "clerk manager manager2 finance finance2 warehouse service", "password", app.DemoPassword)
 	}
 	if err := sealSecrets(ctx, cfg, svc, log); err != nil {
 		return nil, err
