@@ -17,7 +17,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"sluice/backend/api"
-	"sluice/backend/service"
+	"sluice/backend/app"
 	"sluice/backend/store"
 	"sluice/backend/store/storetest"
 )
@@ -46,13 +46,13 @@ func TestNewUserPasswordRules(t *testing.T) {
 		if r := e.do("POST", "/api/v1/users", admin, map[string]any{"username": "visitor", "password": "visitor-pass-1"}); r.status != 201 {
 			t.Fatalf("a fine password refused: %d %s", r.status, r.body)
 		}
-		e.login("clerk") // seeded with service.DemoPassword, not through the rules
+		e.login("clerk") // seeded with app.DemoPassword, not through the rules
 	})
 }
 
 // The configured admin password follows the same rules: a common one stops the start.
 func TestAdminPasswordMustNotBeCommon(t *testing.T) {
-	svc, err := service.New(context.Background(), storetest.SQLite(t), nil)
+	svc, err := app.New(context.Background(), storetest.SQLite(t), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +167,7 @@ func TestTricklingBodyIsCut(t *testing.T) {
 // serves the next request.
 func TestBodyDeadlineEndsWithTheBody(t *testing.T) {
 	const timeout = 100 * time.Millisecond
-	svc, err := service.New(context.Background(), storetest.SQLite(t), nil)
+	svc, err := app.New(context.Background(), storetest.SQLite(t), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,7 +232,7 @@ func TestDisableUser(t *testing.T) {
 		if r := e.do("GET", "/api/v1/me", clerk, nil); r.status != 401 {
 			t.Fatalf("a disabled user's session still works: %d", r.status)
 		}
-		if r := e.do("POST", "/api/v1/auth/login", "", map[string]string{"username": "clerk", "password": service.DemoPassword}); r.status != 401 {
+		if r := e.do("POST", "/api/v1/auth/login", "", map[string]string{"username": "clerk", "password": app.DemoPassword}); r.status != 401 {
 			t.Fatalf("a disabled user logs in: %d", r.status)
 		}
 		if r := e.do("POST", "/api/v1/users/clerk/enable", admin, nil); r.status != 200 {

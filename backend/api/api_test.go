@@ -17,7 +17,7 @@ import (
 	"testing/fstest"
 
 	"sluice/backend/api"
-	"sluice/backend/service"
+	"sluice/backend/app"
 	"sluice/backend/store"
 	"sluice/backend/store/storetest"
 	_ "sluice/plugins/all"
@@ -28,7 +28,7 @@ type env struct {
 	t   *testing.T
 	srv *httptest.Server
 	s   *store.Store
-	svc *service.Service
+	svc *app.Service
 }
 
 func start(t *testing.T, s *store.Store) *env {
@@ -40,7 +40,7 @@ func start(t *testing.T, s *store.Store) *env {
 func startWith(t *testing.T, s *store.Store, opt api.Options) *env {
 	t.Helper()
 	ctx := context.Background()
-	svc, err := service.New(ctx, s, nil)
+	svc, err := app.New(ctx, s, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +117,7 @@ func (e *env) do(method, path, token string, body any, hdr ...string) resp {
 
 func (e *env) login(user string) string {
 	e.t.Helper()
-	pw := service.DemoPassword
+	pw := app.DemoPassword
 	if user == "admin" {
 		pw = "admin-pass-123"
 	}

@@ -2,10 +2,9 @@ package api
 
 import (
 	"net/http"
+	"sluice/backend/inbound"
 
 	"github.com/gin-gonic/gin"
-
-	"sluice/backend/service"
 )
 
 func (h *handlers) getCustomers(c *gin.Context) {
@@ -13,7 +12,7 @@ func (h *handlers) getCustomers(c *gin.Context) {
 	if !ok {
 		return
 	}
-	p, err := h.svc.ListCustomers(c.Request.Context(), actor(c), service.CustomerFilter{Q: c.Query("q"), Blocked: c.Query("blocked"),
+	p, err := h.svc.ListCustomers(c.Request.Context(), actor(c), inbound.CustomerFilter{Q: c.Query("q"), Blocked: c.Query("blocked"),
 		Cursor: c.Query("cursor"), Limit: limit})
 	if err != nil {
 		h.fail(c, err)
@@ -23,7 +22,7 @@ func (h *handlers) getCustomers(c *gin.Context) {
 }
 
 func (h *handlers) postCustomers(c *gin.Context) {
-	var in service.CustomerInput
+	var in inbound.CustomerInput
 	if !bind(c, &in) {
 		return
 	}
@@ -36,7 +35,7 @@ func (h *handlers) postCustomers(c *gin.Context) {
 }
 
 func (h *handlers) putCustomer(c *gin.Context) {
-	var in service.CustomerInput
+	var in inbound.CustomerInput
 	if !bind(c, &in) {
 		return
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"testing"
 
+	"sluice/backend/inbound"
 	"sluice/backend/service"
 	"sluice/backend/store"
 	"sluice/backend/store/storetest"
@@ -117,7 +118,7 @@ func TestCustomersHTTP(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
 		e := start(t, s)
 		clerk, manager, warehouse := e.login("clerk"), e.login("manager"), e.login("warehouse")
-		var page service.CustomerPage
+		var page inbound.CustomerPage
 		r := e.do("GET", "/api/v1/customers?blocked=true", clerk, nil)
 		r.json(t, &page)
 		if r.status != 200 || len(page.Items) != 1 || page.Items[0].Code != "C-YFT" {
@@ -162,7 +163,7 @@ func TestCustomersHTTP(t *testing.T) {
 		if after := e.counts(); after != before {
 			t.Fatalf("refused customer changes wrote: %+v → %+v", before, after)
 		}
-		var cv service.CustomerView
+		var cv inbound.CustomerView
 		if r := e.do("POST", "/api/v1/customers", manager2, `{"code":"C-S2","name":"南區客戶"}`); r.status != 201 {
 			t.Fatalf("manager2's own customer: %d %s", r.status, r.body)
 		} else if r.json(t, &cv); cv.Department != "sales-south" {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"sluice/backend/access"
 	"sluice/backend/service"
 )
 
@@ -36,7 +37,7 @@ func (h *handlers) postLogin(c *gin.Context) {
 		return
 	}
 	ticket.Succeeded() // only failed attempts count against the limits
-	maxAge := int(service.SessionTTL / time.Second)
+	maxAge := int(access.SessionTTL / time.Second)
 	c.SetSameSite(http.SameSiteLaxMode)
 	c.SetCookie(cookieName, token, maxAge, "/", "", h.opt.SecureCookies, true)
 	c.SetCookie(csrfCookie, csrf, maxAge, "/", "", h.opt.SecureCookies, false)
@@ -80,7 +81,7 @@ func (h *handlers) getUsers(c *gin.Context) {
 }
 
 func (h *handlers) postUsers(c *gin.Context) {
-	var req service.NewUser
+	var req access.NewUser
 	if !bind(c, &req) {
 		return
 	}
@@ -132,7 +133,7 @@ func (h *handlers) getDepartments(c *gin.Context) {
 }
 
 func (h *handlers) postDepartments(c *gin.Context) {
-	var req service.DepartmentView
+	var req access.DepartmentView
 	if !bind(c, &req) {
 		return
 	}

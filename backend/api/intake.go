@@ -15,6 +15,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"sluice/backend/inbound"
 	"sluice/backend/service"
 )
 
@@ -40,7 +41,7 @@ func (h *handlers) postImport(c *gin.Context) {
 	if !checkForm(c) {
 		return
 	}
-	req := service.ImportRequest{Flow: c.PostForm("flow"), Department: c.PostForm("department"), Mapping: []byte(c.PostForm("mapping")),
+	req := inbound.ImportRequest{Flow: c.PostForm("flow"), Department: c.PostForm("department"), Mapping: []byte(c.PostForm("mapping")),
 		Encoding: c.PostForm("encoding")}
 	if fh, err := c.FormFile("file"); err == nil {
 		f, err := fh.Open()
@@ -151,7 +152,7 @@ func attachment(c *gin.Context, name string) {
 // getOrdersExport answers GET /orders's selection (same filters, all pages) as .xlsx.
 func (h *handlers) getOrdersExport(c *gin.Context) {
 	lang := c.Query("lang")
-	if lang != "" && !slices.Contains(service.Langs, lang) {
+	if lang != "" && !slices.Contains(inbound.Langs, lang) {
 		problem(c, http.StatusBadRequest, "unknown language", service.FieldError{Pointer: "/lang", Message: "one of zh-TW, zh-CN, en"})
 		return
 	}
@@ -177,7 +178,7 @@ func (h *handlers) getOrdersExport(c *gin.Context) {
 // acceptLanguage picks the best of the interface's languages from an Accept-Language
 // header, by its q weights; zh-TW when nothing matches.
 func acceptLanguage(header string) string {
-	best, bestQ := service.Langs[0], 0.0
+	best, bestQ := inbound.Langs[0], 0.0
 	for _, part := range strings.Split(header, ",") {
 		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
 		q := 1.0
@@ -212,7 +213,7 @@ func (h *handlers) getChannels(c *gin.Context) {
 }
 
 func (h *handlers) postChannel(c *gin.Context) {
-	var in service.ChannelInput
+	var in inbound.ChannelInput
 	if !bind(c, &in) {
 		return
 	}
@@ -226,7 +227,7 @@ func (h *handlers) postChannel(c *gin.Context) {
 }
 
 func (h *handlers) putChannel(c *gin.Context) {
-	var in service.ChannelInput
+	var in inbound.ChannelInput
 	if !bind(c, &in) {
 		return
 	}
@@ -251,7 +252,7 @@ func (h *handlers) postChannelOrder(c *gin.Context) {
 		problem(c, http.StatusBadRequest, "could not read the body")
 		return
 	}
-	v, err := h.svc.ReceiveOrder(c.Request.Context(), service.Webhook{Channel: c.Param("key"),
+	v, err := h.svc.ReceiveOrder(c.Request.Context(), inbound.Webhook{Channel: c.Param("key"),
 		Timestamp: c.GetHeader("X-Sluice-Timestamp"), Signature: c.GetHeader("X-Sluice-Signature"),
 		Body: body, RequestID: c.GetString(ctxRequestID)}, time.Now())
 	if err != nil {

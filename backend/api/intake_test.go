@@ -23,6 +23,7 @@ import (
 	"sluice/backend/ent/channel"
 	"sluice/backend/ent/event"
 	entorder "sluice/backend/ent/order"
+	"sluice/backend/inbound"
 	"sluice/backend/intake"
 	"sluice/backend/seal"
 	"sluice/backend/service"
@@ -31,7 +32,7 @@ import (
 )
 
 // Every order of a test import is its own progress step, so the events can be counted.
-func init() { service.ImportProgressEvery = 1 }
+func init() { inbound.ImportProgressEvery = 1 }
 
 func testdata(t *testing.T, name string) []byte {
 	t.Helper()
@@ -294,7 +295,7 @@ const demoShopSecret = "sluice-demo-shop-secret"
 func (e *env) webhook(channel, secret string, body []byte, at time.Time, hdr ...string) resp {
 	e.t.Helper()
 	ts := strconv.FormatInt(at.Unix(), 10)
-	h := []string{"X-Sluice-Timestamp", ts, "X-Sluice-Signature", service.Sign(secret, ts, body)}
+	h := []string{"X-Sluice-Timestamp", ts, "X-Sluice-Signature", inbound.Sign(secret, ts, body)}
 	return e.do("POST", "/api/v1/channels/"+channel+"/orders", "", body, append(h, hdr...)...)
 }
 
@@ -312,14 +313,14 @@ func TestChannelWebhook(t *testing.T) {
 			{"wrong secret", func() resp { return e.webhook("shop", "not-the-secret-at-all", body, now) }},
 			{"no signature", func() resp { return e.do("POST", "/api/v1/channels/shop/orders", "", body) }},
 			{"signature without timestamp", func() resp {
-				return e.do("POST", "/api/v1/channels/shop/orders", "", body, "X-Sluice-Signature", service.Sign(demoShopSecret, "", body))
+				return e.do("POST", "/api/v1/channels/shop/orders", "", body, "X-Sluice-Signature", inbound.Sign(demoShopSecret, "", body))
 			}},
 			{"stale", func() resp { return e.webhook("shop", demoShopSecret, body, now.Add(-6*time.Minute)) }},
 			{"from the future", func() resp { return e.webhook("shop", demoShopSecret, body, now.Add(6*time.Minute)) }},
 			{"body changed after signing", func() resp {
 				ts := strconv.FormatInt(now.Unix(), 10)
 				return e.do("POST", "/api/v1/channels/shop/orders", "", append(bytes.Clone(body), ' '),
-					"X-Sluice-Timestamp", ts, "X-Sluice-Signature", service.Sign(demoShopSecret, ts, body))
+					"X-Sluice-Timestamp", ts, "X-Sluice-Signature", inbound.Sign(demoShopSecret, ts, body))
 			}},
 			{"unknown channel", func() resp { return e.webhook("nope", demoShopSecret, body, now) }},
 			{"session instead of signature", func() resp {
@@ -398,7 +399,7 @@ func TestChannelAdmin(t *testing.T) {
 		r := e.do("GET", "/api/v1/channels", admin, nil)
 		require.Equal(t, 200, r.status)
 		require.NotContains(t, string(r.body), demoShopSecret)
-		var list struct{ Items []service.ChannelView }
+		var list struct{ Items []inbound.ChannelView }
 		r.json(t, &list)
 		require.Len(t, list.Items, 1)
 		require.Equal(t, "shop", list.Items[0].Key)
@@ -406,23 +407,23 @@ func TestChannelAdmin(t *testing.T) {
 		require.Equal(t, 403, e.do("GET", "/api/v1/channels", clerk, nil).status)
 
 		mapping := json.RawMessage(testdata(t, "shop-mapping.json"))
-		in := service.ChannelInput{Key: "market", Name: "Market", Flow: "order-review", Department: "sales", Submitter: "clerk",
+		in := inbound.ChannelInput{Key: "market", Name: "Market", Flow: "order-review", Department: "sales", Submitter: "clerk",
 			Secret: "market-secret-0123456789", Mapping: mapping}
 		before := e.counts()
 		require.Equal(t, 403, e.do("POST", "/api/v1/channels", clerk, in).status)
 		for _, tc := range []struct {
-			edit    func(c *service.ChannelInput)
+			edit    func(c *inbound.ChannelInput)
 			pointer string
 		}{
-			{func(c *service.ChannelInput) {
+			{func(c *inbound.ChannelInput) {
 				c.Mapping = json.RawMessage(`{"order_id": "/id", "fields": {"total": "/t"}}`)
 			}, "/mapping/fields/total"},
-			{func(c *service.ChannelInput) { c.Mapping = json.RawMessage(`{"order_id": "/id", "feilds": {}}`) }, "/mapping/feilds"},
-			{func(c *service.ChannelInput) { c.Secret = "short" }, "/secret"},
-			{func(c *service.ChannelInput) { c.Submitter = "warehouse" }, "/submitter"},
-			{func(c *service.ChannelInput) { c.Department = "nowhere" }, "/department"},
-			{func(c *service.ChannelInput) { c.Flow = "nope" }, "/flow"},
-			{func(c *service.ChannelInput) { c.Key = "Bad Key" }, "/key"},
+			{func(c *inbound.ChannelInput) { c.Mapping = json.RawMessage(`{"order_id": "/id", "feilds": {}}`) }, "/mapping/feilds"},
+			{func(c *inbound.ChannelInput) { c.Secret = "short" }, "/secret"},
+			{func(c *inbound.ChannelInput) { c.Submitter = "warehouse" }, "/submitter"},
+			{func(c *inbound.ChannelInput) { c.Department = "nowhere" }, "/department"},
+			{func(c *inbound.ChannelInput) { c.Flow = "nope" }, "/flow"},
+			{func(c *inbound.ChannelInput) { c.Key = "Bad Key" }, "/key"},
 		} {
 			c := in
 			tc.edit(&c)
@@ -583,7 +584,7 @@ func TestChannelSecretsSealed(t *testing.T) {
 
 		// a new channel and a changed secret are sealed as they are written
 		admin := e.login("admin")
-		in := service.ChannelInput{Key: "market", Name: "Market", Flow: "order-review", Department: "sales", Submitter: "clerk",
+		in := inbound.ChannelInput{Key: "market", Name: "Market", Flow: "order-review", Department: "sales", Submitter: "clerk",
 			Secret: "market-secret-0123456789", Mapping: json.RawMessage(testdata(t, "shop-mapping.json"))}
 		require.Equal(t, 201, e.do("POST", "/api/v1/channels", admin, in).status)
 		require.True(t, seal.Sealed(stored("market")))

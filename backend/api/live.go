@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -13,33 +12,6 @@ import (
 	"sluice/backend/live"
 	"sluice/backend/service"
 )
-
-// startLive makes and starts the hub for a server that has a lifecycle (the real
-// server; tests pass their own hub or none), closing its sockets ("going away") when
-// the shutdown begins.
-func startLive(svc *service.Service, opt *Options) error {
-	if opt.Live != nil || opt.Lifecycle == nil || svc.Store == nil {
-		return nil
-	}
-	lo := opt.LiveOptions
-	lo.Log = svc.Log
-	hub := live.New(svc, lo)
-	if err := hub.Start(context.Background()); err != nil {
-		return err
-	}
-	opt.Live = hub
-	opt.Lifecycle.OnShutdown("live", func(ctx context.Context) error {
-		done := make(chan struct{})
-		go func() { hub.Close(); close(done) }()
-		select {
-		case <-done:
-			return nil
-		case <-ctx.Done():
-			return errors.New("live: sockets still closing at the shutdown timeout")
-		}
-	})
-	return nil
-}
 
 // getLive upgrades to the live websocket. It authenticates by a one-time ticket
 // (?ticket=, from POST /live/ticket), an Authorization bearer header, or the session

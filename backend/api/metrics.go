@@ -10,11 +10,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"sluice/backend/app"
 	"sluice/backend/buildinfo"
-	"sluice/backend/ent"
-	"sluice/backend/ent/order"
-	"sluice/backend/ent/task"
-	"sluice/backend/ent/timer"
 	"sluice/backend/live"
 	"sluice/backend/outbox"
 	"sluice/backend/service"
@@ -27,7 +24,7 @@ type metrics struct {
 	latency *prometheus.HistogramVec
 }
 
-func newMetrics(svc *service.Service) *metrics {
+func newMetrics(svc *app.Service) *metrics {
 	m := &metrics{reg: prometheus.NewRegistry()}
 	m.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "sluice_http_request_duration_seconds",
@@ -51,7 +48,7 @@ func newMetrics(svc *service.Service) *metrics {
 
 // outbox exposes the outbox: backlog and dead messages (from the database) and the
 // worker's deliveries and latencies (om, this process's worker; nil when none runs).
-func (m *metrics) outbox(svc *service.Service, om *outbox.Metrics) {
+func (m *metrics) outbox(svc *app.Service, om *outbox.Metrics) {
 	if om == nil {
 		if svc.Store == nil {
 			return
@@ -94,7 +91,7 @@ func (m *metrics) handler() gin.HandlerFunc {
 }
 
 // stateCollector reads order and task counts from the database at scrape time.
-type stateCollector struct{ svc *service.Service }
+type stateCollector struct{ svc *app.Service }
 
 var (
 	ordersDesc  = prometheus.NewDesc("sluice_orders", "Orders by status.", []string{"status"}, nil)
@@ -116,84 +113,44 @@ func (s *stateCollector) Describe(ch chan<- *prometheus.Desc) {
 func (s *stateCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	failed := 0
-	defer func() { ch <- prometheus.MustNewConstMetric(scrapeDesc, prometheus.GaugeValue, float64(failed)) }()
-	var byStatus []struct {
-		Status string `json:"status"`
-		Count  int    `json:"count"`
-	}
-	if err := s.svc.Store.Read.Order.Query().GroupBy(order.FieldStatus).Aggregate(entCount()).Scan(ctx, &byStatus); err == nil {
-		for _, r := range byStatus {
-			ch <- prometheus.MustNewConstMetric(ordersDesc, prometheus.GaugeValue, float64(r.Count), r.Status)
-		}
-	} else {
-		failed++
-	}
-	var byNode []struct {
-		NodeID string `json:"node_id"`
-		Count  int    `json:"count"`
-	}
-	if err := s.svc.Store.Read.Task.Query().Where(task.Status("open")).GroupBy(task.FieldNodeID).Aggregate(entCount()).Scan(ctx, &byNode); err == nil {
-		for _, r := range byNode {
-			ch <- prometheus.MustNewConstMetric(tasksDesc, prometheus.GaugeValue, float64(r.Count), r.NodeID)
-		}
-	} else {
-		failed++
-	}
-	// The oldest open task per node: one indexed read per node with open tasks.
 	now := time.Now()
-	for _, r := range byNode {
-		t, err := s.svc.Store.Read.Task.Query().Where(task.Status("open"), task.NodeID(r.NodeID)).
-			Order(task.ByCreatedAt()).Select(task.FieldCreatedAt).First(ctx)
-		if err != nil {
-			failed++
-			continue
+	g := s.svc.ReadGauges(ctx, now)
+	for _, r := range g.Orders {
+		ch <- prometheus.MustNewConstMetric(ordersDesc, prometheus.GaugeValue, float64(r.Count), r.Key)
+	}
+	for _, r := range g.OpenTasks {
+		ch <- prometheus.MustNewConstMetric(tasksDesc, prometheus.GaugeValue, float64(r.Count), r.Node)
+	}
+	for _, r := range g.OpenTasks {
+		if r.Oldest != nil {
+			ch <- prometheus.MustNewConstMetric(taskAgeDesc, prometheus.GaugeValue, now.Sub(*r.Oldest).Seconds(), r.Node)
 		}
-		ch <- prometheus.MustNewConstMetric(taskAgeDesc, prometheus.GaugeValue, now.Sub(t.CreatedAt).Seconds(), r.NodeID)
 	}
-	s.timers(ctx, ch, now, &failed)
-	if v, err := s.svc.Store.SchemaVersion(ctx); err == nil {
-		ch <- prometheus.MustNewConstMetric(schemaDesc, prometheus.GaugeValue, float64(v))
-	} else {
-		failed++
+	if g.TimersRead {
+		timers(ch, g)
 	}
-	if b, err := s.svc.Store.LastBackup(ctx); err != nil {
-		failed++
-	} else if b != nil {
-		ch <- prometheus.MustNewConstMetric(backupDesc, prometheus.GaugeValue, float64(b.At.UnixNano())/1e9)
+	if g.Schema != nil {
+		ch <- prometheus.MustNewConstMetric(schemaDesc, prometheus.GaugeValue, float64(*g.Schema))
 	}
+	if g.LastBackup != nil {
+		ch <- prometheus.MustNewConstMetric(backupDesc, prometheus.GaugeValue, float64(g.LastBackup.UnixNano())/1e9)
+	}
+	ch <- prometheus.MustNewConstMetric(scrapeDesc, prometheus.GaugeValue, float64(g.Failed))
 }
-
-func entCount() ent.AggregateFunc { return ent.Count() }
 
 // timers reports reminder timers by kind and state, with the late ones ("due": pending
 // past their time) apart, and the SLA breaches among them.
-func (s *stateCollector) timers(ctx context.Context, ch chan<- prometheus.Metric, now time.Time, failed *int) {
-	type row struct {
-		Kind   string `json:"kind"`
-		Status string `json:"status"`
-		Count  int    `json:"count"`
-	}
-	var all, late []row
-	if err := s.svc.Store.Read.Timer.Query().GroupBy(timer.FieldKind, timer.FieldStatus).Aggregate(entCount()).Scan(ctx, &all); err != nil {
-		*failed++
-		return
-	}
-	if err := s.svc.Store.Read.Timer.Query().Where(timer.Status("pending"), timer.DueAtLTE(now)).
-		GroupBy(timer.FieldKind).Aggregate(entCount()).Scan(ctx, &late); err != nil {
-		*failed++
-		return
-	}
+func timers(ch chan<- prometheus.Metric, g service.Gauges) {
 	due := map[string]int{}
 	breaches := 0
-	for _, r := range late {
-		due[r.Kind] = r.Count
-		ch <- prometheus.MustNewConstMetric(timersDesc, prometheus.GaugeValue, float64(r.Count), r.Kind, "due")
-		if r.Kind != "remind" {
+	for _, r := range g.Late {
+		due[r.Key] = r.Count
+		ch <- prometheus.MustNewConstMetric(timersDesc, prometheus.GaugeValue, float64(r.Count), r.Key, "due")
+		if r.Key != "remind" {
 			breaches += r.Count
 		}
 	}
-	for _, r := range all {
+	for _, r := range g.Timers {
 		n := r.Count
 		if r.Status == "pending" {
 			n -= due[r.Kind]

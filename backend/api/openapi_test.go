@@ -16,7 +16,10 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"sluice/backend/access"
+	"sluice/backend/app"
 	engpkg "sluice/backend/engine"
+	"sluice/backend/inbound"
 	"sluice/backend/intake"
 	"sluice/backend/live"
 	"sluice/backend/service"
@@ -60,7 +63,7 @@ func openapiPath(p string) string { return ginParam.ReplaceAllString(p, "{$1}") 
 // against the zero service here except the one serving the document.
 func engine(t *testing.T) *gin.Engine {
 	t.Helper()
-	r, err := New(&service.Service{Log: slog.New(slog.DiscardHandler)}, Options{})
+	r, err := New(app.Compose(&service.Service{Log: slog.New(slog.DiscardHandler)}), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -269,10 +272,10 @@ func TestOpenAPISchemasMirrorGoTypes(t *testing.T) {
 		"Problem":           Problem{},
 		"FieldError":        service.FieldError{},
 		"LoginRequest":      loginRequest{},
-		"UserView":          service.UserView{},
-		"Membership":        service.Membership{},
-		"NewUser":           service.NewUser{},
-		"DepartmentView":    service.DepartmentView{},
+		"UserView":          access.UserView{},
+		"Membership":        access.Membership{},
+		"NewUser":           access.NewUser{},
+		"DepartmentView":    access.DepartmentView{},
 		"DefinitionView":    service.DefinitionView{},
 		"FlowItem":          service.FlowItem{},
 		"FlowFormView":      service.FlowFormView{},
@@ -302,8 +305,8 @@ func TestOpenAPISchemasMirrorGoTypes(t *testing.T) {
 		"LockRequest":       service.LockRequest{},
 		"CommentRequest":    service.CommentRequest{},
 		"CommentView":       service.CommentView{},
-		"OutboxMessageView": service.OutboxMessageView{},
-		"OutboxPage":        service.OutboxPage{},
+		"OutboxMessageView": inbound.OutboxMessageView{},
+		"OutboxPage":        inbound.OutboxPage{},
 		"ShipmentRequest":   service.ShipmentRequest{},
 		"ShipmentLine":      service.ShipmentLine{},
 		"ShipmentView":      service.ShipmentView{},
@@ -311,17 +314,17 @@ func TestOpenAPISchemasMirrorGoTypes(t *testing.T) {
 		"LineView":          service.LineView{},
 		"CaseView":          service.CaseView{},
 		"Carrier":           plugins.Carrier{},
-		"ImportJob":         service.ImportJobView{},
+		"ImportJob":         inbound.ImportJobView{},
 		"RowError":          intake.RowError{},
-		"ChannelInput":      service.ChannelInput{},
-		"ChannelView":       service.ChannelView{},
+		"ChannelInput":      inbound.ChannelInput{},
+		"ChannelView":       inbound.ChannelView{},
 		"ExceptionView":     service.ExceptionView{},
 		"ExceptionPage":     service.ExceptionPage{},
 		"ResolveRequest":    service.ResolveRequest{},
 		"ResolveResult":     service.ResolveResult{},
-		"CustomerView":      service.CustomerView{},
-		"CustomerInput":     service.CustomerInput{},
-		"CustomerPage":      service.CustomerPage{},
+		"CustomerView":      inbound.CustomerView{},
+		"CustomerInput":     inbound.CustomerInput{},
+		"CustomerPage":      inbound.CustomerPage{},
 		"ProductView":       service.ProductView{},
 		"ProductInput":      service.ProductInput{},
 		"WarehouseView":     service.WarehouseView{},

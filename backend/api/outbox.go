@@ -2,10 +2,9 @@ package api
 
 import (
 	"net/http"
+	"sluice/backend/inbound"
 
 	"github.com/gin-gonic/gin"
-
-	"sluice/backend/service"
 )
 
 // getOutbox lists outgoing messages (emails, webhooks) newest first, to admins.
@@ -14,7 +13,7 @@ func (h *handlers) getOutbox(c *gin.Context) {
 	if !ok {
 		return
 	}
-	p, err := h.svc.ListOutbox(c.Request.Context(), actor(c), service.OutboxFilter{Status: c.Query("status"), Cursor: c.Query("cursor"), Limit: limit})
+	p, err := h.svc.ListOutbox(c.Request.Context(), actor(c), inbound.OutboxFilter{Status: c.Query("status"), Cursor: c.Query("cursor"), Limit: limit})
 	if err != nil {
 		h.fail(c, err)
 		return

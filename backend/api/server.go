@@ -16,8 +16,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"sluice/backend/app"
 	"sluice/backend/auth"
-	"sluice/backend/lifecycle"
 	"sluice/backend/live"
 	"sluice/backend/outbox"
 	"sluice/backend/service"
@@ -46,13 +46,9 @@ type Options struct {
 	SecureCookies bool
 	// Ready reports readiness beyond the database ping (e.g. migrations done).
 	Ready func(ctx context.Context) error
-	// Lifecycle takes shutdown hooks (e.g. close websockets "going away"); may be nil.
-	Lifecycle *lifecycle.Hooks
-	// Live is the websocket hub behind GET /api/v1/live. When nil and Lifecycle is set,
-	// New makes one with LiveOptions and starts it (the shutdown hooks close it); with
-	// neither, /live answers 503.
-	Live        *live.Hub
-	LiveOptions live.Options
+	// Live is the websocket hub behind GET /api/v1/live, started by the caller (the
+	// composition root, backend/cmd); when nil, /live answers 503.
+	Live *live.Hub
 	// MetricsToken, when set, lets a scraper read /metrics with
 	// "Authorization: Bearer <token>"; an admin's session may always read it.
 	MetricsToken string
@@ -66,24 +62,19 @@ type Options struct {
 }
 
 type handlers struct {
-	svc   *service.Service
+	svc   *app.Service
 	log   *slog.Logger
 	opt   Options
 	login *auth.LoginGuard
 }
 
 // New builds the router.
-func New(svc *service.Service, opt Options) (*gin.Engine, error) {
+func New(svc *app.Service, opt Options) (*gin.Engine, error) {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	if err := r.SetTrustedProxies(opt.TrustedProxies); err != nil {
 		return nil, err
 	}
-	if err := startLive(svc, &opt); err != nil {
-		return nil, err
-	}
-	// Background imports stop between two orders and record where (service.StopImports).
-	opt.Lifecycle.OnShutdown("imports", svc.StopImports)
 	h := &handlers{svc: svc, log: svc.Log, opt: opt, login: auth.NewLoginGuard(auth.DefaultLoginPolicy)}
 	m := newMetrics(svc)
 	m.outbox(svc, opt.Outbox)

@@ -18,10 +18,10 @@ import (
 	"github.com/gorilla/websocket"
 
 	"sluice/backend/api"
+	"sluice/backend/app"
 	"sluice/backend/ent"
 	"sluice/backend/ent/event"
 	"sluice/backend/live"
-	"sluice/backend/service"
 	"sluice/backend/store"
 	_ "sluice/plugins/all"
 )
@@ -30,7 +30,7 @@ import (
 type env struct {
 	t   testing.TB
 	s   *store.Store
-	svc *service.Service
+	svc *app.Service
 	hub *live.Hub
 	srv *httptest.Server
 }
@@ -40,7 +40,7 @@ type env struct {
 func start(t testing.TB, s *store.Store, opt live.Options, seed bool) *env {
 	t.Helper()
 	ctx := context.Background()
-	svc, err := service.New(ctx, s, nil)
+	svc, err := app.New(ctx, s, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +58,7 @@ func start(t testing.TB, s *store.Store, opt live.Options, seed bool) *env {
 	if opt.PollInterval == 0 {
 		opt.PollInterval = time.Hour // tests prove the wake-ups, not the safety-net poll
 	}
-	hub := live.New(svc, opt)
+	hub := live.New(svc.Service, opt)
 	if err := hub.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +124,7 @@ func (r resp) json(t testing.TB, v any) {
 
 func login(t testing.TB, base, user string) string {
 	t.Helper()
-	pw := service.DemoPassword
+	pw := app.DemoPassword
 	if user == "admin" {
 		pw = "admin-pass-123"
 	}

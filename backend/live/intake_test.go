@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"sluice/backend/inbound"
 	"sluice/backend/live"
-	"sluice/backend/service"
 	"sluice/backend/store"
 	"sluice/backend/store/storetest"
 )
@@ -17,7 +17,7 @@ import (
 // An import's progress reaches the uploader's open socket, step by step and in order,
 // ending with the finished tally.
 func TestImportProgressIsLive(t *testing.T) {
-	service.ImportProgressEvery = 1
+	inbound.ImportProgressEvery = 1
 	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
 		e := start(t, s, live.Options{}, true)
 		clerk := e.login("clerk")

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"sluice/backend/periodic"
-	"sluice/backend/service"
 )
 
 // Options tune a Scheduler; the zero value is usable.
@@ -29,15 +28,21 @@ type Options struct {
 	Log   *slog.Logger
 }
 
+// Timers is what the loop needs of the service: claim due timers, fire one.
+type Timers interface {
+	ClaimTimers(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]int, error)
+	FireTimer(ctx context.Context, id int, now time.Time, by string) (bool, error)
+}
+
 // Scheduler claims and fires due timers.
 type Scheduler struct {
-	svc  *service.Service
+	svc  Timers
 	o    Options
 	loop periodic.Loop
 }
 
 // New returns a scheduler over svc; Start runs it.
-func New(svc *service.Service, o Options) *Scheduler {
+func New(svc Timers, o Options) *Scheduler {
 	if o.Every <= 0 {
 		o.Every = 2 * time.Second
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"sluice/backend/app"
 	"sluice/backend/definitions"
 	"sluice/backend/durations"
 	"sluice/backend/ent"
@@ -28,9 +29,9 @@ import (
 
 var ctx = context.Background()
 
-func newDemo(t *testing.T, s *store.Store) *service.Service {
+func newDemo(t *testing.T, s *store.Store) *app.Service {
 	t.Helper()
-	svc, err := service.New(ctx, s, nil)
+	svc, err := app.New(ctx, s, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +71,7 @@ func sample(t *testing.T, name string) service.SubmitRequest {
 	return req
 }
 
-func submit(t *testing.T, svc *service.Service, s *store.Store) *service.OrderView {
+func submit(t *testing.T, svc *app.Service, s *store.Store) *service.OrderView {
 	t.Helper()
 	o, _, err := svc.Submit(ctx, as(t, s, "clerk"), sample(t, "small-standard.json"), nil)
 	if err != nil {
@@ -80,7 +81,7 @@ func submit(t *testing.T, svc *service.Service, s *store.Store) *service.OrderVi
 }
 
 // approve has who approve their open task on o, every checklist item ticked.
-func approve(t *testing.T, svc *service.Service, s *store.Store, who string, o *service.OrderView) *service.OrderView {
+func approve(t *testing.T, svc *app.Service, s *store.Store, who string, o *service.OrderView) *service.OrderView {
 	t.Helper()
 	i := slices.IndexFunc(o.Tasks, func(tk service.TaskView) bool { return slices.Contains(tk.Assignees, who) && tk.Status == "open" })
 	if i < 0 {

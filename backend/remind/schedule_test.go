@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"sluice/backend/app"
 	"sluice/backend/ent"
 	"sluice/backend/ent/notification"
 	"sluice/backend/ent/task"
@@ -19,7 +20,7 @@ import (
 )
 
 // publishReminder publishes body as the demo flow's reminder definition.
-func publishReminder(t *testing.T, svc *service.Service, s *store.Store, body string) {
+func publishReminder(t *testing.T, svc *app.Service, s *store.Store, body string) {
 	t.Helper()
 	admin := as(t, s, "admin")
 	if _, err := svc.SaveDraft(ctx, admin, "reminder", "order-review", []byte(body)); err != nil {

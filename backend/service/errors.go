@@ -71,19 +71,34 @@ func AsError(err error) (*Error, bool) {
 	return e, ok
 }
 
-func errf(status int, format string, a ...any) *Error {
+// Errf is a refusal with the given status.
+func Errf(status int, format string, a ...any) *Error {
 	return &Error{Status: status, Detail: fmt.Sprintf(format, a...)}
 }
 
-func notFound(what string) *Error { return errf(http.StatusNotFound, "%s not found", what) }
+// NotFound is a 404 naming what was not found.
+func NotFound(what string) *Error { return Errf(http.StatusNotFound, "%s not found", what) }
 
-func forbidden(format string, a ...any) *Error { return errf(http.StatusForbidden, format, a...) }
+// Forbidden is a 403.
+func Forbidden(format string, a ...any) *Error { return Errf(http.StatusForbidden, format, a...) }
 
-func conflict(format string, a ...any) *Error { return errf(http.StatusConflict, format, a...) }
+// Conflict is a 409.
+func Conflict(format string, a ...any) *Error { return Errf(http.StatusConflict, format, a...) }
 
-func invalid(detail string, errs ...FieldError) *Error {
+// Invalid is a 422 pointing at the fields that are wrong.
+func Invalid(detail string, errs ...FieldError) *Error {
 	return &Error{Status: http.StatusUnprocessableEntity, Detail: detail, Errors: errs}
 }
 
-// keyPattern is the shape of usernames and department keys.
-var keyPattern = regexp.MustCompile(`^[a-z][a-z0-9._-]{0,63}$`)
+// KeyPattern is the shape of usernames and department keys.
+var KeyPattern = regexp.MustCompile(`^[a-z][a-z0-9._-]{0,63}$`)
+
+// The core's own short names for the refusals above.
+var (
+	errf       = Errf
+	notFound   = NotFound
+	forbidden  = Forbidden
+	conflict   = Conflict
+	invalid    = Invalid
+	keyPattern = KeyPattern
+)

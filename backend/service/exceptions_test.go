@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"sluice/backend/app"
 	"sluice/backend/ent/event"
 	"sluice/backend/ent/exception"
 	"sluice/backend/ent/notification"
@@ -65,7 +66,7 @@ const exceptionFlow = `{"kind":"flow","key":"exceptional","form":"order","withdr
  "edges":[{"from":"start","to":"inventory"},{"from":"inventory","to":"check","default":true},{"from":"inventory","to":"short","outcome":"shortage"},
   {"from":"check","to":"verify"},{"from":"verify","to":"gate"},{"from":"gate","to":"done"}]}`
 
-func exceptional(t *testing.T, s *store.Store) *service.Service {
+func exceptional(t *testing.T, s *store.Store) *app.Service {
 	t.Helper()
 	svc := newDemo(t, s)
 	ctx := context.Background()
@@ -79,7 +80,7 @@ func exceptional(t *testing.T, s *store.Store) *service.Service {
 	return svc
 }
 
-func submitNote(t *testing.T, svc *service.Service, s *store.Store, note string) *service.OrderView {
+func submitNote(t *testing.T, svc *app.Service, s *store.Store, note string) *service.OrderView {
 	t.Helper()
 	req := sample(t, "small-standard.json")
 	req.Flow = "exceptional"
@@ -92,7 +93,7 @@ func submitNote(t *testing.T, svc *service.Service, s *store.Store, note string)
 }
 
 // openException is the order's one open exception.
-func openException(t *testing.T, svc *service.Service, s *store.Store, orderID int) service.ExceptionView {
+func openException(t *testing.T, svc *app.Service, s *store.Store, orderID int) service.ExceptionView {
 	t.Helper()
 	rows, err := s.Read.Exception.Query().Where(exception.OrderID(orderID), exception.Status("open")).All(context.Background())
 	if err != nil || len(rows) != 1 {

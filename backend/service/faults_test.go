@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"sluice/backend/service"
+	"sluice/backend/inbound"
 	"sluice/backend/store"
 	"sluice/backend/store/storetest"
 )
@@ -19,20 +19,20 @@ func TestPermissionCheckIsNoFault(t *testing.T) {
 		ctx := context.Background()
 		for _, name := range []string{"clerk", "finance", "warehouse"} {
 			a := as(t, s, name)
-			if _, err := svc.ListCustomers(ctx, a, service.CustomerFilter{}); err != nil {
+			if _, err := svc.ListCustomers(ctx, a, inbound.CustomerFilter{}); err != nil {
 				t.Fatalf("%s lists customers: %v", name, err)
 			}
 		}
 		nobody := as(t, s, "admin")
 		nobody.Username, nobody.IsAdmin = "no-such-user", false
-		if got := status(func() error { _, err := svc.ListCustomers(ctx, nobody, service.CustomerFilter{}); return err }()); got != 403 {
+		if got := status(func() error { _, err := svc.ListCustomers(ctx, nobody, inbound.CustomerFilter{}); return err }()); got != 403 {
 			t.Fatalf("a user with no roles: %d, want 403", got)
 		}
 		clerk := as(t, s, "clerk")
 		if err := s.Read.Close(); err != nil { // every read now fails
 			t.Fatal(err)
 		}
-		_, err := svc.ListCustomers(ctx, clerk, service.CustomerFilter{})
+		_, err := svc.ListCustomers(ctx, clerk, inbound.CustomerFilter{})
 		if err == nil {
 			t.Fatal("listing customers with the readers closed succeeded")
 		}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"sluice/backend/app"
 	"sluice/backend/engine"
 	"sluice/backend/ent/auditentry"
 	"sluice/backend/ent/nodeinstance"
@@ -62,7 +63,7 @@ const creditOrderFlow = `{"kind":"flow","key":"credit-order","form":"order",
   {"from":"credit_check","to":"ship","outcome":"approved"},{"from":"credit_check","to":"declined","outcome":"rejected"},
   {"from":"credit_check","to":"done","default":true},{"from":"ship","to":"done"}]}`
 
-func publish(t *testing.T, svc *service.Service, s *store.Store, key, body string) {
+func publish(t *testing.T, svc *app.Service, s *store.Store, key, body string) {
 	t.Helper()
 	ctx := context.Background()
 	admin := as(t, s, "admin")
@@ -74,7 +75,7 @@ func publish(t *testing.T, svc *service.Service, s *store.Store, key, body strin
 	}
 }
 
-func submitTo(t *testing.T, svc *service.Service, s *store.Store, flow string) *service.OrderView {
+func submitTo(t *testing.T, svc *app.Service, s *store.Store, flow string) *service.OrderView {
 	t.Helper()
 	req := sample(t, "small-standard.json")
 	req.Flow = flow
@@ -85,7 +86,7 @@ func submitTo(t *testing.T, svc *service.Service, s *store.Store, flow string) *
 	return o
 }
 
-func fresh(t *testing.T, svc *service.Service, s *store.Store, id int) *service.OrderView {
+func fresh(t *testing.T, svc *app.Service, s *store.Store, id int) *service.OrderView {
 	t.Helper()
 	o, err := svc.GetOrder(context.Background(), as(t, s, "admin"), id)
 	if err != nil {

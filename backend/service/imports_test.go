@@ -8,10 +8,11 @@ import (
 	"testing"
 	"time"
 
+	"sluice/backend/app"
 	"sluice/backend/ent"
 	"sluice/backend/ent/auditentry"
 	"sluice/backend/ent/event"
-	"sluice/backend/service"
+	"sluice/backend/inbound"
 	"sluice/backend/store"
 	"sluice/backend/store/storetest"
 )
@@ -24,7 +25,7 @@ func TestStopImportsMidway(t *testing.T) {
 		svc := newDemo(t, s)
 		clerk := as(t, s, "clerk")
 		const n = 120
-		req := service.ImportRequest{Flow: "order-review", Filename: "many.csv", File: manyOrders(n)}
+		req := inbound.ImportRequest{Flow: "order-review", Filename: "many.csv", File: manyOrders(n)}
 		job, err := svc.StartImport(ctx, clerk, req)
 		if err != nil {
 			t.Fatal(err)
@@ -49,7 +50,7 @@ func TestStopImportsMidway(t *testing.T) {
 			t.Fatalf("an upload while stopping: %v", err)
 		}
 
-		next, err := service.New(ctx, s, nil) // the next start
+		next, err := app.New(ctx, s, nil) // the next start
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -164,9 +165,9 @@ func TestRunningImportKeepsItsHeartbeat(t *testing.T) {
 	s := storetest.SQLite(t)
 	ctx := context.Background()
 	svc := newDemo(t, s)
-	hb, every := service.ImportHeartbeat, service.ImportProgressEvery
-	service.ImportHeartbeat, service.ImportProgressEvery = 20*time.Millisecond, 1_000_000 // only the clock renews it
-	t.Cleanup(func() { service.ImportHeartbeat, service.ImportProgressEvery = hb, every })
+	hb, every := inbound.ImportHeartbeat, inbound.ImportProgressEvery
+	inbound.ImportHeartbeat, inbound.ImportProgressEvery = 20*time.Millisecond, 1_000_000 // only the clock renews it
+	t.Cleanup(func() { inbound.ImportHeartbeat, inbound.ImportProgressEvery = hb, every })
 	clerk := as(t, s, "clerk")
 	const stale = 2 * time.Second
 	slow, stop := make(chan struct{}), make(chan struct{})
@@ -183,7 +184,7 @@ func TestRunningImportKeepsItsHeartbeat(t *testing.T) {
 		}
 	}()
 	defer func() { close(stop); <-slow }()
-	job, err := svc.StartImport(ctx, clerk, service.ImportRequest{Flow: "order-review", Filename: "slow.csv", File: manyOrders(120)})
+	job, err := svc.StartImport(ctx, clerk, inbound.ImportRequest{Flow: "order-review", Filename: "slow.csv", File: manyOrders(120)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,9 +8,11 @@ import (
 	"testing"
 	"time"
 
+	"sluice/backend/app"
 	"sluice/backend/ent"
 	"sluice/backend/ent/order"
 	"sluice/backend/ent/timer"
+	"sluice/backend/inbound"
 	"sluice/backend/service"
 	"sluice/backend/store"
 	"sluice/backend/store/storetest"
@@ -63,14 +65,14 @@ func TestFaultsInImportsAndBatches(t *testing.T) {
 // in the job leaves every row made once or reported failed as a fault (never as the
 // row's own problem), the job finished with a tally that adds up, and importing the
 // file again makes what a clean import makes.
-func sweepImport(t *testing.T, s *store.Store, f *store.Faults, svc *service.Service, clerk service.Actor,
+func sweepImport(t *testing.T, s *store.Store, f *store.Faults, svc *app.Service, clerk service.Actor,
 	view func(*testing.T, int) string, pick func(n, total int) bool) {
 	ctx := context.Background()
 	const rows = 2
 	files := 0
-	file := func() service.ImportRequest {
+	file := func() inbound.ImportRequest {
 		files++
-		return service.ImportRequest{Flow: "order-review", Filename: "faulty.csv", File: importedFile(fmt.Sprint(files), rows)}
+		return inbound.ImportRequest{Flow: "order-review", Filename: "faulty.csv", File: importedFile(fmt.Sprint(files), rows)}
 	}
 	lastOrder := func() int {
 		id, err := s.Read.Order.Query().Order(ent.Desc(order.FieldID)).FirstID(ctx)
@@ -81,16 +83,16 @@ func sweepImport(t *testing.T, s *store.Store, f *store.Faults, svc *service.Ser
 	}
 	// run imports req and waits for its job to end (without a statement of its own
 	// while the faults are armed).
-	run := func(req service.ImportRequest) (*service.ImportJobView, error) {
+	run := func(req inbound.ImportRequest) (*inbound.ImportJobView, error) {
 		job, err := svc.StartImport(ctx, clerk, req)
 		if err != nil {
 			return nil, err
 		}
-		service.WaitImports(svc)
+		svc.WaitImports()
 		return job, nil
 	}
 	// ended reads the job as the run left it (with the faults off)
-	ended := func(job *service.ImportJobView) *service.ImportJobView {
+	ended := func(job *inbound.ImportJobView) *inbound.ImportJobView {
 		j, err := svc.GetImport(ctx, clerk, job.ID)
 		if err != nil {
 			t.Fatal(err)
@@ -98,7 +100,7 @@ func sweepImport(t *testing.T, s *store.Store, f *store.Faults, svc *service.Ser
 		return j
 	}
 	made := func(after int) string {
-		ids, err := s.Read.Order.Query().Where(order.IDGT(after), order.Source(service.SourceImport)).IDs(ctx)
+		ids, err := s.Read.Order.Query().Where(order.IDGT(after), order.Source(inbound.SourceImport)).IDs(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -189,7 +191,7 @@ func sweepImport(t *testing.T, s *store.Store, f *store.Faults, svc *service.Ser
 // reported forbidden or changed for it), each task is decided as a clean run decides
 // it or untouched, and the batch again decides the untouched ones and reports the
 // decided ones as task-changed (decided).
-func sweepBatch(t *testing.T, s *store.Store, f *store.Faults, svc *service.Service,
+func sweepBatch(t *testing.T, s *store.Store, f *store.Faults, svc *app.Service,
 	view func(*testing.T, int) string, pick func(n, total int) bool) {
 	ctx := context.Background()
 	clerk, manager := as(t, s, "clerk"), as(t, s, "manager")

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"sluice/backend/ent/outboxmessage"
+	"sluice/backend/inbound"
 	"sluice/backend/outbox"
 	"sluice/backend/service"
 	"sluice/backend/store"
@@ -66,14 +67,14 @@ func TestConfirmNodeEnqueues(t *testing.T) {
 
 		// The admin sees it; a clerk may not; retrying a pending message is a conflict
 		// that writes nothing.
-		page, err := svc.ListOutbox(ctx, as(t, s, "admin"), service.OutboxFilter{Status: "pending"})
+		page, err := svc.ListOutbox(ctx, as(t, s, "admin"), inbound.OutboxFilter{Status: "pending"})
 		if err != nil || len(page.Items) != 1 || page.Items[0].ID != m.ID {
 			t.Fatalf("list: %+v %v", page, err)
 		}
-		if _, err := svc.ListOutbox(ctx, as(t, s, "clerk"), service.OutboxFilter{}); status(err) != http.StatusForbidden {
+		if _, err := svc.ListOutbox(ctx, as(t, s, "clerk"), inbound.OutboxFilter{}); status(err) != http.StatusForbidden {
 			t.Fatalf("clerk listing: %v", err)
 		}
-		if _, err := svc.ListOutbox(ctx, as(t, s, "admin"), service.OutboxFilter{Status: "lost"}); status(err) != http.StatusUnprocessableEntity {
+		if _, err := svc.ListOutbox(ctx, as(t, s, "admin"), inbound.OutboxFilter{Status: "lost"}); status(err) != http.StatusUnprocessableEntity {
 			t.Fatalf("bad status: %v", err)
 		}
 		before := count(t, s)

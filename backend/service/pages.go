@@ -36,6 +36,11 @@ func pageSize(n int) int {
 	return n
 }
 
+// PageSize and IntCursor are the page size and the cursor every list uses, for the
+// features' lists (ParseCursor reads one, ports.go).
+func PageSize(n int) int      { return pageSize(n) }
+func IntCursor(id int) string { return intCursor(id) }
+
 // searchRounds bounds how many pages of SQL matches a search reads to fill one page
 // when the visibility check drops some; past it the page is short and has a cursor.
 const searchRounds = 8

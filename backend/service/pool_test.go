@@ -21,7 +21,7 @@ func TestManyWritersOnASmallPool(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
 		s.SetPoolSize(4, 4)
 		svc := newDemo(t, s)
-		service.SetCacheTTL(svc, 0)
+		service.SetCacheTTL(svc.Service, 0)
 		clerk := as(t, s, "clerk")
 		reqs := make([]service.SubmitRequest, writers) // Submit fills in a request's data: one each
 		for i := range reqs {

@@ -22,7 +22,7 @@ import (
 func TestReadFaultsNeverChangeTheAnswer(t *testing.T) {
 	storetest.ForEachFaulty(t, func(t *testing.T, s *store.Store, f *store.Faults) {
 		svc := newDemo(t, s)
-		service.SetCacheTTL(svc, 0) // which version is the latest: read every time
+		service.SetCacheTTL(svc.Service, 0) // which version is the latest: read every time
 		ctx := context.Background()
 		clerk := as(t, s, "clerk")
 		o, _, err := svc.Submit(ctx, clerk, sample(t, "large-vip.json"), nil)

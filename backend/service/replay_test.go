@@ -19,6 +19,7 @@ import (
 	"entgo.io/ent/dialect"
 	"github.com/expr-lang/expr"
 
+	"sluice/backend/app"
 	"sluice/backend/engine"
 	"sluice/backend/engine/enginetest"
 	"sluice/backend/ent"
@@ -465,7 +466,7 @@ func TestReplayFromStoredState(t *testing.T) {
 // proveAndPublish publishes a flow through the service, which proves it first
 // (Catalog.prove: definitions.ProveFlow, as every publish does). It returns the
 // compiled flow and, when the checker refuses it, the finding the service's 422 carries.
-func proveAndPublish(t *testing.T, ctx context.Context, svc *service.Service, s *store.Store, doc engine.FlowDoc, name string) (*engine.Flow, *flowcheck.Finding) {
+func proveAndPublish(t *testing.T, ctx context.Context, svc *app.Service, s *store.Store, doc engine.FlowDoc, name string) (*engine.Flow, *flowcheck.Finding) {
 	t.Helper()
 	body, err := json.Marshal(doc)
 	if err != nil {
@@ -497,7 +498,7 @@ func proveAndPublish(t *testing.T, ctx context.Context, svc *service.Service, s 
 
 // replayOrder runs one order with random steps, checking after each; it returns the
 // number of steps.
-func replayOrder(t *testing.T, ctx context.Context, svc *service.Service, s *store.Store, f *engine.Flow, flows map[string]*engine.Flow,
+func replayOrder(t *testing.T, ctx context.Context, svc *app.Service, s *store.Store, f *engine.Flow, flows map[string]*engine.Flow,
 	r *rand.Rand, name string) replayStats {
 	var clones, autos, waits, resolved, returns, childSteps int
 	req := sample(t, "small-standard.json")
@@ -590,7 +591,7 @@ func replayOrder(t *testing.T, ctx context.Context, svc *service.Service, s *sto
 			// Now and then the next action is also taken by a brand-new Service on a
 			// copy of the database as it was before it (SQLite): both must answer the
 			// same.
-			var twin *service.Service
+			var twin *app.Service
 			var twinStore *store.Store
 			var closeTwin func()
 			if s.Dialect == dialect.SQLite && r.IntN(8) == 0 {
@@ -654,7 +655,7 @@ func (a *replayStats) add(b replayStats) {
 
 // actOne takes a random valid action on a random open task, through the service and
 // in the model.
-func actOne(t *testing.T, ctx context.Context, svc *service.Service, s *store.Store, sh *shadow, r *rand.Rand, name string, step int) (string, taken) {
+func actOne(t *testing.T, ctx context.Context, svc *app.Service, s *store.Store, sh *shadow, r *rand.Rand, name string, step int) (string, taken) {
 	id := sh.id
 	if sh.parent != nil {
 		name = fmt.Sprintf("%s (its child %d at %s)", name, id, sh.node)
@@ -735,7 +736,7 @@ type taken struct {
 
 // cloneSQLite copies the database as it is now (VACUUM INTO) and opens a brand-new
 // Service on the copy; close closes it.
-func cloneSQLite(t *testing.T, ctx context.Context, s *store.Store) (*service.Service, *store.Store, func()) {
+func cloneSQLite(t *testing.T, ctx context.Context, s *store.Store) (*app.Service, *store.Store, func()) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "clone.db")
 	if _, err := s.Backup(ctx, path); err != nil {
@@ -745,7 +746,7 @@ func cloneSQLite(t *testing.T, ctx context.Context, s *store.Store) (*service.Se
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := service.New(ctx, c, nil)
+	svc, err := app.New(ctx, c, nil)
 	if err != nil {
 		c.Close()
 		t.Fatal(err)
@@ -776,7 +777,7 @@ func sameView(t *testing.T, a, b *service.OrderView) bool {
 // resolveOne resolves a random open exception of the order: retry (after fixing the
 // note a failing plugin reads), give a review nobody could decide to someone, or
 // override.
-func resolveOne(t *testing.T, ctx context.Context, svc *service.Service, s *store.Store, sh *shadow, r *rand.Rand, id int, name string) string {
+func resolveOne(t *testing.T, ctx context.Context, svc *app.Service, s *store.Store, sh *shadow, r *rand.Rand, id int, name string) string {
 	ex := sh.tr.Exceptions[r.IntN(len(sh.tr.Exceptions))]
 	row, err := s.Read.Exception.Query().Where(exception.OrderID(id), exception.Node(ex.NodeID), exception.Status("open")).Only(ctx)
 	if err != nil {
@@ -809,9 +810,9 @@ func resolveOne(t *testing.T, ctx context.Context, svc *service.Service, s *stor
 }
 
 // restart: a brand-new Service on the same database answers GetOrder as the running one.
-func restart(t *testing.T, ctx context.Context, svc *service.Service, s *store.Store, id int, name string) {
+func restart(t *testing.T, ctx context.Context, svc *app.Service, s *store.Store, id int, name string) {
 	t.Helper()
-	fresh, err := service.New(ctx, s, nil)
+	fresh, err := app.New(ctx, s, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -850,7 +851,7 @@ func autoDue(t *testing.T, ctx context.Context, s *store.Store, id int) *ent.Tim
 
 // autoOne fires an automatic-action timer: the system decides the task, in the service
 // and in the model.
-func autoOne(t *testing.T, ctx context.Context, svc *service.Service, s *store.Store, sh *shadow, tm *ent.Timer, name string) string {
+func autoOne(t *testing.T, ctx context.Context, svc *app.Service, s *store.Store, sh *shadow, tm *ent.Timer, name string) string {
 	tk, err := s.Read.Task.Get(ctx, tm.TaskID)
 	if err != nil {
 		t.Fatal(err)
@@ -959,7 +960,7 @@ func reproduce(t *testing.T, ctx context.Context, s *store.Store, doc engine.Flo
 		t.Fatal(err)
 	}
 	// a new Service: its catalog has not seen the key yet
-	svc, err := service.New(ctx, s, nil)
+	svc, err := app.New(ctx, s, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"sluice/backend/app"
 	"sluice/backend/ent/event"
 	"sluice/backend/service"
 	"sluice/backend/store"
@@ -14,7 +15,7 @@ import (
 )
 
 // step acts and fails the test on error.
-func step(t *testing.T, svc *service.Service, s *store.Store, who string, o *service.OrderView, req service.ActionRequest) *service.OrderView {
+func step(t *testing.T, svc *app.Service, s *store.Store, who string, o *service.OrderView, req service.ActionRequest) *service.OrderView {
 	t.Helper()
 	i := slices.IndexFunc(o.Tasks, func(tk service.TaskView) bool { return slices.Contains(tk.Assignees, who) && tk.Status == "open" })
 	if i < 0 {

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"sluice/backend/app"
 	"sluice/backend/auth"
 	"sluice/backend/ent"
 	"sluice/backend/ent/auditentry"
@@ -13,6 +14,7 @@ import (
 	"sluice/backend/ent/definition"
 	"sluice/backend/ent/department"
 	"sluice/backend/ent/user"
+	"sluice/backend/inbound"
 	"sluice/backend/service"
 	"sluice/backend/store"
 	"sluice/backend/store/storetest"
@@ -20,7 +22,7 @@ import (
 
 // adminPublish publishes body as the next version of kind/key the way an administrator
 // does: a draft, then publish.
-func adminPublish(t *testing.T, svc *service.Service, admin service.Actor, kind, key string, edit func(doc map[string]any)) int {
+func adminPublish(t *testing.T, svc *app.Service, admin service.Actor, kind, key string, edit func(doc map[string]any)) int {
 	t.Helper()
 	ctx := context.Background()
 	cur, err := svc.GetDefinition(ctx, admin, kind, key, 0)
@@ -74,7 +76,7 @@ func TestDemoSeedKeepsAdministratorsWork(t *testing.T) {
 			t.Fatalf("finance still holds orders.read_all after the admin removed it: %v", got)
 		}
 		name := "Taipei Precision (renamed)"
-		if _, err := svc.UpdateCustomer(ctx, admin, "C-TPP", service.CustomerInput{Name: &name}); err != nil {
+		if _, err := svc.UpdateCustomer(ctx, admin, "C-TPP", inbound.CustomerInput{Name: &name}); err != nil {
 			t.Fatal(err)
 		}
 		hash, err := auth.HashPassword("clerk-own-pass-1")
@@ -96,9 +98,9 @@ func TestDemoSeedKeepsAdministratorsWork(t *testing.T) {
 		}
 		defs, _ := s.Read.Definition.Query().Count(ctx)
 
-		restart := func() *service.Service {
+		restart := func() *app.Service {
 			t.Helper()
-			again, err := service.New(ctx, s, nil)
+			again, err := app.New(ctx, s, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

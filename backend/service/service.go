@@ -23,9 +23,11 @@ type Service struct {
 	// AllowPrivateWebhooks lets customers' webhook URLs name loopback, private and
 	// link-local addresses (webhook.allow_private; tests, a demo on localhost).
 	AllowPrivateWebhooks bool
+	// Policy rebuilds the Casbin policy after a change of roles, flows or memberships
+	// (the access feature; backend/app sets it).
+	Policy PolicyWriter
 
-	timers  timerState  // reminder definitions by flow (timers.go)
-	imports importState // background imports, stopped at shutdown (imports.go)
+	timers timerState // reminder definitions by flow (timers.go)
 }
 
 // New wires a service over an open, migrated store.
@@ -54,24 +56,36 @@ type Actor struct {
 // sub is the actor's Casbin subject.
 func (a Actor) sub() string { return authz.Subject(a.Username) }
 
-// can asks Casbin; admins are granted through policy too, not here.
-func (s *Service) can(a Actor, dom, obj, act string) bool {
+// Can asks Casbin; admins are granted through policy too, not here.
+func (s *Service) Can(a Actor, dom, obj, act string) bool {
 	return s.Authz.Can(a.sub(), dom, obj, act)
 }
 
-// canCompanyWide checks one of definitions.CompanyWide (definitions.manage, users.manage,
+// The core's files call the checks and Change by their short names.
+func (s *Service) can(a Actor, dom, obj, act string) bool { return s.Can(a, dom, obj, act) }
+func (s *Service) canAnywhere(a Actor, obj, act string) bool {
+	return s.CanAnywhere(a, obj, act)
+}
+func (s *Service) canCompanyWide(a Actor, permission string) bool {
+	return s.CanCompanyWide(a, permission)
+}
+func (s *Service) change(ctx context.Context, a Actor, fn func(tx *ent.Tx, j *store.Journal) error) error {
+	return s.Change(ctx, a, fn)
+}
+
+// CanCompanyWide checks one of definitions.CompanyWide (definitions.manage, users.manage,
 // audit.read), which belong to no department: held through a global role (or as an
 // admin). MyPermissions reports them from the same list. Any other permission is false.
-func (s *Service) canCompanyWide(a Actor, permission string) bool {
+func (s *Service) CanCompanyWide(a Actor, permission string) bool {
 	if !slices.Contains(definitions.CompanyWide, permission) {
 		return false
 	}
 	obj, act, _ := authz.Permission(permission)
-	return s.can(a, authz.Global, obj, act)
+	return s.Can(a, authz.Global, obj, act)
 }
 
-// change runs fn in one transaction with the journal open, closing it before commit.
-func (s *Service) change(ctx context.Context, a Actor, fn func(tx *ent.Tx, j *store.Journal) error) error {
+// Change runs fn in one transaction with the journal open, closing it before commit.
+func (s *Service) Change(ctx context.Context, a Actor, fn func(tx *ent.Tx, j *store.Journal) error) error {
 	return s.Store.Tx(ctx, func(tx *ent.Tx) error {
 		j, err := store.Begin(ctx, tx, a.RequestID)
 		if err != nil {
@@ -84,8 +98,8 @@ func (s *Service) change(ctx context.Context, a Actor, fn func(tx *ent.Tx, j *st
 	})
 }
 
-// canAnywhere holds when the actor has the permission globally or in any department
+// CanAnywhere holds when the actor has the permission globally or in any department
 // they belong to (e.g. finance's orders.read_all, held in the finance department).
-func (s *Service) canAnywhere(a Actor, obj, act string) bool {
+func (s *Service) CanAnywhere(a Actor, obj, act string) bool {
 	return s.Authz.CanAnywhere(a.sub(), obj, act)
 }

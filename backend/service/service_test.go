@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"sluice/backend/app"
 	"sluice/backend/ent"
 	"sluice/backend/ent/user"
 	"sluice/backend/service"
@@ -17,10 +18,10 @@ import (
 	"sluice/schemas"
 )
 
-func newDemo(t *testing.T, s *store.Store) *service.Service {
+func newDemo(t *testing.T, s *store.Store) *app.Service {
 	t.Helper()
 	ctx := context.Background()
-	svc, err := service.New(ctx, s, nil)
+	svc, err := app.New(ctx, s, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +93,7 @@ func count(t *testing.T, s *store.Store) counts {
 
 // walk approves every open task as its first assignee until the order leaves review,
 // returning the nodes visited.
-func walk(t *testing.T, svc *service.Service, s *store.Store, o *service.OrderView) (*service.OrderView, []string) {
+func walk(t *testing.T, svc *app.Service, s *store.Store, o *service.OrderView) (*service.OrderView, []string) {
 	t.Helper()
 	ctx := context.Background()
 	var path []string
@@ -329,7 +330,7 @@ func TestSeedIsIdempotent(t *testing.T) {
 var _ = ent.IsNotFound
 
 // history reads an order's whole timeline (one page: test orders are short).
-func history(ctx context.Context, svc *service.Service, a service.Actor, id int) ([]service.HistoryItem, error) {
+func history(ctx context.Context, svc *app.Service, a service.Actor, id int) ([]service.HistoryItem, error) {
 	p, err := svc.History(ctx, a, id, service.HistoryFilter{})
 	if err != nil {
 		return nil, err
@@ -338,7 +339,7 @@ func history(ctx context.Context, svc *service.Service, a service.Actor, id int)
 }
 
 // tasks reads the first page of an inbox.
-func tasks(ctx context.Context, svc *service.Service, a service.Actor, scope string) ([]service.TaskItem, error) {
+func tasks(ctx context.Context, svc *app.Service, a service.Actor, scope string) ([]service.TaskItem, error) {
 	p, err := svc.Tasks(ctx, a, service.TaskFilter{Scope: scope})
 	if err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 
+	"sluice/backend/app"
 	"sluice/backend/ent/shipment"
 	"sluice/backend/ent/stockmove"
 	"sluice/backend/inventory"
@@ -16,7 +17,7 @@ import (
 
 // atShipping submits the small sample (BRG-6204 ×50, BLT-M8-30 ×10) and walks it to
 // the ship step.
-func atShipping(t *testing.T, svc *service.Service, s *store.Store) *service.OrderView {
+func atShipping(t *testing.T, svc *app.Service, s *store.Store) *service.OrderView {
 	t.Helper()
 	o, _, err := svc.Submit(context.Background(), as(t, s, "clerk"), sample(t, "small-standard.json"), nil)
 	if err != nil {

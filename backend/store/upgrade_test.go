@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"testing"
 
+	"sluice/backend/app"
 	"sluice/backend/ent/order"
 	"sluice/backend/ent/user"
 	"sluice/backend/service"
@@ -74,7 +75,7 @@ func upgradeAndFinish(t *testing.T, url string, from int64) {
 	if err != nil || len(inFlight) != 4 {
 		t.Fatalf("%d orders in flight after the upgrade (%v), want 4", len(inFlight), err)
 	}
-	svc, err := service.New(ctx, s, nil)
+	svc, err := app.New(ctx, s, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"sluice/backend/app"
 	"sluice/backend/checkpoint"
 	"sluice/backend/ent"
 	"sluice/backend/ent/auditentry"
@@ -28,7 +29,7 @@ const testCheckpointKey = "checkpoint-key-for-tests-0123456789abcdef"
 
 // decideAll approves every open task of the order until it leaves review (at most
 // limit steps); it returns the decisions made.
-func decideAll(t *testing.T, svc *service.Service, s *store.Store, o *service.OrderView, limit int) int {
+func decideAll(t *testing.T, svc *app.Service, s *store.Store, o *service.OrderView, limit int) int {
 	t.Helper()
 	ctx := context.Background()
 	n := 0
@@ -55,7 +56,7 @@ func decideAll(t *testing.T, svc *service.Service, s *store.Store, o *service.Or
 	return n
 }
 
-func submit(t *testing.T, svc *service.Service, s *store.Store) *service.OrderView {
+func submit(t *testing.T, svc *app.Service, s *store.Store) *service.OrderView {
 	t.Helper()
 	b, err := fs.ReadFile(schemas.Examples(), "orders/large-vip.json")
 	if err != nil {

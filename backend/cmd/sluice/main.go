@@ -14,10 +14,10 @@ import (
 	"strings"
 	"time"
 
+	"sluice/backend/app"
 	"sluice/backend/checkpoint"
 	"sluice/backend/config"
 	"sluice/backend/definitions"
-	"sluice/backend/service"
 	"sluice/backend/store"
 	_ "sluice/plugins/all" // built-in automatic node types
 )
@@ -195,7 +195,7 @@ func seed(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	_, done, err := openService(ctx, cfg.DB, cfg.AdminPassword.Value(), io.Discard,
-		func(ctx context.Context, svc *service.Service) error { return svc.SeedDemo(ctx) })
+		func(ctx context.Context, svc *app.Service) error { return svc.SeedDemo(ctx) })
 	if err != nil {
 		return err
 	}
@@ -302,11 +302,11 @@ func validate(files []string, stdout io.Writer) error {
 // openService opens and migrates the database, makes sure user admin exists (a
 // generated password is reported to warn) and runs then (if any), all under the
 // migration lock.
-func openService(ctx context.Context, db, adminPassword string, warn io.Writer, then func(context.Context, *service.Service) error) (*service.Service, func(), error) {
-	var svc *service.Service
+func openService(ctx context.Context, db, adminPassword string, warn io.Writer, then func(context.Context, *app.Service) error) (*app.Service, func(), error) {
+	var svc *app.Service
 	s, err := openMigrated(ctx, db, func(ctx context.Context, s *store.Store) error {
 		var err error
-		if svc, err = service.New(ctx, s, slog.New(slog.DiscardHandler)); err != nil {
+		if svc, err = app.New(ctx, s, slog.New(slog.DiscardHandler)); err != nil {
 			return err
 		}
 		created, pw, err := svc.EnsureAdmin(ctx, adminPassword)

@@ -14,6 +14,7 @@ import (
 	"reflect"
 	"strings"
 
+	"sluice/backend/app"
 	"sluice/backend/definitions"
 	"sluice/backend/engine"
 	"sluice/backend/ent"
@@ -253,7 +254,7 @@ func sameJSON(a, b []byte) bool {
 // publishedLookup resolves references of imported files to what is published.
 type publishedLookup struct {
 	ctx context.Context
-	svc *service.Service
+	svc *app.Service
 }
 
 func (l *publishedLookup) Form(key string) (*definitions.Form, bool) {

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"sluice/backend/app"
 	"sluice/backend/ent/definition"
 	"sluice/backend/ent/task"
 	"sluice/backend/ent/user"
@@ -21,14 +22,14 @@ import (
 	"sluice/schemas"
 )
 
-func demoService(t *testing.T, url string) (*store.Store, *service.Service) {
+func demoService(t *testing.T, url string) (*store.Store, *app.Service) {
 	t.Helper()
 	ctx := context.Background()
 	s := storetest.OpenURL(t, url)
 	if err := s.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	svc, err := service.New(ctx, s, nil)
+	svc, err := app.New(ctx, s, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,8 +16,10 @@ import (
 	"time"
 
 	"sluice/backend/api"
+	"sluice/backend/app"
 	"sluice/backend/checkpoint"
 	"sluice/backend/config"
+	"sluice/backend/inbound"
 	"sluice/backend/lifecycle"
 	"sluice/backend/live"
 	"sluice/backend/outbox"
@@ -180,8 +182,8 @@ func liveOptions(cfg *config.Config) live.Options {
 
 // firstStart builds the service and does the writes every start makes sure of: the
 // admin user, the demo seed (--demo) and the channel secrets sealed with secrets.key.
-func firstStart(ctx context.Context, cfg *config.Config, log *slog.Logger, s *store.Store) (*service.Service, error) {
-	svc, err := service.New(ctx, s, log)
+func firstStart(ctx context.Context, cfg *config.Config, log *slog.Logger, s *store.Store) (*app.Service, error) {
+	svc, err := app.New(ctx, s, log)
 	if err != nil {
 		return nil, err
 	}
@@ -197,7 +199,7 @@ func firstStart(ctx context.Context, cfg *config.Config, log *slog.Logger, s *st
 		if err := svc.SeedDemo(ctx); err != nil {
 			return nil, fmt.Errorf("demo seed: %w", err)
 		}
-		log.Info("demo seed ready", "users", "clerk manager manager2 finance finance2 warehouse service", "password", service.DemoPassword)
+		log.Info("demo seed ready", "users", "clerk manager manager2 finance finance2 warehouse service", "password", app.DemoPassword)
 	}
 	if err := sealSecrets(ctx, cfg, svc, log); err != nil {
 		return nil, err
@@ -216,7 +218,7 @@ type prepared struct {
 // once: the others wait, then find it done.
 func prepare(ctx context.Context, cfg *config.Config, log *slog.Logger, hooks *lifecycle.Hooks, stopping *atomic.Bool) (*prepared, error) {
 	started := time.Now()
-	var svc *service.Service
+	var svc *app.Service
 	s, err := openMigrated(ctx, cfg.DB, func(ctx context.Context, s *store.Store) error {
 		ver, _ := s.SchemaVersion(ctx)
 		log.Info("database ready", "dialect", s.Dialect, "schema_version", ver, "ms", time.Since(started).Milliseconds())
@@ -238,6 +240,12 @@ func prepare(ctx context.Context, cfg *config.Config, log *slog.Logger, hooks *l
 		return nil, err
 	}
 	ow, om := outboxWorker(cfg, s, log)
+	hub, err := startLive(svc.Service, hooks, liveOptions(cfg))
+	if err != nil {
+		return nil, err
+	}
+	// Background imports stop between two orders and record where (StopImports).
+	hooks.OnShutdown("imports", svc.StopImports)
 	router, err := api.New(svc, api.Options{
 		Outbox:         om,
 		App:            frontend.App(),
@@ -246,8 +254,7 @@ func prepare(ctx context.Context, cfg *config.Config, log *slog.Logger, hooks *l
 		MetricsToken:   cfg.MetricsToken.Value(),
 		BodyTimeout:    cfg.HTTP.BodyTimeout,
 		UploadTimeout:  cfg.HTTP.UploadTimeout,
-		Lifecycle:      hooks,
-		LiveOptions:    liveOptions(cfg),
+		Live:           hub,
 		Ready: func(context.Context) error {
 			if stopping.Load() {
 				return errors.New("shutting down")
@@ -278,7 +285,7 @@ func prepare(ctx context.Context, cfg *config.Config, log *slog.Logger, hooks *l
 	// are marked failed once their heartbeat is well past, by whichever instance looks.
 	var recovery periodic.Loop
 	recovery.Start(context.WithoutCancel(ctx), time.Minute, func(ctx context.Context) {
-		if _, err := svc.RecoverImports(ctx, 6*service.ImportHeartbeat); err != nil && ctx.Err() == nil {
+		if _, err := svc.RecoverImports(ctx, 6*inbound.ImportHeartbeat); err != nil && ctx.Err() == nil {
 			log.Warn("imports: recover interrupted ones", "err", err)
 		}
 	})
@@ -289,7 +296,7 @@ func prepare(ctx context.Context, cfg *config.Config, log *slog.Logger, hooks *l
 
 // sealSecrets gives the service secrets.key and seals the channel secrets stored before
 // it was set (the key was checked when the configuration was read).
-func sealSecrets(ctx context.Context, cfg *config.Config, svc *service.Service, log *slog.Logger) error {
+func sealSecrets(ctx context.Context, cfg *config.Config, svc *app.Service, log *slog.Logger) error {
 	if !cfg.SecretsKey.IsSet() {
 		if cfg.SecretsPreviousKey.IsSet() {
 			return errors.New("secrets.previous_key is set without secrets.key: set the new key too")
@@ -373,4 +380,25 @@ func checkpointWriter(cfg *config.Config, s *store.Store, log *slog.Logger) (*ch
 	}
 	log.Info("audit checkpoints", "file", w.File(), "every", a.CheckpointInterval.String(), "webhook", a.CheckpointWebhook != "")
 	return w, nil
+}
+
+// startLive makes and starts the websocket hub behind /api/v1/live, closing its sockets
+// ("going away") when the shutdown begins.
+func startLive(svc *service.Service, hooks *lifecycle.Hooks, lo live.Options) (*live.Hub, error) {
+	lo.Log = svc.Log
+	hub := live.New(svc, lo)
+	if err := hub.Start(context.Background()); err != nil {
+		return nil, err
+	}
+	hooks.OnShutdown("live", func(ctx context.Context) error {
+		done := make(chan struct{})
+		go func() { hub.Close(); close(done) }()
+		select {
+		case <-done:
+			return nil
+		case <-ctx.Done():
+			return errors.New("live: sockets still closing at the shutdown timeout")
+		}
+	})
+	return hub, nil
 }

@@ -22,11 +22,11 @@ import (
 	"sluice/backend/ent"
 	"sluice/backend/ent/channel"
 	"sluice/backend/ent/outboxmessage"
+	"sluice/backend/inbound"
 	"sluice/backend/lifecycle"
 	"sluice/backend/outbox"
 	"sluice/backend/outbox/outboxtest"
 	"sluice/backend/seal"
-	"sluice/backend/service"
 	"sluice/backend/store"
 	"sluice/backend/store/storetest"
 )
@@ -298,7 +298,7 @@ func TestServeSealsChannelSecrets(t *testing.T) {
 	req, _ := http.NewRequest("POST", base+"/api/v1/channels/shop/orders", strings.NewReader(string(body)))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-Sluice-Timestamp", ts)
-	req.Header.Set("X-Sluice-Signature", service.Sign("sluice-demo-shop-secret", ts, body))
+	req.Header.Set("X-Sluice-Signature", inbound.Sign("sluice-demo-shop-secret", ts, body))
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

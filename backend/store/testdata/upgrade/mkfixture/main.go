@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 
+	"sluice/backend/app"
 	"sluice/backend/ent/user"
 	"sluice/backend/service"
 	"sluice/backend/store"
@@ -19,7 +20,7 @@ func main() {
 	s, err := store.Open(ctx, os.Args[1])
 	check(err)
 	check(s.Migrate(ctx))
-	svc, err := service.New(ctx, s, nil)
+	svc, err := app.New(ctx, s, nil)
 	check(err)
 	_, _, err = svc.EnsureAdmin(ctx, "admin-pass-123")
 	check(err)

@@ -1,4 +1,4 @@
-package service
+package inbound
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"sluice/backend/ent"
 	"sluice/backend/ent/order"
 	"sluice/backend/intake"
+	"sluice/backend/service"
 )
 
 // exportBatch is how many orders are read per query while exporting.
@@ -50,19 +51,19 @@ type formColumn struct {
 
 // ExportOrders writes the orders GET /orders would list for the same filter — every
 // page of them — into a workbook, rows streamed to disk by excelize rather than held.
-func (s *Service) ExportOrders(ctx context.Context, a Actor, f OrderFilter, lang string) (*Export, error) {
-	readAll := s.canAnywhere(a, "orders", "read_all")
+func (s *Inbound) ExportOrders(ctx context.Context, a service.Actor, f service.OrderFilter, lang string) (*Export, error) {
+	readAll := s.CanAnywhere(a, "orders", "read_all")
 	switch {
-	case f.Department != "" && !readAll && !s.can(a, f.Department, "orders", "read"):
-		return nil, forbidden("you may not read the orders of department %q", f.Department)
-	case f.Department == "" && !readAll && !s.canAnywhere(a, "orders", "read"):
-		return nil, forbidden("you may not read orders")
+	case f.Department != "" && !readAll && !s.Can(a, f.Department, "orders", "read"):
+		return nil, service.Forbidden("you may not read the orders of department %q", f.Department)
+	case f.Department == "" && !readAll && !s.CanAnywhere(a, "orders", "read"):
+		return nil, service.Forbidden("you may not read orders")
 	}
 	if exportHeaders[lang] == nil {
 		lang = Langs[0]
 	}
 	f.Cursor = ""
-	q, err := s.orderQuery(ctx, a, f)
+	q, err := s.OrderQuery(ctx, a, f)
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +113,7 @@ func (s *Service) ExportOrders(ctx context.Context, a Actor, f OrderFilter, lang
 	row := 2
 	flowCache := map[string]*engine.Flow{}
 	for cursor := 0; row-2 < maxExportRows; {
-		bq, err := s.orderQuery(ctx, a, f)
+		bq, err := s.OrderQuery(ctx, a, f)
 		if err != nil {
 			return nil, err
 		}
@@ -123,12 +124,12 @@ func (s *Service) ExportOrders(ctx context.Context, a Actor, f OrderFilter, lang
 		if err != nil {
 			return nil, err
 		}
-		g, err := s.guard(ctx, s.Store.Read, a, batch...)
+		g, err := s.Guard(ctx, s.Store.Read, a, batch...)
 		if err != nil {
 			return nil, err
 		}
 		for _, o := range batch {
-			if ok, err := g.matchesVisible(ctx, o, searchText(f.Q)); err != nil {
+			if ok, err := g.MatchesVisible(ctx, o, f.Q); err != nil {
 				return nil, err
 			} else if !ok { // matched only by what the caller may not see (pages.go)
 				continue
@@ -157,7 +158,7 @@ func (s *Service) ExportOrders(ctx context.Context, a Actor, f OrderFilter, lang
 
 // exportFormColumns lists the top-level scalar fields of the forms of the given flows,
 // in form order, each once.
-func (s *Service) exportFormColumns(ctx context.Context, flows []string, lang string) ([]formColumn, error) {
+func (s *Inbound) exportFormColumns(ctx context.Context, flows []string, lang string) ([]formColumn, error) {
 	var cols []formColumn
 	seen := map[string]bool{}
 	for _, key := range flows {
@@ -199,7 +200,7 @@ func (s *Service) exportFormColumns(ctx context.Context, flows []string, lang st
 	return cols, nil
 }
 
-func (s *Service) exportRow(ctx context.Context, g *fieldGuard, o *ent.Order, lang string, cols []formColumn, flows map[string]*engine.Flow, dateStyle int) ([]any, error) {
+func (s *Inbound) exportRow(ctx context.Context, g *service.FieldGuard, o *ent.Order, lang string, cols []formColumn, flows map[string]*engine.Flow, dateStyle int) ([]any, error) {
 	k := o.FlowKey + "@" + strconv.Itoa(o.FlowVersion)
 	fl, seen := flows[k]
 	if !seen {
@@ -221,7 +222,7 @@ func (s *Service) exportRow(ctx context.Context, g *fieldGuard, o *ent.Order, la
 		flowName = textIn(fl.Doc.Name, lang, o.FlowKey)
 	}
 	// what the caller may not see stays blank, as on the screen (fields.go)
-	data, h, err := g.data(ctx, o)
+	data, hidden, err := g.Data(ctx, o)
 	if err != nil {
 		return nil, err
 	}
@@ -230,10 +231,10 @@ func (s *Service) exportRow(ctx context.Context, g *fieldGuard, o *ent.Order, la
 		customer, _ = c["name"].(string)
 	}
 	var total any = o.Total
-	if h.fields["customer"] {
+	if hidden["customer"] {
 		customer = ""
 	}
-	if h.fields["total"] {
+	if hidden["total"] {
 		total = nil
 	}
 	vals := []any{o.Number, flowName, o.Status, o.Department, o.Submitter, customer, total,

@@ -1,4 +1,4 @@
-package service
+package inbound
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 	"sluice/backend/ent/department"
 	"sluice/backend/ent/membership"
 	"sluice/backend/outbox"
+	"sluice/backend/service"
 	"sluice/backend/store"
 )
 
@@ -64,65 +65,65 @@ var customerCode = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 // Languages a customer is written to in.
 var Languages = []string{"zh-TW", "zh-CN", "en"}
 
-func (in CustomerInput) check(create, allowPrivate bool) []FieldError {
-	var errs []FieldError
+func (in CustomerInput) check(create, allowPrivate bool) []service.FieldError {
+	var errs []service.FieldError
 	if create && !customerCode.MatchString(in.Code) {
-		errs = append(errs, FieldError{"/code", "1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit"})
+		errs = append(errs, service.FieldError{Pointer: "/code", Message: "1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit"})
 	}
 	if create && (in.Name == nil || strings.TrimSpace(*in.Name) == "") {
-		errs = append(errs, FieldError{"/name", "required: the customer's name as orders give it"})
+		errs = append(errs, service.FieldError{Pointer: "/name", Message: "required: the customer's name as orders give it"})
 	}
 	if in.Name != nil && len(*in.Name) > 200 {
-		errs = append(errs, FieldError{"/name", "at most 200 characters"})
+		errs = append(errs, service.FieldError{Pointer: "/name", Message: "at most 200 characters"})
 	}
 	if in.Email != nil && *in.Email != "" {
 		if a, err := mail.ParseAddress(*in.Email); err != nil || a.Address != *in.Email {
-			errs = append(errs, FieldError{"/email", "an email address like buyer@example.com"})
+			errs = append(errs, service.FieldError{Pointer: "/email", Message: "an email address like buyer@example.com"})
 		}
 	}
 	if in.Language != nil && !slices.Contains(Languages, *in.Language) {
-		errs = append(errs, FieldError{"/language", fmt.Sprintf("one of %v", Languages)})
+		errs = append(errs, service.FieldError{Pointer: "/language", Message: fmt.Sprintf("one of %v", Languages)})
 	}
 	if in.WebhookURL != nil && *in.WebhookURL != "" {
 		// no loopback, private, link-local or metadata address (SSRF); names are
 		// checked again, after resolution, when a webhook is sent
 		if err := outbox.CheckWebhookURL(*in.WebhookURL, allowPrivate); err != nil {
-			errs = append(errs, FieldError{"/webhook_url", err.Error()})
+			errs = append(errs, service.FieldError{Pointer: "/webhook_url", Message: err.Error()})
 		}
 	}
 	if in.CreditLimit != nil && (*in.CreditLimit < 0 || *in.CreditLimit > 1e15) {
-		errs = append(errs, FieldError{"/credit_limit", "0 (no credit check) or a positive amount"})
+		errs = append(errs, service.FieldError{Pointer: "/credit_limit", Message: "0 (no credit check) or a positive amount"})
 	}
 	if in.Address != nil && len(*in.Address) > 500 {
-		errs = append(errs, FieldError{"/address", "at most 500 characters"})
+		errs = append(errs, service.FieldError{Pointer: "/address", Message: "at most 500 characters"})
 	}
 	return errs
 }
 
 // mayManageCustomers: customers.manage anywhere (admins hold everything) — whether
 // the caller manages any customer at all; which ones is mayManageCustomer.
-func (s *Service) mayManageCustomers(ctx context.Context, a Actor) bool {
-	return s.canAnywhere(a, "customers", "manage")
+func (s *Inbound) mayManageCustomers(ctx context.Context, a service.Actor) bool {
+	return s.CanAnywhere(a, "customers", "manage")
 }
 
 // mayManageCustomer: customers.manage in the customer's department, as every
 // department permission acts only where it is held; a company-wide customer ("")
 // needs it company-wide (a role with scope global, or an admin).
-func (s *Service) mayManageCustomer(a Actor, dept string) bool {
+func (s *Inbound) mayManageCustomer(a service.Actor, dept string) bool {
 	if dept == "" {
 		dept = authz.Global
 	}
-	return s.can(a, dept, "customers", "manage")
+	return s.Can(a, dept, "customers", "manage")
 }
 
 // customerDepartment is the department a new customer goes to: the one given, else the
 // only department where the caller holds customers.manage (a company-wide holder
 // without one makes a company-wide customer).
-func (s *Service) customerDepartment(ctx context.Context, a Actor, given *string) (string, error) {
+func (s *Inbound) customerDepartment(ctx context.Context, a service.Actor, given *string) (string, error) {
 	if given != nil {
 		return *given, nil
 	}
-	if s.can(a, authz.Global, "customers", "manage") {
+	if s.Can(a, authz.Global, "customers", "manage") {
 		return "", nil
 	}
 	depts, err := s.Store.Read.Membership.Query().Where(membership.UserID(a.ID)).Select(membership.FieldDepartment).Strings(ctx)
@@ -131,12 +132,12 @@ func (s *Service) customerDepartment(ctx context.Context, a Actor, given *string
 	}
 	var mine []string
 	for _, d := range slices.Compact(slices.Sorted(slices.Values(depts))) {
-		if s.can(a, d, "customers", "manage") {
+		if s.Can(a, d, "customers", "manage") {
 			mine = append(mine, d)
 		}
 	}
 	if len(mine) != 1 {
-		return "", invalid("the customer is not valid", FieldError{"/department", fmt.Sprintf("name the department the customer belongs to (you manage customers in %v)", mine)})
+		return "", service.Invalid("the customer is not valid", service.FieldError{Pointer: "/department", Message: fmt.Sprintf("name the department the customer belongs to (you manage customers in %v)", mine)})
 	}
 	return mine[0], nil
 }
@@ -156,10 +157,10 @@ type CustomerPage struct {
 }
 
 // ListCustomers is for whoever enters, reads or manages orders.
-func (s *Service) ListCustomers(ctx context.Context, a Actor, f CustomerFilter) (*CustomerPage, error) {
-	if !s.mayManageCustomers(ctx, a) && !s.canAnywhere(a, "orders", "create") && !s.canAnywhere(a, "orders", "read") &&
-		!s.canAnywhere(a, "orders", "read_all") {
-		return nil, forbidden("you may not see customers")
+func (s *Inbound) ListCustomers(ctx context.Context, a service.Actor, f CustomerFilter) (*CustomerPage, error) {
+	if !s.mayManageCustomers(ctx, a) && !s.CanAnywhere(a, "orders", "create") && !s.CanAnywhere(a, "orders", "read") &&
+		!s.CanAnywhere(a, "orders", "read_all") {
+		return nil, service.Forbidden("you may not see customers")
 	}
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 100
@@ -173,9 +174,9 @@ func (s *Service) ListCustomers(ctx context.Context, a Actor, f CustomerFilter) 
 	case "true", "false":
 		q.Where(customer.Blocked(f.Blocked == "true"))
 	default:
-		return nil, invalid("the query is not valid", FieldError{"/blocked", "true or false"})
+		return nil, service.Invalid("the query is not valid", service.FieldError{Pointer: "/blocked", Message: "true or false"})
 	}
-	if c, err := parseCursor(f.Cursor); err != nil {
+	if c, err := service.ParseCursor(f.Cursor); err != nil {
 		return nil, err
 	} else if c > 0 {
 		q.Where(customer.IDGT(c))
@@ -196,29 +197,29 @@ func (s *Service) ListCustomers(ctx context.Context, a Actor, f CustomerFilter) 
 }
 
 // CreateCustomer adds a customer (customers.manage); a taken code is a 409.
-func (s *Service) CreateCustomer(ctx context.Context, a Actor, in CustomerInput) (*CustomerView, error) {
+func (s *Inbound) CreateCustomer(ctx context.Context, a service.Actor, in CustomerInput) (*CustomerView, error) {
 	if !s.mayManageCustomers(ctx, a) {
-		return nil, forbidden("you may not manage customers")
+		return nil, service.Forbidden("you may not manage customers")
 	}
 	if errs := in.check(true, s.AllowPrivateWebhooks); len(errs) > 0 {
-		return nil, invalid("the customer is not valid", errs...)
+		return nil, service.Invalid("the customer is not valid", errs...)
 	}
 	dept, err := s.customerDepartment(ctx, a, in.Department)
 	if err != nil {
 		return nil, err
 	}
 	if !s.mayManageCustomer(a, dept) {
-		return nil, forbidden("you may not manage the customers of department %q", dept)
+		return nil, service.Forbidden("you may not manage the customers of department %q", dept)
 	}
 	var view CustomerView
-	err = s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
+	err = s.Change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
 		if dept != "" {
 			known, err := tx.Department.Query().Where(department.Key(dept)).Exist(ctx)
 			if err != nil {
 				return err
 			}
 			if !known {
-				return invalid("the customer is not valid", FieldError{"/department", fmt.Sprintf("no department %q", dept)})
+				return service.Invalid("the customer is not valid", service.FieldError{Pointer: "/department", Message: fmt.Sprintf("no department %q", dept)})
 			}
 		}
 		taken, err := tx.Customer.Query().Where(customer.Code(in.Code)).Exist(ctx)
@@ -226,7 +227,7 @@ func (s *Service) CreateCustomer(ctx context.Context, a Actor, in CustomerInput)
 			return err
 		}
 		if taken {
-			return conflict("customer %q exists; update it with PUT /customers/%s", in.Code, in.Code)
+			return service.Conflict("customer %q exists; update it with PUT /customers/%s", in.Code, in.Code)
 		}
 		c := tx.Customer.Create().SetCode(in.Code).SetName(strings.TrimSpace(*in.Name)).SetDepartment(dept).SetCreatedAt(j.At())
 		setCustomer(c.Mutation(), in)
@@ -244,36 +245,36 @@ func (s *Service) CreateCustomer(ctx context.Context, a Actor, in CustomerInput)
 }
 
 // UpdateCustomer changes the fields given (customers.manage); unknown code is a 404.
-func (s *Service) UpdateCustomer(ctx context.Context, a Actor, code string, in CustomerInput) (*CustomerView, error) {
+func (s *Inbound) UpdateCustomer(ctx context.Context, a service.Actor, code string, in CustomerInput) (*CustomerView, error) {
 	if !s.mayManageCustomers(ctx, a) {
-		return nil, forbidden("you may not manage customers")
+		return nil, service.Forbidden("you may not manage customers")
 	}
-	var errs []FieldError
+	var errs []service.FieldError
 	if in.Code != "" && in.Code != code {
-		errs = append(errs, FieldError{"/code", "the code is the customer's key and cannot change; leave it out or repeat " + code})
+		errs = append(errs, service.FieldError{Pointer: "/code", Message: "the code is the customer's key and cannot change; leave it out or repeat " + code})
 	}
 	if in.Name != nil && strings.TrimSpace(*in.Name) == "" {
-		errs = append(errs, FieldError{"/name", "a customer needs a name"})
+		errs = append(errs, service.FieldError{Pointer: "/name", Message: "a customer needs a name"})
 	}
 	if errs = append(errs, in.check(false, s.AllowPrivateWebhooks)...); len(errs) > 0 {
-		return nil, invalid("the customer is not valid", errs...)
+		return nil, service.Invalid("the customer is not valid", errs...)
 	}
 	var view CustomerView
-	err := s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
+	err := s.Change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
 		row, err := tx.Customer.Query().Where(customer.Code(code)).Only(ctx)
 		if ent.IsNotFound(err) {
-			return notFound("customer")
+			return service.NotFound("customer")
 		}
 		if err != nil {
 			return err
 		}
 		// the customer's department decides, and a move needs the right in both
 		if !s.mayManageCustomer(a, row.Department) {
-			return forbidden("you may not manage the customers of department %q", row.Department)
+			return service.Forbidden("you may not manage the customers of department %q", row.Department)
 		}
 		if in.Department != nil && *in.Department != row.Department {
 			if !s.mayManageCustomer(a, *in.Department) {
-				return forbidden("you may not manage the customers of department %q", *in.Department)
+				return service.Forbidden("you may not manage the customers of department %q", *in.Department)
 			}
 			if *in.Department != "" {
 				known, err := tx.Department.Query().Where(department.Key(*in.Department)).Exist(ctx)
@@ -281,7 +282,7 @@ func (s *Service) UpdateCustomer(ctx context.Context, a Actor, code string, in C
 					return err
 				}
 				if !known {
-					return invalid("the customer is not valid", FieldError{"/department", fmt.Sprintf("no department %q", *in.Department)})
+					return service.Invalid("the customer is not valid", service.FieldError{Pointer: "/department", Message: fmt.Sprintf("no department %q", *in.Department)})
 				}
 			}
 		}
@@ -335,7 +336,7 @@ func setCustomer(m *ent.CustomerMutation, in CustomerInput) {
 
 // customerChanged: an audit entry (credit limits and blocks are decisions someone must
 // answer for) and an event for admin screens.
-func (s *Service) customerChanged(ctx context.Context, j *store.Journal, a Actor, action string, v CustomerView) error {
+func (s *Inbound) customerChanged(ctx context.Context, j *store.Journal, a service.Actor, action string, v CustomerView) error {
 	if err := j.Audit(ctx, store.Audit{Actor: a.Username, Action: action, Detail: map[string]any{"customer": v}}); err != nil {
 		return err
 	}

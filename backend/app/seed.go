@@ -1,4 +1,4 @@
-package service
+package app
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"path"
 
+	"sluice/backend/access"
 	"sluice/backend/auth"
 	"sluice/backend/ent"
 	"sluice/backend/ent/auditentry"
@@ -20,6 +21,7 @@ import (
 	"sluice/backend/ent/user"
 	"sluice/backend/ent/warehouse"
 	"sluice/backend/inventory"
+	"sluice/backend/service"
 	"sluice/backend/store"
 	"sluice/schemas"
 )
@@ -53,8 +55,8 @@ func (s *Service) SeedDemo(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	sys := Actor{Username: "system"}
-	err = s.change(ctx, sys, func(tx *ent.Tx, j *store.Journal) error {
+	sys := service.Actor{Username: "system"}
+	err = s.Change(ctx, sys, func(tx *ent.Tx, j *store.Journal) error {
 		if err := r.seedRows(ctx, tx, j, demo); err != nil {
 			return err
 		}
@@ -68,7 +70,7 @@ func (s *Service) SeedDemo(ctx context.Context) error {
 		if len(r.created) == 0 {
 			return nil
 		}
-		return s.writePolicy(ctx, tx)
+		return s.WritePolicy(ctx, tx)
 	})
 	if err != nil || len(r.created) == 0 {
 		return err
@@ -158,8 +160,8 @@ func (s *Service) seedDefinitions(ctx context.Context, r *seedRun) error {
 				return s.Store.Read.Definition.Query().Where(definition.Kind(kind), definition.Key(head.Key)).Exist(ctx)
 			}
 			add := func() error {
-				_, err := s.publish(ctx, Actor{Username: "system"}, kind, head.Key, body)
-				if e, ok := AsError(err); ok && e.Status == http.StatusUnprocessableEntity {
+				_, err := s.PublishBody(ctx, service.Actor{Username: "system"}, kind, head.Key, body)
+				if e, ok := service.AsError(err); ok && e.Status == http.StatusUnprocessableEntity {
 					s.Log.Warn("demo seed: an example definition does not fit this database; not published", "file", path.Base(file), "problem", e.Error())
 					return errNotSeeded
 				}
@@ -249,11 +251,11 @@ func (r *seedRun) seedUsers(ctx context.Context, tx *ent.Tx, j *store.Journal, u
 					}
 					r.hash = h
 				}
-				nu := NewUser{Username: u.Username, DisplayName: u.DisplayName, Email: u.Email, Locale: u.Locale}
+				nu := access.NewUser{Username: u.Username, DisplayName: u.DisplayName, Email: u.Email, Locale: u.Locale}
 				for _, m := range u.Memberships {
-					nu.Memberships = append(nu.Memberships, Membership{m.Department, m.Role})
+					nu.Memberships = append(nu.Memberships, access.Membership{Department: m.Department, Role: m.Role})
 				}
-				id, err := createUser(ctx, tx, nu, r.hash)
+				id, err := access.InsertUser(ctx, tx, nu, r.hash)
 				if err != nil {
 					return err
 				}

@@ -1,4 +1,4 @@
-package service
+package inbound
 
 import (
 	"context"
@@ -18,6 +18,7 @@ import (
 	"sluice/backend/ent"
 	"sluice/backend/ent/importjob"
 	"sluice/backend/intake"
+	"sluice/backend/service"
 	"sluice/backend/store"
 )
 
@@ -33,7 +34,7 @@ type importState struct {
 // StopImports makes running imports stop before their next order, marks them failed
 // with a row error saying where they stopped, and waits for that (or ctx). Importing the
 // file again finishes the job: the orders already made are skipped.
-func (s *Service) StopImports(ctx context.Context) error {
+func (s *Inbound) StopImports(ctx context.Context) error {
 	s.imports.mu.Lock()
 	s.imports.stopped = true
 	s.imports.mu.Unlock()
@@ -47,7 +48,11 @@ func (s *Service) StopImports(ctx context.Context) error {
 	}
 }
 
-func (s *Service) importsStopped() bool {
+// WaitImports waits for the imports running in the background to end (their last
+// progress written), without reading the database.
+func (s *Inbound) WaitImports() { s.imports.running.Wait() }
+
+func (s *Inbound) importsStopped() bool {
 	s.imports.mu.Lock()
 	defer s.imports.mu.Unlock()
 	return s.imports.stopped
@@ -69,16 +74,16 @@ const maxImportErrors = 1000
 // intakeForm is what intake maps into: a flow's latest published version, its form's
 // schema and the names of the form's computed fields. at is the pointer to blame when
 // the flow is unknown.
-func (s *Service) intakeForm(ctx context.Context, flow, at string) (*engine.Flow, *intake.Schema, []string, error) {
+func (s *Inbound) intakeForm(ctx context.Context, flow, at string) (*engine.Flow, *intake.Schema, []string, error) {
 	if flow == "" {
-		return nil, nil, nil, invalid("no flow named", FieldError{at, "required: the key of a published flow"})
+		return nil, nil, nil, service.Invalid("no flow named", service.FieldError{Pointer: at, Message: "required: the key of a published flow"})
 	}
 	f, err := s.Catalog.Flow(ctx, flow, 0)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	if f == nil {
-		return nil, nil, nil, invalid("unknown flow", FieldError{at, fmt.Sprintf("no published flow %q", flow)})
+		return nil, nil, nil, service.Invalid("unknown flow", service.FieldError{Pointer: at, Message: fmt.Sprintf("no published flow %q", flow)})
 	}
 	form, err := s.Catalog.Form(ctx, f.Doc.Form)
 	if err != nil {
@@ -97,10 +102,10 @@ func (s *Service) intakeForm(ctx context.Context, flow, at string) (*engine.Flow
 }
 
 // mappingProblems turns intake's problems into field errors under prefix.
-func mappingProblems(prefix string, ps []intake.Problem) []FieldError {
-	out := make([]FieldError, len(ps))
+func mappingProblems(prefix string, ps []intake.Problem) []service.FieldError {
+	out := make([]service.FieldError, len(ps))
 	for i, p := range ps {
-		out[i] = FieldError{prefix + p.Pointer, p.Message}
+		out[i] = service.FieldError{Pointer: prefix + p.Pointer, Message: p.Message}
 	}
 	return out
 }
@@ -156,11 +161,11 @@ func tableMapping(raw []byte, sch *intake.Schema, computed []string) (*intake.Ta
 	}
 	var m intake.TableMapping
 	if p := intake.DecodeStrict(raw, &m); p != nil {
-		return nil, &Error{Status: http.StatusBadRequest, Detail: "the mapping is not a valid mapping document",
-			Errors: []FieldError{{"/mapping" + p.Pointer, p.Message}}}
+		return nil, &service.Error{Status: http.StatusBadRequest, Detail: "the mapping is not a valid mapping document",
+			Errors: []service.FieldError{{Pointer: "/mapping" + p.Pointer, Message: p.Message}}}
 	}
 	if ps := m.Validate(sch, computed); len(ps) > 0 {
-		return nil, invalid("the mapping does not fit the flow's form", mappingProblems("/mapping", ps)...)
+		return nil, service.Invalid("the mapping does not fit the flow's form", mappingProblems("/mapping", ps)...)
 	}
 	return &m, nil
 }
@@ -168,12 +173,12 @@ func tableMapping(raw []byte, sch *intake.Schema, computed []string) (*intake.Ta
 // StartImport checks an upload completely — flow, permission, mapping, file, header —
 // before anything is written, then records the job and submits its orders in the
 // background, one transaction per order, as the uploader. A refusal writes nothing.
-func (s *Service) StartImport(ctx context.Context, a Actor, req ImportRequest) (*ImportJobView, error) {
+func (s *Inbound) StartImport(ctx context.Context, a service.Actor, req ImportRequest) (*ImportJobView, error) {
 	f, sch, computed, err := s.intakeForm(ctx, req.Flow, "/flow")
 	if err != nil {
 		return nil, err
 	}
-	dept, err := s.departmentFor(ctx, a, req.Department)
+	dept, err := s.DepartmentFor(ctx, a, req.Department)
 	if err != nil {
 		return nil, err
 	}
@@ -183,26 +188,26 @@ func (s *Service) StartImport(ctx context.Context, a Actor, req ImportRequest) (
 	}
 	enc, err := intake.CheckEncoding(req.Encoding)
 	if err != nil {
-		return nil, invalid("unknown encoding", FieldError{"/encoding", err.Error()})
+		return nil, service.Invalid("unknown encoding", service.FieldError{Pointer: "/encoding", Message: err.Error()})
 	}
 	if len(req.File) == 0 {
-		return nil, &Error{Status: http.StatusBadRequest, Detail: "no file uploaded",
-			Errors: []FieldError{{"/file", "attach a .csv or .xlsx file as the form field \"file\""}}}
+		return nil, &service.Error{Status: http.StatusBadRequest, Detail: "no file uploaded",
+			Errors: []service.FieldError{{Pointer: "/file", Message: "attach a .csv or .xlsx file as the form field \"file\""}}}
 	}
 	tab, err := intake.ReadFile(req.Filename, req.File, enc)
 	if err != nil {
-		return nil, &Error{Status: http.StatusBadRequest, Detail: "the file cannot be read",
-			Errors: []FieldError{{"/file", err.Error()}}}
+		return nil, &service.Error{Status: http.StatusBadRequest, Detail: "the file cannot be read",
+			Errors: []service.FieldError{{Pointer: "/file", Message: err.Error()}}}
 	}
 	if len(req.Mapping) == 0 {
 		m.KeepColumns(tab.Header)
 	}
 	if ps := m.CheckHeader(tab); len(ps) > 0 {
-		return nil, invalid("the file's header lacks mapped columns", mappingProblems("/mapping", ps)...)
+		return nil, service.Invalid("the file's header lacks mapped columns", mappingProblems("/mapping", ps)...)
 	}
 	orders := m.Build(sch, tab)
 	if len(orders) == 0 {
-		return nil, invalid("the file has no data rows", FieldError{"/file", "only a header; add one row per order line"})
+		return nil, service.Invalid("the file has no data rows", service.FieldError{Pointer: "/file", Message: "only a header; add one row per order line"})
 	}
 	sum := sha256.Sum256(req.File)
 	mapping, _ := json.Marshal(m)
@@ -211,12 +216,12 @@ func (s *Service) StartImport(ctx context.Context, a Actor, req ImportRequest) (
 	s.imports.mu.Lock()
 	if s.imports.stopped {
 		s.imports.mu.Unlock()
-		return nil, errf(http.StatusServiceUnavailable, "the server is shutting down; upload the file again in a moment")
+		return nil, service.Errf(http.StatusServiceUnavailable, "the server is shutting down; upload the file again in a moment")
 	}
 	s.imports.running.Add(1)
 	s.imports.mu.Unlock()
 	var job *ent.ImportJob
-	err = s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
+	err = s.Change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
 		job, err = tx.ImportJob.Create().SetFlowKey(f.Key).SetFilename(req.Filename).
 			SetFileHash(hex.EncodeToString(sum[:])).SetMapping(mapping).SetTotal(len(orders)).SetEncoding(tab.Encoding).
 			SetErrors([]map[string]any{}).SetCreatedBy(a.Username).SetCreatedAt(j.At()).SetHeartbeatAt(j.At()).Save(ctx)
@@ -252,7 +257,7 @@ func (r *importRun) fail(es ...intake.RowError) {
 	}
 }
 
-func (s *Service) runImport(ctx context.Context, a Actor, id int, flow, dept string, orders []*intake.Order) {
+func (s *Inbound) runImport(ctx context.Context, a service.Actor, id int, flow, dept string, orders []*intake.Order) {
 	defer s.imports.running.Done()
 	run := &importRun{id: id, total: len(orders)}
 	defer func() {
@@ -280,12 +285,12 @@ func (s *Service) runImport(ctx context.Context, a Actor, id int, flow, dept str
 }
 
 // importOne submits one order, as its own transaction, and tallies the outcome.
-func (s *Service) importOne(ctx context.Context, a Actor, run *importRun, flow, dept string, o *intake.Order) {
+func (s *Inbound) importOne(ctx context.Context, a service.Actor, run *importRun, flow, dept string, o *intake.Order) {
 	if len(o.Errors) > 0 {
 		run.fail(o.Errors...)
 		return
 	}
-	req := SubmitRequest{Flow: flow, Data: o.Data, Department: dept, Source: SourceImport, ExternalRef: o.Ref}
+	req := service.SubmitRequest{Flow: flow, Data: o.Data, Department: dept, Source: SourceImport, ExternalRef: o.Ref}
 	v, _, err := s.Submit(ctx, a, req, nil)
 	if ent.IsConstraintError(err) {
 		// A concurrent import of the same rows won the unique (source, reference): the
@@ -298,7 +303,7 @@ func (s *Service) importOne(ctx context.Context, a Actor, run *importRun, flow, 
 	case err == nil:
 		run.created++
 	default:
-		e, ok := AsError(err)
+		e, ok := service.AsError(err)
 		if !ok {
 			s.Log.Error("import: submit failed", "import", run.id, "row", o.Rows[0], "err", err)
 			run.fail(intake.RowError{Row: o.Rows[0], Message: "could not be saved (internal error); import the file again to retry"})
@@ -326,13 +331,13 @@ var importFinishRetry = []time.Duration{50 * time.Millisecond, 500 * time.Millis
 // The end of an import (done, failed) is written again while the write fails: left
 // unwritten, the job would read "running" until RecoverImports called it a crash. The
 // write takes only a running job, so one that went through already is not told twice.
-func (s *Service) importProgress(ctx context.Context, a Actor, run *importRun, status string) {
+func (s *Inbound) importProgress(ctx context.Context, a service.Actor, run *importRun, status string) {
 	errs := make([]map[string]any, len(run.errors))
 	for i, e := range run.errors {
 		errs[i] = map[string]any{"row": e.Row, "column": e.Column, "message": e.Message}
 	}
 	for attempt := 0; ; attempt++ {
-		err := s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
+		err := s.Change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
 			u := tx.ImportJob.Update().Where(importjob.ID(run.id), importjob.StatusEQ("running")).SetStatus(status).
 				SetCreated(run.created).SetSkipped(run.skipped).SetFailed(run.failed).SetErrors(errs).SetHeartbeatAt(j.At())
 			if status != "running" {
@@ -377,7 +382,7 @@ func announceImport(ctx context.Context, j *store.Journal, actor, uploader strin
 // crash, a kill). It tells the uploader as a finished import does, and returns how
 // many it marked. Any instance may run it: a job is taken by a conditional update, so
 // it is marked once, and never while its heartbeat goes on.
-func (s *Service) RecoverImports(ctx context.Context, staleAfter time.Duration) (int, error) {
+func (s *Inbound) RecoverImports(ctx context.Context, staleAfter time.Duration) (int, error) {
 	cutoff := time.Now().Add(-staleAfter)
 	stale := importjob.And(importjob.StatusEQ("running"),
 		importjob.Or(importjob.HeartbeatAtLT(cutoff), importjob.And(importjob.HeartbeatAtIsNil(), importjob.CreatedAtLT(cutoff))))
@@ -396,7 +401,7 @@ func (s *Service) RecoverImports(ctx context.Context, staleAfter time.Duration) 
 			errs = errs[len(errs)-maxImportErrors-1:]
 		}
 		taken := false
-		err := s.change(ctx, Actor{Username: "system", RequestID: fmt.Sprintf("import:%d", job.ID)}, func(tx *ent.Tx, j *store.Journal) error {
+		err := s.Change(ctx, service.Actor{Username: "system", RequestID: fmt.Sprintf("import:%d", job.ID)}, func(tx *ent.Tx, j *store.Journal) error {
 			taken = false // Store.Tx may run this again after a lost connection
 			n, err := tx.ImportJob.Update().Where(importjob.ID(job.ID), stale).SetStatus("failed").
 				SetErrors(errs).SetFinishedAt(j.At()).SetHeartbeatAt(j.At()).Save(ctx)
@@ -418,10 +423,10 @@ func (s *Service) RecoverImports(ctx context.Context, staleAfter time.Duration) 
 }
 
 // GetImport returns one of the caller's imports (admins see every one).
-func (s *Service) GetImport(ctx context.Context, a Actor, id int) (*ImportJobView, error) {
+func (s *Inbound) GetImport(ctx context.Context, a service.Actor, id int) (*ImportJobView, error) {
 	j, err := s.Store.Read.ImportJob.Get(ctx, id)
-	if ent.IsNotFound(err) || (err == nil && j.CreatedBy != a.Username && !s.canCompanyWide(a, "users.manage")) {
-		return nil, notFound("import")
+	if ent.IsNotFound(err) || (err == nil && j.CreatedBy != a.Username && !s.CanCompanyWide(a, "users.manage")) {
+		return nil, service.NotFound("import")
 	}
 	if err != nil {
 		return nil, err
@@ -437,10 +442,10 @@ type ImportPage struct {
 
 // ListImports lists the caller's imports, newest first, a page at a time (along the
 // (created_by, id) index; cursor and limit as every list's, pages.go).
-func (s *Service) ListImports(ctx context.Context, a Actor, cursor string, limit int) (*ImportPage, error) {
-	limit = pageSize(limit)
+func (s *Inbound) ListImports(ctx context.Context, a service.Actor, cursor string, limit int) (*ImportPage, error) {
+	limit = service.PageSize(limit)
 	q := s.Store.Read.ImportJob.Query().Where(importjob.CreatedBy(a.Username))
-	if c, err := parseCursor(cursor); err != nil {
+	if c, err := service.ParseCursor(cursor); err != nil {
 		return nil, err
 	} else if c > 0 {
 		q.Where(importjob.IDLT(c))
@@ -452,7 +457,7 @@ func (s *Service) ListImports(ctx context.Context, a Actor, cursor string, limit
 	page := &ImportPage{}
 	if len(js) > limit {
 		js = js[:limit]
-		page.NextCursor = intCursor(js[len(js)-1].ID)
+		page.NextCursor = service.IntCursor(js[len(js)-1].ID)
 	}
 	page.Items = make([]*ImportJobView, len(js))
 	for i, j := range js {
@@ -463,13 +468,13 @@ func (s *Service) ListImports(ctx context.Context, a Actor, cursor string, limit
 
 // ImportTemplate writes an empty workbook with the mapping's columns (the form's default
 // mapping when none is given) for people to fill in.
-func (s *Service) ImportTemplate(ctx context.Context, a Actor, flow string, mapping []byte, w io.Writer) error {
-	if !s.canAnywhere(a, "orders", "create") {
-		return forbidden("you may not submit orders")
+func (s *Inbound) ImportTemplate(ctx context.Context, a service.Actor, flow string, mapping []byte, w io.Writer) error {
+	if !s.CanAnywhere(a, "orders", "create") {
+		return service.Forbidden("you may not submit orders")
 	}
 	f, sch, computed, err := s.intakeForm(ctx, flow, "/flow")
-	if e, ok := AsError(err); ok && e.Status == http.StatusUnprocessableEntity && f == nil {
-		return notFound("flow " + flow)
+	if e, ok := service.AsError(err); ok && e.Status == http.StatusUnprocessableEntity && f == nil {
+		return service.NotFound("flow " + flow)
 	}
 	if err != nil {
 		return err

@@ -1,4 +1,4 @@
-package service
+package inbound
 
 import (
 	"bytes"
@@ -19,6 +19,7 @@ import (
 	"sluice/backend/ent/department"
 	"sluice/backend/ent/user"
 	"sluice/backend/intake"
+	"sluice/backend/service"
 	"sluice/backend/store"
 )
 
@@ -61,15 +62,15 @@ func channelView(c *ent.Channel) ChannelView {
 
 // mayManageChannels: a channel submits orders as the user it names, so configuring one
 // is a people administrator's decision.
-func (s *Service) mayManageChannels(a Actor) error {
-	if !s.canCompanyWide(a, "users.manage") {
-		return forbidden("only administrators manage channels")
+func (s *Inbound) mayManageChannels(a service.Actor) error {
+	if !s.CanCompanyWide(a, "users.manage") {
+		return service.Forbidden("only administrators manage channels")
 	}
 	return nil
 }
 
 // ListChannels lists every channel.
-func (s *Service) ListChannels(ctx context.Context, a Actor) ([]ChannelView, error) {
+func (s *Inbound) ListChannels(ctx context.Context, a service.Actor) ([]ChannelView, error) {
 	if err := s.mayManageChannels(a); err != nil {
 		return nil, err
 	}
@@ -87,25 +88,25 @@ func (s *Service) ListChannels(ctx context.Context, a Actor) ([]ChannelView, err
 // checkChannel validates a channel's settings against the flow's form and the people it
 // names: a 422 with every problem found, or a failure reading them. creating says whether
 // the secret is required.
-func (s *Service) checkChannel(ctx context.Context, in ChannelInput, creating bool) error {
-	var errs []FieldError
-	if !keyPattern.MatchString(in.Key) {
-		errs = append(errs, FieldError{"/key", "1–64 characters: lower-case letters, digits, '.', '_' or '-', starting with a letter"})
+func (s *Inbound) checkChannel(ctx context.Context, in ChannelInput, creating bool) error {
+	var errs []service.FieldError
+	if !service.KeyPattern.MatchString(in.Key) {
+		errs = append(errs, service.FieldError{Pointer: "/key", Message: "1–64 characters: lower-case letters, digits, '.', '_' or '-', starting with a letter"})
 	}
 	if (creating || in.Secret != "") && len(in.Secret) < 16 {
-		errs = append(errs, FieldError{"/secret", "at least 16 characters, shared with the shop for signing"})
+		errs = append(errs, service.FieldError{Pointer: "/secret", Message: "at least 16 characters, shared with the shop for signing"})
 	}
 	_, sch, computed, err := s.intakeForm(ctx, in.Flow, "/flow")
-	if e, ok := AsError(err); ok {
+	if e, ok := service.AsError(err); ok {
 		errs = append(errs, e.Errors...)
 	} else if err != nil {
 		return err
 	} else {
 		var m intake.PayloadMapping
 		if len(in.Mapping) == 0 || string(in.Mapping) == "null" {
-			errs = append(errs, FieldError{"/mapping", "required: how the shop's payload maps to the form"})
+			errs = append(errs, service.FieldError{Pointer: "/mapping", Message: "required: how the shop's payload maps to the form"})
 		} else if p := intake.DecodeStrict(in.Mapping, &m); p != nil {
-			errs = append(errs, FieldError{"/mapping" + p.Pointer, p.Message})
+			errs = append(errs, service.FieldError{Pointer: "/mapping" + p.Pointer, Message: p.Message})
 		} else {
 			errs = append(errs, mappingProblems("/mapping", m.Validate(sch, computed))...)
 		}
@@ -115,27 +116,27 @@ func (s *Service) checkChannel(ctx context.Context, in ChannelInput, creating bo
 		return err
 	}
 	if !ok {
-		errs = append(errs, FieldError{"/department", fmt.Sprintf("no department %q", in.Department)})
+		errs = append(errs, service.FieldError{Pointer: "/department", Message: fmt.Sprintf("no department %q", in.Department)})
 	}
 	u, err := s.Store.Read.User.Query().Where(user.Username(in.Submitter)).Only(ctx)
 	switch {
 	case ent.IsNotFound(err):
-		errs = append(errs, FieldError{"/submitter", fmt.Sprintf("no user %q", in.Submitter)})
+		errs = append(errs, service.FieldError{Pointer: "/submitter", Message: fmt.Sprintf("no user %q", in.Submitter)})
 	case err != nil:
 		return err
 	case u.Disabled:
-		errs = append(errs, FieldError{"/submitter", "this user is disabled"})
-	case ok && !s.can(Actor{ID: u.ID, Username: u.Username}, in.Department, "orders", "create"):
-		errs = append(errs, FieldError{"/submitter", fmt.Sprintf("%s may not submit orders in %s", u.Username, in.Department)})
+		errs = append(errs, service.FieldError{Pointer: "/submitter", Message: "this user is disabled"})
+	case ok && !s.Can(service.Actor{ID: u.ID, Username: u.Username}, in.Department, "orders", "create"):
+		errs = append(errs, service.FieldError{Pointer: "/submitter", Message: fmt.Sprintf("%s may not submit orders in %s", u.Username, in.Department)})
 	}
 	if len(errs) > 0 {
-		return invalid("the channel is not valid", errs...)
+		return service.Invalid("the channel is not valid", errs...)
 	}
 	return nil
 }
 
 // CreateChannel adds a channel.
-func (s *Service) CreateChannel(ctx context.Context, a Actor, in ChannelInput) (*ChannelView, error) {
+func (s *Inbound) CreateChannel(ctx context.Context, a service.Actor, in ChannelInput) (*ChannelView, error) {
 	if err := s.mayManageChannels(a); err != nil {
 		return nil, err
 	}
@@ -143,10 +144,10 @@ func (s *Service) CreateChannel(ctx context.Context, a Actor, in ChannelInput) (
 		return nil, err
 	}
 	var view ChannelView
-	err := s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
+	err := s.Change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
 		if ok, err := tx.Channel.Query().Where(channel.Key(in.Key)).Exist(ctx); err != nil || ok {
 			if ok {
-				return conflict("channel %q exists; PUT /channels/%s changes it", in.Key, in.Key)
+				return service.Conflict("channel %q exists; PUT /channels/%s changes it", in.Key, in.Key)
 			}
 			return err
 		}
@@ -170,16 +171,16 @@ func (s *Service) CreateChannel(ctx context.Context, a Actor, in ChannelInput) (
 }
 
 // UpdateChannel replaces a channel's settings; an empty secret keeps the current one.
-func (s *Service) UpdateChannel(ctx context.Context, a Actor, key string, in ChannelInput) (*ChannelView, error) {
+func (s *Inbound) UpdateChannel(ctx context.Context, a service.Actor, key string, in ChannelInput) (*ChannelView, error) {
 	if err := s.mayManageChannels(a); err != nil {
 		return nil, err
 	}
 	if in.Key != "" && in.Key != key {
-		return nil, invalid("the key cannot change", FieldError{"/key", "omit it or repeat the path's key"})
+		return nil, service.Invalid("the key cannot change", service.FieldError{Pointer: "/key", Message: "omit it or repeat the path's key"})
 	}
 	in.Key = key
 	if _, err := s.Store.Read.Channel.Query().Where(channel.Key(key)).Only(ctx); ent.IsNotFound(err) {
-		return nil, notFound("channel")
+		return nil, service.NotFound("channel")
 	} else if err != nil {
 		return nil, err
 	}
@@ -187,7 +188,7 @@ func (s *Service) UpdateChannel(ctx context.Context, a Actor, key string, in Cha
 		return nil, err
 	}
 	var view ChannelView
-	err := s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
+	err := s.Change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
 		c, err := tx.Channel.Query().Where(channel.Key(key)).Only(ctx)
 		if err != nil {
 			return err
@@ -237,12 +238,14 @@ type Webhook struct {
 	RequestID string
 }
 
-func unauthorized(detail string) *Error { return errf(http.StatusUnauthorized, "%s", detail) }
+func unauthorized(detail string) *service.Error {
+	return service.Errf(http.StatusUnauthorized, "%s", detail)
+}
 
 // ReceiveOrder authenticates a webhook by its signature alone and submits the order it
 // carries as the channel's submitter. A re-sent webhook finds the order the first made
 // (OrderView.Existing). Every refusal writes nothing.
-func (s *Service) ReceiveOrder(ctx context.Context, w Webhook, now time.Time) (*OrderView, error) {
+func (s *Inbound) ReceiveOrder(ctx context.Context, w Webhook, now time.Time) (*service.OrderView, error) {
 	c, err := s.Store.Read.Channel.Query().Where(channel.Key(w.Channel)).Only(ctx)
 	if ent.IsNotFound(err) {
 		// Same answer as a bad signature: the endpoint does not say which channels exist.
@@ -265,24 +268,24 @@ func (s *Service) ReceiveOrder(ctx context.Context, w Webhook, now time.Time) (*
 	if err != nil {
 		// the server's configuration, not the sender: say so to both
 		s.Log.Error("webhook: the channel's secret does not open", "channel", c.Key, "err", err)
-		return nil, &Error{Status: http.StatusServiceUnavailable, Detail: "this channel's secret cannot be read by the server (secrets.key); tell its administrator"}
+		return nil, &service.Error{Status: http.StatusServiceUnavailable, Detail: "this channel's secret cannot be read by the server (secrets.key); tell its administrator"}
 	}
 	want := Sign(secret, w.Timestamp, w.Body)
 	if !hmac.Equal([]byte(want), []byte(strings.TrimSpace(w.Signature))) {
 		return nil, unauthorized("unknown channel or bad signature")
 	}
 	if !c.Enabled {
-		return nil, forbidden("channel %s is disabled", c.Key)
+		return nil, service.Forbidden("channel %s is disabled", c.Key)
 	}
 	// What the request bodies of the API may not hold, a shop's may not either.
-	if e := scanJSON(w.Body, math.MaxFloat64); e != nil {
+	if e := service.ScanJSONUpTo(w.Body, math.MaxFloat64); e != nil {
 		return nil, e
 	}
 	dec := json.NewDecoder(bytes.NewReader(w.Body))
 	dec.UseNumber() // shop order ids can exceed what a float64 holds exactly
 	var payload any
 	if err := dec.Decode(&payload); err != nil || dec.More() {
-		return nil, &Error{Status: http.StatusBadRequest, Detail: "the body is not one JSON document"}
+		return nil, &service.Error{Status: http.StatusBadRequest, Detail: "the body is not one JSON document"}
 	}
 	var m intake.PayloadMapping
 	if p := intake.DecodeStrict(c.Mapping, &m); p != nil {
@@ -294,32 +297,32 @@ func (s *Service) ReceiveOrder(ctx context.Context, w Webhook, now time.Time) (*
 	}
 	mapped, ps := m.Apply(sch, payload)
 	if len(ps) > 0 {
-		return nil, invalid("the payload does not fit the channel's mapping", mappingProblems("", ps)...)
+		return nil, service.Invalid("the payload does not fit the channel's mapping", mappingProblems("", ps)...)
 	}
 	u, err := s.Store.Read.User.Query().Where(user.Username(c.Submitter)).Only(ctx)
 	if ent.IsNotFound(err) || (err == nil && u.Disabled) {
-		return nil, errf(http.StatusServiceUnavailable, "channel %s has no active submitter; an administrator must fix it", c.Key)
+		return nil, service.Errf(http.StatusServiceUnavailable, "channel %s has no active submitter; an administrator must fix it", c.Key)
 	}
 	if err != nil {
 		return nil, err
 	}
-	a := Actor{ID: u.ID, Username: u.Username, RequestID: w.RequestID}
-	req := SubmitRequest{Flow: c.FlowKey, Data: mapped.Data, Department: c.Department, Source: c.Key, ExternalRef: mapped.Ref}
+	a := service.Actor{ID: u.ID, Username: u.Username, RequestID: w.RequestID}
+	req := service.SubmitRequest{Flow: c.FlowKey, Data: mapped.Data, Department: c.Department, Source: c.Key, ExternalRef: mapped.Ref}
 	v, _, err := s.Submit(ctx, a, req, nil)
 	if ent.IsConstraintError(err) {
 		// Two deliveries of the same order at once: the loser finds the winner's order.
 		v, _, err = s.Submit(ctx, a, req, nil)
 	}
-	if e, ok := AsError(err); ok && e.Status == http.StatusUnprocessableEntity {
+	if e, ok := service.AsError(err); ok && e.Status == http.StatusUnprocessableEntity {
 		// The form's pointers (/data/items/0/qty) are put back into the shop's payload.
-		out := &Error{Status: e.Status, Detail: e.Detail}
+		out := &service.Error{Status: e.Status, Detail: e.Detail}
 		for _, fe := range e.Errors {
 			p, msg := mapped.Locate(fe.Pointer), fe.Message
 			if p == "" {
 				// Nothing in the payload feeds this field: name the form's field instead.
 				msg = fmt.Sprintf("%s (form field %s, which the channel's mapping does not fill)", msg, fe.Pointer)
 			}
-			out.Errors = append(out.Errors, FieldError{p, msg})
+			out.Errors = append(out.Errors, service.FieldError{Pointer: p, Message: msg})
 		}
 		return nil, out
 	}
@@ -333,7 +336,7 @@ func channelSeal(key string) string { return "channel:" + key }
 // set, or from the demo seed) or sealed with the previous key, and reports how many, and
 // the channels whose secret opens with neither key (their webhooks answer 503 until an
 // administrator sets the secret again); without a key it does nothing.
-func (s *Service) SealSecrets(ctx context.Context) (sealed int, unreadable []string, err error) {
+func (s *Inbound) SealSecrets(ctx context.Context) (sealed int, unreadable []string, err error) {
 	if s.Secrets == nil {
 		return 0, nil, nil
 	}

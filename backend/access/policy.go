@@ -1,7 +1,8 @@
-package service
+package access
 
 import (
 	"context"
+	"encoding/json"
 
 	"sluice/backend/authz"
 	"sluice/backend/definitions"
@@ -14,10 +15,10 @@ import (
 // nodeActions are what an approver of a review node may do to its tasks.
 var nodeActions = engine.TaskActions
 
-// writePolicy derives the whole Casbin policy from what is published (roles, flows),
+// WritePolicy derives the whole Casbin policy from what is published (roles, flows),
 // who holds which role where, and who is an admin, and rewrites it inside tx. It is
 // small (one row per grant) and rebuilt whole so it can never drift from its sources.
-func (s *Service) writePolicy(ctx context.Context, tx *ent.Tx) error {
+func (s *Access) WritePolicy(ctx context.Context, tx *ent.Tx) error {
 	c := tx.Client()
 	defs, err := c.Definition.Query().Where(definition.Status("published"), definition.KindIn("role", "flow")).
 		Order(ent.Asc(definition.FieldKey), ent.Asc(definition.FieldVersion)).All(ctx)
@@ -50,7 +51,7 @@ func (s *Service) writePolicy(ctx context.Context, tx *ent.Tx) error {
 	}
 	for _, body := range flowBodies {
 		var doc engine.FlowDoc
-		if err := jsonUnmarshal(body, &doc); err != nil {
+		if err := json.Unmarshal(body, &doc); err != nil {
 			continue
 		}
 		for _, n := range doc.Nodes {
@@ -86,19 +87,9 @@ func (s *Service) writePolicy(ctx context.Context, tx *ent.Tx) error {
 	return s.Authz.Replace(ctx, tx, authz.Derive(roles, nodes, members, admins))
 }
 
-// reloadPolicy loads the policy a committed transaction changed. The change is saved
-// whatever happens here, so a failure does not fail the request that made it: the
-// snapshot is marked stale (Authz.Fresh reloads it before the next request is
-// authenticated; the live hub reloads it too on the change's notification).
-func (s *Service) reloadPolicy(ctx context.Context) {
-	if err := s.Authz.Reload(ctx); err != nil {
-		s.Log.Error("reload the policy after a change; it is reloaded before the next request", "err", err)
-	}
-}
-
 // RefreshPolicy rebuilds the policy in its own transaction (after seeding, say).
-func (s *Service) RefreshPolicy(ctx context.Context) error {
-	if err := s.Store.Tx(ctx, func(tx *ent.Tx) error { return s.writePolicy(ctx, tx) }); err != nil {
+func (s *Access) RefreshPolicy(ctx context.Context) error {
+	if err := s.Store.Tx(ctx, func(tx *ent.Tx) error { return s.WritePolicy(ctx, tx) }); err != nil {
 		return err
 	}
 	return s.Authz.Reload(ctx)

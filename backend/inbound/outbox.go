@@ -1,4 +1,4 @@
-package service
+package inbound
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"sluice/backend/ent"
 	"sluice/backend/ent/outboxmessage"
 	"sluice/backend/outbox"
+	"sluice/backend/service"
 	"sluice/backend/store"
 )
 
@@ -58,15 +59,15 @@ type OutboxPage struct {
 
 // canOutbox: the outbox holds customers' addresses and message bodies, so it is for
 // admins (users.manage), like the rest of the system's plumbing.
-func (s *Service) canOutbox(a Actor) error {
-	if !s.canCompanyWide(a, "users.manage") {
-		return forbidden("you may not see or retry outgoing messages (needs users.manage)")
+func (s *Inbound) canOutbox(a service.Actor) error {
+	if !s.CanCompanyWide(a, "users.manage") {
+		return service.Forbidden("you may not see or retry outgoing messages (needs users.manage)")
 	}
 	return nil
 }
 
 // ListOutbox lists outbox messages, newest first, with a cursor.
-func (s *Service) ListOutbox(ctx context.Context, a Actor, f OutboxFilter) (*OutboxPage, error) {
+func (s *Inbound) ListOutbox(ctx context.Context, a service.Actor, f OutboxFilter) (*OutboxPage, error) {
 	if err := s.canOutbox(a); err != nil {
 		return nil, err
 	}
@@ -79,9 +80,9 @@ func (s *Service) ListOutbox(ctx context.Context, a Actor, f OutboxFilter) (*Out
 	case outbox.Pending, outbox.Sent, outbox.Dead:
 		q.Where(outboxmessage.Status(f.Status))
 	default:
-		return nil, invalid("bad status", FieldError{"/status", "use pending, sent or dead"})
+		return nil, service.Invalid("bad status", service.FieldError{Pointer: "/status", Message: "use pending, sent or dead"})
 	}
-	if c, err := parseCursor(f.Cursor); err != nil {
+	if c, err := service.ParseCursor(f.Cursor); err != nil {
 		return nil, err
 	} else if c > 0 {
 		q.Where(outboxmessage.IDLT(c))
@@ -103,22 +104,22 @@ func (s *Service) ListOutbox(ctx context.Context, a Actor, f OutboxFilter) (*Out
 
 // RetryOutbox puts a dead message back to pending (attempts reset) and records who
 // did it in the audit trail, in one transaction.
-func (s *Service) RetryOutbox(ctx context.Context, a Actor, id int) (*OutboxMessageView, error) {
+func (s *Inbound) RetryOutbox(ctx context.Context, a service.Actor, id int) (*OutboxMessageView, error) {
 	if err := s.canOutbox(a); err != nil {
 		return nil, err
 	}
 	var out OutboxMessageView
-	err := s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
+	err := s.Change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
 		before, err := tx.OutboxMessage.Get(ctx, id)
 		if ent.IsNotFound(err) {
-			return notFound("outbox message")
+			return service.NotFound("outbox message")
 		}
 		if err != nil {
 			return err
 		}
 		m, err := outbox.Retry(ctx, tx.Client(), id)
 		if errors.Is(err, outbox.ErrNotDead) {
-			return conflict("message %d is %s; only a dead message can be retried", id, m.Status)
+			return service.Conflict("message %d is %s; only a dead message can be retried", id, m.Status)
 		}
 		if err != nil {
 			return err

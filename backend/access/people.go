@@ -1,4 +1,4 @@
-package service
+package access
 
 import (
 	"context"
@@ -17,6 +17,7 @@ import (
 	"sluice/backend/ent/membership"
 	"sluice/backend/ent/session"
 	"sluice/backend/ent/user"
+	"sluice/backend/service"
 	"sluice/backend/store"
 )
 
@@ -47,23 +48,23 @@ func userView(u *ent.User) UserView {
 
 // Login checks a password and opens a session. It answers the same way for an unknown
 // user and a wrong password, and spends the same time on both.
-func (s *Service) Login(ctx context.Context, username, password, requestID string) (token, csrf string, u *UserView, err error) {
+func (s *Access) Login(ctx context.Context, username, password, requestID string) (token, csrf string, u *UserView, err error) {
 	row, err := s.Store.Read.User.Query().Where(user.Username(username)).Only(ctx)
 	if ent.IsNotFound(err) {
 		auth.DummyVerify(password)
-		return "", "", nil, errf(http.StatusUnauthorized, "wrong username or password")
+		return "", "", nil, service.Errf(http.StatusUnauthorized, "wrong username or password")
 	}
 	if err != nil {
 		return "", "", nil, err
 	}
 	ok, err := auth.VerifyPassword(row.PasswordHash, password)
 	if err != nil || !ok || row.Disabled {
-		return "", "", nil, errf(http.StatusUnauthorized, "wrong username or password")
+		return "", "", nil, service.Errf(http.StatusUnauthorized, "wrong username or password")
 	}
 	token, hash := auth.NewToken()
 	csrf = randomString(24)
-	a := Actor{ID: row.ID, Username: row.Username, IsAdmin: row.IsAdmin, RequestID: requestID}
-	err = s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
+	a := service.Actor{ID: row.ID, Username: row.Username, IsAdmin: row.IsAdmin, RequestID: requestID}
+	err = s.Change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
 		if err := tx.Session.Create().SetTokenHash(hash).SetUserID(row.ID).SetCsrfToken(csrf).
 			SetExpiresAt(j.At().Add(SessionTTL)).Exec(ctx); err != nil {
 			return err
@@ -78,7 +79,7 @@ func (s *Service) Login(ctx context.Context, username, password, requestID strin
 }
 
 // Authenticate turns a session token into the actor and the session's CSRF token.
-func (s *Service) Authenticate(ctx context.Context, token string) (*Actor, string, error) {
+func (s *Access) Authenticate(ctx context.Context, token string) (*service.Actor, string, error) {
 	if token == "" {
 		return nil, "", nil
 	}
@@ -101,12 +102,12 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Actor, strin
 	if err != nil || u.Disabled {
 		return nil, "", err
 	}
-	return &Actor{ID: u.ID, Username: u.Username, IsAdmin: u.IsAdmin}, ses.CsrfToken, nil
+	return &service.Actor{ID: u.ID, Username: u.Username, IsAdmin: u.IsAdmin}, ses.CsrfToken, nil
 }
 
 // Logout ends the session the token belongs to.
-func (s *Service) Logout(ctx context.Context, a Actor, token string) error {
-	return s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
+func (s *Access) Logout(ctx context.Context, a service.Actor, token string) error {
+	return s.Change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
 		if _, err := tx.Session.Delete().Where(session.TokenHash(auth.HashToken(token))).Exec(ctx); err != nil {
 			return err
 		}
@@ -119,7 +120,7 @@ func (s *Service) Logout(ctx context.Context, a Actor, token string) error {
 }
 
 // Me is the caller with their memberships.
-func (s *Service) Me(ctx context.Context, a Actor) (*UserView, error) {
+func (s *Access) Me(ctx context.Context, a service.Actor) (*UserView, error) {
 	u, err := s.Store.Read.User.Get(ctx, a.ID)
 	if err != nil {
 		return nil, err
@@ -139,7 +140,7 @@ func (s *Service) Me(ctx context.Context, a Actor) (*UserView, error) {
 // MyPermissions lists the permissions (authz.Permissions) the actor holds somewhere:
 // company-wide or in a department they belong to. The UI shows what they may use from
 // it; the server still checks each request where it applies.
-func (s *Service) MyPermissions(ctx context.Context, a Actor) ([]string, error) {
+func (s *Access) MyPermissions(ctx context.Context, a service.Actor) ([]string, error) {
 	depts, err := s.Store.Read.Membership.Query().Where(membership.UserID(a.ID)).Select(membership.FieldDepartment).Strings(ctx)
 	if err != nil {
 		return nil, err
@@ -148,13 +149,13 @@ func (s *Service) MyPermissions(ctx context.Context, a Actor) ([]string, error) 
 	held := []string{}
 	for _, p := range authz.Permissions {
 		if slices.Contains(definitions.CompanyWide, p) {
-			if s.canCompanyWide(a, p) {
+			if s.CanCompanyWide(a, p) {
 				held = append(held, p)
 			}
 			continue
 		}
 		obj, act, _ := authz.Permission(p)
-		if slices.ContainsFunc(domains, func(d string) bool { return s.can(a, d, obj, act) }) {
+		if slices.ContainsFunc(domains, func(d string) bool { return s.Can(a, d, obj, act) }) {
 			held = append(held, p)
 		}
 	}
@@ -173,9 +174,9 @@ type NewUser struct {
 }
 
 // ListUsers lists everyone (admins only).
-func (s *Service) ListUsers(ctx context.Context, a Actor) ([]UserView, error) {
-	if !s.canCompanyWide(a, "users.manage") {
-		return nil, forbidden("you may not manage users")
+func (s *Access) ListUsers(ctx context.Context, a service.Actor) ([]UserView, error) {
+	if !s.CanCompanyWide(a, "users.manage") {
+		return nil, service.Forbidden("you may not manage users")
 	}
 	us, err := s.Store.Read.User.Query().Order(ent.Asc(user.FieldUsername)).All(ctx)
 	if err != nil {
@@ -198,19 +199,19 @@ func (s *Service) ListUsers(ctx context.Context, a Actor) ([]UserView, error) {
 }
 
 // CreateUser adds a user with their memberships and refreshes the policy.
-func (s *Service) CreateUser(ctx context.Context, a Actor, nu NewUser) (*UserView, error) {
-	if !s.canCompanyWide(a, "users.manage") {
-		return nil, forbidden("you may not manage users")
+func (s *Access) CreateUser(ctx context.Context, a service.Actor, nu NewUser) (*UserView, error) {
+	if !s.CanCompanyWide(a, "users.manage") {
+		return nil, service.Forbidden("you may not manage users")
 	}
-	var errs []FieldError
-	if !keyPattern.MatchString(nu.Username) {
-		errs = append(errs, FieldError{"/username", "1–64 characters: lower-case letters, digits, '.', '_' or '-', starting with a letter"})
+	var errs []service.FieldError
+	if !service.KeyPattern.MatchString(nu.Username) {
+		errs = append(errs, service.FieldError{Pointer: "/username", Message: "1–64 characters: lower-case letters, digits, '.', '_' or '-', starting with a letter"})
 	}
 	if err := auth.CheckNewPassword(nu.Password, nu.Username); err != nil {
-		errs = append(errs, FieldError{"/password", err.Error()})
+		errs = append(errs, service.FieldError{Pointer: "/password", Message: err.Error()})
 	}
 	if nu.Locale != "" && !slices.Contains([]string{"zh-TW", "zh-CN", "en"}, nu.Locale) {
-		errs = append(errs, FieldError{"/locale", "one of zh-TW, zh-CN, en"})
+		errs = append(errs, service.FieldError{Pointer: "/locale", Message: "one of zh-TW, zh-CN, en"})
 	}
 	depts, err := s.Store.Read.Department.Query().Select(department.FieldKey).Strings(ctx)
 	if err != nil {
@@ -218,41 +219,41 @@ func (s *Service) CreateUser(ctx context.Context, a Actor, nu NewUser) (*UserVie
 	}
 	for i, m := range nu.Memberships {
 		if !slices.Contains(depts, m.Department) {
-			errs = append(errs, FieldError{fmt.Sprintf("/memberships/%d/department", i), fmt.Sprintf("no department %q", m.Department)})
+			errs = append(errs, service.FieldError{Pointer: fmt.Sprintf("/memberships/%d/department", i), Message: fmt.Sprintf("no department %q", m.Department)})
 		}
-		if _, ok := (&pubLookup{c: s.Catalog, ctx: ctx}).Role(m.Role); !ok {
-			errs = append(errs, FieldError{fmt.Sprintf("/memberships/%d/role", i), fmt.Sprintf("no published role %q", m.Role)})
+		if _, ok := s.Catalog.PublishedRole(ctx, m.Role); !ok {
+			errs = append(errs, service.FieldError{Pointer: fmt.Sprintf("/memberships/%d/role", i), Message: fmt.Sprintf("no published role %q", m.Role)})
 		}
 	}
 	if exists, err := s.Store.Read.User.Query().Where(user.Username(nu.Username)).Exist(ctx); err != nil {
 		return nil, err
 	} else if exists {
-		errs = append(errs, FieldError{"/username", "this username is taken"})
+		errs = append(errs, service.FieldError{Pointer: "/username", Message: "this username is taken"})
 	}
 	if len(errs) > 0 {
-		return nil, invalid("the user is not valid", errs...)
+		return nil, service.Invalid("the user is not valid", errs...)
 	}
 	hash, err := auth.HashPassword(nu.Password)
 	if err != nil {
 		return nil, err
 	}
 	var id int
-	err = s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
+	err = s.Change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
 		var err error
-		id, err = createUser(ctx, tx, nu, hash)
+		id, err = InsertUser(ctx, tx, nu, hash)
 		if err != nil {
 			return err
 		}
 		if err := j.Audit(ctx, store.Audit{Actor: a.Username, Action: "user.created", Detail: map[string]any{"username": nu.Username, "memberships": membershipsDetail(nu.Memberships)}}); err != nil {
 			return err
 		}
-		return s.writePolicy(ctx, tx)
+		return s.WritePolicy(ctx, tx)
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.reloadPolicy(ctx)
-	return s.Me(ctx, Actor{ID: id})
+	s.ReloadPolicy(ctx)
+	return s.Me(ctx, service.Actor{ID: id})
 }
 
 func membershipsDetail(ms []Membership) []any {
@@ -263,7 +264,9 @@ func membershipsDetail(ms []Membership) []any {
 	return out
 }
 
-func createUser(ctx context.Context, tx *ent.Tx, nu NewUser, hash string) (int, error) {
+// InsertUser writes a user and their memberships in tx (CreateUser, EnsureAdmin and the
+// demo seed share it); hash is the password hash.
+func InsertUser(ctx context.Context, tx *ent.Tx, nu NewUser, hash string) (int, error) {
 	loc := nu.Locale
 	if loc == "" {
 		loc = "zh-TW"
@@ -289,7 +292,7 @@ type DepartmentView struct {
 }
 
 // ListDepartments lists departments (any logged-in user: pickers need them).
-func (s *Service) ListDepartments(ctx context.Context, a Actor) ([]DepartmentView, error) {
+func (s *Access) ListDepartments(ctx context.Context, a service.Actor) ([]DepartmentView, error) {
 	ds, err := s.Store.Read.Department.Query().Order(ent.Asc(department.FieldKey)).All(ctx)
 	if err != nil {
 		return nil, err
@@ -302,26 +305,26 @@ func (s *Service) ListDepartments(ctx context.Context, a Actor) ([]DepartmentVie
 }
 
 // CreateDepartment adds a department (admins only).
-func (s *Service) CreateDepartment(ctx context.Context, a Actor, d DepartmentView) (*DepartmentView, error) {
-	if !s.canCompanyWide(a, "users.manage") {
-		return nil, forbidden("you may not manage departments")
+func (s *Access) CreateDepartment(ctx context.Context, a service.Actor, d DepartmentView) (*DepartmentView, error) {
+	if !s.CanCompanyWide(a, "users.manage") {
+		return nil, service.Forbidden("you may not manage departments")
 	}
-	if !keyPattern.MatchString(d.Key) {
-		return nil, invalid("the department is not valid", FieldError{"/key", "1–64 characters: lower-case letters, digits, '.', '_' or '-', starting with a letter"})
+	if !service.KeyPattern.MatchString(d.Key) {
+		return nil, service.Invalid("the department is not valid", service.FieldError{Pointer: "/key", Message: "1–64 characters: lower-case letters, digits, '.', '_' or '-', starting with a letter"})
 	}
 	if exists, err := s.Store.Read.Department.Query().Where(department.Key(d.Key)).Exist(ctx); err != nil {
 		return nil, err
 	} else if exists {
-		return nil, invalid("the department is not valid", FieldError{"/key", "this key is taken"})
+		return nil, service.Invalid("the department is not valid", service.FieldError{Pointer: "/key", Message: "this key is taken"})
 	}
 	if d.Parent != nil {
 		if ok, err := s.Store.Read.Department.Query().Where(department.Key(*d.Parent)).Exist(ctx); err != nil {
 			return nil, err
 		} else if !ok {
-			return nil, invalid("the department is not valid", FieldError{"/parent", "no such department"})
+			return nil, service.Invalid("the department is not valid", service.FieldError{Pointer: "/parent", Message: "no such department"})
 		}
 	}
-	err := s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
+	err := s.Change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
 		if err := tx.Department.Create().SetKey(d.Key).SetName(d.Name).SetNillableParentKey(d.Parent).Exec(ctx); err != nil {
 			return err
 		}
@@ -335,7 +338,7 @@ func (s *Service) CreateDepartment(ctx context.Context, a Actor, d DepartmentVie
 
 // EnsureAdmin creates user admin on an empty database. With no password given it makes
 // a random one and returns it so the caller can print it once.
-func (s *Service) EnsureAdmin(ctx context.Context, password string) (created bool, generated string, err error) {
+func (s *Access) EnsureAdmin(ctx context.Context, password string) (created bool, generated string, err error) {
 	n, err := s.Store.Read.User.Query().Where(user.IsAdmin(true)).Count(ctx)
 	if err != nil || n > 0 {
 		return false, "", err
@@ -350,15 +353,15 @@ func (s *Service) EnsureAdmin(ctx context.Context, password string) (created boo
 	if err != nil {
 		return false, "", err
 	}
-	sys := Actor{Username: "system"}
-	err = s.change(ctx, sys, func(tx *ent.Tx, j *store.Journal) error {
-		if _, err := createUser(ctx, tx, NewUser{Username: "admin", DisplayName: "Administrator", IsAdmin: true}, hash); err != nil {
+	sys := service.Actor{Username: "system"}
+	err = s.Change(ctx, sys, func(tx *ent.Tx, j *store.Journal) error {
+		if _, err := InsertUser(ctx, tx, NewUser{Username: "admin", DisplayName: "Administrator", IsAdmin: true}, hash); err != nil {
 			return err
 		}
 		if err := j.Audit(ctx, store.Audit{Actor: "system", Action: "user.created", Detail: map[string]any{"username": "admin", "admin": true}}); err != nil {
 			return err
 		}
-		return s.writePolicy(ctx, tx)
+		return s.WritePolicy(ctx, tx)
 	})
 	if err != nil {
 		return false, "", err
@@ -376,18 +379,18 @@ func randomString(n int) string {
 // user's sessions in the same transaction, so none of them works a moment later (nor
 // again after a re-enable), and their open websockets close; a disabled user cannot log
 // in. Nobody may disable themselves, so an enabled admin always remains.
-func (s *Service) SetUserDisabled(ctx context.Context, a Actor, username string, disabled bool) (*UserView, error) {
-	if !s.canCompanyWide(a, "users.manage") {
-		return nil, forbidden("you may not manage users")
+func (s *Access) SetUserDisabled(ctx context.Context, a service.Actor, username string, disabled bool) (*UserView, error) {
+	if !s.CanCompanyWide(a, "users.manage") {
+		return nil, service.Forbidden("you may not manage users")
 	}
 	var id int
-	err := s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
+	err := s.Change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
 		u, err := userNamed(ctx, tx, username)
 		if err != nil {
 			return err
 		}
 		if u.ID == a.ID && disabled {
-			return conflict("you cannot disable yourself")
+			return service.Conflict("you cannot disable yourself")
 		}
 		id = u.ID
 		if u.Disabled == disabled {
@@ -408,16 +411,16 @@ func (s *Service) SetUserDisabled(ctx context.Context, a Actor, username string,
 	if err != nil {
 		return nil, err
 	}
-	return s.Me(ctx, Actor{ID: id})
+	return s.Me(ctx, service.Actor{ID: id})
 }
 
 // EndUserSessions ends every session of a user (admins only) and answers how many.
-func (s *Service) EndUserSessions(ctx context.Context, a Actor, username string) (int, error) {
-	if !s.canCompanyWide(a, "users.manage") {
-		return 0, forbidden("you may not manage users")
+func (s *Access) EndUserSessions(ctx context.Context, a service.Actor, username string) (int, error) {
+	if !s.CanCompanyWide(a, "users.manage") {
+		return 0, service.Forbidden("you may not manage users")
 	}
 	var n int
-	err := s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
+	err := s.Change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
 		u, err := userNamed(ctx, tx, username)
 		if err != nil {
 			return err
@@ -432,9 +435,9 @@ func (s *Service) EndUserSessions(ctx context.Context, a Actor, username string)
 
 // EndOtherSessions ends the caller's sessions except the one token belongs to (e.g.
 // after signing in on a shared computer) and answers how many.
-func (s *Service) EndOtherSessions(ctx context.Context, a Actor, token string) (int, error) {
+func (s *Access) EndOtherSessions(ctx context.Context, a service.Actor, token string) (int, error) {
 	var n int
-	err := s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
+	err := s.Change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
 		keep, err := tx.Session.Query().Where(session.TokenHash(auth.HashToken(token)), session.UserID(a.ID)).OnlyID(ctx)
 		if err != nil {
 			return err // the caller was just authenticated with this token
@@ -451,7 +454,7 @@ func (s *Service) EndOtherSessions(ctx context.Context, a Actor, token string) (
 func userNamed(ctx context.Context, tx *ent.Tx, username string) (*ent.User, error) {
 	u, err := tx.User.Query().Where(user.Username(username)).Only(ctx)
 	if ent.IsNotFound(err) {
-		return nil, notFound("user")
+		return nil, service.NotFound("user")
 	}
 	return u, err
 }

@@ -1,0 +1,83 @@
+package service
+
+import (
+	"context"
+
+	"sluice/backend/definitions"
+	"sluice/backend/ent"
+)
+
+// The core's ports: what the feature packages (backend/inbound, …) may use of it. Each
+// is a thin exported face of the core's own helper; the core's files keep calling the
+// unexported names.
+
+// DepartmentFor picks the department an order is submitted in (departmentFor).
+func (s *Service) DepartmentFor(ctx context.Context, a Actor, asked string) (string, error) {
+	return s.departmentFor(ctx, a, asked)
+}
+
+// OrderQuery selects the orders the actor may see that match the filter (orderQuery).
+func (s *Service) OrderQuery(ctx context.Context, a Actor, f OrderFilter) (*ent.OrderQuery, error) {
+	return s.orderQuery(ctx, a, f)
+}
+
+// FieldGuard renders orders' data with the fields the actor may not see left out.
+type FieldGuard = fieldGuard
+
+// Guard reads the actor's tasks on the given orders (guard).
+func (s *Service) Guard(ctx context.Context, c *ent.Client, a Actor, orders ...*ent.Order) (*FieldGuard, error) {
+	return s.guard(ctx, c, a, orders...)
+}
+
+// Data is the order's data as the actor may see it and the top-level fields left out.
+func (g *FieldGuard) Data(ctx context.Context, o *ent.Order) (map[string]any, map[string]bool, error) {
+	d, h, err := g.data(ctx, o)
+	return d, h.fields, err
+}
+
+// MatchesVisible says whether the search query q is in what the guard's actor may see
+// of o (a search page's last check, pages.go).
+func (g *FieldGuard) MatchesVisible(ctx context.Context, o *ent.Order, q string) (bool, error) {
+	return g.matchesVisible(ctx, o, searchText(q))
+}
+
+// ParseCursor reads a list's ?cursor= (parseCursor).
+func ParseCursor(s string) (int, error) { return parseCursor(s) }
+
+// ScanJSONUpTo is ScanJSON with numbers bounded by maxNumber instead of MaxNumber.
+func ScanJSONUpTo(body []byte, maxNumber float64) *Error { return scanJSON(body, maxNumber) }
+
+// PublishedRole is the newest published version of a role, if it parses (a lookup
+// that fails answers no, as a definition's references do).
+func (c *Catalog) PublishedRole(ctx context.Context, key string) (*definitions.Role, bool) {
+	return c.lookup(ctx).Role(key)
+}
+
+// PublishBody validates body and stores it as a new published version (publish).
+func (s *Service) PublishBody(ctx context.Context, a Actor, kind, key string, body []byte) (int, error) {
+	return s.publish(ctx, a, kind, key, body)
+}
+
+// PolicyWriter rebuilds the Casbin policy from the published roles and flows and the
+// memberships, in the transaction that changed one of them. The access feature fills
+// the core's Policy with it (backend/app).
+type PolicyWriter interface {
+	WritePolicy(ctx context.Context, tx *ent.Tx) error
+}
+
+// writePolicy is the core's call of its policy port.
+func (s *Service) writePolicy(ctx context.Context, tx *ent.Tx) error {
+	return s.Policy.WritePolicy(ctx, tx)
+}
+
+// ReloadPolicy loads the policy a committed transaction changed. The change is saved
+// whatever happens here, so a failure does not fail the request that made it: the
+// snapshot is marked stale (Authz.Fresh reloads it before the next request is
+// authenticated; the live hub reloads it too on the change's notification).
+func (s *Service) ReloadPolicy(ctx context.Context) {
+	if err := s.Authz.Reload(ctx); err != nil {
+		s.Log.Error("reload the policy after a change; it is reloaded before the next request", "err", err)
+	}
+}
+
+func (s *Service) reloadPolicy(ctx context.Context) { s.ReloadPolicy(ctx) }
