@@ -51,6 +51,7 @@ RACE_RE   := /backend/($(subst $(eval) ,|,$(RACE_PKGS)))(/|$$)
 test-go: frontend/dist/app/index.html
 	@if [ -n "$$SLUICE_TEST_PG" ]; then echo "storage suites run on SQLite and PostgreSQL ($$SLUICE_TEST_PG)"; else echo "PostgreSQL not installed here: storage suites run on SQLite only"; fi
 	$(GO) test $$($(GO) list ./... | grep -v -E '$(RACE_RE)')
+	$(GO) test -run 'TestBoundedListsAtScale' ./backend/api/
 
 test-race: frontend/dist/app/index.html
 	$(GO) test -race $(addprefix ./backend/,$(addsuffix /...,$(RACE_PKGS)))

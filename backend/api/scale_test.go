@@ -36,6 +36,11 @@ func TestBoundedListsAtScale(t *testing.T) {
 	if testing.Short() {
 		t.Skip("seeds 40,000+ rows per list")
 	}
+	if raceDetector {
+		// nothing here is concurrent, and seeding under the detector takes tens of
+		// minutes: make test-go runs it without (the package's other tests run under it)
+		t.Skip("runs without the race detector (make test-go)")
+	}
 	n := 40_500
 	if v := os.Getenv("SLUICE_SCALE_N"); v != "" {
 		var err error
