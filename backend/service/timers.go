@@ -21,6 +21,7 @@ import (
 // runs the loop). The core fires the kinds it owns (a wait node's, a hold's expiry, an
 // overdue exception) and hands the reminder kinds (remind, escalate, auto, digest) to
 // the reminders feature through its Reminders port.
+
 // Timer kinds and statuses.
 const (
 	TimerRemind   = "remind"
