@@ -239,7 +239,7 @@ func (r *Reminders) autoAct(ctx context.Context, tx *ent.Tx, j *store.Journal, t
 		return err
 	}
 	a := service.Actor{Username: engine.SystemActor, RequestID: fmt.Sprintf("timer:%d", tm.ID)}
-	_, err = r.Decide(ctx, tx, j, a, f, o, t, req, auto)
+	_, err = r.Decide(ctx, tx, j, a, f, o, t, req.Automatic(auto))
 	return err
 }
 

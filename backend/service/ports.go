@@ -102,10 +102,15 @@ func (s *Service) EscalationTargets(ctx context.Context, c *ent.Client, e *defin
 	return escalationTargets(ctx, c, e, o, assignees)
 }
 
-// Decide takes task t's decision in the caller's transaction through the path an
-// assignee's action takes (decide). auto, when set, is an automatic action's record:
-// the system decides (engine.Action.Auto) and it goes into the decision's audit detail.
-func (s *Service) Decide(ctx context.Context, tx *ent.Tx, j *store.Journal, a Actor, f *engine.Flow, o *ent.Order, t *ent.Task, req ActionRequest, auto map[string]any) (*ActionResult, error) {
-	req.auto = auto
+// Decide takes the action on the task in the transaction tx, as Act does (decide).
+func (s *Service) Decide(ctx context.Context, tx *ent.Tx, j *store.Journal, a Actor, f *engine.Flow, o *ent.Order, t *ent.Task, req ActionRequest) (*ActionResult, error) {
 	return s.decide(ctx, tx, j, a, f, o, t, req)
+}
+
+// Automatic is req as a reminder's automatic action: the system decides
+// (engine.Action.Auto) though it is no assignee, and auto, the action's record, goes into
+// the decision's audit detail. A request body never sets it.
+func (req ActionRequest) Automatic(auto map[string]any) ActionRequest {
+	req.auto = auto
+	return req
 }
