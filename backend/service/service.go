@@ -26,6 +26,9 @@ type Service struct {
 	// Policy rebuilds the Casbin policy after a change of roles, flows or memberships
 	// (the access feature; backend/app sets it).
 	Policy PolicyWriter
+	// Reminders writes and fires the reminder timers (the reminders feature;
+	// backend/app sets it).
+	Reminders Reminders
 
 	timers timerState // reminder definitions by flow (timers.go)
 }
