@@ -19,6 +19,7 @@ var features = []string{
 	"sluice/backend/access",
 	"sluice/backend/inbound",
 	"sluice/backend/remind",
+	"sluice/backend/reporting",
 }
 
 type listed struct {

@@ -22,6 +22,7 @@ import (
 	"sluice/backend/inbound"
 	"sluice/backend/intake"
 	"sluice/backend/live"
+	"sluice/backend/reporting"
 	"sluice/backend/service"
 	"sluice/plugins"
 )
@@ -298,13 +299,13 @@ func TestOpenAPISchemasMirrorGoTypes(t *testing.T) {
 		"MarkReadRequest":   service.MarkReadRequest{},
 		"UnreadCount":       service.UnreadCount{},
 		"BatchPrintRequest": service.BatchPrintRequest{},
-		"Board":             service.Board{},
-		"BoardColumn":       service.BoardColumn{},
-		"BoardCard":         service.BoardCard{},
-		"LockView":          service.LockView{},
-		"LockRequest":       service.LockRequest{},
-		"CommentRequest":    service.CommentRequest{},
-		"CommentView":       service.CommentView{},
+		"Board":             reporting.Board{},
+		"BoardColumn":       reporting.BoardColumn{},
+		"BoardCard":         reporting.BoardCard{},
+		"LockView":          reporting.LockView{},
+		"LockRequest":       reporting.LockRequest{},
+		"CommentRequest":    reporting.CommentRequest{},
+		"CommentView":       reporting.CommentView{},
 		"OutboxMessageView": inbound.OutboxMessageView{},
 		"OutboxPage":        inbound.OutboxPage{},
 		"ShipmentRequest":   service.ShipmentRequest{},

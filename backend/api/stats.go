@@ -5,13 +5,14 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"sluice/backend/reporting"
 	"sluice/backend/service"
 )
 
-// Dashboards (service/stats.go) and the designer's expression check (service/flows.go).
+// Dashboards (reporting/stats.go) and the designer's expression check (service/flows.go).
 
 func (h *handlers) getStats(c *gin.Context) {
-	st, err := h.svc.Stats(c.Request.Context(), actor(c), service.StatsFilter{
+	st, err := h.svc.Stats(c.Request.Context(), actor(c), reporting.StatsFilter{
 		Flow: c.Param("key"), Department: c.Query("department"), From: c.Query("from"), To: c.Query("to")})
 	if err != nil {
 		h.fail(c, err)

@@ -3,6 +3,8 @@ package service
 import (
 	"context"
 
+	entsql "entgo.io/ent/dialect/sql"
+
 	"sluice/backend/definitions"
 	"sluice/backend/ent"
 )
@@ -81,3 +83,35 @@ func (s *Service) ReloadPolicy(ctx context.Context) {
 }
 
 func (s *Service) reloadPolicy(ctx context.Context) { s.ReloadPolicy(ctx) }
+
+// The ports the reporting feature's boards read through (backend/reporting).
+
+// ReadableOrder is the order the actor may see, else a 404 or 403 (readableOrder).
+func (s *Service) ReadableOrder(ctx context.Context, a Actor, id int) (*ent.Order, error) {
+	return s.readableOrder(ctx, a, id)
+}
+
+// MayRead says whether the actor may see an order (mayRead).
+func (s *Service) MayRead(ctx context.Context, a Actor, o *ent.Order) (bool, error) {
+	return s.mayRead(ctx, a, o)
+}
+
+// SearchText normalises a search query ("" when there is nothing to search).
+func SearchText(q string) string { return searchText(q) }
+
+// OrderSearch narrows an order query to the orders whose search text contains q, in SQL
+// (orderSearch; a page it finds is checked again with FieldGuard.MatchesVisible).
+func (s *Service) OrderSearch(q string) func(*entsql.Selector) { return s.orderSearch(q) }
+
+// UniqueInts sorts and deduplicates a page's worth of ids.
+func UniqueInts(ids []int) []int { return uniqueInts(ids) }
+
+// Customer is o's customer name as the guard's actor may see it ("" when hidden).
+func (g *FieldGuard) Customer(ctx context.Context, o *ent.Order) (string, error) {
+	return g.customer(ctx, o)
+}
+
+// Total is o's total as the guard's actor may see it (0 when hidden).
+func (g *FieldGuard) Total(ctx context.Context, o *ent.Order) (float64, error) {
+	return g.total(ctx, o)
+}
