@@ -5,11 +5,11 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"sluice/backend/catalogue"
 	"sluice/backend/reporting"
-	"sluice/backend/service"
 )
 
-// Dashboards (reporting/stats.go) and the designer's expression check (service/flows.go).
+// Dashboards (reporting/stats.go) and the designer's expression check (catalogue/flows.go).
 
 func (h *handlers) getStats(c *gin.Context) {
 	st, err := h.svc.Stats(c.Request.Context(), actor(c), reporting.StatsFilter{
@@ -22,7 +22,7 @@ func (h *handlers) getStats(c *gin.Context) {
 }
 
 func (h *handlers) postExpressionCheck(c *gin.Context) {
-	var req service.ExpressionCheck
+	var req catalogue.ExpressionCheck
 	if !bind(c, &req) {
 		return
 	}

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 
 	"sluice/backend/access"
+	"sluice/backend/catalogue"
 	"sluice/backend/inbound"
 	"sluice/backend/reporting"
 	"sluice/backend/service"
@@ -21,6 +22,7 @@ type Service struct {
 	*inbound.Inbound
 	*access.Access
 	*reporting.Reporting
+	*catalogue.Catalogue
 }
 
 // New wires the core and its features over an open, migrated store.
@@ -35,5 +37,5 @@ func New(ctx context.Context, s *store.Store, log *slog.Logger) (*Service, error
 // Compose attaches the features to a core.
 func Compose(core *service.Service) *Service {
 	return &Service{Service: core, Inbound: inbound.New(core), Access: access.New(core),
-		Reporting: reporting.New(core)}
+		Reporting: reporting.New(core), Catalogue: catalogue.New(core)}
 }

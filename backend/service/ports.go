@@ -2,11 +2,14 @@ package service
 
 import (
 	"context"
+	"time"
 
 	entsql "entgo.io/ent/dialect/sql"
 
 	"sluice/backend/definitions"
+	"sluice/backend/engine"
 	"sluice/backend/ent"
+	"sluice/backend/store"
 )
 
 // The core's ports: what the feature packages (backend/inbound, …) may use of it. Each
@@ -53,11 +56,6 @@ func ScanJSONUpTo(body []byte, maxNumber float64) *Error { return scanJSON(body,
 // that fails answers no, as a definition's references do).
 func (c *Catalog) PublishedRole(ctx context.Context, key string) (*definitions.Role, bool) {
 	return c.lookup(ctx).Role(key)
-}
-
-// PublishBody validates body and stores it as a new published version (publish).
-func (s *Service) PublishBody(ctx context.Context, a Actor, kind, key string, body []byte) (int, error) {
-	return s.publish(ctx, a, kind, key, body)
 }
 
 // PolicyWriter rebuilds the Casbin policy from the published roles and flows and the
@@ -115,3 +113,47 @@ func (g *FieldGuard) Customer(ctx context.Context, o *ent.Order) (string, error)
 func (g *FieldGuard) Total(ctx context.Context, o *ent.Order) (float64, error) {
 	return g.total(ctx, o)
 }
+
+// The ports the catalogue feature's simulation and migration use (backend/catalogue).
+
+// Env answers the engine's questions through c for an order of flow; dryRun (a
+// simulation) tells the plugins to change nothing (txEnv).
+func (s *Service) Env(ctx context.Context, c *ent.Client, flow string, dryRun bool) engine.Env {
+	return &txEnv{ctx: ctx, c: c, flow: flow, dryRun: dryRun}
+}
+
+// EngineOrder is o as the engine sees it (engineOrder).
+func EngineOrder(o *ent.Order) engine.Order { return engineOrder(o) }
+
+// CloseOpenWork cancels o's open tasks and nodes (their timers, waits and waiting
+// sub-flows too) in the caller's transaction, as a return does (writer.closeRest).
+func (s *Service) CloseOpenWork(ctx context.Context, tx *ent.Tx, j *store.Journal, a Actor, o *ent.Order) error {
+	w := &writer{ctx: ctx, tx: tx, j: j, a: a, o: o, now: j.At(), notify: map[string]string{}, s: s}
+	return w.closeRest(nil)
+}
+
+// Apply writes an engine result for o in the caller's transaction (apply).
+func (s *Service) Apply(ctx context.Context, tx *ent.Tx, j *store.Journal, a Actor, o *ent.Order, r *engine.Result) error {
+	_, err := s.apply(ctx, tx, j, a, o, nil, r)
+	return err
+}
+
+// ReminderFor is the newest published reminder definition for a flow and its version
+// (nil if none; reminderFor, cached like the catalog's latest versions).
+func (s *Service) ReminderFor(ctx context.Context, flowKey string) (*definitions.Reminder, int, error) {
+	return s.reminderFor(ctx, flowKey)
+}
+
+// EscalationTargets names the people an escalation reaches for an order's assignees
+// (escalationTargets).
+func (s *Service) EscalationTargets(ctx context.Context, c *ent.Client, e *definitions.Escalation, o *ent.Order, assignees []string) ([]string, error) {
+	return escalationTargets(ctx, c, e, o, assignees)
+}
+
+// OrderDeadline and CapDue are the reminders' deadline arithmetic (orderDeadline,
+// capDue), for the simulation's reminder plan; they go once it moves below both
+// features (definitions, with AddWorking).
+func OrderDeadline(rem *definitions.Reminder, data map[string]any) (time.Time, bool) {
+	return orderDeadline(rem, data)
+}
+func CapDue(due, deadline, now time.Time) time.Time { return capDue(due, deadline, now) }

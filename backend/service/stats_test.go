@@ -9,6 +9,7 @@ import (
 
 	"entgo.io/ent/dialect"
 
+	"sluice/backend/catalogue"
 	"sluice/backend/ent"
 	"sluice/backend/ent/nodeinstance"
 	"sluice/backend/ent/order"
@@ -262,18 +263,18 @@ func TestCheckExpression(t *testing.T) {
 	svc := newDemo(t, s)
 	ctx := context.Background()
 	admin := as(t, s, "admin")
-	res, err := svc.CheckExpression(ctx, admin, service.ExpressionCheck{Form: "order", Expr: "order.total >= 50000"})
+	res, err := svc.CheckExpression(ctx, admin, catalogue.ExpressionCheck{Form: "order", Expr: "order.total >= 50000"})
 	if err != nil || !res.OK || len(res.Errors) != 0 {
 		t.Fatalf("valid: %+v %v", res, err)
 	}
-	res, err = svc.CheckExpression(ctx, admin, service.ExpressionCheck{Form: "order", Expr: "order.totl > 1"})
+	res, err = svc.CheckExpression(ctx, admin, catalogue.ExpressionCheck{Form: "order", Expr: "order.totl > 1"})
 	if err != nil || res.OK || len(res.Errors) != 1 {
 		t.Fatalf("typo: %+v %v", res, err)
 	}
-	if _, err := svc.CheckExpression(ctx, admin, service.ExpressionCheck{Form: "nope", Expr: "true"}); status(err) != 422 {
+	if _, err := svc.CheckExpression(ctx, admin, catalogue.ExpressionCheck{Form: "nope", Expr: "true"}); status(err) != 422 {
 		t.Fatalf("unknown form: %v", err)
 	}
-	if _, err := svc.CheckExpression(ctx, as(t, s, "clerk"), service.ExpressionCheck{Expr: "true"}); status(err) != 403 {
+	if _, err := svc.CheckExpression(ctx, as(t, s, "clerk"), catalogue.ExpressionCheck{Expr: "true"}); status(err) != 403 {
 		t.Fatalf("clerk: %v", err)
 	}
 }
