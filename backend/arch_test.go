@@ -17,8 +17,10 @@ const core = "sluice/backend/service"
 // features are the feature packages (each may import the core, never another feature).
 var features = []string{
 	"sluice/backend/access",
+	"sluice/backend/catalogue",
 	"sluice/backend/inbound",
 	"sluice/backend/remind",
+	"sluice/backend/reporting",
 }
 
 type listed struct {

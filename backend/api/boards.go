@@ -9,17 +9,17 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"sluice/backend/service"
+	"sluice/backend/reporting"
 )
 
-// Department boards, soft locks and comments (service/boards.go).
+// Department boards, soft locks and comments (reporting/boards.go).
 
 func (h *handlers) getBoard(c *gin.Context) {
 	limit, ok := queryLimit(c)
 	if !ok {
 		return
 	}
-	b, err := h.svc.Board(c.Request.Context(), actor(c), c.Param("department"), service.BoardFilter{
+	b, err := h.svc.Board(c.Request.Context(), actor(c), c.Param("department"), reporting.BoardFilter{
 		Flow: c.Query("flow"), Q: c.Query("q"), Status: c.Query("status"), Assignee: c.Query("assignee"),
 		Node: c.Query("node"), Cursor: c.Query("cursor"), Limit: limit})
 	if err != nil {
@@ -32,11 +32,11 @@ func (h *handlers) getBoard(c *gin.Context) {
 // lockProblem is the 409 of a lock held by someone else: a problem with the lock.
 type lockProblem struct {
 	Problem
-	Lock service.LockView `json:"lock"`
+	Lock reporting.LockView `json:"lock"`
 }
 
 func (h *handlers) failLock(c *gin.Context, err error) {
-	var lc *service.LockConflict
+	var lc *reporting.LockConflict
 	if errors.As(err, &lc) {
 		b, _ := json.Marshal(lockProblem{Problem{Type: "about:blank", Title: http.StatusText(lc.Problem.Status),
 			Status: lc.Problem.Status, Detail: lc.Problem.Detail}, lc.Lock})
@@ -52,7 +52,7 @@ func (h *handlers) postLock(c *gin.Context) {
 	if !ok {
 		return
 	}
-	var req service.LockRequest
+	var req reporting.LockRequest
 	body, err := io.ReadAll(c.Request.Body)
 	if err != nil {
 		problem(c, http.StatusBadRequest, "could not read the body")
@@ -99,7 +99,7 @@ func (h *handlers) postComment(c *gin.Context) {
 	if !ok {
 		return
 	}
-	var req service.CommentRequest
+	var req reporting.CommentRequest
 	if !bind(c, &req) {
 		return
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"sluice/backend/access"
+	"sluice/backend/catalogue"
 	"sluice/backend/service"
 )
 
@@ -147,7 +148,7 @@ func (h *handlers) postDepartments(c *gin.Context) {
 
 // kind maps the path's plural kind; unknown kinds are 404 (no such collection).
 func kind(c *gin.Context) (string, bool) {
-	k, ok := service.Kinds[c.Param("kind")]
+	k, ok := catalogue.Kinds[c.Param("kind")]
 	if !ok {
 		problem(c, http.StatusNotFound, "no such kind of definition (forms, flows, roles, reminders)")
 	}
@@ -165,7 +166,7 @@ func (h *handlers) getDefinitions(c *gin.Context) {
 		return
 	}
 	if ds == nil {
-		ds = []service.DefinitionView{}
+		ds = []catalogue.DefinitionView{}
 	}
 	c.JSON(http.StatusOK, gin.H{"items": ds})
 }
@@ -378,7 +379,7 @@ func (h *handlers) postAction(c *gin.Context) {
 }
 
 func (h *handlers) postSimulate(c *gin.Context) {
-	var req service.SimulateRequest
+	var req catalogue.SimulateRequest
 	if !bind(c, &req) {
 		return
 	}
@@ -404,7 +405,7 @@ func (h *handlers) postBatch(c *gin.Context) {
 }
 
 func (h *handlers) postMigrationPreview(c *gin.Context) {
-	var req service.MigrationRequest
+	var req catalogue.MigrationRequest
 	if !bind(c, &req) {
 		return
 	}
@@ -417,7 +418,7 @@ func (h *handlers) postMigrationPreview(c *gin.Context) {
 }
 
 func (h *handlers) postMigrationApply(c *gin.Context) {
-	var req service.MigrationRequest
+	var req catalogue.MigrationRequest
 	if !bind(c, &req) {
 		return
 	}

@@ -18,10 +18,12 @@ import (
 
 	"sluice/backend/access"
 	"sluice/backend/app"
+	"sluice/backend/catalogue"
 	engpkg "sluice/backend/engine"
 	"sluice/backend/inbound"
 	"sluice/backend/intake"
 	"sluice/backend/live"
+	"sluice/backend/reporting"
 	"sluice/backend/service"
 	"sluice/plugins"
 )
@@ -276,9 +278,9 @@ func TestOpenAPISchemasMirrorGoTypes(t *testing.T) {
 		"Membership":        access.Membership{},
 		"NewUser":           access.NewUser{},
 		"DepartmentView":    access.DepartmentView{},
-		"DefinitionView":    service.DefinitionView{},
-		"FlowItem":          service.FlowItem{},
-		"FlowFormView":      service.FlowFormView{},
+		"DefinitionView":    catalogue.DefinitionView{},
+		"FlowItem":          catalogue.FlowItem{},
+		"FlowFormView":      catalogue.FlowFormView{},
 		"SubmitRequest":     service.SubmitRequest{},
 		"TaskView":          service.TaskView{},
 		"OrderView":         service.OrderView{},
@@ -288,7 +290,7 @@ func TestOpenAPISchemasMirrorGoTypes(t *testing.T) {
 		"TaskItem":          service.TaskItem{},
 		"ActionRequest":     service.ActionRequest{},
 		"ActionResult":      service.ActionResult{},
-		"SimulateResponse":  service.SimulateResponse{},
+		"SimulateResponse":  catalogue.SimulateResponse{},
 		"PluginInfo":        service.PluginInfo{},
 		"Decision":          engpkg.Decision{},
 		"LiveMessage":       live.Message{},
@@ -298,13 +300,13 @@ func TestOpenAPISchemasMirrorGoTypes(t *testing.T) {
 		"MarkReadRequest":   service.MarkReadRequest{},
 		"UnreadCount":       service.UnreadCount{},
 		"BatchPrintRequest": service.BatchPrintRequest{},
-		"Board":             service.Board{},
-		"BoardColumn":       service.BoardColumn{},
-		"BoardCard":         service.BoardCard{},
-		"LockView":          service.LockView{},
-		"LockRequest":       service.LockRequest{},
-		"CommentRequest":    service.CommentRequest{},
-		"CommentView":       service.CommentView{},
+		"Board":             reporting.Board{},
+		"BoardColumn":       reporting.BoardColumn{},
+		"BoardCard":         reporting.BoardCard{},
+		"LockView":          reporting.LockView{},
+		"LockRequest":       reporting.LockRequest{},
+		"CommentRequest":    reporting.CommentRequest{},
+		"CommentView":       reporting.CommentView{},
 		"OutboxMessageView": inbound.OutboxMessageView{},
 		"OutboxPage":        inbound.OutboxPage{},
 		"ShipmentRequest":   service.ShipmentRequest{},
@@ -335,9 +337,9 @@ func TestOpenAPISchemasMirrorGoTypes(t *testing.T) {
 		"MoveView":          service.MoveView{},
 		"MovePage":          service.MovePage{},
 		"VoteView":          service.VoteView{},
-		"SimReminder":       service.SimReminder{},
-		"SimStock":          service.SimStock{},
-		"SimulateRequest":   service.SimulateRequest{},
+		"SimReminder":       catalogue.SimReminder{},
+		"SimStock":          catalogue.SimStock{},
+		"SimulateRequest":   catalogue.SimulateRequest{},
 	}
 	for name, v := range types {
 		s, ok := schemas[name]

@@ -5,13 +5,14 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"sluice/backend/service"
+	"sluice/backend/catalogue"
+	"sluice/backend/reporting"
 )
 
-// Dashboards (service/stats.go) and the designer's expression check (service/flows.go).
+// Dashboards (reporting/stats.go) and the designer's expression check (catalogue/flows.go).
 
 func (h *handlers) getStats(c *gin.Context) {
-	st, err := h.svc.Stats(c.Request.Context(), actor(c), service.StatsFilter{
+	st, err := h.svc.Stats(c.Request.Context(), actor(c), reporting.StatsFilter{
 		Flow: c.Param("key"), Department: c.Query("department"), From: c.Query("from"), To: c.Query("to")})
 	if err != nil {
 		h.fail(c, err)
@@ -21,7 +22,7 @@ func (h *handlers) getStats(c *gin.Context) {
 }
 
 func (h *handlers) postExpressionCheck(c *gin.Context) {
-	var req service.ExpressionCheck
+	var req catalogue.ExpressionCheck
 	if !bind(c, &req) {
 		return
 	}

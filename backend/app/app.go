@@ -9,8 +9,10 @@ import (
 	"log/slog"
 
 	"sluice/backend/access"
+	"sluice/backend/catalogue"
 	"sluice/backend/inbound"
 	"sluice/backend/remind"
+	"sluice/backend/reporting"
 	"sluice/backend/service"
 	"sluice/backend/store"
 )
@@ -21,6 +23,8 @@ type Service struct {
 	*inbound.Inbound
 	*access.Access
 	*remind.Reminders
+	*reporting.Reporting
+	*catalogue.Catalogue
 }
 
 // New wires the core and its features over an open, migrated store.
@@ -34,5 +38,6 @@ func New(ctx context.Context, s *store.Store, log *slog.Logger) (*Service, error
 
 // Compose attaches the features to a core.
 func Compose(core *service.Service) *Service {
-	return &Service{Service: core, Inbound: inbound.New(core), Access: access.New(core), Reminders: remind.Attach(core)}
+	return &Service{Service: core, Inbound: inbound.New(core), Access: access.New(core),
+		Reminders: remind.Attach(core), Reporting: reporting.New(core), Catalogue: catalogue.New(core)}
 }

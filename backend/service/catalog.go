@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sync"
 	"time"
@@ -11,13 +10,8 @@ import (
 	"sluice/backend/engine"
 	"sluice/backend/ent"
 	"sluice/backend/ent/definition"
-	"sluice/backend/flowcheck"
 	"sluice/backend/store"
 )
-
-// Kinds of definition, singular as stored; the API's plural path segment maps here.
-var Kinds = map[string]string{"forms": "form", "flows": "flow", "roles": "role", "reminders": "reminder",
-	"form": "form", "flow": "flow", "role": "role", "reminder": "reminder"}
 
 // Catalog reads definitions and caches compiled published versions, which never change.
 // Which version is the latest is cached briefly too: a publish here forgets it at once;
@@ -199,247 +193,63 @@ func (l *pubLookup) Role(key string) (*definitions.Role, bool) {
 	return r, len(probs) == 0
 }
 
-// DefinitionView is a definition as the API shows it.
-type DefinitionView struct {
-	Kind      string          `json:"kind"`
-	Key       string          `json:"key"`
-	Version   int             `json:"version"` // latest published, 0 if never published
-	Status    string          `json:"status"`  // published | draft
-	Name      any             `json:"name,omitempty"`
-	Body      json.RawMessage `json:"body,omitempty"`
-	Draft     json.RawMessage `json:"draft,omitempty"`
-	Versions  []int           `json:"versions,omitempty"`
-	UpdatedAt string          `json:"updated_at,omitempty"`
+func (l *pubLookup) Flow(key string) (*engine.Flow, bool) {
+	f, err := l.c.Flow(l.ctx, key, 0)
+	return f, !l.failed(err) && f != nil
 }
 
-func nameOf(body json.RawMessage) any {
-	var n struct {
-		Name any `json:"name"`
-	}
-	_ = json.Unmarshal(body, &n)
-	return n.Name
-}
+// Publishing is the catalogue feature's (backend/catalogue); what a new version changes
+// in the core is done here, through these ports.
 
-// ListDefinitions lists the definitions of a kind, one row per key.
-func (s *Service) ListDefinitions(ctx context.Context, a Actor, kind string) ([]DefinitionView, error) {
-	if !s.canCompanyWide(a, "definitions.manage") {
-		return nil, forbidden("you may not read definitions")
-	}
-	rows, err := s.Store.Read.Definition.Query().Where(definition.Kind(kind)).
-		Order(ent.Asc(definition.FieldKey), ent.Asc(definition.FieldVersion)).All(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var out []DefinitionView
-	idx := map[string]int{}
-	for _, d := range rows {
-		i, ok := idx[d.Key]
-		if !ok {
-			out = append(out, DefinitionView{Kind: kind, Key: d.Key, Status: "draft"})
-			i = len(out) - 1
-			idx[d.Key] = i
-		}
-		v := &out[i]
-		v.Name = nameOf(d.Body)
-		if d.Status == "published" {
-			v.Version, v.Status = d.Version, "published"
-			v.Versions = append(v.Versions, d.Version)
-		}
-	}
-	return out, nil
-}
-
-// GetDefinition returns the latest published body, the draft and the versions.
-func (s *Service) GetDefinition(ctx context.Context, a Actor, kind, key string, v int) (*DefinitionView, error) {
-	if !s.canCompanyWide(a, "definitions.manage") {
-		return nil, forbidden("you may not read definitions")
-	}
-	rows, err := s.Store.Read.Definition.Query().Where(definition.Kind(kind), definition.Key(key)).
-		Order(ent.Asc(definition.FieldVersion)).All(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if len(rows) == 0 {
-		return nil, notFound(kind + " " + key)
-	}
-	view := &DefinitionView{Kind: kind, Key: key, Status: "draft"}
-	for _, d := range rows {
-		if d.Version == 0 {
-			view.Draft = d.Body
-			continue
-		}
-		view.Versions = append(view.Versions, d.Version)
-		if v == 0 || d.Version == v {
-			view.Version, view.Status, view.Body = d.Version, "published", d.Body
-		}
-	}
-	if v > 0 && view.Version != v {
-		return nil, notFound(fmt.Sprintf("%s %s version %d", kind, key, v))
-	}
-	src := view.Body
-	if src == nil {
-		src = view.Draft
-	}
-	view.Name = nameOf(src)
-	return view, nil
-}
-
-// validateDoc checks a document's kind and key match where it is saved, then validates
-// it; the error is a fault looking up what it references.
-func (c *Catalog) validateDoc(ctx context.Context, kind, key string, body []byte) ([]FieldError, error) {
-	var head struct {
-		Kind string `json:"kind"`
-		Key  string `json:"key"`
-	}
-	if err := json.Unmarshal(body, &head); err != nil {
-		return []FieldError{{Pointer: "", Message: "the body is not a JSON object: " + err.Error()}}, nil
-	}
-	var errs []FieldError
-	if head.Kind != "" && head.Kind != kind {
-		errs = append(errs, FieldError{"/kind", fmt.Sprintf("the document is a %q but is saved as a %s", head.Kind, kind)})
-	}
-	if head.Key != key {
-		errs = append(errs, FieldError{"/key", fmt.Sprintf("key %q must equal the key in the path (%q)", head.Key, key)})
-	}
+// Validate checks a document of kind against what is published; the error is a fault
+// looking up what it references (a database fault is no invalid document).
+func (c *Catalog) Validate(ctx context.Context, kind string, body []byte) ([]definitions.Problem, error) {
 	look := c.lookup(ctx)
-	for _, p := range definitions.Validate(kind, body, look) {
-		errs = append(errs, FieldError{p.Pointer, p.Message})
-	}
-	if look.err != nil {
-		return nil, look.err
-	}
-	return errs, nil
+	probs := definitions.Validate(kind, body, look)
+	return probs, look.err
 }
 
-// prove runs the flow checker on a flow before it is published (drafts are not proved:
-// they may be work in progress; nor are the built-in examples SeedDemo publishes: the
-// flowcheck tests prove them once, not every start). It answers a draft that is not
-// valid as publish does (a 422 with its problems). A refusal is a 422 pointing at the node or
-// edge at fault, with its code and counterexample.
-func (c *Catalog) prove(ctx context.Context, body []byte) error {
+// CompileDraft compiles a flow that is not published (version 0) against what is.
+func (c *Catalog) CompileDraft(ctx context.Context, body []byte) (*engine.Flow, []definitions.Problem, error) {
 	look := c.lookup(ctx)
 	f, probs := definitions.CompileFlow(body, 0, look)
-	if look.err != nil {
-		return look.err
-	}
-	if len(probs) > 0 {
-		return nil // not valid: publish says so with every problem
-	}
-	fd := definitions.ProveFlow(f)
-	if fd == nil {
-		return nil
-	}
-	detail := "an order of this flow can get stuck; the flow is not published"
-	if fd.Kind == flowcheck.TooLarge {
-		detail = "the flow is too large to prove that every order can end; the flow is not published"
-	}
-	e := invalid(detail, FieldError{fd.Pointer, fd.Message})
-	e.Code, e.Counterexample = definitions.ProofCode(fd), fd.Counterexample
-	return e
+	return f, probs, look.err
 }
 
-// SaveDraft validates a definition and stores it as the key's draft (version 0).
-func (s *Service) SaveDraft(ctx context.Context, a Actor, kind, key string, body []byte) (*DefinitionView, error) {
-	if !s.canCompanyWide(a, "definitions.manage") {
-		return nil, forbidden("you may not change definitions")
-	}
-	if errs, err := s.Catalog.validateDoc(ctx, kind, key, body); err != nil {
-		return nil, err
-	} else if len(errs) > 0 {
-		return nil, invalid(fmt.Sprintf("the %s is not valid", kind), errs...)
-	}
-	err := s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
-		n, err := tx.Definition.Update().Where(definition.Kind(kind), definition.Key(key), definition.Version(0)).
-			SetBody(body).SetCreatedBy(a.Username).Save(ctx)
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			if err := tx.Definition.Create().SetKind(kind).SetKey(key).SetVersion(0).SetStatus("draft").
-				SetBody(body).SetCreatedBy(a.Username).Exec(ctx); err != nil {
-				return err
-			}
-		}
-		if err := j.Audit(ctx, store.Audit{Actor: a.Username, Action: "definition.draft_saved", Detail: map[string]any{"kind": kind, "key": key}}); err != nil {
-			return err
-		}
-		_, err = j.Event(ctx, "definition.draft_saved", "admin", map[string]any{"kind": kind, "key": key})
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return s.GetDefinition(ctx, a, kind, key, 0)
+// Definition is version v of a definition (0: the draft), through c; nil if none.
+func Definition(ctx context.Context, c *ent.Client, kind, key string, v int) (*ent.Definition, error) {
+	return version(ctx, c, kind, key, v)
 }
 
-// Publish turns the key's draft into the next immutable version.
-func (s *Service) Publish(ctx context.Context, a Actor, kind, key string) (int, error) {
-	if !s.canCompanyWide(a, "definitions.manage") {
-		return 0, forbidden("you may not publish definitions")
-	}
-	draft, err := version(ctx, s.Store.Read, kind, key, 0)
-	if err != nil {
-		return 0, err
-	}
-	if draft == nil {
-		return 0, notFound(fmt.Sprintf("a draft of %s %s", kind, key))
-	}
-	if kind == "flow" {
-		if err := s.Catalog.prove(ctx, draft.Body); err != nil {
-			return 0, err
-		}
-	}
-	v, err := s.publish(ctx, a, kind, key, draft.Body)
-	return v, err
+// LatestDefinition is the newest published version of a definition, through c; nil if none.
+func LatestDefinition(ctx context.Context, c *ent.Client, kind, key string) (*ent.Definition, error) {
+	return latest(ctx, c, kind, key)
 }
 
-// publish validates body and stores it as a new published version, then refreshes the
-// authorisation policy when roles or flows changed.
-func (s *Service) publish(ctx context.Context, a Actor, kind, key string, body []byte) (int, error) {
-	if errs, err := s.Catalog.validateDoc(ctx, kind, key, body); err != nil {
-		return 0, err
-	} else if len(errs) > 0 {
-		return 0, invalid(fmt.Sprintf("the %s is not valid", kind), errs...)
+// Published does, in the transaction that published version ver of kind/key, what the
+// new version changes beyond its row: a reminder's cron schedules are armed, and the
+// authorisation policy is rebuilt when a role or a flow changed.
+func (s *Service) Published(ctx context.Context, tx *ent.Tx, kind, key string, body []byte, ver int, now time.Time) error {
+	if kind == "reminder" {
+		look := s.Catalog.lookup(ctx)
+		r, probs := definitions.ParseReminder(body, look)
+		if look.err != nil {
+			return look.err
+		}
+		if len(probs) > 0 {
+			return fmt.Errorf("reminder %s validated but does not compile: %s %s", key, probs[0].Pointer, probs[0].Message)
+		}
+		return s.armSchedules(ctx, tx, r, ver, now)
 	}
-	var ver int
-	err := s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
-		last, err := latest(ctx, tx.Client(), kind, key)
-		if err != nil {
-			return err
-		}
-		ver = 1
-		if last != nil {
-			ver = last.Version + 1
-		}
-		if err := tx.Definition.Create().SetKind(kind).SetKey(key).SetVersion(ver).SetStatus("published").
-			SetBody(body).SetCreatedBy(a.Username).Exec(ctx); err != nil {
-			return err
-		}
-		if err := j.Audit(ctx, store.Audit{Actor: a.Username, Action: "definition.published", Detail: map[string]any{"kind": kind, "key": key, "version": ver}}); err != nil {
-			return err
-		}
-		if _, err := j.Event(ctx, "definition.published", "admin", map[string]any{"kind": kind, "key": key, "version": ver}); err != nil {
-			return err
-		}
-		if kind == "reminder" {
-			look := s.Catalog.lookup(ctx)
-			r, probs := definitions.ParseReminder(body, look)
-			if look.err != nil {
-				return look.err
-			}
-			if len(probs) > 0 {
-				return fmt.Errorf("reminder %s validated but does not compile: %s %s", key, probs[0].Pointer, probs[0].Message)
-			}
-			return s.armSchedules(ctx, tx, r, ver, j.At())
-		}
-		if kind == "role" || kind == "flow" {
-			return s.writePolicy(ctx, tx)
-		}
-		return nil
-	})
-	if err != nil {
-		return 0, err
+	if kind == "role" || kind == "flow" {
+		return s.writePolicy(ctx, tx)
 	}
+	return nil
+}
+
+// PublishCommitted refreshes, once the publishing transaction committed, what this
+// instance holds of kind/key: the latest version, the reminders by flow, the policy.
+func (s *Service) PublishCommitted(ctx context.Context, kind, key string) {
 	s.Catalog.forget(kind, key)
 	if kind == "reminder" {
 		// the instance that published it sets its timers from now on; others within latestTTL
@@ -450,10 +260,4 @@ func (s *Service) publish(ctx context.Context, a Actor, kind, key string, body [
 	if kind == "role" || kind == "flow" {
 		s.reloadPolicy(ctx)
 	}
-	return ver, nil
-}
-
-func (l *pubLookup) Flow(key string) (*engine.Flow, bool) {
-	f, err := l.c.Flow(l.ctx, key, 0)
-	return f, !l.failed(err) && f != nil
 }

@@ -16,6 +16,7 @@ import (
 	"sluice/backend/ent/notification"
 	"sluice/backend/ent/timer"
 	"sluice/backend/inventory"
+	"sluice/backend/reporting"
 	"sluice/backend/service"
 	"sluice/backend/store"
 	"sluice/backend/store/storetest"
@@ -161,7 +162,7 @@ func TestPluginFailuresRaiseExceptions(t *testing.T) {
 			t.Fatalf("%d overdue notifications", n)
 		}
 		// the sales board shows the held orders at the node that raised the exception
-		b, err := svc.Board(ctx, as(t, s, "manager"), "sales", service.BoardFilter{Flow: "exceptional", Status: "exception", Assignee: "warehouse"})
+		b, err := svc.Board(ctx, as(t, s, "manager"), "sales", reporting.BoardFilter{Flow: "exceptional", Status: "exception", Assignee: "warehouse"})
 		if err != nil {
 			t.Fatal(err)
 		}

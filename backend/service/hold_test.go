@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"sluice/backend/app"
+	"sluice/backend/catalogue"
 	"sluice/backend/engine"
 	"sluice/backend/ent/auditentry"
 	"sluice/backend/ent/nodeinstance"
@@ -319,18 +320,18 @@ func TestSimulateWaitAndSubflow(t *testing.T) {
 		publish(t, svc, s, "credit-review", creditFlow)
 		publish(t, svc, s, "credit-order", fmt.Sprintf(creditOrderFlow, ""))
 		data := sample(t, "small-standard.json").Data
-		orders := []service.SimOrder{{Data: data, Department: "sales", Submitter: "clerk"}}
-		traced := func(r service.SimOrderResult, node, text string) bool {
+		orders := []catalogue.SimOrder{{Data: data, Department: "sales", Submitter: "clerk"}}
+		traced := func(r catalogue.SimOrderResult, node, text string) bool {
 			return slices.ContainsFunc(r.Trace, func(x engine.Trace) bool { return x.Node == node && strings.Contains(x.Text, text) })
 		}
-		res, err := svc.Simulate(ctx, admin, "wait-review", service.SimulateRequest{Orders: orders})
+		res, err := svc.Simulate(ctx, admin, "wait-review", catalogue.SimulateRequest{Orders: orders})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if r := res.Results[0]; r.Status != "completed" || r.Error != "" || !traced(r, "cool_off", "waits 2h") {
 			t.Fatalf("%+v", r)
 		}
-		res, err = svc.Simulate(ctx, admin, "credit-order", service.SimulateRequest{Orders: orders})
+		res, err = svc.Simulate(ctx, admin, "credit-order", catalogue.SimulateRequest{Orders: orders})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -339,7 +340,7 @@ func TestSimulateWaitAndSubflow(t *testing.T) {
 			slices.ContainsFunc(r.Path, func(p engine.SimStep) bool { return p.Node == "ship" }) {
 			t.Fatalf("%+v", r)
 		}
-		res, err = svc.Simulate(ctx, admin, "credit-order", service.SimulateRequest{Orders: orders,
+		res, err = svc.Simulate(ctx, admin, "credit-order", catalogue.SimulateRequest{Orders: orders,
 			Decisions: map[string]engine.Decision{"credit_check": {Action: "rejected"}}})
 		if err != nil {
 			t.Fatal(err)

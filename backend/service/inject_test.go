@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"sluice/backend/catalogue"
 	"sluice/backend/ent/exception"
 	"sluice/backend/ent/task"
 	"sluice/backend/service"
@@ -373,7 +374,7 @@ func TestFaultsNeverDecide(t *testing.T) {
 				}
 				o := onV1[0]
 				onV1 = onV1[1:]
-				mreq := service.MigrationRequest{From: 1, To: 2, Map: map[string]string{"boss": "chief"}, Orders: []int{o.ID}}
+				mreq := catalogue.MigrationRequest{From: 1, To: 2, Map: map[string]string{"boss": "chief"}, Orders: []int{o.ID}}
 				return func(ctx context.Context) (func() string, error) {
 					items, err := svc.ApplyMigration(ctx, admin, "moving", mreq)
 					if err != nil {

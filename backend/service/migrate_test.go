@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"sluice/backend/catalogue"
 	"sluice/backend/service"
 	"sluice/backend/store"
 	"sluice/backend/store/storetest"
@@ -38,7 +39,7 @@ func TestMigrateOrdersInFlight(t *testing.T) {
 		if v, err := svc.Publish(ctx, admin, "flow", "order-review"); err != nil || v != 2 {
 			t.Fatalf("publish v2: %d %v", v, err)
 		}
-		req := service.MigrationRequest{From: 1, To: 2, Map: map[string]string{"sales_review": "manager_review"}}
+		req := catalogue.MigrationRequest{From: 1, To: 2, Map: map[string]string{"sales_review": "manager_review"}}
 		plan, err := svc.PreviewMigration(ctx, admin, "order-review", req)
 		if err != nil {
 			t.Fatal(err)
@@ -84,7 +85,7 @@ func TestMigrateOrdersInFlight(t *testing.T) {
 			t.Fatal("the move is not in the history")
 		}
 		// refusals
-		for _, bad := range []service.MigrationRequest{{From: 1, To: 9, Map: req.Map}, {From: 1, To: 2, Map: map[string]string{"nope": "manager_review"}}} {
+		for _, bad := range []catalogue.MigrationRequest{{From: 1, To: 9, Map: req.Map}, {From: 1, To: 2, Map: map[string]string{"nope": "manager_review"}}} {
 			if _, err := svc.PreviewMigration(ctx, admin, "order-review", bad); status(err) != 422 {
 				t.Fatalf("%+v: %v", bad, err)
 			}

@@ -7,10 +7,10 @@ import (
 	"strings"
 	"testing"
 
+	"sluice/backend/catalogue"
 	"sluice/backend/ent/outboxmessage"
 	"sluice/backend/inbound"
 	"sluice/backend/outbox"
-	"sluice/backend/service"
 	"sluice/backend/store"
 	"sluice/backend/store/storetest"
 )
@@ -22,8 +22,8 @@ func TestConfirmNodeEnqueues(t *testing.T) {
 		svc := newDemo(t, s)
 		ctx := context.Background()
 
-		res, err := svc.Simulate(ctx, as(t, s, "admin"), "order-review", service.SimulateRequest{
-			Orders: []service.SimOrder{{Data: sample(t, "small-standard.json").Data, Department: "sales", Submitter: "clerk"}}})
+		res, err := svc.Simulate(ctx, as(t, s, "admin"), "order-review", catalogue.SimulateRequest{
+			Orders: []catalogue.SimOrder{{Data: sample(t, "small-standard.json").Data, Department: "sales", Submitter: "clerk"}}})
 		if err != nil {
 			t.Fatal(err)
 		}

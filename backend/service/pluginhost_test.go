@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"sluice/backend/catalogue"
 	"sluice/backend/ent/event"
 	"sluice/backend/ent/timer"
 	"sluice/backend/goods"
@@ -164,7 +165,7 @@ func TestPluginOutsidePluginsRunsThroughTheHost(t *testing.T) {
 			t.Fatal(err)
 		}
 		req := sample(t, "small-standard.json")
-		res, err := svc.Simulate(ctx, admin, "watermarked", service.SimulateRequest{Orders: []service.SimOrder{{Data: req.Data, Department: "sales", Submitter: "clerk"}}})
+		res, err := svc.Simulate(ctx, admin, "watermarked", catalogue.SimulateRequest{Orders: []catalogue.SimOrder{{Data: req.Data, Department: "sales", Submitter: "clerk"}}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -3,6 +3,8 @@ package service
 import (
 	"context"
 
+	entsql "entgo.io/ent/dialect/sql"
+
 	"sluice/backend/definitions"
 	"sluice/backend/engine"
 	"sluice/backend/ent"
@@ -55,11 +57,6 @@ func (c *Catalog) PublishedRole(ctx context.Context, key string) (*definitions.R
 	return c.lookup(ctx).Role(key)
 }
 
-// PublishBody validates body and stores it as a new published version (publish).
-func (s *Service) PublishBody(ctx context.Context, a Actor, kind, key string, body []byte) (int, error) {
-	return s.publish(ctx, a, kind, key, body)
-}
-
 // PolicyWriter rebuilds the Casbin policy from the published roles and flows and the
 // memberships, in the transaction that changed one of them. The access feature fills
 // the core's Policy with it (backend/app).
@@ -83,6 +80,62 @@ func (s *Service) ReloadPolicy(ctx context.Context) {
 }
 
 func (s *Service) reloadPolicy(ctx context.Context) { s.ReloadPolicy(ctx) }
+
+// The ports the reporting feature's boards read through (backend/reporting).
+
+// ReadableOrder is the order the actor may see, else a 404 or 403 (readableOrder).
+func (s *Service) ReadableOrder(ctx context.Context, a Actor, id int) (*ent.Order, error) {
+	return s.readableOrder(ctx, a, id)
+}
+
+// MayRead says whether the actor may see an order (mayRead).
+func (s *Service) MayRead(ctx context.Context, a Actor, o *ent.Order) (bool, error) {
+	return s.mayRead(ctx, a, o)
+}
+
+// SearchText normalises a search query ("" when there is nothing to search).
+func SearchText(q string) string { return searchText(q) }
+
+// OrderSearch narrows an order query to the orders whose search text contains q, in SQL
+// (orderSearch; a page it finds is checked again with FieldGuard.MatchesVisible).
+func (s *Service) OrderSearch(q string) func(*entsql.Selector) { return s.orderSearch(q) }
+
+// UniqueInts sorts and deduplicates a page's worth of ids.
+func UniqueInts(ids []int) []int { return uniqueInts(ids) }
+
+// Customer is o's customer name as the guard's actor may see it ("" when hidden).
+func (g *FieldGuard) Customer(ctx context.Context, o *ent.Order) (string, error) {
+	return g.customer(ctx, o)
+}
+
+// Total is o's total as the guard's actor may see it (0 when hidden).
+func (g *FieldGuard) Total(ctx context.Context, o *ent.Order) (float64, error) {
+	return g.total(ctx, o)
+}
+
+// The ports the catalogue feature's simulation and migration use (backend/catalogue).
+
+// Env answers the engine's questions through c for an order of flow; dryRun (a
+// simulation) tells the plugins to change nothing (txEnv).
+func (s *Service) Env(ctx context.Context, c *ent.Client, flow string, dryRun bool) engine.Env {
+	return &txEnv{ctx: ctx, c: c, flow: flow, dryRun: dryRun}
+}
+
+// EngineOrder is o as the engine sees it (engineOrder).
+func EngineOrder(o *ent.Order) engine.Order { return engineOrder(o) }
+
+// CloseOpenWork cancels o's open tasks and nodes (their timers, waits and waiting
+// sub-flows too) in the caller's transaction, as a return does (writer.closeRest).
+func (s *Service) CloseOpenWork(ctx context.Context, tx *ent.Tx, j *store.Journal, a Actor, o *ent.Order) error {
+	w := &writer{ctx: ctx, tx: tx, j: j, a: a, o: o, now: j.At(), notify: map[string]string{}, s: s}
+	return w.closeRest(nil)
+}
+
+// Apply writes an engine result for o in the caller's transaction (apply).
+func (s *Service) Apply(ctx context.Context, tx *ent.Tx, j *store.Journal, a Actor, o *ent.Order, r *engine.Result) error {
+	_, err := s.apply(ctx, tx, j, a, o, nil, r)
+	return err
+}
 
 // ReminderFor is the newest published reminder definition for a flow and its version
 // (nil if none; reminderFor, cached like the catalog's latest versions).

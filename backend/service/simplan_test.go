@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"sluice/backend/service"
+	"sluice/backend/catalogue"
 	"sluice/backend/store"
 	"sluice/backend/store/storetest"
 )
@@ -20,11 +20,11 @@ func TestSimulateRemindersAndStock(t *testing.T) {
 		admin := as(t, s, "admin")
 		// Monday 2 March 2026, 09:00 in Taipei (the reminder's calendar)
 		at := time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC)
-		var orders []service.SimOrder
+		var orders []catalogue.SimOrder
 		for _, f := range []string{"small-standard.json", "shortage-new.json"} {
-			orders = append(orders, service.SimOrder{Data: sample(t, f).Data, Department: "sales", Submitter: "clerk"})
+			orders = append(orders, catalogue.SimOrder{Data: sample(t, f).Data, Department: "sales", Submitter: "clerk"})
 		}
-		res, err := svc.Simulate(ctx, admin, "order-review", service.SimulateRequest{Orders: orders, At: &at})
+		res, err := svc.Simulate(ctx, admin, "order-review", catalogue.SimulateRequest{Orders: orders, At: &at})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -37,11 +37,11 @@ func TestSimulateRemindersAndStock(t *testing.T) {
 				t.Fatalf("small order holds %+v", small.Stock)
 			}
 		}
-		i := slices.IndexFunc(short.Stock, func(l service.SimStock) bool { return l.SKU == "BRG-6204" })
+		i := slices.IndexFunc(short.Stock, func(l catalogue.SimStock) bool { return l.SKU == "BRG-6204" })
 		if i < 0 || short.Stock[i].Shortage != 600 || short.Stock[i].Qty != 0 || short.Stock[i].Reason != "over_max_qty" {
 			t.Fatalf("shortage order holds %+v", short.Stock)
 		}
-		find := func(r service.SimOrderResult, node, kind string) service.SimReminder {
+		find := func(r catalogue.SimOrderResult, node, kind string) catalogue.SimReminder {
 			t.Helper()
 			for _, x := range r.Reminders {
 				if x.Node == node && x.Kind == kind {
@@ -49,7 +49,7 @@ func TestSimulateRemindersAndStock(t *testing.T) {
 				}
 			}
 			t.Fatalf("no %s timer at %s: %+v", kind, node, r.Reminders)
-			return service.SimReminder{}
+			return catalogue.SimReminder{}
 		}
 		// verify: remind after 2 working hours (11:00 Taipei), every 2h up to 3 times;
 		// escalate after a working day (09:00–18:00: the same evening) to the clerk's manager

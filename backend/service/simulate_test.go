@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"sluice/backend/service"
+	"sluice/backend/catalogue"
 	"sluice/backend/store"
 	"sluice/backend/store/storetest"
 	"sluice/schemas"
@@ -26,7 +26,7 @@ func TestSimulateCompareAndPast(t *testing.T) {
 			t.Fatal(err)
 		}
 		sample := sample(t, "large-vip.json")
-		req := service.SimulateRequest{Orders: []service.SimOrder{{Data: sample.Data, Department: "sales", Submitter: "clerk"}},
+		req := catalogue.SimulateRequest{Orders: []catalogue.SimOrder{{Data: sample.Data, Department: "sales", Submitter: "clerk"}},
 			Version: json.RawMessage(`1`), Compare: json.RawMessage(`"draft"`)}
 		res, err := svc.Simulate(ctx, admin, "order-review", req)
 		if err != nil {
@@ -44,7 +44,7 @@ func TestSimulateCompareAndPast(t *testing.T) {
 		if _, _, err := svc.Submit(ctx, as(t, s, "clerk"), sample, nil); err != nil {
 			t.Fatal(err)
 		}
-		res, err = svc.Simulate(ctx, admin, "order-review", service.SimulateRequest{Past: &service.PastFilter{Limit: 5}})
+		res, err = svc.Simulate(ctx, admin, "order-review", catalogue.SimulateRequest{Past: &catalogue.PastFilter{Limit: 5}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -52,7 +52,7 @@ func TestSimulateCompareAndPast(t *testing.T) {
 			t.Fatalf("past replay %+v", res.Results)
 		}
 		// refusals
-		for _, bad := range []service.SimulateRequest{{}, {Past: &service.PastFilter{Limit: 500}}, {Orders: req.Orders, Version: json.RawMessage(`"v9"`)}} {
+		for _, bad := range []catalogue.SimulateRequest{{}, {Past: &catalogue.PastFilter{Limit: 500}}, {Orders: req.Orders, Version: json.RawMessage(`"v9"`)}} {
 			if _, err := svc.Simulate(ctx, admin, "order-review", bad); status(err) != 422 {
 				t.Fatalf("%+v: %v", bad, err)
 			}

@@ -9,11 +9,13 @@ import (
 
 	"entgo.io/ent/dialect"
 
+	"sluice/backend/catalogue"
 	"sluice/backend/ent"
 	"sluice/backend/ent/nodeinstance"
 	"sluice/backend/ent/order"
 	"sluice/backend/ent/task"
 	"sluice/backend/ent/timer"
+	"sluice/backend/reporting"
 	"sluice/backend/service"
 	"sluice/backend/store"
 	"sluice/backend/store/storetest"
@@ -142,7 +144,7 @@ func TestStats(t *testing.T) {
 		}
 
 		finance := as(t, s, "finance") // orders.read_all
-		st, err := svc.Stats(ctx, finance, service.StatsFilter{Flow: "order-review", From: "2026-03-01", To: "2026-03-06", Now: now})
+		st, err := svc.Stats(ctx, finance, reporting.StatsFilter{Flow: "order-review", From: "2026-03-01", To: "2026-03-06", Now: now})
 		must(t, err)
 		if st.Orders != 6 || st.Version != 1 {
 			t.Fatalf("orders %d version %d", st.Orders, st.Version)
@@ -168,11 +170,11 @@ func TestStats(t *testing.T) {
 			t.Fatalf("throughput\n got %v\nwant %v", got, want)
 		}
 
-		cycle := map[string]service.Timing{}
+		cycle := map[string]reporting.Timing{}
 		for _, c := range st.CycleTime {
 			cycle[c.Node] = c.Timing
 		}
-		if v := cycle["verify"]; v != (service.Timing{Count: 7, P50: 40, P90: 70, Avg: 40}) {
+		if v := cycle["verify"]; v != (reporting.Timing{Count: 7, P50: 40, P90: 70, Avg: 40}) {
 			t.Errorf("verify cycle time %+v", v)
 		}
 		if st.CycleTime[0].Node != "verify" {
@@ -182,41 +184,41 @@ func TestStats(t *testing.T) {
 			t.Errorf("the start node has no cycle time")
 		}
 
-		lat := map[string]service.Timing{}
+		lat := map[string]reporting.Timing{}
 		for _, u := range st.Approvers {
 			lat[u.User] = u.Timing
 		}
-		if v := lat["manager"]; v != (service.Timing{Count: 5, P50: 180, P90: 3000, Avg: 720}) {
+		if v := lat["manager"]; v != (reporting.Timing{Count: 5, P50: 180, P90: 3000, Avg: 720}) {
 			t.Errorf("manager latency %+v", v)
 		}
 		if v := lat["clerk"]; v.Count != 7 || v.P50 != 40 || v.P90 != 70 {
 			t.Errorf("clerk latency %+v", v)
 		}
 
-		wantRework := service.Rework{
-			Histogram: []service.ReworkBucket{{Returns: 0, Orders: 5}, {Returns: 1, Orders: 0}, {Returns: 2, Orders: 1}},
-			ByNode:    []service.NodeCount{{Node: "sales_review", Count: 2}}, Total: 2}
+		wantRework := reporting.Rework{
+			Histogram: []reporting.ReworkBucket{{Returns: 0, Orders: 5}, {Returns: 1, Orders: 0}, {Returns: 2, Orders: 1}},
+			ByNode:    []reporting.NodeCount{{Node: "sales_review", Count: 2}}, Total: 2}
 		if !reflect.DeepEqual(st.Rework, wantRework) {
 			t.Errorf("rework %+v", st.Rework)
 		}
 
-		var verifySLA *service.NodeSLA
+		var verifySLA *reporting.NodeSLA
 		for i := range st.SLA {
 			if st.SLA[i].Node == "verify" {
 				verifySLA = &st.SLA[i]
 			}
 		}
 		// decided after 40, 50, 60, 70 s (deadline 35 s) and the open one an hour in
-		if verifySLA == nil || *verifySLA != (service.NodeSLA{Node: "verify", Tasks: 8, Breached: 5, OpenBreached: 1, Escalated: 1}) {
+		if verifySLA == nil || *verifySLA != (reporting.NodeSLA{Node: "verify", Tasks: 8, Breached: 5, OpenBreached: 1, Escalated: 1}) {
 			t.Errorf("verify SLA %+v", verifySLA)
 		}
 
-		wantReasons := []service.Count{{Key: "price_too_low", Count: 2}, {Key: "duplicate", Count: 1}}
+		wantReasons := []reporting.Count{{Key: "price_too_low", Count: 2}, {Key: "duplicate", Count: 1}}
 		if !reflect.DeepEqual(st.Rejections, wantReasons) {
 			t.Errorf("rejection reasons %+v", st.Rejections)
 		}
 
-		wantLoad := []service.NodeLoad{{Node: "verify", Waiting: 1, Orders: 1, MeanAge: 3600, MaxAge: 3600},
+		wantLoad := []reporting.NodeLoad{{Node: "verify", Waiting: 1, Orders: 1, MeanAge: 3600, MaxAge: 3600},
 			{Node: "sales_review", Waiting: 1, Orders: 1, MeanAge: 1800, MaxAge: 1800}}
 		if !reflect.DeepEqual(st.Bottlenecks, wantLoad) {
 			t.Errorf("bottlenecks %+v", st.Bottlenecks)
@@ -226,7 +228,7 @@ func TestStats(t *testing.T) {
 		}
 
 		// a narrower range: only o3..o6 were submitted from 2 to 4 March
-		st, err = svc.Stats(ctx, finance, service.StatsFilter{Flow: "order-review", From: "2026-03-02", To: "2026-03-04", Now: now})
+		st, err = svc.Stats(ctx, finance, reporting.StatsFilter{Flow: "order-review", From: "2026-03-02", To: "2026-03-04", Now: now})
 		must(t, err)
 		if st.Orders != 4 || len(st.Throughput) != 4 || st.Throughput[0].Ended["rejected"] != 1 || st.Rework.Total != 2 {
 			t.Errorf("2–4 March: %d orders, throughput %+v, rework %+v", st.Orders, st.Throughput, st.Rework)
@@ -234,23 +236,23 @@ func TestStats(t *testing.T) {
 
 		// Casbin scope: the sales manager of another department sees none of sales' orders
 		m2 := as(t, s, "manager2")
-		st, err = svc.Stats(ctx, m2, service.StatsFilter{Flow: "order-review", Now: now})
+		st, err = svc.Stats(ctx, m2, reporting.StatsFilter{Flow: "order-review", Now: now})
 		must(t, err)
 		if st.Orders != 0 || len(st.Bottlenecks) != 0 || len(st.Rejections) != 0 {
 			t.Errorf("manager2 sees %d orders: %+v", st.Orders, st)
 		}
-		if _, err := svc.Stats(ctx, m2, service.StatsFilter{Flow: "order-review", Department: "sales"}); status(err) != http.StatusForbidden {
+		if _, err := svc.Stats(ctx, m2, reporting.StatsFilter{Flow: "order-review", Department: "sales"}); status(err) != http.StatusForbidden {
 			t.Errorf("manager2 on sales: %v, want 403", err)
 		}
-		if st, err := svc.Stats(ctx, manager, service.StatsFilter{Flow: "order-review", Department: "sales", Now: now}); err != nil || st.Orders != 6 {
+		if st, err := svc.Stats(ctx, manager, reporting.StatsFilter{Flow: "order-review", Department: "sales", Now: now}); err != nil || st.Orders != 6 {
 			t.Errorf("manager on sales: %v", err)
 		}
-		for _, f := range []service.StatsFilter{{Flow: ""}, {Flow: "order-review", From: "March"}, {Flow: "order-review", From: "2026-03-05", To: "2026-03-01"}} {
+		for _, f := range []reporting.StatsFilter{{Flow: ""}, {Flow: "order-review", From: "March"}, {Flow: "order-review", From: "2026-03-05", To: "2026-03-01"}} {
 			if _, err := svc.Stats(ctx, finance, f); status(err) != http.StatusUnprocessableEntity {
 				t.Errorf("%+v: %v, want 422", f, err)
 			}
 		}
-		if _, err := svc.Stats(ctx, finance, service.StatsFilter{Flow: "nope"}); status(err) != http.StatusNotFound {
+		if _, err := svc.Stats(ctx, finance, reporting.StatsFilter{Flow: "nope"}); status(err) != http.StatusNotFound {
 			t.Errorf("unknown flow: %v", err)
 		}
 	})
@@ -261,18 +263,18 @@ func TestCheckExpression(t *testing.T) {
 	svc := newDemo(t, s)
 	ctx := context.Background()
 	admin := as(t, s, "admin")
-	res, err := svc.CheckExpression(ctx, admin, service.ExpressionCheck{Form: "order", Expr: "order.total >= 50000"})
+	res, err := svc.CheckExpression(ctx, admin, catalogue.ExpressionCheck{Form: "order", Expr: "order.total >= 50000"})
 	if err != nil || !res.OK || len(res.Errors) != 0 {
 		t.Fatalf("valid: %+v %v", res, err)
 	}
-	res, err = svc.CheckExpression(ctx, admin, service.ExpressionCheck{Form: "order", Expr: "order.totl > 1"})
+	res, err = svc.CheckExpression(ctx, admin, catalogue.ExpressionCheck{Form: "order", Expr: "order.totl > 1"})
 	if err != nil || res.OK || len(res.Errors) != 1 {
 		t.Fatalf("typo: %+v %v", res, err)
 	}
-	if _, err := svc.CheckExpression(ctx, admin, service.ExpressionCheck{Form: "nope", Expr: "true"}); status(err) != 422 {
+	if _, err := svc.CheckExpression(ctx, admin, catalogue.ExpressionCheck{Form: "nope", Expr: "true"}); status(err) != 422 {
 		t.Fatalf("unknown form: %v", err)
 	}
-	if _, err := svc.CheckExpression(ctx, as(t, s, "clerk"), service.ExpressionCheck{Expr: "true"}); status(err) != 403 {
+	if _, err := svc.CheckExpression(ctx, as(t, s, "clerk"), catalogue.ExpressionCheck{Expr: "true"}); status(err) != 403 {
 		t.Fatalf("clerk: %v", err)
 	}
 }

@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"sluice/backend/catalogue"
 	"sluice/backend/ent/auditentry"
-	"sluice/backend/service"
 	"sluice/backend/store"
 	"sluice/backend/store/storetest"
 )
@@ -105,8 +105,8 @@ func TestSimulateRemindersAndStock(t *testing.T) {
 		"--orders", "../../../schemas/examples/orders/shortage-new.json", "--at", "2026-03-02T01:00:00Z")
 	var res []struct {
 		Status    string
-		Reminders []service.SimReminder
-		Stock     []service.SimStock
+		Reminders []catalogue.SimReminder
+		Stock     []catalogue.SimStock
 	}
 	if code != 0 || json.Unmarshal([]byte(out), &res) != nil || len(res) != 1 {
 		t.Fatalf("%d %s", code, out)

@@ -11,10 +11,10 @@ import (
 	"slices"
 	"time"
 
+	"sluice/backend/catalogue"
 	"sluice/backend/definitions"
 	"sluice/backend/engine"
 	"sluice/backend/pluginhost"
-	"sluice/backend/service"
 	"sluice/plugins"
 	"sluice/schemas"
 )
@@ -101,9 +101,9 @@ func simulate(args []string, stdout io.Writer) error {
 	type result struct {
 		Index int `json:"index"`
 		engine.SimResult
-		Errors    []definitions.Problem `json:"errors,omitempty"`
-		Reminders []service.SimReminder `json:"reminders,omitempty"`
-		Stock     []service.SimStock    `json:"stock,omitempty"`
+		Errors    []definitions.Problem   `json:"errors,omitempty"`
+		Reminders []catalogue.SimReminder `json:"reminders,omitempty"`
+		Stock     []catalogue.SimStock    `json:"stock,omitempty"`
 	}
 	var out []result
 	failed := false
@@ -115,8 +115,8 @@ func simulate(args []string, stdout io.Writer) error {
 		} else {
 			r.SimResult = engine.Simulate(flow, engine.Order{ID: -(i + 1), Number: fmt.Sprintf("SIM-%d", i+1), Department: *department, Data: data}, decisions, env)
 			failed = failed || r.Error != ""
-			r.Stock = service.StockHeld(flow, r.SimResult)
-			r.Reminders = service.PlanReminders(rem, r.SimResult, data, at, func(e *definitions.Escalation, assignees []string) []string {
+			r.Stock = catalogue.StockHeld(flow, r.SimResult)
+			r.Reminders = catalogue.PlanReminders(rem, r.SimResult, data, at, func(e *definitions.Escalation, assignees []string) []string {
 				return env.escalation(e, *department, assignees)
 			})
 		}

@@ -1,4 +1,4 @@
-// GET /api/v1/flows/{key}/stats (backend/service/stats.go). Durations are seconds.
+// GET /api/v1/flows/{key}/stats (backend/reporting/stats.go). Durations are seconds.
 // Wire types: generated from the OpenAPI document (lib/api.gen.ts, `npm run gen:api`).
 import type { components } from '../../../lib/api.gen';
 

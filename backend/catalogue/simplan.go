@@ -1,4 +1,4 @@
-package service
+package catalogue
 
 import (
 	"time"
@@ -6,6 +6,7 @@ import (
 	"sluice/backend/definitions"
 	"sluice/backend/durations"
 	"sluice/backend/engine"
+	"sluice/backend/service"
 	"sluice/plugins"
 )
 
@@ -64,24 +65,24 @@ func PlanReminders(rem *definitions.Reminder, res engine.SimResult, data map[str
 			}
 			due := definitions.AddWorking(rem.Calendar, at, d)
 			r := SimReminder{Node: st.Node, Kind: kind, After: d.String(), DueAt: due}
-			if hasDeadline && kind != TimerAuto {
+			if hasDeadline && kind != service.TimerAuto {
 				r.DueAt = definitions.CapDue(due, deadline, at)
 				r.Capped = !r.DueAt.Equal(due)
 			}
 			out = append(out, r)
 			return &out[len(out)-1]
 		}
-		if r := add(TimerRemind, rule.RemindAfter); r != nil && !rule.RepeatEvery.IsZero() {
+		if r := add(service.TimerRemind, rule.RemindAfter); r != nil && !rule.RepeatEvery.IsZero() {
 			r.RepeatEvery, r.MaxTimes = rule.RepeatEvery.String(), rule.MaxTimes
 		}
-		if r := add(TimerEscalate, rule.EscalateAfter); r != nil && rule.EscalateTo != nil {
+		if r := add(service.TimerEscalate, rule.EscalateAfter); r != nil && rule.EscalateTo != nil {
 			r.Reassign = rule.EscalateTo.Reassign
 			if targets != nil {
 				r.To = targets(rule.EscalateTo, st.Approvers)
 			}
 		}
 		if rule.AutoAction != "" {
-			if r := add(TimerAuto, rule.AutoAfter); r != nil {
+			if r := add(service.TimerAuto, rule.AutoAfter); r != nil {
 				r.Action = rule.AutoAction
 			}
 		}

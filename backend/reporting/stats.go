@@ -1,4 +1,4 @@
-package service
+package reporting
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 	"sluice/backend/ent/order"
 	"sluice/backend/ent/task"
 	"sluice/backend/ent/timer"
+	"sluice/backend/service"
 )
 
 // Flow statistics for the dashboards: where orders of one flow wait and for how long,
@@ -166,15 +167,15 @@ const statsChunk = 500
 const maxStatsDays = 731
 
 // Stats computes a flow's dashboard figures.
-func (s *Service) Stats(ctx context.Context, a Actor, f StatsFilter) (*Stats, error) {
-	var errs []FieldError
+func (s *Reporting) Stats(ctx context.Context, a service.Actor, f StatsFilter) (*Stats, error) {
+	var errs []service.FieldError
 	if f.Flow == "" {
-		errs = append(errs, FieldError{"/flow", "name a flow"})
+		errs = append(errs, service.FieldError{Pointer: "/flow", Message: "name a flow"})
 	}
 	from, to, derr := statsRange(f.From, f.To)
 	errs = append(errs, derr...)
 	if len(errs) > 0 {
-		return nil, invalid("the query is not valid", errs...)
+		return nil, service.Invalid("the query is not valid", errs...)
 	}
 	now := f.Now
 	if now.IsZero() {
@@ -191,7 +192,7 @@ func (s *Service) Stats(ctx context.Context, a Actor, f StatsFilter) (*Stats, er
 		return nil, err
 	}
 	if fl == nil {
-		return nil, notFound("flow")
+		return nil, service.NotFound("flow")
 	}
 	c := s.Store.Read
 	st := &Stats{Flow: fl.Key, Version: fl.Version, Departments: depts, From: f.From, To: f.To, At: now,
@@ -421,19 +422,19 @@ func (s *Service) Stats(ctx context.Context, a Actor, f StatsFilter) (*Stats, er
 
 // statsDepartments are the departments the figures may cover: the one asked for, or
 // every department the caller may read orders of (orders.read there, or orders.read_all).
-func (s *Service) statsDepartments(ctx context.Context, a Actor, want string) ([]string, error) {
+func (s *Reporting) statsDepartments(ctx context.Context, a service.Actor, want string) ([]string, error) {
 	all, err := s.Store.Read.Department.Query().Order(ent.Asc(department.FieldKey)).Select(department.FieldKey).Strings(ctx)
 	if err != nil {
 		return nil, err
 	}
-	readAll := s.canAnywhere(a, "orders", "read_all")
-	may := func(d string) bool { return readAll || s.can(a, d, "orders", "read") }
+	readAll := s.CanAnywhere(a, "orders", "read_all")
+	may := func(d string) bool { return readAll || s.Can(a, d, "orders", "read") }
 	if want != "" {
 		if !slices.Contains(all, want) {
-			return nil, notFound("department")
+			return nil, service.NotFound("department")
 		}
 		if !may(want) {
-			return nil, forbidden("you may not read the orders of department %s", want)
+			return nil, service.Forbidden("you may not read the orders of department %s", want)
 		}
 		return []string{want}, nil
 	}
@@ -444,30 +445,30 @@ func (s *Service) statsDepartments(ctx context.Context, a Actor, want string) ([
 		}
 	}
 	if len(out) == 0 {
-		return nil, forbidden("you may not read the orders of any department")
+		return nil, service.Forbidden("you may not read the orders of any department")
 	}
 	return out, nil
 }
 
 // statsRange parses from/to dates into [from, to+1 day) in UTC.
-func statsRange(from, to string) (time.Time, time.Time, []FieldError) {
+func statsRange(from, to string) (time.Time, time.Time, []service.FieldError) {
 	var f, t time.Time
-	var errs []FieldError
+	var errs []service.FieldError
 	var err error
 	if from != "" {
 		if f, err = time.Parse(time.DateOnly, from); err != nil {
-			errs = append(errs, FieldError{"/from", "a date YYYY-MM-DD"})
+			errs = append(errs, service.FieldError{Pointer: "/from", Message: "a date YYYY-MM-DD"})
 		}
 	}
 	if to != "" {
 		if t, err = time.Parse(time.DateOnly, to); err != nil {
-			errs = append(errs, FieldError{"/to", "a date YYYY-MM-DD"})
+			errs = append(errs, service.FieldError{Pointer: "/to", Message: "a date YYYY-MM-DD"})
 		} else {
 			t = t.AddDate(0, 0, 1)
 		}
 	}
 	if len(errs) == 0 && !f.IsZero() && !t.IsZero() && !f.Before(t) {
-		errs = append(errs, FieldError{"/to", "on or after from"})
+		errs = append(errs, service.FieldError{Pointer: "/to", Message: "on or after from"})
 	}
 	return f, t, errs
 }

@@ -1,4 +1,4 @@
-package service
+package reporting
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"sluice/backend/ent"
 	"sluice/backend/ent/order"
 	"sluice/backend/ent/task"
+	"sluice/backend/service"
 	"sluice/backend/store"
 )
 
@@ -42,9 +43,9 @@ type TaskStatus struct {
 var startedAt = time.Now().UTC()
 
 // Status reports the system's state to holders of users.manage or audit.read.
-func (s *Service) Status(ctx context.Context, a Actor) (*SystemStatus, error) {
-	if !s.canCompanyWide(a, "users.manage") && !s.canCompanyWide(a, "audit.read") {
-		return nil, forbidden("you may not see the system status (needs users.manage or audit.read)")
+func (s *Reporting) Status(ctx context.Context, a service.Actor) (*SystemStatus, error) {
+	if !s.CanCompanyWide(a, "users.manage") && !s.CanCompanyWide(a, "audit.read") {
+		return nil, service.Forbidden("you may not see the system status (needs users.manage or audit.read)")
 	}
 	r := s.Store.Read
 	st := &SystemStatus{Build: buildinfo.Get(), Started: startedAt, Uptime: time.Since(startedAt).Seconds(),

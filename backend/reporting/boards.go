@@ -1,4 +1,4 @@
-package service
+package reporting
 
 import (
 	"context"
@@ -24,6 +24,7 @@ import (
 	"sluice/backend/ent/taskassignee"
 	"sluice/backend/ent/timer"
 	"sluice/backend/ent/user"
+	"sluice/backend/service"
 	"sluice/backend/store"
 )
 
@@ -41,7 +42,7 @@ const DefaultBoardFlow = "order-review"
 type BoardFilter struct {
 	Flow string // flow key, default DefaultBoardFlow
 	// Q matches the order number, the submitter, the customer (code or name) or a SKU
-	// (case-insensitive), in SQL (pages.go), among what the caller may see.
+	// (case-insensitive), in SQL (service/pages.go), among what the caller may see.
 	Q string
 	// Status is a comma-separated list of in_review and exception (default in_review).
 	Status string
@@ -103,7 +104,7 @@ type LockView struct {
 // LockConflict is the 409 answered when someone else holds a live lock; it carries the
 // lock so the caller can show who has the order.
 type LockConflict struct {
-	Problem *Error
+	Problem *service.Error
 	Lock    LockView
 }
 
@@ -119,7 +120,7 @@ func (e *LockConflict) Unwrap() error { return e.Problem }
 // status, search); only a page's own rows are then read by id, so the board costs the
 // same at 40,000 open orders as at 40. A column's cursor is "r<node instance>" while in
 // its review cards and "e<exception>" in its exception cards (opaque to clients).
-func (s *Service) Board(ctx context.Context, a Actor, dept string, f BoardFilter) (*Board, error) {
+func (s *Reporting) Board(ctx context.Context, a service.Actor, dept string, f BoardFilter) (*Board, error) {
 	if f.Flow == "" {
 		f.Flow = DefaultBoardFlow
 	}
@@ -129,7 +130,7 @@ func (s *Service) Board(ctx context.Context, a Actor, dept string, f BoardFilter
 		for _, st := range strings.Split(f.Status, ",") {
 			st = strings.TrimSpace(st)
 			if st != engine.StatusInReview && st != engine.StatusException {
-				return nil, invalid("the query is not valid", FieldError{"/status", "a comma-separated list of in_review and exception"})
+				return nil, service.Invalid("the query is not valid", service.FieldError{Pointer: "/status", Message: "a comma-separated list of in_review and exception"})
 			}
 			statuses = append(statuses, st)
 		}
@@ -140,24 +141,24 @@ func (s *Service) Board(ctx context.Context, a Actor, dept string, f BoardFilter
 		return nil, err
 	}
 	if f.Cursor != "" && f.Node == "" {
-		return nil, invalid("the query is not valid", FieldError{"/cursor", "a column's cursor goes with its node (?node=…)"})
+		return nil, service.Invalid("the query is not valid", service.FieldError{Pointer: "/cursor", Message: "a column's cursor goes with its node (?node=…)"})
 	}
-	limit := pageSize(f.Limit)
+	limit := service.PageSize(f.Limit)
 	if !s.MayWatchDepartment(ctx, a, dept) {
-		return nil, forbidden("you may not see the board of this department")
+		return nil, service.Forbidden("you may not see the board of this department")
 	}
 	c := s.Store.Read
 	if ok, err := c.Department.Query().Where(department.Key(dept)).Exist(ctx); err != nil {
 		return nil, err
 	} else if !ok {
-		return nil, notFound("department")
+		return nil, service.NotFound("department")
 	}
 	fl, err := s.Catalog.Flow(ctx, f.Flow, 0)
 	if err != nil {
 		return nil, err
 	}
 	if fl == nil {
-		return nil, notFound("flow")
+		return nil, service.NotFound("flow")
 	}
 	b := &Board{Flow: fl.Key, Version: fl.Version, Department: dept, Columns: []BoardColumn{}}
 	col := map[string]int{}
@@ -169,7 +170,7 @@ func (s *Service) Board(ctx context.Context, a Actor, dept string, f BoardFilter
 	}
 
 	// the board's orders, as a subquery (never a list of ids)
-	want := searchText(f.Q)
+	want := service.SearchText(f.Q)
 	// On SQLite correlated (EXISTS), so a column's page walks the (node_id, status, id)
 	// index and stops after a page instead of collecting the department's orders first;
 	// on PostgreSQL an IN (subquery), which its planner answers by a hash semi-join (a
@@ -184,7 +185,7 @@ func (s *Service) Board(ctx context.Context, a Actor, dept string, f BoardFilter
 		}
 		sub := entsql.Select(o.C(order.FieldID)).From(o).Where(entsql.And(conds...))
 		if want != "" {
-			s.orderSearch(want)(sub)
+			s.OrderSearch(want)(sub)
 		}
 		if pg {
 			sel.Where(entsql.In(sel.C(orderIDCol), sub))
@@ -257,7 +258,7 @@ func (s *Service) Board(ctx context.Context, a Actor, dept string, f BoardFilter
 	if f.Node != "" {
 		i, ok := col[f.Node]
 		if !ok {
-			return nil, notFound("board column")
+			return nil, service.NotFound("board column")
 		}
 		b.Columns = []BoardColumn{b.Columns[i]}
 	}
@@ -325,7 +326,7 @@ func (s *Service) Board(ctx context.Context, a Actor, dept string, f BoardFilter
 			oids = append(oids, p.exc.OrderID)
 		}
 	}
-	oids = uniqueInts(oids)
+	oids = service.UniqueInts(oids)
 	os, err := c.Order.Query().Where(order.IDIn(oids...)).All(ctx)
 	if err != nil {
 		return nil, err
@@ -334,15 +335,15 @@ func (s *Service) Board(ctx context.Context, a Actor, dept string, f BoardFilter
 	for _, o := range os {
 		byID[o.ID] = o
 	}
-	// the cards show (and the search matches) only what the caller may see (fields.go)
-	g, err := s.guard(ctx, c, a, os...)
+	// the cards show (and the search matches) only what the caller may see (service/fields.go)
+	g, err := s.Guard(ctx, c, a, os...)
 	if err != nil {
 		return nil, err
 	}
 	tasksOf := map[int][]*ent.Task{} // by node instance
 	due := map[int]time.Time{}       // by task
 	if len(niids) > 0 {
-		ts, err := c.Task.Query().Where(task.NodeInstanceIDIn(uniqueInts(niids)...), task.Status("open"), task.KindNEQ("cc")).
+		ts, err := c.Task.Query().Where(task.NodeInstanceIDIn(service.UniqueInts(niids)...), task.Status("open"), task.KindNEQ("cc")).
 			Order(ent.Asc(task.FieldID)).All(ctx)
 		if err != nil {
 			return nil, err
@@ -403,16 +404,16 @@ func (s *Service) Board(ctx context.Context, a Actor, dept string, f BoardFilter
 				bc.Name = old.Nodes[p.node].Name
 			}
 		}
-		if ok, err := g.matchesVisible(ctx, o, want); err != nil {
+		if ok, err := g.MatchesVisible(ctx, o, want); err != nil {
 			return nil, err
 		} else if !ok { // matched only by what the caller may not see
 			continue
 		}
-		customer, err := g.customer(ctx, o)
+		customer, err := g.Customer(ctx, o)
 		if err != nil {
 			return nil, err
 		}
-		total, err := g.total(ctx, o)
+		total, err := g.Total(ctx, o)
 		if err != nil {
 			return nil, err
 		}
@@ -451,7 +452,7 @@ func (s *Service) Board(ctx context.Context, a Actor, dept string, f BoardFilter
 
 // exceptionOwnedBy keeps the exceptions naming the user among their owners
 // (detail.owners, a JSON array).
-func (s *Service) exceptionOwnedBy(user string) func(*entsql.Selector) {
+func (s *Reporting) exceptionOwnedBy(user string) func(*entsql.Selector) {
 	return func(sel *entsql.Selector) {
 		col := sel.C(exception.FieldDetail)
 		if s.Store.Dialect == dialect.Postgres {
@@ -477,7 +478,7 @@ func parseBoardCursor(s string) (boardCursor, error) {
 	if s == "" {
 		return boardCursor{}, nil
 	}
-	bad := invalid("bad cursor", FieldError{"/cursor", "use the next_cursor of the column's previous page"})
+	bad := service.Invalid("bad cursor", service.FieldError{Pointer: "/cursor", Message: "use the next_cursor of the column's previous page"})
 	if len(s) < 2 || (s[0] != 'r' && s[0] != 'e') {
 		return boardCursor{}, bad
 	}
@@ -526,22 +527,22 @@ func boardEvent(ctx context.Context, j *store.Journal, o *ent.Order, typ string,
 // it is shown on the board so others know someone is on the order, but it never blocks
 // acting on a task. Someone else's live lock is a 409 (LockConflict) naming its holder;
 // an expired one is simply taken over.
-func (s *Service) LockOrder(ctx context.Context, a Actor, id int, req LockRequest) (*LockView, error) {
+func (s *Reporting) LockOrder(ctx context.Context, a service.Actor, id int, req LockRequest) (*LockView, error) {
 	ttl := DefaultLockTTL
 	if req.Minutes != 0 {
 		// The range is checked on the minutes themselves: multiplied first, a huge
 		// count wraps around time.Duration's int64 into the range.
 		if max := int(MaxLockTTL / time.Minute); req.Minutes < 1 || req.Minutes > max {
-			return nil, invalid("the lock request is not valid", FieldError{"/minutes", fmt.Sprintf("between 1 and %d", max)})
+			return nil, service.Invalid("the lock request is not valid", service.FieldError{Pointer: "/minutes", Message: fmt.Sprintf("between 1 and %d", max)})
 		}
 		ttl = time.Duration(req.Minutes) * time.Minute
 	}
-	o, err := s.readableOrder(ctx, a, id)
+	o, err := s.ReadableOrder(ctx, a, id)
 	if err != nil {
 		return nil, err
 	}
 	var out *LockView
-	err = s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
+	err = s.Change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
 		now := j.At()
 		until := now.Add(ttl)
 		cur, err := tx.OrderLock.Query().Where(orderlock.OrderID(o.ID)).Only(ctx)
@@ -551,7 +552,7 @@ func (s *Service) LockOrder(ctx context.Context, a Actor, id int, req LockReques
 		case err != nil:
 		case cur.Holder != a.Username && cur.ExpiresAt.After(now):
 			held := LockView{OrderID: o.ID, By: cur.Holder, Until: cur.ExpiresAt.UTC()}
-			return &LockConflict{Problem: conflict("order %s is locked by %s until %s", o.Number, cur.Holder,
+			return &LockConflict{Problem: service.Conflict("order %s is locked by %s until %s", o.Number, cur.Holder,
 				held.Until.Format(time.RFC3339)), Lock: held}
 		default:
 			err = tx.OrderLock.UpdateOneID(cur.ID).SetHolder(a.Username).SetExpiresAt(until).Exec(ctx)
@@ -570,12 +571,12 @@ func (s *Service) LockOrder(ctx context.Context, a Actor, id int, req LockReques
 
 // UnlockOrder releases a lock: its holder may at any time, anyone once it has expired.
 // Releasing an order nobody holds does nothing.
-func (s *Service) UnlockOrder(ctx context.Context, a Actor, id int) error {
-	o, err := s.readableOrder(ctx, a, id)
+func (s *Reporting) UnlockOrder(ctx context.Context, a service.Actor, id int) error {
+	o, err := s.ReadableOrder(ctx, a, id)
 	if err != nil {
 		return err
 	}
-	return s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
+	return s.Change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
 		cur, err := tx.OrderLock.Query().Where(orderlock.OrderID(o.ID)).Only(ctx)
 		if ent.IsNotFound(err) {
 			return nil
@@ -586,7 +587,7 @@ func (s *Service) UnlockOrder(ctx context.Context, a Actor, id int) error {
 		expired := !cur.ExpiresAt.After(j.At())
 		if cur.Holder != a.Username && !expired {
 			held := LockView{OrderID: o.ID, By: cur.Holder, Until: cur.ExpiresAt.UTC()}
-			return &LockConflict{Problem: conflict("order %s is locked by %s until %s; only they may release it before then",
+			return &LockConflict{Problem: service.Conflict("order %s is locked by %s until %s; only they may release it before then",
 				o.Number, cur.Holder, held.Until.Format(time.RFC3339)), Lock: held}
 		}
 		if _, err := tx.OrderLock.Delete().Where(orderlock.ID(cur.ID)).Exec(ctx); err != nil {
@@ -617,8 +618,8 @@ type CommentView struct {
 const MaxCommentLen = 2000
 
 // Comments lists an order's comments, oldest first.
-func (s *Service) Comments(ctx context.Context, a Actor, id int) ([]CommentView, error) {
-	if _, err := s.readableOrder(ctx, a, id); err != nil {
+func (s *Reporting) Comments(ctx context.Context, a service.Actor, id int) ([]CommentView, error) {
+	if _, err := s.ReadableOrder(ctx, a, id); err != nil {
 		return nil, err
 	}
 	rows, err := s.Store.Read.OrderComment.Query().Where(ordercomment.OrderID(id)).Order(ent.Asc(ordercomment.FieldID)).All(ctx)
@@ -656,7 +657,7 @@ func ParseMentions(body string) []string {
 			j++
 		}
 		name := strings.ToLower(strings.TrimRight(string(rs[i+1:j]), ".-_"))
-		if keyPattern.MatchString(name) && !slices.Contains(out, name) {
+		if service.KeyPattern.MatchString(name) && !slices.Contains(out, name) {
 			out = append(out, name)
 		}
 		i = j - 1
@@ -673,12 +674,12 @@ func mentionRune(r rune) bool {
 // notification.created event on user:<name>); the others are ignored. The comment is
 // announced as order.commented on department:<dept> and order:<id> and recorded in
 // the audit trail (so the order's history shows it), all in one transaction.
-func (s *Service) AddComment(ctx context.Context, a Actor, id int, req CommentRequest) (*CommentView, error) {
+func (s *Reporting) AddComment(ctx context.Context, a service.Actor, id int, req CommentRequest) (*CommentView, error) {
 	body := strings.TrimSpace(req.Body)
 	if n := len([]rune(body)); n == 0 || n > MaxCommentLen {
-		return nil, invalid("the comment is not valid", FieldError{"/body", fmt.Sprintf("between 1 and %d characters", MaxCommentLen)})
+		return nil, service.Invalid("the comment is not valid", service.FieldError{Pointer: "/body", Message: fmt.Sprintf("between 1 and %d characters", MaxCommentLen)})
 	}
-	o, err := s.readableOrder(ctx, a, id)
+	o, err := s.ReadableOrder(ctx, a, id)
 	if err != nil {
 		return nil, err
 	}
@@ -697,7 +698,7 @@ func (s *Service) AddComment(ctx context.Context, a Actor, id int, req CommentRe
 		if u.Disabled {
 			continue
 		}
-		if ok, err := s.mayRead(ctx, Actor{ID: u.ID, Username: u.Username, IsAdmin: u.IsAdmin}, o); err != nil {
+		if ok, err := s.MayRead(ctx, service.Actor{ID: u.ID, Username: u.Username, IsAdmin: u.IsAdmin}, o); err != nil {
 			return nil, err
 		} else if ok {
 			notify = append(notify, u.Username)
@@ -707,7 +708,7 @@ func (s *Service) AddComment(ctx context.Context, a Actor, id int, req CommentRe
 		notify = []string{}
 	}
 	var out CommentView
-	err = s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
+	err = s.Change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
 		row, err := tx.OrderComment.Create().SetOrderID(o.ID).SetAuthor(a.Username).SetBody(body).
 			SetMentions(notify).SetCreatedAt(j.At()).Save(ctx)
 		if err != nil {

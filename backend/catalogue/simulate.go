@@ -1,4 +1,4 @@
-package service
+package catalogue
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"sluice/backend/engine"
 	"sluice/backend/ent"
 	"sluice/backend/ent/order"
+	"sluice/backend/service"
 )
 
 // SimulateRequest is the body of POST /flows/{key}/simulate.
@@ -49,7 +50,7 @@ type SimOrderResult struct {
 	// Order is the past order replayed, when the sample came from the database.
 	Order string `json:"order,omitempty"`
 	engine.SimResult
-	Errors []FieldError `json:"errors,omitempty"`
+	Errors []service.FieldError `json:"errors,omitempty"`
 	// Compared is the same sample on the compare version, and Diff what changed.
 	Compared *engine.SimResult `json:"compared,omitempty"`
 	Diff     *SimDiff          `json:"diff,omitempty"`
@@ -80,9 +81,9 @@ type SimulateResponse struct {
 // Simulate dry-runs sample orders through a flow version with scripted decisions,
 // resolving approvers from the real directory and running plugins in dry-run mode.
 // It writes nothing.
-func (s *Service) Simulate(ctx context.Context, a Actor, key string, req SimulateRequest) (*SimulateResponse, error) {
-	if !s.canCompanyWide(a, "definitions.manage") {
-		return nil, forbidden("you may not simulate flows")
+func (s *Catalogue) Simulate(ctx context.Context, a service.Actor, key string, req SimulateRequest) (*SimulateResponse, error) {
+	if !s.CanCompanyWide(a, "definitions.manage") {
+		return nil, service.Forbidden("you may not simulate flows")
 	}
 	f, label, err := s.simFlow(ctx, key, req.Version, "/version")
 	if err != nil {
@@ -106,15 +107,15 @@ func (s *Service) Simulate(ctx context.Context, a Actor, key string, req Simulat
 		from = append(make([]string, len(req.Orders)), nums...)
 	}
 	if len(samples) == 0 {
-		return nil, invalid("nothing to simulate", FieldError{"/orders", "give sample orders or a past filter"})
+		return nil, service.Invalid("nothing to simulate", service.FieldError{Pointer: "/orders", Message: "give sample orders or a past filter"})
 	}
 	form, err := s.Catalog.Form(ctx, f.Doc.Form)
 	if err != nil {
 		return nil, err
 	}
 	out := &SimulateResponse{Flow: key, Version: label, Compare: otherLabel, Results: make([]SimOrderResult, 0, len(samples))}
-	env := &txEnv{ctx: ctx, c: s.Store.Read, flow: key, dryRun: true}
-	rem, _, err := s.reminderFor(ctx, key)
+	env := s.Env(ctx, s.Store.Read, key, true)
+	rem, _, err := s.ReminderFor(ctx, key)
 	if err != nil {
 		return nil, err
 	}
@@ -133,15 +134,15 @@ func (s *Service) Simulate(ctx context.Context, a Actor, key string, req Simulat
 		}
 		if form != nil {
 			for _, p := range form.Prepare(data) {
-				r.Errors = append(r.Errors, FieldError{fmt.Sprintf("/orders/%d%s", i, p.Pointer), p.Message})
+				r.Errors = append(r.Errors, service.FieldError{Pointer: fmt.Sprintf("/orders/%d%s", i, p.Pointer), Message: p.Message})
 			}
 		}
 		if len(r.Errors) == 0 {
 			dept := so.Department
 			if dept == "" {
-				if dept, err = s.departmentFor(ctx, a, ""); err != nil {
+				if dept, err = s.DepartmentFor(ctx, a, ""); err != nil {
 					r.Status = "invalid"
-					r.Errors = append(r.Errors, FieldError{fmt.Sprintf("/orders/%d/department", i), "say which department the sample order is submitted in"})
+					r.Errors = append(r.Errors, service.FieldError{Pointer: fmt.Sprintf("/orders/%d/department", i), Message: "say which department the sample order is submitted in"})
 					out.Results = append(out.Results, r)
 					continue
 				}
@@ -150,7 +151,7 @@ func (s *Service) Simulate(ctx context.Context, a Actor, key string, req Simulat
 			r.SimResult = engine.Simulate(f, eo, req.Decisions, env)
 			r.Stock = StockHeld(f, r.SimResult)
 			r.Reminders = PlanReminders(rem, r.SimResult, data, at, func(e *definitions.Escalation, assignees []string) []string {
-				to, err := escalationTargets(ctx, s.Store.Read, e, &ent.Order{Department: dept}, assignees)
+				to, err := s.EscalationTargets(ctx, s.Store.Read, e, &ent.Order{Department: dept}, assignees)
 				if err != nil {
 					return nil
 				}
@@ -169,8 +170,8 @@ func (s *Service) Simulate(ctx context.Context, a Actor, key string, req Simulat
 }
 
 // simFlow picks the version to simulate: a number, "draft", or absent for the latest.
-func (s *Service) simFlow(ctx context.Context, key string, raw json.RawMessage, ptr string) (*engine.Flow, string, error) {
-	bad := invalid("bad version", FieldError{ptr, `a version number or "draft"`})
+func (s *Catalogue) simFlow(ctx context.Context, key string, raw json.RawMessage, ptr string) (*engine.Flow, string, error) {
+	bad := service.Invalid("bad version", service.FieldError{Pointer: ptr, Message: `a version number or "draft"`})
 	var ver any
 	if len(raw) > 0 {
 		if err := json.Unmarshal(raw, &ver); err != nil {
@@ -191,24 +192,23 @@ func (s *Service) simFlow(ctx context.Context, key string, raw json.RawMessage, 
 		if v != "draft" {
 			return nil, "", bad
 		}
-		d, err := version(ctx, s.Store.Read, "flow", key, 0)
+		d, err := service.Definition(ctx, s.Store.Read, "flow", key, 0)
 		if err != nil {
 			return nil, "", err
 		}
 		if d == nil {
-			return nil, "", notFound("a draft of flow " + key)
+			return nil, "", service.NotFound("a draft of flow " + key)
 		}
-		look := s.Catalog.lookup(ctx)
-		fl, probs := definitions.CompileFlow(d.Body, 0, look)
-		if look.err != nil {
-			return nil, "", look.err
+		fl, probs, err := s.Catalog.CompileDraft(ctx, d.Body)
+		if err != nil {
+			return nil, "", err
 		}
 		if len(probs) > 0 {
-			errs := make([]FieldError, len(probs))
+			errs := make([]service.FieldError, len(probs))
 			for i, p := range probs {
-				errs[i] = FieldError{p.Pointer, p.Message}
+				errs[i] = service.FieldError{Pointer: p.Pointer, Message: p.Message}
 			}
-			return nil, "", invalid("the draft does not compile", errs...)
+			return nil, "", service.Invalid("the draft does not compile", errs...)
 		}
 		return fl, "draft", nil
 	default:
@@ -218,18 +218,18 @@ func (s *Service) simFlow(ctx context.Context, key string, raw json.RawMessage, 
 		return nil, "", err
 	}
 	if f == nil {
-		return nil, "", notFound(fmt.Sprintf("flow %s version %v", key, ver))
+		return nil, "", service.NotFound(fmt.Sprintf("flow %s version %v", key, ver))
 	}
 	return f, fmt.Sprint(f.Version), nil
 }
 
 // pastSamples turns past orders of the flow into simulation samples, newest first.
-func (s *Service) pastSamples(ctx context.Context, key string, p PastFilter) ([]SimOrder, []string, error) {
+func (s *Catalogue) pastSamples(ctx context.Context, key string, p PastFilter) ([]SimOrder, []string, error) {
 	if p.Limit <= 0 {
 		p.Limit = 20
 	}
 	if p.Limit > 200 {
-		return nil, nil, invalid("too many past orders", FieldError{"/past/limit", "at most 200"})
+		return nil, nil, service.Invalid("too many past orders", service.FieldError{Pointer: "/past/limit", Message: "at most 200"})
 	}
 	q := s.Store.Read.Order.Query().Where(order.FlowKey(key))
 	if p.Status != "" {

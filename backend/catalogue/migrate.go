@@ -1,4 +1,4 @@
-package service
+package catalogue
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"sluice/backend/engine"
 	"sluice/backend/ent"
 	"sluice/backend/ent/order"
+	"sluice/backend/service"
 	"sluice/backend/store"
 )
 
@@ -33,7 +34,7 @@ type MigrationItem struct {
 
 // PreviewMigration lists the orders in review on the old version and where each would
 // move; nothing is written.
-func (s *Service) PreviewMigration(ctx context.Context, a Actor, key string, req MigrationRequest) ([]MigrationItem, error) {
+func (s *Catalogue) PreviewMigration(ctx context.Context, a service.Actor, key string, req MigrationRequest) ([]MigrationItem, error) {
 	_, _, orders, err := s.migrationPlan(ctx, a, key, req)
 	if err != nil {
 		return nil, err
@@ -63,36 +64,36 @@ func planOne(o *ent.Order, m map[string]string) MigrationItem {
 	return it
 }
 
-func (s *Service) migrationPlan(ctx context.Context, a Actor, key string, req MigrationRequest) (*engine.Flow, *engine.Flow, []*ent.Order, error) {
-	if !s.canCompanyWide(a, "definitions.manage") {
-		return nil, nil, nil, forbidden("you may not migrate orders")
+func (s *Catalogue) migrationPlan(ctx context.Context, a service.Actor, key string, req MigrationRequest) (*engine.Flow, *engine.Flow, []*ent.Order, error) {
+	if !s.CanCompanyWide(a, "definitions.manage") {
+		return nil, nil, nil, service.Forbidden("you may not migrate orders")
 	}
 	from, err := s.Catalog.Flow(ctx, key, req.From)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	if from == nil || req.From < 1 {
-		return nil, nil, nil, invalid("unknown version", FieldError{"/from", fmt.Sprintf("a published version of %s", key)})
+		return nil, nil, nil, service.Invalid("unknown version", service.FieldError{Pointer: "/from", Message: fmt.Sprintf("a published version of %s", key)})
 	}
 	to, err := s.Catalog.Flow(ctx, key, req.To)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	if to == nil || req.To < 1 || req.To == req.From {
-		return nil, nil, nil, invalid("unknown version", FieldError{"/to", fmt.Sprintf("another published version of %s", key)})
+		return nil, nil, nil, service.Invalid("unknown version", service.FieldError{Pointer: "/to", Message: fmt.Sprintf("another published version of %s", key)})
 	}
-	var errs []FieldError
+	var errs []service.FieldError
 	for _, old := range slices.Sorted(maps.Keys(req.Map)) {
 		n, nn := from.Nodes[old], to.Nodes[req.Map[old]]
 		switch {
 		case n == nil || n.Type != engine.TypeReview:
-			errs = append(errs, FieldError{"/map/" + old, fmt.Sprintf("version %d has no review node %q", req.From, old)})
+			errs = append(errs, service.FieldError{Pointer: "/map/" + old, Message: fmt.Sprintf("version %d has no review node %q", req.From, old)})
 		case nn == nil || nn.Type != engine.TypeReview:
-			errs = append(errs, FieldError{"/map/" + old, fmt.Sprintf("version %d has no review node %q", req.To, req.Map[old])})
+			errs = append(errs, service.FieldError{Pointer: "/map/" + old, Message: fmt.Sprintf("version %d has no review node %q", req.To, req.Map[old])})
 		}
 	}
 	if len(errs) > 0 {
-		return nil, nil, nil, invalid("the node map is not valid", errs...)
+		return nil, nil, nil, service.Invalid("the node map is not valid", errs...)
 	}
 	q := s.Store.Read.Order.Query().Where(order.FlowKey(key), order.FlowVersion(req.From), order.Status(engine.StatusInReview))
 	if len(req.Orders) > 0 {
@@ -105,9 +106,9 @@ func (s *Service) migrationPlan(ctx context.Context, a Actor, key string, req Mi
 // ApplyMigration moves the chosen orders, each in its own transaction: their open
 // tasks close, the order is pinned to the new version and enters the mapped node there
 // (approvers resolved anew), and the move is in the audit trail.
-func (s *Service) ApplyMigration(ctx context.Context, a Actor, key string, req MigrationRequest) ([]MigrationItem, error) {
+func (s *Catalogue) ApplyMigration(ctx context.Context, a service.Actor, key string, req MigrationRequest) ([]MigrationItem, error) {
 	if len(req.Orders) == 0 {
-		return nil, invalid("say which orders to move", FieldError{"/orders", "the ids of the orders to migrate (see the preview)"})
+		return nil, service.Invalid("say which orders to move", service.FieldError{Pointer: "/orders", Message: "the ids of the orders to migrate (see the preview)"})
 	}
 	_, to, orders, err := s.migrationPlan(ctx, a, key, req)
 	if err != nil {
@@ -121,16 +122,15 @@ func (s *Service) ApplyMigration(ctx context.Context, a Actor, key string, req M
 			continue
 		}
 		planned := it.To // kept: the closure changes it.To, and Store.Tx may run it twice
-		err := s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
+		err := s.Change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
 			cur, err := tx.Order.Get(ctx, o.ID)
 			if err != nil {
 				return err
 			}
 			if cur.Version != o.Version || cur.FlowVersion != req.From {
-				return conflict("order %s changed meanwhile", o.Number)
+				return service.Conflict("order %s changed meanwhile", o.Number)
 			}
-			w := &writer{ctx: ctx, tx: tx, j: j, a: a, o: cur, now: j.At(), notify: map[string]string{}, s: s}
-			if err := w.closeRest(nil); err != nil {
+			if err := s.CloseOpenWork(ctx, tx, j, a, cur); err != nil {
 				return err
 			}
 			n, err := tx.Order.Update().Where(order.ID(cur.ID), order.Version(cur.Version)).SetFlowVersion(req.To).
@@ -139,11 +139,11 @@ func (s *Service) ApplyMigration(ctx context.Context, a Actor, key string, req M
 				return err
 			}
 			if n == 0 {
-				return conflict("order %s changed meanwhile", o.Number)
+				return service.Conflict("order %s changed meanwhile", o.Number)
 			}
 			cur.Version++
 			cur.FlowVersion, cur.CurrentNodes = req.To, []string{}
-			r, err := engine.Enter(to, planned[0], engineOrder(cur), &txEnv{ctx: ctx, c: tx.Client(), flow: key})
+			r, err := engine.Enter(to, planned[0], service.EngineOrder(cur), s.Env(ctx, tx.Client(), key, false))
 			if err != nil {
 				return err
 			}
@@ -151,14 +151,14 @@ func (s *Service) ApplyMigration(ctx context.Context, a Actor, key string, req M
 				Detail: map[string]any{"from": req.From, "to": req.To, "at": it.At, "entered": planned, "trace": r.Trace}}); err != nil {
 				return err
 			}
-			if _, err := s.apply(ctx, tx, j, a, cur, nil, r); err != nil {
+			if err := s.Apply(ctx, tx, j, a, cur, r); err != nil {
 				return err
 			}
 			it.To, it.Moved = cur.CurrentNodes, true
 			return nil
 		})
 		if err != nil {
-			e, ok := AsError(err)
+			e, ok := service.AsError(err)
 			if !ok {
 				return nil, err
 			}

@@ -1,4 +1,4 @@
-package service
+package catalogue
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"sluice/backend/engine"
 	"sluice/backend/ent"
 	"sluice/backend/ent/definition"
+	"sluice/backend/service"
 )
 
 // FlowItem is a flow a user may start.
@@ -19,7 +20,7 @@ type FlowItem struct {
 }
 
 // StartableFlows lists the latest published flows.
-func (s *Service) StartableFlows(ctx context.Context, a Actor) ([]FlowItem, error) {
+func (s *Catalogue) StartableFlows(ctx context.Context, a service.Actor) ([]FlowItem, error) {
 	keys, err := s.Store.Read.Definition.Query().Where(definition.Kind("flow"), definition.Status("published")).
 		Order(ent.Asc(definition.FieldKey)).GroupBy(definition.FieldKey).Strings(ctx)
 	if err != nil {
@@ -52,20 +53,20 @@ type FlowFormView struct {
 }
 
 // FlowForm returns the latest published flow with its form.
-func (s *Service) FlowForm(ctx context.Context, a Actor, key string) (*FlowFormView, error) {
+func (s *Catalogue) FlowForm(ctx context.Context, a service.Actor, key string) (*FlowFormView, error) {
 	f, err := s.Catalog.Flow(ctx, key, 0)
 	if err != nil {
 		return nil, err
 	}
 	if f == nil {
-		return nil, notFound("flow " + key)
+		return nil, service.NotFound("flow " + key)
 	}
 	form, err := s.Catalog.Form(ctx, f.Doc.Form)
 	if err != nil {
 		return nil, err
 	}
 	if form == nil {
-		return nil, notFound("form " + f.Doc.Form)
+		return nil, service.NotFound("form " + f.Doc.Form)
 	}
 	v := &FlowFormView{Flow: FlowItem{Key: f.Key, Version: f.Version, Name: f.Doc.Name, Form: f.Doc.Form}}
 	v.Form.Key, v.Form.Version, v.Form.Name = form.Key, form.Version, form.Name
@@ -91,12 +92,12 @@ const MaxExpressionLen = 4000
 
 // CheckExpression compiles a branch condition with the compiler the definitions
 // validator uses, so the designer can check it as it is typed (admins: they design flows).
-func (s *Service) CheckExpression(ctx context.Context, a Actor, req ExpressionCheck) (*ExpressionResult, error) {
-	if !s.canCompanyWide(a, "definitions.manage") {
-		return nil, forbidden("you may not design flows")
+func (s *Catalogue) CheckExpression(ctx context.Context, a service.Actor, req ExpressionCheck) (*ExpressionResult, error) {
+	if !s.CanCompanyWide(a, "definitions.manage") {
+		return nil, service.Forbidden("you may not design flows")
 	}
 	if len(req.Expr) > MaxExpressionLen {
-		return nil, invalid("the expression is not valid", FieldError{"/expr", "at most 4000 bytes"})
+		return nil, service.Invalid("the expression is not valid", service.FieldError{Pointer: "/expr", Message: "at most 4000 bytes"})
 	}
 	var form *definitions.Form
 	if req.Form != "" {
@@ -105,7 +106,7 @@ func (s *Service) CheckExpression(ctx context.Context, a Actor, req ExpressionCh
 			return nil, err
 		}
 		if f == nil {
-			return nil, invalid("the expression cannot be checked", FieldError{"/form", "no published form has this key"})
+			return nil, service.Invalid("the expression cannot be checked", service.FieldError{Pointer: "/form", Message: "no published form has this key"})
 		}
 		form = f
 	}

@@ -1,0 +1,249 @@
+package catalogue
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"sluice/backend/definitions"
+	"sluice/backend/ent"
+	"sluice/backend/ent/definition"
+	"sluice/backend/flowcheck"
+	"sluice/backend/service"
+	"sluice/backend/store"
+)
+
+// Kinds of definition, singular as stored; the API's plural path segment maps here.
+var Kinds = map[string]string{"forms": "form", "flows": "flow", "roles": "role", "reminders": "reminder",
+	"form": "form", "flow": "flow", "role": "role", "reminder": "reminder"}
+
+// DefinitionView is a definition as the API shows it.
+type DefinitionView struct {
+	Kind      string          `json:"kind"`
+	Key       string          `json:"key"`
+	Version   int             `json:"version"` // latest published, 0 if never published
+	Status    string          `json:"status"`  // published | draft
+	Name      any             `json:"name,omitempty"`
+	Body      json.RawMessage `json:"body,omitempty"`
+	Draft     json.RawMessage `json:"draft,omitempty"`
+	Versions  []int           `json:"versions,omitempty"`
+	UpdatedAt string          `json:"updated_at,omitempty"`
+}
+
+func nameOf(body json.RawMessage) any {
+	var n struct {
+		Name any `json:"name"`
+	}
+	_ = json.Unmarshal(body, &n)
+	return n.Name
+}
+
+// ListDefinitions lists the definitions of a kind, one row per key.
+func (s *Catalogue) ListDefinitions(ctx context.Context, a service.Actor, kind string) ([]DefinitionView, error) {
+	if !s.CanCompanyWide(a, "definitions.manage") {
+		return nil, service.Forbidden("you may not read definitions")
+	}
+	rows, err := s.Store.Read.Definition.Query().Where(definition.Kind(kind)).
+		Order(ent.Asc(definition.FieldKey), ent.Asc(definition.FieldVersion)).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []DefinitionView
+	idx := map[string]int{}
+	for _, d := range rows {
+		i, ok := idx[d.Key]
+		if !ok {
+			out = append(out, DefinitionView{Kind: kind, Key: d.Key, Status: "draft"})
+			i = len(out) - 1
+			idx[d.Key] = i
+		}
+		v := &out[i]
+		v.Name = nameOf(d.Body)
+		if d.Status == "published" {
+			v.Version, v.Status = d.Version, "published"
+			v.Versions = append(v.Versions, d.Version)
+		}
+	}
+	return out, nil
+}
+
+// GetDefinition returns the latest published body, the draft and the versions.
+func (s *Catalogue) GetDefinition(ctx context.Context, a service.Actor, kind, key string, v int) (*DefinitionView, error) {
+	if !s.CanCompanyWide(a, "definitions.manage") {
+		return nil, service.Forbidden("you may not read definitions")
+	}
+	rows, err := s.Store.Read.Definition.Query().Where(definition.Kind(kind), definition.Key(key)).
+		Order(ent.Asc(definition.FieldVersion)).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, service.NotFound(kind + " " + key)
+	}
+	view := &DefinitionView{Kind: kind, Key: key, Status: "draft"}
+	for _, d := range rows {
+		if d.Version == 0 {
+			view.Draft = d.Body
+			continue
+		}
+		view.Versions = append(view.Versions, d.Version)
+		if v == 0 || d.Version == v {
+			view.Version, view.Status, view.Body = d.Version, "published", d.Body
+		}
+	}
+	if v > 0 && view.Version != v {
+		return nil, service.NotFound(fmt.Sprintf("%s %s version %d", kind, key, v))
+	}
+	src := view.Body
+	if src == nil {
+		src = view.Draft
+	}
+	view.Name = nameOf(src)
+	return view, nil
+}
+
+// validateDoc checks a document's kind and key match where it is saved, then validates
+// it; the error is a fault looking up what it references.
+func validateDoc(ctx context.Context, c *service.Catalog, kind, key string, body []byte) ([]service.FieldError, error) {
+	var head struct {
+		Kind string `json:"kind"`
+		Key  string `json:"key"`
+	}
+	if err := json.Unmarshal(body, &head); err != nil {
+		return []service.FieldError{{Pointer: "", Message: "the body is not a JSON object: " + err.Error()}}, nil
+	}
+	var errs []service.FieldError
+	if head.Kind != "" && head.Kind != kind {
+		errs = append(errs, service.FieldError{Pointer: "/kind", Message: fmt.Sprintf("the document is a %q but is saved as a %s", head.Kind, kind)})
+	}
+	if head.Key != key {
+		errs = append(errs, service.FieldError{Pointer: "/key", Message: fmt.Sprintf("key %q must equal the key in the path (%q)", head.Key, key)})
+	}
+	probs, err := c.Validate(ctx, kind, body)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range probs {
+		errs = append(errs, service.FieldError{Pointer: p.Pointer, Message: p.Message})
+	}
+	return errs, nil
+}
+
+// prove runs the flow checker on a flow before it is published (drafts are not proved:
+// they may be work in progress; nor are the built-in examples SeedDemo publishes: the
+// flowcheck tests prove them once, not every start). It answers a draft that is not
+// valid as publish does (a 422 with its problems). A refusal is a 422 pointing at the node or
+// edge at fault, with its code and counterexample.
+func prove(ctx context.Context, c *service.Catalog, body []byte) error {
+	f, probs, err := c.CompileDraft(ctx, body)
+	if err != nil {
+		return err
+	}
+	if len(probs) > 0 {
+		return nil // not valid: publish says so with every problem
+	}
+	fd := definitions.ProveFlow(f)
+	if fd == nil {
+		return nil
+	}
+	detail := "an order of this flow can get stuck; the flow is not published"
+	if fd.Kind == flowcheck.TooLarge {
+		detail = "the flow is too large to prove that every order can end; the flow is not published"
+	}
+	e := service.Invalid(detail, service.FieldError{Pointer: fd.Pointer, Message: fd.Message})
+	e.Code, e.Counterexample = definitions.ProofCode(fd), fd.Counterexample
+	return e
+}
+
+// SaveDraft validates a definition and stores it as the key's draft (version 0).
+func (s *Catalogue) SaveDraft(ctx context.Context, a service.Actor, kind, key string, body []byte) (*DefinitionView, error) {
+	if !s.CanCompanyWide(a, "definitions.manage") {
+		return nil, service.Forbidden("you may not change definitions")
+	}
+	if errs, err := validateDoc(ctx, s.Catalog, kind, key, body); err != nil {
+		return nil, err
+	} else if len(errs) > 0 {
+		return nil, service.Invalid(fmt.Sprintf("the %s is not valid", kind), errs...)
+	}
+	err := s.Change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
+		n, err := tx.Definition.Update().Where(definition.Kind(kind), definition.Key(key), definition.Version(0)).
+			SetBody(body).SetCreatedBy(a.Username).Save(ctx)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			if err := tx.Definition.Create().SetKind(kind).SetKey(key).SetVersion(0).SetStatus("draft").
+				SetBody(body).SetCreatedBy(a.Username).Exec(ctx); err != nil {
+				return err
+			}
+		}
+		if err := j.Audit(ctx, store.Audit{Actor: a.Username, Action: "definition.draft_saved", Detail: map[string]any{"kind": kind, "key": key}}); err != nil {
+			return err
+		}
+		_, err = j.Event(ctx, "definition.draft_saved", "admin", map[string]any{"kind": kind, "key": key})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.GetDefinition(ctx, a, kind, key, 0)
+}
+
+// Publish turns the key's draft into the next immutable version.
+func (s *Catalogue) Publish(ctx context.Context, a service.Actor, kind, key string) (int, error) {
+	if !s.CanCompanyWide(a, "definitions.manage") {
+		return 0, service.Forbidden("you may not publish definitions")
+	}
+	draft, err := service.Definition(ctx, s.Store.Read, kind, key, 0)
+	if err != nil {
+		return 0, err
+	}
+	if draft == nil {
+		return 0, service.NotFound(fmt.Sprintf("a draft of %s %s", kind, key))
+	}
+	if kind == "flow" {
+		if err := prove(ctx, s.Catalog, draft.Body); err != nil {
+			return 0, err
+		}
+	}
+	v, err := s.PublishBody(ctx, a, kind, key, draft.Body)
+	return v, err
+}
+
+// PublishBody validates body and stores it as a new published version, with what that
+// changes in the core (service.Published, PublishCommitted: reminder schedules, the
+// authorisation policy when roles or flows changed). The demo seed publishes through it.
+func (s *Catalogue) PublishBody(ctx context.Context, a service.Actor, kind, key string, body []byte) (int, error) {
+	if errs, err := validateDoc(ctx, s.Catalog, kind, key, body); err != nil {
+		return 0, err
+	} else if len(errs) > 0 {
+		return 0, service.Invalid(fmt.Sprintf("the %s is not valid", kind), errs...)
+	}
+	var ver int
+	err := s.Change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
+		last, err := service.LatestDefinition(ctx, tx.Client(), kind, key)
+		if err != nil {
+			return err
+		}
+		ver = 1
+		if last != nil {
+			ver = last.Version + 1
+		}
+		if err := tx.Definition.Create().SetKind(kind).SetKey(key).SetVersion(ver).SetStatus("published").
+			SetBody(body).SetCreatedBy(a.Username).Exec(ctx); err != nil {
+			return err
+		}
+		if err := j.Audit(ctx, store.Audit{Actor: a.Username, Action: "definition.published", Detail: map[string]any{"kind": kind, "key": key, "version": ver}}); err != nil {
+			return err
+		}
+		if _, err := j.Event(ctx, "definition.published", "admin", map[string]any{"kind": kind, "key": key, "version": ver}); err != nil {
+			return err
+		}
+		return s.Published(ctx, tx, kind, key, body, ver, j.At())
+	})
+	if err != nil {
+		return 0, err
+	}
+	s.PublishCommitted(ctx, kind, key)
+	return ver, nil
+}
