@@ -17,6 +17,7 @@ const core = "sluice/backend/service"
 // features are the feature packages (each may import the core, never another feature).
 var features = []string{
 	"sluice/backend/access",
+	"sluice/backend/fulfilment",
 	"sluice/backend/inbound",
 	"sluice/backend/remind",
 }

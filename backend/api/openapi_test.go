@@ -19,6 +19,7 @@ import (
 	"sluice/backend/access"
 	"sluice/backend/app"
 	engpkg "sluice/backend/engine"
+	"sluice/backend/fulfilment"
 	"sluice/backend/inbound"
 	"sluice/backend/intake"
 	"sluice/backend/live"
@@ -297,7 +298,7 @@ func TestOpenAPISchemasMirrorGoTypes(t *testing.T) {
 		"NotificationPage":  service.NotificationPage{},
 		"MarkReadRequest":   service.MarkReadRequest{},
 		"UnreadCount":       service.UnreadCount{},
-		"BatchPrintRequest": service.BatchPrintRequest{},
+		"BatchPrintRequest": fulfilment.BatchPrintRequest{},
 		"Board":             service.Board{},
 		"BoardColumn":       service.BoardColumn{},
 		"BoardCard":         service.BoardCard{},
@@ -307,10 +308,10 @@ func TestOpenAPISchemasMirrorGoTypes(t *testing.T) {
 		"CommentView":       service.CommentView{},
 		"OutboxMessageView": inbound.OutboxMessageView{},
 		"OutboxPage":        inbound.OutboxPage{},
-		"ShipmentRequest":   service.ShipmentRequest{},
+		"ShipmentRequest":   fulfilment.ShipmentRequest{},
 		"ShipmentLine":      service.ShipmentLine{},
 		"ShipmentView":      service.ShipmentView{},
-		"ShipmentResult":    service.ShipmentResult{},
+		"ShipmentResult":    fulfilment.ShipmentResult{},
 		"LineView":          service.LineView{},
 		"CaseView":          service.CaseView{},
 		"Carrier":           plugins.Carrier{},
@@ -325,15 +326,15 @@ func TestOpenAPISchemasMirrorGoTypes(t *testing.T) {
 		"CustomerView":      inbound.CustomerView{},
 		"CustomerInput":     inbound.CustomerInput{},
 		"CustomerPage":      inbound.CustomerPage{},
-		"ProductView":       service.ProductView{},
-		"ProductInput":      service.ProductInput{},
-		"WarehouseView":     service.WarehouseView{},
-		"WarehouseInput":    service.WarehouseInput{},
-		"StockView":         service.StockView{},
-		"AdjustmentRequest": service.AdjustmentRequest{},
-		"AdjustmentResult":  service.AdjustmentResult{},
-		"MoveView":          service.MoveView{},
-		"MovePage":          service.MovePage{},
+		"ProductView":       fulfilment.ProductView{},
+		"ProductInput":      fulfilment.ProductInput{},
+		"WarehouseView":     fulfilment.WarehouseView{},
+		"WarehouseInput":    fulfilment.WarehouseInput{},
+		"StockView":         fulfilment.StockView{},
+		"AdjustmentRequest": fulfilment.AdjustmentRequest{},
+		"AdjustmentResult":  fulfilment.AdjustmentResult{},
+		"MoveView":          fulfilment.MoveView{},
+		"MovePage":          fulfilment.MovePage{},
 		"VoteView":          service.VoteView{},
 		"SimReminder":       service.SimReminder{},
 		"SimStock":          service.SimStock{},

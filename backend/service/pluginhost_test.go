@@ -11,6 +11,7 @@ import (
 
 	"sluice/backend/ent/event"
 	"sluice/backend/ent/timer"
+	"sluice/backend/fulfilment"
 	"sluice/backend/goods"
 	"sluice/backend/service"
 	"sluice/backend/store"
@@ -134,7 +135,7 @@ func TestPluginOutsidePluginsRunsThroughTheHost(t *testing.T) {
 		}
 
 		for _, o := range orders {
-			evs, err := s.Read.Event.Query().Where(event.Type("stock.low"), event.Topic(service.TopicWarehouse)).All(ctx)
+			evs, err := s.Read.Event.Query().Where(event.Type("stock.low"), event.Topic(fulfilment.TopicWarehouse)).All(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}

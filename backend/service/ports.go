@@ -4,7 +4,9 @@ import (
 	"context"
 
 	"sluice/backend/definitions"
+	"sluice/backend/engine"
 	"sluice/backend/ent"
+	"sluice/backend/store"
 )
 
 // The core's ports: what the feature packages (backend/inbound, …) may use of it. Each
@@ -81,3 +83,65 @@ func (s *Service) ReloadPolicy(ctx context.Context) {
 }
 
 func (s *Service) reloadPolicy(ctx context.Context) { s.ReloadPolicy(ctx) }
+
+// Ports of the fulfilment feature (backend/fulfilment).
+
+// ReadableOrder is the order if the actor may see it: 404 when there is none, 403 when
+// it is not theirs to see (readableOrder).
+func (s *Service) ReadableOrder(ctx context.Context, a Actor, id int) (*ent.Order, error) {
+	return s.readableOrder(ctx, a, id)
+}
+
+// MayRead says whether the actor may see the order (mayRead).
+func (s *Service) MayRead(ctx context.Context, a Actor, o *ent.Order) (bool, error) {
+	return s.mayRead(ctx, a, o)
+}
+
+// MayAct says whether the actor may take action on the task (mayAct).
+func (s *Service) MayAct(a Actor, f *engine.Flow, t *ent.Task, action string) bool {
+	return s.mayAct(a, f, t, action)
+}
+
+// Decide takes the action on the task in the transaction tx, as Act does (decide).
+func (s *Service) Decide(ctx context.Context, tx *ent.Tx, j *store.Journal, a Actor, f *engine.Flow, o *ent.Order, t *ent.Task, req ActionRequest) (*ActionResult, error) {
+	return s.decide(ctx, tx, j, a, f, o, t, req)
+}
+
+// OrderDetail renders an order with its open and waiting tasks (orderDetail).
+func (s *Service) OrderDetail(ctx context.Context, c *ent.Client, a Actor, o *ent.Order) (*OrderView, error) {
+	return s.orderDetail(ctx, c, a, o)
+}
+
+// AddCases adds to a single-order view the orders linked to it (addCases).
+func AddCases(ctx context.Context, c *ent.Client, o *ent.Order, v *OrderView) error {
+	return addCases(ctx, c, o, v)
+}
+
+// CheckIdem and RememberIdem are the Idempotency-Key's look-up and record, inside the
+// write transaction (checkIdem, rememberIdem).
+func CheckIdem(ctx context.Context, tx *ent.Tx, a Actor, id *Idem) (*Replay, error) {
+	return checkIdem(ctx, tx, a, id)
+}
+
+// RememberIdem: see CheckIdem.
+func RememberIdem(ctx context.Context, tx *ent.Tx, a Actor, id *Idem, status int, v any) error {
+	return rememberIdem(ctx, tx, a, id, status, v)
+}
+
+// Total is o's total as the guard's actor may see it (0 when hidden).
+func (g *FieldGuard) Total(ctx context.Context, o *ent.Order) (float64, error) {
+	return g.total(ctx, o)
+}
+
+// RaiseException stops o, in review, with an exception at its task node for the reason
+// (a person decides: retry or cancel), its open tasks closed; the system acts, by
+// names what made it (e.g. "timer:12"), carried as the request id.
+func (s *Service) RaiseException(ctx context.Context, tx *ent.Tx, j *store.Journal, by string, o *ent.Order, node, reason, msg string, detail map[string]any) error {
+	sys := Actor{Username: "system", RequestID: by}
+	r := &engine.Result{CancelRest: true, Status: engine.StatusException, Current: []string{node},
+		Visits: []engine.Visit{{NodeID: node, Type: engine.TypeTask, Status: "exception", Reason: reason, Message: msg,
+			Detail: map[string]any{"reason": reason, "message": msg, "detail": detail}}},
+		Trace: []engine.Trace{{Node: node, Text: "exception (" + reason + "): " + msg}}}
+	_, err := s.apply(ctx, tx, j, sys, o, nil, r)
+	return err
+}

@@ -26,6 +26,9 @@ type Service struct {
 	// Policy rebuilds the Casbin policy after a change of roles, flows or memberships
 	// (the access feature; backend/app sets it).
 	Policy PolicyWriter
+	// Fulfilment applies plugins' stock effects and shows an order's shipping (the
+	// fulfilment feature; backend/app sets it).
+	Fulfilment FulfilmentHooks
 
 	timers timerState // reminder definitions by flow (timers.go)
 }
