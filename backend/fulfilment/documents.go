@@ -134,7 +134,7 @@ func (s *Fulfilment) print(ctx context.Context, a service.Actor, name string, la
 	for _, o := range orders {
 		d := documents.Order{ID: o.ID, Number: o.Number, Status: o.Status, Department: o.Department,
 			Submitter: o.Submitter, CreatedAt: o.CreatedAt}
-		// a copy on paper shows no more than the screen (fields.go)
+		// a copy on paper shows no more than the screen (service/fields.go)
 		data, _, err := g.Data(ctx, o)
 		if err != nil {
 			return nil, err
