@@ -18,6 +18,7 @@ const core = "sluice/backend/service"
 var features = []string{
 	"sluice/backend/access",
 	"sluice/backend/catalogue",
+	"sluice/backend/fulfilment",
 	"sluice/backend/inbound",
 	"sluice/backend/remind",
 	"sluice/backend/reporting",

@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"sluice/backend/documents"
+	"sluice/backend/fulfilment"
 	"sluice/backend/service"
 )
 
@@ -52,7 +53,7 @@ func (h *handlers) document(c *gin.Context, record bool) {
 
 // postDocumentsBatch answers POST /documents/batch: one PDF for many orders.
 func (h *handlers) postDocumentsBatch(c *gin.Context) {
-	var req service.BatchPrintRequest
+	var req fulfilment.BatchPrintRequest
 	if !bind(c, &req) {
 		return
 	}
@@ -64,7 +65,7 @@ func (h *handlers) postDocumentsBatch(c *gin.Context) {
 	sendPDF(c, d)
 }
 
-func sendPDF(c *gin.Context, d *service.PrintedDocument) {
+func sendPDF(c *gin.Context, d *fulfilment.PrintedDocument) {
 	c.Header("Content-Disposition", `inline; filename="`+d.Filename+`"`)
 	c.Header("Cache-Control", "no-store")
 	c.Data(http.StatusOK, "application/pdf", d.PDF)

@@ -20,6 +20,7 @@ import (
 	"sluice/backend/app"
 	"sluice/backend/catalogue"
 	engpkg "sluice/backend/engine"
+	"sluice/backend/fulfilment"
 	"sluice/backend/inbound"
 	"sluice/backend/intake"
 	"sluice/backend/live"
@@ -299,7 +300,7 @@ func TestOpenAPISchemasMirrorGoTypes(t *testing.T) {
 		"NotificationPage":  service.NotificationPage{},
 		"MarkReadRequest":   service.MarkReadRequest{},
 		"UnreadCount":       service.UnreadCount{},
-		"BatchPrintRequest": service.BatchPrintRequest{},
+		"BatchPrintRequest": fulfilment.BatchPrintRequest{},
 		"Board":             reporting.Board{},
 		"BoardColumn":       reporting.BoardColumn{},
 		"BoardCard":         reporting.BoardCard{},
@@ -309,10 +310,10 @@ func TestOpenAPISchemasMirrorGoTypes(t *testing.T) {
 		"CommentView":       reporting.CommentView{},
 		"OutboxMessageView": inbound.OutboxMessageView{},
 		"OutboxPage":        inbound.OutboxPage{},
-		"ShipmentRequest":   service.ShipmentRequest{},
+		"ShipmentRequest":   fulfilment.ShipmentRequest{},
 		"ShipmentLine":      service.ShipmentLine{},
 		"ShipmentView":      service.ShipmentView{},
-		"ShipmentResult":    service.ShipmentResult{},
+		"ShipmentResult":    fulfilment.ShipmentResult{},
 		"LineView":          service.LineView{},
 		"CaseView":          service.CaseView{},
 		"Carrier":           plugins.Carrier{},
@@ -327,15 +328,15 @@ func TestOpenAPISchemasMirrorGoTypes(t *testing.T) {
 		"CustomerView":      inbound.CustomerView{},
 		"CustomerInput":     inbound.CustomerInput{},
 		"CustomerPage":      inbound.CustomerPage{},
-		"ProductView":       service.ProductView{},
-		"ProductInput":      service.ProductInput{},
-		"WarehouseView":     service.WarehouseView{},
-		"WarehouseInput":    service.WarehouseInput{},
-		"StockView":         service.StockView{},
-		"AdjustmentRequest": service.AdjustmentRequest{},
-		"AdjustmentResult":  service.AdjustmentResult{},
-		"MoveView":          service.MoveView{},
-		"MovePage":          service.MovePage{},
+		"ProductView":       fulfilment.ProductView{},
+		"ProductInput":      fulfilment.ProductInput{},
+		"WarehouseView":     fulfilment.WarehouseView{},
+		"WarehouseInput":    fulfilment.WarehouseInput{},
+		"StockView":         fulfilment.StockView{},
+		"AdjustmentRequest": fulfilment.AdjustmentRequest{},
+		"AdjustmentResult":  fulfilment.AdjustmentResult{},
+		"MoveView":          fulfilment.MoveView{},
+		"MovePage":          fulfilment.MovePage{},
 		"VoteView":          service.VoteView{},
 		"SimReminder":       catalogue.SimReminder{},
 		"SimStock":          catalogue.SimStock{},

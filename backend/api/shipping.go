@@ -5,7 +5,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"sluice/backend/service"
+	"sluice/backend/fulfilment"
 )
 
 // postShipment answers POST /orders/{id}/shipments.
@@ -14,7 +14,7 @@ func (h *handlers) postShipment(c *gin.Context) {
 	if !ok {
 		return
 	}
-	var req service.ShipmentRequest
+	var req fulfilment.ShipmentRequest
 	if !bind(c, &req) {
 		return
 	}

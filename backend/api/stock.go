@@ -5,6 +5,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"sluice/backend/fulfilment"
 	"sluice/backend/service"
 )
 
@@ -18,7 +19,7 @@ func (h *handlers) getProducts(c *gin.Context) {
 }
 
 func (h *handlers) postProducts(c *gin.Context) {
-	var in service.ProductInput
+	var in fulfilment.ProductInput
 	if !bind(c, &in) {
 		return
 	}
@@ -31,7 +32,7 @@ func (h *handlers) postProducts(c *gin.Context) {
 }
 
 func (h *handlers) putProduct(c *gin.Context) {
-	var in service.ProductInput
+	var in fulfilment.ProductInput
 	if !bind(c, &in) {
 		return
 	}
@@ -53,7 +54,7 @@ func (h *handlers) getWarehouses(c *gin.Context) {
 }
 
 func (h *handlers) postWarehouses(c *gin.Context) {
-	var in service.WarehouseInput
+	var in fulfilment.WarehouseInput
 	if !bind(c, &in) {
 		return
 	}
@@ -84,7 +85,7 @@ func (h *handlers) getStock(c *gin.Context) {
 }
 
 func (h *handlers) postAdjustment(c *gin.Context) {
-	var in service.AdjustmentRequest
+	var in fulfilment.AdjustmentRequest
 	if !bind(c, &in) {
 		return
 	}
@@ -101,7 +102,7 @@ func (h *handlers) getMoves(c *gin.Context) {
 	if !ok {
 		return
 	}
-	p, err := h.svc.ListMoves(c.Request.Context(), actor(c), service.MoveFilter{SKU: c.Query("sku"), Warehouse: c.Query("warehouse"),
+	p, err := h.svc.ListMoves(c.Request.Context(), actor(c), fulfilment.MoveFilter{SKU: c.Query("sku"), Warehouse: c.Query("warehouse"),
 		Order: c.Query("order"), Cursor: c.Query("cursor"), Limit: limit})
 	if err != nil {
 		h.fail(c, err)

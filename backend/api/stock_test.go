@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"sluice/backend/ent/stockmove"
-	"sluice/backend/service"
+	"sluice/backend/fulfilment"
 	"sluice/backend/store"
 	"sluice/backend/store/storetest"
 )
@@ -16,7 +16,7 @@ func TestStockHTTP(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
 		e := start(t, s)
 		clerk, wh := e.login("clerk"), e.login("warehouse")
-		var rows []service.StockView
+		var rows []fulfilment.StockView
 		r := e.do("GET", "/api/v1/stock?sku=BLT-M8-30", clerk, nil)
 		r.json(t, &rows)
 		if r.status != 200 || len(rows) != 1 || rows[0].OnHand != 120 || rows[0].Available != 120 || rows[0].Low {
@@ -44,21 +44,21 @@ func TestStockHTTP(t *testing.T) {
 		if moves != 0 {
 			t.Fatal("a refused adjustment reached the ledger")
 		}
-		var res service.AdjustmentResult
+		var res fulfilment.AdjustmentResult
 		r = e.do("POST", "/api/v1/stock/adjustments", wh, body)
 		r.json(t, &res)
 		if r.status != 201 || res.Stock.OnHand != 115 || res.Move.Kind != "adjust" || res.Move.DeltaOnHand != -5 || res.Move.Note != "damaged" {
 			t.Fatalf("adjust: %d %s", r.status, r.body)
 		}
-		var page service.MovePage
+		var page fulfilment.MovePage
 		r = e.do("GET", "/api/v1/stock/moves?sku=BLT-M8-30&limit=1", clerk, nil)
 		r.json(t, &page)
 		if r.status != 200 || len(page.Items) != 1 || page.Items[0].ID != res.Move.ID || page.NextCursor == "" {
 			t.Fatalf("moves: %d %s", r.status, r.body)
 		}
 		price := 99.5
-		var p service.ProductView
-		r = e.do("PUT", "/api/v1/products/BLT-M8-30", wh, service.ProductInput{Price: &price})
+		var p fulfilment.ProductView
+		r = e.do("PUT", "/api/v1/products/BLT-M8-30", wh, fulfilment.ProductInput{Price: &price})
 		r.json(t, &p)
 		if r.status != 200 || p.Price != 99.5 {
 			t.Fatalf("put product: %d %s", r.status, r.body)

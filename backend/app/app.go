@@ -10,6 +10,7 @@ import (
 
 	"sluice/backend/access"
 	"sluice/backend/catalogue"
+	"sluice/backend/fulfilment"
 	"sluice/backend/inbound"
 	"sluice/backend/remind"
 	"sluice/backend/reporting"
@@ -25,6 +26,7 @@ type Service struct {
 	*remind.Reminders
 	*reporting.Reporting
 	*catalogue.Catalogue
+	*fulfilment.Fulfilment
 }
 
 // New wires the core and its features over an open, migrated store.
@@ -39,5 +41,6 @@ func New(ctx context.Context, s *store.Store, log *slog.Logger) (*Service, error
 // Compose attaches the features to a core.
 func Compose(core *service.Service) *Service {
 	return &Service{Service: core, Inbound: inbound.New(core), Access: access.New(core),
-		Reminders: remind.Attach(core), Reporting: reporting.New(core), Catalogue: catalogue.New(core)}
+		Reminders: remind.Attach(core), Reporting: reporting.New(core), Catalogue: catalogue.New(core),
+		Fulfilment: fulfilment.New(core)}
 }

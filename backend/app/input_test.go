@@ -5,12 +5,14 @@ import (
 	"testing"
 
 	"sluice/backend/access"
+	"sluice/backend/fulfilment"
 	"sluice/backend/inbound"
 	"sluice/backend/service"
 )
 
 // TestCheckLimits holds the cases of the core's TestCheckLimits whose input types moved
-// to feature packages (CustomerInput: inbound; NewUser: access).
+// to feature packages (CustomerInput: inbound; NewUser: access; ShipmentRequest:
+// fulfilment).
 func TestCheckLimits(t *testing.T) {
 	name := strings.Repeat("名", 200)
 	for _, tc := range []struct {
@@ -21,6 +23,7 @@ func TestCheckLimits(t *testing.T) {
 		{"fine", &inbound.CustomerInput{Name: &name}, ""},
 		{"pointer field", &inbound.CustomerInput{Name: new(name + "x")}, "/name"},
 		{"nested list item", &access.NewUser{Username: "u", Memberships: []access.Membership{{}, {Role: strings.Repeat("r", 65)}}}, "/memberships/1/role"},
+		{"NUL", &fulfilment.ShipmentRequest{Lines: []service.ShipmentLine{{SKU: "a\x00"}}}, "/lines/0/sku"},
 	} {
 		e := service.CheckLimits(tc.v)
 		switch {

@@ -6,9 +6,6 @@ import (
 	"sluice/plugins"
 )
 
-// TopicWarehouse is where stock alerts go.
-const TopicWarehouse = "department:warehouse"
-
 // ended reports whether status means the order left review for good.
 func ended(status string) bool {
 	switch status {

@@ -16,6 +16,7 @@ import (
 	"sluice/backend/catalogue"
 	"sluice/backend/ent/exception"
 	"sluice/backend/ent/task"
+	"sluice/backend/fulfilment"
 	"sluice/backend/service"
 	"sluice/backend/store"
 	"sluice/backend/store/storetest"
@@ -358,7 +359,7 @@ func TestFaultsNeverDecide(t *testing.T) {
 				o := step(t, svc, s, "clerk", submit(t, "small-standard.json"), service.ActionRequest{Action: "approve"})
 				o = step(t, svc, s, "manager", o, service.ActionRequest{Action: "approve"})
 				wh := as(t, s, "warehouse")
-				req := service.ShipmentRequest{Carrier: "tcat", Tracking: fmt.Sprintf("TC-%d", o.ID),
+				req := fulfilment.ShipmentRequest{Carrier: "tcat", Tracking: fmt.Sprintf("TC-%d", o.ID),
 					Lines: []service.ShipmentLine{{SKU: "BRG-6204", Qty: 50}, {SKU: "BLT-M8-30", Qty: 10}}}
 				return func(ctx context.Context) (func() string, error) {
 					res, _, err := svc.Ship(ctx, wh, o.ID, req, nil)

@@ -7,6 +7,7 @@ import (
 	"sluice/backend/ent/event"
 	"sluice/backend/ent/reservation"
 	"sluice/backend/ent/stockmove"
+	"sluice/backend/fulfilment"
 	"sluice/backend/inventory"
 	"sluice/backend/service"
 	"sluice/backend/store"
@@ -176,7 +177,7 @@ func TestInventoryLowStockEvent(t *testing.T) {
 		req := sample(t, "small-standard.json")
 		req.Data["items"] = []any{map[string]any{"sku": "SNS-PROX-M12", "name": "近接開關 M12", "qty": 75.0, "price": 260.0}}
 		lows := func() int {
-			n, err := s.Read.Event.Query().Where(event.Type("stock.low"), event.Topic(service.TopicWarehouse)).Count(ctx)
+			n, err := s.Read.Event.Query().Where(event.Type("stock.low"), event.Topic(fulfilment.TopicWarehouse)).Count(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}

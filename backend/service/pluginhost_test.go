@@ -12,6 +12,7 @@ import (
 	"sluice/backend/catalogue"
 	"sluice/backend/ent/event"
 	"sluice/backend/ent/timer"
+	"sluice/backend/fulfilment"
 	"sluice/backend/goods"
 	"sluice/backend/service"
 	"sluice/backend/store"
@@ -135,7 +136,7 @@ func TestPluginOutsidePluginsRunsThroughTheHost(t *testing.T) {
 		}
 
 		for _, o := range orders {
-			evs, err := s.Read.Event.Query().Where(event.Type("stock.low"), event.Topic(service.TopicWarehouse)).All(ctx)
+			evs, err := s.Read.Event.Query().Where(event.Type("stock.low"), event.Topic(fulfilment.TopicWarehouse)).All(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}

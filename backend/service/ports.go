@@ -155,6 +155,11 @@ func (s *Service) EscalationTargets(ctx context.Context, c *ent.Client, e *defin
 	return escalationTargets(ctx, c, e, o, assignees)
 }
 
+// MayAct says whether the actor may take action on the task (mayAct).
+func (s *Service) MayAct(a Actor, f *engine.Flow, t *ent.Task, action string) bool {
+	return s.mayAct(a, f, t, action)
+}
+
 // Decide takes the action on the task in the transaction tx, as Act does (decide).
 func (s *Service) Decide(ctx context.Context, tx *ent.Tx, j *store.Journal, a Actor, f *engine.Flow, o *ent.Order, t *ent.Task, req ActionRequest) (*ActionResult, error) {
 	return s.decide(ctx, tx, j, a, f, o, t, req)
@@ -166,4 +171,38 @@ func (s *Service) Decide(ctx context.Context, tx *ent.Tx, j *store.Journal, a Ac
 func (req ActionRequest) Automatic(auto map[string]any) ActionRequest {
 	req.auto = auto
 	return req
+}
+
+// OrderDetail renders an order with its open and waiting tasks (orderDetail).
+func (s *Service) OrderDetail(ctx context.Context, c *ent.Client, a Actor, o *ent.Order) (*OrderView, error) {
+	return s.orderDetail(ctx, c, a, o)
+}
+
+// AddCases adds to a single-order view the orders linked to it (addCases).
+func AddCases(ctx context.Context, c *ent.Client, o *ent.Order, v *OrderView) error {
+	return addCases(ctx, c, o, v)
+}
+
+// CheckIdem and RememberIdem are the Idempotency-Key's look-up and record, inside the
+// write transaction (checkIdem, rememberIdem).
+func CheckIdem(ctx context.Context, tx *ent.Tx, a Actor, id *Idem) (*Replay, error) {
+	return checkIdem(ctx, tx, a, id)
+}
+
+// RememberIdem: see CheckIdem.
+func RememberIdem(ctx context.Context, tx *ent.Tx, a Actor, id *Idem, status int, v any) error {
+	return rememberIdem(ctx, tx, a, id, status, v)
+}
+
+// RaiseException stops o, in review, with an exception at its task node for the reason
+// (a person decides: retry or cancel), its open tasks closed; the system acts, by
+// names what made it (e.g. "timer:12"), carried as the request id.
+func (s *Service) RaiseException(ctx context.Context, tx *ent.Tx, j *store.Journal, by string, o *ent.Order, node, reason, msg string, detail map[string]any) error {
+	sys := Actor{Username: "system", RequestID: by}
+	r := &engine.Result{CancelRest: true, Status: engine.StatusException, Current: []string{node},
+		Visits: []engine.Visit{{NodeID: node, Type: engine.TypeTask, Status: "exception", Reason: reason, Message: msg,
+			Detail: map[string]any{"reason": reason, "message": msg, "detail": detail}}},
+		Trace: []engine.Trace{{Node: node, Text: "exception (" + reason + "): " + msg}}}
+	_, err := s.apply(ctx, tx, j, sys, o, nil, r)
+	return err
 }

@@ -29,6 +29,9 @@ type Service struct {
 	// Reminders writes and fires the reminder timers (the reminders feature;
 	// backend/app sets it).
 	Reminders Reminders
+	// Fulfilment applies plugins' stock effects and shows an order's shipping (the
+	// fulfilment feature; backend/app sets it).
+	Fulfilment FulfilmentHooks
 
 	timers timerState // reminder definitions by flow (timers.go)
 }

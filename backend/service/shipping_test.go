@@ -9,6 +9,7 @@ import (
 	"sluice/backend/app"
 	"sluice/backend/ent/shipment"
 	"sluice/backend/ent/stockmove"
+	"sluice/backend/fulfilment"
 	"sluice/backend/inventory"
 	"sluice/backend/service"
 	"sluice/backend/store"
@@ -29,8 +30,8 @@ func atShipping(t *testing.T, svc *app.Service, s *store.Store) *service.OrderVi
 	return o
 }
 
-func ship(carrier, tracking string, lines ...service.ShipmentLine) service.ShipmentRequest {
-	return service.ShipmentRequest{Carrier: carrier, Tracking: tracking, Lines: lines}
+func ship(carrier, tracking string, lines ...service.ShipmentLine) fulfilment.ShipmentRequest {
+	return fulfilment.ShipmentRequest{Carrier: carrier, Tracking: tracking, Lines: lines}
 }
 
 func line(sku string, qty int) service.ShipmentLine { return service.ShipmentLine{SKU: sku, Qty: qty} }
@@ -123,7 +124,7 @@ func TestShipPartialThenRest(t *testing.T) {
 		// over-shipping, a foreign SKU, an unknown carrier: 422, nothing written
 		before := rows(t, s)
 		for _, tc := range []struct {
-			req     service.ShipmentRequest
+			req     fulfilment.ShipmentRequest
 			pointer string
 		}{
 			{ship("tcat", "TC-0002", line("BRG-6204", 31)), "/lines/0/qty"},

@@ -14,6 +14,7 @@ import (
 	"sluice/backend/ent/notification"
 	"sluice/backend/ent/stockmove"
 	"sluice/backend/ent/timer"
+	"sluice/backend/fulfilment"
 	"sluice/backend/inventory"
 	"sluice/backend/service"
 	"sluice/backend/store"
@@ -34,11 +35,11 @@ func TestStockAdjustments(t *testing.T) {
 		// below zero: 422 at /delta, nothing written
 		before := count(t, s)
 		moves, _ := s.Read.StockMove.Query().Count(ctx)
-		_, err := svc.Adjust(ctx, wh, service.AdjustmentRequest{SKU: "BLT-M8-30", Warehouse: "main", Delta: -121, Reason: "count"})
+		_, err := svc.Adjust(ctx, wh, fulfilment.AdjustmentRequest{SKU: "BLT-M8-30", Warehouse: "main", Delta: -121, Reason: "count"})
 		if e, ok := service.AsError(err); !ok || e.Status != 422 || len(e.Errors) != 1 || e.Errors[0].Pointer != "/delta" {
 			t.Fatalf("below zero: %v", err)
 		}
-		if _, err := svc.Adjust(ctx, wh, service.AdjustmentRequest{SKU: "BLT-M8-30", Warehouse: "main", Delta: -1}); status(err) != 422 {
+		if _, err := svc.Adjust(ctx, wh, fulfilment.AdjustmentRequest{SKU: "BLT-M8-30", Warehouse: "main", Delta: -1}); status(err) != 422 {
 			t.Fatalf("no reason: %v", err)
 		}
 		if after := count(t, s); after != before {
@@ -56,10 +57,10 @@ func TestStockAdjustments(t *testing.T) {
 		}
 		step(t, svc, s, "clerk", o, service.ActionRequest{Action: "approve"})
 		want(t, s, "BLT-M8-30", 120, 10)
-		if _, err := svc.Adjust(ctx, wh, service.AdjustmentRequest{SKU: "BLT-M8-30", Warehouse: "main", Delta: -111, Reason: "count"}); status(err) != 422 {
+		if _, err := svc.Adjust(ctx, wh, fulfilment.AdjustmentRequest{SKU: "BLT-M8-30", Warehouse: "main", Delta: -111, Reason: "count"}); status(err) != 422 {
 			t.Fatalf("below reserved: %v", err)
 		}
-		res, err := svc.Adjust(ctx, wh, service.AdjustmentRequest{SKU: "BLT-M8-30", Warehouse: "main", Delta: -110, Reason: "count"})
+		res, err := svc.Adjust(ctx, wh, fulfilment.AdjustmentRequest{SKU: "BLT-M8-30", Warehouse: "main", Delta: -110, Reason: "count"})
 		if err != nil || res.Stock.OnHand != 10 || res.Stock.Available != 0 || !res.Stock.Low || res.Move.Kind != "adjust" || res.Move.Note != "count" {
 			t.Fatalf("down to reserved: %+v %v", res, err)
 		}
@@ -69,31 +70,31 @@ func TestStockAdjustments(t *testing.T) {
 		if _, err := svc.ListStock(ctx, clerk, "", "", false); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := svc.Adjust(ctx, clerk, service.AdjustmentRequest{SKU: "BLT-M8-30", Warehouse: "main", Delta: 5, Reason: "x"}); status(err) != 403 {
+		if _, err := svc.Adjust(ctx, clerk, fulfilment.AdjustmentRequest{SKU: "BLT-M8-30", Warehouse: "main", Delta: 5, Reason: "x"}); status(err) != 403 {
 			t.Fatalf("clerk adjusting: %v", err)
 		}
 		name := "x"
-		if _, err := svc.CreateProduct(ctx, clerk, service.ProductInput{SKU: "NEW-1", Name: &name}); status(err) != 403 {
+		if _, err := svc.CreateProduct(ctx, clerk, fulfilment.ProductInput{SKU: "NEW-1", Name: &name}); status(err) != 403 {
 			t.Fatalf("clerk creating a product: %v", err)
 		}
 
 		// products and warehouses
-		if _, err := svc.CreateWarehouse(ctx, wh, service.WarehouseInput{Key: "south", Name: "南倉"}); err != nil {
+		if _, err := svc.CreateWarehouse(ctx, wh, fulfilment.WarehouseInput{Key: "south", Name: "南倉"}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := svc.CreateWarehouse(ctx, wh, service.WarehouseInput{Key: "south"}); status(err) != 409 {
+		if _, err := svc.CreateWarehouse(ctx, wh, fulfilment.WarehouseInput{Key: "south"}); status(err) != 409 {
 			t.Fatalf("taken warehouse: %v", err)
 		}
 		price, low := 12.5, 3
-		if _, err := svc.CreateProduct(ctx, wh, service.ProductInput{SKU: "NEW-1", Name: &name, Price: &price, LowStock: &low}); err != nil {
+		if _, err := svc.CreateProduct(ctx, wh, fulfilment.ProductInput{SKU: "NEW-1", Name: &name, Price: &price, LowStock: &low}); err != nil {
 			t.Fatal(err)
 		}
 		price = 13
-		p, err := svc.UpdateProduct(ctx, wh, "NEW-1", service.ProductInput{Price: &price})
+		p, err := svc.UpdateProduct(ctx, wh, "NEW-1", fulfilment.ProductInput{Price: &price})
 		if err != nil || p.Price != 13 || p.LowStock != 3 || p.Name != "x" {
 			t.Fatalf("update: %+v %v", p, err)
 		}
-		if _, err := svc.UpdateProduct(ctx, wh, "NOPE", service.ProductInput{Price: &price}); status(err) != 404 {
+		if _, err := svc.UpdateProduct(ctx, wh, "NOPE", fulfilment.ProductInput{Price: &price}); status(err) != 404 {
 			t.Fatalf("unknown product: %v", err)
 		}
 
@@ -108,7 +109,7 @@ func TestStockAdjustments(t *testing.T) {
 				d = 1
 			}
 			lv, _ := inventory.Get(ctx, s.Read, sku, w)
-			_, err := svc.Adjust(ctx, wh, service.AdjustmentRequest{SKU: sku, Warehouse: w, Delta: d, Reason: "random " + strconv.Itoa(i)})
+			_, err := svc.Adjust(ctx, wh, fulfilment.AdjustmentRequest{SKU: sku, Warehouse: w, Delta: d, Reason: "random " + strconv.Itoa(i)})
 			if lv.Available()+d < 0 {
 				if status(err) != 422 {
 					t.Fatalf("step %d: %s/%s available %d, delta %d: %v", i, sku, w, lv.Available(), d, err)
@@ -121,7 +122,7 @@ func TestStockAdjustments(t *testing.T) {
 			}
 		}
 		ledgerMatches(t, s)
-		page, err := svc.ListMoves(ctx, clerk, service.MoveFilter{SKU: "NEW-1", Limit: 5})
+		page, err := svc.ListMoves(ctx, clerk, fulfilment.MoveFilter{SKU: "NEW-1", Limit: 5})
 		if err != nil || len(page.Items) == 0 {
 			t.Fatalf("ledger: %+v %v", page, err)
 		}
@@ -131,7 +132,7 @@ func TestStockAdjustments(t *testing.T) {
 			}
 		}
 		if page.NextCursor != "" {
-			next, err := svc.ListMoves(ctx, clerk, service.MoveFilter{SKU: "NEW-1", Limit: 5, Cursor: page.NextCursor})
+			next, err := svc.ListMoves(ctx, clerk, fulfilment.MoveFilter{SKU: "NEW-1", Limit: 5, Cursor: page.NextCursor})
 			if err != nil || len(next.Items) == 0 || next.Items[0].ID >= page.Items[len(page.Items)-1].ID {
 				t.Fatalf("next page: %+v %v", next, err)
 			}
@@ -164,7 +165,7 @@ func TestLowStockNotifiesOncePerCrossing(t *testing.T) {
 		}
 		adj := func(d int) {
 			t.Helper()
-			if _, err := svc.Adjust(ctx, wh, service.AdjustmentRequest{SKU: "BLT-M8-30", Warehouse: "main", Delta: d, Reason: "count"}); err != nil {
+			if _, err := svc.Adjust(ctx, wh, fulfilment.AdjustmentRequest{SKU: "BLT-M8-30", Warehouse: "main", Delta: d, Reason: "count"}); err != nil {
 				t.Fatal(err)
 			}
 		}

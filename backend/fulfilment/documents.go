@@ -1,4 +1,4 @@
-package service
+package fulfilment
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 	"sluice/backend/ent/department"
 	"sluice/backend/ent/user"
 	"sluice/backend/pluginhost"
+	"sluice/backend/service"
 	"sluice/backend/store"
 	"sluice/plugins"
 )
@@ -46,11 +47,11 @@ type PrintedDocument struct {
 // print (POST): the audit trail gets a document.printed entry before the PDF is
 // answered. Without, it is a view (GET: preview, download) and writes nothing — a GET
 // changes no state. Unknown document or order: 404; an order the actor may not see: 403.
-func (s *Service) PrintDocument(ctx context.Context, a Actor, id int, name string, lang documents.Lang, record bool) (*PrintedDocument, error) {
+func (s *Fulfilment) PrintDocument(ctx context.Context, a service.Actor, id int, name string, lang documents.Lang, record bool) (*PrintedDocument, error) {
 	if _, ok := documents.Templates[name]; !ok {
-		return nil, notFound("document " + strconv.Quote(name) + " (there are " + strings.Join(documents.Names, ", ") + ")")
+		return nil, service.NotFound("document " + strconv.Quote(name) + " (there are " + strings.Join(documents.Names, ", ") + ")")
 	}
-	o, err := s.readableOrder(ctx, a, id)
+	o, err := s.ReadableOrder(ctx, a, id)
 	if err != nil {
 		return nil, err
 	}
@@ -65,43 +66,43 @@ func (s *Service) PrintDocument(ctx context.Context, a Actor, id int, name strin
 // PrintBatch renders one document for many orders as one PDF, each order from a new
 // page, and records one audit entry per order. Every order must be readable by the
 // actor, or nothing is printed.
-func (s *Service) PrintBatch(ctx context.Context, a Actor, req BatchPrintRequest) (*PrintedDocument, error) {
-	var errs []FieldError
+func (s *Fulfilment) PrintBatch(ctx context.Context, a service.Actor, req BatchPrintRequest) (*PrintedDocument, error) {
+	var errs []service.FieldError
 	if _, ok := documents.Templates[req.Document]; !ok {
-		errs = append(errs, FieldError{"/document", "one of " + strings.Join(documents.Names, ", ")})
+		errs = append(errs, service.FieldError{Pointer: "/document", Message: "one of " + strings.Join(documents.Names, ", ")})
 	}
 	var lang documents.Lang
 	if req.Lang != "" {
 		l, ok := documents.ParseLang(req.Lang)
 		if !ok {
-			errs = append(errs, FieldError{"/lang", "one of zh-TW, zh-CN, en (or leave it out for each order's own)"})
+			errs = append(errs, service.FieldError{Pointer: "/lang", Message: "one of zh-TW, zh-CN, en (or leave it out for each order's own)"})
 		}
 		lang = l
 	}
 	switch {
 	case len(req.Orders) == 0:
-		errs = append(errs, FieldError{"/orders", "list at least one order id"})
+		errs = append(errs, service.FieldError{Pointer: "/orders", Message: "list at least one order id"})
 	case len(req.Orders) > MaxBatchPrint:
-		errs = append(errs, FieldError{"/orders", fmt.Sprintf("at most %d orders per batch", MaxBatchPrint)})
+		errs = append(errs, service.FieldError{Pointer: "/orders", Message: fmt.Sprintf("at most %d orders per batch", MaxBatchPrint)})
 	}
 	seen := map[int]int{}
 	for i, id := range req.Orders {
 		if id < 1 {
-			errs = append(errs, FieldError{"/orders/" + strconv.Itoa(i), "an order id is a positive integer"})
+			errs = append(errs, service.FieldError{Pointer: "/orders/" + strconv.Itoa(i), Message: "an order id is a positive integer"})
 		} else if j, dup := seen[id]; dup {
-			errs = append(errs, FieldError{"/orders/" + strconv.Itoa(i), fmt.Sprintf("order %d is already listed at /orders/%d", id, j)})
+			errs = append(errs, service.FieldError{Pointer: "/orders/" + strconv.Itoa(i), Message: fmt.Sprintf("order %d is already listed at /orders/%d", id, j)})
 		} else {
 			seen[id] = i
 		}
 	}
 	if len(errs) > 0 {
-		return nil, invalid("the batch cannot be printed", errs...)
+		return nil, service.Invalid("the batch cannot be printed", errs...)
 	}
 	orders := make([]*ent.Order, 0, len(req.Orders))
 	for _, id := range req.Orders {
-		o, err := s.readableOrder(ctx, a, id)
+		o, err := s.ReadableOrder(ctx, a, id)
 		if err != nil {
-			var e *Error
+			var e *service.Error
 			if errors.As(err, &e) && (e.Status == http.StatusNotFound || e.Status == http.StatusForbidden) {
 				e.Detail = fmt.Sprintf("order %d: %s", id, e.Detail)
 			}
@@ -120,26 +121,26 @@ func (s *Service) PrintBatch(ctx context.Context, a Actor, req BatchPrintRequest
 // print renders the orders (outside any transaction), then, with record, records one
 // audit entry per order in one transaction: the PDF is answered only when its prints
 // are recorded.
-func (s *Service) print(ctx context.Context, a Actor, name string, lang documents.Lang, orders []*ent.Order, record bool) (*PrintedDocument, error) {
+func (s *Fulfilment) print(ctx context.Context, a service.Actor, name string, lang documents.Lang, orders []*ent.Order, record bool) (*PrintedDocument, error) {
 	req := documents.Request{Document: name, Lang: lang, PrintedAt: store.Now()}
 	people, depts, err := s.printNames(ctx, orders)
 	if err != nil {
 		return nil, err
 	}
-	g, err := s.guard(ctx, s.Store.Read, a, orders...)
+	g, err := s.Guard(ctx, s.Store.Read, a, orders...)
 	if err != nil {
 		return nil, err
 	}
 	for _, o := range orders {
 		d := documents.Order{ID: o.ID, Number: o.Number, Status: o.Status, Department: o.Department,
 			Submitter: o.Submitter, CreatedAt: o.CreatedAt}
-		// a copy on paper shows no more than the screen (fields.go)
-		data, _, err := g.data(ctx, o)
+		// a copy on paper shows no more than the screen (service/fields.go)
+		data, _, err := g.Data(ctx, o)
 		if err != nil {
 			return nil, err
 		}
 		documents.FromData(&d, data)
-		if d.Total, err = g.total(ctx, o); err != nil {
+		if d.Total, err = g.Total(ctx, o); err != nil {
 			return nil, err
 		}
 		if n := people[o.Submitter]; n != "" {
@@ -176,7 +177,7 @@ func (s *Service) print(ctx context.Context, a Actor, name string, lang document
 	}
 	sum := sha256.Sum256(res.PDF)
 	digest := hex.EncodeToString(sum[:])
-	err = s.change(ctx, a, func(_ *ent.Tx, j *store.Journal) error {
+	err = s.Change(ctx, a, func(_ *ent.Tx, j *store.Journal) error {
 		for i, o := range orders {
 			detail := map[string]any{"document": name, "lang": string(res.Langs[i]), "pages": res.Pages[i], "sha256": digest}
 			if len(orders) > 1 {
@@ -205,7 +206,7 @@ type printSetter interface {
 // plugin is a printSetter says (zh-TW and the default header when none is, or its
 // settings do not provision; an error reading the flow is a fault, not a reason to
 // print with the defaults).
-func (s *Service) printSetup(ctx context.Context, o *ent.Order) (documents.Lang, documents.Company, error) {
+func (s *Fulfilment) printSetup(ctx context.Context, o *ent.Order) (documents.Lang, documents.Company, error) {
 	f, err := s.Catalog.Flow(ctx, o.FlowKey, o.FlowVersion)
 	if err != nil || f == nil {
 		return documents.ZhTW, documents.DefaultCompany, err
@@ -232,7 +233,7 @@ func (s *Service) printSetup(ctx context.Context, o *ent.Order) (documents.Lang,
 }
 
 // printNames looks up the submitters' display names and the departments' names.
-func (s *Service) printNames(ctx context.Context, orders []*ent.Order) (map[string]string, map[string]documents.Text, error) {
+func (s *Fulfilment) printNames(ctx context.Context, orders []*ent.Order) (map[string]string, map[string]documents.Text, error) {
 	var users, keys []string
 	for _, o := range orders {
 		users = append(users, o.Submitter)
@@ -269,7 +270,7 @@ func (s *Service) printNames(ctx context.Context, orders []*ent.Order) (map[stri
 // shippedLines turns a delivery note of an order with shipments into one of what has
 // shipped: the shipped quantity per SKU (names from the order's lines) and the parcels
 // with their tracking numbers. An order without shipments prints its ordered lines.
-func (s *Service) shippedLines(ctx context.Context, o *ent.Order, d *documents.Order) error {
+func (s *Fulfilment) shippedLines(ctx context.Context, o *ent.Order, d *documents.Order) error {
 	shs, err := shipmentsOf(ctx, s.Store.Read, o.ID)
 	if err != nil || len(shs) == 0 {
 		return err

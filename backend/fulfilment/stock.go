@@ -1,4 +1,4 @@
-package service
+package fulfilment
 
 import (
 	"context"
@@ -21,13 +21,11 @@ import (
 	"sluice/backend/ent/timer"
 	"sluice/backend/ent/user"
 	"sluice/backend/ent/warehouse"
+	"sluice/backend/goods"
 	"sluice/backend/inventory"
+	"sluice/backend/service"
 	"sluice/backend/store"
 )
-
-// TimerHoldExpiry fires when a plugin's HoldFor effect has passed (task_id 0, the node
-// is the task node whose plugin reserved).
-const TimerHoldExpiry = "hold_expiry"
 
 // ProductView is a product as the API shows it; price is the list price that price
 // checks (the Prices port) compare order lines with.
@@ -122,42 +120,42 @@ type MoveFilter struct {
 var stockKey = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
 // mayManageStock: stock.manage anywhere (the demo warehouse role; admins hold all).
-func (s *Service) mayManageStock(ctx context.Context, a Actor) bool {
-	return s.canAnywhere(a, "stock", "manage")
+func (s *Fulfilment) mayManageStock(ctx context.Context, a service.Actor) bool {
+	return s.CanAnywhere(a, "stock", "manage")
 }
 
 // mayReadStock: whoever manages stock or may read orders.
-func (s *Service) mayReadStock(ctx context.Context, a Actor) bool {
-	return s.mayManageStock(ctx, a) || s.canAnywhere(a, "orders", "read") || s.canAnywhere(a, "orders", "read_all")
+func (s *Fulfilment) mayReadStock(ctx context.Context, a service.Actor) bool {
+	return s.mayManageStock(ctx, a) || s.CanAnywhere(a, "orders", "read") || s.CanAnywhere(a, "orders", "read_all")
 }
 
-func (in ProductInput) check(create bool) []FieldError {
-	var errs []FieldError
+func (in ProductInput) check(create bool) []service.FieldError {
+	var errs []service.FieldError
 	if create && !stockKey.MatchString(in.SKU) {
-		errs = append(errs, FieldError{"/sku", "1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit"})
+		errs = append(errs, service.FieldError{Pointer: "/sku", Message: "1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit"})
 	}
 	if create && (in.Name == nil || strings.TrimSpace(*in.Name) == "") {
-		errs = append(errs, FieldError{"/name", "required"})
+		errs = append(errs, service.FieldError{Pointer: "/name", Message: "required"})
 	}
 	if in.Name != nil && len(*in.Name) > 200 {
-		errs = append(errs, FieldError{"/name", "at most 200 characters"})
+		errs = append(errs, service.FieldError{Pointer: "/name", Message: "at most 200 characters"})
 	}
 	if in.Unit != nil && len(*in.Unit) > 32 {
-		errs = append(errs, FieldError{"/unit", "at most 32 characters"})
+		errs = append(errs, service.FieldError{Pointer: "/unit", Message: "at most 32 characters"})
 	}
 	if in.Price != nil && (*in.Price < 0 || *in.Price > 1e12 || math.IsNaN(*in.Price)) {
-		errs = append(errs, FieldError{"/price", "0 or a positive amount"})
+		errs = append(errs, service.FieldError{Pointer: "/price", Message: "0 or a positive amount"})
 	}
 	if in.LowStock != nil && (*in.LowStock < 0 || *in.LowStock > 1_000_000_000) {
-		errs = append(errs, FieldError{"/low_stock", "0 (no alert) or a positive quantity"})
+		errs = append(errs, service.FieldError{Pointer: "/low_stock", Message: "0 (no alert) or a positive quantity"})
 	}
 	return errs
 }
 
 // ListProducts is for whoever may read stock, by SKU.
-func (s *Service) ListProducts(ctx context.Context, a Actor, q string) ([]ProductView, error) {
+func (s *Fulfilment) ListProducts(ctx context.Context, a service.Actor, q string) ([]ProductView, error) {
 	if !s.mayReadStock(ctx, a) {
-		return nil, forbidden("you may not see products")
+		return nil, service.Forbidden("you may not see products")
 	}
 	pq := s.Store.Read.Product.Query()
 	if q != "" {
@@ -175,21 +173,21 @@ func (s *Service) ListProducts(ctx context.Context, a Actor, q string) ([]Produc
 }
 
 // CreateProduct adds a product (stock.manage); a taken SKU is a 409.
-func (s *Service) CreateProduct(ctx context.Context, a Actor, in ProductInput) (*ProductView, error) {
+func (s *Fulfilment) CreateProduct(ctx context.Context, a service.Actor, in ProductInput) (*ProductView, error) {
 	if !s.mayManageStock(ctx, a) {
-		return nil, forbidden("you may not manage stock")
+		return nil, service.Forbidden("you may not manage stock")
 	}
 	if errs := in.check(true); len(errs) > 0 {
-		return nil, invalid("the product is not valid", errs...)
+		return nil, service.Invalid("the product is not valid", errs...)
 	}
 	var v ProductView
-	err := s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
+	err := s.Change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
 		taken, err := tx.Product.Query().Where(product.Sku(in.SKU)).Exist(ctx)
 		if err != nil {
 			return err
 		}
 		if taken {
-			return conflict("product %q exists; update it with PUT /products/%s", in.SKU, in.SKU)
+			return service.Conflict("product %q exists; update it with PUT /products/%s", in.SKU, in.SKU)
 		}
 		c := tx.Product.Create().SetSku(in.SKU).SetName(strings.TrimSpace(*in.Name)).SetCreatedAt(j.At())
 		setProduct(c.Mutation(), in)
@@ -207,25 +205,25 @@ func (s *Service) CreateProduct(ctx context.Context, a Actor, in ProductInput) (
 }
 
 // UpdateProduct changes the fields given (stock.manage); an unknown SKU is a 404.
-func (s *Service) UpdateProduct(ctx context.Context, a Actor, sku string, in ProductInput) (*ProductView, error) {
+func (s *Fulfilment) UpdateProduct(ctx context.Context, a service.Actor, sku string, in ProductInput) (*ProductView, error) {
 	if !s.mayManageStock(ctx, a) {
-		return nil, forbidden("you may not manage stock")
+		return nil, service.Forbidden("you may not manage stock")
 	}
-	var errs []FieldError
+	var errs []service.FieldError
 	if in.SKU != "" && in.SKU != sku {
-		errs = append(errs, FieldError{"/sku", "the SKU cannot change; leave it out or repeat " + sku})
+		errs = append(errs, service.FieldError{Pointer: "/sku", Message: "the SKU cannot change; leave it out or repeat " + sku})
 	}
 	if in.Name != nil && strings.TrimSpace(*in.Name) == "" {
-		errs = append(errs, FieldError{"/name", "a product needs a name"})
+		errs = append(errs, service.FieldError{Pointer: "/name", Message: "a product needs a name"})
 	}
 	if errs = append(errs, in.check(false)...); len(errs) > 0 {
-		return nil, invalid("the product is not valid", errs...)
+		return nil, service.Invalid("the product is not valid", errs...)
 	}
 	var v ProductView
-	err := s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
+	err := s.Change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
 		p, err := tx.Product.Query().Where(product.Sku(sku)).Only(ctx)
 		if ent.IsNotFound(err) {
-			return notFound("product")
+			return service.NotFound("product")
 		}
 		if err != nil {
 			return err
@@ -262,7 +260,7 @@ func setProduct(m *ent.ProductMutation, in ProductInput) {
 
 // stockAudit writes an audit entry and a stock.changed event on the warehouse board
 // and the admins' topic.
-func (s *Service) stockAudit(ctx context.Context, j *store.Journal, a Actor, action string, detail, ev map[string]any) error {
+func (s *Fulfilment) stockAudit(ctx context.Context, j *store.Journal, a service.Actor, action string, detail, ev map[string]any) error {
 	if err := j.Audit(ctx, store.Audit{Actor: a.Username, Action: action, Detail: detail}); err != nil {
 		return err
 	}
@@ -276,9 +274,9 @@ func (s *Service) stockAudit(ctx context.Context, j *store.Journal, a Actor, act
 }
 
 // ListWarehouses is for whoever may read stock.
-func (s *Service) ListWarehouses(ctx context.Context, a Actor) ([]WarehouseView, error) {
+func (s *Fulfilment) ListWarehouses(ctx context.Context, a service.Actor) ([]WarehouseView, error) {
 	if !s.mayReadStock(ctx, a) {
-		return nil, forbidden("you may not see warehouses")
+		return nil, service.Forbidden("you may not see warehouses")
 	}
 	rows, err := s.Store.Read.Warehouse.Query().Order(ent.Asc(warehouse.FieldKey)).All(ctx)
 	if err != nil {
@@ -292,28 +290,28 @@ func (s *Service) ListWarehouses(ctx context.Context, a Actor) ([]WarehouseView,
 }
 
 // CreateWarehouse adds a warehouse (stock.manage); a taken key is a 409.
-func (s *Service) CreateWarehouse(ctx context.Context, a Actor, in WarehouseInput) (*WarehouseView, error) {
+func (s *Fulfilment) CreateWarehouse(ctx context.Context, a service.Actor, in WarehouseInput) (*WarehouseView, error) {
 	if !s.mayManageStock(ctx, a) {
-		return nil, forbidden("you may not manage stock")
+		return nil, service.Forbidden("you may not manage stock")
 	}
-	var errs []FieldError
+	var errs []service.FieldError
 	if !stockKey.MatchString(in.Key) {
-		errs = append(errs, FieldError{"/key", "1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit"})
+		errs = append(errs, service.FieldError{Pointer: "/key", Message: "1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit"})
 	}
 	if len(in.Name) > 200 {
-		errs = append(errs, FieldError{"/name", "at most 200 characters"})
+		errs = append(errs, service.FieldError{Pointer: "/name", Message: "at most 200 characters"})
 	}
 	if len(errs) > 0 {
-		return nil, invalid("the warehouse is not valid", errs...)
+		return nil, service.Invalid("the warehouse is not valid", errs...)
 	}
 	var v WarehouseView
-	err := s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
+	err := s.Change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
 		taken, err := tx.Warehouse.Query().Where(warehouse.Key(in.Key)).Exist(ctx)
 		if err != nil {
 			return err
 		}
 		if taken {
-			return conflict("warehouse %q exists", in.Key)
+			return service.Conflict("warehouse %q exists", in.Key)
 		}
 		w, err := tx.Warehouse.Create().SetKey(in.Key).SetName(strings.TrimSpace(in.Name)).SetCreatedAt(j.At()).Save(ctx)
 		if err != nil {
@@ -357,9 +355,9 @@ func stockView(r *ent.Stock, p *ent.Product) StockView {
 
 // ListStock lists stock rows by SKU and warehouse; low keeps only those below their
 // product's threshold.
-func (s *Service) ListStock(ctx context.Context, a Actor, sku, wh string, low bool) ([]StockView, error) {
+func (s *Fulfilment) ListStock(ctx context.Context, a service.Actor, sku, wh string, low bool) ([]StockView, error) {
 	if !s.mayReadStock(ctx, a) {
-		return nil, forbidden("you may not see stock")
+		return nil, service.Forbidden("you may not see stock")
 	}
 	q := s.Store.Read.Stock.Query()
 	if sku != "" {
@@ -392,37 +390,37 @@ func (s *Service) ListStock(ctx context.Context, a Actor, sku, wh string, low bo
 // stock.low with notifications when it crosses the threshold) in one transaction. A
 // delta that would leave less on hand than is reserved (or below zero) is a 422 at
 // /delta that writes nothing.
-func (s *Service) Adjust(ctx context.Context, a Actor, in AdjustmentRequest) (*AdjustmentResult, error) {
+func (s *Fulfilment) Adjust(ctx context.Context, a service.Actor, in AdjustmentRequest) (*AdjustmentResult, error) {
 	if !s.mayManageStock(ctx, a) {
-		return nil, forbidden("you may not manage stock")
+		return nil, service.Forbidden("you may not manage stock")
 	}
-	var errs []FieldError
+	var errs []service.FieldError
 	if in.SKU == "" {
-		errs = append(errs, FieldError{"/sku", "required"})
+		errs = append(errs, service.FieldError{Pointer: "/sku", Message: "required"})
 	}
 	if in.Warehouse == "" {
-		errs = append(errs, FieldError{"/warehouse", "required"})
+		errs = append(errs, service.FieldError{Pointer: "/warehouse", Message: "required"})
 	}
 	if in.Delta == 0 {
-		errs = append(errs, FieldError{"/delta", "a non-zero quantity: positive adds stock, negative removes it"})
+		errs = append(errs, service.FieldError{Pointer: "/delta", Message: "a non-zero quantity: positive adds stock, negative removes it"})
 	} else if in.Delta > 1_000_000_000 || in.Delta < -1_000_000_000 {
-		errs = append(errs, FieldError{"/delta", "too large"})
+		errs = append(errs, service.FieldError{Pointer: "/delta", Message: "too large"})
 	}
 	in.Reason = strings.TrimSpace(in.Reason)
 	if in.Reason == "" {
-		errs = append(errs, FieldError{"/reason", "say why the stock changes (a count, damage, opening stock…)"})
+		errs = append(errs, service.FieldError{Pointer: "/reason", Message: "say why the stock changes (a count, damage, opening stock…)"})
 	} else if len(in.Reason) > 500 {
-		errs = append(errs, FieldError{"/reason", "at most 500 characters"})
+		errs = append(errs, service.FieldError{Pointer: "/reason", Message: "at most 500 characters"})
 	}
 	if len(errs) > 0 {
-		return nil, invalid("the adjustment is not valid", errs...)
+		return nil, service.Invalid("the adjustment is not valid", errs...)
 	}
 	var res AdjustmentResult
-	err := s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
+	err := s.Change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
 		c := tx.Client()
 		p, err := c.Product.Query().Where(product.Sku(in.SKU)).Only(ctx)
 		if ent.IsNotFound(err) {
-			return invalid("unknown product", FieldError{"/sku", fmt.Sprintf("no product %q; create it first", in.SKU)})
+			return service.Invalid("unknown product", service.FieldError{Pointer: "/sku", Message: fmt.Sprintf("no product %q; create it first", in.SKU)})
 		}
 		if err != nil {
 			return err
@@ -432,7 +430,7 @@ func (s *Service) Adjust(ctx context.Context, a Actor, in AdjustmentRequest) (*A
 			return err
 		}
 		if !ok {
-			return invalid("unknown warehouse", FieldError{"/warehouse", fmt.Sprintf("no warehouse %q", in.Warehouse)})
+			return service.Invalid("unknown warehouse", service.FieldError{Pointer: "/warehouse", Message: fmt.Sprintf("no warehouse %q", in.Warehouse)})
 		}
 		if in.Delta < 0 {
 			// look first so the answer can say how far it may go; the conditional update
@@ -442,14 +440,14 @@ func (s *Service) Adjust(ctx context.Context, a Actor, in AdjustmentRequest) (*A
 				return err
 			}
 			if l.Available()+in.Delta < 0 {
-				return invalid("not enough stock", FieldError{"/delta", fmt.Sprintf(
+				return service.Invalid("not enough stock", service.FieldError{Pointer: "/delta", Message: fmt.Sprintf(
 					"%s in %s has %d on hand, %d reserved: it can go down by at most %d", in.SKU, in.Warehouse, l.OnHand, l.Reserved, max(l.Available(), 0))})
 			}
 		}
 		m, err := inventory.Adjust(ctx, c, in.SKU, in.Warehouse, in.Delta, in.Reason)
 		if err != nil {
 			if errors.Is(err, inventory.ErrShortage) {
-				return invalid("not enough stock", FieldError{"/delta", "the stock changed meanwhile: it cannot go down that far"})
+				return service.Invalid("not enough stock", service.FieldError{Pointer: "/delta", Message: "the stock changed meanwhile: it cannot go down that far"})
 			}
 			return err
 		}
@@ -488,9 +486,9 @@ func moveView(m *ent.StockMove) MoveView {
 }
 
 // ListMoves is the stock ledger, newest first, with a cursor.
-func (s *Service) ListMoves(ctx context.Context, a Actor, f MoveFilter) (*MovePage, error) {
+func (s *Fulfilment) ListMoves(ctx context.Context, a service.Actor, f MoveFilter) (*MovePage, error) {
 	if !s.mayReadStock(ctx, a) {
-		return nil, forbidden("you may not see stock")
+		return nil, service.Forbidden("you may not see stock")
 	}
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 50
@@ -505,11 +503,11 @@ func (s *Service) ListMoves(ctx context.Context, a Actor, f MoveFilter) (*MovePa
 	if f.Order != "" {
 		id, err := strconv.Atoi(f.Order)
 		if err != nil || id <= 0 {
-			return nil, invalid("the query is not valid", FieldError{"/order", "an order id"})
+			return nil, service.Invalid("the query is not valid", service.FieldError{Pointer: "/order", Message: "an order id"})
 		}
 		q.Where(stockmove.OrderID(id))
 	}
-	if c, err := parseCursor(f.Cursor); err != nil {
+	if c, err := service.ParseCursor(f.Cursor); err != nil {
 		return nil, err
 	} else if c > 0 {
 		q.Where(stockmove.IDLT(c))
@@ -531,7 +529,7 @@ func (s *Service) ListMoves(ctx context.Context, a Actor, f MoveFilter) (*MovePa
 
 // stockManagers are the active users who hold stock.manage through a role membership
 // (admins hold everything but are not stock desks: they are not told).
-func (s *Service) stockManagers(ctx context.Context, c *ent.Client) ([]string, error) {
+func (s *Fulfilment) stockManagers(ctx context.Context, c *ent.Client) ([]string, error) {
 	ms, err := c.Membership.Query().Select(membership.FieldUserID, membership.FieldDepartment).All(ctx)
 	if err != nil {
 		return nil, err
@@ -554,7 +552,7 @@ func (s *Service) stockManagers(ctx context.Context, c *ent.Client) ([]string, e
 	var out []string
 	for _, u := range us {
 		for _, d := range append(ids[u.ID], "*") {
-			if s.Authz.Can(Actor{Username: u.Username}.sub(), d, "stock", "manage") {
+			if s.Can(service.Actor{Username: u.Username}, d, "stock", "manage") {
 				out = append(out, u.Username)
 				break
 			}
@@ -568,7 +566,7 @@ func (s *Service) stockManagers(ctx context.Context, c *ent.Client) ([]string, e
 // and one notification to each holder of stock.manage. The inventory package reports
 // a crossing only on the movement that takes the available quantity from at or above
 // the threshold to below it, so this runs once per crossing.
-func (s *Service) stockLow(ctx context.Context, c *ent.Client, j *store.Journal, l *inventory.Low, o *ent.Order) error {
+func (s *Fulfilment) stockLow(ctx context.Context, c *ent.Client, j *store.Journal, l *goods.Low, o *ent.Order) error {
 	if l == nil {
 		return nil
 	}
@@ -596,23 +594,20 @@ func (s *Service) stockLow(ctx context.Context, c *ent.Client, j *store.Journal,
 	return nil
 }
 
-// armHold applies a HoldFor effect (d > 0) of the plugin at node, in the transaction
-// of its run: the timer that ends the order's holds after d; a new run replaces the
-// earlier timer.
-func (w *writer) armHold(node string, d time.Duration) error {
-	if d <= 0 {
-		return nil
-	}
-	if err := w.tx.Timer.Update().Where(timer.OrderID(w.o.ID), timer.Kind(TimerHoldExpiry), timer.Status(TimerPending)).
-		SetStatus(TimerCancelled).SetOutcome("checked again").Exec(w.ctx); err != nil {
+// armHold applies a HoldFor effect (d > 0) of the plugin at node of o, in the
+// transaction of its run: the timer that ends the order's holds after d; a new run
+// replaces the earlier timer.
+func armHold(ctx context.Context, tx *ent.Tx, o *ent.Order, node string, d time.Duration, now time.Time) error {
+	if err := tx.Timer.Update().Where(timer.OrderID(o.ID), timer.Kind(service.TimerHoldExpiry), timer.Status(service.TimerPending)).
+		SetStatus(service.TimerCancelled).SetOutcome("checked again").Exec(ctx); err != nil {
 		return err
 	}
-	held, err := inventory.HeldFor(w.ctx, w.tx.Client(), w.o.ID)
+	held, err := inventory.HeldFor(ctx, tx.Client(), o.ID)
 	if err != nil || len(held) == 0 {
 		return err
 	}
-	return w.tx.Timer.Create().SetOrderID(w.o.ID).SetTaskID(0).SetNode(node).SetKind(TimerHoldExpiry).
-		SetDueAt(w.now.Add(d).UTC()).SetCreatedAt(w.now).Exec(w.ctx)
+	return tx.Timer.Create().SetOrderID(o.ID).SetTaskID(0).SetNode(node).SetKind(service.TimerHoldExpiry).
+		SetDueAt(now.Add(d).UTC()).SetCreatedAt(now).Exec(ctx)
 }
 
 // holdExpired fires a hold_expiry timer: when the order is still in review and still
@@ -620,7 +615,7 @@ func (w *writer) armHold(node string, d time.Duration) error {
 // with a stock exception at the inventory node, its open tasks closed, so a person
 // decides: retry reserves again, cancel cancels. Otherwise (shipped, released, the
 // order ended or is held by an exception) nothing happens. It returns the outcome.
-func (s *Service) holdExpired(ctx context.Context, tx *ent.Tx, j *store.Journal, tm *ent.Timer) (string, error) {
+func (s *Fulfilment) holdExpired(ctx context.Context, tx *ent.Tx, j *store.Journal, tm *ent.Timer) (string, error) {
 	o, err := tx.Order.Query().Where(order.ID(tm.OrderID)).Only(ctx)
 	if ent.IsNotFound(err) {
 		return "skipped: order gone", nil
@@ -651,7 +646,6 @@ func (s *Service) holdExpired(ctx context.Context, tx *ent.Tx, j *store.Journal,
 	if err != nil {
 		return "", err
 	}
-	sys := Actor{Username: "system", RequestID: fmt.Sprintf("timer:%d", tm.ID)}
 	if err := j.Audit(ctx, store.Audit{Actor: "system", Action: "stock.hold_expired", OrderID: o.ID, Node: tm.Node,
 		Detail: map[string]any{"timer": tm.ID, "released": moves, "held_for": age.String()}}); err != nil {
 		return "", err
@@ -663,11 +657,8 @@ func (s *Service) holdExpired(ctx context.Context, tx *ent.Tx, j *store.Journal,
 		}
 	}
 	msg := fmt.Sprintf("the stock held for this order was released after %s without the order moving on; retry to reserve again or cancel", age)
-	r := &engine.Result{CancelRest: true, Status: engine.StatusException, Current: []string{tm.Node},
-		Visits: []engine.Visit{{NodeID: tm.Node, Type: engine.TypeTask, Status: "exception", Reason: "stock", Message: msg,
-			Detail: map[string]any{"reason": "stock", "message": msg, "detail": map[string]any{"released": moves, "timer": tm.ID}}}},
-		Trace: []engine.Trace{{Node: tm.Node, Text: "exception (stock): " + msg}}}
-	if _, err := s.apply(ctx, tx, j, sys, o, nil, r); err != nil {
+	if err := s.RaiseException(ctx, tx, j, fmt.Sprintf("timer:%d", tm.ID), o, tm.Node, "stock", msg,
+		map[string]any{"released": moves, "timer": tm.ID}); err != nil {
 		return "", err
 	}
 	return fmt.Sprintf("released %d holds; stock exception raised", len(moves)), nil
