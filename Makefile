@@ -44,17 +44,19 @@ lint: node_modules/.sluice-installed
 	$(GO) vet ./...
 	npm run lint
 
-# The packages where concurrency lives run under the race detector; the rest plainly.
+# The packages where concurrency lives run under the race detector; the rest plainly. The
+# timeouts are above Go's 10-minute default: the service suite under -race nears it on a loaded
+# 2-core machine, and a timeout there says nothing about the code.
 RACE_PKGS := engine store service live remind authz auth documents api inventory outbox periodic
 RACE_RE   := /backend/($(subst $(eval) ,|,$(RACE_PKGS)))(/|$$)
 
 test-go: frontend/dist/app/index.html
 	@if [ -n "$$SLUICE_TEST_PG" ]; then echo "storage suites run on SQLite and PostgreSQL ($$SLUICE_TEST_PG)"; else echo "PostgreSQL not installed here: storage suites run on SQLite only"; fi
-	$(GO) test $$($(GO) list ./... | grep -v -E '$(RACE_RE)')
-	$(GO) test -run 'TestBoundedListsAtScale' ./backend/api/
+	$(GO) test -timeout 30m $$($(GO) list ./... | grep -v -E '$(RACE_RE)')
+	$(GO) test -timeout 30m -run 'TestBoundedListsAtScale' ./backend/api/
 
 test-race: frontend/dist/app/index.html
-	$(GO) test -race $(addprefix ./backend/,$(addsuffix /...,$(RACE_PKGS)))
+	$(GO) test -race -timeout 40m $(addprefix ./backend/,$(addsuffix /...,$(RACE_PKGS)))
 
 test-web: node_modules/.sluice-installed
 	npm test
