@@ -311,7 +311,7 @@ func checkEquivalence(t *testing.T, r *rand.Rand, stores ...*store.Store) {
 	o := randomOrg(r, z)
 	var allowed []request // allowed before this change: a revoke must reach them
 	reloads := 0
-	for step := range 30 {
+	for step := range equivalenceSteps {
 		what := "initial policy"
 		if step > 0 {
 			o, what = o.change(r, z)
@@ -349,7 +349,7 @@ func checkEquivalence(t *testing.T, r *rand.Rand, stores ...*store.Store) {
 		ask := newAsker(z, rows)
 		qs := allowed[max(0, len(allowed)-150):] // the latest allows, asked again after this change
 		allowed = nil
-		for range 120 {
+		for range equivalenceRequests {
 			qs = append(qs, ask.request(r))
 		}
 		for _, q := range qs {
