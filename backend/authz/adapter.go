@@ -2,6 +2,8 @@ package authz
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -134,21 +136,70 @@ func insert(ctx context.Context, c *ent.CasbinRuleClient, lines []line) error {
 	return nil
 }
 
-// load returns every stored line.
-func (a *Adapter) load(ctx context.Context) ([]line, error) {
+// versionType is the ptype of the table's one version row: v0 is a random token that
+// every change of the policy lines replaces, in the change's transaction. Casbin never
+// sees it; it lets an instance tell in one indexed read whether its snapshot is the
+// policy the database holds (Authz.Current). A table written before versions existed
+// has none, which reads as version "".
+const versionType = "version"
+
+// load returns every stored policy line and the version, read in one statement so the
+// two agree.
+func (a *Adapter) load(ctx context.Context) ([]line, string, error) {
 	rows, err := a.rules().Query().Order(ent.Asc(casbinrule.FieldID)).All(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("authz: load policy: %w", err)
+		return nil, "", fmt.Errorf("authz: load policy: %w", err)
 	}
-	out := make([]line, len(rows))
-	for i, r := range rows {
-		out[i] = lineOf(r)
+	out := make([]line, 0, len(rows))
+	version, versions := "", 0
+	for _, r := range rows {
+		if r.Ptype == versionType {
+			version, versions = r.V0, versions+1
+			continue
+		}
+		out = append(out, lineOf(r))
 	}
-	return out, nil
+	if versions > 1 {
+		return nil, "", fmt.Errorf("authz: load policy: %d version rows", versions)
+	}
+	return out, version, nil
+}
+
+// readVersion reads the policy's version through c (a transaction's client, to read
+// what that transaction sees).
+func readVersion(ctx context.Context, c *ent.CasbinRuleClient) (string, error) {
+	vs, err := c.Query().Where(casbinrule.PtypeEQ(versionType)).Select(casbinrule.FieldV0).Strings(ctx)
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("authz: read the policy version: %w", err)
+	case len(vs) > 1:
+		return "", fmt.Errorf("authz: %d policy version rows", len(vs))
+	case len(vs) == 0:
+		return "", nil
+	}
+	return vs[0], nil
+}
+
+// newVersion gives the policy a new version, in the transaction that changed its lines.
+// A random token rather than a counter: two transactions that both read version n can
+// never both write the same next one.
+func newVersion(ctx context.Context, c *ent.CasbinRuleClient) error {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	v := hex.EncodeToString(b[:])
+	n, err := c.Update().Where(casbinrule.PtypeEQ(versionType)).SetV0(v).Save(ctx)
+	if err == nil && n == 0 {
+		err = c.Create().SetPtype(versionType).SetV0(v).Exec(ctx)
+	}
+	if err != nil {
+		return fmt.Errorf("authz: new policy version: %w", err)
+	}
+	return nil
 }
 
 // sync makes the table hold exactly want: it deletes the lines not wanted and inserts the
-// missing ones, leaving unchanged lines (and their ids) alone.
+// missing ones, leaving unchanged lines (and their ids) alone. A change gets a new
+// version; no change keeps the old one.
 func (a *Adapter) sync(ctx context.Context, want []line) error {
 	return a.inTx(ctx, func(c *ent.CasbinRuleClient) error {
 		rows, err := c.Query().All(ctx)
@@ -163,6 +214,9 @@ func (a *Adapter) sync(ctx context.Context, want []line) error {
 		have := make(map[line]bool, len(rows))
 		for _, r := range rows {
 			l := lineOf(r)
+			if r.Ptype == versionType {
+				continue
+			}
 			if wanted[l] {
 				have[l] = true
 			} else {
@@ -181,13 +235,19 @@ func (a *Adapter) sync(ctx context.Context, want []line) error {
 				missing = append(missing, l)
 			}
 		}
-		return insert(ctx, c, missing)
+		if len(stale) == 0 && len(missing) == 0 {
+			return nil
+		}
+		if err := insert(ctx, c, missing); err != nil {
+			return err
+		}
+		return newVersion(ctx, c)
 	})
 }
 
 // LoadPolicyCtx loads every stored line into m.
 func (a *Adapter) LoadPolicyCtx(ctx context.Context, m model.Model) error {
-	lines, err := a.load(ctx)
+	lines, _, err := a.load(ctx)
 	if err != nil {
 		return err
 	}
@@ -234,7 +294,12 @@ func (a *Adapter) AddPoliciesCtx(ctx context.Context, _ string, ptype string, ru
 		}
 		lines = append(lines, l)
 	}
-	return a.inTx(ctx, func(c *ent.CasbinRuleClient) error { return insert(ctx, c, lines) })
+	return a.inTx(ctx, func(c *ent.CasbinRuleClient) error {
+		if err := insert(ctx, c, lines); err != nil {
+			return err
+		}
+		return newVersion(ctx, c)
+	})
 }
 
 // RemovePolicyCtx deletes one line (exact match on every column).
@@ -258,7 +323,7 @@ func (a *Adapter) RemovePoliciesCtx(ctx context.Context, _ string, ptype string,
 				return fmt.Errorf("authz: delete policy: %w", err)
 			}
 		}
-		return nil
+		return newVersion(ctx, c)
 	})
 }
 
@@ -275,10 +340,12 @@ func (a *Adapter) RemoveFilteredPolicyCtx(ctx context.Context, _ string, ptype s
 		}
 		preds = append(preds, fieldEQ(fieldIndex+i, v))
 	}
-	if _, err := a.rules().Delete().Where(preds...).Exec(ctx); err != nil {
-		return fmt.Errorf("authz: delete policy: %w", err)
-	}
-	return nil
+	return a.inTx(ctx, func(c *ent.CasbinRuleClient) error {
+		if _, err := c.Delete().Where(preds...).Exec(ctx); err != nil {
+			return fmt.Errorf("authz: delete policy: %w", err)
+		}
+		return newVersion(ctx, c)
+	})
 }
 
 func fieldEQ(i int, v string) predicate.CasbinRule {

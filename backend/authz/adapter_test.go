@@ -87,7 +87,8 @@ func TestAdapterRoundTrip(t *testing.T) {
 	if ok, _ := e2.Enforce("user:碳", "財務", "flow:f:n", "approve"); !ok {
 		t.Fatal("reloaded policy does not enforce")
 	}
-	if n := client.CasbinRule.Query().CountX(context.Background()); n != 4 {
+	// (besides the version row every change rewrites)
+	if n := client.CasbinRule.Query().Where(casbinrule.PtypeNEQ(versionType)).CountX(context.Background()); n != 4 {
 		t.Fatalf("table holds %d rows, want 4", n)
 	}
 

@@ -51,7 +51,7 @@ func TestConcurrentCanDuringReload(t *testing.T) {
 					return
 				}
 				// Both questions against one snapshot: exactly one version must answer.
-				e := a.cur.Load()
+				e := a.cur.Load().casbin
 				inSales, err1 := e.Enforce("user:alice", "sales", "orders", "create")
 				inSouth, err2 := e.Enforce("user:alice", "sales-south", "orders", "create")
 				switch {

@@ -55,7 +55,7 @@ func replace(t testing.TB, a *Authz, client *ent.Client, rows [][]string) {
 // stored returns the table's lines as rows, in id order.
 func stored(t testing.TB, client *ent.Client) [][]string {
 	t.Helper()
-	lines, err := NewAdapter(client).load(context.Background())
+	lines, _, err := NewAdapter(client).load(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

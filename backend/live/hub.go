@@ -520,7 +520,9 @@ func (h *Hub) maintain(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-h.policy:
-			if err := h.svc.Authz.Reload(ctx); err != nil {
+			// Fresh reloads only a snapshot older than the table: the instance that made
+			// the change, or a request that saw its version first, has reloaded already
+			if err := h.svc.Authz.Fresh(ctx); err != nil {
 				h.log.Warn("live: reload policy", "err", err)
 			}
 			h.recheckTopics(ctx)

@@ -41,7 +41,7 @@ func New(ctx context.Context, s *store.Store, log *slog.Logger) (*Service, error
 	if log == nil {
 		log = slog.Default()
 	}
-	az, err := authz.New(ctx, s.Client)
+	az, err := authz.New(ctx, s.Read) // Read: Change may reload it inside a write transaction
 	if err != nil {
 		return nil, err
 	}
@@ -95,6 +95,11 @@ func (s *Service) Change(ctx context.Context, a Actor, fn func(tx *ent.Tx, j *st
 	return s.Store.Tx(ctx, func(tx *ent.Tx) error {
 		j, err := store.Begin(ctx, tx, a.RequestID)
 		if err != nil {
+			return err
+		}
+		// decide on the policy committed now, not on a snapshot a change by this or
+		// another instance has not yet reloaded (one indexed read; a reload if behind)
+		if err := s.Authz.Current(ctx, tx.CasbinRule); err != nil {
 			return err
 		}
 		if err := fn(tx, j); err != nil {

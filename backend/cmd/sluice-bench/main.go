@@ -66,6 +66,7 @@ type report struct {
 	TargetRatio    float64       `json:"target_ratio"`
 	Live           *liveResult   `json:"live,omitempty"`
 	Proof          proofResult   `json:"flow_proof"`
+	Authz          authzResult   `json:"authorization"`
 }
 
 // Targets of the live phase.
@@ -308,6 +309,10 @@ func run(ctx context.Context, cfg config, logw io.Writer) (*report, error) {
 	if rep.Proof, err = measureProof(5); err != nil {
 		return nil, err
 	}
+	logf("timing authorization checks at %d grants and %d memberships, and plain Casbin Enforce beside them", authzGrants, authzMemberships)
+	if rep.Authz, err = measureAuthz(ctx, filepath.Join(dir, "authz.db")); err != nil {
+		return nil, err
+	}
 	logf("server stopped; measuring the raw SQLite commit ceiling for %s", cfg.duration)
 	rep.Ceiling, err = measureCeiling(ctx, filepath.Join(dir, "ceiling.db"), cfg.duration)
 	if err != nil {
@@ -457,6 +462,12 @@ func printTable(w io.Writer, r *report) {
 	fmt.Fprintf(w, "actions/s target     ≥ %.0f (later turns)%s\n", targetActions, mark(r.Actions.PerSecond >= targetActions))
 	fmt.Fprintf(w, "flow proof           %8.1f ms  %d states  (the demo %s flow, median of %d, as its publish pays)  target < %.0f ms%s\n",
 		r.Proof.Ms, r.Proof.States, r.Proof.Flow, r.Proof.Runs, targetProofMs, mark(r.Proof.Ms > 0 && r.Proof.Ms < targetProofMs))
+	if z := r.Authz; z.Checks > 0 {
+		fmt.Fprintf(w, "authorization check  p50 %7.2fµs p99 %7.2fµs  at %d grants and %d memberships (%d checks, %.0f%% allowed)  target p99 ≤ %.0f ms%s\n",
+			z.P50us, z.P99us, z.Grants, z.Memberships, z.Checks, 100*z.Allowed, targetAuthzP99ms, mark(z.P99us <= 1000*targetAuthzP99ms))
+		fmt.Fprintf(w, "  plain Casbin Enforce p50 %7.2fms  p99 %7.2fms  (same policy and requests, %d checks); the version read each write makes p50 %.1fµs p99 %.1fµs; a reload %.0f ms\n",
+			z.EnforceP50, z.EnforceP99, z.Enforces, z.VersionP50, z.VersionP99, z.ReloadMs)
+	}
 	fmt.Fprintf(w, "\n%d orders submitted in %.1fs, %d actions in %.1fs on %d orders in review (%d finished)\n",
 		r.Orders.Count, r.Orders.Seconds, r.Actions.Count, r.Actions.Seconds, r.Pool, r.OrdersFinished)
 	if l := r.Live; l != nil {
