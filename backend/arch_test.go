@@ -18,6 +18,7 @@ const core = "sluice/backend/service"
 var features = []string{
 	"sluice/backend/access",
 	"sluice/backend/inbound",
+	"sluice/backend/notify",
 	"sluice/backend/remind",
 }
 

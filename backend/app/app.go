@@ -10,6 +10,7 @@ import (
 
 	"sluice/backend/access"
 	"sluice/backend/inbound"
+	"sluice/backend/notify"
 	"sluice/backend/service"
 	"sluice/backend/store"
 )
@@ -19,6 +20,7 @@ type Service struct {
 	*service.Service
 	*inbound.Inbound
 	*access.Access
+	*notify.Notify
 }
 
 // New wires the core and its features over an open, migrated store.
@@ -32,5 +34,5 @@ func New(ctx context.Context, s *store.Store, log *slog.Logger) (*Service, error
 
 // Compose attaches the features to a core.
 func Compose(core *service.Service) *Service {
-	return &Service{Service: core, Inbound: inbound.New(core), Access: access.New(core)}
+	return &Service{Service: core, Inbound: inbound.New(core), Access: access.New(core), Notify: notify.New(core)}
 }
