@@ -207,6 +207,9 @@ func (n *Notify) message(ctx context.Context, tx *ent.Tx, at time.Time, kind str
 		node = f.Nodes[nodeID]
 	}
 	m.Customer = o.Customer
+	if c, ok := o.Data["customer"].(map[string]any); ok && m.Customer == "" {
+		m.Customer, _ = c["name"].(string) // the demo form's customer
+	}
 	if o.Total != 0 {
 		total := o.Total
 		m.Amount = &total
