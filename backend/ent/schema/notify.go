@@ -20,7 +20,7 @@ func (NotifyChannel) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
 func (NotifyChannel) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("username").Default("").MaxLen(64), // "" = the company's
-		field.String("type").NotEmpty().MaxLen(16),       // email | slack | teams | line | wecom | dingtalk | webhook
+		field.String("type").NotEmpty().MaxLen(16),      // email | slack | teams | line | wecom | dingtalk | webhook
 		field.String("name").Default("").MaxLen(100),
 		// address is the email address (empty on a company email channel: each
 		// person's own) or the URL posted to.
