@@ -39,7 +39,11 @@ func (n *Notify) Noticed(ctx context.Context, tx *ent.Tx, at time.Time, notices 
 			continue
 		}
 		if !loaded {
-			var err error
+			// most changes notify someone: with no channel anywhere, one query and done
+			some, err := tx.NotifyChannel.Query().Where(notifychannel.Enabled(true)).Exist(ctx)
+			if err != nil || !some {
+				return err
+			}
 			company, err = tx.NotifyChannel.Query().Where(notifychannel.Username(""), notifychannel.Enabled(true)).
 				Order(ent.Asc(notifychannel.FieldID)).Limit(MaxCompanyChannels).All(ctx)
 			if err != nil {
@@ -92,6 +96,10 @@ func channelsFor(ctx context.Context, tx *ent.Tx, username, kind string, company
 }
 
 func (n *Notify) tell(ctx context.Context, tx *ent.Tx, at time.Time, kind string, nt store.Notification, company []*ent.NotifyChannel) error {
+	chans, err := channelsFor(ctx, tx, nt.Username, kind, company)
+	if err != nil || len(chans) == 0 {
+		return err
+	}
 	u, err := tx.User.Query().Where(user.Username(nt.Username)).Only(ctx)
 	if ent.IsNotFound(err) {
 		return nil // a system name, or a person removed meanwhile
@@ -101,10 +109,6 @@ func (n *Notify) tell(ctx context.Context, tx *ent.Tx, at time.Time, kind string
 	}
 	if u.Disabled {
 		return nil
-	}
-	chans, err := channelsFor(ctx, tx, u.Username, kind, company)
-	if err != nil || len(chans) == 0 {
-		return err
 	}
 	m, t, err := n.message(ctx, tx, at, kind, nt, u)
 	if err != nil {
