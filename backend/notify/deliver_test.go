@@ -81,7 +81,7 @@ const (
 	sampleOrder = "orders/small-standard.json"
 )
 
-func compose(t *testing.T, s *store.Store) *app.Service {
+func compose(t testing.TB, s *store.Store) *app.Service {
 	t.Helper()
 	ctx := context.Background()
 	svc, err := app.New(ctx, s, nil)
@@ -99,7 +99,7 @@ func compose(t *testing.T, s *store.Store) *app.Service {
 	return svc
 }
 
-func submit(t *testing.T, svc *app.Service, as string) *service.OrderView {
+func submit(t testing.TB, svc *app.Service, as string) *service.OrderView {
 	t.Helper()
 	b, err := fs.ReadFile(schemas.Examples(), sampleOrder)
 	if err != nil {
@@ -330,7 +330,7 @@ func TestEveryChannelDeliversItsDocumentedShape(t *testing.T) {
 	})
 }
 
-func actor(t *testing.T, svc *app.Service, name string) service.Actor {
+func actor(t testing.TB, svc *app.Service, name string) service.Actor {
 	t.Helper()
 	u, err := svc.Store.Read.User.Query().Where(user.Username(name)).Only(context.Background())
 	if err != nil {
