@@ -178,6 +178,21 @@ func TestActionLinks(t *testing.T) {
 			}
 		})
 
+		t.Run("reject with a reason from the node's list", func(t *testing.T) {
+			o, _ := submit()
+			link := token(t, e.linksFor("clerk", o.Number)["reject"])
+			before := e.linkState()
+			if r := e.do("POST", "/api/v1/act/"+link, clerk, `{"action":"reject","reason":"bored"}`); r.status != 422 || e.linkState() != before {
+				t.Fatalf("a reason not in the list: %d %s", r.status, r.body)
+			}
+			if r := e.do("POST", "/api/v1/act/"+link, clerk, `{"action":"withdraw"}`); r.status != 422 || e.linkState() != before {
+				t.Fatalf("an action a link does not carry: %d %s", r.status, r.body)
+			}
+			if r := e.do("POST", "/api/v1/act/"+link, clerk, `{"action":"reject","reason":"incomplete","comment":"地址不全"}`); r.status != 200 {
+				t.Fatalf("reject: %d %s", r.status, r.body)
+			}
+		})
+
 		t.Run("after another reviewer decided", func(t *testing.T) {
 			o, link := submit()
 			if r := e.do("POST", fmt.Sprintf("/api/v1/tasks/%d/actions", o.Tasks[0].ID), clerk2, approveBody(4, "")); r.status != 200 {
