@@ -11,6 +11,7 @@ import (
 	"sluice/backend/access"
 	"sluice/backend/inbound"
 	"sluice/backend/notify"
+	"sluice/backend/remind"
 	"sluice/backend/service"
 	"sluice/backend/store"
 )
@@ -21,6 +22,7 @@ type Service struct {
 	*inbound.Inbound
 	*access.Access
 	*notify.Notify
+	*remind.Reminders
 }
 
 // New wires the core and its features over an open, migrated store.
@@ -34,5 +36,6 @@ func New(ctx context.Context, s *store.Store, log *slog.Logger) (*Service, error
 
 // Compose attaches the features to a core.
 func Compose(core *service.Service) *Service {
-	return &Service{Service: core, Inbound: inbound.New(core), Access: access.New(core), Notify: notify.New(core)}
+	return &Service{Service: core, Inbound: inbound.New(core), Access: access.New(core), Notify: notify.New(core),
+		Reminders: remind.Attach(core)}
 }

@@ -1,9 +1,12 @@
-// Package remind runs the durable SLA timers: a loop that claims due timers and fires
-// each through the service, exactly once, in its own transaction. Timers are rows
-// (written with the task that they belong to), so nothing is lost while no server
-// runs: the first pass after a start fires whatever fell due meanwhile. Several
-// instances may run the loop against one PostgreSQL: leases (store.Claim) spread the
-// work and the conditional pending -> fired update makes each fire once.
+// Package remind is the reminders feature: the SLA timers of review tasks (remind,
+// escalate, an automatic action), the cron schedules' digests (timers.go, digest.go),
+// and the loop that claims due timers and fires each through the core, exactly once, in
+// its own transaction. Timers are rows (written with the task that they belong to), so
+// nothing is lost while no server runs: the first pass after a start fires whatever
+// fell due meanwhile. Several instances may run the loop against one PostgreSQL: leases
+// (store.Claim) spread the work and the conditional pending -> fired update makes each
+// fire once. The feature attaches to the workflow core (backend/service), whose
+// Reminders port it fills; it imports no other feature.
 package remind
 
 import (

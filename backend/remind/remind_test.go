@@ -391,12 +391,12 @@ func TestWorkingTimeAcrossDST(t *testing.T) {
 	// Friday 17:00 CET + 2 working hours: one on Friday, one on Monday after the
 	// switch to summer time (Sunday 29 March 2026) -> Monday 10:00 CEST = 08:00 UTC.
 	from := time.Date(2026, 3, 27, 17, 0, 0, 0, berlin)
-	got := service.AddWorking(office, from, durations.Duration{Hours: 2})
+	got := definitions.AddWorking(office, from, durations.Duration{Hours: 2})
 	if want := time.Date(2026, 3, 30, 8, 0, 0, 0, time.UTC); !got.Equal(want) || got.Location() != time.UTC {
 		t.Fatalf("2h from %v = %v, want %v", from, got, want)
 	}
 	// one working day from Friday 10:00 CET is Monday 10:00 CEST
-	if got := service.AddWorking(office, time.Date(2026, 3, 27, 10, 0, 0, 0, berlin), durations.Duration{Days: 1}); !got.Equal(time.Date(2026, 3, 30, 10, 0, 0, 0, berlin)) {
+	if got := definitions.AddWorking(office, time.Date(2026, 3, 27, 10, 0, 0, 0, berlin), durations.Duration{Days: 1}); !got.Equal(time.Date(2026, 3, 30, 10, 0, 0, 0, berlin)) {
 		t.Fatalf("1d = %v", got.In(berlin))
 	}
 	// a whole-day calendar over the autumn switch in New York counts absolute hours
@@ -406,14 +406,14 @@ func TestWorkingTimeAcrossDST(t *testing.T) {
 	}
 	always := &definitions.Calendar{Location: ny, Days: allDays, Start: 0, End: 24 * time.Hour}
 	start := time.Date(2026, 10, 31, 12, 0, 0, 0, ny) // EDT; the clocks go back 1 Nov 02:00
-	if got := service.AddWorking(always, start, durations.Duration{Days: 1}); got.Sub(start) != 24*time.Hour && got.Sub(start) != 25*time.Hour {
+	if got := definitions.AddWorking(always, start, durations.Duration{Days: 1}); got.Sub(start) != 24*time.Hour && got.Sub(start) != 25*time.Hour {
 		t.Fatalf("1d = %v (%v)", got, got.Sub(start))
 	}
-	if got := service.AddWorking(always, start, durations.Duration{Hours: 24}); got.Sub(start) != 24*time.Hour {
+	if got := definitions.AddWorking(always, start, durations.Duration{Hours: 24}); got.Sub(start) != 24*time.Hour {
 		t.Fatalf("24h over the switch = %v", got.Sub(start))
 	}
 	// no calendar: plain absolute time
-	if got := service.AddWorking(nil, start, durations.Duration{Hours: 3}); got.Sub(start) != 3*time.Hour {
+	if got := definitions.AddWorking(nil, start, durations.Duration{Hours: 3}); got.Sub(start) != 3*time.Hour {
 		t.Fatal(got)
 	}
 

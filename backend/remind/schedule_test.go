@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"sluice/backend/app"
+	"sluice/backend/definitions"
 	"sluice/backend/ent"
 	"sluice/backend/ent/notification"
 	"sluice/backend/ent/task"
@@ -188,7 +189,7 @@ func TestDeadlineBringsRemindersForward(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := deadline.Add(-service.DeadlineLead); !rm.DueAt.Equal(want) {
+		if want := deadline.Add(-definitions.DeadlineLead); !rm.DueAt.Equal(want) {
 			t.Fatalf("reminder due %v, want %v (a day before the deadline %v)", rm.DueAt, want, deadline)
 		}
 		c := &clock{}

@@ -124,7 +124,7 @@ func (w *writer) change(ni *ent.NodeInstance, ch *engine.NodeChange) error {
 	if err := setStatus(ch.Cancel, []string{"open", "waiting"}, "cancelled"); err != nil {
 		return err
 	}
-	if err := cancelTimers(ctx, tx, append(slices.Clone(ch.Done), ch.Cancel...)); err != nil {
+	if err := w.tasksClosed(append(slices.Clone(ch.Done), ch.Cancel...)); err != nil {
 		return err
 	}
 	if err := setStatus(ch.Suspend, []string{"open"}, "waiting"); err != nil {
@@ -219,7 +219,7 @@ func (w *writer) closeRest(acted *ent.NodeInstance) error {
 		if err := tx.TaskAssignee.Update().Where(taskassignee.TaskIDIn(ids...)).SetOpen(false).Exec(ctx); err != nil {
 			return err
 		}
-		if err := cancelTimers(ctx, tx, ids); err != nil {
+		if err := w.tasksClosed(ids); err != nil {
 			return err
 		}
 	}

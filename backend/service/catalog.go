@@ -430,7 +430,7 @@ func (s *Service) publish(ctx context.Context, a Actor, kind, key string, body [
 			if len(probs) > 0 {
 				return fmt.Errorf("reminder %s validated but does not compile: %s %s", key, probs[0].Pointer, probs[0].Message)
 			}
-			return armSchedules(ctx, tx, r, ver, j.At())
+			return s.armSchedules(ctx, tx, r, ver, j.At())
 		}
 		if kind == "role" || kind == "flow" {
 			return s.writePolicy(ctx, tx)

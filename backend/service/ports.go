@@ -4,7 +4,9 @@ import (
 	"context"
 
 	"sluice/backend/definitions"
+	"sluice/backend/engine"
 	"sluice/backend/ent"
+	"sluice/backend/store"
 )
 
 // The core's ports: what the feature packages (backend/inbound, …) may use of it. Each
@@ -104,3 +106,34 @@ func (s *Service) ActVia(ctx context.Context, a Actor, taskID int, req ActionReq
 
 // TaskChanged is the TypeTaskChanged conflict of the given reason (taskChanged).
 func TaskChanged(reason, format string, a ...any) *Error { return taskChanged(reason, format, a...) }
+
+// ReminderFor is the newest published reminder definition for a flow and its version
+// (nil if none; reminderFor, cached like the catalog's latest versions).
+func (s *Service) ReminderFor(ctx context.Context, flowKey string) (*definitions.Reminder, int, error) {
+	return s.reminderFor(ctx, flowKey)
+}
+
+// ReminderVersion is a published reminder version compiled (nil if it is gone or no
+// longer compiles; reminderVersion).
+func (s *Service) ReminderVersion(ctx context.Context, key string, v int) (*definitions.Reminder, error) {
+	return s.reminderVersion(ctx, key, v)
+}
+
+// EscalationTargets names the people an escalation reaches for an order's assignees
+// (escalationTargets).
+func (s *Service) EscalationTargets(ctx context.Context, c *ent.Client, e *definitions.Escalation, o *ent.Order, assignees []string) ([]string, error) {
+	return escalationTargets(ctx, c, e, o, assignees)
+}
+
+// Decide takes the action on the task in the transaction tx, as Act does (decide).
+func (s *Service) Decide(ctx context.Context, tx *ent.Tx, j *store.Journal, a Actor, f *engine.Flow, o *ent.Order, t *ent.Task, req ActionRequest) (*ActionResult, error) {
+	return s.decide(ctx, tx, j, a, f, o, t, req)
+}
+
+// Automatic is req as a reminder's automatic action: the system decides
+// (engine.Action.Auto) though it is no assignee, and auto, the action's record, goes into
+// the decision's audit detail. A request body never sets it.
+func (req ActionRequest) Automatic(auto map[string]any) ActionRequest {
+	req.auto = auto
+	return req
+}

@@ -29,6 +29,9 @@ type Service struct {
 	// Notices is told, before each change commits, whom it notified (hooks.go); nil:
 	// no one is told.
 	Notices NoticeHook
+	// Reminders writes and fires the reminder timers (the reminders feature;
+	// backend/app sets it).
+	Reminders Reminders
 
 	timers timerState // reminder definitions by flow (timers.go)
 }

@@ -51,7 +51,7 @@ func PlanReminders(rem *definitions.Reminder, res engine.SimResult, data map[str
 		return nil
 	}
 	at = at.UTC()
-	deadline, hasDeadline := orderDeadline(rem, data)
+	deadline, hasDeadline := definitions.OrderDeadline(rem, data)
 	var out []SimReminder
 	for _, st := range res.Path {
 		rule := rem.Rules[st.Node]
@@ -62,10 +62,10 @@ func PlanReminders(rem *definitions.Reminder, res engine.SimResult, data map[str
 			if d.IsZero() {
 				return nil
 			}
-			due := AddWorking(rem.Calendar, at, d)
+			due := definitions.AddWorking(rem.Calendar, at, d)
 			r := SimReminder{Node: st.Node, Kind: kind, After: d.String(), DueAt: due}
 			if hasDeadline && kind != TimerAuto {
-				r.DueAt = capDue(due, deadline, at)
+				r.DueAt = definitions.CapDue(due, deadline, at)
 				r.Capped = !r.DueAt.Equal(due)
 			}
 			out = append(out, r)

@@ -4,25 +4,23 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
 	"sluice/backend/definitions"
-	"sluice/backend/durations"
-	"sluice/backend/engine"
 	"sluice/backend/ent"
 	"sluice/backend/ent/definition"
 	"sluice/backend/ent/membership"
-	"sluice/backend/ent/order"
-	"sluice/backend/ent/task"
-	"sluice/backend/ent/taskassignee"
 	"sluice/backend/ent/timer"
 	"sluice/backend/ent/user"
 	"sluice/backend/store"
 )
+
+// The timer table: rows that fall due, claimed and fired exactly once (backend/remind
+// runs the loop). The core fires the kinds it owns (a wait node's, a hold's expiry, an
+// overdue exception) and hands the reminder kinds (remind, escalate, auto, digest) to
+// the reminders feature through its Reminders port.
 
 // Timer kinds and statuses.
 const (
@@ -40,6 +38,22 @@ const (
 	TimerFired     = "fired"
 	TimerCancelled = "cancelled"
 )
+
+// Reminders is the reminders feature as the core calls it (backend/remind fills it;
+// backend/app wires it): the hooks of a task opened, tasks closed and a reminder
+// definition published, each in the transaction that did it, and the firing of the
+// feature's timer kinds. Without it no reminder timer is written.
+type Reminders interface {
+	// TaskOpened writes the timers the flow's reminder rule asks for task t.
+	TaskOpened(ctx context.Context, tx *ent.Tx, o *ent.Order, t *ent.Task, now time.Time) error
+	// TasksClosed cancels the pending timers of tasks that closed.
+	TasksClosed(ctx context.Context, tx *ent.Tx, taskIDs []int) error
+	// ReminderPublished arms the cron schedules of version ver of a reminder.
+	ReminderPublished(ctx context.Context, tx *ent.Tx, r *definitions.Reminder, ver int, now time.Time) error
+	// FireReminder carries out timer tm of one of the feature's kinds, which the core
+	// has just moved pending -> fired in tx. An AutoFailed error spends the timer.
+	FireReminder(ctx context.Context, tx *ent.Tx, j *store.Journal, tm *ent.Timer, now time.Time) error
+}
 
 // timerState caches the compiled published reminder definitions (immutable per
 // version) and which one applies to each flow (refreshed after latestTTL).
@@ -130,137 +144,28 @@ func (s *Service) reminderVersion(ctx context.Context, key string, v int) (*defi
 	return r, nil
 }
 
-// AddWorking returns from + d. Without a calendar a day is 24 hours. With one, d
-// counts working time only (a day being one working day's hours): the walk steps over
-// nights, weekends and holidays in the calendar's zone. Durations are absolute, so a
-// DST change neither adds nor removes an hour of working time; the result is UTC.
-func AddWorking(cal *definitions.Calendar, from time.Time, d durations.Duration) time.Time {
-	if cal == nil || cal.Location == nil || cal.End <= cal.Start {
-		return from.Add(d.Std()).UTC()
-	}
-	left := time.Duration(d.Days)*(cal.End-cal.Start) + time.Duration(d.Hours)*time.Hour + time.Duration(d.Minutes)*time.Minute
-	t := from.In(cal.Location)
-	// A calendar without a single working day would loop forever: give up after ten
-	// years of days and fall back to wall-clock time.
-	for i := 0; left > 0; i++ {
-		if i > 3660 {
-			return from.Add(d.Std()).UTC()
-		}
-		y, m, day := t.Date()
-		start, end := wallClock(y, m, day, cal.Start, cal.Location), wallClock(y, m, day, cal.End, cal.Location)
-		next := time.Date(y, m, day+1, 0, 0, 0, 0, cal.Location)
-		if !cal.IsWorkingDay(t) || !t.Before(end) {
-			t = next
-			continue
-		}
-		if t.Before(start) {
-			t = start
-		}
-		if span := end.Sub(t); span >= left {
-			return t.Add(left).UTC()
-		} else {
-			left -= span
-		}
-		t = next
-	}
-	return t.UTC()
-}
-
-func wallClock(y int, m time.Month, d int, off time.Duration, loc *time.Location) time.Time {
-	return time.Date(y, m, d, int(off/time.Hour), int(off%time.Hour/time.Minute), 0, 0, loc)
-}
-
-// openTimers writes, in the transaction that opens task t, the timers the flow's
-// reminder rule for its node asks for.
+// openTimers calls the task-opened hook in the transaction that opens task t.
 func (w *writer) openTimers(t *ent.Task) error {
-	if w.s == nil {
+	if w.s == nil || w.s.Reminders == nil {
 		return nil
 	}
-	rem, ver, err := w.s.reminderFor(w.ctx, w.o.FlowKey)
-	if err != nil || rem == nil {
-		return err
-	}
-	rule := rem.Rules[t.NodeID]
-	if rule == nil {
-		return nil
-	}
-	var bulk []*ent.TimerCreate
-	deadline, hasDeadline := orderDeadline(rem, w.o.Data)
-	add := func(kind string, d durations.Duration) {
-		if d.IsZero() {
-			return
-		}
-		due := AddWorking(rem.Calendar, w.now, d)
-		if hasDeadline && kind != TimerAuto {
-			// the customer's deadline comes first: remind and escalate no later than a
-			// day before it
-			due = capDue(due, deadline, w.now)
-		}
-		bulk = append(bulk, w.tx.Timer.Create().SetOrderID(w.o.ID).SetTaskID(t.ID).SetNode(t.NodeID).SetKind(kind).
-			SetReminder(rem.Key).SetReminderVersion(ver).SetDueAt(due).SetCreatedAt(w.now))
-	}
-	add(TimerRemind, rule.RemindAfter)
-	add(TimerEscalate, rule.EscalateAfter)
-	if rule.AutoAction != "" {
-		add(TimerAuto, rule.AutoAfter)
-	}
-	if len(bulk) == 0 {
-		return nil
-	}
-	return w.tx.Timer.CreateBulk(bulk...).Exec(w.ctx)
+	return w.s.Reminders.TaskOpened(w.ctx, w.tx, w.o, t, w.now)
 }
 
-// DeadlineLead is how long before an order's deadline (the reminder definition's
-// deadline_field) its reminders and escalations fall due at the latest.
-const DeadlineLead = 24 * time.Hour
-
-// orderDeadline reads the reminder's deadline_field from the order's data: a date
-// (YYYY-MM-DD, the start of that day in the calendar's zone, else UTC) or an RFC 3339
-// time. ok is false when the rule names none or the order has no valid value.
-func orderDeadline(rem *definitions.Reminder, data map[string]any) (time.Time, bool) {
-	if rem == nil || rem.DeadlineField == "" {
-		return time.Time{}, false
-	}
-	var v any = data
-	for _, part := range strings.Split(rem.DeadlineField, ".") {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return time.Time{}, false
-		}
-		v = m[part]
-	}
-	str, _ := v.(string)
-	loc := time.UTC
-	if rem.Calendar != nil && rem.Calendar.Location != nil {
-		loc = rem.Calendar.Location
-	}
-	if t, err := time.ParseInLocation(time.DateOnly, str, loc); err == nil {
-		return t.UTC(), true
-	}
-	if t, err := time.Parse(time.RFC3339, str); err == nil {
-		return t.UTC(), true
-	}
-	return time.Time{}, false
-}
-
-// capDue moves a due time forward to DeadlineLead before the deadline when that is
-// still ahead. A deadline already that close or past leaves the rule's own timing (the
-// reminders then say urgent) rather than firing every timer of the task at once.
-func capDue(due, deadline, now time.Time) time.Time {
-	latest := deadline.Add(-DeadlineLead)
-	if due.Before(latest) || !latest.After(now) {
-		return due
-	}
-	return latest.UTC()
-}
-
-// cancelTimers cancels the pending timers of tasks that closed, in their transaction.
-func cancelTimers(ctx context.Context, tx *ent.Tx, taskIDs []int) error {
-	if len(taskIDs) == 0 {
+// tasksClosed calls the tasks-closed hook in the transaction that closed them.
+func (w *writer) tasksClosed(taskIDs []int) error {
+	if len(taskIDs) == 0 || w.s == nil || w.s.Reminders == nil {
 		return nil
 	}
-	return tx.Timer.Update().Where(timer.TaskIDIn(taskIDs...), timer.Status(TimerPending)).
-		SetStatus(TimerCancelled).SetOutcome("task closed").Exec(ctx)
+	return w.s.Reminders.TasksClosed(w.ctx, w.tx, taskIDs)
+}
+
+// armSchedules calls the reminder-published hook in the publishing transaction.
+func (s *Service) armSchedules(ctx context.Context, tx *ent.Tx, r *definitions.Reminder, ver int, now time.Time) error {
+	if s.Reminders == nil {
+		return nil
+	}
+	return s.Reminders.ReminderPublished(ctx, tx, r, ver, now)
 }
 
 // TimerLease describes the timers table to store.Claim.
@@ -280,11 +185,12 @@ func (s *Service) ClaimTimers(ctx context.Context, owner string, now time.Time, 
 
 var errNotFired = errors.New("timer not fired")
 
-// autoFailed wraps a refusal of an automatic action (the engine or a check said no):
-// the timer is then spent with the reason recorded, never retried forever.
-type autoFailed struct{ err error }
+// AutoFailed wraps a refusal of an automatic action (the engine or a check said no):
+// FireTimer then rolls its writes back and spends the timer with the reason recorded,
+// never retrying it forever.
+type AutoFailed struct{ Err error }
 
-func (e autoFailed) Error() string { return e.err.Error() }
+func (e AutoFailed) Error() string { return e.Err.Error() }
 
 // FireTimer fires timer id if it is pending and due at now, in one transaction with
 // its effects: pending -> fired by a conditional update, so of any number of callers
@@ -296,7 +202,7 @@ func (s *Service) FireTimer(ctx context.Context, id int, now time.Time, by strin
 	err := s.change(ctx, sys, func(tx *ent.Tx, j *store.Journal) error {
 		return s.fire(ctx, tx, j, id, now, by)
 	})
-	var af autoFailed
+	var af AutoFailed
 	if errors.As(err, &af) {
 		// the automatic action's writes are rolled back; spend the timer and say why
 		err = s.change(ctx, sys, func(tx *ent.Tx, j *store.Journal) error {
@@ -336,181 +242,26 @@ func (s *Service) fire(ctx context.Context, tx *ent.Tx, j *store.Journal, id int
 		return err
 	}
 	outcome := func(o string) error { return tx.Timer.UpdateOneID(id).SetOutcome(o).Exec(ctx) }
-	if tm.Kind == TimerDigest {
-		return s.fireDigest(ctx, tx, j, tm, now)
-	}
-	if tm.Kind == TimerWait {
+	switch tm.Kind {
+	case TimerWait:
 		return s.fireWait(ctx, tx, j, tm)
-	}
-	if tm.Kind == TimerHoldExpiry {
+	case TimerHoldExpiry:
 		msg, err := s.holdExpired(ctx, tx, j, tm)
 		if err != nil {
 			return err
 		}
 		return outcome(msg)
-	}
-	if tm.Kind == TimerExceptionOverdue {
+	case TimerExceptionOverdue:
 		msg, err := s.exceptionOverdue(ctx, tx, j, tm)
 		if err != nil {
 			return err
 		}
 		return outcome(msg)
 	}
-	t, err := tx.Task.Get(ctx, tm.TaskID)
-	if ent.IsNotFound(err) {
-		return tx.Timer.UpdateOneID(id).SetStatus(TimerCancelled).SetOutcome("task gone").Exec(ctx)
+	if s.Reminders == nil {
+		return fmt.Errorf("timer %d is a %s timer and no reminders feature is attached", id, tm.Kind)
 	}
-	if err != nil {
-		return err
-	}
-	if t.Status != "open" && t.Status != "waiting" {
-		// closed by a path that did not cancel it: nothing to remind about
-		return tx.Timer.UpdateOneID(id).SetStatus(TimerCancelled).SetOutcome("task " + t.Status).Exec(ctx)
-	}
-	o, err := tx.Order.Get(ctx, tm.OrderID)
-	if err != nil {
-		return err
-	}
-	rem, err := s.reminderVersion(ctx, tm.Reminder, tm.ReminderVersion)
-	if err != nil {
-		return err
-	}
-	var rule *definitions.Rule
-	if rem != nil {
-		rule = rem.Rules[tm.Node]
-	}
-	if rule == nil {
-		return outcome("skipped: the reminder rule is gone")
-	}
-	base := map[string]any{"timer": id, "task_id": t.ID, "node": t.NodeID, "number": o.Number, "due_at": tm.DueAt.UTC().Format(time.RFC3339)}
-	if dl, ok := orderDeadline(rem, o.Data); ok {
-		base["deadline"] = dl.Format(time.RFC3339)
-		base["urgent"] = !now.Before(dl.Add(-DeadlineLead))
-	}
-	with := func(kv ...any) map[string]any {
-		m := map[string]any{}
-		for k, v := range base {
-			m[k] = v
-		}
-		for i := 0; i+1 < len(kv); i += 2 {
-			m[kv[i].(string)] = kv[i+1]
-		}
-		return m
-	}
-	switch tm.Kind {
-	case TimerRemind:
-		if t.Status == "open" {
-			for _, u := range t.Assignees {
-				if _, err := j.Notify(ctx, store.Notification{Username: u, Type: "reminder", OrderID: o.ID,
-					Title: fmt.Sprintf("訂單 %s 待您處理 (%s)", o.Number, t.NodeID), Data: with("attempt", tm.Attempt)}); err != nil {
-					return err
-				}
-			}
-			if _, err := j.Event(ctx, "task.reminded", fmt.Sprintf("order:%d", o.ID), with("assignees", t.Assignees, "attempt", tm.Attempt)); err != nil {
-				return err
-			}
-			if err := j.Audit(ctx, store.Audit{Actor: "system", Action: "task.reminded", OrderID: o.ID, Node: t.NodeID, TaskID: t.ID,
-				Detail: map[string]any{"timer": id, "assignees": t.Assignees, "attempt": tm.Attempt}}); err != nil {
-				return err
-			}
-			if err := outcome(fmt.Sprintf("reminded %v", t.Assignees)); err != nil {
-				return err
-			}
-		} else if err := outcome("skipped: task waiting"); err != nil {
-			return err
-		}
-		if !rule.RepeatEvery.IsZero() && (rule.MaxTimes == 0 || tm.Attempt < rule.MaxTimes) {
-			next := AddWorking(rem.Calendar, tm.DueAt, rule.RepeatEvery)
-			if !next.After(now) {
-				next = AddWorking(rem.Calendar, now, rule.RepeatEvery) // after a downtime: no burst
-			}
-			return tx.Timer.Create().SetOrderID(o.ID).SetTaskID(t.ID).SetNode(t.NodeID).SetKind(TimerRemind).
-				SetReminder(tm.Reminder).SetReminderVersion(tm.ReminderVersion).SetAttempt(tm.Attempt + 1).
-				SetDueAt(next).SetCreatedAt(now).Exec(ctx)
-		}
-		return nil
-	case TimerEscalate:
-		to, err := escalationTargets(ctx, tx.Client(), rule.EscalateTo, o, t.Assignees)
-		if err != nil {
-			return err
-		}
-		for _, u := range to {
-			if _, err := j.Notify(ctx, store.Notification{Username: u, Type: "escalation", OrderID: o.ID,
-				Title: fmt.Sprintf("訂單 %s 逾時未處理 (%s)", o.Number, t.NodeID), Data: with("assignees", t.Assignees)}); err != nil {
-				return err
-			}
-		}
-		if _, err := j.Event(ctx, "task.escalated", fmt.Sprintf("order:%d", o.ID), with("assignees", t.Assignees, "to", to)); err != nil {
-			return err
-		}
-		if err := j.Audit(ctx, store.Audit{Actor: "system", Action: "task.escalated", OrderID: o.ID, Node: t.NodeID, TaskID: t.ID,
-			Detail: map[string]any{"timer": id, "assignees": t.Assignees, "to": to}}); err != nil {
-			return err
-		}
-		if len(to) == 0 {
-			return outcome("no one to escalate to")
-		}
-		if t.Status == "open" {
-			if err := handOver(ctx, tx, j, t, o, to, rule.EscalateTo.Reassign); err != nil {
-				return err
-			}
-		}
-		if rule.EscalateTo.Reassign {
-			return outcome(fmt.Sprintf("reassigned to %v", to))
-		}
-		return outcome(fmt.Sprintf("escalated to %v", to))
-	case TimerAuto:
-		if t.Status != "open" {
-			return outcome("skipped: task waiting")
-		}
-		if err := s.autoAct(ctx, tx, j, tm, t, o, rule.AutoAction, rule.AutoAfter.String()); err != nil {
-			if _, ok := AsError(err); ok {
-				return autoFailed{err}
-			}
-			return err
-		}
-		return outcome("auto " + rule.AutoAction)
-	}
-	return outcome("unknown kind " + tm.Kind)
-}
-
-// autoAct applies the rule's automatic action to the task through the normal engine
-// path (checks, conditional updates, audit, events), in the timer's transaction. The
-// system decides, not an assignee: the engine takes the action with Auto set, the task's
-// decided_by and the decision's audit entry say "system", and the audit detail names
-// the timer and the rule (node, action, after). The request id is "timer:<id>".
-func (s *Service) autoAct(ctx context.Context, tx *ent.Tx, j *store.Journal, tm *ent.Timer, t *ent.Task, o *ent.Order, action string, after string) error {
-	f, err := s.Catalog.Flow(ctx, o.FlowKey, o.FlowVersion)
-	if err != nil {
-		return err
-	}
-	if f == nil {
-		return fmt.Errorf("order %d is pinned to flow %s v%d, which is missing", o.ID, o.FlowKey, o.FlowVersion)
-	}
-	rule := map[string]any{"reminder": tm.Reminder, "version": tm.ReminderVersion, "node": t.NodeID, "action": action}
-	if after != "" {
-		rule["after"] = after
-	}
-	auto := map[string]any{"timer": tm.ID, "rule": rule, "due_at": tm.DueAt.UTC().Format(time.RFC3339), "assignees": t.Assignees}
-	req := ActionRequest{Action: action, Comment: fmt.Sprintf("automatic %s: no decision before %s (timer %d)", action, tm.DueAt.UTC().Format(time.RFC3339), tm.ID), auto: auto}
-	if n := f.Nodes[t.NodeID]; n != nil {
-		switch action {
-		case engine.ActApprove:
-			req.Checklist = slices.Repeat([]bool{true}, len(n.Checklist))
-		case engine.ActReject:
-			req.Reason = "overdue"
-			if len(n.Reasons) > 0 {
-				req.Reason = n.Reasons[0]
-			}
-		}
-	}
-	if err := j.Audit(ctx, store.Audit{Actor: engine.SystemActor, Action: "timer.auto", OrderID: o.ID, Node: t.NodeID, TaskID: t.ID,
-		Detail: auto}); err != nil {
-		return err
-	}
-	a := Actor{Username: engine.SystemActor, RequestID: fmt.Sprintf("timer:%d", tm.ID)}
-	_, err = s.decide(ctx, tx, j, a, f, o, t, req)
-	return err
+	return s.Reminders.FireReminder(ctx, tx, j, tm, now)
 }
 
 // escalationTargets: holders of the role in the named department (empty: the order's),
@@ -568,138 +319,4 @@ func escalationTargets(ctx context.Context, c *ent.Client, e *definitions.Escala
 	}
 	slices.Sort(out)
 	return slices.Compact(out), nil
-}
-
-// handOver gives an escalated task to the escalation's targets too (or, with reassign,
-// to them instead of its assignees): they may act on it by the escalation's authority
-// (granted), it appears in their inbox, and the task's version moves so an action
-// prepared against the old assignee list gets a 409 instead of landing on a changed task.
-func handOver(ctx context.Context, tx *ent.Tx, j *store.Journal, t *ent.Task, o *ent.Order, to []string, reassign bool) error {
-	next := slices.Clone(to)
-	if !reassign {
-		next = append(slices.Clone(t.Assignees), to...)
-	}
-	slices.Sort(next)
-	next = slices.Compact(next)
-	n, err := tx.Task.Update().Where(task.ID(t.ID), task.Version(t.Version), task.Status("open")).
-		SetAssignees(next).SetGranted(true).SetVersion(t.Version + 1).Save(ctx)
-	if err != nil || n != 1 {
-		return err // n == 0: acted on meanwhile; the escalation's notifications stand
-	}
-	if reassign {
-		gone := slices.DeleteFunc(slices.Clone(t.Assignees), func(u string) bool { return slices.Contains(next, u) })
-		if len(gone) > 0 {
-			if err := tx.TaskAssignee.Update().Where(taskassignee.TaskID(t.ID), taskassignee.UsernameIn(gone...)).SetOpen(false).Exec(ctx); err != nil {
-				return err
-			}
-			for _, u := range gone {
-				if _, err := j.Event(ctx, "task.reassigned", "user:"+u, map[string]any{"order_id": o.ID, "number": o.Number, "task_id": t.ID}); err != nil {
-					return err
-				}
-			}
-		}
-	}
-	for _, u := range next {
-		if slices.Contains(t.Assignees, u) {
-			continue
-		}
-		if err := tx.TaskAssignee.Create().SetTaskID(t.ID).SetUsername(u).SetOpen(true).Exec(ctx); err != nil {
-			return err
-		}
-		if _, err := j.Event(ctx, "task.assigned", "user:"+u, map[string]any{"order_id": o.ID, "number": o.Number, "nodes": o.CurrentNodes}); err != nil {
-			return err
-		}
-	}
-	return j.Audit(ctx, store.Audit{Actor: "system", Action: "task.handed_over", OrderID: o.ID, Node: t.NodeID, TaskID: t.ID,
-		Detail: map[string]any{"from": t.Assignees, "to": next, "reassign": reassign}})
-}
-
-// armSchedules writes, in the transaction that publishes version ver of a reminder
-// definition, the first run of each of its cron schedules, and cancels the pending runs
-// of its earlier versions: one chain per schedule, the newest version's.
-func armSchedules(ctx context.Context, tx *ent.Tx, r *definitions.Reminder, ver int, now time.Time) error {
-	if err := tx.Timer.Update().Where(timer.Kind(TimerDigest), timer.Reminder(r.Key), timer.Status(TimerPending)).
-		SetStatus(TimerCancelled).SetOutcome(fmt.Sprintf("replaced by version %d", ver)).Exec(ctx); err != nil {
-		return err
-	}
-	for _, sc := range r.Schedules {
-		next := sc.Next(now)
-		if next.IsZero() {
-			continue
-		}
-		if err := tx.Timer.Create().SetOrderID(0).SetTaskID(0).SetNode(sc.Key).SetKind(TimerDigest).
-			SetReminder(r.Key).SetReminderVersion(ver).SetDueAt(next.UTC()).SetCreatedAt(now).Exec(ctx); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// digestLimit caps the tasks listed in one person's digest (the count is exact).
-const digestLimit = 50
-
-// fireDigest sends each assignee of an open task of the schedule's flow one
-// notification listing their tasks, then writes the schedule's next run (after a
-// downtime: one digest now, the next at the next scheduled time, no burst).
-func (s *Service) fireDigest(ctx context.Context, tx *ent.Tx, j *store.Journal, tm *ent.Timer, now time.Time) error {
-	outcome := func(o string) error { return tx.Timer.UpdateOneID(tm.ID).SetOutcome(o).Exec(ctx) }
-	rem, err := s.reminderVersion(ctx, tm.Reminder, tm.ReminderVersion)
-	if err != nil {
-		return err
-	}
-	var sc *definitions.Schedule
-	if rem != nil {
-		for _, x := range rem.Schedules {
-			if x.Key == tm.Node {
-				sc = x
-			}
-		}
-	}
-	if sc == nil {
-		return outcome("skipped: the schedule is gone")
-	}
-	orders, err := tx.Order.Query().Where(order.FlowKey(rem.Flow), order.Status(engine.StatusInReview)).
-		Select(order.FieldID, order.FieldNumber).All(ctx)
-	if err != nil {
-		return err
-	}
-	numbers := map[int]string{}
-	ids := make([]int, len(orders))
-	for i, o := range orders {
-		numbers[o.ID], ids[i] = o.Number, o.ID
-	}
-	tasks, err := tx.Task.Query().Where(task.OrderIDIn(ids...), task.Status("open")).Order(ent.Asc(task.FieldCreatedAt)).All(ctx)
-	if err != nil {
-		return err
-	}
-	per := map[string][]map[string]any{}
-	count := map[string]int{}
-	for _, t := range tasks {
-		for _, u := range t.Assignees {
-			count[u]++
-			if len(per[u]) < digestLimit {
-				per[u] = append(per[u], map[string]any{"task_id": t.ID, "order_id": t.OrderID, "number": numbers[t.OrderID],
-					"node": t.NodeID, "since": t.CreatedAt.UTC().Format(time.RFC3339)})
-			}
-		}
-	}
-	users := slices.Sorted(maps.Keys(count))
-	for _, u := range users {
-		if _, err := j.Notify(ctx, store.Notification{Username: u, Type: "digest",
-			Title: fmt.Sprintf("待辦摘要：%d 件待處理", count[u]),
-			Data:  map[string]any{"timer": tm.ID, "schedule": sc.Key, "flow": rem.Flow, "count": count[u], "tasks": per[u]}}); err != nil {
-			return err
-		}
-	}
-	if err := j.Audit(ctx, store.Audit{Actor: "system", Action: "digest.sent",
-		Detail: map[string]any{"timer": tm.ID, "reminder": rem.Key, "schedule": sc.Key, "people": len(users), "tasks": len(tasks)}}); err != nil {
-		return err
-	}
-	if next := sc.Next(now); !next.IsZero() {
-		if err := tx.Timer.Create().SetOrderID(0).SetTaskID(0).SetNode(sc.Key).SetKind(TimerDigest).
-			SetReminder(tm.Reminder).SetReminderVersion(tm.ReminderVersion).SetDueAt(next.UTC()).SetCreatedAt(now).Exec(ctx); err != nil {
-			return err
-		}
-	}
-	return outcome(fmt.Sprintf("digest to %d people", len(users)))
 }
