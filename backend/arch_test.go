@@ -20,6 +20,7 @@ var features = []string{
 	"sluice/backend/catalogue",
 	"sluice/backend/fulfilment",
 	"sluice/backend/inbound",
+	"sluice/backend/notify",
 	"sluice/backend/remind",
 	"sluice/backend/reporting",
 }

@@ -161,6 +161,13 @@ func New(svc *app.Service, opt Options) (*gin.Engine, error) {
 	a.GET("/stock", h.getStock)
 	a.POST("/stock/adjustments", h.postAdjustment)
 	a.GET("/stock/moves", h.getMoves)
+	a.GET("/notify/channels", h.getNotifyChannels)
+	a.POST("/notify/channels", h.postNotifyChannel)
+	a.PUT("/notify/channels/:id", h.putNotifyChannel)
+	a.DELETE("/notify/channels/:id", h.deleteNotifyChannel)
+	a.PUT("/notify/channels/:id/kinds", h.putNotifyKinds)
+	a.GET("/act/:token", h.getActLink) // a message's link, with the session: both or nothing
+	a.POST("/act/:token", h.postActLink)
 
 	r.NoRoute(h.spa)
 	return r, nil

@@ -12,6 +12,7 @@ import (
 	"sluice/backend/catalogue"
 	"sluice/backend/fulfilment"
 	"sluice/backend/inbound"
+	"sluice/backend/notify"
 	"sluice/backend/remind"
 	"sluice/backend/reporting"
 	"sluice/backend/service"
@@ -23,6 +24,7 @@ type Service struct {
 	*service.Service
 	*inbound.Inbound
 	*access.Access
+	*notify.Notify
 	*remind.Reminders
 	*reporting.Reporting
 	*catalogue.Catalogue
@@ -40,7 +42,7 @@ func New(ctx context.Context, s *store.Store, log *slog.Logger) (*Service, error
 
 // Compose attaches the features to a core.
 func Compose(core *service.Service) *Service {
-	return &Service{Service: core, Inbound: inbound.New(core), Access: access.New(core),
+	return &Service{Service: core, Inbound: inbound.New(core), Access: access.New(core), Notify: notify.New(core),
 		Reminders: remind.Attach(core), Reporting: reporting.New(core), Catalogue: catalogue.New(core),
 		Fulfilment: fulfilment.New(core)}
 }

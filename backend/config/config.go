@@ -60,6 +60,7 @@ type Config struct {
 	// at start (key rotation).
 	SecretsPreviousKey Secret
 	Audit              Audit
+	Notify             Notify
 	// File is the configuration file read ("" if none).
 	File string
 
@@ -117,6 +118,13 @@ type Webhook struct {
 type Outbox struct {
 	PollInterval time.Duration
 	MaxAttempts  int
+}
+
+// Notify configures people's notifications outside the web app (backend/notify).
+type Notify struct {
+	BaseURL string        // the web app's address message links start with
+	LinkTTL time.Duration // how long an action link works
+	LinkKey Secret        // signs action links; unset, derived from secrets.key
 }
 
 // Audit configures the audit checkpoints: signed heads of the audit chain written
@@ -417,6 +425,34 @@ var Fields = []Field{
 	{Key: "audit.instance", Help: "name of this server in its checkpoints and of its file in a checkpoint directory; the host name when empty (give each instance its own)", Flag: true,
 		set: func(c *Config, v string) error { c.Audit.Instance = strings.TrimSpace(v); return nil },
 		get: func(c *Config) string { return c.Audit.Instance }},
+	{Key: "notify.base_url", Help: "the web app's address as people reach it (e.g. https://sluice.example.com): the links in email and chat messages start with it; unset, http://<addr>", Flag: true,
+		set: func(c *Config, v string) error {
+			v = strings.TrimRight(strings.TrimSpace(v), "/")
+			if v != "" {
+				u, err := url.Parse(v)
+				if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+					return fmt.Errorf("%q is not an http(s) URL", v)
+				}
+			}
+			c.Notify.BaseURL = v
+			return nil
+		},
+		get: func(c *Config) string { return c.Notify.BaseURL }},
+	{Key: "notify.link_ttl", Default: "72h", Help: "how long a message's approve/reject link works", Flag: true,
+		set: func(c *Config, v string) (err error) {
+			c.Notify.LinkTTL, err = positiveDuration(v, "72h")
+			return err
+		},
+		get: func(c *Config) string { return c.Notify.LinkTTL.String() }},
+	{Key: "notify.link_key", Help: "key (at least 32 characters) of the HMAC-SHA256 signature on messages' action links; unset, one is derived from secrets.key, and without either messages carry no approve/reject links", Secret: true,
+		set: func(c *Config, v string) error {
+			if v != "" && len(v) < 32 {
+				return errors.New("the link key is shorter than 32 characters")
+			}
+			c.Notify.LinkKey = Secret{v}
+			return nil
+		},
+		get: func(c *Config) string { return c.Notify.LinkKey.String() }},
 	{Key: "outbox.poll_interval", Default: "2s", Help: "how often the outbox worker looks for messages due", Flag: true,
 		set: func(c *Config, v string) error {
 			d, err := time.ParseDuration(v)

@@ -11,6 +11,7 @@ import (
 
 	"sluice/backend/ent/migrate"
 
+	"sluice/backend/ent/actionlink"
 	"sluice/backend/ent/auditentry"
 	"sluice/backend/ent/casbinrule"
 	"sluice/backend/ent/channel"
@@ -26,6 +27,8 @@ import (
 	"sluice/backend/ent/membership"
 	"sluice/backend/ent/nodeinstance"
 	"sluice/backend/ent/notification"
+	"sluice/backend/ent/notifychannel"
+	"sluice/backend/ent/notifypref"
 	"sluice/backend/ent/order"
 	"sluice/backend/ent/ordercomment"
 	"sluice/backend/ent/orderlock"
@@ -54,6 +57,8 @@ type Client struct {
 	config
 	// Schema is the client for creating, migrating and dropping schema.
 	Schema *migrate.Schema
+	// ActionLink is the client for interacting with the ActionLink builders.
+	ActionLink *ActionLinkClient
 	// AuditEntry is the client for interacting with the AuditEntry builders.
 	AuditEntry *AuditEntryClient
 	// CasbinRule is the client for interacting with the CasbinRule builders.
@@ -84,6 +89,10 @@ type Client struct {
 	NodeInstance *NodeInstanceClient
 	// Notification is the client for interacting with the Notification builders.
 	Notification *NotificationClient
+	// NotifyChannel is the client for interacting with the NotifyChannel builders.
+	NotifyChannel *NotifyChannelClient
+	// NotifyPref is the client for interacting with the NotifyPref builders.
+	NotifyPref *NotifyPrefClient
 	// Order is the client for interacting with the Order builders.
 	Order *OrderClient
 	// OrderComment is the client for interacting with the OrderComment builders.
@@ -125,6 +134,7 @@ func NewClient(opts ...Option) *Client {
 
 func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
+	c.ActionLink = NewActionLinkClient(c.config)
 	c.AuditEntry = NewAuditEntryClient(c.config)
 	c.CasbinRule = NewCasbinRuleClient(c.config)
 	c.Channel = NewChannelClient(c.config)
@@ -140,6 +150,8 @@ func (c *Client) init() {
 	c.Membership = NewMembershipClient(c.config)
 	c.NodeInstance = NewNodeInstanceClient(c.config)
 	c.Notification = NewNotificationClient(c.config)
+	c.NotifyChannel = NewNotifyChannelClient(c.config)
+	c.NotifyPref = NewNotifyPrefClient(c.config)
 	c.Order = NewOrderClient(c.config)
 	c.OrderComment = NewOrderCommentClient(c.config)
 	c.OrderLock = NewOrderLockClient(c.config)
@@ -247,6 +259,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	return &Tx{
 		ctx:            ctx,
 		config:         cfg,
+		ActionLink:     NewActionLinkClient(cfg),
 		AuditEntry:     NewAuditEntryClient(cfg),
 		CasbinRule:     NewCasbinRuleClient(cfg),
 		Channel:        NewChannelClient(cfg),
@@ -262,6 +275,8 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Membership:     NewMembershipClient(cfg),
 		NodeInstance:   NewNodeInstanceClient(cfg),
 		Notification:   NewNotificationClient(cfg),
+		NotifyChannel:  NewNotifyChannelClient(cfg),
+		NotifyPref:     NewNotifyPrefClient(cfg),
 		Order:          NewOrderClient(cfg),
 		OrderComment:   NewOrderCommentClient(cfg),
 		OrderLock:      NewOrderLockClient(cfg),
@@ -296,6 +311,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	return &Tx{
 		ctx:            ctx,
 		config:         cfg,
+		ActionLink:     NewActionLinkClient(cfg),
 		AuditEntry:     NewAuditEntryClient(cfg),
 		CasbinRule:     NewCasbinRuleClient(cfg),
 		Channel:        NewChannelClient(cfg),
@@ -311,6 +327,8 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Membership:     NewMembershipClient(cfg),
 		NodeInstance:   NewNodeInstanceClient(cfg),
 		Notification:   NewNotificationClient(cfg),
+		NotifyChannel:  NewNotifyChannelClient(cfg),
+		NotifyPref:     NewNotifyPrefClient(cfg),
 		Order:          NewOrderClient(cfg),
 		OrderComment:   NewOrderCommentClient(cfg),
 		OrderLock:      NewOrderLockClient(cfg),
@@ -332,7 +350,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 // Debug returns a new debug-client. It's used to get verbose logging on specific operations.
 //
 //	client.Debug().
-//		AuditEntry.
+//		ActionLink.
 //		Query().
 //		Count(ctx)
 func (c *Client) Debug() *Client {
@@ -355,11 +373,12 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.AuditEntry, c.CasbinRule, c.Channel, c.Customer, c.Definition, c.Department,
-		c.Event, c.Exception, c.IdempotencyKey, c.ImportJob, c.Ledger, c.LiveTicket,
-		c.Membership, c.NodeInstance, c.Notification, c.Order, c.OrderComment,
-		c.OrderLock, c.OutboxMessage, c.Product, c.Reservation, c.Session, c.Shipment,
-		c.Stock, c.StockMove, c.Task, c.TaskAssignee, c.Timer, c.User, c.Warehouse,
+		c.ActionLink, c.AuditEntry, c.CasbinRule, c.Channel, c.Customer, c.Definition,
+		c.Department, c.Event, c.Exception, c.IdempotencyKey, c.ImportJob, c.Ledger,
+		c.LiveTicket, c.Membership, c.NodeInstance, c.Notification, c.NotifyChannel,
+		c.NotifyPref, c.Order, c.OrderComment, c.OrderLock, c.OutboxMessage, c.Product,
+		c.Reservation, c.Session, c.Shipment, c.Stock, c.StockMove, c.Task,
+		c.TaskAssignee, c.Timer, c.User, c.Warehouse,
 	} {
 		n.Use(hooks...)
 	}
@@ -369,11 +388,12 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.AuditEntry, c.CasbinRule, c.Channel, c.Customer, c.Definition, c.Department,
-		c.Event, c.Exception, c.IdempotencyKey, c.ImportJob, c.Ledger, c.LiveTicket,
-		c.Membership, c.NodeInstance, c.Notification, c.Order, c.OrderComment,
-		c.OrderLock, c.OutboxMessage, c.Product, c.Reservation, c.Session, c.Shipment,
-		c.Stock, c.StockMove, c.Task, c.TaskAssignee, c.Timer, c.User, c.Warehouse,
+		c.ActionLink, c.AuditEntry, c.CasbinRule, c.Channel, c.Customer, c.Definition,
+		c.Department, c.Event, c.Exception, c.IdempotencyKey, c.ImportJob, c.Ledger,
+		c.LiveTicket, c.Membership, c.NodeInstance, c.Notification, c.NotifyChannel,
+		c.NotifyPref, c.Order, c.OrderComment, c.OrderLock, c.OutboxMessage, c.Product,
+		c.Reservation, c.Session, c.Shipment, c.Stock, c.StockMove, c.Task,
+		c.TaskAssignee, c.Timer, c.User, c.Warehouse,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -382,6 +402,8 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 // Mutate implements the ent.Mutator interface.
 func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 	switch m := m.(type) {
+	case *ActionLinkMutation:
+		return c.ActionLink.mutate(ctx, m)
 	case *AuditEntryMutation:
 		return c.AuditEntry.mutate(ctx, m)
 	case *CasbinRuleMutation:
@@ -412,6 +434,10 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.NodeInstance.mutate(ctx, m)
 	case *NotificationMutation:
 		return c.Notification.mutate(ctx, m)
+	case *NotifyChannelMutation:
+		return c.NotifyChannel.mutate(ctx, m)
+	case *NotifyPrefMutation:
+		return c.NotifyPref.mutate(ctx, m)
 	case *OrderMutation:
 		return c.Order.mutate(ctx, m)
 	case *OrderCommentMutation:
@@ -444,6 +470,139 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Warehouse.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
+	}
+}
+
+// ActionLinkClient is a client for the ActionLink schema.
+type ActionLinkClient struct {
+	config
+}
+
+// NewActionLinkClient returns a client for the ActionLink from the given config.
+func NewActionLinkClient(c config) *ActionLinkClient {
+	return &ActionLinkClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `actionlink.Hooks(f(g(h())))`.
+func (c *ActionLinkClient) Use(hooks ...Hook) {
+	c.hooks.ActionLink = append(c.hooks.ActionLink, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `actionlink.Intercept(f(g(h())))`.
+func (c *ActionLinkClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ActionLink = append(c.inters.ActionLink, interceptors...)
+}
+
+// Create returns a builder for creating a ActionLink entity.
+func (c *ActionLinkClient) Create() *ActionLinkCreate {
+	mutation := newActionLinkMutation(c.config, OpCreate)
+	return &ActionLinkCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ActionLink entities.
+func (c *ActionLinkClient) CreateBulk(builders ...*ActionLinkCreate) *ActionLinkCreateBulk {
+	return &ActionLinkCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ActionLinkClient) MapCreateBulk(slice any, setFunc func(*ActionLinkCreate, int)) *ActionLinkCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ActionLinkCreateBulk{err: fmt.Errorf("calling to ActionLinkClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ActionLinkCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ActionLinkCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ActionLink.
+func (c *ActionLinkClient) Update() *ActionLinkUpdate {
+	mutation := newActionLinkMutation(c.config, OpUpdate)
+	return &ActionLinkUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ActionLinkClient) UpdateOne(_m *ActionLink) *ActionLinkUpdateOne {
+	mutation := newActionLinkMutation(c.config, OpUpdateOne, withActionLink(_m))
+	return &ActionLinkUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ActionLinkClient) UpdateOneID(id int) *ActionLinkUpdateOne {
+	mutation := newActionLinkMutation(c.config, OpUpdateOne, withActionLinkID(id))
+	return &ActionLinkUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ActionLink.
+func (c *ActionLinkClient) Delete() *ActionLinkDelete {
+	mutation := newActionLinkMutation(c.config, OpDelete)
+	return &ActionLinkDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ActionLinkClient) DeleteOne(_m *ActionLink) *ActionLinkDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ActionLinkClient) DeleteOneID(id int) *ActionLinkDeleteOne {
+	builder := c.Delete().Where(actionlink.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ActionLinkDeleteOne{builder}
+}
+
+// Query returns a query builder for ActionLink.
+func (c *ActionLinkClient) Query() *ActionLinkQuery {
+	return &ActionLinkQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeActionLink},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ActionLink entity by its id.
+func (c *ActionLinkClient) Get(ctx context.Context, id int) (*ActionLink, error) {
+	return c.Query().Where(actionlink.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ActionLinkClient) GetX(ctx context.Context, id int) *ActionLink {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *ActionLinkClient) Hooks() []Hook {
+	return c.hooks.ActionLink
+}
+
+// Interceptors returns the client interceptors.
+func (c *ActionLinkClient) Interceptors() []Interceptor {
+	return c.inters.ActionLink
+}
+
+func (c *ActionLinkClient) mutate(ctx context.Context, m *ActionLinkMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ActionLinkCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ActionLinkUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ActionLinkUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ActionLinkDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ActionLink mutation op: %q", m.Op())
 	}
 }
 
@@ -2439,6 +2598,272 @@ func (c *NotificationClient) mutate(ctx context.Context, m *NotificationMutation
 		return (&NotificationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Notification mutation op: %q", m.Op())
+	}
+}
+
+// NotifyChannelClient is a client for the NotifyChannel schema.
+type NotifyChannelClient struct {
+	config
+}
+
+// NewNotifyChannelClient returns a client for the NotifyChannel from the given config.
+func NewNotifyChannelClient(c config) *NotifyChannelClient {
+	return &NotifyChannelClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `notifychannel.Hooks(f(g(h())))`.
+func (c *NotifyChannelClient) Use(hooks ...Hook) {
+	c.hooks.NotifyChannel = append(c.hooks.NotifyChannel, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `notifychannel.Intercept(f(g(h())))`.
+func (c *NotifyChannelClient) Intercept(interceptors ...Interceptor) {
+	c.inters.NotifyChannel = append(c.inters.NotifyChannel, interceptors...)
+}
+
+// Create returns a builder for creating a NotifyChannel entity.
+func (c *NotifyChannelClient) Create() *NotifyChannelCreate {
+	mutation := newNotifyChannelMutation(c.config, OpCreate)
+	return &NotifyChannelCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of NotifyChannel entities.
+func (c *NotifyChannelClient) CreateBulk(builders ...*NotifyChannelCreate) *NotifyChannelCreateBulk {
+	return &NotifyChannelCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *NotifyChannelClient) MapCreateBulk(slice any, setFunc func(*NotifyChannelCreate, int)) *NotifyChannelCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &NotifyChannelCreateBulk{err: fmt.Errorf("calling to NotifyChannelClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*NotifyChannelCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &NotifyChannelCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for NotifyChannel.
+func (c *NotifyChannelClient) Update() *NotifyChannelUpdate {
+	mutation := newNotifyChannelMutation(c.config, OpUpdate)
+	return &NotifyChannelUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *NotifyChannelClient) UpdateOne(_m *NotifyChannel) *NotifyChannelUpdateOne {
+	mutation := newNotifyChannelMutation(c.config, OpUpdateOne, withNotifyChannel(_m))
+	return &NotifyChannelUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *NotifyChannelClient) UpdateOneID(id int) *NotifyChannelUpdateOne {
+	mutation := newNotifyChannelMutation(c.config, OpUpdateOne, withNotifyChannelID(id))
+	return &NotifyChannelUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for NotifyChannel.
+func (c *NotifyChannelClient) Delete() *NotifyChannelDelete {
+	mutation := newNotifyChannelMutation(c.config, OpDelete)
+	return &NotifyChannelDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *NotifyChannelClient) DeleteOne(_m *NotifyChannel) *NotifyChannelDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *NotifyChannelClient) DeleteOneID(id int) *NotifyChannelDeleteOne {
+	builder := c.Delete().Where(notifychannel.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &NotifyChannelDeleteOne{builder}
+}
+
+// Query returns a query builder for NotifyChannel.
+func (c *NotifyChannelClient) Query() *NotifyChannelQuery {
+	return &NotifyChannelQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeNotifyChannel},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a NotifyChannel entity by its id.
+func (c *NotifyChannelClient) Get(ctx context.Context, id int) (*NotifyChannel, error) {
+	return c.Query().Where(notifychannel.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *NotifyChannelClient) GetX(ctx context.Context, id int) *NotifyChannel {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *NotifyChannelClient) Hooks() []Hook {
+	return c.hooks.NotifyChannel
+}
+
+// Interceptors returns the client interceptors.
+func (c *NotifyChannelClient) Interceptors() []Interceptor {
+	return c.inters.NotifyChannel
+}
+
+func (c *NotifyChannelClient) mutate(ctx context.Context, m *NotifyChannelMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&NotifyChannelCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&NotifyChannelUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&NotifyChannelUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&NotifyChannelDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown NotifyChannel mutation op: %q", m.Op())
+	}
+}
+
+// NotifyPrefClient is a client for the NotifyPref schema.
+type NotifyPrefClient struct {
+	config
+}
+
+// NewNotifyPrefClient returns a client for the NotifyPref from the given config.
+func NewNotifyPrefClient(c config) *NotifyPrefClient {
+	return &NotifyPrefClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `notifypref.Hooks(f(g(h())))`.
+func (c *NotifyPrefClient) Use(hooks ...Hook) {
+	c.hooks.NotifyPref = append(c.hooks.NotifyPref, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `notifypref.Intercept(f(g(h())))`.
+func (c *NotifyPrefClient) Intercept(interceptors ...Interceptor) {
+	c.inters.NotifyPref = append(c.inters.NotifyPref, interceptors...)
+}
+
+// Create returns a builder for creating a NotifyPref entity.
+func (c *NotifyPrefClient) Create() *NotifyPrefCreate {
+	mutation := newNotifyPrefMutation(c.config, OpCreate)
+	return &NotifyPrefCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of NotifyPref entities.
+func (c *NotifyPrefClient) CreateBulk(builders ...*NotifyPrefCreate) *NotifyPrefCreateBulk {
+	return &NotifyPrefCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *NotifyPrefClient) MapCreateBulk(slice any, setFunc func(*NotifyPrefCreate, int)) *NotifyPrefCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &NotifyPrefCreateBulk{err: fmt.Errorf("calling to NotifyPrefClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*NotifyPrefCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &NotifyPrefCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for NotifyPref.
+func (c *NotifyPrefClient) Update() *NotifyPrefUpdate {
+	mutation := newNotifyPrefMutation(c.config, OpUpdate)
+	return &NotifyPrefUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *NotifyPrefClient) UpdateOne(_m *NotifyPref) *NotifyPrefUpdateOne {
+	mutation := newNotifyPrefMutation(c.config, OpUpdateOne, withNotifyPref(_m))
+	return &NotifyPrefUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *NotifyPrefClient) UpdateOneID(id int) *NotifyPrefUpdateOne {
+	mutation := newNotifyPrefMutation(c.config, OpUpdateOne, withNotifyPrefID(id))
+	return &NotifyPrefUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for NotifyPref.
+func (c *NotifyPrefClient) Delete() *NotifyPrefDelete {
+	mutation := newNotifyPrefMutation(c.config, OpDelete)
+	return &NotifyPrefDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *NotifyPrefClient) DeleteOne(_m *NotifyPref) *NotifyPrefDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *NotifyPrefClient) DeleteOneID(id int) *NotifyPrefDeleteOne {
+	builder := c.Delete().Where(notifypref.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &NotifyPrefDeleteOne{builder}
+}
+
+// Query returns a query builder for NotifyPref.
+func (c *NotifyPrefClient) Query() *NotifyPrefQuery {
+	return &NotifyPrefQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeNotifyPref},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a NotifyPref entity by its id.
+func (c *NotifyPrefClient) Get(ctx context.Context, id int) (*NotifyPref, error) {
+	return c.Query().Where(notifypref.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *NotifyPrefClient) GetX(ctx context.Context, id int) *NotifyPref {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *NotifyPrefClient) Hooks() []Hook {
+	return c.hooks.NotifyPref
+}
+
+// Interceptors returns the client interceptors.
+func (c *NotifyPrefClient) Interceptors() []Interceptor {
+	return c.inters.NotifyPref
+}
+
+func (c *NotifyPrefClient) mutate(ctx context.Context, m *NotifyPrefMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&NotifyPrefCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&NotifyPrefUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&NotifyPrefUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&NotifyPrefDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown NotifyPref mutation op: %q", m.Op())
 	}
 }
 
@@ -4440,18 +4865,18 @@ func (c *WarehouseClient) mutate(ctx context.Context, m *WarehouseMutation) (Val
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		AuditEntry, CasbinRule, Channel, Customer, Definition, Department, Event,
-		Exception, IdempotencyKey, ImportJob, Ledger, LiveTicket, Membership,
-		NodeInstance, Notification, Order, OrderComment, OrderLock, OutboxMessage,
-		Product, Reservation, Session, Shipment, Stock, StockMove, Task, TaskAssignee,
-		Timer, User, Warehouse []ent.Hook
+		ActionLink, AuditEntry, CasbinRule, Channel, Customer, Definition, Department,
+		Event, Exception, IdempotencyKey, ImportJob, Ledger, LiveTicket, Membership,
+		NodeInstance, Notification, NotifyChannel, NotifyPref, Order, OrderComment,
+		OrderLock, OutboxMessage, Product, Reservation, Session, Shipment, Stock,
+		StockMove, Task, TaskAssignee, Timer, User, Warehouse []ent.Hook
 	}
 	inters struct {
-		AuditEntry, CasbinRule, Channel, Customer, Definition, Department, Event,
-		Exception, IdempotencyKey, ImportJob, Ledger, LiveTicket, Membership,
-		NodeInstance, Notification, Order, OrderComment, OrderLock, OutboxMessage,
-		Product, Reservation, Session, Shipment, Stock, StockMove, Task, TaskAssignee,
-		Timer, User, Warehouse []ent.Interceptor
+		ActionLink, AuditEntry, CasbinRule, Channel, Customer, Definition, Department,
+		Event, Exception, IdempotencyKey, ImportJob, Ledger, LiveTicket, Membership,
+		NodeInstance, Notification, NotifyChannel, NotifyPref, Order, OrderComment,
+		OrderLock, OutboxMessage, Product, Reservation, Session, Shipment, Stock,
+		StockMove, Task, TaskAssignee, Timer, User, Warehouse []ent.Interceptor
 	}
 )
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"sluice/backend/ent/actionlink"
 	"sluice/backend/ent/auditentry"
 	"sluice/backend/ent/casbinrule"
 	"sluice/backend/ent/channel"
@@ -22,6 +23,8 @@ import (
 	"sluice/backend/ent/membership"
 	"sluice/backend/ent/nodeinstance"
 	"sluice/backend/ent/notification"
+	"sluice/backend/ent/notifychannel"
+	"sluice/backend/ent/notifypref"
 	"sluice/backend/ent/order"
 	"sluice/backend/ent/ordercomment"
 	"sluice/backend/ent/orderlock"
@@ -102,6 +105,7 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
+			actionlink.Table:     actionlink.ValidColumn,
 			auditentry.Table:     auditentry.ValidColumn,
 			casbinrule.Table:     casbinrule.ValidColumn,
 			channel.Table:        channel.ValidColumn,
@@ -117,6 +121,8 @@ func checkColumn(t, c string) error {
 			membership.Table:     membership.ValidColumn,
 			nodeinstance.Table:   nodeinstance.ValidColumn,
 			notification.Table:   notification.ValidColumn,
+			notifychannel.Table:  notifychannel.ValidColumn,
+			notifypref.Table:     notifypref.ValidColumn,
 			order.Table:          order.ValidColumn,
 			ordercomment.Table:   ordercomment.ValidColumn,
 			orderlock.Table:      orderlock.ValidColumn,

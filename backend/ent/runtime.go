@@ -3,6 +3,7 @@
 package ent
 
 import (
+	"sluice/backend/ent/actionlink"
 	"sluice/backend/ent/auditentry"
 	"sluice/backend/ent/casbinrule"
 	"sluice/backend/ent/channel"
@@ -16,6 +17,8 @@ import (
 	"sluice/backend/ent/membership"
 	"sluice/backend/ent/nodeinstance"
 	"sluice/backend/ent/notification"
+	"sluice/backend/ent/notifychannel"
+	"sluice/backend/ent/notifypref"
 	"sluice/backend/ent/order"
 	"sluice/backend/ent/ordercomment"
 	"sluice/backend/ent/orderlock"
@@ -39,6 +42,27 @@ import (
 // (default values, validators, hooks and policies) and stitches it
 // to their package variables.
 func init() {
+	actionlinkMixin := schema.ActionLink{}.Mixin()
+	actionlinkMixinFields0 := actionlinkMixin[0].Fields()
+	_ = actionlinkMixinFields0
+	actionlinkFields := schema.ActionLink{}.Fields()
+	_ = actionlinkFields
+	// actionlinkDescCreatedAt is the schema descriptor for created_at field.
+	actionlinkDescCreatedAt := actionlinkMixinFields0[0].Descriptor()
+	// actionlink.DefaultCreatedAt holds the default value on creation for the created_at field.
+	actionlink.DefaultCreatedAt = actionlinkDescCreatedAt.Default.(func() time.Time)
+	// actionlinkDescUsername is the schema descriptor for username field.
+	actionlinkDescUsername := actionlinkFields[1].Descriptor()
+	// actionlink.UsernameValidator is a validator for the "username" field. It is called by the builders before save.
+	actionlink.UsernameValidator = actionlinkDescUsername.Validators[0].(func(string) error)
+	// actionlinkDescChannel is the schema descriptor for channel field.
+	actionlinkDescChannel := actionlinkFields[3].Descriptor()
+	// actionlink.ChannelValidator is a validator for the "channel" field. It is called by the builders before save.
+	actionlink.ChannelValidator = actionlinkDescChannel.Validators[0].(func(string) error)
+	// actionlinkDescChannelID is the schema descriptor for channel_id field.
+	actionlinkDescChannelID := actionlinkFields[4].Descriptor()
+	// actionlink.DefaultChannelID holds the default value on creation for the channel_id field.
+	actionlink.DefaultChannelID = actionlinkDescChannelID.Default.(int)
 	auditentryFields := schema.AuditEntry{}.Fields()
 	_ = auditentryFields
 	// auditentryDescNode is the schema descriptor for node field.
@@ -439,6 +463,75 @@ func init() {
 	notificationDescEventSeq := notificationFields[5].Descriptor()
 	// notification.DefaultEventSeq holds the default value on creation for the event_seq field.
 	notification.DefaultEventSeq = notificationDescEventSeq.Default.(int64)
+	notifychannelMixin := schema.NotifyChannel{}.Mixin()
+	notifychannelMixinFields0 := notifychannelMixin[0].Fields()
+	_ = notifychannelMixinFields0
+	notifychannelFields := schema.NotifyChannel{}.Fields()
+	_ = notifychannelFields
+	// notifychannelDescCreatedAt is the schema descriptor for created_at field.
+	notifychannelDescCreatedAt := notifychannelMixinFields0[0].Descriptor()
+	// notifychannel.DefaultCreatedAt holds the default value on creation for the created_at field.
+	notifychannel.DefaultCreatedAt = notifychannelDescCreatedAt.Default.(func() time.Time)
+	// notifychannelDescUsername is the schema descriptor for username field.
+	notifychannelDescUsername := notifychannelFields[0].Descriptor()
+	// notifychannel.DefaultUsername holds the default value on creation for the username field.
+	notifychannel.DefaultUsername = notifychannelDescUsername.Default.(string)
+	// notifychannel.UsernameValidator is a validator for the "username" field. It is called by the builders before save.
+	notifychannel.UsernameValidator = notifychannelDescUsername.Validators[0].(func(string) error)
+	// notifychannelDescType is the schema descriptor for type field.
+	notifychannelDescType := notifychannelFields[1].Descriptor()
+	// notifychannel.TypeValidator is a validator for the "type" field. It is called by the builders before save.
+	notifychannel.TypeValidator = func() func(string) error {
+		validators := notifychannelDescType.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(_type string) error {
+			for _, fn := range fns {
+				if err := fn(_type); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// notifychannelDescName is the schema descriptor for name field.
+	notifychannelDescName := notifychannelFields[2].Descriptor()
+	// notifychannel.DefaultName holds the default value on creation for the name field.
+	notifychannel.DefaultName = notifychannelDescName.Default.(string)
+	// notifychannel.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	notifychannel.NameValidator = notifychannelDescName.Validators[0].(func(string) error)
+	// notifychannelDescAddress is the schema descriptor for address field.
+	notifychannelDescAddress := notifychannelFields[3].Descriptor()
+	// notifychannel.DefaultAddress holds the default value on creation for the address field.
+	notifychannel.DefaultAddress = notifychannelDescAddress.Default.(string)
+	// notifychannel.AddressValidator is a validator for the "address" field. It is called by the builders before save.
+	notifychannel.AddressValidator = notifychannelDescAddress.Validators[0].(func(string) error)
+	// notifychannelDescTo is the schema descriptor for to field.
+	notifychannelDescTo := notifychannelFields[4].Descriptor()
+	// notifychannel.DefaultTo holds the default value on creation for the to field.
+	notifychannel.DefaultTo = notifychannelDescTo.Default.(string)
+	// notifychannel.ToValidator is a validator for the "to" field. It is called by the builders before save.
+	notifychannel.ToValidator = notifychannelDescTo.Validators[0].(func(string) error)
+	// notifychannelDescSecret is the schema descriptor for secret field.
+	notifychannelDescSecret := notifychannelFields[5].Descriptor()
+	// notifychannel.DefaultSecret holds the default value on creation for the secret field.
+	notifychannel.DefaultSecret = notifychannelDescSecret.Default.(string)
+	// notifychannelDescEnabled is the schema descriptor for enabled field.
+	notifychannelDescEnabled := notifychannelFields[7].Descriptor()
+	// notifychannel.DefaultEnabled holds the default value on creation for the enabled field.
+	notifychannel.DefaultEnabled = notifychannelDescEnabled.Default.(bool)
+	// notifychannelDescUpdatedAt is the schema descriptor for updated_at field.
+	notifychannelDescUpdatedAt := notifychannelFields[8].Descriptor()
+	// notifychannel.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	notifychannel.DefaultUpdatedAt = notifychannelDescUpdatedAt.Default.(func() time.Time)
+	notifyprefFields := schema.NotifyPref{}.Fields()
+	_ = notifyprefFields
+	// notifyprefDescUsername is the schema descriptor for username field.
+	notifyprefDescUsername := notifyprefFields[0].Descriptor()
+	// notifypref.UsernameValidator is a validator for the "username" field. It is called by the builders before save.
+	notifypref.UsernameValidator = notifyprefDescUsername.Validators[0].(func(string) error)
 	orderMixin := schema.Order{}.Mixin()
 	orderMixinFields0 := orderMixin[0].Fields()
 	_ = orderMixinFields0

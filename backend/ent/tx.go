@@ -14,6 +14,8 @@ import (
 // Tx is a transactional client that is created by calling Client.Tx().
 type Tx struct {
 	config
+	// ActionLink is the client for interacting with the ActionLink builders.
+	ActionLink *ActionLinkClient
 	// AuditEntry is the client for interacting with the AuditEntry builders.
 	AuditEntry *AuditEntryClient
 	// CasbinRule is the client for interacting with the CasbinRule builders.
@@ -44,6 +46,10 @@ type Tx struct {
 	NodeInstance *NodeInstanceClient
 	// Notification is the client for interacting with the Notification builders.
 	Notification *NotificationClient
+	// NotifyChannel is the client for interacting with the NotifyChannel builders.
+	NotifyChannel *NotifyChannelClient
+	// NotifyPref is the client for interacting with the NotifyPref builders.
+	NotifyPref *NotifyPrefClient
 	// Order is the client for interacting with the Order builders.
 	Order *OrderClient
 	// OrderComment is the client for interacting with the OrderComment builders.
@@ -205,6 +211,7 @@ func (tx *Tx) Client() *Client {
 }
 
 func (tx *Tx) init() {
+	tx.ActionLink = NewActionLinkClient(tx.config)
 	tx.AuditEntry = NewAuditEntryClient(tx.config)
 	tx.CasbinRule = NewCasbinRuleClient(tx.config)
 	tx.Channel = NewChannelClient(tx.config)
@@ -220,6 +227,8 @@ func (tx *Tx) init() {
 	tx.Membership = NewMembershipClient(tx.config)
 	tx.NodeInstance = NewNodeInstanceClient(tx.config)
 	tx.Notification = NewNotificationClient(tx.config)
+	tx.NotifyChannel = NewNotifyChannelClient(tx.config)
+	tx.NotifyPref = NewNotifyPrefClient(tx.config)
 	tx.Order = NewOrderClient(tx.config)
 	tx.OrderComment = NewOrderCommentClient(tx.config)
 	tx.OrderLock = NewOrderLockClient(tx.config)
@@ -244,7 +253,7 @@ func (tx *Tx) init() {
 // of them in order to commit or rollback the transaction.
 //
 // If a closed transaction is embedded in one of the generated entities, and the entity
-// applies a query, for example: AuditEntry.QueryXXX(), the query will be executed
+// applies a query, for example: ActionLink.QueryXXX(), the query will be executed
 // through the driver which created this transaction.
 //
 // Note that txDriver is not goroutine safe.

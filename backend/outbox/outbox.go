@@ -24,6 +24,10 @@ import (
 const (
 	Email   = "email"
 	Webhook = "webhook"
+	// Chat is a post to a chat service (a robot's webhook, LINE's push API), shaped by
+	// the feature that enqueued it (backend/notify), whose Sender adds the service's
+	// authentication at send time so no token is stored with the message.
+	Chat = "chat"
 
 	Pending = "pending"
 	Sent    = "sent"
@@ -76,8 +80,8 @@ func Enqueue(ctx context.Context, c *ent.Client, m Message) (*ent.OutboxMessage,
 	switch {
 	case strings.TrimSpace(m.Key) == "":
 		return nil, fmt.Errorf("%w: no key", ErrInvalid)
-	case m.Channel != Email && m.Channel != Webhook:
-		return nil, fmt.Errorf("%w: channel %q (want email or webhook)", ErrInvalid, m.Channel)
+	case m.Channel != Email && m.Channel != Webhook && m.Channel != Chat:
+		return nil, fmt.Errorf("%w: channel %q (want email, webhook or chat)", ErrInvalid, m.Channel)
 	case strings.TrimSpace(m.Recipient) == "":
 		return nil, fmt.Errorf("%w: no recipient", ErrInvalid)
 	}

@@ -204,36 +204,48 @@ func (w WebhookSender) Send(ctx context.Context, m *ent.OutboxMessage) error {
 		hc = GuardedClient(w.AllowPrivate)
 	}
 	body := []byte(m.Body)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, m.Recipient, bytes.NewReader(body))
-	if err != nil {
-		return Permanent(err)
-	}
+	h := http.Header{}
 	for k, v := range m.Headers {
-		req.Header.Set(k, v)
+		h.Set(k, v)
 	}
 	ts := strconv.FormatInt(now().Unix(), 10)
+	h.Set(HeaderIdempotencyKey, m.Key)
+	h.Set(HeaderTimestamp, ts)
+	h.Set(HeaderSignature, Sign(w.Key, ts, body))
+	_, err := Post(ctx, hc, m.Recipient, h, body)
+	return err
+}
+
+// Post sends body as JSON to url with the given headers (which override the defaults)
+// and returns the start of the answer's body. A 2xx answer is delivery; 408, 425, 429
+// and 5xx are retried; any other status, or a refused private address, is permanent.
+func Post(ctx context.Context, hc *http.Client, url string, h http.Header, body []byte) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return nil, Permanent(err)
+	}
 	req.Header.Set("Content-Type", "application/json; charset=utf-8")
 	req.Header.Set("User-Agent", "Sluice-Webhook/1")
-	req.Header.Set(HeaderIdempotencyKey, m.Key)
-	req.Header.Set(HeaderTimestamp, ts)
-	req.Header.Set(HeaderSignature, Sign(w.Key, ts, body))
+	for k, v := range h {
+		req.Header[k] = v
+	}
 	resp, err := hc.Do(req)
 	if errors.Is(err, ErrPrivateAddress) {
-		return Permanent(err) // the address is the customer's setting: fix it, then retry
+		return nil, Permanent(err) // the address is a setting: fix it, then retry
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer resp.Body.Close()
 	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		return nil
+		return snippet, nil
 	}
 	err = fmt.Errorf("webhook answered %s: %s", resp.Status, strings.TrimSpace(string(snippet)))
 	switch {
 	case resp.StatusCode >= 500, resp.StatusCode == http.StatusRequestTimeout,
 		resp.StatusCode == http.StatusTooEarly, resp.StatusCode == http.StatusTooManyRequests:
-		return err
+		return snippet, err
 	}
-	return Permanent(err)
+	return snippet, Permanent(err)
 }

@@ -30,6 +30,8 @@ type ActionRequest struct {
 	// auto is set by a reminder timer's automatic action (never from a request body):
 	// the system decides (engine.Action.Auto), and this goes into the audit detail.
 	auto map[string]any
+	// via is set by ActVia (a decision from a message link; ports.go).
+	via *Via
 }
 
 // ActionResult is what an action answers.
@@ -80,6 +82,11 @@ func (s *Service) Act(ctx context.Context, a Actor, taskID int, req ActionReques
 		}
 		if f == nil {
 			return fmt.Errorf("order %d is pinned to flow %s v%d, which is missing", o.ID, o.FlowKey, o.FlowVersion)
+		}
+		if req.via != nil && req.via.Claim != nil {
+			if err := req.via.Claim(ctx, tx); err != nil {
+				return err
+			}
 		}
 		switch req.Action {
 		case ActWithdraw:
@@ -174,6 +181,9 @@ func (s *Service) decide(ctx context.Context, tx *ent.Tx, j *store.Journal, a Ac
 	}
 	if t.Kind == "cc" || (req.auto == nil && !s.mayAct(a, f, t, req.Action)) {
 		return nil, forbidden("you may not %s this task", req.Action)
+	}
+	if req.via != nil && t.Version != req.via.Version {
+		return nil, taskChanged(TaskMoved, "this task changed since the message was sent; open it in the app")
 	}
 	if o.Status == engine.StatusException {
 		// the whole order waits for its exception; a decision now could move it past it
@@ -298,6 +308,9 @@ func (s *Service) decide(ctx context.Context, tx *ent.Tx, j *store.Journal, a Ac
 	}
 	if req.auto != nil {
 		detail["auto"] = req.auto
+	}
+	if req.via != nil {
+		detail["via"] = req.via.Detail
 	}
 	if err := j.Audit(ctx, store.Audit{Actor: a.Username, Action: req.Action, OrderID: o.ID, Node: t.NodeID, TaskID: t.ID, Detail: detail}); err != nil {
 		return nil, err

@@ -402,6 +402,13 @@ func (w *writer) events() error {
 			return err
 		}
 	}
+	// the tasks opened, for the notice hook (NoticeHook) that reaches people elsewhere
+	for _, t := range w.opened {
+		for _, u := range t.Assignees {
+			w.j.Tell(store.Notification{Username: u, Type: NoticeTask, OrderID: o.ID,
+				Data: map[string]any{"task_id": t.ID, "node": t.NodeID, "number": o.Number}})
+		}
+	}
 	return nil
 }
 

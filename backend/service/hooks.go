@@ -1,8 +1,13 @@
 package service
 
 import (
+	"context"
+	"time"
+
 	"sluice/backend/engine"
+	"sluice/backend/ent"
 	"sluice/backend/pluginhost"
+	"sluice/backend/store"
 	"sluice/plugins"
 )
 
@@ -55,4 +60,25 @@ func (w *writer) hooks(r *engine.Result) error {
 		}
 	}
 	return nil
+}
+
+// NoticeTask is the type of the notice a person gets when a task opens for them
+// (store.Journal.Tell; no inbox entry: the inbox lists their tasks already).
+const NoticeTask = "task.assigned"
+
+// NoticeHook is told, in the transaction of a change and just before it commits, of
+// every notification (reminder, escalation, mention, digest, …) and every task opened
+// for a person in it, so a feature can reach them outside the web app
+// (backend/notify: email and chat, through the outbox). An error aborts the change:
+// what it writes commits with it or not at all.
+type NoticeHook interface {
+	Noticed(ctx context.Context, tx *ent.Tx, at time.Time, notices []store.Notification) error
+}
+
+// tell calls the notice hook with the journal's notices, if any.
+func (s *Service) tell(ctx context.Context, tx *ent.Tx, j *store.Journal) error {
+	if s.Notices == nil || len(j.Notices()) == 0 {
+		return nil
+	}
+	return s.Notices.Noticed(ctx, tx, j.At(), j.Notices())
 }

@@ -137,6 +137,29 @@ func (s *Service) Apply(ctx context.Context, tx *ent.Tx, j *store.Journal, a Act
 	return err
 }
 
+// Via is a decision taken from outside the web app's task page: a message link
+// (backend/notify).
+type Via struct {
+	// Version is the task's version the link was made for; any other answers 409
+	// task-changed (moved), after the Casbin and state checks every action gets.
+	Version int
+	// Detail goes into the decision's audit entry as "via" (e.g. the link and channel).
+	Detail map[string]any
+	// Claim runs first in the decision's transaction (the link marks itself used); its
+	// error aborts the decision.
+	Claim func(ctx context.Context, tx *ent.Tx) error
+}
+
+// ActVia is Act for a decision from a message link, with v's checks and record.
+func (s *Service) ActVia(ctx context.Context, a Actor, taskID int, req ActionRequest, v Via) (*ActionResult, error) {
+	req.via = &v
+	res, _, err := s.Act(ctx, a, taskID, req, nil)
+	return res, err
+}
+
+// TaskChanged is the TypeTaskChanged conflict of the given reason (taskChanged).
+func TaskChanged(reason, format string, a ...any) *Error { return taskChanged(reason, format, a...) }
+
 // ReminderFor is the newest published reminder definition for a flow and its version
 // (nil if none; reminderFor, cached like the catalog's latest versions).
 func (s *Service) ReminderFor(ctx context.Context, flowKey string) (*definitions.Reminder, int, error) {

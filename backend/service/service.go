@@ -26,6 +26,9 @@ type Service struct {
 	// Policy rebuilds the Casbin policy after a change of roles, flows or memberships
 	// (the access feature; backend/app sets it).
 	Policy PolicyWriter
+	// Notices is told, before each change commits, whom it notified (hooks.go); nil:
+	// no one is told.
+	Notices NoticeHook
 	// Reminders writes and fires the reminder timers (the reminders feature;
 	// backend/app sets it).
 	Reminders Reminders
@@ -103,6 +106,9 @@ func (s *Service) Change(ctx context.Context, a Actor, fn func(tx *ent.Tx, j *st
 			return err
 		}
 		if err := fn(tx, j); err != nil {
+			return err
+		}
+		if err := s.tell(ctx, tx, j); err != nil {
 			return err
 		}
 		return j.Close(ctx)

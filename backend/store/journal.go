@@ -33,6 +33,9 @@ type Journal struct {
 	// st is set when Store.Tx runs the transaction: Close then announces the events
 	// (pg_notify on PostgreSQL, the OnCommit hooks in-process).
 	st *txState
+	// notices are the people told something in this transaction (Notify, Tell), for
+	// the core's hook that reaches them outside the web app (backend/notify).
+	notices []Notification
 }
 
 // Begin locks the ledger row for this transaction. requestID is copied to audit entries.
@@ -222,8 +225,18 @@ func (j *Journal) Notify(ctx context.Context, n Notification) (int, error) {
 	if _, err := j.Event(ctx, "notification.created", "user:"+n.Username, ev); err != nil {
 		return 0, err
 	}
+	n.Data = data
+	j.notices = append(j.notices, n)
 	return row.ID, nil
 }
+
+// Tell records that n concerns a person without leaving it in their inbox (a task
+// opened for them: the inbox lists tasks already), so the hooks that read Notices see it.
+func (j *Journal) Tell(n Notification) { j.notices = append(j.notices, n) }
+
+// Notices are the notifications (Notify) and notices (Tell) of this transaction so far,
+// in order.
+func (j *Journal) Notices() []Notification { return j.notices }
 
 // AuditHash is SHA-256 over the previous hash and a canonical JSON of the entry.
 func AuditHash(e *ent.AuditEntry) (string, error) {

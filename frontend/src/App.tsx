@@ -48,6 +48,8 @@ const ImportsPage = lazy(() => import('./features/intake/ImportsPage').then((m) 
 const CustomersPage = lazy(() => import('./features/opsadmin/CustomersPage').then((m) => ({ default: m.CustomersPage })));
 const ChannelsPage = lazy(() => import('./features/opsadmin/ChannelsPage').then((m) => ({ default: m.ChannelsPage })));
 const OutboxPage = lazy(() => import('./features/opsadmin/OutboxPage').then((m) => ({ default: m.OutboxPage })));
+// the landing page of a message's approve/reject link
+const ActLinkPage = lazy(() => import('./features/actlink/components/ActLinkPage').then((m) => ({ default: m.ActLinkPage })));
 const page = (node: ReactNode) => <Suspense fallback={<Skeleton active />}>{node}</Suspense>;
 
 const ANTD_LOCALES = { 'zh-TW': zhTW, 'zh-CN': zhCN, en: enUS } as const;
@@ -87,6 +89,7 @@ export const router = createBrowserRouter([
       { path: 'customers', element: page(<CustomersPage />) },
       { path: 'admin/channels', element: page(<ChannelsPage />) },
       { path: 'admin/outbox', element: page(<OutboxPage />) },
+      { path: 'act/:token', element: page(<ActLinkPage />) },
       { path: '*', element: <NotFound /> },
     ],
   },

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -22,6 +24,7 @@ import (
 	"sluice/backend/inbound"
 	"sluice/backend/lifecycle"
 	"sluice/backend/live"
+	"sluice/backend/notify"
 	"sluice/backend/outbox"
 	"sluice/backend/periodic"
 	"sluice/backend/remind"
@@ -239,7 +242,8 @@ func prepare(ctx context.Context, cfg *config.Config, log *slog.Logger, hooks *l
 	if err != nil {
 		return nil, err
 	}
-	ow, om := outboxWorker(cfg, s, log)
+	linkSettings(cfg, svc, log)
+	ow, om := outboxWorker(cfg, s, log, notify.ChatSender{DB: s.Client, Secrets: svc.Secrets, AllowPrivate: cfg.Webhook.AllowPrivate})
 	hub, err := startLive(svc.Service, hooks, liveOptions(cfg))
 	if err != nil {
 		return nil, err
@@ -332,7 +336,7 @@ func sealSecrets(ctx context.Context, cfg *config.Config, svc *app.Service, log 
 // outboxWorker builds the outbox worker from the smtp.*, webhook.* and outbox.*
 // settings. A channel without settings does not stop the server: its messages wait,
 // visibly pending, until it is configured.
-func outboxWorker(cfg *config.Config, s *store.Store, log *slog.Logger) (*outbox.Worker, *outbox.Metrics) {
+func outboxWorker(cfg *config.Config, s *store.Store, log *slog.Logger, chat outbox.Sender) (*outbox.Worker, *outbox.Metrics) {
 	outbox.SetDefaultMaxAttempts(cfg.Outbox.MaxAttempts)
 	if cfg.SMTP.Host == "" {
 		log.Warn("smtp.host is not set: customer emails wait in the outbox (pending, \"smtp not configured\")")
@@ -347,8 +351,30 @@ func outboxWorker(cfg *config.Config, s *store.Store, log *slog.Logger) (*outbox
 		outbox.Email: outbox.EmailSender{C: outbox.SMTP{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Username: cfg.SMTP.Username,
 			Password: cfg.SMTP.Password.Value(), From: cfg.SMTP.From, TLS: cfg.SMTP.TLS}},
 		outbox.Webhook: outbox.WebhookSender{Key: cfg.Webhook.SigningKey.Value(), AllowPrivate: cfg.Webhook.AllowPrivate},
+		outbox.Chat:    chat,
 	}
 	return outbox.NewWorker(s, senders, outbox.Options{Every: cfg.Outbox.PollInterval, Log: log, Metrics: om}), om
+}
+
+// linkSettings gives the notify feature the notify.* settings: where links point, how
+// long they work, and the key that signs them (notify.link_key, else one derived from
+// secrets.key, so every instance sharing the key signs alike).
+func linkSettings(cfg *config.Config, svc *app.Service, log *slog.Logger) {
+	n := svc.Notify
+	n.LinkBase, n.LinkTTL = cfg.Notify.BaseURL, cfg.Notify.LinkTTL
+	if n.LinkBase == "" {
+		n.LinkBase = "http://" + cfg.Addr
+	}
+	switch {
+	case cfg.Notify.LinkKey.IsSet():
+		n.LinkKey = []byte(cfg.Notify.LinkKey.Value())
+	case cfg.SecretsKey.IsSet():
+		m := hmac.New(sha256.New, []byte(cfg.SecretsKey.Value()))
+		m.Write([]byte("sluice notify action links v1"))
+		n.LinkKey = m.Sum(nil)
+	default:
+		log.Warn("neither notify.link_key nor secrets.key is set: email and chat messages carry no approve/reject links")
+	}
 }
 
 // checkpointWriter builds the audit checkpoint writer from the audit.* settings; nil

@@ -8,6 +8,18 @@ import (
 	"sluice/backend/ent"
 )
 
+// The ActionLinkFunc type is an adapter to allow the use of ordinary
+// function as ActionLink mutator.
+type ActionLinkFunc func(context.Context, *ent.ActionLinkMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ActionLinkFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ActionLinkMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ActionLinkMutation", m)
+}
+
 // The AuditEntryFunc type is an adapter to allow the use of ordinary
 // function as AuditEntry mutator.
 type AuditEntryFunc func(context.Context, *ent.AuditEntryMutation) (ent.Value, error)
@@ -186,6 +198,30 @@ func (f NotificationFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.NotificationMutation", m)
+}
+
+// The NotifyChannelFunc type is an adapter to allow the use of ordinary
+// function as NotifyChannel mutator.
+type NotifyChannelFunc func(context.Context, *ent.NotifyChannelMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f NotifyChannelFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.NotifyChannelMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.NotifyChannelMutation", m)
+}
+
+// The NotifyPrefFunc type is an adapter to allow the use of ordinary
+// function as NotifyPref mutator.
+type NotifyPrefFunc func(context.Context, *ent.NotifyPrefMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f NotifyPrefFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.NotifyPrefMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.NotifyPrefMutation", m)
 }
 
 // The OrderFunc type is an adapter to allow the use of ordinary

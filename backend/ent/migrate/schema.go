@@ -9,6 +9,36 @@ import (
 )
 
 var (
+	// ActionLinksColumns holds the columns for the "action_links" table.
+	ActionLinksColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "task_id", Type: field.TypeInt},
+		{Name: "username", Type: field.TypeString, Size: 64},
+		{Name: "task_version", Type: field.TypeInt},
+		{Name: "channel", Type: field.TypeString, Size: 16},
+		{Name: "channel_id", Type: field.TypeInt, Default: 0},
+		{Name: "expires_at", Type: field.TypeTime},
+		{Name: "used_at", Type: field.TypeTime, Nullable: true},
+	}
+	// ActionLinksTable holds the schema information for the "action_links" table.
+	ActionLinksTable = &schema.Table{
+		Name:       "action_links",
+		Columns:    ActionLinksColumns,
+		PrimaryKey: []*schema.Column{ActionLinksColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "actionlink_task_id",
+				Unique:  false,
+				Columns: []*schema.Column{ActionLinksColumns[2]},
+			},
+			{
+				Name:    "actionlink_expires_at",
+				Unique:  false,
+				Columns: []*schema.Column{ActionLinksColumns[7]},
+			},
+		},
+	}
 	// AuditEntriesColumns holds the columns for the "audit_entries" table.
 	AuditEntriesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -367,6 +397,58 @@ var (
 				Name:    "notification_username_created_at",
 				Unique:  false,
 				Columns: []*schema.Column{NotificationsColumns[2], NotificationsColumns[1]},
+			},
+		},
+	}
+	// NotifyChannelsColumns holds the columns for the "notify_channels" table.
+	NotifyChannelsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "username", Type: field.TypeString, Size: 64, Default: ""},
+		{Name: "type", Type: field.TypeString, Size: 16},
+		{Name: "name", Type: field.TypeString, Size: 100, Default: ""},
+		{Name: "address", Type: field.TypeString, Size: 2000, Default: ""},
+		{Name: "to", Type: field.TypeString, Size: 100, Default: ""},
+		{Name: "secret", Type: field.TypeString, Default: ""},
+		{Name: "kinds", Type: field.TypeJSON},
+		{Name: "enabled", Type: field.TypeBool, Default: true},
+		{Name: "updated_at", Type: field.TypeTime},
+	}
+	// NotifyChannelsTable holds the schema information for the "notify_channels" table.
+	NotifyChannelsTable = &schema.Table{
+		Name:       "notify_channels",
+		Columns:    NotifyChannelsColumns,
+		PrimaryKey: []*schema.Column{NotifyChannelsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "notifychannel_username_id",
+				Unique:  false,
+				Columns: []*schema.Column{NotifyChannelsColumns[2], NotifyChannelsColumns[0]},
+			},
+		},
+	}
+	// NotifyPrefsColumns holds the columns for the "notify_prefs" table.
+	NotifyPrefsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "username", Type: field.TypeString, Size: 64},
+		{Name: "channel_id", Type: field.TypeInt},
+		{Name: "kinds", Type: field.TypeJSON},
+	}
+	// NotifyPrefsTable holds the schema information for the "notify_prefs" table.
+	NotifyPrefsTable = &schema.Table{
+		Name:       "notify_prefs",
+		Columns:    NotifyPrefsColumns,
+		PrimaryKey: []*schema.Column{NotifyPrefsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "notifypref_username_channel_id",
+				Unique:  true,
+				Columns: []*schema.Column{NotifyPrefsColumns[1], NotifyPrefsColumns[2]},
+			},
+			{
+				Name:    "notifypref_channel_id",
+				Unique:  false,
+				Columns: []*schema.Column{NotifyPrefsColumns[2]},
 			},
 		},
 	}
@@ -799,6 +881,7 @@ var (
 	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
+		ActionLinksTable,
 		AuditEntriesTable,
 		CasbinRulesTable,
 		ChannelsTable,
@@ -814,6 +897,8 @@ var (
 		MembershipsTable,
 		NodeInstancesTable,
 		NotificationsTable,
+		NotifyChannelsTable,
+		NotifyPrefsTable,
 		OrdersTable,
 		OrderCommentsTable,
 		OrderLocksTable,

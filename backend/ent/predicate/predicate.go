@@ -6,6 +6,9 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
+// ActionLink is the predicate function for actionlink builders.
+type ActionLink func(*sql.Selector)
+
 // AuditEntry is the predicate function for auditentry builders.
 type AuditEntry func(*sql.Selector)
 
@@ -50,6 +53,12 @@ type NodeInstance func(*sql.Selector)
 
 // Notification is the predicate function for notification builders.
 type Notification func(*sql.Selector)
+
+// NotifyChannel is the predicate function for notifychannel builders.
+type NotifyChannel func(*sql.Selector)
+
+// NotifyPref is the predicate function for notifypref builders.
+type NotifyPref func(*sql.Selector)
 
 // Order is the predicate function for order builders.
 type Order func(*sql.Selector)

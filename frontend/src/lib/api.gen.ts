@@ -1400,6 +1400,98 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/notify/channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My notification channels and the company's
+         * @description The caller's own channels and the company's (set by admins), with the kinds the caller gets on each (`my_kinds`). At most 10 own and 30 company channels exist, so this is one page.
+         */
+        get: operations["listNotifyChannels"];
+        put?: never;
+        /**
+         * Add a notification channel
+         * @description The caller's own channel, or with `company: true` the company's (needs users.manage). Chat and webhook addresses must be http(s) URLs that do not name loopback or private addresses (unless webhook.allow_private). A LINE channel needs `to` and `secret` (the channel access token); a DingTalk channel may have `secret` (its signing secret). Recorded in the audit trail.
+         */
+        post: operations["createNotifyChannel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notify/channels/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Change a notification channel
+         * @description The caller's own channel, or a company channel (needs users.manage); someone else's answers 404. An empty `secret` keeps the stored one; `company` is fixed at creation and ignored.
+         */
+        put: operations["updateNotifyChannel"];
+        post?: never;
+        /**
+         * Remove a notification channel
+         * @description With the choices people made on it; messages already in the outbox still go.
+         */
+        delete: operations["deleteNotifyChannel"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notify/channels/{id}/kinds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Choose what I get on a company channel
+         * @description Overrides the company channel's default kinds for the caller; an empty list opts out. Not a company channel → 404.
+         */
+        put: operations["chooseNotifyKinds"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/act/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What a message's link decides
+         * @description Needs the session of the person the link was sent to (another person → 403). Checks what using it will: the signature (not this server's, or tampered → 404 `urn:sluice:problem:link-invalid`), the expiry (→ 410 `urn:sluice:problem:link-expired`), that it was not used, that the task is still open at the version the message was sent for (→ 409 `urn:sluice:problem:task-changed` with its `reason`), and that the caller may still decide it (→ 403).
+         */
+        get: operations["openActionLink"];
+        put?: never;
+        /**
+         * Decide a task from a message's link
+         * @description Approve or reject, with the session of the link's recipient: the link's checks as for GET, then the action's own (Casbin, the task's state and version, the node's checklist — every item ticked to approve — and reasons), in one transaction that marks the link used: it works once, and a refusal changes nothing. The audit entry's detail carries `via: {source: message_link, link, channel, channel_id}`.
+         */
+        post: operations["decideByActionLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2814,6 +2906,77 @@ export interface components {
         SessionsEnded: {
             /** @description How many sessions ended. */
             ended: number;
+        };
+        /** @description A notification channel's settings. */
+        NotifyChannelInput: {
+            /** @description The company's channel (admins); fixed at creation. Default false: the caller's own. */
+            company?: boolean;
+            /**
+             * @description Where messages go.
+             * @enum {string}
+             */
+            type: "email" | "slack" | "teams" | "line" | "wecom" | "dingtalk" | "webhook";
+            name?: string;
+            /** @description Email: the address (empty on a company email channel: each person's own). Others: the URL posted to (the robot's webhook; LINE: the push endpoint, default https://api.line.me/v2/bot/message/push). */
+            address?: string;
+            /** @description LINE only: the user, group or room id pushed to. */
+            to?: string;
+            /** @description DingTalk: the robot's signing secret; LINE: the channel access token. Sealed at rest, never returned; empty on PUT keeps the stored one. */
+            secret?: string;
+            /** @description The kinds it gets (a company channel's default). */
+            kinds: ("task" | "reminder" | "escalation" | "mention" | "digest")[];
+            /** @description Default true; omitted on PUT keeps it. */
+            enabled?: boolean;
+        };
+        /** @description A notification channel (never its secret). */
+        NotifyChannelView: {
+            id: number;
+            company: boolean;
+            /** @enum {string} */
+            type: "email" | "slack" | "teams" | "line" | "wecom" | "dingtalk" | "webhook";
+            name: string;
+            address: string;
+            to: string;
+            has_secret: boolean;
+            /** @description The kinds it gets: a company channel's default. */
+            kinds: ("task" | "reminder" | "escalation" | "mention" | "digest")[];
+            /** @description The kinds the caller gets there. */
+            my_kinds: ("task" | "reminder" | "escalation" | "mention" | "digest")[];
+            /** @description The caller chose `my_kinds` on a company channel. */
+            chosen: boolean;
+            enabled: boolean;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        NotifyChannelList: {
+            items: components["schemas"]["NotifyChannelView"][];
+            kinds: ("task" | "reminder" | "escalation" | "mention" | "digest")[];
+            types: ("email" | "slack" | "teams" | "line" | "wecom" | "dingtalk" | "webhook")[];
+        };
+        NotifyKindsInput: {
+            kinds: ("task" | "reminder" | "escalation" | "mention" | "digest")[];
+        };
+        /** @description What a message's link decides. */
+        ActionLinkView: {
+            order: components["schemas"]["OrderView"];
+            task: components["schemas"]["TaskView"];
+            /**
+             * @description The channel the message went by.
+             * @enum {string}
+             */
+            channel: "email" | "slack" | "teams" | "line" | "wecom" | "dingtalk" | "webhook";
+            /** Format: date-time */
+            expires_at: string;
+            actions: ("approve" | "reject")[];
+        };
+        LinkDecision: {
+            /** @enum {string} */
+            action: "approve" | "reject";
+            /** @description Reject: one of the node's reasons when it lists some. */
+            reason?: string;
+            comment?: string;
+            /** @description Approve on a checklist node: every item ticked. */
+            checklist?: boolean[];
         };
     };
     responses: {
@@ -5435,6 +5598,246 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listNotifyChannels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The channels, and the kinds and types there are. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotifyChannelList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    createNotifyChannel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotifyChannelInput"];
+            };
+        };
+        responses: {
+            /** @description The channel. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotifyChannelView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            408: components["responses"]["RequestTimeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    updateNotifyChannel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Channel id; not a positive integer → 404. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotifyChannelInput"];
+            };
+        };
+        responses: {
+            /** @description The channel. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotifyChannelView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["RequestTimeout"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deleteNotifyChannel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Channel id; not a positive integer → 404. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    chooseNotifyKinds: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Channel id; not a positive integer → 404. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotifyKindsInput"];
+            };
+        };
+        responses: {
+            /** @description The channel with the caller's kinds. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotifyChannelView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["RequestTimeout"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    openActionLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The link's token, as the message's link carries it (`/act/<token>`). */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The order as the caller may see it, the task, and the link's terms. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActionLinkView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            /** @description The link has expired (`urn:sluice:problem:link-expired`); nothing changed. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    decideByActionLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The link's token, as the message's link carries it (`/act/<token>`). */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LinkDecision"];
+            };
+        };
+        responses: {
+            /** @description The task after the decision and its order. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActionResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["RequestTimeout"];
+            409: components["responses"]["Conflict"];
+            /** @description The link has expired (`urn:sluice:problem:link-expired`); nothing changed. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
