@@ -106,6 +106,9 @@ type AuditEntryMutation struct {
 	request_id    *string
 	prev_hash     *string
 	hash          *string
+	chain         *string
+	chain_seq     *int64
+	addchain_seq  *int64
 	clearedFields map[string]struct{}
 	done          bool
 	oldValue      func(context.Context) (*AuditEntry, error)
@@ -694,6 +697,98 @@ func (m *AuditEntryMutation) ResetHash() {
 	m.hash = nil
 }
 
+// SetChain sets the "chain" field.
+func (m *AuditEntryMutation) SetChain(s string) {
+	m.chain = &s
+}
+
+// Chain returns the value of the "chain" field in the mutation.
+func (m *AuditEntryMutation) Chain() (r string, exists bool) {
+	v := m.chain
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldChain returns the old "chain" field's value of the AuditEntry entity.
+// If the AuditEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditEntryMutation) OldChain(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldChain is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldChain requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldChain: %w", err)
+	}
+	return oldValue.Chain, nil
+}
+
+// ResetChain resets all changes to the "chain" field.
+func (m *AuditEntryMutation) ResetChain() {
+	m.chain = nil
+}
+
+// SetChainSeq sets the "chain_seq" field.
+func (m *AuditEntryMutation) SetChainSeq(i int64) {
+	m.chain_seq = &i
+	m.addchain_seq = nil
+}
+
+// ChainSeq returns the value of the "chain_seq" field in the mutation.
+func (m *AuditEntryMutation) ChainSeq() (r int64, exists bool) {
+	v := m.chain_seq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldChainSeq returns the old "chain_seq" field's value of the AuditEntry entity.
+// If the AuditEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditEntryMutation) OldChainSeq(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldChainSeq is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldChainSeq requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldChainSeq: %w", err)
+	}
+	return oldValue.ChainSeq, nil
+}
+
+// AddChainSeq adds i to the "chain_seq" field.
+func (m *AuditEntryMutation) AddChainSeq(i int64) {
+	if m.addchain_seq != nil {
+		*m.addchain_seq += i
+	} else {
+		m.addchain_seq = &i
+	}
+}
+
+// AddedChainSeq returns the value that was added to the "chain_seq" field in this mutation.
+func (m *AuditEntryMutation) AddedChainSeq() (r int64, exists bool) {
+	v := m.addchain_seq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetChainSeq resets all changes to the "chain_seq" field.
+func (m *AuditEntryMutation) ResetChainSeq() {
+	m.chain_seq = nil
+	m.addchain_seq = nil
+}
+
 // Where appends a list predicates to the AuditEntryMutation builder.
 func (m *AuditEntryMutation) Where(ps ...predicate.AuditEntry) {
 	m.predicates = append(m.predicates, ps...)
@@ -728,7 +823,7 @@ func (m *AuditEntryMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *AuditEntryMutation) Fields() []string {
-	fields := make([]string, 0, 11)
+	fields := make([]string, 0, 13)
 	if m.seq != nil {
 		fields = append(fields, auditentry.FieldSeq)
 	}
@@ -762,6 +857,12 @@ func (m *AuditEntryMutation) Fields() []string {
 	if m.hash != nil {
 		fields = append(fields, auditentry.FieldHash)
 	}
+	if m.chain != nil {
+		fields = append(fields, auditentry.FieldChain)
+	}
+	if m.chain_seq != nil {
+		fields = append(fields, auditentry.FieldChainSeq)
+	}
 	return fields
 }
 
@@ -792,6 +893,10 @@ func (m *AuditEntryMutation) Field(name string) (ent.Value, bool) {
 		return m.PrevHash()
 	case auditentry.FieldHash:
 		return m.Hash()
+	case auditentry.FieldChain:
+		return m.Chain()
+	case auditentry.FieldChainSeq:
+		return m.ChainSeq()
 	}
 	return nil, false
 }
@@ -823,6 +928,10 @@ func (m *AuditEntryMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldPrevHash(ctx)
 	case auditentry.FieldHash:
 		return m.OldHash(ctx)
+	case auditentry.FieldChain:
+		return m.OldChain(ctx)
+	case auditentry.FieldChainSeq:
+		return m.OldChainSeq(ctx)
 	}
 	return nil, fmt.Errorf("unknown AuditEntry field %s", name)
 }
@@ -909,6 +1018,20 @@ func (m *AuditEntryMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetHash(v)
 		return nil
+	case auditentry.FieldChain:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetChain(v)
+		return nil
+	case auditentry.FieldChainSeq:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetChainSeq(v)
+		return nil
 	}
 	return fmt.Errorf("unknown AuditEntry field %s", name)
 }
@@ -926,6 +1049,9 @@ func (m *AuditEntryMutation) AddedFields() []string {
 	if m.addtask_id != nil {
 		fields = append(fields, auditentry.FieldTaskID)
 	}
+	if m.addchain_seq != nil {
+		fields = append(fields, auditentry.FieldChainSeq)
+	}
 	return fields
 }
 
@@ -940,6 +1066,8 @@ func (m *AuditEntryMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedOrderID()
 	case auditentry.FieldTaskID:
 		return m.AddedTaskID()
+	case auditentry.FieldChainSeq:
+		return m.AddedChainSeq()
 	}
 	return nil, false
 }
@@ -969,6 +1097,13 @@ func (m *AuditEntryMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddTaskID(v)
+		return nil
+	case auditentry.FieldChainSeq:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddChainSeq(v)
 		return nil
 	}
 	return fmt.Errorf("unknown AuditEntry numeric field %s", name)
@@ -1044,6 +1179,12 @@ func (m *AuditEntryMutation) ResetField(name string) error {
 		return nil
 	case auditentry.FieldHash:
 		m.ResetHash()
+		return nil
+	case auditentry.FieldChain:
+		m.ResetChain()
+		return nil
+	case auditentry.FieldChainSeq:
+		m.ResetChainSeq()
 		return nil
 	}
 	return fmt.Errorf("unknown AuditEntry field %s", name)
@@ -4720,6 +4861,8 @@ type EventMutation struct {
 	_type         *string
 	topic         *string
 	data          *map[string]interface{}
+	horizon       *int64
+	addhorizon    *int64
 	clearedFields map[string]struct{}
 	done          bool
 	oldValue      func(context.Context) (*Event, error)
@@ -5024,6 +5167,62 @@ func (m *EventMutation) ResetData() {
 	m.data = nil
 }
 
+// SetHorizon sets the "horizon" field.
+func (m *EventMutation) SetHorizon(i int64) {
+	m.horizon = &i
+	m.addhorizon = nil
+}
+
+// Horizon returns the value of the "horizon" field in the mutation.
+func (m *EventMutation) Horizon() (r int64, exists bool) {
+	v := m.horizon
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHorizon returns the old "horizon" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldHorizon(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHorizon is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHorizon requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHorizon: %w", err)
+	}
+	return oldValue.Horizon, nil
+}
+
+// AddHorizon adds i to the "horizon" field.
+func (m *EventMutation) AddHorizon(i int64) {
+	if m.addhorizon != nil {
+		*m.addhorizon += i
+	} else {
+		m.addhorizon = &i
+	}
+}
+
+// AddedHorizon returns the value that was added to the "horizon" field in this mutation.
+func (m *EventMutation) AddedHorizon() (r int64, exists bool) {
+	v := m.addhorizon
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetHorizon resets all changes to the "horizon" field.
+func (m *EventMutation) ResetHorizon() {
+	m.horizon = nil
+	m.addhorizon = nil
+}
+
 // Where appends a list predicates to the EventMutation builder.
 func (m *EventMutation) Where(ps ...predicate.Event) {
 	m.predicates = append(m.predicates, ps...)
@@ -5058,7 +5257,7 @@ func (m *EventMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *EventMutation) Fields() []string {
-	fields := make([]string, 0, 5)
+	fields := make([]string, 0, 6)
 	if m.seq != nil {
 		fields = append(fields, event.FieldSeq)
 	}
@@ -5073,6 +5272,9 @@ func (m *EventMutation) Fields() []string {
 	}
 	if m.data != nil {
 		fields = append(fields, event.FieldData)
+	}
+	if m.horizon != nil {
+		fields = append(fields, event.FieldHorizon)
 	}
 	return fields
 }
@@ -5092,6 +5294,8 @@ func (m *EventMutation) Field(name string) (ent.Value, bool) {
 		return m.Topic()
 	case event.FieldData:
 		return m.Data()
+	case event.FieldHorizon:
+		return m.Horizon()
 	}
 	return nil, false
 }
@@ -5111,6 +5315,8 @@ func (m *EventMutation) OldField(ctx context.Context, name string) (ent.Value, e
 		return m.OldTopic(ctx)
 	case event.FieldData:
 		return m.OldData(ctx)
+	case event.FieldHorizon:
+		return m.OldHorizon(ctx)
 	}
 	return nil, fmt.Errorf("unknown Event field %s", name)
 }
@@ -5155,6 +5361,13 @@ func (m *EventMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetData(v)
 		return nil
+	case event.FieldHorizon:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHorizon(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Event field %s", name)
 }
@@ -5166,6 +5379,9 @@ func (m *EventMutation) AddedFields() []string {
 	if m.addseq != nil {
 		fields = append(fields, event.FieldSeq)
 	}
+	if m.addhorizon != nil {
+		fields = append(fields, event.FieldHorizon)
+	}
 	return fields
 }
 
@@ -5176,6 +5392,8 @@ func (m *EventMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
 	case event.FieldSeq:
 		return m.AddedSeq()
+	case event.FieldHorizon:
+		return m.AddedHorizon()
 	}
 	return nil, false
 }
@@ -5191,6 +5409,13 @@ func (m *EventMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddSeq(v)
+		return nil
+	case event.FieldHorizon:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddHorizon(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Event numeric field %s", name)
@@ -5233,6 +5458,9 @@ func (m *EventMutation) ResetField(name string) error {
 		return nil
 	case event.FieldData:
 		m.ResetData()
+		return nil
+	case event.FieldHorizon:
+		m.ResetHorizon()
 		return nil
 	}
 	return fmt.Errorf("unknown Event field %s", name)

@@ -9,6 +9,7 @@ import (
 	"sluice/backend/ent/customer"
 	"sluice/backend/ent/definition"
 	"sluice/backend/ent/department"
+	"sluice/backend/ent/event"
 	"sluice/backend/ent/exception"
 	"sluice/backend/ent/idempotencykey"
 	"sluice/backend/ent/importjob"
@@ -49,6 +50,14 @@ func init() {
 	auditentryDescRequestID := auditentryFields[8].Descriptor()
 	// auditentry.DefaultRequestID holds the default value on creation for the request_id field.
 	auditentry.DefaultRequestID = auditentryDescRequestID.Default.(string)
+	// auditentryDescChain is the schema descriptor for chain field.
+	auditentryDescChain := auditentryFields[11].Descriptor()
+	// auditentry.DefaultChain holds the default value on creation for the chain field.
+	auditentry.DefaultChain = auditentryDescChain.Default.(string)
+	// auditentryDescChainSeq is the schema descriptor for chain_seq field.
+	auditentryDescChainSeq := auditentryFields[12].Descriptor()
+	// auditentry.DefaultChainSeq holds the default value on creation for the chain_seq field.
+	auditentry.DefaultChainSeq = auditentryDescChainSeq.Default.(int64)
 	casbinruleFields := schema.CasbinRule{}.Fields()
 	_ = casbinruleFields
 	// casbinruleDescPtype is the schema descriptor for ptype field.
@@ -255,6 +264,12 @@ func init() {
 	departmentDescName := departmentFields[1].Descriptor()
 	// department.DefaultName holds the default value on creation for the name field.
 	department.DefaultName = departmentDescName.Default.(string)
+	eventFields := schema.Event{}.Fields()
+	_ = eventFields
+	// eventDescHorizon is the schema descriptor for horizon field.
+	eventDescHorizon := eventFields[5].Descriptor()
+	// event.DefaultHorizon holds the default value on creation for the horizon field.
+	event.DefaultHorizon = eventDescHorizon.Default.(int64)
 	exceptionMixin := schema.Exception{}.Mixin()
 	exceptionMixinFields0 := exceptionMixin[0].Fields()
 	_ = exceptionMixinFields0

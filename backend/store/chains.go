@@ -1,0 +1,369 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+
+	"sluice/backend/ent"
+	"sluice/backend/ent/auditentry"
+)
+
+// AnchorAction is the action of the entries of the global chain "" that anchor the
+// other chains' heads.
+const AnchorAction = "audit.anchor"
+
+// anchorBatch caps the heads one anchor entry lists (more make several entries).
+const anchorBatch = 1000
+
+// Anchor appends to the global chain "" one entry per batch of chains whose head moved
+// since it was last anchored, listing each head (chain, seq, hash). It runs beside the
+// writers: it locks chain "" (anchors only queue behind each other) and reads the heads
+// as committed. It returns the number of heads anchored.
+func (s *Store) Anchor(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		n := 0
+		err := s.Tx(ctx, func(tx *ent.Tx) error {
+			n = 0
+			j, err := Begin(ctx, tx, "")
+			if err != nil {
+				return err
+			}
+			if _, err := j.lock(ctx, ""); err != nil {
+				return err
+			}
+			rows, err := tx.QueryContext(ctx, j.sql(`SELECT c.chain, c.seq, c.hash FROM audit_chains c LEFT JOIN audit_anchored a ON a.chain = c.chain `+
+				`WHERE c.chain <> '' AND c.seq > 0 AND (a.seq IS NULL OR a.seq <> c.seq) ORDER BY c.chain LIMIT $1`), anchorBatch)
+			if err != nil {
+				return fmt.Errorf("anchor: heads: %w", err)
+			}
+			var heads []any
+			var chains []string
+			var seqs []int64
+			for rows.Next() {
+				var c, h string
+				var seq int64
+				if err := rows.Scan(&c, &seq, &h); err != nil {
+					rows.Close()
+					return fmt.Errorf("anchor: heads: %w", err)
+				}
+				heads = append(heads, map[string]any{"chain": c, "seq": seq, "hash": h})
+				chains, seqs = append(chains, c), append(seqs, seq)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return fmt.Errorf("anchor: heads: %w", err)
+			}
+			if len(heads) == 0 {
+				return nil
+			}
+			if err := j.audit(ctx, "", Audit{Actor: "system", Action: AnchorAction, Detail: map[string]any{"heads": heads}}); err != nil {
+				return err
+			}
+			for i, c := range chains {
+				if _, err := tx.ExecContext(ctx, j.sql(`INSERT INTO audit_anchored (chain, seq) VALUES ($1, $2) `+
+					`ON CONFLICT (chain) DO UPDATE SET seq = excluded.seq`), c, seqs[i]); err != nil {
+					return fmt.Errorf("anchor: %w", err)
+				}
+			}
+			n = len(heads)
+			return j.Close(ctx)
+		})
+		if err != nil {
+			return total, err
+		}
+		total += n
+		if n < anchorBatch {
+			return total, nil
+		}
+	}
+}
+
+// AnchorHead is the last entry of the global chain "" (seq 0 when it is empty): what a
+// checkpoint records.
+func (s *Store) AnchorHead(ctx context.Context) (seq int64, hash string, err error) {
+	e, err := s.Read.AuditEntry.Query().Where(auditentry.Chain("")).Order(ent.Desc(auditentry.FieldChainSeq)).
+		Select(auditentry.FieldSeq, auditentry.FieldHash).First(ctx)
+	if ent.IsNotFound(err) {
+		return 0, "", nil
+	}
+	if err != nil {
+		return 0, "", err
+	}
+	return e.Seq, e.Hash, nil
+}
+
+type chainPos struct {
+	chain string
+	seq   int64
+}
+
+// claim is a head an anchor lists.
+type claim struct {
+	hash   string
+	anchor *ent.AuditEntry
+}
+
+// VerifyAudit walks every chain. A non-empty reason means the trail is broken; bad is
+// the first entry that does not verify (nil when entries were cut off a chain's end).
+// Each chain must be numbered 1, 2, … with each entry holding its predecessor's hash
+// and its own, end at the head its audit_chains row records, and hold every head an
+// anchor of the global chain lists, with that hash.
+func (s *Store) VerifyAudit(ctx context.Context) (bad *ent.AuditEntry, reason string, n int, err error) {
+	claims, err := s.anchorClaims(ctx)
+	if err != nil {
+		return nil, "", 0, err
+	}
+	heads, err := s.chainHeads(ctx)
+	if err != nil {
+		return nil, "", 0, err
+	}
+	var (
+		chain, prev string
+		last        int64
+		started     bool
+	)
+	end := func() string {
+		h := heads[chain]
+		delete(heads, chain)
+		if h.seq != last || h.hash != prev {
+			return fmt.Sprintf("chain %q ends at %d but its head says %d (entries were removed)", chain, last, h.seq)
+		}
+		return ""
+	}
+	const page = 1000
+	for {
+		q := s.Read.AuditEntry.Query()
+		if started {
+			q = q.Where(func(sel *entsql.Selector) {
+				sel.Where(entsql.Or(entsql.GT(sel.C(auditentry.FieldChain), chain),
+					entsql.And(entsql.EQ(sel.C(auditentry.FieldChain), chain), entsql.GT(sel.C(auditentry.FieldChainSeq), last))))
+			})
+		}
+		rows, err := q.Order(ent.Asc(auditentry.FieldChain), ent.Asc(auditentry.FieldChainSeq)).Limit(page).All(ctx)
+		if err != nil {
+			return nil, "", n, err
+		}
+		for _, e := range rows {
+			if !started || e.Chain != chain {
+				if started {
+					if r := end(); r != "" {
+						return nil, r, n, nil
+					}
+				}
+				chain, prev, last, started = e.Chain, "", 0, true
+			}
+			if e.ChainSeq != last+1 {
+				return e, fmt.Sprintf("sequence gap in chain %q: expected %d, found %d", chain, last+1, e.ChainSeq), n, nil
+			}
+			if e.PrevHash != prev {
+				return e, fmt.Sprintf("prev_hash does not match the previous entry's hash (chain %q, entry %d)", chain, e.ChainSeq), n, nil
+			}
+			h, err := AuditHash(e)
+			if err != nil {
+				return nil, "", n, err
+			}
+			if h != e.Hash {
+				return e, fmt.Sprintf("hash does not match the entry's contents (chain %q, entry %d)", chain, e.ChainSeq), n, nil
+			}
+			if c, ok := claims[chainPos{chain, e.ChainSeq}]; ok {
+				if c.hash != e.Hash {
+					return e, fmt.Sprintf("anchor %d lists entry %d of chain %q with another hash (the chain was rewritten)", c.anchor.Seq, e.ChainSeq, chain), n, nil
+				}
+				delete(claims, chainPos{chain, e.ChainSeq})
+			}
+			prev, last = e.Hash, e.ChainSeq
+			n++
+		}
+		if len(rows) < page {
+			break
+		}
+	}
+	if started {
+		if r := end(); r != "" {
+			return nil, r, n, nil
+		}
+	}
+	for c, h := range heads {
+		if h.seq > 0 {
+			return nil, fmt.Sprintf("chain %q has no entries but its head says %d (entries were removed)", c, h.seq), n, nil
+		}
+	}
+	var first *chainPos
+	for p, c := range claims {
+		if first == nil || c.anchor.Seq < claims[*first].anchor.Seq {
+			first = &p
+		}
+	}
+	if first != nil {
+		c := claims[*first]
+		return nil, fmt.Sprintf("anchor %d lists entry %d of chain %q, which is not in the chain (entries were removed)", c.anchor.Seq, first.seq, first.chain), n, nil
+	}
+	return nil, "", n, nil
+}
+
+// anchorClaims reads the heads every anchor lists.
+func (s *Store) anchorClaims(ctx context.Context) (map[chainPos]claim, error) {
+	out := map[chainPos]claim{}
+	var last int64
+	const page = 200
+	for {
+		rows, err := s.Read.AuditEntry.Query().Where(auditentry.Chain(""), auditentry.Action(AnchorAction), auditentry.ChainSeqGT(last)).
+			Order(ent.Asc(auditentry.FieldChainSeq)).Limit(page).All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range rows {
+			last = a.ChainSeq
+			heads, _ := a.Detail["heads"].([]any)
+			for _, h := range heads {
+				m, _ := h.(map[string]any)
+				c, _ := m["chain"].(string)
+				seq, _ := m["seq"].(float64)
+				hash, _ := m["hash"].(string)
+				out[chainPos{c, int64(seq)}] = claim{hash, a} // a later anchor of the same head says the same
+			}
+		}
+		if len(rows) < page {
+			return out, nil
+		}
+	}
+}
+
+type headRow struct {
+	seq  int64
+	hash string
+}
+
+func (s *Store) chainHeads(ctx context.Context) (map[string]headRow, error) {
+	rows, err := s.ReadDB.QueryContext(ctx, "SELECT chain, seq, hash FROM audit_chains")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]headRow{}
+	for rows.Next() {
+		var c string
+		var h headRow
+		if err := rows.Scan(&c, &h.seq, &h.hash); err != nil {
+			return nil, err
+		}
+		out[c] = h
+	}
+	return out, rows.Err()
+}
+
+// maxXID stands in for the snapshot's oldest running transaction on SQLite, whose
+// single writer hands numbers out in commit order: every committed event is final.
+const maxXID = "9223372036854775807"
+
+// xmin is the oldest transaction id still running in the statement's snapshot.
+func (s *Store) xmin() string {
+	if s.Dialect == dialect.Postgres {
+		return "pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
+	}
+	return maxXID
+}
+
+// FinalEvents returns up to limit events after seq after, in seq order, stopping before
+// the first one a transaction still running could yet precede; held reports that it
+// stopped early (read again soon). An event whose horizon is at or below the snapshot's
+// oldest running transaction was numbered after every transaction that took a smaller
+// number had its id, and those have all ended: so it and every event before it are
+// final, and a reader never skips an event that commits late.
+func (s *Store) FinalEvents(ctx context.Context, after int64, limit int) (events []*ent.Event, held bool, err error) {
+	rows, err := s.ReadDB.QueryContext(ctx, bindVars(s.Dialect == dialect.Postgres,
+		"SELECT seq, at, type, topic, data, horizon, "+s.xmin()+" FROM events WHERE seq > $1 ORDER BY seq LIMIT $2"), after, limit)
+	if err != nil {
+		return nil, false, err
+	}
+	defer rows.Close()
+	final := 0
+	for rows.Next() {
+		e := &ent.Event{}
+		var data []byte
+		var xmin int64
+		if err := rows.Scan(&e.Seq, &e.At, &e.Type, &e.Topic, &data, &e.Horizon, &xmin); err != nil {
+			return nil, false, err
+		}
+		if err := json.Unmarshal(data, &e.Data); err != nil {
+			return nil, false, fmt.Errorf("event %d: data: %w", e.Seq, err)
+		}
+		events = append(events, e)
+		if e.Horizon <= xmin {
+			final = len(events)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, err
+	}
+	return events[:final], final < len(events), nil
+}
+
+// FinalPosition is the newest event seq up to which every event is final (0 when the
+// table is empty): where a reader starting now begins.
+func (s *Store) FinalPosition(ctx context.Context) (int64, error) {
+	before := int64(-1)
+	const page = 1000
+	for {
+		var rows *sql.Rows
+		var err error
+		q := "SELECT seq, horizon, " + s.xmin() + " FROM events"
+		if before >= 0 {
+			rows, err = s.ReadDB.QueryContext(ctx, bindVars(s.Dialect == dialect.Postgres, q+" WHERE seq < $1 ORDER BY seq DESC LIMIT $2"), before, page)
+		} else {
+			rows, err = s.ReadDB.QueryContext(ctx, bindVars(s.Dialect == dialect.Postgres, q+" ORDER BY seq DESC LIMIT $1"), page)
+		}
+		if err != nil {
+			return 0, err
+		}
+		n := 0
+		found := int64(-1)
+		for rows.Next() {
+			var seq, horizon, xmin int64
+			if err := rows.Scan(&seq, &horizon, &xmin); err != nil {
+				rows.Close()
+				return 0, err
+			}
+			n++
+			before = seq
+			if horizon <= xmin {
+				found = seq
+				break
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return 0, err
+		}
+		if found >= 0 {
+			return found, nil
+		}
+		if n < page {
+			return 0, nil
+		}
+	}
+}
+
+// Heads are the last numbers handed out: the newest audit entry's and event's seq (on
+// PostgreSQL, numbers of transactions that rolled back count too).
+func (s *Store) Heads(ctx context.Context) (audit, event int64, err error) {
+	q := "SELECT audit_seq, event_seq FROM ledgers WHERE id = 1"
+	if s.Dialect == dialect.Postgres {
+		q = `SELECT (SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM sluice_audit_seq), ` +
+			`(SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM sluice_event_seq)`
+	}
+	if err := s.ReadDB.QueryRowContext(ctx, q).Scan(&audit, &event); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return 0, 0, nil
+		}
+		return 0, 0, fmt.Errorf("store: heads: %w", err)
+	}
+	return audit, event, nil
+}
