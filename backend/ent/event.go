@@ -27,9 +27,7 @@ type Event struct {
 	// Topic holds the value of the "topic" field.
 	Topic string `json:"topic,omitempty"`
 	// Data holds the value of the "data" field.
-	Data map[string]interface{} `json:"data,omitempty"`
-	// Horizon holds the value of the "horizon" field.
-	Horizon      int64 `json:"horizon,omitempty"`
+	Data         map[string]interface{} `json:"data,omitempty"`
 	selectValues sql.SelectValues
 }
 
@@ -40,7 +38,7 @@ func (*Event) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case event.FieldData:
 			values[i] = new([]byte)
-		case event.FieldID, event.FieldSeq, event.FieldHorizon:
+		case event.FieldID, event.FieldSeq:
 			values[i] = new(sql.NullInt64)
 		case event.FieldType, event.FieldTopic:
 			values[i] = new(sql.NullString)
@@ -99,12 +97,6 @@ func (_m *Event) assignValues(columns []string, values []any) error {
 					return fmt.Errorf("unmarshal field data: %w", err)
 				}
 			}
-		case event.FieldHorizon:
-			if value, ok := values[i].(*sql.NullInt64); !ok {
-				return fmt.Errorf("unexpected type %T for field horizon", values[i])
-			} else if value.Valid {
-				_m.Horizon = value.Int64
-			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -155,9 +147,6 @@ func (_m *Event) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("data=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Data))
-	builder.WriteString(", ")
-	builder.WriteString("horizon=")
-	builder.WriteString(fmt.Sprintf("%v", _m.Horizon))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -52,20 +52,6 @@ func (_c *EventCreate) SetData(v map[string]interface{}) *EventCreate {
 	return _c
 }
 
-// SetHorizon sets the "horizon" field.
-func (_c *EventCreate) SetHorizon(v int64) *EventCreate {
-	_c.mutation.SetHorizon(v)
-	return _c
-}
-
-// SetNillableHorizon sets the "horizon" field if the given value is not nil.
-func (_c *EventCreate) SetNillableHorizon(v *int64) *EventCreate {
-	if v != nil {
-		_c.SetHorizon(*v)
-	}
-	return _c
-}
-
 // Mutation returns the EventMutation object of the builder.
 func (_c *EventCreate) Mutation() *EventMutation {
 	return _c.mutation
@@ -73,7 +59,6 @@ func (_c *EventCreate) Mutation() *EventMutation {
 
 // Save creates the Event in the database.
 func (_c *EventCreate) Save(ctx context.Context) (*Event, error) {
-	_c.defaults()
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -99,14 +84,6 @@ func (_c *EventCreate) ExecX(ctx context.Context) {
 	}
 }
 
-// defaults sets the default values of the builder before save.
-func (_c *EventCreate) defaults() {
-	if _, ok := _c.mutation.Horizon(); !ok {
-		v := event.DefaultHorizon
-		_c.mutation.SetHorizon(v)
-	}
-}
-
 // check runs all checks and user-defined validators on the builder.
 func (_c *EventCreate) check() error {
 	if _, ok := _c.mutation.Seq(); !ok {
@@ -123,9 +100,6 @@ func (_c *EventCreate) check() error {
 	}
 	if _, ok := _c.mutation.Data(); !ok {
 		return &ValidationError{Name: "data", err: errors.New(`ent: missing required field "Event.data"`)}
-	}
-	if _, ok := _c.mutation.Horizon(); !ok {
-		return &ValidationError{Name: "horizon", err: errors.New(`ent: missing required field "Event.horizon"`)}
 	}
 	return nil
 }
@@ -173,10 +147,6 @@ func (_c *EventCreate) createSpec() (*Event, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Data(); ok {
 		_spec.SetField(event.FieldData, field.TypeJSON, value)
 		_node.Data = value
-	}
-	if value, ok := _c.mutation.Horizon(); ok {
-		_spec.SetField(event.FieldHorizon, field.TypeInt64, value)
-		_node.Horizon = value
 	}
 	return _node, _spec
 }
@@ -293,24 +263,6 @@ func (u *EventUpsert) SetData(v map[string]interface{}) *EventUpsert {
 // UpdateData sets the "data" field to the value that was provided on create.
 func (u *EventUpsert) UpdateData() *EventUpsert {
 	u.SetExcluded(event.FieldData)
-	return u
-}
-
-// SetHorizon sets the "horizon" field.
-func (u *EventUpsert) SetHorizon(v int64) *EventUpsert {
-	u.Set(event.FieldHorizon, v)
-	return u
-}
-
-// UpdateHorizon sets the "horizon" field to the value that was provided on create.
-func (u *EventUpsert) UpdateHorizon() *EventUpsert {
-	u.SetExcluded(event.FieldHorizon)
-	return u
-}
-
-// AddHorizon adds v to the "horizon" field.
-func (u *EventUpsert) AddHorizon(v int64) *EventUpsert {
-	u.Add(event.FieldHorizon, v)
 	return u
 }
 
@@ -431,27 +383,6 @@ func (u *EventUpsertOne) UpdateData() *EventUpsertOne {
 	})
 }
 
-// SetHorizon sets the "horizon" field.
-func (u *EventUpsertOne) SetHorizon(v int64) *EventUpsertOne {
-	return u.Update(func(s *EventUpsert) {
-		s.SetHorizon(v)
-	})
-}
-
-// AddHorizon adds v to the "horizon" field.
-func (u *EventUpsertOne) AddHorizon(v int64) *EventUpsertOne {
-	return u.Update(func(s *EventUpsert) {
-		s.AddHorizon(v)
-	})
-}
-
-// UpdateHorizon sets the "horizon" field to the value that was provided on create.
-func (u *EventUpsertOne) UpdateHorizon() *EventUpsertOne {
-	return u.Update(func(s *EventUpsert) {
-		s.UpdateHorizon()
-	})
-}
-
 // Exec executes the query.
 func (u *EventUpsertOne) Exec(ctx context.Context) error {
 	if len(u.create.conflict) == 0 {
@@ -504,7 +435,6 @@ func (_c *EventCreateBulk) Save(ctx context.Context) ([]*Event, error) {
 	for i := range _c.builders {
 		func(i int, root context.Context) {
 			builder := _c.builders[i]
-			builder.defaults()
 			var mut Mutator = MutateFunc(func(ctx context.Context, m Mutation) (Value, error) {
 				mutation, ok := m.(*EventMutation)
 				if !ok {
@@ -730,27 +660,6 @@ func (u *EventUpsertBulk) SetData(v map[string]interface{}) *EventUpsertBulk {
 func (u *EventUpsertBulk) UpdateData() *EventUpsertBulk {
 	return u.Update(func(s *EventUpsert) {
 		s.UpdateData()
-	})
-}
-
-// SetHorizon sets the "horizon" field.
-func (u *EventUpsertBulk) SetHorizon(v int64) *EventUpsertBulk {
-	return u.Update(func(s *EventUpsert) {
-		s.SetHorizon(v)
-	})
-}
-
-// AddHorizon adds v to the "horizon" field.
-func (u *EventUpsertBulk) AddHorizon(v int64) *EventUpsertBulk {
-	return u.Update(func(s *EventUpsert) {
-		s.AddHorizon(v)
-	})
-}
-
-// UpdateHorizon sets the "horizon" field to the value that was provided on create.
-func (u *EventUpsertBulk) UpdateHorizon() *EventUpsertBulk {
-	return u.Update(func(s *EventUpsert) {
-		s.UpdateHorizon()
 	})
 }
 

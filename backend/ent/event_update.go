@@ -98,27 +98,6 @@ func (_u *EventUpdate) SetData(v map[string]interface{}) *EventUpdate {
 	return _u
 }
 
-// SetHorizon sets the "horizon" field.
-func (_u *EventUpdate) SetHorizon(v int64) *EventUpdate {
-	_u.mutation.ResetHorizon()
-	_u.mutation.SetHorizon(v)
-	return _u
-}
-
-// SetNillableHorizon sets the "horizon" field if the given value is not nil.
-func (_u *EventUpdate) SetNillableHorizon(v *int64) *EventUpdate {
-	if v != nil {
-		_u.SetHorizon(*v)
-	}
-	return _u
-}
-
-// AddHorizon adds value to the "horizon" field.
-func (_u *EventUpdate) AddHorizon(v int64) *EventUpdate {
-	_u.mutation.AddHorizon(v)
-	return _u
-}
-
 // Mutation returns the EventMutation object of the builder.
 func (_u *EventUpdate) Mutation() *EventMutation {
 	return _u.mutation
@@ -183,12 +162,6 @@ func (_u *EventUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.Data(); ok {
 		_spec.SetField(event.FieldData, field.TypeJSON, value)
-	}
-	if value, ok := _u.mutation.Horizon(); ok {
-		_spec.SetField(event.FieldHorizon, field.TypeInt64, value)
-	}
-	if value, ok := _u.mutation.AddedHorizon(); ok {
-		_spec.AddField(event.FieldHorizon, field.TypeInt64, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -278,27 +251,6 @@ func (_u *EventUpdateOne) SetNillableTopic(v *string) *EventUpdateOne {
 // SetData sets the "data" field.
 func (_u *EventUpdateOne) SetData(v map[string]interface{}) *EventUpdateOne {
 	_u.mutation.SetData(v)
-	return _u
-}
-
-// SetHorizon sets the "horizon" field.
-func (_u *EventUpdateOne) SetHorizon(v int64) *EventUpdateOne {
-	_u.mutation.ResetHorizon()
-	_u.mutation.SetHorizon(v)
-	return _u
-}
-
-// SetNillableHorizon sets the "horizon" field if the given value is not nil.
-func (_u *EventUpdateOne) SetNillableHorizon(v *int64) *EventUpdateOne {
-	if v != nil {
-		_u.SetHorizon(*v)
-	}
-	return _u
-}
-
-// AddHorizon adds value to the "horizon" field.
-func (_u *EventUpdateOne) AddHorizon(v int64) *EventUpdateOne {
-	_u.mutation.AddHorizon(v)
 	return _u
 }
 
@@ -396,12 +348,6 @@ func (_u *EventUpdateOne) sqlSave(ctx context.Context) (_node *Event, err error)
 	}
 	if value, ok := _u.mutation.Data(); ok {
 		_spec.SetField(event.FieldData, field.TypeJSON, value)
-	}
-	if value, ok := _u.mutation.Horizon(); ok {
-		_spec.SetField(event.FieldHorizon, field.TypeInt64, value)
-	}
-	if value, ok := _u.mutation.AddedHorizon(); ok {
-		_spec.AddField(event.FieldHorizon, field.TypeInt64, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &Event{config: _u.config}

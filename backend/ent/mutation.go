@@ -4861,8 +4861,6 @@ type EventMutation struct {
 	_type         *string
 	topic         *string
 	data          *map[string]interface{}
-	horizon       *int64
-	addhorizon    *int64
 	clearedFields map[string]struct{}
 	done          bool
 	oldValue      func(context.Context) (*Event, error)
@@ -5167,62 +5165,6 @@ func (m *EventMutation) ResetData() {
 	m.data = nil
 }
 
-// SetHorizon sets the "horizon" field.
-func (m *EventMutation) SetHorizon(i int64) {
-	m.horizon = &i
-	m.addhorizon = nil
-}
-
-// Horizon returns the value of the "horizon" field in the mutation.
-func (m *EventMutation) Horizon() (r int64, exists bool) {
-	v := m.horizon
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldHorizon returns the old "horizon" field's value of the Event entity.
-// If the Event object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *EventMutation) OldHorizon(ctx context.Context) (v int64, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldHorizon is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldHorizon requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldHorizon: %w", err)
-	}
-	return oldValue.Horizon, nil
-}
-
-// AddHorizon adds i to the "horizon" field.
-func (m *EventMutation) AddHorizon(i int64) {
-	if m.addhorizon != nil {
-		*m.addhorizon += i
-	} else {
-		m.addhorizon = &i
-	}
-}
-
-// AddedHorizon returns the value that was added to the "horizon" field in this mutation.
-func (m *EventMutation) AddedHorizon() (r int64, exists bool) {
-	v := m.addhorizon
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// ResetHorizon resets all changes to the "horizon" field.
-func (m *EventMutation) ResetHorizon() {
-	m.horizon = nil
-	m.addhorizon = nil
-}
-
 // Where appends a list predicates to the EventMutation builder.
 func (m *EventMutation) Where(ps ...predicate.Event) {
 	m.predicates = append(m.predicates, ps...)
@@ -5257,7 +5199,7 @@ func (m *EventMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *EventMutation) Fields() []string {
-	fields := make([]string, 0, 6)
+	fields := make([]string, 0, 5)
 	if m.seq != nil {
 		fields = append(fields, event.FieldSeq)
 	}
@@ -5272,9 +5214,6 @@ func (m *EventMutation) Fields() []string {
 	}
 	if m.data != nil {
 		fields = append(fields, event.FieldData)
-	}
-	if m.horizon != nil {
-		fields = append(fields, event.FieldHorizon)
 	}
 	return fields
 }
@@ -5294,8 +5233,6 @@ func (m *EventMutation) Field(name string) (ent.Value, bool) {
 		return m.Topic()
 	case event.FieldData:
 		return m.Data()
-	case event.FieldHorizon:
-		return m.Horizon()
 	}
 	return nil, false
 }
@@ -5315,8 +5252,6 @@ func (m *EventMutation) OldField(ctx context.Context, name string) (ent.Value, e
 		return m.OldTopic(ctx)
 	case event.FieldData:
 		return m.OldData(ctx)
-	case event.FieldHorizon:
-		return m.OldHorizon(ctx)
 	}
 	return nil, fmt.Errorf("unknown Event field %s", name)
 }
@@ -5361,13 +5296,6 @@ func (m *EventMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetData(v)
 		return nil
-	case event.FieldHorizon:
-		v, ok := value.(int64)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetHorizon(v)
-		return nil
 	}
 	return fmt.Errorf("unknown Event field %s", name)
 }
@@ -5379,9 +5307,6 @@ func (m *EventMutation) AddedFields() []string {
 	if m.addseq != nil {
 		fields = append(fields, event.FieldSeq)
 	}
-	if m.addhorizon != nil {
-		fields = append(fields, event.FieldHorizon)
-	}
 	return fields
 }
 
@@ -5392,8 +5317,6 @@ func (m *EventMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
 	case event.FieldSeq:
 		return m.AddedSeq()
-	case event.FieldHorizon:
-		return m.AddedHorizon()
 	}
 	return nil, false
 }
@@ -5409,13 +5332,6 @@ func (m *EventMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddSeq(v)
-		return nil
-	case event.FieldHorizon:
-		v, ok := value.(int64)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.AddHorizon(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Event numeric field %s", name)
@@ -5458,9 +5374,6 @@ func (m *EventMutation) ResetField(name string) error {
 		return nil
 	case event.FieldData:
 		m.ResetData()
-		return nil
-	case event.FieldHorizon:
-		m.ResetHorizon()
 		return nil
 	}
 	return fmt.Errorf("unknown Event field %s", name)

@@ -9,7 +9,6 @@ import (
 	"sluice/backend/ent/customer"
 	"sluice/backend/ent/definition"
 	"sluice/backend/ent/department"
-	"sluice/backend/ent/event"
 	"sluice/backend/ent/exception"
 	"sluice/backend/ent/idempotencykey"
 	"sluice/backend/ent/importjob"
@@ -264,12 +263,6 @@ func init() {
 	departmentDescName := departmentFields[1].Descriptor()
 	// department.DefaultName holds the default value on creation for the name field.
 	department.DefaultName = departmentDescName.Default.(string)
-	eventFields := schema.Event{}.Fields()
-	_ = eventFields
-	// eventDescHorizon is the schema descriptor for horizon field.
-	eventDescHorizon := eventFields[5].Descriptor()
-	// event.DefaultHorizon holds the default value on creation for the horizon field.
-	event.DefaultHorizon = eventDescHorizon.Default.(int64)
 	exceptionMixin := schema.Exception{}.Mixin()
 	exceptionMixinFields0 := exceptionMixin[0].Fields()
 	_ = exceptionMixinFields0

@@ -3,15 +3,17 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
+	"time"
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 
 	"sluice/backend/ent"
 	"sluice/backend/ent/auditentry"
+	"sluice/backend/ent/event"
 )
 
 // AnchorAction is the action of the entries of the global chain "" that anchor the
@@ -259,94 +261,93 @@ func (s *Store) chainHeads(ctx context.Context) (map[string]headRow, error) {
 	return out, rows.Err()
 }
 
-// maxXID stands in for the snapshot's oldest running transaction on SQLite, whose
-// single writer hands numbers out in commit order: every committed event is final.
-const maxXID = "9223372036854775807"
-
-// xmin is the oldest transaction id still running in the statement's snapshot.
-func (s *Store) xmin() string {
-	if s.Dialect == dialect.Postgres {
-		return "pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
-	}
-	return maxXID
+// finality tracks which event numbers are final: no transaction that could still
+// commit holds a number at or below safe. On PostgreSQL numbers are taken before commit
+// and transactions commit in any order, so a bound is proved in two steps: note the
+// last number handed out (L), then take a fresh transaction id (N) — every transaction
+// that took a number up to L had its id before that (the journal makes sure), so its id
+// is below N. Once the oldest transaction still running is N or newer, all of those have
+// ended and every event up to L that will ever exist is committed and visible. On
+// SQLite the single writer numbers in commit order: the last number is final at once.
+type finality struct {
+	mu           sync.Mutex
+	safe         int64
+	pendL, pendN int64 // a bound being proved (pendN 0: none)
 }
 
-// FinalEvents returns up to limit events after seq after, in seq order, stopping before
-// the first one a transaction still running could yet precede; held reports that it
-// stopped early (read again soon). An event whose horizon is at or below the snapshot's
-// oldest running transaction was numbered after every transaction that took a smaller
-// number had its id, and those have all ended: so it and every event before it are
-// final, and a reader never skips an event that commits late.
+// advance moves safe forward as far as can be proved now; it reports whether a bound
+// is still being proved (read again soon).
+func (s *Store) advance(ctx context.Context) (pending bool, err error) {
+	f := &s.fin
+	if f.pendN != 0 {
+		done, err := s.passed(ctx, f.pendN)
+		if err != nil || !done {
+			return true, err
+		}
+		f.safe, f.pendN = max(f.safe, f.pendL), 0
+	}
+	_, last, err := s.Heads(ctx)
+	if err != nil || last <= f.safe {
+		return false, err
+	}
+	if s.Dialect != dialect.Postgres {
+		f.safe = last
+		return false, nil
+	}
+	var n int64
+	if err := s.DB.QueryRowContext(ctx, "SELECT pg_current_xact_id()::text::bigint").Scan(&n); err != nil {
+		return false, fmt.Errorf("store: event bound: %w", err)
+	}
+	f.pendL, f.pendN = last, n
+	done, err := s.passed(ctx, n)
+	if err != nil || !done {
+		return true, err
+	}
+	f.safe, f.pendN = max(f.safe, last), 0
+	return false, nil
+}
+
+// passed reports whether every transaction with an id below n has ended.
+func (s *Store) passed(ctx context.Context, n int64) (bool, error) {
+	var xmin int64
+	if err := s.ReadDB.QueryRowContext(ctx, "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint").Scan(&xmin); err != nil {
+		return false, fmt.Errorf("store: event bound: %w", err)
+	}
+	return xmin > n, nil
+}
+
+// FinalEvents returns up to limit events after seq after, in seq order, none past the
+// last number proved final (see finality): a reader never skips an event that commits
+// late, and never sees one out of order. held reports that newer numbers are still
+// being proved (read again soon).
 func (s *Store) FinalEvents(ctx context.Context, after int64, limit int) (events []*ent.Event, held bool, err error) {
-	rows, err := s.ReadDB.QueryContext(ctx, bindVars(s.Dialect == dialect.Postgres,
-		"SELECT seq, at, type, topic, data, horizon, "+s.xmin()+" FROM events WHERE seq > $1 ORDER BY seq LIMIT $2"), after, limit)
-	if err != nil {
-		return nil, false, err
+	s.fin.mu.Lock()
+	held, err = s.advance(ctx)
+	safe := s.fin.safe
+	s.fin.mu.Unlock()
+	if err != nil || after >= safe {
+		return nil, held, err
 	}
-	defer rows.Close()
-	final := 0
-	for rows.Next() {
-		e := &ent.Event{}
-		var data []byte
-		var xmin int64
-		if err := rows.Scan(&e.Seq, &e.At, &e.Type, &e.Topic, &data, &e.Horizon, &xmin); err != nil {
-			return nil, false, err
-		}
-		if err := json.Unmarshal(data, &e.Data); err != nil {
-			return nil, false, fmt.Errorf("event %d: data: %w", e.Seq, err)
-		}
-		events = append(events, e)
-		if e.Horizon <= xmin {
-			final = len(events)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, false, err
-	}
-	return events[:final], final < len(events), nil
+	rows, err := s.Read.Event.Query().Where(event.SeqGT(after), event.SeqLTE(safe)).Order(ent.Asc(event.FieldSeq)).Limit(limit).All(ctx)
+	return rows, held, err
 }
 
-// FinalPosition is the newest event seq up to which every event is final (0 when the
-// table is empty): where a reader starting now begins.
+// FinalPosition is the newest event seq up to which every event is final: where a
+// reader starting now begins. It waits (briefly, as a rule) for the transactions
+// running now to end.
 func (s *Store) FinalPosition(ctx context.Context) (int64, error) {
-	before := int64(-1)
-	const page = 1000
 	for {
-		var rows *sql.Rows
-		var err error
-		q := "SELECT seq, horizon, " + s.xmin() + " FROM events"
-		if before >= 0 {
-			rows, err = s.ReadDB.QueryContext(ctx, bindVars(s.Dialect == dialect.Postgres, q+" WHERE seq < $1 ORDER BY seq DESC LIMIT $2"), before, page)
-		} else {
-			rows, err = s.ReadDB.QueryContext(ctx, bindVars(s.Dialect == dialect.Postgres, q+" ORDER BY seq DESC LIMIT $1"), page)
+		s.fin.mu.Lock()
+		held, err := s.advance(ctx)
+		safe := s.fin.safe
+		s.fin.mu.Unlock()
+		if err != nil || !held {
+			return safe, err
 		}
-		if err != nil {
-			return 0, err
-		}
-		n := 0
-		found := int64(-1)
-		for rows.Next() {
-			var seq, horizon, xmin int64
-			if err := rows.Scan(&seq, &horizon, &xmin); err != nil {
-				rows.Close()
-				return 0, err
-			}
-			n++
-			before = seq
-			if horizon <= xmin {
-				found = seq
-				break
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return 0, err
-		}
-		if found >= 0 {
-			return found, nil
-		}
-		if n < page {
-			return 0, nil
+		select {
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-time.After(5 * time.Millisecond):
 		}
 	}
 }

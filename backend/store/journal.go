@@ -26,9 +26,8 @@ import (
 //     chain "" now and then, and that is what checkpoints and `sluice audit verify`
 //     hold on to.
 //   - Events and entries are numbered at Close, as late as possible: on PostgreSQL from
-//     sequences, with each event's horizon (the first transaction id not yet assigned
-//     once its number was taken), so a reader can tell which numbers are final (see
-//     FinalEvents); on SQLite from the ledger row, which its single writer holds anyway.
+//     sequences (a reader tells which numbers are final, see FinalEvents); on SQLite
+//     from the ledger row, which its single writer holds anyway.
 type Journal struct {
 	tx      *ent.Tx
 	pg      bool
@@ -215,8 +214,8 @@ func (j *Journal) FlushAudits(ctx context.Context) error {
 }
 
 // numbers takes audits numbers for entries and events numbers for events, in one
-// statement: PostgreSQL sequences (the transaction gets its id first, which the
-// horizon rule needs), or SQLite's ledger row.
+// statement: PostgreSQL sequences (the transaction gets its id first, which
+// FinalEvents relies on), or SQLite's ledger row.
 func (j *Journal) numbers(ctx context.Context, audits, events int) (a, e []int64, err error) {
 	if audits+events == 0 {
 		return nil, nil, nil
@@ -277,8 +276,6 @@ func (j *Journal) Close(ctx context.Context) error {
 		}
 		h.moved = false
 	}
-	// Entries first: their numbers come before the events', and the events' horizon is
-	// read after every number of this transaction was taken.
 	if err := j.FlushAudits(ctx); err != nil {
 		return err
 	}
@@ -305,9 +302,9 @@ func (j *Journal) Close(ctx context.Context) error {
 }
 
 // insertEvents writes the events with their numbers in one statement. On PostgreSQL
-// it also stamps the horizon (read by this statement, after the numbers were taken)
-// and wakes the other instances: pg_notify is delivered at commit (never on rollback)
-// to every instance listening on ChannelEvents, which then reads the events table.
+// it also wakes the other instances: pg_notify is delivered at commit (never on
+// rollback) to every instance listening on ChannelEvents, which then reads the events
+// table.
 func (j *Journal) insertEvents(ctx context.Context, seqs []int64) error {
 	var b strings.Builder
 	args := make([]any, 0, 5*len(j.events)+2)
@@ -318,9 +315,9 @@ func (j *Journal) insertEvents(ctx context.Context, seqs []int64) error {
 		return ""
 	}
 	if j.pg {
-		b.WriteString("INSERT INTO events (seq, at, type, topic, data, horizon) SELECT v.seq, v.at, v.type, v.topic, v.data, n.horizon FROM (VALUES ")
+		b.WriteString("INSERT INTO events (seq, at, type, topic, data) SELECT v.seq, v.at, v.type, v.topic, v.data FROM (VALUES ")
 	} else {
-		b.WriteString("INSERT INTO events (seq, at, type, topic, data, horizon) VALUES ")
+		b.WriteString("INSERT INTO events (seq, at, type, topic, data) VALUES ")
 	}
 	for i, e := range j.events {
 		data, err := json.Marshal(e.Data)
@@ -332,15 +329,12 @@ func (j *Journal) insertEvents(ctx context.Context, seqs []int64) error {
 		}
 		k := len(args)
 		fmt.Fprintf(&b, "($%d%s, $%d%s, $%d%s, $%d%s, $%d%s", k+1, cast("bigint"), k+2, cast("timestamptz"), k+3, cast("text"), k+4, cast("text"), k+5, cast("jsonb"))
-		if !j.pg {
-			b.WriteString(", 0")
-		}
 		b.WriteString(")")
 		args = append(args, seqs[i], e.At, e.Type, e.Topic, string(data))
 	}
 	if j.pg {
 		k := len(args)
-		fmt.Fprintf(&b, ") AS v(seq, at, type, topic, data), (SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS horizon, pg_notify($%d, $%d)) AS n", k+1, k+2)
+		fmt.Fprintf(&b, ") AS v(seq, at, type, topic, data), (SELECT pg_notify($%d, $%d)) AS n", k+1, k+2)
 		args = append(args, j.st.store.Channel(ChannelEvents), strconv.FormatInt(seqs[len(seqs)-1], 10))
 	}
 	if _, err := j.tx.ExecContext(ctx, j.sql(b.String()), args...); err != nil {

@@ -52,6 +52,7 @@ type Store struct {
 	pingDB  *sql.DB      // PostgreSQL: one connection of its own for readiness (see Ping)
 	schema  string       // PostgreSQL: the current schema (see Channel)
 	idle    atomic.Int32 // PostgreSQL: idle connections kept per pool (see dropIdle)
+	fin     finality     // which event numbers are final (see FinalEvents)
 	commitHooks
 }
 

@@ -21,8 +21,6 @@ const (
 	FieldTopic = "topic"
 	// FieldData holds the string denoting the data field in the database.
 	FieldData = "data"
-	// FieldHorizon holds the string denoting the horizon field in the database.
-	FieldHorizon = "horizon"
 	// Table holds the table name of the event in the database.
 	Table = "events"
 )
@@ -35,7 +33,6 @@ var Columns = []string{
 	FieldType,
 	FieldTopic,
 	FieldData,
-	FieldHorizon,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -47,11 +44,6 @@ func ValidColumn(column string) bool {
 	}
 	return false
 }
-
-var (
-	// DefaultHorizon holds the default value on creation for the "horizon" field.
-	DefaultHorizon int64
-)
 
 // OrderOption defines the ordering options for the Event queries.
 type OrderOption func(*sql.Selector)
@@ -79,9 +71,4 @@ func ByType(opts ...sql.OrderTermOption) OrderOption {
 // ByTopic orders the results by the topic field.
 func ByTopic(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldTopic, opts...).ToFunc()
-}
-
-// ByHorizon orders the results by the horizon field.
-func ByHorizon(opts ...sql.OrderTermOption) OrderOption {
-	return sql.OrderByField(FieldHorizon, opts...).ToFunc()
 }

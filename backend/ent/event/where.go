@@ -74,11 +74,6 @@ func Topic(v string) predicate.Event {
 	return predicate.Event(sql.FieldEQ(FieldTopic, v))
 }
 
-// Horizon applies equality check predicate on the "horizon" field. It's identical to HorizonEQ.
-func Horizon(v int64) predicate.Event {
-	return predicate.Event(sql.FieldEQ(FieldHorizon, v))
-}
-
 // SeqEQ applies the EQ predicate on the "seq" field.
 func SeqEQ(v int64) predicate.Event {
 	return predicate.Event(sql.FieldEQ(FieldSeq, v))
@@ -287,46 +282,6 @@ func TopicEqualFold(v string) predicate.Event {
 // TopicContainsFold applies the ContainsFold predicate on the "topic" field.
 func TopicContainsFold(v string) predicate.Event {
 	return predicate.Event(sql.FieldContainsFold(FieldTopic, v))
-}
-
-// HorizonEQ applies the EQ predicate on the "horizon" field.
-func HorizonEQ(v int64) predicate.Event {
-	return predicate.Event(sql.FieldEQ(FieldHorizon, v))
-}
-
-// HorizonNEQ applies the NEQ predicate on the "horizon" field.
-func HorizonNEQ(v int64) predicate.Event {
-	return predicate.Event(sql.FieldNEQ(FieldHorizon, v))
-}
-
-// HorizonIn applies the In predicate on the "horizon" field.
-func HorizonIn(vs ...int64) predicate.Event {
-	return predicate.Event(sql.FieldIn(FieldHorizon, vs...))
-}
-
-// HorizonNotIn applies the NotIn predicate on the "horizon" field.
-func HorizonNotIn(vs ...int64) predicate.Event {
-	return predicate.Event(sql.FieldNotIn(FieldHorizon, vs...))
-}
-
-// HorizonGT applies the GT predicate on the "horizon" field.
-func HorizonGT(v int64) predicate.Event {
-	return predicate.Event(sql.FieldGT(FieldHorizon, v))
-}
-
-// HorizonGTE applies the GTE predicate on the "horizon" field.
-func HorizonGTE(v int64) predicate.Event {
-	return predicate.Event(sql.FieldGTE(FieldHorizon, v))
-}
-
-// HorizonLT applies the LT predicate on the "horizon" field.
-func HorizonLT(v int64) predicate.Event {
-	return predicate.Event(sql.FieldLT(FieldHorizon, v))
-}
-
-// HorizonLTE applies the LTE predicate on the "horizon" field.
-func HorizonLTE(v int64) predicate.Event {
-	return predicate.Event(sql.FieldLTE(FieldHorizon, v))
 }
 
 // And groups predicates with the AND operator between them.

@@ -155,7 +155,6 @@ var (
 		{Name: "type", Type: field.TypeString},
 		{Name: "topic", Type: field.TypeString},
 		{Name: "data", Type: field.TypeJSON},
-		{Name: "horizon", Type: field.TypeInt64, Default: 0},
 	}
 	// EventsTable holds the schema information for the "events" table.
 	EventsTable = &schema.Table{

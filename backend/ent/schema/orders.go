@@ -181,10 +181,8 @@ func (AuditEntry) Indexes() []ent.Index {
 }
 
 // Event is a state change for live subscribers; seq is global and increasing in an
-// order consistent with commit visibility. horizon (PostgreSQL) is the first
-// transaction id not yet assigned when seq was taken: a reader whose snapshot has no
-// transaction older than it running knows every smaller seq is final (see
-// store.ReadEvents).
+// order consistent with commit visibility (see store.FinalEvents for when a reader may
+// take it).
 type Event struct{ ent.Schema }
 
 func (Event) Fields() []ent.Field {
@@ -194,7 +192,6 @@ func (Event) Fields() []ent.Field {
 		field.String("type"),
 		field.String("topic"),
 		field.JSON("data", map[string]any{}),
-		field.Int64("horizon").Default(0),
 	}
 }
 
