@@ -128,7 +128,9 @@ func sampleWaits(ctx context.Context, db *sql.DB, name string, stop chan struct{
 			return out
 		case <-t.C:
 		}
-		rows, err := db.QueryContext(ctx, `SELECT COALESCE(wait_event_type || '/' || wait_event, 'CPU') FROM pg_stat_activity `+
+		// A lock wait names the statement waiting (its first words): which row is hot.
+		rows, err := db.QueryContext(ctx, `SELECT COALESCE(wait_event_type || '/' || wait_event, 'CPU') || `+
+			`CASE WHEN wait_event_type = 'Lock' THEN ' (' || left(regexp_replace(query, '\s+', ' ', 'g'), 48) || '…)' ELSE '' END FROM pg_stat_activity `+
 			`WHERE datname = $1 AND state = 'active' AND pid <> pg_backend_pid() AND backend_type = 'client backend'`, name)
 		if err != nil {
 			continue
@@ -168,12 +170,12 @@ func printPostgres(w interface{ Write([]byte) (int, error) }, r *report) {
 		fmt.Fprintln(w)
 		var top []string
 		for i, ws := range p.Waits {
-			if i == 5 {
+			if i == 6 {
 				break
 			}
 			top = append(top, fmt.Sprintf("%s %.0f%%", ws.Event, 100*ws.Share))
 		}
-		fmt.Fprintf(w, "  active backends: %s\n", strings.Join(top, ", "))
+		fmt.Fprintf(w, "  active backends:\n    %s\n", strings.Join(top, "\n    "))
 		if p.Actions.FirstError != "" {
 			fmt.Fprintf(w, "  first error: %s\n", p.Actions.FirstError)
 		}
