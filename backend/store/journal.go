@@ -301,10 +301,8 @@ func (j *Journal) Close(ctx context.Context) error {
 	return nil
 }
 
-// insertEvents writes the events with their numbers in one statement. On PostgreSQL
-// it also wakes the other instances: pg_notify is delivered at commit (never on
-// rollback) to every instance listening on ChannelEvents, which then reads the events
-// table.
+// insertEvents writes the events with their numbers in one statement. (The other
+// instances are woken after the commit, see announcer.)
 func (j *Journal) insertEvents(ctx context.Context, seqs []int64) error {
 	var b strings.Builder
 	args := make([]any, 0, 5*len(j.events)+2)
@@ -314,11 +312,7 @@ func (j *Journal) insertEvents(ctx context.Context, seqs []int64) error {
 		}
 		return ""
 	}
-	if j.pg {
-		b.WriteString("INSERT INTO events (seq, at, type, topic, data) SELECT v.seq, v.at, v.type, v.topic, v.data FROM (VALUES ")
-	} else {
-		b.WriteString("INSERT INTO events (seq, at, type, topic, data) VALUES ")
-	}
+	b.WriteString("INSERT INTO events (seq, at, type, topic, data) VALUES ")
 	for i, e := range j.events {
 		data, err := json.Marshal(e.Data)
 		if err != nil {
@@ -331,11 +325,6 @@ func (j *Journal) insertEvents(ctx context.Context, seqs []int64) error {
 		fmt.Fprintf(&b, "($%d%s, $%d%s, $%d%s, $%d%s, $%d%s", k+1, cast("bigint"), k+2, cast("timestamptz"), k+3, cast("text"), k+4, cast("text"), k+5, cast("jsonb"))
 		b.WriteString(")")
 		args = append(args, seqs[i], e.At, e.Type, e.Topic, string(data))
-	}
-	if j.pg {
-		k := len(args)
-		fmt.Fprintf(&b, ") AS v(seq, at, type, topic, data), (SELECT pg_notify($%d, $%d)) AS n", k+1, k+2)
-		args = append(args, j.st.store.Channel(ChannelEvents), strconv.FormatInt(seqs[len(seqs)-1], 10))
 	}
 	if _, err := j.tx.ExecContext(ctx, j.sql(b.String()), args...); err != nil {
 		return fmt.Errorf("journal: event: %w", err)

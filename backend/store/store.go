@@ -53,6 +53,7 @@ type Store struct {
 	schema  string       // PostgreSQL: the current schema (see Channel)
 	idle    atomic.Int32 // PostgreSQL: idle connections kept per pool (see dropIdle)
 	fin     finality     // which event numbers are final (see FinalEvents)
+	ann     announcer    // PostgreSQL: tells other instances of commits (see announcer)
 	commitHooks
 }
 
@@ -208,6 +209,7 @@ func (s *Store) SetPoolSize(write, read int) {
 
 // Close releases the handles.
 func (s *Store) Close() error {
+	s.ann.close()
 	err := s.DB.Close()
 	for _, db := range []*sql.DB{s.ReadDB, s.pingDB} {
 		if db == nil || db == s.DB {
