@@ -297,7 +297,7 @@ func (h *Hub) pump(ctx context.Context) {
 		case backoff == 0:
 			backoff = 2 * time.Millisecond
 		default:
-			backoff = min(2*backoff, 250*time.Millisecond)
+			backoff = min(2*backoff, 50*time.Millisecond)
 		}
 		if held {
 			retry.Reset(backoff)

@@ -307,13 +307,21 @@ func (s *Store) advance(ctx context.Context) (pending bool, err error) {
 	return false, nil
 }
 
-// passed reports whether every transaction with an id below n has ended.
+// passed reports whether every transaction of this database with an id below n has
+// ended. The snapshot's oldest running transaction answers for the whole server; when
+// it does not (another database's long transaction), the backends of this one are
+// asked (their 32-bit ids compared modulo 2^32, as PostgreSQL does; every instance
+// connects as the same role, or one with pg_read_all_stats, so each sees the others'
+// ids).
 func (s *Store) passed(ctx context.Context, n int64) (bool, error) {
-	var xmin int64
-	if err := s.ReadDB.QueryRowContext(ctx, "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint").Scan(&xmin); err != nil {
+	var done bool
+	err := s.ReadDB.QueryRowContext(ctx, `SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint > $1 OR NOT EXISTS (`+
+		`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND backend_xid IS NOT NULL `+
+		`AND ((($1::bigint & 4294967295) - backend_xid::text::bigint + 4294967296) % 4294967296) BETWEEN 1 AND 2147483647)`, n).Scan(&done)
+	if err != nil {
 		return false, fmt.Errorf("store: event bound: %w", err)
 	}
-	return xmin > n, nil
+	return done, nil
 }
 
 // FinalEvents returns up to limit events after seq after, in seq order, none past the
