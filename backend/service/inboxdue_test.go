@@ -11,6 +11,7 @@ import (
 	"sluice/backend/ent/task"
 	"sluice/backend/ent/taskassignee"
 	"sluice/backend/ent/timer"
+	"sluice/backend/ent/user"
 	"sluice/backend/service"
 	"sluice/backend/store"
 	"sluice/backend/store/storetest"
@@ -128,4 +129,27 @@ func TestInboxByDuePagesEveryTaskOnceInSLAOrder(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestHistoryNamesPeople: a timeline page carries the display names of the users it names.
+func TestHistoryNamesPeople(t *testing.T) {
+	s := storetest.SQLite(t)
+	ctx := context.Background()
+	svc := newDemo(t, s)
+	clerk := as(t, s, "clerk")
+	o, _, err := svc.Submit(ctx, clerk, sample(t, "small-standard.json"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := svc.History(ctx, clerk, o.ID, service.HistoryFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := s.Read.User.Query().Where(user.Username("clerk")).Only(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.DisplayName == "" || p.People["clerk"] != u.DisplayName || p.People["system"] != "" {
+		t.Fatalf("people %v, clerk is %q", p.People, u.DisplayName)
+	}
 }

@@ -156,6 +156,9 @@ const MaxHistoryPage = 500
 type HistoryPage struct {
 	Items      []HistoryItem `json:"items"`
 	NextCursor string        `json:"next_cursor,omitempty"`
+	// People are the display names of the users the page names (actors, and the
+	// user, assignees and for of each detail), by username (historypeople.go).
+	People map[string]string `json:"people,omitempty"`
 }
 
 // History is the order's timeline from the audit trail: every action and automatic
@@ -209,6 +212,9 @@ func (s *Service) History(ctx context.Context, a Actor, id int, hf HistoryFilter
 		h.Comment, _ = d["comment"].(string)
 		h.Reason, _ = d["reason"].(string)
 		page.Items = append(page.Items, h)
+	}
+	if page.People, err = historyPeople(ctx, s.Store.Read, page.Items); err != nil {
+		return nil, err
 	}
 	return page, nil
 }

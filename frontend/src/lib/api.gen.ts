@@ -1798,6 +1798,10 @@ export interface components {
             items: components["schemas"]["HistoryItem"][];
             /** @description Pass as `cursor` for the next page; omitted on the last page. */
             next_cursor?: string;
+            /** @description Display names of the users the page names (actors; detail `user`, `assignees`, `for`, `queue`), by username; users without one are left out. */
+            people?: {
+                [key: string]: string;
+            };
         };
         /** @description The part of an order an inbox shows. */
         OrderSummary: {
