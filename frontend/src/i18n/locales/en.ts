@@ -1183,6 +1183,16 @@ const en: Messages = {
     address_problem: 'Address problem',
     other: 'Other',
   },
+  lines: {
+    title: "Line items",
+    skuPlaceholder: "SKU or name",
+    empty: "No lines yet: add one",
+    amount: "Amount",
+    copy: "Copy this row",
+    remove: "Remove this row",
+    add: "Add a row",
+    liveTotalHint: "Total (the system computes it again on submit)",
+  },
 };
 
 export default en;

@@ -1183,6 +1183,16 @@ const zhCN: Messages = {
     address_problem: '地址有误',
     other: '其他',
   },
+  lines: {
+    title: "订购品项",
+    skuPlaceholder: "料号或品名",
+    empty: "尚无品项，按“新增一行”",
+    amount: "小计",
+    copy: "复制此行",
+    remove: "删除此行",
+    add: "新增一行",
+    liveTotalHint: "合计（提交时由系统重新计算）",
+  },
 };
 
 export default zhCN;

@@ -1182,6 +1182,16 @@ const zhTW = {
     address_problem: '地址有誤',
     other: '其他',
   } as Record<string, string>,
+  lines: {
+    title: "訂購品項",
+    skuPlaceholder: "料號或品名",
+    empty: "尚無品項，按「新增一列」",
+    amount: "小計",
+    copy: "複製此列",
+    remove: "刪除此列",
+    add: "新增一列",
+    liveTotalHint: "合計（送出時由系統重新計算）",
+  },
 };
 
 export type Messages = typeof zhTW;
