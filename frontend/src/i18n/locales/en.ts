@@ -1134,6 +1134,7 @@ const en: Messages = {
     } as Record<string, string>,
   },
   board: {
+    drop: { locked: "{{user}} is handling this order; it cannot be moved", notYours: "You have no task to act on at \"{{from}}\", so you cannot move it", checklist: "\"{{from}}\" has a checklist: open the order and tick it to approve", cannotReturn: "An added signer's or a delegate's task cannot return the order", notNext: "\"{{from}}\" cannot move to \"{{to}}\": approving goes on to the next review step, returning only to a step approved before", approved: "{{number}} approved at \"{{from}}\"", returned: "{{number}} returned to \"{{to}}\"", failed: "The move failed; try again" },
     title: 'Department board',
     department: 'Department',
     flow: 'Flow',

@@ -1134,6 +1134,7 @@ const zhCN: Messages = {
     } as Record<string, string>,
   },
   board: {
+    drop: { locked: "{{user}} 正在处理此单，无法移动", notYours: "您在“{{from}}”没有可处理的待办，无法移动", checklist: "“{{from}}”有检核清单，请打开订单逐项勾选后核准", cannotReturn: "加签或委派的待办不能退回", notNext: "从“{{from}}”不能移到“{{to}}”：核准只会前往下一个审核步骤，退回只能到已核准过的步骤", approved: "{{number}} 已在“{{from}}”核准", returned: "{{number}} 已退回“{{to}}”", failed: "移动失败，请重试" },
     title: '部门看板',
     department: '部门',
     flow: '流程',

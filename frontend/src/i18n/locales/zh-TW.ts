@@ -1133,6 +1133,7 @@ const zhTW = {
     } as Record<string, string>,
   },
   board: {
+    drop: { locked: "{{user}} 正在處理此單，無法移動", notYours: "您在「{{from}}」沒有可處理的待辦，無法移動", checklist: "「{{from}}」有檢核清單，請開啟訂單逐項勾選後核准", cannotReturn: "加簽或委派的待辦不能退回", notNext: "從「{{from}}」不能移到「{{to}}」：核准只會前往下一個審核步驟，退回只能到已核准過的步驟", approved: "{{number}} 已在「{{from}}」核准", returned: "{{number}} 已退回「{{to}}」", failed: "移動失敗，請重試" },
     title: '部門看板',
     department: '部門',
     flow: '流程',

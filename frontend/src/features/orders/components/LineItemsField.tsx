@@ -20,8 +20,8 @@ export function LineItemsField(props: FieldProps) {
   const { schema, uiSchema, formData, onChange, fieldPathId, errorSchema, disabled, readonly } = props;
   const { t } = useTranslation();
   const { lang } = useLang();
-  const uiItems = (uiSchema?.items ?? {}) as Record<string, unknown>;
-  const columns = useMemo(() => tableColumns(schema as JsonSchema, uiItems['ui:order']) ?? [], [schema, uiItems]);
+  const uiOrder = (uiSchema?.items as Record<string, unknown> | undefined)?.['ui:order'];
+  const columns = useMemo(() => tableColumns(schema as JsonSchema, uiOrder) ?? [], [schema, uiOrder]);
   const itemProps = ((schema.items as { properties?: Record<string, Prop> } | undefined)?.properties ?? {}) as Record<string, Prop>;
   const rows: Row[] = useMemo(() => (Array.isArray(formData) ? (formData as Row[]) : []), [formData]);
   const base = fieldPathId.$id;
@@ -40,7 +40,6 @@ export function LineItemsField(props: FieldProps) {
     if (el) {
       el.focus();
       el.select?.();
-      // eslint-disable-next-line react-hooks/set-state-in-effect -- the focus request is done once the cell exists
       setFocus(null);
     }
   }, [focus, rows.length]);
