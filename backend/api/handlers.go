@@ -349,7 +349,7 @@ func (h *handlers) getTasks(c *gin.Context) {
 	if !ok {
 		return
 	}
-	p, err := h.svc.Tasks(c.Request.Context(), actor(c), service.TaskFilter{Scope: c.Query("scope"), Cursor: c.Query("cursor"), Limit: limit})
+	p, err := h.svc.Tasks(c.Request.Context(), actor(c), service.TaskFilter{Scope: c.Query("scope"), Cursor: c.Query("cursor"), Limit: limit, Sort: c.Query("sort")})
 	if err != nil {
 		h.fail(c, err)
 		return

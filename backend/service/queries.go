@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -155,6 +156,9 @@ const MaxHistoryPage = 500
 type HistoryPage struct {
 	Items      []HistoryItem `json:"items"`
 	NextCursor string        `json:"next_cursor,omitempty"`
+	// People are the display names of the users the page names (actors, and the
+	// user, assignees and for of each detail), by username (historypeople.go).
+	People map[string]string `json:"people,omitempty"`
 }
 
 // History is the order's timeline from the audit trail: every action and automatic
@@ -208,6 +212,9 @@ func (s *Service) History(ctx context.Context, a Actor, id int, hf HistoryFilter
 		h.Comment, _ = d["comment"].(string)
 		h.Reason, _ = d["reason"].(string)
 		page.Items = append(page.Items, h)
+	}
+	if page.People, err = historyPeople(ctx, s.Store.Read, page.Items); err != nil {
+		return nil, err
 	}
 	return page, nil
 }
@@ -343,13 +350,16 @@ func parseCursor(s string) (int, error) {
 
 // TaskItem is a task in an inbox, with a summary of its order.
 type TaskItem struct {
-	ID        int          `json:"id"`
-	Node      string       `json:"node"`
-	NodeName  engine.Text  `json:"node_name,omitempty"`
-	Status    string       `json:"status"`
-	Decision  string       `json:"decision,omitempty"`
-	CreatedAt time.Time    `json:"created_at"`
-	Order     OrderSummary `json:"order"`
+	ID        int         `json:"id"`
+	Node      string      `json:"node"`
+	NodeName  engine.Text `json:"node_name,omitempty"`
+	Status    string      `json:"status"`
+	Decision  string      `json:"decision,omitempty"`
+	CreatedAt time.Time   `json:"created_at"`
+	// Due is the task's earliest pending SLA timer (reminder, escalation, automatic
+	// action); absent when none.
+	Due   *time.Time   `json:"due,omitempty"`
+	Order OrderSummary `json:"order"`
 }
 
 // OrderSummary is the part of an order an inbox shows.
@@ -361,6 +371,9 @@ type OrderSummary struct {
 	Total      float64 `json:"total"`
 	Submitter  string  `json:"submitter"`
 	Department string  `json:"department"`
+	// FlowName is the flow's name; Customer is data.customer.name as the caller may see it.
+	FlowName engine.Text `json:"flow_name,omitempty"`
+	Customer string      `json:"customer,omitempty"`
 }
 
 // TaskFilter narrows GET /tasks.
@@ -368,6 +381,7 @@ type TaskFilter struct {
 	Scope  string // mine (default), cc, done, initiated
 	Cursor string // the next_cursor of the previous page
 	Limit  int    // 1..MaxPageSize, default DefaultPageSize
+	Sort   string // "" (by task) or "due" (scope mine: by SLA due time, inboxdue.go)
 }
 
 // TaskPage is a page of an inbox.
@@ -384,30 +398,50 @@ type TaskPage struct {
 func (s *Service) Tasks(ctx context.Context, a Actor, tf TaskFilter) (*TaskPage, error) {
 	c := s.Store.Read
 	limit := pageSize(tf.Limit)
-	cursor, err := parseCursor(tf.Cursor)
-	if err != nil {
-		return nil, err
+	byDue := tf.Sort == "due"
+	if tf.Sort != "" && (!byDue || (tf.Scope != "" && tf.Scope != "mine")) {
+		return nil, invalid("unknown sort", FieldError{"/sort", "due, with scope mine"})
+	}
+	cursor := 0
+	var err error
+	if !byDue {
+		if cursor, err = parseCursor(tf.Cursor); err != nil {
+			return nil, err
+		}
 	}
 	page := &TaskPage{}
 	var ts []*ent.Task
 	switch tf.Scope {
 	case "", "mine":
-		aq := c.TaskAssignee.Query().Where(taskassignee.Username(a.Username), taskassignee.Open(true))
-		if cursor > 0 {
-			aq.Where(taskassignee.TaskIDGT(cursor))
-		}
-		ids, err := aq.Order(ent.Asc(taskassignee.FieldTaskID)).Limit(limit + 1).Select(taskassignee.FieldTaskID).Ints(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if len(ids) > limit {
-			ids = ids[:limit]
-			page.NextCursor = intCursor(ids[len(ids)-1])
+		var ids []int
+		if byDue {
+			if ids, page.NextCursor, err = mineByDue(ctx, c, a.Username, tf.Cursor, limit); err != nil {
+				return nil, err
+			}
+		} else {
+			aq := c.TaskAssignee.Query().Where(taskassignee.Username(a.Username), taskassignee.Open(true))
+			if cursor > 0 {
+				aq.Where(taskassignee.TaskIDGT(cursor))
+			}
+			if ids, err = aq.Order(ent.Asc(taskassignee.FieldTaskID)).Limit(limit + 1).Select(taskassignee.FieldTaskID).Ints(ctx); err != nil {
+				return nil, err
+			}
+			if len(ids) > limit {
+				ids = ids[:limit]
+				page.NextCursor = intCursor(ids[len(ids)-1])
+			}
 		}
 		if len(ids) > 0 {
 			ts, err = c.Task.Query().Where(task.IDIn(uniqueInts(ids)...), task.Status("open")).Order(ent.Asc(task.FieldID)).All(ctx)
 			if err != nil {
 				return nil, err
+			}
+			if byDue { // back in the page's order
+				pos := make(map[int]int, len(ids))
+				for i, id := range ids {
+					pos[id] = i
+				}
+				slices.SortFunc(ts, func(x, y *ent.Task) int { return pos[x.ID] - pos[y.ID] })
 			}
 		}
 	case "done":
@@ -451,7 +485,7 @@ func (s *Service) Tasks(ctx context.Context, a Actor, tf TaskFilter) (*TaskPage,
 			if len(o.CurrentNodes) > 0 {
 				it.Node = o.CurrentNodes[0]
 				if f, _ := s.Catalog.Flow(ctx, o.FlowKey, o.FlowVersion); f != nil && f.Nodes[it.Node] != nil {
-					it.NodeName = f.Nodes[it.Node].Name
+					it.NodeName, it.Order.FlowName = f.Nodes[it.Node].Name, f.Doc.Name
 				}
 			}
 			page.Items = append(page.Items, it)
@@ -484,6 +518,14 @@ func (s *Service) Tasks(ctx context.Context, a Actor, tf TaskFilter) (*TaskPage,
 	if err != nil {
 		return nil, err
 	}
+	tids := make([]int, len(ts))
+	for i, t := range ts {
+		tids[i] = t.ID
+	}
+	dues, err := taskDues(ctx, c, tids)
+	if err != nil {
+		return nil, err
+	}
 	page.Items = make([]TaskItem, 0, len(ts))
 	for _, t := range ts {
 		o := byID[t.OrderID]
@@ -494,9 +536,15 @@ func (s *Service) Tasks(ctx context.Context, a Actor, tf TaskFilter) (*TaskPage,
 		if err != nil {
 			return nil, err
 		}
-		it := TaskItem{ID: t.ID, Node: t.NodeID, Status: t.Status, Decision: t.Decision, CreatedAt: t.CreatedAt, Order: sum}
-		if f, _ := s.Catalog.Flow(ctx, o.FlowKey, o.FlowVersion); f != nil && f.Nodes[t.NodeID] != nil {
-			it.NodeName = f.Nodes[t.NodeID].Name
+		if sum.Customer, err = g.customer(ctx, o); err != nil {
+			return nil, err
+		}
+		it := TaskItem{ID: t.ID, Node: t.NodeID, Status: t.Status, Decision: t.Decision, CreatedAt: t.CreatedAt, Order: sum, Due: dues[t.ID]}
+		if f, _ := s.Catalog.Flow(ctx, o.FlowKey, o.FlowVersion); f != nil {
+			it.Order.FlowName = f.Doc.Name
+			if f.Nodes[t.NodeID] != nil {
+				it.NodeName = f.Nodes[t.NodeID].Name
+			}
 		}
 		page.Items = append(page.Items, it)
 	}

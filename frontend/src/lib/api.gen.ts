@@ -1890,6 +1890,10 @@ export interface components {
             items: components["schemas"]["HistoryItem"][];
             /** @description Pass as `cursor` for the next page; omitted on the last page. */
             next_cursor?: string;
+            /** @description Display names of the users the page names (actors; detail `user`, `assignees`, `for`, `queue`), by username; users without one are left out. */
+            people?: {
+                [key: string]: string;
+            };
         };
         /** @description The part of an order an inbox shows. */
         OrderSummary: {
@@ -1901,6 +1905,9 @@ export interface components {
             total: number;
             submitter: string;
             department: string;
+            flow_name?: components["schemas"]["LocalizedText"];
+            /** @description `data.customer.name` as the caller may see it; omitted when empty or hidden. */
+            customer?: string;
         };
         /** @description An inbox line. With scope `initiated` it is one line per order: `id` is 0, `status` is the order's, and `node` its first current node. */
         TaskItem: {
@@ -1913,6 +1920,11 @@ export interface components {
             decision?: string;
             /** Format: date-time */
             created_at: string;
+            /**
+             * Format: date-time
+             * @description The task's earliest pending SLA timer (reminder, escalation or automatic action); omitted when none.
+             */
+            due?: string;
             order: components["schemas"]["OrderSummary"];
         };
         /** @description One page of the caller's tasks for the scope asked. */
@@ -3939,6 +3951,8 @@ export interface operations {
             query?: {
                 /** @description Which tasks; anything else → 422 (pointer `/scope`). */
                 scope?: "mine" | "cc" | "done" | "initiated";
+                /** @description `due` (scope `mine` only): by the SLA due time (`due`), tasks without one last, then by task id; anything else, or with another scope → 422 (pointer `/sort`). */
+                sort?: "due";
                 /** @description `next_cursor` of the previous page; a malformed cursor → 422 (pointer `/cursor`). */
                 cursor?: string;
                 /** @description Page size, 1–200 (default 50; larger values fall back to 50). Not a positive integer → 400. */

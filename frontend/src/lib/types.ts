@@ -4,7 +4,7 @@
 // wire shape by hand: change the document and regenerate.
 import type { components, paths } from './api.gen';
 
-type Schemas = components['schemas'];
+export type Schemas = components['schemas'];
 
 export type User = Schemas['UserView'];
 export type Membership = Schemas['Membership'];

@@ -3,3 +3,6 @@
 export { useOrder } from './api/getOrder';
 export { orderKeys } from './api/keys';
 export { OrderForm } from './components/OrderForm';
+export { getOrder } from './api/getOrder';
+export { getOrderHistory } from './api/getOrderHistory';
+export { returnTargets } from './lib/history';

@@ -54,6 +54,8 @@ const zhTW = {
     backHome: '回到首頁',
   },
   status: {
+    other: "其他狀態",
+    shipped: "已出貨",
     in_review: '審核中',
     approved: '已核准',
     rejected: '已駁回',
@@ -77,6 +79,10 @@ const zhTW = {
     ratio: '比例簽核',
   },
   tasks: {
+    customer: "客戶",
+    flow: "流程",
+    due: "SLA 剩餘",
+    noDue: "無時限",
     title: '我的待辦',
     tabMine: '待我處理',
     tabDone: '我已處理',
@@ -282,6 +288,22 @@ const zhTW = {
     minutesSeconds: '{{m}} 分 {{s}} 秒',
   },
   historyAction: {
+    other: "其他事件",
+    shipped: "已出貨",
+    exception_resolved: "異常已處理",
+    cancel: "已取消",
+    override: "人工放行",
+    retry: "重試",
+    start: "開始",
+    wait: "等待中",
+    wait_passed: "等待結束",
+    wait_over: "等待逾時",
+    subflow_started: "子流程開始",
+    subflow_ended: "子流程結束",
+    shipping: { completed: "出貨完成" },
+    aftersales: { opened: "開立售後案件", ended: "售後案件結束" },
+    stock: { hold_expired: "庫存保留到期" },
+    exception_overdue: "異常逾期",
     submitted: '送出申請',
     approve: '核准',
     reject: '駁回',
@@ -308,7 +330,7 @@ const zhTW = {
     migrated: '移轉版本',
     join: '會合',
     order: { comment: '看板留言' },
-    task: { reminded: '提醒處理', escalated: '逾時升級' },
+    task: { reminded: '提醒處理', escalated: '逾時升級', handed_over: '任務轉交' },
     timer: { auto: '逾時自動處理', auto_failed: '逾時自動處理失敗' },
   },
   // Strings used inside rjsf forms, keyed by the name of @rjsf/utils' TranslatableString.
@@ -1111,6 +1133,7 @@ const zhTW = {
     } as Record<string, string>,
   },
   board: {
+    drop: { locked: "{{user}} 正在處理此單，無法移動", notYours: "您在「{{from}}」沒有可處理的待辦，無法移動", checklist: "「{{from}}」有檢核清單，請開啟訂單逐項勾選後核准", cannotReturn: "加簽或委派的待辦不能退回", notNext: "從「{{from}}」不能移到「{{to}}」：核准只會前往下一個審核步驟，退回只能到已核准過的步驟", approved: "{{number}} 已在「{{from}}」核准", returned: "{{number}} 已退回「{{to}}」", failed: "移動失敗，請重試" },
     title: '部門看板',
     department: '部門',
     flow: '流程',
@@ -1196,6 +1219,16 @@ const zhTW = {
     address_problem: '地址有誤',
     other: '其他',
   } as Record<string, string>,
+  lines: {
+    title: "訂購品項",
+    skuPlaceholder: "料號或品名",
+    empty: "尚無品項，按「新增一列」",
+    amount: "小計",
+    copy: "複製此列",
+    remove: "刪除此列",
+    add: "新增一列",
+    liveTotalHint: "合計（送出時由系統重新計算）",
+  },
 };
 
 export type Messages = typeof zhTW;

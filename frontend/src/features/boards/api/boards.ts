@@ -69,3 +69,34 @@ export function useAddComment(orderId: number | string) {
     },
   });
 }
+
+/** The flow's latest published shape (nodes and edges), read from its dashboard figures of today only. */
+export function useFlowGraph(flow: string | undefined) {
+  return useQuery({
+    queryKey: ['boards', 'graph', flow ?? ''],
+    queryFn: () => {
+      const today = new Date().toISOString().slice(0, 10);
+      return api.get<{ graph: { nodes: { id: string; type: string }[]; edges: { from: string; to: string; outcome?: string }[] } }>(
+        `/flows/${encodeURIComponent(flow!)}/stats`,
+        { from: today, to: today },
+      );
+    },
+    select: (s) => s.graph,
+    enabled: !!flow,
+    staleTime: 5 * 60_000,
+  });
+}
+
+/** A card dropped on another column: the review action it stands for (approve, or return to a node). */
+export function useDropAction() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: ({ task, body }: { orderId: number; task: number; body: { action: 'approve' | 'return'; node?: string } }) =>
+      api.post<unknown>(`/tasks/${task}/actions`, body),
+    onSettled: (_r, _e, v) => {
+      void qc.invalidateQueries({ queryKey: boardKeys.all });
+      void qc.invalidateQueries({ queryKey: orderKeys.detail(String(v.orderId)) });
+      void qc.invalidateQueries({ queryKey: ['tasks'] });
+    },
+  });
+}

@@ -1,9 +1,13 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
-import { Badge, Button, Card, Empty, Flex, Input, Result, Select, Skeleton, Space, Switch, Tag, Tooltip, Typography } from 'antd';
+import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { DndContext, PointerSensor, useDraggable, useDroppable, useSensor, useSensors, type DragEndEvent } from '@dnd-kit/core';
+import { useQueryClient } from '@tanstack/react-query';
+import { App as AntdApp, Badge, Button, Card, Empty, Flex, Input, Result, Select, Skeleton, Space, Switch, Tag, Tooltip, Typography } from 'antd';
 import { LockOutlined, MessageOutlined, TeamOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { Navigate, useNavigate, useParams, useSearchParams } from 'react-router';
-import { getBoardColumn, useBoard, type BoardFilters } from '../api/boards';
+import { getBoardColumn, useBoard, useDropAction, useFlowGraph, type BoardFilters } from '../api/boards';
+import { approveTargets, planDrop } from '../lib/drop';
+import { getOrder, getOrderHistory, orderKeys, returnTargets } from '../../orders';
 import { slaOf } from '../lib/sla';
 import { SlaTag, useNow } from './SlaTag';
 import { CardDrawer } from './CardDrawer';
@@ -36,7 +40,22 @@ function CardView({
   const { lang } = useLang();
   const lock = card.lock && Date.parse(card.lock.until) > now ? card.lock : undefined;
   const sla = slaOf(card.due, now);
+  // a card is dragged by a pointer that moved a few pixels; a click still opens the drawer
+  const { setNodeRef, listeners, attributes, transform, isDragging } = useDraggable({ id: card.order_id, data: { node } });
   return (
+    <div
+      ref={setNodeRef}
+      {...listeners}
+      {...attributes}
+      style={{
+        transform: transform ? `translate3d(${transform.x}px, ${transform.y}px, 0)` : undefined,
+        zIndex: isDragging ? 10 : undefined,
+        position: 'relative',
+        opacity: isDragging ? 0.85 : 1,
+      }}
+      data-testid="board-card-drag"
+      data-dragging={isDragging ? 'true' : 'false'}
+    >
     <Card
       size="small"
       hoverable
@@ -77,6 +96,25 @@ function CardView({
         ) : null}
       </Space>
     </Card>
+    </div>
+  );
+}
+
+/** A column cards can be dropped on. */
+function DropColumn({ node, count, children }: { node: string; count: number; children: ReactNode }) {
+  const { setNodeRef, isOver } = useDroppable({ id: node });
+  return (
+    <div
+      ref={setNodeRef}
+      data-testid="board-column"
+      data-node={node}
+      data-count={count}
+      data-over={isOver ? 'true' : 'false'}
+      className="board-column"
+      style={{ outline: isOver ? '2px dashed #1677ff' : undefined }}
+    >
+      {children}
+    </div>
   );
 }
 
@@ -98,6 +136,10 @@ export function BoardPage() {
   const [text, setText] = useState(params.get('q') ?? '');
   const [openId, setOpenId] = useState<number | null>(null);
   const now = useNow(1000);
+  const { message } = AntdApp.useApp();
+  const qc = useQueryClient();
+  const dropAction = useDropAction();
+  const sensors = useSensors(useSensor(PointerSensor, { activationConstraint: { distance: 6 } }));
 
   const filters: BoardFilters = useMemo(
     () => ({
@@ -108,6 +150,7 @@ export function BoardPage() {
     [params, username],
   );
   const board = useBoard(department, filters);
+  const graph = useFlowGraph(board.data?.flow);
   useLiveTopic(department ? `department:${department}` : null);
 
   // a column shows its first page; "load more" appends the next ones (kept until the filters change)
@@ -191,6 +234,52 @@ export function BoardPage() {
   };
 
   const allCards = columns.flatMap((c) => c.cards);
+
+  // a card dropped on another column: the review action it stands for, checked as the order page checks it
+  const onDragEnd = async (e: DragEndEvent) => {
+    const from = e.active.data.current?.node as string | undefined;
+    const to = e.over?.id as string | undefined;
+    const card = allCards.find((c) => c.order_id === e.active.id);
+    if (!from || !to || !card || from === to) return;
+    const name = (node: string) => pick(columns.find((c) => c.node === node)?.name) || node;
+    try {
+      const id = String(card.order_id);
+      const [order, history] = await Promise.all([
+        qc.fetchQuery({ queryKey: orderKeys.detail(id), queryFn: () => getOrder(id), staleTime: 0 }),
+        qc.fetchQuery({ queryKey: orderKeys.history(id), queryFn: () => getOrderHistory(id), staleTime: 0 }),
+      ]);
+      const reviews = new Set((graph.data?.nodes ?? []).filter((n) => n.type === 'review').map((n) => n.id));
+      const lock = card.lock && Date.parse(card.lock.until) > now ? card.lock : undefined;
+      const plan = planDrop({
+        from,
+        to,
+        me: username,
+        lockedBy: lock?.by,
+        tasks: order.tasks ?? [],
+        forward: approveTargets(from, graph.data?.edges ?? [], reviews),
+        back: returnTargets(history.items ?? [], from),
+      });
+      if (plan.kind === 'none') return;
+      if (plan.kind === 'refuse') {
+        message.error({ content: <span data-testid="drop-refused" data-reason={plan.reason}>{t(`board.drop.${plan.reason}`, { from: name(from), to: name(to), user: plan.user })}</span> });
+        return;
+      }
+      await dropAction.mutateAsync({
+        orderId: card.order_id,
+        task: plan.task,
+        body: plan.kind === 'approve' ? { action: 'approve' } : { action: 'return', node: plan.node },
+      });
+      message.success({
+        content: (
+          <span data-testid="drop-done" data-action={plan.kind}>
+            {t(plan.kind === 'approve' ? 'board.drop.approved' : 'board.drop.returned', { number: card.number, from: name(from), to: name(to) })}
+          </span>
+        ),
+      });
+    } catch (err) {
+      message.error({ content: <span data-testid="drop-failed">{isApiError(err) ? err.detail || err.title : t('board.drop.failed')}</span> });
+    }
+  };
   const openCard = allCards.find((c) => c.order_id === openId);
   const openNode = columns.find((c) => c.cards.some((x) => x.order_id === openId));
 
@@ -206,16 +295,11 @@ export function BoardPage() {
     body = <Skeleton active />;
   } else {
     body = (
-      <div style={{ overflowX: 'auto', paddingBottom: 8 }}>
+      <DndContext sensors={sensors} onDragEnd={(e) => void onDragEnd(e)}>
+      <div className="board-scroll" data-testid="board-scroll">
         <Flex gap={12} align="start" data-testid="board" data-department={department} data-flow={board.data.flow}>
           {columns.map((col) => (
-            <div
-              key={col.node}
-              data-testid="board-column"
-              data-node={col.node}
-              data-count={col.cards.length}
-              style={{ width: 270, flex: '0 0 270px', background: '#f5f5f5', borderRadius: 8, padding: 8 }}
-            >
+            <DropColumn key={col.node} node={col.node} count={col.cards.length}>
               <Flex justify="space-between" align="center" style={{ marginBottom: 8, paddingInline: 4 }}>
                 <Typography.Text strong>{pick(col.name) || col.node}</Typography.Text>
                 <Badge
@@ -255,10 +339,11 @@ export function BoardPage() {
                   </Button>
                 ) : null}
               </Flex>
-            </div>
+            </DropColumn>
           ))}
         </Flex>
       </div>
+      </DndContext>
     );
   }
 

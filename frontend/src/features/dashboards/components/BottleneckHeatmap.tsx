@@ -7,7 +7,7 @@ import { useLang } from '../../../i18n/useLang';
 import { docToGraph, type FlowDoc, type FlowNode } from '../../designer';
 import { layoutDoc, NODE_W } from '../../designer';
 import { NODE_COLORS } from '../../designer';
-import { heatLegend, heatTextColor, HEAT_NONE, nodeHeat, type HeatMetric, type NodeHeat } from '../lib/heatmap';
+import { heatLegend, heatTextColor, HEAT_NONE, hottestNode, nodeHeat, type HeatMetric, type NodeHeat } from '../lib/heatmap';
 import { formatDuration } from '../lib/units';
 import type { FlowStats } from '../lib/types';
 
@@ -68,7 +68,7 @@ export function BottleneckHeatmap({ stats, height = 640 }: { stats: FlowStats; h
   const units = useMemo(() => ({ s: t('dashboard.unit.s'), min: t('dashboard.unit.min'), h: t('dashboard.unit.h'), d: t('dashboard.unit.d') }), [t]);
   const fmt = useMemo(() => (s: number) => formatDuration(s, units), [units]);
 
-  const { nodes, edges, max } = useMemo(() => {
+  const { nodes, edges, max, hot } = useMemo(() => {
     const doc = { kind: 'flow', key: stats.flow, form: '', nodes: stats.graph.nodes as FlowNode[], edges: stats.graph.edges } as FlowDoc;
     const { byNode, max } = nodeHeat(stats.bottlenecks, metric);
     const g = docToGraph(doc, layoutDoc(doc));
@@ -90,7 +90,7 @@ export function BottleneckHeatmap({ stats, height = 640 }: { stats: FlowStats; h
       style: { strokeWidth: 1.2 },
       selectable: false,
     }));
-    return { nodes, edges, max };
+    return { nodes, edges, max, hot: hottestNode(byNode) };
   }, [stats, metric, fmt, pick]);
 
   const legend = heatLegend(max);
@@ -145,6 +145,14 @@ export function BottleneckHeatmap({ stats, height = 640 }: { stats: FlowStats; h
                   const v = rf.getViewport();
                   const top = Math.min(...nodes.map((n) => n.position.y));
                   rf.setViewport({ x: v.x, y: Math.max(v.y, 16 - top * v.zoom), zoom: v.zoom });
+                  // …but the hottest node stays in view: centre on it when the beginning leaves it out
+                  const h = hot ? nodes.find((n) => n.id === hot) : undefined;
+                  const el = h ? document.querySelector(`[data-id="${CSS.escape(h.id)}"]`) : null;
+                  const box = el?.closest('.react-flow')?.getBoundingClientRect();
+                  const r = el?.getBoundingClientRect();
+                  if (h && box && r && (r.top < box.top || r.bottom > box.bottom || r.left < box.left || r.right > box.right)) {
+                    void rf.setCenter(h.position.x + 90, h.position.y + 30, { zoom: v.zoom });
+                  }
                 });
               }}
               minZoom={0.2}

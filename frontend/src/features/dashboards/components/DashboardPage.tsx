@@ -7,7 +7,9 @@ import { useLang } from '../../../i18n/useLang';
 import { ErrorAlert } from '../../../components/ErrorAlert';
 import { useFlows } from '../../flows';
 import { useDepartments } from '../../departments';
-import { useFlowStats } from '../api/stats';
+import { flowStatsQuery, useFlowStats } from '../api/stats';
+import { busiestFlow } from '../lib/heatmap';
+import { useQueries } from '@tanstack/react-query';
 import {
   approverLatencyOption,
   cycleTimeOption,
@@ -32,10 +34,17 @@ export function DashboardPage() {
   const flows = useFlows();
   const departments = useDepartments();
 
-  const flow = params.get('flow') || flows.data?.items?.[0]?.key || '';
   const department = params.get('department') || undefined;
   const from = params.get('from') || dayjs().subtract(DEFAULT_DAYS - 1, 'day').format(DATE);
   const to = params.get('to') || dayjs().format(DATE);
+  // without a flow in the URL: the one with the most orders in the period (each flow's figures are counted once)
+  const keys = (flows.data?.items ?? []).map((f) => f.key);
+  const counts = useQueries({
+    queries: params.get('flow') ? [] : keys.map((k) => flowStatsQuery({ flow: k, department, from, to })),
+    // a flow whose figures fail counts 0: the page then shows its error where it opens
+    combine: (rs) => rs.map((r) => (r.isError ? 0 : r.data?.orders)),
+  });
+  const flow = params.get('flow') || busiestFlow(keys, counts) || '';
   const stats = useFlowStats({ flow, department, from, to });
 
   const setParam = (patch: Record<string, string | undefined>) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HEAT_NONE, HEAT_STOPS, heatColor, heatLegend, heatTextColor, nodeHeat } from './heatmap';
+import { HEAT_NONE, HEAT_STOPS, heatColor, heatLegend, heatTextColor, nodeHeat, busiestFlow, hottestNode } from './heatmap';
 
 describe('heat colour scale', () => {
   it('maps levels to equal bands, the top band hot, nothing waiting grey', () => {
@@ -36,5 +36,18 @@ describe('heat colour scale', () => {
     expect(l).toHaveLength(HEAT_STOPS.length);
     expect(l[0]).toEqual({ color: HEAT_STOPS[0], from: 0, to: 20 });
     expect(l[4].to).toBe(100);
+  });
+});
+
+describe('what the dashboard opens on', () => {
+  it('picks the flow with the most orders once every flow is counted', () => {
+    expect(busiestFlow(['a', 'b', 'c'], [3, 12, 12])).toBe('b');
+    expect(busiestFlow(['a', 'b'], [0, 0])).toBe('a');
+    expect(busiestFlow(['a', 'b'], [5, undefined])).toBeUndefined();
+    expect(busiestFlow([], [])).toBeUndefined();
+  });
+  it('keeps the hottest node', () => {
+    expect(hottestNode({ x: { level: 0.2 } as never, y: { level: 1 } as never })).toBe('y');
+    expect(hottestNode({})).toBeUndefined();
   });
 });

@@ -48,3 +48,20 @@ export function heatLegend(max: number): { color: string; from: number; to: numb
   const n = HEAT_STOPS.length;
   return HEAT_STOPS.map((color, i) => ({ color, from: (max * i) / n, to: (max * (i + 1)) / n }));
 }
+
+/** The hottest node (the highest level; ties: the first), to keep in view; undefined when nothing waits. */
+export function hottestNode(byNode: Record<string, NodeHeat>): string | undefined {
+  let best: string | undefined;
+  for (const [node, h] of Object.entries(byNode)) if (!best || (h?.level ?? 0) > (byNode[best]?.level ?? 0)) best = node;
+  return best;
+}
+
+/** The flow to open on: the one with the most orders in the period (ties: the first listed); undefined until all are counted. */
+export function busiestFlow(flows: readonly string[], orders: readonly (number | undefined)[]): string | undefined {
+  if (!flows.length || orders.some((n) => n === undefined)) return undefined;
+  let best = 0;
+  orders.forEach((n, i) => {
+    if ((n ?? 0) > (orders[best] ?? 0)) best = i;
+  });
+  return flows[best];
+}

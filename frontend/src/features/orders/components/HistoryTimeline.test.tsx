@@ -60,4 +60,26 @@ describe('HistoryTimeline', () => {
     expect(within(first).getByTestId('history-label').textContent).toBe('退回');
     expect(within(first).getByTestId('history-summary').textContent).toBe('退回至「Verify」');
   });
+
+  it('shows display names and words for every code, never a login or a raw code', async () => {
+    const later: HistoryEntry[] = [
+      { seq: 1, at: '2026-11-27T10:00:00Z', actor: 'warehouse', action: 'shipped', detail: {} },
+      { seq: 2, at: '2026-11-27T10:01:00Z', actor: 'system', action: 'shipping.completed', detail: {} },
+      { seq: 3, at: '2026-11-27T10:02:00Z', actor: 'system', action: 'exception.overdue', detail: {} },
+      { seq: 4, at: '2026-11-27T10:03:00Z', actor: 'manager', action: 'delegate', detail: { user: 'manager2' } },
+      { seq: 5, at: '2026-11-27T10:04:00Z', actor: 'system', action: 'some_future_code', detail: {} },
+      { seq: 6, at: '2026-11-27T10:05:00Z', actor: 'system', action: 'order_shipped' },
+    ];
+    const people = { warehouse: '倉管 陳', manager: '王經理', manager2: '李經理' };
+    vi.stubGlobal('fetch', vi.fn(async () => new Response(JSON.stringify({ items: later, people }), { status: 200, headers: { 'Content-Type': 'application/json' } })));
+    renderWithProviders(<HistoryTimeline orderId="1" nodeName={(n) => names[n] ?? n} />, { lang: 'en' });
+    const rows = await screen.findAllByTestId('history-item');
+    expect(rows.map((r) => within(r).getByTestId('history-label').textContent)).toEqual([
+      'Shipped', 'Shipping completed', 'Exception overdue', 'Delegated', 'Other event', 'Order Shipped',
+    ]);
+    expect(rows[0].textContent).toContain('倉管 陳');
+    expect(rows[0].textContent).not.toContain('warehouse');
+    expect(within(rows[3]).getByTestId('history-summary').textContent).toBe('Delegated to 李經理');
+    expect(rows[4].textContent).not.toContain('some_future_code');
+  });
 });

@@ -47,12 +47,18 @@ export function TraceList({ trace, nodeName }: { trace: TraceLine[]; nodeName: (
 export function useHistoryLabel() {
   const { t } = useTranslation();
   return (action: string) => {
-    let label = t(`historyAction.${action}`, { defaultValue: '' });
+    // dotted codes (`shipping.completed`) are nested keys; a code with no words of its own never shows raw
+    const words = (key: string) => {
+      const w = t(`historyAction.${key}`, { defaultValue: '' });
+      return typeof w === 'string' ? w : '';
+    };
+    // a dotted code whose first part is a word of its own (`exception.overdue`) has its key with _
+    let label = words(action) || words(action.replaceAll('.', '_'));
     if (!label && action.startsWith('order_')) {
       const status = action.slice('order_'.length);
-      label = t('historyAction.orderStatus', { status: t(`status.${status}`, { defaultValue: status }) });
+      label = t('historyAction.orderStatus', { status: t(`status.${status}`, { defaultValue: t('status.other') }) });
     }
-    return label || action;
+    return label || t('historyAction.other');
   };
 }
 
@@ -60,10 +66,12 @@ function HistoryItemView({
   entry: h,
   all,
   nodeName,
+  person,
 }: {
   entry: HistoryEntry;
   all: HistoryEntry[];
   nodeName: (node: string) => string;
+  person: (username: string) => string;
 }) {
   const { t } = useTranslation();
   const { pick } = useLang();
@@ -71,7 +79,7 @@ function HistoryItemView({
   const [showTrace, setShowTrace] = useState(false);
   const [showDetail, setShowDetail] = useState(false);
 
-  const actor = !h.actor || h.actor === 'system' ? t('detail.system') : h.actor;
+  const actor = !h.actor || h.actor === 'system' ? t('detail.system') : person(h.actor);
   const trace = traceOf(h);
   const summary = entrySummary(h, all);
   // the summary and trace say what matters; offer the raw detail for the rest
@@ -91,7 +99,7 @@ function HistoryItemView({
         <div data-testid="history-summary">
           {t(summary.key, {
             node: summary.node ? nodeName(summary.node) : '',
-            users: (summary.users ?? []).join(t('common.listSeparator')),
+            users: (summary.users ?? []).map(person).join(t('common.listSeparator')),
             reason: summary.reason ?? '',
           })}
         </div>
@@ -141,6 +149,8 @@ export function HistoryTimeline({ orderId, nodeName }: { orderId: string; nodeNa
   if (history.isPending) return <Skeleton active />;
   if (history.isError) return <ErrorAlert error={history.error} onRetry={() => void history.refetch()} />;
   const items = [...(history.data.items ?? [])].sort((a, b) => a.seq - b.seq);
+  const people = history.data.people ?? {};
+  const person = (u: string) => people[u] || u;
   if (!items.length) return <Empty description={t('detail.noHistory')} />;
 
   return (
@@ -149,7 +159,7 @@ export function HistoryTimeline({ orderId, nodeName }: { orderId: string; nodeNa
       items={items.map((h) => ({
         key: h.seq,
         color: COLORS[h.action] ?? (h.actor && h.actor !== 'system' ? 'blue' : 'gray'),
-        content: <HistoryItemView entry={h} all={items} nodeName={nodeName} />,
+        content: <HistoryItemView entry={h} all={items} nodeName={nodeName} person={person} />,
       }))}
     />
   );

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { App, Button, Card, Empty, Flex, Form as AntdForm, Select, Skeleton, Typography } from 'antd';
 import { SendOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
@@ -11,6 +11,8 @@ import { ErrorAlert } from '../../../components/ErrorAlert';
 import { useLang } from '../../../i18n/useLang';
 import { isApiError, pointersToErrorSchema } from '../../../lib/api';
 import { computedFields, omitComputed } from '../../../lib/rjsf';
+import { liveTotals, withLiveTotals } from '../lib/lines';
+import type { CustomerRecord } from '../api/lookups';
 
 /** New order: pick a published flow, fill its form (rendered from the JSON Schema), submit. */
 export function NewOrderPage() {
@@ -36,6 +38,19 @@ export function NewOrderPage() {
 
   const serverErrors = isApiError(create.error) ? pointersToErrorSchema(create.error.fieldErrors) : undefined;
   const form = flowForm.data?.form;
+  // totals follow the typing; the server computes them again on submit
+  const totals = useMemo(() => liveTotals(form?.computed), [form?.computed]);
+  const change = useCallback((d: Record<string, unknown>) => setData(withLiveTotals(d, totals)), [totals]);
+  // a customer picked from the list brings its e-mail and address where the form has them empty
+  const onCustomer = useCallback((c: CustomerRecord) => {
+    setData((d) => {
+      const cu: Record<string, unknown> = { ...((d.customer as Record<string, unknown> | undefined) ?? {}), name: c.name };
+      if (!cu.contact && c.email) cu.contact = c.email;
+      const ship = { ...((d.ship_to as Record<string, unknown> | undefined) ?? {}) };
+      if (!ship.address && c.address) ship.address = c.address;
+      return { ...d, customer: cu, ...(Object.keys(ship).length ? { ship_to: ship } : {}) };
+    });
+  }, []);
 
   const submit = (formData: Record<string, unknown>) => {
     if (!flowKey || !form) return;
@@ -101,7 +116,8 @@ export function NewOrderPage() {
               key={`${form.key}@${form.version}`}
               form={form}
               formData={data}
-              onChange={setData}
+              onChange={change}
+              onCustomer={onCustomer}
               onSubmit={submit}
               disabled={create.isPending}
               extraErrors={serverErrors}

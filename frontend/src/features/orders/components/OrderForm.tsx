@@ -11,7 +11,10 @@ import {
   validator,
   withComputedReadonly,
 } from '../../../lib/rjsf';
-import type { FormDef } from '../../../lib/types';
+import type { FormDef, JsonSchema } from '../../../lib/types';
+import { tableColumns } from '../lib/lines';
+import { LineItemsField } from './LineItemsField';
+import { CustomerNameWidget, type OnCustomer } from './CustomerNameWidget';
 
 interface Props {
   form: FormDef;
@@ -26,6 +29,27 @@ interface Props {
   /** Replaces rjsf's own submit button. */
   children?: ReactNode;
   testId?: string;
+  /** Entry aids (editing only): line-item tables with product lookup, the customer name looked up; called with a picked customer. */
+  onCustomer?: OnCustomer;
+}
+
+const FIELDS = { lineItems: LineItemsField };
+const WIDGETS = { customerName: CustomerNameWidget };
+
+/** Marks the top-level arrays of flat objects as line-item tables and customer.name as a customer lookup. */
+export function withEntryAids(schema: JsonSchema, ui: Record<string, unknown>): Record<string, unknown> {
+  const props = ((schema as { properties?: Record<string, JsonSchema> }).properties ?? {}) as Record<string, JsonSchema>;
+  const out: Record<string, unknown> = { ...ui };
+  for (const [key, p] of Object.entries(props)) {
+    const sub = (ui[key] ?? {}) as Record<string, unknown>;
+    if (tableColumns(p, (sub.items as Record<string, unknown> | undefined)?.['ui:order'])) out[key] = { ...sub, 'ui:field': 'lineItems' };
+  }
+  const customer = props.customer as { type?: string; properties?: Record<string, { type?: string }> } | undefined;
+  if (customer?.type === 'object' && customer.properties?.name?.type === 'string') {
+    const sub = (ui.customer ?? {}) as Record<string, unknown>;
+    out.customer = { ...sub, name: { ...((sub.name ?? {}) as Record<string, unknown>), 'ui:widget': 'customerName' } };
+  }
+  return out;
 }
 
 const EDIT_CONTEXT = { descriptionLocation: 'tooltip', labelAlign: 'left' };
@@ -41,16 +65,18 @@ const READONLY_UI = {
  * Renders a Sluice form (JSON Schema 2020-12 + rjsf ui schema) with the antd theme.
  * Texts in the definition may be localized objects; they are shown in the current language.
  */
-export function OrderForm({ form, formData, onChange, onSubmit, readonly, disabled, extraErrors, children, testId }: Props) {
+export function OrderForm({ form, formData, onChange, onSubmit, readonly, disabled, extraErrors, children, testId, onCustomer }: Props) {
   const { t } = useTranslation();
   const { lang } = useLang();
   const computed = useMemo(() => computedFields(form.computed), [form.computed]);
 
   const schema = useMemo(() => localizeSchema(form.schema, lang), [form.schema, lang]);
   const uiSchema = useMemo(() => {
-    const ui = localizeUiSchema(withComputedReadonly(form.ui, computed), lang);
-    return (readonly ? { ...ui, ...READONLY_UI } : ui) as RjsfUiSchema;
-  }, [form.ui, computed, lang, readonly]);
+    const ui = localizeUiSchema(withComputedReadonly(form.ui, computed), lang) as Record<string, unknown>;
+    if (readonly) return { ...ui, ...READONLY_UI } as RjsfUiSchema;
+    return (onCustomer ? withEntryAids(form.schema, ui) : ui) as RjsfUiSchema;
+  }, [form.ui, form.schema, computed, lang, readonly, onCustomer]);
+  const formContext = useMemo(() => (readonly ? VIEW_CONTEXT : { ...EDIT_CONTEXT, onCustomer }), [readonly, onCustomer]);
   const translateString = useMemo(() => makeTranslateString(t), [t]);
 
   // the server fills computed fields: errors about them (e.g. required "total") do not block the user
@@ -84,7 +110,9 @@ export function OrderForm({ form, formData, onChange, onSubmit, readonly, disabl
         focusOnFirstError
         noHtml5Validate
         liveValidate={false}
-        formContext={readonly ? VIEW_CONTEXT : EDIT_CONTEXT}
+        formContext={formContext}
+        fields={FIELDS}
+        widgets={WIDGETS}
       >
         {readonly ? <></> : children}
       </Form>

@@ -7,8 +7,9 @@ import { usePollUnlessLive } from '../../../lib/live/LiveProvider';
 /** Tasks per page (the server's largest page). */
 export const TASK_PAGE_SIZE = 200;
 
+/** `mine` comes sorted by the time left before each task's SLA (the server's sort=due), the rest by task. */
 export function listTasks(scope: TaskScope, cursor?: string): Promise<Page<TaskListItem>> {
-  return api.get<Page<TaskListItem>>('/tasks', { scope, limit: TASK_PAGE_SIZE, cursor });
+  return api.get<Page<TaskListItem>>('/tasks', { scope, limit: TASK_PAGE_SIZE, cursor, sort: scope === 'mine' ? 'due' : undefined });
 }
 
 /** An inbox, a page at a time (cursor pagination: next_cursor is absent at the end). */

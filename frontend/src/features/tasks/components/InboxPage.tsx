@@ -13,6 +13,7 @@ import type { TaskListItem, TaskScope } from '../../../lib/types';
 import { useDepartmentName } from '../../departments';
 import { BatchApproveModal } from './BatchApproveModal';
 import { useLiveTopics } from '../../../lib/live/LiveProvider';
+import { SlaTag, useNow } from '../../boards';
 
 const SCOPES: TaskScope[] = ['mine', 'cc', 'done', 'initiated'];
 
@@ -22,6 +23,7 @@ function TaskTable({ scope }: { scope: TaskScope }) {
   const navigate = useNavigate();
   const tasks = useTasks(scope);
   const deptName = useDepartmentName();
+  const now = useNow(scope === 'mine' ? 1000 : 60_000);
   const [selected, setSelected] = useState<React.Key[]>([]);
   const [batchOpen, setBatchOpen] = useState(false);
   const batchable = scope === 'mine';
@@ -41,7 +43,33 @@ function TaskTable({ scope }: { scope: TaskScope }) {
         </Link>
       ),
     },
+    {
+      title: t('tasks.customer'),
+      key: 'customer',
+      render: (_, r) => <span data-testid="task-customer">{r.order.customer || '—'}</span>,
+    },
+    {
+      title: t('tasks.total'),
+      key: 'total',
+      align: 'right',
+      render: (_, r) => <span data-testid="task-total" data-value={r.order.total}>{formatMoney(r.order.total, lang)}</span>,
+    },
+    { title: t('tasks.flow'), key: 'flow', render: (_, r) => pick(r.order.flow_name) || r.order.flow },
     { title: t('tasks.node'), key: 'node', render: (_, r) => pick(r.node_name) || r.node || '—' },
+    {
+      title: t('tasks.due'),
+      key: 'due',
+      render: (_, r) =>
+        r.due ? (
+          <span data-testid="task-due" data-due={r.due}>
+            <SlaTag due={r.due} now={now} />
+          </span>
+        ) : (
+          <Typography.Text type="secondary" data-testid="task-due" data-due="">
+            {t('tasks.noDue')}
+          </Typography.Text>
+        ),
+    },
     {
       title: t('tasks.taskStatus'),
       key: 'status',
@@ -57,19 +85,14 @@ function TaskTable({ scope }: { scope: TaskScope }) {
       ),
     },
     { title: t('tasks.orderStatus'), key: 'orderStatus', render: (_, r) => <StatusTag status={r.order.status} /> },
-    {
-      title: t('tasks.total'),
-      key: 'total',
-      align: 'right',
-      render: (_, r) => formatMoney(r.order.total, lang),
-    },
     { title: t('tasks.submitter'), key: 'submitter', render: (_, r) => r.order.submitter },
     { title: t('tasks.department'), key: 'department', render: (_, r) => deptName(r.order.department) },
     { title: t('tasks.createdAt'), key: 'created', render: (_, r) => formatDateTime(r.created_at) },
   ];
 
   // `initiated` lines carry the order's status in place of a task's
-  const shown = scope === 'initiated' ? columns.filter((c) => c.key !== 'status') : columns;
+  // the time left matters only while a task is open
+  const shown = columns.filter((c) => !(scope === 'initiated' && c.key === 'status') && !(scope !== 'mine' && c.key === 'due'));
   const emptyText = scope === 'cc' ? t('tasks.emptyCc') : t('tasks.empty');
 
   if (tasks.isError) return <ErrorAlert error={tasks.error} onRetry={() => void tasks.refetch()} />;
