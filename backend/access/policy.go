@@ -10,6 +10,7 @@ import (
 	"sluice/backend/ent"
 	"sluice/backend/ent/definition"
 	"sluice/backend/ent/user"
+	"sluice/backend/store"
 )
 
 // nodeActions are what an approver of a review node may do to its tasks.
@@ -18,7 +19,12 @@ var nodeActions = engine.TaskActions
 // WritePolicy derives the whole Casbin policy from what is published (roles, flows),
 // who holds which role where, and who is an admin, and rewrites it inside tx. It is
 // small (one row per grant) and rebuilt whole so it can never drift from its sources.
+// Rebuilds take turns (store.TakeTurn) so two concurrent changes cannot each derive
+// from a state without the other's.
 func (s *Access) WritePolicy(ctx context.Context, tx *ent.Tx) error {
+	if err := s.Store.TakeTurn(ctx, tx, store.TurnPolicy); err != nil {
+		return err
+	}
 	c := tx.Client()
 	defs, err := c.Definition.Query().Where(definition.Status("published"), definition.KindIn("role", "flow")).
 		Order(ent.Asc(definition.FieldKey), ent.Asc(definition.FieldVersion)).All(ctx)

@@ -18,7 +18,7 @@ const view: ActionLinkView = {
     total: 12850,
     current_nodes: ['verify'],
     source: 'api',
-  } as ActionLinkView['order'],
+  } as unknown as ActionLinkView['order'],
   task: {
     id: 41,
     node: 'verify',
