@@ -357,15 +357,13 @@ func emit(t testing.TB, s *store.Store, topic string, data map[string]any, n int
 			return err
 		}
 		for range n {
-			if _, err := j.Event(ctx, "test.event", topic, data); err != nil {
+			seq, err := j.Event(ctx, "test.event", topic, data)
+			if err != nil {
 				return err
 			}
+			seqs = append(seqs, seq)
 		}
-		if err := j.Close(ctx); err != nil {
-			return err
-		}
-		seqs = j.EventSeqs()
-		return nil
+		return j.Close(ctx)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -397,9 +395,9 @@ func seqs(ms []msg) []int64 {
 
 func position(t testing.TB, s *store.Store) int64 {
 	t.Helper()
-	_, e, err := s.Heads(context.Background())
+	h, err := s.Read.Ledger.Get(context.Background(), 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return e
+	return h.EventSeq
 }

@@ -317,8 +317,7 @@ func (s *Service) decide(ctx context.Context, tx *ent.Tx, j *store.Journal, a Ac
 	}
 	var d *decided
 	if decides {
-		chain, seq := j.AuditRef()
-		d = &decided{TaskID: t.ID, Action: t.Decision, AuditChain: chain, AuditSeq: seq}
+		d = &decided{TaskID: t.ID, Action: t.Decision, AuditSeq: j.LastAudit()}
 	}
 	opened, err := s.applyDecided(ctx, tx, j, a, o, ni, r, d)
 	if err != nil {
