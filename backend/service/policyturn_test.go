@@ -20,8 +20,8 @@ import (
 // rebuilds the policy from what it reads. Both changes are written before either rebuild
 // reads, so without the rebuilds taking turns each derives from a state without the
 // other's change, the second adds the new role's line (it still sees the person
-// enabled), and a disabled person keeps a grant for good (no ledger row serialises
-// writers any more). The policy must equal what its sources say once both commit.
+// enabled), and a disabled person keeps a grant for good (once no ledger row serialises
+// every writer, as issue 16 item 3 wants). The policy must equal what its sources say once both commit.
 func TestConcurrentPolicyRebuildsKeepEveryChange(t *testing.T) {
 	if os.Getenv(storetest.PGEnv) == "" {
 		t.Skip("PostgreSQL only: SQLite has one writer")

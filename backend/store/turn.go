@@ -23,9 +23,9 @@ const turnKey int32 = 0x736c7472
 // after another on PostgreSQL: it waits for a transaction-scoped advisory lock, held
 // until tx ends. Without it two rebuilds could each read the sources before the other's
 // change committed (write skew: one disables a person while the other gives them a
-// role, and the role's line survives the disabling); no row is locked by every writer
-// any more (issue 16). Under READ COMMITTED the reads after the lock see everything the
-// previous turn committed. SQLite has one writer: no-op.
+// role, and the role's line survives the disabling) once no ledger row serialises every
+// writer (issue 16 item 3 removes it). Under READ COMMITTED the reads after the lock see
+// everything the previous turn committed. SQLite has one writer: no-op.
 func (s *Store) TakeTurn(ctx context.Context, tx *ent.Tx, turn int32) error {
 	if s.Dialect != dialect.Postgres {
 		return nil
