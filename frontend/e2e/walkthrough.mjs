@@ -121,9 +121,11 @@ async function fillField(page, id, value, schema, ui, root) {
   if (Array.isArray(value) && !(Array.isArray(schema.enum) || (schema.items && resolveRef(schema.items, root).enum))) {
     for (let i = 0; i < value.length; i++) {
       const itemId = `${id}_${i}`;
-      if ((await byId(page, itemId).count()) === 0) {
+      // an item is a box of its own (rjsf) or only its cells (the line-items table)
+      const item = page.locator(`[id="${itemId}"], [id^="${itemId}_"]`);
+      if ((await item.count()) === 0) {
         await byId(page, `${id}__add`).click();
-        await byId(page, itemId).first().waitFor();
+        await item.first().waitFor();
       }
       const itemSchema = Array.isArray(schema.prefixItems) && schema.prefixItems[i] ? schema.prefixItems[i] : schema.items || {};
       await fillField(page, itemId, value[i], itemSchema, (ui && ui.items) || {}, root);
@@ -155,7 +157,8 @@ async function fillField(page, id, value, schema, ui, root) {
     type: (e.getAttribute('type') || '').toLowerCase(),
     readOnly: e.readOnly === true || e.getAttribute('aria-readonly') === 'true',
     disabled: e.disabled === true || !!e.closest('.ant-select-disabled, .ant-picker-disabled, .ant-input-number-disabled'),
-    select: !!e.closest('.ant-select'),
+    select: !!e.closest('.ant-select') && !e.closest('.ant-select-auto-complete'),
+    lookup: !!e.closest('.ant-select-auto-complete'),
     picker: !!e.closest('.ant-picker'),
   }));
   if (info.readOnly || info.disabled || schema.readOnly) return; // computed by the server
@@ -166,6 +169,11 @@ async function fillField(page, id, value, schema, ui, root) {
     await el.locator('xpath=ancestor::*[contains(concat(" ", normalize-space(@class), " "), " ant-select ")][1]').click();
     const option = page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option').filter({ hasText: new RegExp(`^\\s*${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`) });
     await option.first().click();
+  } else if (info.lookup) {
+    // a lookup (customer, product) offers matches but takes what is typed: type it and
+    // close the suggestions without picking one
+    await el.fill(String(value));
+    await el.press('Escape');
   } else if (info.picker) {
     // type the date and leave the field (Enter would submit the whole form)
     await el.click();
