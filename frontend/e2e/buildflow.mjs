@@ -177,9 +177,11 @@ async function fillField(page, id, value, schema, ui, root) {
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const itemId = `${id}_${i}`;
-      if ((await byId(page, itemId).count()) === 0) {
+      // an item is a box of its own (rjsf) or only its cells (the line-items table)
+      const item = page.locator(`[id="${itemId}"], [id^="${itemId}_"]`);
+      if ((await item.count()) === 0) {
         await byId(page, `${id}__add`).click();
-        await byId(page, itemId).first().waitFor();
+        await item.first().waitFor();
       }
       await fillField(page, itemId, value[i], schema.items || {}, (ui && ui.items) || {}, root);
     }
@@ -202,12 +204,17 @@ async function fillField(page, id, value, schema, ui, root) {
     type: (e.getAttribute('type') || '').toLowerCase(),
     readOnly: e.readOnly === true || e.getAttribute('aria-readonly') === 'true',
     disabled: e.disabled === true || !!e.closest('.ant-select-disabled, .ant-picker-disabled, .ant-input-number-disabled'),
-    select: !!e.closest('.ant-select'),
+    select: !!e.closest('.ant-select') && !e.closest('.ant-select-auto-complete'),
+    lookup: !!e.closest('.ant-select-auto-complete'),
     picker: !!e.closest('.ant-picker'),
   }));
   if (info.readOnly || info.disabled || schema.readOnly) return;
   if (info.type === 'checkbox') await el.setChecked(Boolean(value));
-  else if (info.select) {
+  else if (info.lookup) {
+    // a lookup (customer, product) takes what is typed: type it, close the suggestions
+    await el.fill(String(value));
+    await el.press('Escape');
+  } else if (info.select) {
     const label = enumLabel(schema, ui, value);
     await el.locator('xpath=ancestor::*[contains(concat(" ", normalize-space(@class), " "), " ant-select ")][1]').click();
     await openDropdown(page).locator('.ant-select-item-option').filter({ hasText: new RegExp(`^\\s*${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`) }).first().click();
