@@ -4,34 +4,29 @@ import { ReloadOutlined } from '@ant-design/icons';
 import type { ColumnsType } from 'antd/es/table';
 import { useTranslation } from 'react-i18next';
 import { Link, useSearchParams } from 'react-router';
-import { useQueryClient } from '@tanstack/react-query';
 import { useMe } from '../auth';
 import { usePermissions } from '../auth';
 import { useFlows } from '../flows';
 import { useDepartments, useDepartmentName } from '../departments';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { useLang } from '../../i18n/useLang';
-import { useLiveEvents, useLiveTopics } from '../../lib/live/LiveProvider';
+import { useLiveTopics } from '../../lib/live/LiveProvider';
 import { formatDateTime } from '../../lib/format';
-import { EXCEPTION_REASONS, exceptionKeys, useExceptions, type OrderException } from './api';
+import { EXCEPTION_REASONS, useExceptions, type OrderException } from './api';
 import { reasonColor } from './lib';
 import { DeadlineCountdown } from './DeadlineCountdown';
 import { ResolveDrawer } from './ResolveDrawer';
 
-/** Topics whose events announce exceptions the user may see: their departments (and admin). */
+/**
+ * Watches the topics whose events announce exceptions the user may see: their departments (and admin).
+ * The shell's live bridge refetches the list on those events and when a topic becomes live.
+ */
 export function useExceptionLive() {
   const me = useMe();
   const { can } = usePermissions();
-  const qc = useQueryClient();
   const topics = (me.data?.memberships ?? []).map((m) => `department:${m.department}`);
   if (can('users.manage')) topics.push('admin'); // the admin topic is for user managers
   useLiveTopics(topics);
-  useLiveEvents((e) => {
-    if (e.type.startsWith('exception.')) {
-      void qc.invalidateQueries({ queryKey: exceptionKeys.all });
-      if (e.data.order_id !== undefined) void qc.invalidateQueries({ queryKey: ['orders', 'detail', String(e.data.order_id)] });
-    }
-  });
 }
 
 /** The exception inbox: open (or resolved) exceptions by reason, department and flow; a drawer resolves one. */

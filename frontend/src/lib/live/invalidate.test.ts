@@ -34,9 +34,9 @@ describe('queryKeysFor', () => {
 describe('queryKeysForTopic', () => {
   it.each([
     ['order:7', [['orders', 'detail', '7'], ['orders', 'history', '7']]],
-    ['department:sales', [['boards']]],
+    ['department:sales', [['boards'], ['exceptions']]],
     ['user:manager', [['tasks'], ['notifications']]],
-    ['admin', []],
+    ['admin', [['exceptions']]],
     ['order:', []],
   ])('%s', (topic, keys) => {
     expect(queryKeysForTopic(topic)).toEqual(keys);

@@ -4,6 +4,7 @@ import { orderKeys } from '../../features/orders';
 import { taskKeys } from '../../features/tasks';
 import { boardKeys, commentKeys } from '../../features/boards';
 import { notificationKeys } from '../../features/notifications';
+import { exceptionKeys } from '../../features/exceptions';
 
 const orderIdOf = (e: LiveEvent): string | undefined => {
   const v = e.data.order_id ?? (e.topic.startsWith('order:') ? e.topic.slice('order:'.length) : undefined);
@@ -36,6 +37,10 @@ export function queryKeysFor(e: LiveEvent): QueryKey[] {
       return [boardKeys.all];
     case 'order.commented':
       return [boardKeys.all, ...(id ? [commentKeys.list(id), orderKeys.history(id)] : [])];
+    case 'exception.raised':
+    case 'exception.resolved':
+    case 'exception.overdue':
+      return [exceptionKeys.all, ...order];
     case 'definition.published':
     case 'definition.draft_saved':
       // lists only: a draft open in the designer is the editor's, not the cache's
@@ -49,12 +54,14 @@ export function queryKeysFor(e: LiveEvent): QueryKey[] {
 export function queryKeysForTopic(topic: string): QueryKey[] {
   const [kind, ...rest] = topic.split(':');
   const key = rest.join(':');
+  if (topic === 'admin') return [exceptionKeys.all]; // exceptions are announced to user managers there
   if (!key) return [];
   switch (kind) {
     case 'order':
       return orderCaches(key);
     case 'department':
-      return [boardKeys.all];
+      // a department's topic carries its board and its exceptions
+      return [boardKeys.all, exceptionKeys.all];
     case 'user':
       return [taskKeys.all, notificationKeys.all];
     default:
