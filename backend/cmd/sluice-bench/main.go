@@ -3,10 +3,12 @@
 // submitted/s and review actions/s with p50/p99 latency; then it opens --sockets idle
 // websocket clients and reports the server memory per socket and the event→delivery
 // latency on all of them; last the raw SQLite commit ceiling of the same driver and
-// pragmas measured in the same run, and the ratio of actions to it.
+// pragmas measured in the same run, and the ratio of actions to it. Beside them: the
+// two-approval lifecycle in Sluice and in go-workflows (package peer), and the first page
+// of the board, order list and inbox at --list-orders seeded orders (docs/benchmark.md).
 //
 //	go run ./backend/cmd/sluice-bench --bin ./bin/sluice [--clients 16] [--duration 10s]
-//	    [--orders-file FILE] [--pool N] [--json]
+//	    [--orders-file FILE] [--pool N] [--json] [--list-orders 100000] [--only lifecycle,lists]
 package main
 
 import (
@@ -22,6 +24,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -45,28 +48,35 @@ type config struct {
 	json       bool
 	sockets    int
 	liveOrders int
+	listOrders int
+	listOpen   float64
+	listReads  int
+	only       string
 }
 
 // report is the whole run, also the --json document.
 type report struct {
-	Clients        int           `json:"clients"`
-	Duration       string        `json:"duration"`
-	OrdersFile     string        `json:"orders_file"`
-	OrderTotal     float64       `json:"order_total"`
-	Path           []step        `json:"path"`
-	FinalStatus    string        `json:"final_status"`
-	Orders         phaseResult   `json:"orders"`
-	Pool           int           `json:"pool"`
-	PoolExhausted  bool          `json:"pool_exhausted"`
-	OrdersFinished int           `json:"orders_finished"`
-	Actions        phaseResult   `json:"actions"`
-	Ceiling        ceilingResult `json:"ceiling"`
-	Ratio          float64       `json:"actions_to_ceiling"`
-	TargetActions  float64       `json:"target_actions_per_second"`
-	TargetRatio    float64       `json:"target_ratio"`
-	Live           *liveResult   `json:"live,omitempty"`
-	Proof          proofResult   `json:"flow_proof"`
-	Authz          authzResult   `json:"authorization"`
+	Clients        int              `json:"clients"`
+	Duration       string           `json:"duration"`
+	OrdersFile     string           `json:"orders_file"`
+	OrderTotal     float64          `json:"order_total"`
+	Path           []step           `json:"path"`
+	FinalStatus    string           `json:"final_status"`
+	Orders         phaseResult      `json:"orders"`
+	Pool           int              `json:"pool"`
+	PoolExhausted  bool             `json:"pool_exhausted"`
+	OrdersFinished int              `json:"orders_finished"`
+	Actions        phaseResult      `json:"actions"`
+	Ceiling        ceilingResult    `json:"ceiling"`
+	Ratio          float64          `json:"actions_to_ceiling"`
+	TargetActions  float64          `json:"target_actions_per_second"`
+	TargetRatio    float64          `json:"target_ratio"`
+	Live           *liveResult      `json:"live,omitempty"`
+	Proof          proofResult      `json:"flow_proof"`
+	Authz          authzResult      `json:"authorization"`
+	Lifecycle      *lifecycleResult `json:"lifecycle,omitempty"`
+	Lists          *listResult      `json:"lists,omitempty"`
+	Only           string           `json:"only,omitempty"`
 }
 
 // Targets of the live phase.
@@ -85,8 +95,12 @@ func main() {
 	flag.BoolVar(&cfg.json, "json", false, "print the results as JSON on stdout (the table goes to stderr)")
 	flag.IntVar(&cfg.sockets, "sockets", 10000, "idle websocket clients in the live phase (0 skips it)")
 	flag.IntVar(&cfg.liveOrders, "live-orders", 20, "orders walked through review while the sockets watch")
+	flag.IntVar(&cfg.listOrders, "list-orders", envInt("BENCH_LIST_ORDERS", 100000), "orders seeded for the lists phase (0 skips it; env BENCH_LIST_ORDERS)")
+	flag.Float64Var(&cfg.listOpen, "list-open", 0.7, "share of the lists phase's orders that are open")
+	flag.IntVar(&cfg.listReads, "list-reads", 200, "reads of each list's first page in the lists phase")
+	flag.StringVar(&cfg.only, "only", os.Getenv("BENCH_ONLY"), "run only these phases (comma-separated: lifecycle, lists), with the commit ceiling; env BENCH_ONLY")
 	flag.Parse()
-	if cfg.clients < 1 || cfg.duration <= 0 || flag.NArg() > 0 {
+	if cfg.clients < 1 || cfg.duration <= 0 || flag.NArg() > 0 || cfg.listOpen < 0 || cfg.listOpen > 1 || cfg.listReads < 1 {
 		flag.Usage()
 		os.Exit(2)
 	}
@@ -129,15 +143,69 @@ func run(ctx context.Context, cfg config, logw io.Writer) (*report, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(dir)
+	if os.Getenv("BENCH_KEEP") == "" {
+		defer os.RemoveAll(dir)
+	} else {
+		logf("keeping %s (BENCH_KEEP)", dir)
+	}
 
 	rep := &report{Clients: cfg.clients, Duration: cfg.duration.String(), OrdersFile: file, OrderTotal: total,
-		TargetActions: targetActions, TargetRatio: targetRatio}
+		TargetActions: targetActions, TargetRatio: targetRatio, Only: cfg.only}
+	if cfg.only == "" {
+		if err := runServerPhases(ctx, cfg, rep, bin, dir, body, logf); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.only == "" || phaseWanted(cfg.only, "lifecycle") {
+		lc, err := measureLifecycles(ctx, bin, dir, body, cfg.clients, cfg.duration, logf)
+		if err != nil {
+			return nil, fmt.Errorf("lifecycle phase: %w", err)
+		}
+		rep.Lifecycle = &lc
+	}
+	if cfg.listOrders > 0 && (cfg.only == "" || phaseWanted(cfg.only, "lists")) {
+		lr, err := measureLists(ctx, bin, dir, body, cfg.listOrders, cfg.listOpen, cfg.listReads, logf)
+		if err != nil {
+			return nil, fmt.Errorf("lists phase: %w", err)
+		}
+		rep.Lists = &lr
+	}
+	logf("measuring the raw SQLite commit ceiling for %s", cfg.duration)
+	rep.Ceiling, err = measureCeiling(ctx, filepath.Join(dir, "ceiling.db"), cfg.duration)
+	if err != nil {
+		return nil, err
+	}
+	if rep.Ceiling.PerSecond > 0 {
+		rep.Ratio = rep.Actions.PerSecond / rep.Ceiling.PerSecond
+	}
+	return rep, nil
+}
+
+func phaseWanted(only, name string) bool {
+	for _, p := range strings.Split(only, ",") {
+		if strings.TrimSpace(p) == name {
+			return true
+		}
+	}
+	return false
+}
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil {
+		return v
+	}
+	return def
+}
+
+// runServerPhases are the phases on one server: orders, actions, live; then, the server
+// stopped, the fan-out floor, the flow proof and the authorization checks.
+func runServerPhases(ctx context.Context, cfg config, rep *report, bin, dir string, body []byte, logf func(string, ...any)) error {
+	file, total := rep.OrdersFile, rep.OrderTotal
 
 	logf("starting %s serve --demo on %s/bench.db", bin, dir)
 	srv, err := startServer(ctx, bin, dir)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer srv.stop()
 	a := newAPI(srv.base, cfg.clients)
@@ -145,7 +213,7 @@ func run(ctx context.Context, cfg config, logw io.Writer) (*report, error) {
 
 	clerk, err := a.token(ctx, submitter)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for _, u := range []string{"manager", "warehouse", "service"} {
 		if _, err := a.token(ctx, u); err != nil {
@@ -156,11 +224,11 @@ func run(ctx context.Context, cfg config, logw io.Writer) (*report, error) {
 	// Warm-up: one order followed to its end shows the path every order takes.
 	o, err := a.submit(ctx, clerk, body)
 	if err != nil {
-		return nil, fmt.Errorf("submit %s: %w", file, err)
+		return fmt.Errorf("submit %s: %w", file, err)
 	}
 	o, rep.Path, err = a.follow(ctx, o)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	rep.FinalStatus = o.Status
 	logf("order %s (total %.0f): %s", filepath.Base(file), total, pathString(rep.Path, o.Status))
@@ -188,10 +256,10 @@ func run(ctx context.Context, cfg config, logw io.Writer) (*report, error) {
 		return true
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if err := srv.exited(); err != nil {
-		return nil, err
+		return err
 	}
 
 	// Enough orders in review that phase B never waits for work.
@@ -225,10 +293,10 @@ func run(ctx context.Context, cfg config, logw io.Writer) (*report, error) {
 			return true
 		})
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if failures.Load() > 100 {
-			return nil, fmt.Errorf("pre-creating orders: over 100 failed submissions%s", srv.logTail())
+			return fmt.Errorf("pre-creating orders: over 100 failed submissions%s", srv.logTail())
 		}
 	}
 	rep.Pool = len(pool)
@@ -278,19 +346,19 @@ func run(ctx context.Context, cfg config, logw io.Writer) (*report, error) {
 		return true
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	rep.PoolExhausted = exhausted.Load()
 	rep.OrdersFinished = int(finished.Load())
 	if err := srv.exited(); err != nil {
-		return nil, err
+		return err
 	}
 
 	if cfg.sockets > 0 {
 		live := measureLive(ctx, a, srv, cfg.sockets, cfg.liveOrders, body, logf)
 		rep.Live = &live
 		if err := srv.exited(); err != nil {
-			return nil, err
+			return err
 		}
 	}
 
@@ -301,27 +369,19 @@ func run(ctx context.Context, cfg config, logw io.Writer) (*report, error) {
 		logf("measuring the raw loopback fan-out floor")
 		f, err := measureFanOutFloor(rep.Live.Connected, max(rep.Live.WriteBytes, 1), 15)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		rep.Live.Floor = &f
 	}
 	logf("proving the demo order-review flow, as its publish does")
 	if rep.Proof, err = measureProof(5); err != nil {
-		return nil, err
+		return err
 	}
 	logf("timing authorization checks at %d grants and %d memberships, and plain Casbin Enforce beside them", authzGrants, authzMemberships)
 	if rep.Authz, err = measureAuthz(ctx, filepath.Join(dir, "authz.db")); err != nil {
-		return nil, err
+		return err
 	}
-	logf("server stopped; measuring the raw SQLite commit ceiling for %s", cfg.duration)
-	rep.Ceiling, err = measureCeiling(ctx, filepath.Join(dir, "ceiling.db"), cfg.duration)
-	if err != nil {
-		return nil, err
-	}
-	if rep.Ceiling.PerSecond > 0 {
-		rep.Ratio = rep.Actions.PerSecond / rep.Ceiling.PerSecond
-	}
-	return rep, nil
+	return nil
 }
 
 type phaseDeadline struct{}
@@ -451,6 +511,10 @@ func pathString(path []step, status string) string {
 
 func printTable(w io.Writer, r *report) {
 	fmt.Fprintf(w, "\nSluice bench (SQLite, %d clients, %s each)\n", r.Clients, r.Duration)
+	if r.Only != "" {
+		printNew(w, r)
+		return
+	}
 	fmt.Fprintf(w, "order %s, total %.0f: %s\n\n", filepath.Base(r.OrdersFile), r.OrderTotal, pathString(r.Path, r.FinalStatus))
 	fmt.Fprintf(w, "orders submitted/s   %8.1f   p50 %7.2fms  p99 %7.2fms  errors %d\n",
 		r.Orders.PerSecond, r.Orders.P50ms, r.Orders.P99ms, r.Orders.Errors+r.Orders.Conflicts)
@@ -490,6 +554,7 @@ func printTable(w io.Writer, r *report) {
 			fmt.Fprintf(w, "live phase error: %s\n", l.Error)
 		}
 	}
+	printNew(w, r)
 	if r.PoolExhausted {
 		fmt.Fprintf(w, "note: phase B ran out of orders in review after %.1fs; raise --pool\n", r.Actions.Seconds)
 	}
@@ -506,4 +571,43 @@ func mark(ok bool) string {
 		return "  ✓ met"
 	}
 	return "  · not yet"
+}
+
+// printNew prints the lifecycle and lists phases, each beside the commit ceiling of the
+// same run.
+func printNew(w io.Writer, r *report) {
+	c := r.Ceiling
+	if l := r.Lifecycle; l != nil {
+		fmt.Fprintf(w, "\ntwo-approval lifecycle (%d clients, %s each; %s)\n", r.Clients, r.Duration, l.Path)
+		fmt.Fprintf(w, "Sluice lifecycles/s       %8.1f   p50 %7.2fms  p99 %7.2fms  errors %d  (submit + 2 approvals over HTTP, each a commit)\n",
+			l.Sluice.PerSecond, l.Sluice.P50ms, l.Sluice.P99ms, l.Sluice.Errors+l.Sluice.Conflicts)
+		fmt.Fprintf(w, "go-workflows lifecycles/s %8.1f   p50 %7.2fms  p99 %7.2fms  errors %d  (v1.2.0, SQLite, in-process worker, 2 signals)\n",
+			l.Peer.PerSecond, l.Peer.P50ms, l.Peer.P99ms, l.Peer.Errors)
+		fmt.Fprintf(w, "Sluice / go-workflows     %8.2f   (raw SQLite commits/s %.0f: Sluice %.2f commits' worth per lifecycle)\n",
+			l.Ratio, c.PerSecond, safeDiv(c.PerSecond, l.Sluice.PerSecond))
+		if l.Sluice.FirstError != "" {
+			fmt.Fprintf(w, "first Sluice lifecycle error: %s\n", l.Sluice.FirstError)
+		}
+		if l.Peer.FirstError != "" {
+			fmt.Fprintf(w, "first go-workflows error: %s\n", l.Peer.FirstError)
+		}
+	}
+	if l := r.Lists; l != nil {
+		fmt.Fprintf(w, "\nlists at %d orders, %d open (seeded by bulk inserts: %d rows in %.1fs); department %s: %d open, user %s: %d open tasks\n",
+			l.Orders, l.Open, l.Rows, l.SeedSeconds, l.Department, l.DeptOpen, l.User, l.UserOpen)
+		for _, p := range l.Pages {
+			fmt.Fprintf(w, "%-10s first page  p50 %7.2fms  p99 %7.2fms  max %7.2fms  (%d items, %d reads one after another)  target p99 ≤ %.0f ms%s\n",
+				p.Name, p.P50ms, p.P99ms, p.MaxMs, p.Items, p.Reads, targetListP99ms, mark(p.P99ms > 0 && p.P99ms <= targetListP99ms))
+		}
+	}
+	if r.Only != "" { // the full table has the ceiling's line already
+		fmt.Fprintf(w, "\nraw SQLite commits/s %8.1f   p50 %7.2fms  p99 %7.2fms  (the ceiling, same run)\n", c.PerSecond, c.P50ms, c.P99ms)
+	}
+}
+
+func safeDiv(a, b float64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return a / b
 }
