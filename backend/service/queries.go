@@ -419,7 +419,14 @@ func (s *Service) Tasks(ctx context.Context, a Actor, tf TaskFilter) (*TaskPage,
 				return nil, err
 			}
 		} else {
-			aq := c.TaskAssignee.Query().Where(taskassignee.Username(a.Username), taskassignee.Open(true))
+			// open = true written out: ent writes a true bool as the bare column, which
+			// SQLite cannot match to the (username, open, task_id) index, so it read and
+			// sorted every one of the user's assignments (42,000 open: ~20 ms) for a page
+			aq := c.TaskAssignee.Query().Where(taskassignee.Username(a.Username), func(sel *entsql.Selector) {
+				sel.Where(entsql.P(func(b *entsql.Builder) {
+					b.WriteString(sel.C(taskassignee.FieldOpen) + " = ").Arg(true)
+				}))
+			})
 			if cursor > 0 {
 				aq.Where(taskassignee.TaskIDGT(cursor))
 			}
