@@ -14,6 +14,7 @@ const en: Messages = {
     adminStatus: 'System status',
     dashboards: 'Dashboards',
     boards: 'Boards',
+    departments: 'Departments',
   },
   header: {
     language: 'Language',
@@ -1229,6 +1230,16 @@ const en: Messages = {
     remove: "Remove this row",
     add: "Add a row",
     liveTotalHint: "Total (the system computes it again on submit)",
+  },
+  departments: {
+    title: 'Departments',
+    new: 'New department',
+    key: 'Key',
+    name: 'Name',
+    parent: 'Parent department',
+    save: 'Create',
+    required: 'Required',
+    created: 'Department “{{name}}” created',
   },
 };
 

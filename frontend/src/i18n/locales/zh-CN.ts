@@ -14,6 +14,7 @@ const zhCN: Messages = {
     adminStatus: '系统状态',
     dashboards: '仪表板',
     boards: '部门看板',
+    departments: '部门',
   },
   header: {
     language: '语言',
@@ -1229,6 +1230,16 @@ const zhCN: Messages = {
     remove: "删除此行",
     add: "新增一行",
     liveTotalHint: "合计（提交时由系统重新计算）",
+  },
+  departments: {
+    title: '部门',
+    new: '新增部门',
+    key: '代码',
+    name: '名称',
+    parent: '上级部门',
+    save: '创建',
+    required: '必填',
+    created: '已创建部门「{{name}}」',
   },
 };
 
