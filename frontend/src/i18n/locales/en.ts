@@ -597,6 +597,7 @@ const en: Messages = {
     key: "Field key",
     fieldTitle: "Title",
     help: "Help text",
+    fieldDescription: "Description (shown beside the title)",
     required: "Required",
     minLength: "Min length",
     maxLength: "Max length",

@@ -597,6 +597,7 @@ const zhCN: Messages = {
     key: "字段代码",
     fieldTitle: "标题",
     help: "说明文字",
+    fieldDescription: "描述（显示在标题旁）",
     required: "必填",
     minLength: "最短长度",
     maxLength: "最长长度",

@@ -596,6 +596,7 @@ const zhTW = {
     key: "欄位代碼",
     fieldTitle: "標題",
     help: "說明文字",
+    fieldDescription: "描述（顯示在標題旁）",
     required: "必填",
     minLength: "最短長度",
     maxLength: "最長長度",

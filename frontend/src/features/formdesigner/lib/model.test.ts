@@ -177,13 +177,18 @@ describe('titles per language', () => {
       key: 'old',
       schema: {
         type: 'object',
-        properties: { note: { type: 'string', title: '備註' }, memo: { type: 'string', title: '說明' } },
+        properties: { note: { type: 'string', title: '備註', description: { 'zh-TW': '給倉庫的話', en: 'For the warehouse' } }, memo: { type: 'string', title: '說明' } },
       },
       ui: { note: { 'ui:title': { 'zh-TW': '備註', en: 'Note' }, 'ui:widget': 'textarea' } },
     };
     const m = docToModel(old, ids);
     expect(m.fields.map((f) => f.title)).toEqual([{ 'zh-TW': '備註', en: 'Note' }, { 'zh-TW': '說明' }]);
+    expect(m.fields[0].description).toEqual({ 'zh-TW': '給倉庫的話', en: 'For the warehouse' });
     const doc = modelToDoc(m);
+    expect(doc.schema.properties.note.description).toEqual({ 'zh-TW': '給倉庫的話', en: 'For the warehouse' });
+    // a description cleared in the designer leaves the schema
+    const cleared = modelToDoc({ ...m, fields: m.fields.map((f) => ({ ...f, description: undefined })) });
+    expect(cleared.schema.properties.note).not.toHaveProperty('description');
     expect(doc.schema.properties.note.title).toEqual({ 'zh-TW': '備註', en: 'Note' });
     expect(doc.ui?.note).not.toHaveProperty('ui:title');
     expect(doc.ui?.note).toHaveProperty('ui:widget', 'textarea');

@@ -1,7 +1,7 @@
 // The form designer's model (a list of typed fields) and its conversion to and from the form definition
 // document (schemas/form.schema.json): JSON Schema of the order data + rjsf ui hints + computed fields.
-// A field's title is written in the schema per language ({"zh-TW": …, "zh-CN": …, "en": …}, as node names are);
-// the server reads it as the zh-TW text where JSON Schema wants a string, and the screens show the current
+// A field's title and description are written in the schema per language ({"zh-TW": …, "zh-CN": …, "en": …}, as node names are);
+// the server reads each as the zh-TW text where JSON Schema wants a string, and the screens show the current
 // language. Documents that still carry a plain title, or the per-language one in the ui schema's `ui:title`
 // (what the designer wrote before), load the same. Enum labels are per language in `ui:enumNames`.
 // Each designed field carries its palette kind in its ui entry (`ui:designer`); documents written by hand are
@@ -26,6 +26,8 @@ export interface DesignerField {
   key: string;
   kind: FieldKind;
   title?: Text;
+  /** The schema's description (per language): shown beside the title. */
+  description?: Text;
   help?: Text;
   required?: boolean;
   // text
@@ -198,7 +200,7 @@ export function fieldToSchema(f: DesignerField): { schema: Json; ui: Json } {
   // the title lives in the schema; a `ui:title` loaded from an older document would hide it
   const managedUi: Json = { 'ui:designer': f.kind, 'ui:title': undefined, 'ui:help': clean(f.help) };
   const merge = (schema: Json, ui: Json = {}, baseUi: Json = {}) => ({
-    schema: defined({ ...(f.schema ?? {}), ...schema }),
+    schema: defined({ ...(f.schema ?? {}), description: clean(f.description), ...schema }),
     ui: defined({ ...baseUi, ...(f.ui ?? {}), ...managedUi, ...ui }),
   });
   switch (f.kind) {
@@ -303,7 +305,7 @@ export function docToModel(doc: FormDoc, makeId: () => string = newFieldId): For
     const base: DesignerField = { id: makeId(), key, kind, required: required.has(key) || undefined };
     if (kind === 'raw') return defined({ ...base, schema: s, ui: ui[key] === undefined ? undefined : u, expression: computed[key] });
     const title = asText(u['ui:title']) ?? asText(s.title);
-    const f: DesignerField = defined({ ...base, title, help: asText(u['ui:help']), schema: s, ui: ui[key] === undefined ? undefined : u });
+    const f: DesignerField = defined({ ...base, title, description: asText(s.description), help: asText(u['ui:help']), schema: s, ui: ui[key] === undefined ? undefined : u });
     switch (kind) {
       case 'text':
         return defined({ ...f, minLength: num(s.minLength), maxLength: num(s.maxLength), pattern: str(s.pattern), multiline: u['ui:widget'] === 'textarea' || undefined });
