@@ -8,10 +8,12 @@ import (
 	"net/http"
 	"slices"
 	"time"
+	"unicode/utf8"
 
 	"sluice/backend/auth"
 	"sluice/backend/authz"
 	"sluice/backend/definitions"
+	"sluice/backend/engine"
 	"sluice/backend/ent"
 	"sluice/backend/ent/department"
 	"sluice/backend/ent/membership"
@@ -286,10 +288,15 @@ func InsertUser(ctx context.Context, tx *ent.Tx, nu NewUser, hash string) (int, 
 
 // DepartmentView is a department as the API shows it.
 type DepartmentView struct {
-	Key    string  `json:"key" max:"64"`
-	Name   string  `json:"name" max:"200"`
-	Parent *string `json:"parent,omitempty" max:"64"`
+	Key  string `json:"key" max:"64"`
+	Name string `json:"name" max:"200"` // the zh-TW name, what clients without names show
+	// Names is the name per UI language (zh-TW, zh-CN, en); a missing one falls back to Name.
+	Names  engine.Text `json:"names,omitempty"`
+	Parent *string     `json:"parent,omitempty" max:"64"`
 }
+
+// departmentLanguages are the languages a department's name may be given in, zh-TW first.
+var departmentLanguages = []string{engine.DefaultLanguage, "zh-CN", "en"}
 
 // ListDepartments lists departments (any logged-in user: pickers need them).
 func (s *Access) ListDepartments(ctx context.Context, a service.Actor) ([]DepartmentView, error) {
@@ -299,7 +306,7 @@ func (s *Access) ListDepartments(ctx context.Context, a service.Actor) ([]Depart
 	}
 	out := make([]DepartmentView, len(ds))
 	for i, d := range ds {
-		out[i] = DepartmentView{d.Key, d.Name, d.ParentKey}
+		out[i] = DepartmentView{d.Key, d.Name, d.Names, d.ParentKey}
 	}
 	return out, nil
 }
@@ -317,6 +324,14 @@ func (s *Access) CreateDepartment(ctx context.Context, a service.Actor, d Depart
 	} else if exists {
 		return nil, service.Invalid("the department is not valid", service.FieldError{Pointer: "/key", Message: "this key is taken"})
 	}
+	for lang, name := range d.Names {
+		if !slices.Contains(departmentLanguages, lang) {
+			return nil, service.Invalid("the department is not valid", service.FieldError{Pointer: "/names/" + lang, Message: "not a language of the UI: use zh-TW, zh-CN or en"})
+		}
+		if utf8.RuneCountInString(name) > 200 {
+			return nil, service.Invalid("the department is not valid", service.FieldError{Pointer: "/names/" + lang, Message: "at most 200 characters"})
+		}
+	}
 	if d.Parent != nil {
 		if ok, err := s.Store.Read.Department.Query().Where(department.Key(*d.Parent)).Exist(ctx); err != nil {
 			return nil, err
@@ -325,7 +340,7 @@ func (s *Access) CreateDepartment(ctx context.Context, a service.Actor, d Depart
 		}
 	}
 	err := s.Change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
-		if err := tx.Department.Create().SetKey(d.Key).SetName(d.Name).SetNillableParentKey(d.Parent).Exec(ctx); err != nil {
+		if err := tx.Department.Create().SetKey(d.Key).SetName(d.Name).SetNames(d.Names).SetNillableParentKey(d.Parent).Exec(ctx); err != nil {
 			return err
 		}
 		return j.Audit(ctx, store.Audit{Actor: a.Username, Action: "department.created", Detail: map[string]any{"key": d.Key}})

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/stretchr/testify/require"
 
 	"sluice/backend/api"
 	"sluice/backend/app"
@@ -290,5 +291,49 @@ func TestEndSessions(t *testing.T) {
 				t.Fatalf("a session survived: %d", st)
 			}
 		}
+	})
+}
+
+// Departments are named per language: the list gives every name, a new department takes
+// them, and a language the UI does not speak is refused with nothing written.
+func TestDepartmentNamesPerLanguage(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		e := start(t, s)
+		admin, clerk := e.login("admin"), e.login("clerk")
+		type dept struct {
+			Key, Name string
+			Names     map[string]string
+		}
+		list := func() map[string]dept {
+			var page struct{ Items []dept }
+			e.do("GET", "/api/v1/departments", clerk, nil).json(t, &page)
+			out := map[string]dept{}
+			for _, d := range page.Items {
+				out[d.Key] = d
+			}
+			return out
+		}
+		require.Equal(t, dept{"sales", "業務部", map[string]string{"zh-TW": "業務部", "zh-CN": "业务部", "en": "Sales"}}, list()["sales"])
+
+		names := map[string]string{"zh-TW": "北區業務部", "zh-CN": "北区业务部", "en": "Sales (North)"}
+		r := e.do("POST", "/api/v1/departments", admin, map[string]any{"key": "sales-north", "name": "北區業務部", "names": names, "parent": "sales"})
+		require.Equal(t, 201, r.status, string(r.body))
+		require.Equal(t, dept{"sales-north", "北區業務部", names}, list()["sales-north"])
+		// a plain name alone is still a department (shown in every language)
+		r = e.do("POST", "/api/v1/departments", admin, map[string]any{"key": "plain", "name": "總務部"})
+		require.Equal(t, 201, r.status, string(r.body))
+		require.Equal(t, dept{"plain", "總務部", nil}, list()["plain"])
+
+		before := e.counts()
+		for _, bad := range []map[string]string{{"ja": "営業"}, {"en": strings.Repeat("x", 201)}} {
+			r := e.do("POST", "/api/v1/departments", admin, map[string]any{"key": "bad", "name": "壞", "names": bad})
+			require.Equal(t, 422, r.status, string(r.body))
+			p := r.problem(t)
+			require.Len(t, p.Errors, 1)
+			require.True(t, strings.HasPrefix(p.Errors[0].Pointer, "/names/"), "%+v", p.Errors)
+		}
+		require.Equal(t, before, e.counts())
+		_, ok := list()["bad"]
+		require.False(t, ok)
 	})
 }

@@ -95,6 +95,13 @@ func TestPrintDocumentsOverHTTP(t *testing.T) {
 		if !strings.Contains(pages[0], "Delivery Note") || !strings.Contains(pages[0], "Page 1 of 1") {
 			t.Fatalf("lang=en: %q", pages[0])
 		}
+		// the department prints in the document's language (a view: nothing recorded)
+		for lang, want := range map[string]string{"en": "林雅婷 (Sales)", "zh-CN": "林雅婷 (业务部)", "zh-TW": "林雅婷 (業務部)"} {
+			text := strings.Join(pdfText(t, e.do("GET", base+"order.pdf?lang="+lang, clerk, nil)), "")
+			if !strings.Contains(text, want) || lang != "zh-TW" && strings.Contains(text, "業務部") {
+				t.Fatalf("lang=%s: want %q in %q", lang, want, text)
+			}
+		}
 		if got := e.printed()[o.ID]; got != 4 {
 			t.Fatalf("%d prints recorded, want 4", got)
 		}

@@ -493,7 +493,7 @@ func TestExportOrders(t *testing.T) {
 
 		rows := readExport(t, e.do("GET", "/api/v1/orders/export.xlsx?lang=en", clerk, nil))
 		require.Equal(t, []string{"Number", "Flow", "Status", "Department", "Submitter", "Customer", "Total", "Created (UTC)", "Current steps",
-			"currency", "promised_date", "total", "note"}, rows[0])
+			"Currency", "Promised date", "Total", "Note"}, rows[0]) // the form's titles in English
 		require.Len(t, rows, 3, "the clerk sees sales' orders, not sales-south's")
 		require.Equal(t, mine[1].Number, rows[1][0], "newest first")
 		require.Equal(t, mine[0].Number, rows[2][0])
@@ -511,6 +511,7 @@ func TestExportOrders(t *testing.T) {
 		// Language from Accept-Language; zh-TW by default; the list's filters apply.
 		rows = readExport(t, e.do("GET", "/api/v1/orders/export.xlsx", clerk, nil, "Accept-Language", "en;q=0.5, zh-CN;q=0.9"))
 		require.Equal(t, "订单编号", rows[0][0])
+		require.Equal(t, "币别", rows[0][9])
 		rows = readExport(t, e.do("GET", "/api/v1/orders/export.xlsx?q="+url.QueryEscape(mine[0].Number), clerk, nil))
 		require.Equal(t, "訂單編號", rows[0][0])
 		require.Equal(t, "幣別", rows[0][9])

@@ -58,6 +58,7 @@ func ParseForm(body []byte) (*Form, []Problem) {
 	var ps []Problem
 
 	raw, _ := decode(doc.Schema)
+	raw, ps = plainTexts(raw, "/schema")
 	obj, _ := raw.(map[string]any)
 	if s, ok := obj["$schema"].(string); ok && s != "https://json-schema.org/draft/2020-12/schema" {
 		ps = append(ps, Problem{"/schema/$schema", fmt.Sprintf("the data schema must use JSON Schema draft 2020-12 (https://json-schema.org/draft/2020-12/schema), not %q; or leave $schema out", s)})

@@ -6,6 +6,7 @@
 package engine
 
 import (
+	"bytes"
 	"encoding/json"
 	"math"
 
@@ -52,7 +53,35 @@ const (
 )
 
 // Text is a string in several UI languages, keyed by BCP 47 tag (zh-TW, zh-CN, en).
+// In a definition it may also be a plain string, which stands for every language and is
+// kept as its zh-TW text (the fallback of every other language), so definitions written
+// before texts were per language keep working.
 type Text map[string]string
+
+// UnmarshalJSON accepts an object of strings or a plain string.
+func (t *Text) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*t = nil
+		if s != "" {
+			*t = Text{DefaultLanguage: s}
+		}
+		return nil
+	}
+	var m map[string]string
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	*t = m
+	return nil
+}
+
+// DefaultLanguage is the language a text falls back to, and the one a plain string is.
+const DefaultLanguage = "zh-TW"
 
 // FlowDoc is the JSON shape of a flow definition as admins write it.
 type FlowDoc struct {

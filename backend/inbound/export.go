@@ -188,11 +188,14 @@ func (s *Inbound) exportFormColumns(ctx context.Context, flows []string, lang st
 				continue
 			}
 			seen[name] = true
+			// The field's title in the reader's language; a form with no title in English
+			// gives English readers the field's key rather than a title they may not read.
 			title := name
-			// Form titles are written in the form's own language; English readers get
-			// the field's key rather than a title they may not read.
-			if t := sch.Properties[name].Title; t != "" && lang != "en" {
-				title = t
+			t := sch.Properties[name].Title
+			if s := t[lang]; s != "" {
+				title = s
+			} else if s := t[engine.DefaultLanguage]; s != "" && lang != "en" {
+				title = s
 			}
 			cols = append(cols, formColumn{name: name, title: title})
 		}

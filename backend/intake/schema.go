@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"sluice/backend/engine"
 )
 
 // Schema is the part of a form's JSON Schema intake needs: types, formats, enums and
@@ -19,7 +21,7 @@ import (
 type Schema struct {
 	Type       string
 	Format     string
-	Title      string
+	Title      engine.Text // per language, or a plain string (zh-TW)
 	ReadOnly   bool
 	Enum       []any
 	Properties map[string]*Schema
@@ -41,7 +43,7 @@ func (s *Schema) UnmarshalJSON(b []byte) error {
 	var doc struct {
 		Type       json.RawMessage `json:"type"`
 		Format     string          `json:"format"`
-		Title      string          `json:"title"`
+		Title      engine.Text     `json:"title"`
 		ReadOnly   bool            `json:"readOnly"`
 		Enum       []any           `json:"enum"`
 		Properties json.RawMessage `json:"properties"`

@@ -26,6 +26,7 @@ const OrderDetailPage = lazy(() =>
 );
 const FlowsListPage = lazy(() => import('./features/designer/components/FlowsListPage').then((m) => ({ default: m.FlowsListPage })));
 const DesignerPage = lazy(() => import('./features/designer/components/DesignerPage').then((m) => ({ default: m.DesignerPage })));
+const DepartmentsPage = lazy(() => import('./features/departments/components/DepartmentsPage').then((m) => ({ default: m.DepartmentsPage })));
 const SystemStatusPage = lazy(() =>
   import('./features/admin/components/SystemStatusPage').then((m) => ({ default: m.SystemStatusPage })),
 );
@@ -82,6 +83,7 @@ export const router = createBrowserRouter([
       { path: 'designer/versions/:key', element: page(<VersionHistoryPage />) },
       { path: 'designer/versions/:key/migrate', element: page(<MigrationWizardPage />) },
       { path: 'admin/status', element: page(<SystemStatusPage />) },
+      { path: 'admin/departments', element: page(<DepartmentsPage />) },
       { path: 'dashboards', element: page(<DashboardPage />) },
       { path: 'stock', element: page(<StockPage />) },
       { path: 'exceptions', element: page(<ExceptionsPage />) },

@@ -30,6 +30,7 @@ function selectedMenuKey(pathname: string): string {
   if (pathname.startsWith('/designer/versions')) return 'versions';
   if (pathname.startsWith('/designer')) return 'designer';
   if (pathname.startsWith('/admin/status')) return 'adminStatus';
+  if (pathname.startsWith('/admin/departments')) return 'departments';
   if (pathname.startsWith('/dashboards')) return 'dashboards';
   if (pathname.startsWith('/stock')) return 'stock';
   if (pathname.startsWith('/orders/new')) return 'new';
@@ -153,6 +154,9 @@ export function AppLayout() {
                   { key: 'reminders', icon: <BellOutlined />, label: <Link to="/designer/reminders" data-testid="nav-reminders">{t('navDesigners.reminders')}</Link> },
                   { key: 'versions', icon: <HistoryOutlined />, label: <Link to="/designer/versions" data-testid="nav-versions">{t('navDesigners.versions')}</Link> },
                 ]
+              : []),
+            ...(can('users.manage')
+              ? [{ key: 'departments', icon: <ApartmentOutlined />, label: <Link to="/admin/departments" data-testid="nav-departments">{t('nav.departments')}</Link> }]
               : []),
             ...(canAny('users.manage', 'audit.read')
               ? [

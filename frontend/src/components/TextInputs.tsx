@@ -1,15 +1,25 @@
 import { Input, Space } from 'antd';
 import { useTranslation } from 'react-i18next';
-import { LANGUAGES, type Language } from '../i18n/languages';
+import { DEFAULT_LANGUAGE, LANGUAGES, type Language } from '../i18n/languages';
 
 /** A definition text in each UI language (any may be missing). */
 export type Text = Partial<Record<Language, string>>;
 
-/** One input per UI language for a definition text; empty texts become undefined. */
-export function TextInputs({ value, onChange, testid }: { value?: Text; onChange: (v: Text | undefined) => void; testid?: string }) {
+/** A stored text as per-language values: a plain string (what older definitions hold) is the zh-TW text. */
+export function asTexts(value: Text | string | null | undefined): Text {
+  if (typeof value === 'string') return value ? { [DEFAULT_LANGUAGE]: value } : {};
+  return value ?? {};
+}
+
+/**
+ * One input per UI language for a definition text (the shared editor of names, titles, checklist items …);
+ * a plain string is edited as the zh-TW text, and empty texts become undefined.
+ */
+export function TextInputs({ value, onChange, testid }: { value?: Text | string; onChange: (v: Text | undefined) => void; testid?: string }) {
   const { t } = useTranslation();
+  const texts = asTexts(value);
   const set = (lang: string, s: string) => {
-    const next: Record<string, string> = { ...(value ?? {}) };
+    const next: Record<string, string> = { ...texts };
     if (s) next[lang] = s;
     else delete next[lang];
     onChange(Object.keys(next).length ? (next as Text) : undefined);
@@ -20,8 +30,8 @@ export function TextInputs({ value, onChange, testid }: { value?: Text; onChange
         <Input
           key={lang}
           size="small"
-          prefix={<span style={{ display: "inline-block", width: 44, color: "#8c8c8c" }}>{t(`designer.lang.${lang}`)}</span>}
-          value={(value as Record<string, string> | undefined)?.[lang] ?? ''}
+          prefix={<span style={{ display: 'inline-block', width: 44, color: '#8c8c8c' }}>{t(`designer.lang.${lang}`)}</span>}
+          value={texts[lang] ?? ''}
           onChange={(e) => set(lang, e.target.value)}
           data-testid={testid ? `${testid}-${lang}` : undefined}
         />

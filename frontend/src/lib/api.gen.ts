@@ -1666,7 +1666,10 @@ export interface components {
         /** @description A department. Also the body of POST /api/v1/departments. */
         DepartmentView: {
             key: string;
+            /** @description The name in zh-TW, shown where no name in the reader's language is given. */
             name: string;
+            /** @description The name per UI language (zh-TW, zh-CN, en); a missing language falls back to name. On create, another language is refused (422) and each name has at most 200 characters. */
+            names?: components["schemas"]["LocalizedText"];
             /** @description Key of the parent department; omitted for a top-level one. */
             parent?: string;
         };

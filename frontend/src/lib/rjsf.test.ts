@@ -2,6 +2,22 @@ import { describe, expect, it } from 'vitest';
 import type { RJSFSchema } from '@rjsf/utils';
 import i18n from '../i18n';
 import { computedFields, localizeSchema, localizeUiSchema, omitComputed, validator, withComputedReadonly } from './rjsf';
+import order from '../../../schemas/examples/forms/order.json';
+import complaint from '../../../schemas/examples/forms/aftersales-complaint.json';
+import ret from '../../../schemas/examples/forms/aftersales-return.json';
+
+/** Every title, description and ui text of a localized schema and ui schema. */
+function texts(node: unknown, out: string[] = []): string[] {
+  if (Array.isArray(node)) node.forEach((n) => texts(n, out));
+  else if (node && typeof node === 'object') {
+    for (const [k, v] of Object.entries(node)) {
+      if (['title', 'description', 'ui:title', 'ui:help', 'ui:placeholder', 'ui:description'].includes(k) && typeof v === 'string') out.push(v);
+      else if (k === 'ui:enumNames' && Array.isArray(v)) out.push(...(v as string[]));
+      else if (k !== 'enum' && k !== 'default') texts(v, out);
+    }
+  }
+  return out;
+}
 
 describe('localizeSchema', () => {
   it('replaces localized titles and descriptions, leaving the rest alone', () => {
@@ -29,6 +45,19 @@ describe('localizeSchema', () => {
       tier: { 'ui:enumNames': [{ 'zh-TW': '一般', en: 'Standard' }, 'VIP'], 'ui:help': { en: 'pick one' } },
     };
     expect(localizeUiSchema(ui, 'en')).toEqual({ tier: { 'ui:enumNames': ['Standard', 'VIP'], 'ui:help': 'pick one' } });
+  });
+
+  it.each([
+    ['order', order],
+    ['complaint', complaint],
+    ['return', ret],
+  ])('the demo %s form reads in English and in Simplified Chinese', (_, form) => {
+    const en = [...texts(localizeSchema(form.schema, 'en')), ...texts(localizeUiSchema(form.ui, 'en'))];
+    expect(en.length).toBeGreaterThan(5);
+    expect(en.filter((s) => /[\u3400-\u9fff]/.test(s))).toEqual([]);
+    // characters that are only Traditional (their Simplified forms differ)
+    const cn = [...texts(localizeSchema(form.schema, 'zh-CN')), ...texts(localizeUiSchema(form.ui, 'zh-CN'))];
+    expect(cn.filter((s) => /[戶號單數幣備計貨資訊說驗處結與運當類顯錯誤細項額聯絡嚴據]/.test(s))).toEqual([]);
   });
 });
 

@@ -14,6 +14,7 @@ const en: Messages = {
     adminStatus: 'System status',
     dashboards: 'Dashboards',
     boards: 'Boards',
+    departments: 'Departments',
   },
   header: {
     language: 'Language',
@@ -596,6 +597,7 @@ const en: Messages = {
     key: "Field key",
     fieldTitle: "Title",
     help: "Help text",
+    fieldDescription: "Description (shown beside the title)",
     required: "Required",
     minLength: "Min length",
     maxLength: "Max length",
@@ -1229,6 +1231,16 @@ const en: Messages = {
     remove: "Remove this row",
     add: "Add a row",
     liveTotalHint: "Total (the system computes it again on submit)",
+  },
+  departments: {
+    title: 'Departments',
+    new: 'New department',
+    key: 'Key',
+    name: 'Name',
+    parent: 'Parent department',
+    save: 'Create',
+    required: 'Required',
+    created: 'Department “{{name}}” created',
   },
 };
 

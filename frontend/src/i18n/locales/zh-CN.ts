@@ -14,6 +14,7 @@ const zhCN: Messages = {
     adminStatus: '系统状态',
     dashboards: '仪表板',
     boards: '部门看板',
+    departments: '部门',
   },
   header: {
     language: '语言',
@@ -596,6 +597,7 @@ const zhCN: Messages = {
     key: "字段代码",
     fieldTitle: "标题",
     help: "说明文字",
+    fieldDescription: "描述（显示在标题旁）",
     required: "必填",
     minLength: "最短长度",
     maxLength: "最长长度",
@@ -1229,6 +1231,16 @@ const zhCN: Messages = {
     remove: "删除此行",
     add: "新增一行",
     liveTotalHint: "合计（提交时由系统重新计算）",
+  },
+  departments: {
+    title: '部门',
+    new: '新增部门',
+    key: '代码',
+    name: '名称',
+    parent: '上级部门',
+    save: '创建',
+    required: '必填',
+    created: '已创建部门「{{name}}」',
   },
 };
 

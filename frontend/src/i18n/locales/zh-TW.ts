@@ -12,6 +12,7 @@ const zhTW = {
     adminStatus: '系統狀態',
     dashboards: '儀表板',
     boards: '部門看板',
+    departments: '部門',
   },
   header: {
     language: '語言',
@@ -595,6 +596,7 @@ const zhTW = {
     key: "欄位代碼",
     fieldTitle: "標題",
     help: "說明文字",
+    fieldDescription: "描述（顯示在標題旁）",
     required: "必填",
     minLength: "最短長度",
     maxLength: "最長長度",
@@ -1228,6 +1230,16 @@ const zhTW = {
     remove: "刪除此列",
     add: "新增一列",
     liveTotalHint: "合計（送出時由系統重新計算）",
+  },
+  departments: {
+    title: '部門',
+    new: '新增部門',
+    key: '代碼',
+    name: '名稱',
+    parent: '上層部門',
+    save: '建立',
+    required: '必填',
+    created: '已建立部門「{{name}}」',
   },
 };
 

@@ -41,6 +41,9 @@ export function FieldProperties({
           <Form.Item label={t('formDesigner.fieldTitle')}>
             <TextInputs value={f.title} onChange={(v) => set('title', v)} testid="fd-prop-title" />
           </Form.Item>
+          <Form.Item label={t('formDesigner.fieldDescription')}>
+            <TextInputs value={f.description} onChange={(v) => set('description', v)} testid="fd-prop-description" />
+          </Form.Item>
           <Form.Item label={t('formDesigner.help')}>
             <TextInputs value={f.help} onChange={(v) => set('help', v)} testid="fd-prop-help" />
           </Form.Item>

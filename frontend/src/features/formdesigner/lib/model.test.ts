@@ -17,6 +17,7 @@ import {
   type FormDoc,
   type FormModel,
 } from './model';
+import { localizeSchema } from '../../../lib/rjsf';
 
 const T = (s: string) => ({ 'zh-TW': s, 'zh-CN': s, en: s });
 let n = 0;
@@ -29,14 +30,14 @@ describe('fieldToSchema', () => {
     [
       'text with constraints',
       { id: '1', key: 'note', kind: 'text', title: T('備註'), minLength: 2, maxLength: 50, pattern: '^[a-z]+$', multiline: true },
-      { type: 'string', title: '備註', minLength: 2, maxLength: 50, pattern: '^[a-z]+$' },
-      { 'ui:designer': 'text', 'ui:title': T('備註'), 'ui:widget': 'textarea' },
+      { type: 'string', title: T('備註'), minLength: 2, maxLength: 50, pattern: '^[a-z]+$' },
+      { 'ui:designer': 'text', 'ui:widget': 'textarea' },
     ],
     [
       'integer number',
       { id: '1', key: 'n', kind: 'number', title: { en: 'N' }, integer: true, minimum: 1, maximum: 9 },
-      { type: 'integer', title: 'N', minimum: 1, maximum: 9 },
-      { 'ui:designer': 'number', 'ui:title': { en: 'N' } },
+      { type: 'integer', title: { en: 'N' }, minimum: 1, maximum: 9 },
+      { 'ui:designer': 'number' },
     ],
     ['money', { id: '1', key: 'amount', kind: 'money', minimum: 0 }, { type: 'number', minimum: 0, multipleOf: 0.01 }, { 'ui:designer': 'money' }],
     ['date', { id: '1', key: 'd', kind: 'date' }, { type: 'string', format: 'date' }, { 'ui:designer': 'date', 'ui:widget': 'date' }],
@@ -87,7 +88,9 @@ describe('model ↔ document', () => {
   it('a model with every palette kind gives a document the form meta-schema accepts, and its data schema compiles', () => {
     const doc = modelToDoc(everyKind());
     expect(validMeta(doc), JSON.stringify(validMeta.errors)).toBe(true);
-    expect(() => ajv.compile(doc.schema)).not.toThrow();
+    // per-language titles are read as their zh-TW text where JSON Schema wants a string (as the server does)
+    expect(() => ajv.compile(localizeSchema(doc.schema, 'zh-TW'))).not.toThrow();
+    expect((doc.schema.properties.text as { title: unknown }).title).toEqual({ 'zh-TW': '文字', 'zh-CN': '文字', en: 'Text' });
     expect(doc.ui?.['ui:order']).toEqual(['text', 'number', 'amount', 'date', 'choice', 'customer', 'items', 'attachment', 'total']);
     expect(doc.computed).toEqual({ total: 'sum(map(order.items, #.qty * #.price))' });
     expect(doc.schema.required).toEqual(['customer', 'items']);
@@ -164,5 +167,43 @@ describe('helpers', () => {
     ['', undefined],
   ])('pointerField(%s)', (pointer, want) => {
     expect(pointerField(pointer, doc)).toBe(want);
+  });
+});
+
+describe('titles per language', () => {
+  it('an older document with its titles in ui:title (or plain) loads them, and saves them in the schema', () => {
+    const old: FormDoc = {
+      kind: 'form',
+      key: 'old',
+      schema: {
+        type: 'object',
+        properties: { note: { type: 'string', title: '備註', description: { 'zh-TW': '給倉庫的話', en: 'For the warehouse' } }, memo: { type: 'string', title: '說明' } },
+      },
+      ui: { note: { 'ui:title': { 'zh-TW': '備註', en: 'Note' }, 'ui:widget': 'textarea' } },
+    };
+    const m = docToModel(old, ids);
+    expect(m.fields.map((f) => f.title)).toEqual([{ 'zh-TW': '備註', en: 'Note' }, { 'zh-TW': '說明' }]);
+    expect(m.fields[0].description).toEqual({ 'zh-TW': '給倉庫的話', en: 'For the warehouse' });
+    const doc = modelToDoc(m);
+    expect(doc.schema.properties.note.description).toEqual({ 'zh-TW': '給倉庫的話', en: 'For the warehouse' });
+    // a description cleared in the designer leaves the schema
+    const cleared = modelToDoc({ ...m, fields: m.fields.map((f) => ({ ...f, description: undefined })) });
+    expect(cleared.schema.properties.note).not.toHaveProperty('description');
+    expect(doc.schema.properties.note.title).toEqual({ 'zh-TW': '備註', en: 'Note' });
+    expect(doc.ui?.note).not.toHaveProperty('ui:title');
+    expect(doc.ui?.note).toHaveProperty('ui:widget', 'textarea');
+    expect(doc.schema.properties.memo.title).toEqual({ 'zh-TW': '說明' });
+  });
+
+  it('the demo order form has every field title in the three languages', () => {
+    const walk = (s: Record<string, unknown>, at: string): string[] => {
+      const props = (s.properties ?? (s.items as Record<string, unknown> | undefined)?.properties ?? {}) as Record<string, Record<string, unknown>>;
+      return Object.entries(props).flatMap(([k, p]) => {
+        const title = p.title as Record<string, string> | undefined;
+        const missing = ['zh-TW', 'zh-CN', 'en'].filter((l) => !title?.[l]).map((l) => `${at}/${k} ${l}`);
+        return [...missing, ...walk(p, `${at}/${k}`)];
+      });
+    };
+    expect(walk((order as unknown as FormDoc).schema, '')).toEqual([]);
   });
 });

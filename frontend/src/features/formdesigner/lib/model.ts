@@ -1,7 +1,9 @@
 // The form designer's model (a list of typed fields) and its conversion to and from the form definition
 // document (schemas/form.schema.json): JSON Schema of the order data + rjsf ui hints + computed fields.
-// Titles are kept in the schema as plain text (zh-TW first) so the schema stays valid JSON Schema, and in the
-// ui schema as `ui:title` with all three languages, which the order screens show in the current language.
+// A field's title and description are written in the schema per language ({"zh-TW": …, "zh-CN": …, "en": …}, as node names are);
+// the server reads each as the zh-TW text where JSON Schema wants a string, and the screens show the current
+// language. Documents that still carry a plain title, or the per-language one in the ui schema's `ui:title`
+// (what the designer wrote before), load the same. Enum labels are per language in `ui:enumNames`.
 // Each designed field carries its palette kind in its ui entry (`ui:designer`); documents written by hand are
 // recognised by shape, and whatever the designer does not understand is kept as a `raw` field unchanged.
 
@@ -24,6 +26,8 @@ export interface DesignerField {
   key: string;
   kind: FieldKind;
   title?: Text;
+  /** The schema's description (per language): shown beside the title. */
+  description?: Text;
   help?: Text;
   required?: boolean;
   // text
@@ -142,65 +146,61 @@ const clean = (t?: Text): Text | undefined => {
   for (const [k, v] of Object.entries(t)) if (v) out[k as Lang] = v;
   return Object.keys(out).length ? out : undefined;
 };
-/** The plain text kept in the schema: zh-TW, else en, else zh-CN. */
-const plain = (t?: Text) => t?.['zh-TW'] || t?.en || t?.['zh-CN'] || undefined;
 const defined = <T extends Json>(o: T): T => {
   const out: Json = {};
   for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
   return out as T;
 };
 
-const CUSTOMER_SCHEMA = (title?: string): Json =>
+const CUSTOMER_SCHEMA = (title?: Text): Json =>
   defined({
     type: 'object',
     title,
     required: ['name'],
     additionalProperties: false,
     properties: {
-      name: { type: 'string', title: '客戶名稱', minLength: 1, maxLength: 100 },
-      tier: { type: 'string', title: '客戶等級', enum: ['standard', 'vip', 'new'] },
-      contact: { type: 'string', title: '聯絡 Email', format: 'email', maxLength: 254 },
+      name: { type: 'string', title: { 'zh-TW': '客戶名稱', 'zh-CN': '客户名称', en: 'Customer name' }, minLength: 1, maxLength: 100 },
+      tier: { type: 'string', title: { 'zh-TW': '客戶等級', 'zh-CN': '客户等级', en: 'Tier' }, enum: ['standard', 'vip', 'new'] },
+      contact: { type: 'string', title: { 'zh-TW': '聯絡 Email', 'zh-CN': '联络 Email', en: 'Contact email' }, format: 'email', maxLength: 254 },
     },
   });
 const CUSTOMER_UI: Json = {
   'ui:order': ['name', 'tier', 'contact'],
-  name: { 'ui:title': { 'zh-TW': '客戶名稱', 'zh-CN': '客户名称', en: 'Customer name' } },
   tier: {
-    'ui:title': { 'zh-TW': '客戶等級', 'zh-CN': '客户等级', en: 'Tier' },
     'ui:enumNames': [
       { 'zh-TW': '一般', 'zh-CN': '一般', en: 'Standard' },
       { 'zh-TW': '重要客戶 (VIP)', 'zh-CN': '重要客户 (VIP)', en: 'VIP' },
       { 'zh-TW': '新客戶', 'zh-CN': '新客户', en: 'New' },
     ],
   },
-  contact: { 'ui:title': { 'zh-TW': '聯絡 Email', 'zh-CN': '联络 Email', en: 'Contact email' }, 'ui:placeholder': 'name@example.com' },
+  contact: { 'ui:placeholder': 'name@example.com' },
 };
 const LINE_ITEM_SCHEMA: Json = {
   type: 'object',
   required: ['sku', 'qty', 'price'],
   additionalProperties: false,
   properties: {
-    sku: { type: 'string', title: '料號', pattern: '^[A-Z0-9][A-Z0-9-]{1,31}$' },
-    name: { type: 'string', title: '品名', maxLength: 100 },
-    qty: { type: 'integer', title: '數量', minimum: 1, maximum: 100000 },
-    price: { type: 'number', title: '單價', minimum: 0 },
+    sku: { type: 'string', title: { 'zh-TW': '料號', 'zh-CN': '料号', en: 'SKU' }, pattern: '^[A-Z0-9][A-Z0-9-]{1,31}$' },
+    name: { type: 'string', title: { 'zh-TW': '品名', 'zh-CN': '品名', en: 'Name' }, maxLength: 100 },
+    qty: { type: 'integer', title: { 'zh-TW': '數量', 'zh-CN': '数量', en: 'Qty' }, minimum: 1, maximum: 100000 },
+    price: { type: 'number', title: { 'zh-TW': '單價', 'zh-CN': '单价', en: 'Unit price' }, minimum: 0 },
   },
 };
 const LINE_ITEM_UI: Json = {
   'ui:order': ['sku', 'name', 'qty', 'price'],
-  sku: { 'ui:title': { 'zh-TW': '料號', 'zh-CN': '料号', en: 'SKU' }, 'ui:placeholder': 'SKU' },
-  name: { 'ui:title': { 'zh-TW': '品名', 'zh-CN': '品名', en: 'Name' } },
-  qty: { 'ui:title': { 'zh-TW': '數量', 'zh-CN': '数量', en: 'Qty' }, 'ui:widget': 'updown' },
-  price: { 'ui:title': { 'zh-TW': '單價', 'zh-CN': '单价', en: 'Unit price' }, 'ui:widget': 'updown' },
+  sku: { 'ui:placeholder': 'SKU' },
+  qty: { 'ui:widget': 'updown' },
+  price: { 'ui:widget': 'updown' },
 };
 
 /** One field's JSON Schema and ui entry: the keywords the designer manages over what the field was loaded with. */
 export function fieldToSchema(f: DesignerField): { schema: Json; ui: Json } {
   if (f.kind === 'raw') return { schema: f.schema ?? {}, ui: f.ui ?? {} };
-  const title = plain(f.title);
-  const managedUi: Json = { 'ui:designer': f.kind, 'ui:title': clean(f.title), 'ui:help': clean(f.help) };
+  const title = clean(f.title);
+  // the title lives in the schema; a `ui:title` loaded from an older document would hide it
+  const managedUi: Json = { 'ui:designer': f.kind, 'ui:title': undefined, 'ui:help': clean(f.help) };
   const merge = (schema: Json, ui: Json = {}, baseUi: Json = {}) => ({
-    schema: defined({ ...(f.schema ?? {}), ...schema }),
+    schema: defined({ ...(f.schema ?? {}), description: clean(f.description), ...schema }),
     ui: defined({ ...baseUi, ...(f.ui ?? {}), ...managedUi, ...ui }),
   });
   switch (f.kind) {
@@ -305,7 +305,7 @@ export function docToModel(doc: FormDoc, makeId: () => string = newFieldId): For
     const base: DesignerField = { id: makeId(), key, kind, required: required.has(key) || undefined };
     if (kind === 'raw') return defined({ ...base, schema: s, ui: ui[key] === undefined ? undefined : u, expression: computed[key] });
     const title = asText(u['ui:title']) ?? asText(s.title);
-    const f: DesignerField = defined({ ...base, title, help: asText(u['ui:help']), schema: s, ui: ui[key] === undefined ? undefined : u });
+    const f: DesignerField = defined({ ...base, title, description: asText(s.description), help: asText(u['ui:help']), schema: s, ui: ui[key] === undefined ? undefined : u });
     switch (kind) {
       case 'text':
         return defined({ ...f, minLength: num(s.minLength), maxLength: num(s.maxLength), pattern: str(s.pattern), multiline: u['ui:widget'] === 'textarea' || undefined });

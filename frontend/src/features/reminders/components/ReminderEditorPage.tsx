@@ -9,6 +9,7 @@ import { useDef, useDefList } from '../../definitions';
 import { TextInputs } from '../../../components/TextInputs';
 import type { FlowDoc } from '../../designer';
 import { useLang } from '../../../i18n/useLang';
+import type { LocalizedText } from '../../../i18n/pickText';
 import { isTimeZone } from '../lib/cron';
 import { useSchedulePreview } from '../api/schedules';
 import { DURATION_RE, HHMM_END_RE, HHMM_RE, WEEKDAYS, docToValues, newReminderDoc, valuesToDoc, type ReminderDoc, type ReminderValues } from '../lib/model';
@@ -64,7 +65,7 @@ function ReminderForm({ doc, revision, onChange, errors }: EditorProps<ReminderD
   const roles = useDefList('roles');
   const flow = useDef<FlowDoc>('flows', flowKey || undefined);
   const flowDoc = flow.data?.body ?? flow.data?.draft;
-  const formDef = useDef<{ schema?: { properties?: Record<string, { format?: string; title?: string }> } }>('forms', flowDoc?.form);
+  const formDef = useDef<{ schema?: { properties?: Record<string, { format?: string; title?: LocalizedText }> } }>('forms', flowDoc?.form);
   const reviewNodes = (flowDoc?.nodes ?? []).filter((n) => n.type === 'review');
   const dateFields = Object.entries((formDef.data?.body ?? formDef.data?.draft)?.schema?.properties ?? {}).filter(([, s]) => s.format === 'date');
 
@@ -101,7 +102,7 @@ function ReminderForm({ doc, revision, onChange, errors }: EditorProps<ReminderD
         </Col>
         <Col xs={24} md={12}>
           <Form.Item name="deadline_field" label={t('reminderEditor.deadlineField')} help={t('reminderEditor.deadlineFieldHelp')}>
-            <AutoComplete allowClear options={dateFields.map(([k, s]) => ({ value: k, label: `${s.title ?? k} (${k})` }))} />
+            <AutoComplete allowClear options={dateFields.map(([k, s]) => ({ value: k, label: `${pick(s.title) || k} (${k})` }))} />
           </Form.Item>
         </Col>
       </Row>
