@@ -180,6 +180,44 @@ async function main() {
           await page.getByTestId('my-channels').waitFor();
           await navVisible(page);
           await noOverflow(page, 'channels');
+          if (lang === 'zh-TW') {
+            // a DingTalk robot with its signing secret: the secret goes in and never comes back
+            const secret = `SEC-e2e-${Date.now()}`;
+            await page.getByTestId('channel-add').click();
+            await page.getByTestId('channel-type').click();
+            await page.locator('.ant-select-item-option').filter({ hasText: '釘釘' }).click();
+            await page.getByTestId('channel-secret').waitFor();
+            await page.getByTestId('channel-name').fill('手機測試機器人');
+            await page.getByTestId('channel-address').fill('https://oapi.dingtalk.com/robot/send?access_token=e2e');
+            await page.getByTestId('channel-secret').fill(secret);
+            const [res] = await Promise.all([
+              page.waitForResponse((r) => r.url().endsWith('/api/v1/notify/channels') && r.request().method() === 'POST'),
+              page.getByTestId('channel-save').click(),
+            ]);
+            const body = await res.text();
+            if (res.status() !== 201 || body.includes(secret)) fail(`create channel: ${res.status()} ${body.slice(0, 300)}`);
+            const card = page.locator('[data-testid="notify-channel"][data-type="dingtalk"]');
+            await card.getByTestId('channel-has-secret').waitFor();
+            await page.getByTestId('channel-secret').waitFor({ state: 'detached' }); // the closed dialog is gone
+            if ((await page.content()).includes(secret)) fail('the secret is shown back on the page');
+            // editing shows that a secret is stored, never the secret
+            await card.getByTestId('channel-edit').click();
+            const field = page.getByTestId('channel-secret');
+            await field.waitFor();
+            if ((await field.inputValue()) !== '') fail('the edit dialog fills in the secret');
+            await page.screenshot({ path: path.join(outDir, `phone-${String(run.stepNo).padStart(2, '0')}-channel-edit-${lang}.png`) });
+            await page.locator('.ant-modal-close').click();
+            await field.waitFor({ state: 'detached' });
+            // the kinds it gets: one tap each
+            const [put] = await Promise.all([
+              page.waitForResponse((r) => /\/api\/v1\/notify\/channels\/\d+$/.test(r.url()) && r.request().method() === 'PUT'),
+              card.locator('[data-testid$="-digest"]').click(),
+            ]);
+            const after = await put.json();
+            if (put.status() !== 200 || !after.kinds.includes('digest') || !after.has_secret) fail(`kinds: ${put.status()} ${JSON.stringify(after)}`);
+            await page.getByTestId('channel-add').waitFor();
+            await noOverflow(page, 'channels with one');
+          }
           await page.screenshot({ path: path.join(outDir, `phone-${String(run.stepNo).padStart(2, '0')}-channels-${lang}.png`) });
           await page.getByTestId('phone-nav-tasks').click();
           await page.locator(`[data-testid="task-row"][data-order-number="${number}"]`).waitFor({ state: 'detached' });

@@ -40,16 +40,19 @@ function KindBoxes({ value, onChange, disabled, testId }: { value: NotifyKind[];
   );
 }
 
-/** Adds or changes a channel. The secret is write-only: shown as stored, never filled in. */
-function ChannelModal({ editing, onClose }: { editing: Editing | null; onClose: () => void }) {
+/**
+ * Adds or changes a channel. The secret is write-only: shown as stored, never filled in. Mounted per opening
+ * (keyed by the channel), so no value of an earlier opening — a secret typed there least of all — stays in its form.
+ */
+function ChannelModal({ editing, onClose }: { editing: Editing; onClose: () => void }) {
   const { t } = useTranslation();
   const { message } = App.useApp();
   const [form] = Form.useForm<NotifyChannelInput>();
   const save = useSaveNotifyChannel();
   const type: NotifyType = Form.useWatch('type', form) ?? 'email';
-  const c = editing?.channel;
+  const c = editing.channel;
   const submit = (v: NotifyChannelInput) => {
-    const body: NotifyChannelInput = { ...v, company: editing?.company, kinds: v.kinds ?? [] };
+    const body: NotifyChannelInput = { ...v, company: editing.company, kinds: v.kinds ?? [] };
     if (!body.secret) delete body.secret; // empty: keep the stored one
     save.mutate(
       { id: c?.id, body },
@@ -72,14 +75,13 @@ function ChannelModal({ editing, onClose }: { editing: Editing | null; onClose: 
   };
   return (
     <Modal
-      open={!!editing}
-      title={t(c ? 'notifyChannels.edit' : editing?.company ? 'notifyChannels.addCompany' : 'notifyChannels.add')}
+      open
+      title={t(c ? 'notifyChannels.edit' : editing.company ? 'notifyChannels.addCompany' : 'notifyChannels.add')}
       onCancel={onClose}
       onOk={() => form.submit()}
       okText={t('notifyChannels.save')}
       cancelText={t('common.cancel')}
       confirmLoading={save.isPending}
-      destroyOnHidden
       okButtonProps={{ 'data-testid': 'channel-save' } as never}
     >
       <Form<NotifyChannelInput>
@@ -102,7 +104,7 @@ function ChannelModal({ editing, onClose }: { editing: Editing | null; onClose: 
           <Form.Item
             name="address"
             label={t(type === 'email' ? 'notifyChannels.email' : 'notifyChannels.url')}
-            extra={type === 'email' && editing?.company ? t('notifyChannels.companyEmailHint') : undefined}
+            extra={type === 'email' && editing.company ? t('notifyChannels.companyEmailHint') : undefined}
           >
             <Input maxLength={2000} inputMode={type === 'email' ? 'email' : 'url'} data-testid="channel-address" />
           </Form.Item>
@@ -126,7 +128,7 @@ function ChannelModal({ editing, onClose }: { editing: Editing | null; onClose: 
             />
           </Form.Item>
         ) : null}
-        <Form.Item name="kinds" label={editing?.company ? t('notifyChannels.defaultKinds') : t('notifyChannels.kinds')}>
+        <Form.Item name="kinds" label={editing.company ? t('notifyChannels.defaultKinds') : t('notifyChannels.kinds')}>
           <KindBoxesField />
         </Form.Item>
         <Form.Item name="enabled" label={t('notifyChannels.enabled')} valuePropName="checked">
@@ -252,7 +254,9 @@ export function NotifyChannelsPage() {
           )}
         </Flex>
       </Card>
-      <ChannelModal editing={editing} onClose={() => setEditing(null)} />
+      {editing ? (
+        <ChannelModal key={editing.channel ? `c${editing.channel.id}` : editing.company ? 'new-company' : 'new'} editing={editing} onClose={() => setEditing(null)} />
+      ) : null}
     </Flex>
   );
 }
