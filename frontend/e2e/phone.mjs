@@ -115,6 +115,9 @@ async function main() {
       const { context, page } = await phonePage(browser, lang);
       try {
         await step(`${lang}: the manager signs in on a 390×844 phone; the inbox is cards over the bottom navigation`, page, async () => {
+          await page.goto(`${BASE}/login`);
+          await page.getByTestId('login-username').waitFor();
+          await noOverflow(page, 'login');
           await login(page, REVIEWER);
           await page.getByTestId('phone-nav-tasks').filter({ hasText: NAV[lang] }).waitFor();
           await navVisible(page);
@@ -167,11 +170,10 @@ async function main() {
         });
 
         await step(`${lang}: orders, notifications, me and the channel settings fit the phone`, page, async () => {
-          for (const [key, title] of [['orders', null], ['notifications', 'page-title'], ['me', 'me-name']]) {
+          for (const [key, title] of [['orders', 'order-cards'], ['notifications', 'page-title'], ['me', 'me-name']]) {
             await page.getByTestId(`phone-nav-${key}`).click();
             await page.waitForURL((u) => u.pathname.startsWith(`/${key}`));
-            if (title) await page.getByTestId(title).waitFor();
-            else await page.waitForLoadState('networkidle');
+            await page.getByTestId(title).waitFor();
             await navVisible(page);
             await noOverflow(page, key);
             if (lang === 'zh-TW' || key === 'me') await page.screenshot({ path: path.join(outDir, `phone-${String(run.stepNo).padStart(2, '0')}-${key}-${lang}.png`) });

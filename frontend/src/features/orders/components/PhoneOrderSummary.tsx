@@ -10,7 +10,7 @@ import type { Order } from '../../../lib/types';
 type Line = { name?: unknown; sku?: unknown; qty?: unknown };
 
 /** The customer as the order's data names it (an object with a name, or a string), else its code. */
-function customerOf(o: Order): string {
+export function customerOf(o: Order): string {
   const c = (o.data as Record<string, unknown> | undefined)?.customer;
   if (c && typeof c === 'object' && typeof (c as { name?: unknown }).name === 'string') return (c as { name: string }).name;
   if (typeof c === 'string') return c;
