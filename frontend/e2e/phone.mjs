@@ -4,15 +4,20 @@
 // (document.scrollingElement.scrollWidth <= 390), and the bottom navigation is visible. It does this in
 // 繁體中文, 简体中文 and English (one order each), visits orders, notifications, me and the notification
 // channels page, and checks the app is installable (manifest, icons, a service worker that keeps the app
-// shell and never an API answer). Last, the desktop at 1440 px keeps its side menu and table.
+// shell and never an API answer). A node that demands a fresh sign-in (within 1m) makes the phone ask
+// for the password a minute after signing in, and the approval goes through after it. Last, the desktop
+// at 1440 px keeps its side menu and table.
 //
 // Screenshots: test-output/e2e/phone-NN-*.png.
-// Environment: SLUICE_URL (required), SLUICE_PASSWORD (sluice-demo).
+// Environment: SLUICE_URL (required), SLUICE_PASSWORD (sluice-demo), SLUICE_ADMIN (admin),
+// SLUICE_ADMIN_PASSWORD (admin-e2e-pass).
 import fs from 'node:fs';
 import path from 'node:path';
 import { BASE, PASSWORD, StepError, fail, launch, login, outDir, repoRoot, steps } from './harness.mjs';
 
 const REVIEWER = 'manager';
+const ADMIN = process.env.SLUICE_ADMIN || 'admin';
+const ADMIN_PASSWORD = process.env.SLUICE_ADMIN_PASSWORD || 'admin-e2e-pass';
 const WIDTH = 390;
 const HEIGHT = 844;
 const LANGS = ['zh-TW', 'zh-CN', 'en'];
@@ -31,7 +36,7 @@ async function call(method, p, token, body) {
   if (!res.ok) fail(`${method} ${p}: ${res.status} ${text.slice(0, 300)}`);
   return text ? JSON.parse(text) : undefined;
 }
-const apiLogin = async (username) => (await call('POST', '/auth/login', '', { username, password: PASSWORD })).token;
+const apiLogin = async (username, password = PASSWORD) => (await call('POST', '/auth/login', '', { username, password })).token;
 const ticked = (task) => (task.checklist ?? []).map(() => true);
 
 /** No sideways scrolling: the document is no wider than the phone. */
@@ -229,6 +234,56 @@ async function main() {
         await context.close();
       }
     }
+
+    await step('a fresh sign-in: the sales review demands one (within 1m); after a minute the phone asks for the password and the approval goes through', null, async () => {
+      const admin = await apiLogin(ADMIN, ADMIN_PASSWORD);
+      const doc = JSON.parse(fs.readFileSync(path.join(repoRoot, 'schemas', 'examples', 'flows', 'order-review.json'), 'utf8'));
+      const publish = async (d) => {
+        await call('PUT', '/definitions/flows/order-review', admin, d);
+        await call('POST', '/definitions/flows/order-review/publish', admin, {});
+      };
+      const fresh = structuredClone(doc);
+      fresh.nodes.find((n) => n.id === 'sales_review').fresh_sign_in = { above: 0, within: '1m' };
+      await publish(fresh);
+      let number;
+      try {
+        const clerk = await apiLogin('clerk');
+        const o = await call('POST', '/orders', clerk, sample);
+        await call('POST', `/tasks/${o.tasks[0].id}/actions`, clerk, { action: 'approve', checklist: ticked(o.tasks[0]) });
+        number = o.number;
+      } finally {
+        await publish(doc); // later orders follow the demo flow again; this one keeps its version
+      }
+      const { context, page } = await phonePage(browser, 'zh-TW');
+      try {
+        await login(page, REVIEWER);
+        const signedIn = Date.now();
+        await page.locator(`[data-testid="task-row"][data-order-number="${number}"]`).click();
+        await page.getByTestId('task-action-panel').waitFor();
+        const items = page.getByTestId('checklist-item');
+        for (let k = 0; k < (await items.count()); k++) await items.nth(k).locator('input[type="checkbox"]').check();
+        await page.waitForTimeout(Math.max(0, 62_000 - (Date.now() - signedIn)));
+        const refused = page.waitForResponse((r) => r.url().includes('/actions') && r.status() === 403);
+        await page.getByTestId('action-submit').click();
+        const problem = await (await refused).json();
+        if (problem.type !== 'urn:sluice:problem:reauth-required' || problem.within_minutes !== 1) fail(`refusal ${JSON.stringify(problem)}`);
+        await page.getByTestId('reauth-password').fill(PASSWORD);
+        await noOverflow(page, 'the password dialog');
+        await page.waitForTimeout(500); // the dialog's opening animation
+        await page.screenshot({ path: path.join(outDir, `phone-${String(run.stepNo).padStart(2, '0')}-reauth-zh-TW.png`) });
+        const [reauth, approved] = await Promise.all([
+          page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/reauth')),
+          page.waitForResponse((r) => r.url().includes('/actions') && r.status() === 200),
+          page.getByTestId('reauth-submit').click(),
+        ]);
+        if (reauth.status() !== 200) fail(`reauth answered ${reauth.status()}`);
+        if ((await approved.json()).task.decision !== 'approve') fail('the repeated approval did not approve');
+        await page.getByTestId('task-action-panel').waitFor({ state: 'detached' });
+        log(`  ${number}: refused after ${Math.round((Date.now() - signedIn) / 1000)}s, password entered, approved`);
+      } finally {
+        await context.close();
+      }
+    });
 
     await step('the desktop at 1440 px keeps its side menu and the inbox table', null, async () => {
       const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-TW' });
