@@ -104,7 +104,37 @@ func (s *Access) Authenticate(ctx context.Context, token string) (*service.Actor
 	if err != nil || u.Disabled {
 		return nil, "", err
 	}
-	return &service.Actor{ID: u.ID, Username: u.Username, IsAdmin: u.IsAdmin}, ses.CsrfToken, nil
+	return &service.Actor{ID: u.ID, Username: u.Username, IsAdmin: u.IsAdmin, SignedInAt: ses.CreatedAt}, ses.CsrfToken, nil
+}
+
+// Reauth is a fresh sign-in within a session: a's password again. It replaces the
+// session (token) with a new one stamped now, which a node's fresh_sign_in asks for,
+// and ends the old one, so a token seen before the password was entered proves nothing.
+func (s *Access) Reauth(ctx context.Context, a service.Actor, token, password string) (newToken, csrf string, err error) {
+	row, err := s.Store.Read.User.Get(ctx, a.ID)
+	if err != nil {
+		return "", "", err
+	}
+	ok, err := auth.VerifyPassword(row.PasswordHash, password)
+	if err != nil || !ok || row.Disabled {
+		return "", "", service.Errf(http.StatusUnauthorized, "wrong password")
+	}
+	newToken, hash := auth.NewToken()
+	csrf = randomString(24)
+	err = s.Change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
+		if _, err := tx.Session.Delete().Where(session.TokenHash(auth.HashToken(token))).Exec(ctx); err != nil {
+			return err
+		}
+		if err := tx.Session.Create().SetTokenHash(hash).SetUserID(row.ID).SetCsrfToken(csrf).
+			SetCreatedAt(j.At()).SetExpiresAt(j.At().Add(SessionTTL)).Exec(ctx); err != nil {
+			return err
+		}
+		return j.Audit(ctx, store.Audit{Actor: a.Username, Action: "reauth"})
+	})
+	if err != nil {
+		return "", "", err
+	}
+	return newToken, csrf, nil
 }
 
 // Logout ends the session the token belongs to.

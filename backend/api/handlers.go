@@ -45,6 +45,35 @@ func (h *handlers) postLogin(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"token": token, "user": u})
 }
 
+// postReauth is a fresh sign-in: the caller's password again, for the approvals a node
+// lets only a recent sign-in make. The session is replaced (new cookie and token).
+func (h *handlers) postReauth(c *gin.Context) {
+	var req struct {
+		Password string `json:"password" max:"256"`
+	}
+	if !bind(c, &req) {
+		return
+	}
+	a := actor(c)
+	ticket, ok, wait := h.login.Allow(a.Username, c.ClientIP())
+	if !ok {
+		c.Header("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		problem(c, http.StatusTooManyRequests, "too many attempts; wait and try again")
+		return
+	}
+	token, csrf, err := h.svc.Reauth(c.Request.Context(), a, c.GetString(ctxToken), req.Password)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	ticket.Succeeded()
+	maxAge := int(access.SessionTTL / time.Second)
+	c.SetSameSite(http.SameSiteLaxMode)
+	c.SetCookie(cookieName, token, maxAge, "/", "", h.opt.SecureCookies, true)
+	c.SetCookie(csrfCookie, csrf, maxAge, "/", "", h.opt.SecureCookies, false)
+	c.JSON(http.StatusOK, gin.H{"token": token})
+}
+
 func (h *handlers) postLogout(c *gin.Context) {
 	if err := h.svc.Logout(c.Request.Context(), actor(c), c.GetString(ctxToken)); err != nil {
 		h.fail(c, err)

@@ -34,6 +34,8 @@ type Problem struct {
 	// Reason: why a task changed (type service.TypeTaskChanged): decided, cancelled or
 	// moved.
 	Reason string `json:"reason,omitempty"`
+	// WithinMinutes: how recent a sign-in must be (type service.TypeReauthRequired).
+	WithinMinutes int `json:"within_minutes,omitempty"`
 }
 
 func problem(c *gin.Context, status int, detail string, errs ...service.FieldError) {
@@ -70,13 +72,13 @@ func (h *handlers) fail(c *gin.Context, err error) {
 		if e.Status == http.StatusTooManyRequests {
 			c.Header("Retry-After", strconv.Itoa(int(e.RetryAfter.Seconds())+1))
 		}
-		if e.Code != "" || e.Reason != "" { // a flow the checker refused: its code and counterexample too; a task that changed: why
+		if e.Code != "" || e.Reason != "" || e.WithinMinutes != 0 { // a flow the checker refused: its code and counterexample too; a task that changed: why; a fresh sign-in: how fresh
 			typ := e.Type
 			if typ == "" {
 				typ = "about:blank"
 			}
 			b, _ := json.Marshal(Problem{Type: typ, Title: http.StatusText(e.Status), Status: e.Status, Detail: e.Detail,
-				Errors: e.Errors, Code: e.Code, Counterexample: e.Counterexample, Reason: e.Reason})
+				Errors: e.Errors, Code: e.Code, Counterexample: e.Counterexample, Reason: e.Reason, WithinMinutes: e.WithinMinutes})
 			c.Abort()
 			c.Data(e.Status, "application/problem+json", b)
 			return

@@ -91,6 +91,7 @@ func New(svc *app.Service, opt Options) (*gin.Engine, error) {
 	v1.GET("/openapi.json", h.openapi)
 	a := v1.Group("", h.authenticate)
 	a.POST("/auth/logout", h.postLogout)
+	a.POST("/auth/reauth", h.postReauth)
 	a.GET("/me", h.getMe)
 	a.GET("/users", h.getUsers)
 	a.POST("/users", h.postUsers)

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"sluice/backend/durations"
 	"sluice/backend/engine"
@@ -29,6 +30,7 @@ var nodeFieldTypes = map[string]string{
 	"shipping":      engine.TypeReview,
 	"cc":            engine.TypeReview,
 	"fields":        engine.TypeReview,
+	"fresh_sign_in": engine.TypeReview,
 	"plugin":        engine.TypeTask,
 	"settings":      engine.TypeTask,
 	"status":        engine.TypeEnd,
@@ -211,6 +213,13 @@ func (c *flowCompiler) review(at string, n *engine.NodeDoc) {
 	}
 	if n.CC != nil {
 		c.approvers(at+"/cc", n.CC, false)
+	}
+	if f := n.FreshSignIn; f != nil && f.Within != "" {
+		if d, err := durations.Span(f.Within); err != nil {
+			c.add(at+"/fresh_sign_in/within", "%v", err)
+		} else if d < time.Minute || d > 24*time.Hour {
+			c.add(at+"/fresh_sign_in/within", "a fresh sign-in window is between 1m and 24h")
+		}
 	}
 	if n.Shipping {
 		// The last shipment completes the step with one decision on the shipper's task;

@@ -119,6 +119,9 @@ type NodeDoc struct {
 	// Shipping marks the step where the order's goods leave: shipments may be posted
 	// while it is open, and the last one completes it.
 	Shipping bool `json:"shipping,omitempty"`
+	// FreshSignIn: approving an order whose total is above its threshold needs a
+	// sign-in (password entered) within its window.
+	FreshSignIn *FreshSignIn `json:"fresh_sign_in,omitempty"`
 	// task
 	Plugin   string          `json:"plugin,omitempty"`
 	Settings json.RawMessage `json:"settings,omitempty"`
@@ -137,6 +140,17 @@ type NodeDoc struct {
 	// when it should be resolved; without it the order's department owns it for 24h.
 	Exception *ExceptionPolicy `json:"exception,omitempty"`
 }
+
+// FreshSignIn is a review node's demand that a large approval come from a recent
+// sign-in: the session's password was entered within Within (default 15m) when the
+// order's total is above Above.
+type FreshSignIn struct {
+	Above  float64 `json:"above"`
+	Within string  `json:"within,omitempty"`
+}
+
+// DefaultFreshWithin is FreshSignIn.Within when it is not set.
+const DefaultFreshWithin = "15m"
 
 // ExceptionPolicy routes a node's exceptions to their owner.
 type ExceptionPolicy struct {

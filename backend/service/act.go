@@ -189,6 +189,11 @@ func (s *Service) decide(ctx context.Context, tx *ent.Tx, j *store.Journal, a Ac
 		// the whole order waits for its exception; a decision now could move it past it
 		return nil, conflict("the order is held by an exception; resolve it first")
 	}
+	if req.Action == engine.ActApprove && req.auto == nil {
+		if err := s.freshEnough(a, f.Nodes[t.NodeID], o.Total); err != nil {
+			return nil, err
+		}
+	}
 	ni, err := tx.NodeInstance.Get(ctx, t.NodeInstanceID)
 	if err != nil {
 		return nil, err

@@ -38,12 +38,19 @@ type Error struct {
 	// Reason is a TypeTaskChanged conflict's machine reason: TaskDecided,
 	// TaskCancelled or TaskMoved.
 	Reason string `json:"reason,omitempty"`
+	// WithinMinutes: a TypeReauthRequired refusal's window, in minutes.
+	WithinMinutes int `json:"within_minutes,omitempty"`
 }
 
 // TypeTaskChanged: a 409 on an action whose task is no longer open. Its Reason says
 // why: someone decided it, the order went on without it, or a version migration moved
 // the order. It is "it changed", never "you may not" (403).
 const TypeTaskChanged = "urn:sluice:problem:task-changed"
+
+// TypeReauthRequired: a 403 on an approval the node lets only a recent sign-in make
+// (its fresh_sign_in threshold); the client asks for the password (POST
+// /auth/reauth) and retries. WithinMinutes says how recent.
+const TypeReauthRequired = "urn:sluice:problem:reauth-required"
 
 // The reasons of a TypeTaskChanged conflict.
 const (

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"slices"
+	"time"
 
 	"sluice/backend/authz"
 	"sluice/backend/definitions"
@@ -60,6 +61,9 @@ type Actor struct {
 	IsAdmin  bool
 	// RequestID is carried into audit entries.
 	RequestID string
+	// SignedInAt is when the session's password was entered (its sign-in or last
+	// re-authentication); zero for actors without a session (the system, tests).
+	SignedInAt time.Time
 }
 
 // sub is the actor's Casbin subject.

@@ -11,6 +11,8 @@ import { QueryClientProvider } from '@tanstack/react-query';
 import { createBrowserRouter, Navigate, RouterProvider } from 'react-router';
 import { AppLayout } from './components/AppLayout';
 import { NotFound } from './components/NotFound';
+import { MePage } from './components/MePage';
+import { ReauthPrompt } from './features/auth/components/ReauthPrompt';
 import { LoginPage } from './features/auth/components/LoginPage';
 import { InboxPage } from './features/tasks/components/InboxPage';
 import { OrdersPage } from './features/orders/components/OrdersPage';
@@ -51,6 +53,13 @@ const ChannelsPage = lazy(() => import('./features/opsadmin/ChannelsPage').then(
 const OutboxPage = lazy(() => import('./features/opsadmin/OutboxPage').then((m) => ({ default: m.OutboxPage })));
 // the landing page of a message's approve/reject link
 const ActLinkPage = lazy(() => import('./features/actlink/components/ActLinkPage').then((m) => ({ default: m.ActLinkPage })));
+// the phone's bottom navigation: notifications and "me"; where my notifications go
+const NotificationsPage = lazy(() =>
+  import('./features/notifications/components/NotificationsPage').then((m) => ({ default: m.NotificationsPage })),
+);
+const NotifyChannelsPage = lazy(() =>
+  import('./features/notifychannels/NotifyChannelsPage').then((m) => ({ default: m.NotifyChannelsPage })),
+);
 const page = (node: ReactNode) => <Suspense fallback={<Skeleton active />}>{node}</Suspense>;
 
 const ANTD_LOCALES = { 'zh-TW': zhTW, 'zh-CN': zhCN, en: enUS } as const;
@@ -92,6 +101,9 @@ export const router = createBrowserRouter([
       { path: 'admin/channels', element: page(<ChannelsPage />) },
       { path: 'admin/outbox', element: page(<OutboxPage />) },
       { path: 'act/:token', element: page(<ActLinkPage />) },
+      { path: 'notifications', element: page(<NotificationsPage />) },
+      { path: 'me', element: <MePage /> },
+      { path: 'me/channels', element: page(<NotifyChannelsPage />) },
       { path: '*', element: <NotFound /> },
     ],
   },
@@ -119,6 +131,7 @@ export function App() {
       <AntdApp>
         <QueryClientProvider client={queryClient}>
           <RouterProvider router={router} />
+          <ReauthPrompt />
         </QueryClientProvider>
       </AntdApp>
     </ConfigProvider>

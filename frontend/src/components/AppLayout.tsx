@@ -16,6 +16,9 @@ import { matchLanguage } from '../i18n/languages';
 import { LiveProvider } from '../lib/live/LiveProvider';
 import { LiveBridge } from '../features/notifications';
 import { NotificationBell } from '../features/notifications';
+import { useNotifications } from '../features/notifications';
+import { useIsPhone } from '../lib/usePhone';
+import { PhoneNav, PHONE_NAV_HEIGHT } from './PhoneNav';
 import { useTasks } from '../features/tasks';
 import { opsMenuItems, opsMenuKey } from '../features/opsadmin';
 
@@ -56,6 +59,13 @@ function TasksCount() {
   );
 }
 
+/** The bottom navigation with my open tasks and unread notifications counted (both kept fresh by live events). */
+function PhoneNavCounted() {
+  const mine = useTasks('mine');
+  const notes = useNotifications();
+  return <PhoneNav tasks={mine.data?.pages[0]?.items?.length ?? 0} unread={notes.data?.unread ?? 0} />;
+}
+
 /** The signed-in shell: side menu (my tasks / orders / new order / boards), header with live status, notifications, language and user menu. */
 export function AppLayout() {
   const { t } = useTranslation();
@@ -66,6 +76,7 @@ export function AppLayout() {
   const logout = useLogout();
   const [collapsed, setCollapsed] = useState(false);
   const { token } = theme.useToken();
+  const phone = useIsPhone();
 
   // the user's own locale applies until they pick a language on this browser
   const userLocale = me.data?.user.locale;
@@ -97,6 +108,45 @@ export function AppLayout() {
   const doLogout = () => {
     logout.mutate(undefined, { onSettled: () => navigate('/login', { replace: true }) });
   };
+
+  if (phone) {
+    // a reviewer's phone: no side menu, a slim header, the bottom navigation (inbox, orders, notifications, me)
+    return (
+      <LiveProvider username={user.username}>
+        <LiveBridge />
+        <Layout style={{ minHeight: '100vh' }} data-testid="phone-shell">
+          <Header
+            style={{
+              background: token.colorBgContainer,
+              paddingInline: 12,
+              height: 48,
+              lineHeight: '48px',
+              borderBottom: `1px solid ${token.colorBorderSecondary}`,
+              position: 'sticky',
+              top: 0,
+              zIndex: 10,
+            }}
+          >
+            <Flex align="center" justify="space-between" style={{ height: '100%' }}>
+              <Link to="/tasks" style={{ display: 'flex', alignItems: 'center', gap: 8 }}>
+                <img src="/favicon.svg" alt="" width={24} height={24} />
+                <Typography.Text strong style={{ fontSize: 16 }}>
+                  {t('app.name')}
+                </Typography.Text>
+              </Link>
+              <Typography.Text type="secondary" ellipsis style={{ maxWidth: '55%' }} data-testid="user-menu" data-username={user.username}>
+                {user.display_name || user.username}
+              </Typography.Text>
+            </Flex>
+          </Header>
+          <Content style={{ padding: 8, paddingBottom: PHONE_NAV_HEIGHT + 16, minWidth: 0 }}>
+            <Outlet />
+          </Content>
+          <PhoneNavCounted />
+        </Layout>
+      </LiveProvider>
+    );
+  }
 
   return (
     <LiveProvider username={user.username}>
@@ -185,6 +235,12 @@ export function AppLayout() {
               trigger={['click']}
               menu={{
                 items: [
+                  {
+                    key: 'channels',
+                    icon: <BellOutlined />,
+                    label: <span data-testid="nav-notify-channels">{t('notifyChannels.title')}</span>,
+                    onClick: () => navigate('/me/channels'),
+                  },
                   {
                     key: 'logout',
                     icon: <LogoutOutlined />,

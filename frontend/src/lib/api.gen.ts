@@ -101,6 +101,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/reauth": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign in again (fresh sign-in)
+         * @description The caller's password again, for the approvals a review node lets only a recent sign-in make (its `fresh_sign_in`: an order total above a threshold; such an approval otherwise answers 403 `urn:sluice:problem:reauth-required`). The session is replaced by a new one stamped now: the new token is answered and the session and CSRF cookies are set again; the old token stops working. A wrong password is a 401 and counts against the same limits as logging in (→ 429 with Retry-After).
+         */
+        post: operations["reauth"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me": {
         parameters: {
             query?: never;
@@ -1511,11 +1531,12 @@ export interface components {
         /** @description An RFC 9457 problem document; the body of every 4xx and 5xx answer (`application/problem+json`). */
         Problem: {
             /**
-             * @description `about:blank` (the status says what kind of problem it is), or a stable type: for input refused before it is read `urn:sluice:problem:not-an-object` (the body is not a JSON object), `urn:sluice:problem:invalid-text` (a NUL or invalid UTF-8), `urn:sluice:problem:too-long` (a string or list over its bound), `urn:sluice:problem:out-of-range` (a number beyond ±2^53); for the database faults a client can act on `urn:sluice:problem:database-unavailable` (503: the database could not be reached or the connection was lost; nothing was changed, repeat after `Retry-After`), `urn:sluice:problem:database-commit-unknown` (503: the connection was lost while saving, so the change may or may not be saved; repeat it with the same `Idempotency-Key`, or check before repeating it); for a task action refused because the task is no longer open `urn:sluice:problem:task-changed` (409: someone decided it, the order went on without it, or a version migration moved the order; `reason` says which — it is never a 403).
+             * @description `about:blank` (the status says what kind of problem it is), or a stable type: for input refused before it is read `urn:sluice:problem:not-an-object` (the body is not a JSON object), `urn:sluice:problem:invalid-text` (a NUL or invalid UTF-8), `urn:sluice:problem:too-long` (a string or list over its bound), `urn:sluice:problem:out-of-range` (a number beyond ±2^53); for the database faults a client can act on `urn:sluice:problem:database-unavailable` (503: the database could not be reached or the connection was lost; nothing was changed, repeat after `Retry-After`), `urn:sluice:problem:database-commit-unknown` (503: the connection was lost while saving, so the change may or may not be saved; repeat it with the same `Idempotency-Key`, or check before repeating it); for a task action refused because the task is no longer open `urn:sluice:problem:task-changed` (409: someone decided it, the order went on without it, or a version migration moved the order; `reason` says which — it is never a 403); for an approval a review node lets only a recent sign-in make `urn:sluice:problem:reauth-required` (403: enter the password again with POST /api/v1/auth/reauth and retry; `within_minutes` says how recent).
              * @example about:blank
              * @example urn:sluice:problem:invalid-text
              * @example urn:sluice:problem:database-unavailable
              * @example urn:sluice:problem:task-changed
+             * @example urn:sluice:problem:reauth-required
              */
             type: string;
             /**
@@ -1545,6 +1566,11 @@ export interface components {
              * @enum {string}
              */
             reason?: "decided" | "cancelled" | "moved";
+            /**
+             * @description With `type` `urn:sluice:problem:reauth-required`: how recent, in minutes, the sign-in must be.
+             * @example 15
+             */
+            within_minutes?: number;
         };
         /** @description One wrong part of a request. */
         FieldError: {
@@ -3261,6 +3287,44 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    reauth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The caller's password. */
+        requestBody: {
+            content: {
+                "application/json": {
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Signed in again; the new session's token. */
+            200: {
+                headers: {
+                    "Set-Cookie": components["headers"]["Set-Cookie"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            408: components["responses"]["RequestTimeout"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ApiError, NetworkError, api, apiFetch, buildUrl, getCookie, onUnauthorized, parseRetryAfter, pointerParts, pointersToErrorSchema, postDownload, randomUUID } from './api';
+import { ApiError, NetworkError, api, apiFetch, buildUrl, getCookie, onReauthRequired, onUnauthorized, REAUTH_REQUIRED, parseRetryAfter, pointerParts, pointersToErrorSchema, postDownload, randomUUID } from './api';
 
 type FetchArgs = [string, RequestInit];
 
@@ -197,5 +197,41 @@ describe('postDownload', () => {
     expect((err as ApiError).status).toBe(403);
     expect(click).not.toHaveBeenCalled();
     click.mockRestore();
+  });
+});
+
+describe('fresh sign-in (reauth-required)', () => {
+  const refused = () =>
+    jsonResponse(403, { type: REAUTH_REQUIRED, title: 'Forbidden', status: 403, within_minutes: 15 }, 'application/problem+json');
+
+  it('asks for the password once and retries the same request', async () => {
+    fetchMock.mockResolvedValueOnce(refused()).mockResolvedValueOnce(jsonResponse(200, { ok: true }));
+    const asked: number[] = [];
+    const off = onReauthRequired(async (e) => {
+      asked.push(Number(e.problem.within_minutes));
+      return true;
+    });
+    try {
+      await expect(api.post('/tasks/1/actions', { action: 'approve' })).resolves.toEqual({ ok: true });
+    } finally {
+      off();
+    }
+    expect(asked).toEqual([15]);
+    expect(fetchMock).toHaveBeenCalledTimes(2);
+    expect((fetchMock.mock.calls[1] as FetchArgs)[1].body).toBe(JSON.stringify({ action: 'approve' }));
+  });
+
+  it('gives up without a retry when the prompt is cancelled, and never loops on a second refusal', async () => {
+    fetchMock.mockResolvedValueOnce(refused());
+    const off = onReauthRequired(async () => false);
+    await expect(api.post('/tasks/1/actions', {})).rejects.toMatchObject({ status: 403 });
+    expect(fetchMock).toHaveBeenCalledTimes(1);
+    off();
+    fetchMock.mockReset();
+    fetchMock.mockResolvedValueOnce(refused()).mockResolvedValueOnce(refused());
+    const again = onReauthRequired(async () => true);
+    await expect(api.post('/tasks/1/actions', {})).rejects.toMatchObject({ status: 403 });
+    expect(fetchMock).toHaveBeenCalledTimes(2);
+    again();
   });
 });

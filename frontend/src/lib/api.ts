@@ -111,6 +111,21 @@ export function onUnauthorized(handler: UnauthorizedHandler): () => void {
   };
 }
 
+/** The problem type of an approval the node lets only a recent sign-in make (403; member within_minutes). */
+export const REAUTH_REQUIRED = 'urn:sluice:problem:reauth-required';
+
+/** Asks the user for their password again (POST /auth/reauth); resolves true when they signed in again. */
+type ReauthHandler = (error: ApiError) => Promise<boolean>;
+let reauthHandler: ReauthHandler | undefined;
+
+/** Registers the fresh sign-in prompt: a request refused for want of one is retried once after it. */
+export function onReauthRequired(handler: ReauthHandler): () => void {
+  reauthHandler = handler;
+  return () => {
+    if (reauthHandler === handler) reauthHandler = undefined;
+  };
+}
+
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 export type Query = Record<string, string | number | boolean | null | undefined>;
@@ -124,6 +139,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Do not call the 401 handler (the login request itself answers 401 on bad credentials). */
   skipAuthRedirect?: boolean;
+  /** Do not ask for a fresh sign-in on a reauth-required refusal (the retry after one, the reauth itself). */
+  skipReauth?: boolean;
 }
 
 export function buildUrl(path: string, query?: Query): string {
@@ -196,6 +213,10 @@ export async function apiFetch<T>(path: string, options: RequestOptions = {}): P
   if (problem.status === undefined) problem.status = res.status;
   const error = new ApiError(res.status, problem, parseRetryAfter(res.headers.get('Retry-After')));
   if (res.status === 401 && !options.skipAuthRedirect) unauthorizedHandler?.(error);
+  if (res.status === 403 && problem.type === REAUTH_REQUIRED && !options.skipReauth && reauthHandler) {
+    // the server refused before writing anything: sign in again, then the same request once more
+    if (await reauthHandler(error)) return apiFetch<T>(path, { ...options, skipReauth: true });
+  }
   throw error;
 }
 

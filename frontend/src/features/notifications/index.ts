@@ -3,3 +3,4 @@
 export { notificationKeys } from './api/notifications';
 export { LiveBridge } from './components/LiveBridge';
 export { NotificationBell } from './components/NotificationBell';
+export { useNotifications } from './api/notifications';

@@ -166,6 +166,22 @@ export function NodePanel({ doc, node, errors, messages, plugins, settingsErrors
               {t('designer.shipping')}
             </Checkbox>
           </Space>
+          {/* fresh_sign_in (issue 19): approving above this total needs a recently entered password; the server enforces it */}
+          <Form.Item label={t('freshSignIn.label')} extra={t('freshSignIn.help')} {...fieldStatus(errors, 'fresh_sign_in')}>
+            <InputNumber
+              min={0}
+              style={{ width: '100%' }}
+              placeholder={t('freshSignIn.placeholder')}
+              value={(node.fresh_sign_in as { above?: number } | undefined)?.above}
+              onChange={(v) =>
+                set(
+                  { fresh_sign_in: v == null ? undefined : { ...(node.fresh_sign_in as object | undefined), above: Number(v) } },
+                  `fresh:${node.id}`,
+                )
+              }
+              data-testid="node-fresh-sign-in"
+            />
+          </Form.Item>
           <Form.Item label={t('designer.checklist')} {...fieldStatus(errors, 'checklist')}>
             <Space orientation="vertical" style={{ width: '100%' }}>
               {(node.checklist ?? []).map((item, i) => (

@@ -1,15 +1,12 @@
 import { useState } from 'react';
-import { Badge, Button, Drawer, Empty, Flex, List, Space, Tag, Tooltip, Typography } from 'antd';
+import { Badge, Button, Drawer, Tooltip } from 'antd';
 import { BellOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
 import { useMarkRead, useNotifications } from '../api/notifications';
-import { notificationText } from '../lib/text';
-import { formatDateTime } from '../../../lib/format';
+import { NotificationList } from './NotificationList';
 import { useLiveStatus } from '../../../lib/live/LiveProvider';
 import type { NotificationItem } from '../../../lib/types';
-
-const TYPE_COLORS: Record<string, string> = { mention: 'blue', reminder: 'gold', escalation: 'red' };
 
 function browserPermission(): NotificationPermission | 'unsupported' {
   return typeof Notification === 'undefined' ? 'unsupported' : Notification.permission;
@@ -82,38 +79,7 @@ export function NotificationBell() {
             {t('notifications.enableBrowser')}
           </Button>
         ) : null}
-        {items.length ? (
-          <List
-            dataSource={items}
-            renderItem={(n) => {
-              const { title, body } = notificationText(t, n);
-              return (
-                <List.Item
-                  key={n.id}
-                  data-testid="notification-item"
-                  data-id={n.id}
-                  data-read={n.read_at ? 'true' : 'false'}
-                  style={{ cursor: 'pointer', background: n.read_at ? undefined : '#f0f7ff', paddingInline: 8 }}
-                  onClick={() => openItem(n)}
-                >
-                  <Flex vertical gap={2} style={{ width: '100%' }}>
-                    <Space size={6}>
-                      {!n.read_at ? <Badge status="processing" /> : null}
-                      <Tag color={TYPE_COLORS[n.type]}>{t(`notifications.type.${n.type}`, { defaultValue: n.type })}</Tag>
-                      <Typography.Text strong>{title}</Typography.Text>
-                    </Space>
-                    <Typography.Text>{body}</Typography.Text>
-                    <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-                      {formatDateTime(n.created_at)}
-                    </Typography.Text>
-                  </Flex>
-                </List.Item>
-              );
-            }}
-          />
-        ) : (
-          <Empty description={t('notifications.empty')} />
-        )}
+        <NotificationList items={items} onOpen={openItem} />
       </Drawer>
     </>
   );

@@ -22,6 +22,8 @@ import { formatDateTime, formatMoney } from '../../../lib/format';
 import type { HistoryEntry, Task } from '../../../lib/types';
 import { latestTrace, nodeNamesFrom, nodeProgress, returnTargets, type NodeProgress } from '../lib/history';
 import { voteOf, type Vote } from '../lib/votes';
+import { useIsPhone } from '../../../lib/usePhone';
+import { PhoneOrderSummary } from './PhoneOrderSummary';
 
 const CLOSED_TASK_STATUSES = new Set([
   'done', 'completed', 'approved', 'rejected', 'cancelled', 'canceled', 'skipped', 'closed', 'withdrawn', 'expired', 'cc',
@@ -89,6 +91,7 @@ export function OrderDetailPage() {
   const { can } = usePermissions();
   const deptName = useDepartmentName();
   useFulfilmentLive(id);
+  const phone = useIsPhone();
   // tasks that changed under the reviewer (a 409 on an action): said here, since their panels go with the reload
   const [changed, setChanged] = useState<{ key: number; node: string; detail?: string; reason?: TaskChangedReason }[]>([]);
 
@@ -134,6 +137,180 @@ export function OrderDetailPage() {
   for (const tk of openTasks) if (!nodes.includes(tk.node)) nodes.push(tk.node);
   const why = latestTrace(items);
   const isInReview = o.status === 'in_review' || o.status === 'exception';
+
+  const openTasksCard = (
+    <Card title={t('detail.openTasks')}>
+      {nodes.length ? (
+        <Flex vertical gap={12}>
+          {nodes.map((node) => {
+            const here = openTasks.filter((tk) => tk.node === node);
+            const vote = voteOf(o, node);
+            return (
+              <div key={node} data-testid="open-node" data-node={node}>
+                <Typography.Text strong>{nodeName(node)}</Typography.Text>
+                <div>
+                  <ProgressLine p={nodeProgress(items, tasks, node)} />
+                </div>
+                {vote && vote.mode !== 'any' ? <VoteLine v={vote} /> : null}
+                {here.length ? (
+                  <Flex vertical data-testid="open-tasks" style={{ marginTop: 4 }}>
+                    {here.map((tk) => (
+                      <Flex
+                        key={String(tk.id)}
+                        justify="space-between"
+                        align="start"
+                        gap={8}
+                        data-testid="open-task"
+                        data-node={tk.node}
+                        data-status={tk.status}
+                        data-kind={tk.kind ?? 'review'}
+                        style={{ padding: '8px 0', borderTop: '1px solid #f0f0f0' }}
+                      >
+                        <div style={{ minWidth: 0 }}>
+                          <Space wrap size={4}>
+                            <StatusTag status={tk.status} />
+                            {tk.kind && tk.kind !== 'review' ? (
+                              <Tag color="purple">{t(`taskKind.${tk.kind}`, { defaultValue: tk.kind })}</Tag>
+                            ) : null}
+                          </Space>
+                          <Typography.Paragraph type="secondary" style={{ margin: '4px 0 0' }}>
+                            <TeamOutlined />{' '}
+                            {t('common.labelled', {
+                              label: t('detail.assignees'),
+                              value: tk.assignees?.length ? tk.assignees.join(t('common.listSeparator')) : t('common.none'),
+                            })}
+                          </Typography.Paragraph>
+                          {tk.status === 'waiting' ? (
+                            <Typography.Paragraph type="warning" style={{ margin: 0 }}>
+                              {waitingFor(tk).length
+                                ? t('waiting.waitsFor', { users: waitingFor(tk).join(t('common.listSeparator')) })
+                                : t('waiting.waitsForUnknown')}
+                            </Typography.Paragraph>
+                          ) : null}
+                          {tk.comment ? (
+                            <Typography.Paragraph style={{ margin: 0 }} data-testid="open-task-comment">
+                              {t('common.labelled', { label: t('detail.taskComment'), value: tk.comment })}
+                            </Typography.Paragraph>
+                          ) : null}
+                        </div>
+                        {isSubmitter && isInReview ? <UrgeButton task={tk} orderId={id} /> : null}
+                      </Flex>
+                    ))}
+                  </Flex>
+                ) : null}
+              </div>
+            );
+          })}
+        </Flex>
+      ) : (
+        <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('detail.noOpenTasks')} />
+      )}
+      {why ? (
+        <Collapse
+          size="small"
+          ghost
+          style={{ marginTop: 8 }}
+          data-testid="why-here"
+          items={[
+            {
+              key: 'why',
+              label: <span data-testid="why-here-toggle">{t('detail.whyHere')}</span>,
+              children: <TraceList trace={why.trace} nodeName={nodeName} />,
+            },
+          ]}
+        />
+      ) : null}
+    </Card>
+  );
+  const decision = (
+    <>
+      {changed.map((c) => (
+        <Alert
+          key={c.key}
+          type="warning"
+          showIcon
+          closable={{ onClose: () => setChanged((cs) => cs.filter((x) => x.key !== c.key)) }}
+          data-testid="task-changed"
+          data-reason={c.reason}
+          title={t(c.reason ? `action.taskChangedAt.${c.reason}` : 'action.conflictAt', { node: nodeName(c.node) })}
+          description={c.detail ? <Typography.Text type="secondary">{c.detail}</Typography.Text> : undefined}
+        />
+      ))}
+      <OrderExceptionAlert order={o} />
+      {myWaiting.map((tk) => {
+        const users = waitingFor(tk);
+        return (
+          <Alert
+            key={`waiting-${tk.id}`}
+            type="info"
+            showIcon
+            data-testid="task-waiting"
+            data-task-id={String(tk.id)}
+            title={t('action.panelTitle', { node: nodeName(tk.node) })}
+            description={
+              users.length
+                ? t('waiting.yourTaskWaits', { users: users.join(t('common.listSeparator')) })
+                : t('waiting.yourTaskWaitsUnknown')
+            }
+          />
+        );
+      })}
+      {actionable.map((tk) => (
+        <TaskActionPanel
+          key={`${tk.id}-${tk.version ?? ''}`}
+          task={tk}
+          orderId={id}
+          username={username}
+          canListUsers={can('users.manage')}
+          order={o}
+          onConflict={(detail, reason) =>
+            setChanged((cs) => [...cs.filter((c) => c.node !== tk.node), { key: Date.now(), node: tk.node, detail, reason }])
+          }
+          returnTargets={history.isSuccess ? returnTargets(items, tk.node).map((n) => ({ node: n, name: nodeName(n) })) : undefined}
+        />
+      ))}
+    </>
+  );
+
+  if (phone) {
+    // a phone: the decision above the fold (amount, customer, the node, what to check, the action), the rest folded below
+    return (
+      <Flex vertical gap={8} data-testid="order-phone">
+        <PhoneOrderSummary order={o} nodeName={nodeName} />
+        {isSubmitter ? <WithdrawButton order={o} orderId={id} /> : null}
+        {decision}
+        <Collapse
+          data-testid="order-details"
+          items={[
+            {
+              key: 'data',
+              label: <span data-testid="order-details-data">{t('detail.data')}</span>,
+              children: <OrderDataView order={o} />,
+            },
+            { key: 'tasks', label: t('detail.openTasks'), children: openTasksCard },
+            {
+              key: 'more',
+              label: t('phone.order.more'),
+              children: (
+                <Flex vertical gap={12}>
+                  <Descriptions size="small" column={1}>
+                    <Descriptions.Item label={t('orders.flow')}>{(flow && pick(flow.name)) || o.flow}</Descriptions.Item>
+                    <Descriptions.Item label={t('orders.department')}>{deptName(o.department)}</Descriptions.Item>
+                    <Descriptions.Item label={t('orders.submitter')}>{o.submitter}</Descriptions.Item>
+                    <Descriptions.Item label={t('orders.createdAt')}>{formatDateTime(o.created_at)}</Descriptions.Item>
+                  </Descriptions>
+                  <ShippingCard order={o} />
+                  <LinkedOrdersCard order={o} />
+                  <DocumentsCard order={o} />
+                </Flex>
+              ),
+            },
+            { key: 'history', label: t('detail.history'), children: <HistoryTimeline orderId={id} nodeName={nodeName} /> },
+          ]}
+        />
+      </Flex>
+    );
+  }
 
   return (
     <Flex vertical gap={16}>
@@ -184,51 +361,7 @@ export function OrderDetailPage() {
       <Row gutter={[16, 16]}>
         <Col xs={24} xl={15}>
           <Flex vertical gap={16}>
-            {changed.map((c) => (
-              <Alert
-                key={c.key}
-                type="warning"
-                showIcon
-                closable={{ onClose: () => setChanged((cs) => cs.filter((x) => x.key !== c.key)) }}
-                data-testid="task-changed"
-                data-reason={c.reason}
-                title={t(c.reason ? `action.taskChangedAt.${c.reason}` : 'action.conflictAt', { node: nodeName(c.node) })}
-                description={c.detail ? <Typography.Text type="secondary">{c.detail}</Typography.Text> : undefined}
-              />
-            ))}
-            <OrderExceptionAlert order={o} />
-            {myWaiting.map((tk) => {
-              const users = waitingFor(tk);
-              return (
-                <Alert
-                  key={`waiting-${tk.id}`}
-                  type="info"
-                  showIcon
-                  data-testid="task-waiting"
-                  data-task-id={String(tk.id)}
-                  title={t('action.panelTitle', { node: nodeName(tk.node) })}
-                  description={
-                    users.length
-                      ? t('waiting.yourTaskWaits', { users: users.join(t('common.listSeparator')) })
-                      : t('waiting.yourTaskWaitsUnknown')
-                  }
-                />
-              );
-            })}
-            {actionable.map((tk) => (
-              <TaskActionPanel
-                key={`${tk.id}-${tk.version ?? ''}`}
-                task={tk}
-                orderId={id}
-                username={username}
-                canListUsers={can('users.manage')}
-                order={o}
-                onConflict={(detail, reason) =>
-                  setChanged((cs) => [...cs.filter((c) => c.node !== tk.node), { key: Date.now(), node: tk.node, detail, reason }])
-                }
-                returnTargets={history.isSuccess ? returnTargets(items, tk.node).map((n) => ({ node: n, name: nodeName(n) })) : undefined}
-              />
-            ))}
+            {decision}
             <Card title={t('detail.data')}>
               <OrderDataView order={o} />
             </Card>
@@ -237,88 +370,7 @@ export function OrderDetailPage() {
         </Col>
         <Col xs={24} xl={9}>
           <Flex vertical gap={16}>
-            <Card title={t('detail.openTasks')}>
-              {nodes.length ? (
-                <Flex vertical gap={12}>
-                  {nodes.map((node) => {
-                    const here = openTasks.filter((tk) => tk.node === node);
-                    const vote = voteOf(o, node);
-                    return (
-                      <div key={node} data-testid="open-node" data-node={node}>
-                        <Typography.Text strong>{nodeName(node)}</Typography.Text>
-                        <div>
-                          <ProgressLine p={nodeProgress(items, tasks, node)} />
-                        </div>
-                        {vote && vote.mode !== 'any' ? <VoteLine v={vote} /> : null}
-                        {here.length ? (
-                          <Flex vertical data-testid="open-tasks" style={{ marginTop: 4 }}>
-                            {here.map((tk) => (
-                              <Flex
-                                key={String(tk.id)}
-                                justify="space-between"
-                                align="start"
-                                gap={8}
-                                data-testid="open-task"
-                                data-node={tk.node}
-                                data-status={tk.status}
-                                data-kind={tk.kind ?? 'review'}
-                                style={{ padding: '8px 0', borderTop: '1px solid #f0f0f0' }}
-                              >
-                                <div style={{ minWidth: 0 }}>
-                                  <Space wrap size={4}>
-                                    <StatusTag status={tk.status} />
-                                    {tk.kind && tk.kind !== 'review' ? (
-                                      <Tag color="purple">{t(`taskKind.${tk.kind}`, { defaultValue: tk.kind })}</Tag>
-                                    ) : null}
-                                  </Space>
-                                  <Typography.Paragraph type="secondary" style={{ margin: '4px 0 0' }}>
-                                    <TeamOutlined />{' '}
-                                    {t('common.labelled', {
-                                      label: t('detail.assignees'),
-                                      value: tk.assignees?.length ? tk.assignees.join(t('common.listSeparator')) : t('common.none'),
-                                    })}
-                                  </Typography.Paragraph>
-                                  {tk.status === 'waiting' ? (
-                                    <Typography.Paragraph type="warning" style={{ margin: 0 }}>
-                                      {waitingFor(tk).length
-                                        ? t('waiting.waitsFor', { users: waitingFor(tk).join(t('common.listSeparator')) })
-                                        : t('waiting.waitsForUnknown')}
-                                    </Typography.Paragraph>
-                                  ) : null}
-                                  {tk.comment ? (
-                                    <Typography.Paragraph style={{ margin: 0 }} data-testid="open-task-comment">
-                                      {t('common.labelled', { label: t('detail.taskComment'), value: tk.comment })}
-                                    </Typography.Paragraph>
-                                  ) : null}
-                                </div>
-                                {isSubmitter && isInReview ? <UrgeButton task={tk} orderId={id} /> : null}
-                              </Flex>
-                            ))}
-                          </Flex>
-                        ) : null}
-                      </div>
-                    );
-                  })}
-                </Flex>
-              ) : (
-                <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('detail.noOpenTasks')} />
-              )}
-              {why ? (
-                <Collapse
-                  size="small"
-                  ghost
-                  style={{ marginTop: 8 }}
-                  data-testid="why-here"
-                  items={[
-                    {
-                      key: 'why',
-                      label: <span data-testid="why-here-toggle">{t('detail.whyHere')}</span>,
-                      children: <TraceList trace={why.trace} nodeName={nodeName} />,
-                    },
-                  ]}
-                />
-              ) : null}
-            </Card>
+            {openTasksCard}
             <LinkedOrdersCard order={o} />
             <DocumentsCard order={o} />
             <Card title={t('detail.history')}>

@@ -1,5 +1,5 @@
 import { useMemo } from 'react';
-import { Button, Card, Flex, Input, Select, Table, Typography } from 'antd';
+import { Button, Card, Empty, Flex, Input, Select, Table, Typography } from 'antd';
 import { PlusOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { Link, useSearchParams } from 'react-router';
@@ -13,6 +13,8 @@ import { StatusTag } from '../../../components/StatusTag';
 import { useLang } from '../../../i18n/useLang';
 import { formatDateTime, formatMoney } from '../../../lib/format';
 import { ORDER_STATUSES, type Order } from '../../../lib/types';
+import { useIsPhone } from '../../../lib/usePhone';
+import { customerOf } from './PhoneOrderSummary';
 
 const PAGE_SIZE = 20;
 
@@ -26,6 +28,7 @@ export function OrdersPage() {
   const orders = useOrders({ status: status || undefined, q: q || undefined, limit: PAGE_SIZE });
   const flows = useFlows();
   const deptName = useDepartmentName();
+  const phone = useIsPhone();
 
   const flowNames = useMemo(() => {
     const m = new Map<string, string>();
@@ -61,9 +64,9 @@ export function OrdersPage() {
   ];
 
   return (
-    <Card>
+    <Card styles={phone ? { body: { padding: 12 } } : undefined}>
       <Flex justify="space-between" align="center" wrap gap={12} style={{ marginBottom: 16 }}>
-        <Typography.Title level={3} style={{ margin: 0 }} data-testid="page-title">
+        <Typography.Title level={phone ? 4 : 3} style={{ margin: 0 }} data-testid="page-title">
           {t('orders.title')}
         </Typography.Title>
         <Flex gap={8}>
@@ -77,7 +80,7 @@ export function OrdersPage() {
       </Flex>
       <Flex gap={12} wrap style={{ marginBottom: 16 }}>
         <Select
-          style={{ width: 180 }}
+          style={{ width: phone ? '100%' : 180 }}
           value={status}
           onChange={(v) => setFilter('status', v)}
           aria-label={t('orders.statusFilter')}
@@ -93,7 +96,7 @@ export function OrdersPage() {
           allowClear
           placeholder={t('orders.searchPlaceholder')}
           onSearch={(v) => setFilter('q', v.trim())}
-          style={{ width: 320 }}
+          style={{ width: phone ? '100%' : 320 }}
           data-testid="orders-search"
         />
       </Flex>
@@ -101,6 +104,38 @@ export function OrdersPage() {
         <ErrorAlert error={orders.error} onRetry={() => void orders.refetch()} />
       ) : (
         <>
+          {phone ? (
+            // a phone: one card per order, the whole card opens it
+            <Flex vertical gap={8} data-testid="order-cards">
+              {orders.isPending ? <Card loading /> : null}
+              {!orders.isPending && !rows.length ? <Empty description={t('orders.empty')} /> : null}
+              {rows.map((r) => (
+                <Link key={r.id} to={`/orders/${r.id}`} data-testid="order-row" data-order-number={r.number} style={{ color: 'inherit' }}>
+                  <Card size="small" hoverable styles={{ body: { padding: 12 } }}>
+                    <Flex justify="space-between" align="start" gap={8}>
+                      <div style={{ minWidth: 0, flex: 1 }}>
+                        <Typography.Text strong ellipsis style={{ display: 'block' }}>
+                          {customerOf(r) || '—'}
+                        </Typography.Text>
+                        <Typography.Text type="secondary" data-testid={`order-open-${r.number}`}>
+                          {r.number}
+                        </Typography.Text>
+                      </div>
+                      <Typography.Text strong style={{ whiteSpace: 'nowrap' }}>
+                        {formatMoney(r.total, lang)}
+                      </Typography.Text>
+                    </Flex>
+                    <Flex justify="space-between" align="center" gap={8} style={{ marginTop: 6 }}>
+                      <StatusTag status={r.status} />
+                      <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                        {formatDateTime(r.created_at)}
+                      </Typography.Text>
+                    </Flex>
+                  </Card>
+                </Link>
+              ))}
+            </Flex>
+          ) : (
           <Table<Order>
             rowKey={(r) => String(r.id)}
             columns={columns}
@@ -111,6 +146,7 @@ export function OrdersPage() {
             scroll={{ x: 'max-content' }}
             onRow={(r) => ({ 'data-testid': 'order-row', 'data-order-number': r.number }) as React.HTMLAttributes<HTMLElement>}
           />
+          )}
           <Flex justify="center" align="center" gap={12} style={{ marginTop: 16 }}>
             {rows.length > 0 ? (
               <Typography.Text type="secondary">{t('orders.loadedCount', { count: rows.length })}</Typography.Text>

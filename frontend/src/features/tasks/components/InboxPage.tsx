@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Button, Card, Flex, Space, Table, Tabs, Tag, Typography } from 'antd';
+import { Button, Card, Empty, Flex, Space, Table, Tabs, Tag, Typography } from 'antd';
 import { CheckOutlined, ReloadOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useSearchParams } from 'react-router';
@@ -14,6 +14,55 @@ import { useDepartmentName } from '../../departments';
 import { BatchApproveModal } from './BatchApproveModal';
 import { useLiveTopics } from '../../../lib/live/LiveProvider';
 import { SlaTag, useNow } from '../../boards';
+import { useIsPhone } from '../../../lib/usePhone';
+
+/** One task as a phone's card: the whole card is the touch target that opens the order. */
+function TaskCard({ r, scope, now }: { r: TaskListItem; scope: TaskScope; now: number }) {
+  const { t } = useTranslation();
+  const { lang, pick } = useLang();
+  return (
+    <Link
+      to={`/orders/${r.order.id}`}
+      data-testid="task-row"
+      data-order-number={r.order.number}
+      style={{ display: 'block', color: 'inherit' }}
+    >
+      <Card size="small" hoverable styles={{ body: { padding: 14, minHeight: 88 } }}>
+        <Flex justify="space-between" align="start" gap={8}>
+          <div style={{ minWidth: 0, flex: 1 }}>
+            <Typography.Text strong ellipsis style={{ display: 'block', fontSize: 16 }} data-testid="task-customer">
+              {r.order.customer || '—'}
+            </Typography.Text>
+            <Typography.Text type="secondary" data-testid={`task-open-${r.order.number}`}>
+              {r.order.number}
+            </Typography.Text>
+          </div>
+          <Typography.Text strong style={{ fontSize: 17, whiteSpace: 'nowrap' }} data-testid="task-total" data-value={r.order.total}>
+            {formatMoney(r.order.total, lang)}
+          </Typography.Text>
+        </Flex>
+        <Flex justify="space-between" align="center" gap={8} wrap style={{ marginTop: 8 }}>
+          <Tag color="blue" style={{ marginInlineEnd: 0, maxWidth: '100%', overflow: 'hidden', textOverflow: 'ellipsis' }}>
+            {pick(r.node_name) || r.node || pick(r.order.flow_name) || r.order.flow}
+          </Tag>
+          {scope === 'mine' ? (
+            r.due ? (
+              <span data-testid="task-due" data-due={r.due}>
+                <SlaTag due={r.due} now={now} />
+              </span>
+            ) : (
+              <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                {t('tasks.noDue')}
+              </Typography.Text>
+            )
+          ) : (
+            <StatusTag status={scope === 'initiated' ? r.order.status : r.status} />
+          )}
+        </Flex>
+      </Card>
+    </Link>
+  );
+}
 
 const SCOPES: TaskScope[] = ['mine', 'cc', 'done', 'initiated'];
 
@@ -26,7 +75,8 @@ function TaskTable({ scope }: { scope: TaskScope }) {
   const now = useNow(scope === 'mine' ? 1000 : 60_000);
   const [selected, setSelected] = useState<React.Key[]>([]);
   const [batchOpen, setBatchOpen] = useState(false);
-  const batchable = scope === 'mine';
+  const phone = useIsPhone();
+  const batchable = scope === 'mine' && !phone;
   const rowKey = (r: TaskListItem) => `${r.id}-${r.order.id}-${r.node}`;
   const items = tasks.data?.pages.flatMap((p) => p.items) ?? [];
   const selectedTasks = items.filter((r) => selected.includes(rowKey(r)));
@@ -96,6 +146,24 @@ function TaskTable({ scope }: { scope: TaskScope }) {
   const emptyText = scope === 'cc' ? t('tasks.emptyCc') : t('tasks.empty');
 
   if (tasks.isError) return <ErrorAlert error={tasks.error} onRetry={() => void tasks.refetch()} />;
+
+  if (phone) {
+    // a phone: cards, one tap opens the order (no swipes, no table to scroll sideways)
+    return (
+      <Flex vertical gap={8} data-testid="task-cards">
+        {tasks.isPending ? <Card loading /> : null}
+        {!tasks.isPending && !items.length ? <Empty description={emptyText} /> : null}
+        {items.map((r) => (
+          <TaskCard key={rowKey(r)} r={r} scope={scope} now={now} />
+        ))}
+        {tasks.hasNextPage ? (
+          <Button size="large" block onClick={() => void tasks.fetchNextPage()} loading={tasks.isFetchingNextPage} data-testid="tasks-load-more">
+            {t('common.loadMore')}
+          </Button>
+        ) : null}
+      </Flex>
+    );
+  }
 
   return (
     <>
@@ -184,9 +252,10 @@ export function InboxPage() {
     initiated: t('tasks.tabInitiated'),
   };
 
+  const phone = useIsPhone();
   return (
-    <Card>
-      <Typography.Title level={3} style={{ marginTop: 0 }} data-testid="page-title">
+    <Card styles={phone ? { body: { padding: 12 } } : undefined}>
+      <Typography.Title level={phone ? 4 : 3} style={{ marginTop: 0 }} data-testid="page-title">
         {t('tasks.title')}
       </Typography.Title>
       <Tabs

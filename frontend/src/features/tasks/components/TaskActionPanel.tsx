@@ -21,6 +21,7 @@ import { UserPicker } from './UserPicker';
 import { FieldEditor } from './FieldEditor';
 import { useFlowForm } from '../../flows';
 import { changedFields } from '../lib/editable';
+import { useIsPhone } from '../../../lib/usePhone';
 
 function checklistText(item: ChecklistItem, pick: (t: LocalizedText) => string): string {
   if (typeof item === 'string') return item;
@@ -71,6 +72,8 @@ export function TaskActionPanel({ task, orderId, returnTargets, canListUsers = f
   const { pick } = useLang();
   const { message } = App.useApp();
   const act = useActOnTask(orderId);
+  // a phone: large touch targets (the choices, the checklist, a full-width submit)
+  const phone = useIsPhone();
   const [form] = Form.useForm<ActionFormValues>();
   const action: ReviewAction = Form.useWatch('action', form) ?? 'approve';
   const [ticks, setTicks] = useState<Record<number, boolean>>({});
@@ -198,7 +201,13 @@ export function TaskActionPanel({ task, orderId, returnTargets, canListUsers = f
             {checklist.map((item: ChecklistItem, i) => {
               const bad = checklistErrors.items.includes(i) || (checklistErrors.all && !ticks[i]);
               return (
-                <div key={i} data-testid="checklist-item" data-index={i} data-checked={ticks[i] ? 'true' : 'false'}>
+                <div
+                  key={i}
+                  data-testid="checklist-item"
+                  data-index={i}
+                  data-checked={ticks[i] ? 'true' : 'false'}
+                  style={phone ? { minHeight: 40, display: 'flex', flexDirection: 'column', justifyContent: 'center' } : undefined}
+                >
                   <Checkbox
                     checked={!!ticks[i]}
                     disabled={act.isPending}
@@ -271,7 +280,7 @@ export function TaskActionPanel({ task, orderId, returnTargets, canListUsers = f
         disabled={act.isPending}
       >
         <Form.Item name="action" label={t('action.chooseAction')}>
-          <Radio.Group buttonStyle="solid" style={{ display: 'flex', flexWrap: 'wrap', rowGap: 8 }}>
+          <Radio.Group buttonStyle="solid" size={phone ? 'large' : undefined} style={{ display: 'flex', flexWrap: 'wrap', rowGap: 8 }}>
             {actions.map((a) => (
               <Radio.Button key={a} value={a}>
                 <span data-testid={`action-${a}`}>
@@ -362,12 +371,14 @@ export function TaskActionPanel({ task, orderId, returnTargets, canListUsers = f
           label={t('action.commentLabel')}
           rules={action === 'comment' ? [{ required: true, whitespace: true, message: t('action.commentRequired') }] : []}
         >
-          <Input.TextArea rows={3} maxLength={2000} placeholder={t('action.commentPlaceholder')} data-testid="action-comment-input" />
+          <Input.TextArea rows={phone ? 2 : 3} maxLength={2000} placeholder={t('action.commentPlaceholder')} data-testid="action-comment-input" />
         </Form.Item>
 
-        <Space wrap>
+        <Space wrap style={phone ? { display: 'flex' } : undefined} className={phone ? 'phone-submit' : undefined}>
           <Button
             type="primary"
+            size={phone ? 'large' : undefined}
+            block={phone}
             danger={action === 'reject'}
             htmlType="submit"
             loading={act.isPending}
