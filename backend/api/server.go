@@ -139,6 +139,7 @@ func New(svc *app.Service, opt Options) (*gin.Engine, error) {
 	a.POST("/orders/:id/shipments", h.postShipment)
 	a.GET("/carriers", h.getCarriers)
 	a.POST("/imports", h.postImport)
+	a.POST("/imports/preview", h.postImportPreview)
 	a.GET("/imports", h.getImports)
 	a.GET("/imports/:id", h.getImport)
 	a.GET("/flows/:key/import-template.xlsx", h.getImportTemplate)
@@ -251,7 +252,7 @@ func (h *handlers) bodyDeadline(c *gin.Context) {
 }
 
 func isUpload(c *gin.Context) bool {
-	return c.Request.Method == http.MethodPost && c.FullPath() == "/api/v1/imports"
+	return c.Request.Method == http.MethodPost && (c.FullPath() == "/api/v1/imports" || c.FullPath() == "/api/v1/imports/preview")
 }
 
 func limitBody(c *gin.Context) {

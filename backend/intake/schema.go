@@ -17,10 +17,15 @@ import (
 // the order of properties (kept, because templates and exports list columns in the order
 // the form designer wrote them).
 type Schema struct {
-	Type       string
-	Format     string
-	Title      string
+	Type   string
+	Format string
+	Title  string
+	// Titles is a title written per language ({"zh-TW": …, "en": …}); Title is then
+	// its zh-TW text (else en, else any).
+	Titles     map[string]string
 	ReadOnly   bool
+	Required   []string // the properties an object requires
+	Default    any
 	Enum       []any
 	Properties map[string]*Schema
 	Order      []string // property names in document order
@@ -41,8 +46,10 @@ func (s *Schema) UnmarshalJSON(b []byte) error {
 	var doc struct {
 		Type       json.RawMessage `json:"type"`
 		Format     string          `json:"format"`
-		Title      string          `json:"title"`
+		Title      json.RawMessage `json:"title"`
 		ReadOnly   bool            `json:"readOnly"`
+		Required   []string        `json:"required"`
+		Default    any             `json:"default"`
 		Enum       []any           `json:"enum"`
 		Properties json.RawMessage `json:"properties"`
 		Items      *Schema         `json:"items"`
@@ -50,7 +57,22 @@ func (s *Schema) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &doc); err != nil {
 		return err
 	}
-	s.Format, s.Title, s.ReadOnly, s.Enum, s.Items = doc.Format, doc.Title, doc.ReadOnly, doc.Enum, doc.Items
+	s.Format, s.ReadOnly, s.Enum, s.Items, s.Required, s.Default = doc.Format, doc.ReadOnly, doc.Enum, doc.Items, doc.Required, doc.Default
+	// A title is plain text or one text per language (the form designer writes either).
+	if len(doc.Title) > 0 && json.Unmarshal(doc.Title, &s.Title) != nil {
+		if json.Unmarshal(doc.Title, &s.Titles) == nil {
+			for _, l := range []string{"zh-TW", "en"} {
+				if s.Title == "" {
+					s.Title = s.Titles[l]
+				}
+			}
+			for _, k := range sortedKeys(s.Titles) {
+				if s.Title == "" {
+					s.Title = s.Titles[k]
+				}
+			}
+		}
+	}
 	// "type" may be a list (["string", "null"]): the first non-null one is what a cell
 	// converts to.
 	if len(doc.Type) > 0 {

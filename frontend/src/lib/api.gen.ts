@@ -1492,6 +1492,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/imports/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview a file to import and the mapping its headers suggest
+         * @description Reads the upload as POST /imports does (same fields, limits and encoding detection) and writes nothing. Answers the header row, the first 5 data rows (each as wide as the header), the number of data rows, the encoding a CSV file was read in, the form fields a column may fill (path, line-item list, title as the form writes it — plain or per language — type, required, default) and the mapping the headers suggest: a header equal to a field's path, key or title in any language (ignoring case, spaces and punctuation) maps to it, a header naming an order reference (`order_ref`, `訂單編號`, `订单编号`, …) groups the rows and is their reference, and a required field no column fills takes the form's default as a constant. `missing` lists the required fields that mapping leaves unfilled. POST /imports without a mapping uses the same suggestion.
+         */
+        post: operations["previewImport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2477,7 +2497,10 @@ export interface components {
             id: number;
             flow: string;
             filename: string;
-            /** @enum {string} */
+            /**
+             * @description `running` until every order was tried; then `done`, or `failed` when no order went in (every one failed, or the import was stopped). A `done` job may still have `failed` orders: show "failed N of total".
+             * @enum {string}
+             */
             status: "running" | "done" | "failed";
             /** @description The text encoding a CSV file was read in (`utf-8`, `utf-16`, `big5`, `gb18030`); absent for a workbook. */
             encoding?: string;
@@ -2989,6 +3012,53 @@ export interface components {
             comment?: string;
             /** @description Approve on a checklist node: every item ticked. */
             checklist?: boolean[];
+        };
+        /** @description A form field a column may fill. */
+        ImportField: {
+            /** @description Dotted path in the order (`customer.name`), or in a line item when `items` is set (`sku`). */
+            path: string;
+            /** @description The line-item list the field belongs to (`items`). */
+            items?: string;
+            /** @description The form's title: plain text or one text per language. */
+            title?: string | {
+                [key: string]: string;
+            };
+            type: string;
+            required: boolean;
+            /** @description The form's default value. */
+            default?: unknown;
+        };
+        /** @description A mapping document, as POST /imports takes it in `mapping`. */
+        ImportMapping: {
+            /** @description Field path → column header. */
+            fields: {
+                [key: string]: string;
+            };
+            items?: {
+                field: string;
+                fields: {
+                    [key: string]: string;
+                };
+            };
+            group_by?: string;
+            external_ref?: string;
+            values?: {
+                [key: string]: unknown;
+            };
+        };
+        /** @description The head of a file to import and the mapping its headers suggest. */
+        ImportPreview: {
+            header: string[];
+            /** @description The first data rows, each as wide as the header. */
+            rows: string[][];
+            /** @description Data rows in the file. */
+            total: number;
+            /** @description The text encoding a CSV file was read in; absent for a workbook. */
+            encoding?: string;
+            fields: components["schemas"]["ImportField"][];
+            mapping: components["schemas"]["ImportMapping"];
+            /** @description Required fields `mapping` leaves unfilled. */
+            missing: components["schemas"]["ImportField"][];
         };
     };
     responses: {
@@ -4759,7 +4829,7 @@ export interface operations {
                     encoding?: string;
                     /** @description Key of a published flow. */
                     flow: string;
-                    /** @description The mapping document as JSON; omitted → the columns of the import template (`order_ref`, `customer.name`, …, `items.sku`, …). */
+                    /** @description The mapping document as JSON; omitted → the mapping the header suggests (see POST /imports/preview), which covers the columns of the import template (`order_ref`, `customer.name`, …, `items.sku`, …) and headers written as the form's titles. */
                     mapping?: string;
                     /** @description The department the orders are submitted in, when the caller submits for several. */
                     department?: string;
@@ -5855,6 +5925,47 @@ export interface operations {
             422: components["responses"]["UnprocessableEntity"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    previewImport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description A .csv (comma, semicolon or tab separated; UTF-8, UTF-16, Big5 or GB18030, see `encoding`) or .xlsx (first sheet) file, at most 16 MiB and 20,000 rows; the first non-blank row is the header.
+                     */
+                    file: string;
+                    /** @description A CSV file's text encoding: `utf-8`, `utf-16`, `big5` (also `cp950`) or `gb18030` (also `gbk`, `gb2312`). Omitted or `auto`: a byte-order mark decides, else valid UTF-8 is UTF-8, else Big5 or GB18030 as a frequent-character detector ranks them (Big5 when it cannot tell) — what Excel writes when it saves "CSV" on Traditional or Simplified Chinese Windows. Unknown → 422 at `/encoding`; a file not valid in the encoding named (or in any, detecting) → 400 at `/file`. The job records the encoding it read. */
+                    encoding?: string;
+                    /** @description Key of a published flow. */
+                    flow: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The preview. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportPreview"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            408: components["responses"]["RequestTimeout"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            500: components["responses"]["InternalError"];
         };
     };
 }
