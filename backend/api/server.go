@@ -104,6 +104,8 @@ func New(svc *app.Service, opt Options) (*gin.Engine, error) {
 	a.GET("/definitions/:kind/:key", h.getDefinition)
 	a.PUT("/definitions/:kind/:key", h.putDefinition)
 	a.POST("/definitions/:kind/:key/publish", h.publishDefinition)
+	a.POST("/definitions/:kind/:key/retire", h.retireFlow)
+	a.POST("/definitions/:kind/:key/restore", h.retireFlow)
 	a.GET("/flows", h.getFlows)
 	a.GET("/plugins", h.getPlugins)
 	a.GET("/flows/:key/form", h.getFlowForm)

@@ -17,6 +17,7 @@ import (
 
 	"sluice/backend/engine"
 	"sluice/backend/ent"
+	"sluice/backend/ent/flowretirement"
 	"sluice/backend/ent/importjob"
 	"sluice/backend/intake"
 	"sluice/backend/service"
@@ -225,6 +226,12 @@ func (s *Inbound) StartImport(ctx context.Context, a service.Actor, req ImportRe
 	f, sch, computed, err := s.intakeForm(ctx, req.Flow, "/flow")
 	if err != nil {
 		return nil, err
+	}
+	// a retired flow would refuse every order: refuse the file instead
+	if retired, err := s.Store.Read.FlowRetirement.Query().Where(flowretirement.FlowKey(f.Key)).Exist(ctx); err != nil {
+		return nil, err
+	} else if retired {
+		return nil, service.FlowRetired(f.Key)
 	}
 	dept, err := s.DepartmentFor(ctx, a, req.Department)
 	if err != nil {

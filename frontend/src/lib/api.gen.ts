@@ -344,7 +344,7 @@ export interface paths {
         };
         /**
          * Startable flows
-         * @description The latest published version of each flow.
+         * @description The latest published version of each flow. Retired flows (POST /definitions/flows/{key}/retire) are not listed.
          */
         get: operations["listFlows"];
         put?: never;
@@ -1512,6 +1512,56 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/definitions/{kind}/{key}/retire": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Kind of definition; the singular forms (`form`, `flow`, `role`, `reminder`) are accepted too. Anything else → 404. */
+                kind: components["parameters"]["Kind"];
+                /** @description Definition key. */
+                key: components["parameters"]["DefinitionKey"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retire a flow
+         * @description Admins (`definitions.manage`). The flow leaves the clerks' flow picker (GET /flows) and a new order in it is refused with 409 `urn:sluice:problem:flow-retired` (pointer `/flow`); its published versions stay, so the orders already in it go on to their end. Audited as `flow.retired` and announced as a `flow.retired` event on the `admin` topic; retiring a retired flow changes nothing. No body. `kind` must be `flows` (else 404); 404 when the flow was never published.
+         */
+        post: operations["retireFlow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/definitions/{kind}/{key}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Kind of definition; the singular forms (`form`, `flow`, `role`, `reminder`) are accepted too. Anything else → 404. */
+                kind: components["parameters"]["Kind"];
+                /** @description Definition key. */
+                key: components["parameters"]["DefinitionKey"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restore a retired flow
+         * @description Admins. Takes the flow out of retirement: it is in the picker again and takes new orders. Audited as `flow.restored`; restoring a flow that is not retired changes nothing. No body.
+         */
+        post: operations["restoreFlow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1531,11 +1581,12 @@ export interface components {
         /** @description An RFC 9457 problem document; the body of every 4xx and 5xx answer (`application/problem+json`). */
         Problem: {
             /**
-             * @description `about:blank` (the status says what kind of problem it is), or a stable type: for input refused before it is read `urn:sluice:problem:not-an-object` (the body is not a JSON object), `urn:sluice:problem:invalid-text` (a NUL or invalid UTF-8), `urn:sluice:problem:too-long` (a string or list over its bound), `urn:sluice:problem:out-of-range` (a number beyond ±2^53); for the database faults a client can act on `urn:sluice:problem:database-unavailable` (503: the database could not be reached or the connection was lost; nothing was changed, repeat after `Retry-After`), `urn:sluice:problem:database-commit-unknown` (503: the connection was lost while saving, so the change may or may not be saved; repeat it with the same `Idempotency-Key`, or check before repeating it); for a task action refused because the task is no longer open `urn:sluice:problem:task-changed` (409: someone decided it, the order went on without it, or a version migration moved the order; `reason` says which — it is never a 403).
+             * @description `about:blank` (the status says what kind of problem it is), or a stable type: for input refused before it is read `urn:sluice:problem:not-an-object` (the body is not a JSON object), `urn:sluice:problem:invalid-text` (a NUL or invalid UTF-8), `urn:sluice:problem:too-long` (a string or list over its bound), `urn:sluice:problem:out-of-range` (a number beyond ±2^53); for the database faults a client can act on `urn:sluice:problem:database-unavailable` (503: the database could not be reached or the connection was lost; nothing was changed, repeat after `Retry-After`), `urn:sluice:problem:database-commit-unknown` (503: the connection was lost while saving, so the change may or may not be saved; repeat it with the same `Idempotency-Key`, or check before repeating it); for a task action refused because the task is no longer open `urn:sluice:problem:task-changed` (409: someone decided it, the order went on without it, or a version migration moved the order; `reason` says which — it is never a 403); for a new order in a retired flow `urn:sluice:problem:flow-retired` (409).
              * @example about:blank
              * @example urn:sluice:problem:invalid-text
              * @example urn:sluice:problem:database-unavailable
              * @example urn:sluice:problem:task-changed
+             * @example urn:sluice:problem:flow-retired
              */
             type: string;
             /**
@@ -1729,6 +1780,8 @@ export interface components {
             versions?: number[];
             /** @description Reserved; currently omitted. */
             updated_at?: string;
+            /** @description A flow that takes no new orders (POST …/retire); absent when false. */
+            retired?: boolean;
         };
         /** @description One row per key, by key. */
         DefinitionList: {
@@ -1747,6 +1800,7 @@ export interface components {
             name?: components["schemas"]["LocalizedText"];
             /** @description Key of the form its orders fill in. */
             form: string;
+            description?: components["schemas"]["LocalizedText"];
         };
         /** @description Flows with a published version, by key. */
         FlowList: {
@@ -3839,6 +3893,15 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             408: components["responses"]["RequestTimeout"];
+            /** @description The flow is retired (`urn:sluice:problem:flow-retired`, pointer `/flow`): it takes no new orders. Nothing was written. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             500: components["responses"]["InternalError"];
@@ -5966,6 +6029,68 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             500: components["responses"]["InternalError"];
+        };
+    };
+    retireFlow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Kind of definition; the singular forms (`form`, `flow`, `role`, `reminder`) are accepted too. Anything else → 404. */
+                kind: components["parameters"]["Kind"];
+                /** @description Definition key. */
+                key: components["parameters"]["DefinitionKey"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The flow, `retired` set accordingly. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DefinitionView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    restoreFlow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Kind of definition; the singular forms (`form`, `flow`, `role`, `reminder`) are accepted too. Anything else → 404. */
+                kind: components["parameters"]["Kind"];
+                /** @description Definition key. */
+                key: components["parameters"]["DefinitionKey"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The flow, `retired` set accordingly. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DefinitionView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
 }
