@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -250,6 +251,28 @@ func (h *handlers) publishDefinition(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"kind": k, "key": c.Param("key"), "version": v})
+}
+
+// retireFlow retires (…/retire) or restores (…/restore) a flow; other kinds have no lifecycle.
+func (h *handlers) retireFlow(c *gin.Context) {
+	k, ok := kind(c)
+	if !ok {
+		return
+	}
+	if k != "flow" {
+		h.fail(c, service.NotFound("only flows are retired; "+c.Param("kind")))
+		return
+	}
+	retire := h.svc.RetireFlow
+	if strings.HasSuffix(c.FullPath(), "/restore") {
+		retire = h.svc.RestoreFlow
+	}
+	v, err := retire(c.Request.Context(), actor(c), c.Param("key"))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, v)
 }
 
 func (h *handlers) getFlows(c *gin.Context) {

@@ -53,6 +53,8 @@ var bodyless = []string{
 	"POST /api/v1/admin/outbox/{id}/retry",
 	"POST /api/v1/auth/logout",
 	"POST /api/v1/definitions/{kind}/{key}/publish",
+	"POST /api/v1/definitions/{kind}/{key}/restore",
+	"POST /api/v1/definitions/{kind}/{key}/retire",
 	"POST /api/v1/live/ticket",
 	"POST /api/v1/orders/{id}/documents/{name}.pdf",
 	"POST /api/v1/users/{username}/disable",

@@ -24,39 +24,65 @@ const MaxUpload = 16 << 20
 
 const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-// postImport takes a multipart upload: file, flow, mapping (JSON, optional),
-// department (optional) and encoding (a CSV file's; optional: detected).
-func (h *handlers) postImport(c *gin.Context) {
+// readUpload reads an import's multipart form; on false it has answered.
+func readUpload(c *gin.Context) (inbound.ImportRequest, bool) {
+	var req inbound.ImportRequest
 	if err := c.Request.ParseMultipartForm(MaxUpload); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			problem(c, http.StatusRequestEntityTooLarge, fmt.Sprintf("the upload is larger than %d bytes", mbe.Limit))
-			return
+			return req, false
 		}
 		problem(c, http.StatusBadRequest, "expected a multipart/form-data upload",
 			service.FieldError{Pointer: "/file", Message: "send the fields file, flow and mapping as multipart/form-data"})
-		return
+		return req, false
 	}
-	defer func() { _ = c.Request.MultipartForm.RemoveAll() }()
 	if !checkForm(c) {
-		return
+		_ = c.Request.MultipartForm.RemoveAll()
+		return req, false
 	}
-	req := inbound.ImportRequest{Flow: c.PostForm("flow"), Department: c.PostForm("department"), Mapping: []byte(c.PostForm("mapping")),
+	req = inbound.ImportRequest{Flow: c.PostForm("flow"), Department: c.PostForm("department"), Mapping: []byte(c.PostForm("mapping")),
 		Encoding: c.PostForm("encoding")}
 	if fh, err := c.FormFile("file"); err == nil {
 		f, err := fh.Open()
-		if err != nil {
-			problem(c, http.StatusBadRequest, "could not read the file", service.FieldError{Pointer: "/file", Message: err.Error()})
-			return
+		if err == nil {
+			req.File, err = io.ReadAll(f)
+			_ = f.Close()
 		}
-		req.File, err = io.ReadAll(f)
-		_ = f.Close()
 		if err != nil {
+			_ = c.Request.MultipartForm.RemoveAll()
 			problem(c, http.StatusBadRequest, "could not read the file", service.FieldError{Pointer: "/file", Message: err.Error()})
-			return
+			return req, false
 		}
 		req.Filename = fh.Filename
 	}
+	return req, true
+}
+
+// postImportPreview reads an upload as postImport does and answers its header, first
+// rows and the mapping its headers suggest; it records nothing.
+func (h *handlers) postImportPreview(c *gin.Context) {
+	req, ok := readUpload(c)
+	if !ok {
+		return
+	}
+	defer func() { _ = c.Request.MultipartForm.RemoveAll() }()
+	p, err := h.svc.PreviewImport(c.Request.Context(), actor(c), req)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, p)
+}
+
+// postImport takes a multipart upload: file, flow, mapping (JSON, optional),
+// department (optional) and encoding (a CSV file's; optional: detected).
+func (h *handlers) postImport(c *gin.Context) {
+	req, ok := readUpload(c)
+	if !ok {
+		return
+	}
+	defer func() { _ = c.Request.MultipartForm.RemoveAll() }()
 	job, err := h.svc.StartImport(c.Request.Context(), actor(c), req)
 	if err != nil {
 		h.fail(c, err)

@@ -629,3 +629,96 @@ func TestChannelSecretsSealed(t *testing.T) {
 		require.Equal(t, before, e.counts())
 	})
 }
+
+// preview posts a multipart upload to /imports/preview.
+func (e *env) preview(token, filename string, file []byte, fields map[string]string) resp {
+	e.t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for k, v := range fields {
+		_ = mw.WriteField(k, v)
+	}
+	w, _ := mw.CreateFormFile("file", filename)
+	_, _ = w.Write(file)
+	_ = mw.Close()
+	return e.do("POST", "/api/v1/imports/preview", token, buf.Bytes(), "Content-Type", mw.FormDataContentType())
+}
+
+// A file with the form's titles as headers and no mapping maps itself (UTF-8 and Big5,
+// detected); the preview shows the head and the suggested mapping and writes nothing;
+// an import whose every order fails is failed, not done.
+func TestImportPreviewAndAutoMapping(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		e := start(t, s)
+		clerk, warehouse := e.login("clerk"), e.login("warehouse")
+		var want intake.TableMapping
+		require.NoError(t, json.Unmarshal(testdata(t, "mapping.json"), &want))
+		before := e.counts()
+		jobs, _ := e.importCounts()
+		for _, name := range []string{"orders.csv", "orders-big5.csv"} {
+			r := e.preview(clerk, name, testdata(t, name), map[string]string{"flow": "order-review"})
+			require.Equal(t, 200, r.status, string(r.body))
+			var p inbound.ImportPreview
+			r.json(t, &p)
+			require.Equal(t, map[string]string{"orders.csv": "utf-8", "orders-big5.csv": "big5"}[name], p.Encoding)
+			require.Equal(t, "訂單編號", p.Header[0])
+			require.Equal(t, 5, p.Total) // data rows; the blank one is not counted
+			require.Len(t, p.Rows, inbound.PreviewRows)
+			require.Equal(t, "高雄順達五金行", p.Rows[0][1])
+			require.Equal(t, &want, p.Mapping, name)
+			require.Empty(t, p.Missing)
+			var paths []string
+			for _, f := range p.Fields {
+				paths = append(paths, f.Items+":"+f.Path)
+			}
+			require.Equal(t, []string{":customer.name", ":customer.tier", ":customer.contact", ":ship_to.address", ":currency",
+				":promised_date", ":note", "items:sku", "items:name", "items:qty", "items:price"}, paths)
+		}
+		// headers that name nothing: every required field is missing
+		r := e.preview(clerk, "x.csv", []byte("a,b\n1,2\n"), map[string]string{"flow": "order-review"})
+		require.Equal(t, 200, r.status, string(r.body))
+		var p inbound.ImportPreview
+		r.json(t, &p)
+		require.Empty(t, p.Mapping.Fields)
+		require.Len(t, p.Missing, 8, "%+v", p.Missing) // name, tier, address, promised date; sku, name, qty, price
+		for _, bad := range []struct {
+			token  string
+			fields map[string]string
+			file   []byte
+			status int
+		}{
+			{clerk, map[string]string{"flow": "nope"}, []byte("a\n1\n"), 422},
+			{clerk, map[string]string{"flow": "order-review", "encoding": "ebcdic"}, []byte("a\n1\n"), 422},
+			{clerk, map[string]string{"flow": "order-review", "encoding": "utf-8"}, []byte("a\n\xff\n"), 400},
+			{warehouse, map[string]string{"flow": "order-review"}, []byte("a\n1\n"), 403},
+		} {
+			require.Equal(t, bad.status, e.preview(bad.token, "x.csv", bad.file, bad.fields).status)
+		}
+		require.Equal(t, before, e.counts())
+		jobsAfter, _ := e.importCounts()
+		require.Equal(t, jobs, jobsAfter)
+
+		// no mapping: the headers map themselves, as the hand-written mapping does
+		j := e.startImport(clerk, "orders.csv", testdata(t, "orders.csv"), map[string]string{"flow": "order-review"})
+		require.Equal(t, importJob{ID: j.ID, Status: "done", Encoding: "utf-8", Total: 3, Created: 2, Failed: 1,
+			Errors: []intake.RowError{{Row: 6, Column: "數量", Message: `"two" is not a number`}}}, j)
+		j2 := e.startImport(clerk, "orders-big5.csv", testdata(t, "orders-big5.csv"), map[string]string{"flow": "order-review"})
+		require.Equal(t, "big5", j2.Encoding)
+		require.Equal(t, 2, j2.Created, "%+v", j2)
+
+		// every order fails: the job failed
+		bad := "訂單編號,客戶名稱,客戶等級,收貨地址,承諾交期,料號,品名,數量,單價\n" +
+			"X-1,甲,standard,台北市信義路一段 1 號,2026-09-01,BRG-6204,軸承,two,85\n" +
+			"X-2,乙,standard,台北市信義路一段 2 號,2026-09-01,BRG-6204,軸承,-3,85\n"
+		j3 := e.startImport(clerk, "bad.csv", []byte(bad), map[string]string{"flow": "order-review"})
+		require.Equal(t, "failed", j3.Status, "%+v", j3)
+		require.Equal(t, 2, j3.Failed)
+		require.Equal(t, 2, j3.Total)
+		require.GreaterOrEqual(t, len(j3.Errors), 2)
+
+		// no header names a field: refused, nothing recorded
+		r = e.upload(clerk, "x.csv", []byte("a,b\n1,2\n"), map[string]string{"flow": "order-review"})
+		require.Equal(t, 422, r.status, string(r.body))
+		require.Equal(t, "/mapping", r.problem(t).Errors[0].Pointer)
+	})
+}

@@ -105,6 +105,8 @@ func New(svc *app.Service, opt Options) (*gin.Engine, error) {
 	a.GET("/definitions/:kind/:key", h.getDefinition)
 	a.PUT("/definitions/:kind/:key", h.putDefinition)
 	a.POST("/definitions/:kind/:key/publish", h.publishDefinition)
+	a.POST("/definitions/:kind/:key/retire", h.retireFlow)
+	a.POST("/definitions/:kind/:key/restore", h.retireFlow)
 	a.GET("/flows", h.getFlows)
 	a.GET("/plugins", h.getPlugins)
 	a.GET("/flows/:key/form", h.getFlowForm)
@@ -140,6 +142,7 @@ func New(svc *app.Service, opt Options) (*gin.Engine, error) {
 	a.POST("/orders/:id/shipments", h.postShipment)
 	a.GET("/carriers", h.getCarriers)
 	a.POST("/imports", h.postImport)
+	a.POST("/imports/preview", h.postImportPreview)
 	a.GET("/imports", h.getImports)
 	a.GET("/imports/:id", h.getImport)
 	a.GET("/flows/:key/import-template.xlsx", h.getImportTemplate)
@@ -252,7 +255,7 @@ func (h *handlers) bodyDeadline(c *gin.Context) {
 }
 
 func isUpload(c *gin.Context) bool {
-	return c.Request.Method == http.MethodPost && c.FullPath() == "/api/v1/imports"
+	return c.Request.Method == http.MethodPost && (c.FullPath() == "/api/v1/imports" || c.FullPath() == "/api/v1/imports/preview")
 }
 
 func limitBody(c *gin.Context) {

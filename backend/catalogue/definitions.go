@@ -28,6 +28,8 @@ type DefinitionView struct {
 	Draft     json.RawMessage `json:"draft,omitempty"`
 	Versions  []int           `json:"versions,omitempty"`
 	UpdatedAt string          `json:"updated_at,omitempty"`
+	// Retired: a flow that takes no new orders (RetireFlow).
+	Retired bool `json:"retired,omitempty"`
 }
 
 func nameOf(body json.RawMessage) any {
@@ -62,6 +64,15 @@ func (s *Catalogue) ListDefinitions(ctx context.Context, a service.Actor, kind s
 		if d.Status == "published" {
 			v.Version, v.Status = d.Version, "published"
 			v.Versions = append(v.Versions, d.Version)
+		}
+	}
+	if kind == "flow" {
+		retired, err := retiredFlows(ctx, s.Store.Read)
+		if err != nil {
+			return nil, err
+		}
+		for i := range out {
+			out[i].Retired = retired[out[i].Key]
 		}
 	}
 	return out, nil
@@ -99,6 +110,13 @@ func (s *Catalogue) GetDefinition(ctx context.Context, a service.Actor, kind, ke
 		src = view.Draft
 	}
 	view.Name = nameOf(src)
+	if kind == "flow" {
+		retired, err := retiredFlows(ctx, s.Store.Read)
+		if err != nil {
+			return nil, err
+		}
+		view.Retired = retired[key]
+	}
 	return view, nil
 }
 

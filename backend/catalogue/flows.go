@@ -13,27 +13,35 @@ import (
 
 // FlowItem is a flow a user may start.
 type FlowItem struct {
-	Key     string      `json:"key"`
-	Version int         `json:"version"`
-	Name    engine.Text `json:"name,omitempty"`
-	Form    string      `json:"form"`
+	Key         string      `json:"key"`
+	Version     int         `json:"version"`
+	Name        engine.Text `json:"name,omitempty"`
+	Description engine.Text `json:"description,omitempty"`
+	Form        string      `json:"form"`
 }
 
-// StartableFlows lists the latest published flows.
+// StartableFlows lists the latest published flows, less the retired ones.
 func (s *Catalogue) StartableFlows(ctx context.Context, a service.Actor) ([]FlowItem, error) {
 	keys, err := s.Store.Read.Definition.Query().Where(definition.Kind("flow"), definition.Status("published")).
 		Order(ent.Asc(definition.FieldKey)).GroupBy(definition.FieldKey).Strings(ctx)
 	if err != nil {
 		return nil, err
 	}
+	retired, err := retiredFlows(ctx, s.Store.Read)
+	if err != nil {
+		return nil, err
+	}
 	out := []FlowItem{}
 	for _, k := range keys {
+		if retired[k] {
+			continue
+		}
 		f, err := s.Catalog.Flow(ctx, k, 0)
 		if err != nil {
 			return nil, err
 		}
 		if f != nil {
-			out = append(out, FlowItem{Key: f.Key, Version: f.Version, Name: f.Doc.Name, Form: f.Doc.Form})
+			out = append(out, FlowItem{Key: f.Key, Version: f.Version, Name: f.Doc.Name, Description: f.Doc.Description, Form: f.Doc.Form})
 		}
 	}
 	return out, nil

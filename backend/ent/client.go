@@ -20,6 +20,7 @@ import (
 	"sluice/backend/ent/department"
 	"sluice/backend/ent/event"
 	"sluice/backend/ent/exception"
+	"sluice/backend/ent/flowretirement"
 	"sluice/backend/ent/idempotencykey"
 	"sluice/backend/ent/importjob"
 	"sluice/backend/ent/ledger"
@@ -75,6 +76,8 @@ type Client struct {
 	Event *EventClient
 	// Exception is the client for interacting with the Exception builders.
 	Exception *ExceptionClient
+	// FlowRetirement is the client for interacting with the FlowRetirement builders.
+	FlowRetirement *FlowRetirementClient
 	// IdempotencyKey is the client for interacting with the IdempotencyKey builders.
 	IdempotencyKey *IdempotencyKeyClient
 	// ImportJob is the client for interacting with the ImportJob builders.
@@ -143,6 +146,7 @@ func (c *Client) init() {
 	c.Department = NewDepartmentClient(c.config)
 	c.Event = NewEventClient(c.config)
 	c.Exception = NewExceptionClient(c.config)
+	c.FlowRetirement = NewFlowRetirementClient(c.config)
 	c.IdempotencyKey = NewIdempotencyKeyClient(c.config)
 	c.ImportJob = NewImportJobClient(c.config)
 	c.Ledger = NewLedgerClient(c.config)
@@ -268,6 +272,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Department:     NewDepartmentClient(cfg),
 		Event:          NewEventClient(cfg),
 		Exception:      NewExceptionClient(cfg),
+		FlowRetirement: NewFlowRetirementClient(cfg),
 		IdempotencyKey: NewIdempotencyKeyClient(cfg),
 		ImportJob:      NewImportJobClient(cfg),
 		Ledger:         NewLedgerClient(cfg),
@@ -320,6 +325,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Department:     NewDepartmentClient(cfg),
 		Event:          NewEventClient(cfg),
 		Exception:      NewExceptionClient(cfg),
+		FlowRetirement: NewFlowRetirementClient(cfg),
 		IdempotencyKey: NewIdempotencyKeyClient(cfg),
 		ImportJob:      NewImportJobClient(cfg),
 		Ledger:         NewLedgerClient(cfg),
@@ -374,11 +380,11 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.ActionLink, c.AuditEntry, c.CasbinRule, c.Channel, c.Customer, c.Definition,
-		c.Department, c.Event, c.Exception, c.IdempotencyKey, c.ImportJob, c.Ledger,
-		c.LiveTicket, c.Membership, c.NodeInstance, c.Notification, c.NotifyChannel,
-		c.NotifyPref, c.Order, c.OrderComment, c.OrderLock, c.OutboxMessage, c.Product,
-		c.Reservation, c.Session, c.Shipment, c.Stock, c.StockMove, c.Task,
-		c.TaskAssignee, c.Timer, c.User, c.Warehouse,
+		c.Department, c.Event, c.Exception, c.FlowRetirement, c.IdempotencyKey,
+		c.ImportJob, c.Ledger, c.LiveTicket, c.Membership, c.NodeInstance,
+		c.Notification, c.NotifyChannel, c.NotifyPref, c.Order, c.OrderComment,
+		c.OrderLock, c.OutboxMessage, c.Product, c.Reservation, c.Session, c.Shipment,
+		c.Stock, c.StockMove, c.Task, c.TaskAssignee, c.Timer, c.User, c.Warehouse,
 	} {
 		n.Use(hooks...)
 	}
@@ -389,11 +395,11 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.ActionLink, c.AuditEntry, c.CasbinRule, c.Channel, c.Customer, c.Definition,
-		c.Department, c.Event, c.Exception, c.IdempotencyKey, c.ImportJob, c.Ledger,
-		c.LiveTicket, c.Membership, c.NodeInstance, c.Notification, c.NotifyChannel,
-		c.NotifyPref, c.Order, c.OrderComment, c.OrderLock, c.OutboxMessage, c.Product,
-		c.Reservation, c.Session, c.Shipment, c.Stock, c.StockMove, c.Task,
-		c.TaskAssignee, c.Timer, c.User, c.Warehouse,
+		c.Department, c.Event, c.Exception, c.FlowRetirement, c.IdempotencyKey,
+		c.ImportJob, c.Ledger, c.LiveTicket, c.Membership, c.NodeInstance,
+		c.Notification, c.NotifyChannel, c.NotifyPref, c.Order, c.OrderComment,
+		c.OrderLock, c.OutboxMessage, c.Product, c.Reservation, c.Session, c.Shipment,
+		c.Stock, c.StockMove, c.Task, c.TaskAssignee, c.Timer, c.User, c.Warehouse,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -420,6 +426,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Event.mutate(ctx, m)
 	case *ExceptionMutation:
 		return c.Exception.mutate(ctx, m)
+	case *FlowRetirementMutation:
+		return c.FlowRetirement.mutate(ctx, m)
 	case *IdempotencyKeyMutation:
 		return c.IdempotencyKey.mutate(ctx, m)
 	case *ImportJobMutation:
@@ -1667,6 +1675,139 @@ func (c *ExceptionClient) mutate(ctx context.Context, m *ExceptionMutation) (Val
 		return (&ExceptionDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Exception mutation op: %q", m.Op())
+	}
+}
+
+// FlowRetirementClient is a client for the FlowRetirement schema.
+type FlowRetirementClient struct {
+	config
+}
+
+// NewFlowRetirementClient returns a client for the FlowRetirement from the given config.
+func NewFlowRetirementClient(c config) *FlowRetirementClient {
+	return &FlowRetirementClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `flowretirement.Hooks(f(g(h())))`.
+func (c *FlowRetirementClient) Use(hooks ...Hook) {
+	c.hooks.FlowRetirement = append(c.hooks.FlowRetirement, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `flowretirement.Intercept(f(g(h())))`.
+func (c *FlowRetirementClient) Intercept(interceptors ...Interceptor) {
+	c.inters.FlowRetirement = append(c.inters.FlowRetirement, interceptors...)
+}
+
+// Create returns a builder for creating a FlowRetirement entity.
+func (c *FlowRetirementClient) Create() *FlowRetirementCreate {
+	mutation := newFlowRetirementMutation(c.config, OpCreate)
+	return &FlowRetirementCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of FlowRetirement entities.
+func (c *FlowRetirementClient) CreateBulk(builders ...*FlowRetirementCreate) *FlowRetirementCreateBulk {
+	return &FlowRetirementCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *FlowRetirementClient) MapCreateBulk(slice any, setFunc func(*FlowRetirementCreate, int)) *FlowRetirementCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &FlowRetirementCreateBulk{err: fmt.Errorf("calling to FlowRetirementClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*FlowRetirementCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &FlowRetirementCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for FlowRetirement.
+func (c *FlowRetirementClient) Update() *FlowRetirementUpdate {
+	mutation := newFlowRetirementMutation(c.config, OpUpdate)
+	return &FlowRetirementUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *FlowRetirementClient) UpdateOne(_m *FlowRetirement) *FlowRetirementUpdateOne {
+	mutation := newFlowRetirementMutation(c.config, OpUpdateOne, withFlowRetirement(_m))
+	return &FlowRetirementUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *FlowRetirementClient) UpdateOneID(id int) *FlowRetirementUpdateOne {
+	mutation := newFlowRetirementMutation(c.config, OpUpdateOne, withFlowRetirementID(id))
+	return &FlowRetirementUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for FlowRetirement.
+func (c *FlowRetirementClient) Delete() *FlowRetirementDelete {
+	mutation := newFlowRetirementMutation(c.config, OpDelete)
+	return &FlowRetirementDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *FlowRetirementClient) DeleteOne(_m *FlowRetirement) *FlowRetirementDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *FlowRetirementClient) DeleteOneID(id int) *FlowRetirementDeleteOne {
+	builder := c.Delete().Where(flowretirement.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &FlowRetirementDeleteOne{builder}
+}
+
+// Query returns a query builder for FlowRetirement.
+func (c *FlowRetirementClient) Query() *FlowRetirementQuery {
+	return &FlowRetirementQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeFlowRetirement},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a FlowRetirement entity by its id.
+func (c *FlowRetirementClient) Get(ctx context.Context, id int) (*FlowRetirement, error) {
+	return c.Query().Where(flowretirement.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *FlowRetirementClient) GetX(ctx context.Context, id int) *FlowRetirement {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *FlowRetirementClient) Hooks() []Hook {
+	return c.hooks.FlowRetirement
+}
+
+// Interceptors returns the client interceptors.
+func (c *FlowRetirementClient) Interceptors() []Interceptor {
+	return c.inters.FlowRetirement
+}
+
+func (c *FlowRetirementClient) mutate(ctx context.Context, m *FlowRetirementMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&FlowRetirementCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&FlowRetirementUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&FlowRetirementUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&FlowRetirementDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown FlowRetirement mutation op: %q", m.Op())
 	}
 }
 
@@ -4866,17 +5007,19 @@ func (c *WarehouseClient) mutate(ctx context.Context, m *WarehouseMutation) (Val
 type (
 	hooks struct {
 		ActionLink, AuditEntry, CasbinRule, Channel, Customer, Definition, Department,
-		Event, Exception, IdempotencyKey, ImportJob, Ledger, LiveTicket, Membership,
-		NodeInstance, Notification, NotifyChannel, NotifyPref, Order, OrderComment,
-		OrderLock, OutboxMessage, Product, Reservation, Session, Shipment, Stock,
-		StockMove, Task, TaskAssignee, Timer, User, Warehouse []ent.Hook
+		Event, Exception, FlowRetirement, IdempotencyKey, ImportJob, Ledger,
+		LiveTicket, Membership, NodeInstance, Notification, NotifyChannel, NotifyPref,
+		Order, OrderComment, OrderLock, OutboxMessage, Product, Reservation, Session,
+		Shipment, Stock, StockMove, Task, TaskAssignee, Timer, User,
+		Warehouse []ent.Hook
 	}
 	inters struct {
 		ActionLink, AuditEntry, CasbinRule, Channel, Customer, Definition, Department,
-		Event, Exception, IdempotencyKey, ImportJob, Ledger, LiveTicket, Membership,
-		NodeInstance, Notification, NotifyChannel, NotifyPref, Order, OrderComment,
-		OrderLock, OutboxMessage, Product, Reservation, Session, Shipment, Stock,
-		StockMove, Task, TaskAssignee, Timer, User, Warehouse []ent.Interceptor
+		Event, Exception, FlowRetirement, IdempotencyKey, ImportJob, Ledger,
+		LiveTicket, Membership, NodeInstance, Notification, NotifyChannel, NotifyPref,
+		Order, OrderComment, OrderLock, OutboxMessage, Product, Reservation, Session,
+		Shipment, Stock, StockMove, Task, TaskAssignee, Timer, User,
+		Warehouse []ent.Interceptor
 	}
 )
 

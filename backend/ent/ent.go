@@ -16,6 +16,7 @@ import (
 	"sluice/backend/ent/department"
 	"sluice/backend/ent/event"
 	"sluice/backend/ent/exception"
+	"sluice/backend/ent/flowretirement"
 	"sluice/backend/ent/idempotencykey"
 	"sluice/backend/ent/importjob"
 	"sluice/backend/ent/ledger"
@@ -114,6 +115,7 @@ func checkColumn(t, c string) error {
 			department.Table:     department.ValidColumn,
 			event.Table:          event.ValidColumn,
 			exception.Table:      exception.ValidColumn,
+			flowretirement.Table: flowretirement.ValidColumn,
 			idempotencykey.Table: idempotencykey.ValidColumn,
 			importjob.Table:      importjob.ValidColumn,
 			ledger.Table:         ledger.ValidColumn,

@@ -16,6 +16,7 @@ import (
 	"sluice/backend/ent/department"
 	"sluice/backend/ent/event"
 	"sluice/backend/ent/exception"
+	"sluice/backend/ent/flowretirement"
 	"sluice/backend/ent/idempotencykey"
 	"sluice/backend/ent/importjob"
 	"sluice/backend/ent/ledger"
@@ -66,6 +67,7 @@ const (
 	TypeDepartment     = "Department"
 	TypeEvent          = "Event"
 	TypeException      = "Exception"
+	TypeFlowRetirement = "FlowRetirement"
 	TypeIdempotencyKey = "IdempotencyKey"
 	TypeImportJob      = "ImportJob"
 	TypeLedger         = "Ledger"
@@ -7242,6 +7244,440 @@ func (m *ExceptionMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *ExceptionMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Exception edge %s", name)
+}
+
+// FlowRetirementMutation represents an operation that mutates the FlowRetirement nodes in the graph.
+type FlowRetirementMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	created_at    *time.Time
+	flow_key      *string
+	retired_by    *string
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*FlowRetirement, error)
+	predicates    []predicate.FlowRetirement
+}
+
+var _ ent.Mutation = (*FlowRetirementMutation)(nil)
+
+// flowretirementOption allows management of the mutation configuration using functional options.
+type flowretirementOption func(*FlowRetirementMutation)
+
+// newFlowRetirementMutation creates new mutation for the FlowRetirement entity.
+func newFlowRetirementMutation(c config, op Op, opts ...flowretirementOption) *FlowRetirementMutation {
+	m := &FlowRetirementMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeFlowRetirement,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withFlowRetirementID sets the ID field of the mutation.
+func withFlowRetirementID(id int) flowretirementOption {
+	return func(m *FlowRetirementMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *FlowRetirement
+		)
+		m.oldValue = func(ctx context.Context) (*FlowRetirement, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().FlowRetirement.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withFlowRetirement sets the old FlowRetirement of the mutation.
+func withFlowRetirement(node *FlowRetirement) flowretirementOption {
+	return func(m *FlowRetirementMutation) {
+		m.oldValue = func(context.Context) (*FlowRetirement, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m FlowRetirementMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m FlowRetirementMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *FlowRetirementMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *FlowRetirementMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().FlowRetirement.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *FlowRetirementMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *FlowRetirementMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the FlowRetirement entity.
+// If the FlowRetirement object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FlowRetirementMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *FlowRetirementMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetFlowKey sets the "flow_key" field.
+func (m *FlowRetirementMutation) SetFlowKey(s string) {
+	m.flow_key = &s
+}
+
+// FlowKey returns the value of the "flow_key" field in the mutation.
+func (m *FlowRetirementMutation) FlowKey() (r string, exists bool) {
+	v := m.flow_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFlowKey returns the old "flow_key" field's value of the FlowRetirement entity.
+// If the FlowRetirement object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FlowRetirementMutation) OldFlowKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFlowKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFlowKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFlowKey: %w", err)
+	}
+	return oldValue.FlowKey, nil
+}
+
+// ResetFlowKey resets all changes to the "flow_key" field.
+func (m *FlowRetirementMutation) ResetFlowKey() {
+	m.flow_key = nil
+}
+
+// SetRetiredBy sets the "retired_by" field.
+func (m *FlowRetirementMutation) SetRetiredBy(s string) {
+	m.retired_by = &s
+}
+
+// RetiredBy returns the value of the "retired_by" field in the mutation.
+func (m *FlowRetirementMutation) RetiredBy() (r string, exists bool) {
+	v := m.retired_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRetiredBy returns the old "retired_by" field's value of the FlowRetirement entity.
+// If the FlowRetirement object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FlowRetirementMutation) OldRetiredBy(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRetiredBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRetiredBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRetiredBy: %w", err)
+	}
+	return oldValue.RetiredBy, nil
+}
+
+// ResetRetiredBy resets all changes to the "retired_by" field.
+func (m *FlowRetirementMutation) ResetRetiredBy() {
+	m.retired_by = nil
+}
+
+// Where appends a list predicates to the FlowRetirementMutation builder.
+func (m *FlowRetirementMutation) Where(ps ...predicate.FlowRetirement) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the FlowRetirementMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *FlowRetirementMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.FlowRetirement, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *FlowRetirementMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *FlowRetirementMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (FlowRetirement).
+func (m *FlowRetirementMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *FlowRetirementMutation) Fields() []string {
+	fields := make([]string, 0, 3)
+	if m.created_at != nil {
+		fields = append(fields, flowretirement.FieldCreatedAt)
+	}
+	if m.flow_key != nil {
+		fields = append(fields, flowretirement.FieldFlowKey)
+	}
+	if m.retired_by != nil {
+		fields = append(fields, flowretirement.FieldRetiredBy)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *FlowRetirementMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case flowretirement.FieldCreatedAt:
+		return m.CreatedAt()
+	case flowretirement.FieldFlowKey:
+		return m.FlowKey()
+	case flowretirement.FieldRetiredBy:
+		return m.RetiredBy()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *FlowRetirementMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case flowretirement.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case flowretirement.FieldFlowKey:
+		return m.OldFlowKey(ctx)
+	case flowretirement.FieldRetiredBy:
+		return m.OldRetiredBy(ctx)
+	}
+	return nil, fmt.Errorf("unknown FlowRetirement field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *FlowRetirementMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case flowretirement.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case flowretirement.FieldFlowKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFlowKey(v)
+		return nil
+	case flowretirement.FieldRetiredBy:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRetiredBy(v)
+		return nil
+	}
+	return fmt.Errorf("unknown FlowRetirement field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *FlowRetirementMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *FlowRetirementMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *FlowRetirementMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown FlowRetirement numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *FlowRetirementMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *FlowRetirementMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *FlowRetirementMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown FlowRetirement nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *FlowRetirementMutation) ResetField(name string) error {
+	switch name {
+	case flowretirement.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case flowretirement.FieldFlowKey:
+		m.ResetFlowKey()
+		return nil
+	case flowretirement.FieldRetiredBy:
+		m.ResetRetiredBy()
+		return nil
+	}
+	return fmt.Errorf("unknown FlowRetirement field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *FlowRetirementMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *FlowRetirementMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *FlowRetirementMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *FlowRetirementMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *FlowRetirementMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *FlowRetirementMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *FlowRetirementMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown FlowRetirement unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *FlowRetirementMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown FlowRetirement edge %s", name)
 }
 
 // IdempotencyKeyMutation represents an operation that mutates the IdempotencyKey nodes in the graph.

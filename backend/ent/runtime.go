@@ -11,6 +11,7 @@ import (
 	"sluice/backend/ent/definition"
 	"sluice/backend/ent/department"
 	"sluice/backend/ent/exception"
+	"sluice/backend/ent/flowretirement"
 	"sluice/backend/ent/idempotencykey"
 	"sluice/backend/ent/importjob"
 	"sluice/backend/ent/ledger"
@@ -320,6 +321,37 @@ func init() {
 	exceptionDescNote := exceptionFields[12].Descriptor()
 	// exception.DefaultNote holds the default value on creation for the note field.
 	exception.DefaultNote = exceptionDescNote.Default.(string)
+	flowretirementMixin := schema.FlowRetirement{}.Mixin()
+	flowretirementMixinFields0 := flowretirementMixin[0].Fields()
+	_ = flowretirementMixinFields0
+	flowretirementFields := schema.FlowRetirement{}.Fields()
+	_ = flowretirementFields
+	// flowretirementDescCreatedAt is the schema descriptor for created_at field.
+	flowretirementDescCreatedAt := flowretirementMixinFields0[0].Descriptor()
+	// flowretirement.DefaultCreatedAt holds the default value on creation for the created_at field.
+	flowretirement.DefaultCreatedAt = flowretirementDescCreatedAt.Default.(func() time.Time)
+	// flowretirementDescFlowKey is the schema descriptor for flow_key field.
+	flowretirementDescFlowKey := flowretirementFields[0].Descriptor()
+	// flowretirement.FlowKeyValidator is a validator for the "flow_key" field. It is called by the builders before save.
+	flowretirement.FlowKeyValidator = func() func(string) error {
+		validators := flowretirementDescFlowKey.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(flow_key string) error {
+			for _, fn := range fns {
+				if err := fn(flow_key); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// flowretirementDescRetiredBy is the schema descriptor for retired_by field.
+	flowretirementDescRetiredBy := flowretirementFields[1].Descriptor()
+	// flowretirement.DefaultRetiredBy holds the default value on creation for the retired_by field.
+	flowretirement.DefaultRetiredBy = flowretirementDescRetiredBy.Default.(string)
 	idempotencykeyMixin := schema.IdempotencyKey{}.Mixin()
 	idempotencykeyMixinFields0 := idempotencykeyMixin[0].Fields()
 	_ = idempotencykeyMixinFields0

@@ -32,6 +32,8 @@ type Tx struct {
 	Event *EventClient
 	// Exception is the client for interacting with the Exception builders.
 	Exception *ExceptionClient
+	// FlowRetirement is the client for interacting with the FlowRetirement builders.
+	FlowRetirement *FlowRetirementClient
 	// IdempotencyKey is the client for interacting with the IdempotencyKey builders.
 	IdempotencyKey *IdempotencyKeyClient
 	// ImportJob is the client for interacting with the ImportJob builders.
@@ -220,6 +222,7 @@ func (tx *Tx) init() {
 	tx.Department = NewDepartmentClient(tx.config)
 	tx.Event = NewEventClient(tx.config)
 	tx.Exception = NewExceptionClient(tx.config)
+	tx.FlowRetirement = NewFlowRetirementClient(tx.config)
 	tx.IdempotencyKey = NewIdempotencyKeyClient(tx.config)
 	tx.ImportJob = NewImportJobClient(tx.config)
 	tx.Ledger = NewLedgerClient(tx.config)

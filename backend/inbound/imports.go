@@ -11,11 +11,13 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"sluice/backend/engine"
 	"sluice/backend/ent"
+	"sluice/backend/ent/flowretirement"
 	"sluice/backend/ent/importjob"
 	"sluice/backend/intake"
 	"sluice/backend/service"
@@ -154,6 +156,53 @@ func importView(j *ent.ImportJob) *ImportJobView {
 	return v
 }
 
+// ImportPreview is the head of an uploaded file with the mapping its headers suggest:
+// what the mapping editor starts from.
+type ImportPreview struct {
+	intake.Preview
+	// Fields are the form's fields a column may fill.
+	Fields []intake.Field `json:"fields"`
+	// Mapping maps the columns whose header names a field (intake.AutoMap).
+	Mapping *intake.TableMapping `json:"mapping"`
+	// Missing are the required fields Mapping leaves unfilled, by path.
+	Missing []intake.Field `json:"missing"`
+}
+
+// PreviewRows is how many data rows a preview shows.
+const PreviewRows = 5
+
+// PreviewImport reads an upload as StartImport would (flow, encoding, file) and
+// returns its header, its first rows and the mapping its headers suggest; it writes
+// nothing.
+func (s *Inbound) PreviewImport(ctx context.Context, a service.Actor, req ImportRequest) (*ImportPreview, error) {
+	if !s.CanAnywhere(a, "orders", "create") {
+		return nil, service.Forbidden("you may not submit orders")
+	}
+	_, sch, computed, err := s.intakeForm(ctx, req.Flow, "/flow")
+	if err != nil {
+		return nil, err
+	}
+	enc, err := intake.CheckEncoding(req.Encoding)
+	if err != nil {
+		return nil, service.Invalid("unknown encoding", service.FieldError{Pointer: "/encoding", Message: err.Error()})
+	}
+	if len(req.File) == 0 {
+		return nil, &service.Error{Status: http.StatusBadRequest, Detail: "no file uploaded",
+			Errors: []service.FieldError{{Pointer: "/file", Message: "attach a .csv or .xlsx file as the form field \"file\""}}}
+	}
+	tab, err := intake.ReadFile(req.Filename, req.File, enc)
+	if err != nil {
+		return nil, &service.Error{Status: http.StatusBadRequest, Detail: "the file cannot be read",
+			Errors: []service.FieldError{{Pointer: "/file", Message: err.Error()}}}
+	}
+	m := intake.AutoMap(sch, computed, tab.Header)
+	missing := m.Missing(sch, computed)
+	if missing == nil {
+		missing = []intake.Field{}
+	}
+	return &ImportPreview{Preview: tab.Head(PreviewRows), Fields: sch.Fields(computed), Mapping: m, Missing: missing}, nil
+}
+
 // tableMapping reads the request's mapping, or makes the form's default one.
 func tableMapping(raw []byte, sch *intake.Schema, computed []string) (*intake.TableMapping, error) {
 	if len(raw) == 0 {
@@ -178,6 +227,12 @@ func (s *Inbound) StartImport(ctx context.Context, a service.Actor, req ImportRe
 	if err != nil {
 		return nil, err
 	}
+	// a retired flow would refuse every order: refuse the file instead
+	if retired, err := s.Store.Read.FlowRetirement.Query().Where(flowretirement.FlowKey(f.Key)).Exist(ctx); err != nil {
+		return nil, err
+	} else if retired {
+		return nil, service.FlowRetired(f.Key)
+	}
 	dept, err := s.DepartmentFor(ctx, a, req.Department)
 	if err != nil {
 		return nil, err
@@ -200,7 +255,13 @@ func (s *Inbound) StartImport(ctx context.Context, a service.Actor, req ImportRe
 			Errors: []service.FieldError{{Pointer: "/file", Message: err.Error()}}}
 	}
 	if len(req.Mapping) == 0 {
-		m.KeepColumns(tab.Header)
+		// No mapping: the columns map themselves by their headers (AutoMap), which
+		// covers the template's columns and headers written as the form's titles.
+		m = intake.AutoMap(sch, computed, tab.Header)
+		if len(m.Fields) == 0 && m.Items == nil {
+			return nil, service.Invalid("no column of the file matches a field of the form", service.FieldError{Pointer: "/mapping",
+				Message: "map the file's columns to the form's fields (its headers are " + strings.Join(tab.Header, ", ") + ")"})
+		}
 	}
 	if ps := m.CheckHeader(tab); len(ps) > 0 {
 		return nil, service.Invalid("the file's header lacks mapped columns", mappingProblems("/mapping", ps)...)
@@ -281,7 +342,12 @@ func (s *Inbound) runImport(ctx context.Context, a service.Actor, id int, flow, 
 			beat = time.Now()
 		}
 	}
-	s.importProgress(ctx, a, run, "done")
+	// An import none of whose orders went in failed, whatever the reason of each.
+	status := "done"
+	if run.total > 0 && run.failed == run.total {
+		status = "failed"
+	}
+	s.importProgress(ctx, a, run, status)
 }
 
 // importOne submits one order, as its own transaction, and tallies the outcome.

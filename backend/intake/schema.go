@@ -23,6 +23,8 @@ type Schema struct {
 	Format     string
 	Title      engine.Text // per language, or a plain string (zh-TW)
 	ReadOnly   bool
+	Required   []string // the properties an object requires
+	Default    any
 	Enum       []any
 	Properties map[string]*Schema
 	Order      []string // property names in document order
@@ -45,6 +47,8 @@ func (s *Schema) UnmarshalJSON(b []byte) error {
 		Format     string          `json:"format"`
 		Title      engine.Text     `json:"title"`
 		ReadOnly   bool            `json:"readOnly"`
+		Required   []string        `json:"required"`
+		Default    any             `json:"default"`
 		Enum       []any           `json:"enum"`
 		Properties json.RawMessage `json:"properties"`
 		Items      *Schema         `json:"items"`
@@ -52,7 +56,7 @@ func (s *Schema) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &doc); err != nil {
 		return err
 	}
-	s.Format, s.Title, s.ReadOnly, s.Enum, s.Items = doc.Format, doc.Title, doc.ReadOnly, doc.Enum, doc.Items
+	s.Format, s.Title, s.ReadOnly, s.Enum, s.Items, s.Required, s.Default = doc.Format, doc.Title, doc.ReadOnly, doc.Enum, doc.Items, doc.Required, doc.Default
 	// "type" may be a list (["string", "null"]): the first non-null one is what a cell
 	// converts to.
 	if len(doc.Type) > 0 {

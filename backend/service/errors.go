@@ -52,6 +52,15 @@ const TypeTaskChanged = "urn:sluice:problem:task-changed"
 // /auth/reauth) and retries. WithinMinutes says how recent.
 const TypeReauthRequired = "urn:sluice:problem:reauth-required"
 
+// TypeFlowRetired: a 409 on a new order in a retired flow (orders already in it go on).
+const TypeFlowRetired = "urn:sluice:problem:flow-retired"
+
+// FlowRetired is the refusal of a new order in the retired flow key.
+func FlowRetired(key string) *Error {
+	return &Error{Status: http.StatusConflict, Type: TypeFlowRetired, Detail: fmt.Sprintf("the flow %q is retired: it takes no new orders", key),
+		Errors: []FieldError{{Pointer: "/flow", Message: "retired: choose another flow"}}}
+}
+
 // The reasons of a TypeTaskChanged conflict.
 const (
 	TaskDecided   = "decided"

@@ -8,6 +8,7 @@ import (
 
 	"sluice/backend/engine"
 	"sluice/backend/ent"
+	"sluice/backend/ent/flowretirement"
 	"sluice/backend/ent/membership"
 	"sluice/backend/ent/order"
 	"sluice/backend/store"
@@ -119,6 +120,13 @@ func (s *Service) Submit(ctx context.Context, a Actor, req SubmitRequest, id *Id
 			} else if !ent.IsNotFound(err) {
 				return err
 			}
+		}
+		// A retired flow takes no new order (one found by its reference above is not new);
+		// read here rather than cached, so a retirement holds at once on every instance.
+		if retired, err := tx.FlowRetirement.Query().Where(flowretirement.FlowKey(f.Key)).Exist(ctx); err != nil {
+			return err
+		} else if retired {
+			return FlowRetired(f.Key)
 		}
 		if err := s.precheck(ctx, tx.Client(), f, dept, a, req.Parent, data); err != nil {
 			return err

@@ -4,9 +4,66 @@
 // the manager's inbox shows customer, amount, flow, node and the SLA time left, sorted by it, and
 // the manager drags a card on the sales board (refused with its reason where it is no move of
 // theirs); the dashboard opens on a flow. Screenshots at 1440 and 390 px, zh-TW and en:
-// test-output/e2e/day-*.png.
+// test-output/e2e/day-*.png. Optional environment: SLUICE_ADMIN (admin), SLUICE_ADMIN_PASSWORD
+// (admin-e2e-pass), SLUICE_PASSWORD (sluice-demo). The script makes its own data over the API, as operations.mjs does:
+// a two-step flow with no checklist (the demo's every review has one, and a drop never ticks a
+// checklist) and an order at its first step, which the manager drags to the next column.
+import fs from 'node:fs';
 import path from 'node:path';
-import { BASE, fail, launch, login, outDir, steps } from './harness.mjs';
+import { randomUUID } from 'node:crypto';
+import { BASE, PASSWORD, fail, launch, login, outDir, repoRoot, steps } from './harness.mjs';
+
+// --- the API, as a demo user (bearer token); the admin's password is set when the server starts ---
+const ADMIN = process.env.SLUICE_ADMIN || 'admin';
+const ADMIN_PASSWORD = process.env.SLUICE_ADMIN_PASSWORD || 'admin-e2e-pass';
+const tokens = new Map();
+async function token(user) {
+  if (!tokens.has(user)) {
+    const password = user === ADMIN ? ADMIN_PASSWORD : PASSWORD;
+    const r = await fetch(`${BASE}/api/v1/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: user, password }) });
+    if (r.status !== 200) fail(`login ${user}: ${r.status}`);
+    tokens.set(user, (await r.json()).token);
+  }
+  return tokens.get(user);
+}
+async function must(user, method, p, body, want = [200, 201]) {
+  const r = await fetch(`${BASE}/api/v1${p}`, {
+    method,
+    headers: { Authorization: `Bearer ${await token(user)}`, 'Content-Type': 'application/json', 'Idempotency-Key': randomUUID() },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await r.text();
+  let json;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = text;
+  }
+  if (!want.includes(r.status)) fail(`${method} ${p} as ${user}: ${r.status} ${text.slice(0, 300)}`);
+  return json;
+}
+
+/** A flow of two sales-manager reviews without checklists: a card at the first may be dragged to the second. */
+function handoffFlow(key) {
+  const review = (id, zh, en) => ({ id, type: 'review', name: { 'zh-TW': zh, 'zh-CN': zh, en }, mode: 'any', approvers: { role: 'sales_manager' }, allow_self: false });
+  return {
+    kind: 'flow',
+    key,
+    name: { 'zh-TW': 'e2e 交接', 'zh-CN': 'e2e 交接', en: 'e2e hand-off' },
+    form: 'order',
+    nodes: [
+      { id: 'start', type: 'start', name: { 'zh-TW': '收單', 'zh-CN': '收单', en: 'Received' } },
+      review('first', '初審', 'First look'),
+      review('second', '複審', 'Second look'),
+      { id: 'done', type: 'end', name: { 'zh-TW': '完成', 'zh-CN': '完成', en: 'Done' }, status: 'completed' },
+    ],
+    edges: [
+      { from: 'start', to: 'first' },
+      { from: 'first', to: 'second' },
+      { from: 'second', to: 'done' },
+    ],
+  };
+}
 
 const run = steps('[day]', 'day-');
 const shot = async (page, name) => {
@@ -21,6 +78,7 @@ if (!BASE) {
   console.error('SLUICE_URL is required');
   process.exit(2);
 }
+let liveTotal = 0;
 const browser = await launch();
 try {
   const { page: clerk } = await run.newPage(browser, 'clerk');
@@ -67,6 +125,7 @@ try {
     const want = Math.round(amounts.reduce((a, b) => a + b, 0) * 100) / 100;
     if (!total || total !== want) fail(`live total ${total}, lines ${amounts}`);
     run.log(`  lines ${amounts.join(' + ')} = ${total}`);
+    liveTotal = total;
     await shot(clerk, 'order-form-1440-zh-TW');
   });
   await run.step('the order form at 390 px and in English', clerk, async () => {
@@ -74,16 +133,39 @@ try {
     await shot(clerk, 'order-form-390-zh-TW');
     await clerk.setViewportSize({ width: 1440, height: 900 });
   });
-  await run.step('submit: the server computes the same total', clerk, async () => {
+  await run.step('submit: the server computes the total the form showed live', clerk, async () => {
+    await clerk.getByRole('radio', { name: '一般', exact: true }).check();
     const date = clerk.locator('#root_promised_date');
-    await date.fill?.('2027-01-15').catch(() => {});
-    await clerk.getByTestId('order-submit').click();
-    await clerk.waitForURL(/\/orders\/\d+$/, { timeout: 15000 }).catch(() => {});
-    if (!/\/orders\/\d+$/.test(clerk.url())) {
-      run.log('  (not submitted: the form asked for more; the table was shown)');
-      return;
-    }
-    await clerk.getByTestId('order-total').waitFor();
+    await date.click();
+    await date.fill('2027-01-15');
+    await date.press('Tab');
+    await clerk.locator('.ant-picker-dropdown:not(.ant-picker-dropdown-hidden)').waitFor({ state: 'hidden' }).catch(() => {});
+    const [res] = await Promise.all([
+      clerk.waitForResponse((r) => r.url().endsWith('/api/v1/orders') && r.request().method() === 'POST', { timeout: 15000 }),
+      clerk.getByTestId('order-submit').click(),
+    ]).catch(async (e) => {
+      const errs = await clerk.locator('.ant-form-item-explain-error').allInnerTexts().catch(() => []);
+      fail(`no POST /api/v1/orders was sent (the form says: ${errs.join('; ') || 'nothing'}): ${e.message.split('\n')[0]}`);
+    });
+    const body = await res.json().catch(() => ({}));
+    if (res.status() !== 201) fail(`POST /api/v1/orders answered ${res.status()}: ${JSON.stringify(body).slice(0, 300)}`);
+    if (body.total !== liveTotal) fail(`the form showed ${liveTotal} live, the server computed ${body.total}`);
+    await clerk.waitForURL(new RegExp(`/orders/${body.id}$`));
+    const shown = Number(await clerk.getByTestId('order-total').getAttribute('data-value'));
+    if (shown !== liveTotal) fail(`the order page shows ${shown}, the form showed ${liveTotal}`);
+    run.log(`  ${body.number}: live ${liveTotal} = server ${body.total}`);
+  });
+
+  // the data the board step drags: its own flow and an order at the flow's first review
+  const flowKey = `e2e-handoff-${Date.now().toString(36)}`;
+  const handoff = await run.step('admin publishes a two-review flow and the clerk submits an order into it (API)', null, async () => {
+    await must(ADMIN, 'PUT', `/definitions/flows/${flowKey}`, handoffFlow(flowKey));
+    await must(ADMIN, 'POST', `/definitions/flows/${flowKey}/publish`);
+    const sample = JSON.parse(fs.readFileSync(path.join(repoRoot, 'schemas', 'examples', 'orders', 'small-standard.json'), 'utf8'));
+    const o = await must('clerk', 'POST', '/orders', { ...sample, flow: flowKey });
+    if (!(o.current_nodes ?? []).includes('first')) fail(`order ${o.number} is at ${o.current_nodes} (${o.status}), not first`);
+    run.log(`  ${flowKey}: order ${o.number} (id ${o.id}) at first`);
+    return o;
   });
 
   const { page: mgr } = await run.newPage(browser, 'manager');
@@ -104,6 +186,31 @@ try {
     await shot(mgr, 'inbox-390-en');
     await mgr.setViewportSize({ width: 1440, height: 900 });
     await setLang(mgr, 'zh-TW');
+  });
+  await run.step('board: the manager drags the order to the next column and it moves', mgr, async () => {
+    await mgr.goto(`${BASE}/boards/sales?flow=${flowKey}`);
+    await mgr.locator(`[data-testid="board"][data-flow="${flowKey}"]`).waitFor();
+    const card = mgr.locator(`[data-testid="board-card"][data-order-id="${handoff.id}"][data-node="first"]`);
+    await card.waitFor();
+    const target = mgr.locator('[data-testid="board-column"][data-node="second"]');
+    const a = await card.boundingBox();
+    const b = await target.boundingBox();
+    await mgr.mouse.move(a.x + 20, a.y + 20);
+    await mgr.mouse.down();
+    await mgr.mouse.move(a.x + 40, a.y + 30, { steps: 4 });
+    await mgr.mouse.move(b.x + b.width / 2, b.y + 60, { steps: 15 });
+    await mgr.mouse.up();
+    const said = await Promise.race([
+      mgr.getByTestId('drop-done').waitFor().then(async () => `done: ${await mgr.getByTestId('drop-done').getAttribute('data-action')}`),
+      mgr.getByTestId('drop-refused').waitFor().then(async () => `refused: ${await mgr.getByTestId('drop-refused').getAttribute('data-reason')}`),
+      mgr.getByTestId('drop-failed').waitFor().then(async () => `failed: ${await mgr.getByTestId('drop-failed').textContent()}`),
+    ]);
+    if (said !== 'done: approve') fail(`the drop first → second: ${said}`);
+    const o = await must('manager', 'GET', `/orders/${handoff.id}`);
+    if (!(o.current_nodes ?? []).includes('second') || (o.current_nodes ?? []).includes('first')) fail(`after the drop the order is at ${o.current_nodes}`);
+    await mgr.locator(`[data-testid="board-card"][data-order-id="${handoff.id}"][data-node="second"]`).waitFor();
+    run.log(`  ${handoff.number}: first → second (${said}); the server has it at ${o.current_nodes}`);
+    await shot(mgr, 'board-moved-1440-zh-TW');
   });
   await run.step('board: a drop that is no move of theirs is refused with the reason', mgr, async () => {
     await mgr.goto(`${BASE}/boards/sales`);

@@ -19,7 +19,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { BASE, PASSWORD, StepError, fail, launch, liveOpen, login, repoRoot, steps } from './harness.mjs';
+import { BASE, PASSWORD, StepError, fail, launch, liveOpen, login, outDir, repoRoot, steps } from './harness.mjs';
 
 const samples = path.join(repoRoot, 'schemas', 'examples', 'orders');
 
@@ -211,8 +211,22 @@ async function main() {
         await clk.page.goto(`${BASE}/imports?flow=order-review`);
         await liveOpen(clk.page);
         const testdata = path.join(repoRoot, 'backend', 'intake', 'testdata');
-        await clk.page.locator('input[type=file]').setInputFiles(path.join(testdata, 'orders.csv'));
-        await clk.page.getByTestId('import-mapping').fill(fs.readFileSync(path.join(testdata, 'mapping.json'), 'utf8'));
+        // no mapping typed: the file's Chinese headers (the form's titles) map themselves in the mapping editor
+        const previewed = (r) => r.url().endsWith('/api/v1/imports/preview') && r.request().method() === 'POST';
+        const [pre] = await Promise.all([
+          clk.page.waitForResponse(previewed),
+          clk.page.locator('input[type=file]').setInputFiles(path.join(testdata, 'orders.csv')),
+        ]);
+        if (pre.status() !== 200) fail(`POST /imports/preview answered ${pre.status()}: ${(await pre.text()).slice(0, 300)}`);
+        await clk.page.getByTestId('import-mapping-complete').waitFor();
+        const mapped = await clk.page.locator('[data-testid="import-map-row"][data-column="承諾交期"] .ant-select').innerText();
+        if (!mapped.includes('承諾交期')) fail(`the column 承諾交期 maps to "${mapped}"`);
+        await shot(clk.page, 'import-mapping');
+        for (const viewport of [{ width: 1440, height: 900 }, { width: 390, height: 844 }]) {
+          await clk.page.setViewportSize(viewport);
+          await clk.page.getByTestId('import-mapping-editor').screenshot({ path: path.join(outDir, `operations-mapping-editor-${viewport.width}.png`) });
+        }
+        await clk.page.setViewportSize({ width: 1440, height: 900 });
         const [res] = await Promise.all([
           clk.page.waitForResponse((r) => r.url().endsWith('/api/v1/imports') && r.request().method() === 'POST'),
           clk.page.getByTestId('import-submit').click(),
@@ -224,9 +238,13 @@ async function main() {
         await shot(clk.page, 'import-done');
         // the same orders (new references) as Excel saves "CSV" on Traditional Chinese Windows: Big5,
         // chosen in the encoding select; the mapping's Chinese column names must match the decoded header
-        await clk.page.locator('input[type=file]').setInputFiles(path.join(testdata, 'orders-big5.csv'));
+        await Promise.all([clk.page.waitForResponse(previewed), clk.page.locator('input[type=file]').setInputFiles(path.join(testdata, 'orders-big5.csv'))]);
         await clk.page.getByTestId('import-encoding').click();
-        await visibleDropdown(clk.page).locator('.ant-select-item-option').filter({ hasText: 'Big5' }).click();
+        await Promise.all([
+          clk.page.waitForResponse(previewed),
+          visibleDropdown(clk.page).locator('.ant-select-item-option').filter({ hasText: 'Big5' }).click(),
+        ]);
+        await clk.page.getByTestId('import-mapping-complete').waitFor();
         const [res2] = await Promise.all([
           clk.page.waitForResponse((r) => r.url().endsWith('/api/v1/imports') && r.request().method() === 'POST'),
           clk.page.getByTestId('import-submit').click(),

@@ -116,6 +116,18 @@ func (f ExceptionFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, e
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ExceptionMutation", m)
 }
 
+// The FlowRetirementFunc type is an adapter to allow the use of ordinary
+// function as FlowRetirement mutator.
+type FlowRetirementFunc func(context.Context, *ent.FlowRetirementMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f FlowRetirementFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.FlowRetirementMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.FlowRetirementMutation", m)
+}
+
 // The IdempotencyKeyFunc type is an adapter to allow the use of ordinary
 // function as IdempotencyKey mutator.
 type IdempotencyKeyFunc func(context.Context, *ent.IdempotencyKeyMutation) (ent.Value, error)

@@ -221,6 +221,19 @@ var (
 			},
 		},
 	}
+	// FlowRetirementsColumns holds the columns for the "flow_retirements" table.
+	FlowRetirementsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "flow_key", Type: field.TypeString, Unique: true, Size: 64},
+		{Name: "retired_by", Type: field.TypeString, Default: ""},
+	}
+	// FlowRetirementsTable holds the schema information for the "flow_retirements" table.
+	FlowRetirementsTable = &schema.Table{
+		Name:       "flow_retirements",
+		Columns:    FlowRetirementsColumns,
+		PrimaryKey: []*schema.Column{FlowRetirementsColumns[0]},
+	}
 	// IdempotencyKeysColumns holds the columns for the "idempotency_keys" table.
 	IdempotencyKeysColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -890,6 +903,7 @@ var (
 		DepartmentsTable,
 		EventsTable,
 		ExceptionsTable,
+		FlowRetirementsTable,
 		IdempotencyKeysTable,
 		ImportJobsTable,
 		LedgersTable,

@@ -33,6 +33,9 @@ type Event func(*sql.Selector)
 // Exception is the predicate function for exception builders.
 type Exception func(*sql.Selector)
 
+// FlowRetirement is the predicate function for flowretirement builders.
+type FlowRetirement func(*sql.Selector)
+
 // IdempotencyKey is the predicate function for idempotencykey builders.
 type IdempotencyKey func(*sql.Selector)
 

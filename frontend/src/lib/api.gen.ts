@@ -364,7 +364,7 @@ export interface paths {
         };
         /**
          * Startable flows
-         * @description The latest published version of each flow.
+         * @description The latest published version of each flow. Retired flows (POST /definitions/flows/{key}/retire) are not listed.
          */
         get: operations["listFlows"];
         put?: never;
@@ -1512,6 +1512,76 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/imports/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview a file to import and the mapping its headers suggest
+         * @description Reads the upload as POST /imports does (same fields, limits and encoding detection) and writes nothing. Answers the header row, the first 5 data rows (each as wide as the header), the number of data rows, the encoding a CSV file was read in, the form fields a column may fill (path, line-item list, title as the form writes it — plain or per language — type, required, default) and the mapping the headers suggest: a header equal to a field's path, key or title in any language (ignoring case, spaces and punctuation) maps to it, a header naming an order reference (`order_ref`, `訂單編號`, `订单编号`, …) groups the rows and is their reference, and a required field no column fills takes the form's default as a constant. `missing` lists the required fields that mapping leaves unfilled. POST /imports without a mapping uses the same suggestion.
+         */
+        post: operations["previewImport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/definitions/{kind}/{key}/retire": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Kind of definition; the singular forms (`form`, `flow`, `role`, `reminder`) are accepted too. Anything else → 404. */
+                kind: components["parameters"]["Kind"];
+                /** @description Definition key. */
+                key: components["parameters"]["DefinitionKey"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retire a flow
+         * @description Admins (`definitions.manage`). The flow leaves the clerks' flow picker (GET /flows) and a new order in it is refused with 409 `urn:sluice:problem:flow-retired` (pointer `/flow`); its published versions stay, so the orders already in it go on to their end. Audited as `flow.retired` and announced as a `flow.retired` event on the `admin` topic; retiring a retired flow changes nothing. No body. `kind` must be `flows` (else 404); 404 when the flow was never published.
+         */
+        post: operations["retireFlow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/definitions/{kind}/{key}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Kind of definition; the singular forms (`form`, `flow`, `role`, `reminder`) are accepted too. Anything else → 404. */
+                kind: components["parameters"]["Kind"];
+                /** @description Definition key. */
+                key: components["parameters"]["DefinitionKey"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restore a retired flow
+         * @description Admins. Takes the flow out of retirement: it is in the picker again and takes new orders. Audited as `flow.restored`; restoring a flow that is not retired changes nothing. No body.
+         */
+        post: operations["restoreFlow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1531,12 +1601,13 @@ export interface components {
         /** @description An RFC 9457 problem document; the body of every 4xx and 5xx answer (`application/problem+json`). */
         Problem: {
             /**
-             * @description `about:blank` (the status says what kind of problem it is), or a stable type: for input refused before it is read `urn:sluice:problem:not-an-object` (the body is not a JSON object), `urn:sluice:problem:invalid-text` (a NUL or invalid UTF-8), `urn:sluice:problem:too-long` (a string or list over its bound), `urn:sluice:problem:out-of-range` (a number beyond ±2^53); for the database faults a client can act on `urn:sluice:problem:database-unavailable` (503: the database could not be reached or the connection was lost; nothing was changed, repeat after `Retry-After`), `urn:sluice:problem:database-commit-unknown` (503: the connection was lost while saving, so the change may or may not be saved; repeat it with the same `Idempotency-Key`, or check before repeating it); for a task action refused because the task is no longer open `urn:sluice:problem:task-changed` (409: someone decided it, the order went on without it, or a version migration moved the order; `reason` says which — it is never a 403); for an approval a review node lets only a recent sign-in make `urn:sluice:problem:reauth-required` (403: enter the password again with POST /api/v1/auth/reauth and retry; `within_minutes` says how recent).
+             * @description `about:blank` (the status says what kind of problem it is), or a stable type: for input refused before it is read `urn:sluice:problem:not-an-object` (the body is not a JSON object), `urn:sluice:problem:invalid-text` (a NUL or invalid UTF-8), `urn:sluice:problem:too-long` (a string or list over its bound), `urn:sluice:problem:out-of-range` (a number beyond ±2^53); for the database faults a client can act on `urn:sluice:problem:database-unavailable` (503: the database could not be reached or the connection was lost; nothing was changed, repeat after `Retry-After`), `urn:sluice:problem:database-commit-unknown` (503: the connection was lost while saving, so the change may or may not be saved; repeat it with the same `Idempotency-Key`, or check before repeating it); for a task action refused because the task is no longer open `urn:sluice:problem:task-changed` (409: someone decided it, the order went on without it, or a version migration moved the order; `reason` says which — it is never a 403); for an approval a review node lets only a recent sign-in make `urn:sluice:problem:reauth-required` (403: enter the password again with POST /api/v1/auth/reauth and retry; `within_minutes` says how recent); for a new order in a retired flow `urn:sluice:problem:flow-retired` (409).
              * @example about:blank
              * @example urn:sluice:problem:invalid-text
              * @example urn:sluice:problem:database-unavailable
              * @example urn:sluice:problem:task-changed
              * @example urn:sluice:problem:reauth-required
+             * @example urn:sluice:problem:flow-retired
              */
             type: string;
             /**
@@ -1738,6 +1809,8 @@ export interface components {
             versions?: number[];
             /** @description Reserved; currently omitted. */
             updated_at?: string;
+            /** @description A flow that takes no new orders (POST …/retire); absent when false. */
+            retired?: boolean;
         };
         /** @description One row per key, by key. */
         DefinitionList: {
@@ -1756,6 +1829,7 @@ export interface components {
             name?: components["schemas"]["LocalizedText"];
             /** @description Key of the form its orders fill in. */
             form: string;
+            description?: components["schemas"]["LocalizedText"];
         };
         /** @description Flows with a published version, by key. */
         FlowList: {
@@ -2506,7 +2580,10 @@ export interface components {
             id: number;
             flow: string;
             filename: string;
-            /** @enum {string} */
+            /**
+             * @description `running` until every order was tried; then `done`, or `failed` when no order went in (every one failed, or the import was stopped). A `done` job may still have `failed` orders: show "failed N of total".
+             * @enum {string}
+             */
             status: "running" | "done" | "failed";
             /** @description The text encoding a CSV file was read in (`utf-8`, `utf-16`, `big5`, `gb18030`); absent for a workbook. */
             encoding?: string;
@@ -3018,6 +3095,53 @@ export interface components {
             comment?: string;
             /** @description Approve on a checklist node: every item ticked. */
             checklist?: boolean[];
+        };
+        /** @description A form field a column may fill. */
+        ImportField: {
+            /** @description Dotted path in the order (`customer.name`), or in a line item when `items` is set (`sku`). */
+            path: string;
+            /** @description The line-item list the field belongs to (`items`). */
+            items?: string;
+            /** @description The form's title: plain text or one text per language. */
+            title?: string | {
+                [key: string]: string;
+            };
+            type: string;
+            required: boolean;
+            /** @description The form's default value. */
+            default?: unknown;
+        };
+        /** @description A mapping document, as POST /imports takes it in `mapping`. */
+        ImportMapping: {
+            /** @description Field path → column header. */
+            fields: {
+                [key: string]: string;
+            };
+            items?: {
+                field: string;
+                fields: {
+                    [key: string]: string;
+                };
+            };
+            group_by?: string;
+            external_ref?: string;
+            values?: {
+                [key: string]: unknown;
+            };
+        };
+        /** @description The head of a file to import and the mapping its headers suggest. */
+        ImportPreview: {
+            header: string[];
+            /** @description The first data rows, each as wide as the header. */
+            rows: string[][];
+            /** @description Data rows in the file. */
+            total: number;
+            /** @description The text encoding a CSV file was read in; absent for a workbook. */
+            encoding?: string;
+            fields: components["schemas"]["ImportField"][];
+            mapping: components["schemas"]["ImportMapping"];
+            /** @description Required fields `mapping` leaves unfilled. */
+            missing: components["schemas"]["ImportField"][];
         };
     };
     responses: {
@@ -3836,6 +3960,15 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             408: components["responses"]["RequestTimeout"];
+            /** @description The flow is retired (`urn:sluice:problem:flow-retired`, pointer `/flow`): it takes no new orders. Nothing was written. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             500: components["responses"]["InternalError"];
@@ -4826,7 +4959,7 @@ export interface operations {
                     encoding?: string;
                     /** @description Key of a published flow. */
                     flow: string;
-                    /** @description The mapping document as JSON; omitted → the columns of the import template (`order_ref`, `customer.name`, …, `items.sku`, …). */
+                    /** @description The mapping document as JSON; omitted → the mapping the header suggests (see POST /imports/preview), which covers the columns of the import template (`order_ref`, `customer.name`, …, `items.sku`, …) and headers written as the form's titles. */
                     mapping?: string;
                     /** @description The department the orders are submitted in, when the caller submits for several. */
                     department?: string;
@@ -4848,6 +4981,15 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             408: components["responses"]["RequestTimeout"];
+            /** @description The flow is retired (`urn:sluice:problem:flow-retired`, pointer `/flow`); no job is recorded. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             500: components["responses"]["InternalError"];
@@ -5920,6 +6062,109 @@ export interface operations {
             };
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    previewImport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description A .csv (comma, semicolon or tab separated; UTF-8, UTF-16, Big5 or GB18030, see `encoding`) or .xlsx (first sheet) file, at most 16 MiB and 20,000 rows; the first non-blank row is the header.
+                     */
+                    file: string;
+                    /** @description A CSV file's text encoding: `utf-8`, `utf-16`, `big5` (also `cp950`) or `gb18030` (also `gbk`, `gb2312`). Omitted or `auto`: a byte-order mark decides, else valid UTF-8 is UTF-8, else Big5 or GB18030 as a frequent-character detector ranks them (Big5 when it cannot tell) — what Excel writes when it saves "CSV" on Traditional or Simplified Chinese Windows. Unknown → 422 at `/encoding`; a file not valid in the encoding named (or in any, detecting) → 400 at `/file`. The job records the encoding it read. */
+                    encoding?: string;
+                    /** @description Key of a published flow. */
+                    flow: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The preview. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportPreview"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            408: components["responses"]["RequestTimeout"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    retireFlow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Kind of definition; the singular forms (`form`, `flow`, `role`, `reminder`) are accepted too. Anything else → 404. */
+                kind: components["parameters"]["Kind"];
+                /** @description Definition key. */
+                key: components["parameters"]["DefinitionKey"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The flow, `retired` set accordingly. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DefinitionView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    restoreFlow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Kind of definition; the singular forms (`form`, `flow`, `role`, `reminder`) are accepted too. Anything else → 404. */
+                kind: components["parameters"]["Kind"];
+                /** @description Definition key. */
+                key: components["parameters"]["DefinitionKey"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The flow, `retired` set accordingly. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DefinitionView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };

@@ -1,5 +1,5 @@
 import { useEffect, useReducer, useState } from 'react';
-import { Alert, App, Button, Card, Col, Flex, Form, Input, Progress, Row, Select, Space, Statistic, Table, Tag, Typography, Upload } from 'antd';
+import { Alert, App, Button, Card, Col, Flex, Form, Progress, Row, Select, Space, Spin, Statistic, Table, Tag, Typography, Upload } from 'antd';
 import { DownloadOutlined, UploadOutlined } from '@ant-design/icons';
 import type { UploadFile } from 'antd';
 import { useTranslation } from 'react-i18next';
@@ -11,18 +11,25 @@ import { buildUrl, isApiError } from '../../lib/api';
 import { formatDateTime } from '../../lib/format';
 import { useLiveEvents } from '../../lib/live/LiveProvider';
 import { useQueryClient } from '@tanstack/react-query';
-import { importKeys, useImport, useImports, useUpload, type ImportJob, type RowError } from './api';
-import { initialProgress, isFinished, mappingError, parseProgress, percent, progressReducer } from './lib';
+import { importKeys, useImport, useImports, usePreview, useUpload, type ImportJob, type RowError } from './api';
+import { initialProgress, isFinished, missingFields, outcome, parseProgress, percent, progressReducer, type ImportMapping } from './lib';
+import { MappingEditor } from './MappingEditor';
 
 /** A CSV file's text encoding: detected, or named when the guess was wrong. */
 const ENCODINGS = ['auto', 'utf-8', 'big5', 'gb18030', 'utf-16'] as const;
 
-function JobStatus({ status }: { status: string }) {
+/** A job's status; a finished job with failed orders says how many of how many, in the error colour. */
+function JobStatus({ job }: { job: { status: string; total: number; failed: number } }) {
   const { t } = useTranslation();
-  const color = status === 'done' ? 'success' : status === 'failed' ? 'error' : 'processing';
+  const o = outcome(job);
+  const color = o === 'ok' ? 'success' : o === 'running' ? 'processing' : 'error';
+  const text =
+    o === 'partial' || (o === 'failed' && job.total > 0)
+      ? t(o === 'partial' ? 'ops.imports.partial' : 'ops.imports.allFailed', { n: job.failed, m: job.total })
+      : t(`ops.imports.status.${job.status}`, { defaultValue: job.status });
   return (
-    <Tag color={color} data-testid="import-status" data-status={status}>
-      {t(`ops.imports.status.${status}`, { defaultValue: status })}
+    <Tag color={color} data-testid="import-status" data-status={job.status} data-outcome={o}>
+      {text}
     </Tag>
   );
 }
@@ -39,9 +46,10 @@ export function ImportsPage() {
   const [params] = useSearchParams();
   // ?flow=<key> preselects the flow
   const [flow, setFlow] = useState<string | undefined>(params.get('flow') ?? undefined);
-  const [mapping, setMapping] = useState('');
+  const [mapping, setMapping] = useState<ImportMapping | undefined>();
   const [encoding, setEncoding] = useState('auto');
   const [files, setFiles] = useState<UploadFile[]>([]);
+  const preview = usePreview();
   const [jobId, setJobId] = useState<number | undefined>();
   const job = useImport(jobId);
   const [progress, dispatch] = useReducer(progressReducer, initialProgress);
@@ -66,19 +74,28 @@ export function ImportsPage() {
     }
   });
 
-  const mapErr = mappingError(mapping);
   const flowKey = flow ?? flows.data?.items?.[0]?.key;
-  const templateUrl = flowKey
-    ? buildUrl(`/flows/${encodeURIComponent(flowKey)}/import-template.xlsx`, !mapErr && mapping.trim() ? { mapping: mapping.trim() } : undefined)
-    : undefined;
+  const templateUrl = flowKey ? buildUrl(`/flows/${encodeURIComponent(flowKey)}/import-template.xlsx`) : undefined;
   const file = files[0]?.originFileObj as File | undefined;
   const fieldErrors = isApiError(upload.error) ? upload.error.fieldErrors : [];
   const mappingServerErrors = fieldErrors.filter((e) => e.pointer.startsWith('/mapping'));
 
+  // a new file, flow or encoding: read the file's head again and start from the mapping its headers suggest
+  const { mutate: runPreview, reset: resetPreview } = preview;
+  useEffect(() => {
+    if (!file || !flowKey) {
+      resetPreview();
+      return;
+    }
+    runPreview({ file, flow: flowKey, encoding }, { onSuccess: (p) => setMapping(p.mapping) });
+  }, [file, flowKey, encoding, runPreview, resetPreview]);
+  const ready = !!preview.data && !!mapping && !preview.isPending;
+  const missing = ready ? missingFields(preview.data.fields, mapping) : [];
+
   const submit = () => {
-    if (!file || !flowKey || mapErr) return;
+    if (!file || !flowKey || !ready || missing.length) return;
     upload.mutate(
-      { file, flow: flowKey, mapping, encoding },
+      { file, flow: flowKey, mapping: JSON.stringify(mapping), encoding },
       {
         onSuccess: (j) => {
           setJobId(j.id);
@@ -99,7 +116,7 @@ export function ImportsPage() {
           {t('ops.imports.title')}
         </Typography.Title>
         <Row gutter={16}>
-          <Col xs={24} lg={12}>
+          <Col xs={24} lg={8}>
             <Form layout="vertical">
               <Form.Item label={t('orders.flow')} required>
                 <Select
@@ -132,7 +149,7 @@ export function ImportsPage() {
               </Form.Item>
             </Form>
           </Col>
-          <Col xs={24} lg={12}>
+          <Col xs={24} lg={16}>
             <Form layout="vertical">
               <Form.Item
                 label={
@@ -145,23 +162,18 @@ export function ImportsPage() {
                     ) : null}
                   </Space>
                 }
-                validateStatus={mapErr || mappingServerErrors.length ? 'error' : undefined}
-                help={
-                  mapErr
-                    ? t(`ops.imports.mappingError.${mapErr}`)
-                    : mappingServerErrors.length
-                      ? mappingServerErrors.map((e) => `${e.pointer}: ${e.message}`).join('; ')
-                      : t('ops.imports.mappingHelp')
-                }
+                validateStatus={mappingServerErrors.length ? 'error' : undefined}
+                help={mappingServerErrors.length ? mappingServerErrors.map((e) => `${e.pointer}: ${e.message}`).join('; ') : undefined}
               >
-                <Input.TextArea
-                  rows={8}
-                  value={mapping}
-                  onChange={(e) => setMapping(e.target.value)}
-                  style={{ fontFamily: 'monospace' }}
-                  placeholder='{"fields": {"customer.name": "客戶名稱"}, "items": {"field": "items", "fields": {"sku": "料號"}}}'
-                  data-testid="import-mapping"
-                />
+                {preview.isError ? (
+                  <ErrorAlert error={preview.error} />
+                ) : preview.isPending ? (
+                  <Spin data-testid="import-preview-loading" />
+                ) : preview.data && mapping ? (
+                  <MappingEditor preview={preview.data} value={mapping} onChange={setMapping} />
+                ) : (
+                  <Typography.Text type="secondary">{t('ops.imports.mappingHelp')}</Typography.Text>
+                )}
               </Form.Item>
             </Form>
           </Col>
@@ -169,7 +181,7 @@ export function ImportsPage() {
         {upload.error && (!fieldErrors.length || fieldErrors.length > mappingServerErrors.length) ? (
           <ErrorAlert error={upload.error} style={{ marginBottom: 12 }} />
         ) : null}
-        <Button type="primary" onClick={submit} disabled={!file || !flowKey || !!mapErr} loading={upload.isPending} data-testid="import-submit">
+        <Button type="primary" onClick={submit} disabled={!file || !flowKey || !ready || missing.length > 0} loading={upload.isPending} data-testid="import-submit">
           {t('ops.imports.upload')}
         </Button>
       </Card>
@@ -179,13 +191,17 @@ export function ImportsPage() {
           {current ? (
             <>
               <Space style={{ marginBottom: 8 }}>
-                <JobStatus status={current.status} />
+                <JobStatus job={current} />
                 <Typography.Text>{job.data?.filename}</Typography.Text>
                 {job.data?.encoding ? (
                   <Tag data-testid="import-read-as">{t('ops.imports.readAs', { encoding: t(`ops.imports.encodings.${job.data.encoding}`, { defaultValue: job.data.encoding }) })}</Tag>
                 ) : null}
               </Space>
-              <Progress percent={percent(current)} status={current.status === 'failed' ? 'exception' : isFinished(current.status) ? 'success' : 'active'} data-testid="import-progress" />
+              <Progress
+                percent={percent(current)}
+                status={outcome(current) === 'running' ? 'active' : outcome(current) === 'ok' ? 'success' : 'exception'}
+                data-testid="import-progress"
+              />
               <Row gutter={16} style={{ marginTop: 8 }}>
                 <Col span={6}><Statistic title={t('ops.imports.total')} value={current.total} /></Col>
                 <Col span={6}><Statistic title={t('ops.imports.created')} value={current.created} /></Col>
@@ -229,7 +245,7 @@ export function ImportsPage() {
               { title: '#', dataIndex: 'id', key: 'id', width: 60 },
               { title: t('ops.imports.file'), dataIndex: 'filename', key: 'filename' },
               { title: t('orders.flow'), dataIndex: 'flow', key: 'flow' },
-              { title: t('orders.status'), key: 'status', render: (_, j) => <JobStatus status={progress.jobs[j.id]?.status ?? j.status} /> },
+              { title: t('orders.status'), key: 'status', render: (_, j) => <JobStatus job={progress.jobs[j.id] ?? j} /> },
               { title: t('ops.imports.created'), dataIndex: 'created', key: 'created' },
               { title: t('ops.imports.skipped'), dataIndex: 'skipped', key: 'skipped' },
               { title: t('ops.imports.failed'), dataIndex: 'failed', key: 'failed' },

@@ -5,6 +5,7 @@ import type { components } from '../../lib/api.gen';
 // Wire types: generated from the OpenAPI document (lib/api.gen.ts, `npm run gen:api`).
 export type RowError = components['schemas']['RowError'];
 export type ImportJob = components['schemas']['ImportJob'];
+export type ImportPreview = components['schemas']['ImportPreview'];
 
 export const importKeys = {
   all: ['imports'] as const,
@@ -35,18 +36,31 @@ export interface UploadInput {
   encoding?: string;
 }
 
-/** POST /imports as multipart (the JSON fetch wrapper does not send forms). */
-export async function uploadImport(input: UploadInput): Promise<ImportJob> {
+function uploadForm(input: UploadInput): FormData {
   const fd = new FormData();
   fd.set('file', input.file);
   fd.set('flow', input.flow);
   if (input.mapping?.trim()) fd.set('mapping', input.mapping.trim());
   if (input.department) fd.set('department', input.department);
   if (input.encoding && input.encoding !== 'auto') fd.set('encoding', input.encoding);
+  return fd;
+}
+
+/** POST /imports as multipart (the JSON fetch wrapper does not send forms). */
+export function uploadImport(input: UploadInput): Promise<ImportJob> {
+  return postForm<ImportJob>('/imports', uploadForm(input));
+}
+
+/** POST /imports/preview: the file's head and the mapping its headers suggest; nothing is recorded. */
+export function previewImport(input: UploadInput): Promise<ImportPreview> {
+  return postForm<ImportPreview>('/imports/preview', uploadForm({ ...input, mapping: undefined }));
+}
+
+async function postForm<T>(path: string, fd: FormData): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json, application/problem+json' };
   const token = getCookie(CSRF_COOKIE);
   if (token) headers[CSRF_HEADER] = token;
-  const res = await fetch(buildUrl('/imports'), { method: 'POST', body: fd, headers, credentials: 'same-origin' });
+  const res = await fetch(buildUrl(path), { method: 'POST', body: fd, headers, credentials: 'same-origin' });
   const text = await res.text();
   let body: unknown;
   try {
@@ -58,7 +72,7 @@ export async function uploadImport(input: UploadInput): Promise<ImportJob> {
     const problem: Problem = body && typeof body === 'object' ? (body as Problem) : { title: res.statusText, detail: String(body ?? '') };
     throw new ApiError(res.status, problem);
   }
-  return body as ImportJob;
+  return body as T;
 }
 
 export function useUpload() {
@@ -70,4 +84,8 @@ export function useUpload() {
       void qc.invalidateQueries({ queryKey: importKeys.list() });
     },
   });
+}
+
+export function usePreview() {
+  return useMutation({ mutationFn: previewImport });
 }

@@ -1,3 +1,4 @@
+import type { components } from '../../lib/api.gen';
 import type { ImportJob } from './api';
 
 /** The data of an `import.progress` live event. */
@@ -69,4 +70,65 @@ export function mappingError(text: string): 'json' | 'object' | null {
   } catch {
     return 'json';
   }
+}
+
+/** A mapping document, as POST /imports takes it. */
+export type ImportMapping = components['schemas']['ImportMapping'];
+export type ImportField = components['schemas']['ImportField'];
+
+/** What a column fills: `f:<path>` an order field, `i:<path>` a line-item field, `ref` the order reference, '' nothing. */
+export type Target = string;
+export const REF_TARGET = 'ref';
+
+export const fieldTarget = (f: ImportField): Target => (f.items ? `i:${f.path}` : `f:${f.path}`);
+
+/** Which target each column of `header` has in `m` (the inverse of `buildMapping`). */
+export function targetsOf(m: ImportMapping | undefined, header: string[]): Record<string, Target> {
+  const out: Record<string, Target> = Object.fromEntries(header.map((h) => [h, '']));
+  if (!m) return out;
+  for (const [path, col] of Object.entries(m.fields ?? {})) if (col in out) out[col] = `f:${path}`;
+  for (const [path, col] of Object.entries(m.items?.fields ?? {})) if (col in out) out[col] = `i:${path}`;
+  const ref = m.group_by || m.external_ref;
+  if (ref && ref in out) out[ref] = REF_TARGET;
+  return out;
+}
+
+/**
+ * The mapping document for the columns' targets: order fields, the line-item list's fields, the reference column
+ * (grouping the rows into orders and identifying them). Constants of `base` (the form's defaults) stay unless a
+ * column now fills their field.
+ */
+export function buildMapping(targets: Record<string, Target>, fields: ImportField[], base?: ImportMapping): ImportMapping {
+  const m: ImportMapping = { fields: {} };
+  const itemsList = fields.find((f) => f.items)?.items;
+  for (const [col, target] of Object.entries(targets)) {
+    if (target === REF_TARGET) {
+      m.group_by = col;
+      m.external_ref = col;
+    } else if (target.startsWith('f:')) {
+      m.fields[target.slice(2)] = col;
+    } else if (target.startsWith('i:') && itemsList) {
+      m.items ??= { field: itemsList, fields: {} };
+      m.items.fields[target.slice(2)] = col;
+    }
+  }
+  const values = Object.fromEntries(Object.entries(base?.values ?? {}).filter(([path]) => !(path in m.fields)));
+  if (Object.keys(values).length) m.values = values;
+  return m;
+}
+
+/** The required fields `m` fills neither from a column nor with a constant. */
+export function missingFields(fields: ImportField[], m: ImportMapping): ImportField[] {
+  return fields.filter((f) => {
+    if (!f.required) return false;
+    if (f.items) return !(m.items?.field === f.items && f.path in (m.items.fields ?? {}));
+    return !(f.path in (m.fields ?? {})) && !(f.path in (m.values ?? {}));
+  });
+}
+
+/** A job's outcome: how many of its orders failed, and whether that is all of them. */
+export function outcome(p: { status: string; total: number; failed: number }): 'running' | 'ok' | 'partial' | 'failed' {
+  if (!isFinished(p.status)) return 'running';
+  if (p.status === 'failed' || (p.total > 0 && p.failed >= p.total)) return 'failed';
+  return p.failed > 0 ? 'partial' : 'ok';
 }

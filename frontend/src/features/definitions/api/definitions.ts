@@ -15,6 +15,8 @@ export interface DefView<T = Record<string, unknown>> {
   body?: T;
   draft?: T;
   versions?: number[];
+  /** a flow that takes no new orders (retired by an admin) */
+  retired?: boolean;
 }
 
 // the same query keys as the flow designer's, so saving here refreshes its lists too

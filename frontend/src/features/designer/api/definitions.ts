@@ -55,6 +55,20 @@ export function usePublishFlow() {
   });
 }
 
+/** Retires a flow (no new orders; orders in it go on) or restores it. */
+export function useRetireFlow() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: ({ key, retire }: { key: string; retire: boolean }) =>
+      api.post<DefinitionView>(`${path('flows', key)}/${retire ? 'retire' : 'restore'}`),
+    onSuccess: (r) => {
+      void qc.invalidateQueries({ queryKey: definitionKeys.list('flows') });
+      void qc.invalidateQueries({ queryKey: ['flows'] });
+      void qc.invalidateQueries({ queryKey: definitionKeys.one('flows', r.key) });
+    },
+  });
+}
+
 export function useSimulateFlow() {
   return useMutation({
     mutationFn: ({ key, orders }: { key: string; orders: SimOrder[] }) =>

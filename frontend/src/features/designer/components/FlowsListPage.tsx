@@ -1,12 +1,12 @@
 import { useState } from 'react';
-import { Button, Card, Form, Input, Modal, Select, Space, Table, Tag, Typography } from 'antd';
+import { App, Button, Card, Form, Input, Modal, Popconfirm, Select, Space, Table, Tag, Typography } from 'antd';
 import { PlusOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate } from 'react-router';
 import { useForbidden } from '../../auth';
 import { ErrorAlert } from '../../../components/ErrorAlert';
 import { useLang } from '../../../i18n/useLang';
-import { useDefinitions, type DefinitionView } from '../api/definitions';
+import { useDefinitions, useRetireFlow, type DefinitionView } from '../api/definitions';
 
 /** Route /designer/flows — the flow definitions (key, name, latest version, draft) and "new flow". */
 export function FlowsListPage() {
@@ -16,6 +16,16 @@ export function FlowsListPage() {
   const navigate = useNavigate();
   const flows = useDefinitions('flows');
   const forms = useDefinitions('forms');
+  const retire = useRetireFlow();
+  const { message } = App.useApp();
+  const setRetired = (key: string, on: boolean) =>
+    retire.mutate(
+      { key, retire: on },
+      {
+        onSuccess: () => void message.success(t(on ? 'designer.retiredDone' : 'designer.restoredDone', { key })),
+        onError: (e) => void message.error(e instanceof Error ? e.message : String(e)),
+      },
+    );
   const [creating, setCreating] = useState(false);
   const [form] = Form.useForm<{ key: string; name?: string; form: string }>();
 
@@ -42,7 +52,20 @@ export function FlowsListPage() {
           onRow={(r) => ({ 'data-testid': `flow-row-${r.key}` }) as object}
           columns={[
             { title: t('designer.key'), dataIndex: 'key', render: (k: string) => <Typography.Text code>{k}</Typography.Text> },
-            { title: t('designer.name'), dataIndex: 'name', render: (n: DefinitionView['name']) => pick(n) },
+            {
+              title: t('designer.name'),
+              dataIndex: 'name',
+              render: (n: DefinitionView['name'], r) => (
+                <Space>
+                  {pick(n)}
+                  {r.retired ? (
+                    <Tag color="default" data-testid={`flow-retired-${r.key}`}>
+                      {t('designer.retired')}
+                    </Tag>
+                  ) : null}
+                </Space>
+              ),
+            },
             {
               title: t('designer.latestVersion'),
               dataIndex: 'version',
@@ -55,9 +78,30 @@ export function FlowsListPage() {
             {
               title: '',
               render: (_, r) => (
-                <Link to={`/designer/flows/${encodeURIComponent(r.key)}`} data-testid={`flow-open-${r.key}`}>
-                  {t('designer.open')}
-                </Link>
+                <Space>
+                  <Link to={`/designer/flows/${encodeURIComponent(r.key)}`} data-testid={`flow-open-${r.key}`}>
+                    {t('designer.open')}
+                  </Link>
+                  {r.version > 0 ? (
+                    r.retired ? (
+                      <Button size="small" onClick={() => setRetired(r.key, false)} data-testid={`flow-restore-${r.key}`}>
+                        {t('designer.restore')}
+                      </Button>
+                    ) : (
+                      <Popconfirm
+                        title={t('designer.retireConfirm')}
+                        description={t('designer.retireHelp')}
+                        okText={t('designer.retire')}
+                        cancelText={t('common.cancel')}
+                        onConfirm={() => setRetired(r.key, true)}
+                      >
+                        <Button size="small" danger data-testid={`flow-retire-${r.key}`}>
+                          {t('designer.retire')}
+                        </Button>
+                      </Popconfirm>
+                    )
+                  ) : null}
+                </Space>
               ),
             },
           ]}

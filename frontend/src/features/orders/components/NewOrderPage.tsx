@@ -75,7 +75,11 @@ export function NewOrderPage() {
       {flows.isSuccess && items.length === 0 ? <Empty description={t('newOrder.noFlows')} /> : null}
       {items.length > 0 ? (
         <AntdForm layout="vertical" style={{ maxWidth: 480 }}>
-          <AntdForm.Item label={t('newOrder.pickFlow')} required>
+          <AntdForm.Item
+            label={t('newOrder.pickFlow')}
+            required
+            extra={flowKey ? <span data-testid="flow-description">{pick(items.find((f) => f.key === flowKey)?.description)}</span> : undefined}
+          >
             <Select
               value={flowKey}
               placeholder={t('newOrder.pickFlowPlaceholder')}
