@@ -64,7 +64,7 @@ func TestAutoMapTitlesInEveryLanguage(t *testing.T) {
 	    "due": {"type": "string", "format": "date", "title": {"zh-TW": "交期", "zh-CN": "交期", "en": "Due"}},
 	    "total": {"type": "number", "readOnly": true}}}`))
 	require.NoError(t, err)
-	require.Equal(t, "客戶名稱", s.Properties["customer"].Properties["name"].Title)
+	require.Equal(t, "客戶名稱", s.Properties["customer"].Properties["name"].Title["zh-TW"])
 
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
