@@ -317,7 +317,8 @@ func (s *Service) decide(ctx context.Context, tx *ent.Tx, j *store.Journal, a Ac
 	}
 	var d *decided
 	if decides {
-		d = &decided{TaskID: t.ID, Action: t.Decision, AuditSeq: j.LastAudit()}
+		chain, seq := j.AuditRef()
+		d = &decided{TaskID: t.ID, Action: t.Decision, AuditChain: chain, AuditSeq: seq}
 	}
 	opened, err := s.applyDecided(ctx, tx, j, a, o, ni, r, d)
 	if err != nil {

@@ -117,7 +117,11 @@ func (w *writer) startChild(v engine.Visit) error {
 	total, _ := data["total"].(float64)
 	customer, _ := data["customer"].(string)
 	ref := fmt.Sprintf("%d:%s:%d", o.ID, v.NodeID, ni.ID)
-	child, err := tx.Order.Create().SetNumber(fmt.Sprintf("SO-%s-%06d", w.now.Format("20060102"), j.NextOrderSeq())).
+	seq, err := j.NextOrderSeq(ctx)
+	if err != nil {
+		return err
+	}
+	child, err := tx.Order.Create().SetNumber(fmt.Sprintf("SO-%s-%06d", w.now.Format("20060102"), seq)).
 		SetFlowKey(f.Key).SetFlowVersion(f.Version).SetStatus(engine.StatusInReview).SetDepartment(o.Department).
 		SetSubmitter(o.Submitter).SetData(data).SetTotal(total).SetCurrentNodes([]string{}).SetCustomer(customer).
 		SetSource(SourceSubflow).SetExternalRef(ref).SetParentID(o.ID).SetCreatedAt(w.now).SetUpdatedAt(w.now).Save(ctx)

@@ -124,7 +124,10 @@ func (s *Service) Submit(ctx context.Context, a Actor, req SubmitRequest, id *Id
 			return err
 		}
 		now := j.At()
-		seq := j.NextOrderSeq()
+		seq, err := j.NextOrderSeq(ctx)
+		if err != nil {
+			return err
+		}
 		create := tx.Order.Create().SetNumber(fmt.Sprintf("SO-%s-%06d", now.Format("20060102"), seq)).
 			SetFlowKey(f.Key).SetFlowVersion(f.Version).SetStatus(engine.StatusInReview).SetDepartment(dept).
 			SetSubmitter(a.Username).SetData(data).SetTotal(total).SetCurrentNodes([]string{}).

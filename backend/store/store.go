@@ -34,8 +34,8 @@ const DefaultURL = "sqlite://./data/sluice.db"
 //
 // On PostgreSQL the two are separate pools too, and that is what keeps a loaded server
 // from freezing: code running inside a write transaction reads through Read (the
-// catalog, the reminder cache, …) while it holds a writer connection and, through the
-// journal, the ledger row lock. Were both one pool, N transactions waiting on that lock
+// catalog, the reminder cache, …) while it holds a writer connection and row locks (an
+// order's, its audit chain's head). Were both one pool, N transactions waiting on a lock
 // would hold all N connections and the lock holder would wait for an N+1st forever. With
 // two pools no request ever waits for a second connection of a pool it holds one of: a
 // writer may wait for a reader connection, but a reader connection is only ever held by
@@ -52,11 +52,13 @@ type Store struct {
 	pingDB  *sql.DB      // PostgreSQL: one connection of its own for readiness (see Ping)
 	schema  string       // PostgreSQL: the current schema (see Channel)
 	idle    atomic.Int32 // PostgreSQL: idle connections kept per pool (see dropIdle)
+	fin     finality     // which event numbers are final (see FinalEvents)
+	ann     announcer    // PostgreSQL: tells other instances of commits (see announcer)
 	commitHooks
 }
 
-// Default PostgreSQL pool sizes. Every journaled transaction queues on the ledger row
-// lock, so writer connections beyond a handful only wait; readers run side by side.
+// Default PostgreSQL pool sizes. Writers on different orders lock nothing in common (see
+// Journal), so each instance's writer pool bounds how many run side by side.
 const (
 	pgWriteConns = 8
 	pgReadConns  = 16
@@ -207,6 +209,7 @@ func (s *Store) SetPoolSize(write, read int) {
 
 // Close releases the handles.
 func (s *Store) Close() error {
+	s.ann.close()
 	err := s.DB.Close()
 	for _, db := range []*sql.DB{s.ReadDB, s.pingDB} {
 		if db == nil || db == s.DB {

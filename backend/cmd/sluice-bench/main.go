@@ -1,4 +1,5 @@
-// Command sluice-bench measures Sluice over HTTP on SQLite: the server binary runs in its
+// Command sluice-bench measures Sluice over HTTP on SQLite (and, with --pg, review actions
+// on PostgreSQL with 1 and 3 instances): the server binary runs in its
 // own process on a fresh database, this process is the load client. It reports orders
 // submitted/s and review actions/s with p50/p99 latency; then it opens --sockets idle
 // websocket clients and reports the server memory per socket and the event→delivery
@@ -45,6 +46,7 @@ type config struct {
 	json       bool
 	sockets    int
 	liveOrders int
+	pg         string
 }
 
 // report is the whole run, also the --json document.
@@ -67,6 +69,7 @@ type report struct {
 	Live           *liveResult   `json:"live,omitempty"`
 	Proof          proofResult   `json:"flow_proof"`
 	Authz          authzResult   `json:"authorization"`
+	Postgres       []pgResult    `json:"postgres,omitempty"`
 }
 
 // Targets of the live phase.
@@ -85,6 +88,7 @@ func main() {
 	flag.BoolVar(&cfg.json, "json", false, "print the results as JSON on stdout (the table goes to stderr)")
 	flag.IntVar(&cfg.sockets, "sockets", 10000, "idle websocket clients in the live phase (0 skips it)")
 	flag.IntVar(&cfg.liveOrders, "live-orders", 20, "orders walked through review while the sockets watch")
+	flag.StringVar(&cfg.pg, "pg", os.Getenv("SLUICE_BENCH_PG"), "a PostgreSQL server (postgres:// URL, a user that may create databases) to also measure review actions/s on with 1 and 3 instances (SLUICE_BENCH_PG; empty skips)")
 	flag.Parse()
 	if cfg.clients < 1 || cfg.duration <= 0 || flag.NArg() > 0 {
 		flag.Usage()
@@ -200,44 +204,123 @@ func run(ctx context.Context, cfg config, logw io.Writer) (*report, error) {
 		want = max(2*rep.Orders.Count, 25*cfg.clients)
 	}
 	if len(pool) < want {
-		n := want - len(pool)
-		logf("pre-creating %d more orders for phase B (pool %d)", n, want)
-		var left atomic.Int64
-		left.Store(int64(n))
-		var failures atomic.Int64
-		_, err = timed(ctx, "pre-create", cfg.clients, 0, nil, func(ctx context.Context, _ *recorder) bool {
-			if left.Add(-1) < 0 {
-				return false
-			}
-			o, err := a.submit(ctx, clerk, body)
-			if err != nil {
-				if failures.Add(1) > 100 {
-					return false
-				}
-				left.Add(1)
-				return true
-			}
-			if o.Status == "in_review" {
-				poolMu.Lock()
-				pool = append(pool, o)
-				poolMu.Unlock()
-			}
-			return true
-		})
+		logf("pre-creating %d more orders for phase B (pool %d)", want-len(pool), want)
+		more, err := fillPool(ctx, a, clerk, body, want-len(pool), cfg.clients)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%w%s", err, srv.logTail())
 		}
-		if failures.Load() > 100 {
-			return nil, fmt.Errorf("pre-creating orders: over 100 failed submissions%s", srv.logTail())
-		}
+		pool = append(pool, more...)
 	}
 	rep.Pool = len(pool)
 
 	// Phase B: review actions/s; each client takes whole orders, so none share a task.
 	logf("phase B: %d clients approve tasks for %s (%d orders in review)", cfg.clients, cfg.duration, len(pool))
+	var finished int
+	rep.Actions, rep.PoolExhausted, finished, err = reviewActions(ctx, a, pool, cfg.clients, cfg.duration)
+	if err != nil {
+		return nil, err
+	}
+	rep.OrdersFinished = finished
+	if err := srv.exited(); err != nil {
+		return nil, err
+	}
+
+	if cfg.sockets > 0 {
+		live := measureLive(ctx, a, srv, cfg.sockets, cfg.liveOrders, body, logf)
+		rep.Live = &live
+		if err := srv.exited(); err != nil {
+			return nil, err
+		}
+	}
+
+	// The ceiling, with the server stopped so it does not compete for CPU and disk.
+	a.close()
+	srv.stop()
+	if cfg.pg != "" {
+		// The same actions on PostgreSQL, one instance then three, each on a database
+		// of its own and the same number of orders as the SQLite phase had.
+		for _, n := range []int{1, 3} {
+			rep.Postgres = append(rep.Postgres, measurePostgres(ctx, cfg, body, rep.Pool, n, logf))
+			if ctx.Err() != nil {
+				return nil, errInterrupted
+			}
+		}
+	}
+	if rep.Live != nil && rep.Live.Connected > 0 {
+		logf("measuring the raw loopback fan-out floor")
+		f, err := measureFanOutFloor(rep.Live.Connected, max(rep.Live.WriteBytes, 1), 15)
+		if err != nil {
+			return nil, err
+		}
+		rep.Live.Floor = &f
+	}
+	logf("proving the demo order-review flow, as its publish does")
+	if rep.Proof, err = measureProof(5); err != nil {
+		return nil, err
+	}
+	logf("timing authorization checks at %d grants and %d memberships, and plain Casbin Enforce beside them", authzGrants, authzMemberships)
+	if rep.Authz, err = measureAuthz(ctx, filepath.Join(dir, "authz.db")); err != nil {
+		return nil, err
+	}
+	logf("server stopped; measuring the raw SQLite commit ceiling for %s", cfg.duration)
+	rep.Ceiling, err = measureCeiling(ctx, filepath.Join(dir, "ceiling.db"), cfg.duration)
+	if err != nil {
+		return nil, err
+	}
+	if rep.Ceiling.PerSecond > 0 {
+		rep.Ratio = rep.Actions.PerSecond / rep.Ceiling.PerSecond
+	}
+	return rep, nil
+}
+
+type phaseDeadline struct{}
+
+// deadlineFrom reports whether the phase's deadline (stored in ctx) has passed.
+func deadlineFrom(ctx context.Context) bool {
+	d, ok := ctx.Value(phaseDeadline{}).(time.Time)
+	return ok && !time.Now().Before(d)
+}
+
+// fillPool submits n orders with clients at once and returns those left in review.
+func fillPool(ctx context.Context, a *api, clerk string, body []byte, n, clients int) ([]order, error) {
+	var mu sync.Mutex
+	var pool []order
+	var left, failures atomic.Int64
+	left.Store(int64(n))
+	_, err := timed(ctx, "pre-create", clients, 0, nil, func(ctx context.Context, _ *recorder) bool {
+		if left.Add(-1) < 0 {
+			return false
+		}
+		o, err := a.submit(ctx, clerk, body)
+		if err != nil {
+			if failures.Add(1) > 100 {
+				return false
+			}
+			left.Add(1)
+			return true
+		}
+		if o.Status == "in_review" {
+			mu.Lock()
+			pool = append(pool, o)
+			mu.Unlock()
+		}
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	if failures.Load() > 100 {
+		return nil, fmt.Errorf("pre-creating orders: over 100 failed submissions")
+	}
+	return pool, nil
+}
+
+// reviewActions approves tasks for d with n clients, each taking whole orders of pool so
+// none share a task; it reports whether the pool ran out and how many orders finished.
+func reviewActions(ctx context.Context, a *api, pool []order, n int, d time.Duration) (phaseResult, bool, int, error) {
 	var next, finished atomic.Int64
 	var exhausted atomic.Bool
-	rep.Actions, err = timed(ctx, "actions", cfg.clients, cfg.duration, &exhausted, func(ctx context.Context, rec *recorder) bool {
+	res, err := timed(ctx, "actions", n, d, &exhausted, func(ctx context.Context, rec *recorder) bool {
 		i := int(next.Add(1) - 1)
 		if i >= len(pool) {
 			exhausted.Store(true)
@@ -277,59 +360,7 @@ func run(ctx context.Context, cfg config, logw io.Writer) (*report, error) {
 		}
 		return true
 	})
-	if err != nil {
-		return nil, err
-	}
-	rep.PoolExhausted = exhausted.Load()
-	rep.OrdersFinished = int(finished.Load())
-	if err := srv.exited(); err != nil {
-		return nil, err
-	}
-
-	if cfg.sockets > 0 {
-		live := measureLive(ctx, a, srv, cfg.sockets, cfg.liveOrders, body, logf)
-		rep.Live = &live
-		if err := srv.exited(); err != nil {
-			return nil, err
-		}
-	}
-
-	// The ceiling, with the server stopped so it does not compete for CPU and disk.
-	a.close()
-	srv.stop()
-	if rep.Live != nil && rep.Live.Connected > 0 {
-		logf("measuring the raw loopback fan-out floor")
-		f, err := measureFanOutFloor(rep.Live.Connected, max(rep.Live.WriteBytes, 1), 15)
-		if err != nil {
-			return nil, err
-		}
-		rep.Live.Floor = &f
-	}
-	logf("proving the demo order-review flow, as its publish does")
-	if rep.Proof, err = measureProof(5); err != nil {
-		return nil, err
-	}
-	logf("timing authorization checks at %d grants and %d memberships, and plain Casbin Enforce beside them", authzGrants, authzMemberships)
-	if rep.Authz, err = measureAuthz(ctx, filepath.Join(dir, "authz.db")); err != nil {
-		return nil, err
-	}
-	logf("server stopped; measuring the raw SQLite commit ceiling for %s", cfg.duration)
-	rep.Ceiling, err = measureCeiling(ctx, filepath.Join(dir, "ceiling.db"), cfg.duration)
-	if err != nil {
-		return nil, err
-	}
-	if rep.Ceiling.PerSecond > 0 {
-		rep.Ratio = rep.Actions.PerSecond / rep.Ceiling.PerSecond
-	}
-	return rep, nil
-}
-
-type phaseDeadline struct{}
-
-// deadlineFrom reports whether the phase's deadline (stored in ctx) has passed.
-func deadlineFrom(ctx context.Context) bool {
-	d, ok := ctx.Value(phaseDeadline{}).(time.Time)
-	return ok && !time.Now().Before(d)
+	return res, exhausted.Load(), int(finished.Load()), err
 }
 
 // timed runs work in n goroutines until d has passed (d == 0: until work returns false
@@ -490,6 +521,7 @@ func printTable(w io.Writer, r *report) {
 			fmt.Fprintf(w, "live phase error: %s\n", l.Error)
 		}
 	}
+	printPostgres(w, r)
 	if r.PoolExhausted {
 		fmt.Fprintf(w, "note: phase B ran out of orders in review after %.1fs; raise --pool\n", r.Actions.Seconds)
 	}
