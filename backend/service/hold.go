@@ -128,6 +128,9 @@ func (w *writer) startChild(v engine.Visit) error {
 	if err != nil {
 		return err
 	}
+	if err := store.LockOrders(ctx, tx, child.ID); err != nil {
+		return err
+	}
 	if err := j.Audit(ctx, store.Audit{Actor: "system", Action: "subflow_started", OrderID: o.ID, Node: v.NodeID,
 		Detail: map[string]any{"child": child.ID, "number": child.Number, "flow": f.Key, "version": f.Version}}); err != nil {
 		return err
@@ -343,9 +346,18 @@ func (w *writer) cancelChildren(nis []int) error {
 		return nil
 	}
 	ctx, tx := w.ctx, w.tx
+	// holding the parent's lock, no writer of its children runs (each locks its
+	// lineage, the parent first): what is read is current
 	kids, err := tx.Order.Query().Where(order.ParentID(w.o.ID), order.Source(SourceSubflow),
 		order.StatusIn(engine.StatusInReview, engine.StatusException)).All(ctx)
 	if err != nil {
+		return err
+	}
+	ids := make([]int, len(kids))
+	for i, kid := range kids {
+		ids[i] = kid.ID
+	}
+	if err := store.LockOrders(ctx, tx, ids...); err != nil {
 		return err
 	}
 	for _, kid := range kids {

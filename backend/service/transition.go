@@ -120,6 +120,12 @@ func (s *Service) Submit(ctx context.Context, a Actor, req SubmitRequest, id *Id
 				return err
 			}
 		}
+		if req.Parent != 0 {
+			// the new case is noted on its parent's timeline: the parent's lock first
+			if _, err := lockOrder(ctx, tx, req.Parent); err != nil {
+				return err
+			}
+		}
 		if err := s.precheck(ctx, tx.Client(), f, dept, a, req.Parent, data); err != nil {
 			return err
 		}
@@ -140,6 +146,9 @@ func (s *Service) Submit(ctx context.Context, a Actor, req SubmitRequest, id *Id
 		}
 		o, err := create.Save(ctx)
 		if err != nil {
+			return err
+		}
+		if err := store.LockOrders(ctx, tx, o.ID); err != nil {
 			return err
 		}
 		r, err := engine.Start(f, engineOrder(o), &txEnv{ctx: ctx, c: tx.Client(), flow: o.FlowKey})

@@ -119,6 +119,17 @@ func ChainOf(a Audit) string {
 
 // Audit appends a hash-chained audit entry to its chain (see ChainOf).
 func (j *Journal) Audit(ctx context.Context, a Audit) error {
+	if a.OrderID != 0 && !OrderLocked(j.tx, a.OrderID) {
+		// An order's chain is the order's: its lock comes first (LockOrders). Tests
+		// make a path that forgot it fail; otherwise it is taken now, late but still
+		// serialising the order's writers (a deadlock this risks is retried by Tx).
+		if j.st.store.StrictOrderLocks {
+			return fmt.Errorf("journal: %s on order %d without the order's lock (store.LockOrders first)", a.Action, a.OrderID)
+		}
+		if err := LockOrders(ctx, j.tx, a.OrderID); err != nil {
+			return err
+		}
+	}
 	return j.audit(ctx, ChainOf(a), a)
 }
 

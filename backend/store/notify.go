@@ -46,6 +46,8 @@ type txState struct {
 	store *Store
 	mu    sync.Mutex
 	notes []Note
+	// locked are the orders whose lock the transaction holds (LockOrders).
+	locked map[int]bool
 }
 
 // running maps each *ent.Tx opened by Store.Tx to its txState.

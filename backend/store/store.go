@@ -9,6 +9,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -54,6 +55,9 @@ type Store struct {
 	idle    atomic.Int32 // PostgreSQL: idle connections kept per pool (see dropIdle)
 	fin     finality     // which event numbers are final (see FinalEvents)
 	ann     announcer    // PostgreSQL: tells other instances of commits (see announcer)
+	// StrictOrderLocks makes a transaction that appends to an order's audit chain
+	// without the order's lock fail (tests set it; see LockOrders).
+	StrictOrderLocks bool
 	commitHooks
 }
 
@@ -243,8 +247,20 @@ func (s *Store) Ping(ctx context.Context) error {
 // change twice. Tx then returns ErrCommitUnknown; clients that sent an Idempotency-Key
 // can repeat the request safely (the key is stored in the same transaction). Losing the
 // connection again on the second try returns ErrUnavailable.
+//
+// On PostgreSQL a transaction the server rolled back as a deadlock victim (40P01) or a
+// serialization failure (40001) is run again too, up to txRetries times after a short
+// random pause: nothing of it was written, and the same rule for fn makes it safe.
 func (s *Store) Tx(ctx context.Context, fn func(tx *ent.Tx) error) error {
 	err := s.tx(ctx, fn)
+	for try := 0; try < txRetries && s.Dialect == dialect.Postgres && retryable(err) && ctx.Err() == nil; try++ {
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(1+rand.IntN(10<<try)) * time.Millisecond):
+		}
+		err = s.tx(ctx, fn)
+	}
 	if !errors.Is(err, errLost) || s.Dialect != dialect.Postgres || ctx.Err() != nil {
 		return err
 	}
@@ -256,6 +272,10 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *ent.Tx) error) error {
 	}
 	return err
 }
+
+// txRetries bounds the re-runs of a transaction PostgreSQL rolled back as a deadlock
+// victim or a serialization failure.
+const txRetries = 4
 
 // tx is one attempt of Tx. A connection loss before COMMIT is wrapped in errLost; one
 // during COMMIT in ErrCommitUnknown.
