@@ -24,6 +24,9 @@ func onOrder(ctx context.Context, s *store.Store, order, i int) error {
 		if err != nil {
 			return err
 		}
+		if err := store.LockOrders(ctx, tx, order); err != nil {
+			return err
+		}
 		if err := j.Audit(ctx, store.Audit{Actor: "clerk", Action: "step", OrderID: order, Detail: map[string]any{"i": i}}); err != nil {
 			return err
 		}
@@ -180,6 +183,9 @@ func TestFinalEventsAcrossInstances(t *testing.T) {
 				err := s.Tx(ctx, func(tx *ent.Tx) error {
 					j, err := store.Begin(ctx, tx, "w")
 					if err != nil {
+						return err
+					}
+					if err := store.LockOrders(ctx, tx, order); err != nil {
 						return err
 					}
 					if err := j.Audit(ctx, store.Audit{Actor: "w", Action: "step", OrderID: order, Detail: map[string]any{"w": w, "i": i}}); err != nil {

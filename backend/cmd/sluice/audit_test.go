@@ -171,6 +171,9 @@ func TestAuditTailTruncationDetected(t *testing.T) {
 				if err != nil {
 					return err
 				}
+				if err := store.LockOrders(ctx, tx, second.ID); err != nil {
+					return err
+				}
 				if err := j.Audit(ctx, store.Audit{Actor: "mallory", Action: "note", OrderID: second.ID}); err != nil {
 					return err
 				}
