@@ -145,6 +145,7 @@ func TestBoundedListsAtScale(t *testing.T) {
 					mc[i] = tx.OutboxMessage.Create().SetKey(fmt.Sprintf("scale-%d", k)).SetChannel("email").SetRecipient("x@example.com").SetStatus("dead")
 					// one order's long timeline (the chain is not verified here)
 					hc[i] = tx.AuditEntry.Create().SetSeq(int64(1_000_000_000 + k)).SetAt(time.Now().UTC()).SetActor("clerk").
+						SetChain(fmt.Sprintf("order:%d", o.ID)).SetChainSeq(int64(1_000_000_000 + k)).
 						SetAction("order.comment").SetOrderID(o.ID).SetDetail(map[string]any{"comment": fmt.Sprintf("c%d", k)}).
 						SetPrevHash("x").SetHash("x")
 				}

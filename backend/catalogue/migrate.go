@@ -123,7 +123,7 @@ func (s *Catalogue) ApplyMigration(ctx context.Context, a service.Actor, key str
 		}
 		planned := it.To // kept: the closure changes it.To, and Store.Tx may run it twice
 		err := s.Change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
-			cur, err := tx.Order.Get(ctx, o.ID)
+			cur, err := s.LockForWrite(ctx, tx, o.ID)
 			if err != nil {
 				return err
 			}

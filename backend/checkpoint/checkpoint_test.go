@@ -15,7 +15,6 @@ import (
 
 	"sluice/backend/checkpoint"
 	"sluice/backend/ent"
-	"sluice/backend/ent/auditentry"
 	"sluice/backend/store"
 	"sluice/backend/store/storetest"
 )
@@ -37,11 +36,11 @@ func appendOne(ctx context.Context, s *store.Store, i int) error {
 
 func verify(t *testing.T, s *store.Store, path string, k []byte) checkpoint.Result {
 	t.Helper()
-	head, err := s.Read.Ledger.Get(context.Background(), 1)
+	head, _, err := s.AnchorHead(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := checkpoint.Verify(context.Background(), path, k, head.AuditSeq, s.AuditHashes)
+	res, err := checkpoint.Verify(context.Background(), path, k, head, s.AuditHashes)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,14 +99,19 @@ func TestCheckpointsUnderConcurrentWrites(t *testing.T) {
 			if res.Problem != "" || res.Checked != len(lines) || res.Checked < 2 {
 				t.Fatalf("%s: %+v (%d lines)", p, res, len(lines))
 			}
-			// the last checkpoint of each instance (taken at Stop) is the final head
+			// the last checkpoint of each instance (taken at Stop, after anchoring every
+			// chain's head) is the final head of the global chain
+			head, _, err := s.AnchorHead(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
 			last := map[string]int64{}
 			for _, l := range lines {
 				last[l.Instance] = max(last[l.Instance], l.Seq)
 			}
 			for inst, seq := range last {
-				if seq != workers*each {
-					t.Fatalf("%s: instance %s last checkpointed %d, head is %d", p, inst, seq, workers*each)
+				if seq != head {
+					t.Fatalf("%s: instance %s last checkpointed %d, head is %d", p, inst, seq, head)
 				}
 			}
 		}
@@ -132,8 +136,8 @@ func TestForgedCheckpointRefused(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c, err := w.Take(ctx)
-		if err != nil || c == nil || c.Seq != 3 {
+		c, err := w.Take(ctx) // anchors the three entries in entry 4, and records it
+		if err != nil || c == nil || c.Seq != 4 {
 			t.Fatalf("take: %+v %v", c, err)
 		}
 		if again, err := w.Take(ctx); again != nil || err != nil {
@@ -189,7 +193,7 @@ func TestTornLineRepaired(t *testing.T) {
 	}
 	b, _ := os.ReadFile(file)
 	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
-	if len(lines) != 2 || !strings.HasPrefix(lines[1], `{"seq":1,"hash":"`) || !strings.HasSuffix(string(b), "\n") {
+	if len(lines) != 2 || !strings.HasPrefix(lines[1], `{"seq":2,"hash":"`) || !strings.HasSuffix(string(b), "\n") {
 		t.Fatalf("file:\n%s", b)
 	}
 }
@@ -224,7 +228,7 @@ func TestSignatureCoversEveryField(t *testing.T) {
 func TestWriterNoticesHeadMovedBack(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		for i := range 4 {
+		for i := range 2 {
 			if err := appendOne(ctx, s, i); err != nil {
 				t.Fatal(err)
 			}
@@ -235,29 +239,25 @@ func TestWriterNoticesHeadMovedBack(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := w.Take(ctx); err != nil {
-			t.Fatal(err)
-		}
-		err = s.Tx(ctx, func(tx *ent.Tx) error {
-			keep, err := tx.AuditEntry.Query().Where(auditentry.Seq(2)).Only(ctx)
-			if err != nil {
-				return err
+		// Entries 1, 2, the anchor 3 (checkpointed); 4, 5, the anchor 6 (checkpointed).
+		for range 2 {
+			if c, err := w.Take(ctx); err != nil || c == nil {
+				t.Fatalf("take: %+v %v", c, err)
 			}
-			if _, err := tx.AuditEntry.Delete().Where(auditentry.SeqGT(2)).Exec(ctx); err != nil {
-				return err
+			for i := range 2 {
+				if err := appendOne(ctx, s, i); err != nil {
+					t.Fatal(err)
+				}
 			}
-			return tx.Ledger.UpdateOneID(1).SetAuditSeq(2).SetAuditHash(keep.Hash).Exec(ctx)
-		})
-		if err != nil {
-			t.Fatal(err)
 		}
-		if c, err := w.Take(ctx); err != nil || c == nil || c.Seq != 2 {
+		storetest.CutAudit(t, s, 3)
+		if c, err := w.Take(ctx); err != nil || c == nil || c.Seq != 3 {
 			t.Fatalf("take after the cut: %+v %v", c, err)
 		}
-		if !strings.Contains(logged.String(), "head moved back") || !strings.Contains(logged.String(), "checkpointed=4 head=2") {
+		if !strings.Contains(logged.String(), "head moved back") || !strings.Contains(logged.String(), "checkpointed=6 head=3") {
 			t.Fatalf("log: %s", logged.String())
 		}
-		if res := verify(t, s, file, key); !strings.Contains(res.Problem, "cp.jsonl:1 (seq 4") {
+		if res := verify(t, s, file, key); !strings.Contains(res.Problem, "cp.jsonl:2 (seq 6") {
 			t.Fatalf("verify: %+v", res)
 		}
 	})

@@ -83,19 +83,24 @@ func (w *Writer) File() string { return w.file }
 func (w *Writer) Take(ctx context.Context) (*Checkpoint, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	head, err := w.st.Read.Ledger.Get(ctx, 1)
+	// The global chain anchors every other chain's head: anchor what moved, then record
+	// the global chain's head.
+	if _, err := w.st.Anchor(ctx); err != nil {
+		return nil, fmt.Errorf("checkpoint: anchor: %w", err)
+	}
+	seq, hash, err := w.st.AnchorHead(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint: read the head: %w", err)
 	}
-	if head.AuditSeq == 0 || head.AuditSeq == w.last {
+	if seq == 0 || seq == w.last {
 		return nil, nil
 	}
-	if head.AuditSeq < w.last {
+	if seq < w.last {
 		// The chain only grows: a head behind one already checkpointed was moved back.
 		w.log.Error("the audit chain's head moved back: entries were removed from its end (run sluice audit verify --checkpoints)",
-			"checkpointed", w.last, "head", head.AuditSeq, "file", w.file)
+			"checkpointed", w.last, "head", seq, "file", w.file)
 	}
-	c := Sign(Checkpoint{Seq: head.AuditSeq, Hash: head.AuditHash, At: store.Now(), Instance: w.instance}, w.key)
+	c := Sign(Checkpoint{Seq: seq, Hash: hash, At: store.Now(), Instance: w.instance}, w.key)
 	line, err := json.Marshal(c)
 	if err != nil {
 		return nil, err

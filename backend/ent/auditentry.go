@@ -39,7 +39,11 @@ type AuditEntry struct {
 	// PrevHash holds the value of the "prev_hash" field.
 	PrevHash string `json:"prev_hash,omitempty"`
 	// Hash holds the value of the "hash" field.
-	Hash         string `json:"hash,omitempty"`
+	Hash string `json:"hash,omitempty"`
+	// Chain holds the value of the "chain" field.
+	Chain string `json:"chain,omitempty"`
+	// ChainSeq holds the value of the "chain_seq" field.
+	ChainSeq     int64 `json:"chain_seq,omitempty"`
 	selectValues sql.SelectValues
 }
 
@@ -50,9 +54,9 @@ func (*AuditEntry) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case auditentry.FieldDetail:
 			values[i] = new([]byte)
-		case auditentry.FieldID, auditentry.FieldSeq, auditentry.FieldOrderID, auditentry.FieldTaskID:
+		case auditentry.FieldID, auditentry.FieldSeq, auditentry.FieldOrderID, auditentry.FieldTaskID, auditentry.FieldChainSeq:
 			values[i] = new(sql.NullInt64)
-		case auditentry.FieldActor, auditentry.FieldAction, auditentry.FieldNode, auditentry.FieldRequestID, auditentry.FieldPrevHash, auditentry.FieldHash:
+		case auditentry.FieldActor, auditentry.FieldAction, auditentry.FieldNode, auditentry.FieldRequestID, auditentry.FieldPrevHash, auditentry.FieldHash, auditentry.FieldChain:
 			values[i] = new(sql.NullString)
 		case auditentry.FieldAt:
 			values[i] = new(sql.NullTime)
@@ -147,6 +151,18 @@ func (_m *AuditEntry) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Hash = value.String
 			}
+		case auditentry.FieldChain:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field chain", values[i])
+			} else if value.Valid {
+				_m.Chain = value.String
+			}
+		case auditentry.FieldChainSeq:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field chain_seq", values[i])
+			} else if value.Valid {
+				_m.ChainSeq = value.Int64
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -219,6 +235,12 @@ func (_m *AuditEntry) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("hash=")
 	builder.WriteString(_m.Hash)
+	builder.WriteString(", ")
+	builder.WriteString("chain=")
+	builder.WriteString(_m.Chain)
+	builder.WriteString(", ")
+	builder.WriteString("chain_seq=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ChainSeq))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -120,6 +120,34 @@ func (_c *AuditEntryCreate) SetHash(v string) *AuditEntryCreate {
 	return _c
 }
 
+// SetChain sets the "chain" field.
+func (_c *AuditEntryCreate) SetChain(v string) *AuditEntryCreate {
+	_c.mutation.SetChain(v)
+	return _c
+}
+
+// SetNillableChain sets the "chain" field if the given value is not nil.
+func (_c *AuditEntryCreate) SetNillableChain(v *string) *AuditEntryCreate {
+	if v != nil {
+		_c.SetChain(*v)
+	}
+	return _c
+}
+
+// SetChainSeq sets the "chain_seq" field.
+func (_c *AuditEntryCreate) SetChainSeq(v int64) *AuditEntryCreate {
+	_c.mutation.SetChainSeq(v)
+	return _c
+}
+
+// SetNillableChainSeq sets the "chain_seq" field if the given value is not nil.
+func (_c *AuditEntryCreate) SetNillableChainSeq(v *int64) *AuditEntryCreate {
+	if v != nil {
+		_c.SetChainSeq(*v)
+	}
+	return _c
+}
+
 // Mutation returns the AuditEntryMutation object of the builder.
 func (_c *AuditEntryCreate) Mutation() *AuditEntryMutation {
 	return _c.mutation
@@ -163,6 +191,14 @@ func (_c *AuditEntryCreate) defaults() {
 		v := auditentry.DefaultRequestID
 		_c.mutation.SetRequestID(v)
 	}
+	if _, ok := _c.mutation.Chain(); !ok {
+		v := auditentry.DefaultChain
+		_c.mutation.SetChain(v)
+	}
+	if _, ok := _c.mutation.ChainSeq(); !ok {
+		v := auditentry.DefaultChainSeq
+		_c.mutation.SetChainSeq(v)
+	}
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -193,6 +229,12 @@ func (_c *AuditEntryCreate) check() error {
 	}
 	if _, ok := _c.mutation.Hash(); !ok {
 		return &ValidationError{Name: "hash", err: errors.New(`ent: missing required field "AuditEntry.hash"`)}
+	}
+	if _, ok := _c.mutation.Chain(); !ok {
+		return &ValidationError{Name: "chain", err: errors.New(`ent: missing required field "AuditEntry.chain"`)}
+	}
+	if _, ok := _c.mutation.ChainSeq(); !ok {
+		return &ValidationError{Name: "chain_seq", err: errors.New(`ent: missing required field "AuditEntry.chain_seq"`)}
 	}
 	return nil
 }
@@ -264,6 +306,14 @@ func (_c *AuditEntryCreate) createSpec() (*AuditEntry, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Hash(); ok {
 		_spec.SetField(auditentry.FieldHash, field.TypeString, value)
 		_node.Hash = value
+	}
+	if value, ok := _c.mutation.Chain(); ok {
+		_spec.SetField(auditentry.FieldChain, field.TypeString, value)
+		_node.Chain = value
+	}
+	if value, ok := _c.mutation.ChainSeq(); ok {
+		_spec.SetField(auditentry.FieldChainSeq, field.TypeInt64, value)
+		_node.ChainSeq = value
 	}
 	return _node, _spec
 }
@@ -476,6 +526,36 @@ func (u *AuditEntryUpsert) SetHash(v string) *AuditEntryUpsert {
 // UpdateHash sets the "hash" field to the value that was provided on create.
 func (u *AuditEntryUpsert) UpdateHash() *AuditEntryUpsert {
 	u.SetExcluded(auditentry.FieldHash)
+	return u
+}
+
+// SetChain sets the "chain" field.
+func (u *AuditEntryUpsert) SetChain(v string) *AuditEntryUpsert {
+	u.Set(auditentry.FieldChain, v)
+	return u
+}
+
+// UpdateChain sets the "chain" field to the value that was provided on create.
+func (u *AuditEntryUpsert) UpdateChain() *AuditEntryUpsert {
+	u.SetExcluded(auditentry.FieldChain)
+	return u
+}
+
+// SetChainSeq sets the "chain_seq" field.
+func (u *AuditEntryUpsert) SetChainSeq(v int64) *AuditEntryUpsert {
+	u.Set(auditentry.FieldChainSeq, v)
+	return u
+}
+
+// UpdateChainSeq sets the "chain_seq" field to the value that was provided on create.
+func (u *AuditEntryUpsert) UpdateChainSeq() *AuditEntryUpsert {
+	u.SetExcluded(auditentry.FieldChainSeq)
+	return u
+}
+
+// AddChainSeq adds v to the "chain_seq" field.
+func (u *AuditEntryUpsert) AddChainSeq(v int64) *AuditEntryUpsert {
+	u.Add(auditentry.FieldChainSeq, v)
 	return u
 }
 
@@ -705,6 +785,41 @@ func (u *AuditEntryUpsertOne) SetHash(v string) *AuditEntryUpsertOne {
 func (u *AuditEntryUpsertOne) UpdateHash() *AuditEntryUpsertOne {
 	return u.Update(func(s *AuditEntryUpsert) {
 		s.UpdateHash()
+	})
+}
+
+// SetChain sets the "chain" field.
+func (u *AuditEntryUpsertOne) SetChain(v string) *AuditEntryUpsertOne {
+	return u.Update(func(s *AuditEntryUpsert) {
+		s.SetChain(v)
+	})
+}
+
+// UpdateChain sets the "chain" field to the value that was provided on create.
+func (u *AuditEntryUpsertOne) UpdateChain() *AuditEntryUpsertOne {
+	return u.Update(func(s *AuditEntryUpsert) {
+		s.UpdateChain()
+	})
+}
+
+// SetChainSeq sets the "chain_seq" field.
+func (u *AuditEntryUpsertOne) SetChainSeq(v int64) *AuditEntryUpsertOne {
+	return u.Update(func(s *AuditEntryUpsert) {
+		s.SetChainSeq(v)
+	})
+}
+
+// AddChainSeq adds v to the "chain_seq" field.
+func (u *AuditEntryUpsertOne) AddChainSeq(v int64) *AuditEntryUpsertOne {
+	return u.Update(func(s *AuditEntryUpsert) {
+		s.AddChainSeq(v)
+	})
+}
+
+// UpdateChainSeq sets the "chain_seq" field to the value that was provided on create.
+func (u *AuditEntryUpsertOne) UpdateChainSeq() *AuditEntryUpsertOne {
+	return u.Update(func(s *AuditEntryUpsert) {
+		s.UpdateChainSeq()
 	})
 }
 
@@ -1098,6 +1213,41 @@ func (u *AuditEntryUpsertBulk) SetHash(v string) *AuditEntryUpsertBulk {
 func (u *AuditEntryUpsertBulk) UpdateHash() *AuditEntryUpsertBulk {
 	return u.Update(func(s *AuditEntryUpsert) {
 		s.UpdateHash()
+	})
+}
+
+// SetChain sets the "chain" field.
+func (u *AuditEntryUpsertBulk) SetChain(v string) *AuditEntryUpsertBulk {
+	return u.Update(func(s *AuditEntryUpsert) {
+		s.SetChain(v)
+	})
+}
+
+// UpdateChain sets the "chain" field to the value that was provided on create.
+func (u *AuditEntryUpsertBulk) UpdateChain() *AuditEntryUpsertBulk {
+	return u.Update(func(s *AuditEntryUpsert) {
+		s.UpdateChain()
+	})
+}
+
+// SetChainSeq sets the "chain_seq" field.
+func (u *AuditEntryUpsertBulk) SetChainSeq(v int64) *AuditEntryUpsertBulk {
+	return u.Update(func(s *AuditEntryUpsert) {
+		s.SetChainSeq(v)
+	})
+}
+
+// AddChainSeq adds v to the "chain_seq" field.
+func (u *AuditEntryUpsertBulk) AddChainSeq(v int64) *AuditEntryUpsertBulk {
+	return u.Update(func(s *AuditEntryUpsert) {
+		s.AddChainSeq(v)
+	})
+}
+
+// UpdateChainSeq sets the "chain_seq" field to the value that was provided on create.
+func (u *AuditEntryUpsertBulk) UpdateChainSeq() *AuditEntryUpsertBulk {
+	return u.Update(func(s *AuditEntryUpsert) {
+		s.UpdateChainSeq()
 	})
 }
 

@@ -208,6 +208,41 @@ func (_u *AuditEntryUpdate) SetNillableHash(v *string) *AuditEntryUpdate {
 	return _u
 }
 
+// SetChain sets the "chain" field.
+func (_u *AuditEntryUpdate) SetChain(v string) *AuditEntryUpdate {
+	_u.mutation.SetChain(v)
+	return _u
+}
+
+// SetNillableChain sets the "chain" field if the given value is not nil.
+func (_u *AuditEntryUpdate) SetNillableChain(v *string) *AuditEntryUpdate {
+	if v != nil {
+		_u.SetChain(*v)
+	}
+	return _u
+}
+
+// SetChainSeq sets the "chain_seq" field.
+func (_u *AuditEntryUpdate) SetChainSeq(v int64) *AuditEntryUpdate {
+	_u.mutation.ResetChainSeq()
+	_u.mutation.SetChainSeq(v)
+	return _u
+}
+
+// SetNillableChainSeq sets the "chain_seq" field if the given value is not nil.
+func (_u *AuditEntryUpdate) SetNillableChainSeq(v *int64) *AuditEntryUpdate {
+	if v != nil {
+		_u.SetChainSeq(*v)
+	}
+	return _u
+}
+
+// AddChainSeq adds value to the "chain_seq" field.
+func (_u *AuditEntryUpdate) AddChainSeq(v int64) *AuditEntryUpdate {
+	_u.mutation.AddChainSeq(v)
+	return _u
+}
+
 // Mutation returns the AuditEntryMutation object of the builder.
 func (_u *AuditEntryUpdate) Mutation() *AuditEntryMutation {
 	return _u.mutation
@@ -302,6 +337,15 @@ func (_u *AuditEntryUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	}
 	if value, ok := _u.mutation.Hash(); ok {
 		_spec.SetField(auditentry.FieldHash, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Chain(); ok {
+		_spec.SetField(auditentry.FieldChain, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.ChainSeq(); ok {
+		_spec.SetField(auditentry.FieldChainSeq, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedChainSeq(); ok {
+		_spec.AddField(auditentry.FieldChainSeq, field.TypeInt64, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -504,6 +548,41 @@ func (_u *AuditEntryUpdateOne) SetNillableHash(v *string) *AuditEntryUpdateOne {
 	return _u
 }
 
+// SetChain sets the "chain" field.
+func (_u *AuditEntryUpdateOne) SetChain(v string) *AuditEntryUpdateOne {
+	_u.mutation.SetChain(v)
+	return _u
+}
+
+// SetNillableChain sets the "chain" field if the given value is not nil.
+func (_u *AuditEntryUpdateOne) SetNillableChain(v *string) *AuditEntryUpdateOne {
+	if v != nil {
+		_u.SetChain(*v)
+	}
+	return _u
+}
+
+// SetChainSeq sets the "chain_seq" field.
+func (_u *AuditEntryUpdateOne) SetChainSeq(v int64) *AuditEntryUpdateOne {
+	_u.mutation.ResetChainSeq()
+	_u.mutation.SetChainSeq(v)
+	return _u
+}
+
+// SetNillableChainSeq sets the "chain_seq" field if the given value is not nil.
+func (_u *AuditEntryUpdateOne) SetNillableChainSeq(v *int64) *AuditEntryUpdateOne {
+	if v != nil {
+		_u.SetChainSeq(*v)
+	}
+	return _u
+}
+
+// AddChainSeq adds value to the "chain_seq" field.
+func (_u *AuditEntryUpdateOne) AddChainSeq(v int64) *AuditEntryUpdateOne {
+	_u.mutation.AddChainSeq(v)
+	return _u
+}
+
 // Mutation returns the AuditEntryMutation object of the builder.
 func (_u *AuditEntryUpdateOne) Mutation() *AuditEntryMutation {
 	return _u.mutation
@@ -628,6 +707,15 @@ func (_u *AuditEntryUpdateOne) sqlSave(ctx context.Context) (_node *AuditEntry, 
 	}
 	if value, ok := _u.mutation.Hash(); ok {
 		_spec.SetField(auditentry.FieldHash, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Chain(); ok {
+		_spec.SetField(auditentry.FieldChain, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.ChainSeq(); ok {
+		_spec.SetField(auditentry.FieldChainSeq, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedChainSeq(); ok {
+		_spec.AddField(auditentry.FieldChainSeq, field.TypeInt64, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &AuditEntry{config: _u.config}

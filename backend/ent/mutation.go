@@ -942,6 +942,9 @@ type AuditEntryMutation struct {
 	request_id    *string
 	prev_hash     *string
 	hash          *string
+	chain         *string
+	chain_seq     *int64
+	addchain_seq  *int64
 	clearedFields map[string]struct{}
 	done          bool
 	oldValue      func(context.Context) (*AuditEntry, error)
@@ -1530,6 +1533,98 @@ func (m *AuditEntryMutation) ResetHash() {
 	m.hash = nil
 }
 
+// SetChain sets the "chain" field.
+func (m *AuditEntryMutation) SetChain(s string) {
+	m.chain = &s
+}
+
+// Chain returns the value of the "chain" field in the mutation.
+func (m *AuditEntryMutation) Chain() (r string, exists bool) {
+	v := m.chain
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldChain returns the old "chain" field's value of the AuditEntry entity.
+// If the AuditEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditEntryMutation) OldChain(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldChain is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldChain requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldChain: %w", err)
+	}
+	return oldValue.Chain, nil
+}
+
+// ResetChain resets all changes to the "chain" field.
+func (m *AuditEntryMutation) ResetChain() {
+	m.chain = nil
+}
+
+// SetChainSeq sets the "chain_seq" field.
+func (m *AuditEntryMutation) SetChainSeq(i int64) {
+	m.chain_seq = &i
+	m.addchain_seq = nil
+}
+
+// ChainSeq returns the value of the "chain_seq" field in the mutation.
+func (m *AuditEntryMutation) ChainSeq() (r int64, exists bool) {
+	v := m.chain_seq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldChainSeq returns the old "chain_seq" field's value of the AuditEntry entity.
+// If the AuditEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditEntryMutation) OldChainSeq(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldChainSeq is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldChainSeq requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldChainSeq: %w", err)
+	}
+	return oldValue.ChainSeq, nil
+}
+
+// AddChainSeq adds i to the "chain_seq" field.
+func (m *AuditEntryMutation) AddChainSeq(i int64) {
+	if m.addchain_seq != nil {
+		*m.addchain_seq += i
+	} else {
+		m.addchain_seq = &i
+	}
+}
+
+// AddedChainSeq returns the value that was added to the "chain_seq" field in this mutation.
+func (m *AuditEntryMutation) AddedChainSeq() (r int64, exists bool) {
+	v := m.addchain_seq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetChainSeq resets all changes to the "chain_seq" field.
+func (m *AuditEntryMutation) ResetChainSeq() {
+	m.chain_seq = nil
+	m.addchain_seq = nil
+}
+
 // Where appends a list predicates to the AuditEntryMutation builder.
 func (m *AuditEntryMutation) Where(ps ...predicate.AuditEntry) {
 	m.predicates = append(m.predicates, ps...)
@@ -1564,7 +1659,7 @@ func (m *AuditEntryMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *AuditEntryMutation) Fields() []string {
-	fields := make([]string, 0, 11)
+	fields := make([]string, 0, 13)
 	if m.seq != nil {
 		fields = append(fields, auditentry.FieldSeq)
 	}
@@ -1598,6 +1693,12 @@ func (m *AuditEntryMutation) Fields() []string {
 	if m.hash != nil {
 		fields = append(fields, auditentry.FieldHash)
 	}
+	if m.chain != nil {
+		fields = append(fields, auditentry.FieldChain)
+	}
+	if m.chain_seq != nil {
+		fields = append(fields, auditentry.FieldChainSeq)
+	}
 	return fields
 }
 
@@ -1628,6 +1729,10 @@ func (m *AuditEntryMutation) Field(name string) (ent.Value, bool) {
 		return m.PrevHash()
 	case auditentry.FieldHash:
 		return m.Hash()
+	case auditentry.FieldChain:
+		return m.Chain()
+	case auditentry.FieldChainSeq:
+		return m.ChainSeq()
 	}
 	return nil, false
 }
@@ -1659,6 +1764,10 @@ func (m *AuditEntryMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldPrevHash(ctx)
 	case auditentry.FieldHash:
 		return m.OldHash(ctx)
+	case auditentry.FieldChain:
+		return m.OldChain(ctx)
+	case auditentry.FieldChainSeq:
+		return m.OldChainSeq(ctx)
 	}
 	return nil, fmt.Errorf("unknown AuditEntry field %s", name)
 }
@@ -1745,6 +1854,20 @@ func (m *AuditEntryMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetHash(v)
 		return nil
+	case auditentry.FieldChain:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetChain(v)
+		return nil
+	case auditentry.FieldChainSeq:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetChainSeq(v)
+		return nil
 	}
 	return fmt.Errorf("unknown AuditEntry field %s", name)
 }
@@ -1762,6 +1885,9 @@ func (m *AuditEntryMutation) AddedFields() []string {
 	if m.addtask_id != nil {
 		fields = append(fields, auditentry.FieldTaskID)
 	}
+	if m.addchain_seq != nil {
+		fields = append(fields, auditentry.FieldChainSeq)
+	}
 	return fields
 }
 
@@ -1776,6 +1902,8 @@ func (m *AuditEntryMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedOrderID()
 	case auditentry.FieldTaskID:
 		return m.AddedTaskID()
+	case auditentry.FieldChainSeq:
+		return m.AddedChainSeq()
 	}
 	return nil, false
 }
@@ -1805,6 +1933,13 @@ func (m *AuditEntryMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddTaskID(v)
+		return nil
+	case auditentry.FieldChainSeq:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddChainSeq(v)
 		return nil
 	}
 	return fmt.Errorf("unknown AuditEntry numeric field %s", name)
@@ -1880,6 +2015,12 @@ func (m *AuditEntryMutation) ResetField(name string) error {
 		return nil
 	case auditentry.FieldHash:
 		m.ResetHash()
+		return nil
+	case auditentry.FieldChain:
+		m.ResetChain()
+		return nil
+	case auditentry.FieldChainSeq:
+		m.ResetChainSeq()
 		return nil
 	}
 	return fmt.Errorf("unknown AuditEntry field %s", name)

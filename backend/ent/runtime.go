@@ -74,6 +74,14 @@ func init() {
 	auditentryDescRequestID := auditentryFields[8].Descriptor()
 	// auditentry.DefaultRequestID holds the default value on creation for the request_id field.
 	auditentry.DefaultRequestID = auditentryDescRequestID.Default.(string)
+	// auditentryDescChain is the schema descriptor for chain field.
+	auditentryDescChain := auditentryFields[11].Descriptor()
+	// auditentry.DefaultChain holds the default value on creation for the chain field.
+	auditentry.DefaultChain = auditentryDescChain.Default.(string)
+	// auditentryDescChainSeq is the schema descriptor for chain_seq field.
+	auditentryDescChainSeq := auditentryFields[12].Descriptor()
+	// auditentry.DefaultChainSeq holds the default value on creation for the chain_seq field.
+	auditentry.DefaultChainSeq = auditentryDescChainSeq.Default.(int64)
 	casbinruleFields := schema.CasbinRule{}.Fields()
 	_ = casbinruleFields
 	// casbinruleDescPtype is the schema descriptor for ptype field.

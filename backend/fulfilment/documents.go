@@ -177,7 +177,15 @@ func (s *Fulfilment) print(ctx context.Context, a service.Actor, name string, la
 	}
 	sum := sha256.Sum256(res.PDF)
 	digest := hex.EncodeToString(sum[:])
-	err = s.Change(ctx, a, func(_ *ent.Tx, j *store.Journal) error {
+	err = s.Change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
+		ids := make([]int, len(orders))
+		for i, o := range orders {
+			ids[i] = o.ID
+		}
+		// each print is noted on its order's audit chain: the orders' locks first
+		if err := s.LockAllForWrite(ctx, tx, ids...); err != nil {
+			return err
+		}
 		for i, o := range orders {
 			detail := map[string]any{"document": name, "lang": string(res.Langs[i]), "pages": res.Pages[i], "sha256": digest}
 			if len(orders) > 1 {

@@ -112,7 +112,9 @@ func (s *Fulfilment) Ship(ctx context.Context, a service.Actor, orderID int, req
 		if replay, err = service.CheckIdem(ctx, tx, a, id); err != nil || replay != nil {
 			return err
 		}
-		o, err := tx.Order.Get(ctx, orderID)
+		// the order's lock first: shipments of one order are numbered and checked
+		// against what is still to ship one after another
+		o, err := s.LockForWrite(ctx, tx, orderID)
 		if ent.IsNotFound(err) {
 			return service.NotFound("order")
 		}

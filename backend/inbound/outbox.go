@@ -117,6 +117,12 @@ func (s *Inbound) RetryOutbox(ctx context.Context, a service.Actor, id int) (*Ou
 		if err != nil {
 			return err
 		}
+		if before.OrderID != nil {
+			// the retry is noted on the order's audit chain: its lock first
+			if _, err := s.LockForWrite(ctx, tx, *before.OrderID); err != nil && !ent.IsNotFound(err) {
+				return err
+			}
+		}
 		m, err := outbox.Retry(ctx, tx.Client(), id)
 		if errors.Is(err, outbox.ErrNotDead) {
 			return service.Conflict("message %d is %s; only a dead message can be retried", id, m.Status)

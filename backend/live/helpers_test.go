@@ -357,13 +357,15 @@ func emit(t testing.TB, s *store.Store, topic string, data map[string]any, n int
 			return err
 		}
 		for range n {
-			seq, err := j.Event(ctx, "test.event", topic, data)
-			if err != nil {
+			if _, err := j.Event(ctx, "test.event", topic, data); err != nil {
 				return err
 			}
-			seqs = append(seqs, seq)
 		}
-		return j.Close(ctx)
+		if err := j.Close(ctx); err != nil {
+			return err
+		}
+		seqs = j.EventSeqs()
+		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -395,9 +397,9 @@ func seqs(ms []msg) []int64 {
 
 func position(t testing.TB, s *store.Store) int64 {
 	t.Helper()
-	h, err := s.Read.Ledger.Get(context.Background(), 1)
+	_, e, err := s.Heads(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	return h.EventSeq
+	return e
 }

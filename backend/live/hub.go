@@ -1,9 +1,10 @@
 // Package live pushes Sluice's events to browsers over websockets (GET /api/v1/live).
 //
-// The events table is the truth. Every state change appends its events (with a global,
-// strictly increasing seq, in commit order) inside its own transaction; the hub's pump
-// reads the table after the last seq it dispatched and hands each event to the sockets
-// subscribed to its topic. The pump is woken after a commit — in-process by
+// The events table is the truth. Every state change appends its events (with a global
+// seq, increasing in an order consistent with commit visibility) inside its own
+// transaction; the hub's pump reads the table after the last seq it dispatched, up to
+// where every event is final (store.FinalEvents: no event can still commit below it),
+// and hands each event to the sockets subscribed to its topic. The pump is woken after a commit — in-process by
 // store.Store.OnCommit, across instances by PostgreSQL LISTEN on store.ChannelEvents
 // (the notification only wakes: the pump then reads the table) — and polls as a safety
 // net. So every instance sees every event, in order, whichever instance wrote it.
@@ -183,11 +184,11 @@ func (h *Hub) Start(ctx context.Context) error {
 	if !h.started.CompareAndSwap(false, true) {
 		return errors.New("live: hub already started")
 	}
-	head, err := h.st.Read.Ledger.Get(ctx, 1)
+	pos, err := h.st.FinalPosition(ctx)
 	if err != nil {
 		return fmt.Errorf("live: read the event position: %w", err)
 	}
-	h.last.Store(head.EventSeq)
+	h.last.Store(pos)
 	ctx, h.cancel = context.WithCancel(ctx)
 	h.st.OnCommit(func(n store.Note) {
 		switch n.Channel {
@@ -267,45 +268,58 @@ func (h *Hub) signal(ch chan struct{}) {
 	}
 }
 
-// pump dispatches committed events in seq order.
+// pump dispatches committed events in seq order. When a read stops before events a
+// transaction still running could precede (see store.FinalEvents), it reads again
+// shortly, backing off, since that transaction's end may wake nobody.
 func (h *Hub) pump(ctx context.Context) {
 	defer h.wg.Done()
 	t := time.NewTicker(h.opt.PollInterval)
 	defer t.Stop()
+	retry := time.NewTimer(time.Hour)
+	retry.Stop()
+	defer retry.Stop()
+	backoff := time.Duration(0)
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-h.wake:
 		case <-t.C:
+		case <-retry.C:
 		}
-		if err := h.drain(ctx); err != nil && ctx.Err() == nil {
+		held, err := h.drain(ctx)
+		if err != nil && ctx.Err() == nil {
 			h.log.Warn("live: reading events", "err", err)
+		}
+		switch {
+		case !held:
+			backoff = 0
+		case backoff == 0:
+			backoff = 2 * time.Millisecond
+		default:
+			backoff = min(2*backoff, 50*time.Millisecond)
+		}
+		if held {
+			retry.Reset(backoff)
 		}
 	}
 }
 
 const batch = 500
 
-func (h *Hub) drain(ctx context.Context) error {
+// drain dispatches the final events after the position; held reports that it stopped
+// before some that are not final yet.
+func (h *Hub) drain(ctx context.Context) (held bool, err error) {
 	for {
-		from := h.last.Load()
-		rows, err := h.st.Read.Event.Query().Where(event.SeqGT(from)).Order(ent.Asc(event.FieldSeq)).Limit(batch).All(ctx)
+		rows, held, err := h.st.FinalEvents(ctx, h.last.Load(), batch)
 		if err != nil {
-			return err
+			return false, err
 		}
-		if len(rows) == 0 {
-			return nil
+		if len(rows) > 0 {
+			h.dispatch(rows)
 		}
-		if rows[0].Seq != from+1 {
-			// Sequences have no holes (they are handed out under the ledger lock and a
-			// rolled-back transaction returns its numbers), so this only happens when
-			// the hub fell behind the retention window.
-			h.log.Warn("live: events skipped", "after", from, "next", rows[0].Seq)
-		}
-		h.dispatch(rows)
-		if len(rows) < batch {
-			return nil
+		if held || len(rows) < batch {
+			return held, nil
 		}
 	}
 }
@@ -660,11 +674,8 @@ func (h *Hub) window(ctx context.Context) (oldest, newest int64, err error) {
 	if first != nil {
 		oldest = first.Seq
 	}
-	head, err := h.st.Read.Ledger.Get(ctx, 1)
-	if err != nil {
-		return 0, 0, err
-	}
-	return oldest, head.EventSeq, nil
+	_, newest, err = h.st.Heads(ctx)
+	return oldest, newest, err
 }
 
 // OriginAllowed accepts requests without an Origin (not a browser), from the server's

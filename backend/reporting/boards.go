@@ -763,6 +763,10 @@ func (s *Reporting) AddComment(ctx context.Context, a service.Actor, id int, req
 	}
 	var out CommentView
 	err = s.Change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
+		// the comment is noted on the order's audit chain: its lock first
+		if _, err := s.LockForWrite(ctx, tx, o.ID); err != nil {
+			return err
+		}
 		row, err := tx.OrderComment.Create().SetOrderID(o.ID).SetAuthor(a.Username).SetBody(body).
 			SetMentions(notify).SetCreatedAt(j.At()).Save(ctx)
 		if err != nil {

@@ -59,8 +59,8 @@ func (s *Reporting) Status(ctx context.Context, a service.Actor) (*SystemStatus,
 	if st.Database.SchemaVersion, err = s.Store.SchemaVersion(ctx); err != nil {
 		return nil, err
 	}
-	if head, err := r.Ledger.Get(ctx, 1); err == nil {
-		st.Database.AuditSeq, st.Database.EventSeq = head.AuditSeq, head.EventSeq
+	if a, e, err := s.Store.Heads(ctx); err == nil {
+		st.Database.AuditSeq, st.Database.EventSeq = a, e
 	}
 	var byStatus []struct {
 		Status string `json:"status"`

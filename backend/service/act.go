@@ -72,8 +72,12 @@ func (s *Service) Act(ctx context.Context, a Actor, taskID int, req ActionReques
 		if err != nil {
 			return err
 		}
-		o, err := tx.Order.Get(ctx, t.OrderID)
+		o, err := lockOrder(ctx, tx, t.OrderID)
 		if err != nil {
+			return err
+		}
+		// the task as the previous holder of the order's lock left it
+		if t, err = tx.Task.Get(ctx, taskID); err != nil {
 			return err
 		}
 		f, err := s.Catalog.Flow(ctx, o.FlowKey, o.FlowVersion)
@@ -322,7 +326,8 @@ func (s *Service) decide(ctx context.Context, tx *ent.Tx, j *store.Journal, a Ac
 	}
 	var d *decided
 	if decides {
-		d = &decided{TaskID: t.ID, Action: t.Decision, AuditSeq: j.LastAudit()}
+		chain, seq := j.AuditRef()
+		d = &decided{TaskID: t.ID, Action: t.Decision, AuditChain: chain, AuditSeq: seq}
 	}
 	opened, err := s.applyDecided(ctx, tx, j, a, o, ni, r, d)
 	if err != nil {

@@ -38,11 +38,12 @@ type writer struct {
 	decided *decided
 }
 
-// decided is a task's decision and the sequence number of its audit entry.
+// decided is a task's decision and where its audit entry is (chain and number there).
 type decided struct {
-	TaskID   int
-	Action   string
-	AuditSeq int64
+	TaskID     int
+	Action     string
+	AuditChain string
+	AuditSeq   int64
 }
 
 func (s *Service) apply(ctx context.Context, tx *ent.Tx, j *store.Journal, a Actor, o *ent.Order, acted *ent.NodeInstance, r *engine.Result) ([]openTask, error) {
@@ -385,7 +386,7 @@ func (w *writer) events() error {
 	o := w.o
 	data := map[string]any{"order_id": o.ID, "number": o.Number, "status": o.Status, "current_nodes": o.CurrentNodes, "actor": w.a.Username}
 	if d := w.decided; d != nil {
-		data["task_id"], data["decision"], data["audit_seq"] = d.TaskID, d.Action, d.AuditSeq
+		data["task_id"], data["decision"], data["audit_chain"], data["audit_seq"] = d.TaskID, d.Action, d.AuditChain, d.AuditSeq
 	}
 	for _, topic := range []string{fmt.Sprintf("order:%d", o.ID), "department:" + o.Department} {
 		if _, err := w.j.Event(w.ctx, "order.updated", topic, data); err != nil {

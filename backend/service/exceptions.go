@@ -435,8 +435,12 @@ func (s *Service) ResolveException(ctx context.Context, a Actor, id int, req Res
 		if err != nil {
 			return err
 		}
-		o, err := tx.Order.Get(ctx, e.OrderID)
+		o, err := lockOrder(ctx, tx, e.OrderID)
 		if err != nil {
+			return err
+		}
+		// the exception as the previous holder of the order's lock left it
+		if e, err = tx.Exception.Get(ctx, id); err != nil {
 			return err
 		}
 		if !s.mayResolve(a, e, o) {

@@ -117,11 +117,18 @@ func (w *writer) startChild(v engine.Visit) error {
 	total, _ := data["total"].(float64)
 	customer, _ := data["customer"].(string)
 	ref := fmt.Sprintf("%d:%s:%d", o.ID, v.NodeID, ni.ID)
-	child, err := tx.Order.Create().SetNumber(fmt.Sprintf("SO-%s-%06d", w.now.Format("20060102"), j.NextOrderSeq())).
+	seq, err := j.NextOrderSeq(ctx)
+	if err != nil {
+		return err
+	}
+	child, err := tx.Order.Create().SetNumber(fmt.Sprintf("SO-%s-%06d", w.now.Format("20060102"), seq)).
 		SetFlowKey(f.Key).SetFlowVersion(f.Version).SetStatus(engine.StatusInReview).SetDepartment(o.Department).
 		SetSubmitter(o.Submitter).SetData(data).SetTotal(total).SetCurrentNodes([]string{}).SetCustomer(customer).
 		SetSource(SourceSubflow).SetExternalRef(ref).SetParentID(o.ID).SetCreatedAt(w.now).SetUpdatedAt(w.now).Save(ctx)
 	if err != nil {
+		return err
+	}
+	if err := store.LockOrders(ctx, tx, child.ID); err != nil {
 		return err
 	}
 	if err := j.Audit(ctx, store.Audit{Actor: "system", Action: "subflow_started", OrderID: o.ID, Node: v.NodeID,
@@ -339,9 +346,18 @@ func (w *writer) cancelChildren(nis []int) error {
 		return nil
 	}
 	ctx, tx := w.ctx, w.tx
+	// holding the parent's lock, no writer of its children runs (each locks its
+	// lineage, the parent first): what is read is current
 	kids, err := tx.Order.Query().Where(order.ParentID(w.o.ID), order.Source(SourceSubflow),
 		order.StatusIn(engine.StatusInReview, engine.StatusException)).All(ctx)
 	if err != nil {
+		return err
+	}
+	ids := make([]int, len(kids))
+	for i, kid := range kids {
+		ids[i] = kid.ID
+	}
+	if err := store.LockOrders(ctx, tx, ids...); err != nil {
 		return err
 	}
 	for _, kid := range kids {

@@ -206,6 +206,9 @@ func (s *Service) FireTimer(ctx context.Context, id int, now time.Time, by strin
 	if errors.As(err, &af) {
 		// the automatic action's writes are rolled back; spend the timer and say why
 		err = s.change(ctx, sys, func(tx *ent.Tx, j *store.Journal) error {
+			if err := lockTimerOrder(ctx, tx, id); err != nil {
+				return err
+			}
 			tm, err := s.claimFire(ctx, tx, id, now, by)
 			if err != nil {
 				return err
@@ -236,7 +239,28 @@ func (s *Service) claimFire(ctx context.Context, tx *ent.Tx, id int, now time.Ti
 	return tx.Timer.Get(ctx, id)
 }
 
+// lockTimerOrder takes the lock of the order a timer belongs to (none for a timer of
+// no order: a digest), before the timer's row is claimed.
+func lockTimerOrder(ctx context.Context, tx *ent.Tx, id int) error {
+	tm, err := tx.Timer.Query().Where(timer.ID(id)).Select(timer.FieldOrderID).Only(ctx)
+	if ent.IsNotFound(err) {
+		return errNotFired
+	}
+	if err != nil || tm.OrderID == 0 {
+		return err
+	}
+	if _, err := lockOrder(ctx, tx, tm.OrderID); ent.IsNotFound(err) {
+		return nil // the claim decides what a timer of a deleted order does
+	} else if err != nil {
+		return err
+	}
+	return nil
+}
+
 func (s *Service) fire(ctx context.Context, tx *ent.Tx, j *store.Journal, id int, now time.Time, by string) error {
+	if err := lockTimerOrder(ctx, tx, id); err != nil {
+		return err
+	}
 	tm, err := s.claimFire(ctx, tx, id, now, by)
 	if err != nil {
 		return err

@@ -128,11 +128,20 @@ func (s *Service) Submit(ctx context.Context, a Actor, req SubmitRequest, id *Id
 		} else if retired {
 			return FlowRetired(f.Key)
 		}
+		if req.Parent != 0 {
+			// the new case is noted on its parent's timeline: the parent's lock first
+			if _, err := lockOrder(ctx, tx, req.Parent); err != nil {
+				return err
+			}
+		}
 		if err := s.precheck(ctx, tx.Client(), f, dept, a, req.Parent, data); err != nil {
 			return err
 		}
 		now := j.At()
-		seq := j.NextOrderSeq()
+		seq, err := j.NextOrderSeq(ctx)
+		if err != nil {
+			return err
+		}
 		create := tx.Order.Create().SetNumber(fmt.Sprintf("SO-%s-%06d", now.Format("20060102"), seq)).
 			SetFlowKey(f.Key).SetFlowVersion(f.Version).SetStatus(engine.StatusInReview).SetDepartment(dept).
 			SetSubmitter(a.Username).SetData(data).SetTotal(total).SetCurrentNodes([]string{}).
@@ -145,6 +154,9 @@ func (s *Service) Submit(ctx context.Context, a Actor, req SubmitRequest, id *Id
 		}
 		o, err := create.Save(ctx)
 		if err != nil {
+			return err
+		}
+		if err := store.LockOrders(ctx, tx, o.ID); err != nil {
 			return err
 		}
 		r, err := engine.Start(f, engineOrder(o), &txEnv{ctx: ctx, c: tx.Client(), flow: o.FlowKey})

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 
+	entsql "entgo.io/ent/dialect/sql"
+
 	"sluice/backend/ent"
 	"sluice/backend/ent/auditentry"
 	"sluice/backend/ent/event"
@@ -14,8 +16,8 @@ import (
 // CheckDecisions cross-checks the records that say something was decided against the
 // audit chain: every decided task must have its decision's entry (same task, action and
 // actor), and every order.updated event that reports a decision must point at that
-// entry. The chain alone cannot show a cut-off tail once the ledger head was moved back
-// with it; the tasks and events left behind can. A non-empty problem names the first
+// entry. A chain alone cannot show a cut-off tail once its head was moved back with it
+// (and no anchor holds the entries cut); the tasks and events left behind can. A non-empty problem names the first
 // record without its entry; decided counts the decided tasks checked.
 func (s *Store) CheckDecisions(ctx context.Context) (problem string, decided int, err error) {
 	// The order_id index keeps the inner lookup to one order's entries.
@@ -50,30 +52,40 @@ func (s *Store) checkDecisionEvents(ctx context.Context) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("cross-check events: %w", err)
 		}
-		want := map[int64]*ent.Event{}
-		var seqs []int64
+		want := map[chainPos]*ent.Event{}
+		var refs []chainPos
 		for _, e := range evs {
 			last = e.Seq
 			n, ok := e.Data["audit_seq"].(float64)
 			if !ok {
 				continue // not a decision (or written before events named their entry)
 			}
-			if _, dup := want[int64(n)]; !dup { // the first event that names it
-				seqs = append(seqs, int64(n))
-				want[int64(n)] = e
+			// Events written before chains were split name an entry of the one chain
+			// there was, now the global chain "" (its entries kept their numbers).
+			c, _ := e.Data["audit_chain"].(string)
+			p := chainPos{c, int64(n)}
+			if _, dup := want[p]; !dup { // the first event that names it
+				refs = append(refs, p)
+				want[p] = e
 			}
 		}
-		if len(seqs) > 0 {
-			entries, err := s.Read.AuditEntry.Query().Where(auditentry.SeqIn(seqs...)).All(ctx)
+		if len(refs) > 0 {
+			entries, err := s.Read.AuditEntry.Query().Where(func(sel *entsql.Selector) {
+				ps := make([]*entsql.Predicate, len(refs))
+				for i, r := range refs {
+					ps[i] = entsql.And(entsql.EQ(sel.C(auditentry.FieldChain), r.chain), entsql.EQ(sel.C(auditentry.FieldChainSeq), r.seq))
+				}
+				sel.Where(entsql.Or(ps...))
+			}).All(ctx)
 			if err != nil {
 				return "", fmt.Errorf("cross-check events: %w", err)
 			}
-			found := map[int64]*ent.AuditEntry{}
+			found := map[chainPos]*ent.AuditEntry{}
 			for _, a := range entries {
-				found[a.Seq] = a
+				found[chainPos{a.Chain, a.ChainSeq}] = a
 			}
-			for _, seq := range seqs {
-				if p := decisionEventProblem(want[seq], found[seq]); p != "" {
+			for _, r := range refs {
+				if p := decisionEventProblem(want[r], found[r]); p != "" {
 					return p, nil
 				}
 			}
@@ -90,13 +102,14 @@ func decisionEventProblem(e *ent.Event, a *ent.AuditEntry) string {
 	task, _ := e.Data["task_id"].(float64)
 	action, _ := e.Data["decision"].(string)
 	seq := int64(e.Data["audit_seq"].(float64))
+	chain, _ := e.Data["audit_chain"].(string)
 	if a == nil {
-		return fmt.Sprintf("event %d (%s on %s) reports the decision of task %d in audit entry %d, which is not in the chain (entries were removed)",
-			e.Seq, e.Type, e.Topic, int(task), seq)
+		return fmt.Sprintf("event %d (%s on %s) reports the decision of task %d in audit entry %d of chain %q, which is not in the chain (entries were removed)",
+			e.Seq, e.Type, e.Topic, int(task), seq, chain)
 	}
 	if a.TaskID == nil || *a.TaskID != int(task) || a.Action != action {
-		return fmt.Sprintf("event %d (%s on %s) reports %s of task %d in audit entry %d, which records %s of another task (the chain was rewritten)",
-			e.Seq, e.Type, e.Topic, action, int(task), seq, a.Action)
+		return fmt.Sprintf("event %d (%s on %s) reports %s of task %d in audit entry %d of chain %q, which records %s of another task (the chain was rewritten)",
+			e.Seq, e.Type, e.Topic, action, int(task), seq, chain, a.Action)
 	}
 	return ""
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"entgo.io/ent/dialect"
 
@@ -45,6 +46,8 @@ type txState struct {
 	store *Store
 	mu    sync.Mutex
 	notes []Note
+	// locked are the orders whose lock the transaction holds (LockOrders).
+	locked map[int]bool
 }
 
 // running maps each *ent.Tx opened by Store.Tx to its txState.
@@ -74,14 +77,76 @@ func (s *Store) OnCommit(fn func(Note)) {
 }
 
 func (s *Store) committed(st *txState) {
-	p := s.hooks.Load()
-	if p == nil || len(st.notes) == 0 {
+	if len(st.notes) == 0 {
 		return
 	}
+	p := s.hooks.Load()
 	for _, n := range st.notes {
-		for _, fn := range *p {
-			fn(n)
+		if n.Channel == ChannelEvents && s.Dialect == dialect.Postgres {
+			s.ann.send(s, n.Payload)
 		}
+		if p != nil {
+			for _, fn := range *p {
+				fn(n)
+			}
+		}
+	}
+}
+
+// announcer tells the other instances that events committed, after the commit and off
+// the writer's path: pg_notify inside a transaction takes a lock every notifying
+// transaction queues on from just before its commit until the commit is durable, which
+// alone serialised the writers' commits. One goroutine sends the notifications in
+// order, each in a transaction of its own with nothing else to make durable. A
+// notification lost in a crash right after a commit is made up by the hubs' poll.
+type announcer struct {
+	once sync.Once
+	ch   chan string
+	stop chan struct{}
+	done chan struct{}
+}
+
+// announceBacklog is how many notifications may wait; past it the newest is dropped
+// (the next one, or the poll, wakes the hubs as well).
+const announceBacklog = 4096
+
+func (a *announcer) send(s *Store, payload string) {
+	a.once.Do(func() {
+		a.ch, a.stop, a.done = make(chan string, announceBacklog), make(chan struct{}), make(chan struct{})
+		go a.run(s)
+	})
+	select {
+	case a.ch <- payload:
+	default:
+	}
+}
+
+func (a *announcer) run(s *Store) {
+	defer close(a.done)
+	channel := s.Channel(ChannelEvents)
+	for {
+		var p string
+		select {
+		case <-a.stop:
+			return
+		case p = <-a.ch:
+		}
+		// Behind: the latest says as much as the ones before it.
+		for len(a.ch) > 64 {
+			p = <-a.ch
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_, _ = s.DB.ExecContext(ctx, "SELECT pg_notify($1, $2)", channel, p)
+		cancel()
+	}
+}
+
+// close stops the goroutine, if it ever started.
+func (a *announcer) close() {
+	a.once.Do(func() {}) // none starts after this
+	if a.stop != nil {
+		close(a.stop)
+		<-a.done
 	}
 }
 

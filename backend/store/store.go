@@ -9,6 +9,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -34,8 +35,8 @@ const DefaultURL = "sqlite://./data/sluice.db"
 //
 // On PostgreSQL the two are separate pools too, and that is what keeps a loaded server
 // from freezing: code running inside a write transaction reads through Read (the
-// catalog, the reminder cache, …) while it holds a writer connection and, through the
-// journal, the ledger row lock. Were both one pool, N transactions waiting on that lock
+// catalog, the reminder cache, …) while it holds a writer connection and row locks (an
+// order's, its audit chain's head). Were both one pool, N transactions waiting on a lock
 // would hold all N connections and the lock holder would wait for an N+1st forever. With
 // two pools no request ever waits for a second connection of a pool it holds one of: a
 // writer may wait for a reader connection, but a reader connection is only ever held by
@@ -52,11 +53,16 @@ type Store struct {
 	pingDB  *sql.DB      // PostgreSQL: one connection of its own for readiness (see Ping)
 	schema  string       // PostgreSQL: the current schema (see Channel)
 	idle    atomic.Int32 // PostgreSQL: idle connections kept per pool (see dropIdle)
+	fin     finality     // which event numbers are final (see FinalEvents)
+	ann     announcer    // PostgreSQL: tells other instances of commits (see announcer)
+	// StrictOrderLocks makes a transaction that appends to an order's audit chain
+	// without the order's lock fail (tests set it; see LockOrders).
+	StrictOrderLocks bool
 	commitHooks
 }
 
-// Default PostgreSQL pool sizes. Every journaled transaction queues on the ledger row
-// lock, so writer connections beyond a handful only wait; readers run side by side.
+// Default PostgreSQL pool sizes. Writers on different orders lock nothing in common (see
+// Journal), so each instance's writer pool bounds how many run side by side.
 const (
 	pgWriteConns = 8
 	pgReadConns  = 16
@@ -207,6 +213,7 @@ func (s *Store) SetPoolSize(write, read int) {
 
 // Close releases the handles.
 func (s *Store) Close() error {
+	s.ann.close()
 	err := s.DB.Close()
 	for _, db := range []*sql.DB{s.ReadDB, s.pingDB} {
 		if db == nil || db == s.DB {
@@ -240,8 +247,20 @@ func (s *Store) Ping(ctx context.Context) error {
 // change twice. Tx then returns ErrCommitUnknown; clients that sent an Idempotency-Key
 // can repeat the request safely (the key is stored in the same transaction). Losing the
 // connection again on the second try returns ErrUnavailable.
+//
+// On PostgreSQL a transaction the server rolled back as a deadlock victim (40P01) or a
+// serialization failure (40001) is run again too, up to txRetries times after a short
+// random pause: nothing of it was written, and the same rule for fn makes it safe.
 func (s *Store) Tx(ctx context.Context, fn func(tx *ent.Tx) error) error {
 	err := s.tx(ctx, fn)
+	for try := 0; try < txRetries && s.Dialect == dialect.Postgres && retryable(err) && ctx.Err() == nil; try++ {
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(1+rand.IntN(10<<try)) * time.Millisecond):
+		}
+		err = s.tx(ctx, fn)
+	}
 	if !errors.Is(err, errLost) || s.Dialect != dialect.Postgres || ctx.Err() != nil {
 		return err
 	}
@@ -253,6 +272,10 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *ent.Tx) error) error {
 	}
 	return err
 }
+
+// txRetries bounds the re-runs of a transaction PostgreSQL rolled back as a deadlock
+// victim or a serialization failure.
+const txRetries = 4
 
 // tx is one attempt of Tx. A connection loss before COMMIT is wrapped in errLost; one
 // during COMMIT in ErrCommitUnknown.

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -47,8 +48,10 @@ type actionResult struct {
 // api is an HTTP client for one server, shared by every load goroutine: one Transport,
 // so connections are reused; tokens per demo user.
 type api struct {
-	base string
-	hc   *http.Client
+	base  string
+	bases []string // when set, requests go to each in turn (instances on one database)
+	turn  atomic.Uint64
+	hc    *http.Client
 
 	mu     sync.Mutex
 	tokens map[string]string
@@ -95,7 +98,11 @@ func (a *api) do(ctx context.Context, method, path, token string, body []byte, o
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, a.base+path, rd)
+	base := a.base
+	if len(a.bases) > 0 {
+		base = a.bases[a.turn.Add(1)%uint64(len(a.bases))]
+	}
+	req, err := http.NewRequestWithContext(ctx, method, base+path, rd)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,5 @@
-// Command sluice-bench measures Sluice over HTTP on SQLite: the server binary runs in its
+// Command sluice-bench measures Sluice over HTTP on SQLite (and, with --pg, review actions
+// on PostgreSQL with 1 and 3 instances): the server binary runs in its
 // own process on a fresh database, this process is the load client. It reports orders
 // submitted/s and review actions/s with p50/p99 latency; then it opens --sockets idle
 // websocket clients and reports the server memory per socket and the event→delivery
@@ -52,6 +53,7 @@ type config struct {
 	listOpen   float64
 	listReads  int
 	only       string
+	pg         string
 }
 
 // report is the whole run, also the --json document.
@@ -77,6 +79,7 @@ type report struct {
 	Lifecycle      *lifecycleResult `json:"lifecycle,omitempty"`
 	Lists          *listResult      `json:"lists,omitempty"`
 	Only           string           `json:"only,omitempty"`
+	Postgres       []pgResult       `json:"postgres,omitempty"`
 }
 
 // Targets of the live phase.
@@ -99,6 +102,7 @@ func main() {
 	flag.Float64Var(&cfg.listOpen, "list-open", 0.7, "share of the lists phase's orders that are open")
 	flag.IntVar(&cfg.listReads, "list-reads", 200, "reads of each list's first page in the lists phase")
 	flag.StringVar(&cfg.only, "only", os.Getenv("BENCH_ONLY"), "run only these phases (comma-separated: lifecycle, lists), with the commit ceiling; env BENCH_ONLY")
+	flag.StringVar(&cfg.pg, "pg", os.Getenv("SLUICE_BENCH_PG"), "a PostgreSQL server (postgres:// URL, a user that may create databases) to also measure review actions/s on with 1 and 3 instances (SLUICE_BENCH_PG; empty skips)")
 	flag.Parse()
 	if cfg.clients < 1 || cfg.duration <= 0 || flag.NArg() > 0 || cfg.listOpen < 0 || cfg.listOpen > 1 || cfg.listReads < 1 {
 		flag.Usage()
@@ -268,44 +272,115 @@ func runServerPhases(ctx context.Context, cfg config, rep *report, bin, dir stri
 		want = max(2*rep.Orders.Count, 25*cfg.clients)
 	}
 	if len(pool) < want {
-		n := want - len(pool)
-		logf("pre-creating %d more orders for phase B (pool %d)", n, want)
-		var left atomic.Int64
-		left.Store(int64(n))
-		var failures atomic.Int64
-		_, err = timed(ctx, "pre-create", cfg.clients, 0, nil, func(ctx context.Context, _ *recorder) bool {
-			if left.Add(-1) < 0 {
-				return false
-			}
-			o, err := a.submit(ctx, clerk, body)
-			if err != nil {
-				if failures.Add(1) > 100 {
-					return false
-				}
-				left.Add(1)
-				return true
-			}
-			if o.Status == "in_review" {
-				poolMu.Lock()
-				pool = append(pool, o)
-				poolMu.Unlock()
-			}
-			return true
-		})
+		logf("pre-creating %d more orders for phase B (pool %d)", want-len(pool), want)
+		more, err := fillPool(ctx, a, clerk, body, want-len(pool), cfg.clients)
 		if err != nil {
-			return err
+			return fmt.Errorf("%w%s", err, srv.logTail())
 		}
-		if failures.Load() > 100 {
-			return fmt.Errorf("pre-creating orders: over 100 failed submissions%s", srv.logTail())
-		}
+		pool = append(pool, more...)
 	}
 	rep.Pool = len(pool)
 
 	// Phase B: review actions/s; each client takes whole orders, so none share a task.
 	logf("phase B: %d clients approve tasks for %s (%d orders in review)", cfg.clients, cfg.duration, len(pool))
+	var finished int
+	rep.Actions, rep.PoolExhausted, finished, err = reviewActions(ctx, a, pool, cfg.clients, cfg.duration)
+	if err != nil {
+		return err
+	}
+	rep.OrdersFinished = finished
+	if err := srv.exited(); err != nil {
+		return err
+	}
+
+	if cfg.sockets > 0 {
+		live := measureLive(ctx, a, srv, cfg.sockets, cfg.liveOrders, body, logf)
+		rep.Live = &live
+		if err := srv.exited(); err != nil {
+			return err
+		}
+	}
+
+	// The ceiling, with the server stopped so it does not compete for CPU and disk.
+	a.close()
+	srv.stop()
+	if cfg.pg != "" {
+		// The same actions on PostgreSQL, one instance then three, each on a database
+		// of its own and the same number of orders as the SQLite phase had.
+		for _, n := range []int{1, 3} {
+			rep.Postgres = append(rep.Postgres, measurePostgres(ctx, cfg, body, rep.Pool, n, logf))
+			if ctx.Err() != nil {
+				return errInterrupted
+			}
+		}
+	}
+	if rep.Live != nil && rep.Live.Connected > 0 {
+		logf("measuring the raw loopback fan-out floor")
+		f, err := measureFanOutFloor(rep.Live.Connected, max(rep.Live.WriteBytes, 1), 15)
+		if err != nil {
+			return err
+		}
+		rep.Live.Floor = &f
+	}
+	logf("proving the demo order-review flow, as its publish does")
+	if rep.Proof, err = measureProof(5); err != nil {
+		return err
+	}
+	logf("timing authorization checks at %d grants and %d memberships, and plain Casbin Enforce beside them", authzGrants, authzMemberships)
+	if rep.Authz, err = measureAuthz(ctx, filepath.Join(dir, "authz.db")); err != nil {
+		return err
+	}
+	return nil
+}
+
+type phaseDeadline struct{}
+
+// deadlineFrom reports whether the phase's deadline (stored in ctx) has passed.
+func deadlineFrom(ctx context.Context) bool {
+	d, ok := ctx.Value(phaseDeadline{}).(time.Time)
+	return ok && !time.Now().Before(d)
+}
+
+// fillPool submits n orders with clients at once and returns those left in review.
+func fillPool(ctx context.Context, a *api, clerk string, body []byte, n, clients int) ([]order, error) {
+	var mu sync.Mutex
+	var pool []order
+	var left, failures atomic.Int64
+	left.Store(int64(n))
+	_, err := timed(ctx, "pre-create", clients, 0, nil, func(ctx context.Context, _ *recorder) bool {
+		if left.Add(-1) < 0 {
+			return false
+		}
+		o, err := a.submit(ctx, clerk, body)
+		if err != nil {
+			if failures.Add(1) > 100 {
+				return false
+			}
+			left.Add(1)
+			return true
+		}
+		if o.Status == "in_review" {
+			mu.Lock()
+			pool = append(pool, o)
+			mu.Unlock()
+		}
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	if failures.Load() > 100 {
+		return nil, fmt.Errorf("pre-creating orders: over 100 failed submissions")
+	}
+	return pool, nil
+}
+
+// reviewActions approves tasks for d with n clients, each taking whole orders of pool so
+// none share a task; it reports whether the pool ran out and how many orders finished.
+func reviewActions(ctx context.Context, a *api, pool []order, n int, d time.Duration) (phaseResult, bool, int, error) {
 	var next, finished atomic.Int64
 	var exhausted atomic.Bool
-	rep.Actions, err = timed(ctx, "actions", cfg.clients, cfg.duration, &exhausted, func(ctx context.Context, rec *recorder) bool {
+	res, err := timed(ctx, "actions", n, d, &exhausted, func(ctx context.Context, rec *recorder) bool {
 		i := int(next.Add(1) - 1)
 		if i >= len(pool) {
 			exhausted.Store(true)
@@ -345,51 +420,7 @@ func runServerPhases(ctx context.Context, cfg config, rep *report, bin, dir stri
 		}
 		return true
 	})
-	if err != nil {
-		return err
-	}
-	rep.PoolExhausted = exhausted.Load()
-	rep.OrdersFinished = int(finished.Load())
-	if err := srv.exited(); err != nil {
-		return err
-	}
-
-	if cfg.sockets > 0 {
-		live := measureLive(ctx, a, srv, cfg.sockets, cfg.liveOrders, body, logf)
-		rep.Live = &live
-		if err := srv.exited(); err != nil {
-			return err
-		}
-	}
-
-	// The ceiling, with the server stopped so it does not compete for CPU and disk.
-	a.close()
-	srv.stop()
-	if rep.Live != nil && rep.Live.Connected > 0 {
-		logf("measuring the raw loopback fan-out floor")
-		f, err := measureFanOutFloor(rep.Live.Connected, max(rep.Live.WriteBytes, 1), 15)
-		if err != nil {
-			return err
-		}
-		rep.Live.Floor = &f
-	}
-	logf("proving the demo order-review flow, as its publish does")
-	if rep.Proof, err = measureProof(5); err != nil {
-		return err
-	}
-	logf("timing authorization checks at %d grants and %d memberships, and plain Casbin Enforce beside them", authzGrants, authzMemberships)
-	if rep.Authz, err = measureAuthz(ctx, filepath.Join(dir, "authz.db")); err != nil {
-		return err
-	}
-	return nil
-}
-
-type phaseDeadline struct{}
-
-// deadlineFrom reports whether the phase's deadline (stored in ctx) has passed.
-func deadlineFrom(ctx context.Context) bool {
-	d, ok := ctx.Value(phaseDeadline{}).(time.Time)
-	return ok && !time.Now().Before(d)
+	return res, exhausted.Load(), int(finished.Load()), err
 }
 
 // timed runs work in n goroutines until d has passed (d == 0: until work returns false
@@ -555,6 +586,7 @@ func printTable(w io.Writer, r *report) {
 		}
 	}
 	printNew(w, r)
+	printPostgres(w, r)
 	if r.PoolExhausted {
 		fmt.Fprintf(w, "note: phase B ran out of orders in review after %.1fs; raise --pool\n", r.Actions.Seconds)
 	}

@@ -115,14 +115,15 @@ func (r *rowSet) get(row int, name string) any {
 type seeder struct {
 	db      *sql.DB
 	nextID  map[string]int64
-	seq     int64  // the audit chain's head
-	hash    string //
+	seq     int64            // the audit trail's global numbering (the ledger row's on SQLite)
+	heads   map[string]*head // each order's audit chain: its last number and hash
+	moved   map[string]bool  // chains appended to since the last flush
 	pending map[string]*rowSet
 	rows    int
 }
 
 func newSeeder(ctx context.Context, db *sql.DB) (*seeder, error) {
-	s := &seeder{db: db, nextID: map[string]int64{}, pending: map[string]*rowSet{}}
+	s := &seeder{db: db, nextID: map[string]int64{}, pending: map[string]*rowSet{}, heads: map[string]*head{}, moved: map[string]bool{}}
 	for _, tbl := range seedTables {
 		var max sql.NullInt64
 		if err := db.QueryRowContext(ctx, "SELECT max(id) FROM "+tbl).Scan(&max); err != nil {
@@ -130,7 +131,7 @@ func newSeeder(ctx context.Context, db *sql.DB) (*seeder, error) {
 		}
 		s.nextID[tbl] = max.Int64 + 1
 	}
-	if err := db.QueryRowContext(ctx, "SELECT audit_seq, audit_hash FROM ledgers WHERE id = 1").Scan(&s.seq, &s.hash); err != nil {
+	if err := db.QueryRowContext(ctx, "SELECT audit_seq FROM ledgers WHERE id = 1").Scan(&s.seq); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -229,18 +230,32 @@ func (s *seeder) copyOrder(t *tmplRows, v variant, num string, shift time.Durati
 	return nil
 }
 
-// chain gives an audit row the next sequence number and its hash (store.AuditHash over
-// what the row reads back as).
+// head is an audit chain's last entry: its number in the chain and its hash.
+type head struct {
+	seq  int64
+	hash string
+}
+
+// chain appends an audit row to its order's chain (store.ChainOf): the next global
+// number, the next number in the chain and its hash (store.AuditHash over what the row
+// reads back as).
 func (s *seeder) chain(cols []string, row []any) error {
 	e := &ent.AuditEntry{}
 	at := map[string]int{}
 	for i, c := range cols {
 		at[c] = i
 	}
+	id, _ := row[at["order_id"]].(int64)
+	e.Chain = store.ChainOf(store.Audit{OrderID: int(id)})
+	h := s.heads[e.Chain]
+	if h == nil {
+		h = &head{}
+		s.heads[e.Chain] = h
+	}
+	s.moved[e.Chain] = true
 	s.seq++
-	row[at["seq"]] = s.seq
-	row[at["prev_hash"]] = s.hash
-	e.Seq, e.PrevHash = s.seq, s.hash
+	e.Seq, e.ChainSeq, e.PrevHash = s.seq, h.seq+1, h.hash
+	row[at["seq"]], row[at["chain"]], row[at["chain_seq"]], row[at["prev_hash"]] = e.Seq, e.Chain, e.ChainSeq, e.PrevHash
 	e.At, _ = row[at["at"]].(time.Time)
 	e.Actor, _ = row[at["actor"]].(string)
 	e.Action, _ = row[at["action"]].(string)
@@ -267,12 +282,12 @@ func (s *seeder) chain(cols []string, row []any) error {
 			return fmt.Errorf("audit detail: %w", err)
 		}
 	}
-	h, err := store.AuditHash(e)
+	sum, err := store.AuditHash(e)
 	if err != nil {
 		return err
 	}
-	row[at["hash"]] = h
-	s.hash = h
+	row[at["hash"]] = sum
+	h.seq, h.hash = e.ChainSeq, sum
 	return nil
 }
 
@@ -309,7 +324,15 @@ func (s *seeder) flush(ctx context.Context) error {
 		}
 		rs.rows = rs.rows[:0]
 	}
-	if _, err := tx.ExecContext(ctx, "UPDATE ledgers SET audit_seq = ?, audit_hash = ? WHERE id = 1", s.seq, s.hash); err != nil {
+	for c := range s.moved {
+		h := s.heads[c]
+		if _, err := tx.ExecContext(ctx, "INSERT INTO audit_chains (chain, seq, hash) VALUES (?, ?, ?) "+
+			"ON CONFLICT (chain) DO UPDATE SET seq = excluded.seq, hash = excluded.hash", c, h.seq, h.hash); err != nil {
+			return err
+		}
+	}
+	clear(s.moved)
+	if _, err := tx.ExecContext(ctx, "UPDATE ledgers SET audit_seq = ? WHERE id = 1", s.seq); err != nil {
 		return err
 	}
 	return tx.Commit()

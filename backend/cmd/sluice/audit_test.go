@@ -16,7 +16,6 @@ import (
 	"sluice/backend/app"
 	"sluice/backend/checkpoint"
 	"sluice/backend/ent"
-	"sluice/backend/ent/auditentry"
 	"sluice/backend/ent/task"
 	"sluice/backend/ent/user"
 	"sluice/backend/service"
@@ -77,29 +76,24 @@ func submit(t *testing.T, svc *app.Service, s *store.Store) *service.OrderView {
 	return o
 }
 
-// truncateTail is the attack: the audit entries after keep are deleted and the ledger
-// head (its audit_seq and audit_hash, see store.Journal) is moved back to the last one
-// kept, as someone who can write the database would do it. Tasks and events stay.
+// truncateTail is the attack: the audit entries after keep are deleted and every
+// chain's head moved back to its last one kept (see storetest.CutAudit), as someone who
+// can write the database would do it. Tasks and events stay.
 func truncateTail(t *testing.T, s *store.Store, keep int64) {
+	storetest.CutAudit(t, s, keep)
+}
+
+func auditHead(t *testing.T, s *store.Store) int64 {
 	t.Helper()
-	ctx := context.Background()
-	err := s.Tx(ctx, func(tx *ent.Tx) error {
-		last, err := tx.AuditEntry.Query().Where(auditentry.Seq(keep)).Only(ctx)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.AuditEntry.Delete().Where(auditentry.SeqGT(keep)).Exec(ctx); err != nil {
-			return err
-		}
-		return tx.Ledger.UpdateOneID(1).SetAuditSeq(keep).SetAuditHash(last.Hash).Exec(ctx)
-	})
+	a, _, err := s.Heads(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
+	return a
 }
 
-// Cutting decisions off the end of the audit chain and moving the ledger head back
-// with them leaves a chain that verifies on its own. `audit verify` still fails: the
+// Cutting decisions off the end of the audit chains (with the anchors that came after)
+// and moving the heads back with them leaves chains that verify on their own. `audit verify` still fails: the
 // checkpoints written outside the database name the first one no longer in the chain,
 // and, without checkpoints, the decided tasks (and, once those are undone too, the
 // decision events) have no entries.
@@ -171,13 +165,16 @@ func TestAuditTailTruncationDetected(t *testing.T) {
 		// The attacker refills the cut range with entries of their own, hashed into the
 		// chain: it verifies again, but the checkpoint's hash and the events' entries
 		// no longer match.
-		for s.Read.Ledger.GetX(ctx, 1).AuditSeq < cut.Seq {
+		for auditHead(t, s) < cut.Seq {
 			err := s.Tx(ctx, func(tx *ent.Tx) error {
 				j, err := store.Begin(ctx, tx, "")
 				if err != nil {
 					return err
 				}
-				if err := j.Audit(ctx, store.Audit{Actor: "mallory", Action: "note"}); err != nil {
+				if err := store.LockOrders(ctx, tx, second.ID); err != nil {
+					return err
+				}
+				if err := j.Audit(ctx, store.Audit{Actor: "mallory", Action: "note", OrderID: second.ID}); err != nil {
 					return err
 				}
 				return j.Close(ctx)
@@ -204,13 +201,16 @@ func TestAuditVerifyRefusesForgedCheckpoint(t *testing.T) {
 		t.Fatal("seed")
 	}
 	s := storetest.OpenURL(t, url)
-	head, err := s.Read.Ledger.Get(context.Background(), 1)
-	if err != nil {
+	if _, err := s.Anchor(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	seq, hash, err := s.AnchorHead(context.Background())
+	if err != nil || seq == 0 {
+		t.Fatal(seq, err)
+	}
 	file := filepath.Join(t.TempDir(), "cp.jsonl")
-	good := checkpoint.Sign(checkpoint.Checkpoint{Seq: head.AuditSeq, Hash: head.AuditHash, At: time.Now(), Instance: "a"}, []byte(testCheckpointKey))
-	forged := checkpoint.Sign(checkpoint.Checkpoint{Seq: head.AuditSeq, Hash: head.AuditHash, At: time.Now(), Instance: "a"}, []byte("mallory-has-no-key-but-tries-anyway"))
+	good := checkpoint.Sign(checkpoint.Checkpoint{Seq: seq, Hash: hash, At: time.Now(), Instance: "a"}, []byte(testCheckpointKey))
+	forged := checkpoint.Sign(checkpoint.Checkpoint{Seq: seq, Hash: hash, At: time.Now(), Instance: "a"}, []byte("mallory-has-no-key-but-tries-anyway"))
 	g, _ := json.Marshal(good)
 	f, _ := json.Marshal(forged)
 	os.WriteFile(file, []byte(string(g)+"\n"), 0o600)

@@ -242,7 +242,11 @@ func auditVerify(ctx context.Context, args []string, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "audit chain intact: %d entries\n", n)
 	}
 	if cps != "" {
-		res, err := checkpoint.Verify(ctx, cps, []byte(cfg.Audit.CheckpointKey.Value()), int64(n), s.AuditHashes)
+		end, _, err := s.AnchorHead(ctx)
+		if err != nil {
+			return err
+		}
+		res, err := checkpoint.Verify(ctx, cps, []byte(cfg.Audit.CheckpointKey.Value()), end, s.AuditHashes)
 		if err != nil {
 			return fmt.Errorf("checkpoints: %w", err)
 		}

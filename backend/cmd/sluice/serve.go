@@ -294,9 +294,21 @@ func prepare(ctx context.Context, cfg *config.Config, log *slog.Logger, hooks *l
 		}
 	})
 	hooks.AfterDrain("import recovery", recovery.Stop)
+	// Audit anchors: the heads of the per-order chains that moved are folded into the
+	// global chain every half minute, by whichever instances run (see store.Anchor).
+	var anchors periodic.Loop
+	anchors.Start(context.WithoutCancel(ctx), anchorEvery, func(ctx context.Context) {
+		if _, err := s.Anchor(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("audit: anchor the chains' heads", "err", err)
+		}
+	})
+	hooks.AfterDrain("audit anchors", anchors.Stop)
 	ok = true
 	return &prepared{store: s, router: router}, nil
 }
+
+// anchorEvery is how often an instance anchors the audit chains' heads.
+const anchorEvery = 30 * time.Second
 
 // sealSecrets gives the service secrets.key and seals the channel secrets stored before
 // it was set (the key was checked when the configuration was read).

@@ -33,6 +33,10 @@ const (
 	FieldPrevHash = "prev_hash"
 	// FieldHash holds the string denoting the hash field in the database.
 	FieldHash = "hash"
+	// FieldChain holds the string denoting the chain field in the database.
+	FieldChain = "chain"
+	// FieldChainSeq holds the string denoting the chain_seq field in the database.
+	FieldChainSeq = "chain_seq"
 	// Table holds the table name of the auditentry in the database.
 	Table = "audit_entries"
 )
@@ -51,6 +55,8 @@ var Columns = []string{
 	FieldRequestID,
 	FieldPrevHash,
 	FieldHash,
+	FieldChain,
+	FieldChainSeq,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -68,6 +74,10 @@ var (
 	DefaultNode string
 	// DefaultRequestID holds the default value on creation for the "request_id" field.
 	DefaultRequestID string
+	// DefaultChain holds the default value on creation for the "chain" field.
+	DefaultChain string
+	// DefaultChainSeq holds the default value on creation for the "chain_seq" field.
+	DefaultChainSeq int64
 )
 
 // OrderOption defines the ordering options for the AuditEntry queries.
@@ -126,4 +136,14 @@ func ByPrevHash(opts ...sql.OrderTermOption) OrderOption {
 // ByHash orders the results by the hash field.
 func ByHash(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldHash, opts...).ToFunc()
+}
+
+// ByChain orders the results by the chain field.
+func ByChain(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldChain, opts...).ToFunc()
+}
+
+// ByChainSeq orders the results by the chain_seq field.
+func ByChainSeq(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldChainSeq, opts...).ToFunc()
 }

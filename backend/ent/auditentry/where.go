@@ -104,6 +104,16 @@ func Hash(v string) predicate.AuditEntry {
 	return predicate.AuditEntry(sql.FieldEQ(FieldHash, v))
 }
 
+// Chain applies equality check predicate on the "chain" field. It's identical to ChainEQ.
+func Chain(v string) predicate.AuditEntry {
+	return predicate.AuditEntry(sql.FieldEQ(FieldChain, v))
+}
+
+// ChainSeq applies equality check predicate on the "chain_seq" field. It's identical to ChainSeqEQ.
+func ChainSeq(v int64) predicate.AuditEntry {
+	return predicate.AuditEntry(sql.FieldEQ(FieldChainSeq, v))
+}
+
 // SeqEQ applies the EQ predicate on the "seq" field.
 func SeqEQ(v int64) predicate.AuditEntry {
 	return predicate.AuditEntry(sql.FieldEQ(FieldSeq, v))
@@ -672,6 +682,111 @@ func HashEqualFold(v string) predicate.AuditEntry {
 // HashContainsFold applies the ContainsFold predicate on the "hash" field.
 func HashContainsFold(v string) predicate.AuditEntry {
 	return predicate.AuditEntry(sql.FieldContainsFold(FieldHash, v))
+}
+
+// ChainEQ applies the EQ predicate on the "chain" field.
+func ChainEQ(v string) predicate.AuditEntry {
+	return predicate.AuditEntry(sql.FieldEQ(FieldChain, v))
+}
+
+// ChainNEQ applies the NEQ predicate on the "chain" field.
+func ChainNEQ(v string) predicate.AuditEntry {
+	return predicate.AuditEntry(sql.FieldNEQ(FieldChain, v))
+}
+
+// ChainIn applies the In predicate on the "chain" field.
+func ChainIn(vs ...string) predicate.AuditEntry {
+	return predicate.AuditEntry(sql.FieldIn(FieldChain, vs...))
+}
+
+// ChainNotIn applies the NotIn predicate on the "chain" field.
+func ChainNotIn(vs ...string) predicate.AuditEntry {
+	return predicate.AuditEntry(sql.FieldNotIn(FieldChain, vs...))
+}
+
+// ChainGT applies the GT predicate on the "chain" field.
+func ChainGT(v string) predicate.AuditEntry {
+	return predicate.AuditEntry(sql.FieldGT(FieldChain, v))
+}
+
+// ChainGTE applies the GTE predicate on the "chain" field.
+func ChainGTE(v string) predicate.AuditEntry {
+	return predicate.AuditEntry(sql.FieldGTE(FieldChain, v))
+}
+
+// ChainLT applies the LT predicate on the "chain" field.
+func ChainLT(v string) predicate.AuditEntry {
+	return predicate.AuditEntry(sql.FieldLT(FieldChain, v))
+}
+
+// ChainLTE applies the LTE predicate on the "chain" field.
+func ChainLTE(v string) predicate.AuditEntry {
+	return predicate.AuditEntry(sql.FieldLTE(FieldChain, v))
+}
+
+// ChainContains applies the Contains predicate on the "chain" field.
+func ChainContains(v string) predicate.AuditEntry {
+	return predicate.AuditEntry(sql.FieldContains(FieldChain, v))
+}
+
+// ChainHasPrefix applies the HasPrefix predicate on the "chain" field.
+func ChainHasPrefix(v string) predicate.AuditEntry {
+	return predicate.AuditEntry(sql.FieldHasPrefix(FieldChain, v))
+}
+
+// ChainHasSuffix applies the HasSuffix predicate on the "chain" field.
+func ChainHasSuffix(v string) predicate.AuditEntry {
+	return predicate.AuditEntry(sql.FieldHasSuffix(FieldChain, v))
+}
+
+// ChainEqualFold applies the EqualFold predicate on the "chain" field.
+func ChainEqualFold(v string) predicate.AuditEntry {
+	return predicate.AuditEntry(sql.FieldEqualFold(FieldChain, v))
+}
+
+// ChainContainsFold applies the ContainsFold predicate on the "chain" field.
+func ChainContainsFold(v string) predicate.AuditEntry {
+	return predicate.AuditEntry(sql.FieldContainsFold(FieldChain, v))
+}
+
+// ChainSeqEQ applies the EQ predicate on the "chain_seq" field.
+func ChainSeqEQ(v int64) predicate.AuditEntry {
+	return predicate.AuditEntry(sql.FieldEQ(FieldChainSeq, v))
+}
+
+// ChainSeqNEQ applies the NEQ predicate on the "chain_seq" field.
+func ChainSeqNEQ(v int64) predicate.AuditEntry {
+	return predicate.AuditEntry(sql.FieldNEQ(FieldChainSeq, v))
+}
+
+// ChainSeqIn applies the In predicate on the "chain_seq" field.
+func ChainSeqIn(vs ...int64) predicate.AuditEntry {
+	return predicate.AuditEntry(sql.FieldIn(FieldChainSeq, vs...))
+}
+
+// ChainSeqNotIn applies the NotIn predicate on the "chain_seq" field.
+func ChainSeqNotIn(vs ...int64) predicate.AuditEntry {
+	return predicate.AuditEntry(sql.FieldNotIn(FieldChainSeq, vs...))
+}
+
+// ChainSeqGT applies the GT predicate on the "chain_seq" field.
+func ChainSeqGT(v int64) predicate.AuditEntry {
+	return predicate.AuditEntry(sql.FieldGT(FieldChainSeq, v))
+}
+
+// ChainSeqGTE applies the GTE predicate on the "chain_seq" field.
+func ChainSeqGTE(v int64) predicate.AuditEntry {
+	return predicate.AuditEntry(sql.FieldGTE(FieldChainSeq, v))
+}
+
+// ChainSeqLT applies the LT predicate on the "chain_seq" field.
+func ChainSeqLT(v int64) predicate.AuditEntry {
+	return predicate.AuditEntry(sql.FieldLT(FieldChainSeq, v))
+}
+
+// ChainSeqLTE applies the LTE predicate on the "chain_seq" field.
+func ChainSeqLTE(v int64) predicate.AuditEntry {
+	return predicate.AuditEntry(sql.FieldLTE(FieldChainSeq, v))
 }
 
 // And groups predicates with the AND operator between them.

@@ -53,6 +53,8 @@ var (
 		{Name: "request_id", Type: field.TypeString, Default: ""},
 		{Name: "prev_hash", Type: field.TypeString},
 		{Name: "hash", Type: field.TypeString},
+		{Name: "chain", Type: field.TypeString, Default: ""},
+		{Name: "chain_seq", Type: field.TypeInt64, Default: 0},
 	}
 	// AuditEntriesTable holds the schema information for the "audit_entries" table.
 	AuditEntriesTable = &schema.Table{
@@ -64,6 +66,11 @@ var (
 				Name:    "auditentry_order_id",
 				Unique:  false,
 				Columns: []*schema.Column{AuditEntriesColumns[5]},
+			},
+			{
+				Name:    "auditentry_chain_chain_seq",
+				Unique:  true,
+				Columns: []*schema.Column{AuditEntriesColumns[12], AuditEntriesColumns[13]},
 			},
 		},
 	}

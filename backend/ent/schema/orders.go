@@ -152,7 +152,10 @@ func (TaskAssignee) Indexes() []ent.Index {
 	return []ent.Index{index.Fields("username", "open"), index.Fields("task_id")}
 }
 
-// AuditEntry is append-only and hash-chained: hash = SHA-256(prev_hash, entry).
+// AuditEntry is append-only and hash-chained: hash = SHA-256(prev_hash, entry). Each
+// entry belongs to one chain (an order's, an actor's, or the global chain "" that holds
+// the anchors and the entries written before chains were split); chain_seq numbers it
+// within its chain, seq across all entries.
 type AuditEntry struct{ ent.Schema }
 
 func (AuditEntry) Fields() []ent.Field {
@@ -168,15 +171,18 @@ func (AuditEntry) Fields() []ent.Field {
 		field.String("request_id").Default(""),
 		field.String("prev_hash"),
 		field.String("hash"),
+		field.String("chain").Default(""),
+		field.Int64("chain_seq").Default(0),
 	}
 }
 
 func (AuditEntry) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("order_id")}
+	return []ent.Index{index.Fields("order_id"), index.Fields("chain", "chain_seq").Unique()}
 }
 
-// Event is a state change for live subscribers; seq is global and strictly increasing
-// in commit order (it is assigned under the ledger row lock).
+// Event is a state change for live subscribers; seq is global and increasing in an
+// order consistent with commit visibility (see store.FinalEvents for when a reader may
+// take it).
 type Event struct{ ent.Schema }
 
 func (Event) Fields() []ent.Field {
@@ -189,8 +195,8 @@ func (Event) Fields() []ent.Field {
 	}
 }
 
-// Ledger is a single row that serialises appends to the audit chain and the event
-// sequence: every state-changing transaction updates it first, which takes its row lock.
+// Ledger is a single row of counters SQLite hands numbers out from (its one writer makes
+// that free); PostgreSQL uses sequences instead, so no row is locked by every writer.
 type Ledger struct{ ent.Schema }
 
 func (Ledger) Fields() []ent.Field {

@@ -104,6 +104,8 @@ func open(t testing.TB, url string) *store.Store {
 		s.Close()
 		t.Fatalf("migrate: %v", err)
 	}
+	// a path that changes an order without its lock fails the test (store.LockOrders)
+	s.StrictOrderLocks = true
 	t.Cleanup(func() { s.Close() })
 	return s
 }
@@ -130,6 +132,7 @@ func OpenURL(t testing.TB, url string) *store.Store {
 	if err != nil {
 		t.Fatalf("open %s: %v", store.Redact(url), err)
 	}
+	s.StrictOrderLocks = true
 	t.Cleanup(func() { s.Close() })
 	return s
 }
@@ -149,6 +152,7 @@ func ForEachFaulty(t *testing.T, fn func(t *testing.T, s *store.Store, f *store.
 			if err != nil {
 				t.Fatalf("open %s: %v", store.Redact(url), err)
 			}
+			s.StrictOrderLocks = true
 			t.Cleanup(func() { s.Close() })
 			if err := s.Migrate(context.Background()); err != nil {
 				t.Fatalf("migrate: %v", err)
