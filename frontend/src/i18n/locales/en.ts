@@ -33,6 +33,12 @@ const en: Messages = {
     forbidden: "You may not use this page",
     needsPermission: "It needs the {{permission}} permission ({{label}}); ask an administrator.",
   },
+  leave: {
+    title: 'Leave without saving?',
+    content: 'Your changes on this page are not saved. Leave and lose them, or stay to save them.',
+    discard: 'Leave, discard changes',
+    stay: 'Stay',
+  },
   common: {
     labelled: '{{label}}: {{value}}',
     listSeparator: ', ',

@@ -33,6 +33,12 @@ const zhCN: Messages = {
     forbidden: "您没有使用此页的权限",
     needsPermission: "需要 {{permission}} 权限（{{label}}）；请向管理员申请。",
   },
+  leave: {
+    title: '尚未保存，要离开吗？',
+    content: '此页的更改尚未保存。离开会丢失这些更改；留下可以先保存。',
+    discard: '离开，放弃更改',
+    stay: '留下',
+  },
   common: {
     labelled: '{{label}}：{{value}}',
     listSeparator: '、',

@@ -31,6 +31,12 @@ const zhTW = {
     forbidden: "您沒有使用此頁的權限",
     needsPermission: "需要 {{permission}} 權限（{{label}}）；請向管理員申請。",
   },
+  leave: {
+    title: '尚未儲存，要離開嗎？',
+    content: '此頁的變更尚未儲存。離開會失去這些變更；留下可以先儲存。',
+    discard: '離開，捨棄變更',
+    stay: '留下',
+  },
   common: {
     labelled: '{{label}}：{{value}}',
     listSeparator: '、',
