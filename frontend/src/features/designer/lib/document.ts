@@ -103,7 +103,9 @@ export function newFlowDoc(key: string, form: string, name?: Text): FlowDoc {
       { id: 'start', type: 'start', name: { 'zh-TW': '開始', 'zh-CN': '开始', en: 'Start' } },
       { id: 'end', type: 'end', name: { 'zh-TW': '完成', 'zh-CN': '完成', en: 'Done' }, status: 'completed' },
     ],
-    edges: [{ from: 'start', to: 'end' }],
+    // no starter edge: the first node placed goes between them, and a start → end edge would
+    // only have to be found and deleted
+    edges: [],
   };
 }
 
