@@ -76,9 +76,10 @@ func compile(doc *engine.FlowDoc, raw map[string]any, version int, look Lookup) 
 
 // withSemantics adds to the meta-schema's problems those of the semantic checks on a
 // document that still fits the engine's types, so that a save reports every mistake at
-// once. A node or edge the meta-schema faulted is not checked again (its problems would
-// repeat or follow from the first), nor an edge touching a node whose id or type is wrong;
-// a fault of the document as a whole (not an object, another kind) stops there.
+// once. What the meta-schema faulted is not reported again (a problem at or inside its
+// place would repeat it), nor anything of a node whose id or type is wrong or of an edge
+// touching one (those follow from the first); a fault of the document as a whole (not an
+// object, another kind) stops there.
 func withSemantics(meta []Problem, body []byte, look Lookup) []Problem {
 	var doc engine.FlowDoc
 	var raw map[string]any
@@ -91,11 +92,11 @@ func withSemantics(meta []Problem, body []byte, look Lookup) []Problem {
 		parts := strings.Split(m.Pointer, "/")
 		switch {
 		case len(parts) >= 3 && (parts[1] == "nodes" || parts[1] == "edges"):
-			el := "/" + parts[1] + "/" + parts[2]
-			skip = append(skip, el)
+			skip = append(skip, m.Pointer)
 			i, err := strconv.Atoi(parts[2])
 			if parts[1] == "nodes" && err == nil && i < len(doc.Nodes) && (len(parts) == 3 || parts[3] == "id" || parts[3] == "type") {
 				badNodes[doc.Nodes[i].ID] = true
+				skip = append(skip, "/nodes/"+parts[2])
 			}
 		case len(parts) == 2 && parts[1] != "kind" && parts[1] != "nodes" && parts[1] != "edges":
 			skip = append(skip, m.Pointer) // a top-level property (name, form…)

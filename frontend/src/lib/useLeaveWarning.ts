@@ -33,8 +33,8 @@ export function useLeaveWarning(dirty: boolean) {
       content: t('leave.content'),
       okText: t('leave.discard'),
       cancelText: t('leave.stay'),
-      okButtonProps: { danger: true, 'data-testid': 'leave-discard' } as Record<string, unknown>,
-      cancelButtonProps: { 'data-testid': 'leave-stay' } as Record<string, unknown>,
+      okButtonProps: { danger: true, ...({ 'data-testid': 'leave-discard' } as Record<string, string>) },
+      cancelButtonProps: { 'data-testid': 'leave-stay' } as Record<string, string>,
       onOk: () => {
         settled = true;
         latest.current.proceed?.();

@@ -23,7 +23,7 @@ const TEXT_OPS = ['==', '!='];
 
 /** The condition a field, an operator and a value make: order.total >= 50000, order.customer.tier == "vip". */
 function conditionOf(field: FormField, op: string, value: string | number): string {
-  const v = field.type === 'number' || field.type === 'integer' ? String(Number(value)) : field.type === 'boolean' ? String(value === 'true' || value === true) : JSON.stringify(String(value));
+  const v = field.type === 'number' || field.type === 'integer' ? String(Number(value)) : field.type === 'boolean' ? String(value === 'true') : JSON.stringify(String(value));
   return `order.${field.path} ${op} ${v}`;
 }
 
