@@ -2,6 +2,7 @@ package definitions
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -28,5 +29,20 @@ func TestMetaProblemsDoNotHideTheRest(t *testing.T) {
 	}
 	if !slices.Equal(got, want) {
 		t.Fatalf("got %v, want %v", got, want)
+	}
+}
+
+// TestEmptyApproverIsOneProblem: a review whose approvers name an empty role is one problem,
+// not the role's format and "say who" both.
+func TestEmptyApproverIsOneProblem(t *testing.T) {
+	set := examples(t)
+	for _, approvers := range []string{`{"role":""}`, `{}`} {
+		body := []byte(`{"kind":"flow","key":"k","form":"order","nodes":[{"id":"start","type":"start"},
+			{"id":"a","type":"review","mode":"any","approvers":` + approvers + `},{"id":"done","type":"end"}],
+			"edges":[{"from":"start","to":"a"},{"from":"a","to":"done"}]}`)
+		ps := Validate("flow", body, set)
+		if len(ps) != 1 || !strings.HasPrefix(ps[0].Pointer, "/nodes/1/approvers") {
+			t.Fatalf("approvers %s: %v", approvers, ps)
+		}
 	}
 }

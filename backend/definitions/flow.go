@@ -112,7 +112,11 @@ func withSemantics(meta []Problem, body []byte, look Lookup) []Problem {
 	_, ps := compile(&doc, raw, 0, look)
 	out := slices.Clone(meta)
 	for _, p := range ps {
-		if !slices.ContainsFunc(skip, func(at string) bool { return p.Pointer == at || strings.HasPrefix(p.Pointer, at+"/") }) {
+		covered := slices.ContainsFunc(skip, func(at string) bool { return p.Pointer == at || strings.HasPrefix(p.Pointer, at+"/") })
+		// a field's problem holding a meta-schema one (approvers: "say who", approvers/role:
+		// the empty role's format) is the same mistake; a whole node's (no way on) is not
+		field := strings.Count(p.Pointer, "/") > 2 && slices.ContainsFunc(meta, func(m Problem) bool { return strings.HasPrefix(m.Pointer, p.Pointer+"/") })
+		if !covered && !field {
 			out = append(out, p)
 		}
 	}

@@ -339,8 +339,8 @@ function Designer({ flowKey, initial, info, initialSla, slaHasDraft }: DesignerP
     commit(addNode(doc, node));
     setSelection({ kind: 'node', id: node.id });
   }, [clipboard, doc, positions, commit]);
-  // the fit leaves the minimap's corner free, so that it covers no node
-  const fitPadding = useMemo(() => ({ top: '24px', left: '24px', bottom: '24px', right: minimap ? '190px' : '24px' }) as const, [minimap]);
+  // the fit leaves the controls' and the minimap's corners free, so that they cover no node
+  const fitPadding = useMemo(() => ({ top: '24px', left: '64px', bottom: '24px', right: minimap ? '190px' : '24px' }) as const, [minimap]);
   const doLayout = async () => {
     let next: Positions;
     try {

@@ -46,6 +46,7 @@ function ConditionBuilder({ form, onApply }: { form: string; onApply: (when: str
         showSearch
         optionFilterProp="label"
         placeholder={t('designer.cond.field')}
+        style={{ width: '100%' }}
         value={path}
         onChange={(p: string) => {
           const f = fields.find((x) => x.path === p);
