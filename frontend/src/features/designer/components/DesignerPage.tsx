@@ -150,7 +150,16 @@ function Designer({ flowKey, initial, info, initialSla, slaHasDraft }: DesignerP
   const slaDraft = useRef(slaHasDraft);
   const [start] = useState(() => ({ doc: initial, sla: slaStart }));
   const value = useMemo(() => (doc === start.doc && sla === start.sla ? start : { doc, sla }), [doc, sla, start]);
-  const [minimap, setMinimap] = useState(() => window.innerWidth >= 1440 && window.innerHeight >= 800);
+  // the minimap only where there is room for it (1280×720 has none), unless the admin toggles it
+  const roomy = () => window.innerWidth >= 1440 && window.innerHeight >= 800;
+  const [wide, setWide] = useState(roomy);
+  const [minimapChoice, setMinimapChoice] = useState<boolean>();
+  const minimap = minimapChoice ?? wide;
+  useEffect(() => {
+    const onResize = () => setWide(roomy());
+    window.addEventListener('resize', onResize);
+    return () => window.removeEventListener('resize', onResize);
+  }, []);
   const lastTag = useRef<string | undefined>(undefined);
   const [positions, setPositions] = useState<Positions>(() => {
     const stored = loadPositions(flowKey);
@@ -623,7 +632,12 @@ function Designer({ flowKey, initial, info, initialSla, slaHasDraft }: DesignerP
             <Background />
             <Controls>
               {!narrow && (
-                <ControlButton onClick={() => setMinimap((m) => !m)} title={t('designer.minimap')} aria-label={t('designer.minimap')} aria-pressed={minimap} data-testid="designer-minimap-toggle">
+                <ControlButton
+                  onClick={() => {
+                    setMinimapChoice(!minimap);
+                    // shown: the view fits again beside it
+                    if (!minimap) setTimeout(() => void rf.fitView({ padding: { ...fitPadding, right: '190px' }, duration: 200 }), 30);
+                  }} title={t('designer.minimap')} aria-label={t('designer.minimap')} aria-pressed={minimap} data-testid="designer-minimap-toggle">
                   <PictureOutlined />
                 </ControlButton>
               )}
