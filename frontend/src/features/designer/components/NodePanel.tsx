@@ -261,17 +261,17 @@ export function NodePanel({ doc, node, errors, messages, plugins, settingsErrors
                 {t('designer.sla.help')}
               </Typography.Paragraph>
               {slaErr?.length ? <Alert type="error" title={slaErr.join('; ')} style={{ marginBottom: 8 }} data-testid="node-sla-errors" /> : null}
-              <Space.Compact style={{ width: '100%' }}>
-                <Form.Item label={t('designer.sla.remindAfter')} style={{ flex: 1 }} {...dur(sla?.remind_after)}>
+              <div style={{ display: 'flex', gap: 8 }}>
+                <Form.Item label={t('designer.sla.remindAfter')} style={{ flex: 1, minWidth: 0 }} {...dur(sla?.remind_after)}>
                   <Input value={sla?.remind_after ?? ''} placeholder="4h" onChange={(e) => setSla({ remind_after: e.target.value.trim() })} data-testid="node-sla-remind" />
                 </Form.Item>
-                <Form.Item label={t('designer.sla.repeatEvery')} style={{ flex: 1 }} {...dur(sla?.repeat_every)}>
+                <Form.Item label={t('designer.sla.repeatEvery')} style={{ flex: 1, minWidth: 0 }} {...dur(sla?.repeat_every)}>
                   <Input value={sla?.repeat_every ?? ''} placeholder="4h" disabled={!sla?.remind_after} onChange={(e) => setSla({ repeat_every: e.target.value.trim() })} data-testid="node-sla-repeat" />
                 </Form.Item>
-                <Form.Item label={t('designer.sla.maxTimes')} style={{ width: 80 }}>
-                  <InputNumber min={1} max={100} value={sla?.max_times} disabled={!sla?.repeat_every} onChange={(v) => setSla({ max_times: v == null ? undefined : Number(v) })} />
+                <Form.Item label={t('designer.sla.maxTimes')} style={{ width: 72 }}>
+                  <InputNumber min={1} max={100} style={{ width: '100%' }} value={sla?.max_times} disabled={!sla?.repeat_every} onChange={(v) => setSla({ max_times: v == null ? undefined : Number(v) })} />
                 </Form.Item>
-              </Space.Compact>
+              </div>
               <Form.Item label={t('designer.sla.escalateAfter')} {...dur(sla?.escalate_after)}>
                 <Input value={sla?.escalate_after ?? ''} placeholder="1d" onChange={(e) => setSla({ escalate_after: e.target.value.trim() })} data-testid="node-sla-escalate" />
               </Form.Item>
@@ -299,14 +299,14 @@ export function NodePanel({ doc, node, errors, messages, plugins, settingsErrors
                   </Space>
                 </Form.Item>
               )}
-              <Space.Compact style={{ width: '100%' }}>
-                <Form.Item label={t('designer.sla.autoAfter')} style={{ flex: 1 }} {...dur(sla?.auto_after)}>
+              <div style={{ display: 'flex', gap: 8 }}>
+                <Form.Item label={t('designer.sla.autoAfter')} style={{ flex: 1, minWidth: 0 }} {...dur(sla?.auto_after)}>
                   <Input value={sla?.auto_after ?? ''} placeholder="5d" onChange={(e) => setSla({ auto_after: e.target.value.trim(), auto_action: sla?.auto_action ?? (e.target.value ? 'return' : undefined) })} data-testid="node-sla-auto" />
                 </Form.Item>
-                <Form.Item label={t('designer.sla.autoAction')} style={{ width: 130 }}>
+                <Form.Item label={t('designer.sla.autoAction')} style={{ width: 110 }}>
                   <Select value={sla?.auto_action} disabled={!sla?.auto_after} onChange={(v: SlaRule['auto_action']) => setSla({ auto_action: v })} options={AUTO_ACTIONS.map((a) => ({ value: a, label: t(`designer.sla.action.${a}`) }))} data-testid="node-sla-auto-action" />
                 </Form.Item>
-              </Space.Compact>
+              </div>
             </div>
           )}
         </>
