@@ -168,7 +168,7 @@ function Designer({ flowKey, initial, info, initialSla, slaHasDraft }: DesignerP
   });
   const [selection, setSelection] = useState<Selection>(null);
   const [clipboard, setClipboard] = useState<FlowNode>();
-  const [errors, setErrors] = useState<{ list: FieldError[]; mapped: MappedErrors; edgeRefs: Map<FlowEdge, number>; body: FlowDoc }>();
+  const [errors, setErrors] = useState<{ list: FieldError[]; mapped: MappedErrors; edgeRefs: Map<FlowEdge, number>; body: FlowDoc; nodeRefs: Map<string, FlowNode> }>();
   const [simOpen, setSimOpen] = useState(false);
   const [sim, setSim] = useState<{ result: SimulateResponse; selected: number }>();
   // the flow checker's refusal of the last publish, and the step of its counterexample shown on the canvas
@@ -194,8 +194,11 @@ function Designer({ flowKey, initial, info, initialSla, slaHasDraft }: DesignerP
   useEffect(() => savePositions(flowKey, positions), [flowKey, positions]);
 
   // ----- marks on the graph: server errors and the simulated path -----
+  const edited = useCallback((id: string) => !!errors && errors.nodeRefs.get(id) !== doc.nodes.find((n) => n.id === id), [errors, doc]);
   const marks = useMemo(() => {
-    const nodeErrors = errors?.mapped.nodes ?? {};
+    // a node edited since the save keeps no marks: its problems may be fixed (the next save says)
+    const nodeErrors: Record<string, string[]> = {};
+    for (const [id, msgs] of Object.entries(errors?.mapped.nodes ?? {})) if (!edited(id)) nodeErrors[id] = msgs;
     const edgeErrors: Record<number, string[]> = {};
     if (errors) doc.edges.forEach((e, i) => {
       const old = errors.edgeRefs.get(e);
@@ -215,7 +218,7 @@ function Designer({ flowKey, initial, info, initialSla, slaHasDraft }: DesignerP
       return { nodeErrors: withHere(nodeErrors, h.faultNodes), edgeErrors: withHere(edgeErrors, h.faultEdges), pathNodes: h.nodes, pathEdges: h.edges };
     }
     return { nodeErrors, edgeErrors, pathNodes: path?.nodes, pathEdges: path?.edges };
-  }, [errors, sim, check, doc, t]);
+  }, [errors, sim, check, doc, t, edited]);
 
   const graph = useMemo(() => docToGraph(doc, positions, {}, marks), [doc, positions, marks]);
 
@@ -422,7 +425,7 @@ function Designer({ flowKey, initial, info, initialSla, slaHasDraft }: DesignerP
       const body = saved.flow;
       if (isApiError(e) && e.fieldErrors.length) {
         const mapped = mapErrors(e.fieldErrors, body);
-        setErrors({ list: e.fieldErrors, mapped, edgeRefs: new Map(doc.edges.map((edge, i) => [edge, i])), body });
+        setErrors({ list: e.fieldErrors, mapped, edgeRefs: new Map(doc.edges.map((edge, i) => [edge, i])), body, nodeRefs: new Map(doc.nodes.map((n) => [n.id, n])) });
         const firstNode = Object.keys(mapped.nodes)[0];
         if (firstNode) setSelection({ kind: 'node', id: firstNode });
       } else {
@@ -441,7 +444,7 @@ function Designer({ flowKey, initial, info, initialSla, slaHasDraft }: DesignerP
       }
       setCheck(undefined);
       if (isApiError(e) && e.fieldErrors.length) {
-        setErrors({ list: e.fieldErrors, mapped: mapErrors(e.fieldErrors, doc), edgeRefs: new Map(doc.edges.map((edge, i) => [edge, i])), body: doc });
+        setErrors({ list: e.fieldErrors, mapped: mapErrors(e.fieldErrors, doc), edgeRefs: new Map(doc.edges.map((edge, i) => [edge, i])), body: doc, nodeRefs: new Map(doc.nodes.map((n) => [n.id, n])) });
       } else message.error(isApiError(e) ? e.detail || e.message : String(e));
     },
   });
@@ -654,7 +657,7 @@ function Designer({ flowKey, initial, info, initialSla, slaHasDraft }: DesignerP
               doc={doc}
               node={selectedNode}
               messages={marks.nodeErrors[selectedNode.id]}
-              errors={errors?.mapped.nodeFields[selectedNode.id]}
+              errors={edited(selectedNode.id) ? undefined : errors?.mapped.nodeFields[selectedNode.id]}
               plugins={plugins}
               settingsErrors={errors?.mapped.nodeSettings[selectedNode.id]}
               onChange={(n, tag) => commit(updateNode(doc, selectedNode.id, n), tag)}
