@@ -365,6 +365,8 @@ async function main() {
       await page.keyboard.type('finance');
       await openDropdown(page).locator('.ant-select-item-option').filter({ hasText: '(finance)' }).click();
       await role.filter({ hasText: '(finance)' }).waitFor();
+      // the role's list closes before the department's opens (both have a "(finance)")
+      await page.waitForFunction(() => document.querySelectorAll('.ant-select-dropdown:not(.ant-select-dropdown-hidden)').length === 0);
       const dept = page.getByTestId('node-approver-department');
       for (let attempt = 1; ; attempt++) {
         await dept.click();
