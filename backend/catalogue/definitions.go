@@ -121,8 +121,9 @@ func (s *Catalogue) GetDefinition(ctx context.Context, a service.Actor, kind, ke
 }
 
 // validateDoc checks a document's kind and key match where it is saved, then validates
-// it; the error is a fault looking up what it references.
-func validateDoc(ctx context.Context, c *service.Catalog, kind, key string, body []byte) ([]service.FieldError, error) {
+// it (a draft also against the people and departments it names); the error is a fault
+// looking up what it references.
+func validateDoc(ctx context.Context, c *service.Catalog, kind, key string, body []byte, draft bool) ([]service.FieldError, error) {
 	var head struct {
 		Kind string `json:"kind"`
 		Key  string `json:"key"`
@@ -137,7 +138,11 @@ func validateDoc(ctx context.Context, c *service.Catalog, kind, key string, body
 	if head.Key != key {
 		errs = append(errs, service.FieldError{Pointer: "/key", Message: fmt.Sprintf("key %q must equal the key in the path (%q)", head.Key, key)})
 	}
-	probs, err := c.Validate(ctx, kind, body)
+	validate := c.Validate
+	if draft {
+		validate = c.ValidateDraft
+	}
+	probs, err := validate(ctx, kind, body)
 	if err != nil {
 		return nil, err
 	}
@@ -178,7 +183,7 @@ func (s *Catalogue) SaveDraft(ctx context.Context, a service.Actor, kind, key st
 	if !s.CanCompanyWide(a, "definitions.manage") {
 		return nil, service.Forbidden("you may not change definitions")
 	}
-	if errs, err := validateDoc(ctx, s.Catalog, kind, key, body); err != nil {
+	if errs, err := validateDoc(ctx, s.Catalog, kind, key, body, true); err != nil {
 		return nil, err
 	} else if len(errs) > 0 {
 		return nil, service.Invalid(fmt.Sprintf("the %s is not valid", kind), errs...)
@@ -232,7 +237,7 @@ func (s *Catalogue) Publish(ctx context.Context, a service.Actor, kind, key stri
 // changes in the core (service.Published, PublishCommitted: reminder schedules, the
 // authorisation policy when roles or flows changed). The demo seed publishes through it.
 func (s *Catalogue) PublishBody(ctx context.Context, a service.Actor, kind, key string, body []byte) (int, error) {
-	if errs, err := validateDoc(ctx, s.Catalog, kind, key, body); err != nil {
+	if errs, err := validateDoc(ctx, s.Catalog, kind, key, body, false); err != nil {
 		return 0, err
 	} else if len(errs) > 0 {
 		return 0, service.Invalid(fmt.Sprintf("the %s is not valid", kind), errs...)

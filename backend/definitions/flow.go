@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -45,25 +46,83 @@ var nodeFieldTypes = map[string]string{
 // for the environment map[string]any{"order": data}, data being the order's data as
 // decoded from JSON (numbers float64).
 func CompileFlow(body []byte, version int, look Lookup) (*engine.Flow, []Problem) {
-	raw, ps := checkMeta("flow", body)
-	if ps != nil {
-		return nil, ps
+	raw, meta := checkMeta("flow", body)
+	if meta != nil {
+		// The semantic checks still run on a document that decodes, so that a save
+		// reports every mistake at once rather than the meta-schema's first.
+		return nil, withSemantics(meta, body, look)
 	}
 	var doc engine.FlowDoc
 	if err := json.Unmarshal(body, &doc); err != nil {
 		return nil, []Problem{{"", "cannot read flow: " + err.Error()}}
 	}
-	c := &flowCompiler{doc: &doc, look: lookup{look}, index: map[string]int{}, out: map[string][]int{}}
+	flow, ps := compile(&doc, raw, version, look)
+	if len(ps) > 0 {
+		return nil, sortProblems(ps)
+	}
+	return flow, nil
+}
+
+// compile runs the semantic checks on a decoded flow, every one of them: a problem in one
+// node does not hide those of the next.
+func compile(doc *engine.FlowDoc, raw map[string]any, version int, look Lookup) (*engine.Flow, []Problem) {
+	c := &flowCompiler{doc: doc, look: lookup{look}, index: map[string]int{}, out: map[string][]int{}}
 	rawNodes, _ := raw["nodes"].([]any)
 	c.nodes(rawNodes)
 	c.edges()
 	c.outgoing()
 	c.graph()
 	flow := c.conditions(version)
-	if len(c.ps) > 0 {
-		return nil, sortProblems(c.ps)
+	return flow, c.ps
+}
+
+// withSemantics adds to the meta-schema's problems those of the semantic checks on a
+// document that still fits the engine's types, so that a save reports every mistake at
+// once. What the meta-schema faulted is not reported again (a problem at or inside its
+// place would repeat it), nor anything of a node whose id or type is wrong or of an edge
+// touching one (those follow from the first); a fault of the document as a whole (not an
+// object, another kind) stops there.
+func withSemantics(meta []Problem, body []byte, look Lookup) []Problem {
+	var doc engine.FlowDoc
+	var raw map[string]any
+	if json.Unmarshal(body, &doc) != nil || json.Unmarshal(body, &raw) != nil {
+		return meta
 	}
-	return flow, nil
+	var skip []string
+	badNodes := map[string]bool{}
+	for _, m := range meta {
+		parts := strings.Split(m.Pointer, "/")
+		switch {
+		case len(parts) >= 3 && (parts[1] == "nodes" || parts[1] == "edges"):
+			skip = append(skip, m.Pointer)
+			i, err := strconv.Atoi(parts[2])
+			if parts[1] == "nodes" && err == nil && i < len(doc.Nodes) && (len(parts) == 3 || parts[3] == "id" || parts[3] == "type") {
+				badNodes[doc.Nodes[i].ID] = true
+				skip = append(skip, "/nodes/"+parts[2])
+			}
+		case len(parts) == 2 && parts[1] != "kind" && parts[1] != "nodes" && parts[1] != "edges":
+			skip = append(skip, m.Pointer) // a top-level property (name, form…)
+		default:
+			return meta
+		}
+	}
+	for i, e := range doc.Edges {
+		if badNodes[e.From] || badNodes[e.To] {
+			skip = append(skip, ptr("edges", i))
+		}
+	}
+	_, ps := compile(&doc, raw, 0, look)
+	out := slices.Clone(meta)
+	for _, p := range ps {
+		covered := slices.ContainsFunc(skip, func(at string) bool { return p.Pointer == at || strings.HasPrefix(p.Pointer, at+"/") })
+		// a field's problem holding a meta-schema one (approvers: "say who", approvers/role:
+		// the empty role's format) is the same mistake; a whole node's (no way on) is not
+		field := strings.Count(p.Pointer, "/") > 2 && slices.ContainsFunc(meta, func(m Problem) bool { return strings.HasPrefix(m.Pointer, p.Pointer+"/") })
+		if !covered && !field {
+			out = append(out, p)
+		}
+	}
+	return sortProblems(out)
 }
 
 type flowCompiler struct {
@@ -179,6 +238,12 @@ func (c *flowCompiler) exception(at string, n *engine.NodeDoc) {
 	if e.Owner != "" && e.OwnerRole != "" {
 		c.add(at, "name an owner or an owner_role, not both")
 	}
+	if e.Owner != "" && !c.look.user(e.Owner) {
+		c.add(at+"/owner", "user %q does not exist; pick an existing user", e.Owner)
+	}
+	if e.OwnerDepartment != "" && !c.look.department(e.OwnerDepartment) {
+		c.add(at+"/owner_department", "department %q does not exist; pick an existing department", e.OwnerDepartment)
+	}
 	if e.OwnerRole != "" {
 		if r, ok := c.look.role(e.OwnerRole); !ok {
 			c.add(at+"/owner_role", "role %q does not exist; create it or name an existing role", e.OwnerRole)
@@ -255,6 +320,15 @@ func (c *flowCompiler) approvers(at string, a *engine.Approvers, deciding bool) 
 			c.add(at+"/role", "role %q does not exist; create it or name an existing role", a.Role)
 		} else if r.Scope == ScopeGlobal && a.Department != "" {
 			c.add(at+"/department", "role %q is global (held without a department); remove department", a.Role)
+		}
+		if a.Department != "" && !c.look.department(a.Department) {
+			c.add(at+"/department", "department %q does not exist; pick an existing department", a.Department)
+		}
+	case len(a.Users) > 0:
+		for i, u := range a.Users {
+			if !c.look.user(u) {
+				c.add(join(at, "users", i), "user %q does not exist; pick an existing user", u)
+			}
 		}
 	case a.Field != "":
 		if c.form != nil && !slices.Contains(c.form.Fields(), strings.SplitN(a.Field, ".", 2)[0]) {

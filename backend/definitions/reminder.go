@@ -242,6 +242,9 @@ func (c *reminderChecker) rules() {
 			} else if role.Scope == ScopeGlobal && e.Department != "" {
 				c.add(at+"/escalate_to/department", "role %q is global (held without a department); remove department", e.Role)
 			}
+			if e.Department != "" && !c.look.department(e.Department) {
+				c.add(at+"/escalate_to/department", "department %q does not exist; pick an existing department", e.Department)
+			}
 		}
 	}
 }

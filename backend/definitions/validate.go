@@ -120,3 +120,23 @@ func (l lookup) flow(key string) (*engine.Flow, bool) {
 	f, ok := l.Lookup.Flow(key)
 	return f, ok && f != nil
 }
+
+// Directory knows the people and departments a definition may name. A Lookup that is also
+// a Directory has them checked (drafts are saved against one, so a name that does not
+// exist is caught while the admin is at it); any other Lookup leaves them unchecked.
+type Directory interface {
+	User(username string) bool
+	Department(key string) bool
+}
+
+// user says whether username exists; true when the Lookup knows no people.
+func (l lookup) user(username string) bool {
+	d, ok := l.Lookup.(Directory)
+	return !ok || d.User(username)
+}
+
+// department says whether the department exists; true when the Lookup knows none.
+func (l lookup) department(key string) bool {
+	d, ok := l.Lookup.(Directory)
+	return !ok || d.Department(key)
+}

@@ -10,6 +10,8 @@ import (
 	"sluice/backend/engine"
 	"sluice/backend/ent"
 	"sluice/backend/ent/definition"
+	"sluice/backend/ent/department"
+	"sluice/backend/ent/user"
 	"sluice/backend/store"
 )
 
@@ -207,6 +209,41 @@ func (c *Catalog) Validate(ctx context.Context, kind string, body []byte) ([]def
 	look := c.lookup(ctx)
 	probs := definitions.Validate(kind, body, look)
 	return probs, look.err
+}
+
+// ValidateDraft checks a document of kind about to be saved as a draft: against what is
+// published, as Validate does, and also the users and departments it names (a draft is
+// where an admin picks them, so a name that does not exist is caught then). A reminder may
+// name a flow that has only a draft, so that its SLA is drafted along with the flow.
+func (c *Catalog) ValidateDraft(ctx context.Context, kind string, body []byte) ([]definitions.Problem, error) {
+	look := &draftLookup{pubLookup: c.lookup(ctx)}
+	probs := definitions.Validate(kind, body, look)
+	return probs, look.err
+}
+
+// draftLookup is the published lookup that also knows people, departments and flow drafts.
+type draftLookup struct{ *pubLookup }
+
+func (l *draftLookup) User(username string) bool {
+	ok, err := l.c.s.Read.User.Query().Where(user.Username(username)).Exist(l.ctx)
+	return l.failed(err) || ok // a fault is reported as such, not as a missing user
+}
+
+func (l *draftLookup) Department(key string) bool {
+	ok, err := l.c.s.Read.Department.Query().Where(department.Key(key)).Exist(l.ctx)
+	return l.failed(err) || ok
+}
+
+func (l *draftLookup) Flow(key string) (*engine.Flow, bool) {
+	if f, ok := l.pubLookup.Flow(key); ok || l.err != nil {
+		return f, ok
+	}
+	d, err := version(l.ctx, l.c.s.Read, "flow", key, 0)
+	if l.failed(err) || d == nil {
+		return nil, false
+	}
+	f, probs := definitions.CompileFlow(d.Body, 0, l.pubLookup)
+	return f, len(probs) == 0
 }
 
 // CompileDraft compiles a flow that is not published (version 0) against what is.

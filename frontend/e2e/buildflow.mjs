@@ -4,16 +4,21 @@
 //
 //   SLUICE_URL=http://127.0.0.1:8080 node frontend/e2e/buildflow.mjs
 //
-// 1. The admin creates a flow (form `order`) from the flows list, drags a review, a switch and a
-//    second review from the palette onto the canvas, and draws the edges by dragging from handle
-//    to handle: start → countersign (會簽, mode `all`, users manager + manager2) → amount (switch:
-//    `order.total >= 50000` → finance review, default → end); finance review → end. Mode,
-//    approvers, names and the branch condition are set in the properties panel.
-// 2. The first save leaves the finance review without approvers: the server refuses (422) and
-//    the error shows on the node; the admin fixes it in the panel and the save goes through.
+// 1. The admin creates a flow (form `order`; it starts with no edge) from the flows list, drags a
+//    review, a switch and a second review from the palette onto the canvas, and draws the edges by
+//    dragging from handle to handle: start → countersign (會簽, mode `all`, users manager + manager2
+//    picked from the server's users) → amount (switch → finance review, default → end). Three
+//    mistakes are left in: the amount → finance review edge has no condition, the finance review
+//    has no approvers and no way on. Auto-layout (elkjs) fits the view; the minimap covers no node.
+// 2. The first save is refused (422) with all three problems at once, each marked on its node or
+//    edge and listed (screenshots at 1440×900 and 1280×720). From the list the admin jumps to the
+//    edge and builds `order.total >= 50000` with the field picker, jumps to the finance review and
+//    picks the finance role and department, draws finance review → end; then sets the SLA on the
+//    countersign node's panel (remind after 4h, escalate after 1d to the manager) and saves: the
+//    flow draft and its SLA (a reminder draft of a flow not yet published) are both accepted.
 // 3. The draft is simulated with both built-in samples (80,600 and 7,450): the large one's path
 //    runs through the finance review, the small one's takes the default edge; the rule trace is listed.
-// 4. The admin publishes the flow (version 1).
+// 4. The admin publishes the flow (version 1); its SLA is published with it.
 // 5. manager2 waits on My tasks; the clerk submits the large sample on the new flow through the
 //    new-order page; manager2 gets the countersign task live (toast and count, no reload);
 //    manager and manager2 approve in their own browser contexts; the order moves on to the
@@ -148,6 +153,21 @@ async function nameNode(page, oldId, id, names) {
 
 const openDropdown = (page) => page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden)');
 
+/** The minimap, when shown, covers no node on the canvas. */
+async function noNodeUnderMinimap(page) {
+  const hit = await page.evaluate(() => {
+    const m = document.querySelector('.react-flow__minimap');
+    if (!m) return '';
+    const r = m.getBoundingClientRect();
+    for (const n of document.querySelectorAll('.react-flow__node')) {
+      const b = n.getBoundingClientRect();
+      if (b.left < r.right && b.right > r.left && b.top < r.bottom && b.bottom > r.top) return n.getAttribute('data-id');
+    }
+    return '';
+  });
+  if (hit) fail(`the minimap covers node ${hit}`);
+}
+
 // ---------- order form helpers (rjsf ids root_a_b_0_c …) ----------
 
 function resolveRef(schema, root) {
@@ -252,20 +272,12 @@ async function main() {
       await page.locator(`[data-testid="designer"][data-flow="${FLOW}"]`).waitFor();
       await page.locator(nodeSel('start')).waitFor();
       await page.locator(nodeSel('end')).waitFor();
-      if ((await edgeCount(page)) !== 1) fail('a new flow should start with start → end');
+      if ((await edgeCount(page)) !== 0) fail('a new flow should start with no edge (no stray start → end)');
       await settle(page);
       await shot(page, 'new-flow');
     });
 
     await step('drop the countersign review from the palette and set mode and approvers', page, async () => {
-      // the starter edge start → end goes: the path will run through the new nodes
-      const a = await centre(page.locator(`${nodeSel('start')} .react-flow__handle.source`));
-      const b = await centre(page.locator(`${nodeSel('end')} .react-flow__handle.target`));
-      await page.mouse.click((a.x + b.x) / 2, (a.y + b.y) / 2);
-      await page.getByTestId('edge-panel').waitFor();
-      await page.getByTestId('edge-delete').click();
-      await page.waitForFunction(() => document.querySelectorAll('.react-flow__edge').length === 0);
-
       const id = await dropFromPalette(page, 'review', 0.18, 0.08);
       await nameNode(page, id, 'countersign', { 'zh-TW': '主管會簽', 'zh-CN': '主管会签', en: 'Managers countersign' });
       await page.getByTestId('node-mode').click();
@@ -273,11 +285,13 @@ async function main() {
       await page.locator('[data-testid="designer-node-countersign"]').filter({ hasText: '會簽' }).waitFor();
       const users = page.getByTestId('node-approver-users');
       await users.click();
+      // picked from the server's users, none typed in full
       for (const u of SIGNERS) {
         await page.keyboard.type(u);
-        await page.keyboard.press('Enter');
-        await users.locator('.ant-select-selection-item').filter({ hasText: new RegExp(`^${u}$`) }).waitFor();
+        await openDropdown(page).locator('.ant-select-item-option').filter({ hasText: new RegExp(`\\(${u}\\)$`) }).click();
+        await users.locator('.ant-select-selection-item').filter({ hasText: new RegExp(`\\(${u}\\)$`) }).waitFor();
       }
+      await page.keyboard.press('Escape');
       await page.locator('[data-testid="designer-node-countersign"]').filter({ hasText: SIGNERS.join(', ') }).waitFor();
       await shot(page, 'countersign');
     });
@@ -290,42 +304,69 @@ async function main() {
       await shot(page, 'nodes-placed');
     });
 
-    await step('draw the edges by dragging between handles, with the branch condition', page, async () => {
+    await step('draw the edges by dragging between handles (three mistakes left in: no condition, no approvers, no way on)', page, async () => {
       await connect(page, 'start', 'countersign');
       await connect(page, 'countersign', 'amount');
-      await connect(page, 'amount', 'finance_review');
-      await page.getByTestId('edge-when').fill('order.total >= 50000');
-      await page.locator('[data-testid="edge-when-check"][data-state="ok"]').waitFor({ state: 'attached' });
+      await connect(page, 'amount', 'finance_review'); // its condition comes later, from the problem list
       await connect(page, 'amount', 'end');
       await page.getByTestId('edge-default').check();
-      await connect(page, 'finance_review', 'end');
-      if ((await edgeCount(page)) !== 5) fail(`${await edgeCount(page)} edges, expected 5`);
-      await page.locator('.react-flow__edge-textwrapper, .react-flow__edge-text').filter({ hasText: 'order.total >= 50000' }).first().waitFor();
-      // tidy up for the pictures: auto layout, then fit the view
+      // finance_review → end is not drawn yet either
+      if ((await edgeCount(page)) !== 4) fail(`${await edgeCount(page)} edges, expected 4`);
+      // tidy up: auto layout (elkjs) fits the view itself
       await page.getByTestId('designer-layout').click();
-      await page.locator('.react-flow__controls-fitview').click();
       await settle(page);
+      await noNodeUnderMinimap(page);
       await shot(page, 'edges-drawn');
     });
 
-    await step('save: the server refuses the finance review without approvers, shown on the node', page, async () => {
+    await step('save: the server reports all three problems at once, each marked, in a list to jump through', page, async () => {
       const [res] = await Promise.all([
         page.waitForResponse((r) => r.url().includes(`/api/v1/definitions/flows/${FLOW}`) && r.request().method() === 'PUT'),
         page.getByTestId('designer-save').click(),
       ]);
-      if (res.status() !== 422) fail(`PUT answered ${res.status()}, expected 422 (finance_review has no approvers): ${(await res.text()).slice(0, 300)}`);
+      if (res.status() !== 422) fail(`PUT answered ${res.status()}, expected 422: ${(await res.text()).slice(0, 300)}`);
+      const body = await res.json();
+      const sent = res.request().postDataJSON();
+      const ptrs = (body.errors ?? []).map((e) => e.pointer).sort();
+      const fin = sent.nodes.findIndex((n) => n.id === 'finance_review');
+      const cond = sent.edges.findIndex((e) => e.from === 'amount' && e.to === 'finance_review');
+      const want = [`/edges/${cond}`, `/nodes/${fin}`, `/nodes/${fin}/approvers`].sort();
+      if (JSON.stringify(ptrs) !== JSON.stringify(want)) fail(`field errors ${JSON.stringify(ptrs)}, expected ${JSON.stringify(want)}: ${JSON.stringify(body.errors)}`);
       await page.locator('[data-testid="designer-node-finance_review"][data-error="true"]').waitFor();
-      const msgs = await page.getByTestId('designer-error').allInnerTexts();
-      if (!msgs.length) fail('the error list is empty');
-      log(`  server: ${msgs.join(' | ')}`);
-      const others = await page.locator('.react-flow__node [data-error="true"]').evaluateAll((ns) => ns.map((n) => n.getAttribute('data-testid')));
-      if (others.some((t) => t !== 'designer-node-finance_review')) fail(`other nodes flagged too: ${others.join(', ')}`);
-      await page.locator('[data-testid="node-panel"][data-node="finance_review"]').waitFor();
-      await shot(page, 'validation-error');
+      const items = page.getByTestId('designer-error');
+      if ((await items.count()) !== 3) fail(`${await items.count()} problems listed, expected 3`);
+      log(`  server: ${(await items.allInnerTexts()).join(' | ')}`);
+      await page.locator('.react-flow__edge.designer-edge-error').first().waitFor({ state: 'attached' });
+      await shot(page, 'three-problems');
+      await page.setViewportSize({ width: 1280, height: 720 });
+      await settle(page);
+      await noNodeUnderMinimap(page);
+      await shot(page, 'three-problems-1280');
+      await page.setViewportSize({ width: 1440, height: 900 });
+      await settle(page);
     });
 
-    await step('fix it in the properties panel (finance role in the finance department) and save', page, async () => {
-      await page.getByTestId('node-approver-role').fill('finance');
+    await step('fix each from the problem list: the condition (field picker), the approvers, the edge on', page, async () => {
+      // the edge without a condition: its problem selects it
+      await page.locator(`[data-testid="designer-error"][data-pointer^="/edges/"] [data-testid="designer-error-jump"]`).click();
+      await page.getByTestId('edge-panel').waitFor();
+      await page.getByTestId('edge-cond-field').click();
+      await page.keyboard.type('total');
+      await openDropdown(page).locator('.ant-select-item-option').filter({ hasText: '(total)' }).click();
+      await page.locator('[data-testid="edge-cond-value"] input, input[data-testid="edge-cond-value"]').first().fill('50000');
+      await page.getByTestId('edge-cond-apply').click();
+      if ((await page.getByTestId('edge-when').inputValue()) !== 'order.total >= 50000') fail(`condition ${await page.getByTestId('edge-when').inputValue()}`);
+      await page.locator('[data-testid="edge-when-check"][data-state="ok"]').waitFor({ state: 'attached' });
+      // the review without approvers: its problem selects and centres it
+      await page.locator(`[data-testid="designer-error"][data-pointer$="/approvers"] [data-testid="designer-error-jump"]`).click();
+      await page.locator('[data-testid="node-panel"][data-node="finance_review"]').waitFor();
+      const role = page.getByTestId('node-approver-role');
+      await role.click();
+      await page.keyboard.type('finance');
+      await openDropdown(page).locator('.ant-select-item-option').filter({ hasText: '(finance)' }).click();
+      await role.filter({ hasText: '(finance)' }).waitFor();
+      // the role's list closes before the department's opens (both have a "(finance)")
+      await page.waitForFunction(() => document.querySelectorAll('.ant-select-dropdown:not(.ant-select-dropdown-hidden)').length === 0);
       const dept = page.getByTestId('node-approver-department');
       for (let attempt = 1; ; attempt++) {
         await dept.click();
@@ -340,11 +381,28 @@ async function main() {
         }
       }
       await page.locator('[data-testid="designer-node-finance_review"]').filter({ hasText: 'finance' }).waitFor();
-      const [res] = await Promise.all([
+      await connect(page, 'finance_review', 'end');
+      await shot(page, 'fixed');
+    });
+
+    await step('set the SLA on the countersign node panel (remind after 4h, escalate after 1d to the manager) and save both', page, async () => {
+      await page.locator(nodeSel('countersign')).click();
+      await page.locator('[data-testid="node-panel"][data-node="countersign"]').waitFor();
+      await page.getByTestId('node-sla').scrollIntoViewIfNeeded();
+      await page.getByTestId('node-sla-remind').fill('4h');
+      await page.getByTestId('node-sla-escalate').fill('1d');
+      await page.getByTestId('node-sla-escalate-by').click();
+      await openDropdown(page).locator('.ant-select-item-option').nth(1).click();
+      await shot(page, 'sla-on-node');
+      const [res, rem] = await Promise.all([
         page.waitForResponse((r) => r.url().includes(`/api/v1/definitions/flows/${FLOW}`) && r.request().method() === 'PUT'),
+        page.waitForResponse((r) => r.url().includes(`/api/v1/definitions/reminders/${FLOW}`) && r.request().method() === 'PUT'),
         page.getByTestId('designer-save').click(),
       ]);
       if (res.status() !== 200) fail(`PUT answered ${res.status()}: ${(await res.text()).slice(0, 300)}`);
+      if (rem.status() !== 200) fail(`the SLA's PUT answered ${rem.status()}: ${(await rem.text()).slice(0, 300)}`);
+      const rule = rem.request().postDataJSON().rules?.countersign;
+      if (JSON.stringify(rule) !== JSON.stringify({ remind_after: '4h', escalate_after: '1d', escalate_to: { manager_levels: 1 } })) fail(`SLA saved as ${JSON.stringify(rule)}`);
       const saved = res.request().postDataJSON();
       const cs = saved.nodes.find((n) => n.id === 'countersign');
       if (cs?.mode !== 'all' || JSON.stringify(cs.approvers) !== JSON.stringify({ users: SIGNERS })) fail(`countersign saved as ${JSON.stringify(cs)}`);
@@ -399,6 +457,8 @@ async function main() {
       ]);
       if (res.status() !== 200 && res.status() !== 201) fail(`publish answered ${res.status()}: ${(await res.text()).slice(0, 300)}`);
       await page.locator('[data-testid="publish-result"][data-version="1"]').waitFor();
+      const sla = await page.evaluate(async (key) => (await fetch(`/api/v1/definitions/reminders/${key}`, { credentials: 'include' })).json(), FLOW);
+      if (sla.status !== 'published' || !sla.body?.rules?.countersign) fail(`the SLA was not published with the flow: ${JSON.stringify(sla).slice(0, 300)}`);
       await shot(page, 'published');
       await page.locator('.ant-modal-confirm-btns .ant-btn').click();
       await page.locator('[data-testid="designer-version"]').waitFor();

@@ -1,6 +1,7 @@
 import { act, renderHook } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
 import { useDefinitionDraft, type DefinitionDraftOptions } from './useDefinitionDraft';
+import { DataRouterWrapper } from '../test/dataRouter';
 
 type Doc = { key: string; n: number };
 
@@ -49,7 +50,7 @@ function setup(initial: Doc, opts: Partial<DefinitionDraftOptions<Doc, Doc>> = {
         onPublishError,
         ...opts,
       }),
-    { initialProps: { value: initial } },
+    { initialProps: { value: initial }, wrapper: DataRouterWrapper },
   );
   return { ...hook, srv, onSaved, onSaveError, onPublishError };
 }

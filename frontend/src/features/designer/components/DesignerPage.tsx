@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
 import {
   Background,
+  ControlButton,
   Controls,
   MarkerType,
   MiniMap,
@@ -13,7 +14,7 @@ import {
   type OnDelete,
 } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
-import { Alert, App, Button, Card, Empty, Flex, Grid, Popconfirm, Skeleton, Space, Tag, Tooltip, Typography } from 'antd';
+import { App, Button, Card, Empty, Flex, Grid, Popconfirm, Skeleton, Space, Tag, Tooltip, Typography } from 'antd';
 import {
   ApartmentOutlined,
   CopyOutlined,
@@ -24,6 +25,7 @@ import {
   SnippetsOutlined,
   UndoOutlined,
   ArrowLeftOutlined,
+  PictureOutlined,
 } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams, useSearchParams } from 'react-router';
@@ -58,7 +60,9 @@ import {
 } from '../lib/document';
 import { canRedo, canUndo, initHistory, pushHistory, redo, undo, type History } from '../lib/history';
 import { layoutDoc } from '../lib/layout';
-import { mapErrors, type MappedErrors } from '../lib/errors';
+import { mapErrors, problemTarget, type MappedErrors } from '../lib/errors';
+import { NODE_H, NODE_W } from '../lib/layout';
+import { ProblemList } from './ProblemList';
 import { readRefusal, refusalHighlights, type FlowRefusal } from '../lib/flowcheck';
 import { loadPositions, savePositions } from '../lib/positions';
 import { pathOnGraph, type SimOrder, type SimulateResponse } from '../lib/simulate';
@@ -70,6 +74,10 @@ import { SimulateModal } from './SimulateModal';
 import { SimulationResults } from './SimulationResults';
 import { FlowCheckPanel } from './FlowCheckPanel';
 import { useDefinitionDraft } from '../../../lib/useDefinitionDraft';
+import { useDef, usePublish, useSaveDraft } from '../../definitions';
+import { ApiError } from '../../../lib/api';
+import { elkLayout } from '../lib/elkLayout';
+import { moveRule, newSla, setRule, slaErrorsOnFlow, slaFor, type SlaDoc } from '../lib/sla';
 
 const nodeTypes = { flow: FlowNodeView };
 const DND_TYPE = 'application/x-sluice-node';
@@ -83,9 +91,14 @@ export function DesignerPage() {
   const [params] = useSearchParams();
   const forbidden = useForbidden('definitions.manage');
   const def = useDefinition('flows', key);
+  // the flow's SLA: the reminder definition with the flow's key, if there is one
+  const reminder = useDef<SlaDoc>('reminders', key);
+  const noReminder = reminder.isError && isApiError(reminder.error) && reminder.error.status === 404;
 
   if (forbidden) return forbidden;
-  if (def.isPending) return <Skeleton active />;
+  if (def.isPending || (reminder.isPending && reminder.fetchStatus !== 'idle')) return <Skeleton active />;
+  if (reminder.isError && !noReminder) return <ErrorAlert error={reminder.error} onRetry={() => void reminder.refetch()} />;
+  const sla = noReminder ? undefined : { doc: (reminder.data?.draft ?? reminder.data?.body) as SlaDoc | undefined, hasDraft: !!reminder.data?.draft };
   let initial: FlowDoc | undefined;
   let info: { version: number; hasDraft: boolean; isNew: boolean } = { version: 0, hasDraft: false, isNew: false };
   if (def.isError) {
@@ -100,12 +113,28 @@ export function DesignerPage() {
   }
   return (
     <ReactFlowProvider>
-      <Designer key={key} flowKey={key} initial={initial} info={info} />
+      <Designer key={key} flowKey={key} initial={initial} info={info} initialSla={sla?.doc} slaHasDraft={!!sla?.hasDraft} />
     </ReactFlowProvider>
   );
 }
 
-function Designer({ flowKey, initial, info }: { flowKey: string; initial: FlowDoc; info: { version: number; hasDraft: boolean; isNew: boolean } }) {
+interface DesignerProps {
+  flowKey: string;
+  initial: FlowDoc;
+  info: { version: number; hasDraft: boolean; isNew: boolean };
+  /** The SLA reminder as the server has it (its draft, else its published body); none yet when undefined. */
+  initialSla?: SlaDoc;
+  slaHasDraft: boolean;
+}
+
+/** What the designer saves: the flow and the SLA of its review nodes (a reminder with the flow's key). */
+interface Saved {
+  key: string;
+  flow: FlowDoc;
+  sla: SlaDoc;
+}
+
+function Designer({ flowKey, initial, info, initialSla, slaHasDraft }: DesignerProps) {
   const { t } = useTranslation();
   const { pick } = useLang();
   const { message, modal } = App.useApp();
@@ -114,6 +143,23 @@ function Designer({ flowKey, initial, info }: { flowKey: string; initial: FlowDo
   const narrow = Grid.useBreakpoint().md === false;
   const [hist, setHist] = useState<History<FlowDoc>>(() => initHistory(initial));
   const doc = hist.present;
+  const [slaStart] = useState<SlaDoc>(() => initialSla ?? newSla(flowKey));
+  const [sla, setSla] = useState<SlaDoc>(slaStart);
+  // the reminder as last saved (JSON), and whether it has a draft to publish with the flow
+  const slaServer = useRef(initialSla ? JSON.stringify(initialSla) : undefined);
+  const slaDraft = useRef(slaHasDraft);
+  const [start] = useState(() => ({ doc: initial, sla: slaStart }));
+  const value = useMemo(() => (doc === start.doc && sla === start.sla ? start : { doc, sla }), [doc, sla, start]);
+  // the minimap only where there is room for it (1280×720 has none), unless the admin toggles it
+  const roomy = () => window.innerWidth >= 1440 && window.innerHeight >= 800;
+  const [wide, setWide] = useState(roomy);
+  const [minimapChoice, setMinimapChoice] = useState<boolean>();
+  const minimap = minimapChoice ?? wide;
+  useEffect(() => {
+    const onResize = () => setWide(roomy());
+    window.addEventListener('resize', onResize);
+    return () => window.removeEventListener('resize', onResize);
+  }, []);
   const lastTag = useRef<string | undefined>(undefined);
   const [positions, setPositions] = useState<Positions>(() => {
     const stored = loadPositions(flowKey);
@@ -122,13 +168,15 @@ function Designer({ flowKey, initial, info }: { flowKey: string; initial: FlowDo
   });
   const [selection, setSelection] = useState<Selection>(null);
   const [clipboard, setClipboard] = useState<FlowNode>();
-  const [errors, setErrors] = useState<{ list: FieldError[]; mapped: MappedErrors; edgeRefs: Map<FlowEdge, number> }>();
+  const [errors, setErrors] = useState<{ list: FieldError[]; mapped: MappedErrors; edgeRefs: Map<FlowEdge, number>; body: FlowDoc; nodeRefs: Map<string, FlowNode> }>();
   const [simOpen, setSimOpen] = useState(false);
   const [sim, setSim] = useState<{ result: SimulateResponse; selected: number }>();
   // the flow checker's refusal of the last publish, and the step of its counterexample shown on the canvas
   const [check, setCheck] = useState<{ refusal: FlowRefusal; selected?: number }>();
   const save = useSaveFlowDraft();
   const publish = usePublishFlow();
+  const saveReminder = useSaveDraft<SlaDoc>('reminders');
+  const publishReminder = usePublish('reminders');
   const simulate = useSimulateFlow();
   const pluginsQuery = usePlugins();
   const plugins = pluginsQuery.data;
@@ -146,8 +194,11 @@ function Designer({ flowKey, initial, info }: { flowKey: string; initial: FlowDo
   useEffect(() => savePositions(flowKey, positions), [flowKey, positions]);
 
   // ----- marks on the graph: server errors and the simulated path -----
+  const edited = useCallback((id: string) => !!errors && errors.nodeRefs.get(id) !== doc.nodes.find((n) => n.id === id), [errors, doc]);
   const marks = useMemo(() => {
-    const nodeErrors = errors?.mapped.nodes ?? {};
+    // a node edited since the save keeps no marks: its problems may be fixed (the next save says)
+    const nodeErrors: Record<string, string[]> = {};
+    for (const [id, msgs] of Object.entries(errors?.mapped.nodes ?? {})) if (!edited(id)) nodeErrors[id] = msgs;
     const edgeErrors: Record<number, string[]> = {};
     if (errors) doc.edges.forEach((e, i) => {
       const old = errors.edgeRefs.get(e);
@@ -167,7 +218,7 @@ function Designer({ flowKey, initial, info }: { flowKey: string; initial: FlowDo
       return { nodeErrors: withHere(nodeErrors, h.faultNodes), edgeErrors: withHere(edgeErrors, h.faultEdges), pathNodes: h.nodes, pathEdges: h.edges };
     }
     return { nodeErrors, edgeErrors, pathNodes: path?.nodes, pathEdges: path?.edges };
-  }, [errors, sim, check, doc, t]);
+  }, [errors, sim, check, doc, t, edited]);
 
   const graph = useMemo(() => docToGraph(doc, positions, {}, marks), [doc, positions, marks]);
 
@@ -300,7 +351,19 @@ function Designer({ flowKey, initial, info }: { flowKey: string; initial: FlowDo
     commit(addNode(doc, node));
     setSelection({ kind: 'node', id: node.id });
   }, [clipboard, doc, positions, commit]);
-  const doLayout = () => setPositions(layoutDoc(doc));
+  // the fit leaves the controls' and the minimap's corners free, so that they cover no node
+  const fitPadding = useMemo(() => ({ top: '24px', left: '64px', bottom: '24px', right: minimap ? '190px' : '24px' }) as const, [minimap]);
+  const doLayout = async () => {
+    let next: Positions;
+    try {
+      next = await elkLayout(doc);
+    } catch {
+      next = layoutDoc(doc);
+    }
+    setPositions(next);
+    // after React Flow has the new positions
+    setTimeout(() => void rf.fitView({ padding: fitPadding, duration: 300 }), 60);
+  };
 
   // keyboard: undo / redo / copy / paste, outside text fields
   useEffect(() => {
@@ -323,20 +386,46 @@ function Designer({ flowKey, initial, info }: { flowKey: string; initial: FlowDo
   // ----- server actions -----
   const clean = (d: FlowDoc): FlowDoc => ({ ...d, nodes: d.nodes.map(cleanNode) });
 
-  const { dirty, status, saveDraft, publish: doPublish } = useDefinitionDraft<FlowDoc, FlowDoc>({
-    value: doc,
-    toBody: clean,
+  const { dirty, status, saveDraft, publish: doPublish } = useDefinitionDraft<{ doc: FlowDoc; sla: SlaDoc }, Saved>({
+    value,
+    toBody: (v) => ({ key: flowKey, flow: clean(v.doc), sla: slaFor(v.sla, v.doc) }),
     // a flow opened from its published version has no draft yet: publishing it again saves one first
-    saved: info.hasDraft ? initial : undefined,
+    saved: info.hasDraft ? start : undefined,
     status: { version: info.version, hasDraft: info.hasDraft },
-    save: save.mutateAsync,
-    publish: () => publish.mutateAsync(flowKey),
+    save: async (b) => {
+      await save.mutateAsync(b.flow);
+      // the SLA after the flow: a reminder draft is checked against the flow's draft
+      const text = JSON.stringify(b.sla);
+      if (text === slaServer.current || (!slaServer.current && !b.sla.rules)) return;
+      try {
+        await saveReminder.mutateAsync(b.sla);
+      } catch (e) {
+        // its problems are the flow's, on the review nodes they are about
+        if (isApiError(e)) throw new ApiError(e.status, { ...e.problem, errors: slaErrorsOnFlow(e.fieldErrors, b.flow) });
+        throw e;
+      }
+      slaServer.current = text;
+      slaDraft.current = true;
+    },
+    publish: async () => {
+      const r = await publish.mutateAsync(flowKey);
+      if (slaDraft.current) {
+        try {
+          await publishReminder.mutateAsync(flowKey);
+          slaDraft.current = false;
+        } catch (e) {
+          message.error(t('designer.sla.publishFailed', { message: isApiError(e) ? e.fieldErrors[0]?.message || e.detail || e.message : String(e) }));
+        }
+      }
+      return r;
+    },
     saveFirst: 'dirty',
     onSaved: () => setErrors(undefined),
-    onSaveError: (e, body) => {
+    onSaveError: (e, saved) => {
+      const body = saved.flow;
       if (isApiError(e) && e.fieldErrors.length) {
         const mapped = mapErrors(e.fieldErrors, body);
-        setErrors({ list: e.fieldErrors, mapped, edgeRefs: new Map(doc.edges.map((edge, i) => [edge, i])) });
+        setErrors({ list: e.fieldErrors, mapped, edgeRefs: new Map(doc.edges.map((edge, i) => [edge, i])), body, nodeRefs: new Map(doc.nodes.map((n) => [n.id, n])) });
         const firstNode = Object.keys(mapped.nodes)[0];
         if (firstNode) setSelection({ kind: 'node', id: firstNode });
       } else {
@@ -355,7 +444,7 @@ function Designer({ flowKey, initial, info }: { flowKey: string; initial: FlowDo
       }
       setCheck(undefined);
       if (isApiError(e) && e.fieldErrors.length) {
-        setErrors({ list: e.fieldErrors, mapped: mapErrors(e.fieldErrors, doc), edgeRefs: new Map(doc.edges.map((edge, i) => [edge, i])) });
+        setErrors({ list: e.fieldErrors, mapped: mapErrors(e.fieldErrors, doc), edgeRefs: new Map(doc.edges.map((edge, i) => [edge, i])), body: doc, nodeRefs: new Map(doc.nodes.map((n) => [n.id, n])) });
       } else message.error(isApiError(e) ? e.detail || e.message : String(e));
     },
   });
@@ -386,11 +475,35 @@ function Designer({ flowKey, initial, info }: { flowKey: string; initial: FlowDo
     modal.success({ title: t('designer.published'), content: <span data-testid="publish-result" data-version={version}>{t('designer.publishedVersion', { version })}</span> });
   };
 
+  /** Selects what a problem is about and centres the canvas on it. */
+  const jumpTo = (p: FieldError) => {
+    if (!errors) return;
+    const target = problemTarget(p.pointer, errors.body);
+    const centre = (x: number, y: number) => void rf.setCenter(x, y, { zoom: Math.max(rf.getZoom(), 0.9), duration: 300 });
+    const middle = (id: string) => {
+      const at = positions[id];
+      return at ? { x: at.x + NODE_W / 2, y: at.y + NODE_H / 2 } : undefined;
+    };
+    if (target?.kind === 'node' && doc.nodes.some((n) => n.id === target.id)) {
+      setSelection({ kind: 'node', id: target.id });
+      const m = middle(target.id);
+      if (m) centre(m.x, m.y);
+    } else if (target?.kind === 'edge') {
+      let i = doc.edges.indexOf(target.edge);
+      if (i < 0) i = doc.edges.findIndex((e) => e.from === target.edge.from && e.to === target.edge.to);
+      if (i < 0) return;
+      setSelection({ kind: 'edge', index: i });
+      const a = middle(doc.edges[i].from);
+      const b = middle(doc.edges[i].to);
+      if (a && b) centre((a.x + b.x) / 2, (a.y + b.y) / 2);
+    } else setSelection(null);
+  };
+
   const describePointer = (p: string) => {
     const m = /^\/(nodes|edges)\/(\d+)(.*)$/.exec(p);
     if (!m) return p || '/';
     const i = Number(m[2]);
-    const body = clean(doc);
+    const body = errors?.body ?? clean(doc);
     if (m[1] === 'nodes') return `${t('designer.nodeRef', { id: body.nodes[i]?.id ?? i })}${m[3]}`;
     const e = body.edges[i];
     return `${t('designer.edgeRef', { from: e?.from ?? '?', to: e?.to ?? '?' })}${m[3]}`;
@@ -429,7 +542,7 @@ function Designer({ flowKey, initial, info }: { flowKey: string; initial: FlowDo
           <Button icon={<SnippetsOutlined />} disabled={!clipboard} onClick={doPaste} data-testid="designer-paste">
             {t('designer.paste')}
           </Button>
-          <Button icon={<ApartmentOutlined />} onClick={doLayout} data-testid="designer-layout">
+          <Button icon={<ApartmentOutlined />} onClick={() => void doLayout()} data-testid="designer-layout">
             {t('designer.autoLayout')}
           </Button>
           <Button type="primary" icon={<SaveOutlined />} loading={save.isPending} onClick={() => void onSave()} data-testid="designer-save">
@@ -446,24 +559,7 @@ function Designer({ flowKey, initial, info }: { flowKey: string; initial: FlowDo
         </Space>
       </Flex>
 
-      {errors && (
-        <Alert
-          type="error"
-          showIcon
-          closable={{ onClose: () => setErrors(undefined) }}
-          title={t('designer.invalid', { count: errors.list.length })}
-          description={
-            <ul style={{ margin: 0, paddingInlineStart: 18 }}>
-              {errors.list.map((e, i) => (
-                <li key={i} data-testid="designer-error" data-pointer={e.pointer}>
-                  <Typography.Text code>{describePointer(e.pointer)}</Typography.Text> {e.message}
-                </li>
-              ))}
-            </ul>
-          }
-          data-testid="designer-errors"
-        />
-      )}
+      {errors && <ProblemList problems={errors.list} describe={describePointer} onJump={jumpTo} onClose={() => setErrors(undefined)} />}
 
       {check && (
         <FlowCheckPanel
@@ -533,12 +629,25 @@ function Designer({ flowKey, initial, info }: { flowKey: string; initial: FlowDo
             onPaneClick={() => setSelection(null)}
             deleteKeyCode={['Delete', 'Backspace']}
             fitView
-            fitViewOptions={{ minZoom: narrow ? 0.2 : 0.5, maxZoom: 1.2 }}
+            fitViewOptions={{ minZoom: narrow ? 0.2 : 0.5, maxZoom: 1.2, padding: fitPadding }}
             minZoom={0.2}
           >
             <Background />
-            <Controls />
-            {!narrow && <MiniMap pannable zoomable nodeColor={(n) => NODE_COLORS[(n as CanvasNode).data.node.type] ?? '#999'} />}
+            <Controls>
+              {!narrow && (
+                <ControlButton
+                  onClick={() => {
+                    setMinimapChoice(!minimap);
+                    // shown: the view fits again beside it
+                    if (!minimap) setTimeout(() => void rf.fitView({ padding: { ...fitPadding, right: '190px' }, duration: 200 }), 30);
+                  }} title={t('designer.minimap')} aria-label={t('designer.minimap')} aria-pressed={minimap} data-testid="designer-minimap-toggle">
+                  <PictureOutlined />
+                </ControlButton>
+              )}
+            </Controls>
+            {!narrow && minimap && (
+              <MiniMap pannable zoomable style={{ width: 150, height: 100 }} nodeColor={(n) => NODE_COLORS[(n as CanvasNode).data.node.type] ?? '#999'} data-testid="designer-minimap" />
+            )}
           </ReactFlow>
         </div>
         <Card size="small" style={narrow ? { order: 2 } : { width: 340, flex: 'none', overflow: 'auto' }} data-testid="designer-properties">
@@ -548,7 +657,7 @@ function Designer({ flowKey, initial, info }: { flowKey: string; initial: FlowDo
               doc={doc}
               node={selectedNode}
               messages={marks.nodeErrors[selectedNode.id]}
-              errors={errors?.mapped.nodeFields[selectedNode.id]}
+              errors={edited(selectedNode.id) ? undefined : errors?.mapped.nodeFields[selectedNode.id]}
               plugins={plugins}
               settingsErrors={errors?.mapped.nodeSettings[selectedNode.id]}
               onChange={(n, tag) => commit(updateNode(doc, selectedNode.id, n), tag)}
@@ -558,6 +667,7 @@ function Designer({ flowKey, initial, info }: { flowKey: string; initial: FlowDo
                   return;
                 }
                 setPositions((p) => ({ ...p, [newId]: p[selectedNode.id] }));
+                setSla((s) => moveRule(s, selectedNode.id, newId));
                 commit(updateNode(doc, selectedNode.id, { ...selectedNode, id: newId }));
                 setSelection({ kind: 'node', id: newId });
               }}
@@ -565,6 +675,8 @@ function Designer({ flowKey, initial, info }: { flowKey: string; initial: FlowDo
                 commit(removeNode(doc, selectedNode.id));
                 setSelection(null);
               }}
+              sla={sla.rules?.[selectedNode.id]}
+              onSlaChange={(rule) => setSla((s) => setRule(s, selectedNode.id, rule))}
             />
           ) : selectedEdge && selection?.kind === 'edge' ? (
             <EdgePanel

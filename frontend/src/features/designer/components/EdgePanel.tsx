@@ -1,10 +1,12 @@
-import { Alert, Button, Checkbox, Form, Input, Typography } from 'antd';
+import { useState } from 'react';
+import { Alert, Button, Checkbox, Form, Input, InputNumber, Select, Space, Typography } from 'antd';
 import { DeleteOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import type { FlowDoc, FlowEdge } from '../lib/document';
 import { TextInputs } from '../../../components/TextInputs';
 import { useExpressionCheck } from '../api/plugins';
 import { expressionToCheck, splitAt } from '../lib/expression';
+import { useFormFields, type FormField } from '../api/formFields';
 
 interface Props {
   doc: FlowDoc;
@@ -14,6 +16,64 @@ interface Props {
   messages?: string[];
   onChange: (edge: FlowEdge, tag?: string) => void;
   onDelete: () => void;
+}
+
+const NUMBER_OPS = ['>=', '>', '<=', '<', '==', '!='];
+const TEXT_OPS = ['==', '!='];
+
+/** The condition a field, an operator and a value make: order.total >= 50000, order.customer.tier == "vip". */
+function conditionOf(field: FormField, op: string, value: string | number): string {
+  const v = field.type === 'number' || field.type === 'integer' ? String(Number(value)) : field.type === 'boolean' ? String(value === 'true') : JSON.stringify(String(value));
+  return `order.${field.path} ${op} ${v}`;
+}
+
+/** Field, operator and value pickers that write a condition, so that no field key is typed by hand. */
+function ConditionBuilder({ form, onApply }: { form: string; onApply: (when: string) => void }) {
+  const { t } = useTranslation();
+  const fields = useFormFields(form).filter((f) => ['number', 'integer', 'string', 'boolean'].includes(f.type ?? ''));
+  const [path, setPath] = useState<string>();
+  const [op, setOp] = useState('>=');
+  const [value, setValue] = useState<string | number>('');
+  const field = fields.find((f) => f.path === path);
+  const numeric = field?.type === 'number' || field?.type === 'integer';
+  const ops = numeric ? NUMBER_OPS : TEXT_OPS;
+  return (
+    <Space orientation="vertical" style={{ width: '100%', marginBottom: 8 }} data-testid="edge-cond-builder">
+      <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+        {t('designer.cond.help')}
+      </Typography.Text>
+      <Select
+        showSearch
+        optionFilterProp="label"
+        placeholder={t('designer.cond.field')}
+        style={{ width: '100%' }}
+        value={path}
+        onChange={(p: string) => {
+          const f = fields.find((x) => x.path === p);
+          setPath(p);
+          setOp(f?.type === 'number' || f?.type === 'integer' ? '>=' : '==');
+          setValue(f?.options?.length ? String(f.options[0]) : '');
+        }}
+        options={fields.map((f) => ({ value: f.path, label: `${f.label} (${f.path})` }))}
+        data-testid="edge-cond-field"
+      />
+      <Space.Compact style={{ width: '100%' }}>
+        <Select style={{ width: 80 }} value={ops.includes(op) ? op : ops[0]} onChange={setOp} options={ops.map((o) => ({ value: o, label: o }))} aria-label={t('designer.cond.op')} data-testid="edge-cond-op" />
+        {field?.options?.length ? (
+          <Select style={{ flex: 1 }} value={String(value)} onChange={setValue} options={field.options.map((o) => ({ value: String(o), label: String(o) }))} data-testid="edge-cond-value" />
+        ) : field?.type === 'boolean' ? (
+          <Select style={{ flex: 1 }} value={String(value || 'true')} onChange={setValue} options={['true', 'false'].map((o) => ({ value: o, label: o }))} data-testid="edge-cond-value" />
+        ) : numeric ? (
+          <InputNumber style={{ flex: 1 }} value={value === '' ? null : Number(value)} onChange={(v) => setValue(v ?? '')} placeholder={t('designer.cond.value')} data-testid="edge-cond-value" />
+        ) : (
+          <Input style={{ flex: 1 }} value={String(value)} onChange={(e) => setValue(e.target.value)} placeholder={t('designer.cond.value')} data-testid="edge-cond-value" />
+        )}
+      </Space.Compact>
+      <Button size="small" disabled={!field || (numeric && value === '')} onClick={() => field && onApply(conditionOf(field, ops.includes(op) ? op : ops[0], field.type === 'boolean' ? String(value || 'true') : value))} data-testid="edge-cond-apply">
+        {t('designer.cond.apply')}
+      </Button>
+    </Space>
+  );
 }
 
 const WHEN_HINT = /^[\w\s.<>=!&|()+\-*/"',[\]]*$/;
@@ -45,6 +105,7 @@ export function EdgePanel({ doc, index, edge, errors, messages, onChange, onDele
         {edge.from} → {edge.to}
       </Typography.Paragraph>
       {messages?.length ? <Alert type="error" showIcon style={{ marginBottom: 8 }} title={messages.map((m, i) => <div key={i}>{m}</div>)} /> : null}
+      {(fromType === 'switch' || fromType === 'inclusive') && <ConditionBuilder form={doc.form} onApply={(when) => set({ when, default: undefined })} />}
       <Form.Item label={t('designer.when')} extra={fromType === 'switch' || fromType === 'inclusive' ? t('designer.whenHelp') : t('designer.whenOnlySwitch')} {...(whenErr ? { validateStatus: 'error', help: whenErr } : checkState === 'ok' ? { validateStatus: 'success', help: t('designer.whenOk') } : checkState === 'pending' ? { validateStatus: 'validating' } : {})} hasFeedback={checkState !== 'empty'}>
         <Input.TextArea rows={2} style={{ fontFamily: 'monospace' }} value={edge.when ?? ''} onChange={(e) => set({ when: e.target.value }, `when:${index}`)} placeholder="order.total >= 50000" data-testid="edge-when" />
       </Form.Item>

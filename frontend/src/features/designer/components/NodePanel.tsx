@@ -3,6 +3,10 @@ import { Alert, Button, Checkbox, Divider, Form, Input, InputNumber, Select, Spa
 import { DeleteOutlined, PlusOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { useDepartments } from '../../departments';
+import { useDefList } from '../../definitions';
+import { useUsers } from '../../users';
+import { useFormFields } from '../api/formFields';
+import { AUTO_ACTIONS, DURATION, type SlaRule } from '../lib/sla';
 import { useLang } from '../../../i18n/useLang';
 import { REVIEW_MODES, type Approvers, type FieldPermission, type FlowDoc, type FlowNode, type Text } from '../lib/document';
 import { TextInputs } from '../../../components/TextInputs';
@@ -23,16 +27,24 @@ interface Props {
   onChange: (node: FlowNode, tag?: string) => void;
   onRename: (newId: string) => void;
   onDelete: () => void;
+  /** A review node's SLA (the rule of the flow's reminder for it) and its change. */
+  sla?: SlaRule;
+  onSlaChange?: (rule: SlaRule | undefined) => void;
 }
 
 const fieldStatus = (errors: Record<string, string[]> | undefined, f: string) =>
   errors?.[f]?.length ? { validateStatus: 'error' as const, help: errors[f].join('; ') } : {};
 
 /** The properties of the selected node, by type. */
-export function NodePanel({ doc, node, errors, messages, plugins, settingsErrors, onChange, onRename, onDelete }: Props) {
+export function NodePanel({ doc, node, errors, messages, plugins, settingsErrors, onChange, onRename, onDelete, sla, onSlaChange }: Props) {
   const { t } = useTranslation();
   const { pick } = useLang();
   const departments = useDepartments();
+  // the pickers: roles, users, flows and the form's fields as the server has them
+  const roles = useDefList('roles');
+  const users = useUsers(node.type === 'review');
+  const flows = useDefList('flows');
+  const formFields = useFormFields(doc.form);
   const [id, setId] = useState(node.id);
   const [settingsText, setSettingsText] = useState(() => JSON.stringify(node.settings ?? {}, null, 2));
   const [settingsError, setSettingsError] = useState<string>();
@@ -63,6 +75,23 @@ export function NodePanel({ doc, node, errors, messages, plugins, settingsErrors
   const idTaken = id !== node.id && doc.nodes.some((n) => n.id === id);
   const depOptions = (departments.data?.items ?? []).map((d) => ({ value: d.key, label: `${pick(d.name)} (${d.key})` }));
   const fields = Object.entries(node.fields ?? {});
+  const keep = (opts: { value: string; label: string }[], ...current: (string | undefined)[]) => {
+    const out = [...opts];
+    for (const v of current) if (v && !out.some((o) => o.value === v)) out.push({ value: v, label: v });
+    return out;
+  };
+  const roleOptions = (cur?: string) => keep((roles.data?.items ?? []).map((r) => ({ value: r.key, label: `${pick(r.name as never) || r.key} (${r.key})` })), cur);
+  const userOptions = keep(
+    [...(users.data?.items ?? [])].sort((a, b) => a.username.localeCompare(b.username)).map((u) => ({ value: u.username, label: u.display_name ? `${u.display_name} (${u.username})` : u.username })),
+    ...(node.approvers?.users ?? []),
+  );
+  const topFields = formFields.filter((f) => !f.path.includes('.'));
+  const fieldOptions = (list: typeof formFields, cur?: string) => keep(list.map((f) => ({ value: f.path, label: `${f.label} (${f.path})` })), cur);
+  const slaErr = errors?.sla;
+  const setSla = (patch: Partial<SlaRule>) => onSlaChange?.({ ...(sla ?? {}), ...patch });
+  // the choice is kept here: a role not picked yet is no escalation in the document
+  const [escalateBy, setEscalateBy] = useState<'none' | 'manager' | 'role'>(sla?.escalate_to?.role ? 'role' : sla?.escalate_to?.manager_levels ? 'manager' : 'none');
+  const dur = (v?: string) => (v && !DURATION.test(v) ? { validateStatus: 'error' as const, help: t('designer.sla.durationPattern') } : {});
   const plugin = node.type === 'task' ? plugins?.find((p) => p.name === node.plugin) : undefined;
   const pluginOptions = [...new Set([...(plugins ?? []).map((p) => p.name), ...(node.plugin ? [node.plugin] : [])])].sort().map((p) => ({ value: p, label: p }));
 
@@ -116,16 +145,17 @@ export function NodePanel({ doc, node, errors, messages, plugins, settingsErrors
           </Divider>
           {errors?.approvers?.length ? <Alert type="error" title={errors.approvers.join('; ')} style={{ marginBottom: 8 }} /> : null}
           <Form.Item label={t('designer.role')}>
-            <Input value={node.approvers?.role ?? ''} onChange={(e) => setApprovers({ role: e.target.value }, `role:${node.id}`)} data-testid="node-approver-role" />
+            <Select allowClear showSearch optionFilterProp="label" value={node.approvers?.role || undefined} onChange={(v?: string) => setApprovers({ role: v })} options={roleOptions(node.approvers?.role)} loading={roles.isPending} placeholder={t('designer.pickRole')} data-testid="node-approver-role" />
           </Form.Item>
           <Form.Item label={t('designer.department')}>
             <Select allowClear showSearch value={node.approvers?.department} onChange={(v) => setApprovers({ department: v })} options={depOptions} placeholder={t('designer.departmentOwn')} data-testid="node-approver-department" />
           </Form.Item>
           <Form.Item label={t('designer.users')}>
-            <Select mode="tags" value={node.approvers?.users ?? []} onChange={(v: string[]) => setApprovers({ users: v })} tokenSeparators={[',', ' ']} open={false} data-testid="node-approver-users" />
+            {/* people the server knows; free text only when the list may not be read (no users.manage) */}
+            <Select mode={users.isError ? 'tags' : 'multiple'} showSearch optionFilterProp="label" value={node.approvers?.users ?? []} onChange={(v: string[]) => setApprovers({ users: v })} options={userOptions} loading={users.isPending} placeholder={t('designer.pickUsers')} data-testid="node-approver-users" />
           </Form.Item>
           <Form.Item label={t('designer.approverField')}>
-            <Input value={node.approvers?.field ?? ''} onChange={(e) => setApprovers({ field: e.target.value }, `afield:${node.id}`)} placeholder="customer.owner" />
+            <Select allowClear showSearch optionFilterProp="label" value={node.approvers?.field || undefined} onChange={(v?: string) => setApprovers({ field: v })} options={fieldOptions(formFields.filter((f) => f.type === 'string'), node.approvers?.field)} placeholder={t('designer.pickField')} data-testid="node-approver-field" />
           </Form.Item>
           <Form.Item label={t('designer.manager')}>
             <InputNumber min={1} max={10} value={node.approvers?.manager} onChange={(v) => setApprovers({ manager: v == null ? undefined : Number(v) })} />
@@ -205,12 +235,17 @@ export function NodePanel({ doc, node, errors, messages, plugins, settingsErrors
             <Space orientation="vertical" style={{ width: '100%' }}>
               {fields.map(([name, perm], i) => (
                 <Space.Compact key={i} style={{ width: '100%' }}>
-                  <Input
+                  <Select
+                    showSearch
+                    optionFilterProp="label"
+                    style={{ flex: 1, minWidth: 0 }}
                     value={name}
-                    onChange={(e) => {
-                      const entries = fields.map(([n, p], j) => [j === i ? e.target.value : n, p] as const);
-                      set({ fields: Object.fromEntries(entries) }, `fields:${node.id}:${i}`);
+                    onChange={(v: string) => {
+                      const entries = fields.map(([n, p], j) => [j === i ? v : n, p] as const);
+                      set({ fields: Object.fromEntries(entries) });
                     }}
+                    options={fieldOptions(topFields.filter((f) => f.path === name || !(f.path in (node.fields ?? {}))), name)}
+                    data-testid={`node-field-name-${i}`}
                   />
                   <Select
                     style={{ width: 110 }}
@@ -225,14 +260,71 @@ export function NodePanel({ doc, node, errors, messages, plugins, settingsErrors
                 </Space.Compact>
               ))}
               <Button size="small" icon={<PlusOutlined />} onClick={() => {
-                let k = 'field';
-                for (let i = 2; node.fields && k in node.fields; i++) k = `field${i}`;
-                set({ fields: { ...(node.fields ?? {}), [k]: 'read' } });
+                // the next field of the form without a permission yet
+                const k = topFields.find((f) => !(f.path in (node.fields ?? {})))?.path;
+                if (k) set({ fields: { ...(node.fields ?? {}), [k]: 'read' } });
               }}>
                 {t('designer.addField')}
               </Button>
             </Space>
           </Form.Item>
+          {onSlaChange && (
+            <div data-testid="node-sla">
+              <Divider plain style={{ margin: '8px 0' }}>
+                {t('designer.sla.title')}
+              </Divider>
+              <Typography.Paragraph type="secondary" style={{ fontSize: 12 }}>
+                {t('designer.sla.help')}
+              </Typography.Paragraph>
+              {slaErr?.length ? <Alert type="error" title={slaErr.join('; ')} style={{ marginBottom: 8 }} data-testid="node-sla-errors" /> : null}
+              <div style={{ display: 'flex', gap: 8 }}>
+                <Form.Item label={t('designer.sla.remindAfter')} style={{ flex: 1, minWidth: 0 }} {...dur(sla?.remind_after)}>
+                  <Input value={sla?.remind_after ?? ''} placeholder="4h" onChange={(e) => setSla({ remind_after: e.target.value.trim() })} data-testid="node-sla-remind" />
+                </Form.Item>
+                <Form.Item label={t('designer.sla.repeatEvery')} style={{ flex: 1, minWidth: 0 }} {...dur(sla?.repeat_every)}>
+                  <Input value={sla?.repeat_every ?? ''} placeholder="4h" disabled={!sla?.remind_after} onChange={(e) => setSla({ repeat_every: e.target.value.trim() })} data-testid="node-sla-repeat" />
+                </Form.Item>
+                <Form.Item label={t('designer.sla.maxTimes')} style={{ width: 72 }}>
+                  <InputNumber min={1} max={100} style={{ width: '100%' }} value={sla?.max_times} disabled={!sla?.repeat_every} onChange={(v) => setSla({ max_times: v == null ? undefined : Number(v) })} />
+                </Form.Item>
+              </div>
+              <Form.Item label={t('designer.sla.escalateAfter')} {...dur(sla?.escalate_after)}>
+                <Input value={sla?.escalate_after ?? ''} placeholder="1d" onChange={(e) => setSla({ escalate_after: e.target.value.trim() })} data-testid="node-sla-escalate" />
+              </Form.Item>
+              {sla?.escalate_after && (
+                <Form.Item label={t('designer.sla.escalateTo')}>
+                  <Space orientation="vertical" style={{ width: '100%' }}>
+                    <Select
+                      value={escalateBy}
+                      onChange={(by: 'none' | 'manager' | 'role') => {
+                        setEscalateBy(by);
+                        setSla({ escalate_to: by === 'manager' ? { manager_levels: 1 } : undefined });
+                      }}
+                      options={(['none', 'manager', 'role'] as const).map((v) => ({ value: v, label: t(`designer.sla.by.${v}`) }))}
+                      data-testid="node-sla-escalate-by"
+                    />
+                    {escalateBy === 'manager' && (
+                      <InputNumber min={1} max={5} value={sla.escalate_to?.manager_levels} addonAfter={t('designer.sla.levels')} onChange={(v) => setSla({ escalate_to: { manager_levels: Number(v ?? 1) } })} />
+                    )}
+                    {escalateBy === 'role' && (
+                      <>
+                        <Select showSearch optionFilterProp="label" value={sla.escalate_to?.role || undefined} onChange={(v: string) => setSla({ escalate_to: { ...sla.escalate_to, role: v } })} options={roleOptions(sla.escalate_to?.role)} placeholder={t('designer.pickRole')} data-testid="node-sla-escalate-role" />
+                        <Select allowClear showSearch optionFilterProp="label" value={sla.escalate_to?.department} onChange={(v?: string) => setSla({ escalate_to: { ...sla.escalate_to, department: v } })} options={depOptions} placeholder={t('designer.departmentOwn')} />
+                      </>
+                    )}
+                  </Space>
+                </Form.Item>
+              )}
+              <div style={{ display: 'flex', gap: 8 }}>
+                <Form.Item label={t('designer.sla.autoAfter')} style={{ flex: 1, minWidth: 0 }} {...dur(sla?.auto_after)}>
+                  <Input value={sla?.auto_after ?? ''} placeholder="5d" onChange={(e) => setSla({ auto_after: e.target.value.trim(), auto_action: sla?.auto_action ?? (e.target.value ? 'return' : undefined) })} data-testid="node-sla-auto" />
+                </Form.Item>
+                <Form.Item label={t('designer.sla.autoAction')} style={{ width: 110 }}>
+                  <Select value={sla?.auto_action} disabled={!sla?.auto_after} onChange={(v: SlaRule['auto_action']) => setSla({ auto_action: v })} options={AUTO_ACTIONS.map((a) => ({ value: a, label: t(`designer.sla.action.${a}`) }))} data-testid="node-sla-auto-action" />
+                </Form.Item>
+              </div>
+            </div>
+          )}
         </>
       )}
 
@@ -320,10 +412,13 @@ export function NodePanel({ doc, node, errors, messages, plugins, settingsErrors
             />
           </Form.Item>
           <Form.Item label={t('designer.waitUntilField')}>
-            <Input
-              value={node.wait?.until_field ?? ''}
-              placeholder="promised_date"
-              onChange={(e) => set({ wait: { ...(node.wait?.after ? { after: node.wait.after } : {}), ...(e.target.value ? { until_field: e.target.value } : {}) } }, `wait:${node.id}`)}
+            <Select
+              allowClear
+              showSearch
+              optionFilterProp="label"
+              value={node.wait?.until_field || undefined}
+              options={fieldOptions(formFields.filter((f) => f.format === 'date' || f.format === 'date-time'), node.wait?.until_field)}
+              onChange={(v?: string) => set({ wait: { ...(node.wait?.after ? { after: node.wait.after } : {}), ...(v ? { until_field: v } : {}) } })}
             />
           </Form.Item>
         </>
@@ -331,7 +426,13 @@ export function NodePanel({ doc, node, errors, messages, plugins, settingsErrors
 
       {node.type === 'subflow' && (
         <Form.Item label={t('designer.subflowFlow')} extra={t('designer.subflowHelp')} {...fieldStatus(errors, 'subflow')}>
-          <Input value={node.subflow?.flow ?? ''} placeholder="credit-review" onChange={(e) => set({ subflow: { ...node.subflow, flow: e.target.value } }, `subflow:${node.id}`)} />
+          <Select
+            showSearch
+            optionFilterProp="label"
+            value={node.subflow?.flow || undefined}
+            options={keep((flows.data?.items ?? []).filter((f) => f.key !== doc.key).map((f) => ({ value: f.key, label: `${pick(f.name as never) || f.key} (${f.key})` })), node.subflow?.flow)}
+            onChange={(v: string) => set({ subflow: { ...node.subflow, flow: v } })}
+          />
         </Form.Item>
       )}
 

@@ -20,21 +20,45 @@ const doc: FlowDoc = {
   ],
 };
 
+const json = (v: unknown) => new Response(JSON.stringify(v), { status: 200, headers: { 'Content-Type': 'application/json' } });
+
 beforeEach(() => {
-  vi.stubGlobal('fetch', vi.fn(async () => new Response(JSON.stringify({ items: [] }), { status: 200, headers: { 'Content-Type': 'application/json' } })));
+  // the pickers' lists, as the server gives them
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async (url: string) => {
+      if (url.includes('/definitions/roles')) return json({ items: [{ kind: 'role', key: 'finance', name: { 'zh-TW': '財務', en: 'Finance' } }, { kind: 'role', key: 'clerk', name: { 'zh-TW': '文員' } }] });
+      if (url.includes('/users')) return json({ items: [{ username: 'finance2', display_name: '財務二' }, { username: 'manager', display_name: '經理' }] });
+      if (url.includes('/definitions/forms/order')) return json({ kind: 'form', key: 'order', version: 1, status: 'published', body: { schema: { properties: { total: { type: 'number', title: '合計' }, note: { type: 'string', title: '備註' } } } } });
+      return json({ items: [] });
+    }),
+  );
 });
 afterEach(() => vi.unstubAllGlobals());
 
 describe('NodePanel', () => {
-  it('edits the approver role of a review node and shows the server messages', () => {
+  it('picks the approver role from the server\'s roles and shows the server messages', async () => {
     const onChange = vi.fn();
     renderWithProviders(
       <NodePanel doc={doc} node={doc.nodes[1]} messages={['"approvers" is wrong']} errors={{ approvers: ['"approvers" is wrong'] }} onChange={onChange} onRename={vi.fn()} onDelete={vi.fn()} />,
     );
     expect(screen.getByTestId('node-panel-errors').textContent).toContain('"approvers" is wrong');
     expect(screen.getByDisplayValue('已核對')).toBeTruthy();
-    fireEvent.change(screen.getByTestId('node-approver-role'), { target: { value: 'finance' } });
-    expect(onChange).toHaveBeenLastCalledWith(expect.objectContaining({ id: 'check', approvers: { role: 'finance' } }), 'role:check');
+    const role = screen.getByTestId('node-approver-role');
+    fireEvent.mouseDown(role.querySelector('input') ?? role);
+    fireEvent.change(role.querySelector('input')!, { target: { value: '財務' } });
+    fireEvent.click(await screen.findByTitle('財務 (finance)'));
+    expect(onChange).toHaveBeenLastCalledWith(expect.objectContaining({ id: 'check', approvers: { role: 'finance' } }), undefined);
+  });
+
+  it('edits the SLA of a review node on its panel', () => {
+    const onSlaChange = vi.fn();
+    renderWithProviders(<NodePanel doc={doc} node={doc.nodes[1]} onChange={vi.fn()} onRename={vi.fn()} onDelete={vi.fn()} sla={{ remind_after: '4h' }} onSlaChange={onSlaChange} errors={{ sla: ['role "x" does not exist'] }} />);
+    expect(screen.getByTestId('node-sla-errors').textContent).toContain('role "x" does not exist');
+    fireEvent.change(screen.getByTestId('node-sla-escalate'), { target: { value: '1d' } });
+    expect(onSlaChange).toHaveBeenLastCalledWith({ remind_after: '4h', escalate_after: '1d' });
+    fireEvent.change(screen.getByTestId('node-sla-auto'), { target: { value: '5d' } });
+    expect(onSlaChange).toHaveBeenLastCalledWith({ remind_after: '4h', auto_after: '5d', auto_action: 'return' });
   });
 
   it('renames on blur only', () => {

@@ -103,7 +103,9 @@ export function newFlowDoc(key: string, form: string, name?: Text): FlowDoc {
       { id: 'start', type: 'start', name: { 'zh-TW': '開始', 'zh-CN': '开始', en: 'Start' } },
       { id: 'end', type: 'end', name: { 'zh-TW': '完成', 'zh-CN': '完成', en: 'Done' }, status: 'completed' },
     ],
-    edges: [{ from: 'start', to: 'end' }],
+    // no starter edge: the first node placed goes between them, and a start → end edge would
+    // only have to be found and deleted
+    edges: [],
   };
 }
 
@@ -158,7 +160,7 @@ export function defaultNode(doc: FlowDoc, type: NodeType): FlowNode {
   const id = uniqueNodeId(doc, type);
   switch (type) {
     case 'review':
-      return { id, type, mode: 'any', approvers: { role: '' } };
+      return { id, type, mode: 'any', approvers: {} };
     case 'task':
       return { id, type, plugin: '', settings: {} };
     case 'end':
@@ -244,7 +246,8 @@ export function cleanNode(node: FlowNode): FlowNode {
     if (k === 'id' || k === 'type') continue;
     if (v === undefined || v === '') continue;
     if (Array.isArray(v) && v.length === 0) continue;
-    if (v && typeof v === 'object' && !Array.isArray(v) && k !== 'settings' && Object.keys(v).length === 0) continue;
+    // empty approvers stay: the server then says who is missing, not merely that approvers are required
+    if (v && typeof v === 'object' && !Array.isArray(v) && k !== 'settings' && k !== 'approvers' && Object.keys(v).length === 0) continue;
     out[k] = v;
   }
   return out;

@@ -47,3 +47,15 @@ export function mapErrors(errors: FieldError[], doc: FlowDoc): MappedErrors {
 export function hasMapped(m: MappedErrors): boolean {
   return Object.keys(m.nodes).length > 0 || Object.keys(m.edges).length > 0 || m.general.length > 0;
 }
+
+/** What a problem's pointer is about on the canvas: a node (by id) or an edge (the edge object saved). */
+export type ProblemTarget = { kind: 'node'; id: string } | { kind: 'edge'; edge: FlowDoc['edges'][number] } | undefined;
+
+/** Where on the canvas the problem at `pointer` of the saved document `body` is; undefined for the flow as a whole. */
+export function problemTarget(pointer: string, body: FlowDoc): ProblemTarget {
+  const [head, idx] = pointerParts(pointer);
+  const i = idx !== undefined && /^\d+$/.test(idx) ? Number(idx) : -1;
+  if (head === 'nodes' && body.nodes[i]) return { kind: 'node', id: body.nodes[i].id };
+  if (head === 'edges' && body.edges[i]) return { kind: 'edge', edge: body.edges[i] };
+  return undefined;
+}
