@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 
 	"sluice/backend/definitions"
 	"sluice/backend/ent"
@@ -124,7 +125,7 @@ func validateDoc(ctx context.Context, c *service.Catalog, kind, key string, body
 		return nil, err
 	}
 	for _, p := range probs {
-		errs = append(errs, service.FieldError{Pointer: p.Pointer, Message: p.Message})
+		errs = append(errs, service.FromProblem(p.Pointer, p))
 	}
 	return errs, nil
 }
@@ -146,11 +147,12 @@ func prove(ctx context.Context, c *service.Catalog, body []byte) error {
 	if fd == nil {
 		return nil
 	}
-	detail := "an order of this flow can get stuck; the flow is not published"
+	key := "problem.flow_stuck"
 	if fd.Kind == flowcheck.TooLarge {
-		detail = "the flow is too large to prove that every order can end; the flow is not published"
+		key = "problem.flow_too_large"
 	}
-	e := service.Invalid(detail, service.FieldError{Pointer: fd.Pointer, Message: fd.Message})
+	// the finding's own text is the checker's English (its codes are in e.Code)
+	e := service.Refuse(http.StatusUnprocessableEntity, key, nil, service.FieldError{Pointer: fd.Pointer, Message: fd.Message})
 	e.Code, e.Counterexample = definitions.ProofCode(fd), fd.Counterexample
 	return e
 }

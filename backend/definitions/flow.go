@@ -49,7 +49,7 @@ func CompileFlow(body []byte, version int, look Lookup) (*engine.Flow, []Problem
 	}
 	var doc engine.FlowDoc
 	if err := json.Unmarshal(body, &doc); err != nil {
-		return nil, []Problem{{"", "cannot read flow: " + err.Error()}}
+		return nil, []Problem{{Pointer: "", Message: "cannot read flow: " + err.Error()}}
 	}
 	c := &flowCompiler{doc: &doc, look: lookup{look}, index: map[string]int{}, out: map[string][]int{}}
 	rawNodes, _ := raw["nodes"].([]any)
@@ -80,7 +80,7 @@ type flowCompiler struct {
 }
 
 func (c *flowCompiler) add(pointer, format string, args ...any) {
-	c.ps = append(c.ps, Problem{pointer, fmt.Sprintf(format, args...)})
+	c.ps = append(c.ps, Problem{Pointer: pointer, Message: fmt.Sprintf(format, args...)})
 }
 
 func (c *flowCompiler) node(id string) *engine.NodeDoc { return &c.doc.Nodes[c.index[id]] }

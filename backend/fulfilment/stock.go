@@ -22,6 +22,7 @@ import (
 	"sluice/backend/ent/user"
 	"sluice/backend/ent/warehouse"
 	"sluice/backend/goods"
+	"sluice/backend/i18n"
 	"sluice/backend/inventory"
 	"sluice/backend/service"
 	"sluice/backend/store"
@@ -585,9 +586,9 @@ func (s *Fulfilment) stockLow(ctx context.Context, c *ent.Client, j *store.Journ
 	if err != nil {
 		return err
 	}
-	title := fmt.Sprintf("庫存偏低：%s 在 %s 剩 %d（低於 %d）", l.SKU, l.Warehouse, l.Available, l.Threshold)
+	title := i18n.Params{"SKU": l.SKU, "Warehouse": l.Warehouse, "Available": l.Available, "Threshold": l.Threshold}
 	for _, u := range to {
-		if _, err := j.Notify(ctx, store.Notification{Username: u, Type: "stock.low", Title: title, OrderID: orderID, Data: ev}); err != nil {
+		if _, err := j.Notify(ctx, store.Notification{Username: u, Type: "stock.low", Key: "notice.stock_low", Params: title, OrderID: orderID, Data: ev}); err != nil {
 			return err
 		}
 	}

@@ -60,6 +60,8 @@ type Actor struct {
 	IsAdmin  bool
 	// RequestID is carried into audit entries.
 	RequestID string
+	// Language is the user's own language setting ("" when they follow the browser).
+	Language string
 }
 
 // sub is the actor's Casbin subject.

@@ -7,7 +7,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, Navigate, Outlet, useLocation, useNavigate } from 'react-router';
 import { LanguageSwitcher } from './LanguageSwitcher';
 import { ErrorAlert } from './ErrorAlert';
-import { useMe } from '../features/auth';
+import { saveMyLanguage, useMe } from '../features/auth';
 import { usePermissions } from '../features/auth';
 import { useLogout } from '../features/auth';
 import { isApiError } from '../lib/api';
@@ -66,8 +66,8 @@ export function AppLayout() {
   const [collapsed, setCollapsed] = useState(false);
   const { token } = theme.useToken();
 
-  // the user's own locale applies until they pick a language on this browser
-  const userLocale = me.data?.user.locale;
+  // the user's own language (else their account's locale) applies until they pick a language on this browser
+  const userLocale = me.data?.user.language || me.data?.user.locale;
   useEffect(() => {
     const lang = matchLanguage(userLocale);
     if (lang && !hasStoredLanguage()) void changeLanguage(lang, false);
@@ -176,7 +176,7 @@ export function AppLayout() {
         >
           <Flex align="center" justify="flex-end" gap={8} style={{ height: '100%' }}>
             <NotificationBell />
-            <LanguageSwitcher />
+            <LanguageSwitcher onChange={(l) => void saveMyLanguage(l).catch(() => undefined)} />
             <Dropdown
               trigger={['click']}
               menu={{
