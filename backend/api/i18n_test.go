@@ -48,6 +48,9 @@ func TestProblemSpeaksTheUsersLanguage(t *testing.T) {
 		if len(en.Errors) == 0 {
 			t.Fatalf("no field errors: %+v", en)
 		}
+		for _, p := range []api.Problem{en, tw, cn} {
+			t.Logf("%s | %s | %s: %s (%s)", p.Title, p.Detail, p.Errors[0].Pointer, p.Errors[0].Message, p.Errors[0].Code)
+		}
 		for _, p := range []api.Problem{tw, cn, none} {
 			if !slices.Equal(codes(p), codes(en)) {
 				t.Fatalf("codes differ by language: %v vs %v", codes(p), codes(en))

@@ -42,7 +42,7 @@ func nameOf(body json.RawMessage) any {
 // ListDefinitions lists the definitions of a kind, one row per key.
 func (s *Catalogue) ListDefinitions(ctx context.Context, a service.Actor, kind string) ([]DefinitionView, error) {
 	if !s.CanCompanyWide(a, "definitions.manage") {
-		return nil, service.Forbidden("you may not read definitions")
+		return nil, service.Refuse(http.StatusForbidden, "problem.forbidden.read_definitions", nil)
 	}
 	rows, err := s.Store.Read.Definition.Query().Where(definition.Kind(kind)).
 		Order(ent.Asc(definition.FieldKey), ent.Asc(definition.FieldVersion)).All(ctx)
@@ -71,7 +71,7 @@ func (s *Catalogue) ListDefinitions(ctx context.Context, a service.Actor, kind s
 // GetDefinition returns the latest published body, the draft and the versions.
 func (s *Catalogue) GetDefinition(ctx context.Context, a service.Actor, kind, key string, v int) (*DefinitionView, error) {
 	if !s.CanCompanyWide(a, "definitions.manage") {
-		return nil, service.Forbidden("you may not read definitions")
+		return nil, service.Refuse(http.StatusForbidden, "problem.forbidden.read_definitions", nil)
 	}
 	rows, err := s.Store.Read.Definition.Query().Where(definition.Kind(kind), definition.Key(key)).
 		Order(ent.Asc(definition.FieldVersion)).All(ctx)
@@ -151,8 +151,9 @@ func prove(ctx context.Context, c *service.Catalog, body []byte) error {
 	if fd.Kind == flowcheck.TooLarge {
 		key = "problem.flow_too_large"
 	}
-	// the finding's own text is the checker's English (its codes are in e.Code)
-	e := service.Refuse(http.StatusUnprocessableEntity, key, nil, service.FieldError{Pointer: fd.Pointer, Message: fd.Message})
+	// the finding's own text is the checker's English; its code is stable
+	e := service.Refuse(http.StatusUnprocessableEntity, key, nil,
+		service.FieldError{Pointer: fd.Pointer, Code: definitions.ProofCode(fd), Message: fd.Message})
 	e.Code, e.Counterexample = definitions.ProofCode(fd), fd.Counterexample
 	return e
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -83,7 +84,7 @@ type SimulateResponse struct {
 // It writes nothing.
 func (s *Catalogue) Simulate(ctx context.Context, a service.Actor, key string, req SimulateRequest) (*SimulateResponse, error) {
 	if !s.CanCompanyWide(a, "definitions.manage") {
-		return nil, service.Forbidden("you may not simulate flows")
+		return nil, service.Refuse(http.StatusForbidden, "problem.forbidden.simulate_flows", nil)
 	}
 	f, label, err := s.simFlow(ctx, key, req.Version, "/version")
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/http"
 	"regexp"
 	"slices"
 	"strconv"
@@ -176,7 +177,7 @@ func (s *Fulfilment) ListProducts(ctx context.Context, a service.Actor, q string
 // CreateProduct adds a product (stock.manage); a taken SKU is a 409.
 func (s *Fulfilment) CreateProduct(ctx context.Context, a service.Actor, in ProductInput) (*ProductView, error) {
 	if !s.mayManageStock(ctx, a) {
-		return nil, service.Forbidden("you may not manage stock")
+		return nil, service.Refuse(http.StatusForbidden, "problem.forbidden.manage_stock", nil)
 	}
 	if errs := in.check(true); len(errs) > 0 {
 		return nil, service.Invalid("the product is not valid", errs...)
@@ -208,7 +209,7 @@ func (s *Fulfilment) CreateProduct(ctx context.Context, a service.Actor, in Prod
 // UpdateProduct changes the fields given (stock.manage); an unknown SKU is a 404.
 func (s *Fulfilment) UpdateProduct(ctx context.Context, a service.Actor, sku string, in ProductInput) (*ProductView, error) {
 	if !s.mayManageStock(ctx, a) {
-		return nil, service.Forbidden("you may not manage stock")
+		return nil, service.Refuse(http.StatusForbidden, "problem.forbidden.manage_stock", nil)
 	}
 	var errs []service.FieldError
 	if in.SKU != "" && in.SKU != sku {
@@ -277,7 +278,7 @@ func (s *Fulfilment) stockAudit(ctx context.Context, j *store.Journal, a service
 // ListWarehouses is for whoever may read stock.
 func (s *Fulfilment) ListWarehouses(ctx context.Context, a service.Actor) ([]WarehouseView, error) {
 	if !s.mayReadStock(ctx, a) {
-		return nil, service.Forbidden("you may not see warehouses")
+		return nil, service.Refuse(http.StatusForbidden, "problem.forbidden.see_warehouses", nil)
 	}
 	rows, err := s.Store.Read.Warehouse.Query().Order(ent.Asc(warehouse.FieldKey)).All(ctx)
 	if err != nil {
@@ -293,7 +294,7 @@ func (s *Fulfilment) ListWarehouses(ctx context.Context, a service.Actor) ([]War
 // CreateWarehouse adds a warehouse (stock.manage); a taken key is a 409.
 func (s *Fulfilment) CreateWarehouse(ctx context.Context, a service.Actor, in WarehouseInput) (*WarehouseView, error) {
 	if !s.mayManageStock(ctx, a) {
-		return nil, service.Forbidden("you may not manage stock")
+		return nil, service.Refuse(http.StatusForbidden, "problem.forbidden.manage_stock", nil)
 	}
 	var errs []service.FieldError
 	if !stockKey.MatchString(in.Key) {
@@ -358,7 +359,7 @@ func stockView(r *ent.Stock, p *ent.Product) StockView {
 // product's threshold.
 func (s *Fulfilment) ListStock(ctx context.Context, a service.Actor, sku, wh string, low bool) ([]StockView, error) {
 	if !s.mayReadStock(ctx, a) {
-		return nil, service.Forbidden("you may not see stock")
+		return nil, service.Refuse(http.StatusForbidden, "problem.forbidden.see_stock", nil)
 	}
 	q := s.Store.Read.Stock.Query()
 	if sku != "" {
@@ -393,7 +394,7 @@ func (s *Fulfilment) ListStock(ctx context.Context, a service.Actor, sku, wh str
 // /delta that writes nothing.
 func (s *Fulfilment) Adjust(ctx context.Context, a service.Actor, in AdjustmentRequest) (*AdjustmentResult, error) {
 	if !s.mayManageStock(ctx, a) {
-		return nil, service.Forbidden("you may not manage stock")
+		return nil, service.Refuse(http.StatusForbidden, "problem.forbidden.manage_stock", nil)
 	}
 	var errs []service.FieldError
 	if in.SKU == "" {
@@ -489,7 +490,7 @@ func moveView(m *ent.StockMove) MoveView {
 // ListMoves is the stock ledger, newest first, with a cursor.
 func (s *Fulfilment) ListMoves(ctx context.Context, a service.Actor, f MoveFilter) (*MovePage, error) {
 	if !s.mayReadStock(ctx, a) {
-		return nil, service.Forbidden("you may not see stock")
+		return nil, service.Refuse(http.StatusForbidden, "problem.forbidden.see_stock", nil)
 	}
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 50

@@ -72,6 +72,13 @@ func T(lang, key string, p Params) string {
 	return s
 }
 
+// Has reports whether the catalogues hold key.
+func Has(key string) bool {
+	once.Do(load)
+	_, err := localizers[Default].Localize(&goi18n.LocalizeConfig{MessageID: key})
+	return err == nil
+}
+
 // En renders in English: the text kept for logs, error strings and the problem's
 // fallback when no request language is known.
 func En(key string, p Params) string { return T("en", key, p) }

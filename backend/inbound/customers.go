@@ -3,6 +3,7 @@ package inbound
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/mail"
 	"regexp"
 	"slices"
@@ -199,7 +200,7 @@ func (s *Inbound) ListCustomers(ctx context.Context, a service.Actor, f Customer
 // CreateCustomer adds a customer (customers.manage); a taken code is a 409.
 func (s *Inbound) CreateCustomer(ctx context.Context, a service.Actor, in CustomerInput) (*CustomerView, error) {
 	if !s.mayManageCustomers(ctx, a) {
-		return nil, service.Forbidden("you may not manage customers")
+		return nil, service.Refuse(http.StatusForbidden, "problem.forbidden.manage_customers", nil)
 	}
 	if errs := in.check(true, s.AllowPrivateWebhooks); len(errs) > 0 {
 		return nil, service.Invalid("the customer is not valid", errs...)
@@ -247,7 +248,7 @@ func (s *Inbound) CreateCustomer(ctx context.Context, a service.Actor, in Custom
 // UpdateCustomer changes the fields given (customers.manage); unknown code is a 404.
 func (s *Inbound) UpdateCustomer(ctx context.Context, a service.Actor, code string, in CustomerInput) (*CustomerView, error) {
 	if !s.mayManageCustomers(ctx, a) {
-		return nil, service.Forbidden("you may not manage customers")
+		return nil, service.Refuse(http.StatusForbidden, "problem.forbidden.manage_customers", nil)
 	}
 	var errs []service.FieldError
 	if in.Code != "" && in.Code != code {

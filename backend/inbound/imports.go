@@ -470,7 +470,7 @@ func (s *Inbound) ListImports(ctx context.Context, a service.Actor, cursor strin
 // mapping when none is given) for people to fill in.
 func (s *Inbound) ImportTemplate(ctx context.Context, a service.Actor, flow string, mapping []byte, w io.Writer) error {
 	if !s.CanAnywhere(a, "orders", "create") {
-		return service.Forbidden("you may not submit orders")
+		return service.Refuse(http.StatusForbidden, "problem.forbidden.submit_orders", nil)
 	}
 	f, sch, computed, err := s.intakeForm(ctx, flow, "/flow")
 	if e, ok := service.AsError(err); ok && e.Status == http.StatusUnprocessableEntity && f == nil {

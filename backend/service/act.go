@@ -387,7 +387,7 @@ func dedupeKeepLast(ids []string) []string {
 // withdraw: the submitter takes the order back, as the flow's policy allows.
 func (s *Service) withdraw(ctx context.Context, tx *ent.Tx, j *store.Journal, a Actor, f *engine.Flow, o *ent.Order, t *ent.Task) (*ActionResult, error) {
 	if a.Username != o.Submitter {
-		return nil, forbidden("only the submitter may withdraw an order")
+		return nil, Refuse(http.StatusForbidden, "problem.forbidden.withdraw_not_submitter", nil)
 	}
 	if o.Status != engine.StatusInReview && o.Status != engine.StatusException {
 		return nil, conflict("the order is %s", o.Status)
@@ -398,7 +398,7 @@ func (s *Service) withdraw(ctx context.Context, tx *ent.Tx, j *store.Journal, a 
 	}
 	switch policy {
 	case engine.WithdrawNever:
-		return nil, forbidden("this flow does not allow withdrawing orders")
+		return nil, Refuse(http.StatusForbidden, "problem.forbidden.withdraw_not_allowed", nil)
 	case engine.WithdrawUntouched:
 		touched, err := tx.Task.Query().Where(task.OrderID(o.ID), task.DecisionIn(engine.ActApprove, engine.ActReject, engine.ActReturn),
 			task.DecidedByNEQ(o.Submitter)).Exist(ctx)
@@ -452,7 +452,7 @@ func (s *Service) urge(ctx context.Context, tx *ent.Tx, j *store.Journal, a Acto
 	// Only the submitter: chasing a task is asking on behalf of the order, and reading
 	// every order (read_all) or administering does not make it someone's to chase.
 	if a.Username != o.Submitter {
-		return nil, forbidden("only the submitter may urge this task")
+		return nil, Refuse(http.StatusForbidden, "problem.forbidden.urge_not_submitter", nil)
 	}
 	if t.Status != "open" && t.Status != "waiting" {
 		e, err := closedTask(ctx, tx.Client(), f, t)

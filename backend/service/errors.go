@@ -39,9 +39,11 @@ func FromProblem(ptr string, p definitions.Problem) FieldError {
 	return FieldError{Pointer: ptr, Code: p.Code, Message: p.Message, Params: p.Params}
 }
 
-// Localized is the field error's message in lang (as it is when it has no code).
+// Localized is the field error's message in lang (as it is when it has no code, or a
+// code the catalogues have no message for: the flow checker's, whose findings are its
+// own English).
 func (f FieldError) Localized(lang string) string {
-	if f.Code == "" {
+	if f.Code == "" || !i18n.Has("field."+f.Code) {
 		return f.Message
 	}
 	return i18n.T(lang, "field."+f.Code, f.Params)
@@ -121,7 +123,14 @@ func Errf(status int, format string, a ...any) *Error {
 }
 
 // NotFound is a 404 naming what was not found.
-func NotFound(what string) *Error { return Errf(http.StatusNotFound, "%s not found", what) }
+// The things the catalogues name ("problem.not_found.<what>") read in the request's
+// language; others stay English.
+func NotFound(what string) *Error {
+	if key := "problem.not_found." + what; i18n.Has(key) {
+		return Refuse(http.StatusNotFound, key, nil)
+	}
+	return Errf(http.StatusNotFound, "%s not found", what)
+}
 
 // Forbidden is a 403.
 func Forbidden(format string, a ...any) *Error { return Errf(http.StatusForbidden, format, a...) }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -372,7 +373,7 @@ func (s *Service) GetException(ctx context.Context, a Actor, id int) (*Exception
 			return nil, err
 		}
 		if !ok {
-			return nil, forbidden("you may not see this exception")
+			return nil, Refuse(http.StatusForbidden, "problem.forbidden.see_exception", nil)
 		}
 	}
 	o, err := s.Store.Read.Order.Get(ctx, e.OrderID)

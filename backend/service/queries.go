@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -104,7 +105,7 @@ func (s *Service) readableOrder(ctx context.Context, a Actor, id int) (*ent.Orde
 		return nil, err
 	}
 	if !ok {
-		return nil, forbidden("you may not see this order")
+		return nil, Refuse(http.StatusForbidden, "problem.forbidden.see_order", nil)
 	}
 	return o, nil
 }

@@ -38,7 +38,7 @@ func (s *Service) departmentFor(ctx context.Context, a Actor, asked string) (str
 	}
 	switch len(ok) {
 	case 0:
-		return "", forbidden("you may not submit orders")
+		return "", Refuse(http.StatusForbidden, "problem.forbidden.submit_orders", nil)
 	case 1:
 		return ok[0], nil
 	}
