@@ -149,7 +149,7 @@ func TestNoNewFreeText(t *testing.T) {
 		"../api":        2, // rawProblem: readiness reason, websocket handshake refusal
 		"../access":     1,
 		"../catalogue":  28,
-		"../fulfilment": 58,
+		"../fulfilment": 31,
 		"../inbound":    56,
 		"../notify":     12,
 		"../reporting":  25,
