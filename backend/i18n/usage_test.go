@@ -150,7 +150,7 @@ func TestNoNewFreeText(t *testing.T) {
 		"../access":     1,
 		"../catalogue":  28,
 		"../fulfilment": 31,
-		"../inbound":    56,
+		"../inbound":    39,
 		"../notify":     12,
 		"../reporting":  25,
 		"../service":    71,
