@@ -19,6 +19,7 @@ import (
 	"sluice/backend/ent/membership"
 	"sluice/backend/ent/session"
 	"sluice/backend/ent/user"
+	"sluice/backend/i18n"
 	"sluice/backend/service"
 	"sluice/backend/store"
 )
@@ -28,13 +29,16 @@ const SessionTTL = 12 * time.Hour
 
 // UserView is a user as the API shows it (never the password hash).
 type UserView struct {
-	ID          int          `json:"id"`
-	Username    string       `json:"username"`
-	DisplayName string       `json:"display_name"`
-	Email       string       `json:"email,omitempty"`
-	IsAdmin     bool         `json:"is_admin"`
-	Disabled    bool         `json:"disabled,omitempty"`
-	Locale      string       `json:"locale"`
+	ID          int    `json:"id"`
+	Username    string `json:"username"`
+	DisplayName string `json:"display_name"`
+	Email       string `json:"email,omitempty"`
+	IsAdmin     bool   `json:"is_admin"`
+	Disabled    bool   `json:"disabled,omitempty"`
+	Locale      string `json:"locale"`
+	// Language is the user's own choice of the language the server answers them in
+	// ("" follows the browser's Accept-Language, else zh-TW).
+	Language    string       `json:"language"`
 	Memberships []Membership `json:"memberships,omitempty"`
 }
 
@@ -45,7 +49,7 @@ type Membership struct {
 }
 
 func userView(u *ent.User) UserView {
-	return UserView{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Email: u.Email, IsAdmin: u.IsAdmin, Disabled: u.Disabled, Locale: u.Locale}
+	return UserView{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Email: u.Email, IsAdmin: u.IsAdmin, Disabled: u.Disabled, Locale: u.Locale, Language: u.Language}
 }
 
 // Login checks a password and opens a session. It answers the same way for an unknown
@@ -104,7 +108,7 @@ func (s *Access) Authenticate(ctx context.Context, token string) (*service.Actor
 	if err != nil || u.Disabled {
 		return nil, "", err
 	}
-	return &service.Actor{ID: u.ID, Username: u.Username, IsAdmin: u.IsAdmin, SignedInAt: ses.CreatedAt}, ses.CsrfToken, nil
+	return &service.Actor{ID: u.ID, Username: u.Username, IsAdmin: u.IsAdmin, SignedInAt: ses.CreatedAt, Language: u.Language}, ses.CsrfToken, nil
 }
 
 // Reauth is a fresh sign-in within a session: a's password again. It replaces the
@@ -117,7 +121,7 @@ func (s *Access) Reauth(ctx context.Context, a service.Actor, token, password st
 	}
 	ok, err := auth.VerifyPassword(row.PasswordHash, password)
 	if err != nil || !ok || row.Disabled {
-		return "", "", service.Errf(http.StatusUnauthorized, "wrong password")
+		return "", "", service.Refuse(http.StatusUnauthorized, "problem.wrong_password", nil)
 	}
 	newToken, hash := auth.NewToken()
 	csrf = randomString(24)
@@ -169,6 +173,33 @@ func (s *Access) Me(ctx context.Context, a service.Actor) (*UserView, error) {
 	return &v, nil
 }
 
+// MyProfile is the body of PATCH /me: what a user may change about themselves.
+type MyProfile struct {
+	// Language: zh-TW, zh-CN, en, or "" to follow the browser; absent leaves it.
+	Language *string `json:"language,omitempty" max:"35"`
+}
+
+// UpdateMe changes the caller's own settings (their language).
+func (s *Access) UpdateMe(ctx context.Context, a service.Actor, p MyProfile) (*UserView, error) {
+	if p.Language != nil && *p.Language != "" && !slices.Contains(i18n.Languages, *p.Language) {
+		return nil, service.Refuse(http.StatusUnprocessableEntity, "problem.invalid_input", nil,
+			service.FieldErr("/language", "language.unknown_or_empty", nil))
+	}
+	err := s.Change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
+		if p.Language == nil {
+			return nil
+		}
+		if err := tx.User.UpdateOneID(a.ID).SetLanguage(*p.Language).Exec(ctx); err != nil {
+			return err
+		}
+		return j.Audit(ctx, store.Audit{Actor: a.Username, Action: "user.language_set", Detail: map[string]any{"language": *p.Language}})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Me(ctx, a)
+}
+
 // MyPermissions lists the permissions (authz.Permissions) the actor holds somewhere:
 // company-wide or in a department they belong to. The UI shows what they may use from
 // it; the server still checks each request where it applies.
@@ -208,7 +239,7 @@ type NewUser struct {
 // ListUsers lists everyone (admins only).
 func (s *Access) ListUsers(ctx context.Context, a service.Actor) ([]UserView, error) {
 	if !s.CanCompanyWide(a, "users.manage") {
-		return nil, service.Forbidden("you may not manage users")
+		return nil, service.Refuse(http.StatusForbidden, "problem.users_manage_forbidden", nil)
 	}
 	us, err := s.Store.Read.User.Query().Order(ent.Asc(user.FieldUsername)).All(ctx)
 	if err != nil {
@@ -233,17 +264,17 @@ func (s *Access) ListUsers(ctx context.Context, a service.Actor) ([]UserView, er
 // CreateUser adds a user with their memberships and refreshes the policy.
 func (s *Access) CreateUser(ctx context.Context, a service.Actor, nu NewUser) (*UserView, error) {
 	if !s.CanCompanyWide(a, "users.manage") {
-		return nil, service.Forbidden("you may not manage users")
+		return nil, service.Refuse(http.StatusForbidden, "problem.users_manage_forbidden", nil)
 	}
 	var errs []service.FieldError
 	if !service.KeyPattern.MatchString(nu.Username) {
-		errs = append(errs, service.FieldError{Pointer: "/username", Message: "1–64 characters: lower-case letters, digits, '.', '_' or '-', starting with a letter"})
+		errs = append(errs, service.FieldErr("/username", "key.pattern", nil))
 	}
 	if err := auth.CheckNewPassword(nu.Password, nu.Username); err != nil {
 		errs = append(errs, service.FieldError{Pointer: "/password", Message: err.Error()})
 	}
 	if nu.Locale != "" && !slices.Contains([]string{"zh-TW", "zh-CN", "en"}, nu.Locale) {
-		errs = append(errs, service.FieldError{Pointer: "/locale", Message: "one of zh-TW, zh-CN, en"})
+		errs = append(errs, service.FieldErr("/locale", "language.unknown", nil))
 	}
 	depts, err := s.Store.Read.Department.Query().Select(department.FieldKey).Strings(ctx)
 	if err != nil {
@@ -251,19 +282,19 @@ func (s *Access) CreateUser(ctx context.Context, a service.Actor, nu NewUser) (*
 	}
 	for i, m := range nu.Memberships {
 		if !slices.Contains(depts, m.Department) {
-			errs = append(errs, service.FieldError{Pointer: fmt.Sprintf("/memberships/%d/department", i), Message: fmt.Sprintf("no department %q", m.Department)})
+			errs = append(errs, service.FieldErr(fmt.Sprintf("/memberships/%d/department", i), "department.unknown", i18n.Params{"Key": m.Department}))
 		}
 		if _, ok := s.Catalog.PublishedRole(ctx, m.Role); !ok {
-			errs = append(errs, service.FieldError{Pointer: fmt.Sprintf("/memberships/%d/role", i), Message: fmt.Sprintf("no published role %q", m.Role)})
+			errs = append(errs, service.FieldErr(fmt.Sprintf("/memberships/%d/role", i), "role.unknown", i18n.Params{"Key": m.Role}))
 		}
 	}
 	if exists, err := s.Store.Read.User.Query().Where(user.Username(nu.Username)).Exist(ctx); err != nil {
 		return nil, err
 	} else if exists {
-		errs = append(errs, service.FieldError{Pointer: "/username", Message: "this username is taken"})
+		errs = append(errs, service.FieldErr("/username", "username.taken", nil))
 	}
 	if len(errs) > 0 {
-		return nil, service.Invalid("the user is not valid", errs...)
+		return nil, service.Refuse(http.StatusUnprocessableEntity, "problem.user_invalid", nil, errs...)
 	}
 	hash, err := auth.HashPassword(nu.Password)
 	if err != nil {
@@ -344,29 +375,29 @@ func (s *Access) ListDepartments(ctx context.Context, a service.Actor) ([]Depart
 // CreateDepartment adds a department (admins only).
 func (s *Access) CreateDepartment(ctx context.Context, a service.Actor, d DepartmentView) (*DepartmentView, error) {
 	if !s.CanCompanyWide(a, "users.manage") {
-		return nil, service.Forbidden("you may not manage departments")
+		return nil, service.Refuse(http.StatusForbidden, "problem.departments_manage_forbidden", nil)
 	}
 	if !service.KeyPattern.MatchString(d.Key) {
-		return nil, service.Invalid("the department is not valid", service.FieldError{Pointer: "/key", Message: "1–64 characters: lower-case letters, digits, '.', '_' or '-', starting with a letter"})
+		return nil, service.Refuse(http.StatusUnprocessableEntity, "problem.department_invalid", nil, service.FieldErr("/key", "key.pattern", nil))
 	}
 	if exists, err := s.Store.Read.Department.Query().Where(department.Key(d.Key)).Exist(ctx); err != nil {
 		return nil, err
 	} else if exists {
-		return nil, service.Invalid("the department is not valid", service.FieldError{Pointer: "/key", Message: "this key is taken"})
+		return nil, service.Refuse(http.StatusUnprocessableEntity, "problem.department_invalid", nil, service.FieldErr("/key", "key.taken", nil))
 	}
 	for lang, name := range d.Names {
 		if !slices.Contains(departmentLanguages, lang) {
-			return nil, service.Invalid("the department is not valid", service.FieldError{Pointer: "/names/" + lang, Message: "not a language of the UI: use zh-TW, zh-CN or en"})
+			return nil, service.Refuse(http.StatusUnprocessableEntity, "problem.department_invalid", nil, service.FieldErr("/names/"+lang, "language.unknown", nil))
 		}
 		if utf8.RuneCountInString(name) > 200 {
-			return nil, service.Invalid("the department is not valid", service.FieldError{Pointer: "/names/" + lang, Message: "at most 200 characters"})
+			return nil, service.Refuse(http.StatusUnprocessableEntity, "problem.department_invalid", nil, service.FieldErr("/names/"+lang, "text.too_long", i18n.Params{"Max": 200}))
 		}
 	}
 	if d.Parent != nil {
 		if ok, err := s.Store.Read.Department.Query().Where(department.Key(*d.Parent)).Exist(ctx); err != nil {
 			return nil, err
 		} else if !ok {
-			return nil, service.Invalid("the department is not valid", service.FieldError{Pointer: "/parent", Message: "no such department"})
+			return nil, service.Refuse(http.StatusUnprocessableEntity, "problem.department_invalid", nil, service.FieldErr("/parent", "department.no_such", nil))
 		}
 	}
 	err := s.Change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
@@ -426,7 +457,7 @@ func randomString(n int) string {
 // in. Nobody may disable themselves, so an enabled admin always remains.
 func (s *Access) SetUserDisabled(ctx context.Context, a service.Actor, username string, disabled bool) (*UserView, error) {
 	if !s.CanCompanyWide(a, "users.manage") {
-		return nil, service.Forbidden("you may not manage users")
+		return nil, service.Refuse(http.StatusForbidden, "problem.users_manage_forbidden", nil)
 	}
 	var id int
 	err := s.Change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
@@ -435,7 +466,7 @@ func (s *Access) SetUserDisabled(ctx context.Context, a service.Actor, username 
 			return err
 		}
 		if u.ID == a.ID && disabled {
-			return service.Conflict("you cannot disable yourself")
+			return service.Refuse(http.StatusConflict, "problem.cannot_disable_self", nil)
 		}
 		id = u.ID
 		if u.Disabled == disabled {
@@ -462,7 +493,7 @@ func (s *Access) SetUserDisabled(ctx context.Context, a service.Actor, username 
 // EndUserSessions ends every session of a user (admins only) and answers how many.
 func (s *Access) EndUserSessions(ctx context.Context, a service.Actor, username string) (int, error) {
 	if !s.CanCompanyWide(a, "users.manage") {
-		return 0, service.Forbidden("you may not manage users")
+		return 0, service.Refuse(http.StatusForbidden, "problem.users_manage_forbidden", nil)
 	}
 	var n int
 	err := s.Change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {

@@ -100,6 +100,8 @@ func (e *env) do(method, path, token string, body any, hdr ...string) resp {
 	}
 	req, _ := http.NewRequest(method, e.srv.URL+path, rd)
 	req.Header.Set("Content-Type", "application/json")
+	// The tests read the server's English texts; i18n_test.go asks for the others.
+	req.Header.Set("Accept-Language", "en")
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}

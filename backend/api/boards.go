@@ -38,8 +38,8 @@ type lockProblem struct {
 func (h *handlers) failLock(c *gin.Context, err error) {
 	var lc *reporting.LockConflict
 	if errors.As(err, &lc) {
-		b, _ := json.Marshal(lockProblem{Problem{Type: "about:blank", Title: http.StatusText(lc.Problem.Status),
-			Status: lc.Problem.Status, Detail: lc.Problem.Detail}, lc.Lock})
+		b, _ := json.Marshal(lockProblem{Problem{Type: "about:blank", Title: title(lang(c), lc.Problem.Status),
+			Status: lc.Problem.Status, Detail: lc.Problem.LocalizedDetail(lang(c))}, lc.Lock})
 		c.Abort()
 		c.Data(lc.Problem.Status, "application/problem+json", b)
 		return
@@ -55,7 +55,7 @@ func (h *handlers) postLock(c *gin.Context) {
 	var req reporting.LockRequest
 	body, err := io.ReadAll(c.Request.Body)
 	if err != nil {
-		problem(c, http.StatusBadRequest, "could not read the body")
+		problem(c, http.StatusBadRequest, "problem.body_unreadable", nil)
 		return
 	}
 	if strings.TrimSpace(string(body)) != "" && !decodeStrict(c, body, &req) {

@@ -31,14 +31,14 @@ func (h *handlers) document(c *gin.Context, record bool) {
 	}
 	name, ok := strings.CutSuffix(c.Param(docParam), ".pdf")
 	if _, known := documents.Templates[name]; !ok || !known {
-		problem(c, http.StatusNotFound, "no such document; use order.pdf, packing-slip.pdf or delivery-note.pdf")
+		problem(c, http.StatusNotFound, "problem.no_such_document", nil)
 		return
 	}
 	var lang documents.Lang
 	if s, given := c.GetQuery("lang"); given {
 		l, ok := documents.ParseLang(s)
 		if !ok {
-			problem(c, http.StatusBadRequest, "unknown lang", service.FieldError{Pointer: "/lang", Message: "one of zh-TW, zh-CN, en"})
+			problem(c, http.StatusBadRequest, "problem.unknown_language", nil, service.FieldErr("/lang", "language.unknown", nil))
 			return
 		}
 		lang = l

@@ -30,7 +30,7 @@ func (h *handlers) postLogin(c *gin.Context) {
 	ticket, ok, wait := h.login.Allow(req.Username, c.ClientIP())
 	if !ok {
 		c.Header("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
-		problem(c, http.StatusTooManyRequests, "too many login attempts; wait and try again")
+		problem(c, http.StatusTooManyRequests, "problem.too_many_logins", nil)
 		return
 	}
 	token, csrf, u, err := h.svc.Login(c.Request.Context(), req.Username, req.Password, c.GetString(ctxRequestID))
@@ -59,7 +59,7 @@ func (h *handlers) postReauth(c *gin.Context) {
 	ticket, ok, wait := h.login.Allow(a.Username, c.ClientIP())
 	if !ok {
 		c.Header("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
-		problem(c, http.StatusTooManyRequests, "too many attempts; wait and try again")
+		problem(c, http.StatusTooManyRequests, "problem.too_many_logins", nil)
 		return
 	}
 	token, csrf, err := h.svc.Reauth(c.Request.Context(), a, c.GetString(ctxToken), req.Password)
@@ -100,6 +100,21 @@ func (h *handlers) getMe(c *gin.Context) {
 	ms := u.Memberships
 	u.Memberships = nil
 	c.JSON(http.StatusOK, gin.H{"user": u, "memberships": ms, "permissions": perms})
+}
+
+// patchMe changes the caller's own settings (their language) and answers GET /me's user.
+func (h *handlers) patchMe(c *gin.Context) {
+	var p access.MyProfile
+	if !bind(c, &p) {
+		return
+	}
+	u, err := h.svc.UpdateMe(c.Request.Context(), actor(c), p)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	u.Memberships = nil
+	c.JSON(http.StatusOK, gin.H{"user": u})
 }
 
 func (h *handlers) getUsers(c *gin.Context) {
@@ -180,7 +195,7 @@ func (h *handlers) postDepartments(c *gin.Context) {
 func kind(c *gin.Context) (string, bool) {
 	k, ok := catalogue.Kinds[c.Param("kind")]
 	if !ok {
-		problem(c, http.StatusNotFound, "no such kind of definition (forms, flows, roles, reminders)")
+		problem(c, http.StatusNotFound, "problem.no_such_kind", nil)
 	}
 	return k, ok
 }
@@ -210,7 +225,7 @@ func (h *handlers) getDefinition(c *gin.Context) {
 	if s := c.Query("version"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 {
-			problem(c, http.StatusBadRequest, "version must be a positive integer")
+			problem(c, http.StatusBadRequest, "problem.version_not_positive", nil)
 			return
 		}
 		v = n
@@ -337,7 +352,7 @@ func queryLimit(c *gin.Context) (int, bool) {
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 1 {
-		problem(c, http.StatusBadRequest, "limit must be a positive integer")
+		problem(c, http.StatusBadRequest, "problem.limit_not_positive", nil)
 		return 0, false
 	}
 	return n, true
@@ -360,7 +375,7 @@ func (h *handlers) getOrders(c *gin.Context) {
 func pathID(c *gin.Context) (int, bool) {
 	id, err := strconv.Atoi(c.Param("id"))
 	if err != nil || id < 1 {
-		problem(c, http.StatusNotFound, "no such id")
+		problem(c, http.StatusNotFound, "problem.no_such_id", nil)
 		return 0, false
 	}
 	return id, true

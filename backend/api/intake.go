@@ -15,6 +15,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"sluice/backend/i18n"
 	"sluice/backend/inbound"
 	"sluice/backend/service"
 )
@@ -30,11 +31,10 @@ func readUpload(c *gin.Context) (inbound.ImportRequest, bool) {
 	if err := c.Request.ParseMultipartForm(MaxUpload); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			problem(c, http.StatusRequestEntityTooLarge, fmt.Sprintf("the upload is larger than %d bytes", mbe.Limit))
+			problem(c, http.StatusRequestEntityTooLarge, "problem.upload_too_large", i18n.Params{"Limit": mbe.Limit})
 			return req, false
 		}
-		problem(c, http.StatusBadRequest, "expected a multipart/form-data upload",
-			service.FieldError{Pointer: "/file", Message: "send the fields file, flow and mapping as multipart/form-data"})
+		problem(c, http.StatusBadRequest, "problem.multipart_expected", nil, service.FieldErr("/file", "upload.multipart_expected", nil))
 		return req, false
 	}
 	if !checkForm(c) {
@@ -51,7 +51,7 @@ func readUpload(c *gin.Context) (inbound.ImportRequest, bool) {
 		}
 		if err != nil {
 			_ = c.Request.MultipartForm.RemoveAll()
-			problem(c, http.StatusBadRequest, "could not read the file", service.FieldError{Pointer: "/file", Message: err.Error()})
+			problem(c, http.StatusBadRequest, "problem.file_unreadable", nil, service.FieldErr("/file", "upload.unreadable", i18n.Params{"Error": err.Error()}))
 			return req, false
 		}
 		req.Filename = fh.Filename
@@ -112,14 +112,14 @@ func checkForm(c *gin.Context) bool {
 				}
 			}
 			if e != nil {
-				typedProblem(c, e.Status, e.Type, "the form field "+name+" is not valid", e.Errors...)
+				keyedProblem(c, e.Status, e.Type, "problem.form_field_invalid", i18n.Params{"Name": name}, e.Errors...)
 				return false
 			}
 		}
 	}
 	for _, fh := range form.File["file"] {
 		if e := service.CheckText("/file", fh.Filename, 255); e != nil {
-			typedProblem(c, e.Status, e.Type, "the file name is not valid", e.Errors...)
+			keyedProblem(c, e.Status, e.Type, "problem.file_name_invalid", nil, e.Errors...)
 			return false
 		}
 	}
@@ -179,7 +179,7 @@ func attachment(c *gin.Context, name string) {
 func (h *handlers) getOrdersExport(c *gin.Context) {
 	lang := c.Query("lang")
 	if lang != "" && !slices.Contains(inbound.Langs, lang) {
-		problem(c, http.StatusBadRequest, "unknown language", service.FieldError{Pointer: "/lang", Message: "one of zh-TW, zh-CN, en"})
+		problem(c, http.StatusBadRequest, "problem.unknown_language", nil, service.FieldErr("/lang", "language.unknown", nil))
 		return
 	}
 	if lang == "" {
@@ -272,10 +272,10 @@ func (h *handlers) postChannelOrder(c *gin.Context) {
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			problem(c, http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is larger than %d bytes", mbe.Limit))
+			problem(c, http.StatusRequestEntityTooLarge, "problem.body_too_large", i18n.Params{"Limit": mbe.Limit})
 			return
 		}
-		problem(c, http.StatusBadRequest, "could not read the body")
+		problem(c, http.StatusBadRequest, "problem.body_unreadable", nil)
 		return
 	}
 	v, err := h.svc.ReceiveOrder(c.Request.Context(), inbound.Webhook{Channel: c.Param("key"),

@@ -19,14 +19,14 @@ import (
 func (h *handlers) getLive(c *gin.Context) {
 	hub := h.opt.Live
 	if hub == nil {
-		problem(c, http.StatusServiceUnavailable, "live updates are not enabled on this server")
+		problem(c, http.StatusServiceUnavailable, "problem.live_disabled", nil)
 		return
 	}
 	req, err := hub.Check(c.Request)
 	if err != nil {
 		var he *live.HTTPError
 		if errors.As(err, &he) {
-			problem(c, he.Status, he.Detail)
+			rawProblem(c, he.Status, he.Detail) // the websocket handshake's own refusal (not localised)
 			return
 		}
 		h.fail(c, err)
@@ -46,7 +46,7 @@ func (h *handlers) getLive(c *gin.Context) {
 		return
 	}
 	if a == nil {
-		problem(c, http.StatusUnauthorized, "log in first (session cookie, bearer token, or a fresh ticket from POST /api/v1/live/ticket)")
+		problem(c, http.StatusUnauthorized, "problem.live_log_in_first", nil)
 		return
 	}
 	a.RequestID = c.GetString(ctxRequestID)
@@ -77,7 +77,7 @@ func (h *handlers) getNotifications(c *gin.Context) {
 	if v := c.Query("unread"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
-			errs = append(errs, service.FieldError{Pointer: "/unread", Message: "true or false"})
+			errs = append(errs, service.FieldErr("/unread", "query.boolean", nil))
 		}
 		f.Unread = b
 	}
@@ -88,13 +88,13 @@ func (h *handlers) getNotifications(c *gin.Context) {
 		if v := c.Query(p.name); v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 1 {
-				errs = append(errs, service.FieldError{Pointer: "/" + p.name, Message: "a positive integer"})
+				errs = append(errs, service.FieldErr("/"+p.name, "query.positive_integer", nil))
 			}
 			*p.dst = n
 		}
 	}
 	if len(errs) > 0 {
-		problem(c, http.StatusUnprocessableEntity, "the query is not valid", errs...)
+		problem(c, http.StatusUnprocessableEntity, "problem.query_invalid", nil, errs...)
 		return
 	}
 	page, err := h.svc.Notifications(c.Request.Context(), actor(c), f)

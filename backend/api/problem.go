@@ -3,7 +3,6 @@ package api
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"maps"
 	"net"
@@ -16,6 +15,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"sluice/backend/flowcheck"
+	"sluice/backend/i18n"
 	"sluice/backend/service"
 	"sluice/backend/store"
 )
@@ -38,8 +38,16 @@ type Problem struct {
 	WithinMinutes int `json:"within_minutes,omitempty"`
 }
 
-func problem(c *gin.Context, status int, detail string, errs ...service.FieldError) {
-	typedProblem(c, status, "", detail, errs...)
+// problem answers a problem whose detail is the catalogue message key, in the
+// request's language (keyedProblem with type about:blank).
+func problem(c *gin.Context, status int, key string, p i18n.Params, errs ...service.FieldError) {
+	keyedProblem(c, status, "", key, p, errs...)
+}
+
+// rawProblem answers a problem whose detail is not from the catalogues: only a
+// component's own operational reason (readiness, the websocket handshake).
+func rawProblem(c *gin.Context, status int, detail string) {
+	writeProblem(c, Problem{Status: status, Detail: detail})
 }
 
 // Problem types of the database faults a client can act on (stable identifiers).
@@ -53,15 +61,89 @@ const (
 	ProblemCommitUnknown = "urn:sluice:problem:database-commit-unknown"
 )
 
-// typedProblem answers a problem of a stable type (service.Type*; "" is about:blank).
-func typedProblem(c *gin.Context, status int, typ, detail string, errs ...service.FieldError) {
-	if typ == "" {
-		typ = "about:blank"
+// keyedProblem answers a problem of a stable type (service.Type*; "" is about:blank)
+// whose detail is the catalogue message key.
+func keyedProblem(c *gin.Context, status int, typ, key string, p i18n.Params, errs ...service.FieldError) {
+	writeProblem(c, Problem{Type: typ, Status: status, Detail: i18n.T(lang(c), key, p), Errors: errs})
+}
+
+// serviceProblem answers a refusal the service (or a validator) built.
+func serviceProblem(c *gin.Context, e *service.Error) {
+	writeProblem(c, Problem{Type: e.Type, Status: e.Status, Detail: e.LocalizedDetail(lang(c)), Errors: e.Errors,
+		Code: e.Code, Counterexample: e.Counterexample, Reason: e.Reason, WithinMinutes: e.WithinMinutes})
+}
+
+// statusTitles name each status's title in the catalogues (others: problem.title.other).
+var statusTitles = map[int]string{
+	http.StatusBadRequest:            "problem.title.bad_request",
+	http.StatusUnauthorized:          "problem.title.unauthorized",
+	http.StatusForbidden:             "problem.title.forbidden",
+	http.StatusNotFound:              "problem.title.not_found",
+	http.StatusMethodNotAllowed:      "problem.title.method_not_allowed",
+	http.StatusRequestTimeout:        "problem.title.request_timeout",
+	http.StatusConflict:              "problem.title.conflict",
+	http.StatusGone:                  "problem.title.gone",
+	http.StatusPreconditionFailed:    "problem.title.precondition_failed",
+	http.StatusRequestEntityTooLarge: "problem.title.too_large",
+	http.StatusUnsupportedMediaType:  "problem.title.unsupported_media_type",
+	http.StatusUnprocessableEntity:   "problem.title.unprocessable",
+	http.StatusPreconditionRequired:  "problem.title.precondition_required",
+	http.StatusTooManyRequests:       "problem.title.too_many_requests",
+	http.StatusInternalServerError:   "problem.title.internal",
+	http.StatusServiceUnavailable:    "problem.title.unavailable",
+}
+
+// writeProblem localises the problem's title and its field errors' messages (by their
+// codes; a field error without one gets code "invalid" and keeps its message) and
+// answers it. The type and the codes never depend on the language.
+func writeProblem(c *gin.Context, p Problem) {
+	l := lang(c)
+	if p.Type == "" {
+		p.Type = "about:blank"
 	}
-	p := Problem{Type: typ, Title: http.StatusText(status), Status: status, Detail: detail, Errors: errs}
+	p.Title = title(l, p.Status)
+	if len(p.Errors) > 0 {
+		errs := make([]service.FieldError, len(p.Errors))
+		for i, f := range p.Errors {
+			f.Message = f.Localized(l)
+			if f.Code == "" {
+				f.Code = "invalid"
+			}
+			errs[i] = f
+		}
+		p.Errors = errs
+	}
 	b, _ := json.Marshal(p)
 	c.Abort()
-	c.Data(status, "application/problem+json", b)
+	c.Data(p.Status, "application/problem+json", b)
+}
+
+// title is the status's title in lang.
+func title(lang string, status int) string {
+	key, ok := statusTitles[status]
+	if !ok {
+		key = "problem.title.other"
+	}
+	return i18n.T(lang, key, i18n.Params{"Status": status})
+}
+
+// lang is the request's language: the caller's own setting, else Accept-Language, else
+// zh-TW.
+func lang(c *gin.Context) string {
+	if l := c.GetString(ctxLang); l != "" {
+		return l
+	}
+	var own string
+	if a, ok := c.Get(ctxActor); ok {
+		own = a.(service.Actor).Language
+	}
+	var accept string
+	if c.Request != nil {
+		accept = c.GetHeader("Accept-Language")
+	}
+	l := i18n.Resolve(own, accept)
+	c.Set(ctxLang, l)
+	return l
 }
 
 // fail answers an error from the service: its own status for refusals, 503 when the
@@ -72,34 +154,22 @@ func (h *handlers) fail(c *gin.Context, err error) {
 		if e.Status == http.StatusTooManyRequests {
 			c.Header("Retry-After", strconv.Itoa(int(e.RetryAfter.Seconds())+1))
 		}
-		if e.Code != "" || e.Reason != "" || e.WithinMinutes != 0 { // a flow the checker refused: its code and counterexample too; a task that changed: why; a fresh sign-in: how fresh
-			typ := e.Type
-			if typ == "" {
-				typ = "about:blank"
-			}
-			b, _ := json.Marshal(Problem{Type: typ, Title: http.StatusText(e.Status), Status: e.Status, Detail: e.Detail,
-				Errors: e.Errors, Code: e.Code, Counterexample: e.Counterexample, Reason: e.Reason, WithinMinutes: e.WithinMinutes})
-			c.Abort()
-			c.Data(e.Status, "application/problem+json", b)
-			return
-		}
-		typedProblem(c, e.Status, e.Type, e.Detail, e.Errors...)
+		serviceProblem(c, e)
 		return
 	}
 	id := c.GetString(ctxRequestID)
 	if store.ConnLost(err) && c.Request.Context().Err() == nil {
 		h.log.Warn("database connection lost", "err", err, "path", c.FullPath(), "request_id", id)
-		typ, detail := ProblemDatabaseUnavailable, "the database is unavailable and nothing was changed; try again in a moment"
+		typ, key := ProblemDatabaseUnavailable, "problem.database_unavailable"
 		if errors.Is(err, store.ErrCommitUnknown) {
-			typ, detail = ProblemCommitUnknown, "the connection to the database was lost while saving, so the change may or may not be saved; "+
-				"repeat it with the same Idempotency-Key, or check before repeating it"
+			typ, key = ProblemCommitUnknown, "problem.database_commit_unknown"
 		}
 		c.Header("Retry-After", "1")
-		typedProblem(c, http.StatusServiceUnavailable, typ, detail+"; the request id is "+id)
+		keyedProblem(c, http.StatusServiceUnavailable, typ, key, i18n.Params{"RequestID": id})
 		return
 	}
 	h.log.Error("request failed", "err", err, "path", c.FullPath(), "request_id", id)
-	problem(c, http.StatusInternalServerError, "internal error; the request id is "+id)
+	problem(c, http.StatusInternalServerError, "problem.internal", i18n.Params{"RequestID": id})
 }
 
 // bind decodes a JSON body strictly: unknown fields and wrong types are 400 with the
@@ -110,14 +180,14 @@ func bind(c *gin.Context, v any) bool {
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			problem(c, http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is larger than %d bytes", mbe.Limit))
+			problem(c, http.StatusRequestEntityTooLarge, "problem.body_too_large", i18n.Params{"Limit": mbe.Limit})
 			return false
 		}
 		if ne, ok := errors.AsType[net.Error](err); ok && ne.Timeout() {
-			problem(c, http.StatusRequestTimeout, "the body arrived too slowly")
+			problem(c, http.StatusRequestTimeout, "problem.body_too_slow", nil)
 			return false
 		}
-		problem(c, http.StatusBadRequest, "could not read the body")
+		problem(c, http.StatusBadRequest, "problem.body_unreadable", nil)
 		return false
 	}
 	c.Set(ctxBody, body)
@@ -131,7 +201,7 @@ func bind(c *gin.Context, v any) bool {
 // a stable type and the pointer of the field, before anything is read or written.
 func decodeStrict(c *gin.Context, body []byte, v any) bool {
 	if e := service.ScanJSON(body); e != nil {
-		typedProblem(c, e.Status, e.Type, e.Detail, e.Errors...)
+		serviceProblem(c, e)
 		return false
 	}
 	dec := json.NewDecoder(strings.NewReader(string(body)))
@@ -142,7 +212,7 @@ func decodeStrict(c *gin.Context, body []byte, v any) bool {
 	}
 	if err == nil {
 		if e := service.CheckLimits(v); e != nil {
-			typedProblem(c, e.Status, e.Type, e.Detail, e.Errors...)
+			serviceProblem(c, e)
 			return false
 		}
 		return true
@@ -152,17 +222,17 @@ func decodeStrict(c *gin.Context, body []byte, v any) bool {
 	switch {
 	case errors.As(err, &te):
 		ptr := "/" + strings.ReplaceAll(te.Field, ".", "/")
-		problem(c, http.StatusBadRequest, "a field has the wrong type",
-			service.FieldError{Pointer: ptr, Message: fmt.Sprintf("expected %s, got JSON %s", te.Type, te.Value)})
+		problem(c, http.StatusBadRequest, "problem.wrong_type", nil,
+			service.FieldErr(ptr, "json.wrong_type", i18n.Params{"Want": te.Type.String(), "Got": te.Value}))
 	case errors.As(err, &se):
-		problem(c, http.StatusBadRequest, fmt.Sprintf("malformed JSON at byte %d: %v", se.Offset, se))
+		problem(c, http.StatusBadRequest, "problem.malformed_json_at", i18n.Params{"Offset": se.Offset, "Error": se.Error()})
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		problem(c, http.StatusBadRequest, "unknown field", service.FieldError{Pointer: "/" + name, Message: "this field is not part of the request"})
+		problem(c, http.StatusBadRequest, "problem.unknown_field", nil, service.FieldErr("/"+name, "json.unknown_field", nil))
 	case errors.Is(err, io.EOF):
-		problem(c, http.StatusBadRequest, "the body is empty; a JSON object is expected")
+		problem(c, http.StatusBadRequest, "problem.body_empty", nil)
 	default:
-		problem(c, http.StatusBadRequest, "malformed JSON: "+err.Error())
+		problem(c, http.StatusBadRequest, "problem.malformed_json", i18n.Params{"Error": err.Error()})
 	}
 	return false
 }
@@ -177,7 +247,7 @@ var queryLimits = map[string]int{"mapping": service.MaxText, "topics": service.M
 func checkRequestText(c *gin.Context) {
 	for _, p := range c.Params {
 		if e := service.CheckText("/"+p.Key, p.Value, service.MaxQuery); e != nil {
-			typedProblem(c, e.Status, e.Type, "the path parameter "+p.Key+" is not valid", e.Errors...)
+			keyedProblem(c, e.Status, e.Type, "problem.path_parameter_invalid", i18n.Params{"Name": p.Key}, e.Errors...)
 			return
 		}
 	}
@@ -186,7 +256,7 @@ func checkRequestText(c *gin.Context) {
 	q, _ := url.ParseQuery(c.Request.URL.RawQuery)
 	for _, name := range slices.Sorted(maps.Keys(q)) { // the first bad one, always the same
 		if e := service.CheckText("/"+name, name, service.MaxQuery); e != nil {
-			typedProblem(c, e.Status, e.Type, "a query parameter's name is not valid", e.Errors...)
+			keyedProblem(c, e.Status, e.Type, "problem.query_name_invalid", nil, e.Errors...)
 			return
 		}
 		max := service.MaxQuery
@@ -195,14 +265,14 @@ func checkRequestText(c *gin.Context) {
 		}
 		for _, v := range q[name] {
 			if e := service.CheckText("/"+name, v, max); e != nil {
-				typedProblem(c, e.Status, e.Type, "the query parameter "+name+" is not valid", e.Errors...)
+				keyedProblem(c, e.Status, e.Type, "problem.query_parameter_invalid", i18n.Params{"Name": name}, e.Errors...)
 				return
 			}
 		}
 	}
 	// A header is named by a pointer of its name, as query parameters are.
 	if e := service.CheckText("/Idempotency-Key", c.GetHeader("Idempotency-Key"), service.MaxIdempotencyKey); e != nil {
-		typedProblem(c, e.Status, e.Type, "the Idempotency-Key header is not valid", e.Errors...)
+		keyedProblem(c, e.Status, e.Type, "problem.idempotency_key_invalid", nil, e.Errors...)
 		return
 	}
 	c.Next()

@@ -28,7 +28,7 @@ func TestPublishRefusesStrandingFlow(t *testing.T) {
 			t.Fatalf("publish: %d %s", r.status, r.body)
 		}
 		p := r.problem(t)
-		if p.Code != "flow_engine_error" || len(p.Errors) != 1 || p.Errors[0].Pointer != "/nodes/8" || len(p.Counterexample) != 3 {
+		if p.Code != "flow_engine_error" || len(p.Errors) != 1 || p.Errors[0].Pointer != "/nodes/8" || p.Errors[0].Code != p.Code || len(p.Counterexample) != 3 {
 			t.Fatalf("problem: %s", r.body)
 		}
 		rej := p.Counterexample[1]

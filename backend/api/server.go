@@ -18,6 +18,7 @@ import (
 
 	"sluice/backend/app"
 	"sluice/backend/auth"
+	"sluice/backend/i18n"
 	"sluice/backend/live"
 	"sluice/backend/outbox"
 	"sluice/backend/service"
@@ -30,6 +31,7 @@ const (
 	ctxActor     = "sluice.actor"
 	ctxToken     = "sluice.token"
 	ctxRequestID = "sluice.request_id"
+	ctxLang      = "sluice.lang"
 	ctxBody      = "sluice.body"
 	cookieName   = "sluice_session"
 	csrfCookie   = "sluice_csrf"
@@ -93,6 +95,7 @@ func New(svc *app.Service, opt Options) (*gin.Engine, error) {
 	a.POST("/auth/logout", h.postLogout)
 	a.POST("/auth/reauth", h.postReauth)
 	a.GET("/me", h.getMe)
+	a.PATCH("/me", h.patchMe)
 	a.GET("/users", h.getUsers)
 	a.POST("/users", h.postUsers)
 	a.POST("/users/:username/disable", h.postUserDisabled(true))
@@ -182,7 +185,7 @@ func (h *handlers) recover(c *gin.Context) {
 		if p := recover(); p != nil {
 			id := c.GetString(ctxRequestID)
 			h.log.Error("panic", "panic", p, "path", c.Request.URL.Path, "request_id", id)
-			problem(c, http.StatusInternalServerError, "internal error; the request id is "+id)
+			problem(c, http.StatusInternalServerError, "problem.internal", i18n.Params{"RequestID": id})
 		}
 	}()
 	c.Next()
@@ -259,12 +262,12 @@ func isUpload(c *gin.Context) bool {
 }
 
 func limitBody(c *gin.Context) {
-	limit, what := int64(MaxBody), "1 MiB"
+	limit := int64(MaxBody)
 	if isUpload(c) {
-		limit, what = MaxUpload, "16 MiB" // spreadsheets are bigger than JSON requests
+		limit = MaxUpload // spreadsheets are bigger than JSON requests
 	}
 	if c.Request.ContentLength > limit {
-		problem(c, http.StatusRequestEntityTooLarge, "the body is larger than "+what)
+		problem(c, http.StatusRequestEntityTooLarge, "problem.body_too_large", i18n.Params{"Limit": limit})
 		return
 	}
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
@@ -281,6 +284,8 @@ func (h *handlers) authenticate(c *gin.Context) {
 	}
 	c.Set(ctxActor, *a)
 	c.Set(ctxToken, token)
+	c.Set(ctxLang, "") // resolved again with the user's own setting
+	c.Request = c.Request.WithContext(i18n.WithLang(c.Request.Context(), lang(c)))
 	c.Next()
 }
 
@@ -300,11 +305,11 @@ func (h *handlers) session(c *gin.Context) (a *service.Actor, token string, ok b
 		return nil, "", false
 	}
 	if a == nil {
-		problem(c, http.StatusUnauthorized, "log in first")
+		problem(c, http.StatusUnauthorized, "problem.log_in_first", nil)
 		return nil, "", false
 	}
 	if viaCookie && !safeMethod(c.Request.Method) && c.GetHeader(csrfHeader) != csrf {
-		problem(c, http.StatusForbidden, "missing or wrong "+csrfHeader+" header")
+		problem(c, http.StatusForbidden, "problem.csrf", i18n.Params{"Header": csrfHeader})
 		return nil, "", false
 	}
 	a.RequestID = c.GetString(ctxRequestID)
@@ -332,7 +337,7 @@ func (h *handlers) metricsAccess(c *gin.Context) {
 	}
 	c.Writer.Header().Del("WWW-Authenticate")
 	if !a.IsAdmin {
-		problem(c, http.StatusForbidden, "only an admin or the metrics token may read the metrics")
+		problem(c, http.StatusForbidden, "problem.metrics_forbidden", nil)
 	}
 }
 
@@ -349,12 +354,12 @@ func (h *handlers) readyz(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 	defer cancel()
 	if err := h.svc.Store.Ping(ctx); err != nil {
-		problem(c, http.StatusServiceUnavailable, "database unreachable")
+		problem(c, http.StatusServiceUnavailable, "problem.database_unreachable", nil)
 		return
 	}
 	if h.opt.Ready != nil {
 		if err := h.opt.Ready(ctx); err != nil {
-			problem(c, http.StatusServiceUnavailable, err.Error())
+			rawProblem(c, http.StatusServiceUnavailable, err.Error()) // an operator's probe: the process's own reason
 			return
 		}
 	}
@@ -366,7 +371,7 @@ func (h *handlers) readyz(c *gin.Context) {
 func (h *handlers) spa(c *gin.Context) {
 	p := c.Request.URL.Path
 	if strings.HasPrefix(p, "/api/") || h.opt.App == nil || (c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead) {
-		problem(c, http.StatusNotFound, "no such endpoint")
+		problem(c, http.StatusNotFound, "problem.no_such_endpoint", nil)
 		return
 	}
 	name := strings.TrimPrefix(p, "/")

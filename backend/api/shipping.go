@@ -6,6 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"sluice/backend/fulfilment"
+	"sluice/backend/i18n"
 )
 
 // postShipment answers POST /orders/{id}/shipments.
@@ -19,7 +20,7 @@ func (h *handlers) postShipment(c *gin.Context) {
 		return
 	}
 	if len(c.GetHeader("Idempotency-Key")) > 200 {
-		problem(c, http.StatusBadRequest, "Idempotency-Key is longer than 200 characters")
+		problem(c, http.StatusBadRequest, "problem.idempotency_key_too_long", i18n.Params{"Max": 200})
 		return
 	}
 	res, rp, err := h.svc.Ship(c.Request.Context(), actor(c), id, req, idem(c, "shipments"))

@@ -73,7 +73,7 @@ func (h *handlers) getStock(c *gin.Context) {
 	case "true":
 		low = true
 	default:
-		problem(c, http.StatusUnprocessableEntity, "the query is not valid", service.FieldError{Pointer: "/low", Message: "true or false"})
+		problem(c, http.StatusUnprocessableEntity, "problem.query_invalid", nil, service.FieldErr("/low", "query.boolean", nil))
 		return
 	}
 	rows, err := h.svc.ListStock(c.Request.Context(), actor(c), c.Query("sku"), c.Query("warehouse"), low)

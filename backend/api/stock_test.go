@@ -34,8 +34,14 @@ func TestStockHTTP(t *testing.T) {
 			t.Fatalf("clerk creating a product: %d", r.status)
 		}
 		r = e.do("POST", "/api/v1/stock/adjustments", wh, map[string]any{"sku": "BLT-M8-30", "warehouse": "main", "delta": -500, "reason": "count"})
-		if p := r.problem(t); r.status != 422 || len(p.Errors) != 1 || p.Errors[0].Pointer != "/delta" {
+		if p := r.problem(t); r.status != 422 || len(p.Errors) != 1 || p.Errors[0].Pointer != "/delta" || p.Errors[0].Code != "stock.not_enough" ||
+			p.Errors[0].Message != "BLT-M8-30 in main has 120 on hand, 0 reserved: it can go down by at most 120" {
 			t.Fatalf("below zero: %d %s", r.status, r.body)
+		}
+		// the same refusal in zh-CN: the same code, its parameters as data
+		r = e.do("POST", "/api/v1/stock/adjustments", wh, map[string]any{"sku": "BLT-M8-30", "warehouse": "main", "delta": -500, "reason": "count"}, "Accept-Language", "zh-CN")
+		if p := r.problem(t); p.Detail != "库存不足" || p.Errors[0].Code != "stock.not_enough" || p.Errors[0].Message != "BLT-M8-30 在 main 现有 120、已预留 0：最多只能减少 120" {
+			t.Fatalf("below zero, zh-CN: %d %s", r.status, r.body)
 		}
 		if after := e.counts(); after != before {
 			t.Fatalf("a refusal wrote: %+v -> %+v", before, after)

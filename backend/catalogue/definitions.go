@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 
 	"sluice/backend/definitions"
 	"sluice/backend/ent"
@@ -43,7 +44,7 @@ func nameOf(body json.RawMessage) any {
 // ListDefinitions lists the definitions of a kind, one row per key.
 func (s *Catalogue) ListDefinitions(ctx context.Context, a service.Actor, kind string) ([]DefinitionView, error) {
 	if !s.CanCompanyWide(a, "definitions.manage") {
-		return nil, service.Forbidden("you may not read definitions")
+		return nil, service.Refuse(http.StatusForbidden, "problem.forbidden.read_definitions", nil)
 	}
 	rows, err := s.Store.Read.Definition.Query().Where(definition.Kind(kind)).
 		Order(ent.Asc(definition.FieldKey), ent.Asc(definition.FieldVersion)).All(ctx)
@@ -81,7 +82,7 @@ func (s *Catalogue) ListDefinitions(ctx context.Context, a service.Actor, kind s
 // GetDefinition returns the latest published body, the draft and the versions.
 func (s *Catalogue) GetDefinition(ctx context.Context, a service.Actor, kind, key string, v int) (*DefinitionView, error) {
 	if !s.CanCompanyWide(a, "definitions.manage") {
-		return nil, service.Forbidden("you may not read definitions")
+		return nil, service.Refuse(http.StatusForbidden, "problem.forbidden.read_definitions", nil)
 	}
 	rows, err := s.Store.Read.Definition.Query().Where(definition.Kind(kind), definition.Key(key)).
 		Order(ent.Asc(definition.FieldVersion)).All(ctx)
@@ -147,7 +148,7 @@ func validateDoc(ctx context.Context, c *service.Catalog, kind, key string, body
 		return nil, err
 	}
 	for _, p := range probs {
-		errs = append(errs, service.FieldError{Pointer: p.Pointer, Message: p.Message})
+		errs = append(errs, service.FromProblem(p.Pointer, p))
 	}
 	return errs, nil
 }
@@ -169,11 +170,13 @@ func prove(ctx context.Context, c *service.Catalog, body []byte) error {
 	if fd == nil {
 		return nil
 	}
-	detail := "an order of this flow can get stuck; the flow is not published"
+	key := "problem.flow_stuck"
 	if fd.Kind == flowcheck.TooLarge {
-		detail = "the flow is too large to prove that every order can end; the flow is not published"
+		key = "problem.flow_too_large"
 	}
-	e := service.Invalid(detail, service.FieldError{Pointer: fd.Pointer, Message: fd.Message})
+	// the finding's own text is the checker's English; its code is stable
+	e := service.Refuse(http.StatusUnprocessableEntity, key, nil,
+		service.FieldError{Pointer: fd.Pointer, Code: definitions.ProofCode(fd), Message: fd.Message})
 	e.Code, e.Counterexample = definitions.ProofCode(fd), fd.Counterexample
 	return e
 }

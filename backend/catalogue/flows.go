@@ -3,6 +3,7 @@ package catalogue
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 
 	"sluice/backend/definitions"
 	"sluice/backend/engine"
@@ -102,7 +103,7 @@ const MaxExpressionLen = 4000
 // validator uses, so the designer can check it as it is typed (admins: they design flows).
 func (s *Catalogue) CheckExpression(ctx context.Context, a service.Actor, req ExpressionCheck) (*ExpressionResult, error) {
 	if !s.CanCompanyWide(a, "definitions.manage") {
-		return nil, service.Forbidden("you may not design flows")
+		return nil, service.Refuse(http.StatusForbidden, "problem.forbidden.design_flows", nil)
 	}
 	if len(req.Expr) > MaxExpressionLen {
 		return nil, service.Invalid("the expression is not valid", service.FieldError{Pointer: "/expr", Message: "at most 4000 bytes"})

@@ -2,6 +2,7 @@ package catalogue
 
 import (
 	"context"
+	"net/http"
 
 	"sluice/backend/ent"
 	"sluice/backend/ent/flowretirement"
@@ -23,7 +24,7 @@ func (s *Catalogue) RestoreFlow(ctx context.Context, a service.Actor, key string
 
 func (s *Catalogue) setRetired(ctx context.Context, a service.Actor, key string, retire bool) (*DefinitionView, error) {
 	if !s.CanCompanyWide(a, "definitions.manage") {
-		return nil, service.Forbidden("you may not retire flows")
+		return nil, service.Refuse(http.StatusForbidden, "problem.forbidden.retire_flows", nil)
 	}
 	f, err := s.Catalog.Flow(ctx, key, 0)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -83,7 +84,7 @@ type SimulateResponse struct {
 // It writes nothing.
 func (s *Catalogue) Simulate(ctx context.Context, a service.Actor, key string, req SimulateRequest) (*SimulateResponse, error) {
 	if !s.CanCompanyWide(a, "definitions.manage") {
-		return nil, service.Forbidden("you may not simulate flows")
+		return nil, service.Refuse(http.StatusForbidden, "problem.forbidden.simulate_flows", nil)
 	}
 	f, label, err := s.simFlow(ctx, key, req.Version, "/version")
 	if err != nil {
@@ -134,7 +135,7 @@ func (s *Catalogue) Simulate(ctx context.Context, a service.Actor, key string, r
 		}
 		if form != nil {
 			for _, p := range form.Prepare(data) {
-				r.Errors = append(r.Errors, service.FieldError{Pointer: fmt.Sprintf("/orders/%d%s", i, p.Pointer), Message: p.Message})
+				r.Errors = append(r.Errors, service.FromProblem(fmt.Sprintf("/orders/%d%s", i, p.Pointer), p))
 			}
 		}
 		if len(r.Errors) == 0 {
@@ -206,7 +207,7 @@ func (s *Catalogue) simFlow(ctx context.Context, key string, raw json.RawMessage
 		if len(probs) > 0 {
 			errs := make([]service.FieldError, len(probs))
 			for i, p := range probs {
-				errs[i] = service.FieldError{Pointer: p.Pointer, Message: p.Message}
+				errs[i] = service.FromProblem(p.Pointer, p)
 			}
 			return nil, "", service.Invalid("the draft does not compile", errs...)
 		}

@@ -396,7 +396,7 @@ func TestSet(t *testing.T) {
 }
 
 func TestProblemsError(t *testing.T) {
-	ps := Problems{{"/a/0", "bad"}, {"", "worse"}}
+	ps := Problems{{Pointer: "/a/0", Message: "bad"}, {Pointer: "", Message: "worse"}}
 	require.Equal(t, "/a/0: bad\n(document): worse", ps.Error())
 	require.Equal(t, "/a~1b/c~0d/3", ptr("a/b", "c~d", 3))
 }

@@ -54,7 +54,7 @@ func CompileFlow(body []byte, version int, look Lookup) (*engine.Flow, []Problem
 	}
 	var doc engine.FlowDoc
 	if err := json.Unmarshal(body, &doc); err != nil {
-		return nil, []Problem{{"", "cannot read flow: " + err.Error()}}
+		return nil, []Problem{{Pointer: "", Message: "cannot read flow: " + err.Error()}}
 	}
 	flow, ps := compile(&doc, raw, version, look)
 	if len(ps) > 0 {
@@ -141,7 +141,7 @@ type flowCompiler struct {
 }
 
 func (c *flowCompiler) add(pointer, format string, args ...any) {
-	c.ps = append(c.ps, Problem{pointer, fmt.Sprintf(format, args...)})
+	c.ps = append(c.ps, Problem{Pointer: pointer, Message: fmt.Sprintf(format, args...)})
 }
 
 func (c *flowCompiler) node(id string) *engine.NodeDoc { return &c.doc.Nodes[c.index[id]] }

@@ -52,7 +52,7 @@ func ParseForm(body []byte) (*Form, []Problem) {
 	}
 	var doc formDoc
 	if err := json.Unmarshal(body, &doc); err != nil {
-		return nil, []Problem{{"", "cannot read form: " + err.Error()}}
+		return nil, []Problem{{Pointer: "", Message: "cannot read form: " + err.Error()}}
 	}
 	f := &Form{Key: doc.Key, Name: doc.Name, Description: doc.Description, Schema: doc.Schema, UI: doc.UI, Computed: doc.Computed}
 	var ps []Problem
@@ -61,7 +61,7 @@ func ParseForm(body []byte) (*Form, []Problem) {
 	raw, ps = plainTexts(raw, "/schema")
 	obj, _ := raw.(map[string]any)
 	if s, ok := obj["$schema"].(string); ok && s != "https://json-schema.org/draft/2020-12/schema" {
-		ps = append(ps, Problem{"/schema/$schema", fmt.Sprintf("the data schema must use JSON Schema draft 2020-12 (https://json-schema.org/draft/2020-12/schema), not %q; or leave $schema out", s)})
+		ps = append(ps, Problem{Pointer: "/schema/$schema", Message: fmt.Sprintf("the data schema must use JSON Schema draft 2020-12 (https://json-schema.org/draft/2020-12/schema), not %q; or leave $schema out", s)})
 	} else {
 		sch, sps := compileSchema("https://sluice.dev/forms/"+doc.Key+"/data.schema.json", raw, "/schema")
 		ps = append(ps, sps...)
@@ -89,7 +89,7 @@ func ParseForm(body []byte) (*Form, []Problem) {
 		at := ptr("computed", name)
 		c, msg := env.compile(doc.Computed[name], order.props[name].typ)
 		if msg != "" {
-			ps = append(ps, Problem{at, msg})
+			ps = append(ps, Problem{Pointer: at, Message: msg})
 			continue
 		}
 		progs[name] = c.prog
@@ -101,7 +101,7 @@ func ParseForm(body []byte) (*Form, []Problem) {
 	}
 	seq, cyc := evalOrder(names, deps)
 	for _, name := range cyc {
-		ps = append(ps, Problem{ptr("computed", name), fmt.Sprintf("computed field %q depends on itself (through %s); break the cycle", name, quoteList(deps[name]))})
+		ps = append(ps, Problem{Pointer: ptr("computed", name), Message: fmt.Sprintf("computed field %q depends on itself (through %s); break the cycle", name, quoteList(deps[name]))})
 	}
 	for _, name := range seq {
 		if p, ok := progs[name]; ok {
@@ -179,7 +179,7 @@ func (f *Form) Compute(data map[string]any) error {
 // /data: they point into the POST /orders body {"flow": …, "data": …}.
 func (f *Form) ValidateData(data map[string]any) []Problem {
 	if data == nil {
-		return []Problem{{"/data", "the order needs its data (an object)"}}
+		return []Problem{{Pointer: "/data", Message: "the order needs its data (an object)"}}
 	}
 	return f.schema.validate(data, "/data")
 }
@@ -193,9 +193,9 @@ func (f *Form) Prepare(data map[string]any) []Problem {
 	if err != nil && len(ps) == 0 {
 		var ce *ComputeError
 		if errors.As(err, &ce) {
-			return []Problem{{join("/data", ce.Field), "cannot compute: " + exprMessage(ce.Err)}}
+			return []Problem{{Pointer: join("/data", ce.Field), Message: "cannot compute: " + exprMessage(ce.Err)}}
 		}
-		return []Problem{{"/data", err.Error()}}
+		return []Problem{{Pointer: "/data", Message: err.Error()}}
 	}
 	return ps
 }

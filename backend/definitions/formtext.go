@@ -1,10 +1,11 @@
 package definitions
 
 import (
-	"fmt"
 	"maps"
 	"slices"
 	"strconv"
+
+	"sluice/backend/i18n"
 )
 
 // A form's data schema may give a field's title and description per language, the way
@@ -87,14 +88,14 @@ func plainTexts(node any, at string) (any, []Problem) {
 // plainText is the zh-TW text of a per-language object, or a problem saying what is wrong.
 func plainText(m map[string]any, at string) (string, *Problem) {
 	if len(m) == 0 {
-		return "", &Problem{at, "a text per language needs at least one of " + quoteList(textLanguages)}
+		return "", problemAt(coded(at, "text.no_language", i18n.Params{"Languages": quoteList(textLanguages)}))
 	}
 	for _, lang := range slices.Sorted(maps.Keys(m)) {
 		if !slices.Contains(textLanguages, lang) {
-			return "", &Problem{at + "/" + escape(lang), fmt.Sprintf("%q is not a language of the UI; use %s", lang, quoteList(textLanguages))}
+			return "", problemAt(coded(at+"/"+escape(lang), "text.unknown_language", i18n.Params{"Language": lang, "Languages": quoteList(textLanguages)}))
 		}
 		if _, ok := m[lang].(string); !ok {
-			return "", &Problem{at + "/" + escape(lang), "the text in each language must be a string"}
+			return "", problemAt(coded(at+"/"+escape(lang), "text.not_string", nil))
 		}
 	}
 	for _, lang := range textLanguages { // zh-TW first
@@ -104,3 +105,6 @@ func plainText(m map[string]any, at string) (string, *Problem) {
 	}
 	return "", nil
 }
+
+// problemAt is p, to return as a pointer.
+func problemAt(p Problem) *Problem { return &p }

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
 
+	"sluice/backend/i18n"
 	"sluice/schemas"
 )
 
@@ -54,7 +55,7 @@ type schema struct {
 func compileSchema(url string, doc any, at string) (*schema, []Problem) {
 	c := newCompiler()
 	if err := c.AddResource(url, doc); err != nil {
-		return nil, []Problem{{at, err.Error()}}
+		return nil, []Problem{{Pointer: at, Message: err.Error()}}
 	}
 	sch, err := c.Compile(url)
 	if err != nil {
@@ -73,17 +74,17 @@ func compileProblems(err error, url, at string) []Problem {
 	}
 	var rx *jsonschema.InvalidRegexError
 	if errors.As(err, &rx) {
-		return []Problem{{at + fragment(rx.URL), fmt.Sprintf("invalid regular expression %q: %v", rx.Regex, rx.Err)}}
+		return []Problem{{Pointer: at + fragment(rx.URL), Message: fmt.Sprintf("invalid regular expression %q: %v", rx.Regex, rx.Err)}}
 	}
 	var le *jsonschema.LoadURLError
 	if errors.As(err, &le) {
-		return []Problem{{at, fmt.Sprintf("cannot resolve $ref %q: only references inside the schema (\"#/$defs/…\") are allowed", le.URL)}}
+		return []Problem{{Pointer: at, Message: fmt.Sprintf("cannot resolve $ref %q: only references inside the schema (\"#/$defs/…\") are allowed", le.URL)}}
 	}
 	var nf *jsonschema.JSONPointerNotFoundError
 	if errors.As(err, &nf) {
-		return []Problem{{at, fmt.Sprintf("$ref target %q does not exist", "#"+strings.TrimPrefix(fragment(nf.URL), "#"))}}
+		return []Problem{{Pointer: at, Message: fmt.Sprintf("$ref target %q does not exist", "#"+strings.TrimPrefix(fragment(nf.URL), "#"))}}
 	}
-	return []Problem{{at, strings.ReplaceAll(err.Error(), url, "schema")}}
+	return []Problem{{Pointer: at, Message: strings.ReplaceAll(err.Error(), url, "schema")}}
 }
 
 // fragment returns the JSON pointer in u's fragment ("" if none).
@@ -102,7 +103,7 @@ func (s *schema) validate(v any, at string) []Problem {
 	}
 	var ve *jsonschema.ValidationError
 	if !errors.As(err, &ve) {
-		return []Problem{{at, err.Error()}}
+		return []Problem{{Pointer: at, Message: err.Error()}}
 	}
 	return sortProblems(problemsOf(ve, at, s.docs, v))
 }
@@ -156,13 +157,13 @@ func decode(body []byte) (any, []Problem) {
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
 			line, col := position(body, se.Offset)
-			return nil, []Problem{{"", fmt.Sprintf("invalid JSON at line %d, column %d: %v", line, col, se)}}
+			return nil, []Problem{{Pointer: "", Message: fmt.Sprintf("invalid JSON at line %d, column %d: %v", line, col, se)}}
 		}
-		return nil, []Problem{{"", "invalid JSON: " + err.Error()}}
+		return nil, []Problem{{Pointer: "", Message: "invalid JSON: " + err.Error()}}
 	}
 	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(body))
 	if err != nil {
-		return nil, []Problem{{"", "invalid JSON: " + err.Error()}}
+		return nil, []Problem{{Pointer: "", Message: "invalid JSON: " + err.Error()}}
 	}
 	return v, nil
 }
@@ -316,85 +317,116 @@ func leafProblems(ve *jsonschema.ValidationError, at string, docs map[string]any
 	case *kind.Required:
 		ps := make([]Problem, len(k.Missing))
 		for i, m := range k.Missing {
-			ps[i] = Problem{join(here, m), fmt.Sprintf("%q is required", m)}
+			ps[i] = coded(join(here, m), "schema.required", i18n.Params{"Name": m})
 		}
 		return ps
 	case *kind.AdditionalProperties:
 		allowed := allowedProperties(docs, ve.SchemaURL)
 		ps := make([]Problem, len(k.Properties))
 		for i, p := range k.Properties {
-			msg := fmt.Sprintf("unknown property %q", p)
 			if len(allowed) > 0 {
-				msg += "; allowed here: " + strings.Join(allowed, ", ")
+				ps[i] = coded(join(here, p), "schema.unknown_property_allowed", i18n.Params{"Name": p, "Allowed": strings.Join(allowed, ", ")})
+			} else {
+				ps[i] = coded(join(here, p), "schema.unknown_property", i18n.Params{"Name": p})
 			}
-			ps[i] = Problem{join(here, p), msg}
 		}
 		return ps
 	case *kind.DependentRequired:
-		return []Problem{{join(here, k.Prop), fmt.Sprintf("%q also needs %s", k.Prop, quoteList(k.Missing))}}
+		return []Problem{coded(join(here, k.Prop), "schema.dependent_required", i18n.Params{"Name": k.Prop, "Missing": quoteList(k.Missing)})}
 	case *kind.Dependency:
-		return []Problem{{join(here, k.Prop), fmt.Sprintf("%q also needs %s", k.Prop, quoteList(k.Missing))}}
+		return []Problem{coded(join(here, k.Prop), "schema.dependent_required", i18n.Params{"Name": k.Prop, "Missing": quoteList(k.Missing)})}
 	case *kind.PropertyNames:
-		return []Problem{{join(here, k.Property), fmt.Sprintf("%q is not an allowed name here%s", k.Property, patternHint(docs, ve.SchemaURL, ""))}}
+		code, p := patternCode("schema.property_name", docs, ve.SchemaURL)
+		p["Value"] = k.Property
+		return []Problem{coded(join(here, k.Property), code, p)}
 	case *kind.UniqueItems:
-		return []Problem{{join(here, k.Duplicates[1]), fmt.Sprintf("duplicate of item %d; items must be unique", k.Duplicates[0])}}
+		return []Problem{coded(join(here, k.Duplicates[1]), "schema.unique_items", i18n.Params{"Index": k.Duplicates[0]})}
 	}
-	return []Problem{{here, leafMessage(ve, docs)}}
+	code, p := leafMessage(ve, docs)
+	return []Problem{coded(here, code, p)}
 }
 
-func leafMessage(ve *jsonschema.ValidationError, docs map[string]any) string {
+// patternCode is the code of a pattern failure: with the schema's description (what
+// the definition says is expected), with the pattern, or plain.
+func patternCode(base string, docs map[string]any, schemaURL string) (string, i18n.Params) {
+	obj, _ := schemaAt(docs, schemaURL).(map[string]any)
+	if d, _ := obj["description"].(string); d != "" {
+		return base + "_described", i18n.Params{"Description": d}
+	}
+	if p, _ := obj["pattern"].(string); p != "" {
+		return base + "_pattern", i18n.Params{"Pattern": p}
+	}
+	return base, i18n.Params{}
+}
+
+// leafMessage is the code and parameters of a leaf error. Type names and values are
+// parameters (JSON's words, the data); "WantA"/"GotA" carry the English article.
+func leafMessage(ve *jsonschema.ValidationError, docs map[string]any) (string, i18n.Params) {
 	switch k := ve.ErrorKind.(type) {
 	case *kind.Type:
-		return fmt.Sprintf("must be %s, not %s", article(strings.Join(k.Want, " or ")), article(k.Got))
+		want := strings.Join(k.Want, " or ")
+		return "schema.type", i18n.Params{"Want": want, "Got": k.Got, "WantA": article(want), "GotA": article(k.Got)}
 	case *kind.Enum:
 		want := make([]string, len(k.Want))
 		for i, w := range k.Want {
 			want[i] = display(w)
 		}
 		if len(want) == 1 {
-			return fmt.Sprintf("must be %s, not %s", want[0], display(k.Got))
+			return "schema.const", i18n.Params{"Want": want[0], "Got": display(k.Got)}
 		}
-		return fmt.Sprintf("must be one of %s, not %s", strings.Join(want, ", "), display(k.Got))
+		return "schema.enum", i18n.Params{"Want": strings.Join(want, ", "), "Got": display(k.Got)}
 	case *kind.Const:
-		return fmt.Sprintf("must be %s, not %s", display(k.Want), display(k.Got))
+		return "schema.const", i18n.Params{"Want": display(k.Want), "Got": display(k.Got)}
 	case *kind.Format:
-		return fmt.Sprintf("%s is not a valid %s", display(k.Got), formatName(k.Want))
+		return "schema.format." + formatCode(k.Want), i18n.Params{"Value": display(k.Got), "Format": k.Want}
 	case *kind.Pattern:
-		return fmt.Sprintf("%q has the wrong format%s", k.Got, patternHint(docs, ve.SchemaURL, ""))
+		code, p := patternCode("schema.pattern", docs, ve.SchemaURL)
+		p["Value"] = k.Got
+		return code, p
 	case *kind.MinLength:
 		if k.Want == 1 {
-			return "must not be empty"
+			return "schema.not_empty", nil
 		}
-		return fmt.Sprintf("must be at least %d characters long (it has %d)", k.Want, k.Got)
+		return "schema.min_length", i18n.Params{"Want": k.Want, "Got": k.Got}
 	case *kind.MaxLength:
-		return fmt.Sprintf("must be at most %d characters long (it has %d)", k.Want, k.Got)
+		return "schema.max_length", i18n.Params{"Want": k.Want, "Got": k.Got}
 	case *kind.MinItems:
-		return fmt.Sprintf("needs at least %d item%s (it has %d)", k.Want, plural(k.Want), k.Got)
+		return "schema.min_items", i18n.Params{"Count": k.Want, "Got": k.Got}
 	case *kind.MaxItems:
-		return fmt.Sprintf("may have at most %d item%s (it has %d)", k.Want, plural(k.Want), k.Got)
+		return "schema.max_items", i18n.Params{"Count": k.Want, "Got": k.Got}
 	case *kind.MinProperties:
 		if k.Want == 1 {
-			return "must not be empty"
+			return "schema.not_empty", nil
 		}
-		return fmt.Sprintf("needs at least %d properties (it has %d)", k.Want, k.Got)
+		return "schema.min_properties", i18n.Params{"Want": k.Want, "Got": k.Got}
 	case *kind.MaxProperties:
-		return fmt.Sprintf("may have at most %d properties (it has %d)", k.Want, k.Got)
+		return "schema.max_properties", i18n.Params{"Want": k.Want, "Got": k.Got}
 	case *kind.Minimum:
-		return fmt.Sprintf("must be at least %s (it is %s)", rat(k.Want), rat(k.Got))
+		return "schema.minimum", i18n.Params{"Want": rat(k.Want), "Got": rat(k.Got)}
 	case *kind.Maximum:
-		return fmt.Sprintf("must be at most %s (it is %s)", rat(k.Want), rat(k.Got))
+		return "schema.maximum", i18n.Params{"Want": rat(k.Want), "Got": rat(k.Got)}
 	case *kind.ExclusiveMinimum:
-		return fmt.Sprintf("must be greater than %s (it is %s)", rat(k.Want), rat(k.Got))
+		return "schema.exclusive_minimum", i18n.Params{"Want": rat(k.Want), "Got": rat(k.Got)}
 	case *kind.ExclusiveMaximum:
-		return fmt.Sprintf("must be less than %s (it is %s)", rat(k.Want), rat(k.Got))
+		return "schema.exclusive_maximum", i18n.Params{"Want": rat(k.Want), "Got": rat(k.Got)}
 	case *kind.MultipleOf:
-		return fmt.Sprintf("must be a multiple of %s (it is %s)", rat(k.Want), rat(k.Got))
+		return "schema.multiple_of", i18n.Params{"Want": rat(k.Want), "Got": rat(k.Got)}
 	case *kind.FalseSchema:
-		return "is not allowed here"
+		return "schema.not_allowed", nil
 	case *kind.OneOf:
-		return fmt.Sprintf("matches more than one of the alternatives (%d and %d); make it match exactly one", k.Subschemas[0], k.Subschemas[1])
+		return "schema.one_of", i18n.Params{"First": k.Subschemas[0], "Second": k.Subschemas[1]}
 	}
-	return ve.ErrorKind.LocalizedString(printer)
+	// a keyword the cases above do not name: the library's own English text
+	return "schema.other", i18n.Params{"Text": ve.ErrorKind.LocalizedString(printer)}
+}
+
+// formatCode names a format's message; formats without their own share "other".
+func formatCode(f string) string {
+	switch f {
+	case "date", "date-time", "time", "email":
+		return f
+	}
+	return "other"
 }
 
 // allowedProperties lists the property names declared by the schema at schemaURL.
@@ -487,20 +519,6 @@ func display(v any) string {
 	return fmt.Sprint(v)
 }
 
-func formatName(f string) string {
-	switch f {
-	case "date":
-		return "date (YYYY-MM-DD)"
-	case "date-time":
-		return "date-time (RFC 3339, e.g. 2026-01-31T09:00:00+08:00)"
-	case "time":
-		return "time (HH:MM:SS with offset)"
-	case "email":
-		return "email address"
-	}
-	return f
-}
-
 func rat(r *big.Rat) string {
 	if r == nil {
 		return "?"
@@ -510,11 +528,4 @@ func rat(r *big.Rat) string {
 	}
 	f, _ := r.Float64()
 	return strconv.FormatFloat(f, 'f', -1, 64)
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
 }

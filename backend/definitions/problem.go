@@ -5,14 +5,27 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"sluice/backend/i18n"
 )
 
 // Problem is one thing wrong with a document. Pointer is a JSON pointer (RFC 6901) into the
 // document (for order data: into the POST /orders body, so it starts with /data); Message
 // says what is wrong and what to do about it.
+//
+// Code, when set, is the problem's stable code: Message is the catalogue message
+// "field.<code>" in English filled with Params, and the API renders it again in the
+// request's language.
 type Problem struct {
-	Pointer string `json:"pointer"`
-	Message string `json:"message"`
+	Pointer string      `json:"pointer"`
+	Message string      `json:"message"`
+	Code    string      `json:"-"`
+	Params  i18n.Params `json:"-"`
+}
+
+// coded is the problem of a stable code (catalogue "field.<code>").
+func coded(pointer, code string, p i18n.Params) Problem {
+	return Problem{Pointer: pointer, Message: i18n.En("field."+code, p), Code: code, Params: p}
 }
 
 func (p Problem) String() string {
@@ -71,7 +84,7 @@ func sortProblems(ps []Problem) []Problem {
 		}
 		return strings.Compare(a.Message, b.Message)
 	})
-	return slices.Compact(ps)
+	return slices.CompactFunc(ps, func(a, b Problem) bool { return a.Pointer == b.Pointer && a.Message == b.Message })
 }
 
 func comparePointers(a, b string) int {

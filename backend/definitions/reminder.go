@@ -139,7 +139,7 @@ func ParseReminder(body []byte, look Lookup) (*Reminder, []Problem) {
 	}
 	var r Reminder
 	if err := json.Unmarshal(body, &r); err != nil {
-		return nil, []Problem{{"", "cannot read reminder: " + err.Error()}}
+		return nil, []Problem{{Pointer: "", Message: "cannot read reminder: " + err.Error()}}
 	}
 	rawRules, _ := raw["rules"].(map[string]any)
 	c := reminderChecker{r: &r, look: lookup{look}, rawRules: rawRules}
@@ -161,7 +161,7 @@ type reminderChecker struct {
 }
 
 func (c *reminderChecker) add(pointer, format string, args ...any) {
-	c.ps = append(c.ps, Problem{pointer, fmt.Sprintf(format, args...)})
+	c.ps = append(c.ps, Problem{Pointer: pointer, Message: fmt.Sprintf(format, args...)})
 }
 
 func (c *reminderChecker) flowRefs() {

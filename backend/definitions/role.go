@@ -53,8 +53,8 @@ func ValidateRole(body []byte) (*Role, []Problem) {
 	}
 	for i, p := range r.Permissions {
 		if slices.Contains(CompanyWide, p) {
-			ps = append(ps, Problem{fmt.Sprintf("/permissions/%d", i),
-				fmt.Sprintf(`%s is checked company-wide: only a role with scope "global" grants it (a department role would not)`, p)})
+			ps = append(ps, Problem{Pointer: fmt.Sprintf("/permissions/%d", i),
+				Message: fmt.Sprintf(`%s is checked company-wide: only a role with scope "global" grants it (a department role would not)`, p)})
 		}
 	}
 	return r, ps
@@ -68,7 +68,7 @@ func ParseRole(body []byte) (*Role, []Problem) {
 	}
 	var r Role
 	if err := json.Unmarshal(body, &r); err != nil {
-		return nil, []Problem{{"", "cannot read role: " + err.Error()}}
+		return nil, []Problem{{Pointer: "", Message: "cannot read role: " + err.Error()}}
 	}
 	return &r, nil
 }

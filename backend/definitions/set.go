@@ -67,7 +67,7 @@ func (s *Set) Add(file string, body []byte) {
 		if _, ps := decode(body); ps != nil {
 			s.problems = append(s.problems, FileProblem{file, ps[0]})
 		} else {
-			s.problems = append(s.problems, FileProblem{file, Problem{"/kind", err.Error()}})
+			s.problems = append(s.problems, FileProblem{file, Problem{Pointer: "/kind", Message: err.Error()}})
 		}
 		return
 	}
@@ -79,7 +79,7 @@ func (s *Set) Add(file string, body []byte) {
 	d.Key = head.Key
 	for _, o := range s.docs {
 		if o.Kind == d.Kind && o.Key == d.Key && d.Key != "" {
-			s.problems = append(s.problems, FileProblem{file, Problem{"/key", fmt.Sprintf("%s %q is already defined in %s", kind, d.Key, o.File)}})
+			s.problems = append(s.problems, FileProblem{file, Problem{Pointer: "/key", Message: fmt.Sprintf("%s %q is already defined in %s", kind, d.Key, o.File)}})
 			return
 		}
 	}
@@ -132,7 +132,7 @@ func (s *Set) Check() []FileProblem {
 				s.flows[f.Key] = f
 				if fd := s.prove(f); fd != nil {
 					s.proofs[d.File] = fd
-					ps = []Problem{{fd.Pointer, fd.Message + " (" + ProofCode(fd) + ")"}}
+					ps = []Problem{{Pointer: fd.Pointer, Message: fd.Message + " (" + ProofCode(fd) + ")"}}
 				}
 			}
 		case "reminder":
@@ -222,7 +222,7 @@ func Examples() (*Set, []FileProblem) {
 	s := NewSet()
 	for _, dir := range []string{"roles", "forms", "flows", "reminders"} {
 		if err := s.AddFS(schemas.Examples(), dir); err != nil {
-			return s, []FileProblem{{path.Join("examples", dir), Problem{"", err.Error()}}}
+			return s, []FileProblem{{path.Join("examples", dir), Problem{Pointer: "", Message: err.Error()}}}
 		}
 	}
 	return s, s.Check()

@@ -51,7 +51,7 @@ func Kind(body []byte) (string, error) {
 func Validate(kind string, body []byte, look Lookup) []Problem {
 	k, ok := NormalizeKind(kind)
 	if !ok {
-		return []Problem{{"", fmt.Sprintf("unknown definition kind %q; use form, flow, role or reminder", kind)}}
+		return []Problem{{Pointer: "", Message: fmt.Sprintf("unknown definition kind %q; use form, flow, role or reminder", kind)}}
 	}
 	var ps []Problem
 	switch k {
@@ -77,16 +77,16 @@ func checkMeta(kind string, body []byte) (map[string]any, []Problem) {
 	}
 	obj, ok := v.(map[string]any)
 	if !ok {
-		return nil, []Problem{{"", fmt.Sprintf("a %s definition must be a JSON object", kind)}}
+		return nil, []Problem{{Pointer: "", Message: fmt.Sprintf("a %s definition must be a JSON object", kind)}}
 	}
 	if got, ok := obj["kind"].(string); ok && got != kind {
 		if k, known := NormalizeKind(got); known && k == got {
-			return nil, []Problem{{"/kind", fmt.Sprintf("this is a %s definition, not a %s one", got, kind)}}
+			return nil, []Problem{{Pointer: "/kind", Message: fmt.Sprintf("this is a %s definition, not a %s one", got, kind)}}
 		}
 	}
 	meta, err := metaSchema(kind)
 	if err != nil {
-		return nil, []Problem{{"", err.Error()}}
+		return nil, []Problem{{Pointer: "", Message: err.Error()}}
 	}
 	if ps := meta.validate(v, ""); len(ps) > 0 {
 		return nil, ps

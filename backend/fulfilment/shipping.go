@@ -125,7 +125,7 @@ func (s *Fulfilment) Ship(ctx context.Context, a service.Actor, orderID int, req
 			if err != nil {
 				return err
 			}
-			return service.Forbidden("you may not see this order")
+			return service.Refuse(http.StatusForbidden, "problem.forbidden.see_order", nil)
 		}
 		f, err := s.Catalog.Flow(ctx, o.FlowKey, o.FlowVersion)
 		if err != nil {
@@ -258,7 +258,7 @@ func (s *Fulfilment) shippingTask(ctx context.Context, tx *ent.Tx, a service.Act
 			continue
 		}
 		if a.Username == o.Submitter && !f.Nodes[t.NodeID].AllowSelf {
-			return nil, service.Forbidden("you submitted this order; someone else ships it")
+			return nil, service.Refuse(http.StatusForbidden, "problem.forbidden.ship_own_order", nil)
 		}
 		return t, nil
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/http"
 	"regexp"
 	"slices"
 	"strconv"
@@ -22,6 +23,7 @@ import (
 	"sluice/backend/ent/user"
 	"sluice/backend/ent/warehouse"
 	"sluice/backend/goods"
+	"sluice/backend/i18n"
 	"sluice/backend/inventory"
 	"sluice/backend/service"
 	"sluice/backend/store"
@@ -132,22 +134,22 @@ func (s *Fulfilment) mayReadStock(ctx context.Context, a service.Actor) bool {
 func (in ProductInput) check(create bool) []service.FieldError {
 	var errs []service.FieldError
 	if create && !stockKey.MatchString(in.SKU) {
-		errs = append(errs, service.FieldError{Pointer: "/sku", Message: "1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit"})
+		errs = append(errs, service.FieldErr("/sku", "sku.pattern", nil))
 	}
 	if create && (in.Name == nil || strings.TrimSpace(*in.Name) == "") {
-		errs = append(errs, service.FieldError{Pointer: "/name", Message: "required"})
+		errs = append(errs, service.FieldErr("/name", "required", nil))
 	}
 	if in.Name != nil && len(*in.Name) > 200 {
-		errs = append(errs, service.FieldError{Pointer: "/name", Message: "at most 200 characters"})
+		errs = append(errs, service.FieldErr("/name", "text.too_long", i18n.Params{"Max": 200}))
 	}
 	if in.Unit != nil && len(*in.Unit) > 32 {
-		errs = append(errs, service.FieldError{Pointer: "/unit", Message: "at most 32 characters"})
+		errs = append(errs, service.FieldErr("/unit", "text.too_long", i18n.Params{"Max": 32}))
 	}
 	if in.Price != nil && (*in.Price < 0 || *in.Price > 1e12 || math.IsNaN(*in.Price)) {
-		errs = append(errs, service.FieldError{Pointer: "/price", Message: "0 or a positive amount"})
+		errs = append(errs, service.FieldErr("/price", "amount.not_negative", nil))
 	}
 	if in.LowStock != nil && (*in.LowStock < 0 || *in.LowStock > 1_000_000_000) {
-		errs = append(errs, service.FieldError{Pointer: "/low_stock", Message: "0 (no alert) or a positive quantity"})
+		errs = append(errs, service.FieldErr("/low_stock", "stock.low_mark", nil))
 	}
 	return errs
 }
@@ -175,10 +177,10 @@ func (s *Fulfilment) ListProducts(ctx context.Context, a service.Actor, q string
 // CreateProduct adds a product (stock.manage); a taken SKU is a 409.
 func (s *Fulfilment) CreateProduct(ctx context.Context, a service.Actor, in ProductInput) (*ProductView, error) {
 	if !s.mayManageStock(ctx, a) {
-		return nil, service.Forbidden("you may not manage stock")
+		return nil, service.Refuse(http.StatusForbidden, "problem.forbidden.manage_stock", nil)
 	}
 	if errs := in.check(true); len(errs) > 0 {
-		return nil, service.Invalid("the product is not valid", errs...)
+		return nil, service.Refuse(http.StatusUnprocessableEntity, "problem.product_invalid", nil, errs...)
 	}
 	var v ProductView
 	err := s.Change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
@@ -207,17 +209,17 @@ func (s *Fulfilment) CreateProduct(ctx context.Context, a service.Actor, in Prod
 // UpdateProduct changes the fields given (stock.manage); an unknown SKU is a 404.
 func (s *Fulfilment) UpdateProduct(ctx context.Context, a service.Actor, sku string, in ProductInput) (*ProductView, error) {
 	if !s.mayManageStock(ctx, a) {
-		return nil, service.Forbidden("you may not manage stock")
+		return nil, service.Refuse(http.StatusForbidden, "problem.forbidden.manage_stock", nil)
 	}
 	var errs []service.FieldError
 	if in.SKU != "" && in.SKU != sku {
-		errs = append(errs, service.FieldError{Pointer: "/sku", Message: "the SKU cannot change; leave it out or repeat " + sku})
+		errs = append(errs, service.FieldErr("/sku", "sku.immutable", i18n.Params{"SKU": sku}))
 	}
 	if in.Name != nil && strings.TrimSpace(*in.Name) == "" {
-		errs = append(errs, service.FieldError{Pointer: "/name", Message: "a product needs a name"})
+		errs = append(errs, service.FieldErr("/name", "product.name_required", nil))
 	}
 	if errs = append(errs, in.check(false)...); len(errs) > 0 {
-		return nil, service.Invalid("the product is not valid", errs...)
+		return nil, service.Refuse(http.StatusUnprocessableEntity, "problem.product_invalid", nil, errs...)
 	}
 	var v ProductView
 	err := s.Change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
@@ -276,7 +278,7 @@ func (s *Fulfilment) stockAudit(ctx context.Context, j *store.Journal, a service
 // ListWarehouses is for whoever may read stock.
 func (s *Fulfilment) ListWarehouses(ctx context.Context, a service.Actor) ([]WarehouseView, error) {
 	if !s.mayReadStock(ctx, a) {
-		return nil, service.Forbidden("you may not see warehouses")
+		return nil, service.Refuse(http.StatusForbidden, "problem.forbidden.see_warehouses", nil)
 	}
 	rows, err := s.Store.Read.Warehouse.Query().Order(ent.Asc(warehouse.FieldKey)).All(ctx)
 	if err != nil {
@@ -292,17 +294,17 @@ func (s *Fulfilment) ListWarehouses(ctx context.Context, a service.Actor) ([]War
 // CreateWarehouse adds a warehouse (stock.manage); a taken key is a 409.
 func (s *Fulfilment) CreateWarehouse(ctx context.Context, a service.Actor, in WarehouseInput) (*WarehouseView, error) {
 	if !s.mayManageStock(ctx, a) {
-		return nil, service.Forbidden("you may not manage stock")
+		return nil, service.Refuse(http.StatusForbidden, "problem.forbidden.manage_stock", nil)
 	}
 	var errs []service.FieldError
 	if !stockKey.MatchString(in.Key) {
-		errs = append(errs, service.FieldError{Pointer: "/key", Message: "1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit"})
+		errs = append(errs, service.FieldErr("/key", "sku.pattern", nil))
 	}
 	if len(in.Name) > 200 {
-		errs = append(errs, service.FieldError{Pointer: "/name", Message: "at most 200 characters"})
+		errs = append(errs, service.FieldErr("/name", "text.too_long", i18n.Params{"Max": 200}))
 	}
 	if len(errs) > 0 {
-		return nil, service.Invalid("the warehouse is not valid", errs...)
+		return nil, service.Refuse(http.StatusUnprocessableEntity, "problem.warehouse_invalid", nil, errs...)
 	}
 	var v WarehouseView
 	err := s.Change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
@@ -357,7 +359,7 @@ func stockView(r *ent.Stock, p *ent.Product) StockView {
 // product's threshold.
 func (s *Fulfilment) ListStock(ctx context.Context, a service.Actor, sku, wh string, low bool) ([]StockView, error) {
 	if !s.mayReadStock(ctx, a) {
-		return nil, service.Forbidden("you may not see stock")
+		return nil, service.Refuse(http.StatusForbidden, "problem.forbidden.see_stock", nil)
 	}
 	q := s.Store.Read.Stock.Query()
 	if sku != "" {
@@ -392,35 +394,35 @@ func (s *Fulfilment) ListStock(ctx context.Context, a service.Actor, sku, wh str
 // /delta that writes nothing.
 func (s *Fulfilment) Adjust(ctx context.Context, a service.Actor, in AdjustmentRequest) (*AdjustmentResult, error) {
 	if !s.mayManageStock(ctx, a) {
-		return nil, service.Forbidden("you may not manage stock")
+		return nil, service.Refuse(http.StatusForbidden, "problem.forbidden.manage_stock", nil)
 	}
 	var errs []service.FieldError
 	if in.SKU == "" {
-		errs = append(errs, service.FieldError{Pointer: "/sku", Message: "required"})
+		errs = append(errs, service.FieldErr("/sku", "required", nil))
 	}
 	if in.Warehouse == "" {
-		errs = append(errs, service.FieldError{Pointer: "/warehouse", Message: "required"})
+		errs = append(errs, service.FieldErr("/warehouse", "required", nil))
 	}
 	if in.Delta == 0 {
-		errs = append(errs, service.FieldError{Pointer: "/delta", Message: "a non-zero quantity: positive adds stock, negative removes it"})
+		errs = append(errs, service.FieldErr("/delta", "stock.delta_zero", nil))
 	} else if in.Delta > 1_000_000_000 || in.Delta < -1_000_000_000 {
-		errs = append(errs, service.FieldError{Pointer: "/delta", Message: "too large"})
+		errs = append(errs, service.FieldErr("/delta", "stock.delta_too_large", nil))
 	}
 	in.Reason = strings.TrimSpace(in.Reason)
 	if in.Reason == "" {
-		errs = append(errs, service.FieldError{Pointer: "/reason", Message: "say why the stock changes (a count, damage, opening stock…)"})
+		errs = append(errs, service.FieldErr("/reason", "stock.reason_required", nil))
 	} else if len(in.Reason) > 500 {
-		errs = append(errs, service.FieldError{Pointer: "/reason", Message: "at most 500 characters"})
+		errs = append(errs, service.FieldErr("/reason", "text.too_long", i18n.Params{"Max": 500}))
 	}
 	if len(errs) > 0 {
-		return nil, service.Invalid("the adjustment is not valid", errs...)
+		return nil, service.Refuse(http.StatusUnprocessableEntity, "problem.adjustment_invalid", nil, errs...)
 	}
 	var res AdjustmentResult
 	err := s.Change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
 		c := tx.Client()
 		p, err := c.Product.Query().Where(product.Sku(in.SKU)).Only(ctx)
 		if ent.IsNotFound(err) {
-			return service.Invalid("unknown product", service.FieldError{Pointer: "/sku", Message: fmt.Sprintf("no product %q; create it first", in.SKU)})
+			return service.Refuse(http.StatusUnprocessableEntity, "problem.unknown_product", nil, service.FieldErr("/sku", "product.unknown", i18n.Params{"SKU": in.SKU}))
 		}
 		if err != nil {
 			return err
@@ -430,7 +432,7 @@ func (s *Fulfilment) Adjust(ctx context.Context, a service.Actor, in AdjustmentR
 			return err
 		}
 		if !ok {
-			return service.Invalid("unknown warehouse", service.FieldError{Pointer: "/warehouse", Message: fmt.Sprintf("no warehouse %q", in.Warehouse)})
+			return service.Refuse(http.StatusUnprocessableEntity, "problem.unknown_warehouse", nil, service.FieldErr("/warehouse", "warehouse.unknown", i18n.Params{"Warehouse": in.Warehouse}))
 		}
 		if in.Delta < 0 {
 			// look first so the answer can say how far it may go; the conditional update
@@ -440,14 +442,14 @@ func (s *Fulfilment) Adjust(ctx context.Context, a service.Actor, in AdjustmentR
 				return err
 			}
 			if l.Available()+in.Delta < 0 {
-				return service.Invalid("not enough stock", service.FieldError{Pointer: "/delta", Message: fmt.Sprintf(
-					"%s in %s has %d on hand, %d reserved: it can go down by at most %d", in.SKU, in.Warehouse, l.OnHand, l.Reserved, max(l.Available(), 0))})
+				return service.Refuse(http.StatusUnprocessableEntity, "problem.not_enough_stock", nil, service.FieldErr("/delta", "stock.not_enough",
+					i18n.Params{"SKU": in.SKU, "Warehouse": in.Warehouse, "OnHand": l.OnHand, "Reserved": l.Reserved, "Max": max(l.Available(), 0)}))
 			}
 		}
 		m, err := inventory.Adjust(ctx, c, in.SKU, in.Warehouse, in.Delta, in.Reason)
 		if err != nil {
 			if errors.Is(err, inventory.ErrShortage) {
-				return service.Invalid("not enough stock", service.FieldError{Pointer: "/delta", Message: "the stock changed meanwhile: it cannot go down that far"})
+				return service.Refuse(http.StatusUnprocessableEntity, "problem.not_enough_stock", nil, service.FieldErr("/delta", "stock.changed_meanwhile", nil))
 			}
 			return err
 		}
@@ -488,7 +490,7 @@ func moveView(m *ent.StockMove) MoveView {
 // ListMoves is the stock ledger, newest first, with a cursor.
 func (s *Fulfilment) ListMoves(ctx context.Context, a service.Actor, f MoveFilter) (*MovePage, error) {
 	if !s.mayReadStock(ctx, a) {
-		return nil, service.Forbidden("you may not see stock")
+		return nil, service.Refuse(http.StatusForbidden, "problem.forbidden.see_stock", nil)
 	}
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 50
@@ -585,9 +587,9 @@ func (s *Fulfilment) stockLow(ctx context.Context, c *ent.Client, j *store.Journ
 	if err != nil {
 		return err
 	}
-	title := fmt.Sprintf("庫存偏低：%s 在 %s 剩 %d（低於 %d）", l.SKU, l.Warehouse, l.Available, l.Threshold)
+	title := i18n.Params{"SKU": l.SKU, "Warehouse": l.Warehouse, "Available": l.Available, "Threshold": l.Threshold}
 	for _, u := range to {
-		if _, err := j.Notify(ctx, store.Notification{Username: u, Type: "stock.low", Title: title, OrderID: orderID, Data: ev}); err != nil {
+		if _, err := j.Notify(ctx, store.Notification{Username: u, Type: "stock.low", Key: "notice.stock_low", Params: title, OrderID: orderID, Data: ev}); err != nil {
 			return err
 		}
 	}

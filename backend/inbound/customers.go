@@ -3,6 +3,7 @@ package inbound
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/mail"
 	"regexp"
 	"slices"
@@ -15,6 +16,7 @@ import (
 	"sluice/backend/ent/customer"
 	"sluice/backend/ent/department"
 	"sluice/backend/ent/membership"
+	"sluice/backend/i18n"
 	"sluice/backend/outbox"
 	"sluice/backend/service"
 	"sluice/backend/store"
@@ -68,17 +70,17 @@ var Languages = []string{"zh-TW", "zh-CN", "en"}
 func (in CustomerInput) check(create, allowPrivate bool) []service.FieldError {
 	var errs []service.FieldError
 	if create && !customerCode.MatchString(in.Code) {
-		errs = append(errs, service.FieldError{Pointer: "/code", Message: "1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit"})
+		errs = append(errs, service.FieldErr("/code", "sku.pattern", nil))
 	}
 	if create && (in.Name == nil || strings.TrimSpace(*in.Name) == "") {
-		errs = append(errs, service.FieldError{Pointer: "/name", Message: "required: the customer's name as orders give it"})
+		errs = append(errs, service.FieldErr("/name", "customer.name_required", nil))
 	}
 	if in.Name != nil && len(*in.Name) > 200 {
-		errs = append(errs, service.FieldError{Pointer: "/name", Message: "at most 200 characters"})
+		errs = append(errs, service.FieldErr("/name", "text.too_long", i18n.Params{"Max": 200}))
 	}
 	if in.Email != nil && *in.Email != "" {
 		if a, err := mail.ParseAddress(*in.Email); err != nil || a.Address != *in.Email {
-			errs = append(errs, service.FieldError{Pointer: "/email", Message: "an email address like buyer@example.com"})
+			errs = append(errs, service.FieldErr("/email", "email.invalid", nil))
 		}
 	}
 	if in.Language != nil && !slices.Contains(Languages, *in.Language) {
@@ -92,10 +94,10 @@ func (in CustomerInput) check(create, allowPrivate bool) []service.FieldError {
 		}
 	}
 	if in.CreditLimit != nil && (*in.CreditLimit < 0 || *in.CreditLimit > 1e15) {
-		errs = append(errs, service.FieldError{Pointer: "/credit_limit", Message: "0 (no credit check) or a positive amount"})
+		errs = append(errs, service.FieldErr("/credit_limit", "customer.credit_limit", nil))
 	}
 	if in.Address != nil && len(*in.Address) > 500 {
-		errs = append(errs, service.FieldError{Pointer: "/address", Message: "at most 500 characters"})
+		errs = append(errs, service.FieldErr("/address", "text.too_long", i18n.Params{"Max": 500}))
 	}
 	return errs
 }
@@ -137,7 +139,7 @@ func (s *Inbound) customerDepartment(ctx context.Context, a service.Actor, given
 		}
 	}
 	if len(mine) != 1 {
-		return "", service.Invalid("the customer is not valid", service.FieldError{Pointer: "/department", Message: fmt.Sprintf("name the department the customer belongs to (you manage customers in %v)", mine)})
+		return "", service.Refuse(http.StatusUnprocessableEntity, "problem.customer_invalid", nil, service.FieldErr("/department", "customer.department_required", i18n.Params{"Departments": strings.Join(mine, ", ")}))
 	}
 	return mine[0], nil
 }
@@ -174,7 +176,7 @@ func (s *Inbound) ListCustomers(ctx context.Context, a service.Actor, f Customer
 	case "true", "false":
 		q.Where(customer.Blocked(f.Blocked == "true"))
 	default:
-		return nil, service.Invalid("the query is not valid", service.FieldError{Pointer: "/blocked", Message: "true or false"})
+		return nil, service.Refuse(http.StatusUnprocessableEntity, "problem.query_invalid", nil, service.FieldErr("/blocked", "query.boolean", nil))
 	}
 	if c, err := service.ParseCursor(f.Cursor); err != nil {
 		return nil, err
@@ -199,10 +201,10 @@ func (s *Inbound) ListCustomers(ctx context.Context, a service.Actor, f Customer
 // CreateCustomer adds a customer (customers.manage); a taken code is a 409.
 func (s *Inbound) CreateCustomer(ctx context.Context, a service.Actor, in CustomerInput) (*CustomerView, error) {
 	if !s.mayManageCustomers(ctx, a) {
-		return nil, service.Forbidden("you may not manage customers")
+		return nil, service.Refuse(http.StatusForbidden, "problem.forbidden.manage_customers", nil)
 	}
 	if errs := in.check(true, s.AllowPrivateWebhooks); len(errs) > 0 {
-		return nil, service.Invalid("the customer is not valid", errs...)
+		return nil, service.Refuse(http.StatusUnprocessableEntity, "problem.customer_invalid", nil, errs...)
 	}
 	dept, err := s.customerDepartment(ctx, a, in.Department)
 	if err != nil {
@@ -219,7 +221,7 @@ func (s *Inbound) CreateCustomer(ctx context.Context, a service.Actor, in Custom
 				return err
 			}
 			if !known {
-				return service.Invalid("the customer is not valid", service.FieldError{Pointer: "/department", Message: fmt.Sprintf("no department %q", dept)})
+				return service.Refuse(http.StatusUnprocessableEntity, "problem.customer_invalid", nil, service.FieldErr("/department", "department.unknown", i18n.Params{"Key": dept}))
 			}
 		}
 		taken, err := tx.Customer.Query().Where(customer.Code(in.Code)).Exist(ctx)
@@ -247,17 +249,17 @@ func (s *Inbound) CreateCustomer(ctx context.Context, a service.Actor, in Custom
 // UpdateCustomer changes the fields given (customers.manage); unknown code is a 404.
 func (s *Inbound) UpdateCustomer(ctx context.Context, a service.Actor, code string, in CustomerInput) (*CustomerView, error) {
 	if !s.mayManageCustomers(ctx, a) {
-		return nil, service.Forbidden("you may not manage customers")
+		return nil, service.Refuse(http.StatusForbidden, "problem.forbidden.manage_customers", nil)
 	}
 	var errs []service.FieldError
 	if in.Code != "" && in.Code != code {
-		errs = append(errs, service.FieldError{Pointer: "/code", Message: "the code is the customer's key and cannot change; leave it out or repeat " + code})
+		errs = append(errs, service.FieldErr("/code", "customer.code_immutable", i18n.Params{"Code": code}))
 	}
 	if in.Name != nil && strings.TrimSpace(*in.Name) == "" {
-		errs = append(errs, service.FieldError{Pointer: "/name", Message: "a customer needs a name"})
+		errs = append(errs, service.FieldErr("/name", "customer.name_missing", nil))
 	}
 	if errs = append(errs, in.check(false, s.AllowPrivateWebhooks)...); len(errs) > 0 {
-		return nil, service.Invalid("the customer is not valid", errs...)
+		return nil, service.Refuse(http.StatusUnprocessableEntity, "problem.customer_invalid", nil, errs...)
 	}
 	var view CustomerView
 	err := s.Change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
@@ -282,7 +284,7 @@ func (s *Inbound) UpdateCustomer(ctx context.Context, a service.Actor, code stri
 					return err
 				}
 				if !known {
-					return service.Invalid("the customer is not valid", service.FieldError{Pointer: "/department", Message: fmt.Sprintf("no department %q", *in.Department)})
+					return service.Refuse(http.StatusUnprocessableEntity, "problem.customer_invalid", nil, service.FieldErr("/department", "department.unknown", i18n.Params{"Key": *in.Department}))
 				}
 			}
 		}

@@ -19,6 +19,7 @@ import (
 	"sluice/backend/ent"
 	"sluice/backend/ent/flowretirement"
 	"sluice/backend/ent/importjob"
+	"sluice/backend/i18n"
 	"sluice/backend/intake"
 	"sluice/backend/service"
 	"sluice/backend/store"
@@ -259,8 +260,8 @@ func (s *Inbound) StartImport(ctx context.Context, a service.Actor, req ImportRe
 		// covers the template's columns and headers written as the form's titles.
 		m = intake.AutoMap(sch, computed, tab.Header)
 		if len(m.Fields) == 0 && m.Items == nil {
-			return nil, service.Invalid("no column of the file matches a field of the form", service.FieldError{Pointer: "/mapping",
-				Message: "map the file's columns to the form's fields (its headers are " + strings.Join(tab.Header, ", ") + ")"})
+			return nil, service.Refuse(http.StatusUnprocessableEntity, "problem.import_no_column_matches", nil,
+				service.FieldErr("/mapping", "import.map_columns", i18n.Params{"Headers": strings.Join(tab.Header, ", ")}))
 		}
 	}
 	if ps := m.CheckHeader(tab); len(ps) > 0 {
@@ -268,7 +269,7 @@ func (s *Inbound) StartImport(ctx context.Context, a service.Actor, req ImportRe
 	}
 	orders := m.Build(sch, tab)
 	if len(orders) == 0 {
-		return nil, service.Invalid("the file has no data rows", service.FieldError{Pointer: "/file", Message: "only a header; add one row per order line"})
+		return nil, service.Refuse(http.StatusUnprocessableEntity, "problem.import_no_rows", nil, service.FieldErr("/file", "import.header_only", nil))
 	}
 	sum := sha256.Sum256(req.File)
 	mapping, _ := json.Marshal(m)
@@ -536,7 +537,7 @@ func (s *Inbound) ListImports(ctx context.Context, a service.Actor, cursor strin
 // mapping when none is given) for people to fill in.
 func (s *Inbound) ImportTemplate(ctx context.Context, a service.Actor, flow string, mapping []byte, w io.Writer) error {
 	if !s.CanAnywhere(a, "orders", "create") {
-		return service.Forbidden("you may not submit orders")
+		return service.Refuse(http.StatusForbidden, "problem.forbidden.submit_orders", nil)
 	}
 	f, sch, computed, err := s.intakeForm(ctx, flow, "/flow")
 	if e, ok := service.AsError(err); ok && e.Status == http.StatusUnprocessableEntity && f == nil {

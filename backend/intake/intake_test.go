@@ -139,15 +139,15 @@ func TestTableMappingValidate(t *testing.T) {
 		want []Problem
 	}{
 		{"demo mapping", "", nil},
-		{"computed total", `{"fields": {"total": "合計"}}`, []Problem{{"/fields/total", `"total" is computed by the form; it cannot be mapped`}}},
-		{"unknown field", `{"fields": {"customer.vat": "統編"}}`, []Problem{{"/fields/customer.vat", `"customer" has no field "vat"`}}},
-		{"object field", `{"fields": {"customer": "客戶"}}`, []Problem{{"/fields/customer", `"customer" is a object, not a single value; map its fields (e.g. "customer.name")`}}},
-		{"empty column", `{"fields": {"note": " "}}`, []Problem{{"/fields/note", "name the column (its header) this field comes from"}}},
-		{"nothing mapped", `{"fields": {}}`, []Problem{{"/fields", "map at least one form field to a column"}}},
-		{"items not an array", `{"fields": {"note": "n"}, "items": {"field": "note", "fields": {"sku": "s"}}}`, []Problem{{"/items/field", `"note" is not a list of line items (an array of objects)`}}},
-		{"bad item field", `{"items": {"field": "items", "fields": {"colour": "c"}}}`, []Problem{{"/items/fields/colour", `the form has no field "colour"`}}},
-		{"value of wrong type", `{"fields": {"note": "n"}, "values": {"customer.tier": {"a": 1}}}`, []Problem{{"/values/customer.tier", "expected a string, got an object"}}},
-		{"value also mapped", `{"fields": {"note": "n"}, "values": {"note": "x"}}`, []Problem{{"/values/note", "also mapped in fields; keep one"}}},
+		{"computed total", `{"fields": {"total": "合計"}}`, []Problem{{Pointer: "/fields/total", Message: `"total" is computed by the form; it cannot be mapped`}}},
+		{"unknown field", `{"fields": {"customer.vat": "統編"}}`, []Problem{{Pointer: "/fields/customer.vat", Message: `"customer" has no field "vat"`}}},
+		{"object field", `{"fields": {"customer": "客戶"}}`, []Problem{{Pointer: "/fields/customer", Message: `"customer" is a object, not a single value; map its fields (e.g. "customer.name")`}}},
+		{"empty column", `{"fields": {"note": " "}}`, []Problem{{Pointer: "/fields/note", Message: "name the column (its header) this field comes from"}}},
+		{"nothing mapped", `{"fields": {}}`, []Problem{{Pointer: "/fields", Message: "map at least one form field to a column"}}},
+		{"items not an array", `{"fields": {"note": "n"}, "items": {"field": "note", "fields": {"sku": "s"}}}`, []Problem{{Pointer: "/items/field", Message: `"note" is not a list of line items (an array of objects)`}}},
+		{"bad item field", `{"items": {"field": "items", "fields": {"colour": "c"}}}`, []Problem{{Pointer: "/items/fields/colour", Message: `the form has no field "colour"`}}},
+		{"value of wrong type", `{"fields": {"note": "n"}, "values": {"customer.tier": {"a": 1}}}`, []Problem{{Pointer: "/values/customer.tier", Message: "expected a string, got an object"}}},
+		{"value also mapped", `{"fields": {"note": "n"}, "values": {"note": "x"}}`, []Problem{{Pointer: "/values/note", Message: "also mapped in fields; keep one"}}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -165,7 +165,7 @@ func TestTableMappingValidate(t *testing.T) {
 
 func TestDecodeStrict(t *testing.T) {
 	var m TableMapping
-	require.Equal(t, &Problem{"/group-by", "unknown key"}, DecodeStrict([]byte(`{"group-by": "x"}`), &m))
+	require.Equal(t, &Problem{Pointer: "/group-by", Message: "unknown key"}, DecodeStrict([]byte(`{"group-by": "x"}`), &m))
 	require.Equal(t, "/fields", DecodeStrict([]byte(`{"fields": []}`), &m).Pointer)
 	require.Equal(t, "", DecodeStrict([]byte(`{"fields":`), &m).Pointer)
 }
@@ -261,7 +261,7 @@ func TestContentRefWithoutReferenceColumn(t *testing.T) {
 func TestCheckHeader(t *testing.T) {
 	m := loadTableMapping(t)
 	ps := m.CheckHeader(&Table{Header: []string{"訂單編號", "客戶名稱", "料號", "品名", "數量", "單價", "收貨地址", "承諾交期", "備註"}})
-	require.Equal(t, []Problem{{"/fields/customer.tier", `the file has no column "客戶等級"`}}, ps)
+	require.Equal(t, []Problem{{Pointer: "/fields/customer.tier", Message: `the file has no column "客戶等級"`}}, ps)
 }
 
 func TestReadXLSX(t *testing.T) {
@@ -364,9 +364,9 @@ func TestPayloadMapping(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(`{"line_items": {"sku": 1}, "buyer": {"name": ["x"]}}`), &bad))
 	_, ps = m.Apply(s, bad)
 	require.Equal(t, []Problem{
-		{"/id", "the shop's order number is missing"},
-		{"/buyer/name", "expected a string, got an array"},
-		{"/line_items", "expected an array of line items"},
+		{Pointer: "/id", Message: "the shop's order number is missing"},
+		{Pointer: "/buyer/name", Message: "expected a string, got an array"},
+		{Pointer: "/line_items", Message: "expected an array of line items"},
 	}, ps)
 
 	for _, c := range []struct {

@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -164,7 +165,7 @@ func pick(t engine.Text, lang, fallback string) string {
 // message composes what notice nt says to u. For a task's kinds it also returns the
 // task, open and still u's, that the message may carry decision links for.
 func (n *Notify) message(ctx context.Context, tx *ent.Tx, at time.Time, kind string, nt store.Notification, u *ent.User) (Message, *ent.Task, error) {
-	lang := Lang(u.Locale)
+	lang := Lang(cmp.Or(u.Language, u.Locale)) // their own setting, else the account's locale
 	m := Message{Kind: kind, Lang: lang, Open: n.base() + "/tasks"}
 	if kind == KindDigest {
 		count := intOf(nt.Data["count"])

@@ -13,6 +13,7 @@ import (
 	"sluice/backend/ent/order"
 	"sluice/backend/ent/task"
 	"sluice/backend/ent/timer"
+	"sluice/backend/i18n"
 	"sluice/backend/service"
 	"sluice/backend/store"
 )
@@ -89,8 +90,8 @@ func (r *Reminders) fireDigest(ctx context.Context, tx *ent.Tx, j *store.Journal
 	users := slices.Sorted(maps.Keys(count))
 	for _, u := range users {
 		if _, err := j.Notify(ctx, store.Notification{Username: u, Type: "digest",
-			Title: fmt.Sprintf("待辦摘要：%d 件待處理", count[u]),
-			Data:  map[string]any{"timer": tm.ID, "schedule": sc.Key, "flow": rem.Flow, "count": count[u], "tasks": per[u]}}); err != nil {
+			Key: "notice.digest", Params: i18n.Params{"Count": count[u]},
+			Data: map[string]any{"timer": tm.ID, "schedule": sc.Key, "flow": rem.Flow, "count": count[u], "tasks": per[u]}}); err != nil {
 			return err
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"sluice/backend/ent/task"
 	"sluice/backend/ent/taskassignee"
 	"sluice/backend/ent/timer"
+	"sluice/backend/i18n"
 	"sluice/backend/service"
 	"sluice/backend/store"
 )
@@ -132,7 +133,7 @@ func (r *Reminders) FireReminder(ctx context.Context, tx *ent.Tx, j *store.Journ
 		if t.Status == "open" {
 			for _, u := range t.Assignees {
 				if _, err := j.Notify(ctx, store.Notification{Username: u, Type: "reminder", OrderID: o.ID,
-					Title: fmt.Sprintf("訂單 %s 待您處理 (%s)", o.Number, t.NodeID), Data: with("attempt", tm.Attempt)}); err != nil {
+					Key: "notice.reminder", Params: i18n.Params{"Number": o.Number, "Node": t.NodeID}, Data: with("attempt", tm.Attempt)}); err != nil {
 					return err
 				}
 			}
@@ -166,7 +167,7 @@ func (r *Reminders) FireReminder(ctx context.Context, tx *ent.Tx, j *store.Journ
 		}
 		for _, u := range to {
 			if _, err := j.Notify(ctx, store.Notification{Username: u, Type: "escalation", OrderID: o.ID,
-				Title: fmt.Sprintf("訂單 %s 逾時未處理 (%s)", o.Number, t.NodeID), Data: with("assignees", t.Assignees)}); err != nil {
+				Key: "notice.escalation", Params: i18n.Params{"Number": o.Number, "Node": t.NodeID}, Data: with("assignees", t.Assignees)}); err != nil {
 				return err
 			}
 		}

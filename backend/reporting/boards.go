@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -146,7 +147,7 @@ func (s *Reporting) Board(ctx context.Context, a service.Actor, dept string, f B
 	}
 	limit := service.PageSize(f.Limit)
 	if !s.MayWatchDepartment(ctx, a, dept) {
-		return nil, service.Forbidden("you may not see the board of this department")
+		return nil, service.Refuse(http.StatusForbidden, "problem.forbidden.see_board", nil)
 	}
 	c := s.Store.Read
 	if ok, err := c.Department.Query().Where(department.Key(dept)).Exist(ctx); err != nil {

@@ -56,7 +56,7 @@ const UrgeEvery = 10 * time.Minute
 // decided meanwhile) is a 409 and changes nothing.
 func (s *Service) Act(ctx context.Context, a Actor, taskID int, req ActionRequest, id *Idem) (*ActionResult, *Replay, error) {
 	if !slices.Contains(Actions, req.Action) {
-		return nil, nil, invalid("unsupported action", FieldError{"/action", fmt.Sprintf("%q is not one of %v", req.Action, Actions)})
+		return nil, nil, invalid("unsupported action", FieldError{Pointer: "/action", Message: fmt.Sprintf("%q is not one of %v", req.Action, Actions)})
 	}
 	var res *ActionResult
 	var replay *Replay
@@ -247,7 +247,7 @@ func (s *Service) decide(ctx context.Context, tx *ent.Tx, j *store.Journal, a Ac
 		Auto: req.auto != nil}
 	if len(req.Fields) > 0 && req.auto == nil {
 		if req.Action != engine.ActApprove && req.Action != engine.ActComment {
-			return nil, invalid("fields can be edited with approve or comment", FieldError{"/fields", "send edits with approve or comment"})
+			return nil, invalid("fields can be edited with approve or comment", FieldError{Pointer: "/fields", Message: "send edits with approve or comment"})
 		}
 		data, changed, err := s.edit(ctx, f.Nodes[ni.NodeID], f, o, req.Fields)
 		if err != nil {
@@ -280,7 +280,7 @@ func (s *Service) decide(ctx context.Context, tx *ent.Tx, j *store.Journal, a Ac
 			case engine.Conflict:
 				return nil, conflict("%s", ee.Message)
 			default:
-				return nil, invalid(ee.Message, FieldError{ee.Pointer, ee.Message})
+				return nil, invalid(ee.Message, FieldError{Pointer: ee.Pointer, Message: ee.Message})
 			}
 		}
 		return nil, err
@@ -397,7 +397,7 @@ func dedupeKeepLast(ids []string) []string {
 // withdraw: the submitter takes the order back, as the flow's policy allows.
 func (s *Service) withdraw(ctx context.Context, tx *ent.Tx, j *store.Journal, a Actor, f *engine.Flow, o *ent.Order, t *ent.Task) (*ActionResult, error) {
 	if a.Username != o.Submitter {
-		return nil, forbidden("only the submitter may withdraw an order")
+		return nil, Refuse(http.StatusForbidden, "problem.forbidden.withdraw_not_submitter", nil)
 	}
 	if o.Status != engine.StatusInReview && o.Status != engine.StatusException {
 		return nil, conflict("the order is %s", o.Status)
@@ -408,7 +408,7 @@ func (s *Service) withdraw(ctx context.Context, tx *ent.Tx, j *store.Journal, a 
 	}
 	switch policy {
 	case engine.WithdrawNever:
-		return nil, forbidden("this flow does not allow withdrawing orders")
+		return nil, Refuse(http.StatusForbidden, "problem.forbidden.withdraw_not_allowed", nil)
 	case engine.WithdrawUntouched:
 		touched, err := tx.Task.Query().Where(task.OrderID(o.ID), task.DecisionIn(engine.ActApprove, engine.ActReject, engine.ActReturn),
 			task.DecidedByNEQ(o.Submitter)).Exist(ctx)
@@ -462,7 +462,7 @@ func (s *Service) urge(ctx context.Context, tx *ent.Tx, j *store.Journal, a Acto
 	// Only the submitter: chasing a task is asking on behalf of the order, and reading
 	// every order (read_all) or administering does not make it someone's to chase.
 	if a.Username != o.Submitter {
-		return nil, forbidden("only the submitter may urge this task")
+		return nil, Refuse(http.StatusForbidden, "problem.forbidden.urge_not_submitter", nil)
 	}
 	if t.Status != "open" && t.Status != "waiting" {
 		e, err := closedTask(ctx, tx.Client(), f, t)
@@ -472,7 +472,7 @@ func (s *Service) urge(ctx context.Context, tx *ent.Tx, j *store.Journal, a Acto
 		return nil, e
 	}
 	if slices.Contains(t.Assignees, a.Username) {
-		return nil, invalid("this task is yours", FieldError{"/action", "decide your own task instead of urging it"})
+		return nil, invalid("this task is yours", FieldError{Pointer: "/action", Message: "decide your own task instead of urging it"})
 	}
 	if t.UrgedAt != nil && j.At().Sub(*t.UrgedAt) < UrgeEvery {
 		wait := UrgeEvery - j.At().Sub(*t.UrgedAt)
@@ -521,10 +521,10 @@ type BatchItem struct {
 // its own: one refusal does not stop the others.
 func (s *Service) Batch(ctx context.Context, a Actor, req BatchRequest) ([]BatchItem, error) {
 	if len(req.Tasks) == 0 || len(req.Tasks) > 200 {
-		return nil, invalid("give 1 to 200 tasks", FieldError{"/tasks", "1 to 200 task ids"})
+		return nil, invalid("give 1 to 200 tasks", FieldError{Pointer: "/tasks", Message: "1 to 200 task ids"})
 	}
 	if req.Action != engine.ActApprove && req.Action != engine.ActReject && req.Action != engine.ActComment {
-		return nil, invalid("batch takes approve, reject or comment", FieldError{"/action", "approve, reject or comment"})
+		return nil, invalid("batch takes approve, reject or comment", FieldError{Pointer: "/action", Message: "approve, reject or comment"})
 	}
 	out := make([]BatchItem, 0, len(req.Tasks))
 	for _, id := range req.Tasks {

@@ -11,13 +11,42 @@ import (
 	"regexp"
 	"time"
 
+	"sluice/backend/definitions"
 	"sluice/backend/flowcheck"
+	"sluice/backend/i18n"
 )
 
 // FieldError points at the part of the request that is wrong.
+//
+// Code is stable (it does not change with the language; clients switch on it) and
+// names the catalogue message "field.<code>" that Params fill; Message is that message
+// in English here and is rendered again in the request's language when answered. A
+// field error built without a code answers code "invalid" with its message as it is.
 type FieldError struct {
-	Pointer string `json:"pointer"`
-	Message string `json:"message"`
+	Pointer string      `json:"pointer"`
+	Code    string      `json:"code,omitempty"`
+	Message string      `json:"message"`
+	Params  i18n.Params `json:"-"`
+}
+
+// FieldErr is the field error of a stable code (catalogue "field.<code>").
+func FieldErr(pointer, code string, p i18n.Params) FieldError {
+	return FieldError{Pointer: pointer, Code: code, Message: i18n.En("field."+code, p), Params: p}
+}
+
+// FromProblem is the field error of a definition's problem (its code kept), at ptr.
+func FromProblem(ptr string, p definitions.Problem) FieldError {
+	return FieldError{Pointer: ptr, Code: p.Code, Message: p.Message, Params: p.Params}
+}
+
+// Localized is the field error's message in lang (as it is when it has no code, or a
+// code the catalogues have no message for: the flow checker's, whose findings are its
+// own English).
+func (f FieldError) Localized(lang string) string {
+	if f.Code == "" || !i18n.Has("field."+f.Code) {
+		return f.Message
+	}
+	return i18n.T(lang, "field."+f.Code, f.Params)
 }
 
 // Error is a refusal the caller should show as a problem (RFC 9457).
@@ -40,6 +69,23 @@ type Error struct {
 	Reason string `json:"reason,omitempty"`
 	// WithinMinutes: a TypeReauthRequired refusal's window, in minutes.
 	WithinMinutes int `json:"within_minutes,omitempty"`
+	// Key names the catalogue message of Detail (Detail is it in English) and Params
+	// fill it; the API renders it in the request's language. Empty: Detail as it is.
+	Key    string      `json:"-"`
+	Params i18n.Params `json:"-"`
+}
+
+// Refuse is a refusal whose detail is the catalogue message key.
+func Refuse(status int, key string, p i18n.Params, errs ...FieldError) *Error {
+	return &Error{Status: status, Key: key, Params: p, Detail: i18n.En(key, p), Errors: errs}
+}
+
+// LocalizedDetail is the detail in lang (as it is when it has no key).
+func (e *Error) LocalizedDetail(lang string) string {
+	if e.Key == "" {
+		return e.Detail
+	}
+	return i18n.T(lang, e.Key, e.Params)
 }
 
 // TypeTaskChanged: a 409 on an action whose task is no longer open. Its Reason says
@@ -93,7 +139,14 @@ func Errf(status int, format string, a ...any) *Error {
 }
 
 // NotFound is a 404 naming what was not found.
-func NotFound(what string) *Error { return Errf(http.StatusNotFound, "%s not found", what) }
+// The things the catalogues name ("problem.not_found.<what>") read in the request's
+// language; others stay English.
+func NotFound(what string) *Error {
+	if key := "problem.not_found." + what; i18n.Has(key) {
+		return Refuse(http.StatusNotFound, key, nil)
+	}
+	return Errf(http.StatusNotFound, "%s not found", what)
+}
 
 // Forbidden is a 403.
 func Forbidden(format string, a ...any) *Error { return Errf(http.StatusForbidden, format, a...) }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -23,6 +24,7 @@ import (
 	"sluice/backend/ent/predicate"
 	"sluice/backend/ent/timer"
 	"sluice/backend/ent/user"
+	"sluice/backend/i18n"
 	"sluice/backend/store"
 	"sluice/plugins"
 )
@@ -133,9 +135,9 @@ func (w *writer) raise(v engine.Visit) error {
 		SetDueAt(deadline).SetCreatedAt(w.now).Exec(ctx); err != nil {
 		return err
 	}
-	title := fmt.Sprintf("%s: %s at %s — %s", o.Number, v.Reason, nodeLabel(name, v.NodeID), v.Message)
+	title := i18n.Params{"Number": o.Number, "Reason": v.Reason, "Node": nodeLabel(name, v.NodeID), "Message": v.Message}
 	for _, u := range owners {
-		if _, err := w.j.Notify(ctx, store.Notification{Username: u, Type: "exception", Title: title, OrderID: o.ID, Data: ev}); err != nil {
+		if _, err := w.j.Notify(ctx, store.Notification{Username: u, Type: "exception", Key: "notice.exception", Params: title, OrderID: o.ID, Data: ev}); err != nil {
 			return err
 		}
 	}
@@ -296,7 +298,7 @@ func (s *Service) ListExceptions(ctx context.Context, a Actor, f ExceptionFilter
 		q.Where(exception.Status("resolved"))
 	case "all":
 	default:
-		return nil, invalid("the query is not valid", FieldError{"/status", "open (default), resolved or all"})
+		return nil, invalid("the query is not valid", FieldError{Pointer: "/status", Message: "open (default), resolved or all"})
 	}
 	if f.Reason != "" {
 		q.Where(exception.ReasonIn(strings.Split(f.Reason, ",")...))
@@ -371,7 +373,7 @@ func (s *Service) GetException(ctx context.Context, a Actor, id int) (*Exception
 			return nil, err
 		}
 		if !ok {
-			return nil, forbidden("you may not see this exception")
+			return nil, Refuse(http.StatusForbidden, "problem.forbidden.see_exception", nil)
 		}
 	}
 	o, err := s.Store.Read.Order.Get(ctx, e.OrderID)
@@ -413,15 +415,15 @@ func (s *Service) ResolveException(ctx context.Context, a Actor, id int, req Res
 	var errs []FieldError
 	switch {
 	case !slices.Contains(Resolutions, req.Action):
-		errs = append(errs, FieldError{"/action", fmt.Sprintf("%q is not one of %v", req.Action, Resolutions)})
+		errs = append(errs, FieldError{Pointer: "/action", Message: fmt.Sprintf("%q is not one of %v", req.Action, Resolutions)})
 	case req.Action == ResolveOverride && strings.TrimSpace(req.Note) == "":
-		errs = append(errs, FieldError{"/note", "an override needs a note saying why the order may go on"})
+		errs = append(errs, FieldError{Pointer: "/note", Message: "an override needs a note saying why the order may go on"})
 	}
 	if req.Data != nil && req.Action != ResolveRetry {
-		errs = append(errs, FieldError{"/data", "data is fixed with retry only"})
+		errs = append(errs, FieldError{Pointer: "/data", Message: "data is fixed with retry only"})
 	}
 	if req.User != "" && req.Action != ResolveOverride {
-		errs = append(errs, FieldError{"/user", "a user is assigned with override only"})
+		errs = append(errs, FieldError{Pointer: "/user", Message: "a user is assigned with override only"})
 	}
 	if len(errs) > 0 {
 		return nil, invalid("the resolution is not valid", errs...)
@@ -534,9 +536,9 @@ func (s *Service) patchOrder(ctx context.Context, tx *ent.Tx, f *engine.Flow, o 
 		if probs := form.Prepare(data); len(probs) > 0 {
 			errs := make([]FieldError, len(probs))
 			for i, p := range probs {
-				errs[i] = FieldError{p.Pointer, p.Message}
+				errs[i] = FromProblem(p.Pointer, p)
 			}
-			return nil, invalid("the fixed order does not match its form", errs...)
+			return nil, Refuse(422, "problem.fixed_order_form_mismatch", nil, errs...)
 		}
 	}
 	var changed []string
@@ -592,7 +594,7 @@ func (s *Service) resume(ctx context.Context, tx *ent.Tx, j *store.Journal, a Ac
 			case engine.Forbidden:
 				return forbidden("%s", ee.Message)
 			}
-			return invalid(ee.Message, FieldError{ee.Pointer, ee.Message})
+			return invalid(ee.Message, FieldError{Pointer: ee.Pointer, Message: ee.Message})
 		}
 		return err
 	}
@@ -690,7 +692,7 @@ func (s *Service) exceptionOverdue(ctx context.Context, tx *ent.Tx, j *store.Jou
 	}
 	for _, u := range v.Owners {
 		if _, err := j.Notify(ctx, store.Notification{Username: u, Type: "exception.overdue", OrderID: o.ID,
-			Title: fmt.Sprintf("%s: the %s exception at %s is overdue", o.Number, e.Reason, e.Node), Data: ev}); err != nil {
+			Key: "notice.exception_overdue", Params: i18n.Params{"Number": o.Number, "Reason": e.Reason, "Node": e.Node}, Data: ev}); err != nil {
 			return "", err
 		}
 	}

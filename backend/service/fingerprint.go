@@ -66,7 +66,7 @@ func (s *Service) edit(ctx context.Context, n *engine.NodeDoc, f *engine.Flow, o
 	var errs []FieldError
 	for _, k := range slices.Sorted(maps.Keys(fields)) {
 		if n.Fields[k] != FieldEdit {
-			errs = append(errs, FieldError{"/fields/" + k, fmt.Sprintf("reviewers at %s may not edit %q", n.ID, k)})
+			errs = append(errs, FieldError{Pointer: "/fields/" + k, Message: fmt.Sprintf("reviewers at %s may not edit %q", n.ID, k)})
 		}
 	}
 	if len(errs) > 0 {
@@ -90,11 +90,11 @@ func (s *Service) edit(ctx context.Context, n *engine.NodeDoc, f *engine.Flow, o
 			if len(ptr) > len("/data") && ptr[:len("/data")] == "/data" {
 				ptr = "/fields" + ptr[len("/data"):]
 			}
-			errs = append(errs, FieldError{ptr, p.Message})
+			errs = append(errs, FromProblem(ptr, p))
 		}
 	}
 	if len(errs) > 0 {
-		return nil, nil, invalid("the edited order does not match its form", errs...)
+		return nil, nil, Refuse(422, "problem.edited_order_form_mismatch", nil, errs...)
 	}
 	var changed []string
 	for _, k := range slices.Sorted(maps.Keys(data)) {

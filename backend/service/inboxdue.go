@@ -35,7 +35,7 @@ func dueCursor(due *time.Time, id int) string {
 }
 
 func parseDueCursor(s string) (*time.Time, int, error) {
-	bad := invalid("bad cursor", FieldError{"/cursor", "use the next_cursor of the previous page"})
+	bad := invalid("bad cursor", FieldError{Pointer: "/cursor", Message: "use the next_cursor of the previous page"})
 	at, idText, ok := strings.Cut(s, "~")
 	id, err := strconv.Atoi(idText)
 	if !ok || err != nil || id <= 0 {

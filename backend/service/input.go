@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"sluice/backend/i18n"
 )
 
 // Problem types of input the server refuses before reading it: stable, machine-readable
@@ -41,9 +43,11 @@ const (
 	MaxIdempotencyKey = 200
 )
 
-// badInput is a 400 of one of the types above.
-func badInput(typ, detail string, errs ...FieldError) *Error {
-	return &Error{Status: http.StatusBadRequest, Type: typ, Detail: detail, Errors: errs}
+// badInput is a 400 of one of the types above, its detail the catalogue message key.
+func badInput(typ, key string, errs ...FieldError) *Error {
+	e := Refuse(http.StatusBadRequest, key, nil, errs...)
+	e.Type = typ
+	return e
 }
 
 // CheckText refuses a string a database cannot store (NUL, invalid UTF-8) or longer
@@ -51,11 +55,11 @@ func badInput(typ, detail string, errs ...FieldError) *Error {
 func CheckText(what, s string, max int) *Error {
 	switch {
 	case !utf8.ValidString(s):
-		return badInput(TypeInvalidText, "a string is not valid UTF-8", FieldError{what, "not valid UTF-8"})
+		return badInput(TypeInvalidText, "problem.text_not_utf8", FieldErr(what, "text.not_utf8", nil))
 	case strings.IndexByte(s, 0) >= 0:
-		return badInput(TypeInvalidText, "a string holds a NUL character", FieldError{what, "holds a NUL character (\\u0000)"})
+		return badInput(TypeInvalidText, "problem.text_nul", FieldErr(what, "text.nul", nil))
 	case max > 0 && len(s) > max && utf8.RuneCountInString(s) > max:
-		return badInput(TypeTooLong, "a string is too long", FieldError{what, fmt.Sprintf("at most %d characters", max)})
+		return badInput(TypeTooLong, "problem.text_too_long", FieldErr(what, "text.too_long", i18n.Params{"Max": max}))
 	}
 	return nil
 }
@@ -133,7 +137,7 @@ func (s *scanner) token(tok json.Token, raw []byte) *Error {
 	if !s.started {
 		s.started = true
 		if d, ok := tok.(json.Delim); !ok || d != '{' {
-			return badInput(TypeNotObject, "the body must be a JSON object", FieldError{"", "a JSON object is expected"})
+			return badInput(TypeNotObject, "problem.not_object", FieldErr("", "json.object_expected", nil))
 		}
 		s.stack = append(s.stack, scanFrame{})
 		return nil
@@ -148,7 +152,7 @@ func (s *scanner) token(tok json.Token, raw []byte) *Error {
 		name := tok.(string)
 		top.name = name
 		if !utf8.Valid(raw) {
-			return badInput(TypeInvalidText, "a name is not valid UTF-8", FieldError{s.pointer(), "this name is not valid UTF-8"})
+			return badInput(TypeInvalidText, "problem.name_not_utf8", FieldErr(s.pointer(), "text.name_not_utf8", nil))
 		}
 		if e := CheckText(s.pointer(), name, MaxText); e != nil {
 			return e
@@ -157,7 +161,7 @@ func (s *scanner) token(tok json.Token, raw []byte) *Error {
 		return nil
 	}
 	if top.array && top.index >= MaxItems {
-		return badInput(TypeTooLong, "a list is too long", FieldError{s.container(), fmt.Sprintf("at most %d items", MaxItems)})
+		return badInput(TypeTooLong, "problem.list_too_long", FieldErr(s.container(), "list.too_long", i18n.Params{"Max": MaxItems}))
 	}
 	switch t := tok.(type) {
 	case json.Delim: // [ or {
@@ -165,15 +169,14 @@ func (s *scanner) token(tok json.Token, raw []byte) *Error {
 		return nil
 	case string:
 		if !utf8.Valid(raw) {
-			return badInput(TypeInvalidText, "a string is not valid UTF-8", FieldError{s.pointer(), "not valid UTF-8"})
+			return badInput(TypeInvalidText, "problem.text_not_utf8", FieldErr(s.pointer(), "text.not_utf8", nil))
 		}
 		if e := CheckText(s.pointer(), t, MaxText); e != nil {
 			return e
 		}
 	case json.Number:
 		if f, err := t.Float64(); err != nil || math.IsInf(f, 0) || math.Abs(f) > s.maxNumber {
-			return badInput(TypeOutOfRange, "a number is out of range", FieldError{s.pointer(),
-				fmt.Sprintf("at most %g in magnitude", s.maxNumber)})
+			return badInput(TypeOutOfRange, "problem.number_out_of_range", FieldErr(s.pointer(), "number.out_of_range", i18n.Params{"Max": fmt.Sprintf("%g", s.maxNumber)}))
 		}
 	}
 	s.valueDone()
@@ -271,7 +274,7 @@ func checkTag(v reflect.Value, tag, at string) *Error {
 		return CheckText(at, v.String(), max)
 	case reflect.Slice, reflect.Map:
 		if v.Len() > max {
-			return badInput(TypeTooLong, "a list is too long", FieldError{at, fmt.Sprintf("at most %d items", max)})
+			return badInput(TypeTooLong, "problem.list_too_long", FieldErr(at, "list.too_long", i18n.Params{"Max": max}))
 		}
 	}
 	return nil

@@ -11,6 +11,7 @@ import (
 	"sluice/backend/ent/notification"
 	"sluice/backend/ent/session"
 	"sluice/backend/ent/user"
+	"sluice/backend/i18n"
 	"sluice/backend/store"
 )
 
@@ -214,7 +215,7 @@ func (s *Service) Notifications(ctx context.Context, a Actor, f NotificationFilt
 		f.Limit = 50
 	}
 	if f.Limit > 200 {
-		return nil, invalid("the query is not valid", FieldError{"/limit", "at most 200"})
+		return nil, invalid("the query is not valid", FieldError{Pointer: "/limit", Message: "at most 200"})
 	}
 	q := s.Store.Read.Notification.Query().Where(notification.Username(a.Username))
 	if f.Unread {
@@ -234,7 +235,12 @@ func (s *Service) Notifications(ctx context.Context, a Actor, f NotificationFilt
 		page.Next = &next
 	}
 	for _, n := range rows {
-		page.Items = append(page.Items, NotificationView{ID: n.ID, Type: n.Type, Title: n.Title, OrderID: n.OrderID,
+		title := n.Title
+		if k, ok := n.Data["title_key"].(string); ok { // rendered again in the reader's language
+			p, _ := n.Data["title_params"].(map[string]any)
+			title = i18n.T(i18n.FromContext(ctx), k, p)
+		}
+		page.Items = append(page.Items, NotificationView{ID: n.ID, Type: n.Type, Title: title, OrderID: n.OrderID,
 			Data: n.Data, Seq: n.EventSeq, CreatedAt: n.CreatedAt, ReadAt: n.ReadAt})
 	}
 	page.Unread, err = s.unread(ctx, a)
@@ -260,10 +266,10 @@ type UnreadCount struct {
 // and tells the caller's other sockets with a "notification.read" event.
 func (s *Service) MarkNotificationsRead(ctx context.Context, a Actor, req MarkReadRequest) (*UnreadCount, error) {
 	if !req.All && len(req.IDs) == 0 {
-		return nil, invalid("say which notifications", FieldError{"/ids", "give ids, or all: true"})
+		return nil, invalid("say which notifications", FieldError{Pointer: "/ids", Message: "give ids, or all: true"})
 	}
 	if len(req.IDs) > 1000 {
-		return nil, invalid("too many ids", FieldError{"/ids", "at most 1000 at a time"})
+		return nil, invalid("too many ids", FieldError{Pointer: "/ids", Message: "at most 1000 at a time"})
 	}
 	var left int
 	err := s.change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {

@@ -19,7 +19,7 @@ func failure(err error) (*Error, bool) {
 	if err == nil || !errors.As(err, &pf) {
 		return nil, false
 	}
-	return invalid(pf.Message, FieldError{"", fmt.Sprintf("%s (%s)", pf.Message, pf.Reason)}), true
+	return invalid(pf.Message, FieldError{Pointer: "", Message: fmt.Sprintf("%s (%s)", pf.Message, pf.Reason)}), true
 }
 
 // precheck asks the flow's plugins that can tell (plugins.Checker) whether the order
@@ -45,7 +45,7 @@ func (s *Service) precheck(ctx context.Context, c *ent.Client, f *engine.Flow, d
 		}
 		for _, pr := range ch.Check(ctx, plugins.Input{Node: n.ID, Config: cfg, DryRun: true, Ports: pluginhost.Ports(c, true), Order: plugins.Order{
 			Flow: f.Key, Department: dept, Submitter: a.Username, Data: data, Parent: parent}}) {
-			errs = append(errs, FieldError{pr.Pointer, pr.Message})
+			errs = append(errs, FieldError{Pointer: pr.Pointer, Message: pr.Message})
 		}
 	}
 	if len(errs) > 0 {

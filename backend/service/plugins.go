@@ -2,6 +2,7 @@ package service
 
 import (
 	"encoding/json"
+	"net/http"
 
 	"sluice/plugins"
 )
@@ -17,7 +18,7 @@ type PluginInfo struct {
 // Plugins lists the registered plugins (admins: they design flows).
 func (s *Service) Plugins(a Actor) ([]PluginInfo, error) {
 	if !s.canCompanyWide(a, "definitions.manage") {
-		return nil, forbidden("you may not design flows")
+		return nil, Refuse(http.StatusForbidden, "problem.forbidden.design_flows", nil)
 	}
 	out := []PluginInfo{}
 	for _, name := range plugins.Names() {

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -104,7 +105,7 @@ func (s *Service) readableOrder(ctx context.Context, a Actor, id int) (*ent.Orde
 		return nil, err
 	}
 	if !ok {
-		return nil, forbidden("you may not see this order")
+		return nil, Refuse(http.StatusForbidden, "problem.forbidden.see_order", nil)
 	}
 	return o, nil
 }
@@ -171,7 +172,7 @@ func (s *Service) History(ctx context.Context, a Actor, id int, hf HistoryFilter
 	if hf.Cursor != "" {
 		c, err := strconv.ParseInt(hf.Cursor, 10, 64)
 		if err != nil || c <= 0 {
-			return nil, invalid("bad cursor", FieldError{"/cursor", "use the next_cursor of the previous page"})
+			return nil, invalid("bad cursor", FieldError{Pointer: "/cursor", Message: "use the next_cursor of the previous page"})
 		}
 		after = c
 	}
@@ -343,7 +344,7 @@ func parseCursor(s string) (int, error) {
 	}
 	c, err := strconv.Atoi(s)
 	if err != nil || c <= 0 {
-		return 0, invalid("bad cursor", FieldError{"/cursor", "use the next_cursor of the previous page"})
+		return 0, invalid("bad cursor", FieldError{Pointer: "/cursor", Message: "use the next_cursor of the previous page"})
 	}
 	return c, nil
 }
@@ -400,7 +401,7 @@ func (s *Service) Tasks(ctx context.Context, a Actor, tf TaskFilter) (*TaskPage,
 	limit := pageSize(tf.Limit)
 	byDue := tf.Sort == "due"
 	if tf.Sort != "" && (!byDue || (tf.Scope != "" && tf.Scope != "mine")) {
-		return nil, invalid("unknown sort", FieldError{"/sort", "due, with scope mine"})
+		return nil, invalid("unknown sort", FieldError{Pointer: "/sort", Message: "due, with scope mine"})
 	}
 	cursor := 0
 	var err error
@@ -499,7 +500,7 @@ func (s *Service) Tasks(ctx context.Context, a Actor, tf TaskFilter) (*TaskPage,
 		}
 		return page, nil
 	default:
-		return nil, invalid("unknown scope", FieldError{"/scope", "one of mine, cc, done, initiated"})
+		return nil, invalid("unknown scope", FieldError{Pointer: "/scope", Message: "one of mine, cc, done, initiated"})
 	}
 	if tf.Scope == "done" || tf.Scope == "cc" {
 		if len(ts) > limit {

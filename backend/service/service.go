@@ -64,6 +64,8 @@ type Actor struct {
 	// SignedInAt is when the session's password was entered (its sign-in or last
 	// re-authentication); zero for actors without a session (the system, tests).
 	SignedInAt time.Time
+	// Language is the user's own language setting ("" when they follow the browser).
+	Language string
 }
 
 // sub is the actor's Casbin subject.

@@ -39,26 +39,26 @@ func (s *Service) departmentFor(ctx context.Context, a Actor, asked string) (str
 	}
 	switch len(ok) {
 	case 0:
-		return "", forbidden("you may not submit orders")
+		return "", Refuse(http.StatusForbidden, "problem.forbidden.submit_orders", nil)
 	case 1:
 		return ok[0], nil
 	}
 	return "", invalid("you submit orders for several departments; say which",
-		FieldError{"/department", fmt.Sprintf("one of %v", ok)})
+		FieldError{Pointer: "/department", Message: fmt.Sprintf("one of %v", ok)})
 }
 
 // Submit validates an order against its flow's form and starts it on the latest
 // published version of the flow.
 func (s *Service) Submit(ctx context.Context, a Actor, req SubmitRequest, id *Idem) (*OrderView, *Replay, error) {
 	if req.Flow == "" {
-		return nil, nil, invalid("the order names no flow", FieldError{"/flow", "required: the key of a published flow"})
+		return nil, nil, invalid("the order names no flow", FieldError{Pointer: "/flow", Message: "required: the key of a published flow"})
 	}
 	f, err := s.Catalog.Flow(ctx, req.Flow, 0)
 	if err != nil {
 		return nil, nil, err
 	}
 	if f == nil {
-		return nil, nil, invalid("unknown flow", FieldError{"/flow", fmt.Sprintf("no published flow %q", req.Flow)})
+		return nil, nil, invalid("unknown flow", FieldError{Pointer: "/flow", Message: fmt.Sprintf("no published flow %q", req.Flow)})
 	}
 	dept, err := s.departmentFor(ctx, a, req.Department)
 	if err != nil {
@@ -73,14 +73,14 @@ func (s *Service) Submit(ctx context.Context, a Actor, req SubmitRequest, id *Id
 	}
 	data := req.Data
 	if data == nil {
-		return nil, nil, invalid("the order has no data", FieldError{"/data", "required: the order form's fields"})
+		return nil, nil, Refuse(http.StatusUnprocessableEntity, "problem.order_no_data", nil, FieldErr("/data", "order.data_required", nil))
 	}
 	if probs := form.Prepare(data); len(probs) > 0 {
 		errs := make([]FieldError, len(probs))
 		for i, p := range probs {
-			errs[i] = FieldError{p.Pointer, p.Message}
+			errs[i] = FromProblem(p.Pointer, p)
 		}
-		return nil, nil, invalid("the order does not match its form", errs...)
+		return nil, nil, Refuse(http.StatusUnprocessableEntity, "problem.order_form_mismatch", nil, errs...)
 	}
 	total, _ := data["total"].(float64)
 	customer := plugins.CustomerKey(data)
@@ -94,7 +94,7 @@ func (s *Service) Submit(ctx context.Context, a Actor, req SubmitRequest, id *Id
 			return nil, nil, err
 		}
 		if !ok {
-			return nil, nil, invalid("unknown parent order", FieldError{"/parent", fmt.Sprintf("no order %d that you may see", req.Parent)})
+			return nil, nil, invalid("unknown parent order", FieldError{Pointer: "/parent", Message: fmt.Sprintf("no order %d that you may see", req.Parent)})
 		}
 	}
 	var view *OrderView

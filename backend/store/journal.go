@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,6 +16,8 @@ import (
 	"entgo.io/ent/dialect"
 
 	"sluice/backend/ent"
+	"sluice/backend/ent/user"
+	"sluice/backend/i18n"
 )
 
 // Journal appends audit entries and events inside one state-changing transaction,
@@ -389,6 +392,13 @@ type Notification struct {
 	Title    string
 	OrderID  int
 	Data     map[string]any
+	// Key, when set, is the title's catalogue message and Params fill it: the stored
+	// title (and the live event's) is rendered in the recipient's language (their own
+	// setting, else the locale their account was given), and the key and parameters
+	// are kept in Data (title_key, title_params) so the inbox renders it again in the
+	// reader's language of the moment (GET /notifications).
+	Key    string
+	Params map[string]any
 }
 
 // Notify stores n in the recipient's inbox (unread) and appends a
@@ -398,6 +408,22 @@ type Notification struct {
 func (j *Journal) Notify(ctx context.Context, n Notification) (int, error) {
 	if n.Username == "" || n.Type == "" {
 		return 0, fmt.Errorf("journal: a notification needs a username and a type")
+	}
+	if n.Key != "" {
+		lang := ""
+		if u, err := j.tx.User.Query().Where(user.Username(n.Username)).Only(ctx); err == nil {
+			lang = u.Language
+			if lang == "" {
+				lang = u.Locale
+			}
+		} else if !ent.IsNotFound(err) {
+			return 0, err
+		}
+		n.Title = i18n.T(i18n.Resolve(lang, ""), n.Key, n.Params)
+		d := make(map[string]any, len(n.Data)+2)
+		maps.Copy(d, n.Data)
+		d["title_key"], d["title_params"] = n.Key, n.Params
+		n.Data = d
 	}
 	data, err := normalize(n.Data)
 	if err != nil {

@@ -878,6 +878,7 @@ var (
 		{Name: "is_admin", Type: field.TypeBool, Default: false},
 		{Name: "disabled", Type: field.TypeBool, Default: false},
 		{Name: "locale", Type: field.TypeString, Default: "zh-TW"},
+		{Name: "language", Type: field.TypeString, Size: 35, Default: ""},
 		{Name: "manager_id", Type: field.TypeInt, Nullable: true},
 	}
 	// UsersTable holds the schema information for the "users" table.

@@ -20,6 +20,11 @@ func (User) Fields() []ent.Field {
 		field.Bool("is_admin").Default(false),
 		field.Bool("disabled").Default(false),
 		field.String("locale").Default("zh-TW"),
+		// language is the user's own choice of the language the server answers in
+		// (problems, notifications); "" follows the browser (Accept-Language), else zh-TW.
+		// locale stays the language an administrator gave the account (messages sent
+		// outside a request, such as emails, use language first, then locale).
+		field.String("language").Default("").MaxLen(35),
 		// manager_id points at the user's line manager (approver resolution "manager N levels up").
 		field.Int("manager_id").Optional().Nillable(),
 	}

@@ -29,6 +29,8 @@ const (
 	FieldDisabled = "disabled"
 	// FieldLocale holds the string denoting the locale field in the database.
 	FieldLocale = "locale"
+	// FieldLanguage holds the string denoting the language field in the database.
+	FieldLanguage = "language"
 	// FieldManagerID holds the string denoting the manager_id field in the database.
 	FieldManagerID = "manager_id"
 	// Table holds the table name of the user in the database.
@@ -46,6 +48,7 @@ var Columns = []string{
 	FieldIsAdmin,
 	FieldDisabled,
 	FieldLocale,
+	FieldLanguage,
 	FieldManagerID,
 }
 
@@ -74,6 +77,10 @@ var (
 	DefaultDisabled bool
 	// DefaultLocale holds the default value on creation for the "locale" field.
 	DefaultLocale string
+	// DefaultLanguage holds the default value on creation for the "language" field.
+	DefaultLanguage string
+	// LanguageValidator is a validator for the "language" field. It is called by the builders before save.
+	LanguageValidator func(string) error
 )
 
 // OrderOption defines the ordering options for the User queries.
@@ -122,6 +129,11 @@ func ByDisabled(opts ...sql.OrderTermOption) OrderOption {
 // ByLocale orders the results by the locale field.
 func ByLocale(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldLocale, opts...).ToFunc()
+}
+
+// ByLanguage orders the results by the language field.
+func ByLanguage(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldLanguage, opts...).ToFunc()
 }
 
 // ByManagerID orders the results by the manager_id field.

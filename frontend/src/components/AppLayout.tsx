@@ -7,7 +7,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, Navigate, Outlet, useLocation, useNavigate } from 'react-router';
 import { LanguageSwitcher } from './LanguageSwitcher';
 import { ErrorAlert } from './ErrorAlert';
-import { useMe } from '../features/auth';
+import { saveMyLanguage, useMe } from '../features/auth';
 import { usePermissions } from '../features/auth';
 import { useLogout } from '../features/auth';
 import { isApiError } from '../lib/api';
@@ -78,8 +78,8 @@ export function AppLayout() {
   const { token } = theme.useToken();
   const phone = useIsPhone();
 
-  // the user's own locale applies until they pick a language on this browser
-  const userLocale = me.data?.user.locale;
+  // the user's own language (else their account's locale) applies until they pick a language on this browser
+  const userLocale = me.data?.user.language || me.data?.user.locale;
   useEffect(() => {
     const lang = matchLanguage(userLocale);
     if (lang && !hasStoredLanguage()) void changeLanguage(lang, false);
@@ -230,7 +230,7 @@ export function AppLayout() {
         >
           <Flex align="center" justify="flex-end" gap={8} style={{ height: '100%' }}>
             <NotificationBell />
-            <LanguageSwitcher />
+            <LanguageSwitcher onChange={(l) => void saveMyLanguage(l).catch(() => undefined)} />
             <Dropdown
               trigger={['click']}
               menu={{

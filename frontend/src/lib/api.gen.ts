@@ -138,7 +138,11 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Change my settings
+         * @description Changes the caller's own settings (their language); the answer is the user as GET /me shows it. Audited (`user.language_set`).
+         */
+        patch: operations["updateMe"];
         trace?: never;
     };
     "/api/v1/me/sessions": {
@@ -1611,7 +1615,7 @@ export interface components {
              */
             type: string;
             /**
-             * @description The HTTP status text.
+             * @description The HTTP status's title, in the request's language (the user's own setting, else `Accept-Language`, else zh-TW).
              * @example Unprocessable Entity
              */
             title: string;
@@ -1620,7 +1624,7 @@ export interface components {
              * @example 422
              */
             status: number;
-            /** @description What went wrong, for people. */
+            /** @description What went wrong, for people. In the request's language; match on `type` and the field errors' `code`, never on text. */
             detail?: string;
             /** @description The parts of the request that are wrong, when known. */
             errors?: components["schemas"]["FieldError"][];
@@ -1650,7 +1654,12 @@ export interface components {
              * @example /data/items/0/qty
              */
             pointer: string;
-            /** @description What is wrong there. */
+            /**
+             * @description A stable, machine-readable name of what is wrong (it does not change with the language; clients switch on it): e.g. `schema.required`, `text.too_long`, `language.unknown`; `invalid` when there is no more precise one. Always present in problem documents; absent in the result lists of checks (e.g. a schedule check) that do not carry codes yet.
+             * @example schema.required
+             */
+            code?: string;
+            /** @description What is wrong there, in the request's language (the user's own setting, else `Accept-Language`, else zh-TW). */
             message: string;
         };
         /** @description One decision of a flow checker counterexample. */
@@ -1726,6 +1735,11 @@ export interface components {
             disabled?: boolean;
             /** @description UI language: `zh-TW`, `zh-CN` or `en`. */
             locale: string;
+            /**
+             * @description The user's own choice of the language the server answers them in (problems, notifications); `""` follows the browser's `Accept-Language`, else zh-TW. Set with PATCH /api/v1/me.
+             * @enum {string}
+             */
+            language: "" | "zh-TW" | "zh-CN" | "en";
             /** @description The user's roles per department; omitted when there are none (and in the login answer). */
             memberships?: components["schemas"]["Membership"][];
         };
@@ -3143,6 +3157,14 @@ export interface components {
             /** @description Required fields `mapping` leaves unfilled. */
             missing: components["schemas"]["ImportField"][];
         };
+        /** @description Body of PATCH /api/v1/me: the caller's own settings. */
+        MyProfile: {
+            /**
+             * @description The language the server answers in; `""` follows the browser's `Accept-Language`. Absent: unchanged. Another value → 422 at `/language` (code `language.unknown_or_empty`).
+             * @enum {string}
+             */
+            language?: "" | "zh-TW" | "zh-CN" | "en";
+        };
     };
     responses: {
         /** @description Malformed JSON, an unknown field, a wrong type, a bad parameter, or input out of bounds (a `type` of `urn:sluice:problem:*`: not an object, invalid text, too long, out of range); `errors[].pointer` names the field when known. */
@@ -3473,6 +3495,38 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    updateMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MyProfile"];
+            };
+        };
+        responses: {
+            /** @description The caller after the change. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        user: components["schemas"]["UserView"];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };

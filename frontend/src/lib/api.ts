@@ -180,9 +180,15 @@ export function parseRetryAfter(value: string | null | undefined, now: number = 
   return Math.max(0, Math.ceil((at - now) / 1000));
 }
 
+/** The UI's language (set on <html lang> by the i18n setup) as Accept-Language, so the server's problems read as the page does when the user has no language setting of their own. */
+function uiLanguage(): Record<string, string> {
+  const lang = typeof document !== 'undefined' ? document.documentElement.lang : '';
+  return lang ? { 'Accept-Language': lang } : {};
+}
+
 export async function apiFetch<T>(path: string, options: RequestOptions = {}): Promise<T> {
   const method = (options.method ?? (options.body !== undefined ? 'POST' : 'GET')).toUpperCase();
-  const headers: Record<string, string> = { Accept: 'application/json, application/problem+json', ...options.headers };
+  const headers: Record<string, string> = { Accept: 'application/json, application/problem+json', ...uiLanguage(), ...options.headers };
   if (options.body !== undefined) headers['Content-Type'] = 'application/json';
   if (UNSAFE.has(method)) {
     const token = getCookie(CSRF_COOKIE);
@@ -261,6 +267,8 @@ export const api = {
     apiFetch<T>(path, { ...options, method: 'GET', query }),
   post: <T>(path: string, body?: unknown, options?: Omit<RequestOptions, 'method' | 'body'>) =>
     apiFetch<T>(path, { ...options, method: 'POST', body: body ?? {} }),
+  patch: <T>(path: string, body: unknown, options?: Omit<RequestOptions, 'method' | 'body'>) =>
+    apiFetch<T>(path, { ...options, method: 'PATCH', body }),
 };
 
 /** The segments of a JSON pointer ("#/a~1b/c" → ["a/b", "c"]), ~1 and ~0 decoded. */

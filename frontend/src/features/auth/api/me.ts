@@ -11,3 +11,8 @@ export function fetchMe(): Promise<Me> {
 export function useMe() {
   return useQuery({ queryKey: authKeys.me, queryFn: fetchMe, staleTime: 60_000, retry: false });
 }
+
+/** Saves the user's own language on the server, so its messages (problems, notifications) follow it on every browser. */
+export function saveMyLanguage(language: string): Promise<unknown> {
+  return api.patch('/me', { language });
+}

@@ -1,0 +1,138 @@
+// Package i18n renders what the server says (problem titles and details, field
+// errors, notifications) from message catalogues in zh-TW, zh-CN and en.
+//
+// It is built on github.com/nicksnyder/go-i18n/v2: its messages take named
+// placeholders ({{.Name}}), so parameters stay data and a translation may put them in
+// any order, and its catalogues are plain JSON files (locales/*.json, embedded) that
+// translators edit without touching code. golang.org/x/text/message has only
+// positional %-verbs and a generated catalogue.
+//
+// A message is named by a stable key ("problem.not_found", "field.required"); the
+// key's suffix after "field." is the stable code clients switch on.
+package i18n
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"strings"
+	"sync"
+
+	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/language"
+)
+
+// Default is the language when neither the user nor the browser names one.
+const Default = "zh-TW"
+
+// Languages are the languages the server speaks (the UI's).
+var Languages = []string{"zh-TW", "zh-CN", "en"}
+
+// Params are a message's named parameters (numbers, names, codes): data, never
+// translated text.
+type Params = map[string]any
+
+//go:embed locales/*.json
+var files embed.FS
+
+var (
+	once       sync.Once
+	localizers map[string]*goi18n.Localizer
+)
+
+func load() {
+	b := goi18n.NewBundle(language.MustParse(Default))
+	b.RegisterUnmarshalFunc("json", json.Unmarshal)
+	localizers = map[string]*goi18n.Localizer{}
+	for _, l := range Languages {
+		if _, err := b.LoadMessageFileFS(files, "locales/"+l+".json"); err != nil {
+			panic("i18n: catalogue " + l + ": " + err.Error()) // embedded: a broken file is a build error
+		}
+		localizers[l] = goi18n.NewLocalizer(b, l)
+	}
+}
+
+// T renders the message key in lang (one of Languages; anything else is Default) with
+// its parameters. A key missing from the catalogue renders as the key itself, so a
+// mistake shows instead of hiding (and the catalogue test fails).
+func T(lang, key string, p Params) string {
+	once.Do(load)
+	loc, ok := localizers[lang]
+	if !ok {
+		loc = localizers[Default]
+	}
+	cfg := &goi18n.LocalizeConfig{MessageID: key, TemplateData: p}
+	if n, ok := p["Count"]; ok {
+		cfg.PluralCount = n
+	}
+	s, err := loc.Localize(cfg)
+	if err != nil || s == "" {
+		return key
+	}
+	return s
+}
+
+// Has reports whether the catalogues hold key.
+func Has(key string) bool {
+	once.Do(load)
+	_, err := localizers[Default].Localize(&goi18n.LocalizeConfig{MessageID: key})
+	return err == nil
+}
+
+// En renders in English: the text kept for logs, error strings and the problem's
+// fallback when no request language is known.
+func En(key string, p Params) string { return T("en", key, p) }
+
+// Match maps one BCP 47 tag to a language the server speaks, "" when none fits:
+// Traditional Chinese (zh-TW, zh-HK, zh-MO, zh-Hant…) and a bare zh → zh-TW, simplified
+// (zh-CN, zh-SG, zh-Hans…) → zh-CN, en-* → en. The UI's matchLanguage does the same.
+func Match(tag string) string {
+	t := strings.ToLower(strings.ReplaceAll(strings.TrimSpace(tag), "_", "-"))
+	switch {
+	case t == "":
+		return ""
+	case t == "zh-tw" || t == "zh-hk" || t == "zh-mo" || strings.HasPrefix(t, "zh-hant"):
+		return "zh-TW"
+	case t == "zh-cn" || t == "zh-sg" || strings.HasPrefix(t, "zh-hans"):
+		return "zh-CN"
+	case t == "zh" || strings.HasPrefix(t, "zh-"):
+		return "zh-TW"
+	case t == "en" || strings.HasPrefix(t, "en-"):
+		return "en"
+	}
+	return ""
+}
+
+// Resolve picks the language of an answer: the user's own setting, else the first
+// language of Accept-Language (by quality) the server speaks, else Default.
+func Resolve(user, acceptLanguage string) string {
+	if l := Match(user); l != "" {
+		return l
+	}
+	if acceptLanguage != "" {
+		tags, _, err := language.ParseAcceptLanguage(acceptLanguage)
+		if err == nil {
+			for _, t := range tags {
+				if l := Match(t.String()); l != "" {
+					return l
+				}
+			}
+		}
+	}
+	return Default
+}
+
+type ctxKey struct{}
+
+// WithLang carries the request's language to code below the handlers.
+func WithLang(ctx context.Context, lang string) context.Context {
+	return context.WithValue(ctx, ctxKey{}, lang)
+}
+
+// FromContext is the language WithLang set, else Default.
+func FromContext(ctx context.Context) string {
+	if l, ok := ctx.Value(ctxKey{}).(string); ok && l != "" {
+		return l
+	}
+	return Default
+}

@@ -1,0 +1,153 @@
+package i18n
+
+import (
+	"encoding/json"
+	"maps"
+	"regexp"
+	"slices"
+	"testing"
+)
+
+// catalogue reads one language's file as it is stored: key → text (or plural forms).
+func catalogue(t *testing.T, lang string) map[string]any {
+	t.Helper()
+	b, err := files.ReadFile("locales/" + lang + ".json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatalf("%s: %v", lang, err)
+	}
+	return m
+}
+
+var placeholder = regexp.MustCompile(`\{\{\s*\.(\w+)\s*\}\}`)
+
+// names are the placeholders a message (every plural form of it) uses.
+func names(v any) []string {
+	var texts []string
+	switch v := v.(type) {
+	case string:
+		texts = []string{v}
+	case map[string]any:
+		for _, f := range v {
+			s, _ := f.(string)
+			texts = append(texts, s)
+		}
+	}
+	set := map[string]bool{}
+	for _, s := range texts {
+		for _, m := range placeholder.FindAllStringSubmatch(s, -1) {
+			set[m[1]] = true
+		}
+	}
+	return slices.Sorted(maps.Keys(set))
+}
+
+// Every key is in every language, with as many placeholders (a translation may reorder
+// them, never drop one), and no text is empty.
+func TestCataloguesAgree(t *testing.T) {
+	en := catalogue(t, "en")
+	if len(en) < 50 {
+		t.Fatalf("the English catalogue has only %d keys", len(en))
+	}
+	for _, l := range Languages {
+		c := catalogue(t, l)
+		for k, v := range en {
+			w, ok := c[k]
+			if !ok {
+				t.Errorf("%s lacks %q", l, k)
+				continue
+			}
+			// the same number of parameters (English may take a variant of one: the
+			// article-bearing "WantA" for "Want")
+			if len(names(v)) != len(names(w)) {
+				t.Errorf("%s %q uses %v, English uses %v", l, k, names(w), names(v))
+			}
+			if s, ok := w.(string); ok && s == "" {
+				t.Errorf("%s %q is empty", l, k)
+			}
+		}
+		for k := range c {
+			if _, ok := en[k]; !ok {
+				t.Errorf("%s has %q, which English lacks", l, k)
+			}
+		}
+	}
+}
+
+// Chinese texts are Chinese: each zh text holds a CJK character (codes, numbers and
+// placeholders aside), and zh-CN differs from zh-TW where zh-TW uses a Traditional-only
+// character. A cheap guard against a copied English or Traditional line.
+func TestChineseIsChinese(t *testing.T) {
+	cjk := regexp.MustCompile(`\p{Han}`)
+	for _, l := range []string{"zh-TW", "zh-CN"} {
+		for k, v := range catalogue(t, l) {
+			s, _ := v.(string)
+			if s == "" || placeholder.ReplaceAllString(s, "") == "" {
+				continue // only placeholders: nothing to translate
+			}
+			if !cjk.MatchString(s) {
+				t.Errorf("%s %q has no Chinese: %q", l, k, s)
+			}
+		}
+	}
+	traditional := regexp.MustCompile(`[這個們與來時會說請資數據檔錄單設點開關應該項類還無權線]`)
+	for k, v := range catalogue(t, "zh-CN") {
+		if s, _ := v.(string); traditional.MatchString(s) {
+			t.Errorf("zh-CN %q holds Traditional characters: %q", k, s)
+		}
+	}
+}
+
+func TestRender(t *testing.T) {
+	if got := T("en", "field.text.too_long", Params{"Max": 64}); got != "at most 64 characters" {
+		t.Errorf("en: %q", got)
+	}
+	if got := T("zh-TW", "field.text.too_long", Params{"Max": 64}); got != "最多 64 個字元" {
+		t.Errorf("zh-TW: %q", got)
+	}
+	if got := T("zh-CN", "field.text.too_long", Params{"Max": 64}); got != "最多 64 个字符" {
+		t.Errorf("zh-CN: %q", got)
+	}
+	// plural forms
+	if got := En("field.schema.min_items", Params{"Count": 1, "Got": 0}); got != "needs at least 1 item (it has 0)" {
+		t.Errorf("one: %q", got)
+	}
+	if got := En("field.schema.min_items", Params{"Count": 3, "Got": 0}); got != "needs at least 3 items (it has 0)" {
+		t.Errorf("other: %q", got)
+	}
+	// a language it does not speak is the default; a missing key shows as itself
+	if got := T("fr", "problem.log_in_first", nil); got != T(Default, "problem.log_in_first", nil) {
+		t.Errorf("fr: %q", got)
+	}
+	if got := T("en", "no.such.key", nil); got != "no.such.key" {
+		t.Errorf("missing: %q", got)
+	}
+	// parameters are data: a value holding template syntax is not run
+	if got := En("problem.path_parameter_invalid", Params{"Name": "{{.Name}}"}); got != "the path parameter {{.Name}} is not valid" {
+		t.Errorf("param: %q", got)
+	}
+}
+
+func TestResolve(t *testing.T) {
+	for _, c := range []struct{ user, accept, want string }{
+		{"", "", "zh-TW"},
+		{"", "en-US,en;q=0.9", "en"},
+		{"", "fr-FR, zh-CN;q=0.8, en;q=0.5", "zh-CN"},
+		{"", "de, zh-Hant;q=0.4", "zh-TW"},
+		{"", "zh-SG", "zh-CN"},
+		{"", "zh-HK", "zh-TW"},
+		{"", "en;q=0.2, zh-Hans;q=0.9", "zh-CN"},
+		{"", "fr, de", "zh-TW"},
+		{"", "garbage;;q=x", "zh-TW"},
+		{"en", "zh-CN", "en"},
+		{"zh-CN", "en", "zh-CN"},
+		{"xx", "en", "en"},
+	} {
+		if got := Resolve(c.user, c.accept); got != c.want {
+			t.Errorf("Resolve(%q, %q) = %q, want %q", c.user, c.accept, got, c.want)
+		}
+	}
+}
