@@ -197,11 +197,7 @@ func importDefs(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		var again []*definitions.Doc
 		var lastErr error
 		for _, d := range pending {
-			if _, err := svc.SaveDraft(ctx, actor, d.Kind, d.Key, d.Body); err != nil {
-				again, lastErr = append(again, d), fmt.Errorf("%s: %w", d.File, err)
-				continue
-			}
-			v, err := svc.Publish(ctx, actor, d.Kind, d.Key)
+			v, err := svc.Import(ctx, actor, d.Kind, d.Key, d.Body)
 			if err != nil {
 				again, lastErr = append(again, d), fmt.Errorf("%s: %w", d.File, err)
 				continue
