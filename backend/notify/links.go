@@ -48,7 +48,9 @@ func mac(key []byte, payload string) []byte {
 }
 
 func invalidLink() *service.Error {
-	return &service.Error{Status: http.StatusNotFound, Type: TypeLinkInvalid, Detail: "this link is not valid; open the order in the app"}
+	e := service.Refuse(http.StatusNotFound, "problem.link.invalid", nil)
+	e.Type = TypeLinkInvalid
+	return e
 }
 
 // verify reads a token's claims if key signed them.
@@ -111,7 +113,7 @@ func (n *Notify) open(ctx context.Context, a service.Actor, token string) (*ent.
 	}
 	if c.User != a.Username {
 		// signed in as someone else: the link was sent to another person
-		return nil, service.Forbidden("this link was sent to someone else; sign in as its recipient")
+		return nil, service.Refuse(http.StatusForbidden, "problem.link.not_yours", nil)
 	}
 	l, err := n.Store.Read.ActionLink.Get(ctx, c.Link)
 	if ent.IsNotFound(err) {
@@ -124,10 +126,12 @@ func (n *Notify) open(ctx context.Context, a service.Actor, token string) (*ent.
 		return nil, invalidLink()
 	}
 	if !n.now().Before(l.ExpiresAt) {
-		return nil, &service.Error{Status: http.StatusGone, Type: TypeLinkExpired, Detail: "this link has expired; open the order in the app"}
+		e := service.Refuse(http.StatusGone, "problem.link.expired", nil)
+		e.Type = TypeLinkExpired
+		return nil, e
 	}
 	if l.UsedAt != nil {
-		return nil, service.TaskChanged(service.TaskDecided, "this link was used already")
+		return nil, service.TaskChanged(service.TaskDecided, "problem.link.used", nil)
 	}
 	return l, nil
 }
@@ -154,13 +158,13 @@ func (n *Notify) OpenLink(ctx context.Context, a service.Actor, token string) (*
 	i := slices.IndexFunc(o.Tasks, func(v service.TaskView) bool { return v.ID == t.ID })
 	switch {
 	case t.Status == "done":
-		return nil, service.TaskChanged(service.TaskDecided, "this task was already decided (%s) by %s", t.Decision, t.DecidedBy)
+		return nil, service.TaskChanged(service.TaskDecided, "problem.task.decided_by", map[string]any{"Decision": t.Decision, "By": t.DecidedBy})
 	case t.Status != "open":
-		return nil, service.TaskChanged(service.TaskCancelled, "this task is %s", t.Status)
+		return nil, service.TaskChanged(service.TaskCancelled, "problem.task.status", map[string]any{"Status": t.Status})
 	case i < 0 || !o.Tasks[i].CanAct:
-		return nil, service.Forbidden("you may not decide this task")
+		return nil, service.Refuse(http.StatusForbidden, "problem.link.may_not_decide", nil)
 	case t.Version != l.TaskVersion:
-		return nil, service.TaskChanged(service.TaskMoved, "this task changed since the message was sent; open it in the app")
+		return nil, service.TaskChanged(service.TaskMoved, "problem.task.changed_since_message", nil)
 	}
 	return &LinkView{Order: *o, Task: o.Tasks[i], Channel: l.Channel, ExpiresAt: l.ExpiresAt.UTC(), Actions: linkActions}, nil
 }
@@ -185,7 +189,7 @@ func (n *Notify) DecideByLink(ctx context.Context, a service.Actor, token string
 			return err
 		}
 		if k == 0 {
-			return service.TaskChanged(service.TaskDecided, "this link was used already")
+			return service.TaskChanged(service.TaskDecided, "problem.link.used", nil)
 		}
 		return nil
 	}

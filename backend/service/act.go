@@ -14,6 +14,7 @@ import (
 	"sluice/backend/ent/nodeinstance"
 	"sluice/backend/ent/order"
 	"sluice/backend/ent/task"
+	"sluice/backend/i18n"
 	"sluice/backend/store"
 )
 
@@ -134,22 +135,22 @@ func (s *Service) mayAct(a Actor, f *engine.Flow, t *ent.Task, action string) bo
 func closedTask(ctx context.Context, c *ent.Client, f *engine.Flow, t *ent.Task) (*Error, error) {
 	switch {
 	case t.Status == "done" && t.DecidedBy != "":
-		return taskChanged(TaskDecided, "this task was already decided (%s) by %s", t.Decision, t.DecidedBy), nil
+		return taskChanged(TaskDecided, "problem.task.decided_by", i18n.Params{"Decision": t.Decision, "By": t.DecidedBy}), nil
 	case t.Status == "done":
-		return taskChanged(TaskDecided, "this task was already decided"), nil
+		return taskChanged(TaskDecided, "problem.task.decided", nil), nil
 	case t.Status == "cancelled" && f.Nodes[t.NodeID] == nil:
-		return taskChanged(TaskMoved, "this task was cancelled: the order moved to version %d of flow %s, which has no node %q", f.Version, f.Key, t.NodeID), nil
+		return taskChanged(TaskMoved, "problem.task.moved_no_node", i18n.Params{"Version": f.Version, "Flow": f.Key, "Node": t.NodeID}), nil
 	case t.Status == "cancelled":
 		moved, err := closedByMigration(ctx, c, t)
 		if err != nil {
 			return nil, err
 		}
 		if moved {
-			return taskChanged(TaskMoved, "this task was cancelled: the order moved to version %d of flow %s", f.Version, f.Key), nil
+			return taskChanged(TaskMoved, "problem.task.moved", i18n.Params{"Version": f.Version, "Flow": f.Key}), nil
 		}
-		return taskChanged(TaskCancelled, "this task was cancelled: the order went on without it"), nil
+		return taskChanged(TaskCancelled, "problem.task.went_on", nil), nil
 	}
-	return taskChanged(TaskCancelled, "this task is %s", t.Status), nil
+	return taskChanged(TaskCancelled, "problem.task.status", i18n.Params{"Status": t.Status}), nil
 }
 
 // closedByMigration says whether a cancelled task was closed by a version migration:
@@ -187,7 +188,7 @@ func (s *Service) decide(ctx context.Context, tx *ent.Tx, j *store.Journal, a Ac
 		return nil, forbidden("you may not %s this task", req.Action)
 	}
 	if req.via != nil && t.Version != req.via.Version {
-		return nil, taskChanged(TaskMoved, "this task changed since the message was sent; open it in the app")
+		return nil, taskChanged(TaskMoved, "problem.task.changed_since_message", nil)
 	}
 	if o.Status == engine.StatusException {
 		// the whole order waits for its exception; a decision now could move it past it
@@ -305,7 +306,7 @@ func (s *Service) decide(ctx context.Context, tx *ent.Tx, j *store.Journal, a Ac
 			return nil, err
 		}
 		if n == 0 {
-			return nil, taskChanged(TaskDecided, "this task was decided by someone else meanwhile")
+			return nil, taskChanged(TaskDecided, "problem.task.decided_meanwhile", nil)
 		}
 		t.Version++
 	}

@@ -114,9 +114,12 @@ const (
 	TaskMoved     = "moved"
 )
 
-// taskChanged is the TypeTaskChanged conflict of the given reason.
-func taskChanged(reason, format string, a ...any) *Error {
-	return &Error{Status: http.StatusConflict, Type: TypeTaskChanged, Reason: reason, Detail: fmt.Sprintf(format, a...)}
+// taskChanged is the TypeTaskChanged conflict of the given reason, its detail the
+// catalogue message key (read in the request's language).
+func taskChanged(reason, key string, p i18n.Params) *Error {
+	e := Refuse(http.StatusConflict, key, p)
+	e.Type, e.Reason = TypeTaskChanged, reason
+	return e
 }
 
 func (e *Error) Error() string {

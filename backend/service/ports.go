@@ -8,6 +8,7 @@ import (
 	"sluice/backend/definitions"
 	"sluice/backend/engine"
 	"sluice/backend/ent"
+	"sluice/backend/i18n"
 	"sluice/backend/store"
 )
 
@@ -158,7 +159,7 @@ func (s *Service) ActVia(ctx context.Context, a Actor, taskID int, req ActionReq
 }
 
 // TaskChanged is the TypeTaskChanged conflict of the given reason (taskChanged).
-func TaskChanged(reason, format string, a ...any) *Error { return taskChanged(reason, format, a...) }
+func TaskChanged(reason, key string, p i18n.Params) *Error { return taskChanged(reason, key, p) }
 
 // ReminderFor is the newest published reminder definition for a flow and its version
 // (nil if none; reminderFor, cached like the catalog's latest versions).

@@ -1,6 +1,8 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../../lib/api';
 import type { components } from '../../../lib/api.gen';
+import { orderKeys } from '../../orders';
+import { taskKeys } from '../../tasks';
 
 export type ActionLinkView = components['schemas']['ActionLinkView'];
 export type LinkDecision = components['schemas']['LinkDecision'];
@@ -26,5 +28,12 @@ export function useDecideByLink(token: string) {
   return useMutation({
     mutationFn: (body: LinkDecision) => api.post<LinkDecisionResult>(`/act/${encodeURIComponent(token)}`, body),
     onSettled: () => qc.removeQueries({ queryKey: actLinkKeys.one(token) }),
+    // the decision moved the order: the inbox (its count in the navigation) and the order's pages refresh
+    onSuccess: (res) => {
+      void qc.invalidateQueries({ queryKey: taskKeys.all });
+      void qc.invalidateQueries({ queryKey: orderKeys.lists() });
+      void qc.invalidateQueries({ queryKey: orderKeys.detail(String(res.order.id)) });
+      void qc.invalidateQueries({ queryKey: orderKeys.history(String(res.order.id)) });
+    },
   });
 }

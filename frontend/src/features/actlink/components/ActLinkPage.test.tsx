@@ -86,7 +86,10 @@ describe('ActLinkPage', () => {
   it('says why a link cannot be used', async () => {
     vi.stubGlobal('fetch', vi.fn(async () => json({ type: LINK_EXPIRED, status: 410, title: 'Gone', detail: 'expired' }, 410, 'application/problem+json')));
     renderAt('/act/abc.def');
-    expect((await screen.findByTestId('act-link-refused')).textContent).toContain('此連結已過期');
+    const refused = await screen.findByTestId('act-link-refused');
+    expect(refused.textContent).toContain('此連結已過期');
+    // the title says it; the server's detail is not repeated below it
+    expect(refused.textContent).not.toContain('expired');
   });
 
   it('says the task moved on, not that something failed', async () => {
@@ -98,5 +101,7 @@ describe('ActLinkPage', () => {
     );
     renderAt('/act/abc.def');
     await waitFor(() => expect(screen.getByTestId('act-link-refused').textContent).toContain('此任務已有人決定'));
+    // and the server's detail (who decided) below it
+    expect(screen.getByTestId('act-link-refused').textContent).toContain('used');
   });
 });

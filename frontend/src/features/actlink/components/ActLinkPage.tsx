@@ -63,11 +63,14 @@ export function ActLinkPage() {
     );
   }
   if (link.isError) {
+    const why = refusalKey(link.error);
+    // the server's detail adds who decided or why it is not yours; for a link not valid or expired the title says it all
+    const detail = why !== 'actLink.invalid' && why !== 'actLink.expired' && isApiError(link.error) ? link.error.detail : undefined;
     return (
       <Result
         status="warning"
-        title={t(refusalKey(link.error))}
-        subTitle={isApiError(link.error) ? link.error.detail : undefined}
+        title={t(why)}
+        subTitle={detail}
         extra={
           <Link to="/tasks">
             <Button>{t('actLink.toTasks')}</Button>
