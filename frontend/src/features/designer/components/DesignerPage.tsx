@@ -12,6 +12,7 @@ import {
   type NodeChange,
   type OnDelete,
 } from '@xyflow/react';
+import { useFlowLabels } from '../../../components/useFlowLabels';
 import '@xyflow/react/dist/style.css';
 import { Alert, App, Button, Card, Empty, Flex, Grid, Popconfirm, Skeleton, Space, Tag, Tooltip, Typography } from 'antd';
 import {
@@ -107,6 +108,7 @@ export function DesignerPage() {
 
 function Designer({ flowKey, initial, info }: { flowKey: string; initial: FlowDoc; info: { version: number; hasDraft: boolean; isNew: boolean } }) {
   const { t } = useTranslation();
+  const flowLabels = useFlowLabels();
   const { pick } = useLang();
   const { message, modal } = App.useApp();
   const rf = useReactFlow<CanvasNode, CanvasEdge>();
@@ -520,6 +522,8 @@ function Designer({ flowKey, initial, info }: { flowKey: string; initial: FlowDo
         </Card>
         <div style={{ flex: 1, border: '1px solid #f0f0f0', borderRadius: 8, background: '#fafafa', ...(narrow ? { order: 0, flex: 'none', height: '65vh', minHeight: 360 } : {}) }} onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = 'move'; }} onDrop={onDrop} data-testid="designer-canvas">
           <ReactFlow<CanvasNode, CanvasEdge>
+            ariaLabelConfig={flowLabels}
+            proOptions={{ hideAttribution: true }}
             // a new canvas when the layout narrows, so that it fits the graph into its new size
             key={narrow ? 'narrow' : 'wide'}
             nodes={nodes}
