@@ -32,6 +32,8 @@ const { log } = run;
 const ADMIN_PASSWORD = process.env.SLUICE_ADMIN_PASSWORD || 'admin-e2e-pass';
 const LANGS = (process.env.SLUICE_CRAWL_LANGS || 'zh-TW,zh-CN,en').split(',');
 const IMPORT_CSV = path.join(repoRoot, 'backend', 'intake', 'testdata', 'orders.csv');
+// the definition properties whose values are identifiers (not words such as a field's type "number")
+const CODE_PROPS = new Set(['id', 'key', 'outcome', 'status', 'source', 'target', 'from', 'to', 'node', 'plugin', 'form', 'flow', 'role', 'department']);
 const SERVER_WARN = process.env.SLUICE_CRAWL_SERVER_TEXT === 'warn';
 
 // Latin words allowed on a Chinese page. Each is a name or a technical term that Chinese
@@ -265,8 +267,12 @@ async function main() {
         const keys = [];
         const walk = (v) => {
           if (Array.isArray(v)) v.forEach(walk);
-          else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) (keys.push(k), walk(x));
-          else if (typeof v === 'string' && /^[a-z][a-z0-9_.-]*$/.test(v)) keys.push(v);
+          else if (v && typeof v === 'object')
+            for (const [k, x] of Object.entries(v)) {
+              keys.push(k); // a field's key
+              if (CODE_PROPS.has(k) && typeof x === 'string') keys.push(x); // a step's id, an outcome, a status
+              walk(x);
+            }
         };
         walk(doc);
         out.push(...keys.map((k) => ` ${k} `));
