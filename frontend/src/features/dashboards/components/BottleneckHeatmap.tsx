@@ -1,5 +1,6 @@
 import { memo, useMemo, useState } from 'react';
 import { Background, Controls, Handle, MarkerType, Position, ReactFlow, type Edge, type Node, type NodeProps } from '@xyflow/react';
+import { useFlowLabels } from '../../../components/useFlowLabels';
 import '@xyflow/react/dist/style.css';
 import { Col, Flex, Row, Segmented, Table, Tooltip, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
@@ -63,6 +64,7 @@ const nodeTypes = { heat: HeatNodeView };
 /** The flow graph (laid out as the designer does), each node coloured by what waits there now. */
 export function BottleneckHeatmap({ stats, height = 640 }: { stats: FlowStats; height?: number }) {
   const { t } = useTranslation();
+  const flowLabels = useFlowLabels();
   const { pick } = useLang();
   const [metric, setMetric] = useState<HeatMetric>('age');
   const units = useMemo(() => ({ s: t('dashboard.unit.s'), min: t('dashboard.unit.min'), h: t('dashboard.unit.h'), d: t('dashboard.unit.d') }), [t]);
@@ -129,6 +131,8 @@ export function BottleneckHeatmap({ stats, height = 640 }: { stats: FlowStats; h
         <Col xs={24} xl={15}>
           <div style={{ height, border: '1px solid #f0f0f0', borderRadius: 8, background: '#fff' }}>
             <ReactFlow
+              ariaLabelConfig={flowLabels}
+              proOptions={{ hideAttribution: true }}
               nodes={nodes}
               edges={edges}
               nodeTypes={nodeTypes}

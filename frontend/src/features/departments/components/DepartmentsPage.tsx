@@ -86,7 +86,10 @@ export function DepartmentsPage() {
           ...LANGUAGES.map((lang) => ({
             title: t(`designer.lang.${lang}`),
             key: lang,
-            render: (_: unknown, d: DepartmentItem) => (typeof d.name === 'string' ? (lang === 'zh-TW' ? d.name : '') : (d.name?.[lang] ?? '')),
+            // marked with its language: screen readers read it so, and the language crawl knows it is meant
+            render: (_: unknown, d: DepartmentItem) => (
+              <span lang={lang}>{typeof d.name === 'string' ? (lang === 'zh-TW' ? d.name : '') : (d.name?.[lang] ?? '')}</span>
+            ),
           })),
           { title: t('departments.parent'), key: 'parent', render: (_, d) => nameOf(d.parent) },
         ]}

@@ -13,6 +13,7 @@ import {
   type NodeChange,
   type OnDelete,
 } from '@xyflow/react';
+import { useFlowLabels } from '../../../components/useFlowLabels';
 import '@xyflow/react/dist/style.css';
 import { App, Button, Card, Empty, Flex, Grid, Popconfirm, Skeleton, Space, Tag, Tooltip, Typography } from 'antd';
 import {
@@ -136,6 +137,7 @@ interface Saved {
 
 function Designer({ flowKey, initial, info, initialSla, slaHasDraft }: DesignerProps) {
   const { t } = useTranslation();
+  const flowLabels = useFlowLabels();
   const { pick } = useLang();
   const { message, modal } = App.useApp();
   const rf = useReactFlow<CanvasNode, CanvasEdge>();
@@ -616,6 +618,8 @@ function Designer({ flowKey, initial, info, initialSla, slaHasDraft }: DesignerP
         </Card>
         <div style={{ flex: 1, border: '1px solid #f0f0f0', borderRadius: 8, background: '#fafafa', ...(narrow ? { order: 0, flex: 'none', height: '65vh', minHeight: 360 } : {}) }} onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = 'move'; }} onDrop={onDrop} data-testid="designer-canvas">
           <ReactFlow<CanvasNode, CanvasEdge>
+            ariaLabelConfig={flowLabels}
+            proOptions={{ hideAttribution: true }}
             // a new canvas when the layout narrows, so that it fits the graph into its new size
             key={narrow ? 'narrow' : 'wide'}
             nodes={nodes}

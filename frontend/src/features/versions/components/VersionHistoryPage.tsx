@@ -1,5 +1,6 @@
 import { memo, useMemo, useState } from 'react';
 import { Background, Controls, Handle, MarkerType, Position, ReactFlow, ReactFlowProvider, type Edge, type Node, type NodeProps } from '@xyflow/react';
+import { useFlowLabels } from '../../../components/useFlowLabels';
 import '@xyflow/react/dist/style.css';
 import { Alert, Button, Card, Col, Empty, Flex, Row, Select, Skeleton, Space, Table, Tag, Typography } from 'antd';
 import { ArrowLeftOutlined, SwapOutlined } from '@ant-design/icons';
@@ -58,6 +59,7 @@ const nodeTypes = { diff: DiffNodeView };
 
 /** One version on a read-only canvas, coloured by the diff: `side` a shows removals, b additions; both show changes. */
 function DiffGraph({ doc, diff, side }: { doc: FlowDoc; diff: FlowDiff; side: 'a' | 'b' }) {
+  const flowLabels = useFlowLabels();
   const { nodes, edges } = useMemo(() => {
     const pos = layoutDoc(doc);
     const byId = new Map(diff.nodes.map((d) => [d.id, d]));
@@ -86,7 +88,7 @@ function DiffGraph({ doc, diff, side }: { doc: FlowDoc; diff: FlowDiff; side: 'a
   return (
     <div style={{ height: 560, border: '1px solid #f0f0f0', borderRadius: 8 }} data-testid={`diff-graph-${side}`}>
       <ReactFlowProvider>
-        <ReactFlow nodes={nodes} edges={edges} nodeTypes={nodeTypes} fitView nodesDraggable={false} nodesConnectable={false} elementsSelectable={false} proOptions={{ hideAttribution: true }}>
+        <ReactFlow nodes={nodes} edges={edges} nodeTypes={nodeTypes} fitView nodesDraggable={false} nodesConnectable={false} elementsSelectable={false} proOptions={{ hideAttribution: true }} ariaLabelConfig={flowLabels}>
           <Background />
           <Controls showInteractive={false} />
         </ReactFlow>
