@@ -37,11 +37,13 @@ export function DefinitionEditorPage<D extends { key: string; name?: LocalizedTe
   const forbidden = useForbidden('definitions.manage');
   const def = useDef<D>(props.kind, key);
   if (forbidden) return forbidden;
-  if (def.isPending) return <Skeleton active />;
+  // Only the first load shows the skeleton: a refetch after a 404 (a new document) is pending
+  // again in react-query, and unmounting the editor would drop the edits.
+  if (def.isPending && !def.isFetched) return <Skeleton active />;
   let initial: D;
   let info = { version: 0, hasDraft: false };
-  if (def.isError) {
-    if (!(isApiError(def.error) && def.error.status === 404)) return <ErrorAlert error={def.error} onRetry={() => void def.refetch()} />;
+  if (!def.data) {
+    if (def.isError && !(isApiError(def.error) && def.error.status === 404)) return <ErrorAlert error={def.error} onRetry={() => void def.refetch()} />;
     initial = props.newDoc(key);
   } else {
     initial = def.data.draft ?? def.data.body ?? props.newDoc(key);

@@ -94,16 +94,18 @@ export function DesignerPage() {
   const def = useDefinition('flows', key);
   // the flow's SLA: the reminder definition with the flow's key, if there is one
   const reminder = useDef<SlaDoc>('reminders', key);
-  const noReminder = reminder.isError && isApiError(reminder.error) && reminder.error.status === 404;
+  const noReminder = !reminder.data && (!reminder.isError || (isApiError(reminder.error) && reminder.error.status === 404));
 
   if (forbidden) return forbidden;
-  if (def.isPending || (reminder.isPending && reminder.fetchStatus !== 'idle')) return <Skeleton active />;
-  if (reminder.isError && !noReminder) return <ErrorAlert error={reminder.error} onRetry={() => void reminder.refetch()} />;
+  // Only the first load shows the skeleton: a refetch after a 404 (a new flow, a flow without an
+  // SLA) is pending again in react-query, and unmounting the designer would drop the drawing.
+  if ((def.isPending && !def.isFetched) || (reminder.isPending && !reminder.isFetched && reminder.fetchStatus !== 'idle')) return <Skeleton active />;
+  if (reminder.isError && !noReminder && !reminder.data) return <ErrorAlert error={reminder.error} onRetry={() => void reminder.refetch()} />;
   const sla = noReminder ? undefined : { doc: (reminder.data?.draft ?? reminder.data?.body) as SlaDoc | undefined, hasDraft: !!reminder.data?.draft };
   let initial: FlowDoc | undefined;
   let info: { version: number; hasDraft: boolean; isNew: boolean } = { version: 0, hasDraft: false, isNew: false };
-  if (def.isError) {
-    if (!(isApiError(def.error) && def.error.status === 404)) return <ErrorAlert error={def.error} onRetry={() => void def.refetch()} />;
+  if (!def.data) {
+    if (def.isError && !(isApiError(def.error) && def.error.status === 404)) return <ErrorAlert error={def.error} onRetry={() => void def.refetch()} />;
     const name = params.get('name');
     initial = newFlowDoc(key, params.get('form') || 'order', name ? { 'zh-TW': name, 'zh-CN': name, en: name } : undefined);
     info = { version: 0, hasDraft: false, isNew: true };

@@ -83,11 +83,13 @@ export function FormDesignerPage() {
   const forbidden = useForbidden('definitions.manage');
   const def = useDef<FormDoc>('forms', key);
   if (forbidden) return forbidden;
-  if (def.isPending) return <Skeleton active />;
+  // Only the first load shows the skeleton: react-query turns a query that had no data (a new
+  // form's 404) back to pending whenever it refetches, and unmounting here would drop the edits.
+  if (def.isPending && !def.isFetched) return <Skeleton active />;
   let initial: FormModel;
   let info = { version: 0, hasDraft: false };
-  if (def.isError) {
-    if (!(isApiError(def.error) && def.error.status === 404)) return <ErrorAlert error={def.error} onRetry={() => void def.refetch()} />;
+  if (!def.data) {
+    if (def.isError && !(isApiError(def.error) && def.error.status === 404)) return <ErrorAlert error={def.error} onRetry={() => void def.refetch()} />;
     initial = { key, fields: [] };
   } else {
     const doc = def.data.draft ?? def.data.body;
