@@ -140,7 +140,7 @@ async function main() {
       await drawer.getByTestId('comment-submit').click();
       await drawer.locator('[data-testid="comment-item"]').filter({ hasText: '請確認出貨日期' }).waitFor();
       await shot(brd.page, 'board-claim-comment');
-      await brd.page.locator('.ant-drawer-close').first().click();
+      await brd.page.locator('.ant-drawer-open .ant-drawer-close').first().click();
       await drawer.waitFor({ state: 'hidden' });
     });
 
@@ -153,7 +153,7 @@ async function main() {
       await shot(rev.page, 'reviewer-notifications');
       await rev.page.getByTestId('notifications-read-all').click();
       await rev.page.locator('[data-testid="notifications-bell"][data-unread="0"]').waitFor();
-      await rev.page.locator('.ant-drawer-close').first().click();
+      await rev.page.locator('.ant-drawer-open .ant-drawer-close').first().click();
       await stillSame(rev.page, REVIEWER);
     });
 
@@ -200,7 +200,9 @@ async function main() {
       await rev.page.locator('.ant-drawer-title').filter({ hasText: 'Notifications' }).waitFor();
       await rev.page.getByTestId('notification-item').filter({ hasText: `mentioned you on order ${order.number}` }).first().waitFor();
       await shot(rev.page, 'lang-en');
-      await rev.page.locator('.ant-drawer-close').first().click();
+      // Escape closes the drawer: its close button may sit under a live toast at the top right
+      await rev.page.keyboard.press('Escape');
+      await rev.page.locator('.ant-drawer-open').waitFor({ state: 'detached' });
     });
     await step('switch the UI back to 繁體中文', rev.page, async () => {
       await switchTo('zh-TW');
