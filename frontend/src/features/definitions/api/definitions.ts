@@ -1,7 +1,7 @@
 // Definitions of any kind (forms, roles, reminders, flows): list, one (or one published version),
 // save draft, publish. The form, role and reminder editors and the version history use these.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, apiFetch } from '../../../lib/api';
+import { api, apiFetch, isApiError } from '../../../lib/api';
 import type { LocalizedText } from '../../../i18n/pickText';
 
 export type Kind = 'forms' | 'flows' | 'roles' | 'reminders';
@@ -73,4 +73,20 @@ export function usePublish(kind: Kind) {
       if (kind === 'forms' || kind === 'flows') void qc.invalidateQueries({ queryKey: ['flows'] });
     },
   });
+}
+
+/**
+ * What an editor opens on, from a definition's query: `loading` only on the first load — a query
+ * without data (a 404: the definition does not exist yet) is pending again in react-query on every
+ * refetch, and unmounting the editor then would drop its edits; `failed` an error other than 404
+ * while there is nothing to show; else `view`, the definition (undefined: none yet).
+ */
+export function opening<V>(q: { isPending: boolean; isFetched: boolean; isError: boolean; error: unknown; data: V | undefined }): {
+  loading: boolean;
+  failed?: unknown;
+  view?: V;
+} {
+  if (q.isPending && !q.isFetched) return { loading: true };
+  if (!q.data && q.isError && !(isApiError(q.error) && q.error.status === 404)) return { loading: false, failed: q.error };
+  return { loading: false, view: q.data };
 }

@@ -8,7 +8,7 @@ import { ErrorAlert } from '../../../components/ErrorAlert';
 import { isApiError, type FieldError } from '../../../lib/api';
 import { useLang } from '../../../i18n/useLang';
 import type { LocalizedText } from '../../../i18n/pickText';
-import { useDef, usePublish, useSaveDraft, type Kind } from '../api/definitions';
+import { opening, useDef, usePublish, useSaveDraft, type Kind } from '../api/definitions';
 import { JsonTab } from './JsonTab';
 import { ServerErrors } from './ServerErrors';
 import { useDefinitionDraft } from '../../../lib/useDefinitionDraft';
@@ -37,18 +37,11 @@ export function DefinitionEditorPage<D extends { key: string; name?: LocalizedTe
   const forbidden = useForbidden('definitions.manage');
   const def = useDef<D>(props.kind, key);
   if (forbidden) return forbidden;
-  // Only the first load shows the skeleton: a refetch after a 404 (a new document) is pending
-  // again in react-query, and unmounting the editor would drop the edits.
-  if (def.isPending && !def.isFetched) return <Skeleton active />;
-  let initial: D;
-  let info = { version: 0, hasDraft: false };
-  if (!def.data) {
-    if (def.isError && !(isApiError(def.error) && def.error.status === 404)) return <ErrorAlert error={def.error} onRetry={() => void def.refetch()} />;
-    initial = props.newDoc(key);
-  } else {
-    initial = def.data.draft ?? def.data.body ?? props.newDoc(key);
-    info = { version: def.data.version, hasDraft: !!def.data.draft };
-  }
+  const { loading, failed, view } = opening(def);
+  if (loading) return <Skeleton active />;
+  if (failed) return <ErrorAlert error={failed} onRetry={() => void def.refetch()} />;
+  const initial = view?.draft ?? view?.body ?? props.newDoc(key);
+  const info = view ? { version: view.version, hasDraft: !!view.draft } : { version: 0, hasDraft: false };
   return <Editor key={key} {...props} initial={initial} info={info} />;
 }
 

@@ -75,7 +75,7 @@ import { SimulateModal } from './SimulateModal';
 import { SimulationResults } from './SimulationResults';
 import { FlowCheckPanel } from './FlowCheckPanel';
 import { useDefinitionDraft } from '../../../lib/useDefinitionDraft';
-import { useDef, usePublish, useSaveDraft } from '../../definitions';
+import { opening, useDef, usePublish, useSaveDraft } from '../../definitions';
 import { ApiError } from '../../../lib/api';
 import { elkLayout } from '../lib/elkLayout';
 import { moveRule, newSla, setRule, slaErrorsOnFlow, slaFor, type SlaDoc } from '../lib/sla';
@@ -94,29 +94,27 @@ export function DesignerPage() {
   const def = useDefinition('flows', key);
   // the flow's SLA: the reminder definition with the flow's key, if there is one
   const reminder = useDef<SlaDoc>('reminders', key);
-  const noReminder = !reminder.data && (!reminder.isError || (isApiError(reminder.error) && reminder.error.status === 404));
+  const flow = opening(def);
+  const sla = opening(reminder);
 
   if (forbidden) return forbidden;
-  // Only the first load shows the skeleton: a refetch after a 404 (a new flow, a flow without an
-  // SLA) is pending again in react-query, and unmounting the designer would drop the drawing.
-  if ((def.isPending && !def.isFetched) || (reminder.isPending && !reminder.isFetched && reminder.fetchStatus !== 'idle')) return <Skeleton active />;
-  if (reminder.isError && !noReminder && !reminder.data) return <ErrorAlert error={reminder.error} onRetry={() => void reminder.refetch()} />;
-  const sla = noReminder ? undefined : { doc: (reminder.data?.draft ?? reminder.data?.body) as SlaDoc | undefined, hasDraft: !!reminder.data?.draft };
+  if (flow.loading || (sla.loading && reminder.fetchStatus !== 'idle')) return <Skeleton active />;
+  if (sla.failed) return <ErrorAlert error={sla.failed} onRetry={() => void reminder.refetch()} />;
   let initial: FlowDoc | undefined;
   let info: { version: number; hasDraft: boolean; isNew: boolean } = { version: 0, hasDraft: false, isNew: false };
-  if (!def.data) {
-    if (def.isError && !(isApiError(def.error) && def.error.status === 404)) return <ErrorAlert error={def.error} onRetry={() => void def.refetch()} />;
+  if (flow.failed) return <ErrorAlert error={flow.failed} onRetry={() => void def.refetch()} />;
+  if (!flow.view) {
     const name = params.get('name');
     initial = newFlowDoc(key, params.get('form') || 'order', name ? { 'zh-TW': name, 'zh-CN': name, en: name } : undefined);
     info = { version: 0, hasDraft: false, isNew: true };
   } else {
-    initial = (def.data.draft ?? def.data.body) as FlowDoc | undefined;
-    info = { version: def.data.version, hasDraft: !!def.data.draft, isNew: false };
+    initial = (flow.view.draft ?? flow.view.body) as FlowDoc | undefined;
+    info = { version: flow.view.version, hasDraft: !!flow.view.draft, isNew: false };
     if (!initial) initial = newFlowDoc(key, 'order');
   }
   return (
     <ReactFlowProvider>
-      <Designer key={key} flowKey={key} initial={initial} info={info} initialSla={sla?.doc} slaHasDraft={!!sla?.hasDraft} />
+      <Designer key={key} flowKey={key} initial={initial} info={info} initialSla={(sla.view?.draft ?? sla.view?.body) as SlaDoc | undefined} slaHasDraft={!!sla.view?.draft} />
     </ReactFlowProvider>
   );
 }

@@ -41,7 +41,7 @@ import { isApiError, type FieldError } from '../../../lib/api';
 import { useLang } from '../../../i18n/useLang';
 import { OrderForm } from '../../orders';
 import type { FormDef } from '../../../lib/types';
-import { useDef, usePublish, useSaveDraft } from '../../definitions';
+import { opening, useDef, usePublish, useSaveDraft } from '../../definitions';
 import { JsonTab } from '../../definitions';
 import { PreviewBoundary } from '../../definitions';
 import { ServerErrors } from '../../definitions';
@@ -83,18 +83,15 @@ export function FormDesignerPage() {
   const forbidden = useForbidden('definitions.manage');
   const def = useDef<FormDoc>('forms', key);
   if (forbidden) return forbidden;
-  // Only the first load shows the skeleton: react-query turns a query that had no data (a new
-  // form's 404) back to pending whenever it refetches, and unmounting here would drop the edits.
-  if (def.isPending && !def.isFetched) return <Skeleton active />;
-  let initial: FormModel;
+  const { loading, failed, view } = opening(def);
+  if (loading) return <Skeleton active />;
+  if (failed) return <ErrorAlert error={failed} onRetry={() => void def.refetch()} />;
+  let initial: FormModel = { key, fields: [] };
   let info = { version: 0, hasDraft: false };
-  if (!def.data) {
-    if (def.isError && !(isApiError(def.error) && def.error.status === 404)) return <ErrorAlert error={def.error} onRetry={() => void def.refetch()} />;
-    initial = { key, fields: [] };
-  } else {
-    const doc = def.data.draft ?? def.data.body;
-    initial = doc ? docToModel(doc) : { key, fields: [] };
-    info = { version: def.data.version, hasDraft: !!def.data.draft };
+  if (view) {
+    const doc = view.draft ?? view.body;
+    if (doc) initial = docToModel(doc);
+    info = { version: view.version, hasDraft: !!view.draft };
   }
   return <FormDesigner key={key} initial={initial} info={info} />;
 }
