@@ -411,6 +411,12 @@ func lastApprovers(ctx context.Context, tx *ent.Tx, orderID int) ([]string, erro
 	if err != nil || len(names) > 0 || last.Approvals == 0 {
 		return names, err
 	}
+	// As the engine counts them (move.pass): a node that had tasks passed on its
+	// reviewers' decisions, and the people auto-passed beside them or approved by a
+	// timer (the system) do not count — even when no person decided there at all.
+	if had, err := tx.Task.Query().Where(task.NodeInstanceID(last.ID), task.KindIn(engine.KindReview)).Exist(ctx); err != nil || had {
+		return []string{}, err
+	}
 	// auto-passed as a whole: its approvers are the ones the auto_approved entry names
 	e, err := tx.AuditEntry.Query().Where(auditentry.OrderID(orderID), auditentry.Node(last.NodeID), auditentry.Action("auto_approved")).
 		Order(ent.Desc(auditentry.FieldSeq)).First(ctx)

@@ -375,7 +375,14 @@ func TestReplayFromStoredState(t *testing.T) {
 	if testing.Short() {
 		budget = 2 * time.Second
 	}
-	t.Logf("seed %d (SLUICE_SEED=%d replays it)", seed, seed)
+	first := 0
+	if v := os.Getenv("SLUICE_REPLAY_FLOW"); v != "" {
+		var err error
+		if first, err = strconv.Atoi(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("seed %d (SLUICE_SEED=%d replays it; SLUICE_REPLAY_FLOW=<n> starts at the failing flow n)", seed, seed)
 	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		svc := newDemo(t, s)
@@ -386,64 +393,8 @@ func TestReplayFromStoredState(t *testing.T) {
 		}
 		end := time.Now().Add(budget)
 		var st replayStats
-		for i := 0; time.Now().Before(end); i++ {
-			r := rand.New(rand.NewPCG(seed, uint64(i)))
-			key := fmt.Sprintf("replay-%d", i)
-			name := fmt.Sprintf("flow %d (seed %d)", i, seed)
-			flows := map[string]*engine.Flow{"instant-child": instant}
-			opts := enginetest.Options{Key: key, Form: "order", People: replayPeople, Plugin: "test.flaky", Waits: true,
-				Switches: true, OnReject: true, Inclusive: true, BranchRework: true, Chain: 4}
-			if i%3 == 2 {
-				// shapes that may strand, with approvers the checker abstracts exactly:
-				// what it refuses must replay in the service as its counterexample says
-				opts.Risky, opts.Pairs = true, true
-			} else {
-				// a child flow with reviews of its own (or, when the checker refuses
-				// it, the child that ends as it starts)
-				child := enginetest.RandomFlow(r, enginetest.Options{Key: key + "-child", Form: "order", People: replayPeople,
-					Switches: true, OnReject: true, Inclusive: true, BranchRework: true, Chain: 3})
-				opts.NobodyRole, opts.Subflow = "finance", "instant-child"
-				if cf, fd := proveAndPublish(t, ctx, svc, s, child, name+" child"); fd == nil {
-					flows[child.Key], opts.Subflow = cf, child.Key
-					st.accepted++
-				} else {
-					st.refused++
-					st.childRefused++
-				}
-				st.flows++
-			}
-			doc := enginetest.RandomFlow(r, opts)
-			f, fd := proveAndPublish(t, ctx, svc, s, doc, name)
-			st.flows++
-			if fd != nil {
-				st.refused++
-				st.add(reproduce(t, ctx, s, doc, f, fd, name))
-				continue
-			}
-			st.accepted++
-			// half the flows get a reminder whose timers approve or reject some review
-			// nodes' tasks automatically (the system decides: engine.Action.Auto)
-			if r.IntN(2) == 0 {
-				rules := map[string]any{}
-				for _, n := range doc.Nodes {
-					if n.Type == engine.TypeReview && r.IntN(2) == 0 {
-						rules[n.ID] = map[string]any{"auto_after": "1h", "auto_action": []string{"approve", "approve", "reject"}[r.IntN(3)]}
-					}
-				}
-				if len(rules) > 0 {
-					rem, _ := json.Marshal(map[string]any{"kind": "reminder", "key": doc.Key + "-sla", "flow": doc.Key, "rules": rules})
-					admin := as(t, s, "admin")
-					if _, err := svc.SaveDraft(ctx, admin, "reminder", doc.Key+"-sla", rem); err != nil {
-						t.Fatalf("reminder: %v", err)
-					}
-					if _, err := svc.Publish(ctx, admin, "reminder", doc.Key+"-sla"); err != nil {
-						t.Fatalf("reminder: %v", err)
-					}
-				}
-			}
-			for k := 0; k < 2 && time.Now().Before(end); k++ {
-				st.add(replayOrder(t, ctx, svc, s, f, flows, r, fmt.Sprintf("%s order %d", name, k)))
-			}
+		for i := first; time.Now().Before(end); i++ {
+			st.add(replayFlow(t, ctx, svc, s, instant, seed, i, end))
 		}
 		// every decision taken on the way has its audit entry, and its events name it:
 		// the cross-check of `sluice audit verify` has nothing to report on real data
@@ -461,6 +412,100 @@ func TestReplayFromStoredState(t *testing.T) {
 			t.Fatalf("%d flows refused and no counterexample replayed in the service", st.refused)
 		}
 	})
+}
+
+// replayRegressions are flows random runs once failed on, replayed on every run.
+var replayRegressions = []struct {
+	seed uint64
+	flow int
+	what string
+}{
+	// a review passed by one person auto-passed and one timer: nobody counts as its
+	// approver for the auto-pass after a wait (the database said the auto-passed one)
+	{16232689015653329574, 12, "last approvers after a timer"},
+}
+
+func TestReplayRegressions(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		svc := newDemo(t, s)
+		publish(t, svc, s, "instant-child", instantChildFlow)
+		instant, err := svc.Catalog.Flow(ctx, "instant-child", 0)
+		if err != nil || instant == nil {
+			t.Fatalf("instant-child: %v", err)
+		}
+		for _, c := range replayRegressions {
+			if st := replayFlow(t, ctx, svc, s, instant, c.seed, c.flow, time.Now().Add(time.Minute)); st.orders+st.refused == 0 {
+				t.Fatalf("%s: flow %d of seed %d ran nothing", c.what, c.flow, c.seed)
+			}
+		}
+	})
+}
+
+// replayFlow generates flow i of the seed's run, publishes it (and its child flow)
+// and runs orders through it until end; a flow depends only on (seed, i), so
+// SLUICE_SEED with SLUICE_REPLAY_FLOW=i replays a failure without the flows before it.
+func replayFlow(t *testing.T, ctx context.Context, svc *app.Service, s *store.Store, instant *engine.Flow, seed uint64, i int, end time.Time) replayStats {
+	t.Helper()
+	var st replayStats
+	r := rand.New(rand.NewPCG(seed, uint64(i)))
+	key := fmt.Sprintf("replay-%d", i)
+	name := fmt.Sprintf("flow %d (seed %d)", i, seed)
+	flows := map[string]*engine.Flow{"instant-child": instant}
+	opts := enginetest.Options{Key: key, Form: "order", People: replayPeople, Plugin: "test.flaky", Waits: true,
+		Switches: true, OnReject: true, Inclusive: true, BranchRework: true, Chain: 4}
+	if i%3 == 2 {
+		// shapes that may strand, with approvers the checker abstracts exactly:
+		// what it refuses must replay in the service as its counterexample says
+		opts.Risky, opts.Pairs = true, true
+	} else {
+		// a child flow with reviews of its own (or, when the checker refuses
+		// it, the child that ends as it starts)
+		child := enginetest.RandomFlow(r, enginetest.Options{Key: key + "-child", Form: "order", People: replayPeople,
+			Switches: true, OnReject: true, Inclusive: true, BranchRework: true, Chain: 3})
+		opts.NobodyRole, opts.Subflow = "finance", "instant-child"
+		if cf, fd := proveAndPublish(t, ctx, svc, s, child, name+" child"); fd == nil {
+			flows[child.Key], opts.Subflow = cf, child.Key
+			st.accepted++
+		} else {
+			st.refused++
+			st.childRefused++
+		}
+		st.flows++
+	}
+	doc := enginetest.RandomFlow(r, opts)
+	f, fd := proveAndPublish(t, ctx, svc, s, doc, name)
+	st.flows++
+	if fd != nil {
+		st.refused++
+		st.add(reproduce(t, ctx, s, doc, f, fd, name))
+		return st
+	}
+	st.accepted++
+	// half the flows get a reminder whose timers approve or reject some review
+	// nodes' tasks automatically (the system decides: engine.Action.Auto)
+	if r.IntN(2) == 0 {
+		rules := map[string]any{}
+		for _, n := range doc.Nodes {
+			if n.Type == engine.TypeReview && r.IntN(2) == 0 {
+				rules[n.ID] = map[string]any{"auto_after": "1h", "auto_action": []string{"approve", "approve", "reject"}[r.IntN(3)]}
+			}
+		}
+		if len(rules) > 0 {
+			rem, _ := json.Marshal(map[string]any{"kind": "reminder", "key": doc.Key + "-sla", "flow": doc.Key, "rules": rules})
+			admin := as(t, s, "admin")
+			if _, err := svc.SaveDraft(ctx, admin, "reminder", doc.Key+"-sla", rem); err != nil {
+				t.Fatalf("reminder: %v", err)
+			}
+			if _, err := svc.Publish(ctx, admin, "reminder", doc.Key+"-sla"); err != nil {
+				t.Fatalf("reminder: %v", err)
+			}
+		}
+	}
+	for k := 0; k < 2 && time.Now().Before(end); k++ {
+		st.add(replayOrder(t, ctx, svc, s, f, flows, r, fmt.Sprintf("%s order %d", name, k)))
+	}
+	return st
 }
 
 // proveAndPublish publishes a flow through the service, which proves it first
@@ -640,6 +685,7 @@ func (a *replayStats) add(b replayStats) {
 	a.switched, a.reworked, a.children = a.switched+b.switched, a.reworked+b.reworked, a.children+b.children
 	a.returns, a.childSteps = a.returns+b.returns, a.childSteps+b.childSteps
 	a.reproduced, a.unreplayable = a.reproduced+b.reproduced, a.unreplayable+b.unreplayable
+	a.flows, a.accepted, a.refused, a.childRefused = a.flows+b.flows, a.accepted+b.accepted, a.refused+b.refused, a.childRefused+b.childRefused
 	for _, m := range []struct {
 		to   *map[string]int
 		from map[string]int
@@ -1072,6 +1118,23 @@ func reproduce(t *testing.T, ctx context.Context, s *store.Store, doc engine.Flo
 			fd.Kind == flowcheck.OpenAfterEnd && (live(o.Status) || open+waiting == 0):
 			t.Fatalf("%s: the service's order is %s with %d open tasks, %d waiting nodes, %d exceptions, %d waiting joins\n%s",
 				name, o.Status, open, waiting, exs, joins, show(len(steps)-1))
+		}
+	case flowcheck.OpenTwice:
+		if last != nil {
+			t.Fatalf("%s: the last step failed: %v\n%s", name, last, show(len(steps)-1))
+		}
+		active, err := s.Read.NodeInstance.Query().Where(nodeinstance.OrderID(id), nodeinstance.Status("active"),
+			nodeinstance.NodeType(engine.TypeReview)).All(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen, twice := map[string]bool{}, false
+		for _, ni := range active {
+			twice = twice || seen[ni.NodeID]
+			seen[ni.NodeID] = true
+		}
+		if !twice {
+			t.Fatalf("%s: no review node of the service's order is open twice (%d open)\n%s", name, len(active), show(len(steps)-1))
 		}
 	default:
 		t.Fatalf("%s: unexpected finding", name)
