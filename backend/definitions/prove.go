@@ -21,6 +21,6 @@ func pluginOutcomes(name string) []string {
 }
 
 // ProofCode is the stable problem code of a refused proof: flow_stranded,
-// flow_engine_error, flow_open_after_end, flow_join_never_passes, flow_automatic_loop,
-// or flow_too_large when the flow is too large to prove.
+// flow_engine_error, flow_open_after_end, flow_open_twice, flow_join_never_passes,
+// flow_automatic_loop, or flow_too_large when the flow is too large to prove.
 func ProofCode(fd *flowcheck.Finding) string { return "flow_" + string(fd.Kind) }

@@ -32,6 +32,9 @@ const (
 	EngineError Kind = "engine_error"
 	// OpenAfterEnd: a transition ended the order and opened a task or wait after the end.
 	OpenAfterEnd Kind = "open_after_end"
+	// OpenTwice: a review node opened again while it was still open (a rejection routed
+	// into another branch does it): its two visits would both arrive at the join.
+	OpenTwice Kind = "open_twice"
 	// JoinNeverPasses: a join some branch reaches can never pass.
 	JoinNeverPasses Kind = "join_never_passes"
 	// AutomaticLoop: automatic nodes loop without a person (or a wait) in between.

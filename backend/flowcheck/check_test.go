@@ -207,3 +207,23 @@ func TestAutoPassSeesEveryApprover(t *testing.T) {
 		t.Fatalf("the counterexample should loop: %s", show(fd.Counterexample))
 	}
 }
+
+// TestOpenTwiceRefused: a branch routes its rejection to the review of its sibling
+// branch, which is still open; the checker stops at the second opening (the service
+// would keep both visits, and both would arrive at the join).
+func TestOpenTwiceRefused(t *testing.T) {
+	f := build(t, []engine.NodeDoc{n("start", "start"), n("split", "parallel"), reviewRejectTo("sales", "finance"),
+		review("finance"), join("join", "split"), n("end", "end")},
+		"start>split", "split>sales", "split>finance", "sales>join", "finance>join", "join>end")
+	fd := Check(f, Options{}).Finding
+	if fd == nil || fd.Kind != OpenTwice || fd.Pointer != "/nodes/3" {
+		t.Fatalf("want open_twice at finance /nodes/3, got %+v", fd)
+	}
+	tr, err := Replay(f, fd.Counterexample, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if openTwice(tr) != "finance" {
+		t.Fatalf("the counterexample should open finance twice: %+v", tr.Open)
+	}
+}

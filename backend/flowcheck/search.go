@@ -196,9 +196,26 @@ func (c *checker) expand(s *state, a action) ([]branch, *Finding) {
 					Message: fmt.Sprintf("the order ended at %q and %q opened after it", r.Visits[end].NodeID, v.NodeID)}
 			}
 		}
+		if id := openTwice(tr); id != "" {
+			return nil, &Finding{Kind: OpenTwice, Pointer: c.nodePtr(id), Counterexample: s.path(step),
+				Message: fmt.Sprintf("%q opens again while it is still open, and both visits would arrive at its join", id)}
+		}
 		out = append(out, branch{tr: tr, appr: appr, r: r, step: step})
 	}
 	return out, nil
+}
+
+// openTwice names a review node open twice in tr, or "". The service would keep both
+// visits; the checker, like the engine, knows a node by its id, and stops there.
+func openTwice(tr *engine.Tracker) string {
+	seen := map[string]bool{}
+	for _, st := range tr.Open {
+		if seen[st.NodeID] {
+			return st.NodeID
+		}
+		seen[st.NodeID] = true
+	}
+	return ""
 }
 
 // try runs one transition with scripted answers on a copy of tr.

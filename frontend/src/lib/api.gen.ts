@@ -350,7 +350,7 @@ export interface paths {
         put?: never;
         /**
          * Publish the draft
-         * @description Validates the draft again and stores it as the next version, which never changes. No body. 404 when there is no draft. A flow is proved first (docs/flow-checker.md): the flow checker runs the engine over every state an order can reach, and a flow with a bad reachable state is refused with 422, `code` naming the kind (`flow_stranded`, `flow_engine_error`, `flow_open_after_end`, `flow_join_never_passes`, `flow_automatic_loop`, or `flow_too_large` when the flow has more states than the checker explores), `errors[0].pointer` at the node or edge at fault and `counterexample` the decisions from the start that reach the bad state.
+         * @description Validates the draft again and stores it as the next version, which never changes. No body. 404 when there is no draft. A flow is proved first (docs/flow-checker.md): the flow checker runs the engine over every state an order can reach, and a flow with a bad reachable state is refused with 422, `code` naming the kind (`flow_stranded`, `flow_engine_error`, `flow_open_after_end`, `flow_open_twice`, `flow_join_never_passes`, `flow_automatic_loop`, or `flow_too_large` when the flow has more states than the checker explores), `errors[0].pointer` at the node or edge at fault and `counterexample` the decisions from the start that reach the bad state.
          */
         post: operations["publishDefinition"];
         delete?: never;

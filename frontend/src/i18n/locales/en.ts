@@ -550,6 +550,7 @@ const en: Messages = {
         flow_stranded: "An order of this flow can get stuck: it is not finished, yet nobody can move it on.",
         flow_engine_error: "An order of this flow can reach a step the workflow engine cannot carry out.",
         flow_open_after_end: "An order of this flow could get a task or a wait after it has ended.",
+        flow_open_twice: "A review can be opened again while it is still open (a rejection sent into another branch), and both would arrive at the join.",
         flow_join_never_passes: "A join waits for branches that never all arrive, so orders stop there.",
         flow_automatic_loop: "Automatic steps form a loop with no review, wait or sub-flow in it: an order would go round forever.",
         flow_too_large: "The flow has too many possible states to be proved. Split it into sub-flows.",

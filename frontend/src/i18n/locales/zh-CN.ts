@@ -550,6 +550,7 @@ const zhCN: Messages = {
         flow_stranded: "此流程的订单可能卡住：尚未结束，却没有人能推进它。",
         flow_engine_error: "此流程的订单可能走到流程引擎无法执行的一步。",
         flow_open_after_end: "此流程的订单可能在结束后仍产生待办或等待。",
+        flow_open_twice: "审核节点可能在仍待处理时再次开启（驳回被送往另一个分支），两者都会到达汇合节点。",
         flow_join_never_passes: "汇合节点等待的分支永远不会全部到达，订单会停在那里。",
         flow_automatic_loop: "自动节点形成循环，其中没有审核、等待或子流程：订单会无限循环。",
         flow_too_large: "流程可能的状态太多，无法完成检查。请拆成子流程。",

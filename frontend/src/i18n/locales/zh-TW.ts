@@ -549,6 +549,7 @@ const zhTW = {
         flow_stranded: "此流程的訂單可能卡住：尚未結束，卻沒有人能推進它。",
         flow_engine_error: "此流程的訂單可能走到流程引擎無法執行的一步。",
         flow_open_after_end: "此流程的訂單可能在結束後仍產生待辦或等待。",
+        flow_open_twice: "審核節點可能在仍待處理時再次開啟（駁回被送往另一個分支），兩者都會到達匯合節點。",
         flow_join_never_passes: "匯合節點等待的分支永遠不會全部到達，訂單會停在那裡。",
         flow_automatic_loop: "自動節點形成迴圈，其中沒有審核、等待或子流程：訂單會無限循環。",
         flow_too_large: "流程可能的狀態太多，無法完成檢查。請拆成子流程。",

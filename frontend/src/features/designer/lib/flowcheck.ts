@@ -9,6 +9,7 @@ export const FLOW_CHECK_CODES = [
   'flow_engine_error',
   'flow_open_after_end',
   'flow_join_never_passes',
+  'flow_open_twice',
   'flow_automatic_loop',
   'flow_too_large',
 ] as const;
