@@ -109,164 +109,156 @@ export function AppLayout() {
     logout.mutate(undefined, { onSettled: () => navigate('/login', { replace: true }) });
   };
 
-  if (phone) {
-    // a reviewer's phone: no side menu, a slim header, the bottom navigation (inbox, orders, notifications, me)
-    return (
-      <LiveProvider username={user.username}>
-        <LiveBridge />
-        <Layout style={{ minHeight: '100vh' }} data-testid="phone-shell">
-          <Header
-            style={{
-              background: token.colorBgContainer,
-              paddingInline: 12,
-              height: 48,
-              lineHeight: '48px',
-              borderBottom: `1px solid ${token.colorBorderSecondary}`,
-              position: 'sticky',
-              top: 0,
-              zIndex: 10,
-            }}
-          >
-            <Flex align="center" justify="space-between" style={{ height: '100%' }}>
-              <Link to="/tasks" style={{ display: 'flex', alignItems: 'center', gap: 8 }}>
-                <img src="/favicon.svg" alt="" width={24} height={24} />
-                <Typography.Text strong style={{ fontSize: 16 }}>
-                  {t('app.name')}
-                </Typography.Text>
+  // One tree for both shells: only the parts around the page change with the width, so the page
+  // (the Outlet) stays mounted — and keeps what was typed — when a window crosses the phone breakpoint.
+  const sider = phone ? null : (
+    <Sider collapsible collapsed={collapsed} onCollapse={setCollapsed} breakpoint="lg" width={208}>
+      <Link to="/tasks" style={{ display: 'flex', alignItems: 'center', gap: 10, padding: '16px 20px', color: '#fff' }}>
+        <img src="/favicon.svg" alt="" width={28} height={28} />
+        {!collapsed && (
+          <span>
+            <Typography.Title level={4} style={{ color: '#fff', margin: 0, whiteSpace: 'nowrap', lineHeight: 1.2 }}>
+              {t('app.name')}
+            </Typography.Title>
+            <Typography.Text style={{ color: 'rgba(255,255,255,0.65)', fontSize: 12, whiteSpace: 'nowrap' }}>
+              {t('app.subtitle')}
+            </Typography.Text>
+          </span>
+        )}
+      </Link>
+      <Menu
+        theme="dark"
+        mode="inline"
+        selectedKeys={[selectedMenuKey(location.pathname)]}
+        items={[
+          {
+            key: 'tasks',
+            icon: <InboxOutlined />,
+            label: (
+              <Link to="/tasks" data-testid="nav-tasks">
+                {t('nav.tasks')}
+                <TasksCount />
               </Link>
-              <Typography.Text type="secondary" ellipsis style={{ maxWidth: '55%' }} data-testid="user-menu" data-username={user.username}>
-                {user.display_name || user.username}
-              </Typography.Text>
-            </Flex>
-          </Header>
-          <Content style={{ padding: 8, paddingBottom: PHONE_NAV_HEIGHT + 16, minWidth: 0 }}>
-            <Outlet />
-          </Content>
-          <PhoneNavCounted />
-        </Layout>
-      </LiveProvider>
-    );
-  }
-
+            ),
+          },
+          // Only what the user may use (GET /me's permissions; the server checks each request).
+          { key: 'orders', icon: <ProfileOutlined />, label: <Link to="/orders" data-testid="nav-orders">{t('nav.orders')}</Link> },
+          ...(can('orders.create')
+            ? [{ key: 'new', icon: <FileAddOutlined />, label: <Link to="/orders/new" data-testid="nav-new-order">{t('nav.newOrder')}</Link> }]
+            : []),
+          ...(canAny('orders.read', 'orders.read_all')
+            ? [
+                { key: 'boards', icon: <ProjectOutlined />, label: <Link to="/boards" data-testid="nav-boards">{t('nav.boards')}</Link> },
+                { key: 'dashboards', icon: <BarChartOutlined />, label: <Link to="/dashboards" data-testid="nav-dashboards">{t('nav.dashboards')}</Link> },
+              ]
+            : []),
+          ...(canAny('stock.manage', 'orders.read', 'orders.read_all')
+            ? [{ key: 'stock', icon: <DatabaseOutlined />, label: <Link to="/stock" data-testid="nav-stock">{t('stock.nav')}</Link> }]
+            : []),
+          ...opsMenuItems(t, canAny),
+          ...(can('definitions.manage')
+            ? [
+                { key: 'designer', icon: <ApartmentOutlined />, label: <Link to="/designer/flows" data-testid="nav-designer">{t('nav.designer')}</Link> },
+                { key: 'forms', icon: <FormOutlined />, label: <Link to="/designer/forms" data-testid="nav-forms">{t('navDesigners.forms')}</Link> },
+                { key: 'roles', icon: <TeamOutlined />, label: <Link to="/designer/roles" data-testid="nav-roles">{t('navDesigners.roles')}</Link> },
+                { key: 'reminders', icon: <BellOutlined />, label: <Link to="/designer/reminders" data-testid="nav-reminders">{t('navDesigners.reminders')}</Link> },
+                { key: 'versions', icon: <HistoryOutlined />, label: <Link to="/designer/versions" data-testid="nav-versions">{t('navDesigners.versions')}</Link> },
+              ]
+            : []),
+          ...(can('users.manage')
+            ? [{ key: 'departments', icon: <ApartmentOutlined />, label: <Link to="/admin/departments" data-testid="nav-departments">{t('nav.departments')}</Link> }]
+            : []),
+          ...(canAny('users.manage', 'audit.read')
+            ? [
+                {
+                  key: 'adminStatus',
+                  icon: <DashboardOutlined />,
+                  label: <Link to="/admin/status" data-testid="nav-admin-status">{t('nav.adminStatus')}</Link>,
+                },
+              ]
+            : []),
+        ]}
+      />
+    </Sider>
+  );
+  // a reviewer's phone: a slim header, no side menu, the bottom navigation (inbox, orders, notifications, me)
+  const bar = phone ? (
+    <Flex align="center" justify="space-between" style={{ height: '100%' }}>
+      <Link to="/tasks" style={{ display: 'flex', alignItems: 'center', gap: 8 }}>
+        <img src="/favicon.svg" alt="" width={24} height={24} />
+        <Typography.Text strong style={{ fontSize: 16 }}>
+          {t('app.name')}
+        </Typography.Text>
+      </Link>
+      <Typography.Text type="secondary" ellipsis style={{ maxWidth: '55%' }} data-testid="user-menu" data-username={user.username}>
+        {user.display_name || user.username}
+      </Typography.Text>
+    </Flex>
+  ) : (
+    <Flex align="center" justify="flex-end" gap={8} style={{ height: '100%' }}>
+      <NotificationBell />
+      <LanguageSwitcher onChange={(l) => void saveMyLanguage(l).catch(() => undefined)} />
+      <Dropdown
+        trigger={['click']}
+        menu={{
+          items: [
+            {
+              key: 'channels',
+              icon: <BellOutlined />,
+              label: <span data-testid="nav-notify-channels">{t('notifyChannels.title')}</span>,
+              onClick: () => navigate('/me/channels'),
+            },
+            {
+              key: 'logout',
+              icon: <LogoutOutlined />,
+              label: <span data-testid="logout">{t('header.logout')}</span>,
+              onClick: doLogout,
+            },
+          ],
+        }}
+      >
+        <Button type="text" data-testid="user-menu" data-username={user.username}>
+          <Avatar size="small" icon={<UserOutlined />} style={{ marginInlineEnd: 6 }} />
+          {user.display_name || user.username}
+          {user.is_admin ? (
+            <Typography.Text type="secondary" style={{ marginInlineStart: 6, fontSize: 12 }}>
+              {t('header.admin')}
+            </Typography.Text>
+          ) : null}
+        </Button>
+      </Dropdown>
+    </Flex>
+  );
   return (
     <LiveProvider username={user.username}>
-    <LiveBridge />
-    <Layout style={{ minHeight: '100vh' }}>
-      <Sider collapsible collapsed={collapsed} onCollapse={setCollapsed} breakpoint="lg" width={208}>
-        <Link to="/tasks" style={{ display: 'flex', alignItems: 'center', gap: 10, padding: '16px 20px', color: '#fff' }}>
-          <img src="/favicon.svg" alt="" width={28} height={28} />
-          {!collapsed && (
-            <span>
-              <Typography.Title level={4} style={{ color: '#fff', margin: 0, whiteSpace: 'nowrap', lineHeight: 1.2 }}>
-                {t('app.name')}
-              </Typography.Title>
-              <Typography.Text style={{ color: 'rgba(255,255,255,0.65)', fontSize: 12, whiteSpace: 'nowrap' }}>
-                {t('app.subtitle')}
-              </Typography.Text>
-            </span>
-          )}
-        </Link>
-        <Menu
-          theme="dark"
-          mode="inline"
-          selectedKeys={[selectedMenuKey(location.pathname)]}
-          items={[
-            {
-              key: 'tasks',
-              icon: <InboxOutlined />,
-              label: (
-                <Link to="/tasks" data-testid="nav-tasks">
-                  {t('nav.tasks')}
-                  <TasksCount />
-                </Link>
-              ),
-            },
-            // Only what the user may use (GET /me's permissions; the server checks each request).
-            { key: 'orders', icon: <ProfileOutlined />, label: <Link to="/orders" data-testid="nav-orders">{t('nav.orders')}</Link> },
-            ...(can('orders.create')
-              ? [{ key: 'new', icon: <FileAddOutlined />, label: <Link to="/orders/new" data-testid="nav-new-order">{t('nav.newOrder')}</Link> }]
-              : []),
-            ...(canAny('orders.read', 'orders.read_all')
-              ? [
-                  { key: 'boards', icon: <ProjectOutlined />, label: <Link to="/boards" data-testid="nav-boards">{t('nav.boards')}</Link> },
-                  { key: 'dashboards', icon: <BarChartOutlined />, label: <Link to="/dashboards" data-testid="nav-dashboards">{t('nav.dashboards')}</Link> },
-                ]
-              : []),
-            ...(canAny('stock.manage', 'orders.read', 'orders.read_all')
-              ? [{ key: 'stock', icon: <DatabaseOutlined />, label: <Link to="/stock" data-testid="nav-stock">{t('stock.nav')}</Link> }]
-              : []),
-            ...opsMenuItems(t, canAny),
-            ...(can('definitions.manage')
-              ? [
-                  { key: 'designer', icon: <ApartmentOutlined />, label: <Link to="/designer/flows" data-testid="nav-designer">{t('nav.designer')}</Link> },
-                  { key: 'forms', icon: <FormOutlined />, label: <Link to="/designer/forms" data-testid="nav-forms">{t('navDesigners.forms')}</Link> },
-                  { key: 'roles', icon: <TeamOutlined />, label: <Link to="/designer/roles" data-testid="nav-roles">{t('navDesigners.roles')}</Link> },
-                  { key: 'reminders', icon: <BellOutlined />, label: <Link to="/designer/reminders" data-testid="nav-reminders">{t('navDesigners.reminders')}</Link> },
-                  { key: 'versions', icon: <HistoryOutlined />, label: <Link to="/designer/versions" data-testid="nav-versions">{t('navDesigners.versions')}</Link> },
-                ]
-              : []),
-            ...(can('users.manage')
-              ? [{ key: 'departments', icon: <ApartmentOutlined />, label: <Link to="/admin/departments" data-testid="nav-departments">{t('nav.departments')}</Link> }]
-              : []),
-            ...(canAny('users.manage', 'audit.read')
-              ? [
-                  {
-                    key: 'adminStatus',
-                    icon: <DashboardOutlined />,
-                    label: <Link to="/admin/status" data-testid="nav-admin-status">{t('nav.adminStatus')}</Link>,
-                  },
-                ]
-              : []),
-          ]}
-        />
-      </Sider>
-      <Layout>
-        <Header
-          style={{
-            background: token.colorBgContainer,
-            paddingInline: 24,
-            borderBottom: `1px solid ${token.colorBorderSecondary}`,
-          }}
-        >
-          <Flex align="center" justify="flex-end" gap={8} style={{ height: '100%' }}>
-            <NotificationBell />
-            <LanguageSwitcher onChange={(l) => void saveMyLanguage(l).catch(() => undefined)} />
-            <Dropdown
-              trigger={['click']}
-              menu={{
-                items: [
-                  {
-                    key: 'channels',
-                    icon: <BellOutlined />,
-                    label: <span data-testid="nav-notify-channels">{t('notifyChannels.title')}</span>,
-                    onClick: () => navigate('/me/channels'),
-                  },
-                  {
-                    key: 'logout',
-                    icon: <LogoutOutlined />,
-                    label: <span data-testid="logout">{t('header.logout')}</span>,
-                    onClick: doLogout,
-                  },
-                ],
-              }}
-            >
-              <Button type="text" data-testid="user-menu" data-username={user.username}>
-                <Avatar size="small" icon={<UserOutlined />} style={{ marginInlineEnd: 6 }} />
-                {user.display_name || user.username}
-                {user.is_admin ? (
-                  <Typography.Text type="secondary" style={{ marginInlineStart: 6, fontSize: 12 }}>
-                    {t('header.admin')}
-                  </Typography.Text>
-                ) : null}
-              </Button>
-            </Dropdown>
-          </Flex>
-        </Header>
-        <Content style={{ margin: 24 }}>
-          <Outlet />
-        </Content>
+      <LiveBridge />
+      <Layout style={{ minHeight: '100vh' }} data-testid={phone ? 'phone-shell' : undefined}>
+        {sider}
+        <Layout>
+          <Header
+            style={
+              phone
+                ? {
+                    background: token.colorBgContainer,
+                    paddingInline: 12,
+                    height: 48,
+                    lineHeight: '48px',
+                    borderBottom: `1px solid ${token.colorBorderSecondary}`,
+                    position: 'sticky',
+                    top: 0,
+                    zIndex: 10,
+                  }
+                : { background: token.colorBgContainer, paddingInline: 24, borderBottom: `1px solid ${token.colorBorderSecondary}` }
+            }
+          >
+            {bar}
+          </Header>
+          <Content style={phone ? { padding: 8, paddingBottom: PHONE_NAV_HEIGHT + 16, minWidth: 0 } : { margin: 24 }}>
+            <Outlet />
+          </Content>
+          {phone ? <PhoneNavCounted /> : null}
+        </Layout>
       </Layout>
-    </Layout>
     </LiveProvider>
   );
 }
