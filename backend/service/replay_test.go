@@ -423,6 +423,9 @@ var replayRegressions = []struct {
 	// a review passed by one person auto-passed and one timer: nobody counts as its
 	// approver for the auto-pass after a wait (the database said the auto-passed one)
 	{16232689015653329574, 12, "last approvers after a timer"},
+	// a rejection routed into a sibling branch opens its review a second time: the
+	// checker refuses it (open_twice) with a counterexample the service replays
+	{16232689015653329574, 26, "a review open twice"},
 }
 
 func TestReplayRegressions(t *testing.T) {
