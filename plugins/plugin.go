@@ -20,6 +20,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"sluice/backend/i18n"
 )
 
 // Order is what a plugin sees of the order it runs for.
@@ -68,15 +70,19 @@ type Failure struct {
 	// Reason is one of the exception reasons: stock, credit, data, price, address,
 	// customer, no_approver, error.
 	Reason  string
-	Message string
+	Message string // in English: logs and the audit trail
 	Detail  map[string]any
+	// Text is the message as data (i18n.M, or a list of them): a person reads it in
+	// their own language. Fail fills it from a catalogue key (backend/i18n/locales).
+	Text any
 }
 
 func (f *Failure) Error() string { return f.Reason + ": " + f.Message }
 
-// Fail returns a *Failure.
-func Fail(reason, format string, a ...any) *Failure {
-	return &Failure{Reason: reason, Message: fmt.Sprintf(format, a...)}
+// Fail returns a *Failure whose message is the catalogue's key with its parameters
+// (numbers, names and codes: data, never text to translate).
+func Fail(reason, key string, p i18n.Params) *Failure {
+	return &Failure{Reason: reason, Message: i18n.En(key, p), Text: i18n.M(key, p)}
 }
 
 // CustomerKey is how an order names its customer: the form's customer field when it

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/expr-lang/expr"
+
+	"sluice/backend/i18n"
 )
 
 // maxSteps bounds how many automatic nodes one transition may pass, so a definition
@@ -56,8 +58,11 @@ type Env interface {
 // node, so nothing is lost and someone owns the problem.
 type Failure struct {
 	Reason  string
-	Message string
+	Message string // in English: traces, logs, audit
 	Detail  map[string]any
+	// Text is the message as data (i18n.M, or a list of them), rendered in each
+	// reader's language when the exception is read; nil when there is none.
+	Text any
 }
 
 func (f *Failure) Error() string { return f.Reason + ": " + f.Message }
@@ -608,7 +613,7 @@ func (r *Result) enter(f *Flow, id string, o Order, env Env, returnTo string) er
 		case TypeTask:
 			out, detail, effects, err := env.Run(n, o)
 			if fl, ok := errors.AsType[*Failure](err); ok {
-				r.raise(n, fl.Reason, fl.Message, fl.Detail, returnTo)
+				r.raise(n, fl.Reason, fl.Message, fl.Text, fl.Detail, returnTo)
 				return nil
 			}
 			if err != nil {
@@ -624,7 +629,8 @@ func (r *Result) enter(f *Flow, id string, o Order, env Env, returnTo string) er
 			if next == "" {
 				if out != "" && out != "ok" {
 					// the plugin and the flow disagree: a person must decide where it goes
-					r.raise(n, ReasonError, fmt.Sprintf("plugin %s returned outcome %q, and the flow has no edge for it", n.Plugin, out), detail, returnTo)
+					text := i18n.M("exception.no_edge", i18n.Params{"Plugin": n.Plugin, "Outcome": out})
+					r.raise(n, ReasonError, english(text), text, detail, returnTo)
 					return nil
 				}
 				if next, err = forward(f, id); err != nil {
@@ -875,18 +881,18 @@ func (r *Result) review(f *Flow, n *NodeDoc, o Order, env Env, returnTo string) 
 		v.CC = dedupe(slices.Sorted(slices.Values(cc)))
 	}
 	if len(users) == 0 {
-		why := fmt.Sprintf("nobody holds role %q in department %q", a.Role, dept)
+		text := i18n.M("exception.no_approver.role", i18n.Params{"Role": a.Role, "Department": dept})
 		switch {
 		case excludedSelf:
-			why = "only the submitter could decide, and this node forbids self-approval"
+			text = i18n.M("exception.no_approver.self", nil)
 		case a.Field != "":
-			why = fmt.Sprintf("form field %q names no active user", a.Field)
+			text = i18n.M("exception.no_approver.field", i18n.Params{"Field": a.Field})
 		case a.Manager > 0:
-			why = fmt.Sprintf("the submitter has no manager %d level(s) up", a.Manager)
+			text = i18n.M("exception.no_approver.manager", i18n.Params{"Levels": a.Manager})
 		case len(a.Users) > 0:
-			why = fmt.Sprintf("none of %v is an active user", a.Users)
+			text = i18n.M("exception.no_approver.users", i18n.Params{"Users": strings.Join(a.Users, ", ")})
 		}
-		r.raise(n, ReasonNoApprover, why, nil, returnTo)
+		r.raise(n, ReasonNoApprover, english(text), text, nil, returnTo)
 		return true, nil
 	}
 	v.Pool = len(users)
@@ -950,8 +956,11 @@ func (r *Result) review(f *Flow, n *NodeDoc, o Order, env Env, returnTo string) 
 
 // raise stops the walk at n with an exception: the order waits there (it stays one of
 // its current nodes) until a person retries, overrides or cancels.
-func (r *Result) raise(n *NodeDoc, reason, message string, detail map[string]any, returnTo string) {
+func (r *Result) raise(n *NodeDoc, reason, message string, text any, detail map[string]any, returnTo string) {
 	d := map[string]any{"reason": reason, "message": message}
+	if text != nil {
+		d["text"] = text
+	}
 	if len(detail) > 0 {
 		d["detail"] = detail
 	}
@@ -1007,4 +1016,11 @@ func Enter(f *Flow, id string, o Order, env Env) (*Result, error) {
 		return nil, err
 	}
 	return r, nil
+}
+
+// english is a message kept as data, in English: the engine's trace and the
+// exception's stored message (readers get Text in their own language).
+func english(text map[string]any) string {
+	s, _ := i18n.Text("en", text)
+	return s
 }

@@ -61,7 +61,7 @@ func T(lang, key string, p Params) string {
 	if !ok {
 		loc = localizers[Default]
 	}
-	cfg := &goi18n.LocalizeConfig{MessageID: key, TemplateData: p}
+	cfg := &goi18n.LocalizeConfig{MessageID: key, TemplateData: rendered(lang, p)}
 	if n, ok := p["Count"]; ok {
 		cfg.PluralCount = n
 	}
@@ -135,4 +135,75 @@ func FromContext(ctx context.Context) string {
 		return l
 	}
 	return Default
+}
+
+// A message kept as data (an exception's text, a parameter of a notification title) is
+// a map {"$msg": key, "$params": {…}}: it survives JSON storage and is rendered in the
+// reader's language when read, as a whole (Text) or as a parameter of another message.
+// A list of them renders joined by the language's list separator.
+const (
+	msgKey    = "$msg"
+	msgParams = "$params"
+)
+
+// M is the message key with its parameters, as data.
+func M(key string, p Params) map[string]any {
+	m := map[string]any{msgKey: key}
+	if len(p) > 0 {
+		m[msgParams] = p
+	}
+	return m
+}
+
+// Text renders v in lang when it is a message kept as data (M, or a list of them);
+// ok is false for anything else.
+func Text(lang string, v any) (string, bool) {
+	switch v := v.(type) {
+	case map[string]any:
+		key, ok := v[msgKey].(string)
+		if !ok {
+			return "", false
+		}
+		p, _ := v[msgParams].(map[string]any)
+		return T(lang, key, p), true
+	case []any:
+		parts := make([]string, 0, len(v))
+		for _, x := range v {
+			s, ok := Text(lang, x)
+			if !ok {
+				return "", false
+			}
+			parts = append(parts, s)
+		}
+		return strings.Join(parts, T(lang, "list.separator", nil)), len(parts) > 0
+	case []map[string]any:
+		l := make([]any, len(v))
+		for i, x := range v {
+			l[i] = x
+		}
+		return Text(lang, l)
+	}
+	return "", false
+}
+
+// rendered is p with its messages-as-data rendered in lang (p itself when it has none).
+func rendered(lang string, p Params) Params {
+	var out Params
+	for k, v := range p {
+		s, ok := Text(lang, v)
+		if !ok {
+			continue
+		}
+		if out == nil {
+			out = make(Params, len(p))
+			for k2, v2 := range p {
+				out[k2] = v2
+			}
+		}
+		out[k] = s
+	}
+	if out == nil {
+		return p
+	}
+	return out
 }

@@ -5,7 +5,9 @@ import (
 	"maps"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
+	"unicode"
 )
 
 // catalogue reads one language's file as it is stored: key → text (or plural forms).
@@ -88,6 +90,9 @@ func TestChineseIsChinese(t *testing.T) {
 			if s == "" || placeholder.ReplaceAllString(s, "") == "" {
 				continue // only placeholders: nothing to translate
 			}
+			if strings.TrimFunc(s, func(r rune) bool { return unicode.IsPunct(r) || unicode.IsSpace(r) }) == "" {
+				continue // punctuation (a list separator): nothing to translate
+			}
 			if !cjk.MatchString(s) {
 				t.Errorf("%s %q has no Chinese: %q", l, k, s)
 			}
@@ -149,5 +154,36 @@ func TestResolve(t *testing.T) {
 		if got := Resolve(c.user, c.accept); got != c.want {
 			t.Errorf("Resolve(%q, %q) = %q, want %q", c.user, c.accept, got, c.want)
 		}
+	}
+}
+
+// A message kept as data renders in each reader's language, alone, as a list, and as a
+// parameter of another message; after a JSON round trip (how it is stored) too.
+func TestMessageAsData(t *testing.T) {
+	credit := M("plugin.verify.over_credit", Params{"Customer": "C-1", "Owed": "120", "Open": "100", "Total": "20", "Limit": "110"})
+	list := []any{M("plugin.verify.no_customer", nil), credit}
+	var stored []any
+	b, _ := json.Marshal(list)
+	if err := json.Unmarshal(b, &stored); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []any{list, stored} {
+		got, ok := Text("zh-TW", v)
+		if !ok || got != "訂單未指定客戶；客戶 C-1 的未結金額將達 120（未結 100 + 本訂單 20），超過信用額度 110" {
+			t.Errorf("zh-TW list: %q %v", got, ok)
+		}
+		if got, _ := Text("en", v); got != "the order names no customer; customer C-1 would owe 120 (open 100 + this order 20), over the credit limit 110" {
+			t.Errorf("en list: %q", got)
+		}
+	}
+	title := T("zh-CN", "notice.exception", Params{"Number": "SO-1", "Reason": M("exception.reason.credit", nil), "Node": "信用检查", "Message": credit})
+	if title != "SO-1：信用检查 发生异常（信用）— 客户 C-1 的未结金额将达 120（未结 100 + 本订单 20），超过信用额度 110" {
+		t.Errorf("zh-CN title: %q", title)
+	}
+	if _, ok := Text("en", "plain text"); ok {
+		t.Error("a plain string is not a message kept as data")
+	}
+	if _, ok := Text("en", map[string]any{"key": "x"}); ok {
+		t.Error("a map without $msg is not a message kept as data")
 	}
 }

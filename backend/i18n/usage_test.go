@@ -17,7 +17,8 @@ func source(t *testing.T) map[string]*ast.File {
 	t.Helper()
 	files := map[string]*ast.File{}
 	fset := token.NewFileSet()
-	err := filepath.WalkDir("..", func(path string, d fs.DirEntry, err error) error {
+	// the backend and the plugins (whose failures name catalogue keys too)
+	err := walk([]string{"..", "../../plugins"}, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -38,6 +39,15 @@ func source(t *testing.T) map[string]*ast.File {
 		t.Fatal(err)
 	}
 	return files
+}
+
+func walk(roots []string, fn fs.WalkDirFunc) error {
+	for _, r := range roots {
+		if err := filepath.WalkDir(r, fn); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func callName(c *ast.CallExpr) string {
@@ -64,12 +74,16 @@ var keyed = map[string]struct {
 	arg  int
 	kind string
 }{
-	"problem":      {1, "key"}, // api: problem(c, status, key, params, errs...)
-	"keyedProblem": {3, "key"},
-	"Refuse":       {1, "key"},
-	"badInput":     {1, "key"},
-	"FieldErr":     {1, "code"},
-	"coded":        {1, "code"},
+	"problem":       {1, "key"}, // api: problem(c, status, key, params, errs...)
+	"keyedProblem":  {3, "key"},
+	"Refuse":        {1, "key"},
+	"badInput":      {1, "key"},
+	"M":             {0, "key"}, // i18n.M(key, params): a message kept as data
+	"Fail":          {1, "key"}, // plugins.Fail(reason, key, params)
+	"fail":          {3, "key"}, // the verify plugin's fail(rule, reason, pointer, key, params)
+	"pluginFailure": {1, "key"},
+	"FieldErr":      {1, "code"},
+	"coded":         {1, "code"},
 }
 
 // Every key the code names through the helpers is in the catalogue, and every

@@ -9,6 +9,7 @@ import (
 	"sluice/backend/ent"
 	"sluice/backend/ent/membership"
 	"sluice/backend/ent/user"
+	"sluice/backend/i18n"
 	"sluice/backend/pluginhost"
 	"sluice/backend/store"
 	"sluice/plugins"
@@ -107,12 +108,12 @@ func (e *txEnv) Eligible(username string) (bool, error) {
 func (e *txEnv) Run(n *engine.NodeDoc, o engine.Order) (string, map[string]any, any, error) {
 	p, ok := plugins.Get(n.Plugin)
 	if !ok {
-		return "", nil, nil, &engine.Failure{Reason: ReasonError, Message: fmt.Sprintf("plugin %q is not installed", n.Plugin)}
+		return "", nil, nil, pluginFailure(ReasonError, "exception.plugin_missing", i18n.Params{"Plugin": n.Plugin})
 	}
 	cfg, err := pluginhost.Config(p, n)
 	if err != nil {
 		// a version published before its plugin checked this: a person must fix the node
-		return "", nil, nil, &engine.Failure{Reason: ReasonError, Message: err.Error()}
+		return "", nil, nil, pluginFailure(ReasonError, "exception.plugin_failed", i18n.Params{"Plugin": n.Plugin, "Error": err.Error()})
 	}
 	save := !e.dryRun && e.c != nil
 	if save {
@@ -151,9 +152,14 @@ func (e *txEnv) Run(n *engine.NodeDoc, o engine.Order) (string, map[string]any, 
 		if reason == "" {
 			reason = ReasonError // a Failure that forgot its reason still reaches a person
 		}
-		return "", nil, nil, &engine.Failure{Reason: reason, Message: f.Message, Detail: f.Detail}
+		return "", nil, nil, &engine.Failure{Reason: reason, Message: f.Message, Detail: f.Detail, Text: f.Text}
 	}
-	return "", nil, nil, &engine.Failure{Reason: ReasonError, Message: err.Error()}
+	return "", nil, nil, pluginFailure(ReasonError, "exception.plugin_failed", i18n.Params{"Plugin": n.Plugin, "Error": err.Error()})
+}
+
+// pluginFailure is an exception the service raises for a plugin, its message kept as data.
+func pluginFailure(reason, key string, p i18n.Params) *engine.Failure {
+	return &engine.Failure{Reason: reason, Message: i18n.En(key, p), Text: i18n.M(key, p)}
 }
 
 func engineOrder(o *ent.Order) engine.Order {

@@ -110,6 +110,11 @@ func (w *writer) raise(v engine.Visit) error {
 	if v.ReturnTo != "" {
 		detail["return_to"] = v.ReturnTo // a resolution keeps the direct-return path
 	}
+	message := any(v.Message)
+	if text, ok := v.Detail["text"]; ok && text != nil {
+		detail["text"] = text // the message as data: each reader gets it in their language
+		message = text
+	}
 	if pol.OwnerRole != "" {
 		detail["owner_role"] = pol.OwnerRole
 	}
@@ -135,7 +140,7 @@ func (w *writer) raise(v engine.Visit) error {
 		SetDueAt(deadline).SetCreatedAt(w.now).Exec(ctx); err != nil {
 		return err
 	}
-	title := i18n.Params{"Number": o.Number, "Reason": v.Reason, "Node": nodeLabel(name, v.NodeID), "Message": v.Message}
+	title := i18n.Params{"Number": o.Number, "Reason": i18n.M("exception.reason."+v.Reason, nil), "Node": nodeLabel(name, v.NodeID), "Message": message}
 	for _, u := range owners {
 		if _, err := w.j.Notify(ctx, store.Notification{Username: u, Type: "exception", Key: "notice.exception", Params: title, OrderID: o.ID, Data: ev}); err != nil {
 			return err
@@ -216,6 +221,9 @@ func (s *Service) exceptionView(ctx context.Context, a Actor, e *ent.Exception, 
 		}
 	}
 	v.OwnerRole, _ = e.Detail["owner_role"].(string)
+	if text, ok := i18n.Text(i18n.FromContext(ctx), e.Detail["text"]); ok {
+		v.Message = text // in the reader's language (the row keeps the English)
+	}
 	v.Overdue = e.Status == "open" && e.Deadline != nil && now.After(*e.Deadline)
 	if o != nil {
 		v.OrderNumber, v.Flow = o.Number, o.FlowKey
@@ -692,7 +700,7 @@ func (s *Service) exceptionOverdue(ctx context.Context, tx *ent.Tx, j *store.Jou
 	}
 	for _, u := range v.Owners {
 		if _, err := j.Notify(ctx, store.Notification{Username: u, Type: "exception.overdue", OrderID: o.ID,
-			Key: "notice.exception_overdue", Params: i18n.Params{"Number": o.Number, "Reason": e.Reason, "Node": e.Node}, Data: ev}); err != nil {
+			Key: "notice.exception_overdue", Params: i18n.Params{"Number": o.Number, "Reason": i18n.M("exception.reason."+e.Reason, nil), "Node": e.Node}, Data: ev}); err != nil {
 			return "", err
 		}
 	}

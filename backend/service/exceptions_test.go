@@ -46,7 +46,7 @@ func (flaky) Run(ctx context.Context, in plugins.Input) (plugins.Output, error) 
 	if reason == "error" {
 		return plugins.Output{}, errors.New("the upstream service timed out")
 	}
-	f := plugins.Fail(reason, "the note says %s", reason)
+	f := &plugins.Failure{Reason: reason, Message: "the note says " + reason} // free text: a plugin without catalogue keys
 	f.Detail = map[string]any{"note": note}
 	return plugins.Output{}, f
 }
@@ -116,7 +116,8 @@ func TestPluginFailuresRaiseExceptions(t *testing.T) {
 			owners                      []string
 			within                      time.Duration
 		}{
-			{"fail:error", service.ReasonError, "the upstream service timed out", "warehouse", []string{"warehouse"}, 4 * time.Hour},
+			// the service's own text reads in the reader's language (zh-TW unless told), the error's as it came
+			{"fail:error", service.ReasonError, "外掛 test.flaky 執行失敗：the upstream service timed out", "warehouse", []string{"warehouse"}, 4 * time.Hour},
 			{"fail:stock", "stock", "the note says stock", "warehouse", []string{"warehouse"}, 4 * time.Hour},
 			{"fail:credit", "credit", "the note says credit", "warehouse", []string{"warehouse"}, 4 * time.Hour},
 		}

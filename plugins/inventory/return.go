@@ -7,6 +7,7 @@ import (
 	"math"
 
 	"sluice/backend/goods"
+	"sluice/backend/i18n"
 	"sluice/plugins"
 )
 
@@ -90,16 +91,21 @@ func returnLines(data map[string]any, field string) ([]ReturnLine, error) {
 		if g, ok := m["good_qty"]; ok {
 			l.Good = int(number(g))
 		}
+		var f *plugins.Failure
 		switch {
 		case l.SKU == "" || l.Qty <= 0:
-			return nil, plugins.Fail("data", "/%s/%d: a returned line needs an sku and a positive qty", field, i)
+			f = plugins.Fail("data", "plugin.inventory.return_line_invalid", i18n.Params{"Line": i + 1})
 		case l.Good < 0 || l.Good > l.Qty:
-			return nil, plugins.Fail("data", "/%s/%d: good_qty %d must be between 0 and qty %d", field, i, l.Good, l.Qty)
+			f = plugins.Fail("data", "plugin.inventory.return_good_qty", i18n.Params{"Line": i + 1, "Good": l.Good, "Qty": l.Qty})
+		}
+		if f != nil {
+			f.Detail = map[string]any{"pointer": fmt.Sprintf("/%s/%d", field, i)}
+			return nil, f
 		}
 		out = append(out, l)
 	}
 	if len(out) == 0 {
-		return nil, plugins.Fail("data", "the return lists no lines in %q", field)
+		return nil, plugins.Fail("data", "plugin.inventory.return_no_lines", i18n.Params{"Field": field})
 	}
 	return out, nil
 }
@@ -129,7 +135,7 @@ func (returnPlugin) Run(ctx context.Context, in plugins.Input) (plugins.Output, 
 		if in.DryRun {
 			return plugins.Output{Outcome: "ok", Detail: detail}, nil // a simulated order has none
 		}
-		return plugins.Output{}, plugins.Fail("data", "a return must be linked to the order it is about (parent)")
+		return plugins.Output{}, plugins.Fail("data", "plugin.inventory.return_no_parent", nil)
 	}
 	detail["parent"] = parent
 	if f, err := overReturn(ctx, in.Ports, in.Order.ID, parent, lines); err != nil || f != nil {
@@ -191,8 +197,8 @@ func overReturn(ctx context.Context, ports *plugins.Ports, self, parent int, lin
 	for i, l := range lines {
 		asked[l.SKU] += l.Qty
 		if left := shipped[l.SKU] - before[l.SKU]; asked[l.SKU] > left {
-			f := plugins.Fail("data", "%s: %d returned, but only %d of it can come back for order %d (shipped %d, returned before %d)",
-				l.SKU, asked[l.SKU], max(left, 0), parent, shipped[l.SKU], before[l.SKU])
+			f := plugins.Fail("data", "plugin.inventory.return_too_many", i18n.Params{"SKU": l.SKU, "Asked": asked[l.SKU], "Left": max(left, 0),
+				"Order": parent, "Shipped": shipped[l.SKU], "Before": before[l.SKU]})
 			f.Detail = map[string]any{"index": i, "sku": l.SKU, "asked": asked[l.SKU], "shipped": shipped[l.SKU], "returned_before": before[l.SKU]}
 			return f, nil
 		}

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"strings"
 
+	"sluice/backend/i18n"
 	"sluice/plugins"
 )
 
@@ -218,11 +219,11 @@ func (plugin) Run(ctx context.Context, in plugins.Input) (plugins.Output, error)
 		return plugins.Output{}, fmt.Errorf("%s: %w", Name, err)
 	}
 	if r.to == "" {
-		what := "an email address"
+		key := "plugin.notify.no_email"
 		if s.Channel == Webhook {
-			what = "a webhook URL"
+			key = "plugin.notify.no_webhook"
 		}
-		f := plugins.Fail("address", "no %s to confirm order %s to: set it on customer %q or in the order", what, in.Order.Number, r.code)
+		f := plugins.Fail("address", key, i18n.Params{"Number": in.Order.Number, "Customer": r.code})
 		f.Detail = map[string]any{"channel": s.Channel, "customer": r.code, "template": s.Template}
 		return plugins.Output{}, f
 	}

@@ -22,8 +22,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 
+	"sluice/backend/i18n"
 	"sluice/plugins"
 )
 
@@ -67,7 +69,9 @@ type Check struct {
 	Rule    string `json:"rule"`
 	Reason  string `json:"reason,omitempty"`
 	Pointer string `json:"pointer,omitempty"` // into the order data: /items/2/price
-	Message string `json:"message"`
+	Message string `json:"message"`           // in English
+	// Text is Message as data (i18n.M): a person reads it in their own language.
+	Text map[string]any `json:"text,omitempty"`
 }
 
 type plugin struct{}
@@ -142,9 +146,12 @@ type run struct {
 	cust    *plugins.Customer
 }
 
-func (r *run) fail(rule, reason, pointer, format string, a ...any) {
-	r.failed = append(r.failed, Check{Rule: rule, Reason: reason, Pointer: pointer, Message: fmt.Sprintf(format, a...)})
+func (r *run) fail(rule, reason, pointer, key string, p i18n.Params) {
+	r.failed = append(r.failed, Check{Rule: rule, Reason: reason, Pointer: pointer, Message: i18n.En(key, p), Text: i18n.M(key, p)})
 }
+
+// num shows a number as the checks do (%g: no trailing zeros), as data.
+func num(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
 
 func (plugin) Run(ctx context.Context, in plugins.Input) (plugins.Output, error) {
 	s, err := plugins.Config[Settings](Name, in)
@@ -181,11 +188,12 @@ func (plugin) Run(ctx context.Context, in plugins.Input) (plugins.Output, error)
 		return plugins.Output{Outcome: "ok", Detail: detail}, nil
 	}
 	msgs := make([]string, len(r.failed))
+	texts := make([]any, len(r.failed))
 	for i, c := range r.failed {
-		msgs[i] = c.Message
+		msgs[i], texts[i] = c.Message, c.Text
 	}
 	detail["failed"] = r.failed
-	return plugins.Output{}, &plugins.Failure{Reason: r.failed[0].Reason, Message: strings.Join(msgs, "; "), Detail: detail}
+	return plugins.Output{}, &plugins.Failure{Reason: r.failed[0].Reason, Message: strings.Join(msgs, "; "), Detail: detail, Text: texts}
 }
 
 // required: every path must hold a non-empty value; "items[].sku" on every line.
@@ -193,7 +201,7 @@ func (r *run) required(paths []string) {
 	for _, p := range paths {
 		missing := missingAt(r.data, strings.Split(p, "."), "")
 		for _, ptr := range missing {
-			r.fail("required", ReasonData, ptr, "%s is required", strings.TrimPrefix(strings.ReplaceAll(ptr, "/", "."), "."))
+			r.fail("required", ReasonData, ptr, "plugin.verify.required", i18n.Params{"Field": strings.TrimPrefix(strings.ReplaceAll(ptr, "/", "."), ".")})
 		}
 	}
 	r.checked = append(r.checked, fmt.Sprintf("required: %s", strings.Join(paths, ", ")))
@@ -261,15 +269,15 @@ func (r *run) customer(check bool) error {
 	}
 	switch {
 	case key == "":
-		r.fail("customer", ReasonCustomer, "/customer", "the order names no customer")
+		r.fail("customer", ReasonCustomer, "/customer", "plugin.verify.no_customer", nil)
 	case r.cust == nil:
-		r.fail("customer", ReasonCustomer, "/customer", "customer %q is not in the customer list", key)
+		r.fail("customer", ReasonCustomer, "/customer", "plugin.verify.unknown_customer", i18n.Params{"Customer": key})
 	case r.cust.Blocked:
-		why := r.cust.BlockedReason
-		if why == "" {
-			why = "no reason given"
+		if why := r.cust.BlockedReason; why != "" {
+			r.fail("customer", ReasonCustomer, "/customer", "plugin.verify.customer_blocked", i18n.Params{"Customer": r.cust.Code, "Why": why})
+		} else {
+			r.fail("customer", ReasonCustomer, "/customer", "plugin.verify.customer_blocked_no_reason", i18n.Params{"Customer": r.cust.Code})
 		}
-		r.fail("customer", ReasonCustomer, "/customer", "customer %s is blocked (%s)", r.cust.Code, why)
 	default:
 		r.checked = append(r.checked, fmt.Sprintf("customer: %s exists and is not blocked", r.cust.Code))
 	}
@@ -292,11 +300,11 @@ func (r *run) quantity(q Quantity) {
 		ptr := fmt.Sprintf("/items/%d/qty", i)
 		switch {
 		case !ok:
-			r.fail("quantity", ReasonData, ptr, "line %d has no quantity", i+1)
+			r.fail("quantity", ReasonData, ptr, "plugin.verify.no_quantity", i18n.Params{"Line": i + 1})
 		case q.Min > 0 && qty < q.Min:
-			r.fail("quantity", ReasonData, ptr, "line %d orders %g, below the minimum %g", i+1, qty, q.Min)
+			r.fail("quantity", ReasonData, ptr, "plugin.verify.below_min", i18n.Params{"Line": i + 1, "Qty": num(qty), "Min": num(q.Min)})
 		case q.Max > 0 && qty > q.Max:
-			r.fail("quantity", ReasonData, ptr, "line %d orders %g, above the maximum %g", i+1, qty, q.Max)
+			r.fail("quantity", ReasonData, ptr, "plugin.verify.above_max", i18n.Params{"Line": i + 1, "Qty": num(qty), "Max": num(q.Max)})
 		}
 	}
 	r.checked = append(r.checked, fmt.Sprintf("quantity: each line between %g and %g", q.Min, q.Max))
@@ -312,7 +320,7 @@ func (r *run) prices(p Prices) error {
 		price, ok := number(l["price"])
 		ptr := fmt.Sprintf("/items/%d/price", i)
 		if !ok {
-			r.fail("prices", ReasonData, ptr, "line %d has no unit price", i+1)
+			r.fail("prices", ReasonData, ptr, "plugin.verify.no_price", i18n.Params{"Line": i + 1})
 			continue
 		}
 		list, listed, err := r.ports.Prices.ListPrice(r.ctx, sku)
@@ -320,7 +328,7 @@ func (r *run) prices(p Prices) error {
 			return err
 		}
 		if !listed {
-			r.fail("prices", ReasonData, fmt.Sprintf("/items/%d/sku", i), "line %d: %q is not in the price list", i+1, sku)
+			r.fail("prices", ReasonData, fmt.Sprintf("/items/%d/sku", i), "plugin.verify.unknown_sku", i18n.Params{"Line": i + 1, "SKU": sku})
 			continue
 		}
 		if list <= 0 {
@@ -328,7 +336,8 @@ func (r *run) prices(p Prices) error {
 		}
 		off := math.Abs(price-list) / list * 100
 		if off > p.Tolerance+1e-9 {
-			r.fail("prices", ReasonPrice, ptr, "line %d: %s at %g is %.1f%% off the list price %g (tolerance %g%%)", i+1, sku, price, off, list, p.Tolerance)
+			r.fail("prices", ReasonPrice, ptr, "plugin.verify.price_off", i18n.Params{"Line": i + 1, "SKU": sku, "Price": num(price),
+				"Off": strconv.FormatFloat(off, 'f', 1, 64), "List": num(list), "Tolerance": num(p.Tolerance)})
 		}
 	}
 	r.checked = append(r.checked, fmt.Sprintf("prices: within %g%% of the price list", p.Tolerance))
@@ -363,8 +372,9 @@ func (r *run) credit(orderID int) error {
 	}
 	total, _ := number(r.data["total"])
 	if open+total > r.cust.CreditLimit+1e-9 {
-		r.fail("credit", ReasonCredit, "/total", "customer %s would owe %.0f (open %.0f + this order %.0f), over the credit limit %.0f",
-			r.cust.Code, open+total, open, total, r.cust.CreditLimit)
+		whole := func(f float64) string { return strconv.FormatFloat(f, 'f', 0, 64) }
+		r.fail("credit", ReasonCredit, "/total", "plugin.verify.over_credit", i18n.Params{"Customer": r.cust.Code, "Owed": whole(open + total),
+			"Open": whole(open), "Total": whole(total), "Limit": whole(r.cust.CreditLimit)})
 		return nil
 	}
 	r.checked = append(r.checked, fmt.Sprintf("credit: %s at %.0f of %.0f", r.cust.Code, open+total, r.cust.CreditLimit))
