@@ -23,6 +23,9 @@ export const fail = (message) => {
 };
 export const slug = (s) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
 
+/** The last navigations of each page (newPage), for a failed step's report. */
+const trails = new WeakMap();
+
 /**
  * The steps of one script: `tag` prefixes its log lines, `prefix` its screenshots
  * (test-output/e2e/<prefix>NN-<name>.png).
@@ -51,6 +54,7 @@ export function steps(tag, prefix) {
       return result;
     } catch (e) {
       if (page) run.log(`  screenshot of the failure: ${path.relative(repoRoot, await run.shot(page, `${slug(name)}-FAILED`))}`);
+      for (const line of (page && trails.get(page)) || []) run.log(`    ${line}`);
       throw new StepError(`step ${run.stepNo} "${name}" failed: ${e instanceof Error ? e.message : e}`);
     }
   };
@@ -61,9 +65,19 @@ export function steps(tag, prefix) {
     const page = await context.newPage();
     page.on('pageerror', (e) => run.log(`  [${who}] page error: ${e.message}`));
     page.on('response', async (res) => {
-      if (res.url().includes('/api/') && res.status() >= 500) {
+      // 5xx, and a 401 (the app forgets its cache and goes to the login page: a flake's usual cause)
+      if (res.url().includes('/api/') && (res.status() >= 500 || res.status() === 401) && !res.url().includes('/auth/login')) {
         run.log(`  [${who}] ${res.request().method()} ${res.url()} → ${res.status()} ${(await res.text().catch(() => '')).slice(0, 300)}`);
       }
+    });
+    // where the page went, client-side moves included, printed when a step fails: a page that started over shows there
+    trails.set(page, []);
+    page.on('framenavigated', (f) => {
+      if (f !== page.mainFrame()) return;
+      const u = new URL(f.url());
+      const trail = trails.get(page);
+      trail.push(`${new Date().toISOString().slice(11, 23)} → ${u.pathname}${u.search}`);
+      if (trail.length > 12) trail.shift();
     });
     return { context, page };
   };
