@@ -222,8 +222,8 @@ async function main() {
         const mapped = await clk.page.locator('[data-testid="import-map-row"][data-column="承諾交期"] .ant-select').innerText();
         if (!mapped.includes('承諾交期')) fail(`the column 承諾交期 maps to "${mapped}"`);
         await shot(clk.page, 'import-mapping');
-        // 1440 only: below 768 px the app switches to the phone shell, which remounts the page and drops the chosen file
-        for (const viewport of [{ width: 1440, height: 900 }]) {
+        // and at a phone's width: the shell changes around the page, which keeps the chosen file and its mapping
+        for (const viewport of [{ width: 1440, height: 900 }, { width: 390, height: 844 }]) {
           await clk.page.setViewportSize(viewport);
           await clk.page.getByTestId('import-mapping-editor').screenshot({ path: path.join(outDir, `operations-mapping-editor-${viewport.width}.png`) });
         }
