@@ -420,8 +420,15 @@ async function main() {
     await step('simulate both samples: highlighted path and rule trace', page, async () => {
       await page.locator('.react-flow__pane').click({ position: { x: 20, y: 20 } });
       await page.getByTestId('designer-simulate').click();
-      await page.getByTestId('simulate-samples').click();
-      await openDropdown(page).locator('.ant-select-item-option').filter({ hasText: '7,450' }).click();
+      // the second sample joins the first: wait until the select holds both (under load a click on an option
+      // still opening can miss; then it is clicked again)
+      const chosen = page.getByTestId('simulate-samples').locator('.ant-select-selection-item');
+      for (let i = 0; (await chosen.count()) < 2; i++) {
+        if (i === 3) fail(`the 7,450 sample could not be chosen (${await chosen.count()} chosen)`);
+        await page.getByTestId('simulate-samples').click();
+        await openDropdown(page).locator('.ant-select-item-option').filter({ hasText: '7,450' }).click();
+        await page.waitForFunction((n) => document.querySelectorAll('[data-testid="simulate-samples"] .ant-select-selection-item').length >= n, 2, { timeout: 10000 }).catch(() => undefined);
+      }
       await page.keyboard.press('Escape');
       const [res] = await Promise.all([page.waitForResponse((r) => r.url().includes(`/api/v1/flows/${FLOW}/simulate`)), page.getByTestId('simulate-run').click()]);
       if (res.status() !== 200) fail(`simulate answered ${res.status()}: ${(await res.text()).slice(0, 300)}`);
