@@ -59,8 +59,12 @@ func TestDraftReportsEveryProblem(t *testing.T) {
 			}
 		}
 		rng.Shuffle(len(reviews), func(i, j int) { reviews[i], reviews[j] = reviews[j], reviews[i] })
+		// the meta-schema's mistake on a node whose other fields still hold without a mode
+		// (a ratio node's "ratio" would be a fourth, rightful, problem)
+		k := slices.IndexFunc(reviews, func(i int) bool { return nodes[i].(map[string]any)["ratio"] == nil })
+		reviews[0], reviews[k] = reviews[k], reviews[0]
 		a, b := reviews[0], reviews[1]
-		delete(nodes[a].(map[string]any), "mode") // the meta-schema's
+		delete(nodes[a].(map[string]any), "mode")
 		nodes[b].(map[string]any)["approvers"] = map[string]any{"role": "no_such_role"}
 		edges := d["edges"].([]any)
 		cond := slices.IndexFunc(edges, func(x any) bool { return x.(map[string]any)["when"] != nil })
