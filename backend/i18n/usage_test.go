@@ -166,7 +166,7 @@ func TestNoNewFreeText(t *testing.T) {
 		"../fulfilment": 0, // moved to the catalogue: keep it so
 		"../inbound":    39,
 		"../notify":     12,
-		"../reporting":  25,
+		"../reporting":  0, // moved to the catalogue: keep it so
 		"../service":    71,
 	}
 	counts := map[string]int{}
