@@ -116,8 +116,8 @@ func TestDepartmentBoard(t *testing.T) {
 		if len(bd.at("verify")) != 0 || len(bd.at("sales_review")) != 1 {
 			t.Fatalf("q filter: %+v", bd)
 		}
-		if r := e.do("GET", "/api/v1/boards/sales?status=done", tok["manager"], nil); r.status != 422 {
-			t.Fatalf("bad status filter: %d", r.status)
+		if r := e.do("GET", "/api/v1/boards/sales?status=done", tok["manager"], nil); r.status != 422 || r.problem(t).Errors[0].Code != "board.status" {
+			t.Fatalf("bad status filter: %d %s", r.status, r.body)
 		}
 		// another department's manager may not see the board; finance reads all
 		if r := e.do("GET", "/api/v1/boards/sales", tok["manager2"], nil); r.status != 403 {
@@ -136,7 +136,13 @@ func TestDepartmentBoard(t *testing.T) {
 		if r.status != 409 || !strings.Contains(string(r.body), `"by":"manager"`) {
 			t.Fatalf("conflict: %d %s", r.status, r.body)
 		}
-		if r := e.do("DELETE", lockPath, tok["clerk"], nil); r.status != 409 {
+		if p := r.problem(t); !strings.HasPrefix(p.Detail, "order "+b.Number+" is locked by manager until ") {
+			t.Fatalf("conflict detail: %s", r.body)
+		}
+		// in zh-TW: the holder and the time as data in the language's sentence
+		r = e.do("DELETE", lockPath, tok["clerk"], nil, "Accept-Language", "zh-TW")
+		if p := r.problem(t); r.status != 409 || !strings.HasPrefix(p.Detail, "訂單 "+b.Number+" 由 manager 鎖定至 ") ||
+			!strings.HasSuffix(p.Detail, "；在此之前只有對方可以解除鎖定") || !strings.Contains(string(r.body), `"by":"manager"`) {
 			t.Fatalf("release by another: %d %s", r.status, r.body)
 		}
 		e.do("GET", "/api/v1/boards/sales", tok["clerk"], nil).json(t, bd.reset())
@@ -215,7 +221,8 @@ func TestDepartmentBoard(t *testing.T) {
 			if r.status != 422 {
 				t.Fatalf("body of %d chars: %d %s", len(body), r.status, r.body)
 			}
-			if p := r.problem(t); len(p.Errors) == 0 || p.Errors[0].Pointer != "/body" {
+			if p := r.problem(t); len(p.Errors) == 0 || p.Errors[0].Pointer != "/body" || p.Errors[0].Code != "text.length" ||
+				p.Errors[0].Message != "between 1 and 2000 characters" {
 				t.Fatalf("problem %+v", p)
 			}
 		}

@@ -166,17 +166,21 @@ func TestBatchPrintOverHTTP(t *testing.T) {
 			body    string
 			status  int
 			pointer string
+			code    string // the field error's code at pointer
+			detail  string
 		}{
-			{"malformed", clerk, `{"orders": [1`, 400, ""},
-			{"unknown field", clerk, `{"orders": [1], "document": "order", "copies": 2}`, 400, "/copies"},
-			{"wrong type", clerk, `{"orders": "1", "document": "order"}`, 400, "/orders"},
-			{"no orders", clerk, `{"orders": [], "document": "order"}`, 422, "/orders"},
-			{"unknown document", clerk, fmt.Sprintf(`{"orders": [%d], "document": "invoice"}`, ids[0]), 422, "/document"},
-			{"bad lang", clerk, fmt.Sprintf(`{"orders": [%d], "document": "order", "lang": "fr"}`, ids[0]), 422, "/lang"},
-			{"twice", clerk, fmt.Sprintf(`{"orders": [%d, %d], "document": "order"}`, ids[0], ids[0]), 422, "/orders/1"},
-			{"bad id", clerk, `{"orders": [0], "document": "order"}`, 422, "/orders/0"},
-			{"unknown order", clerk, fmt.Sprintf(`{"orders": [%d, 999999], "document": "order"}`, ids[0]), 404, ""},
-			{"another department", manager2, fmt.Sprintf(`{"orders": [%d], "document": "order"}`, ids[0]), 403, ""},
+			{"malformed", clerk, `{"orders": [1`, 400, "", "", ""},
+			{"unknown field", clerk, `{"orders": [1], "document": "order", "copies": 2}`, 400, "/copies", "", ""},
+			{"wrong type", clerk, `{"orders": "1", "document": "order"}`, 400, "/orders", "", ""},
+			{"no orders", clerk, `{"orders": [], "document": "order"}`, 422, "/orders", "batch.orders_required", "the batch cannot be printed"},
+			{"unknown document", clerk, fmt.Sprintf(`{"orders": [%d], "document": "invoice"}`, ids[0]), 422, "/document", "document.unknown", ""},
+			{"bad lang", clerk, fmt.Sprintf(`{"orders": [%d], "document": "order", "lang": "fr"}`, ids[0]), 422, "/lang", "language.unknown_or_order", ""},
+			{"twice", clerk, fmt.Sprintf(`{"orders": [%d, %d], "document": "order"}`, ids[0], ids[0]), 422, "/orders/1", "batch.order_repeated", ""},
+			{"bad id", clerk, `{"orders": [0], "document": "order"}`, 422, "/orders/0", "order.id_positive", ""},
+			// the order's own refusal, in the request's language, names the order
+			{"unknown order", clerk, fmt.Sprintf(`{"orders": [%d, 999999], "document": "order"}`, ids[0]), 404, "", "", "order 999999: order not found"},
+			{"another department", manager2, fmt.Sprintf(`{"orders": [%d], "document": "order"}`, ids[0]), 403, "", "",
+				fmt.Sprintf("order %d: you may not see this order", ids[0])},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				r := e.do("POST", "/api/v1/documents/batch", tc.token, tc.body)
@@ -187,19 +191,27 @@ func TestBatchPrintOverHTTP(t *testing.T) {
 				if tc.pointer != "" {
 					found := false
 					for _, fe := range p.Errors {
-						found = found || fe.Pointer == tc.pointer
+						found = found || (fe.Pointer == tc.pointer && (tc.code == "" || fe.Code == tc.code))
 					}
 					if !found {
-						t.Fatalf("no error at %s: %+v", tc.pointer, p)
+						t.Fatalf("no error %s at %s: %+v", tc.code, tc.pointer, p)
 					}
 				}
+				if tc.detail != "" && p.Detail != tc.detail {
+					t.Fatalf("detail %q, want %q", p.Detail, tc.detail)
+				}
 			})
+		}
+		// in zh-TW: the order named in the language's words, its own refusal translated
+		r := e.do("POST", "/api/v1/documents/batch", clerk, fmt.Sprintf(`{"orders": [%d, 999999], "document": "order"}`, ids[0]), "Accept-Language", "zh-TW")
+		if p := r.problem(t); r.status != 404 || p.Detail != "訂單 999999：找不到訂單" {
+			t.Fatalf("unknown order, zh-TW: %d %s", r.status, r.body)
 		}
 		if after := e.counts(); after != before {
 			t.Fatalf("refused batches wrote: %+v → %+v", before, after)
 		}
 
-		r := e.do("POST", "/api/v1/documents/batch", clerk, map[string]any{"orders": ids, "document": "packing-slip"})
+		r = e.do("POST", "/api/v1/documents/batch", clerk, map[string]any{"orders": ids, "document": "packing-slip"})
 		pages := pdfText(t, r)
 		if len(pages) < len(ids) {
 			t.Fatalf("%d pages for %d orders", len(pages), len(ids))

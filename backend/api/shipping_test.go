@@ -57,20 +57,28 @@ func TestShipmentsOverHTTP(t *testing.T) {
 			token, body string
 			status      int
 			pointer     string
+			code        string
 		}{
-			{stranger, `{"carrier":"tcat","tracking":"TC-1","lines":[{"sku":"BRG-6204","qty":1}]}`, 403, ""},
-			{wh, `{"carrier":"tcat","tracking":"TC-0001","lines":[{"sku":"BRG-6204","qty":51}]}`, 422, "/lines/0/qty"},
-			{wh, `{"carrier":"nope","tracking":"TC-0001","lines":[{"sku":"BRG-6204","qty":1}]}`, 422, "/carrier"},
-			{wh, `{"carrier":"tcat","tracking":"TC-0001","lines":[{"sku":"BRG-6204","qty":1}],"extra":1}`, 400, "/extra"},
+			{stranger, `{"carrier":"tcat","tracking":"TC-1","lines":[{"sku":"BRG-6204","qty":1}]}`, 403, "", ""},
+			{wh, `{"carrier":"tcat","tracking":"TC-0001","lines":[{"sku":"BRG-6204","qty":51}]}`, 422, "/lines/0/qty", "shipment.qty_left"},
+			{wh, `{"carrier":"tcat","tracking":"TC-0001","lines":[{"sku":"NOPE-1","qty":1}]}`, 422, "/lines/0/sku", "shipment.sku_not_ordered"},
+			{wh, `{"carrier":"nope","tracking":"TC-0001","lines":[{"sku":"BRG-6204","qty":1}]}`, 422, "/carrier", "carrier.unknown"},
+			{wh, `{"carrier":"tcat","tracking":"T!","lines":[{"sku":"BRG-6204","qty":0}]}`, 422, "/tracking", "tracking.pattern"},
+			{wh, `{"carrier":"tcat","tracking":"TC-0001","lines":[{"sku":"BRG-6204","qty":1}],"extra":1}`, 400, "/extra", ""},
 		} {
 			r := e.do("POST", path, tc.token, tc.body)
 			if r.status != tc.status {
 				t.Fatalf("%s: %d %s, want %d", tc.body, r.status, r.body, tc.status)
 			}
 			p := r.problem(t)
-			if tc.pointer != "" && (len(p.Errors) == 0 || p.Errors[0].Pointer != tc.pointer) {
+			if tc.pointer != "" && (len(p.Errors) == 0 || p.Errors[0].Pointer != tc.pointer || (tc.code != "" && p.Errors[0].Code != tc.code)) {
 				t.Fatalf("%s: errors %+v, want %s", tc.body, p.Errors, tc.pointer)
 			}
+		}
+		// the same refusal in zh-CN: the same code, its quantities as data
+		r = e.do("POST", path, wh, `{"carrier":"tcat","tracking":"TC-0001","lines":[{"sku":"BRG-6204","qty":51}]}`, "Accept-Language", "zh-CN")
+		if p := r.problem(t); p.Detail != "发货数量超过尚待发货的数量" || p.Errors[0].Code != "shipment.qty_left" || p.Errors[0].Message != "BRG-6204 尚待发货的数量只剩 50（订购 50，已发货 0）" {
+			t.Fatalf("over-shipping, zh-CN: %d %s", r.status, r.body)
 		}
 		if e.counts() != before || shipments() != n {
 			t.Fatalf("a refused shipment wrote something")

@@ -28,7 +28,7 @@ func TestStatsAndExpressionRoutes(t *testing.T) {
 	if r := e.do("GET", "/api/v1/flows/order-review/stats?department=sales", m2, nil); r.status != 403 {
 		t.Fatalf("manager2 on sales: %d %s", r.status, r.body)
 	}
-	if r := e.do("GET", "/api/v1/flows/order-review/stats?from=yesterday", fin, nil); r.status != 422 || r.problem(t).Errors[0].Pointer != "/from" {
+	if r := e.do("GET", "/api/v1/flows/order-review/stats?from=yesterday", fin, nil); r.status != 422 || r.problem(t).Errors[0].Pointer != "/from" || r.problem(t).Errors[0].Code != "date.format" {
 		t.Fatalf("bad date: %d %s", r.status, r.body)
 	}
 

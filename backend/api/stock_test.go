@@ -72,5 +72,18 @@ func TestStockHTTP(t *testing.T) {
 		if r := e.do("POST", "/api/v1/warehouses", wh, map[string]any{"key": "south", "name": "南倉"}); r.status != 201 {
 			t.Fatalf("warehouse: %d %s", r.status, r.body)
 		}
+		// taken keys and a bad filter: refusals from the catalogue, their keys as data
+		r = e.do("POST", "/api/v1/products", wh, map[string]any{"sku": "BLT-M8-30", "name": "again"})
+		if p := r.problem(t); r.status != 409 || p.Detail != `product "BLT-M8-30" exists; update it with PUT /products/BLT-M8-30` {
+			t.Fatalf("product twice: %d %s", r.status, r.body)
+		}
+		r = e.do("POST", "/api/v1/warehouses", wh, map[string]any{"key": "south", "name": "南倉"}, "Accept-Language", "zh-TW")
+		if p := r.problem(t); r.status != 409 || p.Detail != "倉庫「south」已存在" {
+			t.Fatalf("warehouse twice: %d %s", r.status, r.body)
+		}
+		r = e.do("GET", "/api/v1/stock/moves?order=x", clerk, nil)
+		if p := r.problem(t); r.status != 422 || len(p.Errors) != 1 || p.Errors[0].Pointer != "/order" || p.Errors[0].Code != "order.id_positive" {
+			t.Fatalf("moves?order=x: %d %s", r.status, r.body)
+		}
 	})
 }

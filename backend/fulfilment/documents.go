@@ -15,6 +15,7 @@ import (
 	"sluice/backend/ent"
 	"sluice/backend/ent/department"
 	"sluice/backend/ent/user"
+	"sluice/backend/i18n"
 	"sluice/backend/pluginhost"
 	"sluice/backend/service"
 	"sluice/backend/store"
@@ -49,7 +50,7 @@ type PrintedDocument struct {
 // changes no state. Unknown document or order: 404; an order the actor may not see: 403.
 func (s *Fulfilment) PrintDocument(ctx context.Context, a service.Actor, id int, name string, lang documents.Lang, record bool) (*PrintedDocument, error) {
 	if _, ok := documents.Templates[name]; !ok {
-		return nil, service.NotFound("document " + strconv.Quote(name) + " (there are " + strings.Join(documents.Names, ", ") + ")")
+		return nil, service.Refuse(http.StatusNotFound, "problem.document_unknown", i18n.Params{"Name": name, "Documents": strings.Join(documents.Names, ", ")})
 	}
 	o, err := s.ReadableOrder(ctx, a, id)
 	if err != nil {
@@ -69,34 +70,34 @@ func (s *Fulfilment) PrintDocument(ctx context.Context, a service.Actor, id int,
 func (s *Fulfilment) PrintBatch(ctx context.Context, a service.Actor, req BatchPrintRequest) (*PrintedDocument, error) {
 	var errs []service.FieldError
 	if _, ok := documents.Templates[req.Document]; !ok {
-		errs = append(errs, service.FieldError{Pointer: "/document", Message: "one of " + strings.Join(documents.Names, ", ")})
+		errs = append(errs, service.FieldErr("/document", "document.unknown", i18n.Params{"Documents": strings.Join(documents.Names, ", ")}))
 	}
 	var lang documents.Lang
 	if req.Lang != "" {
 		l, ok := documents.ParseLang(req.Lang)
 		if !ok {
-			errs = append(errs, service.FieldError{Pointer: "/lang", Message: "one of zh-TW, zh-CN, en (or leave it out for each order's own)"})
+			errs = append(errs, service.FieldErr("/lang", "language.unknown_or_order", nil))
 		}
 		lang = l
 	}
 	switch {
 	case len(req.Orders) == 0:
-		errs = append(errs, service.FieldError{Pointer: "/orders", Message: "list at least one order id"})
+		errs = append(errs, service.FieldErr("/orders", "batch.orders_required", nil))
 	case len(req.Orders) > MaxBatchPrint:
-		errs = append(errs, service.FieldError{Pointer: "/orders", Message: fmt.Sprintf("at most %d orders per batch", MaxBatchPrint)})
+		errs = append(errs, service.FieldErr("/orders", "batch.too_many_orders", i18n.Params{"Max": MaxBatchPrint}))
 	}
 	seen := map[int]int{}
 	for i, id := range req.Orders {
 		if id < 1 {
-			errs = append(errs, service.FieldError{Pointer: "/orders/" + strconv.Itoa(i), Message: "an order id is a positive integer"})
+			errs = append(errs, service.FieldErr("/orders/"+strconv.Itoa(i), "order.id_positive", nil))
 		} else if j, dup := seen[id]; dup {
-			errs = append(errs, service.FieldError{Pointer: "/orders/" + strconv.Itoa(i), Message: fmt.Sprintf("order %d is already listed at /orders/%d", id, j)})
+			errs = append(errs, service.FieldErr("/orders/"+strconv.Itoa(i), "batch.order_repeated", i18n.Params{"ID": id, "At": "/orders/" + strconv.Itoa(j)}))
 		} else {
 			seen[id] = i
 		}
 	}
 	if len(errs) > 0 {
-		return nil, service.Invalid("the batch cannot be printed", errs...)
+		return nil, service.Refuse(http.StatusUnprocessableEntity, "problem.batch_invalid", nil, errs...)
 	}
 	orders := make([]*ent.Order, 0, len(req.Orders))
 	for _, id := range req.Orders {
@@ -104,7 +105,13 @@ func (s *Fulfilment) PrintBatch(ctx context.Context, a service.Actor, req BatchP
 		if err != nil {
 			var e *service.Error
 			if errors.As(err, &e) && (e.Status == http.StatusNotFound || e.Status == http.StatusForbidden) {
-				e.Detail = fmt.Sprintf("order %d: %s", id, e.Detail)
+				// the order's own refusal, read in the request's language, names the order
+				var reason any = e.Detail
+				if e.Key != "" {
+					reason = i18n.M(e.Key, e.Params)
+				}
+				e.Key, e.Params = "problem.batch_order", i18n.Params{"ID": id, "Reason": reason}
+				e.Detail = i18n.En(e.Key, e.Params)
 			}
 			return nil, err
 		}

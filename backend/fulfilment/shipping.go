@@ -17,6 +17,7 @@ import (
 	"sluice/backend/ent/task"
 	"sluice/backend/ent/warehouse"
 	"sluice/backend/goods"
+	"sluice/backend/i18n"
 	"sluice/backend/inventory"
 	"sluice/backend/service"
 	"sluice/backend/store"
@@ -65,30 +66,30 @@ func (s *Fulfilment) Carriers() []plugins.Carrier { return plugins.Carriers() }
 func checkShipment(req ShipmentRequest) []service.FieldError {
 	var errs []service.FieldError
 	if req.Carrier == "" {
-		errs = append(errs, service.FieldError{Pointer: "/carrier", Message: "required: the key of a carrier (GET /api/v1/carriers)"})
+		errs = append(errs, service.FieldErr("/carrier", "carrier.required", nil))
 	} else if _, ok := plugins.GetCarrier(req.Carrier); !ok {
 		keys := []string{}
 		for _, c := range plugins.Carriers() {
 			keys = append(keys, c.Key)
 		}
-		errs = append(errs, service.FieldError{Pointer: "/carrier", Message: fmt.Sprintf("unknown carrier %q; one of %s", req.Carrier, strings.Join(keys, ", "))})
+		errs = append(errs, service.FieldErr("/carrier", "carrier.unknown", i18n.Params{"Carrier": req.Carrier, "Carriers": strings.Join(keys, ", ")}))
 	}
 	if !trackingPattern.MatchString(req.Tracking) {
-		errs = append(errs, service.FieldError{Pointer: "/tracking", Message: "a tracking number of 4 to 40 letters, digits and dashes"})
+		errs = append(errs, service.FieldErr("/tracking", "tracking.pattern", nil))
 	}
 	switch {
 	case len(req.Lines) == 0:
-		errs = append(errs, service.FieldError{Pointer: "/lines", Message: "list at least one line {sku, qty}"})
+		errs = append(errs, service.FieldErr("/lines", "shipment.lines_required", nil))
 	case len(req.Lines) > MaxShipmentLines:
-		errs = append(errs, service.FieldError{Pointer: "/lines", Message: fmt.Sprintf("at most %d lines", MaxShipmentLines)})
+		errs = append(errs, service.FieldErr("/lines", "shipment.too_many_lines", i18n.Params{"Max": MaxShipmentLines}))
 	}
 	for i, l := range req.Lines {
 		at := "/lines/" + strconv.Itoa(i)
 		if l.SKU == "" {
-			errs = append(errs, service.FieldError{Pointer: at + "/sku", Message: "required"})
+			errs = append(errs, service.FieldErr(at+"/sku", "required", nil))
 		}
 		if l.Qty < 1 || l.Qty > MaxQty {
-			errs = append(errs, service.FieldError{Pointer: at + "/qty", Message: fmt.Sprintf("a positive whole quantity, at most %d", MaxQty)})
+			errs = append(errs, service.FieldErr(at+"/qty", "shipment.qty_range", i18n.Params{"Max": MaxQty}))
 		}
 	}
 	return errs
@@ -102,7 +103,7 @@ func checkShipment(req ShipmentRequest) []service.FieldError {
 // shipper's behalf, and the order moves on.
 func (s *Fulfilment) Ship(ctx context.Context, a service.Actor, orderID int, req ShipmentRequest, id *service.Idem) (*ShipmentResult, *service.Replay, error) {
 	if errs := checkShipment(req); len(errs) > 0 {
-		return nil, nil, service.Invalid("the shipment is not valid", errs...)
+		return nil, nil, service.Refuse(http.StatusUnprocessableEntity, "problem.shipment_invalid", nil, errs...)
 	}
 	carrier, _ := plugins.GetCarrier(req.Carrier)
 	var res *ShipmentResult
@@ -116,7 +117,7 @@ func (s *Fulfilment) Ship(ctx context.Context, a service.Actor, orderID int, req
 		// against what is still to ship one after another
 		o, err := s.LockForWrite(ctx, tx, orderID)
 		if ent.IsNotFound(err) {
-			return service.NotFound("order")
+			return service.Refuse(http.StatusNotFound, "problem.not_found.order", nil)
 		}
 		if err != nil {
 			return err
@@ -149,16 +150,16 @@ func (s *Fulfilment) Ship(ctx context.Context, a service.Actor, orderID int, req
 		for i, l := range req.Lines {
 			at := "/lines/" + strconv.Itoa(i)
 			if ordered[l.SKU] == 0 {
-				errs = append(errs, service.FieldError{Pointer: at + "/sku", Message: fmt.Sprintf("the order has no %s; it has %s", l.SKU, strings.Join(slices.Sorted(maps.Keys(ordered)), ", "))})
+				errs = append(errs, service.FieldErr(at+"/sku", "shipment.sku_not_ordered", i18n.Params{"SKU": l.SKU, "SKUs": strings.Join(slices.Sorted(maps.Keys(ordered)), ", ")}))
 				continue
 			}
 			asked[l.SKU] += l.Qty
 			if left := ordered[l.SKU] - shipped[l.SKU]; asked[l.SKU] > left {
-				errs = append(errs, service.FieldError{Pointer: at + "/qty", Message: fmt.Sprintf("only %d of %s is still to ship (ordered %d, shipped %d)", left, l.SKU, ordered[l.SKU], shipped[l.SKU])})
+				errs = append(errs, service.FieldErr(at+"/qty", "shipment.qty_left", i18n.Params{"Left": left, "SKU": l.SKU, "Ordered": ordered[l.SKU], "Shipped": shipped[l.SKU]}))
 			}
 		}
 		if len(errs) > 0 {
-			return service.Invalid("the shipment exceeds what is still to ship", errs...)
+			return service.Refuse(http.StatusUnprocessableEntity, "problem.shipment_exceeds_order", nil, errs...)
 		}
 		wh, err := shipFrom(ctx, c, o.ID, req.Warehouse)
 		if err != nil {
@@ -173,7 +174,8 @@ func (s *Fulfilment) Ship(ctx context.Context, a service.Actor, orderID int, req
 		for i, l := range req.Lines {
 			m, err := inventory.ShipQty(ctx, c, o.ID, l.SKU, wh, l.Qty, number)
 			if errors.Is(err, inventory.ErrShortage) {
-				return service.Invalid("not enough stock to ship", service.FieldError{Pointer: "/lines/" + strconv.Itoa(i) + "/qty", Message: fmt.Sprintf("warehouse %s cannot ship %d of %s (neither held for this order nor available)", wh, l.Qty, l.SKU)})
+				return service.Refuse(http.StatusUnprocessableEntity, "problem.not_enough_stock_to_ship", nil,
+					service.FieldErr("/lines/"+strconv.Itoa(i)+"/qty", "shipment.not_enough_stock", i18n.Params{"Warehouse": wh, "Qty": l.Qty, "SKU": l.SKU}))
 			}
 			if err != nil {
 				return err
@@ -243,7 +245,7 @@ func (s *Fulfilment) shippingTask(ctx context.Context, tx *ent.Tx, a service.Act
 		}
 	}
 	if len(nodes) == 0 {
-		return nil, service.Conflict("flow %s has no shipping step; shipments cannot be posted for its orders", f.Key)
+		return nil, service.Refuse(http.StatusConflict, "problem.flow_no_shipping", i18n.Params{"Flow": f.Key})
 	}
 	ts, err := tx.Task.Query().Where(task.OrderID(o.ID), task.NodeIDIn(nodes...), task.Status("open"), task.KindNEQ("cc")).
 		Order(ent.Asc(task.FieldID)).All(ctx)
@@ -251,7 +253,7 @@ func (s *Fulfilment) shippingTask(ctx context.Context, tx *ent.Tx, a service.Act
 		return nil, err
 	}
 	if len(ts) == 0 || o.Status != engine.StatusInReview {
-		return nil, service.Conflict("the order is not at its shipping step (status %s, at %v)", o.Status, o.CurrentNodes)
+		return nil, service.Refuse(http.StatusConflict, "problem.order_not_at_shipping", i18n.Params{"Status": o.Status, "Nodes": strings.Join(o.CurrentNodes, ", ")})
 	}
 	for _, t := range ts {
 		if !s.MayAct(a, f, t, engine.ActApprove) {
@@ -262,7 +264,7 @@ func (s *Fulfilment) shippingTask(ctx context.Context, tx *ent.Tx, a service.Act
 		}
 		return t, nil
 	}
-	return nil, service.Forbidden("only the assignees of the shipping step may post shipments")
+	return nil, service.Refuse(http.StatusForbidden, "problem.forbidden.ship_not_assignee", nil)
 }
 
 // shipFrom is the warehouse a shipment leaves from: the one asked for (it must exist),
@@ -274,7 +276,7 @@ func shipFrom(ctx context.Context, c *ent.Client, orderID int, asked string) (st
 			return "", err
 		}
 		if !ok {
-			return "", service.Invalid("unknown warehouse", service.FieldError{Pointer: "/warehouse", Message: fmt.Sprintf("no warehouse %q", asked)})
+			return "", service.Refuse(http.StatusUnprocessableEntity, "problem.unknown_warehouse", nil, service.FieldErr("/warehouse", "warehouse.unknown", i18n.Params{"Warehouse": asked}))
 		}
 		return asked, nil
 	}

@@ -157,7 +157,7 @@ func (in ProductInput) check(create bool) []service.FieldError {
 // ListProducts is for whoever may read stock, by SKU.
 func (s *Fulfilment) ListProducts(ctx context.Context, a service.Actor, q string) ([]ProductView, error) {
 	if !s.mayReadStock(ctx, a) {
-		return nil, service.Forbidden("you may not see products")
+		return nil, service.Refuse(http.StatusForbidden, "problem.forbidden.see_products", nil)
 	}
 	pq := s.Store.Read.Product.Query()
 	if q != "" {
@@ -189,7 +189,7 @@ func (s *Fulfilment) CreateProduct(ctx context.Context, a service.Actor, in Prod
 			return err
 		}
 		if taken {
-			return service.Conflict("product %q exists; update it with PUT /products/%s", in.SKU, in.SKU)
+			return service.Refuse(http.StatusConflict, "problem.product_exists", i18n.Params{"SKU": in.SKU})
 		}
 		c := tx.Product.Create().SetSku(in.SKU).SetName(strings.TrimSpace(*in.Name)).SetCreatedAt(j.At())
 		setProduct(c.Mutation(), in)
@@ -225,7 +225,7 @@ func (s *Fulfilment) UpdateProduct(ctx context.Context, a service.Actor, sku str
 	err := s.Change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
 		p, err := tx.Product.Query().Where(product.Sku(sku)).Only(ctx)
 		if ent.IsNotFound(err) {
-			return service.NotFound("product")
+			return service.Refuse(http.StatusNotFound, "problem.not_found.product", nil)
 		}
 		if err != nil {
 			return err
@@ -313,7 +313,7 @@ func (s *Fulfilment) CreateWarehouse(ctx context.Context, a service.Actor, in Wa
 			return err
 		}
 		if taken {
-			return service.Conflict("warehouse %q exists", in.Key)
+			return service.Refuse(http.StatusConflict, "problem.warehouse_exists", i18n.Params{"Warehouse": in.Key})
 		}
 		w, err := tx.Warehouse.Create().SetKey(in.Key).SetName(strings.TrimSpace(in.Name)).SetCreatedAt(j.At()).Save(ctx)
 		if err != nil {
@@ -505,7 +505,7 @@ func (s *Fulfilment) ListMoves(ctx context.Context, a service.Actor, f MoveFilte
 	if f.Order != "" {
 		id, err := strconv.Atoi(f.Order)
 		if err != nil || id <= 0 {
-			return nil, service.Invalid("the query is not valid", service.FieldError{Pointer: "/order", Message: "an order id"})
+			return nil, service.Refuse(http.StatusUnprocessableEntity, "problem.query_invalid", nil, service.FieldErr("/order", "order.id_positive", nil))
 		}
 		q.Where(stockmove.OrderID(id))
 	}

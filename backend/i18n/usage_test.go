@@ -163,10 +163,10 @@ func TestNoNewFreeText(t *testing.T) {
 		"../api":        2, // rawProblem: readiness reason, websocket handshake refusal
 		"../access":     1,
 		"../catalogue":  28,
-		"../fulfilment": 31,
+		"../fulfilment": 0, // moved to the catalogue: keep it so
 		"../inbound":    39,
 		"../notify":     12,
-		"../reporting":  25,
+		"../reporting":  0, // moved to the catalogue: keep it so
 		"../service":    71,
 	}
 	counts := map[string]int{}

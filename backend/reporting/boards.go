@@ -26,6 +26,7 @@ import (
 	"sluice/backend/ent/taskassignee"
 	"sluice/backend/ent/timer"
 	"sluice/backend/ent/user"
+	"sluice/backend/i18n"
 	"sluice/backend/service"
 	"sluice/backend/store"
 )
@@ -132,7 +133,7 @@ func (s *Reporting) Board(ctx context.Context, a service.Actor, dept string, f B
 		for _, st := range strings.Split(f.Status, ",") {
 			st = strings.TrimSpace(st)
 			if st != engine.StatusInReview && st != engine.StatusException {
-				return nil, service.Invalid("the query is not valid", service.FieldError{Pointer: "/status", Message: "a comma-separated list of in_review and exception"})
+				return nil, service.Refuse(http.StatusUnprocessableEntity, "problem.query_invalid", nil, service.FieldErr("/status", "board.status", nil))
 			}
 			statuses = append(statuses, st)
 		}
@@ -143,7 +144,7 @@ func (s *Reporting) Board(ctx context.Context, a service.Actor, dept string, f B
 		return nil, err
 	}
 	if f.Cursor != "" && f.Node == "" {
-		return nil, service.Invalid("the query is not valid", service.FieldError{Pointer: "/cursor", Message: "a column's cursor goes with its node (?node=…)"})
+		return nil, service.Refuse(http.StatusUnprocessableEntity, "problem.query_invalid", nil, service.FieldErr("/cursor", "board.cursor_without_node", nil))
 	}
 	limit := service.PageSize(f.Limit)
 	if !s.MayWatchDepartment(ctx, a, dept) {
@@ -153,14 +154,14 @@ func (s *Reporting) Board(ctx context.Context, a service.Actor, dept string, f B
 	if ok, err := c.Department.Query().Where(department.Key(dept)).Exist(ctx); err != nil {
 		return nil, err
 	} else if !ok {
-		return nil, service.NotFound("department")
+		return nil, service.Refuse(http.StatusNotFound, "problem.not_found.department", nil)
 	}
 	fl, err := s.Catalog.Flow(ctx, f.Flow, 0)
 	if err != nil {
 		return nil, err
 	}
 	if fl == nil {
-		return nil, service.NotFound("flow")
+		return nil, service.Refuse(http.StatusNotFound, "problem.not_found.flow", nil)
 	}
 	b := &Board{Flow: fl.Key, Version: fl.Version, Department: dept, Columns: []BoardColumn{}}
 	col := map[string]int{}
@@ -269,7 +270,7 @@ func (s *Reporting) Board(ctx context.Context, a service.Actor, dept string, f B
 	if f.Node != "" {
 		i, ok := col[f.Node]
 		if !ok {
-			return nil, service.NotFound("board column")
+			return nil, service.Refuse(http.StatusNotFound, "problem.not_found.board_column", nil)
 		}
 		b.Columns = []BoardColumn{b.Columns[i]}
 	}
@@ -533,7 +534,7 @@ func parseBoardCursor(s string) (boardCursor, error) {
 	if s == "" {
 		return boardCursor{}, nil
 	}
-	bad := service.Invalid("bad cursor", service.FieldError{Pointer: "/cursor", Message: "use the next_cursor of the column's previous page"})
+	bad := service.Refuse(http.StatusUnprocessableEntity, "problem.cursor_invalid", nil, service.FieldErr("/cursor", "board.cursor", nil))
 	if len(s) < 2 || (s[0] != 'r' && s[0] != 'e') {
 		return boardCursor{}, bad
 	}
@@ -588,7 +589,7 @@ func (s *Reporting) LockOrder(ctx context.Context, a service.Actor, id int, req 
 		// The range is checked on the minutes themselves: multiplied first, a huge
 		// count wraps around time.Duration's int64 into the range.
 		if max := int(MaxLockTTL / time.Minute); req.Minutes < 1 || req.Minutes > max {
-			return nil, service.Invalid("the lock request is not valid", service.FieldError{Pointer: "/minutes", Message: fmt.Sprintf("between 1 and %d", max)})
+			return nil, service.Refuse(http.StatusUnprocessableEntity, "problem.lock_invalid", nil, service.FieldErr("/minutes", "number.between", i18n.Params{"Min": 1, "Max": max}))
 		}
 		ttl = time.Duration(req.Minutes) * time.Minute
 	}
@@ -607,8 +608,8 @@ func (s *Reporting) LockOrder(ctx context.Context, a service.Actor, id int, req 
 		case err != nil:
 		case cur.Holder != a.Username && cur.ExpiresAt.After(now):
 			held := LockView{OrderID: o.ID, By: cur.Holder, Until: cur.ExpiresAt.UTC()}
-			return &LockConflict{Problem: service.Conflict("order %s is locked by %s until %s", o.Number, cur.Holder,
-				held.Until.Format(time.RFC3339)), Lock: held}
+			return &LockConflict{Problem: service.Refuse(http.StatusConflict, "problem.order_locked",
+				i18n.Params{"Number": o.Number, "Holder": cur.Holder, "Until": held.Until.Format(time.RFC3339)}), Lock: held}
 		default:
 			err = tx.OrderLock.UpdateOneID(cur.ID).SetHolder(a.Username).SetExpiresAt(until).Exec(ctx)
 		}
@@ -642,8 +643,8 @@ func (s *Reporting) UnlockOrder(ctx context.Context, a service.Actor, id int) er
 		expired := !cur.ExpiresAt.After(j.At())
 		if cur.Holder != a.Username && !expired {
 			held := LockView{OrderID: o.ID, By: cur.Holder, Until: cur.ExpiresAt.UTC()}
-			return &LockConflict{Problem: service.Conflict("order %s is locked by %s until %s; only they may release it before then",
-				o.Number, cur.Holder, held.Until.Format(time.RFC3339)), Lock: held}
+			return &LockConflict{Problem: service.Refuse(http.StatusConflict, "problem.order_locked_release",
+				i18n.Params{"Number": o.Number, "Holder": cur.Holder, "Until": held.Until.Format(time.RFC3339)}), Lock: held}
 		}
 		if _, err := tx.OrderLock.Delete().Where(orderlock.ID(cur.ID)).Exec(ctx); err != nil {
 			return err
@@ -732,7 +733,7 @@ func mentionRune(r rune) bool {
 func (s *Reporting) AddComment(ctx context.Context, a service.Actor, id int, req CommentRequest) (*CommentView, error) {
 	body := strings.TrimSpace(req.Body)
 	if n := len([]rune(body)); n == 0 || n > MaxCommentLen {
-		return nil, service.Invalid("the comment is not valid", service.FieldError{Pointer: "/body", Message: fmt.Sprintf("between 1 and %d characters", MaxCommentLen)})
+		return nil, service.Refuse(http.StatusUnprocessableEntity, "problem.comment_invalid", nil, service.FieldErr("/body", "text.length", i18n.Params{"Min": 1, "Max": MaxCommentLen}))
 	}
 	o, err := s.ReadableOrder(ctx, a, id)
 	if err != nil {

@@ -3,6 +3,7 @@ package reporting
 import (
 	"context"
 	"math"
+	"net/http"
 	"slices"
 	"sort"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"sluice/backend/ent/order"
 	"sluice/backend/ent/task"
 	"sluice/backend/ent/timer"
+	"sluice/backend/i18n"
 	"sluice/backend/service"
 )
 
@@ -170,12 +172,12 @@ const maxStatsDays = 731
 func (s *Reporting) Stats(ctx context.Context, a service.Actor, f StatsFilter) (*Stats, error) {
 	var errs []service.FieldError
 	if f.Flow == "" {
-		errs = append(errs, service.FieldError{Pointer: "/flow", Message: "name a flow"})
+		errs = append(errs, service.FieldErr("/flow", "flow.required", nil))
 	}
 	from, to, derr := statsRange(f.From, f.To)
 	errs = append(errs, derr...)
 	if len(errs) > 0 {
-		return nil, service.Invalid("the query is not valid", errs...)
+		return nil, service.Refuse(http.StatusUnprocessableEntity, "problem.query_invalid", nil, errs...)
 	}
 	now := f.Now
 	if now.IsZero() {
@@ -192,7 +194,7 @@ func (s *Reporting) Stats(ctx context.Context, a service.Actor, f StatsFilter) (
 		return nil, err
 	}
 	if fl == nil {
-		return nil, service.NotFound("flow")
+		return nil, service.Refuse(http.StatusNotFound, "problem.not_found.flow", nil)
 	}
 	c := s.Store.Read
 	st := &Stats{Flow: fl.Key, Version: fl.Version, Departments: depts, From: f.From, To: f.To, At: now,
@@ -431,10 +433,10 @@ func (s *Reporting) statsDepartments(ctx context.Context, a service.Actor, want 
 	may := func(d string) bool { return readAll || s.Can(a, d, "orders", "read") }
 	if want != "" {
 		if !slices.Contains(all, want) {
-			return nil, service.NotFound("department")
+			return nil, service.Refuse(http.StatusNotFound, "problem.not_found.department", nil)
 		}
 		if !may(want) {
-			return nil, service.Forbidden("you may not read the orders of department %s", want)
+			return nil, service.Refuse(http.StatusForbidden, "problem.forbidden.read_department_orders", i18n.Params{"Department": want})
 		}
 		return []string{want}, nil
 	}
@@ -445,7 +447,7 @@ func (s *Reporting) statsDepartments(ctx context.Context, a service.Actor, want 
 		}
 	}
 	if len(out) == 0 {
-		return nil, service.Forbidden("you may not read the orders of any department")
+		return nil, service.Refuse(http.StatusForbidden, "problem.forbidden.read_any_orders", nil)
 	}
 	return out, nil
 }
@@ -457,18 +459,18 @@ func statsRange(from, to string) (time.Time, time.Time, []service.FieldError) {
 	var err error
 	if from != "" {
 		if f, err = time.Parse(time.DateOnly, from); err != nil {
-			errs = append(errs, service.FieldError{Pointer: "/from", Message: "a date YYYY-MM-DD"})
+			errs = append(errs, service.FieldErr("/from", "date.format", nil))
 		}
 	}
 	if to != "" {
 		if t, err = time.Parse(time.DateOnly, to); err != nil {
-			errs = append(errs, service.FieldError{Pointer: "/to", Message: "a date YYYY-MM-DD"})
+			errs = append(errs, service.FieldErr("/to", "date.format", nil))
 		} else {
 			t = t.AddDate(0, 0, 1)
 		}
 	}
 	if len(errs) == 0 && !f.IsZero() && !t.IsZero() && !f.Before(t) {
-		errs = append(errs, service.FieldError{Pointer: "/to", Message: "on or after from"})
+		errs = append(errs, service.FieldErr("/to", "date.not_before_from", nil))
 	}
 	return f, t, errs
 }

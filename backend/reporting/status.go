@@ -2,6 +2,7 @@ package reporting
 
 import (
 	"context"
+	"net/http"
 	"time"
 
 	"sluice/backend/buildinfo"
@@ -45,7 +46,7 @@ var startedAt = time.Now().UTC()
 // Status reports the system's state to holders of users.manage or audit.read.
 func (s *Reporting) Status(ctx context.Context, a service.Actor) (*SystemStatus, error) {
 	if !s.CanCompanyWide(a, "users.manage") && !s.CanCompanyWide(a, "audit.read") {
-		return nil, service.Forbidden("you may not see the system status (needs users.manage or audit.read)")
+		return nil, service.Refuse(http.StatusForbidden, "problem.forbidden.see_status", nil)
 	}
 	r := s.Store.Read
 	st := &SystemStatus{Build: buildinfo.Get(), Started: startedAt, Uptime: time.Since(startedAt).Seconds(),
