@@ -269,6 +269,10 @@ func TestRandomFlows(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: the counterexample should run: %v", name, err)
 			}
+		case OpenTwice:
+			if err != nil || openTwice(tr) == "" {
+				t.Fatalf("%s: the counterexample should open a review twice: %v %+v", name, err, tr.Open)
+			}
 		default:
 			t.Fatalf("%s: unexpected finding %v", name, fd)
 		}
