@@ -161,7 +161,7 @@ async function main() {
   const submit = async () => {
     const o = await api('POST', '/orders', clerk, sample);
     const v = await api('POST', `/tasks/${o.tasks[0].id}/actions`, clerk, { action: 'approve', checklist: ticked(o.tasks[0]) });
-    const task = v.order.tasks.find((t) => t.node === 'sales_review' && t.status === 'open') ?? fail(`${o.number} is not at the sales review`);
+    const task = v.order.tasks.find((t) => t.node === 'sales_review' && t.status === 'open') ?? fail(`${o.number} is not at the sales review: ${v.order.status} at ${JSON.stringify(v.order.current_nodes)}, open tasks ${JSON.stringify(v.order.tasks.filter((t) => t.status === 'open').map((t) => t.node))}`);
     return { id: o.id, number: o.number, task };
   };
   const approveLink = async (number) => {
