@@ -184,7 +184,13 @@ func (h *Hub) Start(ctx context.Context) error {
 	if !h.started.CompareAndSwap(false, true) {
 		return errors.New("live: hub already started")
 	}
+	// a read, so safe to run again: a connection dropped under it (a PostgreSQL restart,
+	// pg_terminate_backend while the server starts) is retried, not a failed start
 	pos, err := h.st.FinalPosition(ctx)
+	for try := 1; err != nil && store.ConnLost(err) && try < 5 && ctx.Err() == nil; try++ {
+		time.Sleep(time.Duration(try) * 200 * time.Millisecond)
+		pos, err = h.st.FinalPosition(ctx)
+	}
 	if err != nil {
 		return fmt.Errorf("live: read the event position: %w", err)
 	}
