@@ -385,12 +385,7 @@ func TestReplayFromStoredState(t *testing.T) {
 	t.Logf("seed %d (SLUICE_SEED=%d replays it; SLUICE_REPLAY_FLOW=<n> starts at the failing flow n)", seed, seed)
 	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		svc := newDemo(t, s)
-		publish(t, svc, s, "instant-child", instantChildFlow)
-		instant, err := svc.Catalog.Flow(ctx, "instant-child", 0)
-		if err != nil || instant == nil {
-			t.Fatalf("instant-child: %v", err)
-		}
+		svc, instant := replayService(t, ctx, s)
 		end := time.Now().Add(budget)
 		var st replayStats
 		for i := first; time.Now().Before(end); i++ {
@@ -414,6 +409,19 @@ func TestReplayFromStoredState(t *testing.T) {
 	})
 }
 
+// replayService is the demo service the replays run on, with the child flow that ends
+// at once (which parents fall back to when the checker refuses their own child).
+func replayService(t *testing.T, ctx context.Context, s *store.Store) (*app.Service, *engine.Flow) {
+	t.Helper()
+	svc := newDemo(t, s)
+	publish(t, svc, s, "instant-child", instantChildFlow)
+	instant, err := svc.Catalog.Flow(ctx, "instant-child", 0)
+	if err != nil || instant == nil {
+		t.Fatalf("instant-child: %v", err)
+	}
+	return svc, instant
+}
+
 // replayRegressions are flows random runs once failed on, replayed on every run.
 var replayRegressions = []struct {
 	seed uint64
@@ -431,12 +439,7 @@ var replayRegressions = []struct {
 func TestReplayRegressions(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		svc := newDemo(t, s)
-		publish(t, svc, s, "instant-child", instantChildFlow)
-		instant, err := svc.Catalog.Flow(ctx, "instant-child", 0)
-		if err != nil || instant == nil {
-			t.Fatalf("instant-child: %v", err)
-		}
+		svc, instant := replayService(t, ctx, s)
 		for _, c := range replayRegressions {
 			if st := replayFlow(t, ctx, svc, s, instant, c.seed, c.flow, time.Now().Add(time.Minute)); st.orders+st.refused == 0 {
 				t.Fatalf("%s: flow %d of seed %d ran nothing", c.what, c.flow, c.seed)
