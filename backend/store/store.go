@@ -55,6 +55,7 @@ type Store struct {
 	idle    atomic.Int32 // PostgreSQL: idle connections kept per pool (see dropIdle)
 	fin     finality     // which event numbers are final (see FinalEvents)
 	ann     announcer    // PostgreSQL: tells other instances of commits (see announcer)
+	group   committer    // SQLite: runs the write transactions, committing them in groups (group.go)
 	// StrictOrderLocks makes a transaction that appends to an order's audit chain
 	// without the order's lock fail (tests set it; see LockOrders).
 	StrictOrderLocks bool
@@ -213,6 +214,7 @@ func (s *Store) SetPoolSize(write, read int) {
 
 // Close releases the handles.
 func (s *Store) Close() error {
+	s.group.close()
 	s.ann.close()
 	err := s.DB.Close()
 	for _, db := range []*sql.DB{s.ReadDB, s.pingDB} {
@@ -237,6 +239,9 @@ func (s *Store) Ping(ctx context.Context) error {
 }
 
 // Tx runs fn in one write transaction: committed if fn returns nil, rolled back otherwise.
+// On SQLite fn may share the database transaction, and its commit, with others waiting
+// at the same time, each in a savepoint of its own (group.go); it is answered only once
+// that commit is durable, and may then be run again like on PostgreSQL below.
 //
 // On PostgreSQL a connection lost before COMMIT was sent (a restarted server, an
 // administrator's pg_terminate_backend, a broken network) rolls the transaction back on
@@ -252,6 +257,9 @@ func (s *Store) Ping(ctx context.Context) error {
 // serialization failure (40001) is run again too, up to txRetries times after a short
 // random pause: nothing of it was written, and the same rule for fn makes it safe.
 func (s *Store) Tx(ctx context.Context, fn func(tx *ent.Tx) error) error {
+	if s.Dialect == dialect.SQLite {
+		return s.groupTx(ctx, fn)
+	}
 	err := s.tx(ctx, fn)
 	for try := 0; try < txRetries && s.Dialect == dialect.Postgres && retryable(err) && ctx.Err() == nil; try++ {
 		select {
