@@ -77,7 +77,7 @@ func (s *Store) groupTx(ctx context.Context, fn func(tx *ent.Tx) error) error {
 	g := &s.group
 	g.once.Do(func() {
 		g.jobs, g.stop, g.done = make(chan *groupJob), make(chan struct{}), make(chan struct{})
-		go s.commitLoop()
+		go s.commitLoop(nil)
 	})
 	j := &groupJob{ctx: ctx, fn: fn, st: &txState{store: s}, done: make(chan struct{})}
 	select {
@@ -104,18 +104,19 @@ func (g *committer) close() {
 	}
 }
 
-func (s *Store) commitLoop() {
+// commitLoop runs the batches: first todo, then whatever arrives, until Close.
+func (s *Store) commitLoop(todo []*groupJob) {
 	g := &s.group
-	defer close(g.done)
 	for {
-		var first *groupJob
+		for len(todo) > 0 {
+			todo = s.batch(todo)
+		}
 		select {
 		case <-g.stop:
+			close(g.done)
 			return
-		case first = <-g.jobs:
-		}
-		for todo := []*groupJob{first}; len(todo) > 0; {
-			todo = s.batch(todo)
+		case j := <-g.jobs:
+			todo = []*groupJob{j}
 		}
 	}
 }
@@ -133,6 +134,7 @@ func (s *Store) batch(todo []*groupJob) []*groupJob {
 		return nil
 	}
 	var ok []*groupJob // ran and succeeded: answered after the commit
+	var cur *groupJob  // the job whose fn runs
 	ran := 0
 	next := func() *groupJob {
 		if len(todo) > 0 {
@@ -163,7 +165,20 @@ func (s *Store) batch(todo []*groupJob) []*groupJob {
 		s.group.rerun.Add(int64(len(ok)))
 		return append(again, todo...)
 	}
-	for j := next(); j != nil; j = next() {
+	// An fn that calls runtime.Goexit (a test's t.FailNow) ends this goroutine: the
+	// batch is rolled back, that job answered, and a new committer carries on.
+	returned := false
+	defer func() {
+		if !returned {
+			again := broken()
+			if cur != nil {
+				cur.finish(errors.New("store: the transaction's function exited its goroutine (runtime.Goexit)"))
+			}
+			go s.commitLoop(again)
+		}
+	}()
+	for cur = next(); cur != nil; cur = next() {
+		j := cur
 		if err := j.ctx.Err(); err != nil {
 			j.finish(err)
 			continue
@@ -179,6 +194,7 @@ func (s *Store) batch(todo []*groupJob) []*groupJob {
 			_ = tx.Rollback()
 			running.Delete(tx)
 			j.finishFailed()
+			returned = true
 			return todo
 		}
 		sp := "g" + strconv.Itoa(ran)
@@ -200,9 +216,11 @@ func (s *Store) batch(todo []*groupJob) []*groupJob {
 		_, e2 := tx.ExecContext(context.Background(), "RELEASE "+sp)
 		j.finishFailed()
 		if e1 != nil || e2 != nil {
+			returned = true
 			return broken()
 		}
 	}
+	returned = true
 	running.Delete(tx)
 	if len(ok) == 0 {
 		_ = tx.Rollback()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"runtime"
 	"strconv"
 	"sync"
 	"testing"
@@ -148,4 +149,47 @@ func TestGroupCommitEachAlone(t *testing.T) {
 		}
 		t.Logf("faults injected %d; %d of %d transactions committed; %d run again after their batch broke", injected, oks, len(got), store.GroupReruns(s))
 	})
+}
+
+// A transaction's function that ends its goroutine (runtime.Goexit: a test's t.FailNow
+// inside a transaction) must not take the writer with it: its caller gets an error, the
+// others in its batch commit, and the store goes on writing.
+func TestGroupCommitSurvivesGoexit(t *testing.T) {
+	s := storetest.SQLite(t)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errs := make([]error, 8)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = s.Tx(ctx, func(tx *ent.Tx) error {
+				if i == 3 {
+					runtime.Goexit()
+				}
+				return appendIn(ctx, tx, fmt.Sprintf("g%d", i))
+			})
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		n, _ := s.Read.AuditEntry.Query().Where(auditentry.Actor(fmt.Sprintf("g%d", i))).Count(ctx)
+		if (i == 3) != (err != nil) || (err == nil) != (n == 1) {
+			t.Fatalf("transaction %d: err %v, %d entries (only the one that exited fails)", i, err, n)
+		}
+	}
+	if err := appendOne(ctx, s, "after", 1); err != nil {
+		t.Fatalf("the store stopped writing: %v", err)
+	}
+}
+
+func appendIn(ctx context.Context, tx *ent.Tx, actor string) error {
+	j, err := store.Begin(ctx, tx, "req")
+	if err != nil {
+		return err
+	}
+	if err := j.Audit(ctx, store.Audit{Actor: actor, Action: "test"}); err != nil {
+		return err
+	}
+	return j.Close(ctx)
 }
