@@ -39,6 +39,12 @@ func newMetrics(svc *app.Service) *metrics {
 	}, func() float64 { return 1 }))
 	if svc.Store != nil {
 		m.reg.MustRegister(collectors.NewDBStatsCollector(svc.Store.DB, "writer"), &stateCollector{svc: svc})
+		st := svc.Store
+		m.reg.MustRegister(
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "sluice_write_commits_total", Help: "Commits of the SQLite writer (group commit; 0 on PostgreSQL)."},
+				func() float64 { c, _ := st.GroupStats(); return float64(c) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "sluice_write_transactions_total", Help: "Write transactions those commits held."},
+				func() float64 { _, t := st.GroupStats(); return float64(t) }))
 		if svc.Store.ReadDB != svc.Store.DB {
 			m.reg.MustRegister(collectors.NewDBStatsCollector(svc.Store.ReadDB, "reader"))
 		}

@@ -125,6 +125,15 @@ func TestMetricsReportState(t *testing.T) {
 	if !strings.Contains(text, "sluice_build_info{") {
 		t.Error("sluice_build_info missing")
 	}
+	// SQLite's group commit: the writes so far made commits holding at least as many
+	// transactions
+	commits, _ := metricValue(t, text, "sluice_write_commits_total")
+	txs, _ := metricValue(t, text, "sluice_write_transactions_total")
+	c, _ := strconv.Atoi(commits)
+	n, _ := strconv.Atoi(txs)
+	if c < 1 || n < c {
+		t.Errorf("sluice_write_commits_total %q, sluice_write_transactions_total %q", commits, txs)
+	}
 	// an escalation that fell due unhandled is late, and a breach
 	if err := s.Client.Timer.Update().Where(timer.Kind("escalate")).SetDueAt(time.Now().Add(-time.Hour)).Exec(context.Background()); err != nil {
 		t.Fatal(err)
