@@ -162,7 +162,7 @@ func TestNoNewFreeText(t *testing.T) {
 	ceiling := map[string]int{
 		"../api":        2, // rawProblem: readiness reason, websocket handshake refusal
 		"../access":     1,
-		"../catalogue":  28,
+		"../catalogue":  0, // moved to the catalogue: keep it so
 		"../fulfilment": 0, // moved to the catalogue: keep it so
 		"../inbound":    39,
 		"../notify":     12,
