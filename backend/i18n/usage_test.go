@@ -83,7 +83,8 @@ var keyed = map[string]struct {
 	"fail":          {3, "key"}, // the verify plugin's fail(rule, reason, pointer, key, params)
 	"pluginFailure": {1, "key"},
 	"FieldErr":      {1, "code"},
-	"coded":         {1, "code"}, // definitions' and intake's coded(pointer, code, params)
+	"Coded":         {1, "code"}, // definitions.Coded(pointer, code, params)
+	"coded":         {1, "code"}, // the same, by its short name in definitions and intake
 	"fault":         {0, "code"}, // intake's fault(code, params)
 	"RowFault":      {2, "code"}, // intake.RowFault(row, column, code, params)
 }

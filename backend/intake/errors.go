@@ -3,6 +3,7 @@ package intake
 import (
 	"errors"
 
+	"sluice/backend/definitions"
 	"sluice/backend/i18n"
 )
 
@@ -31,19 +32,12 @@ func reason(err error) any {
 }
 
 // Problem is a fault in a mapping or a file, at a JSON pointer relative to the mapping
-// document (the caller prefixes where the mapping sits in its request). Message is it in
-// English; Code and Params name it in the catalogue.
-type Problem struct {
-	Pointer string      `json:"pointer"`
-	Message string      `json:"message"`
-	Code    string      `json:"code,omitempty"`
-	Params  i18n.Params `json:"-"`
-}
+// document (the caller prefixes where the mapping sits in its request): a document's
+// problem, its Code and Params naming it in the catalogue (definitions.Coded).
+type Problem = definitions.Problem
 
 // coded is the problem of code at pointer.
-func coded(pointer, code string, p i18n.Params) Problem {
-	return Problem{Pointer: pointer, Message: i18n.En("field."+code, p), Code: code, Params: p}
-}
+var coded = definitions.Coded
 
 // problemOf is err's problem at pointer, its code kept when intake named it.
 func problemOf(pointer string, err error) Problem {

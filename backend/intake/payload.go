@@ -1,7 +1,6 @@
 package intake
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 )
@@ -215,6 +214,3 @@ func Resolve(doc any, ptr string) (any, bool) {
 	}
 	return cur, true
 }
-
-// String renders a mapping fault for logs.
-func (p Problem) String() string { return fmt.Sprintf("%s: %s", p.Pointer, p.Message) }
