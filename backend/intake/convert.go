@@ -38,7 +38,7 @@ func Convert(s *Schema, cell string) (any, error) {
 			return nil, err
 		}
 		if f != math.Trunc(f) {
-			return nil, fault("value.not_whole", i18n.Params{"Value": cell})
+			return nil, fault("value.not_whole", i18n.Params{"Value": shown(cell)})
 		}
 		return f, nil
 	case "number":
@@ -50,7 +50,7 @@ func Convert(s *Schema, cell string) (any, error) {
 		case "false", "no", "n", "0", "否", "":
 			return false, nil
 		}
-		return nil, fault("value.not_yes_no", i18n.Params{"Value": cell})
+		return nil, fault("value.not_yes_no", i18n.Params{"Value": shown(cell)})
 	case "string", "":
 		if s.Format == "date" {
 			return parseDate(cell)
@@ -110,7 +110,7 @@ func parseNumber(cell string) (float64, error) {
 	clean := strings.NewReplacer(",", "", "，", "", " ", "", "\u00a0", "").Replace(cell)
 	f, err := strconv.ParseFloat(clean, 64)
 	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
-		return 0, fault("value.not_number", i18n.Params{"Value": cell})
+		return 0, fault("value.not_number", i18n.Params{"Value": shown(cell)})
 	}
 	return f, nil
 }
@@ -145,5 +145,5 @@ func parseDate(cell string) (string, error) {
 		t := time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC).Add(time.Duration(math.Floor(n)) * 24 * time.Hour)
 		return t.Format("2006-01-02"), nil
 	}
-	return "", fault("value.not_date", i18n.Params{"Value": cell})
+	return "", fault("value.not_date", i18n.Params{"Value": shown(cell)})
 }

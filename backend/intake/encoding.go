@@ -44,7 +44,7 @@ func CheckEncoding(name string) (string, error) {
 		return "", nil
 	}
 	if !slices.Contains(Encodings, n) {
-		return "", fault("encoding.unknown", i18n.Params{"Encoding": name, "Encodings": strings.Join(Encodings, ", ")})
+		return "", fault("encoding.unknown", i18n.Params{"Encoding": shown(name), "Encodings": strings.Join(Encodings, ", ")})
 	}
 	return n, nil
 }

@@ -2,6 +2,7 @@ package intake
 
 import (
 	"errors"
+	"strconv"
 
 	"sluice/backend/definitions"
 	"sluice/backend/i18n"
@@ -29,6 +30,14 @@ func reason(err error) any {
 		return i18n.M("field."+e.Code, e.Params)
 	}
 	return err.Error()
+}
+
+// shown is a text from a file or a request as a message parameter, escaped as Go quotes
+// it (a NUL, a control character or a byte that is not UTF-8 written out): the message
+// is stored with the job, and a database stores neither a NUL nor broken UTF-8.
+func shown(text string) string {
+	q := strconv.Quote(text)
+	return q[1 : len(q)-1]
 }
 
 // Problem is a fault in a mapping or a file, at a JSON pointer relative to the mapping

@@ -418,3 +418,25 @@ func said(ps []Problem) []Problem {
 	}
 	return out
 }
+
+// A row error keeps the cells it names as a database can store them: a NUL and bytes
+// that are not UTF-8 are written out, as the English always showed them.
+func TestRowFaultsKeepStorableText(t *testing.T) {
+	s, _ := demoSchema(t)
+	tab := &Table{First: 2, Header: []string{"ref", "name", "qty"}, Rows: [][]string{
+		{"A", "x\x00y", "1"},
+		{"A", "z\xff", "2"},
+	}}
+	m := &TableMapping{Fields: map[string]string{"customer.name": "name"}, GroupBy: "ref", ExternalRef: "ref",
+		Items: &TableItems{Field: "items", Fields: map[string]string{"qty": "qty"}}}
+	orders := m.Build(s, tab)
+	require.Len(t, orders, 1)
+	var differs RowError
+	for _, e := range orders[0].Errors {
+		if e.Code == "import.differs_from_first_row" {
+			differs = e
+		}
+	}
+	require.Equal(t, i18n.Params{"Value": `z\xff`, "First": `x\x00y`, "Row": 2}, differs.Params, "%+v", orders[0].Errors)
+	require.Equal(t, `"z\xff" differs from "x\x00y" on row 2, the order's first row`, differs.Message)
+}

@@ -211,7 +211,7 @@ func (m *TableMapping) CheckHeader(t *Table) []Problem {
 	var ps []Problem
 	miss := func(ptr, col string) {
 		if !have[col] {
-			ps = append(ps, coded(ptr, "mapping.no_column", i18n.Params{"Column": col}))
+			ps = append(ps, coded(ptr, "mapping.no_column", i18n.Params{"Column": shown(col)}))
 		}
 	}
 	for _, p := range sortedKeys(m.Fields) {
@@ -303,9 +303,9 @@ func (m *TableMapping) Build(s *Schema, t *Table) []*Order {
 				switch prev := cell(o.first, c); {
 				case v == "" || v == prev:
 				case prev == "":
-					o.Errors = append(o.Errors, RowFault(rowNo, c, "import.belongs_on_first_row", i18n.Params{"Value": v, "Row": o.Rows[0]}))
+					o.Errors = append(o.Errors, RowFault(rowNo, c, "import.belongs_on_first_row", i18n.Params{"Value": shown(v), "Row": o.Rows[0]}))
 				default:
-					o.Errors = append(o.Errors, RowFault(rowNo, c, "import.differs_from_first_row", i18n.Params{"Value": v, "First": prev, "Row": o.Rows[0]}))
+					o.Errors = append(o.Errors, RowFault(rowNo, c, "import.differs_from_first_row", i18n.Params{"Value": shown(v), "First": shown(prev), "Row": o.Rows[0]}))
 				}
 				continue
 			}
