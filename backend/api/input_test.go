@@ -399,8 +399,8 @@ func TestHostileUpload(t *testing.T) {
 		require.Equal(t, "done", j.Status, "%+v", j)
 		require.Equal(t, 1, j.Created, "%+v", j)
 		require.Equal(t, 2, j.Failed, "%+v", j)
-		require.Contains(t, j.Errors, intake.RowError{Row: 4, Column: "客戶名稱", Message: "the text holds a NUL character"})
-		require.Contains(t, j.Errors, intake.RowError{Row: 6, Column: "訂單編號", Message: "the text holds a NUL character"})
+		require.Contains(t, j.Errors, intake.RowError{Row: 4, Column: "客戶名稱", Code: "value.nul", Message: "the text holds a NUL character"})
+		require.Contains(t, j.Errors, intake.RowError{Row: 6, Column: "訂單編號", Code: "value.nul", Message: "the text holds a NUL character"})
 	})
 }
 

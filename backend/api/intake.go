@@ -89,6 +89,7 @@ func (h *handlers) postImport(c *gin.Context) {
 		return
 	}
 	c.Header("Location", "/api/v1/imports/"+strconv.Itoa(job.ID))
+	job.Localize(lang(c))
 	c.JSON(http.StatusAccepted, job)
 }
 
@@ -136,6 +137,9 @@ func (h *handlers) getImports(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
+	for _, j := range p.Items {
+		j.Localize(lang(c))
+	}
 	c.JSON(http.StatusOK, p)
 }
 
@@ -149,6 +153,7 @@ func (h *handlers) getImport(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
+	j.Localize(lang(c))
 	c.JSON(http.StatusOK, j)
 }
 

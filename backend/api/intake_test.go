@@ -116,9 +116,26 @@ func TestImportCSV(t *testing.T) {
 
 		j := e.startImport(clerk, "orders.csv", csv, fields)
 		require.Equal(t, importJob{ID: j.ID, Status: "done", Encoding: "utf-8", Total: 3, Created: 2, Failed: 1,
-			Errors: []intake.RowError{{Row: 6, Column: "數量", Message: `"two" is not a number`}}}, j)
+			Errors: []intake.RowError{{Row: 6, Column: "數量", Code: "value.not_number", Message: `"two" is not a number`}}}, j)
+		// the row error is kept as data: each reader reads it in their language, the cell's text a parameter
+		for lang, msg := range map[string]string{"zh-TW": "「two」不是數字", "zh-CN": "「two」不是数字"} {
+			var jl importJob
+			e.do("GET", "/api/v1/imports/"+strconv.Itoa(j.ID), clerk, nil, "Accept-Language", lang).json(t, &jl)
+			require.Equal(t, []intake.RowError{{Row: 6, Column: "數量", Code: "value.not_number", Message: msg}}, jl.Errors, lang)
+		}
+		var page struct{ Items []importJob }
+		e.do("GET", "/api/v1/imports", clerk, nil, "Accept-Language", "zh-TW").json(t, &page)
+		require.Len(t, page.Items, 1)
+		require.Equal(t, "「two」不是數字", page.Items[0].Errors[0].Message)
 
 		ctx := context.Background()
+		// a row error stored before they were kept as data reads as it was stored, in any language
+		old := s.Client.ImportJob.Create().SetFlowKey("order-review").SetFileHash("old").SetStatus("done").SetTotal(1).SetFailed(1).
+			SetCreatedBy("clerk").SetErrors([]map[string]any{{"row": 2, "column": "數量", "message": `"x" is not a number`}}).SaveX(ctx)
+		var jo importJob
+		e.do("GET", "/api/v1/imports/"+strconv.Itoa(old.ID), clerk, nil, "Accept-Language", "zh-TW").json(t, &jo)
+		require.Equal(t, []intake.RowError{{Row: 2, Column: "數量", Message: `"x" is not a number`}}, jo.Errors)
+		require.NoError(t, s.Client.ImportJob.DeleteOne(old).Exec(ctx))
 		got, err := s.Read.Order.Query().Where(entorder.Source("import")).Order(ent.Asc(entorder.FieldID)).All(ctx)
 		require.NoError(t, err)
 		require.Len(t, got, 2)
@@ -362,14 +379,14 @@ func TestChannelWebhook(t *testing.T) {
 		var p map[string]any
 		require.NoError(t, json.Unmarshal(body, &p))
 		for _, tc := range []struct {
-			name    string
-			edit    func(m map[string]any)
-			pointer string
+			name          string
+			edit          func(m map[string]any)
+			pointer, code string
 		}{
-			{"quantity not a number", func(m map[string]any) { m["line_items"].([]any)[0].(map[string]any)["quantity"] = "many" }, "/line_items/0/quantity"},
-			{"quantity below the minimum", func(m map[string]any) { m["line_items"].([]any)[1].(map[string]any)["quantity"] = 0 }, "/line_items/1/quantity"},
-			{"buyer name missing", func(m map[string]any) { delete(m["buyer"].(map[string]any), "name") }, "/buyer/name"},
-			{"no order id", func(m map[string]any) { delete(m, "id") }, "/id"},
+			{"quantity not a number", func(m map[string]any) { m["line_items"].([]any)[0].(map[string]any)["quantity"] = "many" }, "/line_items/0/quantity", "value.not_number"},
+			{"quantity below the minimum", func(m map[string]any) { m["line_items"].([]any)[1].(map[string]any)["quantity"] = 0 }, "/line_items/1/quantity", "schema.minimum"},
+			{"buyer name missing", func(m map[string]any) { delete(m["buyer"].(map[string]any), "name") }, "/buyer/name", "schema.required"},
+			{"no order id", func(m map[string]any) { delete(m, "id") }, "/id", "payload.order_id_missing"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				var m map[string]any
@@ -382,8 +399,18 @@ func TestChannelWebhook(t *testing.T) {
 				pr := r.problem(t)
 				require.NotEmpty(t, pr.Errors)
 				require.Equal(t, tc.pointer, pr.Errors[0].Pointer, string(r.body))
+				require.Equal(t, tc.code, pr.Errors[0].Code, string(r.body))
 			})
 		}
+		// the shop reads the refusal in the language it asks for, the value as data
+		var many map[string]any
+		require.NoError(t, json.Unmarshal(body, &many))
+		many["id"], many["line_items"].([]any)[0].(map[string]any)["quantity"] = "other-many", "many"
+		b, _ := json.Marshal(many)
+		r = e.webhook("shop", demoShopSecret, b, now, "Accept-Language", "zh-TW")
+		require.Equal(t, 422, r.status, string(r.body))
+		require.Equal(t, "傳來的資料不符合此通路的對應", r.problem(t).Detail)
+		require.Equal(t, "「many」不是數字", r.problem(t).Errors[0].Message)
 		r = e.webhook("shop", demoShopSecret, []byte(`{"id": 1,`), now)
 		require.Equal(t, 400, r.status)
 		require.Equal(t, cnt, e.counts())
@@ -412,25 +439,32 @@ func TestChannelAdmin(t *testing.T) {
 		before := e.counts()
 		require.Equal(t, 403, e.do("POST", "/api/v1/channels", clerk, in).status)
 		for _, tc := range []struct {
-			edit    func(c *inbound.ChannelInput)
-			pointer string
+			edit          func(c *inbound.ChannelInput)
+			pointer, code string
 		}{
 			{func(c *inbound.ChannelInput) {
 				c.Mapping = json.RawMessage(`{"order_id": "/id", "fields": {"total": "/t"}}`)
-			}, "/mapping/fields/total"},
-			{func(c *inbound.ChannelInput) { c.Mapping = json.RawMessage(`{"order_id": "/id", "feilds": {}}`) }, "/mapping/feilds"},
-			{func(c *inbound.ChannelInput) { c.Secret = "short" }, "/secret"},
-			{func(c *inbound.ChannelInput) { c.Submitter = "warehouse" }, "/submitter"},
-			{func(c *inbound.ChannelInput) { c.Department = "nowhere" }, "/department"},
-			{func(c *inbound.ChannelInput) { c.Flow = "nope" }, "/flow"},
-			{func(c *inbound.ChannelInput) { c.Key = "Bad Key" }, "/key"},
+			}, "/mapping/fields/total", "mapping.computed"},
+			{func(c *inbound.ChannelInput) { c.Mapping = json.RawMessage(`{"order_id": "/id", "feilds": {}}`) }, "/mapping/feilds", "mapping.unknown_key"},
+			{func(c *inbound.ChannelInput) { c.Secret = "short" }, "/secret", "channel.secret_short"},
+			{func(c *inbound.ChannelInput) { c.Submitter = "warehouse" }, "/submitter", "channel.submitter_may_not_submit"},
+			{func(c *inbound.ChannelInput) { c.Department = "nowhere" }, "/department", "department.unknown"},
+			{func(c *inbound.ChannelInput) { c.Flow = "nope" }, "/flow", "flow.unpublished"},
+			{func(c *inbound.ChannelInput) { c.Key = "Bad Key" }, "/key", "key.pattern"},
 		} {
 			c := in
 			tc.edit(&c)
 			r := e.do("POST", "/api/v1/channels", admin, c)
 			require.Equal(t, 422, r.status, string(r.body))
 			require.Equal(t, tc.pointer, r.problem(t).Errors[0].Pointer, string(r.body))
+			require.Equal(t, tc.code, r.problem(t).Errors[0].Code, string(r.body))
 		}
+		// in zh-CN, the names as data
+		bad := in
+		bad.Submitter = "warehouse"
+		r = e.do("POST", "/api/v1/channels", admin, bad, "Accept-Language", "zh-CN")
+		require.Equal(t, "渠道设置无效", r.problem(t).Detail)
+		require.Equal(t, "warehouse 没有在 sales 提交订单的权限", r.problem(t).Errors[0].Message)
 		require.Equal(t, before, e.counts())
 
 		r = e.do("POST", "/api/v1/channels", admin, in)
@@ -701,7 +735,7 @@ func TestImportPreviewAndAutoMapping(t *testing.T) {
 		// no mapping: the headers map themselves, as the hand-written mapping does
 		j := e.startImport(clerk, "orders.csv", testdata(t, "orders.csv"), map[string]string{"flow": "order-review"})
 		require.Equal(t, importJob{ID: j.ID, Status: "done", Encoding: "utf-8", Total: 3, Created: 2, Failed: 1,
-			Errors: []intake.RowError{{Row: 6, Column: "數量", Message: `"two" is not a number`}}}, j)
+			Errors: []intake.RowError{{Row: 6, Column: "數量", Code: "value.not_number", Message: `"two" is not a number`}}}, j)
 		j2 := e.startImport(clerk, "orders-big5.csv", testdata(t, "orders-big5.csv"), map[string]string{"flow": "order-review"})
 		require.Equal(t, "big5", j2.Encoding)
 		require.Equal(t, 2, j2.Created, "%+v", j2)

@@ -3,13 +3,13 @@ package catalogue
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 
 	"sluice/backend/definitions"
 	"sluice/backend/ent"
 	"sluice/backend/ent/definition"
 	"sluice/backend/flowcheck"
+	"sluice/backend/i18n"
 	"sluice/backend/service"
 	"sluice/backend/store"
 )
@@ -17,6 +17,24 @@ import (
 // Kinds of definition, singular as stored; the API's plural path segment maps here.
 var Kinds = map[string]string{"forms": "form", "flows": "flow", "roles": "role", "reminders": "reminder",
 	"form": "form", "flow": "flow", "role": "role", "reminder": "reminder"}
+
+// kindName is a kind's name as a message parameter, read in the reader's language.
+func kindName(kind string) map[string]any { return i18n.M("definition.kind."+kind, nil) }
+
+// definitionNotFound is the 404 of a definition (kind, key) that does not exist.
+func definitionNotFound(kind, key string) *service.Error {
+	return service.Refuse(http.StatusNotFound, "problem.not_found.definition", i18n.Params{"Kind": kindName(kind), "Key": key})
+}
+
+// draftNotFound is the 404 of a definition without a draft.
+func draftNotFound(kind, key string) *service.Error {
+	return service.Refuse(http.StatusNotFound, "problem.not_found.draft", i18n.Params{"Kind": kindName(kind), "Key": key})
+}
+
+// definitionInvalid is the 422 of a definition of kind with the problems errs.
+func definitionInvalid(kind string, errs ...service.FieldError) *service.Error {
+	return service.Refuse(http.StatusUnprocessableEntity, "problem.definition_invalid", i18n.Params{"Kind": kindName(kind)}, errs...)
+}
 
 // DefinitionView is a definition as the API shows it.
 type DefinitionView struct {
@@ -90,7 +108,7 @@ func (s *Catalogue) GetDefinition(ctx context.Context, a service.Actor, kind, ke
 		return nil, err
 	}
 	if len(rows) == 0 {
-		return nil, service.NotFound(kind + " " + key)
+		return nil, definitionNotFound(kind, key)
 	}
 	view := &DefinitionView{Kind: kind, Key: key, Status: "draft"}
 	for _, d := range rows {
@@ -104,7 +122,7 @@ func (s *Catalogue) GetDefinition(ctx context.Context, a service.Actor, kind, ke
 		}
 	}
 	if v > 0 && view.Version != v {
-		return nil, service.NotFound(fmt.Sprintf("%s %s version %d", kind, key, v))
+		return nil, service.Refuse(http.StatusNotFound, "problem.not_found.definition_version", i18n.Params{"Kind": kindName(kind), "Key": key, "Version": v})
 	}
 	src := view.Body
 	if src == nil {
@@ -130,14 +148,14 @@ func validateDoc(ctx context.Context, c *service.Catalog, kind, key string, body
 		Key  string `json:"key"`
 	}
 	if err := json.Unmarshal(body, &head); err != nil {
-		return []service.FieldError{{Pointer: "", Message: "the body is not a JSON object: " + err.Error()}}, nil
+		return []service.FieldError{service.FieldErr("", "json.not_object", i18n.Params{"Error": err.Error()})}, nil
 	}
 	var errs []service.FieldError
 	if head.Kind != "" && head.Kind != kind {
-		errs = append(errs, service.FieldError{Pointer: "/kind", Message: fmt.Sprintf("the document is a %q but is saved as a %s", head.Kind, kind)})
+		errs = append(errs, service.FieldErr("/kind", "definition.kind_mismatch", i18n.Params{"Got": head.Kind, "Kind": kindName(kind)}))
 	}
 	if head.Key != key {
-		errs = append(errs, service.FieldError{Pointer: "/key", Message: fmt.Sprintf("key %q must equal the key in the path (%q)", head.Key, key)})
+		errs = append(errs, service.FieldErr("/key", "definition.key_mismatch", i18n.Params{"Key": head.Key, "Path": key}))
 	}
 	validate := c.Validate
 	if draft {
@@ -189,7 +207,7 @@ func (s *Catalogue) SaveDraft(ctx context.Context, a service.Actor, kind, key st
 	if errs, err := validateDoc(ctx, s.Catalog, kind, key, body, true); err != nil {
 		return nil, err
 	} else if len(errs) > 0 {
-		return nil, service.Invalid(fmt.Sprintf("the %s is not valid", kind), errs...)
+		return nil, definitionInvalid(kind, errs...)
 	}
 	err := s.Change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
 		n, err := tx.Definition.Update().Where(definition.Kind(kind), definition.Key(key), definition.Version(0)).
@@ -218,14 +236,14 @@ func (s *Catalogue) SaveDraft(ctx context.Context, a service.Actor, kind, key st
 // Publish turns the key's draft into the next immutable version.
 func (s *Catalogue) Publish(ctx context.Context, a service.Actor, kind, key string) (int, error) {
 	if !s.CanCompanyWide(a, "definitions.manage") {
-		return 0, service.Forbidden("you may not publish definitions")
+		return 0, service.Refuse(http.StatusForbidden, "problem.forbidden.publish_definitions", nil)
 	}
 	draft, err := service.Definition(ctx, s.Store.Read, kind, key, 0)
 	if err != nil {
 		return 0, err
 	}
 	if draft == nil {
-		return 0, service.NotFound(fmt.Sprintf("a draft of %s %s", kind, key))
+		return 0, draftNotFound(kind, key)
 	}
 	if kind == "flow" {
 		if err := prove(ctx, s.Catalog, draft.Body); err != nil {
@@ -253,7 +271,7 @@ func (s *Catalogue) PublishBody(ctx context.Context, a service.Actor, kind, key 
 	if errs, err := validateDoc(ctx, s.Catalog, kind, key, body, false); err != nil {
 		return 0, err
 	} else if len(errs) > 0 {
-		return 0, service.Invalid(fmt.Sprintf("the %s is not valid", kind), errs...)
+		return 0, definitionInvalid(kind, errs...)
 	}
 	var ver int
 	err := s.Change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {

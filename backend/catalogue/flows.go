@@ -9,6 +9,7 @@ import (
 	"sluice/backend/engine"
 	"sluice/backend/ent"
 	"sluice/backend/ent/definition"
+	"sluice/backend/i18n"
 	"sluice/backend/service"
 )
 
@@ -68,14 +69,14 @@ func (s *Catalogue) FlowForm(ctx context.Context, a service.Actor, key string) (
 		return nil, err
 	}
 	if f == nil {
-		return nil, service.NotFound("flow " + key)
+		return nil, definitionNotFound("flow", key)
 	}
 	form, err := s.Catalog.Form(ctx, f.Doc.Form)
 	if err != nil {
 		return nil, err
 	}
 	if form == nil {
-		return nil, service.NotFound("form " + f.Doc.Form)
+		return nil, definitionNotFound("form", f.Doc.Form)
 	}
 	v := &FlowFormView{Flow: FlowItem{Key: f.Key, Version: f.Version, Name: f.Doc.Name, Form: f.Doc.Form}}
 	v.Form.Key, v.Form.Version, v.Form.Name = form.Key, form.Version, form.Name
@@ -106,7 +107,8 @@ func (s *Catalogue) CheckExpression(ctx context.Context, a service.Actor, req Ex
 		return nil, service.Refuse(http.StatusForbidden, "problem.forbidden.design_flows", nil)
 	}
 	if len(req.Expr) > MaxExpressionLen {
-		return nil, service.Invalid("the expression is not valid", service.FieldError{Pointer: "/expr", Message: "at most 4000 bytes"})
+		return nil, service.Refuse(http.StatusUnprocessableEntity, "problem.expression_invalid", nil,
+			service.FieldErr("/expr", "text.too_many_bytes", i18n.Params{"Max": MaxExpressionLen}))
 	}
 	var form *definitions.Form
 	if req.Form != "" {
@@ -115,7 +117,7 @@ func (s *Catalogue) CheckExpression(ctx context.Context, a service.Actor, req Ex
 			return nil, err
 		}
 		if f == nil {
-			return nil, service.Invalid("the expression cannot be checked", service.FieldError{Pointer: "/form", Message: "no published form has this key"})
+			return nil, service.Refuse(http.StatusUnprocessableEntity, "problem.expression_unchecked", nil, service.FieldErr("/form", "form.unpublished", nil))
 		}
 		form = f
 	}

@@ -2,13 +2,14 @@ package catalogue
 
 import (
 	"context"
-	"fmt"
 	"maps"
+	"net/http"
 	"slices"
 
 	"sluice/backend/engine"
 	"sluice/backend/ent"
 	"sluice/backend/ent/order"
+	"sluice/backend/i18n"
 	"sluice/backend/service"
 	"sluice/backend/store"
 )
@@ -26,9 +27,9 @@ type MigrationRequest struct {
 type MigrationItem struct {
 	Order   int      `json:"order"`
 	Number  string   `json:"number"`
-	At      []string `json:"at"`           // where it waits on the old version
-	To      []string `json:"to,omitempty"` // where it will wait (preview) or waits (applied)
-	Problem string   `json:"problem,omitempty"`
+	At      []string `json:"at"`                // where it waits on the old version
+	To      []string `json:"to,omitempty"`      // where it will wait (preview) or waits (applied)
+	Problem string   `json:"problem,omitempty"` // why it cannot move, in the request's language
 	Moved   bool     `json:"moved"`
 }
 
@@ -41,22 +42,23 @@ func (s *Catalogue) PreviewMigration(ctx context.Context, a service.Actor, key s
 	}
 	out := make([]MigrationItem, 0, len(orders))
 	for _, o := range orders {
-		out = append(out, planOne(o, req.Map))
+		out = append(out, planOne(o, req.Map, i18n.FromContext(ctx)))
 	}
 	return out, nil
 }
 
-func planOne(o *ent.Order, m map[string]string) MigrationItem {
+// planOne is where the order would move by the map m, or why it cannot (in lang).
+func planOne(o *ent.Order, m map[string]string, lang string) MigrationItem {
 	it := MigrationItem{Order: o.ID, Number: o.Number, At: o.CurrentNodes}
 	switch {
 	case len(o.CurrentNodes) == 0:
-		it.Problem = "the order waits at no review node (status " + o.Status + ")"
+		it.Problem = i18n.T(lang, "migration.not_at_review", i18n.Params{"Status": o.Status})
 	case len(o.CurrentNodes) > 1:
-		it.Problem = "the order is inside parallel branches; move it once they have joined"
+		it.Problem = i18n.T(lang, "migration.in_parallel_branches", nil)
 	default:
 		to, ok := m[o.CurrentNodes[0]]
 		if !ok {
-			it.Problem = fmt.Sprintf("the map does not say where orders at %q go", o.CurrentNodes[0])
+			it.Problem = i18n.T(lang, "migration.node_unmapped", i18n.Params{"Node": o.CurrentNodes[0]})
 		} else {
 			it.To = []string{to}
 		}
@@ -66,34 +68,36 @@ func planOne(o *ent.Order, m map[string]string) MigrationItem {
 
 func (s *Catalogue) migrationPlan(ctx context.Context, a service.Actor, key string, req MigrationRequest) (*engine.Flow, *engine.Flow, []*ent.Order, error) {
 	if !s.CanCompanyWide(a, "definitions.manage") {
-		return nil, nil, nil, service.Forbidden("you may not migrate orders")
+		return nil, nil, nil, service.Refuse(http.StatusForbidden, "problem.forbidden.migrate_orders", nil)
 	}
 	from, err := s.Catalog.Flow(ctx, key, req.From)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	if from == nil || req.From < 1 {
-		return nil, nil, nil, service.Invalid("unknown version", service.FieldError{Pointer: "/from", Message: fmt.Sprintf("a published version of %s", key)})
+		return nil, nil, nil, service.Refuse(http.StatusUnprocessableEntity, "problem.unknown_version", nil,
+			service.FieldErr("/from", "migration.from_version", i18n.Params{"Flow": key}))
 	}
 	to, err := s.Catalog.Flow(ctx, key, req.To)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	if to == nil || req.To < 1 || req.To == req.From {
-		return nil, nil, nil, service.Invalid("unknown version", service.FieldError{Pointer: "/to", Message: fmt.Sprintf("another published version of %s", key)})
+		return nil, nil, nil, service.Refuse(http.StatusUnprocessableEntity, "problem.unknown_version", nil,
+			service.FieldErr("/to", "migration.to_version", i18n.Params{"Flow": key}))
 	}
 	var errs []service.FieldError
 	for _, old := range slices.Sorted(maps.Keys(req.Map)) {
 		n, nn := from.Nodes[old], to.Nodes[req.Map[old]]
 		switch {
 		case n == nil || n.Type != engine.TypeReview:
-			errs = append(errs, service.FieldError{Pointer: "/map/" + old, Message: fmt.Sprintf("version %d has no review node %q", req.From, old)})
+			errs = append(errs, service.FieldErr("/map/"+old, "migration.no_review_node", i18n.Params{"Version": req.From, "Node": old}))
 		case nn == nil || nn.Type != engine.TypeReview:
-			errs = append(errs, service.FieldError{Pointer: "/map/" + old, Message: fmt.Sprintf("version %d has no review node %q", req.To, req.Map[old])})
+			errs = append(errs, service.FieldErr("/map/"+old, "migration.no_review_node", i18n.Params{"Version": req.To, "Node": req.Map[old]}))
 		}
 	}
 	if len(errs) > 0 {
-		return nil, nil, nil, service.Invalid("the node map is not valid", errs...)
+		return nil, nil, nil, service.Refuse(http.StatusUnprocessableEntity, "problem.node_map_invalid", nil, errs...)
 	}
 	q := s.Store.Read.Order.Query().Where(order.FlowKey(key), order.FlowVersion(req.From), order.Status(engine.StatusInReview))
 	if len(req.Orders) > 0 {
@@ -108,15 +112,16 @@ func (s *Catalogue) migrationPlan(ctx context.Context, a service.Actor, key stri
 // (approvers resolved anew), and the move is in the audit trail.
 func (s *Catalogue) ApplyMigration(ctx context.Context, a service.Actor, key string, req MigrationRequest) ([]MigrationItem, error) {
 	if len(req.Orders) == 0 {
-		return nil, service.Invalid("say which orders to move", service.FieldError{Pointer: "/orders", Message: "the ids of the orders to migrate (see the preview)"})
+		return nil, service.Refuse(http.StatusUnprocessableEntity, "problem.migration_orders_required", nil, service.FieldErr("/orders", "migration.orders_required", nil))
 	}
 	_, to, orders, err := s.migrationPlan(ctx, a, key, req)
 	if err != nil {
 		return nil, err
 	}
+	lang := i18n.FromContext(ctx)
 	out := make([]MigrationItem, 0, len(orders))
 	for _, o := range orders {
-		it := planOne(o, req.Map)
+		it := planOne(o, req.Map, lang)
 		if it.Problem != "" {
 			out = append(out, it)
 			continue
@@ -128,7 +133,7 @@ func (s *Catalogue) ApplyMigration(ctx context.Context, a service.Actor, key str
 				return err
 			}
 			if cur.Version != o.Version || cur.FlowVersion != req.From {
-				return service.Conflict("order %s changed meanwhile", o.Number)
+				return service.Refuse(http.StatusConflict, "problem.order_changed_meanwhile", i18n.Params{"Number": o.Number})
 			}
 			if err := s.CloseOpenWork(ctx, tx, j, a, cur); err != nil {
 				return err
@@ -139,7 +144,7 @@ func (s *Catalogue) ApplyMigration(ctx context.Context, a service.Actor, key str
 				return err
 			}
 			if n == 0 {
-				return service.Conflict("order %s changed meanwhile", o.Number)
+				return service.Refuse(http.StatusConflict, "problem.order_changed_meanwhile", i18n.Params{"Number": o.Number})
 			}
 			cur.Version++
 			cur.FlowVersion, cur.CurrentNodes = req.To, []string{}
@@ -162,7 +167,7 @@ func (s *Catalogue) ApplyMigration(ctx context.Context, a service.Actor, key str
 			if !ok {
 				return nil, err
 			}
-			it.Problem = e.Detail
+			it.Problem = e.LocalizedDetail(lang)
 		}
 		out = append(out, it)
 	}

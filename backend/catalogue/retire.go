@@ -6,6 +6,7 @@ import (
 
 	"sluice/backend/ent"
 	"sluice/backend/ent/flowretirement"
+	"sluice/backend/i18n"
 	"sluice/backend/service"
 	"sluice/backend/store"
 )
@@ -31,7 +32,7 @@ func (s *Catalogue) setRetired(ctx context.Context, a service.Actor, key string,
 		return nil, err
 	}
 	if f == nil {
-		return nil, service.NotFound("published flow " + key)
+		return nil, service.Refuse(http.StatusNotFound, "problem.not_found.published_flow", i18n.Params{"Flow": key})
 	}
 	err = s.Change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
 		n, err := tx.FlowRetirement.Delete().Where(flowretirement.FlowKey(key)).Exec(ctx)

@@ -13,6 +13,7 @@ import (
 	"sluice/backend/engine"
 	"sluice/backend/ent"
 	"sluice/backend/ent/order"
+	"sluice/backend/i18n"
 	"sluice/backend/service"
 )
 
@@ -108,7 +109,7 @@ func (s *Catalogue) Simulate(ctx context.Context, a service.Actor, key string, r
 		from = append(make([]string, len(req.Orders)), nums...)
 	}
 	if len(samples) == 0 {
-		return nil, service.Invalid("nothing to simulate", service.FieldError{Pointer: "/orders", Message: "give sample orders or a past filter"})
+		return nil, service.Refuse(http.StatusUnprocessableEntity, "problem.nothing_to_simulate", nil, service.FieldErr("/orders", "simulation.samples_required", nil))
 	}
 	form, err := s.Catalog.Form(ctx, f.Doc.Form)
 	if err != nil {
@@ -143,7 +144,7 @@ func (s *Catalogue) Simulate(ctx context.Context, a service.Actor, key string, r
 			if dept == "" {
 				if dept, err = s.DepartmentFor(ctx, a, ""); err != nil {
 					r.Status = "invalid"
-					r.Errors = append(r.Errors, service.FieldError{Pointer: fmt.Sprintf("/orders/%d/department", i), Message: "say which department the sample order is submitted in"})
+					r.Errors = append(r.Errors, service.FieldErr(fmt.Sprintf("/orders/%d/department", i), "simulation.department_required", nil))
 					out.Results = append(out.Results, r)
 					continue
 				}
@@ -167,12 +168,19 @@ func (s *Catalogue) Simulate(ctx context.Context, a service.Actor, key string, r
 		}
 		out.Results = append(out.Results, r)
 	}
+	// the samples' problems are an answer, not a refusal: read in the request's language here
+	lang := i18n.FromContext(ctx)
+	for _, r := range out.Results {
+		for j := range r.Errors {
+			r.Errors[j].Message = r.Errors[j].Localized(lang)
+		}
+	}
 	return out, nil
 }
 
 // simFlow picks the version to simulate: a number, "draft", or absent for the latest.
 func (s *Catalogue) simFlow(ctx context.Context, key string, raw json.RawMessage, ptr string) (*engine.Flow, string, error) {
-	bad := service.Invalid("bad version", service.FieldError{Pointer: ptr, Message: `a version number or "draft"`})
+	bad := service.Refuse(http.StatusUnprocessableEntity, "problem.bad_version", nil, service.FieldErr(ptr, "simulation.version", nil))
 	var ver any
 	if len(raw) > 0 {
 		if err := json.Unmarshal(raw, &ver); err != nil {
@@ -198,7 +206,7 @@ func (s *Catalogue) simFlow(ctx context.Context, key string, raw json.RawMessage
 			return nil, "", err
 		}
 		if d == nil {
-			return nil, "", service.NotFound("a draft of flow " + key)
+			return nil, "", draftNotFound("flow", key)
 		}
 		fl, probs, err := s.Catalog.CompileDraft(ctx, d.Body)
 		if err != nil {
@@ -209,7 +217,7 @@ func (s *Catalogue) simFlow(ctx context.Context, key string, raw json.RawMessage
 			for i, p := range probs {
 				errs[i] = service.FromProblem(p.Pointer, p)
 			}
-			return nil, "", service.Invalid("the draft does not compile", errs...)
+			return nil, "", service.Refuse(http.StatusUnprocessableEntity, "problem.draft_not_compiling", nil, errs...)
 		}
 		return fl, "draft", nil
 	default:
@@ -218,8 +226,12 @@ func (s *Catalogue) simFlow(ctx context.Context, key string, raw json.RawMessage
 	if err != nil {
 		return nil, "", err
 	}
+	if f == nil && ver == nil {
+		return nil, "", definitionNotFound("flow", key)
+	}
 	if f == nil {
-		return nil, "", service.NotFound(fmt.Sprintf("flow %s version %v", key, ver))
+		return nil, "", service.Refuse(http.StatusNotFound, "problem.not_found.definition_version",
+			i18n.Params{"Kind": kindName("flow"), "Key": key, "Version": int(ver.(float64))})
 	}
 	return f, fmt.Sprint(f.Version), nil
 }
@@ -230,7 +242,8 @@ func (s *Catalogue) pastSamples(ctx context.Context, key string, p PastFilter) (
 		p.Limit = 20
 	}
 	if p.Limit > 200 {
-		return nil, nil, service.Invalid("too many past orders", service.FieldError{Pointer: "/past/limit", Message: "at most 200"})
+		return nil, nil, service.Refuse(http.StatusUnprocessableEntity, "problem.too_many_past_orders", nil,
+			service.FieldErr("/past/limit", "number.at_most", i18n.Params{"Max": 200}))
 	}
 	q := s.Store.Read.Order.Query().Where(order.FlowKey(key))
 	if p.Status != "" {

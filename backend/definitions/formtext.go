@@ -88,14 +88,14 @@ func plainTexts(node any, at string) (any, []Problem) {
 // plainText is the zh-TW text of a per-language object, or a problem saying what is wrong.
 func plainText(m map[string]any, at string) (string, *Problem) {
 	if len(m) == 0 {
-		return "", problemAt(coded(at, "text.no_language", i18n.Params{"Languages": quoteList(textLanguages)}))
+		return "", problemAt(Coded(at, "text.no_language", i18n.Params{"Languages": quoteList(textLanguages)}))
 	}
 	for _, lang := range slices.Sorted(maps.Keys(m)) {
 		if !slices.Contains(textLanguages, lang) {
-			return "", problemAt(coded(at+"/"+escape(lang), "text.unknown_language", i18n.Params{"Language": lang, "Languages": quoteList(textLanguages)}))
+			return "", problemAt(Coded(at+"/"+escape(lang), "text.unknown_language", i18n.Params{"Language": lang, "Languages": quoteList(textLanguages)}))
 		}
 		if _, ok := m[lang].(string); !ok {
-			return "", problemAt(coded(at+"/"+escape(lang), "text.not_string", nil))
+			return "", problemAt(Coded(at+"/"+escape(lang), "text.not_string", nil))
 		}
 	}
 	for _, lang := range textLanguages { // zh-TW first

@@ -317,7 +317,7 @@ func leafProblems(ve *jsonschema.ValidationError, at string, docs map[string]any
 	case *kind.Required:
 		ps := make([]Problem, len(k.Missing))
 		for i, m := range k.Missing {
-			ps[i] = coded(join(here, m), "schema.required", i18n.Params{"Name": m})
+			ps[i] = Coded(join(here, m), "schema.required", i18n.Params{"Name": m})
 		}
 		return ps
 	case *kind.AdditionalProperties:
@@ -325,25 +325,25 @@ func leafProblems(ve *jsonschema.ValidationError, at string, docs map[string]any
 		ps := make([]Problem, len(k.Properties))
 		for i, p := range k.Properties {
 			if len(allowed) > 0 {
-				ps[i] = coded(join(here, p), "schema.unknown_property_allowed", i18n.Params{"Name": p, "Allowed": strings.Join(allowed, ", ")})
+				ps[i] = Coded(join(here, p), "schema.unknown_property_allowed", i18n.Params{"Name": p, "Allowed": strings.Join(allowed, ", ")})
 			} else {
-				ps[i] = coded(join(here, p), "schema.unknown_property", i18n.Params{"Name": p})
+				ps[i] = Coded(join(here, p), "schema.unknown_property", i18n.Params{"Name": p})
 			}
 		}
 		return ps
 	case *kind.DependentRequired:
-		return []Problem{coded(join(here, k.Prop), "schema.dependent_required", i18n.Params{"Name": k.Prop, "Missing": quoteList(k.Missing)})}
+		return []Problem{Coded(join(here, k.Prop), "schema.dependent_required", i18n.Params{"Name": k.Prop, "Missing": quoteList(k.Missing)})}
 	case *kind.Dependency:
-		return []Problem{coded(join(here, k.Prop), "schema.dependent_required", i18n.Params{"Name": k.Prop, "Missing": quoteList(k.Missing)})}
+		return []Problem{Coded(join(here, k.Prop), "schema.dependent_required", i18n.Params{"Name": k.Prop, "Missing": quoteList(k.Missing)})}
 	case *kind.PropertyNames:
 		code, p := patternCode("schema.property_name", docs, ve.SchemaURL)
 		p["Value"] = k.Property
-		return []Problem{coded(join(here, k.Property), code, p)}
+		return []Problem{Coded(join(here, k.Property), code, p)}
 	case *kind.UniqueItems:
-		return []Problem{coded(join(here, k.Duplicates[1]), "schema.unique_items", i18n.Params{"Index": k.Duplicates[0]})}
+		return []Problem{Coded(join(here, k.Duplicates[1]), "schema.unique_items", i18n.Params{"Index": k.Duplicates[0]})}
 	}
 	code, p := leafMessage(ve, docs)
-	return []Problem{coded(here, code, p)}
+	return []Problem{Coded(here, code, p)}
 }
 
 // patternCode is the code of a pattern failure: with the schema's description (what

@@ -23,8 +23,9 @@ type Problem struct {
 	Params  i18n.Params `json:"-"`
 }
 
-// coded is the problem of a stable code (catalogue "field.<code>").
-func coded(pointer, code string, p i18n.Params) Problem {
+// Coded is the problem of a stable code (catalogue "field.<code>"), for the other
+// packages that report problems in documents too (intake's mappings).
+func Coded(pointer, code string, p i18n.Params) Problem {
 	return Problem{Pointer: pointer, Message: i18n.En("field."+code, p), Code: code, Params: p}
 }
 

@@ -15,6 +15,7 @@ import (
 	"context"
 	"embed"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -155,6 +156,18 @@ func M(key string, p Params) map[string]any {
 	return m
 }
 
+// Message is v's key and parameters when it is a message kept as data (M), as stored
+// (a JSON round trip leaves its numbers float64, which render as the numbers they were).
+func Message(v any) (key string, p Params, ok bool) {
+	m, isMap := v.(map[string]any)
+	if !isMap {
+		return "", nil, false
+	}
+	key, ok = m[msgKey].(string)
+	p, _ = m[msgParams].(map[string]any)
+	return key, p, ok
+}
+
 // Text renders v in lang when it is a message kept as data (M, or a list of them);
 // ok is false for anything else.
 func Text(lang string, v any) (string, bool) {
@@ -186,11 +199,16 @@ func Text(lang string, v any) (string, bool) {
 	return "", false
 }
 
-// rendered is p with its messages-as-data rendered in lang (p itself when it has none).
+// rendered is p with its messages-as-data rendered in lang, and its float64 numbers
+// written out in full (p itself when it has neither).
 func rendered(lang string, p Params) Params {
 	var out Params
 	for k, v := range p {
 		s, ok := Text(lang, v)
+		if f, isFloat := v.(float64); isFloat {
+			// a number back from JSON storage: 1000000, not the template's 1e+06
+			s, ok = strconv.FormatFloat(f, 'f', -1, 64), true
+		}
 		if !ok {
 			continue
 		}

@@ -187,3 +187,26 @@ func TestMessageAsData(t *testing.T) {
 		t.Error("a map without $msg is not a message kept as data")
 	}
 }
+
+// A stored message gives back its key and parameters, and its numbers (float64 after
+// JSON) render as they were written, not in the template's exponent form.
+func TestStoredMessage(t *testing.T) {
+	var stored any
+	b, _ := json.Marshal(M("field.text.too_long", Params{"Max": 1000000}))
+	if err := json.Unmarshal(b, &stored); err != nil {
+		t.Fatal(err)
+	}
+	key, p, ok := Message(stored)
+	if !ok || key != "field.text.too_long" || p["Max"] != float64(1000000) {
+		t.Fatalf("Message: %q %v %v", key, p, ok)
+	}
+	if got, _ := Text("en", stored); got != "at most 1000000 characters" {
+		t.Errorf("en: %q", got)
+	}
+	if got := T("zh-TW", key, Params{"Max": 2.5}); got != "最多 2.5 個字元" {
+		t.Errorf("zh-TW: %q", got)
+	}
+	if _, _, ok := Message("plain text"); ok {
+		t.Error("a plain string is not a message kept as data")
+	}
+}

@@ -83,7 +83,10 @@ var keyed = map[string]struct {
 	"fail":          {3, "key"}, // the verify plugin's fail(rule, reason, pointer, key, params)
 	"pluginFailure": {1, "key"},
 	"FieldErr":      {1, "code"},
-	"coded":         {1, "code"},
+	"Coded":         {1, "code"}, // definitions.Coded(pointer, code, params)
+	"coded":         {1, "code"}, // the same, by its short name in definitions and intake
+	"fault":         {0, "code"}, // intake's fault(code, params)
+	"RowFault":      {2, "code"}, // intake.RowFault(row, column, code, params)
 }
 
 // Every key the code names through the helpers is in the catalogue, and every
@@ -162,10 +165,10 @@ func TestNoNewFreeText(t *testing.T) {
 	ceiling := map[string]int{
 		"../api":        2, // rawProblem: readiness reason, websocket handshake refusal
 		"../access":     1,
-		"../catalogue":  28,
+		"../catalogue":  0, // moved to the catalogue: keep it so
 		"../fulfilment": 0, // moved to the catalogue: keep it so
-		"../inbound":    39,
-		"../notify":     12,
+		"../inbound":    0, // moved to the catalogue: keep it so
+		"../notify":     0, // moved to the catalogue: keep it so
 		"../reporting":  0, // moved to the catalogue: keep it so
 		"../service":    71,
 	}

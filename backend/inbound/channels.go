@@ -18,6 +18,7 @@ import (
 	"sluice/backend/ent/channel"
 	"sluice/backend/ent/department"
 	"sluice/backend/ent/user"
+	"sluice/backend/i18n"
 	"sluice/backend/intake"
 	"sluice/backend/service"
 	"sluice/backend/store"
@@ -26,6 +27,9 @@ import (
 // SignatureTolerance is how far a webhook's timestamp may be from the server's clock; it
 // bounds how long a captured request can be replayed.
 const SignatureTolerance = 5 * time.Minute
+
+// minChannelSecret is the shortest secret a channel may share with its shop, in bytes.
+const minChannelSecret = 16
 
 // secretMask is what a channel's secret reads as: it is write-only.
 const secretMask = "*****"
@@ -64,7 +68,7 @@ func channelView(c *ent.Channel) ChannelView {
 // is a people administrator's decision.
 func (s *Inbound) mayManageChannels(a service.Actor) error {
 	if !s.CanCompanyWide(a, "users.manage") {
-		return service.Forbidden("only administrators manage channels")
+		return service.Refuse(http.StatusForbidden, "problem.forbidden.manage_channels", nil)
 	}
 	return nil
 }
@@ -91,10 +95,10 @@ func (s *Inbound) ListChannels(ctx context.Context, a service.Actor) ([]ChannelV
 func (s *Inbound) checkChannel(ctx context.Context, in ChannelInput, creating bool) error {
 	var errs []service.FieldError
 	if !service.KeyPattern.MatchString(in.Key) {
-		errs = append(errs, service.FieldError{Pointer: "/key", Message: "1–64 characters: lower-case letters, digits, '.', '_' or '-', starting with a letter"})
+		errs = append(errs, service.FieldErr("/key", "key.pattern", nil))
 	}
-	if (creating || in.Secret != "") && len(in.Secret) < 16 {
-		errs = append(errs, service.FieldError{Pointer: "/secret", Message: "at least 16 characters, shared with the shop for signing"})
+	if (creating || in.Secret != "") && len(in.Secret) < minChannelSecret {
+		errs = append(errs, service.FieldErr("/secret", "channel.secret_short", i18n.Params{"Min": minChannelSecret}))
 	}
 	_, sch, computed, err := s.intakeForm(ctx, in.Flow, "/flow")
 	if e, ok := service.AsError(err); ok {
@@ -104,9 +108,9 @@ func (s *Inbound) checkChannel(ctx context.Context, in ChannelInput, creating bo
 	} else {
 		var m intake.PayloadMapping
 		if len(in.Mapping) == 0 || string(in.Mapping) == "null" {
-			errs = append(errs, service.FieldError{Pointer: "/mapping", Message: "required: how the shop's payload maps to the form"})
+			errs = append(errs, service.FieldErr("/mapping", "channel.mapping_required", nil))
 		} else if p := intake.DecodeStrict(in.Mapping, &m); p != nil {
-			errs = append(errs, service.FieldError{Pointer: "/mapping" + p.Pointer, Message: p.Message})
+			errs = append(errs, mappingProblems("/mapping", []intake.Problem{*p})...)
 		} else {
 			errs = append(errs, mappingProblems("/mapping", m.Validate(sch, computed))...)
 		}
@@ -116,21 +120,21 @@ func (s *Inbound) checkChannel(ctx context.Context, in ChannelInput, creating bo
 		return err
 	}
 	if !ok {
-		errs = append(errs, service.FieldError{Pointer: "/department", Message: fmt.Sprintf("no department %q", in.Department)})
+		errs = append(errs, service.FieldErr("/department", "department.unknown", i18n.Params{"Key": in.Department}))
 	}
 	u, err := s.Store.Read.User.Query().Where(user.Username(in.Submitter)).Only(ctx)
 	switch {
 	case ent.IsNotFound(err):
-		errs = append(errs, service.FieldError{Pointer: "/submitter", Message: fmt.Sprintf("no user %q", in.Submitter)})
+		errs = append(errs, service.FieldErr("/submitter", "user.unknown", i18n.Params{"User": in.Submitter}))
 	case err != nil:
 		return err
 	case u.Disabled:
-		errs = append(errs, service.FieldError{Pointer: "/submitter", Message: "this user is disabled"})
+		errs = append(errs, service.FieldErr("/submitter", "user.disabled", nil))
 	case ok && !s.Can(service.Actor{ID: u.ID, Username: u.Username}, in.Department, "orders", "create"):
-		errs = append(errs, service.FieldError{Pointer: "/submitter", Message: fmt.Sprintf("%s may not submit orders in %s", u.Username, in.Department)})
+		errs = append(errs, service.FieldErr("/submitter", "channel.submitter_may_not_submit", i18n.Params{"User": u.Username, "Department": in.Department}))
 	}
 	if len(errs) > 0 {
-		return service.Invalid("the channel is not valid", errs...)
+		return service.Refuse(http.StatusUnprocessableEntity, "problem.channel_invalid", nil, errs...)
 	}
 	return nil
 }
@@ -147,7 +151,7 @@ func (s *Inbound) CreateChannel(ctx context.Context, a service.Actor, in Channel
 	err := s.Change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
 		if ok, err := tx.Channel.Query().Where(channel.Key(in.Key)).Exist(ctx); err != nil || ok {
 			if ok {
-				return service.Conflict("channel %q exists; PUT /channels/%s changes it", in.Key, in.Key)
+				return service.Refuse(http.StatusConflict, "problem.channel_exists", i18n.Params{"Channel": in.Key})
 			}
 			return err
 		}
@@ -176,11 +180,11 @@ func (s *Inbound) UpdateChannel(ctx context.Context, a service.Actor, key string
 		return nil, err
 	}
 	if in.Key != "" && in.Key != key {
-		return nil, service.Invalid("the key cannot change", service.FieldError{Pointer: "/key", Message: "omit it or repeat the path's key"})
+		return nil, service.Refuse(http.StatusUnprocessableEntity, "problem.key_immutable", nil, service.FieldErr("/key", "key.immutable", nil))
 	}
 	in.Key = key
 	if _, err := s.Store.Read.Channel.Query().Where(channel.Key(key)).Only(ctx); ent.IsNotFound(err) {
-		return nil, service.NotFound("channel")
+		return nil, service.Refuse(http.StatusNotFound, "problem.not_found.channel", nil)
 	} else if err != nil {
 		return nil, err
 	}
@@ -238,10 +242,6 @@ type Webhook struct {
 	RequestID string
 }
 
-func unauthorized(detail string) *service.Error {
-	return service.Errf(http.StatusUnauthorized, "%s", detail)
-}
-
 // ReceiveOrder authenticates a webhook by its signature alone and submits the order it
 // carries as the channel's submitter. A re-sent webhook finds the order the first made
 // (OrderView.Existing). Every refusal writes nothing.
@@ -249,33 +249,33 @@ func (s *Inbound) ReceiveOrder(ctx context.Context, w Webhook, now time.Time) (*
 	c, err := s.Store.Read.Channel.Query().Where(channel.Key(w.Channel)).Only(ctx)
 	if ent.IsNotFound(err) {
 		// Same answer as a bad signature: the endpoint does not say which channels exist.
-		return nil, unauthorized("unknown channel or bad signature")
+		return nil, service.Refuse(http.StatusUnauthorized, "problem.webhook.bad_signature", nil)
 	}
 	if err != nil {
 		return nil, err
 	}
 	if w.Timestamp == "" || w.Signature == "" {
-		return nil, unauthorized("sign the request: X-Sluice-Timestamp and X-Sluice-Signature headers")
+		return nil, service.Refuse(http.StatusUnauthorized, "problem.webhook.unsigned", nil)
 	}
 	sec, err := strconv.ParseInt(w.Timestamp, 10, 64)
 	if err != nil {
-		return nil, unauthorized("X-Sluice-Timestamp must be unix seconds")
+		return nil, service.Refuse(http.StatusUnauthorized, "problem.webhook.timestamp_format", nil)
 	}
 	if d := now.Sub(time.Unix(sec, 0)); d > SignatureTolerance || d < -SignatureTolerance {
-		return nil, unauthorized("X-Sluice-Timestamp is more than 5 minutes from the server's clock")
+		return nil, service.Refuse(http.StatusUnauthorized, "problem.webhook.timestamp_skew", i18n.Params{"Minutes": int(SignatureTolerance / time.Minute)})
 	}
 	secret, err := s.Secrets.Open(c.Secret, channelSeal(c.Key))
 	if err != nil {
 		// the server's configuration, not the sender: say so to both
 		s.Log.Error("webhook: the channel's secret does not open", "channel", c.Key, "err", err)
-		return nil, &service.Error{Status: http.StatusServiceUnavailable, Detail: "this channel's secret cannot be read by the server (secrets.key); tell its administrator"}
+		return nil, service.Refuse(http.StatusServiceUnavailable, "problem.webhook.secret_unreadable", nil)
 	}
 	want := Sign(secret, w.Timestamp, w.Body)
 	if !hmac.Equal([]byte(want), []byte(strings.TrimSpace(w.Signature))) {
-		return nil, unauthorized("unknown channel or bad signature")
+		return nil, service.Refuse(http.StatusUnauthorized, "problem.webhook.bad_signature", nil)
 	}
 	if !c.Enabled {
-		return nil, service.Forbidden("channel %s is disabled", c.Key)
+		return nil, service.Refuse(http.StatusForbidden, "problem.channel_disabled", i18n.Params{"Channel": c.Key})
 	}
 	// What the request bodies of the API may not hold, a shop's may not either.
 	if e := service.ScanJSONUpTo(w.Body, math.MaxFloat64); e != nil {
@@ -285,7 +285,7 @@ func (s *Inbound) ReceiveOrder(ctx context.Context, w Webhook, now time.Time) (*
 	dec.UseNumber() // shop order ids can exceed what a float64 holds exactly
 	var payload any
 	if err := dec.Decode(&payload); err != nil || dec.More() {
-		return nil, &service.Error{Status: http.StatusBadRequest, Detail: "the body is not one JSON document"}
+		return nil, service.Refuse(http.StatusBadRequest, "problem.webhook.not_one_json", nil)
 	}
 	var m intake.PayloadMapping
 	if p := intake.DecodeStrict(c.Mapping, &m); p != nil {
@@ -297,11 +297,11 @@ func (s *Inbound) ReceiveOrder(ctx context.Context, w Webhook, now time.Time) (*
 	}
 	mapped, ps := m.Apply(sch, payload)
 	if len(ps) > 0 {
-		return nil, service.Invalid("the payload does not fit the channel's mapping", mappingProblems("", ps)...)
+		return nil, service.Refuse(http.StatusUnprocessableEntity, "problem.webhook.payload_mismatch", nil, mappingProblems("", ps)...)
 	}
 	u, err := s.Store.Read.User.Query().Where(user.Username(c.Submitter)).Only(ctx)
 	if ent.IsNotFound(err) || (err == nil && u.Disabled) {
-		return nil, service.Errf(http.StatusServiceUnavailable, "channel %s has no active submitter; an administrator must fix it", c.Key)
+		return nil, service.Refuse(http.StatusServiceUnavailable, "problem.channel_no_submitter", i18n.Params{"Channel": c.Key})
 	}
 	if err != nil {
 		return nil, err
@@ -315,14 +315,21 @@ func (s *Inbound) ReceiveOrder(ctx context.Context, w Webhook, now time.Time) (*
 	}
 	if e, ok := service.AsError(err); ok && e.Status == http.StatusUnprocessableEntity {
 		// The form's pointers (/data/items/0/qty) are put back into the shop's payload.
-		out := &service.Error{Status: e.Status, Detail: e.Detail}
+		out := &service.Error{Status: e.Status, Detail: e.Detail, Key: e.Key, Params: e.Params}
 		for _, fe := range e.Errors {
-			p, msg := mapped.Locate(fe.Pointer), fe.Message
+			p := mapped.Locate(fe.Pointer)
 			if p == "" {
-				// Nothing in the payload feeds this field: name the form's field instead.
-				msg = fmt.Sprintf("%s (form field %s, which the channel's mapping does not fill)", msg, fe.Pointer)
+				// Nothing in the payload feeds this field: name the form's field instead,
+				// around the field's own message (kept as data, read in the request's language).
+				var reason any = fe.Message
+				if fe.Code != "" && i18n.Has("field."+fe.Code) {
+					reason = i18n.M("field."+fe.Code, fe.Params)
+				}
+				out.Errors = append(out.Errors, service.FieldErr("", "channel.field_unmapped", i18n.Params{"Reason": reason, "Field": fe.Pointer}))
+				continue
 			}
-			out.Errors = append(out.Errors, service.FieldError{Pointer: p, Message: msg})
+			fe.Pointer = p
+			out.Errors = append(out.Errors, fe)
 		}
 		return nil, out
 	}

@@ -2,7 +2,7 @@ package inbound
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"net/http"
 	"net/mail"
 	"regexp"
@@ -84,13 +84,16 @@ func (in CustomerInput) check(create, allowPrivate bool) []service.FieldError {
 		}
 	}
 	if in.Language != nil && !slices.Contains(Languages, *in.Language) {
-		errs = append(errs, service.FieldError{Pointer: "/language", Message: fmt.Sprintf("one of %v", Languages)})
+		errs = append(errs, service.FieldErr("/language", "language.unknown", nil))
 	}
 	if in.WebhookURL != nil && *in.WebhookURL != "" {
 		// no loopback, private, link-local or metadata address (SSRF); names are
 		// checked again, after resolution, when a webhook is sent
-		if err := outbox.CheckWebhookURL(*in.WebhookURL, allowPrivate); err != nil {
-			errs = append(errs, service.FieldError{Pointer: "/webhook_url", Message: err.Error()})
+		var ue *outbox.URLError
+		if err := outbox.CheckWebhookURL(*in.WebhookURL, allowPrivate); errors.As(err, &ue) {
+			errs = append(errs, service.FieldErr("/webhook_url", ue.Code, i18n.Params{"Host": ue.Host}))
+		} else if err != nil {
+			errs = append(errs, service.FieldErr("/webhook_url", "invalid", nil))
 		}
 	}
 	if in.CreditLimit != nil && (*in.CreditLimit < 0 || *in.CreditLimit > 1e15) {
@@ -162,7 +165,7 @@ type CustomerPage struct {
 func (s *Inbound) ListCustomers(ctx context.Context, a service.Actor, f CustomerFilter) (*CustomerPage, error) {
 	if !s.mayManageCustomers(ctx, a) && !s.CanAnywhere(a, "orders", "create") && !s.CanAnywhere(a, "orders", "read") &&
 		!s.CanAnywhere(a, "orders", "read_all") {
-		return nil, service.Forbidden("you may not see customers")
+		return nil, service.Refuse(http.StatusForbidden, "problem.forbidden.see_customers", nil)
 	}
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 100
@@ -211,7 +214,7 @@ func (s *Inbound) CreateCustomer(ctx context.Context, a service.Actor, in Custom
 		return nil, err
 	}
 	if !s.mayManageCustomer(a, dept) {
-		return nil, service.Forbidden("you may not manage the customers of department %q", dept)
+		return nil, service.Refuse(http.StatusForbidden, "problem.forbidden.manage_department_customers", i18n.Params{"Department": dept})
 	}
 	var view CustomerView
 	err = s.Change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
@@ -229,7 +232,7 @@ func (s *Inbound) CreateCustomer(ctx context.Context, a service.Actor, in Custom
 			return err
 		}
 		if taken {
-			return service.Conflict("customer %q exists; update it with PUT /customers/%s", in.Code, in.Code)
+			return service.Refuse(http.StatusConflict, "problem.customer_exists", i18n.Params{"Code": in.Code})
 		}
 		c := tx.Customer.Create().SetCode(in.Code).SetName(strings.TrimSpace(*in.Name)).SetDepartment(dept).SetCreatedAt(j.At())
 		setCustomer(c.Mutation(), in)
@@ -265,18 +268,18 @@ func (s *Inbound) UpdateCustomer(ctx context.Context, a service.Actor, code stri
 	err := s.Change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
 		row, err := tx.Customer.Query().Where(customer.Code(code)).Only(ctx)
 		if ent.IsNotFound(err) {
-			return service.NotFound("customer")
+			return service.Refuse(http.StatusNotFound, "problem.not_found.customer", nil)
 		}
 		if err != nil {
 			return err
 		}
 		// the customer's department decides, and a move needs the right in both
 		if !s.mayManageCustomer(a, row.Department) {
-			return service.Forbidden("you may not manage the customers of department %q", row.Department)
+			return service.Refuse(http.StatusForbidden, "problem.forbidden.manage_department_customers", i18n.Params{"Department": row.Department})
 		}
 		if in.Department != nil && *in.Department != row.Department {
 			if !s.mayManageCustomer(a, *in.Department) {
-				return service.Forbidden("you may not manage the customers of department %q", *in.Department)
+				return service.Refuse(http.StatusForbidden, "problem.forbidden.manage_department_customers", i18n.Params{"Department": *in.Department})
 			}
 			if *in.Department != "" {
 				known, err := tx.Department.Query().Where(department.Key(*in.Department)).Exist(ctx)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"strconv"
 	"strings"
 
@@ -12,6 +13,7 @@ import (
 	"sluice/backend/engine"
 	"sluice/backend/ent"
 	"sluice/backend/ent/order"
+	"sluice/backend/i18n"
 	"sluice/backend/intake"
 	"sluice/backend/service"
 )
@@ -55,9 +57,9 @@ func (s *Inbound) ExportOrders(ctx context.Context, a service.Actor, f service.O
 	readAll := s.CanAnywhere(a, "orders", "read_all")
 	switch {
 	case f.Department != "" && !readAll && !s.Can(a, f.Department, "orders", "read"):
-		return nil, service.Forbidden("you may not read the orders of department %q", f.Department)
+		return nil, service.Refuse(http.StatusForbidden, "problem.forbidden.read_department_orders", i18n.Params{"Department": f.Department})
 	case f.Department == "" && !readAll && !s.CanAnywhere(a, "orders", "read"):
-		return nil, service.Forbidden("you may not read orders")
+		return nil, service.Refuse(http.StatusForbidden, "problem.forbidden.read_any_orders", nil)
 	}
 	if exportHeaders[lang] == nil {
 		lang = Langs[0]

@@ -79,14 +79,14 @@ const maxImportErrors = 1000
 // the flow is unknown.
 func (s *Inbound) intakeForm(ctx context.Context, flow, at string) (*engine.Flow, *intake.Schema, []string, error) {
 	if flow == "" {
-		return nil, nil, nil, service.Invalid("no flow named", service.FieldError{Pointer: at, Message: "required: the key of a published flow"})
+		return nil, nil, nil, service.Refuse(http.StatusUnprocessableEntity, "problem.no_flow_named", nil, service.FieldErr(at, "flow.key_required", nil))
 	}
 	f, err := s.Catalog.Flow(ctx, flow, 0)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	if f == nil {
-		return nil, nil, nil, service.Invalid("unknown flow", service.FieldError{Pointer: at, Message: fmt.Sprintf("no published flow %q", flow)})
+		return nil, nil, nil, service.Refuse(http.StatusUnprocessableEntity, "problem.unknown_flow", nil, service.FieldErr(at, "flow.unpublished", i18n.Params{"Flow": flow}))
 	}
 	form, err := s.Catalog.Form(ctx, f.Doc.Form)
 	if err != nil {
@@ -108,9 +108,18 @@ func (s *Inbound) intakeForm(ctx context.Context, flow, at string) (*engine.Flow
 func mappingProblems(prefix string, ps []intake.Problem) []service.FieldError {
 	out := make([]service.FieldError, len(ps))
 	for i, p := range ps {
-		out[i] = service.FieldError{Pointer: prefix + p.Pointer, Message: p.Message}
+		out[i] = service.FieldError{Pointer: prefix + p.Pointer, Code: p.Code, Message: p.Message, Params: p.Params}
 	}
 	return out
+}
+
+// intakeErr is the field error at ptr of a file or encoding intake refused, by its code.
+func intakeErr(ptr string, err error) service.FieldError {
+	var e *intake.Error
+	if errors.As(err, &e) {
+		return service.FieldErr(ptr, e.Code, e.Params)
+	}
+	return service.FieldError{Pointer: ptr, Message: err.Error()}
 }
 
 // ImportRequest is an uploaded file with what to do with it.
@@ -143,18 +152,51 @@ type ImportJobView struct {
 	FinishedAt *time.Time        `json:"finished_at,omitempty"`
 }
 
+// Localize puts the row errors' messages in lang (they are English until then).
+func (v *ImportJobView) Localize(lang string) {
+	for i, e := range v.Errors {
+		v.Errors[i].Message = e.Localized(lang)
+	}
+}
+
 func importView(j *ent.ImportJob) *ImportJobView {
 	v := &ImportJobView{ID: j.ID, Flow: j.FlowKey, Filename: j.Filename, Status: j.Status, Encoding: j.Encoding, Total: j.Total,
 		Created: j.Created, Skipped: j.Skipped, Failed: j.Failed, Errors: []intake.RowError{},
 		CreatedBy: j.CreatedBy, CreatedAt: j.CreatedAt, FinishedAt: j.FinishedAt}
 	for _, e := range j.Errors {
-		var re intake.RowError
-		b, _ := json.Marshal(e)
-		if json.Unmarshal(b, &re) == nil {
+		if re, ok := rowErrorOf(e); ok {
 			v.Errors = append(v.Errors, re)
 		}
 	}
 	return v
+}
+
+// rowErrorData is a row error as a job stores it: its English message and, when it has
+// a code, its catalogue message kept as data ("text": i18n.M), read in each reader's
+// language.
+func rowErrorData(e intake.RowError) map[string]any {
+	m := map[string]any{"row": e.Row, "column": e.Column, "message": e.Message}
+	if e.Code != "" {
+		m["text"] = i18n.M("field."+e.Code, e.Params)
+	}
+	return m
+}
+
+// rowErrorOf reads a stored row error; one stored before row errors kept their message
+// as data has no code and reads as its English message.
+func rowErrorOf(stored map[string]any) (intake.RowError, bool) {
+	var re struct {
+		intake.RowError
+		Text any `json:"text"`
+	}
+	b, _ := json.Marshal(stored)
+	if json.Unmarshal(b, &re) != nil {
+		return intake.RowError{}, false
+	}
+	if key, p, ok := i18n.Message(re.Text); ok && strings.HasPrefix(key, "field.") {
+		re.Code, re.Params = strings.TrimPrefix(key, "field."), p
+	}
+	return re.RowError, true
 }
 
 // ImportPreview is the head of an uploaded file with the mapping its headers suggest:
@@ -177,24 +219,15 @@ const PreviewRows = 5
 // nothing.
 func (s *Inbound) PreviewImport(ctx context.Context, a service.Actor, req ImportRequest) (*ImportPreview, error) {
 	if !s.CanAnywhere(a, "orders", "create") {
-		return nil, service.Forbidden("you may not submit orders")
+		return nil, service.Refuse(http.StatusForbidden, "problem.forbidden.submit_orders", nil)
 	}
 	_, sch, computed, err := s.intakeForm(ctx, req.Flow, "/flow")
 	if err != nil {
 		return nil, err
 	}
-	enc, err := intake.CheckEncoding(req.Encoding)
+	tab, err := readUpload(req)
 	if err != nil {
-		return nil, service.Invalid("unknown encoding", service.FieldError{Pointer: "/encoding", Message: err.Error()})
-	}
-	if len(req.File) == 0 {
-		return nil, &service.Error{Status: http.StatusBadRequest, Detail: "no file uploaded",
-			Errors: []service.FieldError{{Pointer: "/file", Message: "attach a .csv or .xlsx file as the form field \"file\""}}}
-	}
-	tab, err := intake.ReadFile(req.Filename, req.File, enc)
-	if err != nil {
-		return nil, &service.Error{Status: http.StatusBadRequest, Detail: "the file cannot be read",
-			Errors: []service.FieldError{{Pointer: "/file", Message: err.Error()}}}
+		return nil, err
 	}
 	m := intake.AutoMap(sch, computed, tab.Header)
 	missing := m.Missing(sch, computed)
@@ -204,6 +237,23 @@ func (s *Inbound) PreviewImport(ctx context.Context, a service.Actor, req Import
 	return &ImportPreview{Preview: tab.Head(PreviewRows), Fields: sch.Fields(computed), Mapping: m, Missing: missing}, nil
 }
 
+// readUpload reads an upload's file in its encoding (given, or detected): a 400 or
+// 422 when there is none, the encoding is unknown or the file cannot be read.
+func readUpload(req ImportRequest) (*intake.Table, error) {
+	enc, err := intake.CheckEncoding(req.Encoding)
+	if err != nil {
+		return nil, service.Refuse(http.StatusUnprocessableEntity, "problem.unknown_encoding", nil, intakeErr("/encoding", err))
+	}
+	if len(req.File) == 0 {
+		return nil, service.Refuse(http.StatusBadRequest, "problem.no_file", nil, service.FieldErr("/file", "upload.file_required", nil))
+	}
+	tab, err := intake.ReadFile(req.Filename, req.File, enc)
+	if err != nil {
+		return nil, service.Refuse(http.StatusBadRequest, "problem.file_unreadable", nil, intakeErr("/file", err))
+	}
+	return tab, nil
+}
+
 // tableMapping reads the request's mapping, or makes the form's default one.
 func tableMapping(raw []byte, sch *intake.Schema, computed []string) (*intake.TableMapping, error) {
 	if len(raw) == 0 {
@@ -211,11 +261,10 @@ func tableMapping(raw []byte, sch *intake.Schema, computed []string) (*intake.Ta
 	}
 	var m intake.TableMapping
 	if p := intake.DecodeStrict(raw, &m); p != nil {
-		return nil, &service.Error{Status: http.StatusBadRequest, Detail: "the mapping is not a valid mapping document",
-			Errors: []service.FieldError{{Pointer: "/mapping" + p.Pointer, Message: p.Message}}}
+		return nil, service.Refuse(http.StatusBadRequest, "problem.mapping_unreadable", nil, mappingProblems("/mapping", []intake.Problem{*p})...)
 	}
 	if ps := m.Validate(sch, computed); len(ps) > 0 {
-		return nil, service.Invalid("the mapping does not fit the flow's form", mappingProblems("/mapping", ps)...)
+		return nil, service.Refuse(http.StatusUnprocessableEntity, "problem.mapping_mismatch", nil, mappingProblems("/mapping", ps)...)
 	}
 	return &m, nil
 }
@@ -242,18 +291,9 @@ func (s *Inbound) StartImport(ctx context.Context, a service.Actor, req ImportRe
 	if err != nil {
 		return nil, err
 	}
-	enc, err := intake.CheckEncoding(req.Encoding)
+	tab, err := readUpload(req)
 	if err != nil {
-		return nil, service.Invalid("unknown encoding", service.FieldError{Pointer: "/encoding", Message: err.Error()})
-	}
-	if len(req.File) == 0 {
-		return nil, &service.Error{Status: http.StatusBadRequest, Detail: "no file uploaded",
-			Errors: []service.FieldError{{Pointer: "/file", Message: "attach a .csv or .xlsx file as the form field \"file\""}}}
-	}
-	tab, err := intake.ReadFile(req.Filename, req.File, enc)
-	if err != nil {
-		return nil, &service.Error{Status: http.StatusBadRequest, Detail: "the file cannot be read",
-			Errors: []service.FieldError{{Pointer: "/file", Message: err.Error()}}}
+		return nil, err
 	}
 	if len(req.Mapping) == 0 {
 		// No mapping: the columns map themselves by their headers (AutoMap), which
@@ -265,7 +305,7 @@ func (s *Inbound) StartImport(ctx context.Context, a service.Actor, req ImportRe
 		}
 	}
 	if ps := m.CheckHeader(tab); len(ps) > 0 {
-		return nil, service.Invalid("the file's header lacks mapped columns", mappingProblems("/mapping", ps)...)
+		return nil, service.Refuse(http.StatusUnprocessableEntity, "problem.import_header_lacks_columns", nil, mappingProblems("/mapping", ps)...)
 	}
 	orders := m.Build(sch, tab)
 	if len(orders) == 0 {
@@ -278,7 +318,7 @@ func (s *Inbound) StartImport(ctx context.Context, a service.Actor, req ImportRe
 	s.imports.mu.Lock()
 	if s.imports.stopped {
 		s.imports.mu.Unlock()
-		return nil, service.Errf(http.StatusServiceUnavailable, "the server is shutting down; upload the file again in a moment")
+		return nil, service.Refuse(http.StatusServiceUnavailable, "problem.import_shutting_down", nil)
 	}
 	s.imports.running.Add(1)
 	s.imports.mu.Unlock()
@@ -331,8 +371,7 @@ func (s *Inbound) runImport(ctx context.Context, a service.Actor, id int, flow, 
 	beat := time.Now()
 	for i, o := range orders {
 		if s.importsStopped() {
-			run.errors = append(run.errors, intake.RowError{Row: o.Rows[0], Message: fmt.Sprintf(
-				"not imported: the server stopped after %d of %d orders; import the file again (orders already made are skipped)", i, len(orders))})
+			run.errors = append(run.errors, intake.RowFault(o.Rows[0], "", "import.stopped", i18n.Params{"Done": i, "Total": len(orders)}))
 			s.importProgress(ctx, a, run, "failed")
 			return
 		}
@@ -373,7 +412,12 @@ func (s *Inbound) importOne(ctx context.Context, a service.Actor, run *importRun
 		e, ok := service.AsError(err)
 		if !ok {
 			s.Log.Error("import: submit failed", "import", run.id, "row", o.Rows[0], "err", err)
-			run.fail(intake.RowError{Row: o.Rows[0], Message: "could not be saved (internal error); import the file again to retry"})
+			run.fail(intake.RowFault(o.Rows[0], "", "import.internal", nil))
+			return
+		}
+		if len(e.Errors) == 0 && e.Key != "" {
+			// the order's refusal as a whole, in the reader's language
+			run.fail(intake.RowFault(o.Rows[0], "", "import.refused", i18n.Params{"Reason": i18n.M(e.Key, e.Params)}))
 			return
 		}
 		if len(e.Errors) == 0 {
@@ -383,7 +427,7 @@ func (s *Inbound) importOne(ctx context.Context, a service.Actor, run *importRun
 		var es []intake.RowError
 		for _, fe := range e.Errors {
 			row, col := o.Locate(fe.Pointer)
-			es = append(es, intake.RowError{Row: row, Column: col, Message: fe.Message})
+			es = append(es, intake.RowError{Row: row, Column: col, Code: fe.Code, Message: fe.Message, Params: fe.Params})
 		}
 		run.fail(es...)
 	}
@@ -401,7 +445,7 @@ var importFinishRetry = []time.Duration{50 * time.Millisecond, 500 * time.Millis
 func (s *Inbound) importProgress(ctx context.Context, a service.Actor, run *importRun, status string) {
 	errs := make([]map[string]any, len(run.errors))
 	for i, e := range run.errors {
-		errs[i] = map[string]any{"row": e.Row, "column": e.Column, "message": e.Message}
+		errs[i] = rowErrorData(e)
 	}
 	for attempt := 0; ; attempt++ {
 		err := s.Change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
@@ -461,9 +505,7 @@ func (s *Inbound) RecoverImports(ctx context.Context, staleAfter time.Duration) 
 	for _, job := range jobs {
 		run := &importRun{id: job.ID, total: job.Total, done: job.Created + job.Skipped + job.Failed,
 			created: job.Created, skipped: job.Skipped, failed: job.Failed}
-		msg := fmt.Sprintf("not imported: the server running this import stopped (a crash?) after about %d of %d orders; "+
-			"import the file again (orders already made are skipped)", run.done, job.Total)
-		errs := append(job.Errors, map[string]any{"row": 0, "column": "", "message": msg})
+		errs := append(job.Errors, rowErrorData(intake.RowFault(0, "", "import.crashed", i18n.Params{"Done": run.done, "Total": job.Total})))
 		if len(errs) > maxImportErrors+1 {
 			errs = errs[len(errs)-maxImportErrors-1:]
 		}
@@ -493,7 +535,7 @@ func (s *Inbound) RecoverImports(ctx context.Context, staleAfter time.Duration) 
 func (s *Inbound) GetImport(ctx context.Context, a service.Actor, id int) (*ImportJobView, error) {
 	j, err := s.Store.Read.ImportJob.Get(ctx, id)
 	if ent.IsNotFound(err) || (err == nil && j.CreatedBy != a.Username && !s.CanCompanyWide(a, "users.manage")) {
-		return nil, service.NotFound("import")
+		return nil, service.Refuse(http.StatusNotFound, "problem.not_found.import", nil)
 	}
 	if err != nil {
 		return nil, err
@@ -541,7 +583,7 @@ func (s *Inbound) ImportTemplate(ctx context.Context, a service.Actor, flow stri
 	}
 	f, sch, computed, err := s.intakeForm(ctx, flow, "/flow")
 	if e, ok := service.AsError(err); ok && e.Status == http.StatusUnprocessableEntity && f == nil {
-		return service.NotFound("flow " + flow)
+		return service.Refuse(http.StatusNotFound, "problem.not_found.definition", i18n.Params{"Kind": i18n.M("definition.kind.flow", nil), "Key": flow})
 	}
 	if err != nil {
 		return err

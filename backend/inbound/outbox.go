@@ -3,11 +3,13 @@ package inbound
 import (
 	"context"
 	"errors"
+	"net/http"
 	"strconv"
 	"time"
 
 	"sluice/backend/ent"
 	"sluice/backend/ent/outboxmessage"
+	"sluice/backend/i18n"
 	"sluice/backend/outbox"
 	"sluice/backend/service"
 	"sluice/backend/store"
@@ -61,7 +63,7 @@ type OutboxPage struct {
 // admins (users.manage), like the rest of the system's plumbing.
 func (s *Inbound) canOutbox(a service.Actor) error {
 	if !s.CanCompanyWide(a, "users.manage") {
-		return service.Forbidden("you may not see or retry outgoing messages (needs users.manage)")
+		return service.Refuse(http.StatusForbidden, "problem.forbidden.outbox", nil)
 	}
 	return nil
 }
@@ -80,7 +82,7 @@ func (s *Inbound) ListOutbox(ctx context.Context, a service.Actor, f OutboxFilte
 	case outbox.Pending, outbox.Sent, outbox.Dead:
 		q.Where(outboxmessage.Status(f.Status))
 	default:
-		return nil, service.Invalid("bad status", service.FieldError{Pointer: "/status", Message: "use pending, sent or dead"})
+		return nil, service.Refuse(http.StatusUnprocessableEntity, "problem.bad_status", nil, service.FieldErr("/status", "outbox.status", nil))
 	}
 	if c, err := service.ParseCursor(f.Cursor); err != nil {
 		return nil, err
@@ -112,7 +114,7 @@ func (s *Inbound) RetryOutbox(ctx context.Context, a service.Actor, id int) (*Ou
 	err := s.Change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
 		before, err := tx.OutboxMessage.Get(ctx, id)
 		if ent.IsNotFound(err) {
-			return service.NotFound("outbox message")
+			return service.Refuse(http.StatusNotFound, "problem.not_found.outbox_message", nil)
 		}
 		if err != nil {
 			return err
@@ -125,7 +127,7 @@ func (s *Inbound) RetryOutbox(ctx context.Context, a service.Actor, id int) (*Ou
 		}
 		m, err := outbox.Retry(ctx, tx.Client(), id)
 		if errors.Is(err, outbox.ErrNotDead) {
-			return service.Conflict("message %d is %s; only a dead message can be retried", id, m.Status)
+			return service.Refuse(http.StatusConflict, "problem.outbox_not_dead", i18n.Params{"ID": id, "Status": m.Status})
 		}
 		if err != nil {
 			return err

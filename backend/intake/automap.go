@@ -45,7 +45,7 @@ func (s *Schema) Fields(computed []string) []Field {
 	}
 	walk("", s, "", true)
 	for _, name := range s.Order {
-		if item, why := s.arrayTarget(name); why == "" && !slices.Contains(computed, name) {
+		if item, why := s.arrayTarget(name); why == nil && !slices.Contains(computed, name) {
 			walk("", item, name, slices.Contains(s.Required, name))
 			break
 		}

@@ -2,13 +2,13 @@ package intake
 
 import (
 	"encoding/json"
-	"errors"
-	"fmt"
 	"math"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"sluice/backend/i18n"
 )
 
 // MaxCell is the longest text one cell (or one webhook value) may hold, in characters:
@@ -24,11 +24,11 @@ const MaxCell = 10000
 func Convert(s *Schema, cell string) (any, error) {
 	switch {
 	case !utf8.ValidString(cell):
-		return nil, errors.New("the text is not valid UTF-8")
+		return nil, fault("value.not_utf8", nil)
 	case strings.IndexByte(cell, 0) >= 0:
-		return nil, errors.New("the text holds a NUL character")
+		return nil, fault("value.nul", nil)
 	case len(cell) > MaxCell && utf8.RuneCountInString(cell) > MaxCell:
-		return nil, fmt.Errorf("longer than %d characters", MaxCell)
+		return nil, fault("value.too_long", i18n.Params{"Max": MaxCell})
 	}
 	cell = strings.TrimSpace(cell)
 	switch s.Type {
@@ -38,7 +38,7 @@ func Convert(s *Schema, cell string) (any, error) {
 			return nil, err
 		}
 		if f != math.Trunc(f) {
-			return nil, fmt.Errorf("%q is not a whole number", cell)
+			return nil, fault("value.not_whole", i18n.Params{"Value": shown(cell)})
 		}
 		return f, nil
 	case "number":
@@ -50,14 +50,14 @@ func Convert(s *Schema, cell string) (any, error) {
 		case "false", "no", "n", "0", "否", "":
 			return false, nil
 		}
-		return nil, fmt.Errorf("%q is not yes or no", cell)
+		return nil, fault("value.not_yes_no", i18n.Params{"Value": shown(cell)})
 	case "string", "":
 		if s.Format == "date" {
 			return parseDate(cell)
 		}
 		return matchEnum(s, cell), nil
 	}
-	return nil, fmt.Errorf("a %s cannot come from one cell", s.Type)
+	return nil, fault("value.not_one_cell", i18n.Params{"Type": s.Type})
 }
 
 // ConvertValue converts a JSON value (from a webhook payload) the same way: text goes
@@ -87,21 +87,22 @@ func ConvertValue(s *Schema, v any) (any, error) {
 	case nil:
 		return nil, nil
 	}
-	return nil, fmt.Errorf("expected a %s, got %s", s.Type, jsonKind(v))
+	return nil, fault("value.wrong_type", i18n.Params{"Type": s.Type, "Got": i18n.M("json.kind."+jsonKind(v), nil)})
 }
 
+// jsonKind names a JSON value's kind (a key of the catalogue's json.kind.*).
 func jsonKind(v any) string {
 	switch v.(type) {
 	case map[string]any:
-		return "an object"
+		return "object"
 	case []any:
-		return "an array"
+		return "array"
 	case bool:
-		return "a boolean"
+		return "boolean"
 	case string:
-		return "a string"
+		return "string"
 	}
-	return "a number"
+	return "number"
 }
 
 func parseNumber(cell string) (float64, error) {
@@ -109,7 +110,7 @@ func parseNumber(cell string) (float64, error) {
 	clean := strings.NewReplacer(",", "", "，", "", " ", "", "\u00a0", "").Replace(cell)
 	f, err := strconv.ParseFloat(clean, 64)
 	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
-		return 0, fmt.Errorf("%q is not a number", cell)
+		return 0, fault("value.not_number", i18n.Params{"Value": shown(cell)})
 	}
 	return f, nil
 }
@@ -144,5 +145,5 @@ func parseDate(cell string) (string, error) {
 		t := time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC).Add(time.Duration(math.Floor(n)) * 24 * time.Hour)
 		return t.Format("2006-01-02"), nil
 	}
-	return "", fmt.Errorf("%q is not a date (write 2026-08-15)", cell)
+	return "", fault("value.not_date", i18n.Params{"Value": shown(cell)})
 }

@@ -2,7 +2,6 @@ package intake
 
 import (
 	"bytes"
-	"fmt"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -12,6 +11,8 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/encoding/traditionalchinese"
 	"golang.org/x/text/encoding/unicode"
+
+	"sluice/backend/i18n"
 )
 
 // Text encodings a CSV file may be in. Excel saves "CSV" in the system's legacy code
@@ -43,7 +44,7 @@ func CheckEncoding(name string) (string, error) {
 		return "", nil
 	}
 	if !slices.Contains(Encodings, n) {
-		return "", fmt.Errorf("unknown encoding %q: leave it empty to detect, or give one of %s", name, strings.Join(Encodings, ", "))
+		return "", fault("encoding.unknown", i18n.Params{"Encoding": shown(name), "Encodings": strings.Join(Encodings, ", ")})
 	}
 	return n, nil
 }
@@ -59,20 +60,20 @@ func decodeText(b []byte, enc string) ([]byte, string, error) {
 	case enc == "" && bom([]byte("\xef\xbb\xbf")), enc == UTF8:
 		b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
 		if !utf8.Valid(b) {
-			return nil, "", fmt.Errorf("the file is not valid UTF-8 text; choose its encoding or save it as \"CSV UTF-8\"")
+			return nil, "", fault("file.not_utf8", nil)
 		}
 		return b, UTF8, nil
 	case enc == "" && (bom([]byte("\xff\xfe")) || bom([]byte("\xfe\xff"))), enc == UTF16:
 		// The byte-order mark says which end first; without one, little-endian (Windows).
 		out, err := strictDecode(unicode.UTF16(unicode.LittleEndian, unicode.UseBOM), b)
 		if err != nil {
-			return nil, "", fmt.Errorf("the file is not valid UTF-16 text: %v", err)
+			return nil, "", fault("file.not_utf16", i18n.Params{"Reason": reason(err)})
 		}
 		return out, UTF16, nil
 	case enc == Big5 || enc == GB18030:
 		out, err := strictDecode(legacy(enc), b)
 		if err != nil {
-			return nil, "", fmt.Errorf("the file is not valid %s text: %v", enc, err)
+			return nil, "", fault("file.not_in_encoding", i18n.Params{"Encoding": enc, "Reason": reason(err)})
 		}
 		return out, enc, nil
 	case utf8.Valid(b):
@@ -83,7 +84,7 @@ func decodeText(b []byte, enc string) ([]byte, string, error) {
 			return out, cand, nil
 		}
 	}
-	return nil, "", fmt.Errorf("the file is not UTF-8, Big5 or GB18030 text; choose its encoding or save it as \"CSV UTF-8\"")
+	return nil, "", fault("file.encoding_unknown", nil)
 }
 
 func legacy(enc string) encoding.Encoding {
@@ -120,7 +121,7 @@ func strictDecode(e encoding.Encoding, b []byte) ([]byte, error) {
 	}
 	if i := bytes.IndexRune(out, utf8.RuneError); i >= 0 {
 		line := bytes.Count(out[:i], []byte("\n")) + 1
-		return nil, fmt.Errorf("invalid bytes on line %d", line)
+		return nil, fault("file.invalid_bytes", i18n.Params{"Line": line})
 	}
 	return out, nil
 }

@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"github.com/xuri/excelize/v2"
+
+	"sluice/backend/i18n"
 )
 
 // demoSchema is the data schema of the demo order form.
@@ -139,15 +141,15 @@ func TestTableMappingValidate(t *testing.T) {
 		want []Problem
 	}{
 		{"demo mapping", "", nil},
-		{"computed total", `{"fields": {"total": "合計"}}`, []Problem{{Pointer: "/fields/total", Message: `"total" is computed by the form; it cannot be mapped`}}},
-		{"unknown field", `{"fields": {"customer.vat": "統編"}}`, []Problem{{Pointer: "/fields/customer.vat", Message: `"customer" has no field "vat"`}}},
-		{"object field", `{"fields": {"customer": "客戶"}}`, []Problem{{Pointer: "/fields/customer", Message: `"customer" is a object, not a single value; map its fields (e.g. "customer.name")`}}},
-		{"empty column", `{"fields": {"note": " "}}`, []Problem{{Pointer: "/fields/note", Message: "name the column (its header) this field comes from"}}},
-		{"nothing mapped", `{"fields": {}}`, []Problem{{Pointer: "/fields", Message: "map at least one form field to a column"}}},
-		{"items not an array", `{"fields": {"note": "n"}, "items": {"field": "note", "fields": {"sku": "s"}}}`, []Problem{{Pointer: "/items/field", Message: `"note" is not a list of line items (an array of objects)`}}},
-		{"bad item field", `{"items": {"field": "items", "fields": {"colour": "c"}}}`, []Problem{{Pointer: "/items/fields/colour", Message: `the form has no field "colour"`}}},
-		{"value of wrong type", `{"fields": {"note": "n"}, "values": {"customer.tier": {"a": 1}}}`, []Problem{{Pointer: "/values/customer.tier", Message: "expected a string, got an object"}}},
-		{"value also mapped", `{"fields": {"note": "n"}, "values": {"note": "x"}}`, []Problem{{Pointer: "/values/note", Message: "also mapped in fields; keep one"}}},
+		{"computed total", `{"fields": {"total": "合計"}}`, []Problem{{Pointer: "/fields/total", Code: "mapping.computed", Message: `"total" is computed by the form; it cannot be mapped`}}},
+		{"unknown field", `{"fields": {"customer.vat": "統編"}}`, []Problem{{Pointer: "/fields/customer.vat", Code: "mapping.no_subfield", Message: `"customer" has no field "vat"`}}},
+		{"object field", `{"fields": {"customer": "客戶"}}`, []Problem{{Pointer: "/fields/customer", Code: "mapping.not_scalar", Message: `"customer" is a object, not a single value; map its fields (e.g. "customer.name")`}}},
+		{"empty column", `{"fields": {"note": " "}}`, []Problem{{Pointer: "/fields/note", Code: "mapping.column_required", Message: "name the column (its header) this field comes from"}}},
+		{"nothing mapped", `{"fields": {}}`, []Problem{{Pointer: "/fields", Code: "mapping.no_columns", Message: "map at least one form field to a column"}}},
+		{"items not an array", `{"fields": {"note": "n"}, "items": {"field": "note", "fields": {"sku": "s"}}}`, []Problem{{Pointer: "/items/field", Code: "mapping.not_line_items", Message: `"note" is not a list of line items (an array of objects)`}}},
+		{"bad item field", `{"items": {"field": "items", "fields": {"colour": "c"}}}`, []Problem{{Pointer: "/items/fields/colour", Code: "mapping.no_form_field", Message: `the form has no field "colour"`}}},
+		{"value of wrong type", `{"fields": {"note": "n"}, "values": {"customer.tier": {"a": 1}}}`, []Problem{{Pointer: "/values/customer.tier", Code: "value.wrong_type", Message: "expected a string, got an object"}}},
+		{"value also mapped", `{"fields": {"note": "n"}, "values": {"note": "x"}}`, []Problem{{Pointer: "/values/note", Code: "mapping.value_also_mapped", Message: "also mapped in fields; keep one"}}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -158,14 +160,15 @@ func TestTableMappingValidate(t *testing.T) {
 				m = &TableMapping{}
 				require.Nil(t, DecodeStrict([]byte(c.doc), m))
 			}
-			require.Equal(t, c.want, m.Validate(s, computed))
+			require.Equal(t, c.want, said(m.Validate(s, computed)))
 		})
 	}
 }
 
 func TestDecodeStrict(t *testing.T) {
 	var m TableMapping
-	require.Equal(t, &Problem{Pointer: "/group-by", Message: "unknown key"}, DecodeStrict([]byte(`{"group-by": "x"}`), &m))
+	p := DecodeStrict([]byte(`{"group-by": "x"}`), &m)
+	require.Equal(t, Problem{Pointer: "/group-by", Code: "mapping.unknown_key", Message: "unknown key"}, said([]Problem{*p})[0])
 	require.Equal(t, "/fields", DecodeStrict([]byte(`{"fields": []}`), &m).Pointer)
 	require.Equal(t, "", DecodeStrict([]byte(`{"fields":`), &m).Pointer)
 }
@@ -207,7 +210,8 @@ func TestBuildFromCSV(t *testing.T) {
 	require.Equal(t, "急件", o.Data["note"])
 
 	o = orders[2]
-	require.Equal(t, []RowError{{6, "數量", `"two" is not a number`}}, o.Errors)
+	require.Equal(t, []RowError{{Row: 6, Column: "數量", Code: "value.not_number", Message: `"two" is not a number`, Params: i18n.Params{"Value": "two"}}}, o.Errors)
+	require.Equal(t, "「two」不是數字", o.Errors[0].Localized("zh-TW"))
 
 	// Validation pointers find their cells again.
 	for _, c := range []struct {
@@ -242,9 +246,13 @@ func TestBuildRowFaults(t *testing.T) {
 		Items: &TableItems{Field: "items", Fields: map[string]string{"qty": "qty"}}}
 	orders := m.Build(s, tab)
 	require.Len(t, orders, 3)
-	require.Equal(t, []RowError{{3, "name", `"y" differs from "x" on row 2, the order's first row`}}, orders[0].Errors)
-	require.Equal(t, []RowError{{4, "ref", "empty: it says which order the row belongs to"}}, orders[1].Errors)
-	require.Equal(t, []RowError{{6, "name", `"w" belongs on row 5, the order's first row, which leaves it empty`}}, orders[2].Errors)
+	require.Equal(t, []RowError{{Row: 3, Column: "name", Code: "import.differs_from_first_row", Message: `"y" differs from "x" on row 2, the order's first row`,
+		Params: i18n.Params{"Value": "y", "First": "x", "Row": 2}}}, orders[0].Errors)
+	require.Equal(t, []RowError{{Row: 4, Column: "ref", Code: "import.group_empty", Message: "empty: it says which order the row belongs to"}}, orders[1].Errors)
+	require.Equal(t, []RowError{{Row: 6, Column: "name", Code: "import.belongs_on_first_row", Message: `"w" belongs on row 5, the order's first row, which leaves it empty`,
+		Params: i18n.Params{"Value": "w", "Row": 5}}}, orders[2].Errors)
+	// in the reader's language, the cells' values and the row as data
+	require.Equal(t, "「y」與訂單第一列（第 2 列）的「x」不同", orders[0].Errors[0].Localized("zh-TW"))
 }
 
 func TestContentRefWithoutReferenceColumn(t *testing.T) {
@@ -261,7 +269,7 @@ func TestContentRefWithoutReferenceColumn(t *testing.T) {
 func TestCheckHeader(t *testing.T) {
 	m := loadTableMapping(t)
 	ps := m.CheckHeader(&Table{Header: []string{"訂單編號", "客戶名稱", "料號", "品名", "數量", "單價", "收貨地址", "承諾交期", "備註"}})
-	require.Equal(t, []Problem{{Pointer: "/fields/customer.tier", Message: `the file has no column "客戶等級"`}}, ps)
+	require.Equal(t, []Problem{{Pointer: "/fields/customer.tier", Code: "mapping.no_column", Message: `the file has no column "客戶等級"`}}, said(ps))
 }
 
 func TestReadXLSX(t *testing.T) {
@@ -364,10 +372,10 @@ func TestPayloadMapping(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(`{"line_items": {"sku": 1}, "buyer": {"name": ["x"]}}`), &bad))
 	_, ps = m.Apply(s, bad)
 	require.Equal(t, []Problem{
-		{Pointer: "/id", Message: "the shop's order number is missing"},
-		{Pointer: "/buyer/name", Message: "expected a string, got an array"},
-		{Pointer: "/line_items", Message: "expected an array of line items"},
-	}, ps)
+		{Pointer: "/id", Code: "payload.order_id_missing", Message: "the shop's order number is missing"},
+		{Pointer: "/buyer/name", Code: "value.wrong_type", Message: "expected a string, got an array"},
+		{Pointer: "/line_items", Code: "payload.items_not_array", Message: "expected an array of line items"},
+	}, said(ps))
 
 	for _, c := range []struct {
 		doc string
@@ -398,4 +406,37 @@ func TestResolve(t *testing.T) {
 	require.False(t, ok)
 	_, ok = Resolve(doc, "nope")
 	require.False(t, ok)
+}
+
+// said is what problems say: their pointer, code and English message (their parameters,
+// data, left out).
+func said(ps []Problem) []Problem {
+	var out []Problem
+	for _, p := range ps {
+		p.Params = nil
+		out = append(out, p)
+	}
+	return out
+}
+
+// A row error keeps the cells it names as a database can store them: a NUL and bytes
+// that are not UTF-8 are written out, as the English always showed them.
+func TestRowFaultsKeepStorableText(t *testing.T) {
+	s, _ := demoSchema(t)
+	tab := &Table{First: 2, Header: []string{"ref", "name", "qty"}, Rows: [][]string{
+		{"A", "x\x00y", "1"},
+		{"A", "z\xff", "2"},
+	}}
+	m := &TableMapping{Fields: map[string]string{"customer.name": "name"}, GroupBy: "ref", ExternalRef: "ref",
+		Items: &TableItems{Field: "items", Fields: map[string]string{"qty": "qty"}}}
+	orders := m.Build(s, tab)
+	require.Len(t, orders, 1)
+	var differs RowError
+	for _, e := range orders[0].Errors {
+		if e.Code == "import.differs_from_first_row" {
+			differs = e
+		}
+	}
+	require.Equal(t, i18n.Params{"Value": `z\xff`, "First": `x\x00y`, "Row": 2}, differs.Params, "%+v", orders[0].Errors)
+	require.Equal(t, `"z\xff" differs from "x\x00y" on row 2, the order's first row`, differs.Message)
 }

@@ -1,7 +1,6 @@
 package intake
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 )
@@ -37,35 +36,35 @@ func validPointer(p string) bool { return p == "" || strings.HasPrefix(p, "/") }
 func (m *PayloadMapping) Validate(s *Schema, computed []string) []Problem {
 	var ps []Problem
 	if m.OrderID == "" || !validPointer(m.OrderID) {
-		ps = append(ps, Problem{"/order_id", "a JSON pointer to the shop's order number, e.g. \"/id\""})
+		ps = append(ps, coded("/order_id", "mapping.order_id_pointer", nil))
 	}
 	if len(m.Fields) == 0 && m.Items == nil {
-		ps = append(ps, Problem{"/fields", "map at least one form field to a payload pointer"})
+		ps = append(ps, coded("/fields", "mapping.no_pointers", nil))
 	}
 	for _, path := range sortedKeys(m.Fields) {
-		if _, why := s.scalarTarget(path, computed); why != "" {
-			ps = append(ps, Problem{"/fields/" + esc(path), why})
+		if _, why := s.scalarTarget(path, computed); why != nil {
+			ps = append(ps, problemOf("/fields/"+esc(path), why))
 		} else if !validPointer(m.Fields[path]) || m.Fields[path] == "" {
-			ps = append(ps, Problem{"/fields/" + esc(path), "a JSON pointer into the payload, starting with /"})
+			ps = append(ps, coded("/fields/"+esc(path), "mapping.payload_pointer", nil))
 		}
 	}
 	ps = append(ps, validateValues(s, computed, m.Values, m.Fields)...)
 	if m.Items != nil {
 		item, why := s.arrayTarget(m.Items.Field)
-		if why != "" {
-			ps = append(ps, Problem{"/items/field", why})
+		if why != nil {
+			ps = append(ps, problemOf("/items/field", why))
 		} else {
 			if m.Items.Path == "" || !validPointer(m.Items.Path) {
-				ps = append(ps, Problem{"/items/path", "a JSON pointer to the payload's array of line items"})
+				ps = append(ps, coded("/items/path", "mapping.items_pointer", nil))
 			}
 			if len(m.Items.Fields) == 0 {
-				ps = append(ps, Problem{"/items/fields", "map the line item's fields"})
+				ps = append(ps, coded("/items/fields", "mapping.item_pointers_required", nil))
 			}
 			for _, sub := range sortedKeys(m.Items.Fields) {
-				if _, why := item.scalarTarget(sub, nil); why != "" {
-					ps = append(ps, Problem{"/items/fields/" + esc(sub), why})
+				if _, why := item.scalarTarget(sub, nil); why != nil {
+					ps = append(ps, problemOf("/items/fields/"+esc(sub), why))
 				} else if !validPointer(m.Items.Fields[sub]) || m.Items.Fields[sub] == "" {
-					ps = append(ps, Problem{"/items/fields/" + esc(sub), "a JSON pointer into one line item, starting with /"})
+					ps = append(ps, coded("/items/fields/"+esc(sub), "mapping.item_pointer", nil))
 				}
 			}
 		}
@@ -86,11 +85,11 @@ func (m *PayloadMapping) Apply(s *Schema, payload any) (*Mapped, []Problem) {
 	out := &Mapped{Data: map[string]any{}, m: m}
 	switch id, ok := Resolve(payload, m.OrderID); {
 	case !ok || id == nil:
-		ps = append(ps, Problem{m.OrderID, "the shop's order number is missing"})
+		ps = append(ps, coded(m.OrderID, "payload.order_id_missing", nil))
 	default:
 		ref, err := ConvertValue(&Schema{Type: "string"}, id)
 		if r, _ := ref.(string); err != nil || r == "" {
-			ps = append(ps, Problem{m.OrderID, "the shop's order number must be a non-empty string or number"})
+			ps = append(ps, coded(m.OrderID, "payload.order_id_invalid", nil))
 		} else {
 			out.Ref = r
 		}
@@ -104,7 +103,7 @@ func (m *PayloadMapping) Apply(s *Schema, payload any) (*Mapped, []Problem) {
 		f, _ := s.At(path)
 		val, err := ConvertValue(f, v)
 		if err != nil {
-			ps = append(ps, Problem{ptr, err.Error()})
+			ps = append(ps, problemOf(ptr, err))
 			continue
 		}
 		set(out.Data, path, val)
@@ -121,7 +120,7 @@ func (m *PayloadMapping) Apply(s *Schema, payload any) (*Mapped, []Problem) {
 		switch {
 		case !ok || raw == nil:
 		case !isList:
-			ps = append(ps, Problem{m.Items.Path, "expected an array of line items"})
+			ps = append(ps, coded(m.Items.Path, "payload.items_not_array", nil))
 		default:
 			items := make([]any, 0, len(list))
 			for i, el := range list {
@@ -135,7 +134,7 @@ func (m *PayloadMapping) Apply(s *Schema, payload any) (*Mapped, []Problem) {
 					f, _ := item.At(sub)
 					val, err := ConvertValue(f, v)
 					if err != nil {
-						ps = append(ps, Problem{base + m.Items.Fields[sub], err.Error()})
+						ps = append(ps, problemOf(base+m.Items.Fields[sub], err))
 						continue
 					}
 					set(it, sub, val)
@@ -215,6 +214,3 @@ func Resolve(doc any, ptr string) (any, bool) {
 	}
 	return cur, true
 }
-
-// String renders a mapping fault for logs.
-func (p Problem) String() string { return fmt.Sprintf("%s: %s", p.Pointer, p.Message) }

@@ -3,12 +3,12 @@ package intake
 import (
 	"bytes"
 	"encoding/csv"
-	"errors"
-	"fmt"
 	"io"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
+
+	"sluice/backend/i18n"
 )
 
 // MaxRows bounds a file's data rows: an import is a batch, not a data migration.
@@ -22,7 +22,7 @@ func ReadFile(name string, b []byte, enc string) (*Table, error) {
 		return ReadXLSX(b)
 	}
 	if strings.HasSuffix(strings.ToLower(name), ".xlsx") {
-		return nil, errors.New("the file is named .xlsx but is not an Excel workbook")
+		return nil, fault("file.xlsx_not_excel", nil)
 	}
 	return ReadCSV(b, enc)
 }
@@ -48,7 +48,7 @@ func ReadCSV(b []byte, enc string) (*Table, error) {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("the CSV file cannot be read: %v", err)
+			return nil, fault("file.csv_unreadable", i18n.Params{"Error": err.Error()})
 		}
 		line, _ := r.FieldPos(0)
 		for len(rows) < line-1-extra {
@@ -59,7 +59,7 @@ func ReadCSV(b []byte, enc string) (*Table, error) {
 			extra += strings.Count(c, "\n")
 		}
 		if len(rows) > MaxRows+1 {
-			return nil, fmt.Errorf("the file has more than %d rows; at most %d may be imported at once", MaxRows, MaxRows)
+			return nil, fault("file.too_many_rows", i18n.Params{"Max": MaxRows})
 		}
 	}
 	t, err := table(rows)
@@ -87,16 +87,16 @@ func sniffComma(b []byte) rune {
 func ReadXLSX(b []byte) (*Table, error) {
 	f, err := excelize.OpenReader(bytes.NewReader(b), excelize.Options{RawCellValue: true})
 	if err != nil {
-		return nil, fmt.Errorf("the Excel file cannot be read: %v", err)
+		return nil, fault("file.excel_unreadable", i18n.Params{"Error": err.Error()})
 	}
 	defer f.Close()
 	sheets := f.GetSheetList()
 	if len(sheets) == 0 {
-		return nil, errors.New("the Excel file has no sheet")
+		return nil, fault("file.excel_no_sheet", nil)
 	}
 	rows, err := f.GetRows(sheets[0], excelize.Options{RawCellValue: true})
 	if err != nil {
-		return nil, fmt.Errorf("the Excel file cannot be read: %v", err)
+		return nil, fault("file.excel_unreadable", i18n.Params{"Error": err.Error()})
 	}
 	return table(rows)
 }
@@ -112,7 +112,7 @@ func table(rows [][]string) (*Table, error) {
 		}
 	}
 	if h < 0 {
-		return nil, errors.New("the file is empty")
+		return nil, fault("file.empty", nil)
 	}
 	t := &Table{First: h + 2}
 	for _, c := range rows[h] {
@@ -125,7 +125,7 @@ func table(rows [][]string) (*Table, error) {
 		data = data[:len(data)-1]
 	}
 	if len(data) > MaxRows {
-		return nil, fmt.Errorf("the file has %d rows; at most %d may be imported at once", len(data), MaxRows)
+		return nil, fault("file.rows_over", i18n.Params{"Rows": len(data), "Max": MaxRows})
 	}
 	t.Rows = data
 	return t, nil

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"sluice/backend/engine"
+	"sluice/backend/i18n"
 )
 
 // Schema is the part of a form's JSON Schema intake needs: types, formats, enums and
@@ -109,7 +110,7 @@ func (s *Schema) Scalar() bool {
 // At resolves a dotted field path ("customer.name") to its schema.
 func (s *Schema) At(path string) (*Schema, error) {
 	if path == "" {
-		return nil, fmt.Errorf("empty field path")
+		return nil, fault("mapping.path_empty", nil)
 	}
 	cur := s
 	parts := strings.Split(path, ".")
@@ -117,9 +118,9 @@ func (s *Schema) At(path string) (*Schema, error) {
 		next := cur.Properties[p]
 		if next == nil {
 			if i == 0 {
-				return nil, fmt.Errorf("the form has no field %q", p)
+				return nil, fault("mapping.no_form_field", i18n.Params{"Field": p})
 			}
-			return nil, fmt.Errorf("%q has no field %q", strings.Join(parts[:i], "."), p)
+			return nil, fault("mapping.no_subfield", i18n.Params{"Parent": strings.Join(parts[:i], "."), "Field": p})
 		}
 		cur = next
 	}
@@ -127,41 +128,38 @@ func (s *Schema) At(path string) (*Schema, error) {
 }
 
 // scalarTarget checks that path names a field a mapping may fill: a scalar that is
-// neither read-only nor computed.
-func (s *Schema) scalarTarget(path string, computed []string) (*Schema, string) {
+// neither read-only nor computed; else why not.
+func (s *Schema) scalarTarget(path string, computed []string) (*Schema, error) {
 	f, err := s.At(path)
 	if err != nil {
-		return nil, err.Error()
+		return nil, err
 	}
 	if slices.Contains(computed, path) {
-		return nil, fmt.Sprintf("%q is computed by the form; it cannot be mapped", path)
+		return nil, fault("mapping.computed", i18n.Params{"Field": path})
 	}
 	if f.ReadOnly {
-		return nil, fmt.Sprintf("%q is read-only", path)
+		return nil, fault("mapping.read_only", i18n.Params{"Field": path})
 	}
 	if !f.Scalar() {
-		return nil, fmt.Sprintf("%q is a %s, not a single value; map its fields (e.g. %q)", path, kindOf(f), path+"."+firstProp(f))
+		example := path + "." + firstProp(f)
+		if f.Type == "" {
+			return nil, fault("mapping.not_scalar_untyped", i18n.Params{"Field": path, "Example": example})
+		}
+		return nil, fault("mapping.not_scalar", i18n.Params{"Field": path, "Type": f.Type, "Example": example})
 	}
-	return f, ""
+	return f, nil
 }
 
-// arrayTarget checks that path names an array of objects (line items).
-func (s *Schema) arrayTarget(path string) (*Schema, string) {
+// arrayTarget checks that path names an array of objects (line items); else why not.
+func (s *Schema) arrayTarget(path string) (*Schema, error) {
 	f, err := s.At(path)
 	if err != nil {
-		return nil, err.Error()
+		return nil, err
 	}
 	if f.Type != "array" || f.Items == nil || f.Items.Type != "object" {
-		return nil, fmt.Sprintf("%q is not a list of line items (an array of objects)", path)
+		return nil, fault("mapping.not_line_items", i18n.Params{"Field": path})
 	}
-	return f.Items, ""
-}
-
-func kindOf(s *Schema) string {
-	if s.Type == "" {
-		return "value of no declared type"
-	}
-	return s.Type
+	return f.Items, nil
 }
 
 func firstProp(s *Schema) string {

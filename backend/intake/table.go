@@ -5,25 +5,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
+
+	"sluice/backend/i18n"
 )
-
-// Problem is a fault in a mapping or a file, at a JSON pointer relative to the mapping
-// document (the caller prefixes where the mapping sits in its request).
-type Problem struct {
-	Pointer string `json:"pointer"`
-	Message string `json:"message"`
-}
-
-// RowError is why one row of a file did not become an order.
-type RowError struct {
-	Row     int    `json:"row"` // as the spreadsheet numbers it: the header is row 1
-	Column  string `json:"column,omitempty"`
-	Message string `json:"message"`
-}
 
 // TableMapping says how a spreadsheet's columns become orders.
 //
@@ -58,17 +45,20 @@ func DecodeStrict(raw []byte, v any) *Problem {
 	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {
 		msg := err.Error()
-		if name, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
-			return &Problem{"/" + strings.Trim(name, `"`), "unknown key"}
-		}
+		var p Problem
 		var te *json.UnmarshalTypeError
-		if ok := asTypeError(err, &te); ok {
-			return &Problem{"/" + strings.ReplaceAll(te.Field, ".", "/"), fmt.Sprintf("expected %s", te.Type)}
+		if name, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
+			p = coded("/"+strings.Trim(name, `"`), "mapping.unknown_key", nil)
+		} else if asTypeError(err, &te) {
+			p = coded("/"+strings.ReplaceAll(te.Field, ".", "/"), "mapping.wrong_type", i18n.Params{"Type": te.Type.String()})
+		} else {
+			p = coded("", "mapping.not_json", i18n.Params{"Error": msg})
 		}
-		return &Problem{"", "not a JSON mapping document: " + msg}
+		return &p
 	}
 	if dec.More() {
-		return &Problem{"", "unexpected data after the mapping document"}
+		p := coded("", "mapping.trailing_data", nil)
+		return &p
 	}
 	return nil
 }
@@ -98,33 +88,33 @@ func sortedKeys[V any](m map[string]V) []string {
 func (m *TableMapping) Validate(s *Schema, computed []string) []Problem {
 	var ps []Problem
 	if len(m.Fields) == 0 && m.Items == nil {
-		ps = append(ps, Problem{"/fields", "map at least one form field to a column"})
+		ps = append(ps, coded("/fields", "mapping.no_columns", nil))
 	}
 	for _, path := range sortedKeys(m.Fields) {
-		if _, why := s.scalarTarget(path, computed); why != "" {
-			ps = append(ps, Problem{"/fields/" + esc(path), why})
+		if _, why := s.scalarTarget(path, computed); why != nil {
+			ps = append(ps, problemOf("/fields/"+esc(path), why))
 		} else if strings.TrimSpace(m.Fields[path]) == "" {
-			ps = append(ps, Problem{"/fields/" + esc(path), "name the column (its header) this field comes from"})
+			ps = append(ps, coded("/fields/"+esc(path), "mapping.column_required", nil))
 		}
 	}
 	ps = append(ps, validateValues(s, computed, m.Values, m.Fields)...)
 	if m.Items != nil {
 		item, why := s.arrayTarget(m.Items.Field)
-		if why != "" {
-			ps = append(ps, Problem{"/items/field", why})
+		if why != nil {
+			ps = append(ps, problemOf("/items/field", why))
 		} else {
 			if len(m.Items.Fields) == 0 {
-				ps = append(ps, Problem{"/items/fields", "map the line item's fields to columns"})
+				ps = append(ps, coded("/items/fields", "mapping.item_columns_required", nil))
 			}
 			for _, sub := range sortedKeys(m.Items.Fields) {
-				if _, why := item.scalarTarget(sub, nil); why != "" {
-					ps = append(ps, Problem{"/items/fields/" + esc(sub), why})
+				if _, why := item.scalarTarget(sub, nil); why != nil {
+					ps = append(ps, problemOf("/items/fields/"+esc(sub), why))
 				} else if strings.TrimSpace(m.Items.Fields[sub]) == "" {
-					ps = append(ps, Problem{"/items/fields/" + esc(sub), "name the column (its header) this field comes from"})
+					ps = append(ps, coded("/items/fields/"+esc(sub), "mapping.column_required", nil))
 				}
 			}
 			if _, clash := m.Fields[m.Items.Field]; clash {
-				ps = append(ps, Problem{"/fields/" + esc(m.Items.Field), "already filled by items"})
+				ps = append(ps, coded("/fields/"+esc(m.Items.Field), "mapping.filled_by_items", nil))
 			}
 		}
 	}
@@ -137,16 +127,16 @@ func validateValues(s *Schema, computed []string, values map[string]any, mapped 
 	for _, path := range sortedKeys(values) {
 		ptr := "/values/" + esc(path)
 		f, why := s.scalarTarget(path, computed)
-		if why != "" {
-			ps = append(ps, Problem{ptr, why})
+		if why != nil {
+			ps = append(ps, problemOf(ptr, why))
 			continue
 		}
 		if _, ok := mapped[path]; ok {
-			ps = append(ps, Problem{ptr, "also mapped in fields; keep one"})
+			ps = append(ps, coded(ptr, "mapping.value_also_mapped", nil))
 			continue
 		}
 		if _, err := ConvertValue(f, values[path]); err != nil {
-			ps = append(ps, Problem{ptr, err.Error()})
+			ps = append(ps, problemOf(ptr, err))
 		}
 	}
 	return ps
@@ -170,7 +160,7 @@ func (m *TableMapping) Columns(s *Schema) []string {
 		add(m.Fields[p])
 	}
 	if m.Items != nil {
-		if item, why := s.arrayTarget(m.Items.Field); why == "" {
+		if item, why := s.arrayTarget(m.Items.Field); why == nil {
 			for _, p := range item.ScalarPaths(nil) {
 				add(m.Items.Fields[p])
 			}
@@ -191,7 +181,7 @@ func DefaultMapping(s *Schema, computed []string) *TableMapping {
 		m.Fields[p] = p
 	}
 	for _, name := range s.Order {
-		if item, why := s.arrayTarget(name); why == "" && !slices.Contains(computed, name) {
+		if item, why := s.arrayTarget(name); why == nil && !slices.Contains(computed, name) {
 			m.Items = &TableItems{Field: name, Fields: map[string]string{}}
 			for _, p := range item.ScalarPaths(nil) {
 				m.Items.Fields[p] = name + "." + p
@@ -221,7 +211,7 @@ func (m *TableMapping) CheckHeader(t *Table) []Problem {
 	var ps []Problem
 	miss := func(ptr, col string) {
 		if !have[col] {
-			ps = append(ps, Problem{ptr, fmt.Sprintf("the file has no column %q", col)})
+			ps = append(ps, coded(ptr, "mapping.no_column", i18n.Params{"Column": shown(col)}))
 		}
 	}
 	for _, p := range sortedKeys(m.Fields) {
@@ -286,7 +276,7 @@ func (m *TableMapping) Build(s *Schema, t *Table) []*Order {
 		if m.GroupBy != "" {
 			key := cell(r, m.GroupBy)
 			if key == "" {
-				orders = append(orders, &Order{Rows: []int{rowNo}, Errors: []RowError{{rowNo, m.GroupBy, "empty: it says which order the row belongs to"}}})
+				orders = append(orders, &Order{Rows: []int{rowNo}, Errors: []RowError{RowFault(rowNo, m.GroupBy, "import.group_empty", nil)}})
 				continue
 			}
 			o = byKey[key]
@@ -313,9 +303,9 @@ func (m *TableMapping) Build(s *Schema, t *Table) []*Order {
 				switch prev := cell(o.first, c); {
 				case v == "" || v == prev:
 				case prev == "":
-					o.Errors = append(o.Errors, RowError{rowNo, c, fmt.Sprintf("%q belongs on row %d, the order's first row, which leaves it empty", v, o.Rows[0])})
+					o.Errors = append(o.Errors, RowFault(rowNo, c, "import.belongs_on_first_row", i18n.Params{"Value": shown(v), "Row": o.Rows[0]}))
 				default:
-					o.Errors = append(o.Errors, RowError{rowNo, c, fmt.Sprintf("%q differs from %q on row %d, the order's first row", v, prev, o.Rows[0])})
+					o.Errors = append(o.Errors, RowFault(rowNo, c, "import.differs_from_first_row", i18n.Params{"Value": shown(v), "First": shown(prev), "Row": o.Rows[0]}))
 				}
 				continue
 			}
@@ -325,7 +315,7 @@ func (m *TableMapping) Build(s *Schema, t *Table) []*Order {
 			f, _ := s.At(path)
 			val, err := Convert(f, v)
 			if err != nil {
-				o.Errors = append(o.Errors, RowError{rowNo, c, err.Error()})
+				o.Errors = append(o.Errors, rowErr(rowNo, c, err))
 				continue
 			}
 			set(o.Data, path, val)
@@ -341,7 +331,7 @@ func (m *TableMapping) Build(s *Schema, t *Table) []*Order {
 				f, _ := item.At(sub)
 				val, err := Convert(f, v)
 				if err != nil {
-					o.Errors = append(o.Errors, RowError{rowNo, c, err.Error()})
+					o.Errors = append(o.Errors, rowErr(rowNo, c, err))
 					continue
 				}
 				set(it, sub, val)
@@ -355,7 +345,7 @@ func (m *TableMapping) Build(s *Schema, t *Table) []*Order {
 		if m.ExternalRef != "" && first {
 			o.Ref = cell(r, m.ExternalRef)
 			if _, err := Convert(&Schema{Type: "string"}, o.Ref); err != nil { // stored as it is
-				o.Errors = append(o.Errors, RowError{rowNo, m.ExternalRef, err.Error()})
+				o.Errors = append(o.Errors, rowErr(rowNo, m.ExternalRef, err))
 			}
 		}
 	}
@@ -370,7 +360,7 @@ func (m *TableMapping) Build(s *Schema, t *Table) []*Order {
 		}
 		if o.Ref == "" && len(o.Errors) == 0 {
 			if m.ExternalRef != "" {
-				o.Errors = append(o.Errors, RowError{o.Rows[0], m.ExternalRef, "empty: the order's reference is required"})
+				o.Errors = append(o.Errors, RowFault(o.Rows[0], m.ExternalRef, "import.ref_empty", nil))
 			} else {
 				o.Ref = ContentRef(o.Data)
 			}

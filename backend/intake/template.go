@@ -61,7 +61,7 @@ func (m *TableMapping) enumsByColumn(s *Schema) map[string][]string {
 		add(s, p, c)
 	}
 	if m.Items != nil {
-		if item, why := s.arrayTarget(m.Items.Field); why == "" {
+		if item, why := s.arrayTarget(m.Items.Field); why == nil {
 			for p, c := range m.Items.Fields {
 				add(item, p, c)
 			}

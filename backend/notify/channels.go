@@ -2,15 +2,18 @@ package notify
 
 import (
 	"context"
-	"fmt"
+	"errors"
+	"net/http"
 	"net/mail"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"sluice/backend/ent"
 	"sluice/backend/ent/notifychannel"
 	"sluice/backend/ent/notifypref"
+	"sluice/backend/i18n"
 	"sluice/backend/outbox"
 	"sluice/backend/service"
 	"sluice/backend/store"
@@ -90,7 +93,7 @@ func sealContext(id int) string { return "notify-channel:" + strconv.Itoa(id) }
 
 func (n *Notify) mayManageCompany(a service.Actor) error {
 	if !n.CanCompanyWide(a, "users.manage") {
-		return service.Forbidden("only administrators set the company's channels (needs users.manage)")
+		return service.Refuse(http.StatusForbidden, "problem.forbidden.company_channels", nil)
 	}
 	return nil
 }
@@ -121,23 +124,23 @@ func (n *Notify) ListNotifyChannels(ctx context.Context, a service.Actor) (*Chan
 // check validates a channel's settings: a 422 with every problem found.
 func (n *Notify) check(in *ChannelInput, creating, hadSecret bool) error {
 	var errs []service.FieldError
-	bad := func(p, m string) { errs = append(errs, service.FieldError{Pointer: p, Message: m}) }
+	bad := func(p, code string, params i18n.Params) { errs = append(errs, service.FieldErr(p, code, params)) }
 	if !slices.Contains(Types, in.Type) {
-		bad("/type", fmt.Sprintf("one of %v", Types))
+		bad("/type", "notify_channel.type", i18n.Params{"Types": strings.Join(Types, ", ")})
 	}
 	if in.Kinds == nil {
-		bad("/kinds", fmt.Sprintf("required: the kinds it gets, of %v (may be empty)", Kinds))
+		bad("/kinds", "notify_channel.kinds_required", i18n.Params{"Kinds": strings.Join(Kinds, ", ")})
 	} else if !validKinds(in.Kinds) {
-		bad("/kinds", fmt.Sprintf("each one of %v", Kinds))
+		bad("/kinds", "notify_channel.kinds_each", i18n.Params{"Kinds": strings.Join(Kinds, ", ")})
 	}
 	in.Kinds = slices.Compact(slices.Sorted(slices.Values(in.Kinds)))
 	switch in.Type {
 	case TypeEmail:
 		if in.Address == "" && !in.Company {
-			bad("/address", "required: the email address")
+			bad("/address", "notify_channel.email_required", nil)
 		} else if in.Address != "" {
 			if _, err := mail.ParseAddress(in.Address); err != nil {
-				bad("/address", "not an email address")
+				bad("/address", "email.invalid", nil)
 			}
 		}
 	case TypeLine:
@@ -145,25 +148,28 @@ func (n *Notify) check(in *ChannelInput, creating, hadSecret bool) error {
 			in.Address = LinePushURL
 		}
 		if in.To == "" {
-			bad("/to", "required: the LINE user, group or room id to push to")
+			bad("/to", "notify_channel.line_to_required", nil)
 		}
 		if in.Secret == "" && (creating || !hadSecret) {
-			bad("/secret", "required: the LINE channel access token")
+			bad("/secret", "notify_channel.line_token_required", nil)
 		}
 	}
 	if in.Type != TypeEmail && slices.Contains(Types, in.Type) {
-		if err := outbox.CheckWebhookURL(in.Address, n.AllowPrivateWebhooks); err != nil {
-			bad("/address", err.Error())
+		var ue *outbox.URLError
+		if err := outbox.CheckWebhookURL(in.Address, n.AllowPrivateWebhooks); errors.As(err, &ue) {
+			bad("/address", ue.Code, i18n.Params{"Host": ue.Host})
+		} else if err != nil {
+			bad("/address", "invalid", nil)
 		}
 	}
 	if in.Type != TypeLine && in.To != "" {
-		bad("/to", "only a LINE channel has a recipient id")
+		bad("/to", "notify_channel.to_only_line", nil)
 	}
 	if in.Secret != "" && in.Type != TypeLine && in.Type != TypeDingTalk {
-		bad("/secret", "only DingTalk (signing secret) and LINE (access token) channels keep a secret; webhooks are signed with webhook.signing_key")
+		bad("/secret", "notify_channel.secret_not_kept", nil)
 	}
 	if len(errs) > 0 {
-		return service.Invalid("the channel's settings are not valid", errs...)
+		return service.Refuse(http.StatusUnprocessableEntity, "problem.notify_channel_invalid", nil, errs...)
 	}
 	return nil
 }
@@ -187,7 +193,7 @@ func (n *Notify) CreateNotifyChannel(ctx context.Context, a service.Actor, in Ch
 			return err
 		}
 		if limit := map[bool]int{true: MaxCompanyChannels, false: MaxOwnChannels}[in.Company]; count >= limit {
-			return service.Conflict("there are %d channels already, the most allowed; delete one first", limit)
+			return service.Refuse(http.StatusConflict, "problem.notify_channels_full", i18n.Params{"Max": limit})
 		}
 		c, err := tx.NotifyChannel.Create().SetUsername(owner).SetType(in.Type).SetName(in.Name).SetAddress(in.Address).
 			SetTo(in.To).SetKinds(in.Kinds).SetEnabled(in.Enabled == nil || *in.Enabled).SetUpdatedAt(j.At()).Save(ctx)
@@ -220,7 +226,7 @@ func auditDetail(c *ent.NotifyChannel) map[string]any {
 func (n *Notify) owned(ctx context.Context, tx *ent.Tx, a service.Actor, id int) (*ent.NotifyChannel, error) {
 	c, err := tx.NotifyChannel.Get(ctx, id)
 	if ent.IsNotFound(err) {
-		return nil, service.NotFound("channel")
+		return nil, service.Refuse(http.StatusNotFound, "problem.not_found.channel", nil)
 	}
 	if err != nil {
 		return nil, err
@@ -234,7 +240,7 @@ func (n *Notify) owned(ctx context.Context, tx *ent.Tx, a service.Actor, id int)
 		}
 		return c, nil
 	}
-	return nil, service.NotFound("channel") // someone else's: not even its existence
+	return nil, service.Refuse(http.StatusNotFound, "problem.not_found.channel", nil) // someone else's: not even its existence
 }
 
 // UpdateNotifyChannel changes a channel's settings (the caller's own, or the company's
@@ -307,14 +313,15 @@ func (n *Notify) DeleteNotifyChannel(ctx context.Context, a service.Actor, id in
 // list: none); their own channels' kinds are part of the channel.
 func (n *Notify) ChooseNotifyKinds(ctx context.Context, a service.Actor, id int, in KindsInput) (*ChannelView, error) {
 	if in.Kinds == nil || !validKinds(in.Kinds) {
-		return nil, service.Invalid("bad kinds", service.FieldError{Pointer: "/kinds", Message: fmt.Sprintf("a list of %v (may be empty)", Kinds)})
+		return nil, service.Refuse(http.StatusUnprocessableEntity, "problem.bad_kinds", nil,
+			service.FieldErr("/kinds", "notify_channel.kinds_list", i18n.Params{"Kinds": strings.Join(Kinds, ", ")}))
 	}
 	kinds := slices.Compact(slices.Sorted(slices.Values(in.Kinds)))
 	var out ChannelView
 	err := n.Change(ctx, a, func(tx *ent.Tx, j *store.Journal) error {
 		c, err := tx.NotifyChannel.Get(ctx, id)
 		if ent.IsNotFound(err) || (err == nil && c.Username != "") {
-			return service.NotFound("company channel")
+			return service.Refuse(http.StatusNotFound, "problem.not_found.company_channel", nil)
 		}
 		if err != nil {
 			return err

@@ -175,7 +175,7 @@ func (n *Notify) OpenLink(ctx context.Context, a service.Actor, token string) (*
 // nothing. The audit entry records the link and its channel.
 func (n *Notify) DecideByLink(ctx context.Context, a service.Actor, token string, d LinkDecision) (*service.ActionResult, error) {
 	if !slices.Contains(linkActions, d.Action) {
-		return nil, service.Invalid("unsupported action", service.FieldError{Pointer: "/action", Message: "approve or reject"})
+		return nil, service.Refuse(http.StatusUnprocessableEntity, "problem.unsupported_action", nil, service.FieldErr("/action", "link.action", nil))
 	}
 	l, err := n.open(ctx, a, token)
 	if err != nil {

@@ -3,6 +3,7 @@ package notify_test
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"strings"
 	"testing"
 
@@ -89,6 +90,19 @@ func TestKindsChooseTheChannels(t *testing.T) {
 		e, ok := service.AsError(err)
 		if !ok || e.Status != 422 || len(e.Errors) < 3 {
 			t.Fatalf("bad line channel: %v", err)
+		}
+		codes := map[string]string{}
+		for _, f := range e.Errors {
+			codes[f.Pointer] = f.Code
+		}
+		want := map[string]string{"/kinds": "notify_channel.kinds_each", "/to": "notify_channel.line_to_required",
+			"/secret": "notify_channel.line_token_required", "/address": "webhook_url.not_http"}
+		if !maps.Equal(codes, want) {
+			t.Fatalf("codes %v, want %v", codes, want)
+		}
+		// in the reader's language, the kinds as data
+		if d, m := e.LocalizedDetail("zh-CN"), e.Errors[0].Localized("zh-CN"); d != "渠道设置无效" || m != "每一项须为下列之一：task, reminder, escalation, mention, digest" {
+			t.Fatalf("zh-CN: %q %q", d, m)
 		}
 	})
 }

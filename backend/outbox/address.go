@@ -59,32 +59,46 @@ func PublicAddr(ip netip.Addr) bool {
 // internalNames are host names that always mean this machine or its cloud's metadata.
 var internalNames = []string{"localhost", "metadata", "metadata.google.internal"}
 
+// URLError is why CheckWebhookURL refused a URL: Code is its stable name (the
+// catalogue's field code "webhook_url.<…>", so a form says it in the reader's language)
+// and Host the host it names, when that is the reason.
+type URLError struct {
+	Code string
+	Host string
+	err  error
+}
+
+func (e *URLError) Error() string { return e.err.Error() }
+func (e *URLError) Unwrap() error { return e.err }
+
 // CheckWebhookURL refuses a webhook URL that is not http(s) or names, by literal
 // address or a well-known name, a destination that is not public (unless
-// allowPrivate). Names that resolve to such addresses are refused when sending.
+// allowPrivate). Names that resolve to such addresses are refused when sending. The
+// refusal is a *URLError.
 func CheckWebhookURL(raw string, allowPrivate bool) error {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Hostname() == "" {
-		return errors.New("an http(s) URL")
+		return &URLError{Code: "webhook_url.not_http", err: errors.New("an http(s) URL")}
 	}
 	if allowPrivate {
 		return nil
 	}
 	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	private := &URLError{Code: "webhook_url.private", Host: host, err: fmt.Errorf("%s is %w", host, ErrPrivateAddress)}
 	if ip, err := netip.ParseAddr(host); err == nil {
 		if !PublicAddr(ip) {
-			return fmt.Errorf("%s is %w", host, ErrPrivateAddress)
+			return private
 		}
 		return nil
 	}
 	for _, n := range internalNames {
 		if host == n || strings.HasSuffix(host, "."+n) {
-			return fmt.Errorf("%s is %w", host, ErrPrivateAddress)
+			return private
 		}
 	}
 	// a dotless number or hex (http://2130706433/) is an address to some resolvers
 	if !strings.ContainsAny(host, ".:") && strings.Trim(host, "0123456789abcdefx") == "" {
-		return fmt.Errorf("%s may be read as an address", host)
+		return &URLError{Code: "webhook_url.address_like", Host: host, err: fmt.Errorf("%s may be read as an address", host)}
 	}
 	return nil
 }

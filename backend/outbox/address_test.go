@@ -1,6 +1,7 @@
 package outbox_test
 
 import (
+	"errors"
 	"net/http/httptest"
 	"net/netip"
 	"strings"
@@ -46,6 +47,22 @@ func TestCheckWebhookURL(t *testing.T) {
 	} {
 		err := outbox.CheckWebhookURL(raw, false)
 		require.Equal(t, ok, err == nil, "%s: %v", raw, err)
+		if err != nil {
+			var ue *outbox.URLError
+			require.ErrorAs(t, err, &ue, raw)
+			require.NotEmpty(t, ue.Code, raw)
+		}
+	}
+	// each refusal names its reason by a stable code, and a private one stays ErrPrivateAddress
+	for raw, code := range map[string]string{
+		"ftp://shop.example.com/": "webhook_url.not_http", "http://10.0.0.5/": "webhook_url.private",
+		"http://localhost/": "webhook_url.private", "http://0x7f000001/": "webhook_url.address_like",
+	} {
+		var ue *outbox.URLError
+		err := outbox.CheckWebhookURL(raw, false)
+		require.ErrorAs(t, err, &ue, raw)
+		require.Equal(t, code, ue.Code, raw)
+		require.Equal(t, code == "webhook_url.private", errors.Is(err, outbox.ErrPrivateAddress), raw)
 	}
 	// the opt-in lets private addresses through, never a non-URL
 	require.NoError(t, outbox.CheckWebhookURL("http://127.0.0.1:9000/", true))

@@ -2587,6 +2587,12 @@ export interface components {
             row: number;
             /** @description Header of the column at fault, when known. */
             column?: string;
+            /**
+             * @description A stable, machine-readable name of what is wrong (as a field error's `code`; it does not change with the language): e.g. `value.not_number`, `import.differs_from_first_row`, `schema.required`. Absent on row errors recorded before codes were kept.
+             * @example value.not_number
+             */
+            code?: string;
+            /** @description What is wrong, in the reader's language (the user's own setting, else `Accept-Language`, else zh-TW); a row error recorded before messages were kept as data reads as it was recorded. */
             message: string;
         };
         /** @description A file import and how its orders fared. */
