@@ -15,6 +15,7 @@ import (
 	"context"
 	"embed"
 	"encoding/json"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -145,7 +146,44 @@ func FromContext(ctx context.Context) string {
 const (
 	msgKey    = "$msg"
 	msgParams = "$params"
+	msgTexts  = "$text"
 )
+
+// L is a text an admin wrote in several languages (a node's name in a definition), as
+// data: {"$text": {"zh-TW": …, "en": …}}, rendered in the reader's language, else in
+// Default, else in any it has; fallback (an id) when it has none.
+func L(texts map[string]string, fallback string) any {
+	m := make(map[string]any, len(texts))
+	for l, s := range texts {
+		if s != "" {
+			m[l] = s
+		}
+	}
+	if len(m) == 0 {
+		return fallback
+	}
+	return map[string]any{msgTexts: m}
+}
+
+// pick is texts in lang, else in Default, else the first language in order of name.
+func pick(lang string, texts map[string]any) (string, bool) {
+	for _, l := range []string{lang, Default} {
+		if s, ok := texts[l].(string); ok && s != "" {
+			return s, true
+		}
+	}
+	langs := make([]string, 0, len(texts))
+	for l := range texts {
+		langs = append(langs, l)
+	}
+	sort.Strings(langs)
+	for _, l := range langs {
+		if s, ok := texts[l].(string); ok && s != "" {
+			return s, true
+		}
+	}
+	return "", false
+}
 
 // M is the message key with its parameters, as data.
 func M(key string, p Params) map[string]any {
@@ -173,6 +211,9 @@ func Message(v any) (key string, p Params, ok bool) {
 func Text(lang string, v any) (string, bool) {
 	switch v := v.(type) {
 	case map[string]any:
+		if texts, ok := v[msgTexts].(map[string]any); ok {
+			return pick(lang, texts)
+		}
 		key, ok := v[msgKey].(string)
 		if !ok {
 			return "", false

@@ -210,3 +210,29 @@ func TestStoredMessage(t *testing.T) {
 		t.Error("a plain string is not a message kept as data")
 	}
 }
+
+// A text an admin wrote per language (a node's name) is kept as data and rendered in the
+// reader's language, else zh-TW, else what it has; stored through JSON, as a parameter.
+func TestTextsAsData(t *testing.T) {
+	name := L(map[string]string{"zh-TW": "自動檢查", "zh-CN": "自动检查", "en": "Automatic checks"}, "verify")
+	var stored any
+	b, _ := json.Marshal(Params{"Number": "SO-1", "Node": name})
+	if err := json.Unmarshal(b, &stored); err != nil {
+		t.Fatal(err)
+	}
+	p := Params(stored.(map[string]any))
+	for lang, want := range map[string]string{"zh-TW": "自動檢查", "zh-CN": "自动检查", "en": "Automatic checks", "ja": "自動檢查"} {
+		if got, ok := Text(lang, p["Node"]); !ok || got != want {
+			t.Errorf("%s: %q %v, want %q", lang, got, ok, want)
+		}
+	}
+	if got := T("zh-CN", "notice.reminder", p); !strings.Contains(got, "自动检查") || strings.Contains(got, "Automatic") {
+		t.Errorf("zh-CN reminder title: %q", got)
+	}
+	if got, _ := Text("zh-CN", L(map[string]string{"en": "Only English"}, "n1")); got != "Only English" {
+		t.Errorf("a name in one language is shown in it: %q", got)
+	}
+	if L(nil, "n1") != "n1" || L(map[string]string{"en": ""}, "n1") != "n1" {
+		t.Error("a node without a name is its id")
+	}
+}

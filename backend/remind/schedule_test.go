@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"sluice/backend/ent/notification"
 	"sluice/backend/ent/task"
 	"sluice/backend/ent/timer"
+	"sluice/backend/i18n"
 	"sluice/backend/remind"
 	"sluice/backend/service"
 	"sluice/backend/store"
@@ -148,8 +150,15 @@ func TestEscalationHandsOverTheTask(t *testing.T) {
 				if !slices.Contains(after.Assignees, "manager") || slices.Contains(after.Assignees, "clerk") != !reassign {
 					t.Fatalf("after escalation: %v", after.Assignees)
 				}
-				if n, _ := s.Read.Notification.Query().Where(notification.Username("manager"), notification.Type("escalation")).Count(ctx); n != 1 {
-					t.Fatalf("manager has %d escalation notifications", n)
+				ns, _ := s.Read.Notification.Query().Where(notification.Username("manager"), notification.Type("escalation")).All(ctx)
+				if len(ns) != 1 {
+					t.Fatalf("manager has %d escalation notifications", len(ns))
+				}
+				// the node by its name in the reader's language, not its id
+				key, _ := ns[0].Data["title_key"].(string)
+				params, _ := ns[0].Data["title_params"].(map[string]any)
+				if got := i18n.T("zh-CN", key, params); !strings.Contains(got, "资料核对") || strings.Contains(got, "verify") {
+					t.Fatalf("zh-CN escalation title %q", got)
 				}
 				approveAll := service.ActionRequest{Action: "approve", Checklist: slices.Repeat([]bool{true}, len(tk.Checklist))}
 				if reassign {

@@ -133,7 +133,7 @@ func (r *Reminders) FireReminder(ctx context.Context, tx *ent.Tx, j *store.Journ
 		if t.Status == "open" {
 			for _, u := range t.Assignees {
 				if _, err := j.Notify(ctx, store.Notification{Username: u, Type: "reminder", OrderID: o.ID,
-					Key: "notice.reminder", Params: i18n.Params{"Number": o.Number, "Node": t.NodeID}, Data: with("attempt", tm.Attempt)}); err != nil {
+					Key: "notice.reminder", Params: i18n.Params{"Number": o.Number, "Node": r.NodeName(ctx, o, t.NodeID)}, Data: with("attempt", tm.Attempt)}); err != nil {
 					return err
 				}
 			}
@@ -167,7 +167,7 @@ func (r *Reminders) FireReminder(ctx context.Context, tx *ent.Tx, j *store.Journ
 		}
 		for _, u := range to {
 			if _, err := j.Notify(ctx, store.Notification{Username: u, Type: "escalation", OrderID: o.ID,
-				Key: "notice.escalation", Params: i18n.Params{"Number": o.Number, "Node": t.NodeID}, Data: with("assignees", t.Assignees)}); err != nil {
+				Key: "notice.escalation", Params: i18n.Params{"Number": o.Number, "Node": r.NodeName(ctx, o, t.NodeID)}, Data: with("assignees", t.Assignees)}); err != nil {
 				return err
 			}
 		}

@@ -140,7 +140,7 @@ func (w *writer) raise(v engine.Visit) error {
 		SetDueAt(deadline).SetCreatedAt(w.now).Exec(ctx); err != nil {
 		return err
 	}
-	title := i18n.Params{"Number": o.Number, "Reason": i18n.M("exception.reason."+v.Reason, nil), "Node": nodeLabel(name, v.NodeID), "Message": message}
+	title := i18n.Params{"Number": o.Number, "Reason": i18n.M("exception.reason."+v.Reason, nil), "Node": i18n.L(name, v.NodeID), "Message": message}
 	for _, u := range owners {
 		if _, err := w.j.Notify(ctx, store.Notification{Username: u, Type: "exception", Key: "notice.exception", Params: title, OrderID: o.ID, Data: ev}); err != nil {
 			return err
@@ -156,15 +156,6 @@ func exceptionTopics(dept, orderDept string) []string {
 		ts = append(ts, "department:"+orderDept)
 	}
 	return append(ts, "admin")
-}
-
-func nodeLabel(name engine.Text, id string) string {
-	for _, l := range []string{"en", "zh-TW", "zh-CN"} {
-		if name[l] != "" {
-			return name[l]
-		}
-	}
-	return id
 }
 
 // exceptionOwners are the people told about an exception: the named owner, else the
@@ -700,7 +691,7 @@ func (s *Service) exceptionOverdue(ctx context.Context, tx *ent.Tx, j *store.Jou
 	}
 	for _, u := range v.Owners {
 		if _, err := j.Notify(ctx, store.Notification{Username: u, Type: "exception.overdue", OrderID: o.ID,
-			Key: "notice.exception_overdue", Params: i18n.Params{"Number": o.Number, "Reason": i18n.M("exception.reason."+e.Reason, nil), "Node": e.Node}, Data: ev}); err != nil {
+			Key: "notice.exception_overdue", Params: i18n.Params{"Number": o.Number, "Reason": i18n.M("exception.reason."+e.Reason, nil), "Node": s.NodeName(ctx, o, e.Node)}, Data: ev}); err != nil {
 			return "", err
 		}
 	}

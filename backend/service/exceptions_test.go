@@ -15,6 +15,7 @@ import (
 	"sluice/backend/ent/exception"
 	"sluice/backend/ent/notification"
 	"sluice/backend/ent/timer"
+	"sluice/backend/i18n"
 	"sluice/backend/inventory"
 	"sluice/backend/reporting"
 	"sluice/backend/service"
@@ -59,7 +60,7 @@ func init() { plugins.Register(flaky{}) }
 const exceptionFlow = `{"kind":"flow","key":"exceptional","form":"order","withdraw":"until_end",
  "nodes":[{"id":"start","type":"start"},
   {"id":"inventory","type":"task","plugin":"inventory.check","settings":{"policy":"block"}},
-  {"id":"check","type":"task","plugin":"test.flaky","exception":{"owner_role":"warehouse","owner_department":"warehouse","within":"PT4H"}},
+  {"id":"check","type":"task","name":{"zh-TW":"外部檢查","zh-CN":"外部检查","en":"Outside check"},"plugin":"test.flaky","exception":{"owner_role":"warehouse","owner_department":"warehouse","within":"PT4H"}},
   {"id":"verify","type":"review","mode":"any","approvers":{"role":"order_clerk"},"allow_self":true},
   {"id":"gate","type":"review","mode":"any","approvers":{"role":"finance"}},
   {"id":"short","type":"end","status":"rejected"},
@@ -144,8 +145,17 @@ func TestPluginFailuresRaiseExceptions(t *testing.T) {
 					t.Fatalf("%s: no exception.raised on %s", tc.note, topic)
 				}
 			}
-			if n, _ := s.Read.Notification.Query().Where(notification.Username("warehouse"), notification.Type("exception"), notification.OrderID(o.ID)).Count(ctx); n != 1 {
-				t.Fatalf("%s: %d notifications to the owner", tc.note, n)
+			ns, _ := s.Read.Notification.Query().Where(notification.Username("warehouse"), notification.Type("exception"), notification.OrderID(o.ID)).All(ctx)
+			if len(ns) != 1 {
+				t.Fatalf("%s: %d notifications to the owner", tc.note, len(ns))
+			}
+			// the node is named in each reader's language (stored as data, read back from JSON)
+			key, _ := ns[0].Data["title_key"].(string)
+			params, _ := ns[0].Data["title_params"].(map[string]any)
+			for lang, name := range map[string]string{"zh-TW": "外部檢查", "zh-CN": "外部检查", "en": "Outside check"} {
+				if got := i18n.T(lang, key, params); !strings.Contains(got, name) {
+					t.Fatalf("%s: the %s title %q does not name the node %q", tc.note, lang, got, name)
+				}
 			}
 		}
 		// the deadline is a durable timer: at it, the owners hear the exception is overdue
@@ -159,8 +169,12 @@ func TestPluginFailuresRaiseExceptions(t *testing.T) {
 		if fired, err := svc.FireTimer(ctx, tm.ID, tm.DueAt.Add(time.Second), "test"); err != nil || !fired {
 			t.Fatalf("fire at the deadline: %v %v", fired, err)
 		}
-		if n, _ := s.Read.Notification.Query().Where(notification.Username("warehouse"), notification.Type("exception.overdue")).Count(ctx); n != 1 {
-			t.Fatalf("%d overdue notifications", n)
+		overdue, _ := s.Read.Notification.Query().Where(notification.Username("warehouse"), notification.Type("exception.overdue")).All(ctx)
+		if len(overdue) != 1 {
+			t.Fatalf("%d overdue notifications", len(overdue))
+		}
+		if key, _ := overdue[0].Data["title_key"].(string); !strings.Contains(i18n.T("en", key, overdue[0].Data["title_params"].(map[string]any)), "Outside check") {
+			t.Fatalf("the overdue title does not name the node in English: %v", overdue[0].Data)
 		}
 		// the sales board shows the held orders at the node that raised the exception
 		b, err := svc.Board(ctx, as(t, s, "manager"), "sales", reporting.BoardFilter{Flow: "exceptional", Status: "exception", Assignee: "warehouse"})

@@ -230,3 +230,14 @@ func (s *Service) RaiseException(ctx context.Context, tx *ent.Tx, j *store.Journ
 	_, err := s.apply(ctx, tx, j, sys, o, nil, r)
 	return err
 }
+
+// NodeName is node's name in o's flow version as data (i18n.L): a notification renders
+// it in each reader's language; the id when the node has no name or is gone.
+func (s *Service) NodeName(ctx context.Context, o *ent.Order, node string) any {
+	if f, err := s.Catalog.Flow(ctx, o.FlowKey, o.FlowVersion); err == nil && f != nil {
+		if n := f.Nodes[node]; n != nil {
+			return i18n.L(n.Name, node)
+		}
+	}
+	return node
+}
