@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -266,4 +267,44 @@ func (a *api) follow(ctx context.Context, o order) (order, []step, error) {
 		o = n
 	}
 	return o, path, nil
+}
+
+// writeStats reads the server's group-commit counters from /metrics (as the admin):
+// the SQLite writer's commits and the transactions they held.
+func (a *api) writeStats(ctx context.Context) (commits, txs float64, err error) {
+	body, _ := json.Marshal(map[string]string{"username": "admin", "password": adminPassword})
+	var out struct {
+		Token string `json:"token"`
+	}
+	if err := a.do(ctx, http.MethodPost, "/api/v1/auth/login", "", body, &out); err != nil {
+		return 0, 0, fmt.Errorf("admin login: %w", err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, a.base+"/metrics", nil)
+	if err != nil {
+		return 0, 0, err
+	}
+	req.Header.Set("Authorization", "Bearer "+out.Token)
+	resp, err := a.hc.Do(req)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		name, v, ok := strings.Cut(line, " ")
+		if !ok {
+			continue
+		}
+		f, _ := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		switch name {
+		case "sluice_write_commits_total":
+			commits = f
+		case "sluice_write_transactions_total":
+			txs = f
+		}
+	}
+	return commits, txs, nil
 }
