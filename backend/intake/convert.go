@@ -107,7 +107,7 @@ func jsonKind(v any) string {
 
 func parseNumber(cell string) (float64, error) {
 	// Thousands separators (1,200 and full-width 1，200) and spaces are layout, not value.
-	clean := strings.NewReplacer(",", "", "，", "", " ", "", "\u00a0", "").Replace(cell)
+	clean := numberCleaner.Replace(cell)
 	f, err := strconv.ParseFloat(clean, 64)
 	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
 		return 0, fault("value.not_number", i18n.Params{"Value": shown(cell)})
@@ -147,3 +147,6 @@ func parseDate(cell string) (string, error) {
 	}
 	return "", fault("value.not_date", i18n.Params{"Value": shown(cell)})
 }
+
+// numberCleaner drops grouping marks and spaces from a number cell (built once).
+var numberCleaner = strings.NewReplacer(",", "", "，", "", " ", "", "\u00a0", "")

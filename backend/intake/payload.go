@@ -182,7 +182,7 @@ func (o *Mapped) Locate(pointer string) string {
 	return ""
 }
 
-func unesc(s string) string { return strings.NewReplacer("~1", "/", "~0", "~").Replace(s) }
+func unesc(s string) string { return pointerUnescaper.Replace(s) }
 
 // Resolve follows a JSON pointer through decoded JSON.
 func Resolve(doc any, ptr string) (any, bool) {

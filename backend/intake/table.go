@@ -72,7 +72,13 @@ func asTypeError(err error, te **json.UnmarshalTypeError) bool {
 }
 
 // esc escapes a JSON pointer token (RFC 6901).
-func esc(s string) string { return strings.NewReplacer("~", "~0", "/", "~1").Replace(s) }
+func esc(s string) string { return pointerEscaper.Replace(s) }
+
+// Replacers are built once (each builds its tables on first use).
+var (
+	pointerEscaper   = strings.NewReplacer("~", "~0", "/", "~1")
+	pointerUnescaper = strings.NewReplacer("~1", "/", "~0", "~")
+)
 
 func sortedKeys[V any](m map[string]V) []string {
 	ks := make([]string, 0, len(m))
@@ -395,7 +401,7 @@ func (o *Order) Locate(pointer string) (row int, column string) {
 	}
 	parts := strings.Split(rest, "/")
 	for i := range parts {
-		parts[i] = strings.NewReplacer("~1", "/", "~0", "~").Replace(parts[i])
+		parts[i] = pointerUnescaper.Replace(parts[i])
 	}
 	if o.items != nil && parts[0] == o.items.Field {
 		if len(parts) >= 2 {

@@ -130,7 +130,7 @@ func Email(m Message) (subject, body string) { return m.Title, Plain(m) }
 
 // slackEscape escapes the three characters Slack's mrkdwn gives meaning to.
 func slackEscape(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+	return htmlEscaper.Replace(s)
 }
 
 // Slack is the body of a Slack incoming webhook: text as the notification's fallback,
@@ -299,3 +299,6 @@ func mustJSON(v any) []byte {
 	}
 	return b
 }
+
+// htmlEscaper is built once.
+var htmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
