@@ -84,6 +84,8 @@ var keyed = map[string]struct {
 	"pluginFailure": {1, "key"},
 	"FieldErr":      {1, "code"},
 	"coded":         {1, "code"},
+	"addc":          {1, "code"}, // definitions: a checker's addc(pointer, code, params)
+	"codedErr":      {0, "code"}, // definitions: an error of a code
 }
 
 // Every key the code names through the helpers is in the catalogue, and every
