@@ -29,6 +29,15 @@ func orderReview(t *testing.T, key string) map[string]any {
 	return d
 }
 
+// nodeIndex is the index of each node of a document's nodes, by id.
+func nodeIndex(nodes []any) map[string]int {
+	idx := map[string]int{}
+	for i, n := range nodes {
+		idx[n.(map[string]any)["id"].(string)] = i
+	}
+	return idx
+}
+
 func pointers(t *testing.T, r resp) []string {
 	t.Helper()
 	if r.status != 422 {
@@ -95,10 +104,7 @@ func TestDraftRefusesUnknownPeople(t *testing.T) {
 		admin := e.login("admin")
 		d := orderReview(t, "unknown-people")
 		nodes := d["nodes"].([]any)
-		idx := map[string]int{}
-		for i, n := range nodes {
-			idx[n.(map[string]any)["id"].(string)] = i
-		}
+		idx := nodeIndex(nodes)
 		nodes[idx["committee"]].(map[string]any)["approvers"] = map[string]any{"users": []any{"manager", "nobody_here"}}
 		nodes[idx["finance_review"]].(map[string]any)["approvers"] = map[string]any{"role": "finance", "department": "atlantis"}
 		nodes[idx["sales_review"]].(map[string]any)["approvers"] = map[string]any{"role": "sales_chief"}
@@ -178,10 +184,7 @@ func TestDraftProblemsSpeakTheUsersLanguage(t *testing.T) {
 	admin := e.login("admin")
 	d := orderReview(t, "in-words")
 	nodes := d["nodes"].([]any)
-	idx := map[string]int{}
-	for i, n := range nodes {
-		idx[n.(map[string]any)["id"].(string)] = i
-	}
+	idx := nodeIndex(nodes)
 	delete(nodes[idx["verify"]].(map[string]any), "mode")
 	nodes[idx["sales_review"]].(map[string]any)["approvers"] = map[string]any{"role": "no_such_role"}
 	d["nodes"] = append(nodes, map[string]any{"id": "orphan", "type": "wait", "wait": map[string]any{"after": "1d"}})
