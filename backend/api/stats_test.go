@@ -42,7 +42,7 @@ func TestStatsAndExpressionRoutes(t *testing.T) {
 	}
 	r = e.do("POST", "/api/v1/flows/expressions/check", admin, map[string]string{"form": "order", "expr": "order.total >"})
 	r.json(t, &res)
-	if r.status != 200 || res.OK || len(res.Errors) != 1 || res.Errors[0].Position == 0 || res.Errors[0].Code != "definition.expr.syntax" {
+	if r.status != 200 || res.OK || len(res.Errors) != 1 || res.Errors[0].Position == 0 || res.Errors[0].Code != "definition.expr.invalid" {
 		t.Fatalf("check: %d %s", r.status, r.body)
 	}
 	// in the reader's language, with the code and the column apart

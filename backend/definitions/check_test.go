@@ -22,7 +22,7 @@ func TestCheckCondition(t *testing.T) {
 		src, want, code string
 		pos             bool
 	}{
-		{`order.total >=`, "", "definition.expr.syntax", true},
+		{`order.total >=`, "", "definition.expr.invalid", true},
 		{`order.totl > 5`, "totl", "definition.expr.unknown_field", true},
 		{`order.total + 1`, "true or false", "definition.expr.not_boolean", false},
 		{`  `, "empty", "definition.expr.empty", false},

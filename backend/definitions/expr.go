@@ -93,12 +93,12 @@ func (e *exprEnv) compile(src, want string) (*compiled, []exprFault) {
 		if name, ok := strings.CutPrefix(msg, "unknown name "); ok {
 			return nil, []exprFault{{"definition.expr.unknown_name", i18n.Params{"Name": name, "Fields": strings.Join(e.order.propNames(), ", ")}, col}}
 		}
-		return nil, []exprFault{{"definition.expr.syntax", i18n.Params{"Detail": msg}, col}}
+		return nil, []exprFault{{"definition.expr.invalid", i18n.Params{"Detail": msg}, col}}
 	}
 	tree, err := parser.Parse(src)
 	if err != nil {
 		msg, col := exprDetail(err)
-		return nil, []exprFault{{"definition.expr.syntax", i18n.Params{"Detail": msg}, col}}
+		return nil, []exprFault{{"definition.expr.invalid", i18n.Params{"Detail": msg}, col}}
 	}
 	c := &fieldChecker{root: e.order, refs: map[string]bool{}}
 	c.node(tree.Node)

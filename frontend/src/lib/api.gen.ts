@@ -2667,7 +2667,7 @@ export interface components {
                 /** @description 1-based column; 0 when unknown */
                 position: number;
                 /**
-                 * @description Stable code of the fault (`definition.expr.…`, e.g. `definition.expr.unknown_field`, `definition.expr.syntax`); the same code a flow's problem at the edge's `when` has.
+                 * @description Stable code of the fault (`definition.expr.…`, e.g. `definition.expr.unknown_field`, `definition.expr.invalid`); the same code a flow's problem at the edge's `when` has.
                  * @example definition.expr.unknown_field
                  */
                 code: string;

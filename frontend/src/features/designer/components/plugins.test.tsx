@@ -84,7 +84,7 @@ describe('condition check while typing', () => {
       const body = JSON.parse(String(init?.body ?? '{}')) as { form: string; expr: string };
       expect(url).toContain('/api/v1/flows/expressions/check');
       expect(body).toEqual({ form: 'order', expr: 'order.total >' });
-      return new Response(JSON.stringify({ ok: false, errors: [{ message: 'unexpected token EOF', position: 13, code: 'definition.expr.syntax' }] }), {
+      return new Response(JSON.stringify({ ok: false, errors: [{ message: 'unexpected token EOF', position: 13, code: 'definition.expr.invalid' }] }), {
         status: 200,
         headers: { 'Content-Type': 'application/json' },
       });
@@ -107,21 +107,21 @@ describe('condition check in the UI language', () => {
 
   it("shows the server's message in the language asked, and asks again when the language changes", async () => {
     await changeLanguage('zh-TW', false);
-    const said: Record<string, string> = { 'zh-TW': '語法錯誤：unexpected token EOF', en: 'unexpected token EOF' };
+    const said: Record<string, string> = { 'zh-TW': '運算式有誤：unexpected token EOF', en: 'unexpected token EOF' };
     const fetch = vi.fn(async (url: string, init?: RequestInit) => {
       if (!url.includes('/expressions/check')) return new Response(JSON.stringify({ items: [] }), { status: 200, headers: { 'Content-Type': 'application/json' } });
       const lang = new Headers(init?.headers).get('Accept-Language') ?? '';
-      return new Response(JSON.stringify({ ok: false, errors: [{ message: said[lang] ?? `no ${lang}`, position: 13, code: 'definition.expr.syntax' }] }), {
+      return new Response(JSON.stringify({ ok: false, errors: [{ message: said[lang] ?? `no ${lang}`, position: 13, code: 'definition.expr.invalid' }] }), {
         status: 200,
         headers: { 'Content-Type': 'application/json' },
       });
     });
     vi.stubGlobal('fetch', fetch);
     renderWithProviders(<EdgePanel doc={doc} index={2} edge={doc.edges[2]} onChange={vi.fn()} onDelete={vi.fn()} />);
-    expect(await screen.findByText(/語法錯誤：unexpected token EOF/, undefined, { timeout: 3000 })).toBeTruthy();
+    expect(await screen.findByText(/運算式有誤：unexpected token EOF/, undefined, { timeout: 3000 })).toBeTruthy();
     await act(() => changeLanguage('en', false));
     await waitFor(() => expect(fetch.mock.calls.filter(([u]) => u.includes('/expressions/check'))).toHaveLength(2));
     expect(await screen.findByText('The condition does not compile: unexpected token EOF')).toBeTruthy();
-    expect(screen.queryByText(/語法錯誤/)).toBeNull();
+    expect(screen.queryByText(/運算式有誤/)).toBeNull();
   });
 });
