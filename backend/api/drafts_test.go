@@ -4,9 +4,12 @@ import (
 	"encoding/json"
 	"math/rand/v2"
 	"os"
+	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
+	"sluice/backend/api"
 	"sluice/backend/store"
 	"sluice/backend/store/storetest"
 )
@@ -24,6 +27,15 @@ func orderReview(t *testing.T, key string) map[string]any {
 	}
 	d["key"] = key
 	return d
+}
+
+// nodeIndex is the index of each node of a document's nodes, by id.
+func nodeIndex(nodes []any) map[string]int {
+	idx := map[string]int{}
+	for i, n := range nodes {
+		idx[n.(map[string]any)["id"].(string)] = i
+	}
+	return idx
 }
 
 func pointers(t *testing.T, r resp) []string {
@@ -92,10 +104,7 @@ func TestDraftRefusesUnknownPeople(t *testing.T) {
 		admin := e.login("admin")
 		d := orderReview(t, "unknown-people")
 		nodes := d["nodes"].([]any)
-		idx := map[string]int{}
-		for i, n := range nodes {
-			idx[n.(map[string]any)["id"].(string)] = i
-		}
+		idx := nodeIndex(nodes)
 		nodes[idx["committee"]].(map[string]any)["approvers"] = map[string]any{"users": []any{"manager", "nobody_here"}}
 		nodes[idx["finance_review"]].(map[string]any)["approvers"] = map[string]any{"role": "finance", "department": "atlantis"}
 		nodes[idx["sales_review"]].(map[string]any)["approvers"] = map[string]any{"role": "sales_chief"}
@@ -165,3 +174,77 @@ func ptrOf(tokens ...any) string {
 }
 
 func itoa(i int) string { b, _ := json.Marshal(i); return string(b) }
+
+// TestDraftProblemsSpeakTheUsersLanguage: a flow draft with mistakes of every stage (the
+// meta-schema, a role, a node no edge reaches, a condition) is refused with the same
+// pointers and codes in every language, each a definition check's or a schema's own code,
+// and in zh-TW and zh-CN each message reads in Chinese: no English sentence in it.
+func TestDraftProblemsSpeakTheUsersLanguage(t *testing.T) {
+	e := start(t, storetest.SQLite(t))
+	admin := e.login("admin")
+	d := orderReview(t, "in-words")
+	nodes := d["nodes"].([]any)
+	idx := nodeIndex(nodes)
+	delete(nodes[idx["verify"]].(map[string]any), "mode")
+	nodes[idx["sales_review"]].(map[string]any)["approvers"] = map[string]any{"role": "no_such_role"}
+	d["nodes"] = append(nodes, map[string]any{"id": "orphan", "type": "wait", "wait": map[string]any{"after": "1d"}})
+	edges := d["edges"].([]any)
+	cond := slices.IndexFunc(edges, func(x any) bool { return x.(map[string]any)["when"] != nil })
+	edges[cond].(map[string]any)["when"] = "order.totl >= 1 && order.customer.tire == \"vip\""
+
+	sentence := regexp.MustCompile(`[A-Za-z]+(?: [A-Za-z]+){2,}`)
+	byLang := map[string]api.Problem{}
+	for _, l := range []string{"en", "zh-TW", "zh-CN"} {
+		r := e.do("PUT", "/api/v1/definitions/flows/in-words", admin, d, "Accept-Language", l)
+		if r.status != 422 {
+			t.Fatalf("%s: %d %s", l, r.status, r.body)
+		}
+		byLang[l] = r.problem(t)
+	}
+	en := byLang["en"]
+	if len(en.Errors) < 6 {
+		t.Fatalf("errors: %+v", en.Errors)
+	}
+	for _, f := range en.Errors {
+		if !strings.HasPrefix(f.Code, "definition.") && !strings.HasPrefix(f.Code, "schema.") {
+			t.Errorf("en: %s has code %q: %s", f.Pointer, f.Code, f.Message)
+		}
+	}
+	for _, l := range []string{"zh-TW", "zh-CN"} {
+		p := byLang[l]
+		if !slices.Equal(codes(p), codes(en)) {
+			t.Fatalf("%s codes %v, en %v", l, codes(p), codes(en))
+		}
+		for _, f := range p.Errors {
+			if !han.MatchString(f.Message) || sentence.MatchString(f.Message) {
+				t.Errorf("%s: %s %s reads %q", l, f.Pointer, f.Code, f.Message)
+			}
+		}
+	}
+	for i := range en.Errors {
+		t.Logf("%s %s\n  en: %s\n  zh-TW: %s", en.Errors[i].Pointer, en.Errors[i].Code, en.Errors[i].Message, byLang["zh-TW"].Errors[i].Message)
+	}
+}
+
+// A simulated sample whose data does not fit the form is answered with its field errors
+// in the reader's language, codes kept.
+func TestSimulationErrorsSpeakTheUsersLanguage(t *testing.T) {
+	e := start(t, storetest.SQLite(t))
+	admin := e.login("admin")
+	body := map[string]any{"orders": []any{map[string]any{"data": map[string]any{"currency": "TWD"}}}}
+	var res struct {
+		Results []struct {
+			Errors []struct{ Pointer, Code, Message string }
+		}
+	}
+	r := e.do("POST", "/api/v1/flows/order-review/simulate", admin, body, "Accept-Language", "zh-TW")
+	r.json(t, &res)
+	if r.status != 200 || len(res.Results) != 1 || len(res.Results[0].Errors) == 0 {
+		t.Fatalf("simulate: %d %s", r.status, r.body)
+	}
+	for _, f := range res.Results[0].Errors {
+		if f.Code != "schema.required" || !han.MatchString(f.Message) {
+			t.Errorf("sample error %+v", f)
+		}
+	}
+}

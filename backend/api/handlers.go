@@ -455,6 +455,13 @@ func (h *handlers) postSimulate(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
+	// a sample's field errors read as a problem's do: in the reader's language
+	l := lang(c)
+	for i := range res.Results {
+		for j, f := range res.Results[i].Errors {
+			res.Results[i].Errors[j].Message = f.Localized(l)
+		}
+	}
 	c.JSON(http.StatusOK, res)
 }
 

@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"sluice/backend/definitions"
+	"sluice/backend/service"
 )
 
 // The reminder editor's schedule preview: the same parsing as publishing a reminder
@@ -19,9 +20,9 @@ type scheduleCheck struct {
 }
 
 type scheduleResult struct {
-	OK     bool                  `json:"ok"`
-	Next   []time.Time           `json:"next"`
-	Errors []definitions.Problem `json:"errors"`
+	OK     bool                 `json:"ok"`
+	Next   []time.Time          `json:"next"`
+	Errors []service.FieldError `json:"errors"`
 }
 
 func (h *handlers) postScheduleCheck(c *gin.Context) {
@@ -33,9 +34,12 @@ func (h *handlers) postScheduleCheck(c *gin.Context) {
 		req.Count = 5
 	}
 	next, p := definitions.PreviewSchedule(req.Cron, req.TimeZone, time.Now(), req.Count)
-	res := scheduleResult{OK: p == nil, Next: next, Errors: []definitions.Problem{}}
+	res := scheduleResult{OK: p == nil, Next: next, Errors: []service.FieldError{}}
 	if p != nil {
-		res.Next, res.Errors = []time.Time{}, []definitions.Problem{*p}
+		// as a field error of a problem reads: its code, and its message in the reader's language
+		f := service.FromProblem(p.Pointer, *p)
+		f.Message = f.Localized(lang(c))
+		res.Next, res.Errors = []time.Time{}, []service.FieldError{f}
 	}
 	c.JSON(http.StatusOK, res)
 }

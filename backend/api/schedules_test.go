@@ -39,6 +39,15 @@ func TestScheduleCheckRoute(t *testing.T) {
 	if r.status != 200 || res.OK || res.Errors[0].Pointer != "/time_zone" {
 		t.Fatalf("zone: %d %s", r.status, r.body)
 	}
+	// with its code, in the reader's language
+	var coded struct {
+		Errors []struct{ Pointer, Code, Message string }
+	}
+	r = e.do("POST", "/api/v1/reminders/schedules/check", admin, map[string]any{"cron": "@every 10s"}, "Accept-Language", "zh-TW")
+	r.json(t, &coded)
+	if len(coded.Errors) != 1 || coded.Errors[0].Code != "definition.reminder.cron_too_often" || coded.Errors[0].Message != "觸發頻率超過每分鐘一次；請用 @every 1m 或更長的間隔" {
+		t.Fatalf("zh-TW: %d %s", r.status, r.body)
+	}
 	if r := e.do("POST", "/api/v1/reminders/schedules/check", admin, `{"cron":"@daily","extra":1}`); r.status != 400 {
 		t.Fatalf("unknown field: %d %s", r.status, r.body)
 	}

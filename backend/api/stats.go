@@ -31,5 +31,10 @@ func (h *handlers) postExpressionCheck(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
+	// what to fix, in the reader's language (the code stays)
+	l := lang(c)
+	for i, e := range res.Errors {
+		res.Errors[i].Message = e.Localized(l)
+	}
 	c.JSON(http.StatusOK, res)
 }

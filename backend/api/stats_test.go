@@ -37,12 +37,26 @@ func TestStatsAndExpressionRoutes(t *testing.T) {
 		Errors []struct {
 			Message  string
 			Position int
+			Code     string
 		}
 	}
 	r = e.do("POST", "/api/v1/flows/expressions/check", admin, map[string]string{"form": "order", "expr": "order.total >"})
 	r.json(t, &res)
-	if r.status != 200 || res.OK || len(res.Errors) != 1 || res.Errors[0].Position == 0 {
+	if r.status != 200 || res.OK || len(res.Errors) != 1 || res.Errors[0].Position == 0 || res.Errors[0].Code != "definition.expr.invalid" {
 		t.Fatalf("check: %d %s", r.status, r.body)
+	}
+	// in the reader's language, with the code and the column apart
+	for accept, want := range map[string]string{
+		"en":    `unknown field "totl" in order.totl; order has: currency, customer, items, note, promised_date, ship_to, total`,
+		"zh-TW": "order.totl 中沒有欄位「totl」；order 有：currency, customer, items, note, promised_date, ship_to, total",
+		"zh-CN": "order.totl 中没有字段「totl」；order 有：currency, customer, items, note, promised_date, ship_to, total",
+	} {
+		r = e.do("POST", "/api/v1/flows/expressions/check", admin, map[string]string{"form": "order", "expr": "order.totl > 1"}, "Accept-Language", accept)
+		res.Errors = nil
+		r.json(t, &res)
+		if r.status != 200 || len(res.Errors) != 1 || res.Errors[0].Code != "definition.expr.unknown_field" || res.Errors[0].Position != 7 || res.Errors[0].Message != want {
+			t.Fatalf("%s: %d %s", accept, r.status, r.body)
+		}
 	}
 	r = e.do("POST", "/api/v1/flows/expressions/check", admin, map[string]string{"form": "order", "expr": "order.total > 1"})
 	r.json(t, &res)

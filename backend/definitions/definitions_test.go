@@ -241,6 +241,10 @@ func TestConditionTypo(t *testing.T) {
 	require.Equal(t, "/edges/8/when", ps[0].Pointer)
 	require.Contains(t, ps[0].Message, `unknown field "totl"`)
 	require.Contains(t, ps[0].Message, "total") // names the known fields
+	require.Equal(t, "definition.expr.unknown_field", ps[0].Code)
+	require.Equal(t, "totl", ps[0].Params["Field"])
+	require.Contains(t, ps[0].Params["Known"], "total")
+	require.Equal(t, 7, ps[0].Params["Column"])
 }
 
 func TestBadOrderData(t *testing.T) {
@@ -349,6 +353,7 @@ func TestKind(t *testing.T) {
 	ps := Validate("orders", []byte(`{}`), nil)
 	require.Len(t, ps, 1)
 	require.Contains(t, ps[0].Message, "unknown definition kind")
+	require.Equal(t, "definition.kind.unknown", ps[0].Code)
 }
 
 func TestNilLookup(t *testing.T) {
@@ -371,10 +376,14 @@ func TestSet(t *testing.T) {
 	s.Add("d.json", []byte(`{"kind": `))
 	s.Add("e.json", []byte(mustRead(t, "reminders/order-review.json")))
 	ps := s.Check()
-	got := map[string]string{}
+	got, codes := map[string]string{}, map[string]string{}
 	for _, p := range ps {
 		got[p.File+" "+p.Pointer] = p.Message
+		codes[p.File+" "+p.Pointer] = p.Code
 	}
+	require.Equal(t, map[string]string{"b.json /key": "definition.set.key_taken", "c.json /kind": "definition.kind.missing",
+		"d.json ": "definition.json.syntax", "e.json /flow": "definition.reminder.flow_unknown",
+		"e.json /rules/stock_exception/escalate_to/role": "definition.ref.role_unknown"}, codes)
 	require.Contains(t, got["b.json /key"], "already defined in a.json")
 	require.Contains(t, got["c.json /kind"], "missing")
 	require.Contains(t, got["d.json "], "invalid JSON")

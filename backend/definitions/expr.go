@@ -2,7 +2,7 @@ package definitions
 
 import (
 	"errors"
-	"fmt"
+	"maps"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -13,6 +13,8 @@ import (
 	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/parser"
 	"github.com/expr-lang/expr/vm"
+
+	"sluice/backend/i18n"
 )
 
 // MaxExprNodes caps the size of a condition or computed expression.
@@ -39,12 +41,42 @@ type compiled struct {
 	refs []string // top-level order fields the expression reads
 }
 
+// exprFault is one thing wrong with an expression: a catalogue code with its parameters
+// and the 1-based column it points at (0 when the compiler names none). The column is
+// kept apart so that the designer can underline it rather than read it.
+type exprFault struct {
+	code   string
+	params i18n.Params
+	column int
+}
+
+// problem is the fault at pointer, its column a parameter of the message.
+func (f exprFault) problem(pointer string) Problem {
+	p := maps.Clone(f.params)
+	if f.column > 0 {
+		if p == nil {
+			p = i18n.Params{}
+		}
+		p["Column"] = f.column
+	}
+	return Coded(pointer, f.code, p)
+}
+
+// exprDetail is an expr error's own text (the library's English) and its column.
+func exprDetail(err error) (string, int) {
+	var fe *file.Error
+	if errors.As(err, &fe) {
+		return fe.Message, fe.Column + 1
+	}
+	return err.Error(), 0
+}
+
 // compile compiles src against the environment. The program is compiled against a
 // map[string]any environment, so it runs with map[string]any{"order": data} where data
 // is the order decoded from JSON. want is the JSON type the result must have (boolean for
-// conditions, the field's type for computed fields; "" for any). It returns a message
-// saying what to fix on failure.
-func (e *exprEnv) compile(src, want string) (*compiled, string) {
+// conditions, the field's type for computed fields; "" for any). It returns what to fix
+// on failure.
+func (e *exprEnv) compile(src, want string) (*compiled, []exprFault) {
 	env := e.env()
 	opts := []expr.Option{expr.Env(env), expr.MaxNodes(MaxExprNodes)}
 	switch want {
@@ -57,40 +89,42 @@ func (e *exprEnv) compile(src, want string) (*compiled, string) {
 	}
 	prog, err := expr.Compile(src, opts...)
 	if err != nil {
-		msg := exprMessage(err)
-		if strings.HasPrefix(msg, "unknown name ") {
-			msg += fmt.Sprintf("; the order's fields are reached as order.<field> (order has: %s)", strings.Join(e.order.propNames(), ", "))
+		msg, col := exprDetail(err)
+		if name, ok := strings.CutPrefix(msg, "unknown name "); ok {
+			return nil, []exprFault{{"definition.expr.unknown_name", i18n.Params{"Name": name, "Fields": strings.Join(e.order.propNames(), ", ")}, col}}
 		}
-		return nil, msg
+		return nil, []exprFault{{"definition.expr.invalid", i18n.Params{"Detail": msg}, col}}
 	}
 	tree, err := parser.Parse(src)
 	if err != nil {
-		return nil, exprMessage(err)
+		msg, col := exprDetail(err)
+		return nil, []exprFault{{"definition.expr.invalid", i18n.Params{"Detail": msg}, col}}
 	}
 	c := &fieldChecker{root: e.order, refs: map[string]bool{}}
 	c.node(tree.Node)
 	if len(c.errs) > 0 {
-		return nil, strings.Join(c.errs, "; ")
+		return nil, c.errs
 	}
 	// Member access on maps is typed only at run time: a trial run against the sample
 	// order catches type mismatches such as order.note > 5 or a non-boolean condition.
 	if _, err := expr.Run(prog, env); err != nil {
-		msg := exprMessage(err)
+		msg, col := exprDetail(err)
 		if m := castError.FindStringSubmatch(msg); m != nil && want != "" {
+			got := jsonTypeName(m[1])
 			if want == "boolean" {
-				return nil, fmt.Sprintf("a condition must be true or false, but this gives %s", article(jsonTypeName(m[1])))
+				return nil, []exprFault{{"definition.expr.not_boolean", i18n.Params{"Got": got, "GotA": article(got)}, 0}}
 			}
-			return nil, fmt.Sprintf("the field is %s, but this gives %s", article(want), article(jsonTypeName(m[1])))
+			return nil, []exprFault{{"definition.expr.wrong_type", i18n.Params{"Want": want, "WantA": article(want), "Got": got, "GotA": article(got)}, 0}}
 		}
 		if strings.Contains(msg, "invalid operation") && !strings.Contains(msg, "<nil>") {
-			return nil, "type mismatch: " + msg
+			return nil, []exprFault{{"definition.expr.type_mismatch", i18n.Params{"Detail": msg}, col}}
 		}
 	}
 	out := &compiled{prog: prog}
 	for name := range c.refs {
 		out.refs = append(out.refs, name)
 	}
-	return out, ""
+	return out, nil
 }
 
 // castError matches the error of converting the result to the wanted type.
@@ -110,21 +144,12 @@ func jsonTypeName(goType string) string {
 	return goType
 }
 
-// exprMessage renders an expr error on one line: message and column.
-func exprMessage(err error) string {
-	var fe *file.Error
-	if errors.As(err, &fe) {
-		return fmt.Sprintf("%s (at column %d)", fe.Message, fe.Column+1)
-	}
-	return err.Error()
-}
-
 // fieldChecker walks an expression's syntax tree and reports order.<path> references to
 // fields the form does not have. expr cannot do this itself: member access on a map is
 // not type-checked.
 type fieldChecker struct {
 	root  *shape
-	errs  []string
+	errs  []exprFault
 	refs  map[string]bool // top-level fields of order that are read
 	items []ref           // what # stands for, innermost last
 	vars  []binding       // let variables in scope, innermost last
@@ -245,23 +270,15 @@ func (c *fieldChecker) member(n *ast.MemberNode) ref {
 			return ref{child, base.path + "." + name}
 		}
 		if !s.open {
-			known := s.propNames()
-			msg := fmt.Sprintf("unknown field %q in %s.%s (column %d)", name, base.path, name, col)
-			if len(known) > 0 {
-				msg += fmt.Sprintf("; %s has: %s", describe(base.path), strings.Join(known, ", "))
-			} else {
-				msg += fmt.Sprintf("; %s has no fields", describe(base.path))
-			}
-			c.errs = append(c.errs, msg)
+			c.errs = append(c.errs, unknownField(base.path, name, s.propNames(), col))
 		}
 	case "array":
 		if index {
 			return ref{s.items, base.path + "[" + strconv.Itoa(n.Property.(*ast.IntegerNode).Value) + "]"}
 		}
-		c.errs = append(c.errs, fmt.Sprintf("%s is a list, it has no field %q (column %d); use an item, e.g. map(%s, #.%s) or %s[0].%s",
-			base.path, name, col, base.path, name, base.path, name))
+		c.errs = append(c.errs, exprFault{"definition.expr.list_field", i18n.Params{"List": base.path, "Field": name}, col})
 	default:
-		c.errs = append(c.errs, fmt.Sprintf("%s is a %s, it has no field %q (column %d)", base.path, s.typ, name, col))
+		c.errs = append(c.errs, exprFault{"definition.expr.scalar_field", i18n.Params{"Path": base.path, "Type": s.typ, "TypeA": article(s.typ), "Field": name}, col})
 	}
 	return ref{}
 }
@@ -303,9 +320,22 @@ func (c *fieldChecker) builtin(n *ast.BuiltinNode) ref {
 	return ref{}
 }
 
-func describe(path string) string {
-	if strings.HasSuffix(path, "[]") {
-		return "an item of " + strings.TrimSuffix(path, "[]")
+// unknownField is the fault of a field an object (an item of a list, when path ends in
+// []) does not have, naming those it has.
+func unknownField(path, name string, known []string, col int) exprFault {
+	p := i18n.Params{"Field": name, "Path": path + "." + name, "Object": path, "Known": strings.Join(known, ", ")}
+	list, item := strings.CutSuffix(path, "[]")
+	switch {
+	case item && len(known) > 0:
+		p["Object"] = list
+		return exprFault{"definition.expr.unknown_item_field", p, col}
+	case item:
+		p["Object"] = list
+		delete(p, "Known")
+		return exprFault{"definition.expr.unknown_item_field_empty", p, col}
+	case len(known) > 0:
+		return exprFault{"definition.expr.unknown_field", p, col}
 	}
-	return path
+	delete(p, "Known")
+	return exprFault{"definition.expr.unknown_field_empty", p, col}
 }

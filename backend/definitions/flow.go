@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"maps"
 	"slices"
 	"strconv"
@@ -14,6 +13,7 @@ import (
 
 	"sluice/backend/durations"
 	"sluice/backend/engine"
+	"sluice/backend/i18n"
 	"sluice/plugins"
 )
 
@@ -54,7 +54,7 @@ func CompileFlow(body []byte, version int, look Lookup) (*engine.Flow, []Problem
 	}
 	var doc engine.FlowDoc
 	if err := json.Unmarshal(body, &doc); err != nil {
-		return nil, []Problem{{Pointer: "", Message: "cannot read flow: " + err.Error()}}
+		return nil, []Problem{Coded("", "definition.unreadable", i18n.Params{"Kind": kindName("flow"), "Detail": err.Error()})}
 	}
 	flow, ps := compile(&doc, raw, version, look)
 	if len(ps) > 0 {
@@ -140,8 +140,9 @@ type flowCompiler struct {
 	start string
 }
 
-func (c *flowCompiler) add(pointer, format string, args ...any) {
-	c.ps = append(c.ps, Problem{Pointer: pointer, Message: fmt.Sprintf(format, args...)})
+// addc adds the problem of a stable code at pointer.
+func (c *flowCompiler) addc(pointer, code string, p i18n.Params) {
+	c.ps = append(c.ps, Coded(pointer, code, p))
 }
 
 func (c *flowCompiler) node(id string) *engine.NodeDoc { return &c.doc.Nodes[c.index[id]] }
@@ -161,13 +162,13 @@ func (c *flowCompiler) nodes(rawNodes []any) {
 	if f, ok := c.look.form(c.doc.Form); ok {
 		c.env, c.form = f.env, f
 	} else {
-		c.add("/form", "form %q does not exist or is not valid; create it first or name an existing form", c.doc.Form)
+		c.addc("/form", "definition.flow.form_unknown", i18n.Params{"Form": c.doc.Form})
 	}
 	var starts []int
 	for i, n := range c.doc.Nodes {
 		at := ptr("nodes", i)
 		if j, dup := c.index[n.ID]; dup {
-			c.add(at+"/id", "duplicate node id %q (also at /nodes/%d); node ids must be unique", n.ID, j)
+			c.addc(at+"/id", "definition.flow.node_id_taken", i18n.Params{"Node": n.ID, "Index": j})
 			continue
 		}
 		c.index[n.ID] = i
@@ -178,7 +179,7 @@ func (c *flowCompiler) nodes(rawNodes []any) {
 			if obj, ok := rawNodes[i].(map[string]any); ok {
 				for field := range obj {
 					if want, ok := nodeFieldTypes[field]; ok && want != n.Type {
-						c.add(join(at, field), "%q is only for %s nodes, and %q is %s node; remove it", field, want, n.ID, article(n.Type))
+						c.addc(join(at, field), "definition.flow.field_of_other_type", typeParams(n.Type, i18n.Params{"Field": field, "Want": typeName(want), "Node": n.ID}))
 					}
 				}
 			}
@@ -197,10 +198,10 @@ func (c *flowCompiler) nodes(rawNodes []any) {
 	}
 	switch {
 	case len(starts) == 0:
-		c.add("/nodes", "the flow needs a start node ({\"id\": \"start\", \"type\": \"start\"}) where orders enter")
+		c.addc("/nodes", "definition.flow.start_missing", nil)
 	case len(starts) > 1:
 		for _, i := range starts[1:] {
-			c.add(ptr("nodes", i, "type"), "a flow has exactly one start node, and %q is already one (/nodes/%d)", c.doc.Nodes[starts[0]].ID, starts[0])
+			c.addc(ptr("nodes", i, "type"), "definition.flow.start_twice", i18n.Params{"Node": c.doc.Nodes[starts[0]].ID, "Index": starts[0]})
 		}
 	}
 	if len(starts) > 0 {
@@ -215,11 +216,11 @@ func (c *flowCompiler) nodes(rawNodes []any) {
 		j, ok := c.index[n.OnReject]
 		switch {
 		case !ok:
-			c.add(at, "no node %q; on_reject names the node to go to on reject (known nodes: %s)", n.OnReject, c.nodeIDs())
+			c.addc(at, "definition.flow.on_reject_unknown", i18n.Params{"Node": n.OnReject, "Nodes": c.nodeIDs()})
 		case n.OnReject == n.ID:
-			c.add(at, "on_reject must name another node, not %q itself", n.ID)
+			c.addc(at, "definition.flow.on_reject_self", i18n.Params{"Node": n.ID})
 		case c.doc.Nodes[j].Type == engine.TypeStart:
-			c.add(at, "on_reject cannot go to the start node; name the review to return to")
+			c.addc(at, "definition.flow.on_reject_start", nil)
 		}
 	}
 }
@@ -232,47 +233,47 @@ func (c *flowCompiler) exception(at string, n *engine.NodeDoc) {
 		return
 	}
 	if n.Type != engine.TypeReview && n.Type != engine.TypeTask {
-		c.add(at, "only review and task nodes raise exceptions, and %q is %s node; remove it", n.ID, article(n.Type))
+		c.addc(at, "definition.flow.exception_node_type", typeParams(n.Type, i18n.Params{"Node": n.ID}))
 		return
 	}
 	if e.Owner != "" && e.OwnerRole != "" {
-		c.add(at, "name an owner or an owner_role, not both")
+		c.addc(at, "definition.flow.exception_owner_twice", nil)
 	}
 	if e.Owner != "" && !c.look.user(e.Owner) {
-		c.add(at+"/owner", "user %q does not exist; pick an existing user", e.Owner)
+		c.addc(at+"/owner", "definition.ref.user_unknown", i18n.Params{"User": e.Owner})
 	}
 	if e.OwnerDepartment != "" && !c.look.department(e.OwnerDepartment) {
-		c.add(at+"/owner_department", "department %q does not exist; pick an existing department", e.OwnerDepartment)
+		c.addc(at+"/owner_department", "definition.ref.department_unknown", i18n.Params{"Department": e.OwnerDepartment})
 	}
 	if e.OwnerRole != "" {
 		if r, ok := c.look.role(e.OwnerRole); !ok {
-			c.add(at+"/owner_role", "role %q does not exist; create it or name an existing role", e.OwnerRole)
+			c.addc(at+"/owner_role", "definition.ref.role_unknown", i18n.Params{"Role": e.OwnerRole})
 		} else if r.Scope == ScopeGlobal && e.OwnerDepartment != "" {
-			c.add(at+"/owner_department", "role %q is global (held without a department); remove owner_department", e.OwnerRole)
+			c.addc(at+"/owner_department", "definition.ref.role_global", i18n.Params{"Role": e.OwnerRole, "Field": "owner_department"})
 		}
 	}
 	if e.Within != "" {
 		if _, err := durations.Span(e.Within); err != nil {
-			c.add(at+"/within", "%v", err)
+			c.ps = append(c.ps, problemOf(at+"/within", err))
 		}
 	}
 }
 
 func (c *flowCompiler) review(at string, n *engine.NodeDoc) {
 	if n.Mode == engine.ModeRatio && n.Ratio == nil {
-		c.add(at+"/ratio", "a ratio node needs its pass mark: {\"share\": 0.5} or {\"count\": 2}")
+		c.addc(at+"/ratio", "definition.flow.ratio_missing", nil)
 	}
 	if n.Mode != engine.ModeRatio && n.Ratio != nil {
-		c.add(at+"/ratio", "ratio applies to mode ratio only; remove it or set mode to ratio")
+		c.addc(at+"/ratio", "definition.flow.ratio_without_mode", nil)
 	}
 	if n.Ratio != nil && n.Ratio.Share > 0 && n.Ratio.Count > 0 {
-		c.add(at+"/ratio", "set share or count, not both")
+		c.addc(at+"/ratio", "definition.flow.ratio_twice", nil)
 	}
 	c.approvers(at+"/approvers", n.Approvers, true)
 	if c.form != nil {
 		for _, k := range slices.Sorted(maps.Keys(n.Fields)) {
 			if !slices.Contains(c.form.Fields(), k) {
-				c.add(at+"/fields/"+k, "the form has no field %q; it has: %s", k, strings.Join(c.form.Fields(), ", "))
+				c.addc(at+"/fields/"+k, "definition.flow.form_field_unknown", i18n.Params{"Field": k, "Fields": strings.Join(c.form.Fields(), ", ")})
 			}
 		}
 	}
@@ -281,19 +282,19 @@ func (c *flowCompiler) review(at string, n *engine.NodeDoc) {
 	}
 	if f := n.FreshSignIn; f != nil && f.Within != "" {
 		if d, err := durations.Span(f.Within); err != nil {
-			c.add(at+"/fresh_sign_in/within", "%v", err)
+			c.ps = append(c.ps, problemOf(at+"/fresh_sign_in/within", err))
 		} else if d < time.Minute || d > 24*time.Hour {
-			c.add(at+"/fresh_sign_in/within", "a fresh sign-in window is between 1m and 24h")
+			c.addc(at+"/fresh_sign_in/within", "definition.flow.fresh_sign_in_range", nil)
 		}
 	}
 	if n.Shipping {
 		// The last shipment completes the step with one decision on the shipper's task;
 		// under any other mode one decision would not pass the node.
 		if n.Mode != engine.ModeAny {
-			c.add(at+"/mode", "a shipping node completes when its last shipment is posted, which is one decision: use mode any")
+			c.addc(at+"/mode", "definition.flow.shipping_mode", nil)
 		}
 		if c.form != nil && !slices.Contains(c.form.Fields(), "items") {
-			c.add(at+"/shipping", "a shipping node ships the order's items, and the form has no field \"items\"; it has: %s", strings.Join(c.form.Fields(), ", "))
+			c.addc(at+"/shipping", "definition.flow.shipping_no_items", i18n.Params{"Fields": strings.Join(c.form.Fields(), ", ")})
 		}
 	}
 }
@@ -311,28 +312,28 @@ func (c *flowCompiler) approvers(at string, a *engine.Approvers, deciding bool) 
 	}
 	switch {
 	case ways > 1:
-		c.add(at, "use one of role (with an optional department), users, field or manager, not several")
+		c.addc(at, "definition.flow.approvers_several", nil)
 	case ways == 0:
-		c.add(at, "say who: a role (with an optional department), a list of users, a form field holding a username, or the submitter's manager N levels up")
+		c.addc(at, "definition.flow.approvers_none", nil)
 	case a.Role != "":
 		r, ok := c.look.role(a.Role)
 		if !ok {
-			c.add(at+"/role", "role %q does not exist; create it or name an existing role", a.Role)
+			c.addc(at+"/role", "definition.ref.role_unknown", i18n.Params{"Role": a.Role})
 		} else if r.Scope == ScopeGlobal && a.Department != "" {
-			c.add(at+"/department", "role %q is global (held without a department); remove department", a.Role)
+			c.addc(at+"/department", "definition.ref.role_global", i18n.Params{"Role": a.Role, "Field": "department"})
 		}
 		if a.Department != "" && !c.look.department(a.Department) {
-			c.add(at+"/department", "department %q does not exist; pick an existing department", a.Department)
+			c.addc(at+"/department", "definition.ref.department_unknown", i18n.Params{"Department": a.Department})
 		}
 	case len(a.Users) > 0:
 		for i, u := range a.Users {
 			if !c.look.user(u) {
-				c.add(join(at, "users", i), "user %q does not exist; pick an existing user", u)
+				c.addc(join(at, "users", i), "definition.ref.user_unknown", i18n.Params{"User": u})
 			}
 		}
 	case a.Field != "":
 		if c.form != nil && !slices.Contains(c.form.Fields(), strings.SplitN(a.Field, ".", 2)[0]) {
-			c.add(at+"/field", "the form has no field %q; it has: %s", a.Field, strings.Join(c.form.Fields(), ", "))
+			c.addc(at+"/field", "definition.flow.form_field_unknown", i18n.Params{"Field": a.Field, "Fields": strings.Join(c.form.Fields(), ", ")})
 		}
 	}
 	_ = deciding
@@ -341,12 +342,12 @@ func (c *flowCompiler) approvers(at string, a *engine.Approvers, deciding bool) 
 func (c *flowCompiler) task(at string, n *engine.NodeDoc) {
 	p, ok := plugins.Get(n.Plugin)
 	if !ok {
-		c.add(at+"/plugin", "no plugin %q is installed; installed plugins: %s", n.Plugin, strings.Join(plugins.Names(), ", "))
+		c.addc(at+"/plugin", "definition.flow.plugin_unknown", i18n.Params{"Plugin": n.Plugin, "Plugins": strings.Join(plugins.Names(), ", ")})
 		return
 	}
 	sch, err := settingsSchema(p)
 	if err != nil {
-		c.add(at+"/plugin", "plugin %q declares an invalid settings schema: %v", n.Plugin, err)
+		c.addc(at+"/plugin", "definition.flow.plugin_schema_invalid", i18n.Params{"Plugin": n.Plugin, "Detail": err.Error()})
 		return
 	}
 	settings := []byte(n.Settings)
@@ -355,7 +356,7 @@ func (c *flowCompiler) task(at string, n *engine.NodeDoc) {
 	}
 	v, ps := decode(settings)
 	if ps != nil {
-		c.add(at+"/settings", "%s", ps[0].Message)
+		c.ps = append(c.ps, ps[0].at(at+"/settings"))
 		return
 	}
 	if ps := sch.validate(v, at+"/settings"); len(ps) > 0 {
@@ -366,11 +367,11 @@ func (c *flowCompiler) task(at string, n *engine.NodeDoc) {
 	// the node gets this value rather than decoding the settings again
 	cfg, err := p.Provision(n.Settings)
 	if se, ok := errors.AsType[*plugins.SettingError](err); ok {
-		c.add(at+"/settings"+se.Pointer, "%s", se.Message)
+		c.addc(at+"/settings"+se.Pointer, "definition.flow.plugin_setting", i18n.Params{"Plugin": n.Plugin, "Detail": se.Message})
 		return
 	}
 	if err != nil {
-		c.add(at+"/settings", "%v", err)
+		c.ps = append(c.ps, problemOf(at+"/settings", err))
 		return
 	}
 	n.Config = cfg
@@ -406,10 +407,10 @@ func (c *flowCompiler) edges() {
 		fi, fromOK := c.index[e.From]
 		ti, toOK := c.index[e.To]
 		if !fromOK {
-			c.add(at+"/from", "no node %q (known nodes: %s)", e.From, c.nodeIDs())
+			c.addc(at+"/from", "definition.flow.node_unknown", i18n.Params{"Node": e.From, "Nodes": c.nodeIDs()})
 		}
 		if !toOK {
-			c.add(at+"/to", "no node %q (known nodes: %s)", e.To, c.nodeIDs())
+			c.addc(at+"/to", "definition.flow.node_unknown", i18n.Params{"Node": e.To, "Nodes": c.nodeIDs()})
 		}
 		if !fromOK || !toOK {
 			c.brokenEdges = true
@@ -417,18 +418,18 @@ func (c *flowCompiler) edges() {
 		}
 		from, to := &c.doc.Nodes[fi], &c.doc.Nodes[ti]
 		if e.From == e.To {
-			c.add(at+"/to", "an edge cannot lead from %q back to itself", e.From)
+			c.addc(at+"/to", "definition.flow.edge_to_itself", i18n.Params{"Node": e.From})
 			continue
 		}
 		if to.Type == engine.TypeStart {
-			c.add(at+"/to", "no edge may enter the start node %q", e.To)
+			c.addc(at+"/to", "definition.flow.edge_into_start", i18n.Params{"Node": e.To})
 			continue
 		}
 		if e.When != "" && from.Type != engine.TypeSwitch && from.Type != engine.TypeInclusive {
-			c.add(at+"/when", "conditions are only for edges leaving a switch or inclusive node, and %q is a %s node; put a switch node after it", e.From, from.Type)
+			c.addc(at+"/when", "definition.flow.when_not_after_switch", typeParams(from.Type, i18n.Params{"Node": e.From}))
 		}
 		if e.Outcome != "" && from.Type != engine.TypeTask && from.Type != engine.TypeSubflow {
-			c.add(at+"/outcome", "outcomes are only for edges leaving a task or subflow node, and %q is a %s node", e.From, from.Type)
+			c.addc(at+"/outcome", "definition.flow.outcome_not_after_task", typeParams(from.Type, i18n.Params{"Node": e.From}))
 		}
 		c.out[e.From] = append(c.out[e.From], i)
 	}
@@ -445,16 +446,16 @@ func (c *flowCompiler) outgoing() {
 		switch n.Type {
 		case engine.TypeEnd:
 			for _, ei := range edges {
-				c.add(ptr("edges", ei, "from"), "%q is an end node; an end node has no outgoing edges", n.ID)
+				c.addc(ptr("edges", ei, "from"), "definition.flow.edge_from_end", i18n.Params{"Node": n.ID})
 			}
 		case engine.TypeParallel:
 			if len(edges) < 2 {
-				c.add(at, "parallel node %q starts every outgoing branch; give it at least two", n.ID)
+				c.addc(at, "definition.flow.parallel_branches", i18n.Params{"Node": n.ID})
 				c.deadEnds = c.deadEnds || len(edges) == 0
 			}
 			for _, ei := range edges {
 				if e := c.doc.Edges[ei]; e.When != "" || e.Default {
-					c.add(ptr("edges", ei), "edges leaving parallel node %q take no condition or default; use an inclusive node to choose branches", n.ID)
+					c.addc(ptr("edges", ei), "definition.flow.parallel_edge_condition", i18n.Params{"Node": n.ID})
 				}
 			}
 		case engine.TypeInclusive:
@@ -463,25 +464,24 @@ func (c *flowCompiler) outgoing() {
 				e := c.doc.Edges[ei]
 				switch {
 				case e.Default && e.When != "":
-					c.add(ptr("edges", ei, "default"), "an edge has either a condition (when) or \"default\": true, not both")
+					c.addc(ptr("edges", ei, "default"), "definition.flow.edge_when_and_default", nil)
 				case e.Default:
 					defaults++
 				case e.When == "":
-					c.add(ptr("edges", ei), "an edge leaving inclusive node %q needs a condition (when) or \"default\": true", n.ID)
+					c.addc(ptr("edges", ei), "definition.flow.inclusive_edge_bare", i18n.Params{"Node": n.ID})
 				}
 			}
 			if defaults != 1 {
-				c.add(at, "inclusive node %q needs exactly one default edge, taken when no condition holds", n.ID)
+				c.addc(at, "definition.flow.inclusive_default", i18n.Params{"Node": n.ID})
 				c.deadEnds = c.deadEnds || len(edges) == 0
 			}
 		case engine.TypeStart, engine.TypeReview, engine.TypeJoin, engine.TypeWait:
 			if len(edges) == 0 {
-				c.add(at, "%s node %q has no way forward; add an edge from it", n.Type, n.ID)
+				c.addc(at, "definition.flow.no_way_forward", typeParams(n.Type, i18n.Params{"Node": n.ID}))
 				c.deadEnds = true
 			}
 			for _, ei := range edges[min(1, len(edges)):] {
-				c.add(ptr("edges", ei), "a %s node has exactly one way forward, and %q already goes to %q (/edges/%d); to branch, put a switch node after it",
-					n.Type, n.ID, c.doc.Edges[edges[0]].To, edges[0])
+				c.addc(ptr("edges", ei), "definition.flow.one_way_forward", typeParams(n.Type, i18n.Params{"Node": n.ID, "To": c.doc.Edges[edges[0]].To, "Edge": edges[0]}))
 			}
 		case engine.TypeSwitch:
 			c.switchEdges(at, &n, edges)
@@ -500,19 +500,19 @@ func (c *flowCompiler) switchEdges(at string, n *engine.NodeDoc, edges []int) {
 		eat := ptr("edges", ei)
 		switch {
 		case e.Default && e.When != "":
-			c.add(eat+"/default", "an edge has either a condition (when) or \"default\": true, not both")
+			c.addc(eat+"/default", "definition.flow.edge_when_and_default", nil)
 		case e.Default:
 			defaults = append(defaults, ei)
 		case e.When == "":
-			c.add(eat, "an edge leaving switch %q needs a condition (when) or \"default\": true", n.ID)
+			c.addc(eat, "definition.flow.switch_edge_bare", i18n.Params{"Node": n.ID})
 		}
 	}
 	if len(defaults) == 0 {
 		c.deadEnds = c.deadEnds || len(edges) == 0
-		c.add(at, "switch %q needs a default edge (\"default\": true), taken when no condition holds", n.ID)
+		c.addc(at, "definition.flow.switch_default_missing", i18n.Params{"Node": n.ID})
 	}
 	for _, ei := range defaults[min(1, len(defaults)):] {
-		c.add(ptr("edges", ei, "default"), "switch %q already has a default edge (/edges/%d); a switch has exactly one", n.ID, defaults[0])
+		c.addc(ptr("edges", ei, "default"), "definition.flow.switch_default_twice", i18n.Params{"Node": n.ID, "Edge": defaults[0]})
 	}
 }
 
@@ -528,29 +528,28 @@ func (c *flowCompiler) taskEdges(at string, n *engine.NodeDoc, edges []int) {
 			continue
 		}
 		if e.Default {
-			c.add(eat+"/default", "an edge has either an outcome or \"default\": true, not both")
+			c.addc(eat+"/default", "definition.flow.edge_outcome_and_default", nil)
 		}
 		if j, dup := seen[e.Outcome]; dup {
-			c.add(eat+"/outcome", "outcome %q of %q already has an edge (/edges/%d)", e.Outcome, n.ID, j)
+			c.addc(eat+"/outcome", "definition.flow.outcome_twice", i18n.Params{"Outcome": e.Outcome, "Node": n.ID, "Edge": j})
 			continue
 		}
 		seen[e.Outcome] = ei
 		if known && !slices.Contains(p.Outcomes(), e.Outcome) {
 			outs := p.Outcomes()
 			if len(outs) == 0 {
-				c.add(eat+"/outcome", "plugin %q returns no outcome besides ok; remove outcome %q and make this the default edge", n.Plugin, e.Outcome)
+				c.addc(eat+"/outcome", "definition.flow.plugin_no_outcomes", i18n.Params{"Plugin": n.Plugin, "Outcome": e.Outcome})
 			} else {
-				c.add(eat+"/outcome", "plugin %q has no outcome %q; its outcomes: %s", n.Plugin, e.Outcome, strings.Join(outs, ", "))
+				c.addc(eat+"/outcome", "definition.flow.plugin_outcome_unknown", i18n.Params{"Plugin": n.Plugin, "Outcome": e.Outcome, "Outcomes": strings.Join(outs, ", ")})
 			}
 		}
 	}
 	if len(defaults) == 0 {
 		c.deadEnds = c.deadEnds || len(edges) == 0
-		c.add(at, "task %q needs a default edge (one without outcome), taken when the plugin returns ok", n.ID)
+		c.addc(at, "definition.flow.task_default_missing", i18n.Params{"Node": n.ID})
 	}
 	for _, ei := range defaults[min(1, len(defaults)):] {
-		c.add(ptr("edges", ei), "task %q already continues to %q by default (/edges/%d); give this edge an outcome or remove it",
-			n.ID, c.doc.Edges[defaults[0]].To, defaults[0])
+		c.addc(ptr("edges", ei), "definition.flow.task_default_twice", i18n.Params{"Node": n.ID, "To": c.doc.Edges[defaults[0]].To, "Edge": defaults[0]})
 	}
 }
 
@@ -600,7 +599,7 @@ func (c *flowCompiler) graph() {
 		}
 	}
 	if len(ends) == 0 {
-		c.add("/nodes", "the flow needs an end node ({\"id\": \"done\", \"type\": \"end\"}) where orders finish")
+		c.addc("/nodes", "definition.flow.end_missing", nil)
 	}
 	for len(queue) > 0 {
 		id := queue[0]
@@ -621,9 +620,9 @@ func (c *flowCompiler) graph() {
 		case n.Type == engine.TypeStart && n.ID != c.start:
 			// a second start node: reported as such
 		case !reached[n.ID]:
-			c.add(at, "node %q cannot be reached from the start node; add an edge to it or remove it", n.ID)
+			c.addc(at, "definition.flow.unreachable", i18n.Params{"Node": n.ID})
 		case !ends[n.ID] && len(c.out[n.ID]) > 0 && len(ends) > 0 && !c.deadEnds:
-			c.add(at, "no path leads from node %q to an end node; orders there could never finish", n.ID)
+			c.addc(at, "definition.flow.no_path_to_end", i18n.Params{"Node": n.ID})
 		}
 	}
 	c.automaticLoops(succ)
@@ -643,11 +642,11 @@ func (c *flowCompiler) forks() {
 		fi, ok := c.index[n.Fork]
 		switch {
 		case n.Fork == "":
-			c.add(at+"/fork", "a join names the parallel or inclusive node whose branches it waits for: \"fork\": \"<node id>\"")
+			c.addc(at+"/fork", "definition.flow.join_fork_missing", nil)
 		case !ok:
-			c.add(at+"/fork", "no node %q (known nodes: %s)", n.Fork, c.nodeIDs())
+			c.addc(at+"/fork", "definition.flow.node_unknown", i18n.Params{"Node": n.Fork, "Nodes": c.nodeIDs()})
 		case !isFork(c.doc.Nodes[fi].Type):
-			c.add(at+"/fork", "%q is a %s node; a join closes a parallel or inclusive node", n.Fork, c.doc.Nodes[fi].Type)
+			c.addc(at+"/fork", "definition.flow.join_fork_not_fork", typeParams(c.doc.Nodes[fi].Type, i18n.Params{"Node": n.Fork}))
 		default:
 			joinsOf[n.Fork] = append(joinsOf[n.Fork], i)
 		}
@@ -659,11 +658,11 @@ func (c *flowCompiler) forks() {
 		at := ptr("nodes", i)
 		js := joinsOf[n.ID]
 		if len(js) == 0 {
-			c.add(at, "%s node %q needs a join where its branches meet: {\"id\": \"…\", \"type\": \"join\", \"fork\": %q}", n.Type, n.ID, n.ID)
+			c.addc(at, "definition.flow.fork_join_missing", typeParams(n.Type, i18n.Params{"Node": n.ID}))
 			continue
 		}
 		for _, j := range js[1:] {
-			c.add(ptr("nodes", j, "fork"), "%q is already closed by join %q; a fork has exactly one join", n.ID, c.doc.Nodes[js[0]].ID)
+			c.addc(ptr("nodes", j, "fork"), "definition.flow.fork_join_twice", i18n.Params{"Node": n.ID, "Join": c.doc.Nodes[js[0]].ID})
 		}
 		join := c.doc.Nodes[js[0]].ID
 		seen := map[string]bool{}
@@ -674,7 +673,7 @@ func (c *flowCompiler) forks() {
 			}
 			seen[id] = true
 			if c.node(id).Type == engine.TypeEnd {
-				c.add(at, "a branch of %q reaches end node %q before join %q; every branch must meet at the join", n.ID, id, join)
+				c.addc(at, "definition.flow.branch_ends_before_join", i18n.Params{"Node": n.ID, "End": id, "Join": join})
 				return false
 			}
 			for _, ei := range c.out[id] {
@@ -709,7 +708,7 @@ func (c *flowCompiler) automaticLoops(succ map[string][]string) {
 			case 1:
 				i := slices.Index(stack, to)
 				loop := append(slices.Clone(stack[i:]), to)
-				c.add(ptr("nodes", c.index[to]), "the nodes %s form a loop without a review node; an order would go round it forever", strings.Join(loop, " → "))
+				c.addc(ptr("nodes", c.index[to]), "definition.flow.automatic_loop", i18n.Params{"Loop": strings.Join(loop, " → ")})
 			}
 		}
 		stack = stack[:len(stack)-1]
@@ -741,9 +740,11 @@ func (c *flowCompiler) conditions(version int) *engine.Flow {
 	for i, e := range flow.Doc.Edges {
 		edge := &engine.Edge{EdgeDoc: e}
 		if e.When != "" {
-			compiled, msg := c.env.compile(e.When, "boolean")
-			if msg != "" {
-				c.add(ptr("edges", i, "when"), "%s", msg)
+			compiled, faults := c.env.compile(e.When, "boolean")
+			if len(faults) > 0 {
+				for _, f := range faults {
+					c.ps = append(c.ps, f.problem(ptr("edges", i, "when")))
+				}
 				continue
 			}
 			edge.Cond = compiled.prog

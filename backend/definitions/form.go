@@ -11,6 +11,7 @@ import (
 	"github.com/expr-lang/expr/vm"
 
 	"sluice/backend/engine"
+	"sluice/backend/i18n"
 )
 
 // Form is a compiled form definition: the schema of an order's data, its UI hints and its
@@ -52,7 +53,7 @@ func ParseForm(body []byte) (*Form, []Problem) {
 	}
 	var doc formDoc
 	if err := json.Unmarshal(body, &doc); err != nil {
-		return nil, []Problem{{Pointer: "", Message: "cannot read form: " + err.Error()}}
+		return nil, []Problem{Coded("", "definition.unreadable", i18n.Params{"Kind": kindName("form"), "Detail": err.Error()})}
 	}
 	f := &Form{Key: doc.Key, Name: doc.Name, Description: doc.Description, Schema: doc.Schema, UI: doc.UI, Computed: doc.Computed}
 	var ps []Problem
@@ -61,7 +62,7 @@ func ParseForm(body []byte) (*Form, []Problem) {
 	raw, ps = plainTexts(raw, "/schema")
 	obj, _ := raw.(map[string]any)
 	if s, ok := obj["$schema"].(string); ok && s != "https://json-schema.org/draft/2020-12/schema" {
-		ps = append(ps, Problem{Pointer: "/schema/$schema", Message: fmt.Sprintf("the data schema must use JSON Schema draft 2020-12 (https://json-schema.org/draft/2020-12/schema), not %q; or leave $schema out", s)})
+		ps = append(ps, Coded("/schema/$schema", "definition.form.schema_draft", i18n.Params{"Schema": s}))
 	} else {
 		sch, sps := compileSchema("https://sluice.dev/forms/"+doc.Key+"/data.schema.json", raw, "/schema")
 		ps = append(ps, sps...)
@@ -87,9 +88,11 @@ func ParseForm(body []byte) (*Form, []Problem) {
 	deps := map[string][]string{}
 	for _, name := range names {
 		at := ptr("computed", name)
-		c, msg := env.compile(doc.Computed[name], order.props[name].typ)
-		if msg != "" {
-			ps = append(ps, Problem{Pointer: at, Message: msg})
+		c, faults := env.compile(doc.Computed[name], order.props[name].typ)
+		if len(faults) > 0 {
+			for _, f := range faults {
+				ps = append(ps, f.problem(at))
+			}
 			continue
 		}
 		progs[name] = c.prog
@@ -101,7 +104,7 @@ func ParseForm(body []byte) (*Form, []Problem) {
 	}
 	seq, cyc := evalOrder(names, deps)
 	for _, name := range cyc {
-		ps = append(ps, Problem{Pointer: ptr("computed", name), Message: fmt.Sprintf("computed field %q depends on itself (through %s); break the cycle", name, quoteList(deps[name]))})
+		ps = append(ps, Coded(ptr("computed", name), "definition.form.computed_cycle", i18n.Params{"Field": name, "Through": quoteList(deps[name])}))
 	}
 	for _, name := range seq {
 		if p, ok := progs[name]; ok {
@@ -179,7 +182,7 @@ func (f *Form) Compute(data map[string]any) error {
 // /data: they point into the POST /orders body {"flow": …, "data": …}.
 func (f *Form) ValidateData(data map[string]any) []Problem {
 	if data == nil {
-		return []Problem{{Pointer: "/data", Message: "the order needs its data (an object)"}}
+		return []Problem{Coded("/data", "definition.order.data_missing", nil)}
 	}
 	return f.schema.validate(data, "/data")
 }
@@ -191,11 +194,12 @@ func (f *Form) Prepare(data map[string]any) []Problem {
 	err := f.Compute(data)
 	ps := f.ValidateData(data)
 	if err != nil && len(ps) == 0 {
-		var ce *ComputeError
-		if errors.As(err, &ce) {
-			return []Problem{{Pointer: join("/data", ce.Field), Message: "cannot compute: " + exprMessage(ce.Err)}}
+		at, detail, col := "/data", err.Error(), 0
+		if ce, ok := errors.AsType[*ComputeError](err); ok {
+			at = join("/data", ce.Field)
+			detail, col = exprDetail(ce.Err)
 		}
-		return []Problem{{Pointer: "/data", Message: err.Error()}}
+		return []Problem{exprFault{"definition.order.compute_failed", i18n.Params{"Detail": detail}, col}.problem(at)}
 	}
 	return ps
 }

@@ -1,13 +1,13 @@
 package definitions
 
 import (
-	"fmt"
 	"maps"
 	"slices"
 	"strings"
 
 	"sluice/backend/durations"
 	"sluice/backend/engine"
+	"sluice/backend/i18n"
 )
 
 // wait checks a wait node: exactly one of after (a duration) and until_field (a date
@@ -20,33 +20,32 @@ func (c *flowCompiler) wait(at string, n *engine.NodeDoc) {
 	at += "/wait"
 	switch {
 	case w.After != "" && w.UntilField != "":
-		c.add(at, "set after (a duration like 30m, 4h or 2d) or until_field (a date field of the form), not both")
+		c.addc(at, "definition.flow.wait_twice", nil)
 	case w.After == "" && w.UntilField == "":
-		c.add(at, "say how long to wait: after (a duration like 30m, 4h or 2d) or until_field (a date field of the form)")
+		c.addc(at, "definition.flow.wait_missing", nil)
 	case w.After != "":
 		d, err := durations.Parse(w.After)
 		if err != nil {
-			c.add(at+"/after", "%v", err)
+			c.ps = append(c.ps, problemOf(at+"/after", err))
 		} else if d.IsZero() {
-			c.add(at+"/after", "a wait of %q passes at once; give a longer duration or remove the node", w.After)
+			c.addc(at+"/after", "definition.flow.wait_zero", i18n.Params{"Value": w.After})
 		}
 	default:
-		if msg := c.dateField(w.UntilField); msg != "" {
-			c.add(at+"/until_field", "%s", msg)
+		if c.form != nil {
+			if p, bad := dateField(at+"/until_field", c.form, w.UntilField); bad {
+				c.ps = append(c.ps, p)
+			}
 		}
 	}
 }
 
-// dateField says what is wrong with path as a date field of the flow's form ("" when
-// it is one, or when the form is unknown and already reported).
-func (c *flowCompiler) dateField(path string) string {
-	if c.form == nil {
-		return ""
-	}
-	root := c.form.env.order
-	s := c.formPath(path)
+// dateField is the problem at pointer of path as a date field of form (a wait's
+// until_field, a reminder's deadline_field); bad is false when it is one.
+func dateField(pointer string, form *Form, path string) (p Problem, bad bool) {
+	root := form.env.order
+	s := formPath(form, path)
 	if s.isDate() {
-		return ""
+		return Problem{}, false
 	}
 	var dates []string
 	for _, name := range root.propNames() {
@@ -54,19 +53,21 @@ func (c *flowCompiler) dateField(path string) string {
 			dates = append(dates, name)
 		}
 	}
-	what := fmt.Sprintf("form %q has no field %q", c.form.Key, path)
-	if s != nil {
-		what = fmt.Sprintf("field %q of form %q is not a date (a string with format date or date-time)", path, c.form.Key)
+	params := i18n.Params{"Form": form.Key, "Field": path, "Dates": strings.Join(dates, ", ")}
+	switch {
+	case s == nil && len(dates) > 0:
+		return Coded(pointer, "definition.date_field.unknown", params), true
+	case s == nil:
+		return Coded(pointer, "definition.date_field.unknown_no_dates", params), true
+	case len(dates) > 0:
+		return Coded(pointer, "definition.date_field.not_date", params), true
 	}
-	if len(dates) > 0 {
-		return what + "; its date fields: " + strings.Join(dates, ", ")
-	}
-	return what + "; it has no date field"
+	return Coded(pointer, "definition.date_field.not_date_no_dates", params), true
 }
 
 // formPath is the shape at a dotted path of the form's data, nil if it is not declared.
-func (c *flowCompiler) formPath(path string) *shape {
-	s := c.form.env.order
+func formPath(form *Form, path string) *shape {
+	s := form.env.order
 	for _, part := range strings.Split(path, ".") {
 		if s == nil || s.typ != "object" {
 			return nil
@@ -87,25 +88,25 @@ func (c *flowCompiler) subflow(at string, n *engine.NodeDoc) {
 	var childForm *Form
 	switch child, ok := c.look.flow(sf.Flow); {
 	case sf.Flow == c.doc.Key:
-		c.add(at+"/flow", "flow %q cannot start itself as a sub-flow; name another flow", sf.Flow)
+		c.addc(at+"/flow", "definition.flow.subflow_itself", i18n.Params{"Flow": sf.Flow})
 	case !ok:
-		c.add(at+"/flow", "no published flow %q; publish the sub-flow first or name a published one", sf.Flow)
+		c.addc(at+"/flow", "definition.flow.subflow_unknown", i18n.Params{"Flow": sf.Flow})
 	default:
 		childForm, _ = c.look.form(child.Doc.Form)
 		if path := c.nests(child, []string{c.doc.Key}); path != nil {
-			c.add(at+"/flow", "sub-flows would start each other forever (%s); a flow cannot be its own sub-flow's sub-flow", strings.Join(path, " → "))
+			c.addc(at+"/flow", "definition.flow.subflow_cycle", i18n.Params{"Path": strings.Join(path, " → ")})
 		}
 	}
 	for _, to := range slices.Sorted(maps.Keys(sf.Data)) {
 		from := sf.Data[to]
 		fat := join(at, "data", to)
-		if c.form != nil && c.formPath(from) == nil && !c.openAt(from) {
-			c.add(fat, "the form has no field %q to copy; it has: %s", from, strings.Join(c.form.Fields(), ", "))
+		if c.form != nil && formPath(c.form, from) == nil && !c.openAt(from) {
+			c.addc(fat, "definition.flow.subflow_source_unknown", i18n.Params{"Field": from, "Fields": strings.Join(c.form.Fields(), ", ")})
 		}
 		if childForm != nil {
 			top := strings.SplitN(to, ".", 2)[0]
 			if !slices.Contains(childForm.Fields(), top) {
-				c.add(fat, "the sub-flow's form %q has no field %q; it has: %s", childForm.Key, top, strings.Join(childForm.Fields(), ", "))
+				c.addc(fat, "definition.flow.subflow_target_unknown", i18n.Params{"Form": childForm.Key, "Field": top, "Fields": strings.Join(childForm.Fields(), ", ")})
 			}
 		}
 	}
@@ -139,21 +140,20 @@ func (c *flowCompiler) subflowEdges(at string, n *engine.NodeDoc, edges []int) {
 			continue
 		}
 		if e.Default {
-			c.add(ptr("edges", ei, "default"), "an edge has either an outcome or \"default\": true, not both")
+			c.addc(ptr("edges", ei, "default"), "definition.flow.edge_outcome_and_default", nil)
 		}
 		if j, dup := seen[e.Outcome]; dup {
-			c.add(ptr("edges", ei, "outcome"), "outcome %q of %q already has an edge (/edges/%d)", e.Outcome, n.ID, j)
+			c.addc(ptr("edges", ei, "outcome"), "definition.flow.outcome_twice", i18n.Params{"Outcome": e.Outcome, "Node": n.ID, "Edge": j})
 			continue
 		}
 		seen[e.Outcome] = ei
 	}
 	if len(defaults) == 0 {
 		c.deadEnds = c.deadEnds || len(edges) == 0
-		c.add(at, "subflow %q needs a default edge (one without outcome), taken when no outcome edge matches the child's end status", n.ID)
+		c.addc(at, "definition.flow.subflow_default_missing", i18n.Params{"Node": n.ID})
 	}
 	for _, ei := range defaults[min(1, len(defaults)):] {
-		c.add(ptr("edges", ei), "subflow %q already continues to %q by default (/edges/%d); give this edge an outcome (the child's end status, e.g. rejected) or remove it",
-			n.ID, c.doc.Edges[defaults[0]].To, defaults[0])
+		c.addc(ptr("edges", ei), "definition.flow.subflow_default_twice", i18n.Params{"Node": n.ID, "To": c.doc.Edges[defaults[0]].To, "Edge": defaults[0]})
 	}
 }
 

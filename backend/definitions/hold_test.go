@@ -53,6 +53,17 @@ func TestSetOrdersSubflows(t *testing.T) {
 
 // A flow whose sub-flow starts it again is refused.
 func TestSubflowCycle(t *testing.T) {
+	ps := subflowCycle(t)
+	require.Len(t, ps, 1)
+	require.Equal(t, "/nodes/1/subflow/flow", ps[0].Pointer)
+	require.Contains(t, ps[0].Message, "order-review → b-child → order-review")
+	require.Equal(t, "definition.flow.subflow_cycle", ps[0].Code)
+}
+
+// subflowCycle validates order-review changed to start b-child, a flow that starts
+// order-review.
+func subflowCycle(t *testing.T) []Problem {
+	t.Helper()
 	set, _ := Examples()
 	s := NewSet()
 	s.Fallback = set
@@ -60,11 +71,7 @@ func TestSubflowCycle(t *testing.T) {
 	  {"id": "c", "type": "subflow", "subflow": {"flow": "order-review"}}, {"id": "e", "type": "end"}],
 	  "edges": [{"from": "s", "to": "c"}, {"from": "c", "to": "e"}]}`))
 	require.Empty(t, s.Check())
-	// order-review, changed to start b-child, which starts order-review
-	ps := Validate("flow", []byte(`{"kind": "flow", "key": "order-review", "form": "order", "nodes": [{"id": "s", "type": "start"},
+	return Validate("flow", []byte(`{"kind": "flow", "key": "order-review", "form": "order", "nodes": [{"id": "s", "type": "start"},
 	  {"id": "c", "type": "subflow", "subflow": {"flow": "b-child"}}, {"id": "e", "type": "end"}],
 	  "edges": [{"from": "s", "to": "c"}, {"from": "c", "to": "e"}]}`), s)
-	require.Len(t, ps, 1)
-	require.Equal(t, "/nodes/1/subflow/flow", ps[0].Pointer)
-	require.Contains(t, ps[0].Message, "order-review → b-child → order-review")
 }

@@ -55,7 +55,7 @@ type schema struct {
 func compileSchema(url string, doc any, at string) (*schema, []Problem) {
 	c := newCompiler()
 	if err := c.AddResource(url, doc); err != nil {
-		return nil, []Problem{{Pointer: at, Message: err.Error()}}
+		return nil, []Problem{Coded(at, "definition.schema.invalid", i18n.Params{"Detail": err.Error()})}
 	}
 	sch, err := c.Compile(url)
 	if err != nil {
@@ -74,17 +74,17 @@ func compileProblems(err error, url, at string) []Problem {
 	}
 	var rx *jsonschema.InvalidRegexError
 	if errors.As(err, &rx) {
-		return []Problem{{Pointer: at + fragment(rx.URL), Message: fmt.Sprintf("invalid regular expression %q: %v", rx.Regex, rx.Err)}}
+		return []Problem{Coded(at+fragment(rx.URL), "definition.schema.regex", i18n.Params{"Regex": rx.Regex, "Detail": rx.Err.Error()})}
 	}
 	var le *jsonschema.LoadURLError
 	if errors.As(err, &le) {
-		return []Problem{{Pointer: at, Message: fmt.Sprintf("cannot resolve $ref %q: only references inside the schema (\"#/$defs/…\") are allowed", le.URL)}}
+		return []Problem{Coded(at, "definition.schema.ref_outside", i18n.Params{"Ref": le.URL})}
 	}
 	var nf *jsonschema.JSONPointerNotFoundError
 	if errors.As(err, &nf) {
-		return []Problem{{Pointer: at, Message: fmt.Sprintf("$ref target %q does not exist", "#"+strings.TrimPrefix(fragment(nf.URL), "#"))}}
+		return []Problem{Coded(at, "definition.schema.ref_missing", i18n.Params{"Ref": "#" + strings.TrimPrefix(fragment(nf.URL), "#")})}
 	}
-	return []Problem{{Pointer: at, Message: strings.ReplaceAll(err.Error(), url, "schema")}}
+	return []Problem{Coded(at, "definition.schema.invalid", i18n.Params{"Detail": strings.ReplaceAll(err.Error(), url, "schema")})}
 }
 
 // fragment returns the JSON pointer in u's fragment ("" if none).
@@ -103,7 +103,7 @@ func (s *schema) validate(v any, at string) []Problem {
 	}
 	var ve *jsonschema.ValidationError
 	if !errors.As(err, &ve) {
-		return []Problem{{Pointer: at, Message: err.Error()}}
+		return []Problem{Coded(at, "definition.schema.invalid", i18n.Params{"Detail": err.Error()})}
 	}
 	return sortProblems(problemsOf(ve, at, s.docs, v))
 }
@@ -157,13 +157,13 @@ func decode(body []byte) (any, []Problem) {
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
 			line, col := position(body, se.Offset)
-			return nil, []Problem{{Pointer: "", Message: fmt.Sprintf("invalid JSON at line %d, column %d: %v", line, col, se)}}
+			return nil, []Problem{Coded("", "definition.json.syntax", i18n.Params{"Line": line, "Column": col, "Detail": se.Error()})}
 		}
-		return nil, []Problem{{Pointer: "", Message: "invalid JSON: " + err.Error()}}
+		return nil, []Problem{Coded("", "definition.json.invalid", i18n.Params{"Detail": err.Error()})}
 	}
 	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(body))
 	if err != nil {
-		return nil, []Problem{{Pointer: "", Message: "invalid JSON: " + err.Error()}}
+		return nil, []Problem{Coded("", "definition.json.invalid", i18n.Params{"Detail": err.Error()})}
 	}
 	return v, nil
 }

@@ -3,7 +3,6 @@ package definitions
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"maps"
 	"slices"
 	"strconv"
@@ -15,6 +14,7 @@ import (
 
 	"sluice/backend/durations"
 	"sluice/backend/engine"
+	"sluice/backend/i18n"
 )
 
 // Reminder is a compiled reminder definition: SLA rules per review node of a flow, an
@@ -107,7 +107,7 @@ func (s *Schedule) Next(t time.Time) time.Time { return s.Spec.Next(t.In(s.Locat
 func ParseCron(spec string) (s cron.Schedule, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			s, err = nil, fmt.Errorf("invalid cron spec %q", spec)
+			s, err = nil, codedErr("definition.reminder.cron_unreadable", i18n.Params{"Spec": spec})
 		}
 	}()
 	return cron.ParseStandard(spec)
@@ -116,11 +116,11 @@ func ParseCron(spec string) (s cron.Schedule, err error) {
 // loadZone loads an IANA time zone; "Local" is refused (it depends on the server).
 func loadZone(name string) (*time.Location, error) {
 	if name == "" || name == "Local" {
-		return nil, fmt.Errorf("name a time zone such as Asia/Taipei or UTC")
+		return nil, codedErr("definition.reminder.time_zone_missing", nil)
 	}
 	loc, err := time.LoadLocation(name)
 	if err != nil {
-		return nil, fmt.Errorf("unknown time zone %q; use an IANA name such as Asia/Taipei, Asia/Shanghai or UTC", name)
+		return nil, codedErr("definition.reminder.time_zone_unknown", i18n.Params{"Zone": name})
 	}
 	return loc, nil
 }
@@ -139,7 +139,7 @@ func ParseReminder(body []byte, look Lookup) (*Reminder, []Problem) {
 	}
 	var r Reminder
 	if err := json.Unmarshal(body, &r); err != nil {
-		return nil, []Problem{{Pointer: "", Message: "cannot read reminder: " + err.Error()}}
+		return nil, []Problem{Coded("", "definition.unreadable", i18n.Params{"Kind": kindName("reminder"), "Detail": err.Error()})}
 	}
 	rawRules, _ := raw["rules"].(map[string]any)
 	c := reminderChecker{r: &r, look: lookup{look}, rawRules: rawRules}
@@ -160,14 +160,15 @@ type reminderChecker struct {
 	ps       []Problem
 }
 
-func (c *reminderChecker) add(pointer, format string, args ...any) {
-	c.ps = append(c.ps, Problem{Pointer: pointer, Message: fmt.Sprintf(format, args...)})
+// addc adds the problem of a stable code at pointer.
+func (c *reminderChecker) addc(pointer, code string, p i18n.Params) {
+	c.ps = append(c.ps, Coded(pointer, code, p))
 }
 
 func (c *reminderChecker) flowRefs() {
 	flow, ok := c.look.flow(c.r.Flow)
 	if !ok {
-		c.add("/flow", "flow %q does not exist or is not valid; name an existing flow", c.r.Flow)
+		c.addc("/flow", "definition.reminder.flow_unknown", i18n.Params{"Flow": c.r.Flow})
 		return
 	}
 	var reviews []string
@@ -180,9 +181,9 @@ func (c *reminderChecker) flowRefs() {
 		n, ok := flow.Nodes[id]
 		switch {
 		case !ok:
-			c.add(ptr("rules", id), "flow %q has no node %q; rules apply to its review nodes: %s", c.r.Flow, id, strings.Join(reviews, ", "))
+			c.addc(ptr("rules", id), "definition.reminder.rule_node_unknown", i18n.Params{"Flow": c.r.Flow, "Node": id, "Reviews": strings.Join(reviews, ", ")})
 		case n.Type != engine.TypeReview:
-			c.add(ptr("rules", id), "%q is a %s node; rules apply to review nodes only (%s)", id, n.Type, strings.Join(reviews, ", "))
+			c.addc(ptr("rules", id), "definition.reminder.rule_node_not_review", typeParams(n.Type, i18n.Params{"Node": id, "Reviews": strings.Join(reviews, ", ")}))
 		}
 	}
 	if c.r.DeadlineField == "" {
@@ -190,32 +191,11 @@ func (c *reminderChecker) flowRefs() {
 	}
 	form, ok := c.look.form(flow.Doc.Form)
 	if !ok {
-		c.add("/deadline_field", "cannot check the field: form %q of flow %q does not exist or is not valid", flow.Doc.Form, c.r.Flow)
+		c.addc("/deadline_field", "definition.reminder.deadline_form_unknown", i18n.Params{"Form": flow.Doc.Form, "Flow": c.r.Flow})
 		return
 	}
-	s := form.env.order
-	for _, part := range strings.Split(c.r.DeadlineField, ".") {
-		if s == nil || s.typ != "object" {
-			s = nil
-			break
-		}
-		s = s.props[part]
-	}
-	if !s.isDate() {
-		var dates []string
-		for _, name := range form.env.order.propNames() {
-			if form.env.order.props[name].isDate() {
-				dates = append(dates, name)
-			}
-		}
-		what := fmt.Sprintf("form %q has no date field %q", form.Key, c.r.DeadlineField)
-		if s != nil {
-			what = fmt.Sprintf("field %q of form %q is not a date (a string with format date or date-time)", c.r.DeadlineField, form.Key)
-		}
-		if len(dates) > 0 {
-			what += "; its date fields: " + strings.Join(dates, ", ")
-		}
-		c.add("/deadline_field", "%s", what)
+	if p, bad := dateField("/deadline_field", form, c.r.DeadlineField); bad {
+		c.ps = append(c.ps, p)
 	}
 }
 
@@ -229,21 +209,21 @@ func (c *reminderChecker) rules() {
 		raw, _ := c.rawRules[id].(map[string]any)
 		for _, field := range []string{"remind_after", "repeat_every", "escalate_after", "auto_after"} {
 			if _, present := raw[field]; present && durationField(rule, field).IsZero() {
-				c.add(join(at, field), "must be longer than zero")
+				c.addc(join(at, field), "definition.reminder.duration_zero", nil)
 			}
 		}
 		if !rule.EscalateAfter.IsZero() && !rule.AutoAfter.IsZero() && rule.AutoAfter.Std() <= rule.EscalateAfter.Std() {
-			c.add(at+"/auto_after", "auto_after (%s) comes no later than escalate_after (%s), so the escalation would never happen; make it longer", rule.AutoAfter, rule.EscalateAfter)
+			c.addc(at+"/auto_after", "definition.reminder.auto_before_escalation", i18n.Params{"AutoAfter": rule.AutoAfter.String(), "EscalateAfter": rule.EscalateAfter.String()})
 		}
 		if e := rule.EscalateTo; e != nil && e.Role != "" {
 			role, ok := c.look.role(e.Role)
 			if !ok {
-				c.add(at+"/escalate_to/role", "role %q does not exist; create it or name an existing role", e.Role)
+				c.addc(at+"/escalate_to/role", "definition.ref.role_unknown", i18n.Params{"Role": e.Role})
 			} else if role.Scope == ScopeGlobal && e.Department != "" {
-				c.add(at+"/escalate_to/department", "role %q is global (held without a department); remove department", e.Role)
+				c.addc(at+"/escalate_to/department", "definition.ref.role_global", i18n.Params{"Role": e.Role, "Field": "department"})
 			}
 			if e.Department != "" && !c.look.department(e.Department) {
-				c.add(at+"/escalate_to/department", "department %q does not exist; pick an existing department", e.Department)
+				c.addc(at+"/escalate_to/department", "definition.ref.department_unknown", i18n.Params{"Department": e.Department})
 			}
 		}
 	}
@@ -268,7 +248,7 @@ func (c *reminderChecker) calendar() {
 	}
 	loc, err := loadZone(cal.TimeZone)
 	if err != nil {
-		c.add("/calendar/time_zone", "%v", err)
+		c.ps = append(c.ps, problemOf("/calendar/time_zone", err))
 	}
 	cal.Location = loc
 	cal.Days = map[time.Weekday]bool{}
@@ -282,7 +262,7 @@ func (c *reminderChecker) calendar() {
 	cal.holidays = map[string]bool{}
 	for i, h := range cal.Holidays {
 		if _, err := time.Parse(time.DateOnly, h); err != nil {
-			c.add(ptr("calendar", "holidays", i), "%q is not a date (YYYY-MM-DD)", h)
+			c.addc(ptr("calendar", "holidays", i), "definition.reminder.holiday_not_date", i18n.Params{"Value": h})
 		}
 		cal.holidays[h] = true
 	}
@@ -292,11 +272,11 @@ func (c *reminderChecker) calendar() {
 		end, err2 := clock(h.End)
 		switch {
 		case err1 != nil:
-			c.add("/calendar/hours/start", "%v", err1)
+			c.ps = append(c.ps, problemOf("/calendar/hours/start", err1))
 		case err2 != nil:
-			c.add("/calendar/hours/end", "%v", err2)
+			c.ps = append(c.ps, problemOf("/calendar/hours/end", err2))
 		case end <= start:
-			c.add("/calendar/hours/end", "working hours end (%s) must come after they start (%s)", h.End, h.Start)
+			c.addc("/calendar/hours/end", "definition.reminder.hours_reversed", i18n.Params{"Start": h.Start, "End": h.End})
 		default:
 			cal.Start, cal.End = start, end
 		}
@@ -308,7 +288,7 @@ func clock(s string) (time.Duration, error) {
 	h, err1 := strconv.Atoi(hh)
 	m, err2 := strconv.Atoi(mm)
 	if !ok || err1 != nil || err2 != nil || h < 0 || m < 0 || m > 59 || h > 24 || (h == 24 && m > 0) {
-		return 0, fmt.Errorf("%q is not a time of day (HH:MM, 00:00 to 24:00)", s)
+		return 0, codedErr("definition.reminder.not_time_of_day", i18n.Params{"Value": s})
 	}
 	return time.Duration(h)*time.Hour + time.Duration(m)*time.Minute, nil
 }
@@ -318,7 +298,7 @@ func (c *reminderChecker) schedules() {
 	for i, s := range c.r.Schedules {
 		at := ptr("schedules", i)
 		if j, dup := seen[s.Key]; dup {
-			c.add(at+"/key", "duplicate schedule key %q (also at /schedules/%d)", s.Key, j)
+			c.addc(at+"/key", "definition.reminder.schedule_key_taken", i18n.Params{"Key": s.Key, "Index": j})
 		}
 		seen[s.Key] = i
 		s.Location = time.UTC
@@ -328,14 +308,14 @@ func (c *reminderChecker) schedules() {
 		if s.TimeZone != "" {
 			loc, err := loadZone(s.TimeZone)
 			if err != nil {
-				c.add(at+"/time_zone", "%v", err)
+				c.ps = append(c.ps, problemOf(at+"/time_zone", err))
 			} else {
 				s.Location = loc
 			}
 		}
 		sched, err := ParseSchedule(s.Cron, s.Location)
 		if err != nil {
-			c.add(at+"/cron", "%v", err)
+			c.ps = append(c.ps, problemOf(at+"/cron", err))
 			continue
 		}
 		s.Spec = sched
@@ -349,22 +329,31 @@ func (c *reminderChecker) schedules() {
 func ParseSchedule(cronSpec string, loc *time.Location) (cron.Schedule, error) {
 	spec := strings.TrimSpace(cronSpec)
 	if strings.HasPrefix(spec, "TZ=") || strings.HasPrefix(spec, "CRON_TZ=") {
-		return nil, errors.New("put the time zone in time_zone, not in the cron spec")
+		return nil, codedErr("definition.reminder.cron_time_zone", nil)
 	}
 	sched, err := ParseCron(spec)
 	if err != nil {
-		return nil, fmt.Errorf("%v; write 5 fields (minute hour day-of-month month day-of-week), e.g. \"30 8 * * 1-5\", or @daily, @hourly, @every 2h", err)
+		return nil, cronInvalid(err)
 	}
 	if spec, ok := sched.(*cron.SpecSchedule); ok {
 		spec.Location = loc
 	}
 	if d, ok := sched.(cron.ConstantDelaySchedule); ok && d.Delay < time.Minute {
-		return nil, errors.New("fires more often than once a minute; use @every 1m or longer")
+		return nil, codedErr("definition.reminder.cron_too_often", nil)
 	}
 	if sched.Next(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).In(loc)).IsZero() {
-		return nil, fmt.Errorf("%q never fires (no such date); check the day and month fields", cronSpec)
+		return nil, codedErr("definition.reminder.cron_never", i18n.Params{"Spec": cronSpec})
 	}
 	return sched, nil
+}
+
+// cronInvalid is the error of a spec the cron parser refuses: its reason (the parser's
+// English, or that it cannot read the spec at all) and how to write one.
+func cronInvalid(err error) error {
+	if ce, ok := errors.AsType[*codedError](err); ok {
+		return codedErr("definition.reminder.cron_invalid", i18n.Params{"Detail": i18n.M("field."+ce.code, ce.params)})
+	}
+	return codedErr("definition.reminder.cron_invalid", i18n.Params{"Detail": err.Error()})
 }
 
 // MaxSchedulePreview is how many runs PreviewSchedule lists at most.
@@ -379,13 +368,15 @@ func PreviewSchedule(cronSpec, tz string, from time.Time, n int) ([]time.Time, *
 	if tz != "" {
 		l, err := loadZone(tz)
 		if err != nil {
-			return nil, &Problem{Pointer: "/time_zone", Message: err.Error()}
+			p := problemOf("/time_zone", err)
+			return nil, &p
 		}
 		loc = l
 	}
 	sched, err := ParseSchedule(cronSpec, loc)
 	if err != nil {
-		return nil, &Problem{Pointer: "/cron", Message: err.Error()}
+		p := problemOf("/cron", err)
+		return nil, &p
 	}
 	n = max(1, min(n, MaxSchedulePreview))
 	runs := make([]time.Time, 0, n)

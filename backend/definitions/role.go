@@ -2,10 +2,10 @@ package definitions
 
 import (
 	"encoding/json"
-	"fmt"
 	"slices"
 
 	"sluice/backend/engine"
+	"sluice/backend/i18n"
 )
 
 // Role scopes.
@@ -53,8 +53,7 @@ func ValidateRole(body []byte) (*Role, []Problem) {
 	}
 	for i, p := range r.Permissions {
 		if slices.Contains(CompanyWide, p) {
-			ps = append(ps, Problem{Pointer: fmt.Sprintf("/permissions/%d", i),
-				Message: fmt.Sprintf(`%s is checked company-wide: only a role with scope "global" grants it (a department role would not)`, p)})
+			ps = append(ps, Coded(ptr("permissions", i), "definition.role.company_wide", i18n.Params{"Permission": p}))
 		}
 	}
 	return r, ps
@@ -68,7 +67,7 @@ func ParseRole(body []byte) (*Role, []Problem) {
 	}
 	var r Role
 	if err := json.Unmarshal(body, &r); err != nil {
-		return nil, []Problem{{Pointer: "", Message: "cannot read role: " + err.Error()}}
+		return nil, []Problem{Coded("", "definition.unreadable", i18n.Params{"Kind": kindName("role"), "Detail": err.Error()})}
 	}
 	return &r, nil
 }

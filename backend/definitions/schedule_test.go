@@ -71,7 +71,7 @@ func TestPreviewScheduleRefuses(t *testing.T) {
 			t.Errorf("%q in %q accepted: %v", tc.spec, tc.tz, got)
 			continue
 		}
-		if p.Pointer != tc.pointer || !strings.Contains(p.Message, tc.says) {
+		if p.Pointer != tc.pointer || !strings.Contains(p.Message, tc.says) || !strings.HasPrefix(p.Code, "definition.reminder.") {
 			t.Errorf("%q in %q: %v, want %s saying %q", tc.spec, tc.tz, p, tc.pointer, tc.says)
 		}
 	}
@@ -92,7 +92,7 @@ func TestPreviewScheduleAgreesWithPublish(t *testing.T) {
 			}
 			continue
 		}
-		if len(ps) != 1 || ps[0].Pointer != "/schedules/0"+p.Pointer || ps[0].Message != p.Message {
+		if len(ps) != 1 || ps[0].Pointer != "/schedules/0"+p.Pointer || ps[0].Message != p.Message || ps[0].Code != p.Code {
 			t.Errorf("%q: preview %v, publish %v", spec, p, ps)
 		}
 	}

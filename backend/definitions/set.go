@@ -3,7 +3,6 @@ package definitions
 import (
 	"cmp"
 	"encoding/json"
-	"fmt"
 	"io/fs"
 	"path"
 	"slices"
@@ -11,6 +10,7 @@ import (
 
 	"sluice/backend/engine"
 	"sluice/backend/flowcheck"
+	"sluice/backend/i18n"
 	"sluice/schemas"
 )
 
@@ -67,7 +67,7 @@ func (s *Set) Add(file string, body []byte) {
 		if _, ps := decode(body); ps != nil {
 			s.problems = append(s.problems, FileProblem{file, ps[0]})
 		} else {
-			s.problems = append(s.problems, FileProblem{file, Problem{Pointer: "/kind", Message: err.Error()}})
+			s.problems = append(s.problems, FileProblem{file, problemOf("/kind", err)})
 		}
 		return
 	}
@@ -79,7 +79,7 @@ func (s *Set) Add(file string, body []byte) {
 	d.Key = head.Key
 	for _, o := range s.docs {
 		if o.Kind == d.Kind && o.Key == d.Key && d.Key != "" {
-			s.problems = append(s.problems, FileProblem{file, Problem{Pointer: "/key", Message: fmt.Sprintf("%s %q is already defined in %s", kind, d.Key, o.File)}})
+			s.problems = append(s.problems, FileProblem{file, Coded("/key", "definition.set.key_taken", i18n.Params{"Kind": kindName(kind), "Key": d.Key, "File": o.File})})
 			return
 		}
 	}
@@ -222,7 +222,7 @@ func Examples() (*Set, []FileProblem) {
 	s := NewSet()
 	for _, dir := range []string{"roles", "forms", "flows", "reminders"} {
 		if err := s.AddFS(schemas.Examples(), dir); err != nil {
-			return s, []FileProblem{{path.Join("examples", dir), Problem{Pointer: "", Message: err.Error()}}}
+			return s, []FileProblem{{path.Join("examples", dir), problemOf("", err)}}
 		}
 	}
 	return s, s.Check()

@@ -2,10 +2,10 @@ package definitions
 
 import (
 	"encoding/json"
-	"fmt"
 	"strings"
 
 	"sluice/backend/engine"
+	"sluice/backend/i18n"
 )
 
 // Lookup resolves the references between definitions: a flow names its form and the
@@ -33,14 +33,14 @@ func Kind(body []byte) (string, error) {
 		Kind *string `json:"kind"`
 	}
 	if err := json.Unmarshal(body, &doc); err != nil {
-		return "", fmt.Errorf("not a JSON object: %w", err)
+		return "", codedErr("definition.json.not_object", i18n.Params{"Detail": err.Error()})
 	}
 	if doc.Kind == nil {
-		return "", fmt.Errorf(`"kind" is missing; it must be form, flow, role or reminder`)
+		return "", codedErr("definition.kind.missing", nil)
 	}
 	k, ok := NormalizeKind(*doc.Kind)
 	if !ok || k != *doc.Kind {
-		return "", fmt.Errorf(`"kind" is %q; it must be form, flow, role or reminder`, *doc.Kind)
+		return "", codedErr("definition.kind.invalid", i18n.Params{"Kind": *doc.Kind})
 	}
 	return k, nil
 }
@@ -51,7 +51,7 @@ func Kind(body []byte) (string, error) {
 func Validate(kind string, body []byte, look Lookup) []Problem {
 	k, ok := NormalizeKind(kind)
 	if !ok {
-		return []Problem{{Pointer: "", Message: fmt.Sprintf("unknown definition kind %q; use form, flow, role or reminder", kind)}}
+		return []Problem{Coded("", "definition.kind.unknown", i18n.Params{"Kind": kind})}
 	}
 	var ps []Problem
 	switch k {
@@ -77,16 +77,16 @@ func checkMeta(kind string, body []byte) (map[string]any, []Problem) {
 	}
 	obj, ok := v.(map[string]any)
 	if !ok {
-		return nil, []Problem{{Pointer: "", Message: fmt.Sprintf("a %s definition must be a JSON object", kind)}}
+		return nil, []Problem{Coded("", "definition.not_object", i18n.Params{"Kind": kindName(kind)})}
 	}
 	if got, ok := obj["kind"].(string); ok && got != kind {
 		if k, known := NormalizeKind(got); known && k == got {
-			return nil, []Problem{{Pointer: "/kind", Message: fmt.Sprintf("this is a %s definition, not a %s one", got, kind)}}
+			return nil, []Problem{Coded("/kind", "definition.kind.other", i18n.Params{"Got": kindName(got), "Want": kindName(kind)})}
 		}
 	}
 	meta, err := metaSchema(kind)
 	if err != nil {
-		return nil, []Problem{{Pointer: "", Message: err.Error()}}
+		return nil, []Problem{problemOf("", err)}
 	}
 	if ps := meta.validate(v, ""); len(ps) > 0 {
 		return nil, ps

@@ -4,7 +4,6 @@
 package durations
 
 import (
-	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -17,13 +16,43 @@ type Duration struct {
 	Days, Hours, Minutes int
 }
 
+// Error is a duration that does not read. Kind says why, stably (a definition check turns
+// it into a catalogue code); Value is the text as written.
+type Error struct {
+	Kind  string
+	Value string
+}
+
+// Kinds of Error.
+const (
+	NotDuration = "not_duration" // not days, hours and minutes
+	NotSpan     = "not_span"     // neither that nor ISO 8601
+	NotISO      = "not_iso"      // not an ISO 8601 duration
+	TooLong     = "too_long"
+	Zero        = "zero"     // zero where a positive one is needed
+	ZeroISO     = "zero_iso" // the same, written in ISO 8601
+)
+
+var errorTexts = map[string]string{
+	NotDuration: "%q is not a duration; write days, hours and minutes like 30m, 4h, 2d or 1d12h",
+	NotSpan:     "%q is not a duration; write days, hours and minutes like 30m, 4h, 2d or 1d12h (or ISO 8601: PT4H, P2D)",
+	NotISO:      "%q is not an ISO 8601 duration; write days, hours and minutes like PT4H, PT24H, P2D or P1DT12H",
+	TooLong:     "%q is too long",
+	Zero:        "%q is zero; give a positive duration such as 24h",
+	ZeroISO:     "%q is zero; give a positive duration such as PT24H",
+}
+
+func (e *Error) Error() string {
+	return strings.Replace(errorTexts[e.Kind], "%q", strconv.Quote(e.Value), 1)
+}
+
 var durationRE = regexp.MustCompile(`^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$`)
 
 // Parse parses days, hours and minutes in that order: 30m, 4h, 2d, 1d12h, 1h30m.
 func Parse(s string) (Duration, error) {
 	m := durationRE.FindStringSubmatch(s)
 	if m == nil || s == "" {
-		return Duration{}, fmt.Errorf("%q is not a duration; write days, hours and minutes like 30m, 4h, 2d or 1d12h", s)
+		return Duration{}, &Error{NotDuration, s}
 	}
 	var d Duration
 	for i, p := range []*int{&d.Days, &d.Hours, &d.Minutes} {
@@ -32,7 +61,7 @@ func Parse(s string) (Duration, error) {
 		}
 		n, err := strconv.Atoi(m[i+1])
 		if err != nil || n > 100000 {
-			return Duration{}, fmt.Errorf("%q is too long", s)
+			return Duration{}, &Error{TooLong, s}
 		}
 		*p = n
 	}
@@ -79,10 +108,10 @@ func Span(s string) (time.Duration, error) {
 	}
 	d, err := Parse(s)
 	if err != nil {
-		return 0, fmt.Errorf("%q is not a duration; write days, hours and minutes like 30m, 4h, 2d or 1d12h (or ISO 8601: PT4H, P2D)", s)
+		return 0, &Error{NotSpan, s}
 	}
 	if d.IsZero() {
-		return 0, fmt.Errorf("%q is zero; give a positive duration such as 24h", s)
+		return 0, &Error{Zero, s}
 	}
 	return d.Std(), nil
 }
@@ -95,7 +124,7 @@ var isoDuration = regexp.MustCompile(`^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?$
 func ParseISO(s string) (time.Duration, error) {
 	m := isoDuration.FindStringSubmatch(s)
 	if m == nil || s == "P" || s == "PT" || (len(s) > 1 && s[len(s)-1] == 'T') {
-		return 0, fmt.Errorf("%q is not an ISO 8601 duration; write days, hours and minutes like PT4H, PT24H, P2D or P1DT12H", s)
+		return 0, &Error{NotISO, s}
 	}
 	var d time.Duration
 	for i, unit := range []time.Duration{24 * time.Hour, time.Hour, time.Minute} {
@@ -104,12 +133,12 @@ func ParseISO(s string) (time.Duration, error) {
 		}
 		n, err := strconv.Atoi(m[i+1])
 		if err != nil || n > 10000 {
-			return 0, fmt.Errorf("%q is too long", s)
+			return 0, &Error{TooLong, s}
 		}
 		d += time.Duration(n) * unit
 	}
 	if d <= 0 {
-		return 0, fmt.Errorf("%q is zero; give a positive duration such as PT24H", s)
+		return 0, &Error{ZeroISO, s}
 	}
 	return d, nil
 }

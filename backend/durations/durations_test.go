@@ -59,3 +59,25 @@ func TestSpan(t *testing.T) {
 		require.Error(t, err, bad)
 	}
 }
+
+// A failure says why as a stable kind (a definition check's code), and reads as before.
+func TestErrorKinds(t *testing.T) {
+	for in, want := range map[string]struct{ kind, text string }{
+		"2 hours": {NotSpan, `"2 hours" is not a duration; write days, hours and minutes like 30m, 4h, 2d or 1d12h (or ISO 8601: PT4H, P2D)`},
+		"0m":      {Zero, `"0m" is zero; give a positive duration such as 24h`},
+		"PT":      {NotISO, `"PT" is not an ISO 8601 duration; write days, hours and minutes like PT4H, PT24H, P2D or P1DT12H`},
+		"PT0H":    {ZeroISO, `"PT0H" is zero; give a positive duration such as PT24H`},
+		"P99999D": {TooLong, `"P99999D" is too long`},
+	} {
+		_, err := Span(in)
+		var e *Error
+		require.ErrorAs(t, err, &e, in)
+		require.Equal(t, want.kind, e.Kind, in)
+		require.Equal(t, in, e.Value, in)
+		require.Equal(t, want.text, err.Error(), in)
+	}
+	_, err := Parse("2h1d")
+	var e *Error
+	require.ErrorAs(t, err, &e)
+	require.Equal(t, NotDuration, e.Kind)
+}

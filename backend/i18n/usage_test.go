@@ -87,6 +87,8 @@ var keyed = map[string]struct {
 	"coded":         {1, "code"}, // the same, by its short name in definitions and intake
 	"fault":         {0, "code"}, // intake's fault(code, params)
 	"RowFault":      {2, "code"}, // intake.RowFault(row, column, code, params)
+	"addc":          {1, "code"}, // definitions: a checker's addc(pointer, code, params)
+	"codedErr":      {0, "code"}, // definitions: an error of a code
 }
 
 // Every key the code names through the helpers is in the catalogue, and every

@@ -1655,7 +1655,7 @@ export interface components {
              */
             pointer: string;
             /**
-             * @description A stable, machine-readable name of what is wrong (it does not change with the language; clients switch on it): e.g. `schema.required`, `text.too_long`, `language.unknown`; `invalid` when there is no more precise one. Always present in problem documents; absent in the result lists of checks (e.g. a schedule check) that do not carry codes yet.
+             * @description A stable, machine-readable name of what is wrong (it does not change with the language; clients switch on it): e.g. `schema.required`, `text.too_long`, `language.unknown`, the definition checks' `definition.…` (`definition.flow.unreachable`, `definition.expr.unknown_field` …; docs/server-language.md); `invalid` when there is no more precise one. Always present in problem documents and in a schedule check's errors.
              * @example schema.required
              */
             code?: string;
@@ -2668,9 +2668,15 @@ export interface components {
         ExpressionResult: {
             ok: boolean;
             errors: {
+                /** @description What to fix, in the request's language (the user's own setting, else `Accept-Language`, else zh-TW), without the column. */
                 message: string;
                 /** @description 1-based column; 0 when unknown */
                 position: number;
+                /**
+                 * @description Stable code of the fault (`definition.expr.…`, e.g. `definition.expr.unknown_field`, `definition.expr.invalid`); the same code a flow's problem at the edge's `when` has.
+                 * @example definition.expr.unknown_field
+                 */
+                code: string;
             }[];
         };
         ScheduleCheck: {

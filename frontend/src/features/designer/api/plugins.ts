@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
 import { api } from '../../../lib/api';
 import type { PluginInfo } from '../lib/plugins';
 import type { ExpressionResult } from '../lib/expression';
@@ -25,8 +26,10 @@ export function useDebounced<T>(value: T, ms: number): T {
 /** Checks a condition against the flow's form with the server's compiler, debounced while typing. */
 export function useExpressionCheck(form: string, expr: string | undefined, ms = 400) {
   const debounced = useDebounced(expr, ms);
+  // the server says what to fix in the UI's language: another language asks again
+  const { i18n } = useTranslation();
   const q = useQuery({
-    queryKey: ['expression-check', form, debounced],
+    queryKey: ['expression-check', form, debounced, i18n.language],
     queryFn: ({ signal }) => api.post<ExpressionResult>('/flows/expressions/check', { form, expr: debounced }, { signal }),
     enabled: debounced !== undefined,
     staleTime: Infinity,

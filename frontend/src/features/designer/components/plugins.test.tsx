@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { fireEvent, screen, waitFor } from '@testing-library/react';
+import { act, fireEvent, screen, waitFor } from '@testing-library/react';
 import { renderWithProviders } from '../../../test/render';
+import { changeLanguage } from '../../../i18n';
 import { NodePanel } from './NodePanel';
 import { EdgePanel } from './EdgePanel';
 import type { FlowDoc } from '../lib/document';
@@ -83,7 +84,7 @@ describe('condition check while typing', () => {
       const body = JSON.parse(String(init?.body ?? '{}')) as { form: string; expr: string };
       expect(url).toContain('/api/v1/flows/expressions/check');
       expect(body).toEqual({ form: 'order', expr: 'order.total >' });
-      return new Response(JSON.stringify({ ok: false, errors: [{ message: 'unexpected token EOF', position: 13 }] }), {
+      return new Response(JSON.stringify({ ok: false, errors: [{ message: 'unexpected token EOF', position: 13, code: 'definition.expr.invalid' }] }), {
         status: 200,
         headers: { 'Content-Type': 'application/json' },
       });
@@ -96,5 +97,31 @@ describe('condition check while typing', () => {
     // the form item's help shows after its motion starts: found, not read at once
     expect(await screen.findByText(/unexpected token EOF/)).toBeTruthy();
     expect(screen.getByTestId('edge-when-mark').querySelector('span')!.textContent).toBe('>');
+  });
+});
+
+describe('condition check in the UI language', () => {
+  afterEach(async () => {
+    await changeLanguage('zh-TW', false);
+  });
+
+  it("shows the server's message in the language asked, and asks again when the language changes", async () => {
+    await changeLanguage('zh-TW', false);
+    const said: Record<string, string> = { 'zh-TW': '運算式有誤：unexpected token EOF', en: 'unexpected token EOF' };
+    const fetch = vi.fn(async (url: string, init?: RequestInit) => {
+      if (!url.includes('/expressions/check')) return new Response(JSON.stringify({ items: [] }), { status: 200, headers: { 'Content-Type': 'application/json' } });
+      const lang = new Headers(init?.headers).get('Accept-Language') ?? '';
+      return new Response(JSON.stringify({ ok: false, errors: [{ message: said[lang] ?? `no ${lang}`, position: 13, code: 'definition.expr.invalid' }] }), {
+        status: 200,
+        headers: { 'Content-Type': 'application/json' },
+      });
+    });
+    vi.stubGlobal('fetch', fetch);
+    renderWithProviders(<EdgePanel doc={doc} index={2} edge={doc.edges[2]} onChange={vi.fn()} onDelete={vi.fn()} />);
+    expect(await screen.findByText(/運算式有誤：unexpected token EOF/, undefined, { timeout: 3000 })).toBeTruthy();
+    await act(() => changeLanguage('en', false));
+    await waitFor(() => expect(fetch.mock.calls.filter(([u]) => u.includes('/expressions/check'))).toHaveLength(2));
+    expect(await screen.findByText('The condition does not compile: unexpected token EOF')).toBeTruthy();
+    expect(screen.queryByText(/運算式有誤/)).toBeNull();
   });
 });

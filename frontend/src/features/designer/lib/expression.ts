@@ -1,7 +1,10 @@
 // Branch conditions are checked by the server's compiler as the admin types (POST /api/v1/flows/expressions/check).
 
 export interface ExpressionError {
+  /** What to fix, in the language the request asked for (the UI's), without the column. */
   message: string;
+  /** Stable code of the fault (definition.expr.…), the same a saved flow's problem at the edge's `when` has. */
+  code: string;
   /** 1-based column; 0 when the compiler names none. */
   position: number;
 }
