@@ -244,6 +244,16 @@ func (t Trace) Rendered(lang string) string {
 	return t.Text
 }
 
+// Localized is lines with Text in lang and Msg dropped, for an answer read by one
+// person (the text is all they need).
+func Localized(lang string, lines []Trace) []Trace {
+	out := make([]Trace, len(lines))
+	for i, t := range lines {
+		out[i] = Trace{Node: t.Node, Text: t.Rendered(lang)}
+	}
+	return out
+}
+
 // ExceptionLine is the trace line of an exception raised at node: its reason and its
 // message (text, as data, when there is one; else the English message).
 func ExceptionLine(node, reason, message string, text any) Trace {
