@@ -743,7 +743,7 @@ func (r *Result) enter(f *Flow, id string, o Order, env Env, returnTo string) er
 				st = StatusCompleted
 			}
 			r.Visits = append(r.Visits, Visit{NodeID: id, Type: n.Type, Status: "done", Outcome: st})
-			r.Trace = append(r.Trace, traceLine(id, "trace.end", i18n.Params{"Status": st}))
+			r.Trace = append(r.Trace, traceLine(id, "trace.end", i18n.Params{"Status": statusName(st)}))
 			r.Status, r.Current = st, []string{}
 			return nil
 		default:
@@ -1058,6 +1058,19 @@ func describe(a Approvers) map[string]any {
 		return i18n.M("trace.approvers.manager", i18n.Params{"Levels": a.Manager})
 	}
 	return i18n.M("trace.approvers.users", nil)
+}
+
+// statusName is an end status as data for a trace line (its code when unknown).
+func statusName(st string) any {
+	switch st {
+	case StatusCompleted:
+		return i18n.M("trace.status.completed", nil)
+	case StatusApproved:
+		return i18n.M("trace.status.approved", nil)
+	case StatusRejected:
+		return i18n.M("trace.status.rejected", nil)
+	}
+	return st
 }
 
 // modeName is a review mode as data for a trace line (its code when unknown).
