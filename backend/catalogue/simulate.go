@@ -168,11 +168,16 @@ func (s *Catalogue) Simulate(ctx context.Context, a service.Actor, key string, r
 		}
 		out.Results = append(out.Results, r)
 	}
-	// the samples' problems are an answer, not a refusal: read in the request's language here
+	// the samples' problems are an answer, not a refusal: read in the request's language
+	// here, and so are the traces
 	lang := i18n.FromContext(ctx)
-	for _, r := range out.Results {
+	for i, r := range out.Results {
 		for j := range r.Errors {
 			r.Errors[j].Message = r.Errors[j].Localized(lang)
+		}
+		out.Results[i].Trace = engine.Localized(lang, r.Trace)
+		if r.Compared != nil {
+			r.Compared.Trace = engine.Localized(lang, r.Compared.Trace)
 		}
 	}
 	return out, nil

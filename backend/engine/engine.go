@@ -224,8 +224,52 @@ type Visit struct {
 // Trace is one line of the rule trace.
 type Trace struct {
 	Node string `json:"node"`
+	// Text is the line in English (logs, and readers of lines stored before Msg).
 	Text string `json:"text"`
+	// Msg is the line as data (i18n.M): a reader gets it in their own language.
+	Msg map[string]any `json:"msg,omitempty"`
 }
+
+// traceLine is a trace line from its catalogue key ("trace.…") and parameters.
+func traceLine(node, key string, p i18n.Params) Trace {
+	msg := i18n.M(key, p)
+	return Trace{Node: node, Text: english(msg), Msg: msg}
+}
+
+// Rendered is the line in lang when it carries its message, else its stored text.
+func (t Trace) Rendered(lang string) string {
+	if s, ok := i18n.Text(lang, t.Msg); ok {
+		return s
+	}
+	return t.Text
+}
+
+// Localized is lines with Text in lang and Msg dropped, for an answer read by one
+// person (the text is all they need).
+func Localized(lang string, lines []Trace) []Trace {
+	out := make([]Trace, len(lines))
+	for i, t := range lines {
+		out[i] = Trace{Node: t.Node, Text: t.Rendered(lang)}
+	}
+	return out
+}
+
+// ExceptionLine is the trace line of an exception raised at node: its reason and its
+// message (text, as data, when there is one; else the English message).
+func ExceptionLine(node, reason, message string, text any) Trace {
+	var why any = message
+	if _, ok := i18n.Text("en", text); ok {
+		why = text
+	}
+	var r any = reason
+	if k := "exception.reason." + reason; i18n.Has(k) {
+		r = i18n.M(k, nil)
+	}
+	return traceLine(node, "trace.exception", i18n.Params{"Reason": r, "Message": why})
+}
+
+// list is names for a trace line: data, joined the same way in every language.
+func list(s []string) string { return strings.Join(s, ", ") }
 
 // Error is a refused action; Kind tells the caller which HTTP answer fits.
 type Error struct {
@@ -302,7 +346,7 @@ func Act(f *Flow, st NodeState, a Action, o Order, env Env) (*Result, error) {
 		if strings.TrimSpace(a.Comment) == "" {
 			return nil, invalidf("/comment", "a comment needs text")
 		}
-		r.Trace = append(r.Trace, Trace{n.ID, "comment by " + a.Actor})
+		r.Trace = append(r.Trace, traceLine(n.ID, "trace.comment", i18n.Params{"Actor": a.Actor}))
 		return r, nil
 	case ActTransfer, ActDelegate, ActAddSigner:
 		return r, m.reassign()
@@ -338,8 +382,8 @@ func (m *move) others() []int {
 	return ids
 }
 
-func (m *move) trace(format string, a ...any) {
-	m.r.Trace = append(m.r.Trace, Trace{m.n.ID, fmt.Sprintf(format, a...)})
+func (m *move) trace(key string, p i18n.Params) {
+	m.r.Trace = append(m.r.Trace, traceLine(m.n.ID, key, p))
 }
 
 // reassign handles transfer, delegate and add_signer: who holds the work changes, no vote.
@@ -371,11 +415,11 @@ func (m *move) reassign() error {
 	switch m.a.Kind {
 	case ActTransfer:
 		m.ch.Reassign = map[int][]string{m.t.ID: {u}}
-		m.trace("%s transferred the task to %s", m.a.Actor, u)
+		m.trace("trace.transfer", i18n.Params{"Actor": m.a.Actor, "User": u})
 	case ActDelegate:
 		m.ch.Suspend = []int{m.t.ID}
 		m.ch.New = []NewTask{{Assignees: []string{u}, Kind: KindDelegate, Parent: m.t.ID, Granted: true}}
-		m.trace("%s delegated the decision to %s, to confirm afterwards", m.a.Actor, u)
+		m.trace("trace.delegate", i18n.Params{"Actor": m.a.Actor, "User": u})
 	case ActAddSigner:
 		pos := m.a.Position
 		if pos == "" {
@@ -389,14 +433,14 @@ func (m *move) reassign() error {
 			m.ch.Pool++
 			m.ch.Need = m.n.Ratio.Need(m.ch.Pool)
 			m.ch.New = []NewTask{{Assignees: []string{u}, Kind: KindReview, Granted: true}}
-			m.trace("%s added %s as a voter: %d of %d needed", m.a.Actor, u, m.ch.Need, m.ch.Pool)
+			m.trace("trace.add_signer.voter", i18n.Params{"Actor": m.a.Actor, "User": u, "Need": m.ch.Need, "Pool": m.ch.Pool})
 		case pos == "before":
 			m.ch.Suspend = []int{m.t.ID}
 			m.ch.New = []NewTask{{Assignees: []string{u}, Kind: KindBefore, Parent: m.t.ID, Granted: true}}
-			m.trace("%s added %s to sign before them", m.a.Actor, u)
+			m.trace("trace.add_signer.before", i18n.Params{"Actor": m.a.Actor, "User": u})
 		default:
 			m.ch.After = append(m.ch.After, u)
-			m.trace("%s added %s to sign after this node's reviewers", m.a.Actor, u)
+			m.trace("trace.add_signer.after", i18n.Params{"Actor": m.a.Actor, "User": u})
 		}
 	}
 	return nil
@@ -432,17 +476,21 @@ func (m *move) decide() error {
 		// the delegate recommends; the delegator confirms with their own vote
 		m.ch.Reopen = []int{m.t.Parent}
 		m.ch.Recommendation, m.ch.RecommendBy = a.Kind, a.Actor
-		m.trace("delegate %s recommends %s; back to the delegator to confirm", a.Actor, a.Kind)
+		key := "trace.delegate.recommends_approve"
+		if a.Kind == ActReject {
+			key = "trace.delegate.recommends_reject"
+		}
+		m.trace(key, i18n.Params{"Actor": a.Actor})
 		return nil
 	case KindBefore:
 		if a.Kind == ActApprove {
 			m.ch.Reopen = []int{m.t.Parent}
-			m.trace("added signer %s approved; back to the original reviewer", a.Actor)
+			m.trace("trace.before.approved", i18n.Params{"Actor": a.Actor})
 			return nil
 		}
 		// an added signer's rejection is the rejection of the vote they were added to
 		m.ch.Done = append(m.ch.Done, m.t.Parent)
-		m.trace("added signer %s rejected (%s)", a.Actor, a.Reason)
+		m.trace("trace.before.rejected", i18n.Params{"Actor": a.Actor, "Reason": a.Reason})
 	}
 	if a.Kind == ActApprove {
 		m.ch.Approvals++
@@ -452,12 +500,12 @@ func (m *move) decide() error {
 	if m.st.Mode == ModeRatio {
 		left := m.ch.Pool - m.ch.Approvals - m.ch.Rejections
 		if m.ch.Approvals+left >= m.ch.Need {
-			m.trace("rejected by %s (%s): %d approvals, %d still possible, %d needed", a.Actor, a.Reason, m.ch.Approvals, left, m.ch.Need)
+			m.trace("trace.rejected.still_possible", i18n.Params{"Actor": a.Actor, "Reason": a.Reason, "Approvals": m.ch.Approvals, "Left": left, "Need": m.ch.Need})
 			return nil
 		}
-		m.trace("rejected by %s (%s): %d needed can no longer be reached", a.Actor, a.Reason, m.ch.Need)
+		m.trace("trace.rejected.unreachable", i18n.Params{"Actor": a.Actor, "Reason": a.Reason, "Need": m.ch.Need})
 	} else {
-		m.trace("rejected by %s (%s)", a.Actor, a.Reason)
+		m.trace("trace.rejected", i18n.Params{"Actor": a.Actor, "Reason": a.Reason})
 	}
 	return m.fail()
 }
@@ -470,12 +518,12 @@ func (m *move) afterApproval() error {
 			next := ch.Queue[0]
 			ch.Queue = ch.Queue[1:]
 			ch.New = append(ch.New, NewTask{Assignees: []string{next}, Kind: KindReview})
-			m.trace("approved by %s (%d of %d); next: %s", a.Actor, ch.Approvals, ch.Need, next)
+			m.trace("trace.approved.next", i18n.Params{"Actor": a.Actor, "Approvals": ch.Approvals, "Need": ch.Need, "Next": next})
 			return nil
 		}
 	case ModeAll, ModeRatio:
 		if ch.Approvals < ch.Need {
-			m.trace("approved by %s (%d of %d needed)", a.Actor, ch.Approvals, ch.Need)
+			m.trace("trace.approved.more", i18n.Params{"Actor": a.Actor, "Approvals": ch.Approvals, "Need": ch.Need})
 			return nil
 		}
 	}
@@ -485,11 +533,11 @@ func (m *move) afterApproval() error {
 		}
 		ch.Need += len(ch.After)
 		ch.Pool += len(ch.After)
-		m.trace("approved by %s; now the signers added after: %v", a.Actor, ch.After)
+		m.trace("trace.approved.after", i18n.Params{"Actor": a.Actor, "Users": list(ch.After)})
 		ch.After = nil
 		return nil
 	}
-	m.trace("approved by %s: the node passes (%d approvals)", a.Actor, ch.Approvals)
+	m.trace("trace.approved.passes", i18n.Params{"Actor": a.Actor, "Approvals": ch.Approvals})
 	return m.pass()
 }
 
@@ -508,7 +556,7 @@ func (m *move) pass() error {
 			return err
 		}
 	} else {
-		m.trace("returns straight to %s, which sent it back", next)
+		m.trace("trace.return_direct", i18n.Params{"Node": next})
 	}
 	m.r.Current = []string{}
 	return m.r.enter(m.f, next, m.o, m.env, rest)
@@ -523,7 +571,7 @@ func (m *move) fail() error {
 		if m.f.SameSection(m.n.ID, m.n.OnReject) {
 			// a rework inside a parallel section: the other branches keep their tasks
 			// and the join its count; the rework rejoins it as this branch
-			m.trace("rework %s stays in this branch; the other branches go on", m.n.OnReject)
+			m.trace("trace.rework_in_branch", i18n.Params{"Node": m.n.OnReject})
 			return m.r.enter(m.f, m.n.OnReject, m.o, m.env, "")
 		}
 		m.r.Status, m.r.CancelRest = StatusInReview, true
@@ -565,7 +613,11 @@ func (m *move) ret() error {
 	case m.n.ReturnDirect && !m.f.Branch[m.n.ID]:
 		back = m.n.ID
 	}
-	m.trace("returned by %s to %s%s", a.Actor, target, map[bool]string{true: " (it comes straight back here)", false: ""}[back != ""])
+	key := "trace.returned"
+	if back != "" {
+		key = "trace.returned.back"
+	}
+	m.trace(key, i18n.Params{"Actor": a.Actor, "Node": target})
 	m.r.Current, m.r.CancelRest = []string{}, true
 	// A return asks the target's reviewers to look again: nobody auto-passes there on
 	// an approval from before the return (the service keeps no approvers across it).
@@ -608,7 +660,7 @@ func (r *Result) enter(f *Flow, id string, o Order, env Env, returnTo string) er
 				return err
 			}
 			r.Visits = append(r.Visits, Visit{NodeID: id, Type: n.Type, Status: "done", Outcome: next, Detail: detail})
-			r.Trace = append(r.Trace, Trace{id, why})
+			r.Trace = append(r.Trace, why)
 			id = next
 		case TypeTask:
 			out, detail, effects, err := env.Run(n, o)
@@ -641,7 +693,7 @@ func (r *Result) enter(f *Flow, id string, o Order, env Env, returnTo string) er
 				out = "ok"
 			}
 			r.Visits = append(r.Visits, Visit{NodeID: id, Type: n.Type, Status: "done", Outcome: out, Detail: detail, Effects: effects})
-			r.Trace = append(r.Trace, Trace{id, fmt.Sprintf("%s: %s → %s", n.Plugin, out, next)})
+			r.Trace = append(r.Trace, traceLine(id, "trace.task", i18n.Params{"Plugin": n.Plugin, "Outcome": out, "Next": next}))
 			id = next
 		case TypeReview:
 			waits, err := r.review(f, n, o, env, returnTo)
@@ -675,11 +727,11 @@ func (r *Result) enter(f *Flow, id string, o Order, env Env, returnTo string) er
 			js.Arrived++
 			if js.Arrived < js.Expected {
 				r.Visits = append(r.Visits, Visit{NodeID: id, Type: n.Type, Status: "waiting", Need: js.Expected, Pool: js.Arrived})
-				r.Trace = append(r.Trace, Trace{id, fmt.Sprintf("branch %d of %d arrived; waiting for the others", js.Arrived, js.Expected)})
+				r.Trace = append(r.Trace, traceLine(id, "trace.join.waiting", i18n.Params{"Arrived": js.Arrived, "Expected": js.Expected}))
 				return nil
 			}
 			r.Visits = append(r.Visits, Visit{NodeID: id, Type: n.Type, Status: "done", Need: js.Expected, Pool: js.Arrived})
-			r.Trace = append(r.Trace, Trace{id, fmt.Sprintf("all %d branches arrived", js.Expected)})
+			r.Trace = append(r.Trace, traceLine(id, "trace.join.done", i18n.Params{"Expected": js.Expected}))
 			next, err := forward(f, id)
 			if err != nil {
 				return err
@@ -691,7 +743,7 @@ func (r *Result) enter(f *Flow, id string, o Order, env Env, returnTo string) er
 				st = StatusCompleted
 			}
 			r.Visits = append(r.Visits, Visit{NodeID: id, Type: n.Type, Status: "done", Outcome: st})
-			r.Trace = append(r.Trace, Trace{id, "order ends: " + st})
+			r.Trace = append(r.Trace, traceLine(id, "trace.end", i18n.Params{"Status": statusName(st)}))
 			r.Status, r.Current = st, []string{}
 			return nil
 		default:
@@ -737,7 +789,7 @@ func (r *Result) fork(f *Flow, n *NodeDoc, o Order, env Env) error {
 	}
 	detail["branches"] = targets
 	r.Visits = append(r.Visits, Visit{NodeID: n.ID, Type: n.Type, Status: "done", Detail: detail})
-	r.Trace = append(r.Trace, Trace{n.ID, fmt.Sprintf("%d branch(es): %v", len(targets), targets)})
+	r.Trace = append(r.Trace, traceLine(n.ID, "trace.fork", i18n.Params{"N": len(targets), "Branches": list(targets)}))
 	for id, jn := range f.Nodes {
 		if jn.Type == TypeJoin && jn.Fork == n.ID {
 			if r.Joins == nil {
@@ -778,7 +830,7 @@ func (r *Result) join(id string, o Order) *JoinState {
 
 // choose picks a switch's edge: the first whose condition holds, else the default.
 // It reports the rule that decided and the order values that rule read.
-func choose(f *Flow, id string, o Order) (string, map[string]any, string, error) {
+func choose(f *Flow, id string, o Order) (string, map[string]any, Trace, error) {
 	def := ""
 	seen := map[string]any{}
 	for _, e := range f.Out[id] {
@@ -790,16 +842,18 @@ func choose(f *Flow, id string, o Order) (string, map[string]any, string, error)
 		}
 		ok, err := holds(e, id, o, seen)
 		if err != nil {
-			return "", nil, "", err
+			return "", nil, Trace{}, err
 		}
 		if ok {
-			return e.To, map[string]any{"rule": e.When, "to": e.To, "values": seen}, fmt.Sprintf("%s is true (%s) → %s", e.When, showValues(seen), e.To), nil
+			why := traceLine(id, "trace.switch.rule", i18n.Params{"Rule": e.When, "Values": showValues(seen), "Next": e.To})
+			return e.To, map[string]any{"rule": e.When, "to": e.To, "values": seen}, why, nil
 		}
 	}
 	if def == "" {
-		return "", nil, "", fmt.Errorf("engine: no condition of switch %q holds and it has no default", id)
+		return "", nil, Trace{}, fmt.Errorf("engine: no condition of switch %q holds and it has no default", id)
 	}
-	return def, map[string]any{"rule": "default", "to": def, "values": seen}, fmt.Sprintf("no condition holds (%s) → default %s", showValues(seen), def), nil
+	why := traceLine(id, "trace.switch.default", i18n.Params{"Values": showValues(seen), "Next": def})
+	return def, map[string]any{"rule": "default", "to": def, "values": seen}, why, nil
 }
 
 // holds evaluates an edge's condition on the order and records in seen the order
@@ -919,7 +973,7 @@ func (r *Result) review(f *Flow, n *NodeDoc, o Order, env Env, returnTo string) 
 	if approvals >= v.Need {
 		v.Status, v.AutoApproved = "approved", auto
 		r.Visits = append(r.Visits, v)
-		r.Trace = append(r.Trace, Trace{n.ID, fmt.Sprintf("auto-approved: %v approved the previous review", auto)})
+		r.Trace = append(r.Trace, traceLine(n.ID, "trace.auto_approved", i18n.Params{"Users": list(auto)}))
 		r.last = auto
 		return false, nil
 	}
@@ -938,15 +992,15 @@ func (r *Result) review(f *Flow, n *NodeDoc, o Order, env Env, returnTo string) 
 	}
 	v.Status = "active"
 	r.Visits = append(r.Visits, v)
-	why := fmt.Sprintf("waiting for %s (%s", describe(a), mode)
+	key := "trace.waiting"
 	if mode == ModeRatio {
-		why += fmt.Sprintf(", %d of %d", v.Need, v.Pool)
+		key = "trace.waiting.ratio"
 	}
-	why += fmt.Sprintf(") in %s: %v", dept, users)
 	if len(auto) > 0 {
-		why += fmt.Sprintf("; auto-approved for %v", auto)
+		key += "_auto"
 	}
-	r.Trace = append(r.Trace, Trace{n.ID, why})
+	r.Trace = append(r.Trace, traceLine(n.ID, key, i18n.Params{"Who": describe(a), "Mode": modeName(mode),
+		"Need": v.Need, "Pool": v.Pool, "Department": dept, "Users": list(users), "Auto": list(auto)}))
 	if r.Status != StatusException { // an exception in another branch holds the whole order
 		r.Status = StatusInReview
 	}
@@ -966,7 +1020,7 @@ func (r *Result) raise(n *NodeDoc, reason, message string, text any, detail map[
 	}
 	r.Visits = append(r.Visits, Visit{NodeID: n.ID, Type: n.Type, Status: "exception", Reason: reason, Message: message,
 		Detail: d, ReturnTo: returnTo})
-	r.Trace = append(r.Trace, Trace{n.ID, fmt.Sprintf("exception (%s): %s", reason, message)})
+	r.Trace = append(r.Trace, ExceptionLine(n.ID, reason, message, text))
 	r.Status = StatusException
 	if r.Current == nil {
 		r.Current = []string{}
@@ -993,16 +1047,45 @@ func dedupe(s []string) []string {
 	return out
 }
 
-func describe(a Approvers) string {
+// describe is who a review node waits for, as data for a trace line.
+func describe(a Approvers) map[string]any {
 	switch {
 	case a.Role != "":
-		return "role " + a.Role
+		return i18n.M("trace.approvers.role", i18n.Params{"Role": a.Role})
 	case a.Field != "":
-		return "the user in field " + a.Field
+		return i18n.M("trace.approvers.field", i18n.Params{"Field": a.Field})
 	case a.Manager > 0:
-		return fmt.Sprintf("the submitter's manager (%d up)", a.Manager)
+		return i18n.M("trace.approvers.manager", i18n.Params{"Levels": a.Manager})
 	}
-	return "named users"
+	return i18n.M("trace.approvers.users", nil)
+}
+
+// statusName is an end status as data for a trace line (its code when unknown).
+func statusName(st string) any {
+	switch st {
+	case StatusCompleted:
+		return i18n.M("trace.status.completed", nil)
+	case StatusApproved:
+		return i18n.M("trace.status.approved", nil)
+	case StatusRejected:
+		return i18n.M("trace.status.rejected", nil)
+	}
+	return st
+}
+
+// modeName is a review mode as data for a trace line (its code when unknown).
+func modeName(mode string) any {
+	switch mode {
+	case ModeAny:
+		return i18n.M("trace.mode.any", nil)
+	case ModeAll:
+		return i18n.M("trace.mode.all", nil)
+	case ModeSequential:
+		return i18n.M("trace.mode.sequential", nil)
+	case ModeRatio:
+		return i18n.M("trace.mode.ratio", nil)
+	}
+	return mode
 }
 
 // Enter runs an order from a given node (a migration to another version places it

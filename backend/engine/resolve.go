@@ -3,6 +3,8 @@ package engine
 import (
 	"fmt"
 	"strings"
+
+	"sluice/backend/i18n"
 )
 
 // The functions here move an order out of an exception. The caller knows where the
@@ -16,7 +18,7 @@ func Retry(f *Flow, id string, o Order, env Env, returnTo string) (*Result, erro
 		return nil, err
 	}
 	r := &Result{Current: []string{}, Status: StatusInReview, last: o.LastApprovers}
-	r.Trace = append(r.Trace, Trace{id, "retried after an exception"})
+	r.Trace = append(r.Trace, traceLine(id, "trace.retried", nil))
 	if err := r.enter(f, id, o, env, returnTo); err != nil {
 		return nil, err
 	}
@@ -46,7 +48,7 @@ func Skip(f *Flow, id string, o Order, env Env, returnTo string) (*Result, error
 		r.last = []string{} // an overridden review was approved by nobody: no one auto-passes on it
 	}
 	r.Visits = append(r.Visits, v)
-	r.Trace = append(r.Trace, Trace{id, "overridden: passes as if it had → " + next})
+	r.Trace = append(r.Trace, traceLine(id, "trace.overridden", i18n.Params{"Next": next}))
 	if err := r.enter(f, next, o, env, rest); err != nil {
 		return nil, err
 	}
@@ -81,7 +83,7 @@ func Assign(f *Flow, id, user string, o Order, env Env, returnTo string) (*Resul
 	r := &Result{Current: []string{id}, Status: StatusInReview, last: o.LastApprovers}
 	r.Visits = append(r.Visits, Visit{NodeID: id, Type: n.Type, Status: "active", Mode: ModeAny, Department: dept,
 		Need: 1, Pool: 1, ReturnTo: returnTo, Tasks: []NewTask{{Assignees: []string{user}, Kind: KindReview, Granted: true}}})
-	r.Trace = append(r.Trace, Trace{id, "assigned to " + user + " by an exception override"})
+	r.Trace = append(r.Trace, traceLine(id, "trace.assigned", i18n.Params{"User": user}))
 	return r, nil
 }
 

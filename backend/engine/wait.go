@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"sluice/backend/i18n"
 )
 
 // Node types that stop a branch until something outside the transition happens: a
@@ -50,11 +52,11 @@ func (r *Result) hold(n *NodeDoc, o Order) bool {
 	case n.Type == TypeSubflow && n.Subflow != nil:
 		v.Hold = &Hold{Flow: n.Subflow.Flow, Data: MapData(o.Data, n.Subflow.Data)}
 		v.Detail = map[string]any{"flow": n.Subflow.Flow}
-		r.Trace = append(r.Trace, Trace{n.ID, fmt.Sprintf("starts sub-flow %s and waits for it to end", n.Subflow.Flow)})
+		r.Trace = append(r.Trace, traceLine(n.ID, "trace.subflow.start", i18n.Params{"Flow": n.Subflow.Flow}))
 	case n.Type == TypeWait && n.Wait != nil && n.Wait.After != "":
 		v.Hold = &Hold{After: n.Wait.After}
 		v.Detail = map[string]any{"after": n.Wait.After}
-		r.Trace = append(r.Trace, Trace{n.ID, "waits " + n.Wait.After})
+		r.Trace = append(r.Trace, traceLine(n.ID, "trace.wait.after", i18n.Params{"After": n.Wait.After}))
 	case n.Type == TypeWait && n.Wait != nil && n.Wait.UntilField != "":
 		field := n.Wait.UntilField
 		raw := Lookup(o.Data, field)
@@ -63,17 +65,17 @@ func (r *Result) hold(n *NodeDoc, o Order) bool {
 			v.Status = "done"
 			v.Detail = map[string]any{"field": field, "value": raw, "passed": "no valid date"}
 			r.Visits = append(r.Visits, v)
-			r.Trace = append(r.Trace, Trace{n.ID, fmt.Sprintf("%s holds no valid date (%v); passes at once", field, raw)})
+			r.Trace = append(r.Trace, traceLine(n.ID, "trace.wait.no_date", i18n.Params{"Field": field, "Value": fmt.Sprint(raw)}))
 			return false
 		}
 		v.Hold = &Hold{Until: until, Field: field}
 		v.Detail = map[string]any{"until": until.Format(time.RFC3339), "field": field}
-		r.Trace = append(r.Trace, Trace{n.ID, fmt.Sprintf("waits until %s (%s)", until.Format(time.RFC3339), field)})
+		r.Trace = append(r.Trace, traceLine(n.ID, "trace.wait.until", i18n.Params{"Until": until.Format(time.RFC3339), "Field": field}))
 	default:
 		// a definition the validator would refuse; passing beats sticking forever
 		v.Status = "done"
 		r.Visits = append(r.Visits, v)
-		r.Trace = append(r.Trace, Trace{n.ID, n.Type + " node without settings; passes at once"})
+		r.Trace = append(r.Trace, traceLine(n.ID, "trace.wait.unset", i18n.Params{"Type": n.Type}))
 		return false
 	}
 	r.Visits = append(r.Visits, v)
@@ -179,9 +181,9 @@ func Resume(f *Flow, nodeID, outcome string, o Order, env Env) (*Result, error) 
 		if n.Subflow != nil {
 			child = n.Subflow.Flow
 		}
-		r.Trace = append(r.Trace, Trace{nodeID, fmt.Sprintf("sub-flow %s ended %s → %s", child, outcome, next)})
+		r.Trace = append(r.Trace, traceLine(nodeID, "trace.subflow.ended", i18n.Params{"Flow": child, "Outcome": outcome, "Next": next}))
 	default:
-		r.Trace = append(r.Trace, Trace{nodeID, "wait over → " + next})
+		r.Trace = append(r.Trace, traceLine(nodeID, "trace.wait.over", i18n.Params{"Next": next}))
 	}
 	if err := r.enter(f, next, o, env, ""); err != nil {
 		return nil, err

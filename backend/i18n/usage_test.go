@@ -79,6 +79,8 @@ var keyed = map[string]struct {
 	"Refuse":        {1, "key"},
 	"badInput":      {1, "key"},
 	"M":             {0, "key"}, // i18n.M(key, params): a message kept as data
+	"traceLine":     {1, "key"}, // engine's traceLine(node, key, params): a rule trace line
+	"trace":         {0, "key"}, // engine's m.trace(key, params)
 	"Fail":          {1, "key"}, // plugins.Fail(reason, key, params)
 	"fail":          {3, "key"}, // the verify plugin's fail(rule, reason, pointer, key, params)
 	"pluginFailure": {1, "key"},

@@ -12,6 +12,7 @@ import (
 	"sluice/backend/app"
 	"sluice/backend/catalogue"
 	"sluice/backend/engine"
+	"sluice/backend/i18n"
 	"sluice/backend/ent/auditentry"
 	"sluice/backend/ent/nodeinstance"
 	"sluice/backend/ent/order"
@@ -314,7 +315,7 @@ func TestSubflowBadChildDataIsAnException(t *testing.T) {
 func TestSimulateWaitAndSubflow(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
 		svc := newDemo(t, s)
-		ctx := context.Background()
+		ctx := i18n.WithLang(context.Background(), "en") // the trace reads in the request's language
 		admin := as(t, s, "admin")
 		publish(t, svc, s, "wait-review", waitFlow)
 		publish(t, svc, s, "credit-review", creditFlow)

@@ -226,7 +226,7 @@ func (s *Service) RaiseException(ctx context.Context, tx *ent.Tx, j *store.Journ
 	r := &engine.Result{CancelRest: true, Status: engine.StatusException, Current: []string{node},
 		Visits: []engine.Visit{{NodeID: node, Type: engine.TypeTask, Status: "exception", Reason: reason, Message: msg,
 			Detail: map[string]any{"reason": reason, "message": msg, "detail": detail}}},
-		Trace: []engine.Trace{{Node: node, Text: "exception (" + reason + "): " + msg}}}
+		Trace: []engine.Trace{engine.ExceptionLine(node, reason, msg, nil)}}
 	_, err := s.apply(ctx, tx, j, sys, o, nil, r)
 	return err
 }

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -19,6 +20,7 @@ import (
 	"sluice/backend/ent/predicate"
 	"sluice/backend/ent/task"
 	"sluice/backend/ent/taskassignee"
+	"sluice/backend/i18n"
 )
 
 // openTask is an open task with the review mode of its node.
@@ -205,7 +207,7 @@ func (s *Service) History(ctx context.Context, a Actor, id int, hf HistoryFilter
 	page.Items = make([]HistoryItem, 0, len(rows))
 	for _, e := range rows {
 		// rule traces and comments may quote a value the caller may not see
-		d := hide.scrubMap(e.Detail)
+		d := localTrace(i18n.FromContext(ctx), hide.scrubMap(e.Detail))
 		h := HistoryItem{Seq: e.Seq, At: e.At, Actor: e.Actor, Action: e.Action, Node: e.Node, TaskID: e.TaskID, Detail: d}
 		if f != nil && f.Nodes[e.Node] != nil {
 			h.NodeName = f.Nodes[e.Node].Name
@@ -218,6 +220,28 @@ func (s *Service) History(ctx context.Context, a Actor, id int, hf HistoryFilter
 		return nil, err
 	}
 	return page, nil
+}
+
+// localTrace is d with its stored rule trace in lang: a line that carries its message
+// (msg) reads in the reader's language, a line stored before that keeps its English
+// text. The lines keep their shape (node, text).
+func localTrace(lang string, d map[string]any) map[string]any {
+	lines, ok := d["trace"].([]any)
+	if !ok {
+		return d
+	}
+	out := make([]any, len(lines))
+	for i, l := range lines {
+		out[i] = l
+		if m, ok := l.(map[string]any); ok {
+			if s, ok := i18n.Text(lang, m["msg"]); ok {
+				out[i] = map[string]any{"node": m["node"], "text": s}
+			}
+		}
+	}
+	c := maps.Clone(d)
+	c["trace"] = out
+	return c
 }
 
 // OrderFilter narrows GET /orders.
