@@ -92,11 +92,13 @@ export function AppLayout() {
       </Flex>
     );
   }
-  if (me.isError) {
-    if (isApiError(me.error) && me.error.status === 401) {
-      const next = location.pathname + location.search;
-      return <Navigate to={`/login?next=${encodeURIComponent(next)}`} replace />;
-    }
+  if (me.isError && isApiError(me.error) && me.error.status === 401) {
+    const next = location.pathname + location.search;
+    return <Navigate to={`/login?next=${encodeURIComponent(next)}`} replace />;
+  }
+  // a refetch that failed (a live reset refetches everything) keeps the shell and the page with what was typed
+  // on it: only a first load that failed shows the error instead
+  if (!me.data) {
     return (
       <Flex align="center" justify="center" style={{ minHeight: '100vh', padding: 24 }}>
         <ErrorAlert error={me.error} onRetry={() => void me.refetch()} />
