@@ -19,12 +19,15 @@ import { NotificationBell } from '../features/notifications';
 import { useNotifications } from '../features/notifications';
 import { useIsPhone } from '../lib/usePhone';
 import { PhoneNav, PHONE_NAV_HEIGHT } from './PhoneNav';
+import { openedFromKey } from '../lib/openedFrom';
 import { useTasks } from '../features/tasks';
 import { opsMenuItems, opsMenuKey } from '../features/opsadmin';
 
 const { Header, Sider, Content } = Layout;
 
-function selectedMenuKey(pathname: string): string {
+function selectedMenuKey(pathname: string, state: unknown): string {
+  // an order opened from the inbox belongs to the inbox (the desktop has no notifications entry)
+  if (openedFromKey(pathname, state) === 'tasks') return 'tasks';
   const ops = opsMenuKey(pathname);
   if (ops) return ops;
   if (pathname.startsWith('/designer/forms')) return 'forms';
@@ -131,7 +134,7 @@ export function AppLayout() {
       <Menu
         theme="dark"
         mode="inline"
-        selectedKeys={[selectedMenuKey(location.pathname)]}
+        selectedKeys={[selectedMenuKey(location.pathname, location.state)]}
         items={[
           {
             key: 'tasks',
