@@ -1,37 +1,8 @@
 import { useState } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { act, fireEvent, render, screen } from '@testing-library/react';
-import { App as AntdApp } from 'antd';
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { createMemoryRouter, RouterProvider } from 'react-router';
-import i18n from '../i18n';
-import { FakeSocket } from '../test/fakeSocket';
-import { AppLayout } from './AppLayout';
-
-// A media query whose answer the test changes, as a resized window or a rotated tablet does.
-function screenWidth(phone: boolean) {
-  type Listener = (e: { matches: boolean }) => void;
-  const listeners = new Map<Listener, string>();
-  let phoneNow = phone;
-  // only the phone query (max-width) follows the width here; antd's own breakpoints stay wide
-  const answer = (media: string) => media.includes('max-width') && phoneNow;
-  vi.stubGlobal('matchMedia', (media: string) => ({
-    get matches() {
-      return answer(media);
-    },
-    media,
-    onchange: null,
-    addListener: (l: Listener) => listeners.set(l, media),
-    removeListener: (l: Listener) => listeners.delete(l),
-    addEventListener: (_: string, l: Listener) => listeners.set(l, media),
-    removeEventListener: (_: string, l: Listener) => listeners.delete(l),
-    dispatchEvent: () => false,
-  }));
-  return (next: boolean) => {
-    phoneNow = next;
-    listeners.forEach((media, l) => l({ matches: answer(media) }));
-  };
-}
+import { act, fireEvent, screen, waitFor } from '@testing-library/react';
+import { screenWidth } from '../test/screenWidth';
+import { json, renderShell } from '../test/shell';
 
 /** A page with something typed into it that only its own state holds. */
 function Draft() {
@@ -44,30 +15,7 @@ afterEach(() => vi.unstubAllGlobals());
 describe('AppLayout', () => {
   it('keeps the page and what was typed on it when the window crosses the phone width', async () => {
     const resize = screenWidth(false);
-    vi.stubGlobal('WebSocket', FakeSocket);
-    vi.stubGlobal(
-      'fetch',
-      vi.fn(async (url: string) => {
-        const path = String(url).replace(/\?.*$/, '');
-        const body =
-          path === '/api/v1/me'
-            ? { user: { id: 1, username: 'manager', display_name: 'Manager', is_admin: false }, permissions: [], memberships: [] }
-            : { items: [], unread: 0 };
-        return new Response(JSON.stringify(body), { status: 200, headers: { 'Content-Type': 'application/json' } });
-      }),
-    );
-    void i18n.changeLanguage('zh-TW');
-    const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
-    const router = createMemoryRouter([{ path: '/', element: <AppLayout />, children: [{ path: 'tasks', element: <Draft /> }] }], {
-      initialEntries: ['/tasks'],
-    });
-    render(
-      <AntdApp>
-        <QueryClientProvider client={client}>
-          <RouterProvider router={router} />
-        </QueryClientProvider>
-      </AntdApp>,
-    );
+    renderShell([{ path: 'tasks', element: <Draft /> }], '/tasks');
     const draft = await screen.findByTestId('draft');
     fireEvent.change(draft, { target: { value: '客戶說週五前要' } });
     expect(screen.queryByTestId('phone-shell')).toBeNull();
@@ -79,6 +27,20 @@ describe('AppLayout', () => {
 
     act(() => resize(false));
     expect(screen.queryByTestId('phone-shell')).toBeNull();
+    expect((screen.getByTestId('draft') as HTMLInputElement).value).toBe('客戶說週五前要');
+  });
+
+  it('keeps the page and what was typed on it when a refetch of /me fails (a live reset refetches everything)', async () => {
+    let down = false;
+    const client = renderShell([{ path: 'tasks', element: <Draft /> }], '/tasks', (path) =>
+      path === '/api/v1/me' && down ? json({ title: 'Service Unavailable', status: 503 }, 503) : undefined,
+    );
+    const draft = await screen.findByTestId('draft');
+    fireEvent.change(draft, { target: { value: '客戶說週五前要' } });
+    down = true;
+    await act(() => client.invalidateQueries());
+    await waitFor(() => expect(client.getQueryState(['me'])?.status).toBe('error'));
+    expect(screen.getByTestId('draft')).toBe(draft);
     expect((screen.getByTestId('draft') as HTMLInputElement).value).toBe('客戶說週五前要');
   });
 });

@@ -19,12 +19,15 @@ import { NotificationBell } from '../features/notifications';
 import { useNotifications } from '../features/notifications';
 import { useIsPhone } from '../lib/usePhone';
 import { PhoneNav, PHONE_NAV_HEIGHT } from './PhoneNav';
+import { openedFromKey } from '../lib/openedFrom';
 import { useTasks } from '../features/tasks';
 import { opsMenuItems, opsMenuKey } from '../features/opsadmin';
 
 const { Header, Sider, Content } = Layout;
 
-function selectedMenuKey(pathname: string): string {
+function selectedMenuKey(pathname: string, state: unknown): string {
+  // an order opened from the inbox belongs to the inbox (the desktop has no notifications entry)
+  if (openedFromKey(pathname, state) === 'tasks') return 'tasks';
   const ops = opsMenuKey(pathname);
   if (ops) return ops;
   if (pathname.startsWith('/designer/forms')) return 'forms';
@@ -92,11 +95,13 @@ export function AppLayout() {
       </Flex>
     );
   }
-  if (me.isError) {
-    if (isApiError(me.error) && me.error.status === 401) {
-      const next = location.pathname + location.search;
-      return <Navigate to={`/login?next=${encodeURIComponent(next)}`} replace />;
-    }
+  if (me.isError && isApiError(me.error) && me.error.status === 401) {
+    const next = location.pathname + location.search;
+    return <Navigate to={`/login?next=${encodeURIComponent(next)}`} replace />;
+  }
+  // a refetch that failed (a live reset refetches everything) keeps the shell and the page with what was typed
+  // on it: only a first load that failed shows the error instead
+  if (!me.data) {
     return (
       <Flex align="center" justify="center" style={{ minHeight: '100vh', padding: 24 }}>
         <ErrorAlert error={me.error} onRetry={() => void me.refetch()} />
@@ -129,7 +134,7 @@ export function AppLayout() {
       <Menu
         theme="dark"
         mode="inline"
-        selectedKeys={[selectedMenuKey(location.pathname)]}
+        selectedKeys={[selectedMenuKey(location.pathname, location.state)]}
         items={[
           {
             key: 'tasks',

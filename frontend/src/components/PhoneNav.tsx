@@ -3,6 +3,7 @@ import { Badge, theme } from 'antd';
 import { BellOutlined, InboxOutlined, ProfileOutlined, UserOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { Link, useLocation } from 'react-router';
+import { openedFromKey } from '../lib/openedFrom';
 
 /** The bottom navigation's height; the page keeps this much room (plus the safe area) below its content. */
 export const PHONE_NAV_HEIGHT = 60;
@@ -15,7 +16,9 @@ interface Item {
   count?: number;
 }
 
-function activeKey(pathname: string): string {
+function activeKey(pathname: string, state: unknown): string {
+  const from = openedFromKey(pathname, state);
+  if (from) return from;
   if (pathname.startsWith('/notifications')) return 'notifications';
   if (pathname.startsWith('/me')) return 'me';
   if (pathname.startsWith('/orders')) return 'orders';
@@ -25,9 +28,9 @@ function activeKey(pathname: string): string {
 /** A phone's bottom navigation: inbox, orders, notifications, me — four big targets in reach of a thumb. */
 export function PhoneNav({ tasks, unread }: { tasks: number; unread: number }) {
   const { t } = useTranslation();
-  const { pathname } = useLocation();
+  const { pathname, state } = useLocation();
   const { token } = theme.useToken();
-  const active = activeKey(pathname);
+  const active = activeKey(pathname, state);
   const items: Item[] = [
     { key: 'tasks', to: '/tasks', icon: <InboxOutlined />, label: t('phone.nav.tasks'), count: tasks },
     { key: 'orders', to: '/orders', icon: <ProfileOutlined />, label: t('phone.nav.orders') },

@@ -101,6 +101,7 @@ export function ShippingCard({ order }: { order: FulfilmentOrder }) {
         rowKey="sku"
         pagination={false}
         dataSource={lines}
+        scroll={{ x: 'max-content' }}
         onRow={(l) => ({ 'data-testid': 'order-line', 'data-sku': l.sku, 'data-remaining': l.remaining, 'data-shipped': l.shipped }) as React.HTMLAttributes<HTMLElement>}
         columns={[
           { title: t('ops.lines.sku'), dataIndex: 'sku', key: 'sku' },
@@ -121,7 +122,9 @@ export function ShippingCard({ order }: { order: FulfilmentOrder }) {
       <ShipmentsList shipments={shipments} />
       {task ? (
         <div style={{ marginTop: 16 }}>
-          <ShipmentForm key={`${shipments.length}`} orderId={String(order.id)} lines={lines} />
+          {/* no key: a shipment recorded meanwhile (here or elsewhere) must not start the form over; it
+              empties its own quantities and tracking when it records one */}
+          <ShipmentForm orderId={String(order.id)} lines={lines} />
         </div>
       ) : null}
     </Card>

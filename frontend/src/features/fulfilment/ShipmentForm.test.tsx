@@ -34,14 +34,19 @@ async function pickCarrier() {
   fireEvent.click(await screen.findByText('黑貓宅急便', { selector: '.ant-select-item-option-content' }));
 }
 
+/** Renders the form, picks the carrier, types tracking T1 and `qty` on line `sku`, and submits. */
+async function fillAndSubmit(sku: string, qty: string) {
+  renderWithProviders(<ShipmentForm orderId="5" lines={lines} />);
+  await pickCarrier();
+  fireEvent.change(screen.getByTestId('shipment-tracking'), { target: { value: 'T1' } });
+  fireEvent.change(qtyInput(sku), { target: { value: qty } });
+  fireEvent.click(screen.getByTestId('shipment-submit'));
+}
+
 describe('ShipmentForm', () => {
   it('refuses more than remains and sends nothing', async () => {
     const posts = serve();
-    renderWithProviders(<ShipmentForm orderId="5" lines={lines} />);
-    await pickCarrier();
-    fireEvent.change(screen.getByTestId('shipment-tracking'), { target: { value: 'T1' } });
-    fireEvent.change(qtyInput('A'), { target: { value: '7' } });
-    fireEvent.click(screen.getByTestId('shipment-submit'));
+    await fillAndSubmit('A', '7');
     expect(await screen.findByText('最多 6')).toBeTruthy();
     expect(posts).toHaveLength(0);
   });
@@ -56,13 +61,18 @@ describe('ShipmentForm', () => {
     expect(posts).toHaveLength(0);
   });
 
+  it('after recording a shipment empties its quantities and tracking and keeps the carrier for the next one', async () => {
+    const posts = serve();
+    await fillAndSubmit('A', '2');
+    await waitFor(() => expect(posts).toHaveLength(1));
+    await waitFor(() => expect((screen.getByTestId('shipment-tracking') as HTMLInputElement).value).toBe(''));
+    expect((qtyInput('A') as HTMLInputElement).value).toBe('');
+    expect(screen.getByTestId('shipment-carrier').textContent).toContain('黑貓宅急便');
+  });
+
   it('sends the positive lines and shows a 422 on the line field', async () => {
     const posts = serve(422, { title: 'Too many', status: 422, errors: [{ pointer: '/lines/0/qty', message: 'only 2 left' }] });
-    renderWithProviders(<ShipmentForm orderId="5" lines={lines} />);
-    await pickCarrier();
-    fireEvent.change(screen.getByTestId('shipment-tracking'), { target: { value: 'T1' } });
-    fireEvent.change(qtyInput('B'), { target: { value: '3' } });
-    fireEvent.click(screen.getByTestId('shipment-submit'));
+    await fillAndSubmit('B', '3');
     await waitFor(() => expect(posts).toHaveLength(1));
     expect(posts[0]).toEqual({ carrier: 'tcat', tracking: 'T1', lines: [{ sku: 'B', qty: 3 }] });
     expect(await screen.findByText('only 2 left')).toBeTruthy();

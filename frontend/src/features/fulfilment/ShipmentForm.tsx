@@ -63,6 +63,7 @@ export function ShipmentForm({ orderId, lines }: { orderId: string; lines: LineV
         rowKey="sku"
         pagination={false}
         dataSource={lines}
+        scroll={{ x: 'max-content' }}
         columns={[
           { title: t('ops.lines.sku'), dataIndex: 'sku', key: 'sku' },
           { title: t('ops.lines.name'), dataIndex: 'name', key: 'name' },

@@ -5,6 +5,7 @@ import { useMarkRead, useNotifications } from '../api/notifications';
 import { NotificationList } from './NotificationList';
 import { ErrorAlert } from '../../../components/ErrorAlert';
 import type { NotificationItem } from '../../../lib/types';
+import { openedFrom } from '../../../lib/openedFrom';
 
 /** The notifications as a page (the phone's bottom navigation opens it; the desktop has the bell's drawer). */
 export function NotificationsPage() {
@@ -15,7 +16,7 @@ export function NotificationsPage() {
   const unread = list.data?.unread ?? 0;
   const open = (n: NotificationItem) => {
     if (!n.read_at) markRead.mutate({ ids: [n.id] });
-    if (n.order_id) void navigate(`/orders/${n.order_id}`);
+    if (n.order_id) void navigate(`/orders/${n.order_id}`, { state: openedFrom('notifications') });
   };
   return (
     <Card loading={list.isPending}>

@@ -1,8 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { Route, Routes } from 'react-router';
 import { OrderDetailPage } from './OrderDetailPage';
 import { renderWithProviders } from '../../../test/render';
+import { screenWidth } from '../../../test/screenWidth';
+import { json } from '../../../test/shell';
 import type { HistoryEntry, Order, Task } from '../../../lib/types';
 
 const committee = { 'zh-TW': '授信委員會', en: 'Credit committee' };
@@ -165,5 +167,109 @@ describe('OrderDetailPage', () => {
     const orderGets = fetchMock.mock.calls.filter(([u, init]) => String(u).endsWith(`/orders/${o.id}`) && (init as RequestInit | undefined)?.method !== 'POST');
     expect(orderGets.length).toBeGreaterThan(1);
     expect(screen.getByTestId('task-changed')).toBeTruthy();
+  });
+});
+
+// The warehouse at the ship step types a shipment; what the order page does meanwhile (a live refetch,
+// a window crossing the phone width) must not throw the typing away.
+
+const atShip: Order = {
+  ...order,
+  id: 7,
+  number: 'SO-7',
+  total: 7450,
+  current_nodes: ['ship'],
+  tasks: [task({ id: 21, node: 'ship', node_name: { 'zh-TW': '出貨', en: 'Ship' }, mode: 'any', assignees: ['warehouse'], can_act: true, checklist: [] })],
+  lines: [
+    { sku: 'BRG-6204', name: 'Bearing', ordered: 50, shipped: 0, remaining: 50 },
+    { sku: 'BLT-M8', name: 'Bolt', ordered: 10, shipped: 0, remaining: 10 },
+  ],
+};
+
+/** GET /orders/7 answers `state.order` (or `state.status` when it is not 200); the rest is what the page needs. */
+function serveAtShip(state: { order: Order; status: number }) {
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async (url: string) => {
+      const path = String(url).replace(/\?.*$/, '');
+      if (path === '/api/v1/orders/7') return state.status === 200 ? json(state.order) : json({ title: 'Service Unavailable', status: state.status }, state.status);
+      if (path === '/api/v1/me') return json({ user: { id: 3, username: 'warehouse', display_name: '李國華', is_admin: false }, permissions: [], memberships: [] });
+      if (path === '/api/v1/carriers') return json({ items: [{ key: 'tcat', name: { 'zh-TW': '黑貓宅急便', en: 'T-Cat' }, tracking_url: 'https://x/{tracking}' }] });
+      return json({ items: [] });
+    }),
+  );
+}
+
+function openAtShip(state: { order: Order; status: number }) {
+  serveAtShip(state);
+  return render(state.order);
+}
+
+const qtyInput = (sku: string) => document.querySelector(`[data-testid="shipment-qty"][data-sku="${sku}"]`) as HTMLInputElement;
+
+/** Picks the carrier, types a tracking number and a quantity, as the warehouse does. */
+async function typeShipment() {
+  // the whole order page renders first: slow on a busy 2-core machine
+  await screen.findByTestId('shipment-form', undefined, { timeout: 20_000 });
+  fireEvent.mouseDown(within(screen.getByTestId('shipment-carrier')).getByRole('combobox'));
+  fireEvent.click(await screen.findByText('黑貓宅急便', { selector: '.ant-select-item-option-content' }));
+  fireEvent.change(screen.getByTestId('shipment-tracking'), { target: { value: 'TRK-1' } });
+  fireEvent.change(qtyInput('BRG-6204'), { target: { value: '5' } });
+  expectTyped();
+}
+
+function expectTyped() {
+  expect((screen.getByTestId('shipment-tracking') as HTMLInputElement).value).toBe('TRK-1');
+  expect(screen.getByTestId('shipment-carrier').textContent).toContain('黑貓宅急便');
+  expect(qtyInput('BRG-6204').value).toBe('5');
+}
+
+describe('OrderDetailPage: the shipment being typed', () => {
+  it('stays when the window crosses the phone width and back (a rotated tablet; a full-page screenshot shrinks the window for a moment)', async () => {
+    const resize = screenWidth(false);
+    openAtShip({ order: atShip, status: 200 });
+    await typeShipment();
+    act(() => resize(true));
+    expect(screen.getByTestId('order-phone')).toBeTruthy();
+    expectTyped();
+    act(() => resize(false));
+    expect(screen.queryByTestId('order-phone')).toBeNull();
+    expectTyped();
+  });
+
+  it('stays when the order refetches with a shipment recorded elsewhere', async () => {
+    const state = { order: atShip, status: 200 };
+    const { client } = openAtShip(state);
+    await typeShipment();
+    state.order = {
+      ...atShip,
+      lines: [{ ...atShip.lines![0], shipped: 20, remaining: 30 }, atShip.lines![1]],
+      shipments: [
+        {
+          id: 1, number: 'SH-SO-7-1', carrier: 'tcat', tracking: 'OTHER-1', tracking_url: 'https://x/OTHER-1', warehouse: 'main',
+          lines: [{ sku: 'BRG-6204', qty: 20 }], shipped_by: 'warehouse2', created_at: '2026-12-07T10:05:00Z',
+        },
+      ],
+    };
+    // what a live order.shipped event does
+    await act(() => client.invalidateQueries({ queryKey: ['orders', 'detail', '7'] }));
+    await screen.findByText('SH-SO-7-1');
+    expect(document.querySelector('[data-testid="order-line"][data-sku="BRG-6204"]')?.getAttribute('data-remaining')).toBe('30');
+    expectTyped();
+  });
+
+  it('stays when a background refetch of the order fails, which is said above the page', async () => {
+    const state = { order: atShip, status: 200 };
+    const { client } = openAtShip(state);
+    await typeShipment();
+    state.status = 503;
+    await act(() => client.invalidateQueries({ queryKey: ['orders', 'detail', '7'] }));
+    await waitFor(() => expect(screen.getByTestId('error-alert')).toBeTruthy());
+    expectTyped();
+    // the next refetch that answers takes the notice away; the typing is still there
+    state.status = 200;
+    await act(() => client.invalidateQueries({ queryKey: ['orders', 'detail', '7'] }));
+    await waitFor(() => expect(screen.queryByTestId('error-alert')).toBeNull());
+    expectTyped();
   });
 });

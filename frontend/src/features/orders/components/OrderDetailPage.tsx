@@ -102,7 +102,10 @@ export function OrderDetailPage() {
       </Card>
     );
   }
-  if (order.isError) {
+  const o = order.data;
+  // a refetch that failed keeps the order shown (react-query keeps its data): only a first load that failed
+  // replaces the page — replacing it on every failed refetch threw away what was typed on it
+  if (!o) {
     if (isApiError(order.error) && order.error.status === 404) {
       return (
         <Result
@@ -116,7 +119,6 @@ export function OrderDetailPage() {
     return <ErrorAlert error={order.error} onRetry={() => void order.refetch()} />;
   }
 
-  const o = order.data;
   const username = me.data?.user?.username;
   const isSubmitter = !!username && username === o.submitter;
   const items = history.data?.items ?? EMPTY_HISTORY;
@@ -272,110 +274,112 @@ export function OrderDetailPage() {
     </>
   );
 
-  if (phone) {
-    // a phone: the decision above the fold (amount, customer, the node, what to check, the action), the rest folded below
-    return (
-      <Flex vertical gap={8} data-testid="order-phone">
-        <PhoneOrderSummary order={o} nodeName={nodeName} />
-        {isSubmitter ? <WithdrawButton order={o} orderId={id} /> : null}
-        {decision}
-        <Collapse
-          data-testid="order-details"
-          items={[
-            {
-              key: 'data',
-              label: <span data-testid="order-details-data">{t('detail.data')}</span>,
-              children: <OrderDataView order={o} />,
-            },
-            { key: 'tasks', label: t('detail.openTasks'), children: openTasksCard },
-            {
-              key: 'more',
-              label: t('phone.order.more'),
-              children: (
-                <Flex vertical gap={12}>
-                  <Descriptions size="small" column={1}>
-                    <Descriptions.Item label={t('orders.flow')}>{(flow && pick(flow.name)) || o.flow}</Descriptions.Item>
-                    <Descriptions.Item label={t('orders.department')}>{deptName(o.department)}</Descriptions.Item>
-                    <Descriptions.Item label={t('orders.submitter')}>{o.submitter}</Descriptions.Item>
-                    <Descriptions.Item label={t('orders.createdAt')}>{formatDateTime(o.created_at)}</Descriptions.Item>
-                  </Descriptions>
-                  <ShippingCard order={o} />
-                  <LinkedOrdersCard order={o} />
-                  <DocumentsCard order={o} />
-                </Flex>
-              ),
-            },
-            { key: 'history', label: t('detail.history'), children: <HistoryTimeline orderId={id} nodeName={nodeName} /> },
-          ]}
-        />
-      </Flex>
-    );
-  }
+  const gap = phone ? 8 : 16;
+  // a phone: the decision above the fold (amount, customer, the node, what to check, the action), the order's data,
+  // tasks and history folded below it, then the cards (where the desktop has them too, see below)
+  const details = phone ? (
+    <Collapse
+      data-testid="order-details"
+      items={[
+        {
+          key: 'data',
+          label: <span data-testid="order-details-data">{t('detail.data')}</span>,
+          children: <OrderDataView order={o} />,
+        },
+        { key: 'tasks', label: t('detail.openTasks'), children: openTasksCard },
+        {
+          key: 'more',
+          label: t('phone.order.more'),
+          children: (
+            <Descriptions size="small" column={1}>
+              <Descriptions.Item label={t('orders.flow')}>{(flow && pick(flow.name)) || o.flow}</Descriptions.Item>
+              <Descriptions.Item label={t('orders.department')}>{deptName(o.department)}</Descriptions.Item>
+              <Descriptions.Item label={t('orders.submitter')}>{o.submitter}</Descriptions.Item>
+              <Descriptions.Item label={t('orders.createdAt')}>{formatDateTime(o.created_at)}</Descriptions.Item>
+            </Descriptions>
+          ),
+        },
+        { key: 'history', label: t('detail.history'), children: <HistoryTimeline orderId={id} nodeName={nodeName} /> },
+      ]}
+    />
+  ) : (
+    <Card title={t('detail.data')}>
+      <OrderDataView order={o} />
+    </Card>
+  );
 
-  return (
-    <Flex vertical gap={16}>
-      <Card>
-        <Flex justify="space-between" align="center" wrap gap={12}>
-          <Space size="middle" wrap>
-            <Link to="/orders">
-              <Button type="text" icon={<ArrowLeftOutlined />} aria-label={t('common.back')} />
-            </Link>
-            <Typography.Title level={3} style={{ margin: 0 }} data-testid="order-number">
-              {o.number}
-            </Typography.Title>
-            <StatusTag status={o.status} testId="order-status" />
-          </Space>
-          <Button icon={<ReloadOutlined />} onClick={() => void order.refetch()} loading={order.isFetching} data-testid="order-refresh">
-            {t('common.refresh')}
-          </Button>
-        </Flex>
-        <Descriptions size="small" column={{ xs: 1, sm: 2, lg: 3 }} style={{ marginTop: 16 }}>
-          <Descriptions.Item label={t('orders.flow')}>
-            {(flow && pick(flow.name)) || o.flow}
-            <Typography.Text type="secondary" style={{ marginInlineStart: 6 }}>
-              {t('newOrder.version', { version: o.version })}
-            </Typography.Text>
-          </Descriptions.Item>
-          <Descriptions.Item label={t('orders.department')}>{deptName(o.department)}</Descriptions.Item>
-          <Descriptions.Item label={t('orders.submitter')}>{o.submitter}</Descriptions.Item>
-          <Descriptions.Item label={t('orders.total')}>
-            <span data-testid="order-total" data-value={o.total ?? ''}>
-              {formatMoney(o.total, lang)}
+  const header = (
+    <Card>
+      <Flex justify="space-between" align="center" wrap gap={12}>
+        <Space size="middle" wrap>
+          <Link to="/orders">
+            <Button type="text" icon={<ArrowLeftOutlined />} aria-label={t('common.back')} />
+          </Link>
+          <Typography.Title level={3} style={{ margin: 0 }} data-testid="order-number">
+            {o.number}
+          </Typography.Title>
+          <StatusTag status={o.status} testId="order-status" />
+        </Space>
+        <Button icon={<ReloadOutlined />} onClick={() => void order.refetch()} loading={order.isFetching} data-testid="order-refresh">
+          {t('common.refresh')}
+        </Button>
+      </Flex>
+      <Descriptions size="small" column={{ xs: 1, sm: 2, lg: 3 }} style={{ marginTop: 16 }}>
+        <Descriptions.Item label={t('orders.flow')}>
+          {(flow && pick(flow.name)) || o.flow}
+          <Typography.Text type="secondary" style={{ marginInlineStart: 6 }}>
+            {t('newOrder.version', { version: o.version })}
+          </Typography.Text>
+        </Descriptions.Item>
+        <Descriptions.Item label={t('orders.department')}>{deptName(o.department)}</Descriptions.Item>
+        <Descriptions.Item label={t('orders.submitter')}>{o.submitter}</Descriptions.Item>
+        <Descriptions.Item label={t('orders.total')}>
+          <span data-testid="order-total" data-value={o.total ?? ''}>
+            {formatMoney(o.total, lang)}
+          </span>
+        </Descriptions.Item>
+        <Descriptions.Item label={t('orders.createdAt')}>{formatDateTime(o.created_at)}</Descriptions.Item>
+        <Descriptions.Item label={t('orders.updatedAt')}>{formatDateTime(o.updated_at)}</Descriptions.Item>
+        {o.current_nodes?.length ? (
+          <Descriptions.Item label={t('orders.currentNodes')}>
+            <span data-testid="order-current-nodes" data-nodes={o.current_nodes.join(',')}>
+              {o.current_nodes.map((n) => (
+                <Tag key={n}>{nodeName(n)}</Tag>
+              ))}
             </span>
           </Descriptions.Item>
-          <Descriptions.Item label={t('orders.createdAt')}>{formatDateTime(o.created_at)}</Descriptions.Item>
-          <Descriptions.Item label={t('orders.updatedAt')}>{formatDateTime(o.updated_at)}</Descriptions.Item>
-          {o.current_nodes?.length ? (
-            <Descriptions.Item label={t('orders.currentNodes')}>
-              <span data-testid="order-current-nodes" data-nodes={o.current_nodes.join(',')}>
-                {o.current_nodes.map((n) => (
-                  <Tag key={n}>{nodeName(n)}</Tag>
-                ))}
-              </span>
-            </Descriptions.Item>
-          ) : null}
-        </Descriptions>
-        {isSubmitter ? <WithdrawButton order={o} orderId={id} /> : null}
-      </Card>
+        ) : null}
+      </Descriptions>
+      {isSubmitter ? <WithdrawButton order={o} orderId={id} /> : null}
+    </Card>
+  );
 
-      <Row gutter={[16, 16]}>
+  // One tree for both widths, as the shell has: the decision, the shipping card and the side cards keep their
+  // place when the window crosses the phone width (a rotated tablet, a resized window, a full-page screenshot
+  // shrinking it for a moment), so what was typed in them stays. Only the read-only parts change.
+  return (
+    <Flex vertical gap={gap} data-testid={phone ? 'order-phone' : undefined}>
+      {order.isError ? <ErrorAlert error={order.error} onRetry={() => void order.refetch()} /> : null}
+      {phone ? <PhoneOrderSummary order={o} nodeName={nodeName} /> : header}
+      {phone && isSubmitter ? <WithdrawButton order={o} orderId={id} /> : null}
+      <Row gutter={phone ? [0, gap] : [16, 16]}>
         <Col xs={24} xl={15}>
-          <Flex vertical gap={16}>
+          <Flex vertical gap={gap}>
             {decision}
-            <Card title={t('detail.data')}>
-              <OrderDataView order={o} />
-            </Card>
+            {details}
             <ShippingCard order={o} />
           </Flex>
         </Col>
         <Col xs={24} xl={9}>
-          <Flex vertical gap={16}>
-            {openTasksCard}
+          <Flex vertical gap={gap}>
+            {phone ? null : openTasksCard}
             <LinkedOrdersCard order={o} />
             <DocumentsCard order={o} />
-            <Card title={t('detail.history')}>
-              <HistoryTimeline orderId={id} nodeName={nodeName} />
-            </Card>
+            {phone ? null : (
+              <Card title={t('detail.history')}>
+                <HistoryTimeline orderId={id} nodeName={nodeName} />
+              </Card>
+            )}
           </Flex>
         </Col>
       </Row>

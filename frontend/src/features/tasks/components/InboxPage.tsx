@@ -15,6 +15,7 @@ import { BatchApproveModal } from './BatchApproveModal';
 import { useLiveTopics } from '../../../lib/live/LiveProvider';
 import { SlaTag, useNow } from '../../boards';
 import { useIsPhone } from '../../../lib/usePhone';
+import { openedFrom } from '../../../lib/openedFrom';
 
 /** One task as a phone's card: the whole card is the touch target that opens the order. */
 function TaskCard({ r, scope, now }: { r: TaskListItem; scope: TaskScope; now: number }) {
@@ -23,6 +24,7 @@ function TaskCard({ r, scope, now }: { r: TaskListItem; scope: TaskScope; now: n
   return (
     <Link
       to={`/orders/${r.order.id}`}
+      state={openedFrom('tasks')}
       data-testid="task-row"
       data-order-number={r.order.number}
       style={{ display: 'block', color: 'inherit' }}
@@ -88,7 +90,7 @@ function TaskTable({ scope }: { scope: TaskScope }) {
       title: t('tasks.orderNumber'),
       key: 'number',
       render: (_, r) => (
-        <Link to={`/orders/${r.order.id}`} data-testid={`task-open-${r.order.number}`}>
+        <Link to={`/orders/${r.order.id}`} state={openedFrom('tasks')} data-testid={`task-open-${r.order.number}`}>
           {r.order.number}
         </Link>
       ),
@@ -224,7 +226,7 @@ function TaskTable({ scope }: { scope: TaskScope }) {
           onClick: (e) => {
             // links and the selection box do their own thing
             if ((e.target as HTMLElement).closest('a, .ant-table-selection-column, .ant-checkbox-wrapper')) return;
-            navigate(`/orders/${r.order.id}`);
+            navigate(`/orders/${r.order.id}`, { state: openedFrom('tasks') });
           },
         }) as React.HTMLAttributes<HTMLElement>}
         scroll={{ x: 'max-content' }}
