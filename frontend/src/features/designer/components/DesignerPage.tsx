@@ -704,7 +704,7 @@ function Designer({ flowKey, initial, info, initialSla, slaHasDraft }: DesignerP
       </Flex>
 
       {sim && (
-        <SimulationResults result={sim.result} selected={sim.selected} onSelect={(i) => setSim({ ...sim, selected: i })} onClose={() => setSim(undefined)} />
+        <SimulationResults result={sim.result} doc={doc} sla={sla} selected={sim.selected} onSelect={(i) => setSim({ ...sim, selected: i })} onClose={() => setSim(undefined)} />
       )}
       <SimulateModal open={simOpen} loading={simulate.isPending || save.isPending} onCancel={() => setSimOpen(false)} onRun={(o) => void onSimulate(o)} />
     </Flex>
