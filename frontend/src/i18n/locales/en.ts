@@ -560,6 +560,7 @@ const en: Messages = {
     draftCol: "Draft",
     open: "Open designer",
     create: "Create",
+    keyFromName: "Made from the name; edit it if you like. It cannot change once published.",
     keyRequired: "Enter a key",
     keyPattern: "Lower-case letter first; letters, digits, _ and - only",
     keyTaken: "A flow with this key exists",

@@ -560,6 +560,7 @@ const zhCN: Messages = {
     draftCol: "草稿",
     open: "打开设计器",
     create: "创建",
+    keyFromName: "由名称生成，可修改；发布后不能再改",
     keyRequired: "请输入代码",
     keyPattern: "小写英文字母开头，只含小写字母、数字、_ 与 -",
     keyTaken: "已有相同代码的流程",

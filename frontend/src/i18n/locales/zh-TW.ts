@@ -559,6 +559,7 @@ const zhTW = {
     draftCol: "草稿",
     open: "開啟設計器",
     create: "建立",
+    keyFromName: "由名稱產生，可修改；發佈後不能再改",
     keyRequired: "請輸入代碼",
     keyPattern: "小寫英文字母開頭，只含小寫字母、數字、_ 與 -",
     keyTaken: "已有相同代碼的流程",
