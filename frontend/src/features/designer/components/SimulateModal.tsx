@@ -20,7 +20,8 @@ export function SimulateModal({ open, loading, onCancel, onRun }: Props) {
   const { t } = useTranslation();
   const { pick } = useLang();
   const departments = useDepartments();
-  const [samples, setSamples] = useState<string[]>([SAMPLE_ORDERS[0].id]);
+  // both built-in samples: a large and a small order take a switch's two ways
+  const [samples, setSamples] = useState<string[]>(() => SAMPLE_ORDERS.map((s) => s.id));
   const [custom, setCustom] = useState('');
   const [department, setDepartment] = useState('sales');
   const [error, setError] = useState<string>();
