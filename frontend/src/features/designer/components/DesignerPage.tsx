@@ -322,14 +322,18 @@ function Designer({ flowKey, initial, info, initialSla, slaHasDraft }: DesignerP
   const placeNode = (type: NodeType, at?: { x: number; y: number }, after?: string) => place(defaultNode(doc, type), at, after);
   const placePlugin = (p: PluginInfo, at?: { x: number; y: number }, after?: string) => place(pluginNode(doc, p), at, after);
 
-  /** Fits the view when node `id` is not wholly on the canvas. */
+  /** Fits the view when a node (`id`, or one it pushed down) is not wholly on the canvas or hides under the minimap. */
   const revealNode = (id: string) => {
-    const el = document.querySelector(`.react-flow__node[data-id="${CSS.escape(id)}"]`);
     const pane = document.querySelector('[data-testid="designer-canvas"]');
-    if (!el || !pane) return;
-    const a = el.getBoundingClientRect();
+    if (!pane || !document.querySelector(`.react-flow__node[data-id="${CSS.escape(id)}"]`)) return;
     const b = pane.getBoundingClientRect();
-    if (a.left < b.left || a.top < b.top || a.right > b.right || a.bottom > b.bottom) void rf.fitView({ padding: fitPadding, duration: 200 });
+    const m = document.querySelector('.react-flow__minimap')?.getBoundingClientRect();
+    const hidden = [...pane.querySelectorAll('.react-flow__node')].some((el) => {
+      const a = el.getBoundingClientRect();
+      const under = m && a.left < m.right && a.right > m.left && a.top < m.bottom && a.bottom > m.top;
+      return under || a.left < b.left || a.top < b.top || a.right > b.right || a.bottom > b.bottom;
+    });
+    if (hidden) void rf.fitView({ padding: fitPadding, duration: 200 });
   };
 
   const onDrop = (e: DragEvent) => {
