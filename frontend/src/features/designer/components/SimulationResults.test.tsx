@@ -39,6 +39,7 @@ const result: SimulateResponse = {
       path: [
         { node: 'start', type: 'start', status: 'done' },
         { node: 'sign', type: 'review', status: 'done', outcome: 'approved', approvers: ['manager', 'manager2'] },
+        { node: 'amount', type: 'switch', status: 'done', outcome: 'fin' },
         { node: 'fin', type: 'review', status: 'active', approvers: ['finance'] },
       ],
       trace: [{ node: 'sign', text: 'approved' }],
@@ -111,6 +112,8 @@ describe('SimulationResults', () => {
     expect(samples).not.toContain('in_review');
     const path = screen.getByTestId('simulation-path').textContent ?? '';
     expect(path).toContain('主管會簽 (manager, manager2) → 已核准');
+    // a switch's way out is the node it goes to, by name
+    expect(path).toContain('amount → 財務覆核');
     const nodes = screen.getAllByTestId('sim-sla-node');
     expect(nodes.map((n) => n.getAttribute('data-node'))).toEqual(['sign', 'fin']);
     expect(nodes[0].textContent).toContain('主管會簽');

@@ -70,7 +70,7 @@ export function SimulationResults({ result, doc, sla, selected, onSelect, onClos
                 <Tag key={i} color="gold" style={{ marginBottom: 4 }} data-node={s.node}>
                   {nodeName(s.node)}
                   {s.approvers?.length ? ` (${s.approvers.join(', ')})` : ''}
-                  {s.outcome ? ` → ${status(s.outcome)}` : ''}
+                  {s.outcome ? ` → ${doc.nodes.some((n) => n.id === s.outcome) ? nodeName(s.outcome) : status(s.outcome)}` : ''}
                 </Tag>
               ))}
             </div>
