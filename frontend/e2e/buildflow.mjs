@@ -415,6 +415,9 @@ async function main() {
       const chosen = page.getByTestId('simulate-samples').locator('.ant-select-selection-item');
       await page.waitForFunction(() => document.querySelectorAll('[data-testid="simulate-samples"] .ant-select-selection-item').length === 2);
       if (!(await chosen.allInnerTexts()).some((x) => x.includes('7,450'))) fail('the 7,450 sample is not chosen');
+      // a sample of one's own goes through the flow's order form (left empty here)
+      await page.getByTestId('simulate-form').locator('[id="root"]').first().waitFor();
+      await shot(page, 'simulate-modal');
       const [res, rem, sim] = await Promise.all([
         page.waitForResponse((r) => r.url().includes(`/api/v1/definitions/flows/${FLOW}`) && r.request().method() === 'PUT'),
         page.waitForResponse((r) => r.url().includes(`/api/v1/definitions/reminders/${FLOW}`) && r.request().method() === 'PUT'),

@@ -735,7 +735,7 @@ function Designer({ flowKey, initial, info, initialSla, slaHasDraft }: DesignerP
       {sim && (
         <SimulationResults result={sim.result} doc={doc} sla={sla} selected={sim.selected} onSelect={(i) => setSim({ ...sim, selected: i })} onClose={() => setSim(undefined)} />
       )}
-      <SimulateModal open={simOpen} loading={simulate.isPending || save.isPending} onCancel={() => setSimOpen(false)} onRun={(o) => void onSimulate(o)} />
+      <SimulateModal form={doc.form} open={simOpen} loading={simulate.isPending || save.isPending} onCancel={() => setSimOpen(false)} onRun={(o) => void onSimulate(o)} />
     </Flex>
   );
 }
