@@ -28,8 +28,8 @@ describe('SimulateModal', () => {
     const onRun = vi.fn();
     renderWithProviders(<SimulateModal open form="order" onCancel={vi.fn()} onRun={onRun} />);
     await screen.findByTestId('simulate-form');
-    fireEvent.change(document.getElementById('root_note')!, { target: { value: '急件' } });
-    fireEvent.change(document.getElementById('root_qty')!, { target: { value: '3' } });
+    fireEvent.input(document.getElementById('root_note')!, { target: { value: '急件' } });
+    fireEvent.input(document.getElementById('root_qty')!, { target: { value: '3' } });
     fireEvent.click(screen.getByTestId('simulate-run'));
     await waitFor(() => expect(onRun).toHaveBeenCalled());
     const orders = onRun.mock.calls[0][0] as { data: Record<string, unknown>; department?: string }[];

@@ -40,12 +40,14 @@ export function SimulateModal({ open, loading, onCancel, onRun, form }: Props) {
   const formDef = useDef<Omit<FormDef, 'version'>>('forms', open ? form : undefined);
   const formBody = formDef.data?.draft ?? formDef.data?.body;
   const [own, setOwn] = useState<Record<string, unknown>>();
+  // the form reports its defaults (currency, a first line) before anyone types: a sample only once the admin has
+  const [touched, setTouched] = useState(false);
   const [department, setDepartment] = useState('sales');
   const [error, setError] = useState<string>();
 
   const run = () => {
     const orders: SimOrder[] = SAMPLE_ORDERS.filter((s) => samples.includes(s.id)).map((s) => ({ data: s.body.data, department }));
-    if (own && entered(own)) orders.push({ data: own, department });
+    if (own && touched && entered(own)) orders.push({ data: own, department });
     if (custom.trim()) {
       try {
         orders.push(parseSample(custom, department));
@@ -99,7 +101,8 @@ export function SimulateModal({ open, loading, onCancel, onRun, form }: Props) {
               key: 'form',
               label: t('designer.sampleForm'),
               children: formBody ? (
-                <div data-testid="simulate-form">
+                // events from the form's lists (portals) come here too
+                <div data-testid="simulate-form" onInputCapture={() => setTouched(true)} onClickCapture={() => setTouched(true)}>
                   <Typography.Paragraph type="secondary" style={{ fontSize: 12 }}>
                     {t('designer.sampleFormHelp')}
                   </Typography.Paragraph>
