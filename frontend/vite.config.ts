@@ -50,6 +50,8 @@ export default defineConfig({
             { name: 'react', test: /node_modules[\\/](react|react-dom|react-router|scheduler)[\\/]/, priority: 30 },
             { name: 'echarts', test: /node_modules[\\/](echarts|zrender)[\\/]/, priority: 25 },
             { name: 'rjsf', test: /node_modules[\\/](@rjsf|ajv|ajv-formats)[\\/]/, priority: 10 },
+            // loaded only when a definition text is edited (zh-CN made from zh-TW)
+            { name: 'opencc', test: /node_modules[\\/]opencc-js[\\/]/, priority: 15 },
             { name: 'antd', test: /node_modules[\\/](antd|@ant-design|@rc-component|rc-[^\\/]+|dayjs|@babel[\\/]runtime)[\\/]/, priority: 20 },
             { name: 'vendor', test: /node_modules/, priority: 0 },
           ],

@@ -57,7 +57,8 @@ type SimOrderResult struct {
 	Compared *engine.SimResult `json:"compared,omitempty"`
 	Diff     *SimDiff          `json:"diff,omitempty"`
 	// Reminders are the reminder timers the order would set on the review nodes it
-	// reaches (from the flow's published reminder definition); Stock is what its
+	// reaches (from the flow's published reminder definition; a draft simulated, from
+	// the reminder draft with the flow's key when there is one); Stock is what its
 	// inventory.check nodes would reserve, line by line.
 	Reminders []SimReminder `json:"reminders,omitempty"`
 	Stock     []SimStock    `json:"stock,omitempty"`
@@ -120,6 +121,16 @@ func (s *Catalogue) Simulate(ctx context.Context, a service.Actor, key string, r
 	rem, _, err := s.ReminderFor(ctx, key)
 	if err != nil {
 		return nil, err
+	}
+	if label == "draft" {
+		// the draft's SLA, saved with it, is what it would be published with
+		d, err := s.Catalog.DraftReminder(ctx, key, f)
+		if err != nil {
+			return nil, err
+		}
+		if d != nil {
+			rem = d
+		}
 	}
 	at := time.Now().UTC()
 	if req.At != nil {

@@ -246,6 +246,39 @@ func (l *draftLookup) Flow(key string) (*engine.Flow, bool) {
 	return f, len(probs) == 0
 }
 
+// DraftReminder compiles the reminder draft with key against the flow draft f being
+// simulated (the designer saves a flow's SLA as a reminder with the flow's key, drafted
+// and published along with it): nil when there is none, or it names another flow, or it
+// does not compile against f.
+func (c *Catalog) DraftReminder(ctx context.Context, key string, f *engine.Flow) (*definitions.Reminder, error) {
+	d, err := version(ctx, c.s.Read, "reminder", key, 0)
+	if err != nil || d == nil {
+		return nil, err
+	}
+	look := &simLookup{pubLookup: c.lookup(ctx), flow: f}
+	r, probs := definitions.ParseReminder(d.Body, look)
+	if look.err != nil {
+		return nil, look.err
+	}
+	if len(probs) > 0 || r.Flow != f.Key {
+		return nil, nil
+	}
+	return r, nil
+}
+
+// simLookup is the published lookup where the flow being simulated is its draft.
+type simLookup struct {
+	*pubLookup
+	flow *engine.Flow
+}
+
+func (l *simLookup) Flow(key string) (*engine.Flow, bool) {
+	if key == l.flow.Key {
+		return l.flow, true
+	}
+	return l.pubLookup.Flow(key)
+}
+
 // CompileDraft compiles a flow that is not published (version 0) against what is.
 func (c *Catalog) CompileDraft(ctx context.Context, body []byte) (*engine.Flow, []definitions.Problem, error) {
 	look := c.lookup(ctx)

@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"testing"
 	"time"
@@ -67,6 +68,54 @@ func TestSimulateRemindersAndStock(t *testing.T) {
 		se := find(short, "stock_exception", "escalate")
 		if !slices.Contains(se.To, "manager") {
 			t.Fatalf("stock exception escalates to %v", se.To)
+		}
+	})
+}
+
+// A draft simulated shows the SLA drafted with it (the reminder draft with the flow's
+// key, as the designer saves it), before either is published; a published version
+// simulated does not read that draft.
+func TestSimulateDraftWithDraftSLA(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		svc := newDemo(t, s)
+		ctx := context.Background()
+		admin := as(t, s, "admin")
+		flow := `{"kind":"flow","key":"sla-drafted","form":"order",
+ "nodes":[{"id":"start","type":"start"},{"id":"sign","type":"review","mode":"all","approvers":{"users":["manager","manager2"]}},{"id":"end","type":"end"}],
+ "edges":[{"from":"start","to":"sign"},{"from":"sign","to":"end"}]}`
+		rem := `{"kind":"reminder","key":"sla-drafted","flow":"sla-drafted",
+ "rules":{"sign":{"remind_after":"4h","escalate_after":"1d","escalate_to":{"manager_levels":1}}}}`
+		if _, err := svc.SaveDraft(ctx, admin, "flow", "sla-drafted", []byte(flow)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.SaveDraft(ctx, admin, "reminder", "sla-drafted", []byte(rem)); err != nil {
+			t.Fatal(err)
+		}
+		at := time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC)
+		req := catalogue.SimulateRequest{Orders: []catalogue.SimOrder{{Data: sample(t, "small-standard.json").Data, Department: "sales", Submitter: "clerk"}},
+			Version: json.RawMessage(`"draft"`), At: &at}
+		res, err := svc.Simulate(ctx, admin, "sla-drafted", req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]catalogue.SimReminder{}
+		for _, x := range res.Results[0].Reminders {
+			got[x.Node+"/"+x.Kind] = x
+		}
+		rm, es := got["sign/remind"], got["sign/escalate"]
+		if len(got) != 2 || !rm.DueAt.Equal(at.Add(4*time.Hour)) || !es.DueAt.Equal(at.Add(24*time.Hour)) {
+			t.Fatalf("draft SLA timers %+v", res.Results[0].Reminders)
+		}
+		// published without its SLA: version 1 has no reminder, whatever the draft says
+		if _, err := svc.Publish(ctx, admin, "flow", "sla-drafted"); err != nil {
+			t.Fatal(err)
+		}
+		req.Version = json.RawMessage(`1`)
+		if res, err = svc.Simulate(ctx, admin, "sla-drafted", req); err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Results[0].Reminders) != 0 {
+			t.Fatalf("version 1 simulated with the draft SLA: %+v", res.Results[0].Reminders)
 		}
 	})
 }

@@ -118,3 +118,45 @@ export async function stillSame(page, who, value) {
   const m = await page.evaluate(() => window.__sluiceE2eMarker).catch(() => undefined);
   if (m !== value) fail(`${who}'s page was reloaded (the marker is gone)`);
 }
+
+/**
+ * Counts what a person does between start() and stop(): a click, a field filled (once per field,
+ * however long the text), text typed into a search, a drag, a key that is a command, an option
+ * picked. Each action goes through these wrappers; `list` names them in order.
+ */
+export function interactions() {
+  const c = { n: 0, on: false, list: [] };
+  c.start = () => (c.on = true);
+  c.stop = () => (c.on = false);
+  c.count = (what) => {
+    if (!c.on) return;
+    c.n++;
+    c.list.push(what);
+  };
+  c.click = async (locator, what, opts) => {
+    c.count(`click ${what}`);
+    await locator.click(opts);
+  };
+  c.check = async (locator, what) => {
+    c.count(`check ${what}`);
+    await locator.check();
+  };
+  c.fill = async (locator, value, what) => {
+    c.count(`fill ${what}`);
+    await locator.fill(value);
+  };
+  c.type = async (page, text, what) => {
+    c.count(`type ${what}`);
+    await page.keyboard.type(text);
+  };
+  c.press = async (target, key, what) => {
+    c.count(`key ${key} ${what}`);
+    await target.press(key);
+  };
+  /** A drag: `fn` does it (mouse moves, or HTML5 drag and drop). */
+  c.drag = async (what, fn) => {
+    c.count(`drag ${what}`);
+    return fn();
+  };
+  return c;
+}

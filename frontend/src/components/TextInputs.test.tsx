@@ -3,6 +3,7 @@ import { fireEvent, screen } from '@testing-library/react';
 import { useState } from 'react';
 import { TextInputs, asTexts, type Text } from './TextInputs';
 import { renderWithProviders } from '../test/render';
+import { loadSimplified } from '../i18n/simplified';
 
 const input = (lang: string) => screen.getByTestId(`t-${lang}`) as HTMLInputElement;
 
@@ -62,5 +63,24 @@ describe('asTexts', () => {
     expect(asTexts('')).toEqual({});
     expect(asTexts(undefined)).toEqual({});
     expect(asTexts({ en: 'Sales' })).toEqual({ en: 'Sales' });
+  });
+});
+
+describe('TextInputs zh-CN', () => {
+  it('fills the zh-CN text from the zh-TW one until it is written otherwise', async () => {
+    await loadSimplified();
+    const onChange = vi.fn();
+    const { rerender } = renderWithProviders(<TextInputs value={{}} onChange={onChange} testid="n" />);
+    fireEvent.change(screen.getByTestId('n-zh-TW'), { target: { value: '金額判斷' } });
+    expect(onChange).toHaveBeenLastCalledWith({ 'zh-TW': '金額判斷', 'zh-CN': '金额判断' });
+    // still the conversion: it follows
+    rerender(<TextInputs value={{ 'zh-TW': '金額判斷', 'zh-CN': '金额判断' }} onChange={onChange} testid="n" />);
+    fireEvent.change(screen.getByTestId('n-zh-TW'), { target: { value: '主管會簽' } });
+    expect(onChange).toHaveBeenLastCalledWith({ 'zh-TW': '主管會簽', 'zh-CN': '主管会签' });
+    // written by hand: kept
+    const own: Text = { 'zh-TW': '財務覆核', 'zh-CN': '财务审核' };
+    rerender(<TextInputs value={own} onChange={onChange} testid="n" />);
+    fireEvent.change(screen.getByTestId('n-zh-TW'), { target: { value: '財務複核' } });
+    expect(onChange).toHaveBeenLastCalledWith({ 'zh-TW': '財務複核', 'zh-CN': '财务审核' });
   });
 });

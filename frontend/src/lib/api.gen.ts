@@ -2142,7 +2142,7 @@ export interface components {
             order?: string;
             compared?: components["schemas"]["SimResult"];
             diff?: components["schemas"]["SimDiff"];
-            /** @description The reminder timers the order would set: per review node it reaches, the remind, escalate and auto timers of the flow's published reminder rule for that node (the simulation decides at once, so every node opens at `at`); omitted when none. */
+            /** @description The reminder timers the order would set: per review node it reaches, the remind, escalate and auto timers of the flow's published reminder rule for that node (a draft simulated: of the reminder draft with the flow's key, when there is one; the simulation decides at once, so every node opens at `at`); omitted when none. */
             reminders?: components["schemas"]["SimReminder"][];
             /** @description What the order's inventory.check nodes would reserve (their dry run), per line; omitted when the path has none. */
             stock?: components["schemas"]["SimStock"][];

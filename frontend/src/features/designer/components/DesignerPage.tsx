@@ -60,7 +60,7 @@ import {
   type Positions,
 } from '../lib/document';
 import { canRedo, canUndo, initHistory, pushHistory, redo, undo, type History } from '../lib/history';
-import { layoutDoc } from '../lib/layout';
+import { attachBelow, layoutDoc } from '../lib/layout';
 import { mapErrors, problemTarget, type MappedErrors } from '../lib/errors';
 import { NODE_H, NODE_W } from '../lib/layout';
 import { ProblemList } from './ProblemList';
@@ -139,7 +139,7 @@ function Designer({ flowKey, initial, info, initialSla, slaHasDraft }: DesignerP
   const { t } = useTranslation();
   const flowLabels = useFlowLabels();
   const { pick } = useLang();
-  const { message, modal } = App.useApp();
+  const { message } = App.useApp();
   const rf = useReactFlow<CanvasNode, CanvasEdge>();
   // a phone has no room for three columns: the canvas first, the palette and the properties below it
   const narrow = Grid.useBreakpoint().md === false;
@@ -169,6 +169,12 @@ function Designer({ flowKey, initial, info, initialSla, slaHasDraft }: DesignerP
     return { ...auto, ...stored };
   });
   const [selection, setSelection] = useState<Selection>(null);
+  // nodes placed here whose id the admin has not typed: their id follows their name
+  const [autoIds, setAutoIds] = useState<ReadonlySet<string>>(() => new Set());
+  const markAuto = useCallback((id: string, from?: string) => setAutoIds((s) => new Set([...s].filter((x) => x !== from)).add(id)), []);
+  // the properties panel keeps its state (and the admin's click) through a rename
+  const [panelKeys, setPanelKeys] = useState<Record<string, string>>({});
+  const panelKey = (id: string) => panelKeys[id] ?? id;
   const [clipboard, setClipboard] = useState<FlowNode>();
   const [errors, setErrors] = useState<{ list: FieldError[]; mapped: MappedErrors; edgeRefs: Map<FlowEdge, number>; body: FlowDoc; nodeRefs: Map<string, FlowNode> }>();
   const [simOpen, setSimOpen] = useState(false);
@@ -293,39 +299,59 @@ function Designer({ flowKey, initial, info, initialSla, slaHasDraft }: DesignerP
     [doc, commit],
   );
 
-  const placeNode = useCallback(
-    (type: NodeType, at?: { x: number; y: number }) => {
-      const node = defaultNode(doc, type);
+  // the fit leaves the controls' and the minimap's corners free, so that they cover no node
+  const fitPadding = useMemo(() => ({ top: '24px', left: '64px', bottom: '24px', right: minimap ? '190px' : '24px' }) as const, [minimap]);
+  /** Adds `node` at `at` (the view's middle when not given), or after the node `after`: joined to it and placed below it. */
+  const place = (node: FlowNode, at?: { x: number; y: number }, after?: string) => {
+    let next = addNode(doc, node);
+    let moved: Positions;
+    if (after) {
+      next = addEdge(next, { from: after, to: node.id });
+      moved = attachBelow(doc, positions, after, node.id);
+    } else {
       const pos = at ?? rf.screenToFlowPosition({ x: window.innerWidth / 2, y: window.innerHeight / 2 });
-      setPositions((p) => ({ ...p, [node.id]: { x: Math.round(pos.x), y: Math.round(pos.y) } }));
-      commit(addNode(doc, node));
-      setSelection({ kind: 'node', id: node.id });
-    },
-    [doc, commit, rf],
-  );
+      moved = { ...positions, [node.id]: { x: Math.round(pos.x), y: Math.round(pos.y) } };
+    }
+    setPositions(moved);
+    commit(next);
+    markAuto(node.id);
+    setSelection({ kind: 'node', id: node.id });
+    // a node placed out of sight is brought into view
+    if (after) setTimeout(() => revealNode(node.id), 60);
+  };
+  const placeNode = (type: NodeType, at?: { x: number; y: number }, after?: string) => place(defaultNode(doc, type), at, after);
+  const placePlugin = (p: PluginInfo, at?: { x: number; y: number }, after?: string) => place(pluginNode(doc, p), at, after);
 
-  const placePlugin = useCallback(
-    (p: PluginInfo, at?: { x: number; y: number }) => {
-      const node = pluginNode(doc, p);
-      const pos = at ?? rf.screenToFlowPosition({ x: window.innerWidth / 2, y: window.innerHeight / 2 });
-      setPositions((ps) => ({ ...ps, [node.id]: { x: Math.round(pos.x), y: Math.round(pos.y) } }));
-      commit(addNode(doc, node));
-      setSelection({ kind: 'node', id: node.id });
-    },
-    [doc, commit, rf],
-  );
+  /** Fits the view when a node (`id`, or one it pushed down) is not wholly on the canvas or hides under the minimap. */
+  const revealNode = (id: string) => {
+    const pane = document.querySelector('[data-testid="designer-canvas"]');
+    if (!pane || !document.querySelector(`.react-flow__node[data-id="${CSS.escape(id)}"]`)) return;
+    const b = pane.getBoundingClientRect();
+    const m = document.querySelector('.react-flow__minimap')?.getBoundingClientRect();
+    const hidden = [...pane.querySelectorAll('.react-flow__node')].some((el) => {
+      const a = el.getBoundingClientRect();
+      const under = m && a.left < m.right && a.right > m.left && a.top < m.bottom && a.bottom > m.top;
+      return under || a.left < b.left || a.top < b.top || a.right > b.right || a.bottom > b.bottom;
+    });
+    if (hidden) void rf.fitView({ padding: fitPadding, duration: 200 });
+  };
 
   const onDrop = (e: DragEvent) => {
     e.preventDefault();
+    // dropped on a node (not an end): the new node follows it
+    const hit = (document.elementsFromPoint?.(e.clientX, e.clientY) ?? []).map((el) => el.closest('.react-flow__node')).find(Boolean);
+    const onto = hit?.getAttribute('data-id') ?? undefined;
+    const after = onto && doc.nodes.some((n) => n.id === onto && n.type !== 'end') ? onto : undefined;
+    const at = rf.screenToFlowPosition({ x: e.clientX - 100, y: e.clientY - 20 });
     const pluginName = e.dataTransfer.getData(DND_PLUGIN);
     const p = pluginName ? plugins?.find((x) => x.name === pluginName) : undefined;
     if (p) {
-      placePlugin(p, rf.screenToFlowPosition({ x: e.clientX - 100, y: e.clientY - 20 }));
+      placePlugin(p, at, after);
       return;
     }
     const type = e.dataTransfer.getData(DND_TYPE) as NodeType;
     if (!(NODE_TYPES as readonly string[]).includes(type)) return;
-    placeNode(type, rf.screenToFlowPosition({ x: e.clientX - 100, y: e.clientY - 20 }));
+    placeNode(type, at, after);
   };
 
   const selectedNode = selection?.kind === 'node' ? doc.nodes.find((n) => n.id === selection.id) : undefined;
@@ -353,8 +379,6 @@ function Designer({ flowKey, initial, info, initialSla, slaHasDraft }: DesignerP
     commit(addNode(doc, node));
     setSelection({ kind: 'node', id: node.id });
   }, [clipboard, doc, positions, commit]);
-  // the fit leaves the controls' and the minimap's corners free, so that they cover no node
-  const fitPadding = useMemo(() => ({ top: '24px', left: '64px', bottom: '24px', right: minimap ? '190px' : '24px' }) as const, [minimap]);
   const doLayout = async () => {
     let next: Positions;
     try {
@@ -474,7 +498,8 @@ function Designer({ flowKey, initial, info, initialSla, slaHasDraft }: DesignerP
     const version = await doPublish();
     if (version === undefined) return;
     setCheck(undefined);
-    modal.success({ title: t('designer.published'), content: <span data-testid="publish-result" data-version={version}>{t('designer.publishedVersion', { version })}</span> });
+    // said once, without a dialog to close: the header's version tag shows it from now on
+    message.success({ content: <span data-testid="publish-result" data-version={version}>{t('designer.publishedVersion', { version })}</span> });
   };
 
   /** Selects what a problem is about and centres the canvas on it. */
@@ -657,7 +682,8 @@ function Designer({ flowKey, initial, info, initialSla, slaHasDraft }: DesignerP
         <Card size="small" style={narrow ? { order: 2 } : { width: 340, flex: 'none', overflow: 'auto' }} data-testid="designer-properties">
           {selectedNode ? (
             <NodePanel
-              key={selectedNode.id}
+              key={panelKey(selectedNode.id)}
+              autoId={autoIds.has(selectedNode.id)}
               doc={doc}
               node={selectedNode}
               messages={marks.nodeErrors[selectedNode.id]}
@@ -665,11 +691,14 @@ function Designer({ flowKey, initial, info, initialSla, slaHasDraft }: DesignerP
               plugins={plugins}
               settingsErrors={errors?.mapped.nodeSettings[selectedNode.id]}
               onChange={(n, tag) => commit(updateNode(doc, selectedNode.id, n), tag)}
-              onRename={(newId) => {
+              onRename={(newId, auto) => {
                 if (doc.nodes.some((n) => n.id === newId) || !/^[a-z][a-z0-9_-]{0,63}$/.test(newId)) {
                   message.error(t('designer.idInvalid'));
                   return;
                 }
+                setPanelKeys((k) => ({ ...k, [newId]: k[selectedNode.id] ?? selectedNode.id }));
+                if (auto) markAuto(newId, selectedNode.id);
+                else setAutoIds((s) => new Set([...s].filter((x) => x !== selectedNode.id)));
                 setPositions((p) => ({ ...p, [newId]: p[selectedNode.id] }));
                 setSla((s) => moveRule(s, selectedNode.id, newId));
                 commit(updateNode(doc, selectedNode.id, { ...selectedNode, id: newId }));
@@ -704,9 +733,9 @@ function Designer({ flowKey, initial, info, initialSla, slaHasDraft }: DesignerP
       </Flex>
 
       {sim && (
-        <SimulationResults result={sim.result} selected={sim.selected} onSelect={(i) => setSim({ ...sim, selected: i })} onClose={() => setSim(undefined)} />
+        <SimulationResults result={sim.result} doc={doc} sla={sla} selected={sim.selected} onSelect={(i) => setSim({ ...sim, selected: i })} onClose={() => setSim(undefined)} />
       )}
-      <SimulateModal open={simOpen} loading={simulate.isPending || save.isPending} onCancel={() => setSimOpen(false)} onRun={(o) => void onSimulate(o)} />
+      <SimulateModal form={doc.form} open={simOpen} loading={simulate.isPending || save.isPending} onCancel={() => setSimOpen(false)} onRun={(o) => void onSimulate(o)} />
     </Flex>
   );
 }

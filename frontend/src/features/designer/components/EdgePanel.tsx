@@ -27,7 +27,7 @@ function conditionOf(field: FormField, op: string, value: string | number): stri
   return `order.${field.path} ${op} ${v}`;
 }
 
-/** Field, operator and value pickers that write a condition, so that no field key is typed by hand. */
+/** Field, operator and value pickers that write the condition as soon as it is whole, so that no field key is typed by hand. */
 function ConditionBuilder({ form, onApply }: { form: string; onApply: (when: string) => void }) {
   const { t } = useTranslation();
   const fields = useFormFields(form).filter((f) => ['number', 'integer', 'string', 'boolean'].includes(f.type ?? ''));
@@ -37,6 +37,19 @@ function ConditionBuilder({ form, onApply }: { form: string; onApply: (when: str
   const field = fields.find((f) => f.path === path);
   const numeric = field?.type === 'number' || field?.type === 'integer';
   const ops = numeric ? NUMBER_OPS : TEXT_OPS;
+  /** Writes the condition of these choices, once a number has its value. */
+  const emit = (p: string | undefined, o: string, v: string | number) => {
+    const f = fields.find((x) => x.path === p);
+    if (!f) return;
+    const num = f.type === 'number' || f.type === 'integer';
+    const list = num ? NUMBER_OPS : TEXT_OPS;
+    if (num && v === '') return;
+    onApply(conditionOf(f, list.includes(o) ? o : list[0], f.type === 'boolean' ? String(v || 'true') : v));
+  };
+  const pickValue = (v: string | number) => {
+    setValue(v);
+    emit(path, op, v);
+  };
   return (
     <Space orientation="vertical" style={{ width: '100%', marginBottom: 8 }} data-testid="edge-cond-builder">
       <Typography.Text type="secondary" style={{ fontSize: 12 }}>
@@ -50,28 +63,38 @@ function ConditionBuilder({ form, onApply }: { form: string; onApply: (when: str
         value={path}
         onChange={(p: string) => {
           const f = fields.find((x) => x.path === p);
+          const o = f?.type === 'number' || f?.type === 'integer' ? '>=' : '==';
+          const v = f?.options?.length ? String(f.options[0]) : '';
           setPath(p);
-          setOp(f?.type === 'number' || f?.type === 'integer' ? '>=' : '==');
-          setValue(f?.options?.length ? String(f.options[0]) : '');
+          setOp(o);
+          setValue(v);
+          emit(p, o, v);
         }}
         options={fields.map((f) => ({ value: f.path, label: `${f.label} (${f.path})` }))}
         data-testid="edge-cond-field"
       />
       <Space.Compact style={{ width: '100%' }}>
-        <Select style={{ width: 80 }} value={ops.includes(op) ? op : ops[0]} onChange={setOp} options={ops.map((o) => ({ value: o, label: o }))} aria-label={t('designer.cond.op')} data-testid="edge-cond-op" />
+        <Select
+          style={{ width: 80 }}
+          value={ops.includes(op) ? op : ops[0]}
+          onChange={(o: string) => {
+            setOp(o);
+            emit(path, o, value);
+          }}
+          options={ops.map((o) => ({ value: o, label: o }))}
+          aria-label={t('designer.cond.op')}
+          data-testid="edge-cond-op"
+        />
         {field?.options?.length ? (
-          <Select style={{ flex: 1 }} value={String(value)} onChange={setValue} options={field.options.map((o) => ({ value: String(o), label: String(o) }))} data-testid="edge-cond-value" />
+          <Select style={{ flex: 1 }} value={String(value)} onChange={pickValue} options={field.options.map((o) => ({ value: String(o), label: String(o) }))} data-testid="edge-cond-value" />
         ) : field?.type === 'boolean' ? (
-          <Select style={{ flex: 1 }} value={String(value || 'true')} onChange={setValue} options={['true', 'false'].map((o) => ({ value: o, label: o }))} data-testid="edge-cond-value" />
+          <Select style={{ flex: 1 }} value={String(value || 'true')} onChange={pickValue} options={['true', 'false'].map((o) => ({ value: o, label: o }))} data-testid="edge-cond-value" />
         ) : numeric ? (
-          <InputNumber style={{ flex: 1 }} value={value === '' ? null : Number(value)} onChange={(v) => setValue(v ?? '')} placeholder={t('designer.cond.value')} data-testid="edge-cond-value" />
+          <InputNumber style={{ flex: 1 }} value={value === '' ? null : Number(value)} onChange={(v) => pickValue(v ?? '')} placeholder={t('designer.cond.value')} data-testid="edge-cond-value" />
         ) : (
-          <Input style={{ flex: 1 }} value={String(value)} onChange={(e) => setValue(e.target.value)} placeholder={t('designer.cond.value')} data-testid="edge-cond-value" />
+          <Input style={{ flex: 1 }} value={String(value)} onChange={(e) => pickValue(e.target.value)} placeholder={t('designer.cond.value')} data-testid="edge-cond-value" />
         )}
       </Space.Compact>
-      <Button size="small" disabled={!field || (numeric && value === '')} onClick={() => field && onApply(conditionOf(field, ops.includes(op) ? op : ops[0], field.type === 'boolean' ? String(value || 'true') : value))} data-testid="edge-cond-apply">
-        {t('designer.cond.apply')}
-      </Button>
     </Space>
   );
 }
@@ -105,7 +128,7 @@ export function EdgePanel({ doc, index, edge, errors, messages, onChange, onDele
         {edge.from} → {edge.to}
       </Typography.Paragraph>
       {messages?.length ? <Alert type="error" showIcon style={{ marginBottom: 8 }} title={messages.map((m, i) => <div key={i}>{m}</div>)} /> : null}
-      {(fromType === 'switch' || fromType === 'inclusive') && <ConditionBuilder form={doc.form} onApply={(when) => set({ when, default: undefined })} />}
+      {(fromType === 'switch' || fromType === 'inclusive') && <ConditionBuilder form={doc.form} onApply={(when) => set({ when, default: undefined }, `when:${index}`)} />}
       <Form.Item label={t('designer.when')} extra={fromType === 'switch' || fromType === 'inclusive' ? t('designer.whenHelp') : t('designer.whenOnlySwitch')} {...(whenErr ? { validateStatus: 'error', help: whenErr } : checkState === 'ok' ? { validateStatus: 'success', help: t('designer.whenOk') } : checkState === 'pending' ? { validateStatus: 'validating' } : {})} hasFeedback={checkState !== 'empty'}>
         <Input.TextArea rows={2} style={{ fontFamily: 'monospace' }} value={edge.when ?? ''} onChange={(e) => set({ when: e.target.value }, `when:${index}`)} placeholder="order.total >= 50000" data-testid="edge-when" />
       </Form.Item>

@@ -47,4 +47,21 @@ describe('FlowsListPage', () => {
     await waitFor(() => expect(screen.queryByTestId('flow-retired-order-review')).toBeNull());
     expect(posts).toEqual(['/api/v1/definitions/flows/order-review/retire', '/api/v1/definitions/flows/order-review/restore']);
   });
+
+  it('makes the new flow\'s key from its name, past the keys taken, until the key is edited', async () => {
+    serve();
+    renderWithProviders(<FlowsListPage />);
+    await screen.findByTestId('flow-retire-order-review');
+    fireEvent.click(screen.getByTestId('flow-new'));
+    const name = await screen.findByTestId('flow-new-name');
+    const key = screen.getByTestId('flow-new-key') as HTMLInputElement;
+    fireEvent.change(name, { target: { value: 'Order review 小額' } });
+    await waitFor(() => expect(key.value).toBe('order-review-2'));
+    fireEvent.change(name, { target: { value: '小額會簽' } });
+    await waitFor(() => expect(key.value).toBe('flow'));
+    fireEvent.change(key, { target: { value: 'mine' } });
+    fireEvent.change(name, { target: { value: 'Something else' } });
+    await waitFor(() => expect((screen.getByTestId('flow-new-name') as HTMLInputElement).value).toBe('Something else'));
+    expect(key.value).toBe('mine');
+  });
 });

@@ -7,6 +7,7 @@ import { useForbidden } from '../../auth';
 import { ErrorAlert } from '../../../components/ErrorAlert';
 import { useLang } from '../../../i18n/useLang';
 import { useDefinitions, useRetireFlow, type DefinitionView } from '../api/definitions';
+import { keyFromName } from '../lib/keys';
 
 /** Route /designer/flows — the flow definitions (key, name, latest version, draft) and "new flow". */
 export function FlowsListPage() {
@@ -27,6 +28,8 @@ export function FlowsListPage() {
       },
     );
   const [creating, setCreating] = useState(false);
+  // the key follows the name until the admin edits it
+  const [keyEdited, setKeyEdited] = useState(false);
   const [form] = Form.useForm<{ key: string; name?: string; form: string }>();
 
   if (forbidden) return forbidden;
@@ -36,7 +39,15 @@ export function FlowsListPage() {
     <Card
       title={t('designer.flowsTitle')}
       extra={
-        <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)} data-testid="flow-new">
+        <Button
+          type="primary"
+          icon={<PlusOutlined />}
+          onClick={() => {
+            setKeyEdited(false);
+            setCreating(true);
+          }}
+          data-testid="flow-new"
+        >
           {t('designer.newFlow')}
         </Button>
       }
@@ -121,9 +132,25 @@ export function FlowsListPage() {
         }
         destroyOnHidden
       >
-        <Form form={form} layout="vertical" initialValues={{ form: 'order' }} preserve={false}>
+        <Form
+          form={form}
+          layout="vertical"
+          initialValues={{ form: 'order' }}
+          preserve={false}
+          onValuesChange={(changed: { key?: string; name?: string }) => {
+            if ('key' in changed) setKeyEdited(true);
+            else if ('name' in changed && !keyEdited) {
+              const has = (k: string) => taken.has(k);
+              form.setFieldValue('key', keyFromName(changed.name, has, '-', 'flow') ?? keyFromName('flow', has, '-', 'flow'));
+            }
+          }}
+        >
+          <Form.Item name="name" label={t('designer.name')}>
+            <Input data-testid="flow-new-name" autoFocus />
+          </Form.Item>
           <Form.Item
             name="key"
+            extra={keyEdited ? undefined : t('designer.keyFromName')}
             label={t('designer.key')}
             rules={[
               { required: true, message: t('designer.keyRequired') },
@@ -132,9 +159,6 @@ export function FlowsListPage() {
             ]}
           >
             <Input data-testid="flow-new-key" placeholder="small-orders" />
-          </Form.Item>
-          <Form.Item name="name" label={t('designer.name')}>
-            <Input data-testid="flow-new-name" />
           </Form.Item>
           <Form.Item name="form" label={t('designer.form')} rules={[{ required: true }]}>
             <Select

@@ -1,12 +1,14 @@
 import { useState } from 'react';
-import { Alert, Button, Checkbox, Divider, Form, Input, InputNumber, Select, Space, Tag, Typography } from 'antd';
+import { Alert, Button, Checkbox, Divider, Form, Input, InputNumber, Radio, Select, Space, Tag, Typography } from 'antd';
 import { DeleteOutlined, PlusOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { useDepartments } from '../../departments';
 import { useDefList } from '../../definitions';
 import { useUsers } from '../../users';
 import { useFormFields } from '../api/formFields';
-import { AUTO_ACTIONS, DURATION, type SlaRule } from '../lib/sla';
+import { AUTO_ACTIONS, DURATION, SUGGESTED_SLA, type SlaRule } from '../lib/sla';
+import { keyFromName } from '../lib/keys';
+import { approverPairs, pairValue } from '../lib/approvers';
 import { useLang } from '../../../i18n/useLang';
 import { REVIEW_MODES, type Approvers, type FieldPermission, type FlowDoc, type FlowNode, type Text } from '../lib/document';
 import { TextInputs } from '../../../components/TextInputs';
@@ -25,7 +27,11 @@ interface Props {
   settingsErrors?: FieldError[];
   /** `tag` groups keystrokes in one field into one undo step. */
   onChange: (node: FlowNode, tag?: string) => void;
-  onRename: (newId: string) => void;
+  /** `auto`: the id follows the node's name (a node placed in this session whose id was not typed). */
+  onRename: (newId: string, auto?: boolean) => void;
+  /** The id follows the node's English name until the admin types one. */
+  autoId?: boolean;
+
   onDelete: () => void;
   /** A review node's SLA (the rule of the flow's reminder for it) and its change. */
   sla?: SlaRule;
@@ -36,7 +42,7 @@ const fieldStatus = (errors: Record<string, string[]> | undefined, f: string) =>
   errors?.[f]?.length ? { validateStatus: 'error' as const, help: errors[f].join('; ') } : {};
 
 /** The properties of the selected node, by type. */
-export function NodePanel({ doc, node, errors, messages, plugins, settingsErrors, onChange, onRename, onDelete, sla, onSlaChange }: Props) {
+export function NodePanel({ doc, node, errors, messages, plugins, settingsErrors, onChange, onRename, onDelete, sla, onSlaChange, autoId }: Props) {
   const { t } = useTranslation();
   const { pick } = useLang();
   const departments = useDepartments();
@@ -73,6 +79,14 @@ export function NodePanel({ doc, node, errors, messages, plugins, settingsErrors
     else setId(node.id);
   };
   const idTaken = id !== node.id && doc.nodes.some((n) => n.id === id);
+  // a new node's id is made from its name (English first) when the admin leaves the names
+  const followName = () => {
+    if (!autoId || id !== node.id) return;
+    const names: Record<string, string | undefined> = typeof node.name === 'string' ? { 'zh-TW': node.name } : { ...(node.name ?? {}) };
+    const from = names.en || Object.values(names).find((v) => v && /[a-z0-9]/i.test(v));
+    const want = keyFromName(from, (k) => k !== node.id && doc.nodes.some((n) => n.id === k), '_', 'node');
+    if (want && want !== node.id) onRename(want, true);
+  };
   const depOptions = (departments.data?.items ?? []).map((d) => ({ value: d.key, label: `${pick(d.name)} (${d.key})` }));
   const fields = Object.entries(node.fields ?? {});
   const keep = (opts: { value: string; label: string }[], ...current: (string | undefined)[]) => {
@@ -85,6 +99,9 @@ export function NodePanel({ doc, node, errors, messages, plugins, settingsErrors
     [...(users.data?.items ?? [])].sort((a, b) => a.username.localeCompare(b.username)).map((u) => ({ value: u.username, label: u.display_name ? `${u.display_name} (${u.username})` : u.username })),
     ...(node.approvers?.users ?? []),
   );
+  const pairs = approverPairs(users.data?.items);
+  const roleLabel = (k: string) => `${pick(roles.data?.items.find((r) => r.key === k)?.name as never) || k} (${k})`;
+  const deptLabel = (k: string) => `${pick(departments.data?.items.find((d) => d.key === k)?.name) || k} (${k})`;
   const topFields = formFields.filter((f) => !f.path.includes('.'));
   const fieldOptions = (list: typeof formFields, cur?: string) => keep(list.map((f) => ({ value: f.path, label: `${f.label} (${f.path})` })), cur);
   const slaErr = errors?.sla;
@@ -103,22 +120,36 @@ export function NodePanel({ doc, node, errors, messages, plugins, settingsErrors
       {messages?.length ? (
         <Alert type="error" showIcon style={{ marginBottom: 8 }} title={messages.map((m, i) => <div key={i}>{m}</div>)} data-testid="node-panel-errors" />
       ) : null}
-      <Form.Item label={t('designer.id')} {...(idTaken ? { validateStatus: 'error', help: t('designer.idTaken') } : fieldStatus(errors, 'id'))}>
-        <Input value={id} onChange={(e) => setId(e.target.value)} onBlur={commitId} onPressEnter={commitId} data-testid="node-id" />
-      </Form.Item>
       <Form.Item label={t('designer.name')} {...fieldStatus(errors, 'name')}>
-        <TextInputs value={node.name} onChange={(v) => set({ name: v }, `name:${node.id}`)} testid="node-name" />
+        <TextInputs value={node.name} onChange={(v) => set({ name: v }, `name:${node.id}`)} onBlur={followName} testid="node-name" />
+      </Form.Item>
+      <Form.Item
+        label={t('designer.id')}
+        extra={autoId && !idTaken && !errors?.id?.length ? t('designer.idFromName') : undefined}
+        {...(idTaken ? { validateStatus: 'error', help: t('designer.idTaken') } : fieldStatus(errors, 'id'))}
+      >
+        <Input value={id} onChange={(e) => setId(e.target.value)} onBlur={commitId} onPressEnter={commitId} data-testid="node-id" />
       </Form.Item>
 
       {node.type === 'review' && (
         <>
           <Form.Item label={t('designer.modeLabel')} {...fieldStatus(errors, 'mode')}>
-            <Select
+            {/* the four ways in sight: one click, no list to open */}
+            <Radio.Group
               value={node.mode}
-              onChange={(mode) => set({ mode, ratio: mode === 'ratio' ? node.ratio ?? { share: 0.5 } : undefined })}
-              options={REVIEW_MODES.map((m) => ({ value: m, label: t(`designer.mode.${m}`) }))}
+              onChange={(e) => {
+                const mode = e.target.value as FlowNode['mode'];
+                set({ mode, ratio: mode === 'ratio' ? node.ratio ?? { share: 0.5 } : undefined });
+              }}
+              style={{ display: 'grid', gridTemplateColumns: '1fr 1fr', rowGap: 4 }}
               data-testid="node-mode"
-            />
+            >
+              {REVIEW_MODES.map((m) => (
+                <Radio key={m} value={m} data-testid={`node-mode-${m}`}>
+                  {t(`designer.mode.${m}`)}
+                </Radio>
+              ))}
+            </Radio.Group>
           </Form.Item>
           {node.mode === 'ratio' && (
             <Form.Item label={t('designer.ratio')} {...fieldStatus(errors, 'ratio')}>
@@ -144,6 +175,26 @@ export function NodePanel({ doc, node, errors, messages, plugins, settingsErrors
             {t('designer.approvers')}
           </Divider>
           {errors?.approvers?.length ? <Alert type="error" title={errors.approvers.join('; ')} style={{ marginBottom: 8 }} /> : null}
+          {/* role and department at once, as people hold them: who would get the task is in the list */}
+          <Form.Item label={t('designer.approverPair')} extra={t('designer.approverPairHelp')}>
+            <Select
+              allowClear
+              showSearch
+              optionFilterProp="label"
+              value={node.approvers?.role && node.approvers.department ? pairValue(node.approvers.role, node.approvers.department) : undefined}
+              onChange={(v?: string) => {
+                const p = pairs.find((x) => pairValue(x.role, x.department) === v);
+                setApprovers({ role: p?.role, department: p?.department });
+              }}
+              options={pairs.map((p) => ({
+                value: pairValue(p.role, p.department),
+                label: t('designer.approverPairLabel', { role: roleLabel(p.role), department: deptLabel(p.department), people: p.people.join(t('common.listSeparator')) }),
+              }))}
+              loading={users.isPending}
+              placeholder={t('designer.pickApproverPair')}
+              data-testid="node-approver-pair"
+            />
+          </Form.Item>
           <Form.Item label={t('designer.role')}>
             <Select allowClear showSearch optionFilterProp="label" value={node.approvers?.role || undefined} onChange={(v?: string) => setApprovers({ role: v })} options={roleOptions(node.approvers?.role)} loading={roles.isPending} placeholder={t('designer.pickRole')} data-testid="node-approver-role" />
           </Form.Item>
@@ -277,6 +328,20 @@ export function NodePanel({ doc, node, errors, messages, plugins, settingsErrors
                 {t('designer.sla.help')}
               </Typography.Paragraph>
               {slaErr?.length ? <Alert type="error" title={slaErr.join('; ')} style={{ marginBottom: 8 }} data-testid="node-sla-errors" /> : null}
+              {!sla && (
+                <Button
+                  size="small"
+                  block
+                  style={{ marginBottom: 8, whiteSpace: 'normal', height: 'auto' }}
+                  onClick={() => {
+                    setEscalateBy('manager');
+                    onSlaChange(SUGGESTED_SLA);
+                  }}
+                  data-testid="node-sla-suggest"
+                >
+                  {t('designer.sla.suggest')}
+                </Button>
+              )}
               <div style={{ display: 'flex', gap: 8 }}>
                 <Form.Item label={t('designer.sla.remindAfter')} style={{ flex: 1, minWidth: 0 }} {...dur(sla?.remind_after)}>
                   <Input value={sla?.remind_after ?? ''} placeholder="4h" onChange={(e) => setSla({ remind_after: e.target.value.trim() })} data-testid="node-sla-remind" />
@@ -289,7 +354,19 @@ export function NodePanel({ doc, node, errors, messages, plugins, settingsErrors
                 </Form.Item>
               </div>
               <Form.Item label={t('designer.sla.escalateAfter')} {...dur(sla?.escalate_after)}>
-                <Input value={sla?.escalate_after ?? ''} placeholder="1d" onChange={(e) => setSla({ escalate_after: e.target.value.trim() })} data-testid="node-sla-escalate" />
+                <Input
+                  value={sla?.escalate_after ?? ''}
+                  placeholder="1d"
+                  onChange={(e) => {
+                    const v = e.target.value.trim();
+                    // an escalation first set goes to the manager: one that hands the task to nobody is the rarer wish
+                    if (v && !sla?.escalate_after && !sla?.escalate_to && escalateBy === 'none') {
+                      setEscalateBy('manager');
+                      setSla({ escalate_after: v, escalate_to: { manager_levels: 1 } });
+                    } else setSla({ escalate_after: v });
+                  }}
+                  data-testid="node-sla-escalate"
+                />
               </Form.Item>
               {sla?.escalate_after && (
                 <Form.Item label={t('designer.sla.escalateTo')}>

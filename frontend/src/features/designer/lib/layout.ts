@@ -41,6 +41,10 @@ export function layoutDoc(doc: FlowDoc): Positions {
     }
   }
 
+  // an end that nothing reaches yet (a new flow's) waits below everything else, where the flow will end
+  const bottom = Math.max(0, ...[...layer.values()]) + 1;
+  for (const n of doc.nodes) if (n.type === 'end' && !doc.edges.some((e) => e.to === n.id && e.from !== n.id)) layer.set(n.id, bottom);
+
   // a branch that an edge skips (u → … → v with an edge u → v over it) moves one column to the right,
   // so the skipping edge runs straight down the main column instead of through the branch
   const fwd = (id: string) => out.get(id)!.filter((to) => !back.has(`${id}>${to}`));
@@ -85,4 +89,28 @@ export function layoutDoc(doc: FlowDoc): Positions {
     }
   }
   return positions;
+}
+
+const GATEWAYS = new Set(['switch', 'parallel', 'inclusive']);
+
+/**
+ * Positions with node `id` placed after node `after` (a node dropped onto another): a row below it,
+ * beside the ways out it already has (a gateway's branches go to the side, so that its main line runs
+ * straight down); what is in the way, and what is below it in that column, moves down a row.
+ */
+export function attachBelow(doc: FlowDoc, positions: Positions, after: string, id: string): Positions {
+  const from = positions[after] ?? { x: 0, y: 0 };
+  const kids = doc.edges.filter((e) => e.from === after && e.to !== id).length;
+  const type = doc.nodes.find((n) => n.id === after)?.type ?? '';
+  const col = GATEWAYS.has(type) ? kids + 1 : kids;
+  const at = { x: from.x + col * (NODE_W + GAP_X), y: from.y + NODE_H + GAP_Y };
+  const out: Positions = { ...positions, [id]: at };
+  const sameColumn = (p: { x: number }) => p.x < at.x + NODE_W && p.x + NODE_W > at.x;
+  const inTheWay = Object.entries(positions).some(([k, p]) => k !== id && sameColumn(p) && p.y < at.y + NODE_H && p.y + NODE_H > at.y);
+  if (!inTheWay) return out;
+  for (const [k, p] of Object.entries(positions)) {
+    if (k === id || k === after || !sameColumn(p) || p.y + NODE_H <= at.y) continue;
+    out[k] = { x: p.x, y: p.y + NODE_H + GAP_Y };
+  }
+  return out;
 }

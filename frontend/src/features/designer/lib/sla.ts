@@ -26,6 +26,9 @@ export const DURATION = /^(\d{1,4}d(\d{1,4}h)?(\d{1,5}m)?|\d{1,4}h(\d{1,5}m)?|\d
 
 export const AUTO_ACTIONS = ['approve', 'reject', 'return'] as const;
 
+/** What a review usually needs, offered in one click: a reminder after 4 hours, the manager after a day. */
+export const SUGGESTED_SLA: SlaRule = { remind_after: '4h', escalate_after: '1d', escalate_to: { manager_levels: 1 } };
+
 export function newSla(flowKey: string): SlaDoc {
   return { $schema: 'https://sluice.dev/schemas/reminder.schema.json', kind: 'reminder', key: flowKey, flow: flowKey };
 }
