@@ -20,7 +20,8 @@
 //    review → end.
 // 3. The draft is simulated with both built-in samples (80,600 and 7,450): simulating saves the flow
 //    draft and its SLA (a reminder draft of a flow not yet published) first. The large one's path runs
-//    through the finance review, the small one's takes the default edge; the rule trace is listed,
+//    through the finance review, the small one's takes the default edge; the rule trace is listed
+//    in the UI's language (zh-TW: 「order.total >= 50000 成立 … → finance_review」),
 //    and the countersign's reminder and escalation with their due times.
 // 4. The admin publishes the flow (version 1); its SLA is published with it.
 //    Steps 1–4 go through the UI only and are counted: `interactions: N (target ≤ 35)`; more fails.
@@ -453,7 +454,7 @@ async function main() {
       if (!pathText.includes('主管會簽')) fail(`the path does not name the countersign: ${pathText}`);
       const trace = await page.getByTestId('sim-trace-line').allInnerTexts();
       if (!trace.length) fail('no rule trace');
-      if (!trace.some((l) => new RegExp(`^\\s*${AMOUNT}\\b.*order\\.total >= 50000 is true.*→ ${FIN}\\s*$`).test(l))) fail(`the switch's trace line does not take the >= 50000 branch: ${trace.join(' | ')}`);
+      if (!trace.some((l) => new RegExp(`^\\s*${AMOUNT}\\b.*order\\.total >= 50000 成立.*→ ${FIN}\\s*$`).test(l))) fail(`the switch's trace line does not take the >= 50000 branch: ${trace.join(' | ')}`);
       log(`  trace (80,600): ${trace.map((l) => l.replace(/\s+/g, ' ')).join(' | ')}`);
       const sla = page.locator(`[data-testid="sim-sla-node"][data-node="${CS}"]`);
       await sla.waitFor();
@@ -468,7 +469,7 @@ async function main() {
       await ui.click(page.getByTestId('simulation-samples').locator('.ant-segmented-item').nth(1), 'sample 2');
       await page.locator(`[data-testid="designer-node-${FIN}"][data-onpath="false"]`).waitFor();
       const small = await page.getByTestId('sim-trace-line').allInnerTexts();
-      if (!small.some((l) => new RegExp(`^\\s*${AMOUNT}\\b.*→ default end\\s*$`).test(l))) fail(`the switch did not take its default edge to end for 7,450: ${small.filter((l) => l.includes(AMOUNT)).join(' | ')}`);
+      if (!small.some((l) => new RegExp(`^\\s*${AMOUNT}\\b.*沒有條件成立.*→ 預設 end\\s*$`).test(l))) fail(`the switch did not take its default edge to end for 7,450: ${small.filter((l) => l.includes(AMOUNT)).join(' | ')}`);
       log(`  trace (7,450): ${small.map((l) => l.replace(/\s+/g, ' ')).join(' | ')}`);
       for (const id of ['start', CS, AMOUNT, 'end']) await page.locator(`[data-testid="designer-node-${id}"][data-onpath="true"]`).waitFor();
       if ((await page.getByTestId('simulation-result').getAttribute('data-status')) !== 'completed') fail('the small sample does not complete');
