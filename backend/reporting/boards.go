@@ -294,7 +294,9 @@ func (s *Reporting) Board(ctx context.Context, a service.Actor, dept string, f B
 			if cur.id > 0 {
 				q.Where(nodeinstance.IDGT(cur.id))
 			}
-			nis, err := q.Order(ent.Asc(nodeinstance.FieldID)).Limit(limit + 1).All(ctx)
+			// only what a card shows: at 150 cards a page, every column read costs
+			nis, err := q.Order(ent.Asc(nodeinstance.FieldID)).Limit(limit+1).
+				Select(nodeinstance.FieldID, nodeinstance.FieldOrderID, nodeinstance.FieldCreatedAt).All(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -357,8 +359,8 @@ func (s *Reporting) Board(ctx context.Context, a service.Actor, dept string, f B
 	if len(niids) > 0 {
 		// By node instance alone, the open ones kept here: with status in the query too,
 		// SQLite (no statistics) walks task_status over every open task instead.
-		ts, err := c.Task.Query().Where(task.NodeInstanceIDIn(service.UniqueInts(niids)...)).
-			Order(ent.Asc(task.FieldID)).All(ctx)
+		ts, err := c.Task.Query().Where(task.NodeInstanceIDIn(service.UniqueInts(niids)...)).Order(ent.Asc(task.FieldID)).
+			Select(task.FieldID, task.FieldNodeInstanceID, task.FieldStatus, task.FieldKind, task.FieldAssignees).All(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -371,7 +373,8 @@ func (s *Reporting) Board(ctx context.Context, a service.Actor, dept string, f B
 			tids = append(tids, t.ID)
 		}
 		if len(tids) > 0 {
-			tms, err := c.Timer.Query().Where(timer.TaskIDIn(tids...), timer.Status("pending")).All(ctx)
+			tms, err := c.Timer.Query().Where(timer.TaskIDIn(tids...), timer.Status("pending")).
+				Select(timer.FieldTaskID, timer.FieldDueAt).All(ctx)
 			if err != nil {
 				return nil, err
 			}
