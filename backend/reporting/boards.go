@@ -211,6 +211,31 @@ func (s *Reporting) Board(ctx context.Context, a service.Actor, dept string, f B
 		}
 		return q
 	}
+	// Unfiltered, a column's page is one range of board_cards (migration 00018: the active
+	// review node instances with their orders' department, flow and status) in arrival
+	// order: walking the node's instances instead and probing each one's order read the
+	// whole node for a department with a few orders at a busy one. A search or an
+	// assignee keeps the walk above, narrowed by its filter.
+	unfiltered := want == "" && f.Assignee == ""
+	columnPage := func(node string, after int) *ent.NodeInstanceQuery {
+		if !unfiltered {
+			q := reviewQuery().Where(nodeinstance.NodeID(node))
+			if after > 0 {
+				q.Where(nodeinstance.IDGT(after))
+			}
+			return q.Limit(limit + 1)
+		}
+		return c.NodeInstance.Query().Where(func(sel *entsql.Selector) {
+			bc := entsql.Table(cardsTable)
+			conds := []*entsql.Predicate{entsql.EQ(bc.C("department"), dept), entsql.EQ(bc.C("flow_key"), fl.Key),
+				entsql.EQ(bc.C("node_id"), node), entsql.In(bc.C("status"), anys(statuses)...)}
+			if after > 0 {
+				conds = append(conds, entsql.GT(bc.C("node_instance_id"), after))
+			}
+			sel.Where(entsql.In(sel.C(nodeinstance.FieldID), entsql.Select(bc.C("node_instance_id")).From(bc).
+				Where(entsql.And(conds...)).OrderBy(bc.C("node_instance_id")).Limit(limit+1)))
+		})
+	}
 	exceptionQuery := func() *ent.ExceptionQuery {
 		q := c.Exception.Query().Where(exception.Status("open"),
 			func(sel *entsql.Selector) { boardOrders(sel, exception.FieldOrderID) })
@@ -227,14 +252,20 @@ func (s *Reporting) Board(ctx context.Context, a service.Actor, dept string, f B
 		Count  int    `json:"count"`
 	}
 	count := map[string]int{}
-	if !pg && want == "" && f.Assignee == "" {
+	switch {
+	case unfiltered && !pg:
 		// Unfiltered, on SQLite: from the tallies of the orders' current nodes, not a
 		// probe of the orders per open node instance (at 58,000 open orders that join
 		// cost most of a second, and even a covering index's range some 10 ms).
 		if err := s.countCurrentNodes(ctx, c, dept, fl.Key, statuses, f.Node, count); err != nil {
 			return nil, err
 		}
-	} else {
+	case unfiltered:
+		// on PostgreSQL: the department's range of board_cards (no shared counters there)
+		if err := s.countCards(ctx, c, dept, fl.Key, statuses, f.Node, count); err != nil {
+			return nil, err
+		}
+	default:
 		cq := reviewQuery()
 		if f.Node != "" {
 			cq.Where(nodeinstance.NodeID(f.Node))
@@ -290,12 +321,8 @@ func (s *Reporting) Board(ctx context.Context, a service.Actor, dept string, f B
 		}
 		n := 0
 		if !cur.exc {
-			q := reviewQuery().Where(nodeinstance.NodeID(bc.Node))
-			if cur.id > 0 {
-				q.Where(nodeinstance.IDGT(cur.id))
-			}
 			// only what a card shows: at 150 cards a page, every column read costs
-			nis, err := q.Order(ent.Asc(nodeinstance.FieldID)).Limit(limit+1).
+			nis, err := columnPage(bc.Node, cur.id).Order(ent.Asc(nodeinstance.FieldID)).
 				Select(nodeinstance.FieldID, nodeinstance.FieldOrderID, nodeinstance.FieldCreatedAt).All(ctx)
 			if err != nil {
 				return nil, err
@@ -528,6 +555,38 @@ func (s *Reporting) countCurrentNodes(ctx context.Context, c *ent.Client, dept, 
 		}
 	}
 	return nil
+}
+
+// cardsTable is the board's cards (migration 00018): one row per active review node
+// instance with its order's department, flow_key and status, kept by triggers.
+const cardsTable = "board_cards"
+
+// countCards adds, per node, the board's cards there: one range of the department's
+// cards (an index range of board_cards, not the orders).
+func (s *Reporting) countCards(ctx context.Context, c *ent.Client, dept, flow string, statuses []string, only string, count map[string]int) error {
+	b := entsql.Dialect(s.Store.Dialect)
+	bc := b.Table(cardsTable)
+	conds := []*entsql.Predicate{entsql.EQ(bc.C("department"), dept), entsql.EQ(bc.C("flow_key"), flow),
+		entsql.In(bc.C("status"), anys(statuses)...)}
+	if only != "" {
+		conds = append(conds, entsql.EQ(bc.C("node_id"), only))
+	}
+	query, args := b.Select(bc.C("node_id"), entsql.Count("*")).From(bc).Where(entsql.And(conds...)).
+		GroupBy(bc.C("node_id")).Query()
+	rows, err := c.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var node string
+		var n int
+		if err := rows.Scan(&node, &n); err != nil {
+			return err
+		}
+		count[node] += n
+	}
+	return rows.Err()
 }
 
 // exceptionOwnedBy keeps the exceptions naming the user among their owners
