@@ -13,6 +13,7 @@ import (
 	"sluice/backend/ent"
 	"sluice/backend/ent/nodeinstance"
 	"sluice/backend/ent/order"
+	"sluice/backend/service"
 	"sluice/backend/store"
 	"sluice/backend/store/storetest"
 )
@@ -201,3 +202,60 @@ func TestBoardTablesFollowWrites(t *testing.T) {
 }
 
 var errRolledBack = errors.New("rolled back on purpose")
+
+// Without a search the board reads of an order's data its customer's name alone, in
+// SQL: it must be what the whole data gives (a name that is not text, or no customer
+// object, shows none), on every dialect, for a page whose first order has no name too.
+func TestCardOrdersReadTheCustomerName(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		r := &Reporting{Service: &service.Service{Store: s}}
+		datas := []map[string]any{
+			{},
+			{"customer": map[string]any{"name": "高雄順達五金行", "tier": "vip"}},
+			{"customer": map[string]any{"name": 42.0}},
+			{"customer": "ACME"},
+			{"customer": map[string]any{"code": "C-1"}},
+			{"customer": map[string]any{"name": `it's "quoted" \ back`}, "items": []any{map[string]any{"sku": "X"}}},
+			{"customer": map[string]any{"name": ""}},
+		}
+		var ids []int
+		for i, d := range datas {
+			o, err := s.Client.Order.Create().SetNumber(fmt.Sprintf("N-%d", i)).SetFlowKey("order-review").SetFlowVersion(1).
+				SetStatus("in_review").SetDepartment("sales").SetSubmitter("clerk").SetData(d).SetCurrentNodes([]string{}).Save(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, o.ID)
+		}
+		whole, err := r.cardOrders(ctx, s.Read, ids, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		named, err := r.cardOrders(ctx, s.Read, ids, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(whole) != len(ids) || len(named) != len(ids) {
+			t.Fatalf("%d and %d orders, want %d", len(whole), len(named), len(ids))
+		}
+		nameOf := func(o *ent.Order) string {
+			if cu, ok := o.Data["customer"].(map[string]any); ok {
+				if n, ok := cu["name"].(string); ok {
+					return n
+				}
+			}
+			return ""
+		}
+		for i := range ids {
+			w, n := whole[i], named[i]
+			if w.ID != n.ID || nameOf(w) != nameOf(n) || w.Number != n.Number || w.Total != n.Total || w.Submitter != n.Submitter ||
+				w.Status != n.Status || w.FlowKey != n.FlowKey || w.FlowVersion != n.FlowVersion || w.Customer != n.Customer {
+				t.Fatalf("order %d: whole %+v (name %q), name only %+v (name %q)", w.ID, w, nameOf(w), n, nameOf(n))
+			}
+		}
+		if nameOf(named[1]) != "高雄順達五金行" || nameOf(named[5]) != `it's "quoted" \ back` {
+			t.Fatalf("names %q, %q", nameOf(named[1]), nameOf(named[5]))
+		}
+	})
+}
