@@ -2,7 +2,9 @@ package api_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io/fs"
 	"slices"
 	"strings"
 	"testing"
@@ -13,6 +15,7 @@ import (
 	"sluice/backend/ent/ordercomment"
 	"sluice/backend/store"
 	"sluice/backend/store/storetest"
+	"sluice/schemas"
 )
 
 type boardDoc struct {
@@ -229,6 +232,81 @@ func TestDepartmentBoard(t *testing.T) {
 		nc2, _ := s.Read.OrderComment.Query().Where(ordercomment.OrderID(a.ID)).Count(ctx)
 		if after := e.counts(); after != before || nc2 != nc {
 			t.Fatalf("refused comments wrote: %+v → %+v, comments %d → %d", before, after, nc, nc2)
+		}
+	})
+}
+
+// A card shows the customer only to who may see it: with sales_review hiding the
+// customer, its manager's card at that node (the board unfiltered, and searched) leaves
+// it out, while the submitter's shows it (the unfiltered board reads the customer's
+// name in SQL, the searched one from the whole data).
+func TestBoardCardHidesHiddenCustomer(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		e := start(t, s)
+		admin, clerk, manager := e.login("admin"), e.login("clerk"), e.login("manager")
+		b, err := fs.ReadFile(schemas.Examples(), "flows/order-review.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc map[string]any
+		if err := json.Unmarshal(b, &doc); err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range doc["nodes"].([]any) {
+			if m := n.(map[string]any); m["id"] == "sales_review" {
+				m["fields"] = map[string]any{"note": "hidden", "customer": "hidden"}
+			}
+		}
+		if r := e.do("PUT", "/api/v1/definitions/flows/order-review", admin, doc); r.status != 200 {
+			t.Fatalf("save draft: %d %s", r.status, r.body)
+		}
+		if r := e.do("POST", "/api/v1/definitions/flows/order-review/publish", admin, nil); r.status != 200 {
+			t.Fatalf("publish: %d %s", r.status, r.body)
+		}
+		var o order
+		r := e.do("POST", "/api/v1/orders", clerk, sampleBody(t, "large-vip.json"))
+		if r.status != 201 {
+			t.Fatalf("submit: %d %s", r.status, r.body)
+		}
+		r.json(t, &o)
+		tk := o.Tasks[0]
+		if r := e.do("POST", fmt.Sprintf("/api/v1/tasks/%d/actions", tk.ID), clerk, approveBody(len(tk.Checklist), "")); r.status != 200 {
+			t.Fatalf("verify: %d %s", r.status, r.body)
+		}
+		card := func(tok, query string) (customer string, total float64) {
+			t.Helper()
+			var bd struct {
+				Columns []struct {
+					Node  string `json:"node"`
+					Cards []struct {
+						OrderID  int     `json:"order_id"`
+						Customer string  `json:"customer"`
+						Total    float64 `json:"total"`
+					} `json:"cards"`
+				} `json:"columns"`
+			}
+			r := e.do("GET", "/api/v1/boards/sales"+query, tok, nil)
+			if r.status != 200 {
+				t.Fatalf("board%s: %d %s", query, r.status, r.body)
+			}
+			r.json(t, &bd)
+			for _, c := range bd.Columns {
+				for _, cd := range c.Cards {
+					if cd.OrderID == o.ID && c.Node == "sales_review" {
+						return cd.Customer, cd.Total
+					}
+				}
+			}
+			t.Fatalf("board%s: order %d not at sales_review: %s", query, o.ID, r.body)
+			return "", 0
+		}
+		for _, q := range []string{"", "?q=" + o.Number} {
+			if name, total := card(clerk, q); name == "" || total == 0 {
+				t.Fatalf("the submitter's card%s: customer %q, total %v", q, name, total)
+			}
+			if name, total := card(manager, q); name != "" || total == 0 {
+				t.Fatalf("the manager's card%s: customer %q (hidden at sales_review), total %v", q, name, total)
+			}
 		}
 	})
 }

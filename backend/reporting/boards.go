@@ -119,10 +119,13 @@ func (e *LockConflict) Unwrap() error { return e.Problem }
 //
 // Every column is one page (its review cards in node-instance order, then, with the
 // exception status, the cards of orders an exception holds there), with its count from
-// SQL (COUNT … GROUP BY node). The orders are chosen by a subquery (department, flow,
-// status, search); only a page's own rows are then read by id, so the board costs the
-// same at 40,000 open orders as at 40. A column's cursor is "r<node instance>" while in
-// its review cards and "e<exception>" in its exception cards (opaque to clients).
+// SQL. Unfiltered, a column's page is a range of board_cards and the counts come from
+// board_tallies (SQLite) or board_cards (PostgreSQL), tables triggers keep (migration
+// 00018); with a search or an assignee the orders are chosen by a subquery (department,
+// flow, status, search). Only a page's own rows are then read by id, so the unfiltered
+// board costs the same at 40,000 open orders as at 40, whichever department holds them.
+// A column's cursor is "r<node instance>" while in its review cards and "e<exception>"
+// in its exception cards (opaque to clients).
 func (s *Reporting) Board(ctx context.Context, a service.Actor, dept string, f BoardFilter) (*Board, error) {
 	if f.Flow == "" {
 		f.Flow = DefaultBoardFlow
@@ -211,6 +214,31 @@ func (s *Reporting) Board(ctx context.Context, a service.Actor, dept string, f B
 		}
 		return q
 	}
+	// Unfiltered, a column's page is one range of board_cards (migration 00018: the active
+	// review node instances with their orders' department, flow and status) in arrival
+	// order: walking the node's instances instead and probing each one's order read the
+	// whole node for a department with a few orders at a busy one. A search or an
+	// assignee keeps the walk above, narrowed by its filter.
+	unfiltered := want == "" && f.Assignee == ""
+	columnPage := func(node string, after int) *ent.NodeInstanceQuery {
+		if !unfiltered {
+			q := reviewQuery().Where(nodeinstance.NodeID(node))
+			if after > 0 {
+				q.Where(nodeinstance.IDGT(after))
+			}
+			return q.Limit(limit + 1)
+		}
+		return c.NodeInstance.Query().Where(func(sel *entsql.Selector) {
+			bc := entsql.Table(cardsTable)
+			conds := []*entsql.Predicate{entsql.EQ(bc.C("department"), dept), entsql.EQ(bc.C("flow_key"), fl.Key),
+				entsql.EQ(bc.C("node_id"), node), entsql.In(bc.C("status"), anys(statuses)...)}
+			if after > 0 {
+				conds = append(conds, entsql.GT(bc.C("node_instance_id"), after))
+			}
+			sel.Where(entsql.In(sel.C(nodeinstance.FieldID), entsql.Select(bc.C("node_instance_id")).From(bc).
+				Where(entsql.And(conds...)).OrderBy(bc.C("node_instance_id")).Limit(limit+1)))
+		})
+	}
 	exceptionQuery := func() *ent.ExceptionQuery {
 		q := c.Exception.Query().Where(exception.Status("open"),
 			func(sel *entsql.Selector) { boardOrders(sel, exception.FieldOrderID) })
@@ -227,14 +255,20 @@ func (s *Reporting) Board(ctx context.Context, a service.Actor, dept string, f B
 		Count  int    `json:"count"`
 	}
 	count := map[string]int{}
-	if !pg && want == "" && f.Assignee == "" {
-		// Unfiltered, on SQLite: from the orders' current nodes alone, one range of a
-		// covering index (migration 00014), not a probe of the orders per open node
-		// instance (at 58,000 open orders that join cost most of a second).
+	switch {
+	case unfiltered && !pg:
+		// Unfiltered, on SQLite: from the tallies of the orders' current nodes, not a
+		// probe of the orders per open node instance (at 58,000 open orders that join
+		// cost most of a second, and even a covering index's range some 10 ms).
 		if err := s.countCurrentNodes(ctx, c, dept, fl.Key, statuses, f.Node, count); err != nil {
 			return nil, err
 		}
-	} else {
+	case unfiltered:
+		// on PostgreSQL: the department's range of board_cards (no shared counters there)
+		if err := s.countCards(ctx, c, dept, fl.Key, statuses, f.Node, count); err != nil {
+			return nil, err
+		}
+	default:
 		cq := reviewQuery()
 		if f.Node != "" {
 			cq.Where(nodeinstance.NodeID(f.Node))
@@ -290,11 +324,9 @@ func (s *Reporting) Board(ctx context.Context, a service.Actor, dept string, f B
 		}
 		n := 0
 		if !cur.exc {
-			q := reviewQuery().Where(nodeinstance.NodeID(bc.Node))
-			if cur.id > 0 {
-				q.Where(nodeinstance.IDGT(cur.id))
-			}
-			nis, err := q.Order(ent.Asc(nodeinstance.FieldID)).Limit(limit + 1).All(ctx)
+			// only what a card shows: at 150 cards a page, every column read costs
+			nis, err := columnPage(bc.Node, cur.id).Order(ent.Asc(nodeinstance.FieldID)).
+				Select(nodeinstance.FieldID, nodeinstance.FieldOrderID, nodeinstance.FieldCreatedAt).All(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -339,7 +371,7 @@ func (s *Reporting) Board(ctx context.Context, a service.Actor, dept string, f B
 		}
 	}
 	oids = service.UniqueInts(oids)
-	os, err := c.Order.Query().Where(order.IDIn(oids...)).All(ctx)
+	os, err := s.cardOrders(ctx, c, oids, want == "")
 	if err != nil {
 		return nil, err
 	}
@@ -357,8 +389,8 @@ func (s *Reporting) Board(ctx context.Context, a service.Actor, dept string, f B
 	if len(niids) > 0 {
 		// By node instance alone, the open ones kept here: with status in the query too,
 		// SQLite (no statistics) walks task_status over every open task instead.
-		ts, err := c.Task.Query().Where(task.NodeInstanceIDIn(service.UniqueInts(niids)...)).
-			Order(ent.Asc(task.FieldID)).All(ctx)
+		ts, err := c.Task.Query().Where(task.NodeInstanceIDIn(service.UniqueInts(niids)...)).Order(ent.Asc(task.FieldID)).
+			Select(task.FieldID, task.FieldNodeInstanceID, task.FieldStatus, task.FieldKind, task.FieldAssignees).All(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -371,7 +403,8 @@ func (s *Reporting) Board(ctx context.Context, a service.Actor, dept string, f B
 			tids = append(tids, t.ID)
 		}
 		if len(tids) > 0 {
-			tms, err := c.Timer.Query().Where(timer.TaskIDIn(tids...), timer.Status("pending")).All(ctx)
+			tms, err := c.Timer.Query().Where(timer.TaskIDIn(tids...), timer.Status("pending")).
+				Select(timer.FieldTaskID, timer.FieldDueAt).All(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -468,42 +501,135 @@ func (s *Reporting) Board(ctx context.Context, a service.Actor, dept string, f B
 }
 
 // countCurrentNodes adds, per review node, the board's orders open there: the orders of
-// dept, flow and statuses grouped by (flow version, current nodes), each current node
-// counted when its version of the flow makes it a review node (what the node-instance
-// count counts: an order's current nodes are its active node instances).
+// dept, flow and statuses by (flow version, current nodes), each current node counted
+// when its version of the flow makes it a review node (what the node-instance count
+// counts: an order's current nodes are its active node instances). The numbers come
+// from board_tallies (SQLite's migration 00018: kept by triggers on orders), a few rows
+// whatever the number of orders.
 func (s *Reporting) countCurrentNodes(ctx context.Context, c *ent.Client, dept, flow string, statuses []string, only string, count map[string]int) error {
-	var rows []struct {
-		FlowVersion  int    `json:"flow_version"`
-		CurrentNodes string `json:"current_nodes"`
-		Count        int    `json:"count"`
+	args := []any{dept, flow}
+	for _, st := range statuses {
+		args = append(args, st)
 	}
-	err := c.Order.Query().Where(order.Department(dept), order.FlowKey(flow), order.StatusIn(statuses...)).
-		GroupBy(order.FieldFlowVersion, order.FieldCurrentNodes).Aggregate(ent.Count()).Scan(ctx, &rows)
+	rows, err := c.QueryContext(ctx, "SELECT flow_version, current_nodes, sum(n) FROM board_tallies "+
+		"WHERE department = ? AND flow_key = ? AND status IN (?"+strings.Repeat(", ?", len(statuses)-1)+") "+
+		"GROUP BY flow_version, current_nodes HAVING sum(n) > 0", args...)
 	if err != nil {
 		return err
 	}
-	for _, r := range rows {
+	type tally struct {
+		version, n int
+		current    string
+	}
+	var ts []tally
+	for rows.Next() {
+		var t tally
+		if err := rows.Scan(&t.version, &t.current, &t.n); err != nil {
+			rows.Close()
+			return err
+		}
+		ts = append(ts, t)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	// the rows are read to the end first: a flow version the catalogue has not cached
+	// is read from the database too
+	for _, t := range ts {
 		var nodes []string
-		if err := json.Unmarshal([]byte(r.CurrentNodes), &nodes); err != nil {
-			return fmt.Errorf("board: current nodes %q: %w", r.CurrentNodes, err)
+		if err := json.Unmarshal([]byte(t.current), &nodes); err != nil {
+			return fmt.Errorf("board: current nodes %q: %w", t.current, err)
 		}
 		if len(nodes) == 0 {
 			continue
 		}
-		fl, err := s.Catalog.Flow(ctx, flow, r.FlowVersion)
+		fl, err := s.Catalog.Flow(ctx, flow, t.version)
 		if err != nil {
 			return err
 		}
 		if fl == nil {
 			continue
 		}
-		for _, n := range slices.Compact(slices.Sorted(slices.Values(nodes))) {
-			if nd := fl.Nodes[n]; nd != nil && nd.Type == engine.TypeReview && (only == "" || n == only) {
-				count[n] += r.Count
+		for _, node := range slices.Compact(slices.Sorted(slices.Values(nodes))) {
+			if nd := fl.Nodes[node]; nd != nil && nd.Type == engine.TypeReview && (only == "" || node == only) {
+				count[node] += t.n
 			}
 		}
 	}
 	return nil
+}
+
+// cardOrders reads the page's orders. Without a search a card shows of an order's data
+// its customer's name alone: that is read in SQL and the data left out (decoding 150
+// orders' whole documents was a quarter of the first page's CPU); the name is put back
+// where the field guard reads it (data.customer.name), so what the caller may not see
+// stays hidden. A search reads the whole data: its last check looks at the items too.
+func (s *Reporting) cardOrders(ctx context.Context, c *ent.Client, ids []int, nameOnly bool) ([]*ent.Order, error) {
+	q := c.Order.Query().Where(order.IDIn(ids...))
+	if !nameOnly {
+		return q.All(ctx)
+	}
+	// Never NULL: ent scans an added column by the type its first row has (a NULL there
+	// has none with modernc's driver); "" is what a name that is not text shows anyway.
+	const name = "customer_name"
+	expr := "coalesce(CASE WHEN json_type(data, '$.customer.name') = 'text' THEN json_extract(data, '$.customer.name') END, '')"
+	if s.Store.Dialect == dialect.Postgres {
+		expr = "coalesce(CASE WHEN jsonb_typeof(data -> 'customer' -> 'name') = 'string' THEN data -> 'customer' ->> 'name' END, '')"
+	}
+	os, err := q.Modify(func(sel *entsql.Selector) { sel.AppendSelectExprAs(entsql.Expr(expr), name) }).
+		Select(order.FieldNumber, order.FieldFlowKey, order.FieldFlowVersion, order.FieldStatus, order.FieldDepartment,
+			order.FieldSubmitter, order.FieldTotal, order.FieldCustomer).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range os {
+		o.Data = map[string]any{}
+		v, err := o.Value(name)
+		if err != nil {
+			return nil, err
+		}
+		var n entsql.NullString
+		if err := n.Scan(v); err != nil {
+			return nil, fmt.Errorf("board: customer name of order %d: %w", o.ID, err)
+		}
+		if n.String != "" {
+			o.Data["customer"] = map[string]any{"name": n.String}
+		}
+	}
+	return os, nil
+}
+
+// cardsTable is the board's cards (migration 00018): one row per active review node
+// instance with its order's department, flow_key and status, kept by triggers.
+const cardsTable = "board_cards"
+
+// countCards adds, per node, the board's cards there: one range of the department's
+// cards (an index range of board_cards, not the orders).
+func (s *Reporting) countCards(ctx context.Context, c *ent.Client, dept, flow string, statuses []string, only string, count map[string]int) error {
+	b := entsql.Dialect(s.Store.Dialect)
+	bc := b.Table(cardsTable)
+	conds := []*entsql.Predicate{entsql.EQ(bc.C("department"), dept), entsql.EQ(bc.C("flow_key"), flow),
+		entsql.In(bc.C("status"), anys(statuses)...)}
+	if only != "" {
+		conds = append(conds, entsql.EQ(bc.C("node_id"), only))
+	}
+	query, args := b.Select(bc.C("node_id"), entsql.Count("*")).From(bc).Where(entsql.And(conds...)).
+		GroupBy(bc.C("node_id")).Query()
+	rows, err := c.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var node string
+		var n int
+		if err := rows.Scan(&node, &n); err != nil {
+			return err
+		}
+		count[node] += n
+	}
+	return rows.Err()
 }
 
 // exceptionOwnedBy keeps the exceptions naming the user among their owners

@@ -302,6 +302,36 @@ func TestEditVoidsApprovalsThatSawIt(t *testing.T) {
 	})
 }
 
+// Someone whose only trace on an order is an assignee row (a task handed over or decided
+// without them, its assignee list no longer naming them) worked on it: at a node that
+// does not hide the note they see it; without the row they do not.
+func TestHiddenFieldsSeenThroughAnAssigneeRow(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		svc := newDemo(t, s)
+		ctx := context.Background()
+		o, _, err := svc.Submit(ctx, as(t, s, "clerk"), sample(t, "large-vip.json"), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		verify := o.Tasks[0]
+		o = step(t, svc, s, "clerk", o, service.ActionRequest{Action: "approve"})
+		at(t, o, "sales_review")
+		if got, err := svc.GetOrder(ctx, as(t, s, "finance"), o.ID); err != nil {
+			t.Fatal(err)
+		} else if _, shown := got.Data["note"]; shown {
+			t.Fatalf("finance, with no work on the order, sees the note: %v", got.Data)
+		}
+		if err := s.Client.TaskAssignee.Create().SetTaskID(verify.ID).SetUsername("finance").SetOpen(false).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := svc.GetOrder(ctx, as(t, s, "finance"), o.ID); err != nil {
+			t.Fatal(err)
+		} else if got.Data["note"] == nil {
+			t.Fatalf("finance, once assigned at verify, does not see the note: %v", got.Data)
+		}
+	})
+}
+
 // A node's hidden fields are not shown to its reviewers; the submitter sees them.
 func TestHiddenFieldsAreHiddenFromTheNode(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, s *store.Store) {

@@ -630,8 +630,8 @@ func printNew(w io.Writer, r *report) {
 		}
 	}
 	if l := r.Lists; l != nil {
-		fmt.Fprintf(w, "\nlists at %d orders, %d open (seeded by bulk inserts: %d rows in %.1fs); department %s: %d open, user %s: %d open tasks\n",
-			l.Orders, l.Open, l.Rows, l.SeedSeconds, l.Department, l.DeptOpen, l.User, l.UserOpen)
+		fmt.Fprintf(w, "\nlists at %d orders, %d open (seeded by bulk inserts: %d rows in %.1fs); department %s: %d open, user %s: %d open tasks; thin column: %d cards\n",
+			l.Orders, l.Open, l.Rows, l.SeedSeconds, l.Department, l.DeptOpen, l.User, l.UserOpen, l.ThinCards)
 		for _, p := range l.Pages {
 			fmt.Fprintf(w, "%-10s first page  p50 %7.2fms  p99 %7.2fms  max %7.2fms  (%d items, %d reads one after another)  target p99 ≤ %.0f ms%s\n",
 				p.Name, p.P50ms, p.P99ms, p.MaxMs, p.Items, p.Reads, targetListP99ms, mark(p.P99ms > 0 && p.P99ms <= targetListP99ms))

@@ -86,8 +86,16 @@ func TestSeedCopiesTemplates(t *testing.T) {
 	defer st.Close()
 	if bad, reason, entries, err := st.VerifyAudit(ctx); err != nil || reason != "" {
 		t.Fatalf("audit chain after seeding: %v %s at %+v", err, reason, bad)
-	} else if entries != 2*(n+1) {
-		t.Fatalf("%d audit entries, want %d", entries, 2*(n+1))
+	} else if entries != 2*(n+1)+1 { // and the anchor of the n+1 chains' heads
+		t.Fatalf("%d audit entries, want %d", entries, 2*(n+1)+1)
+	}
+	// anchored as the server's periodic pass would have: its first pass finds nothing
+	var unanchored int
+	if err := st.DB.QueryRowContext(ctx, "SELECT count(*) FROM audit_chains c LEFT JOIN audit_anchored a ON a.chain = c.chain "+
+		"WHERE c.chain <> '' AND (a.seq IS NULL OR a.seq <> c.seq)").Scan(&unanchored); err != nil {
+		t.Fatal(err)
+	} else if unanchored != 0 {
+		t.Fatalf("%d seeded chains left unanchored", unanchored)
 	}
 	os := st.Read.Order.Query().Where(entorder.IDNEQ(tmpl)).AllX(ctx)
 	if len(os) != n {
