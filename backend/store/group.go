@@ -193,7 +193,7 @@ func (s *Store) batch(todo []*groupJob) []*groupJob {
 			}
 			_ = tx.Rollback()
 			running.Delete(tx)
-			j.finishFailed()
+			j.finish(j.err)
 			returned = true
 			return todo
 		}
@@ -214,7 +214,7 @@ func (s *Store) batch(todo []*groupJob) []*groupJob {
 		// half-made change: none of it may commit.
 		_, e1 := tx.ExecContext(context.Background(), "ROLLBACK TO "+sp)
 		_, e2 := tx.ExecContext(context.Background(), "RELEASE "+sp)
-		j.finishFailed()
+		j.finish(j.err)
 		if e1 != nil || e2 != nil {
 			returned = true
 			return broken()
@@ -253,6 +253,3 @@ func (s *Store) member(tx *ent.Tx, j *groupJob) (err error) {
 	}()
 	return j.fn(tx)
 }
-
-// finishFailed answers a job whose fn failed (or panicked) with what it recorded.
-func (j *groupJob) finishFailed() { close(j.done) }
