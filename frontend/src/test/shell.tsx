@@ -1,11 +1,8 @@
-import { render } from '@testing-library/react';
-import { App as AntdApp } from 'antd';
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { createMemoryRouter, RouterProvider, type RouteObject } from 'react-router';
+import type { RouteObject } from 'react-router';
 import { vi } from 'vitest';
-import i18n from '../i18n';
 import { AppLayout } from '../components/AppLayout';
 import { FakeSocket } from './fakeSocket';
+import { renderRoutes } from './render';
 
 export const json = (body: unknown, status = 200) =>
   new Response(JSON.stringify(body), { status, headers: { 'Content-Type': status === 200 ? 'application/json' : 'application/problem+json' } });
@@ -25,15 +22,5 @@ export function renderShell(pages: RouteObject[], at: string, answer: (path: str
       return answer(path) ?? (path === '/api/v1/me' ? json(me) : json({ items: [], unread: 0 }));
     }),
   );
-  void i18n.changeLanguage('zh-TW');
-  const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
-  const router = createMemoryRouter([{ path: '/', element: <AppLayout />, children: pages }], { initialEntries: [at] });
-  render(
-    <AntdApp>
-      <QueryClientProvider client={client}>
-        <RouterProvider router={router} />
-      </QueryClientProvider>
-    </AntdApp>,
-  );
-  return client;
+  return renderRoutes([{ path: '/', element: <AppLayout />, children: pages }], at);
 }

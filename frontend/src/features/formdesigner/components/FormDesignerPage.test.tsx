@@ -1,9 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { act, fireEvent, render, screen, waitFor } from '@testing-library/react';
-import { App as AntdApp } from 'antd';
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { createMemoryRouter, RouterProvider } from 'react-router';
-import i18n from '../../../i18n';
+import { act, fireEvent, screen, waitFor } from '@testing-library/react';
+import { renderRoutes } from '../../../test/render';
 import { FormDesignerPage } from './FormDesignerPage';
 
 // A new form: the server has no definition under its key (404), every time it is asked; after the
@@ -37,18 +34,7 @@ afterEach(() => vi.unstubAllGlobals());
 describe('FormDesignerPage', () => {
   it('keeps what is drawn on a new form when its definition is fetched again', async () => {
     const { asked, release } = serve();
-    void i18n.changeLanguage('zh-TW');
-    const client = new QueryClient({ defaultOptions: { queries: { retry: false }, mutations: { retry: false } } });
-    const router = createMemoryRouter([{ path: '/designer/forms/:key', element: <FormDesignerPage /> }], {
-      initialEntries: ['/designer/forms/new-form'],
-    });
-    render(
-      <AntdApp>
-        <QueryClientProvider client={client}>
-          <RouterProvider router={router} />
-        </QueryClientProvider>
-      </AntdApp>,
-    );
+    const client = renderRoutes([{ path: '/designer/forms/:key', element: <FormDesignerPage /> }], '/designer/forms/new-form');
     fireEvent.doubleClick(await screen.findByTestId('fd-palette-text'));
     await screen.findByTestId('fd-field-text');
     const before = asked.filter((p) => p.endsWith('/forms/new-form')).length;
